@@ -1,0 +1,94 @@
+# Every CI job is a target here; .ci/run calls `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := test
+
+# One pin for the wasm-bindgen crate and CLI: Cargo.toml's workspace dependency.
+WASM_BINDGEN_VERSION := $(shell sed -n 's/^wasm-bindgen = "=\(.*\)"/\1/p' Cargo.toml)
+# Debian's rustc-web ships std sources, so cargo can build std for wasm32 with SIMD (TOOLCHAIN.md).
+DEBIAN_RUSTC := /usr/bin/rustc
+DEBIAN_CARGO := /usr/bin/cargo
+APT_PACKAGES := rustc-web cargo-web rust-web-src lld-19 binaryen chromium
+WASM_TARGET_DIR := target/wasm
+WASM_OUT ?= wasm-pkg
+# Paths are remapped so the .wasm is byte-identical whatever directory the clone lives in.
+WASM_RUSTFLAGS := -C target-feature=+simd128 -C linker=wasm-ld-19 \
+  --remap-path-prefix=$(CURDIR)=/detector1 --remap-path-prefix=$(HOME)/.cargo=/cargo
+WASM_BINDGEN := $(HOME)/.cargo/bin/wasm-bindgen
+VENV := .venv
+PY_PINS := stdatamodels==6.0.0 astropy==7.1.0 numpy==2.3.4 pytest==8.4.2
+
+.PHONY: deps system-deps wasm-bindgen-cli wasm check-wasm build test test-rust test-node \
+        test-browser test-python demo bench clean
+
+deps: system-deps wasm-bindgen-cli node_modules/.installed
+
+# Installs Debian packages only when one is missing (CI machines start without them).
+system-deps:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:" $$missing; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+wasm-bindgen-cli:
+	@if [ "$$($(WASM_BINDGEN) --version 2>/dev/null)" != "wasm-bindgen $(WASM_BINDGEN_VERSION)" ]; then \
+	  echo "installing wasm-bindgen-cli $(WASM_BINDGEN_VERSION) (a few minutes)"; \
+	  cargo install wasm-bindgen-cli --version =$(WASM_BINDGEN_VERSION) --force; \
+	fi
+# (not --locked: the CLI's lockfile pins a webpki-roots release the registry here does not serve)
+
+node_modules/.installed: package.json package-lock.json
+	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund
+	touch $@
+
+wasm: system-deps wasm-bindgen-cli
+	RUSTC=$(DEBIAN_RUSTC) RUSTC_BOOTSTRAP=1 CARGO_TARGET_DIR=$(WASM_TARGET_DIR) \
+	RUSTFLAGS="$(WASM_RUSTFLAGS)" \
+	  $(DEBIAN_CARGO) build --release --locked --target wasm32-unknown-unknown \
+	  -Zbuild-std=std,panic_abort -p detector1-wasm
+	rm -rf $(WASM_OUT) && mkdir -p $(WASM_OUT)
+	$(WASM_BINDGEN) --target web --out-dir $(WASM_OUT) --out-name detector1_wasm \
+	  $(WASM_TARGET_DIR)/wasm32-unknown-unknown/release/detector1_wasm.wasm
+	rm -f $(WASM_OUT)/.gitignore
+
+# The committed wasm-pkg/ must be exactly what the sources build.
+check-wasm:
+	@$(MAKE) --no-print-directory wasm WASM_OUT=target/wasm-pkg-check >/dev/null
+	@if ! diff -r wasm-pkg target/wasm-pkg-check >/dev/null; then \
+	  echo "ERROR: wasm-pkg/ is stale: it differs from a fresh 'make wasm' of the Rust sources."; \
+	  diff -rq wasm-pkg target/wasm-pkg-check; \
+	  echo "Run 'make wasm' and commit wasm-pkg/."; exit 1; \
+	fi
+	@echo "wasm-pkg/ reproduces byte for byte"
+
+build: node_modules/.installed
+	rm -rf dist && npx tsc -p tsconfig.json
+
+$(VENV)/.installed: Makefile
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q $(PY_PINS)
+	touch $@
+
+test: deps test-rust check-wasm build test-node test-browser test-python
+
+test-rust:
+	cargo test --locked
+
+test-node: build
+	npx tsc -p tsconfig.check.json
+	npx vitest run --project node
+
+test-browser: build
+	npx vitest run --project browser
+
+test-python: build $(VENV)/.installed
+	$(VENV)/bin/python -m pytest -q tests/python
+
+demo: deps build
+	node dist/cli/main.js demo --output-dir demo-output
+
+bench: deps build
+	node --expose-gc bench/read-fits.mjs
+
+clean:
+	rm -rf dist target $(VENV) node_modules demo-output

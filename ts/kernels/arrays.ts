@@ -1,0 +1,72 @@
+/** Shapes, element types and layouts of the arrays that cross into the kernels. */
+import { KernelShapeError, KernelTypeError } from './errors.js';
+
+/** A band of whole rows of a ramp: `(nints, ngroups, rows, cols)`. */
+export interface TileShape {
+  nints: number;
+  ngroups: number;
+  rows: number;
+  cols: number;
+}
+
+/**
+ * How an array is laid out over the rows of a tile, i.e. how many `(rows, cols)` planes it
+ * stacks: `cube` = nints*ngroups (SCI, GROUPDQ), `intPlanes` = nints (ZEROFRAME, rateints),
+ * `plane` = 1 (PIXELDQ, reference images).
+ */
+export type Layout = 'cube' | 'intPlanes' | 'plane';
+
+export type KernelArray = Float32Array | Uint8Array | Uint16Array | Uint32Array;
+export type KernelArrayConstructor =
+  | Float32ArrayConstructor
+  | Uint8ArrayConstructor
+  | Uint16ArrayConstructor
+  | Uint32ArrayConstructor;
+
+export function planeCount(layout: Layout, shape: TileShape): number {
+  switch (layout) {
+    case 'cube':
+      return shape.nints * shape.ngroups;
+    case 'intPlanes':
+      return shape.nints;
+    case 'plane':
+      return 1;
+  }
+}
+
+export function checkShape(kernel: string, shape: TileShape): void {
+  for (const key of ['nints', 'ngroups', 'rows', 'cols'] as const) {
+    const value = shape[key];
+    if (!Number.isSafeInteger(value) || value < 1) {
+      throw new KernelShapeError('invalid_shape', `${kernel}: shape.${key} must be a positive integer, got ${value}`);
+    }
+  }
+}
+
+/** Checks one argument's element type and length against its layout; names the argument when wrong. */
+export function checkArray(
+  kernel: string,
+  argument: string,
+  value: unknown,
+  type: KernelArrayConstructor,
+  layout: Layout,
+  shape: TileShape,
+): void {
+  if (!(value instanceof type)) {
+    const got = value === undefined ? 'undefined' : (value as object)?.constructor?.name ?? typeof value;
+    throw new KernelTypeError('wrong_type', `${kernel}: argument \`${argument}\` must be a ${type.name}, got ${got}`);
+  }
+  const expected = planeCount(layout, shape) * shape.rows * shape.cols;
+  if (value.length !== expected) {
+    const dims =
+      layout === 'cube'
+        ? `(${shape.nints}, ${shape.ngroups}, ${shape.rows}, ${shape.cols})`
+        : layout === 'intPlanes'
+          ? `(${shape.nints}, ${shape.rows}, ${shape.cols})`
+          : `(${shape.rows}, ${shape.cols})`;
+    throw new KernelShapeError(
+      'shape_mismatch',
+      `${kernel}: argument \`${argument}\` has ${value.length} elements but shape ${dims} needs ${expected}`,
+    );
+  }
+}
