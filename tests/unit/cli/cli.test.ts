@@ -1,0 +1,53 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+
+// The CLI runs from the build (`make test` builds dist/ before vitest), as users run it.
+const cli = fileURLToPath(new URL('../../../dist/cli/main.js', import.meta.url));
+const work = mkdtempSync(join(tmpdir(), 'detector1-cli-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+const run = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
+
+describe.skipIf(!existsSync(cli))('detector1 command', () => {
+  it('exits 2 with usage on an unknown command', () => {
+    const result = run('frobnicate');
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/unknown command "frobnicate"/);
+    expect(result.stderr).toMatch(/usage:/);
+  });
+
+  it('exits 1 naming the file when it does not exist', () => {
+    const result = run('info', join(work, 'missing_uncal.fits'));
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/missing_uncal\.fits/);
+  });
+
+  it('exits 1 naming the file and the problem when it is not FITS', () => {
+    const path = join(work, 'notfits.fits');
+    writeFileSync(path, 'hello, this is not a FITS file'.padEnd(2880, ' '));
+    const result = run('info', path);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/notfits\.fits/);
+  });
+
+  it('runs the demo end to end and writes its products atomically', () => {
+    const out = join(work, 'demo');
+    const result = run('demo', '--output-dir', out);
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/superbias: 2 x 10 x 32 x 512 ramp, 2 workers/);
+    expect(readdirSync(out).sort()).toEqual([
+      'demo_nirspec_superbias.fits',
+      'jw00000001001_01101_00001_nrs1_superbias.fits',
+      'jw00000001001_01101_00001_nrs1_uncal.fits',
+    ]);
+    const info = run('info', join(out, 'jw00000001001_01101_00001_nrs1_superbias.fits'));
+    expect(info.status).toBe(0);
+    expect(info.stdout).toMatch(/DATAMODL = RampModel/);
+    expect(info.stdout).toMatch(/GROUPDQ/);
+  });
+});

@@ -1,0 +1,45 @@
+#!/usr/bin/env node
+/**
+ * `detector1`: command-line front end. Exit codes: 0 ok, 2 bad usage, 1 processing error (the
+ * message names the file and the problem).
+ */
+import { parseArgs } from 'node:util';
+import { runDemo } from './demo.js';
+import { describeFile } from './info.js';
+
+const usage = `usage:
+  detector1 info <file.fits>             HDUs, shapes, key metadata
+  detector1 demo [--output-dir DIR]      write a demo exposure and run what the pipeline has so far`;
+
+class UsageError extends Error {}
+
+async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'info': {
+      const { positionals } = parseArgs({ args: rest, allowPositionals: true });
+      if (positionals.length !== 1) throw new UsageError('info takes exactly one file');
+      process.stdout.write(await describeFile(positionals[0]));
+      return;
+    }
+    case 'demo': {
+      const { values } = parseArgs({ args: rest, options: { 'output-dir': { type: 'string', default: 'demo-output' } } });
+      await runDemo(values['output-dir']!, (line) => console.log(line));
+      return;
+    }
+    case undefined:
+    case '-h':
+    case '--help':
+      console.log(usage);
+      return;
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  const usageProblem = error instanceof UsageError || (error as { code?: string })?.code?.startsWith('ERR_PARSE_ARGS');
+  console.error(`detector1: ${(error as Error)?.message ?? String(error)}`);
+  if (usageProblem) console.error(usage);
+  process.exitCode = usageProblem ? 2 : 1;
+});

@@ -1,0 +1,249 @@
+/**
+ * Data models to and from FITS (spec/datamodels.md): which HDU holds which array, with which
+ * dtype, and which headers they get. Works on any `ByteSource`, so it runs in browsers too.
+ */
+import { FitsError, Header, type FitsFile, type Hdu, type ImageArray, type WritableHdu, type FitsTable } from '../io/fits/index.js';
+import { asdfHdu } from './asdf.js';
+import { readMeta, writeMeta } from './meta.js';
+import {
+  createCubeModel,
+  createImageModel,
+  createRampModel,
+  type CubeModel,
+  type DataModel,
+  type ImageModel,
+  type RampModel,
+} from './models.js';
+import { primarySchemaKeywords, sciSchemaKeywords } from './schema-keywords.js';
+
+/** Ramp-shaped inputs, read lazily: one integration at a time keeps memory flat in NINTS. */
+export class RampReader {
+  private constructor(
+    readonly file: FitsFile,
+    readonly shape: RampModel['shape'],
+    readonly primary: Header,
+    readonly sciHeader: Header,
+    readonly meta: RampModel['meta'],
+  ) {}
+
+  /** Opens an `_uncal` (Level1b, uint16 SCI) or a `_ramp` file. */
+  static open(file: FitsFile): RampReader {
+    const sci = file.get('SCI');
+    if (sci.shape.length !== 4) {
+      throw new FitsError(
+        file.source.name,
+        `SCI has ${sci.shape.length} axes [${sci.shape.join(', ')}]; a ramp needs 4 (nints, ngroups, ny, nx)`,
+      );
+    }
+    const shape = sci.shape as RampModel['shape'];
+    const primary = file.primary.header;
+    return new RampReader(file, shape, primary, sci.header, readMeta(primary, file.source.name));
+  }
+
+  get hasZeroframe(): boolean {
+    return this.file.find('ZEROFRAME') !== undefined;
+  }
+
+  /** SCI (as float32), GROUPDQ (zeros for an uncal file) and ZEROFRAME of integration `i`. */
+  async readIntegration(i: number): Promise<{ data: Float32Array; groupdq: Uint8Array; zeroframe?: Float32Array }> {
+    const [nints, ngroups, ny, nx] = this.shape;
+    if (!Number.isInteger(i) || i < 0 || i >= nints) {
+      throw new RangeError(`${this.file.source.name}: integration ${i} is out of range 0..${nints - 1}`);
+    }
+    const data = (await this.file.readImage(this.file.get('SCI'), { index: [i], as: 'float32' })).data as Float32Array;
+    const groupdqHdu = this.file.find('GROUPDQ');
+    const groupdq = groupdqHdu
+      ? await this.readTyped(groupdqHdu, Uint8Array, [i])
+      : new Uint8Array(ngroups * ny * nx);
+    const zeroHdu = this.file.find('ZEROFRAME');
+    const zeroframe = zeroHdu
+      ? ((await this.file.readImage(zeroHdu, { index: [i], as: 'float32' })).data as Float32Array)
+      : undefined;
+    return { data, groupdq, zeroframe };
+  }
+
+  /** PIXELDQ, or zeros for an uncal file. */
+  async readPixeldq(): Promise<Uint32Array> {
+    const hdu = this.file.find('PIXELDQ');
+    const [, , ny, nx] = this.shape;
+    return hdu ? this.readTyped(hdu, Uint32Array) : new Uint32Array(ny * nx);
+  }
+
+  /** The whole exposure as one RampModel (what jwst's `RampModel(uncal)` gives). */
+  async readAll(): Promise<RampModel> {
+    const [nints, ngroups, ny, nx] = this.shape;
+    const plane = ny * nx;
+    const data = new Float32Array(nints * ngroups * plane);
+    const groupdq = new Uint8Array(nints * ngroups * plane);
+    const zeroframe = this.hasZeroframe ? new Float32Array(nints * plane) : undefined;
+    for (let i = 0; i < nints; i++) {
+      const one = await this.readIntegration(i);
+      data.set(one.data, i * ngroups * plane);
+      groupdq.set(one.groupdq, i * ngroups * plane);
+      if (zeroframe && one.zeroframe) zeroframe.set(one.zeroframe, i * plane);
+    }
+    const optional = async (name: string) => {
+      const hdu = this.file.find(name);
+      return hdu ? ((await this.file.readImage(hdu, { as: 'float32' })).data as Float32Array) : undefined;
+    };
+    return createRampModel({
+      meta: this.meta,
+      primary: this.primary,
+      sciHeader: this.sciHeader,
+      shape: this.shape,
+      data,
+      groupdq,
+      pixeldq: await this.readPixeldq(),
+      zeroframe,
+      refout: await optional('REFOUT'),
+      avdrkcur: await optional('AVDRKCUR'),
+      group: await this.readTable('GROUP'),
+      intTimes: await this.readTable('INT_TIMES'),
+    });
+  }
+
+  private async readTable(name: string): Promise<FitsTable | undefined> {
+    const hdu = this.file.find(name);
+    return hdu ? this.file.readTable(hdu) : undefined;
+  }
+
+  private async readTyped<T extends Uint8Array | Uint32Array>(
+    hdu: Hdu,
+    type: { new (source: ArrayLike<number>): T },
+    index?: number[],
+  ): Promise<T> {
+    const { data } = await this.file.readImage(hdu, { index });
+    return data instanceof type ? data : new type(toNumbers(data, this.file.source.name, hdu));
+  }
+}
+
+function toNumbers(data: ImageArray, fileName: string, hdu: Hdu): ArrayLike<number> {
+  if (data instanceof BigInt64Array) {
+    throw new FitsError(fileName, `${hdu.extname ?? `HDU ${hdu.index}`}: 64-bit integers where flags were expected`);
+  }
+  return data;
+}
+
+/** Reads any of our models by its DATAMODL keyword (RampModel also from an uncal file). */
+export async function readModel(file: FitsFile): Promise<DataModel> {
+  const kind = file.primary.header.getString('DATAMODL')?.trim();
+  const name = file.source.name;
+  if (kind === undefined || kind === 'Level1bModel' || kind === 'RampModel') return RampReader.open(file).readAll();
+  const meta = readMeta(file.primary.header, name);
+  const float = async (ext: string) => (await file.readImage(file.get(ext), { as: 'float32' })).data as Float32Array;
+  const flags = async (ext: string) => {
+    const { data } = await file.readImage(file.get(ext));
+    return data instanceof Uint32Array ? data : new Uint32Array(toNumbers(data, name, file.get(ext)));
+  };
+  const common = async () => ({
+    meta,
+    primary: file.primary.header,
+    sciHeader: file.get('SCI').header,
+    data: await float('SCI'),
+    err: await float('ERR'),
+    dq: await flags('DQ'),
+    varPoisson: await float('VAR_POISSON'),
+    varRnoise: await float('VAR_RNOISE'),
+  });
+  switch (kind) {
+    case 'ImageModel':
+    case 'IFUImageModel':
+      return createImageModel({ ...(await common()), model: kind, shape: file.get('SCI').shape as ImageModel['shape'] });
+    case 'CubeModel': {
+      const intTimes = file.find('INT_TIMES');
+      return createCubeModel({
+        ...(await common()),
+        shape: file.get('SCI').shape as CubeModel['shape'],
+        intTimes: intTimes ? await file.readTable(intTimes) : undefined,
+      });
+    }
+    default:
+      throw new FitsError(name, `DATAMODL = '${kind}' is not a model this package reads`);
+  }
+}
+
+/** Primary and SCI headers for a product derived from `source`, as jwst's `model.update()` fills them. */
+export function derivedHeaders(source: { primary: Header; sciHeader: Header }): { primary: Header; sciHeader: Header } {
+  const pick = (header: Header, keep: ReadonlySet<string>) => new Header(header.cards.filter((c) => keep.has(c.key)));
+  return { primary: pick(source.primary, primarySchemaKeywords), sciHeader: pick(source.sciHeader, sciSchemaKeywords) };
+}
+
+export interface WriteOptions {
+  /** Basename recorded in FILENAME. */
+  fileName: string;
+  /** Time recorded in DATE (UTC); defaults to now. */
+  date?: Date;
+}
+
+/** The HDUs of a model, ready for `encodeFits`/`writeFitsFile`. */
+export function modelHdus(model: DataModel, options: WriteOptions): WritableHdu[] {
+  const primary = new Header(model.primary.cards.map((c) => ({ ...c })));
+  writeMeta(model.meta, primary);
+  if (!primary.has('TELESCOP')) primary.set('TELESCOP', 'JWST', 'Telescope used to acquire the data');
+  primary.set('DATE', (options.date ?? new Date()).toISOString().replace('Z', ''), 'UTC date file created');
+  primary.set('FILENAME', options.fileName, 'Name of the file');
+  primary.set('DATAMODL', model.model, 'Type of data model');
+
+  const hdus: WritableHdu[] = [{ kind: 'image', header: primary }];
+  const image = (extname: string, data: ImageArray | undefined, shape: number[], header = new Header()) => {
+    if (data === undefined) return;
+    const h = new Header(header.cards.map((c) => ({ ...c })));
+    h.set('EXTNAME', extname, 'extension name');
+    hdus.push({ kind: 'image', header: h, data, shape });
+  };
+  const table = (extname: string, t: FitsTable | undefined) => {
+    if (t === undefined) return;
+    const header = new Header();
+    header.set('EXTNAME', extname, 'extension name');
+    hdus.push({ kind: 'bintable', header, nrows: t.nrows, columns: t.columns });
+  };
+  const withBunit = (header: Header, bunit: string) => {
+    const h = new Header(header.cards.map((c) => ({ ...c })));
+    h.set('BUNIT', bunit, 'physical units of the array values');
+    return h;
+  };
+
+  switch (model.model) {
+    case 'RampModel': {
+      const [nints, ngroups, ny, nx] = model.shape;
+      image('SCI', model.data, model.shape, withBunit(model.sciHeader, 'DN'));
+      image('PIXELDQ', model.pixeldq, [ny, nx]);
+      image('GROUPDQ', model.groupdq, model.shape);
+      image('ZEROFRAME', model.zeroframe, [nints, ny, nx]);
+      image('REFOUT', model.refout, [nints, ngroups, ny, nx / 4]);
+      image('AVDRKCUR', model.avdrkcur, [ny, nx]);
+      table('GROUP', model.group);
+      table('INT_TIMES', model.intTimes);
+      break;
+    }
+    case 'ImageModel':
+    case 'IFUImageModel':
+    case 'CubeModel': {
+      const shape = [...model.shape];
+      image('SCI', model.data, shape, withBunit(model.sciHeader, 'DN/s'));
+      image('ERR', model.err, shape, withBunit(new Header(), 'DN/s'));
+      image('DQ', model.dq, shape);
+      if (model.model === 'CubeModel') table('INT_TIMES', model.intTimes);
+      image('VAR_POISSON', model.varPoisson, shape);
+      image('VAR_RNOISE', model.varRnoise, shape);
+      break;
+    }
+    case 'RampFitOutputModel': {
+      const [nints, , ny, nx] = model.shape;
+      const shape = [...model.shape];
+      image('SLOPE', model.slope, shape);
+      image('SIGSLOPE', model.sigslope, shape);
+      image('YINT', model.yint, shape);
+      image('SIGYINT', model.sigyint, shape);
+      image('PEDESTAL', model.pedestal, [nints, ny, nx]);
+      image('WEIGHTS', model.weights, shape);
+      image('CRMAG', model.crmag, [nints, Math.max(model.maxCr, 1), ny, nx]);
+      image('VAR_POISSON', model.varPoisson, shape);
+      image('VAR_RNOISE', model.varRnoise, shape);
+      break;
+    }
+  }
+  hdus.push(asdfHdu());
+  return hdus;
+}
+

@@ -1,0 +1,6 @@
+/** Node entrypoint: kernels loaded from the package's .wasm file, Piscina worker pool, file helpers. */
+export * from '../index.js';
+export { loadKernels } from '../kernels/load-node.js';
+export { createNodePool, type NodePoolOptions } from '../pool/node.js';
+export { openFileSource, readFits, writeFileAtomic, writeFitsFile } from '../io/fits/node.js';
+export { openFits, openRamp, readModelFile, writeModel } from '../datamodels/node.js';
