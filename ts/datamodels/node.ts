@@ -1,7 +1,6 @@
 /** Node helpers: models from and to files (writes are atomic: temp file + rename). */
 import { basename } from 'node:path';
-import { encodeFits } from '../io/fits/index.js';
-import { openFileSource, writeFileAtomic } from '../io/fits/node.js';
+import { openFileSource, writeFitsFile } from '../io/fits/node.js';
 import { FitsFile } from '../io/fits/index.js';
 import { modelHdus, readModel, RampReader } from './fits-models.js';
 import type { DataModel } from './models.js';
@@ -31,5 +30,5 @@ export async function readModelFile(path: string): Promise<DataModel> {
 }
 
 export async function writeModel(path: string, model: DataModel, date?: Date): Promise<void> {
-  await writeFileAtomic(path, encodeFits(modelHdus(model, { fileName: basename(path), date })));
+  await writeFitsFile(path, modelHdus(model, { fileName: basename(path), date }));
 }

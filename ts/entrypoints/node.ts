@@ -2,5 +2,5 @@
 export * from '../index.js';
 export { loadKernels } from '../kernels/load-node.js';
 export { createNodePool, type NodePoolOptions } from '../pool/node.js';
-export { openFileSource, readFits, writeFileAtomic, writeFitsFile } from '../io/fits/node.js';
+export { openFileSource, readFits, writeFileAtomic, writeFitsFile, AtomicFileSink } from '../io/fits/node.js';
 export { openFits, openRamp, readModelFile, writeModel } from '../datamodels/node.js';

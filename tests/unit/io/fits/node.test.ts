@@ -1,0 +1,117 @@
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { encodeFits, FitsError, FitsStreamWriter, Header, type WritableHdu } from '../../../../ts/io/fits/index.js';
+import { AtomicFileSink, openFileSource, readFits, writeFileAtomic, writeFitsFile } from '../../../../ts/io/fits/node.js';
+import { concat } from './helpers.js';
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'fits-node-test-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function* failingAfterFirstChunk(): AsyncGenerator<Uint8Array> {
+  yield new Uint8Array(2880).fill(1);
+  throw new Error('producer failed');
+}
+
+describe('writeFileAtomic', () => {
+  it('writes the chunks and leaves no temporary file', async () => {
+    const target = path.join(dir, 'out.fits');
+    await writeFileAtomic(target, [new Uint8Array([1, 2]), new Uint8Array([3])]);
+    expect(new Uint8Array(await readFile(target))).toEqual(new Uint8Array([1, 2, 3]));
+    expect(await readdir(dir)).toEqual(['out.fits']);
+  });
+
+  it('on failure creates no target and removes its temporary file', async () => {
+    const target = path.join(dir, 'out.fits');
+    await expect(writeFileAtomic(target, failingAfterFirstChunk())).rejects.toThrow('producer failed');
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it('on failure leaves an existing target untouched', async () => {
+    const target = path.join(dir, 'out.fits');
+    await writeFile(target, 'previous version');
+    await expect(writeFileAtomic(target, failingAfterFirstChunk())).rejects.toThrow('producer failed');
+    expect(await readFile(target, 'utf8')).toBe('previous version');
+    expect(await readdir(dir)).toEqual(['out.fits']);
+  });
+
+  it('replaces an existing target on success', async () => {
+    const target = path.join(dir, 'out.fits');
+    await writeFile(target, 'previous version');
+    await writeFileAtomic(target, (async function* () {
+      yield new TextEncoder().encode('new');
+    })());
+    expect(await readFile(target, 'utf8')).toBe('new');
+    expect(await readdir(dir)).toEqual(['out.fits']);
+  });
+});
+
+describe('file sources and FITS files on disk', () => {
+  const hdus: WritableHdu[] = [
+    { kind: 'image', header: new Header().set('DATAMODL', 'RampModel') },
+    { kind: 'image', header: new Header().set('EXTNAME', 'SCI'), data: Float32Array.from({ length: 4 * 3 * 5 }, (_, i) => i / 4), shape: [4, 3, 5] },
+  ];
+
+  it('writeFitsFile then readFits round-trips, reading blocks lazily', async () => {
+    const target = path.join(dir, 'ramp.fits');
+    await writeFitsFile(target, hdus);
+    expect(await readdir(dir)).toEqual(['ramp.fits']);
+    const file = await readFits(target);
+    try {
+      expect(file.source.name).toBe(target);
+      expect(file.primary.header.getString('DATAMODL')).toBe('RampModel');
+      const plane = await file.readImage(file.get('SCI'), { index: [2] });
+      expect(Array.from(plane.data as Float32Array)).toEqual(Array.from({ length: 15 }, (_, i) => (30 + i) / 4));
+    } finally {
+      await file.close();
+    }
+  });
+
+  it('openFileSource reads exactly the requested range and refuses reads past the end', async () => {
+    const target = path.join(dir, 'bytes.bin');
+    await writeFile(target, Uint8Array.from({ length: 5000 }, (_, i) => i & 0xff));
+    const source = await openFileSource(target);
+    try {
+      expect(source.size).toBe(5000);
+      expect(Array.from(await source.read(4998, 2))).toEqual([4998 & 0xff, 4999 & 0xff]);
+      const target3 = new Uint8Array(3);
+      await source.readInto?.(256, target3);
+      expect(Array.from(target3)).toEqual([0, 1, 2]);
+      await expect(source.read(4999, 2)).rejects.toThrow(FitsError);
+      await expect(source.read(4999, 2)).rejects.toThrow(`${target}: read of 2 bytes at byte 4999 goes past the end of the file`);
+    } finally {
+      await source.close();
+      await source.close();
+    }
+  });
+
+  it('readFits closes the file and names it when it is not FITS', async () => {
+    const target = path.join(dir, 'notes.txt');
+    await writeFile(target, 'x'.repeat(4000));
+    await expect(readFits(target)).rejects.toThrow(`${target}: not a FITS file`);
+  });
+
+  it('streams through an AtomicFileSink to the same bytes as encodeFits, or aborts cleanly', async () => {
+    const target = path.join(dir, 'streamed.fits');
+    const sink = await AtomicFileSink.create(target);
+    const writer = new FitsStreamWriter(sink, { name: target });
+    await writer.writeHdu(hdus[0]);
+    await writer.beginImage(new Header().set('EXTNAME', 'SCI'), 'float32', [4, 3, 5]);
+    const data = (hdus[1] as { data: Float32Array }).data;
+    for (let i = 0; i < 4; i++) await writer.writePixels(data.subarray(i * 15, (i + 1) * 15));
+    await writer.finish();
+    await sink.commit();
+    expect(new Uint8Array(await readFile(target))).toEqual(concat(encodeFits(hdus)));
+
+    const aborted = await AtomicFileSink.create(path.join(dir, 'aborted.fits'));
+    await aborted.write(new Uint8Array(10));
+    await aborted.abort();
+    expect(await readdir(dir)).toEqual(['streamed.fits']);
+  });
+});

@@ -1,0 +1,148 @@
+// Node-only helpers: file sources and atomic file writes. Everything else in this module runs in browsers too.
+import { Buffer } from 'node:buffer';
+import { randomBytes } from 'node:crypto';
+import { open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { FitsError } from './errors.js';
+import { FitsFile } from './reader.js';
+import { checkRange, type ByteSource } from './source.js';
+import { FitsStreamWriter, type FitsSink, type WritableHdu, type FitsWriteOptions } from './writer.js';
+
+// fs reads and writes take at most 2 GiB - 1 per call.
+const MAX_IO = 1 << 30;
+
+/** Positioned reads through a FileHandle; only the requested bytes are read. */
+export async function openFileSource(path: string): Promise<ByteSource> {
+  const handle = await open(path, 'r');
+  let size: number;
+  try {
+    size = (await handle.stat()).size;
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+  let closed = false;
+  const readInto = async (offset: number, target: Uint8Array): Promise<void> => {
+    checkRange(path, size, offset, target.length);
+    for (let done = 0; done < target.length; ) {
+      const { bytesRead } = await handle.read(target, done, Math.min(target.length - done, MAX_IO), offset + done);
+      if (bytesRead === 0) throw new FitsError(path, `file ended at byte ${offset + done} while reading (was it truncated meanwhile?)`);
+      done += bytesRead;
+    }
+  };
+  return {
+    name: path,
+    size,
+    async read(offset, length) {
+      // Not zero-filled and never pooled, so the array is the caller's alone and element-aligned.
+      const buffer = Buffer.allocUnsafeSlow(length);
+      const bytes = new Uint8Array(buffer.buffer, buffer.byteOffset, length);
+      await readInto(offset, bytes);
+      return bytes;
+    },
+    readInto,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await handle.close();
+    },
+  };
+}
+
+/** Opens a FITS file (headers only; data is read on demand). Close it when done. */
+export async function readFits(path: string): Promise<FitsFile> {
+  const source = await openFileSource(path);
+  try {
+    return await FitsFile.open(source);
+  } catch (error) {
+    await source.close();
+    throw error;
+  }
+}
+
+async function writeFully(handle: FileHandle, bytes: Uint8Array, position: number): Promise<void> {
+  for (let done = 0; done < bytes.length; ) {
+    const { bytesWritten } = await handle.write(bytes, done, Math.min(bytes.length - done, MAX_IO), position + done);
+    done += bytesWritten;
+  }
+}
+
+/**
+ * A FitsSink writing to a temporary file beside `path`, renamed over it by commit(): readers never
+ * see a partial file. abort() removes the temporary file. (Not fsync'ed: atomic against crashes of
+ * the process, not against power loss.)
+ */
+export class AtomicFileSink implements FitsSink {
+  private position = 0;
+  private closed = false;
+
+  private constructor(
+    readonly path: string,
+    readonly tempPath: string,
+    private readonly handle: FileHandle,
+  ) {}
+
+  static async create(path: string): Promise<AtomicFileSink> {
+    const tempPath = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+    return new AtomicFileSink(path, tempPath, await open(tempPath, 'wx'));
+  }
+
+  async write(bytes: Uint8Array): Promise<void> {
+    await writeFully(this.handle, bytes, this.position);
+    this.position += bytes.length;
+  }
+
+  async writeAt(offset: number, bytes: Uint8Array): Promise<void> {
+    await writeFully(this.handle, bytes, offset);
+  }
+
+  private async closeHandle(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.handle.close();
+  }
+
+  async commit(): Promise<void> {
+    try {
+      await this.closeHandle();
+      await rename(this.tempPath, this.path);
+    } catch (error) {
+      await rm(this.tempPath, { force: true });
+      throw error;
+    }
+  }
+
+  async abort(): Promise<void> {
+    try {
+      await this.closeHandle();
+    } finally {
+      await rm(this.tempPath, { force: true });
+    }
+  }
+}
+
+/** Writes the chunks to a temporary file in the same directory, then renames it to `path`. */
+export async function writeFileAtomic(path: string, chunks: Iterable<Uint8Array> | AsyncIterable<Uint8Array>): Promise<void> {
+  const sink = await AtomicFileSink.create(path);
+  try {
+    for await (const chunk of chunks) await sink.write(chunk);
+  } catch (error) {
+    await sink.abort();
+    throw error;
+  }
+  await sink.commit();
+}
+
+/** Writes the HDUs one by one through a temporary file that is renamed to `path` when complete. */
+export async function writeFitsFile(path: string, hdus: WritableHdu[], options: FitsWriteOptions = {}): Promise<void> {
+  const sink = await AtomicFileSink.create(path);
+  try {
+    const writer = new FitsStreamWriter(sink, { name: path, ...options });
+    for (const hdu of hdus) await writer.writeHdu(hdu);
+    await writer.finish();
+  } catch (error) {
+    await sink.abort();
+    throw error;
+  }
+  await sink.commit();
+}
