@@ -15,7 +15,6 @@ WASM_RUSTFLAGS := -C target-feature=+simd128 -C linker=wasm-ld-19 \
   --remap-path-prefix=$(CURDIR)=/detector1 --remap-path-prefix=$(HOME)/.cargo=/cargo
 WASM_BINDGEN := $(HOME)/.cargo/bin/wasm-bindgen
 VENV := .venv
-PY_PINS := stdatamodels==6.0.0 astropy==7.1.0 numpy==2.3.4 pytest==8.4.2
 
 .PHONY: deps system-deps wasm-bindgen-cli wasm check-wasm build test test-rust test-node \
         test-browser test-python demo bench clean
@@ -64,9 +63,10 @@ check-wasm:
 build: node_modules/.installed
 	rm -rf dist && npx tsc -p tsconfig.json
 
-$(VENV)/.installed: Makefile
+# jwst, stcal and stdatamodels from PyPI, pinned: the oracles our results are compared with.
+$(VENV)/.installed: tests/python/requirements.txt
 	python3 -m venv $(VENV)
-	$(VENV)/bin/pip install -q $(PY_PINS)
+	$(VENV)/bin/pip install -q --disable-pip-version-check -r tests/python/requirements.txt
 	touch $@
 
 test: deps test-rust check-wasm build test-node test-browser test-python

@@ -1,0 +1,235 @@
+/**
+ * The Piscina pool. Workers run compiled JavaScript, so everything here is imported from dist/
+ * (`make test` builds it first); error classes come from dist/ too, for `instanceof`.
+ */
+import { execSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type * as KernelsApi from '../../../ts/kernels/index.js';
+import type * as LoaderApi from '../../../ts/kernels/load-node.js';
+import type { KernelPool, TileTask } from '../../../ts/pool/index.js';
+import type * as PoolApi from '../../../ts/pool/node.js';
+import { copyOf, outputBytes, superbiasTile, unevenTile } from './superbias-tile.js';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+
+let pools: typeof PoolApi;
+let kernels: typeof KernelsApi;
+let loader: typeof LoaderApi;
+const openPools: KernelPool[] = [];
+
+const input = superbiasTile(unevenTile, 1);
+let inThread: ReturnType<typeof outputBytes>;
+
+/** A superbias task on the whole tile: a copy of `input`, or `arrays`. */
+function task(arrays: TileTask['arrays'] = { ...copyOf(input) }): TileTask {
+  return { kernel: 'superbias', arrays, shape: unevenTile };
+}
+
+async function pool(size: number): Promise<KernelPool> {
+  const created = await pools.createNodePool({ size });
+  openPools.push(created);
+  return created;
+}
+
+beforeAll(async () => {
+  if (!existsSync(join(root, 'dist/pool/node-worker.js'))) {
+    execSync('npx tsc -p tsconfig.json', { cwd: root, stdio: 'inherit' });
+  }
+  pools = await import(join(root, 'dist/pool/node.js'));
+  kernels = await import(join(root, 'dist/kernels/index.js'));
+  loader = await import(join(root, 'dist/kernels/load-node.js'));
+  await loader.loadKernels();
+
+  const arrays = copyOf(input);
+  await pools.runTiled(undefined, 'superbias', { ...arrays }, unevenTile);
+  inThread = outputBytes(arrays);
+  // The kernel changed every output, so a band that is not pasted back cannot go unnoticed.
+  expect(inThread.data).not.toEqual(outputBytes(input).data);
+  expect(inThread.zeroframe).not.toEqual(outputBytes(input).zeroframe);
+  expect(inThread.pixeldq).not.toEqual(outputBytes(input).pixeldq);
+});
+
+afterAll(async () => {
+  await Promise.all(openPools.map((open) => open.destroy()));
+});
+
+describe('createNodePool', () => {
+  for (const size of [1, 2, 3]) {
+    it(`gives the in-thread result bit for bit with ${size} worker(s), uneven last band`, async () => {
+      const workers = await pool(size);
+      expect(workers.size).toBe(size);
+      const arrays = copyOf(input);
+      await pools.runTiled(workers, 'superbias', { ...arrays }, unevenTile);
+      expect(outputBytes(arrays)).toEqual(inThread);
+    });
+  }
+
+  it('gives the same bits with many bands (maxBandRows 1, 2 and 5)', async () => {
+    const workers = await pool(3);
+    for (const maxBandRows of [1, 2, 5]) {
+      const arrays = copyOf(input);
+      await pools.runTiled(workers, 'superbias', { ...arrays }, unevenTile, { maxBandRows });
+      expect(outputBytes(arrays), `maxBandRows ${maxBandRows}`).toEqual(inThread);
+    }
+  });
+
+  it('gives the same bits without the optional ZEROFRAME', async () => {
+    const noZeroframe = superbiasTile(unevenTile, 2, false);
+    const expected = copyOf(noZeroframe);
+    await pools.runTiled(undefined, 'superbias', { ...expected }, unevenTile);
+    const arrays = copyOf(noZeroframe);
+    await pools.runTiled(await pool(2), 'superbias', { ...arrays }, unevenTile);
+    expect(outputBytes(arrays)).toEqual(outputBytes(expected));
+  });
+
+  it('transfers task arrays to the worker instead of copying them', async () => {
+    const workers = await pool(1);
+    const sent = task();
+    const outputs = await workers.run(sent);
+    // A transferred buffer is detached on the sending side; a cloned one would still hold its data.
+    for (const array of Object.values(sent.arrays)) expect(array!.byteLength).toBe(0);
+    expect(Object.keys(outputs).sort()).toEqual(['data', 'pixeldq', 'zeroframe']);
+    expect(outputBytes(outputs)).toEqual(inThread);
+  });
+
+  it('rejects a wrong-shape array with KernelShapeError naming the argument', async () => {
+    const workers = await pool(2);
+    // Sent as is: the worker's check fails and the error crosses back with its class.
+    const wrongShape = { ...copyOf(input), bias: new Float32Array(5) };
+    const shapeError = await workers.run(task(wrongShape)).catch((e: unknown) => e);
+    expect(shapeError).toBeInstanceOf(kernels.KernelShapeError);
+    expect(shapeError).toMatchObject({ name: 'KernelShapeError', code: 'shape_mismatch' });
+    expect((shapeError as Error).message).toContain('argument `bias` has 5 elements');
+
+    const wrongType = { ...copyOf(input), pixeldq: new Float32Array(37 * 19) };
+    const typeError = await workers.run(task(wrongType)).catch((e: unknown) => e);
+    expect(typeError).toBeInstanceOf(kernels.KernelTypeError);
+    expect((typeError as Error).message).toContain('argument `pixeldq` must be a Uint32Array');
+
+    // Through runTiled the full arrays are checked before cutting, which would pad a short array.
+    const arrays = { ...copyOf(input), pixeldq: new Uint32Array(37 * 19 - 1) };
+    const untouched = outputBytes(copyOf(arrays));
+    const tiled = pools.runTiled(workers, 'superbias', { ...arrays }, unevenTile);
+    await expect(tiled).rejects.toBeInstanceOf(kernels.KernelShapeError);
+    await expect(tiled).rejects.toThrow('argument `pixeldq` has 702 elements');
+    expect(outputBytes(arrays)).toEqual(untouched);
+  });
+
+  it('rejects aborted tasks with an AbortError and keeps working', async () => {
+    const workers = await pool(1);
+    await workers.run(task()); // the worker is up, so the next task starts at once
+
+    await expect(workers.run(task(), AbortSignal.abort())).rejects.toMatchObject({ name: 'AbortError' });
+
+    const runningAbort = new AbortController();
+    const queuedAbort = new AbortController();
+    const running = workers.run(task(), runningAbort.signal);
+    const queued = workers.run(task(), queuedAbort.signal);
+    const after = workers.run(task());
+    queuedAbort.abort();
+    runningAbort.abort();
+    await expect(running).rejects.toMatchObject({ name: 'AbortError' });
+    await expect(queued).rejects.toMatchObject({ name: 'AbortError' });
+    expect(outputBytes(await after)).toEqual(inThread);
+
+    const tiledAbort = new AbortController();
+    const options = { maxBandRows: 1, signal: tiledAbort.signal };
+    const tiled = pools.runTiled(workers, 'superbias', { ...copyOf(input) }, unevenTile, options);
+    tiledAbort.abort();
+    await expect(tiled).rejects.toMatchObject({ name: 'AbortError' });
+
+    const arrays = copyOf(input);
+    await pools.runTiled(workers, 'superbias', { ...arrays }, unevenTile);
+    expect(outputBytes(arrays)).toEqual(inThread);
+  });
+
+  it('runs a task queued behind one whose worker an abort terminated', async () => {
+    const workers = await pool(1);
+    await workers.run(task());
+    const abort = new AbortController();
+    const running = workers.run(task(), abort.signal);
+    const next = workers.run(task());
+    abort.abort();
+    await expect(running).rejects.toMatchObject({ name: 'AbortError' });
+    expect(outputBytes(await next)).toEqual(inThread);
+  });
+
+  it('destroy() rejects pending tasks and later runs', async () => {
+    const workers = await pools.createNodePool({ size: 2 });
+    const runs = [task(), task(), task()].map((sent) => workers.run(sent).catch((e: unknown) => e));
+    await workers.destroy();
+    for (const run of runs) expect(await run).toMatchObject({ message: 'the kernel pool has been destroyed' });
+    await expect(workers.run(task())).rejects.toThrow('destroyed');
+  });
+
+  it('fails clearly when run from the TypeScript sources, where there is no compiled worker', async () => {
+    const fromSources: typeof PoolApi = await import('../../../ts/pool/node.js');
+    await expect(fromSources.createNodePool({ size: 1 })).rejects.toThrow(
+      /node-worker\.js does not exist.*build the package/s,
+    );
+  });
+
+  it('rejects sizes that are not positive integers', async () => {
+    for (const size of [0, 1.5, Number.NaN]) {
+      await expect(pools.createNodePool({ size })).rejects.toThrow(RangeError);
+    }
+  });
+});
+
+describe('a copy of the package', () => {
+  let copy: string;
+  let copiedPools: typeof PoolApi;
+  let copiedLoader: typeof LoaderApi;
+
+  beforeAll(async () => {
+    copy = mkdtempSync(join(tmpdir(), 'detector1-pool-'));
+    writeFileSync(join(copy, 'package.json'), '{ "type": "module" }');
+    symlinkSync(join(root, 'node_modules'), join(copy, 'node_modules'));
+    symlinkSync(join(root, 'ts'), join(copy, 'ts')); // for the source maps
+    cpSync(join(root, 'dist'), join(copy, 'dist'), { recursive: true });
+    cpSync(join(root, 'wasm-pkg'), join(copy, 'wasm-pkg'), { recursive: true });
+    copiedLoader = await import(join(copy, 'dist/kernels/load-node.js'));
+    copiedPools = await import(join(copy, 'dist/pool/node.js'));
+  });
+
+  afterAll(() => rmSync(copy, { recursive: true, force: true }));
+
+  it('compiles the module once, in the main thread; workers never read the .wasm file', async () => {
+    const compile = vi.spyOn(WebAssembly, 'compile');
+    try {
+      const module = await copiedLoader.loadKernels();
+      rmSync(join(copy, 'wasm-pkg/detector1_wasm_bg.wasm'));
+
+      const expected = copyOf(input);
+      await copiedPools.runTiled(undefined, 'superbias', { ...expected }, unevenTile);
+      for (const options of [{ size: 3 }, { size: 2, module }]) {
+        const workers = await copiedPools.createNodePool(options);
+        try {
+          const arrays = copyOf(input);
+          await copiedPools.runTiled(workers, 'superbias', { ...arrays }, unevenTile, { maxBandRows: 4 });
+          expect(outputBytes(arrays)).toEqual(outputBytes(expected));
+        } finally {
+          await workers.destroy();
+        }
+      }
+      expect(compile).toHaveBeenCalledTimes(1);
+    } finally {
+      compile.mockRestore();
+    }
+  });
+
+  it('rejects runs, rather than leaving them queued, when workers cannot start', async () => {
+    writeFileSync(join(copy, 'dist/pool/node-worker.js'), 'throw new Error("this worker cannot start");');
+    const workers = await copiedPools.createNodePool({ size: 2, module: await copiedLoader.loadKernels() });
+    try {
+      const runs = [task(), task(), task()].map((sent) => workers.run(sent));
+      for (const run of runs) await expect(run).rejects.toThrow('this worker cannot start');
+    } finally {
+      await workers.destroy();
+    }
+  });
+});

@@ -1,0 +1,3 @@
+/** Browser-only: a pool on module Web Workers. */
+export { createBrowserPool, type BrowserPoolOptions } from './browser-pool.js';
+export * from './index.js';

@@ -1,0 +1,84 @@
+/** The Node pool: Piscina worker threads that share one compiled kernel module. */
+import { access } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Piscina } from 'piscina';
+import type { KernelArray } from '../kernels/arrays.js';
+import { loadKernels } from '../kernels/load-node.js';
+import type { NodeWorkerData } from './node-worker.js';
+import { resolvePoolOptions, type PoolOptions } from './pool-options.js';
+import type { KernelPool, TileTask } from './pool.js';
+import { outputsOf, transferablesOf, type TaskOutcome } from './task-transport.js';
+
+export type NodePoolOptions = PoolOptions;
+
+/** Piscina runs workers from a JS file: the compiled one next to this module. */
+async function locateWorkerFile(): Promise<string> {
+  const file = fileURLToPath(new URL('./node-worker.js', import.meta.url));
+  try {
+    await access(file);
+  } catch {
+    throw new Error(
+      `createNodePool: worker entry ${file} does not exist. Worker threads run compiled JavaScript: ` +
+        'build the package (`make build` or `npx tsc -p tsconfig.json`) and import createNodePool from dist/.',
+    );
+  }
+  return file;
+}
+
+export async function createNodePool(options: NodePoolOptions = {}): Promise<KernelPool> {
+  const { size, idleTimeout } = resolvePoolOptions(options, availableParallelism());
+  const filename = await locateWorkerFile();
+  const workerData: NodeWorkerData = { module: options.module ?? (await loadKernels()) };
+  const piscina = new Piscina({
+    filename,
+    workerData,
+    // One resident worker: with none, Piscina starts no replacement when an abort terminates the
+    // last worker, and queued tasks would wait forever. The others exit when idle.
+    minThreads: 1,
+    maxThreads: size,
+    idleTimeout,
+  });
+
+  // Runs not yet settled, each with a way to fail it if Piscina strands it.
+  const pending = new Set<AbortController>();
+  // Once workers fail to start, Piscina starts no more for queued tasks, and tells at most with
+  // an 'error' event (also emitted, harmlessly, for a reply from a worker an abort is ending).
+  const failIfStranded = (error: unknown) => {
+    if (piscina.threads.length === 0) for (const stranded of pending) stranded.abort(error);
+  };
+  piscina.on('error', failIfStranded);
+
+  let destroyed = false;
+  const destroyedError = () => new Error('the kernel pool has been destroyed');
+
+  return {
+    size,
+    async run(task: TileTask, signal?: AbortSignal): Promise<Record<string, KernelArray>> {
+      // Piscina would start new workers after destroy().
+      if (destroyed) throw destroyedError();
+      const stranded = new AbortController();
+      pending.add(stranded);
+      let outcome: TaskOutcome;
+      try {
+        outcome = await piscina.run(task, {
+          transferList: transferablesOf(task.arrays),
+          signal: signal ? AbortSignal.any([signal, stranded.signal]) : stranded.signal,
+        });
+      } catch (error) {
+        // Piscina wraps aborts in its own AbortError: give the reason, as `signal.throwIfAborted()` does.
+        if (signal?.aborted) throw signal.reason;
+        if (destroyed) throw destroyedError();
+        failIfStranded(error);
+        throw stranded.signal.aborted ? stranded.signal.reason : error;
+      } finally {
+        pending.delete(stranded);
+      }
+      return outputsOf(outcome);
+    },
+    destroy() {
+      destroyed = true;
+      return piscina.destroy();
+    },
+  };
+}

@@ -1,0 +1,116 @@
+/**
+ * One interface for running tile kernels in worker threads: Piscina in Node, Web Workers in
+ * browsers. Buffers are transferred to and from workers (never cloned); the compiled
+ * WebAssembly.Module is shared, so workers only instantiate it.
+ */
+import { checkArray, checkShape, planeCount, type KernelArray, type Layout, type TileShape } from '../kernels/arrays.js';
+import { executeTile, tileKernel, type TileArrays, type TileKernelName } from '../kernels/registry.js';
+import { cutBand, pasteBand, planRowBands } from './plan.js';
+
+/** One band of one kernel call, as sent to a worker. */
+export interface TileTask {
+  kernel: TileKernelName;
+  arrays: TileArrays;
+  shape: TileShape;
+}
+
+export interface KernelPool {
+  /** Number of worker threads. */
+  readonly size: number;
+  /** Runs one task in a worker; resolves to the kernel's output arrays. Rejects with the kernel's typed error. */
+  run(task: TileTask, signal?: AbortSignal): Promise<Record<string, KernelArray>>;
+  /** Terminates every worker. Pending tasks reject. */
+  destroy(): Promise<void>;
+}
+
+export interface TiledOptions {
+  /** Upper bound on rows per band; by default a band holds at most `bandByteBudget` bytes. */
+  maxBandRows?: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * Bytes of all arrays of one band. wasm32 memory tops out at 4 GiB and every call copies its
+ * arrays in, so data reaches the kernels band by band, never as a whole cube.
+ */
+export const bandByteBudget = 256 * 2 ** 20;
+
+function rowsWithinBudget(specs: Record<string, { layout: Layout }>, arrays: TileArrays, shape: TileShape): number {
+  let bytesPerRow = 0;
+  for (const [key, spec] of Object.entries(specs)) {
+    const array = arrays[key];
+    if (array !== undefined) bytesPerRow += planeCount(spec.layout, shape) * shape.cols * array.BYTES_PER_ELEMENT;
+  }
+  return Math.max(1, Math.floor(bandByteBudget / Math.max(bytesPerRow, 1)));
+}
+
+/**
+ * Runs `kernel` over the whole arrays, in place. With a pool the rows are cut into bands (about
+ * one per worker, each within the byte budget) that run in parallel, and the outputs are pasted
+ * back by row offset; without a pool the bands run one after the other in this thread (a single
+ * band, uncopied, when everything fits the budget). All give identical results.
+ */
+export async function runTiled(
+  pool: KernelPool | undefined,
+  kernel: TileKernelName,
+  arrays: TileArrays,
+  shape: TileShape,
+  options: TiledOptions = {},
+): Promise<void> {
+  const specs = tileKernel(kernel).arrays;
+  // Check against the full shape before cutting: cutBand would pad a short array with zeros.
+  checkShape(kernel, shape);
+  for (const [key, spec] of Object.entries(specs)) {
+    if (arrays[key] !== undefined || !spec.optional) {
+      checkArray(kernel, key, arrays[key], spec.type, spec.layout, shape);
+    }
+  }
+  const maxRows = options.maxBandRows ?? rowsWithinBudget(specs, arrays, shape);
+  const bands = planRowBands(shape.rows, { minBands: pool?.size ?? 1, maxRows });
+  if (!pool) {
+    for (const band of bands) {
+      options.signal?.throwIfAborted();
+      if (bands.length === 1) {
+        executeTile(kernel, arrays, shape);
+        break;
+      }
+      const bandArrays: TileArrays = {};
+      for (const [key, spec] of Object.entries(specs)) {
+        const array = arrays[key];
+        if (array !== undefined) bandArrays[key] = cutBand(array, spec.layout, shape, band);
+      }
+      const outputs = executeTile(kernel, bandArrays, { ...shape, rows: band.rows });
+      for (const [key, output] of Object.entries(outputs)) pasteBand(arrays[key]!, output, specs[key].layout, shape, band);
+    }
+    return;
+  }
+  // At most two bands per worker in flight, so band copies never hold a second copy of the cube.
+  const inFlight = new Set<Promise<void>>();
+  let failed = false;
+  let failure: unknown;
+  for (const band of bands) {
+    if (failed) break;
+    options.signal?.throwIfAborted();
+    const bandShape = { ...shape, rows: band.rows };
+    const bandArrays: TileArrays = {};
+    for (const [key, spec] of Object.entries(specs)) {
+      const array = arrays[key];
+      if (array !== undefined) bandArrays[key] = cutBand(array, spec.layout, shape, band);
+    }
+    const job = pool
+      .run({ kernel, arrays: bandArrays, shape: bandShape }, options.signal)
+      .then((outputs) => {
+        for (const [key, output] of Object.entries(outputs)) {
+          pasteBand(arrays[key]!, output, specs[key].layout, shape, band);
+        }
+      })
+      .catch((error: unknown) => {
+        if (!failed) [failed, failure] = [true, error];
+      })
+      .finally(() => inFlight.delete(job));
+    inFlight.add(job);
+    if (inFlight.size >= 2 * pool.size) await Promise.race(inFlight);
+  }
+  await Promise.all(inFlight);
+  if (failed) throw failure;
+}

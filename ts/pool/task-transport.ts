@@ -1,0 +1,84 @@
+/**
+ * What crosses between the main thread and a kernel worker. Arrays are transferred, never
+ * copied; errors cross as plain data because structured clone drops their class and `code`.
+ */
+import type { KernelArray } from '../kernels/arrays.js';
+import { KernelError, KernelParameterError, KernelShapeError, KernelTypeError } from '../kernels/errors.js';
+import { instantiateKernels } from '../kernels/module.js';
+import { executeTile, type TileArrays } from '../kernels/registry.js';
+import type { TileTask } from './pool.js';
+
+export interface SerializedError {
+  name: string;
+  message: string;
+  /** The stable code of a `KernelError`. */
+  code?: string;
+}
+
+/** A worker's reply to one task. */
+export type TaskOutcome = { outputs: Record<string, KernelArray> } | { error: SerializedError };
+
+/** The distinct buffers behind `arrays`, for a transfer list (a buffer listed twice is a DataCloneError). */
+export function transferablesOf(arrays: TileArrays): ArrayBuffer[] {
+  const buffers = new Set<ArrayBuffer>();
+  for (const array of Object.values(arrays)) {
+    // A SharedArrayBuffer cannot be transferred; it is shared already.
+    if (array?.buffer instanceof ArrayBuffer) buffers.add(array.buffer);
+  }
+  return [...buffers];
+}
+
+/**
+ * Runs one task in this (worker) thread, instantiating `module` on first use (the worker only
+ * ever instantiates, never compiles). Never throws: every failure, instantiation included,
+ * reaches the task's caller as its typed error.
+ */
+export function runTaskHere(
+  task: TileTask,
+  module: WebAssembly.Module,
+): { outcome: TaskOutcome; transfer: ArrayBuffer[] } {
+  try {
+    instantiateKernels(module);
+    const outputs = executeTile(task.kernel, task.arrays, task.shape);
+    return { outcome: { outputs }, transfer: transferablesOf(outputs) };
+  } catch (error) {
+    return { outcome: { error: serializeError(error) }, transfer: [] };
+  }
+}
+
+export function serializeError(error: unknown): SerializedError {
+  if (!(error instanceof Error)) return { name: 'Error', message: String(error) };
+  const code = error instanceof KernelError ? error.code : undefined;
+  return { name: error.name, message: error.message, code };
+}
+
+const kernelErrorClasses = new Map<string, new (code: string, message: string) => KernelError>([
+  ['KernelError', KernelError],
+  ['KernelShapeError', KernelShapeError],
+  ['KernelTypeError', KernelTypeError],
+  ['KernelParameterError', KernelParameterError],
+]);
+
+const builtinErrorClasses = new Map<string, new (message: string) => Error>([
+  ['TypeError', TypeError],
+  ['RangeError', RangeError],
+]);
+
+/** Rebuilds an error as the class the worker threw, so callers can `instanceof` it. */
+export function rebuildError({ name, message, code }: SerializedError): Error {
+  if (code !== undefined) {
+    const error = new (kernelErrorClasses.get(name) ?? KernelError)(code, message);
+    // A KernelError subclass this table does not know yet keeps at least its name.
+    error.name = name;
+    return error;
+  }
+  const error = new (builtinErrorClasses.get(name) ?? Error)(message);
+  error.name = name;
+  return error;
+}
+
+/** The outputs of a task, or its error rebuilt. */
+export function outputsOf(outcome: TaskOutcome): Record<string, KernelArray> {
+  if ('error' in outcome) throw rebuildError(outcome.error);
+  return outcome.outputs;
+}
