@@ -22,9 +22,15 @@ export class KernelTypeError extends KernelError {
   override name = 'KernelTypeError';
 }
 
+/** A scalar parameter is out of its domain (e.g. a non-positive group time). */
+export class KernelParameterError extends KernelError {
+  override name = 'KernelParameterError';
+}
+
 const classByCode: Record<string, new (code: string, message: string) => KernelError> = {
   shape_mismatch: KernelShapeError,
   invalid_shape: KernelShapeError,
+  invalid_parameter: KernelParameterError,
 };
 
 /** Maps an exception thrown by the wasm glue to a typed error; other values pass through. */
