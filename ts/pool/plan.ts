@@ -45,12 +45,36 @@ export function cutBand<T extends KernelArray>(array: T, layout: Layout, shape: 
   return out;
 }
 
-/** Writes a compact band (as made by `cutBand`) back into the full array at its row offset. */
-export function pasteBand(target: KernelArray, band: KernelArray, layout: Layout, shape: TileShape, where: RowBand): void {
+/**
+ * The band grown by `halo` rows on each side, clamped to the array. Kernels with 2-D
+ * neighbourhoods (saturation growth, jump neighbours) run on the grown band and only the core
+ * rows are kept, so every kept pixel saw all its neighbours, exactly as in an untiled run.
+ */
+export function withHalo(band: RowBand, halo: number, totalRows: number): RowBand {
+  if (!Number.isSafeInteger(halo) || halo < 0) throw new RangeError(`halo must be a non-negative integer, got ${halo}`);
+  const row0 = Math.max(0, band.row0 - halo);
+  return { row0, rows: Math.min(totalRows, band.row0 + band.rows + halo) - row0 };
+}
+
+/**
+ * Writes the rows `where` of a compact band back into the full array at their row offset. The
+ * band was cut as `from` (default: `where` itself; a larger band when it carried a halo).
+ */
+export function pasteBand(
+  target: KernelArray,
+  band: KernelArray,
+  layout: Layout,
+  shape: TileShape,
+  where: RowBand,
+  from: RowBand = where,
+): void {
   const planes = planeCount(layout, shape);
   const planeLen = shape.rows * shape.cols;
-  const bandLen = where.rows * shape.cols;
+  const fromLen = from.rows * shape.cols;
+  const skip = (where.row0 - from.row0) * shape.cols;
+  const length = where.rows * shape.cols;
   for (let p = 0; p < planes; p++) {
-    target.set(band.subarray(p * bandLen, (p + 1) * bandLen) as never, p * planeLen + where.row0 * shape.cols);
+    const start = p * fromLen + skip;
+    target.set(band.subarray(start, start + length) as never, p * planeLen + where.row0 * shape.cols);
   }
 }

@@ -5,7 +5,7 @@
  */
 import { checkArray, checkShape, planeCount, type KernelArray, type Layout, type TileShape } from '../kernels/arrays.js';
 import { executeTile, tileKernel, type TileArrays, type TileKernelName } from '../kernels/registry.js';
-import { cutBand, pasteBand, planRowBands } from './plan.js';
+import { cutBand, pasteBand, planRowBands, withHalo, type RowBand } from './plan.js';
 
 /** One band of one kernel call, as sent to a worker. */
 export interface TileTask {
@@ -26,6 +26,8 @@ export interface KernelPool {
 export interface TiledOptions {
   /** Upper bound on rows per band; by default a band holds at most `bandByteBudget` bytes. */
   maxBandRows?: number;
+  /** Rows of context above and below each band for kernels with 2-D neighbourhoods (see `withHalo`). */
+  halo?: number;
   signal?: AbortSignal;
 }
 
@@ -67,20 +69,35 @@ export async function runTiled(
   }
   const maxRows = options.maxBandRows ?? rowsWithinBudget(specs, arrays, shape);
   const bands = planRowBands(shape.rows, { minBands: pool?.size ?? 1, maxRows });
+  const halo = options.halo ?? 0;
+
+  /** The task of one band (with its halo rows), and how to put its outputs back. */
+  const taskFor = (band: RowBand) => {
+    const grown = withHalo(band, halo, shape.rows);
+    const bandArrays: TileArrays = {};
+    for (const [key, spec] of Object.entries(specs)) {
+      const array = arrays[key];
+      if (array !== undefined) bandArrays[key] = cutBand(array, spec.layout, shape, grown);
+    }
+    const paste = (outputs: Record<string, KernelArray>) => {
+      for (const [key, output] of Object.entries(outputs)) {
+        pasteBand(arrays[key]!, output, specs[key].layout, shape, band, grown);
+      }
+    };
+    return { task: { kernel, arrays: bandArrays, shape: { ...shape, rows: grown.rows } }, paste };
+  };
+
   if (!pool) {
+    if (bands.length === 1) {
+      // Everything fits one band: run on the caller's arrays, no copies.
+      options.signal?.throwIfAborted();
+      executeTile(kernel, arrays, shape);
+      return;
+    }
     for (const band of bands) {
       options.signal?.throwIfAborted();
-      if (bands.length === 1) {
-        executeTile(kernel, arrays, shape);
-        break;
-      }
-      const bandArrays: TileArrays = {};
-      for (const [key, spec] of Object.entries(specs)) {
-        const array = arrays[key];
-        if (array !== undefined) bandArrays[key] = cutBand(array, spec.layout, shape, band);
-      }
-      const outputs = executeTile(kernel, bandArrays, { ...shape, rows: band.rows });
-      for (const [key, output] of Object.entries(outputs)) pasteBand(arrays[key]!, output, specs[key].layout, shape, band);
+      const { task, paste } = taskFor(band);
+      paste(executeTile(kernel, task.arrays, task.shape));
     }
     return;
   }
@@ -91,19 +108,10 @@ export async function runTiled(
   for (const band of bands) {
     if (failed) break;
     options.signal?.throwIfAborted();
-    const bandShape = { ...shape, rows: band.rows };
-    const bandArrays: TileArrays = {};
-    for (const [key, spec] of Object.entries(specs)) {
-      const array = arrays[key];
-      if (array !== undefined) bandArrays[key] = cutBand(array, spec.layout, shape, band);
-    }
+    const { task, paste } = taskFor(band);
     const job = pool
-      .run({ kernel, arrays: bandArrays, shape: bandShape }, options.signal)
-      .then((outputs) => {
-        for (const [key, output] of Object.entries(outputs)) {
-          pasteBand(arrays[key]!, output, specs[key].layout, shape, band);
-        }
-      })
+      .run(task, options.signal)
+      .then(paste)
       .catch((error: unknown) => {
         if (!failed) [failed, failure] = [true, error];
       })

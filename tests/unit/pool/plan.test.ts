@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { KernelArray, Layout, TileShape } from '../../../ts/kernels/arrays.js';
-import { cutBand, pasteBand, planRowBands, type RowBand } from '../../../ts/pool/plan.js';
+import { cutBand, pasteBand, planRowBands, withHalo, type RowBand } from '../../../ts/pool/plan.js';
 
 /** Why `bands` is not every row once, in order, in bands of one height within `maxRows` (the last may be shorter). */
 function tilingFault(bands: RowBand[], totalRows: number, maxRows: number): string | undefined {
@@ -122,4 +122,25 @@ describe('cutBand / pasteBand', () => {
       }
     });
   }
+});
+
+describe('halo rows', () => {
+  it('grow a band on both sides, clamped to the array', () => {
+    expect(withHalo({ row0: 0, rows: 5 }, 2, 12)).toEqual({ row0: 0, rows: 7 });
+    expect(withHalo({ row0: 5, rows: 5 }, 2, 12)).toEqual({ row0: 3, rows: 9 });
+    expect(withHalo({ row0: 10, rows: 2 }, 2, 12)).toEqual({ row0: 8, rows: 4 });
+    expect(withHalo({ row0: 3, rows: 2 }, 0, 12)).toEqual({ row0: 3, rows: 2 });
+    expect(() => withHalo({ row0: 3, rows: 2 }, -1, 12)).toThrow(RangeError);
+  });
+
+  it('paste only the core rows of a band cut with its halo', () => {
+    const shape = { nints: 2, ngroups: 2, rows: 11, cols: 3 };
+    const source = Float32Array.from({ length: 4 * 33 }, (_, i) => i);
+    const target = new Float32Array(source.length);
+    for (const band of planRowBands(11, { maxRows: 4 })) {
+      const grown = withHalo(band, 2, 11);
+      pasteBand(target, cutBand(source, 'cube', shape, grown), 'cube', shape, band, grown);
+    }
+    expect(target).toEqual(source);
+  });
 });
