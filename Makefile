@@ -84,10 +84,10 @@ test-browser: build
 test-python: build $(VENV)/.installed
 	$(VENV)/bin/python -m pytest -q tests/python
 
-demo: deps build
+demo: build
 	node dist/cli/main.js demo --output-dir demo-output
 
-bench: deps build
+bench: build
 	node --expose-gc bench/read-fits.mjs
 
 clean:
