@@ -17,7 +17,7 @@ WASM_BINDGEN := $(HOME)/.cargo/bin/wasm-bindgen
 VENV := .venv
 
 .PHONY: deps system-deps wasm-bindgen-cli wasm check-wasm build test test-rust test-node \
-        test-browser test-python demo bench clean
+        test-browser test-python golden demo bench clean
 
 deps: system-deps wasm-bindgen-cli node_modules/.installed
 
@@ -69,7 +69,7 @@ $(VENV)/.installed: tests/python/requirements.txt
 	$(VENV)/bin/pip install -q --disable-pip-version-check -r tests/python/requirements.txt
 	touch $@
 
-test: deps test-rust check-wasm build test-node test-browser test-python
+test: deps test-rust check-wasm build golden test-node test-browser test-python
 
 test-rust:
 	cargo test --locked
@@ -84,11 +84,19 @@ test-browser: build
 test-python: build $(VENV)/.installed
 	$(VENV)/bin/python -m pytest -q tests/python
 
+# STScI truth: regenerate the committed golden files with the pinned jwst/stcal and require them
+# byte for byte (so they are demonstrably STScI's output), and write the larger oracle cases
+# the vitest comparisons also read (not committed).
+golden: $(VENV)/.installed
+	$(VENV)/bin/python tests/oracle/ramp_fit_oracle.py --scale small --out tests/golden/ramp_fit --check
+	$(VENV)/bin/python tests/oracle/ramp_fit_oracle.py --scale large --out tests/oracle/out/ramp_fit
+
 demo: build
 	node dist/cli/main.js demo --output-dir demo-output
 
 bench: build
 	node --expose-gc bench/read-fits.mjs
+	node bench/ramp-fit.mjs --cases small
 
 clean:
 	rm -rf dist target $(VENV) node_modules demo-output

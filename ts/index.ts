@@ -4,4 +4,15 @@ export * from './io/fits/index.js';
 export * from './datamodels/index.js';
 export * from './kernels/index.js';
 export * from './pool/index.js';
+export * from './reffiles/index.js';
+export { type StepContext, type StepStatus } from './steps/step.js';
+export { dqInitStep } from './steps/dq-init.js';
+export { superbiasStep } from './steps/superbias.js';
+export {
+  rampFitStep,
+  RampFitStepError,
+  resolveMaximumCores,
+  type RampFitStepOptions,
+  type RampFitStepResult,
+} from './steps/ramp-fit.js';
 export { packageVersion } from './version.js';

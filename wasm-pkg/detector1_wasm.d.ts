@@ -2,6 +2,61 @@
 /* eslint-disable */
 
 /**
+ * OLS_C one integration at a time (memory flat in NINTS): `addMedian(i, ...)` for every
+ * integration, then `fitIntegration(i, ...)` for every integration (rateints planes of i),
+ * then `finish()` (rate). Parameters as `rampFitTile`; `dark` may be empty. Call `free()`.
+ */
+export class RampFitStream {
+    free(): void;
+    [Symbol.dispose](): void;
+    /**
+     * Pass 1 for integration `integration`: data and groupdq `(ngroups, rows, cols)`, zeroframe `(rows, cols)` or empty.
+     */
+    addMedian(integration: number, data: Float32Array | number[], groupdq: Uint8Array | number[], zeroframe: Float32Array | number[]): void;
+    /**
+     * The rate product once every integration went through both passes (`rate.*` names).
+     */
+    finish(): RampFitTileOutput;
+    /**
+     * Pass 2 for integration `integration`; its rateints planes are taken from the result
+     * (`rateints.*` names of `RampFitTileOutput`).
+     */
+    fitIntegration(integration: number, data: Float32Array | number[], groupdq: Uint8Array | number[], zeroframe: Float32Array | number[]): RampFitTileOutput;
+    constructor(pixeldq: Uint32Array | number[], gain: Float32Array | number[], readnoise: Float32Array | number[], dark: Float32Array | number[], nints: number, ngroups: number, rows: number, cols: number, times: Float32Array | number[], ints: Uint32Array | number[], flags: number);
+}
+
+/**
+ * Results of `rampFitTile`, owned by wasm memory until taken. Call `free()` when done.
+ */
+export class RampFitTileOutput {
+    private constructor();
+    free(): void;
+    [Symbol.dispose](): void;
+    /**
+     * Moves a DQ array out: `rate.dq` or `rateints.dq`.
+     */
+    takeDq(name: string): Uint32Array;
+    /**
+     * Moves a float32 array out: `rate.slope|var_poisson|var_rnoise|err`,
+     * `rateints.<same>`, or `fitopt.slope|sigslope|var_poisson|var_rnoise|yint|sigyint|weights|pedestal|crmag`.
+     */
+    takeF32(name: string): Float32Array;
+    /**
+     * Cosmic rays per integration in fitopt `crmag` of this tile (0 without save_opt).
+     */
+    readonly maxCr: number;
+    /**
+     * Segments per integration in the fitopt arrays of this tile (0 without save_opt).
+     */
+    readonly maxSeg: number;
+}
+
+/**
+ * `dq_init` on one tile: mask into PIXELDQ, its DO_NOT_USE into every group.
+ */
+export function applyDqInit(pixeldq: Uint32Array, groupdq: Uint8Array, mask: Uint32Array | number[], nints: number, ngroups: number, rows: number, cols: number): void;
+
+/**
  * `superbias` on one tile. `zeroframe` may be empty (no ZEROFRAME in the exposure).
  */
 export function applySuperbias(data: Float32Array, zeroframe: Float32Array, pixeldq: Uint32Array, bias: Float32Array | number[], bias_dq: Uint32Array | number[], nints: number, ngroups: number, rows: number, cols: number): void;
@@ -21,19 +76,41 @@ export function pixelFlagNames(): string[];
  */
 export function pixelFlagValues(): Uint32Array;
 
+/**
+ * Ramp fitting (OLS_C) of one tile. `zeroframe` and `dark` may be empty (absent).
+ * `times` = [frame_time, group_time] (float32 seconds); `ints` = [nframes, groupgap,
+ * drop_frames1, first_group, last_group, group_start, group_stop]; `flags` = bit 0
+ * suppress_one_group, bit 1 save_opt, bit 2 clear_first_jump. `last_group` may be any
+ * value >= ngroups for "none".
+ */
+export function rampFitTile(data: Float32Array | number[], groupdq: Uint8Array | number[], pixeldq: Uint32Array | number[], gain: Float32Array | number[], readnoise: Float32Array | number[], zeroframe: Float32Array | number[], dark: Float32Array | number[], nints: number, ngroups: number, rows: number, cols: number, times: Float32Array | number[], ints: Uint32Array | number[], flags: number): RampFitTileOutput;
+
 export type InitInput = RequestInfo | URL | Response | BufferSource | WebAssembly.Module;
 
 export interface InitOutput {
     readonly memory: WebAssembly.Memory;
+    readonly __wbg_rampfitstream_free: (a: number, b: number) => void;
+    readonly __wbg_rampfittileoutput_free: (a: number, b: number) => void;
+    readonly applyDqInit: (a: number, b: number, c: any, d: number, e: number, f: any, g: number, h: number, i: number, j: number, k: number, l: number) => [number, number];
     readonly applySuperbias: (a: number, b: number, c: any, d: number, e: number, f: any, g: number, h: number, i: any, j: number, k: number, l: number, m: number, n: number, o: number, p: number, q: number) => [number, number];
     readonly groupFlagNames: () => [number, number];
     readonly pixelFlagNames: () => [number, number];
     readonly pixelFlagValues: () => [number, number];
+    readonly rampFitTile: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number, o: number, p: number, q: number, r: number, s: number, t: number, u: number, v: number, w: number) => [number, number, number];
+    readonly rampfitstream_addMedian: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number) => [number, number];
+    readonly rampfitstream_finish: (a: number) => [number, number, number];
+    readonly rampfitstream_fitIntegration: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number) => [number, number, number];
+    readonly rampfitstream_new: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number, o: number, p: number, q: number) => [number, number, number];
+    readonly rampfittileoutput_maxCr: (a: number) => number;
+    readonly rampfittileoutput_maxSeg: (a: number) => number;
+    readonly rampfittileoutput_takeDq: (a: number, b: number, c: number) => [number, number, number, number];
+    readonly rampfittileoutput_takeF32: (a: number, b: number, c: number) => [number, number, number, number];
     readonly __wbindgen_externrefs: WebAssembly.Table;
     readonly __wbindgen_malloc: (a: number, b: number) => number;
     readonly __wbindgen_free: (a: number, b: number, c: number) => void;
     readonly __externref_table_dealloc: (a: number) => void;
     readonly __externref_drop_slice: (a: number, b: number) => void;
+    readonly __wbindgen_realloc: (a: number, b: number, c: number, d: number) => number;
     readonly __wbindgen_start: () => void;
 }
 

@@ -1,6 +1,252 @@
 /* @ts-self-types="./detector1_wasm.d.ts" */
 
 /**
+ * OLS_C one integration at a time (memory flat in NINTS): `addMedian(i, ...)` for every
+ * integration, then `fitIntegration(i, ...)` for every integration (rateints planes of i),
+ * then `finish()` (rate). Parameters as `rampFitTile`; `dark` may be empty. Call `free()`.
+ */
+export class RampFitStream {
+    __destroy_into_raw() {
+        const ptr = this.__wbg_ptr;
+        this.__wbg_ptr = 0;
+        RampFitStreamFinalization.unregister(this);
+        return ptr;
+    }
+    free() {
+        const ptr = this.__destroy_into_raw();
+        wasm.__wbg_rampfitstream_free(ptr, 0);
+    }
+    /**
+     * Pass 1 for integration `integration`: data and groupdq `(ngroups, rows, cols)`, zeroframe `(rows, cols)` or empty.
+     * @param {number} integration
+     * @param {Float32Array | number[]} data
+     * @param {Uint8Array | number[]} groupdq
+     * @param {Float32Array | number[]} zeroframe
+     */
+    addMedian(integration, data, groupdq, zeroframe) {
+        const val4 = +integration;
+        let ptr0, len0, ptr1, len1, ptr2, len2;
+        try {
+            ptr0 = passArrayF32ToWasm0(data, wasm.__wbindgen_malloc);
+            len0 = WASM_VECTOR_LEN;
+            ptr1 = passArray8ToWasm0(groupdq, wasm.__wbindgen_malloc);
+            len1 = WASM_VECTOR_LEN;
+            ptr2 = passArrayF32ToWasm0(zeroframe, wasm.__wbindgen_malloc);
+            len2 = WASM_VECTOR_LEN;
+        } catch (e) {
+            if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 4, 4); }
+            if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
+            if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
+            throw e;
+        }
+        const ret = wasm.rampfitstream_addMedian(this.__wbg_ptr, val4, ptr0, len0, ptr1, len1, ptr2, len2);
+        if (ret[1]) {
+            throw takeFromExternrefTable0(ret[0]);
+        }
+    }
+    /**
+     * The rate product once every integration went through both passes (`rate.*` names).
+     * @returns {RampFitTileOutput}
+     */
+    finish() {
+        const ret = wasm.rampfitstream_finish(this.__wbg_ptr);
+        if (ret[2]) {
+            throw takeFromExternrefTable0(ret[1]);
+        }
+        return RampFitTileOutput.__wrap(ret[0]);
+    }
+    /**
+     * Pass 2 for integration `integration`; its rateints planes are taken from the result
+     * (`rateints.*` names of `RampFitTileOutput`).
+     * @param {number} integration
+     * @param {Float32Array | number[]} data
+     * @param {Uint8Array | number[]} groupdq
+     * @param {Float32Array | number[]} zeroframe
+     * @returns {RampFitTileOutput}
+     */
+    fitIntegration(integration, data, groupdq, zeroframe) {
+        const val4 = +integration;
+        let ptr0, len0, ptr1, len1, ptr2, len2;
+        try {
+            ptr0 = passArrayF32ToWasm0(data, wasm.__wbindgen_malloc);
+            len0 = WASM_VECTOR_LEN;
+            ptr1 = passArray8ToWasm0(groupdq, wasm.__wbindgen_malloc);
+            len1 = WASM_VECTOR_LEN;
+            ptr2 = passArrayF32ToWasm0(zeroframe, wasm.__wbindgen_malloc);
+            len2 = WASM_VECTOR_LEN;
+        } catch (e) {
+            if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 4, 4); }
+            if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
+            if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
+            throw e;
+        }
+        const ret = wasm.rampfitstream_fitIntegration(this.__wbg_ptr, val4, ptr0, len0, ptr1, len1, ptr2, len2);
+        if (ret[2]) {
+            throw takeFromExternrefTable0(ret[1]);
+        }
+        return RampFitTileOutput.__wrap(ret[0]);
+    }
+    /**
+     * @param {Uint32Array | number[]} pixeldq
+     * @param {Float32Array | number[]} gain
+     * @param {Float32Array | number[]} readnoise
+     * @param {Float32Array | number[]} dark
+     * @param {number} nints
+     * @param {number} ngroups
+     * @param {number} rows
+     * @param {number} cols
+     * @param {Float32Array | number[]} times
+     * @param {Uint32Array | number[]} ints
+     * @param {number} flags
+     */
+    constructor(pixeldq, gain, readnoise, dark, nints, ngroups, rows, cols, times, ints, flags) {
+        const val7 = +nints;
+        const val8 = +ngroups;
+        const val9 = +rows;
+        const val10 = +cols;
+        const val11 = +flags;
+        let ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, ptr4, len4, ptr5, len5;
+        try {
+            ptr0 = passArray32ToWasm0(pixeldq, wasm.__wbindgen_malloc);
+            len0 = WASM_VECTOR_LEN;
+            ptr1 = passArrayF32ToWasm0(gain, wasm.__wbindgen_malloc);
+            len1 = WASM_VECTOR_LEN;
+            ptr2 = passArrayF32ToWasm0(readnoise, wasm.__wbindgen_malloc);
+            len2 = WASM_VECTOR_LEN;
+            ptr3 = passArrayF32ToWasm0(dark, wasm.__wbindgen_malloc);
+            len3 = WASM_VECTOR_LEN;
+            ptr4 = passArrayF32ToWasm0(times, wasm.__wbindgen_malloc);
+            len4 = WASM_VECTOR_LEN;
+            ptr5 = passArray32ToWasm0(ints, wasm.__wbindgen_malloc);
+            len5 = WASM_VECTOR_LEN;
+        } catch (e) {
+            if (ptr5) { wasm.__wbindgen_free(ptr5, len5 * 4, 4); }
+            if (ptr4) { wasm.__wbindgen_free(ptr4, len4 * 4, 4); }
+            if (ptr3) { wasm.__wbindgen_free(ptr3, len3 * 4, 4); }
+            if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 4, 4); }
+            if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 4, 4); }
+            if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
+            throw e;
+        }
+        const ret = wasm.rampfitstream_new(ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, val7, val8, val9, val10, ptr4, len4, ptr5, len5, val11);
+        if (ret[2]) {
+            throw takeFromExternrefTable0(ret[1]);
+        }
+        this.__wbg_ptr = ret[0];
+        RampFitStreamFinalization.register(this, this.__wbg_ptr, this);
+        return this;
+    }
+}
+if (Symbol.dispose) RampFitStream.prototype[Symbol.dispose] = RampFitStream.prototype.free;
+
+/**
+ * Results of `rampFitTile`, owned by wasm memory until taken. Call `free()` when done.
+ */
+export class RampFitTileOutput {
+    static __wrap(ptr) {
+        const obj = Object.create(RampFitTileOutput.prototype);
+        obj.__wbg_ptr = ptr;
+        RampFitTileOutputFinalization.register(obj, obj.__wbg_ptr, obj);
+        return obj;
+    }
+    __destroy_into_raw() {
+        const ptr = this.__wbg_ptr;
+        this.__wbg_ptr = 0;
+        RampFitTileOutputFinalization.unregister(this);
+        return ptr;
+    }
+    free() {
+        const ptr = this.__destroy_into_raw();
+        wasm.__wbg_rampfittileoutput_free(ptr, 0);
+    }
+    /**
+     * Cosmic rays per integration in fitopt `crmag` of this tile (0 without save_opt).
+     * @returns {number}
+     */
+    get maxCr() {
+        const ret = wasm.rampfittileoutput_maxCr(this.__wbg_ptr);
+        return ret >>> 0;
+    }
+    /**
+     * Segments per integration in the fitopt arrays of this tile (0 without save_opt).
+     * @returns {number}
+     */
+    get maxSeg() {
+        const ret = wasm.rampfittileoutput_maxSeg(this.__wbg_ptr);
+        return ret >>> 0;
+    }
+    /**
+     * Moves a DQ array out: `rate.dq` or `rateints.dq`.
+     * @param {string} name
+     * @returns {Uint32Array}
+     */
+    takeDq(name) {
+        const ptr0 = passStringToWasm0(name, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+        const len0 = WASM_VECTOR_LEN;
+        const ret = wasm.rampfittileoutput_takeDq(this.__wbg_ptr, ptr0, len0);
+        if (ret[3]) {
+            throw takeFromExternrefTable0(ret[2]);
+        }
+        var v2 = getArrayU32FromWasm0(ret[0], ret[1]).slice();
+        wasm.__wbindgen_free(ret[0], ret[1] * 4, 4);
+        return v2;
+    }
+    /**
+     * Moves a float32 array out: `rate.slope|var_poisson|var_rnoise|err`,
+     * `rateints.<same>`, or `fitopt.slope|sigslope|var_poisson|var_rnoise|yint|sigyint|weights|pedestal|crmag`.
+     * @param {string} name
+     * @returns {Float32Array}
+     */
+    takeF32(name) {
+        const ptr0 = passStringToWasm0(name, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+        const len0 = WASM_VECTOR_LEN;
+        const ret = wasm.rampfittileoutput_takeF32(this.__wbg_ptr, ptr0, len0);
+        if (ret[3]) {
+            throw takeFromExternrefTable0(ret[2]);
+        }
+        var v2 = getArrayF32FromWasm0(ret[0], ret[1]).slice();
+        wasm.__wbindgen_free(ret[0], ret[1] * 4, 4);
+        return v2;
+    }
+}
+if (Symbol.dispose) RampFitTileOutput.prototype[Symbol.dispose] = RampFitTileOutput.prototype.free;
+
+/**
+ * `dq_init` on one tile: mask into PIXELDQ, its DO_NOT_USE into every group.
+ * @param {Uint32Array} pixeldq
+ * @param {Uint8Array} groupdq
+ * @param {Uint32Array | number[]} mask
+ * @param {number} nints
+ * @param {number} ngroups
+ * @param {number} rows
+ * @param {number} cols
+ */
+export function applyDqInit(pixeldq, groupdq, mask, nints, ngroups, rows, cols) {
+    const val4 = +nints;
+    const val5 = +ngroups;
+    const val6 = +rows;
+    const val7 = +cols;
+    let ptr0, len0, ptr1, len1, ptr2, len2;
+    try {
+        ptr0 = passArray32ToWasm0(pixeldq, wasm.__wbindgen_malloc);
+        len0 = WASM_VECTOR_LEN;
+        ptr1 = passArray8ToWasm0(groupdq, wasm.__wbindgen_malloc);
+        len1 = WASM_VECTOR_LEN;
+        ptr2 = passArray32ToWasm0(mask, wasm.__wbindgen_malloc);
+        len2 = WASM_VECTOR_LEN;
+    } catch (e) {
+        if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 4, 4); }
+        if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
+        if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
+        throw e;
+    }
+    const ret = wasm.applyDqInit(ptr0, len0, pixeldq, ptr1, len1, groupdq, ptr2, len2, val4, val5, val6, val7);
+    if (ret[1]) {
+        throw takeFromExternrefTable0(ret[0]);
+    }
+}
+
+/**
  * `superbias` on one tile. `zeroframe` may be empty (no ZEROFRAME in the exposure).
  * @param {Float32Array} data
  * @param {Float32Array} zeroframe
@@ -75,6 +321,73 @@ export function pixelFlagValues() {
     wasm.__wbindgen_free(ret[0], ret[1] * 4, 4);
     return v1;
 }
+
+/**
+ * Ramp fitting (OLS_C) of one tile. `zeroframe` and `dark` may be empty (absent).
+ * `times` = [frame_time, group_time] (float32 seconds); `ints` = [nframes, groupgap,
+ * drop_frames1, first_group, last_group, group_start, group_stop]; `flags` = bit 0
+ * suppress_one_group, bit 1 save_opt, bit 2 clear_first_jump. `last_group` may be any
+ * value >= ngroups for "none".
+ * @param {Float32Array | number[]} data
+ * @param {Uint8Array | number[]} groupdq
+ * @param {Uint32Array | number[]} pixeldq
+ * @param {Float32Array | number[]} gain
+ * @param {Float32Array | number[]} readnoise
+ * @param {Float32Array | number[]} zeroframe
+ * @param {Float32Array | number[]} dark
+ * @param {number} nints
+ * @param {number} ngroups
+ * @param {number} rows
+ * @param {number} cols
+ * @param {Float32Array | number[]} times
+ * @param {Uint32Array | number[]} ints
+ * @param {number} flags
+ * @returns {RampFitTileOutput}
+ */
+export function rampFitTile(data, groupdq, pixeldq, gain, readnoise, zeroframe, dark, nints, ngroups, rows, cols, times, ints, flags) {
+    const val10 = +nints;
+    const val11 = +ngroups;
+    const val12 = +rows;
+    const val13 = +cols;
+    const val14 = +flags;
+    let ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, ptr4, len4, ptr5, len5, ptr6, len6, ptr7, len7, ptr8, len8;
+    try {
+        ptr0 = passArrayF32ToWasm0(data, wasm.__wbindgen_malloc);
+        len0 = WASM_VECTOR_LEN;
+        ptr1 = passArray8ToWasm0(groupdq, wasm.__wbindgen_malloc);
+        len1 = WASM_VECTOR_LEN;
+        ptr2 = passArray32ToWasm0(pixeldq, wasm.__wbindgen_malloc);
+        len2 = WASM_VECTOR_LEN;
+        ptr3 = passArrayF32ToWasm0(gain, wasm.__wbindgen_malloc);
+        len3 = WASM_VECTOR_LEN;
+        ptr4 = passArrayF32ToWasm0(readnoise, wasm.__wbindgen_malloc);
+        len4 = WASM_VECTOR_LEN;
+        ptr5 = passArrayF32ToWasm0(zeroframe, wasm.__wbindgen_malloc);
+        len5 = WASM_VECTOR_LEN;
+        ptr6 = passArrayF32ToWasm0(dark, wasm.__wbindgen_malloc);
+        len6 = WASM_VECTOR_LEN;
+        ptr7 = passArrayF32ToWasm0(times, wasm.__wbindgen_malloc);
+        len7 = WASM_VECTOR_LEN;
+        ptr8 = passArray32ToWasm0(ints, wasm.__wbindgen_malloc);
+        len8 = WASM_VECTOR_LEN;
+    } catch (e) {
+        if (ptr8) { wasm.__wbindgen_free(ptr8, len8 * 4, 4); }
+        if (ptr7) { wasm.__wbindgen_free(ptr7, len7 * 4, 4); }
+        if (ptr6) { wasm.__wbindgen_free(ptr6, len6 * 4, 4); }
+        if (ptr5) { wasm.__wbindgen_free(ptr5, len5 * 4, 4); }
+        if (ptr4) { wasm.__wbindgen_free(ptr4, len4 * 4, 4); }
+        if (ptr3) { wasm.__wbindgen_free(ptr3, len3 * 4, 4); }
+        if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 4, 4); }
+        if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
+        if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
+        throw e;
+    }
+    const ret = wasm.rampFitTile(ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, ptr4, len4, ptr5, len5, ptr6, len6, val10, val11, val12, val13, ptr7, len7, ptr8, len8, val14);
+    if (ret[2]) {
+        throw takeFromExternrefTable0(ret[1]);
+    }
+    return RampFitTileOutput.__wrap(ret[0]);
+}
 function __wbg_get_imports() {
     const import0 = {
         __proto__: null,
@@ -84,6 +397,9 @@ function __wbg_get_imports() {
         },
         __wbg___wbindgen_copy_to_typed_array_680b191e71920dc1: function(arg0, arg1, arg2) {
             new Uint8Array(arg2.buffer, arg2.byteOffset, arg2.byteLength).set(getArrayU8FromWasm0(arg0, arg1));
+        },
+        __wbg___wbindgen_throw_4c88d8bf264fd984: function(arg0, arg1) {
+            throw new Error(getStringFromWasm0(arg0, arg1));
         },
         __wbindgen_generic_0000000000000001: function(arg0, arg1) {
             // Cast intrinsic for `Ref(String) -> Externref`.
@@ -103,6 +419,18 @@ function __wbg_get_imports() {
         __proto__: null,
         "./detector1_wasm_bg.js": import0,
     };
+}
+
+const RampFitStreamFinalization = (typeof FinalizationRegistry === 'undefined')
+    ? { register: () => {}, unregister: () => {} }
+    : new FinalizationRegistry(ptr => wasm.__wbg_rampfitstream_free(ptr, 1));
+const RampFitTileOutputFinalization = (typeof FinalizationRegistry === 'undefined')
+    ? { register: () => {}, unregister: () => {} }
+    : new FinalizationRegistry(ptr => wasm.__wbg_rampfittileoutput_free(ptr, 1));
+
+function getArrayF32FromWasm0(ptr, len) {
+    ptr = ptr >>> 0;
+    return getFloat32ArrayMemory0().subarray(ptr / 4, ptr / 4 + len);
 }
 
 function getArrayJsValueFromWasm0(ptr, len) {
@@ -170,10 +498,54 @@ function passArray32ToWasm0(arg, malloc) {
     return ptr;
 }
 
+function passArray8ToWasm0(arg, malloc) {
+    const ptr = malloc(arg.length * 1, 1) >>> 0;
+    getUint8ArrayMemory0().set(arg, ptr / 1);
+    WASM_VECTOR_LEN = arg.length;
+    return ptr;
+}
+
 function passArrayF32ToWasm0(arg, malloc) {
     const ptr = malloc(arg.length * 4, 4) >>> 0;
     getFloat32ArrayMemory0().set(arg, ptr / 4);
     WASM_VECTOR_LEN = arg.length;
+    return ptr;
+}
+
+function passStringToWasm0(arg, malloc, realloc) {
+    if (realloc === undefined) {
+        const buf = cachedTextEncoder.encode(arg);
+        const ptr = malloc(buf.length, 1) >>> 0;
+        getUint8ArrayMemory0().subarray(ptr, ptr + buf.length).set(buf);
+        WASM_VECTOR_LEN = buf.length;
+        return ptr;
+    }
+
+    let len = arg.length;
+    let ptr = malloc(len, 1) >>> 0;
+
+    const mem = getUint8ArrayMemory0();
+
+    let offset = 0;
+
+    for (; offset < len; offset++) {
+        const code = arg.charCodeAt(offset);
+        if (code > 0x7F) break;
+        mem[ptr + offset] = code;
+    }
+    if (offset !== len) {
+        if (offset !== 0) {
+            arg = arg.slice(offset);
+        }
+        ptr = realloc(ptr, len, len = offset + arg.length * 3, 1) >>> 0;
+        const view = getUint8ArrayMemory0().subarray(ptr + offset, ptr + len);
+        const ret = cachedTextEncoder.encodeInto(arg, view);
+
+        offset += ret.written;
+        ptr = realloc(ptr, len, offset, 1) >>> 0;
+    }
+
+    WASM_VECTOR_LEN = offset;
     return ptr;
 }
 
@@ -195,6 +567,19 @@ function decodeText(bytes) {
         numBytesDecoded = bytes.length;
     }
     return cachedTextDecoder.decode(bytes);
+}
+
+const cachedTextEncoder = new TextEncoder();
+
+if (!('encodeInto' in cachedTextEncoder)) {
+    cachedTextEncoder.encodeInto = function (arg, view) {
+        const buf = cachedTextEncoder.encode(arg);
+        view.set(buf);
+        return {
+            read: arg.length,
+            written: buf.length
+        };
+    };
 }
 
 let WASM_VECTOR_LEN = 0;

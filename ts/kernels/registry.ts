@@ -3,7 +3,9 @@
  * can cut bands, send them to workers and put the results back without knowing the kernel.
  */
 import type { KernelArray, KernelArrayConstructor, Layout, TileShape } from './arrays.js';
+import { dqInit } from './dq-init.js';
 import { superbias } from './superbias.js';
+import { rampFitTask, type RampFitTaskArrays, type RampFitTaskParams } from './ramp-fit.js';
 
 export interface ArraySpec {
   type: KernelArrayConstructor;
@@ -17,14 +19,26 @@ export type TileArrays = Record<string, KernelArray | undefined>;
 
 export interface TileKernel {
   arrays: Record<string, ArraySpec>;
-  run(arrays: TileArrays, shape: TileShape): void;
+  /** `params`: the kernel's scalars, the same for every band (structured-cloneable). */
+  run(arrays: TileArrays, shape: TileShape, params: unknown): void;
 }
 
-function defineKernel<A>(arrays: { [K in keyof A]-?: ArraySpec }, run: (arrays: A, shape: TileShape) => void): TileKernel {
+function defineKernel<A, P = undefined>(
+  arrays: { [K in keyof A]-?: ArraySpec },
+  run: (arrays: A, shape: TileShape, params: P) => void,
+): TileKernel {
   return { arrays: arrays as Record<string, ArraySpec>, run: run as unknown as TileKernel['run'] };
 }
 
 export const tileKernels = {
+  dqInit: defineKernel(
+    {
+      pixeldq: { type: Uint32Array, layout: 'plane', output: true },
+      groupdq: { type: Uint8Array, layout: 'cube', output: true },
+      mask: { type: Uint32Array, layout: 'plane', output: false },
+    },
+    dqInit,
+  ),
   superbias: defineKernel(
     {
       data: { type: Float32Array, layout: 'cube', output: true },
@@ -34,6 +48,43 @@ export const tileKernels = {
       biasDq: { type: Uint32Array, layout: 'plane', output: false },
     },
     superbias,
+  ),
+  // ramp_fit OLS_C. The scalars come as task params (from planRampFit); rate/rateints outputs
+  // are allocated by the caller (allocTaskOutputs). The fitopt outputs are created by the kernel
+  // at the band's own segment count, so only fitRampsParallel (which merges them as stcal does)
+  // may ask for them; runTiled works without saveOpt.
+  rampFit: defineKernel<RampFitTaskArrays, RampFitTaskParams>(
+    {
+      data: { type: Float32Array, layout: 'cube', output: false },
+      groupdq: { type: Uint8Array, layout: 'cube', output: false },
+      pixeldq: { type: Uint32Array, layout: 'plane', output: false },
+      gain: { type: Float32Array, layout: 'plane', output: false },
+      readnoise: { type: Float32Array, layout: 'plane', output: false },
+      zeroframe: { type: Float32Array, layout: 'intPlanes', output: false, optional: true },
+      averageDarkCurrent: { type: Float32Array, layout: 'plane', output: false, optional: true },
+      rateSlope: { type: Float32Array, layout: 'plane', output: true },
+      rateDq: { type: Uint32Array, layout: 'plane', output: true },
+      rateVarPoisson: { type: Float32Array, layout: 'plane', output: true },
+      rateVarRnoise: { type: Float32Array, layout: 'plane', output: true },
+      rateErr: { type: Float32Array, layout: 'plane', output: true },
+      rateintsSlope: { type: Float32Array, layout: 'intPlanes', output: true },
+      rateintsDq: { type: Uint32Array, layout: 'intPlanes', output: true },
+      rateintsVarPoisson: { type: Float32Array, layout: 'intPlanes', output: true },
+      rateintsVarRnoise: { type: Float32Array, layout: 'intPlanes', output: true },
+      rateintsErr: { type: Float32Array, layout: 'intPlanes', output: true },
+      // Band-sized (nints, maxSeg|maxCr, rows, cols), never passed in: not runTiled-pasteable.
+      fitoptSlope: { type: Float32Array, layout: 'cube', output: true, optional: true },
+      fitoptSigslope: { type: Float32Array, layout: 'cube', output: true, optional: true },
+      fitoptVarPoisson: { type: Float32Array, layout: 'cube', output: true, optional: true },
+      fitoptVarRnoise: { type: Float32Array, layout: 'cube', output: true, optional: true },
+      fitoptYint: { type: Float32Array, layout: 'cube', output: true, optional: true },
+      fitoptSigyint: { type: Float32Array, layout: 'cube', output: true, optional: true },
+      fitoptWeights: { type: Float32Array, layout: 'cube', output: true, optional: true },
+      fitoptPedestal: { type: Float32Array, layout: 'intPlanes', output: true, optional: true },
+      fitoptCrmag: { type: Float32Array, layout: 'cube', output: true, optional: true },
+      fitoptCounts: { type: Uint32Array, layout: 'plane', output: true, optional: true },
+    },
+    rampFitTask,
   ),
 } satisfies Record<string, TileKernel>;
 
@@ -46,9 +97,9 @@ export function tileKernel(name: string): TileKernel {
 }
 
 /** Runs one tile task in this thread and returns the kernel's output arrays. */
-export function executeTile(name: string, arrays: TileArrays, shape: TileShape): Record<string, KernelArray> {
+export function executeTile(name: string, arrays: TileArrays, shape: TileShape, params?: unknown): Record<string, KernelArray> {
   const kernel = tileKernel(name);
-  kernel.run(arrays, shape);
+  kernel.run(arrays, shape, params);
   const outputs: Record<string, KernelArray> = {};
   for (const [key, spec] of Object.entries(kernel.arrays)) {
     const array = arrays[key];

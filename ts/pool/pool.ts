@@ -12,6 +12,8 @@ export interface TileTask {
   kernel: TileKernelName;
   arrays: TileArrays;
   shape: TileShape;
+  /** The kernel's scalar parameters (structured-cloneable), the same for every band. */
+  params?: unknown;
 }
 
 export interface KernelPool {
@@ -28,6 +30,8 @@ export interface TiledOptions {
   maxBandRows?: number;
   /** Rows of context above and below each band for kernels with 2-D neighbourhoods (see `withHalo`). */
   halo?: number;
+  /** The kernel's scalar parameters, passed to every band. */
+  params?: unknown;
   signal?: AbortSignal;
 }
 
@@ -84,20 +88,20 @@ export async function runTiled(
         pasteBand(arrays[key]!, output, specs[key].layout, shape, band, grown);
       }
     };
-    return { task: { kernel, arrays: bandArrays, shape: { ...shape, rows: grown.rows } }, paste };
+    return { task: { kernel, arrays: bandArrays, shape: { ...shape, rows: grown.rows }, params: options.params }, paste };
   };
 
   if (!pool) {
     if (bands.length === 1) {
       // Everything fits one band: run on the caller's arrays, no copies.
       options.signal?.throwIfAborted();
-      executeTile(kernel, arrays, shape);
+      executeTile(kernel, arrays, shape, options.params);
       return;
     }
     for (const band of bands) {
       options.signal?.throwIfAborted();
       const { task, paste } = taskFor(band);
-      paste(executeTile(kernel, task.arrays, task.shape));
+      paste(executeTile(kernel, task.arrays, task.shape, task.params));
     }
     return;
   }

@@ -39,7 +39,7 @@ export function runTaskHere(
 ): { outcome: TaskOutcome; transfer: ArrayBuffer[] } {
   try {
     instantiateKernels(module);
-    const outputs = executeTile(task.kernel, task.arrays, task.shape);
+    const outputs = executeTile(task.kernel, task.arrays, task.shape, task.params);
     return { outcome: { outputs }, transfer: transferablesOf(outputs) };
   } catch (error) {
     return { outcome: { error: serializeError(error) }, transfer: [] };

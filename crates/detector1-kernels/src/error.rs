@@ -16,6 +16,11 @@ pub enum KernelError {
         argument: &'static str,
         reason: String,
     },
+    /// A scalar parameter is out of its domain (e.g. a non-positive group time).
+    InvalidParameter {
+        argument: &'static str,
+        reason: String,
+    },
 }
 
 impl KernelError {
@@ -24,6 +29,7 @@ impl KernelError {
         match self {
             KernelError::ShapeMismatch { .. } => "shape_mismatch",
             KernelError::InvalidShape { .. } => "invalid_shape",
+            KernelError::InvalidParameter { .. } => "invalid_parameter",
         }
     }
 }
@@ -37,6 +43,9 @@ impl fmt::Display for KernelError {
             ),
             KernelError::InvalidShape { argument, reason } => {
                 write!(f, "argument `{argument}` has an invalid shape: {reason}")
+            }
+            KernelError::InvalidParameter { argument, reason } => {
+                write!(f, "parameter `{argument}` is invalid: {reason}")
             }
         }
     }

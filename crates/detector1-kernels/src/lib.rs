@@ -23,7 +23,9 @@ compile_error!(
 );
 
 pub mod dq;
+pub mod dq_init;
 pub mod error;
+pub mod ramp_fit;
 pub mod superbias;
 pub mod tile;
 

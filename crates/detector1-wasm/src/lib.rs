@@ -4,7 +4,7 @@
 //! `KernelError::code`); `ts/kernels` turns the code into an `Error` subclass. Slices are
 //! copied into wasm memory once per call and `&mut` slices are copied back by the glue.
 
-use detector1_kernels::{dq, superbias, KernelError, RampShape};
+use detector1_kernels::{dq, dq_init, superbias, KernelError, RampShape};
 use wasm_bindgen::prelude::*;
 
 fn to_js(err: KernelError) -> JsError {
@@ -29,6 +29,20 @@ pub fn apply_superbias(
     superbias::apply(data, zeroframe, pixeldq, bias, bias_dq, shape).map_err(to_js)
 }
 
+/// `dq_init` on one tile: mask into PIXELDQ, its DO_NOT_USE into every group.
+#[wasm_bindgen(js_name = applyDqInit)]
+pub fn apply_dq_init(
+    pixeldq: &mut [u32],
+    groupdq: &mut [u8],
+    mask: &[u32],
+    nints: usize,
+    ngroups: usize,
+    rows: usize,
+    cols: usize,
+) -> Result<(), JsError> {
+    dq_init::apply(pixeldq, groupdq, mask, RampShape::new(nints, ngroups, rows, cols)).map_err(to_js)
+}
+
 /// Names of the pixel DQ flags as the kernels know them, in bit order.
 #[wasm_bindgen(js_name = pixelFlagNames)]
 pub fn pixel_flag_names() -> Vec<String> {
@@ -45,4 +59,193 @@ pub fn pixel_flag_values() -> Vec<u32> {
 #[wasm_bindgen(js_name = groupFlagNames)]
 pub fn group_flag_names() -> Vec<String> {
     dq::GROUP_FLAG_NAMES.iter().map(|name| name.to_string()).collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// ramp_fit (OLS_C)
+
+use detector1_kernels::ramp_fit;
+
+/// Results of `rampFitTile`, owned by wasm memory until taken. Call `free()` when done.
+#[wasm_bindgen]
+pub struct RampFitTileOutput {
+    inner: ramp_fit::Output,
+}
+
+#[wasm_bindgen]
+impl RampFitTileOutput {
+    /// Moves a float32 array out: `rate.slope|var_poisson|var_rnoise|err`,
+    /// `rateints.<same>`, or `fitopt.slope|sigslope|var_poisson|var_rnoise|yint|sigyint|weights|pedestal|crmag`.
+    #[wasm_bindgen(js_name = takeF32)]
+    pub fn take_f32(&mut self, name: &str) -> Result<Vec<f32>, JsError> {
+        let o = &mut self.inner;
+        let slot = match name {
+            "rate.slope" => &mut o.rate.slope,
+            "rate.var_poisson" => &mut o.rate.var_poisson,
+            "rate.var_rnoise" => &mut o.rate.var_rnoise,
+            "rate.err" => &mut o.rate.err,
+            "rateints.slope" => &mut o.rateints.slope,
+            "rateints.var_poisson" => &mut o.rateints.var_poisson,
+            "rateints.var_rnoise" => &mut o.rateints.var_rnoise,
+            "rateints.err" => &mut o.rateints.err,
+            _ => {
+                let f = o.fitopt.as_mut().ok_or_else(|| JsError::new(&format!("[invalid_parameter] no fitopt array `{name}`: save_opt was off")))?;
+                match name {
+                    "fitopt.slope" => &mut f.slope,
+                    "fitopt.sigslope" => &mut f.sigslope,
+                    "fitopt.var_poisson" => &mut f.var_poisson,
+                    "fitopt.var_rnoise" => &mut f.var_rnoise,
+                    "fitopt.yint" => &mut f.yint,
+                    "fitopt.sigyint" => &mut f.sigyint,
+                    "fitopt.weights" => &mut f.weights,
+                    "fitopt.pedestal" => &mut f.pedestal,
+                    "fitopt.crmag" => &mut f.crmag,
+                    _ => return Err(JsError::new(&format!("[invalid_parameter] unknown ramp_fit output `{name}`"))),
+                }
+            }
+        };
+        Ok(std::mem::take(slot))
+    }
+
+    /// Moves a DQ array out: `rate.dq` or `rateints.dq`.
+    #[wasm_bindgen(js_name = takeDq)]
+    pub fn take_dq(&mut self, name: &str) -> Result<Vec<u32>, JsError> {
+        match name {
+            "rate.dq" => Ok(std::mem::take(&mut self.inner.rate.dq)),
+            "rateints.dq" => Ok(std::mem::take(&mut self.inner.rateints.dq)),
+            _ => Err(JsError::new(&format!("[invalid_parameter] unknown ramp_fit DQ output `{name}`"))),
+        }
+    }
+
+    /// Segments per integration in the fitopt arrays of this tile (0 without save_opt).
+    #[wasm_bindgen(getter, js_name = maxSeg)]
+    pub fn max_seg(&self) -> usize {
+        self.inner.fitopt.as_ref().map_or(0, |f| f.max_seg)
+    }
+
+    /// Cosmic rays per integration in fitopt `crmag` of this tile (0 without save_opt).
+    #[wasm_bindgen(getter, js_name = maxCr)]
+    pub fn max_cr(&self) -> usize {
+        self.inner.fitopt.as_ref().map_or(0, |f| f.max_cr)
+    }
+}
+
+/// Ramp fitting (OLS_C) of one tile. `zeroframe` and `dark` may be empty (absent).
+/// `times` = [frame_time, group_time] (float32 seconds); `ints` = [nframes, groupgap,
+/// drop_frames1, first_group, last_group, group_start, group_stop]; `flags` = bit 0
+/// suppress_one_group, bit 1 save_opt, bit 2 clear_first_jump. `last_group` may be any
+/// value >= ngroups for "none".
+#[wasm_bindgen(js_name = rampFitTile)]
+#[allow(clippy::too_many_arguments)]
+pub fn ramp_fit_tile(
+    data: &[f32],
+    groupdq: &[u8],
+    pixeldq: &[u32],
+    gain: &[f32],
+    readnoise: &[f32],
+    zeroframe: &[f32],
+    dark: &[f32],
+    nints: usize,
+    ngroups: usize,
+    rows: usize,
+    cols: usize,
+    times: &[f32],
+    ints: &[u32],
+    flags: u32,
+) -> Result<RampFitTileOutput, JsError> {
+    let params = ramp_fit_params(times, ints, flags)?;
+    let inputs = ramp_fit::Inputs {
+        data,
+        groupdq,
+        pixeldq,
+        gain,
+        readnoise,
+        zeroframe: (!zeroframe.is_empty()).then_some(zeroframe),
+        average_dark_current: (!dark.is_empty()).then_some(dark),
+    };
+    let inner = ramp_fit::fit(&inputs, RampShape::new(nints, ngroups, rows, cols), &params).map_err(to_js)?;
+    Ok(RampFitTileOutput { inner })
+}
+
+fn ramp_fit_params(times: &[f32], ints: &[u32], flags: u32) -> Result<ramp_fit::Params, JsError> {
+    let (&[frame_time, group_time], &[nframes, groupgap, drop_frames1, first_group, last_group, group_start, group_stop]) =
+        (times, ints)
+    else {
+        return Err(JsError::new("[invalid_parameter] ramp_fit: `times` needs 2 values and `ints` 7"));
+    };
+    Ok(ramp_fit::Params {
+        frame_time,
+        group_time,
+        nframes,
+        groupgap,
+        drop_frames1,
+        suppress_one_group: flags & 1 != 0,
+        save_opt: flags & 2 != 0,
+        first_group: first_group as usize,
+        last_group: last_group as usize,
+        group_start: group_start as usize,
+        group_stop: group_stop as usize,
+        clear_first_jump: flags & 4 != 0,
+    })
+}
+
+/// OLS_C one integration at a time (memory flat in NINTS): `addMedian(i, ...)` for every
+/// integration, then `fitIntegration(i, ...)` for every integration (rateints planes of i),
+/// then `finish()` (rate). Parameters as `rampFitTile`; `dark` may be empty. Call `free()`.
+#[wasm_bindgen]
+pub struct RampFitStream {
+    inner: ramp_fit::RampFitStream,
+}
+
+#[wasm_bindgen]
+impl RampFitStream {
+    #[wasm_bindgen(constructor)]
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        pixeldq: &[u32],
+        gain: &[f32],
+        readnoise: &[f32],
+        dark: &[f32],
+        nints: usize,
+        ngroups: usize,
+        rows: usize,
+        cols: usize,
+        times: &[f32],
+        ints: &[u32],
+        flags: u32,
+    ) -> Result<RampFitStream, JsError> {
+        let params = ramp_fit_params(times, ints, flags)?;
+        let dark = (!dark.is_empty()).then_some(dark);
+        let inner = ramp_fit::RampFitStream::new(RampShape::new(nints, ngroups, rows, cols), params, pixeldq, gain, readnoise, dark)
+            .map_err(to_js)?;
+        Ok(RampFitStream { inner })
+    }
+
+    /// Pass 1 for integration `integration`: data and groupdq `(ngroups, rows, cols)`, zeroframe `(rows, cols)` or empty.
+    #[wasm_bindgen(js_name = addMedian)]
+    pub fn add_median(&mut self, integration: usize, data: &[f32], groupdq: &[u8], zeroframe: &[f32]) -> Result<(), JsError> {
+        let zf = (!zeroframe.is_empty()).then_some(zeroframe);
+        self.inner.add_median(integration, data, groupdq, zf).map_err(to_js)
+    }
+
+    /// Pass 2 for integration `integration`; its rateints planes are taken from the result
+    /// (`rateints.*` names of `RampFitTileOutput`).
+    #[wasm_bindgen(js_name = fitIntegration)]
+    pub fn fit_integration(
+        &mut self,
+        integration: usize,
+        data: &[f32],
+        groupdq: &[u8],
+        zeroframe: &[f32],
+    ) -> Result<RampFitTileOutput, JsError> {
+        let zf = (!zeroframe.is_empty()).then_some(zeroframe);
+        let rateints = self.inner.fit_integration(integration, data, groupdq, zf).map_err(to_js)?;
+        Ok(RampFitTileOutput { inner: ramp_fit::Output { rateints, ..Default::default() } })
+    }
+
+    /// The rate product once every integration went through both passes (`rate.*` names).
+    pub fn finish(&self) -> Result<RampFitTileOutput, JsError> {
+        let rate = self.inner.finish().map_err(to_js)?;
+        Ok(RampFitTileOutput { inner: ramp_fit::Output { rate, ..Default::default() } })
+    }
 }

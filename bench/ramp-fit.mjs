@@ -1,0 +1,154 @@
+#!/usr/bin/env node
+/**
+ * ramp_fit (OLS_C) benchmark, ours against stcal, side by side (not a test).
+ *
+ *   make build            # dist/ (workers run compiled JS)
+ *   node bench/ramp-fit.mjs [--cases small|all] [--repeat N]
+ *
+ * For each synthetic ramp (2048x2048x10x1 and 512x512x45x50) it runs, each in its own child
+ * process so peak RSS is per configuration: stcal (bench/ramp-fit.py in .venv-oracle, single
+ * process, if the venv exists), ours in this thread, and ours with 1 and 2 Node workers.
+ * Reported: wall and CPU seconds (CPU time is robust to other load on the machine; for the pool
+ * it adds up all threads), peak RSS, and the ratios. Prints a table and one JSON document.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const args = process.argv.slice(2);
+
+/** Same recipe as bench/ramp-fit.py: rates 0-300 DN/s, +-5 DN noise, 2% of groups JUMP_DET. */
+function synthetic([nints, ngroups, rows, cols]) {
+  const plane = rows * cols;
+  const n = nints * ngroups * plane;
+  const data = new Float32Array(n);
+  const groupdq = new Uint8Array(n);
+  let s = 12345;
+  const rnd = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296;
+  const rate = Float32Array.from({ length: plane }, () => 300 * rnd());
+  const tgroup = 10.737;
+  for (let i = 0; i < nints; i++) {
+    for (let g = 0; g < ngroups; g++) {
+      const off = (i * ngroups + g) * plane;
+      const t = tgroup * g;
+      for (let p = 0; p < plane; p++) data[off + p] = 100 + rate[p] * t + 10 * (rnd() - 0.5);
+    }
+  }
+  for (let k = 0; k < n; k++) if (rnd() < 0.02) groupdq[k] = 4;
+  return {
+    input: {
+      data,
+      groupdq,
+      pixeldq: new Uint32Array(plane),
+      gain: new Float32Array(plane).fill(2),
+      readnoise: new Float32Array(plane).fill(10),
+      frameTime: tgroup,
+      groupTime: tgroup,
+      nframes: 1,
+      groupgap: 0,
+    },
+    shape: { nints, ngroups, rows, cols },
+  };
+}
+
+/** Child: one configuration, one JSON line. */
+async function child(mode, shapeText, repeat) {
+  const dims = shapeText.split('x').map(Number);
+  const kernels = await import(join(root, 'dist/kernels/index.js'));
+  const { loadKernels } = await import(join(root, 'dist/kernels/load-node.js'));
+  await loadKernels();
+  const { input, shape } = synthetic(dims);
+  let pool;
+  if (mode.startsWith('pool')) {
+    const { createNodePool } = await import(join(root, 'dist/pool/node.js'));
+    pool = await createNodePool({ size: Number(mode.slice(4)) });
+  }
+  const run = () => (pool ? kernels.fitRampsParallel(pool, input, shape) : kernels.fitRamps(input, shape));
+  // Warm-up on a few rows: compiles and tiers up the kernel (and starts the workers).
+  const small = synthetic([shape.nints, shape.ngroups, Math.min(shape.rows, 16 * (pool?.size ?? 1)), shape.cols]);
+  await (pool ? kernels.fitRampsParallel(pool, small.input, small.shape) : kernels.fitRamps(small.input, small.shape));
+  let best;
+  for (let r = 0; r < repeat; r++) {
+    const t = performance.now();
+    const c = process.cpuUsage();
+    await run();
+    const u = process.cpuUsage(c);
+    const result = { seconds: (performance.now() - t) / 1000, cpu_seconds: (u.user + u.system) / 1e6 };
+    if (!best || result.seconds < best.seconds) best = result;
+  }
+  await pool?.destroy();
+  const round = (x) => Math.round(x * 1000) / 1000;
+  console.log(
+    JSON.stringify({
+      impl: 'ours',
+      mode,
+      shape: dims,
+      seconds: round(best.seconds),
+      cpu_seconds: round(best.cpu_seconds),
+      peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
+    }),
+  );
+}
+
+function parent() {
+  const repeat = Number(args[args.indexOf('--repeat') + 1] ?? 1) || 1;
+  const which = args.includes('--cases') ? args[args.indexOf('--cases') + 1] : 'all';
+  const cases = which === 'small' ? ['1x10x2048x2048'] : ['1x10x2048x2048', '50x45x512x512'];
+  if (!existsSync(join(root, 'dist/kernels/ramp-fit.js'))) {
+    throw new Error('build first: make build (or npx tsc -p tsconfig.json)');
+  }
+  // The oracle venv of tests/oracle/ramp_fit_oracle.py, else the project's (same pins: jwst 3.0.0).
+  const python = ['.venv-oracle/bin/python', '.venv/bin/python'].map((p) => join(root, p)).find(existsSync) ?? '';
+  const results = [];
+  const lineOf = (out) => JSON.parse(out.trim().split('\n').filter((l) => l.startsWith('{')).pop());
+  for (const shape of cases) {
+    const dims = shape.split('x');
+    const rows = [];
+    if (python) {
+      const r = spawnSync(python, [join(root, 'bench/ramp-fit.py'), ...dims, '--repeat', String(repeat)], {
+        encoding: 'utf8',
+        maxBuffer: 1 << 26,
+      });
+      if (r.status !== 0) throw new Error(`stcal run failed: ${r.stderr.slice(-2000)}`);
+      rows.push(lineOf(r.stdout));
+    } else {
+      console.error('(no .venv-oracle or .venv: stcal column skipped; see tests/oracle/ramp_fit_oracle.py for the venv)');
+    }
+    for (const mode of ['inthread', 'pool1', 'pool2']) {
+      const out = execFileSync(
+        process.execPath,
+        ['--max-old-space-size=16384', fileURLToPath(import.meta.url), '--child', mode, shape, String(repeat)],
+        { encoding: 'utf8', maxBuffer: 1 << 26 },
+      );
+      rows.push({ ...lineOf(out), mode });
+    }
+    const stcal = rows.find((r) => r.impl === 'stcal');
+    const by = Object.fromEntries(rows.filter((r) => r.impl === 'ours').map((r) => [r.mode, r]));
+    const summary = {
+      shape: dims.map(Number),
+      rows,
+      speedup_vs_stcal_wall: stcal && Math.round((stcal.seconds / by.inthread.seconds) * 100) / 100,
+      speedup_vs_stcal_cpu: stcal && Math.round((stcal.cpu_seconds / by.inthread.cpu_seconds) * 100) / 100,
+      speedup_vs_stcal_2_workers_wall: stcal && Math.round((stcal.seconds / by.pool2.seconds) * 100) / 100,
+      scaling_1_to_2_workers: Math.round((by.pool1.seconds / by.pool2.seconds) * 100) / 100,
+    };
+    results.push(summary);
+    console.log(`\n${shape} (nints x ngroups x rows x cols)`);
+    console.log('  impl   mode      wall s   cpu s   peak RSS MB');
+    for (const r of rows) {
+      console.log(
+        `  ${r.impl.padEnd(6)} ${(r.mode ?? 'single').padEnd(9)} ${String(r.seconds).padStart(7)} ${String(r.cpu_seconds).padStart(7)} ${String(r.peak_rss_mb).padStart(9)}`,
+      );
+    }
+    console.log(
+      `  ours in-thread vs stcal: ${summary.speedup_vs_stcal_wall}x wall, ${summary.speedup_vs_stcal_cpu}x CPU; ` +
+        `2 workers vs stcal: ${summary.speedup_vs_stcal_2_workers_wall}x wall; 1 -> 2 workers: ${summary.scaling_1_to_2_workers}x`,
+    );
+  }
+  console.log(JSON.stringify({ benchmark: 'ramp-fit', node: process.version, results }, null, 1));
+}
+
+if (args[0] === '--child') await child(args[1], args[2], Number(args[3] ?? 1));
+else parent();

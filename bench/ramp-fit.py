@@ -1,0 +1,62 @@
+#!/usr/bin/env python3
+"""stcal's OLS_C ramp fitting on a synthetic ramp, single process: the Python side of bench/ramp-fit.mjs.
+
+    .venv-oracle/bin/python bench/ramp-fit.py NINTS NGROUPS ROWS COLS
+
+Prints one JSON line: wall and CPU seconds in ``ramp_fit`` (best of ``--repeat``; CPU time is
+robust to other load on the machine), peak RSS of this process
+(MB), versions. The data follow the same recipe as bench/ramp-fit.mjs (rates 0-300 DN/s,
++-5 DN noise, 2% of groups JUMP_DET, gain 2, readnoise 10), not the same bytes.
+"""
+
+import argparse
+import json
+import resource
+import time
+
+import numpy as np
+import stcal
+from stcal.ramp_fitting import ramp_fit
+from stdatamodels.jwst import datamodels
+from stdatamodels.jwst.datamodels import dqflags
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("shape", nargs=4, type=int, metavar=("NINTS", "NGROUPS", "ROWS", "COLS"))
+    ap.add_argument("--repeat", type=int, default=1)
+    args = ap.parse_args()
+    nints, ngroups, rows, cols = args.shape
+
+    rng = np.random.default_rng(12345)
+    tgroup = 10.737
+    rate = rng.uniform(0.0, 300.0, (rows, cols)).astype(np.float32)
+    data = np.empty((nints, ngroups, rows, cols), np.float32)
+    for i in range(nints):
+        for g in range(ngroups):
+            data[i, g] = 100.0 + rate * np.float32(tgroup * g) + rng.uniform(-5.0, 5.0, (rows, cols)).astype(np.float32)
+    groupdq = np.zeros(data.shape, np.uint8)
+    groupdq[rng.random(data.shape, dtype=np.float32) < 0.02] = dqflags.group["JUMP_DET"]
+    gain = np.full((rows, cols), 2.0, np.float32)
+    readnoise = np.full((rows, cols), 10.0, np.float32)
+
+    best = best_cpu = None
+    for _ in range(args.repeat):
+        model = datamodels.RampModel(data=data, groupdq=groupdq.copy(), pixeldq=np.zeros((rows, cols), np.uint32))
+        model.meta.instrument.name = "NIRCAM"
+        model.meta.exposure.frame_time = tgroup
+        model.meta.exposure.group_time = tgroup
+        model.meta.exposure.groupgap = 0
+        model.meta.exposure.nframes = 1
+        t, c = time.perf_counter(), time.process_time()
+        ramp_fit.ramp_fit(model, False, readnoise.copy(), gain.copy(), "OLS_C", "optimal", "none", dqflags.pixel, True)
+        dt, dc = time.perf_counter() - t, time.process_time() - c
+        best = dt if best is None else min(best, dt)
+        best_cpu = dc if best_cpu is None else min(best_cpu, dc)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"impl": "stcal", "stcal": stcal.__version__, "numpy": np.__version__,
+                      "shape": [nints, ngroups, rows, cols], "seconds": round(best, 3), "cpu_seconds": round(best_cpu, 3), "peak_rss_mb": round(peak_mb)}))
+
+
+if __name__ == "__main__":
+    main()

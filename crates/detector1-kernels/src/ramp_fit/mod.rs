@@ -1,0 +1,684 @@
+//! `ramp_fit`, algorithm OLS_C: ramps to slopes (spec/steps/ramp_fitting.md).
+//!
+//! A reimplementation of stcal's C fitter (`ramp_fitting/src/slope_fitter.c`, stcal 1.20):
+//! per pixel and integration, segments between jumps and flagged groups are fitted with
+//! Fixsen et al. (2000) optimal weights, segments and integrations are combined with inverse
+//! read-noise-variance weights (JP-4318, stcal >= 1.19), and the DQ/NaN/zero conventions of
+//! spec/dqflags.md §4 are applied. All per-pixel arithmetic is float64 in stcal's order; the
+//! only single-precision operation is `powf` in the weights.
+//!
+//! Two drivers share the per-pixel core in [`pixel`]:
+//! - [`fit`] fits a whole tile `(nints, ngroups, rows, cols)` pixel by pixel, with all
+//!   integrations of a pixel in a small local buffer. It is what the wasm tile kernel runs.
+//! - [`RampFitStream`] takes one integration at a time, so memory stays flat in `nints`:
+//!   the median rate (§5) is an average over *all* integrations and enters every segment's
+//!   Poisson variance (and through it the rateints ERR), so a single pass is impossible. The
+//!   stream makes two passes over the integrations (medians, then fits) and carries ~48 bytes
+//!   of accumulators per pixel between calls.
+//!
+//! The exposure-wide decisions of stcal (MIRI group trimming, "no products" when every pixel's
+//! first group is saturated, suppress_one_group forced off for NGROUPS = 1, firstgroup/
+//! lastgroup validation) belong to the caller; [`Params`] receives their outcome.
+
+pub(crate) mod pixel;
+
+use crate::error::KernelError;
+use crate::tile::RampShape;
+use pixel::{
+    finish_rate, fit_integration, integration_median, integration_median_pair, prepare_integration, Consts, IntFit,
+    IntStats, OptSink, PixelRefs, RateAcc, SegFit, Segment, WeightTables,
+};
+
+/// Scalars of one ramp_fit call. Group indices refer to the input cube's group axis.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Params {
+    /// TFRAME in seconds (used as float32, as stcal does).
+    pub frame_time: f32,
+    /// TGROUP in seconds (float32).
+    pub group_time: f32,
+    pub nframes: u32,
+    pub groupgap: u32,
+    /// DRPFRMS1, only for the fitopt pedestal (None in the model = 0).
+    pub drop_frames1: u32,
+    /// Treat ramps with exactly one usable group as unusable (the caller forces it off when NGROUPS = 1).
+    pub suppress_one_group: bool,
+    /// Also compute the fitopt arrays.
+    pub save_opt: bool,
+    /// Groups before this index get DO_NOT_USE (jwst `firstgroup`, already validated; 0 = none).
+    pub first_group: usize,
+    /// Groups after this index get DO_NOT_USE (jwst `lastgroup`; `usize::MAX` = none).
+    pub last_group: usize,
+    /// Fitting window `[group_start, group_stop)` after MIRI trimming (default: all groups).
+    pub group_start: usize,
+    pub group_stop: usize,
+    /// MIRI trimming dropped leading groups: clear JUMP_DET in the new first group.
+    pub clear_first_jump: bool,
+}
+
+impl Params {
+    /// Defaults for a ramp with `ngroups` groups: no group selection, suppress_one_group on
+    /// (jwst's default) unless there is a single group, no fitopt.
+    pub fn new(frame_time: f32, group_time: f32, nframes: u32, groupgap: u32, ngroups: usize) -> Self {
+        Params {
+            frame_time,
+            group_time,
+            nframes,
+            groupgap,
+            drop_frames1: 0,
+            suppress_one_group: ngroups > 1,
+            save_opt: false,
+            first_group: 0,
+            last_group: usize::MAX,
+            group_start: 0,
+            group_stop: ngroups,
+            clear_first_jump: false,
+        }
+    }
+
+    fn validate(&self, shape: &RampShape) -> Result<(), KernelError> {
+        let bad = |argument: &'static str, reason: String| Err(KernelError::InvalidParameter { argument, reason });
+        for (name, value) in [("frame_time", self.frame_time), ("group_time", self.group_time)] {
+            if !(value.is_finite() && value > 0.0) {
+                return bad(name, format!("must be a positive number of seconds, got {value}"));
+            }
+        }
+        if self.nframes == 0 {
+            return bad("nframes", "must be at least 1".into());
+        }
+        if self.group_start >= self.group_stop || self.group_stop > shape.ngroups {
+            return bad(
+                "group_start/group_stop",
+                format!(
+                    "window [{}, {}) must be non-empty and inside the {} groups",
+                    self.group_start, self.group_stop, shape.ngroups
+                ),
+            );
+        }
+        Ok(())
+    }
+
+    fn consts(&self) -> Consts {
+        let tframe = self.frame_time as f64;
+        let nframes = self.nframes as f64;
+        Consts {
+            ngroups: self.group_stop - self.group_start,
+            tgroup: self.group_time as f64,
+            tframe,
+            t1: (nframes + 1.0) * tframe / 2.0,
+            ped_tmp: ((self.nframes as f64 + 1.0) / 2.0 + self.drop_frames1 as f64)
+                / (self.nframes as f64 + self.groupgap as f64),
+            suppress_one_group: self.suppress_one_group,
+            clear_first_jump: self.clear_first_jump,
+            save_opt: self.save_opt,
+        }
+    }
+
+    /// `sqrt(2 * nframes)`: the readnoise reference is the CDS noise of single frames.
+    fn rn_scale(&self) -> f64 {
+        (2.0 * self.nframes as f64).sqrt()
+    }
+}
+
+/// The ramp and per-pixel reference arrays of one tile.
+#[derive(Debug, Clone, Copy)]
+pub struct Inputs<'a> {
+    /// SCI `(nints, ngroups, rows, cols)` in DN.
+    pub data: &'a [f32],
+    /// GROUPDQ, same shape.
+    pub groupdq: &'a [u8],
+    /// PIXELDQ `(rows, cols)`.
+    pub pixeldq: &'a [u32],
+    /// GAIN `(rows, cols)` in e/DN, cut to the subarray; NaN or <= 0 flags the pixel.
+    pub gain: &'a [f32],
+    /// READNOISE `(rows, cols)` in DN (CDS noise), cut to the subarray.
+    pub readnoise: &'a [f32],
+    /// ZEROFRAME `(nints, rows, cols)`, if the exposure has one (0 = unusable).
+    pub zeroframe: Option<&'a [f32]>,
+    /// Average dark current `(rows, cols)` as dark_current sets it, added to the median rate as is
+    /// (zeros when absent).
+    pub average_dark_current: Option<&'a [f32]>,
+}
+
+/// Five arrays of a rate-like product: `(rows, cols)` for rate, `(nints, rows, cols)` for rateints.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Products {
+    pub slope: Vec<f32>,
+    pub dq: Vec<u32>,
+    pub var_poisson: Vec<f32>,
+    pub var_rnoise: Vec<f32>,
+    pub err: Vec<f32>,
+}
+
+impl Products {
+    fn zeros(len: usize) -> Self {
+        Products {
+            slope: vec![0.0; len],
+            dq: vec![0; len],
+            var_poisson: vec![0.0; len],
+            var_rnoise: vec![0.0; len],
+            err: vec![0.0; len],
+        }
+    }
+
+    fn set(&mut self, at: usize, fit: &IntFit) {
+        self.slope[at] = fit.slope as f32;
+        self.dq[at] = fit.dq;
+        self.var_poisson[at] = fit.var_poisson as f32;
+        self.var_rnoise[at] = fit.var_rnoise as f32;
+        self.err[at] = fit.err as f32;
+    }
+}
+
+/// The fitopt (RampFitOutputModel) arrays of a tile. Per-segment arrays are
+/// `(nints, max_seg, rows, cols)`, zero beyond each pixel's segment count; `crmag` is
+/// `(nints, max_cr, rows, cols)`; `pedestal` is `(nints, rows, cols)`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FitOpt {
+    /// Largest number of segments of any pixel and integration of this tile (may be 0).
+    pub max_seg: usize,
+    /// Largest number of JUMP_DET groups of any pixel and integration of this tile (may be 0).
+    pub max_cr: usize,
+    pub slope: Vec<f32>,
+    pub sigslope: Vec<f32>,
+    pub var_poisson: Vec<f32>,
+    pub var_rnoise: Vec<f32>,
+    pub yint: Vec<f32>,
+    pub sigyint: Vec<f32>,
+    pub weights: Vec<f32>,
+    pub pedestal: Vec<f32>,
+    pub crmag: Vec<f32>,
+}
+
+/// Everything [`fit`] produces for a tile.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Output {
+    pub rate: Products,
+    pub rateints: Products,
+    pub fitopt: Option<FitOpt>,
+}
+
+fn validate_inputs(inputs: &Inputs<'_>, shape: &RampShape, params: &Params) -> Result<(), KernelError> {
+    shape.validate()?;
+    shape.expect_cube("data", inputs.data.len())?;
+    shape.expect_cube("groupdq", inputs.groupdq.len())?;
+    shape.expect_plane("pixeldq", inputs.pixeldq.len())?;
+    shape.expect_plane("gain", inputs.gain.len())?;
+    shape.expect_plane("readnoise", inputs.readnoise.len())?;
+    if let Some(z) = inputs.zeroframe {
+        shape.expect_int_planes("zeroframe", z.len())?;
+    }
+    if let Some(d) = inputs.average_dark_current {
+        shape.expect_plane("average_dark_current", d.len())?;
+    }
+    params.validate(shape)
+}
+
+/// Reusable per-pixel buffers of the whole-tile driver, sized once per call.
+struct PixelBuffers {
+    /// Block of pixels, pixel-major: `[pixel][integration][group]`.
+    data: Vec<f64>,
+    dq: Vec<u8>,
+    orig: Vec<u8>,
+    /// `[pixel][integration]` of the block.
+    stats: Vec<IntStats>,
+    /// Per pixel of the block: reference values and the sum of integration median rates.
+    refs: Vec<PixelRefs>,
+    median_sum: Vec<f64>,
+    segs: Vec<Segment>,
+    scratch: Vec<f64>,
+    scratch2: Vec<f64>,
+}
+
+/// Collected fitopt values, pixel-major, scattered into arrays once `max_seg` is known.
+struct OptCollector {
+    seg_counts: Vec<u32>,
+    segs: Vec<SegFit>,
+    cr_counts: Vec<u32>,
+    crs: Vec<f64>,
+    pedestal: Vec<f32>,
+}
+
+/// Fits every pixel of a tile (OLS_C). See the module docs for what the caller decides.
+///
+/// Returns rate `(rows, cols)`, rateints `(nints, rows, cols)` and, with `params.save_opt`,
+/// the fitopt arrays sized by this tile's own segment and cosmic-ray maxima.
+pub fn fit(inputs: &Inputs<'_>, shape: RampShape, params: &Params) -> Result<Output, KernelError> {
+    validate_inputs(inputs, &shape, params)?;
+    let c = params.consts();
+    let (nints, ng, plane) = (shape.nints, c.ngroups, shape.plane_len());
+    let rn_scale = params.rn_scale();
+    let mut rate = Products::zeros(plane);
+    let mut rateints = Products::zeros(nints * plane);
+    let mut weights = WeightTables::new(ng);
+    // Pixels are fitted in blocks of consecutive pixels: the block's ramps are first copied
+    // (transposed) into pixel-major buffers with contiguous reads, since gathering one pixel's
+    // groups straight from the cube reads one cache line per group and was a fifth of the time.
+    let per_px = nints * ng;
+    let block = (BLOCK_SAMPLES / per_px).clamp(1, 256).min(plane);
+    let mut buf = PixelBuffers {
+        data: vec![0.0; block * per_px],
+        dq: vec![0; block * per_px],
+        orig: vec![0; block * per_px],
+        stats: vec![IntStats::default(); block * nints],
+        refs: Vec::with_capacity(block),
+        median_sum: vec![0.0; block],
+        segs: Vec::with_capacity(ng),
+        scratch: Vec::with_capacity(ng),
+        scratch2: Vec::with_capacity(ng),
+    };
+    let mut opt = params.save_opt.then(|| OptCollector {
+        seg_counts: vec![0; nints * plane],
+        segs: Vec::new(),
+        cr_counts: vec![0; nints * plane],
+        crs: Vec::new(),
+        pedestal: vec![0.0; nints * plane],
+    });
+    // Offset of (integration, window group) planes in the input cube.
+    let plane_offsets: Vec<usize> = (0..nints)
+        .flat_map(|i| (params.group_start..params.group_stop).map(move |g| (i * shape.ngroups + g) * plane))
+        .collect();
+    let dnu_group: Vec<u8> = (params.group_start..params.group_stop)
+        .map(|g| if g < params.first_group || g > params.last_group { crate::dq::DO_NOT_USE as u8 } else { 0 })
+        .collect();
+
+    for p0 in (0..plane).step_by(block) {
+        let bn = block.min(plane - p0);
+        for (k, (&off, &dnu)) in plane_offsets.iter().zip(dnu_group.iter().cycle()).enumerate() {
+            let src = &inputs.data[off + p0..off + p0 + bn];
+            let srcq = &inputs.groupdq[off + p0..off + p0 + bn];
+            for (b, (&d, &q)) in src.iter().zip(srcq).enumerate() {
+                let at = b * per_px + k;
+                buf.data[at] = d as f64;
+                buf.dq[at] = q | dnu;
+                buf.orig[at] = q | dnu;
+            }
+        }
+        // 1. Prepare every integration of every pixel of the block (§4).
+        buf.refs.clear();
+        for b in 0..bn {
+            let p = p0 + b;
+            let dcur = inputs.average_dark_current.map_or(0.0, |d| d[p]);
+            buf.refs.push(PixelRefs::new(inputs.pixeldq[p], inputs.gain[p], inputs.readnoise[p], dcur, rn_scale));
+            for i in 0..nints {
+                let r = b * per_px + i * ng..b * per_px + (i + 1) * ng;
+                let zf = inputs.zeroframe.map(|z| z[i * plane + p]);
+                let o = opt.as_mut();
+                let crs_before = o.as_ref().map_or(0, |o| o.crs.len());
+                let s = prepare_integration(&mut buf.data[r.clone()], &mut buf.dq[r], zf, &c, o.map(|o| &mut o.crs));
+                if let Some(o) = opt.as_mut() {
+                    o.cr_counts[i * plane + p] = (o.crs.len() - crs_before) as u32;
+                }
+                buf.stats[b * nints + i] = s;
+            }
+        }
+        // 2. Median rates (§5), two pixels at a time where their differences line up.
+        median_sums(&mut buf, bn, nints, &c);
+        // 3. Fit and combine (§6-§11).
+        for b in 0..bn {
+            fit_prepared_pixel(p0 + b, b, nints, &c, plane, &mut buf, &mut weights, opt.as_mut(), &mut rate, &mut rateints);
+        }
+    }
+
+    let fitopt = opt.map(|o| scatter_fitopt(o, nints, plane));
+    Ok(Output { rate, rateints, fitopt })
+}
+
+/// Samples per block of pixels (one pixel has nints * ngroups): ~144 KB of buffers, L2-resident.
+const BLOCK_SAMPLES: usize = 16 * 1024;
+
+/// Sums each block pixel's integration median rates, in integration order.
+fn median_sums(buf: &mut PixelBuffers, bn: usize, nints: usize, c: &Consts) {
+    let ng = c.ngroups;
+    let per_px = nints * ng;
+    let lane = |b: usize, i: usize| (b * per_px + i * ng..b * per_px + (i + 1) * ng, b * nints + i);
+    for b in 0..bn {
+        buf.median_sum[b] = 0.0;
+    }
+    if ng == 1 {
+        for b in 0..bn {
+            for i in 0..nints {
+                buf.median_sum[b] += buf.data[b * per_px + i] / c.t1;
+            }
+        }
+        return;
+    }
+    let mut b = 0;
+    while b < bn {
+        if b + 1 < bn {
+            for i in 0..nints {
+                let ((ra, sa), (rb, sb)) = (lane(b, i), lane(b + 1, i));
+                let (ma, mb) = integration_median_pair(
+                    (&buf.data[ra.clone()], &buf.dq[ra], &buf.stats[sa]),
+                    (&buf.data[rb.clone()], &buf.dq[rb], &buf.stats[sb]),
+                    c,
+                    &mut buf.scratch,
+                    &mut buf.scratch2,
+                );
+                buf.median_sum[b] += ma;
+                buf.median_sum[b + 1] += mb;
+            }
+            b += 2;
+        } else {
+            for i in 0..nints {
+                let (r, si) = lane(b, i);
+                let m = integration_median(&buf.data[r.clone()], &buf.dq[r], &buf.stats[si], c, &mut buf.scratch);
+                buf.median_sum[b] += m;
+            }
+            b += 1;
+        }
+    }
+}
+
+/// Fits block pixel `b` (image pixel `p`), prepared and with its median sum, and writes its
+/// rateints, rate and fitopt values.
+#[allow(clippy::too_many_arguments)]
+fn fit_prepared_pixel(
+    p: usize,
+    b: usize,
+    nints: usize,
+    c: &Consts,
+    plane: usize,
+    buf: &mut PixelBuffers,
+    weights: &mut WeightTables,
+    mut opt: Option<&mut OptCollector>,
+    rate: &mut Products,
+    rateints: &mut Products,
+) {
+    let ng = c.ngroups;
+    let base = b * nints * ng;
+    let px = buf.refs[b];
+    let mrate = buf.median_sum[b] / nints as f64;
+    let mut acc = RateAcc { dq: px.dq, ..RateAcc::default() };
+    for i in 0..nints {
+        let r = base + i * ng..base + (i + 1) * ng;
+        let mut sink = opt.as_deref_mut().map(|o| OptSink { segments: &mut o.segs, pedestal: 0.0 });
+        let before = sink.as_ref().map_or(0, |s| s.segments.len());
+        let fit = fit_integration(
+            &buf.data[r.clone()],
+            &buf.dq[r.clone()],
+            &mut buf.orig[r],
+            &buf.stats[b * nints + i],
+            &px,
+            mrate,
+            c,
+            &mut acc,
+            &mut buf.segs,
+            weights,
+            sink.as_mut(),
+        );
+        if let Some(sink) = sink {
+            let count = sink.segments.len() - before;
+            let pedestal = sink.pedestal;
+            if let Some(o) = opt.as_deref_mut() {
+                o.seg_counts[i * plane + p] = count as u32;
+                o.pedestal[i * plane + p] = pedestal as f32;
+            }
+        }
+        rateints.set(i * plane + p, &fit);
+    }
+    rate.set(p, &finish_rate(&acc, nints));
+}
+
+/// Places the pixel-major fitopt records into `(nints, max, rows, cols)` arrays, zero-padded as
+/// stcal's `save_opt_res` leaves them.
+fn scatter_fitopt(o: OptCollector, nints: usize, plane: usize) -> FitOpt {
+    let max_seg = o.seg_counts.iter().copied().max().unwrap_or(0) as usize;
+    let max_cr = o.cr_counts.iter().copied().max().unwrap_or(0) as usize;
+    let seg_len = nints * max_seg * plane;
+    let mut f = FitOpt {
+        max_seg,
+        max_cr,
+        slope: vec![0.0; seg_len],
+        sigslope: vec![0.0; seg_len],
+        var_poisson: vec![0.0; seg_len],
+        var_rnoise: vec![0.0; seg_len],
+        yint: vec![0.0; seg_len],
+        sigyint: vec![0.0; seg_len],
+        weights: vec![0.0; seg_len],
+        pedestal: o.pedestal,
+        crmag: vec![0.0; nints * max_cr * plane],
+    };
+    let (mut next_seg, mut next_cr) = (0usize, 0usize);
+    // Records were appended pixel by pixel, integrations in order within a pixel.
+    for p in 0..plane {
+        for i in 0..nints {
+            for j in 0..o.seg_counts[i * plane + p] as usize {
+                let s = &o.segs[next_seg];
+                next_seg += 1;
+                let at = (i * max_seg + j) * plane + p;
+                f.slope[at] = s.slope as f32;
+                f.sigslope[at] = s.sigslope as f32;
+                f.var_poisson[at] = s.var_p as f32;
+                f.var_rnoise[at] = s.var_r as f32;
+                f.yint[at] = s.yint as f32;
+                f.sigyint[at] = s.sigyint as f32;
+                f.weights[at] = s.weight as f32;
+            }
+            for j in 0..o.cr_counts[i * plane + p] as usize {
+                f.crmag[(i * max_cr + j) * plane + p] = o.crs[next_cr] as f32;
+                next_cr += 1;
+            }
+        }
+    }
+    f
+}
+
+/// Per-pixel state a [`RampFitStream`] carries between integrations.
+#[derive(Debug, Clone, Copy, Default)]
+struct StreamPixel {
+    median_sum: f64,
+    acc: RateAcc,
+}
+
+/// Which pass a [`RampFitStream`] expects next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum StreamPhase {
+    Medians,
+    Fits,
+    Done,
+}
+
+/// OLS_C one integration at a time, in two passes, with memory flat in `nints`.
+///
+/// 1. [`add_median`](Self::add_median) for every integration in order,
+/// 2. [`fit_integration`](Self::fit_integration) for every integration in order (returns the
+///    rateints planes of that integration),
+/// 3. [`finish`](Self::finish) returns the rate product.
+///
+/// Results equal [`fit`]'s bit for bit (fitopt is not available here). `shape` describes the
+/// whole exposure tile; each call takes one integration `(ngroups, rows, cols)` and that
+/// integration's ZEROFRAME plane, if any.
+pub struct RampFitStream {
+    shape: RampShape,
+    params: Params,
+    consts: Consts,
+    rn_scale: f64,
+    pixeldq: Vec<u32>,
+    gain: Vec<f32>,
+    readnoise: Vec<f32>,
+    dark: Option<Vec<f32>>,
+    pixels: Vec<StreamPixel>,
+    phase: StreamPhase,
+    next_int: usize,
+    weights: WeightTables,
+}
+
+impl RampFitStream {
+    pub fn new(
+        shape: RampShape,
+        params: Params,
+        pixeldq: &[u32],
+        gain: &[f32],
+        readnoise: &[f32],
+        average_dark_current: Option<&[f32]>,
+    ) -> Result<Self, KernelError> {
+        shape.validate()?;
+        shape.expect_plane("pixeldq", pixeldq.len())?;
+        shape.expect_plane("gain", gain.len())?;
+        shape.expect_plane("readnoise", readnoise.len())?;
+        if let Some(d) = average_dark_current {
+            shape.expect_plane("average_dark_current", d.len())?;
+        }
+        if params.save_opt {
+            return Err(KernelError::InvalidParameter {
+                argument: "save_opt",
+                reason: "fitopt arrays need the whole tile: use ramp_fit::fit".into(),
+            });
+        }
+        params.validate(&shape)?;
+        let consts = params.consts();
+        Ok(RampFitStream {
+            rn_scale: params.rn_scale(),
+            weights: WeightTables::new(consts.ngroups),
+            consts,
+            pixeldq: pixeldq.to_vec(),
+            gain: gain.to_vec(),
+            readnoise: readnoise.to_vec(),
+            dark: average_dark_current.map(<[f32]>::to_vec),
+            pixels: vec![StreamPixel::default(); shape.plane_len()],
+            phase: StreamPhase::Medians,
+            next_int: 0,
+            shape,
+            params,
+        })
+    }
+
+    fn check_integration(
+        &self,
+        phase: StreamPhase,
+        integration: usize,
+        data: &[f32],
+        groupdq: &[u8],
+        zeroframe: Option<&[f32]>,
+    ) -> Result<(), KernelError> {
+        let expected = match self.phase {
+            StreamPhase::Medians => "add_median",
+            StreamPhase::Fits => "fit_integration",
+            StreamPhase::Done => "nothing (finished)",
+        };
+        if self.phase != phase || integration != self.next_int {
+            return Err(KernelError::InvalidParameter {
+                argument: "integration",
+                reason: format!("expected {expected} for integration {}, got integration {integration}", self.next_int),
+            });
+        }
+        let one = RampShape { nints: 1, ..self.shape };
+        one.expect_cube("data", data.len())?;
+        one.expect_cube("groupdq", groupdq.len())?;
+        if let Some(z) = zeroframe {
+            one.expect_plane("zeroframe", z.len())?;
+        }
+        Ok(())
+    }
+
+    /// Gathers and prepares pixel `p` of one integration into `data`/`dq`/`orig`.
+    fn gather(&self, p: usize, data_in: &[f32], dq_in: &[u8], data: &mut [f64], dq: &mut [u8], orig: &mut [u8]) {
+        let plane = self.shape.plane_len();
+        for (k, g) in (self.params.group_start..self.params.group_stop).enumerate() {
+            let mut q = dq_in[g * plane + p];
+            if g < self.params.first_group || g > self.params.last_group {
+                q |= crate::dq::DO_NOT_USE as u8;
+            }
+            dq[k] = q;
+            orig[k] = q;
+            data[k] = data_in[g * plane + p] as f64;
+        }
+    }
+
+    fn refs(&self, p: usize) -> PixelRefs {
+        let dcur = self.dark.as_ref().map_or(0.0, |d| d[p]);
+        PixelRefs::new(self.pixeldq[p], self.gain[p], self.readnoise[p], dcur, self.rn_scale)
+    }
+
+    /// Pass 1: adds integration `integration`'s median rate of every pixel.
+    pub fn add_median(
+        &mut self,
+        integration: usize,
+        data: &[f32],
+        groupdq: &[u8],
+        zeroframe: Option<&[f32]>,
+    ) -> Result<(), KernelError> {
+        self.check_integration(StreamPhase::Medians, integration, data, groupdq, zeroframe)?;
+        let ng = self.consts.ngroups;
+        let (mut d, mut q, mut o) = (vec![0.0; ng], vec![0u8; ng], vec![0u8; ng]);
+        let mut scratch = Vec::with_capacity(ng);
+        for p in 0..self.shape.plane_len() {
+            self.gather(p, data, groupdq, &mut d, &mut q, &mut o);
+            let s = prepare_integration(&mut d, &mut q, zeroframe.map(|z| z[p]), &self.consts, None);
+            self.pixels[p].median_sum += if ng == 1 {
+                d[0] / self.consts.t1
+            } else {
+                integration_median(&d, &q, &s, &self.consts, &mut scratch)
+            };
+        }
+        self.next_int += 1;
+        if self.next_int == self.shape.nints {
+            self.phase = StreamPhase::Fits;
+            self.next_int = 0;
+        }
+        Ok(())
+    }
+
+    /// Pass 2: fits integration `integration` and returns its rateints planes `(rows, cols)`.
+    pub fn fit_integration(
+        &mut self,
+        integration: usize,
+        data: &[f32],
+        groupdq: &[u8],
+        zeroframe: Option<&[f32]>,
+    ) -> Result<Products, KernelError> {
+        self.check_integration(StreamPhase::Fits, integration, data, groupdq, zeroframe)?;
+        let ng = self.consts.ngroups;
+        let plane = self.shape.plane_len();
+        let (mut d, mut q, mut o) = (vec![0.0; ng], vec![0u8; ng], vec![0u8; ng]);
+        let mut segs = Vec::with_capacity(ng);
+        let mut out = Products::zeros(plane);
+        let nints = self.shape.nints as f64;
+        let mut weights = std::mem::replace(&mut self.weights, WeightTables::new(0));
+        for p in 0..plane {
+            self.gather(p, data, groupdq, &mut d, &mut q, &mut o);
+            let px = self.refs(p);
+            let s = prepare_integration(&mut d, &mut q, zeroframe.map(|z| z[p]), &self.consts, None);
+            let state = &mut self.pixels[p];
+            if integration == 0 {
+                state.acc = RateAcc { dq: px.dq, ..RateAcc::default() };
+            }
+            let mrate = state.median_sum / nints;
+            let fit = fit_integration(
+                &d,
+                &q,
+                &mut o,
+                &s,
+                &px,
+                mrate,
+                &self.consts,
+                &mut state.acc,
+                &mut segs,
+                &mut weights,
+                None,
+            );
+            out.set(p, &fit);
+        }
+        self.weights = weights;
+        self.next_int += 1;
+        if self.next_int == self.shape.nints {
+            self.phase = StreamPhase::Done;
+        }
+        Ok(out)
+    }
+
+    /// The rate product `(rows, cols)`, once every integration went through both passes.
+    pub fn finish(&self) -> Result<Products, KernelError> {
+        if self.phase != StreamPhase::Done {
+            return Err(KernelError::InvalidParameter {
+                argument: "integration",
+                reason: format!("finish called before every integration was fitted (next: {})", self.next_int),
+            });
+        }
+        let mut rate = Products::zeros(self.shape.plane_len());
+        for (p, state) in self.pixels.iter().enumerate() {
+            rate.set(p, &finish_rate(&state.acc, self.shape.nints));
+        }
+        Ok(rate)
+    }
+}

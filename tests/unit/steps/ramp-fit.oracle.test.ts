@@ -1,0 +1,118 @@
+/**
+ * Our OLS_C against stcal's, on the synthetic exposures of tests/oracle/ramp_fit_oracle.py.
+ *
+ * - tests/golden/ramp_fit: small cases committed with their stcal outputs (manifest.json has
+ *   the versions, seeds and SHA-256), so CI compares against stcal without Python.
+ * - tests/oracle/out/ramp_fit (or $RAMP_FIT_ORACLE_DIR): larger cases written locally by the
+ *   same script from the oracle venv; skipped with a message when absent.
+ *
+ * Tolerances (spec/steps/ramp_fitting.md §13, from the brief): SCI within 1e-5 relative or
+ * 1e-6 DN/s absolute on >= 99.99% of pixels; ERR, VAR_POISSON, VAR_RNOISE and the fitopt
+ * arrays within 1e-4 relative; NaN where stcal has NaN; DQ bit-identical.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { fitRamps, type RampFitResult } from '../../../ts/kernels/ramp-fit.js';
+import { loadKernels } from '../../../ts/kernels/load-node.js';
+import { compare, dqMismatches, listCases, loadCase, type Diff, type OracleCase } from './ramp-fit-oracle-data.js';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+const golden = join(root, 'tests/golden/ramp_fit');
+const oracleDir = process.env.RAMP_FIT_ORACLE_DIR ?? join(root, 'tests/oracle/out/ramp_fit');
+
+beforeAll(async () => {
+  await loadKernels();
+});
+
+const SCI = { rel: 1e-5, abs: 1e-6 };
+const VAR = { rel: 1e-4, abs: 0 };
+const MIN_GOOD = 0.9999;
+
+const rateNames = {
+  slope: 'slope',
+  var_poisson: 'varPoisson',
+  var_rnoise: 'varRnoise',
+  err: 'err',
+} as const;
+const fitoptNames = {
+  slope: 'slope',
+  sigslope: 'sigslope',
+  var_poisson: 'varPoisson',
+  var_rnoise: 'varRnoise',
+  yint: 'yint',
+  sigyint: 'sigyint',
+  weights: 'weights',
+  pedestal: 'pedestal',
+  crmag: 'crmag',
+} as const;
+
+function fmt(d: Diff): string {
+  return `${d.array.padEnd(22)} n=${String(d.n).padStart(6)} maxAbs=${d.maxAbs.toExponential(2)} maxRel=${d.maxRel.toExponential(2)} bad=${d.bad}`;
+}
+
+/** Compares every array of one case; returns the diff lines for the log. */
+function check(c: OracleCase, ours: RampFitResult | null): string[] {
+  if (c.params.no_products) {
+    expect(ours, `${c.name}: stcal returned no products`).toBeNull();
+    return [`${c.name}: no products (as stcal)`];
+  }
+  expect(ours, `${c.name}: we returned no products`).not.toBeNull();
+  const lines: string[] = [];
+  for (const prefix of ['rate', 'rateints'] as const) {
+    const product = ours![prefix];
+    for (const [stem, key] of Object.entries(rateNames)) {
+      const tol = stem === 'slope' ? SCI : VAR;
+      const d = compare(`${prefix}_${stem}`, product[key], c.expected[`${prefix}_${stem}`].data, tol.rel, tol.abs);
+      lines.push(fmt(d));
+      expect(d.nanMismatch, `${c.name} ${d.array}: NaN mismatches`).toBe(0);
+      if (stem === 'slope') expect(1 - d.bad / d.n, `${c.name} ${fmt(d)}`).toBeGreaterThanOrEqual(MIN_GOOD);
+      else expect(d.bad, `${c.name} ${fmt(d)}`).toBe(0);
+    }
+    const dq = dqMismatches(product.dq, c.expected[`${prefix}_dq`].data);
+    lines.push(`${`${prefix}_dq`.padEnd(22)} mismatches=${dq}`);
+    expect(dq, `${c.name} ${prefix}_dq`).toBe(0);
+  }
+  if (c.params.save_opt) {
+    const f = ours!.fitopt;
+    expect(f, `${c.name}: fitopt`).toBeDefined();
+    const [, maxSeg] = c.expected.fitopt_slope.shape;
+    const [, maxCr] = c.expected.fitopt_crmag.shape;
+    expect([f!.maxSeg, f!.maxCr], `${c.name}: fitopt (maxSeg, maxCr)`).toEqual([maxSeg, maxCr]);
+    for (const [stem, key] of Object.entries(fitoptNames)) {
+      const d = compare(`fitopt_${stem}`, f![key], c.expected[`fitopt_${stem}`].data, VAR.rel, 1e-30);
+      lines.push(fmt(d));
+      expect(d.bad, `${c.name} ${fmt(d)}`).toBe(0);
+    }
+  } else {
+    expect(ours!.fitopt).toBeUndefined();
+  }
+  return lines.map((l) => `${c.name}: ${l}`);
+}
+
+function suite(title: string, dir: string) {
+  const cases = listCases(dir);
+  describe(title, () => {
+    if (cases.length === 0) {
+      it.skip(`no oracle output in ${dir}: run tests/oracle/ramp_fit_oracle.py --scale large --out ${dir} from .venv-oracle`, () => {});
+      return;
+    }
+    it('was written by the oracle script with recorded versions', () => {
+      const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+      expect(manifest.generator).toBe('tests/oracle/ramp_fit_oracle.py');
+      expect(Object.keys(manifest.cases).sort()).toEqual(cases);
+      console.log(`${title}: stcal ${manifest.versions.stcal}, jwst ${manifest.versions.jwst}, numpy ${manifest.versions.numpy}`);
+    });
+    for (const name of cases) {
+      it(`${name} matches stcal`, () => {
+        const c = loadCase(dir, name);
+        const lines = check(c, fitRamps(c.input, c.shape));
+        console.log(lines.join('\n'));
+      });
+    }
+  });
+}
+
+suite('ramp_fit vs stcal: committed golden cases', golden);
+suite('ramp_fit vs stcal: local oracle run (large)', existsSync(oracleDir) ? oracleDir : oracleDir);

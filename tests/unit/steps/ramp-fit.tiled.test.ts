@@ -1,0 +1,131 @@
+/**
+ * Tiled must equal untiled (STYLE.md §10.3; jwst #6143, #8618, #5756): ramp_fit in the Node
+ * worker pool with 1, 2 and 3 workers and several band heights gives the in-thread products
+ * bit for bit, fitopt included (bands with different segment counts are merged as stcal
+ * pads them). Workers run compiled JavaScript, so this imports from dist/ (`make build`).
+ */
+import { execSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type * as KernelsApi from '../../../ts/kernels/index.js';
+import type * as LoaderApi from '../../../ts/kernels/load-node.js';
+import type { KernelPool } from '../../../ts/pool/index.js';
+import type * as PoolApi from '../../../ts/pool/node.js';
+import type { RampFitInput, RampFitResult } from '../../../ts/kernels/ramp-fit.js';
+import { loadCase } from './ramp-fit-oracle-data.js';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+
+let pools: typeof PoolApi;
+let kernels: typeof KernelsApi;
+const open: KernelPool[] = [];
+
+beforeAll(async () => {
+  const registry = join(root, 'dist/kernels/registry.js');
+  if (!existsSync(registry) || !readFileSync(registry, 'utf8').includes('rampFit')) {
+    execSync('npx tsc -p tsconfig.json', { cwd: root, stdio: 'inherit' });
+  }
+  pools = await import(join(root, 'dist/pool/node.js'));
+  kernels = await import(join(root, 'dist/kernels/index.js'));
+  const loader: typeof LoaderApi = await import(join(root, 'dist/kernels/load-node.js'));
+  await loader.loadKernels();
+});
+
+afterAll(async () => {
+  await Promise.all(open.map((p) => p.destroy()));
+});
+
+async function pool(size: number): Promise<KernelPool> {
+  const p = await pools.createNodePool({ size });
+  open.push(p);
+  return p;
+}
+
+/** Every output as raw bytes, base64 (NaN payloads and -0 count; strings compare fast). */
+function bytes(result: RampFitResult | null): Record<string, string> {
+  const out: Record<string, string> = {};
+  const add = (name: string, a: ArrayLike<number> & { buffer: ArrayBufferLike; byteOffset: number; byteLength: number }) => {
+    out[name] = Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
+  };
+  for (const prefix of ['rate', 'rateints'] as const) {
+    for (const [key, value] of Object.entries(result![prefix])) add(`${prefix}.${key}`, value);
+  }
+  if (result!.fitopt) {
+    for (const [key, value] of Object.entries(result!.fitopt)) {
+      if (typeof value === 'number') out[`fitopt.${key}`] = String(value);
+      else add(`fitopt.${key}`, value);
+    }
+  }
+  return out;
+}
+
+/**
+ * The large local oracle case when present (40 x 48 pixels), else the committed golden one:
+ * 'mixed' has every feature (jumps, saturation, DNU, PERSISTENCE, CHARGELOSS, ZEROFRAME, dark
+ * current, bad gain, 3 integrations, fitopt) and pixels with different segment counts.
+ */
+function mixed(): { input: RampFitInput; shape: { nints: number; ngroups: number; rows: number; cols: number } } {
+  const large = join(root, 'tests/oracle/out/ramp_fit');
+  const c = loadCase(existsSync(join(large, 'mixed')) ? large : join(root, 'tests/golden/ramp_fit'), 'mixed');
+  return { input: c.input, shape: c.shape };
+}
+
+describe('rampFit in the Node pool equals in-thread, bit for bit', () => {
+  let reference: Record<string, string>;
+  const { input, shape } = mixed();
+
+  beforeAll(() => {
+    const result = kernels.fitRamps(input, shape, { maxBandRows: shape.rows });
+    expect(result!.fitopt!.maxSeg).toBeGreaterThan(1);
+    reference = bytes(result);
+  });
+
+  it('in this thread, for band heights 1, 2, 3 and 5 (fitopt bands with different segment counts)', () => {
+    for (const maxBandRows of [1, 2, 3, 5]) {
+      expect(bytes(kernels.fitRamps(input, shape, { maxBandRows })), `maxBandRows ${maxBandRows}`).toEqual(reference);
+    }
+  });
+
+  for (const size of [1, 2, 3]) {
+    it(`with ${size} worker(s), fitopt included`, async () => {
+      const workers = await pool(size);
+      expect(bytes(await kernels.fitRampsParallel(workers, input, shape))).toEqual(reference);
+      for (const maxBandRows of [1, 3, 7]) {
+        const tiled = await kernels.fitRampsParallel(workers, input, shape, { maxBandRows });
+        expect(bytes(tiled), `maxBandRows ${maxBandRows}`).toEqual(reference);
+      }
+    });
+  }
+
+  it('through runTiled (rate and rateints; the scalars travel as task params)', async () => {
+    const plan = kernels.planRampFit({ ...input, saveOpt: false }, shape);
+    if (!('params' in plan)) throw new Error('expected a fittable exposure');
+    const run = async (p: KernelPool | undefined, maxBandRows?: number) => {
+      const arrays = { ...input, ...kernels.allocTaskOutputs(shape) };
+      await pools.runTiled(p, 'rampFit', arrays as never, shape, { maxBandRows, params: plan.params });
+      const r = kernels.taskResult(arrays);
+      return bytes({ rate: r.rate, rateints: r.rateints });
+    };
+    const inThread = await run(undefined);
+    const expected = Object.fromEntries(Object.entries(reference).filter(([k]) => !k.startsWith('fitopt')));
+    expect(inThread).toEqual(expected);
+    for (const size of [1, 2, 3]) expect(await run(await pool(size)), `${size} workers`).toEqual(expected);
+    expect(await run(await pool(3), 2), 'maxBandRows 2').toEqual(expected);
+  });
+
+  it('refuses saveOpt through runTiled, whose pasting cannot merge fitopt bands', async () => {
+    const plan = kernels.planRampFit(input, shape);
+    if (!('params' in plan)) throw new Error('expected a fittable exposure');
+    const arrays = { ...input, ...kernels.allocTaskOutputs(shape) };
+    const tiled = pools.runTiled(await pool(2), 'rampFit', arrays as never, shape, { params: plan.params });
+    await expect(tiled).rejects.toBeInstanceOf(kernels.KernelError);
+    await expect(tiled).rejects.toThrow(/saveOpt through runTiled is not supported.*fitRampsParallel/);
+  });
+
+  it('reports a wrong-shape band as KernelShapeError from the worker', async () => {
+    const bad = { ...input, gain: new Float32Array(5) };
+    await expect(kernels.fitRampsParallel(await pool(2), bad, shape)).rejects.toBeInstanceOf(kernels.KernelShapeError);
+  });
+});

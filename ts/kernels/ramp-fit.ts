@@ -1,0 +1,839 @@
+/**
+ * ramp_fit (algorithm OLS_C) on typed arrays: the kernel boundary, the exposure-wide decisions
+ * stcal takes before fitting, and band-wise execution in this thread or a worker pool
+ * (spec/steps/ramp_fitting.md). No FITS, no data models: `ts/steps/ramp-fit.ts` wraps this.
+ *
+ * ```ts
+ * const result = fitRamps({ data, groupdq, pixeldq, gain, readnoise, frameTime: 10.6, groupTime: 21.2,
+ *                           nframes: 1, groupgap: 0 }, { nints, ngroups, rows, cols });
+ * if (result) result.rate.slope; // Float32Array (rows*cols), DN/s
+ * ```
+ */
+import {
+  rampFitTile as wasmRampFitTile,
+  RampFitStream as WasmRampFitStream,
+  type RampFitTileOutput,
+} from '../../wasm-pkg/detector1_wasm.js';
+import { checkArray, checkShape, type KernelArray, type KernelArrayConstructor, type Layout, type TileShape } from './arrays.js';
+import { fromWasmError, KernelParameterError } from './errors.js';
+
+const KERNEL = 'rampFit';
+
+const DO_NOT_USE = 1;
+const SATURATED = 2;
+const PERSISTENCE = 32;
+
+/** Everything a user of the typed-array API gives: arrays plus exposure metadata and step parameters. */
+export interface RampFitInput {
+  /** SCI `(nints, ngroups, rows, cols)`, DN. */
+  data: Float32Array;
+  /** GROUPDQ, same shape. Never modified. */
+  groupdq: Uint8Array;
+  /** PIXELDQ `(rows, cols)`. */
+  pixeldq: Uint32Array;
+  /** GAIN `(rows, cols)`, e/DN, cut to the science subarray. NaN or <= 0 flags DO_NOT_USE|NO_GAIN_VALUE. */
+  gain: Float32Array;
+  /** READNOISE `(rows, cols)`, DN (CDS noise), cut to the science subarray. */
+  readnoise: Float32Array;
+  /** TFRAME and TGROUP in seconds (used as float32, as stcal does). */
+  frameTime: number;
+  groupTime: number;
+  nframes: number;
+  groupgap: number;
+  /** DRPFRMS1 (fitopt pedestal only); undefined = 0. */
+  dropFrames1?: number;
+  /** ZEROFRAME `(nints, rows, cols)` if the exposure has one. */
+  zeroframe?: Float32Array;
+  /** Average dark current `(rows, cols)` as dark_current sets it (stcal adds it to the median rate as is); zeros when absent. */
+  averageDarkCurrent?: Float32Array;
+  /** jwst default true; forced off when ngroups is 1. */
+  suppressOneGroup?: boolean;
+  /** 0-based; groups before it get DO_NOT_USE (jwst RampFitStep `firstgroup`). */
+  firstgroup?: number | null;
+  /** 0-based; groups after it get DO_NOT_USE (jwst `lastgroup`). */
+  lastgroup?: number | null;
+  /** Also return the fitopt arrays. */
+  saveOpt?: boolean;
+  /** INSTRUME; 'MIRI' enables the whole-exposure group trimming of stcal. */
+  instrument?: string;
+}
+
+/** The five arrays of rate (`(rows, cols)`) or rateints (`(nints, rows, cols)`). */
+export interface RateArrays {
+  slope: Float32Array;
+  dq: Uint32Array;
+  varPoisson: Float32Array;
+  varRnoise: Float32Array;
+  err: Float32Array;
+}
+
+/**
+ * fitopt arrays: per-segment `(nints, maxSeg, rows, cols)`, zero beyond each pixel's segment
+ * count (stcal's padding); `pedestal` `(nints, rows, cols)`; `crmag` `(nints, maxCr, rows, cols)`.
+ */
+export interface FitOptArrays {
+  maxSeg: number;
+  maxCr: number;
+  slope: Float32Array;
+  sigslope: Float32Array;
+  varPoisson: Float32Array;
+  varRnoise: Float32Array;
+  yint: Float32Array;
+  sigyint: Float32Array;
+  weights: Float32Array;
+  pedestal: Float32Array;
+  crmag: Float32Array;
+}
+
+export interface RampFitResult {
+  rate: RateArrays;
+  rateints: RateArrays;
+  fitopt?: FitOptArrays;
+}
+
+/** The kernel's scalars once the exposure-wide decisions are taken (what crosses into wasm). */
+export interface RampFitTileParams {
+  frameTime: number;
+  groupTime: number;
+  nframes: number;
+  groupgap: number;
+  dropFrames1: number;
+  suppressOneGroup: boolean;
+  saveOpt: boolean;
+  /** Groups with index < firstGroup get DO_NOT_USE. */
+  firstGroup: number;
+  /** Groups with index > lastGroup get DO_NOT_USE (>= ngroups: none). */
+  lastGroup: number;
+  /** Fitting window after MIRI trimming. */
+  groupStart: number;
+  groupStop: number;
+  clearFirstJump: boolean;
+}
+
+/** Why stcal returns no products at all (jwst: the step returns None, no _rate/_rateints). */
+export type NoProductsReason = 'all-first-groups-saturated' | 'miri-all-groups-do-not-use' | 'miri-fewer-than-2-groups';
+
+export type RampFitPlan = { params: RampFitTileParams } | { noProducts: NoProductsReason };
+
+const RATE_KEYS = ['slope', 'varPoisson', 'varRnoise', 'err'] as const;
+const WASM_NAMES = { slope: 'slope', varPoisson: 'var_poisson', varRnoise: 'var_rnoise', err: 'err' } as const;
+const FITOPT_KEYS = ['slope', 'sigslope', 'varPoisson', 'varRnoise', 'yint', 'sigyint', 'weights'] as const;
+const FITOPT_WASM = {
+  slope: 'slope',
+  sigslope: 'sigslope',
+  varPoisson: 'var_poisson',
+  varRnoise: 'var_rnoise',
+  yint: 'yint',
+  sigyint: 'sigyint',
+  weights: 'weights',
+} as const;
+
+/** The input arrays of one tile (a row band). */
+export interface RampFitTileArrays {
+  data: Float32Array;
+  groupdq: Uint8Array;
+  pixeldq: Uint32Array;
+  gain: Float32Array;
+  readnoise: Float32Array;
+  zeroframe?: Float32Array;
+  averageDarkCurrent?: Float32Array;
+}
+
+const empty = new Float32Array(0);
+
+function checkTileArrays(arrays: RampFitTileArrays, shape: TileShape): void {
+  checkShape(KERNEL, shape);
+  checkArray(KERNEL, 'data', arrays.data, Float32Array, 'cube', shape);
+  checkArray(KERNEL, 'groupdq', arrays.groupdq, Uint8Array, 'cube', shape);
+  checkArray(KERNEL, 'pixeldq', arrays.pixeldq, Uint32Array, 'plane', shape);
+  checkArray(KERNEL, 'gain', arrays.gain, Float32Array, 'plane', shape);
+  checkArray(KERNEL, 'readnoise', arrays.readnoise, Float32Array, 'plane', shape);
+  if (arrays.zeroframe !== undefined) checkArray(KERNEL, 'zeroframe', arrays.zeroframe, Float32Array, 'intPlanes', shape);
+  if (arrays.averageDarkCurrent !== undefined) {
+    checkArray(KERNEL, 'averageDarkCurrent', arrays.averageDarkCurrent, Float32Array, 'plane', shape);
+  }
+}
+
+const U32_MAX = 0xffffffff;
+const clampU32 = (n: number) => (n >= U32_MAX ? U32_MAX : n);
+
+/** The scalars as the wasm layer takes them: float32 times, u32 integers, flag bits. */
+function encodeParams(params: RampFitTileParams): [Float32Array, Uint32Array, number] {
+  return [
+    Float32Array.of(params.frameTime, params.groupTime),
+    Uint32Array.from(
+      [
+        params.nframes,
+        params.groupgap,
+        params.dropFrames1,
+        params.firstGroup,
+        params.lastGroup,
+        params.groupStart,
+        params.groupStop,
+      ].map(clampU32),
+    ),
+    (params.suppressOneGroup ? 1 : 0) | (params.saveOpt ? 2 : 0) | (params.clearFirstJump ? 4 : 0),
+  ];
+}
+
+/**
+ * Fits one tile in this thread (no exposure-wide decisions: see `planRampFit`). fitopt arrays,
+ * with `params.saveOpt`, are sized by this tile's own segment/CR maxima.
+ */
+export function rampFitTile(arrays: RampFitTileArrays, shape: TileShape, params: RampFitTileParams): RampFitResult {
+  checkTileArrays(arrays, shape);
+  let out: RampFitTileOutput | undefined;
+  try {
+    out = wasmRampFitTile(
+      arrays.data,
+      arrays.groupdq,
+      arrays.pixeldq,
+      arrays.gain,
+      arrays.readnoise,
+      arrays.zeroframe ?? empty,
+      arrays.averageDarkCurrent ?? empty,
+      shape.nints,
+      shape.ngroups,
+      shape.rows,
+      shape.cols,
+      ...encodeParams(params),
+    );
+    const result: RampFitResult = { rate: takeProducts(out, 'rate'), rateints: takeProducts(out, 'rateints') };
+    if (params.saveOpt) {
+      const take = (name: string) => out!.takeF32(`fitopt.${name}`);
+      result.fitopt = {
+        maxSeg: out.maxSeg,
+        maxCr: out.maxCr,
+        slope: take('slope'),
+        sigslope: take('sigslope'),
+        varPoisson: take('var_poisson'),
+        varRnoise: take('var_rnoise'),
+        yint: take('yint'),
+        sigyint: take('sigyint'),
+        weights: take('weights'),
+        pedestal: take('pedestal'),
+        crmag: take('crmag'),
+      };
+    }
+    return result;
+  } catch (error) {
+    throw fromWasmError(error, KERNEL);
+  } finally {
+    out?.free();
+  }
+}
+
+function checkInput(input: RampFitInput, shape: TileShape): void {
+  checkTileArrays(input, shape);
+  for (const [name, value, min] of [
+    ['frameTime', input.frameTime, 0],
+    ['groupTime', input.groupTime, 0],
+  ] as const) {
+    if (!(Number.isFinite(value) && value > min)) {
+      throw new KernelParameterError('invalid_parameter', `${KERNEL}: ${name} must be a positive number of seconds, got ${value}`);
+    }
+  }
+  for (const [name, value, min] of [
+    ['nframes', input.nframes, 1],
+    ['groupgap', input.groupgap, 0],
+    ['dropFrames1', input.dropFrames1 ?? 0, 0],
+  ] as const) {
+    if (!Number.isSafeInteger(value) || value < min) {
+      throw new KernelParameterError('invalid_parameter', `${KERNEL}: ${name} must be an integer >= ${min}, got ${value}`);
+    }
+  }
+  for (const name of ['firstgroup', 'lastgroup'] as const) {
+    const value = input[name];
+    if (value !== undefined && value !== null && !Number.isSafeInteger(value)) {
+      throw new KernelParameterError('invalid_parameter', `${KERNEL}: ${name} must be an integer or null, got ${value}`);
+    }
+  }
+}
+
+/**
+ * jwst RampFitStep `set_groupdq`: None -> 0 / ngroups-1; a negative firstgroup becomes 0; if
+ * firstgroup >= lastgroup both are ignored. (lastgroup >= ngroups then flags nothing.)
+ */
+export function resolveGroupRange(
+  firstgroup: number | null | undefined,
+  lastgroup: number | null | undefined,
+  ngroups: number,
+): { firstGroup: number; lastGroup: number } {
+  if ((firstgroup ?? null) === null && (lastgroup ?? null) === null) return { firstGroup: 0, lastGroup: ngroups - 1 };
+  let first = firstgroup ?? 0;
+  let last = lastgroup ?? ngroups - 1;
+  if (first < 0) first = 0;
+  if (first >= last) [first, last] = [0, ngroups - 1];
+  return { firstGroup: first, lastGroup: last };
+}
+
+/**
+ * The exposure-wide decisions stcal takes before fitting (spec §3 steps 3-4, 7-9): group
+ * selection, suppress_one_group forced off for one group, MIRI group trimming, and "no
+ * products" when every pixel's first group is saturated. Reads GROUPDQ only.
+ */
+export function planRampFit(input: RampFitInput, shape: TileShape): RampFitPlan {
+  checkInput(input, shape);
+  const { nints, ngroups } = shape;
+  const plane = shape.rows * shape.cols;
+  const suppress = (input.suppressOneGroup ?? true) && ngroups > 1;
+  const { firstGroup, lastGroup } = resolveGroupRange(input.firstgroup, input.lastgroup, ngroups);
+  const gdq = input.groupdq;
+  const selected = (g: number) => g >= firstGroup && g <= lastGroup;
+  const dq = (i: number, g: number, p: number) => gdq[(i * ngroups + g) * plane + p] | (selected(g) ? 0 : DO_NOT_USE);
+
+  // After suppress_one_group: does pixel p of integration i have DO_NOT_USE in group g?
+  const suppressed = (i: number, p: number) => {
+    let good = 0;
+    for (let g = 0; g < ngroups && good < 2; g++) if ((dq(i, g, p) & ~PERSISTENCE & 0xff) === 0) good++;
+    return good === 1;
+  };
+  const allDoNotUse = (g: number) => {
+    if (!selected(g)) return true;
+    for (let i = 0; i < nints; i++) {
+      for (let p = 0; p < plane; p++) {
+        if (dq(i, g, p) & DO_NOT_USE) continue;
+        if (suppress && suppressed(i, p)) continue;
+        return false;
+      }
+    }
+    return true;
+  };
+
+  let groupStart = 0;
+  let groupStop = ngroups;
+  if (input.instrument?.trim().toUpperCase() === 'MIRI' && ngroups > 1) {
+    // ols_fit.discard_miri_groups: drop leading groups that are DO_NOT_USE everywhere, then the
+    // last group if it is; fewer than two groups left means no products.
+    while (groupStart < ngroups && allDoNotUse(groupStart)) groupStart++;
+    if (groupStart === ngroups) return { noProducts: 'miri-all-groups-do-not-use' };
+    if (groupStop - 1 > groupStart && allDoNotUse(groupStop - 1)) groupStop--;
+    if (groupStop - groupStart < 2) return { noProducts: 'miri-fewer-than-2-groups' };
+  }
+
+  let allSaturated = true;
+  for (let i = 0; i < nints && allSaturated; i++) {
+    const base = (i * ngroups + groupStart) * plane;
+    for (let p = 0; p < plane; p++) {
+      if (!(gdq[base + p] & SATURATED)) {
+        allSaturated = false;
+        break;
+      }
+    }
+  }
+  if (allSaturated) return { noProducts: 'all-first-groups-saturated' };
+
+  return {
+    params: {
+      frameTime: input.frameTime,
+      groupTime: input.groupTime,
+      nframes: input.nframes,
+      groupgap: input.groupgap,
+      dropFrames1: input.dropFrames1 ?? 0,
+      suppressOneGroup: suppress,
+      saveOpt: input.saveOpt ?? false,
+      firstGroup,
+      lastGroup,
+      groupStart,
+      groupStop,
+      clearFirstJump: groupStart > 0,
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bands: cutting, merging, running
+
+export interface RowBandLike {
+  row0: number;
+  rows: number;
+}
+
+/** Input bytes of one band are kept at or below this by default (wasm memory never shrinks). */
+export const DEFAULT_MAX_BAND_BYTES = 64 * 2 ** 20;
+
+/** Rows per band so that one band's inputs stay under `maxBandBytes`. */
+export function maxBandRows(shape: TileShape, maxBandBytes = DEFAULT_MAX_BAND_BYTES): number {
+  const bytesPerRow = shape.cols * (shape.nints * shape.ngroups * 5 + shape.nints * 4 + 16);
+  return Math.max(1, Math.floor(maxBandBytes / bytesPerRow));
+}
+
+function cutRows<T extends KernelArray>(array: T, planes: number, shape: TileShape, band: RowBandLike): T {
+  if (band.row0 === 0 && band.rows === shape.rows) return array;
+  const planeLen = shape.rows * shape.cols;
+  const bandLen = band.rows * shape.cols;
+  const out = new (array.constructor as new (n: number) => T)(planes * bandLen);
+  for (let p = 0; p < planes; p++) {
+    const start = p * planeLen + band.row0 * shape.cols;
+    out.set(array.subarray(start, start + bandLen) as never, p * bandLen);
+  }
+  return out;
+}
+
+function pasteRows(target: KernelArray, src: KernelArray, planes: number, shape: TileShape, band: RowBandLike): void {
+  const planeLen = shape.rows * shape.cols;
+  const bandLen = band.rows * shape.cols;
+  for (let p = 0; p < planes; p++) {
+    target.set(src.subarray(p * bandLen, (p + 1) * bandLen) as never, p * planeLen + band.row0 * shape.cols);
+  }
+}
+
+/** The input arrays of one row band (views when the band is the whole tile). */
+export function cutInputBand(input: RampFitTileArrays, shape: TileShape, band: RowBandLike): RampFitTileArrays {
+  const cube = shape.nints * shape.ngroups;
+  return {
+    data: cutRows(input.data, cube, shape, band),
+    groupdq: cutRows(input.groupdq, cube, shape, band),
+    pixeldq: cutRows(input.pixeldq, 1, shape, band),
+    gain: cutRows(input.gain, 1, shape, band),
+    readnoise: cutRows(input.readnoise, 1, shape, band),
+    zeroframe: input.zeroframe && cutRows(input.zeroframe, shape.nints, shape, band),
+    averageDarkCurrent: input.averageDarkCurrent && cutRows(input.averageDarkCurrent, 1, shape, band),
+  };
+}
+
+function allocRate(planes: number, planeLen: number): RateArrays {
+  const n = planes * planeLen;
+  return {
+    slope: new Float32Array(n),
+    dq: new Uint32Array(n),
+    varPoisson: new Float32Array(n),
+    varRnoise: new Float32Array(n),
+    err: new Float32Array(n),
+  };
+}
+
+/**
+ * Reassembles band results by row offset as they arrive: rate and rateints are pasted at once
+ * (no band result is kept); fitopt bands may have different segment/CR maxima, so they are kept
+ * until `finish()`, which, like stcal's multiprocess assembly, uses the largest and pads with zeros.
+ */
+export class BandMerger {
+  readonly #shape: TileShape;
+  readonly #rate: RateArrays;
+  readonly #rateints: RateArrays;
+  readonly #fitopt: { band: RowBandLike; fitopt: FitOptArrays }[] = [];
+  #single: RampFitResult | undefined;
+
+  constructor(shape: TileShape) {
+    this.#shape = shape;
+    const plane = shape.rows * shape.cols;
+    this.#rate = allocRate(1, plane);
+    this.#rateints = allocRate(shape.nints, plane);
+  }
+
+  add(band: RowBandLike, result: RampFitResult): void {
+    const shape = this.#shape;
+    if (band.row0 === 0 && band.rows === shape.rows) {
+      this.#single = result; // the whole tile: nothing to copy
+      return;
+    }
+    for (const key of [...RATE_KEYS, 'dq'] as const) {
+      pasteRows(this.#rate[key], result.rate[key], 1, shape, band);
+      pasteRows(this.#rateints[key], result.rateints[key], shape.nints, shape, band);
+    }
+    if (result.fitopt) this.#fitopt.push({ band, fitopt: result.fitopt });
+  }
+
+  finish(): RampFitResult {
+    if (this.#single) return this.#single;
+    const result: RampFitResult = { rate: this.#rate, rateints: this.#rateints };
+    if (this.#fitopt.length === 0) return result;
+    const { nints, cols } = this.#shape;
+    const plane = this.#shape.rows * cols;
+    const maxSeg = Math.max(...this.#fitopt.map((b) => b.fitopt.maxSeg));
+    const maxCr = Math.max(...this.#fitopt.map((b) => b.fitopt.maxCr));
+    const seg = () => new Float32Array(nints * maxSeg * plane);
+    const fitopt: FitOptArrays = {
+      maxSeg,
+      maxCr,
+      slope: seg(),
+      sigslope: seg(),
+      varPoisson: seg(),
+      varRnoise: seg(),
+      yint: seg(),
+      sigyint: seg(),
+      weights: seg(),
+      pedestal: new Float32Array(nints * plane),
+      crmag: new Float32Array(nints * maxCr * plane),
+    };
+    for (const { band, fitopt: bf } of this.#fitopt) {
+      const bandLen = band.rows * cols;
+      const at = band.row0 * cols;
+      // Segment j of integration i goes to segment j of integration i: (i, j) planes, band rows.
+      const pastePlanes = (dst: Float32Array, src: Float32Array, dstPer: number, srcPer: number) => {
+        for (let i = 0; i < nints; i++) {
+          for (let j = 0; j < srcPer; j++) {
+            const s = (i * srcPer + j) * bandLen;
+            dst.set(src.subarray(s, s + bandLen), (i * dstPer + j) * plane + at);
+          }
+        }
+      };
+      for (const key of FITOPT_KEYS) pastePlanes(fitopt[key], bf[key], maxSeg, bf.maxSeg);
+      pastePlanes(fitopt.crmag, bf.crmag, maxCr, bf.maxCr);
+      pastePlanes(fitopt.pedestal, bf.pedestal, 1, 1);
+    }
+    result.fitopt = fitopt;
+    return result;
+  }
+}
+
+/** Reassembles band results (see BandMerger). */
+export function mergeBands(shape: TileShape, bands: { band: RowBandLike; result: RampFitResult }[]): RampFitResult {
+  const merger = new BandMerger(shape);
+  for (const { band, result } of bands) merger.add(band, result);
+  return merger.finish();
+}
+
+export interface FitRampsOptions {
+  /** Upper bound on rows per band; default: bands of at most DEFAULT_MAX_BAND_BYTES of input. */
+  maxBandRows?: number;
+}
+
+/**
+ * Fits an exposure in this thread (OLS_C). Returns null where stcal returns no products.
+ * Bands of rows keep wasm memory bounded; the result does not depend on the band height.
+ */
+export function fitRamps(input: RampFitInput, shape: TileShape, options: FitRampsOptions = {}): RampFitResult | null {
+  const plan = planRampFit(input, shape);
+  if ('noProducts' in plan) return null;
+  const height = Math.min(shape.rows, options.maxBandRows ?? maxBandRows(shape));
+  const merger = new BandMerger(shape);
+  for (let row0 = 0; row0 < shape.rows; row0 += height) {
+    const band = { row0, rows: Math.min(height, shape.rows - row0) };
+    merger.add(band, rampFitTile(cutInputBand(input, shape, band), { ...shape, rows: band.rows }, plan.params));
+  }
+  return merger.finish();
+}
+
+// ---------------------------------------------------------------------------------------------
+// The tile kernel of the registry (runTiled / worker pools)
+
+/** Parameters of a `rampFit` tile task (`runTiled(..., { params })`): the plan's scalars. */
+export type RampFitTaskParams = RampFitTileParams & {
+  /** Set by fitRampsParallel, which merges fitopt bands; runTiled cannot paste them. */
+  fitoptBands?: boolean;
+};
+
+/** Arrays of the `rampFit` tile task: inputs, caller-allocated rate/rateints outputs, fitopt outputs. */
+export interface RampFitTaskArrays extends RampFitTileArrays {
+  rateSlope: Float32Array;
+  rateDq: Uint32Array;
+  rateVarPoisson: Float32Array;
+  rateVarRnoise: Float32Array;
+  rateErr: Float32Array;
+  rateintsSlope: Float32Array;
+  rateintsDq: Uint32Array;
+  rateintsVarPoisson: Float32Array;
+  rateintsVarRnoise: Float32Array;
+  rateintsErr: Float32Array;
+  /** Created by the kernel with `saveOpt` (band-sized, see fitRampsParallel); never passed in. */
+  fitoptSlope?: Float32Array;
+  fitoptSigslope?: Float32Array;
+  fitoptVarPoisson?: Float32Array;
+  fitoptVarRnoise?: Float32Array;
+  fitoptYint?: Float32Array;
+  fitoptSigyint?: Float32Array;
+  fitoptWeights?: Float32Array;
+  fitoptPedestal?: Float32Array;
+  fitoptCrmag?: Float32Array;
+  /** `[maxSeg, maxCr]` of the band. */
+  fitoptCounts?: Uint32Array;
+}
+
+const cap = (s: string) => s[0].toUpperCase() + s.slice(1);
+
+/** The caller-allocated outputs of a `rampFit` task, with their element types and layouts. */
+export const TASK_OUTPUTS = {
+  rateSlope: [Float32Array, 'plane'],
+  rateDq: [Uint32Array, 'plane'],
+  rateVarPoisson: [Float32Array, 'plane'],
+  rateVarRnoise: [Float32Array, 'plane'],
+  rateErr: [Float32Array, 'plane'],
+  rateintsSlope: [Float32Array, 'intPlanes'],
+  rateintsDq: [Uint32Array, 'intPlanes'],
+  rateintsVarPoisson: [Float32Array, 'intPlanes'],
+  rateintsVarRnoise: [Float32Array, 'intPlanes'],
+  rateintsErr: [Float32Array, 'intPlanes'],
+} as const satisfies Record<string, readonly [KernelArrayConstructor, Layout]>;
+
+/** Allocates the rate/rateints output arrays a `rampFit` tile task writes into. */
+export function allocTaskOutputs(shape: TileShape): Pick<
+  RampFitTaskArrays,
+  | 'rateSlope'
+  | 'rateDq'
+  | 'rateVarPoisson'
+  | 'rateVarRnoise'
+  | 'rateErr'
+  | 'rateintsSlope'
+  | 'rateintsDq'
+  | 'rateintsVarPoisson'
+  | 'rateintsVarRnoise'
+  | 'rateintsErr'
+> {
+  const plane = shape.rows * shape.cols;
+  const rate = allocRate(1, plane);
+  const ints = allocRate(shape.nints, plane);
+  return {
+    rateSlope: rate.slope,
+    rateDq: rate.dq,
+    rateVarPoisson: rate.varPoisson,
+    rateVarRnoise: rate.varRnoise,
+    rateErr: rate.err,
+    rateintsSlope: ints.slope,
+    rateintsDq: ints.dq,
+    rateintsVarPoisson: ints.varPoisson,
+    rateintsVarRnoise: ints.varRnoise,
+    rateintsErr: ints.err,
+  };
+}
+
+/** Reads the rate/rateints (and fitopt) of a completed task's arrays back as a RampFitResult. */
+export function taskResult(arrays: RampFitTaskArrays | Record<string, KernelArray | undefined>): RampFitResult {
+  const a = arrays as RampFitTaskArrays;
+  const result: RampFitResult = {
+    rate: { slope: a.rateSlope, dq: a.rateDq, varPoisson: a.rateVarPoisson, varRnoise: a.rateVarRnoise, err: a.rateErr },
+    rateints: {
+      slope: a.rateintsSlope,
+      dq: a.rateintsDq,
+      varPoisson: a.rateintsVarPoisson,
+      varRnoise: a.rateintsVarRnoise,
+      err: a.rateintsErr,
+    },
+  };
+  if (a.fitoptCounts) {
+    result.fitopt = {
+      maxSeg: a.fitoptCounts[0],
+      maxCr: a.fitoptCounts[1],
+      slope: a.fitoptSlope!,
+      sigslope: a.fitoptSigslope!,
+      varPoisson: a.fitoptVarPoisson!,
+      varRnoise: a.fitoptVarRnoise!,
+      yint: a.fitoptYint!,
+      sigyint: a.fitoptSigyint!,
+      weights: a.fitoptWeights!,
+      pedestal: a.fitoptPedestal!,
+      crmag: a.fitoptCrmag!,
+    };
+  }
+  return result;
+}
+
+/** The `rampFit` tile kernel: fits the tile and writes into its output arrays. */
+export function rampFitTask(arrays: RampFitTaskArrays, shape: TileShape, params: RampFitTaskParams | undefined): void {
+  if (params === undefined || typeof params !== 'object') {
+    throw new KernelParameterError(
+      'invalid_parameter',
+      `${KERNEL}: the task has no parameters (pass { params: plan.params } from planRampFit)`,
+    );
+  }
+  if (params.saveOpt && !params.fitoptBands) {
+    throw new KernelParameterError(
+      'invalid_parameter',
+      `${KERNEL}: saveOpt through runTiled is not supported (fitopt bands have their own segment counts): ` +
+        'use fitRampsParallel, which merges them',
+    );
+  }
+  const tile: TileShape = { nints: shape.nints, ngroups: shape.ngroups, rows: shape.rows, cols: shape.cols };
+  for (const [key, [type, layout]] of Object.entries(TASK_OUTPUTS)) {
+    checkArray(KERNEL, key, (arrays as unknown as Record<string, unknown>)[key], type, layout, tile);
+  }
+  const result = rampFitTile(arrays, tile, params);
+  for (const prefix of ['rate', 'rateints'] as const) {
+    for (const key of [...RATE_KEYS, 'dq'] as const) {
+      (arrays[`${prefix}${cap(key)}` as keyof RampFitTaskArrays] as KernelArray).set(result[prefix][key] as never);
+    }
+  }
+  if (result.fitopt) {
+    const f = result.fitopt;
+    Object.assign(arrays, {
+      fitoptSlope: f.slope,
+      fitoptSigslope: f.sigslope,
+      fitoptVarPoisson: f.varPoisson,
+      fitoptVarRnoise: f.varRnoise,
+      fitoptYint: f.yint,
+      fitoptSigyint: f.sigyint,
+      fitoptWeights: f.weights,
+      fitoptPedestal: f.pedestal,
+      fitoptCrmag: f.crmag,
+      fitoptCounts: Uint32Array.of(f.maxSeg, f.maxCr),
+    });
+  }
+}
+
+/** Minimal pool interface (ts/pool KernelPool) so this module does not import the pool. */
+export interface RampFitPool {
+  readonly size: number;
+  run(
+    task: { kernel: 'rampFit'; arrays: Record<string, KernelArray | undefined>; shape: TileShape; params: RampFitTaskParams },
+    signal?: AbortSignal,
+  ): Promise<Record<string, KernelArray>>;
+}
+
+export interface FitRampsParallelOptions extends FitRampsOptions {
+  signal?: AbortSignal;
+}
+
+/**
+ * Fits an exposure with row bands spread over a worker pool (about one band per worker, each
+ * at most `maxBandRows`), fitopt included: every band reports its own segment/CR maxima and
+ * the merge pads to the largest, as stcal does. Results are bit-identical to `fitRamps`.
+ * Without a pool it runs `fitRamps` in this thread.
+ */
+export async function fitRampsParallel(
+  pool: RampFitPool | undefined,
+  input: RampFitInput,
+  shape: TileShape,
+  options: FitRampsParallelOptions = {},
+): Promise<RampFitResult | null> {
+  if (!pool) {
+    options.signal?.throwIfAborted();
+    return fitRamps(input, shape, options);
+  }
+  const plan = planRampFit(input, shape);
+  if ('noProducts' in plan) return null;
+  const height = Math.max(
+    1,
+    Math.min(options.maxBandRows ?? maxBandRows(shape), Math.ceil(shape.rows / pool.size)),
+  );
+  const merger = new BandMerger(shape);
+  const inFlight = new Set<Promise<void>>();
+  let failure: { error: unknown } | undefined;
+  for (let row0 = 0; row0 < shape.rows && !failure; row0 += height) {
+    options.signal?.throwIfAborted();
+    const band = { row0, rows: Math.min(height, shape.rows - row0) };
+    const bandShape: TileShape = { nints: shape.nints, ngroups: shape.ngroups, rows: band.rows, cols: shape.cols };
+    const params: RampFitTaskParams = { ...plan.params, fitoptBands: true };
+    const cut = cutInputBand(input, shape, band);
+    // Views of the caller's arrays (whole-tile band) must not be transferred away: copy them.
+    const own = <T extends KernelArray>(a: T | undefined, src: KernelArray | undefined): T | undefined =>
+      a !== undefined && a === src ? (a.slice() as T) : a;
+    const arrays: Record<string, KernelArray | undefined> = {
+      data: own(cut.data, input.data),
+      groupdq: own(cut.groupdq, input.groupdq),
+      pixeldq: own(cut.pixeldq, input.pixeldq),
+      gain: own(cut.gain, input.gain),
+      readnoise: own(cut.readnoise, input.readnoise),
+      zeroframe: own(cut.zeroframe, input.zeroframe),
+      averageDarkCurrent: own(cut.averageDarkCurrent, input.averageDarkCurrent),
+      ...allocTaskOutputs(bandShape),
+    };
+    const job = pool
+      .run({ kernel: 'rampFit', arrays, shape: bandShape, params }, options.signal)
+      .then((outputs) => merger.add(band, taskResult(outputs)))
+      .catch((error: unknown) => {
+        failure ??= { error };
+      })
+      .finally(() => inFlight.delete(job));
+    inFlight.add(job);
+    if (inFlight.size >= 2 * pool.size) await Promise.race(inFlight);
+  }
+  await Promise.all(inFlight);
+  if (failure) throw failure.error;
+  return merger.finish();
+}
+
+// ---------------------------------------------------------------------------------------------
+// One integration at a time
+
+/**
+ * OLS_C fed one integration at a time, so memory stays flat in NINTS (e.g. integrations read
+ * lazily from a FITS file). The median rate of §5 averages over *all* integrations and enters
+ * every Poisson variance, so there are two passes: `addMedian(i, ...)` for every integration,
+ * then `fitIntegration(i, ...)` (returns that integration's rateints planes), then `finish()`
+ * (the rate). Wasm holds ~48 bytes per pixel between calls. Results equal `rampFitTile`'s bit
+ * for bit; no fitopt. The exposure-wide decisions (`planRampFit`) stay with the caller, which
+ * needs every integration's GROUPDQ for them (1 byte per sample). Call `free()` when done.
+ */
+export class RampFitStream {
+  readonly #stream: WasmRampFitStream;
+  readonly #one: TileShape;
+
+  constructor(
+    refs: Pick<RampFitTileArrays, 'pixeldq' | 'gain' | 'readnoise' | 'averageDarkCurrent'>,
+    readonly shape: TileShape,
+    params: RampFitTileParams,
+  ) {
+    checkShape(KERNEL, shape);
+    checkArray(KERNEL, 'pixeldq', refs.pixeldq, Uint32Array, 'plane', shape);
+    checkArray(KERNEL, 'gain', refs.gain, Float32Array, 'plane', shape);
+    checkArray(KERNEL, 'readnoise', refs.readnoise, Float32Array, 'plane', shape);
+    if (refs.averageDarkCurrent !== undefined) {
+      checkArray(KERNEL, 'averageDarkCurrent', refs.averageDarkCurrent, Float32Array, 'plane', shape);
+    }
+    if (params.saveOpt) throw new KernelParameterError('invalid_parameter', `${KERNEL}: the stream has no fitopt (saveOpt)`);
+    this.#one = { ...shape, nints: 1 };
+    try {
+      this.#stream = new WasmRampFitStream(
+        refs.pixeldq,
+        refs.gain,
+        refs.readnoise,
+        refs.averageDarkCurrent ?? empty,
+        shape.nints,
+        shape.ngroups,
+        shape.rows,
+        shape.cols,
+        ...encodeParams(params),
+      );
+    } catch (error) {
+      throw fromWasmError(error, KERNEL);
+    }
+  }
+
+  #check(data: Float32Array, groupdq: Uint8Array, zeroframe: Float32Array | undefined): void {
+    checkArray(KERNEL, 'data', data, Float32Array, 'cube', this.#one);
+    checkArray(KERNEL, 'groupdq', groupdq, Uint8Array, 'cube', this.#one);
+    if (zeroframe !== undefined) checkArray(KERNEL, 'zeroframe', zeroframe, Float32Array, 'plane', this.#one);
+  }
+
+  /** Pass 1: integration `integration`'s `(ngroups, rows, cols)` ramp and its ZEROFRAME plane. */
+  addMedian(integration: number, data: Float32Array, groupdq: Uint8Array, zeroframe?: Float32Array): void {
+    this.#check(data, groupdq, zeroframe);
+    try {
+      this.#stream.addMedian(integration, data, groupdq, zeroframe ?? empty);
+    } catch (error) {
+      throw fromWasmError(error, KERNEL);
+    }
+  }
+
+  /** Pass 2: fits integration `integration` and returns its rateints planes `(rows, cols)`. */
+  fitIntegration(integration: number, data: Float32Array, groupdq: Uint8Array, zeroframe?: Float32Array): RateArrays {
+    this.#check(data, groupdq, zeroframe);
+    let out: RampFitTileOutput | undefined;
+    try {
+      out = this.#stream.fitIntegration(integration, data, groupdq, zeroframe ?? empty);
+      return takeProducts(out, 'rateints');
+    } catch (error) {
+      throw fromWasmError(error, KERNEL);
+    } finally {
+      out?.free();
+    }
+  }
+
+  /** The rate product `(rows, cols)`. */
+  finish(): RateArrays {
+    let out: RampFitTileOutput | undefined;
+    try {
+      out = this.#stream.finish();
+      return takeProducts(out, 'rate');
+    } catch (error) {
+      throw fromWasmError(error, KERNEL);
+    } finally {
+      out?.free();
+    }
+  }
+
+  free(): void {
+    this.#stream.free();
+  }
+}
+
+function takeProducts(out: RampFitTileOutput, prefix: 'rate' | 'rateints'): RateArrays {
+  return {
+    slope: out.takeF32(`${prefix}.slope`),
+    dq: out.takeDq(`${prefix}.dq`),
+    varPoisson: out.takeF32(`${prefix}.var_poisson`),
+    varRnoise: out.takeF32(`${prefix}.var_rnoise`),
+    err: out.takeF32(`${prefix}.err`),
+  };
+}

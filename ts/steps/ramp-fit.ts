@@ -1,0 +1,227 @@
+/**
+ * The ramp_fit step (jwst `RampFitStep`, spec/steps/ramp_fitting.md): a RampModel in, the
+ * `_rate` ImageModel, `_rateints` CubeModel and, with `saveOpt`, the `_fitopt`
+ * RampFitOutputModel out. Algorithm OLS_C; the numerics are the `rampFit` kernel
+ * (ts/kernels/ramp-fit.ts). The step owns the parameters, the reference arrays it is given
+ * (already cut to the subarray; CRDS selection comes later), metadata and status.
+ *
+ * Multiprocessing: stcal's row slices lose `suppress_one_group` (spec §2, multiprocessing
+ * note); here bands of any height give bit-identical results with the single-process semantics.
+ */
+import {
+  createCubeModel,
+  createImageModel,
+  createRampFitOutputModel,
+  derivedHeaders,
+  type CubeModel,
+  type ImageModel,
+  type RampFitOutputModel,
+  type RampModel,
+} from '../datamodels/index.js';
+import type { Meta } from '../datamodels/meta.js';
+import {
+  fitRampsParallel,
+  planRampFit,
+  type FitOptArrays,
+  type NoProductsReason,
+  type RampFitInput,
+  type RampFitPool,
+} from '../kernels/ramp-fit.js';
+
+/** Raised for a step parameter jwst would reject, or an algorithm we do not implement yet. */
+export class RampFitStepError extends Error {
+  override name = 'RampFitStepError';
+}
+
+export interface RampFitStepOptions {
+  /** GAIN reference `(ny, nx)`, e/DN, cut to the science subarray. */
+  gain: Float32Array;
+  /** READNOISE reference `(ny, nx)`, DN, cut to the science subarray. */
+  readnoise: Float32Array;
+  /** GAINFACT of the gain reference (`meta.exposure.gain_factor`), copied for gain_scale. */
+  gainFactor?: number | null;
+  /** 'OLS_C' (default). 'LIKELY' is not implemented yet and throws. */
+  algorithm?: string;
+  /** Also produce the fitopt RampFitOutputModel (jwst `save_opt`, default false). */
+  saveOpt?: boolean;
+  /** jwst default true. */
+  suppressOneGroup?: boolean;
+  /** 0-based first group to use (jwst `firstgroup`); null = none. */
+  firstgroup?: number | null;
+  /** 0-based last group to use (jwst `lastgroup`); null = none. */
+  lastgroup?: number | null;
+  /**
+   * jwst `maximum_cores` ('1' default; 'none', 'quarter', 'half', 'all' or an integer): the number
+   * of worker threads, as stcal's `compute_num_cores` limits it by rows and cores.
+   */
+  maximumCores?: string | number;
+  /** A pool to run the bands on; when absent and maximumCores asks for more than one, `createPool` is used. */
+  pool?: RampFitPool;
+  /** Creates a pool of `size` workers (e.g. `(size) => createNodePool({ size })`); destroyed after the step. */
+  createPool?: (size: number) => Promise<RampFitPool & { destroy(): Promise<void> }>;
+  /** Cores available, for 'quarter'/'half'/'all' (default: navigator.hardwareConcurrency or 1). */
+  availableCores?: number;
+  /** Upper bound on rows per band (memory of one task). */
+  maxBandRows?: number;
+  signal?: AbortSignal;
+}
+
+export interface RampFitStepResult {
+  /** `_rate`: null when stcal produces nothing (then the pipeline skips gain_scale). */
+  rate: ImageModel | null;
+  /** `_rateints`, also for NINTS = 1; null with rate. */
+  rateints: CubeModel | null;
+  /** `_fitopt` with `saveOpt`. */
+  fitopt?: RampFitOutputModel;
+  /** Why there are no products, when there are none. */
+  noProducts?: NoProductsReason;
+}
+
+/** stcal `compute_num_cores(max_cores, nrows, available)`. */
+export function resolveMaximumCores(value: string | number | undefined, nrows: number, available: number): number {
+  const text = String(value ?? '1').trim();
+  let slices = 1;
+  if (/^\d+$/.test(text)) slices = Number(text);
+  else if (text.toLowerCase() === 'none' || text.toLowerCase() === 'one') slices = 1;
+  else if (text === 'quarter') slices = Math.floor(available / 4) || 1;
+  else if (text === 'half') slices = Math.floor(available / 2) || 1;
+  else if (text === 'all') slices = available;
+  return Math.max(1, Math.min(nrows, slices, available));
+}
+
+const IFU_TYPES = new Set(['NRS_IFU', 'MIR_MRS']);
+
+function isIfu(meta: Meta): boolean {
+  const type = meta.exposure.type?.toUpperCase();
+  if (type && IFU_TYPES.has(type)) return true;
+  return (type === 'NRS_AUTOWAVE' || type === 'NRS_LAMP') && meta.instrument.lampMode?.toUpperCase() === 'IFU';
+}
+
+function required(meta: Meta, field: 'frameTime' | 'groupTime' | 'nframes' | 'groupgap'): number {
+  const value = meta.exposure[field];
+  if (value === undefined) {
+    const keyword = { frameTime: 'TFRAME', groupTime: 'TGROUP', nframes: 'NFRAMES', groupgap: 'GROUPGAP' }[field];
+    throw new RampFitStepError(`ramp_fit: the input has no ${keyword} (meta.exposure.${field})`);
+  }
+  return value;
+}
+
+/**
+ * Fits the ramps of `model` (OLS_C). The input model is not modified.
+ */
+export async function rampFitStep(model: RampModel, options: RampFitStepOptions): Promise<RampFitStepResult> {
+  const algorithm = (options.algorithm ?? 'OLS_C').toUpperCase();
+  if (algorithm === 'LIKELY') {
+    const [, ngroups] = model.shape;
+    // jwst switches LIKELY to OLS_C below 4 groups (LIKELY_MIN_NGROUPS); above, it is a different fitter.
+    if (ngroups >= 4) {
+      throw new RampFitStepError(
+        "ramp_fit: algorithm 'LIKELY' is not implemented yet (only 'OLS_C'); it would give different results, so it is not replaced",
+      );
+    }
+  } else if (algorithm !== 'OLS_C') {
+    throw new RampFitStepError(`ramp_fit: algorithm must be 'OLS_C' or 'LIKELY', got '${options.algorithm}'`);
+  }
+
+  const [nints, ngroups, ny, nx] = model.shape;
+  const shape = { nints, ngroups, rows: ny, cols: nx };
+  const meta: Meta = structuredClone(model.meta);
+  if (options.gainFactor !== undefined && options.gainFactor !== null) meta.exposure.gainFactor = options.gainFactor;
+
+  const input: RampFitInput = {
+    data: model.data,
+    groupdq: model.groupdq,
+    pixeldq: model.pixeldq,
+    gain: options.gain,
+    readnoise: options.readnoise,
+    frameTime: required(meta, 'frameTime'),
+    groupTime: required(meta, 'groupTime'),
+    nframes: required(meta, 'nframes'),
+    groupgap: required(meta, 'groupgap'),
+    dropFrames1: meta.exposure.dropFrames1 ?? 0,
+    zeroframe: model.zeroframe,
+    averageDarkCurrent: model.avdrkcur,
+    suppressOneGroup: options.suppressOneGroup ?? true,
+    firstgroup: options.firstgroup ?? null,
+    lastgroup: options.lastgroup ?? null,
+    saveOpt: options.saveOpt ?? false,
+    instrument: meta.instrument.name,
+  };
+
+  const plan = planRampFit(input, shape);
+  if ('noProducts' in plan) return { rate: null, rateints: null, noProducts: plan.noProducts };
+
+  const available =
+    options.availableCores ?? (typeof navigator !== 'undefined' ? navigator.hardwareConcurrency : undefined) ?? 1;
+  const cores = resolveMaximumCores(options.maximumCores, ny, Math.max(1, available));
+  let pool = options.pool;
+  let owned: (RampFitPool & { destroy(): Promise<void> }) | undefined;
+  if (!pool && cores > 1 && options.createPool) pool = owned = await options.createPool(cores);
+  let result;
+  try {
+    result = await fitRampsParallel(pool, input, shape, { maxBandRows: options.maxBandRows, signal: options.signal });
+  } finally {
+    await owned?.destroy();
+  }
+  if (!result) return { rate: null, rateints: null };
+
+  // jwst builds fitopt from the input's metadata (GAINFACT included, no S_RAMP).
+  const fitoptMeta = structuredClone(meta);
+  meta.calStep.RAMP = 'COMPLETE';
+  const headers = () => derivedHeaders(model);
+  const rate = createImageModel({
+    model: isIfu(meta) ? 'IFUImageModel' : 'ImageModel',
+    shape: [ny, nx],
+    data: result.rate.slope,
+    dq: result.rate.dq,
+    err: result.rate.err,
+    varPoisson: result.rate.varPoisson,
+    varRnoise: result.rate.varRnoise,
+    meta: structuredClone(meta),
+    ...headers(),
+  });
+  const rateints = createCubeModel({
+    shape: [nints, ny, nx],
+    data: result.rateints.slope,
+    dq: result.rateints.dq,
+    err: result.rateints.err,
+    varPoisson: result.rateints.varPoisson,
+    varRnoise: result.rateints.varRnoise,
+    intTimes: model.intTimes,
+    meta: structuredClone(meta),
+    ...headers(),
+  });
+  const out: RampFitStepResult = { rate, rateints };
+  if (result.fitopt) out.fitopt = fitoptModel(result.fitopt, shape, fitoptMeta, headers());
+  return out;
+}
+
+/**
+ * The RampFitOutputModel. A zero segment axis (no pixel had a segment) is padded to one plane
+ * of zeros: our models, like stcal's multiprocess assembly, have at least one.
+ */
+function fitoptModel(
+  f: FitOptArrays,
+  shape: { nints: number; rows: number; cols: number },
+  meta: Meta,
+  headers: ReturnType<typeof derivedHeaders>,
+): RampFitOutputModel {
+  const plane = shape.rows * shape.cols;
+  const maxSeg = Math.max(1, f.maxSeg);
+  const pad = (a: Float32Array, planes: number) => (a.length === shape.nints * planes * plane ? a : new Float32Array(shape.nints * planes * plane));
+  return createRampFitOutputModel({
+    shape: [shape.nints, maxSeg, shape.rows, shape.cols],
+    slope: pad(f.slope, maxSeg),
+    sigslope: pad(f.sigslope, maxSeg),
+    varPoisson: pad(f.varPoisson, maxSeg),
+    varRnoise: pad(f.varRnoise, maxSeg),
+    yint: pad(f.yint, maxSeg),
+    sigyint: pad(f.sigyint, maxSeg),
+    weights: pad(f.weights, maxSeg),
+    pedestal: f.pedestal,
+    crmag: pad(f.crmag, Math.max(1, f.maxCr)),
+    maxCr: f.maxCr,
+    meta,
+    ...headers,
+  });
+}

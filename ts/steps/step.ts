@@ -1,0 +1,25 @@
+/** What every step shares: how it is run, and how it reports. */
+import type { KernelPool } from '../pool/pool.js';
+
+export type StepStatus = 'COMPLETE' | 'SKIPPED' | 'FAILED';
+
+export interface StepContext {
+  /** Worker pool for the kernels; without one they run in this thread (same results). */
+  pool?: KernelPool;
+  log?: (level: 'info' | 'warning', message: string) => void;
+  signal?: AbortSignal;
+}
+
+export function warn(context: StepContext, message: string): void {
+  context.log?.('warning', message);
+}
+
+export function info(context: StepContext, message: string): void {
+  context.log?.('info', message);
+}
+
+/** The `(nints, ngroups, rows, cols)` tile shape of a whole ramp. */
+export function rampTileShape(shape: readonly [number, number, number, number]) {
+  const [nints, ngroups, rows, cols] = shape;
+  return { nints, ngroups, rows, cols };
+}

@@ -1,0 +1,32 @@
+/**
+ * superbias (spec/steps/superbias.md): subtract the SUPERBIAS reference from every group (and
+ * ZEROFRAME), OR its DQ into PIXELDQ. Missing reference -> SKIPPED (jwst's fallback).
+ */
+import type { FitsFile } from '../io/fits/index.js';
+import type { RampModel } from '../datamodels/models.js';
+import { readReferenceDq, readReferenceFloat, scienceGeometry } from '../reffiles/index.js';
+import { runTiled } from '../pool/pool.js';
+import { rampTileShape, warn, type StepContext, type StepStatus } from './step.js';
+
+export const superbiasKeywords = { status: 'SUPERB', reference: 'SUPERB' } as const;
+
+export async function superbiasStep(ramp: RampModel, reference: FitsFile | undefined, context: StepContext = {}): Promise<StepStatus> {
+  if (!reference) {
+    warn(context, 'superbias: no SUPERBIAS reference; step skipped');
+    ramp.meta.refFiles[superbiasKeywords.reference] = 'N/A';
+    return (ramp.meta.calStep[superbiasKeywords.status] = 'SKIPPED');
+  }
+  const warnFn = (message: string) => warn(context, message);
+  const refContext = { science: scienceGeometry(ramp.meta, ramp.shape, 'science data', warnFn), instrument: ramp.meta.instrument.name, warn: warnFn };
+  const bias = await readReferenceFloat(reference, 'SCI', refContext);
+  const biasDq = reference.find('DQ') ? (await readReferenceDq(reference, refContext)).data : new Uint32Array(bias.data.length);
+  await runTiled(
+    context.pool,
+    'superbias',
+    { data: ramp.data, zeroframe: ramp.zeroframe, pixeldq: ramp.pixeldq, bias: bias.data, biasDq },
+    rampTileShape(ramp.shape),
+    { signal: context.signal },
+  );
+  ramp.meta.refFiles[superbiasKeywords.reference] = reference.source.name;
+  return (ramp.meta.calStep[superbiasKeywords.status] = 'COMPLETE');
+}
