@@ -15,9 +15,12 @@ WASM_RUSTFLAGS := -C target-feature=+simd128 -C linker=wasm-ld-19 \
   --remap-path-prefix=$(CURDIR)=/detector1 --remap-path-prefix=$(HOME)/.cargo=/cargo
 WASM_BINDGEN := $(HOME)/.cargo/bin/wasm-bindgen
 VENV := .venv
+# Golden truth (tests/golden): the mini CRDS cache is generated, never committed.
+GOLDEN_CRDS := target/golden-crds
+REAL_DATA ?= ../shared/data/real
 
 .PHONY: deps system-deps wasm-bindgen-cli wasm check-wasm build test test-rust test-node \
-        test-browser test-python golden demo bench clean
+        test-browser test-python golden test-golden-ramp-fit test-golden golden-inputs-check demo bench clean
 
 deps: system-deps wasm-bindgen-cli node_modules/.installed
 
@@ -69,12 +72,12 @@ $(VENV)/.installed: tests/python/requirements.txt
 	$(VENV)/bin/pip install -q --disable-pip-version-check -r tests/python/requirements.txt
 	touch $@
 
-test: deps test-rust check-wasm build golden test-node test-browser test-python
+test: deps test-rust check-wasm build test-golden-ramp-fit test-node test-browser test-python test-golden
 
 test-rust:
 	cargo test --locked
 
-test-node: build
+test-node: build golden-inputs-check
 	npx tsc -p tsconfig.check.json
 	npx vitest run --project node
 
@@ -84,12 +87,28 @@ test-browser: build
 test-python: build $(VENV)/.installed
 	$(VENV)/bin/python -m pytest -q tests/python
 
-# STScI truth: regenerate the committed golden files with the pinned jwst/stcal and require them
-# byte for byte (so they are demonstrably STScI's output), and write the larger oracle cases
-# the vitest comparisons also read (not committed).
-golden: $(VENV)/.installed
+# STScI truth. The committed golden files are regenerated with the pinned jwst/stcal and must
+# come out byte for byte (so they are demonstrably STScI's output).
+# ramp_fit oracle (stcal): committed small cases, plus larger ones written for the vitest comparisons.
+test-golden-ramp-fit: $(VENV)/.installed
 	$(VENV)/bin/python tests/oracle/ramp_fit_oracle.py --scale small --out tests/golden/ramp_fit --check
 	$(VENV)/bin/python tests/oracle/ramp_fit_oracle.py --scale large --out tests/oracle/out/ramp_fit
+
+# Simulated golden inputs regenerated in target/golden-check, and the mini CRDS cache they use.
+golden-inputs-check: build
+	rm -rf target/golden-check && mkdir -p target
+	node scripts/golden-inputs.mjs --out target/golden-check --crds $(GOLDEN_CRDS) --real-dir $(REAL_DATA) > target/golden-check.json
+
+# The simulator reproduces the committed inputs byte for byte, and jwst the committed truth.
+test-golden: golden-inputs-check $(VENV)/.installed
+	$(VENV)/bin/python tests/golden/run_jwst.py --crds $(GOLDEN_CRDS) --inputs target/golden-check --check
+
+# Regenerates the committed golden inputs, truth and manifest (commit tests/golden afterwards).
+golden: build $(VENV)/.installed
+	mkdir -p target
+	node scripts/golden-inputs.mjs --out tests/golden --crds $(GOLDEN_CRDS) --real-dir $(REAL_DATA) > target/golden-inputs.json
+	$(VENV)/bin/python tests/golden/run_jwst.py --crds $(GOLDEN_CRDS) --update
+	$(VENV)/bin/python tests/oracle/ramp_fit_oracle.py --scale small --out tests/golden/ramp_fit
 
 demo: build
 	node dist/cli/main.js demo --output-dir demo-output

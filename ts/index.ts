@@ -15,4 +15,5 @@ export {
   type RampFitStepOptions,
   type RampFitStepResult,
 } from './steps/ramp-fit.js';
+export * as sim from './sim/index.js';
 export { packageVersion } from './version.js';

@@ -6,10 +6,12 @@
 import { parseArgs } from 'node:util';
 import { runDemo } from './demo.js';
 import { describeFile } from './info.js';
+import { runSimulate, SimulateUsageError, simulateUsage } from './simulate.js';
 
 const usage = `usage:
   detector1 info <file.fits>             HDUs, shapes, key metadata
-  detector1 demo [--output-dir DIR]      write a demo exposure and run what the pipeline has so far`;
+  detector1 demo [--output-dir DIR]      write a demo exposure and run what the pipeline has so far
+${simulateUsage}`;
 
 class UsageError extends Error {}
 
@@ -25,6 +27,15 @@ async function main(argv: string[]): Promise<void> {
     case 'demo': {
       const { values } = parseArgs({ args: rest, options: { 'output-dir': { type: 'string', default: 'demo-output' } } });
       await runDemo(values['output-dir']!, (line) => console.log(line));
+      return;
+    }
+    case 'simulate': {
+      try {
+        await runSimulate(rest, (line) => console.log(line));
+      } catch (error) {
+        if (error instanceof SimulateUsageError) throw new UsageError(error.message);
+        throw error;
+      }
       return;
     }
     case undefined:
