@@ -8,6 +8,11 @@ export * from './reffiles/index.js';
 export { type StepContext, type StepStatus } from './steps/step.js';
 export { dqInitStep } from './steps/dq-init.js';
 export { superbiasStep } from './steps/superbias.js';
+export { saturationStep, SaturationStepError, type SaturationStepOptions } from './steps/saturation.js';
+export { linearityStep } from './steps/linearity.js';
+export { darkCurrentStep, type DarkCurrentOptions } from './steps/dark-current.js';
+export { groupScaleStep } from './steps/group-scale.js';
+export { gainScaleStep } from './steps/gain-scale.js';
 export {
   rampFitStep,
   RampFitStepError,

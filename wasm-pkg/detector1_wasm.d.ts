@@ -52,9 +52,43 @@ export class RampFitTileOutput {
 }
 
 /**
+ * `layout` = [planes, dark_ints, virtual_planes, direct (0/1), nframes, groupgap]; `int_map`
+ * has one dark integration per science integration, -1 for none.
+ */
+export function applyDarkCurrent(data: Float32Array, pixeldq: Uint32Array, frames: Float32Array | number[], dark_dq: Uint32Array | number[], layout: Uint32Array | number[], int_map: Int32Array | number[], nints: number, ngroups: number, rows: number, cols: number): void;
+
+/**
  * `dq_init` on one tile: mask into PIXELDQ, its DO_NOT_USE into every group.
  */
 export function applyDqInit(pixeldq: Uint32Array, groupdq: Uint8Array, mask: Uint32Array | number[], nints: number, ngroups: number, rows: number, cols: number): void;
+
+export function applyGainScale(data: Float32Array, err: Float32Array, var_poisson: Float32Array, var_rnoise: Float32Array, factor: number, factor_sq: number, nints: number, rows: number, cols: number): void;
+
+export function applyGroupScale(data: Float32Array, scale: number, nints: number, ngroups: number, rows: number, cols: number): void;
+
+/**
+ * `ipc` on one band (with `ipc::halo_rows(ky)` rows of context). `science` is 1 on science
+ * pixels, 0 on reference pixels; `per_pixel` = `weights` holds `(ky·kx, rows, cols)` planes.
+ */
+export function applyIpc(data: Float32Array, science: Uint8Array | number[], weights: Float32Array | number[], ky: number, kx: number, per_pixel: boolean, nints: number, ngroups: number, rows: number, cols: number): void;
+
+/**
+ * `jump` on one tile. `mode`: 0 skip (gain flags and clean-up only), 1 single pass,
+ * 2 iterative. `thresholds` = [normal, three-group, four-group, min neighbour, max neighbour];
+ * `after_jump` = [e1, n1, e2, n2]. `crs` receives the primary CR count per pixel.
+ */
+export function applyJump(data: Float32Array | number[], groupdq: Uint8Array, pixeldq: Uint32Array, gain: Float32Array | number[], readnoise: Float32Array | number[], crs: Uint32Array, nints: number, ngroups: number, rows: number, cols: number, mode: number, thresholds: Float64Array | number[], flag_4_neighbors: boolean, nframes: number, after_jump: Float64Array | number[]): void;
+
+/**
+ * Names of the pixel DQ flags as the kernels know them, in bit order.
+ */
+export function applyLinearity(data: Float32Array, zeroframe: Float32Array, pixeldq: Uint32Array, groupdq: Uint8Array | number[], coeffs: Float32Array | number[], inv_coeffs: Float32Array | number[], lin_dq: Uint32Array | number[], ncoeffs: number, nframes: number, nints: number, ngroups: number, rows: number, cols: number): void;
+
+/**
+ * `saturation` on one band (with `saturation::halo_rows` rows of context). `zeroframe` and
+ * `bias` may be empty (absent); `nframes` = 0 means no read pattern (`use_readpatt` off).
+ */
+export function applySaturation(data: Float32Array | number[], groupdq: Uint8Array, pixeldq: Uint32Array, zeroframe: Float32Array, thresh: Float32Array | number[], sat_dq: Uint32Array | number[], bias: Float32Array | number[], nints: number, ngroups: number, rows: number, cols: number, n_pix_grow_sat: number, nframes: number): void;
 
 /**
  * `superbias` on one tile. `zeroframe` may be empty (no ZEROFRAME in the exposure).
@@ -66,9 +100,6 @@ export function applySuperbias(data: Float32Array, zeroframe: Float32Array, pixe
  */
 export function groupFlagNames(): string[];
 
-/**
- * Names of the pixel DQ flags as the kernels know them, in bit order.
- */
 export function pixelFlagNames(): string[];
 
 /**
@@ -91,7 +122,14 @@ export interface InitOutput {
     readonly memory: WebAssembly.Memory;
     readonly __wbg_rampfitstream_free: (a: number, b: number) => void;
     readonly __wbg_rampfittileoutput_free: (a: number, b: number) => void;
+    readonly applyDarkCurrent: (a: number, b: number, c: any, d: number, e: number, f: any, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number, o: number, p: number, q: number, r: number) => [number, number];
     readonly applyDqInit: (a: number, b: number, c: any, d: number, e: number, f: any, g: number, h: number, i: number, j: number, k: number, l: number) => [number, number];
+    readonly applyGainScale: (a: number, b: number, c: any, d: number, e: number, f: any, g: number, h: number, i: any, j: number, k: number, l: any, m: number, n: number, o: number, p: number, q: number) => [number, number];
+    readonly applyGroupScale: (a: number, b: number, c: any, d: number, e: number, f: number, g: number, h: number) => [number, number];
+    readonly applyIpc: (a: number, b: number, c: any, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number) => [number, number];
+    readonly applyJump: (a: number, b: number, c: number, d: number, e: any, f: number, g: number, h: any, i: number, j: number, k: number, l: number, m: number, n: number, o: any, p: number, q: number, r: number, s: number, t: number, u: number, v: number, w: number, x: number, y: number, z: number) => [number, number];
+    readonly applyLinearity: (a: number, b: number, c: any, d: number, e: number, f: any, g: number, h: number, i: any, j: number, k: number, l: number, m: number, n: number, o: number, p: number, q: number, r: number, s: number, t: number, u: number, v: number, w: number) => [number, number];
+    readonly applySaturation: (a: number, b: number, c: number, d: number, e: any, f: number, g: number, h: any, i: number, j: number, k: any, l: number, m: number, n: number, o: number, p: number, q: number, r: number, s: number, t: number, u: number, v: number, w: number) => [number, number];
     readonly applySuperbias: (a: number, b: number, c: any, d: number, e: number, f: any, g: number, h: number, i: any, j: number, k: number, l: number, m: number, n: number, o: number, p: number, q: number) => [number, number];
     readonly groupFlagNames: () => [number, number];
     readonly pixelFlagNames: () => [number, number];

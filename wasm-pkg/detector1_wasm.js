@@ -212,6 +212,54 @@ export class RampFitTileOutput {
 if (Symbol.dispose) RampFitTileOutput.prototype[Symbol.dispose] = RampFitTileOutput.prototype.free;
 
 /**
+ * `layout` = [planes, dark_ints, virtual_planes, direct (0/1), nframes, groupgap]; `int_map`
+ * has one dark integration per science integration, -1 for none.
+ * @param {Float32Array} data
+ * @param {Uint32Array} pixeldq
+ * @param {Float32Array | number[]} frames
+ * @param {Uint32Array | number[]} dark_dq
+ * @param {Uint32Array | number[]} layout
+ * @param {Int32Array | number[]} int_map
+ * @param {number} nints
+ * @param {number} ngroups
+ * @param {number} rows
+ * @param {number} cols
+ */
+export function applyDarkCurrent(data, pixeldq, frames, dark_dq, layout, int_map, nints, ngroups, rows, cols) {
+    const val7 = +nints;
+    const val8 = +ngroups;
+    const val9 = +rows;
+    const val10 = +cols;
+    let ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, ptr4, len4, ptr5, len5;
+    try {
+        ptr0 = passArrayF32ToWasm0(data, wasm.__wbindgen_malloc);
+        len0 = WASM_VECTOR_LEN;
+        ptr1 = passArray32ToWasm0(pixeldq, wasm.__wbindgen_malloc);
+        len1 = WASM_VECTOR_LEN;
+        ptr2 = passArrayF32ToWasm0(frames, wasm.__wbindgen_malloc);
+        len2 = WASM_VECTOR_LEN;
+        ptr3 = passArray32ToWasm0(dark_dq, wasm.__wbindgen_malloc);
+        len3 = WASM_VECTOR_LEN;
+        ptr4 = passArray32ToWasm0(layout, wasm.__wbindgen_malloc);
+        len4 = WASM_VECTOR_LEN;
+        ptr5 = passArray32ToWasm0(int_map, wasm.__wbindgen_malloc);
+        len5 = WASM_VECTOR_LEN;
+    } catch (e) {
+        if (ptr5) { wasm.__wbindgen_free(ptr5, len5 * 4, 4); }
+        if (ptr4) { wasm.__wbindgen_free(ptr4, len4 * 4, 4); }
+        if (ptr3) { wasm.__wbindgen_free(ptr3, len3 * 4, 4); }
+        if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 4, 4); }
+        if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 4, 4); }
+        if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
+        throw e;
+    }
+    const ret = wasm.applyDarkCurrent(ptr0, len0, data, ptr1, len1, pixeldq, ptr2, len2, ptr3, len3, ptr4, len4, ptr5, len5, val7, val8, val9, val10);
+    if (ret[1]) {
+        throw takeFromExternrefTable0(ret[0]);
+    }
+}
+
+/**
  * `dq_init` on one tile: mask into PIXELDQ, its DO_NOT_USE into every group.
  * @param {Uint32Array} pixeldq
  * @param {Uint8Array} groupdq
@@ -241,6 +289,284 @@ export function applyDqInit(pixeldq, groupdq, mask, nints, ngroups, rows, cols) 
         throw e;
     }
     const ret = wasm.applyDqInit(ptr0, len0, pixeldq, ptr1, len1, groupdq, ptr2, len2, val4, val5, val6, val7);
+    if (ret[1]) {
+        throw takeFromExternrefTable0(ret[0]);
+    }
+}
+
+/**
+ * @param {Float32Array} data
+ * @param {Float32Array} err
+ * @param {Float32Array} var_poisson
+ * @param {Float32Array} var_rnoise
+ * @param {number} factor
+ * @param {number} factor_sq
+ * @param {number} nints
+ * @param {number} rows
+ * @param {number} cols
+ */
+export function applyGainScale(data, err, var_poisson, var_rnoise, factor, factor_sq, nints, rows, cols) {
+    const val5 = +factor;
+    const val6 = +factor_sq;
+    const val7 = +nints;
+    const val8 = +rows;
+    const val9 = +cols;
+    let ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3;
+    try {
+        ptr0 = passArrayF32ToWasm0(data, wasm.__wbindgen_malloc);
+        len0 = WASM_VECTOR_LEN;
+        ptr1 = passArrayF32ToWasm0(err, wasm.__wbindgen_malloc);
+        len1 = WASM_VECTOR_LEN;
+        ptr2 = passArrayF32ToWasm0(var_poisson, wasm.__wbindgen_malloc);
+        len2 = WASM_VECTOR_LEN;
+        ptr3 = passArrayF32ToWasm0(var_rnoise, wasm.__wbindgen_malloc);
+        len3 = WASM_VECTOR_LEN;
+    } catch (e) {
+        if (ptr3) { wasm.__wbindgen_free(ptr3, len3 * 4, 4); }
+        if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 4, 4); }
+        if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 4, 4); }
+        if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
+        throw e;
+    }
+    const ret = wasm.applyGainScale(ptr0, len0, data, ptr1, len1, err, ptr2, len2, var_poisson, ptr3, len3, var_rnoise, val5, val6, val7, val8, val9);
+    if (ret[1]) {
+        throw takeFromExternrefTable0(ret[0]);
+    }
+}
+
+/**
+ * @param {Float32Array} data
+ * @param {number} scale
+ * @param {number} nints
+ * @param {number} ngroups
+ * @param {number} rows
+ * @param {number} cols
+ */
+export function applyGroupScale(data, scale, nints, ngroups, rows, cols) {
+    const val2 = +scale;
+    const val3 = +nints;
+    const val4 = +ngroups;
+    const val5 = +rows;
+    const val6 = +cols;
+    var ptr0 = passArrayF32ToWasm0(data, wasm.__wbindgen_malloc);
+    var len0 = WASM_VECTOR_LEN;
+    const ret = wasm.applyGroupScale(ptr0, len0, data, val2, val3, val4, val5, val6);
+    if (ret[1]) {
+        throw takeFromExternrefTable0(ret[0]);
+    }
+}
+
+/**
+ * `ipc` on one band (with `ipc::halo_rows(ky)` rows of context). `science` is 1 on science
+ * pixels, 0 on reference pixels; `per_pixel` = `weights` holds `(ky·kx, rows, cols)` planes.
+ * @param {Float32Array} data
+ * @param {Uint8Array | number[]} science
+ * @param {Float32Array | number[]} weights
+ * @param {number} ky
+ * @param {number} kx
+ * @param {boolean} per_pixel
+ * @param {number} nints
+ * @param {number} ngroups
+ * @param {number} rows
+ * @param {number} cols
+ */
+export function applyIpc(data, science, weights, ky, kx, per_pixel, nints, ngroups, rows, cols) {
+    const val4 = +ky;
+    const val5 = +kx;
+    const val6 = +per_pixel;
+    const val7 = +nints;
+    const val8 = +ngroups;
+    const val9 = +rows;
+    const val10 = +cols;
+    let ptr0, len0, ptr1, len1, ptr2, len2;
+    try {
+        ptr0 = passArrayF32ToWasm0(data, wasm.__wbindgen_malloc);
+        len0 = WASM_VECTOR_LEN;
+        ptr1 = passArray8ToWasm0(science, wasm.__wbindgen_malloc);
+        len1 = WASM_VECTOR_LEN;
+        ptr2 = passArrayF32ToWasm0(weights, wasm.__wbindgen_malloc);
+        len2 = WASM_VECTOR_LEN;
+    } catch (e) {
+        if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 4, 4); }
+        if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
+        if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
+        throw e;
+    }
+    const ret = wasm.applyIpc(ptr0, len0, data, ptr1, len1, ptr2, len2, val4, val5, val6, val7, val8, val9, val10);
+    if (ret[1]) {
+        throw takeFromExternrefTable0(ret[0]);
+    }
+}
+
+/**
+ * `jump` on one tile. `mode`: 0 skip (gain flags and clean-up only), 1 single pass,
+ * 2 iterative. `thresholds` = [normal, three-group, four-group, min neighbour, max neighbour];
+ * `after_jump` = [e1, n1, e2, n2]. `crs` receives the primary CR count per pixel.
+ * @param {Float32Array | number[]} data
+ * @param {Uint8Array} groupdq
+ * @param {Uint32Array} pixeldq
+ * @param {Float32Array | number[]} gain
+ * @param {Float32Array | number[]} readnoise
+ * @param {Uint32Array} crs
+ * @param {number} nints
+ * @param {number} ngroups
+ * @param {number} rows
+ * @param {number} cols
+ * @param {number} mode
+ * @param {Float64Array | number[]} thresholds
+ * @param {boolean} flag_4_neighbors
+ * @param {number} nframes
+ * @param {Float64Array | number[]} after_jump
+ */
+export function applyJump(data, groupdq, pixeldq, gain, readnoise, crs, nints, ngroups, rows, cols, mode, thresholds, flag_4_neighbors, nframes, after_jump) {
+    const val9 = +nints;
+    const val10 = +ngroups;
+    const val11 = +rows;
+    const val12 = +cols;
+    const val13 = +mode;
+    const val14 = +flag_4_neighbors;
+    const val15 = +nframes;
+    let ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, ptr4, len4, ptr5, len5, ptr6, len6, ptr7, len7;
+    try {
+        ptr0 = passArrayF32ToWasm0(data, wasm.__wbindgen_malloc);
+        len0 = WASM_VECTOR_LEN;
+        ptr1 = passArray8ToWasm0(groupdq, wasm.__wbindgen_malloc);
+        len1 = WASM_VECTOR_LEN;
+        ptr2 = passArray32ToWasm0(pixeldq, wasm.__wbindgen_malloc);
+        len2 = WASM_VECTOR_LEN;
+        ptr3 = passArrayF32ToWasm0(gain, wasm.__wbindgen_malloc);
+        len3 = WASM_VECTOR_LEN;
+        ptr4 = passArrayF32ToWasm0(readnoise, wasm.__wbindgen_malloc);
+        len4 = WASM_VECTOR_LEN;
+        ptr5 = passArray32ToWasm0(crs, wasm.__wbindgen_malloc);
+        len5 = WASM_VECTOR_LEN;
+        ptr6 = passArrayF64ToWasm0(thresholds, wasm.__wbindgen_malloc);
+        len6 = WASM_VECTOR_LEN;
+        ptr7 = passArrayF64ToWasm0(after_jump, wasm.__wbindgen_malloc);
+        len7 = WASM_VECTOR_LEN;
+    } catch (e) {
+        if (ptr7) { wasm.__wbindgen_free(ptr7, len7 * 8, 8); }
+        if (ptr6) { wasm.__wbindgen_free(ptr6, len6 * 8, 8); }
+        if (ptr5) { wasm.__wbindgen_free(ptr5, len5 * 4, 4); }
+        if (ptr4) { wasm.__wbindgen_free(ptr4, len4 * 4, 4); }
+        if (ptr3) { wasm.__wbindgen_free(ptr3, len3 * 4, 4); }
+        if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 4, 4); }
+        if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
+        if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
+        throw e;
+    }
+    const ret = wasm.applyJump(ptr0, len0, ptr1, len1, groupdq, ptr2, len2, pixeldq, ptr3, len3, ptr4, len4, ptr5, len5, crs, val9, val10, val11, val12, val13, ptr6, len6, val14, val15, ptr7, len7);
+    if (ret[1]) {
+        throw takeFromExternrefTable0(ret[0]);
+    }
+}
+
+/**
+ * Names of the pixel DQ flags as the kernels know them, in bit order.
+ * @param {Float32Array} data
+ * @param {Float32Array} zeroframe
+ * @param {Uint32Array} pixeldq
+ * @param {Uint8Array | number[]} groupdq
+ * @param {Float32Array | number[]} coeffs
+ * @param {Float32Array | number[]} inv_coeffs
+ * @param {Uint32Array | number[]} lin_dq
+ * @param {number} ncoeffs
+ * @param {number} nframes
+ * @param {number} nints
+ * @param {number} ngroups
+ * @param {number} rows
+ * @param {number} cols
+ */
+export function applyLinearity(data, zeroframe, pixeldq, groupdq, coeffs, inv_coeffs, lin_dq, ncoeffs, nframes, nints, ngroups, rows, cols) {
+    const val8 = +ncoeffs;
+    const val9 = +nframes;
+    const val10 = +nints;
+    const val11 = +ngroups;
+    const val12 = +rows;
+    const val13 = +cols;
+    let ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, ptr4, len4, ptr5, len5, ptr6, len6;
+    try {
+        ptr0 = passArrayF32ToWasm0(data, wasm.__wbindgen_malloc);
+        len0 = WASM_VECTOR_LEN;
+        ptr1 = passArrayF32ToWasm0(zeroframe, wasm.__wbindgen_malloc);
+        len1 = WASM_VECTOR_LEN;
+        ptr2 = passArray32ToWasm0(pixeldq, wasm.__wbindgen_malloc);
+        len2 = WASM_VECTOR_LEN;
+        ptr3 = passArray8ToWasm0(groupdq, wasm.__wbindgen_malloc);
+        len3 = WASM_VECTOR_LEN;
+        ptr4 = passArrayF32ToWasm0(coeffs, wasm.__wbindgen_malloc);
+        len4 = WASM_VECTOR_LEN;
+        ptr5 = passArrayF32ToWasm0(inv_coeffs, wasm.__wbindgen_malloc);
+        len5 = WASM_VECTOR_LEN;
+        ptr6 = passArray32ToWasm0(lin_dq, wasm.__wbindgen_malloc);
+        len6 = WASM_VECTOR_LEN;
+    } catch (e) {
+        if (ptr6) { wasm.__wbindgen_free(ptr6, len6 * 4, 4); }
+        if (ptr5) { wasm.__wbindgen_free(ptr5, len5 * 4, 4); }
+        if (ptr4) { wasm.__wbindgen_free(ptr4, len4 * 4, 4); }
+        if (ptr3) { wasm.__wbindgen_free(ptr3, len3 * 1, 1); }
+        if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 4, 4); }
+        if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 4, 4); }
+        if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
+        throw e;
+    }
+    const ret = wasm.applyLinearity(ptr0, len0, data, ptr1, len1, zeroframe, ptr2, len2, pixeldq, ptr3, len3, ptr4, len4, ptr5, len5, ptr6, len6, val8, val9, val10, val11, val12, val13);
+    if (ret[1]) {
+        throw takeFromExternrefTable0(ret[0]);
+    }
+}
+
+/**
+ * `saturation` on one band (with `saturation::halo_rows` rows of context). `zeroframe` and
+ * `bias` may be empty (absent); `nframes` = 0 means no read pattern (`use_readpatt` off).
+ * @param {Float32Array | number[]} data
+ * @param {Uint8Array} groupdq
+ * @param {Uint32Array} pixeldq
+ * @param {Float32Array} zeroframe
+ * @param {Float32Array | number[]} thresh
+ * @param {Uint32Array | number[]} sat_dq
+ * @param {Float32Array | number[]} bias
+ * @param {number} nints
+ * @param {number} ngroups
+ * @param {number} rows
+ * @param {number} cols
+ * @param {number} n_pix_grow_sat
+ * @param {number} nframes
+ */
+export function applySaturation(data, groupdq, pixeldq, zeroframe, thresh, sat_dq, bias, nints, ngroups, rows, cols, n_pix_grow_sat, nframes) {
+    const val8 = +nints;
+    const val9 = +ngroups;
+    const val10 = +rows;
+    const val11 = +cols;
+    const val12 = +n_pix_grow_sat;
+    const val13 = +nframes;
+    let ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, ptr4, len4, ptr5, len5, ptr6, len6;
+    try {
+        ptr0 = passArrayF32ToWasm0(data, wasm.__wbindgen_malloc);
+        len0 = WASM_VECTOR_LEN;
+        ptr1 = passArray8ToWasm0(groupdq, wasm.__wbindgen_malloc);
+        len1 = WASM_VECTOR_LEN;
+        ptr2 = passArray32ToWasm0(pixeldq, wasm.__wbindgen_malloc);
+        len2 = WASM_VECTOR_LEN;
+        ptr3 = passArrayF32ToWasm0(zeroframe, wasm.__wbindgen_malloc);
+        len3 = WASM_VECTOR_LEN;
+        ptr4 = passArrayF32ToWasm0(thresh, wasm.__wbindgen_malloc);
+        len4 = WASM_VECTOR_LEN;
+        ptr5 = passArray32ToWasm0(sat_dq, wasm.__wbindgen_malloc);
+        len5 = WASM_VECTOR_LEN;
+        ptr6 = passArrayF32ToWasm0(bias, wasm.__wbindgen_malloc);
+        len6 = WASM_VECTOR_LEN;
+    } catch (e) {
+        if (ptr6) { wasm.__wbindgen_free(ptr6, len6 * 4, 4); }
+        if (ptr5) { wasm.__wbindgen_free(ptr5, len5 * 4, 4); }
+        if (ptr4) { wasm.__wbindgen_free(ptr4, len4 * 4, 4); }
+        if (ptr3) { wasm.__wbindgen_free(ptr3, len3 * 4, 4); }
+        if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 4, 4); }
+        if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
+        if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
+        throw e;
+    }
+    const ret = wasm.applySaturation(ptr0, len0, ptr1, len1, groupdq, ptr2, len2, pixeldq, ptr3, len3, zeroframe, ptr4, len4, ptr5, len5, ptr6, len6, val8, val9, val10, val11, val12, val13);
     if (ret[1]) {
         throw takeFromExternrefTable0(ret[0]);
     }
@@ -301,7 +627,6 @@ export function groupFlagNames() {
 }
 
 /**
- * Names of the pixel DQ flags as the kernels know them, in bit order.
  * @returns {string[]}
  */
 export function pixelFlagNames() {
@@ -470,6 +795,14 @@ function getFloat32ArrayMemory0() {
     return cachedFloat32ArrayMemory0;
 }
 
+let cachedFloat64ArrayMemory0 = null;
+function getFloat64ArrayMemory0() {
+    if (cachedFloat64ArrayMemory0 === null || cachedFloat64ArrayMemory0.byteLength === 0) {
+        cachedFloat64ArrayMemory0 = new Float64Array(wasm.memory.buffer);
+    }
+    return cachedFloat64ArrayMemory0;
+}
+
 function getStringFromWasm0(ptr, len) {
     ptr = ptr >>> 0;
     return decodeText(getUint8ArrayMemory0().subarray(ptr, ptr + len));
@@ -508,6 +841,13 @@ function passArray8ToWasm0(arg, malloc) {
 function passArrayF32ToWasm0(arg, malloc) {
     const ptr = malloc(arg.length * 4, 4) >>> 0;
     getFloat32ArrayMemory0().set(arg, ptr / 4);
+    WASM_VECTOR_LEN = arg.length;
+    return ptr;
+}
+
+function passArrayF64ToWasm0(arg, malloc) {
+    const ptr = malloc(arg.length * 8, 8) >>> 0;
+    getFloat64ArrayMemory0().set(arg, ptr / 8);
     WASM_VECTOR_LEN = arg.length;
     return ptr;
 }
@@ -591,6 +931,7 @@ function __wbg_finalize_init(instance, module) {
     wasmModule = module;
     cachedDataViewMemory0 = null;
     cachedFloat32ArrayMemory0 = null;
+    cachedFloat64ArrayMemory0 = null;
     cachedUint32ArrayMemory0 = null;
     cachedUint8ArrayMemory0 = null;
     wasm.__wbindgen_start();

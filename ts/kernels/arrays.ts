@@ -7,14 +7,16 @@ export interface TileShape {
   ngroups: number;
   rows: number;
   cols: number;
+  /** Planes of `stack` arrays (e.g. linearity coefficients, per-group dark frames); default 1. */
+  planes?: number;
 }
 
 /**
  * How an array is laid out over the rows of a tile, i.e. how many `(rows, cols)` planes it
  * stacks: `cube` = nints*ngroups (SCI, GROUPDQ), `intPlanes` = nints (ZEROFRAME, rateints),
- * `plane` = 1 (PIXELDQ, reference images).
+ * `plane` = 1 (PIXELDQ, reference images), `stack` = shape.planes (reference stacks).
  */
-export type Layout = 'cube' | 'intPlanes' | 'plane';
+export type Layout = 'cube' | 'intPlanes' | 'plane' | 'stack';
 
 export type KernelArray = Float32Array | Uint8Array | Uint16Array | Uint32Array;
 export type KernelArrayConstructor =
@@ -31,6 +33,8 @@ export function planeCount(layout: Layout, shape: TileShape): number {
       return shape.nints;
     case 'plane':
       return 1;
+    case 'stack':
+      return shape.planes ?? 1;
   }
 }
 
@@ -63,7 +67,9 @@ export function checkArray(
         ? `(${shape.nints}, ${shape.ngroups}, ${shape.rows}, ${shape.cols})`
         : layout === 'intPlanes'
           ? `(${shape.nints}, ${shape.rows}, ${shape.cols})`
-          : `(${shape.rows}, ${shape.cols})`;
+          : layout === 'stack'
+            ? `(${shape.planes ?? 1}, ${shape.rows}, ${shape.cols})`
+            : `(${shape.rows}, ${shape.cols})`;
     throw new KernelShapeError(
       'shape_mismatch',
       `${kernel}: argument \`${argument}\` has ${value.length} elements but shape ${dims} needs ${expected}`,

@@ -2,6 +2,13 @@ export { KernelError, KernelShapeError, KernelTypeError, KernelParameterError } 
 export type { TileShape, Layout, KernelArray } from './arrays.js';
 export { superbias, type SuperbiasArrays } from './superbias.js';
 export { dqInit, type DqInitArrays } from './dq-init.js';
+export { linearity, type LinearityArrays, type LinearityParams } from './linearity.js';
+export { darkCurrent, type DarkCurrentArrays, type DarkCurrentParams } from './dark-current.js';
+export { groupScale, type GroupScaleArrays, type GroupScaleParams } from './group-scale.js';
+export { gainScale, type GainScaleArrays, type GainScaleParams } from './gain-scale.js';
+export { saturation, saturationHalo, type SaturationArrays, type SaturationParams } from './saturation.js';
+export { ipc, ipcHalo, type IpcArrays, type IpcParams } from './ipc.js';
+export { jump, jumpHalo, type JumpArrays, type JumpParams, type JumpMode } from './jump.js';
 export { tileKernels, executeTile, type TileKernelName, type TileArrays } from './registry.js';
 export { kernelModule, kernelWasmUrl, instantiateKernels } from './module.js';
 export {

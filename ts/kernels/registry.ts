@@ -5,6 +5,13 @@
 import type { KernelArray, KernelArrayConstructor, Layout, TileShape } from './arrays.js';
 import { dqInit } from './dq-init.js';
 import { superbias } from './superbias.js';
+import { linearity, type LinearityArrays, type LinearityParams } from './linearity.js';
+import { darkCurrent, type DarkCurrentArrays, type DarkCurrentParams } from './dark-current.js';
+import { groupScale, type GroupScaleArrays, type GroupScaleParams } from './group-scale.js';
+import { gainScale, type GainScaleArrays, type GainScaleParams } from './gain-scale.js';
+import { saturation, type SaturationArrays, type SaturationParams } from './saturation.js';
+import { ipc, type IpcArrays, type IpcParams } from './ipc.js';
+import { jump, type JumpArrays, type JumpParams } from './jump.js';
 import { rampFitTask, type RampFitTaskArrays, type RampFitTaskParams } from './ramp-fit.js';
 
 export interface ArraySpec {
@@ -48,6 +55,74 @@ export const tileKernels = {
       biasDq: { type: Uint32Array, layout: 'plane', output: false },
     },
     superbias,
+  ),
+  // shape.planes = number of coefficients.
+  linearity: defineKernel<LinearityArrays, LinearityParams>(
+    {
+      data: { type: Float32Array, layout: 'cube', output: true },
+      zeroframe: { type: Float32Array, layout: 'intPlanes', output: true, optional: true },
+      pixeldq: { type: Uint32Array, layout: 'plane', output: true },
+      groupdq: { type: Uint8Array, layout: 'cube', output: false },
+      coeffs: { type: Float32Array, layout: 'stack', output: false },
+      invCoeffs: { type: Float32Array, layout: 'stack', output: false, optional: true },
+      linDq: { type: Uint32Array, layout: 'plane', output: false },
+    },
+    linearity,
+  ),
+  // 2-D convolution: run with `halo: ipcHalo(params)`; shape.planes = ky*kx for a per-pixel kernel.
+  ipc: defineKernel<IpcArrays, IpcParams>(
+    {
+      data: { type: Float32Array, layout: 'cube', output: true },
+      science: { type: Uint8Array, layout: 'plane', output: false },
+      kernel: { type: Float32Array, layout: 'stack', output: false, optional: true },
+    },
+    ipc,
+  ),
+  // Grows flags over 2-D neighbourhoods: run with `halo: saturationHalo(params)`.
+  saturation: defineKernel<SaturationArrays, SaturationParams>(
+    {
+      data: { type: Float32Array, layout: 'cube', output: false },
+      groupdq: { type: Uint8Array, layout: 'cube', output: true },
+      pixeldq: { type: Uint32Array, layout: 'plane', output: true },
+      zeroframe: { type: Float32Array, layout: 'intPlanes', output: true, optional: true },
+      thresh: { type: Float32Array, layout: 'plane', output: false },
+      satDq: { type: Uint32Array, layout: 'plane', output: false },
+      bias: { type: Float32Array, layout: 'plane', output: false, optional: true },
+    },
+    saturation,
+  ),
+  // Neighbour flagging reaches one row: run with `halo: jumpHalo(params)`.
+  jump: defineKernel<JumpArrays, JumpParams>(
+    {
+      data: { type: Float32Array, layout: 'cube', output: false },
+      groupdq: { type: Uint8Array, layout: 'cube', output: true },
+      pixeldq: { type: Uint32Array, layout: 'plane', output: true },
+      gain: { type: Float32Array, layout: 'plane', output: false },
+      readnoise: { type: Float32Array, layout: 'plane', output: false },
+      crs: { type: Uint32Array, layout: 'plane', output: true },
+    },
+    jump,
+  ),
+  // shape.planes = dark planes passed (all dark integrations).
+  darkCurrent: defineKernel<DarkCurrentArrays, DarkCurrentParams>(
+    {
+      data: { type: Float32Array, layout: 'cube', output: true },
+      pixeldq: { type: Uint32Array, layout: 'plane', output: true },
+      frames: { type: Float32Array, layout: 'stack', output: false },
+      darkDq: { type: Uint32Array, layout: 'plane', output: false },
+    },
+    darkCurrent,
+  ),
+  groupScale: defineKernel<GroupScaleArrays, GroupScaleParams>({ data: { type: Float32Array, layout: 'cube', output: true } }, groupScale),
+  // Rate products as (nints, 1, rows, cols) cubes.
+  gainScale: defineKernel<GainScaleArrays, GainScaleParams>(
+    {
+      data: { type: Float32Array, layout: 'cube', output: true },
+      err: { type: Float32Array, layout: 'cube', output: true },
+      varPoisson: { type: Float32Array, layout: 'cube', output: true, optional: true },
+      varRnoise: { type: Float32Array, layout: 'cube', output: true, optional: true },
+    },
+    gainScale,
   ),
   // ramp_fit OLS_C. The scalars come as task params (from planRampFit); rate/rateints outputs
   // are allocated by the caller (allocTaskOutputs). The fitopt outputs are created by the kernel

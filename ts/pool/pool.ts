@@ -91,6 +91,27 @@ export async function runTiled(
     return { task: { kernel, arrays: bandArrays, shape: { ...shape, rows: grown.rows }, params: options.params }, paste };
   };
 
+  // Kernels may read the halo rows of their own output arrays (saturation grows the SAT bits
+  // already in GROUPDQ), so a band's outputs are written back only once every band whose grown
+  // rows reach its core has been cut: later bands see the caller's input there, as untiled.
+  let nextRow0 = 0;
+  const waiting: { end: number; paste: () => void }[] = [];
+  const flush = () => {
+    for (let i = 0; i < waiting.length; ) {
+      if (nextRow0 - halo >= waiting[i].end) waiting.splice(i, 1)[0].paste();
+      else i++;
+    }
+  };
+  const finished = (band: RowBand, paste: () => void) => {
+    waiting.push({ end: band.row0 + band.rows, paste });
+    flush();
+  };
+  /** Called once a band is cut, with the band to cut next: rows above its halo may now be written. */
+  const cutUntil = (next: RowBand | undefined) => {
+    nextRow0 = next?.row0 ?? Infinity;
+    flush();
+  };
+
   if (!pool) {
     if (bands.length === 1) {
       // Everything fits one band: run on the caller's arrays, no copies.
@@ -98,10 +119,12 @@ export async function runTiled(
       executeTile(kernel, arrays, shape, options.params);
       return;
     }
-    for (const band of bands) {
+    for (const [b, band] of bands.entries()) {
       options.signal?.throwIfAborted();
       const { task, paste } = taskFor(band);
-      paste(executeTile(kernel, task.arrays, task.shape, task.params));
+      cutUntil(bands[b + 1]);
+      const outputs = executeTile(kernel, task.arrays, task.shape, task.params);
+      finished(band, () => paste(outputs));
     }
     return;
   }
@@ -109,13 +132,14 @@ export async function runTiled(
   const inFlight = new Set<Promise<void>>();
   let failed = false;
   let failure: unknown;
-  for (const band of bands) {
+  for (const [b, band] of bands.entries()) {
     if (failed) break;
     options.signal?.throwIfAborted();
     const { task, paste } = taskFor(band);
+    cutUntil(bands[b + 1]);
     const job = pool
       .run(task, options.signal)
-      .then(paste)
+      .then((outputs) => finished(band, () => paste(outputs)))
       .catch((error: unknown) => {
         if (!failed) [failed, failure] = [true, error];
       })

@@ -6,7 +6,7 @@ import type { FitsFile } from '../io/fits/index.js';
 import type { RampModel } from '../datamodels/models.js';
 import { readReferenceDq, scienceGeometry } from '../reffiles/index.js';
 import { runTiled } from '../pool/pool.js';
-import { rampTileShape, warn, type StepContext, type StepStatus } from './step.js';
+import { rampTileShape, referenceName, warn, type StepContext, type StepStatus } from './step.js';
 
 /** FITS keyword suffixes this step records: `S_DQINIT`, `R_MASK`. */
 export const dqInitKeywords = { status: 'DQINIT', reference: 'MASK' } as const;
@@ -23,6 +23,6 @@ export async function dqInitStep(ramp: RampModel, mask: FitsFile | undefined, co
   await runTiled(context.pool, 'dqInit', { pixeldq: ramp.pixeldq, groupdq: ramp.groupdq, mask: data }, rampTileShape(ramp.shape), {
     signal: context.signal,
   });
-  ramp.meta.refFiles[dqInitKeywords.reference] = mask.source.name;
+  ramp.meta.refFiles[dqInitKeywords.reference] = referenceName(mask);
   return (ramp.meta.calStep[dqInitKeywords.status] = 'COMPLETE');
 }

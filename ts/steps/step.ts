@@ -23,3 +23,8 @@ export function rampTileShape(shape: readonly [number, number, number, number]) 
   const [nints, ngroups, rows, cols] = shape;
   return { nints, ngroups, rows, cols };
 }
+
+/** The file name jwst records in `R_*` keywords: the reference's base name, without directories. */
+export function referenceName(file: { source: { name: string } }): string {
+  return file.source.name.slice(file.source.name.search(/[^/\\]*$/));
+}

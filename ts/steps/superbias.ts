@@ -6,7 +6,7 @@ import type { FitsFile } from '../io/fits/index.js';
 import type { RampModel } from '../datamodels/models.js';
 import { readReferenceDq, readReferenceFloat, scienceGeometry } from '../reffiles/index.js';
 import { runTiled } from '../pool/pool.js';
-import { rampTileShape, warn, type StepContext, type StepStatus } from './step.js';
+import { rampTileShape, referenceName, warn, type StepContext, type StepStatus } from './step.js';
 
 export const superbiasKeywords = { status: 'SUPERB', reference: 'SUPERB' } as const;
 
@@ -27,6 +27,6 @@ export async function superbiasStep(ramp: RampModel, reference: FitsFile | undef
     rampTileShape(ramp.shape),
     { signal: context.signal },
   );
-  ramp.meta.refFiles[superbiasKeywords.reference] = reference.source.name;
+  ramp.meta.refFiles[superbiasKeywords.reference] = referenceName(reference);
   return (ramp.meta.calStep[superbiasKeywords.status] = 'COMPLETE');
 }

@@ -22,10 +22,17 @@ compile_error!(
     "detector1-kernels must be built for wasm32 with SIMD: set RUSTFLAGS=\"-C target-feature=+simd128\" (see `make wasm`)"
 );
 
+pub mod dark_current;
 pub mod dq;
 pub mod dq_init;
 pub mod error;
+pub mod gain_scale;
+pub mod group_scale;
+pub mod ipc;
+pub mod jump;
+pub mod linearity;
 pub mod ramp_fit;
+pub mod saturation;
 pub mod superbias;
 pub mod tile;
 

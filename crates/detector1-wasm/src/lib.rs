@@ -44,6 +44,84 @@ pub fn apply_dq_init(
 }
 
 /// Names of the pixel DQ flags as the kernels know them, in bit order.
+#[wasm_bindgen(js_name = applyLinearity)]
+#[allow(clippy::too_many_arguments)]
+pub fn apply_linearity(
+    data: &mut [f32],
+    zeroframe: &mut [f32],
+    pixeldq: &mut [u32],
+    groupdq: &[u8],
+    coeffs: &[f32],
+    inv_coeffs: &[f32],
+    lin_dq: &[u32],
+    ncoeffs: usize,
+    nframes: usize,
+    nints: usize,
+    ngroups: usize,
+    rows: usize,
+    cols: usize,
+) -> Result<(), JsError> {
+    let coeffs = detector1_kernels::linearity::Coeffs { values: coeffs, ncoeffs };
+    // Both stacks are padded to `ncoeffs` planes by the caller; empty = no read-level path.
+    let inv = (!inv_coeffs.is_empty()).then_some(detector1_kernels::linearity::Coeffs { values: inv_coeffs, ncoeffs });
+    let shape = RampShape::new(nints, ngroups, rows, cols);
+    detector1_kernels::linearity::apply(data, zeroframe, pixeldq, groupdq, coeffs, inv, lin_dq, nframes, shape).map_err(to_js)
+}
+
+/// `layout` = [planes, dark_ints, virtual_planes, direct (0/1), nframes, groupgap]; `int_map`
+/// has one dark integration per science integration, -1 for none.
+#[wasm_bindgen(js_name = applyDarkCurrent)]
+#[allow(clippy::too_many_arguments)]
+pub fn apply_dark_current(
+    data: &mut [f32],
+    pixeldq: &mut [u32],
+    frames: &[f32],
+    dark_dq: &[u32],
+    layout: &[u32],
+    int_map: &[i32],
+    nints: usize,
+    ngroups: usize,
+    rows: usize,
+    cols: usize,
+) -> Result<(), JsError> {
+    let &[planes, dark_ints, virtual_planes, direct, nframes, groupgap] = layout else {
+        return Err(JsError::new("[invalid_parameter] dark_current: `layout` needs 6 values"));
+    };
+    let params = detector1_kernels::dark_current::Params {
+        planes: planes as usize,
+        dark_ints: dark_ints as usize,
+        virtual_planes: virtual_planes as usize,
+        direct: direct != 0,
+        nframes: nframes as usize,
+        groupgap: groupgap as usize,
+        int_map: int_map.iter().map(|&d| usize::try_from(d).ok()).collect(),
+    };
+    let shape = RampShape::new(nints, ngroups, rows, cols);
+    detector1_kernels::dark_current::apply(data, pixeldq, frames, dark_dq, &params, shape).map_err(to_js)
+}
+
+#[wasm_bindgen(js_name = applyGroupScale)]
+pub fn apply_group_scale(data: &mut [f32], scale: f32, nints: usize, ngroups: usize, rows: usize, cols: usize) -> Result<(), JsError> {
+    detector1_kernels::group_scale::apply(data, scale, RampShape::new(nints, ngroups, rows, cols)).map_err(to_js)
+}
+
+#[wasm_bindgen(js_name = applyGainScale)]
+#[allow(clippy::too_many_arguments)]
+pub fn apply_gain_scale(
+    data: &mut [f32],
+    err: &mut [f32],
+    var_poisson: &mut [f32],
+    var_rnoise: &mut [f32],
+    factor: f32,
+    factor_sq: f32,
+    nints: usize,
+    rows: usize,
+    cols: usize,
+) -> Result<(), JsError> {
+    let shape = RampShape::new(nints, 1, rows, cols);
+    detector1_kernels::gain_scale::apply(data, err, var_poisson, var_rnoise, factor, factor_sq, shape).map_err(to_js)
+}
+
 #[wasm_bindgen(js_name = pixelFlagNames)]
 pub fn pixel_flag_names() -> Vec<String> {
     dq::PIXEL_FLAGS.iter().map(|(name, _)| name.to_string()).collect()
@@ -248,4 +326,109 @@ impl RampFitStream {
         let rate = self.inner.finish().map_err(to_js)?;
         Ok(RampFitTileOutput { inner: ramp_fit::Output { rate, ..Default::default() } })
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// saturation
+
+use detector1_kernels::saturation;
+
+/// `saturation` on one band (with `saturation::halo_rows` rows of context). `zeroframe` and
+/// `bias` may be empty (absent); `nframes` = 0 means no read pattern (`use_readpatt` off).
+#[wasm_bindgen(js_name = applySaturation)]
+#[allow(clippy::too_many_arguments)]
+pub fn apply_saturation(
+    data: &[f32],
+    groupdq: &mut [u8],
+    pixeldq: &mut [u32],
+    zeroframe: &mut [f32],
+    thresh: &[f32],
+    sat_dq: &[u32],
+    bias: &[f32],
+    nints: usize,
+    ngroups: usize,
+    rows: usize,
+    cols: usize,
+    n_pix_grow_sat: usize,
+    nframes: u32,
+) -> Result<(), JsError> {
+    let inputs = saturation::Inputs { data, thresh, sat_dq, bias: (!bias.is_empty()).then_some(bias) };
+    let params = saturation::Params { n_pix_grow_sat, nframes: (nframes > 0).then_some(nframes) };
+    saturation::apply(&inputs, groupdq, pixeldq, zeroframe, RampShape::new(nints, ngroups, rows, cols), &params).map_err(to_js)
+}
+
+
+use detector1_kernels::jump;
+
+/// `jump` on one tile. `mode`: 0 skip (gain flags and clean-up only), 1 single pass,
+/// 2 iterative. `thresholds` = [normal, three-group, four-group, min neighbour, max neighbour];
+/// `after_jump` = [e1, n1, e2, n2]. `crs` receives the primary CR count per pixel.
+#[wasm_bindgen(js_name = applyJump)]
+#[allow(clippy::too_many_arguments)]
+pub fn apply_jump(
+    data: &[f32],
+    groupdq: &mut [u8],
+    pixeldq: &mut [u32],
+    gain: &[f32],
+    readnoise: &[f32],
+    crs: &mut [u32],
+    nints: usize,
+    ngroups: usize,
+    rows: usize,
+    cols: usize,
+    mode: u32,
+    thresholds: &[f64],
+    flag_4_neighbors: bool,
+    nframes: usize,
+    after_jump: &[f64],
+) -> Result<(), JsError> {
+    let invalid = |argument: &'static str, reason: &str| to_js(KernelError::InvalidParameter { argument, reason: reason.into() });
+    let mode = match mode {
+        0 => jump::Mode::Skip,
+        1 => jump::Mode::SinglePass,
+        2 => jump::Mode::Iterative,
+        _ => return Err(invalid("mode", "must be 0, 1 or 2")),
+    };
+    let [rejection, three, four, min_neighbour, max_neighbour] = thresholds else {
+        return Err(invalid("thresholds", "needs 5 values"));
+    };
+    let [e1, n1, e2, n2] = after_jump else {
+        return Err(invalid("after_jump", "needs 4 values"));
+    };
+    let params = jump::Params {
+        mode,
+        rejection_threshold: *rejection,
+        three_group_threshold: *three,
+        four_group_threshold: *four,
+        flag_4_neighbors,
+        min_jump_to_flag_neighbors: *min_neighbour,
+        max_jump_to_flag_neighbors: *max_neighbour,
+        nframes,
+        after_jump: [(*e1, *n1 as usize), (*e2, *n2 as usize)],
+    };
+    let shape = RampShape::new(nints, ngroups, rows, cols);
+    jump::detect(data, groupdq, pixeldq, gain, readnoise, crs, shape, &params).map_err(to_js)
+}
+
+// ---------------------------------------------------------------------------------------------
+// ipc
+
+/// `ipc` on one band (with `ipc::halo_rows(ky)` rows of context). `science` is 1 on science
+/// pixels, 0 on reference pixels; `per_pixel` = `weights` holds `(ky·kx, rows, cols)` planes.
+#[wasm_bindgen(js_name = applyIpc)]
+#[allow(clippy::too_many_arguments)]
+pub fn apply_ipc(
+    data: &mut [f32],
+    science: &[u8],
+    weights: &[f32],
+    ky: usize,
+    kx: usize,
+    per_pixel: bool,
+    nints: usize,
+    ngroups: usize,
+    rows: usize,
+    cols: usize,
+) -> Result<(), JsError> {
+    let kernel = detector1_kernels::ipc::Kernel { weights, ky, kx, per_pixel };
+    detector1_kernels::ipc::apply(data, science, kernel, RampShape::new(nints, ngroups, rows, cols)).map_err(to_js)
 }

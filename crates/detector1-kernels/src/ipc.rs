@@ -1,0 +1,167 @@
+//! `ipc`: inter-pixel capacitance correction by convolution (spec/steps/other.md §1, jwst
+//! `ipc/ipc_corr.py`).
+
+use crate::error::{expect_len, KernelError};
+use crate::tile::RampShape;
+
+/// The IPC kernel: `ky × kx` weights, either one 2-D kernel (`per_pixel = false`, `ky·kx`
+/// values) or one kernel per output pixel (`per_pixel = true`, planes `(ky·kx, rows, cols)`:
+/// plane `j·kx + i` holds `k[j, i, y, x]`).
+#[derive(Debug, Clone, Copy)]
+pub struct Kernel<'a> {
+    pub weights: &'a [f32],
+    pub ky: usize,
+    pub kx: usize,
+    pub per_pixel: bool,
+}
+
+/// Rows of context a band needs above and below so banded runs equal a whole run.
+pub fn halo_rows(ky: usize) -> usize {
+    ky / 2
+}
+
+/// Convolves every group of `data` `(nints, ngroups, rows, cols)` in place with `kernel`.
+/// `science` `(rows, cols)` is 1 on science pixels and 0 on reference pixels: reference pixels
+/// keep their values and count as 0 in the sums (jwst's zero-padded science region).
+///
+/// Float32 arithmetic as numpy does it: each term `k·S` is rounded, then added in the order
+/// off-centre elements row-major, centre last. Zero weights still multiply, so NaNs spread over
+/// the whole kernel footprint as in jwst.
+pub fn apply(data: &mut [f32], science: &[u8], kernel: Kernel, shape: RampShape) -> Result<(), KernelError> {
+    shape.validate()?;
+    shape.expect_cube("data", data.len())?;
+    shape.expect_plane("science", science.len())?;
+    let (ky, kx) = (kernel.ky, kernel.kx);
+    if ky == 0 || kx == 0 {
+        return Err(KernelError::InvalidShape { argument: "kernel", reason: format!("kernel is {ky} x {kx}") });
+    }
+    let terms = ky.checked_mul(kx).ok_or_else(|| KernelError::InvalidShape { argument: "kernel", reason: "too large".into() })?;
+    let expected = if kernel.per_pixel { terms.saturating_mul(shape.plane_len()) } else { terms };
+    expect_len("kernel", kernel.weights.len(), expected)?;
+
+    let (rows, cols) = (shape.rows, shape.cols);
+    // Zero-padded copy of the science pixels, as jwst's `temp`: b_b rows / l_b columns before.
+    let (bb, lb) = (ky / 2, kx / 2);
+    let (tny, tnx) = (rows + ky - 1, cols + kx - 1);
+    let mut temp = vec![0f32; tny * tnx];
+    let mut out = vec![0f32; rows * cols];
+    let n = shape.plane_len();
+    let order: Vec<(usize, usize)> = (0..ky)
+        .flat_map(|j| (0..kx).map(move |i| (j, i)))
+        .filter(|&(j, i)| (j, i) != (bb, lb))
+        .chain(std::iter::once((bb, lb)))
+        .collect();
+    for plane in data.chunks_exact_mut(n) {
+        for y in 0..rows {
+            let trow = &mut temp[(bb + y) * tnx + lb..][..cols];
+            for ((t, &v), &s) in trow.iter_mut().zip(&plane[y * cols..][..cols]).zip(&science[y * cols..][..cols]) {
+                *t = if s != 0 { v } else { 0.0 };
+            }
+        }
+        out.fill(0.0);
+        for &(j, i) in &order {
+            // Output (y, x) reads temp[y + dy, x + dx]; the centre term reads the pixel itself.
+            let (dy, dx) = if (j, i) == (bb, lb) { (bb, lb) } else { (ky - 1 - j, kx - 1 - i) };
+            let p = j * kx + i;
+            for y in 0..rows {
+                let src = &temp[(y + dy) * tnx + dx..][..cols];
+                let dst = &mut out[y * cols..][..cols];
+                if kernel.per_pixel {
+                    let w = &kernel.weights[p * n + y * cols..][..cols];
+                    for ((o, &t), &k) in dst.iter_mut().zip(src).zip(w) {
+                        *o += k * t;
+                    }
+                } else {
+                    let k = kernel.weights[p];
+                    for (o, &t) in dst.iter_mut().zip(src) {
+                        *o += k * t;
+                    }
+                }
+            }
+        }
+        for ((v, &o), &s) in plane.iter_mut().zip(&out).zip(science) {
+            if s != 0 {
+                *v = o;
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const K: [f32; 9] = [0.0, -0.01, 0.0, -0.01, 1.04, -0.01, 0.0, -0.01, 0.0];
+
+    fn k2(weights: &[f32], ky: usize, kx: usize) -> Kernel<'_> {
+        Kernel { weights, ky, kx, per_pixel: false }
+    }
+
+    /// CASE (spec example): 1000 DN on zero background -> 1040 at the pixel, -10 at 4 neighbours.
+    #[test]
+    fn spec_example() {
+        let shape = RampShape::new(1, 1, 5, 5);
+        let mut data = [0f32; 25];
+        data[12] = 1000.0;
+        apply(&mut data, &[1; 25], k2(&K, 3, 3), shape).unwrap();
+        assert_eq!(data[12], 1040.0);
+        for i in [7, 11, 13, 17] {
+            assert_eq!(data[i], -10.0);
+        }
+        assert_eq!(data[6], 0.0);
+    }
+
+    /// True convolution (kernel flipped): k[0,1] weights the pixel *below* (y+1) in the output above.
+    #[test]
+    fn convolution_not_correlation() {
+        let shape = RampShape::new(1, 1, 3, 1);
+        let mut data = [0.0, 1.0, 0.0];
+        let w = [2.0, 1.0, 3.0];
+        apply(&mut data, &[1; 3], k2(&w, 3, 1), shape).unwrap();
+        // out[y] = k[0] S[y+1] + k[2] S[y-1] + k[1] S[y]
+        assert_eq!(data, [2.0, 1.0, 3.0]);
+    }
+
+    /// Reference pixels keep their values and count as zero for their neighbours.
+    #[test]
+    fn reference_pixels_untouched_and_ignored() {
+        let shape = RampShape::new(1, 1, 1, 3);
+        let mut data = [500.0, 100.0, 7.0];
+        let w = [1.0, 1.0, 1.0];
+        apply(&mut data, &[0, 1, 1], k2(&w, 1, 3), shape).unwrap();
+        assert_eq!(data, [500.0, 107.0, 107.0]);
+    }
+
+    /// NaN spreads through zero weights, as numpy's 0 * NaN.
+    #[test]
+    fn nan_spreads() {
+        let shape = RampShape::new(1, 1, 3, 3);
+        let mut data = [0f32; 9];
+        data[4] = f32::NAN;
+        apply(&mut data, &[1; 9], k2(&K, 3, 3), shape).unwrap();
+        assert!(data.iter().all(|v| v.is_nan()));
+    }
+
+    /// Per-pixel kernels: plane j*kx+i holds the weight at the output pixel.
+    #[test]
+    fn per_pixel_kernel() {
+        let shape = RampShape::new(2, 1, 1, 2);
+        let mut data = [1.0, 2.0, 3.0, 4.0];
+        // 1 x 3 kernel: plane 0 weights S[x+1], plane 2 S[x-1], plane 1 (centre) S[x].
+        let w = [10.0, 20.0, 1.0, 2.0, 100.0, 200.0];
+        apply(&mut data, &[1, 1], Kernel { weights: &w, ky: 1, kx: 3, per_pixel: true }, shape).unwrap();
+        assert_eq!(data, [21.0, 204.0, 43.0, 608.0]);
+    }
+
+    #[test]
+    fn wrong_shapes_are_errors() {
+        let shape = RampShape::new(1, 1, 2, 2);
+        assert_eq!(apply(&mut [0.0; 4], &[1; 3], k2(&K, 3, 3), shape).unwrap_err().code(), "shape_mismatch");
+        assert_eq!(apply(&mut [0.0; 4], &[1; 4], k2(&K, 3, 2), shape).unwrap_err().code(), "shape_mismatch");
+        assert_eq!(apply(&mut [0.0; 4], &[1; 4], k2(&[], 0, 3), shape).unwrap_err().code(), "invalid_shape");
+        let per = Kernel { weights: &K, ky: 3, kx: 3, per_pixel: true };
+        assert!(apply(&mut [0.0; 4], &[1; 4], per, shape).unwrap_err().to_string().contains("kernel"));
+        assert_eq!(apply(&mut [0.0; 3], &[1; 4], k2(&K, 3, 3), shape).unwrap_err().code(), "shape_mismatch");
+    }
+}

@@ -1,0 +1,76 @@
+/**
+ * Tiled == untiled for a row-band kernel: the whole tile in this thread against Node worker pools
+ * of 1, 2 and 3 workers and several band heights, compared byte for byte (NaN payloads, -0).
+ * Workers run compiled JavaScript, so the pool and kernels come from dist/ (built if absent).
+ */
+import { execSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
+import type { KernelArray, TileShape } from '../../../ts/kernels/arrays.js';
+import type { KernelPool } from '../../../ts/pool/index.js';
+import type * as PoolApi from '../../../ts/pool/node.js';
+import type * as LoaderApi from '../../../ts/kernels/load-node.js';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+
+type Arrays = Record<string, KernelArray | undefined>;
+
+/** Mulberry32, so a failure reproduces. */
+export function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(state ^ (state >>> 15), state | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+}
+
+function copy(arrays: Arrays): Arrays {
+  return Object.fromEntries(Object.entries(arrays).map(([k, v]) => [k, v?.slice()]));
+}
+
+function bytes(arrays: Arrays): Record<string, Uint8Array | undefined> {
+  return Object.fromEntries(
+    Object.entries(arrays).map(([k, v]) => [k, v && new Uint8Array(v.buffer.slice(v.byteOffset, v.byteOffset + v.byteLength))]),
+  );
+}
+
+/**
+ * Runs `kernel` untiled in this thread, then through pools of 1-3 workers with `bandRows` band
+ * heights, and expects identical bytes; returns the band heights and pool sizes checked.
+ */
+export async function expectTiledEqualsUntiled(
+  kernel: string,
+  input: Arrays,
+  shape: TileShape,
+  params: unknown,
+  bandRows: number[] = [1, 2, 5, 16],
+): Promise<string[]> {
+  if (!existsSync(join(root, 'dist/pool/node-worker.js'))) execSync('npx tsc -p tsconfig.json', { cwd: root, stdio: 'inherit' });
+  const pools: typeof PoolApi = await import(join(root, 'dist/pool/node.js'));
+  const loader: typeof LoaderApi = await import(join(root, 'dist/kernels/load-node.js'));
+  await loader.loadKernels();
+  const run = pools.runTiled as (p: KernelPool | undefined, k: string, a: Arrays, s: TileShape, o: object) => Promise<void>;
+
+  const untiled = copy(input);
+  await run(undefined, kernel, untiled, shape, { params, maxBandRows: shape.rows });
+  expect(bytes(untiled), 'the kernel changed nothing: the test would not see a lost band').not.toEqual(bytes(input));
+  const checked: string[] = [];
+  for (const size of [1, 2, 3]) {
+    const pool = await pools.createNodePool({ size });
+    try {
+      for (const maxBandRows of [undefined, ...bandRows]) {
+        const arrays = copy(input);
+        await run(pool, kernel, arrays, shape, { params, maxBandRows });
+        expect(bytes(arrays), `${size} workers, maxBandRows ${maxBandRows}`).toEqual(bytes(untiled));
+        checked.push(`${size}w/${maxBandRows ?? 'auto'}`);
+      }
+    } finally {
+      await pool.destroy();
+    }
+  }
+  return checked;
+}

@@ -1,0 +1,64 @@
+import { applyDarkCurrent } from '../../wasm-pkg/detector1_wasm.js';
+import { checkArray, checkShape, type TileShape } from './arrays.js';
+import { fromWasmError, KernelParameterError } from './errors.js';
+
+export interface DarkCurrentArrays {
+  /** Ramp `(nints, ngroups, rows, cols)` in DN, corrected in place. */
+  data: Float32Array;
+  /** PIXELDQ `(rows, cols)`; the dark DQ is OR-ed in. */
+  pixeldq: Uint32Array;
+  /** The first `planes` dark planes of each dark integration: `(darkInts * planes, rows, cols)` = `shape.planes`. */
+  frames: Float32Array;
+  /** Dark DQ `(rows, cols)`, translated to standard flags. */
+  darkDq: Uint32Array;
+}
+
+export interface DarkCurrentParams {
+  /** Dark planes passed per dark integration. */
+  planes: number;
+  darkInts: number;
+  /** Planes after stcal's extrapolation of a short dark (= `planes` when none; then float32 throughout). */
+  virtualPlanes: number;
+  /** Science NFRAMES and GROUPGAP equal the dark's: plane g is subtracted from group g. */
+  direct: boolean;
+  nframes: number;
+  groupgap: number;
+  /** Dark integration of each science integration, -1 for none (data unchanged). */
+  intMap: number[];
+}
+
+/** Dark subtraction (spec/steps/dark_current.md), in place. */
+export function darkCurrent(arrays: DarkCurrentArrays, shape: TileShape, params: DarkCurrentParams): void {
+  const kernel = 'dark_current';
+  checkShape(kernel, shape);
+  const { planes, darkInts, virtualPlanes, direct, nframes, groupgap, intMap } = params;
+  const counts = { planes, darkInts, virtualPlanes, nframes, groupgap };
+  for (const [name, value] of Object.entries(counts)) {
+    if (!Number.isSafeInteger(value) || value < 0 || value > 0xffffffff) {
+      throw new KernelParameterError('invalid_parameter', `${kernel}: ${name} must be a non-negative integer, got ${value}`);
+    }
+  }
+  if ((shape.planes ?? 1) !== planes * darkInts) {
+    throw new KernelParameterError('invalid_parameter', `${kernel}: shape.planes ${shape.planes} must be planes * darkInts = ${planes * darkInts}`);
+  }
+  checkArray(kernel, 'data', arrays.data, Float32Array, 'cube', shape);
+  checkArray(kernel, 'pixeldq', arrays.pixeldq, Uint32Array, 'plane', shape);
+  checkArray(kernel, 'frames', arrays.frames, Float32Array, 'stack', shape);
+  checkArray(kernel, 'darkDq', arrays.darkDq, Uint32Array, 'plane', shape);
+  try {
+    applyDarkCurrent(
+      arrays.data,
+      arrays.pixeldq,
+      arrays.frames,
+      arrays.darkDq,
+      Uint32Array.from([planes, darkInts, virtualPlanes, direct ? 1 : 0, nframes, groupgap]),
+      Int32Array.from(intMap),
+      shape.nints,
+      shape.ngroups,
+      shape.rows,
+      shape.cols,
+    );
+  } catch (error) {
+    throw fromWasmError(error, kernel);
+  }
+}

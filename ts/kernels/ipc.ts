@@ -1,0 +1,68 @@
+import { applyIpc } from '../../wasm-pkg/detector1_wasm.js';
+import { checkArray, checkShape, type TileShape } from './arrays.js';
+import { fromWasmError, KernelParameterError } from './errors.js';
+
+export interface IpcArrays {
+  /** Ramp `(nints, ngroups, rows, cols)` in DN, convolved in place. */
+  data: Float32Array;
+  /** `(rows, cols)`: 1 on science pixels, 0 on reference pixels (kept, and read as 0). */
+  science: Uint8Array;
+  /** Per-pixel kernel `(ky*kx, rows, cols)` (a 4-D IPC reference cut to the science); `shape.planes = ky*kx`. */
+  kernel?: Float32Array;
+}
+
+export interface IpcParams {
+  ky: number;
+  kx: number;
+  /** A 2-D kernel, `ky*kx` values row-major (float32); absent when `arrays.kernel` is given. */
+  weights?: number[];
+}
+
+function checkParams(kernel: string, params: IpcParams): void {
+  for (const key of ['ky', 'kx'] as const) {
+    if (!Number.isSafeInteger(params[key]) || params[key] < 1) {
+      throw new KernelParameterError('invalid_parameter', `${kernel}: ${key} must be a positive integer, got ${params[key]}`);
+    }
+  }
+}
+
+/** Rows of context above and below each band (the Rust `ipc::halo_rows`). */
+export function ipcHalo(params: IpcParams): number {
+  checkParams('ipc', params);
+  return Math.floor(params.ky / 2);
+}
+
+/** IPC convolution (spec/steps/other.md §1), in place. */
+export function ipc(arrays: IpcArrays, shape: TileShape, params: IpcParams): void {
+  const kernel = 'ipc';
+  checkShape(kernel, shape);
+  checkParams(kernel, params);
+  checkArray(kernel, 'data', arrays.data, Float32Array, 'cube', shape);
+  checkArray(kernel, 'science', arrays.science, Uint8Array, 'plane', shape);
+  const perPixel = arrays.kernel !== undefined;
+  if (perPixel === (params.weights !== undefined)) {
+    throw new KernelParameterError('invalid_parameter', `${kernel}: give either params.weights (2-D kernel) or arrays.kernel (per-pixel kernel)`);
+  }
+  if (perPixel) {
+    if (shape.planes !== params.ky * params.kx) {
+      throw new KernelParameterError('invalid_parameter', `${kernel}: shape.planes must be ky*kx = ${params.ky * params.kx}, got ${shape.planes}`);
+    }
+    checkArray(kernel, 'kernel', arrays.kernel, Float32Array, 'stack', shape);
+  }
+  try {
+    applyIpc(
+      arrays.data,
+      arrays.science,
+      arrays.kernel ?? Float32Array.from(params.weights!),
+      params.ky,
+      params.kx,
+      perPixel,
+      shape.nints,
+      shape.ngroups,
+      shape.rows,
+      shape.cols,
+    );
+  } catch (error) {
+    throw fromWasmError(error, kernel);
+  }
+}

@@ -1,0 +1,97 @@
+import { applyJump } from '../../wasm-pkg/detector1_wasm.js';
+import { checkArray, checkShape, type TileShape } from './arrays.js';
+import { fromWasmError, KernelParameterError } from './errors.js';
+
+export interface JumpArrays {
+  /** Ramp `(nints, ngroups, rows, cols)` in DN; only read. */
+  data: Float32Array;
+  /** GROUPDQ `(nints, ngroups, rows, cols)`; JUMP_DET is set (and cleared next to DO_NOT_USE/SATURATED). */
+  groupdq: Uint8Array;
+  /** PIXELDQ `(rows, cols)`; NO_GAIN_VALUE|DO_NOT_USE where gain <= 0 or NaN. */
+  pixeldq: Uint32Array;
+  /** GAIN `(rows, cols)` in e/DN, cut to the science subarray. */
+  gain: Float32Array;
+  /** READNOISE `(rows, cols)` (CDS) in DN, cut to the science subarray. */
+  readnoise: Float32Array;
+  /** Output `(rows, cols)`: JUMP groups per pixel after detection, before neighbour flagging. */
+  crs: Uint32Array;
+}
+
+/**
+ * `skip`: too few usable groups (stcal's N_cr = -99); `singlePass`: min usable differences >=
+ * `min_diffs_single_pass`; `iterative` otherwise. Chosen from whole-frame counts by the step.
+ */
+export type JumpMode = 'skip' | 'singlePass' | 'iterative';
+
+export interface JumpParams {
+  mode: JumpMode;
+  rejectionThreshold: number;
+  threeGroupRejectionThreshold: number;
+  fourGroupRejectionThreshold: number;
+  flag4Neighbors: boolean;
+  minJumpToFlagNeighbors: number;
+  maxJumpToFlagNeighbors: number;
+  nframes: number;
+  /** Electrons (stcal's float32 `dn · nanmedian(gain)`) and group counts of after-jump flagging. */
+  afterJumpFlagE1: number;
+  afterJumpFlagN1: number;
+  afterJumpFlagE2: number;
+  afterJumpFlagN2: number;
+}
+
+const modes: Record<JumpMode, number> = { skip: 0, singlePass: 1, iterative: 2 };
+
+function checkParams(kernel: string, params: JumpParams): void {
+  if (!(params.mode in modes)) throw new KernelParameterError('invalid_parameter', `${kernel}: unknown mode ${String(params.mode)}`);
+  for (const key of ['nframes', 'afterJumpFlagN1', 'afterJumpFlagN2'] as const) {
+    const value = params[key];
+    if (!Number.isSafeInteger(value) || value < 0 || value > 0xffffffff || (key === 'nframes' && value < 1)) {
+      throw new KernelParameterError('invalid_parameter', `${kernel}: ${key} must be a ${key === 'nframes' ? 'positive' : 'non-negative'} integer, got ${value}`);
+    }
+  }
+}
+
+/** Rows of context above and below each band (the Rust `jump::halo_rows`): neighbour flagging reaches 1 row. */
+export function jumpHalo(params: JumpParams): number {
+  return params.flag4Neighbors && params.mode !== 'skip' ? 1 : 0;
+}
+
+/** Two-point difference jump detection (spec/steps/jump.md §3-§6), in place. */
+export function jump(arrays: JumpArrays, shape: TileShape, params: JumpParams): void {
+  const kernel = 'jump';
+  checkShape(kernel, shape);
+  checkParams(kernel, params);
+  checkArray(kernel, 'data', arrays.data, Float32Array, 'cube', shape);
+  checkArray(kernel, 'groupdq', arrays.groupdq, Uint8Array, 'cube', shape);
+  checkArray(kernel, 'pixeldq', arrays.pixeldq, Uint32Array, 'plane', shape);
+  checkArray(kernel, 'gain', arrays.gain, Float32Array, 'plane', shape);
+  checkArray(kernel, 'readnoise', arrays.readnoise, Float32Array, 'plane', shape);
+  checkArray(kernel, 'crs', arrays.crs, Uint32Array, 'plane', shape);
+  try {
+    applyJump(
+      arrays.data,
+      arrays.groupdq,
+      arrays.pixeldq,
+      arrays.gain,
+      arrays.readnoise,
+      arrays.crs,
+      shape.nints,
+      shape.ngroups,
+      shape.rows,
+      shape.cols,
+      modes[params.mode],
+      new Float64Array([
+        params.rejectionThreshold,
+        params.threeGroupRejectionThreshold,
+        params.fourGroupRejectionThreshold,
+        params.minJumpToFlagNeighbors,
+        params.maxJumpToFlagNeighbors,
+      ]),
+      params.flag4Neighbors,
+      params.nframes,
+      new Float64Array([params.afterJumpFlagE1, params.afterJumpFlagN1, params.afterJumpFlagE2, params.afterJumpFlagN2]),
+    );
+  } catch (error) {
+    throw fromWasmError(error, kernel);
+  }
+}

@@ -1,0 +1,172 @@
+/**
+ * dark_current (spec/steps/dark_current.md): subtract the DARK reference, averaged to the science
+ * NFRAMES/GROUPGAP (extrapolated when it has too few groups), and set the average dark current
+ * ramp fitting uses. Only the dark planes the science needs are read, one at a time.
+ * Near-IR 3-D and MIRI 4-D (per-integration) darks. Missing reference -> SKIPPED; a dark with
+ * more NFRAMES or GROUPGAP than the science -> SKIPPED.
+ */
+import type { FitsFile, Hdu } from '../io/fits/index.js';
+import type { RampModel } from '../datamodels/models.js';
+import { translateDq } from '../dq/index.js';
+import { cutToScience, geometryOf, readDqDefinitions, ReferenceFileError, scienceGeometry } from '../reffiles/index.js';
+import { runTiled } from '../pool/pool.js';
+import { info, rampTileShape, referenceName, warn, type StepContext, type StepStatus } from './step.js';
+
+/** FITS keyword suffixes this step records: `S_DARK`, `R_DARK`. */
+export const darkCurrentKeywords = { status: 'DARK', reference: 'DARK' } as const;
+
+export interface DarkCurrentOptions {
+  /** jwst's `average_dark_current` parameter (DN/s), overriding the reference's. */
+  averageDarkCurrent?: number;
+}
+
+export async function darkCurrentStep(
+  ramp: RampModel,
+  reference: FitsFile | undefined,
+  context: StepContext = {},
+  options: DarkCurrentOptions = {},
+): Promise<StepStatus> {
+  const skip = (): StepStatus => (ramp.meta.calStep[darkCurrentKeywords.status] = 'SKIPPED');
+  if (!reference) {
+    warn(context, 'dark_current: no DARK reference; step skipped');
+    ramp.meta.refFiles[darkCurrentKeywords.reference] = 'N/A';
+    return skip();
+  }
+  const file = reference.source.name;
+  const [nints, ngroups, ny, nx] = ramp.shape;
+  const sci = reference.find('SCI');
+  if (!sci) throw new ReferenceFileError(file, 'no SCI extension');
+  const rank = sci.shape.length;
+  if (rank !== 3 && rank !== 4) {
+    throw new ReferenceFileError(file, `SCI is (${sci.shape.join(', ')}), not (ngroups, ny, nx) nor MIRI's (nints, ngroups, ny, nx)`);
+  }
+  const header = reference.primary.header;
+  const darkInt = (key: string) => {
+    const value = header.getInt(key);
+    if (value === undefined) throw new ReferenceFileError(file, `no integer ${key} keyword (jwst needs it to match the readout)`);
+    return value;
+  };
+  const darkNframes = darkInt('NFRAMES');
+  const darkGroupgap = darkInt('GROUPGAP');
+  ramp.meta.refFiles[darkCurrentKeywords.reference] = referenceName(reference);
+  await setAverageDarkCurrent(ramp, reference, options, (m) => warn(context, m));
+
+  const nframes = ramp.meta.exposure.nframes ?? 1;
+  const groupgap = ramp.meta.exposure.groupgap ?? 0;
+  const darkPlanes = sci.shape[rank - 3];
+  const darkInts = rank === 4 ? sci.shape[0] : 1;
+  const sciFrames = ngroups * nframes + (ngroups - 1) * groupgap;
+  const darkFrames = darkPlanes * darkNframes + (darkPlanes - 1) * darkGroupgap;
+  const extra = sciFrames > darkFrames ? Math.ceil((sciFrames - darkFrames + darkGroupgap) / (darkNframes + darkGroupgap)) : 0;
+  if (extra > 0) warn(context, `dark_current: ${file} has too few groups; extrapolating ${extra} more from its last two`);
+  if (darkNframes > nframes || darkGroupgap > groupgap) {
+    warn(context, `dark_current: the dark's NFRAMES/GROUPGAP (${darkNframes}/${darkGroupgap}) exceed the science's (${nframes}/${groupgap}); step skipped`);
+    return skip();
+  }
+  const direct = nframes === darkNframes && groupgap === darkGroupgap;
+  const planes = extra > 0 ? darkPlanes : Math.min(darkPlanes, direct ? ngroups : sciFrames);
+  if (extra > 0 && planes < 2) throw new ReferenceFileError(file, 'a 1-group dark cannot be extrapolated');
+  if (!direct) info(context, `dark_current: averaging ${nframes} dark frames per group with gap ${groupgap}`);
+
+  // stcal: science integration i uses dark integration i while the dark has one and the exposure
+  // starts at integration 1, else the last; an averaged dark exists only for the first
+  // min(dark, science) integrations (the others are zeros: no subtraction).
+  const intStart = ramp.meta.exposure.integrationStart ?? 1;
+  const prepared = direct ? darkInts : Math.min(darkInts, nints);
+  const source = Array.from({ length: nints }, (_, i) => {
+    const d = i < darkInts && intStart === 1 ? i : darkInts - 1;
+    return d < prepared ? d : -1;
+  });
+  const used = [...new Set(source.filter((d) => d >= 0))].sort((a, b) => a - b);
+
+  const fit = fitter(reference, ramp, [ny, nx], (m) => warn(context, m));
+  const frames = new Float32Array(used.length * planes * ny * nx);
+  for (const [slot, d] of used.entries()) {
+    for (let k = 0; k < planes; k++) {
+      const { data, shape } = await reference.readImage(sci, { index: rank === 4 ? [d, k] : [k], as: 'float32' });
+      frames.set(fit(data as Float32Array, shape), (slot * planes + k) * ny * nx);
+    }
+  }
+  const darkDq = await readDarkDq(reference, fit, ny * nx, (m) => warn(context, m));
+  await runTiled(
+    context.pool,
+    'darkCurrent',
+    { data: ramp.data, pixeldq: ramp.pixeldq, frames, darkDq },
+    { ...rampTileShape(ramp.shape), planes: used.length * planes },
+    {
+      signal: context.signal,
+      params: { planes, darkInts: used.length, virtualPlanes: darkPlanes + extra, direct, nframes, groupgap, intMap: source.map((d) => used.indexOf(d)) },
+    },
+  );
+  return (ramp.meta.calStep[darkCurrentKeywords.status] = 'COMPLETE');
+}
+
+/**
+ * jwst uses a dark of the science's shape as is (no subarray logic); a larger one is cut to the
+ * science subarray here, where jwst would fail on the shape mismatch.
+ */
+function fitter(reference: FitsFile, ramp: RampModel, [ny, nx]: number[], warnFn: (m: string) => void) {
+  return <T extends Float32Array | Uint32Array>(data: T, shape: number[]): T => {
+    if (shape[shape.length - 2] === ny && shape[shape.length - 1] === nx) return data;
+    const file = reference.source.name;
+    const geometry = geometryOf(reference.primary.header, shape, ramp.meta.instrument.name, file, warnFn);
+    return cutToScience(data, shape, geometry, scienceGeometry(ramp.meta, ramp.shape, 'science data', warnFn), file).data;
+  };
+}
+
+async function readDarkDq(
+  reference: FitsFile,
+  fit: <T extends Float32Array | Uint32Array>(data: T, shape: number[]) => T,
+  length: number,
+  warnFn: (m: string) => void,
+): Promise<Uint32Array> {
+  const hdu: Hdu | undefined = reference.find('DQ');
+  if (!hdu) return new Uint32Array(length);
+  const file = reference.source.name;
+  const rank = hdu.shape.length;
+  if (rank !== 2 && rank !== 4) throw new ReferenceFileError(file, `DQ is (${hdu.shape.join(', ')}), not 2-D nor MIRI's 4-D`);
+  const definitions = await readDqDefinitions(reference);
+  let merged: Uint32Array | undefined;
+  // MIRI: stcal ORs dq[i, 0] of every dark integration (a few planes, read one at a time).
+  for (let i = 0; i < (rank === 4 ? hdu.shape[0] : 1); i++) {
+    const { data, shape } = await reference.readImage(hdu, { index: rank === 4 ? [i, 0] : [] });
+    if (data instanceof BigInt64Array || data instanceof Float32Array || data instanceof Float64Array) {
+      throw new ReferenceFileError(file, `DQ holds ${data.constructor.name} values; DQ must be integers`);
+    }
+    const plane = fit(
+      translateDq(data, definitions, (name) => warnFn(`${file}: DQ_DEF name "${name}" is not a standard flag; ignored`)),
+      shape,
+    );
+    if (merged) plane.forEach((bits, p) => (merged![p] |= bits));
+    else merged = plane;
+  }
+  return merged ?? new Uint32Array(length);
+}
+
+/**
+ * jwst `set_average_dark_current`: the parameter, else the reference's AVDRKCUR image when it is
+ * non-zero and of the science's shape, else its AVDRKCUR keyword (absent: 0), as float32.
+ */
+async function setAverageDarkCurrent(ramp: RampModel, reference: FitsFile, options: DarkCurrentOptions, warnFn: (m: string) => void) {
+  const plane = ramp.shape[2] * ramp.shape[3];
+  const filled = (value: number) => new Float32Array(plane).fill(value);
+  if (options.averageDarkCurrent !== undefined) {
+    ramp.avdrkcur = filled(options.averageDarkCurrent);
+    return;
+  }
+  const hdu = reference.find('AVDRKCUR');
+  if (hdu) {
+    const { data, shape } = await reference.readImage(hdu, { as: 'float32' });
+    let sum = 0;
+    for (const v of data as Float32Array) sum += v;
+    if (sum !== 0) {
+      if (shape.length === 2 && shape[0] === ramp.shape[2] && shape[1] === ramp.shape[3]) {
+        ramp.avdrkcur = data as Float32Array;
+      } else {
+        warnFn(`dark_current: ${reference.source.name} AVDRKCUR (${shape.join(', ')}) does not match the science shape; not applied`);
+      }
+      return;
+    }
+  }
+  ramp.avdrkcur = filled(reference.primary.header.getNumber('AVDRKCUR') ?? 0);
+}

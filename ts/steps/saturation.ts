@@ -1,0 +1,75 @@
+/**
+ * saturation (spec/steps/saturation.md, jwst `SaturationStep` + stcal `flag_saturated_pixels`):
+ * SATURATED / AD_FLOOR / DO_NOT_USE group flags from the SATURATION reference's thresholds, its
+ * DQ into PIXELDQ, flagged ZEROFRAME pixels set to 0. The optional SUPERBIAS only feeds the
+ * group-2 test. Missing SATURATION reference -> SKIPPED (jwst's fallback), with a warning.
+ */
+import type { FitsFile } from '../io/fits/index.js';
+import type { RampModel } from '../datamodels/models.js';
+import { readReferenceDq, readReferenceFloat, scienceGeometry } from '../reffiles/index.js';
+import { runTiled } from '../pool/pool.js';
+import { saturationHalo, type SaturationParams } from '../kernels/saturation.js';
+import { rampTileShape, referenceName, warn, type StepContext, type StepStatus } from './step.js';
+
+/** FITS keyword suffixes this step records: `S_SATURA`, `R_SATURA`, and `R_SUPERB` for the bias. */
+export const saturationKeywords = { status: 'SATURA', reference: 'SATURA', superbias: 'SUPERB' } as const;
+
+export class SaturationStepError extends Error {
+  override name = 'SaturationStepError';
+}
+
+export interface SaturationStepOptions {
+  /** SUPERBIAS reference for the group-2 test of frame-averaged groups; without it the bias is 0. */
+  superbias?: FitsFile;
+  /** jwst `n_pix_grow_sat` (default 1). */
+  nPixGrowSat?: number;
+  /** jwst `use_readpatt` (default true). */
+  useReadpatt?: boolean;
+}
+
+export async function saturationStep(
+  ramp: RampModel,
+  reference: FitsFile | undefined,
+  context: StepContext = {},
+  options: SaturationStepOptions = {},
+): Promise<StepStatus> {
+  // jwst looks both references up before deciding to skip, and records both.
+  ramp.meta.refFiles[saturationKeywords.superbias] = options.superbias ? referenceName(options.superbias) : 'N/A';
+  if (!reference) {
+    warn(context, 'saturation: no SATURATION reference; step skipped');
+    ramp.meta.refFiles[saturationKeywords.reference] = 'N/A';
+    return (ramp.meta.calStep[saturationKeywords.status] = 'SKIPPED');
+  }
+  // jwst takes another path (x_irs2) for the 3200-row interleaved NIRSpec IRS2 layout.
+  if (Math.max(ramp.shape[2], ramp.shape[3]) > 2048) {
+    throw new SaturationStepError(`saturation: NIRSpec IRS2 data (${ramp.shape[2]} x ${ramp.shape[3]}) are not supported yet`);
+  }
+  const useReadpatt = options.useReadpatt ?? true;
+  const params: SaturationParams = { nPixGrowSat: options.nPixGrowSat ?? 1, useReadpatt, nframes: ramp.meta.exposure.nframes };
+  if (useReadpatt && params.nframes === undefined) {
+    throw new SaturationStepError('saturation: use_readpatt needs NFRAMES, which the exposure does not have');
+  }
+  const warnFn = (message: string) => warn(context, message);
+  const refContext = { science: scienceGeometry(ramp.meta, ramp.shape, 'science data', warnFn), instrument: ramp.meta.instrument.name, warn: warnFn };
+  const thresh = await readReferenceFloat(reference, 'SCI', refContext);
+  const satDq = reference.find('DQ') ? (await readReferenceDq(reference, refContext)).data : new Uint32Array(thresh.data.length);
+  // jwst uses the superbias data as is (NaN stays NaN here, unlike in the superbias step).
+  const bias = options.superbias && (await readReferenceFloat(options.superbias, 'SCI', refContext)).data;
+  await runTiled(
+    context.pool,
+    'saturation',
+    {
+      data: ramp.data,
+      groupdq: ramp.groupdq,
+      pixeldq: ramp.pixeldq,
+      zeroframe: ramp.meta.exposure.zeroFrame ? ramp.zeroframe : undefined,
+      thresh: thresh.data,
+      satDq,
+      bias,
+    },
+    rampTileShape(ramp.shape),
+    { signal: context.signal, params, halo: saturationHalo(params) },
+  );
+  ramp.meta.refFiles[saturationKeywords.reference] = referenceName(reference);
+  return (ramp.meta.calStep[saturationKeywords.status] = 'COMPLETE');
+}
