@@ -6,20 +6,28 @@
 import { Header, type WritableHdu } from '../io/fits/index.js';
 import { packageVersion } from '../version.js';
 
-export function minimalAsdfDocument(): Uint8Array {
-  const text = [
+/**
+ * The text of an ASDF document: the header lines, `asdf_library` naming the writer, then the
+ * caller's YAML lines (already indented) and the end-of-document marker.
+ */
+export function asdfDocumentText(library: { name: string; version: string }, body: readonly string[] = []): string {
+  return [
     '#ASDF 1.0.0',
     '#ASDF_STANDARD 1.5.0',
     '%YAML 1.1',
     '%TAG ! tag:stsci.edu:asdf/',
     '--- !core/asdf-1.1.0',
     'asdf_library: !core/software-1.0.0',
-    '  name: jwst-detector1',
-    `  version: ${packageVersion}`,
+    `  name: ${library.name}`,
+    `  version: ${library.version}`,
+    ...body,
     '...',
     '',
   ].join('\n');
-  return new TextEncoder().encode(text);
+}
+
+export function minimalAsdfDocument(): Uint8Array {
+  return new TextEncoder().encode(asdfDocumentText({ name: 'jwst-detector1', version: packageVersion }));
 }
 
 /** One-row BINTABLE `ASDF` with column `ASDF_METADATA` holding the document bytes (no scaling). */

@@ -3,7 +3,7 @@ import { basename } from 'node:path';
 import { openFileSource, writeFitsFile } from '../io/fits/node.js';
 import { FitsFile } from '../io/fits/index.js';
 import { modelHdus, readModel, RampReader } from './fits-models.js';
-import type { DataModel } from './models.js';
+import type { DataModel, RampModel } from './models.js';
 
 export async function openFits(path: string): Promise<FitsFile> {
   return FitsFile.open(await openFileSource(path));
@@ -18,6 +18,12 @@ export async function openRamp(path: string): Promise<RampReader> {
     await file.close();
     throw error;
   }
+}
+
+/** An `_uncal` or `_ramp` file as one RampModel (SCI as float32, zero DQ for an uncal). */
+export async function readRamp(path: string): Promise<RampModel> {
+  const reader = await openRamp(path);
+  return reader.readAll().finally(() => reader.file.close());
 }
 
 export async function readModelFile(path: string): Promise<DataModel> {

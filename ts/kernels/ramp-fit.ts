@@ -16,6 +16,7 @@ import {
 } from '../../wasm-pkg/detector1_wasm.js';
 import { checkArray, checkShape, type KernelArray, type KernelArrayConstructor, type Layout, type TileShape } from './arrays.js';
 import { fromWasmError, KernelParameterError } from './errors.js';
+import { cutBand, pasteBand, type RowBand } from '../pool/plan.js';
 
 const KERNEL = 'rampFit';
 
@@ -116,17 +117,7 @@ export type NoProductsReason = 'all-first-groups-saturated' | 'miri-all-groups-d
 export type RampFitPlan = { params: RampFitTileParams } | { noProducts: NoProductsReason };
 
 const RATE_KEYS = ['slope', 'varPoisson', 'varRnoise', 'err'] as const;
-const WASM_NAMES = { slope: 'slope', varPoisson: 'var_poisson', varRnoise: 'var_rnoise', err: 'err' } as const;
 const FITOPT_KEYS = ['slope', 'sigslope', 'varPoisson', 'varRnoise', 'yint', 'sigyint', 'weights'] as const;
-const FITOPT_WASM = {
-  slope: 'slope',
-  sigslope: 'sigslope',
-  varPoisson: 'var_poisson',
-  varRnoise: 'var_rnoise',
-  yint: 'yint',
-  sigyint: 'sigyint',
-  weights: 'weights',
-} as const;
 
 /** The input arrays of one tile (a row band). */
 export interface RampFitTileArrays {
@@ -344,10 +335,8 @@ export function planRampFit(input: RampFitInput, shape: TileShape): RampFitPlan 
 // ---------------------------------------------------------------------------------------------
 // Bands: cutting, merging, running
 
-export interface RowBandLike {
-  row0: number;
-  rows: number;
-}
+/** A band of rows (ts/pool/plan.ts `RowBand`). */
+export type RowBandLike = RowBand;
 
 /** Input bytes of one band are kept at or below this by default (wasm memory never shrinks). */
 export const DEFAULT_MAX_BAND_BYTES = 64 * 2 ** 20;
@@ -358,24 +347,14 @@ export function maxBandRows(shape: TileShape, maxBandBytes = DEFAULT_MAX_BAND_BY
   return Math.max(1, Math.floor(maxBandBytes / bytesPerRow));
 }
 
+/** Rows `band` of an array of `planes` stacked `(rows, cols)` planes (the array itself for the whole tile). */
 function cutRows<T extends KernelArray>(array: T, planes: number, shape: TileShape, band: RowBandLike): T {
   if (band.row0 === 0 && band.rows === shape.rows) return array;
-  const planeLen = shape.rows * shape.cols;
-  const bandLen = band.rows * shape.cols;
-  const out = new (array.constructor as new (n: number) => T)(planes * bandLen);
-  for (let p = 0; p < planes; p++) {
-    const start = p * planeLen + band.row0 * shape.cols;
-    out.set(array.subarray(start, start + bandLen) as never, p * bandLen);
-  }
-  return out;
+  return cutBand(array, 'stack', { ...shape, planes }, band);
 }
 
 function pasteRows(target: KernelArray, src: KernelArray, planes: number, shape: TileShape, band: RowBandLike): void {
-  const planeLen = shape.rows * shape.cols;
-  const bandLen = band.rows * shape.cols;
-  for (let p = 0; p < planes; p++) {
-    target.set(src.subarray(p * bandLen, (p + 1) * bandLen) as never, p * planeLen + band.row0 * shape.cols);
-  }
+  pasteBand(target, src, 'stack', { ...shape, planes }, band);
 }
 
 /** The input arrays of one row band (views when the band is the whole tile). */

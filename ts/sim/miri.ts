@@ -9,7 +9,8 @@
 import { DEFECT_FRACTIONS, type DetectorPhysics } from './detector.js';
 import type { InstrumentInfo, ResolvedMode, SubarrayInfo } from './modes.js';
 import type { SceneOptions } from './scene.js';
-import { SIMULATED_USEAFTER, SIMULATOR_VERSION } from './constants.js';
+import { asdfDocumentText } from '../datamodels/asdf.js';
+import { SIMULATED_USEAFTER, simulatorLibrary } from './constants.js';
 
 export const miriPhysics: DetectorPhysics = {
   gain: 5.5,
@@ -136,14 +137,6 @@ export function emicorrDocument(fileName: string): string {
   const wave: string[] = [];
   for (let j = 0; j < EMI_SAMPLES; j++) wave.push((EMI_AMPLITUDE * Math.sin((2 * Math.PI * j) / EMI_SAMPLES)).toPrecision(7));
   const lines = [
-    '#ASDF 1.0.0',
-    '#ASDF_STANDARD 1.5.0',
-    '%YAML 1.1',
-    '%TAG ! tag:stsci.edu:asdf/',
-    '--- !core/asdf-1.1.0',
-    'asdf_library: !core/software-1.0.0',
-    '  name: jwst-detector1 simulator',
-    `  version: '${SIMULATOR_VERSION}'`,
     'meta:',
     '  author: jwst-detector1 simulator',
     "  date: '2024-01-01T00:00:00.000'",
@@ -177,6 +170,5 @@ export function emicorrDocument(fileName: string): string {
       );
     }
   }
-  lines.push('...', '');
-  return lines.join('\n');
+  return asdfDocumentText(simulatorLibrary, lines);
 }

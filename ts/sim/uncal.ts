@@ -6,11 +6,11 @@
  * the same request always gives the same bytes.
  */
 import { Header, FitsStreamWriter, type FitsSink, type TableColumnSpec, type WritableHdu } from '../io/fits/index.js';
-import { asdfHdu } from '../datamodels/asdf.js';
+import { asdfDocumentText, asdfHdu } from '../datamodels/asdf.js';
 import type { ExposurePlan, IntegrationOutput } from './exposure.js';
 import { simulateIntegrations } from './exposure.js';
 import { mix32 } from './prng.js';
-import { SIMULATOR_VERSION } from './constants.js';
+import { SIMULATOR_VERSION, simulatorLibrary } from './constants.js';
 
 export { SIMULATOR_VERSION } from './constants.js';
 
@@ -36,23 +36,12 @@ export function exposureStartMs(seed: number): number {
 
 /** The ASDF document of simulated files: the simulator's name and format version, no `_fits_hash`. */
 export function simulatorAsdf(extra: Record<string, string | number> = {}): Uint8Array {
-  const lines = [
-    '#ASDF 1.0.0',
-    '#ASDF_STANDARD 1.5.0',
-    '%YAML 1.1',
-    '%TAG ! tag:stsci.edu:asdf/',
-    '--- !core/asdf-1.1.0',
-    'asdf_library: !core/software-1.0.0',
-    '  name: jwst-detector1 simulator',
-    `  version: '${SIMULATOR_VERSION}'`,
-  ];
   const entries = Object.entries(extra);
-  if (entries.length > 0) {
-    lines.push('simulation:');
-    for (const [key, value] of entries) lines.push(`  ${key}: ${typeof value === 'number' ? value : JSON.stringify(value)}`);
-  }
-  lines.push('...', '');
-  return new TextEncoder().encode(lines.join('\n'));
+  const body =
+    entries.length === 0
+      ? []
+      : ['simulation:', ...entries.map(([key, value]) => `  ${key}: ${typeof value === 'number' ? value : JSON.stringify(value)}`)];
+  return new TextEncoder().encode(asdfDocumentText(simulatorLibrary, body));
 }
 
 /** Default file name stem: jw<program><obs><visit>_<group><seq><act>_<exposure>_<detector>. */

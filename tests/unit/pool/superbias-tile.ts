@@ -1,20 +1,11 @@
 /** Random superbias inputs shared by the Node and browser pool tests. Types only from ts/, so it loads anywhere. */
 import type { KernelArray, TileShape } from '../../../ts/kernels/arrays.js';
 import type { SuperbiasArrays } from '../../../ts/kernels/superbias.js';
+import { random } from '../../helpers/random.js';
 
 /** Rows split unevenly for 2 and 3 workers (19 + 18, 13 + 13 + 11). */
 export const unevenTile: TileShape = { nints: 2, ngroups: 3, rows: 37, cols: 19 };
 
-/** mulberry32: a seeded generator, so a failure reproduces. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(state ^ (state >>> 15), state | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 /** Ramps of 0-60000 DN, ~1 in 8 bias values NaN, ~1 in 5 ZEROFRAME values exactly 0, sparse DQ bits. */
 export function superbiasTile(shape: TileShape, seed: number, withZeroframe = true): SuperbiasArrays {

@@ -6,11 +6,12 @@ import { existsSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FitsFile, Header, bytesSource, encodeFits, type WritableHdu } from '../../../ts/io/fits/index.js';
 import { createRampModel, emptyMeta, type RampModel } from '../../../ts/datamodels/index.js';
-import { openFits, openRamp } from '../../../ts/datamodels/node.js';
+import { openFits } from '../../../ts/datamodels/node.js';
 import { loadKernels } from '../../../ts/kernels/load-node.js';
 import { darkCurrentStep } from '../../../ts/steps/dark-current.js';
 import { compareProducts, formatReport, goldenCases, goldenCrdsRoot, goldenManifest, goldenProduct, goldenReferences } from '../../golden/compare.js';
 import { expectTiledEqualsUntiled, random } from './tiled-equivalence.js';
+import { readRamp } from '../../../ts/datamodels/node.js';
 
 const crds = goldenCrdsRoot();
 if (!crds) console.warn('skipping golden dark_current comparisons: no generated CRDS cache (run `make golden-inputs-check`)');
@@ -18,11 +19,6 @@ if (!crds) console.warn('skipping golden dark_current comparisons: no generated 
 beforeAll(async () => {
   await loadKernels();
 });
-
-async function readInput(path: string): Promise<RampModel> {
-  const reader = await openRamp(path);
-  return reader.readAll().finally(() => reader.file.close());
-}
 
 describe.skipIf(!crds)('dark_current vs jwst 3.0.0 golden truth', () => {
   for (const caseName of goldenCases()) {
@@ -35,7 +31,7 @@ describe.skipIf(!crds)('dark_current vs jwst 3.0.0 golden truth', () => {
         console.warn(`skipping dark_current on ${caseName}: golden input or reference absent`);
         return;
       }
-      const ramp = await readInput(truth.input);
+      const ramp = await readRamp(truth.input);
       const ref = await openFits(refPath);
       try {
         expect(await darkCurrentStep(ramp, ref)).toBe('COMPLETE');

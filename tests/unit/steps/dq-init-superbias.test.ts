@@ -1,10 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { FitsFile, Header, bytesSource, encodeFits, type WritableHdu } from '../../../ts/io/fits/index.js';
+import { Header } from '../../../ts/io/fits/index.js';
 import { createRampModel, emptyMeta, type RampModel } from '../../../ts/datamodels/index.js';
 import { pixel } from '../../../ts/dq/index.js';
 import { loadKernels } from '../../../ts/kernels/load-node.js';
 import { dqInitStep } from '../../../ts/steps/dq-init.js';
 import { superbiasStep } from '../../../ts/steps/superbias.js';
+import { fitsInMemory } from '../../helpers/fits.js';
 
 beforeAll(async () => {
   await loadKernels();
@@ -22,13 +23,6 @@ function ramp(): RampModel {
     groupdq: new Uint8Array(16),
     zeroframe: Float32Array.from({ length: 8 }, (_, i) => (i === 0 ? 0 : 50)),
   });
-}
-
-async function referenceFile(name: string, hdus: WritableHdu[]): Promise<FitsFile> {
-  const chunks = encodeFits(hdus);
-  const bytes = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  chunks.reduce((offset, c) => (bytes.set(c, offset), offset + c.length), 0);
-  return FitsFile.open(bytesSource(bytes, name));
 }
 
 // A 4 x 8 reference starting at (1, 1): the science window is rows 1-2, columns 2-5 (0-based).
@@ -51,7 +45,7 @@ describe('dq_init and superbias steps', () => {
     const mask = new Uint8Array(32);
     mask[1 * 8 + 2] = 1; // compact DO_NOT_USE at the first science pixel
     mask[2 * 8 + 5] = 2; // compact DEAD at the last science pixel
-    const maskFile = await referenceFile('mask.fits', [
+    const maskFile = await fitsInMemory('mask.fits', [
       { kind: 'image', header: refHeader() },
       { kind: 'image', header: new Header().set('EXTNAME', 'DQ'), data: mask, shape: [4, 8] },
       {
@@ -72,7 +66,7 @@ describe('dq_init and superbias steps', () => {
     expect([model.groupdq[0], model.groupdq[8], model.groupdq[7]]).toEqual([1, 1, 0]);
 
     const bias = Float32Array.from({ length: 32 }, (_, i) => i);
-    const biasFile = await referenceFile('superbias.fits', [
+    const biasFile = await fitsInMemory('superbias.fits', [
       { kind: 'image', header: refHeader() },
       { kind: 'image', header: new Header().set('EXTNAME', 'SCI'), data: bias, shape: [4, 8] },
     ]);
@@ -87,7 +81,7 @@ describe('dq_init and superbias steps', () => {
   it('reports a reference that does not contain the science subarray', async () => {
     const model = ramp();
     model.meta.subarray.xstart = 6; // columns 5..8 (0-based) run past the 8-column reference
-    const biasFile = await referenceFile('small_superbias.fits', [
+    const biasFile = await fitsInMemory('small_superbias.fits', [
       { kind: 'image', header: refHeader() },
       { kind: 'image', header: new Header().set('EXTNAME', 'SCI'), data: new Float32Array(32), shape: [4, 8] },
     ]);

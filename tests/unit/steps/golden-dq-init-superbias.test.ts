@@ -4,23 +4,16 @@
  * arrays bit for bit.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { openFits, openRamp } from '../../../ts/datamodels/node.js';
+import { openFits } from '../../../ts/datamodels/node.js';
 import type { RampModel } from '../../../ts/datamodels/models.js';
 import { loadKernels } from '../../../ts/kernels/load-node.js';
 import { dqInitStep } from '../../../ts/steps/dq-init.js';
 import { superbiasStep } from '../../../ts/steps/superbias.js';
 import type { StepStatus } from '../../../ts/steps/step.js';
 import type { FitsFile } from '../../../ts/io/fits/index.js';
-import {
-  compareProducts,
-  formatReport,
-  goldenCases,
-  goldenCrdsRoot,
-  goldenManifest,
-  goldenProduct,
-  goldenReferences,
-} from '../../golden/compare.js';
+import { compareProducts, formatReport, goldenCases, goldenCrdsRoot, goldenManifest, goldenProduct, goldenReferences } from '../../golden/compare.js';
 import { existsSync } from 'node:fs';
+import { readRamp } from '../../../ts/datamodels/node.js';
 
 const crds = goldenCrdsRoot();
 if (!crds) console.warn('skipping golden dq_init/superbias comparisons: no generated CRDS cache (run `make golden-inputs-check`)');
@@ -28,11 +21,6 @@ if (!crds) console.warn('skipping golden dq_init/superbias comparisons: no gener
 beforeAll(async () => {
   await loadKernels();
 });
-
-async function readInput(path: string): Promise<RampModel> {
-  const reader = await openRamp(path);
-  return reader.readAll().finally(() => reader.file.close());
-}
 
 type Step = (ramp: RampModel, ref: FitsFile | undefined) => Promise<StepStatus>;
 const steps: [string, string, Step][] = [
@@ -52,7 +40,7 @@ describe.skipIf(!crds)('golden truth (jwst 3.0.0)', () => {
           console.warn(`skipping ${step} on ${caseName}: ${refPath} not generated (real references absent)`);
           return;
         }
-        const ramp = await readInput(truth.input);
+        const ramp = await readRamp(truth.input);
         const ref = await openFits(refPath);
         try {
           expect(await run(ramp, ref)).toBe('COMPLETE');

@@ -4,14 +4,16 @@
  */
 import { existsSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { FitsFile, Header, bytesSource, encodeFits, type WritableHdu } from '../../../ts/io/fits/index.js';
+import { Header } from '../../../ts/io/fits/index.js';
 import { createRampModel, emptyMeta, type RampModel } from '../../../ts/datamodels/index.js';
-import { openFits, openRamp } from '../../../ts/datamodels/node.js';
+import { openFits } from '../../../ts/datamodels/node.js';
 import { pixel } from '../../../ts/dq/index.js';
 import { loadKernels } from '../../../ts/kernels/load-node.js';
 import { linearityStep } from '../../../ts/steps/linearity.js';
 import { compareProducts, formatReport, goldenCases, goldenCrdsRoot, goldenManifest, goldenProduct, goldenReferences } from '../../golden/compare.js';
 import { expectTiledEqualsUntiled, random } from './tiled-equivalence.js';
+import { fitsInMemory } from '../../helpers/fits.js';
+import { readRamp } from '../../../ts/datamodels/node.js';
 
 const crds = goldenCrdsRoot();
 if (!crds) console.warn('skipping golden linearity comparisons: no generated CRDS cache (run `make golden-inputs-check`)');
@@ -19,11 +21,6 @@ if (!crds) console.warn('skipping golden linearity comparisons: no generated CRD
 beforeAll(async () => {
   await loadKernels();
 });
-
-async function readInput(path: string): Promise<RampModel> {
-  const reader = await openRamp(path);
-  return reader.readAll().finally(() => reader.file.close());
-}
 
 describe.skipIf(!crds)('linearity vs jwst 3.0.0 golden truth', () => {
   for (const caseName of goldenCases()) {
@@ -35,7 +32,7 @@ describe.skipIf(!crds)('linearity vs jwst 3.0.0 golden truth', () => {
         console.warn(`skipping linearity on ${caseName}: golden input or reference absent`);
         return;
       }
-      const ramp = await readInput(truth.input);
+      const ramp = await readRamp(truth.input);
       const ref = await openFits(refPath);
       try {
         expect(await linearityStep(ramp, ref)).toBe('COMPLETE');
@@ -78,13 +75,6 @@ describe('linearity tiled == untiled', () => {
   }, 60_000);
 });
 
-async function referenceFile(name: string, hdus: WritableHdu[]): Promise<FitsFile> {
-  const chunks = encodeFits(hdus);
-  const bytes = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  chunks.reduce((offset, c) => (bytes.set(c, offset), offset + c.length), 0);
-  return FitsFile.open(bytesSource(bytes, name));
-}
-
 /** A 1-integration, 2-group NIRCam ramp on the 1 x 3 subarray at (2, 1). */
 function ramp(): RampModel {
   const meta = emptyMeta();
@@ -105,7 +95,7 @@ function linearityRef(name: string, columns = 4) {
   const header = new Header().set('SUBSTRT1', 1).set('SUBSTRT2', 1).set('SUBSIZE1', columns).set('SUBSIZE2', 1);
   const c = (values: number[]) => values.slice(0, columns);
   const coeffs = Float32Array.from([...c([0, 0, Number.NaN, 0]), ...c([1, 1, 1, 0]), ...c([1e-5, 1e-5, 1e-5, 1e-5])]);
-  return referenceFile(name, [
+  return fitsInMemory(name, [
     { kind: 'image', header },
     { kind: 'image', header: new Header().set('EXTNAME', 'COEFFS'), data: coeffs, shape: [3, 1, columns] },
   ]);

@@ -8,9 +8,9 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { FitsFile, Header, bytesSource, encodeFits, type WritableHdu } from '../../../ts/io/fits/index.js';
+import { FitsFile, Header, type WritableHdu } from '../../../ts/io/fits/index.js';
 import { createRampModel, emptyMeta, type RampModel } from '../../../ts/datamodels/index.js';
-import { openFits, openRamp } from '../../../ts/datamodels/node.js';
+import { openFits } from '../../../ts/datamodels/node.js';
 import { pixel } from '../../../ts/dq/index.js';
 import { loadKernels } from '../../../ts/kernels/load-node.js';
 import type { KernelArray, TileShape } from '../../../ts/kernels/arrays.js';
@@ -19,15 +19,10 @@ import type * as PoolApi from '../../../ts/pool/node.js';
 import type * as KernelsApi from '../../../ts/kernels/index.js';
 import type * as LoaderApi from '../../../ts/kernels/load-node.js';
 import { saturationStep } from '../../../ts/steps/saturation.js';
-import {
-  compareProducts,
-  formatReport,
-  goldenCases,
-  goldenCrdsRoot,
-  goldenManifest,
-  goldenProduct,
-  goldenReferences,
-} from '../../golden/compare.js';
+import { random } from '../../helpers/random.js';
+import { compareProducts, formatReport, goldenCases, goldenCrdsRoot, goldenManifest, goldenProduct, goldenReferences } from '../../golden/compare.js';
+import { fitsInMemory } from '../../helpers/fits.js';
+import { readRamp } from '../../../ts/datamodels/node.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const crds = goldenCrdsRoot();
@@ -36,11 +31,6 @@ if (!crds) console.warn('skipping golden saturation comparisons: no generated CR
 beforeAll(async () => {
   await loadKernels();
 });
-
-async function readInput(path: string): Promise<RampModel> {
-  const reader = await openRamp(path);
-  return reader.readAll().finally(() => reader.file.close());
-}
 
 describe.skipIf(!crds)('saturation vs golden truth (jwst 3.0.0)', () => {
   for (const caseName of goldenCases()) {
@@ -53,7 +43,7 @@ describe.skipIf(!crds)('saturation vs golden truth (jwst 3.0.0)', () => {
         console.warn(`skipping saturation on ${caseName}: not generated: ${[...missing, truth.file, truth.input].join(', ')}`);
         return;
       }
-      const ramp = await readInput(truth.input);
+      const ramp = await readRamp(truth.input);
       const saturation = await openFits(refs.saturation);
       const superbias = refs.superbias ? await openFits(refs.superbias) : undefined;
       try {
@@ -74,16 +64,6 @@ describe.skipIf(!crds)('saturation vs golden truth (jwst 3.0.0)', () => {
   }
 });
 
-/** Mulberry32, so a failure reproduces. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(state ^ (state >>> 15), state | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 /** Ramps rising at random rates towards thresholds near 1000 DN, some pixels below 0 or NaN. */
 function syntheticTile(shape: TileShape): Record<string, KernelArray> {
@@ -199,13 +179,6 @@ function ramp(): RampModel {
   });
 }
 
-async function referenceFile(name: string, hdus: WritableHdu[]): Promise<FitsFile> {
-  const chunks = encodeFits(hdus);
-  const bytes = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  chunks.reduce((offset, c) => (bytes.set(c, offset), offset + c.length), 0);
-  return FitsFile.open(bytesSource(bytes, name));
-}
-
 // A 4 x 8 reference starting at (1, 1): the science window is rows 1-2, columns 2-5 (0-based).
 const refHeader = () => new Header().set('SUBSTRT1', 1).set('SUBSTRT2', 1).set('SUBSIZE1', 8).set('SUBSIZE2', 4);
 
@@ -230,7 +203,7 @@ function saturationReference(name: string, thresh: Float32Array, dq?: Uint8Array
       },
     );
   }
-  return referenceFile(name, hdus);
+  return fitsInMemory(name, hdus);
 }
 
 describe('saturation step', () => {
@@ -276,11 +249,11 @@ describe('saturation step', () => {
 
   it('reports a superbias that does not contain the science subarray, naming it', async () => {
     const model = ramp();
-    const sat = await referenceFile('sat_full.fits', [
+    const sat = await fitsInMemory('sat_full.fits', [
       { kind: 'image', header: new Header().set('SUBSTRT1', 3).set('SUBSTRT2', 2).set('SUBSIZE1', 4).set('SUBSIZE2', 2) },
       { kind: 'image', header: new Header().set('EXTNAME', 'SCI'), data: new Float32Array(8).fill(1000), shape: [2, 4] },
     ]);
-    const bias = await referenceFile('tiny_superbias.fits', [
+    const bias = await fitsInMemory('tiny_superbias.fits', [
       { kind: 'image', header: new Header().set('SUBSTRT1', 3).set('SUBSTRT2', 2).set('SUBSIZE1', 2).set('SUBSIZE2', 2) },
       { kind: 'image', header: new Header().set('EXTNAME', 'SCI'), data: new Float32Array(4), shape: [2, 2] },
     ]);

@@ -12,21 +12,12 @@ import type { KernelArray, TileShape } from '../../../ts/kernels/arrays.js';
 import type { KernelPool } from '../../../ts/pool/index.js';
 import type * as PoolApi from '../../../ts/pool/node.js';
 import type * as LoaderApi from '../../../ts/kernels/load-node.js';
+export { random } from '../../helpers/random.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 
 type Arrays = Record<string, KernelArray | undefined>;
 
-/** Mulberry32, so a failure reproduces. */
-export function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(state ^ (state >>> 15), state | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 function copy(arrays: Arrays): Arrays {
   return Object.fromEntries(Object.entries(arrays).map(([k, v]) => [k, v?.slice()]));
