@@ -9,10 +9,13 @@ export { type StepContext, type StepStatus } from './steps/step.js';
 export { dqInitStep } from './steps/dq-init.js';
 export { superbiasStep } from './steps/superbias.js';
 export { saturationStep, SaturationStepError, type SaturationStepOptions } from './steps/saturation.js';
+export { jumpStep, jumpDefaults, JumpStepError, type JumpStepOptions, type JumpReferences, type JumpStepResult } from './steps/jump.js';
 export { linearityStep } from './steps/linearity.js';
 export { darkCurrentStep, type DarkCurrentOptions } from './steps/dark-current.js';
 export { groupScaleStep } from './steps/group-scale.js';
 export { gainScaleStep } from './steps/gain-scale.js';
+export { ipcStep, ipcKeywords, StepNotImplementedError } from './steps/ipc.js';
+export { refpixStep, refpixKeywords, refpixDefaults, RefpixStepError, type RefpixOptions } from './steps/refpix.js';
 export {
   rampFitStep,
   RampFitStepError,

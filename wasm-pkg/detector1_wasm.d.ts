@@ -85,6 +85,12 @@ export function applyJump(data: Float32Array | number[], groupdq: Uint8Array, pi
 export function applyLinearity(data: Float32Array, zeroframe: Float32Array, pixeldq: Uint32Array, groupdq: Uint8Array | number[], coeffs: Float32Array | number[], inv_coeffs: Float32Array | number[], lin_dq: Uint32Array | number[], ncoeffs: number, nframes: number, nints: number, ngroups: number, rows: number, cols: number): void;
 
 /**
+ * Per-pixel refpix correction of one band; see `refpix::Corrections`. `det_row` and `side`
+ * are empty without a side correction.
+ */
+export function applyRefpix(data: Float32Array, _class: Uint8Array | number[], det_row: Uint16Array | number[], classes: number, wide: Uint8Array | number[], values: Float64Array | number[], kinds: Uint8Array | number[], side: Float64Array | number[], side_rows: number, side_gain: number, nints: number, ngroups: number, rows: number, cols: number): void;
+
+/**
  * `saturation` on one band (with `saturation::halo_rows` rows of context). `zeroframe` and
  * `bias` may be empty (absent); `nframes` = 0 means no read pattern (`use_readpatt` off).
  */
@@ -116,6 +122,17 @@ export function pixelFlagValues(): Uint32Array;
  */
 export function rampFitTile(data: Float32Array | number[], groupdq: Uint8Array | number[], pixeldq: Uint32Array | number[], gain: Float32Array | number[], readnoise: Float32Array | number[], zeroframe: Float32Array | number[], dark: Float32Array | number[], nints: number, ngroups: number, rows: number, cols: number, times: Float32Array | number[], ints: Uint32Array | number[], flags: number): RampFitTileOutput;
 
+/**
+ * Sigma-clipped mean of good reference values in array order, in float32 or (`wide`) float64
+ * arithmetic: `[]` for none, else `[value, 1 if float64]`.
+ */
+export function refpixClippedMean(values: Float32Array | number[], wide: boolean, siglimit: number): Float64Array;
+
+/**
+ * Side reference signal per detector row from the left/right strips `(rows, width)`.
+ */
+export function refpixSideSignal(left: Float64Array | number[], left_dq: Uint32Array | number[], right: Float64Array | number[], right_dq: Uint32Array | number[], rows: number, width: number, smoothing_length: number, wide: boolean): Float64Array;
+
 export type InitInput = RequestInfo | URL | Response | BufferSource | WebAssembly.Module;
 
 export interface InitOutput {
@@ -129,6 +146,7 @@ export interface InitOutput {
     readonly applyIpc: (a: number, b: number, c: any, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number) => [number, number];
     readonly applyJump: (a: number, b: number, c: number, d: number, e: any, f: number, g: number, h: any, i: number, j: number, k: number, l: number, m: number, n: number, o: any, p: number, q: number, r: number, s: number, t: number, u: number, v: number, w: number, x: number, y: number, z: number) => [number, number];
     readonly applyLinearity: (a: number, b: number, c: any, d: number, e: number, f: any, g: number, h: number, i: any, j: number, k: number, l: number, m: number, n: number, o: number, p: number, q: number, r: number, s: number, t: number, u: number, v: number, w: number) => [number, number];
+    readonly applyRefpix: (a: number, b: number, c: any, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number, o: number, p: number, q: number, r: number, s: number, t: number, u: number, v: number) => [number, number];
     readonly applySaturation: (a: number, b: number, c: number, d: number, e: any, f: number, g: number, h: any, i: number, j: number, k: any, l: number, m: number, n: number, o: number, p: number, q: number, r: number, s: number, t: number, u: number, v: number, w: number) => [number, number];
     readonly applySuperbias: (a: number, b: number, c: any, d: number, e: number, f: any, g: number, h: number, i: any, j: number, k: number, l: number, m: number, n: number, o: number, p: number, q: number) => [number, number];
     readonly groupFlagNames: () => [number, number];
@@ -143,6 +161,8 @@ export interface InitOutput {
     readonly rampfittileoutput_maxSeg: (a: number) => number;
     readonly rampfittileoutput_takeDq: (a: number, b: number, c: number) => [number, number, number, number];
     readonly rampfittileoutput_takeF32: (a: number, b: number, c: number) => [number, number, number, number];
+    readonly refpixClippedMean: (a: number, b: number, c: number, d: number) => [number, number];
+    readonly refpixSideSignal: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number) => [number, number, number, number];
     readonly __wbindgen_externrefs: WebAssembly.Table;
     readonly __wbindgen_malloc: (a: number, b: number) => number;
     readonly __wbindgen_free: (a: number, b: number, c: number) => void;

@@ -517,6 +517,64 @@ export function applyLinearity(data, zeroframe, pixeldq, groupdq, coeffs, inv_co
 }
 
 /**
+ * Per-pixel refpix correction of one band; see `refpix::Corrections`. `det_row` and `side`
+ * are empty without a side correction.
+ * @param {Float32Array} data
+ * @param {Uint8Array | number[]} _class
+ * @param {Uint16Array | number[]} det_row
+ * @param {number} classes
+ * @param {Uint8Array | number[]} wide
+ * @param {Float64Array | number[]} values
+ * @param {Uint8Array | number[]} kinds
+ * @param {Float64Array | number[]} side
+ * @param {number} side_rows
+ * @param {number} side_gain
+ * @param {number} nints
+ * @param {number} ngroups
+ * @param {number} rows
+ * @param {number} cols
+ */
+export function applyRefpix(data, _class, det_row, classes, wide, values, kinds, side, side_rows, side_gain, nints, ngroups, rows, cols) {
+    const val8 = +classes;
+    const val9 = +side_rows;
+    const val10 = +side_gain;
+    const val11 = +nints;
+    const val12 = +ngroups;
+    const val13 = +rows;
+    const val14 = +cols;
+    let ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, ptr4, len4, ptr5, len5, ptr6, len6;
+    try {
+        ptr0 = passArrayF32ToWasm0(data, wasm.__wbindgen_malloc);
+        len0 = WASM_VECTOR_LEN;
+        ptr1 = passArray8ToWasm0(_class, wasm.__wbindgen_malloc);
+        len1 = WASM_VECTOR_LEN;
+        ptr2 = passArray16ToWasm0(det_row, wasm.__wbindgen_malloc);
+        len2 = WASM_VECTOR_LEN;
+        ptr3 = passArray8ToWasm0(wide, wasm.__wbindgen_malloc);
+        len3 = WASM_VECTOR_LEN;
+        ptr4 = passArrayF64ToWasm0(values, wasm.__wbindgen_malloc);
+        len4 = WASM_VECTOR_LEN;
+        ptr5 = passArray8ToWasm0(kinds, wasm.__wbindgen_malloc);
+        len5 = WASM_VECTOR_LEN;
+        ptr6 = passArrayF64ToWasm0(side, wasm.__wbindgen_malloc);
+        len6 = WASM_VECTOR_LEN;
+    } catch (e) {
+        if (ptr6) { wasm.__wbindgen_free(ptr6, len6 * 8, 8); }
+        if (ptr5) { wasm.__wbindgen_free(ptr5, len5 * 1, 1); }
+        if (ptr4) { wasm.__wbindgen_free(ptr4, len4 * 8, 8); }
+        if (ptr3) { wasm.__wbindgen_free(ptr3, len3 * 1, 1); }
+        if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 2, 2); }
+        if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
+        if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
+        throw e;
+    }
+    const ret = wasm.applyRefpix(ptr0, len0, data, ptr1, len1, ptr2, len2, val8, ptr3, len3, ptr4, len4, ptr5, len5, ptr6, len6, val9, val10, val11, val12, val13, val14);
+    if (ret[1]) {
+        throw takeFromExternrefTable0(ret[0]);
+    }
+}
+
+/**
  * `saturation` on one band (with `saturation::halo_rows` rows of context). `zeroframe` and
  * `bias` may be empty (absent); `nframes` = 0 means no read pattern (`use_readpatt` off).
  * @param {Float32Array | number[]} data
@@ -713,6 +771,68 @@ export function rampFitTile(data, groupdq, pixeldq, gain, readnoise, zeroframe, 
     }
     return RampFitTileOutput.__wrap(ret[0]);
 }
+
+/**
+ * Sigma-clipped mean of good reference values in array order, in float32 or (`wide`) float64
+ * arithmetic: `[]` for none, else `[value, 1 if float64]`.
+ * @param {Float32Array | number[]} values
+ * @param {boolean} wide
+ * @param {number} siglimit
+ * @returns {Float64Array}
+ */
+export function refpixClippedMean(values, wide, siglimit) {
+    const val2 = +wide;
+    const val3 = +siglimit;
+    const ptr0 = passArrayF32ToWasm0(values, wasm.__wbindgen_malloc);
+    const len0 = WASM_VECTOR_LEN;
+    const ret = wasm.refpixClippedMean(ptr0, len0, val2, val3);
+    var v4 = getArrayF64FromWasm0(ret[0], ret[1]).slice();
+    wasm.__wbindgen_free(ret[0], ret[1] * 8, 8);
+    return v4;
+}
+
+/**
+ * Side reference signal per detector row from the left/right strips `(rows, width)`.
+ * @param {Float64Array | number[]} left
+ * @param {Uint32Array | number[]} left_dq
+ * @param {Float64Array | number[]} right
+ * @param {Uint32Array | number[]} right_dq
+ * @param {number} rows
+ * @param {number} width
+ * @param {number} smoothing_length
+ * @param {boolean} wide
+ * @returns {Float64Array}
+ */
+export function refpixSideSignal(left, left_dq, right, right_dq, rows, width, smoothing_length, wide) {
+    const val5 = +rows;
+    const val6 = +width;
+    const val7 = +smoothing_length;
+    const val8 = +wide;
+    let ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3;
+    try {
+        ptr0 = passArrayF64ToWasm0(left, wasm.__wbindgen_malloc);
+        len0 = WASM_VECTOR_LEN;
+        ptr1 = passArray32ToWasm0(left_dq, wasm.__wbindgen_malloc);
+        len1 = WASM_VECTOR_LEN;
+        ptr2 = passArrayF64ToWasm0(right, wasm.__wbindgen_malloc);
+        len2 = WASM_VECTOR_LEN;
+        ptr3 = passArray32ToWasm0(right_dq, wasm.__wbindgen_malloc);
+        len3 = WASM_VECTOR_LEN;
+    } catch (e) {
+        if (ptr3) { wasm.__wbindgen_free(ptr3, len3 * 4, 4); }
+        if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 8, 8); }
+        if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 4, 4); }
+        if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 8, 8); }
+        throw e;
+    }
+    const ret = wasm.refpixSideSignal(ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, val5, val6, val7, val8);
+    if (ret[3]) {
+        throw takeFromExternrefTable0(ret[2]);
+    }
+    var v9 = getArrayF64FromWasm0(ret[0], ret[1]).slice();
+    wasm.__wbindgen_free(ret[0], ret[1] * 8, 8);
+    return v9;
+}
 function __wbg_get_imports() {
     const import0 = {
         __proto__: null,
@@ -756,6 +876,11 @@ const RampFitTileOutputFinalization = (typeof FinalizationRegistry === 'undefine
 function getArrayF32FromWasm0(ptr, len) {
     ptr = ptr >>> 0;
     return getFloat32ArrayMemory0().subarray(ptr / 4, ptr / 4 + len);
+}
+
+function getArrayF64FromWasm0(ptr, len) {
+    ptr = ptr >>> 0;
+    return getFloat64ArrayMemory0().subarray(ptr / 8, ptr / 8 + len);
 }
 
 function getArrayJsValueFromWasm0(ptr, len) {
@@ -808,6 +933,14 @@ function getStringFromWasm0(ptr, len) {
     return decodeText(getUint8ArrayMemory0().subarray(ptr, ptr + len));
 }
 
+let cachedUint16ArrayMemory0 = null;
+function getUint16ArrayMemory0() {
+    if (cachedUint16ArrayMemory0 === null || cachedUint16ArrayMemory0.byteLength === 0) {
+        cachedUint16ArrayMemory0 = new Uint16Array(wasm.memory.buffer);
+    }
+    return cachedUint16ArrayMemory0;
+}
+
 let cachedUint32ArrayMemory0 = null;
 function getUint32ArrayMemory0() {
     if (cachedUint32ArrayMemory0 === null || cachedUint32ArrayMemory0.byteLength === 0) {
@@ -822,6 +955,13 @@ function getUint8ArrayMemory0() {
         cachedUint8ArrayMemory0 = new Uint8Array(wasm.memory.buffer);
     }
     return cachedUint8ArrayMemory0;
+}
+
+function passArray16ToWasm0(arg, malloc) {
+    const ptr = malloc(arg.length * 2, 2) >>> 0;
+    getUint16ArrayMemory0().set(arg, ptr / 2);
+    WASM_VECTOR_LEN = arg.length;
+    return ptr;
 }
 
 function passArray32ToWasm0(arg, malloc) {
@@ -932,6 +1072,7 @@ function __wbg_finalize_init(instance, module) {
     cachedDataViewMemory0 = null;
     cachedFloat32ArrayMemory0 = null;
     cachedFloat64ArrayMemory0 = null;
+    cachedUint16ArrayMemory0 = null;
     cachedUint32ArrayMemory0 = null;
     cachedUint8ArrayMemory0 = null;
     wasm.__wbindgen_start();

@@ -42,7 +42,7 @@ export interface JumpParams {
 const modes: Record<JumpMode, number> = { skip: 0, singlePass: 1, iterative: 2 };
 
 function checkParams(kernel: string, params: JumpParams): void {
-  if (!(params.mode in modes)) throw new KernelParameterError('invalid_parameter', `${kernel}: unknown mode ${String(params.mode)}`);
+  if (!Object.hasOwn(modes, params.mode)) throw new KernelParameterError('invalid_parameter', `${kernel}: unknown mode ${String(params.mode)}`);
   for (const key of ['nframes', 'afterJumpFlagN1', 'afterJumpFlagN2'] as const) {
     const value = params[key];
     if (!Number.isSafeInteger(value) || value < 0 || value > 0xffffffff || (key === 'nframes' && value < 1)) {

@@ -11,6 +11,7 @@ import { groupScale, type GroupScaleArrays, type GroupScaleParams } from './grou
 import { gainScale, type GainScaleArrays, type GainScaleParams } from './gain-scale.js';
 import { saturation, type SaturationArrays, type SaturationParams } from './saturation.js';
 import { ipc, type IpcArrays, type IpcParams } from './ipc.js';
+import { refpix, type RefpixArrays, type RefpixParams } from './refpix.js';
 import { jump, type JumpArrays, type JumpParams } from './jump.js';
 import { rampFitTask, type RampFitTaskArrays, type RampFitTaskParams } from './ramp-fit.js';
 
@@ -77,6 +78,15 @@ export const tileKernels = {
       kernel: { type: Float32Array, layout: 'stack', output: false, optional: true },
     },
     ipc,
+  ),
+  // Per-pixel step of refpix; the per-group statistics come in params (refpixStep).
+  refpix: defineKernel<RefpixArrays, RefpixParams>(
+    {
+      data: { type: Float32Array, layout: 'cube', output: true },
+      cls: { type: Uint8Array, layout: 'plane', output: false },
+      detRow: { type: Uint16Array, layout: 'plane', output: false, optional: true },
+    },
+    refpix,
   ),
   // Grows flags over 2-D neighbourhoods: run with `halo: saturationHalo(params)`.
   saturation: defineKernel<SaturationArrays, SaturationParams>(

@@ -79,9 +79,10 @@ pub fn apply(data: &mut [f32], science: &[u8], kernel: Kernel, shape: RampShape)
                 }
             }
         }
+        // wasm leaves NaN payloads/signs to the engine: one canonical NaN keeps bands byte-equal.
         for ((v, &o), &s) in plane.iter_mut().zip(&out).zip(science) {
             if s != 0 {
-                *v = o;
+                *v = if o.is_nan() { f32::NAN } else { o };
             }
         }
     }

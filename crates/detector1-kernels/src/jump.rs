@@ -81,27 +81,36 @@ pub fn detect(
     if params.mode != Mode::Skip {
         let diffs = Diffs { data, gain, shape };
         let npix = shape.plane_len();
-        let mut median = vec![0f64; npix];
-        let mut sigma = vec![0f64; npix];
+        // The unclipped median and sigma only matter where a pixel has JUMP (neighbour seeds,
+        // after-jump flagging), so the iterative path computes them only there.
+        let mut median = vec![f64::NAN; npix];
+        let mut sigma = vec![f64::NAN; npix];
+        let mut known = vec![false; npix];
         let mut scratch = Scratch::new(shape);
         for p in 0..npix {
             diffs.pixel(groupdq, p, &mut scratch.d);
             let rn2 = rn_squared(readnoise[p], gain[p]) / params.nframes as f64;
-            median[p] = nan_median(&scratch.d, &mut scratch.sorted);
-            sigma[p] = nan_if_zero((median[p].abs() + rn2).sqrt());
-            match params.mode {
-                Mode::SinglePass => single_pass(groupdq, p, median[p], sigma[p], &scratch.d, shape, params),
-                _ => iterative(groupdq, p, rn2, &mut scratch, shape, params),
+            if params.mode == Mode::SinglePass {
+                (median[p], sigma[p]) = unclipped(&scratch.d, rn2, &mut scratch.sorted);
+                known[p] = true;
+                single_pass(groupdq, p, median[p], sigma[p], &scratch.d, shape, params);
+            } else {
+                iterative(groupdq, p, rn2, &mut scratch, shape, params);
             }
             crs[p] = (0..shape.nints * shape.ngroups)
                 .filter(|&ig| groupdq[ig * npix + p] & JUMP != 0)
                 .count() as u32;
+            if !known[p] && crs[p] > 0 {
+                diffs.pixel(groupdq, p, &mut scratch.d);
+                (median[p], sigma[p]) = unclipped(&scratch.d, rn2, &mut scratch.sorted);
+                known[p] = true;
+            }
         }
         if params.flag_4_neighbors {
             flag_neighbours(groupdq, &diffs, &median, &sigma, params);
         }
         if params.after_jump.iter().any(|&(_, n)| n > 0) {
-            after_jump(groupdq, &diffs, &median, &mut scratch.d, params);
+            after_jump(groupdq, &diffs, &median, &known, &mut scratch, params);
         }
     }
     // A JUMP next to DO_NOT_USE or SATURATED carries no information: stcal clears it.
@@ -137,6 +146,12 @@ fn check_params(params: &Params) -> Result<(), KernelError> {
 fn rn_squared(readnoise: f32, gain: f32) -> f64 {
     let rn_e = readnoise * gain;
     f64::from(rn_e * rn_e)
+}
+
+/// stcal's `median_diffs` and `sigma` of one pixel (signed differences, no clipping).
+fn unclipped(d: &[f64], rn2: f64, sorted: &mut Vec<f64>) -> (f64, f64) {
+    let median = nan_median(d, sorted);
+    (median, nan_if_zero((median.abs() + rn2).sqrt()))
 }
 
 fn nan_if_zero(sigma: f64) -> f64 {
@@ -201,16 +216,32 @@ fn nan_median(values: &[f64], sorted: &mut Vec<f64>) -> f64 {
     median_of(sorted)
 }
 
-fn median_of(sorted: &mut [f64]) -> f64 {
-    let n = sorted.len();
+/// Median of NaN-free values. Ramps have few differences: a plain insertion sort beats the
+/// generic sort and selection of `std` there, which dominated the run time.
+fn median_of(values: &mut [f64]) -> f64 {
+    let n = values.len();
     if n == 0 {
         return f64::NAN;
     }
-    sorted.sort_unstable_by(|a, b| a.partial_cmp(b).unwrap());
-    if n % 2 == 1 {
-        sorted[n / 2]
+    let upper = if n <= 32 {
+        for i in 1..n {
+            let x = values[i];
+            let mut j = i;
+            while j > 0 && values[j - 1] > x {
+                values[j] = values[j - 1];
+                j -= 1;
+            }
+            values[j] = x;
+        }
+        values[n / 2]
     } else {
-        (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0
+        *values.select_nth_unstable_by(n / 2, |a, b| a.partial_cmp(b).unwrap()).1
+    };
+    if n % 2 == 1 {
+        upper
+    } else {
+        let lower = values[..n / 2].iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        (lower + upper) / 2.0
     }
 }
 
@@ -277,7 +308,8 @@ fn iterative(groupdq: &mut [u8], p: usize, rn2: f64, scratch: &mut Scratch, shap
         for i in 0..shape.nints {
             let row = &ratio[i * ndiff..(i + 1) * ndiff];
             // NaN > threshold is false: an all-NaN integration is never a candidate.
-            if !(nan_max(row) > threshold) {
+            let candidate = nan_max(row) > threshold;
+            if !candidate {
                 continue;
             }
             for k in 0..ndiff {
@@ -300,16 +332,15 @@ fn flag_neighbours(groupdq: &mut [u8], diffs: &Diffs, median: &[f64], sigma: &[f
     let shape = diffs.shape;
     let npix = shape.plane_len();
     let (rows, cols) = (shape.rows, shape.cols);
-    let mut seed = vec![false; npix];
+    // All seeds of a plane are found before any flag is set; CRs are sparse, so keep a list.
+    let mut seeds = Vec::new();
     for i in 0..shape.nints {
         for k in 1..shape.ngroups {
             let plane = (i * shape.ngroups + k) * npix;
             let previous = plane - npix;
-            let mut any = false;
+            seeds.clear();
             for p in 0..npix {
-                let flags = groupdq[plane + p];
-                seed[p] = false;
-                if flags & JUMP == 0 {
+                if groupdq[plane + p] & JUMP == 0 {
                     continue;
                 }
                 let electrons = |index: usize| {
@@ -321,21 +352,21 @@ fn flag_neighbours(groupdq: &mut [u8], diffs: &Diffs, median: &[f64], sigma: &[f
                 };
                 let d = f64::from(electrons(plane + p) - electrons(previous + p));
                 let r = (d - median[p]).abs() / sigma[p];
-                seed[p] = r < params.max_jump_to_flag_neighbors && r > params.min_jump_to_flag_neighbors;
-                any |= seed[p];
+                if r < params.max_jump_to_flag_neighbors && r > params.min_jump_to_flag_neighbors {
+                    seeds.push(p);
+                }
             }
-            if !any {
-                continue;
-            }
-            for y in 0..rows {
-                for x in 0..cols {
-                    let p = y * cols + x;
-                    let hit = (y > 0 && seed[p - cols])
-                        || (y + 1 < rows && seed[p + cols])
-                        || (x > 0 && seed[p - 1])
-                        || (x + 1 < cols && seed[p + 1]);
-                    let flags = &mut groupdq[plane + p];
-                    if hit && *flags & (SAT | DNU) == 0 {
+            for &p in &seeds {
+                let (y, x) = (p / cols, p % cols);
+                let neighbours = [
+                    (y > 0).then(|| p - cols),
+                    (y + 1 < rows).then(|| p + cols),
+                    (x > 0).then(|| p - 1),
+                    (x + 1 < cols).then(|| p + 1),
+                ];
+                for q in neighbours.into_iter().flatten() {
+                    let flags = &mut groupdq[plane + q];
+                    if *flags & (SAT | DNU) == 0 {
                         *flags |= JUMP;
                     }
                 }
@@ -346,20 +377,26 @@ fn flag_neighbours(groupdq: &mut [u8], diffs: &Diffs, median: &[f64], sigma: &[f
 
 /// stcal `transient_jumps`: a JUMP group g whose difference exceeds the unclipped median by at
 /// least `e` flags groups g+1..g+n (within the integration) that lack SATURATED/DO_NOT_USE.
-fn after_jump(groupdq: &mut [u8], diffs: &Diffs, median: &[f64], d: &mut Vec<f64>, params: &Params) {
+/// Pixels without a known median got JUMP only from neighbours, if at all.
+fn after_jump(groupdq: &mut [u8], diffs: &Diffs, median: &[f64], known: &[bool], scratch: &mut Scratch, params: &Params) {
     let shape = diffs.shape;
     let npix = shape.plane_len();
     let ndiff = shape.ngroups - 1;
     let mut marks = vec![false; shape.ngroups];
+    let Scratch { d, sorted, .. } = scratch;
     for p in 0..npix {
+        if !known[p] && (0..shape.nints * shape.ngroups).all(|ig| groupdq[ig * npix + p] & JUMP == 0) {
+            continue;
+        }
         diffs.pixel(groupdq, p, d);
+        let median = if known[p] { median[p] } else { nan_median(d, sorted) };
         for i in 0..shape.nints {
             let index = |g: usize| (i * shape.ngroups + g) * npix + p;
             let mut until = 0usize;
             marks.fill(false);
             for g in 1..shape.ngroups {
                 if groupdq[index(g)] & JUMP != 0 {
-                    let excess = d[i * ndiff + g - 1] - median[p];
+                    let excess = d[i * ndiff + g - 1] - median;
                     for &(e, n) in &params.after_jump {
                         if excess >= e {
                             until = until.max(g + n);

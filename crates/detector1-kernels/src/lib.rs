@@ -32,6 +32,7 @@ pub mod ipc;
 pub mod jump;
 pub mod linearity;
 pub mod ramp_fit;
+pub mod refpix;
 pub mod saturation;
 pub mod superbias;
 pub mod tile;

@@ -432,3 +432,60 @@ pub fn apply_ipc(
     let kernel = detector1_kernels::ipc::Kernel { weights, ky, kx, per_pixel };
     detector1_kernels::ipc::apply(data, science, kernel, RampShape::new(nints, ngroups, rows, cols)).map_err(to_js)
 }
+
+// ---------------------------------------------------------------------------------------------
+// refpix
+
+use detector1_kernels::refpix;
+
+/// Sigma-clipped mean of good reference values in array order, in float32 or (`wide`) float64
+/// arithmetic: `[]` for none, else `[value, 1 if float64]`.
+#[wasm_bindgen(js_name = refpixClippedMean)]
+pub fn refpix_clipped_mean(values: &[f32], wide: bool, siglimit: f64) -> Vec<f64> {
+    let signal = if wide {
+        refpix::clipped_mean(&values.iter().map(|&v| v as f64).collect::<Vec<_>>(), siglimit)
+    } else {
+        refpix::clipped_mean(values, siglimit)
+    };
+    signal.map_or_else(Vec::new, |s| vec![s.value, if s.wide { 1.0 } else { 0.0 }])
+}
+
+/// Side reference signal per detector row from the left/right strips `(rows, width)`.
+#[wasm_bindgen(js_name = refpixSideSignal)]
+#[allow(clippy::too_many_arguments)]
+pub fn refpix_side_signal(
+    left: &[f64],
+    left_dq: &[u32],
+    right: &[f64],
+    right_dq: &[u32],
+    rows: usize,
+    width: usize,
+    smoothing_length: usize,
+    wide: bool,
+) -> Result<Vec<f64>, JsError> {
+    refpix::side_signal(left, left_dq, right, right_dq, rows, width, smoothing_length, wide).map_err(to_js)
+}
+
+/// Per-pixel refpix correction of one band; see `refpix::Corrections`. `det_row` and `side`
+/// are empty without a side correction.
+#[wasm_bindgen(js_name = applyRefpix)]
+#[allow(clippy::too_many_arguments)]
+pub fn apply_refpix(
+    data: &mut [f32],
+    class: &[u8],
+    det_row: &[u16],
+    classes: usize,
+    wide: &[u8],
+    values: &[f64],
+    kinds: &[u8],
+    side: &[f64],
+    side_rows: usize,
+    side_gain: f64,
+    nints: usize,
+    ngroups: usize,
+    rows: usize,
+    cols: usize,
+) -> Result<(), JsError> {
+    let c = refpix::Corrections { classes, wide, values, kinds, side, side_rows, side_gain };
+    refpix::correct(data, class, det_row, &c, RampShape::new(nints, ngroups, rows, cols)).map_err(to_js)
+}

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { FitsFile, Header, bytesSource, encodeFits, type WritableHdu } from '../../../ts/io/fits/index.js';
+import { Header } from '../../../ts/io/fits/index.js';
 import { createRampModel, emptyMeta, type RampModel } from '../../../ts/datamodels/index.js';
 import { openFits, openRamp } from '../../../ts/datamodels/node.js';
 import type { KernelArray, TileShape } from '../../../ts/kernels/arrays.js';
@@ -19,7 +19,8 @@ import type * as PoolApi from '../../../ts/pool/node.js';
 import type * as LoaderApi from '../../../ts/kernels/load-node.js';
 import { ipcScienceMask, ipcStep, StepNotImplementedError } from '../../../ts/steps/ipc.js';
 import { compareProducts, formatReport, goldenCases, goldenCrdsRoot, goldenManifest, goldenProduct, goldenReferences } from '../../golden/compare.js';
-import { random } from './tiled-equivalence.js';
+import { fitsInMemory } from '../../helpers/fits.js';
+import { random } from '../../helpers/random.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const crds = goldenCrdsRoot();
@@ -129,13 +130,6 @@ describe('ipc tiled == untiled', () => {
 
 // ---- the step ----
 
-async function referenceFile(name: string, hdus: WritableHdu[]): Promise<FitsFile> {
-  const chunks = encodeFits(hdus);
-  const bytesOut = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  chunks.reduce((offset, c) => (bytesOut.set(c, offset), offset + c.length), 0);
-  return FitsFile.open(bytesSource(bytesOut, name));
-}
-
 /** NIRCam 7 x 7 subarray at the detector corner (1, 1): 4 reference rows/columns at the bottom/left. */
 function ramp(): RampModel {
   const meta = emptyMeta();
@@ -149,7 +143,7 @@ function ramp(): RampModel {
 const spec = Float32Array.from([0, -0.01, 0, -0.01, 1.04, -0.01, 0, -0.01, 0]);
 
 function kernelRef(name: string, data: Float32Array, shape: number[]) {
-  return referenceFile(name, [{ kind: 'image', header: new Header() }, { kind: 'image', header: new Header().set('EXTNAME', 'SCI'), data, shape }]);
+  return fitsInMemory(name, [{ kind: 'image', header: new Header() }, { kind: 'image', header: new Header().set('EXTNAME', 'SCI'), data, shape }]);
 }
 
 describe('ipc step', () => {

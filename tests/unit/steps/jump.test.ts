@@ -4,13 +4,14 @@
  * jwst's own `_jump` products of the golden cases.
  */
 import { execSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { FitsFile, Header, bytesSource, encodeFits } from '../../../ts/io/fits/index.js';
+import { Header, type FitsFile } from '../../../ts/io/fits/index.js';
 import { createRampModel, emptyMeta, type RampModel } from '../../../ts/datamodels/index.js';
-import { openFits, openRamp } from '../../../ts/datamodels/node.js';
+import { openFits, readRamp } from '../../../ts/datamodels/node.js';
 import { pixel } from '../../../ts/dq/index.js';
 import { loadKernels } from '../../../ts/kernels/load-node.js';
 import { jump, jumpHalo, type JumpArrays, type JumpParams } from '../../../ts/kernels/jump.js';
@@ -19,9 +20,10 @@ import type { KernelArray, TileShape } from '../../../ts/kernels/arrays.js';
 import type { KernelPool } from '../../../ts/pool/index.js';
 import type * as PoolApi from '../../../ts/pool/node.js';
 import type * as LoaderApi from '../../../ts/kernels/load-node.js';
-import { jumpStep, JumpStepError } from '../../../ts/steps/jump.js';
+import { jumpStep, JumpStepError, pythonFloorDiv } from '../../../ts/steps/jump.js';
 import { compareArrays, goldenCases, goldenCrdsRoot, goldenManifest, goldenProduct, goldenReferences } from '../../golden/compare.js';
-import { random } from './tiled-equivalence.js';
+import { random } from '../../helpers/random.js';
+import { fitsInMemory } from '../../helpers/fits.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const JUMP = pixel.JUMP_DET;
@@ -117,14 +119,11 @@ describe('jump kernel: bad input', () => {
   });
 });
 
-async function referenceFile(name: string, data: Float32Array, rows: number, cols: number): Promise<FitsFile> {
-  const chunks = encodeFits([
+function referenceFile(name: string, data: Float32Array, rows: number, cols: number): Promise<FitsFile> {
+  return fitsInMemory(name, [
     { kind: 'image', header: new Header().set('SUBSTRT1', 1).set('SUBSTRT2', 1).set('SUBSIZE1', cols).set('SUBSIZE2', rows) },
     { kind: 'image', header: new Header().set('EXTNAME', 'SCI'), data, shape: [rows, cols] },
   ]);
-  const bytes = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  chunks.reduce((offset, c) => (bytes.set(c, offset), offset + c.length), 0);
-  return FitsFile.open(bytesSource(bytes, name));
 }
 
 function model(centre: number[], nints = 1): RampModel {
@@ -183,6 +182,10 @@ describe('jump step', () => {
     expect(jumpGroups(small.groupdq, 4)).toEqual([3]);
   });
 
+  it('counts after-jump groups with Python float floor division', () => {
+    expect([pythonFloorDiv(1, 0.1), pythonFloorDiv(0.3, 0.1), pythonFloorDiv(25, 10), pythonFloorDiv(20, 10.737), pythonFloorDiv(0, 10)]).toEqual([9, 2, 2, 1, 0]);
+  });
+
   it('skips NGROUPS <= 2, and too few usable groups with PRIMECRS from N_cr = -99', async () => {
     const two = model([0, 10]);
     expect((await jumpStep(two, undefined)).status).toBe('SKIPPED');
@@ -202,6 +205,69 @@ describe('jump step', () => {
     await expect(jumpStep(model([0, 10, 20]), refs, {}, { findShowers: true })).rejects.toThrow(JumpStepError);
     await expect(jumpStep(model([0, 10, 20], 100), refs)).rejects.toThrow(/sigma-clipping.*not implemented yet/);
   });
+});
+
+/**
+ * Random ramps (CRs of all sizes, ties, NaN data, NaN and zero gains, SATURATED, DO_NOT_USE and
+ * JUMP already set) through our step; `expected` holds stcal 1.20.0 `detect_jumps_data` on the
+ * same arrays (one slice, JWST `dt_group`/`n_reads_groupdiff`): sha256 prefixes of its GROUPDQ
+ * and PIXELDQ bytes and its primary CR count.
+ */
+function stcalOracleTile(seed: number, shape: TileShape) {
+  const rand = random(seed);
+  const plane = shape.rows * shape.cols;
+  const gain = Float32Array.from({ length: plane }, () => (rand() < 0.02 ? NaN : rand() < 0.01 ? 0 : 1.5 + rand()));
+  const readnoise = Float32Array.from({ length: plane }, () => 5 + 10 * rand());
+  const data = new Float32Array(shape.nints * shape.ngroups * plane);
+  const groupdq = new Uint8Array(data.length);
+  for (let int = 0; int < shape.nints; int++) {
+    for (let p = 0; p < plane; p++) {
+      const rate = 50 * rand();
+      let level = 1000 * rand();
+      for (let g = 0; g < shape.ngroups; g++) {
+        const i = (int * shape.ngroups + g) * plane + p;
+        if (g > 0 && rand() < 0.06) level += 3000 * rand() ** 2;
+        // Multiples of 4 DN: equal differences (ties) are common.
+        level += 4 * Math.round((rate + 8 * (rand() - 0.5)) / 4);
+        data[i] = rand() < 0.01 ? NaN : level;
+        const r = rand();
+        groupdq[i] = r < 0.03 ? pixel.SATURATED : r < 0.05 ? pixel.DO_NOT_USE : r < 0.06 ? JUMP : r < 0.065 ? JUMP | pixel.DO_NOT_USE : 0;
+      }
+    }
+  }
+  return { data, groupdq, gain, readnoise };
+}
+
+const stcalOracle = [
+  { seed: 11, shape: [1, 5, 40, 37], nframes: 1, flag4: true, after: [0, 0, 0, 0], groupdq: 'c5d6faf40c92edbb', pixeldq: '610c9982ad2f301e', crs: 372 },
+  { seed: 12, shape: [3, 4, 31, 29], nframes: 4, flag4: true, after: [0, 0, 0, 0], groupdq: '3d3a5028d6d46b7d', pixeldq: '9c097a9da8fa2968', crs: 1270 },
+  { seed: 13, shape: [1, 12, 33, 30], nframes: 1, flag4: true, after: [100, 2, 1000, 5], groupdq: '058764ebc88e9941', pixeldq: '46e4fc213f89bc2d', crs: 651 },
+  { seed: 14, shape: [2, 8, 30, 30], nframes: 2, flag4: true, after: [50, 1, 0, 0], groupdq: '9bacd5df7cf61f2a', pixeldq: '14bfc847af2f2db8', crs: 1393 },
+  { seed: 15, shape: [1, 3, 50, 50], nframes: 1, flag4: true, after: [0, 0, 0, 0], groupdq: '894f97197c691fd9', pixeldq: 'b3e33f3eea063e48', crs: 352 },
+  { seed: 16, shape: [1, 20, 25, 25], nframes: 1, flag4: false, after: [30, 3, 300, 30], groupdq: 'ee220505c0667912', pixeldq: 'a8d5ff685c9ff5c0', crs: 708 },
+  { seed: 17, shape: [4, 6, 30, 30], nframes: 1, flag4: true, after: [0, 0, 0, 0], groupdq: 'a4a273add10297dc', pixeldq: '6ba9980b4ffe9fea', crs: 1433 },
+] as const;
+
+const sha = (a: KernelArray) => createHash('sha256').update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength)).digest('hex').slice(0, 16);
+
+describe('jump step equals stcal on random ramps (iterative, single pass, after-jump, neighbours)', () => {
+  for (const c of stcalOracle) {
+    it(`seed ${c.seed}, ${c.shape.join('x')}`, async () => {
+      const [nints, ngroups, rows, cols] = c.shape;
+      const tile = stcalOracleTile(c.seed, { nints, ngroups, rows, cols });
+      const meta = emptyMeta();
+      Object.assign(meta.instrument, { name: 'NIRCAM' });
+      Object.assign(meta.subarray, { xstart: 1, ystart: 1, xsize: cols, ysize: rows });
+      Object.assign(meta.exposure, { nframes: c.nframes, groupTime: 1 });
+      const ramp = createRampModel({ meta, shape: [nints, ngroups, rows, cols], data: tile.data, groupdq: tile.groupdq, pixeldq: new Uint32Array(rows * cols) });
+      const refs = { gain: await referenceFile('gain.fits', tile.gain, rows, cols), readnoise: await referenceFile('readnoise.fits', tile.readnoise, rows, cols) };
+      const [afterJumpFlagDn1, afterJumpFlagTime1, afterJumpFlagDn2, afterJumpFlagTime2] = c.after;
+      const result = await jumpStep(ramp, refs, {}, { flag4Neighbors: c.flag4, afterJumpFlagDn1, afterJumpFlagTime1, afterJumpFlagDn2, afterJumpFlagTime2 });
+      expect(result.primaryCrs).toBe(c.crs);
+      expect(sha(ramp.groupdq)).toBe(c.groupdq);
+      expect(sha(ramp.pixeldq)).toBe(c.pixeldq);
+    });
+  }
 });
 
 /** Ramps with CRs of all sizes (many above the neighbour limit), saturated and NaN groups. */
@@ -282,11 +348,6 @@ describe('jump tiled == untiled', () => {
 const crds = goldenCrdsRoot();
 if (!crds) console.warn('skipping golden jump comparisons: no generated CRDS cache (run `make golden-inputs-check`)');
 
-async function readInput(path: string): Promise<RampModel> {
-  const reader = await openRamp(path);
-  return reader.readAll().finally(() => reader.file.close());
-}
-
 describe.skipIf(!crds)('jump vs golden truth (jwst 3.0.0, default parameters)', () => {
   for (const caseName of goldenCases()) {
     if (!goldenManifest().cases[caseName].products.some((p) => p.variant === 'pipeline' && p.step === 'jump')) continue;
@@ -298,7 +359,7 @@ describe.skipIf(!crds)('jump vs golden truth (jwst 3.0.0, default parameters)', 
         console.warn(`skipping jump on ${caseName}: not generated: ${missing.join(', ')}`);
         return;
       }
-      const ramp = await readInput(truth.input);
+      const ramp = await readRamp(truth.input);
       const gain = await openFits(refs.gain);
       const readnoise = await openFits(refs.readnoise);
       try {
@@ -309,7 +370,7 @@ describe.skipIf(!crds)('jump vs golden truth (jwst 3.0.0, default parameters)', 
       }
       expect(ramp.meta.refFiles.GAIN).toBe(truth.entry.keywords.R_GAIN);
       expect(ramp.meta.refFiles.READNO).toBe(truth.entry.keywords.R_READNO);
-      const expected = await readInput(truth.file);
+      const expected = await readRamp(truth.file);
       const groupdq = compareArrays('GROUPDQ', ramp.groupdq, expected.groupdq, { rtol: 0, atol: 0 });
       const pixeldq = compareArrays('PIXELDQ', ramp.pixeldq, expected.pixeldq, { rtol: 0, atol: 0 });
       const jumps = expected.groupdq.filter((f) => f & JUMP).length;

@@ -20,7 +20,7 @@ import type * as LoaderApi from '../../../ts/kernels/load-node.js';
 import { StepNotImplementedError } from '../../../ts/steps/ipc.js';
 import { refpixStep } from '../../../ts/steps/refpix.js';
 import { compareProducts, formatReport, goldenCases, goldenCrdsRoot, goldenManifest, goldenProduct } from '../../golden/compare.js';
-import { random } from './tiled-equivalence.js';
+import { random } from '../../helpers/random.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const crds = goldenCrdsRoot();

@@ -1,0 +1,380 @@
+//! `refpix` for near-IR non-IRS2 data (spec/steps/refpix.md §2-5, jwst `refpix/reference_pixels.py`):
+//! the statistics (sigma-clipped means, side running medians) work on the small gathered
+//! reference-pixel sets; [`correct`] applies them per pixel and runs on row bands.
+//!
+//! jwst's group buffer is float32 until a side correction turns it into float64, after which
+//! every later group (and the ZEROFRAME) is processed in float64: `wide` selects that mode.
+
+use crate::error::{expect_len, KernelError};
+use crate::tile::RampShape;
+use std::ops::{Add, Div, Mul, Sub};
+
+/// Element type of the numpy arithmetic being reproduced (float32 or float64).
+pub trait Real: Copy + PartialOrd + Add<Output = Self> + Sub<Output = Self> + Mul<Output = Self> + Div<Output = Self> {
+    const ZERO: Self;
+    const WIDE: bool;
+    fn from_f64(v: f64) -> Self;
+    fn to_f64(self) -> f64;
+    fn sqrt(self) -> Self;
+}
+
+impl Real for f32 {
+    const ZERO: Self = 0.0;
+    const WIDE: bool = false;
+    fn from_f64(v: f64) -> Self {
+        v as f32
+    }
+    fn to_f64(self) -> f64 {
+        self as f64
+    }
+    fn sqrt(self) -> Self {
+        f32::sqrt(self)
+    }
+}
+
+impl Real for f64 {
+    const ZERO: Self = 0.0;
+    const WIDE: bool = true;
+    fn from_f64(v: f64) -> Self {
+        v
+    }
+    fn to_f64(self) -> f64 {
+        self
+    }
+    fn sqrt(self) -> Self {
+        f64::sqrt(self)
+    }
+}
+
+/// numpy's pairwise summation (`add.reduce` of a contiguous 1-D array).
+pub fn pairwise_sum<T: Real>(a: &[T]) -> T {
+    let n = a.len();
+    if n < 8 {
+        a.iter().fold(T::ZERO, |s, &v| s + v)
+    } else if n <= 128 {
+        let mut r = [a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]];
+        let mut i = 8;
+        while i < n - n % 8 {
+            for j in 0..8 {
+                r[j] = r[j] + a[i + j];
+            }
+            i += 8;
+        }
+        let mut res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+        for &v in &a[i..] {
+            res = res + v;
+        }
+        res
+    } else {
+        let mut n2 = n / 2;
+        n2 -= n2 % 8;
+        pairwise_sum(&a[..n2]) + pairwise_sum(&a[n2..])
+    }
+}
+
+fn mean<T: Real>(a: &[T]) -> T {
+    pairwise_sum(a) / T::from_f64(a.len() as f64)
+}
+
+/// A reference signal and whether numpy holds it as float64 (else float32).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Signal {
+    pub value: f64,
+    pub wide: bool,
+}
+
+/// jwst `Dataset.sigma_clip` on the good (non-DO_NOT_USE) values, in their array order: `None`
+/// when empty; the float64 mean when they are all equal (std 0); else scipy `sigmaclip` in `T`.
+pub fn clipped_mean<T: Real>(values: &[T], siglimit: f64) -> Option<Signal> {
+    let first = *values.first()?;
+    let finite = first.to_f64().is_finite();
+    if finite && values.iter().all(|&v| v == first) {
+        return Some(Signal { value: first.to_f64(), wide: true });
+    }
+    let limit = T::from_f64(siglimit);
+    let mut c = values.to_vec();
+    loop {
+        let m = mean(&c);
+        let dev: Vec<T> = c.iter().map(|&v| (v - m) * (v - m)).collect();
+        let s = mean(&dev).sqrt();
+        let (lo, hi) = (m - s * limit, m + s * limit);
+        let before = c.len();
+        c.retain(|&v| v >= lo && v <= hi);
+        if c.len() == before {
+            break;
+        }
+    }
+    Some(Signal { value: mean(&c).to_f64(), wide: T::WIDE })
+}
+
+/// jwst `average_with_none`: `0.5·(a + b)` in float32 only when both are float32.
+pub fn average(a: Option<Signal>, b: Option<Signal>) -> Option<Signal> {
+    match (a, b) {
+        (Some(a), Some(b)) if !a.wide && !b.wide => Some(Signal { value: (0.5f32 * (a.value as f32 + b.value as f32)) as f64, wide: false }),
+        (Some(a), Some(b)) => Some(Signal { value: 0.5 * (a.value + b.value), wide: true }),
+        (a, None) => a,
+        (None, b) => b,
+    }
+}
+
+/// `x − s` as numpy computes it on a float32 (`wide = false`) or float64 group buffer.
+fn subtract(x: f64, s: Signal, wide: bool) -> f64 {
+    if wide {
+        x - s.value
+    } else if s.wide {
+        (x - s.value) as f32 as f64
+    } else {
+        (x as f32 - s.value as f32) as f64
+    }
+}
+
+/// Median of a window as numpy computes it in `T`; NaN if any value is NaN.
+fn median<T: Real>(w: &mut [T]) -> f64 {
+    if w.iter().any(|v| v.to_f64().is_nan()) {
+        return f64::NAN;
+    }
+    w.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    let n = w.len();
+    if n % 2 == 1 {
+        w[n / 2].to_f64()
+    } else {
+        ((w[n / 2 - 1] + w[n / 2]) / T::from_f64(2.0)).to_f64()
+    }
+}
+
+/// jwst `median_filter` of one side strip `(rows, width)`: running median over
+/// `smoothing_length` rows, mirrored at the ends without repeating the edge row, DO_NOT_USE
+/// pixels left out; NaN where a window has no good pixel.
+fn running_median<T: Real>(strip: &[T], dq: &[u32], rows: usize, width: usize, smoothing_length: usize) -> Vec<f64> {
+    let buf = (smoothing_length | 1) / 2;
+    let source = |k: isize| -> usize {
+        let k = k - buf as isize;
+        if k < 0 {
+            (-k) as usize
+        } else if k as usize >= rows {
+            2 * (rows - 1) - k as usize
+        } else {
+            k as usize
+        }
+    };
+    let mut window = Vec::with_capacity(smoothing_length * width);
+    (0..rows)
+        .map(|i| {
+            window.clear();
+            for k in i..i + smoothing_length {
+                let r = source(k as isize);
+                for c in 0..width {
+                    if dq[r * width + c] & crate::dq::DO_NOT_USE == 0 {
+                        window.push(strip[r * width + c]);
+                    }
+                }
+            }
+            if window.is_empty() {
+                f64::NAN
+            } else {
+                median(&mut window)
+            }
+        })
+        .collect()
+}
+
+/// Side reference signal per detector row: the running medians of the left and right strips
+/// `(rows, width)` (already corrected for the top/bottom signal), averaged; one NaN -> the other;
+/// both NaN -> 0. With `wide = false` the strips hold float32 values and the medians are float32.
+#[allow(clippy::too_many_arguments)]
+pub fn side_signal(
+    left: &[f64],
+    left_dq: &[u32],
+    right: &[f64],
+    right_dq: &[u32],
+    rows: usize,
+    width: usize,
+    smoothing_length: usize,
+    wide: bool,
+) -> Result<Vec<f64>, KernelError> {
+    let n = rows * width;
+    for (argument, len) in [("left", left.len()), ("left_dq", left_dq.len()), ("right", right.len()), ("right_dq", right_dq.len())] {
+        expect_len(argument, len, n)?;
+    }
+    // jwst's reflection fails unless 1 <= smoothing_length//2 (made odd) < rows.
+    if rows < 2 || smoothing_length < 2 || (smoothing_length | 1) / 2 >= rows {
+        return Err(KernelError::InvalidParameter {
+            argument: "side_smoothing_length",
+            reason: format!("{smoothing_length} does not fit {rows} rows (jwst needs 2 <= length, length/2 < rows)"),
+        });
+    }
+    let filter = |strip: &[f64], dq: &[u32]| {
+        if wide {
+            running_median(strip, dq, rows, width, smoothing_length)
+        } else {
+            let narrow: Vec<f32> = strip.iter().map(|&v| v as f32).collect();
+            running_median(&narrow, dq, rows, width, smoothing_length)
+        }
+    };
+    let (l, r) = (filter(left, left_dq), filter(right, right_dq));
+    Ok(l.iter()
+        .zip(&r)
+        .map(|(&a, &b)| match (a.is_nan(), b.is_nan()) {
+            (true, true) => 0.0,
+            (true, false) => b,
+            (false, true) => a,
+            (false, false) => 0.5 * (a + b),
+        })
+        .collect())
+}
+
+/// Applies `signal` to reference values as the group buffer would (for the side strips).
+pub fn subtract_signal(values: &mut [f64], signal: Option<Signal>, wide: bool) {
+    if let Some(s) = signal {
+        for v in values {
+            *v = subtract(*v, s, wide);
+        }
+    }
+}
+
+/// Per-group corrections for [`correct`]; `g` indexes the `(nints·ngroups)` groups.
+pub struct Corrections<'a> {
+    /// Number of pixel classes (e.g. amplifier × column parity).
+    pub classes: usize,
+    /// Per group: 1 = float64 group buffer.
+    pub wide: &'a [u8],
+    /// Per group and class: the signal value, and its kind (0 none, 1 float32, 2 float64).
+    pub values: &'a [f64],
+    pub kinds: &'a [u8],
+    /// Per group, `side_rows` values indexed by detector row; empty = no side correction.
+    pub side: &'a [f64],
+    pub side_rows: usize,
+    pub side_gain: f64,
+}
+
+/// Subtracts the per-class signal and the side signal of the pixel's detector row from every
+/// group of `data`. `class` `(rows, cols)` gives each pixel's class (255 = none); `det_row`
+/// `(rows, cols)` its detector row (only read with a side correction).
+pub fn correct(data: &mut [f32], class: &[u8], det_row: &[u16], c: &Corrections, shape: RampShape) -> Result<(), KernelError> {
+    shape.validate()?;
+    shape.expect_cube("data", data.len())?;
+    shape.expect_plane("class", class.len())?;
+    let groups = shape.nints * shape.ngroups;
+    expect_len("wide", c.wide.len(), groups)?;
+    expect_len("values", c.values.len(), groups * c.classes)?;
+    expect_len("kinds", c.kinds.len(), groups * c.classes)?;
+    let side = !c.side.is_empty();
+    if side {
+        shape.expect_plane("det_row", det_row.len())?;
+        expect_len("side", c.side.len(), groups * c.side_rows)?;
+        if let Some(&r) = det_row.iter().find(|&&r| r as usize >= c.side_rows) {
+            return Err(KernelError::InvalidParameter { argument: "det_row", reason: format!("row {r} is beyond {} side rows", c.side_rows) });
+        }
+    }
+    if let Some(&k) = class.iter().find(|&&k| k != 255 && k as usize >= c.classes) {
+        return Err(KernelError::InvalidParameter { argument: "class", reason: format!("class {k} is beyond {} classes", c.classes) });
+    }
+    for (g, plane) in data.chunks_exact_mut(shape.plane_len()).enumerate() {
+        let wide = c.wide[g] != 0;
+        let signals: Vec<Option<Signal>> = (0..c.classes)
+            .map(|k| match c.kinds[g * c.classes + k] {
+                0 => None,
+                kind => Some(Signal { value: c.values[g * c.classes + k], wide: kind == 2 }),
+            })
+            .collect();
+        let side_g = if side { &c.side[g * c.side_rows..][..c.side_rows] } else { &[][..] };
+        for (p, x) in plane.iter_mut().enumerate() {
+            let mut v = *x as f64;
+            if let Some(Some(s)) = signals.get(class[p] as usize) {
+                v = subtract(v, *s, wide);
+            }
+            if side {
+                v -= c.side_gain * side_g[det_row[p] as usize];
+            }
+            // wasm leaves NaN payloads/signs to the engine: one canonical NaN keeps bands byte-equal.
+            *x = if v.is_nan() { f32::NAN } else { v as f32 };
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dq;
+
+    #[test]
+    fn pairwise_matches_numpy_blocking() {
+        // 1..=200 as float32 sums exactly; the structure only matters for rounding.
+        let a: Vec<f32> = (1..=200).map(|v| v as f32).collect();
+        assert_eq!(pairwise_sum(&a), 20100.0);
+        assert_eq!(pairwise_sum::<f32>(&[]), 0.0);
+    }
+
+    /// CASE (spec §9): constant sets give plain float64 means; top/bottom averaged.
+    #[test]
+    fn spec_example_means() {
+        let top_odd = clipped_mean(&[100f32; 8], 3.0).unwrap();
+        let bottom_odd = clipped_mean(&[98f32; 8], 3.0).unwrap();
+        assert_eq!(top_odd, Signal { value: 100.0, wide: true });
+        assert_eq!(average(Some(top_odd), Some(bottom_odd)).unwrap().value, 99.0);
+        assert_eq!(average(None, Some(bottom_odd)), Some(bottom_odd));
+        assert_eq!(average(None, None), None);
+        assert_eq!(clipped_mean::<f32>(&[], 3.0), None);
+    }
+
+    #[test]
+    fn sigma_clipping_rejects_outliers_in_float32() {
+        let mut v = vec![10f32; 20];
+        v[3] = 11.0;
+        v[7] = 1000.0;
+        let s = clipped_mean(&v, 3.0).unwrap();
+        assert!(!s.wide);
+        // 1000 goes first, then 11 (std of the rest is tiny), then std 0 ends the loop.
+        assert_eq!(s.value, 10.0);
+        assert!(clipped_mean(&[1f32, f32::NAN], 3.0).unwrap().value.is_nan());
+    }
+
+    #[test]
+    fn float32_averages_and_subtractions() {
+        let a = Signal { value: 0.1f32 as f64, wide: false };
+        let b = Signal { value: 0.2f32 as f64, wide: false };
+        assert_eq!(average(Some(a), Some(b)).unwrap().value, (0.5f32 * (0.1f32 + 0.2f32)) as f64);
+        assert_eq!(subtract(1.0, a, false), (1.0f32 - 0.1f32) as f64);
+        assert_eq!(subtract(1.0, Signal { value: 0.1, wide: true }, false), (1.0f64 - 0.1) as f32 as f64);
+        assert_eq!(subtract(1.0, Signal { value: 0.1, wide: true }, true), 1.0 - 0.1);
+    }
+
+    /// Running median with mirrored ends, DNU excluded, even count = mean of the middle two.
+    #[test]
+    fn side_signal_median_and_combination() {
+        let rows = 5;
+        let left: Vec<f64> = (0..rows).map(|r| r as f64).collect();
+        let mut left_dq = vec![0u32; rows];
+        left_dq[4] = dq::DO_NOT_USE;
+        let right = vec![f64::NAN; rows];
+        let right_dq = vec![dq::DO_NOT_USE; rows];
+        let s = side_signal(&left, &left_dq, &right, &right_dq, rows, 1, 3, false).unwrap();
+        // Row 0 window rows (1, 0, 1); row 3: (2, 3, [4 DNU]) -> 2.5; row 4: (3, [4], 3).
+        assert_eq!(s, vec![1.0, 1.0, 2.0, 2.5, 3.0]);
+        let none = side_signal(&right, &right_dq, &right, &right_dq, rows, 1, 3, false).unwrap();
+        assert_eq!(none, vec![0.0; rows]);
+        assert_eq!(side_signal(&left, &left_dq, &right, &right_dq, rows, 1, 1, false).unwrap_err().code(), "invalid_parameter");
+        assert_eq!(side_signal(&left, &left_dq, &right, &right_dq, rows, 2, 3, false).unwrap_err().code(), "shape_mismatch");
+    }
+
+    #[test]
+    fn correct_applies_class_and_side_signals() {
+        let shape = RampShape::new(1, 2, 1, 3);
+        let mut data = [10.0, 10.0, 10.0, 20.0, 20.0, 20.0];
+        let c = Corrections {
+            classes: 2,
+            wide: &[0, 1],
+            values: &[1.0, 2.0, 3.0, 4.0],
+            kinds: &[1, 0, 2, 2],
+            side: &[0.5, 0.25],
+            side_rows: 1,
+            side_gain: 2.0,
+        };
+        correct(&mut data, &[0, 1, 255], &[0, 0, 0], &c, shape).unwrap();
+        assert_eq!(data, [8.0, 9.0, 9.0, 16.5, 15.5, 19.5]);
+        let bad = correct(&mut data, &[0, 2, 255], &[0, 0, 0], &c, shape).unwrap_err();
+        assert_eq!(bad.code(), "invalid_parameter");
+        assert_eq!(correct(&mut data, &[0, 1], &[0, 0, 0], &c, shape).unwrap_err().code(), "shape_mismatch");
+    }
+}

@@ -1,0 +1,88 @@
+import { applyRefpix, refpixClippedMean as wasmClippedMean, refpixSideSignal as wasmSideSignal } from '../../wasm-pkg/detector1_wasm.js';
+import { checkArray, checkShape, type TileShape } from './arrays.js';
+import { fromWasmError, KernelParameterError } from './errors.js';
+
+export interface RefpixArrays {
+  /** Ramp `(nints, ngroups, rows, cols)` in DN, corrected in place. */
+  data: Float32Array;
+  /** `(rows, cols)`: each pixel's signal class (e.g. amplifier*2 + detector-column parity), 255 = none. */
+  cls: Uint8Array;
+  /** `(rows, cols)`: each pixel's detector row, for the side correction. */
+  detRow?: Uint16Array;
+}
+
+/** Per-group statistics from the reference pixels, the same for every band. */
+export interface RefpixParams {
+  classes: number;
+  /** Per group (`nints*ngroups`): 1 = jwst's group buffer is float64 (after a side correction). */
+  wide: Uint8Array;
+  /** Per group and class: signal value and kind (0 none, 1 float32, 2 float64). */
+  values: Float64Array;
+  kinds: Uint8Array;
+  /** Per group, `sideRows` side signals by detector row; absent = no side correction. */
+  side?: Float64Array;
+  sideRows: number;
+  sideGain: number;
+}
+
+/** A signal as numpy holds it: `wide` = float64 scalar, else float32. */
+export interface RefSignal {
+  value: number;
+  wide: boolean;
+}
+
+/** jwst `sigma_clip` of good reference values (array order matters: numpy pairwise sums). */
+export function refpixClippedMean(values: Float32Array, wide: boolean, siglimit: number): RefSignal | undefined {
+  const out = wasmClippedMean(values, wide, siglimit);
+  return out.length === 0 ? undefined : { value: out[0], wide: out[1] !== 0 };
+}
+
+/** Side signal per detector row from the corrected left/right strips `(rows, width)`. */
+export function refpixSideSignal(
+  left: Float64Array,
+  leftDq: Uint32Array,
+  right: Float64Array,
+  rightDq: Uint32Array,
+  rows: number,
+  width: number,
+  smoothingLength: number,
+  wide: boolean,
+): Float64Array {
+  try {
+    return wasmSideSignal(left, leftDq, right, rightDq, rows, width, smoothingLength, wide);
+  } catch (error) {
+    throw fromWasmError(error, 'refpix');
+  }
+}
+
+/** Per-pixel reference-pixel correction (spec/steps/refpix.md), in place. */
+export function refpix(arrays: RefpixArrays, shape: TileShape, params: RefpixParams): void {
+  const kernel = 'refpix';
+  checkShape(kernel, shape);
+  checkArray(kernel, 'data', arrays.data, Float32Array, 'cube', shape);
+  checkArray(kernel, 'cls', arrays.cls, Uint8Array, 'plane', shape);
+  if (params.side && arrays.detRow === undefined) {
+    throw new KernelParameterError('invalid_parameter', `${kernel}: a side correction needs arrays.detRow`);
+  }
+  if (params.side) checkArray(kernel, 'detRow', arrays.detRow, Uint16Array, 'plane', shape);
+  try {
+    applyRefpix(
+      arrays.data,
+      arrays.cls,
+      params.side ? arrays.detRow! : new Uint16Array(0),
+      params.classes,
+      params.wide,
+      params.values,
+      params.kinds,
+      params.side ?? new Float64Array(0),
+      params.sideRows,
+      params.sideGain,
+      shape.nints,
+      shape.ngroups,
+      shape.rows,
+      shape.cols,
+    );
+  } catch (error) {
+    throw fromWasmError(error, kernel);
+  }
+}

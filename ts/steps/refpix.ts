@@ -1,0 +1,292 @@
+/**
+ * refpix (spec/steps/refpix.md, jwst `refpix/reference_pixels.py`) for near-IR non-IRS2 data:
+ * full frame and 4-output subarrays (per-amplifier top/bottom means, side running median) and
+ * 1-output subarrays (odd/even means of the flagged reference pixels). The statistics are
+ * computed group by group from the gathered reference pixels (small); the per-pixel correction
+ * then runs on row bands. MIRI subarrays -> SKIPPED. Not implemented: NIRSpec IRS2, the `sirs`
+ * algorithm on full frames, MIRI full frame, multistripe/superstripe subarrays.
+ */
+import type { RampModel } from '../datamodels/models.js';
+import { pixel } from '../dq/index.js';
+import { runTiled } from '../pool/pool.js';
+import { refpixClippedMean, refpixSideSignal, type RefpixParams, type RefSignal } from '../kernels/refpix.js';
+import { isIrs2, StepNotImplementedError } from './ipc.js';
+import { info, warn, type StepContext, type StepStatus } from './step.js';
+
+export const refpixKeywords = { status: 'REFPIX' } as const;
+
+export interface RefpixOptions {
+  oddEvenColumns?: boolean;
+  useSideRefPixels?: boolean;
+  sideSmoothingLength?: number;
+  sideGain?: number;
+  /** MIRI full frame only (not implemented). */
+  oddEvenRows?: boolean;
+  /** IRS2 only (not implemented). */
+  ovrCorrMitigationFtr?: number;
+  preserveIrs2Refpix?: boolean;
+  irs2MeanSubtraction?: boolean;
+  refpixAlgorithm?: 'median' | 'sirs';
+  /** `sirs` only. */
+  sigreject?: number;
+  gaussmooth?: number;
+  halfwidth?: number;
+  siglimit?: number;
+}
+
+/** jwst RefPixStep spec defaults. */
+export const refpixDefaults: Required<RefpixOptions> = {
+  oddEvenColumns: true,
+  useSideRefPixels: true,
+  sideSmoothingLength: 11,
+  sideGain: 1.0,
+  oddEvenRows: true,
+  ovrCorrMitigationFtr: 3.0,
+  preserveIrs2Refpix: false,
+  irs2MeanSubtraction: false,
+  refpixAlgorithm: 'median',
+  sigreject: 4.0,
+  gaussmooth: 1.0,
+  halfwidth: 30,
+  siglimit: 3.0,
+};
+
+export class RefpixStepError extends Error {
+  override name = 'RefpixStepError';
+}
+
+const N = 2048;
+const DNU = pixel.DO_NOT_USE;
+const REF = pixel.REFERENCE_PIXEL;
+/** NIRSpec subarrays whose first/last 4 columns (DMS) are taken as reference pixels. */
+const edgelessSubarrays = ['SUB512', 'SUB512S', 'SUB32'];
+
+/** Where the science array sits and how the detector frame maps onto it. */
+interface Geometry {
+  rows: number;
+  cols: number;
+  /** Detector (r, c) of the full frame -> index into the science plane, or -1 outside it. */
+  index(r: number, c: number): number;
+  /** Embedded full-frame PIXELDQ in the detector frame. */
+  dq(r: number, c: number): number;
+}
+
+function geometry(ramp: RampModel, subarray: boolean): Geometry {
+  const [, , rows, cols] = ramp.shape;
+  const { fastaxis, slowaxis } = ramp.meta.subarray;
+  if (!fastaxis || !slowaxis) throw new RefpixStepError('refpix: FASTAXIS/SLOWAXIS are needed to reach the detector frame');
+  const rowstart = subarray ? (ramp.meta.subarray.ystart ?? 1) - 1 : 0;
+  const colstart = subarray ? (ramp.meta.subarray.xstart ?? 1) - 1 : 0;
+  const flip = (v: number, sign: number) => (sign < 0 ? N - 1 - v : v);
+  // jwst science_detector_frame_transform, inverted: detector (r, c) -> DMS full frame (Y, X).
+  const toDms = (r: number, c: number): [number, number] =>
+    Math.abs(fastaxis) === 1 ? [flip(r, slowaxis), flip(c, fastaxis)] : [flip(c, fastaxis), flip(r, slowaxis)];
+  const edgeless = subarray && edgelessSubarrays.includes(ramp.meta.subarray.name?.toUpperCase() ?? '');
+  const index = (r: number, c: number) => {
+    const [Y, X] = toDms(r, c);
+    const y = Y - rowstart;
+    const x = X - colstart;
+    return y >= 0 && y < rows && x >= 0 && x < cols ? y * cols + x : -1;
+  };
+  const dq = (r: number, c: number) => {
+    const i = index(r, c);
+    if (i >= 0) {
+      const x = i % cols;
+      return (ramp.pixeldq[i] | (edgeless && (x < 4 || x >= cols - 4) ? REF : 0)) >>> 0;
+    }
+    const [Y, X] = toDms(r, c);
+    return subarray && (Y < 4 || Y >= N - 4 || X < 4 || X >= N - 4) ? (DNU | REF) >>> 0 : 0;
+  };
+  return { rows, cols, index, dq };
+}
+
+/** numpy `x - s` on a float32 (`wide` false) or float64 group buffer. */
+function subtract(x: number, s: RefSignal, wide: boolean): number {
+  if (wide) return x - s.value;
+  return s.wide ? Math.fround(x - s.value) : Math.fround(x - Math.fround(s.value));
+}
+
+function average(a: RefSignal | undefined, b: RefSignal | undefined): RefSignal | undefined {
+  if (!a || !b) return a ?? b;
+  if (!a.wide && !b.wide) return { value: Math.fround(0.5 * Math.fround(a.value + b.value)), wide: false };
+  return { value: 0.5 * (a.value + b.value), wide: true };
+}
+
+/** Statistics of one run (the science ramp, or the ZEROFRAME as a 1-group ramp). */
+interface Plan {
+  classes: number;
+  cls: Uint8Array;
+  detRow?: Uint16Array;
+  /** Per-group statistics: signals by class, side signal by detector row. */
+  group(plane: Float32Array, wide: boolean): { signals: (RefSignal | undefined)[]; side?: Float64Array };
+}
+
+/** Full frame and 4-output subarrays (jwst `do_fullframe_corrections`). */
+function fourAmpPlan(geo: Geometry, o: Required<RefpixOptions>): Plan {
+  const cls = new Uint8Array(geo.rows * geo.cols).fill(255);
+  const detRow = new Uint16Array(geo.rows * geo.cols);
+  for (let r = 0; r < N; r++) {
+    for (let c = 0; c < N; c++) {
+      const i = geo.index(r, c);
+      if (i >= 0) [cls[i], detRow[i]] = [(c >> 9) * 2 + (c & 1), r];
+    }
+  }
+  /** A strip of the detector frame: rows r0.., cols c0.. (row-major), its pixel indices and DQ. */
+  const strip = (r0: number, nr: number, c0: number, nc: number) => {
+    const index = new Int32Array(nr * nc);
+    const dq = new Uint32Array(nr * nc);
+    for (let r = 0; r < nr; r++) {
+      for (let c = 0; c < nc; c++) [index[r * nc + c], dq[r * nc + c]] = [geo.index(r0 + r, c0 + c), geo.dq(r0 + r, c0 + c)];
+    }
+    return { index, dq, nc };
+  };
+  const top = strip(N - 4, 4, 0, N);
+  const bottom = strip(0, 4, 0, N);
+  const left = strip(0, N, 0, 4);
+  const right = strip(0, N, N - 4, 4);
+  const values = (s: { index: Int32Array }, plane: Float32Array) => Float64Array.from(s.index, (i) => (i >= 0 ? plane[i] : 0));
+  /** Clipped mean of the good pixels of a strip in columns `c0 + k*step` (k < count). */
+  const mean = (s: ReturnType<typeof strip>, v: Float64Array, c0: number, step: number, count: number, wide: boolean) => {
+    const picked: number[] = [];
+    for (let r = 0; r < s.index.length / s.nc; r++) {
+      for (let k = 0; k < count; k++) {
+        const j = r * s.nc + c0 + k * step;
+        if (!(s.dq[j] & DNU)) picked.push(v[j]);
+      }
+    }
+    return refpixClippedMean(Float32Array.from(picked), wide, o.siglimit);
+  };
+  return {
+    classes: 8,
+    cls,
+    detRow: o.useSideRefPixels ? detRow : undefined,
+    group(plane, wide) {
+      const [t, b] = [values(top, plane), values(bottom, plane)];
+      const signals: (RefSignal | undefined)[] = new Array(8).fill(undefined);
+      for (let amp = 0; amp < 4; amp++) {
+        const c0 = amp * 512;
+        if (o.oddEvenColumns) {
+          const odd = average(mean(top, t, c0, 2, 256, wide), mean(bottom, b, c0, 2, 256, wide));
+          const even = average(mean(top, t, c0 + 1, 2, 256, wide), mean(bottom, b, c0 + 1, 2, 256, wide));
+          if (odd && even) [signals[amp * 2], signals[amp * 2 + 1]] = [odd, even];
+        } else {
+          const one = average(mean(top, t, c0, 1, 512, wide), mean(bottom, b, c0, 1, 512, wide));
+          [signals[amp * 2], signals[amp * 2 + 1]] = [one, one];
+        }
+      }
+      if (!o.useSideRefPixels) return { signals };
+      // The side strips as the top/bottom correction left them (amplifier A left, D right).
+      const sides = [
+        [left, 0, 0],
+        [right, N - 4, 3],
+      ] as const;
+      const [l, r] = sides.map(([s, c0, amp]) => {
+        const v = values(s, plane);
+        for (let j = 0; j < v.length; j++) {
+          const signal = signals[amp * 2 + ((c0 + (j % 4)) & 1)];
+          if (signal) v[j] = subtract(v[j], signal, wide);
+        }
+        return v;
+      });
+      return { signals, side: refpixSideSignal(l, left.dq, r, right.dq, N, 4, o.sideSmoothingLength, wide) };
+    },
+  };
+}
+
+/** 1-output subarrays (jwst `do_subarray_corrections`); undefined when there are no reference pixels. */
+function oneAmpPlan(geo: Geometry, o: Required<RefpixOptions>): Plan | undefined {
+  const cls = new Uint8Array(geo.rows * geo.cols);
+  const picked: { det: number; i: number; parity: number }[] = [];
+  for (let r = 0; r < N; r++) {
+    for (let c = 0; c < N; c++) {
+      const i = geo.index(r, c);
+      if (i < 0) continue;
+      cls[i] = c & 1;
+      const dq = geo.dq(r, c);
+      if (dq & REF && !(dq & DNU)) picked.push({ det: r * N + c, i, parity: c & 1 });
+    }
+  }
+  if (picked.length === 0) return undefined;
+  const sets = o.oddEvenColumns ? [picked.filter((p) => p.parity === 0), picked.filter((p) => p.parity === 1)] : [picked];
+  return {
+    classes: 2,
+    cls,
+    group(plane, wide) {
+      const means = sets.map((set) => refpixClippedMean(Float32Array.from(set, (p) => plane[p.i]), wide, o.siglimit));
+      return { signals: o.oddEvenColumns ? means : [means[0], means[0]] };
+    },
+  };
+}
+
+/** Runs a plan over `data` `(nints, ngroups, rows, cols)`; `firstWide`: jwst's buffer is already float64 (ZEROFRAME after a side correction). */
+async function run(plan: Plan, data: Float32Array, nints: number, ngroups: number, geo: Geometry, o: Required<RefpixOptions>, firstWide: boolean, context: StepContext) {
+  const groups = nints * ngroups;
+  const planeLen = geo.rows * geo.cols;
+  const params: RefpixParams = {
+    classes: plan.classes,
+    wide: new Uint8Array(groups),
+    values: new Float64Array(groups * plan.classes),
+    kinds: new Uint8Array(groups * plan.classes),
+    side: plan.detRow ? new Float64Array(groups * N) : undefined,
+    sideRows: N,
+    sideGain: o.sideGain,
+  };
+  for (let g = 0; g < groups; g++) {
+    context.signal?.throwIfAborted();
+    // jwst's group buffer turns float64 once a side correction has run.
+    const wide = plan.detRow !== undefined && (firstWide || g > 0);
+    params.wide[g] = wide ? 1 : 0;
+    const { signals, side } = plan.group(data.subarray(g * planeLen, (g + 1) * planeLen), wide);
+    signals.forEach((s, k) => {
+      if (!s) return;
+      params.values[g * plan.classes + k] = s.value;
+      params.kinds[g * plan.classes + k] = s.wide ? 2 : 1;
+    });
+    if (side) params.side!.set(side, g * N);
+  }
+  await runTiled(context.pool, 'refpix', { data, cls: plan.cls, detRow: plan.detRow }, { nints, ngroups, rows: geo.rows, cols: geo.cols }, {
+    params,
+    signal: context.signal,
+  });
+}
+
+export async function refpixStep(ramp: RampModel, options: RefpixOptions = {}, context: StepContext = {}): Promise<StepStatus> {
+  const o: Required<RefpixOptions> = { ...refpixDefaults, ...options };
+  const setStatus = (status: StepStatus) => (ramp.meta.calStep[refpixKeywords.status] = status);
+  const [nints, ngroups, rows, cols] = ramp.shape;
+  const miri = ramp.meta.instrument.name?.toUpperCase() === 'MIRI';
+  if (isIrs2(ramp.shape)) throw new StepNotImplementedError('refpix: NIRSpec IRS2 data are not implemented');
+  if (miri) {
+    if (cols < 1032 || rows < 1024) {
+      warn(context, 'refpix: correction skipped for MIRI subarrays');
+      return setStatus('SKIPPED');
+    }
+    throw new StepNotImplementedError('refpix: MIRI full-frame data are not implemented');
+  }
+  const subarray = cols < N || rows < N;
+  if (o.refpixAlgorithm === 'sirs' && !subarray) throw new StepNotImplementedError("refpix: refpix_algorithm='sirs' is not implemented");
+  if (!Number.isSafeInteger(o.sideSmoothingLength)) throw new RefpixStepError(`refpix: side_smoothing_length must be an integer, got ${o.sideSmoothingLength}`);
+  if (subarray) {
+    const { xstart, ystart, xsize, ysize } = ramp.meta.subarray;
+    if (xstart === undefined || ystart === undefined || xsize === undefined || ysize === undefined) throw new RefpixStepError('refpix: subarray metadata not found');
+    if (xstart < 1 || ystart < 1 || xstart - 1 + xsize > N || ystart - 1 + ysize > N) {
+      warn(context, "refpix: subarray doesn't fit in full-sized array; step skipped");
+      return setStatus('SKIPPED');
+    }
+  }
+  const geo = geometry(ramp, subarray);
+  const fourAmp = !subarray || ramp.meta.exposure.noutputs === 4;
+  const plan = fourAmp ? fourAmpPlan(geo, o) : oneAmpPlan(geo, o);
+  if (!plan) {
+    info(context, 'refpix: no valid reference pixels; this step will have no effect');
+    return setStatus('COMPLETE');
+  }
+  await run(plan, ramp.data, nints, ngroups, geo, o, false, context);
+  if (ramp.meta.exposure.zeroFrame && ramp.zeroframe) {
+    const zf = ramp.zeroframe;
+    const zeros = zf.map((v) => (v === 0 ? 1 : 0));
+    await run(plan, zf, nints, 1, geo, o, true, context);
+    zeros.forEach((z, i) => z && (zf[i] = 0));
+  }
+  return setStatus('COMPLETE');
+}
