@@ -39,15 +39,17 @@ describe.skipIf(!existsSync(cli))('detector1 command', () => {
     const result = run('demo', '--output-dir', out);
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
-    expect(result.stdout).toMatch(/superbias: 2 x 10 x 32 x 512 ramp, 2 workers/);
-    expect(readdirSync(out).sort()).toEqual([
-      'demo_nirspec_superbias.fits',
-      'jw00000001001_01101_00001_nrs1_superbias.fits',
-      'jw00000001001_01101_00001_nrs1_uncal.fits',
-    ]);
-    const info = run('info', join(out, 'jw00000001001_01101_00001_nrs1_superbias.fits'));
+    expect(result.stdout).toMatch(/detector1: 2 x 10 x 160 x 160 ramp, 2 workers/);
+    for (const step of ['dq_init', 'saturation', 'superbias', 'refpix', 'linearity', 'dark_current', 'jump', 'ramp_fit']) {
+      expect(result.stdout).toMatch(new RegExp(`^  ${step} +[0-9.]+ ms$`, 'm'));
+    }
+    const stem = 'jw00000001001_01101_00001_nrca1';
+    expect(readdirSync(out).filter((f) => !f.startsWith('.')).sort()).toEqual(
+      ['crds', `${stem}_rate.fits`, `${stem}_rateints.fits`, `${stem}_sim.json`, `${stem}_truth.fits`, `${stem}_uncal.fits`].sort(),
+    );
+    const info = run('info', join(out, `${stem}_rate.fits`));
     expect(info.status).toBe(0);
-    expect(info.stdout).toMatch(/DATAMODL = RampModel/);
-    expect(info.stdout).toMatch(/GROUPDQ/);
+    expect(info.stdout).toMatch(/DATAMODL = ImageModel/);
+    expect(info.stdout).toMatch(/VAR_RNOISE/);
   });
 });
