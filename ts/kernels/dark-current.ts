@@ -1,6 +1,6 @@
 import { applyDarkCurrent } from '../../wasm-pkg/detector1_wasm.js';
 import { checkArray, checkShape, type TileShape } from './arrays.js';
-import { fromWasmError, KernelParameterError } from './errors.js';
+import { callWasm, KernelParameterError } from './errors.js';
 
 export interface DarkCurrentArrays {
   /** Ramp `(nints, ngroups, rows, cols)` in DN, corrected in place. */
@@ -45,7 +45,7 @@ export function darkCurrent(arrays: DarkCurrentArrays, shape: TileShape, params:
   checkArray(kernel, 'pixeldq', arrays.pixeldq, Uint32Array, 'plane', shape);
   checkArray(kernel, 'frames', arrays.frames, Float32Array, 'stack', shape);
   checkArray(kernel, 'darkDq', arrays.darkDq, Uint32Array, 'plane', shape);
-  try {
+  callWasm(kernel, () =>
     applyDarkCurrent(
       arrays.data,
       arrays.pixeldq,
@@ -57,8 +57,6 @@ export function darkCurrent(arrays: DarkCurrentArrays, shape: TileShape, params:
       shape.ngroups,
       shape.rows,
       shape.cols,
-    );
-  } catch (error) {
-    throw fromWasmError(error, kernel);
-  }
+    ),
+  );
 }

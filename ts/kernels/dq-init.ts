@@ -1,6 +1,6 @@
 import { applyDqInit } from '../../wasm-pkg/detector1_wasm.js';
 import { checkArray, checkShape, type TileShape } from './arrays.js';
-import { fromWasmError } from './errors.js';
+import { callWasm } from './errors.js';
 
 export interface DqInitArrays {
   /** PIXELDQ `(rows, cols)`; the mask is OR-ed in. */
@@ -18,9 +18,5 @@ export function dqInit(arrays: DqInitArrays, shape: TileShape): void {
   checkArray(kernel, 'pixeldq', arrays.pixeldq, Uint32Array, 'plane', shape);
   checkArray(kernel, 'groupdq', arrays.groupdq, Uint8Array, 'cube', shape);
   checkArray(kernel, 'mask', arrays.mask, Uint32Array, 'plane', shape);
-  try {
-    applyDqInit(arrays.pixeldq, arrays.groupdq, arrays.mask, shape.nints, shape.ngroups, shape.rows, shape.cols);
-  } catch (error) {
-    throw fromWasmError(error, kernel);
-  }
+  callWasm(kernel, () => applyDqInit(arrays.pixeldq, arrays.groupdq, arrays.mask, shape.nints, shape.ngroups, shape.rows, shape.cols));
 }

@@ -45,3 +45,12 @@ export function fromWasmError(error: unknown, kernel: string): unknown {
   const ErrorClass = classByCode[code] ?? KernelError;
   return new ErrorClass(code, `${kernel}: ${message}`);
 }
+
+/** Calls into the wasm glue, turning what it throws into the typed error of `kernel`. */
+export function callWasm<T>(kernel: string, call: () => T): T {
+  try {
+    return call();
+  } catch (error) {
+    throw fromWasmError(error, kernel);
+  }
+}

@@ -1,6 +1,6 @@
 import { applyGainScale } from '../../wasm-pkg/detector1_wasm.js';
 import { checkArray, checkShape, type TileShape } from './arrays.js';
-import { fromWasmError, KernelShapeError } from './errors.js';
+import { callWasm, KernelShapeError } from './errors.js';
 
 /** A rate `(rows, cols)` (shape.nints = 1) or rateints `(nints, rows, cols)` product; shape.ngroups = 1. */
 export interface GainScaleArrays {
@@ -32,10 +32,8 @@ export function gainScale(arrays: GainScaleArrays, shape: TileShape, params: Gai
   };
   const varPoisson = variance('varPoisson', arrays.varPoisson);
   const varRnoise = variance('varRnoise', arrays.varRnoise);
-  try {
+  callWasm(kernel, () =>
     // numpy: float32 array times the Python floats f and f**2 (squared in float64).
-    applyGainScale(arrays.data, arrays.err, varPoisson, varRnoise, params.factor, params.factor ** 2, shape.nints, shape.rows, shape.cols);
-  } catch (error) {
-    throw fromWasmError(error, kernel);
-  }
+    applyGainScale(arrays.data, arrays.err, varPoisson, varRnoise, params.factor, params.factor ** 2, shape.nints, shape.rows, shape.cols),
+  );
 }

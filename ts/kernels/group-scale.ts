@@ -1,6 +1,6 @@
 import { applyGroupScale } from '../../wasm-pkg/detector1_wasm.js';
 import { checkArray, checkShape, type TileShape } from './arrays.js';
-import { fromWasmError } from './errors.js';
+import { callWasm } from './errors.js';
 
 export interface GroupScaleArrays {
   /** Ramp `(nints, ngroups, rows, cols)`, scaled in place. */
@@ -17,9 +17,5 @@ export function groupScale(arrays: GroupScaleArrays, shape: TileShape, params: G
   const kernel = 'group_scale';
   checkShape(kernel, shape);
   checkArray(kernel, 'data', arrays.data, Float32Array, 'cube', shape);
-  try {
-    applyGroupScale(arrays.data, params.scale, shape.nints, shape.ngroups, shape.rows, shape.cols);
-  } catch (error) {
-    throw fromWasmError(error, kernel);
-  }
+  callWasm(kernel, () => applyGroupScale(arrays.data, params.scale, shape.nints, shape.ngroups, shape.rows, shape.cols));
 }

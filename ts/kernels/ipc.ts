@@ -1,6 +1,6 @@
 import { applyIpc } from '../../wasm-pkg/detector1_wasm.js';
 import { checkArray, checkShape, type TileShape } from './arrays.js';
-import { fromWasmError, KernelParameterError } from './errors.js';
+import { callWasm, KernelParameterError } from './errors.js';
 
 export interface IpcArrays {
   /** Ramp `(nints, ngroups, rows, cols)` in DN, convolved in place. */
@@ -49,7 +49,7 @@ export function ipc(arrays: IpcArrays, shape: TileShape, params: IpcParams): voi
     }
     checkArray(kernel, 'kernel', arrays.kernel, Float32Array, 'stack', shape);
   }
-  try {
+  callWasm(kernel, () =>
     applyIpc(
       arrays.data,
       arrays.science,
@@ -61,8 +61,6 @@ export function ipc(arrays: IpcArrays, shape: TileShape, params: IpcParams): voi
       shape.ngroups,
       shape.rows,
       shape.cols,
-    );
-  } catch (error) {
-    throw fromWasmError(error, kernel);
-  }
+    ),
+  );
 }

@@ -1,6 +1,6 @@
 import { applyJump } from '../../wasm-pkg/detector1_wasm.js';
 import { checkArray, checkShape, type TileShape } from './arrays.js';
-import { fromWasmError, KernelParameterError } from './errors.js';
+import { callWasm, KernelParameterError } from './errors.js';
 
 export interface JumpArrays {
   /** Ramp `(nints, ngroups, rows, cols)` in DN; only read. */
@@ -67,7 +67,7 @@ export function jump(arrays: JumpArrays, shape: TileShape, params: JumpParams): 
   checkArray(kernel, 'gain', arrays.gain, Float32Array, 'plane', shape);
   checkArray(kernel, 'readnoise', arrays.readnoise, Float32Array, 'plane', shape);
   checkArray(kernel, 'crs', arrays.crs, Uint32Array, 'plane', shape);
-  try {
+  callWasm(kernel, () =>
     applyJump(
       arrays.data,
       arrays.groupdq,
@@ -90,8 +90,6 @@ export function jump(arrays: JumpArrays, shape: TileShape, params: JumpParams): 
       params.flag4Neighbors,
       params.nframes,
       new Float64Array([params.afterJumpFlagE1, params.afterJumpFlagN1, params.afterJumpFlagE2, params.afterJumpFlagN2]),
-    );
-  } catch (error) {
-    throw fromWasmError(error, kernel);
-  }
+    ),
+  );
 }

@@ -1,6 +1,6 @@
 import { applyLinearity } from '../../wasm-pkg/detector1_wasm.js';
 import { checkArray, checkShape, type TileShape } from './arrays.js';
-import { fromWasmError, KernelShapeError } from './errors.js';
+import { callWasm, KernelShapeError } from './errors.js';
 
 export interface LinearityArrays {
   /** Ramp `(nints, ngroups, rows, cols)` in DN, corrected in place. */
@@ -44,7 +44,7 @@ export function linearity(arrays: LinearityArrays, shape: TileShape, params: Lin
   checkArray(kernel, 'coeffs', arrays.coeffs, Float32Array, 'stack', shape);
   if (arrays.invCoeffs !== undefined) checkArray(kernel, 'invCoeffs', arrays.invCoeffs, Float32Array, 'stack', shape);
   checkArray(kernel, 'linDq', arrays.linDq, Uint32Array, 'plane', shape);
-  try {
+  callWasm(kernel, () =>
     applyLinearity(
       arrays.data,
       arrays.zeroframe ?? empty,
@@ -59,8 +59,6 @@ export function linearity(arrays: LinearityArrays, shape: TileShape, params: Lin
       shape.ngroups,
       shape.rows,
       shape.cols,
-    );
-  } catch (error) {
-    throw fromWasmError(error, kernel);
-  }
+    ),
+  );
 }

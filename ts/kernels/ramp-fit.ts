@@ -15,7 +15,7 @@ import {
   type RampFitTileOutput,
 } from '../../wasm-pkg/detector1_wasm.js';
 import { checkArray, checkShape, type KernelArray, type KernelArrayConstructor, type Layout, type TileShape } from './arrays.js';
-import { fromWasmError, KernelParameterError } from './errors.js';
+import { callWasm, fromWasmError, KernelParameterError } from './errors.js';
 import { cutBand, pasteBand, type RowBand } from '../pool/plan.js';
 
 const KERNEL = 'rampFit';
@@ -742,8 +742,8 @@ export class RampFitStream {
     }
     if (params.saveOpt) throw new KernelParameterError('invalid_parameter', `${KERNEL}: the stream has no fitopt (saveOpt)`);
     this.#one = { ...shape, nints: 1 };
-    try {
-      this.#stream = new WasmRampFitStream(
+    this.#stream = callWasm(KERNEL, () =>
+      new WasmRampFitStream(
         refs.pixeldq,
         refs.gain,
         refs.readnoise,
@@ -753,10 +753,8 @@ export class RampFitStream {
         shape.rows,
         shape.cols,
         ...encodeParams(params),
-      );
-    } catch (error) {
-      throw fromWasmError(error, KERNEL);
-    }
+      ),
+    );
   }
 
   #check(data: Float32Array, groupdq: Uint8Array, zeroframe: Float32Array | undefined): void {
@@ -768,11 +766,7 @@ export class RampFitStream {
   /** Pass 1: integration `integration`'s `(ngroups, rows, cols)` ramp and its ZEROFRAME plane. */
   addMedian(integration: number, data: Float32Array, groupdq: Uint8Array, zeroframe?: Float32Array): void {
     this.#check(data, groupdq, zeroframe);
-    try {
-      this.#stream.addMedian(integration, data, groupdq, zeroframe ?? empty);
-    } catch (error) {
-      throw fromWasmError(error, KERNEL);
-    }
+    callWasm(KERNEL, () => this.#stream.addMedian(integration, data, groupdq, zeroframe ?? empty));
   }
 
   /** Pass 2: fits integration `integration` and returns its rateints planes `(rows, cols)`. */

@@ -1,6 +1,6 @@
 import { applyRefpix, refpixClippedMean as wasmClippedMean, refpixSideSignal as wasmSideSignal } from '../../wasm-pkg/detector1_wasm.js';
 import { checkArray, checkShape, type TileShape } from './arrays.js';
-import { fromWasmError, KernelParameterError } from './errors.js';
+import { callWasm, KernelParameterError } from './errors.js';
 
 export interface RefpixArrays {
   /** Ramp `(nints, ngroups, rows, cols)` in DN, corrected in place. */
@@ -48,11 +48,7 @@ export function refpixSideSignal(
   smoothingLength: number,
   wide: boolean,
 ): Float64Array {
-  try {
-    return wasmSideSignal(left, leftDq, right, rightDq, rows, width, smoothingLength, wide);
-  } catch (error) {
-    throw fromWasmError(error, 'refpix');
-  }
+  return callWasm('refpix', () => wasmSideSignal(left, leftDq, right, rightDq, rows, width, smoothingLength, wide));
 }
 
 /** Per-pixel reference-pixel correction (spec/steps/refpix.md), in place. */
@@ -65,7 +61,7 @@ export function refpix(arrays: RefpixArrays, shape: TileShape, params: RefpixPar
     throw new KernelParameterError('invalid_parameter', `${kernel}: a side correction needs arrays.detRow`);
   }
   if (params.side) checkArray(kernel, 'detRow', arrays.detRow, Uint16Array, 'plane', shape);
-  try {
+  callWasm(kernel, () =>
     applyRefpix(
       arrays.data,
       arrays.cls,
@@ -81,8 +77,6 @@ export function refpix(arrays: RefpixArrays, shape: TileShape, params: RefpixPar
       shape.ngroups,
       shape.rows,
       shape.cols,
-    );
-  } catch (error) {
-    throw fromWasmError(error, kernel);
-  }
+    ),
+  );
 }

@@ -1,6 +1,6 @@
 import { applySaturation } from '../../wasm-pkg/detector1_wasm.js';
 import { checkArray, checkShape, type TileShape } from './arrays.js';
-import { fromWasmError, KernelParameterError } from './errors.js';
+import { callWasm, KernelParameterError } from './errors.js';
 
 export interface SaturationArrays {
   /** Ramp `(nints, ngroups, rows, cols)` in DN; only read. */
@@ -61,7 +61,7 @@ export function saturation(arrays: SaturationArrays, shape: TileShape, params: S
   checkArray(kernel, 'thresh', arrays.thresh, Float32Array, 'plane', shape);
   checkArray(kernel, 'satDq', arrays.satDq, Uint32Array, 'plane', shape);
   if (arrays.bias !== undefined) checkArray(kernel, 'bias', arrays.bias, Float32Array, 'plane', shape);
-  try {
+  callWasm(kernel, () =>
     applySaturation(
       arrays.data,
       arrays.groupdq,
@@ -76,8 +76,6 @@ export function saturation(arrays: SaturationArrays, shape: TileShape, params: S
       shape.cols,
       params.nPixGrowSat,
       params.useReadpatt ? params.nframes! : 0,
-    );
-  } catch (error) {
-    throw fromWasmError(error, kernel);
-  }
+    ),
+  );
 }

@@ -1,6 +1,6 @@
 import { applySuperbias } from '../../wasm-pkg/detector1_wasm.js';
 import { checkArray, checkShape, type TileShape } from './arrays.js';
-import { fromWasmError } from './errors.js';
+import { callWasm } from './errors.js';
 
 export interface SuperbiasArrays {
   /** Ramp `(nints, ngroups, rows, cols)` in DN, corrected in place. */
@@ -26,7 +26,7 @@ export function superbias(arrays: SuperbiasArrays, shape: TileShape): void {
   checkArray(kernel, 'pixeldq', arrays.pixeldq, Uint32Array, 'plane', shape);
   checkArray(kernel, 'bias', arrays.bias, Float32Array, 'plane', shape);
   checkArray(kernel, 'biasDq', arrays.biasDq, Uint32Array, 'plane', shape);
-  try {
+  callWasm(kernel, () =>
     applySuperbias(
       arrays.data,
       arrays.zeroframe ?? empty,
@@ -37,8 +37,6 @@ export function superbias(arrays: SuperbiasArrays, shape: TileShape): void {
       shape.ngroups,
       shape.rows,
       shape.cols,
-    );
-  } catch (error) {
-    throw fromWasmError(error, kernel);
-  }
+    ),
+  );
 }
