@@ -21,6 +21,7 @@ import { ipcScienceMask, ipcStep, StepNotImplementedError } from '../../../ts/st
 import { compareProducts, formatReport, goldenCases, goldenCrdsRoot, goldenManifest, goldenProduct, goldenReferences } from '../../golden/compare.js';
 import { fitsInMemory } from '../../helpers/fits.js';
 import { random } from '../../helpers/random.js';
+import { expectTiledEqualsUntiled } from './tiled-equivalence.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const crds = goldenCrdsRoot();
@@ -103,23 +104,7 @@ describe('ipc tiled == untiled', () => {
       const untiled = copy(input);
       await run(undefined, 'ipc', untiled, tile, { params, halo, maxBandRows: tile.rows });
       expect(bytes(untiled).data).not.toEqual(bytes(input).data);
-      for (const maxBandRows of [1, 4]) {
-        const arrays = copy(input);
-        await run(undefined, 'ipc', arrays, tile, { params, halo, maxBandRows });
-        expect(bytes(arrays), `in thread, maxBandRows ${maxBandRows}`).toEqual(bytes(untiled));
-      }
-      for (const size of [1, 2, 3]) {
-        const pool = await pools.createNodePool({ size });
-        try {
-          for (const maxBandRows of [undefined, 1, 2, 3, 5, 16]) {
-            const arrays = copy(input);
-            await run(pool, 'ipc', arrays, tile, { params, halo, maxBandRows });
-            expect(bytes(arrays), `${size} workers, maxBandRows ${maxBandRows}`).toEqual(bytes(untiled));
-          }
-        } finally {
-          await pool.destroy();
-        }
-      }
+      await expectTiledEqualsUntiled('ipc', input, tile, params, [1, 2, 3, 5, 16], { halo });
       // Without the halo, one-row bands lose their neighbours.
       const noHalo = copy(input);
       await run(undefined, 'ipc', noHalo, tile, { params, halo: 0, maxBandRows: 1 });

@@ -24,6 +24,7 @@ import { jumpStep, JumpStepError, pythonFloorDiv } from '../../../ts/steps/jump.
 import { compareArrays, goldenCases, goldenCrdsRoot, goldenManifest, goldenProduct, goldenReferences } from '../../golden/compare.js';
 import { random } from '../../helpers/random.js';
 import { fitsInMemory } from '../../helpers/fits.js';
+import { expectTiledEqualsUntiled } from './tiled-equivalence.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const JUMP = pixel.JUMP_DET;
@@ -294,10 +295,6 @@ function syntheticTile(shape: TileShape): Record<string, KernelArray> {
   return { data, groupdq, pixeldq: new Uint32Array(plane), gain, readnoise, crs: new Uint32Array(plane) };
 }
 
-function bytes(arrays: Record<string, KernelArray>): Record<string, Uint8Array> {
-  return Object.fromEntries(Object.entries(arrays).map(([k, v]) => [k, new Uint8Array(v.buffer.slice(v.byteOffset, v.byteOffset + v.byteLength))]));
-}
-
 const copy = (arrays: Record<string, KernelArray>) => Object.fromEntries(Object.entries(arrays).map(([k, v]) => [k, v.slice()]));
 
 describe('jump tiled == untiled', () => {
@@ -324,23 +321,7 @@ describe('jump tiled == untiled', () => {
       await run(undefined, 'jump', noNeighbours, shape, { params: { ...params, flag4Neighbors: false }, maxBandRows: shape.rows });
       const count = (a: Record<string, KernelArray>) => (a.groupdq as Uint8Array).filter((f) => f & JUMP).length;
       expect(count(untiled)).toBeGreaterThan(count(noNeighbours) + 20);
-      for (const maxBandRows of [1, 4]) {
-        const arrays = copy(input);
-        await run(undefined, 'jump', arrays, shape, { params, halo, maxBandRows });
-        expect(bytes(arrays), `in thread, maxBandRows ${maxBandRows}`).toEqual(bytes(untiled));
-      }
-      for (const size of [1, 2, 3]) {
-        const pool = await pools.createNodePool({ size });
-        try {
-          for (const maxBandRows of [undefined, 1, 2, 3, 5, 16]) {
-            const arrays = copy(input);
-            await run(pool, 'jump', arrays, shape, { params, halo, maxBandRows });
-            expect(bytes(arrays), `${size} workers, maxBandRows ${maxBandRows}`).toEqual(bytes(untiled));
-          }
-        } finally {
-          await pool.destroy();
-        }
-      }
+      await expectTiledEqualsUntiled('jump', input, shape, params, [1, 2, 3, 5, 16], { halo });
     });
   }
 });

@@ -23,6 +23,7 @@ import { random } from '../../helpers/random.js';
 import { compareProducts, formatReport, goldenCases, goldenCrdsRoot, goldenManifest, goldenProduct, goldenReferences } from '../../golden/compare.js';
 import { fitsInMemory } from '../../helpers/fits.js';
 import { readRamp } from '../../../ts/datamodels/node.js';
+import { expectTiledEqualsUntiled } from './tiled-equivalence.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const crds = goldenCrdsRoot();
@@ -127,23 +128,7 @@ describe('saturation tiled == untiled', () => {
       for (const f of expected) expect(flags.has(f), `flag ${f}`).toBe(true);
       expect(bytes(untiled)).not.toEqual(bytes(input));
       // In this thread too (bands one after the other).
-      for (const maxBandRows of [1, 4]) {
-        const arrays = copy(input);
-        await run(undefined, 'saturation', arrays, shape, { params, halo, maxBandRows });
-        expect(bytes(arrays), `in thread, maxBandRows ${maxBandRows}`).toEqual(bytes(untiled));
-      }
-      for (const size of [1, 2, 3]) {
-        const pool = await pools.createNodePool({ size });
-        try {
-          for (const maxBandRows of [undefined, 1, 2, 3, 5, 16]) {
-            const arrays = copy(input);
-            await run(pool, 'saturation', arrays, shape, { params, halo, maxBandRows });
-            expect(bytes(arrays), `${size} workers, maxBandRows ${maxBandRows}`).toEqual(bytes(untiled));
-          }
-        } finally {
-          await pool.destroy();
-        }
-      }
+      await expectTiledEqualsUntiled('saturation', input, shape, params, [1, 2, 3, 5, 16], { halo });
     });
   }
 

@@ -30,8 +30,9 @@ function bytes(arrays: Arrays): Record<string, Uint8Array | undefined> {
 }
 
 /**
- * Runs `kernel` untiled in this thread, then through pools of 1-3 workers with `bandRows` band
- * heights, and expects identical bytes; returns the band heights and pool sizes checked.
+ * Runs `kernel` untiled in this thread, then in bands of 1 and 4 rows in this thread and through
+ * pools of 1-3 workers with `bandRows` band heights (with `halo` rows of context for 2-D
+ * neighbourhoods), and expects identical bytes; returns the configurations checked.
  */
 export async function expectTiledEqualsUntiled(
   kernel: string,
@@ -39,6 +40,7 @@ export async function expectTiledEqualsUntiled(
   shape: TileShape,
   params: unknown,
   bandRows: number[] = [1, 2, 5, 16],
+  options: { halo?: number } = {},
 ): Promise<string[]> {
   if (!existsSync(join(root, 'dist/pool/node-worker.js'))) execSync('npx tsc -p tsconfig.json', { cwd: root, stdio: 'inherit' });
   const pools: typeof PoolApi = await import(join(root, 'dist/pool/node.js'));
@@ -46,16 +48,24 @@ export async function expectTiledEqualsUntiled(
   await loader.loadKernels();
   const run = pools.runTiled as (p: KernelPool | undefined, k: string, a: Arrays, s: TileShape, o: object) => Promise<void>;
 
+  const { halo } = options;
   const untiled = copy(input);
-  await run(undefined, kernel, untiled, shape, { params, maxBandRows: shape.rows });
+  await run(undefined, kernel, untiled, shape, { params, halo, maxBandRows: shape.rows });
   expect(bytes(untiled), 'the kernel changed nothing: the test would not see a lost band').not.toEqual(bytes(input));
   const checked: string[] = [];
+  // Bands one after the other in this thread, too.
+  for (const maxBandRows of [1, 4]) {
+    const arrays = copy(input);
+    await run(undefined, kernel, arrays, shape, { params, halo, maxBandRows });
+    expect(bytes(arrays), `in thread, maxBandRows ${maxBandRows}`).toEqual(bytes(untiled));
+    checked.push(`0w/${maxBandRows}`);
+  }
   for (const size of [1, 2, 3]) {
     const pool = await pools.createNodePool({ size });
     try {
       for (const maxBandRows of [undefined, ...bandRows]) {
         const arrays = copy(input);
-        await run(pool, kernel, arrays, shape, { params, maxBandRows });
+        await run(pool, kernel, arrays, shape, { params, halo, maxBandRows });
         expect(bytes(arrays), `${size} workers, maxBandRows ${maxBandRows}`).toEqual(bytes(untiled));
         checked.push(`${size}w/${maxBandRows ?? 'auto'}`);
       }
