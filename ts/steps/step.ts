@@ -8,6 +8,13 @@ export interface StepContext {
   pool?: KernelPool;
   log?: (level: 'info' | 'warning', message: string) => void;
   signal?: AbortSignal;
+  /**
+   * The pipeline may hand a step a slice of the exposure's integrations (to keep memory flat in
+   * NINTS): the ramp then holds integrations `integrationOffset ..< integrationOffset + nints`
+   * of the exposure. Steps whose arithmetic depends on the absolute integration number (MIRI
+   * reset/rscd/dark planes, INTSTART) add this offset. Default 0: the ramp is the whole exposure.
+   */
+  integrationOffset?: number;
 }
 
 export function warn(context: StepContext, message: string): void {
