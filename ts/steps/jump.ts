@@ -113,6 +113,17 @@ export interface JumpStepResult {
   status: StepStatus;
   /** stcal's primary CR count (JUMP groups after detection, before neighbours); -99 when skipped for too few groups. */
   primaryCrs?: number;
+  /** Per pixel `(rows, cols)`, the primary CRs behind `primaryCrs` (the pipeline sums them over row bands). */
+  crs?: Uint32Array;
+}
+
+/**
+ * What the pipeline knows of the whole exposure when it hands the step a band of rows: per
+ * integration, the number of groups whose every pixel (of the whole frame) has DO_NOT_USE.
+ * stcal chooses the detection mode from these whole-frame counts.
+ */
+export interface JumpExposure {
+  doNotUsePlanes: number[];
 }
 
 /** Per integration, the number of (int, group) planes whose every pixel has DO_NOT_USE. */
@@ -170,6 +181,7 @@ export async function jumpStep(
   references: JumpReferences | undefined,
   context: StepContext = {},
   options: Partial<JumpStepOptions> = {},
+  exposure?: JumpExposure,
 ): Promise<JumpStepResult> {
   const o: JumpStepOptions = { ...jumpDefaults, ...options };
   if (o.expandLargeEvents) throw new JumpStepError('jump: expand_large_events (snowballs) is not implemented yet');
@@ -190,7 +202,7 @@ export async function jumpStep(
   const readnoise = (await readReferenceFloat(references.readnoise, 'SCI', refContext)).data;
 
   const npix = rows * cols;
-  const mode = chooseMode(allDoNotUsePlanes(ramp.groupdq, nints, ngroups, npix), nints, ngroups, o);
+  const mode = chooseMode(exposure?.doNotUsePlanes ?? allDoNotUsePlanes(ramp.groupdq, nints, ngroups, npix), nints, ngroups, o);
   if (mode === 'sigmaClip') {
     throw new JumpStepError(`jump: sigma-clipping detection (nints ${nints} >= minimum_sigclip_groups ${o.minimumSigclipGroups}) is not implemented yet`);
   }
@@ -249,5 +261,5 @@ export async function jumpStep(
   }
   ramp.meta.refFiles[jumpKeywords.gain] = referenceName(references.gain);
   ramp.meta.refFiles[jumpKeywords.readnoise] = referenceName(references.readnoise);
-  return { status: (ramp.meta.calStep[jumpKeywords.status] = 'COMPLETE'), primaryCrs };
+  return { status: (ramp.meta.calStep[jumpKeywords.status] = 'COMPLETE'), primaryCrs, crs };
 }
