@@ -8,11 +8,10 @@
  *   A. read the slice, run every step before jump, spill it;
  *   B. jump and the steps after it, spill again (PIXELDQ is the OR over the slices of pass A, so
  *      each slice sees the exposure's flags);
- *   C. ramp fitting: the exposure-wide decisions from every slice's GROUPDQ, then the median
- *      rates over all integrations, then one fit per integration (ts/kernels/ramp-fit.ts
- *      RampFitStream). A single-slice exposure is fitted in row bands on the worker pool.
- * Saving a step's own product (`steps.<step>.save_results`) or the fitopt product needs the
- * whole exposure, so those runs use one slice of every integration.
+ *   C. ramp fitting: the exposure-wide decisions from every integration's GROUPDQ, then row
+ *      bands of every integration (the median rate spans integrations) on the worker pool.
+ * Saving a step's own product (`steps.<step>.save_results`) needs the whole exposure after that
+ * step, and LIKELY fits whole exposures, so those runs use one slice of every integration.
  */
 import type { FitsFile, FitsTable } from '../io/fits/index.js';
 import type { Header } from '../io/fits/index.js';
@@ -21,7 +20,8 @@ import type { Meta } from '../datamodels/meta.js';
 import type { RampReader } from '../datamodels/fits-models.js';
 import { pixel } from '../dq/flags.js';
 import { RampFitPlanner } from '../kernels/ramp-fit-plan.js';
-import { RampFitStream, type RampFitPool, type RampFitResult } from '../kernels/ramp-fit.js';
+import { allocTaskOutputs, BandMerger, rampFitTile, taskResult, type RampFitPool } from '../kernels/ramp-fit.js';
+import type { TileShape } from '../kernels/arrays.js';
 import { readReferenceFloat, scienceGeometry } from '../reffiles/index.js';
 import { gainScaleStep } from '../steps/gain-scale.js';
 import { jumpStep } from '../steps/jump.js';
@@ -107,7 +107,9 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
     return value === undefined ? (RAMP_STEPS[alias]?.skipByDefault ?? false) : truthy(value);
   };
   const savesStep = (alias: string) => truthy(stepParameters(alias).save_results);
-  const wholeExposure = order.some((alias) => !skipped(alias) && savesStep(alias)) || truthy(stepParameters(RAMP_FIT.alias).save_opt);
+  // LIKELY fits the exposure whole; a step's own product is the whole exposure after that step.
+  const likely = String(stepParameters(RAMP_FIT.alias).algorithm ?? 'OLS_C').toUpperCase() === 'LIKELY';
+  const wholeExposure = likely || order.some((alias) => !skipped(alias) && savesStep(alias));
   const perSlice = wholeExposure ? nints : Math.max(1, Math.min(nints, Math.floor(options.integrationsPerSlice ?? 1)));
   const slices: [number, number][] = [];
   for (let start = 0; start < nints; start += perSlice) slices.push([start, Math.min(nints, start + perSlice)]);
@@ -198,7 +200,7 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
    * Jump on row bands of every integration at once, each with a halo row on either side for the
    * neighbour flags (only the band's own rows are kept). A band's references are cut like a
    * subarray of the exposure's; the detection mode comes from the whole-frame counts of pass A;
-   * PRIMECRS is summed over the bands. Bands hold about one integration's worth of samples.
+   * PRIMECRS is summed over the bands. A band holds about half an integration's worth of samples.
    */
   const jumpByRowBands = async () => {
     const parameters = stepParameters('jump');
@@ -207,7 +209,8 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
     const gain = refs.get('gain');
     const readnoise = refs.get('readnoise');
     const halo = 1;
-    const bandRows = Math.max(1, Math.floor(ny / nints));
+    // Two bands make about one integration: one being read while the pool works on the other.
+    const bandRows = Math.max(1, Math.floor(ny / (2 * nints)));
     const pixeldq = exposurePixeldq.slice();
     let primaryCrs = 0;
     let detected = false;
@@ -329,7 +332,8 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
         const whole = sliceModel(0, nints, await readSlice(0, nints, (i) => spill.get(i)), exposurePixeldq);
         return rampFitStep(whole, { ...fitParameters, gain, readnoise, gainFactor, pool: options.rampFitPool, signal: context.signal });
       }
-      return streamedFit(reader.shape, meta, exposurePixeldq, gain, readnoise, avdrkcur, gainFactor, fitParameters, spill, rampHeader);
+      const planes = { pixeldq: exposurePixeldq, gain, readnoise, averageDarkCurrent: avdrkcur };
+      return fitByRowBands(reader.shape, meta, planes, gainFactor, fitParameters, spill, rampHeader, options.rampFitPool, context.signal);
     });
     statuses.set(RAMP_FIT.alias, fitted.rate ? 'COMPLETE' : 'SKIPPED');
     if (!fitted.rate || !fitted.rateints) return finish(null, null, fitted.noProducts);
@@ -415,24 +419,24 @@ function concatenate<T extends Float32Array | Uint8Array>(arrays: T[], make: new
   return out;
 }
 
-/** OLS_C one integration at a time: medians over every integration first, then one fit each. */
-async function streamedFit(
+/**
+ * OLS_C on row bands of every integration (the median rate spans integrations): first the
+ * exposure-wide plan from every integration's GROUPDQ, then the bands — on the worker pool when
+ * there is one — merged as fitRampsParallel merges them. Bands hold about one integration's worth
+ * of samples between them, so memory does not grow with NINTS (beyond the products).
+ */
+async function fitByRowBands(
   shape: RampModel['shape'],
   meta: Meta,
-  pixeldq: Uint32Array,
-  gain: Float32Array,
-  readnoise: Float32Array,
-  averageDarkCurrent: Float32Array | undefined,
+  planes: { pixeldq: Uint32Array; gain: Float32Array; readnoise: Float32Array; averageDarkCurrent?: Float32Array },
   gainFactor: number | undefined,
   parameters: Record<string, unknown>,
   spill: SpillStore,
   header: { primary: Header; sciHeader: Header; intTimes?: FitsTable },
+  pool: RampFitPool | undefined,
+  signal: AbortSignal | undefined,
 ) {
   const [nints, ngroups, rows, cols] = shape;
-  const algorithm = String(parameters.algorithm ?? 'OLS_C').toUpperCase();
-  if (algorithm !== 'OLS_C') {
-    throw new RampFitStepError(`ramp_fit: algorithm '${algorithm}' is not available one integration at a time; only 'OLS_C'`);
-  }
   const exposure = meta.exposure;
   if (exposure.frameTime === undefined || exposure.groupTime === undefined || exposure.nframes === undefined || exposure.groupgap === undefined) {
     throw new RampFitStepError('ramp_fit: the input lacks TFRAME, TGROUP, NFRAMES or GROUPGAP');
@@ -447,39 +451,54 @@ async function streamedFit(
       suppressOneGroup: (parameters.suppressOneGroup as boolean | undefined) ?? true,
       firstgroup: parameters.firstgroup as number | undefined,
       lastgroup: parameters.lastgroup as number | undefined,
+      saveOpt: (parameters.saveOpt as boolean | undefined) ?? false,
       instrument: meta.instrument.name,
     },
     { ngroups, rows, cols },
   );
-  for (let i = 0; i < nints; i++) planner.add((await spill.get(i)).groupdq, 1);
+  for (let i = 0; i < nints; i++) planner.add(await spill.getGroupdq(i), 1);
   const plan = planner.plan();
   if ('noProducts' in plan) return { rate: null, rateints: null, noProducts: plan.noProducts };
 
-  const tile = { nints, ngroups, rows, cols };
-  const stream = new RampFitStream({ pixeldq, gain, readnoise, averageDarkCurrent }, tile, plan.params);
-  const plane = rows * cols;
-  const rateints: RampFitResult['rateints'] = {
-    slope: new Float32Array(nints * plane),
-    varPoisson: new Float32Array(nints * plane),
-    varRnoise: new Float32Array(nints * plane),
-    err: new Float32Array(nints * plane),
-    dq: new Uint32Array(nints * plane),
-  };
-  try {
-    for (let i = 0; i < nints; i++) {
-      const one = await spill.get(i);
-      stream.addMedian(i, one.data, one.groupdq, one.zeroframe);
+  const inFlightLimit = pool ? 2 * pool.size : 1;
+  const height = Math.max(1, Math.ceil(rows / (nints * inFlightLimit)));
+  const tile: TileShape = { nints, ngroups, rows, cols };
+  const merger = new BandMerger(tile);
+  const inFlight = new Set<Promise<void>>();
+  let failure: { error: unknown } | undefined;
+  for (let row0 = 0; row0 < rows && !failure; row0 += height) {
+    signal?.throwIfAborted();
+    const band = { row0, rows: Math.min(height, rows - row0) };
+    const bandShape: TileShape = { ...tile, rows: band.rows };
+    const parts = [];
+    for (let i = 0; i < nints; i++) parts.push(await spill.getRows(i, row0, row0 + band.rows));
+    const cut = (plane: Float32Array | Uint32Array | undefined) => plane?.slice(row0 * cols, (row0 + band.rows) * cols);
+    const arrays = {
+      data: concatenate(parts.map((p) => p.data), Float32Array),
+      groupdq: concatenate(parts.map((p) => p.groupdq), Uint8Array),
+      zeroframe: parts[0].zeroframe && concatenate(parts.map((p) => p.zeroframe!), Float32Array),
+      pixeldq: cut(planes.pixeldq) as Uint32Array,
+      gain: cut(planes.gain) as Float32Array,
+      readnoise: cut(planes.readnoise) as Float32Array,
+      averageDarkCurrent: cut(planes.averageDarkCurrent) as Float32Array | undefined,
+    };
+    if (!pool) {
+      merger.add(band, rampFitTile(arrays, bandShape, plan.params));
+      continue;
     }
-    for (let i = 0; i < nints; i++) {
-      const one = await spill.get(i);
-      const planes = stream.fitIntegration(i, one.data, one.groupdq, one.zeroframe);
-      for (const key of ['slope', 'varPoisson', 'varRnoise', 'err', 'dq'] as const) rateints[key].set(planes[key], i * plane);
-    }
-    const rate = stream.finish();
-    const inputMeta = structuredClone(meta);
-    if (gainFactor !== undefined) inputMeta.exposure.gainFactor = gainFactor;
-    return rampFitProducts({ shape, ...header }, { rate, rateints }, inputMeta);
-  } finally {
-    stream.free();
+    const job = pool
+      .run({ kernel: 'rampFit', arrays: { ...arrays, ...allocTaskOutputs(bandShape) }, shape: bandShape, params: { ...plan.params, fitoptBands: true } }, signal)
+      .then((outputs) => merger.add(band, taskResult(outputs)))
+      .catch((error: unknown) => {
+        failure ??= { error };
+      })
+      .finally(() => inFlight.delete(job));
+    inFlight.add(job);
+    if (inFlight.size >= inFlightLimit) await Promise.race(inFlight);
   }
+  await Promise.all(inFlight);
+  if (failure) throw failure.error;
+  const inputMeta = structuredClone(meta);
+  if (gainFactor !== undefined) inputMeta.exposure.gainFactor = gainFactor;
+  return rampFitProducts({ shape, ...header }, merger.finish(), inputMeta);
 }

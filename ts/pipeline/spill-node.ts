@@ -62,6 +62,12 @@ export class FileSpill implements SpillStore {
     return this.getRows(integration, 0, this.shape.rows);
   }
 
+  async getGroupdq(integration: number): Promise<Uint8Array> {
+    const groupdq = new Uint8Array(this.samples);
+    await this.read(groupdq, this.record(integration) + this.samples * 4, integration);
+    return groupdq;
+  }
+
   async getRows(integration: number, row0: number, row1: number): Promise<SpilledIntegration> {
     const { ngroups, cols } = this.shape;
     const band = (row1 - row0) * cols;

@@ -22,6 +22,8 @@ export interface SpillShape {
 export interface SpillStore {
   put(integration: number, value: SpilledIntegration): Promise<void>;
   get(integration: number): Promise<SpilledIntegration>;
+  /** The GROUPDQ of an integration alone. */
+  getGroupdq(integration: number): Promise<Uint8Array>;
   /** Rows `row0 ..< row1` of every group of an integration. */
   getRows(integration: number, row0: number, row1: number): Promise<SpilledIntegration>;
   /** Replaces GROUPDQ rows `row0 ..< row1` of every group of an integration. */
@@ -55,6 +57,10 @@ export class MemorySpill implements SpillStore {
     const value = this.#held.get(integration);
     if (!value) throw new RangeError(`spill: integration ${integration} was never stored`);
     return value;
+  }
+
+  async getGroupdq(integration: number): Promise<Uint8Array> {
+    return (await this.get(integration)).groupdq;
   }
 
   async getRows(integration: number, row0: number, row1: number): Promise<SpilledIntegration> {
