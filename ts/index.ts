@@ -25,3 +25,16 @@ export {
 } from './steps/ramp-fit.js';
 export * as sim from './sim/index.js';
 export { packageVersion } from './version.js';
+export {
+  runDetector1,
+  Detector1Error,
+  type Detector1Io,
+  type Detector1Options,
+  type Detector1Parameters,
+  type Detector1Progress,
+  type Detector1Result,
+  type RampModelHeader,
+} from './pipeline/detector1.js';
+export { MemorySpill, type SpillStore, type SpillShape, type SpilledIntegration } from './pipeline/spill.js';
+export { RAMP_STEPS, rampStepOrder, StepUnavailableError, type RampStepDefinition } from './pipeline/ramp-steps.js';
+export { RampFitPlanner, type RampFitPlan } from './kernels/ramp-fit-plan.js';
