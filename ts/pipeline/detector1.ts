@@ -49,6 +49,11 @@ export interface Detector1Io {
    * `override` is the step's `override_<reftype>` parameter when set. Called once per type.
    */
   reference(reftype: string, override: string | undefined): Promise<FitsFile | undefined>;
+  /**
+   * What `R_*` records for a reference type once it has been looked up, when that is not the
+   * file's base name: jwst writes `crds://<file>` for references CRDS chose.
+   */
+  recordedName?(reftype: string): string | undefined;
   /** A store for the corrected integrations of this exposure. */
   spill(shape: SpillShape, hasZeroframe: boolean): Promise<SpillStore>;
   /** Writes a product named by its suffix (`rate`, `rateints`, `fitopt`, `jump`, ...). */
@@ -126,6 +131,18 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
   };
 
   const references = new Map<string, Promise<FitsFile | undefined>>();
+  /** Rewrites the `R_*` values the steps wrote (base names) as the io records them. */
+  const recordNames = (target: Meta) => {
+    for (const reftype of references.keys()) {
+      const key = REFERENCE_KEYWORDS[reftype] ?? reftype.toUpperCase();
+      const recorded = io.recordedName?.(reftype);
+      if (recorded && target.refFiles[key] !== undefined && target.refFiles[key] !== 'N/A') target.refFiles[key] = recorded;
+    }
+  };
+  const save: Detector1Io['save'] = (suffix, model) => {
+    recordNames(model.meta);
+    return io.save(suffix, model);
+  };
   const reference = (reftype: string, alias: string) => {
     let found = references.get(reftype);
     if (!found) {
@@ -192,7 +209,7 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
       const refs = await referencesOf(definition.reftypes, alias);
       const outcome = await timed(alias, () => definition.run(ramp, refs, stepParameters(alias), sliceContext));
       statuses.set(alias, outcome.status);
-      if (savesStep(alias)) await io.save(alias, ramp);
+      if (savesStep(alias)) await save(alias, ramp);
     }
   };
 
@@ -305,6 +322,7 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
       hasZeroframe: reader.hasZeroframe,
     };
     if (truthy(pipelineParameters.save_calibrated_ramp)) {
+      recordNames(meta);
       await timed('save _ramp', () => io.saveRamp(rampHeader, (i) => spill.get(i)));
     }
 
@@ -337,10 +355,10 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
     });
     statuses.set(RAMP_FIT.alias, fitted.rate ? 'COMPLETE' : 'SKIPPED');
     if (!fitted.rate || !fitted.rateints) return finish(null, null, fitted.noProducts);
-    if (fitted.fitopt) await io.save('fitopt', fitted.fitopt);
+    if (fitted.fitopt) await save('fitopt', fitted.fitopt);
     if (truthy(stepParameters(RAMP_FIT.alias).save_results)) {
-      await io.save('0_ramp_fit', fitted.rate);
-      await io.save('1_ramp_fit', fitted.rateints);
+      await save('0_ramp_fit', fitted.rate);
+      await save('1_ramp_fit', fitted.rateints);
     }
 
     const { rate, rateints } = fitted;
@@ -355,8 +373,8 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
       });
       statuses.set(GAIN_SCALE.alias, status);
       if (truthy(stepParameters(GAIN_SCALE.alias).save_results)) {
-        await io.save('gain_scale', rate);
-        await io.save('gain_scaleints', rateints);
+        await save('gain_scale', rate);
+        await save('gain_scaleints', rateints);
       }
     }
     return finish(rate, rateints);
@@ -365,6 +383,8 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
   }
 
   function finish(rate: ImageModel | null, rateints: CubeModel | null, noProducts?: string): Detector1Result {
+    for (const model of [rate, rateints]) if (model) recordNames(model.meta);
+    recordNames(meta);
     const recorded: [string, string][] = [...references.keys()].map((type) => [type, '']);
     const refs = (rate?.meta ?? meta).refFiles;
     return {

@@ -59,8 +59,11 @@ export interface Detector1FileOptions extends Omit<Detector1Options, 'io'> {
   outputDir?: string;
   /** Base name of the products instead of the input's root (jwst `output_file`). */
   outputFile?: string;
-  /** The file of a reference type for this exposure (e.g. from the CRDS selector); undefined = N/A. */
-  selectReference(reftype: string, meta: RampModel['meta']): Promise<string | undefined>;
+  /**
+   * The file of a reference type for this exposure, undefined for none (N/A). With `recorded`,
+   * that is what `R_*` records instead of the base name (the CRDS selector gives `crds://<file>`).
+   */
+  selectReference(reftype: string, meta: RampModel['meta']): Promise<string | { path: string; recorded: string } | undefined>;
   /** Where corrected integrations wait when there are several (default: the system temp directory). */
   spillDir?: string;
   /** Called with each written product path. */
@@ -91,15 +94,19 @@ export async function runDetector1File(inputPath: string, options: Detector1File
     options.onWrite?.(path);
   };
 
+  const recorded = new Map<string, string>();
   const io: Detector1Io = {
     async reference(reftype, override) {
-      const path = override ?? (await options.selectReference(reftype, reader.meta));
+      const selected = override ?? (await options.selectReference(reftype, reader.meta));
+      const path = typeof selected === 'object' ? selected.path : selected;
+      if (typeof selected === 'object') recorded.set(reftype, selected.recorded);
       referencePaths.push([reftype, path]);
       if (!path) return undefined;
       const file = await openFits(path);
       opened.push(file);
       return keepImageReads(file);
     },
+    recordedName: (reftype) => recorded.get(reftype),
     async spill(shape, hasZeroframe) {
       return reader.shape[0] === 1 ? new MemorySpill(shape) : FileSpill.create(shape, hasZeroframe, options.spillDir);
     },
