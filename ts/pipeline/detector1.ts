@@ -348,7 +348,9 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
     const fitted = await timed(RAMP_FIT.alias, async () => {
       if (slices.length === 1) {
         const whole = sliceModel(0, nints, await readSlice(0, nints, (i) => spill.get(i)), exposurePixeldq);
-        return rampFitStep(whole, { ...fitParameters, gain, readnoise, gainFactor, pool: options.rampFitPool, signal: context.signal });
+        // Bands of about 16 MiB: workers' wasm memory keeps the size of the largest band it saw.
+        const maxBandRows = Math.max(1, Math.floor(2 ** 24 / (nints * ngroups * nx * 5)));
+        return rampFitStep(whole, { ...fitParameters, gain, readnoise, gainFactor, pool: options.rampFitPool, signal: context.signal, maxBandRows });
       }
       const planes = { pixeldq: exposurePixeldq, gain, readnoise, averageDarkCurrent: avdrkcur };
       return fitByRowBands(reader.shape, meta, planes, gainFactor, fitParameters, spill, rampHeader, options.rampFitPool, context.signal);
