@@ -82,7 +82,9 @@ export function deflateStored(bytes: Uint8Array): Uint8Array {
 /** CompressionStream('deflate') (a zlib stream) where the runtime has it, else stored blocks. */
 export async function defaultDeflate(bytes: Uint8Array): Promise<Uint8Array> {
   if (typeof CompressionStream === 'undefined') return deflateStored(bytes);
-  const stream = new Blob([bytes]).stream().pipeThrough(new CompressionStream('deflate'));
+  // Blob takes ArrayBuffer-backed views only: copy bytes that live on a SharedArrayBuffer.
+  const owned = bytes.buffer instanceof ArrayBuffer ? (bytes as Uint8Array<ArrayBuffer>) : bytes.slice();
+  const stream = new Blob([owned]).stream().pipeThrough(new CompressionStream('deflate'));
   return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 
