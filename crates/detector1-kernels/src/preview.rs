@@ -247,26 +247,51 @@ pub fn nan_count(values: &[f32]) -> usize {
     values.iter().filter(|v| v.is_nan()).count()
 }
 
-/// One display level in [0, 1] per pixel, as astropy computes `stretch(interval(values))`:
-/// `(v - vmin) / (vmax - vmin)` (no division when vmax == vmin), clipped to [0, 1], then
-/// stretched. NaN stays NaN. Computed in float64 (astropy stays in float32 for float32 input).
-pub fn display_level(value: f32, limits: Limits, stretch: Stretch) -> f64 {
-    let range = limits.vmax - limits.vmin;
-    let mut x = value as f64 - limits.vmin;
-    if range != 0.0 {
-        x /= range;
-    }
-    let x = x.clamp(0.0, 1.0);
-    match stretch {
-        Stretch::Linear => x,
-        Stretch::Asinh { a } => (x / a).asinh() / (1.0 / a).asinh(),
-    }
+/// The map from pixel value to display level, with its constants taken once per image.
+#[derive(Debug, Clone, Copy)]
+pub struct DisplayScale {
+    vmin: f64,
+    range: f64,
+    stretch: Stretch,
+    /// `asinh(1 / a)` for the asinh stretch.
+    asinh_norm: f64,
 }
 
-/// A level in [0, 1] as a byte the way matplotlib indexes a 256-entry colormap:
-/// `floor(level * 256)`, with 1.0 going to 255.
-pub fn level_to_byte(level: f64) -> u8 {
-    (level * 256.0).min(255.0) as u8
+impl DisplayScale {
+    pub fn new(limits: Limits, stretch: Stretch) -> Result<Self, KernelError> {
+        if !(limits.vmin.is_finite() && limits.vmax.is_finite()) {
+            return Err(KernelError::InvalidParameter { argument: "limits", reason: format!("({}, {}) are not finite", limits.vmin, limits.vmax) });
+        }
+        let asinh_norm = match stretch {
+            Stretch::Linear => 1.0,
+            Stretch::Asinh { a } if a > 0.0 && a.is_finite() => (1.0 / a).asinh(),
+            Stretch::Asinh { a } => {
+                return Err(KernelError::InvalidParameter { argument: "a", reason: format!("asinh softening {a} must be > 0") })
+            }
+        };
+        Ok(DisplayScale { vmin: limits.vmin, range: limits.vmax - limits.vmin, stretch, asinh_norm })
+    }
+
+    /// The display level in [0, 1] as astropy computes `stretch(interval(value))`:
+    /// `(v - vmin) / (vmax - vmin)` (no division when vmax == vmin), clipped to [0, 1], then
+    /// stretched. NaN stays NaN. Computed in float64 (astropy stays in float32 for float32 input).
+    pub fn level(&self, value: f32) -> f64 {
+        let mut x = value as f64 - self.vmin;
+        if self.range != 0.0 {
+            x /= self.range;
+        }
+        let x = x.clamp(0.0, 1.0);
+        match self.stretch {
+            Stretch::Linear => x,
+            Stretch::Asinh { a } => (x / a).asinh() / self.asinh_norm,
+        }
+    }
+
+    /// The level as a byte the way matplotlib indexes a 256-entry colormap: `floor(level *
+    /// 256)`, with 1.0 going to 255.
+    pub fn byte(&self, value: f32) -> u8 {
+        (self.level(value) * 256.0).min(255.0) as u8
+    }
 }
 
 /// Renders a `(rows, cols)` image (FITS order: row 0 at the bottom) to top-down scanlines, as
@@ -286,21 +311,20 @@ pub fn render(
     if channels != 1 && channels != 3 {
         return Err(KernelError::InvalidParameter { argument: "channels", reason: format!("{channels} is not 1 (gray) or 3 (RGB)") });
     }
-    if !(limits.vmin.is_finite() && limits.vmax.is_finite()) {
-        return Err(KernelError::InvalidParameter { argument: "limits", reason: format!("({}, {}) are not finite", limits.vmin, limits.vmax) });
-    }
-    if let Stretch::Asinh { a } = stretch {
-        if !(a > 0.0 && a.is_finite()) {
-            return Err(KernelError::InvalidParameter { argument: "a", reason: format!("asinh softening {a} must be > 0") });
-        }
-    }
+    let scale = DisplayScale::new(limits, stretch)?;
     let mut out = vec![0u8; values.len() * channels];
-    for (line, out_line) in values.chunks_exact(cols).rev().zip(out.chunks_exact_mut(cols * channels)) {
-        for (&v, pixel) in line.iter().zip(out_line.chunks_exact_mut(channels)) {
-            if v.is_nan() {
-                pixel.copy_from_slice(&nan_color[..channels]);
-            } else {
-                pixel.fill(level_to_byte(display_level(v, limits, stretch)));
+    let image_rows = values.chunks_exact(cols).rev();
+    if channels == 1 {
+        for (line, out_line) in image_rows.zip(out.chunks_exact_mut(cols)) {
+            for (&v, byte) in line.iter().zip(out_line) {
+                *byte = if v.is_nan() { nan_color[0] } else { scale.byte(v) };
+            }
+        }
+    } else {
+        for (line, out_line) in image_rows.zip(out.chunks_exact_mut(cols * 3)) {
+            for (&v, pixel) in line.iter().zip(out_line.chunks_exact_mut(3)) {
+                let rgb = if v.is_nan() { nan_color } else { [scale.byte(v); 3] };
+                pixel.copy_from_slice(&rgb);
             }
         }
     }
@@ -419,12 +443,15 @@ mod tests {
     /// asinh(5) / asinh(10) = 2.3124383 / 2.9982230 = 0.7712696.
     #[test]
     fn stretch_levels() {
-        let limits = Limits { vmin: 0.0, vmax: 10.0 };
-        assert_eq!(display_level(5.0, limits, Stretch::Linear), 0.5);
-        assert_eq!(display_level(-3.0, limits, Stretch::Linear), 0.0);
-        assert_eq!(display_level(f32::INFINITY, limits, Stretch::Linear), 1.0);
-        assert!((display_level(5.0, limits, Stretch::Asinh { a: 0.1 }) - 0.771_269_6).abs() < 1e-7);
-        assert_eq!((level_to_byte(0.0), level_to_byte(0.5), level_to_byte(0.999), level_to_byte(1.0)), (0, 128, 255, 255));
+        let linear = DisplayScale::new(Limits { vmin: 0.0, vmax: 10.0 }, Stretch::Linear).unwrap();
+        assert_eq!((linear.level(5.0), linear.level(-3.0), linear.level(f32::INFINITY)), (0.5, 0.0, 1.0));
+        let asinh = DisplayScale::new(Limits { vmin: 0.0, vmax: 10.0 }, Stretch::Asinh { a: 0.1 }).unwrap();
+        assert!((asinh.level(5.0) - 0.771_269_6).abs() < 1e-7);
+        // floor(256 x): 0.5 -> 128, 9.99 / 10 -> 255, 1.0 -> 255 (not 256).
+        assert_eq!((linear.byte(0.0), linear.byte(5.0), linear.byte(9.99), linear.byte(10.0)), (0, 128, 255, 255));
+        // vmin == vmax: no division, values above vmin clip to 1.
+        let flat = DisplayScale::new(Limits { vmin: 2.0, vmax: 2.0 }, Stretch::Linear).unwrap();
+        assert_eq!((flat.level(1.0), flat.level(2.0), flat.level(3.5)), (0.0, 0.0, 1.0));
     }
 
     /// CASE: 2 x 2 image, rows flipped for display; NaN in gray and in RGB.
