@@ -9,6 +9,7 @@ import { deflateSync } from 'node:zlib';
 import { openFits } from '../datamodels/node.js';
 import { writeFileAtomic } from '../io/fits/node.js';
 import { encodePng } from '../io/png.js';
+import { KernelParameterError } from '../kernels/errors.js';
 import { loadKernels } from '../kernels/load-node.js';
 import { renderPreview, type PreviewInterval, type PreviewStretch } from '../kernels/preview.js';
 
@@ -90,6 +91,10 @@ export async function runPreview(args: string[], log: (line: string) => void): P
   try {
     image = renderPreview(data, rows, cols, { interval, stretch, nanColor, maxSize });
   } catch (error) {
+    // The options were checked above, so a parameter error here is about the pixels.
+    if (error instanceof KernelParameterError && /no finite pixel/.test(error.message)) {
+      throw new Error(`${path}: ${label} has no finite pixel (all NaN or infinite): nothing to scale`);
+    }
     throw new Error(`${path}: ${label}: ${(error as Error).message}`);
   }
   const png = await encodePng(image, (bytes) => deflateSync(bytes));
