@@ -7,11 +7,13 @@ import { parseArgs } from 'node:util';
 import { runDemo } from './demo.js';
 import { describeFile } from './info.js';
 import { runSimulate, SimulateUsageError, simulateUsage } from './simulate.js';
+import { previewUsage, PreviewUsageError, runPreview } from './preview.js';
 
 const usage = `usage:
   detector1 info <file.fits>             HDUs, shapes, key metadata
   detector1 demo [--output-dir DIR]      write a demo exposure and run what the pipeline has so far
-${simulateUsage}`;
+${simulateUsage}
+${previewUsage}`;
 
 class UsageError extends Error {}
 
@@ -34,6 +36,15 @@ async function main(argv: string[]): Promise<void> {
         await runSimulate(rest, (line) => console.log(line));
       } catch (error) {
         if (error instanceof SimulateUsageError) throw new UsageError(error.message);
+        throw error;
+      }
+      return;
+    }
+    case 'preview': {
+      try {
+        await runPreview(rest, (line) => console.log(line));
+      } catch (error) {
+        if (error instanceof PreviewUsageError) throw new UsageError(error.message);
         throw error;
       }
       return;

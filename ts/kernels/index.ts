@@ -38,3 +38,4 @@ export {
   type FitRampsParallelOptions,
   type RampFitPool,
 } from './ramp-fit.js';
+export { renderPreview, displayLimits, blockAverage, zscaleDefaults, type PreviewImage, type PreviewOptions, type PreviewInterval, type PreviewStretch, type ZScaleOptions, type DisplayLimits } from './preview.js';
