@@ -154,7 +154,7 @@ export function makeMatcher(key: string): Matcher {
   }
   if (key.toUpperCase().startsWith('NOT ')) {
     const unnegated = makeMatcher(key.slice(4).trim());
-    return (value) => -unnegated(value) as Status;
+    return (value) => ({ 1: -1, 0: 0, [-1]: 1 })[unnegated(value)] as Status;
   }
   if (key.includes('|') || key.includes('*')) {
     const source = `^(?:${globList(key).map(globToRegex).join('|')})$`;
