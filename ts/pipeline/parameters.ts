@@ -21,8 +21,19 @@ import {
   type StepAlias,
 } from './step-specs.js';
 
-/** A value before validation: strings from the command line or .cfg files, typed values from YAML (ints as bigint). */
-export type RawValue = string | number | bigint | boolean | null | RawValue[] | ConfigTree;
+/**
+ * A YAML float with an integral value (`3.0`): kept apart from integers because configobj refuses
+ * a Python float for an `integer` parameter (JS numbers alone cannot tell `3.0` from `3`).
+ */
+export class IntegralFloat {
+  constructor(readonly value: number) {}
+}
+
+/**
+ * A value before validation: strings from the command line or .cfg files, typed values from YAML
+ * or from callers (integral JS numbers count as Python ints).
+ */
+export type RawValue = string | number | bigint | boolean | null | IntegralFloat | RawValue[] | ConfigTree;
 /** A parameter tree: plain objects are sections (`steps`, `steps.<alias>`), anything else a value. */
 export interface ConfigTree {
   [key: string]: RawValue;
@@ -39,7 +50,7 @@ export class ParameterError extends Error {
   }
 }
 
-const isSection = (value: unknown): value is ConfigTree => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isSection = (value: unknown): value is ConfigTree => typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof IntegralFloat);
 
 /** stpipe `merge_config`: sections merge recursively, values replace. Returns `into`. */
 export function mergeConfig(into: ConfigTree, from: ConfigTree): ConfigTree {
@@ -152,6 +163,7 @@ const PY_FLOAT = /^\s*[-+]?(?:(?:\d+(?:_\d+)*)?\.?\d+(?:_\d+)*(?:[eE][-+]?\d+)?|
 
 function toInteger(value: RawValue): number {
   if (typeof value === 'bigint') return Number(value);
+  if (typeof value === 'number' && Number.isInteger(value)) return value;
   if (typeof value === 'boolean') return value ? 1 : 0; // Python bools are ints
   if (typeof value === 'string' && PY_INT.test(value)) return Number(value.replace(/_/g, ''));
   throw new CheckFailure();
@@ -159,6 +171,7 @@ function toInteger(value: RawValue): number {
 
 function toFloat(value: RawValue): number {
   if (typeof value === 'number') return value;
+  if (value instanceof IntegralFloat) return value.value;
   if (typeof value === 'bigint') return Number(value);
   if (typeof value === 'boolean') return value ? 1 : 0;
   if (typeof value === 'string' && PY_FLOAT.test(value)) {
@@ -175,7 +188,8 @@ const BOOLEANS: Record<string, boolean> = { on: true, '1': true, true: true, yes
 function toBoolean(value: RawValue): boolean {
   if (typeof value === 'string' && value.toLowerCase() in BOOLEANS) return BOOLEANS[value.toLowerCase()];
   if (typeof value === 'boolean') return value;
-  if ((typeof value === 'number' || typeof value === 'bigint') && (Number(value) === 0 || Number(value) === 1)) return Number(value) === 1;
+  const numeric = value instanceof IntegralFloat ? value.value : value;
+  if ((typeof numeric === 'number' || typeof numeric === 'bigint') && (Number(numeric) === 0 || Number(numeric) === 1)) return Number(numeric) === 1;
   throw new CheckFailure();
 }
 
@@ -209,7 +223,7 @@ function applyCheck(spec: string, value: RawValue): ParameterValue {
       if (typeof value !== 'string' || !check.args.includes(value)) throw new CheckFailure();
       return value;
     case 'list':
-      return toList(value, check).map((v) => (typeof v === 'bigint' ? Number(v) : v));
+      return toList(value, check).map((v) => (typeof v === 'bigint' ? Number(v) : v instanceof IntegralFloat ? v.value : v));
     case 'int_list':
       return toList(value, check).map(toInteger);
     case 'float_list':
@@ -235,6 +249,7 @@ export function defaultValue(spec: string): ParameterValue {
 function showValue(value: RawValue): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'bigint') return value.toString();
+  if (value instanceof IntegralFloat) return value.value.toFixed(1);
   if (Array.isArray(value)) return `[${value.map(showValue).join(', ')}]`;
   return JSON.stringify(value);
 }
@@ -329,7 +344,8 @@ function parseCfg(text: string, fileName: string): ConfigTree {
 /** YAML values as raw values: mappings as sections (stpipe turns dicts into sections), ints as bigint. */
 function fromYaml(value: unknown, where: string): RawValue {
   if (value === null || value === undefined) return null;
-  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') return value;
+  if (typeof value === 'number') return Number.isInteger(value) ? new IntegralFloat(value) : value;
+  if (typeof value === 'string' || typeof value === 'bigint' || typeof value === 'boolean') return value;
   if (value instanceof Date) return value.toISOString();
   if (Array.isArray(value)) return value.map((v) => fromYaml(v, where));
   if (typeof value === 'object') {
@@ -506,9 +522,16 @@ export interface ParameterSources {
 
 const PIPELINE_CLASS_NAMES = new Set([PIPELINE_SPEC.pythonClass, PIPELINE_SPEC.className, PIPELINE_SPEC.alias]);
 
+/** A class given as alias, class name, or any `jwst.` import path ending in the class name (jwst.pipeline.Detector1Pipeline). */
+function sameClass(given: string, accepted: ReadonlySet<string>): boolean {
+  if (accepted.has(given)) return true;
+  const last = given.split('.').pop()!;
+  return given.startsWith('jwst.') && accepted.has(last);
+}
+
 function dropClassAndName(tree: ConfigTree, label: string, accepted: ReadonlySet<string>): ConfigTree {
   const { class: className, name: _name, ...rest } = tree;
-  if (className !== undefined && className !== null && !accepted.has(String(className))) {
+  if (className !== undefined && className !== null && !sameClass(String(className), accepted)) {
     throw new ParameterError(`${label} is for ${String(className)}, not ${[...accepted][0]}`);
   }
   return rest;
