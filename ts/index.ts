@@ -25,3 +25,24 @@ export {
 } from './steps/ramp-fit.js';
 export * as sim from './sim/index.js';
 export { packageVersion } from './version.js';
+export {
+  CrdsCache,
+  CrdsCacheError,
+  openCrdsCacheWith,
+  selectReference,
+  selectReferences,
+  crdsHeaderFromMeta,
+  type CrdsCacheOptions,
+  type CrdsCacheReader,
+  type ReferenceSelection,
+} from './crds/index.js';
+export {
+  parseCommandLine,
+  parseParameterFile,
+  resolveDetector1Parameters,
+  ParameterError,
+  type CommandLine,
+  type ConfigTree,
+  type ParameterSources,
+} from './pipeline/parameters.js';
+export { STEP_SPECS, STEP_ALIASES, PIPELINE_SPEC, type Detector1Parameters, type StepAlias, type StepParameters } from './pipeline/step-specs.js';

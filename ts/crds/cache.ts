@@ -194,7 +194,7 @@ export class CrdsCache {
       switch (outcome.status) {
         case 'found': {
           if (this.badFiles.has(outcome.file) && !BOOLEAN_TRUE.test(this.env.CRDS_ALLOW_BAD_REFERENCES ?? '')) {
-            return finish('not-found', { file: outcome.file, reason: `Recommended reference '${outcome.file}' of type '${result.reftype}' is designated scientifically invalid.` });
+            return finish('not-found', { reason: `Recommended reference '${outcome.file}' of type '${result.reftype}' is designated scientifically invalid.` });
           }
           const subdir = (await this.referenceSubdirMode) === 'flat' ? '' : `${rmap.instrument}/`;
           return finish('found', { file: outcome.file, path: this.reader.resolve(`references/jwst/${subdir}${outcome.file}`) });

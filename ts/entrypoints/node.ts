@@ -5,3 +5,4 @@ export { createNodePool, type NodePoolOptions } from '../pool/node.js';
 export { openFileSource, readFits, writeFileAtomic, writeFitsFile, AtomicFileSink } from '../io/fits/node.js';
 export { openFits, openRamp, readRamp, readModelFile, writeModel } from '../datamodels/node.js';
 export { simulateToDirectory, writeMiniCrdsCache, type SimulatedFiles } from '../sim/node.js';
+export { openCrdsCache } from '../crds/node.js';
