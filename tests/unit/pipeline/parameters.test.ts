@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import {
   configObjValue,
   parseCommandLine,
@@ -284,5 +284,18 @@ describe('errors name the step, the parameter, the value and the valid choices',
   it('knows every step alias of Detector1Pipeline', () => {
     expect(STEP_ALIASES).toHaveLength(20);
     expect(STEP_SPECS.gain_scale.reftypes).toEqual(['gain']);
+  });
+});
+
+describe('types', () => {
+  it('types every resolved parameter from its spec (checked by tsc -p tsconfig.check.json)', () => {
+    const p = resolve({});
+    expectTypeOf(p.steps.jump.rejection_threshold).toEqualTypeOf<number>();
+    expectTypeOf(p.steps.ramp_fit.firstgroup).toEqualTypeOf<number | null>();
+    expectTypeOf(p.steps.jump.override_readnoise).toEqualTypeOf<string | null>();
+    expectTypeOf(p.steps.emicorr.onthefly_corr_freq).toEqualTypeOf<number[] | null>();
+    expectTypeOf(p.pipeline.save_calibrated_ramp).toEqualTypeOf<boolean>();
+    expectTypeOf(p.steps.jump).not.toHaveProperty('override_mask');
+    expect(typeof p.steps.jump.rejection_threshold).toBe('number');
   });
 });
