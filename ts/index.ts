@@ -37,6 +37,7 @@ export {
   type ReferenceSelection,
 } from './crds/index.js';
 export {
+  crdsParameterSources,
   parseCommandLine,
   parseParameterFile,
   resolveDetector1Parameters,

@@ -1,11 +1,22 @@
 // Our Detector1 parameter handling (built package, dist/) for test_step_specs.py.
 //   node resolve_parameters.mjs specs            -> the step-spec tables, merged as stpipe merges them
 //   node resolve_parameters.mjs cases <file>     -> for [{id, args?, file?}]: {id: {ok, parameters | error}}
+//   node resolve_parameters.mjs crds <cache> <headers.json> -> {id: parameters from the cache's pars-* files}
 import { readFile } from 'node:fs/promises';
-import { parseCommandLine, parseParameterFile, resolveDetector1Parameters, STEP_ALIASES, STEP_SPECS, PIPELINE_SPEC } from '../../dist/entrypoints/node.js';
+import {
+  crdsParameterSources,
+  openCrdsCache,
+  parseCommandLine,
+  parseParameterFile,
+  resolveDetector1Parameters,
+  STEP_ALIASES,
+  STEP_SPECS,
+  PIPELINE_SPEC,
+} from '../../dist/entrypoints/node.js';
 import { pipelineSpec, stepSpec, STEP_SECTION_SPEC } from '../../dist/pipeline/step-specs.js';
 
-const [mode, path] = process.argv.slice(2);
+const [mode, path, extra] = process.argv.slice(2);
+const finite = (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v);
 if (mode === 'specs') {
   const steps = {};
   for (const alias of STEP_ALIASES) {
@@ -13,6 +24,13 @@ if (mode === 'specs') {
     steps[alias] = { className, pythonClass, parameters, reftypes, merged: stepSpec(alias) };
   }
   console.log(JSON.stringify({ pipeline: { ...PIPELINE_SPEC, merged: pipelineSpec() }, stepSection: STEP_SECTION_SPEC, steps }));
+} else if (mode === 'crds') {
+  const cache = await openCrdsCache(path, { env: {} });
+  const out = {};
+  for (const [id, header] of Object.entries(JSON.parse(await readFile(extra, 'utf8')))) {
+    out[id] = resolveDetector1Parameters(await crdsParameterSources(cache, header, { readText: (p) => readFile(p, 'utf8') }));
+  }
+  console.log(JSON.stringify(out, finite));
 } else {
   const out = {};
   for (const { id, args, file } of JSON.parse(await readFile(path, 'utf8'))) {
@@ -24,5 +42,5 @@ if (mode === 'specs') {
       out[id] = { ok: false, error: `${error.name}: ${error.message}` };
     }
   }
-  console.log(JSON.stringify(out, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v)));
+  console.log(JSON.stringify(out, finite));
 }

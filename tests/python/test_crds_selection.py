@@ -140,7 +140,7 @@ def hand_headers():
 def test_hand_written_rmaps_select_what_crds_selects(tmp_path):
     cache = tmp_path / "cache"
     shutil.copytree(HAND_CACHE, cache)  # crds updates its config in the cache
-    reftypes = ["dark", "gain", "ipc", "rscd", "pars-jumpstep"]
+    reftypes = ["dark", "gain", "ipc", "rscd", "pars-jumpstep", "pars-detector1pipeline", "pars-rampfitstep", "pars-darkcurrentstep"]
     requests = [{"id": name, "header": header, "reftypes": reftypes} for name, header in hand_headers().items()]
     # linearity is left out where both its rows tie (SUBARRAY != FULL): crds returns a tuple of names there
     for name, header in hand_headers().items():
@@ -175,3 +175,55 @@ def test_fits_keyword_table_matches_the_datamodel_schema(tmp_path):
         if path not in found:
             wrong[keyword] = (path, found)
     assert not wrong, wrong
+
+
+STPIPE_PARS_SCRIPT = r"""
+import json, sys
+from jwst.pipeline import Detector1Pipeline
+out = {}
+for case_id, header in json.load(open(sys.argv[1])).items():
+    # what Step.call / strun merge from CRDS before the user's file and options
+    config = Detector1Pipeline.get_config_from_reference(header, disable=False, crds_observatory="jwst")
+    config.pop("class", None)
+    name = config.pop("name", None)
+    pipeline = Detector1Pipeline.from_config_section(config, name=name)
+    pars = pipeline.get_pars()
+    out[case_id] = {"pipeline": {k: v for k, v in pars.items() if k != "steps"}, "steps": pars["steps"]}
+print(json.dumps(out, default=str))
+"""
+
+
+def test_crds_parameter_references_resolve_as_stpipe_resolves_them(tmp_path):
+    cache = tmp_path / "cache"
+    shutil.copytree(HAND_CACHE, cache)
+    base = {"INSTRUME": "NIRCAM", "DETECTOR": "NRCA1", "EXP_TYPE": "NRC_IMAGE", "SUBARRAY": "FULL",
+            "DATE-OBS": "2022-08-01", "TIME-OBS": "10:00:00", "TSOVISIT": False}
+    headers = {
+        "plain": base,
+        "tso-later": {**base, "TSOVISIT": True, "DATE-OBS": "2023-02-01"},
+        "coronagraphy": {**base, "EXP_TYPE": "NRC_CORON"},
+    }
+    headers_file = tmp_path / "headers.json"
+    headers_file.write_text(json.dumps(headers))
+    ours = node_json(["tests/python/resolve_parameters.mjs", "crds", str(cache), str(headers_file)])
+    theirs = subprocess.run([sys.executable, "-c", STPIPE_PARS_SCRIPT, str(headers_file)], check=True,
+                            capture_output=True, text=True, env=crds_env(cache)).stdout
+    theirs = json.loads(theirs.strip().splitlines()[-1])
+    problems = []
+    for case_id, expected in theirs.items():
+        for key, value in expected["pipeline"].items():
+            if key not in ("class", "name", "input_dir") and ours[case_id]["pipeline"][key] != value:
+                problems.append(f"{case_id} pipeline.{key}: ours {ours[case_id]['pipeline'][key]!r}, stpipe {value!r}")
+        for alias, pars in expected["steps"].items():
+            for key, value in pars.items():
+                if key in ("class", "name", "config_file", "input_dir"):
+                    continue
+                if ours[case_id]["steps"][alias][key] != value:
+                    problems.append(f"{case_id} {alias}.{key}: ours {ours[case_id]['steps'][alias][key]!r}, stpipe {value!r}")
+    assert not problems, "\n".join(problems)
+    assert ours["tso-later"]["steps"]["jump"]["rejection_threshold"] == 9
+    assert ours["plain"]["steps"]["jump"]["rejection_threshold"] == 5
+
+
+def node_json(args):
+    return json.loads(subprocess.run(["node", *args], check=True, cwd=REPO, capture_output=True, text=True).stdout)

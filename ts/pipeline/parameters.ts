@@ -10,6 +10,8 @@
  * refuse floats, as configobj does.
  */
 import { parse as parseYaml } from 'yaml';
+import type { CrdsCache, ReferenceSelection } from '../crds/cache.js';
+import type { DatasetHeader } from '../crds/header.js';
 import {
   PIPELINE_SPEC,
   STEP_ALIASES,
@@ -583,3 +585,39 @@ export function resolveDetector1Parameters(sources: ParameterSources = {}): Dete
   return { pipeline, steps } as unknown as Detector1Parameters;
 }
 
+
+// ---------------------------------------------------------------- CRDS parameter references
+
+export interface CrdsParameterOptions {
+  /** Reads a selected pars file (the cache's path of it). */
+  readText: (path: string) => Promise<string>;
+  /** `--disable-crds-steppars` / STPIPE_DISABLE_CRDS_STEPPARS: no CRDS parameters at all. */
+  disable?: boolean;
+}
+
+/**
+ * The CRDS parameter sources of an exposure: `pars-<stepclass>` of every step and
+ * `pars-detector1pipeline`, selected like any reference on the exposure's header. As in stpipe,
+ * a type that is N/A, unknown to the context or not found contributes no parameters.
+ */
+export async function crdsParameterSources(
+  cache: CrdsCache,
+  header: DatasetHeader,
+  options: CrdsParameterOptions,
+): Promise<{ crdsSteps: Partial<Record<StepAlias, ConfigTree>>; crdsPipeline?: ConfigTree; selections: ReferenceSelection[] }> {
+  const crdsSteps: Partial<Record<StepAlias, ConfigTree>> = {};
+  const selections: ReferenceSelection[] = [];
+  if (options.disable) return { crdsSteps, selections };
+  const load = async (className: string): Promise<ConfigTree | undefined> => {
+    const selection = await cache.selectReference(`pars-${className.toLowerCase()}`, header);
+    selections.push(selection);
+    if (selection.status !== 'found') return undefined;
+    return parseParameterFile(await options.readText(selection.path!), selection.file!);
+  };
+  for (const alias of STEP_ALIASES) {
+    const tree = await load(STEP_SPECS[alias].className);
+    if (tree) crdsSteps[alias] = tree;
+  }
+  const crdsPipeline = await load(PIPELINE_SPEC.className);
+  return { crdsSteps, crdsPipeline, selections };
+}

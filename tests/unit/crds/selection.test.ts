@@ -89,9 +89,9 @@ describe('hand-written rmaps', () => {
   it('handles types that are N/A or unknown in the imap, and refuses bad references', async () => {
     const cache = await handCache();
     expect((await cache.selectReference('rscd', header())).status).toBe('N/A');
-    const unknown = await cache.selectReference('pars-jumpstep', header());
+    const unknown = await cache.selectReference('pars-darkcurrentstep', header());
     expect(unknown.status).toBe('not-found');
-    expect(unknown.reason).toMatch(/Unknown reference type 'pars-jumpstep'/);
+    expect(unknown.reason).toMatch(/Unknown reference type 'pars-darkcurrentstep'/);
     const bad = await cache.selectReference('dark', header({ 'DATE-OBS': '2024-05-01' }));
     expect(bad.status).toBe('not-found');
     expect(bad.reason).toMatch(/designated scientifically invalid/);

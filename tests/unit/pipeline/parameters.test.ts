@@ -1,6 +1,11 @@
+import { readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, expectTypeOf, it } from 'vitest';
+import { openCrdsCache } from '../../../ts/crds/node.js';
 import {
   configObjValue,
+  crdsParameterSources,
   parseCommandLine,
   parseParameterFile,
   resolveDetector1Parameters,
@@ -297,5 +302,47 @@ describe('types', () => {
     expectTypeOf(p.pipeline.save_calibrated_ramp).toEqualTypeOf<boolean>();
     expectTypeOf(p.steps.jump).not.toHaveProperty('override_mask');
     expect(typeof p.steps.jump.rejection_threshold).toBe('number');
+  });
+});
+
+describe('CRDS parameter references', () => {
+  const HAND_CACHE = join(dirname(fileURLToPath(import.meta.url)), '..', 'crds', 'hand-cache');
+  const exposure = (changes: Record<string, string | number | boolean> = {}) => ({
+    INSTRUME: 'NIRCAM',
+    DETECTOR: 'NRCA1',
+    EXP_TYPE: 'NRC_IMAGE',
+    SUBARRAY: 'FULL',
+    'DATE-OBS': '2022-08-01',
+    'TIME-OBS': '10:00:00',
+    TSOVISIT: false,
+    ...changes,
+  });
+  const readText = (path: string) => readFile(path, 'utf8');
+
+  it('selects pars-<step> and pars-detector1pipeline on the exposure and merges them by precedence', async () => {
+    const cache = await openCrdsCache(HAND_CACHE, { env: {} });
+    const sources = await crdsParameterSources(cache, exposure(), { readText });
+    expect(Object.keys(sources.crdsSteps)).toEqual(['jump']);
+    expect(sources.selections.map((s) => `${s.reftype}:${s.status}`)).toContain('pars-rampfitstep:N/A');
+    const p = resolveDetector1Parameters(sources);
+    expect(p.steps.jump.rejection_threshold).toBe(5); // the pipeline file's jump entry wins over pars-jumpstep
+    expect(p.steps.jump.flag_4_neighbors).toBe(false); // pars-jumpstep only
+    expect(p.steps.jump.maximum_cores).toBe('half');
+    expect(p.steps.persistence.persistence_time).toBe(1000);
+    expect(p.steps.ipc.skip).toBe(true);
+    expect(p.pipeline.save_calibrated_ramp).toBe(false);
+
+    // a TSO visit after the second pars-jumpstep date: the other pipeline file and the later jump file
+    const tso = resolveDetector1Parameters(await crdsParameterSources(cache, exposure({ TSOVISIT: true, 'DATE-OBS': '2023-02-01' }), { readText }));
+    expect(tso.pipeline.save_calibrated_ramp).toBe(true);
+    expect(tso.steps.clean_flicker_noise.skip).toBe(false);
+    expect(tso.steps.clean_flicker_noise.background_box_size).toEqual([32, 32]);
+    expect(tso.steps.jump.rejection_threshold).toBe(9);
+    expect(tso.steps.jump.sat_expand).toBe(3);
+    expect(tso.steps.persistence.skip).toBe(true);
+
+    const disabled = await crdsParameterSources(cache, exposure(), { readText, disable: true });
+    expect(disabled.crdsSteps).toEqual({});
+    expect(disabled.crdsPipeline).toBeUndefined();
   });
 });
