@@ -138,13 +138,32 @@ CASES = {
     "list-for-string": {"args": ["--steps.jump.maximum_cores=1,2"]},
     "none-string-for-integer": {"args": ["--steps.ramp_fit.firstgroup=None"]},
     "asdf-float-for-integer": {"file": "bad.asdf"},
+    "asdf-number-for-string": {"file": "number.asdf"},
+    "legacy-asdf": {"file": "legacy.asdf"},
 }
+
+LEGACY_FILE = """#ASDF 1.0.0
+#ASDF_STANDARD 1.5.0
+%YAML 1.1
+%TAG ! tag:stsci.edu:asdf/
+--- !core/asdf-1.1.0
+parameters:
+  class: jwst.pipeline.Detector1Pipeline
+  name: calwebb_detector1
+  save_calibrated_ramp: true
+  steps:
+    jump: {rejection_threshold: 7.5, maximum_cores: all}
+    ipc: {skip: true}
+...
+"""
 
 
 def test_parameters_resolve_as_strun_resolves_them(tmp_path):
     (tmp_path / "pars.asdf").write_text(PAR_FILE)
     (tmp_path / "pars.cfg").write_text(CFG_FILE)
     (tmp_path / "bad.asdf").write_text(PAR_FILE.replace("firstgroup: 1", "firstgroup: 1.0"))
+    (tmp_path / "number.asdf").write_text(PAR_FILE.replace("maximum_cores: half", "maximum_cores: 4"))
+    (tmp_path / "legacy.asdf").write_text(LEGACY_FILE)
     requests = []
     for case_id, case in CASES.items():
         request = {"id": case_id, "args": case.get("args", [])}
@@ -183,3 +202,5 @@ def test_parameters_resolve_as_strun_resolves_them(tmp_path):
     # the error cases really are refused by us, with the step and parameter named
     assert "step ramp_fit: parameter 'firstgroup'" in ours["bad-integer"]["error"]
     assert "rejection_threshold" in ours["below-min"]["error"]
+    assert not ours["asdf-number-for-string"]["ok"]
+    assert ours["legacy-asdf"]["parameters"]["steps"]["jump"]["rejection_threshold"] == 7.5

@@ -309,11 +309,6 @@ export class MatchSelector {
     }
     throw new LookupFailure('No match found.');
   }
-
-  /** Every file this selector can return (for tests and explanations). */
-  referenceNames(): string[] {
-    return this.rows.flatMap((r) => (typeof r.choice === 'string' ? [r.choice] : r.choice.referenceNames()));
-  }
 }
 
 // ---------------------------------------------------------------- UseAfter
@@ -363,10 +358,6 @@ export class UseAfterSelector {
     if (!chosen) throw new LookupFailure(`No selection <= ${pyRepr(date)}`);
     trace.push({ selector: 'UseAfter', parameters: this.parameters, date, chosen: chosen.date, entries: this.entries.length });
     return typeof chosen.choice === 'string' ? chosen.choice : chosen.choice.choose(header, trace);
-  }
-
-  referenceNames(): string[] {
-    return this.entries.flatMap((e) => (typeof e.choice === 'string' ? [e.choice] : e.choice.referenceNames()));
   }
 }
 
