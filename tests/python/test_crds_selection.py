@@ -58,7 +58,7 @@ print(json.dumps(out))
 def crds_env(cache):
     return dict(os.environ, CRDS_PATH=str(cache), CRDS_MODE="local",
                 CRDS_SERVER_URL="https://jwst-serverless-mode.stsci.edu",
-                CRDS_IGNORE_MAPPING_CHECKSUM="1", STPIPE_DISABLE_CRDS_STEPPARS="true")
+                STPIPE_DISABLE_CRDS_STEPPARS="true")
 
 
 def run_both(tmp_path, cache, context, requests):

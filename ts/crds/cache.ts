@@ -10,8 +10,9 @@
  */
 import { conditionValue, type HeaderValue } from './condition.js';
 import { datasetParameters, type DatasetHeader } from './header.js';
-import { parseLiteral, parseMapping, pyRepr, pyStr, type PyValue } from './pyliteral.js';
+import { parseLiteral, parseMapping, pyRepr, pyStr, type ParsedMapping, type PyValue } from './pyliteral.js';
 import { ReferenceMapping } from './rmap.js';
+import { mappingChecksum } from './sha1.js';
 import type { Header, TraceStep } from './selectors.js';
 
 /** Reads text files of the cache by path relative to its root; rejects (or returns undefined) when absent. */
@@ -24,7 +25,10 @@ export interface CrdsCacheReader {
 export interface CrdsCacheOptions {
   /** A .pmap name or a symbolic context (`latest`, `jwst-latest`, `jwst-operational`, `jwst-edit`, `jwst-versions`). */
   context?: string;
-  /** CRDS_CONTEXT, CRDS_ALLOW_BAD_REFERENCES and CRDS_ALLOW_BAD_RULES are read from here (Node: process.env). */
+  /**
+   * CRDS_CONTEXT, CRDS_ALLOW_BAD_REFERENCES, CRDS_ALLOW_BAD_RULES and CRDS_IGNORE_MAPPING_CHECKSUM
+   * are read from here (Node: process.env).
+   */
   env?: Record<string, string | undefined>;
 }
 
@@ -63,9 +67,20 @@ interface ContextMapping {
 }
 
 const BOOLEAN_TRUE = /^(1|true|t|yes|y|on)$/i;
+// crds env_str_to_bool accepts exactly these for true
+const CRDS_TRUE = new Set(['True', 'true', 'TRUE', 'T', 't', '1']);
 
-function contextMapping(name: string, text: string): ContextMapping {
+/** Parses a mapping and checks its sha1sum as crds does (unless CRDS_IGNORE_MAPPING_CHECKSUM). */
+function checkedMapping(name: string, text: string, env: Record<string, string | undefined>): ParsedMapping {
   const mapping = parseMapping(text, name);
+  if (CRDS_TRUE.has(env.CRDS_IGNORE_MAPPING_CHECKSUM ?? '')) return mapping;
+  const declared = mapping.header.get('sha1sum');
+  if (declared === undefined) throw new CrdsCacheError(`sha1sum is missing in '${name}'`);
+  if (mappingChecksum(text) !== pyStr(declared).toLowerCase()) throw new CrdsCacheError(`sha1sum mismatch in '${name}'`);
+  return mapping;
+}
+
+function contextMapping(name: string, mapping: ParsedMapping): ContextMapping {
   const parkeyValue = mapping.header.get('parkey');
   const parkey = typeof parkeyValue === 'object' && parkeyValue !== null && parkeyValue.kind === 'tuple' ? parkeyValue.items.map((p) => pyStr(p)) : [];
   const selector = mapping.selector;
@@ -111,7 +126,7 @@ export class CrdsCache {
   private imap(name: string): Promise<ContextMapping> {
     let loaded = this.imaps.get(name);
     if (!loaded) {
-      loaded = this.readMapping(name).then((text) => contextMapping(name, text));
+      loaded = this.readMapping(name).then((text) => contextMapping(name, checkedMapping(name, text, this.env)));
       this.imaps.set(name, loaded);
     }
     return loaded;
@@ -120,7 +135,7 @@ export class CrdsCache {
   private rmap(name: string): Promise<ReferenceMapping> {
     let loaded = this.rmaps.get(name);
     if (!loaded) {
-      loaded = this.readMapping(name).then((text) => new ReferenceMapping(name, parseMapping(text, name)));
+      loaded = this.readMapping(name).then((text) => new ReferenceMapping(name, checkedMapping(name, text, this.env)));
       this.rmaps.set(name, loaded);
     }
     return loaded;
@@ -283,7 +298,7 @@ export async function openCrdsCacheWith(reader: CrdsCacheReader, options: CrdsCa
   }
   const text = await reader.readText(`mappings/jwst/${context}`);
   if (text === undefined) throw new CrdsCacheError(`context ${context} is not in the cache (mappings/jwst/${context})`);
-  return new CrdsCache(reader, context, source, contextMapping(context, text), config, env);
+  return new CrdsCache(reader, context, source, contextMapping(context, checkedMapping(context, text, env)), config, env);
 }
 
 /** The best reference of one type (see `CrdsCache.selectReference`). */

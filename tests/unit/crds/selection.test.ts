@@ -1,8 +1,11 @@
+import { createHash } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import type { CrdsCacheOptions } from '../../../ts/crds/cache.js';
+import { openCrdsCacheWith, type CrdsCacheOptions } from '../../../ts/crds/cache.js';
+import { mappingChecksum, sha1Hex } from '../../../ts/crds/sha1.js';
 import { crdsHeaderFromMeta } from '../../../ts/crds/header.js';
 import { openCrdsCache } from '../../../ts/crds/node.js';
 import { readMeta } from '../../../ts/datamodels/meta.js';
@@ -23,6 +26,19 @@ const header = (overrides: Record<string, string | number | boolean> = {}) => ({
   'DATE-OBS': '2023-08-01',
   'TIME-OBS': '10:00:00.000',
   ...overrides,
+});
+
+describe('sha1', () => {
+  it('equals node:crypto on texts of every length around the block boundaries, and on non-ASCII text', () => {
+    for (const text of ['', 'abc', 'x'.repeat(55), 'x'.repeat(56), 'y'.repeat(64), 'z'.repeat(119), 'é€𝄞\n'.repeat(40)]) {
+      expect(sha1Hex(text)).toBe(createHash('sha1').update(text, 'utf8').digest('hex'));
+    }
+  });
+
+  it('skips the sha1sum line, as crds does', () => {
+    const text = "header = {\n    'name' : 'x.rmap',\n    'sha1sum' : '0123',\n}\n";
+    expect(mappingChecksum(text)).toBe(sha1Hex("header = {\n    'name' : 'x.rmap',\n}\n"));
+  });
 });
 
 describe('hand-written rmaps', () => {
@@ -115,6 +131,28 @@ describe('hand-written rmaps', () => {
     expect(byPath.file).toBe('jwst_nircam_dark_0002.fits');
     const { 'TIME-OBS': _time, ...noTime } = header();
     expect((await cache.selectReference('dark', noTime)).reason).toBe("UseAfter parameter 'META.OBSERVATION.TIME' is UNDEFINED.");
+  });
+
+  it('checks the sha1sum of each mapping as crds does, unless CRDS_IGNORE_MAPPING_CHECKSUM', async () => {
+    const edited = (env: Record<string, string>, edit: (text: string) => string) =>
+      openCrdsCacheWith(
+        {
+          readText: async (path) => {
+            const text = await readFile(join(HAND_CACHE, path), 'utf8').catch(() => undefined);
+            return text !== undefined && path.endsWith('jwst_nircam_gain_0001.rmap') ? edit(text) : text;
+          },
+          resolve: (path) => join(HAND_CACHE, path),
+        },
+        { env },
+      );
+    const changed = (text: string) => text.replace("'jwst_nircam_gain_0003.fits'", "'jwst_nircam_gain_0009.fits'");
+    const tampered = await edited({}, changed);
+    expect((await tampered.selectReference('gain', header())).reason).toBe("sha1sum mismatch in 'jwst_nircam_gain_0001.rmap'");
+    expect((await tampered.selectReference('dark', header())).status).toBe('found'); // other rmaps are unaffected
+    const unsigned = await edited({}, (text) => text.replace(/^ {4}'sha1sum'.*\n/m, ''));
+    expect((await unsigned.selectReference('gain', header())).reason).toBe("sha1sum is missing in 'jwst_nircam_gain_0001.rmap'");
+    const ignored = await edited({ CRDS_IGNORE_MAPPING_CHECKSUM: 'true' }, changed);
+    expect((await ignored.selectReference('gain', header({ 'DATE-OBS': '2023-02-01' }))).file).toBe('jwst_nircam_gain_0009.fits');
   });
 
   it('chooses the context: option > CRDS_CONTEXT > cached latest_context', async () => {
