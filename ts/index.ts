@@ -31,6 +31,7 @@ export {
   openCrdsCacheWith,
   selectReference,
   selectReferences,
+  stepReference,
   crdsHeaderFromMeta,
   type CrdsCacheOptions,
   type CrdsCacheReader,

@@ -310,3 +310,18 @@ export function selectReference(cache: CrdsCache, reftype: string, header: Datas
 export function selectReferences(cache: CrdsCache, reftypes: readonly string[], header: DatasetHeader): Promise<Record<string, ReferenceSelection>> {
   return cache.selectReferences(reftypes, header);
 }
+
+/**
+ * A step's reference as stpipe's `Step.get_reference_file` finds it: the step's
+ * `override_<reftype>` parameter when set (a path, used as given, or `N/A`), else CRDS.
+ */
+export async function stepReference(cache: CrdsCache, reftype: string, override: string | null | undefined, header: DatasetHeader): Promise<ReferenceSelection> {
+  if (override === null || override === undefined) return cache.selectReference(reftype, header);
+  const type = reftype.toLowerCase();
+  const base = { reftype: type, context: cache.context, mappings: [], parameters: [], trace: [] };
+  const value = override.trim();
+  if (value === 'N/A') return { ...base, status: 'N/A', reason: `override_${type} = N/A`, explanation: `${type}: N/A (override_${type} = N/A)` };
+  if (value === '') return { ...base, status: 'not-found', reason: `override_${type} is empty`, explanation: `${type}: not-found (override_${type} is empty)` };
+  const file = override.slice(override.search(/[^/\\]*$/));
+  return { ...base, status: 'found', path: override, file, explanation: `${type}: ${file} (override_${type} = ${override})` };
+}

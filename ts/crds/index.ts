@@ -8,6 +8,7 @@ export {
   openCrdsCacheWith,
   selectReference,
   selectReferences,
+  stepReference,
   type CrdsCacheOptions,
   type CrdsCacheReader,
   type ReferenceSelection,

@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { openCrdsCacheWith, type CrdsCacheOptions } from '../../../ts/crds/cache.js';
+import { openCrdsCacheWith, stepReference, type CrdsCacheOptions } from '../../../ts/crds/cache.js';
 import { mappingChecksum, sha1Hex } from '../../../ts/crds/sha1.js';
 import { crdsHeaderFromMeta } from '../../../ts/crds/header.js';
 import { openCrdsCache } from '../../../ts/crds/node.js';
@@ -153,6 +153,15 @@ describe('hand-written rmaps', () => {
     expect((await unsigned.selectReference('gain', header())).reason).toBe("sha1sum is missing in 'jwst_nircam_gain_0001.rmap'");
     const ignored = await edited({ CRDS_IGNORE_MAPPING_CHECKSUM: 'true' }, changed);
     expect((await ignored.selectReference('gain', header({ 'DATE-OBS': '2023-02-01' }))).file).toBe('jwst_nircam_gain_0009.fits');
+  });
+
+  it('uses a step override before CRDS, as stpipe get_reference_file does', async () => {
+    const cache = await handCache();
+    expect((await stepReference(cache, 'dark', null, header())).file).toBe('jwst_nircam_dark_0002.fits');
+    const mine = await stepReference(cache, 'dark', 'refs/my_dark.fits', header());
+    expect([mine.status, mine.path, mine.file]).toEqual(['found', 'refs/my_dark.fits', 'my_dark.fits']);
+    expect((await stepReference(cache, 'dark', 'N/A', header())).status).toBe('N/A');
+    expect((await stepReference(cache, 'dark', ' ', header())).status).toBe('not-found');
   });
 
   it('chooses the context: option > CRDS_CONTEXT > cached latest_context', async () => {
