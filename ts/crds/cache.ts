@@ -66,7 +66,6 @@ interface ContextMapping {
   selections: Map<string, string>;
 }
 
-const BOOLEAN_TRUE = /^(1|true|t|yes|y|on)$/i;
 // crds env_str_to_bool accepts exactly these for true
 const CRDS_TRUE = new Set(['True', 'true', 'TRUE', 'T', 't', '1']);
 
@@ -208,7 +207,7 @@ export class CrdsCache {
       result.trace = outcome.trace;
       switch (outcome.status) {
         case 'found': {
-          if (this.badFiles.has(outcome.file) && !BOOLEAN_TRUE.test(this.env.CRDS_ALLOW_BAD_REFERENCES ?? '')) {
+          if (this.badFiles.has(outcome.file) && !CRDS_TRUE.has(this.env.CRDS_ALLOW_BAD_REFERENCES ?? '')) {
             return finish('not-found', { reason: `Recommended reference '${outcome.file}' of type '${result.reftype}' is designated scientifically invalid.` });
           }
           const subdir = (await this.referenceSubdirMode) === 'flat' ? '' : `${rmap.instrument}/`;
@@ -234,7 +233,7 @@ export class CrdsCache {
 
   private checkBadRules(mappings: string[]): void {
     const bad = mappings.filter((m) => this.badFiles.has(m));
-    if (bad.length && !BOOLEAN_TRUE.test(this.env.CRDS_ALLOW_BAD_RULES ?? '')) {
+    if (bad.length && !CRDS_TRUE.has(this.env.CRDS_ALLOW_BAD_RULES ?? '')) {
       throw new CrdsCacheError(`Final context '${this.context}' is marked as scientifically invalid based on: ${bad.join(', ')}`);
     }
   }
