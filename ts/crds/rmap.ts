@@ -22,7 +22,7 @@ function evaluate(expr: PyExpr, names: Record<string, string | boolean>): ExprVa
       throw new ExpressionError(`unsupported literal ${pyRepr(v)}`);
     }
     case 'name':
-      if (!(expr.name in names)) throw new ExpressionError(`name '${expr.name}' is not defined`);
+      if (!Object.hasOwn(names, expr.name)) throw new ExpressionError(`name '${expr.name}' is not defined`);
       return names[expr.name];
     case 'sequence':
       return expr.items.map((item) => evaluate(item, names));

@@ -188,7 +188,7 @@ function toFloat(value: RawValue): number {
 const BOOLEANS: Record<string, boolean> = { on: true, '1': true, true: true, yes: true, off: false, '0': false, false: false, no: false };
 
 function toBoolean(value: RawValue): boolean {
-  if (typeof value === 'string' && value.toLowerCase() in BOOLEANS) return BOOLEANS[value.toLowerCase()];
+  if (typeof value === 'string' && Object.hasOwn(BOOLEANS, value.toLowerCase())) return BOOLEANS[value.toLowerCase()];
   if (typeof value === 'boolean') return value;
   const numeric = value instanceof IntegralFloat ? value.value : value;
   if ((typeof numeric === 'number' || typeof numeric === 'bigint') && (Number(numeric) === 0 || Number(numeric) === 1)) return Number(numeric) === 1;
@@ -259,14 +259,14 @@ function showValue(value: RawValue): string {
 function validateSection(tree: ConfigTree, spec: Record<string, string>, where: { step?: string; label: string }): Record<string, ParameterValue> {
   const out: Record<string, ParameterValue> = {};
   for (const [key, value] of Object.entries(tree)) {
-    if (!(key in spec)) {
+    if (!Object.hasOwn(spec, key)) {
       const valid = Object.keys(spec).sort().join(', ');
       throw new ParameterError(`unknown parameter '${key}' for ${where.label}; valid parameters: ${valid}`, where.step, key);
     }
     if (isSection(value)) throw new ParameterError(`${where.label}: parameter '${key}' must be a value, not a section`, where.step, key);
   }
   for (const [key, check] of Object.entries(spec)) {
-    if (!(key in tree)) {
+    if (!Object.hasOwn(tree, key)) {
       out[key] = defaultValue(check);
       continue;
     }
@@ -464,7 +464,7 @@ export function parseCommandLine(args: readonly string[]): CommandLine {
     }
     const m = /^--?([^=]+)(?:=(.*))?$/s.exec(arg)!;
     const name = m[1];
-    if (name in FLAG_OPTIONS) {
+    if (Object.hasOwn(FLAG_OPTIONS, name)) {
       if (m[2] !== undefined) throw new ParameterError(`option --${name} takes no value`);
       options[FLAG_OPTIONS[name]] = true;
       continue;
@@ -474,7 +474,7 @@ export function parseCommandLine(args: readonly string[]): CommandLine {
       if (i + 1 >= args.length) throw new ParameterError(`option --${name} needs a value`);
       value = args[++i];
     }
-    if (name in VALUE_OPTIONS) {
+    if (Object.hasOwn(VALUE_OPTIONS, name)) {
       options[VALUE_OPTIONS[name]] = value;
       continue;
     }
@@ -493,16 +493,16 @@ export function parseCommandLine(args: readonly string[]): CommandLine {
 /** Command-line names must exist in the pipeline's spec (argparse would reject them). */
 function checkParameterPath(path: string[]): void {
   if (path.length === 1) {
-    if (!(path[0] in pipelineSpec())) {
+    if (!Object.hasOwn(pipelineSpec(), path[0])) {
       throw new ParameterError(`unknown option --${path[0]}; pipeline parameters: ${Object.keys(pipelineSpec()).sort().join(', ')}; step parameters are --steps.<step>.<param>`, undefined, path[0]);
     }
     return;
   }
   if (path.length !== 3 || path[0] !== 'steps') throw new ParameterError(`unknown option --${path.join('.')}; step parameters are --steps.<step>.<param>`);
   const [, alias, parameter] = path;
-  if (!(alias in STEP_SPECS)) throw new ParameterError(`unknown step '${alias}' in --${path.join('.')}; steps: ${STEP_ALIASES.join(', ')}`, alias);
+  if (!Object.hasOwn(STEP_SPECS, alias)) throw new ParameterError(`unknown step '${alias}' in --${path.join('.')}; steps: ${STEP_ALIASES.join(', ')}`, alias);
   const spec = { ...stepSpec(alias as StepAlias), ...STEP_SECTION_SPEC };
-  if (!(parameter in spec)) {
+  if (!Object.hasOwn(spec, parameter)) {
     throw new ParameterError(`unknown parameter '${parameter}' for step ${alias}; valid parameters: ${Object.keys(spec).sort().join(', ')}`, alias, parameter);
   }
 }
@@ -564,7 +564,7 @@ export function resolveDetector1Parameters(sources: ParameterSources = {}): Dete
     if (!isSection(section) || section.config_file === undefined || section.config_file === null) continue;
     if (!sources.loadStepConfigFile) throw new ParameterError(`steps.${alias}.config_file is set but no loader was given`, alias, 'config_file');
     const { config_file: file, ...explicit } = section;
-    const loaded = dropClassAndName(sources.loadStepConfigFile(String(file)), `steps.${alias}.config_file ${String(file)}`, new Set([alias, ...(alias in STEP_SPECS ? [STEP_SPECS[alias as StepAlias].pythonClass, STEP_SPECS[alias as StepAlias].className] : [])]));
+    const loaded = dropClassAndName(sources.loadStepConfigFile(String(file)), `steps.${alias}.config_file ${String(file)}`, new Set([alias, ...(Object.hasOwn(STEP_SPECS, alias) ? [STEP_SPECS[alias as StepAlias].pythonClass, STEP_SPECS[alias as StepAlias].className] : [])]));
     userSteps[alias] = mergeConfig(loaded, explicit);
   }
   const merged = mergeConfig(crds, user);
@@ -574,7 +574,7 @@ export function resolveDetector1Parameters(sources: ParameterSources = {}): Dete
   const steps: Record<string, Record<string, ParameterValue>> = {};
   const stepSections = isSection(stepTree) ? stepTree : {};
   for (const alias of Object.keys(stepSections)) {
-    if (!(alias in STEP_SPECS)) throw new ParameterError(`unknown step '${alias}'; Detector1 steps: ${STEP_ALIASES.join(', ')}`, alias);
+    if (!Object.hasOwn(STEP_SPECS, alias)) throw new ParameterError(`unknown step '${alias}'; Detector1 steps: ${STEP_ALIASES.join(', ')}`, alias);
   }
   for (const alias of STEP_ALIASES) {
     const section = stepSections[alias];

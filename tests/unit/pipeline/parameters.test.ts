@@ -277,6 +277,8 @@ describe('errors name the step, the parameter, the value and the valid choices',
     expect(() => cli('--steps.jmp.skip=true')).toThrow(/unknown step 'jmp'/);
     expect(() => cli('--rejection_threshold=5')).toThrow(/unknown option --rejection_threshold; pipeline parameters: .*save_calibrated_ramp/);
     expect(() => cli('--steps.jump.skip')).toThrow(/needs a value/);
+    expect(() => cli('--steps.toString.skip=true')).toThrow(/unknown step 'toString'/);
+    expect(() => cli('--constructor=1')).toThrow(/unknown option --constructor/);
   });
 
   it('splits strun options and inputs from parameters', () => {
