@@ -39,3 +39,25 @@ export { MemorySpill, type SpillStore, type SpillShape, type SpilledIntegration 
 export { RAMP_STEPS, rampStepOrder, StepUnavailableError, type RampStepDefinition } from './pipeline/ramp-steps.js';
 export { RampFitPlanner, type RampFitPlan } from './kernels/ramp-fit-plan.js';
 export { encodePng, deflateStored, defaultDeflate, crc32, type PngImage, type Deflate } from './io/png.js';
+  CrdsCache,
+  CrdsCacheError,
+  openCrdsCacheWith,
+  selectReference,
+  selectReferences,
+  stepReference,
+  crdsHeaderFromMeta,
+  type CrdsCacheOptions,
+  type CrdsCacheReader,
+  type ReferenceSelection,
+} from './crds/index.js';
+export {
+  crdsParameterSources,
+  parseCommandLine,
+  parseParameterFile,
+  resolveDetector1Parameters,
+  ParameterError,
+  type CommandLine,
+  type ConfigTree,
+  type ParameterSources,
+} from './pipeline/parameters.js';
+export { STEP_SPECS, STEP_ALIASES, PIPELINE_SPEC, type Detector1Parameters, type StepAlias, type StepParameters } from './pipeline/step-specs.js';

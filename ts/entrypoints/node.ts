@@ -7,3 +7,4 @@ export { openFits, openRamp, readRamp, readModelFile, writeModel } from '../data
 export { simulateToDirectory, writeMiniCrdsCache, type SimulatedFiles } from '../sim/node.js';
 export { runDetector1File, productRoot, type Detector1FileOptions, type Detector1FileResult } from '../pipeline/node.js';
 export { FileSpill } from '../pipeline/spill-node.js';
+export { openCrdsCache } from '../crds/node.js';
