@@ -30,7 +30,7 @@ export {
   Detector1Error,
   type Detector1Io,
   type Detector1Options,
-  type Detector1Parameters,
+  type Detector1ParameterInput,
   type Detector1Progress,
   type Detector1Result,
   type RampModelHeader,
@@ -39,6 +39,7 @@ export { MemorySpill, type SpillStore, type SpillShape, type SpilledIntegration 
 export { RAMP_STEPS, rampStepOrder, StepUnavailableError, type RampStepDefinition } from './pipeline/ramp-steps.js';
 export { RampFitPlanner, type RampFitPlan } from './kernels/ramp-fit-plan.js';
 export { encodePng, deflateStored, defaultDeflate, crc32, type PngImage, type Deflate } from './io/png.js';
+export {
   CrdsCache,
   CrdsCacheError,
   openCrdsCacheWith,

@@ -30,8 +30,8 @@ import { referenceName, type StepContext } from '../steps/step.js';
 import { GAIN_SCALE, RAMP_FIT, RAMP_STEPS, rampStepOrder, stepOptions, type StepParameters } from './ramp-steps.js';
 import { planeRows, type SpillShape, type SpillStore } from './spill.js';
 
-/** Resolved parameters, jwst names: `{ pipeline: { save_calibrated_ramp }, steps: { jump: { rejection_threshold } } }`. */
-export interface Detector1Parameters {
+/** Parameters by jwst name (resolveDetector1Parameters gives them all; missing ones take the steps' defaults): `{ pipeline: { save_calibrated_ramp }, steps: { jump: { rejection_threshold } } }`. */
+export interface Detector1ParameterInput {
   pipeline?: Readonly<Record<string, unknown>>;
   steps?: Readonly<Record<string, StepParameters | undefined>>;
 }
@@ -67,7 +67,7 @@ export type RampModelHeader = Omit<RampModel, 'data' | 'groupdq' | 'zeroframe'> 
 
 export interface Detector1Options {
   io: Detector1Io;
-  parameters?: Detector1Parameters;
+  parameters?: Detector1ParameterInput;
   context?: StepContext;
   /** Worker pool for ramp fitting (the step kernels use `context.pool`). */
   rampFitPool?: RampFitPool;
