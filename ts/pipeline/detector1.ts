@@ -402,7 +402,7 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
 }
 
 /** `R_*` keyword suffix of each reference type (FITS keywords are 8 characters at most). */
-const REFERENCE_KEYWORDS: Record<string, string> = {
+export const REFERENCE_KEYWORDS: Record<string, string> = {
   mask: 'MASK',
   saturation: 'SATURA',
   superbias: 'SUPERB',

@@ -8,11 +8,17 @@ import { mkdir } from 'node:fs/promises';
 import { FitsStreamWriter, type FitsFile, type WritableHdu } from '../io/fits/index.js';
 import { AtomicFileSink } from '../io/fits/node.js';
 import { modelHdus } from '../datamodels/fits-models.js';
-import { openFits, openRamp, writeModel } from '../datamodels/node.js';
+import { openFits, openRamp, readModelFile, readRamp, writeModel } from '../datamodels/node.js';
 import type { RampModel } from '../datamodels/models.js';
 import { MemorySpill } from './spill.js';
 import { FileSpill } from './spill-node.js';
-import { runDetector1, type Detector1Io, type Detector1Options, type Detector1Result, type RampModelHeader } from './detector1.js';
+import { Detector1Error, REFERENCE_KEYWORDS, runDetector1, type Detector1Io, type Detector1Options, type Detector1Result, type RampModelHeader } from './detector1.js';
+import { RAMP_STEPS, stepOptions } from './ramp-steps.js';
+import { readReferenceFloat, scienceGeometry } from '../reffiles/index.js';
+import { rampFitStep } from '../steps/ramp-fit.js';
+import { gainScaleStep } from '../steps/gain-scale.js';
+import type { StepContext } from '../steps/step.js';
+import type { RampFitPool } from '../kernels/ramp-fit.js';
 
 /** Suffixes jwst strips from an input name to find the product root (stpipe `remove_suffix`). */
 const KNOWN_SUFFIXES = [
@@ -156,4 +162,88 @@ export async function writeRampStreamed(
     throw error;
   }
   await sink.commit();
+}
+
+export interface StepFileOptions {
+  outputDir: string;
+  /** The step's parameters by jwst name (e.g. resolveDetector1Parameters().steps.jump). */
+  parameters: Record<string, unknown>;
+  selectReference: Detector1FileOptions['selectReference'];
+  context?: StepContext;
+  rampFitPool?: RampFitPool;
+}
+
+/**
+ * One step alone on a file, as `strun <step> <file>` runs it (a standalone step ignores `skip`):
+ * ramp steps and ramp_fit take a ramp (`_uncal`, `_ramp` or a step's output), gain_scale a rate
+ * product. Writes `<root>_<step>.fits` (ramp_fit: `<root>_0_ramp_fit.fits` and
+ * `<root>_1_ramp_fit.fits`, plus `_fitopt` with save_opt). Returns the paths written.
+ */
+export async function runStepFile(alias: string, inputPath: string, options: StepFileOptions): Promise<string[]> {
+  await mkdir(options.outputDir, { recursive: true });
+  const { root, separator } = productRoot(inputPath);
+  const pathOf = (suffix: string) => join(options.outputDir, `${root}${separator}${suffix}.fits`);
+  const opened: FitsFile[] = [];
+  const recorded = new Map<string, string>();
+  const context = options.context ?? {};
+  const reference = async (reftype: string, meta: RampModel['meta']) => {
+    const override = options.parameters[`override_${reftype}`];
+    const selected = typeof override === 'string' ? override : await options.selectReference(reftype, meta);
+    if (selected === undefined) return undefined;
+    const path = typeof selected === 'object' ? selected.path : selected;
+    if (typeof selected === 'object') recorded.set(reftype, selected.recorded);
+    const file = await openFits(path);
+    opened.push(file);
+    return file;
+  };
+  const record = (meta: RampModel['meta']) => {
+    for (const [reftype, name] of recorded) {
+      const key = REFERENCE_KEYWORDS[reftype] ?? reftype.toUpperCase();
+      if (meta.refFiles[key] !== undefined && meta.refFiles[key] !== 'N/A') meta.refFiles[key] = name;
+    }
+  };
+  const written: string[] = [];
+  const write = async (suffix: string, model: Parameters<typeof writeModel>[1]) => {
+    record(model.meta);
+    await writeModel(pathOf(suffix), model);
+    written.push(pathOf(suffix));
+  };
+  try {
+    if (alias === 'gain_scale') {
+      const product = await readModelFile(inputPath);
+      if (product.model !== 'ImageModel' && product.model !== 'IFUImageModel' && product.model !== 'CubeModel') {
+        throw new Detector1Error(`${inputPath}: gain_scale takes a rate or rateints product, not a ${product.model}`);
+      }
+      await gainScaleStep(product, await reference('gain', product.meta), context);
+      await write('gain_scale', product);
+      return written;
+    }
+    const ramp = await readRamp(inputPath);
+    if (alias === 'ramp_fit') {
+      const gainFile = await reference('gain', ramp.meta);
+      const readnoiseFile = await reference('readnoise', ramp.meta);
+      if (!gainFile || !readnoiseFile) throw new Detector1Error(`ramp_fit on ${inputPath} needs GAIN and READNOISE references`);
+      const refContext = { science: scienceGeometry(ramp.meta, ramp.shape, inputPath), instrument: ramp.meta.instrument.name };
+      const gain = (await readReferenceFloat(gainFile, 'SCI', refContext)).data;
+      const readnoise = (await readReferenceFloat(readnoiseFile, 'SCI', refContext)).data;
+      const gainFactor = gainFile.primary.header.getNumber('GAINFACT');
+      ramp.meta.refFiles.GAIN = basename(gainFile.source.name);
+      ramp.meta.refFiles.READNO = basename(readnoiseFile.source.name);
+      const fit = await rampFitStep(ramp, { ...stepOptions(options.parameters), gain, readnoise, gainFactor, pool: options.rampFitPool, signal: context.signal });
+      if (fit.fitopt) await write('fitopt', fit.fitopt);
+      if (!fit.rate || !fit.rateints) throw new Detector1Error(`ramp_fit on ${inputPath}: nothing to fit (${fit.noProducts})`);
+      await write('0_ramp_fit', fit.rate);
+      await write('1_ramp_fit', fit.rateints);
+      return written;
+    }
+    const definition = RAMP_STEPS[alias];
+    if (!definition) throw new Detector1Error(`no step '${alias}'`);
+    const refs = new Map<string, FitsFile | undefined>();
+    for (const reftype of definition.reftypes) refs.set(reftype, await reference(reftype, ramp.meta));
+    await definition.run(ramp, refs, { ...options.parameters, skip: false }, context);
+    await write(alias, ramp);
+    return written;
+  } finally {
+    for (const file of opened) await file.close();
+  }
 }
