@@ -1,9 +1,13 @@
 /**
  * `detector1 demo`: the whole pipeline on data made here (no downloads, no ../shared). The
  * simulator writes a NIRCam SUB160 exposure and its reference files as a mini CRDS cache;
- * Detector1 runs on it with a 2-worker pool and writes `_rate`/`_rateints`.
+ * Detector1 chooses its references from that cache as CRDS would, runs with a 2-worker pool,
+ * writes `_rate`/`_rateints` and a PNG preview of the rate.
  */
 import { join } from 'node:path';
+import { openCrdsCache } from '../crds/node.js';
+import { crdsHeaderFromMeta } from '../crds/index.js';
+import { runPreview } from './preview.js';
 import { loadKernels } from '../kernels/load-node.js';
 import { createNodePool } from '../pool/node.js';
 import { runDetector1File } from '../pipeline/node.js';
@@ -28,14 +32,17 @@ export async function runDemo(outputDir: string, log: (line: string) => void): P
   const simulated = await simulateToDirectory(demoRequest, outputDir, demoStem);
   const cache = await writeMiniCrdsCache(join(outputDir, 'crds'), [{ plan: simulated.plan }]);
   log(`simulated ${simulated.uncal} (${simulated.seconds.toFixed(2)} s) and ${cache.references.length} reference files in ${cache.root}`);
-  const byType = new Map(cache.references.map((ref) => [ref.reftype, join(cache.root, ref.path)]));
+  const crds = await openCrdsCache(cache.root, { context: cache.context });
 
   await loadKernels();
   const pool = await createNodePool({ size: 2 });
   try {
     const result = await runDetector1File(simulated.uncal, {
       outputDir,
-      selectReference: async (reftype) => byType.get(reftype),
+      selectReference: async (reftype, meta) => {
+        const selection = await crds.selectReference(reftype, crdsHeaderFromMeta(meta));
+        return selection.status === 'found' ? { path: selection.path!, recorded: `crds://${selection.file}` } : undefined;
+      },
       context: { pool, log: (level, message) => level === 'warning' && log(`  warning: ${message}`) },
       rampFitPool: pool,
     });
@@ -50,6 +57,8 @@ export async function runDemo(outputDir: string, log: (line: string) => void): P
       log(`  rate: ${valid.length} of ${result.rate.data.length} pixels finite, median ${valid[valid.length >> 1].toFixed(3)} DN/s`);
     }
     for (const [, path] of result.written) log(`wrote ${path}`);
+    const rate = result.written.find(([suffix]) => suffix === 'rate');
+    if (rate) await runPreview([rate[1], '-o', rate[1].replace(/\.fits$/, '.png')], log);
   } finally {
     await pool.destroy();
   }
