@@ -9,7 +9,8 @@
  *   full:   NIRCam FULL 2048x2048, RAPID, 10 groups, 1 integration (uncal 84 MB);
  *   sub640: NIRCam SUB640, 10 groups, 1 and 10 integrations: peak memory against NINTS.
  * Each configuration runs in its own child process so peak RSS is its own: ours with 1 and 2
- * workers, jwst (bench/pipeline.py in .venv) on the same files. Reported: wall and CPU seconds,
+ * workers, jwst (bench/pipeline.py in .venv) on the same files, both choosing references from
+ * the same cache. Reported: wall and CPU seconds,
  * peak RSS (MB), uncal size, ratios. One JSON document at the end.
  */
 import { spawnSync } from 'node:child_process';
@@ -42,12 +43,7 @@ async function prepare(c) {
   };
   const simulated = await sim.simulateToDirectory(request, dir, `jw00000001001_01101_00001_nrca1`);
   const cache = await sim.writeMiniCrdsCache(join(dir, 'crds'), [{ plan: simulated.plan }]);
-  const info = {
-    uncal: simulated.uncal,
-    crds: cache.root,
-    context: cache.context,
-    references: Object.fromEntries(cache.references.map((r) => [r.reftype, join(cache.root, r.path)])),
-  };
+  const info = { uncal: simulated.uncal, crds: cache.root, context: cache.context };
   writeFileSync(manifest, JSON.stringify(info, null, 1));
   return info;
 }
@@ -58,15 +54,21 @@ async function child(manifestPath, workers) {
   const { loadKernels } = await import(join(root, 'dist/kernels/load-node.js'));
   const { createNodePool } = await import(join(root, 'dist/pool/node.js'));
   const { runDetector1File } = await import(join(root, 'dist/pipeline/node.js'));
+  const { openCrdsCache } = await import(join(root, 'dist/crds/node.js'));
+  const { crdsHeaderFromMeta } = await import(join(root, 'dist/crds/index.js'));
   const out = join(dirname(manifestPath), `ours-${workers}`);
   const wall = performance.now();
   const cpu = process.cpuUsage();
   await loadKernels();
+  const cache = await openCrdsCache(info.crds, { context: info.context });
   const pool = workers > 0 ? await createNodePool({ size: workers }) : undefined;
   try {
     await runDetector1File(info.uncal, {
       outputDir: out,
-      selectReference: async (reftype) => info.references[reftype],
+      selectReference: async (reftype, meta) => {
+        const selection = await cache.selectReference(reftype, crdsHeaderFromMeta(meta));
+        return selection.status === 'found' ? { path: selection.path, recorded: `crds://${selection.file}` } : undefined;
+      },
       context: { pool },
       rampFitPool: pool,
     });
