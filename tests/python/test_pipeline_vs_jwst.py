@@ -65,3 +65,17 @@ def test_products_equal_jwst(runs, suffix):
         if suffix == "ramp":
             # the exposure exercises what it claims to: jumps and saturation
             assert np.count_nonzero(truth["GROUPDQ"].data & 4) > 1000 and np.count_nonzero(truth["GROUPDQ"].data & 2) > 0
+
+
+@pytest.mark.parametrize("suffix,model", [("rate", "ImageModel"), ("rateints", "CubeModel"), ("ramp", "RampModel")])
+def test_products_open_in_stdatamodels(runs, suffix, model):
+    import warnings
+
+    import stdatamodels.jwst.datamodels as dm
+
+    out, stem = runs
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with dm.open(out / "ours" / f"{stem}_{suffix}.fits") as opened:
+            assert type(opened).__name__ == model
+            assert opened.meta.cal_step.jump == "COMPLETE"
