@@ -25,3 +25,9 @@ export {
 } from './steps/ramp-fit.js';
 export * as sim from './sim/index.js';
 export { packageVersion } from './version.js';
+export { lastframeStep, lastframeKeywords, isMiriDetector } from './steps/lastframe.js';
+export { firstframeStep, firstframeKeywords, firstframeDefaults, type FirstframeOptions } from './steps/firstframe.js';
+export { resetStep, resetKeywords } from './steps/reset.js';
+export { rscdStep, rscdKeywords } from './steps/rscd.js';
+export { emicorrStep, emicorrKeywords, emicorrDefaults, type EmicorrOptions, type EmicorrReference } from './steps/emicorr.js';
+export { parseAsdf, type AsdfValue } from './reffiles/asdf.js';

@@ -38,3 +38,9 @@ export {
   type FitRampsParallelOptions,
   type RampFitPool,
 } from './ramp-fit.js';
+export { lastframe, type LastframeArrays } from './lastframe.js';
+export { firstframe, type FirstframeArrays, type FirstframeParams } from './firstframe.js';
+export { reset, type ResetArrays, type ResetParams } from './reset.js';
+export { rscd, rscdBackoffRounds, type RscdArrays, type RscdParams, type RscdRange } from './rscd.js';
+export { refpixMiri, type RefpixMiriArrays, type RefpixMiriParams } from './refpix-miri.js';
+export { emicorr, emicorrBin, emicorrFit, type EmicorrArrays, type EmicorrParams, type EmicorrClocks } from './emicorr.js';
