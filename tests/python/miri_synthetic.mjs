@@ -14,7 +14,11 @@ import { resetStep } from '../../dist/steps/reset.js';
 const [dir, ...cases] = process.argv.slice(2);
 await loadKernels();
 const pool = await createNodePool({ size: 2 });
-const raw = (file, Type) => new Type(readFileSync(join(dir, file)).buffer.slice(0));
+const raw = (file, Type) => {
+  // Small files share Node's buffer pool: copy out exactly their bytes.
+  const bytes = readFileSync(join(dir, file));
+  return new Type(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+};
 
 function model(cfg, data, pixeldq, groupdq, nints = cfg.shape[0]) {
   const [fileInts, ngroups, ny, nx] = cfg.shape;
