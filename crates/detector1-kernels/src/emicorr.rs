@@ -154,7 +154,7 @@ pub fn bin(data: &[f32], pixeldq: &[u32], shape: RampShape, clocks: &Clocks, nbi
     shape.validate()?;
     shape.expect_cube("data", data.len())?;
     shape.expect_plane("pixeldq", pixeldq.len())?;
-    if shape.cols % 4 != 0 || nbins == 0 {
+    if !shape.cols.is_multiple_of(4) || nbins == 0 {
         return Err(KernelError::InvalidParameter { argument: "shape", reason: format!("{} columns are not 4 outputs, or no bins", shape.cols) });
     }
     let (nints, ng, plane) = (shape.nints, shape.ngroups, shape.plane_len());
