@@ -145,6 +145,14 @@ export function emicorrBin(data: Float32Array | number[], pixeldq: Uint32Array |
 export function emicorrFit(y: Float64Array | number[], n: Float64Array | number[], wave: Float64Array | number[], nints: number, nbins: number, ngroups: number, nsamples: number, rowclocks: number, frameclocks: number, period: number, ny: number, separately: boolean): Float64Array;
 
 /**
+ * `emicorr` 'sequential' for one frequency on the whole exposure, in place. `params` =
+ * [nsamples, rowclocks, frameclocks, reset_frame (0/1), period, xsize, xstart, nints_to_phase,
+ * nbins, scale_reference (0/1)]; `reference` empty = use the data's own binned wave. Returns
+ * the binned wave.
+ */
+export function emicorrSequential(data: Float32Array, params: Float64Array | number[], reference: Float32Array | number[], nints: number, ngroups: number, rows: number, cols: number): Float64Array;
+
+/**
  * Names of the flags that are valid in GROUPDQ.
  */
 export function groupFlagNames(): string[];
@@ -205,6 +213,7 @@ export interface InitOutput {
     readonly applySuperbias: (a: number, b: number, c: any, d: number, e: number, f: any, g: number, h: number, i: any, j: number, k: number, l: number, m: number, n: number, o: number, p: number, q: number) => [number, number];
     readonly emicorrBin: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number) => [number, number, number, number];
     readonly emicorrFit: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number, o: number) => [number, number, number, number];
+    readonly emicorrSequential: (a: number, b: number, c: any, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number) => [number, number, number, number];
     readonly groupFlagNames: () => [number, number];
     readonly pixelFlagNames: () => [number, number];
     readonly pixelFlagValues: () => [number, number];

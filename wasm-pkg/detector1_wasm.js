@@ -1005,6 +1005,48 @@ export function emicorrFit(y, n, wave, nints, nbins, ngroups, nsamples, rowclock
 }
 
 /**
+ * `emicorr` 'sequential' for one frequency on the whole exposure, in place. `params` =
+ * [nsamples, rowclocks, frameclocks, reset_frame (0/1), period, xsize, xstart, nints_to_phase,
+ * nbins, scale_reference (0/1)]; `reference` empty = use the data's own binned wave. Returns
+ * the binned wave.
+ * @param {Float32Array} data
+ * @param {Float64Array | number[]} params
+ * @param {Float32Array | number[]} reference
+ * @param {number} nints
+ * @param {number} ngroups
+ * @param {number} rows
+ * @param {number} cols
+ * @returns {Float64Array}
+ */
+export function emicorrSequential(data, params, reference, nints, ngroups, rows, cols) {
+    const val4 = +nints;
+    const val5 = +ngroups;
+    const val6 = +rows;
+    const val7 = +cols;
+    let ptr0, len0, ptr1, len1, ptr2, len2;
+    try {
+        ptr0 = passArrayF32ToWasm0(data, wasm.__wbindgen_malloc);
+        len0 = WASM_VECTOR_LEN;
+        ptr1 = passArrayF64ToWasm0(params, wasm.__wbindgen_malloc);
+        len1 = WASM_VECTOR_LEN;
+        ptr2 = passArrayF32ToWasm0(reference, wasm.__wbindgen_malloc);
+        len2 = WASM_VECTOR_LEN;
+    } catch (e) {
+        if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 4, 4); }
+        if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 8, 8); }
+        if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
+        throw e;
+    }
+    const ret = wasm.emicorrSequential(ptr0, len0, data, ptr1, len1, ptr2, len2, val4, val5, val6, val7);
+    if (ret[3]) {
+        throw takeFromExternrefTable0(ret[2]);
+    }
+    var v8 = getArrayF64FromWasm0(ret[0], ret[1]).slice();
+    wasm.__wbindgen_free(ret[0], ret[1] * 8, 8);
+    return v8;
+}
+
+/**
  * Names of the flags that are valid in GROUPDQ.
  * @returns {string[]}
  */

@@ -21,6 +21,7 @@ export const applySaturation: (a: number, b: number, c: number, d: number, e: an
 export const applySuperbias: (a: number, b: number, c: any, d: number, e: number, f: any, g: number, h: number, i: any, j: number, k: number, l: number, m: number, n: number, o: number, p: number, q: number) => [number, number];
 export const emicorrBin: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number) => [number, number, number, number];
 export const emicorrFit: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number, o: number) => [number, number, number, number];
+export const emicorrSequential: (a: number, b: number, c: any, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number) => [number, number, number, number];
 export const groupFlagNames: () => [number, number];
 export const pixelFlagNames: () => [number, number];
 export const pixelFlagValues: () => [number, number];

@@ -1,4 +1,4 @@
-import { applyEmicorr, emicorrBin as wasmBin, emicorrFit as wasmFit } from '../../wasm-pkg/detector1_wasm.js';
+import { applyEmicorr, emicorrBin as wasmBin, emicorrFit as wasmFit, emicorrSequential as wasmSequential } from '../../wasm-pkg/detector1_wasm.js';
 import { checkArray, checkShape, type TileShape } from './arrays.js';
 import { callWasm, KernelParameterError } from './errors.js';
 
@@ -87,4 +87,31 @@ export function emicorr(arrays: EmicorrArrays, shape: TileShape, params: Emicorr
   callWasm(kernel, () =>
     applyEmicorr(arrays.data, arrays.row, wave, clocks.nsamples, clocks.rowclocks, clocks.frameclocks, clocks.period, ny, offsets, amplitudes, shape.nints, shape.ngroups, shape.rows, shape.cols),
   );
+}
+
+export interface EmicorrSequentialParams {
+  clocks: EmicorrClocks;
+  /** READPATT is FASTR1/SLOWR1: the reset frame's clocks pass between integrations. */
+  resetFrame: boolean;
+  /** SUBSIZE1, SUBSTRT1 of the exposure. */
+  xsize: number;
+  xstart: number;
+  nintsToPhase: number;
+  nbins: number;
+  scaleReference: boolean;
+}
+
+/**
+ * jwst's 'sequential' algorithm for one frequency on the whole exposure, in place; `reference`
+ * (the waveform, float32 as jwst holds it) or undefined to use the data's own binned wave.
+ * Returns the binned wave.
+ */
+export function emicorrSequential(data: Float32Array, shape: TileShape, params: EmicorrSequentialParams, reference?: Float32Array): Float64Array {
+  const kernel = 'emicorr';
+  checkShape(kernel, shape);
+  checkClocks(kernel, params.clocks);
+  checkArray(kernel, 'data', data, Float32Array, 'cube', shape);
+  const { clocks } = params;
+  const values = [clocks.nsamples, clocks.rowclocks, clocks.frameclocks, params.resetFrame ? 1 : 0, clocks.period, params.xsize, params.xstart, params.nintsToPhase, params.nbins, params.scaleReference ? 1 : 0];
+  return callWasm(kernel, () => wasmSequential(data, Float64Array.from(values), reference ?? new Float32Array(0), shape.nints, shape.ngroups, shape.rows, shape.cols));
 }

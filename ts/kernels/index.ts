@@ -43,4 +43,4 @@ export { firstframe, type FirstframeArrays, type FirstframeParams } from './firs
 export { reset, type ResetArrays, type ResetParams } from './reset.js';
 export { rscd, rscdBackoffRounds, type RscdArrays, type RscdParams, type RscdRange } from './rscd.js';
 export { refpixMiri, type RefpixMiriArrays, type RefpixMiriParams } from './refpix-miri.js';
-export { emicorr, emicorrBin, emicorrFit, type EmicorrArrays, type EmicorrParams, type EmicorrClocks } from './emicorr.js';
+export { emicorr, emicorrBin, emicorrFit, emicorrSequential, type EmicorrArrays, type EmicorrParams, type EmicorrClocks, type EmicorrSequentialParams } from './emicorr.js';

@@ -401,6 +401,18 @@ mod tests {
         assert!((w.at(x) - (2.0 * std::f64::consts::PI * (x - 0.5 / l as f64)).sin()).abs() < 1e-5);
     }
 
+    /// CASE: congrid-style resampling takes the lower neighbour; the sigma-clipped mean drops
+    /// the outlier 100 from twenty values 1..=20 plus 100 (median 11, std ~20: bound ~71).
+    #[test]
+    fn rebin_and_clipped_mean() {
+        assert_eq!(rebin(&[1, 2, 3, 4], 8.0), vec![1, 1, 2, 2, 3, 3, 4, 4]);
+        assert_eq!(rebin(&[1, 2, 3, 4, 5, 6], 3.0), vec![1, 3, 5]);
+        let mut values: Vec<f64> = (1..=20).map(|v| v as f64).collect();
+        values.push(100.0);
+        assert_eq!(sigma_clipped_mean(&values), 10.5);
+        assert!(sigma_clipped_mean(&[]).is_nan());
+    }
+
     /// CASE: a 2-integration ramp of straight lines plus 3 x the waveform at a known phase:
     /// the fit recovers amplitude ±3 (a sine at the opposite phase is the same signal) and the
     /// correction leaves straight lines.
@@ -437,4 +449,267 @@ mod tests {
             assert!((v - (1000.0 + 20.0 * g as f64)).abs() < 0.05, "group {g}: {v}");
         }
     }
+}
+
+/// Parameters of jwst's 'sequential' algorithm for one frequency.
+#[derive(Debug, Clone, Copy)]
+pub struct SequentialParams {
+    pub nsamples: u32,
+    pub rowclocks: u32,
+    /// The subarray case's reset-frame clocks (added between integrations only for R1 patterns).
+    pub frameclocks: u32,
+    pub reset_frame: bool,
+    pub period: f64,
+    /// SUBSIZE1 and SUBSTRT1: jwst shifts the read times of the last output column when they
+    /// make `xsize/4 + xstart - 1` = 258.
+    pub xsize: u32,
+    pub xstart: u32,
+    /// Integrations whose phased values make the waveform.
+    pub nints_to_phase: usize,
+    pub nbins: usize,
+    pub scale_reference: bool,
+}
+
+/// numpy median of float64 values (NaN if any is NaN).
+fn median_f64(values: &mut [f64]) -> f64 {
+    if values.is_empty() || values.iter().any(|v| v.is_nan()) {
+        return f64::NAN;
+    }
+    let n = values.len();
+    let half = n / 2;
+    let (_, upper, _) = values.select_nth_unstable_by(half, |a, b| a.partial_cmp(b).unwrap());
+    let upper = *upper;
+    if n % 2 == 1 {
+        return upper;
+    }
+    let lower = values[..half].iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    (lower + upper) / 2.0
+}
+
+/// numpy (nan)median of float32 values ignoring NaN (all NaN: NaN).
+fn nanmedian_f32(values: &mut Vec<f32>) -> f32 {
+    values.retain(|v| !v.is_nan());
+    median_f32(values)
+}
+
+/// astropy `sigma_clipped_stats(values)[0]`: median ± 3 std clipping (at most 5 rounds), then
+/// numpy's nanmean (clipped values count as 0 in the pairwise sum).
+fn sigma_clipped_mean(values: &[f64]) -> f64 {
+    let mut keep: Vec<bool> = values.iter().map(|v| v.is_finite()).collect();
+    for _ in 0..5 {
+        let mut kept: Vec<f64> = values.iter().zip(&keep).filter(|(_, &k)| k).map(|(&v, _)| v).collect();
+        if kept.is_empty() {
+            break;
+        }
+        let n = kept.len() as f64;
+        let mean = kept.iter().sum::<f64>() / n;
+        let std = (kept.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n).sqrt();
+        let center = median_f64(&mut kept);
+        let (lo, hi) = (center - std * 3.0, center + std * 3.0);
+        let before = keep.iter().filter(|&&k| k).count();
+        for (k, &v) in keep.iter_mut().zip(values) {
+            if *k && (v < lo || v > hi) {
+                *k = false;
+            }
+        }
+        if keep.iter().filter(|&&k| k).count() == before {
+            break;
+        }
+    }
+    let zeroed: Vec<f64> = values.iter().zip(&keep).map(|(&v, &k)| if k { v } else { 0.0 }).collect();
+    pairwise_sum(&zeroed) / keep.iter().filter(|&&k| k).count() as f64
+}
+
+/// jwst `rebin` (IDL congrid without interpolation): indices `trunc(i · old/new)`.
+fn rebin<T: Copy>(values: &[T], new: f64) -> Vec<T> {
+    let old = values.len() as f64;
+    let step = old / new;
+    let size = (old / step).ceil() as usize;
+    (0..size).map(|i| values[(i as f64 * step) as usize]).collect()
+}
+
+/// numpy `corrcoef(x, y)[0, 1]`.
+fn correlation(x: &[f64], y: &[f64]) -> f64 {
+    let n = x.len() as f64;
+    let (mx, my) = (pairwise_sum(x) / n, pairwise_sum(y) / n);
+    let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
+    for (a, b) in x.iter().zip(y) {
+        let (dx, dy) = (a - mx, b - my);
+        sxy += dx * dy;
+        sxx += dx * dx;
+        syy += dy * dy;
+    }
+    let c = sxy / (n - 1.0) / ((sxx / (n - 1.0)).sqrt() * (syy / (n - 1.0)).sqrt());
+    c.clamp(-1.0, 1.0)
+}
+
+/// jwst's 'sequential' algorithm (from the IDL `fix_miri_emi`) for one frequency, on the whole
+/// exposure in place: self-bias and slope removed per integration, the 4 outputs averaged,
+/// values phased and binned (astropy sigma-clipped means), then either this binned wave or the
+/// `reference` wave shifted to it (best Pearson correlation) and optionally scaled (linear fit)
+/// is looked up per read and subtracted. Returns the binned wave (the on-the-fly reference).
+pub fn sequential(data: &mut [f32], shape: RampShape, p: &SequentialParams, reference: Option<&[f32]>) -> Result<Vec<f64>, KernelError> {
+    shape.validate()?;
+    shape.expect_cube("data", data.len())?;
+    let (nints, ng, ny, nx) = (shape.nints, shape.ngroups, shape.rows, shape.cols);
+    if !nx.is_multiple_of(4) || nx < 16 || ng < 3 || p.nbins == 0 || !(p.period > 0.0) {
+        return Err(KernelError::InvalidParameter { argument: "shape", reason: format!("needs at least 4 column groups of 4 outputs ({nx} columns), 3 groups ({ng}), bins and a period") });
+    }
+    let nx4 = nx / 4;
+    let plane = ny * nx;
+    let small = ny * nx4;
+    let mut dd_all = vec![0f64; nints * ng * small];
+    let mut phase_all = vec![0f64; nints * ng * small];
+    let extra_rowclocks = (1024.0 - ny as f64) * (4.0 + 3.0);
+    let colstop = (p.xsize as f64 / 4.0 + p.xstart as f64 - 1.0) as i64;
+    let mut start_time = 0f64;
+    let fit_groups = ng - 2;
+    for i in 0..nints {
+        let int_data = &data[i * ng * plane..][..ng * plane];
+        // jwst `sloper` over groups 1..ng-2, then the `minmed` self-bias of the same groups.
+        let mut slope = vec![0f64; plane];
+        for (pix, s) in slope.iter_mut().enumerate() {
+            let (mut sxy, mut sx, mut sy, mut sxx) = (0f64, 0f64, 0f64, 0f64);
+            for t in 0..fit_groups {
+                let v = int_data[(t + 1) * plane + pix] as f64;
+                sxy += t as f64 * v;
+                sx += t as f64;
+                sy += v;
+                sxx += (t * t) as f64;
+            }
+            let n = fit_groups as f64;
+            *s = (n * sxy - sx * sy) / (n * sxx - sx * sx);
+        }
+        let mut work = vec![0f32; ng * plane];
+        for g in 0..ng {
+            for pix in 0..plane {
+                work[g * plane + pix] = (int_data[g * plane + pix] as f64 - slope[pix] * g as f64) as f32;
+            }
+        }
+        let mut bias = vec![0f32; plane];
+        let mut column = Vec::with_capacity(fit_groups);
+        for (pix, b) in bias.iter_mut().enumerate() {
+            column.clear();
+            column.extend((1..ng - 1).map(|g| work[g * plane + pix]));
+            *b = if fit_groups <= 2 { column.iter().copied().filter(|v| !v.is_nan()).fold(f32::NAN, |m, v| if m.is_nan() || v < m { v } else { m }) } else { nanmedian_f32(&mut column) };
+        }
+        for g in 0..ng {
+            let mut dd = vec![0f32; small];
+            for j in 0..ny {
+                for c in 0..nx4 {
+                    let at = |l: usize| work[g * plane + j * nx + 4 * c + l] - bias[j * nx + 4 * c + l];
+                    dd[j * nx4 + c] = (((at(0) + at(1)) + at(2)) + at(3)) / 4.0;
+                }
+                let mid = (dd[j * nx4] + dd[j * nx4 + 3]) / 2.0;
+                dd[j * nx4 + 1] = mid;
+                dd[j * nx4 + 2] = mid;
+            }
+            let med = median_f32(&mut dd.clone());
+            for (k, v) in dd.iter().enumerate() {
+                dd_all[(i * ng + g) * small + k] = (v - med) as f64;
+            }
+        }
+        for g in 0..ng {
+            for j in 0..ny {
+                for c in 0..nx4 {
+                    let mut t = (c as u64 * p.nsamples as u64) + start_time as u64;
+                    if colstop == 258 && c == nx4 - 1 {
+                        t = t.wrapping_add(3 + (1u64 << 32));
+                    }
+                    let phase = t as f64 / p.period;
+                    phase_all[(i * ng + g) * small + j * nx4 + c] = phase - (phase as u64) as f64;
+                }
+                start_time += p.rowclocks as f64;
+            }
+            start_time += extra_rowclocks;
+        }
+        if p.reset_frame {
+            start_time += p.frameclocks as f64;
+        }
+    }
+    // Phase bins (nb/nbins, (nb+1)/nbins] over the first integrations.
+    let nbins = p.nbins;
+    let edges: Vec<f64> = (0..=nbins).map(|nb| nb as f64 / nbins as f64).collect();
+    let mut binned: Vec<Vec<f64>> = vec![Vec::new(); nbins];
+    let used = p.nints_to_phase.min(nints) * ng * small;
+    for (&phase, &value) in phase_all[..used].iter().zip(&dd_all[..used]) {
+        if phase <= 0.0 || phase.is_nan() {
+            continue;
+        }
+        let mut b = ((phase * nbins as f64).ceil() as usize).clamp(1, nbins) - 1;
+        while b > 0 && phase <= edges[b] {
+            b -= 1;
+        }
+        while b + 1 < nbins && phase > edges[b + 1] {
+            b += 1;
+        }
+        if phase > edges[b] && phase <= edges[b + 1] {
+            binned[b].push(value);
+        }
+    }
+    let mut pa: Vec<f64> = binned.iter().map(|v| sigma_clipped_mean(v)).collect();
+    let center = median_f64(&mut pa.clone());
+    for v in &mut pa {
+        *v -= center;
+    }
+    let lut: Vec<f64> = match reference {
+        None => rebin(&pa, p.period),
+        Some(wave) => {
+            let own = rebin(&pa, p.period);
+            let l = wave.len();
+            let rebinned = rebin(&pa, l as f64);
+            if rebinned.len() != l {
+                return Err(KernelError::InvalidParameter { argument: "reference", reason: format!("{} bins do not resample to the reference's {l} samples", pa.len()) });
+            }
+            let rolled = |shift: usize| -> Vec<f32> { (0..l).map(|t| wave[(t + l - shift % l) % l]).collect() };
+            let mut best = 0;
+            let mut best_cc = f64::NEG_INFINITY;
+            for shift in 0..l {
+                let x: Vec<f64> = rolled(shift).iter().map(|&v| v as f64).collect();
+                let cc = correlation(&x, &rebinned);
+                // numpy argmax: the first maximum, a NaN counting as the maximum.
+                if cc.is_nan() {
+                    best = shift;
+                    break;
+                }
+                if cc > best_cc {
+                    best_cc = cc;
+                    best = shift;
+                }
+            }
+            let shifted = rebin(&rolled(best), p.period);
+            if p.scale_reference {
+                // np.polyfit(shifted, own, 1): the slope of the least-squares line.
+                let n = shifted.len() as f64;
+                let xs: Vec<f64> = shifted.iter().map(|&v| v as f64).collect();
+                let (mx, my) = (xs.iter().sum::<f64>() / n, own.iter().sum::<f64>() / n);
+                let (mut sxy, mut sxx) = (0.0, 0.0);
+                for (x, y) in xs.iter().zip(&own) {
+                    sxy += (x - mx) * (y - my);
+                    sxx += (x - mx) * (x - mx);
+                }
+                let slope = sxy / sxx;
+                xs.iter().map(|x| x * slope).collect()
+            } else {
+                shifted.iter().map(|&v| v as f64).collect()
+            }
+        }
+    };
+    for i in 0..nints {
+        for g in 0..ng {
+            for j in 0..ny {
+                for c in 0..nx4 {
+                    let phase = phase_all[(i * ng + g) * small + j * nx4 + c];
+                    let index = (phase * p.period) as usize;
+                    let noise = lut.get(index).copied().filter(|v| v.is_finite()).unwrap_or(0.0);
+                    for l in 0..4 {
+                        let x = &mut data[(i * ng + g) * plane + j * nx + 4 * c + l];
+                        let v = (*x as f64 - noise) as f32;
+                        *x = if v.is_nan() { f32::NAN } else { v };
+                    }
+                }
+            }
+        }
+    }
+    Ok(pa)
 }

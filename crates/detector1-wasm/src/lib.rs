@@ -656,3 +656,28 @@ pub fn apply_emicorr(
     let clocks = emicorr_clocks(nsamples, rowclocks, frameclocks, period);
     detector1_kernels::emicorr::correct(data, row, RampShape::new(nints, ngroups, rows, cols), &waveform, &clocks, ny, offsets, amplitudes).map_err(to_js)
 }
+
+/// `emicorr` 'sequential' for one frequency on the whole exposure, in place. `params` =
+/// [nsamples, rowclocks, frameclocks, reset_frame (0/1), period, xsize, xstart, nints_to_phase,
+/// nbins, scale_reference (0/1)]; `reference` empty = use the data's own binned wave. Returns
+/// the binned wave.
+#[wasm_bindgen(js_name = emicorrSequential)]
+pub fn emicorr_sequential(data: &mut [f32], params: &[f64], reference: &[f32], nints: usize, ngroups: usize, rows: usize, cols: usize) -> Result<Vec<f64>, JsError> {
+    if params.len() != 10 {
+        return Err(to_js(KernelError::InvalidParameter { argument: "params", reason: format!("{} values, expected 10", params.len()) }));
+    }
+    let p = detector1_kernels::emicorr::SequentialParams {
+        nsamples: params[0] as u32,
+        rowclocks: params[1] as u32,
+        frameclocks: params[2] as u32,
+        reset_frame: params[3] != 0.0,
+        period: params[4],
+        xsize: params[5] as u32,
+        xstart: params[6] as u32,
+        nints_to_phase: params[7] as usize,
+        nbins: params[8] as usize,
+        scale_reference: params[9] != 0.0,
+    };
+    let reference = (!reference.is_empty()).then_some(reference);
+    detector1_kernels::emicorr::sequential(data, RampShape::new(nints, ngroups, rows, cols), &p, reference).map_err(to_js)
+}

@@ -20,7 +20,6 @@ import { refpixStep } from '../../../ts/steps/refpix.js';
 import { resetStep } from '../../../ts/steps/reset.js';
 import { rscdKeywords, rscdStep } from '../../../ts/steps/rscd.js';
 import { emicorrStep } from '../../../ts/steps/emicorr.js';
-import { StepNotImplementedError } from '../../../ts/steps/ipc.js';
 import { parseAsdf } from '../../../ts/reffiles/asdf.js';
 import { emicorrDocument } from '../../../ts/sim/miri.js';
 import type { StepContext, StepStatus } from '../../../ts/steps/step.js';
@@ -325,21 +324,21 @@ describe('MIRI step rules', () => {
 });
 
 describe('emicorr', () => {
-  /** A 2-integration SUB64-like ramp, 4 x 8 pixels (two 4-output column groups) with a ripple. */
-  const miriEmi = (readpatt = 'FAST', ngroups = 5) => {
+  /** A 2-integration SUB64-like ramp, 4 x 16 pixels (four 4-output column groups) with a ripple. */
+  const miriEmi = (readpatt = 'FAST', ngroups = 5, subarray = 'SUB64') => {
     const meta = emptyMeta();
     Object.assign(meta.instrument, { name: 'MIRI', detector: 'MIRIMAGE' });
-    Object.assign(meta.subarray, { name: 'SUB64', xstart: 1, ystart: 779, xsize: 8, ysize: 4, fastaxis: 1, slowaxis: 2 });
+    Object.assign(meta.subarray, { name: subarray, xstart: 1, ystart: 779, xsize: 16, ysize: 4, fastaxis: 1, slowaxis: 2 });
     Object.assign(meta.exposure, { nints: 2, ngroups, readpatt });
-    const n = 2 * ngroups * 32;
-    const data = Float32Array.from({ length: n }, (_, k) => 1000 + 10 * Math.floor(k / 32) + Math.sin(k));
-    const ramp = createRampModel({ meta, shape: [2, ngroups, 4, 8], data, pixeldq: new Uint32Array(32), groupdq: new Uint8Array(n) });
+    const n = 2 * ngroups * 64;
+    const data = Float32Array.from({ length: n }, (_, k) => 1000 + 10 * Math.floor(k / 64) + Math.sin(k));
+    const ramp = createRampModel({ meta, shape: [2, ngroups, 4, 16], data, pixeldq: new Uint32Array(64), groupdq: new Uint8Array(n) });
     ramp.primary.set('NSAMPLES', 1);
     return ramp;
   };
   const document = (text: string) => ({ name: 'jwst_miri_emicorr_test.asdf', bytes: new TextEncoder().encode(text) });
 
-  it('skip rules, jwst fallbacks, a frequency the reference lacks, unsupported options', async () => {
+  it('skip rules, jwst fallbacks, a frequency the reference lacks, sequential and on-the-fly runs', async () => {
     const good = document(emicorrDocument('e.asdf'));
     expect(await emicorrStep(miriRamp({ detector: 'NRCA1' }), good)).toBe('SKIPPED');
     expect(await emicorrStep(miriEmi('SLOWR2'), good)).toBe('SKIPPED');
@@ -353,8 +352,12 @@ describe('emicorr', () => {
     expect(await emicorrStep(miriEmi(), document(emicorrDocument('e.asdf').replace(/ {2}SUB64:/, '  SUBXX:')))).toBe('SKIPPED');
     const missing = document(emicorrDocument('e.asdf').replace(/Hz390:\n/, 'Hz391:\n'));
     await expect(emicorrStep(miriEmi(), missing)).rejects.toThrow(/jwst_miri_emicorr_test.asdf: .*"Hz390"/);
-    await expect(emicorrStep(miriEmi(), good, {}, { algorithm: 'sequential' })).rejects.toThrow(StepNotImplementedError);
-    await expect(emicorrStep(miriEmi(), good, {}, { ontheflyCorrFreq: [390.625] })).rejects.toThrow(StepNotImplementedError);
+    // On-the-fly frequencies need no reference but a subarray with built-in clocks.
+    expect(await emicorrStep(miriEmi('FAST', 5, 'SUBXX'), undefined, {}, { ontheflyCorrFreq: [390.625] })).toBe('SKIPPED');
+    const onTheFly = miriEmi();
+    expect(await emicorrStep(onTheFly, undefined, {}, { ontheflyCorrFreq: [390.625] })).toBe('COMPLETE');
+    expect(onTheFly.meta.refFiles.MIREMI).toBeUndefined();
+    expect(await emicorrStep(miriEmi(), good, {}, { algorithm: 'sequential' })).toBe('COMPLETE');
     const corrected = miriEmi();
     expect(await emicorrStep(corrected, good)).toBe('COMPLETE');
     expect(corrected.meta.calStep.MIREMI).toBe('COMPLETE');
