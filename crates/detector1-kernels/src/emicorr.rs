@@ -552,7 +552,7 @@ pub fn sequential(data: &mut [f32], shape: RampShape, p: &SequentialParams, refe
     shape.validate()?;
     shape.expect_cube("data", data.len())?;
     let (nints, ng, ny, nx) = (shape.nints, shape.ngroups, shape.rows, shape.cols);
-    if !nx.is_multiple_of(4) || nx < 16 || ng < 3 || p.nbins == 0 || !(p.period > 0.0) {
+    if !nx.is_multiple_of(4) || nx < 16 || ng < 3 || p.nbins == 0 || p.period.is_nan() || p.period <= 0.0 {
         return Err(KernelError::InvalidParameter { argument: "shape", reason: format!("needs at least 4 column groups of 4 outputs ({nx} columns), 3 groups ({ng}), bins and a period") });
     }
     let nx4 = nx / 4;
