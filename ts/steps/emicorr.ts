@@ -115,6 +115,9 @@ export async function emicorrStep(
     }
     ramp.meta.refFiles[emicorrKeywords.reference] = reference.name.slice(reference.name.search(/[^/\\]*$/));
   }
+  if (context.integrationOffset) {
+    throw new RangeError('emicorr: the EMI fit spans every integration of the exposure; run this step on the whole exposure, not a slice');
+  }
   const [nints, ngroups, rows, cols] = ramp.shape;
   if (ngroups < 3) {
     warn(context, `emicorr: EMI correction cannot be performed for ngroups=${ngroups}; step skipped`);

@@ -358,6 +358,7 @@ describe('emicorr', () => {
     expect(await emicorrStep(onTheFly, undefined, {}, { ontheflyCorrFreq: [390.625] })).toBe('COMPLETE');
     expect(onTheFly.meta.refFiles.MIREMI).toBeUndefined();
     expect(await emicorrStep(miriEmi(), good, {}, { algorithm: 'sequential' })).toBe('COMPLETE');
+    await expect(emicorrStep(miriEmi(), good, { integrationOffset: 2 })).rejects.toThrow(/whole exposure/);
     const corrected = miriEmi();
     expect(await emicorrStep(corrected, good)).toBe('COMPLETE');
     expect(corrected.meta.calStep.MIREMI).toBe('COMPLETE');
