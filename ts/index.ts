@@ -62,3 +62,9 @@ export {
   type ParameterSources,
 } from './pipeline/parameters.js';
 export { STEP_SPECS, STEP_ALIASES, PIPELINE_SPEC, type Detector1Parameters, type StepAlias, type StepParameters } from './pipeline/step-specs.js';
+export { lastframeStep, lastframeKeywords, isMiriDetector } from './steps/lastframe.js';
+export { firstframeStep, firstframeKeywords, firstframeDefaults, type FirstframeOptions } from './steps/firstframe.js';
+export { resetStep, resetKeywords } from './steps/reset.js';
+export { rscdStep, rscdKeywords } from './steps/rscd.js';
+export { emicorrStep, emicorrKeywords, emicorrDefaults, type EmicorrOptions, type EmicorrReference } from './steps/emicorr.js';
+export { parseAsdf, type AsdfValue } from './reffiles/asdf.js';

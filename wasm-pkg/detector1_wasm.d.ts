@@ -62,6 +62,16 @@ export function applyDarkCurrent(data: Float32Array, pixeldq: Uint32Array, frame
  */
 export function applyDqInit(pixeldq: Uint32Array, groupdq: Uint8Array, mask: Uint32Array | number[], nints: number, ngroups: number, rows: number, cols: number): void;
 
+/**
+ * `emicorr` (joint) subtraction on one tile; `row` holds each pixel's detector row.
+ */
+export function applyEmicorr(data: Float32Array, row: Uint16Array | number[], wave: Float64Array | number[], nsamples: number, rowclocks: number, frameclocks: number, period: number, ny: number, offsets: Float64Array | number[], amplitudes: Float64Array | number[], nints: number, ngroups: number, rows: number, cols: number): void;
+
+/**
+ * MIRI `firstframe` on one tile.
+ */
+export function applyFirstframe(groupdq: Uint8Array, pixeldq: Uint32Array, bright_use_group1: boolean, nints: number, ngroups: number, rows: number, cols: number): void;
+
 export function applyGainScale(data: Float32Array, err: Float32Array, var_poisson: Float32Array, var_rnoise: Float32Array, factor: number, factor_sq: number, nints: number, rows: number, cols: number): void;
 
 export function applyGroupScale(data: Float32Array, scale: number, nints: number, ngroups: number, rows: number, cols: number): void;
@@ -80,6 +90,11 @@ export function applyIpc(data: Float32Array, science: Uint8Array | number[], wei
 export function applyJump(data: Float32Array | number[], groupdq: Uint8Array, pixeldq: Uint32Array, gain: Float32Array | number[], readnoise: Float32Array | number[], crs: Uint32Array, nints: number, ngroups: number, rows: number, cols: number, mode: number, thresholds: Float64Array | number[], flag_4_neighbors: boolean, nframes: number, after_jump: Float64Array | number[]): void;
 
 /**
+ * MIRI `lastframe` on one tile: DO_NOT_USE into the last group.
+ */
+export function applyLastframe(groupdq: Uint8Array, nints: number, ngroups: number, rows: number, cols: number): void;
+
+/**
  * Names of the pixel DQ flags as the kernels know them, in bit order.
  */
 export function applyLinearity(data: Float32Array, zeroframe: Float32Array, pixeldq: Uint32Array, groupdq: Uint8Array | number[], coeffs: Float32Array | number[], inv_coeffs: Float32Array | number[], lin_dq: Uint32Array | number[], ncoeffs: number, nframes: number, nints: number, ngroups: number, rows: number, cols: number): void;
@@ -91,6 +106,23 @@ export function applyLinearity(data: Float32Array, zeroframe: Float32Array, pixe
 export function applyRefpix(data: Float32Array, _class: Uint8Array | number[], det_row: Uint16Array | number[], classes: number, wide: Uint8Array | number[], values: Float64Array | number[], kinds: Uint8Array | number[], side: Float64Array | number[], side_rows: number, side_gain: number, nints: number, ngroups: number, rows: number, cols: number): void;
 
 /**
+ * MIRI full-frame `refpix` per-pixel part on one tile.
+ */
+export function applyRefpixMiri(data: Float32Array, _class: Uint8Array | number[], classes: number, values: Float64Array | number[], kinds: Uint8Array | number[], nints: number, ngroups: number, rows: number, cols: number): void;
+
+/**
+ * MIRI `reset` on one tile: `reset` holds `planes` planes per reset integration passed,
+ * `int_map` the reset integration of each science integration.
+ */
+export function applyReset(data: Float32Array, pixeldq: Uint32Array, reset: Float32Array | number[], reset_dq: Uint32Array | number[], planes: number, int_map: Uint32Array | number[], nints: number, ngroups: number, rows: number, cols: number): void;
+
+/**
+ * MIRI `rscd` flagging on one tile. `ranges` = [skip, rounds] per range; `range_of` per
+ * integration (255 = untouched).
+ */
+export function applyRscd(groupdq: Uint8Array, pixeldq: Uint32Array, summary: Uint8Array, ranges: Uint32Array | number[], range_of: Uint8Array | number[], nints: number, ngroups: number, rows: number, cols: number): void;
+
+/**
  * `saturation` on one band (with `saturation::halo_rows` rows of context). `zeroframe` and
  * `bias` may be empty (absent); `nframes` = 0 means no read pattern (`use_readpatt` off).
  */
@@ -100,6 +132,25 @@ export function applySaturation(data: Float32Array | number[], groupdq: Uint8Arr
  * `superbias` on one tile. `zeroframe` may be empty (no ZEROFRAME in the exposure).
  */
 export function applySuperbias(data: Float32Array, zeroframe: Float32Array, pixeldq: Uint32Array, bias: Float32Array | number[], bias_dq: Uint32Array | number[], nints: number, ngroups: number, rows: number, cols: number): void;
+
+/**
+ * `emicorr` (joint): quiet pixels' ramps summed by phase bin, `y` `(nints, nbins, ngroups)`
+ * followed by the counts `n` `(nints, nbins)`, in one array.
+ */
+export function emicorrBin(data: Float32Array | number[], pixeldq: Uint32Array | number[], nsamples: number, rowclocks: number, period: number, nbins: number, nints: number, ngroups: number, rows: number, cols: number): Float64Array;
+
+/**
+ * `emicorr` (joint) fit: per integration, [phase offset, amplitude].
+ */
+export function emicorrFit(y: Float64Array | number[], n: Float64Array | number[], wave: Float64Array | number[], nints: number, nbins: number, ngroups: number, nsamples: number, rowclocks: number, frameclocks: number, period: number, ny: number, separately: boolean): Float64Array;
+
+/**
+ * `emicorr` 'sequential' for one frequency on the whole exposure, in place. `params` =
+ * [nsamples, rowclocks, frameclocks, reset_frame (0/1), period, xsize, xstart, nints_to_phase,
+ * nbins, scale_reference (0/1)]; `reference` empty = use the data's own binned wave. Returns
+ * the binned wave.
+ */
+export function emicorrSequential(data: Float32Array, params: Float64Array | number[], reference: Float32Array | number[], nints: number, ngroups: number, rows: number, cols: number): Float64Array;
 
 /**
  * Names of the flags that are valid in GROUPDQ.
@@ -153,6 +204,11 @@ export function refpixClippedMean(values: Float32Array | number[], wide: boolean
  */
 export function refpixSideSignal(left: Float64Array | number[], left_dq: Uint32Array | number[], right: Float64Array | number[], right_dq: Uint32Array | number[], rows: number, width: number, smoothing_length: number, wide: boolean): Float64Array;
 
+/**
+ * Rounds of jwst's RSCD back-off loop over integrations `first_int..end_int` (whole range).
+ */
+export function rscdBackoffRounds(groupdq: Uint8Array | number[], first_int: number, end_int: number, skip: number, nints: number, ngroups: number, rows: number, cols: number): number;
+
 export type InitInput = RequestInfo | URL | Response | BufferSource | WebAssembly.Module;
 
 export interface InitOutput {
@@ -161,14 +217,23 @@ export interface InitOutput {
     readonly __wbg_rampfittileoutput_free: (a: number, b: number) => void;
     readonly applyDarkCurrent: (a: number, b: number, c: any, d: number, e: number, f: any, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number, o: number, p: number, q: number, r: number) => [number, number];
     readonly applyDqInit: (a: number, b: number, c: any, d: number, e: number, f: any, g: number, h: number, i: number, j: number, k: number, l: number) => [number, number];
+    readonly applyEmicorr: (a: number, b: number, c: any, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number, o: number, p: number, q: number, r: number, s: number, t: number) => [number, number];
+    readonly applyFirstframe: (a: number, b: number, c: any, d: number, e: number, f: any, g: number, h: number, i: number, j: number, k: number) => [number, number];
     readonly applyGainScale: (a: number, b: number, c: any, d: number, e: number, f: any, g: number, h: number, i: any, j: number, k: number, l: any, m: number, n: number, o: number, p: number, q: number) => [number, number];
     readonly applyGroupScale: (a: number, b: number, c: any, d: number, e: number, f: number, g: number, h: number) => [number, number];
     readonly applyIpc: (a: number, b: number, c: any, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number) => [number, number];
     readonly applyJump: (a: number, b: number, c: number, d: number, e: any, f: number, g: number, h: any, i: number, j: number, k: number, l: number, m: number, n: number, o: any, p: number, q: number, r: number, s: number, t: number, u: number, v: number, w: number, x: number, y: number, z: number) => [number, number];
+    readonly applyLastframe: (a: number, b: number, c: any, d: number, e: number, f: number, g: number) => [number, number];
     readonly applyLinearity: (a: number, b: number, c: any, d: number, e: number, f: any, g: number, h: number, i: any, j: number, k: number, l: number, m: number, n: number, o: number, p: number, q: number, r: number, s: number, t: number, u: number, v: number, w: number) => [number, number];
     readonly applyRefpix: (a: number, b: number, c: any, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number, o: number, p: number, q: number, r: number, s: number, t: number, u: number, v: number) => [number, number];
+    readonly applyRefpixMiri: (a: number, b: number, c: any, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number) => [number, number];
+    readonly applyReset: (a: number, b: number, c: any, d: number, e: number, f: any, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number, o: number, p: number, q: number) => [number, number];
+    readonly applyRscd: (a: number, b: number, c: any, d: number, e: number, f: any, g: number, h: number, i: any, j: number, k: number, l: number, m: number, n: number, o: number, p: number, q: number) => [number, number];
     readonly applySaturation: (a: number, b: number, c: number, d: number, e: any, f: number, g: number, h: any, i: number, j: number, k: any, l: number, m: number, n: number, o: number, p: number, q: number, r: number, s: number, t: number, u: number, v: number, w: number) => [number, number];
     readonly applySuperbias: (a: number, b: number, c: any, d: number, e: number, f: any, g: number, h: number, i: any, j: number, k: number, l: number, m: number, n: number, o: number, p: number, q: number) => [number, number];
+    readonly emicorrBin: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number) => [number, number, number, number];
+    readonly emicorrFit: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number, o: number) => [number, number, number, number];
+    readonly emicorrSequential: (a: number, b: number, c: any, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number) => [number, number, number, number];
     readonly groupFlagNames: () => [number, number];
     readonly pixelFlagNames: () => [number, number];
     readonly pixelFlagValues: () => [number, number];
@@ -187,6 +252,7 @@ export interface InitOutput {
     readonly rampfittileoutput_takeF32: (a: number, b: number, c: number) => [number, number, number, number];
     readonly refpixClippedMean: (a: number, b: number, c: number, d: number) => [number, number];
     readonly refpixSideSignal: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number) => [number, number, number, number];
+    readonly rscdBackoffRounds: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number) => [number, number, number];
     readonly __wbindgen_externrefs: WebAssembly.Table;
     readonly __wbindgen_malloc: (a: number, b: number) => number;
     readonly __wbindgen_free: (a: number, b: number, c: number) => void;

@@ -295,6 +295,92 @@ export function applyDqInit(pixeldq, groupdq, mask, nints, ngroups, rows, cols) 
 }
 
 /**
+ * `emicorr` (joint) subtraction on one tile; `row` holds each pixel's detector row.
+ * @param {Float32Array} data
+ * @param {Uint16Array | number[]} row
+ * @param {Float64Array | number[]} wave
+ * @param {number} nsamples
+ * @param {number} rowclocks
+ * @param {number} frameclocks
+ * @param {number} period
+ * @param {number} ny
+ * @param {Float64Array | number[]} offsets
+ * @param {Float64Array | number[]} amplitudes
+ * @param {number} nints
+ * @param {number} ngroups
+ * @param {number} rows
+ * @param {number} cols
+ */
+export function applyEmicorr(data, row, wave, nsamples, rowclocks, frameclocks, period, ny, offsets, amplitudes, nints, ngroups, rows, cols) {
+    const val6 = +nsamples;
+    const val7 = +rowclocks;
+    const val8 = +frameclocks;
+    const val9 = +period;
+    const val10 = +ny;
+    const val11 = +nints;
+    const val12 = +ngroups;
+    const val13 = +rows;
+    const val14 = +cols;
+    let ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, ptr4, len4;
+    try {
+        ptr0 = passArrayF32ToWasm0(data, wasm.__wbindgen_malloc);
+        len0 = WASM_VECTOR_LEN;
+        ptr1 = passArray16ToWasm0(row, wasm.__wbindgen_malloc);
+        len1 = WASM_VECTOR_LEN;
+        ptr2 = passArrayF64ToWasm0(wave, wasm.__wbindgen_malloc);
+        len2 = WASM_VECTOR_LEN;
+        ptr3 = passArrayF64ToWasm0(offsets, wasm.__wbindgen_malloc);
+        len3 = WASM_VECTOR_LEN;
+        ptr4 = passArrayF64ToWasm0(amplitudes, wasm.__wbindgen_malloc);
+        len4 = WASM_VECTOR_LEN;
+    } catch (e) {
+        if (ptr4) { wasm.__wbindgen_free(ptr4, len4 * 8, 8); }
+        if (ptr3) { wasm.__wbindgen_free(ptr3, len3 * 8, 8); }
+        if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 8, 8); }
+        if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 2, 2); }
+        if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
+        throw e;
+    }
+    const ret = wasm.applyEmicorr(ptr0, len0, data, ptr1, len1, ptr2, len2, val6, val7, val8, val9, val10, ptr3, len3, ptr4, len4, val11, val12, val13, val14);
+    if (ret[1]) {
+        throw takeFromExternrefTable0(ret[0]);
+    }
+}
+
+/**
+ * MIRI `firstframe` on one tile.
+ * @param {Uint8Array} groupdq
+ * @param {Uint32Array} pixeldq
+ * @param {boolean} bright_use_group1
+ * @param {number} nints
+ * @param {number} ngroups
+ * @param {number} rows
+ * @param {number} cols
+ */
+export function applyFirstframe(groupdq, pixeldq, bright_use_group1, nints, ngroups, rows, cols) {
+    const val3 = +bright_use_group1;
+    const val4 = +nints;
+    const val5 = +ngroups;
+    const val6 = +rows;
+    const val7 = +cols;
+    let ptr0, len0, ptr1, len1;
+    try {
+        ptr0 = passArray8ToWasm0(groupdq, wasm.__wbindgen_malloc);
+        len0 = WASM_VECTOR_LEN;
+        ptr1 = passArray32ToWasm0(pixeldq, wasm.__wbindgen_malloc);
+        len1 = WASM_VECTOR_LEN;
+    } catch (e) {
+        if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 4, 4); }
+        if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 1, 1); }
+        throw e;
+    }
+    const ret = wasm.applyFirstframe(ptr0, len0, groupdq, ptr1, len1, pixeldq, val3, val4, val5, val6, val7);
+    if (ret[1]) {
+        throw takeFromExternrefTable0(ret[0]);
+    }
+}
+
+/**
  * @param {Float32Array} data
  * @param {Float32Array} err
  * @param {Float32Array} var_poisson
@@ -462,6 +548,27 @@ export function applyJump(data, groupdq, pixeldq, gain, readnoise, crs, nints, n
 }
 
 /**
+ * MIRI `lastframe` on one tile: DO_NOT_USE into the last group.
+ * @param {Uint8Array} groupdq
+ * @param {number} nints
+ * @param {number} ngroups
+ * @param {number} rows
+ * @param {number} cols
+ */
+export function applyLastframe(groupdq, nints, ngroups, rows, cols) {
+    const val2 = +nints;
+    const val3 = +ngroups;
+    const val4 = +rows;
+    const val5 = +cols;
+    var ptr0 = passArray8ToWasm0(groupdq, wasm.__wbindgen_malloc);
+    var len0 = WASM_VECTOR_LEN;
+    const ret = wasm.applyLastframe(ptr0, len0, groupdq, val2, val3, val4, val5);
+    if (ret[1]) {
+        throw takeFromExternrefTable0(ret[0]);
+    }
+}
+
+/**
  * Names of the pixel DQ flags as the kernels know them, in bit order.
  * @param {Float32Array} data
  * @param {Float32Array} zeroframe
@@ -575,6 +682,137 @@ export function applyRefpix(data, _class, det_row, classes, wide, values, kinds,
 }
 
 /**
+ * MIRI full-frame `refpix` per-pixel part on one tile.
+ * @param {Float32Array} data
+ * @param {Uint8Array | number[]} _class
+ * @param {number} classes
+ * @param {Float64Array | number[]} values
+ * @param {Uint8Array | number[]} kinds
+ * @param {number} nints
+ * @param {number} ngroups
+ * @param {number} rows
+ * @param {number} cols
+ */
+export function applyRefpixMiri(data, _class, classes, values, kinds, nints, ngroups, rows, cols) {
+    const val5 = +classes;
+    const val6 = +nints;
+    const val7 = +ngroups;
+    const val8 = +rows;
+    const val9 = +cols;
+    let ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3;
+    try {
+        ptr0 = passArrayF32ToWasm0(data, wasm.__wbindgen_malloc);
+        len0 = WASM_VECTOR_LEN;
+        ptr1 = passArray8ToWasm0(_class, wasm.__wbindgen_malloc);
+        len1 = WASM_VECTOR_LEN;
+        ptr2 = passArrayF64ToWasm0(values, wasm.__wbindgen_malloc);
+        len2 = WASM_VECTOR_LEN;
+        ptr3 = passArray8ToWasm0(kinds, wasm.__wbindgen_malloc);
+        len3 = WASM_VECTOR_LEN;
+    } catch (e) {
+        if (ptr3) { wasm.__wbindgen_free(ptr3, len3 * 1, 1); }
+        if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 8, 8); }
+        if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
+        if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
+        throw e;
+    }
+    const ret = wasm.applyRefpixMiri(ptr0, len0, data, ptr1, len1, val5, ptr2, len2, ptr3, len3, val6, val7, val8, val9);
+    if (ret[1]) {
+        throw takeFromExternrefTable0(ret[0]);
+    }
+}
+
+/**
+ * MIRI `reset` on one tile: `reset` holds `planes` planes per reset integration passed,
+ * `int_map` the reset integration of each science integration.
+ * @param {Float32Array} data
+ * @param {Uint32Array} pixeldq
+ * @param {Float32Array | number[]} reset
+ * @param {Uint32Array | number[]} reset_dq
+ * @param {number} planes
+ * @param {Uint32Array | number[]} int_map
+ * @param {number} nints
+ * @param {number} ngroups
+ * @param {number} rows
+ * @param {number} cols
+ */
+export function applyReset(data, pixeldq, reset, reset_dq, planes, int_map, nints, ngroups, rows, cols) {
+    const val6 = +planes;
+    const val7 = +nints;
+    const val8 = +ngroups;
+    const val9 = +rows;
+    const val10 = +cols;
+    let ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, ptr4, len4;
+    try {
+        ptr0 = passArrayF32ToWasm0(data, wasm.__wbindgen_malloc);
+        len0 = WASM_VECTOR_LEN;
+        ptr1 = passArray32ToWasm0(pixeldq, wasm.__wbindgen_malloc);
+        len1 = WASM_VECTOR_LEN;
+        ptr2 = passArrayF32ToWasm0(reset, wasm.__wbindgen_malloc);
+        len2 = WASM_VECTOR_LEN;
+        ptr3 = passArray32ToWasm0(reset_dq, wasm.__wbindgen_malloc);
+        len3 = WASM_VECTOR_LEN;
+        ptr4 = passArray32ToWasm0(int_map, wasm.__wbindgen_malloc);
+        len4 = WASM_VECTOR_LEN;
+    } catch (e) {
+        if (ptr4) { wasm.__wbindgen_free(ptr4, len4 * 4, 4); }
+        if (ptr3) { wasm.__wbindgen_free(ptr3, len3 * 4, 4); }
+        if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 4, 4); }
+        if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 4, 4); }
+        if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
+        throw e;
+    }
+    const ret = wasm.applyReset(ptr0, len0, data, ptr1, len1, pixeldq, ptr2, len2, ptr3, len3, val6, ptr4, len4, val7, val8, val9, val10);
+    if (ret[1]) {
+        throw takeFromExternrefTable0(ret[0]);
+    }
+}
+
+/**
+ * MIRI `rscd` flagging on one tile. `ranges` = [skip, rounds] per range; `range_of` per
+ * integration (255 = untouched).
+ * @param {Uint8Array} groupdq
+ * @param {Uint32Array} pixeldq
+ * @param {Uint8Array} summary
+ * @param {Uint32Array | number[]} ranges
+ * @param {Uint8Array | number[]} range_of
+ * @param {number} nints
+ * @param {number} ngroups
+ * @param {number} rows
+ * @param {number} cols
+ */
+export function applyRscd(groupdq, pixeldq, summary, ranges, range_of, nints, ngroups, rows, cols) {
+    const val6 = +nints;
+    const val7 = +ngroups;
+    const val8 = +rows;
+    const val9 = +cols;
+    let ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, ptr4, len4;
+    try {
+        ptr0 = passArray8ToWasm0(groupdq, wasm.__wbindgen_malloc);
+        len0 = WASM_VECTOR_LEN;
+        ptr1 = passArray32ToWasm0(pixeldq, wasm.__wbindgen_malloc);
+        len1 = WASM_VECTOR_LEN;
+        ptr2 = passArray8ToWasm0(summary, wasm.__wbindgen_malloc);
+        len2 = WASM_VECTOR_LEN;
+        ptr3 = passArray32ToWasm0(ranges, wasm.__wbindgen_malloc);
+        len3 = WASM_VECTOR_LEN;
+        ptr4 = passArray8ToWasm0(range_of, wasm.__wbindgen_malloc);
+        len4 = WASM_VECTOR_LEN;
+    } catch (e) {
+        if (ptr4) { wasm.__wbindgen_free(ptr4, len4 * 1, 1); }
+        if (ptr3) { wasm.__wbindgen_free(ptr3, len3 * 4, 4); }
+        if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 1, 1); }
+        if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 4, 4); }
+        if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 1, 1); }
+        throw e;
+    }
+    const ret = wasm.applyRscd(ptr0, len0, groupdq, ptr1, len1, pixeldq, ptr2, len2, summary, ptr3, len3, ptr4, len4, val6, val7, val8, val9);
+    if (ret[1]) {
+        throw takeFromExternrefTable0(ret[0]);
+    }
+}
+
+/**
  * `saturation` on one band (with `saturation::halo_rows` rows of context). `zeroframe` and
  * `bias` may be empty (absent); `nframes` = 0 means no read pattern (`use_readpatt` off).
  * @param {Float32Array | number[]} data
@@ -671,6 +909,141 @@ export function applySuperbias(data, zeroframe, pixeldq, bias, bias_dq, nints, n
     if (ret[1]) {
         throw takeFromExternrefTable0(ret[0]);
     }
+}
+
+/**
+ * `emicorr` (joint): quiet pixels' ramps summed by phase bin, `y` `(nints, nbins, ngroups)`
+ * followed by the counts `n` `(nints, nbins)`, in one array.
+ * @param {Float32Array | number[]} data
+ * @param {Uint32Array | number[]} pixeldq
+ * @param {number} nsamples
+ * @param {number} rowclocks
+ * @param {number} period
+ * @param {number} nbins
+ * @param {number} nints
+ * @param {number} ngroups
+ * @param {number} rows
+ * @param {number} cols
+ * @returns {Float64Array}
+ */
+export function emicorrBin(data, pixeldq, nsamples, rowclocks, period, nbins, nints, ngroups, rows, cols) {
+    const val3 = +nsamples;
+    const val4 = +rowclocks;
+    const val5 = +period;
+    const val6 = +nbins;
+    const val7 = +nints;
+    const val8 = +ngroups;
+    const val9 = +rows;
+    const val10 = +cols;
+    let ptr0, len0, ptr1, len1;
+    try {
+        ptr0 = passArrayF32ToWasm0(data, wasm.__wbindgen_malloc);
+        len0 = WASM_VECTOR_LEN;
+        ptr1 = passArray32ToWasm0(pixeldq, wasm.__wbindgen_malloc);
+        len1 = WASM_VECTOR_LEN;
+    } catch (e) {
+        if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 4, 4); }
+        if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
+        throw e;
+    }
+    const ret = wasm.emicorrBin(ptr0, len0, ptr1, len1, val3, val4, val5, val6, val7, val8, val9, val10);
+    if (ret[3]) {
+        throw takeFromExternrefTable0(ret[2]);
+    }
+    var v11 = getArrayF64FromWasm0(ret[0], ret[1]).slice();
+    wasm.__wbindgen_free(ret[0], ret[1] * 8, 8);
+    return v11;
+}
+
+/**
+ * `emicorr` (joint) fit: per integration, [phase offset, amplitude].
+ * @param {Float64Array | number[]} y
+ * @param {Float64Array | number[]} n
+ * @param {Float64Array | number[]} wave
+ * @param {number} nints
+ * @param {number} nbins
+ * @param {number} ngroups
+ * @param {number} nsamples
+ * @param {number} rowclocks
+ * @param {number} frameclocks
+ * @param {number} period
+ * @param {number} ny
+ * @param {boolean} separately
+ * @returns {Float64Array}
+ */
+export function emicorrFit(y, n, wave, nints, nbins, ngroups, nsamples, rowclocks, frameclocks, period, ny, separately) {
+    const val4 = +nints;
+    const val5 = +nbins;
+    const val6 = +ngroups;
+    const val7 = +nsamples;
+    const val8 = +rowclocks;
+    const val9 = +frameclocks;
+    const val10 = +period;
+    const val11 = +ny;
+    const val12 = +separately;
+    let ptr0, len0, ptr1, len1, ptr2, len2;
+    try {
+        ptr0 = passArrayF64ToWasm0(y, wasm.__wbindgen_malloc);
+        len0 = WASM_VECTOR_LEN;
+        ptr1 = passArrayF64ToWasm0(n, wasm.__wbindgen_malloc);
+        len1 = WASM_VECTOR_LEN;
+        ptr2 = passArrayF64ToWasm0(wave, wasm.__wbindgen_malloc);
+        len2 = WASM_VECTOR_LEN;
+    } catch (e) {
+        if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 8, 8); }
+        if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 8, 8); }
+        if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 8, 8); }
+        throw e;
+    }
+    const ret = wasm.emicorrFit(ptr0, len0, ptr1, len1, ptr2, len2, val4, val5, val6, val7, val8, val9, val10, val11, val12);
+    if (ret[3]) {
+        throw takeFromExternrefTable0(ret[2]);
+    }
+    var v13 = getArrayF64FromWasm0(ret[0], ret[1]).slice();
+    wasm.__wbindgen_free(ret[0], ret[1] * 8, 8);
+    return v13;
+}
+
+/**
+ * `emicorr` 'sequential' for one frequency on the whole exposure, in place. `params` =
+ * [nsamples, rowclocks, frameclocks, reset_frame (0/1), period, xsize, xstart, nints_to_phase,
+ * nbins, scale_reference (0/1)]; `reference` empty = use the data's own binned wave. Returns
+ * the binned wave.
+ * @param {Float32Array} data
+ * @param {Float64Array | number[]} params
+ * @param {Float32Array | number[]} reference
+ * @param {number} nints
+ * @param {number} ngroups
+ * @param {number} rows
+ * @param {number} cols
+ * @returns {Float64Array}
+ */
+export function emicorrSequential(data, params, reference, nints, ngroups, rows, cols) {
+    const val4 = +nints;
+    const val5 = +ngroups;
+    const val6 = +rows;
+    const val7 = +cols;
+    let ptr0, len0, ptr1, len1, ptr2, len2;
+    try {
+        ptr0 = passArrayF32ToWasm0(data, wasm.__wbindgen_malloc);
+        len0 = WASM_VECTOR_LEN;
+        ptr1 = passArrayF64ToWasm0(params, wasm.__wbindgen_malloc);
+        len1 = WASM_VECTOR_LEN;
+        ptr2 = passArrayF32ToWasm0(reference, wasm.__wbindgen_malloc);
+        len2 = WASM_VECTOR_LEN;
+    } catch (e) {
+        if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 4, 4); }
+        if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 8, 8); }
+        if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
+        throw e;
+    }
+    const ret = wasm.emicorrSequential(ptr0, len0, data, ptr1, len1, ptr2, len2, val4, val5, val6, val7);
+    if (ret[3]) {
+        throw takeFromExternrefTable0(ret[2]);
+    }
+    var v8 = getArrayF64FromWasm0(ret[0], ret[1]).slice();
+    wasm.__wbindgen_free(ret[0], ret[1] * 8, 8);
+    return v8;
 }
 
 /**
@@ -945,6 +1318,35 @@ export function refpixSideSignal(left, left_dq, right, right_dq, rows, width, sm
     var v9 = getArrayF64FromWasm0(ret[0], ret[1]).slice();
     wasm.__wbindgen_free(ret[0], ret[1] * 8, 8);
     return v9;
+}
+
+/**
+ * Rounds of jwst's RSCD back-off loop over integrations `first_int..end_int` (whole range).
+ * @param {Uint8Array | number[]} groupdq
+ * @param {number} first_int
+ * @param {number} end_int
+ * @param {number} skip
+ * @param {number} nints
+ * @param {number} ngroups
+ * @param {number} rows
+ * @param {number} cols
+ * @returns {number}
+ */
+export function rscdBackoffRounds(groupdq, first_int, end_int, skip, nints, ngroups, rows, cols) {
+    const val2 = +first_int;
+    const val3 = +end_int;
+    const val4 = +skip;
+    const val5 = +nints;
+    const val6 = +ngroups;
+    const val7 = +rows;
+    const val8 = +cols;
+    const ptr0 = passArray8ToWasm0(groupdq, wasm.__wbindgen_malloc);
+    const len0 = WASM_VECTOR_LEN;
+    const ret = wasm.rscdBackoffRounds(ptr0, len0, val2, val3, val4, val5, val6, val7, val8);
+    if (ret[2]) {
+        throw takeFromExternrefTable0(ret[1]);
+    }
+    return ret[0] >>> 0;
 }
 function __wbg_get_imports() {
     const import0 = {

@@ -50,6 +50,7 @@ describe('Detector1 in the browser', () => {
           const name = names[reftype] && referenceFile(`R_${names[reftype]}`);
           return name && name !== 'N/A' ? fetchFits(`/target/golden-crds/references/jwst/nircam/${name}`) : undefined;
         },
+        referenceBytes: async () => undefined,
         spill: async (shape) => new MemorySpill(shape),
         save: async (suffix, model) => void saved.set(suffix, model),
         saveRamp: async () => {},

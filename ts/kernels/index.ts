@@ -39,3 +39,9 @@ export {
   type RampFitPool,
 } from './ramp-fit.js';
 export { renderPreview, displayLimits, blockAverage, zscaleDefaults, type PreviewImage, type PreviewOptions, type PreviewInterval, type PreviewStretch, type ZScaleOptions, type DisplayLimits } from './preview.js';
+export { lastframe, type LastframeArrays } from './lastframe.js';
+export { firstframe, type FirstframeArrays, type FirstframeParams } from './firstframe.js';
+export { reset, type ResetArrays, type ResetParams } from './reset.js';
+export { rscd, rscdBackoffRounds, type RscdArrays, type RscdParams, type RscdRange } from './rscd.js';
+export { refpixMiri, type RefpixMiriArrays, type RefpixMiriParams } from './refpix-miri.js';
+export { emicorr, emicorrBin, emicorrFit, emicorrSequential, type EmicorrArrays, type EmicorrParams, type EmicorrClocks, type EmicorrSequentialParams } from './emicorr.js';

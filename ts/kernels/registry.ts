@@ -14,6 +14,12 @@ import { ipc, type IpcArrays, type IpcParams } from './ipc.js';
 import { refpix, type RefpixArrays, type RefpixParams } from './refpix.js';
 import { jump, type JumpArrays, type JumpParams } from './jump.js';
 import { rampFitTask, type RampFitTaskArrays, type RampFitTaskParams } from './ramp-fit.js';
+import { lastframe, type LastframeArrays } from './lastframe.js';
+import { firstframe, type FirstframeArrays, type FirstframeParams } from './firstframe.js';
+import { reset, type ResetArrays, type ResetParams } from './reset.js';
+import { rscd, type RscdArrays, type RscdParams } from './rscd.js';
+import { refpixMiri, type RefpixMiriArrays, type RefpixMiriParams } from './refpix-miri.js';
+import { emicorr, type EmicorrArrays, type EmicorrParams } from './emicorr.js';
 
 export interface ArraySpec {
   type: KernelArrayConstructor;
@@ -170,6 +176,49 @@ export const tileKernels = {
       fitoptCounts: { type: Uint32Array, layout: 'plane', output: true, optional: true },
     },
     rampFitTask,
+  ),
+  lastframe: defineKernel<LastframeArrays>({ groupdq: { type: Uint8Array, layout: 'cube', output: true } }, lastframe),
+  firstframe: defineKernel<FirstframeArrays, FirstframeParams>(
+    {
+      groupdq: { type: Uint8Array, layout: 'cube', output: true },
+      pixeldq: { type: Uint32Array, layout: 'plane', output: true },
+    },
+    firstframe,
+  ),
+  // shape.planes = reset planes passed (all reset integrations used).
+  reset: defineKernel<ResetArrays, ResetParams>(
+    {
+      data: { type: Float32Array, layout: 'cube', output: true },
+      pixeldq: { type: Uint32Array, layout: 'plane', output: true },
+      reset: { type: Float32Array, layout: 'stack', output: false },
+      resetDq: { type: Uint32Array, layout: 'plane', output: false },
+    },
+    reset,
+  ),
+  // The back-off rounds are global (rscdBackoffRounds on the whole ramp first).
+  rscd: defineKernel<RscdArrays, RscdParams>(
+    {
+      groupdq: { type: Uint8Array, layout: 'cube', output: true },
+      pixeldq: { type: Uint32Array, layout: 'plane', output: true },
+      summary: { type: Uint8Array, layout: 'plane', output: true },
+    },
+    rscd,
+  ),
+  // Per-group signals from the reference columns come in params (refpixMiriStep).
+  refpixMiri: defineKernel<RefpixMiriArrays, RefpixMiriParams>(
+    {
+      data: { type: Float32Array, layout: 'cube', output: true },
+      cls: { type: Uint8Array, layout: 'plane', output: false },
+    },
+    refpixMiri,
+  ),
+  // The fit (emicorrBin, emicorrFit on the whole exposure) comes in params.
+  emicorr: defineKernel<EmicorrArrays, EmicorrParams>(
+    {
+      data: { type: Float32Array, layout: 'cube', output: true },
+      row: { type: Uint16Array, layout: 'plane', output: false },
+    },
+    emicorr,
   ),
 } satisfies Record<string, TileKernel>;
 

@@ -27,7 +27,8 @@ import { gainScaleStep } from '../steps/gain-scale.js';
 import { jumpStep } from '../steps/jump.js';
 import { rampFitProducts, rampFitStep, RampFitStepError } from '../steps/ramp-fit.js';
 import { referenceName, type StepContext } from '../steps/step.js';
-import { GAIN_SCALE, RAMP_FIT, RAMP_STEPS, rampStepOrder, stepOptions, type StepParameters } from './ramp-steps.js';
+import { GAIN_SCALE, RAMP_FIT, RAMP_STEPS, rampStepOrder, stepOptions, type StepCarry, type StepParameters, type StepReferences } from './ramp-steps.js';
+import type { EmicorrReference } from '../steps/emicorr.js';
 import { planeRows, type SpillShape, type SpillStore } from './spill.js';
 
 /** Parameters by jwst name (resolveDetector1Parameters gives them all; missing ones take the steps' defaults): `{ pipeline: { save_calibrated_ramp }, steps: { jump: { rejection_threshold } } }`. */
@@ -49,6 +50,8 @@ export interface Detector1Io {
    * `override` is the step's `override_<reftype>` parameter when set. Called once per type.
    */
   reference(reftype: string, override: string | undefined): Promise<FitsFile | undefined>;
+  /** The same for references that are not FITS files (EMICORR is ASDF): name and bytes. */
+  referenceBytes(reftype: string, override: string | undefined): Promise<EmicorrReference | undefined>;
   /**
    * What `R_*` records for a reference type once it has been looked up, when that is not the
    * file's base name: jwst writes `crds://<file>` for references CRDS chose.
@@ -112,9 +115,10 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
     return value === undefined ? (RAMP_STEPS[alias]?.skipByDefault ?? false) : truthy(value);
   };
   const savesStep = (alias: string) => truthy(stepParameters(alias).save_results);
-  // LIKELY fits the exposure whole; a step's own product is the whole exposure after that step.
+  // LIKELY fits the exposure whole, some steps need every integration at once, and a step's own
+  // product is the whole exposure after that step.
   const likely = String(stepParameters(RAMP_FIT.alias).algorithm ?? 'OLS_C').toUpperCase() === 'LIKELY';
-  const wholeExposure = likely || order.some((alias) => !skipped(alias) && savesStep(alias));
+  const wholeExposure = likely || order.some((alias) => !skipped(alias) && (savesStep(alias) || RAMP_STEPS[alias].wholeExposure));
   const perSlice = wholeExposure ? nints : Math.max(1, Math.min(nints, Math.floor(options.integrationsPerSlice ?? 1)));
   const slices: [number, number][] = [];
   for (let start = 0; start < nints; start += perSlice) slices.push([start, Math.min(nints, start + perSlice)]);
@@ -152,8 +156,22 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
     }
     return found;
   };
-  const referencesOf = async (reftypes: readonly string[], alias: string) =>
-    new Map(await Promise.all(reftypes.map(async (type) => [type, await reference(type, alias)] as const)));
+  const rawReferences = new Map<string, Promise<EmicorrReference | undefined>>();
+  const rawReference = (reftype: string, alias: string) => {
+    let found = rawReferences.get(reftype);
+    if (!found) {
+      const override = stepParameters(alias)[`override_${reftype}`];
+      found = io.referenceBytes(reftype, typeof override === 'string' ? override : undefined);
+      rawReferences.set(reftype, found);
+    }
+    return found;
+  };
+  const referencesOf = async (reftypes: readonly string[], alias: string, raw: readonly string[] = []): Promise<StepReferences> => {
+    const files = new Map(await Promise.all(reftypes.filter((t) => !raw.includes(t)).map(async (type) => [type, await reference(type, alias)] as const)));
+    const bytes = new Map(await Promise.all(raw.map(async (type) => [type, await rawReference(type, alias)] as const)));
+    return { get: (type) => files.get(type), raw: (type) => bytes.get(type) };
+  };
+  const carry: StepCarry = new Map();
 
   const initialPixeldq = await reader.readPixeldq();
   const tables = await reader.readTables();
@@ -206,8 +224,8 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
       }
       if (!ramp) throw new Error(`pipeline: ${alias} reached without data`);
       options.onProgress?.({ step: alias, integration: start, nints });
-      const refs = await referencesOf(definition.reftypes, alias);
-      const outcome = await timed(alias, () => definition.run(ramp, refs, stepParameters(alias), sliceContext));
+      const refs = await referencesOf(definition.reftypes, alias, definition.rawReftypes);
+      const outcome = await timed(alias, () => definition.run(ramp, refs, stepParameters(alias), sliceContext, carry));
       statuses.set(alias, outcome.status);
       if (savesStep(alias)) await save(alias, ramp);
     }
@@ -284,7 +302,7 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
     // Pass A: the corrections, integration slice by slice.
     for (const [start, end] of slices) {
       const ramp = sliceModel(start, end, await readSlice(start, end, (i) => reader.readIntegration(i)), initialPixeldq.slice());
-      await runSteps(beforeJump, ramp, start, { ...context, integrationOffset: start });
+      await runSteps(beforeJump, ramp, start, { ...context, integrationOffset: start, exposureIntegrations: nints });
       for (let p = 0; p < plane; p++) exposurePixeldq[p] |= ramp.pixeldq[p];
       avdrkcur ??= ramp.avdrkcur;
       doNotUse.push(...doNotUsePlanes(ramp.groupdq, ngroups, plane));
@@ -303,7 +321,7 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
         const pixeldq = exposurePixeldq.slice();
         for (const [start, end] of slices) {
           const ramp = sliceModel(start, end, await readSlice(start, end, (i) => spill.get(i)), exposurePixeldq.slice());
-          await runSteps(afterJump, ramp, start, { ...context, integrationOffset: start });
+          await runSteps(afterJump, ramp, start, { ...context, integrationOffset: start, exposureIntegrations: nints });
           for (let p = 0; p < plane; p++) pixeldq[p] |= ramp.pixeldq[p];
           await spillSlice(start, end, ramp);
         }
@@ -413,7 +431,7 @@ export const REFERENCE_KEYWORDS: Record<string, string> = {
   ipc: 'IPC',
   reset: 'RESET',
   rscd: 'RSCD',
-  emicorr: 'EMICORR',
+  emicorr: 'MIREMI',
   pictureframe: 'PCTFRM',
   flat: 'FLAT',
 };

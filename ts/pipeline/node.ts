@@ -4,7 +4,7 @@
  * (spec/pipeline.md §6), and corrected integrations wait in a temporary file.
  */
 import { basename, join } from 'node:path';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { FitsStreamWriter, type FitsFile, type WritableHdu } from '../io/fits/index.js';
 import { AtomicFileSink } from '../io/fits/node.js';
 import { modelHdus } from '../datamodels/fits-models.js';
@@ -92,6 +92,13 @@ export async function runDetector1File(inputPath: string, options: Detector1File
       const file = await openFits(path);
       opened.push(file);
       return file;
+    },
+    async referenceBytes(reftype, override) {
+      const selected = override ?? (await options.selectReference(reftype, reader.meta));
+      const path = typeof selected === 'object' ? selected.path : selected;
+      if (typeof selected === 'object') recorded.set(reftype, selected.recorded);
+      referencePaths.push([reftype, path]);
+      return path === undefined ? undefined : { name: basename(path), bytes: new Uint8Array(await readFile(path)) };
     },
     recordedName: (reftype) => recorded.get(reftype),
     async spill(shape, hasZeroframe) {
@@ -238,9 +245,21 @@ export async function runStepFile(alias: string, inputPath: string, options: Ste
     }
     const definition = RAMP_STEPS[alias];
     if (!definition) throw new Detector1Error(`no step '${alias}'`);
-    const refs = new Map<string, FitsFile | undefined>();
-    for (const reftype of definition.reftypes) refs.set(reftype, await reference(reftype, ramp.meta));
-    await definition.run(ramp, refs, { ...options.parameters, skip: false }, context);
+    const raw = definition.rawReftypes ?? [];
+    const files = new Map<string, FitsFile | undefined>();
+    const bytes = new Map<string, { name: string; bytes: Uint8Array } | undefined>();
+    for (const reftype of definition.reftypes) {
+      if (!raw.includes(reftype)) files.set(reftype, await reference(reftype, ramp.meta));
+      else {
+        const override = options.parameters[`override_${reftype}`];
+        const selected = typeof override === 'string' ? override : await options.selectReference(reftype, ramp.meta);
+        const path = typeof selected === 'object' ? selected.path : selected;
+        if (typeof selected === 'object') recorded.set(reftype, selected.recorded);
+        bytes.set(reftype, path === undefined ? undefined : { name: basename(path), bytes: new Uint8Array(await readFile(path)) });
+      }
+    }
+    const refs = { get: (type: string) => files.get(type), raw: (type: string) => bytes.get(type) };
+    await definition.run(ramp, refs, { ...options.parameters, skip: false }, context, new Map());
     await write(alias, ramp);
     return written;
   } finally {

@@ -14,6 +14,11 @@ import { linearityStep } from '../steps/linearity.js';
 import { refpixStep } from '../steps/refpix.js';
 import { saturationStep } from '../steps/saturation.js';
 import { superbiasStep } from '../steps/superbias.js';
+import { emicorrStep, type EmicorrReference } from '../steps/emicorr.js';
+import { firstframeStep } from '../steps/firstframe.js';
+import { lastframeStep } from '../steps/lastframe.js';
+import { resetStep } from '../steps/reset.js';
+import { rscdStep } from '../steps/rscd.js';
 import type { StepContext, StepStatus } from '../steps/step.js';
 
 /** Parameters of one step as jwst names them (`rejection_threshold`), values already typed. */
@@ -31,6 +36,18 @@ export interface RampStepOutcome {
   primaryCrs?: number;
 }
 
+/** The references a step receives: FITS files, or the raw bytes of ASDF ones (emicorr). */
+export interface StepReferences {
+  get(reftype: string): FitsFile | undefined;
+  raw(reftype: string): EmicorrReference | undefined;
+}
+
+/**
+ * What a step carries from one slice of integrations to the next (e.g. persistence windows),
+ * by step alias; empty for a run on the whole exposure.
+ */
+export type StepCarry = Map<string, unknown>;
+
 export interface RampStepDefinition {
   alias: string;
   /** jwst class name (for messages and parameter files). */
@@ -39,11 +56,15 @@ export interface RampStepDefinition {
   statusKeyword: string;
   /** Whether a parameter skip reaches the FITS `S_*` keyword (jwst: only when alias = schema name). */
   skipReachesFits: boolean;
-  /** Reference types the step reads, in the order the adapter receives them. */
+  /** Reference types the step reads. */
   reftypes: readonly string[];
+  /** Of those, the ones that are not FITS files (read as bytes). */
+  rawReftypes?: readonly string[];
+  /** The step needs every integration at once (no slices). */
+  wholeExposure?: boolean;
   /** jwst class default of `skip`. */
   skipByDefault: boolean;
-  run(ramp: RampModel, references: ReadonlyMap<string, FitsFile | undefined>, parameters: StepParameters, context: StepContext): Promise<RampStepOutcome>;
+  run(ramp: RampModel, references: StepReferences, parameters: StepParameters, context: StepContext, carry: StepCarry): Promise<RampStepOutcome>;
 }
 
 /** Common stpipe parameters: never passed to a step function. */
@@ -82,15 +103,18 @@ function step(
   reftypes: readonly string[],
   run: RampStepDefinition['run'],
   skipByDefault = false,
+  extra: Pick<RampStepDefinition, 'rawReftypes' | 'wholeExposure'> = {},
 ): RampStepDefinition {
-  return { alias, className, statusKeyword, skipReachesFits: alias !== 'dark_current', reftypes, skipByDefault, run };
+  return { alias, className, statusKeyword, skipReachesFits: alias !== 'dark_current', reftypes, skipByDefault, run, ...extra };
 }
 
 export const RAMP_STEPS: Readonly<Record<string, RampStepDefinition>> = Object.fromEntries(
   [
     step('group_scale', 'GroupScaleStep', 'GRPSCL', [], (ramp, _refs, _p, context) => status(() => groupScaleStep(ramp, context))()),
     step('dq_init', 'DQInitStep', 'DQINIT', ['mask'], (ramp, refs, _p, context) => status(() => dqInitStep(ramp, refs.get('mask'), context))()),
-    step('emicorr', 'EmiCorrStep', 'MIREMI', ['emicorr'], unavailable('emicorr', 'EmiCorrStep'), true),
+    // jwst fits the EMI waveform over every integration at once.
+    step('emicorr', 'EmiCorrStep', 'MIREMI', ['emicorr'], (ramp, refs, p, context) =>
+      status(() => emicorrStep(ramp, refs.raw('emicorr'), context, stepOptions(p)))(), true, { rawReftypes: ['emicorr'], wholeExposure: true }),
     step('saturation', 'SaturationStep', 'SATURA', ['saturation', 'superbias'], (ramp, refs, p, context) =>
       status(() => saturationStep(ramp, refs.get('saturation'), context, { ...stepOptions(p), superbias: refs.get('superbias') }))(),
     ),
@@ -99,13 +123,13 @@ export const RAMP_STEPS: Readonly<Record<string, RampStepDefinition>> = Object.f
       status(() => superbiasStep(ramp, refs.get('superbias'), context))(),
     ),
     step('refpix', 'RefPixStep', 'REFPIX', [], (ramp, _refs, p, context) => status(() => refpixStep(ramp, stepOptions(p), context))()),
-    step('firstframe', 'FirstFrameStep', 'FRSTFR', [], unavailable('firstframe', 'FirstFrameStep'), true),
-    step('lastframe', 'LastFrameStep', 'LASTFR', [], unavailable('lastframe', 'LastFrameStep')),
-    step('reset', 'ResetStep', 'RESET', ['reset'], unavailable('reset', 'ResetStep')),
+    step('firstframe', 'FirstFrameStep', 'FRSTFR', [], (ramp, _refs, p, context) => status(() => firstframeStep(ramp, context, stepOptions(p)))(), true),
+    step('lastframe', 'LastFrameStep', 'LASTFR', [], (ramp, _refs, _p, context) => status(() => lastframeStep(ramp, context))()),
+    step('reset', 'ResetStep', 'RESET', ['reset'], (ramp, refs, _p, context) => status(() => resetStep(ramp, refs.get('reset'), context))()),
     step('linearity', 'LinearityStep', 'LINEAR', ['linearity'], (ramp, refs, _p, context) =>
       status(() => linearityStep(ramp, refs.get('linearity'), context))(),
     ),
-    step('rscd', 'RscdStep', 'RSCD', ['rscd'], unavailable('rscd', 'RscdStep')),
+    step('rscd', 'RscdStep', 'RSCD', ['rscd'], (ramp, refs, _p, context) => status(() => rscdStep(ramp, refs.get('rscd'), context))()),
     step('dark_current', 'DarkCurrentStep', 'DARK', ['dark'], (ramp, refs, p, context) =>
       status(() => darkCurrentStep(ramp, refs.get('dark'), context, stepOptions(p)))(),
     ),

@@ -71,9 +71,13 @@ export async function darkCurrentStep(
   // stcal: science integration i uses dark integration i while the dark has one and the exposure
   // starts at integration 1, else the last; an averaged dark exists only for the first
   // min(dark, science) integrations (the others are zeros: no subtraction).
+  // A slice of the exposure (context.integrationOffset) maps its integrations by their number
+  // in the exposure.
   const intStart = ramp.meta.exposure.integrationStart ?? 1;
-  const prepared = direct ? darkInts : Math.min(darkInts, nints);
-  const source = Array.from({ length: nints }, (_, i) => {
+  const offset = context.integrationOffset ?? 0;
+  const prepared = direct ? darkInts : Math.min(darkInts, context.exposureIntegrations ?? nints);
+  const source = Array.from({ length: nints }, (_, local) => {
+    const i = offset + local;
     const d = i < darkInts && intStart === 1 ? i : darkInts - 1;
     return d < prepared ? d : -1;
   });

@@ -3,8 +3,8 @@
  * full frame and 4-output subarrays (per-amplifier top/bottom means, side running median) and
  * 1-output subarrays (odd/even means of the flagged reference pixels). The statistics are
  * computed group by group from the gathered reference pixels (small); the per-pixel correction
- * then runs on row bands. MIRI subarrays -> SKIPPED. Not implemented: NIRSpec IRS2, the `sirs`
- * algorithm on full frames, MIRI full frame, multistripe/superstripe subarrays.
+ * then runs on row bands. MIRI subarrays -> SKIPPED; MIRI full frame: refpix-miri.ts. Not
+ * implemented: NIRSpec IRS2, the `sirs` algorithm on full frames, multistripe/superstripe subarrays.
  */
 import type { RampModel } from '../datamodels/models.js';
 import { pixel } from '../dq/index.js';
@@ -12,6 +12,7 @@ import { runTiled } from '../pool/pool.js';
 import { refpixClippedMean, refpixSideSignal, type RefpixParams, type RefSignal } from '../kernels/refpix.js';
 import { isIrs2, StepNotImplementedError } from './ipc.js';
 import { info, warn, type StepContext, type StepStatus } from './step.js';
+import { refpixMiriFullFrame } from './refpix-miri.js';
 
 export const refpixKeywords = { status: 'REFPIX' } as const;
 
@@ -20,7 +21,7 @@ export interface RefpixOptions {
   useSideRefPixels?: boolean;
   sideSmoothingLength?: number;
   sideGain?: number;
-  /** MIRI full frame only (not implemented). */
+  /** MIRI full frame only. */
   oddEvenRows?: boolean;
   /** IRS2 only (not implemented). */
   ovrCorrMitigationFtr?: number;
@@ -261,7 +262,8 @@ export async function refpixStep(ramp: RampModel, options: RefpixOptions = {}, c
       warn(context, 'refpix: correction skipped for MIRI subarrays');
       return setStatus('SKIPPED');
     }
-    throw new StepNotImplementedError('refpix: MIRI full-frame data are not implemented');
+    await refpixMiriFullFrame(ramp, o, context);
+    return setStatus('COMPLETE');
   }
   const subarray = cols < N || rows < N;
   if (o.refpixAlgorithm === 'sirs' && !subarray) throw new StepNotImplementedError("refpix: refpix_algorithm='sirs' is not implemented");

@@ -15,6 +15,8 @@ export interface StepContext {
    * reset/rscd/dark planes, INTSTART) add this offset. Default 0: the ramp is the whole exposure.
    */
   integrationOffset?: number;
+  /** The exposure's number of integrations when the ramp is a slice of it (default: the ramp's). */
+  exposureIntegrations?: number;
 }
 
 export function warn(context: StepContext, message: string): void {

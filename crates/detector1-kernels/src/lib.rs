@@ -40,3 +40,9 @@ pub mod tile;
 
 pub use error::KernelError;
 pub use tile::RampShape;
+pub mod firstframe;
+pub mod lastframe;
+pub mod refpix_miri;
+pub mod reset;
+pub mod rscd;
+pub mod emicorr;

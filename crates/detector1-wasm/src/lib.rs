@@ -560,3 +560,195 @@ pub fn preview_render(
     let limits = preview::Limits { vmin, vmax };
     preview::render(values, rows, cols, limits, stretch, [*r, *g, *b], channels).map_err(to_js)
 }
+
+/// MIRI `lastframe` on one tile: DO_NOT_USE into the last group.
+#[wasm_bindgen(js_name = applyLastframe)]
+pub fn apply_lastframe(groupdq: &mut [u8], nints: usize, ngroups: usize, rows: usize, cols: usize) -> Result<(), JsError> {
+    detector1_kernels::lastframe::apply(groupdq, RampShape::new(nints, ngroups, rows, cols)).map_err(to_js)
+}
+
+/// MIRI `firstframe` on one tile.
+#[wasm_bindgen(js_name = applyFirstframe)]
+#[allow(clippy::too_many_arguments)]
+pub fn apply_firstframe(
+    groupdq: &mut [u8],
+    pixeldq: &mut [u32],
+    bright_use_group1: bool,
+    nints: usize,
+    ngroups: usize,
+    rows: usize,
+    cols: usize,
+) -> Result<(), JsError> {
+    detector1_kernels::firstframe::apply(groupdq, pixeldq, bright_use_group1, RampShape::new(nints, ngroups, rows, cols)).map_err(to_js)
+}
+
+/// MIRI `reset` on one tile: `reset` holds `planes` planes per reset integration passed,
+/// `int_map` the reset integration of each science integration.
+#[wasm_bindgen(js_name = applyReset)]
+#[allow(clippy::too_many_arguments)]
+pub fn apply_reset(
+    data: &mut [f32],
+    pixeldq: &mut [u32],
+    reset: &[f32],
+    reset_dq: &[u32],
+    planes: usize,
+    int_map: &[u32],
+    nints: usize,
+    ngroups: usize,
+    rows: usize,
+    cols: usize,
+) -> Result<(), JsError> {
+    detector1_kernels::reset::apply(data, pixeldq, reset, reset_dq, planes, int_map, RampShape::new(nints, ngroups, rows, cols)).map_err(to_js)
+}
+
+/// Rounds of jwst's RSCD back-off loop over integrations `first_int..end_int` (whole range).
+#[wasm_bindgen(js_name = rscdBackoffRounds)]
+#[allow(clippy::too_many_arguments)]
+pub fn rscd_backoff_rounds(
+    groupdq: &[u8],
+    first_int: usize,
+    end_int: usize,
+    skip: usize,
+    nints: usize,
+    ngroups: usize,
+    rows: usize,
+    cols: usize,
+) -> Result<usize, JsError> {
+    detector1_kernels::rscd::backoff_rounds(groupdq, RampShape::new(nints, ngroups, rows, cols), first_int..end_int, skip).map_err(to_js)
+}
+
+/// MIRI `rscd` flagging on one tile. `ranges` = [skip, rounds] per range; `range_of` per
+/// integration (255 = untouched).
+#[wasm_bindgen(js_name = applyRscd)]
+#[allow(clippy::too_many_arguments)]
+pub fn apply_rscd(
+    groupdq: &mut [u8],
+    pixeldq: &mut [u32],
+    summary: &mut [u8],
+    ranges: &[u32],
+    range_of: &[u8],
+    nints: usize,
+    ngroups: usize,
+    rows: usize,
+    cols: usize,
+) -> Result<(), JsError> {
+    let ranges: Vec<detector1_kernels::rscd::Range> =
+        ranges.chunks_exact(2).map(|r| detector1_kernels::rscd::Range { skip: r[0] as usize, rounds: r[1] as usize }).collect();
+    detector1_kernels::rscd::apply(groupdq, pixeldq, summary, &ranges, range_of, RampShape::new(nints, ngroups, rows, cols)).map_err(to_js)
+}
+
+/// MIRI full-frame `refpix` per-pixel part on one tile.
+#[wasm_bindgen(js_name = applyRefpixMiri)]
+#[allow(clippy::too_many_arguments)]
+pub fn apply_refpix_miri(
+    data: &mut [f32],
+    class: &[u8],
+    classes: usize,
+    values: &[f64],
+    kinds: &[u8],
+    nints: usize,
+    ngroups: usize,
+    rows: usize,
+    cols: usize,
+) -> Result<(), JsError> {
+    let signals = detector1_kernels::refpix_miri::Signals { classes, values, kinds };
+    detector1_kernels::refpix_miri::correct(data, class, &signals, RampShape::new(nints, ngroups, rows, cols)).map_err(to_js)
+}
+
+fn emicorr_clocks(nsamples: u32, rowclocks: u32, frameclocks: u32, period: f64) -> detector1_kernels::emicorr::Clocks {
+    detector1_kernels::emicorr::Clocks { nsamples, rowclocks, frameclocks, period }
+}
+
+/// `emicorr` (joint): quiet pixels' ramps summed by phase bin, `y` `(nints, nbins, ngroups)`
+/// followed by the counts `n` `(nints, nbins)`, in one array.
+#[wasm_bindgen(js_name = emicorrBin)]
+#[allow(clippy::too_many_arguments)]
+pub fn emicorr_bin(
+    data: &[f32],
+    pixeldq: &[u32],
+    nsamples: u32,
+    rowclocks: u32,
+    period: f64,
+    nbins: usize,
+    nints: usize,
+    ngroups: usize,
+    rows: usize,
+    cols: usize,
+) -> Result<Vec<f64>, JsError> {
+    let clocks = emicorr_clocks(nsamples, rowclocks, 0, period);
+    let (mut y, n) = detector1_kernels::emicorr::bin(data, pixeldq, RampShape::new(nints, ngroups, rows, cols), &clocks, nbins).map_err(to_js)?;
+    y.extend(n);
+    Ok(y)
+}
+
+/// `emicorr` (joint) fit: per integration, [phase offset, amplitude].
+#[wasm_bindgen(js_name = emicorrFit)]
+#[allow(clippy::too_many_arguments)]
+pub fn emicorr_fit(
+    y: &[f64],
+    n: &[f64],
+    wave: &[f64],
+    nints: usize,
+    nbins: usize,
+    ngroups: usize,
+    nsamples: u32,
+    rowclocks: u32,
+    frameclocks: u32,
+    period: f64,
+    ny: usize,
+    separately: bool,
+) -> Result<Vec<f64>, JsError> {
+    let waveform = detector1_kernels::emicorr::Waveform::new(wave).map_err(to_js)?;
+    let clocks = emicorr_clocks(nsamples, rowclocks, frameclocks, period);
+    let fitted = detector1_kernels::emicorr::fit(y, n, nints, nbins, ngroups, &waveform, &clocks, ny, separately, 500).map_err(to_js)?;
+    Ok(fitted.into_iter().flat_map(|(phase, amplitude)| [phase, amplitude]).collect())
+}
+
+/// `emicorr` (joint) subtraction on one tile; `row` holds each pixel's detector row.
+#[wasm_bindgen(js_name = applyEmicorr)]
+#[allow(clippy::too_many_arguments)]
+pub fn apply_emicorr(
+    data: &mut [f32],
+    row: &[u16],
+    wave: &[f64],
+    nsamples: u32,
+    rowclocks: u32,
+    frameclocks: u32,
+    period: f64,
+    ny: usize,
+    offsets: &[f64],
+    amplitudes: &[f64],
+    nints: usize,
+    ngroups: usize,
+    rows: usize,
+    cols: usize,
+) -> Result<(), JsError> {
+    let waveform = detector1_kernels::emicorr::Waveform::new(wave).map_err(to_js)?;
+    let clocks = emicorr_clocks(nsamples, rowclocks, frameclocks, period);
+    detector1_kernels::emicorr::correct(data, row, RampShape::new(nints, ngroups, rows, cols), &waveform, &clocks, ny, offsets, amplitudes).map_err(to_js)
+}
+
+/// `emicorr` 'sequential' for one frequency on the whole exposure, in place. `params` =
+/// [nsamples, rowclocks, frameclocks, reset_frame (0/1), period, xsize, xstart, nints_to_phase,
+/// nbins, scale_reference (0/1)]; `reference` empty = use the data's own binned wave. Returns
+/// the binned wave.
+#[wasm_bindgen(js_name = emicorrSequential)]
+pub fn emicorr_sequential(data: &mut [f32], params: &[f64], reference: &[f32], nints: usize, ngroups: usize, rows: usize, cols: usize) -> Result<Vec<f64>, JsError> {
+    if params.len() != 10 {
+        return Err(to_js(KernelError::InvalidParameter { argument: "params", reason: format!("{} values, expected 10", params.len()) }));
+    }
+    let p = detector1_kernels::emicorr::SequentialParams {
+        nsamples: params[0] as u32,
+        rowclocks: params[1] as u32,
+        frameclocks: params[2] as u32,
+        reset_frame: params[3] != 0.0,
+        period: params[4],
+        xsize: params[5] as u32,
+        xstart: params[6] as u32,
+        nints_to_phase: params[7] as usize,
+        nbins: params[8] as usize,
+        scale_reference: params[9] != 0.0,
+    };
+    let reference = (!reference.is_empty()).then_some(reference);
+    detector1_kernels::emicorr::sequential(data, RampShape::new(nints, ngroups, rows, cols), &p, reference).map_err(to_js)
+}

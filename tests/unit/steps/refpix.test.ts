@@ -172,7 +172,7 @@ describe('refpix step', () => {
     expect(await refpixStep(nir)).toBe('SKIPPED');
   });
 
-  it('rejects IRS2, sirs on full frames and MIRI full frames as not implemented; bad kernel input -> typed errors', async () => {
+  it('rejects IRS2 and sirs on full frames as not implemented; bad kernel input -> typed errors', async () => {
     const irs2 = createRampModel({ meta: emptyMeta(), shape: [1, 1, 3200, 1], data: new Float32Array(3200), pixeldq: new Uint32Array(3200), groupdq: new Uint8Array(3200) });
     await expect(refpixStep(irs2)).rejects.toThrow(StepNotImplementedError);
     await expect(refpixStep(fullFrame(), { refpixAlgorithm: 'sirs' })).rejects.toThrow(StepNotImplementedError);
