@@ -39,3 +39,6 @@ pub mod tile;
 
 pub use error::KernelError;
 pub use tile::RampShape;
+pub mod jump_ellipses;
+pub mod jump_snowballs;
+pub mod jump_showers;
