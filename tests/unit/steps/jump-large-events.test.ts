@@ -278,8 +278,8 @@ describe.skipIf(!crds)('jump with expand_large_events and find_showers vs golden
   for (const caseName of goldenCases()) {
     if (!goldenManifest().cases[caseName].products.some((p) => p.variant === 'jump_large_events')) continue;
     it(`${caseName}: GROUPDQ on >= 99.99 % of elements, PIXELDQ, PRIMECRS, EXTNCRS`, async () => {
-      const truth = goldenProduct(caseName, 'jump', 'jump_large_events');
-      const refs = goldenReferences(caseName, 'jump', 'jump_large_events');
+      const truth = goldenProduct(caseName, 'jumpstep', 'jump_large_events');
+      const refs = goldenReferences(caseName, 'jumpstep', 'jump_large_events');
       const missing = [refs.gain, refs.readnoise, truth.file, truth.input].filter((p) => !p || !existsSync(p));
       if (missing.length > 0) {
         console.warn(`skipping jump_large_events on ${caseName}: not generated: ${missing.join(', ')}`);
@@ -297,8 +297,12 @@ describe.skipIf(!crds)('jump with expand_large_events and find_showers vs golden
       const expected = await readRamp(truth.file);
       const groupdq = compareArrays('GROUPDQ', ramp.groupdq, expected.groupdq);
       const pixeldq = compareArrays('PIXELDQ', ramp.pixeldq, expected.pixeldq);
+      // How much the large events changed jwst's flags: the comparison is only as strong as this.
+      const plain = await readRamp(goldenProduct(caseName, 'jump').file);
+      const changed = compareArrays('GROUPDQ', plain.groupdq, expected.groupdq).outside;
       console.info(
-        `jump_large_events ${caseName}: GROUPDQ mismatches ${groupdq.outside}/${groupdq.count}; EXTNCRS ours ${ramp.meta.exposure.extendedEmissionEvents} ` +
+        `jump_large_events ${caseName}: ${changed} GROUPDQ elements differ from the plain jump product; ` +
+          `GROUPDQ mismatches ${groupdq.outside}/${groupdq.count}; EXTNCRS ours ${ramp.meta.exposure.extendedEmissionEvents} ` +
           `truth ${expected.meta.exposure.extendedEmissionEvents}`,
         groupdq.examples,
       );
