@@ -77,7 +77,7 @@ fn check_params(p: &Params) -> Result<(), KernelError> {
 fn ring_kernel(inner: f64, width: f64) -> (usize, Vec<(isize, isize)>, f64) {
     let outer = inner + width;
     let mut size = (2.0 * outer).ceil() as usize;
-    if size % 2 == 0 {
+    if size.is_multiple_of(2) {
         size += 1;
     }
     let half = (size / 2) as isize;

@@ -226,7 +226,7 @@ mod tests {
     };
 
     /// Sets `flag` in group `g` of integration `int` for pixels within `radius` of (row, col).
-    fn disc(gdq: &mut [u8], shape: RampShape, int: usize, g: usize, row: f64, col: f64, radius: f64, flag: u8) {
+    fn disc(gdq: &mut [u8], shape: RampShape, (int, g): (usize, usize), (row, col): (f64, f64), radius: f64, flag: u8) {
         let plane = shape.plane_len();
         let base = (int * shape.ngroups + g) * plane;
         for r in 0..shape.rows {
@@ -249,9 +249,9 @@ mod tests {
     /// from group 2 on.
     fn snowball(shape: RampShape, int: usize) -> Vec<u8> {
         let mut gdq = vec![0u8; shape.cube_len()];
-        disc(&mut gdq, shape, int, 2, 40.0, 40.0, 6.0, JUMP);
+        disc(&mut gdq, shape, (int, 2), (40.0, 40.0), 6.0, JUMP);
         for g in 2..shape.ngroups {
-            disc(&mut gdq, shape, int, g, 40.0, 40.0, 3.0, SAT);
+            disc(&mut gdq, shape, (int, g), (40.0, 40.0), 3.0, SAT);
         }
         // The two-point clean-up leaves no JUMP where SATURATED is set.
         for f in gdq.iter_mut() {
@@ -289,8 +289,8 @@ mod tests {
     fn without_a_core_only_edge_regions_are_snowballs() {
         let shape = RampShape::new(1, 4, 100, 100);
         let mut gdq = vec![0u8; shape.cube_len()];
-        disc(&mut gdq, shape, 0, 1, 50.0, 50.0, 4.0, JUMP);
-        disc(&mut gdq, shape, 0, 1, 10.0, 50.0, 4.0, JUMP);
+        disc(&mut gdq, shape, (0, 1), (50.0, 50.0), 4.0, JUMP);
+        disc(&mut gdq, shape, (0, 1), (10.0, 50.0), 4.0, JUMP);
         let mut cores = vec![0u8; 10000];
         assert_eq!(flag(&mut gdq.clone(), &[], &mut cores, shape, &DEFAULTS).unwrap(), 1);
         // Row 50 > 100 − 25? no; with edge_size 60 the high limit is 40 and both are near an edge.
@@ -302,9 +302,9 @@ mod tests {
     fn a_core_saturating_in_the_next_group_counts() {
         let shape = RampShape::new(1, 5, 80, 80);
         let mut gdq = vec![0u8; shape.cube_len()];
-        disc(&mut gdq, shape, 0, 2, 40.0, 40.0, 6.0, JUMP);
+        disc(&mut gdq, shape, (0, 2), (40.0, 40.0), 6.0, JUMP);
         for g in 3..5 {
-            disc(&mut gdq, shape, 0, g, 40.0, 40.0, 2.0, SAT);
+            disc(&mut gdq, shape, (0, g), (40.0, 40.0), 2.0, SAT);
         }
         let mut cores = vec![0u8; 6400];
         assert_eq!(flag(&mut gdq, &[], &mut cores, shape, &DEFAULTS).unwrap(), 1);
@@ -318,7 +318,7 @@ mod tests {
         let shape = RampShape::new(1, 4, 60, 60);
         let mut gdq = vec![0u8; shape.cube_len()];
         // A 3×3 square whose centre saturates: 8 JUMP pixels around a hole, filled area 9.
-        disc(&mut gdq, shape, 0, 1, 30.0, 30.0, 1.5, JUMP);
+        disc(&mut gdq, shape, (0, 1), (30.0, 30.0), 1.5, JUMP);
         gdq[(60 + 30) * 60 + 30] = SAT;
         let mut cores = vec![0u8; 3600];
         let mut small = gdq.clone();
@@ -329,7 +329,7 @@ mod tests {
         assert!(cores.iter().all(|&c| c == 0));
         // min_sat_area 2 drops the one-pixel core: no snowball.
         let mut g2 = vec![0u8; shape.cube_len()];
-        disc(&mut g2, shape, 0, 1, 30.0, 30.0, 1.5, JUMP);
+        disc(&mut g2, shape, (0, 1), (30.0, 30.0), 1.5, JUMP);
         g2[(60 + 30) * 60 + 30] = SAT;
         assert_eq!(flag(&mut g2, &[], &mut cores, shape, &Params { min_sat_area: 2.0, ..DEFAULTS }).unwrap(), 0);
     }
