@@ -7,7 +7,11 @@
 //! The arithmetic follows the library code operation by operation where a last-bit difference
 //! could change a pixel: exact integer sums and one division for the centroid, numpy's
 //! half-to-even `round`, the LAPACK `dsterf`/`dlae2` path numpy's `eigvalsh` takes for a 2×2
-//! tensor, and scikit-image's bounding box and `distance < 1` test.
+//! tensor, and scikit-image's bounding box and `distance < 1` test. Trigonometry is correctly
+//! rounded, as glibc's (numpy's on Linux) almost always is ([`crate::correctly_rounded`]): a
+//! pixel at an integer distance from a circle's centre is drawn or not on its last bit.
+
+use crate::correctly_rounded;
 
 /// One region's ellipse in stcal's tuple layout `((cen_x, cen_y), (h, w), angle)`: `h`/`w` are
 /// the minor/major full axis lengths minus one, `angle` is the orientation in degrees.
@@ -164,7 +168,7 @@ fn region_ellipse(pixels: &[(usize, usize)], (r0, c0, h, w): (usize, usize, usiz
             -std::f64::consts::FRAC_PI_4
         }
     } else {
-        0.5 * (-2.0 * b).atan2(c - a)
+        0.5 * correctly_rounded::atan2(-2.0 * b, c - a)
     };
     Ellipse { col, row, h: minor - 1.0, w: major - 1.0, angle: degrees(orientation) }
 }
@@ -262,7 +266,7 @@ pub fn draw_ellipse(col: f64, row: f64, axis1: f64, axis2: f64, angle: f64, rows
     let (sub_rows, sub_cols) = ((iy2 - iy1) as f64, (ix2 - ix1) as f64);
     let (r_centre, c_centre) = ((xc - iy1) as f64, (yc - ix1) as f64);
     let rotation = python_mod(python_mod(radians(angle), std::f64::consts::PI), std::f64::consts::PI);
-    let (sin, cos) = (rotation.sin(), rotation.cos());
+    let (sin, cos) = (correctly_rounded::sin(rotation), correctly_rounded::cos(rotation));
     let r_extent = (r_radius * cos).abs() + c_radius * sin;
     let c_extent = r_radius * sin + (c_radius * cos).abs();
     let r_low = (r_centre - r_extent).ceil().max(0.0);
@@ -290,7 +294,7 @@ pub fn draw_ellipse(col: f64, row: f64, axis1: f64, axis2: f64, angle: f64, rows
 /// stcal `point_inside_ellipse`: is the centre of `point` inside `ellipse` (boundary included)?
 pub fn point_inside(point: &Ellipse, ellipse: &Ellipse) -> bool {
     let angle = radians(180.0 - ellipse.angle);
-    let (cos, sin) = (angle.cos(), angle.sin());
+    let (cos, sin) = (correctly_rounded::cos(angle), correctly_rounded::sin(angle));
     let xc = point.col - ellipse.col;
     let yc = point.row - ellipse.row;
     let xct = xc * cos - yc * sin;

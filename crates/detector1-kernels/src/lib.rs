@@ -42,3 +42,4 @@ pub use tile::RampShape;
 pub mod jump_ellipses;
 pub mod jump_snowballs;
 pub mod jump_showers;
+pub mod correctly_rounded;
