@@ -294,6 +294,7 @@ def main():
     ap.add_argument("--out", required=True, type=Path)
     ap.add_argument("--scale", choices=sorted(SCALES), default="small")
     ap.add_argument("--check", action="store_true", help="regenerate in a temp dir and compare hashes with --out")
+    ap.add_argument("--base-seed", type=int, default=BASE_SEED, help="other scenes of the same kinds (stress runs)")
     args = ap.parse_args()
 
     target = args.out
@@ -305,7 +306,7 @@ def main():
     cases = build_cases(args.scale)
     events = {}
     for k, (name, builder, options) in enumerate(cases):
-        seed = BASE_SEED + k
+        seed = args.base_seed + k
         events[name] = write_case(out, name, builder(np.random.default_rng(seed)), options, seed)
 
     files = sorted(p for p in out.rglob("*") if p.is_file())
@@ -319,8 +320,8 @@ def main():
             "jwst": jwst.__version__,
             "stdatamodels": stdatamodels.__version__,
         },
-        "base_seed": BASE_SEED,
-        "cases": {name: BASE_SEED + k for k, (name, _, _) in enumerate(cases)},
+        "base_seed": args.base_seed,
+        "cases": {name: args.base_seed + k for k, (name, _, _) in enumerate(cases)},
         "sha256": {str(p.relative_to(out)): sha256(p) for p in files},
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
