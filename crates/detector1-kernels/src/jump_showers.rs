@@ -73,25 +73,45 @@ fn check_params(p: &Params) -> Result<(), KernelError> {
 
 /// astropy `Ring2DKernel(inner, width)`: a square of odd size `ceil(2 · (inner + width))`
 /// (rounded up to odd), 1 where `inner² <= dx² + dy² <= (inner + width)²`, normalised to sum 1.
-/// Returns the size and the taps `(dy, dx)` with their common weight.
-fn ring_kernel(inner: f64, width: f64) -> (usize, Vec<(isize, isize)>, f64) {
-    let outer = inner + width;
-    let mut size = (2.0 * outer).ceil() as usize;
-    if size.is_multiple_of(2) {
-        size += 1;
-    }
-    let half = (size / 2) as isize;
-    let mut taps = Vec::new();
-    for dy in -half..=half {
-        for dx in -half..=half {
-            let rr = (dx * dx + dy * dy) as f64;
-            if rr >= inner * inner && rr <= outer * outer {
-                taps.push((dy, dx));
+/// Its taps are kept as runs `(dy, dx_first, dx_last)` along rows.
+struct Ring {
+    half: usize,
+    runs: Vec<(isize, isize, isize)>,
+    /// `1e-3 · mean(kernel)` in units of one tap's weight: below it stcal treats the
+    /// normaliser as zero.
+    min_valid_taps: f64,
+}
+
+impl Ring {
+    fn new(inner: f64, width: f64) -> Ring {
+        let outer = inner + width;
+        let mut size = (2.0 * outer).ceil() as usize;
+        if size.is_multiple_of(2) {
+            size += 1;
+        }
+        let half = size / 2;
+        let h = half as isize;
+        let mut runs: Vec<(isize, isize, isize)> = Vec::new();
+        let mut taps = 0usize;
+        for dy in -h..=h {
+            for dx in -h..=h {
+                let rr = (dx * dx + dy * dy) as f64;
+                if rr >= inner * inner && rr <= outer * outer {
+                    taps += 1;
+                    match runs.last_mut() {
+                        Some(run) if run.0 == dy && run.2 == dx - 1 => run.2 = dx,
+                        _ => runs.push((dy, dx, dx)),
+                    }
+                }
             }
         }
+        Ring { half, runs, min_valid_taps: 1e-3 * taps as f64 / (size * size) as f64 }
     }
-    let weight = 1.0 / taps.len() as f64;
-    (size, taps, weight)
+
+    #[cfg(test)]
+    fn taps(&self) -> usize {
+        self.runs.iter().map(|&(_, a, b)| (b - a + 1) as usize).sum()
+    }
 }
 
 /// Shower flagging on a whole exposure, in place on `groupdq`; returns the number of showers.
@@ -130,34 +150,43 @@ pub fn flag(
     }
 
     // stcal `nan_invalid_data`: NaN where the flags *equal* one of these values.
-    let invalid_exact = [JUMP | DNU, SAT | DNU, SAT, JUMP, DNU];
-    let electrons: Vec<f32> = data.iter().enumerate().map(|(i, &d)| d * gain[i % plane]).collect();
+    let invalid_exact = |f: u8| matches!(f, 5 | 3 | 2 | 4 | 1);
+    debug_assert!([JUMP | DNU, SAT | DNU, SAT, JUMP, DNU] == [5, 3, 2, 4, 1]);
+    let electrons: Vec<f32> = data.chunks_exact(plane).flat_map(|group| group.iter().zip(gain).map(|(&d, &g)| d * g)).collect();
+    let masked_electrons: Vec<f32> = electrons.iter().zip(groupdq.iter()).map(|(&e, &f)| if invalid_exact(f) { f32::NAN } else { e }).collect();
     let n_diffs = ngroups - 1;
     let mut diffs = vec![0f32; nints * n_diffs * plane];
     for int in 0..nints {
         for k in 0..n_diffs {
-            for p in 0..plane {
-                let at = |g: usize| {
-                    let i = (int * ngroups + g) * plane + p;
-                    if invalid_exact.contains(&groupdq[i]) {
-                        f32::NAN
-                    } else {
-                        electrons[i]
-                    }
-                };
-                diffs[(int * n_diffs + k) * plane + p] = at(k + 1) - at(k);
+            let next = &masked_electrons[(int * ngroups + k + 1) * plane..][..plane];
+            let this = &masked_electrons[(int * ngroups + k) * plane..][..plane];
+            for ((d, &b), &a) in diffs[(int * n_diffs + k) * plane..][..plane].iter_mut().zip(next).zip(this) {
+                *d = b - a;
             }
         }
     }
-    let mut sigma = vec![0f32; plane];
-    let mut median = vec![0f32; plane];
-    let mut column = Vec::with_capacity(nints * n_diffs);
-    for p in 0..plane {
-        column.clear();
-        column.extend((0..nints * n_diffs).map(|j| diffs[j * plane + p]).filter(|v| !v.is_nan()));
-        median[p] = nan_median_f32(&mut column);
-        let rn = readnoise[p] * gain[p];
-        sigma[p] = (median[p].abs() + rn * rn / params.nframes as f32).sqrt();
+    // Per-pixel medians over every integration and difference, a block of pixels at a time so
+    // the reads stay in cache.
+    let (mut sigma, mut median) = (vec![0f32; plane], vec![0f32; plane]);
+    let n_all = nints * n_diffs;
+    const BLOCK: usize = 256;
+    let mut block = vec![0f32; BLOCK * n_all];
+    let mut column = Vec::with_capacity(n_all);
+    for p0 in (0..plane).step_by(BLOCK) {
+        let len = BLOCK.min(plane - p0);
+        for j in 0..n_all {
+            for (i, &d) in diffs[j * plane + p0..j * plane + p0 + len].iter().enumerate() {
+                block[i * n_all + j] = d;
+            }
+        }
+        for i in 0..len {
+            let p = p0 + i;
+            column.clear();
+            column.extend(block[i * n_all..(i + 1) * n_all].iter().copied().filter(|v| !v.is_nan()));
+            median[p] = nan_median_f32(&mut column);
+            let rn = readnoise[p] * gain[p];
+            sigma[p] = (median[p].abs() + rn * rn / params.nframes as f32).sqrt();
+        }
     }
 
     // Working flags: reference pixels (PIXELDQ exactly REFERENCE_PIXEL) count as DO_NOT_USE.
@@ -169,8 +198,7 @@ pub fn flag(
         }
     }
 
-    let (size, taps, weight) = ring_kernel(params.inner_radius, params.ring_width);
-    let norm_floor = 1e-3 * (taps.len() as f64 * weight / (size * size) as f64);
+    let mut smoother = RingSmoother::new(&Ring::new(params.inner_radius, params.ring_width));
     let mut showers: Vec<(usize, usize, Vec<Ellipse>)> = Vec::new();
     let mut masked = vec![0f64; plane];
     let mut good = vec![false; plane];
@@ -188,7 +216,7 @@ pub fn flag(
                 good[p] = usable;
                 masked[p] = if usable { ratio as f64 } else { 0.0 };
             }
-            convolve_threshold(&masked, &good, rows, cols, &taps, weight, norm_floor, params.snr_threshold, &mut emission);
+            smoother.threshold(&masked, &good, rows, cols, params.snr_threshold, &mut emission);
             let ellipses = find_ellipses(&emission, rows, cols, params.min_area, &mut regions);
             if !ellipses.is_empty() {
                 showers.push((int, g, ellipses));
@@ -238,41 +266,97 @@ fn nan_median_f32(values: &mut [f32]) -> f32 {
 
 /// stcal `convolve_fast` followed by `> threshold`: NaN-aware ring smoothing where invalid
 /// pixels count 0 in the sum and are left out of the normaliser, the area outside the image
-/// counts as valid with value 0, and invalid pixels (or a normaliser below `norm_floor`) never
-/// pass.
-#[allow(clippy::too_many_arguments)]
-fn convolve_threshold(
-    values: &[f64],
-    good: &[bool],
-    rows: usize,
-    cols: usize,
-    taps: &[(isize, isize)],
-    weight: f64,
-    norm_floor: f64,
-    threshold: f64,
-    out: &mut [bool],
-) {
-    for r in 0..rows {
-        for c in 0..cols {
-            let p = r * cols + c;
-            if !good[p] {
-                out[p] = false;
-                continue;
-            }
-            let (mut sum, mut norm) = (0.0f64, 0.0f64);
-            for &(dy, dx) in taps {
-                let (rr, cc) = (r as isize + dy, c as isize + dx);
-                if rr < 0 || cc < 0 || rr >= rows as isize || cc >= cols as isize {
-                    norm += weight;
-                    continue;
+/// counts as valid with value 0, and invalid pixels (or a normaliser that is practically zero)
+/// never pass. The weights are equal, so the smoothed value is the sum over valid taps divided
+/// by their number.
+///
+/// Sums go row by row: each distinct run of the ring is summed along every row once (a loop
+/// over pixels, which the compiler vectorises), then a pixel adds its runs' row sums. stcal's
+/// FFT convolution rounds differently anyway; only values within ~1e-15 of the threshold can
+/// come out on the other side.
+struct RingSmoother {
+    half: usize,
+    /// Distinct `(dx_first, dx_last)` runs, and for each tap row `(dy, run index)`.
+    spans: Vec<(isize, isize)>,
+    rows_of: Vec<(isize, usize)>,
+    min_valid_taps: f64,
+    /// Row sums of values and of valid flags for the last `2·half + 1` padded rows, by
+    /// `(padded row mod window, span, column)`.
+    values: Vec<f64>,
+    valid: Vec<f64>,
+}
+
+impl RingSmoother {
+    fn new(ring: &Ring) -> RingSmoother {
+        let mut spans: Vec<(isize, isize)> = Vec::new();
+        let mut rows_of = Vec::new();
+        for &(dy, a, b) in &ring.runs {
+            let k = spans.iter().position(|&s| s == (a, b)).unwrap_or_else(|| {
+                spans.push((a, b));
+                spans.len() - 1
+            });
+            rows_of.push((dy, k));
+        }
+        RingSmoother { half: ring.half, spans, rows_of, min_valid_taps: ring.min_valid_taps, values: Vec::new(), valid: Vec::new() }
+    }
+
+    /// Row sums of padded row `q` of `padded_values`/`padded_valid` (`half` rows and columns
+    /// of border: zeros, valid).
+    fn fill_row(&mut self, q: usize, padded_values: &[f64], padded_valid: &[f64], cols: usize) {
+        let (h, window) = (self.half, 2 * self.half + 1);
+        let (nspans, width) = (self.spans.len(), cols + 2 * self.half);
+        let row = &padded_values[q * width..(q + 1) * width];
+        let row_valid = &padded_valid[q * width..(q + 1) * width];
+        for (k, &(a, b)) in self.spans.iter().enumerate() {
+            let base = ((q % window) * nspans + k) * cols;
+            let (out_v, out_g) = (&mut self.values[base..base + cols], &mut self.valid[base..base + cols]);
+            out_v.fill(0.0);
+            out_g.fill(0.0);
+            for dx in a..=b {
+                let start = (h as isize + dx) as usize;
+                for ((v, g), (&x, &y)) in out_v.iter_mut().zip(out_g.iter_mut()).zip(row[start..start + cols].iter().zip(&row_valid[start..start + cols])) {
+                    *v += x;
+                    *g += y;
                 }
-                let q = rr as usize * cols + cc as usize;
-                if good[q] {
-                    sum += weight * values[q];
-                    norm += weight;
+            }
+        }
+    }
+
+    fn threshold(&mut self, values: &[f64], good: &[bool], rows: usize, cols: usize, threshold: f64, out: &mut [bool]) {
+        let (h, window) = (self.half, 2 * self.half + 1);
+        let nspans = self.spans.len();
+        self.values.resize(window * nspans * cols, 0.0);
+        self.valid.resize(window * nspans * cols, 0.0);
+        let width = cols + 2 * h;
+        let mut padded_values = vec![0f64; (rows + 2 * h) * width];
+        let mut padded_valid = vec![1f64; (rows + 2 * h) * width];
+        for r in 0..rows {
+            let q = (r + h) * width + h;
+            padded_values[q..q + cols].copy_from_slice(&values[r * cols..(r + 1) * cols]);
+            for (v, &g) in padded_valid[q..q + cols].iter_mut().zip(&good[r * cols..(r + 1) * cols]) {
+                *v = if g { 1.0 } else { 0.0 };
+            }
+        }
+        for q in 0..2 * h {
+            self.fill_row(q, &padded_values, &padded_valid, cols);
+        }
+        let (mut sum, mut count) = (vec![0f64; cols], vec![0f64; cols]);
+        for r in 0..rows {
+            self.fill_row(r + 2 * h, &padded_values, &padded_valid, cols);
+            sum.fill(0.0);
+            count.fill(0.0);
+            for &(dy, k) in &self.rows_of {
+                let q = (r as isize + h as isize + dy) as usize;
+                let base = ((q % window) * nspans + k) * cols;
+                for c in 0..cols {
+                    sum[c] += self.values[base + c];
+                    count[c] += self.valid[base + c];
                 }
             }
-            out[p] = norm > norm_floor && sum / norm > threshold;
+            for c in 0..cols {
+                let p = r * cols + c;
+                out[p] = good[p] && count[c] > self.min_valid_taps && sum[c] / count[c] > threshold;
+            }
         }
     }
 }
@@ -335,11 +419,13 @@ mod tests {
 
     #[test]
     fn the_default_ring_has_36_taps_in_a_9x9_square() {
-        let (size, taps, weight) = ring_kernel(1.0, 2.6);
-        assert_eq!(size, 9);
-        assert_eq!(taps.len(), 36);
-        assert!(!taps.contains(&(0, 0)) && taps.contains(&(0, 1)) && taps.contains(&(2, 2)) && !taps.contains(&(3, 2)));
-        assert_eq!(weight, 1.0 / 36.0);
+        let ring = Ring::new(1.0, 2.6);
+        assert_eq!(ring.half, 4);
+        assert_eq!(ring.taps(), 36);
+        // Row dy = 0 skips the centre: two runs; |dy| = 3 spans dx −1..1.
+        assert!(ring.runs.contains(&(0, -3, -1)) && ring.runs.contains(&(0, 1, 3)));
+        assert!(ring.runs.contains(&(3, -1, 1)) && ring.runs.contains(&(-2, -2, 2)));
+        assert_eq!(ring.runs.len(), 8);
     }
 
     /// 1 integration of `ngroups` groups, flat 10 e/group ramps (gain 1, readnoise 1) plus a
