@@ -25,3 +25,4 @@ export {
 } from './steps/ramp-fit.js';
 export * as sim from './sim/index.js';
 export { packageVersion } from './version.js';
+export { type JumpCarry } from './steps/jump.js';
