@@ -55,7 +55,10 @@ export interface JumpStepOptions {
   snowballTimeMaskedNextInt: number;
   /** MIRI showers (stcal `find_faint_extended`). */
   findShowers: boolean;
-  /** Accepted and ignored, as in jwst 3.0.0: stcal receives its own default, 6 DN/s · group time. */
+  /**
+   * Accepted and ignored, as in jwst 3.0.0: stcal receives its own default times the group time
+   * (6 · TGROUP), which it compares with the change of mean first difference in electrons.
+   */
   maxShowerAmplitude: number;
   extendSnrThreshold: number;
   extendMinArea: number;
@@ -269,12 +272,14 @@ export async function jumpStep(
   let nextCarry: JumpCarry | undefined;
   const shape = rampTileShape(ramp.shape);
   if (o.expandLargeEvents) {
+    context.signal?.throwIfAborted();
     const snowballCores = new Uint8Array(npix);
     extendedEvents = flagSnowballs({ groupdq: ramp.groupdq, coresBefore: carry?.snowballCores ?? new Uint8Array(0), coresAfter: snowballCores }, shape, largeEvents.snowballs);
     info(context, `jump: ${extendedEvents} snowballs`);
     nextCarry = { snowballCores };
   }
   if (o.findShowers) {
+    context.signal?.throwIfAborted();
     extendedEvents = flagShowers({ data: ramp.data, groupdq: ramp.groupdq, pixeldq: ramp.pixeldq, gain, readnoise }, shape, largeEvents.showers);
     info(context, `jump: ${extendedEvents} showers`);
   }
@@ -325,7 +330,7 @@ function largeEventSettings(o: JumpStepOptions, groupTime: number, nframes: numb
   }
   if (o.findShowers && !(o.extendOuterRadius > 0)) throw new JumpStepError(`jump: extendOuterRadius (the ring width) must be > 0, got ${o.extendOuterRadius}`);
   if (o.expandLargeEvents && !(o.expandFactor > 0)) throw new JumpStepError(`jump: expandFactor must be > 0, got ${o.expandFactor}`);
-  if (Number.isNaN(o.extendSnrThreshold)) throw new JumpStepError('jump: extendSnrThreshold must be a number');
+  if (o.findShowers && Number.isNaN(o.extendSnrThreshold)) throw new JumpStepError('jump: extendSnrThreshold must be a number');
   const maxExtendedWidth = 2 * o.maxExtendedRadius;
   return {
     snowballs: {
