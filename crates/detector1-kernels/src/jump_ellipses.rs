@@ -10,6 +10,14 @@
 //! tensor, and scikit-image's bounding box and `distance < 1` test. Trigonometry is correctly
 //! rounded, as glibc's (numpy's on Linux) almost always is ([`crate::correctly_rounded`]): a
 //! pixel at an integer distance from a circle's centre is drawn or not on its last bit.
+//!
+//! Not reproduced: scikit-image raises the coordinate offsets to the powers 0..3 with
+//! `np.power` and an array of exponents, which numpy evaluates on AVX-512 CPUs with a vector
+//! `pow` that is not correctly rounded (about 3 % of squares differ from `x · x` by an ulp), and
+//! sums them with BLAS. The moments here use `x · x` and sequential fused sums, which agree with
+//! scikit-image for over 99 % of regions; the rest differ in the last bit, which changes a
+//! pixel only at such a circle-boundary tie (4e-7 of the elements of the stress runs of
+//! tests/oracle/jump_large_events_oracle.py). stcal's own output depends on the CPU there.
 
 use crate::correctly_rounded;
 
