@@ -272,11 +272,19 @@ export async function jumpStep(
   let nextCarry: JumpCarry | undefined;
   const shape = rampTileShape(ramp.shape);
   if (o.expandLargeEvents) {
-    context.signal?.throwIfAborted();
-    const snowballCores = new Uint8Array(npix);
-    extendedEvents = flagSnowballs({ groupdq: ramp.groupdq, coresBefore: carry?.snowballCores ?? new Uint8Array(0), coresAfter: snowballCores }, shape, largeEvents.snowballs);
+    // One integration per call (wasm memory holds one integration's GROUPDQ), the cores
+    // carried from each to the next as between slices of the exposure.
+    let cores = carry?.snowballCores ?? new Uint8Array(0);
+    const intLength = ngroups * npix;
+    for (let int = 0; int < nints; int++) {
+      context.signal?.throwIfAborted();
+      const coresAfter = new Uint8Array(npix);
+      const groupdq = ramp.groupdq.subarray(int * intLength, (int + 1) * intLength);
+      extendedEvents += flagSnowballs({ groupdq, coresBefore: cores, coresAfter }, { ...shape, nints: 1 }, largeEvents.snowballs);
+      cores = coresAfter;
+    }
     info(context, `jump: ${extendedEvents} snowballs`);
-    nextCarry = { snowballCores };
+    nextCarry = { snowballCores: cores };
   }
   if (o.findShowers) {
     context.signal?.throwIfAborted();

@@ -152,16 +152,21 @@ pub fn flag(
     // stcal `nan_invalid_data`: NaN where the flags *equal* one of these values.
     let invalid_exact = |f: u8| matches!(f, 5 | 3 | 2 | 4 | 1);
     debug_assert!([JUMP | DNU, SAT | DNU, SAT, JUMP, DNU] == [5, 3, 2, 4, 1]);
-    let electrons: Vec<f32> = data.chunks_exact(plane).flat_map(|group| group.iter().zip(gain).map(|(&d, &g)| d * g)).collect();
-    let masked_electrons: Vec<f32> = electrons.iter().zip(groupdq.iter()).map(|(&e, &f)| if invalid_exact(f) { f32::NAN } else { e }).collect();
+    // Electrons (float32 `data · gain`), NaN where flagged: only their differences are kept.
+    let electrons = |g_index: usize, p: usize| {
+        let i = g_index * plane + p;
+        if invalid_exact(groupdq[i]) {
+            f32::NAN
+        } else {
+            data[i] * gain[p]
+        }
+    };
     let n_diffs = ngroups - 1;
     let mut diffs = vec![0f32; nints * n_diffs * plane];
     for int in 0..nints {
         for k in 0..n_diffs {
-            let next = &masked_electrons[(int * ngroups + k + 1) * plane..][..plane];
-            let this = &masked_electrons[(int * ngroups + k) * plane..][..plane];
-            for ((d, &b), &a) in diffs[(int * n_diffs + k) * plane..][..plane].iter_mut().zip(next).zip(this) {
-                *d = b - a;
+            for (p, d) in diffs[(int * n_diffs + k) * plane..][..plane].iter_mut().enumerate() {
+                *d = electrons(int * ngroups + k + 1, p) - electrons(int * ngroups + k, p);
             }
         }
     }
@@ -244,7 +249,7 @@ pub fn flag(
         }
     }
 
-    restore_large_changes(&electrons, &input, &mut work, shape, params.max_shower_amplitude);
+    restore_large_changes(data, gain, &input, &mut work, shape, params.max_shower_amplitude);
     groupdq.copy_from_slice(&work);
     Ok(total)
 }
@@ -364,7 +369,7 @@ impl RingSmoother {
 /// stcal `max_flux_showers`: per integration and pixel, the mean first difference (float32,
 /// groups with DNU, SAT or JUMP left out) with the pre-shower flags and with the new ones; where
 /// they differ by more than `max_amplitude`, or either is NaN, the pre-shower flags come back.
-fn restore_large_changes(electrons: &[f32], before: &[u8], after: &mut [u8], shape: RampShape, max_amplitude: f64) {
+fn restore_large_changes(data: &[f32], gain: &[f32], before: &[u8], after: &mut [u8], shape: RampShape, max_amplitude: f64) {
     let RampShape { nints, ngroups, .. } = shape;
     let plane = shape.plane_len();
     let bad = DNU | SAT | JUMP;
@@ -375,7 +380,7 @@ fn restore_large_changes(electrons: &[f32], before: &[u8], after: &mut [u8], sha
             if flags[i] & bad != 0 {
                 f32::NAN
             } else {
-                electrons[i]
+                data[i] * gain[p]
             }
         };
         for g in 1..ngroups {
