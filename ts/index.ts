@@ -25,4 +25,41 @@ export {
 } from './steps/ramp-fit.js';
 export * as sim from './sim/index.js';
 export { packageVersion } from './version.js';
-export { type JumpCarry } from './steps/jump.js';
+export {
+  runDetector1,
+  Detector1Error,
+  type Detector1Io,
+  type Detector1Options,
+  type Detector1ParameterInput,
+  type Detector1Progress,
+  type Detector1Result,
+  type RampModelHeader,
+} from './pipeline/detector1.js';
+export { MemorySpill, type SpillStore, type SpillShape, type SpilledIntegration } from './pipeline/spill.js';
+export { RAMP_STEPS, rampStepOrder, StepUnavailableError, type RampStepDefinition } from './pipeline/ramp-steps.js';
+export { RampFitPlanner, type RampFitPlan } from './kernels/ramp-fit-plan.js';
+export { encodePng, deflateStored, defaultDeflate, crc32, type PngImage, type Deflate } from './io/png.js';
+export {
+  CrdsCache,
+  CrdsCacheError,
+  openCrdsCacheWith,
+  selectReference,
+  selectReferences,
+  stepReference,
+  crdsHeaderFromMeta,
+  type CrdsCacheOptions,
+  type CrdsCacheReader,
+  type ReferenceSelection,
+} from './crds/index.js';
+export {
+  crdsParameterSources,
+  parseCommandLine,
+  parseParameterFile,
+  resolveDetector1Parameters,
+  ParameterError,
+  type CommandLine,
+  type ConfigTree,
+  type ParameterSources,
+} from './pipeline/parameters.js';
+export { STEP_SPECS, STEP_ALIASES, PIPELINE_SPEC, type Detector1Parameters, type StepAlias, type StepParameters } from './pipeline/step-specs.js';
+export { jumpLargeEvents, type JumpCarry, type JumpExposure } from './steps/jump.js';

@@ -129,6 +129,26 @@ export function pixelFlagNames(): string[];
 export function pixelFlagValues(): Uint32Array;
 
 /**
+ * Block average by an integer factor: the `(ceil(rows / factor), ceil(cols / factor))` image.
+ */
+export function previewBlockAverage(values: Float32Array | number[], rows: number, cols: number, factor: number): Float32Array;
+
+/**
+ * Display limits `[vmin, vmax]` of the finite pixels. `interval` = "zscale" (with
+ * `zscale` = [n_samples, contrast, max_reject, min_npixels, krej, max_iterations]),
+ * "minmax", or "percentile" (keeping the central `percentile` %).
+ */
+export function previewLimits(values: Float32Array | number[], interval: string, zscale: Float64Array | number[], percentile: number): Float64Array;
+
+export function previewNanCount(values: Float32Array | number[]): number;
+
+/**
+ * Top-down 8-bit scanlines (gray or RGB by `channels`). `stretch` = "linear" or "asinh" (with
+ * softening `asinh_a`); `nan_color` = [r, g, b].
+ */
+export function previewRender(values: Float32Array | number[], rows: number, cols: number, vmin: number, vmax: number, stretch: string, asinh_a: number, nan_color: Uint8Array | number[], channels: number): Uint8Array;
+
+/**
  * Ramp fitting (OLS_C) of one tile. `zeroframe` and `dark` may be empty (absent).
  * `times` = [frame_time, group_time] (float32 seconds); `ints` = [nframes, groupgap,
  * drop_frames1, first_group, last_group, group_start, group_stop]; `flags` = bit 0
@@ -169,6 +189,10 @@ export interface InitOutput {
     readonly groupFlagNames: () => [number, number];
     readonly pixelFlagNames: () => [number, number];
     readonly pixelFlagValues: () => [number, number];
+    readonly previewBlockAverage: (a: number, b: number, c: number, d: number, e: number) => [number, number, number, number];
+    readonly previewLimits: (a: number, b: number, c: number, d: number, e: number, f: number, g: number) => [number, number, number, number];
+    readonly previewNanCount: (a: number, b: number) => number;
+    readonly previewRender: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number) => [number, number, number, number];
     readonly rampFitTile: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number, o: number, p: number, q: number, r: number, s: number, t: number, u: number, v: number, w: number) => [number, number, number];
     readonly rampfitstream_addMedian: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number) => [number, number];
     readonly rampfitstream_finish: (a: number) => [number, number, number];

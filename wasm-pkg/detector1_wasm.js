@@ -809,6 +809,119 @@ export function pixelFlagValues() {
 }
 
 /**
+ * Block average by an integer factor: the `(ceil(rows / factor), ceil(cols / factor))` image.
+ * @param {Float32Array | number[]} values
+ * @param {number} rows
+ * @param {number} cols
+ * @param {number} factor
+ * @returns {Float32Array}
+ */
+export function previewBlockAverage(values, rows, cols, factor) {
+    const val2 = +rows;
+    const val3 = +cols;
+    const val4 = +factor;
+    const ptr0 = passArrayF32ToWasm0(values, wasm.__wbindgen_malloc);
+    const len0 = WASM_VECTOR_LEN;
+    const ret = wasm.previewBlockAverage(ptr0, len0, val2, val3, val4);
+    if (ret[3]) {
+        throw takeFromExternrefTable0(ret[2]);
+    }
+    var v5 = getArrayF32FromWasm0(ret[0], ret[1]).slice();
+    wasm.__wbindgen_free(ret[0], ret[1] * 4, 4);
+    return v5;
+}
+
+/**
+ * Display limits `[vmin, vmax]` of the finite pixels. `interval` = "zscale" (with
+ * `zscale` = [n_samples, contrast, max_reject, min_npixels, krej, max_iterations]),
+ * "minmax", or "percentile" (keeping the central `percentile` %).
+ * @param {Float32Array | number[]} values
+ * @param {string} interval
+ * @param {Float64Array | number[]} zscale
+ * @param {number} percentile
+ * @returns {Float64Array}
+ */
+export function previewLimits(values, interval, zscale, percentile) {
+    const val4 = +percentile;
+    let ptr0, len0, ptr1, len1, ptr2, len2;
+    try {
+        ptr0 = passArrayF32ToWasm0(values, wasm.__wbindgen_malloc);
+        len0 = WASM_VECTOR_LEN;
+        ptr1 = passStringToWasm0(interval, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+        len1 = WASM_VECTOR_LEN;
+        ptr2 = passArrayF64ToWasm0(zscale, wasm.__wbindgen_malloc);
+        len2 = WASM_VECTOR_LEN;
+    } catch (e) {
+        if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 8, 8); }
+        if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
+        if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
+        throw e;
+    }
+    const ret = wasm.previewLimits(ptr0, len0, ptr1, len1, ptr2, len2, val4);
+    if (ret[3]) {
+        throw takeFromExternrefTable0(ret[2]);
+    }
+    var v5 = getArrayF64FromWasm0(ret[0], ret[1]).slice();
+    wasm.__wbindgen_free(ret[0], ret[1] * 8, 8);
+    return v5;
+}
+
+/**
+ * @param {Float32Array | number[]} values
+ * @returns {number}
+ */
+export function previewNanCount(values) {
+    const ptr0 = passArrayF32ToWasm0(values, wasm.__wbindgen_malloc);
+    const len0 = WASM_VECTOR_LEN;
+    const ret = wasm.previewNanCount(ptr0, len0);
+    return ret >>> 0;
+}
+
+/**
+ * Top-down 8-bit scanlines (gray or RGB by `channels`). `stretch` = "linear" or "asinh" (with
+ * softening `asinh_a`); `nan_color` = [r, g, b].
+ * @param {Float32Array | number[]} values
+ * @param {number} rows
+ * @param {number} cols
+ * @param {number} vmin
+ * @param {number} vmax
+ * @param {string} stretch
+ * @param {number} asinh_a
+ * @param {Uint8Array | number[]} nan_color
+ * @param {number} channels
+ * @returns {Uint8Array}
+ */
+export function previewRender(values, rows, cols, vmin, vmax, stretch, asinh_a, nan_color, channels) {
+    const val4 = +rows;
+    const val5 = +cols;
+    const val6 = +vmin;
+    const val7 = +vmax;
+    const val8 = +asinh_a;
+    const val9 = +channels;
+    let ptr0, len0, ptr1, len1, ptr2, len2;
+    try {
+        ptr0 = passArrayF32ToWasm0(values, wasm.__wbindgen_malloc);
+        len0 = WASM_VECTOR_LEN;
+        ptr1 = passStringToWasm0(stretch, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+        len1 = WASM_VECTOR_LEN;
+        ptr2 = passArray8ToWasm0(nan_color, wasm.__wbindgen_malloc);
+        len2 = WASM_VECTOR_LEN;
+    } catch (e) {
+        if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 1, 1); }
+        if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
+        if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
+        throw e;
+    }
+    const ret = wasm.previewRender(ptr0, len0, val4, val5, val6, val7, ptr1, len1, val8, ptr2, len2, val9);
+    if (ret[3]) {
+        throw takeFromExternrefTable0(ret[2]);
+    }
+    var v10 = getArrayU8FromWasm0(ret[0], ret[1]).slice();
+    wasm.__wbindgen_free(ret[0], ret[1] * 1, 1);
+    return v10;
+}
+
+/**
  * Ramp fitting (OLS_C) of one tile. `zeroframe` and `dark` may be empty (absent).
  * `times` = [frame_time, group_time] (float32 seconds); `ints` = [nframes, groupgap,
  * drop_frames1, first_group, last_group, group_start, group_stop]; `flags` = bit 0

@@ -18,6 +18,10 @@ export const flagSnowballs: (a: number, b: number, c: any, d: number, e: number,
 export const groupFlagNames: () => [number, number];
 export const pixelFlagNames: () => [number, number];
 export const pixelFlagValues: () => [number, number];
+export const previewBlockAverage: (a: number, b: number, c: number, d: number, e: number) => [number, number, number, number];
+export const previewLimits: (a: number, b: number, c: number, d: number, e: number, f: number, g: number) => [number, number, number, number];
+export const previewNanCount: (a: number, b: number) => number;
+export const previewRender: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number) => [number, number, number, number];
 export const rampFitTile: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number, o: number, p: number, q: number, r: number, s: number, t: number, u: number, v: number, w: number) => [number, number, number];
 export const rampfitstream_addMedian: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number) => [number, number];
 export const rampfitstream_finish: (a: number) => [number, number, number];

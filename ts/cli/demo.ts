@@ -1,30 +1,18 @@
 /**
- * `detector1 demo`: the most complete real path that exists so far, on data made here (no
- * downloads, no ../shared). The simulator writes a NIRCam SUB160 exposure and its reference files
- * (as a mini CRDS cache); every near-IR Detector1 step that exists runs on it in jwst's order,
- * kernels on row bands in a 2-worker pool, and `_rate`/`_rateints` are written. The Detector1
- * pipeline issue will replace this hand-written order and the file-by-reftype lookup.
+ * `detector1 demo`: the whole pipeline on data made here (no downloads, no ../shared). The
+ * simulator writes a NIRCam SUB160 exposure and its reference files as a mini CRDS cache;
+ * Detector1 chooses its references from that cache as CRDS would, runs with a 2-worker pool,
+ * writes `_rate`/`_rateints` and a PNG preview of the rate.
  */
 import { join } from 'node:path';
-import type { FitsFile } from '../io/fits/index.js';
-import type { RampModel } from '../datamodels/models.js';
-import { openFits, readRamp, writeModel } from '../datamodels/node.js';
+import { openCrdsCache } from '../crds/node.js';
+import { crdsHeaderFromMeta } from '../crds/index.js';
+import { runPreview } from './preview.js';
 import { loadKernels } from '../kernels/load-node.js';
 import { createNodePool } from '../pool/node.js';
-import { readReferenceFloat, scienceGeometry } from '../reffiles/index.js';
+import { runDetector1File } from '../pipeline/node.js';
 import { simulateToDirectory, writeMiniCrdsCache } from '../sim/node.js';
-import { darkCurrentStep } from '../steps/dark-current.js';
-import { dqInitStep } from '../steps/dq-init.js';
-import { gainScaleStep } from '../steps/gain-scale.js';
-import { groupScaleStep } from '../steps/group-scale.js';
-import { ipcStep } from '../steps/ipc.js';
-import { jumpStep } from '../steps/jump.js';
-import { linearityStep } from '../steps/linearity.js';
-import { rampFitStep } from '../steps/ramp-fit.js';
-import { refpixStep } from '../steps/refpix.js';
-import { saturationStep } from '../steps/saturation.js';
-import type { StepContext } from '../steps/step.js';
-import { superbiasStep } from '../steps/superbias.js';
+import { referenceLines, stepTable } from './report.js';
 
 export const demoRequest = {
   instrument: 'nircam',
@@ -44,58 +32,34 @@ export async function runDemo(outputDir: string, log: (line: string) => void): P
   const simulated = await simulateToDirectory(demoRequest, outputDir, demoStem);
   const cache = await writeMiniCrdsCache(join(outputDir, 'crds'), [{ plan: simulated.plan }]);
   log(`simulated ${simulated.uncal} (${simulated.seconds.toFixed(2)} s) and ${cache.references.length} reference files in ${cache.root}`);
-
-  const references = new Map<string, FitsFile>();
-  for (const ref of cache.references) references.set(ref.reftype, await openFits(join(cache.root, ref.path)));
-  const reference = (reftype: string) => references.get(reftype);
+  const crds = await openCrdsCache(cache.root, { context: cache.context });
 
   await loadKernels();
   const pool = await createNodePool({ size: 2 });
-  const timings: [string, number][] = [];
-  const context: StepContext = { pool, log: (level, message) => level === 'warning' && log(`  warning: ${message}`) };
-  const timed = async <T>(name: string, run: () => Promise<T>): Promise<T> => {
-    const t0 = performance.now();
-    const result = await run();
-    timings.push([name, performance.now() - t0]);
-    return result;
-  };
   try {
-    const ramp: RampModel = await timed('read uncal', () => readRamp(simulated.uncal));
-    await timed('group_scale', () => groupScaleStep(ramp, context));
-    await timed('dq_init', () => dqInitStep(ramp, reference('mask'), context));
-    await timed('saturation', () => saturationStep(ramp, reference('saturation'), context, { superbias: reference('superbias') }));
-    await timed('ipc', () => ipcStep(ramp, reference('ipc'), context));
-    await timed('superbias', () => superbiasStep(ramp, reference('superbias'), context));
-    await timed('refpix', () => refpixStep(ramp, {}, context));
-    await timed('linearity', () => linearityStep(ramp, reference('linearity'), context));
-    await timed('dark_current', () => darkCurrentStep(ramp, reference('dark'), context));
-    const jump = await timed('jump', () => jumpStep(ramp, { gain: reference('gain')!, readnoise: reference('readnoise')! }, context));
-
-    const refContext = { science: scienceGeometry(ramp.meta, ramp.shape, simulated.uncal), instrument: ramp.meta.instrument.name };
-    const gain = (await readReferenceFloat(reference('gain')!, 'SCI', refContext)).data;
-    const readnoise = (await readReferenceFloat(reference('readnoise')!, 'SCI', refContext)).data;
-    const fit = await timed('ramp_fit', () => rampFitStep(ramp, { gain, readnoise, pool }));
-    if (!fit.rate || !fit.rateints) throw new Error(`ramp_fit produced no products (${fit.noProducts})`);
-    const { rate, rateints } = fit;
-    await timed('gain_scale', async () => {
-      await gainScaleStep(rate, reference('gain'), context);
-      return gainScaleStep(rateints, reference('gain'), context);
+    const result = await runDetector1File(simulated.uncal, {
+      outputDir,
+      selectReference: async (reftype, meta) => {
+        const selection = await crds.selectReference(reftype, crdsHeaderFromMeta(meta));
+        return selection.status === 'found' ? { path: selection.path!, recorded: `crds://${selection.file}` } : undefined;
+      },
+      context: { pool, log: (level, message) => level === 'warning' && log(`  warning: ${message}`) },
+      rampFitPool: pool,
     });
-    await timed('write products', async () => {
-      await writeModel(join(outputDir, `${demoStem}_rate.fits`), rate);
-      await writeModel(join(outputDir, `${demoStem}_rateints.fits`), rateints);
-    });
-
-    const [nints, ngroups, ny, nx] = ramp.shape;
+    const [nints, ngroups, ny, nx] = [demoRequest.nints, demoRequest.ngroups, 160, 160];
     log(`detector1: ${nints} x ${ngroups} x ${ny} x ${nx} ramp, 2 workers, ${(performance.now() - started).toFixed(0)} ms in all`);
-    for (const [name, ms] of timings) log(`  ${name.padEnd(15)} ${ms.toFixed(1).padStart(8)} ms`);
-    log(`  jump: ${jump.primaryCrs ?? 0} primary cosmic rays flagged`);
-    const valid = rate.data.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
-    log(`  rate: ${valid.length} of ${rate.data.length} pixels finite, median ${valid[valid.length >> 1].toFixed(3)} DN/s`);
-    log(`wrote ${join(outputDir, `${demoStem}_rate.fits`)}`);
-    log(`wrote ${join(outputDir, `${demoStem}_rateints.fits`)}`);
+    for (const line of stepTable(result)) log(line);
+    log('references:');
+    for (const line of referenceLines(result)) log(line);
+    log(`  PRIMECRS ${result.meta.exposure.primaryCosmicRays?.toFixed(3)} cosmic rays /s /Mpixel`);
+    if (result.rate) {
+      const valid = result.rate.data.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
+      log(`  rate: ${valid.length} of ${result.rate.data.length} pixels finite, median ${valid[valid.length >> 1].toFixed(3)} DN/s`);
+    }
+    for (const [, path] of result.written) log(`wrote ${path}`);
+    const rate = result.written.find(([suffix]) => suffix === 'rate');
+    if (rate) await runPreview([rate[1], '-o', rate[1].replace(/\.fits$/, '.png')], log);
   } finally {
     await pool.destroy();
-    for (const file of references.values()) await file.close();
   }
 }

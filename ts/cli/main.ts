@@ -7,17 +7,32 @@ import { parseArgs } from 'node:util';
 import { runDemo } from './demo.js';
 import { describeFile } from './info.js';
 import { runSimulate, SimulateUsageError, simulateUsage } from './simulate.js';
+import { previewUsage, PreviewUsageError, runPreview } from './preview.js';
+import { runPipelineCommand, RunUsageError, runStepCommand, runUsage } from './run.js';
 
 const usage = `usage:
+${runUsage}
   detector1 info <file.fits>             HDUs, shapes, key metadata
-  detector1 demo [--output-dir DIR]      write a demo exposure and run what the pipeline has so far
-${simulateUsage}`;
+  detector1 demo [--output-dir DIR]      simulate a NIRCam exposure and its CRDS cache, run the
+                                         pipeline, write _rate/_rateints and a PNG preview
+${simulateUsage}
+${previewUsage}`;
 
 class UsageError extends Error {}
 
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   switch (command) {
+    case 'run':
+    case 'step': {
+      try {
+        await (command === 'run' ? runPipelineCommand : runStepCommand)(rest, (line) => console.log(line));
+      } catch (error) {
+        if (error instanceof RunUsageError) throw new UsageError(error.message);
+        throw error;
+      }
+      return;
+    }
     case 'info': {
       const { positionals } = parseArgs({ args: rest, allowPositionals: true });
       if (positionals.length !== 1) throw new UsageError('info takes exactly one file');
@@ -34,6 +49,15 @@ async function main(argv: string[]): Promise<void> {
         await runSimulate(rest, (line) => console.log(line));
       } catch (error) {
         if (error instanceof SimulateUsageError) throw new UsageError(error.message);
+        throw error;
+      }
+      return;
+    }
+    case 'preview': {
+      try {
+        await runPreview(rest, (line) => console.log(line));
+      } catch (error) {
+        if (error instanceof PreviewUsageError) throw new UsageError(error.message);
         throw error;
       }
       return;

@@ -102,6 +102,11 @@ export class RampReader {
     });
   }
 
+  /** The GROUP and INT_TIMES tables, when present. */
+  async readTables(): Promise<{ group?: FitsTable; intTimes?: FitsTable }> {
+    return { group: await this.readTable('GROUP'), intTimes: await this.readTable('INT_TIMES') };
+  }
+
   private async readTable(name: string): Promise<FitsTable | undefined> {
     const hdu = this.file.find(name);
     return hdu ? this.file.readTable(hdu) : undefined;

@@ -24,6 +24,9 @@ export function translateDq(
     for (let i = 0; i < dq.length; i++) out[i] = dq[i] >>> 0;
     return out;
   }
+  // `(dq & VALUE) != 0` is "any bit of VALUE is set", so the translation is an OR over the set
+  // bits of each pixel: one table per byte of the value gives it in four lookups.
+  const bitFlags = new Uint32Array(32);
   for (const def of definitions) {
     const name = def.name.trim().toUpperCase();
     if (!(name in pixel)) {
@@ -32,10 +35,19 @@ export function translateDq(
     }
     const standard = pixel[name as PixelFlagName];
     const mask = def.value >>> 0;
-    if (mask === 0 || standard === 0) continue;
-    for (let i = 0; i < dq.length; i++) {
-      if ((dq[i] & mask) !== 0) out[i] = (out[i] | standard) >>> 0;
+    for (let bit = 0; bit < 32; bit++) if (mask & (2 ** bit)) bitFlags[bit] |= standard;
+  }
+  const tables = Array.from({ length: 4 }, (_, k) => {
+    const table = new Uint32Array(256);
+    for (let byte = 1; byte < 256; byte++) {
+      for (let bit = 0; bit < 8; bit++) if (byte & (1 << bit)) table[byte] |= bitFlags[8 * k + bit];
     }
+    return table;
+  });
+  const [t0, t1, t2, t3] = tables;
+  for (let i = 0; i < dq.length; i++) {
+    const v = dq[i] >>> 0;
+    if (v !== 0) out[i] = (t0[v & 0xff] | t1[(v >>> 8) & 0xff] | t2[(v >>> 16) & 0xff] | t3[v >>> 24]) >>> 0;
   }
   return out;
 }

@@ -38,4 +38,5 @@ export {
   type FitRampsParallelOptions,
   type RampFitPool,
 } from './ramp-fit.js';
+export { renderPreview, displayLimits, blockAverage, zscaleDefaults, type PreviewImage, type PreviewOptions, type PreviewInterval, type PreviewStretch, type ZScaleOptions, type DisplayLimits } from './preview.js';
 export { flagSnowballs, flagShowers, type SnowballArrays, type SnowballParams, type ShowerArrays, type ShowerParams } from './jump-large-events.js';

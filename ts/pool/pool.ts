@@ -41,18 +41,24 @@ export interface TiledOptions {
  */
 export const bandByteBudget = 256 * 2 ** 20;
 
-function rowsWithinBudget(specs: Record<string, { layout: Layout }>, arrays: TileArrays, shape: TileShape): number {
+/**
+ * The same with a worker pool: bands are copies sent to workers, whose wasm memory keeps its
+ * largest size, so small bands keep the process's peak memory near the data itself.
+ */
+export const poolBandByteBudget = 16 * 2 ** 20;
+
+function rowsWithinBudget(specs: Record<string, { layout: Layout }>, arrays: TileArrays, shape: TileShape, budget: number): number {
   let bytesPerRow = 0;
   for (const [key, spec] of Object.entries(specs)) {
     const array = arrays[key];
     if (array !== undefined) bytesPerRow += planeCount(spec.layout, shape) * shape.cols * array.BYTES_PER_ELEMENT;
   }
-  return Math.max(1, Math.floor(bandByteBudget / Math.max(bytesPerRow, 1)));
+  return Math.max(1, Math.floor(budget / Math.max(bytesPerRow, 1)));
 }
 
 /**
- * Runs `kernel` over the whole arrays, in place. With a pool the rows are cut into bands (about
- * one per worker, each within the byte budget) that run in parallel, and the outputs are pasted
+ * Runs `kernel` over the whole arrays, in place. With a pool the rows are cut into bands (at
+ * least one per worker, each within the pool's byte budget) that run in parallel, and the outputs are pasted
  * back by row offset; without a pool the bands run one after the other in this thread (a single
  * band, uncopied, when everything fits the budget). All give identical results.
  */
@@ -71,7 +77,7 @@ export async function runTiled(
       checkArray(kernel, key, arrays[key], spec.type, spec.layout, shape);
     }
   }
-  const maxRows = options.maxBandRows ?? rowsWithinBudget(specs, arrays, shape);
+  const maxRows = options.maxBandRows ?? rowsWithinBudget(specs, arrays, shape, pool ? poolBandByteBudget : bandByteBudget);
   const bands = planRowBands(shape.rows, { minBands: pool?.size ?? 1, maxRows });
   const halo = options.halo ?? 0;
 

@@ -131,10 +131,21 @@ export interface JumpStepResult {
   status: StepStatus;
   /** stcal's primary CR count (JUMP groups after detection, before neighbours); -99 when skipped for too few groups. */
   primaryCrs?: number;
+  /** Per pixel `(rows, cols)`, the primary CRs behind `primaryCrs` (the pipeline sums them over row bands). */
+  crs?: Uint32Array;
   /** stcal's extended-event count: showers if searched, else snowballs, else 0. */
   extendedEvents?: number;
   /** Pass to the call for the next integration slice (present when snowballs were searched). */
   carry?: JumpCarry;
+}
+
+/**
+ * What the pipeline knows of the whole exposure when it hands the step a band of rows: per
+ * integration, the number of groups whose every pixel (of the whole frame) has DO_NOT_USE.
+ * stcal chooses the detection mode from these whole-frame counts.
+ */
+export interface JumpExposure {
+  doNotUsePlanes: number[];
 }
 
 /** Per integration, the number of (int, group) planes whose every pixel has DO_NOT_USE. */
@@ -188,15 +199,18 @@ function chooseMode(perInt: number[], nints: number, ngroups: number, o: JumpSte
 }
 
 /**
- * `carry`: the previous slice's `result.carry` when `context.integrationOffset > 0` and
- * snowball cores are carried into the next integration (required then, so that slices give the
- * whole exposure's result).
+ * `exposure`: given when the ramp is a band of rows of the exposure (see `JumpExposure`); the
+ * snowball and shower searches need whole frames and are refused then (run `jumpLargeEvents`
+ * on whole frames after the bands). `carry`: the previous slice's `result.carry` when
+ * `context.integrationOffset > 0` and snowball cores are carried into the next integration
+ * (required then, so that slices give the whole exposure's result).
  */
 export async function jumpStep(
   ramp: RampModel,
   references: JumpReferences | undefined,
   context: StepContext = {},
   options: Partial<JumpStepOptions> = {},
+  exposure?: JumpExposure,
   carry?: JumpCarry,
 ): Promise<JumpStepResult> {
   const o: JumpStepOptions = { ...jumpDefaults, ...options };
@@ -216,19 +230,11 @@ export async function jumpStep(
   const readnoise = (await readReferenceFloat(references.readnoise, 'SCI', refContext)).data;
 
   const npix = rows * cols;
-  const largeEvents = largeEventSettings(o, groupTime, nframes);
-  if (o.expandLargeEvents && largeEvents.snowballs.persistGroups > 0 && (context.integrationOffset ?? 0) > 0 && !carry) {
-    throw new JumpStepError(
-      `jump: integrations from ${context.integrationOffset} on need the previous slice's result.carry (mask_snowball_core_next_int flags its snowball cores here)`,
-    );
+  if (exposure && (o.expandLargeEvents || o.findShowers)) {
+    throw new JumpStepError('jump: snowballs and showers need whole frames, not a band of rows: run jumpLargeEvents on whole frames after the bands');
   }
-  if (carry && carry.snowballCores.length !== npix) {
-    throw new JumpStepError(`jump: carry.snowballCores has ${carry.snowballCores.length} pixels, the ramp ${npix}`);
-  }
-  if (o.findShowers && nints >= o.minimumSigclipGroups) {
-    throw new JumpStepError(`jump: shower search with sigma-clipped statistics (nints ${nints} >= minimum_sigclip_groups ${o.minimumSigclipGroups}) is not implemented yet`);
-  }
-  const mode = chooseMode(allDoNotUsePlanes(ramp.groupdq, nints, ngroups, npix), nints, ngroups, o);
+  const largeEvents = checkLargeEvents(ramp, o, groupTime, nframes, context, carry);
+  const mode = chooseMode(exposure?.doNotUsePlanes ?? allDoNotUsePlanes(ramp.groupdq, nints, ngroups, npix), nints, ngroups, o);
   if (mode === 'sigmaClip') {
     throw new JumpStepError(`jump: sigma-clipping detection (nints ${nints} >= minimum_sigclip_groups ${o.minimumSigclipGroups}) is not implemented yet`);
   }
@@ -267,30 +273,7 @@ export async function jumpStep(
     for (const n of crs) primaryCrs += n;
   }
 
-  // stcal: showers, when searched, replace the snowball count.
-  let extendedEvents = 0;
-  let nextCarry: JumpCarry | undefined;
-  const shape = rampTileShape(ramp.shape);
-  if (o.expandLargeEvents) {
-    // One integration per call (wasm memory holds one integration's GROUPDQ), the cores
-    // carried from each to the next as between slices of the exposure.
-    let cores = carry?.snowballCores ?? new Uint8Array(0);
-    const intLength = ngroups * npix;
-    for (let int = 0; int < nints; int++) {
-      context.signal?.throwIfAborted();
-      const coresAfter = new Uint8Array(npix);
-      const groupdq = ramp.groupdq.subarray(int * intLength, (int + 1) * intLength);
-      extendedEvents += flagSnowballs({ groupdq, coresBefore: cores, coresAfter }, { ...shape, nints: 1 }, largeEvents.snowballs);
-      cores = coresAfter;
-    }
-    info(context, `jump: ${extendedEvents} snowballs`);
-    nextCarry = { snowballCores: cores };
-  }
-  if (o.findShowers) {
-    context.signal?.throwIfAborted();
-    extendedEvents = flagShowers({ data: ramp.data, groupdq: ramp.groupdq, pixeldq: ramp.pixeldq, gain, readnoise }, shape, largeEvents.showers);
-    info(context, `jump: ${extendedEvents} showers`);
-  }
+  const { extendedEvents, carry: nextCarry } = runLargeEvents(ramp, gain, readnoise, o, largeEvents, context, carry);
 
   let groups = 0;
   const pixels = new Uint8Array(npix);
@@ -312,7 +295,92 @@ export async function jumpStep(
   ramp.meta.refFiles[jumpKeywords.gain] = referenceName(references.gain);
   ramp.meta.refFiles[jumpKeywords.readnoise] = referenceName(references.readnoise);
   const status = (ramp.meta.calStep[jumpKeywords.status] = 'COMPLETE');
-  return { status, primaryCrs, ...(o.expandLargeEvents || o.findShowers ? { extendedEvents } : {}), ...(nextCarry ? { carry: nextCarry } : {}) };
+  return { status, primaryCrs, crs, ...(o.expandLargeEvents || o.findShowers ? { extendedEvents } : {}), ...(nextCarry ? { carry: nextCarry } : {}) };
+}
+
+/**
+ * The snowball and shower searches alone, on whole frames: for a pipeline that ran the
+ * two-point pass on row bands (`jumpStep` with `exposure`). `ramp` holds whole frames of every
+ * integration, or of a slice of them with `carry` from the slice before (snowballs only:
+ * showers take their noise from every integration). GROUPDQ changes in place; PRIMECRS,
+ * EXTNCRS and S_JUMP are left to the caller.
+ */
+export async function jumpLargeEvents(
+  ramp: RampModel,
+  references: JumpReferences,
+  context: StepContext = {},
+  options: Partial<JumpStepOptions> = {},
+  carry?: JumpCarry,
+): Promise<{ extendedEvents: number; carry?: JumpCarry }> {
+  const o: JumpStepOptions = { ...jumpDefaults, ...options };
+  const { nframes, groupTime } = ramp.meta.exposure;
+  if (!nframes || nframes < 1) throw new JumpStepError('jump: the input has no NFRAMES (meta.exposure.nframes)');
+  if (groupTime === undefined || !(groupTime > 0)) throw new JumpStepError('jump: the input has no positive TGROUP (meta.exposure.groupTime)');
+  const warnFn = (message: string) => warn(context, message);
+  const refContext = { science: scienceGeometry(ramp.meta, ramp.shape, 'science data', warnFn), instrument: ramp.meta.instrument.name, warn: warnFn };
+  const gain = (await readReferenceFloat(references.gain, 'SCI', refContext)).data;
+  const readnoise = (await readReferenceFloat(references.readnoise, 'SCI', refContext)).data;
+  // stcal flags bad gains in PIXELDQ before the searches; the showers read those flags.
+  for (let p = 0; p < gain.length; p++) if (!(gain[p] > 0)) ramp.pixeldq[p] |= pixel.NO_GAIN_VALUE | pixel.DO_NOT_USE;
+  const settings = checkLargeEvents(ramp, o, groupTime, nframes, context, carry);
+  return runLargeEvents(ramp, gain, readnoise, o, settings, context, carry);
+}
+
+type LargeEventSettings = ReturnType<typeof largeEventSettings>;
+
+function checkLargeEvents(ramp: RampModel, o: JumpStepOptions, groupTime: number, nframes: number, context: StepContext, carry: JumpCarry | undefined): LargeEventSettings {
+  const [nints, , rows, cols] = ramp.shape;
+  const settings = largeEventSettings(o, groupTime, nframes);
+  if (o.expandLargeEvents && settings.snowballs.persistGroups > 0 && (context.integrationOffset ?? 0) > 0 && !carry) {
+    throw new JumpStepError(
+      `jump: integrations from ${context.integrationOffset} on need the previous slice's result.carry (mask_snowball_core_next_int flags its snowball cores here)`,
+    );
+  }
+  if (carry && carry.snowballCores.length !== rows * cols) {
+    throw new JumpStepError(`jump: carry.snowballCores has ${carry.snowballCores.length} pixels, the ramp ${rows * cols}`);
+  }
+  if (o.findShowers && nints >= o.minimumSigclipGroups) {
+    throw new JumpStepError(`jump: shower search with sigma-clipped statistics (nints ${nints} >= minimum_sigclip_groups ${o.minimumSigclipGroups}) is not implemented yet`);
+  }
+  return settings;
+}
+
+/** Snowballs, then showers (stcal's order); showers, when searched, replace the snowball count. */
+function runLargeEvents(
+  ramp: RampModel,
+  gain: Float32Array,
+  readnoise: Float32Array,
+  o: JumpStepOptions,
+  settings: LargeEventSettings,
+  context: StepContext,
+  carry: JumpCarry | undefined,
+): { extendedEvents: number; carry?: JumpCarry } {
+  const [nints, ngroups, rows, cols] = ramp.shape;
+  const npix = rows * cols;
+  const shape = rampTileShape(ramp.shape);
+  let extendedEvents = 0;
+  let nextCarry: JumpCarry | undefined;
+  if (o.expandLargeEvents) {
+    // One integration per call (wasm memory holds one integration's GROUPDQ), the cores
+    // carried from each to the next as between slices of the exposure.
+    let cores = carry?.snowballCores ?? new Uint8Array(0);
+    const intLength = ngroups * npix;
+    for (let int = 0; int < nints; int++) {
+      context.signal?.throwIfAborted();
+      const coresAfter = new Uint8Array(npix);
+      const groupdq = ramp.groupdq.subarray(int * intLength, (int + 1) * intLength);
+      extendedEvents += flagSnowballs({ groupdq, coresBefore: cores, coresAfter }, { ...shape, nints: 1 }, settings.snowballs);
+      cores = coresAfter;
+    }
+    info(context, `jump: ${extendedEvents} snowballs`);
+    nextCarry = { snowballCores: cores };
+  }
+  if (o.findShowers) {
+    context.signal?.throwIfAborted();
+    extendedEvents = flagShowers({ data: ramp.data, groupdq: ramp.groupdq, pixeldq: ramp.pixeldq, gain, readnoise }, shape, settings.showers);
+    info(context, `jump: ${extendedEvents} showers`);
+  }
+  return { extendedEvents, ...(nextCarry ? { carry: nextCarry } : {}) };
 }
 
 /** The values jwst's JumpStep hands stcal for snowballs and showers (jump_step.py `_setup_jump_data`). */

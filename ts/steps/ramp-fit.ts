@@ -26,6 +26,7 @@ import {
   type NoProductsReason,
   type RampFitInput,
   type RampFitPool,
+  type RampFitResult,
 } from '../kernels/ramp-fit.js';
 
 /** Raised for a step parameter jwst would reject, or an algorithm we do not implement yet. */
@@ -165,8 +166,22 @@ export async function rampFitStep(model: RampModel, options: RampFitStepOptions)
   }
   if (!result) return { rate: null, rateints: null };
 
+  return rampFitProducts(model, result, meta);
+}
+
+/**
+ * The rate/rateints (and fitopt) models of a fit of `model`; `meta` is the input's metadata (with
+ * GAINFACT when the gain reference has one). Used by the step and by the pipeline's streamed fit.
+ */
+export function rampFitProducts(
+  model: Pick<RampModel, 'shape' | 'primary' | 'sciHeader' | 'intTimes'>,
+  result: RampFitResult,
+  inputMeta: Meta,
+): RampFitStepResult {
+  const [nints, , ny, nx] = model.shape;
   // jwst builds fitopt from the input's metadata (GAINFACT included, no S_RAMP).
-  const fitoptMeta = structuredClone(meta);
+  const fitoptMeta = structuredClone(inputMeta);
+  const meta = structuredClone(inputMeta);
   meta.calStep.RAMP = 'COMPLETE';
   const headers = () => derivedHeaders(model);
   const rate = createImageModel({
@@ -192,7 +207,7 @@ export async function rampFitStep(model: RampModel, options: RampFitStepOptions)
     ...headers(),
   });
   const out: RampFitStepResult = { rate, rateints };
-  if (result.fitopt) out.fitopt = fitoptModel(result.fitopt, shape, fitoptMeta, headers());
+  if (result.fitopt) out.fitopt = fitoptModel(result.fitopt, { nints, rows: ny, cols: nx }, fitoptMeta, headers());
   return out;
 }
 

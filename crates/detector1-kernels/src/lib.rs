@@ -31,6 +31,7 @@ pub mod group_scale;
 pub mod ipc;
 pub mod jump;
 pub mod linearity;
+pub mod preview;
 pub mod ramp_fit;
 pub mod refpix;
 pub mod saturation;

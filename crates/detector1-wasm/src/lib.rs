@@ -491,6 +491,77 @@ pub fn apply_refpix(
 }
 
 // ---------------------------------------------------------------------------------------------
+// preview (quick-look PNG)
+
+use detector1_kernels::preview;
+
+/// Display limits `[vmin, vmax]` of the finite pixels. `interval` = "zscale" (with
+/// `zscale` = [n_samples, contrast, max_reject, min_npixels, krej, max_iterations]),
+/// "minmax", or "percentile" (keeping the central `percentile` %).
+#[wasm_bindgen(js_name = previewLimits)]
+pub fn preview_limits(values: &[f32], interval: &str, zscale: &[f64], percentile: f64) -> Result<Vec<f64>, JsError> {
+    let limits = match interval {
+        "zscale" => {
+            let [n_samples, contrast, max_reject, min_npixels, krej, max_iterations] = zscale else {
+                return Err(JsError::new("[invalid_parameter] zscale takes 6 parameters"));
+            };
+            let params = preview::ZScaleParams {
+                n_samples: *n_samples as usize,
+                contrast: *contrast,
+                max_reject: *max_reject,
+                min_npixels: *min_npixels as usize,
+                krej: *krej,
+                max_iterations: *max_iterations as usize,
+            };
+            preview::zscale_limits(values, &params)
+        }
+        "minmax" => preview::minmax_limits(values),
+        "percentile" => preview::percentile_limits(values, percentile),
+        _ => return Err(JsError::new(&format!("[invalid_parameter] unknown interval `{interval}`"))),
+    }
+    .map_err(to_js)?;
+    Ok(vec![limits.vmin, limits.vmax])
+}
+
+/// Block average by an integer factor: the `(ceil(rows / factor), ceil(cols / factor))` image.
+#[wasm_bindgen(js_name = previewBlockAverage)]
+pub fn preview_block_average(values: &[f32], rows: usize, cols: usize, factor: usize) -> Result<Vec<f32>, JsError> {
+    preview::block_average(values, rows, cols, factor).map(|(out, _, _)| out).map_err(to_js)
+}
+
+#[wasm_bindgen(js_name = previewNanCount)]
+pub fn preview_nan_count(values: &[f32]) -> usize {
+    preview::nan_count(values)
+}
+
+/// Top-down 8-bit scanlines (gray or RGB by `channels`). `stretch` = "linear" or "asinh" (with
+/// softening `asinh_a`); `nan_color` = [r, g, b].
+#[wasm_bindgen(js_name = previewRender)]
+#[allow(clippy::too_many_arguments)]
+pub fn preview_render(
+    values: &[f32],
+    rows: usize,
+    cols: usize,
+    vmin: f64,
+    vmax: f64,
+    stretch: &str,
+    asinh_a: f64,
+    nan_color: &[u8],
+    channels: usize,
+) -> Result<Vec<u8>, JsError> {
+    let [r, g, b] = nan_color else {
+        return Err(JsError::new("[invalid_parameter] nan_color takes 3 bytes"));
+    };
+    let stretch = match stretch {
+        "linear" => preview::Stretch::Linear,
+        "asinh" => preview::Stretch::Asinh { a: asinh_a },
+        _ => return Err(JsError::new(&format!("[invalid_parameter] unknown stretch `{stretch}`"))),
+    };
+    let limits = preview::Limits { vmin, vmax };
+    preview::render(values, rows, cols, limits, stretch, [*r, *g, *b], channels).map_err(to_js)
+}
+
+// ---------------------------------------------------------------------------------------------
 use detector1_kernels::{jump_showers, jump_snowballs};
 
 /// Snowball flagging on a whole exposure's GROUPDQ (`jump_snowballs::flag`). `values` =

@@ -41,11 +41,11 @@ describe.skipIf(!existsSync(cli))('detector1 command', () => {
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/detector1: 2 x 10 x 160 x 160 ramp, 2 workers/);
     for (const step of ['dq_init', 'saturation', 'superbias', 'refpix', 'linearity', 'dark_current', 'jump', 'ramp_fit']) {
-      expect(result.stdout).toMatch(new RegExp(`^  ${step} +[0-9.]+ ms$`, 'm'));
+      expect(result.stdout).toMatch(new RegExp(`^  ${step} +COMPLETE +[0-9.]+ ms$`, 'm'));
     }
     const stem = 'jw00000001001_01101_00001_nrca1';
     expect(readdirSync(out).filter((f) => !f.startsWith('.')).sort()).toEqual(
-      ['crds', `${stem}_rate.fits`, `${stem}_rateints.fits`, `${stem}_sim.json`, `${stem}_truth.fits`, `${stem}_uncal.fits`].sort(),
+      ['crds', `${stem}_rate.fits`, `${stem}_rate.png`, `${stem}_rateints.fits`, `${stem}_sim.json`, `${stem}_truth.fits`, `${stem}_uncal.fits`].sort(),
     );
     const info = run('info', join(out, `${stem}_rate.fits`));
     expect(info.status).toBe(0);

@@ -54,4 +54,20 @@ describe('DQ_DEF translation', () => {
     expect([...translateDq(dq, undefined)]).toEqual([...dq]);
     expect([...translateDq(dq, standardDqDefinitions())]).toEqual([...dq]);
   });
+
+  it('equals the row-by-row rule of stdatamodels for multi-bit values, repeated names and high bits', () => {
+    // dynamicdq: for each row with a standard NAME, pixels with (dq & VALUE) != 0 get that flag.
+    const names = ['DO_NOT_USE', 'SATURATED', 'DEAD', 'HOT', 'NO_LIN_CORR', 'REFERENCE_PIXEL', 'UNRELIABLE_SLOPE', 'OTHER_BAD_PIXEL', 'BOGUS'];
+    let seed = 7;
+    const next = () => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0);
+    const defs = Array.from({ length: 12 }, (_, bit) => ({ bit, value: (next() & next() & next()) >>> 0 || 2 ** 31, name: names[next() % names.length], description: '' }));
+    const dq = Uint32Array.from({ length: 5000 }, () => next() & next());
+    const expected = new Uint32Array(dq.length);
+    for (const def of defs) {
+      if (!(def.name in pixel)) continue;
+      for (let i = 0; i < dq.length; i++) if ((dq[i] & def.value) !== 0) expected[i] |= pixel[def.name as keyof typeof pixel];
+    }
+    expect(translateDq(dq, defs)).toEqual(expected);
+  });
 });
+

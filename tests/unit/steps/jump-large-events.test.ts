@@ -19,7 +19,7 @@ import { flagShowers, flagSnowballs, type ShowerParams, type SnowballParams } fr
 import { KernelParameterError, KernelShapeError } from '../../../ts/kernels/errors.js';
 import type { KernelPool } from '../../../ts/pool/index.js';
 import type * as PoolApi from '../../../ts/pool/node.js';
-import { jumpStep, JumpStepError, type JumpCarry, type JumpStepOptions } from '../../../ts/steps/jump.js';
+import { jumpLargeEvents, jumpStep, JumpStepError, type JumpCarry, type JumpStepOptions } from '../../../ts/steps/jump.js';
 import { compareArrays, goldenCases, goldenCrdsRoot, goldenManifest, goldenProduct, goldenReferences } from '../../golden/compare.js';
 import { fitsInMemory } from '../../helpers/fits.js';
 import { listCases, readNpy } from './ramp-fit-oracle-data.js';
@@ -167,6 +167,20 @@ describe('jump step with large events: workers and integration slices', () => {
     }
   });
 
+  it('the two-point pass, then jumpLargeEvents on whole frames, equals the step with both', async () => {
+    for (const name of ['nir_snowballs_three_ints', 'miri_showers_ints']) {
+      const c = loadOracle(oracleDirs[0], name);
+      const both = c.exposure();
+      const bothResult = await jumpStep(both.ramp, await references(both), {}, c.options);
+      const split = c.exposure();
+      await jumpStep(split.ramp, await references(split), {}, { ...c.options, expandLargeEvents: false, findShowers: false });
+      const events = await jumpLargeEvents(split.ramp, await references(split), {}, c.options);
+      expect(split.ramp.groupdq, name).toEqual(both.ramp.groupdq);
+      expect(events.extendedEvents).toBe(bothResult.extendedEvents);
+      expect(events.extendedEvents).toBeGreaterThan(0);
+    }
+  });
+
   /**
    * Integrations one at a time equal the whole exposure when the snowball cores are carried
    * over. The ramps are flat (no two-point detections, whose medians use every integration):
@@ -209,7 +223,7 @@ describe('jump step with large events: workers and integration slices', () => {
     let carry: JumpCarry | undefined;
     for (let int = 0; int < nints; int++) {
       const slice = make(1, int);
-      const result = await jumpStep(slice, await references(refs), { integrationOffset: int }, options, carry);
+      const result = await jumpStep(slice, await references(refs), { integrationOffset: int }, options, undefined, carry);
       expect(slice.groupdq, `integration ${int}`).toEqual(whole.groupdq.subarray(int * ngroups * plane, (int + 1) * ngroups * plane));
       carry = result.carry;
     }
@@ -264,10 +278,15 @@ describe('jump large events: parameters and typed errors', () => {
     await expect(jumpStep(make(), refs, {}, { expandLargeEvents: true, minJumpArea: -1 })).rejects.toThrow(JumpStepError);
     await expect(jumpStep(make(), refs, {}, { findShowers: true, extendOuterRadius: 0 })).rejects.toThrow(/ring width/);
     await expect(jumpStep(make(), refs, {}, { expandLargeEvents: true, expandFactor: NaN })).rejects.toThrow(JumpStepError);
-    await expect(jumpStep(make(), refs, {}, { expandLargeEvents: true }, { snowballCores: new Uint8Array(3) })).rejects.toThrow(/snowballCores/);
+    await expect(jumpStep(make(), refs, {}, { expandLargeEvents: true }, undefined, { snowballCores: new Uint8Array(3) })).rejects.toThrow(/snowballCores/);
+    // A band of rows (the pipeline's banded pass) cannot see whole frames.
+    await expect(jumpStep(make(), refs, {}, { findShowers: true }, { doNotUsePlanes: [0] })).rejects.toThrow(/jumpLargeEvents/);
     await expect(jumpStep(make(100), refs, {}, { findShowers: true })).rejects.toThrow(/minimum_sigclip_groups/);
     // Off by default: no count, no carry.
-    expect(await jumpStep(make(), refs)).toEqual({ status: 'COMPLETE', primaryCrs: 0 });
+    const result = await jumpStep(make(), refs);
+    expect(result).toMatchObject({ status: 'COMPLETE', primaryCrs: 0 });
+    expect(result.extendedEvents).toBeUndefined();
+    expect(result.carry).toBeUndefined();
   });
 });
 

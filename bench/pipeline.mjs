@@ -1,0 +1,129 @@
+#!/usr/bin/env node
+/**
+ * The whole Detector1 pipeline, ours against jwst's Detector1Pipeline, side by side (not a test).
+ *
+ *   make build
+ *   node bench/pipeline.mjs [--case full|sub640|all] [--no-jwst] [--workers 1,2]
+ *
+ * Cases (simulated once into target/bench/<case>/ with a mini CRDS cache; not in git):
+ *   full:   NIRCam FULL 2048x2048, RAPID, 10 groups, 1 integration (uncal 84 MB);
+ *   sub640: NIRCam SUB640, 10 groups, 1 and 10 integrations: peak memory against NINTS.
+ * Each configuration runs in its own child process so peak RSS is its own: ours with 1 and 2
+ * workers, jwst (bench/pipeline.py in .venv) on the same files, both choosing references from
+ * the same cache. Reported: wall and CPU seconds,
+ * peak RSS (MB), uncal size, ratios. One JSON document at the end.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+const CASES = {
+  full: [{ name: 'nrc-full-10x1', subarray: 'FULL', ngroups: 10, nints: 1 }],
+  sub640: [
+    { name: 'nrc-sub640-10x1', subarray: 'SUB640', ngroups: 10, nints: 1 },
+    { name: 'nrc-sub640-10x10', subarray: 'SUB640', ngroups: 10, nints: 10 },
+  ],
+};
+
+async function prepare(c) {
+  const dir = join(root, 'target', 'bench', c.name);
+  const manifest = join(dir, 'bench.json');
+  if (existsSync(manifest)) return JSON.parse(readFileSync(manifest, 'utf8'));
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const sim = await import(join(root, 'dist/sim/node.js'));
+  const request = {
+    instrument: 'nircam', detector: 'NRCA1', subarray: c.subarray, readpatt: 'RAPID', ngroups: c.ngroups, nints: c.nints, seed: 7,
+    scene: { background: 30, stars: 200, galaxies: 20, starFlux: [1000, 300000], saturateAtGroups: [0, 4] },
+    events: { cosmicRaysPerIntegration: 2000, snowballs: 3 },
+  };
+  const simulated = await sim.simulateToDirectory(request, dir, `jw00000001001_01101_00001_nrca1`);
+  const cache = await sim.writeMiniCrdsCache(join(dir, 'crds'), [{ plan: simulated.plan }]);
+  const info = { uncal: simulated.uncal, crds: cache.root, context: cache.context };
+  writeFileSync(manifest, JSON.stringify(info, null, 1));
+  return info;
+}
+
+/** Child: our pipeline once, one JSON line. */
+async function child(manifestPath, workers) {
+  const info = JSON.parse(readFileSync(manifestPath, 'utf8'));
+  const { loadKernels } = await import(join(root, 'dist/kernels/load-node.js'));
+  const { createNodePool } = await import(join(root, 'dist/pool/node.js'));
+  const { runDetector1File } = await import(join(root, 'dist/pipeline/node.js'));
+  const { openCrdsCache } = await import(join(root, 'dist/crds/node.js'));
+  const { crdsHeaderFromMeta } = await import(join(root, 'dist/crds/index.js'));
+  const out = join(dirname(manifestPath), `ours-${workers}`);
+  const wall = performance.now();
+  const cpu = process.cpuUsage();
+  await loadKernels();
+  const cache = await openCrdsCache(info.crds, { context: info.context });
+  const pool = workers > 0 ? await createNodePool({ size: workers }) : undefined;
+  try {
+    await runDetector1File(info.uncal, {
+      outputDir: out,
+      selectReference: async (reftype, meta) => {
+        const selection = await cache.selectReference(reftype, crdsHeaderFromMeta(meta));
+        return selection.status === 'found' ? { path: selection.path, recorded: `crds://${selection.file}` } : undefined;
+      },
+      context: { pool },
+      rampFitPool: pool,
+    });
+  } finally {
+    await pool?.destroy();
+  }
+  const used = process.cpuUsage(cpu);
+  const rusage = process.resourceUsage();
+  console.log(JSON.stringify({ impl: `ours-${workers}w`, seconds: (performance.now() - wall) / 1000, cpu: (used.user + used.system) / 1e6, peakMB: rusage.maxRSS / 1024 }));
+}
+
+function run(command, args) {
+  const result = spawnSync(command, args, { cwd: root, encoding: 'utf8', maxBuffer: 1 << 26 });
+  const line = result.stdout.trim().split('\n').pop();
+  if (result.status !== 0 || !line?.startsWith('{')) throw new Error(`${command} ${args.join(' ')} failed:\n${result.stderr.slice(-3000)}`);
+  return JSON.parse(line);
+}
+
+async function main() {
+  const { values } = parseArgs({
+    options: {
+      case: { type: 'string', default: 'all' },
+      'no-jwst': { type: 'boolean', default: false },
+      workers: { type: 'string', default: '1,2' },
+      child: { type: 'string' },
+      'child-workers': { type: 'string' },
+    },
+  });
+  if (values.child) return child(values.child, Number(values['child-workers']));
+  const cases = values.case === 'all' ? [...CASES.full, ...CASES.sub640] : CASES[values.case];
+  if (!cases) throw new Error(`--case must be full, sub640 or all`);
+  const python = join(root, '.venv', 'bin', 'python');
+  const report = [];
+  for (const c of cases) {
+    const info = await prepare(c);
+    const manifest = join(root, 'target', 'bench', c.name, 'bench.json');
+    const uncalMB = statSync(info.uncal).size / 2 ** 20;
+    const rows = [];
+    for (const w of values.workers.split(',').map(Number)) rows.push(run(process.execPath, [fileURLToPath(import.meta.url), '--child', manifest, '--child-workers', String(w)]));
+    if (!values['no-jwst'] && existsSync(python)) {
+      rows.push(run(python, [join(root, 'bench', 'pipeline.py'), info.uncal, info.crds, info.context, join(root, 'target', 'bench', c.name, 'jwst')]));
+    }
+    const jwst = rows.find((r) => r.impl === 'jwst');
+    console.log(`\n${c.name}: uncal ${uncalMB.toFixed(1)} MB`);
+    console.log('  impl        wall s    cpu s   peak MB  peak/uncal  jwst/ours');
+    for (const r of rows) {
+      const ratio = jwst && r !== jwst ? (jwst.seconds / r.seconds).toFixed(1) + 'x' : '';
+      console.log(`  ${r.impl.padEnd(10)} ${r.seconds.toFixed(2).padStart(7)} ${r.cpu.toFixed(2).padStart(8)} ${r.peakMB.toFixed(0).padStart(9)} ${(r.peakMB / uncalMB).toFixed(2).padStart(11)}  ${ratio.padStart(9)}`);
+    }
+    report.push({ case: c, uncalMB, rows });
+  }
+  console.log(JSON.stringify({ load: (await import('node:os')).loadavg(), report }));
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exitCode = 1;
+});

@@ -1,0 +1,79 @@
+/**
+ * The whole Detector1 pipeline against jwst 3.0.0's Detector1Pipeline on the golden cases:
+ * `_rate`, `_rateints` and `_ramp` bit for bit, the same S_* and R_* keywords; one integration per slice and the whole exposure
+ * at once give the same files' arrays.
+ */
+import { execSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readModelFile } from '../../../ts/datamodels/node.js';
+import type * as LoaderApi from '../../../ts/kernels/load-node.js';
+import type * as PoolApi from '../../../ts/pool/node.js';
+import type { KernelPool } from '../../../ts/pool/pool.js';
+import type * as PipelineApi from '../../../ts/pipeline/node.js';
+import { compareProducts, formatReport, goldenCases, goldenCrdsRoot, goldenManifest, goldenProduct, goldenReferences } from '../../golden/compare.js';
+
+const crds = goldenCrdsRoot();
+if (!crds) console.warn('skipping Detector1 pipeline golden comparisons: no generated CRDS cache (run `make golden-inputs-check`)');
+
+// Worker threads run compiled JavaScript: the pipeline, pool and kernels come from dist/.
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+let pool: KernelPool;
+let runDetector1File: typeof PipelineApi.runDetector1File;
+const out = mkdtempSync(join(tmpdir(), 'detector1-pipeline-'));
+beforeAll(async () => {
+  if (!existsSync(join(root, 'dist/pipeline/node.js'))) execSync('npx tsc -p tsconfig.json', { cwd: root, stdio: 'inherit' });
+  await ((await import(join(root, 'dist/kernels/load-node.js'))) as typeof LoaderApi).loadKernels();
+  pool = await ((await import(join(root, 'dist/pool/node.js'))) as typeof PoolApi).createNodePool({ size: 2 });
+  ({ runDetector1File } = (await import(join(root, 'dist/pipeline/node.js'))) as typeof PipelineApi);
+});
+afterAll(async () => {
+  await pool?.destroy();
+  rmSync(out, { recursive: true, force: true });
+});
+
+const RATE_ARRAYS = ['SCI', 'ERR', 'DQ', 'VAR_POISSON', 'VAR_RNOISE'];
+
+describe.skipIf(!crds)('Detector1 pipeline vs jwst Detector1Pipeline (golden truth)', () => {
+  for (const caseName of goldenCases()) {
+    const golden = goldenManifest().cases[caseName];
+    if (golden.instrument === 'MIRI') continue;
+    for (const perSlice of [1, 1000]) {
+      it(`${caseName}, ${perSlice === 1 ? 'one integration per slice' : 'whole exposure'}: _rate, _rateints, _ramp and keywords equal jwst's`, async () => {
+        const references = goldenReferences(caseName, 'rate');
+        const missing = Object.values(references).find((path) => !existsSync(path));
+        if (missing) {
+          console.warn(`skipping ${caseName}: ${missing} not generated (real references absent)`);
+          return;
+        }
+        const uncal = goldenProduct(caseName, 'group_scale').input;
+        const outputDir = join(out, `${caseName}-${perSlice}`);
+        const result = await runDetector1File(uncal, {
+          outputDir,
+          // As CRDS would: jwst records these references as crds://<file>.
+          selectReference: async (reftype) => references[reftype] && { path: references[reftype], recorded: `crds://${basename(references[reftype])}` },
+          parameters: { pipeline: { save_calibrated_ramp: true } },
+          context: { pool },
+          rampFitPool: pool,
+          integrationsPerSlice: perSlice,
+        });
+        const written = Object.fromEntries(result.written);
+        expect(Object.keys(written).sort()).toEqual(['ramp', 'rate', 'rateints']);
+
+        for (const [suffix, extensions] of [['rate', RATE_ARRAYS], ['rateints', RATE_ARRAYS], ['ramp', ['SCI', 'PIXELDQ', 'GROUPDQ']]] as const) {
+          const truth = goldenProduct(caseName, suffix);
+          const report = await compareProducts(written[suffix], truth.file, { extensions: [...extensions] });
+          expect(report.arrays.every((a) => a.identical), `${suffix}: ${formatReport(report)}`).toBe(true);
+          // The manifest keeps jwst's S_*/R_* values with the crds:// prefix removed.
+          const cards = (await readModelFile(written[suffix])).primary.cards.filter((c) => /^[SR]_/.test(c.key));
+          expect(cards.filter((c) => c.key.startsWith('R_')).every((c) => String(c.value).startsWith('crds://')), suffix).toBe(true);
+          const ours = Object.fromEntries(cards.map((c) => [c.key, String(c.value).replace(/^crds:\/\//, '')]));
+          expect(ours, suffix).toEqual(truth.entry.keywords);
+        }
+      });
+    }
+  }
+});

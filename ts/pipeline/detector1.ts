@@ -1,0 +1,526 @@
+/**
+ * jwst's Detector1Pipeline (spec/pipeline.md): the near-IR or MIRI step order, skip rules, `S_*`
+ * and `R_*` keywords, `_ramp`, `_rate` and `_rateints`. I/O-free: the input is a RampReader, the
+ * references come from a callback, the corrected integrations wait in a SpillStore.
+ *
+ * Memory stays near one integration whatever NINTS is: the exposure goes through in slices of
+ * integrations (one by default) in three passes —
+ *   A. read the slice, run every step before jump, spill it;
+ *   B. jump and the steps after it, spill again (PIXELDQ is the OR over the slices of pass A, so
+ *      each slice sees the exposure's flags);
+ *   C. ramp fitting: the exposure-wide decisions from every integration's GROUPDQ, then row
+ *      bands of every integration (the median rate spans integrations) on the worker pool.
+ * Saving a step's own product (`steps.<step>.save_results`) needs the whole exposure after that
+ * step, and LIKELY fits whole exposures, so those runs use one slice of every integration.
+ */
+import type { FitsFile, FitsTable } from '../io/fits/index.js';
+import type { Header } from '../io/fits/index.js';
+import { createRampModel, type CubeModel, type ImageModel, type RampFitOutputModel, type RampModel } from '../datamodels/models.js';
+import type { Meta } from '../datamodels/meta.js';
+import type { RampReader } from '../datamodels/fits-models.js';
+import { pixel } from '../dq/flags.js';
+import { RampFitPlanner } from '../kernels/ramp-fit-plan.js';
+import { allocTaskOutputs, BandMerger, rampFitTile, taskResult, type RampFitPool } from '../kernels/ramp-fit.js';
+import type { TileShape } from '../kernels/arrays.js';
+import { readReferenceFloat, scienceGeometry } from '../reffiles/index.js';
+import { gainScaleStep } from '../steps/gain-scale.js';
+import { jumpStep } from '../steps/jump.js';
+import { rampFitProducts, rampFitStep, RampFitStepError } from '../steps/ramp-fit.js';
+import { referenceName, type StepContext } from '../steps/step.js';
+import { GAIN_SCALE, RAMP_FIT, RAMP_STEPS, rampStepOrder, stepOptions, type StepParameters } from './ramp-steps.js';
+import { planeRows, type SpillShape, type SpillStore } from './spill.js';
+
+/** Parameters by jwst name (resolveDetector1Parameters gives them all; missing ones take the steps' defaults): `{ pipeline: { save_calibrated_ramp }, steps: { jump: { rejection_threshold } } }`. */
+export interface Detector1ParameterInput {
+  pipeline?: Readonly<Record<string, unknown>>;
+  steps?: Readonly<Record<string, StepParameters | undefined>>;
+}
+
+export interface Detector1Progress {
+  step: string;
+  /** 0-based integration of the slice that starts, when the step runs slice by slice. */
+  integration: number;
+  nints: number;
+}
+
+export interface Detector1Io {
+  /**
+   * The reference file of a type for this exposure, or undefined when there is none (CRDS N/A).
+   * `override` is the step's `override_<reftype>` parameter when set. Called once per type.
+   */
+  reference(reftype: string, override: string | undefined): Promise<FitsFile | undefined>;
+  /**
+   * What `R_*` records for a reference type once it has been looked up, when that is not the
+   * file's base name: jwst writes `crds://<file>` for references CRDS chose.
+   */
+  recordedName?(reftype: string): string | undefined;
+  /** A store for the corrected integrations of this exposure. */
+  spill(shape: SpillShape, hasZeroframe: boolean): Promise<SpillStore>;
+  /** Writes a product named by its suffix (`rate`, `rateints`, `fitopt`, `jump`, ...). */
+  save(suffix: string, model: RampModel | ImageModel | CubeModel | RampFitOutputModel): Promise<void>;
+  /** Writes the `_ramp` product integration by integration (`save_calibrated_ramp`). */
+  saveRamp(header: RampModelHeader, integration: (i: number) => Promise<{ data: Float32Array; groupdq: Uint8Array; zeroframe?: Float32Array }>): Promise<void>;
+}
+
+/** A RampModel without its per-integration arrays: what `_ramp`'s headers and small arrays need. */
+export type RampModelHeader = Omit<RampModel, 'data' | 'groupdq' | 'zeroframe'> & { hasZeroframe: boolean };
+
+export interface Detector1Options {
+  io: Detector1Io;
+  parameters?: Detector1ParameterInput;
+  context?: StepContext;
+  /** Worker pool for ramp fitting (the step kernels use `context.pool`). */
+  rampFitPool?: RampFitPool;
+  /** Integrations per slice (default 1; forced to NINTS when a whole-exposure product is saved). */
+  integrationsPerSlice?: number;
+  onProgress?: (progress: Detector1Progress) => void;
+}
+
+export interface Detector1Result {
+  rate: ImageModel | null;
+  rateints: CubeModel | null;
+  /** Final metadata of the ramp (what `_ramp` carries). */
+  meta: Meta;
+  /** Step alias -> COMPLETE / SKIPPED / FAILED, in the order the steps were reached. */
+  statuses: [string, string][];
+  /** Step alias -> milliseconds spent, summed over slices. */
+  timings: [string, number][];
+  /** Reference type -> the file's base name or N/A, as recorded in `R_*`. */
+  references: [string, string][];
+  /** Why ramp fitting produced nothing, when it did not. */
+  noProducts?: string;
+}
+
+/** Raised for parameters or inputs the pipeline cannot run with. */
+export class Detector1Error extends Error {
+  override name = 'Detector1Error';
+}
+
+const truthy = (value: unknown) => value === true;
+
+export async function runDetector1(reader: RampReader, options: Detector1Options): Promise<Detector1Result> {
+  const { io } = options;
+  const context = options.context ?? {};
+  const stepParameters = (alias: string): StepParameters => options.parameters?.steps?.[alias] ?? {};
+  const pipelineParameters = options.parameters?.pipeline ?? {};
+  const [nints, ngroups, ny, nx] = reader.shape;
+  const plane = ny * nx;
+  const meta: Meta = structuredClone(reader.meta);
+  const order = rampStepOrder(meta.instrument.name);
+  const skipped = (alias: string) => {
+    const value = stepParameters(alias).skip;
+    return value === undefined ? (RAMP_STEPS[alias]?.skipByDefault ?? false) : truthy(value);
+  };
+  const savesStep = (alias: string) => truthy(stepParameters(alias).save_results);
+  // LIKELY fits the exposure whole; a step's own product is the whole exposure after that step.
+  const likely = String(stepParameters(RAMP_FIT.alias).algorithm ?? 'OLS_C').toUpperCase() === 'LIKELY';
+  const wholeExposure = likely || order.some((alias) => !skipped(alias) && savesStep(alias));
+  const perSlice = wholeExposure ? nints : Math.max(1, Math.min(nints, Math.floor(options.integrationsPerSlice ?? 1)));
+  const slices: [number, number][] = [];
+  for (let start = 0; start < nints; start += perSlice) slices.push([start, Math.min(nints, start + perSlice)]);
+
+  const timings = new Map<string, number>();
+  const statuses = new Map<string, string>();
+  const timed = async <T>(alias: string, run: () => Promise<T>): Promise<T> => {
+    const t0 = performance.now();
+    try {
+      return await run();
+    } finally {
+      timings.set(alias, (timings.get(alias) ?? 0) + performance.now() - t0);
+    }
+  };
+
+  const references = new Map<string, Promise<FitsFile | undefined>>();
+  /** Rewrites the `R_*` values the steps wrote (base names) as the io records them. */
+  const recordNames = (target: Meta) => {
+    for (const reftype of references.keys()) {
+      const key = REFERENCE_KEYWORDS[reftype] ?? reftype.toUpperCase();
+      const recorded = io.recordedName?.(reftype);
+      if (recorded && target.refFiles[key] !== undefined && target.refFiles[key] !== 'N/A') target.refFiles[key] = recorded;
+    }
+  };
+  const save: Detector1Io['save'] = (suffix, model) => {
+    recordNames(model.meta);
+    return io.save(suffix, model);
+  };
+  const reference = (reftype: string, alias: string) => {
+    let found = references.get(reftype);
+    if (!found) {
+      const override = stepParameters(alias)[`override_${reftype}`];
+      found = io.reference(reftype, typeof override === 'string' ? override : undefined);
+      references.set(reftype, found);
+    }
+    return found;
+  };
+  const referencesOf = async (reftypes: readonly string[], alias: string) =>
+    new Map(await Promise.all(reftypes.map(async (type) => [type, await reference(type, alias)] as const)));
+
+  const initialPixeldq = await reader.readPixeldq();
+  const tables = await reader.readTables();
+  const headers = { primary: reader.primary, sciHeader: reader.sciHeader };
+  let exposurePixeldq = initialPixeldq.slice();
+  let avdrkcur: Float32Array | undefined;
+  const spill = await io.spill({ ngroups, rows: ny, cols: nx }, reader.hasZeroframe);
+
+  const sliceModel = (start: number, end: number, arrays: { data: Float32Array; groupdq: Uint8Array; zeroframe?: Float32Array }, pixeldq: Uint32Array) =>
+    createRampModel({
+      meta,
+      ...headers,
+      shape: [end - start, ngroups, ny, nx],
+      data: arrays.data,
+      groupdq: arrays.groupdq,
+      pixeldq,
+      zeroframe: arrays.zeroframe,
+      avdrkcur,
+      ...tables,
+    });
+  const readSlice = async (start: number, end: number, read: (i: number) => Promise<{ data: Float32Array; groupdq: Uint8Array; zeroframe?: Float32Array }>) => {
+    if (end - start === 1) return read(start);
+    const parts = [];
+    for (let i = start; i < end; i++) parts.push(await read(i));
+    return {
+      data: concatenate(parts.map((p) => p.data), Float32Array),
+      groupdq: concatenate(parts.map((p) => p.groupdq), Uint8Array),
+      zeroframe: parts[0].zeroframe ? concatenate(parts.map((p) => p.zeroframe!), Float32Array) : undefined,
+    };
+  };
+  const spillSlice = async (start: number, end: number, ramp: RampModel) => {
+    const samples = ngroups * plane;
+    for (let i = start; i < end; i++) {
+      const k = i - start;
+      await spill.put(i, {
+        data: ramp.data.subarray(k * samples, (k + 1) * samples),
+        groupdq: ramp.groupdq.subarray(k * samples, (k + 1) * samples),
+        zeroframe: ramp.zeroframe?.subarray(k * plane, (k + 1) * plane),
+      });
+    }
+  };
+
+  const runSteps = async (aliases: readonly string[], ramp: RampModel | undefined, start: number, sliceContext: StepContext) => {
+    for (const alias of aliases) {
+      const definition = RAMP_STEPS[alias];
+      if (skipped(alias)) {
+        if (definition.skipReachesFits) meta.calStep[definition.statusKeyword] = 'SKIPPED';
+        statuses.set(alias, 'SKIPPED');
+        continue;
+      }
+      if (!ramp) throw new Error(`pipeline: ${alias} reached without data`);
+      options.onProgress?.({ step: alias, integration: start, nints });
+      const refs = await referencesOf(definition.reftypes, alias);
+      const outcome = await timed(alias, () => definition.run(ramp, refs, stepParameters(alias), sliceContext));
+      statuses.set(alias, outcome.status);
+      if (savesStep(alias)) await save(alias, ramp);
+    }
+  };
+
+  /**
+   * Jump on row bands of every integration at once, each with a halo row on either side for the
+   * neighbour flags (only the band's own rows are kept). A band's references are cut like a
+   * subarray of the exposure's; the detection mode comes from the whole-frame counts of pass A;
+   * PRIMECRS is summed over the bands. A band holds about half an integration's worth of samples.
+   */
+  const jumpByRowBands = async () => {
+    const parameters = stepParameters('jump');
+    options.onProgress?.({ step: 'jump', integration: 0, nints });
+    const refs = await referencesOf(RAMP_STEPS.jump.reftypes, 'jump');
+    const gain = refs.get('gain');
+    const readnoise = refs.get('readnoise');
+    const halo = 1;
+    // Two bands make about one integration: one being read while the pool works on the other.
+    const bandRows = Math.max(1, Math.floor(ny / (2 * nints)));
+    const pixeldq = exposurePixeldq.slice();
+    let primaryCrs = 0;
+    let detected = false;
+    for (let row0 = 0; row0 < ny; row0 += bandRows) {
+      const row1 = Math.min(ny, row0 + bandRows);
+      const top = Math.max(0, row0 - halo);
+      const bottom = Math.min(ny, row1 + halo);
+      const parts = [];
+      for (let i = 0; i < nints; i++) parts.push(await spill.getRows(i, top, bottom));
+      const bandMeta: Meta = structuredClone(meta);
+      const sub = bandMeta.subarray;
+      bandMeta.subarray = { ...sub, xstart: sub.xstart ?? 1, xsize: sub.xsize ?? nx, ystart: (sub.ystart ?? 1) + top, ysize: bottom - top };
+      const band = createRampModel({
+        meta: bandMeta,
+        ...headers,
+        shape: [nints, ngroups, bottom - top, nx],
+        data: concatenate(parts.map((p) => p.data), Float32Array),
+        groupdq: concatenate(parts.map((p) => p.groupdq), Uint8Array),
+        pixeldq: exposurePixeldq.slice(top * nx, bottom * nx),
+      });
+      const result = await jumpStep(band, gain && readnoise ? { gain, readnoise } : undefined, context, stepOptions(parameters), {
+        doNotUsePlanes: doNotUse,
+      });
+      statuses.set('jump', result.status);
+      Object.assign(meta.calStep, bandMeta.calStep);
+      Object.assign(meta.refFiles, bandMeta.refFiles);
+      if (result.status !== 'COMPLETE') return;
+      const shape = { ngroups: nints * ngroups, rows: bottom - top, cols: nx };
+      const own = planeRows(band.groupdq, nints * ngroups, shape, row0 - top, row1 - top);
+      const perInt = ngroups * (row1 - row0) * nx;
+      for (let i = 0; i < nints; i++) await spill.putGroupdqRows(i, row0, row1, own.subarray(i * perInt, (i + 1) * perInt));
+      for (let p = row0 * nx; p < row1 * nx; p++) pixeldq[p] |= band.pixeldq[p - top * nx];
+      if (result.primaryCrs !== undefined && result.primaryCrs >= 0 && result.crs) {
+        detected = true;
+        for (let p = (row0 - top) * nx; p < (row1 - top) * nx; p++) primaryCrs += result.crs[p];
+      }
+    }
+    exposurePixeldq = pixeldq;
+    // stcal's PRIMECRS: per second per million pixels over the usable groups of the whole exposure.
+    const flagged = doNotUse.reduce((a, b) => a + b, 0);
+    const usableGroups = nints * ngroups - flagged - nints;
+    if (usableGroups >= 1) {
+      meta.exposure.primaryCosmicRays = (1000 * (detected ? primaryCrs : -99)) / (meta.exposure.groupTime! * usableGroups * plane);
+      meta.exposure.extendedEmissionEvents = 0;
+    }
+  };
+
+  const jumpIndex = order.indexOf('jump');
+  const beforeJump = order.slice(0, jumpIndex);
+  const afterJump = order.slice(jumpIndex + 1);
+  /** Per integration, the groups whose every pixel has DO_NOT_USE after the corrections. */
+  const doNotUse: number[] = [];
+  try {
+    // Pass A: the corrections, integration slice by slice.
+    for (const [start, end] of slices) {
+      const ramp = sliceModel(start, end, await readSlice(start, end, (i) => reader.readIntegration(i)), initialPixeldq.slice());
+      await runSteps(beforeJump, ramp, start, { ...context, integrationOffset: start });
+      for (let p = 0; p < plane; p++) exposurePixeldq[p] |= ramp.pixeldq[p];
+      avdrkcur ??= ramp.avdrkcur;
+      doNotUse.push(...doNotUsePlanes(ramp.groupdq, ngroups, plane));
+      await spillSlice(start, end, ramp);
+    }
+    // Pass B: jump (its statistics span integrations) and the flagging steps after it.
+    if (slices.length === 1) {
+      const ramp = sliceModel(0, nints, await readSlice(0, nints, (i) => spill.get(i)), exposurePixeldq);
+      await runSteps(order.slice(jumpIndex), ramp, 0, context);
+      await spillSlice(0, nints, ramp);
+    } else {
+      if (skipped('jump')) await runSteps(['jump'], undefined, 0, context);
+      else await timed('jump', () => jumpByRowBands());
+      if (afterJump.every(skipped)) await runSteps(afterJump, undefined, 0, context);
+      else {
+        const pixeldq = exposurePixeldq.slice();
+        for (const [start, end] of slices) {
+          const ramp = sliceModel(start, end, await readSlice(start, end, (i) => spill.get(i)), exposurePixeldq.slice());
+          await runSteps(afterJump, ramp, start, { ...context, integrationOffset: start });
+          for (let p = 0; p < plane; p++) pixeldq[p] |= ramp.pixeldq[p];
+          await spillSlice(start, end, ramp);
+        }
+        exposurePixeldq = pixeldq;
+      }
+    }
+
+    const rampHeader: RampModelHeader = {
+      model: 'RampModel',
+      meta,
+      ...headers,
+      shape: reader.shape,
+      pixeldq: exposurePixeldq,
+      avdrkcur,
+      ...tables,
+      hasZeroframe: reader.hasZeroframe,
+    };
+    if (truthy(pipelineParameters.save_calibrated_ramp)) {
+      recordNames(meta);
+      await timed('save _ramp', () => io.saveRamp(rampHeader, (i) => spill.get(i)));
+    }
+
+    // Pass C
+    if (skipped(RAMP_FIT.alias)) {
+      meta.calStep[RAMP_FIT.statusKeyword] = 'SKIPPED';
+      statuses.set(RAMP_FIT.alias, 'SKIPPED');
+      return finish(null, null);
+    }
+    options.onProgress?.({ step: RAMP_FIT.alias, integration: 0, nints });
+    const fitRefs = await referencesOf(RAMP_FIT.reftypes, RAMP_FIT.alias);
+    const gainFile = fitRefs.get('gain');
+    const readnoiseFile = fitRefs.get('readnoise');
+    if (!gainFile || !readnoiseFile) throw new Detector1Error(`ramp_fit needs GAIN and READNOISE references; ${!gainFile ? 'GAIN' : 'READNOISE'} is missing`);
+    const refContext = { science: scienceGeometry(meta, reader.shape, reader.file.source.name), instrument: meta.instrument.name };
+    const gain = (await readReferenceFloat(gainFile, 'SCI', refContext)).data;
+    const readnoise = (await readReferenceFloat(readnoiseFile, 'SCI', refContext)).data;
+    meta.refFiles.GAIN = referenceName(gainFile);
+    meta.refFiles.READNO = referenceName(readnoiseFile);
+    const gainFactor = gainFile.primary.header.getNumber('GAINFACT');
+    const fitParameters = stepOptions(stepParameters(RAMP_FIT.alias));
+
+    const fitted = await timed(RAMP_FIT.alias, async () => {
+      if (slices.length === 1) {
+        const whole = sliceModel(0, nints, await readSlice(0, nints, (i) => spill.get(i)), exposurePixeldq);
+        // Bands of about 16 MiB: workers' wasm memory keeps the size of the largest band it saw.
+        const maxBandRows = Math.max(1, Math.floor(2 ** 24 / (nints * ngroups * nx * 5)));
+        return rampFitStep(whole, { ...fitParameters, gain, readnoise, gainFactor, pool: options.rampFitPool, signal: context.signal, maxBandRows });
+      }
+      const planes = { pixeldq: exposurePixeldq, gain, readnoise, averageDarkCurrent: avdrkcur };
+      return fitByRowBands(reader.shape, meta, planes, gainFactor, fitParameters, spill, rampHeader, options.rampFitPool, context.signal);
+    });
+    statuses.set(RAMP_FIT.alias, fitted.rate ? 'COMPLETE' : 'SKIPPED');
+    if (!fitted.rate || !fitted.rateints) return finish(null, null, fitted.noProducts);
+    if (fitted.fitopt) await save('fitopt', fitted.fitopt);
+    if (truthy(stepParameters(RAMP_FIT.alias).save_results)) {
+      await save('0_ramp_fit', fitted.rate);
+      await save('1_ramp_fit', fitted.rateints);
+    }
+
+    const { rate, rateints } = fitted;
+    if (skipped(GAIN_SCALE.alias)) {
+      rate.meta.calStep[GAIN_SCALE.statusKeyword] = rateints.meta.calStep[GAIN_SCALE.statusKeyword] = 'SKIPPED';
+      statuses.set(GAIN_SCALE.alias, 'SKIPPED');
+    } else {
+      const gainScaleFile = await reference('gain', GAIN_SCALE.alias);
+      const status = await timed(GAIN_SCALE.alias, async () => {
+        await gainScaleStep(rate, gainScaleFile, context);
+        return gainScaleStep(rateints, gainScaleFile, context);
+      });
+      statuses.set(GAIN_SCALE.alias, status);
+      if (truthy(stepParameters(GAIN_SCALE.alias).save_results)) {
+        await save('gain_scale', rate);
+        await save('gain_scaleints', rateints);
+      }
+    }
+    return finish(rate, rateints);
+  } finally {
+    await spill.close();
+  }
+
+  function finish(rate: ImageModel | null, rateints: CubeModel | null, noProducts?: string): Detector1Result {
+    for (const model of [rate, rateints]) if (model) recordNames(model.meta);
+    recordNames(meta);
+    const recorded: [string, string][] = [...references.keys()].map((type) => [type, '']);
+    const refs = (rate?.meta ?? meta).refFiles;
+    return {
+      rate,
+      rateints,
+      meta,
+      statuses: [...statuses],
+      timings: [...timings],
+      references: recorded.map(([type]) => [type, refs[REFERENCE_KEYWORDS[type] ?? type.toUpperCase()] ?? 'N/A']),
+      noProducts,
+    };
+  }
+}
+
+/** `R_*` keyword suffix of each reference type (FITS keywords are 8 characters at most). */
+export const REFERENCE_KEYWORDS: Record<string, string> = {
+  mask: 'MASK',
+  saturation: 'SATURA',
+  superbias: 'SUPERB',
+  linearity: 'LINEAR',
+  dark: 'DARK',
+  readnoise: 'READNO',
+  gain: 'GAIN',
+  ipc: 'IPC',
+  reset: 'RESET',
+  rscd: 'RSCD',
+  emicorr: 'EMICORR',
+  pictureframe: 'PCTFRM',
+  flat: 'FLAT',
+};
+
+/** Per integration of a slice, the number of groups in which every pixel has DO_NOT_USE. */
+function doNotUsePlanes(groupdq: Uint8Array, ngroups: number, plane: number): number[] {
+  const counts: number[] = [];
+  for (let start = 0; start < groupdq.length; start += plane) {
+    if ((start / plane) % ngroups === 0) counts.push(0);
+    let all = true;
+    for (let p = start; p < start + plane && all; p++) all = (groupdq[p] & pixel.DO_NOT_USE) !== 0;
+    if (all) counts[counts.length - 1]++;
+  }
+  return counts;
+}
+
+function concatenate<T extends Float32Array | Uint8Array>(arrays: T[], make: new (n: number) => T): T {
+  if (arrays.length === 1) return arrays[0];
+  const out = new make(arrays.reduce((n, a) => n + a.length, 0));
+  let offset = 0;
+  for (const a of arrays) {
+    out.set(a, offset);
+    offset += a.length;
+  }
+  return out;
+}
+
+/**
+ * OLS_C on row bands of every integration (the median rate spans integrations): first the
+ * exposure-wide plan from every integration's GROUPDQ, then the bands — on the worker pool when
+ * there is one — merged as fitRampsParallel merges them. Bands hold about one integration's worth
+ * of samples between them, so memory does not grow with NINTS (beyond the products).
+ */
+async function fitByRowBands(
+  shape: RampModel['shape'],
+  meta: Meta,
+  planes: { pixeldq: Uint32Array; gain: Float32Array; readnoise: Float32Array; averageDarkCurrent?: Float32Array },
+  gainFactor: number | undefined,
+  parameters: Record<string, unknown>,
+  spill: SpillStore,
+  header: { primary: Header; sciHeader: Header; intTimes?: FitsTable },
+  pool: RampFitPool | undefined,
+  signal: AbortSignal | undefined,
+) {
+  const [nints, ngroups, rows, cols] = shape;
+  const exposure = meta.exposure;
+  if (exposure.frameTime === undefined || exposure.groupTime === undefined || exposure.nframes === undefined || exposure.groupgap === undefined) {
+    throw new RampFitStepError('ramp_fit: the input lacks TFRAME, TGROUP, NFRAMES or GROUPGAP');
+  }
+  const planner = new RampFitPlanner(
+    {
+      frameTime: exposure.frameTime,
+      groupTime: exposure.groupTime,
+      nframes: exposure.nframes,
+      groupgap: exposure.groupgap,
+      dropFrames1: exposure.dropFrames1 ?? 0,
+      suppressOneGroup: (parameters.suppressOneGroup as boolean | undefined) ?? true,
+      firstgroup: parameters.firstgroup as number | undefined,
+      lastgroup: parameters.lastgroup as number | undefined,
+      saveOpt: (parameters.saveOpt as boolean | undefined) ?? false,
+      instrument: meta.instrument.name,
+    },
+    { ngroups, rows, cols },
+  );
+  for (let i = 0; i < nints; i++) planner.add(await spill.getGroupdq(i), 1);
+  const plan = planner.plan();
+  if ('noProducts' in plan) return { rate: null, rateints: null, noProducts: plan.noProducts };
+
+  const inFlightLimit = pool ? 2 * pool.size : 1;
+  const height = Math.max(1, Math.ceil(rows / (nints * inFlightLimit)));
+  const tile: TileShape = { nints, ngroups, rows, cols };
+  const merger = new BandMerger(tile);
+  const inFlight = new Set<Promise<void>>();
+  let failure: { error: unknown } | undefined;
+  for (let row0 = 0; row0 < rows && !failure; row0 += height) {
+    signal?.throwIfAborted();
+    const band = { row0, rows: Math.min(height, rows - row0) };
+    const bandShape: TileShape = { ...tile, rows: band.rows };
+    const parts = [];
+    for (let i = 0; i < nints; i++) parts.push(await spill.getRows(i, row0, row0 + band.rows));
+    const cut = (plane: Float32Array | Uint32Array | undefined) => plane?.slice(row0 * cols, (row0 + band.rows) * cols);
+    const arrays = {
+      data: concatenate(parts.map((p) => p.data), Float32Array),
+      groupdq: concatenate(parts.map((p) => p.groupdq), Uint8Array),
+      zeroframe: parts[0].zeroframe && concatenate(parts.map((p) => p.zeroframe!), Float32Array),
+      pixeldq: cut(planes.pixeldq) as Uint32Array,
+      gain: cut(planes.gain) as Float32Array,
+      readnoise: cut(planes.readnoise) as Float32Array,
+      averageDarkCurrent: cut(planes.averageDarkCurrent) as Float32Array | undefined,
+    };
+    if (!pool) {
+      merger.add(band, rampFitTile(arrays, bandShape, plan.params));
+      continue;
+    }
+    const job = pool
+      .run({ kernel: 'rampFit', arrays: { ...arrays, ...allocTaskOutputs(bandShape) }, shape: bandShape, params: { ...plan.params, fitoptBands: true } }, signal)
+      .then((outputs) => merger.add(band, taskResult(outputs)))
+      .catch((error: unknown) => {
+        failure ??= { error };
+      })
+      .finally(() => inFlight.delete(job));
+    inFlight.add(job);
+    if (inFlight.size >= inFlightLimit) await Promise.race(inFlight);
+  }
+  await Promise.all(inFlight);
+  if (failure) throw failure.error;
+  const inputMeta = structuredClone(meta);
+  if (gainFactor !== undefined) inputMeta.exposure.gainFactor = gainFactor;
+  return rampFitProducts({ shape, ...header }, merger.finish(), inputMeta);
+}

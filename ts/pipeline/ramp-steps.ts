@@ -1,0 +1,157 @@
+/**
+ * The ramp-to-ramp steps of Detector1 as the pipeline drives them (spec/pipeline.md §1-2): each
+ * step's alias, `S_*` keyword, reference types, class default `skip`, and an adapter from jwst's
+ * snake_case parameters to our step function. The steps themselves live in ts/steps/.
+ */
+import type { FitsFile } from '../io/fits/index.js';
+import type { RampModel } from '../datamodels/models.js';
+import { darkCurrentStep } from '../steps/dark-current.js';
+import { dqInitStep } from '../steps/dq-init.js';
+import { groupScaleStep } from '../steps/group-scale.js';
+import { ipcStep } from '../steps/ipc.js';
+import { jumpStep } from '../steps/jump.js';
+import { linearityStep } from '../steps/linearity.js';
+import { refpixStep } from '../steps/refpix.js';
+import { saturationStep } from '../steps/saturation.js';
+import { superbiasStep } from '../steps/superbias.js';
+import type { StepContext, StepStatus } from '../steps/step.js';
+
+/** Parameters of one step as jwst names them (`rejection_threshold`), values already typed. */
+export type StepParameters = Readonly<Record<string, unknown>>;
+
+/** Raised when a step that exists in jwst is asked to run but has no implementation here yet. */
+export class StepUnavailableError extends Error {
+  override name = 'StepUnavailableError';
+}
+
+/** What a ramp step hands back to the pipeline besides its status. */
+export interface RampStepOutcome {
+  status: StepStatus;
+  /** jump: primary cosmic rays flagged in this slice (for PRIMECRS over the exposure). */
+  primaryCrs?: number;
+}
+
+export interface RampStepDefinition {
+  alias: string;
+  /** jwst class name (for messages and parameter files). */
+  className: string;
+  /** Suffix of the `S_*` keyword; undefined when jwst records a parameter skip only in the ASDF tree. */
+  statusKeyword: string;
+  /** Whether a parameter skip reaches the FITS `S_*` keyword (jwst: only when alias = schema name). */
+  skipReachesFits: boolean;
+  /** Reference types the step reads, in the order the adapter receives them. */
+  reftypes: readonly string[];
+  /** jwst class default of `skip`. */
+  skipByDefault: boolean;
+  run(ramp: RampModel, references: ReadonlyMap<string, FitsFile | undefined>, parameters: StepParameters, context: StepContext): Promise<RampStepOutcome>;
+}
+
+/** Common stpipe parameters: never passed to a step function. */
+const COMMON = new Set([
+  'pre_hooks', 'post_hooks', 'output_file', 'output_dir', 'output_ext', 'output_use_model', 'output_use_index',
+  'save_results', 'skip', 'suffix', 'search_output_file', 'input_dir', 'config_file', 'name', 'class',
+]);
+
+/** `flag_4_neighbors` -> `flag4Neighbors`: our step options are jwst's names in camelCase. */
+export function camelCase(name: string): string {
+  return name.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+}
+
+/** The step-specific parameters (no common ones, no overrides) in camelCase, undefined values dropped. */
+export function stepOptions(parameters: StepParameters): Record<string, unknown> {
+  const options: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(parameters)) {
+    if (COMMON.has(name) || name.startsWith('override_') || value === undefined || value === null) continue;
+    options[camelCase(name)] = value;
+  }
+  return options;
+}
+
+const status = (run: () => Promise<StepStatus>) => async (): Promise<RampStepOutcome> => ({ status: await run() });
+
+function unavailable(alias: string, className: string): RampStepDefinition['run'] {
+  return async () => {
+    throw new StepUnavailableError(`${alias} (${className}) is not implemented yet; run with --steps.${alias}.skip=true`);
+  };
+}
+
+function step(
+  alias: string,
+  className: string,
+  statusKeyword: string,
+  reftypes: readonly string[],
+  run: RampStepDefinition['run'],
+  skipByDefault = false,
+): RampStepDefinition {
+  return { alias, className, statusKeyword, skipReachesFits: alias !== 'dark_current', reftypes, skipByDefault, run };
+}
+
+export const RAMP_STEPS: Readonly<Record<string, RampStepDefinition>> = Object.fromEntries(
+  [
+    step('group_scale', 'GroupScaleStep', 'GRPSCL', [], (ramp, _refs, _p, context) => status(() => groupScaleStep(ramp, context))()),
+    step('dq_init', 'DQInitStep', 'DQINIT', ['mask'], (ramp, refs, _p, context) => status(() => dqInitStep(ramp, refs.get('mask'), context))()),
+    step('emicorr', 'EmiCorrStep', 'MIREMI', ['emicorr'], unavailable('emicorr', 'EmiCorrStep'), true),
+    step('saturation', 'SaturationStep', 'SATURA', ['saturation', 'superbias'], (ramp, refs, p, context) =>
+      status(() => saturationStep(ramp, refs.get('saturation'), context, { ...stepOptions(p), superbias: refs.get('superbias') }))(),
+    ),
+    step('ipc', 'IPCStep', 'IPC', ['ipc'], (ramp, refs, _p, context) => status(() => ipcStep(ramp, refs.get('ipc'), context))()),
+    step('superbias', 'SuperBiasStep', 'SUPERB', ['superbias'], (ramp, refs, _p, context) =>
+      status(() => superbiasStep(ramp, refs.get('superbias'), context))(),
+    ),
+    step('refpix', 'RefPixStep', 'REFPIX', [], (ramp, _refs, p, context) => status(() => refpixStep(ramp, stepOptions(p), context))()),
+    step('firstframe', 'FirstFrameStep', 'FRSTFR', [], unavailable('firstframe', 'FirstFrameStep'), true),
+    step('lastframe', 'LastFrameStep', 'LASTFR', [], unavailable('lastframe', 'LastFrameStep')),
+    step('reset', 'ResetStep', 'RESET', ['reset'], unavailable('reset', 'ResetStep')),
+    step('linearity', 'LinearityStep', 'LINEAR', ['linearity'], (ramp, refs, _p, context) =>
+      status(() => linearityStep(ramp, refs.get('linearity'), context))(),
+    ),
+    step('rscd', 'RscdStep', 'RSCD', ['rscd'], unavailable('rscd', 'RscdStep')),
+    step('dark_current', 'DarkCurrentStep', 'DARK', ['dark'], (ramp, refs, p, context) =>
+      status(() => darkCurrentStep(ramp, refs.get('dark'), context, stepOptions(p)))(),
+    ),
+    step('charge_migration', 'ChargeMigrationStep', 'CHGMIG', [], unavailable('charge_migration', 'ChargeMigrationStep'), true),
+    step('jump', 'JumpStep', 'JUMP', ['gain', 'readnoise'], async (ramp, refs, p, context) => {
+      const gain = refs.get('gain');
+      const readnoise = refs.get('readnoise');
+      const result = await jumpStep(ramp, gain && readnoise ? { gain, readnoise } : undefined, context, stepOptions(p));
+      return { status: result.status, primaryCrs: result.primaryCrs };
+    }),
+    step('picture_frame', 'PictureFrameStep', 'PCTFRM', ['pictureframe'], unavailable('picture_frame', 'PictureFrameStep'), true),
+    step('clean_flicker_noise', 'CleanFlickerNoiseStep', 'CLNFNS', ['flat'], unavailable('clean_flicker_noise', 'CleanFlickerNoiseStep'), true),
+    step('persistence', 'PersistenceStep', 'PERSIS', [], unavailable('persistence', 'PersistenceStep'), true),
+  ].map((definition) => [definition.alias, definition]),
+);
+
+/** jwst Detector1Pipeline's order for near-IR detectors, up to dark_current (spec/pipeline.md §1). */
+export const NEAR_IR_ORDER = ['group_scale', 'dq_init', 'saturation', 'ipc', 'superbias', 'refpix', 'linearity', 'dark_current'] as const;
+/** jwst Detector1Pipeline's order for MIRI, up to refpix. */
+export const MIRI_ORDER = [
+  'group_scale', 'dq_init', 'emicorr', 'saturation', 'ipc', 'firstframe', 'lastframe', 'reset', 'linearity', 'rscd', 'dark_current', 'refpix',
+] as const;
+/** Both branches then run these before ramp fitting. */
+export const COMMON_TAIL = ['charge_migration', 'jump', 'picture_frame', 'clean_flicker_noise', 'persistence'] as const;
+
+/** The ramp steps of an instrument in jwst's order. */
+export function rampStepOrder(instrument: string | undefined): readonly string[] {
+  const branch = instrument?.trim().toUpperCase() === 'MIRI' ? MIRI_ORDER : NEAR_IR_ORDER;
+  return [...branch, ...COMMON_TAIL];
+}
+
+/** Steps after ramp fitting, with their `S_*` keywords and references. */
+export const RAMP_FIT = { alias: 'ramp_fit', className: 'RampFitStep', statusKeyword: 'RAMP', reftypes: ['readnoise', 'gain'] } as const;
+export const GAIN_SCALE = { alias: 'gain_scale', className: 'GainScaleStep', statusKeyword: 'GANSCL', reftypes: ['gain'] } as const;
+
+/** Every step alias of Detector1, in no particular order. */
+export const ALL_STEP_ALIASES: readonly string[] = [...Object.keys(RAMP_STEPS), RAMP_FIT.alias, GAIN_SCALE.alias];
+
+/** The references a run may read: every reftype of the steps it will not skip. */
+export function reftypesFor(aliases: readonly string[]): string[] {
+  const types = new Set<string>();
+  for (const alias of aliases) {
+    const definition = RAMP_STEPS[alias] ?? (alias === RAMP_FIT.alias ? RAMP_FIT : alias === GAIN_SCALE.alias ? GAIN_SCALE : undefined);
+    for (const type of definition?.reftypes ?? []) types.add(type);
+  }
+  return [...types];
+}
+
+export type { FitsFile };

@@ -1,0 +1,86 @@
+/**
+ * Where corrected integrations wait between the pipeline's passes (corrections, then jump, then
+ * the two ramp-fit passes), so that only one integration is in memory at a time. In memory for a
+ * single integration or in browsers; in a temporary file in Node (ts/pipeline/spill-node.ts).
+ * Jump reads and writes row bands of every integration (its statistics span integrations).
+ */
+
+export interface SpilledIntegration {
+  /** `(ngroups, rows, cols)` */
+  data: Float32Array;
+  groupdq: Uint8Array;
+  /** `(rows, cols)` */
+  zeroframe?: Float32Array;
+}
+
+export interface SpillShape {
+  ngroups: number;
+  rows: number;
+  cols: number;
+}
+
+export interface SpillStore {
+  put(integration: number, value: SpilledIntegration): Promise<void>;
+  get(integration: number): Promise<SpilledIntegration>;
+  /** The GROUPDQ of an integration alone. */
+  getGroupdq(integration: number): Promise<Uint8Array>;
+  /** Rows `row0 ..< row1` of every group of an integration. */
+  getRows(integration: number, row0: number, row1: number): Promise<SpilledIntegration>;
+  /** Replaces GROUPDQ rows `row0 ..< row1` of every group of an integration. */
+  putGroupdqRows(integration: number, row0: number, row1: number, groupdq: Uint8Array): Promise<void>;
+  /** Releases what the store holds (removes a temporary file). */
+  close(): Promise<void>;
+}
+
+/** Copies rows `row0 ..< row1` of each of `planes` planes of `rows x cols`, or writes them back. */
+export function planeRows<T extends Float32Array | Uint8Array>(source: T, planes: number, shape: SpillShape, row0: number, row1: number): T {
+  const band = (row1 - row0) * shape.cols;
+  const out = new (source.constructor as new (n: number) => T)(planes * band);
+  for (let g = 0; g < planes; g++) {
+    const start = (g * shape.rows + row0) * shape.cols;
+    out.set(source.subarray(start, start + band), g * band);
+  }
+  return out;
+}
+
+/** Keeps the arrays themselves: no copies, memory grows with NINTS. */
+export class MemorySpill implements SpillStore {
+  readonly #held = new Map<number, SpilledIntegration>();
+
+  constructor(private readonly shape: SpillShape) {}
+
+  async put(integration: number, value: SpilledIntegration): Promise<void> {
+    this.#held.set(integration, value);
+  }
+
+  async get(integration: number): Promise<SpilledIntegration> {
+    const value = this.#held.get(integration);
+    if (!value) throw new RangeError(`spill: integration ${integration} was never stored`);
+    return value;
+  }
+
+  async getGroupdq(integration: number): Promise<Uint8Array> {
+    return (await this.get(integration)).groupdq;
+  }
+
+  async getRows(integration: number, row0: number, row1: number): Promise<SpilledIntegration> {
+    const whole = await this.get(integration);
+    const { ngroups } = this.shape;
+    return {
+      data: planeRows(whole.data, ngroups, this.shape, row0, row1),
+      groupdq: planeRows(whole.groupdq, ngroups, this.shape, row0, row1),
+      zeroframe: whole.zeroframe && planeRows(whole.zeroframe, 1, this.shape, row0, row1),
+    };
+  }
+
+  async putGroupdqRows(integration: number, row0: number, row1: number, groupdq: Uint8Array): Promise<void> {
+    const whole = await this.get(integration);
+    const { ngroups, rows, cols } = this.shape;
+    const band = (row1 - row0) * cols;
+    for (let g = 0; g < ngroups; g++) whole.groupdq.set(groupdq.subarray(g * band, (g + 1) * band), (g * rows + row0) * cols);
+  }
+
+  async close(): Promise<void> {
+    this.#held.clear();
+  }
+}
