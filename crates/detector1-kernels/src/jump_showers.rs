@@ -149,9 +149,10 @@ pub fn flag(
         return Ok(0);
     }
 
-    // stcal `nan_invalid_data`: NaN where the flags *equal* one of these values.
-    let invalid_exact = |f: u8| matches!(f, 5 | 3 | 2 | 4 | 1);
-    debug_assert!([JUMP | DNU, SAT | DNU, SAT, JUMP, DNU] == [5, 3, 2, 4, 1]);
+    // stcal `nan_invalid_data`: NaN where the flags *equal* JUMP|DNU, SAT|DNU, SAT, JUMP or DNU,
+    // which are the values 1..=5 (SAT|JUMP = 6 or any other bit keeps the sample).
+    const _: () = assert!(DNU == 1 && SAT == 2 && JUMP == 4);
+    let invalid_exact = |f: u8| (1..=5).contains(&f);
     // Electrons (float32 `data · gain`), NaN where flagged: only their differences are kept.
     let electrons = |g_index: usize, p: usize| {
         let i = g_index * plane + p;
