@@ -116,6 +116,7 @@ demo: build
 bench: build
 	node --expose-gc bench/read-fits.mjs
 	node bench/ramp-fit.mjs --cases small
+	node bench/jump-large-events.mjs
 
 clean:
 	rm -rf dist target $(VENV) node_modules demo-output

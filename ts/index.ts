@@ -68,3 +68,4 @@ export { resetStep, resetKeywords } from './steps/reset.js';
 export { rscdStep, rscdKeywords } from './steps/rscd.js';
 export { emicorrStep, emicorrKeywords, emicorrDefaults, type EmicorrOptions, type EmicorrReference } from './steps/emicorr.js';
 export { parseAsdf, type AsdfValue } from './reffiles/asdf.js';
+export { jumpLargeEvents, type JumpCarry, type JumpExposure } from './steps/jump.js';

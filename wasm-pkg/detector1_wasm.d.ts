@@ -153,6 +153,21 @@ export function emicorrFit(y: Float64Array | number[], n: Float64Array | number[
 export function emicorrSequential(data: Float32Array, params: Float64Array | number[], reference: Float32Array | number[], nints: number, ngroups: number, rows: number, cols: number): Float64Array;
 
 /**
+ * MIRI shower flagging on a whole exposure (`jump_showers::flag`). `values` = [snr_threshold,
+ * min_area, inner_radius, ring_width, expand_ratio, max_extended_width, max_shower_amplitude].
+ * Returns the shower count.
+ */
+export function flagShowers(data: Float32Array | number[], groupdq: Uint8Array, pixeldq: Uint32Array | number[], gain: Float32Array | number[], readnoise: Float32Array | number[], nints: number, ngroups: number, rows: number, cols: number, values: Float64Array | number[], groups_masked_after: number, nframes: number): number;
+
+/**
+ * Snowball flagging on a whole exposure's GROUPDQ (`jump_snowballs::flag`). `values` =
+ * [min_sat_area, min_jump_area, expand_factor, min_sat_radius_extend, sat_expand, edge_size,
+ * max_extended_width]; `persist_groups` 0 turns the next-integration cores off. `cores_before`
+ * may be empty; `cores_after` receives the last integration's cores. Returns the snowball count.
+ */
+export function flagSnowballs(groupdq: Uint8Array, cores_before: Uint8Array | number[], cores_after: Uint8Array, nints: number, ngroups: number, rows: number, cols: number, values: Float64Array | number[], sat_required: boolean, persist_groups: number): number;
+
+/**
  * Names of the flags that are valid in GROUPDQ.
  */
 export function groupFlagNames(): string[];
@@ -234,6 +249,8 @@ export interface InitOutput {
     readonly emicorrBin: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number) => [number, number, number, number];
     readonly emicorrFit: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number, o: number) => [number, number, number, number];
     readonly emicorrSequential: (a: number, b: number, c: any, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number) => [number, number, number, number];
+    readonly flagShowers: (a: number, b: number, c: number, d: number, e: any, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number, o: number, p: number, q: number, r: number, s: number) => [number, number, number];
+    readonly flagSnowballs: (a: number, b: number, c: any, d: number, e: number, f: number, g: number, h: any, i: number, j: number, k: number, l: number, m: number, n: number, o: number, p: number) => [number, number, number];
     readonly groupFlagNames: () => [number, number];
     readonly pixelFlagNames: () => [number, number];
     readonly pixelFlagValues: () => [number, number];

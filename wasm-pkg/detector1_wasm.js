@@ -1047,6 +1047,109 @@ export function emicorrSequential(data, params, reference, nints, ngroups, rows,
 }
 
 /**
+ * MIRI shower flagging on a whole exposure (`jump_showers::flag`). `values` = [snr_threshold,
+ * min_area, inner_radius, ring_width, expand_ratio, max_extended_width, max_shower_amplitude].
+ * Returns the shower count.
+ * @param {Float32Array | number[]} data
+ * @param {Uint8Array} groupdq
+ * @param {Uint32Array | number[]} pixeldq
+ * @param {Float32Array | number[]} gain
+ * @param {Float32Array | number[]} readnoise
+ * @param {number} nints
+ * @param {number} ngroups
+ * @param {number} rows
+ * @param {number} cols
+ * @param {Float64Array | number[]} values
+ * @param {number} groups_masked_after
+ * @param {number} nframes
+ * @returns {number}
+ */
+export function flagShowers(data, groupdq, pixeldq, gain, readnoise, nints, ngroups, rows, cols, values, groups_masked_after, nframes) {
+    const val7 = +nints;
+    const val8 = +ngroups;
+    const val9 = +rows;
+    const val10 = +cols;
+    const val11 = +groups_masked_after;
+    const val12 = +nframes;
+    let ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, ptr4, len4, ptr5, len5;
+    try {
+        ptr0 = passArrayF32ToWasm0(data, wasm.__wbindgen_malloc);
+        len0 = WASM_VECTOR_LEN;
+        ptr1 = passArray8ToWasm0(groupdq, wasm.__wbindgen_malloc);
+        len1 = WASM_VECTOR_LEN;
+        ptr2 = passArray32ToWasm0(pixeldq, wasm.__wbindgen_malloc);
+        len2 = WASM_VECTOR_LEN;
+        ptr3 = passArrayF32ToWasm0(gain, wasm.__wbindgen_malloc);
+        len3 = WASM_VECTOR_LEN;
+        ptr4 = passArrayF32ToWasm0(readnoise, wasm.__wbindgen_malloc);
+        len4 = WASM_VECTOR_LEN;
+        ptr5 = passArrayF64ToWasm0(values, wasm.__wbindgen_malloc);
+        len5 = WASM_VECTOR_LEN;
+    } catch (e) {
+        if (ptr5) { wasm.__wbindgen_free(ptr5, len5 * 8, 8); }
+        if (ptr4) { wasm.__wbindgen_free(ptr4, len4 * 4, 4); }
+        if (ptr3) { wasm.__wbindgen_free(ptr3, len3 * 4, 4); }
+        if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 4, 4); }
+        if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
+        if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
+        throw e;
+    }
+    const ret = wasm.flagShowers(ptr0, len0, ptr1, len1, groupdq, ptr2, len2, ptr3, len3, ptr4, len4, val7, val8, val9, val10, ptr5, len5, val11, val12);
+    if (ret[2]) {
+        throw takeFromExternrefTable0(ret[1]);
+    }
+    return ret[0] >>> 0;
+}
+
+/**
+ * Snowball flagging on a whole exposure's GROUPDQ (`jump_snowballs::flag`). `values` =
+ * [min_sat_area, min_jump_area, expand_factor, min_sat_radius_extend, sat_expand, edge_size,
+ * max_extended_width]; `persist_groups` 0 turns the next-integration cores off. `cores_before`
+ * may be empty; `cores_after` receives the last integration's cores. Returns the snowball count.
+ * @param {Uint8Array} groupdq
+ * @param {Uint8Array | number[]} cores_before
+ * @param {Uint8Array} cores_after
+ * @param {number} nints
+ * @param {number} ngroups
+ * @param {number} rows
+ * @param {number} cols
+ * @param {Float64Array | number[]} values
+ * @param {boolean} sat_required
+ * @param {number} persist_groups
+ * @returns {number}
+ */
+export function flagSnowballs(groupdq, cores_before, cores_after, nints, ngroups, rows, cols, values, sat_required, persist_groups) {
+    const val5 = +nints;
+    const val6 = +ngroups;
+    const val7 = +rows;
+    const val8 = +cols;
+    const val9 = +sat_required;
+    const val10 = +persist_groups;
+    let ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3;
+    try {
+        ptr0 = passArray8ToWasm0(groupdq, wasm.__wbindgen_malloc);
+        len0 = WASM_VECTOR_LEN;
+        ptr1 = passArray8ToWasm0(cores_before, wasm.__wbindgen_malloc);
+        len1 = WASM_VECTOR_LEN;
+        ptr2 = passArray8ToWasm0(cores_after, wasm.__wbindgen_malloc);
+        len2 = WASM_VECTOR_LEN;
+        ptr3 = passArrayF64ToWasm0(values, wasm.__wbindgen_malloc);
+        len3 = WASM_VECTOR_LEN;
+    } catch (e) {
+        if (ptr3) { wasm.__wbindgen_free(ptr3, len3 * 8, 8); }
+        if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 1, 1); }
+        if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
+        if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 1, 1); }
+        throw e;
+    }
+    const ret = wasm.flagSnowballs(ptr0, len0, groupdq, ptr1, len1, ptr2, len2, cores_after, val5, val6, val7, val8, ptr3, len3, val9, val10);
+    if (ret[2]) {
+        throw takeFromExternrefTable0(ret[1]);
+    }
+    return ret[0] >>> 0;
+}
+
+/**
  * Names of the flags that are valid in GROUPDQ.
  * @returns {string[]}
  */

@@ -45,3 +45,4 @@ export { reset, type ResetArrays, type ResetParams } from './reset.js';
 export { rscd, rscdBackoffRounds, type RscdArrays, type RscdParams, type RscdRange } from './rscd.js';
 export { refpixMiri, type RefpixMiriArrays, type RefpixMiriParams } from './refpix-miri.js';
 export { emicorr, emicorrBin, emicorrFit, emicorrSequential, type EmicorrArrays, type EmicorrParams, type EmicorrClocks, type EmicorrSequentialParams } from './emicorr.js';
+export { flagSnowballs, flagShowers, type SnowballArrays, type SnowballParams, type ShowerArrays, type ShowerParams } from './jump-large-events.js';

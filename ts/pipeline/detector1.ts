@@ -11,7 +11,8 @@
  *   C. ramp fitting: the exposure-wide decisions from every integration's GROUPDQ, then row
  *      bands of every integration (the median rate spans integrations) on the worker pool.
  * Saving a step's own product (`steps.<step>.save_results`) needs the whole exposure after that
- * step, and LIKELY fits whole exposures, so those runs use one slice of every integration.
+ * step, and LIKELY, emicorr and MIRI showers work on whole exposures, so those runs use one slice
+ * of every integration. Snowballs run after the jump bands, one integration at a time.
  */
 import type { FitsFile, FitsTable } from '../io/fits/index.js';
 import type { Header } from '../io/fits/index.js';
@@ -24,7 +25,7 @@ import { allocTaskOutputs, BandMerger, rampFitTile, taskResult, type RampFitPool
 import type { TileShape } from '../kernels/arrays.js';
 import { readReferenceFloat, scienceGeometry } from '../reffiles/index.js';
 import { gainScaleStep } from '../steps/gain-scale.js';
-import { jumpStep } from '../steps/jump.js';
+import { jumpLargeEvents, jumpStep, type JumpCarry } from '../steps/jump.js';
 import { rampFitProducts, rampFitStep, RampFitStepError } from '../steps/ramp-fit.js';
 import { referenceName, type StepContext } from '../steps/step.js';
 import { GAIN_SCALE, RAMP_FIT, RAMP_STEPS, rampStepOrder, stepOptions, type StepCarry, type StepParameters, type StepReferences } from './ramp-steps.js';
@@ -118,7 +119,9 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
   // LIKELY fits the exposure whole, some steps need every integration at once, and a step's own
   // product is the whole exposure after that step.
   const likely = String(stepParameters(RAMP_FIT.alias).algorithm ?? 'OLS_C').toUpperCase() === 'LIKELY';
-  const wholeExposure = likely || order.some((alias) => !skipped(alias) && (savesStep(alias) || RAMP_STEPS[alias].wholeExposure));
+  // MIRI showers take their noise from every integration.
+  const showers = !skipped('jump') && truthy(stepParameters('jump').find_showers);
+  const wholeExposure = likely || showers || order.some((alias) => !skipped(alias) && (savesStep(alias) || RAMP_STEPS[alias].wholeExposure));
   const perSlice = wholeExposure ? nints : Math.max(1, Math.min(nints, Math.floor(options.integrationsPerSlice ?? 1)));
   const slices: [number, number][] = [];
   for (let start = 0; start < nints; start += perSlice) slices.push([start, Math.min(nints, start + perSlice)]);
@@ -247,6 +250,8 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
     // Two bands make about one integration: one being read while the pool works on the other.
     const bandRows = Math.max(1, Math.floor(ny / (2 * nints)));
     const pixeldq = exposurePixeldq.slice();
+    const jumpOptions = stepOptions(parameters);
+    const bandOptions = { ...jumpOptions, expandLargeEvents: false };
     let primaryCrs = 0;
     let detected = false;
     for (let row0 = 0; row0 < ny; row0 += bandRows) {
@@ -266,7 +271,8 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
         groupdq: concatenate(parts.map((p) => p.groupdq), Uint8Array),
         pixeldq: exposurePixeldq.slice(top * nx, bottom * nx),
       });
-      const result = await jumpStep(band, gain && readnoise ? { gain, readnoise } : undefined, context, stepOptions(parameters), {
+      // Snowballs need whole frames: they run after the bands, integration by integration.
+      const result = await jumpStep(band, gain && readnoise ? { gain, readnoise } : undefined, context, bandOptions, {
         doNotUsePlanes: doNotUse,
       });
       statuses.set('jump', result.status);
@@ -284,12 +290,28 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
       }
     }
     exposurePixeldq = pixeldq;
-    // stcal's PRIMECRS: per second per million pixels over the usable groups of the whole exposure.
-    const flagged = doNotUse.reduce((a, b) => a + b, 0);
+    let flagged = doNotUse.reduce((a, b) => a + b, 0);
+    let extendedEvents = 0;
+    if (jumpOptions.expandLargeEvents === true && gain && readnoise) {
+      // One integration at a time, snowball cores carried into the next one.
+      let carried: JumpCarry | undefined;
+      flagged = 0;
+      for (let i = 0; i < nints; i++) {
+        const one = await spill.get(i);
+        const ramp = sliceModel(i, i + 1, one, exposurePixeldq);
+        const found = await jumpLargeEvents(ramp, { gain, readnoise }, { ...context, integrationOffset: i, exposureIntegrations: nints }, jumpOptions, carried);
+        carried = found.carry;
+        extendedEvents += found.extendedEvents;
+        flagged += doNotUsePlanes(ramp.groupdq, ngroups, plane)[0];
+        await spill.put(i, one);
+      }
+    }
+    // stcal's PRIMECRS and EXTNCRS: per second per million pixels over the usable groups of the exposure.
     const usableGroups = nints * ngroups - flagged - nints;
     if (usableGroups >= 1) {
-      meta.exposure.primaryCosmicRays = (1000 * (detected ? primaryCrs : -99)) / (meta.exposure.groupTime! * usableGroups * plane);
-      meta.exposure.extendedEmissionEvents = 0;
+      const pixelSeconds = meta.exposure.groupTime! * usableGroups * plane;
+      meta.exposure.primaryCosmicRays = (1000 * (detected ? primaryCrs : -99)) / pixelSeconds;
+      meta.exposure.extendedEmissionEvents = (1e6 * extendedEvents) / pixelSeconds;
     }
   };
 

@@ -1,16 +1,20 @@
 /**
  * jump (spec/steps/jump.md, jwst `JumpStep` + stcal `detect_jumps_data`): JUMP_DET in GROUPDQ
  * by the two-point difference method, neighbour and after-jump flagging, NO_GAIN_VALUE in
- * PIXELDQ, the PRIMECRS/EXTNCRS rates. Science data are not changed.
+ * PIXELDQ, the PRIMECRS/EXTNCRS rates; then, when asked, near-IR snowballs and MIRI showers.
+ * Science data are not changed.
  *
  * Banding: stcal's per-slice quirks (all-DO_NOT_USE plane counts, `maximum_cores`) are not
- * reproduced; the counts are taken over the whole frame, as stcal does with one slice.
+ * reproduced; the counts are taken over the whole frame, as stcal does with one slice. The
+ * two-point pass runs in row bands with a one-row halo; snowballs and showers run afterwards
+ * on whole frames (ts/kernels/jump-large-events.ts says why).
  */
 import type { FitsFile } from '../io/fits/index.js';
 import type { RampModel } from '../datamodels/models.js';
 import { readReferenceFloat, scienceGeometry } from '../reffiles/index.js';
 import { runTiled } from '../pool/pool.js';
 import { jumpHalo, type JumpMode, type JumpParams } from '../kernels/jump.js';
+import { flagShowers, flagSnowballs } from '../kernels/jump-large-events.js';
 import { pixel } from '../dq/flags.js';
 import { info, rampTileShape, referenceName, warn, type StepContext, type StepStatus } from './step.js';
 
@@ -36,7 +40,7 @@ export interface JumpStepOptions {
   afterJumpFlagTime1: number;
   afterJumpFlagDn2: number;
   afterJumpFlagTime2: number;
-  /** Snowballs: not implemented yet (throws when true). */
+  /** Near-IR snowballs (stcal `flag_large_events`). */
   expandLargeEvents: boolean;
   minSatArea: number;
   minJumpArea: number;
@@ -49,8 +53,12 @@ export interface JumpStepOptions {
   edgeSize: number;
   maskSnowballCoreNextInt: boolean;
   snowballTimeMaskedNextInt: number;
-  /** MIRI showers: not implemented yet (throws when true). */
+  /** MIRI showers (stcal `find_faint_extended`). */
   findShowers: boolean;
+  /**
+   * Accepted and ignored, as in jwst 3.0.0: stcal receives its own default times the group time
+   * (6 · TGROUP), which it compares with the change of mean first difference in electrons.
+   */
   maxShowerAmplitude: number;
   extendSnrThreshold: number;
   extendMinArea: number;
@@ -109,12 +117,26 @@ export interface JumpReferences {
   readnoise: FitsFile;
 }
 
+/**
+ * What one call hands the next when an exposure is processed in slices of integrations
+ * (`StepContext.integrationOffset`): with `mask_snowball_core_next_int`, the snowball cores of
+ * a slice's last integration are flagged in the first integration of the next slice.
+ */
+export interface JumpCarry {
+  /** `(rows, cols)`: 1 where a saturated snowball core lay in the last integration processed. */
+  snowballCores: Uint8Array;
+}
+
 export interface JumpStepResult {
   status: StepStatus;
   /** stcal's primary CR count (JUMP groups after detection, before neighbours); -99 when skipped for too few groups. */
   primaryCrs?: number;
   /** Per pixel `(rows, cols)`, the primary CRs behind `primaryCrs` (the pipeline sums them over row bands). */
   crs?: Uint32Array;
+  /** stcal's extended-event count: showers if searched, else snowballs, else 0. */
+  extendedEvents?: number;
+  /** Pass to the call for the next integration slice (present when snowballs were searched). */
+  carry?: JumpCarry;
 }
 
 /**
@@ -176,16 +198,22 @@ function chooseMode(perInt: number[], nints: number, ngroups: number, o: JumpSte
   return minUsableGroups - 1 >= o.minDiffsSinglePass ? 'singlePass' : 'iterative';
 }
 
+/**
+ * `exposure`: given when the ramp is a band of rows of the exposure (see `JumpExposure`); the
+ * snowball and shower searches need whole frames and are refused then (run `jumpLargeEvents`
+ * on whole frames after the bands). `carry`: the previous slice's `result.carry` when
+ * `context.integrationOffset > 0` and snowball cores are carried into the next integration
+ * (required then, so that slices give the whole exposure's result).
+ */
 export async function jumpStep(
   ramp: RampModel,
   references: JumpReferences | undefined,
   context: StepContext = {},
   options: Partial<JumpStepOptions> = {},
   exposure?: JumpExposure,
+  carry?: JumpCarry,
 ): Promise<JumpStepResult> {
   const o: JumpStepOptions = { ...jumpDefaults, ...options };
-  if (o.expandLargeEvents) throw new JumpStepError('jump: expand_large_events (snowballs) is not implemented yet');
-  if (o.findShowers) throw new JumpStepError('jump: find_showers (MIRI showers) is not implemented yet');
   const [nints, ngroups, rows, cols] = ramp.shape;
   if (ngroups <= 2) {
     warn(context, 'jump: cannot apply jump detection when NGROUPS<=2; step skipped');
@@ -202,6 +230,10 @@ export async function jumpStep(
   const readnoise = (await readReferenceFloat(references.readnoise, 'SCI', refContext)).data;
 
   const npix = rows * cols;
+  if (exposure && (o.expandLargeEvents || o.findShowers)) {
+    throw new JumpStepError('jump: snowballs and showers need whole frames, not a band of rows: run jumpLargeEvents on whole frames after the bands');
+  }
+  const largeEvents = checkLargeEvents(ramp, o, groupTime, nframes, context, carry);
   const mode = chooseMode(exposure?.doNotUsePlanes ?? allDoNotUsePlanes(ramp.groupdq, nints, ngroups, npix), nints, ngroups, o);
   if (mode === 'sigmaClip') {
     throw new JumpStepError(`jump: sigma-clipping detection (nints ${nints} >= minimum_sigclip_groups ${o.minimumSigclipGroups}) is not implemented yet`);
@@ -241,6 +273,8 @@ export async function jumpStep(
     for (const n of crs) primaryCrs += n;
   }
 
+  const { extendedEvents, carry: nextCarry } = runLargeEvents(ramp, gain, readnoise, o, largeEvents, context, carry);
+
   let groups = 0;
   const pixels = new Uint8Array(npix);
   for (let i = 0; i < ramp.groupdq.length; i++) {
@@ -256,10 +290,147 @@ export async function jumpStep(
   if (totalGroups >= 1) {
     const totalTime = groupTime * totalGroups;
     ramp.meta.exposure.primaryCosmicRays = (1000 * primaryCrs) / (totalTime * npix);
-    // No extended-event search runs yet: stcal's count is 0.
-    ramp.meta.exposure.extendedEmissionEvents = 0;
+    ramp.meta.exposure.extendedEmissionEvents = (1e6 * extendedEvents) / (totalTime * npix);
   }
   ramp.meta.refFiles[jumpKeywords.gain] = referenceName(references.gain);
   ramp.meta.refFiles[jumpKeywords.readnoise] = referenceName(references.readnoise);
-  return { status: (ramp.meta.calStep[jumpKeywords.status] = 'COMPLETE'), primaryCrs, crs };
+  const status = (ramp.meta.calStep[jumpKeywords.status] = 'COMPLETE');
+  return { status, primaryCrs, crs, ...(o.expandLargeEvents || o.findShowers ? { extendedEvents } : {}), ...(nextCarry ? { carry: nextCarry } : {}) };
+}
+
+/**
+ * The snowball and shower searches alone, on whole frames: for a pipeline that ran the
+ * two-point pass on row bands (`jumpStep` with `exposure`). `ramp` holds whole frames of every
+ * integration, or of a slice of them with `carry` from the slice before (snowballs only:
+ * showers take their noise from every integration). GROUPDQ changes in place; PRIMECRS,
+ * EXTNCRS and S_JUMP are left to the caller.
+ */
+export async function jumpLargeEvents(
+  ramp: RampModel,
+  references: JumpReferences,
+  context: StepContext = {},
+  options: Partial<JumpStepOptions> = {},
+  carry?: JumpCarry,
+): Promise<{ extendedEvents: number; carry?: JumpCarry }> {
+  const o: JumpStepOptions = { ...jumpDefaults, ...options };
+  const { nframes, groupTime } = ramp.meta.exposure;
+  if (!nframes || nframes < 1) throw new JumpStepError('jump: the input has no NFRAMES (meta.exposure.nframes)');
+  if (groupTime === undefined || !(groupTime > 0)) throw new JumpStepError('jump: the input has no positive TGROUP (meta.exposure.groupTime)');
+  const warnFn = (message: string) => warn(context, message);
+  const refContext = { science: scienceGeometry(ramp.meta, ramp.shape, 'science data', warnFn), instrument: ramp.meta.instrument.name, warn: warnFn };
+  const gain = (await readReferenceFloat(references.gain, 'SCI', refContext)).data;
+  const readnoise = (await readReferenceFloat(references.readnoise, 'SCI', refContext)).data;
+  // stcal flags bad gains in PIXELDQ before the searches; the showers read those flags.
+  for (let p = 0; p < gain.length; p++) if (!(gain[p] > 0)) ramp.pixeldq[p] |= pixel.NO_GAIN_VALUE | pixel.DO_NOT_USE;
+  const settings = checkLargeEvents(ramp, o, groupTime, nframes, context, carry);
+  return runLargeEvents(ramp, gain, readnoise, o, settings, context, carry);
+}
+
+type LargeEventSettings = ReturnType<typeof largeEventSettings>;
+
+function checkLargeEvents(ramp: RampModel, o: JumpStepOptions, groupTime: number, nframes: number, context: StepContext, carry: JumpCarry | undefined): LargeEventSettings {
+  const [nints, , rows, cols] = ramp.shape;
+  const settings = largeEventSettings(o, groupTime, nframes);
+  if (o.expandLargeEvents && settings.snowballs.persistGroups > 0 && (context.integrationOffset ?? 0) > 0 && !carry) {
+    throw new JumpStepError(
+      `jump: integrations from ${context.integrationOffset} on need the previous slice's result.carry (mask_snowball_core_next_int flags its snowball cores here)`,
+    );
+  }
+  if (carry && carry.snowballCores.length !== rows * cols) {
+    throw new JumpStepError(`jump: carry.snowballCores has ${carry.snowballCores.length} pixels, the ramp ${rows * cols}`);
+  }
+  if (o.findShowers && nints >= o.minimumSigclipGroups) {
+    throw new JumpStepError(`jump: shower search with sigma-clipped statistics (nints ${nints} >= minimum_sigclip_groups ${o.minimumSigclipGroups}) is not implemented yet`);
+  }
+  return settings;
+}
+
+/** Snowballs, then showers (stcal's order); showers, when searched, replace the snowball count. */
+function runLargeEvents(
+  ramp: RampModel,
+  gain: Float32Array,
+  readnoise: Float32Array,
+  o: JumpStepOptions,
+  settings: LargeEventSettings,
+  context: StepContext,
+  carry: JumpCarry | undefined,
+): { extendedEvents: number; carry?: JumpCarry } {
+  const [nints, ngroups, rows, cols] = ramp.shape;
+  const npix = rows * cols;
+  const shape = rampTileShape(ramp.shape);
+  let extendedEvents = 0;
+  let nextCarry: JumpCarry | undefined;
+  if (o.expandLargeEvents) {
+    // One integration per call (wasm memory holds one integration's GROUPDQ), the cores
+    // carried from each to the next as between slices of the exposure.
+    let cores = carry?.snowballCores ?? new Uint8Array(0);
+    const intLength = ngroups * npix;
+    for (let int = 0; int < nints; int++) {
+      context.signal?.throwIfAborted();
+      const coresAfter = new Uint8Array(npix);
+      const groupdq = ramp.groupdq.subarray(int * intLength, (int + 1) * intLength);
+      extendedEvents += flagSnowballs({ groupdq, coresBefore: cores, coresAfter }, { ...shape, nints: 1 }, settings.snowballs);
+      cores = coresAfter;
+    }
+    info(context, `jump: ${extendedEvents} snowballs`);
+    nextCarry = { snowballCores: cores };
+  }
+  if (o.findShowers) {
+    context.signal?.throwIfAborted();
+    extendedEvents = flagShowers({ data: ramp.data, groupdq: ramp.groupdq, pixeldq: ramp.pixeldq, gain, readnoise }, shape, settings.showers);
+    info(context, `jump: ${extendedEvents} showers`);
+  }
+  return { extendedEvents, ...(nextCarry ? { carry: nextCarry } : {}) };
+}
+
+/** The values jwst's JumpStep hands stcal for snowballs and showers (jump_step.py `_setup_jump_data`). */
+function largeEventSettings(o: JumpStepOptions, groupTime: number, nframes: number) {
+  for (const key of [
+    'minSatArea',
+    'minJumpArea',
+    'expandFactor',
+    'minSatRadiusExtend',
+    'satExpand',
+    'edgeSize',
+    'snowballTimeMaskedNextInt',
+    'extendMinArea',
+    'extendInnerRadius',
+    'extendOuterRadius',
+    'extendEllipseExpandRatio',
+    'timeMaskedAfterShower',
+    'maxExtendedRadius',
+  ] as const) {
+    if ((o.expandLargeEvents || o.findShowers) && !(Number.isFinite(o[key]) && o[key] >= 0)) {
+      throw new JumpStepError(`jump: ${key} must be a finite number >= 0, got ${o[key]}`);
+    }
+  }
+  if (o.findShowers && !(o.extendOuterRadius > 0)) throw new JumpStepError(`jump: extendOuterRadius (the ring width) must be > 0, got ${o.extendOuterRadius}`);
+  if (o.expandLargeEvents && !(o.expandFactor > 0)) throw new JumpStepError(`jump: expandFactor must be > 0, got ${o.expandFactor}`);
+  if (o.findShowers && Number.isNaN(o.extendSnrThreshold)) throw new JumpStepError('jump: extendSnrThreshold must be a number');
+  const maxExtendedWidth = 2 * o.maxExtendedRadius;
+  return {
+    snowballs: {
+      minSatArea: o.minSatArea,
+      minJumpArea: o.minJumpArea,
+      expandFactor: o.expandFactor,
+      satRequiredSnowball: o.satRequiredSnowball,
+      minSatRadiusExtend: o.minSatRadiusExtend,
+      satExpand: 2 * o.satExpand,
+      edgeSize: o.edgeSize,
+      maxExtendedWidth,
+      persistGroups: o.maskSnowballCoreNextInt ? Math.max(0, pythonFloorDiv(o.snowballTimeMaskedNextInt, groupTime)) : 0,
+    },
+    showers: {
+      extendSnrThreshold: o.extendSnrThreshold,
+      extendMinArea: o.extendMinArea,
+      extendInnerRadius: o.extendInnerRadius,
+      ringWidth: o.extendOuterRadius,
+      extendEllipseExpandRatio: o.extendEllipseExpandRatio,
+      maxExtendedWidth,
+      groupsMaskedAfter: Math.max(0, pythonFloorDiv(o.timeMaskedAfterShower, groupTime)),
+      // jwst 3.0.0 multiplies stcal's default (6), not its own max_shower_amplitude, by the group time.
+      maxShowerAmplitude: 6 * groupTime,
+      nframes,
+    },
+  };
 }

@@ -46,3 +46,7 @@ pub mod refpix_miri;
 pub mod reset;
 pub mod rscd;
 pub mod emicorr;
+pub mod jump_ellipses;
+pub mod jump_snowballs;
+pub mod jump_showers;
+pub mod correctly_rounded;

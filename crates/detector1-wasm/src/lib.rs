@@ -752,3 +752,78 @@ pub fn emicorr_sequential(data: &mut [f32], params: &[f64], reference: &[f32], n
     let reference = (!reference.is_empty()).then_some(reference);
     detector1_kernels::emicorr::sequential(data, RampShape::new(nints, ngroups, rows, cols), &p, reference).map_err(to_js)
 }
+
+// ---------------------------------------------------------------------------------------------
+use detector1_kernels::{jump_showers, jump_snowballs};
+
+/// Snowball flagging on a whole exposure's GROUPDQ (`jump_snowballs::flag`). `values` =
+/// [min_sat_area, min_jump_area, expand_factor, min_sat_radius_extend, sat_expand, edge_size,
+/// max_extended_width]; `persist_groups` 0 turns the next-integration cores off. `cores_before`
+/// may be empty; `cores_after` receives the last integration's cores. Returns the snowball count.
+#[wasm_bindgen(js_name = flagSnowballs)]
+#[allow(clippy::too_many_arguments)]
+pub fn flag_snowballs(
+    groupdq: &mut [u8],
+    cores_before: &[u8],
+    cores_after: &mut [u8],
+    nints: usize,
+    ngroups: usize,
+    rows: usize,
+    cols: usize,
+    values: &[f64],
+    sat_required: bool,
+    persist_groups: usize,
+) -> Result<usize, JsError> {
+    let &[min_sat_area, min_jump_area, expand_factor, min_sat_radius_extend, sat_expand, edge_size, max_extended_width] = values else {
+        return Err(to_js(KernelError::InvalidParameter { argument: "values", reason: "needs 7 values".into() }));
+    };
+    let params = jump_snowballs::Params {
+        min_sat_area,
+        min_jump_area,
+        expand_factor,
+        sat_required,
+        min_sat_radius_extend,
+        sat_expand,
+        edge_size,
+        max_extended_width,
+        persist_groups,
+    };
+    jump_snowballs::flag(groupdq, cores_before, cores_after, RampShape::new(nints, ngroups, rows, cols), &params).map_err(to_js)
+}
+
+/// MIRI shower flagging on a whole exposure (`jump_showers::flag`). `values` = [snr_threshold,
+/// min_area, inner_radius, ring_width, expand_ratio, max_extended_width, max_shower_amplitude].
+/// Returns the shower count.
+#[wasm_bindgen(js_name = flagShowers)]
+#[allow(clippy::too_many_arguments)]
+pub fn flag_showers(
+    data: &[f32],
+    groupdq: &mut [u8],
+    pixeldq: &[u32],
+    gain: &[f32],
+    readnoise: &[f32],
+    nints: usize,
+    ngroups: usize,
+    rows: usize,
+    cols: usize,
+    values: &[f64],
+    groups_masked_after: usize,
+    nframes: usize,
+) -> Result<usize, JsError> {
+    let &[snr_threshold, min_area, inner_radius, ring_width, expand_ratio, max_extended_width, max_shower_amplitude] = values else {
+        return Err(to_js(KernelError::InvalidParameter { argument: "values", reason: "needs 7 values".into() }));
+    };
+    let params = jump_showers::Params {
+        snr_threshold,
+        min_area,
+        inner_radius,
+        ring_width,
+        expand_ratio,
+        max_extended_width,
+        groups_masked_after,
+        max_shower_amplitude,
+        nframes,
+    };
+    let shape = RampShape::new(nints, ngroups, rows, cols);
+    jump_showers::flag(data, groupdq, pixeldq, gain, readnoise, shape, &params).map_err(to_js)
+}

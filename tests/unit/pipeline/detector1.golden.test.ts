@@ -76,3 +76,49 @@ describe.skipIf(!crds)('Detector1 pipeline vs jwst Detector1Pipeline (golden tru
     }
   }
 });
+
+describe.skipIf(!crds)('Detector1 pipeline with large events', () => {
+  for (const caseName of goldenCases()) {
+    it(`${caseName}: with snowballs and showers on, _ramp equals jwst's JumpStep(expand_large_events, find_showers)`, async () => {
+      const references = goldenReferences(caseName, 'rate');
+      if (Object.values(references).some((path) => !existsSync(path))) return; // reported above
+      const outputDir = join(out, `${caseName}-large`);
+      const result = await runDetector1File(goldenProduct(caseName, 'group_scale').input, {
+        outputDir,
+        selectReference: async (reftype) => references[reftype],
+        parameters: { pipeline: { save_calibrated_ramp: true }, steps: { jump: { expand_large_events: true, find_showers: true } } },
+        context: { pool },
+        rampFitPool: pool,
+      });
+      const ramp = Object.fromEntries(result.written).ramp;
+      const truth = goldenProduct(caseName, 'jumpstep', 'jump_large_events');
+      const report = await compareProducts(ramp, truth.file, { extensions: ['SCI', 'PIXELDQ', 'GROUPDQ'] });
+      expect(report.arrays.every((a) => a.identical), formatReport(report)).toBe(true);
+    });
+  }
+
+  it('snowballs run integration by integration after the jump bands: sliced equals whole exposure', async () => {
+    const caseName = 'nrc_sub64p_medium8_zeroframe';
+    const references = goldenReferences(caseName, 'rate');
+    const products = [];
+    for (const perSlice of [1, 1000]) {
+      const outputDir = join(out, `${caseName}-snowballs-${perSlice}`);
+      const result = await runDetector1File(goldenProduct(caseName, 'group_scale').input, {
+        outputDir,
+        selectReference: async (reftype) => references[reftype],
+        parameters: { pipeline: { save_calibrated_ramp: true }, steps: { jump: { expand_large_events: true, min_jump_area: 3, min_sat_area: 1 } } },
+        context: { pool },
+        rampFitPool: pool,
+        integrationsPerSlice: perSlice,
+      });
+      products.push({ written: Object.fromEntries(result.written), meta: result.meta });
+    }
+    expect(products[1].meta.exposure.extendedEmissionEvents, 'the case has snowballs').toBeGreaterThan(0);
+    expect(products[0].meta.exposure.extendedEmissionEvents).toBe(products[1].meta.exposure.extendedEmissionEvents);
+    expect(products[0].meta.exposure.primaryCosmicRays).toBe(products[1].meta.exposure.primaryCosmicRays);
+    for (const suffix of ['ramp', 'rate', 'rateints']) {
+      const report = await compareProducts(products[0].written[suffix], products[1].written[suffix]);
+      expect(report.arrays.every((a) => a.identical), `${suffix}: ${formatReport(report)}`).toBe(true);
+    }
+  });
+});
