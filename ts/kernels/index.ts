@@ -37,4 +37,8 @@ export {
   type FitRampsOptions,
   type FitRampsParallelOptions,
   type RampFitPool,
+  LIKELY_MIN_NGROUPS,
+  resolveAlgorithm,
+  type RampFitAlgorithm,
+  type LikelyTileParams,
 } from './ramp-fit.js';

@@ -1,10 +1,10 @@
 /**
- * Reads the cases written by tests/oracle/ramp_fit_oracle.py (stcal's OLS_C run on synthetic
- * exposures): `.npy` arrays plus `params.json`, and compares our arrays with stcal's.
+ * Reads the cases written by tests/oracle/ramp_fit_oracle.py (stcal's OLS_C or LIKELY run on
+ * synthetic exposures): `.npy` arrays plus `params.json`, and compares our arrays with stcal's.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { RampFitInput } from '../../../ts/kernels/ramp-fit.js';
+import type { RampFitAlgorithm, RampFitInput } from '../../../ts/kernels/ramp-fit.js';
 
 export interface Npy {
   shape: number[];
@@ -53,6 +53,8 @@ export interface OracleParams {
   seed: number;
   shape: [number, number, number, number];
   no_products: boolean;
+  /** Written for LIKELY cases only (absent = OLS_C). */
+  algorithm?: RampFitAlgorithm;
 }
 
 export interface OracleCase {
@@ -97,6 +99,7 @@ export function loadCase(root: string, name: string): OracleCase {
     lastgroup: params.lastgroup,
     saveOpt: params.save_opt,
     instrument: params.instrument,
+    algorithm: params.algorithm ?? 'OLS_C',
   };
   const expected: Record<string, Npy> = {};
   for (const file of readdirSync(dir)) {

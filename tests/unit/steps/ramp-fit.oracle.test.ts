@@ -1,10 +1,12 @@
 /**
- * Our OLS_C against stcal's, on the synthetic exposures of tests/oracle/ramp_fit_oracle.py.
+ * Our OLS_C and LIKELY against stcal's, on the synthetic exposures of
+ * tests/oracle/ramp_fit_oracle.py.
  *
- * - tests/golden/ramp_fit: small cases committed with their stcal outputs (manifest.json has
- *   the versions, seeds and SHA-256), so CI compares against stcal without Python.
- * - tests/oracle/out/ramp_fit (or $RAMP_FIT_ORACLE_DIR): larger cases written locally by the
- *   same script from the oracle venv; skipped with a message when absent.
+ * - tests/golden/ramp_fit and tests/golden/ramp_fit_likely: small cases committed with their
+ *   stcal outputs (manifest.json has the versions, seeds and SHA-256), so CI compares against
+ *   stcal without Python.
+ * - tests/oracle/out/ramp_fit(_likely) (or $RAMP_FIT_ORACLE_DIR for OLS_C): larger cases written
+ *   locally by the same script from the oracle venv; skipped with a message when absent.
  *
  * Tolerances (spec/steps/ramp_fitting.md §13, from the brief): SCI within 1e-5 relative or
  * 1e-6 DN/s absolute on >= 99.99% of pixels; ERR, VAR_POISSON, VAR_RNOISE and the fitopt
@@ -21,6 +23,8 @@ import { compare, dqMismatches, listCases, loadCase, type Diff, type OracleCase 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const golden = join(root, 'tests/golden/ramp_fit');
 const oracleDir = process.env.RAMP_FIT_ORACLE_DIR ?? join(root, 'tests/oracle/out/ramp_fit');
+const goldenLikely = join(root, 'tests/golden/ramp_fit_likely');
+const oracleLikelyDir = join(root, 'tests/oracle/out/ramp_fit_likely');
 
 beforeAll(async () => {
   await loadKernels();
@@ -74,7 +78,16 @@ function check(c: OracleCase, ours: RampFitResult | null): string[] {
     lines.push(`${`${prefix}_dq`.padEnd(22)} mismatches=${dq}`);
     expect(dq, `${c.name} ${prefix}_dq`).toBe(0);
   }
-  if (c.params.save_opt) {
+  if (c.expected.rate_chisq) {
+    expect(ours!.chisq, `${c.name}: LIKELY chisq`).toBeDefined();
+    const d = compare('rate_chisq', ours!.chisq!, c.expected.rate_chisq.data, VAR.rel, 1e-6);
+    lines.push(fmt(d));
+    expect(d.nanMismatch, `${c.name} ${d.array}: NaN mismatches`).toBe(0);
+    expect(d.bad, `${c.name} ${fmt(d)}`).toBe(0);
+  } else {
+    expect(ours!.chisq, `${c.name}: chisq only from LIKELY`).toBeUndefined();
+  }
+  if (c.params.save_opt && c.params.algorithm !== 'LIKELY') {
     const f = ours!.fitopt;
     expect(f, `${c.name}: fitopt`).toBeDefined();
     const [, maxSeg] = c.expected.fitopt_slope.shape;
@@ -95,7 +108,8 @@ function suite(title: string, dir: string) {
   const cases = listCases(dir);
   describe(title, () => {
     if (cases.length === 0) {
-      it.skip(`no oracle output in ${dir}: run tests/oracle/ramp_fit_oracle.py --scale large --out ${dir} from .venv-oracle`, () => {});
+      const algorithm = dir.includes('likely') ? ' --algorithm LIKELY' : '';
+      it.skip(`no oracle output in ${dir}: run tests/oracle/ramp_fit_oracle.py${algorithm} --scale large --out ${dir} from .venv`, () => {});
       return;
     }
     it('was written by the oracle script with recorded versions', () => {
@@ -116,3 +130,5 @@ function suite(title: string, dir: string) {
 
 suite('ramp_fit vs stcal: committed golden cases', golden);
 suite('ramp_fit vs stcal: local oracle run (large)', existsSync(oracleDir) ? oracleDir : oracleDir);
+suite('ramp_fit LIKELY vs stcal: committed golden cases', goldenLikely);
+suite('ramp_fit LIKELY vs stcal: local oracle run (large)', oracleLikelyDir);

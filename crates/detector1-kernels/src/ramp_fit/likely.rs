@@ -13,6 +13,9 @@
 //! infinity propagation through the multiplications by 0/1 masks), so results round to the
 //! same float32 values. Pixels are independent: a tile of any height gives the same bits.
 
+// The paper's recursions index several arrays at the same position; indices read like the paper.
+#![allow(clippy::needless_range_loop)]
+
 use super::{Inputs, Output, Products};
 use crate::dq::{DO_NOT_USE, JUMP_DET, SATURATED};
 use crate::error::KernelError;
@@ -199,7 +202,7 @@ fn b(x: bool) -> f64 {
 /// `-1` at even positions, `+1` at odd ones (stcal `sgn`).
 #[inline]
 fn sgn(i: usize) -> f64 {
-    if i % 2 == 0 {
+    if i.is_multiple_of(2) {
         -1.0
     } else {
         1.0
