@@ -38,7 +38,7 @@ export class RampFitTileOutput {
     takeDq(name: string): Uint32Array;
     /**
      * Moves a float32 array out: `rate.slope|var_poisson|var_rnoise|err`,
-     * `rateints.<same>`, or `fitopt.slope|sigslope|var_poisson|var_rnoise|yint|sigyint|weights|pedestal|crmag`.
+     * `rateints.<same>`, `chisq` (LIKELY), or `fitopt.slope|sigslope|var_poisson|var_rnoise|yint|sigyint|weights|pedestal|crmag`.
      */
     takeF32(name: string): Float32Array;
     /**
@@ -106,6 +106,14 @@ export function applySuperbias(data: Float32Array, zeroframe: Float32Array, pixe
  */
 export function groupFlagNames(): string[];
 
+/**
+ * Ramp fitting (LIKELY) of one tile. `zeroframe` and `dark` may be empty (absent).
+ * `read_times` holds the frame times (s) of every group back to back, `reads_per_group` how
+ * many belong to each group; `ints` = [nframes, first_group, last_group] (`last_group` >=
+ * ngroups for "none"). The output has rate, rateints and `chisq`.
+ */
+export function likelyFitTile(data: Float32Array | number[], groupdq: Uint8Array | number[], pixeldq: Uint32Array | number[], gain: Float32Array | number[], readnoise: Float32Array | number[], zeroframe: Float32Array | number[], dark: Float32Array | number[], nints: number, ngroups: number, rows: number, cols: number, read_times: Float64Array | number[], reads_per_group: Uint32Array | number[], ints: Uint32Array | number[]): RampFitTileOutput;
+
 export function pixelFlagNames(): string[];
 
 /**
@@ -150,6 +158,7 @@ export interface InitOutput {
     readonly applySaturation: (a: number, b: number, c: number, d: number, e: any, f: number, g: number, h: any, i: number, j: number, k: any, l: number, m: number, n: number, o: number, p: number, q: number, r: number, s: number, t: number, u: number, v: number, w: number) => [number, number];
     readonly applySuperbias: (a: number, b: number, c: any, d: number, e: number, f: any, g: number, h: number, i: any, j: number, k: number, l: number, m: number, n: number, o: number, p: number, q: number) => [number, number];
     readonly groupFlagNames: () => [number, number];
+    readonly likelyFitTile: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number, o: number, p: number, q: number, r: number, s: number, t: number, u: number, v: number, w: number, x: number) => [number, number, number];
     readonly pixelFlagNames: () => [number, number];
     readonly pixelFlagValues: () => [number, number];
     readonly rampFitTile: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number, o: number, p: number, q: number, r: number, s: number, t: number, u: number, v: number, w: number) => [number, number, number];

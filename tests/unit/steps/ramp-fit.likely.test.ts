@@ -20,10 +20,18 @@ beforeAll(async () => {
   await loadKernels();
 });
 
-/** Tolerances of the issue: SCI 1e-5 relative (or 1e-6 DN/s) on >= 99.99% of pixels, variances 1e-4, DQ exact. */
+/**
+ * Required: rate and rateints bit-identical to jwst's (every array, DQ included), and the
+ * chi-square within 1e-4 relative or 1e-9 absolute: where a fit leaves no residual (e.g. one
+ * usable difference) chi-square is 0 up to rounding, and those last bits follow numpy's SIMD
+ * `pow` in the covariance scaling (±1 ulp from a correctly rounded one), which we cannot
+ * reproduce. Also reported: the issue's tolerances (SCI 1e-5 relative or 1e-6 DN/s, variances
+ * 1e-4).
+ */
+const EXACT = { rtol: 0, atol: 0 };
+const CHISQ = { rtol: 1e-4, atol: 1e-9 };
 const SCI = { rtol: 1e-5, atol: 1e-6 };
 const VAR = { rtol: 1e-4, atol: 0 };
-const MAX_SCI_OUTSIDE = 1e-4;
 
 const crds = goldenCrdsRoot();
 if (!crds) console.warn('skipping golden LIKELY comparisons: no generated CRDS cache (run `make golden-inputs-check`)');
@@ -54,33 +62,33 @@ describe.skipIf(!crds)('ramp_fit LIKELY vs golden truth (jwst 3.0.0, save_opt)',
       expect(out.fitopt).toBeUndefined();
 
       const lines: string[] = [];
+      const failures: string[] = [];
+      const report = (label: string, name: string, mine: ArrayLike<number>, theirs: ArrayLike<number>, required: typeof SCI, issue: typeof SCI) => {
+        const c = compareArrays(name, mine, theirs, issue);
+        const nan = c.nanMismatch ? `, ${c.nanMismatch} NaN mismatches` : '';
+        lines.push(`${caseName} ${label} ${name}: ${c.identical ? 'bit-identical' : `max abs ${c.maxAbs.toPrecision(3)}, max rel ${c.maxRel.toPrecision(3)}, outside the issue tolerance ${c.outside}/${c.count}${nan}`}`);
+        const r = compareArrays(name, mine, theirs, required);
+        if (r.outside > 0 || r.error) failures.push(`${label} ${name}: ${r.outside} outside rtol ${required.rtol} atol ${required.atol} ${r.error ?? ''}`);
+      };
       const check = async (label: string, ours: ImageModel | CubeModel, truthPath: string) => {
         const truth = (await readModelFile(truthPath)) as ImageModel | CubeModel;
         expect(ours.shape).toEqual(truth.shape);
-        for (const [name, mine, theirs, tol] of [
-          ['SCI', ours.data, truth.data, SCI],
-          ['ERR', ours.err, truth.err, VAR],
-          ['VAR_POISSON', ours.varPoisson, truth.varPoisson, VAR],
-          ['VAR_RNOISE', ours.varRnoise, truth.varRnoise, VAR],
-          ['DQ', ours.dq, truth.dq, { rtol: 0, atol: 0 }],
-        ] as const) {
-          const c = compareArrays(name, mine, theirs, tol);
-          lines.push(`${caseName} ${label} ${name}: ${c.identical ? 'identical' : `max abs ${c.maxAbs.toPrecision(3)}, max rel ${c.maxRel.toPrecision(3)}, outside ${c.outside}/${c.count}`}`);
-          expect(c.nanMismatch, `${label} ${name} NaN mismatches`).toBe(0);
-          if (name === 'SCI') expect(c.fractionOutside, `${label} ${name}`).toBeLessThanOrEqual(MAX_SCI_OUTSIDE);
-          else expect(c.outside, `${label} ${name}`).toBe(0);
-        }
+        report(label, 'SCI', ours.data, truth.data, EXACT, SCI);
+        report(label, 'ERR', ours.err, truth.err, EXACT, VAR);
+        report(label, 'VAR_POISSON', ours.varPoisson, truth.varPoisson, EXACT, VAR);
+        report(label, 'VAR_RNOISE', ours.varRnoise, truth.varRnoise, EXACT, VAR);
+        report(label, 'DQ', ours.dq, truth.dq, EXACT, EXACT);
       };
       await check('rate', out.rate!, rateTruth.file);
       await check('rateints', out.rateints!, intsTruth.file);
-      const chisq = (await readModelFile(chisqTruth.file)) as ImageModel;
-      const c = compareArrays('CHISQ', out.likelyChisq!.data, chisq.data, VAR);
-      lines.push(`${caseName} likely_chisq SCI: ${c.identical ? 'identical' : `max abs ${c.maxAbs.toPrecision(3)}, max rel ${c.maxRel.toPrecision(3)}, outside ${c.outside}/${c.count}`}`);
-      expect(c.nanMismatch).toBe(0);
-      expect(c.outside).toBe(0);
+      // jwst's chi-square ImageModel holds only SCI: read the array, not a model.
+      const chisqFile = await openFits(chisqTruth.file);
+      const chisq = await chisqFile.readImage(chisqFile.get('SCI'), { as: 'float32' }).finally(() => chisqFile.close());
+      report('likely_chisq', 'SCI', out.likelyChisq!.data, chisq.data as Float32Array, CHISQ, VAR);
+      console.info(lines.join('\n'));
+      expect(failures).toEqual([]);
       expect(out.rate!.meta.calStep.RAMP).toBe('COMPLETE');
       expect(out.likelyChisq!.meta.calStep.RAMP).toBeUndefined();
-      console.info(lines.join('\n'));
     });
   }
 });
