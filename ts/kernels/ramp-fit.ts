@@ -594,7 +594,8 @@ export interface FitRampsOptions {
 }
 
 /**
- * Fits an exposure in this thread (OLS_C). Returns null where stcal returns no products.
+ * Fits an exposure in this thread (OLS_C or LIKELY, see `resolveAlgorithm`). Returns null where
+ * stcal returns no products (OLS_C only).
  * Bands of rows keep wasm memory bounded; the result does not depend on the band height.
  */
 export function fitRamps(input: RampFitInput, shape: TileShape, options: FitRampsOptions = {}): RampFitResult | null {

@@ -113,7 +113,8 @@ function required(meta: Meta, field: 'frameTime' | 'groupTime' | 'nframes' | 'gr
 }
 
 /**
- * Fits the ramps of `model` (OLS_C). The input model is not modified.
+ * Fits the ramps of `model` (OLS_C or LIKELY). The input model is not modified (jwst ORs the
+ * jumps LIKELY finds into its groupdq; we never touch it).
  */
 export async function rampFitStep(model: RampModel, options: RampFitStepOptions): Promise<RampFitStepResult> {
   const requested = (options.algorithm ?? 'OLS_C').toUpperCase();

@@ -452,15 +452,14 @@ fn mask_jumps(cv: &Covar, d: &[f64], u: &mut [u8], gain: f64, rn: f64, s: &mut S
             new_rate = (0..nd - 1).fold(0.0, |acc, j| acc + s.rate_two[j] * b(drop_two(j)));
         }
         countrate = countrate * 0.0 + new_rate;
-        let drops_one: Vec<bool> = (0..nd).map(drop_one).collect();
-        let drops_two: Vec<bool> = (0..nd - 1).map(drop_two).collect();
+        // The drop tests read this fit's chi-squares only, never `u`: mask as we go.
         for i in 0..nd {
-            if drops_one[i] {
+            if drop_one(i) {
                 u[i] = 0;
             }
         }
         for j in 0..nd - 1 {
-            if drops_two[j] {
+            if drop_two(j) {
                 u[j] = 0;
                 u[j + 1] = 0;
             }
@@ -587,7 +586,7 @@ pub fn fit(inputs: &Inputs<'_>, shape: RampShape, params: &Params) -> Result<Out
     let mut chisq_rate = vec![0.0f32; plane];
     let mut scratch = Scratch::new(nd);
     let (mut res, mut dq) = (vec![0.0f32; nres], vec![0u8; nres]);
-    let (mut d, mut u) = (vec![0.0f64; nd], vec![0u8; nd]);
+    let (mut d, mut u, mut usable) = (vec![0.0f64; nd], vec![0u8; nd], vec![0u8; nd]);
     let mut ints = vec![IntResult::default(); nints];
     let (mut sorted, mut sorted32) = (Vec::with_capacity(nd), Vec::with_capacity(nints));
 
@@ -612,7 +611,7 @@ pub fn fit(inputs: &Inputs<'_>, shape: RampShape, params: &Params) -> Result<Out
                 d[k] = (res[k + 1] - res[k]) as f64 / cv.dt[k];
                 u[k] = u8::from(dq[k] == 0 && dq[k + 1] == 0);
             }
-            let usable = u.clone();
+            usable.copy_from_slice(&u);
             let countrate = mask_jumps(&cv, &d, &mut u, gain, rn, &mut scratch, &mut sorted);
             for k in 0..nd {
                 if usable[k] != u[k] {
