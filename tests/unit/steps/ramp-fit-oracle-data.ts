@@ -163,36 +163,6 @@ export function dqMismatches(ours: ArrayLike<number>, theirs: ArrayLike<number>)
   return n;
 }
 
-/**
- * LIKELY's rounding-noise ties: pixels where some integration has at most `maxUsable` usable
- * group differences (both ends without any DQ flag; a ZEROFRAME used as its own first resultant
- * adds a difference whose DQ is group 0's). With so few differences the best one- or
- * two-difference omission leaves a single difference, several omissions reach chi-square 0
- * up to rounding, and which one stcal drops follows the last bit of numpy's SIMD `pow` (±1 ulp
- * from a correctly rounded one) in the covariance scaling. Returns a 0/1 mask `(rows * cols)`.
- */
-export function likelyNoiseTiePixels(
-  groupdq: Uint8Array,
-  shape: { nints: number; ngroups: number; rows: number; cols: number },
-  options: { zeroframeResultant: boolean; firstGroup?: number; lastGroup?: number; maxUsable?: number },
-): Uint8Array {
-  const { nints, ngroups } = shape;
-  const plane = shape.rows * shape.cols;
-  const first = options.firstGroup ?? 0;
-  const last = options.lastGroup ?? ngroups - 1;
-  const maxUsable = options.maxUsable ?? 3;
-  const mask = new Uint8Array(plane);
-  for (let i = 0; i < nints; i++) {
-    for (let p = 0; p < plane; p++) {
-      const dq = (g: number) => groupdq[(i * ngroups + g) * plane + p] | (g < first || g > last ? 1 : 0);
-      let usable = options.zeroframeResultant && dq(0) === 0 ? 1 : 0;
-      for (let g = 0; g + 1 < ngroups; g++) if (dq(g) === 0 && dq(g + 1) === 0) usable++;
-      if (usable <= maxUsable) mask[p] = 1;
-    }
-  }
-  return mask;
-}
-
 /** Pixels of `(planes, plane)` arrays whose values differ bit for bit (NaN = NaN). */
 export function differingPixels(ours: ArrayLike<number>, theirs: ArrayLike<number>, plane: number): Set<number> {
   const out = new Set<number>();

@@ -22,7 +22,6 @@ import {
   compare,
   differingPixels,
   dqMismatches,
-  likelyNoiseTiePixels,
   listCases,
   loadCase,
   type Diff,
@@ -65,20 +64,9 @@ function fmt(d: Diff): string {
   return `${d.array.padEnd(22)} n=${String(d.n).padStart(6)} maxAbs=${d.maxAbs.toExponential(2)} maxRel=${d.maxRel.toExponential(2)} bad=${d.bad}`;
 }
 
-/**
- * LIKELY is held to more than the tolerances: every array bit-identical to stcal's on every
- * pixel except rounding-noise ties (`likelyNoiseTiePixels`), which may differ on at most
- * MAX_TIE_FRACTION of the pixels.
- */
-const MAX_TIE_FRACTION = 0.02;
-
+/** LIKELY is held to more than the tolerances: every array bit-identical to stcal's. */
 function checkLikelyBits(c: OracleCase, ours: RampFitResult): string {
   const plane = c.shape.rows * c.shape.cols;
-  const ties = likelyNoiseTiePixels(c.input.groupdq, c.shape, {
-    zeroframeResultant: c.input.zeroframe !== undefined && c.params.nframes >= 2,
-    firstGroup: c.params.firstgroup ?? undefined,
-    lastGroup: c.params.lastgroup ?? undefined,
-  });
   const differing = new Set<number>();
   const pairs: [ArrayLike<number>, ArrayLike<number>][] = [[ours.chisq!, c.expected.rate_chisq.data]];
   for (const prefix of ['rate', 'rateints'] as const) {
@@ -87,11 +75,8 @@ function checkLikelyBits(c: OracleCase, ours: RampFitResult): string {
     }
   }
   for (const [a, b] of pairs) for (const p of differingPixels(a, b, plane)) differing.add(p);
-  const untied = [...differing].filter((p) => !ties[p]);
-  expect(untied, `${c.name}: pixels differing from stcal outside rounding-noise ties`).toEqual([]);
-  expect(differing.size / plane, `${c.name}: tie pixels differing`).toBeLessThanOrEqual(MAX_TIE_FRACTION);
-  const tieCount = ties.reduce((a, t) => a + t, 0);
-  return `bit-identical except ${differing.size}/${plane} pixels, all among the ${tieCount} rounding-noise-tie pixels`;
+  expect([...differing], `${c.name}: pixels differing from stcal in any bit`).toEqual([]);
+  return `every array bit-identical to stcal's (${plane} pixels)`;
 }
 
 /** Compares every array of one case; returns the diff lines for the log. */

@@ -209,12 +209,13 @@ fn sgn(i: usize) -> f64 {
     }
 }
 
-/// `x ** (1 / i)` as numpy evaluates it: `** 0.5` is `sqrt`.
+/// `x ** (1 / i)` as numpy evaluates it: `** 0.5` is `sqrt`, other powers its AVX-512 SVML
+/// `pow` (see [`numpy_pow`](super::numpy_pow)).
 fn root(x: f64, i: usize) -> f64 {
     if i == 2 {
         x.sqrt()
     } else {
-        x.powf(1.0 / i as f64)
+        super::numpy_pow::pow(x, 1.0 / i as f64)
     }
 }
 

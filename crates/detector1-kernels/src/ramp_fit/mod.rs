@@ -21,6 +21,7 @@
 //! lastgroup validation) belong to the caller; [`Params`] receives their outcome.
 
 pub mod likely;
+mod numpy_pow;
 pub(crate) mod pixel;
 
 use crate::error::KernelError;
