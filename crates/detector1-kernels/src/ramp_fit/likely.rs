@@ -298,7 +298,7 @@ fn fit_ramp(cv: &Covar, d: &[f64], u: &[u8], guess: f64, gain: f64, rn: f64, det
 
     // Eqs 61-63, 71, 75.
     let tn = th[nd];
-    let (mut sum_a1, mut sum_a2, mut big_b, mut big_c) = (0.0, 0.0, 0.0, 0.0);
+    let (mut sum_a1, mut sum_a2, mut cal_b, mut cal_c) = (0.0, 0.0, 0.0, 0.0);
     for i in 0..nd {
         let f = sgn(i) / tn;
         s.d_c[i] = f * (phi[i + 1] * s.big_theta[i] + th[i] * s.big_phi[i]) * u[i] as f64;
@@ -308,18 +308,18 @@ fn fit_ramp(cv: &Covar, d: &[f64], u: &[u8], guess: f64, gain: f64, rn: f64, det
         sum_a2 += dm[i] * dm[i] * th[i] * phi[i + 1] / tn;
     }
     for i in 0..nd {
-        big_b += dm[i] * s.d_c[i];
+        cal_b += dm[i] * s.d_c[i];
     }
     for i in 0..nd {
-        big_c += s.d_c[i];
+        cal_c += s.d_c[i];
     }
-    let big_a = 2.0 * sum_a1 + sum_a2;
-    let (a_, b_, c_) = (big_a, big_b, big_c);
+    // The paper's {\cal A}, {\cal B}, {\cal C}.
+    let cal_a = 2.0 * sum_a1 + sum_a2;
 
-    let rate = b_ * (1.0 / c_);
-    let chisq = (a_ - b_ * b_ / c_) / scale;
-    let uncert = (scale / c_).sqrt();
-    let w = |i: usize| s.d_c[i] / c_;
+    let rate = cal_b * (1.0 / cal_c);
+    let chisq = (cal_a - cal_b * cal_b / cal_c) / scale;
+    let uncert = (scale / cal_c).sqrt();
+    let w = |i: usize| s.d_c[i] / cal_c;
     let (mut vp1, mut vr1, mut vp2, mut vr2) = (0.0, 0.0, 0.0, 0.0);
     for i in 0..nd {
         let w2 = w(i) * w(i);
@@ -340,23 +340,23 @@ fn fit_ramp(cv: &Covar, d: &[f64], u: &[u8], guess: f64, gain: f64, rn: f64, det
         let (d_c, d_b) = (&s.d_c, &s.d_b);
         for i in 0..nd {
             let cdi = cd(i);
-            let a = (cdi * b_ - d_b[i] * d_c[i]) / (c_ * cdi - d_c[i] * d_c[i]);
+            let a = (cdi * cal_b - d_b[i] * d_c[i]) / (cal_c * cdi - d_c[i] * d_c[i]);
             let bb = (d_b[i] - a * d_c[i]) / cdi;
-            let chi = a_ + a * a * c_ - 2.0 * a * b_ + bb * bb * cdi - 2.0 * bb * d_b[i] + 2.0 * a * bb * d_c[i];
+            let chi = cal_a + a * a * cal_c - 2.0 * a * cal_b + bb * bb * cdi - 2.0 * bb * d_b[i] + 2.0 * a * bb * d_c[i];
             s.rate_one[i] = a;
             s.chisq_one[i] = chi / scale;
         }
         for j in 0..nd - 1 {
             let (cd0, cd1, coj) = (cd(j), cd(j + 1), co(j));
-            let cpj = d_c[j] * d_c[j] - c_ * cd0;
-            let cjck = d_c[j] * d_c[j + 1] - c_ * coj;
-            let bcpj = b_ * d_c[j] - d_b[j] * c_;
-            let mut c = bcpj / cpj - (b_ * d_c[j + 1] - d_b[j + 1] * c_) / cjck;
-            c /= cjck / cpj - (d_c[j + 1] * d_c[j + 1] - c_ * cd1) / cjck;
+            let cpj = d_c[j] * d_c[j] - cal_c * cd0;
+            let cjck = d_c[j] * d_c[j + 1] - cal_c * coj;
+            let bcpj = cal_b * d_c[j] - d_b[j] * cal_c;
+            let mut c = bcpj / cpj - (cal_b * d_c[j + 1] - d_b[j + 1] * cal_c) / cjck;
+            c /= cjck / cpj - (d_c[j + 1] * d_c[j + 1] - cal_c * cd1) / cjck;
             let bb = (bcpj - c * cjck) / cpj;
-            let a = (b_ - bb * d_c[j] - c * d_c[j + 1]) / c_;
-            let mut chi = a_ + a * a * c_ + bb * bb * cd0 + c * c * cd1;
-            chi -= 2.0 * a * b_ + 2.0 * bb * d_b[j] + 2.0 * c * d_b[j + 1];
+            let a = (cal_b - bb * d_c[j] - c * d_c[j + 1]) / cal_c;
+            let mut chi = cal_a + a * a * cal_c + bb * bb * cd0 + c * c * cd1;
+            chi -= 2.0 * a * cal_b + 2.0 * bb * d_b[j] + 2.0 * c * d_b[j + 1];
             chi += 2.0 * a * bb * d_c[j] + 2.0 * a * c * d_c[j + 1] + 2.0 * bb * c * coj;
             s.rate_two[j] = a;
             s.chisq_two[j] = chi / scale;
