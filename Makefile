@@ -93,6 +93,8 @@ test-python: build $(VENV)/.installed
 test-golden-ramp-fit: $(VENV)/.installed
 	$(VENV)/bin/python tests/oracle/ramp_fit_oracle.py --scale small --out tests/golden/ramp_fit --check
 	$(VENV)/bin/python tests/oracle/ramp_fit_oracle.py --scale large --out tests/oracle/out/ramp_fit
+	$(VENV)/bin/python tests/oracle/ramp_fit_oracle.py --algorithm LIKELY --scale small --out tests/golden/ramp_fit_likely --check
+	$(VENV)/bin/python tests/oracle/ramp_fit_oracle.py --algorithm LIKELY --scale large --out tests/oracle/out/ramp_fit_likely
 
 # Simulated golden inputs regenerated in target/golden-check, and the mini CRDS cache they use.
 golden-inputs-check: build
@@ -109,6 +111,7 @@ golden: build $(VENV)/.installed
 	node scripts/golden-inputs.mjs --out tests/golden --crds $(GOLDEN_CRDS) --real-dir $(REAL_DATA) > target/golden-inputs.json
 	$(VENV)/bin/python tests/golden/run_jwst.py --crds $(GOLDEN_CRDS) --update
 	$(VENV)/bin/python tests/oracle/ramp_fit_oracle.py --scale small --out tests/golden/ramp_fit
+	$(VENV)/bin/python tests/oracle/ramp_fit_oracle.py --algorithm LIKELY --scale small --out tests/golden/ramp_fit_likely
 
 demo: build
 	node dist/cli/main.js demo --output-dir demo-output

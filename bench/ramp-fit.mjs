@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 /**
- * ramp_fit (OLS_C) benchmark, ours against stcal, side by side (not a test).
+ * ramp_fit (OLS_C, or LIKELY with --algorithm LIKELY) benchmark, ours against stcal, side by
+ * side (not a test).
  *
  *   make build            # dist/ (workers run compiled JS)
- *   node bench/ramp-fit.mjs [--cases small|all] [--repeat N]
+ *   node bench/ramp-fit.mjs [--cases small|all] [--repeat N] [--algorithm OLS_C|LIKELY]
  *
  * For each synthetic ramp (2048x2048x10x1 and 512x512x45x50) it runs, each in its own child
  * process so peak RSS is per configuration: stcal (bench/ramp-fit.py in .venv-oracle, single
@@ -54,12 +55,13 @@ function synthetic([nints, ngroups, rows, cols]) {
 }
 
 /** Child: one configuration, one JSON line. */
-async function child(mode, shapeText, repeat) {
+async function child(mode, shapeText, repeat, algorithm) {
   const dims = shapeText.split('x').map(Number);
   const kernels = await import(join(root, 'dist/kernels/index.js'));
   const { loadKernels } = await import(join(root, 'dist/kernels/load-node.js'));
   await loadKernels();
   const { input, shape } = synthetic(dims);
+  input.algorithm = algorithm;
   let pool;
   if (mode.startsWith('pool')) {
     const { createNodePool } = await import(join(root, 'dist/pool/node.js'));
@@ -68,6 +70,7 @@ async function child(mode, shapeText, repeat) {
   const run = () => (pool ? kernels.fitRampsParallel(pool, input, shape) : kernels.fitRamps(input, shape));
   // Warm-up on a few rows: compiles and tiers up the kernel (and starts the workers).
   const small = synthetic([shape.nints, shape.ngroups, Math.min(shape.rows, 16 * (pool?.size ?? 1)), shape.cols]);
+  small.input.algorithm = algorithm;
   await (pool ? kernels.fitRampsParallel(pool, small.input, small.shape) : kernels.fitRamps(small.input, small.shape));
   let best;
   for (let r = 0; r < repeat; r++) {
@@ -83,6 +86,7 @@ async function child(mode, shapeText, repeat) {
   console.log(
     JSON.stringify({
       impl: 'ours',
+      algorithm,
       mode,
       shape: dims,
       seconds: round(best.seconds),
@@ -95,6 +99,7 @@ async function child(mode, shapeText, repeat) {
 function parent() {
   const repeat = Number(args[args.indexOf('--repeat') + 1] ?? 1) || 1;
   const which = args.includes('--cases') ? args[args.indexOf('--cases') + 1] : 'all';
+  const algorithm = args.includes('--algorithm') ? args[args.indexOf('--algorithm') + 1] : 'OLS_C';
   const cases = which === 'small' ? ['1x10x2048x2048'] : ['1x10x2048x2048', '50x45x512x512'];
   if (!existsSync(join(root, 'dist/kernels/ramp-fit.js'))) {
     throw new Error('build first: make build (or npx tsc -p tsconfig.json)');
@@ -107,7 +112,7 @@ function parent() {
     const dims = shape.split('x');
     const rows = [];
     if (python) {
-      const r = spawnSync(python, [join(root, 'bench/ramp-fit.py'), ...dims, '--repeat', String(repeat)], {
+      const r = spawnSync(python, [join(root, 'bench/ramp-fit.py'), ...dims, '--repeat', String(repeat), '--algorithm', algorithm], {
         encoding: 'utf8',
         maxBuffer: 1 << 26,
       });
@@ -119,7 +124,7 @@ function parent() {
     for (const mode of ['inthread', 'pool1', 'pool2']) {
       const out = execFileSync(
         process.execPath,
-        ['--max-old-space-size=16384', fileURLToPath(import.meta.url), '--child', mode, shape, String(repeat)],
+        ['--max-old-space-size=16384', fileURLToPath(import.meta.url), '--child', mode, shape, String(repeat), algorithm],
         { encoding: 'utf8', maxBuffer: 1 << 26 },
       );
       rows.push({ ...lineOf(out), mode });
@@ -135,7 +140,7 @@ function parent() {
       scaling_1_to_2_workers: Math.round((by.pool1.seconds / by.pool2.seconds) * 100) / 100,
     };
     results.push(summary);
-    console.log(`\n${shape} (nints x ngroups x rows x cols)`);
+    console.log(`\n${algorithm} ${shape} (nints x ngroups x rows x cols)`);
     console.log('  impl   mode      wall s   cpu s   peak RSS MB');
     for (const r of rows) {
       console.log(
@@ -147,8 +152,8 @@ function parent() {
         `2 workers vs stcal: ${summary.speedup_vs_stcal_2_workers_wall}x wall; 1 -> 2 workers: ${summary.scaling_1_to_2_workers}x`,
     );
   }
-  console.log(JSON.stringify({ benchmark: 'ramp-fit', node: process.version, results }, null, 1));
+  console.log(JSON.stringify({ benchmark: 'ramp-fit', algorithm, node: process.version, results }, null, 1));
 }
 
-if (args[0] === '--child') await child(args[1], args[2], Number(args[3] ?? 1));
+if (args[0] === '--child') await child(args[1], args[2], Number(args[3] ?? 1), args[4] ?? 'OLS_C');
 else parent();

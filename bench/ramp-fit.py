@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""stcal's OLS_C ramp fitting on a synthetic ramp, single process: the Python side of bench/ramp-fit.mjs.
+"""stcal's OLS_C (or LIKELY) ramp fitting on a synthetic ramp, single process: the Python side of bench/ramp-fit.mjs.
 
-    .venv-oracle/bin/python bench/ramp-fit.py NINTS NGROUPS ROWS COLS
+    .venv-oracle/bin/python bench/ramp-fit.py NINTS NGROUPS ROWS COLS [--algorithm OLS_C|LIKELY]
 
 Prints one JSON line: wall and CPU seconds in ``ramp_fit`` (best of ``--repeat``; CPU time is
 robust to other load on the machine), peak RSS of this process
@@ -25,6 +25,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("shape", nargs=4, type=int, metavar=("NINTS", "NGROUPS", "ROWS", "COLS"))
     ap.add_argument("--repeat", type=int, default=1)
+    ap.add_argument("--algorithm", choices=["OLS_C", "LIKELY"], default="OLS_C")
     args = ap.parse_args()
     nints, ngroups, rows, cols = args.shape
 
@@ -49,12 +50,12 @@ def main():
         model.meta.exposure.groupgap = 0
         model.meta.exposure.nframes = 1
         t, c = time.perf_counter(), time.process_time()
-        ramp_fit.ramp_fit(model, False, readnoise.copy(), gain.copy(), "OLS_C", "optimal", "none", dqflags.pixel, True)
+        ramp_fit.ramp_fit(model, False, readnoise.copy(), gain.copy(), args.algorithm, "optimal", "none", dqflags.pixel, True)
         dt, dc = time.perf_counter() - t, time.process_time() - c
         best = dt if best is None else min(best, dt)
         best_cpu = dc if best_cpu is None else min(best_cpu, dc)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"impl": "stcal", "stcal": stcal.__version__, "numpy": np.__version__,
+    print(json.dumps({"impl": "stcal", "algorithm": args.algorithm, "stcal": stcal.__version__, "numpy": np.__version__,
                       "shape": [nints, ngroups, rows, cols], "seconds": round(best, 3), "cpu_seconds": round(best_cpu, 3), "peak_rss_mb": round(peak_mb)}))
 
 

@@ -38,7 +38,7 @@ export class RampFitTileOutput {
     takeDq(name: string): Uint32Array;
     /**
      * Moves a float32 array out: `rate.slope|var_poisson|var_rnoise|err`,
-     * `rateints.<same>`, or `fitopt.slope|sigslope|var_poisson|var_rnoise|yint|sigyint|weights|pedestal|crmag`.
+     * `rateints.<same>`, `chisq` (LIKELY), or `fitopt.slope|sigslope|var_poisson|var_rnoise|yint|sigyint|weights|pedestal|crmag`.
      */
     takeF32(name: string): Float32Array;
     /**
@@ -172,6 +172,14 @@ export function flagSnowballs(groupdq: Uint8Array, cores_before: Uint8Array | nu
  */
 export function groupFlagNames(): string[];
 
+/**
+ * Ramp fitting (LIKELY) of one tile. `zeroframe` and `dark` may be empty (absent).
+ * `read_times` holds the frame times (s) of every group back to back, `reads_per_group` how
+ * many belong to each group; `ints` = [nframes, first_group, last_group] (`last_group` >=
+ * ngroups for "none"). The output has rate, rateints and `chisq`.
+ */
+export function likelyFitTile(data: Float32Array | number[], groupdq: Uint8Array | number[], pixeldq: Uint32Array | number[], gain: Float32Array | number[], readnoise: Float32Array | number[], zeroframe: Float32Array | number[], dark: Float32Array | number[], nints: number, ngroups: number, rows: number, cols: number, read_times: Float64Array | number[], reads_per_group: Uint32Array | number[], ints: Uint32Array | number[]): RampFitTileOutput;
+
 export function pixelFlagNames(): string[];
 
 /**
@@ -252,6 +260,7 @@ export interface InitOutput {
     readonly flagShowers: (a: number, b: number, c: number, d: number, e: any, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number, o: number, p: number, q: number, r: number, s: number) => [number, number, number];
     readonly flagSnowballs: (a: number, b: number, c: any, d: number, e: number, f: number, g: number, h: any, i: number, j: number, k: number, l: number, m: number, n: number, o: number, p: number) => [number, number, number];
     readonly groupFlagNames: () => [number, number];
+    readonly likelyFitTile: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number, o: number, p: number, q: number, r: number, s: number, t: number, u: number, v: number, w: number, x: number) => [number, number, number];
     readonly pixelFlagNames: () => [number, number];
     readonly pixelFlagValues: () => [number, number];
     readonly previewBlockAverage: (a: number, b: number, c: number, d: number, e: number) => [number, number, number, number];

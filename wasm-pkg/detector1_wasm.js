@@ -193,7 +193,7 @@ export class RampFitTileOutput {
     }
     /**
      * Moves a float32 array out: `rate.slope|var_poisson|var_rnoise|err`,
-     * `rateints.<same>`, or `fitopt.slope|sigslope|var_poisson|var_rnoise|yint|sigyint|weights|pedestal|crmag`.
+     * `rateints.<same>`, `chisq` (LIKELY), or `fitopt.slope|sigslope|var_poisson|var_rnoise|yint|sigyint|weights|pedestal|crmag`.
      * @param {string} name
      * @returns {Float32Array}
      */
@@ -1158,6 +1158,74 @@ export function groupFlagNames() {
     var v1 = getArrayJsValueFromWasm0(ret[0], ret[1]);
     wasm.__wbindgen_free(ret[0], ret[1] * 4, 4);
     return v1;
+}
+
+/**
+ * Ramp fitting (LIKELY) of one tile. `zeroframe` and `dark` may be empty (absent).
+ * `read_times` holds the frame times (s) of every group back to back, `reads_per_group` how
+ * many belong to each group; `ints` = [nframes, first_group, last_group] (`last_group` >=
+ * ngroups for "none"). The output has rate, rateints and `chisq`.
+ * @param {Float32Array | number[]} data
+ * @param {Uint8Array | number[]} groupdq
+ * @param {Uint32Array | number[]} pixeldq
+ * @param {Float32Array | number[]} gain
+ * @param {Float32Array | number[]} readnoise
+ * @param {Float32Array | number[]} zeroframe
+ * @param {Float32Array | number[]} dark
+ * @param {number} nints
+ * @param {number} ngroups
+ * @param {number} rows
+ * @param {number} cols
+ * @param {Float64Array | number[]} read_times
+ * @param {Uint32Array | number[]} reads_per_group
+ * @param {Uint32Array | number[]} ints
+ * @returns {RampFitTileOutput}
+ */
+export function likelyFitTile(data, groupdq, pixeldq, gain, readnoise, zeroframe, dark, nints, ngroups, rows, cols, read_times, reads_per_group, ints) {
+    const val11 = +nints;
+    const val12 = +ngroups;
+    const val13 = +rows;
+    const val14 = +cols;
+    let ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, ptr4, len4, ptr5, len5, ptr6, len6, ptr7, len7, ptr8, len8, ptr9, len9;
+    try {
+        ptr0 = passArrayF32ToWasm0(data, wasm.__wbindgen_malloc);
+        len0 = WASM_VECTOR_LEN;
+        ptr1 = passArray8ToWasm0(groupdq, wasm.__wbindgen_malloc);
+        len1 = WASM_VECTOR_LEN;
+        ptr2 = passArray32ToWasm0(pixeldq, wasm.__wbindgen_malloc);
+        len2 = WASM_VECTOR_LEN;
+        ptr3 = passArrayF32ToWasm0(gain, wasm.__wbindgen_malloc);
+        len3 = WASM_VECTOR_LEN;
+        ptr4 = passArrayF32ToWasm0(readnoise, wasm.__wbindgen_malloc);
+        len4 = WASM_VECTOR_LEN;
+        ptr5 = passArrayF32ToWasm0(zeroframe, wasm.__wbindgen_malloc);
+        len5 = WASM_VECTOR_LEN;
+        ptr6 = passArrayF32ToWasm0(dark, wasm.__wbindgen_malloc);
+        len6 = WASM_VECTOR_LEN;
+        ptr7 = passArrayF64ToWasm0(read_times, wasm.__wbindgen_malloc);
+        len7 = WASM_VECTOR_LEN;
+        ptr8 = passArray32ToWasm0(reads_per_group, wasm.__wbindgen_malloc);
+        len8 = WASM_VECTOR_LEN;
+        ptr9 = passArray32ToWasm0(ints, wasm.__wbindgen_malloc);
+        len9 = WASM_VECTOR_LEN;
+    } catch (e) {
+        if (ptr9) { wasm.__wbindgen_free(ptr9, len9 * 4, 4); }
+        if (ptr8) { wasm.__wbindgen_free(ptr8, len8 * 4, 4); }
+        if (ptr7) { wasm.__wbindgen_free(ptr7, len7 * 8, 8); }
+        if (ptr6) { wasm.__wbindgen_free(ptr6, len6 * 4, 4); }
+        if (ptr5) { wasm.__wbindgen_free(ptr5, len5 * 4, 4); }
+        if (ptr4) { wasm.__wbindgen_free(ptr4, len4 * 4, 4); }
+        if (ptr3) { wasm.__wbindgen_free(ptr3, len3 * 4, 4); }
+        if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 4, 4); }
+        if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
+        if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
+        throw e;
+    }
+    const ret = wasm.likelyFitTile(ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, ptr4, len4, ptr5, len5, ptr6, len6, val11, val12, val13, val14, ptr7, len7, ptr8, len8, ptr9, len9);
+    if (ret[2]) {
+        throw takeFromExternrefTable0(ret[1]);
+    }
+    return RampFitTileOutput.__wrap(ret[0]);
 }
 
 /**

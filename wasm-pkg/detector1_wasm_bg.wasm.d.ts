@@ -25,6 +25,7 @@ export const emicorrSequential: (a: number, b: number, c: any, d: number, e: num
 export const flagShowers: (a: number, b: number, c: number, d: number, e: any, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number, o: number, p: number, q: number, r: number, s: number) => [number, number, number];
 export const flagSnowballs: (a: number, b: number, c: any, d: number, e: number, f: number, g: number, h: any, i: number, j: number, k: number, l: number, m: number, n: number, o: number, p: number) => [number, number, number];
 export const groupFlagNames: () => [number, number];
+export const likelyFitTile: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number, o: number, p: number, q: number, r: number, s: number, t: number, u: number, v: number, w: number, x: number) => [number, number, number];
 export const pixelFlagNames: () => [number, number];
 export const pixelFlagValues: () => [number, number];
 export const previewBlockAverage: (a: number, b: number, c: number, d: number, e: number) => [number, number, number, number];

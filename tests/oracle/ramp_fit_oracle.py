@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Run stcal's OLS_C ramp fitting on deterministic synthetic exposures and write inputs + outputs.
+"""Run stcal's ramp fitting (OLS_C or LIKELY) on deterministic synthetic exposures and write inputs + outputs.
 
 The vitest test ``tests/unit/steps/ramp-fit.oracle.test.ts`` feeds the same inputs to our
 kernel and compares. Usage (from the repository root)::
@@ -7,6 +7,7 @@ kernel and compares. Usage (from the repository root)::
     python3 -m venv .venv-oracle && .venv-oracle/bin/pip install jwst==3.0.0
     .venv-oracle/bin/python tests/oracle/ramp_fit_oracle.py --scale small --out tests/golden/ramp_fit
     .venv-oracle/bin/python tests/oracle/ramp_fit_oracle.py --scale large --out tests/oracle/out/ramp_fit
+    .venv-oracle/bin/python tests/oracle/ramp_fit_oracle.py --algorithm LIKELY --scale small --out tests/golden/ramp_fit_likely
 
 ``small`` is committed (tests/golden/ramp_fit, a few hundred KB); ``large`` (more pixels per
 case) is only written locally. Every case is a directory of ``.npy`` files plus
@@ -15,8 +16,9 @@ can be checked byte for byte (``--check``).
 
 What runs is exactly jwst 3.0.0's RampFitStep path minus reference-file I/O: jwst's
 ``set_groupdq`` for firstgroup/lastgroup, then ``stcal.ramp_fitting.ramp_fit.ramp_fit`` with
-algorithm OLS_C, weighting 'optimal', ``max_cores='none'`` (single process) and
-``dqflags.pixel``.
+algorithm OLS_C (or LIKELY with ``--algorithm LIKELY``: its own cases, its rate-level
+``chisq`` saved as ``rate_chisq.npy``), weighting 'optimal', ``max_cores='none'`` (single
+process) and ``dqflags.pixel``.
 """
 
 import argparse
@@ -44,6 +46,7 @@ CL = dqflags.group["CHARGELOSS"]
 
 SCALES = {"small": (8, 8), "large": (40, 48)}
 BASE_SEED = 20260101
+LIKELY_BASE_SEED = 20260201
 
 
 class Exposure:
@@ -82,7 +85,8 @@ class Exposure:
         noise = rng.normal(0.0, 1.0, self.shape) * np.sqrt(self.readnoise**2 / 2 + np.abs(signal) / self.gain)
         self.data = (bias + signal + noise).astype(np.float32)
 
-    def add_jumps(self, fraction, max_jumps=3):
+    def add_jumps(self, fraction, max_jumps=3, flag=True):
+        """Cosmic-ray steps in a fraction of ramps; ``flag=False`` leaves them for LIKELY to find."""
         nints, ngroups, ny, nx = self.shape
         for i in range(nints):
             for y in range(ny):
@@ -90,7 +94,8 @@ class Exposure:
                     if self.rng.random() < fraction:
                         for g in self.rng.integers(1, ngroups, self.rng.integers(1, max_jumps + 1)):
                             self.data[i, g:, y, x] += np.float32(self.rng.uniform(300.0, 5000.0))
-                            self.groupdq[i, g, y, x] |= JUMP
+                            if flag:
+                                self.groupdq[i, g, y, x] |= JUMP
 
     def saturate_from(self, fraction, first=0):
         """Saturate a fraction of ramps from a random group on (first..ngroups-1)."""
@@ -108,7 +113,7 @@ class Exposure:
         self.groupdq[hit] |= flag
 
 
-def write_case(out, name, exp, seed):
+def write_case(out, name, exp, seed, algorithm="OLS_C"):
     """Run stcal on the exposure and write inputs, parameters and outputs."""
     d = out / name
     d.mkdir(parents=True)
@@ -147,19 +152,23 @@ def write_case(out, name, exp, seed):
         p["save_opt"],
         exp.readnoise.copy(),
         exp.gain.copy(),
-        "OLS_C",
+        algorithm,
         "optimal",
         "none",
         dqflags.pixel,
         suppress_one_group=p["suppress_one_group"],
     )
     params = dict(p, seed=seed, shape=list(exp.shape), no_products=image is None)
+    if algorithm != "OLS_C":
+        params["algorithm"] = algorithm
     (d / "params.json").write_text(json.dumps(params, indent=1, sort_keys=True) + "\n")
     if image is None:
         return
     for prefix, info in (("rate", image), ("rateints", integ)):
         for key in ("slope", "dq", "var_poisson", "var_rnoise", "err"):
             np.save(d / f"{prefix}_{key}.npy", info[key])
+    if "chisq" in image:
+        np.save(d / "rate_chisq.npy", image["chisq"])
     if opt is not None:
         for key in ("slope", "sigslope", "var_poisson", "var_rnoise", "yint", "sigyint", "weights", "pedestal", "crmag"):
             np.save(d / f"fitopt_{key}.npy", np.asarray(opt[key], np.float32))
@@ -338,6 +347,127 @@ def build_cases(scale):
     return cases
 
 
+def build_likely_cases(scale):
+    """LIKELY (>= 4 groups, else stcal runs OLS_C): its own jump search, covariance and combination."""
+    ny, nx = SCALES[scale]
+    cases = []
+
+    def case(name, builder):
+        cases.append((name, builder))
+
+    def clean(rng):
+        return Exposure(rng, 1, 10, ny, nx)
+
+    def jumps_flagged(rng):
+        e = Exposure(rng, 1, 12, ny, nx)
+        e.add_jumps(0.6)
+        return e
+
+    def jumps_unflagged(rng):
+        e = Exposure(rng, 1, 12, ny, nx)
+        e.add_jumps(0.6, flag=False)
+        return e
+
+    def long_ramp(rng):
+        # > 20 differences: the determinant renormalisation runs every 10 steps.
+        e = Exposure(rng, 1, 25, ny, nx, tframe=2.77504)
+        e.add_jumps(0.5, 3, flag=False)
+        return e
+
+    def saturation(rng):
+        e = Exposure(rng, 1, 10, ny, nx)
+        e.saturate_from(0.7, first=0)
+        return e
+
+    def fully_saturated(rng):
+        e = Exposure(rng, 1, 6, ny, nx)
+        full = rng.random((ny, nx)) < 0.5
+        e.groupdq[:, :, full] |= SAT
+        return e
+
+    def do_not_use(rng):
+        e = Exposure(rng, 1, 10, ny, nx)
+        e.flag_random(DNU, 0.15)
+        e.add_jumps(0.3, 1, flag=False)
+        return e
+
+    def multi_int(rng):
+        e = Exposure(rng, 4, 7, ny, nx)
+        e.add_jumps(0.3, 2, flag=False)
+        e.saturate_from(0.25, first=1)
+        return e
+
+    def bad_gain_readnoise(rng):
+        e = Exposure(rng, 2, 6, ny, nx)
+        flat_g = e.gain.reshape(-1)
+        flat_r = e.readnoise.reshape(-1)
+        idx = rng.permutation(flat_g.size)
+        flat_g[idx[0::8]] = np.nan
+        flat_g[idx[1::8]] = 0.0
+        flat_g[idx[2::16]] = -1.0
+        flat_r[idx[3::8]] = 0.0
+        flat_r[idx[4::16]] = np.nan
+        return e
+
+    def nframes_groupgap(rng):
+        # Several reads per group: two adjacent differences may be dropped together.
+        e = Exposure(rng, 2, 6, ny, nx, tframe=2.77504, nframes=4, groupgap=2)
+        e.add_jumps(0.4, 1, flag=False)
+        e.saturate_from(0.2, first=2)
+        return e
+
+    def zeroframe(rng):
+        # ZEROFRAME with 4 reads per group: the zero read becomes its own resultant.
+        e = Exposure(rng, 2, 5, ny, nx, tframe=2.77504, nframes=4, groupgap=1)
+        e.add_jumps(0.3, 1, flag=False)
+        e.saturate_from(0.2, first=1)
+        e.zeroframe = (e.data[:, 0] - rng.uniform(0.0, 30.0, (2, ny, nx))).astype(np.float32)
+        e.zeroframe[rng.random((2, ny, nx)) < 0.1] = 0.0
+        return e
+
+    def first_last(rng):
+        e = Exposure(rng, 2, 10, ny, nx)
+        e.add_jumps(0.3, 1, flag=False)
+        e.params.update(firstgroup=2, lastgroup=7)
+        return e
+
+    def three_groups(rng):
+        # Below LIKELY_MIN_NGROUPS: stcal fits OLS_C instead (no chisq).
+        e = Exposure(rng, 1, 3, ny, nx)
+        e.saturate_from(0.2, first=1)
+        return e
+
+    def mixed(rng):
+        e = Exposure(rng, 3, 9, ny, nx)
+        e.add_jumps(0.4, 3, flag=False)
+        e.add_jumps(0.1, 1)
+        e.saturate_from(0.3, first=0)
+        e.flag_random(DNU, 0.05)
+        e.flag_random(PERS, 0.05)
+        e.pixeldq[rng.random((ny, nx)) < 0.1] = dqflags.pixel["HOT"]
+        e.pixeldq[rng.random((ny, nx)) < 0.05] |= dqflags.pixel["DO_NOT_USE"]
+        e.gain.reshape(-1)[rng.permutation(ny * nx)[:3]] = np.nan
+        e.zeroframe = rng.uniform(0.0, 300.0, (3, ny, nx)).astype(np.float32)  # 1 read per group: ignored
+        e.dark = rng.uniform(0.0, 0.3, (ny, nx)).astype(np.float32)
+        return e
+
+    case("clean", clean)
+    case("jumps_flagged", jumps_flagged)
+    case("jumps_unflagged", jumps_unflagged)
+    case("long_ramp", long_ramp)
+    case("saturation", saturation)
+    case("fully_saturated", fully_saturated)
+    case("do_not_use", do_not_use)
+    case("multi_int", multi_int)
+    case("bad_gain_readnoise", bad_gain_readnoise)
+    case("nframes_groupgap", nframes_groupgap)
+    case("zeroframe", zeroframe)
+    case("first_last_group", first_last)
+    case("three_groups", three_groups)
+    case("mixed", mixed)
+    return cases
+
+
 def sha256(path):
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -346,6 +476,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out", required=True, type=Path)
     ap.add_argument("--scale", choices=sorted(SCALES), default="small")
+    ap.add_argument("--algorithm", choices=["OLS_C", "LIKELY"], default="OLS_C")
     ap.add_argument("--check", action="store_true", help="regenerate in a temp dir and compare hashes with --out")
     args = ap.parse_args()
 
@@ -355,10 +486,12 @@ def main():
         shutil.rmtree(out)
     out.mkdir(parents=True)
 
-    cases = build_cases(args.scale)
+    likely = args.algorithm == "LIKELY"
+    cases = build_likely_cases(args.scale) if likely else build_cases(args.scale)
+    base_seed = LIKELY_BASE_SEED if likely else BASE_SEED
     for k, (name, builder) in enumerate(cases):
-        seed = BASE_SEED + k
-        write_case(out, name, builder(np.random.default_rng(seed)), seed)
+        seed = base_seed + k
+        write_case(out, name, builder(np.random.default_rng(seed)), seed, args.algorithm)
 
     files = sorted(p for p in out.rglob("*") if p.is_file())
     manifest = {
@@ -371,9 +504,9 @@ def main():
             "jwst": jwst.__version__,
             "stdatamodels": stdatamodels.__version__,
         },
-        "algorithm": "OLS_C, weighting optimal, max_cores none (single process)",
-        "base_seed": BASE_SEED,
-        "cases": {name: BASE_SEED + k for k, (name, _) in enumerate(cases)},
+        "algorithm": f"{args.algorithm}, weighting optimal, max_cores none (single process)",
+        "base_seed": base_seed,
+        "cases": {name: base_seed + k for k, (name, _) in enumerate(cases)},
         "sha256": {str(p.relative_to(out)): sha256(p) for p in files},
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")

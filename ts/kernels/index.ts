@@ -37,6 +37,10 @@ export {
   type FitRampsOptions,
   type FitRampsParallelOptions,
   type RampFitPool,
+  LIKELY_MIN_NGROUPS,
+  resolveAlgorithm,
+  type RampFitAlgorithm,
+  type LikelyTileParams,
 } from './ramp-fit.js';
 export { renderPreview, displayLimits, blockAverage, zscaleDefaults, type PreviewImage, type PreviewOptions, type PreviewInterval, type PreviewStretch, type ZScaleOptions, type DisplayLimits } from './preview.js';
 export { lastframe, type LastframeArrays } from './lastframe.js';

@@ -1,7 +1,8 @@
 /**
- * ramp_fit (algorithm OLS_C) on typed arrays: the kernel boundary, the exposure-wide decisions
- * stcal takes before fitting, and band-wise execution in this thread or a worker pool
- * (spec/steps/ramp_fitting.md). No FITS, no data models: `ts/steps/ramp-fit.ts` wraps this.
+ * ramp_fit (algorithms OLS_C and LIKELY) on typed arrays: the kernel boundary, the
+ * exposure-wide decisions stcal takes before fitting, and band-wise execution in this thread or
+ * a worker pool (spec/steps/ramp_fitting.md). No FITS, no data models: `ts/steps/ramp-fit.ts`
+ * wraps this.
  *
  * ```ts
  * const result = fitRamps({ data, groupdq, pixeldq, gain, readnoise, frameTime: 10.6, groupTime: 21.2,
@@ -10,6 +11,7 @@
  * ```
  */
 import {
+  likelyFitTile as wasmLikelyFitTile,
   rampFitTile as wasmRampFitTile,
   RampFitStream as WasmRampFitStream,
   type RampFitTileOutput,
@@ -55,8 +57,31 @@ export interface RampFitInput {
   lastgroup?: number | null;
   /** Also return the fitopt arrays. */
   saveOpt?: boolean;
-  /** INSTRUME; 'MIRI' enables the whole-exposure group trimming of stcal. */
+  /** INSTRUME; 'MIRI' enables the whole-exposure group trimming of stcal (OLS_C). */
   instrument?: string;
+  /**
+   * 'OLS_C' (default) or 'LIKELY'. LIKELY below LIKELY_MIN_NGROUPS groups runs OLS_C, as
+   * jwst and stcal do; `readTimes` forces LIKELY.
+   */
+  algorithm?: RampFitAlgorithm;
+  /**
+   * Times (s) of the frames averaged into each group (jwst `meta.exposure.read_times`, for
+   * unevenly sampled exposures); when absent LIKELY derives them from TFRAME, NFRAMES, GROUPGAP.
+   */
+  readTimes?: number[][];
+}
+
+export type RampFitAlgorithm = 'OLS_C' | 'LIKELY';
+
+/** Fewer groups than this cannot be fitted by LIKELY: stcal `LIKELY_MIN_NGROUPS`. */
+export const LIKELY_MIN_NGROUPS = 4;
+
+/** The LIKELY part of the tile parameters: the read pattern, group by group. */
+export interface LikelyTileParams {
+  /** Frame times (s) of every group, back to back. */
+  readTimes: number[];
+  /** How many of `readTimes` belong to each group. */
+  readsPerGroup: number[];
 }
 
 /** The five arrays of rate (`(rows, cols)`) or rateints (`(nints, rows, cols)`). */
@@ -90,6 +115,8 @@ export interface RampFitResult {
   rate: RateArrays;
   rateints: RateArrays;
   fitopt?: FitOptArrays;
+  /** LIKELY: the rate-level chi-square `(rows, cols)` (jwst's `_likely_chisq` product). */
+  chisq?: Float32Array;
 }
 
 /** The kernel's scalars once the exposure-wide decisions are taken (what crosses into wasm). */
@@ -109,6 +136,8 @@ export interface RampFitTileParams {
   groupStart: number;
   groupStop: number;
   clearFirstJump: boolean;
+  /** Present when the fit is LIKELY (then only nframes, firstGroup and lastGroup matter). */
+  likely?: LikelyTileParams;
 }
 
 /** Why stcal returns no products at all (jwst: the step returns None, no _rate/_rateints). */
@@ -173,6 +202,7 @@ function encodeParams(params: RampFitTileParams): [Float32Array, Uint32Array, nu
  */
 export function rampFitTile(arrays: RampFitTileArrays, shape: TileShape, params: RampFitTileParams): RampFitResult {
   checkTileArrays(arrays, shape);
+  if (params.likely) return likelyFitTile(arrays, shape, params, params.likely);
   let out: RampFitTileOutput | undefined;
   try {
     out = wasmRampFitTile(
@@ -214,6 +244,38 @@ export function rampFitTile(arrays: RampFitTileArrays, shape: TileShape, params:
   }
 }
 
+function likelyFitTile(
+  arrays: RampFitTileArrays,
+  shape: TileShape,
+  params: RampFitTileParams,
+  likely: LikelyTileParams,
+): RampFitResult {
+  let out: RampFitTileOutput | undefined;
+  try {
+    out = wasmLikelyFitTile(
+      arrays.data,
+      arrays.groupdq,
+      arrays.pixeldq,
+      arrays.gain,
+      arrays.readnoise,
+      arrays.zeroframe ?? empty,
+      arrays.averageDarkCurrent ?? empty,
+      shape.nints,
+      shape.ngroups,
+      shape.rows,
+      shape.cols,
+      Float64Array.from(likely.readTimes),
+      Uint32Array.from(likely.readsPerGroup),
+      Uint32Array.from([params.nframes, params.firstGroup, params.lastGroup].map(clampU32)),
+    );
+    return { rate: takeProducts(out, 'rate'), rateints: takeProducts(out, 'rateints'), chisq: out.takeF32('chisq') };
+  } catch (error) {
+    throw fromWasmError(error, KERNEL);
+  } finally {
+    out?.free();
+  }
+}
+
 function checkInput(input: RampFitInput, shape: TileShape): void {
   checkTileArrays(input, shape);
   for (const [name, value, min] of [
@@ -239,6 +301,42 @@ function checkInput(input: RampFitInput, shape: TileShape): void {
       throw new KernelParameterError('invalid_parameter', `${KERNEL}: ${name} must be an integer or null, got ${value}`);
     }
   }
+  const algorithm = input.algorithm ?? 'OLS_C';
+  if (algorithm !== 'OLS_C' && algorithm !== 'LIKELY') {
+    throw new KernelParameterError('invalid_parameter', `${KERNEL}: algorithm must be 'OLS_C' or 'LIKELY', got '${algorithm}'`);
+  }
+  const readTimes = input.readTimes ?? [];
+  if (readTimes.length > 0) {
+    if (readTimes.length !== shape.ngroups) {
+      throw new KernelParameterError('invalid_parameter', `${KERNEL}: readTimes has ${readTimes.length} groups, the ramp ${shape.ngroups}`);
+    }
+    const bad = readTimes.findIndex((group) => group.length === 0 || !group.every(Number.isFinite));
+    if (bad >= 0) throw new KernelParameterError('invalid_parameter', `${KERNEL}: readTimes[${bad}] needs at least one finite time`);
+  }
+}
+
+/**
+ * The algorithm stcal runs: explicit read times force LIKELY (jwst RampFitStep), and LIKELY
+ * below LIKELY_MIN_NGROUPS groups becomes OLS_C.
+ */
+export function resolveAlgorithm(input: Pick<RampFitInput, 'algorithm' | 'readTimes'>, ngroups: number): RampFitAlgorithm {
+  let algorithm = input.algorithm ?? 'OLS_C';
+  if ((input.readTimes?.length ?? 0) > 0) algorithm = 'LIKELY';
+  return algorithm === 'LIKELY' && ngroups >= LIKELY_MIN_NGROUPS ? 'LIKELY' : 'OLS_C';
+}
+
+/**
+ * LIKELY's read pattern (stcal `get_readtimes`): the given read times, else group k averages
+ * frames `(j + k * (nframes + groupgap)) * TFRAME` for j = 1..nframes (TFRAME in float64).
+ */
+function likelyReadPattern(input: RampFitInput, ngroups: number): LikelyTileParams {
+  const groups =
+    input.readTimes && input.readTimes.length > 0
+      ? input.readTimes
+      : Array.from({ length: ngroups }, (_, k) =>
+          Array.from({ length: input.nframes }, (_, j) => (j + 1 + k * (input.nframes + input.groupgap)) * input.frameTime),
+        );
+  return { readTimes: groups.flat(), readsPerGroup: groups.map((g) => g.length) };
 }
 
 /**
@@ -269,6 +367,26 @@ export function planRampFit(input: RampFitInput, shape: TileShape): RampFitPlan 
   const plane = shape.rows * shape.cols;
   const suppress = (input.suppressOneGroup ?? true) && ngroups > 1;
   const { firstGroup, lastGroup } = resolveGroupRange(input.firstgroup, input.lastgroup, ngroups);
+  if (resolveAlgorithm(input, ngroups) === 'LIKELY') {
+    // LIKELY has no group trimming, no "no products" case, no suppress_one_group, no fitopt.
+    return {
+      params: {
+        frameTime: input.frameTime,
+        groupTime: input.groupTime,
+        nframes: input.nframes,
+        groupgap: input.groupgap,
+        dropFrames1: input.dropFrames1 ?? 0,
+        suppressOneGroup: false,
+        saveOpt: false,
+        firstGroup,
+        lastGroup,
+        groupStart: 0,
+        groupStop: ngroups,
+        clearFirstJump: false,
+        likely: likelyReadPattern(input, ngroups),
+      },
+    };
+  }
   const gdq = input.groupdq;
   const selected = (g: number) => g >= firstGroup && g <= lastGroup;
   const dq = (i: number, g: number, p: number) => gdq[(i * ngroups + g) * plane + p] | (selected(g) ? 0 : DO_NOT_USE);
@@ -392,6 +510,7 @@ export class BandMerger {
   readonly #rate: RateArrays;
   readonly #rateints: RateArrays;
   readonly #fitopt: { band: RowBandLike; fitopt: FitOptArrays }[] = [];
+  #chisq: Float32Array | undefined;
   #single: RampFitResult | undefined;
 
   constructor(shape: TileShape) {
@@ -412,11 +531,16 @@ export class BandMerger {
       pasteRows(this.#rateints[key], result.rateints[key], shape.nints, shape, band);
     }
     if (result.fitopt) this.#fitopt.push({ band, fitopt: result.fitopt });
+    if (result.chisq) {
+      this.#chisq ??= new Float32Array(shape.rows * shape.cols);
+      pasteRows(this.#chisq, result.chisq, 1, shape, band);
+    }
   }
 
   finish(): RampFitResult {
     if (this.#single) return this.#single;
     const result: RampFitResult = { rate: this.#rate, rateints: this.#rateints };
+    if (this.#chisq) result.chisq = this.#chisq;
     if (this.#fitopt.length === 0) return result;
     const { nints, cols } = this.#shape;
     const plane = this.#shape.rows * cols;
@@ -470,7 +594,8 @@ export interface FitRampsOptions {
 }
 
 /**
- * Fits an exposure in this thread (OLS_C). Returns null where stcal returns no products.
+ * Fits an exposure in this thread (OLS_C or LIKELY, see `resolveAlgorithm`). Returns null where
+ * stcal returns no products (OLS_C only).
  * Bands of rows keep wasm memory bounded; the result does not depend on the band height.
  */
 export function fitRamps(input: RampFitInput, shape: TileShape, options: FitRampsOptions = {}): RampFitResult | null {
@@ -506,6 +631,8 @@ export interface RampFitTaskArrays extends RampFitTileArrays {
   rateintsVarPoisson: Float32Array;
   rateintsVarRnoise: Float32Array;
   rateintsErr: Float32Array;
+  /** LIKELY: the rate-level chi-square (allocTaskOutputs with `likely`). */
+  rateChisq?: Float32Array;
   /** Created by the kernel with `saveOpt` (band-sized, see fitRampsParallel); never passed in. */
   fitoptSlope?: Float32Array;
   fitoptSigslope?: Float32Array;
@@ -536,8 +663,11 @@ export const TASK_OUTPUTS = {
   rateintsErr: [Float32Array, 'intPlanes'],
 } as const satisfies Record<string, readonly [KernelArrayConstructor, Layout]>;
 
-/** Allocates the rate/rateints output arrays a `rampFit` tile task writes into. */
-export function allocTaskOutputs(shape: TileShape): Pick<
+/**
+ * Allocates the rate/rateints output arrays a `rampFit` tile task writes into, and with
+ * `likely` (LIKELY plans) the chi-square plane.
+ */
+export function allocTaskOutputs(shape: TileShape, likely = false): Pick<
   RampFitTaskArrays,
   | 'rateSlope'
   | 'rateDq'
@@ -549,6 +679,7 @@ export function allocTaskOutputs(shape: TileShape): Pick<
   | 'rateintsVarPoisson'
   | 'rateintsVarRnoise'
   | 'rateintsErr'
+  | 'rateChisq'
 > {
   const plane = shape.rows * shape.cols;
   const rate = allocRate(1, plane);
@@ -564,6 +695,7 @@ export function allocTaskOutputs(shape: TileShape): Pick<
     rateintsVarPoisson: ints.varPoisson,
     rateintsVarRnoise: ints.varRnoise,
     rateintsErr: ints.err,
+    ...(likely ? { rateChisq: new Float32Array(plane) } : {}),
   };
 }
 
@@ -580,6 +712,7 @@ export function taskResult(arrays: RampFitTaskArrays | Record<string, KernelArra
       err: a.rateintsErr,
     },
   };
+  if (a.rateChisq) result.chisq = a.rateChisq;
   if (a.fitoptCounts) {
     result.fitopt = {
       maxSeg: a.fitoptCounts[0],
@@ -617,7 +750,9 @@ export function rampFitTask(arrays: RampFitTaskArrays, shape: TileShape, params:
   for (const [key, [type, layout]] of Object.entries(TASK_OUTPUTS)) {
     checkArray(KERNEL, key, (arrays as unknown as Record<string, unknown>)[key], type, layout, tile);
   }
+  if (params.likely) checkArray(KERNEL, 'rateChisq', arrays.rateChisq, Float32Array, 'plane', tile);
   const result = rampFitTile(arrays, tile, params);
+  if (result.chisq) arrays.rateChisq!.set(result.chisq);
   for (const prefix of ['rate', 'rateints'] as const) {
     for (const key of [...RATE_KEYS, 'dq'] as const) {
       (arrays[`${prefix}${cap(key)}` as keyof RampFitTaskArrays] as KernelArray).set(result[prefix][key] as never);
@@ -695,7 +830,7 @@ export async function fitRampsParallel(
       readnoise: own(cut.readnoise, input.readnoise),
       zeroframe: own(cut.zeroframe, input.zeroframe),
       averageDarkCurrent: own(cut.averageDarkCurrent, input.averageDarkCurrent),
-      ...allocTaskOutputs(bandShape),
+      ...allocTaskOutputs(bandShape, plan.params.likely !== undefined),
     };
     const job = pool
       .run({ kernel: 'rampFit', arrays, shape: bandShape, params }, options.signal)
@@ -741,6 +876,10 @@ export class RampFitStream {
       checkArray(KERNEL, 'averageDarkCurrent', refs.averageDarkCurrent, Float32Array, 'plane', shape);
     }
     if (params.saveOpt) throw new KernelParameterError('invalid_parameter', `${KERNEL}: the stream has no fitopt (saveOpt)`);
+    if (params.likely) {
+      // LIKELY combines integrations around their median: every integration's results are needed at once.
+      throw new KernelParameterError('invalid_parameter', `${KERNEL}: the stream fits OLS_C only; use fitRamps for LIKELY`);
+    }
     this.#one = { ...shape, nints: 1 };
     this.#stream = callWasm(KERNEL, () =>
       new WasmRampFitStream(

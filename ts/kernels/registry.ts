@@ -174,6 +174,8 @@ export const tileKernels = {
       fitoptPedestal: { type: Float32Array, layout: 'intPlanes', output: true, optional: true },
       fitoptCrmag: { type: Float32Array, layout: 'cube', output: true, optional: true },
       fitoptCounts: { type: Uint32Array, layout: 'plane', output: true, optional: true },
+      // LIKELY: allocated by the caller (allocTaskOutputs(shape, true)), pasted like rate.
+      rateChisq: { type: Float32Array, layout: 'plane', output: true, optional: true },
     },
     rampFitTask,
   ),

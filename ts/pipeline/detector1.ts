@@ -398,6 +398,7 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
     statuses.set(RAMP_FIT.alias, fitted.rate ? 'COMPLETE' : 'SKIPPED');
     if (!fitted.rate || !fitted.rateints) return finish(null, null, fitted.noProducts);
     if (fitted.fitopt) await save('fitopt', fitted.fitopt);
+    if ('likelyChisq' in fitted && fitted.likelyChisq) await save('likely_chisq', fitted.likelyChisq);
     if (truthy(stepParameters(RAMP_FIT.alias).save_results)) {
       await save('0_ramp_fit', fitted.rate);
       await save('1_ramp_fit', fitted.rateints);

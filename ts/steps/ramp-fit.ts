@@ -1,8 +1,8 @@
 /**
  * The ramp_fit step (jwst `RampFitStep`, spec/steps/ramp_fitting.md): a RampModel in, the
  * `_rate` ImageModel, `_rateints` CubeModel and, with `saveOpt`, the `_fitopt`
- * RampFitOutputModel out. Algorithm OLS_C; the numerics are the `rampFit` kernel
- * (ts/kernels/ramp-fit.ts). The step owns the parameters, the reference arrays it is given
+ * RampFitOutputModel (OLS_C) or the `_likely_chisq` ImageModel (LIKELY) out. The numerics are
+ * the `rampFit` kernel (ts/kernels/ramp-fit.ts). The step owns the parameters, the reference arrays it is given
  * (already cut to the subarray; CRDS selection comes later), metadata and status.
  *
  * Multiprocessing: stcal's row slices lose `suppress_one_group` (spec §2, multiprocessing
@@ -22,6 +22,7 @@ import type { Meta } from '../datamodels/meta.js';
 import {
   fitRampsParallel,
   planRampFit,
+  resolveAlgorithm,
   type FitOptArrays,
   type NoProductsReason,
   type RampFitInput,
@@ -29,7 +30,7 @@ import {
   type RampFitResult,
 } from '../kernels/ramp-fit.js';
 
-/** Raised for a step parameter jwst would reject, or an algorithm we do not implement yet. */
+/** Raised for a step parameter jwst would reject. */
 export class RampFitStepError extends Error {
   override name = 'RampFitStepError';
 }
@@ -41,9 +42,9 @@ export interface RampFitStepOptions {
   readnoise: Float32Array;
   /** GAINFACT of the gain reference (`meta.exposure.gain_factor`), copied for gain_scale. */
   gainFactor?: number | null;
-  /** 'OLS_C' (default). 'LIKELY' is not implemented yet and throws. */
+  /** 'OLS_C' (default) or 'LIKELY' (OLS_C below 4 groups, as jwst). */
   algorithm?: string;
-  /** Also produce the fitopt RampFitOutputModel (jwst `save_opt`, default false). */
+  /** Also produce the fitopt RampFitOutputModel (OLS_C) or the chi-square image (LIKELY) (jwst `save_opt`, default false). */
   saveOpt?: boolean;
   /** jwst default true. */
   suppressOneGroup?: boolean;
@@ -72,8 +73,13 @@ export interface RampFitStepResult {
   rate: ImageModel | null;
   /** `_rateints`, also for NINTS = 1; null with rate. */
   rateints: CubeModel | null;
-  /** `_fitopt` with `saveOpt`. */
+  /** `_fitopt` with `saveOpt` and OLS_C. */
   fitopt?: RampFitOutputModel;
+  /**
+   * `_likely_chisq` with `saveOpt` and LIKELY: chi-square of the fit in `data` (jwst writes only
+   * SCI; ERR, DQ and the variances are zeros here).
+   */
+  likelyChisq?: ImageModel;
   /** Why there are no products, when there are none. */
   noProducts?: NoProductsReason;
 }
@@ -108,19 +114,12 @@ function required(meta: Meta, field: 'frameTime' | 'groupTime' | 'nframes' | 'gr
 }
 
 /**
- * Fits the ramps of `model` (OLS_C). The input model is not modified.
+ * Fits the ramps of `model` (OLS_C or LIKELY). The input model is not modified (jwst ORs the
+ * jumps LIKELY finds into its groupdq; we never touch it).
  */
 export async function rampFitStep(model: RampModel, options: RampFitStepOptions): Promise<RampFitStepResult> {
-  const algorithm = (options.algorithm ?? 'OLS_C').toUpperCase();
-  if (algorithm === 'LIKELY') {
-    const [, ngroups] = model.shape;
-    // jwst switches LIKELY to OLS_C below 4 groups (LIKELY_MIN_NGROUPS); above, it is a different fitter.
-    if (ngroups >= 4) {
-      throw new RampFitStepError(
-        "ramp_fit: algorithm 'LIKELY' is not implemented yet (only 'OLS_C'); it would give different results, so it is not replaced",
-      );
-    }
-  } else if (algorithm !== 'OLS_C') {
+  const requested = (options.algorithm ?? 'OLS_C').toUpperCase();
+  if (requested !== 'OLS_C' && requested !== 'LIKELY') {
     throw new RampFitStepError(`ramp_fit: algorithm must be 'OLS_C' or 'LIKELY', got '${options.algorithm}'`);
   }
 
@@ -147,7 +146,10 @@ export async function rampFitStep(model: RampModel, options: RampFitStepOptions)
     lastgroup: options.lastgroup ?? null,
     saveOpt: options.saveOpt ?? false,
     instrument: meta.instrument.name,
+    algorithm: requested,
   };
+  // jwst: LIKELY below LIKELY_MIN_NGROUPS groups becomes OLS_C (and then save_opt means fitopt).
+  const algorithm = resolveAlgorithm(input, ngroups);
 
   const plan = planRampFit(input, shape);
   if ('noProducts' in plan) return { rate: null, rateints: null, noProducts: plan.noProducts };
@@ -166,7 +168,21 @@ export async function rampFitStep(model: RampModel, options: RampFitStepOptions)
   }
   if (!result) return { rate: null, rateints: null };
 
-  return rampFitProducts(model, result, meta);
+  const out = rampFitProducts(model, result, meta);
+  if (algorithm === 'LIKELY' && input.saveOpt && result.chisq) {
+    const plane = ny * nx;
+    out.likelyChisq = createImageModel({
+      shape: [ny, nx],
+      data: result.chisq,
+      dq: new Uint32Array(plane),
+      err: new Float32Array(plane),
+      varPoisson: new Float32Array(plane),
+      varRnoise: new Float32Array(plane),
+      meta: structuredClone(meta),
+      ...derivedHeaders(model),
+    });
+  }
+  return out;
 }
 
 /**

@@ -285,6 +285,7 @@ fn merge_bands(shape: RampShape, bands: &[(usize, usize, Output)]) -> Output {
             err: vec![0.0; nints * plane],
         },
         fitopt: None,
+        chisq: None,
     };
     let paste = |dst: &mut Vec<f32>, src: &[f32], planes: usize, src_planes: usize, row0: usize, rows: usize| {
         for pl in 0..src_planes {

@@ -153,7 +153,7 @@ pub struct RampFitTileOutput {
 #[wasm_bindgen]
 impl RampFitTileOutput {
     /// Moves a float32 array out: `rate.slope|var_poisson|var_rnoise|err`,
-    /// `rateints.<same>`, or `fitopt.slope|sigslope|var_poisson|var_rnoise|yint|sigyint|weights|pedestal|crmag`.
+    /// `rateints.<same>`, `chisq` (LIKELY), or `fitopt.slope|sigslope|var_poisson|var_rnoise|yint|sigyint|weights|pedestal|crmag`.
     #[wasm_bindgen(js_name = takeF32)]
     pub fn take_f32(&mut self, name: &str) -> Result<Vec<f32>, JsError> {
         let o = &mut self.inner;
@@ -166,6 +166,7 @@ impl RampFitTileOutput {
             "rateints.var_poisson" => &mut o.rateints.var_poisson,
             "rateints.var_rnoise" => &mut o.rateints.var_rnoise,
             "rateints.err" => &mut o.rateints.err,
+            "chisq" => o.chisq.as_mut().ok_or_else(|| JsError::new("[invalid_parameter] no `chisq`: only LIKELY has it"))?,
             _ => {
                 let f = o.fitopt.as_mut().ok_or_else(|| JsError::new(&format!("[invalid_parameter] no fitopt array `{name}`: save_opt was off")))?;
                 match name {
@@ -826,4 +827,63 @@ pub fn flag_showers(
     };
     let shape = RampShape::new(nints, ngroups, rows, cols);
     jump_showers::flag(data, groupdq, pixeldq, gain, readnoise, shape, &params).map_err(to_js)
+}
+
+// ---------------------------------------------------------------------------------------------
+// ramp_fit (LIKELY)
+
+/// Ramp fitting (LIKELY) of one tile. `zeroframe` and `dark` may be empty (absent).
+/// `read_times` holds the frame times (s) of every group back to back, `reads_per_group` how
+/// many belong to each group; `ints` = [nframes, first_group, last_group] (`last_group` >=
+/// ngroups for "none"). The output has rate, rateints and `chisq`.
+#[wasm_bindgen(js_name = likelyFitTile)]
+#[allow(clippy::too_many_arguments)]
+pub fn likely_fit_tile(
+    data: &[f32],
+    groupdq: &[u8],
+    pixeldq: &[u32],
+    gain: &[f32],
+    readnoise: &[f32],
+    zeroframe: &[f32],
+    dark: &[f32],
+    nints: usize,
+    ngroups: usize,
+    rows: usize,
+    cols: usize,
+    read_times: &[f64],
+    reads_per_group: &[u32],
+    ints: &[u32],
+) -> Result<RampFitTileOutput, JsError> {
+    let &[nframes, first_group, last_group] = ints else {
+        return Err(JsError::new("[invalid_parameter] likelyFitTile: `ints` needs 3 values"));
+    };
+    if reads_per_group.iter().map(|&n| n as usize).sum::<usize>() != read_times.len() {
+        return Err(JsError::new("[invalid_parameter] likelyFitTile: `reads_per_group` does not add up to `read_times`"));
+    }
+    let mut rest = read_times;
+    let groups = reads_per_group
+        .iter()
+        .map(|&n| {
+            let (group, tail) = rest.split_at(n as usize);
+            rest = tail;
+            group.to_vec()
+        })
+        .collect();
+    let params = ramp_fit::likely::Params {
+        read_times: groups,
+        nframes,
+        first_group: first_group as usize,
+        last_group: last_group as usize,
+    };
+    let inputs = ramp_fit::Inputs {
+        data,
+        groupdq,
+        pixeldq,
+        gain,
+        readnoise,
+        zeroframe: (!zeroframe.is_empty()).then_some(zeroframe),
+        average_dark_current: (!dark.is_empty()).then_some(dark),
+    };
+    let inner = ramp_fit::likely::fit(&inputs, RampShape::new(nints, ngroups, rows, cols), &params).map_err(to_js)?;
+    Ok(RampFitTileOutput { inner })
 }

@@ -1,10 +1,10 @@
 /**
- * Reads the cases written by tests/oracle/ramp_fit_oracle.py (stcal's OLS_C run on synthetic
- * exposures): `.npy` arrays plus `params.json`, and compares our arrays with stcal's.
+ * Reads the cases written by tests/oracle/ramp_fit_oracle.py (stcal's OLS_C or LIKELY run on
+ * synthetic exposures): `.npy` arrays plus `params.json`, and compares our arrays with stcal's.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { RampFitInput } from '../../../ts/kernels/ramp-fit.js';
+import type { RampFitAlgorithm, RampFitInput } from '../../../ts/kernels/ramp-fit.js';
 
 export interface Npy {
   shape: number[];
@@ -53,6 +53,8 @@ export interface OracleParams {
   seed: number;
   shape: [number, number, number, number];
   no_products: boolean;
+  /** Written for LIKELY cases only (absent = OLS_C). */
+  algorithm?: RampFitAlgorithm;
 }
 
 export interface OracleCase {
@@ -97,6 +99,7 @@ export function loadCase(root: string, name: string): OracleCase {
     lastgroup: params.lastgroup,
     saveOpt: params.save_opt,
     instrument: params.instrument,
+    algorithm: params.algorithm ?? 'OLS_C',
   };
   const expected: Record<string, Npy> = {};
   for (const file of readdirSync(dir)) {
@@ -158,4 +161,13 @@ export function dqMismatches(ours: ArrayLike<number>, theirs: ArrayLike<number>)
   let n = 0;
   for (let k = 0; k < ours.length; k++) if (ours[k] >>> 0 !== theirs[k] >>> 0) n++;
   return n;
+}
+
+/** Pixels of `(planes, plane)` arrays whose values differ bit for bit (NaN = NaN). */
+export function differingPixels(ours: ArrayLike<number>, theirs: ArrayLike<number>, plane: number): Set<number> {
+  const out = new Set<number>();
+  for (let k = 0; k < ours.length; k++) {
+    if (!Object.is(ours[k], theirs[k])) out.add(k % plane);
+  }
+  return out;
 }

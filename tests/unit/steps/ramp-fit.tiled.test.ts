@@ -2,7 +2,7 @@
  * Tiled must equal untiled (STYLE.md §10.3; jwst #6143, #8618, #5756): ramp_fit in the Node
  * worker pool with 1, 2 and 3 workers and several band heights gives the in-thread products
  * bit for bit, fitopt included (bands with different segment counts are merged as stcal
- * pads them). Workers run compiled JavaScript, so this imports from dist/ (`make build`).
+ * pads them), and so does LIKELY, chi-square included. Workers run compiled JavaScript, so this imports from dist/ (`make build`).
  */
 import { execSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -127,5 +127,50 @@ describe('rampFit in the Node pool equals in-thread, bit for bit', () => {
   it('reports a wrong-shape band as KernelShapeError from the worker', async () => {
     const bad = { ...input, gain: new Float32Array(5) };
     await expect(kernels.fitRampsParallel(await pool(2), bad, shape)).rejects.toBeInstanceOf(kernels.KernelShapeError);
+  });
+});
+
+/**
+ * LIKELY on the large local oracle case when present, else the committed one: 'mixed' has
+ * unflagged and flagged jumps, saturation, DNU, PERSISTENCE, bad gain, dark current, 3 integrations.
+ */
+function likelyMixed(): { input: RampFitInput; shape: { nints: number; ngroups: number; rows: number; cols: number } } {
+  const large = join(root, 'tests/oracle/out/ramp_fit_likely');
+  const c = loadCase(existsSync(join(large, 'mixed')) ? large : join(root, 'tests/golden/ramp_fit_likely'), 'mixed');
+  return { input: c.input, shape: c.shape };
+}
+
+describe('LIKELY in the Node pool equals in-thread, bit for bit', () => {
+  let reference: Record<string, string>;
+  const { input, shape } = likelyMixed();
+  const withChisq = (r: RampFitResult | null) => ({ ...bytes(r), chisq: Buffer.from(r!.chisq!.buffer, r!.chisq!.byteOffset, r!.chisq!.byteLength).toString('base64') });
+
+  beforeAll(() => {
+    expect(input.algorithm).toBe('LIKELY');
+    reference = withChisq(kernels.fitRamps(input, shape, { maxBandRows: shape.rows }));
+  });
+
+  it('in this thread, for band heights 1, 2, 3 and 5', () => {
+    for (const maxBandRows of [1, 2, 3, 5]) {
+      expect(withChisq(kernels.fitRamps(input, shape, { maxBandRows })), `maxBandRows ${maxBandRows}`).toEqual(reference);
+    }
+  });
+
+  for (const size of [1, 2, 3]) {
+    it(`with ${size} worker(s)`, async () => {
+      const workers = await pool(size);
+      expect(withChisq(await kernels.fitRampsParallel(workers, input, shape))).toEqual(reference);
+      for (const maxBandRows of [1, 3]) {
+        expect(withChisq(await kernels.fitRampsParallel(workers, input, shape, { maxBandRows })), `maxBandRows ${maxBandRows}`).toEqual(reference);
+      }
+    });
+  }
+
+  it('through runTiled, chi-square pasted like the rate', async () => {
+    const plan = kernels.planRampFit(input, shape);
+    if (!('params' in plan)) throw new Error('expected a fittable exposure');
+    const arrays = { ...input, ...kernels.allocTaskOutputs(shape, true) };
+    await pools.runTiled(await pool(3), 'rampFit', arrays as never, shape, { maxBandRows: 2, params: plan.params });
+    expect(withChisq(kernels.taskResult(arrays))).toEqual(reference);
   });
 });

@@ -20,6 +20,8 @@
 //! first group is saturated, suppress_one_group forced off for NGROUPS = 1, firstgroup/
 //! lastgroup validation) belong to the caller; [`Params`] receives their outcome.
 
+pub mod likely;
+mod numpy_pow;
 pub(crate) mod pixel;
 
 use crate::error::KernelError;
@@ -195,6 +197,8 @@ pub struct Output {
     pub rate: Products,
     pub rateints: Products,
     pub fitopt: Option<FitOpt>,
+    /// LIKELY only: the rate-level chi-square `(rows, cols)` (jwst's `_likely_chisq` product).
+    pub chisq: Option<Vec<f32>>,
 }
 
 fn validate_inputs(inputs: &Inputs<'_>, shape: &RampShape, params: &Params) -> Result<(), KernelError> {
@@ -320,7 +324,7 @@ pub fn fit(inputs: &Inputs<'_>, shape: RampShape, params: &Params) -> Result<Out
     }
 
     let fitopt = opt.map(|o| scatter_fitopt(o, nints, plane));
-    Ok(Output { rate, rateints, fitopt })
+    Ok(Output { rate, rateints, fitopt, chisq: None })
 }
 
 /// Samples per block of pixels (one pixel has nints * ngroups): ~144 KB of buffers, L2-resident.
