@@ -25,3 +25,15 @@ export {
 } from './steps/ramp-fit.js';
 export * as sim from './sim/index.js';
 export { packageVersion } from './version.js';
+export { chargeMigrationStep, chargeMigrationDefaults, chargeMigrationKeywords, type ChargeMigrationOptions } from './steps/charge-migration.js';
+export {
+  persistenceStep,
+  persistenceDefaults,
+  persistenceKeywords,
+  persistenceArrayEntry,
+  PersistenceStepError,
+  type PersistenceOptions,
+  type PersistenceState,
+  type PersistenceArrayEntry,
+  type PersistenceStepResult,
+} from './steps/persistence.js';

@@ -38,3 +38,5 @@ export {
   type FitRampsParallelOptions,
   type RampFitPool,
 } from './ramp-fit.js';
+export { chargeMigration, chargeMigrationHalo, type ChargeMigrationArrays, type ChargeMigrationParams } from './charge-migration.js';
+export { persistence, type PersistenceArrays, type PersistenceParams } from './persistence.js';

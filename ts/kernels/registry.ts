@@ -14,6 +14,8 @@ import { ipc, type IpcArrays, type IpcParams } from './ipc.js';
 import { refpix, type RefpixArrays, type RefpixParams } from './refpix.js';
 import { jump, type JumpArrays, type JumpParams } from './jump.js';
 import { rampFitTask, type RampFitTaskArrays, type RampFitTaskParams } from './ramp-fit.js';
+import { chargeMigration, type ChargeMigrationArrays, type ChargeMigrationParams } from './charge-migration.js';
+import { persistence, type PersistenceArrays, type PersistenceParams } from './persistence.js';
 
 export interface ArraySpec {
   type: KernelArrayConstructor;
@@ -170,6 +172,23 @@ export const tileKernels = {
       fitoptCounts: { type: Uint32Array, layout: 'plane', output: true, optional: true },
     },
     rampFitTask,
+  ),
+  // Flags reach the 4 neighbours: run with `halo: chargeMigrationHalo`.
+  chargeMigration: defineKernel<ChargeMigrationArrays, ChargeMigrationParams>(
+    {
+      data: { type: Float32Array, layout: 'cube', output: false },
+      groupdq: { type: Uint8Array, layout: 'cube', output: true },
+    },
+    chargeMigration,
+  ),
+  // Per pixel; `window` carries the persistence windows in and out.
+  persistence: defineKernel<PersistenceArrays, PersistenceParams>(
+    {
+      data: { type: Float32Array, layout: 'cube', output: false },
+      groupdq: { type: Uint8Array, layout: 'cube', output: true },
+      window: { type: Float64Array, layout: 'plane', output: true },
+    },
+    persistence,
   ),
 } satisfies Record<string, TileKernel>;
 

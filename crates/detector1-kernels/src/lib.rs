@@ -39,3 +39,5 @@ pub mod tile;
 
 pub use error::KernelError;
 pub use tile::RampShape;
+pub mod charge_migration;
+pub mod persistence;
