@@ -1,0 +1,54 @@
+"""jwst 3.0.0 side of bench/steps.mjs (not a test): the same uncal through jwst's near-IR steps,
+each step called on the previous step's model with our simulated reference files as overrides,
+offline. Prints one JSON line of wall seconds per step.
+
+    .venv/bin/python bench/steps.py target/bench/inputs.json GAINFACT
+"""
+
+import json
+import os
+import sys
+import time
+
+os.environ.setdefault("STPIPE_DISABLE_CRDS_STEPPARS", "true")
+os.environ.setdefault("CRDS_MODE", "local")
+
+import stdatamodels.jwst.datamodels as dm  # noqa: E402
+from jwst.dark_current import DarkCurrentStep  # noqa: E402
+from jwst.dq_init import DQInitStep  # noqa: E402
+from jwst.gain_scale import GainScaleStep  # noqa: E402
+from jwst.jump import JumpStep  # noqa: E402
+from jwst.linearity import LinearityStep  # noqa: E402
+from jwst.ramp_fitting import RampFitStep  # noqa: E402
+from jwst.refpix import RefPixStep  # noqa: E402
+from jwst.saturation import SaturationStep  # noqa: E402
+from jwst.superbias import SuperBiasStep  # noqa: E402
+
+
+def main(manifest, gain_factor):
+    inputs = json.load(open(manifest))
+    refs = inputs["references"]
+    model = dm.RampModel(inputs["uncal"])
+    seconds = {}
+
+    def timed(name, step, data, **overrides):
+        t = time.perf_counter()
+        result = step.call(data, **{f"override_{k}": v for k, v in overrides.items()})
+        seconds[name] = time.perf_counter() - t
+        return result
+
+    model = timed("dq_init", DQInitStep, model, mask=refs["mask"])
+    model = timed("saturation", SaturationStep, model, saturation=refs["saturation"], superbias=refs["superbias"])
+    model = timed("superbias", SuperBiasStep, model, superbias=refs["superbias"])
+    model = timed("refpix", RefPixStep, model)
+    model = timed("linearity", LinearityStep, model, linearity=refs["linearity"])
+    model = timed("dark_current", DarkCurrentStep, model, dark=refs["dark"])
+    model = timed("jump", JumpStep, model, gain=refs["gain"], readnoise=refs["readnoise"])
+    rate, _ = timed("ramp_fit", RampFitStep, model, gain=refs["gain"], readnoise=refs["readnoise"])
+    rate.meta.exposure.gain_factor = gain_factor
+    timed("gain_scale", GainScaleStep, rate, gain=refs["gain"])
+    print(json.dumps(seconds))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], float(sys.argv[2]))
