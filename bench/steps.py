@@ -1,17 +1,28 @@
 """jwst 3.0.0 side of bench/steps.mjs (not a test): the same uncal through jwst's near-IR steps,
 each step called on the previous step's model with our simulated reference files as overrides,
-offline. Prints one JSON line of wall seconds per step.
+offline (the mini CRDS cache in the manifest's directory). Prints one JSON line of wall seconds per step.
 
     .venv/bin/python bench/steps.py target/bench/inputs.json GAINFACT
 """
 
+import glob
 import json
 import os
 import sys
 import time
 
-os.environ.setdefault("STPIPE_DISABLE_CRDS_STEPPARS", "true")
-os.environ.setdefault("CRDS_MODE", "local")
+# Offline CRDS against the mini cache simulated next to the manifest (jwst asks it for its context
+# once a step has used a reference, even an override).
+_crds = os.path.join(os.path.dirname(os.path.abspath(sys.argv[1])), "crds")
+os.environ.update(
+    {
+        "CRDS_PATH": _crds,
+        "CRDS_MODE": "local",
+        "CRDS_SERVER_URL": "https://jwst-serverless-mode.stsci.edu",
+        "CRDS_CONTEXT": os.path.basename(glob.glob(os.path.join(_crds, "mappings", "jwst", "*.pmap"))[0]),
+        "STPIPE_DISABLE_CRDS_STEPPARS": "true",
+    }
+)
 
 import stdatamodels.jwst.datamodels as dm  # noqa: E402
 from jwst.dark_current import DarkCurrentStep  # noqa: E402

@@ -37,3 +37,9 @@ export {
   type PersistenceArrayEntry,
   type PersistenceStepResult,
 } from './steps/persistence.js';
+export {
+  decodePersistenceArrayFile,
+  encodePersistenceArrayFile,
+  updatePersistenceArrayFile,
+  PersistenceArrayFileError,
+} from './datamodels/persistence-array.js';

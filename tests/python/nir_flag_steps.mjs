@@ -2,8 +2,8 @@
 // dq_init, saturation, superbias, refpix, linearity and dark_current on it and writes that ramp
 // (input_ramp.fits); then runs our charge_migration and persistence steps (2 workers) on it in
 // the configurations test_nir_flag_steps_vs_jwst.py runs jwst's steps with, writing ours_<case>.fits
-// (and, for persistence, the saved window array as ours_<case>_array.json).
-import { writeFile } from 'node:fs/promises';
+// (and, for persistence, the saved window array as ours_<case>_array.asdf, as jwst's save_persistence).
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   createNodePool,
@@ -23,6 +23,9 @@ import {
   chargeMigrationStep,
   persistenceStep,
   persistenceArrayEntry,
+  encodePersistenceArrayFile,
+  decodePersistenceArrayFile,
+  updatePersistenceArrayFile,
 } from '../../dist/entrypoints/node.js';
 
 const [outDir] = process.argv.slice(2);
@@ -79,8 +82,10 @@ try {
     entry.cols.push(p % cols);
     entry.vals.push(epoch + [-5, 3.5, 60.25, 150, 900][p % 5]);
   }
-  const persistenceArray = { [ramp.meta.instrument.detector]: entry, NRCB5: { ...entry, vals: entry.vals.map(() => epoch + 100) } };
-  await writeFile(join(outDir, 'persistence_array.json'), JSON.stringify(persistenceArray));
+  // Written with our ASDF writer (jwst reads this file) and read back with our reader.
+  const arrayFile = join(outDir, 'persistence_array.asdf');
+  await writeFile(arrayFile, encodePersistenceArrayFile({ [ramp.meta.instrument.detector]: entry, NRCB5: { ...entry, vals: entry.vals.map(() => epoch + 100) } }));
+  const persistenceArray = decodePersistenceArrayFile(await readFile(arrayFile));
   await writeFile(join(outDir, 'cases.json'), JSON.stringify(cases));
 
   const plane = ngroups * rows * cols;
@@ -102,7 +107,8 @@ try {
     } else {
       const result = await persistenceStep(work, context, options);
       if (result.status !== 'COMPLETE') throw new Error(`${name} did not run`);
-      await writeFile(join(outDir, `ours_${name}_array.json`), JSON.stringify(persistenceArrayEntry(result.state, 'input_ramp.fits')));
+      const saved = updatePersistenceArrayFile(undefined, work.meta.instrument.detector, persistenceArrayEntry(result.state, 'input_ramp.fits'));
+      await writeFile(join(outDir, `ours_${name}_array.asdf`), saved);
     }
     await writeModel(join(outDir, `ours_${name}.fits`), work);
     if (spec.slices) {

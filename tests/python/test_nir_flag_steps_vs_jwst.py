@@ -50,18 +50,8 @@ def run_jwst(out, name, spec):
         "save_persistence": str(saved),
     }
     if spec.get("array"):
-        tree = {}
-        for detector, entry in json.loads((out / "persistence_array.json").read_text()).items():
-            tree[detector] = {
-                "filename": entry["filename"],
-                "rows": np.array(entry["rows"], dtype=np.int64),
-                "cols": np.array(entry["cols"], dtype=np.int64),
-                "vals": np.array(entry["vals"], dtype=np.float64),
-                "pers_time": entry["persTime"],
-            }
-        array_file = out / f"array_{name}.asdf"
-        asdf.AsdfFile(tree).write_to(array_file)
-        kwargs["persistence_array_file"] = str(array_file)
+        # written by our encodePersistenceArrayFile
+        kwargs["persistence_array_file"] = str(out / "persistence_array.asdf")
     return PersistenceStep.call(model, skip=False, **kwargs), saved
 
 
@@ -88,10 +78,23 @@ def test_flag_step_equals_jwst(files, name):
     if spec.get("slices"):
         compare(files / f"ours_{name}_sliced.fits", truth, spec["step"])
     if saved is not None:
-        ours = json.loads((files / f"ours_{name}_array.json").read_text())
-        with asdf.open(saved) as af:
-            entry = af.tree[truth.meta.instrument.detector]
-            np.testing.assert_array_equal(ours["rows"], entry["rows"])
-            np.testing.assert_array_equal(ours["cols"], entry["cols"])
-            np.testing.assert_array_equal(np.array(ours["vals"], dtype=np.float64).view(np.uint64), np.asarray(entry["vals"]).view(np.uint64))
-            assert ours["persTime"] == entry["pers_time"]
+        detector = truth.meta.instrument.detector
+        # our saved array file (asdf reads it) equals jwst's, and our reader reads jwst's
+        script = (
+            "import { readFileSync } from 'node:fs';"
+            "import { decodePersistenceArrayFile } from './dist/entrypoints/node.js';"
+            "process.stdout.write(JSON.stringify(decodePersistenceArrayFile(readFileSync(process.argv[1]))));"
+        )
+        decoded = subprocess.run(
+            ["node", "--input-type=module", "-e", script, str(saved)], check=True, cwd=REPO, capture_output=True, text=True
+        )
+        ours_read = json.loads(decoded.stdout)[detector]
+        with asdf.open(saved) as af, asdf.open(files / f"ours_{name}_array.asdf") as ours_af:
+            entry, ours = af.tree[detector], ours_af.tree[detector]
+            for key in ("rows", "cols", "vals"):
+                truth_values = np.asarray(entry[key])
+                assert np.asarray(ours[key]).dtype == truth_values.dtype
+                np.testing.assert_array_equal(np.asarray(ours[key]).view(np.uint64), truth_values.view(np.uint64))
+                np.testing.assert_array_equal(np.array(ours_read[key], dtype=truth_values.dtype), truth_values)
+            assert ours["pers_time"] == entry["pers_time"] == ours_read["persTime"]
+            assert ours["filename"] == entry["filename"] == ours_read["filename"]

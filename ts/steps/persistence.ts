@@ -11,28 +11,17 @@
  * caller passes it to the step for the next slice, so slices give the whole exposure's result.
  */
 import type { RampModel } from '../datamodels/models.js';
+import type { PersistenceArrayEntry } from '../datamodels/persistence-array.js';
 import { runTiled } from '../pool/pool.js';
 import { info, rampTileShape, type StepContext, type StepStatus } from './step.js';
+
+export type { PersistenceArrayEntry };
 
 /** FITS keyword suffix this step records: `S_PERSIS`. */
 export const persistenceKeywords = { status: 'PERSIS' } as const;
 
 export class PersistenceStepError extends Error {
   override name = 'PersistenceStepError';
-}
-
-/**
- * One detector's entry of jwst's persistence array file (ASDF, keyed by detector name): the
- * non-zero window ends (Unix seconds) at `rows[k], cols[k]` and the `persistence_time` they were
- * made with.
- */
-export interface PersistenceArrayEntry {
-  /** Name of the exposure the windows come from (jwst writes `meta.filename`). */
-  filename?: string;
-  rows: ArrayLike<number>;
-  cols: ArrayLike<number>;
-  vals: ArrayLike<number>;
-  persTime: number;
 }
 
 /** jwst 3.0.0 `PersistenceStep` parameters in camelCase (file names are the caller's business). */
@@ -43,7 +32,7 @@ export interface PersistenceOptions {
   dnThreshold: number | null;
   /** `persistence_dnu`: also set DO_NOT_USE. */
   persistenceDnu: boolean;
-  /** The contents of `persistence_array_file` (by detector name), read by the caller. */
+  /** The contents of `persistence_array_file` by detector name (`decodePersistenceArrayFile` of its bytes). */
   persistenceArray?: Record<string, PersistenceArrayEntry>;
 }
 
