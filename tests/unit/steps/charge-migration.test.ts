@@ -7,7 +7,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createRampModel, emptyMeta, type RampModel } from '../../../ts/datamodels/index.js';
 import { pixel } from '../../../ts/dq/index.js';
 import { loadKernels } from '../../../ts/kernels/load-node.js';
-import { chargeMigrationHalo } from '../../../ts/kernels/charge-migration.js';
+import { chargeMigration, chargeMigrationHalo } from '../../../ts/kernels/charge-migration.js';
+import { KernelParameterError, KernelShapeError } from '../../../ts/kernels/errors.js';
 import { chargeMigrationDefaults, chargeMigrationStep } from '../../../ts/steps/charge-migration.js';
 import { expectTiledEqualsUntiled, random } from './tiled-equivalence.js';
 
@@ -57,5 +58,12 @@ describe('charge_migration step', () => {
       halo: chargeMigrationHalo,
     });
     expect(checked.length).toBeGreaterThan(6);
+  });
+
+  it('reports a NaN threshold and a short array as typed kernel errors', () => {
+    const shape = { nints: 1, ngroups: 3, rows: 1, cols: 2 };
+    const arrays = { data: new Float32Array(6), groupdq: new Uint8Array(6) };
+    expect(() => chargeMigration(arrays, shape, { signalThreshold: NaN })).toThrow(KernelParameterError);
+    expect(() => chargeMigration({ ...arrays, data: new Float32Array(5) }, shape, { signalThreshold: 1 })).toThrow(KernelShapeError);
   });
 });

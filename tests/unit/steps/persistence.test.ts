@@ -8,6 +8,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createRampModel, emptyMeta, type RampModel } from '../../../ts/datamodels/index.js';
 import type { FitsTable } from '../../../ts/io/fits/index.js';
 import { pixel } from '../../../ts/dq/index.js';
+import { KernelParameterError } from '../../../ts/kernels/errors.js';
+import { persistence } from '../../../ts/kernels/persistence.js';
 import { loadKernels } from '../../../ts/kernels/load-node.js';
 import { persistenceArrayEntry, persistenceStep, PersistenceStepError, type PersistenceState } from '../../../ts/steps/persistence.js';
 import { expectTiledEqualsUntiled, random } from './tiled-equivalence.js';
@@ -154,5 +156,14 @@ describe('persistence step', () => {
     const params = { times, persistenceTime: 40, dnThreshold: 990, doNotUse: true };
     const checked = await expectTiledEqualsUntiled('persistence', { data, groupdq, window }, shape, params);
     expect(checked.length).toBeGreaterThan(6);
+  });
+
+  it('reports bad times and a non-positive window length as typed kernel errors', () => {
+    const shape = { nints: 1, ngroups: 2, rows: 1, cols: 1 };
+    const arrays = { data: new Float32Array(2), groupdq: new Uint8Array(2), window: new Float64Array(1) };
+    const params = { times: Float64Array.from([1, 2]), persistenceTime: 5, doNotUse: false };
+    expect(() => persistence(arrays, shape, { ...params, times: Float64Array.from([1]) })).toThrow(KernelParameterError);
+    expect(() => persistence(arrays, shape, { ...params, persistenceTime: 0 })).toThrow(KernelParameterError);
+    persistence(arrays, shape, params);
   });
 });
