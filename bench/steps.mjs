@@ -9,7 +9,8 @@
  * once into target/bench (reused afterwards). Each configuration runs in its own child process:
  * ours with a pool of 1 and of 2 Node workers, and jwst 3.0.0 (bench/steps.py in .venv, if it
  * exists). Every run takes the uncal through dq_init, saturation, superbias, refpix, linearity,
- * dark_current, jump, ramp_fit and gain_scale in that order, timing each step (reference reading
+ * dark_current, charge_migration, jump, persistence, ramp_fit and gain_scale in that order (the
+ * two Detector1 skips by default switched on), timing each step (reference reading
  * included, file I/O of the uncal excluded). MB/s is the step's science input (the float32 ramp,
  * or for gain_scale the rate product's SCI/ERR/VAR arrays) over its wall time. Prints a table and
  * one JSON document (also written to target/bench/steps.json).
@@ -24,7 +25,9 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const benchDir = join(root, 'target', 'bench');
 const stem = 'bench_nrca1_full';
-const steps = ['dq_init', 'saturation', 'superbias', 'refpix', 'linearity', 'dark_current', 'jump', 'ramp_fit', 'gain_scale'];
+const steps = ['dq_init', 'saturation', 'superbias', 'refpix', 'linearity', 'dark_current', 'charge_migration', 'jump', 'persistence', 'ramp_fit', 'gain_scale'];
+/** persistence_time of the persistence step (off by default in Detector1, like charge_migration). */
+const persistenceTime = 100;
 /** GAINFACT given to the rate products, so gain_scale does its work (the simulated GAIN has none). */
 const gainFactor = 1.3637;
 const args = process.argv.slice(2);
@@ -88,7 +91,9 @@ async function child(workers) {
     await timed('refpix', () => api.refpixStep(ramp, {}, context));
     await timed('linearity', () => api.linearityStep(ramp, refs.linearity, context));
     await timed('dark_current', () => api.darkCurrentStep(ramp, refs.dark, context));
+    await timed('charge_migration', () => api.chargeMigrationStep(ramp, context));
     await timed('jump', () => api.jumpStep(ramp, { gain: refs.gain, readnoise: refs.readnoise }, context));
+    await timed('persistence', () => api.persistenceStep(ramp, context, { persistenceTime }));
     const fit = await timed('ramp_fit', async () => {
       // As jwst's step does, the GAIN and READNOISE references are read inside the step's time.
       const refContext = { science: api.scienceGeometry(ramp.meta, ramp.shape, inputs.uncal), instrument: ramp.meta.instrument.name };
@@ -125,7 +130,7 @@ async function main() {
   }
   if (!args.includes('--no-jwst') && existsSync(python)) {
     console.error('jwst 3.0.0 ...');
-    runs.jwst = runChild(python, [join(root, 'bench/steps.py'), join(benchDir, 'inputs.json'), String(gainFactor)]);
+    runs.jwst = runChild(python, [join(root, 'bench/steps.py'), join(benchDir, 'inputs.json'), String(gainFactor), String(persistenceTime)]);
   } else {
     console.error('jwst skipped (no .venv or --no-jwst)');
   }

@@ -2,7 +2,7 @@
 each step called on the previous step's model with our simulated reference files as overrides,
 offline (the mini CRDS cache in the manifest's directory). Prints one JSON line of wall seconds per step.
 
-    .venv/bin/python bench/steps.py target/bench/inputs.json GAINFACT
+    .venv/bin/python bench/steps.py target/bench/inputs.json GAINFACT PERSISTENCE_TIME
 """
 
 import glob
@@ -25,26 +25,28 @@ os.environ.update(
 )
 
 import stdatamodels.jwst.datamodels as dm  # noqa: E402
+from jwst.charge_migration import ChargeMigrationStep  # noqa: E402
 from jwst.dark_current import DarkCurrentStep  # noqa: E402
 from jwst.dq_init import DQInitStep  # noqa: E402
 from jwst.gain_scale import GainScaleStep  # noqa: E402
 from jwst.jump import JumpStep  # noqa: E402
 from jwst.linearity import LinearityStep  # noqa: E402
+from jwst.persistence import PersistenceStep  # noqa: E402
 from jwst.ramp_fitting import RampFitStep  # noqa: E402
 from jwst.refpix import RefPixStep  # noqa: E402
 from jwst.saturation import SaturationStep  # noqa: E402
 from jwst.superbias import SuperBiasStep  # noqa: E402
 
 
-def main(manifest, gain_factor):
+def main(manifest, gain_factor, persistence_time):
     inputs = json.load(open(manifest))
     refs = inputs["references"]
     model = dm.RampModel(inputs["uncal"])
     seconds = {}
 
-    def timed(name, step, data, **overrides):
+    def timed(name, step, data, parameters=None, **overrides):
         t = time.perf_counter()
-        result = step.call(data, **{f"override_{k}": v for k, v in overrides.items()})
+        result = step.call(data, **(parameters or {}), **{f"override_{k}": v for k, v in overrides.items()})
         seconds[name] = time.perf_counter() - t
         return result
 
@@ -54,7 +56,9 @@ def main(manifest, gain_factor):
     model = timed("refpix", RefPixStep, model)
     model = timed("linearity", LinearityStep, model, linearity=refs["linearity"])
     model = timed("dark_current", DarkCurrentStep, model, dark=refs["dark"])
+    model = timed("charge_migration", ChargeMigrationStep, model, {"skip": False})
     model = timed("jump", JumpStep, model, gain=refs["gain"], readnoise=refs["readnoise"])
+    model = timed("persistence", PersistenceStep, model, {"skip": False, "persistence_time": persistence_time})
     rate, _ = timed("ramp_fit", RampFitStep, model, gain=refs["gain"], readnoise=refs["readnoise"])
     rate.meta.exposure.gain_factor = gain_factor
     timed("gain_scale", GainScaleStep, rate, gain=refs["gain"])
@@ -62,4 +66,4 @@ def main(manifest, gain_factor):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], float(sys.argv[2]))
+    main(sys.argv[1], float(sys.argv[2]), int(sys.argv[3]))
