@@ -3,8 +3,8 @@ import { checkArray, checkShape, type TileShape } from './arrays.js';
 import { callWasm, KernelParameterError } from './errors.js';
 
 export interface PersistenceArrays {
-  /** Ramp `(nints, ngroups, rows, cols)` in DN; only read (for `dnThreshold`). */
-  data: Float32Array;
+  /** Ramp `(nints, ngroups, rows, cols)` in DN; only read, and needed only with `dnThreshold`. */
+  data?: Float32Array;
   /** GROUPDQ `(nints, ngroups, rows, cols)`; SATURATED is read, PERSISTENCE (|DO_NOT_USE) OR-ed in. */
   groupdq: Uint8Array;
   /** Window end per pixel `(rows, cols)`, Unix seconds, 0 = none: read, then updated to the state after the tile. */
@@ -32,12 +32,12 @@ export function persistence(arrays: PersistenceArrays, shape: TileShape, params:
   if (params.dnThreshold !== undefined && (typeof params.dnThreshold !== 'number' || Number.isNaN(params.dnThreshold))) {
     throw new KernelParameterError('invalid_parameter', `${kernel}: dnThreshold must be a number, got ${params.dnThreshold}`);
   }
-  checkArray(kernel, 'data', arrays.data, Float32Array, 'cube', shape);
+  if (params.dnThreshold !== undefined || arrays.data !== undefined) checkArray(kernel, 'data', arrays.data, Float32Array, 'cube', shape);
   checkArray(kernel, 'groupdq', arrays.groupdq, Uint8Array, 'cube', shape);
   checkArray(kernel, 'window', arrays.window, Float64Array, 'plane', shape);
   callWasm(kernel, () =>
     applyPersistence(
-      arrays.data,
+      arrays.data ?? new Float32Array(0),
       arrays.groupdq,
       arrays.window,
       params.times,

@@ -181,10 +181,10 @@ export const tileKernels = {
     },
     chargeMigration,
   ),
-  // Per pixel; `window` carries the persistence windows in and out.
+  // Per pixel; `window` carries the persistence windows in and out; `data` only with a DN threshold.
   persistence: defineKernel<PersistenceArrays, PersistenceParams>(
     {
-      data: { type: Float32Array, layout: 'cube', output: false },
+      data: { type: Float32Array, layout: 'cube', output: false, optional: true },
       groupdq: { type: Uint8Array, layout: 'cube', output: true },
       window: { type: Float64Array, layout: 'plane', output: true },
     },

@@ -158,7 +158,9 @@ export async function persistenceStep(
     dnThreshold: dnThreshold ?? undefined,
     doNotUse: o.persistenceDnu,
   };
-  await runTiled(context.pool, 'persistence', { data: ramp.data, groupdq: ramp.groupdq, window: current.window }, rampTileShape(ramp.shape), {
+  // The science data are only read for the DN threshold: without one they stay here.
+  const data = params.dnThreshold === undefined ? undefined : ramp.data;
+  await runTiled(context.pool, 'persistence', { data, groupdq: ramp.groupdq, window: current.window }, rampTileShape(ramp.shape), {
     signal: context.signal,
     params,
   });

@@ -26,7 +26,8 @@ pub struct Params {
 
 /// Flags `groupdq` `(nints, ngroups, rows, cols)` in place and updates `window` `(rows, cols)`.
 /// `times` holds, per integration and group, the float64 time jwst reaches at that group
-/// (integration start plus `g + 1` group times, accumulated one addition at a time).
+/// (integration start plus `g + 1` group times, accumulated one addition at a time). `data` is
+/// read only for `dn_threshold` and may be empty without one.
 pub fn apply(
     data: &[f32],
     groupdq: &mut [u8],
@@ -36,7 +37,9 @@ pub fn apply(
     params: &Params,
 ) -> Result<(), KernelError> {
     shape.validate()?;
-    shape.expect_cube("data", data.len())?;
+    if params.dn_threshold.is_some() || !data.is_empty() {
+        shape.expect_cube("data", data.len())?;
+    }
     shape.expect_cube("groupdq", groupdq.len())?;
     shape.expect_plane("window", window.len())?;
     crate::error::expect_len("times", times.len(), shape.nints * shape.ngroups)?;
@@ -54,14 +57,13 @@ pub fn apply(
     // Saturated groups so far in this integration: the window opens while the count is exactly 1
     // (jwst re-opens it at every later group that adds no SATURATED flag).
     let mut saturated = vec![0u32; npix];
-    for (plane, (&now, (flags, values))) in
-        times.iter().zip(groupdq.chunks_exact_mut(npix).zip(data.chunks_exact(npix))).enumerate()
-    {
+    for (plane, (&now, flags)) in times.iter().zip(groupdq.chunks_exact_mut(npix)).enumerate() {
         if plane % shape.ngroups == 0 {
             saturated.fill(0);
         }
+        let values = params.dn_threshold.map(|_| &data[plane * npix..][..npix]);
         let end = now + params.persistence_time;
-        for (((w, f), &v), count) in window.iter_mut().zip(flags.iter_mut()).zip(values).zip(saturated.iter_mut()) {
+        for (p, ((w, f), count)) in window.iter_mut().zip(flags.iter_mut()).zip(saturated.iter_mut()).enumerate() {
             if *w < now {
                 *w = 0.0;
             }
@@ -69,10 +71,10 @@ pub fn apply(
             if *count == 1 {
                 *w = end;
             }
-            if let Some(threshold) = params.dn_threshold {
+            if let (Some(threshold), Some(values)) = (params.dn_threshold, values) {
                 // jwst tests "no window open" as "not > 0" (a NaN window from a file counts as none).
                 let open = *w > 0.0;
-                if v > threshold && !open {
+                if values[p] > threshold && !open {
                     *w = end;
                 }
             }
@@ -163,6 +165,18 @@ mod tests {
         let both = PERS | dq::DO_NOT_USE as u8;
         assert_eq!(gdq, [SAT | both, 0, both, 0, both, 0, both, both]);
         assert_eq!(window, [45.0, 45.0]);
+    }
+
+    /// Without `dn_threshold` the data are not needed; with one they are.
+    #[test]
+    fn data_only_for_the_threshold() {
+        let shape = RampShape::new(1, 2, 1, 1);
+        let (mut gdq, mut window) = ([SAT, 0u8], [0.0; 1]);
+        apply(&[], &mut gdq, &mut window, &[1.0, 2.0], shape, &params(5.0)).unwrap();
+        assert_eq!(gdq, [SAT | PERS, PERS]);
+        let p = Params { dn_threshold: Some(1.0), ..params(5.0) };
+        let err = apply(&[], &mut gdq, &mut window, &[1.0, 2.0], shape, &p).unwrap_err();
+        assert_eq!(err, KernelError::ShapeMismatch { argument: "data", expected: 2, actual: 0 });
     }
 
     #[test]

@@ -144,7 +144,7 @@ describe('persistence step', () => {
     await expect(persistenceStep(late, { integrationOffset: 2 }, options)).rejects.toThrow(/previous slice/);
   });
 
-  it('tiled == untiled through 1-3 workers', async () => {
+  it('tiled == untiled through 1-3 workers, with and without the data', async () => {
     const shape = { nints: 3, ngroups: 4, rows: 19, cols: 11 };
     const rand = random(5);
     const n = shape.nints * shape.ngroups * shape.rows * shape.cols;
@@ -156,6 +156,8 @@ describe('persistence step', () => {
     const params = { times, persistenceTime: 40, dnThreshold: 990, doNotUse: true };
     const checked = await expectTiledEqualsUntiled('persistence', { data, groupdq, window }, shape, params);
     expect(checked.length).toBeGreaterThan(6);
+    // Without a DN threshold the data stay behind.
+    await expectTiledEqualsUntiled('persistence', { groupdq, window }, shape, { times, persistenceTime: 40, doNotUse: false });
   });
 
   it('reports bad times and a non-positive window length as typed kernel errors', () => {
