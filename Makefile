@@ -123,3 +123,9 @@ bench: build
 
 clean:
 	rm -rf dist target $(VENV) node_modules demo-output
+
+# Per-step benchmark, ours (1 and 2 workers) against jwst, on a simulated 2048x2048x10x1 NIRCam
+# exposure kept in target/bench (not part of `make test`).
+.PHONY: bench-steps
+bench-steps: build
+	node bench/steps.mjs

@@ -69,3 +69,21 @@ export { rscdStep, rscdKeywords } from './steps/rscd.js';
 export { emicorrStep, emicorrKeywords, emicorrDefaults, type EmicorrOptions, type EmicorrReference } from './steps/emicorr.js';
 export { parseAsdf, type AsdfValue } from './reffiles/asdf.js';
 export { jumpLargeEvents, type JumpCarry, type JumpExposure } from './steps/jump.js';
+export { chargeMigrationStep, chargeMigrationDefaults, chargeMigrationKeywords, type ChargeMigrationOptions } from './steps/charge-migration.js';
+export {
+  persistenceStep,
+  persistenceDefaults,
+  persistenceKeywords,
+  persistenceArrayEntry,
+  PersistenceStepError,
+  type PersistenceOptions,
+  type PersistenceState,
+  type PersistenceArrayEntry,
+  type PersistenceStepResult,
+} from './steps/persistence.js';
+export {
+  decodePersistenceArrayFile,
+  encodePersistenceArrayFile,
+  updatePersistenceArrayFile,
+  PersistenceArrayFileError,
+} from './datamodels/persistence-array.js';

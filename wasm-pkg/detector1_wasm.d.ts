@@ -52,6 +52,11 @@ export class RampFitTileOutput {
 }
 
 /**
+ * `charge_migration` on one band (with `charge_migration::HALO_ROWS` rows of context).
+ */
+export function applyChargeMigration(data: Float32Array | number[], groupdq: Uint8Array, signal_threshold: number, nints: number, ngroups: number, rows: number, cols: number): void;
+
+/**
  * `layout` = [planes, dark_ints, virtual_planes, direct (0/1), nframes, groupgap]; `int_map`
  * has one dark integration per science integration, -1 for none.
  */
@@ -98,6 +103,12 @@ export function applyLastframe(groupdq: Uint8Array, nints: number, ngroups: numb
  * Names of the pixel DQ flags as the kernels know them, in bit order.
  */
 export function applyLinearity(data: Float32Array, zeroframe: Float32Array, pixeldq: Uint32Array, groupdq: Uint8Array | number[], coeffs: Float32Array | number[], inv_coeffs: Float32Array | number[], lin_dq: Uint32Array | number[], ncoeffs: number, nframes: number, nints: number, ngroups: number, rows: number, cols: number): void;
+
+/**
+ * `persistence` flagging on one band; `window` (Unix seconds, 0 = none) is updated in place.
+ * `dn_threshold` NaN means none (the kernel itself rejects NaN thresholds).
+ */
+export function applyPersistence(data: Float32Array | number[], groupdq: Uint8Array, window: Float64Array, times: Float64Array | number[], persistence_time: number, dn_threshold: number, do_not_use: boolean, nints: number, ngroups: number, rows: number, cols: number): void;
 
 /**
  * Per-pixel refpix correction of one band; see `refpix::Corrections`. `det_row` and `side`
@@ -238,6 +249,7 @@ export interface InitOutput {
     readonly memory: WebAssembly.Memory;
     readonly __wbg_rampfitstream_free: (a: number, b: number) => void;
     readonly __wbg_rampfittileoutput_free: (a: number, b: number) => void;
+    readonly applyChargeMigration: (a: number, b: number, c: number, d: number, e: any, f: number, g: number, h: number, i: number, j: number) => [number, number];
     readonly applyDarkCurrent: (a: number, b: number, c: any, d: number, e: number, f: any, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number, o: number, p: number, q: number, r: number) => [number, number];
     readonly applyDqInit: (a: number, b: number, c: any, d: number, e: number, f: any, g: number, h: number, i: number, j: number, k: number, l: number) => [number, number];
     readonly applyEmicorr: (a: number, b: number, c: any, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number, o: number, p: number, q: number, r: number, s: number, t: number) => [number, number];
@@ -248,6 +260,7 @@ export interface InitOutput {
     readonly applyJump: (a: number, b: number, c: number, d: number, e: any, f: number, g: number, h: any, i: number, j: number, k: number, l: number, m: number, n: number, o: any, p: number, q: number, r: number, s: number, t: number, u: number, v: number, w: number, x: number, y: number, z: number) => [number, number];
     readonly applyLastframe: (a: number, b: number, c: any, d: number, e: number, f: number, g: number) => [number, number];
     readonly applyLinearity: (a: number, b: number, c: any, d: number, e: number, f: any, g: number, h: number, i: any, j: number, k: number, l: number, m: number, n: number, o: number, p: number, q: number, r: number, s: number, t: number, u: number, v: number, w: number) => [number, number];
+    readonly applyPersistence: (a: number, b: number, c: number, d: number, e: any, f: number, g: number, h: any, i: number, j: number, k: number, l: number, m: number, n: number, o: number, p: number, q: number) => [number, number];
     readonly applyRefpix: (a: number, b: number, c: any, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number, o: number, p: number, q: number, r: number, s: number, t: number, u: number, v: number) => [number, number];
     readonly applyRefpixMiri: (a: number, b: number, c: any, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number) => [number, number];
     readonly applyReset: (a: number, b: number, c: any, d: number, e: number, f: any, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number, o: number, p: number, q: number) => [number, number];

@@ -212,6 +212,39 @@ export class RampFitTileOutput {
 if (Symbol.dispose) RampFitTileOutput.prototype[Symbol.dispose] = RampFitTileOutput.prototype.free;
 
 /**
+ * `charge_migration` on one band (with `charge_migration::HALO_ROWS` rows of context).
+ * @param {Float32Array | number[]} data
+ * @param {Uint8Array} groupdq
+ * @param {number} signal_threshold
+ * @param {number} nints
+ * @param {number} ngroups
+ * @param {number} rows
+ * @param {number} cols
+ */
+export function applyChargeMigration(data, groupdq, signal_threshold, nints, ngroups, rows, cols) {
+    const val3 = +signal_threshold;
+    const val4 = +nints;
+    const val5 = +ngroups;
+    const val6 = +rows;
+    const val7 = +cols;
+    let ptr0, len0, ptr1, len1;
+    try {
+        ptr0 = passArrayF32ToWasm0(data, wasm.__wbindgen_malloc);
+        len0 = WASM_VECTOR_LEN;
+        ptr1 = passArray8ToWasm0(groupdq, wasm.__wbindgen_malloc);
+        len1 = WASM_VECTOR_LEN;
+    } catch (e) {
+        if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
+        if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
+        throw e;
+    }
+    const ret = wasm.applyChargeMigration(ptr0, len0, ptr1, len1, groupdq, val3, val4, val5, val6, val7);
+    if (ret[1]) {
+        throw takeFromExternrefTable0(ret[0]);
+    }
+}
+
+/**
  * `layout` = [planes, dark_ints, virtual_planes, direct (0/1), nframes, groupgap]; `int_map`
  * has one dark integration per science integration, -1 for none.
  * @param {Float32Array} data
@@ -618,6 +651,52 @@ export function applyLinearity(data, zeroframe, pixeldq, groupdq, coeffs, inv_co
         throw e;
     }
     const ret = wasm.applyLinearity(ptr0, len0, data, ptr1, len1, zeroframe, ptr2, len2, pixeldq, ptr3, len3, ptr4, len4, ptr5, len5, ptr6, len6, val8, val9, val10, val11, val12, val13);
+    if (ret[1]) {
+        throw takeFromExternrefTable0(ret[0]);
+    }
+}
+
+/**
+ * `persistence` flagging on one band; `window` (Unix seconds, 0 = none) is updated in place.
+ * `dn_threshold` NaN means none (the kernel itself rejects NaN thresholds).
+ * @param {Float32Array | number[]} data
+ * @param {Uint8Array} groupdq
+ * @param {Float64Array} window
+ * @param {Float64Array | number[]} times
+ * @param {number} persistence_time
+ * @param {number} dn_threshold
+ * @param {boolean} do_not_use
+ * @param {number} nints
+ * @param {number} ngroups
+ * @param {number} rows
+ * @param {number} cols
+ */
+export function applyPersistence(data, groupdq, window, times, persistence_time, dn_threshold, do_not_use, nints, ngroups, rows, cols) {
+    const val5 = +persistence_time;
+    const val6 = +dn_threshold;
+    const val7 = +do_not_use;
+    const val8 = +nints;
+    const val9 = +ngroups;
+    const val10 = +rows;
+    const val11 = +cols;
+    let ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3;
+    try {
+        ptr0 = passArrayF32ToWasm0(data, wasm.__wbindgen_malloc);
+        len0 = WASM_VECTOR_LEN;
+        ptr1 = passArray8ToWasm0(groupdq, wasm.__wbindgen_malloc);
+        len1 = WASM_VECTOR_LEN;
+        ptr2 = passArrayF64ToWasm0(window, wasm.__wbindgen_malloc);
+        len2 = WASM_VECTOR_LEN;
+        ptr3 = passArrayF64ToWasm0(times, wasm.__wbindgen_malloc);
+        len3 = WASM_VECTOR_LEN;
+    } catch (e) {
+        if (ptr3) { wasm.__wbindgen_free(ptr3, len3 * 8, 8); }
+        if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 8, 8); }
+        if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
+        if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
+        throw e;
+    }
+    const ret = wasm.applyPersistence(ptr0, len0, ptr1, len1, groupdq, ptr2, len2, window, ptr3, len3, val5, val6, val7, val8, val9, val10, val11);
     if (ret[1]) {
         throw takeFromExternrefTable0(ret[0]);
     }

@@ -3,6 +3,7 @@
 export const memory: WebAssembly.Memory;
 export const __wbg_rampfitstream_free: (a: number, b: number) => void;
 export const __wbg_rampfittileoutput_free: (a: number, b: number) => void;
+export const applyChargeMigration: (a: number, b: number, c: number, d: number, e: any, f: number, g: number, h: number, i: number, j: number) => [number, number];
 export const applyDarkCurrent: (a: number, b: number, c: any, d: number, e: number, f: any, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number, o: number, p: number, q: number, r: number) => [number, number];
 export const applyDqInit: (a: number, b: number, c: any, d: number, e: number, f: any, g: number, h: number, i: number, j: number, k: number, l: number) => [number, number];
 export const applyEmicorr: (a: number, b: number, c: any, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number, o: number, p: number, q: number, r: number, s: number, t: number) => [number, number];
@@ -13,6 +14,7 @@ export const applyIpc: (a: number, b: number, c: any, d: number, e: number, f: n
 export const applyJump: (a: number, b: number, c: number, d: number, e: any, f: number, g: number, h: any, i: number, j: number, k: number, l: number, m: number, n: number, o: any, p: number, q: number, r: number, s: number, t: number, u: number, v: number, w: number, x: number, y: number, z: number) => [number, number];
 export const applyLastframe: (a: number, b: number, c: any, d: number, e: number, f: number, g: number) => [number, number];
 export const applyLinearity: (a: number, b: number, c: any, d: number, e: number, f: any, g: number, h: number, i: any, j: number, k: number, l: number, m: number, n: number, o: number, p: number, q: number, r: number, s: number, t: number, u: number, v: number, w: number) => [number, number];
+export const applyPersistence: (a: number, b: number, c: number, d: number, e: any, f: number, g: number, h: any, i: number, j: number, k: number, l: number, m: number, n: number, o: number, p: number, q: number) => [number, number];
 export const applyRefpix: (a: number, b: number, c: any, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number, o: number, p: number, q: number, r: number, s: number, t: number, u: number, v: number) => [number, number];
 export const applyRefpixMiri: (a: number, b: number, c: any, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number) => [number, number];
 export const applyReset: (a: number, b: number, c: any, d: number, e: number, f: any, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number, o: number, p: number, q: number) => [number, number];

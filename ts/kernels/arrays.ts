@@ -18,12 +18,13 @@ export interface TileShape {
  */
 export type Layout = 'cube' | 'intPlanes' | 'plane' | 'stack';
 
-export type KernelArray = Float32Array | Uint8Array | Uint16Array | Uint32Array;
+export type KernelArray = Float32Array | Uint8Array | Uint16Array | Uint32Array | Float64Array;
 export type KernelArrayConstructor =
   | Float32ArrayConstructor
   | Uint8ArrayConstructor
   | Uint16ArrayConstructor
-  | Uint32ArrayConstructor;
+  | Uint32ArrayConstructor
+  | Float64ArrayConstructor;
 
 export function planeCount(layout: Layout, shape: TileShape): number {
   switch (layout) {

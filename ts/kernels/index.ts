@@ -50,3 +50,5 @@ export { rscd, rscdBackoffRounds, type RscdArrays, type RscdParams, type RscdRan
 export { refpixMiri, type RefpixMiriArrays, type RefpixMiriParams } from './refpix-miri.js';
 export { emicorr, emicorrBin, emicorrFit, emicorrSequential, type EmicorrArrays, type EmicorrParams, type EmicorrClocks, type EmicorrSequentialParams } from './emicorr.js';
 export { flagSnowballs, flagShowers, type SnowballArrays, type SnowballParams, type ShowerArrays, type ShowerParams } from './jump-large-events.js';
+export { chargeMigration, chargeMigrationHalo, type ChargeMigrationArrays, type ChargeMigrationParams } from './charge-migration.js';
+export { persistence, type PersistenceArrays, type PersistenceParams } from './persistence.js';

@@ -20,6 +20,8 @@ import { reset, type ResetArrays, type ResetParams } from './reset.js';
 import { rscd, type RscdArrays, type RscdParams } from './rscd.js';
 import { refpixMiri, type RefpixMiriArrays, type RefpixMiriParams } from './refpix-miri.js';
 import { emicorr, type EmicorrArrays, type EmicorrParams } from './emicorr.js';
+import { chargeMigration, type ChargeMigrationArrays, type ChargeMigrationParams } from './charge-migration.js';
+import { persistence, type PersistenceArrays, type PersistenceParams } from './persistence.js';
 
 export interface ArraySpec {
   type: KernelArrayConstructor;
@@ -221,6 +223,23 @@ export const tileKernels = {
       row: { type: Uint16Array, layout: 'plane', output: false },
     },
     emicorr,
+  ),
+  // Flags reach the 4 neighbours: run with `halo: chargeMigrationHalo`.
+  chargeMigration: defineKernel<ChargeMigrationArrays, ChargeMigrationParams>(
+    {
+      data: { type: Float32Array, layout: 'cube', output: false },
+      groupdq: { type: Uint8Array, layout: 'cube', output: true },
+    },
+    chargeMigration,
+  ),
+  // Per pixel; `window` carries the persistence windows in and out; `data` only with a DN threshold.
+  persistence: defineKernel<PersistenceArrays, PersistenceParams>(
+    {
+      data: { type: Float32Array, layout: 'cube', output: false, optional: true },
+      groupdq: { type: Uint8Array, layout: 'cube', output: true },
+      window: { type: Float64Array, layout: 'plane', output: true },
+    },
+    persistence,
   ),
 } satisfies Record<string, TileKernel>;
 

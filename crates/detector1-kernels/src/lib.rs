@@ -50,3 +50,5 @@ pub mod jump_ellipses;
 pub mod jump_snowballs;
 pub mod jump_showers;
 pub mod correctly_rounded;
+pub mod charge_migration;
+pub mod persistence;

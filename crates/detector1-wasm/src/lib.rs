@@ -887,3 +887,47 @@ pub fn likely_fit_tile(
     let inner = ramp_fit::likely::fit(&inputs, RampShape::new(nints, ngroups, rows, cols), &params).map_err(to_js)?;
     Ok(RampFitTileOutput { inner })
 }
+
+// ---------------------------------------------------------------------------------------------
+// charge_migration, persistence
+
+use detector1_kernels::{charge_migration, persistence};
+
+/// `charge_migration` on one band (with `charge_migration::HALO_ROWS` rows of context).
+#[wasm_bindgen(js_name = applyChargeMigration)]
+pub fn apply_charge_migration(
+    data: &[f32],
+    groupdq: &mut [u8],
+    signal_threshold: f32,
+    nints: usize,
+    ngroups: usize,
+    rows: usize,
+    cols: usize,
+) -> Result<(), JsError> {
+    charge_migration::apply(data, groupdq, signal_threshold, RampShape::new(nints, ngroups, rows, cols)).map_err(to_js)
+}
+
+/// `persistence` flagging on one band; `window` (Unix seconds, 0 = none) is updated in place.
+/// `dn_threshold` NaN means none (the kernel itself rejects NaN thresholds).
+#[wasm_bindgen(js_name = applyPersistence)]
+#[allow(clippy::too_many_arguments)]
+pub fn apply_persistence(
+    data: &[f32],
+    groupdq: &mut [u8],
+    window: &mut [f64],
+    times: &[f64],
+    persistence_time: f64,
+    dn_threshold: f32,
+    do_not_use: bool,
+    nints: usize,
+    ngroups: usize,
+    rows: usize,
+    cols: usize,
+) -> Result<(), JsError> {
+    let params = persistence::Params {
+        persistence_time,
+        dn_threshold: (!dn_threshold.is_nan()).then_some(dn_threshold),
+        do_not_use,
+    };
+    persistence::apply(data, groupdq, window, times, RampShape::new(nints, ngroups, rows, cols), &params).map_err(to_js)
+}
