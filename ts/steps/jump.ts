@@ -131,6 +131,32 @@ function allDoNotUsePlanes(groupdq: Uint8Array, nints: number, ngroups: number, 
   return counts;
 }
 
+/**
+ * JUMP_DET groups and the pixels that have one. Jumps are sparse: four groups are tested per
+ * 32-bit word, which keeps this pass over the cube small next to the kernel.
+ */
+function countJumps(groupdq: Uint8Array, npix: number): { groups: number; pixels: number } {
+  const flagged = new Uint8Array(npix);
+  let groups = 0;
+  const count = (from: number, to: number) => {
+    for (let i = from; i < to; i++) {
+      if (groupdq[i] & pixel.JUMP_DET) {
+        groups++;
+        flagged[i % npix] = 1;
+      }
+    }
+  };
+  const words = groupdq.byteOffset % 4 === 0 ? new Uint32Array(groupdq.buffer, groupdq.byteOffset, groupdq.length >>> 2) : new Uint32Array(0);
+  const jumpInWord = pixel.JUMP_DET * 0x01010101;
+  for (let w = 0; w < words.length; w++) {
+    if (words[w] & jumpInWord) count(4 * w, 4 * w + 4);
+  }
+  count(4 * words.length, groupdq.length);
+  let pixels = 0;
+  for (let p = 0; p < npix; p++) pixels += flagged[p];
+  return { groups, pixels };
+}
+
 /** numpy `nanmedian` of a float32 array: float32, the float32 mean of the middle pair. */
 function nanMedianF32(values: Float32Array): number {
   const finite = values.filter((v) => !Number.isNaN(v)).sort();
@@ -229,15 +255,8 @@ export async function jumpStep(
     for (const n of crs) primaryCrs += n;
   }
 
-  let groups = 0;
-  const pixels = new Uint8Array(npix);
-  for (let i = 0; i < ramp.groupdq.length; i++) {
-    if (ramp.groupdq[i] & pixel.JUMP_DET) {
-      groups++;
-      pixels[i % npix] = 1;
-    }
-  }
-  info(context, `jump: ${primaryCrs} primary CRs; ${groups} groups in ${pixels.reduce((a, b) => a + b, 0)} pixels carry JUMP_DET`);
+  const { groups, pixels } = countJumps(ramp.groupdq, npix);
+  info(context, `jump: ${primaryCrs} primary CRs; ${groups} groups in ${pixels} pixels carry JUMP_DET`);
 
   const flaggedPlanes = allDoNotUsePlanes(ramp.groupdq, nints, ngroups, npix).reduce((a, b) => a + b, 0);
   const totalGroups = nints * ngroups - flaggedPlanes - nints;

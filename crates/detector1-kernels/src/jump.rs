@@ -63,6 +63,22 @@ pub fn detect(
     shape: RampShape,
     params: &Params,
 ) -> Result<(), KernelError> {
+    detect_with(data, groupdq, pixeldq, gain, readnoise, crs, shape, params, true)
+}
+
+/// `detect`, with the vector screen switched off by tests to get the reference result.
+#[allow(clippy::too_many_arguments)]
+fn detect_with(
+    data: &[f32],
+    groupdq: &mut [u8],
+    pixeldq: &mut [u32],
+    gain: &[f32],
+    readnoise: &[f32],
+    crs: &mut [u32],
+    shape: RampShape,
+    params: &Params,
+    use_screen: bool,
+) -> Result<(), KernelError> {
     shape.validate()?;
     shape.expect_cube("data", data.len())?;
     shape.expect_cube("groupdq", groupdq.len())?;
@@ -81,48 +97,226 @@ pub fn detect(
     if params.mode != Mode::Skip {
         let diffs = Diffs { data, gain, shape };
         let npix = shape.plane_len();
-        // The unclipped median and sigma only matter where a pixel has JUMP (neighbour seeds,
-        // after-jump flagging), so the iterative path computes them only there.
-        let mut median = vec![f64::NAN; npix];
-        let mut sigma = vec![f64::NAN; npix];
-        let mut known = vec![false; npix];
         let mut scratch = Scratch::new(shape);
-        for p in 0..npix {
-            diffs.pixel(groupdq, p, &mut scratch.d);
-            let rn2 = rn_squared(readnoise[p], gain[p]) / params.nframes as f64;
-            if params.mode == Mode::SinglePass {
-                (median[p], sigma[p]) = unclipped(&scratch.d, rn2, &mut scratch.sorted);
-                known[p] = true;
-                single_pass(groupdq, p, median[p], sigma[p], &scratch.d, shape, params);
+        let mut screen = Screen::new(shape, params);
+        let mut stats = Vec::new();
+        for p0 in (0..npix).step_by(BLOCK) {
+            let cleared = if p0 + BLOCK <= npix && use_screen {
+                screen.run(data, groupdq, gain, readnoise, p0, shape, params)
             } else {
-                iterative(groupdq, p, rn2, &mut scratch, shape, params);
-            }
-            crs[p] = (0..shape.nints * shape.ngroups)
-                .filter(|&ig| groupdq[ig * npix + p] & JUMP != 0)
-                .count() as u32;
-            if !known[p] && crs[p] > 0 {
-                diffs.pixel(groupdq, p, &mut scratch.d);
-                (median[p], sigma[p]) = unclipped(&scratch.d, rn2, &mut scratch.sorted);
-                known[p] = true;
+                0
+            };
+            for p in (p0..npix.min(p0 + BLOCK)).filter(|p| cleared & (1 << (p - p0)) == 0) {
+                exact_pixel(groupdq, readnoise, crs, &diffs, p, &mut scratch, &mut stats, params);
             }
         }
         if params.flag_4_neighbors {
-            flag_neighbours(groupdq, &diffs, &median, &sigma, params);
+            flag_neighbours(groupdq, &diffs, &stats, params);
         }
         if params.after_jump.iter().any(|&(_, n)| n > 0) {
-            after_jump(groupdq, &diffs, &median, &known, &mut scratch, params);
+            after_jump(groupdq, &diffs, &stats, &mut scratch, params);
         }
     }
     // A JUMP next to DO_NOT_USE or SATURATED carries no information: stcal clears it.
     for flags in groupdq.iter_mut() {
-        if *flags & (JUMP | DNU) == JUMP | DNU {
-            *flags ^= JUMP;
-        }
-        if *flags & (JUMP | SAT) == JUMP | SAT {
-            *flags ^= JUMP;
-        }
+        *flags &= !(JUMP * u8::from(*flags & (DNU | SAT) != 0));
     }
     Ok(())
+}
+
+/// Unclipped median and sigma of a pixel that carries JUMP after detection: the neighbour and
+/// after-jump passes need them. Kept in ascending pixel order.
+struct PixelStats {
+    pixel: usize,
+    median: f64,
+    sigma: f64,
+}
+
+/// stcal's detection for one pixel, in float64 as stcal does it; records `crs` and, where the
+/// pixel has JUMP, its unclipped statistics.
+#[allow(clippy::too_many_arguments)]
+fn exact_pixel(
+    groupdq: &mut [u8],
+    readnoise: &[f32],
+    crs: &mut [u32],
+    diffs: &Diffs,
+    p: usize,
+    scratch: &mut Scratch,
+    stats: &mut Vec<PixelStats>,
+    params: &Params,
+) {
+    let shape = diffs.shape;
+    let npix = shape.plane_len();
+    diffs.pixel(groupdq, p, &mut scratch.d);
+    let rn2 = rn_squared(readnoise[p], diffs.gain[p]) / params.nframes as f64;
+    let mut unclipped_stats = None;
+    if params.mode == Mode::SinglePass {
+        let (median, sigma) = unclipped(&scratch.d, rn2, &mut scratch.sorted);
+        single_pass(groupdq, p, median, sigma, &scratch.d, shape, params);
+        unclipped_stats = Some((median, sigma));
+    } else {
+        iterative(groupdq, p, rn2, scratch, shape, params);
+    }
+    crs[p] = (0..shape.nints * shape.ngroups).filter(|&ig| groupdq[ig * npix + p] & JUMP != 0).count() as u32;
+    if crs[p] > 0 {
+        let (median, sigma) = unclipped_stats.unwrap_or_else(|| {
+            diffs.pixel(groupdq, p, &mut scratch.d);
+            unclipped(&scratch.d, rn2, &mut scratch.sorted)
+        });
+        stats.push(PixelStats { pixel: p, median, sigma });
+    }
+}
+
+/// Pixels the vector screen takes at a time.
+const BLOCK: usize = 16;
+type Lanes = [f32; BLOCK];
+
+/// A float32 pre-test of BLOCK pixels at once, vectorised over pixels: it proves that a pixel
+/// gets no JUMP (most pixels), so that only the others go through stcal's float64 arithmetic.
+/// It uses the same first-pass statistics on sorted differences (a sorting network, the same
+/// for every lane) and demands the largest ratio stay below the threshold by a margin far
+/// larger than the float32 rounding, so it never clears a pixel that stcal would flag.
+struct Screen {
+    /// Batcher's odd-even merge sort network for `rows.len()` inputs.
+    comparators: Vec<(usize, usize)>,
+    /// One row per difference (integration-major), one lane per pixel.
+    rows: Vec<Lanes>,
+}
+
+impl Screen {
+    fn new(shape: RampShape, params: &Params) -> Self {
+        let n = shape.nints * (shape.ngroups - 1);
+        let usable = match params.mode {
+            Mode::Iterative => n >= 2,
+            Mode::SinglePass => n >= 1,
+            Mode::Skip => false,
+        };
+        let n = if usable { n } else { 0 };
+        Screen { comparators: sorting_network(n), rows: vec![[0.0; BLOCK]; n] }
+    }
+
+    /// Bit l set: pixel `p0 + l` has no DNU/SAT/JUMP group, finite differences, and no
+    /// difference that detection could flag.
+    #[allow(clippy::too_many_arguments)]
+    fn run(&mut self, data: &[f32], groupdq: &[u8], gain: &[f32], readnoise: &[f32], p0: usize, shape: RampShape, params: &Params) -> u32 {
+        let n = self.rows.len();
+        if n == 0 {
+            return 0;
+        }
+        let RampShape { nints, ngroups, .. } = shape;
+        let npix = shape.plane_len();
+        let gain: &Lanes = gain[p0..p0 + BLOCK].try_into().unwrap();
+        let readnoise: &Lanes = readnoise[p0..p0 + BLOCK].try_into().unwrap();
+        let absolute = params.mode == Mode::Iterative;
+        let mut flags = [0u8; BLOCK];
+        // d · 0 is ±0 for finite d, NaN otherwise: the sum stays 0 only if every d is finite.
+        let mut nonfinite = [0f32; BLOCK];
+        let electrons = |ig: usize, flags: &mut [u8; BLOCK]| {
+            let start = ig * npix + p0;
+            let plane: &Lanes = data[start..start + BLOCK].try_into().unwrap();
+            let dq: &[u8; BLOCK] = groupdq[start..start + BLOCK].try_into().unwrap();
+            let mut x = [0f32; BLOCK];
+            for l in 0..BLOCK {
+                x[l] = plane[l] * gain[l];
+                flags[l] |= dq[l];
+            }
+            x
+        };
+        let mut row = 0;
+        for i in 0..nints {
+            let mut previous = electrons(i * ngroups, &mut flags);
+            for k in 1..ngroups {
+                let current = electrons(i * ngroups + k, &mut flags);
+                let out = &mut self.rows[row];
+                for l in 0..BLOCK {
+                    let d = current[l] - previous[l];
+                    nonfinite[l] += d * 0.0;
+                    out[l] = if absolute { d.abs() } else { d };
+                }
+                previous = current;
+                row += 1;
+            }
+        }
+        for &(a, b) in &self.comparators {
+            let (low, high) = self.rows.split_at_mut(b);
+            let (x, y) = (&mut low[a], &mut high[0]);
+            let (u, v) = (*x, *y);
+            for l in 0..BLOCK {
+                x[l] = if v[l] < u[l] { v[l] } else { u[l] };
+                y[l] = if u[l] < v[l] { v[l] } else { u[l] };
+            }
+        }
+        let rows = &self.rows;
+        // The median stcal tests against (clipped in the iterative mode), the lane-wise extremes
+        // of the values the ratio is taken over, and the threshold for this many values.
+        let mean = |a: usize, b: usize| -> Lanes { std::array::from_fn(|l| (rows[a][l] + rows[b][l]) * 0.5) };
+        let median_of_first = |count: usize| if count % 2 == 1 { rows[count / 2] } else { mean(count / 2 - 1, count / 2) };
+        let (lowest, highest) = (&rows[0], &rows[n - 1]);
+        let mut median = [0f32; BLOCK];
+        // Lanes whose median is known here: all but iterative ones with 3 or more copies of the maximum.
+        let mut known = [true; BLOCK];
+        let threshold = if !absolute {
+            median = median_of_first(n);
+            params.rejection_threshold
+        } else if n >= 4 {
+            // Every copy of the maximum is dropped; one or two copies are handled here.
+            let (one, two) = (median_of_first(n - 1), median_of_first(n - 2));
+            let (second, third) = (&rows[n - 2], &rows[n - 3]);
+            for l in 0..BLOCK {
+                let single = second[l] < highest[l];
+                median[l] = if single { one[l] } else { two[l] };
+                known[l] = single | (third[l] < highest[l]);
+            }
+            params.rejection_threshold
+        } else if n == 3 {
+            median = rows[1];
+            params.four_group_threshold
+        } else {
+            median = rows[0];
+            params.three_group_threshold
+        };
+        let limit = (threshold * (1.0 - 1e-5)) as f32;
+        let nframes = params.nframes as f32;
+        let mut ok = [false; BLOCK];
+        for l in 0..BLOCK {
+            let m = median[l];
+            let rn_e = readnoise[l] * gain[l];
+            let sigma = (m.abs() + rn_e * rn_e / nframes).sqrt();
+            let deviation = (highest[l] - m).max(m - lowest[l]);
+            // float32 rounding of the differences' magnitudes, far above a few ulp.
+            let slack = 1e-6 * (highest[l].abs() + lowest[l].abs() + m.abs());
+            ok[l] = (flags[l] & (DNU | SAT | JUMP) == 0) & (nonfinite[l] == 0.0) & known[l] & (deviation + slack < limit * sigma);
+        }
+        let mut cleared = 0u32;
+        for (l, &ok) in ok.iter().enumerate() {
+            cleared |= u32::from(ok) << l;
+        }
+        cleared
+    }
+}
+
+/// Comparators `(a, b)`, a < b, of Batcher's odd-even merge sort for `n` inputs (each puts the
+/// smaller value at `a`): the power-of-two network with the comparators beyond `n` left out.
+fn sorting_network(n: usize) -> Vec<(usize, usize)> {
+    let mut comparators = Vec::new();
+    let mut p = 1;
+    while p < n {
+        let mut k = p;
+        while k >= 1 {
+            let mut j = k % p;
+            while j + k < n {
+                for i in 0..k.min(n - j - k) {
+                    if (i + j) / (2 * p) == (i + j + k) / (2 * p) {
+                        comparators.push((i + j, i + j + k));
+                    }
+                }
+                j += 2 * k;
+            }
+            k /= 2;
+        }
+        p *= 2;
+    }
+    comparators
 }
 
 fn check_params(params: &Params) -> Result<(), KernelError> {
@@ -328,48 +522,48 @@ fn iterative(groupdq: &mut [u8], p: usize, rn2: f64, scratch: &mut Scratch, shap
 
 /// stcal `flag_four_neighbors`: seeds are JUMP groups whose unclipped ratio lies strictly
 /// between the two limits; their 4 neighbours get JUMP unless SATURATED or DO_NOT_USE.
-fn flag_neighbours(groupdq: &mut [u8], diffs: &Diffs, median: &[f64], sigma: &[f64], params: &Params) {
+/// Seeds are JUMP pixels after detection, so only `stats` pixels can be seeds; all seeds are
+/// found before any flag is set (flags stay in their own plane, as in stcal's per-plane pass).
+fn flag_neighbours(groupdq: &mut [u8], diffs: &Diffs, stats: &[PixelStats], params: &Params) {
     let shape = diffs.shape;
     let npix = shape.plane_len();
     let (rows, cols) = (shape.rows, shape.cols);
-    // All seeds of a plane are found before any flag is set; CRs are sparse, so keep a list.
     let mut seeds = Vec::new();
-    for i in 0..shape.nints {
-        for k in 1..shape.ngroups {
-            let plane = (i * shape.ngroups + k) * npix;
-            let previous = plane - npix;
-            seeds.clear();
-            for p in 0..npix {
+    for &PixelStats { pixel: p, median, sigma } in stats {
+        let electrons = |index: usize| {
+            if groupdq[index] & (DNU | SAT) != 0 {
+                f32::NAN
+            } else {
+                diffs.data[index] * diffs.gain[p]
+            }
+        };
+        for i in 0..shape.nints {
+            for k in 1..shape.ngroups {
+                let plane = (i * shape.ngroups + k) * npix;
                 if groupdq[plane + p] & JUMP == 0 {
                     continue;
                 }
-                let electrons = |index: usize| {
-                    if groupdq[index] & (DNU | SAT) != 0 {
-                        f32::NAN
-                    } else {
-                        diffs.data[index] * diffs.gain[p]
-                    }
-                };
-                let d = f64::from(electrons(plane + p) - electrons(previous + p));
-                let r = (d - median[p]).abs() / sigma[p];
+                let d = f64::from(electrons(plane + p) - electrons(plane - npix + p));
+                let r = (d - median).abs() / sigma;
                 if r < params.max_jump_to_flag_neighbors && r > params.min_jump_to_flag_neighbors {
-                    seeds.push(p);
+                    seeds.push(plane + p);
                 }
             }
-            for &p in &seeds {
-                let (y, x) = (p / cols, p % cols);
-                let neighbours = [
-                    (y > 0).then(|| p - cols),
-                    (y + 1 < rows).then(|| p + cols),
-                    (x > 0).then(|| p - 1),
-                    (x + 1 < cols).then(|| p + 1),
-                ];
-                for q in neighbours.into_iter().flatten() {
-                    let flags = &mut groupdq[plane + q];
-                    if *flags & (SAT | DNU) == 0 {
-                        *flags |= JUMP;
-                    }
-                }
+        }
+    }
+    for seed in seeds {
+        let (plane, p) = (seed - seed % npix, seed % npix);
+        let (y, x) = (p / cols, p % cols);
+        let neighbours = [
+            (y > 0).then(|| p - cols),
+            (y + 1 < rows).then(|| p + cols),
+            (x > 0).then(|| p - 1),
+            (x + 1 < cols).then(|| p + 1),
+        ];
+        for q in neighbours.into_iter().flatten() {
+            let flags = &mut groupdq[plane + q];
+            if *flags & (SAT | DNU) == 0 {
+                *flags |= JUMP;
             }
         }
     }
@@ -377,19 +571,22 @@ fn flag_neighbours(groupdq: &mut [u8], diffs: &Diffs, median: &[f64], sigma: &[f
 
 /// stcal `transient_jumps`: a JUMP group g whose difference exceeds the unclipped median by at
 /// least `e` flags groups g+1..g+n (within the integration) that lack SATURATED/DO_NOT_USE.
-/// Pixels without a known median got JUMP only from neighbours, if at all.
-fn after_jump(groupdq: &mut [u8], diffs: &Diffs, median: &[f64], known: &[bool], scratch: &mut Scratch, params: &Params) {
+/// Pixels without `stats` got JUMP only from neighbours, if at all.
+fn after_jump(groupdq: &mut [u8], diffs: &Diffs, stats: &[PixelStats], scratch: &mut Scratch, params: &Params) {
     let shape = diffs.shape;
     let npix = shape.plane_len();
     let ndiff = shape.ngroups - 1;
     let mut marks = vec![false; shape.ngroups];
     let Scratch { d, sorted, .. } = scratch;
     for p in 0..npix {
-        if !known[p] && (0..shape.nints * shape.ngroups).all(|ig| groupdq[ig * npix + p] & JUMP == 0) {
+        if (0..shape.nints * shape.ngroups).all(|ig| groupdq[ig * npix + p] & JUMP == 0) {
             continue;
         }
         diffs.pixel(groupdq, p, d);
-        let median = if known[p] { median[p] } else { nan_median(d, sorted) };
+        let median = match stats.binary_search_by_key(&p, |s| s.pixel) {
+            Ok(index) => stats[index].median,
+            Err(_) => nan_median(d, sorted),
+        };
         for i in 0..shape.nints {
             let index = |g: usize| (i * shape.ngroups + g) * npix + p;
             let mut until = 0usize;
@@ -593,5 +790,145 @@ mod tests {
         let params = Params { nframes: 0, ..defaults(Mode::Iterative) };
         let err = detect(&[0.0; 6], &mut [0; 6], &mut [0; 2], &[1.0; 2], &[1.0; 2], &mut [0; 2], shape, &params).unwrap_err();
         assert_eq!(err.code(), "invalid_parameter");
+    }
+
+    /// splitmix64: small, seeded, reproducible.
+    struct Rng(u64);
+
+    impl Rng {
+        fn next_u64(&mut self) -> u64 {
+            self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+            let mut z = self.0;
+            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            z ^ (z >> 31)
+        }
+        fn unit(&mut self) -> f64 {
+            (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+        }
+        fn below(&mut self, n: usize) -> usize {
+            (self.next_u64() % n as u64) as usize
+        }
+        fn normal(&mut self) -> f64 {
+            let (u, v) = (self.unit().max(1e-12), self.unit());
+            (-2.0 * u.ln()).sqrt() * (2.0 * std::f64::consts::PI * v).cos()
+        }
+    }
+
+    #[test]
+    fn sorting_network_sorts() {
+        let mut rng = Rng(7);
+        for n in 0..70 {
+            let network = sorting_network(n);
+            assert!(network.iter().all(|&(a, b)| a < b && b < n));
+            for _ in 0..50 {
+                // Few distinct values, so ties are common.
+                let mut values: Vec<f32> = (0..n).map(|_| rng.below(8) as f32).collect();
+                let mut expected = values.clone();
+                expected.sort_by(f32::total_cmp);
+                for &(a, b) in &network {
+                    if values[b] < values[a] {
+                        values.swap(a, b);
+                    }
+                }
+                assert_eq!(values, expected, "n = {n}");
+            }
+        }
+    }
+
+    /// A random tile with everything the screen must hand to the exact path: jumps of every
+    /// size around the thresholds, ties, NaN data, bad gain, zero read noise, DNU/SAT/JUMP flags.
+    fn random_tile(rng: &mut Rng, shape: RampShape) -> (Vec<f32>, Vec<u8>, Vec<f32>, Vec<f32>) {
+        let npix = shape.plane_len();
+        let mut data = vec![0f32; shape.cube_len()];
+        let mut groupdq = vec![0u8; shape.cube_len()];
+        let gain: Vec<f32> = (0..npix)
+            .map(|_| match rng.below(100) {
+                0 => f32::NAN,
+                1 => 0.0,
+                2 => -1.0,
+                _ => (1.0 + 3.0 * rng.unit()) as f32,
+            })
+            .collect();
+        let readnoise: Vec<f32> = (0..npix).map(|_| if rng.below(50) == 0 { 0.0 } else { (5.0 + 10.0 * rng.unit()) as f32 }).collect();
+        for p in 0..npix {
+            let rate = 300.0 * rng.unit() * if rng.below(20) == 0 { 0.0 } else { 1.0 };
+            let noise = if rng.below(20) == 0 { 0.0 } else { 5.0 };
+            for i in 0..shape.nints {
+                let mut level = 100.0;
+                for g in 0..shape.ngroups {
+                    let index = (i * shape.ngroups + g) * npix + p;
+                    level += rate;
+                    if g > 0 && rng.below(15) == 0 {
+                        // Jumps from 1 to 20 sigma of a typical difference: many near a threshold.
+                        let sigma = (rate * 2.0 + 100.0).sqrt();
+                        level += sigma * (1.0 + 19.0 * rng.unit()) * if rng.below(3) == 0 { -1.0 } else { 1.0 };
+                    }
+                    data[index] = (level + noise * rng.normal()) as f32;
+                    match rng.below(200) {
+                        0 => groupdq[index] = DNU,
+                        1 => groupdq[index] = SAT,
+                        2 => groupdq[index] = JUMP,
+                        3 => data[index] = f32::NAN,
+                        4 => groupdq[index] = dq::PERSISTENCE as u8,
+                        _ => {}
+                    }
+                }
+            }
+        }
+        (data, groupdq, gain, readnoise)
+    }
+
+    /// The screen only decides which pixels skip the exact arithmetic: the flags must be those
+    /// of the exact path alone, bit for bit, in every mode; and it must clear most clean pixels.
+    #[test]
+    fn screen_never_changes_the_result() {
+        let mut rng = Rng(2024);
+        let mut cleared = 0;
+        let mut screened = 0;
+        for case in 0..120 {
+            let nints = 1 + rng.below(3);
+            let ngroups = 3 + rng.below(12);
+            let shape = RampShape::new(nints, ngroups, 1 + rng.below(9), 1 + rng.below(40));
+            let (data, groupdq, gain, readnoise) = random_tile(&mut rng, shape);
+            let mode = if case % 3 == 0 { Mode::SinglePass } else { Mode::Iterative };
+            let after_jump = if case % 4 == 1 { [(200.0, 2), (1000.0, 4)] } else { [(0.0, 0), (0.0, 0)] };
+            let params = Params { flag_4_neighbors: case % 2 == 0, nframes: 1 + case % 2, after_jump, ..defaults(mode) };
+            let run = |use_screen: bool| {
+                let (mut gdq, mut pdq, mut crs) = (groupdq.clone(), vec![0u32; shape.plane_len()], vec![0u32; shape.plane_len()]);
+                detect_with(&data, &mut gdq, &mut pdq, &gain, &readnoise, &mut crs, shape, &params, use_screen).unwrap();
+                (gdq, pdq, crs)
+            };
+            assert!(run(true) == run(false), "case {case}: {shape:?} {mode:?}");
+            let mut screen = Screen::new(shape, &params);
+            for p0 in (0..shape.plane_len()).step_by(BLOCK).filter(|p0| p0 + BLOCK <= shape.plane_len()) {
+                cleared += screen.run(&data, &groupdq, &gain, &readnoise, p0, shape, &params).count_ones();
+                screened += BLOCK as u32;
+            }
+        }
+        assert!(cleared > screened / 3, "the screen cleared only {cleared} of {screened} pixels");
+    }
+
+    /// CASE: a jump exactly at the threshold in float64 is decided by the exact path.
+    #[test]
+    fn screen_leaves_borderline_pixels_to_the_exact_path() {
+        // 16 pixels, gain 1, readnoise 0: differences [9, 9, 9, 9, 9+x] give m = 9, s = 3,
+        // ratio x/3; x = 12 is exactly 4 (not flagged), x = 12.00001 is flagged.
+        let shape = RampShape::new(1, 6, 1, BLOCK);
+        let mut data = vec![0f32; shape.cube_len()];
+        for p in 0..BLOCK {
+            let x = if p % 2 == 0 { 12.0 } else { 12.0001 };
+            for g in 0..6 {
+                data[g * BLOCK + p] = 9.0 * g as f32 + if g == 5 { x } else { 0.0 };
+            }
+        }
+        let params = Params { flag_4_neighbors: false, ..defaults(Mode::Iterative) };
+        let mut groupdq = vec![0u8; shape.cube_len()];
+        let mut crs = vec![0u32; BLOCK];
+        let (gain, readnoise) = ([1f32; BLOCK], [0f32; BLOCK]);
+        let cleared = Screen::new(shape, &params).run(&data, &groupdq, &gain, &readnoise, 0, shape, &params);
+        assert_eq!(cleared, 0);
+        detect(&data, &mut groupdq, &mut [0; BLOCK], &gain, &readnoise, &mut crs, shape, &params).unwrap();
+        assert_eq!(crs, std::array::from_fn::<u32, BLOCK, _>(|p| (p % 2) as u32));
     }
 }
