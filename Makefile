@@ -117,5 +117,10 @@ bench: build
 	node --expose-gc bench/read-fits.mjs
 	node bench/ramp-fit.mjs --cases small
 
+# jump: ours (in thread, 1 and 2 workers) against stcal's detect_jumps_data on the same 2048x2048x10 ramp.
+.PHONY: bench-jump
+bench-jump: build $(VENV)/.installed
+	node bench/jump.mjs
+
 clean:
 	rm -rf dist target $(VENV) node_modules demo-output

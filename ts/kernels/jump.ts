@@ -56,6 +56,16 @@ export function jumpHalo(params: JumpParams): number {
   return params.flag4Neighbors && params.mode !== 'skip' ? 1 : 0;
 }
 
+/**
+ * Rows per band when jump runs in this thread: the whole exposure in one band up to 1 GiB of
+ * arrays (wasm32 memory holds 4 GiB), instead of the pool's general band budget, because cutting
+ * bands costs a copy of the ramp and a paste of GROUPDQ for nothing when no worker runs them.
+ */
+export function jumpInThreadBandRows(shape: TileShape): number {
+  const bytesPerRow = shape.cols * (shape.nints * shape.ngroups * 5 + 16);
+  return Math.max(1, Math.floor(2 ** 30 / bytesPerRow));
+}
+
 /** Two-point difference jump detection (spec/steps/jump.md §3-§6), in place. */
 export function jump(arrays: JumpArrays, shape: TileShape, params: JumpParams): void {
   const kernel = 'jump';

@@ -10,7 +10,7 @@ import type { FitsFile } from '../io/fits/index.js';
 import type { RampModel } from '../datamodels/models.js';
 import { readReferenceFloat, scienceGeometry } from '../reffiles/index.js';
 import { runTiled } from '../pool/pool.js';
-import { jumpHalo, type JumpMode, type JumpParams } from '../kernels/jump.js';
+import { jumpHalo, jumpInThreadBandRows, type JumpMode, type JumpParams } from '../kernels/jump.js';
 import { pixel } from '../dq/flags.js';
 import { info, rampTileShape, referenceName, warn, type StepContext, type StepStatus } from './step.js';
 
@@ -247,7 +247,7 @@ export async function jumpStep(
     'jump',
     { data: ramp.data, groupdq: ramp.groupdq, pixeldq: ramp.pixeldq, gain, readnoise, crs },
     rampTileShape(ramp.shape),
-    { signal: context.signal, params, halo: jumpHalo(params) },
+    { signal: context.signal, params, halo: jumpHalo(params), maxBandRows: context.pool ? undefined : jumpInThreadBandRows(rampTileShape(ramp.shape)) },
   );
   let primaryCrs = -99;
   if (mode !== 'skip') {

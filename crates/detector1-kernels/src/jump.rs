@@ -100,6 +100,7 @@ fn detect_with(
         let mut scratch = Scratch::new(shape);
         let mut screen = Screen::new(shape, params);
         let mut stats = Vec::new();
+        let mut seeds = Vec::new();
         for p0 in (0..npix).step_by(BLOCK) {
             let cleared = if p0 + BLOCK <= npix && use_screen {
                 screen.run(data, groupdq, gain, readnoise, p0, shape, params)
@@ -107,12 +108,16 @@ fn detect_with(
                 0
             };
             for p in (p0..npix.min(p0 + BLOCK)).filter(|p| cleared & (1 << (p - p0)) == 0) {
-                exact_pixel(groupdq, readnoise, crs, &diffs, p, &mut scratch, &mut stats, params);
+                let found = exact_pixel(groupdq, readnoise, crs, &diffs, p, &mut scratch, params);
+                if let Some(pixel_stats) = found {
+                    if params.flag_4_neighbors {
+                        neighbour_seeds(groupdq, &scratch.d, &pixel_stats, shape, params, &mut seeds);
+                    }
+                    stats.push(pixel_stats);
+                }
             }
         }
-        if params.flag_4_neighbors {
-            flag_neighbours(groupdq, &diffs, &stats, params);
-        }
+        flag_neighbours(groupdq, &seeds, shape);
         if params.after_jump.iter().any(|&(_, n)| n > 0) {
             after_jump(groupdq, &diffs, &stats, &mut scratch, params);
         }
@@ -132,9 +137,9 @@ struct PixelStats {
     sigma: f64,
 }
 
-/// stcal's detection for one pixel, in float64 as stcal does it; records `crs` and, where the
-/// pixel has JUMP, its unclipped statistics.
-#[allow(clippy::too_many_arguments)]
+/// stcal's detection for one pixel, in float64 as stcal does it; records `crs`. A pixel that
+/// carries JUMP afterwards gets its unclipped statistics back, with its signed differences left
+/// in `scratch.d`.
 fn exact_pixel(
     groupdq: &mut [u8],
     readnoise: &[f32],
@@ -142,9 +147,8 @@ fn exact_pixel(
     diffs: &Diffs,
     p: usize,
     scratch: &mut Scratch,
-    stats: &mut Vec<PixelStats>,
     params: &Params,
-) {
+) -> Option<PixelStats> {
     let shape = diffs.shape;
     let npix = shape.plane_len();
     diffs.pixel(groupdq, p, &mut scratch.d);
@@ -158,12 +162,32 @@ fn exact_pixel(
         iterative(groupdq, p, rn2, scratch, shape, params);
     }
     crs[p] = (0..shape.nints * shape.ngroups).filter(|&ig| groupdq[ig * npix + p] & JUMP != 0).count() as u32;
-    if crs[p] > 0 {
-        let (median, sigma) = unclipped_stats.unwrap_or_else(|| {
-            diffs.pixel(groupdq, p, &mut scratch.d);
-            unclipped(&scratch.d, rn2, &mut scratch.sorted)
-        });
-        stats.push(PixelStats { pixel: p, median, sigma });
+    if crs[p] == 0 {
+        return None;
+    }
+    let (median, sigma) = unclipped_stats.unwrap_or_else(|| {
+        diffs.pixel(groupdq, p, &mut scratch.d);
+        unclipped(&scratch.d, rn2, &mut scratch.sorted)
+    });
+    Some(PixelStats { pixel: p, median, sigma })
+}
+
+/// stcal `flag_four_neighbors`, first half: the JUMP groups of one pixel (after detection, before
+/// any neighbour flag) whose unclipped ratio lies strictly between the two limits, as cube indices.
+fn neighbour_seeds(groupdq: &[u8], d: &[f64], stats: &PixelStats, shape: RampShape, params: &Params, seeds: &mut Vec<usize>) {
+    let npix = shape.plane_len();
+    let ndiff = shape.ngroups - 1;
+    for i in 0..shape.nints {
+        for k in 1..shape.ngroups {
+            let index = (i * shape.ngroups + k) * npix + stats.pixel;
+            if groupdq[index] & JUMP == 0 {
+                continue;
+            }
+            let r = (d[i * ndiff + k - 1] - stats.median).abs() / stats.sigma;
+            if r < params.max_jump_to_flag_neighbors && r > params.min_jump_to_flag_neighbors {
+                seeds.push(index);
+            }
+        }
     }
 }
 
@@ -520,38 +544,13 @@ fn iterative(groupdq: &mut [u8], p: usize, rn2: f64, scratch: &mut Scratch, shap
     }
 }
 
-/// stcal `flag_four_neighbors`: seeds are JUMP groups whose unclipped ratio lies strictly
-/// between the two limits; their 4 neighbours get JUMP unless SATURATED or DO_NOT_USE.
-/// Seeds are JUMP pixels after detection, so only `stats` pixels can be seeds; all seeds are
-/// found before any flag is set (flags stay in their own plane, as in stcal's per-plane pass).
-fn flag_neighbours(groupdq: &mut [u8], diffs: &Diffs, stats: &[PixelStats], params: &Params) {
-    let shape = diffs.shape;
+/// stcal `flag_four_neighbors`, second half: the 4 neighbours of every seed get JUMP in the
+/// seed's group unless SATURATED or DO_NOT_USE. All seeds were found before any flag is set, as
+/// stcal finds a whole plane's seeds first (flags never leave their plane).
+fn flag_neighbours(groupdq: &mut [u8], seeds: &[usize], shape: RampShape) {
     let npix = shape.plane_len();
     let (rows, cols) = (shape.rows, shape.cols);
-    let mut seeds = Vec::new();
-    for &PixelStats { pixel: p, median, sigma } in stats {
-        let electrons = |index: usize| {
-            if groupdq[index] & (DNU | SAT) != 0 {
-                f32::NAN
-            } else {
-                diffs.data[index] * diffs.gain[p]
-            }
-        };
-        for i in 0..shape.nints {
-            for k in 1..shape.ngroups {
-                let plane = (i * shape.ngroups + k) * npix;
-                if groupdq[plane + p] & JUMP == 0 {
-                    continue;
-                }
-                let d = f64::from(electrons(plane + p) - electrons(plane - npix + p));
-                let r = (d - median).abs() / sigma;
-                if r < params.max_jump_to_flag_neighbors && r > params.min_jump_to_flag_neighbors {
-                    seeds.push(plane + p);
-                }
-            }
-        }
-    }
-    for seed in seeds {
+    for &seed in seeds {
         let (plane, p) = (seed - seed % npix, seed % npix);
         let (y, x) = (p / cols, p % cols);
         let neighbours = [
