@@ -38,3 +38,4 @@ export {
   type FitRampsParallelOptions,
   type RampFitPool,
 } from './ramp-fit.js';
+export { jumpSigmaClip, jumpInThreadBandRows, type JumpSigmaClipArrays, type JumpSigmaClipParams } from './jump.js';

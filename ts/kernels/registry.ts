@@ -14,6 +14,7 @@ import { ipc, type IpcArrays, type IpcParams } from './ipc.js';
 import { refpix, type RefpixArrays, type RefpixParams } from './refpix.js';
 import { jump, type JumpArrays, type JumpParams } from './jump.js';
 import { rampFitTask, type RampFitTaskArrays, type RampFitTaskParams } from './ramp-fit.js';
+import { jumpSigmaClip, type JumpSigmaClipArrays, type JumpSigmaClipParams } from './jump.js';
 
 export interface ArraySpec {
   type: KernelArrayConstructor;
@@ -170,6 +171,15 @@ export const tileKernels = {
       fitoptCounts: { type: Uint32Array, layout: 'plane', output: true, optional: true },
     },
     rampFitTask,
+  ),
+  // Per pixel over every integration: bands of whole-exposure rows, no halo.
+  jumpSigmaClip: defineKernel<JumpSigmaClipArrays, JumpSigmaClipParams>(
+    {
+      data: { type: Float32Array, layout: 'cube', output: false },
+      groupdq: { type: Uint8Array, layout: 'cube', output: true },
+      gain: { type: Float32Array, layout: 'plane', output: false },
+    },
+    jumpSigmaClip,
   ),
 } satisfies Record<string, TileKernel>;
 

@@ -1,6 +1,7 @@
 /**
  * jump (spec/steps/jump.md, jwst `JumpStep` + stcal `detect_jumps_data`): JUMP_DET in GROUPDQ
- * by the two-point difference method, neighbour and after-jump flagging, NO_GAIN_VALUE in
+ * by the two-point difference method (sigma clipping across integrations when there are
+ * `minimum_sigclip_groups` of them), neighbour and after-jump flagging, NO_GAIN_VALUE in
  * PIXELDQ, the PRIMECRS/EXTNCRS rates. Science data are not changed.
  *
  * Banding: stcal's per-slice quirks (all-DO_NOT_USE plane counts, `maximum_cores`) are not
@@ -132,6 +133,20 @@ function allDoNotUsePlanes(groupdq: Uint8Array, nints: number, ngroups: number, 
 }
 
 /**
+ * The end of stcal's sigma-clipping detection, over the whole frame (stcal does it per slice;
+ * one slice here): in an (integration, group) plane where every pixel has JUMP_DET or
+ * DO_NOT_USE, the pixels whose DQ is exactly JUMP_DET are reset to 0.
+ */
+function resetJumpOnlyPlanes(groupdq: Uint8Array, planes: number, npix: number): void {
+  const jumpOrDnu = pixel.JUMP_DET | pixel.DO_NOT_USE;
+  for (let plane = 0; plane < planes; plane++) {
+    const flags = groupdq.subarray(plane * npix, (plane + 1) * npix);
+    if (!flags.every((f) => (f & jumpOrDnu) !== 0)) continue;
+    for (let p = 0; p < npix; p++) if (flags[p] === pixel.JUMP_DET) flags[p] = 0;
+  }
+}
+
+/**
  * JUMP_DET groups and the pixels that have one. Jumps are sparse: four groups are tested per
  * 32-bit word, which keeps this pass over the cube small next to the kernel.
  */
@@ -177,7 +192,7 @@ export function pythonFloorDiv(a: number, b: number): number {
 }
 
 /** stcal's detector choice from whole-frame counts (twopoint_difference `find_crs`). */
-function chooseMode(perInt: number[], nints: number, ngroups: number, o: JumpStepOptions): JumpMode | 'sigmaClip' {
+function chooseMode(perInt: number[], nints: number, ngroups: number, o: JumpStepOptions): Exclude<JumpMode, 'sigmaClipped'> | 'sigmaClip' {
   const maxFlagged = Math.max(...perInt);
   const totalFlagged = perInt.reduce((a, b) => a + b, 0);
   const minUsableGroups = ngroups - maxFlagged;
@@ -218,7 +233,12 @@ export async function jumpStep(
   const npix = rows * cols;
   const mode = chooseMode(allDoNotUsePlanes(ramp.groupdq, nints, ngroups, npix), nints, ngroups, o);
   if (mode === 'sigmaClip') {
-    throw new JumpStepError(`jump: sigma-clipping detection (nints ${nints} >= minimum_sigclip_groups ${o.minimumSigclipGroups}) is not implemented yet`);
+    info(context, `jump: sigma clipping (${o.onlyUseInts ? `${nints} integrations` : 'all groups'} >= minimum_sigclip_groups ${o.minimumSigclipGroups})`);
+    await runTiled(context.pool, 'jumpSigmaClip', { data: ramp.data, groupdq: ramp.groupdq, gain }, rampTileShape(ramp.shape), {
+      signal: context.signal,
+      params: { rejectionThreshold: o.rejectionThreshold, onlyUseInts: o.onlyUseInts },
+    });
+    resetJumpOnlyPlanes(ramp.groupdq, nints * ngroups, npix);
   }
   if (mode === 'skip') info(context, 'jump: fewer than the minimum number of usable groups; no detection');
   info(context, `jump: CR rejection threshold = ${o.rejectionThreshold} sigma (${mode})`);
@@ -228,7 +248,7 @@ export async function jumpStep(
   const n2 = Math.max(0, pythonFloorDiv(o.afterJumpFlagTime2, groupTime));
   const gainMedian = n1 > 0 || n2 > 0 ? nanMedianF32(gain) : NaN;
   const params: JumpParams = {
-    mode,
+    mode: mode === 'sigmaClip' ? 'sigmaClipped' : mode,
     rejectionThreshold: o.rejectionThreshold,
     threeGroupRejectionThreshold: o.threeGroupRejectionThreshold,
     fourGroupRejectionThreshold: o.fourGroupRejectionThreshold,

@@ -1,6 +1,7 @@
-//! `jump`: two-point difference jump detection (spec/steps/jump.md §3-§6), as stcal's
-//! `detect_jumps_data` does it with a single slice. Snowballs, showers and the sigma-clipping
-//! path are not here.
+//! `jump`: two-point difference jump detection (spec/steps/jump.md §3-§7), as stcal's
+//! `detect_jumps_data` does it with a single slice: [`detect`] for the classic detectors and
+//! the post-processing, [`sigma_clip`] for the many-integration detector. Snowballs and showers
+//! are not here.
 //!
 //! Precision follows stcal under numpy 2: electrons are float32 (`data · gain`), differences are
 //! float32 subtractions promoted to float64 (they are divided by the float64 `dt_group = [1]`),
@@ -23,6 +24,9 @@ pub enum Mode {
     SinglePass,
     /// Clip the largest difference and re-test, pixel by pixel.
     Iterative,
+    /// JUMP was already set by [`sigma_clip`] (and the caller's whole-frame reset of planes that
+    /// are all JUMP or DO_NOT_USE): only counting, neighbours, after-jump flags and clean-up.
+    SigmaClipped,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -151,15 +155,20 @@ fn exact_pixel(
 ) -> Option<PixelStats> {
     let shape = diffs.shape;
     let npix = shape.plane_len();
-    diffs.pixel(groupdq, p, &mut scratch.d);
     let rn2 = rn_squared(readnoise[p], diffs.gain[p]) / params.nframes as f64;
     let mut unclipped_stats = None;
-    if params.mode == Mode::SinglePass {
-        let (median, sigma) = unclipped(&scratch.d, rn2, &mut scratch.sorted);
-        single_pass(groupdq, p, median, sigma, &scratch.d, shape, params);
-        unclipped_stats = Some((median, sigma));
-    } else {
-        iterative(groupdq, p, rn2, scratch, shape, params);
+    match params.mode {
+        Mode::SinglePass => {
+            diffs.pixel(groupdq, p, &mut scratch.d);
+            let (median, sigma) = unclipped(&scratch.d, rn2, &mut scratch.sorted);
+            single_pass(groupdq, p, median, sigma, &scratch.d, shape, params);
+            unclipped_stats = Some((median, sigma));
+        }
+        Mode::Iterative => {
+            diffs.pixel(groupdq, p, &mut scratch.d);
+            iterative(groupdq, p, rn2, scratch, shape, params);
+        }
+        Mode::SigmaClipped | Mode::Skip => {}
     }
     crs[p] = (0..shape.nints * shape.ngroups).filter(|&ig| groupdq[ig * npix + p] & JUMP != 0).count() as u32;
     if crs[p] == 0 {
@@ -213,7 +222,7 @@ impl Screen {
         let usable = match params.mode {
             Mode::Iterative => n >= 2,
             Mode::SinglePass => n >= 1,
-            Mode::Skip => false,
+            Mode::Skip | Mode::SigmaClipped => false,
         };
         let n = if usable { n } else { 0 };
         Screen { comparators: sorting_network(n), rows: vec![[0.0; BLOCK]; n] }
@@ -614,6 +623,141 @@ fn after_jump(groupdq: &mut [u8], diffs: &Diffs, stats: &[PixelStats], scratch: 
     }
 }
 
+/// stcal's sigma-clipping detector (`det_jump_sigma_clipping`, spec §7), for many
+/// integrations, in place: astropy's `sigma_clip` (median centre, population std, bounds
+/// `centre ± threshold·std`, at most 5 rounds, non-finite values rejected) over the float64
+/// first differences in electrons of each pixel: across integrations for each difference
+/// (`only_use_ints`) or across all integrations and differences together. Rejected finite
+/// differences get JUMP at the later group unless it is SATURATED or DO_NOT_USE.
+///
+/// Every integration of a pixel is needed at once, so bands are whole-exposure row bands. The
+/// rest of stcal's path is the caller's: the whole-frame reset of planes that are all JUMP or
+/// DO_NOT_USE, then [`detect`] with [`Mode::SigmaClipped`].
+pub fn sigma_clip(
+    data: &[f32],
+    groupdq: &mut [u8],
+    gain: &[f32],
+    shape: RampShape,
+    rejection_threshold: f64,
+    only_use_ints: bool,
+) -> Result<(), KernelError> {
+    shape.validate()?;
+    shape.expect_cube("data", data.len())?;
+    shape.expect_cube("groupdq", groupdq.len())?;
+    shape.expect_plane("gain", gain.len())?;
+    if rejection_threshold.is_nan() || rejection_threshold < 0.0 {
+        let reason = format!("must be >= 0, got {rejection_threshold}");
+        return Err(KernelError::InvalidParameter { argument: "rejection_threshold", reason });
+    }
+    let RampShape { nints, ngroups, .. } = shape;
+    let npix = shape.plane_len();
+    let ndiff = ngroups - 1;
+    let diffs = Diffs { data, gain, shape };
+    let mut d = Vec::with_capacity(nints * ndiff);
+    let mut buffer = Vec::with_capacity(nints * ndiff);
+    // Positions (integration-major) of one clipping sample: one difference of every
+    // integration, or everything.
+    let samples: Vec<Vec<usize>> = if only_use_ints {
+        (0..ndiff).map(|k| (0..nints).map(|i| i * ndiff + k).collect()).collect()
+    } else {
+        vec![(0..nints * ndiff).collect()]
+    };
+    for p in 0..npix {
+        diffs.pixel(groupdq, p, &mut d);
+        for sample in &samples {
+            buffer.clear();
+            buffer.extend(sample.iter().map(|&j| d[j]).filter(|v| v.is_finite()));
+            let Some((low, high)) = clipped_bounds(&mut buffer, rejection_threshold) else {
+                continue;
+            };
+            for &j in sample {
+                let value = d[j];
+                if value.is_finite() && (value < low || value > high) {
+                    let index = ((j / ndiff) * ngroups + j % ndiff + 1) * npix + p;
+                    if groupdq[index] & (SAT | DNU) == 0 {
+                        groupdq[index] |= JUMP;
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// astropy's fast `sigma_clip` bounds (median centre, `std` spread, sigma both sides, 5
+/// iterations) of finite values, or None when there are none. Astropy computes the median with
+/// Wirth's selection, which reorders the values, and then sums them in that order: the order
+/// is reproduced so the float64 mean and std, and hence the bounds, are the same bits.
+fn clipped_bounds(values: &mut Vec<f64>, sigma: f64) -> Option<(f64, f64)> {
+    const MAX_ITERS: usize = 5;
+    if values.is_empty() {
+        return None;
+    }
+    let mut rounds = 0;
+    loop {
+        let count = values.len() as f64;
+        let n = values.len();
+        let median = if n.is_multiple_of(2) {
+            // The upper middle value is selected first, then the lower one.
+            let upper = kth_smallest(values, n / 2);
+            let lower = kth_smallest(values, n / 2 - 1);
+            0.5 * (upper + lower)
+        } else {
+            kth_smallest(values, (n - 1) / 2)
+        };
+        let mut mean = 0.0;
+        for &v in values.iter() {
+            mean += v;
+        }
+        mean /= count;
+        let mut squares = 0.0;
+        for &v in values.iter() {
+            squares += (v - mean) * (v - mean);
+        }
+        let std = (squares / count).sqrt();
+        let (low, high) = (median - sigma * std, median + sigma * std);
+        values.retain(|&v| v >= low && v <= high);
+        rounds += 1;
+        if values.len() == n || values.is_empty() || rounds >= MAX_ITERS {
+            return Some((low, high));
+        }
+    }
+}
+
+/// Wirth's selection of the k-th smallest value (N. Wirth, *Algorithms + Data Structures =
+/// Programs*, 1976), with its exact sequence of swaps.
+fn kth_smallest(a: &mut [f64], k: usize) -> f64 {
+    let (mut left, mut right) = (0isize, a.len() as isize - 1);
+    let k = k as isize;
+    while left < right {
+        let pivot = a[k as usize];
+        let (mut i, mut j) = (left, right);
+        loop {
+            while a[i as usize] < pivot {
+                i += 1;
+            }
+            while pivot < a[j as usize] {
+                j -= 1;
+            }
+            if i <= j {
+                a.swap(i as usize, j as usize);
+                i += 1;
+                j -= 1;
+            }
+            if i > j {
+                break;
+            }
+        }
+        if j < k {
+            left = i;
+        }
+        if k < i {
+            right = j;
+        }
+    }
+    a[k as usize]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -929,5 +1073,55 @@ mod tests {
         assert_eq!(cleared, 0);
         detect(&data, &mut groupdq, &mut [0; BLOCK], &gain, &readnoise, &mut crs, shape, &params).unwrap();
         assert_eq!(crs, std::array::from_fn::<u32, BLOCK, _>(|p| (p % 2) as u32));
+    }
+
+    #[test]
+    fn kth_smallest_selects() {
+        let mut rng = Rng(99);
+        for n in 1..60 {
+            let values: Vec<f64> = (0..n).map(|_| rng.below(10) as f64).collect();
+            let mut sorted = values.clone();
+            sorted.sort_by(f64::total_cmp);
+            for (k, &expected) in sorted.iter().enumerate() {
+                assert_eq!(kth_smallest(&mut values.clone(), k), expected, "n {n} k {k}");
+            }
+        }
+    }
+
+    /// CASE: 20 values 10 ± 1 and one 100: the first round's bounds (median 10, population std
+    /// about 19) keep everything but 100; the second round's are tight and keep the rest.
+    #[test]
+    fn clipped_bounds_drop_the_outlier() {
+        let mut values: Vec<f64> = (0..20).map(|i| 9.0 + f64::from(i % 3)).collect();
+        values.push(100.0);
+        let (low, high) = clipped_bounds(&mut values, 4.0).unwrap();
+        assert!(low > 5.0 && low < 9.0 && high > 11.0 && high < 15.0, "{low} {high}");
+        assert_eq!(values.len(), 20);
+        assert_eq!(clipped_bounds(&mut Vec::new(), 4.0), None);
+        // One value: std 0, bounds [x, x], nothing changes.
+        assert_eq!(clipped_bounds(&mut vec![3.0], 4.0), Some((3.0, 3.0)));
+    }
+
+    /// CASE: one pixel, 30 integrations of 4 groups ramping 10 e/group (±2); integration 5 has a
+    /// 300 e jump at group 2, integration 9 the same jump at a SATURATED group 2.
+    #[test]
+    fn sigma_clip_flags_outlying_differences_only() {
+        let shape = RampShape::new(30, 4, 1, 1);
+        let mut data = vec![0f32; shape.cube_len()];
+        let mut groupdq = vec![0u8; shape.cube_len()];
+        for i in 0..30 {
+            for g in 0..4 {
+                data[i * 4 + g] = 10.0 * g as f32 + ((i + g) % 3) as f32 + if (i == 5 || i == 9) && g >= 2 { 300.0 } else { 0.0 };
+            }
+        }
+        groupdq[9 * 4 + 2] = SAT;
+        for only_use_ints in [true, false] {
+            let mut flags = groupdq.clone();
+            sigma_clip(&data, &mut flags, &[1.0], shape, 4.0, only_use_ints).unwrap();
+            let jumps: Vec<usize> = (0..flags.len()).filter(|&k| flags[k] & JUMP != 0).collect();
+            assert_eq!(jumps, [5 * 4 + 2], "only_use_ints {only_use_ints}");
+        }
+        let err = sigma_clip(&data, &mut groupdq, &[1.0, 1.0], shape, 4.0, true).unwrap_err();
+        assert_eq!(err.code(), "shape_mismatch");
     }
 }

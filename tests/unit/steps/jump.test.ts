@@ -200,11 +200,10 @@ describe('jump step', () => {
     expect(ramp.meta.exposure.primaryCosmicRays).toBe((1000 * -99) / (10 * 1 * 9));
   });
 
-  it('throws a clear error for snowballs, showers and sigma clipping (not implemented yet)', async () => {
+  it('throws a clear error for snowballs and showers (not implemented yet)', async () => {
     const refs = await references();
     await expect(jumpStep(model([0, 10, 20]), refs, {}, { expandLargeEvents: true })).rejects.toThrow(/expand_large_events.*not implemented yet/);
     await expect(jumpStep(model([0, 10, 20]), refs, {}, { findShowers: true })).rejects.toThrow(JumpStepError);
-    await expect(jumpStep(model([0, 10, 20], 100), refs)).rejects.toThrow(/sigma-clipping.*not implemented yet/);
   });
 });
 
