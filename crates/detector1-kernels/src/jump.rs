@@ -105,13 +105,9 @@ fn detect_with(
         let mut screen = Screen::new(shape, params);
         let mut stats = Vec::new();
         let mut seeds = Vec::new();
-        for p0 in (0..npix).step_by(BLOCK) {
-            let cleared = if p0 + BLOCK <= npix && use_screen {
-                screen.run(data, groupdq, gain, readnoise, p0, shape, params)
-            } else {
-                0
-            };
-            for p in (p0..npix.min(p0 + BLOCK)).filter(|p| cleared & (1 << (p - p0)) == 0) {
+        let mut exact = Vec::new();
+        let mut run_exact = |groupdq: &mut [u8], exact: &mut Vec<usize>| {
+            for p in exact.drain(..) {
                 let found = exact_pixel(groupdq, readnoise, crs, &diffs, p, &mut scratch, params);
                 if let Some(pixel_stats) = found {
                     if params.flag_4_neighbors {
@@ -120,15 +116,31 @@ fn detect_with(
                     stats.push(pixel_stats);
                 }
             }
+        };
+        // Pixels are independent until the neighbour pass, so queued pixels may finish later.
+        for p0 in (0..npix).step_by(BLOCK) {
+            let (cleared, queued) = if p0 + BLOCK <= npix && use_screen {
+                screen.run(data, groupdq, gain, readnoise, p0, shape, &mut exact)
+            } else {
+                (0, 0)
+            };
+            exact.extend((p0..npix.min(p0 + BLOCK)).filter(|p| (cleared | queued) & (1 << (p - p0)) == 0));
+            run_exact(groupdq, &mut exact);
         }
+        screen.flush(&mut exact);
+        run_exact(groupdq, &mut exact);
+        stats.sort_unstable_by_key(|s| s.pixel);
         flag_neighbours(groupdq, &seeds, shape);
         if params.after_jump.iter().any(|&(_, n)| n > 0) {
             after_jump(groupdq, &diffs, &stats, &mut scratch, params);
         }
     }
-    // A JUMP next to DO_NOT_USE or SATURATED carries no information: stcal clears it.
-    for flags in groupdq.iter_mut() {
-        *flags &= !(JUMP * u8::from(*flags & (DNU | SAT) != 0));
+    if params.mode == Mode::Skip {
+        // A JUMP next to DO_NOT_USE or SATURATED carries no information: stcal clears it
+        // (exact_pixel does it for the other modes).
+        for flags in groupdq.iter_mut() {
+            *flags &= !(JUMP * u8::from(*flags & (DNU | SAT) != 0));
+        }
     }
     Ok(())
 }
@@ -174,6 +186,14 @@ fn exact_pixel(
     if crs[p] == 0 {
         return None;
     }
+    // stcal's final clean-up (a JUMP next to DO_NOT_USE or SATURATED carries no information),
+    // done here because only pixels that reach this point can have such a JUMP: detection,
+    // neighbour and after-jump flags never set JUMP on those groups, and their differences are
+    // NaN, so the flag matters to nothing after the count above.
+    for ig in 0..shape.nints * shape.ngroups {
+        let flags = &mut groupdq[ig * npix + p];
+        *flags &= !(JUMP * u8::from(*flags & (DNU | SAT) != 0));
+    }
     let (median, sigma) = unclipped_stats.unwrap_or_else(|| {
         diffs.pixel(groupdq, p, &mut scratch.d);
         unclipped(&scratch.d, rn2, &mut scratch.sorted)
@@ -206,14 +226,25 @@ type Lanes = [f32; BLOCK];
 
 /// A float32 pre-test of BLOCK pixels at once, vectorised over pixels: it proves that a pixel
 /// gets no JUMP (most pixels), so that only the others go through stcal's float64 arithmetic.
-/// It uses the same first-pass statistics on sorted differences (a sorting network, the same
-/// for every lane) and demands the largest ratio stay below the threshold by a margin far
-/// larger than the float32 rounding, so it never clears a pixel that stcal would flag.
+/// It demands the largest first-pass ratio stay below the threshold by a margin far larger
+/// than the float32 rounding, so it never clears a pixel that stcal would flag. Two tests:
+/// - range: the median lies between the smallest and largest difference, so a range below
+///   `threshold · sigma(smallest)` clears the pixel without any median (most pixels);
+/// - median: the others wait in a queue of BLOCK lanes; a full queue is sorted by a sorting
+///   network (the same for every lane) and tested with stcal's first-pass median and sigma.
 struct Screen {
     /// Batcher's odd-even merge sort network for `rows.len()` inputs.
     comparators: Vec<(usize, usize)>,
     /// One row per difference (integration-major), one lane per pixel.
     rows: Vec<Lanes>,
+    /// The queue: differences, gain and read noise of `queued` pixels, lane by lane.
+    queue: Vec<Lanes>,
+    queue_gain: Lanes,
+    queue_readnoise: Lanes,
+    queued: Vec<usize>,
+    absolute: bool,
+    limit: f32,
+    nframes: f32,
 }
 
 impl Screen {
@@ -225,25 +256,44 @@ impl Screen {
             Mode::Skip | Mode::SigmaClipped => false,
         };
         let n = if usable { n } else { 0 };
-        Screen { comparators: sorting_network(n), rows: vec![[0.0; BLOCK]; n] }
+        let absolute = params.mode == Mode::Iterative;
+        // The threshold for n usable differences (all of them: pixels with flags or NaN go exact).
+        let threshold = match n {
+            _ if !absolute || n >= 4 => params.rejection_threshold,
+            3 => params.four_group_threshold,
+            _ => params.three_group_threshold,
+        };
+        Screen {
+            comparators: sorting_network(n),
+            rows: vec![[0.0; BLOCK]; n],
+            queue: vec![[0.0; BLOCK]; n],
+            queue_gain: [0.0; BLOCK],
+            queue_readnoise: [0.0; BLOCK],
+            queued: Vec::with_capacity(BLOCK),
+            absolute,
+            limit: (threshold * (1.0 - 1e-5)) as f32,
+            nframes: params.nframes as f32,
+        }
     }
 
-    /// Bit l set: pixel `p0 + l` has no DNU/SAT/JUMP group, finite differences, and no
-    /// difference that detection could flag.
+    /// Screens pixels `p0..p0 + BLOCK`. Returns the lanes cleared by the range test and the
+    /// lanes queued for the median test; the rest need the exact path. When the queue fills,
+    /// its pixels that the median test cannot clear are appended to `exact`.
     #[allow(clippy::too_many_arguments)]
-    fn run(&mut self, data: &[f32], groupdq: &[u8], gain: &[f32], readnoise: &[f32], p0: usize, shape: RampShape, params: &Params) -> u32 {
+    fn run(&mut self, data: &[f32], groupdq: &[u8], gain: &[f32], readnoise: &[f32], p0: usize, shape: RampShape, exact: &mut Vec<usize>) -> (u32, u32) {
         let n = self.rows.len();
         if n == 0 {
-            return 0;
+            return (0, 0);
         }
         let RampShape { nints, ngroups, .. } = shape;
         let npix = shape.plane_len();
         let gain: &Lanes = gain[p0..p0 + BLOCK].try_into().unwrap();
         let readnoise: &Lanes = readnoise[p0..p0 + BLOCK].try_into().unwrap();
-        let absolute = params.mode == Mode::Iterative;
+        let absolute = self.absolute;
         let mut flags = [0u8; BLOCK];
         // d · 0 is ±0 for finite d, NaN otherwise: the sum stays 0 only if every d is finite.
         let mut nonfinite = [0f32; BLOCK];
+        let (mut lowest, mut highest) = ([f32::INFINITY; BLOCK], [f32::NEG_INFINITY; BLOCK]);
         let electrons = |ig: usize, flags: &mut [u8; BLOCK]| {
             let start = ig * npix + p0;
             let plane: &Lanes = data[start..start + BLOCK].try_into().unwrap();
@@ -264,14 +314,60 @@ impl Screen {
                 for l in 0..BLOCK {
                     let d = current[l] - previous[l];
                     nonfinite[l] += d * 0.0;
-                    out[l] = if absolute { d.abs() } else { d };
+                    let v = if absolute { d.abs() } else { d };
+                    out[l] = v;
+                    lowest[l] = if v < lowest[l] { v } else { lowest[l] };
+                    highest[l] = if highest[l] < v { v } else { highest[l] };
                 }
                 previous = current;
                 row += 1;
             }
         }
+        let mut screenable = [false; BLOCK];
+        let mut in_range = [false; BLOCK];
+        for l in 0..BLOCK {
+            let (lo, hi) = (lowest[l], highest[l]);
+            // The smallest |median| the differences allow.
+            let smallest = if absolute || lo > 0.0 { lo } else if hi < 0.0 { -hi } else { 0.0 };
+            let rn_e = readnoise[l] * gain[l];
+            let sigma = (smallest + rn_e * rn_e / self.nframes).sqrt();
+            let slack = 1e-6 * (hi.abs() + lo.abs());
+            screenable[l] = (flags[l] & (DNU | SAT | JUMP) == 0) & (nonfinite[l] == 0.0);
+            in_range[l] = (hi - lo) + slack < self.limit * sigma;
+        }
+        let (mut cleared, mut queued) = (0u32, 0u32);
+        for l in 0..BLOCK {
+            if !screenable[l] {
+                continue;
+            }
+            if in_range[l] {
+                cleared |= 1 << l;
+                continue;
+            }
+            queued |= 1 << l;
+            let lane = self.queued.len();
+            for (q, r) in self.queue.iter_mut().zip(&self.rows) {
+                q[lane] = r[l];
+            }
+            self.queue_gain[lane] = gain[l];
+            self.queue_readnoise[lane] = readnoise[l];
+            self.queued.push(p0 + l);
+            if self.queued.len() == BLOCK {
+                self.flush(exact);
+            }
+        }
+        (cleared, queued)
+    }
+
+    /// The median test on the queued pixels; those it cannot clear go to `exact`.
+    fn flush(&mut self, exact: &mut Vec<usize>) {
+        let count = self.queued.len();
+        if count == 0 {
+            return;
+        }
+        let n = self.queue.len();
         for &(a, b) in &self.comparators {
-            let (low, high) = self.rows.split_at_mut(b);
+            let (low, high) = self.queue.split_at_mut(b);
             let (x, y) = (&mut low[a], &mut high[0]);
             let (u, v) = (*x, *y);
             for l in 0..BLOCK {
@@ -279,18 +375,17 @@ impl Screen {
                 y[l] = if u[l] < v[l] { v[l] } else { u[l] };
             }
         }
-        let rows = &self.rows;
-        // The median stcal tests against (clipped in the iterative mode), the lane-wise extremes
-        // of the values the ratio is taken over, and the threshold for this many values.
+        let rows = &self.queue;
+        // The median stcal tests against (clipped in the iterative mode) and the lane-wise
+        // extremes of the values the ratio is taken over.
         let mean = |a: usize, b: usize| -> Lanes { std::array::from_fn(|l| (rows[a][l] + rows[b][l]) * 0.5) };
         let median_of_first = |count: usize| if count % 2 == 1 { rows[count / 2] } else { mean(count / 2 - 1, count / 2) };
         let (lowest, highest) = (&rows[0], &rows[n - 1]);
         let mut median = [0f32; BLOCK];
         // Lanes whose median is known here: all but iterative ones with 3 or more copies of the maximum.
         let mut known = [true; BLOCK];
-        let threshold = if !absolute {
+        if !self.absolute {
             median = median_of_first(n);
-            params.rejection_threshold
         } else if n >= 4 {
             // Every copy of the maximum is dropped; one or two copies are handled here.
             let (one, two) = (median_of_first(n - 1), median_of_first(n - 2));
@@ -300,31 +395,23 @@ impl Screen {
                 median[l] = if single { one[l] } else { two[l] };
                 known[l] = single | (third[l] < highest[l]);
             }
-            params.rejection_threshold
         } else if n == 3 {
             median = rows[1];
-            params.four_group_threshold
         } else {
             median = rows[0];
-            params.three_group_threshold
-        };
-        let limit = (threshold * (1.0 - 1e-5)) as f32;
-        let nframes = params.nframes as f32;
+        }
         let mut ok = [false; BLOCK];
         for l in 0..BLOCK {
             let m = median[l];
-            let rn_e = readnoise[l] * gain[l];
-            let sigma = (m.abs() + rn_e * rn_e / nframes).sqrt();
+            let rn_e = self.queue_readnoise[l] * self.queue_gain[l];
+            let sigma = (m.abs() + rn_e * rn_e / self.nframes).sqrt();
             let deviation = (highest[l] - m).max(m - lowest[l]);
             // float32 rounding of the differences' magnitudes, far above a few ulp.
             let slack = 1e-6 * (highest[l].abs() + lowest[l].abs() + m.abs());
-            ok[l] = (flags[l] & (DNU | SAT | JUMP) == 0) & (nonfinite[l] == 0.0) & known[l] & (deviation + slack < limit * sigma);
+            ok[l] = known[l] & (deviation + slack < self.limit * sigma);
         }
-        let mut cleared = 0u32;
-        for (l, &ok) in ok.iter().enumerate() {
-            cleared |= u32::from(ok) << l;
-        }
-        cleared
+        exact.extend(self.queued.iter().zip(ok).filter(|&(_, ok)| !ok).map(|(&p, _)| p));
+        self.queued.clear();
     }
 }
 
@@ -924,6 +1011,19 @@ mod tests {
         assert_eq!(crs, [0]);
     }
 
+    /// CASE: JUMP already set on DO_NOT_USE or SATURATED groups counts as a primary CR (stcal
+    /// counts before its clean-up) and is then cleared; a JUMP on a good group stays.
+    #[test]
+    fn preset_jump_on_unusable_groups_is_counted_then_cleared() {
+        let shape = RampShape::new(1, 5, 1, 1);
+        let mut groupdq = [0, JUMP | DNU, 0, JUMP | SAT, JUMP];
+        let mut crs = [0];
+        let params = Params { flag_4_neighbors: false, ..defaults(Mode::Iterative) };
+        detect(&[0.0, 10.0, 20.0, 30.0, 40.0], &mut groupdq, &mut [0], &[1.0], &[1.0], &mut crs, shape, &params).unwrap();
+        assert_eq!(groupdq, [0, DNU, 0, SAT, JUMP]);
+        assert_eq!(crs, [3]);
+    }
+
     #[test]
     fn bad_input() {
         let shape = RampShape::new(1, 3, 1, 2);
@@ -1027,8 +1127,7 @@ mod tests {
     #[test]
     fn screen_never_changes_the_result() {
         let mut rng = Rng(2024);
-        let mut cleared = 0;
-        let mut screened = 0;
+        let (mut cleared_by_range, mut cleared_by_median, mut screened) = (0, 0, 0);
         for case in 0..120 {
             let nints = 1 + rng.below(3);
             let ngroups = 3 + rng.below(12);
@@ -1044,12 +1143,19 @@ mod tests {
             };
             assert!(run(true) == run(false), "case {case}: {shape:?} {mode:?}");
             let mut screen = Screen::new(shape, &params);
+            let mut exact = Vec::new();
             for p0 in (0..shape.plane_len()).step_by(BLOCK).filter(|p0| p0 + BLOCK <= shape.plane_len()) {
-                cleared += screen.run(&data, &groupdq, &gain, &readnoise, p0, shape, &params).count_ones();
-                screened += BLOCK as u32;
+                let (by_range, queued) = screen.run(&data, &groupdq, &gain, &readnoise, p0, shape, &mut exact);
+                cleared_by_range += by_range.count_ones() as usize;
+                cleared_by_median += queued.count_ones() as usize;
+                screened += BLOCK;
             }
+            screen.flush(&mut exact);
+            cleared_by_median -= exact.len();
         }
+        let cleared = cleared_by_range + cleared_by_median;
         assert!(cleared > screened / 3, "the screen cleared only {cleared} of {screened} pixels");
+        assert!(cleared_by_range > 0 && cleared_by_median > 0, "range {cleared_by_range}, median {cleared_by_median}");
     }
 
     /// CASE: a jump exactly at the threshold in float64 is decided by the exact path.
@@ -1069,8 +1175,11 @@ mod tests {
         let mut groupdq = vec![0u8; shape.cube_len()];
         let mut crs = vec![0u32; BLOCK];
         let (gain, readnoise) = ([1f32; BLOCK], [0f32; BLOCK]);
-        let cleared = Screen::new(shape, &params).run(&data, &groupdq, &gain, &readnoise, 0, shape, &params);
-        assert_eq!(cleared, 0);
+        let mut screen = Screen::new(shape, &params);
+        let mut exact = Vec::new();
+        let (by_range, queued) = screen.run(&data, &groupdq, &gain, &readnoise, 0, shape, &mut exact);
+        screen.flush(&mut exact);
+        assert_eq!((by_range, queued, exact.len()), (0, 0xffff, BLOCK));
         detect(&data, &mut groupdq, &mut [0; BLOCK], &gain, &readnoise, &mut crs, shape, &params).unwrap();
         assert_eq!(crs, std::array::from_fn::<u32, BLOCK, _>(|p| (p % 2) as u32));
     }
