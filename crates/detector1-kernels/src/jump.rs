@@ -6,6 +6,9 @@
 //! Precision follows stcal under numpy 2: electrons are float32 (`data · gain`), differences are
 //! float32 subtractions promoted to float64 (they are divided by the float64 `dt_group = [1]`),
 //! medians and sigmas are float64, and the iterative ratios go through a float32 `e_jump`.
+//! That arithmetic runs only on the few pixels a float32 screen vectorised over 16 pixels
+//! cannot prove unflagged (`Screen`); the screen never clears a pixel stcal would flag, so
+//! the flags are the same bits. The sigma-clipping detector is float64, as astropy's.
 
 use crate::dq;
 use crate::error::KernelError;
