@@ -122,10 +122,12 @@ fn detect_with(
         };
         // Pixels are independent until the neighbour pass, so queued pixels may finish later.
         for p0 in (0..npix).step_by(BLOCK) {
-            let (cleared, queued) = if p0 + BLOCK <= npix && use_screen {
-                screen.run(data, groupdq, gain, readnoise, p0, shape, &mut exact)
-            } else {
+            let (cleared, queued) = if p0 + BLOCK > npix || !use_screen {
                 (0, 0)
+            } else if params.mode == Mode::SigmaClipped {
+                (jump_free_lanes(groupdq, p0, shape), 0)
+            } else {
+                screen.run(data, groupdq, gain, readnoise, p0, shape, &mut exact)
             };
             exact.extend((p0..npix.min(p0 + BLOCK)).filter(|p| (cleared | queued) & (1 << (p - p0)) == 0));
             run_exact(groupdq, &mut exact);
@@ -416,6 +418,24 @@ impl Screen {
         exact.extend(self.queued.iter().zip(ok).filter(|&(_, ok)| !ok).map(|(&p, _)| p));
         self.queued.clear();
     }
+}
+
+/// Bit l set: pixel `p0 + l` has no JUMP in any group, so after sigma clipping it has nothing
+/// to count, clean or spread (read plane by plane, BLOCK pixels at a time).
+fn jump_free_lanes(groupdq: &[u8], p0: usize, shape: RampShape) -> u32 {
+    let npix = shape.plane_len();
+    let mut any = [0u8; BLOCK];
+    for ig in 0..shape.nints * shape.ngroups {
+        let dq: &[u8; BLOCK] = groupdq[ig * npix + p0..ig * npix + p0 + BLOCK].try_into().unwrap();
+        for l in 0..BLOCK {
+            any[l] |= dq[l];
+        }
+    }
+    let mut free = 0u32;
+    for (l, &flags) in any.iter().enumerate() {
+        free |= u32::from(flags & JUMP == 0) << l;
+    }
+    free
 }
 
 /// Comparators `(a, b)`, a < b, of Batcher's odd-even merge sort for `n` inputs (each puts the
@@ -742,9 +762,13 @@ pub fn sigma_clip(
     let RampShape { nints, ngroups, .. } = shape;
     let npix = shape.plane_len();
     let ndiff = ngroups - 1;
-    let diffs = Diffs { data, gain, shape };
+    let planes = nints * ngroups;
     let mut d = Vec::with_capacity(nints * ndiff);
     let mut buffer = Vec::with_capacity(nints * ndiff);
+    // BLOCK pixels' ramps, copied plane by plane: reading every plane for one pixel at a time
+    // would touch a new page per value.
+    let mut block_data = vec![0f32; planes * BLOCK];
+    let mut block_dq = vec![0u8; planes * BLOCK];
     // Positions (integration-major) of one clipping sample: one difference of every
     // integration, or everything.
     let samples: Vec<Vec<usize>> = if only_use_ints {
@@ -752,26 +776,58 @@ pub fn sigma_clip(
     } else {
         vec![(0..nints * ndiff).collect()]
     };
-    for p in 0..npix {
-        diffs.pixel(groupdq, p, &mut d);
-        for sample in &samples {
-            buffer.clear();
-            buffer.extend(sample.iter().map(|&j| d[j]).filter(|v| v.is_finite()));
-            let Some((low, high)) = clipped_bounds(&mut buffer, rejection_threshold) else {
-                continue;
+    for p0 in (0..npix).step_by(BLOCK) {
+        let width = BLOCK.min(npix - p0);
+        for ig in 0..planes {
+            let (from, to) = (ig * npix + p0, ig * BLOCK);
+            block_data[to..to + width].copy_from_slice(&data[from..from + width]);
+            block_dq[to..to + width].copy_from_slice(&groupdq[from..from + width]);
+        }
+        for l in 0..width {
+            let p = p0 + l;
+            // As `Diffs::pixel`: electrons, NaN where DO_NOT_USE or SATURATED.
+            let electrons = |ig: usize| {
+                if block_dq[ig * BLOCK + l] & (DNU | SAT) != 0 {
+                    f32::NAN
+                } else {
+                    block_data[ig * BLOCK + l] * gain[p]
+                }
             };
-            for &j in sample {
-                let value = d[j];
-                if value.is_finite() && (value < low || value > high) {
-                    let index = ((j / ndiff) * ngroups + j % ndiff + 1) * npix + p;
-                    if groupdq[index] & (SAT | DNU) == 0 {
-                        groupdq[index] |= JUMP;
-                    }
+            d.clear();
+            for i in 0..nints {
+                let mut previous = electrons(i * ngroups);
+                for k in 1..ngroups {
+                    let current = electrons(i * ngroups + k);
+                    d.push(f64::from(current - previous));
+                    previous = current;
+                }
+            }
+            clip_pixel(&d, groupdq, p, &samples, &mut buffer, shape, rejection_threshold);
+        }
+    }
+    Ok(())
+}
+
+/// Sigma clipping of one pixel's differences `d` (integration-major), sample by sample.
+fn clip_pixel(d: &[f64], groupdq: &mut [u8], p: usize, samples: &[Vec<usize>], buffer: &mut Vec<f64>, shape: RampShape, threshold: f64) {
+    let npix = shape.plane_len();
+    let (ngroups, ndiff) = (shape.ngroups, shape.ngroups - 1);
+    for sample in samples {
+        buffer.clear();
+        buffer.extend(sample.iter().map(|&j| d[j]).filter(|v| v.is_finite()));
+        let Some((low, high)) = clipped_bounds(buffer, threshold) else {
+            continue;
+        };
+        for &j in sample {
+            let value = d[j];
+            if value.is_finite() && (value < low || value > high) {
+                let index = ((j / ndiff) * ngroups + j % ndiff + 1) * npix + p;
+                if groupdq[index] & (SAT | DNU) == 0 {
+                    groupdq[index] |= JUMP;
                 }
             }
         }
     }
-    Ok(())
 }
 
 /// astropy's fast `sigma_clip` bounds (median centre, `std` spread, sigma both sides, 5
