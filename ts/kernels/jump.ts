@@ -59,13 +59,13 @@ export function jumpHalo(params: JumpParams): number {
 }
 
 /**
- * Rows per band when jump runs in this thread: the whole exposure in one band up to 1 GiB of
- * arrays (wasm32 memory holds 4 GiB), instead of the pool's general band budget, because cutting
- * bands costs a copy of the ramp and a paste of GROUPDQ for nothing when no worker runs them.
+ * Rows per band when jump runs in this thread: the whole exposure in one band when its arrays
+ * fit in 1 GiB (wasm32 memory holds 4 GiB), because cutting bands then only costs a copy of the
+ * ramp and a paste of GROUPDQ; larger exposures keep the pool's general band budget (undefined).
  */
-export function jumpInThreadBandRows(shape: TileShape): number {
-  const bytesPerRow = shape.cols * (shape.nints * shape.ngroups * 5 + 16);
-  return Math.max(1, Math.floor(2 ** 30 / bytesPerRow));
+export function jumpInThreadBandRows(shape: TileShape): number | undefined {
+  const bytes = shape.rows * shape.cols * (shape.nints * shape.ngroups * 5 + 16);
+  return bytes <= 2 ** 30 ? shape.rows : undefined;
 }
 
 /** Two-point difference jump detection (spec/steps/jump.md §3-§6), in place. */
