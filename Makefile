@@ -121,6 +121,11 @@ bench: build
 	node bench/ramp-fit.mjs --cases small
 	node bench/jump-large-events.mjs
 
+# jump: ours (in thread, 1 and 2 workers) against stcal's detect_jumps_data on the same 2048x2048x10 ramp.
+.PHONY: bench-jump
+bench-jump: build $(VENV)/.installed
+	node bench/jump.mjs --repeat 3
+
 clean:
 	rm -rf dist target $(VENV) node_modules demo-output
 

@@ -89,10 +89,15 @@ export function applyIpc(data: Float32Array, science: Uint8Array | number[], wei
 
 /**
  * `jump` on one tile. `mode`: 0 skip (gain flags and clean-up only), 1 single pass,
- * 2 iterative. `thresholds` = [normal, three-group, four-group, min neighbour, max neighbour];
+ * 2 iterative, 3 after `applyJumpSigmaClip` (post-processing only). `thresholds` = [normal, three-group, four-group, min neighbour, max neighbour];
  * `after_jump` = [e1, n1, e2, n2]. `crs` receives the primary CR count per pixel.
  */
 export function applyJump(data: Float32Array | number[], groupdq: Uint8Array, pixeldq: Uint32Array, gain: Float32Array | number[], readnoise: Float32Array | number[], crs: Uint32Array, nints: number, ngroups: number, rows: number, cols: number, mode: number, thresholds: Float64Array | number[], flag_4_neighbors: boolean, nframes: number, after_jump: Float64Array | number[]): void;
+
+/**
+ * `jump`'s sigma-clipping detector on one band of whole-exposure rows: JUMP in `groupdq`.
+ */
+export function applyJumpSigmaClip(data: Float32Array | number[], groupdq: Uint8Array, gain: Float32Array | number[], nints: number, ngroups: number, rows: number, cols: number, rejection_threshold: number, only_use_ints: boolean): void;
 
 /**
  * MIRI `lastframe` on one tile: DO_NOT_USE into the last group.
@@ -258,6 +263,7 @@ export interface InitOutput {
     readonly applyGroupScale: (a: number, b: number, c: any, d: number, e: number, f: number, g: number, h: number) => [number, number];
     readonly applyIpc: (a: number, b: number, c: any, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number) => [number, number];
     readonly applyJump: (a: number, b: number, c: number, d: number, e: any, f: number, g: number, h: any, i: number, j: number, k: number, l: number, m: number, n: number, o: any, p: number, q: number, r: number, s: number, t: number, u: number, v: number, w: number, x: number, y: number, z: number) => [number, number];
+    readonly applyJumpSigmaClip: (a: number, b: number, c: number, d: number, e: any, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number) => [number, number];
     readonly applyLastframe: (a: number, b: number, c: any, d: number, e: number, f: number, g: number) => [number, number];
     readonly applyLinearity: (a: number, b: number, c: any, d: number, e: number, f: any, g: number, h: number, i: any, j: number, k: number, l: number, m: number, n: number, o: number, p: number, q: number, r: number, s: number, t: number, u: number, v: number, w: number) => [number, number];
     readonly applyPersistence: (a: number, b: number, c: number, d: number, e: any, f: number, g: number, h: any, i: number, j: number, k: number, l: number, m: number, n: number, o: number, p: number, q: number) => [number, number];

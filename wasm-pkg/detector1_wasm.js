@@ -519,7 +519,7 @@ export function applyIpc(data, science, weights, ky, kx, per_pixel, nints, ngrou
 
 /**
  * `jump` on one tile. `mode`: 0 skip (gain flags and clean-up only), 1 single pass,
- * 2 iterative. `thresholds` = [normal, three-group, four-group, min neighbour, max neighbour];
+ * 2 iterative, 3 after `applyJumpSigmaClip` (post-processing only). `thresholds` = [normal, three-group, four-group, min neighbour, max neighbour];
  * `after_jump` = [e1, n1, e2, n2]. `crs` receives the primary CR count per pixel.
  * @param {Float32Array | number[]} data
  * @param {Uint8Array} groupdq
@@ -575,6 +575,45 @@ export function applyJump(data, groupdq, pixeldq, gain, readnoise, crs, nints, n
         throw e;
     }
     const ret = wasm.applyJump(ptr0, len0, ptr1, len1, groupdq, ptr2, len2, pixeldq, ptr3, len3, ptr4, len4, ptr5, len5, crs, val9, val10, val11, val12, val13, ptr6, len6, val14, val15, ptr7, len7);
+    if (ret[1]) {
+        throw takeFromExternrefTable0(ret[0]);
+    }
+}
+
+/**
+ * `jump`'s sigma-clipping detector on one band of whole-exposure rows: JUMP in `groupdq`.
+ * @param {Float32Array | number[]} data
+ * @param {Uint8Array} groupdq
+ * @param {Float32Array | number[]} gain
+ * @param {number} nints
+ * @param {number} ngroups
+ * @param {number} rows
+ * @param {number} cols
+ * @param {number} rejection_threshold
+ * @param {boolean} only_use_ints
+ */
+export function applyJumpSigmaClip(data, groupdq, gain, nints, ngroups, rows, cols, rejection_threshold, only_use_ints) {
+    const val4 = +nints;
+    const val5 = +ngroups;
+    const val6 = +rows;
+    const val7 = +cols;
+    const val8 = +rejection_threshold;
+    const val9 = +only_use_ints;
+    let ptr0, len0, ptr1, len1, ptr2, len2;
+    try {
+        ptr0 = passArrayF32ToWasm0(data, wasm.__wbindgen_malloc);
+        len0 = WASM_VECTOR_LEN;
+        ptr1 = passArray8ToWasm0(groupdq, wasm.__wbindgen_malloc);
+        len1 = WASM_VECTOR_LEN;
+        ptr2 = passArrayF32ToWasm0(gain, wasm.__wbindgen_malloc);
+        len2 = WASM_VECTOR_LEN;
+    } catch (e) {
+        if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 4, 4); }
+        if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
+        if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
+        throw e;
+    }
+    const ret = wasm.applyJumpSigmaClip(ptr0, len0, ptr1, len1, groupdq, ptr2, len2, val4, val5, val6, val7, val8, val9);
     if (ret[1]) {
         throw takeFromExternrefTable0(ret[0]);
     }

@@ -2,8 +2,10 @@
 NIRCam full frame (2048x2048, 10 groups, cosmic rays and snowballs) and a 3-integration SUB640
 one (processed one integration at a time). Both are simulated with `detector1 simulate`, with a
 mini CRDS cache that both pipelines select their references from (jwst through crds offline, we
-through ts/crds). `_rate`, `_rateints` and `_ramp` must be identical, with the same S_*/R_* keywords."""
+through ts/crds); a third runs the steps jwst skips by default (charge_migration, snowballs,
+persistence) on the 3 integrations, one at a time. `_rate`, `_rateints` and `_ramp` must be identical, with the same S_*/R_* keywords."""
 
+import json
 import os
 import pathlib
 import subprocess
@@ -16,6 +18,15 @@ REPO = pathlib.Path(__file__).parent.parent.parent
 CASES = {
     "full": ["--subarray", "FULL", "--ngroups", "10", "--nints", "1", "--cosmic-rays", "3000", "--snowballs", "4", "--seed", "11"],
     "sub640x3": ["--subarray", "SUB640", "--ngroups", "8", "--nints", "3", "--cosmic-rays", "300", "--snowballs", "1", "--seed", "12"],
+    "sub640x3-flagging": ["--subarray", "SUB640", "--ngroups", "8", "--nints", "3", "--cosmic-rays", "300", "--snowballs", "2", "--seed", "13"],
+}
+# Steps jwst skips by default, switched on (the integrations still go through one at a time).
+STEPS = {
+    "sub640x3-flagging": {
+        "charge_migration": {"skip": False, "signal_threshold": 20000.0},
+        "jump": {"expand_large_events": True},
+        "persistence": {"skip": False, "persistence_time": 100, "dn_threshold": 30000.0},
+    },
 }
 EXTENSIONS = {
     "rate": ("SCI", "ERR", "DQ", "VAR_POISSON", "VAR_RNOISE"),
@@ -41,22 +52,24 @@ def runs(request, tmp_path_factory):
         "STPIPE_DISABLE_CRDS_STEPPARS": "true",
     }
     uncal = out / f"{stem}_uncal.fits"
+    steps = STEPS.get(request.param, {})
+    options = [f"--steps.{step}.{name}={value}" for step, values in steps.items() for name, value in values.items()]
     subprocess.run(
-        ["node", "dist/cli/main.js", "run", str(uncal), "--output-dir", str(out / "ours"), "--save_calibrated_ramp=true", "--quiet"],
+        ["node", "dist/cli/main.js", "run", str(uncal), "--output-dir", str(out / "ours"), "--save_calibrated_ramp=true", "--quiet", *options],
         check=True, cwd=REPO, env=env,
     )
     script = (
-        "import sys; from jwst.pipeline import Detector1Pipeline; "
-        "Detector1Pipeline.call(sys.argv[1], output_dir=sys.argv[2], save_results=True, save_calibrated_ramp=True)"
+        "import sys, json; from jwst.pipeline import Detector1Pipeline; "
+        "Detector1Pipeline.call(sys.argv[1], output_dir=sys.argv[2], save_results=True, save_calibrated_ramp=True, steps=json.loads(sys.argv[3]))"
     )
     (out / "jwst").mkdir()
-    subprocess.run([os.sys.executable, "-c", script, str(uncal), str(out / "jwst")], check=True, env=env, stderr=subprocess.DEVNULL)
-    return out, stem
+    subprocess.run([os.sys.executable, "-c", script, str(uncal), str(out / "jwst"), json.dumps(steps)], check=True, env=env, stderr=subprocess.DEVNULL)
+    return out, stem, request.param
 
 
 @pytest.mark.parametrize("suffix", sorted(EXTENSIONS))
 def test_products_equal_jwst(runs, suffix):
-    out, stem = runs
+    out, stem, case = runs
     with fits.open(out / "ours" / f"{stem}_{suffix}.fits") as ours, fits.open(out / "jwst" / f"{stem}_{suffix}.fits") as truth:
         for name in EXTENSIONS[suffix]:
             np.testing.assert_array_equal(ours[name].data, truth[name].data, err_msg=f"{suffix} {name}")
@@ -65,6 +78,8 @@ def test_products_equal_jwst(runs, suffix):
         if suffix == "ramp":
             # the exposure exercises what it claims to: jumps and saturation
             assert np.count_nonzero(truth["GROUPDQ"].data & 4) > 1000 and np.count_nonzero(truth["GROUPDQ"].data & 2) > 0
+            if case in STEPS:  # CHARGELOSS and PERSISTENCE flags were set
+                assert np.count_nonzero(truth["GROUPDQ"].data & 128) > 0 and np.count_nonzero(truth["GROUPDQ"].data & 32) > 0
 
 
 @pytest.mark.parametrize("suffix,model", [("rate", "ImageModel"), ("rateints", "CubeModel"), ("ramp", "RampModel")])
@@ -73,7 +88,7 @@ def test_products_open_in_stdatamodels(runs, suffix, model):
 
     import stdatamodels.jwst.datamodels as dm
 
-    out, stem = runs
+    out, stem, _ = runs
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         with dm.open(out / "ours" / f"{stem}_{suffix}.fits") as opened:

@@ -52,3 +52,4 @@ export { emicorr, emicorrBin, emicorrFit, emicorrSequential, type EmicorrArrays,
 export { flagSnowballs, flagShowers, type SnowballArrays, type SnowballParams, type ShowerArrays, type ShowerParams } from './jump-large-events.js';
 export { chargeMigration, chargeMigrationHalo, type ChargeMigrationArrays, type ChargeMigrationParams } from './charge-migration.js';
 export { persistence, type PersistenceArrays, type PersistenceParams } from './persistence.js';
+export { jumpSigmaClip, jumpInThreadBandRows, type JumpSigmaClipArrays, type JumpSigmaClipParams } from './jump.js';

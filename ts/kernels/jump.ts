@@ -1,4 +1,4 @@
-import { applyJump } from '../../wasm-pkg/detector1_wasm.js';
+import { applyJump, applyJumpSigmaClip } from '../../wasm-pkg/detector1_wasm.js';
 import { checkArray, checkShape, type TileShape } from './arrays.js';
 import { callWasm, KernelParameterError } from './errors.js';
 
@@ -20,8 +20,10 @@ export interface JumpArrays {
 /**
  * `skip`: too few usable groups (stcal's N_cr = -99); `singlePass`: min usable differences >=
  * `min_diffs_single_pass`; `iterative` otherwise. Chosen from whole-frame counts by the step.
+ * `sigmaClipped`: JUMP was set by `jumpSigmaClip` (and the step's whole-frame plane reset);
+ * only counting, neighbours, after-jump flags and clean-up run.
  */
-export type JumpMode = 'skip' | 'singlePass' | 'iterative';
+export type JumpMode = 'skip' | 'singlePass' | 'iterative' | 'sigmaClipped';
 
 export interface JumpParams {
   mode: JumpMode;
@@ -39,7 +41,7 @@ export interface JumpParams {
   afterJumpFlagN2: number;
 }
 
-const modes: Record<JumpMode, number> = { skip: 0, singlePass: 1, iterative: 2 };
+const modes: Record<JumpMode, number> = { skip: 0, singlePass: 1, iterative: 2, sigmaClipped: 3 };
 
 function checkParams(kernel: string, params: JumpParams): void {
   if (!Object.hasOwn(modes, params.mode)) throw new KernelParameterError('invalid_parameter', `${kernel}: unknown mode ${String(params.mode)}`);
@@ -54,6 +56,16 @@ function checkParams(kernel: string, params: JumpParams): void {
 /** Rows of context above and below each band (the Rust `jump::halo_rows`): neighbour flagging reaches 1 row. */
 export function jumpHalo(params: JumpParams): number {
   return params.flag4Neighbors && params.mode !== 'skip' ? 1 : 0;
+}
+
+/**
+ * Rows per band when jump runs in this thread: the whole exposure in one band when its arrays
+ * fit in 1 GiB (wasm32 memory holds 4 GiB), because cutting bands then only costs a copy of the
+ * ramp and a paste of GROUPDQ; larger exposures keep the pool's general band budget (undefined).
+ */
+export function jumpInThreadBandRows(shape: TileShape): number | undefined {
+  const bytes = shape.rows * shape.cols * (shape.nints * shape.ngroups * 5 + 16);
+  return bytes <= 2 ** 30 ? shape.rows : undefined;
 }
 
 /** Two-point difference jump detection (spec/steps/jump.md §3-§6), in place. */
@@ -90,6 +102,50 @@ export function jump(arrays: JumpArrays, shape: TileShape, params: JumpParams): 
       params.flag4Neighbors,
       params.nframes,
       new Float64Array([params.afterJumpFlagE1, params.afterJumpFlagN1, params.afterJumpFlagE2, params.afterJumpFlagN2]),
+    ),
+  );
+}
+
+export interface JumpSigmaClipArrays {
+  /** Ramp `(nints, ngroups, rows, cols)` in DN, every integration; only read. */
+  data: Float32Array;
+  /** GROUPDQ `(nints, ngroups, rows, cols)`; JUMP_DET is set where a difference is clipped. */
+  groupdq: Uint8Array;
+  /** GAIN `(rows, cols)` in e/DN. */
+  gain: Float32Array;
+}
+
+export interface JumpSigmaClipParams {
+  rejectionThreshold: number;
+  /** Clip each difference across integrations (true), or all differences of a pixel together. */
+  onlyUseInts: boolean;
+}
+
+/**
+ * stcal's sigma-clipping detector for many integrations (spec/steps/jump.md §7), in place.
+ * Needs every integration of a pixel at once: run it on row bands of the whole exposure, then
+ * reset the planes that are all JUMP or DO_NOT_USE, then `jump` in mode `sigmaClipped`.
+ */
+export function jumpSigmaClip(arrays: JumpSigmaClipArrays, shape: TileShape, params: JumpSigmaClipParams): void {
+  const kernel = 'jumpSigmaClip';
+  checkShape(kernel, shape);
+  if (!(params.rejectionThreshold >= 0)) {
+    throw new KernelParameterError('invalid_parameter', `${kernel}: rejectionThreshold must be >= 0, got ${params.rejectionThreshold}`);
+  }
+  checkArray(kernel, 'data', arrays.data, Float32Array, 'cube', shape);
+  checkArray(kernel, 'groupdq', arrays.groupdq, Uint8Array, 'cube', shape);
+  checkArray(kernel, 'gain', arrays.gain, Float32Array, 'plane', shape);
+  callWasm(kernel, () =>
+    applyJumpSigmaClip(
+      arrays.data,
+      arrays.groupdq,
+      arrays.gain,
+      shape.nints,
+      shape.ngroups,
+      shape.rows,
+      shape.cols,
+      params.rejectionThreshold,
+      params.onlyUseInts,
     ),
   );
 }

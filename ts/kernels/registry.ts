@@ -22,6 +22,7 @@ import { refpixMiri, type RefpixMiriArrays, type RefpixMiriParams } from './refp
 import { emicorr, type EmicorrArrays, type EmicorrParams } from './emicorr.js';
 import { chargeMigration, type ChargeMigrationArrays, type ChargeMigrationParams } from './charge-migration.js';
 import { persistence, type PersistenceArrays, type PersistenceParams } from './persistence.js';
+import { jumpSigmaClip, type JumpSigmaClipArrays, type JumpSigmaClipParams } from './jump.js';
 
 export interface ArraySpec {
   type: KernelArrayConstructor;
@@ -240,6 +241,15 @@ export const tileKernels = {
       window: { type: Float64Array, layout: 'plane', output: true },
     },
     persistence,
+  ),
+  // Per pixel over every integration: bands of whole-exposure rows, no halo.
+  jumpSigmaClip: defineKernel<JumpSigmaClipArrays, JumpSigmaClipParams>(
+    {
+      data: { type: Float32Array, layout: 'cube', output: false },
+      groupdq: { type: Uint8Array, layout: 'cube', output: true },
+      gain: { type: Float32Array, layout: 'plane', output: false },
+    },
+    jumpSigmaClip,
   ),
 } satisfies Record<string, TileKernel>;
 

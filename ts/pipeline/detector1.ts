@@ -28,8 +28,10 @@ import { gainScaleStep } from '../steps/gain-scale.js';
 import { jumpLargeEvents, jumpStep, type JumpCarry } from '../steps/jump.js';
 import { rampFitProducts, rampFitStep, RampFitStepError } from '../steps/ramp-fit.js';
 import { referenceName, type StepContext } from '../steps/step.js';
-import { GAIN_SCALE, RAMP_FIT, RAMP_STEPS, rampStepOrder, stepOptions, type StepCarry, type StepParameters, type StepReferences } from './ramp-steps.js';
+import { GAIN_SCALE, PERSISTENCE_ARRAY, RAMP_FIT, RAMP_STEPS, rampStepOrder, stepOptions, type StepCarry, type StepParameters, type StepReferences } from './ramp-steps.js';
 import type { EmicorrReference } from '../steps/emicorr.js';
+import { persistenceArrayEntry, type PersistenceState } from '../steps/persistence.js';
+import { decodePersistenceArrayFile, updatePersistenceArrayFile } from '../datamodels/persistence-array.js';
 import { planeRows, type SpillShape, type SpillStore } from './spill.js';
 
 /** Parameters by jwst name (resolveDetector1Parameters gives them all; missing ones take the steps' defaults): `{ pipeline: { save_calibrated_ramp }, steps: { jump: { rejection_threshold } } }`. */
@@ -62,6 +64,10 @@ export interface Detector1Io {
   spill(shape: SpillShape, hasZeroframe: boolean): Promise<SpillStore>;
   /** Writes a product named by its suffix (`rate`, `rateints`, `fitopt`, `jump`, ...). */
   save(suffix: string, model: RampModel | ImageModel | CubeModel | RampFitOutputModel): Promise<void>;
+  /** A file's bytes, or undefined when it does not exist (persistence_array_file). */
+  readBytes?(path: string): Promise<Uint8Array | undefined>;
+  /** Writes a side file (save_persistence). */
+  writeBytes?(path: string, bytes: Uint8Array): Promise<void>;
   /** Writes the `_ramp` product integration by integration (`save_calibrated_ramp`). */
   saveRamp(header: RampModelHeader, integration: (i: number) => Promise<{ data: Float32Array; groupdq: Uint8Array; zeroframe?: Float32Array }>): Promise<void>;
 }
@@ -320,6 +326,14 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
   const afterJump = order.slice(jumpIndex + 1);
   /** Per integration, the groups whose every pixel has DO_NOT_USE after the corrections. */
   const doNotUse: number[] = [];
+  const persistence = skipped('persistence') ? {} : stepParameters('persistence');
+  const persistenceFile = persistence.persistence_array_file;
+  if (typeof persistenceFile === 'string') {
+    if (!io.readBytes) throw new Detector1Error('persistence_array_file needs file access, which this environment does not give');
+    const bytes = await io.readBytes(persistenceFile);
+    // jwst starts from an empty array when the file does not exist.
+    if (bytes) carry.set(PERSISTENCE_ARRAY, decodePersistenceArrayFile(bytes));
+  }
   try {
     // Pass A: the corrections, integration slice by slice.
     for (const [start, end] of slices) {
@@ -349,6 +363,16 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
         }
         exposurePixeldq = pixeldq;
       }
+    }
+
+    const savePersistence = persistence.save_persistence;
+    const windows = carry.get('persistence') as PersistenceState | undefined;
+    if (typeof savePersistence === 'string' && windows) {
+      if (!io.readBytes || !io.writeBytes) throw new Detector1Error('save_persistence needs file access, which this environment does not give');
+      // jwst: the name gets the .asdf extension; other detectors already in the file are kept.
+      const path = /\.asdf$/.test(savePersistence) ? savePersistence : `${savePersistence.replace(/\.[^./\\]*$/, '')}.asdf`;
+      const entry = persistenceArrayEntry(windows, reader.primary.getString('FILENAME')?.trim() ?? reader.file.source.name.split(/[\\/]/).pop());
+      await io.writeBytes(path, updatePersistenceArrayFile(await io.readBytes(path), meta.instrument.detector ?? '', entry));
     }
 
     const rampHeader: RampModelHeader = {

@@ -6,7 +6,7 @@
 import { basename, join } from 'node:path';
 import { mkdir, readFile } from 'node:fs/promises';
 import { FitsStreamWriter, type FitsFile, type WritableHdu } from '../io/fits/index.js';
-import { AtomicFileSink } from '../io/fits/node.js';
+import { AtomicFileSink, writeFileAtomic } from '../io/fits/node.js';
 import { modelHdus } from '../datamodels/fits-models.js';
 import { openFits, openRamp, readModelFile, readRamp, writeModel } from '../datamodels/node.js';
 import type { RampModel } from '../datamodels/models.js';
@@ -101,6 +101,11 @@ export async function runDetector1File(inputPath: string, options: Detector1File
       return path === undefined ? undefined : { name: basename(path), bytes: new Uint8Array(await readFile(path)) };
     },
     recordedName: (reftype) => recorded.get(reftype),
+    readBytes: (path) => readFile(path).then((bytes) => new Uint8Array(bytes), (error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return undefined;
+      throw error;
+    }),
+    writeBytes: (path, bytes) => writeFileAtomic(path, [bytes]),
     async spill(shape, hasZeroframe) {
       return reader.shape[0] === 1 ? new MemorySpill(shape) : FileSpill.create(shape, hasZeroframe, options.spillDir);
     },

@@ -19,6 +19,9 @@ import { firstframeStep } from '../steps/firstframe.js';
 import { lastframeStep } from '../steps/lastframe.js';
 import { resetStep } from '../steps/reset.js';
 import { rscdStep } from '../steps/rscd.js';
+import { chargeMigrationStep } from '../steps/charge-migration.js';
+import { persistenceStep, type PersistenceState } from '../steps/persistence.js';
+import type { PersistenceArrayEntry } from '../datamodels/persistence-array.js';
 import type { StepContext, StepStatus } from '../steps/step.js';
 
 /** Parameters of one step as jwst names them (`rejection_threshold`), values already typed. */
@@ -66,6 +69,9 @@ export interface RampStepDefinition {
   skipByDefault: boolean;
   run(ramp: RampModel, references: StepReferences, parameters: StepParameters, context: StepContext, carry: StepCarry): Promise<RampStepOutcome>;
 }
+
+/** Carry key of the decoded `persistence_array_file`. */
+export const PERSISTENCE_ARRAY = 'persistence.array';
 
 /** Common stpipe parameters: never passed to a step function. */
 const COMMON = new Set([
@@ -133,7 +139,8 @@ export const RAMP_STEPS: Readonly<Record<string, RampStepDefinition>> = Object.f
     step('dark_current', 'DarkCurrentStep', 'DARK', ['dark'], (ramp, refs, p, context) =>
       status(() => darkCurrentStep(ramp, refs.get('dark'), context, stepOptions(p)))(),
     ),
-    step('charge_migration', 'ChargeMigrationStep', 'CHGMIG', [], unavailable('charge_migration', 'ChargeMigrationStep'), true),
+    step('charge_migration', 'ChargeMigrationStep', 'CHGMIG', [], (ramp, _refs, p, context) =>
+      status(() => chargeMigrationStep(ramp, context, stepOptions(p)))(), true),
     step('jump', 'JumpStep', 'JUMP', ['gain', 'readnoise'], async (ramp, refs, p, context) => {
       const gain = refs.get('gain');
       const readnoise = refs.get('readnoise');
@@ -142,7 +149,14 @@ export const RAMP_STEPS: Readonly<Record<string, RampStepDefinition>> = Object.f
     }),
     step('picture_frame', 'PictureFrameStep', 'PCTFRM', ['pictureframe'], unavailable('picture_frame', 'PictureFrameStep'), true),
     step('clean_flicker_noise', 'CleanFlickerNoiseStep', 'CLNFNS', ['flat'], unavailable('clean_flicker_noise', 'CleanFlickerNoiseStep'), true),
-    step('persistence', 'PersistenceStep', 'PERSIS', [], unavailable('persistence', 'PersistenceStep'), true),
+    // The open windows go from one slice to the next (carry 'persistence'); the pipeline reads
+    // `persistence_array_file` into carry 'persistence.array' and writes `save_persistence`.
+    step('persistence', 'PersistenceStep', 'PERSIS', [], async (ramp, _refs, p, context, carry) => {
+      const persistenceArray = carry.get(PERSISTENCE_ARRAY) as Record<string, PersistenceArrayEntry> | undefined;
+      const result = await persistenceStep(ramp, context, { ...stepOptions(p), persistenceArray }, carry.get('persistence') as PersistenceState | undefined);
+      if (result.state) carry.set('persistence', result.state);
+      return { status: result.status };
+    }, true),
   ].map((definition) => [definition.alias, definition]),
 );
 

@@ -1,6 +1,7 @@
 /**
  * jump (spec/steps/jump.md, jwst `JumpStep` + stcal `detect_jumps_data`): JUMP_DET in GROUPDQ
- * by the two-point difference method, neighbour and after-jump flagging, NO_GAIN_VALUE in
+ * by the two-point difference method (sigma clipping across integrations when there are
+ * `minimum_sigclip_groups` of them), neighbour and after-jump flagging, NO_GAIN_VALUE in
  * PIXELDQ, the PRIMECRS/EXTNCRS rates; then, when asked, near-IR snowballs and MIRI showers.
  * Science data are not changed.
  *
@@ -13,7 +14,7 @@ import type { FitsFile } from '../io/fits/index.js';
 import type { RampModel } from '../datamodels/models.js';
 import { readReferenceFloat, scienceGeometry } from '../reffiles/index.js';
 import { runTiled } from '../pool/pool.js';
-import { jumpHalo, type JumpMode, type JumpParams } from '../kernels/jump.js';
+import { jumpHalo, jumpInThreadBandRows, type JumpMode, type JumpParams } from '../kernels/jump.js';
 import { flagShowers, flagSnowballs } from '../kernels/jump-large-events.js';
 import { pixel } from '../dq/flags.js';
 import { info, rampTileShape, referenceName, warn, type StepContext, type StepStatus } from './step.js';
@@ -164,6 +165,48 @@ function allDoNotUsePlanes(groupdq: Uint8Array, nints: number, ngroups: number, 
   return counts;
 }
 
+/**
+ * The end of stcal's sigma-clipping detection, over the whole frame (stcal does it per slice;
+ * one slice here): in an (integration, group) plane where every pixel has JUMP_DET or
+ * DO_NOT_USE, the pixels whose DQ is exactly JUMP_DET are reset to 0.
+ */
+function resetJumpOnlyPlanes(groupdq: Uint8Array, planes: number, npix: number): void {
+  const jumpOrDnu = pixel.JUMP_DET | pixel.DO_NOT_USE;
+  for (let plane = 0; plane < planes; plane++) {
+    const flags = groupdq.subarray(plane * npix, (plane + 1) * npix);
+    if (!flags.every((f) => (f & jumpOrDnu) !== 0)) continue;
+    for (let p = 0; p < npix; p++) if (flags[p] === pixel.JUMP_DET) flags[p] = 0;
+  }
+}
+
+/**
+ * JUMP_DET groups and the pixels that have one. Jumps are sparse: sixteen groups are tested at
+ * a time (four 32-bit words), which keeps this pass over the cube small next to the kernel.
+ */
+function countJumps(groupdq: Uint8Array, npix: number): { groups: number; pixels: number } {
+  const flagged = new Uint8Array(npix);
+  let groups = 0;
+  const count = (from: number, to: number) => {
+    for (let i = from; i < to; i++) {
+      if (groupdq[i] & pixel.JUMP_DET) {
+        groups++;
+        flagged[i % npix] = 1;
+      }
+    }
+  };
+  const words = groupdq.byteOffset % 4 === 0 ? new Uint32Array(groupdq.buffer, groupdq.byteOffset, groupdq.length >>> 2) : new Uint32Array(0);
+  const jumpInWord = pixel.JUMP_DET * 0x01010101;
+  const quads = words.length >>> 2;
+  for (let q = 0; q < quads; q++) {
+    const w = 4 * q;
+    if ((words[w] | words[w + 1] | words[w + 2] | words[w + 3]) & jumpInWord) count(4 * w, 4 * w + 16);
+  }
+  count(16 * quads, groupdq.length);
+  let pixels = 0;
+  for (let p = 0; p < npix; p++) pixels += flagged[p];
+  return { groups, pixels };
+}
+
 /** numpy `nanmedian` of a float32 array: float32, the float32 mean of the middle pair. */
 function nanMedianF32(values: Float32Array): number {
   const finite = values.filter((v) => !Number.isNaN(v)).sort();
@@ -184,7 +227,7 @@ export function pythonFloorDiv(a: number, b: number): number {
 }
 
 /** stcal's detector choice from whole-frame counts (twopoint_difference `find_crs`). */
-function chooseMode(perInt: number[], nints: number, ngroups: number, o: JumpStepOptions): JumpMode | 'sigmaClip' {
+function chooseMode(perInt: number[], nints: number, ngroups: number, o: JumpStepOptions): Exclude<JumpMode, 'sigmaClipped'> | 'sigmaClip' {
   const maxFlagged = Math.max(...perInt);
   const totalFlagged = perInt.reduce((a, b) => a + b, 0);
   const minUsableGroups = ngroups - maxFlagged;
@@ -236,7 +279,12 @@ export async function jumpStep(
   const largeEvents = checkLargeEvents(ramp, o, groupTime, nframes, context, carry);
   const mode = chooseMode(exposure?.doNotUsePlanes ?? allDoNotUsePlanes(ramp.groupdq, nints, ngroups, npix), nints, ngroups, o);
   if (mode === 'sigmaClip') {
-    throw new JumpStepError(`jump: sigma-clipping detection (nints ${nints} >= minimum_sigclip_groups ${o.minimumSigclipGroups}) is not implemented yet`);
+    info(context, `jump: sigma clipping (${o.onlyUseInts ? `${nints} integrations` : 'all groups'} >= minimum_sigclip_groups ${o.minimumSigclipGroups})`);
+    await runTiled(context.pool, 'jumpSigmaClip', { data: ramp.data, groupdq: ramp.groupdq, gain }, rampTileShape(ramp.shape), {
+      signal: context.signal,
+      params: { rejectionThreshold: o.rejectionThreshold, onlyUseInts: o.onlyUseInts },
+    });
+    resetJumpOnlyPlanes(ramp.groupdq, nints * ngroups, npix);
   }
   if (mode === 'skip') info(context, 'jump: fewer than the minimum number of usable groups; no detection');
   info(context, `jump: CR rejection threshold = ${o.rejectionThreshold} sigma (${mode})`);
@@ -246,7 +294,7 @@ export async function jumpStep(
   const n2 = Math.max(0, pythonFloorDiv(o.afterJumpFlagTime2, groupTime));
   const gainMedian = n1 > 0 || n2 > 0 ? nanMedianF32(gain) : NaN;
   const params: JumpParams = {
-    mode,
+    mode: mode === 'sigmaClip' ? 'sigmaClipped' : mode,
     rejectionThreshold: o.rejectionThreshold,
     threeGroupRejectionThreshold: o.threeGroupRejectionThreshold,
     fourGroupRejectionThreshold: o.fourGroupRejectionThreshold,
@@ -265,25 +313,18 @@ export async function jumpStep(
     'jump',
     { data: ramp.data, groupdq: ramp.groupdq, pixeldq: ramp.pixeldq, gain, readnoise, crs },
     rampTileShape(ramp.shape),
-    { signal: context.signal, params, halo: jumpHalo(params) },
+    { signal: context.signal, params, halo: jumpHalo(params), maxBandRows: context.pool ? undefined : jumpInThreadBandRows(rampTileShape(ramp.shape)) },
   );
   let primaryCrs = -99;
   if (mode !== 'skip') {
     primaryCrs = 0;
-    for (const n of crs) primaryCrs += n;
+    for (let p = 0; p < npix; p++) primaryCrs += crs[p];
   }
 
   const { extendedEvents, carry: nextCarry } = runLargeEvents(ramp, gain, readnoise, o, largeEvents, context, carry);
 
-  let groups = 0;
-  const pixels = new Uint8Array(npix);
-  for (let i = 0; i < ramp.groupdq.length; i++) {
-    if (ramp.groupdq[i] & pixel.JUMP_DET) {
-      groups++;
-      pixels[i % npix] = 1;
-    }
-  }
-  info(context, `jump: ${primaryCrs} primary CRs; ${groups} groups in ${pixels.reduce((a, b) => a + b, 0)} pixels carry JUMP_DET`);
+  const { groups, pixels } = countJumps(ramp.groupdq, npix);
+  info(context, `jump: ${primaryCrs} primary CRs; ${groups} groups in ${pixels} pixels carry JUMP_DET`);
 
   const flaggedPlanes = allDoNotUsePlanes(ramp.groupdq, nints, ngroups, npix).reduce((a, b) => a + b, 0);
   const totalGroups = nints * ngroups - flaggedPlanes - nints;

@@ -1,10 +1,14 @@
-//! `jump`: two-point difference jump detection (spec/steps/jump.md §3-§6), as stcal's
-//! `detect_jumps_data` does it with a single slice. Snowballs, showers and the sigma-clipping
-//! path are not here.
+//! `jump`: two-point difference jump detection (spec/steps/jump.md §3-§7), as stcal's
+//! `detect_jumps_data` does it with a single slice: [`detect`] for the classic detectors and
+//! the post-processing, [`sigma_clip`] for the many-integration detector. Snowballs and showers
+//! are not here.
 //!
 //! Precision follows stcal under numpy 2: electrons are float32 (`data · gain`), differences are
 //! float32 subtractions promoted to float64 (they are divided by the float64 `dt_group = [1]`),
 //! medians and sigmas are float64, and the iterative ratios go through a float32 `e_jump`.
+//! That arithmetic runs only on the few pixels a float32 screen vectorised over 16 pixels
+//! cannot prove unflagged (`Screen`); the screen never clears a pixel stcal would flag, so
+//! the flags are the same bits. The sigma-clipping detector is float64, as astropy's.
 
 use crate::dq;
 use crate::error::KernelError;
@@ -23,6 +27,9 @@ pub enum Mode {
     SinglePass,
     /// Clip the largest difference and re-test, pixel by pixel.
     Iterative,
+    /// JUMP was already set by [`sigma_clip`] (and the caller's whole-frame reset of planes that
+    /// are all JUMP or DO_NOT_USE): only counting, neighbours, after-jump flags and clean-up.
+    SigmaClipped,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -63,6 +70,22 @@ pub fn detect(
     shape: RampShape,
     params: &Params,
 ) -> Result<(), KernelError> {
+    detect_with(data, groupdq, pixeldq, gain, readnoise, crs, shape, params, true)
+}
+
+/// `detect`, with the vector screen switched off by tests to get the reference result.
+#[allow(clippy::too_many_arguments)]
+fn detect_with(
+    data: &[f32],
+    groupdq: &mut [u8],
+    pixeldq: &mut [u32],
+    gain: &[f32],
+    readnoise: &[f32],
+    crs: &mut [u32],
+    shape: RampShape,
+    params: &Params,
+    use_screen: bool,
+) -> Result<(), KernelError> {
     shape.validate()?;
     shape.expect_cube("data", data.len())?;
     shape.expect_cube("groupdq", groupdq.len())?;
@@ -81,48 +104,362 @@ pub fn detect(
     if params.mode != Mode::Skip {
         let diffs = Diffs { data, gain, shape };
         let npix = shape.plane_len();
-        // The unclipped median and sigma only matter where a pixel has JUMP (neighbour seeds,
-        // after-jump flagging), so the iterative path computes them only there.
-        let mut median = vec![f64::NAN; npix];
-        let mut sigma = vec![f64::NAN; npix];
-        let mut known = vec![false; npix];
         let mut scratch = Scratch::new(shape);
-        for p in 0..npix {
-            diffs.pixel(groupdq, p, &mut scratch.d);
-            let rn2 = rn_squared(readnoise[p], gain[p]) / params.nframes as f64;
-            if params.mode == Mode::SinglePass {
-                (median[p], sigma[p]) = unclipped(&scratch.d, rn2, &mut scratch.sorted);
-                known[p] = true;
-                single_pass(groupdq, p, median[p], sigma[p], &scratch.d, shape, params);
+        let mut screen = Screen::new(shape, params);
+        let mut stats = Vec::new();
+        let mut seeds = Vec::new();
+        let mut exact = Vec::new();
+        let mut run_exact = |groupdq: &mut [u8], exact: &mut Vec<usize>| {
+            for p in exact.drain(..) {
+                let found = exact_pixel(groupdq, readnoise, crs, &diffs, p, &mut scratch, params);
+                if let Some(pixel_stats) = found {
+                    if params.flag_4_neighbors {
+                        neighbour_seeds(groupdq, &scratch.d, &pixel_stats, shape, params, &mut seeds);
+                    }
+                    stats.push(pixel_stats);
+                }
+            }
+        };
+        // Pixels are independent until the neighbour pass, so queued pixels may finish later.
+        for p0 in (0..npix).step_by(BLOCK) {
+            let (cleared, queued) = if p0 + BLOCK > npix || !use_screen {
+                (0, 0)
+            } else if params.mode == Mode::SigmaClipped {
+                (jump_free_lanes(groupdq, p0, shape), 0)
             } else {
-                iterative(groupdq, p, rn2, &mut scratch, shape, params);
-            }
-            crs[p] = (0..shape.nints * shape.ngroups)
-                .filter(|&ig| groupdq[ig * npix + p] & JUMP != 0)
-                .count() as u32;
-            if !known[p] && crs[p] > 0 {
-                diffs.pixel(groupdq, p, &mut scratch.d);
-                (median[p], sigma[p]) = unclipped(&scratch.d, rn2, &mut scratch.sorted);
-                known[p] = true;
-            }
+                screen.run(data, groupdq, gain, readnoise, p0, shape, &mut exact)
+            };
+            exact.extend((p0..npix.min(p0 + BLOCK)).filter(|p| (cleared | queued) & (1 << (p - p0)) == 0));
+            run_exact(groupdq, &mut exact);
         }
-        if params.flag_4_neighbors {
-            flag_neighbours(groupdq, &diffs, &median, &sigma, params);
-        }
+        screen.flush(&mut exact);
+        run_exact(groupdq, &mut exact);
+        stats.sort_unstable_by_key(|s| s.pixel);
+        flag_neighbours(groupdq, &seeds, shape);
         if params.after_jump.iter().any(|&(_, n)| n > 0) {
-            after_jump(groupdq, &diffs, &median, &known, &mut scratch, params);
+            after_jump(groupdq, &diffs, &stats, &mut scratch, params);
         }
     }
-    // A JUMP next to DO_NOT_USE or SATURATED carries no information: stcal clears it.
-    for flags in groupdq.iter_mut() {
-        if *flags & (JUMP | DNU) == JUMP | DNU {
-            *flags ^= JUMP;
-        }
-        if *flags & (JUMP | SAT) == JUMP | SAT {
-            *flags ^= JUMP;
+    if params.mode == Mode::Skip {
+        // A JUMP next to DO_NOT_USE or SATURATED carries no information: stcal clears it
+        // (exact_pixel does it for the other modes).
+        for flags in groupdq.iter_mut() {
+            *flags &= !(JUMP * u8::from(*flags & (DNU | SAT) != 0));
         }
     }
     Ok(())
+}
+
+/// Unclipped median and sigma of a pixel that carries JUMP after detection: the neighbour and
+/// after-jump passes need them. Kept in ascending pixel order.
+struct PixelStats {
+    pixel: usize,
+    median: f64,
+    sigma: f64,
+}
+
+/// stcal's detection for one pixel, in float64 as stcal does it; records `crs`. A pixel that
+/// carries JUMP afterwards gets its unclipped statistics back, with its signed differences left
+/// in `scratch.d`.
+fn exact_pixel(
+    groupdq: &mut [u8],
+    readnoise: &[f32],
+    crs: &mut [u32],
+    diffs: &Diffs,
+    p: usize,
+    scratch: &mut Scratch,
+    params: &Params,
+) -> Option<PixelStats> {
+    let shape = diffs.shape;
+    let npix = shape.plane_len();
+    let rn2 = rn_squared(readnoise[p], diffs.gain[p]) / params.nframes as f64;
+    let mut unclipped_stats = None;
+    match params.mode {
+        Mode::SinglePass => {
+            diffs.pixel(groupdq, p, &mut scratch.d);
+            let (median, sigma) = unclipped(&scratch.d, rn2, &mut scratch.sorted);
+            single_pass(groupdq, p, median, sigma, &scratch.d, shape, params);
+            unclipped_stats = Some((median, sigma));
+        }
+        Mode::Iterative => {
+            diffs.pixel(groupdq, p, &mut scratch.d);
+            iterative(groupdq, p, rn2, scratch, shape, params);
+        }
+        Mode::SigmaClipped | Mode::Skip => {}
+    }
+    crs[p] = (0..shape.nints * shape.ngroups).filter(|&ig| groupdq[ig * npix + p] & JUMP != 0).count() as u32;
+    if crs[p] == 0 {
+        return None;
+    }
+    // stcal's final clean-up (a JUMP next to DO_NOT_USE or SATURATED carries no information),
+    // done here because only pixels that reach this point can have such a JUMP: detection,
+    // neighbour and after-jump flags never set JUMP on those groups, and their differences are
+    // NaN, so the flag matters to nothing after the count above.
+    for ig in 0..shape.nints * shape.ngroups {
+        let flags = &mut groupdq[ig * npix + p];
+        *flags &= !(JUMP * u8::from(*flags & (DNU | SAT) != 0));
+    }
+    let (median, sigma) = unclipped_stats.unwrap_or_else(|| {
+        diffs.pixel(groupdq, p, &mut scratch.d);
+        unclipped(&scratch.d, rn2, &mut scratch.sorted)
+    });
+    Some(PixelStats { pixel: p, median, sigma })
+}
+
+/// stcal `flag_four_neighbors`, first half: the JUMP groups of one pixel (after detection, before
+/// any neighbour flag) whose unclipped ratio lies strictly between the two limits, as cube indices.
+fn neighbour_seeds(groupdq: &[u8], d: &[f64], stats: &PixelStats, shape: RampShape, params: &Params, seeds: &mut Vec<usize>) {
+    let npix = shape.plane_len();
+    let ndiff = shape.ngroups - 1;
+    for i in 0..shape.nints {
+        for k in 1..shape.ngroups {
+            let index = (i * shape.ngroups + k) * npix + stats.pixel;
+            if groupdq[index] & JUMP == 0 {
+                continue;
+            }
+            let r = (d[i * ndiff + k - 1] - stats.median).abs() / stats.sigma;
+            if r < params.max_jump_to_flag_neighbors && r > params.min_jump_to_flag_neighbors {
+                seeds.push(index);
+            }
+        }
+    }
+}
+
+/// Pixels the vector screen takes at a time.
+const BLOCK: usize = 16;
+type Lanes = [f32; BLOCK];
+
+/// A float32 pre-test of BLOCK pixels at once, vectorised over pixels: it proves that a pixel
+/// gets no JUMP (most pixels), so that only the others go through stcal's float64 arithmetic.
+/// It demands the largest first-pass ratio stay below the threshold by a margin far larger
+/// than the float32 rounding, so it never clears a pixel that stcal would flag. Two tests:
+/// - range: the median lies between the smallest and largest difference, so a range below
+///   `threshold · sigma(smallest)` clears the pixel without any median (most pixels);
+/// - median: the others wait in a queue of BLOCK lanes; a full queue is sorted by a sorting
+///   network (the same for every lane) and tested with stcal's first-pass median and sigma.
+struct Screen {
+    /// Batcher's odd-even merge sort network for `rows.len()` inputs.
+    comparators: Vec<(usize, usize)>,
+    /// One row per difference (integration-major), one lane per pixel.
+    rows: Vec<Lanes>,
+    /// The queue: differences, gain and read noise of `queued` pixels, lane by lane.
+    queue: Vec<Lanes>,
+    queue_gain: Lanes,
+    queue_readnoise: Lanes,
+    queued: Vec<usize>,
+    absolute: bool,
+    limit: f32,
+    nframes: f32,
+}
+
+impl Screen {
+    fn new(shape: RampShape, params: &Params) -> Self {
+        let n = shape.nints * (shape.ngroups - 1);
+        let usable = match params.mode {
+            Mode::Iterative => n >= 2,
+            Mode::SinglePass => n >= 1,
+            Mode::Skip | Mode::SigmaClipped => false,
+        };
+        let n = if usable { n } else { 0 };
+        let absolute = params.mode == Mode::Iterative;
+        // The threshold for n usable differences (all of them: pixels with flags or NaN go exact).
+        let threshold = match n {
+            _ if !absolute || n >= 4 => params.rejection_threshold,
+            3 => params.four_group_threshold,
+            _ => params.three_group_threshold,
+        };
+        Screen {
+            comparators: sorting_network(n),
+            rows: vec![[0.0; BLOCK]; n],
+            queue: vec![[0.0; BLOCK]; n],
+            queue_gain: [0.0; BLOCK],
+            queue_readnoise: [0.0; BLOCK],
+            queued: Vec::with_capacity(BLOCK),
+            absolute,
+            limit: (threshold * (1.0 - 1e-5)) as f32,
+            nframes: params.nframes as f32,
+        }
+    }
+
+    /// Screens pixels `p0..p0 + BLOCK`. Returns the lanes cleared by the range test and the
+    /// lanes queued for the median test; the rest need the exact path. When the queue fills,
+    /// its pixels that the median test cannot clear are appended to `exact`.
+    #[allow(clippy::too_many_arguments)]
+    fn run(&mut self, data: &[f32], groupdq: &[u8], gain: &[f32], readnoise: &[f32], p0: usize, shape: RampShape, exact: &mut Vec<usize>) -> (u32, u32) {
+        let n = self.rows.len();
+        if n == 0 {
+            return (0, 0);
+        }
+        let RampShape { nints, ngroups, .. } = shape;
+        let npix = shape.plane_len();
+        let gain: &Lanes = gain[p0..p0 + BLOCK].try_into().unwrap();
+        let readnoise: &Lanes = readnoise[p0..p0 + BLOCK].try_into().unwrap();
+        let absolute = self.absolute;
+        let mut flags = [0u8; BLOCK];
+        // d · 0 is ±0 for finite d, NaN otherwise: the sum stays 0 only if every d is finite.
+        let mut nonfinite = [0f32; BLOCK];
+        let (mut lowest, mut highest) = ([f32::INFINITY; BLOCK], [f32::NEG_INFINITY; BLOCK]);
+        let electrons = |ig: usize, flags: &mut [u8; BLOCK]| {
+            let start = ig * npix + p0;
+            let plane: &Lanes = data[start..start + BLOCK].try_into().unwrap();
+            let dq: &[u8; BLOCK] = groupdq[start..start + BLOCK].try_into().unwrap();
+            let mut x = [0f32; BLOCK];
+            for l in 0..BLOCK {
+                x[l] = plane[l] * gain[l];
+                flags[l] |= dq[l];
+            }
+            x
+        };
+        let mut row = 0;
+        for i in 0..nints {
+            let mut previous = electrons(i * ngroups, &mut flags);
+            for k in 1..ngroups {
+                let current = electrons(i * ngroups + k, &mut flags);
+                let out = &mut self.rows[row];
+                for l in 0..BLOCK {
+                    let d = current[l] - previous[l];
+                    nonfinite[l] += d * 0.0;
+                    let v = if absolute { d.abs() } else { d };
+                    out[l] = v;
+                    lowest[l] = if v < lowest[l] { v } else { lowest[l] };
+                    highest[l] = if highest[l] < v { v } else { highest[l] };
+                }
+                previous = current;
+                row += 1;
+            }
+        }
+        let mut screenable = [false; BLOCK];
+        let mut in_range = [false; BLOCK];
+        for l in 0..BLOCK {
+            let (lo, hi) = (lowest[l], highest[l]);
+            // The smallest |median| the differences allow.
+            let smallest = if absolute || lo > 0.0 { lo } else if hi < 0.0 { -hi } else { 0.0 };
+            let rn_e = readnoise[l] * gain[l];
+            let sigma = (smallest + rn_e * rn_e / self.nframes).sqrt();
+            let slack = 1e-6 * (hi.abs() + lo.abs());
+            screenable[l] = (flags[l] & (DNU | SAT | JUMP) == 0) & (nonfinite[l] == 0.0);
+            in_range[l] = (hi - lo) + slack < self.limit * sigma;
+        }
+        let (mut cleared, mut queued) = (0u32, 0u32);
+        for l in 0..BLOCK {
+            if !screenable[l] {
+                continue;
+            }
+            if in_range[l] {
+                cleared |= 1 << l;
+                continue;
+            }
+            queued |= 1 << l;
+            let lane = self.queued.len();
+            for (q, r) in self.queue.iter_mut().zip(&self.rows) {
+                q[lane] = r[l];
+            }
+            self.queue_gain[lane] = gain[l];
+            self.queue_readnoise[lane] = readnoise[l];
+            self.queued.push(p0 + l);
+            if self.queued.len() == BLOCK {
+                self.flush(exact);
+            }
+        }
+        (cleared, queued)
+    }
+
+    /// The median test on the queued pixels; those it cannot clear go to `exact`.
+    fn flush(&mut self, exact: &mut Vec<usize>) {
+        let count = self.queued.len();
+        if count == 0 {
+            return;
+        }
+        let n = self.queue.len();
+        for &(a, b) in &self.comparators {
+            let (low, high) = self.queue.split_at_mut(b);
+            let (x, y) = (&mut low[a], &mut high[0]);
+            let (u, v) = (*x, *y);
+            for l in 0..BLOCK {
+                x[l] = if v[l] < u[l] { v[l] } else { u[l] };
+                y[l] = if u[l] < v[l] { v[l] } else { u[l] };
+            }
+        }
+        let rows = &self.queue;
+        // The median stcal tests against (clipped in the iterative mode) and the lane-wise
+        // extremes of the values the ratio is taken over.
+        let mean = |a: usize, b: usize| -> Lanes { std::array::from_fn(|l| (rows[a][l] + rows[b][l]) * 0.5) };
+        let median_of_first = |count: usize| if count % 2 == 1 { rows[count / 2] } else { mean(count / 2 - 1, count / 2) };
+        let (lowest, highest) = (&rows[0], &rows[n - 1]);
+        let mut median = [0f32; BLOCK];
+        // Lanes whose median is known here: all but iterative ones with 3 or more copies of the maximum.
+        let mut known = [true; BLOCK];
+        if !self.absolute {
+            median = median_of_first(n);
+        } else if n >= 4 {
+            // Every copy of the maximum is dropped; one or two copies are handled here.
+            let (one, two) = (median_of_first(n - 1), median_of_first(n - 2));
+            let (second, third) = (&rows[n - 2], &rows[n - 3]);
+            for l in 0..BLOCK {
+                let single = second[l] < highest[l];
+                median[l] = if single { one[l] } else { two[l] };
+                known[l] = single | (third[l] < highest[l]);
+            }
+        } else if n == 3 {
+            median = rows[1];
+        } else {
+            median = rows[0];
+        }
+        let mut ok = [false; BLOCK];
+        for l in 0..BLOCK {
+            let m = median[l];
+            let rn_e = self.queue_readnoise[l] * self.queue_gain[l];
+            let sigma = (m.abs() + rn_e * rn_e / self.nframes).sqrt();
+            let deviation = (highest[l] - m).max(m - lowest[l]);
+            // float32 rounding of the differences' magnitudes, far above a few ulp.
+            let slack = 1e-6 * (highest[l].abs() + lowest[l].abs() + m.abs());
+            ok[l] = known[l] & (deviation + slack < self.limit * sigma);
+        }
+        exact.extend(self.queued.iter().zip(ok).filter(|&(_, ok)| !ok).map(|(&p, _)| p));
+        self.queued.clear();
+    }
+}
+
+/// Bit l set: pixel `p0 + l` has no JUMP in any group, so after sigma clipping it has nothing
+/// to count, clean or spread (read plane by plane, BLOCK pixels at a time).
+fn jump_free_lanes(groupdq: &[u8], p0: usize, shape: RampShape) -> u32 {
+    let npix = shape.plane_len();
+    let mut any = [0u8; BLOCK];
+    for ig in 0..shape.nints * shape.ngroups {
+        let dq: &[u8; BLOCK] = groupdq[ig * npix + p0..ig * npix + p0 + BLOCK].try_into().unwrap();
+        for l in 0..BLOCK {
+            any[l] |= dq[l];
+        }
+    }
+    let mut free = 0u32;
+    for (l, &flags) in any.iter().enumerate() {
+        free |= u32::from(flags & JUMP == 0) << l;
+    }
+    free
+}
+
+/// Comparators `(a, b)`, a < b, of Batcher's odd-even merge sort for `n` inputs (each puts the
+/// smaller value at `a`): the power-of-two network with the comparators beyond `n` left out.
+fn sorting_network(n: usize) -> Vec<(usize, usize)> {
+    let mut comparators = Vec::new();
+    let mut p = 1;
+    while p < n {
+        let mut k = p;
+        while k >= 1 {
+            let mut j = k % p;
+            while j + k < n {
+                for i in 0..k.min(n - j - k) {
+                    if (i + j) / (2 * p) == (i + j + k) / (2 * p) {
+                        comparators.push((i + j, i + j + k));
+                    }
+                }
+                j += 2 * k;
+            }
+            k /= 2;
+        }
+        p *= 2;
+    }
+    comparators
 }
 
 fn check_params(params: &Params) -> Result<(), KernelError> {
@@ -326,50 +663,25 @@ fn iterative(groupdq: &mut [u8], p: usize, rn2: f64, scratch: &mut Scratch, shap
     }
 }
 
-/// stcal `flag_four_neighbors`: seeds are JUMP groups whose unclipped ratio lies strictly
-/// between the two limits; their 4 neighbours get JUMP unless SATURATED or DO_NOT_USE.
-fn flag_neighbours(groupdq: &mut [u8], diffs: &Diffs, median: &[f64], sigma: &[f64], params: &Params) {
-    let shape = diffs.shape;
+/// stcal `flag_four_neighbors`, second half: the 4 neighbours of every seed get JUMP in the
+/// seed's group unless SATURATED or DO_NOT_USE. All seeds were found before any flag is set, as
+/// stcal finds a whole plane's seeds first (flags never leave their plane).
+fn flag_neighbours(groupdq: &mut [u8], seeds: &[usize], shape: RampShape) {
     let npix = shape.plane_len();
     let (rows, cols) = (shape.rows, shape.cols);
-    // All seeds of a plane are found before any flag is set; CRs are sparse, so keep a list.
-    let mut seeds = Vec::new();
-    for i in 0..shape.nints {
-        for k in 1..shape.ngroups {
-            let plane = (i * shape.ngroups + k) * npix;
-            let previous = plane - npix;
-            seeds.clear();
-            for p in 0..npix {
-                if groupdq[plane + p] & JUMP == 0 {
-                    continue;
-                }
-                let electrons = |index: usize| {
-                    if groupdq[index] & (DNU | SAT) != 0 {
-                        f32::NAN
-                    } else {
-                        diffs.data[index] * diffs.gain[p]
-                    }
-                };
-                let d = f64::from(electrons(plane + p) - electrons(previous + p));
-                let r = (d - median[p]).abs() / sigma[p];
-                if r < params.max_jump_to_flag_neighbors && r > params.min_jump_to_flag_neighbors {
-                    seeds.push(p);
-                }
-            }
-            for &p in &seeds {
-                let (y, x) = (p / cols, p % cols);
-                let neighbours = [
-                    (y > 0).then(|| p - cols),
-                    (y + 1 < rows).then(|| p + cols),
-                    (x > 0).then(|| p - 1),
-                    (x + 1 < cols).then(|| p + 1),
-                ];
-                for q in neighbours.into_iter().flatten() {
-                    let flags = &mut groupdq[plane + q];
-                    if *flags & (SAT | DNU) == 0 {
-                        *flags |= JUMP;
-                    }
-                }
+    for &seed in seeds {
+        let (plane, p) = (seed - seed % npix, seed % npix);
+        let (y, x) = (p / cols, p % cols);
+        let neighbours = [
+            (y > 0).then(|| p - cols),
+            (y + 1 < rows).then(|| p + cols),
+            (x > 0).then(|| p - 1),
+            (x + 1 < cols).then(|| p + 1),
+        ];
+        for q in neighbours.into_iter().flatten() {
+            let flags = &mut groupdq[plane + q];
+            if *flags & (SAT | DNU) == 0 {
+                *flags |= JUMP;
             }
         }
     }
@@ -377,19 +689,22 @@ fn flag_neighbours(groupdq: &mut [u8], diffs: &Diffs, median: &[f64], sigma: &[f
 
 /// stcal `transient_jumps`: a JUMP group g whose difference exceeds the unclipped median by at
 /// least `e` flags groups g+1..g+n (within the integration) that lack SATURATED/DO_NOT_USE.
-/// Pixels without a known median got JUMP only from neighbours, if at all.
-fn after_jump(groupdq: &mut [u8], diffs: &Diffs, median: &[f64], known: &[bool], scratch: &mut Scratch, params: &Params) {
+/// Pixels without `stats` got JUMP only from neighbours, if at all.
+fn after_jump(groupdq: &mut [u8], diffs: &Diffs, stats: &[PixelStats], scratch: &mut Scratch, params: &Params) {
     let shape = diffs.shape;
     let npix = shape.plane_len();
     let ndiff = shape.ngroups - 1;
     let mut marks = vec![false; shape.ngroups];
     let Scratch { d, sorted, .. } = scratch;
     for p in 0..npix {
-        if !known[p] && (0..shape.nints * shape.ngroups).all(|ig| groupdq[ig * npix + p] & JUMP == 0) {
+        if (0..shape.nints * shape.ngroups).all(|ig| groupdq[ig * npix + p] & JUMP == 0) {
             continue;
         }
         diffs.pixel(groupdq, p, d);
-        let median = if known[p] { median[p] } else { nan_median(d, sorted) };
+        let median = match stats.binary_search_by_key(&p, |s| s.pixel) {
+            Ok(index) => stats[index].median,
+            Err(_) => nan_median(d, sorted),
+        };
         for i in 0..shape.nints {
             let index = |g: usize| (i * shape.ngroups + g) * npix + p;
             let mut until = 0usize;
@@ -416,6 +731,177 @@ fn after_jump(groupdq: &mut [u8], diffs: &Diffs, median: &[f64], known: &[bool],
             }
         }
     }
+}
+
+/// stcal's sigma-clipping detector (`det_jump_sigma_clipping`, spec §7), for many
+/// integrations, in place: astropy's `sigma_clip` (median centre, population std, bounds
+/// `centre ± threshold·std`, at most 5 rounds, non-finite values rejected) over the float64
+/// first differences in electrons of each pixel: across integrations for each difference
+/// (`only_use_ints`) or across all integrations and differences together. Rejected finite
+/// differences get JUMP at the later group unless it is SATURATED or DO_NOT_USE.
+///
+/// Every integration of a pixel is needed at once, so bands are whole-exposure row bands. The
+/// rest of stcal's path is the caller's: the whole-frame reset of planes that are all JUMP or
+/// DO_NOT_USE, then [`detect`] with [`Mode::SigmaClipped`].
+pub fn sigma_clip(
+    data: &[f32],
+    groupdq: &mut [u8],
+    gain: &[f32],
+    shape: RampShape,
+    rejection_threshold: f64,
+    only_use_ints: bool,
+) -> Result<(), KernelError> {
+    shape.validate()?;
+    shape.expect_cube("data", data.len())?;
+    shape.expect_cube("groupdq", groupdq.len())?;
+    shape.expect_plane("gain", gain.len())?;
+    if rejection_threshold.is_nan() || rejection_threshold < 0.0 {
+        let reason = format!("must be >= 0, got {rejection_threshold}");
+        return Err(KernelError::InvalidParameter { argument: "rejection_threshold", reason });
+    }
+    let RampShape { nints, ngroups, .. } = shape;
+    let npix = shape.plane_len();
+    let ndiff = ngroups - 1;
+    let planes = nints * ngroups;
+    let mut d = Vec::with_capacity(nints * ndiff);
+    let mut buffer = Vec::with_capacity(nints * ndiff);
+    // BLOCK pixels' ramps, copied plane by plane: reading every plane for one pixel at a time
+    // would touch a new page per value.
+    let mut block_data = vec![0f32; planes * BLOCK];
+    let mut block_dq = vec![0u8; planes * BLOCK];
+    // Positions (integration-major) of one clipping sample: one difference of every
+    // integration, or everything.
+    let samples: Vec<Vec<usize>> = if only_use_ints {
+        (0..ndiff).map(|k| (0..nints).map(|i| i * ndiff + k).collect()).collect()
+    } else {
+        vec![(0..nints * ndiff).collect()]
+    };
+    for p0 in (0..npix).step_by(BLOCK) {
+        let width = BLOCK.min(npix - p0);
+        for ig in 0..planes {
+            let (from, to) = (ig * npix + p0, ig * BLOCK);
+            block_data[to..to + width].copy_from_slice(&data[from..from + width]);
+            block_dq[to..to + width].copy_from_slice(&groupdq[from..from + width]);
+        }
+        for l in 0..width {
+            let p = p0 + l;
+            // As `Diffs::pixel`: electrons, NaN where DO_NOT_USE or SATURATED.
+            let electrons = |ig: usize| {
+                if block_dq[ig * BLOCK + l] & (DNU | SAT) != 0 {
+                    f32::NAN
+                } else {
+                    block_data[ig * BLOCK + l] * gain[p]
+                }
+            };
+            d.clear();
+            for i in 0..nints {
+                let mut previous = electrons(i * ngroups);
+                for k in 1..ngroups {
+                    let current = electrons(i * ngroups + k);
+                    d.push(f64::from(current - previous));
+                    previous = current;
+                }
+            }
+            clip_pixel(&d, groupdq, p, &samples, &mut buffer, shape, rejection_threshold);
+        }
+    }
+    Ok(())
+}
+
+/// Sigma clipping of one pixel's differences `d` (integration-major), sample by sample.
+fn clip_pixel(d: &[f64], groupdq: &mut [u8], p: usize, samples: &[Vec<usize>], buffer: &mut Vec<f64>, shape: RampShape, threshold: f64) {
+    let npix = shape.plane_len();
+    let (ngroups, ndiff) = (shape.ngroups, shape.ngroups - 1);
+    for sample in samples {
+        buffer.clear();
+        buffer.extend(sample.iter().map(|&j| d[j]).filter(|v| v.is_finite()));
+        let Some((low, high)) = clipped_bounds(buffer, threshold) else {
+            continue;
+        };
+        for &j in sample {
+            let value = d[j];
+            if value.is_finite() && (value < low || value > high) {
+                let index = ((j / ndiff) * ngroups + j % ndiff + 1) * npix + p;
+                if groupdq[index] & (SAT | DNU) == 0 {
+                    groupdq[index] |= JUMP;
+                }
+            }
+        }
+    }
+}
+
+/// astropy's fast `sigma_clip` bounds (median centre, `std` spread, sigma both sides, 5
+/// iterations) of finite values, or None when there are none. Astropy computes the median with
+/// Wirth's selection, which reorders the values, and then sums them in that order: the order
+/// is reproduced so the float64 mean and std, and hence the bounds, are the same bits.
+fn clipped_bounds(values: &mut Vec<f64>, sigma: f64) -> Option<(f64, f64)> {
+    const MAX_ITERS: usize = 5;
+    if values.is_empty() {
+        return None;
+    }
+    let mut rounds = 0;
+    loop {
+        let count = values.len() as f64;
+        let n = values.len();
+        let median = if n.is_multiple_of(2) {
+            // The upper middle value is selected first, then the lower one.
+            let upper = kth_smallest(values, n / 2);
+            let lower = kth_smallest(values, n / 2 - 1);
+            0.5 * (upper + lower)
+        } else {
+            kth_smallest(values, (n - 1) / 2)
+        };
+        let mut mean = 0.0;
+        for &v in values.iter() {
+            mean += v;
+        }
+        mean /= count;
+        let mut squares = 0.0;
+        for &v in values.iter() {
+            squares += (v - mean) * (v - mean);
+        }
+        let std = (squares / count).sqrt();
+        let (low, high) = (median - sigma * std, median + sigma * std);
+        values.retain(|&v| v >= low && v <= high);
+        rounds += 1;
+        if values.len() == n || values.is_empty() || rounds >= MAX_ITERS {
+            return Some((low, high));
+        }
+    }
+}
+
+/// Wirth's selection of the k-th smallest value (N. Wirth, *Algorithms + Data Structures =
+/// Programs*, 1976), with its exact sequence of swaps.
+fn kth_smallest(a: &mut [f64], k: usize) -> f64 {
+    let (mut left, mut right) = (0isize, a.len() as isize - 1);
+    let k = k as isize;
+    while left < right {
+        let pivot = a[k as usize];
+        let (mut i, mut j) = (left, right);
+        loop {
+            while a[i as usize] < pivot {
+                i += 1;
+            }
+            while pivot < a[j as usize] {
+                j -= 1;
+            }
+            if i <= j {
+                a.swap(i as usize, j as usize);
+                i += 1;
+                j -= 1;
+            }
+            if i > j {
+                break;
+            }
+        }
+        if j < k {
+            left = i;
+        }
+        if k < i {
+            right = j;
+        }
+    }
+    a[k as usize]
 }
 
 #[cfg(test)]
@@ -584,6 +1070,19 @@ mod tests {
         assert_eq!(crs, [0]);
     }
 
+    /// CASE: JUMP already set on DO_NOT_USE or SATURATED groups counts as a primary CR (stcal
+    /// counts before its clean-up) and is then cleared; a JUMP on a good group stays.
+    #[test]
+    fn preset_jump_on_unusable_groups_is_counted_then_cleared() {
+        let shape = RampShape::new(1, 5, 1, 1);
+        let mut groupdq = [0, JUMP | DNU, 0, JUMP | SAT, JUMP];
+        let mut crs = [0];
+        let params = Params { flag_4_neighbors: false, ..defaults(Mode::Iterative) };
+        detect(&[0.0, 10.0, 20.0, 30.0, 40.0], &mut groupdq, &mut [0], &[1.0], &[1.0], &mut crs, shape, &params).unwrap();
+        assert_eq!(groupdq, [0, DNU, 0, SAT, JUMP]);
+        assert_eq!(crs, [3]);
+    }
+
     #[test]
     fn bad_input() {
         let shape = RampShape::new(1, 3, 1, 2);
@@ -593,5 +1092,204 @@ mod tests {
         let params = Params { nframes: 0, ..defaults(Mode::Iterative) };
         let err = detect(&[0.0; 6], &mut [0; 6], &mut [0; 2], &[1.0; 2], &[1.0; 2], &mut [0; 2], shape, &params).unwrap_err();
         assert_eq!(err.code(), "invalid_parameter");
+    }
+
+    /// splitmix64: small, seeded, reproducible.
+    struct Rng(u64);
+
+    impl Rng {
+        fn next_u64(&mut self) -> u64 {
+            self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+            let mut z = self.0;
+            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            z ^ (z >> 31)
+        }
+        fn unit(&mut self) -> f64 {
+            (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+        }
+        fn below(&mut self, n: usize) -> usize {
+            (self.next_u64() % n as u64) as usize
+        }
+        fn normal(&mut self) -> f64 {
+            let (u, v) = (self.unit().max(1e-12), self.unit());
+            (-2.0 * u.ln()).sqrt() * (2.0 * std::f64::consts::PI * v).cos()
+        }
+    }
+
+    #[test]
+    fn sorting_network_sorts() {
+        let mut rng = Rng(7);
+        for n in 0..70 {
+            let network = sorting_network(n);
+            assert!(network.iter().all(|&(a, b)| a < b && b < n));
+            for _ in 0..50 {
+                // Few distinct values, so ties are common.
+                let mut values: Vec<f32> = (0..n).map(|_| rng.below(8) as f32).collect();
+                let mut expected = values.clone();
+                expected.sort_by(f32::total_cmp);
+                for &(a, b) in &network {
+                    if values[b] < values[a] {
+                        values.swap(a, b);
+                    }
+                }
+                assert_eq!(values, expected, "n = {n}");
+            }
+        }
+    }
+
+    /// A random tile with everything the screen must hand to the exact path: jumps of every
+    /// size around the thresholds, ties, NaN data, bad gain, zero read noise, DNU/SAT/JUMP flags.
+    fn random_tile(rng: &mut Rng, shape: RampShape) -> (Vec<f32>, Vec<u8>, Vec<f32>, Vec<f32>) {
+        let npix = shape.plane_len();
+        let mut data = vec![0f32; shape.cube_len()];
+        let mut groupdq = vec![0u8; shape.cube_len()];
+        let gain: Vec<f32> = (0..npix)
+            .map(|_| match rng.below(100) {
+                0 => f32::NAN,
+                1 => 0.0,
+                2 => -1.0,
+                _ => (1.0 + 3.0 * rng.unit()) as f32,
+            })
+            .collect();
+        let readnoise: Vec<f32> = (0..npix).map(|_| if rng.below(50) == 0 { 0.0 } else { (5.0 + 10.0 * rng.unit()) as f32 }).collect();
+        for p in 0..npix {
+            let rate = 300.0 * rng.unit() * if rng.below(20) == 0 { 0.0 } else { 1.0 };
+            let noise = if rng.below(20) == 0 { 0.0 } else { 5.0 };
+            for i in 0..shape.nints {
+                let mut level = 100.0;
+                for g in 0..shape.ngroups {
+                    let index = (i * shape.ngroups + g) * npix + p;
+                    level += rate;
+                    if g > 0 && rng.below(15) == 0 {
+                        // Jumps from 1 to 20 sigma of a typical difference: many near a threshold.
+                        let sigma = (rate * 2.0 + 100.0).sqrt();
+                        level += sigma * (1.0 + 19.0 * rng.unit()) * if rng.below(3) == 0 { -1.0 } else { 1.0 };
+                    }
+                    data[index] = (level + noise * rng.normal()) as f32;
+                    match rng.below(200) {
+                        0 => groupdq[index] = DNU,
+                        1 => groupdq[index] = SAT,
+                        2 => groupdq[index] = JUMP,
+                        3 => data[index] = f32::NAN,
+                        4 => groupdq[index] = dq::PERSISTENCE as u8,
+                        _ => {}
+                    }
+                }
+            }
+        }
+        (data, groupdq, gain, readnoise)
+    }
+
+    /// The screen only decides which pixels skip the exact arithmetic: the flags must be those
+    /// of the exact path alone, bit for bit, in every mode; and it must clear most clean pixels.
+    #[test]
+    fn screen_never_changes_the_result() {
+        let mut rng = Rng(2024);
+        let (mut cleared_by_range, mut cleared_by_median, mut screened) = (0, 0, 0);
+        for case in 0..120 {
+            let nints = 1 + rng.below(3);
+            let ngroups = 3 + rng.below(12);
+            let shape = RampShape::new(nints, ngroups, 1 + rng.below(9), 1 + rng.below(40));
+            let (data, groupdq, gain, readnoise) = random_tile(&mut rng, shape);
+            let mode = if case % 3 == 0 { Mode::SinglePass } else { Mode::Iterative };
+            let after_jump = if case % 4 == 1 { [(200.0, 2), (1000.0, 4)] } else { [(0.0, 0), (0.0, 0)] };
+            let params = Params { flag_4_neighbors: case % 2 == 0, nframes: 1 + case % 2, after_jump, ..defaults(mode) };
+            let run = |use_screen: bool| {
+                let (mut gdq, mut pdq, mut crs) = (groupdq.clone(), vec![0u32; shape.plane_len()], vec![0u32; shape.plane_len()]);
+                detect_with(&data, &mut gdq, &mut pdq, &gain, &readnoise, &mut crs, shape, &params, use_screen).unwrap();
+                (gdq, pdq, crs)
+            };
+            assert!(run(true) == run(false), "case {case}: {shape:?} {mode:?}");
+            let mut screen = Screen::new(shape, &params);
+            let mut exact = Vec::new();
+            for p0 in (0..shape.plane_len()).step_by(BLOCK).filter(|p0| p0 + BLOCK <= shape.plane_len()) {
+                let (by_range, queued) = screen.run(&data, &groupdq, &gain, &readnoise, p0, shape, &mut exact);
+                cleared_by_range += by_range.count_ones() as usize;
+                cleared_by_median += queued.count_ones() as usize;
+                screened += BLOCK;
+            }
+            screen.flush(&mut exact);
+            cleared_by_median -= exact.len();
+        }
+        let cleared = cleared_by_range + cleared_by_median;
+        assert!(cleared > screened / 3, "the screen cleared only {cleared} of {screened} pixels");
+        assert!(cleared_by_range > 0 && cleared_by_median > 0, "range {cleared_by_range}, median {cleared_by_median}");
+    }
+
+    /// CASE: a jump exactly at the threshold in float64 is decided by the exact path.
+    #[test]
+    fn screen_leaves_borderline_pixels_to_the_exact_path() {
+        // 16 pixels, gain 1, readnoise 0: differences [9, 9, 9, 9, 9+x] give m = 9, s = 3,
+        // ratio x/3; x = 12 is exactly 4 (not flagged), x = 12.00001 is flagged.
+        let shape = RampShape::new(1, 6, 1, BLOCK);
+        let mut data = vec![0f32; shape.cube_len()];
+        for p in 0..BLOCK {
+            let x = if p % 2 == 0 { 12.0 } else { 12.0001 };
+            for g in 0..6 {
+                data[g * BLOCK + p] = 9.0 * g as f32 + if g == 5 { x } else { 0.0 };
+            }
+        }
+        let params = Params { flag_4_neighbors: false, ..defaults(Mode::Iterative) };
+        let mut groupdq = vec![0u8; shape.cube_len()];
+        let mut crs = vec![0u32; BLOCK];
+        let (gain, readnoise) = ([1f32; BLOCK], [0f32; BLOCK]);
+        let mut screen = Screen::new(shape, &params);
+        let mut exact = Vec::new();
+        let (by_range, queued) = screen.run(&data, &groupdq, &gain, &readnoise, 0, shape, &mut exact);
+        screen.flush(&mut exact);
+        assert_eq!((by_range, queued, exact.len()), (0, 0xffff, BLOCK));
+        detect(&data, &mut groupdq, &mut [0; BLOCK], &gain, &readnoise, &mut crs, shape, &params).unwrap();
+        assert_eq!(crs, std::array::from_fn::<u32, BLOCK, _>(|p| (p % 2) as u32));
+    }
+
+    #[test]
+    fn kth_smallest_selects() {
+        let mut rng = Rng(99);
+        for n in 1..60 {
+            let values: Vec<f64> = (0..n).map(|_| rng.below(10) as f64).collect();
+            let mut sorted = values.clone();
+            sorted.sort_by(f64::total_cmp);
+            for (k, &expected) in sorted.iter().enumerate() {
+                assert_eq!(kth_smallest(&mut values.clone(), k), expected, "n {n} k {k}");
+            }
+        }
+    }
+
+    /// CASE: 20 values 10 ± 1 and one 100: the first round's bounds (median 10, population std
+    /// about 19) keep everything but 100; the second round's are tight and keep the rest.
+    #[test]
+    fn clipped_bounds_drop_the_outlier() {
+        let mut values: Vec<f64> = (0..20).map(|i| 9.0 + f64::from(i % 3)).collect();
+        values.push(100.0);
+        let (low, high) = clipped_bounds(&mut values, 4.0).unwrap();
+        assert!(low > 5.0 && low < 9.0 && high > 11.0 && high < 15.0, "{low} {high}");
+        assert_eq!(values.len(), 20);
+        assert_eq!(clipped_bounds(&mut Vec::new(), 4.0), None);
+        // One value: std 0, bounds [x, x], nothing changes.
+        assert_eq!(clipped_bounds(&mut vec![3.0], 4.0), Some((3.0, 3.0)));
+    }
+
+    /// CASE: one pixel, 30 integrations of 4 groups ramping 10 e/group (±2); integration 5 has a
+    /// 300 e jump at group 2, integration 9 the same jump at a SATURATED group 2.
+    #[test]
+    fn sigma_clip_flags_outlying_differences_only() {
+        let shape = RampShape::new(30, 4, 1, 1);
+        let mut data = vec![0f32; shape.cube_len()];
+        let mut groupdq = vec![0u8; shape.cube_len()];
+        for i in 0..30 {
+            for g in 0..4 {
+                data[i * 4 + g] = 10.0 * g as f32 + ((i + g) % 3) as f32 + if (i == 5 || i == 9) && g >= 2 { 300.0 } else { 0.0 };
+            }
+        }
+        groupdq[9 * 4 + 2] = SAT;
+        for only_use_ints in [true, false] {
+            let mut flags = groupdq.clone();
+            sigma_clip(&data, &mut flags, &[1.0], shape, 4.0, only_use_ints).unwrap();
+            let jumps: Vec<usize> = (0..flags.len()).filter(|&k| flags[k] & JUMP != 0).collect();
+            assert_eq!(jumps, [5 * 4 + 2], "only_use_ints {only_use_ints}");
+        }
+        let err = sigma_clip(&data, &mut groupdq, &[1.0, 1.0], shape, 4.0, true).unwrap_err();
+        assert_eq!(err.code(), "shape_mismatch");
     }
 }

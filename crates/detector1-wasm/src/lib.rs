@@ -362,7 +362,7 @@ pub fn apply_saturation(
 use detector1_kernels::jump;
 
 /// `jump` on one tile. `mode`: 0 skip (gain flags and clean-up only), 1 single pass,
-/// 2 iterative. `thresholds` = [normal, three-group, four-group, min neighbour, max neighbour];
+/// 2 iterative, 3 after `applyJumpSigmaClip` (post-processing only). `thresholds` = [normal, three-group, four-group, min neighbour, max neighbour];
 /// `after_jump` = [e1, n1, e2, n2]. `crs` receives the primary CR count per pixel.
 #[wasm_bindgen(js_name = applyJump)]
 #[allow(clippy::too_many_arguments)]
@@ -388,7 +388,8 @@ pub fn apply_jump(
         0 => jump::Mode::Skip,
         1 => jump::Mode::SinglePass,
         2 => jump::Mode::Iterative,
-        _ => return Err(invalid("mode", "must be 0, 1 or 2")),
+        3 => jump::Mode::SigmaClipped,
+        _ => return Err(invalid("mode", "must be 0, 1, 2 or 3")),
     };
     let [rejection, three, four, min_neighbour, max_neighbour] = thresholds else {
         return Err(invalid("thresholds", "needs 5 values"));
@@ -409,6 +410,24 @@ pub fn apply_jump(
     };
     let shape = RampShape::new(nints, ngroups, rows, cols);
     jump::detect(data, groupdq, pixeldq, gain, readnoise, crs, shape, &params).map_err(to_js)
+}
+
+/// `jump`'s sigma-clipping detector on one band of whole-exposure rows: JUMP in `groupdq`.
+#[wasm_bindgen(js_name = applyJumpSigmaClip)]
+#[allow(clippy::too_many_arguments)]
+pub fn apply_jump_sigma_clip(
+    data: &[f32],
+    groupdq: &mut [u8],
+    gain: &[f32],
+    nints: usize,
+    ngroups: usize,
+    rows: usize,
+    cols: usize,
+    rejection_threshold: f64,
+    only_use_ints: bool,
+) -> Result<(), JsError> {
+    let shape = RampShape::new(nints, ngroups, rows, cols);
+    jump::sigma_clip(data, groupdq, gain, shape, rejection_threshold, only_use_ints).map_err(to_js)
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -200,10 +200,6 @@ describe('jump step', () => {
     expect(ramp.meta.exposure.primaryCosmicRays).toBe((1000 * -99) / (10 * 1 * 9));
   });
 
-  it('throws a clear error for sigma clipping (not implemented yet)', async () => {
-    const refs = await references();
-    await expect(jumpStep(model([0, 10, 20], 100), refs)).rejects.toThrow(/sigma-clipping.*not implemented yet/);
-  });
 });
 
 /**
