@@ -129,6 +129,12 @@ bench-jump: build $(VENV)/.installed
 clean:
 	rm -rf dist target $(VENV) node_modules demo-output
 
+# The whole pipeline, ours (1 and 2 workers) against jwst's Detector1Pipeline: NIRCam full frame
+# and SUB640 with 1 and 10 integrations (time, peak RSS; simulated into target/bench).
+.PHONY: bench-pipeline
+bench-pipeline: build $(VENV)/.installed
+	node bench/pipeline.mjs --case all
+
 # Per-step benchmark, ours (1 and 2 workers) against jwst, on a simulated 2048x2048x10x1 NIRCam
 # exposure kept in target/bench (not part of `make test`).
 .PHONY: bench-steps
