@@ -3,11 +3,13 @@
  * The whole Detector1 pipeline, ours against jwst's Detector1Pipeline, side by side (not a test).
  *
  *   make build
- *   node bench/pipeline.mjs [--case full|sub640|all] [--no-jwst] [--workers 1,2]
+ *   node bench/pipeline.mjs [--case full|sub640|miri-tso|all] [--no-jwst] [--workers 1,2]
  *
  * Cases (simulated once into target/bench/<case>/ with a mini CRDS cache; not in git):
  *   full:   NIRCam FULL 2048x2048, RAPID, 10 groups, 1 integration (uncal 84 MB);
- *   sub640: NIRCam SUB640, 10 groups, 1 and 10 integrations: peak memory against NINTS.
+ *   sub640: NIRCam SUB640, 10 groups, 1 and 10 integrations: peak memory against NINTS;
+ *   miri-tso: MIRI BRIGHTSKY 512x512 FAST, 45 groups, 50 integrations (not in `all`: jwst needs
+ *   minutes and many GB on it).
  * Each configuration runs in its own child process so peak RSS is its own: ours with 1 and 2
  * workers, jwst (bench/pipeline.py in .venv) on the same files, both choosing references from
  * the same cache. Reported: wall and CPU seconds,
@@ -21,11 +23,16 @@ import { parseArgs } from 'node:util';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
+const NIRCAM = { instrument: 'nircam', detector: 'NRCA1', readpatt: 'RAPID', stem: 'jw00000001001_01101_00001_nrca1' };
 const CASES = {
-  full: [{ name: 'nrc-full-10x1', subarray: 'FULL', ngroups: 10, nints: 1 }],
+  full: [{ ...NIRCAM, name: 'nrc-full-10x1', subarray: 'FULL', ngroups: 10, nints: 1 }],
   sub640: [
-    { name: 'nrc-sub640-10x1', subarray: 'SUB640', ngroups: 10, nints: 1 },
-    { name: 'nrc-sub640-10x10', subarray: 'SUB640', ngroups: 10, nints: 10 },
+    { ...NIRCAM, name: 'nrc-sub640-10x1', subarray: 'SUB640', ngroups: 10, nints: 1 },
+    { ...NIRCAM, name: 'nrc-sub640-10x10', subarray: 'SUB640', ngroups: 10, nints: 10 },
+  ],
+  // The MIRI TSO shape of the issues: 512x512 (BRIGHTSKY), 45 groups, 50 integrations (1.2 GB uncal).
+  'miri-tso': [
+    { instrument: 'miri', detector: 'MIRIMAGE', readpatt: 'FAST', stem: 'jw00000001001_01101_00001_mirimage', tso: true, name: 'miri-brightsky-45x50', subarray: 'BRIGHTSKY', ngroups: 45, nints: 50 },
   ],
 };
 
@@ -37,11 +44,12 @@ async function prepare(c) {
   mkdirSync(dir, { recursive: true });
   const sim = await import(join(root, 'dist/sim/node.js'));
   const request = {
-    instrument: 'nircam', detector: 'NRCA1', subarray: c.subarray, readpatt: 'RAPID', ngroups: c.ngroups, nints: c.nints, seed: 7,
+    instrument: c.instrument, detector: c.detector, subarray: c.subarray, readpatt: c.readpatt, ngroups: c.ngroups, nints: c.nints, seed: 7,
+    tso: c.tso ?? false,
     scene: { background: 30, stars: 200, galaxies: 20, starFlux: [1000, 300000], saturateAtGroups: [0, 4] },
-    events: { cosmicRaysPerIntegration: 2000, snowballs: 3 },
+    events: { cosmicRaysPerIntegration: c.instrument === 'miri' ? 200 : 2000, snowballs: c.instrument === 'miri' ? 0 : 3 },
   };
-  const simulated = await sim.simulateToDirectory(request, dir, `jw00000001001_01101_00001_nrca1`);
+  const simulated = await sim.simulateToDirectory(request, dir, c.stem);
   const cache = await sim.writeMiniCrdsCache(join(dir, 'crds'), [{ plan: simulated.plan }]);
   const info = { uncal: simulated.uncal, crds: cache.root, context: cache.context };
   writeFileSync(manifest, JSON.stringify(info, null, 1));
@@ -99,7 +107,7 @@ async function main() {
   });
   if (values.child) return child(values.child, Number(values['child-workers']));
   const cases = values.case === 'all' ? [...CASES.full, ...CASES.sub640] : CASES[values.case];
-  if (!cases) throw new Error(`--case must be full, sub640 or all`);
+  if (!cases) throw new Error(`--case must be full, sub640, miri-tso or all (all = full and sub640)`);
   const python = join(root, '.venv', 'bin', 'python');
   const report = [];
   for (const c of cases) {
