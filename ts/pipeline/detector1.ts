@@ -21,7 +21,8 @@ import type { Meta } from '../datamodels/meta.js';
 import type { RampReader } from '../datamodels/fits-models.js';
 import { pixel } from '../dq/flags.js';
 import { RampFitPlanner } from '../kernels/ramp-fit-plan.js';
-import { allocTaskOutputs, BandMerger, rampFitTile, taskResult, type RampFitPool } from '../kernels/ramp-fit.js';
+import { allocTaskOutputs, BandMerger, cutInputBand, rampFitTile, taskResult, type RampFitPool } from '../kernels/ramp-fit.js';
+import { planRowBands } from '../pool/plan.js';
 import type { TileShape } from '../kernels/arrays.js';
 import { readReferenceFloat, scienceGeometry } from '../reffiles/index.js';
 import { gainScaleStep } from '../steps/gain-scale.js';
@@ -187,7 +188,10 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
   const headers = { primary: reader.primary, sciHeader: reader.sciHeader };
   let exposurePixeldq = initialPixeldq.slice();
   let avdrkcur: Float32Array | undefined;
-  const spill = await io.spill({ ngroups, rows: ny, cols: nx }, reader.hasZeroframe);
+  // Jump and ramp fitting read bands of rows of every integration: about half an integration's
+  // worth of samples, at least 16 rows (fewer, larger reads when there are many integrations).
+  const bandRows = Math.min(ny, Math.max(16, Math.floor(ny / (2 * nints))));
+  const spill = await io.spill({ ngroups, rows: ny, cols: nx, bandRows }, reader.hasZeroframe);
 
   const sliceModel = (start: number, end: number, arrays: { data: Float32Array; groupdq: Uint8Array; zeroframe?: Float32Array }, pixeldq: Uint32Array) =>
     createRampModel({
@@ -244,7 +248,7 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
    * Jump on row bands of every integration at once, each with a halo row on either side for the
    * neighbour flags (only the band's own rows are kept). A band's references are cut like a
    * subarray of the exposure's; the detection mode comes from the whole-frame counts of pass A;
-   * PRIMECRS is summed over the bands. A band holds about half an integration's worth of samples.
+   * PRIMECRS is summed over the bands (`bandRows` rows of every integration).
    */
   const jumpByRowBands = async () => {
     const parameters = stepParameters('jump');
@@ -253,8 +257,6 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
     const gain = refs.get('gain');
     const readnoise = refs.get('readnoise');
     const halo = 1;
-    // Two bands make about one integration: one being read while the pool works on the other.
-    const bandRows = Math.max(1, Math.floor(ny / (2 * nints)));
     const pixeldq = exposurePixeldq.slice();
     const jumpOptions = stepOptions(parameters);
     const bandOptions = { ...jumpOptions, expandLargeEvents: false };
@@ -417,7 +419,7 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
         return rampFitStep(whole, { ...fitParameters, gain, readnoise, gainFactor, pool: options.rampFitPool, signal: context.signal, maxBandRows });
       }
       const planes = { pixeldq: exposurePixeldq, gain, readnoise, averageDarkCurrent: avdrkcur };
-      return fitByRowBands(reader.shape, meta, planes, gainFactor, fitParameters, spill, rampHeader, options.rampFitPool, context.signal);
+      return fitByRowBands(reader.shape, meta, planes, gainFactor, fitParameters, spill, rampHeader, options.rampFitPool, context.signal, bandRows);
     });
     statuses.set(RAMP_FIT.alias, fitted.rate ? 'COMPLETE' : 'SKIPPED');
     if (!fitted.rate || !fitted.rateints) return finish(null, null, fitted.noProducts);
@@ -509,8 +511,8 @@ function concatenate<T extends Float32Array | Uint8Array>(arrays: T[], make: new
 /**
  * OLS_C on row bands of every integration (the median rate spans integrations): first the
  * exposure-wide plan from every integration's GROUPDQ, then the bands — on the worker pool when
- * there is one — merged as fitRampsParallel merges them. Bands hold about one integration's worth
- * of samples between them, so memory does not grow with NINTS (beyond the products).
+ * there is one — merged as fitRampsParallel merges them. The bands in flight hold about one
+ * integration's worth of samples, so memory does not grow with NINTS (beyond the products).
  */
 async function fitByRowBands(
   shape: RampModel['shape'],
@@ -522,6 +524,7 @@ async function fitByRowBands(
   header: { primary: Header; sciHeader: Header; intTimes?: FitsTable },
   pool: RampFitPool | undefined,
   signal: AbortSignal | undefined,
+  bandRows: number,
 ) {
   const [nints, ngroups, rows, cols] = shape;
   const exposure = meta.exposure;
@@ -547,19 +550,20 @@ async function fitByRowBands(
   const plan = planner.plan();
   if ('noProducts' in plan) return { rate: null, rateints: null, noProducts: plan.noProducts };
 
+  // Bands of `bandRows` rows of every integration (one read per integration from the spill),
+  // each cut into one piece per worker.
   const inFlightLimit = pool ? 2 * pool.size : 1;
-  const height = Math.max(1, Math.ceil(rows / (nints * inFlightLimit)));
   const tile: TileShape = { nints, ngroups, rows, cols };
   const merger = new BandMerger(tile);
   const inFlight = new Set<Promise<void>>();
   let failure: { error: unknown } | undefined;
-  for (let row0 = 0; row0 < rows && !failure; row0 += height) {
+  for (let row0 = 0; row0 < rows && !failure; row0 += bandRows) {
     signal?.throwIfAborted();
-    const band = { row0, rows: Math.min(height, rows - row0) };
-    const bandShape: TileShape = { ...tile, rows: band.rows };
+    const chunk = { row0, rows: Math.min(bandRows, rows - row0) };
+    const chunkShape: TileShape = { ...tile, rows: chunk.rows };
     const parts = [];
-    for (let i = 0; i < nints; i++) parts.push(await spill.getRows(i, row0, row0 + band.rows));
-    const cut = (plane: Float32Array | Uint32Array | undefined) => plane?.slice(row0 * cols, (row0 + band.rows) * cols);
+    for (let i = 0; i < nints; i++) parts.push(await spill.getRows(i, row0, row0 + chunk.rows));
+    const cut = (plane: Float32Array | Uint32Array | undefined) => plane?.slice(row0 * cols, (row0 + chunk.rows) * cols);
     const arrays = {
       data: concatenate(parts.map((p) => p.data), Float32Array),
       groupdq: concatenate(parts.map((p) => p.groupdq), Uint8Array),
@@ -569,19 +573,24 @@ async function fitByRowBands(
       readnoise: cut(planes.readnoise) as Float32Array,
       averageDarkCurrent: cut(planes.averageDarkCurrent) as Float32Array | undefined,
     };
-    if (!pool) {
-      merger.add(band, rampFitTile(arrays, bandShape, plan.params));
-      continue;
+    for (const piece of planRowBands(chunk.rows, { minBands: pool?.size ?? 1 })) {
+      const band = { row0: row0 + piece.row0, rows: piece.rows };
+      const bandShape: TileShape = { ...tile, rows: piece.rows };
+      const bandArrays = piece.rows === chunk.rows ? arrays : cutInputBand(arrays, chunkShape, piece);
+      if (!pool) {
+        merger.add(band, rampFitTile(bandArrays, bandShape, plan.params));
+        continue;
+      }
+      const job = pool
+        .run({ kernel: 'rampFit', arrays: { ...bandArrays, ...allocTaskOutputs(bandShape) }, shape: bandShape, params: { ...plan.params, fitoptBands: true } }, signal)
+        .then((outputs) => merger.add(band, taskResult(outputs)))
+        .catch((error: unknown) => {
+          failure ??= { error };
+        })
+        .finally(() => inFlight.delete(job));
+      inFlight.add(job);
+      if (inFlight.size >= inFlightLimit) await Promise.race(inFlight);
     }
-    const job = pool
-      .run({ kernel: 'rampFit', arrays: { ...arrays, ...allocTaskOutputs(bandShape) }, shape: bandShape, params: { ...plan.params, fitoptBands: true } }, signal)
-      .then((outputs) => merger.add(band, taskResult(outputs)))
-      .catch((error: unknown) => {
-        failure ??= { error };
-      })
-      .finally(() => inFlight.delete(job));
-    inFlight.add(job);
-    if (inFlight.size >= inFlightLimit) await Promise.race(inFlight);
   }
   await Promise.all(inFlight);
   if (failure) throw failure.error;

@@ -1,17 +1,32 @@
-/** A SpillStore in a temporary file: fixed-size records, one per integration, read back by offset. */
+/**
+ * A SpillStore in a temporary file. Each integration is one record cut into bands of
+ * `bandRows` rows; a band holds its SCI rows of every group, then its GROUPDQ rows, then its
+ * ZEROFRAME rows. Reading the rows of a band (what jump and ramp fitting do for every
+ * integration) is then one contiguous read, not one per group.
+ */
 import { open, mkdtemp, rm, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SpillShape, SpillStore, SpilledIntegration } from './spill.js';
 
-/** Record of one integration: SCI float32, GROUPDQ uint8, then ZEROFRAME float32 when present. */
+const align4 = (n: number) => (n + 3) & ~3;
+
 export class FileSpill implements SpillStore {
+  private readonly bandRows: number;
+  /** Byte offset of each band inside a record, and the record's size (the last entry). */
+  private readonly offsets: number[] = [0];
+
   private constructor(
     private readonly directory: string,
     private readonly handle: FileHandle,
     private readonly shape: SpillShape,
     private readonly hasZeroframe: boolean,
-  ) {}
+  ) {
+    this.bandRows = Math.max(1, Math.min(shape.rows, shape.bandRows ?? shape.rows));
+    for (let row0 = 0; row0 < shape.rows; row0 += this.bandRows) {
+      this.offsets.push(this.offsets[this.offsets.length - 1] + this.bandBytes(Math.min(this.bandRows, shape.rows - row0)));
+    }
+  }
 
   static async create(shape: SpillShape, hasZeroframe: boolean, parent = tmpdir()): Promise<FileSpill> {
     const directory = await mkdtemp(join(parent, 'detector1-spill-'));
@@ -19,28 +34,31 @@ export class FileSpill implements SpillStore {
     return new FileSpill(directory, handle, shape, hasZeroframe);
   }
 
-  private get plane(): number {
-    return this.shape.rows * this.shape.cols;
-  }
-
-  private get samples(): number {
-    return this.shape.ngroups * this.plane;
+  /** A band of `n` rows: SCI of every group, GROUPDQ of every group, ZEROFRAME; sections 4-byte aligned. */
+  private bandBytes(n: number): number {
+    const length = n * this.shape.cols;
+    return align4(this.shape.ngroups * length * 4) + align4(this.shape.ngroups * length) + (this.hasZeroframe ? length * 4 : 0);
   }
 
   private record(integration: number): number {
-    return integration * (this.samples * 5 + (this.hasZeroframe ? this.plane * 4 : 0));
+    return integration * this.offsets[this.offsets.length - 1];
   }
 
-  private async write(view: ArrayBufferView, position: number): Promise<void> {
-    const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+  /** Band `b` (rows b*bandRows ..): its byte offset inside a record, its rows, where its sections start. */
+  private band(b: number): { offset: number; rows: number; dq: number; zeroframe: number } {
+    const rows = Math.min(this.bandRows, this.shape.rows - b * this.bandRows);
+    const sci = this.shape.ngroups * rows * this.shape.cols * 4;
+    return { offset: this.offsets[b], rows, dq: sci, zeroframe: sci + align4(this.shape.ngroups * rows * this.shape.cols) };
+  }
+
+  private async write(bytes: Uint8Array, position: number): Promise<void> {
     for (let done = 0; done < bytes.length; ) {
       const { bytesWritten } = await this.handle.write(bytes, done, bytes.length - done, position + done);
       done += bytesWritten;
     }
   }
 
-  private async read(view: ArrayBufferView, position: number, integration: number): Promise<void> {
-    const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+  private async read(bytes: Uint8Array, position: number, integration: number): Promise<void> {
     for (let done = 0; done < bytes.length; ) {
       const { bytesRead } = await this.handle.read(bytes, done, bytes.length - done, position + done);
       if (bytesRead === 0) throw new RangeError(`spill: integration ${integration} was never stored`);
@@ -49,13 +67,27 @@ export class FileSpill implements SpillStore {
   }
 
   async put(integration: number, value: SpilledIntegration): Promise<void> {
-    if (value.data.length !== this.samples || value.groupdq.length !== this.samples) {
-      throw new RangeError(`spill: integration ${integration} has ${value.data.length} samples, expected ${this.samples}`);
+    const { ngroups, rows, cols } = this.shape;
+    const samples = ngroups * rows * cols;
+    if (value.data.length !== samples || value.groupdq.length !== samples) {
+      throw new RangeError(`spill: integration ${integration} has ${value.data.length} samples, expected ${samples}`);
     }
-    const base = this.record(integration);
-    await this.write(value.data, base);
-    await this.write(value.groupdq, base + this.samples * 4);
-    if (this.hasZeroframe) await this.write(value.zeroframe ?? new Float32Array(this.plane), base + this.samples * 5);
+    const bytes = new Uint8Array(this.offsets[this.offsets.length - 1]);
+    const zeroframe = this.hasZeroframe ? (value.zeroframe ?? new Float32Array(rows * cols)) : undefined;
+    for (let b = 0; b + 1 < this.offsets.length; b++) {
+      const band = this.band(b);
+      const row0 = b * this.bandRows;
+      const length = band.rows * cols;
+      const sci = new Float32Array(bytes.buffer, band.offset, ngroups * length);
+      const dq = bytes.subarray(band.offset + band.dq, band.offset + band.dq + ngroups * length);
+      for (let g = 0; g < ngroups; g++) {
+        const start = (g * rows + row0) * cols;
+        sci.set(value.data.subarray(start, start + length), g * length);
+        dq.set(value.groupdq.subarray(start, start + length), g * length);
+      }
+      if (zeroframe) new Float32Array(bytes.buffer, band.offset + band.zeroframe, length).set(zeroframe.subarray(row0 * cols, row0 * cols + length));
+    }
+    await this.write(bytes, this.record(integration));
   }
 
   async get(integration: number): Promise<SpilledIntegration> {
@@ -63,33 +95,65 @@ export class FileSpill implements SpillStore {
   }
 
   async getGroupdq(integration: number): Promise<Uint8Array> {
-    const groupdq = new Uint8Array(this.samples);
-    await this.read(groupdq, this.record(integration) + this.samples * 4, integration);
-    return groupdq;
+    return (await this.get(integration)).groupdq;
   }
 
   async getRows(integration: number, row0: number, row1: number): Promise<SpilledIntegration> {
     const { ngroups, cols } = this.shape;
-    const band = (row1 - row0) * cols;
-    const base = this.record(integration);
-    const data = new Float32Array(ngroups * band);
-    const groupdq = new Uint8Array(ngroups * band);
-    for (let g = 0; g < ngroups; g++) {
-      const offset = g * this.plane + row0 * cols;
-      await this.read(data.subarray(g * band, (g + 1) * band), base + offset * 4, integration);
-      await this.read(groupdq.subarray(g * band, (g + 1) * band), base + this.samples * 4 + offset, integration);
+    const first = Math.floor(row0 / this.bandRows);
+    const last = Math.floor((row1 - 1) / this.bandRows);
+    const start = this.offsets[first];
+    const end = this.offsets[last + 1];
+    // The bands are consecutive in the record: one read holds them all (8-byte aligned for the views).
+    const bytes = new Uint8Array(new ArrayBuffer(end - start));
+    await this.read(bytes, this.record(integration) + start, integration);
+    const length = (row1 - row0) * cols;
+    const data = new Float32Array(ngroups * length);
+    const groupdq = new Uint8Array(ngroups * length);
+    const zeroframe = this.hasZeroframe ? new Float32Array(length) : undefined;
+    for (let b = first; b <= last; b++) {
+      const band = this.band(b);
+      const n = band.rows;
+      const bandRow0 = b * this.bandRows;
+      const from = Math.max(row0, bandRow0);
+      const to = Math.min(row1, bandRow0 + n);
+      const bandLength = n * cols;
+      const base = band.offset - start;
+      const sci = new Float32Array(bytes.buffer, base, ngroups * bandLength);
+      const dq = bytes.subarray(base + band.dq, base + band.dq + ngroups * bandLength);
+      const skip = (from - bandRow0) * cols;
+      const count = (to - from) * cols;
+      const at = (from - row0) * cols;
+      for (let g = 0; g < ngroups; g++) {
+        data.set(sci.subarray(g * bandLength + skip, g * bandLength + skip + count), g * length + at);
+        groupdq.set(dq.subarray(g * bandLength + skip, g * bandLength + skip + count), g * length + at);
+      }
+      if (zeroframe) zeroframe.set(new Float32Array(bytes.buffer, base + band.zeroframe + skip * 4, count), at);
     }
-    if (!this.hasZeroframe) return { data, groupdq };
-    const zeroframe = new Float32Array(band);
-    await this.read(zeroframe, base + this.samples * 5 + row0 * cols * 4, integration);
-    return { data, groupdq, zeroframe };
+    return zeroframe ? { data, groupdq, zeroframe } : { data, groupdq };
   }
 
   async putGroupdqRows(integration: number, row0: number, row1: number, groupdq: Uint8Array): Promise<void> {
     const { ngroups, cols } = this.shape;
-    const band = (row1 - row0) * cols;
-    const base = this.record(integration) + this.samples * 4;
-    for (let g = 0; g < ngroups; g++) await this.write(groupdq.subarray(g * band, (g + 1) * band), base + g * this.plane + row0 * cols);
+    const length = (row1 - row0) * cols;
+    for (let b = Math.floor(row0 / this.bandRows); b * this.bandRows < row1; b++) {
+      const band = this.band(b);
+      const n = band.rows;
+      const bandRow0 = b * this.bandRows;
+      const from = Math.max(row0, bandRow0);
+      const to = Math.min(row1, bandRow0 + n);
+      const bandLength = n * cols;
+      const dqStart = this.record(integration) + band.offset + band.dq;
+      const whole = from === bandRow0 && to === bandRow0 + n;
+      // A whole band is written as is; a part of one is read, changed and written back.
+      const dq = new Uint8Array(ngroups * bandLength);
+      if (!whole) await this.read(dq, dqStart, integration);
+      for (let g = 0; g < ngroups; g++) {
+        const source = groupdq.subarray(g * length + (from - row0) * cols, g * length + (to - row0) * cols);
+        dq.set(source, g * bandLength + (from - bandRow0) * cols);
+      }
+      await this.write(dq, dqStart);
+    }
   }
 
   async close(): Promise<void> {

@@ -17,6 +17,8 @@ export interface SpillShape {
   ngroups: number;
   rows: number;
   cols: number;
+  /** Rows of the bands jump and ramp fitting read (a file store keeps them contiguous). */
+  bandRows?: number;
 }
 
 export interface SpillStore {
