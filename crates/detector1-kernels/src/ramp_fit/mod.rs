@@ -20,6 +20,7 @@
 //! first group is saturated, suppress_one_group forced off for NGROUPS = 1, firstgroup/
 //! lastgroup validation) belong to the caller; [`Params`] receives their outcome.
 
+mod fast;
 pub mod likely;
 mod numpy_pow;
 pub(crate) mod pixel;
@@ -285,26 +286,71 @@ pub fn fit(inputs: &Inputs<'_>, shape: RampShape, params: &Params) -> Result<Out
         .map(|g| if g < params.first_group || g > params.last_group { crate::dq::DO_NOT_USE as u8 } else { 0 })
         .collect();
 
+    // Clean pixels (see `fast`) go two at a time straight from the cube; the others through
+    // the per-pixel core.
+    let fast = fast::enabled(&c);
+    if fast {
+        weights.fill(ng);
+    }
+    let cube = fast::CubeView { data: inputs.data, plane_offsets: &plane_offsets, plane, nints };
+    let mut flags = vec![0u8; block];
+    let mut clean: Vec<(usize, PixelRefs)> = Vec::with_capacity(block);
+    let mut slow: Vec<usize> = Vec::with_capacity(block);
+    let refs_of = |p: usize| {
+        let dcur = inputs.average_dark_current.map_or(0.0, |d| d[p]);
+        PixelRefs::new(inputs.pixeldq[p], inputs.gain[p], inputs.readnoise[p], dcur, rn_scale)
+    };
+
     for p0 in (0..plane).step_by(block) {
         let bn = block.min(plane - p0);
+        clean.clear();
+        slow.clear();
+        if fast {
+            let flags = &mut flags[..bn];
+            flags.fill(0);
+            for (&off, &dnu) in plane_offsets.iter().zip(dnu_group.iter().cycle()) {
+                let src = &inputs.data[off + p0..off + p0 + bn];
+                let srcq = &inputs.groupdq[off + p0..off + p0 + bn];
+                for ((f, &d), &q) in flags.iter_mut().zip(src).zip(srcq) {
+                    // NaN fails the comparison too.
+                    *f |= q | dnu | ((d.abs() < fast::MAX_FAST_VALUE) as u8 ^ 1);
+                }
+            }
+            for (b, &f) in flags.iter().enumerate() {
+                let px = refs_of(p0 + b);
+                if f == 0 && fast::refs_clean(&px) {
+                    clean.push((p0 + b, px));
+                } else {
+                    slow.push(b);
+                }
+            }
+            for pair in clean.chunks(2) {
+                // An odd one out is fitted in both lanes (it writes the same values twice).
+                let (a, b) = (&pair[0], &pair[pair.len() - 1]);
+                fast::fit_clean_pair(&cube, (a.0, b.0), (&a.1, &b.1), &c, &weights, &mut rate, &mut rateints);
+            }
+        } else {
+            slow.extend(0..bn);
+        }
+        let sn = slow.len();
         for (k, (&off, &dnu)) in plane_offsets.iter().zip(dnu_group.iter().cycle()).enumerate() {
             let src = &inputs.data[off + p0..off + p0 + bn];
             let srcq = &inputs.groupdq[off + p0..off + p0 + bn];
-            for (b, (&d, &q)) in src.iter().zip(srcq).enumerate() {
-                let at = b * per_px + k;
-                buf.data[at] = d as f64;
-                buf.dq[at] = q | dnu;
-                buf.orig[at] = q | dnu;
+            for (j, &b) in slow.iter().enumerate() {
+                let at = j * per_px + k;
+                let q = srcq[b] | dnu;
+                buf.data[at] = src[b] as f64;
+                buf.dq[at] = q;
+                buf.orig[at] = q;
             }
         }
-        // 1. Prepare every integration of every pixel of the block (§4).
+        // 1. Prepare every integration of the block's other pixels (§4).
         buf.refs.clear();
-        for b in 0..bn {
+        for (j, &b) in slow.iter().enumerate() {
             let p = p0 + b;
-            let dcur = inputs.average_dark_current.map_or(0.0, |d| d[p]);
-            buf.refs.push(PixelRefs::new(inputs.pixeldq[p], inputs.gain[p], inputs.readnoise[p], dcur, rn_scale));
+            buf.refs.push(refs_of(p));
             for i in 0..nints {
-                let r = b * per_px + i * ng..b * per_px + (i + 1) * ng;
+                let r = j * per_px + i * ng..j * per_px + (i + 1) * ng;
                 let zf = inputs.zeroframe.map(|z| z[i * plane + p]);
                 let o = opt.as_mut();
                 let crs_before = o.as_ref().map_or(0, |o| o.crs.len());
@@ -312,14 +358,14 @@ pub fn fit(inputs: &Inputs<'_>, shape: RampShape, params: &Params) -> Result<Out
                 if let Some(o) = opt.as_mut() {
                     o.cr_counts[i * plane + p] = (o.crs.len() - crs_before) as u32;
                 }
-                buf.stats[b * nints + i] = s;
+                buf.stats[j * nints + i] = s;
             }
         }
         // 2. Median rates (§5), two pixels at a time where their differences line up.
-        median_sums(&mut buf, bn, nints, &c);
+        median_sums(&mut buf, sn, nints, &c);
         // 3. Fit and combine (§6-§11).
-        for b in 0..bn {
-            fit_prepared_pixel(p0 + b, b, nints, &c, plane, &mut buf, &mut weights, opt.as_mut(), &mut rate, &mut rateints);
+        for (j, &b) in slow.iter().enumerate() {
+            fit_prepared_pixel(p0 + b, j, nints, &c, plane, &mut buf, &mut weights, opt.as_mut(), &mut rate, &mut rateints);
         }
     }
 

@@ -1,0 +1,326 @@
+//! The fast path of the whole-tile driver: the common pixel, two at a time.
+//!
+//! A *clean* pixel has no group DQ flag in any integration of the fitting window, finite
+//! moderate values, a usable gain and no DO_NOT_USE/SATURATED in PIXELDQ. Each of its
+//! integrations is then one segment spanning the window, and every branch of the per-pixel core
+//! in [`super::pixel`] is decided the same way or becomes a per-lane select. Two clean pixels
+//! are fitted side by side in the lanes of f64x2 registers, read straight from the plane-major
+//! cube, with exactly the scalar core's float64 operations in the same order (IEEE operations
+//! are deterministic and wasm never contracts them into FMAs), so results are bit-identical.
+
+use super::pixel::{finish_rate, power_index, Consts, PixelRefs, RateAcc, WeightTables, LARGE_VARIANCE_THRESHOLD};
+use super::Products;
+use crate::dq::{DO_NOT_USE, SATURATED};
+
+/// Longest window the fast path takes (its per-pixel values live in fixed arrays).
+pub(crate) const MAX_FAST_GROUPS: usize = 32;
+/// Clean values are below this in magnitude, so `value / tgroup` and the differences of such
+/// rates stay finite (no NaN enters the median or the sums) for `tgroup >= MIN_FAST_TGROUP`.
+pub(crate) const MAX_FAST_VALUE: f32 = 1.0e30;
+pub(crate) const MIN_FAST_TGROUP: f64 = 1.0e-6;
+
+/// Whether the fast path can be used at all for this call.
+pub(crate) fn enabled(c: &Consts) -> bool {
+    !c.save_opt && (3..=MAX_FAST_GROUPS).contains(&c.ngroups) && c.tgroup >= MIN_FAST_TGROUP
+}
+
+/// Whether a pixel's reference values allow the fast path (its group data are checked apart).
+pub(crate) fn refs_clean(px: &PixelRefs) -> bool {
+    px.dq & (DO_NOT_USE | SATURATED) == 0
+}
+
+#[cfg(target_arch = "wasm32")]
+mod lanes {
+    use core::arch::wasm32::{
+        f64x2, f64x2_add, f64x2_div, f64x2_extract_lane, f64x2_ge, f64x2_gt, f64x2_le, f64x2_lt, f64x2_mul, f64x2_pmax,
+        f64x2_pmin, f64x2_splat, f64x2_sqrt, f64x2_sub, v128, v128_bitselect,
+    };
+
+    /// Two float64 lanes (one per pixel).
+    #[derive(Clone, Copy)]
+    pub struct V2(v128);
+    /// A per-lane condition.
+    #[derive(Clone, Copy)]
+    pub struct M2(v128);
+
+    impl V2 {
+        #[inline(always)]
+        pub fn new(a: f64, b: f64) -> Self {
+            V2(f64x2(a, b))
+        }
+        #[inline(always)]
+        pub fn splat(x: f64) -> Self {
+            V2(f64x2_splat(x))
+        }
+        #[inline(always)]
+        pub fn lanes(self) -> [f64; 2] {
+            [f64x2_extract_lane::<0>(self.0), f64x2_extract_lane::<1>(self.0)]
+        }
+        #[inline(always)]
+        pub fn add(self, o: Self) -> Self {
+            V2(f64x2_add(self.0, o.0))
+        }
+        #[inline(always)]
+        pub fn sub(self, o: Self) -> Self {
+            V2(f64x2_sub(self.0, o.0))
+        }
+        #[inline(always)]
+        pub fn mul(self, o: Self) -> Self {
+            V2(f64x2_mul(self.0, o.0))
+        }
+        #[inline(always)]
+        pub fn div(self, o: Self) -> Self {
+            V2(f64x2_div(self.0, o.0))
+        }
+        #[inline(always)]
+        pub fn sqrt(self) -> Self {
+            V2(f64x2_sqrt(self.0))
+        }
+        /// `(min, max)` as the scalar median's compare-exchange (`pmin`/`pmax`).
+        #[inline(always)]
+        pub fn min_max(self, o: Self) -> (Self, Self) {
+            (V2(f64x2_pmin(self.0, o.0)), V2(f64x2_pmax(self.0, o.0)))
+        }
+        #[inline(always)]
+        pub fn lt(self, o: Self) -> M2 {
+            M2(f64x2_lt(self.0, o.0))
+        }
+        #[inline(always)]
+        pub fn le(self, o: Self) -> M2 {
+            M2(f64x2_le(self.0, o.0))
+        }
+        #[inline(always)]
+        pub fn gt(self, o: Self) -> M2 {
+            M2(f64x2_gt(self.0, o.0))
+        }
+        #[inline(always)]
+        pub fn ge(self, o: Self) -> M2 {
+            M2(f64x2_ge(self.0, o.0))
+        }
+    }
+
+    impl M2 {
+        /// `if cond { a } else { b }` lane by lane.
+        #[inline(always)]
+        pub fn select(self, a: V2, b: V2) -> V2 {
+            V2(v128_bitselect(a.0, b.0, self.0))
+        }
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+mod lanes {
+    /// Two float64 lanes (one per pixel); the native build runs the same operations lane by lane.
+    #[derive(Clone, Copy)]
+    pub struct V2([f64; 2]);
+    /// A per-lane condition.
+    #[derive(Clone, Copy)]
+    pub struct M2([bool; 2]);
+
+    impl V2 {
+        pub fn new(a: f64, b: f64) -> Self {
+            V2([a, b])
+        }
+        pub fn splat(x: f64) -> Self {
+            V2([x, x])
+        }
+        pub fn lanes(self) -> [f64; 2] {
+            self.0
+        }
+        fn map2(self, o: Self, f: impl Fn(f64, f64) -> f64) -> Self {
+            V2([f(self.0[0], o.0[0]), f(self.0[1], o.0[1])])
+        }
+        fn cmp(self, o: Self, f: impl Fn(f64, f64) -> bool) -> M2 {
+            M2([f(self.0[0], o.0[0]), f(self.0[1], o.0[1])])
+        }
+        pub fn add(self, o: Self) -> Self {
+            self.map2(o, |a, b| a + b)
+        }
+        pub fn sub(self, o: Self) -> Self {
+            self.map2(o, |a, b| a - b)
+        }
+        pub fn mul(self, o: Self) -> Self {
+            self.map2(o, |a, b| a * b)
+        }
+        pub fn div(self, o: Self) -> Self {
+            self.map2(o, |a, b| a / b)
+        }
+        pub fn sqrt(self) -> Self {
+            V2([self.0[0].sqrt(), self.0[1].sqrt()])
+        }
+        pub fn min_max(self, o: Self) -> (Self, Self) {
+            (self.map2(o, |a, b| if b < a { b } else { a }), self.map2(o, |a, b| if a < b { b } else { a }))
+        }
+        pub fn lt(self, o: Self) -> M2 {
+            self.cmp(o, |a, b| a < b)
+        }
+        pub fn le(self, o: Self) -> M2 {
+            self.cmp(o, |a, b| a <= b)
+        }
+        pub fn gt(self, o: Self) -> M2 {
+            self.cmp(o, |a, b| a > b)
+        }
+        pub fn ge(self, o: Self) -> M2 {
+            self.cmp(o, |a, b| a >= b)
+        }
+    }
+
+    impl M2 {
+        pub fn select(self, a: V2, b: V2) -> V2 {
+            V2([if self.0[0] { a.0[0] } else { b.0[0] }, if self.0[1] { a.0[1] } else { b.0[1] }])
+        }
+    }
+}
+
+use lanes::V2;
+
+/// Where the fast path reads a tile: the cube and the window planes of every integration.
+pub(crate) struct CubeView<'a> {
+    pub data: &'a [f32],
+    /// Offsets of the `(integration, window group)` planes, integration-major.
+    pub plane_offsets: &'a [usize],
+    pub plane: usize,
+    pub nints: usize,
+}
+
+/// The median rate of one clean integration: differences of `value / tgroup`, sorted with the
+/// scalar median's compare-exchanges (NaN-free by construction, so no compaction).
+#[inline(always)]
+fn clean_median(ys: &[V2], c: &Consts) -> V2 {
+    let ng = ys.len();
+    let tgroup = V2::splat(c.tgroup);
+    let mut d = [V2::splat(0.0); MAX_FAST_GROUPS];
+    let mut prev = ys[0].div(tgroup);
+    for k in 0..ng - 1 {
+        let next = ys[k + 1].div(tgroup);
+        d[k] = next.sub(prev);
+        prev = next;
+    }
+    let n = ng - 1;
+    for i in 1..n {
+        let mut x = d[i];
+        for j in (0..i).rev() {
+            let (lo, hi) = x.min_max(d[j]);
+            d[j + 1] = hi;
+            x = lo;
+        }
+        d[0] = x;
+    }
+    let mid = n >> 1;
+    if n & 1 == 1 {
+        d[mid]
+    } else {
+        d[mid].add(d[mid - 1]).div(V2::splat(2.0))
+    }
+}
+
+/// Fits clean image pixels `pa` and `pb` (may be equal) with their reference values and writes
+/// their rateints and rate values. `weights` must hold every power's table for the window length.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn fit_clean_pair(
+    cube: &CubeView<'_>,
+    (pa, pb): (usize, usize),
+    (ra, rb): (&PixelRefs, &PixelRefs),
+    c: &Consts,
+    weights: &WeightTables,
+    rate: &mut Products,
+    rateints: &mut Products,
+) {
+    let ng = c.ngroups;
+    let nints = cube.nints;
+    let load = |off: usize| V2::new(cube.data[off + pa] as f64, cube.data[off + pb] as f64);
+    let mut ys = [V2::splat(0.0); MAX_FAST_GROUPS];
+
+    // §5: the median rate over all integrations (NaN-free, so never mapped to 0).
+    let mut median_sum = V2::splat(0.0);
+    for i in 0..nints {
+        for (y, &off) in ys.iter_mut().zip(&cube.plane_offsets[i * ng..(i + 1) * ng]) {
+            *y = load(off);
+        }
+        median_sum = median_sum.add(clean_median(&ys[..ng], c));
+    }
+    let mrate = median_sum.div(V2::splat(nints as f64));
+
+    let zero = V2::splat(0.0);
+    let threshold = V2::splat(LARGE_VARIANCE_THRESHOLD);
+    let gain = V2::new(ra.gain, rb.gain);
+    let rn = V2::new(ra.rn, rb.rn);
+    let tgroup = V2::splat(c.tgroup);
+    let seglen = V2::splat(ng as f64);
+    // Per-pixel constants of the one-segment fit (fit_segment's default branch).
+    let invrn2 = V2::splat(1.0).div(rn.mul(rn));
+    let rn_sq = rn.mul(rn);
+    // poisson_num: mrate + dcurrent when mrate > 0, else dcurrent.
+    let dcur = V2::new(ra.dcurrent, rb.dcurrent);
+    let poisson = mrate.gt(zero).select(mrate.add(dcur), dcur);
+    let var_p = poisson.div(tgroup.mul(gain).mul(seglen.sub(V2::splat(1.0))));
+    // rnoise_default (gain is > 0 for clean pixels).
+    let rnum = rn.div(tgroup);
+    let rnum = V2::splat(12.0).mul(rnum).mul(rnum);
+    let rden = seglen.mul(seglen).mul(seglen).sub(seglen).mul(gain).mul(gain);
+    let var_r = rnum.div(rden);
+    let var_e = var_p.add(var_r);
+    // fit_integration's sums over the single segment.
+    let one = V2::splat(1.0);
+    let invvar_r = zero.add(one.div(var_r));
+    let invvar_p = var_p.gt(zero).select(zero.add(one.div(var_p)), zero);
+    let invvar_e = zero.add(one.div(var_e));
+    let mut var_poisson = invvar_p.gt(zero).select(one.div(invvar_p), zero);
+    var_poisson = var_poisson.ge(threshold).select(zero, var_poisson);
+    let mut var_rnoise = one.div(invvar_r);
+    var_rnoise = var_rnoise.ge(threshold).select(zero, var_rnoise);
+    let var_err = one.div(invvar_e);
+    let err = var_err.gt(threshold).select(zero, var_err.sqrt());
+    let [vp, vr, ve] = [var_poisson, var_rnoise, err].map(|v| v.lanes().map(|x| x as f32));
+
+    let (mut acc_p, mut acc_r, mut acc_num) = (zero, zero, zero);
+    for i in 0..nints {
+        for (y, &off) in ys.iter_mut().zip(&cube.plane_offsets[i * ng..(i + 1) * ng]) {
+            *y = load(off);
+        }
+        // Signal-to-noise ratio from the end points, then the power of each lane's weights.
+        let diff = ys[ng - 1].sub(ys[0]);
+        let den = rn_sq.add(diff.mul(gain));
+        let sn = diff.mul(gain).div(den.sqrt());
+        let sn = sn.lt(zero).select(zero, sn);
+        // (`gain == 0` of the scalar test is false: clean pixels have a positive gain.)
+        let snr = den.le(zero).select(zero, sn);
+        let [sa, sb] = snr.lanes();
+        let (ta, tb) = (weights.table(power_index(sa), ng), weights.table(power_index(sb), ng));
+        let (mut sumw, mut sumx, mut sumxx, mut sumy, mut sumxy) = (zero, zero, zero, zero, zero);
+        for k in 0..ng {
+            let weight = V2::new(ta[k] as f64, tb[k] as f64).mul(invrn2);
+            let xval = V2::splat(k as f64 + 0.0);
+            let y = ys[k];
+            let xwt = xval.mul(weight);
+            sumw = sumw.add(weight);
+            sumx = sumx.add(xwt);
+            sumxx = sumxx.add(xval.mul(xwt));
+            sumy = sumy.add(y.mul(weight));
+            sumxy = sumxy.add(y.mul(xwt));
+        }
+        let den = sumw.mul(sumxx).sub(sumx.mul(sumx));
+        let num = sumw.mul(sumxy).sub(sumx.mul(sumy));
+        let invden = one.div(den);
+        let seg_slope = num.mul(invden).div(tgroup);
+        let num = zero.add(seg_slope.div(var_r));
+        let slope = num.mul(var_rnoise);
+        acc_p = invvar_p.gt(zero).select(acc_p.add(invvar_p), acc_p);
+        acc_r = acc_r.add(invvar_r);
+        acc_num = acc_num.add(num);
+        let s = slope.lanes();
+        for (lane, p) in [pa, pb].into_iter().enumerate() {
+            let at = i * cube.plane + p;
+            rateints.slope[at] = s[lane] as f32;
+            rateints.dq[at] = if lane == 0 { ra.dq } else { rb.dq };
+            rateints.var_poisson[at] = vp[lane];
+            rateints.var_rnoise[at] = vr[lane];
+            rateints.err[at] = ve[lane];
+        }
+    }
+    let (ap, ar, an) = (acc_p.lanes(), acc_r.lanes(), acc_num.lanes());
+    for (lane, (p, px)) in [(pa, ra), (pb, rb)].into_iter().enumerate() {
+        let acc = RateAcc { dq: px.dq, invvar_p: ap[lane], invvar_r: ar[lane], slope_num: an[lane], ..RateAcc::default() };
+        rate.set(p, &finish_rate(&acc, nints));
+    }
+}
