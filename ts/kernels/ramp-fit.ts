@@ -615,11 +615,14 @@ export function fitRamps(input: RampFitInput, shape: TileShape, options: FitRamp
 
 /** Parameters of a `rampFit` tile task (`runTiled(..., { params })`): the plan's scalars. */
 export type RampFitTaskParams = RampFitTileParams & {
-  /** Set by fitRampsParallel, which merges fitopt bands; runTiled cannot paste them. */
+  /**
+   * Set by fitRampsParallel, which merges fitopt bands; runTiled cannot paste them. With it, the
+   * rate/rateints (and chi-square) outputs may be left out: the task then creates them.
+   */
   fitoptBands?: boolean;
 };
 
-/** Arrays of the `rampFit` tile task: inputs, caller-allocated rate/rateints outputs, fitopt outputs. */
+/** Arrays of the `rampFit` tile task: inputs, rate/rateints outputs (caller-allocated, or created by the task: see `fitoptBands`), fitopt outputs. */
 export interface RampFitTaskArrays extends RampFitTileArrays {
   rateSlope: Float32Array;
   rateDq: Uint32Array;
@@ -747,15 +750,25 @@ export function rampFitTask(arrays: RampFitTaskArrays, shape: TileShape, params:
     );
   }
   const tile: TileShape = { nints: shape.nints, ngroups: shape.ngroups, rows: shape.rows, cols: shape.cols };
-  for (const [key, [type, layout]] of Object.entries(TASK_OUTPUTS)) {
-    checkArray(KERNEL, key, (arrays as unknown as Record<string, unknown>)[key], type, layout, tile);
+  // fitRampsParallel passes no rate/rateints outputs: the kernel's own arrays are moved in
+  // (no allocation on the main thread, no copy here).
+  const moveOutputs = params.fitoptBands === true && arrays.rateSlope === undefined;
+  if (!moveOutputs) {
+    for (const [key, [type, layout]] of Object.entries(TASK_OUTPUTS)) {
+      checkArray(KERNEL, key, (arrays as unknown as Record<string, unknown>)[key], type, layout, tile);
+    }
+    if (params.likely) checkArray(KERNEL, 'rateChisq', arrays.rateChisq, Float32Array, 'plane', tile);
   }
-  if (params.likely) checkArray(KERNEL, 'rateChisq', arrays.rateChisq, Float32Array, 'plane', tile);
   const result = rampFitTile(arrays, tile, params);
-  if (result.chisq) arrays.rateChisq!.set(result.chisq);
+  if (result.chisq) {
+    if (moveOutputs) arrays.rateChisq = result.chisq;
+    else arrays.rateChisq!.set(result.chisq);
+  }
   for (const prefix of ['rate', 'rateints'] as const) {
     for (const key of [...RATE_KEYS, 'dq'] as const) {
-      (arrays[`${prefix}${cap(key)}` as keyof RampFitTaskArrays] as KernelArray).set(result[prefix][key] as never);
+      const name = `${prefix}${cap(key)}` as keyof RampFitTaskArrays;
+      if (moveOutputs) Object.assign(arrays, { [name]: result[prefix][key] });
+      else (arrays[name] as KernelArray).set(result[prefix][key] as never);
     }
   }
   if (result.fitopt) {
@@ -806,10 +819,11 @@ export async function fitRampsParallel(
   }
   const plan = planRampFit(input, shape);
   if ('noProducts' in plan) return null;
-  const height = Math.max(
-    1,
-    Math.min(options.maxBandRows ?? maxBandRows(shape), Math.ceil(shape.rows / pool.size)),
-  );
+  // A multiple of the pool size of equal bands, so that every worker gets the same share (5
+  // bands on 2 workers left one worker a band behind the other).
+  const maxRows = options.maxBandRows ?? maxBandRows(shape);
+  const bandCount = Math.ceil(Math.ceil(shape.rows / maxRows) / pool.size) * pool.size;
+  const height = Math.max(1, Math.ceil(shape.rows / bandCount));
   const merger = new BandMerger(shape);
   const inFlight = new Set<Promise<void>>();
   let failure: { error: unknown } | undefined;
@@ -830,7 +844,6 @@ export async function fitRampsParallel(
       readnoise: own(cut.readnoise, input.readnoise),
       zeroframe: own(cut.zeroframe, input.zeroframe),
       averageDarkCurrent: own(cut.averageDarkCurrent, input.averageDarkCurrent),
-      ...allocTaskOutputs(bandShape, plan.params.likely !== undefined),
     };
     const job = pool
       .run({ kernel: 'rampFit', arrays, shape: bandShape, params }, options.signal)
