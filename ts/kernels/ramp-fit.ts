@@ -13,12 +13,14 @@
 import {
   likelyFitTile as wasmLikelyFitTile,
   rampFitTile as wasmRampFitTile,
+  RampFitInputs as WasmRampFitInputs,
   RampFitStream as WasmRampFitStream,
   type RampFitTileOutput,
 } from '../../wasm-pkg/detector1_wasm.js';
 import { checkArray, checkShape, type KernelArray, type KernelArrayConstructor, type Layout, type TileShape } from './arrays.js';
 import { callWasm, fromWasmError, KernelParameterError } from './errors.js';
 import { cutBand, pasteBand, type RowBand } from '../pool/plan.js';
+import { kernelMemory } from './module.js';
 
 const KERNEL = 'rampFit';
 
@@ -602,12 +604,68 @@ export function fitRamps(input: RampFitInput, shape: TileShape, options: FitRamp
   const plan = planRampFit(input, shape);
   if ('noProducts' in plan) return null;
   const height = Math.min(shape.rows, options.maxBandRows ?? maxBandRows(shape));
+  if (!plan.params.likely && !plan.params.saveOpt) return fitBandsInPlace(input, shape, plan.params, height);
   const merger = new BandMerger(shape);
   for (let row0 = 0; row0 < shape.rows; row0 += height) {
     const band = { row0, rows: Math.min(height, shape.rows - row0) };
     merger.add(band, rampFitTile(cutInputBand(input, shape, band), { ...shape, rows: band.rows }, plan.params));
   }
   return merger.finish();
+}
+
+/**
+ * OLS_C without fitopt, band by band, with one copy each way: band rows go straight from the
+ * caller's arrays into wasm memory, and results straight from wasm memory into the exposure's
+ * arrays (no band-sized JS arrays, no pasting).
+ */
+function fitBandsInPlace(input: RampFitInput, shape: TileShape, params: RampFitTileParams, height: number): RampFitResult {
+  const { nints, ngroups, rows, cols } = shape;
+  const plane = rows * cols;
+  const cube = nints * ngroups;
+  const rate = allocRate(1, plane);
+  const rateints = allocRate(nints, plane);
+  const encoded = encodeParams(params);
+  const memory = kernelMemory();
+  const inputs = callWasm(KERNEL, () => new WasmRampFitInputs());
+  try {
+    for (let row0 = 0; row0 < rows; row0 += height) {
+      const bandRows = Math.min(height, rows - row0);
+      const bandLen = bandRows * cols;
+      const at = row0 * cols;
+      inputs.resize(cube * bandLen, bandLen, input.zeroframe ? nints * bandLen : 0, input.averageDarkCurrent ? bandLen : 0);
+      // Views are made after the last allocating call (resize) and used before the next one.
+      const fill = <T extends KernelArray>(View: new (b: ArrayBuffer, o: number, n: number) => T, ptr: number, src: T, planes: number) => {
+        const dst = new View(memory.buffer, ptr, planes * bandLen);
+        for (let k = 0; k < planes; k++) dst.set(src.subarray(k * plane + at, k * plane + at + bandLen) as never, k * bandLen);
+      };
+      fill(Float32Array, inputs.dataPtr, input.data, cube);
+      fill(Uint8Array, inputs.groupdqPtr, input.groupdq, cube);
+      fill(Uint32Array, inputs.pixeldqPtr, input.pixeldq, 1);
+      fill(Float32Array, inputs.gainPtr, input.gain, 1);
+      fill(Float32Array, inputs.readnoisePtr, input.readnoise, 1);
+      if (input.zeroframe) fill(Float32Array, inputs.zeroframePtr, input.zeroframe, nints);
+      if (input.averageDarkCurrent) fill(Float32Array, inputs.darkPtr, input.averageDarkCurrent, 1);
+      const out = callWasm(KERNEL, () => inputs.fit(nints, ngroups, bandRows, cols, ...encoded));
+      try {
+        const take = <T extends KernelArray>(View: new (b: ArrayBuffer, o: number, n: number) => T, ptr: number, dst: T, planes: number) => {
+          const src = new View(memory.buffer, ptr, planes * bandLen);
+          for (let k = 0; k < planes; k++) dst.set(src.subarray(k * bandLen, (k + 1) * bandLen) as never, k * plane + at);
+        };
+        for (const [prefix, target, planes] of [['rate', rate, 1], ['rateints', rateints, nints]] as const) {
+          take(Float32Array, out.f32Ptr(`${prefix}.slope`), target.slope, planes);
+          take(Uint32Array, out.dqPtr(`${prefix}.dq`), target.dq, planes);
+          take(Float32Array, out.f32Ptr(`${prefix}.var_poisson`), target.varPoisson, planes);
+          take(Float32Array, out.f32Ptr(`${prefix}.var_rnoise`), target.varRnoise, planes);
+          take(Float32Array, out.f32Ptr(`${prefix}.err`), target.err, planes);
+        }
+      } finally {
+        out.free();
+      }
+    }
+  } finally {
+    inputs.free();
+  }
+  return { rate, rateints };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -445,7 +445,7 @@ fn fit_by_stream(tile: &Tile, shape: RampShape, params: &Params) -> (Products, P
 /// takes it) bit for bit, next to flagged pixels, NaN or huge values, bad gains and zero read noise.
 #[test]
 fn clean_pixel_fast_path_equals_per_pixel_core() {
-    for (seed, shape) in [(3, RampShape::new(1, 10, 9, 7)), (4, RampShape::new(3, 5, 6, 7)), (5, RampShape::new(2, 3, 5, 5))] {
+    for (seed, shape) in [(3, RampShape::new(1, 10, 9, 7)), (4, RampShape::new(3, 5, 6, 7)), (5, RampShape::new(2, 3, 5, 5)), (6, RampShape::new(1, 20, 4, 5))] {
         let mut tile = Tile::random(seed, shape);
         let plane = shape.plane_len();
         let ng = shape.ngroups;

@@ -8,7 +8,7 @@
 //! cube, with exactly the scalar core's float64 operations in the same order (IEEE operations
 //! are deterministic and wasm never contracts them into FMAs), so results are bit-identical.
 
-use super::pixel::{finish_rate, power_index, Consts, PixelRefs, RateAcc, WeightTables, LARGE_VARIANCE_THRESHOLD};
+use super::pixel::{finish_rate, power_index, Consts, POWER_COUNT, PixelRefs, RateAcc, WeightTables, LARGE_VARIANCE_THRESHOLD};
 use super::Products;
 use crate::dq::{DO_NOT_USE, SATURATED};
 
@@ -183,12 +183,38 @@ pub(crate) struct CubeView<'a> {
     pub nints: usize,
 }
 
-/// The median rate of one clean integration: differences of `value / tgroup`, sorted with the
-/// scalar median's compare-exchanges (NaN-free by construction, so no compaction).
+/// The optimal weights of every pair of powers, lane by lane, widened to float64 once
+/// (`(power_a * 6 + power_b) * ngroups + k`) for window-long segments.
+pub(crate) struct PairWeights {
+    ngroups: usize,
+    pairs: Vec<V2>,
+}
+
+impl PairWeights {
+    pub fn new(weights: &mut WeightTables, ngroups: usize) -> Self {
+        weights.fill(ngroups);
+        let mut pairs = Vec::with_capacity(POWER_COUNT * POWER_COUNT * ngroups);
+        for a in 0..POWER_COUNT {
+            for b in 0..POWER_COUNT {
+                let (ta, tb) = (weights.table(a, ngroups), weights.table(b, ngroups));
+                pairs.extend(ta.iter().zip(tb).map(|(&wa, &wb)| V2::new(wa as f64, wb as f64)));
+            }
+        }
+        PairWeights { ngroups, pairs }
+    }
+
+    #[inline(always)]
+    fn get(&self, a: usize, b: usize) -> &[V2] {
+        let at = (a * POWER_COUNT + b) * self.ngroups;
+        &self.pairs[at..at + self.ngroups]
+    }
+}
+
+/// The median rate of one clean integration: differences of `value / tgroup`, sorted with
+/// compare-exchanges (NaN-free by construction, so no compaction). Any sorting order gives the
+/// scalar median's values; an odd-even transposition sort has short dependency chains.
 #[inline(always)]
-fn clean_median(ys: &[V2], c: &Consts) -> V2 {
-    let ng = ys.len();
-    let tgroup = V2::splat(c.tgroup);
+fn clean_median(ng: usize, ys: &[V2; MAX_FAST_GROUPS], tgroup: V2) -> V2 {
     let mut d = [V2::splat(0.0); MAX_FAST_GROUPS];
     let mut prev = ys[0].div(tgroup);
     for k in 0..ng - 1 {
@@ -197,14 +223,14 @@ fn clean_median(ys: &[V2], c: &Consts) -> V2 {
         prev = next;
     }
     let n = ng - 1;
-    for i in 1..n {
-        let mut x = d[i];
-        for j in (0..i).rev() {
-            let (lo, hi) = x.min_max(d[j]);
-            d[j + 1] = hi;
-            x = lo;
+    for round in 0..n {
+        let mut i = round & 1;
+        while i + 1 < n {
+            let (lo, hi) = d[i].min_max(d[i + 1]);
+            d[i] = lo;
+            d[i + 1] = hi;
+            i += 2;
         }
-        d[0] = x;
     }
     let mid = n >> 1;
     if n & 1 == 1 {
@@ -215,29 +241,55 @@ fn clean_median(ys: &[V2], c: &Consts) -> V2 {
 }
 
 /// Fits clean image pixels `pa` and `pb` (may be equal) with their reference values and writes
-/// their rateints and rate values. `weights` must hold every power's table for the window length.
+/// their rateints and rate values.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn fit_clean_pair(
+    cube: &CubeView<'_>,
+    pixels: (usize, usize),
+    refs: (&PixelRefs, &PixelRefs),
+    c: &Consts,
+    weights: &PairWeights,
+    rate: &mut Products,
+    rateints: &mut Products,
+) {
+    // Common window lengths get their own copy with the group loops unrolled (values stay in
+    // registers); the others share one.
+    macro_rules! dispatch {
+        ($($n:literal)*) => {
+            match c.ngroups {
+                $($n => fit_pair_n($n, cube, pixels, refs, c, weights, rate, rateints),)*
+                n => fit_pair_n(n, cube, pixels, refs, c, weights, rate, rateints),
+            }
+        };
+    }
+    dispatch!(3 4 5 6 7 8 9 10 11 12 13 14 15 16);
+}
+
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn fit_pair_n(
+    ng: usize,
     cube: &CubeView<'_>,
     (pa, pb): (usize, usize),
     (ra, rb): (&PixelRefs, &PixelRefs),
     c: &Consts,
-    weights: &WeightTables,
+    weights: &PairWeights,
     rate: &mut Products,
     rateints: &mut Products,
 ) {
-    let ng = c.ngroups;
     let nints = cube.nints;
     let load = |off: usize| V2::new(cube.data[off + pa] as f64, cube.data[off + pb] as f64);
     let mut ys = [V2::splat(0.0); MAX_FAST_GROUPS];
+    let tgroup = V2::splat(c.tgroup);
 
     // §5: the median rate over all integrations (NaN-free, so never mapped to 0).
     let mut median_sum = V2::splat(0.0);
     for i in 0..nints {
-        for (y, &off) in ys.iter_mut().zip(&cube.plane_offsets[i * ng..(i + 1) * ng]) {
-            *y = load(off);
+        let offsets = &cube.plane_offsets[i * ng..(i + 1) * ng];
+        for k in 0..ng {
+            ys[k] = load(offsets[k]);
         }
-        median_sum = median_sum.add(clean_median(&ys[..ng], c));
+        median_sum = median_sum.add(clean_median(ng, &ys, tgroup));
     }
     let mrate = median_sum.div(V2::splat(nints as f64));
 
@@ -245,7 +297,6 @@ pub(crate) fn fit_clean_pair(
     let threshold = V2::splat(LARGE_VARIANCE_THRESHOLD);
     let gain = V2::new(ra.gain, rb.gain);
     let rn = V2::new(ra.rn, rb.rn);
-    let tgroup = V2::splat(c.tgroup);
     let seglen = V2::splat(ng as f64);
     // Per-pixel constants of the one-segment fit (fit_segment's default branch).
     let invrn2 = V2::splat(1.0).div(rn.mul(rn));
@@ -275,8 +326,9 @@ pub(crate) fn fit_clean_pair(
 
     let (mut acc_p, mut acc_r, mut acc_num) = (zero, zero, zero);
     for i in 0..nints {
-        for (y, &off) in ys.iter_mut().zip(&cube.plane_offsets[i * ng..(i + 1) * ng]) {
-            *y = load(off);
+        let offsets = &cube.plane_offsets[i * ng..(i + 1) * ng];
+        for k in 0..ng {
+            ys[k] = load(offsets[k]);
         }
         // Signal-to-noise ratio from the end points, then the power of each lane's weights.
         let diff = ys[ng - 1].sub(ys[0]);
@@ -286,10 +338,10 @@ pub(crate) fn fit_clean_pair(
         // (`gain == 0` of the scalar test is false: clean pixels have a positive gain.)
         let snr = den.le(zero).select(zero, sn);
         let [sa, sb] = snr.lanes();
-        let (ta, tb) = (weights.table(power_index(sa), ng), weights.table(power_index(sb), ng));
+        let table = weights.get(power_index(sa), power_index(sb));
         let (mut sumw, mut sumx, mut sumxx, mut sumy, mut sumxy) = (zero, zero, zero, zero, zero);
         for k in 0..ng {
-            let weight = V2::new(ta[k] as f64, tb[k] as f64).mul(invrn2);
+            let weight = table[k].mul(invrn2);
             let xval = V2::splat(k as f64 + 0.0);
             let y = ys[k];
             let xwt = xval.mul(weight);

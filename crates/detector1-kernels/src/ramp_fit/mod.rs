@@ -289,9 +289,7 @@ pub fn fit(inputs: &Inputs<'_>, shape: RampShape, params: &Params) -> Result<Out
     // Clean pixels (see `fast`) go two at a time straight from the cube; the others through
     // the per-pixel core.
     let fast = fast::enabled(&c);
-    if fast {
-        weights.fill(ng);
-    }
+    let pair_weights = fast.then(|| fast::PairWeights::new(&mut weights, ng));
     let cube = fast::CubeView { data: inputs.data, plane_offsets: &plane_offsets, plane, nints };
     let mut flags = vec![0u8; block];
     let mut clean: Vec<(usize, PixelRefs)> = Vec::with_capacity(block);
@@ -305,7 +303,7 @@ pub fn fit(inputs: &Inputs<'_>, shape: RampShape, params: &Params) -> Result<Out
         let bn = block.min(plane - p0);
         clean.clear();
         slow.clear();
-        if fast {
+        if let Some(pair_weights) = &pair_weights {
             let flags = &mut flags[..bn];
             flags.fill(0);
             for (&off, &dnu) in plane_offsets.iter().zip(dnu_group.iter().cycle()) {
@@ -327,7 +325,7 @@ pub fn fit(inputs: &Inputs<'_>, shape: RampShape, params: &Params) -> Result<Out
             for pair in clean.chunks(2) {
                 // An odd one out is fitted in both lanes (it writes the same values twice).
                 let (a, b) = (&pair[0], &pair[pair.len() - 1]);
-                fast::fit_clean_pair(&cube, (a.0, b.0), (&a.1, &b.1), &c, &weights, &mut rate, &mut rateints);
+                fast::fit_clean_pair(&cube, (a.0, b.0), (&a.1, &b.1), &c, pair_weights, &mut rate, &mut rateints);
             }
         } else {
             slow.extend(0..bn);

@@ -389,7 +389,9 @@ pub(crate) struct WeightTables {
     tables: Vec<Vec<f32>>,
 }
 
-const POWERS: [f64; 6] = [0.0, 0.4, 1.0, 3.0, 6.0, 10.0];
+const POWERS: [f64; POWER_COUNT] = [0.0, 0.4, 1.0, 3.0, 6.0, 10.0];
+/// Number of Fixsen powers.
+pub(crate) const POWER_COUNT: usize = 6;
 
 /// Fixsen et al. (2000) power of the optimal weighting from the segment signal-to-noise ratio
 /// (thresholds 5, 10, 20, 50, 100). A NaN ratio fails every comparison and gets the largest
