@@ -8,7 +8,7 @@
 //! cube, with exactly the scalar core's float64 operations in the same order (IEEE operations
 //! are deterministic and wasm never contracts them into FMAs), so results are bit-identical.
 
-use super::pixel::{finish_rate, power_index, Consts, POWER_COUNT, PixelRefs, RateAcc, WeightTables, LARGE_VARIANCE_THRESHOLD};
+use super::pixel::{power_index, Consts, POWER_COUNT, PixelRefs, WeightTables, LARGE_VARIANCE_THRESHOLD};
 use super::Products;
 use crate::dq::{DO_NOT_USE, SATURATED};
 
@@ -32,7 +32,7 @@ pub(crate) fn refs_clean(px: &PixelRefs) -> bool {
 #[cfg(target_arch = "wasm32")]
 mod lanes {
     use core::arch::wasm32::{
-        f64x2, f64x2_add, f64x2_div, f64x2_extract_lane, f64x2_ge, f64x2_gt, f64x2_le, f64x2_lt, f64x2_mul, f64x2_pmax,
+        f64x2, f64x2_add, f64x2_div, f64x2_eq, f64x2_extract_lane, f64x2_ge, f64x2_gt, f64x2_le, f64x2_lt, f64x2_mul, f64x2_pmax,
         f64x2_pmin, f64x2_splat, f64x2_sqrt, f64x2_sub, v128, v128_bitselect,
     };
 
@@ -96,6 +96,10 @@ mod lanes {
         #[inline(always)]
         pub fn ge(self, o: Self) -> M2 {
             M2(f64x2_ge(self.0, o.0))
+        }
+        #[inline(always)]
+        pub fn eq(self, o: Self) -> M2 {
+            M2(f64x2_eq(self.0, o.0))
         }
     }
 
@@ -162,6 +166,9 @@ mod lanes {
         }
         pub fn ge(self, o: Self) -> M2 {
             self.cmp(o, |a, b| a >= b)
+        }
+        pub fn eq(self, o: Self) -> M2 {
+            self.cmp(o, |a, b| a == b)
         }
     }
 
@@ -291,7 +298,8 @@ fn fit_pair_n(
         }
         median_sum = median_sum.add(clean_median(ng, &ys, tgroup));
     }
-    let mrate = median_sum.div(V2::splat(nints as f64));
+    // (x / 1 is x, bit for bit.)
+    let mrate = if nints == 1 { median_sum } else { median_sum.div(V2::splat(nints as f64)) };
 
     let zero = V2::splat(0.0);
     let threshold = V2::splat(LARGE_VARIANCE_THRESHOLD);
@@ -326,9 +334,11 @@ fn fit_pair_n(
 
     let (mut acc_p, mut acc_r, mut acc_num) = (zero, zero, zero);
     for i in 0..nints {
-        let offsets = &cube.plane_offsets[i * ng..(i + 1) * ng];
-        for k in 0..ng {
-            ys[k] = load(offsets[k]);
+        if nints > 1 {
+            let offsets = &cube.plane_offsets[i * ng..(i + 1) * ng];
+            for k in 0..ng {
+                ys[k] = load(offsets[k]);
+            }
         }
         // Signal-to-noise ratio from the end points, then the power of each lane's weights.
         let diff = ys[ng - 1].sub(ys[0]);
@@ -370,9 +380,20 @@ fn fit_pair_n(
             rateints.err[at] = ve[lane];
         }
     }
-    let (ap, ar, an) = (acc_p.lanes(), acc_r.lanes(), acc_num.lanes());
+    // finish_rate of a pixel with no DO_NOT_USE, SATURATED or CHARGELOSS in any integration.
+    let mut var_p = acc_p.gt(zero).select(one.div(acc_p), acc_p);
+    var_p = var_p.ge(threshold).select(zero, var_p);
+    var_p = var_p.lt(zero).select(zero, var_p);
+    let mut var_r = acc_r.gt(zero).select(one.div(acc_r), acc_r);
+    var_r = var_r.ge(threshold).select(zero, var_r);
+    let err = var_p.add(var_r).sqrt();
+    let slope = acc_num.eq(acc_num).select(acc_num.mul(var_r), acc_num);
+    let [s, vp, vr, e] = [slope, var_p, var_r, err].map(|v| v.lanes().map(|x| x as f32));
     for (lane, (p, px)) in [(pa, ra), (pb, rb)].into_iter().enumerate() {
-        let acc = RateAcc { dq: px.dq, invvar_p: ap[lane], invvar_r: ar[lane], slope_num: an[lane], ..RateAcc::default() };
-        rate.set(p, &finish_rate(&acc, nints));
+        rate.slope[p] = s[lane];
+        rate.dq[p] = px.dq;
+        rate.var_poisson[p] = vp[lane];
+        rate.var_rnoise[p] = vr[lane];
+        rate.err[p] = e[lane];
     }
 }
