@@ -252,15 +252,15 @@ pub fn fit(inputs: &Inputs<'_>, shape: RampShape, params: &Params) -> Result<Out
     let c = params.consts();
     let (nints, ng, plane) = (shape.nints, c.ngroups, shape.plane_len());
     let rn_scale = params.rn_scale();
-    let mut rate = Products::zeros(plane);
-    let mut rateints = Products::zeros(nints * plane);
+    let rate = Products::zeros(plane);
+    let rateints = Products::zeros(nints * plane);
     let mut weights = WeightTables::new(ng);
     // Pixels are fitted in blocks of consecutive pixels: the block's ramps are first copied
     // (transposed) into pixel-major buffers with contiguous reads, since gathering one pixel's
     // groups straight from the cube reads one cache line per group and was a fifth of the time.
     let per_px = nints * ng;
     let block = (BLOCK_SAMPLES / per_px).clamp(1, 256).min(plane);
-    let mut buf = PixelBuffers {
+    let buf = PixelBuffers {
         data: vec![0.0; block * per_px],
         dq: vec![0; block * per_px],
         orig: vec![0; block * per_px],
@@ -271,7 +271,7 @@ pub fn fit(inputs: &Inputs<'_>, shape: RampShape, params: &Params) -> Result<Out
         scratch: Vec::with_capacity(ng),
         scratch2: Vec::with_capacity(ng),
     };
-    let mut opt = params.save_opt.then(|| OptCollector {
+    let opt = params.save_opt.then(|| OptCollector {
         seg_counts: vec![0; nints * plane],
         segs: Vec::new(),
         cr_counts: vec![0; nints * plane],
@@ -288,22 +288,76 @@ pub fn fit(inputs: &Inputs<'_>, shape: RampShape, params: &Params) -> Result<Out
 
     // Clean pixels (see `fast`) go two at a time straight from the cube; the others through
     // the per-pixel core.
-    let fast = fast::enabled(&c);
-    let pair_weights = fast.then(|| fast::PairWeights::new(&mut weights, ng));
-    let cube = fast::CubeView { data: inputs.data, plane_offsets: &plane_offsets, plane, nints };
-    let mut flags = vec![0u8; block];
-    let mut clean: Vec<(usize, PixelRefs)> = Vec::with_capacity(block);
-    let mut slow: Vec<usize> = Vec::with_capacity(block);
-    let refs_of = |p: usize| {
-        let dcur = inputs.average_dark_current.map_or(0.0, |d| d[p]);
-        PixelRefs::new(inputs.pixeldq[p], inputs.gain[p], inputs.readnoise[p], dcur, rn_scale)
+    let pair_weights = fast::enabled(&c).then(|| fast::PairWeights::new(&mut weights, ng));
+    let mut tile = TileFit {
+        inputs,
+        c,
+        nints,
+        plane,
+        per_px,
+        rn_scale,
+        plane_offsets,
+        dnu_group,
+        pair_weights,
+        weights,
+        buf,
+        flags: vec![0u8; block],
+        clean: Vec::with_capacity(block),
+        slow: Vec::with_capacity(block),
+        opt,
+        rate,
+        rateints,
     };
-
     for p0 in (0..plane).step_by(block) {
-        let bn = block.min(plane - p0);
+        tile.block(p0, block.min(plane - p0));
+    }
+    let TileFit { opt, rate, rateints, .. } = tile;
+
+    let fitopt = opt.map(|o| scatter_fitopt(o, nints, plane));
+    Ok(Output { rate, rateints, fitopt, chisq: None })
+}
+
+/// The state of one [`fit`] call, which every block of pixels works on.
+struct TileFit<'a, 'b> {
+    inputs: &'b Inputs<'a>,
+    c: Consts,
+    nints: usize,
+    plane: usize,
+    per_px: usize,
+    rn_scale: f64,
+    /// Offsets of the `(integration, window group)` planes in the input cube.
+    plane_offsets: Vec<usize>,
+    /// DO_NOT_USE of the groups outside firstgroup/lastgroup, per window group.
+    dnu_group: Vec<u8>,
+    pair_weights: Option<fast::PairWeights>,
+    weights: WeightTables,
+    buf: PixelBuffers,
+    flags: Vec<u8>,
+    clean: Vec<(usize, PixelRefs)>,
+    slow: Vec<usize>,
+    opt: Option<OptCollector>,
+    rate: Products,
+    rateints: Products,
+}
+
+impl TileFit<'_, '_> {
+    /// Fits pixels `p0..p0 + bn`. Not inlined: wasm engines swap in optimized code at function
+    /// calls only, so the first large tile of a fresh thread would otherwise run its whole pixel
+    /// loop in the baseline tier.
+    #[inline(never)]
+    fn block(&mut self, p0: usize, bn: usize) {
+        let (c, nints, plane, per_px, rn_scale) = (self.c, self.nints, self.plane, self.per_px, self.rn_scale);
+        let ng = c.ngroups;
+        let TileFit { inputs, plane_offsets, dnu_group, pair_weights, weights, buf, flags, clean, slow, opt, rate, rateints, .. } =
+            self;
+        let cube = fast::CubeView { data: inputs.data, plane_offsets: &plane_offsets[..], plane, nints };
+        let refs_of = |p: usize| {
+            let dcur = inputs.average_dark_current.map_or(0.0, |d| d[p]);
+            PixelRefs::new(inputs.pixeldq[p], inputs.gain[p], inputs.readnoise[p], dcur, rn_scale)
+        };
         clean.clear();
         slow.clear();
-        if let Some(pair_weights) = &pair_weights {
+        if let Some(pair_weights) = pair_weights.as_ref() {
             let flags = &mut flags[..bn];
             flags.fill(0);
             for (&off, &dnu) in plane_offsets.iter().zip(dnu_group.iter().cycle()) {
@@ -325,7 +379,7 @@ pub fn fit(inputs: &Inputs<'_>, shape: RampShape, params: &Params) -> Result<Out
             for pair in clean.chunks(2) {
                 // An odd one out is fitted in both lanes (it writes the same values twice).
                 let (a, b) = (&pair[0], &pair[pair.len() - 1]);
-                fast::fit_clean_pair(&cube, (a.0, b.0), (&a.1, &b.1), &c, pair_weights, &mut rate, &mut rateints);
+                fast::fit_clean_pair(&cube, (a.0, b.0), (&a.1, &b.1), &c, pair_weights, rate, rateints);
             }
         } else {
             slow.extend(0..bn);
@@ -360,15 +414,12 @@ pub fn fit(inputs: &Inputs<'_>, shape: RampShape, params: &Params) -> Result<Out
             }
         }
         // 2. Median rates (§5), two pixels at a time where their differences line up.
-        median_sums(&mut buf, sn, nints, &c);
+        median_sums(buf, sn, nints, &c);
         // 3. Fit and combine (§6-§11).
         for (j, &b) in slow.iter().enumerate() {
-            fit_prepared_pixel(p0 + b, j, nints, &c, plane, &mut buf, &mut weights, opt.as_mut(), &mut rate, &mut rateints);
+            fit_prepared_pixel(p0 + b, j, nints, &c, plane, buf, weights, opt.as_mut(), rate, rateints);
         }
     }
-
-    let fitopt = opt.map(|o| scatter_fitopt(o, nints, plane));
-    Ok(Output { rate, rateints, fitopt, chisq: None })
 }
 
 /// Samples per block of pixels (one pixel has nints * ngroups): ~144 KB of buffers, L2-resident.
