@@ -179,7 +179,78 @@ mod lanes {
     }
 }
 
-use lanes::V2;
+use lanes::{M2, V2};
+
+/// Four lanes as two pairs: two pixel pairs go through the same instructions side by side, so
+/// the long division and sorting chains of one pair overlap with the other's.
+#[derive(Clone, Copy)]
+struct V4(V2, V2);
+#[derive(Clone, Copy)]
+struct M4(M2, M2);
+
+impl V4 {
+    #[inline(always)]
+    fn splat(x: f64) -> Self {
+        V4(V2::splat(x), V2::splat(x))
+    }
+    #[inline(always)]
+    fn lanes(self) -> [f64; 4] {
+        let ([a, b], [c, d]) = (self.0.lanes(), self.1.lanes());
+        [a, b, c, d]
+    }
+    #[inline(always)]
+    fn add(self, o: Self) -> Self {
+        V4(self.0.add(o.0), self.1.add(o.1))
+    }
+    #[inline(always)]
+    fn sub(self, o: Self) -> Self {
+        V4(self.0.sub(o.0), self.1.sub(o.1))
+    }
+    #[inline(always)]
+    fn mul(self, o: Self) -> Self {
+        V4(self.0.mul(o.0), self.1.mul(o.1))
+    }
+    #[inline(always)]
+    fn div(self, o: Self) -> Self {
+        V4(self.0.div(o.0), self.1.div(o.1))
+    }
+    #[inline(always)]
+    fn sqrt(self) -> Self {
+        V4(self.0.sqrt(), self.1.sqrt())
+    }
+    #[inline(always)]
+    fn min_max(self, o: Self) -> (Self, Self) {
+        let ((l0, h0), (l1, h1)) = (self.0.min_max(o.0), self.1.min_max(o.1));
+        (V4(l0, l1), V4(h0, h1))
+    }
+    #[inline(always)]
+    fn lt(self, o: Self) -> M4 {
+        M4(self.0.lt(o.0), self.1.lt(o.1))
+    }
+    #[inline(always)]
+    fn le(self, o: Self) -> M4 {
+        M4(self.0.le(o.0), self.1.le(o.1))
+    }
+    #[inline(always)]
+    fn gt(self, o: Self) -> M4 {
+        M4(self.0.gt(o.0), self.1.gt(o.1))
+    }
+    #[inline(always)]
+    fn ge(self, o: Self) -> M4 {
+        M4(self.0.ge(o.0), self.1.ge(o.1))
+    }
+    #[inline(always)]
+    fn eq(self, o: Self) -> M4 {
+        M4(self.0.eq(o.0), self.1.eq(o.1))
+    }
+}
+
+impl M4 {
+    #[inline(always)]
+    fn select(self, a: V4, b: V4) -> V4 {
+        V4(self.0.select(a.0, b.0), self.1.select(a.1, b.1))
+    }
+}
 
 /// Where the fast path reads a tile: the cube and the window planes of every integration.
 pub(crate) struct CubeView<'a> {
@@ -221,8 +292,8 @@ impl PairWeights {
 /// compare-exchanges (NaN-free by construction, so no compaction). Any sorting order gives the
 /// scalar median's values; an odd-even transposition sort has short dependency chains.
 #[inline(always)]
-fn clean_median(ng: usize, ys: &[V2; MAX_FAST_GROUPS], tgroup: V2) -> V2 {
-    let mut d = [V2::splat(0.0); MAX_FAST_GROUPS];
+fn clean_median(ng: usize, ys: &[V4; MAX_FAST_GROUPS], tgroup: V4) -> V4 {
+    let mut d = [V4::splat(0.0); MAX_FAST_GROUPS];
     let mut prev = ys[0].div(tgroup);
     for k in 0..ng - 1 {
         let next = ys[k + 1].div(tgroup);
@@ -243,17 +314,16 @@ fn clean_median(ng: usize, ys: &[V2; MAX_FAST_GROUPS], tgroup: V2) -> V2 {
     if n & 1 == 1 {
         d[mid]
     } else {
-        d[mid].add(d[mid - 1]).div(V2::splat(2.0))
+        d[mid].add(d[mid - 1]).div(V4::splat(2.0))
     }
 }
 
-/// Fits clean image pixels `pa` and `pb` (may be equal) with their reference values and writes
+/// Fits four clean image pixels (repeats allowed) with their reference values and writes
 /// their rateints and rate values.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn fit_clean_pair(
+pub(crate) fn fit_clean_quad(
     cube: &CubeView<'_>,
-    pixels: (usize, usize),
-    refs: (&PixelRefs, &PixelRefs),
+    pixels: [usize; 4],
+    refs: [&PixelRefs; 4],
     c: &Consts,
     weights: &PairWeights,
     rate: &mut Products,
@@ -264,8 +334,8 @@ pub(crate) fn fit_clean_pair(
     macro_rules! dispatch {
         ($($n:literal)*) => {
             match c.ngroups {
-                $($n => fit_pair_n($n, cube, pixels, refs, c, weights, rate, rateints),)*
-                n => fit_pair_n(n, cube, pixels, refs, c, weights, rate, rateints),
+                $($n => fit_quad_n($n, cube, pixels, refs, c, weights, rate, rateints),)*
+                n => fit_quad_n(n, cube, pixels, refs, c, weights, rate, rateints),
             }
         };
     }
@@ -274,23 +344,25 @@ pub(crate) fn fit_clean_pair(
 
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-fn fit_pair_n(
+fn fit_quad_n(
     ng: usize,
     cube: &CubeView<'_>,
-    (pa, pb): (usize, usize),
-    (ra, rb): (&PixelRefs, &PixelRefs),
+    px: [usize; 4],
+    refs: [&PixelRefs; 4],
     c: &Consts,
     weights: &PairWeights,
     rate: &mut Products,
     rateints: &mut Products,
 ) {
     let nints = cube.nints;
-    let load = |off: usize| V2::new(cube.data[off + pa] as f64, cube.data[off + pb] as f64);
-    let mut ys = [V2::splat(0.0); MAX_FAST_GROUPS];
-    let tgroup = V2::splat(c.tgroup);
+    let at = |off: usize, l: usize| cube.data[off + px[l]] as f64;
+    let load = |off: usize| V4(V2::new(at(off, 0), at(off, 1)), V2::new(at(off, 2), at(off, 3)));
+    let per_lane = |f: fn(&PixelRefs) -> f64| V4(V2::new(f(refs[0]), f(refs[1])), V2::new(f(refs[2]), f(refs[3])));
+    let mut ys = [V4::splat(0.0); MAX_FAST_GROUPS];
+    let tgroup = V4::splat(c.tgroup);
 
     // §5: the median rate over all integrations (NaN-free, so never mapped to 0).
-    let mut median_sum = V2::splat(0.0);
+    let mut median_sum = V4::splat(0.0);
     for i in 0..nints {
         let offsets = &cube.plane_offsets[i * ng..(i + 1) * ng];
         for k in 0..ng {
@@ -299,28 +371,28 @@ fn fit_pair_n(
         median_sum = median_sum.add(clean_median(ng, &ys, tgroup));
     }
     // (x / 1 is x, bit for bit.)
-    let mrate = if nints == 1 { median_sum } else { median_sum.div(V2::splat(nints as f64)) };
+    let mrate = if nints == 1 { median_sum } else { median_sum.div(V4::splat(nints as f64)) };
 
-    let zero = V2::splat(0.0);
-    let threshold = V2::splat(LARGE_VARIANCE_THRESHOLD);
-    let gain = V2::new(ra.gain, rb.gain);
-    let rn = V2::new(ra.rn, rb.rn);
-    let seglen = V2::splat(ng as f64);
+    let zero = V4::splat(0.0);
+    let threshold = V4::splat(LARGE_VARIANCE_THRESHOLD);
+    let gain = per_lane(|r| r.gain);
+    let rn = per_lane(|r| r.rn);
+    let seglen = V4::splat(ng as f64);
     // Per-pixel constants of the one-segment fit (fit_segment's default branch).
-    let invrn2 = V2::splat(1.0).div(rn.mul(rn));
+    let invrn2 = V4::splat(1.0).div(rn.mul(rn));
     let rn_sq = rn.mul(rn);
     // poisson_num: mrate + dcurrent when mrate > 0, else dcurrent.
-    let dcur = V2::new(ra.dcurrent, rb.dcurrent);
+    let dcur = per_lane(|r| r.dcurrent);
     let poisson = mrate.gt(zero).select(mrate.add(dcur), dcur);
-    let var_p = poisson.div(tgroup.mul(gain).mul(seglen.sub(V2::splat(1.0))));
+    let var_p = poisson.div(tgroup.mul(gain).mul(seglen.sub(V4::splat(1.0))));
     // rnoise_default (gain is > 0 for clean pixels).
     let rnum = rn.div(tgroup);
-    let rnum = V2::splat(12.0).mul(rnum).mul(rnum);
+    let rnum = V4::splat(12.0).mul(rnum).mul(rnum);
     let rden = seglen.mul(seglen).mul(seglen).sub(seglen).mul(gain).mul(gain);
     let var_r = rnum.div(rden);
     let var_e = var_p.add(var_r);
     // fit_integration's sums over the single segment.
-    let one = V2::splat(1.0);
+    let one = V4::splat(1.0);
     let invvar_r = zero.add(one.div(var_r));
     let invvar_p = var_p.gt(zero).select(zero.add(one.div(var_p)), zero);
     let invvar_e = zero.add(one.div(var_e));
@@ -347,12 +419,12 @@ fn fit_pair_n(
         let sn = sn.lt(zero).select(zero, sn);
         // (`gain == 0` of the scalar test is false: clean pixels have a positive gain.)
         let snr = den.le(zero).select(zero, sn);
-        let [sa, sb] = snr.lanes();
-        let table = weights.get(power_index(sa), power_index(sb));
+        let [sa, sb, sc, sd] = snr.lanes();
+        let (t0, t1) = (weights.get(power_index(sa), power_index(sb)), weights.get(power_index(sc), power_index(sd)));
         let (mut sumw, mut sumx, mut sumxx, mut sumy, mut sumxy) = (zero, zero, zero, zero, zero);
         for k in 0..ng {
-            let weight = table[k].mul(invrn2);
-            let xval = V2::splat(k as f64 + 0.0);
+            let weight = V4(t0[k], t1[k]).mul(invrn2);
+            let xval = V4::splat(k as f64 + 0.0);
             let y = ys[k];
             let xwt = xval.mul(weight);
             sumw = sumw.add(weight);
@@ -371,10 +443,10 @@ fn fit_pair_n(
         acc_r = acc_r.add(invvar_r);
         acc_num = acc_num.add(num);
         let s = slope.lanes();
-        for (lane, p) in [pa, pb].into_iter().enumerate() {
+        for (lane, (p, r)) in px.into_iter().zip(refs).enumerate() {
             let at = i * cube.plane + p;
             rateints.slope[at] = s[lane] as f32;
-            rateints.dq[at] = if lane == 0 { ra.dq } else { rb.dq };
+            rateints.dq[at] = r.dq;
             rateints.var_poisson[at] = vp[lane];
             rateints.var_rnoise[at] = vr[lane];
             rateints.err[at] = ve[lane];
@@ -389,9 +461,9 @@ fn fit_pair_n(
     let err = var_p.add(var_r).sqrt();
     let slope = acc_num.eq(acc_num).select(acc_num.mul(var_r), acc_num);
     let [s, vp, vr, e] = [slope, var_p, var_r, err].map(|v| v.lanes().map(|x| x as f32));
-    for (lane, (p, px)) in [(pa, ra), (pb, rb)].into_iter().enumerate() {
+    for (lane, (p, r)) in px.into_iter().zip(refs).enumerate() {
         rate.slope[p] = s[lane];
-        rate.dq[p] = px.dq;
+        rate.dq[p] = r.dq;
         rate.var_poisson[p] = vp[lane];
         rate.var_rnoise[p] = vr[lane];
         rate.err[p] = e[lane];

@@ -376,10 +376,11 @@ impl TileFit<'_, '_> {
                     slow.push(b);
                 }
             }
-            for pair in clean.chunks(2) {
-                // An odd one out is fitted in both lanes (it writes the same values twice).
-                let (a, b) = (&pair[0], &pair[pair.len() - 1]);
-                fast::fit_clean_pair(&cube, (a.0, b.0), (&a.1, &b.1), &c, pair_weights, rate, rateints);
+            for quad in clean.chunks(4) {
+                // A short last group repeats its last pixel (which writes the same values again).
+                let at = |l: usize| &quad[l.min(quad.len() - 1)];
+                let (pixels, refs) = ([0, 1, 2, 3].map(|l| at(l).0), [0, 1, 2, 3].map(|l| &at(l).1));
+                fast::fit_clean_quad(&cube, pixels, refs, &c, pair_weights, rate, rateints);
             }
         } else {
             slow.extend(0..bn);
