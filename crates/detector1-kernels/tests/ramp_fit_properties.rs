@@ -440,7 +440,7 @@ fn fit_by_stream(tile: &Tile, shape: RampShape, params: &Params) -> (Products, P
     (rateints, rate)
 }
 
-/// The whole-tile fit takes a fast path for pixels without any group flag (two at a time);
+/// The whole-tile fit takes a fast path for pixels without any group flag (four at a time);
 /// it equals the per-pixel core (the stream, and the whole-tile fit with fitopt, which never
 /// takes it) bit for bit, next to flagged pixels, NaN or huge values, bad gains and zero read noise.
 #[test]

@@ -1,12 +1,15 @@
-//! The fast path of the whole-tile driver: the common pixel, two at a time.
+//! The fast path of the whole-tile driver: the common pixel, four at a time.
 //!
 //! A *clean* pixel has no group DQ flag in any integration of the fitting window, finite
 //! moderate values, a usable gain and no DO_NOT_USE/SATURATED in PIXELDQ. Each of its
 //! integrations is then one segment spanning the window, and every branch of the per-pixel core
-//! in [`super::pixel`] is decided the same way or becomes a per-lane select. Two clean pixels
-//! are fitted side by side in the lanes of f64x2 registers, read straight from the plane-major
-//! cube, with exactly the scalar core's float64 operations in the same order (IEEE operations
-//! are deterministic and wasm never contracts them into FMAs), so results are bit-identical.
+//! in [`super::pixel`] is decided the same way or becomes a per-lane select. Four clean pixels
+//! are fitted side by side in the lanes of two f64x2 registers, read straight from the
+//! plane-major cube (no per-pixel gathering, no allocation), with exactly the scalar core's
+//! float64 operations in the same order (IEEE operations are deterministic and wasm never
+//! contracts them into FMAs), so results are bit-identical.
+//! The median's sort order differs from the scalar one, but a median only depends on the values
+//! (up to the sign of a zero median, which never matters: see `pixel::median_of`).
 
 use super::pixel::{power_index, Consts, POWER_COUNT, PixelRefs, WeightTables, LARGE_VARIANCE_THRESHOLD};
 use super::Products;

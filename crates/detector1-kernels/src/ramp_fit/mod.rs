@@ -10,6 +10,7 @@
 //! Two drivers share the per-pixel core in [`pixel`]:
 //! - [`fit`] fits a whole tile `(nints, ngroups, rows, cols)` pixel by pixel, with all
 //!   integrations of a pixel in a small local buffer. It is what the wasm tile kernel runs.
+//!   Pixels without any group flag take the bit-identical SIMD fast path in [`fast`].
 //! - [`RampFitStream`] takes one integration at a time, so memory stays flat in `nints`:
 //!   the median rate (§5) is an average over *all* integrations and enters every segment's
 //!   Poisson variance (and through it the rateints ERR), so a single pass is impossible. The
@@ -286,7 +287,7 @@ pub fn fit(inputs: &Inputs<'_>, shape: RampShape, params: &Params) -> Result<Out
         .map(|g| if g < params.first_group || g > params.last_group { crate::dq::DO_NOT_USE as u8 } else { 0 })
         .collect();
 
-    // Clean pixels (see `fast`) go two at a time straight from the cube; the others through
+    // Clean pixels (see `fast`) go four at a time straight from the cube; the others through
     // the per-pixel core.
     let pair_weights = fast::enabled(&c).then(|| fast::PairWeights::new(&mut weights, ng));
     let mut tile = TileFit {
