@@ -598,13 +598,16 @@ export interface FitRampsOptions {
 /**
  * Fits an exposure in this thread (OLS_C or LIKELY, see `resolveAlgorithm`). Returns null where
  * stcal returns no products (OLS_C only).
- * Bands of rows keep wasm memory bounded; the result does not depend on the band height.
+ * Bands of rows keep wasm memory bounded (OLS_C without fitopt: cache-sized bands filled in
+ * place, see fitBandsInPlace); the result does not depend on the band height.
  */
 export function fitRamps(input: RampFitInput, shape: TileShape, options: FitRampsOptions = {}): RampFitResult | null {
   const plan = planRampFit(input, shape);
   if ('noProducts' in plan) return null;
   const height = Math.min(shape.rows, options.maxBandRows ?? maxBandRows(shape));
-  if (!plan.params.likely && !plan.params.saveOpt) return fitBandsInPlace(input, shape, plan.params, height);
+  if (!plan.params.likely && !plan.params.saveOpt) {
+    return fitBandsInPlace(input, shape, plan.params, Math.min(height, maxBandRows(shape, IN_PLACE_BAND_BYTES)));
+  }
   const merger = new BandMerger(shape);
   for (let row0 = 0; row0 < shape.rows; row0 += height) {
     const band = { row0, rows: Math.min(height, shape.rows - row0) };
@@ -612,6 +615,13 @@ export function fitRamps(input: RampFitInput, shape: TileShape, options: FitRamp
   }
   return merger.finish();
 }
+
+/**
+ * Input bytes of one in-place band: small enough that a band's inputs and outputs stay in the
+ * CPU cache between being copied in, fitted and copied out, and that wasm memory stays small
+ * (on 2048x2048x10: 0.53 s with 64 MB bands, 0.46 s with 4 MB, 1 MB no better).
+ */
+const IN_PLACE_BAND_BYTES = 4 * 2 ** 20;
 
 /**
  * OLS_C without fitopt, band by band, with one copy each way: band rows go straight from the
