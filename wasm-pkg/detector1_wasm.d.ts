@@ -2,6 +2,33 @@
 /* eslint-disable */
 
 /**
+ * OLS_C tile inputs kept in wasm memory and filled by JS through views of that memory (the
+ * `*Ptr` addresses), so a band of a larger exposure goes in with one copy and no intermediate
+ * array. Reused from band to band. Call `free()` when done.
+ */
+export class RampFitInputs {
+    free(): void;
+    [Symbol.dispose](): void;
+    /**
+     * `rampFitTile` on the filled buffers (same parameters).
+     */
+    fit(nints: number, ngroups: number, rows: number, cols: number, times: Float32Array | number[], ints: Uint32Array | number[], flags: number): RampFitTileOutput;
+    constructor();
+    /**
+     * Sizes the buffers for a tile (`zeroframe`, `dark`: 0 = absent). Addresses change here;
+     * contents are whatever was there until filled.
+     */
+    resize(cube: number, plane: number, zeroframe: number, dark: number): void;
+    readonly darkPtr: number;
+    readonly dataPtr: number;
+    readonly gainPtr: number;
+    readonly groupdqPtr: number;
+    readonly pixeldqPtr: number;
+    readonly readnoisePtr: number;
+    readonly zeroframePtr: number;
+}
+
+/**
  * OLS_C one integration at a time (memory flat in NINTS): `addMedian(i, ...)` for every
  * integration, then `fitIntegration(i, ...)` for every integration (rateints planes of i),
  * then `finish()` (rate). Parameters as `rampFitTile`; `dark` may be empty. Call `free()`.
@@ -32,6 +59,15 @@ export class RampFitTileOutput {
     private constructor();
     free(): void;
     [Symbol.dispose](): void;
+    /**
+     * Address in wasm memory of `rate.dq` or `rateints.dq` (see `f32Ptr`).
+     */
+    dqPtr(name: string): number;
+    /**
+     * Address in wasm memory of a rate/rateints float32 array (`rate.slope`, `rateints.err`,
+     * ...), to copy it out through a view without an intermediate array.
+     */
+    f32Ptr(name: string): number;
     /**
      * Moves a DQ array out: `rate.dq` or `rateints.dq`.
      */
@@ -252,6 +288,7 @@ export type InitInput = RequestInfo | URL | Response | BufferSource | WebAssembl
 
 export interface InitOutput {
     readonly memory: WebAssembly.Memory;
+    readonly __wbg_rampfitinputs_free: (a: number, b: number) => void;
     readonly __wbg_rampfitstream_free: (a: number, b: number) => void;
     readonly __wbg_rampfittileoutput_free: (a: number, b: number) => void;
     readonly applyChargeMigration: (a: number, b: number, c: number, d: number, e: any, f: number, g: number, h: number, i: number, j: number) => [number, number];
@@ -287,10 +324,22 @@ export interface InitOutput {
     readonly previewNanCount: (a: number, b: number) => number;
     readonly previewRender: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number) => [number, number, number, number];
     readonly rampFitTile: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number, o: number, p: number, q: number, r: number, s: number, t: number, u: number, v: number, w: number) => [number, number, number];
+    readonly rampfitinputs_darkPtr: (a: number) => number;
+    readonly rampfitinputs_dataPtr: (a: number) => number;
+    readonly rampfitinputs_fit: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number) => [number, number, number];
+    readonly rampfitinputs_gainPtr: (a: number) => number;
+    readonly rampfitinputs_groupdqPtr: (a: number) => number;
+    readonly rampfitinputs_new: () => number;
+    readonly rampfitinputs_pixeldqPtr: (a: number) => number;
+    readonly rampfitinputs_readnoisePtr: (a: number) => number;
+    readonly rampfitinputs_resize: (a: number, b: number, c: number, d: number, e: number) => void;
+    readonly rampfitinputs_zeroframePtr: (a: number) => number;
     readonly rampfitstream_addMedian: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number) => [number, number];
     readonly rampfitstream_finish: (a: number) => [number, number, number];
     readonly rampfitstream_fitIntegration: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number) => [number, number, number];
     readonly rampfitstream_new: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number, o: number, p: number, q: number) => [number, number, number];
+    readonly rampfittileoutput_dqPtr: (a: number, b: number, c: number) => [number, number, number];
+    readonly rampfittileoutput_f32Ptr: (a: number, b: number, c: number) => [number, number, number];
     readonly rampfittileoutput_maxCr: (a: number) => number;
     readonly rampfittileoutput_maxSeg: (a: number) => number;
     readonly rampfittileoutput_takeDq: (a: number, b: number, c: number) => [number, number, number, number];

@@ -1,6 +1,125 @@
 /* @ts-self-types="./detector1_wasm.d.ts" */
 
 /**
+ * OLS_C tile inputs kept in wasm memory and filled by JS through views of that memory (the
+ * `*Ptr` addresses), so a band of a larger exposure goes in with one copy and no intermediate
+ * array. Reused from band to band. Call `free()` when done.
+ */
+export class RampFitInputs {
+    __destroy_into_raw() {
+        const ptr = this.__wbg_ptr;
+        this.__wbg_ptr = 0;
+        RampFitInputsFinalization.unregister(this);
+        return ptr;
+    }
+    free() {
+        const ptr = this.__destroy_into_raw();
+        wasm.__wbg_rampfitinputs_free(ptr, 0);
+    }
+    /**
+     * @returns {number}
+     */
+    get darkPtr() {
+        const ret = wasm.rampfitinputs_darkPtr(this.__wbg_ptr);
+        return ret >>> 0;
+    }
+    /**
+     * @returns {number}
+     */
+    get dataPtr() {
+        const ret = wasm.rampfitinputs_dataPtr(this.__wbg_ptr);
+        return ret >>> 0;
+    }
+    /**
+     * `rampFitTile` on the filled buffers (same parameters).
+     * @param {number} nints
+     * @param {number} ngroups
+     * @param {number} rows
+     * @param {number} cols
+     * @param {Float32Array | number[]} times
+     * @param {Uint32Array | number[]} ints
+     * @param {number} flags
+     * @returns {RampFitTileOutput}
+     */
+    fit(nints, ngroups, rows, cols, times, ints, flags) {
+        const val3 = +nints;
+        const val4 = +ngroups;
+        const val5 = +rows;
+        const val6 = +cols;
+        const val7 = +flags;
+        let ptr0, len0, ptr1, len1;
+        try {
+            ptr0 = passArrayF32ToWasm0(times, wasm.__wbindgen_malloc);
+            len0 = WASM_VECTOR_LEN;
+            ptr1 = passArray32ToWasm0(ints, wasm.__wbindgen_malloc);
+            len1 = WASM_VECTOR_LEN;
+        } catch (e) {
+            if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 4, 4); }
+            if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
+            throw e;
+        }
+        const ret = wasm.rampfitinputs_fit(this.__wbg_ptr, val3, val4, val5, val6, ptr0, len0, ptr1, len1, val7);
+        if (ret[2]) {
+            throw takeFromExternrefTable0(ret[1]);
+        }
+        return RampFitTileOutput.__wrap(ret[0]);
+    }
+    /**
+     * @returns {number}
+     */
+    get gainPtr() {
+        const ret = wasm.rampfitinputs_gainPtr(this.__wbg_ptr);
+        return ret >>> 0;
+    }
+    /**
+     * @returns {number}
+     */
+    get groupdqPtr() {
+        const ret = wasm.rampfitinputs_groupdqPtr(this.__wbg_ptr);
+        return ret >>> 0;
+    }
+    constructor() {
+        const ret = wasm.rampfitinputs_new();
+        this.__wbg_ptr = ret;
+        RampFitInputsFinalization.register(this, this.__wbg_ptr, this);
+        return this;
+    }
+    /**
+     * @returns {number}
+     */
+    get pixeldqPtr() {
+        const ret = wasm.rampfitinputs_pixeldqPtr(this.__wbg_ptr);
+        return ret >>> 0;
+    }
+    /**
+     * @returns {number}
+     */
+    get readnoisePtr() {
+        const ret = wasm.rampfitinputs_readnoisePtr(this.__wbg_ptr);
+        return ret >>> 0;
+    }
+    /**
+     * Sizes the buffers for a tile (`zeroframe`, `dark`: 0 = absent). Addresses change here;
+     * contents are whatever was there until filled.
+     * @param {number} cube
+     * @param {number} plane
+     * @param {number} zeroframe
+     * @param {number} dark
+     */
+    resize(cube, plane, zeroframe, dark) {
+        wasm.rampfitinputs_resize(this.__wbg_ptr, cube, plane, zeroframe, dark);
+    }
+    /**
+     * @returns {number}
+     */
+    get zeroframePtr() {
+        const ret = wasm.rampfitinputs_zeroframePtr(this.__wbg_ptr);
+        return ret >>> 0;
+    }
+}
+if (Symbol.dispose) RampFitInputs.prototype[Symbol.dispose] = RampFitInputs.prototype.free;
+
+/**
  * OLS_C one integration at a time (memory flat in NINTS): `addMedian(i, ...)` for every
  * integration, then `fitIntegration(i, ...)` for every integration (rateints planes of i),
  * then `finish()` (rate). Parameters as `rampFitTile`; `dark` may be empty. Call `free()`.
@@ -158,6 +277,35 @@ export class RampFitTileOutput {
     free() {
         const ptr = this.__destroy_into_raw();
         wasm.__wbg_rampfittileoutput_free(ptr, 0);
+    }
+    /**
+     * Address in wasm memory of `rate.dq` or `rateints.dq` (see `f32Ptr`).
+     * @param {string} name
+     * @returns {number}
+     */
+    dqPtr(name) {
+        const ptr0 = passStringToWasm0(name, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+        const len0 = WASM_VECTOR_LEN;
+        const ret = wasm.rampfittileoutput_dqPtr(this.__wbg_ptr, ptr0, len0);
+        if (ret[2]) {
+            throw takeFromExternrefTable0(ret[1]);
+        }
+        return ret[0] >>> 0;
+    }
+    /**
+     * Address in wasm memory of a rate/rateints float32 array (`rate.slope`, `rateints.err`,
+     * ...), to copy it out through a view without an intermediate array.
+     * @param {string} name
+     * @returns {number}
+     */
+    f32Ptr(name) {
+        const ptr0 = passStringToWasm0(name, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+        const len0 = WASM_VECTOR_LEN;
+        const ret = wasm.rampfittileoutput_f32Ptr(this.__wbg_ptr, ptr0, len0);
+        if (ret[2]) {
+            throw takeFromExternrefTable0(ret[1]);
+        }
+        return ret[0] >>> 0;
     }
     /**
      * Cosmic rays per integration in fitopt `crmag` of this tile (0 without save_opt).
@@ -1670,6 +1818,9 @@ function __wbg_get_imports() {
     };
 }
 
+const RampFitInputsFinalization = (typeof FinalizationRegistry === 'undefined')
+    ? { register: () => {}, unregister: () => {} }
+    : new FinalizationRegistry(ptr => wasm.__wbg_rampfitinputs_free(ptr, 1));
 const RampFitStreamFinalization = (typeof FinalizationRegistry === 'undefined')
     ? { register: () => {}, unregister: () => {} }
     : new FinalizationRegistry(ptr => wasm.__wbg_rampfitstream_free(ptr, 1));

@@ -1,6 +1,7 @@
 /* tslint:disable */
 /* eslint-disable */
 export const memory: WebAssembly.Memory;
+export const __wbg_rampfitinputs_free: (a: number, b: number) => void;
 export const __wbg_rampfitstream_free: (a: number, b: number) => void;
 export const __wbg_rampfittileoutput_free: (a: number, b: number) => void;
 export const applyChargeMigration: (a: number, b: number, c: number, d: number, e: any, f: number, g: number, h: number, i: number, j: number) => [number, number];
@@ -36,10 +37,22 @@ export const previewLimits: (a: number, b: number, c: number, d: number, e: numb
 export const previewNanCount: (a: number, b: number) => number;
 export const previewRender: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number) => [number, number, number, number];
 export const rampFitTile: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number, o: number, p: number, q: number, r: number, s: number, t: number, u: number, v: number, w: number) => [number, number, number];
+export const rampfitinputs_darkPtr: (a: number) => number;
+export const rampfitinputs_dataPtr: (a: number) => number;
+export const rampfitinputs_fit: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number) => [number, number, number];
+export const rampfitinputs_gainPtr: (a: number) => number;
+export const rampfitinputs_groupdqPtr: (a: number) => number;
+export const rampfitinputs_new: () => number;
+export const rampfitinputs_pixeldqPtr: (a: number) => number;
+export const rampfitinputs_readnoisePtr: (a: number) => number;
+export const rampfitinputs_resize: (a: number, b: number, c: number, d: number, e: number) => void;
+export const rampfitinputs_zeroframePtr: (a: number) => number;
 export const rampfitstream_addMedian: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number) => [number, number];
 export const rampfitstream_finish: (a: number) => [number, number, number];
 export const rampfitstream_fitIntegration: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number) => [number, number, number];
 export const rampfitstream_new: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number, o: number, p: number, q: number) => [number, number, number];
+export const rampfittileoutput_dqPtr: (a: number, b: number, c: number) => [number, number, number];
+export const rampfittileoutput_f32Ptr: (a: number, b: number, c: number) => [number, number, number];
 export const rampfittileoutput_maxCr: (a: number) => number;
 export const rampfittileoutput_maxSeg: (a: number) => number;
 export const rampfittileoutput_takeDq: (a: number, b: number, c: number) => [number, number, number, number];

@@ -5,6 +5,7 @@
 import { initSync } from '../../wasm-pkg/detector1_wasm.js';
 
 let instantiated: WebAssembly.Module | undefined;
+let memory: WebAssembly.Memory | undefined;
 
 /** Where the kernel binary ships, relative to this module (works from ts/ and dist/). */
 export function kernelWasmUrl(): URL {
@@ -14,8 +15,17 @@ export function kernelWasmUrl(): URL {
 /** Instantiates the kernels in the current thread. Idempotent for the same module. */
 export function instantiateKernels(module: WebAssembly.Module): void {
   if (instantiated === module) return;
-  initSync({ module });
+  memory = initSync({ module }).memory;
   instantiated = module;
+}
+
+/**
+ * The instantiated module's memory, for kernels that fill inputs or read outputs in place.
+ * Views of it are valid until the next call into wasm (a growing memory detaches them).
+ */
+export function kernelMemory(): WebAssembly.Memory {
+  if (!memory) throw new Error('kernels are not loaded: call loadKernels() from the package entrypoint first');
+  return memory;
 }
 
 /** The module this thread instantiated, for handing to workers. */

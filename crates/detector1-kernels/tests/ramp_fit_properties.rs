@@ -408,35 +408,71 @@ fn stream_equals_whole_tile() {
     for mut params in params_variants(7) {
         params.save_opt = false;
         let whole = fit(&tile.inputs(), shape, &params).unwrap();
-        let mut stream = RampFitStream::new(
-            shape,
-            params.clone(),
-            &tile.pixeldq,
-            &tile.gain,
-            &tile.readnoise,
-            tile.dark.as_deref(),
-        )
-        .unwrap();
-        let plane = shape.plane_len();
-        let int_len = shape.ngroups * plane;
-        let one = |i: usize| &tile.data[i * int_len..(i + 1) * int_len];
-        let one_dq = |i: usize| &tile.groupdq[i * int_len..(i + 1) * int_len];
-        let zf = |i: usize| tile.zeroframe.as_ref().map(|z| &z[i * plane..(i + 1) * plane]);
-        for i in 0..shape.nints {
-            stream.add_median(i, one(i), one_dq(i), zf(i)).unwrap();
-        }
-        assert!(stream.finish().is_err());
-        let mut rateints = Products::default();
-        for i in 0..shape.nints {
-            let p = stream.fit_integration(i, one(i), one_dq(i), zf(i)).unwrap();
-            rateints.slope.extend(p.slope);
-            rateints.dq.extend(p.dq);
-            rateints.var_poisson.extend(p.var_poisson);
-            rateints.var_rnoise.extend(p.var_rnoise);
-            rateints.err.extend(p.err);
-        }
+        let (rateints, rate) = fit_by_stream(&tile, shape, &params);
         assert_products_identical(&rateints, &whole.rateints, "stream rateints");
-        assert_products_identical(&stream.finish().unwrap(), &whole.rate, "stream rate");
+        assert_products_identical(&rate, &whole.rate, "stream rate");
+    }
+}
+
+/// Runs the integration-by-integration stream (the per-pixel core only): (rateints, rate).
+fn fit_by_stream(tile: &Tile, shape: RampShape, params: &Params) -> (Products, Products) {
+    let mut stream =
+        RampFitStream::new(shape, params.clone(), &tile.pixeldq, &tile.gain, &tile.readnoise, tile.dark.as_deref()).unwrap();
+    let plane = shape.plane_len();
+    let int_len = shape.ngroups * plane;
+    let one = |i: usize| &tile.data[i * int_len..(i + 1) * int_len];
+    let one_dq = |i: usize| &tile.groupdq[i * int_len..(i + 1) * int_len];
+    let zf = |i: usize| tile.zeroframe.as_ref().map(|z| &z[i * plane..(i + 1) * plane]);
+    for i in 0..shape.nints {
+        stream.add_median(i, one(i), one_dq(i), zf(i)).unwrap();
+    }
+    assert!(stream.finish().is_err());
+    let mut rateints = Products::default();
+    for i in 0..shape.nints {
+        let p = stream.fit_integration(i, one(i), one_dq(i), zf(i)).unwrap();
+        rateints.slope.extend(p.slope);
+        rateints.dq.extend(p.dq);
+        rateints.var_poisson.extend(p.var_poisson);
+        rateints.var_rnoise.extend(p.var_rnoise);
+        rateints.err.extend(p.err);
+    }
+    let rate = stream.finish().unwrap();
+    (rateints, rate)
+}
+
+/// The whole-tile fit takes a fast path for pixels without any group flag (four at a time);
+/// it equals the per-pixel core (the stream, and the whole-tile fit with fitopt, which never
+/// takes it) bit for bit, next to flagged pixels, NaN or huge values, bad gains and zero read noise.
+#[test]
+fn clean_pixel_fast_path_equals_per_pixel_core() {
+    for (seed, shape) in [(3, RampShape::new(1, 10, 9, 7)), (4, RampShape::new(3, 5, 6, 7)), (5, RampShape::new(2, 3, 5, 5)), (6, RampShape::new(1, 20, 4, 5))] {
+        let mut tile = Tile::random(seed, shape);
+        let plane = shape.plane_len();
+        let ng = shape.ngroups;
+        for p in (0..plane).filter(|p| p % 4 != 0) {
+            for i in 0..shape.nints {
+                for g in 0..ng {
+                    tile.groupdq[(i * ng + g) * plane + p] = 0;
+                }
+            }
+        }
+        tile.data[(ng - 1) * plane + 5] = f32::NAN;
+        tile.data[plane + 6] = 3.0e30;
+        tile.data[plane + 7] = f32::NEG_INFINITY;
+        for base in params_variants(ng) {
+            for save_opt in [false, true] {
+                let params = Params { save_opt, ..base.clone() };
+                let whole = fit(&tile.inputs(), shape, &params).unwrap();
+                let reference = fit(&tile.inputs(), shape, &Params { save_opt: true, ..params.clone() }).unwrap();
+                assert_products_identical(&whole.rateints, &reference.rateints, "rateints vs save_opt");
+                assert_products_identical(&whole.rate, &reference.rate, "rate vs save_opt");
+                if !save_opt {
+                    let (rateints, rate) = fit_by_stream(&tile, shape, &params);
+                    assert_products_identical(&whole.rateints, &rateints, "rateints vs stream");
+                    assert_products_identical(&whole.rate, &rate, "rate vs stream");
+                }
+            }
+        }
     }
 }
 

@@ -950,3 +950,131 @@ pub fn apply_persistence(
     };
     persistence::apply(data, groupdq, window, times, RampShape::new(nints, ngroups, rows, cols), &params).map_err(to_js)
 }
+
+// ramp_fit (OLS_C) on inputs filled in place
+
+/// OLS_C tile inputs kept in wasm memory and filled by JS through views of that memory (the
+/// `*Ptr` addresses), so a band of a larger exposure goes in with one copy and no intermediate
+/// array. Reused from band to band. Call `free()` when done.
+#[wasm_bindgen]
+#[derive(Default)]
+pub struct RampFitInputs {
+    data: Vec<f32>,
+    groupdq: Vec<u8>,
+    pixeldq: Vec<u32>,
+    gain: Vec<f32>,
+    readnoise: Vec<f32>,
+    zeroframe: Vec<f32>,
+    dark: Vec<f32>,
+}
+
+#[wasm_bindgen]
+impl RampFitInputs {
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sizes the buffers for a tile (`zeroframe`, `dark`: 0 = absent). Addresses change here;
+    /// contents are whatever was there until filled.
+    pub fn resize(&mut self, cube: usize, plane: usize, zeroframe: usize, dark: usize) {
+        self.data.resize(cube, 0.0);
+        self.groupdq.resize(cube, 0);
+        self.pixeldq.resize(plane, 0);
+        self.gain.resize(plane, 0.0);
+        self.readnoise.resize(plane, 0.0);
+        self.zeroframe.resize(zeroframe, 0.0);
+        self.dark.resize(dark, 0.0);
+    }
+
+    #[wasm_bindgen(getter, js_name = dataPtr)]
+    pub fn data_ptr(&mut self) -> usize {
+        self.data.as_mut_ptr() as usize
+    }
+    #[wasm_bindgen(getter, js_name = groupdqPtr)]
+    pub fn groupdq_ptr(&mut self) -> usize {
+        self.groupdq.as_mut_ptr() as usize
+    }
+    #[wasm_bindgen(getter, js_name = pixeldqPtr)]
+    pub fn pixeldq_ptr(&mut self) -> usize {
+        self.pixeldq.as_mut_ptr() as usize
+    }
+    #[wasm_bindgen(getter, js_name = gainPtr)]
+    pub fn gain_ptr(&mut self) -> usize {
+        self.gain.as_mut_ptr() as usize
+    }
+    #[wasm_bindgen(getter, js_name = readnoisePtr)]
+    pub fn readnoise_ptr(&mut self) -> usize {
+        self.readnoise.as_mut_ptr() as usize
+    }
+    #[wasm_bindgen(getter, js_name = zeroframePtr)]
+    pub fn zeroframe_ptr(&mut self) -> usize {
+        self.zeroframe.as_mut_ptr() as usize
+    }
+    #[wasm_bindgen(getter, js_name = darkPtr)]
+    pub fn dark_ptr(&mut self) -> usize {
+        self.dark.as_mut_ptr() as usize
+    }
+
+    /// `rampFitTile` on the filled buffers (same parameters).
+    #[allow(clippy::too_many_arguments)]
+    pub fn fit(
+        &self,
+        nints: usize,
+        ngroups: usize,
+        rows: usize,
+        cols: usize,
+        times: &[f32],
+        ints: &[u32],
+        flags: u32,
+    ) -> Result<RampFitTileOutput, JsError> {
+        ramp_fit_tile(
+            &self.data,
+            &self.groupdq,
+            &self.pixeldq,
+            &self.gain,
+            &self.readnoise,
+            &self.zeroframe,
+            &self.dark,
+            nints,
+            ngroups,
+            rows,
+            cols,
+            times,
+            ints,
+            flags,
+        )
+    }
+}
+
+#[wasm_bindgen]
+impl RampFitTileOutput {
+    /// Address in wasm memory of a rate/rateints float32 array (`rate.slope`, `rateints.err`,
+    /// ...), to copy it out through a view without an intermediate array.
+    #[wasm_bindgen(js_name = f32Ptr)]
+    pub fn f32_ptr(&self, name: &str) -> Result<usize, JsError> {
+        let o = &self.inner;
+        let array = match name {
+            "rate.slope" => &o.rate.slope,
+            "rate.var_poisson" => &o.rate.var_poisson,
+            "rate.var_rnoise" => &o.rate.var_rnoise,
+            "rate.err" => &o.rate.err,
+            "rateints.slope" => &o.rateints.slope,
+            "rateints.var_poisson" => &o.rateints.var_poisson,
+            "rateints.var_rnoise" => &o.rateints.var_rnoise,
+            "rateints.err" => &o.rateints.err,
+            _ => return Err(JsError::new(&format!("[invalid_parameter] no rate/rateints array `{name}`"))),
+        };
+        Ok(array.as_ptr() as usize)
+    }
+
+    /// Address in wasm memory of `rate.dq` or `rateints.dq` (see `f32Ptr`).
+    #[wasm_bindgen(js_name = dqPtr)]
+    pub fn dq_ptr(&self, name: &str) -> Result<usize, JsError> {
+        match name {
+            "rate.dq" => Ok(self.inner.rate.dq.as_ptr() as usize),
+            "rateints.dq" => Ok(self.inner.rateints.dq.as_ptr() as usize),
+            _ => Err(JsError::new(&format!("[invalid_parameter] unknown ramp_fit DQ output `{name}`"))),
+        }
+    }
+}

@@ -88,6 +88,16 @@ describe('rampFit in the Node pool equals in-thread, bit for bit', () => {
     }
   });
 
+  it('in this thread without fitopt (band rows copied into wasm memory in place), for band heights 1, 2, 3 and 5', () => {
+    const plain = { ...input, saveOpt: false };
+    const plan = kernels.planRampFit(plain, shape);
+    if (!('params' in plan)) throw new Error('the mixed case has products');
+    const whole = bytes(kernels.rampFitTile(plain, shape, plan.params));
+    for (const maxBandRows of [1, 2, 3, 5, shape.rows]) {
+      expect(bytes(kernels.fitRamps(plain, shape, { maxBandRows })), `maxBandRows ${maxBandRows}`).toEqual(whole);
+    }
+  });
+
   for (const size of [1, 2, 3]) {
     it(`with ${size} worker(s), fitopt included`, async () => {
       const workers = await pool(size);

@@ -10,6 +10,7 @@
 //! Two drivers share the per-pixel core in [`pixel`]:
 //! - [`fit`] fits a whole tile `(nints, ngroups, rows, cols)` pixel by pixel, with all
 //!   integrations of a pixel in a small local buffer. It is what the wasm tile kernel runs.
+//!   Pixels without any group flag take the bit-identical SIMD fast path in [`fast`].
 //! - [`RampFitStream`] takes one integration at a time, so memory stays flat in `nints`:
 //!   the median rate (§5) is an average over *all* integrations and enters every segment's
 //!   Poisson variance (and through it the rateints ERR), so a single pass is impossible. The
@@ -20,6 +21,7 @@
 //! first group is saturated, suppress_one_group forced off for NGROUPS = 1, firstgroup/
 //! lastgroup validation) belong to the caller; [`Params`] receives their outcome.
 
+mod fast;
 pub mod likely;
 mod numpy_pow;
 pub(crate) mod pixel;
@@ -251,15 +253,15 @@ pub fn fit(inputs: &Inputs<'_>, shape: RampShape, params: &Params) -> Result<Out
     let c = params.consts();
     let (nints, ng, plane) = (shape.nints, c.ngroups, shape.plane_len());
     let rn_scale = params.rn_scale();
-    let mut rate = Products::zeros(plane);
-    let mut rateints = Products::zeros(nints * plane);
+    let rate = Products::zeros(plane);
+    let rateints = Products::zeros(nints * plane);
     let mut weights = WeightTables::new(ng);
     // Pixels are fitted in blocks of consecutive pixels: the block's ramps are first copied
     // (transposed) into pixel-major buffers with contiguous reads, since gathering one pixel's
     // groups straight from the cube reads one cache line per group and was a fifth of the time.
     let per_px = nints * ng;
     let block = (BLOCK_SAMPLES / per_px).clamp(1, 256).min(plane);
-    let mut buf = PixelBuffers {
+    let buf = PixelBuffers {
         data: vec![0.0; block * per_px],
         dq: vec![0; block * per_px],
         orig: vec![0; block * per_px],
@@ -270,7 +272,7 @@ pub fn fit(inputs: &Inputs<'_>, shape: RampShape, params: &Params) -> Result<Out
         scratch: Vec::with_capacity(ng),
         scratch2: Vec::with_capacity(ng),
     };
-    let mut opt = params.save_opt.then(|| OptCollector {
+    let opt = params.save_opt.then(|| OptCollector {
         seg_counts: vec![0; nints * plane],
         segs: Vec::new(),
         cr_counts: vec![0; nints * plane],
@@ -285,26 +287,124 @@ pub fn fit(inputs: &Inputs<'_>, shape: RampShape, params: &Params) -> Result<Out
         .map(|g| if g < params.first_group || g > params.last_group { crate::dq::DO_NOT_USE as u8 } else { 0 })
         .collect();
 
+    // Clean pixels (see `fast`) go four at a time straight from the cube; the others through
+    // the per-pixel core.
+    let pair_weights = fast::enabled(&c).then(|| fast::PairWeights::new(&mut weights, ng));
+    let mut tile = TileFit {
+        inputs,
+        c,
+        nints,
+        plane,
+        per_px,
+        rn_scale,
+        plane_offsets,
+        dnu_group,
+        pair_weights,
+        weights,
+        buf,
+        flags: vec![0u8; block],
+        clean: Vec::with_capacity(block),
+        slow: Vec::with_capacity(block),
+        opt,
+        rate,
+        rateints,
+    };
     for p0 in (0..plane).step_by(block) {
-        let bn = block.min(plane - p0);
+        tile.block(p0, block.min(plane - p0));
+    }
+    let TileFit { opt, rate, rateints, .. } = tile;
+
+    let fitopt = opt.map(|o| scatter_fitopt(o, nints, plane));
+    Ok(Output { rate, rateints, fitopt, chisq: None })
+}
+
+/// The state of one [`fit`] call, which every block of pixels works on.
+struct TileFit<'a, 'b> {
+    inputs: &'b Inputs<'a>,
+    c: Consts,
+    nints: usize,
+    plane: usize,
+    per_px: usize,
+    rn_scale: f64,
+    /// Offsets of the `(integration, window group)` planes in the input cube.
+    plane_offsets: Vec<usize>,
+    /// DO_NOT_USE of the groups outside firstgroup/lastgroup, per window group.
+    dnu_group: Vec<u8>,
+    pair_weights: Option<fast::PairWeights>,
+    weights: WeightTables,
+    buf: PixelBuffers,
+    flags: Vec<u8>,
+    clean: Vec<(usize, PixelRefs)>,
+    slow: Vec<usize>,
+    opt: Option<OptCollector>,
+    rate: Products,
+    rateints: Products,
+}
+
+impl TileFit<'_, '_> {
+    /// Fits pixels `p0..p0 + bn`. Not inlined: wasm engines swap in optimized code at function
+    /// calls only, so the first large tile of a fresh thread would otherwise run its whole pixel
+    /// loop in the baseline tier.
+    #[inline(never)]
+    fn block(&mut self, p0: usize, bn: usize) {
+        let (c, nints, plane, per_px, rn_scale) = (self.c, self.nints, self.plane, self.per_px, self.rn_scale);
+        let ng = c.ngroups;
+        let TileFit { inputs, plane_offsets, dnu_group, pair_weights, weights, buf, flags, clean, slow, opt, rate, rateints, .. } =
+            self;
+        let cube = fast::CubeView { data: inputs.data, plane_offsets: &plane_offsets[..], plane, nints };
+        let refs_of = |p: usize| {
+            let dcur = inputs.average_dark_current.map_or(0.0, |d| d[p]);
+            PixelRefs::new(inputs.pixeldq[p], inputs.gain[p], inputs.readnoise[p], dcur, rn_scale)
+        };
+        clean.clear();
+        slow.clear();
+        if let Some(pair_weights) = pair_weights.as_ref() {
+            let flags = &mut flags[..bn];
+            flags.fill(0);
+            for (&off, &dnu) in plane_offsets.iter().zip(dnu_group.iter().cycle()) {
+                let src = &inputs.data[off + p0..off + p0 + bn];
+                let srcq = &inputs.groupdq[off + p0..off + p0 + bn];
+                for ((f, &d), &q) in flags.iter_mut().zip(src).zip(srcq) {
+                    // NaN fails the comparison too.
+                    *f |= q | dnu | ((d.abs() < fast::MAX_FAST_VALUE) as u8 ^ 1);
+                }
+            }
+            for (b, &f) in flags.iter().enumerate() {
+                let px = refs_of(p0 + b);
+                if f == 0 && fast::refs_clean(&px) {
+                    clean.push((p0 + b, px));
+                } else {
+                    slow.push(b);
+                }
+            }
+            for quad in clean.chunks(4) {
+                // A short last group repeats its last pixel (which writes the same values again).
+                let at = |l: usize| &quad[l.min(quad.len() - 1)];
+                let (pixels, refs) = ([0, 1, 2, 3].map(|l| at(l).0), [0, 1, 2, 3].map(|l| &at(l).1));
+                fast::fit_clean_quad(&cube, pixels, refs, &c, pair_weights, rate, rateints);
+            }
+        } else {
+            slow.extend(0..bn);
+        }
+        let sn = slow.len();
         for (k, (&off, &dnu)) in plane_offsets.iter().zip(dnu_group.iter().cycle()).enumerate() {
             let src = &inputs.data[off + p0..off + p0 + bn];
             let srcq = &inputs.groupdq[off + p0..off + p0 + bn];
-            for (b, (&d, &q)) in src.iter().zip(srcq).enumerate() {
-                let at = b * per_px + k;
-                buf.data[at] = d as f64;
-                buf.dq[at] = q | dnu;
-                buf.orig[at] = q | dnu;
+            for (j, &b) in slow.iter().enumerate() {
+                let at = j * per_px + k;
+                let q = srcq[b] | dnu;
+                buf.data[at] = src[b] as f64;
+                buf.dq[at] = q;
+                buf.orig[at] = q;
             }
         }
-        // 1. Prepare every integration of every pixel of the block (§4).
+        // 1. Prepare every integration of the block's other pixels (§4).
         buf.refs.clear();
-        for b in 0..bn {
+        for (j, &b) in slow.iter().enumerate() {
             let p = p0 + b;
-            let dcur = inputs.average_dark_current.map_or(0.0, |d| d[p]);
-            buf.refs.push(PixelRefs::new(inputs.pixeldq[p], inputs.gain[p], inputs.readnoise[p], dcur, rn_scale));
+            buf.refs.push(refs_of(p));
             for i in 0..nints {
-                let r = b * per_px + i * ng..b * per_px + (i + 1) * ng;
+                let r = j * per_px + i * ng..j * per_px + (i + 1) * ng;
                 let zf = inputs.zeroframe.map(|z| z[i * plane + p]);
                 let o = opt.as_mut();
                 let crs_before = o.as_ref().map_or(0, |o| o.crs.len());
@@ -312,19 +412,16 @@ pub fn fit(inputs: &Inputs<'_>, shape: RampShape, params: &Params) -> Result<Out
                 if let Some(o) = opt.as_mut() {
                     o.cr_counts[i * plane + p] = (o.crs.len() - crs_before) as u32;
                 }
-                buf.stats[b * nints + i] = s;
+                buf.stats[j * nints + i] = s;
             }
         }
         // 2. Median rates (§5), two pixels at a time where their differences line up.
-        median_sums(&mut buf, bn, nints, &c);
+        median_sums(buf, sn, nints, &c);
         // 3. Fit and combine (§6-§11).
-        for b in 0..bn {
-            fit_prepared_pixel(p0 + b, b, nints, &c, plane, &mut buf, &mut weights, opt.as_mut(), &mut rate, &mut rateints);
+        for (j, &b) in slow.iter().enumerate() {
+            fit_prepared_pixel(p0 + b, j, nints, &c, plane, buf, weights, opt.as_mut(), rate, rateints);
         }
     }
-
-    let fitopt = opt.map(|o| scatter_fitopt(o, nints, plane));
-    Ok(Output { rate, rateints, fitopt, chisq: None })
 }
 
 /// Samples per block of pixels (one pixel has nints * ngroups): ~144 KB of buffers, L2-resident.

@@ -389,12 +389,14 @@ pub(crate) struct WeightTables {
     tables: Vec<Vec<f32>>,
 }
 
-const POWERS: [f64; 6] = [0.0, 0.4, 1.0, 3.0, 6.0, 10.0];
+const POWERS: [f64; POWER_COUNT] = [0.0, 0.4, 1.0, 3.0, 6.0, 10.0];
+/// Number of Fixsen powers.
+pub(crate) const POWER_COUNT: usize = 6;
 
 /// Fixsen et al. (2000) power of the optimal weighting from the segment signal-to-noise ratio
 /// (thresholds 5, 10, 20, 50, 100). A NaN ratio fails every comparison and gets the largest
 /// power, as in stcal. Counted without branches: the ratio varies from pixel to pixel.
-fn power_index(snr: f64) -> usize {
+pub(crate) fn power_index(snr: f64) -> usize {
     if snr.is_nan() {
         return 5;
     }
@@ -404,6 +406,18 @@ fn power_index(snr: f64) -> usize {
 impl WeightTables {
     pub fn new(ngroups: usize) -> Self {
         WeightTables { ngroups, tables: vec![Vec::new(); POWERS.len() * (ngroups + 1)] }
+    }
+
+    /// Computes every power's table for segments of `n` groups (for [`Self::table`]).
+    pub fn fill(&mut self, n: usize) {
+        for power in 0..POWERS.len() {
+            self.get(power, n);
+        }
+    }
+
+    /// A table [`Self::fill`] computed.
+    pub fn table(&self, power: usize, n: usize) -> &[f32] {
+        &self.tables[power * (self.ngroups + 1) + n]
     }
 
     fn get(&mut self, power: usize, n: usize) -> &[f32] {
