@@ -21,7 +21,7 @@ import type { Meta } from '../datamodels/meta.js';
 import type { RampReader } from '../datamodels/fits-models.js';
 import { pixel } from '../dq/flags.js';
 import { RampFitPlanner } from '../kernels/ramp-fit-plan.js';
-import { allocTaskOutputs, BandMerger, cutInputBand, rampFitTile, taskResult, type RampFitPool } from '../kernels/ramp-fit.js';
+import { BandMerger, cutInputBand, rampFitTile, taskResult, type RampFitPool } from '../kernels/ramp-fit.js';
 import { planRowBands } from '../pool/plan.js';
 import type { TileShape } from '../kernels/arrays.js';
 import { readReferenceFloat, scienceGeometry } from '../reffiles/index.js';
@@ -582,7 +582,7 @@ async function fitByRowBands(
         continue;
       }
       const job = pool
-        .run({ kernel: 'rampFit', arrays: { ...bandArrays, ...allocTaskOutputs(bandShape) }, shape: bandShape, params: { ...plan.params, fitoptBands: true } }, signal)
+        .run({ kernel: 'rampFit', arrays: { ...bandArrays }, shape: bandShape, params: { ...plan.params, fitoptBands: true } }, signal)
         .then((outputs) => merger.add(band, taskResult(outputs)))
         .catch((error: unknown) => {
           failure ??= { error };
