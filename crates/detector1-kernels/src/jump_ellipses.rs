@@ -38,19 +38,30 @@ pub struct Ellipse {
 /// `skimage.measure.label` + `regionprops` see it; returns the ellipse of every region whose
 /// hole-filled area is at least `min_area`.
 pub fn find_ellipses(mask: &[bool], rows: usize, cols: usize, min_area: f64, scratch: &mut RegionScratch) -> Vec<Ellipse> {
+    let set: Vec<usize> = (0..mask.len()).filter(|&p| mask[p]).collect();
+    find_ellipses_of(&set, |p| mask[p], rows, cols, min_area, scratch)
+}
+
+/// [`find_ellipses`] of a sparse mask: `set` lists every set pixel in ascending order (so regions
+/// come out in the order of a raster scan) and `is_set` answers for any pixel of the plane.
+/// The work is proportional to the set pixels, not to the plane.
+pub fn find_ellipses_of(set: &[usize], is_set: impl Fn(usize) -> bool, rows: usize, cols: usize, min_area: f64, scratch: &mut RegionScratch) -> Vec<Ellipse> {
     let mut ellipses = Vec::new();
-    scratch.visited.clear();
-    scratch.visited.resize(mask.len(), false);
-    for start in 0..mask.len() {
-        if !mask[start] || scratch.visited[start] {
+    // `visited` is all false between calls: only the set pixels are marked, and unmarked below.
+    scratch.visited.resize(rows * cols, false);
+    for &start in set {
+        if scratch.visited[start] {
             continue;
         }
-        collect_region(mask, rows, cols, start, scratch);
+        collect_region(&is_set, rows, cols, start, scratch);
         let region = &scratch.pixels;
         if (filled_area(region, scratch.bbox, &mut scratch.fill) as f64) < min_area {
             continue;
         }
         ellipses.push(region_ellipse(region, scratch.bbox));
+    }
+    for &p in set {
+        scratch.visited[p] = false;
     }
     ellipses
 }
@@ -66,7 +77,7 @@ pub struct RegionScratch {
     fill: Vec<u8>,
 }
 
-fn collect_region(mask: &[bool], rows: usize, cols: usize, start: usize, s: &mut RegionScratch) {
+fn collect_region(is_set: &impl Fn(usize) -> bool, rows: usize, cols: usize, start: usize, s: &mut RegionScratch) {
     s.pixels.clear();
     s.stack.clear();
     s.stack.push(start);
@@ -82,7 +93,7 @@ fn collect_region(mask: &[bool], rows: usize, cols: usize, start: usize, s: &mut
         for nr in r.saturating_sub(1)..=(r + 1).min(rows - 1) {
             for nc in c.saturating_sub(1)..=(c + 1).min(cols - 1) {
                 let q = nr * cols + nc;
-                if mask[q] && !s.visited[q] {
+                if !s.visited[q] && is_set(q) {
                     s.visited[q] = true;
                     s.stack.push(q);
                 }

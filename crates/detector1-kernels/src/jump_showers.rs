@@ -9,7 +9,7 @@
 
 use crate::dq;
 use crate::error::KernelError;
-use crate::jump_ellipses::{draw_ellipse, expanded_half_axes, find_ellipses, Ellipse, RegionScratch};
+use crate::jump_ellipses::{draw_ellipse, expanded_half_axes, find_ellipses_of, Ellipse, RegionScratch};
 use crate::tile::RampShape;
 
 const JUMP: u8 = dq::JUMP_DET as u8;
@@ -152,121 +152,171 @@ pub fn flag(
     // stcal `nan_invalid_data`: NaN where the flags *equal* JUMP|DNU, SAT|DNU, SAT, JUMP or DNU,
     // which are the values 1..=5 (SAT|JUMP = 6 or any other bit keeps the sample).
     const _: () = assert!(DNU == 1 && SAT == 2 && JUMP == 4);
-    let invalid_exact = |f: u8| (1..=5).contains(&f);
-    // Electrons (float32 `data · gain`), NaN where flagged: only their differences are kept.
-    let electrons = |g_index: usize, p: usize| {
-        let i = g_index * plane + p;
-        if invalid_exact(groupdq[i]) {
-            f32::NAN
-        } else {
-            data[i] * gain[p]
+    let n_diffs = ngroups - 1;
+    // Electron differences (float32 `data · gain`, NaN where flagged) of difference `k` of
+    // integration `int` for pixels `p0..p0 + out.len()`: computed where needed, never stored
+    // for the whole exposure (a MIRI TSO holds billions of them).
+    let differences = |int: usize, k: usize, p0: usize, out: &mut [f32]| {
+        let (i0, i1) = ((int * ngroups + k) * plane + p0, (int * ngroups + k + 1) * plane + p0);
+        let n = out.len();
+        let (d0, d1, f0, f1) = (&data[i0..i0 + n], &data[i1..i1 + n], &groupdq[i0..i0 + n], &groupdq[i1..i1 + n]);
+        let electrons = |value: f32, flags: u8, g: f32| if (1..=5).contains(&flags) { f32::NAN } else { value * g };
+        for (i, d) in out.iter_mut().enumerate() {
+            let g = gain[p0 + i];
+            *d = electrons(d1[i], f1[i], g) - electrons(d0[i], f0[i], g);
         }
     };
-    let n_diffs = ngroups - 1;
-    let mut diffs = vec![0f32; nints * n_diffs * plane];
-    for int in 0..nints {
-        for k in 0..n_diffs {
-            for (p, d) in diffs[(int * n_diffs + k) * plane..][..plane].iter_mut().enumerate() {
-                *d = electrons(int * ngroups + k + 1, p) - electrons(int * ngroups + k, p);
-            }
-        }
-    }
     // Per-pixel medians over every integration and difference, a block of pixels at a time so
     // the reads stay in cache.
     let (mut sigma, mut median) = (vec![0f32; plane], vec![0f32; plane]);
     let n_all = nints * n_diffs;
     const BLOCK: usize = 256;
     let mut block = vec![0f32; BLOCK * n_all];
-    let mut column = Vec::with_capacity(n_all);
+    let mut row = vec![0f32; BLOCK];
+    let mut column: Vec<u32> = Vec::with_capacity(n_all);
     for p0 in (0..plane).step_by(BLOCK) {
         let len = BLOCK.min(plane - p0);
-        for j in 0..n_all {
-            for (i, &d) in diffs[j * plane + p0..j * plane + p0 + len].iter().enumerate() {
-                block[i * n_all + j] = d;
+        for int in 0..nints {
+            for k in 0..n_diffs {
+                let j = int * n_diffs + k;
+                differences(int, k, p0, &mut row[..len]);
+                for (i, &d) in row[..len].iter().enumerate() {
+                    block[i * n_all + j] = d;
+                }
             }
         }
         for i in 0..len {
             let p = p0 + i;
             column.clear();
-            column.extend(block[i * n_all..(i + 1) * n_all].iter().copied().filter(|v| !v.is_nan()));
+            column.extend(block[i * n_all..(i + 1) * n_all].iter().filter(|v| !v.is_nan()).map(|v| ordered_key(*v)));
             median[p] = nan_median_f32(&mut column);
             let rn = readnoise[p] * gain[p];
             sigma[p] = (median[p].abs() + rn * rn / params.nframes as f32).sqrt();
         }
     }
+    drop(block);
 
-    // Working flags: reference pixels (PIXELDQ exactly REFERENCE_PIXEL) count as DO_NOT_USE.
-    let input = groupdq.to_vec();
-    let mut work = input.clone();
-    for p in (0..plane).filter(|&p| pixeldq[p] == dq::REFERENCE_PIXEL) {
-        for plane_index in 0..nints * ngroups {
-            work[plane_index * plane + p] = DNU;
-        }
-    }
+    // Reference pixels (PIXELDQ exactly REFERENCE_PIXEL) count as DO_NOT_USE in the search;
+    // they always get their flags back at the end (their mean difference is NaN), so they are
+    // neither searched nor drawn.
+    let reference = |p: usize| pixeldq[p] == dq::REFERENCE_PIXEL;
+    let all_dnu_or_reference = |int: usize, g: usize| {
+        let flags = &groupdq[(int * ngroups + g) * plane..(int * ngroups + g + 1) * plane];
+        flags.iter().enumerate().all(|(p, &f)| f & DNU != 0 || reference(p))
+    };
 
-    let mut smoother = RingSmoother::new(&Ring::new(params.inner_radius, params.ring_width));
+    let mut smoother = RingSmoother::new(&Ring::new(params.inner_radius, params.ring_width), rows, cols);
     let mut showers: Vec<(usize, usize, Vec<Ellipse>)> = Vec::new();
-    let mut masked = vec![0f64; plane];
+    let mut masked = vec![0f32; plane];
     let mut good = vec![false; plane];
-    let mut emission = vec![false; plane];
+    let mut diff = vec![0f32; plane];
+    let mut emission: Vec<usize> = Vec::new();
+    let mut in_emission = vec![false; plane];
     let mut regions = RegionScratch::default();
-    let stop = JUMP | SAT | DNU;
+    let stop = (JUMP | SAT | DNU) as u32;
     for int in 0..nints {
-        let first_good = (0..ngroups).find(|&g| !all_dnu(&work, int, g)).unwrap_or(0);
+        let first_good = (0..ngroups).find(|&g| !all_dnu_or_reference(int, g)).unwrap_or(0);
         for g in first_good + 1..ngroups {
-            let flags = &work[(int * ngroups + g) * plane..(int * ngroups + g + 1) * plane];
+            let flags = &groupdq[(int * ngroups + g) * plane..(int * ngroups + g + 1) * plane];
+            differences(int, g - 1, 0, &mut diff);
             for p in 0..plane {
-                let d = diffs[(int * n_diffs + g - 1) * plane + p];
-                let ratio = (d - median[p]).abs() / sigma[p];
-                let usable = (flags[p] as u32 | pixeldq[p]) & stop as u32 == 0 && ratio.is_finite();
+                let ratio = (diff[p] - median[p]).abs() / sigma[p];
+                let usable = (flags[p] as u32 | pixeldq[p]) & stop == 0 && ratio.is_finite() && !reference(p);
                 good[p] = usable;
-                masked[p] = if usable { ratio as f64 } else { 0.0 };
+                masked[p] = if usable { ratio } else { 0.0 };
             }
-            smoother.threshold(&masked, &good, rows, cols, params.snr_threshold, &mut emission);
-            let ellipses = find_ellipses(&emission, rows, cols, params.min_area, &mut regions);
+            smoother.threshold(&masked, &good, params.snr_threshold, &mut emission);
+            for &p in &emission {
+                in_emission[p] = true;
+            }
+            let ellipses = find_ellipses_of(&emission, |p| in_emission[p], rows, cols, params.min_area, &mut regions);
+            for &p in &emission {
+                in_emission[p] = false;
+            }
             if !ellipses.is_empty() {
                 showers.push((int, g, ellipses));
             }
         }
     }
 
+    // Flags before the showers of the pixels they touch, `ngroups` per pixel (`saved_at[p]` is
+    // the pixel's offset, usize::MAX when untouched), for `restore_large_changes`.
+    let mut saved_at = vec![usize::MAX; plane];
+    let mut saved: Vec<u8> = Vec::new();
+    let mut touched: Vec<usize> = Vec::new();
     let mut total = 0;
-    for (int, g, ellipses) in &showers {
-        total += ellipses.len();
-        let last = (g + params.groups_masked_after + 1).min(ngroups);
-        for e in ellipses {
-            let (c_radius, r_radius) = expanded_half_axes(e, params.expand_ratio, params.max_extended_width);
-            draw_ellipse(e.col, e.row, 2.0 * c_radius, 2.0 * r_radius, e.angle, rows, cols, |r, c| {
-                // stcal zeroes a pixel of its drawn ellipse once it meets SATURATED, for the
-                // rest of the groups it flags.
-                for fg in *g..last {
-                    let flags = &mut work[(int * ngroups + fg) * plane + r * cols + c];
-                    if *flags & SAT != 0 {
-                        break;
+    let mut next = 0;
+    for int in 0..nints {
+        let cube = &mut groupdq[int * ngroups * plane..(int + 1) * ngroups * plane];
+        while next < showers.len() && showers[next].0 == int {
+            let (_, g, ellipses) = &showers[next];
+            next += 1;
+            total += ellipses.len();
+            let last = (g + params.groups_masked_after + 1).min(ngroups);
+            for e in ellipses {
+                let (c_radius, r_radius) = expanded_half_axes(e, params.expand_ratio, params.max_extended_width);
+                draw_ellipse(e.col, e.row, 2.0 * c_radius, 2.0 * r_radius, e.angle, rows, cols, |r, c| {
+                    let p = r * cols + c;
+                    if reference(p) {
+                        return;
                     }
-                    *flags |= JUMP;
-                }
-            });
+                    if saved_at[p] == usize::MAX {
+                        saved_at[p] = saved.len();
+                        saved.extend((0..ngroups).map(|fg| cube[fg * plane + p]));
+                        touched.push(p);
+                    }
+                    // stcal zeroes a pixel of its drawn ellipse once it meets SATURATED, for the
+                    // rest of the groups it flags.
+                    for fg in *g..last {
+                        let flags = &mut cube[fg * plane + p];
+                        if *flags & SAT != 0 {
+                            break;
+                        }
+                        *flags |= JUMP;
+                    }
+                });
+            }
         }
+        let data = &data[int * ngroups * plane..(int + 1) * ngroups * plane];
+        for &p in &touched {
+            let before = &saved[saved_at[p]..saved_at[p] + ngroups];
+            restore_large_change(data, gain[p], before, cube, p, plane, params.max_shower_amplitude);
+            saved_at[p] = usize::MAX;
+        }
+        touched.clear();
+        saved.clear();
     }
-
-    restore_large_changes(data, gain, &input, &mut work, shape, params.max_shower_amplitude);
-    groupdq.copy_from_slice(&work);
     Ok(total)
 }
 
-/// numpy `nanmedian` of float32 values (NaN already removed): the float32 mean of the middle
-/// pair; NaN when empty.
-fn nan_median_f32(values: &mut [f32]) -> f32 {
-    let n = values.len();
+/// The bits of a float32 as an integer of the same order as `f32::total_cmp`.
+fn ordered_key(value: f32) -> u32 {
+    let bits = value.to_bits();
+    if bits >> 31 == 1 {
+        !bits
+    } else {
+        bits | 0x8000_0000
+    }
+}
+
+fn from_ordered_key(key: u32) -> f32 {
+    f32::from_bits(if key >> 31 == 1 { key & 0x7fff_ffff } else { !key })
+}
+
+/// numpy `nanmedian` of float32 values (NaN already removed, as [`ordered_key`]s): the float32
+/// mean of the middle pair; NaN when empty.
+fn nan_median_f32(keys: &mut [u32]) -> f32 {
+    let n = keys.len();
     if n == 0 {
         return f32::NAN;
     }
-    values.sort_unstable_by(|a, b| a.total_cmp(b));
+    let (below, &mut upper, _) = keys.select_nth_unstable(n / 2);
+    let upper = from_ordered_key(upper);
     if n % 2 == 1 {
-        values[n / 2]
+        upper
     } else {
-        (values[n / 2 - 1] + values[n / 2]) / 2.0
+        let lower = from_ordered_key(*below.iter().max().expect("n >= 2"));
+        (lower + upper) / 2.0
     }
 }
 
@@ -276,24 +326,40 @@ fn nan_median_f32(values: &mut [f32]) -> f32 {
 /// never pass. The weights are equal, so the smoothed value is the sum over valid taps divided
 /// by their number.
 ///
-/// Sums go row by row: each distinct run of the ring is summed along every row once (a loop
-/// over pixels, which the compiler vectorises), then a pixel adds its runs' row sums. stcal's
-/// FFT convolution rounds differently anyway; only values within ~1e-15 of the threshold can
-/// come out on the other side.
+/// The reference sum is float64, run by run of the ring in the order of its rows, each run from
+/// its first tap ([`RingSmoother::passes`]); stcal's FFT convolution rounds differently anyway,
+/// and only values within ~1e-15 of the threshold could come out on the other side. The sweep
+/// over the plane sums in float32 instead (4 lanes a vector instruction, distinct runs summed
+/// along a row once): the terms are >= 0, so a sum of n taps is within about n · 2⁻²⁴ of the
+/// exact one, and the float64 sum is worked out only for the pixels that close to the
+/// threshold, which keeps every decision of the float64 sum.
 struct RingSmoother {
     half: usize,
+    rows: usize,
+    cols: usize,
     /// Distinct `(dx_first, dx_last)` runs, and for each tap row `(dy, run index)`.
     spans: Vec<(isize, isize)>,
     rows_of: Vec<(isize, usize)>,
     min_valid_taps: f64,
-    /// Row sums of values and of valid flags for the last `2·half + 1` padded rows, by
+    /// Relative distance from the threshold below which the float32 sweep defers to the float64
+    /// sum: a few times the float32 rounding of a sum of that many taps (infinite, so always
+    /// float64, for rings too large for float32 to bound).
+    sweep_margin: f64,
+    /// One padded row (`half` columns of border: zeros, valid) of values and valid flags.
+    padded_values: Vec<f32>,
+    padded_valid: Vec<f32>,
+    /// Run sums of values and of valid flags for the last `2·half + 1` padded rows, by
     /// `(padded row mod window, span, column)`.
-    values: Vec<f64>,
-    valid: Vec<f64>,
+    values: Vec<f32>,
+    valid: Vec<f32>,
+    sum: Vec<f32>,
+    count: Vec<f32>,
+    candidate: Vec<bool>,
 }
 
+
 impl RingSmoother {
-    fn new(ring: &Ring) -> RingSmoother {
+    fn new(ring: &Ring, rows: usize, cols: usize) -> RingSmoother {
         let mut spans: Vec<(isize, isize)> = Vec::new();
         let mut rows_of = Vec::new();
         for &(dy, a, b) in &ring.runs {
@@ -303,87 +369,145 @@ impl RingSmoother {
             });
             rows_of.push((dy, k));
         }
-        RingSmoother { half: ring.half, spans, rows_of, min_valid_taps: ring.min_valid_taps, values: Vec::new(), valid: Vec::new() }
+        let window = 2 * ring.half + 1;
+        let width = cols + 2 * ring.half;
+        let sums = window * spans.len() * cols;
+        let taps: isize = ring.runs.iter().map(|&(_, a, b)| b - a + 1).sum();
+        let margin = 4.0 * taps as f64 * f32::EPSILON as f64;
+        RingSmoother {
+            half: ring.half,
+            rows,
+            cols,
+            spans,
+            rows_of,
+            min_valid_taps: ring.min_valid_taps,
+            sweep_margin: if margin < 0.01 { margin.max(1e-5) } else { f64::INFINITY },
+            padded_values: vec![0.0; width],
+            padded_valid: vec![1.0; width],
+            values: vec![0.0; sums],
+            valid: vec![0.0; sums],
+            sum: vec![0.0; cols],
+            count: vec![0.0; cols],
+            candidate: vec![false; cols],
+        }
     }
 
-    /// Row sums of padded row `q` of `padded_values`/`padded_valid` (`half` rows and columns
-    /// of border: zeros, valid).
-    fn fill_row(&mut self, q: usize, padded_values: &[f64], padded_valid: &[f64], cols: usize) {
-        let (h, window) = (self.half, 2 * self.half + 1);
-        let (nspans, width) = (self.spans.len(), cols + 2 * self.half);
-        let row = &padded_values[q * width..(q + 1) * width];
-        let row_valid = &padded_valid[q * width..(q + 1) * width];
+    /// Run sums of padded row `q` (rows `half..half + rows` are the image, the rest zeros, valid).
+    fn fill_row(&mut self, q: usize, values: &[f32], good: &[bool]) {
+        let (h, cols, window) = (self.half, self.cols, 2 * self.half + 1);
+        let nspans = self.spans.len();
+        let image_row = q.checked_sub(h).filter(|&r| r < self.rows);
+        match image_row {
+            Some(r) => {
+                self.padded_values[h..h + cols].copy_from_slice(&values[r * cols..(r + 1) * cols]);
+                for (v, &g) in self.padded_valid[h..h + cols].iter_mut().zip(&good[r * cols..(r + 1) * cols]) {
+                    *v = if g { 1.0 } else { 0.0 };
+                }
+            }
+            None => {
+                self.padded_values[h..h + cols].fill(0.0);
+                self.padded_valid[h..h + cols].fill(1.0);
+            }
+        }
         for (k, &(a, b)) in self.spans.iter().enumerate() {
             let base = ((q % window) * nspans + k) * cols;
             let (out_v, out_g) = (&mut self.values[base..base + cols], &mut self.valid[base..base + cols]);
-            out_v.fill(0.0);
-            out_g.fill(0.0);
-            for dx in a..=b {
+            let first = (h as isize + a) as usize;
+            out_v.copy_from_slice(&self.padded_values[first..first + cols]);
+            out_g.copy_from_slice(&self.padded_valid[first..first + cols]);
+            for dx in a + 1..=b {
                 let start = (h as isize + dx) as usize;
-                for ((v, g), (&x, &y)) in out_v.iter_mut().zip(out_g.iter_mut()).zip(row[start..start + cols].iter().zip(&row_valid[start..start + cols])) {
+                for (v, &x) in out_v.iter_mut().zip(&self.padded_values[start..start + cols]) {
                     *v += x;
+                }
+                for (g, &y) in out_g.iter_mut().zip(&self.padded_valid[start..start + cols]) {
                     *g += y;
                 }
             }
         }
     }
 
-    fn threshold(&mut self, values: &[f64], good: &[bool], rows: usize, cols: usize, threshold: f64, out: &mut [bool]) {
-        let (h, window) = (self.half, 2 * self.half + 1);
+    /// The pixels of the smoothed image above `threshold` (and valid), ascending, into `out`.
+    fn threshold(&mut self, values: &[f32], good: &[bool], threshold: f64, out: &mut Vec<usize>) {
+        out.clear();
+        let (h, cols, window) = (self.half, self.cols, 2 * self.half + 1);
         let nspans = self.spans.len();
-        self.values.resize(window * nspans * cols, 0.0);
-        self.valid.resize(window * nspans * cols, 0.0);
-        let width = cols + 2 * h;
-        let mut padded_values = vec![0f64; (rows + 2 * h) * width];
-        let mut padded_valid = vec![1f64; (rows + 2 * h) * width];
-        for r in 0..rows {
-            let q = (r + h) * width + h;
-            padded_values[q..q + cols].copy_from_slice(&values[r * cols..(r + 1) * cols]);
-            for (v, &g) in padded_valid[q..q + cols].iter_mut().zip(&good[r * cols..(r + 1) * cols]) {
-                *v = if g { 1.0 } else { 0.0 };
-            }
-        }
         for q in 0..2 * h {
-            self.fill_row(q, &padded_values, &padded_valid, cols);
+            self.fill_row(q, values, good);
         }
-        let (mut sum, mut count) = (vec![0f64; cols], vec![0f64; cols]);
-        for r in 0..rows {
-            self.fill_row(r + 2 * h, &padded_values, &padded_valid, cols);
+        // float32 sums below `count · low` are below the threshold by more than the margin.
+        let low = if threshold > 0.0 && threshold.is_finite() { (threshold * (1.0 - 2.0 * self.sweep_margin)) as f32 } else { f32::MIN };
+        for r in 0..self.rows {
+            self.fill_row(r + 2 * h, values, good);
+            let (sum, count) = (&mut self.sum, &mut self.count);
             sum.fill(0.0);
             count.fill(0.0);
             for &(dy, k) in &self.rows_of {
                 let q = (r as isize + h as isize + dy) as usize;
                 let base = ((q % window) * nspans + k) * cols;
-                for c in 0..cols {
-                    sum[c] += self.values[base + c];
-                    count[c] += self.valid[base + c];
+                for (s, &v) in sum.iter_mut().zip(&self.values[base..base + cols]) {
+                    *s += v;
                 }
+                for (n, &v) in count.iter_mut().zip(&self.valid[base..base + cols]) {
+                    *n += v;
+                }
+            }
+            // A vector pass rules out the pixels clearly below the threshold (most of them).
+            for ((flag, &s), &n) in self.candidate.iter_mut().zip(&self.sum).zip(&self.count) {
+                *flag = s >= n * low;
             }
             for c in 0..cols {
                 let p = r * cols + c;
-                out[p] = good[p] && count[c] > self.min_valid_taps && sum[c] / count[c] > threshold;
+                if !self.candidate[c] || !good[p] || self.count[c] as f64 <= self.min_valid_taps {
+                    continue;
+                }
+                // Counts are small integers, exact in float32.
+                let (fast, count) = (self.sum[c] as f64, self.count[c] as f64);
+                let scaled = threshold * count;
+                let passes = if !fast.is_finite() || (fast - scaled).abs() <= self.sweep_margin * fast.max(scaled.abs()) {
+                    self.reference_sum(values, good, p) / count > threshold
+                } else {
+                    fast > scaled
+                };
+                if passes {
+                    out.push(p);
+                }
             }
         }
     }
+
+    /// The float64 ring sum at pixel `p`: run by run in the order of the ring's rows, each run
+    /// summed from its first tap.
+    fn reference_sum(&self, values: &[f32], good: &[bool], p: usize) -> f64 {
+        let (r, c) = ((p / self.cols) as isize, (p % self.cols) as isize);
+        let (rows, cols) = (self.rows as isize, self.cols as isize);
+        let mut sum = 0f64;
+        for &(dy, k) in &self.rows_of {
+            let (a, b) = self.spans[k];
+            let mut run = 0f64;
+            for dx in a..=b {
+                let (y, x) = (r + dy, c + dx);
+                if y >= 0 && y < rows && x >= 0 && x < cols {
+                    let q = (y * cols + x) as usize;
+                    run += if good[q] { values[q] as f64 } else { 0.0 };
+                }
+            }
+            sum += run;
+        }
+        sum
+    }
 }
 
-/// stcal `max_flux_showers`: per integration and pixel, the mean first difference (float32,
-/// groups with DNU, SAT or JUMP left out) with the pre-shower flags and with the new ones; where
-/// they differ by more than `max_amplitude`, or either is NaN, the pre-shower flags come back.
-fn restore_large_changes(data: &[f32], gain: &[f32], before: &[u8], after: &mut [u8], shape: RampShape, max_amplitude: f64) {
-    let RampShape { nints, ngroups, .. } = shape;
-    let plane = shape.plane_len();
+/// stcal `max_flux_showers` for one pixel of one integration: the mean first difference
+/// (float32, groups with DNU, SAT or JUMP left out) with the pre-shower flags and with the new
+/// ones; where they differ by more than `max_amplitude`, or either is NaN, the pre-shower flags
+/// come back. (Pixels whose flags the showers left alone need no test: restoring changes nothing.)
+fn restore_large_change(data: &[f32], gain: f32, before: &[u8], cube: &mut [u8], p: usize, plane: usize, max_amplitude: f64) {
+    let ngroups = before.len();
     let bad = DNU | SAT | JUMP;
-    let mean_diff = |flags: &[u8], int: usize, p: usize| -> f32 {
+    let mean_diff = |flag: &dyn Fn(usize) -> u8| -> f32 {
         let (mut total, mut count) = (0f32, 0u32);
-        let value = |g: usize| {
-            let i = (int * ngroups + g) * plane + p;
-            if flags[i] & bad != 0 {
-                f32::NAN
-            } else {
-                data[i] * gain[p]
-            }
-        };
+        let value = |g: usize| if flag(g) & bad != 0 { f32::NAN } else { data[g * plane + p] * gain };
         for g in 1..ngroups {
             let d = value(g) - value(g - 1);
             if !d.is_nan() {
@@ -393,16 +517,11 @@ fn restore_large_changes(data: &[f32], gain: &[f32], before: &[u8], after: &mut 
         }
         (total as f64 / count as f64) as f32
     };
-    for int in 0..nints {
-        for p in 0..plane {
-            let change = (mean_diff(before, int, p) - mean_diff(after, int, p)).abs();
-            // numpy 2 compares a float32 array with a Python float in float32.
-            if !change.is_finite() || change > max_amplitude as f32 {
-                for g in 0..ngroups {
-                    let i = (int * ngroups + g) * plane + p;
-                    after[i] = before[i];
-                }
-            }
+    let change = (mean_diff(&|g| before[g]) - mean_diff(&|g| cube[g * plane + p])).abs();
+    // numpy 2 compares a float32 array with a Python float in float32.
+    if !change.is_finite() || change > max_amplitude as f32 {
+        for (g, &flags) in before.iter().enumerate() {
+            cube[g * plane + p] = flags;
         }
     }
 }
