@@ -118,6 +118,8 @@ impl Ring {
 ///
 /// `data` (DN), `groupdq` are `(nints, ngroups, rows, cols)`; `pixeldq` (after the gain flags
 /// of the two-point pass), `gain` (e/DN) and `readnoise` (CDS DN) are `(rows, cols)`.
+/// The same as [`too_few_differences`], [`noise`] and [`flag_with_noise`] in turn, which let
+/// a caller hand over row bands for the noise and one integration at a time for the search.
 #[allow(clippy::too_many_arguments)]
 pub fn flag(
     data: &[f32],
@@ -135,40 +137,68 @@ pub fn flag(
     shape.expect_plane("gain", gain.len())?;
     shape.expect_plane("readnoise", readnoise.len())?;
     check_params(params)?;
-    let RampShape { nints, ngroups, rows, cols } = shape;
+    if too_few_differences(groupdq, shape)? {
+        return Ok(0);
+    }
     let plane = shape.plane_len();
-    if ngroups < 2 {
-        return Ok(0);
-    }
-    let all_dnu = |gdq: &[u8], int: usize, g: usize| {
-        let start = (int * ngroups + g) * plane;
-        gdq[start..start + plane].iter().all(|&f| f & DNU != 0)
-    };
-    let dnu_planes = (0..nints).flat_map(|i| (0..ngroups).map(move |g| (i, g))).filter(|&(i, g)| all_dnu(groupdq, i, g)).count();
-    if nints * (ngroups - 1) < MIN_DIFFS_FOR_SHOWER + dnu_planes {
-        return Ok(0);
-    }
+    let (mut median, mut sigma) = (vec![0f32; plane], vec![0f32; plane]);
+    noise(data, groupdq, gain, readnoise, shape, params.nframes, &mut median, &mut sigma)?;
+    flag_with_noise(data, groupdq, pixeldq, gain, &median, &sigma, shape, params)
+}
 
-    // stcal `nan_invalid_data`: NaN where the flags *equal* JUMP|DNU, SAT|DNU, SAT, JUMP or DNU,
-    // which are the values 1..=5 (SAT|JUMP = 6 or any other bit keeps the sample).
-    const _: () = assert!(DNU == 1 && SAT == 2 && JUMP == 4);
-    let n_diffs = ngroups - 1;
-    // Electron differences (float32 `data · gain`, NaN where flagged) of difference `k` of
-    // integration `int` for pixels `p0..p0 + out.len()`: computed where needed, never stored
-    // for the whole exposure (a MIRI TSO holds billions of them).
-    let differences = |int: usize, k: usize, p0: usize, out: &mut [f32]| {
-        let (i0, i1) = ((int * ngroups + k) * plane + p0, (int * ngroups + k + 1) * plane + p0);
-        let n = out.len();
-        let (d0, d1, f0, f1) = (&data[i0..i0 + n], &data[i1..i1 + n], &groupdq[i0..i0 + n], &groupdq[i1..i1 + n]);
-        let electrons = |value: f32, flags: u8, g: f32| if (1..=5).contains(&flags) { f32::NAN } else { value * g };
-        for (i, d) in out.iter_mut().enumerate() {
-            let g = gain[p0 + i];
-            *d = electrons(d1[i], f1[i], g) - electrons(d0[i], f0[i], g);
-        }
-    };
-    // Per-pixel medians over every integration and difference, a block of pixels at a time so
-    // the reads stay in cache.
-    let (mut sigma, mut median) = (vec![0f32; plane], vec![0f32; plane]);
+/// stcal's precondition of the search on the whole exposure's GROUPDQ: fewer than 2 groups, or
+/// fewer differences than `min_diffs_for_shower` once the all-DO_NOT_USE planes are taken off.
+pub fn too_few_differences(groupdq: &[u8], shape: RampShape) -> Result<bool, KernelError> {
+    shape.validate()?;
+    shape.expect_cube("groupdq", groupdq.len())?;
+    let RampShape { nints, ngroups, .. } = shape;
+    if ngroups < 2 {
+        return Ok(true);
+    }
+    let dnu_planes = groupdq.chunks_exact(shape.plane_len()).filter(|flags| flags.iter().all(|&f| f & DNU != 0)).count();
+    Ok(nints * (ngroups - 1) < MIN_DIFFS_FOR_SHOWER + dnu_planes)
+}
+
+// stcal `nan_invalid_data`: NaN where the flags *equal* JUMP|DNU, SAT|DNU, SAT, JUMP or DNU,
+// which are the values 1..=5 (SAT|JUMP = 6 or any other bit keeps the sample).
+const _: () = assert!(DNU == 1 && SAT == 2 && JUMP == 4);
+
+/// Electron differences (float32 `data · gain`, NaN where flagged) of difference `k` of
+/// integration `int` for pixels `p0..p0 + out.len()`: computed where needed, never stored for
+/// the whole exposure (a MIRI TSO holds billions of them).
+#[allow(clippy::too_many_arguments)]
+fn differences(data: &[f32], groupdq: &[u8], gain: &[f32], shape: RampShape, int: usize, k: usize, p0: usize, out: &mut [f32]) {
+    let (ngroups, plane) = (shape.ngroups, shape.plane_len());
+    let (i0, i1) = ((int * ngroups + k) * plane + p0, (int * ngroups + k + 1) * plane + p0);
+    let n = out.len();
+    let (d0, d1, f0, f1) = (&data[i0..i0 + n], &data[i1..i1 + n], &groupdq[i0..i0 + n], &groupdq[i1..i1 + n]);
+    let electrons = |value: f32, flags: u8, g: f32| if (1..=5).contains(&flags) { f32::NAN } else { value * g };
+    for (i, d) in out.iter_mut().enumerate() {
+        let g = gain[p0 + i];
+        *d = electrons(d1[i], f1[i], g) - electrons(d0[i], f0[i], g);
+    }
+}
+
+/// The noise model of the search, per pixel over every integration and difference: the
+/// float32 NaN-median difference and `sigma = sqrt(|median| + (readnoise · gain)² / nframes)`.
+/// Pixels are independent, so `shape` may be any band of rows of the exposure (all
+/// integrations and groups), with `gain`, `readnoise`, `median` and `sigma` of the same rows.
+#[allow(clippy::too_many_arguments)]
+pub fn noise(data: &[f32], groupdq: &[u8], gain: &[f32], readnoise: &[f32], shape: RampShape, nframes: usize, median: &mut [f32], sigma: &mut [f32]) -> Result<(), KernelError> {
+    shape.validate()?;
+    shape.expect_cube("data", data.len())?;
+    shape.expect_cube("groupdq", groupdq.len())?;
+    shape.expect_plane("gain", gain.len())?;
+    shape.expect_plane("readnoise", readnoise.len())?;
+    shape.expect_plane("median", median.len())?;
+    shape.expect_plane("sigma", sigma.len())?;
+    if nframes == 0 {
+        return Err(KernelError::InvalidParameter { argument: "nframes", reason: "must be >= 1".into() });
+    }
+    let RampShape { nints, ngroups, .. } = shape;
+    let plane = shape.plane_len();
+    let n_diffs = ngroups.saturating_sub(1);
+    // A block of pixels at a time, so the reads stay in cache.
     let n_all = nints * n_diffs;
     const BLOCK: usize = 256;
     let mut block = vec![0f32; BLOCK * n_all];
@@ -179,7 +209,7 @@ pub fn flag(
         for int in 0..nints {
             for k in 0..n_diffs {
                 let j = int * n_diffs + k;
-                differences(int, k, p0, &mut row[..len]);
+                differences(data, groupdq, gain, shape, int, k, p0, &mut row[..len]);
                 for (i, &d) in row[..len].iter().enumerate() {
                     block[i * n_all + j] = d;
                 }
@@ -191,10 +221,39 @@ pub fn flag(
             column.extend(block[i * n_all..(i + 1) * n_all].iter().filter(|v| !v.is_nan()).map(|v| ordered_key(*v)));
             median[p] = nan_median_f32(&mut column);
             let rn = readnoise[p] * gain[p];
-            sigma[p] = (median[p].abs() + rn * rn / params.nframes as f32).sqrt();
+            sigma[p] = (median[p].abs() + rn * rn / nframes as f32).sqrt();
         }
     }
-    drop(block);
+    Ok(())
+}
+
+/// The search, the flags and their check of [`flag`] on any number of whole integrations, given
+/// the exposure's [`noise`] (`median`, `sigma`: `(rows, cols)`); the caller has ruled out
+/// [`too_few_differences`]. Integrations are independent here.
+#[allow(clippy::too_many_arguments)]
+pub fn flag_with_noise(
+    data: &[f32],
+    groupdq: &mut [u8],
+    pixeldq: &[u32],
+    gain: &[f32],
+    median: &[f32],
+    sigma: &[f32],
+    shape: RampShape,
+    params: &Params,
+) -> Result<usize, KernelError> {
+    shape.validate()?;
+    shape.expect_cube("data", data.len())?;
+    shape.expect_cube("groupdq", groupdq.len())?;
+    shape.expect_plane("pixeldq", pixeldq.len())?;
+    shape.expect_plane("gain", gain.len())?;
+    shape.expect_plane("median", median.len())?;
+    shape.expect_plane("sigma", sigma.len())?;
+    check_params(params)?;
+    let RampShape { nints, ngroups, rows, cols } = shape;
+    let plane = shape.plane_len();
+    if ngroups < 2 {
+        return Ok(0);
+    }
 
     // Reference pixels (PIXELDQ exactly REFERENCE_PIXEL) count as DO_NOT_USE in the search;
     // they always get their flags back at the end (their mean difference is NaN), so they are
@@ -218,7 +277,7 @@ pub fn flag(
         let first_good = (0..ngroups).find(|&g| !all_dnu_or_reference(int, g)).unwrap_or(0);
         for g in first_good + 1..ngroups {
             let flags = &groupdq[(int * ngroups + g) * plane..(int * ngroups + g + 1) * plane];
-            differences(int, g - 1, 0, &mut diff);
+            differences(data, groupdq, gain, shape, int, g - 1, 0, &mut diff);
             for p in 0..plane {
                 let ratio = (diff[p] - median[p]).abs() / sigma[p];
                 let usable = (flags[p] as u32 | pixeldq[p]) & stop == 0 && ratio.is_finite() && !reference(p);
@@ -636,6 +695,40 @@ mod tests {
         let mut gdq = vec![0u8; shape.cube_len()];
         assert_eq!(run(&data, &mut gdq, &pixeldq, shape, &Params { max_shower_amplitude: 1e9, ..DEFAULTS }), 1);
         assert!((0..12 * 60).all(|i| gdq[i * 60] == 0));
+    }
+
+    #[test]
+    fn noise_by_row_bands_and_search_by_integration_give_the_whole_result() {
+        let (one, _) = exposure(12, 60, 60, Some((5, 30.0, 30.0, 9.0, 12.0)));
+        let (other, _) = exposure(12, 60, 60, Some((7, 20.0, 35.0, 8.0, 14.0)));
+        let shape = RampShape::new(2, 12, 60, 60);
+        let data: Vec<f32> = one.iter().chain(&other).copied().collect();
+        let (plane, params) = (3600, Params { max_shower_amplitude: 1e9, ..DEFAULTS });
+        let mut whole = vec![0u8; shape.cube_len()];
+        // Some flags, so that NaN differences take part in the medians.
+        for i in (0..whole.len()).step_by(7) {
+            whole[i] = if i % 3 == 0 { JUMP } else { SAT | JUMP };
+        }
+        let mut pieces = whole.clone();
+        let (gain, readnoise) = (vec![1.0; plane], vec![1.0; plane]);
+        assert_eq!(flag(&data, &mut whole, &[0; 3600], &gain, &readnoise, shape, &params).unwrap(), 2);
+
+        let (mut median, mut sigma) = (vec![0f32; plane], vec![0f32; plane]);
+        for (r0, r1) in [(0, 25), (25, 60)] {
+            let band = |cube: &[f32]| -> Vec<f32> { (0..24).flat_map(|k| cube[k * plane + r0 * 60..k * plane + r1 * 60].to_vec()).collect() };
+            let flags: Vec<u8> = (0..24).flat_map(|k| pieces[k * plane + r0 * 60..k * plane + r1 * 60].to_vec()).collect();
+            let band_shape = RampShape::new(2, 12, r1 - r0, 60);
+            let (m, s) = (&mut median[r0 * 60..r1 * 60], &mut sigma[r0 * 60..r1 * 60]);
+            noise(&band(&data), &flags, &gain[..(r1 - r0) * 60], &readnoise[..(r1 - r0) * 60], band_shape, 1, m, s).unwrap();
+        }
+        let mut count = 0;
+        for int in 0..2 {
+            let range = int * 12 * plane..(int + 1) * 12 * plane;
+            let int_shape = RampShape::new(1, 12, 60, 60);
+            count += flag_with_noise(&data[range.clone()], &mut pieces[range], &[0; 3600], &gain, &median, &sigma, int_shape, &params).unwrap();
+        }
+        assert_eq!(count, 2);
+        assert_eq!(pieces, whole);
     }
 
     #[test]
