@@ -386,19 +386,30 @@ fn nan_median_f32(keys: &mut [u32]) -> f32 {
 /// by their number.
 ///
 /// The reference sum is float64, run by run of the ring in the order of its rows, each run from
-/// its first tap ([`RingSmoother::passes`]); stcal's FFT convolution rounds differently anyway,
+/// its first tap ([`RingSmoother::reference_sum`]); stcal's FFT convolution rounds differently anyway,
 /// and only values within ~1e-15 of the threshold could come out on the other side. The sweep
 /// over the plane sums in float32 instead (4 lanes a vector instruction, distinct runs summed
-/// along a row once): the terms are >= 0, so a sum of n taps is within about n · 2⁻²⁴ of the
-/// exact one, and the float64 sum is worked out only for the pixels that close to the
-/// threshold, which keeps every decision of the float64 sum.
+/// along a row once, each run from a shorter one inside it): the terms are >= 0, so a sum of n
+/// taps in any order is within about n · 2⁻²⁴ of the exact one, and the float64 sum is worked
+/// out only for the pixels that close to the threshold, which keeps every decision of the
+/// float64 sum. The numbers of valid taps are exact either way; where invalid pixels are few,
+/// each takes itself off the counts of the pixels around it instead of a sum over every ring.
 struct RingSmoother {
     half: usize,
     rows: usize,
     cols: usize,
-    /// Distinct `(dx_first, dx_last)` runs, and for each tap row `(dy, run index)`.
+    /// Distinct `(dx_first, dx_last)` runs, shortest first, and for each tap row `(dy, run index)`.
     spans: Vec<(isize, isize)>,
     rows_of: Vec<(isize, usize)>,
+    /// How the float32 sum of each span is made: from the sum of an earlier span inside it (if
+    /// any), plus the taps `dx` it lacks.
+    plans: Vec<(Option<usize>, Vec<isize>)>,
+    /// The ring's runs `(dy, dx_first, dx_last)` and its number of taps.
+    runs: Vec<(isize, isize, isize)>,
+    taps: f32,
+    /// Valid taps per pixel of the plane when counted from the invalid pixels.
+    counts: Vec<f32>,
+    invalid: Vec<usize>,
     min_valid_taps: f64,
     /// Relative distance from the threshold below which the float32 sweep defers to the float64
     /// sum: a few times the float32 rounding of a sum of that many taps (infinite, so always
@@ -416,7 +427,6 @@ struct RingSmoother {
     candidate: Vec<bool>,
 }
 
-
 impl RingSmoother {
     fn new(ring: &Ring, rows: usize, cols: usize) -> RingSmoother {
         let mut spans: Vec<(isize, isize)> = Vec::new();
@@ -428,6 +438,21 @@ impl RingSmoother {
             });
             rows_of.push((dy, k));
         }
+        let mut order: Vec<usize> = (0..spans.len()).collect();
+        order.sort_by_key(|&k| spans[k].1 - spans[k].0);
+        let rank: Vec<usize> = (0..spans.len()).map(|k| order.iter().position(|&o| o == k).expect("a permutation")).collect();
+        let spans: Vec<(isize, isize)> = order.iter().map(|&k| spans[k]).collect();
+        for entry in rows_of.iter_mut() {
+            entry.1 = rank[entry.1];
+        }
+        let plans = (0..spans.len())
+            .map(|k| {
+                let (a, b) = spans[k];
+                let inner = (0..k).filter(|&j| spans[j].0 >= a && spans[j].1 <= b).max_by_key(|&j| spans[j].1 - spans[j].0);
+                let missing = (a..=b).filter(|&dx| inner.is_none_or(|j| dx < spans[j].0 || dx > spans[j].1)).collect();
+                (inner, missing)
+            })
+            .collect();
         let window = 2 * ring.half + 1;
         let width = cols + 2 * ring.half;
         let sums = window * spans.len() * cols;
@@ -439,6 +464,11 @@ impl RingSmoother {
             cols,
             spans,
             rows_of,
+            plans,
+            runs: ring.runs.clone(),
+            taps: taps as f32,
+            counts: vec![0.0; rows * cols],
+            invalid: Vec::new(),
             min_valid_taps: ring.min_valid_taps,
             sweep_margin: if margin < 0.01 { margin.max(1e-5) } else { f64::INFINITY },
             padded_values: vec![0.0; width],
@@ -451,8 +481,9 @@ impl RingSmoother {
         }
     }
 
-    /// Run sums of padded row `q` (rows `half..half + rows` are the image, the rest zeros, valid).
-    fn fill_row(&mut self, q: usize, values: &[f32], good: &[bool]) {
+    /// Run sums of padded row `q` (rows `half..half + rows` are the image, the rest zeros,
+    /// valid); of the valid flags too when `dense_counts`.
+    fn fill_row(&mut self, q: usize, values: &[f32], good: &[bool], dense_counts: bool) {
         let (h, cols, window) = (self.half, self.cols, 2 * self.half + 1);
         let nspans = self.spans.len();
         let image_row = q.checked_sub(h).filter(|&r| r < self.rows);
@@ -468,19 +499,55 @@ impl RingSmoother {
                 self.padded_valid[h..h + cols].fill(1.0);
             }
         }
-        for (k, &(a, b)) in self.spans.iter().enumerate() {
-            let base = ((q % window) * nspans + k) * cols;
-            let (out_v, out_g) = (&mut self.values[base..base + cols], &mut self.valid[base..base + cols]);
-            let first = (h as isize + a) as usize;
-            out_v.copy_from_slice(&self.padded_values[first..first + cols]);
-            out_g.copy_from_slice(&self.padded_valid[first..first + cols]);
-            for dx in a + 1..=b {
+        let row_base = (q % window) * nspans * cols;
+        for (k, (inner, missing)) in self.plans.iter().enumerate() {
+            let base = row_base + k * cols;
+            let (done, rest) = self.values[row_base..].split_at_mut(k * cols);
+            let out_v = &mut rest[..cols];
+            let mut taps = missing.iter();
+            match inner {
+                Some(j) => out_v.copy_from_slice(&done[j * cols..(j + 1) * cols]),
+                None => {
+                    let first = (h as isize + taps.next().expect("a run has taps")) as usize;
+                    out_v.copy_from_slice(&self.padded_values[first..first + cols]);
+                }
+            }
+            for &dx in taps {
                 let start = (h as isize + dx) as usize;
                 for (v, &x) in out_v.iter_mut().zip(&self.padded_values[start..start + cols]) {
                     *v += x;
                 }
-                for (g, &y) in out_g.iter_mut().zip(&self.padded_valid[start..start + cols]) {
-                    *g += y;
+            }
+            if dense_counts {
+                let (a, b) = self.spans[k];
+                let out_g = &mut self.valid[base..base + cols];
+                let first = (h as isize + a) as usize;
+                out_g.copy_from_slice(&self.padded_valid[first..first + cols]);
+                for dx in a + 1..=b {
+                    let start = (h as isize + dx) as usize;
+                    for (g, &y) in out_g.iter_mut().zip(&self.padded_valid[start..start + cols]) {
+                        *g += y;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Valid taps of every pixel from the list of invalid ones: the ring is symmetric, so an
+    /// invalid pixel is a tap of exactly the pixels at the ring's offsets from it.
+    fn count_from_invalid(&mut self) {
+        let (rows, cols) = (self.rows as isize, self.cols as isize);
+        self.counts.fill(self.taps);
+        for &q in &self.invalid {
+            let (r, c) = ((q / self.cols) as isize, (q % self.cols) as isize);
+            for &(dy, a, b) in &self.runs {
+                let y = r + dy;
+                if y < 0 || y >= rows {
+                    continue;
+                }
+                let (x0, x1) = ((c + a).max(0), (c + b).min(cols - 1));
+                for x in x0..=x1 {
+                    self.counts[(y * cols + x) as usize] -= 1.0;
                 }
             }
         }
@@ -491,24 +558,36 @@ impl RingSmoother {
         out.clear();
         let (h, cols, window) = (self.half, self.cols, 2 * self.half + 1);
         let nspans = self.spans.len();
+        self.invalid.clear();
+        self.invalid.extend(good.iter().enumerate().filter(|&(_, &g)| !g).map(|(p, _)| p));
+        let dense_counts = self.invalid.len() as f64 * self.taps as f64 > good.len() as f64;
+        if !dense_counts {
+            self.count_from_invalid();
+        }
         for q in 0..2 * h {
-            self.fill_row(q, values, good);
+            self.fill_row(q, values, good, dense_counts);
         }
         // float32 sums below `count · low` are below the threshold by more than the margin.
         let low = if threshold > 0.0 && threshold.is_finite() { (threshold * (1.0 - 2.0 * self.sweep_margin)) as f32 } else { f32::MIN };
         for r in 0..self.rows {
-            self.fill_row(r + 2 * h, values, good);
+            self.fill_row(r + 2 * h, values, good, dense_counts);
             let (sum, count) = (&mut self.sum, &mut self.count);
             sum.fill(0.0);
-            count.fill(0.0);
+            if dense_counts {
+                count.fill(0.0);
+            } else {
+                count.copy_from_slice(&self.counts[r * cols..(r + 1) * cols]);
+            }
             for &(dy, k) in &self.rows_of {
                 let q = (r as isize + h as isize + dy) as usize;
                 let base = ((q % window) * nspans + k) * cols;
                 for (s, &v) in sum.iter_mut().zip(&self.values[base..base + cols]) {
                     *s += v;
                 }
-                for (n, &v) in count.iter_mut().zip(&self.valid[base..base + cols]) {
-                    *n += v;
+                if dense_counts {
+                    for (n, &v) in count.iter_mut().zip(&self.valid[base..base + cols]) {
+                        *n += v;
+                    }
                 }
             }
             // A vector pass rules out the pixels clearly below the threshold (most of them).
@@ -729,6 +808,40 @@ mod tests {
         }
         assert_eq!(count, 2);
         assert_eq!(pieces, whole);
+    }
+
+    #[test]
+    fn the_ring_sweep_decides_as_the_float64_sum_with_few_and_many_invalid_pixels() {
+        let (rows, cols) = (40, 37);
+        let ring = Ring::new(1.0, 2.6);
+        let mut smoother = RingSmoother::new(&ring, rows, cols);
+        let mut seed = 7u32;
+        let mut next = || {
+            seed = seed.wrapping_mul(1664525).wrapping_add(1013904223);
+            seed as f64 / 4294967296.0
+        };
+        for invalid_fraction in [0.01, 0.5] {
+            let good: Vec<bool> = (0..rows * cols).map(|_| next() >= invalid_fraction).collect();
+            let values: Vec<f32> = good.iter().map(|&g| if g { (2.4 * next()) as f32 } else { 0.0 }).collect();
+            let mut passed = Vec::new();
+            smoother.threshold(&values, &good, 1.2, &mut passed);
+            let expected: Vec<usize> = (0..rows * cols)
+                .filter(|&p| {
+                    let (r, c) = ((p / cols) as isize, (p % cols) as isize);
+                    let mut count = 0f64;
+                    for &(dy, a, b) in &ring.runs {
+                        for dx in a..=b {
+                            let (y, x) = (r + dy, c + dx);
+                            let inside = y >= 0 && y < rows as isize && x >= 0 && x < cols as isize;
+                            count += if !inside || good[(y * cols as isize + x) as usize] { 1.0 } else { 0.0 };
+                        }
+                    }
+                    good[p] && count > ring.min_valid_taps && smoother.reference_sum(&values, &good, p) / count > 1.2
+                })
+                .collect();
+            assert!(!expected.is_empty() && expected.len() < rows * cols / 2, "{}", expected.len());
+            assert_eq!(passed, expected, "invalid fraction {invalid_fraction}");
+        }
     }
 
     #[test]
