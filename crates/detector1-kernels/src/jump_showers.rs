@@ -163,19 +163,15 @@ pub fn too_few_differences(groupdq: &[u8], shape: RampShape) -> Result<bool, Ker
 // which are the values 1..=5 (SAT|JUMP = 6 or any other bit keeps the sample).
 const _: () = assert!(DNU == 1 && SAT == 2 && JUMP == 4);
 
-/// Electron differences (float32 `data · gain`, NaN where flagged) of difference `k` of
-/// integration `int` for pixels `p0..p0 + out.len()`: computed where needed, never stored for
-/// the whole exposure (a MIRI TSO holds billions of them).
+/// Electrons (float32 `data · gain`, NaN where flagged) of group `g` of integration `int` for
+/// pixels `p0..p0 + out.len()`. Their differences are made where needed, never stored for the
+/// whole exposure (a MIRI TSO holds billions of them).
 #[allow(clippy::too_many_arguments)]
-fn differences(data: &[f32], groupdq: &[u8], gain: &[f32], shape: RampShape, int: usize, k: usize, p0: usize, out: &mut [f32]) {
-    let (ngroups, plane) = (shape.ngroups, shape.plane_len());
-    let (i0, i1) = ((int * ngroups + k) * plane + p0, (int * ngroups + k + 1) * plane + p0);
+fn electrons(data: &[f32], groupdq: &[u8], gain: &[f32], shape: RampShape, int: usize, g: usize, p0: usize, out: &mut [f32]) {
+    let start = (int * shape.ngroups + g) * shape.plane_len() + p0;
     let n = out.len();
-    let (d0, d1, f0, f1) = (&data[i0..i0 + n], &data[i1..i1 + n], &groupdq[i0..i0 + n], &groupdq[i1..i1 + n]);
-    let electrons = |value: f32, flags: u8, g: f32| if (1..=5).contains(&flags) { f32::NAN } else { value * g };
-    for (i, d) in out.iter_mut().enumerate() {
-        let g = gain[p0 + i];
-        *d = electrons(d1[i], f1[i], g) - electrons(d0[i], f0[i], g);
+    for (((e, &value), &flags), &gain) in out.iter_mut().zip(&data[start..start + n]).zip(&groupdq[start..start + n]).zip(&gain[p0..p0 + n]) {
+        *e = if (1..=5).contains(&flags) { f32::NAN } else { value * gain };
     }
 }
 
@@ -202,17 +198,21 @@ pub fn noise(data: &[f32], groupdq: &[u8], gain: &[f32], readnoise: &[f32], shap
     let n_all = nints * n_diffs;
     const BLOCK: usize = 256;
     let mut block = vec![0f32; BLOCK * n_all];
-    let mut row = vec![0f32; BLOCK];
+    let (mut previous, mut current) = (vec![0f32; BLOCK], vec![0f32; BLOCK]);
     let mut column: Vec<u32> = Vec::with_capacity(n_all);
     for p0 in (0..plane).step_by(BLOCK) {
         let len = BLOCK.min(plane - p0);
         for int in 0..nints {
+            if n_diffs > 0 {
+                electrons(data, groupdq, gain, shape, int, 0, p0, &mut previous[..len]);
+            }
             for k in 0..n_diffs {
                 let j = int * n_diffs + k;
-                differences(data, groupdq, gain, shape, int, k, p0, &mut row[..len]);
-                for (i, &d) in row[..len].iter().enumerate() {
-                    block[i * n_all + j] = d;
+                electrons(data, groupdq, gain, shape, int, k + 1, p0, &mut current[..len]);
+                for (i, (&e1, &e0)) in current[..len].iter().zip(&previous[..len]).enumerate() {
+                    block[i * n_all + j] = e1 - e0;
                 }
+                std::mem::swap(&mut previous, &mut current);
             }
         }
         for i in 0..len {
@@ -268,18 +268,19 @@ pub fn flag_with_noise(
     let mut showers: Vec<(usize, usize, Vec<Ellipse>)> = Vec::new();
     let mut masked = vec![0f32; plane];
     let mut good = vec![false; plane];
-    let mut diff = vec![0f32; plane];
+    let (mut previous, mut current) = (vec![0f32; plane], vec![0f32; plane]);
     let mut emission: Vec<usize> = Vec::new();
     let mut in_emission = vec![false; plane];
     let mut regions = RegionScratch::default();
     let stop = (JUMP | SAT | DNU) as u32;
     for int in 0..nints {
         let first_good = (0..ngroups).find(|&g| !all_dnu_or_reference(int, g)).unwrap_or(0);
+        electrons(data, groupdq, gain, shape, int, first_good, 0, &mut previous);
         for g in first_good + 1..ngroups {
             let flags = &groupdq[(int * ngroups + g) * plane..(int * ngroups + g + 1) * plane];
-            differences(data, groupdq, gain, shape, int, g - 1, 0, &mut diff);
+            electrons(data, groupdq, gain, shape, int, g, 0, &mut current);
             for p in 0..plane {
-                let ratio = (diff[p] - median[p]).abs() / sigma[p];
+                let ratio = ((current[p] - previous[p]) - median[p]).abs() / sigma[p];
                 let usable = (flags[p] as u32 | pixeldq[p]) & stop == 0 && ratio.is_finite() && !reference(p);
                 good[p] = usable;
                 masked[p] = if usable { ratio } else { 0.0 };
@@ -295,6 +296,7 @@ pub fn flag_with_noise(
             if !ellipses.is_empty() {
                 showers.push((int, g, ellipses));
             }
+            std::mem::swap(&mut previous, &mut current);
         }
     }
 
