@@ -131,18 +131,27 @@ const fn lanes(flag: u8) -> u64 {
 /// of the planes is the main cost of a group.
 fn set_pixels(a: &[u8], b: &[u8], select: impl Fn(u64, u64) -> u64, out: &mut Vec<usize>) {
     out.clear();
-    let word = |bytes: &[u8]| {
-        let mut w = [0u8; 8];
-        w[..bytes.len()].copy_from_slice(bytes);
-        u64::from_le_bytes(w)
-    };
-    for (i, (x, y)) in a.chunks(8).zip(b.chunks(8)).enumerate() {
-        let mut hits = select(word(x), word(y));
+    let mut push_hits = |start: usize, mut hits: u64| {
         while hits != 0 {
             let byte = hits.trailing_zeros() as usize / 8;
-            out.push(i * 8 + byte);
+            out.push(start + byte);
             hits &= !(0xff << (byte * 8));
         }
+    };
+    let word = |bytes: &[u8]| u64::from_le_bytes(bytes.try_into().expect("8 bytes"));
+    let (whole_a, whole_b) = (a.chunks_exact(8), b.chunks_exact(8));
+    let (tail_a, tail_b) = (whole_a.remainder(), whole_b.remainder());
+    for (i, (x, y)) in whole_a.zip(whole_b).enumerate() {
+        let hits = select(word(x), word(y));
+        if hits != 0 {
+            push_hits(i * 8, hits);
+        }
+    }
+    if !tail_a.is_empty() {
+        let (mut x, mut y) = ([0u8; 8], [0u8; 8]);
+        x[..tail_a.len()].copy_from_slice(tail_a);
+        y[..tail_b.len()].copy_from_slice(tail_b);
+        push_hits(a.len() - tail_a.len(), select(u64::from_le_bytes(x), u64::from_le_bytes(y)));
     }
 }
 
