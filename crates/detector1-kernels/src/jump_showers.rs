@@ -337,11 +337,13 @@ pub fn flag_with_noise(
         for g in first_good + 1..ngroups {
             let flags = &groupdq[(int * ngroups + g) * plane..(int * ngroups + g + 1) * plane];
             electrons(data, groupdq, gain, shape, int, g, 0, &mut current);
-            for p in 0..plane {
-                let ratio = ((current[p] - previous[p]) - median[p]).abs() / sigma[p];
-                let usable = (flags[p] as u32 | pixeldq[p]) & stop == 0 && ratio.is_finite() && !reference(p);
-                good[p] = usable;
-                masked[p] = if usable { ratio } else { 0.0 };
+            // Zipped slices and `&` (no short cut, no bounds checks) so that the loop vectorises.
+            let inputs = current.iter().zip(&previous).zip(median).zip(sigma).zip(flags).zip(pixeldq);
+            for ((g, m), (((((&e1, &e0), &mid), &sig), &f), &pdq)) in good.iter_mut().zip(masked.iter_mut()).zip(inputs) {
+                let ratio = ((e1 - e0) - mid).abs() / sig;
+                let usable = ((f as u32 | pdq) & stop == 0) & ratio.is_finite() & (pdq != dq::REFERENCE_PIXEL);
+                *g = usable;
+                *m = if usable { ratio } else { 0.0 };
             }
             smoother.threshold(&masked, &good, params.snr_threshold, &mut emission);
             for &p in &emission {
