@@ -133,9 +133,10 @@ function rowBand<T extends Float32Array | Uint8Array>(cube: T, shape: TileShape,
 /**
  * MIRI shower flagging (§8.2) on a whole exposure, in place; returns the number of showers.
  * The noise model (medians over every integration) goes to wasm by bands of rows, the search
- * one integration at a time: the same result as one call on the exposure.
+ * one integration at a time: the same result as one call on the exposure. `bandBytes` bounds the
+ * ramp and GROUPDQ bytes of one noise call.
  */
-export function flagShowers(arrays: ShowerArrays, shape: TileShape, params: ShowerParams): number {
+export function flagShowers(arrays: ShowerArrays, shape: TileShape, params: ShowerParams, bandBytes = SHOWER_NOISE_BAND_BYTES): number {
   const kernel = 'jump showers';
   checkShape(kernel, shape);
   const { extendMinArea, extendInnerRadius, ringWidth, extendEllipseExpandRatio, maxExtendedWidth } = params;
@@ -168,7 +169,7 @@ export function flagShowers(arrays: ShowerArrays, shape: TileShape, params: Show
   const plane = rows * cols;
   const median = new Float32Array(plane);
   const sigma = new Float32Array(plane);
-  const bandRows = Math.max(1, Math.min(rows, Math.floor(SHOWER_NOISE_BAND_BYTES / (nints * ngroups * cols * 5))));
+  const bandRows = Math.max(1, Math.min(rows, Math.floor(bandBytes / (nints * ngroups * cols * 5))));
   for (let r0 = 0; r0 < rows; r0 += bandRows) {
     const r1 = Math.min(rows, r0 + bandRows);
     const data = rowBand(arrays.data, shape, r0, r1, (n) => new Float32Array(n));
