@@ -205,11 +205,11 @@ export function emicorrFit(y: Float64Array | number[], n: Float64Array | number[
 export function emicorrSequential(data: Float32Array, params: Float64Array | number[], reference: Float32Array | number[], nints: number, ngroups: number, rows: number, cols: number): Float64Array;
 
 /**
- * MIRI shower flagging on a whole exposure (`jump_showers::flag`). `values` = [snr_threshold,
- * min_area, inner_radius, ring_width, expand_ratio, max_extended_width, max_shower_amplitude].
- * Returns the shower count.
+ * Shower search and flags of whole integrations given the exposure's noise model
+ * (`jump_showers::flag_with_noise`). `values` = [extend_snr_threshold, min_area, inner_radius,
+ * ring_width, expand_ratio, max_extended_width, max_shower_amplitude]. Returns the shower count.
  */
-export function flagShowers(data: Float32Array | number[], groupdq: Uint8Array, pixeldq: Uint32Array | number[], gain: Float32Array | number[], readnoise: Float32Array | number[], nints: number, ngroups: number, rows: number, cols: number, values: Float64Array | number[], groups_masked_after: number, nframes: number): number;
+export function flagShowersWithNoise(data: Float32Array | number[], groupdq: Uint8Array, pixeldq: Uint32Array | number[], gain: Float32Array | number[], median: Float32Array | number[], sigma: Float32Array | number[], nints: number, ngroups: number, rows: number, cols: number, values: Float64Array | number[], groups_masked_after: number, nframes: number): number;
 
 /**
  * Snowball flagging on a whole exposure's GROUPDQ (`jump_snowballs::flag`). `values` =
@@ -284,6 +284,11 @@ export function refpixSideSignal(left: Float64Array | number[], left_dq: Uint32A
  */
 export function rscdBackoffRounds(groupdq: Uint8Array | number[], first_int: number, end_int: number, skip: number, nints: number, ngroups: number, rows: number, cols: number): number;
 
+/**
+ * The shower noise model of a band of rows (`jump_showers::noise`) into `median` and `sigma`.
+ */
+export function showerNoise(data: Float32Array | number[], groupdq: Uint8Array | number[], gain: Float32Array | number[], readnoise: Float32Array | number[], nints: number, ngroups: number, rows: number, cols: number, nframes: number, median: Float32Array, sigma: Float32Array): void;
+
 export type InitInput = RequestInfo | URL | Response | BufferSource | WebAssembly.Module;
 
 export interface InitOutput {
@@ -313,7 +318,7 @@ export interface InitOutput {
     readonly emicorrBin: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number) => [number, number, number, number];
     readonly emicorrFit: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number, o: number) => [number, number, number, number];
     readonly emicorrSequential: (a: number, b: number, c: any, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number) => [number, number, number, number];
-    readonly flagShowers: (a: number, b: number, c: number, d: number, e: any, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number, o: number, p: number, q: number, r: number, s: number) => [number, number, number];
+    readonly flagShowersWithNoise: (a: number, b: number, c: number, d: number, e: any, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number, o: number, p: number, q: number, r: number, s: number, t: number, u: number) => [number, number, number];
     readonly flagSnowballs: (a: number, b: number, c: any, d: number, e: number, f: number, g: number, h: any, i: number, j: number, k: number, l: number, m: number, n: number, o: number, p: number) => [number, number, number];
     readonly groupFlagNames: () => [number, number];
     readonly likelyFitTile: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number, o: number, p: number, q: number, r: number, s: number, t: number, u: number, v: number, w: number, x: number) => [number, number, number];
@@ -347,6 +352,7 @@ export interface InitOutput {
     readonly refpixClippedMean: (a: number, b: number, c: number, d: number) => [number, number];
     readonly refpixSideSignal: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number) => [number, number, number, number];
     readonly rscdBackoffRounds: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number) => [number, number, number];
+    readonly showerNoise: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number, o: number, p: any, q: number, r: number, s: any) => [number, number];
     readonly __wbindgen_externrefs: WebAssembly.Table;
     readonly __wbindgen_malloc: (a: number, b: number) => number;
     readonly __wbindgen_free: (a: number, b: number, c: number) => void;

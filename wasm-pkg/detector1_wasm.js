@@ -1313,14 +1313,15 @@ export function emicorrSequential(data, params, reference, nints, ngroups, rows,
 }
 
 /**
- * MIRI shower flagging on a whole exposure (`jump_showers::flag`). `values` = [snr_threshold,
- * min_area, inner_radius, ring_width, expand_ratio, max_extended_width, max_shower_amplitude].
- * Returns the shower count.
+ * Shower search and flags of whole integrations given the exposure's noise model
+ * (`jump_showers::flag_with_noise`). `values` = [extend_snr_threshold, min_area, inner_radius,
+ * ring_width, expand_ratio, max_extended_width, max_shower_amplitude]. Returns the shower count.
  * @param {Float32Array | number[]} data
  * @param {Uint8Array} groupdq
  * @param {Uint32Array | number[]} pixeldq
  * @param {Float32Array | number[]} gain
- * @param {Float32Array | number[]} readnoise
+ * @param {Float32Array | number[]} median
+ * @param {Float32Array | number[]} sigma
  * @param {number} nints
  * @param {number} ngroups
  * @param {number} rows
@@ -1330,14 +1331,14 @@ export function emicorrSequential(data, params, reference, nints, ngroups, rows,
  * @param {number} nframes
  * @returns {number}
  */
-export function flagShowers(data, groupdq, pixeldq, gain, readnoise, nints, ngroups, rows, cols, values, groups_masked_after, nframes) {
-    const val7 = +nints;
-    const val8 = +ngroups;
-    const val9 = +rows;
-    const val10 = +cols;
-    const val11 = +groups_masked_after;
-    const val12 = +nframes;
-    let ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, ptr4, len4, ptr5, len5;
+export function flagShowersWithNoise(data, groupdq, pixeldq, gain, median, sigma, nints, ngroups, rows, cols, values, groups_masked_after, nframes) {
+    const val8 = +nints;
+    const val9 = +ngroups;
+    const val10 = +rows;
+    const val11 = +cols;
+    const val12 = +groups_masked_after;
+    const val13 = +nframes;
+    let ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, ptr4, len4, ptr5, len5, ptr6, len6;
     try {
         ptr0 = passArrayF32ToWasm0(data, wasm.__wbindgen_malloc);
         len0 = WASM_VECTOR_LEN;
@@ -1347,12 +1348,15 @@ export function flagShowers(data, groupdq, pixeldq, gain, readnoise, nints, ngro
         len2 = WASM_VECTOR_LEN;
         ptr3 = passArrayF32ToWasm0(gain, wasm.__wbindgen_malloc);
         len3 = WASM_VECTOR_LEN;
-        ptr4 = passArrayF32ToWasm0(readnoise, wasm.__wbindgen_malloc);
+        ptr4 = passArrayF32ToWasm0(median, wasm.__wbindgen_malloc);
         len4 = WASM_VECTOR_LEN;
-        ptr5 = passArrayF64ToWasm0(values, wasm.__wbindgen_malloc);
+        ptr5 = passArrayF32ToWasm0(sigma, wasm.__wbindgen_malloc);
         len5 = WASM_VECTOR_LEN;
+        ptr6 = passArrayF64ToWasm0(values, wasm.__wbindgen_malloc);
+        len6 = WASM_VECTOR_LEN;
     } catch (e) {
-        if (ptr5) { wasm.__wbindgen_free(ptr5, len5 * 8, 8); }
+        if (ptr6) { wasm.__wbindgen_free(ptr6, len6 * 8, 8); }
+        if (ptr5) { wasm.__wbindgen_free(ptr5, len5 * 4, 4); }
         if (ptr4) { wasm.__wbindgen_free(ptr4, len4 * 4, 4); }
         if (ptr3) { wasm.__wbindgen_free(ptr3, len3 * 4, 4); }
         if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 4, 4); }
@@ -1360,7 +1364,7 @@ export function flagShowers(data, groupdq, pixeldq, gain, readnoise, nints, ngro
         if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
         throw e;
     }
-    const ret = wasm.flagShowers(ptr0, len0, ptr1, len1, groupdq, ptr2, len2, ptr3, len3, ptr4, len4, val7, val8, val9, val10, ptr5, len5, val11, val12);
+    const ret = wasm.flagShowersWithNoise(ptr0, len0, ptr1, len1, groupdq, ptr2, len2, ptr3, len3, ptr4, len4, ptr5, len5, val8, val9, val10, val11, ptr6, len6, val12, val13);
     if (ret[2]) {
         throw takeFromExternrefTable0(ret[1]);
     }
@@ -1784,6 +1788,55 @@ export function rscdBackoffRounds(groupdq, first_int, end_int, skip, nints, ngro
         throw takeFromExternrefTable0(ret[1]);
     }
     return ret[0] >>> 0;
+}
+
+/**
+ * The shower noise model of a band of rows (`jump_showers::noise`) into `median` and `sigma`.
+ * @param {Float32Array | number[]} data
+ * @param {Uint8Array | number[]} groupdq
+ * @param {Float32Array | number[]} gain
+ * @param {Float32Array | number[]} readnoise
+ * @param {number} nints
+ * @param {number} ngroups
+ * @param {number} rows
+ * @param {number} cols
+ * @param {number} nframes
+ * @param {Float32Array} median
+ * @param {Float32Array} sigma
+ */
+export function showerNoise(data, groupdq, gain, readnoise, nints, ngroups, rows, cols, nframes, median, sigma) {
+    const val7 = +nints;
+    const val8 = +ngroups;
+    const val9 = +rows;
+    const val10 = +cols;
+    const val11 = +nframes;
+    let ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, ptr4, len4, ptr5, len5;
+    try {
+        ptr0 = passArrayF32ToWasm0(data, wasm.__wbindgen_malloc);
+        len0 = WASM_VECTOR_LEN;
+        ptr1 = passArray8ToWasm0(groupdq, wasm.__wbindgen_malloc);
+        len1 = WASM_VECTOR_LEN;
+        ptr2 = passArrayF32ToWasm0(gain, wasm.__wbindgen_malloc);
+        len2 = WASM_VECTOR_LEN;
+        ptr3 = passArrayF32ToWasm0(readnoise, wasm.__wbindgen_malloc);
+        len3 = WASM_VECTOR_LEN;
+        ptr4 = passArrayF32ToWasm0(median, wasm.__wbindgen_malloc);
+        len4 = WASM_VECTOR_LEN;
+        ptr5 = passArrayF32ToWasm0(sigma, wasm.__wbindgen_malloc);
+        len5 = WASM_VECTOR_LEN;
+    } catch (e) {
+        if (ptr5) { wasm.__wbindgen_free(ptr5, len5 * 4, 4); }
+        if (ptr4) { wasm.__wbindgen_free(ptr4, len4 * 4, 4); }
+        if (ptr3) { wasm.__wbindgen_free(ptr3, len3 * 4, 4); }
+        if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 4, 4); }
+        if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
+        if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
+        throw e;
+    }
+    const ret = wasm.showerNoise(ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, val7, val8, val9, val10, val11, ptr4, len4, median, ptr5, len5, sigma);
+    if (ret[1]) {
+        throw takeFromExternrefTable0(ret[0]);
+    }
 }
 function __wbg_get_imports() {
     const import0 = {

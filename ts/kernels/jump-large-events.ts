@@ -5,7 +5,7 @@
  * saturated core changes the search of every later group (see crates/detector1-kernels/src/
  * jump_snowballs.rs), so a row band would need the whole frame as halo.
  */
-import { flagShowers as wasmFlagShowers, flagSnowballs as wasmFlagSnowballs } from '../../wasm-pkg/detector1_wasm.js';
+import { flagShowersWithNoise, flagSnowballs as wasmFlagSnowballs, showerNoise } from '../../wasm-pkg/detector1_wasm.js';
 import { checkArray, checkShape, type TileShape } from './arrays.js';
 import { callWasm, KernelParameterError } from './errors.js';
 
@@ -99,8 +99,44 @@ export function flagSnowballs(arrays: SnowballArrays, shape: TileShape, params: 
   );
 }
 
-/** MIRI shower flagging (§8.2) on a whole exposure, in place; returns the number of showers. */
-export function flagShowers(arrays: ShowerArrays, shape: TileShape, params: ShowerParams): number {
+/**
+ * Bytes of ramp and GROUPDQ per noise call: a wasm32 allocation stops at 2 GiB, and a MIRI TSO
+ * ramp (50 x 45 x 512 x 512) is more, so the noise model goes by bands of rows.
+ */
+const SHOWER_NOISE_BAND_BYTES = 512 * 1024 * 1024;
+
+/** stcal skips the search with fewer than 10 differences once all-DO_NOT_USE planes are taken off. */
+function tooFewDifferences(groupdq: Uint8Array, shape: TileShape): boolean {
+  const { nints, ngroups, rows, cols } = shape;
+  if (ngroups < 2) return true;
+  const plane = rows * cols;
+  let dnuPlanes = 0;
+  for (let start = 0; start < groupdq.length; start += plane) {
+    let allDnu = true;
+    for (let i = start; i < start + plane && allDnu; i++) allDnu = (groupdq[i]! & 1) !== 0;
+    if (allDnu) dnuPlanes++;
+  }
+  return nints * (ngroups - 1) < 10 + dnuPlanes;
+}
+
+/** `(nints, ngroups, r0..r1, cols)` of a cube as one contiguous array (the view itself when whole). */
+function rowBand<T extends Float32Array | Uint8Array>(cube: T, shape: TileShape, r0: number, r1: number, make: (n: number) => T): T {
+  const { nints, ngroups, rows, cols } = shape;
+  if (r0 === 0 && r1 === rows) return cube;
+  const plane = rows * cols;
+  const bandPlane = (r1 - r0) * cols;
+  const band = make(nints * ngroups * bandPlane);
+  for (let k = 0; k < nints * ngroups; k++) band.set(cube.subarray(k * plane + r0 * cols, k * plane + r1 * cols), k * bandPlane);
+  return band;
+}
+
+/**
+ * MIRI shower flagging (§8.2) on a whole exposure, in place; returns the number of showers.
+ * The noise model (medians over every integration) goes to wasm by bands of rows, the search
+ * one integration at a time: the same result as one call on the exposure. `bandBytes` bounds the
+ * ramp and GROUPDQ bytes of one noise call.
+ */
+export function flagShowers(arrays: ShowerArrays, shape: TileShape, params: ShowerParams, bandBytes = SHOWER_NOISE_BAND_BYTES): number {
   const kernel = 'jump showers';
   checkShape(kernel, shape);
   const { extendMinArea, extendInnerRadius, ringWidth, extendEllipseExpandRatio, maxExtendedWidth } = params;
@@ -114,28 +150,56 @@ export function flagShowers(arrays: ShowerArrays, shape: TileShape, params: Show
   checkArray(kernel, 'pixeldq', arrays.pixeldq, Uint32Array, 'plane', shape);
   checkArray(kernel, 'gain', arrays.gain, Float32Array, 'plane', shape);
   checkArray(kernel, 'readnoise', arrays.readnoise, Float32Array, 'plane', shape);
-  return callWasm(kernel, () =>
-    wasmFlagShowers(
-      arrays.data,
-      arrays.groupdq,
-      arrays.pixeldq,
-      arrays.gain,
-      arrays.readnoise,
-      shape.nints,
-      shape.ngroups,
-      shape.rows,
-      shape.cols,
-      new Float64Array([
-        params.extendSnrThreshold,
-        extendMinArea,
-        extendInnerRadius,
-        ringWidth,
-        extendEllipseExpandRatio,
-        maxExtendedWidth,
-        params.maxShowerAmplitude,
-      ]),
-      params.groupsMaskedAfter,
-      params.nframes,
-    ),
-  );
+  const values = new Float64Array([
+    params.extendSnrThreshold,
+    extendMinArea,
+    extendInnerRadius,
+    ringWidth,
+    extendEllipseExpandRatio,
+    maxExtendedWidth,
+    params.maxShowerAmplitude,
+  ]);
+  const { nints, ngroups, rows, cols } = shape;
+  // The kernel's own checks, made here too because an exposure with too few differences never reaches it.
+  if (ringWidth === 0 || extendInnerRadius + ringWidth > 1000) {
+    throw new KernelParameterError('invalid_parameter', `${kernel}: ring_width: ring ${extendInnerRadius}..${extendInnerRadius + ringWidth} is empty or too large`);
+  }
+  if (params.nframes < 1) throw new KernelParameterError('invalid_parameter', `${kernel}: nframes must be >= 1`);
+  if (tooFewDifferences(arrays.groupdq, shape)) return 0;
+  const plane = rows * cols;
+  const median = new Float32Array(plane);
+  const sigma = new Float32Array(plane);
+  const bandRows = Math.max(1, Math.min(rows, Math.floor(bandBytes / (nints * ngroups * cols * 5))));
+  for (let r0 = 0; r0 < rows; r0 += bandRows) {
+    const r1 = Math.min(rows, r0 + bandRows);
+    const data = rowBand(arrays.data, shape, r0, r1, (n) => new Float32Array(n));
+    const groupdq = rowBand(arrays.groupdq, shape, r0, r1, (n) => new Uint8Array(n));
+    const [p0, p1] = [r0 * cols, r1 * cols];
+    callWasm(kernel, () =>
+      showerNoise(data, groupdq, arrays.gain.subarray(p0, p1), arrays.readnoise.subarray(p0, p1), nints, ngroups, r1 - r0, cols, params.nframes, median.subarray(p0, p1), sigma.subarray(p0, p1)),
+    );
+  }
+  let showers = 0;
+  const intLength = ngroups * plane;
+  for (let int = 0; int < nints; int++) {
+    const [start, end] = [int * intLength, (int + 1) * intLength];
+    showers += callWasm(kernel, () =>
+      flagShowersWithNoise(
+        arrays.data.subarray(start, end),
+        arrays.groupdq.subarray(start, end),
+        arrays.pixeldq,
+        arrays.gain,
+        median,
+        sigma,
+        1,
+        ngroups,
+        rows,
+        cols,
+        values,
+        params.groupsMaskedAfter,
+        params.nframes,
+      ),
+    );
+  }
+  return showers;
 }

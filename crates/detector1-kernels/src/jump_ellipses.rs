@@ -38,19 +38,30 @@ pub struct Ellipse {
 /// `skimage.measure.label` + `regionprops` see it; returns the ellipse of every region whose
 /// hole-filled area is at least `min_area`.
 pub fn find_ellipses(mask: &[bool], rows: usize, cols: usize, min_area: f64, scratch: &mut RegionScratch) -> Vec<Ellipse> {
+    let set: Vec<usize> = (0..mask.len()).filter(|&p| mask[p]).collect();
+    find_ellipses_of(&set, |p| mask[p], rows, cols, min_area, scratch)
+}
+
+/// [`find_ellipses`] of a sparse mask: `set` lists every set pixel in ascending order (so regions
+/// come out in the order of a raster scan) and `is_set` answers for any pixel of the plane.
+/// The work is proportional to the set pixels, not to the plane.
+pub fn find_ellipses_of(set: &[usize], is_set: impl Fn(usize) -> bool, rows: usize, cols: usize, min_area: f64, scratch: &mut RegionScratch) -> Vec<Ellipse> {
     let mut ellipses = Vec::new();
-    scratch.visited.clear();
-    scratch.visited.resize(mask.len(), false);
-    for start in 0..mask.len() {
-        if !mask[start] || scratch.visited[start] {
+    // `visited` is all false between calls: only the set pixels are marked, and unmarked below.
+    scratch.visited.resize(rows * cols, false);
+    for &start in set {
+        if scratch.visited[start] {
             continue;
         }
-        collect_region(mask, rows, cols, start, scratch);
+        collect_region(&is_set, rows, cols, start, scratch);
         let region = &scratch.pixels;
         if (filled_area(region, scratch.bbox, &mut scratch.fill) as f64) < min_area {
             continue;
         }
         ellipses.push(region_ellipse(region, scratch.bbox));
+    }
+    for &p in set {
+        scratch.visited[p] = false;
     }
     ellipses
 }
@@ -66,7 +77,7 @@ pub struct RegionScratch {
     fill: Vec<u8>,
 }
 
-fn collect_region(mask: &[bool], rows: usize, cols: usize, start: usize, s: &mut RegionScratch) {
+fn collect_region(is_set: &impl Fn(usize) -> bool, rows: usize, cols: usize, start: usize, s: &mut RegionScratch) {
     s.pixels.clear();
     s.stack.clear();
     s.stack.push(start);
@@ -82,7 +93,7 @@ fn collect_region(mask: &[bool], rows: usize, cols: usize, start: usize, s: &mut
         for nr in r.saturating_sub(1)..=(r + 1).min(rows - 1) {
             for nc in c.saturating_sub(1)..=(c + 1).min(cols - 1) {
                 let q = nr * cols + nc;
-                if mask[q] && !s.visited[q] {
+                if !s.visited[q] && is_set(q) {
                     s.visited[q] = true;
                     s.stack.push(q);
                 }
@@ -299,16 +310,32 @@ pub fn draw_ellipse(col: f64, row: f64, axis1: f64, axis2: f64, angle: f64, rows
     }
 }
 
-/// stcal `point_inside_ellipse`: is the centre of `point` inside `ellipse` (boundary included)?
-pub fn point_inside(point: &Ellipse, ellipse: &Ellipse) -> bool {
-    let angle = radians(180.0 - ellipse.angle);
-    let (cos, sin) = (correctly_rounded::cos(angle), correctly_rounded::sin(angle));
-    let xc = point.col - ellipse.col;
-    let yc = point.row - ellipse.row;
-    let xct = xc * cos - yc * sin;
-    let yct = xc * sin + yc * cos;
-    let (major, minor) = if ellipse.w >= ellipse.h { (ellipse.w * 0.5, ellipse.h * 0.5) } else { (ellipse.h * 0.5, ellipse.w * 0.5) };
-    xct * xct / (major * major) + yct * yct / (minor * minor) <= 1.0
+/// stcal `point_inside_ellipse` for one ellipse and many points: is the centre of a point inside
+/// the ellipse (boundary included)? The ellipse's sine and cosine are worked out once.
+pub struct InsideTest {
+    col: f64,
+    row: f64,
+    cos: f64,
+    sin: f64,
+    major: f64,
+    minor: f64,
+}
+
+impl InsideTest {
+    pub fn new(ellipse: &Ellipse) -> InsideTest {
+        let angle = radians(180.0 - ellipse.angle);
+        let (cos, sin) = (correctly_rounded::cos(angle), correctly_rounded::sin(angle));
+        let (major, minor) = if ellipse.w >= ellipse.h { (ellipse.w * 0.5, ellipse.h * 0.5) } else { (ellipse.h * 0.5, ellipse.w * 0.5) };
+        InsideTest { col: ellipse.col, row: ellipse.row, cos, sin, major, minor }
+    }
+
+    pub fn contains(&self, point: &Ellipse) -> bool {
+        let xc = point.col - self.col;
+        let yc = point.row - self.row;
+        let xct = xc * self.cos - yc * self.sin;
+        let yct = xc * self.sin + yc * self.cos;
+        xct * xct / (self.major * self.major) + yct * yct / (self.minor * self.minor) <= 1.0
+    }
 }
 
 /// stcal `compute_axes` with `expand_by_ratio`: half-axes (c_radius, r_radius) of the expanded
@@ -424,6 +451,7 @@ mod tests {
     fn point_inside_and_expansion() {
         let e = Ellipse { col: 10.0, row: 10.0, h: 4.0, w: 10.0, angle: 0.0 };
         let p = |col, row| Ellipse { col, row, h: 0.0, w: 0.0, angle: 0.0 };
+        let point_inside = |point: &Ellipse, ellipse: &Ellipse| InsideTest::new(ellipse).contains(point);
         assert!(point_inside(&p(15.0, 10.0), &e));
         assert!(!point_inside(&p(15.1, 10.0), &e));
         assert!(point_inside(&p(10.0, 12.0), &e));

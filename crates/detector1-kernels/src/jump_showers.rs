@@ -9,7 +9,7 @@
 
 use crate::dq;
 use crate::error::KernelError;
-use crate::jump_ellipses::{draw_ellipse, expanded_half_axes, find_ellipses, Ellipse, RegionScratch};
+use crate::jump_ellipses::{draw_ellipse, expanded_half_axes, find_ellipses_of, Ellipse, RegionScratch};
 use crate::tile::RampShape;
 
 const JUMP: u8 = dq::JUMP_DET as u8;
@@ -118,6 +118,8 @@ impl Ring {
 ///
 /// `data` (DN), `groupdq` are `(nints, ngroups, rows, cols)`; `pixeldq` (after the gain flags
 /// of the two-point pass), `gain` (e/DN) and `readnoise` (CDS DN) are `(rows, cols)`.
+/// The same as [`too_few_differences`], [`noise`] and [`flag_with_noise`] in turn, which let
+/// a caller hand over row bands for the noise and one integration at a time for the search.
 #[allow(clippy::too_many_arguments)]
 pub fn flag(
     data: &[f32],
@@ -135,138 +137,307 @@ pub fn flag(
     shape.expect_plane("gain", gain.len())?;
     shape.expect_plane("readnoise", readnoise.len())?;
     check_params(params)?;
+    if too_few_differences(groupdq, shape)? {
+        return Ok(0);
+    }
+    let plane = shape.plane_len();
+    let (mut median, mut sigma) = (vec![0f32; plane], vec![0f32; plane]);
+    noise(data, groupdq, gain, readnoise, shape, params.nframes, &mut median, &mut sigma)?;
+    flag_with_noise(data, groupdq, pixeldq, gain, &median, &sigma, shape, params)
+}
+
+/// stcal's precondition of the search on the whole exposure's GROUPDQ: fewer than 2 groups, or
+/// fewer differences than `min_diffs_for_shower` once the all-DO_NOT_USE planes are taken off.
+pub fn too_few_differences(groupdq: &[u8], shape: RampShape) -> Result<bool, KernelError> {
+    shape.validate()?;
+    shape.expect_cube("groupdq", groupdq.len())?;
+    let RampShape { nints, ngroups, .. } = shape;
+    if ngroups < 2 {
+        return Ok(true);
+    }
+    let dnu_planes = groupdq.chunks_exact(shape.plane_len()).filter(|flags| flags.iter().all(|&f| f & DNU != 0)).count();
+    Ok(nints * (ngroups - 1) < MIN_DIFFS_FOR_SHOWER + dnu_planes)
+}
+
+// stcal `nan_invalid_data`: NaN where the flags *equal* JUMP|DNU, SAT|DNU, SAT, JUMP or DNU,
+// which are the values 1..=5 (SAT|JUMP = 6 or any other bit keeps the sample).
+const _: () = assert!(DNU == 1 && SAT == 2 && JUMP == 4);
+
+/// Electrons (float32 `data · gain`, NaN where flagged) of group `g` of integration `int` for
+/// pixels `p0..p0 + out.len()`. Their differences are made where needed, never stored for the
+/// whole exposure (a MIRI TSO holds billions of them).
+#[allow(clippy::too_many_arguments)]
+fn electrons(data: &[f32], groupdq: &[u8], gain: &[f32], shape: RampShape, int: usize, g: usize, p0: usize, out: &mut [f32]) {
+    let start = (int * shape.ngroups + g) * shape.plane_len() + p0;
+    let n = out.len();
+    for (((e, &value), &flags), &gain) in out.iter_mut().zip(&data[start..start + n]).zip(&groupdq[start..start + n]).zip(&gain[p0..p0 + n]) {
+        *e = if (1..=5).contains(&flags) { f32::NAN } else { value * gain };
+    }
+}
+
+/// The noise model of the search, per pixel over every integration and difference: the
+/// float32 NaN-median difference and `sigma = sqrt(|median| + (readnoise · gain)² / nframes)`.
+/// Pixels are independent, so `shape` may be any band of rows of the exposure (all
+/// integrations and groups), with `gain`, `readnoise`, `median` and `sigma` of the same rows.
+#[allow(clippy::too_many_arguments)]
+pub fn noise(data: &[f32], groupdq: &[u8], gain: &[f32], readnoise: &[f32], shape: RampShape, nframes: usize, median: &mut [f32], sigma: &mut [f32]) -> Result<(), KernelError> {
+    shape.validate()?;
+    shape.expect_cube("data", data.len())?;
+    shape.expect_cube("groupdq", groupdq.len())?;
+    shape.expect_plane("gain", gain.len())?;
+    shape.expect_plane("readnoise", readnoise.len())?;
+    shape.expect_plane("median", median.len())?;
+    shape.expect_plane("sigma", sigma.len())?;
+    if nframes == 0 {
+        return Err(KernelError::InvalidParameter { argument: "nframes", reason: "must be >= 1".into() });
+    }
+    let RampShape { nints, ngroups, .. } = shape;
+    let plane = shape.plane_len();
+    let n_diffs = ngroups.saturating_sub(1);
+    // A block of pixels at a time, so the reads stay in cache: `block[j · BLOCK + i]` is the
+    // ordered key of difference j (over integrations and groups) of pixel p0 + i, NaN last.
+    let n_all = nints * n_diffs;
+    const BLOCK: usize = 256;
+    let mut block = vec![0u32; BLOCK * n_all];
+    let (mut previous, mut current) = (vec![0f32; BLOCK], vec![0f32; BLOCK]);
+    let mut valid = [0u32; BLOCK];
+    let mut column: Vec<u32> = Vec::with_capacity(n_all);
+    // Few differences: a sorting network, the same compare-exchanges for every pixel of the
+    // block (a vector instruction for 4 pixels); many: a selection per pixel.
+    let network = (n_all <= MAX_NETWORK_SORT).then(|| sorting_network(n_all));
+    for p0 in (0..plane).step_by(BLOCK) {
+        let len = BLOCK.min(plane - p0);
+        valid[..len].fill(0);
+        for int in 0..nints {
+            if n_diffs > 0 {
+                electrons(data, groupdq, gain, shape, int, 0, p0, &mut previous[..len]);
+            }
+            for k in 0..n_diffs {
+                let j = int * n_diffs + k;
+                electrons(data, groupdq, gain, shape, int, k + 1, p0, &mut current[..len]);
+                let keys = &mut block[j * BLOCK..j * BLOCK + len];
+                for (((key, n), &e1), &e0) in keys.iter_mut().zip(&mut valid[..len]).zip(&current[..len]).zip(&previous[..len]) {
+                    let d = e1 - e0;
+                    *n += u32::from(!d.is_nan());
+                    *key = if d.is_nan() { u32::MAX } else { ordered_key(d) };
+                }
+                std::mem::swap(&mut previous, &mut current);
+            }
+        }
+        if let Some(network) = &network {
+            for &(a, b) in network {
+                let (low, high) = block.split_at_mut(b * BLOCK);
+                for (x, y) in low[a * BLOCK..a * BLOCK + len].iter_mut().zip(&mut high[..len]) {
+                    let (min, max) = ((*x).min(*y), (*x).max(*y));
+                    *x = min;
+                    *y = max;
+                }
+            }
+        }
+        for i in 0..len {
+            let p = p0 + i;
+            median[p] = if network.is_some() {
+                let n = valid[i] as usize;
+                match n {
+                    0 => f32::NAN,
+                    _ if n % 2 == 1 => from_ordered_key(block[n / 2 * BLOCK + i]),
+                    _ => (from_ordered_key(block[(n / 2 - 1) * BLOCK + i]) + from_ordered_key(block[n / 2 * BLOCK + i])) / 2.0,
+                }
+            } else {
+                column.clear();
+                column.extend((0..n_all).map(|j| block[j * BLOCK + i]).filter(|&key| key != u32::MAX));
+                nan_median_f32(&mut column)
+            };
+            let rn = readnoise[p] * gain[p];
+            sigma[p] = (median[p].abs() + rn * rn / nframes as f32).sqrt();
+        }
+    }
+    Ok(())
+}
+
+/// Differences per pixel up to which [`noise`] sorts them with a network.
+const MAX_NETWORK_SORT: usize = 64;
+
+/// Batcher's odd-even merge sort of `n` items as compare-exchanges `(a, b)`, `a < b`: the
+/// network of the next power of two without the exchanges that reach past `n` (those items
+/// would be the largest, so the exchanges would change nothing).
+fn sorting_network(n: usize) -> Vec<(usize, usize)> {
+    let size = n.next_power_of_two();
+    let mut pairs = Vec::new();
+    let mut p = 1;
+    while p < size {
+        let mut k = p;
+        while k >= 1 {
+            let mut j = k % p;
+            while j + k < size {
+                for i in 0..k.min(size - j - k) {
+                    let (a, b) = (i + j, i + j + k);
+                    if a / (2 * p) == b / (2 * p) && b < n {
+                        pairs.push((a, b));
+                    }
+                }
+                j += 2 * k;
+            }
+            k /= 2;
+        }
+        p *= 2;
+    }
+    pairs
+}
+
+/// The search, the flags and their check of [`flag`] on any number of whole integrations, given
+/// the exposure's [`noise`] (`median`, `sigma`: `(rows, cols)`); the caller has ruled out
+/// [`too_few_differences`]. Integrations are independent here.
+#[allow(clippy::too_many_arguments)]
+pub fn flag_with_noise(
+    data: &[f32],
+    groupdq: &mut [u8],
+    pixeldq: &[u32],
+    gain: &[f32],
+    median: &[f32],
+    sigma: &[f32],
+    shape: RampShape,
+    params: &Params,
+) -> Result<usize, KernelError> {
+    shape.validate()?;
+    shape.expect_cube("data", data.len())?;
+    shape.expect_cube("groupdq", groupdq.len())?;
+    shape.expect_plane("pixeldq", pixeldq.len())?;
+    shape.expect_plane("gain", gain.len())?;
+    shape.expect_plane("median", median.len())?;
+    shape.expect_plane("sigma", sigma.len())?;
+    check_params(params)?;
     let RampShape { nints, ngroups, rows, cols } = shape;
     let plane = shape.plane_len();
     if ngroups < 2 {
         return Ok(0);
     }
-    let all_dnu = |gdq: &[u8], int: usize, g: usize| {
-        let start = (int * ngroups + g) * plane;
-        gdq[start..start + plane].iter().all(|&f| f & DNU != 0)
+
+    // Reference pixels (PIXELDQ exactly REFERENCE_PIXEL) count as DO_NOT_USE in the search;
+    // they always get their flags back at the end (their mean difference is NaN), so they are
+    // neither searched nor drawn.
+    let reference = |p: usize| pixeldq[p] == dq::REFERENCE_PIXEL;
+    let all_dnu_or_reference = |int: usize, g: usize| {
+        let flags = &groupdq[(int * ngroups + g) * plane..(int * ngroups + g + 1) * plane];
+        flags.iter().enumerate().all(|(p, &f)| f & DNU != 0 || reference(p))
     };
-    let dnu_planes = (0..nints).flat_map(|i| (0..ngroups).map(move |g| (i, g))).filter(|&(i, g)| all_dnu(groupdq, i, g)).count();
-    if nints * (ngroups - 1) < MIN_DIFFS_FOR_SHOWER + dnu_planes {
-        return Ok(0);
-    }
 
-    // stcal `nan_invalid_data`: NaN where the flags *equal* JUMP|DNU, SAT|DNU, SAT, JUMP or DNU,
-    // which are the values 1..=5 (SAT|JUMP = 6 or any other bit keeps the sample).
-    const _: () = assert!(DNU == 1 && SAT == 2 && JUMP == 4);
-    let invalid_exact = |f: u8| (1..=5).contains(&f);
-    // Electrons (float32 `data · gain`), NaN where flagged: only their differences are kept.
-    let electrons = |g_index: usize, p: usize| {
-        let i = g_index * plane + p;
-        if invalid_exact(groupdq[i]) {
-            f32::NAN
-        } else {
-            data[i] * gain[p]
-        }
-    };
-    let n_diffs = ngroups - 1;
-    let mut diffs = vec![0f32; nints * n_diffs * plane];
-    for int in 0..nints {
-        for k in 0..n_diffs {
-            for (p, d) in diffs[(int * n_diffs + k) * plane..][..plane].iter_mut().enumerate() {
-                *d = electrons(int * ngroups + k + 1, p) - electrons(int * ngroups + k, p);
-            }
-        }
-    }
-    // Per-pixel medians over every integration and difference, a block of pixels at a time so
-    // the reads stay in cache.
-    let (mut sigma, mut median) = (vec![0f32; plane], vec![0f32; plane]);
-    let n_all = nints * n_diffs;
-    const BLOCK: usize = 256;
-    let mut block = vec![0f32; BLOCK * n_all];
-    let mut column = Vec::with_capacity(n_all);
-    for p0 in (0..plane).step_by(BLOCK) {
-        let len = BLOCK.min(plane - p0);
-        for j in 0..n_all {
-            for (i, &d) in diffs[j * plane + p0..j * plane + p0 + len].iter().enumerate() {
-                block[i * n_all + j] = d;
-            }
-        }
-        for i in 0..len {
-            let p = p0 + i;
-            column.clear();
-            column.extend(block[i * n_all..(i + 1) * n_all].iter().copied().filter(|v| !v.is_nan()));
-            median[p] = nan_median_f32(&mut column);
-            let rn = readnoise[p] * gain[p];
-            sigma[p] = (median[p].abs() + rn * rn / params.nframes as f32).sqrt();
-        }
-    }
-
-    // Working flags: reference pixels (PIXELDQ exactly REFERENCE_PIXEL) count as DO_NOT_USE.
-    let input = groupdq.to_vec();
-    let mut work = input.clone();
-    for p in (0..plane).filter(|&p| pixeldq[p] == dq::REFERENCE_PIXEL) {
-        for plane_index in 0..nints * ngroups {
-            work[plane_index * plane + p] = DNU;
-        }
-    }
-
-    let mut smoother = RingSmoother::new(&Ring::new(params.inner_radius, params.ring_width));
+    let mut smoother = RingSmoother::new(&Ring::new(params.inner_radius, params.ring_width), rows, cols);
     let mut showers: Vec<(usize, usize, Vec<Ellipse>)> = Vec::new();
-    let mut masked = vec![0f64; plane];
+    let mut masked = vec![0f32; plane];
     let mut good = vec![false; plane];
-    let mut emission = vec![false; plane];
+    let (mut previous, mut current) = (vec![0f32; plane], vec![0f32; plane]);
+    let mut emission: Vec<usize> = Vec::new();
+    let mut in_emission = vec![false; plane];
     let mut regions = RegionScratch::default();
-    let stop = JUMP | SAT | DNU;
+    let stop = (JUMP | SAT | DNU) as u32;
     for int in 0..nints {
-        let first_good = (0..ngroups).find(|&g| !all_dnu(&work, int, g)).unwrap_or(0);
+        let first_good = (0..ngroups).find(|&g| !all_dnu_or_reference(int, g)).unwrap_or(0);
+        electrons(data, groupdq, gain, shape, int, first_good, 0, &mut previous);
         for g in first_good + 1..ngroups {
-            let flags = &work[(int * ngroups + g) * plane..(int * ngroups + g + 1) * plane];
-            for p in 0..plane {
-                let d = diffs[(int * n_diffs + g - 1) * plane + p];
-                let ratio = (d - median[p]).abs() / sigma[p];
-                let usable = (flags[p] as u32 | pixeldq[p]) & stop as u32 == 0 && ratio.is_finite();
-                good[p] = usable;
-                masked[p] = if usable { ratio as f64 } else { 0.0 };
+            let flags = &groupdq[(int * ngroups + g) * plane..(int * ngroups + g + 1) * plane];
+            electrons(data, groupdq, gain, shape, int, g, 0, &mut current);
+            // Zipped slices and `&` (no short cut, no bounds checks) so that the loop vectorises.
+            let inputs = current.iter().zip(&previous).zip(median).zip(sigma).zip(flags).zip(pixeldq);
+            for ((g, m), (((((&e1, &e0), &mid), &sig), &f), &pdq)) in good.iter_mut().zip(masked.iter_mut()).zip(inputs) {
+                let ratio = ((e1 - e0) - mid).abs() / sig;
+                let usable = ((f as u32 | pdq) & stop == 0) & ratio.is_finite() & (pdq != dq::REFERENCE_PIXEL);
+                *g = usable;
+                *m = if usable { ratio } else { 0.0 };
             }
-            smoother.threshold(&masked, &good, rows, cols, params.snr_threshold, &mut emission);
-            let ellipses = find_ellipses(&emission, rows, cols, params.min_area, &mut regions);
+            smoother.threshold(&masked, &good, params.snr_threshold, &mut emission);
+            for &p in &emission {
+                in_emission[p] = true;
+            }
+            let ellipses = find_ellipses_of(&emission, |p| in_emission[p], rows, cols, params.min_area, &mut regions);
+            for &p in &emission {
+                in_emission[p] = false;
+            }
             if !ellipses.is_empty() {
                 showers.push((int, g, ellipses));
             }
+            std::mem::swap(&mut previous, &mut current);
         }
     }
 
+    // Flags before the showers of the pixels they touch, `ngroups` per pixel (`saved_at[p]` is
+    // the pixel's offset, usize::MAX when untouched), for `restore_large_changes`.
+    let mut saved_at = vec![usize::MAX; plane];
+    let mut saved: Vec<u8> = Vec::new();
+    let mut touched: Vec<usize> = Vec::new();
     let mut total = 0;
-    for (int, g, ellipses) in &showers {
-        total += ellipses.len();
-        let last = (g + params.groups_masked_after + 1).min(ngroups);
-        for e in ellipses {
-            let (c_radius, r_radius) = expanded_half_axes(e, params.expand_ratio, params.max_extended_width);
-            draw_ellipse(e.col, e.row, 2.0 * c_radius, 2.0 * r_radius, e.angle, rows, cols, |r, c| {
-                // stcal zeroes a pixel of its drawn ellipse once it meets SATURATED, for the
-                // rest of the groups it flags.
-                for fg in *g..last {
-                    let flags = &mut work[(int * ngroups + fg) * plane + r * cols + c];
-                    if *flags & SAT != 0 {
-                        break;
+    let mut next = 0;
+    for int in 0..nints {
+        let cube = &mut groupdq[int * ngroups * plane..(int + 1) * ngroups * plane];
+        while next < showers.len() && showers[next].0 == int {
+            let (_, g, ellipses) = &showers[next];
+            next += 1;
+            total += ellipses.len();
+            let last = (g + params.groups_masked_after + 1).min(ngroups);
+            for e in ellipses {
+                let (c_radius, r_radius) = expanded_half_axes(e, params.expand_ratio, params.max_extended_width);
+                draw_ellipse(e.col, e.row, 2.0 * c_radius, 2.0 * r_radius, e.angle, rows, cols, |r, c| {
+                    let p = r * cols + c;
+                    if reference(p) {
+                        return;
                     }
-                    *flags |= JUMP;
-                }
-            });
+                    if saved_at[p] == usize::MAX {
+                        saved_at[p] = saved.len();
+                        saved.extend((0..ngroups).map(|fg| cube[fg * plane + p]));
+                        touched.push(p);
+                    }
+                    // stcal zeroes a pixel of its drawn ellipse once it meets SATURATED, for the
+                    // rest of the groups it flags.
+                    for fg in *g..last {
+                        let flags = &mut cube[fg * plane + p];
+                        if *flags & SAT != 0 {
+                            break;
+                        }
+                        *flags |= JUMP;
+                    }
+                });
+            }
         }
+        let data = &data[int * ngroups * plane..(int + 1) * ngroups * plane];
+        for &p in &touched {
+            let before = &saved[saved_at[p]..saved_at[p] + ngroups];
+            restore_large_change(data, gain[p], before, cube, p, plane, params.max_shower_amplitude);
+            saved_at[p] = usize::MAX;
+        }
+        touched.clear();
+        saved.clear();
     }
-
-    restore_large_changes(data, gain, &input, &mut work, shape, params.max_shower_amplitude);
-    groupdq.copy_from_slice(&work);
     Ok(total)
 }
 
-/// numpy `nanmedian` of float32 values (NaN already removed): the float32 mean of the middle
-/// pair; NaN when empty.
-fn nan_median_f32(values: &mut [f32]) -> f32 {
-    let n = values.len();
+/// The bits of a float32 as an integer of the same order as `f32::total_cmp`.
+fn ordered_key(value: f32) -> u32 {
+    let bits = value.to_bits();
+    if bits >> 31 == 1 {
+        !bits
+    } else {
+        bits | 0x8000_0000
+    }
+}
+
+fn from_ordered_key(key: u32) -> f32 {
+    f32::from_bits(if key >> 31 == 1 { key & 0x7fff_ffff } else { !key })
+}
+
+/// numpy `nanmedian` of float32 values (NaN already removed, as [`ordered_key`]s): the float32
+/// mean of the middle pair; NaN when empty.
+fn nan_median_f32(keys: &mut [u32]) -> f32 {
+    let n = keys.len();
     if n == 0 {
         return f32::NAN;
     }
-    values.sort_unstable_by(|a, b| a.total_cmp(b));
+    let (below, &mut upper, _) = keys.select_nth_unstable(n / 2);
+    let upper = from_ordered_key(upper);
     if n % 2 == 1 {
-        values[n / 2]
+        upper
     } else {
-        (values[n / 2 - 1] + values[n / 2]) / 2.0
+        let lower = from_ordered_key(*below.iter().max().expect("n >= 2"));
+        (lower + upper) / 2.0
     }
 }
 
@@ -276,24 +447,50 @@ fn nan_median_f32(values: &mut [f32]) -> f32 {
 /// never pass. The weights are equal, so the smoothed value is the sum over valid taps divided
 /// by their number.
 ///
-/// Sums go row by row: each distinct run of the ring is summed along every row once (a loop
-/// over pixels, which the compiler vectorises), then a pixel adds its runs' row sums. stcal's
-/// FFT convolution rounds differently anyway; only values within ~1e-15 of the threshold can
-/// come out on the other side.
+/// The reference sum is float64, run by run of the ring in the order of its rows, each run from
+/// its first tap ([`RingSmoother::reference_sum`]); stcal's FFT convolution rounds differently anyway,
+/// and only values within ~1e-15 of the threshold could come out on the other side. The sweep
+/// over the plane sums in float32 instead (4 lanes a vector instruction, distinct runs summed
+/// along a row once, each run from a shorter one inside it): the terms are >= 0, so a sum of n
+/// taps in any order is within about n · 2⁻²⁴ of the exact one, and the float64 sum is worked
+/// out only for the pixels that close to the threshold, which keeps every decision of the
+/// float64 sum. The numbers of valid taps are exact either way; where invalid pixels are few,
+/// each takes itself off the counts of the pixels around it instead of a sum over every ring.
 struct RingSmoother {
     half: usize,
-    /// Distinct `(dx_first, dx_last)` runs, and for each tap row `(dy, run index)`.
+    rows: usize,
+    cols: usize,
+    /// Distinct `(dx_first, dx_last)` runs, shortest first, and for each tap row `(dy, run index)`.
     spans: Vec<(isize, isize)>,
     rows_of: Vec<(isize, usize)>,
+    /// How the float32 sum of each span is made: from the sum of an earlier span inside it (if
+    /// any), plus the taps `dx` it lacks.
+    plans: Vec<(Option<usize>, Vec<isize>)>,
+    /// The ring's runs `(dy, dx_first, dx_last)` and its number of taps.
+    runs: Vec<(isize, isize, isize)>,
+    taps: f32,
+    /// Valid taps per pixel of the plane when counted from the invalid pixels.
+    counts: Vec<f32>,
+    invalid: Vec<usize>,
     min_valid_taps: f64,
-    /// Row sums of values and of valid flags for the last `2·half + 1` padded rows, by
+    /// Relative distance from the threshold below which the float32 sweep defers to the float64
+    /// sum: a few times the float32 rounding of a sum of that many taps (infinite, so always
+    /// float64, for rings too large for float32 to bound).
+    sweep_margin: f64,
+    /// One padded row (`half` columns of border: zeros, valid) of values and valid flags.
+    padded_values: Vec<f32>,
+    padded_valid: Vec<f32>,
+    /// Run sums of values and of valid flags for the last `2·half + 1` padded rows, by
     /// `(padded row mod window, span, column)`.
-    values: Vec<f64>,
-    valid: Vec<f64>,
+    values: Vec<f32>,
+    valid: Vec<f32>,
+    sum: Vec<f32>,
+    count: Vec<f32>,
+    candidate: Vec<bool>,
 }
 
 impl RingSmoother {
-    fn new(ring: &Ring) -> RingSmoother {
+    fn new(ring: &Ring, rows: usize, cols: usize) -> RingSmoother {
         let mut spans: Vec<(isize, isize)> = Vec::new();
         let mut rows_of = Vec::new();
         for &(dy, a, b) in &ring.runs {
@@ -303,87 +500,214 @@ impl RingSmoother {
             });
             rows_of.push((dy, k));
         }
-        RingSmoother { half: ring.half, spans, rows_of, min_valid_taps: ring.min_valid_taps, values: Vec::new(), valid: Vec::new() }
+        let mut order: Vec<usize> = (0..spans.len()).collect();
+        order.sort_by_key(|&k| spans[k].1 - spans[k].0);
+        let rank: Vec<usize> = (0..spans.len()).map(|k| order.iter().position(|&o| o == k).expect("a permutation")).collect();
+        let spans: Vec<(isize, isize)> = order.iter().map(|&k| spans[k]).collect();
+        for entry in rows_of.iter_mut() {
+            entry.1 = rank[entry.1];
+        }
+        let plans = (0..spans.len())
+            .map(|k| {
+                let (a, b) = spans[k];
+                let inner = (0..k).filter(|&j| spans[j].0 >= a && spans[j].1 <= b).max_by_key(|&j| spans[j].1 - spans[j].0);
+                let missing = (a..=b).filter(|&dx| inner.is_none_or(|j| dx < spans[j].0 || dx > spans[j].1)).collect();
+                (inner, missing)
+            })
+            .collect();
+        let window = 2 * ring.half + 1;
+        let width = cols + 2 * ring.half;
+        let sums = window * spans.len() * cols;
+        let taps: isize = ring.runs.iter().map(|&(_, a, b)| b - a + 1).sum();
+        let margin = 4.0 * taps as f64 * f32::EPSILON as f64;
+        RingSmoother {
+            half: ring.half,
+            rows,
+            cols,
+            spans,
+            rows_of,
+            plans,
+            runs: ring.runs.clone(),
+            taps: taps as f32,
+            counts: vec![0.0; rows * cols],
+            invalid: Vec::new(),
+            min_valid_taps: ring.min_valid_taps,
+            sweep_margin: if margin < 0.01 { margin.max(1e-5) } else { f64::INFINITY },
+            padded_values: vec![0.0; width],
+            padded_valid: vec![1.0; width],
+            values: vec![0.0; sums],
+            valid: vec![0.0; sums],
+            sum: vec![0.0; cols],
+            count: vec![0.0; cols],
+            candidate: vec![false; cols],
+        }
     }
 
-    /// Row sums of padded row `q` of `padded_values`/`padded_valid` (`half` rows and columns
-    /// of border: zeros, valid).
-    fn fill_row(&mut self, q: usize, padded_values: &[f64], padded_valid: &[f64], cols: usize) {
-        let (h, window) = (self.half, 2 * self.half + 1);
-        let (nspans, width) = (self.spans.len(), cols + 2 * self.half);
-        let row = &padded_values[q * width..(q + 1) * width];
-        let row_valid = &padded_valid[q * width..(q + 1) * width];
-        for (k, &(a, b)) in self.spans.iter().enumerate() {
-            let base = ((q % window) * nspans + k) * cols;
-            let (out_v, out_g) = (&mut self.values[base..base + cols], &mut self.valid[base..base + cols]);
-            out_v.fill(0.0);
-            out_g.fill(0.0);
-            for dx in a..=b {
+    /// Run sums of padded row `q` (rows `half..half + rows` are the image, the rest zeros,
+    /// valid); of the valid flags too when `dense_counts`.
+    fn fill_row(&mut self, q: usize, values: &[f32], good: &[bool], dense_counts: bool) {
+        let (h, cols, window) = (self.half, self.cols, 2 * self.half + 1);
+        let nspans = self.spans.len();
+        let image_row = q.checked_sub(h).filter(|&r| r < self.rows);
+        match image_row {
+            Some(r) => {
+                self.padded_values[h..h + cols].copy_from_slice(&values[r * cols..(r + 1) * cols]);
+                for (v, &g) in self.padded_valid[h..h + cols].iter_mut().zip(&good[r * cols..(r + 1) * cols]) {
+                    *v = if g { 1.0 } else { 0.0 };
+                }
+            }
+            None => {
+                self.padded_values[h..h + cols].fill(0.0);
+                self.padded_valid[h..h + cols].fill(1.0);
+            }
+        }
+        let row_base = (q % window) * nspans * cols;
+        for (k, (inner, missing)) in self.plans.iter().enumerate() {
+            let base = row_base + k * cols;
+            let (done, rest) = self.values[row_base..].split_at_mut(k * cols);
+            let out_v = &mut rest[..cols];
+            let mut taps = missing.iter();
+            match inner {
+                Some(j) => out_v.copy_from_slice(&done[j * cols..(j + 1) * cols]),
+                None => {
+                    let first = (h as isize + taps.next().expect("a run has taps")) as usize;
+                    out_v.copy_from_slice(&self.padded_values[first..first + cols]);
+                }
+            }
+            for &dx in taps {
                 let start = (h as isize + dx) as usize;
-                for ((v, g), (&x, &y)) in out_v.iter_mut().zip(out_g.iter_mut()).zip(row[start..start + cols].iter().zip(&row_valid[start..start + cols])) {
+                for (v, &x) in out_v.iter_mut().zip(&self.padded_values[start..start + cols]) {
                     *v += x;
-                    *g += y;
+                }
+            }
+            if dense_counts {
+                let (a, b) = self.spans[k];
+                let out_g = &mut self.valid[base..base + cols];
+                let first = (h as isize + a) as usize;
+                out_g.copy_from_slice(&self.padded_valid[first..first + cols]);
+                for dx in a + 1..=b {
+                    let start = (h as isize + dx) as usize;
+                    for (g, &y) in out_g.iter_mut().zip(&self.padded_valid[start..start + cols]) {
+                        *g += y;
+                    }
                 }
             }
         }
     }
 
-    fn threshold(&mut self, values: &[f64], good: &[bool], rows: usize, cols: usize, threshold: f64, out: &mut [bool]) {
-        let (h, window) = (self.half, 2 * self.half + 1);
-        let nspans = self.spans.len();
-        self.values.resize(window * nspans * cols, 0.0);
-        self.valid.resize(window * nspans * cols, 0.0);
-        let width = cols + 2 * h;
-        let mut padded_values = vec![0f64; (rows + 2 * h) * width];
-        let mut padded_valid = vec![1f64; (rows + 2 * h) * width];
-        for r in 0..rows {
-            let q = (r + h) * width + h;
-            padded_values[q..q + cols].copy_from_slice(&values[r * cols..(r + 1) * cols]);
-            for (v, &g) in padded_valid[q..q + cols].iter_mut().zip(&good[r * cols..(r + 1) * cols]) {
-                *v = if g { 1.0 } else { 0.0 };
+    /// Valid taps of every pixel from the list of invalid ones: the ring is symmetric, so an
+    /// invalid pixel is a tap of exactly the pixels at the ring's offsets from it.
+    fn count_from_invalid(&mut self) {
+        let (rows, cols) = (self.rows as isize, self.cols as isize);
+        self.counts.fill(self.taps);
+        for &q in &self.invalid {
+            let (r, c) = ((q / self.cols) as isize, (q % self.cols) as isize);
+            for &(dy, a, b) in &self.runs {
+                let y = r + dy;
+                if y < 0 || y >= rows {
+                    continue;
+                }
+                let (x0, x1) = ((c + a).max(0), (c + b).min(cols - 1));
+                for x in x0..=x1 {
+                    self.counts[(y * cols + x) as usize] -= 1.0;
+                }
             }
         }
-        for q in 0..2 * h {
-            self.fill_row(q, &padded_values, &padded_valid, cols);
+    }
+
+    /// The pixels of the smoothed image above `threshold` (and valid), ascending, into `out`.
+    fn threshold(&mut self, values: &[f32], good: &[bool], threshold: f64, out: &mut Vec<usize>) {
+        out.clear();
+        let (h, cols, window) = (self.half, self.cols, 2 * self.half + 1);
+        let nspans = self.spans.len();
+        self.invalid.clear();
+        self.invalid.extend(good.iter().enumerate().filter(|&(_, &g)| !g).map(|(p, _)| p));
+        let dense_counts = self.invalid.len() as f64 * self.taps as f64 > good.len() as f64;
+        if !dense_counts {
+            self.count_from_invalid();
         }
-        let (mut sum, mut count) = (vec![0f64; cols], vec![0f64; cols]);
-        for r in 0..rows {
-            self.fill_row(r + 2 * h, &padded_values, &padded_valid, cols);
+        for q in 0..2 * h {
+            self.fill_row(q, values, good, dense_counts);
+        }
+        // float32 sums below `count · low` are below the threshold by more than the margin.
+        let low = if threshold > 0.0 && threshold.is_finite() { (threshold * (1.0 - 2.0 * self.sweep_margin)) as f32 } else { f32::MIN };
+        for r in 0..self.rows {
+            self.fill_row(r + 2 * h, values, good, dense_counts);
+            let (sum, count) = (&mut self.sum, &mut self.count);
             sum.fill(0.0);
-            count.fill(0.0);
+            if dense_counts {
+                count.fill(0.0);
+            } else {
+                count.copy_from_slice(&self.counts[r * cols..(r + 1) * cols]);
+            }
             for &(dy, k) in &self.rows_of {
                 let q = (r as isize + h as isize + dy) as usize;
                 let base = ((q % window) * nspans + k) * cols;
-                for c in 0..cols {
-                    sum[c] += self.values[base + c];
-                    count[c] += self.valid[base + c];
+                for (s, &v) in sum.iter_mut().zip(&self.values[base..base + cols]) {
+                    *s += v;
                 }
+                if dense_counts {
+                    for (n, &v) in count.iter_mut().zip(&self.valid[base..base + cols]) {
+                        *n += v;
+                    }
+                }
+            }
+            // A vector pass rules out the pixels clearly below the threshold (most of them).
+            for ((flag, &s), &n) in self.candidate.iter_mut().zip(&self.sum).zip(&self.count) {
+                *flag = s >= n * low;
             }
             for c in 0..cols {
                 let p = r * cols + c;
-                out[p] = good[p] && count[c] > self.min_valid_taps && sum[c] / count[c] > threshold;
+                if !self.candidate[c] || !good[p] || self.count[c] as f64 <= self.min_valid_taps {
+                    continue;
+                }
+                // Counts are small integers, exact in float32.
+                let (fast, count) = (self.sum[c] as f64, self.count[c] as f64);
+                let scaled = threshold * count;
+                let passes = if !fast.is_finite() || (fast - scaled).abs() <= self.sweep_margin * fast.max(scaled.abs()) {
+                    self.reference_sum(values, good, p) / count > threshold
+                } else {
+                    fast > scaled
+                };
+                if passes {
+                    out.push(p);
+                }
             }
         }
     }
+
+    /// The float64 ring sum at pixel `p`: run by run in the order of the ring's rows, each run
+    /// summed from its first tap.
+    fn reference_sum(&self, values: &[f32], good: &[bool], p: usize) -> f64 {
+        let (r, c) = ((p / self.cols) as isize, (p % self.cols) as isize);
+        let (rows, cols) = (self.rows as isize, self.cols as isize);
+        let mut sum = 0f64;
+        for &(dy, k) in &self.rows_of {
+            let (a, b) = self.spans[k];
+            let mut run = 0f64;
+            for dx in a..=b {
+                let (y, x) = (r + dy, c + dx);
+                if y >= 0 && y < rows && x >= 0 && x < cols {
+                    let q = (y * cols + x) as usize;
+                    run += if good[q] { values[q] as f64 } else { 0.0 };
+                }
+            }
+            sum += run;
+        }
+        sum
+    }
 }
 
-/// stcal `max_flux_showers`: per integration and pixel, the mean first difference (float32,
-/// groups with DNU, SAT or JUMP left out) with the pre-shower flags and with the new ones; where
-/// they differ by more than `max_amplitude`, or either is NaN, the pre-shower flags come back.
-fn restore_large_changes(data: &[f32], gain: &[f32], before: &[u8], after: &mut [u8], shape: RampShape, max_amplitude: f64) {
-    let RampShape { nints, ngroups, .. } = shape;
-    let plane = shape.plane_len();
+/// stcal `max_flux_showers` for one pixel of one integration: the mean first difference
+/// (float32, groups with DNU, SAT or JUMP left out) with the pre-shower flags and with the new
+/// ones; where they differ by more than `max_amplitude`, or either is NaN, the pre-shower flags
+/// come back. (Pixels whose flags the showers left alone need no test: restoring changes nothing.)
+fn restore_large_change(data: &[f32], gain: f32, before: &[u8], cube: &mut [u8], p: usize, plane: usize, max_amplitude: f64) {
+    let ngroups = before.len();
     let bad = DNU | SAT | JUMP;
-    let mean_diff = |flags: &[u8], int: usize, p: usize| -> f32 {
+    let mean_diff = |flag: &dyn Fn(usize) -> u8| -> f32 {
         let (mut total, mut count) = (0f32, 0u32);
-        let value = |g: usize| {
-            let i = (int * ngroups + g) * plane + p;
-            if flags[i] & bad != 0 {
-                f32::NAN
-            } else {
-                data[i] * gain[p]
-            }
-        };
+        let value = |g: usize| if flag(g) & bad != 0 { f32::NAN } else { data[g * plane + p] * gain };
         for g in 1..ngroups {
             let d = value(g) - value(g - 1);
             if !d.is_nan() {
@@ -393,16 +717,11 @@ fn restore_large_changes(data: &[f32], gain: &[f32], before: &[u8], after: &mut 
         }
         (total as f64 / count as f64) as f32
     };
-    for int in 0..nints {
-        for p in 0..plane {
-            let change = (mean_diff(before, int, p) - mean_diff(after, int, p)).abs();
-            // numpy 2 compares a float32 array with a Python float in float32.
-            if !change.is_finite() || change > max_amplitude as f32 {
-                for g in 0..ngroups {
-                    let i = (int * ngroups + g) * plane + p;
-                    after[i] = before[i];
-                }
-            }
+    let change = (mean_diff(&|g| before[g]) - mean_diff(&|g| cube[g * plane + p])).abs();
+    // numpy 2 compares a float32 array with a Python float in float32.
+    if !change.is_finite() || change > max_amplitude as f32 {
+        for (g, &flags) in before.iter().enumerate() {
+            cube[g * plane + p] = flags;
         }
     }
 }
@@ -517,6 +836,97 @@ mod tests {
         let mut gdq = vec![0u8; shape.cube_len()];
         assert_eq!(run(&data, &mut gdq, &pixeldq, shape, &Params { max_shower_amplitude: 1e9, ..DEFAULTS }), 1);
         assert!((0..12 * 60).all(|i| gdq[i * 60] == 0));
+    }
+
+    #[test]
+    fn noise_by_row_bands_and_search_by_integration_give_the_whole_result() {
+        let (one, _) = exposure(12, 60, 60, Some((5, 30.0, 30.0, 9.0, 12.0)));
+        let (other, _) = exposure(12, 60, 60, Some((7, 20.0, 35.0, 8.0, 14.0)));
+        let shape = RampShape::new(2, 12, 60, 60);
+        let data: Vec<f32> = one.iter().chain(&other).copied().collect();
+        let (plane, params) = (3600, Params { max_shower_amplitude: 1e9, ..DEFAULTS });
+        let mut whole = vec![0u8; shape.cube_len()];
+        // Some flags, so that NaN differences take part in the medians.
+        for i in (0..whole.len()).step_by(7) {
+            whole[i] = if i % 3 == 0 { JUMP } else { SAT | JUMP };
+        }
+        let mut pieces = whole.clone();
+        let (gain, readnoise) = (vec![1.0; plane], vec![1.0; plane]);
+        assert_eq!(flag(&data, &mut whole, &[0; 3600], &gain, &readnoise, shape, &params).unwrap(), 2);
+
+        let (mut median, mut sigma) = (vec![0f32; plane], vec![0f32; plane]);
+        for (r0, r1) in [(0, 25), (25, 60)] {
+            let band = |cube: &[f32]| -> Vec<f32> { (0..24).flat_map(|k| cube[k * plane + r0 * 60..k * plane + r1 * 60].to_vec()).collect() };
+            let flags: Vec<u8> = (0..24).flat_map(|k| pieces[k * plane + r0 * 60..k * plane + r1 * 60].to_vec()).collect();
+            let band_shape = RampShape::new(2, 12, r1 - r0, 60);
+            let (m, s) = (&mut median[r0 * 60..r1 * 60], &mut sigma[r0 * 60..r1 * 60]);
+            noise(&band(&data), &flags, &gain[..(r1 - r0) * 60], &readnoise[..(r1 - r0) * 60], band_shape, 1, m, s).unwrap();
+        }
+        let mut count = 0;
+        for int in 0..2 {
+            let range = int * 12 * plane..(int + 1) * 12 * plane;
+            let int_shape = RampShape::new(1, 12, 60, 60);
+            count += flag_with_noise(&data[range.clone()], &mut pieces[range], &[0; 3600], &gain, &median, &sigma, int_shape, &params).unwrap();
+        }
+        assert_eq!(count, 2);
+        assert_eq!(pieces, whole);
+    }
+
+    #[test]
+    fn the_ring_sweep_decides_as_the_float64_sum_with_few_and_many_invalid_pixels() {
+        let (rows, cols) = (40, 37);
+        let ring = Ring::new(1.0, 2.6);
+        let mut smoother = RingSmoother::new(&ring, rows, cols);
+        let mut seed = 7u32;
+        let mut next = || {
+            seed = seed.wrapping_mul(1664525).wrapping_add(1013904223);
+            seed as f64 / 4294967296.0
+        };
+        for invalid_fraction in [0.01, 0.5] {
+            let good: Vec<bool> = (0..rows * cols).map(|_| next() >= invalid_fraction).collect();
+            let values: Vec<f32> = good.iter().map(|&g| if g { (2.4 * next()) as f32 } else { 0.0 }).collect();
+            let mut passed = Vec::new();
+            smoother.threshold(&values, &good, 1.2, &mut passed);
+            let expected: Vec<usize> = (0..rows * cols)
+                .filter(|&p| {
+                    let (r, c) = ((p / cols) as isize, (p % cols) as isize);
+                    let mut count = 0f64;
+                    for &(dy, a, b) in &ring.runs {
+                        for dx in a..=b {
+                            let (y, x) = (r + dy, c + dx);
+                            let inside = y >= 0 && y < rows as isize && x >= 0 && x < cols as isize;
+                            count += if !inside || good[(y * cols as isize + x) as usize] { 1.0 } else { 0.0 };
+                        }
+                    }
+                    good[p] && count > ring.min_valid_taps && smoother.reference_sum(&values, &good, p) / count > 1.2
+                })
+                .collect();
+            assert!(!expected.is_empty() && expected.len() < rows * cols / 2, "{}", expected.len());
+            assert_eq!(passed, expected, "invalid fraction {invalid_fraction}");
+        }
+    }
+
+    #[test]
+    fn the_sorting_networks_sort() {
+        let mut seed = 11u32;
+        for n in 1..=MAX_NETWORK_SORT {
+            let network = sorting_network(n);
+            for _ in 0..20 {
+                let mut items: Vec<u32> = (0..n)
+                    .map(|_| {
+                        seed = seed.wrapping_mul(1664525).wrapping_add(1013904223);
+                        seed >> 26
+                    })
+                    .collect();
+                let mut sorted = items.clone();
+                sorted.sort();
+                for &(a, b) in &network {
+                    let (x, y) = (items[a].min(items[b]), items[a].max(items[b]));
+                    (items[a], items[b]) = (x, y);
+                }
+                assert_eq!(items, sorted, "n = {n}");
+            }
+        }
     }
 
     #[test]

@@ -15,7 +15,7 @@
 
 use crate::dq;
 use crate::error::KernelError;
-use crate::jump_ellipses::{draw_ellipse, expanded_half_axes, find_ellipses, point_inside, python_min, Ellipse, RegionScratch};
+use crate::jump_ellipses::{draw_ellipse, expanded_half_axes, find_ellipses_of, python_min, InsideTest, Ellipse, RegionScratch};
 use crate::tile::RampShape;
 
 const JUMP: u8 = dq::JUMP_DET as u8;
@@ -82,9 +82,8 @@ pub fn flag(groupdq: &mut [u8], cores_before: &[u8], cores_after: &mut [u8], sha
     check_params(params)?;
 
     let plane = shape.plane_len();
-    let group_len = plane;
     let int_len = shape.ngroups * plane;
-    let mut scratch = Scratch::new(plane);
+    let mut scratch = Scratch::new();
     let mut previous_cores: Vec<u8> = cores_before.to_vec();
     let mut total = 0;
     for int in 0..shape.nints {
@@ -95,11 +94,10 @@ pub fn flag(groupdq: &mut [u8], cores_before: &[u8], cores_after: &mut [u8], sha
         // they never take part in this integration's search.
         if params.persist_groups >= 1 && !previous_cores.is_empty() {
             let last = params.persist_groups.min(shape.ngroups);
+            let core_pixels: Vec<usize> = (0..plane).filter(|&p| previous_cores[p] != 0).collect();
             for g in 1..last {
-                for (flags, &core) in cube[g * group_len..(g + 1) * group_len].iter_mut().zip(&previous_cores) {
-                    if core != 0 {
-                        *flags |= JUMP;
-                    }
+                for &p in &core_pixels {
+                    cube[g * plane + p] |= JUMP;
                 }
             }
         }
@@ -110,39 +108,74 @@ pub fn flag(groupdq: &mut [u8], cores_before: &[u8], cores_after: &mut [u8], sha
 }
 
 struct Scratch {
-    new_sat: Vec<bool>,
-    next_new_sat: Vec<bool>,
-    jumps: Vec<bool>,
+    new_sat: Vec<usize>,
+    next_new_sat: Vec<usize>,
+    jumps: Vec<usize>,
     regions: RegionScratch,
 }
 
 impl Scratch {
-    fn new(plane: usize) -> Self {
-        Scratch { new_sat: vec![false; plane], next_new_sat: vec![false; plane], jumps: vec![false; plane], regions: RegionScratch::default() }
+    fn new() -> Self {
+        Scratch { new_sat: Vec::new(), next_new_sat: Vec::new(), jumps: Vec::new(), regions: RegionScratch::default() }
+    }
+}
+
+/// Every byte of a word with `flag` set in it.
+const fn lanes(flag: u8) -> u64 {
+    u64::from_ne_bytes([flag; 8])
+}
+
+/// The pixels `p` (ascending) where `select(a, b)` is non-zero, `select` working on 8 pixels at a
+/// time (a word of each plane, byte i = pixel i): it must combine the bytes bit by bit, without
+/// carries, and give 0 for zero bytes. Events are sparse, so the lists are short and the scan
+/// of the planes is the main cost of a group.
+fn set_pixels(a: &[u8], b: &[u8], select: impl Fn(u64, u64) -> u64, out: &mut Vec<usize>) {
+    out.clear();
+    let mut push_hits = |start: usize, mut hits: u64| {
+        while hits != 0 {
+            let byte = hits.trailing_zeros() as usize / 8;
+            out.push(start + byte);
+            hits &= !(0xff << (byte * 8));
+        }
+    };
+    let word = |bytes: &[u8]| u64::from_le_bytes(bytes.try_into().expect("8 bytes"));
+    let (whole_a, whole_b) = (a.chunks_exact(8), b.chunks_exact(8));
+    let (tail_a, tail_b) = (whole_a.remainder(), whole_b.remainder());
+    for (i, (x, y)) in whole_a.zip(whole_b).enumerate() {
+        let hits = select(word(x), word(y));
+        if hits != 0 {
+            push_hits(i * 8, hits);
+        }
+    }
+    if !tail_a.is_empty() {
+        let (mut x, mut y) = ([0u8; 8], [0u8; 8]);
+        x[..tail_a.len()].copy_from_slice(tail_a);
+        y[..tail_b.len()].copy_from_slice(tail_b);
+        push_hits(a.len() - tail_a.len(), select(u64::from_le_bytes(x), u64::from_le_bytes(y)));
     }
 }
 
 fn flag_integration(cube: &mut [u8], cores: &mut [u8], shape: RampShape, params: &Params, s: &mut Scratch) -> usize {
     let (ngroups, rows, cols) = (shape.ngroups, shape.rows, shape.cols);
     let plane = rows * cols;
+    let (sat, jump) = (lanes(SAT), lanes(JUMP));
+    let newly_saturated = |previous: u64, current: u64| current & !previous & sat;
     let mut count = 0;
     for g in 1..ngroups {
         let (before, rest) = cube.split_at(g * plane);
         let previous = &before[(g - 1) * plane..];
         let current = &rest[..plane];
-        for p in 0..plane {
-            s.new_sat[p] = current[p] & SAT != 0 && previous[p] & SAT == 0;
-            s.jumps[p] = current[p] & JUMP != 0;
-        }
-        let sat_ellipses = find_ellipses(&s.new_sat, rows, cols, params.min_sat_area, &mut s.regions);
-        let jump_ellipses = find_ellipses(&s.jumps, rows, cols, params.min_jump_area, &mut s.regions);
+        set_pixels(previous, current, newly_saturated, &mut s.new_sat);
+        set_pixels(current, current, |x, _| x & jump, &mut s.jumps);
+        let new_sat = |p: usize| current[p] & SAT != 0 && previous[p] & SAT == 0;
+        let sat_ellipses = find_ellipses_of(&s.new_sat, new_sat, rows, cols, params.min_sat_area, &mut s.regions);
+        let jump_ellipses = find_ellipses_of(&s.jumps, |p| current[p] & JUMP != 0, rows, cols, params.min_jump_area, &mut s.regions);
         let snowballs = if params.sat_required {
             let next_sat_ellipses = if g < ngroups - 1 {
                 let next = &rest[plane..2 * plane];
-                for p in 0..plane {
-                    s.next_new_sat[p] = next[p] & SAT != 0 && current[p] & SAT == 0;
-                }
-                find_ellipses(&s.next_new_sat, rows, cols, params.min_sat_area, &mut s.regions)
+                set_pixels(current, next, newly_saturated, &mut s.next_new_sat);
+                let next_new_sat = |p: usize| next[p] & SAT != 0 && current[p] & SAT == 0;
+                find_ellipses_of(&s.next_new_sat, next_new_sat, rows, cols, params.min_sat_area, &mut s.regions)
             } else {
                 Vec::new()
             };
@@ -179,8 +212,12 @@ fn select_snowballs(jumps: &[Ellipse], sats: &[Ellipse], next_sats: &[Ellipse], 
             snowballs.push(*jump);
             continue;
         }
+        if sats.is_empty() && next_sats.is_empty() {
+            continue;
+        }
+        let inside_jump = InsideTest::new(jump);
         for sat in sats.iter().chain(next_sats) {
-            if point_inside(sat, jump) && !snowballs.contains(jump) {
+            if inside_jump.contains(sat) && !snowballs.contains(jump) {
                 snowballs.push(*jump);
             }
         }

@@ -811,43 +811,6 @@ pub fn flag_snowballs(
     jump_snowballs::flag(groupdq, cores_before, cores_after, RampShape::new(nints, ngroups, rows, cols), &params).map_err(to_js)
 }
 
-/// MIRI shower flagging on a whole exposure (`jump_showers::flag`). `values` = [snr_threshold,
-/// min_area, inner_radius, ring_width, expand_ratio, max_extended_width, max_shower_amplitude].
-/// Returns the shower count.
-#[wasm_bindgen(js_name = flagShowers)]
-#[allow(clippy::too_many_arguments)]
-pub fn flag_showers(
-    data: &[f32],
-    groupdq: &mut [u8],
-    pixeldq: &[u32],
-    gain: &[f32],
-    readnoise: &[f32],
-    nints: usize,
-    ngroups: usize,
-    rows: usize,
-    cols: usize,
-    values: &[f64],
-    groups_masked_after: usize,
-    nframes: usize,
-) -> Result<usize, JsError> {
-    let &[snr_threshold, min_area, inner_radius, ring_width, expand_ratio, max_extended_width, max_shower_amplitude] = values else {
-        return Err(to_js(KernelError::InvalidParameter { argument: "values", reason: "needs 7 values".into() }));
-    };
-    let params = jump_showers::Params {
-        snr_threshold,
-        min_area,
-        inner_radius,
-        ring_width,
-        expand_ratio,
-        max_extended_width,
-        groups_masked_after,
-        max_shower_amplitude,
-        nframes,
-    };
-    let shape = RampShape::new(nints, ngroups, rows, cols);
-    jump_showers::flag(data, groupdq, pixeldq, gain, readnoise, shape, &params).map_err(to_js)
-}
-
 // ---------------------------------------------------------------------------------------------
 // ramp_fit (LIKELY)
 
@@ -1077,4 +1040,65 @@ impl RampFitTileOutput {
             _ => Err(JsError::new(&format!("[invalid_parameter] unknown ramp_fit DQ output `{name}`"))),
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// jump showers in pieces: the noise model by row bands, the search by integrations, so that no
+// single array passes 2 GiB (the largest a wasm32 allocation can be; a MIRI TSO ramp is more).
+
+/// The shower noise model of a band of rows (`jump_showers::noise`) into `median` and `sigma`.
+#[wasm_bindgen(js_name = showerNoise)]
+#[allow(clippy::too_many_arguments)]
+pub fn shower_noise(
+    data: &[f32],
+    groupdq: &[u8],
+    gain: &[f32],
+    readnoise: &[f32],
+    nints: usize,
+    ngroups: usize,
+    rows: usize,
+    cols: usize,
+    nframes: usize,
+    median: &mut [f32],
+    sigma: &mut [f32],
+) -> Result<(), JsError> {
+    jump_showers::noise(data, groupdq, gain, readnoise, RampShape::new(nints, ngroups, rows, cols), nframes, median, sigma).map_err(to_js)
+}
+
+/// Shower search and flags of whole integrations given the exposure's noise model
+/// (`jump_showers::flag_with_noise`). `values` = [extend_snr_threshold, min_area, inner_radius,
+/// ring_width, expand_ratio, max_extended_width, max_shower_amplitude]. Returns the shower count.
+#[wasm_bindgen(js_name = flagShowersWithNoise)]
+#[allow(clippy::too_many_arguments)]
+pub fn flag_showers_with_noise(
+    data: &[f32],
+    groupdq: &mut [u8],
+    pixeldq: &[u32],
+    gain: &[f32],
+    median: &[f32],
+    sigma: &[f32],
+    nints: usize,
+    ngroups: usize,
+    rows: usize,
+    cols: usize,
+    values: &[f64],
+    groups_masked_after: usize,
+    nframes: usize,
+) -> Result<usize, JsError> {
+    let &[snr_threshold, min_area, inner_radius, ring_width, expand_ratio, max_extended_width, max_shower_amplitude] = values else {
+        return Err(to_js(KernelError::InvalidParameter { argument: "values", reason: "needs 7 values".into() }));
+    };
+    let params = jump_showers::Params {
+        snr_threshold,
+        min_area,
+        inner_radius,
+        ring_width,
+        expand_ratio,
+        max_extended_width,
+        groups_masked_after,
+        max_shower_amplitude,
+        nframes,
+    };
+    let shape = RampShape::new(nints, ngroups, rows, cols);
+    jump_showers::flag_with_noise(data, groupdq, pixeldq, gain, median, sigma, shape, &params).map_err(to_js)
 }

@@ -271,6 +271,32 @@ describe('jump large events: parameters and typed errors', () => {
     expect(() => flagShowers(showerArrays, shape, { ...showers, nframes: 0 })).toThrow(KernelParameterError);
   });
 
+  it('showers with the noise model in bands of rows equal one band', () => {
+    // 2 integrations x 12 groups of 48 x 40: noisy ramps, a faint disc from group 6, a few flags.
+    const [nints, ngroups, rows, cols] = [2, 12, 48, 40];
+    const plane = rows * cols;
+    let seed = 5;
+    const rnd = () => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 4294967296;
+    const data = new Float32Array(nints * ngroups * plane);
+    const groupdq = new Uint8Array(data.length);
+    for (let i = 0; i < data.length; i++) {
+      const [g, p] = [Math.floor(i / plane) % ngroups, i % plane];
+      const [r, c] = [Math.floor(p / cols), p % cols];
+      data[i] = 10 * g + 6 * (rnd() - 0.5) + (g >= 6 && (r - 24) ** 2 + (c - 20) ** 2 <= 100 ? 8 : 0);
+      if (rnd() < 0.01) groupdq[i] = rnd() < 0.5 ? JUMP : SAT;
+    }
+    const arrays = () => ({ data, groupdq: groupdq.slice(), pixeldq: new Uint32Array(plane), gain: new Float32Array(plane).fill(1), readnoise: new Float32Array(plane).fill(3) });
+    const shape = { nints, ngroups, rows, cols };
+    const whole = arrays();
+    const count = flagShowers(whole, shape, showers);
+    expect(count).toBeGreaterThan(0);
+    // 5 bytes a sample: bands of 7 rows, the last one shorter.
+    const banded = arrays();
+    expect(flagShowers(banded, shape, showers, nints * ngroups * cols * 5 * 7)).toBe(count);
+    expect(banded.groupdq).toEqual(whole.groupdq);
+    expect(whole.groupdq).not.toEqual(groupdq);
+  });
+
   it('the step rejects bad options, a wrong carry, and sigma-clipped shower statistics', async () => {
     const plane = 16;
     const make = (nints = 1) => exposure([nints, 3, 4, 4], new Float32Array(nints * 3 * plane), new Uint8Array(nints * 3 * plane), new Uint32Array(plane), 10, 1);
