@@ -15,6 +15,7 @@ export class FileSpill implements SpillStore {
   private readonly bandRows: number;
   /** Byte offset of each band inside a record, and the record's size (the last entry). */
   private readonly offsets: number[] = [0];
+  private scratch: Uint8Array | undefined;
 
   private constructor(
     private readonly directory: string,
@@ -72,22 +73,24 @@ export class FileSpill implements SpillStore {
     if (value.data.length !== samples || value.groupdq.length !== samples) {
       throw new RangeError(`spill: integration ${integration} has ${value.data.length} samples, expected ${samples}`);
     }
-    const bytes = new Uint8Array(this.offsets[this.offsets.length - 1]);
     const zeroframe = this.hasZeroframe ? (value.zeroframe ?? new Float32Array(rows * cols)) : undefined;
+    // Band by band through one reused buffer: no record-sized copy per integration.
+    this.scratch ??= new Uint8Array(this.bandBytes(this.bandRows));
     for (let b = 0; b + 1 < this.offsets.length; b++) {
       const band = this.band(b);
       const row0 = b * this.bandRows;
       const length = band.rows * cols;
-      const sci = new Float32Array(bytes.buffer, band.offset, ngroups * length);
-      const dq = bytes.subarray(band.offset + band.dq, band.offset + band.dq + ngroups * length);
+      const bytes = this.scratch.subarray(0, this.offsets[b + 1] - this.offsets[b]);
+      const sci = new Float32Array(bytes.buffer, 0, ngroups * length);
+      const dq = bytes.subarray(band.dq, band.dq + ngroups * length);
       for (let g = 0; g < ngroups; g++) {
         const start = (g * rows + row0) * cols;
         sci.set(value.data.subarray(start, start + length), g * length);
         dq.set(value.groupdq.subarray(start, start + length), g * length);
       }
-      if (zeroframe) new Float32Array(bytes.buffer, band.offset + band.zeroframe, length).set(zeroframe.subarray(row0 * cols, row0 * cols + length));
+      if (zeroframe) new Float32Array(bytes.buffer, band.zeroframe, length).set(zeroframe.subarray(row0 * cols, row0 * cols + length));
+      await this.write(bytes, this.record(integration) + band.offset);
     }
-    await this.write(bytes, this.record(integration));
   }
 
   async get(integration: number): Promise<SpilledIntegration> {
