@@ -11,7 +11,7 @@ const DO_NOT_USE = 1;
 const SATURATED = 2;
 const PERSISTENCE = 32;
 
-/** What the fitter is told; see ts/kernels/ramp-fit.ts `RampFitTileParams`. */
+/** What the fitter is told (ts/kernels/ramp-fit.ts `RampFitTileParams` adds LIKELY's read pattern). */
 export interface RampFitPlanParams {
   frameTime: number;
   groupTime: number;
@@ -20,8 +20,11 @@ export interface RampFitPlanParams {
   dropFrames1: number;
   suppressOneGroup: boolean;
   saveOpt: boolean;
+  /** Groups with index < firstGroup get DO_NOT_USE. */
   firstGroup: number;
+  /** Groups with index > lastGroup get DO_NOT_USE (>= ngroups: none). */
   lastGroup: number;
+  /** Fitting window after MIRI trimming. */
   groupStart: number;
   groupStop: number;
   clearFirstJump: boolean;

@@ -20,13 +20,11 @@ import {
 import { checkArray, checkShape, type KernelArray, type KernelArrayConstructor, type Layout, type TileShape } from './arrays.js';
 import { callWasm, fromWasmError, KernelParameterError } from './errors.js';
 import { cutBand, pasteBand, type RowBand } from '../pool/plan.js';
+import { RampFitPlanner, resolveGroupRange, type NoProductsReason, type RampFitPlanParams } from './ramp-fit-plan.js';
 import { kernelMemory } from './module.js';
 
 const KERNEL = 'rampFit';
 
-const DO_NOT_USE = 1;
-const SATURATED = 2;
-const PERSISTENCE = 32;
 
 /** Everything a user of the typed-array API gives: arrays plus exposure metadata and step parameters. */
 export interface RampFitInput {
@@ -122,28 +120,13 @@ export interface RampFitResult {
 }
 
 /** The kernel's scalars once the exposure-wide decisions are taken (what crosses into wasm). */
-export interface RampFitTileParams {
-  frameTime: number;
-  groupTime: number;
-  nframes: number;
-  groupgap: number;
-  dropFrames1: number;
-  suppressOneGroup: boolean;
-  saveOpt: boolean;
-  /** Groups with index < firstGroup get DO_NOT_USE. */
-  firstGroup: number;
-  /** Groups with index > lastGroup get DO_NOT_USE (>= ngroups: none). */
-  lastGroup: number;
-  /** Fitting window after MIRI trimming. */
-  groupStart: number;
-  groupStop: number;
-  clearFirstJump: boolean;
+/** The plan's scalars (ts/kernels/ramp-fit-plan.ts), and LIKELY's read pattern when the fit is LIKELY. */
+export interface RampFitTileParams extends RampFitPlanParams {
   /** Present when the fit is LIKELY (then only nframes, firstGroup and lastGroup matter). */
   likely?: LikelyTileParams;
 }
 
-/** Why stcal returns no products at all (jwst: the step returns None, no _rate/_rateints). */
-export type NoProductsReason = 'all-first-groups-saturated' | 'miri-all-groups-do-not-use' | 'miri-fewer-than-2-groups';
+export { resolveGroupRange, type NoProductsReason } from './ramp-fit-plan.js';
 
 export type RampFitPlan = { params: RampFitTileParams } | { noProducts: NoProductsReason };
 
@@ -342,34 +325,15 @@ function likelyReadPattern(input: RampFitInput, ngroups: number): LikelyTilePara
 }
 
 /**
- * jwst RampFitStep `set_groupdq`: None -> 0 / ngroups-1; a negative firstgroup becomes 0; if
- * firstgroup >= lastgroup both are ignored. (lastgroup >= ngroups then flags nothing.)
- */
-export function resolveGroupRange(
-  firstgroup: number | null | undefined,
-  lastgroup: number | null | undefined,
-  ngroups: number,
-): { firstGroup: number; lastGroup: number } {
-  if ((firstgroup ?? null) === null && (lastgroup ?? null) === null) return { firstGroup: 0, lastGroup: ngroups - 1 };
-  let first = firstgroup ?? 0;
-  let last = lastgroup ?? ngroups - 1;
-  if (first < 0) first = 0;
-  if (first >= last) [first, last] = [0, ngroups - 1];
-  return { firstGroup: first, lastGroup: last };
-}
-
-/**
  * The exposure-wide decisions stcal takes before fitting (spec §3 steps 3-4, 7-9): group
  * selection, suppress_one_group forced off for one group, MIRI group trimming, and "no
  * products" when every pixel's first group is saturated. Reads GROUPDQ only.
  */
 export function planRampFit(input: RampFitInput, shape: TileShape): RampFitPlan {
   checkInput(input, shape);
-  const { nints, ngroups } = shape;
-  const plane = shape.rows * shape.cols;
-  const suppress = (input.suppressOneGroup ?? true) && ngroups > 1;
-  const { firstGroup, lastGroup } = resolveGroupRange(input.firstgroup, input.lastgroup, ngroups);
+  const { ngroups } = shape;
   if (resolveAlgorithm(input, ngroups) === 'LIKELY') {
+    const { firstGroup, lastGroup } = resolveGroupRange(input.firstgroup, input.lastgroup, ngroups);
     // LIKELY has no group trimming, no "no products" case, no suppress_one_group, no fitopt.
     return {
       params: {
@@ -389,67 +353,10 @@ export function planRampFit(input: RampFitInput, shape: TileShape): RampFitPlan 
       },
     };
   }
-  const gdq = input.groupdq;
-  const selected = (g: number) => g >= firstGroup && g <= lastGroup;
-  const dq = (i: number, g: number, p: number) => gdq[(i * ngroups + g) * plane + p] | (selected(g) ? 0 : DO_NOT_USE);
-
-  // After suppress_one_group: does pixel p of integration i have DO_NOT_USE in group g?
-  const suppressed = (i: number, p: number) => {
-    let good = 0;
-    for (let g = 0; g < ngroups && good < 2; g++) if ((dq(i, g, p) & ~PERSISTENCE & 0xff) === 0) good++;
-    return good === 1;
-  };
-  const allDoNotUse = (g: number) => {
-    if (!selected(g)) return true;
-    for (let i = 0; i < nints; i++) {
-      for (let p = 0; p < plane; p++) {
-        if (dq(i, g, p) & DO_NOT_USE) continue;
-        if (suppress && suppressed(i, p)) continue;
-        return false;
-      }
-    }
-    return true;
-  };
-
-  let groupStart = 0;
-  let groupStop = ngroups;
-  if (input.instrument?.trim().toUpperCase() === 'MIRI' && ngroups > 1) {
-    // ols_fit.discard_miri_groups: drop leading groups that are DO_NOT_USE everywhere, then the
-    // last group if it is; fewer than two groups left means no products.
-    while (groupStart < ngroups && allDoNotUse(groupStart)) groupStart++;
-    if (groupStart === ngroups) return { noProducts: 'miri-all-groups-do-not-use' };
-    if (groupStop - 1 > groupStart && allDoNotUse(groupStop - 1)) groupStop--;
-    if (groupStop - groupStart < 2) return { noProducts: 'miri-fewer-than-2-groups' };
-  }
-
-  let allSaturated = true;
-  for (let i = 0; i < nints && allSaturated; i++) {
-    const base = (i * ngroups + groupStart) * plane;
-    for (let p = 0; p < plane; p++) {
-      if (!(gdq[base + p] & SATURATED)) {
-        allSaturated = false;
-        break;
-      }
-    }
-  }
-  if (allSaturated) return { noProducts: 'all-first-groups-saturated' };
-
-  return {
-    params: {
-      frameTime: input.frameTime,
-      groupTime: input.groupTime,
-      nframes: input.nframes,
-      groupgap: input.groupgap,
-      dropFrames1: input.dropFrames1 ?? 0,
-      suppressOneGroup: suppress,
-      saveOpt: input.saveOpt ?? false,
-      firstGroup,
-      lastGroup,
-      groupStart,
-      groupStop,
-      clearFirstJump: groupStart > 0,
-    },
-  };
+  // OLS_C: the same decisions the pipeline gathers integration by integration.
+  const planner = new RampFitPlanner(input, shape);
+  planner.add(input.groupdq, shape.nints);
+  return planner.plan();
 }
 
 // ---------------------------------------------------------------------------------------------
