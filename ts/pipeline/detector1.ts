@@ -19,18 +19,25 @@ import type { Header } from '../io/fits/index.js';
 import { createRampModel, type CubeModel, type ImageModel, type RampFitOutputModel, type RampModel } from '../datamodels/models.js';
 import type { Meta } from '../datamodels/meta.js';
 import type { RampReader } from '../datamodels/fits-models.js';
-import { pixel } from '../dq/flags.js';
 import { RampFitPlanner } from '../kernels/ramp-fit-plan.js';
 import { BandMerger, cutInputBand, rampFitTile, taskResult, type RampFitPool } from '../kernels/ramp-fit.js';
 import { planRowBands } from '../pool/plan.js';
 import type { TileShape } from '../kernels/arrays.js';
 import { readReferenceFloat, scienceGeometry } from '../reffiles/index.js';
 import { gainScaleStep } from '../steps/gain-scale.js';
-import { jumpLargeEvents, jumpStep, type JumpCarry } from '../steps/jump.js';
+import { allDoNotUsePlanes, jumpKeywords, jumpLargeEvents, jumpStep, type JumpCarry } from '../steps/jump.js';
 import { rampFitProducts, rampFitStep, RampFitStepError } from '../steps/ramp-fit.js';
 import { referenceName, type StepContext } from '../steps/step.js';
 import { GAIN_SCALE, PERSISTENCE_ARRAY, RAMP_FIT, RAMP_STEPS, rampStepOrder, stepOptions, type StepCarry, type StepParameters, type StepReferences } from './ramp-steps.js';
-import type { EmicorrReference } from '../steps/emicorr.js';
+import { emicorrKeywords, type EmicorrReference } from '../steps/emicorr.js';
+import { dqInitKeywords } from '../steps/dq-init.js';
+import { saturationKeywords } from '../steps/saturation.js';
+import { superbiasKeywords } from '../steps/superbias.js';
+import { linearityKeywords } from '../steps/linearity.js';
+import { darkCurrentKeywords } from '../steps/dark-current.js';
+import { ipcKeywords } from '../steps/ipc.js';
+import { resetKeywords } from '../steps/reset.js';
+import { rscdKeywords } from '../steps/rscd.js';
 import { persistenceArrayEntry, type PersistenceState } from '../steps/persistence.js';
 import { decodePersistenceArrayFile, updatePersistenceArrayFile } from '../datamodels/persistence-array.js';
 import { planeRows, type SpillShape, type SpillStore } from './spill.js';
@@ -310,7 +317,7 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
         const found = await jumpLargeEvents(ramp, { gain, readnoise }, { ...context, integrationOffset: i, exposureIntegrations: nints }, jumpOptions, carried);
         carried = found.carry;
         extendedEvents += found.extendedEvents;
-        flagged += doNotUsePlanes(ramp.groupdq, ngroups, plane)[0];
+        flagged += allDoNotUsePlanes(ramp.groupdq, 1, ngroups, plane)[0];
         await spill.put(i, one);
       }
     }
@@ -343,7 +350,7 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
       await runSteps(beforeJump, ramp, start, { ...context, integrationOffset: start, exposureIntegrations: nints });
       for (let p = 0; p < plane; p++) exposurePixeldq[p] |= ramp.pixeldq[p];
       avdrkcur ??= ramp.avdrkcur;
-      doNotUse.push(...doNotUsePlanes(ramp.groupdq, ngroups, plane));
+      doNotUse.push(...allDoNotUsePlanes(ramp.groupdq, end - start, ngroups, plane));
       await spillSlice(start, end, ramp);
     }
     // Pass B: jump (its statistics span integrations) and the flagging steps after it.
@@ -454,7 +461,6 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
   function finish(rate: ImageModel | null, rateints: CubeModel | null, noProducts?: string): Detector1Result {
     for (const model of [rate, rateints]) if (model) recordNames(model.meta);
     recordNames(meta);
-    const recorded: [string, string][] = [...references.keys()].map((type) => [type, '']);
     const refs = (rate?.meta ?? meta).refFiles;
     return {
       rate,
@@ -462,40 +468,26 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
       meta,
       statuses: [...statuses],
       timings: [...timings],
-      references: recorded.map(([type]) => [type, refs[REFERENCE_KEYWORDS[type] ?? type.toUpperCase()] ?? 'N/A']),
+      references: [...references.keys()].map((type) => [type, refs[REFERENCE_KEYWORDS[type] ?? type.toUpperCase()] ?? 'N/A']),
       noProducts,
     };
   }
 }
 
-/** `R_*` keyword suffix of each reference type (FITS keywords are 8 characters at most). */
+/** `R_*` keyword suffix of each reference type, as the steps write them (FITS keywords are 8 characters at most). */
 export const REFERENCE_KEYWORDS: Record<string, string> = {
-  mask: 'MASK',
-  saturation: 'SATURA',
-  superbias: 'SUPERB',
-  linearity: 'LINEAR',
-  dark: 'DARK',
-  readnoise: 'READNO',
-  gain: 'GAIN',
-  ipc: 'IPC',
-  reset: 'RESET',
-  rscd: 'RSCD',
-  emicorr: 'MIREMI',
-  pictureframe: 'PCTFRM',
-  flat: 'FLAT',
+  mask: dqInitKeywords.reference,
+  saturation: saturationKeywords.reference,
+  superbias: superbiasKeywords.reference,
+  linearity: linearityKeywords.reference,
+  dark: darkCurrentKeywords.reference,
+  readnoise: jumpKeywords.readnoise,
+  gain: jumpKeywords.gain,
+  ipc: ipcKeywords.reference,
+  reset: resetKeywords.reference,
+  rscd: rscdKeywords.reference,
+  emicorr: emicorrKeywords.reference,
 };
-
-/** Per integration of a slice, the number of groups in which every pixel has DO_NOT_USE. */
-function doNotUsePlanes(groupdq: Uint8Array, ngroups: number, plane: number): number[] {
-  const counts: number[] = [];
-  for (let start = 0; start < groupdq.length; start += plane) {
-    if ((start / plane) % ngroups === 0) counts.push(0);
-    let all = true;
-    for (let p = start; p < start + plane && all; p++) all = (groupdq[p] & pixel.DO_NOT_USE) !== 0;
-    if (all) counts[counts.length - 1]++;
-  }
-  return counts;
-}
 
 function concatenate<T extends Float32Array | Uint8Array>(arrays: T[], make: new (n: number) => T): T {
   if (arrays.length === 1) return arrays[0];

@@ -32,11 +32,9 @@ export class StepUnavailableError extends Error {
   override name = 'StepUnavailableError';
 }
 
-/** What a ramp step hands back to the pipeline besides its status. */
+/** What a ramp step hands back to the pipeline. */
 export interface RampStepOutcome {
   status: StepStatus;
-  /** jump: primary cosmic rays flagged in this slice (for PRIMECRS over the exposure). */
-  primaryCrs?: number;
 }
 
 /** The references a step receives: FITS files, or the raw bytes of ASDF ones (emicorr). */
@@ -144,8 +142,7 @@ export const RAMP_STEPS: Readonly<Record<string, RampStepDefinition>> = Object.f
     step('jump', 'JumpStep', 'JUMP', ['gain', 'readnoise'], async (ramp, refs, p, context) => {
       const gain = refs.get('gain');
       const readnoise = refs.get('readnoise');
-      const result = await jumpStep(ramp, gain && readnoise ? { gain, readnoise } : undefined, context, stepOptions(p));
-      return { status: result.status, primaryCrs: result.primaryCrs };
+      return { status: (await jumpStep(ramp, gain && readnoise ? { gain, readnoise } : undefined, context, stepOptions(p))).status };
     }),
     step('picture_frame', 'PictureFrameStep', 'PCTFRM', ['pictureframe'], unavailable('picture_frame', 'PictureFrameStep'), true),
     step('clean_flicker_noise', 'CleanFlickerNoiseStep', 'CLNFNS', ['flat'], unavailable('clean_flicker_noise', 'CleanFlickerNoiseStep'), true),

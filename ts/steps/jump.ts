@@ -150,7 +150,7 @@ export interface JumpExposure {
 }
 
 /** Per integration, the number of (int, group) planes whose every pixel has DO_NOT_USE. */
-function allDoNotUsePlanes(groupdq: Uint8Array, nints: number, ngroups: number, npix: number): number[] {
+export function allDoNotUsePlanes(groupdq: Uint8Array, nints: number, ngroups: number, npix: number): number[] {
   const counts: number[] = [];
   for (let i = 0; i < nints; i++) {
     let n = 0;
