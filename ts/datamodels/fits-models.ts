@@ -44,6 +44,15 @@ export class RampReader {
     return this.file.find('ZEROFRAME') !== undefined;
   }
 
+  get hasRefout(): boolean {
+    return this.file.find('REFOUT') !== undefined;
+  }
+
+  /** REFOUT of integration `i` (MIRI's reference output, passed through unchanged by Detector1). */
+  async readRefout(i: number): Promise<Float32Array> {
+    return (await this.file.readImage(this.file.get('REFOUT'), { index: [i], as: 'float32' })).data as Float32Array;
+  }
+
   /** SCI (as float32), GROUPDQ (zeros for an uncal file) and ZEROFRAME of integration `i`. */
   async readIntegration(i: number): Promise<{ data: Float32Array; groupdq: Uint8Array; zeroframe?: Float32Array }> {
     const [nints, ngroups, ny, nx] = this.shape;

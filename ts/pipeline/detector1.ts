@@ -77,11 +77,19 @@ export interface Detector1Io {
   /** Writes a side file (save_persistence). */
   writeBytes?(path: string, bytes: Uint8Array): Promise<void>;
   /** Writes the `_ramp` product integration by integration (`save_calibrated_ramp`). */
-  saveRamp(header: RampModelHeader, integration: (i: number) => Promise<{ data: Float32Array; groupdq: Uint8Array; zeroframe?: Float32Array }>): Promise<void>;
+  saveRamp(header: RampModelHeader, integration: (i: number) => Promise<RampIntegration>): Promise<void>;
 }
 
 /** A RampModel without its per-integration arrays: what `_ramp`'s headers and small arrays need. */
-export type RampModelHeader = Omit<RampModel, 'data' | 'groupdq' | 'zeroframe'> & { hasZeroframe: boolean };
+export type RampModelHeader = Omit<RampModel, 'data' | 'groupdq' | 'zeroframe' | 'refout'> & { hasZeroframe: boolean; hasRefout: boolean };
+
+/** One integration of `_ramp`'s per-integration arrays. */
+export interface RampIntegration {
+  data: Float32Array;
+  groupdq: Uint8Array;
+  zeroframe?: Float32Array;
+  refout?: Float32Array;
+}
 
 export interface Detector1Options {
   io: Detector1Io;
@@ -222,6 +230,13 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
       zeroframe: parts[0].zeroframe ? concatenate(parts.map((p) => p.zeroframe!), Float32Array) : undefined,
     };
   };
+  /** A step's saved product carries the exposure's REFOUT, as jwst's RampModel does. */
+  const withRefout = async (ramp: RampModel, start: number): Promise<RampModel> => {
+    if (!reader.hasRefout) return ramp;
+    const parts = [];
+    for (let i = start; i < start + ramp.shape[0]; i++) parts.push(await reader.readRefout(i));
+    return { ...ramp, refout: concatenate(parts, Float32Array) };
+  };
   const spillSlice = async (start: number, end: number, ramp: RampModel) => {
     const samples = ngroups * plane;
     for (let i = start; i < end; i++) {
@@ -247,7 +262,7 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
       const refs = await referencesOf(definition.reftypes, alias, definition.rawReftypes);
       const outcome = await timed(alias, () => definition.run(ramp, refs, stepParameters(alias), sliceContext, carry));
       statuses.set(alias, outcome.status);
-      if (savesStep(alias)) await save(alias, ramp);
+      if (savesStep(alias)) await save(alias, await withRefout(ramp, start));
     }
   };
 
@@ -393,10 +408,14 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
       avdrkcur,
       ...tables,
       hasZeroframe: reader.hasZeroframe,
+      hasRefout: reader.hasRefout,
     };
     if (truthy(pipelineParameters.save_calibrated_ramp)) {
       recordNames(meta);
-      await timed('save _ramp', () => io.saveRamp(rampHeader, (i) => spill.get(i)));
+      await timed('save _ramp', () => io.saveRamp(rampHeader, async (i) => ({
+        ...(await spill.get(i)),
+        refout: rampHeader.hasRefout ? await reader.readRefout(i) : undefined,
+      })));
     }
 
     // Pass C

@@ -12,7 +12,7 @@ import { openFits, openRamp, readModelFile, readRamp, writeModel } from '../data
 import type { RampModel } from '../datamodels/models.js';
 import { MemorySpill } from './spill.js';
 import { FileSpill } from './spill-node.js';
-import { Detector1Error, REFERENCE_KEYWORDS, runDetector1, type Detector1Io, type Detector1Options, type Detector1Result, type RampModelHeader } from './detector1.js';
+import { Detector1Error, REFERENCE_KEYWORDS, runDetector1, type Detector1Io, type Detector1Options, type Detector1Result, type RampIntegration, type RampModelHeader } from './detector1.js';
 import { RAMP_STEPS, stepOptions } from './ramp-steps.js';
 import { readReferenceFloat, scienceGeometry } from '../reffiles/index.js';
 import { rampFitStep } from '../steps/ramp-fit.js';
@@ -134,26 +134,28 @@ export async function runDetector1File(inputPath: string, options: Detector1File
 
 /**
  * `_ramp.fits` written integration by integration: the HDUs and headers are exactly those of
- * `modelHdus` (same keywords, same order); SCI, GROUPDQ and ZEROFRAME are streamed.
+ * `modelHdus` (same keywords, same order); SCI, GROUPDQ, ZEROFRAME and REFOUT are streamed.
  */
 export async function writeRampStreamed(
   path: string,
   header: RampModelHeader,
-  integration: (i: number) => Promise<{ data: Float32Array; groupdq: Uint8Array; zeroframe?: Float32Array }>,
+  integration: (i: number) => Promise<RampIntegration>,
 ): Promise<void> {
-  const [nints, , ny, nx] = header.shape;
-  const { hasZeroframe, ...rest } = header;
-  // Zero-length stand-ins: modelHdus only reads shapes and headers for these three.
+  const [nints, ngroups, ny, nx] = header.shape;
+  const { hasZeroframe, hasRefout, ...rest } = header;
+  // Zero-length stand-ins: modelHdus only reads shapes and headers for these.
   const skeleton: RampModel = {
     ...rest,
     data: new Float32Array(0),
     groupdq: new Uint8Array(0),
     zeroframe: hasZeroframe ? new Float32Array(0) : undefined,
+    refout: hasRefout ? new Float32Array(0) : undefined,
   };
   const streamed: Record<string, (one: Awaited<ReturnType<typeof integration>>) => Float32Array | Uint8Array> = {
     SCI: (one) => one.data,
     GROUPDQ: (one) => one.groupdq,
     ZEROFRAME: (one) => one.zeroframe ?? new Float32Array(ny * nx),
+    REFOUT: (one) => one.refout ?? new Float32Array(ngroups * ny * (nx / 4)),
   };
   const sink = await AtomicFileSink.create(path);
   try {
