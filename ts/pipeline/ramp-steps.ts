@@ -18,7 +18,7 @@ import { emicorrStep, type EmicorrReference } from '../steps/emicorr.js';
 import { firstframeStep } from '../steps/firstframe.js';
 import { lastframeStep } from '../steps/lastframe.js';
 import { resetStep } from '../steps/reset.js';
-import { rscdStep } from '../steps/rscd.js';
+import { rscdStep, type RscdPixelCounts } from '../steps/rscd.js';
 import { chargeMigrationStep } from '../steps/charge-migration.js';
 import { persistenceStep, type PersistenceState } from '../steps/persistence.js';
 import type { PersistenceArrayEntry } from '../datamodels/persistence-array.js';
@@ -133,7 +133,11 @@ export const RAMP_STEPS: Readonly<Record<string, RampStepDefinition>> = Object.f
     step('linearity', 'LinearityStep', 'LINEAR', ['linearity'], (ramp, refs, _p, context) =>
       status(() => linearityStep(ramp, refs.get('linearity'), context))(),
     ),
-    step('rscd', 'RscdStep', 'RSCD', ['rscd'], (ramp, refs, _p, context) => status(() => rscdStep(ramp, refs.get('rscd'), context))()),
+    // The pixel counts of the INT*UGP1/INT*BORS keywords span slices (carry 'rscd').
+    step('rscd', 'RscdStep', 'RSCD', ['rscd'], (ramp, refs, _p, context, carry) => {
+      if (!carry.has('rscd')) carry.set('rscd', new Map());
+      return status(() => rscdStep(ramp, refs.get('rscd'), context, carry.get('rscd') as RscdPixelCounts))();
+    }),
     step('dark_current', 'DarkCurrentStep', 'DARK', ['dark'], (ramp, refs, p, context) =>
       status(() => darkCurrentStep(ramp, refs.get('dark'), context, stepOptions(p)))(),
     ),

@@ -53,7 +53,19 @@ async function groupSkips(reference: FitsFile, ramp: RampModel): Promise<{ skip1
   return undefined;
 }
 
-export async function rscdStep(ramp: RampModel, reference: FitsFile | undefined, context: StepContext = {}): Promise<StepStatus> {
+/**
+ * Per range ('int1', 'int2'), the pixels counted so far: bit 0 backed off, bit 1 first group
+ * kept. jwst counts a pixel once whichever of the range's integrations it happens in, so a run
+ * integration slice by integration slice passes the same map to every slice.
+ */
+export type RscdPixelCounts = Map<'int1' | 'int2', Uint8Array>;
+
+export async function rscdStep(
+  ramp: RampModel,
+  reference: FitsFile | undefined,
+  context: StepContext = {},
+  countedPixels: RscdPixelCounts = new Map(),
+): Promise<StepStatus> {
   const setStatus = (status: StepStatus) => (ramp.meta.calStep[rscdKeywords.status] = status);
   if (!isMiriDetector(ramp)) {
     warn(context, 'rscd: RSCD correction is only for MIRI data; step skipped');
@@ -91,11 +103,11 @@ export async function rscdStep(ramp: RampModel, reference: FitsFile | undefined,
   const offset = context.integrationOffset ?? 0;
   const intStart = ramp.meta.exposure.integrationStart ?? 1;
   const rangeOf = new Array<number>(localInts).fill(255);
-  const ranges: { keywords: (typeof rscdKeywords)['int1' | 'int2']; skip: number; local: [number, number] }[] = [];
-  if (intStart === 1 && offset === 0) ranges.push({ keywords: rscdKeywords.int1, skip: skip1, local: [0, Math.min(1, localInts)] });
+  const ranges: { name: 'int1' | 'int2'; skip: number; local: [number, number] }[] = [];
+  if (intStart === 1 && offset === 0) ranges.push({ name: 'int1', skip: skip1, local: [0, Math.min(1, localInts)] });
   if (nints > 1) {
     const firstFile = intStart === 1 ? 1 : 0;
-    ranges.push({ keywords: rscdKeywords.int2, skip, local: [Math.max(firstFile - offset, 0), localInts] });
+    ranges.push({ name: 'int2', skip, local: [Math.max(firstFile - offset, 0), localInts] });
   }
   const shape = rampTileShape(ramp.shape);
   const kernelRanges: RscdRange[] = ranges.map((r, k) => {
@@ -111,15 +123,19 @@ export async function rscdStep(ramp: RampModel, reference: FitsFile | undefined,
     signal: context.signal,
   });
   ranges.forEach((r, k) => {
+    let counted = countedPixels.get(r.name);
+    if (!counted) countedPixels.set(r.name, (counted = new Uint8Array(summary.length)));
     let [lowered, noSkip] = [0, 0];
-    for (const bits of summary) {
-      if (bits & (1 << (2 * k))) lowered++;
-      if (bits & (2 << (2 * k))) noSkip++;
+    for (let p = 0; p < summary.length; p++) {
+      const bits = (counted[p] |= (summary[p] >> (2 * k)) & 3);
+      if (bits & 1) lowered++;
+      if (bits & 2) noSkip++;
     }
     info(context, `rscd: number of usable bright pixels with rscd flag groups not set to DO_NOT_USE: ${lowered}`);
-    ramp.primary.set(r.keywords.noSkip, noSkip, comments[r.keywords.noSkip]);
-    ramp.primary.set(r.keywords.lowered, lowered, comments[r.keywords.lowered]);
-    ramp.primary.set(r.keywords.skip, r.skip, comments[r.keywords.skip]);
+    const keywords = rscdKeywords[r.name];
+    ramp.primary.set(keywords.noSkip, noSkip, comments[keywords.noSkip]);
+    ramp.primary.set(keywords.lowered, lowered, comments[keywords.lowered]);
+    ramp.primary.set(keywords.skip, r.skip, comments[keywords.skip]);
   });
   return setStatus('COMPLETE');
 }

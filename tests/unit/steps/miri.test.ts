@@ -18,7 +18,7 @@ import { firstframeStep } from '../../../ts/steps/firstframe.js';
 import { lastframeStep } from '../../../ts/steps/lastframe.js';
 import { refpixStep } from '../../../ts/steps/refpix.js';
 import { resetStep } from '../../../ts/steps/reset.js';
-import { rscdKeywords, rscdStep } from '../../../ts/steps/rscd.js';
+import { rscdKeywords, rscdStep, type RscdPixelCounts } from '../../../ts/steps/rscd.js';
 import { emicorrStep } from '../../../ts/steps/emicorr.js';
 import { parseAsdf } from '../../../ts/reffiles/asdf.js';
 import { emicorrDocument } from '../../../ts/sim/miri.js';
@@ -306,6 +306,31 @@ describe('MIRI step rules', () => {
     expect(none.meta.refFiles.RSCD).toBe('N/A');
     expect(none.groupdq.every((v) => v === 0)).toBe(true);
     await expect(rscdStep(miriRamp(), await memoryFits('empty_rscd.fits', [{ kind: 'image', header: new Header() }]))).rejects.toThrow(/empty_rscd.fits: no RSCD_GROUP_SKIP/);
+  });
+
+  it('rscd: integration slices sharing the pixel counts give the whole exposure keywords', async () => {
+    const table: [string, string, number, number][] = [['SUB64', 'FAST', 2, 3]];
+    const saturateFrom = (ramp: RampModel, i: number, pixelIndex: number, first: number) => {
+      for (let g = first; g < 8; g++) ramp.groupdq[(i * 8 + g) * 6 + pixelIndex] = group.SATURATED;
+    };
+    const whole = miriRamp({ nints: 4, ngroups: 8 });
+    // Backed off: pixel 0 in integrations 1 and 2 (counted once), pixel 1 in integration 3;
+    // pixel 2 saturates from group 1 on in integration 2, so only its first group is kept.
+    for (const [i, p, g] of [[1, 0, 3], [2, 0, 4], [3, 1, 3], [2, 2, 1]]) saturateFrom(whole, i, p, g);
+    const reference = await rscdReference('rscd.fits', table);
+    await rscdStep(whole, reference);
+    const expected = rscdHeaderKeys.map((k) => whole.primary.get(k));
+    expect(expected).toEqual([2, 0, 0, 3, 1, 3]);
+
+    const counted: RscdPixelCounts = new Map();
+    const primary = new Header();
+    for (let i = 0; i < 4; i++) {
+      const slice = miriRamp({ nints: 4, ngroups: 8 });
+      const one = createRampModel({ ...slice, primary, shape: [1, 8, 2, 3], data: slice.data.slice(0, 48), groupdq: whole.groupdq.slice(i * 48, (i + 1) * 48).map((v) => v & group.SATURATED) });
+      await rscdStep(one, reference, { integrationOffset: i }, counted);
+      expect(one.groupdq, `integration ${i}`).toEqual(whole.groupdq.slice(i * 48, (i + 1) * 48));
+    }
+    expect(rscdHeaderKeys.map((k) => primary.get(k))).toEqual(expected);
   });
 
   it('refpix: MIRI full frame corrects the amplifiers from the reference columns', async () => {
