@@ -15,6 +15,7 @@ import {
   type RampModel,
 } from './models.js';
 import { primarySchemaKeywords, sciSchemaKeywords } from './schema-keywords.js';
+import { allocShared, sharedCopy } from '../kernels/arrays.js';
 
 /** Ramp-shaped inputs, read lazily: one integration at a time keeps memory flat in NINTS. */
 export class RampReader {
@@ -59,11 +60,13 @@ export class RampReader {
     if (!Number.isInteger(i) || i < 0 || i >= nints) {
       throw new RangeError(`${this.file.source.name}: integration ${i} is out of range 0..${nints - 1}`);
     }
-    const data = (await this.file.readImage(this.file.get('SCI'), { index: [i], as: 'float32' })).data as Float32Array;
+    // Shared memory: steps with a worker pool hand these arrays to the workers without copies.
+    const data = allocShared(Float32Array, ngroups * ny * nx);
+    await this.file.readImage(this.file.get('SCI'), { index: [i], as: 'float32', into: data });
     const groupdqHdu = this.file.find('GROUPDQ');
     const groupdq = groupdqHdu
-      ? await this.readTyped(groupdqHdu, Uint8Array, [i])
-      : new Uint8Array(ngroups * ny * nx);
+      ? sharedCopy(await this.readTyped(groupdqHdu, Uint8Array, [i]))
+      : allocShared(Uint8Array, ngroups * ny * nx);
     const zeroHdu = this.file.find('ZEROFRAME');
     const zeroframe = zeroHdu
       ? ((await this.file.readImage(zeroHdu, { index: [i], as: 'float32' })).data as Float32Array)
@@ -75,15 +78,15 @@ export class RampReader {
   async readPixeldq(): Promise<Uint32Array> {
     const hdu = this.file.find('PIXELDQ');
     const [, , ny, nx] = this.shape;
-    return hdu ? this.readTyped(hdu, Uint32Array) : new Uint32Array(ny * nx);
+    return hdu ? sharedCopy(await this.readTyped(hdu, Uint32Array)) : allocShared(Uint32Array, ny * nx);
   }
 
   /** The whole exposure as one RampModel (what jwst's `RampModel(uncal)` gives). */
   async readAll(): Promise<RampModel> {
     const [nints, ngroups, ny, nx] = this.shape;
     const plane = ny * nx;
-    const data = new Float32Array(nints * ngroups * plane);
-    const groupdq = new Uint8Array(nints * ngroups * plane);
+    const data = allocShared(Float32Array, nints * ngroups * plane);
+    const groupdq = allocShared(Uint8Array, nints * ngroups * plane);
     const zeroframe = this.hasZeroframe ? new Float32Array(nints * plane) : undefined;
     for (let i = 0; i < nints; i++) {
       const one = await this.readIntegration(i);

@@ -77,3 +77,33 @@ export function checkArray(
     );
   }
 }
+
+/**
+ * Whether typed arrays can live on a SharedArrayBuffer that workers read and write in place
+ * (always in Node; in browsers only on cross-origin-isolated pages).
+ */
+export function sharedMemoryAvailable(): boolean {
+  const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated;
+  return typeof SharedArrayBuffer === 'function' && isolated !== false;
+}
+
+/**
+ * A zeroed array on a SharedArrayBuffer where possible (see `sharedMemoryAvailable`), else on
+ * an ordinary buffer. Kernel runs with a worker pool then hand workers the array itself instead
+ * of copies of its bands.
+ */
+export function allocShared<T extends KernelArray>(type: { new (buffer: ArrayBufferLike): T; BYTES_PER_ELEMENT: number }, length: number): T {
+  const bytes = length * type.BYTES_PER_ELEMENT;
+  return new type(sharedMemoryAvailable() ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
+}
+
+/** A copy of `array` made with `allocShared`. */
+export function sharedCopy<T extends KernelArray>(array: T): T {
+  const copy = allocShared(array.constructor as unknown as { new (buffer: ArrayBufferLike): T; BYTES_PER_ELEMENT: number }, array.length);
+  copy.set(array as never);
+  return copy;
+}
+
+export function isShared(array: KernelArray): boolean {
+  return typeof SharedArrayBuffer === 'function' && array.buffer instanceof SharedArrayBuffer;
+}

@@ -22,7 +22,7 @@ import type { RampReader } from '../datamodels/fits-models.js';
 import { RampFitPlanner } from '../kernels/ramp-fit-plan.js';
 import { BandMerger, cutInputBand, rampFitTile, taskResult, type RampFitPool } from '../kernels/ramp-fit.js';
 import { planRowBands } from '../pool/plan.js';
-import type { TileShape } from '../kernels/arrays.js';
+import { allocShared, sharedCopy, type TileShape } from '../kernels/arrays.js';
 import { readReferenceFloat, scienceGeometry } from '../reffiles/index.js';
 import { gainScaleStep } from '../steps/gain-scale.js';
 import { allDoNotUsePlanes, jumpKeywords, jumpLargeEvents, jumpStep, type JumpCarry } from '../steps/jump.js';
@@ -201,7 +201,7 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
   const initialPixeldq = await reader.readPixeldq();
   const tables = await reader.readTables();
   const headers = { primary: reader.primary, sciHeader: reader.sciHeader };
-  let exposurePixeldq = initialPixeldq.slice();
+  let exposurePixeldq = sharedCopy(initialPixeldq);
   let avdrkcur: Float32Array | undefined;
   // Jump and ramp fitting read bands of rows of every integration: about half an integration's
   // worth of samples, at least 16 rows (fewer, larger reads when there are many integrations).
@@ -279,7 +279,7 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
     const gain = refs.get('gain');
     const readnoise = refs.get('readnoise');
     const halo = 1;
-    const pixeldq = exposurePixeldq.slice();
+    const pixeldq = sharedCopy(exposurePixeldq);
     const jumpOptions = stepOptions(parameters);
     const bandOptions = { ...jumpOptions, expandLargeEvents: false };
     let primaryCrs = 0;
@@ -361,7 +361,7 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
   try {
     // Pass A: the corrections, integration slice by slice.
     for (const [start, end] of slices) {
-      const ramp = sliceModel(start, end, await readSlice(start, end, (i) => reader.readIntegration(i)), initialPixeldq.slice());
+      const ramp = sliceModel(start, end, await readSlice(start, end, (i) => reader.readIntegration(i)), sharedCopy(initialPixeldq));
       await runSteps(beforeJump, ramp, start, { ...context, integrationOffset: start, exposureIntegrations: nints });
       for (let p = 0; p < plane; p++) exposurePixeldq[p] |= ramp.pixeldq[p];
       avdrkcur ??= ramp.avdrkcur;
@@ -378,9 +378,9 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
       else await timed('jump', () => jumpByRowBands());
       if (afterJump.every(skipped)) await runSteps(afterJump, undefined, 0, context);
       else {
-        const pixeldq = exposurePixeldq.slice();
+        const pixeldq = sharedCopy(exposurePixeldq);
         for (const [start, end] of slices) {
-          const ramp = sliceModel(start, end, await readSlice(start, end, (i) => spill.get(i)), exposurePixeldq.slice());
+          const ramp = sliceModel(start, end, await readSlice(start, end, (i) => spill.get(i)), sharedCopy(exposurePixeldq));
           await runSteps(afterJump, ramp, start, { ...context, integrationOffset: start, exposureIntegrations: nints });
           for (let p = 0; p < plane; p++) pixeldq[p] |= ramp.pixeldq[p];
           await spillSlice(start, end, ramp);
@@ -508,9 +508,9 @@ export const REFERENCE_KEYWORDS: Record<string, string> = {
   emicorr: emicorrKeywords.reference,
 };
 
-function concatenate<T extends Float32Array | Uint8Array>(arrays: T[], make: new (n: number) => T): T {
+function concatenate<T extends Float32Array | Uint8Array>(arrays: T[], make: { new (buffer: ArrayBufferLike): T; BYTES_PER_ELEMENT: number }): T {
   if (arrays.length === 1) return arrays[0];
-  const out = new make(arrays.reduce((n, a) => n + a.length, 0));
+  const out = allocShared(make, arrays.reduce((n, a) => n + a.length, 0));
   let offset = 0;
   for (const a of arrays) {
     out.set(a, offset);

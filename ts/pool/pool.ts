@@ -1,9 +1,10 @@
 /**
  * One interface for running tile kernels in worker threads: Piscina in Node, Web Workers in
- * browsers. Buffers are transferred to and from workers (never cloned); the compiled
- * WebAssembly.Module is shared, so workers only instantiate it.
+ * browsers. Arrays are shared (SharedArrayBuffer) or transferred to and from workers, never
+ * cloned; the compiled WebAssembly.Module is shared, so workers only instantiate it.
  */
 import { checkArray, checkShape, planeCount, type KernelArray, type Layout, type TileShape } from '../kernels/arrays.js';
+import { isShared, sharedCopy, sharedMemoryAvailable } from '../kernels/arrays.js';
 import { executeTile, tileKernel, type TileArrays, type TileKernelName } from '../kernels/registry.js';
 import { cutBand, pasteBand, planRowBands, withHalo, type RowBand } from './plan.js';
 
@@ -14,6 +15,13 @@ export interface TileTask {
   shape: TileShape;
   /** The kernel's scalar parameters (structured-cloneable), the same for every band. */
   params?: unknown;
+  /**
+   * Set when `arrays` are whole arrays of `shape` on SharedArrayBuffers: the worker cuts these
+   * rows (with `halo` rows of context) itself. Without a halo it also writes the outputs back
+   * into the shared arrays and returns none; with one it returns the outputs of the grown band.
+   */
+  band?: RowBand;
+  halo?: number;
 }
 
 export interface KernelPool {
@@ -58,8 +66,10 @@ function rowsWithinBudget(specs: Record<string, { layout: Layout }>, arrays: Til
 
 /**
  * Runs `kernel` over the whole arrays, in place. With a pool the rows are cut into bands (at
- * least one per worker, each within the pool's byte budget) that run in parallel, and the outputs are pasted
- * back by row offset; without a pool the bands run one after the other in this thread (a single
+ * least one per worker, each within the pool's byte budget) that run in parallel: on shared
+ * memory the workers cut their bands themselves (see `runShared`); elsewhere (browser pages that
+ * are not cross-origin isolated) this thread cuts them, transfers them and pastes the outputs
+ * back by row offset. Without a pool the bands run one after the other in this thread (a single
  * band, uncopied, when everything fits the budget). All give identical results.
  */
 export async function runTiled(
@@ -134,6 +144,11 @@ export async function runTiled(
     }
     return;
   }
+  // Kernels whose arguments are all typed arrays (not rampFit's records of them).
+  if (sharedMemoryAvailable() && Object.values(arrays).every((array) => array === undefined || ArrayBuffer.isView(array))) {
+    await runShared(pool, kernel, arrays, shape, bands, halo, options);
+    return;
+  }
   // At most two bands per worker in flight, so band copies never hold a second copy of the cube.
   const inFlight = new Set<Promise<void>>();
   let failed = false;
@@ -155,4 +170,43 @@ export async function runTiled(
   }
   await Promise.all(inFlight);
   if (failed) throw failure;
+}
+
+/**
+ * The pool path on shared memory: the workers read their bands straight from the arrays (copied
+ * once to shared memory when they are not there yet), so this thread copies no bands. Outputs of
+ * kernels without a halo go straight back into the shared arrays (the bands' rows are disjoint);
+ * with a halo a band could read rows another band has already written, so the workers return
+ * their outputs and they are pasted here once every band has run, exactly as untiled.
+ */
+async function runShared(
+  pool: KernelPool,
+  kernel: TileKernelName,
+  arrays: TileArrays,
+  shape: TileShape,
+  bands: RowBand[],
+  halo: number,
+  options: TiledOptions,
+): Promise<void> {
+  const specs = tileKernel(kernel).arrays;
+  const shared: TileArrays = {};
+  for (const [key, array] of Object.entries(arrays)) if (array !== undefined) shared[key] = isShared(array) ? array : sharedCopy(array);
+  const settled = await Promise.allSettled(
+    bands.map((band) => pool.run({ kernel, arrays: shared, shape, params: options.params, band, halo }, options.signal)),
+  );
+  const rejected = settled.find((result) => result.status === 'rejected');
+  if (rejected) throw rejected.reason;
+  if (halo > 0) {
+    settled.forEach((result, b) => {
+      const grown = withHalo(bands[b], halo, shape.rows);
+      for (const [key, output] of Object.entries((result as PromiseFulfilledResult<Record<string, KernelArray>>).value)) {
+        pasteBand(shared[key]!, output, specs[key].layout, shape, bands[b], grown);
+      }
+    });
+  }
+  // Outputs whose caller's array was not shared come back by one copy.
+  for (const [key, spec] of Object.entries(specs)) {
+    const array = arrays[key];
+    if (spec.output && array !== undefined && array !== shared[key]) array.set(shared[key] as never);
+  }
 }

@@ -1,11 +1,12 @@
 /**
- * What crosses between the main thread and a kernel worker. Arrays are transferred, never
- * copied; errors cross as plain data because structured clone drops their class and `code`.
+ * What crosses between the main thread and a kernel worker. Arrays are shared or transferred,
+ * never copied; errors cross as plain data because structured clone drops their class and `code`.
  */
 import type { KernelArray } from '../kernels/arrays.js';
 import { KernelError, KernelParameterError, KernelShapeError, KernelTypeError } from '../kernels/errors.js';
 import { instantiateKernels } from '../kernels/module.js';
-import { executeTile, type TileArrays } from '../kernels/registry.js';
+import { executeTile, tileKernel, type TileArrays } from '../kernels/registry.js';
+import { cutBand, pasteBand, withHalo, type RowBand } from './plan.js';
 import type { TileTask } from './pool.js';
 
 export interface SerializedError {
@@ -39,11 +40,32 @@ export function runTaskHere(
 ): { outcome: TaskOutcome; transfer: ArrayBuffer[] } {
   try {
     instantiateKernels(module);
+    if (task.band) {
+      const outputs = runSharedBand(task, task.band, task.halo ?? 0);
+      return { outcome: { outputs }, transfer: transferablesOf(outputs) };
+    }
     const outputs = executeTile(task.kernel, task.arrays, task.shape, task.params);
     return { outcome: { outputs }, transfer: transferablesOf(outputs) };
   } catch (error) {
     return { outcome: { error: serializeError(error) }, transfer: [] };
   }
+}
+
+/**
+ * A band of shared arrays: its rows (and halo) copied out and the kernel run on them. Without a
+ * halo the outputs are copied back into the shared arrays here and none are returned.
+ */
+function runSharedBand(task: TileTask, band: RowBand, halo: number): Record<string, KernelArray> {
+  const specs = tileKernel(task.kernel).arrays;
+  const grown = withHalo(band, halo, task.shape.rows);
+  const bandArrays: TileArrays = {};
+  for (const [key, array] of Object.entries(task.arrays)) {
+    if (array !== undefined) bandArrays[key] = cutBand(array, specs[key].layout, task.shape, grown);
+  }
+  const outputs = executeTile(task.kernel, bandArrays, { ...task.shape, rows: grown.rows }, task.params);
+  if (halo > 0) return outputs;
+  for (const [key, output] of Object.entries(outputs)) pasteBand(task.arrays[key]!, output, specs[key].layout, task.shape, band);
+  return {};
 }
 
 export function serializeError(error: unknown): SerializedError {
