@@ -1,4 +1,5 @@
 import { pixel, type PixelFlagName } from './flags.js';
+import { allocShared } from '../kernels/arrays.js';
 
 /** One row of a reference file's DQ_DEF table. */
 export interface DqDefinition {
@@ -19,7 +20,7 @@ export function translateDq(
   definitions: readonly DqDefinition[] | undefined,
   onUnknown: (name: string) => void = () => {},
 ): Uint32Array {
-  const out = new Uint32Array(dq.length);
+  const out = allocShared(Uint32Array, dq.length);
   if (!definitions || definitions.length === 0) {
     for (let i = 0; i < dq.length; i++) out[i] = dq[i] >>> 0;
     return out;

@@ -92,7 +92,7 @@ export function sharedMemoryAvailable(): boolean {
  * an ordinary buffer. Kernel runs with a worker pool then hand workers the array itself instead
  * of copies of its bands.
  */
-export function allocShared<T extends KernelArray>(type: { new (buffer: ArrayBufferLike): T; BYTES_PER_ELEMENT: number }, length: number): T {
+export function allocShared<T>(type: { new (buffer: ArrayBufferLike): T; BYTES_PER_ELEMENT: number }, length: number): T {
   const bytes = length * type.BYTES_PER_ELEMENT;
   return new type(sharedMemoryAvailable() ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
 }

@@ -17,11 +17,12 @@ export interface TileTask {
   params?: unknown;
   /**
    * Set when `arrays` are whole arrays of `shape` on SharedArrayBuffers: the worker cuts these
-   * rows (with `halo` rows of context) itself. Without a halo it also writes the outputs back
-   * into the shared arrays and returns none; with one it returns the outputs of the grown band.
+   * rows itself, with `halo` rows of context from `haloRows` (copies of the neighbours' rows
+   * taken before any band ran), and writes its rows of the outputs back into the shared arrays.
    */
   band?: RowBand;
   halo?: number;
+  haloRows?: { above?: TileArrays; below?: TileArrays };
 }
 
 export interface KernelPool {
@@ -174,10 +175,10 @@ export async function runTiled(
 
 /**
  * The pool path on shared memory: the workers read their bands straight from the arrays (copied
- * once to shared memory when they are not there yet), so this thread copies no bands. Outputs of
- * kernels without a halo go straight back into the shared arrays (the bands' rows are disjoint);
- * with a halo a band could read rows another band has already written, so the workers return
- * their outputs and they are pasted here once every band has run, exactly as untiled.
+ * once to shared memory when they are not there yet) and write their rows of the outputs back
+ * in place, so this thread copies no bands. A band's rows are written only by its own worker;
+ * the halo rows it reads from its neighbours come from a snapshot taken here before any band
+ * runs, so every band sees the input as an untiled run does, whatever the order.
  */
 async function runShared(
   pool: KernelPool,
@@ -191,19 +192,24 @@ async function runShared(
   const specs = tileKernel(kernel).arrays;
   const shared: TileArrays = {};
   for (const [key, array] of Object.entries(arrays)) if (array !== undefined) shared[key] = isShared(array) ? array : sharedCopy(array);
-  const settled = await Promise.allSettled(
-    bands.map((band) => pool.run({ kernel, arrays: shared, shape, params: options.params, band, halo }, options.signal)),
-  );
+  const snapshot = (rows: RowBand): TileArrays | undefined => {
+    if (rows.rows === 0) return undefined;
+    const cut: TileArrays = {};
+    for (const [key, array] of Object.entries(shared)) cut[key] = cutBand(array!, specs[key].layout, shape, rows);
+    return cut;
+  };
+  const tasks = bands.map((band): TileTask => {
+    const grown = withHalo(band, halo, shape.rows);
+    const end = band.row0 + band.rows;
+    const haloRows = {
+      above: snapshot({ row0: grown.row0, rows: band.row0 - grown.row0 }),
+      below: snapshot({ row0: end, rows: grown.row0 + grown.rows - end }),
+    };
+    return { kernel, arrays: shared, shape, params: options.params, band, halo, haloRows };
+  });
+  const settled = await Promise.allSettled(tasks.map((task) => pool.run(task, options.signal)));
   const rejected = settled.find((result) => result.status === 'rejected');
   if (rejected) throw rejected.reason;
-  if (halo > 0) {
-    settled.forEach((result, b) => {
-      const grown = withHalo(bands[b], halo, shape.rows);
-      for (const [key, output] of Object.entries((result as PromiseFulfilledResult<Record<string, KernelArray>>).value)) {
-        pasteBand(shared[key]!, output, specs[key].layout, shape, bands[b], grown);
-      }
-    });
-  }
   // Outputs whose caller's array was not shared come back by one copy.
   for (const [key, spec] of Object.entries(specs)) {
     const array = arrays[key];

@@ -41,8 +41,8 @@ export function runTaskHere(
   try {
     instantiateKernels(module);
     if (task.band) {
-      const outputs = runSharedBand(task, task.band, task.halo ?? 0);
-      return { outcome: { outputs }, transfer: transferablesOf(outputs) };
+      runSharedBand(task, task.band);
+      return { outcome: { outputs: {} }, transfer: [] };
     }
     const outputs = executeTile(task.kernel, task.arrays, task.shape, task.params);
     return { outcome: { outputs }, transfer: transferablesOf(outputs) };
@@ -52,20 +52,28 @@ export function runTaskHere(
 }
 
 /**
- * A band of shared arrays: its rows (and halo) copied out and the kernel run on them. Without a
- * halo the outputs are copied back into the shared arrays here and none are returned.
+ * A band of shared arrays: its rows copied out with the halo rows the main thread snapshotted,
+ * the kernel run on them, and the band's rows of the outputs copied back into the shared arrays.
  */
-function runSharedBand(task: TileTask, band: RowBand, halo: number): Record<string, KernelArray> {
+function runSharedBand(task: TileTask, band: RowBand): void {
   const specs = tileKernel(task.kernel).arrays;
-  const grown = withHalo(band, halo, task.shape.rows);
+  const grown = withHalo(band, task.halo ?? 0, task.shape.rows);
+  const grownShape = { ...task.shape, rows: grown.rows };
+  const above = band.row0 - grown.row0;
+  const below = grown.row0 + grown.rows - (band.row0 + band.rows);
   const bandArrays: TileArrays = {};
   for (const [key, array] of Object.entries(task.arrays)) {
-    if (array !== undefined) bandArrays[key] = cutBand(array, specs[key].layout, task.shape, grown);
+    if (array === undefined) continue;
+    const { layout } = specs[key];
+    const cut = cutBand(array, layout, task.shape, grown);
+    const snapshotAbove = task.haloRows?.above?.[key];
+    const snapshotBelow = task.haloRows?.below?.[key];
+    if (snapshotAbove) pasteBand(cut, snapshotAbove, layout, grownShape, { row0: 0, rows: above });
+    if (snapshotBelow) pasteBand(cut, snapshotBelow, layout, grownShape, { row0: grown.rows - below, rows: below });
+    bandArrays[key] = cut;
   }
-  const outputs = executeTile(task.kernel, bandArrays, { ...task.shape, rows: grown.rows }, task.params);
-  if (halo > 0) return outputs;
-  for (const [key, output] of Object.entries(outputs)) pasteBand(task.arrays[key]!, output, specs[key].layout, task.shape, band);
-  return {};
+  const outputs = executeTile(task.kernel, bandArrays, grownShape, task.params);
+  for (const [key, output] of Object.entries(outputs)) pasteBand(task.arrays[key]!, output, specs[key].layout, task.shape, band, grown);
 }
 
 export function serializeError(error: unknown): SerializedError {
