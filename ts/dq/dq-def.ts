@@ -1,5 +1,4 @@
 import { pixel, type PixelFlagName } from './flags.js';
-import { allocShared } from '../kernels/arrays.js';
 
 /** One row of a reference file's DQ_DEF table. */
 export interface DqDefinition {
@@ -20,7 +19,7 @@ export function translateDq(
   definitions: readonly DqDefinition[] | undefined,
   onUnknown: (name: string) => void = () => {},
 ): Uint32Array {
-  const out = allocShared(Uint32Array, dq.length);
+  const out = new Uint32Array(dq.length);
   if (!definitions || definitions.length === 0) {
     for (let i = 0; i < dq.length; i++) out[i] = dq[i] >>> 0;
     return out;

@@ -87,19 +87,54 @@ export function sharedMemoryAvailable(): boolean {
   return typeof SharedArrayBuffer === 'function' && isolated !== false;
 }
 
+type ArrayType<T> = { new (buffer: ArrayBufferLike): T; BYTES_PER_ELEMENT: number };
+
 /**
- * A zeroed array on a SharedArrayBuffer where possible (see `sharedMemoryAvailable`), else on
- * an ordinary buffer. Kernel runs with a worker pool then hand workers the array itself instead
- * of copies of its bands.
+ * SharedArrayBuffers given back by `releaseShared`, by byte length. V8 does not count shared
+ * memory towards its garbage-collection pressure, so a dropped SharedArrayBuffer can wait for
+ * its memory to be freed long after ordinary buffers would have been: shared buffers that come
+ * and go (one per integration, one per kernel call) are recycled instead of dropped.
  */
-export function allocShared<T>(type: { new (buffer: ArrayBufferLike): T; BYTES_PER_ELEMENT: number }, length: number): T {
+const recycled = new Map<number, SharedArrayBuffer[]>();
+let recycledBytes = 0;
+/** Recycled buffers beyond this many bytes (256 MiB) are dropped. */
+const RECYCLE_LIMIT = 1 << 28;
+
+/**
+ * A zeroed array on a SharedArrayBuffer where possible (see `sharedMemoryAvailable`), recycled
+ * from `releaseShared` when one of the same size was given back; else on an ordinary buffer.
+ * Kernel runs with a worker pool then hand workers the array itself instead of copies of its
+ * bands.
+ */
+export function allocShared<T extends KernelArray>(type: ArrayType<T>, length: number): T {
   const bytes = length * type.BYTES_PER_ELEMENT;
-  return new type(sharedMemoryAvailable() ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
+  if (!sharedMemoryAvailable()) return new type(new ArrayBuffer(bytes));
+  const buffer = recycled.get(bytes)?.pop();
+  if (!buffer) return new type(new SharedArrayBuffer(bytes));
+  recycledBytes -= bytes;
+  const array = new type(buffer);
+  array.fill(0);
+  return array;
+}
+
+/**
+ * Gives the whole-buffer shared array back for `allocShared` to reuse. The caller must hold the
+ * only use of it: nothing may read or write it afterwards.
+ */
+export function releaseShared(array: KernelArray): void {
+  const buffer = array.buffer;
+  if (!(typeof SharedArrayBuffer === 'function' && buffer instanceof SharedArrayBuffer)) return;
+  if (array.byteOffset !== 0 || array.byteLength !== buffer.byteLength || recycledBytes + buffer.byteLength > RECYCLE_LIMIT) return;
+  const list = recycled.get(buffer.byteLength) ?? [];
+  if (list.includes(buffer)) return;
+  list.push(buffer);
+  recycled.set(buffer.byteLength, list);
+  recycledBytes += buffer.byteLength;
 }
 
 /** A copy of `array` made with `allocShared`. */
 export function sharedCopy<T extends KernelArray>(array: T): T {
-  const copy = allocShared(array.constructor as unknown as { new (buffer: ArrayBufferLike): T; BYTES_PER_ELEMENT: number }, array.length);
+  const copy = allocShared(array.constructor as unknown as ArrayType<T>, array.length);
   copy.set(array as never);
   return copy;
 }

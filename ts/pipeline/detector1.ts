@@ -22,7 +22,7 @@ import type { RampReader } from '../datamodels/fits-models.js';
 import { RampFitPlanner } from '../kernels/ramp-fit-plan.js';
 import { BandMerger, cutInputBand, rampFitTile, taskResult, type RampFitPool } from '../kernels/ramp-fit.js';
 import { planRowBands } from '../pool/plan.js';
-import { allocShared, sharedCopy, type TileShape } from '../kernels/arrays.js';
+import { releaseShared, sharedCopy, type TileShape } from '../kernels/arrays.js';
 import { readReferenceFloat, scienceGeometry } from '../reffiles/index.js';
 import { gainScaleStep } from '../steps/gain-scale.js';
 import { allDoNotUsePlanes, jumpKeywords, jumpLargeEvents, jumpStep, type JumpCarry } from '../steps/jump.js';
@@ -247,6 +247,8 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
         zeroframe: ramp.zeroframe?.subarray(k * plane, (k + 1) * plane),
       });
     }
+    // A store that copied the slice leaves its shared arrays to the next slice.
+    if (!spill.keepsArrays) for (const array of [ramp.data, ramp.groupdq]) releaseShared(array);
   };
 
   const runSteps = async (aliases: readonly string[], ramp: RampModel | undefined, start: number, sliceContext: StepContext) => {
@@ -367,6 +369,7 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
       avdrkcur ??= ramp.avdrkcur;
       doNotUse.push(...allDoNotUsePlanes(ramp.groupdq, end - start, ngroups, plane));
       await spillSlice(start, end, ramp);
+      releaseShared(ramp.pixeldq);
     }
     // Pass B: jump (its statistics span integrations) and the flagging steps after it.
     if (slices.length === 1) {
@@ -384,6 +387,7 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
           await runSteps(afterJump, ramp, start, { ...context, integrationOffset: start, exposureIntegrations: nints });
           for (let p = 0; p < plane; p++) pixeldq[p] |= ramp.pixeldq[p];
           await spillSlice(start, end, ramp);
+          releaseShared(ramp.pixeldq);
         }
         exposurePixeldq = pixeldq;
       }
@@ -508,9 +512,9 @@ export const REFERENCE_KEYWORDS: Record<string, string> = {
   emicorr: emicorrKeywords.reference,
 };
 
-function concatenate<T extends Float32Array | Uint8Array>(arrays: T[], make: { new (buffer: ArrayBufferLike): T; BYTES_PER_ELEMENT: number }): T {
+function concatenate<T extends Float32Array | Uint8Array>(arrays: T[], make: new (n: number) => T): T {
   if (arrays.length === 1) return arrays[0];
-  const out = allocShared(make, arrays.reduce((n, a) => n + a.length, 0));
+  const out = new make(arrays.reduce((n, a) => n + a.length, 0));
   let offset = 0;
   for (const a of arrays) {
     out.set(a, offset);

@@ -12,6 +12,7 @@ import type { SpillShape, SpillStore, SpilledIntegration } from './spill.js';
 const align4 = (n: number) => (n + 3) & ~3;
 
 export class FileSpill implements SpillStore {
+  readonly keepsArrays = false;
   private readonly bandRows: number;
   /** Byte offset of each band inside a record, and the record's size (the last entry). */
   private readonly offsets: number[] = [0];

@@ -22,6 +22,8 @@ export interface SpillShape {
 }
 
 export interface SpillStore {
+  /** Whether `put` keeps the caller's arrays (else it copies them and they may be reused). */
+  readonly keepsArrays: boolean;
   put(integration: number, value: SpilledIntegration): Promise<void>;
   get(integration: number): Promise<SpilledIntegration>;
   /** The GROUPDQ of an integration alone. */
@@ -47,6 +49,7 @@ export function planeRows<T extends Float32Array | Uint8Array>(source: T, planes
 
 /** Keeps the arrays themselves: no copies, memory grows with NINTS. */
 export class MemorySpill implements SpillStore {
+  readonly keepsArrays = true;
   readonly #held = new Map<number, SpilledIntegration>();
 
   constructor(private readonly shape: SpillShape) {}

@@ -4,7 +4,7 @@
  * cloned; the compiled WebAssembly.Module is shared, so workers only instantiate it.
  */
 import { checkArray, checkShape, planeCount, type KernelArray, type Layout, type TileShape } from '../kernels/arrays.js';
-import { isShared, sharedCopy, sharedMemoryAvailable } from '../kernels/arrays.js';
+import { isShared, releaseShared, sharedCopy, sharedMemoryAvailable } from '../kernels/arrays.js';
 import { executeTile, tileKernel, type TileArrays, type TileKernelName } from '../kernels/registry.js';
 import { cutBand, pasteBand, planRowBands, withHalo, type RowBand } from './plan.js';
 
@@ -17,12 +17,15 @@ export interface TileTask {
   params?: unknown;
   /**
    * Set when `arrays` are whole arrays of `shape` on SharedArrayBuffers: the worker cuts these
-   * rows itself, with `halo` rows of context from `haloRows` (copies of the neighbours' rows
-   * taken before any band ran), and writes its rows of the outputs back into the shared arrays.
+   * rows itself, with `halo` rows of context (of the outputs, from `haloRows`: copies of the
+   * neighbours' rows taken before any band ran), and writes its rows of the outputs back into
+   * the shared arrays.
    */
   band?: RowBand;
   halo?: number;
   haloRows?: { above?: TileArrays; below?: TileArrays };
+  /** With `band`: arrays that are not shared, already cut to the band and its halo rows. */
+  bandArrays?: TileArrays;
 }
 
 export interface KernelPool {
@@ -174,11 +177,12 @@ export async function runTiled(
 }
 
 /**
- * The pool path on shared memory: the workers read their bands straight from the arrays (copied
- * once to shared memory when they are not there yet) and write their rows of the outputs back
- * in place, so this thread copies no bands. A band's rows are written only by its own worker;
- * the halo rows it reads from its neighbours come from a snapshot taken here before any band
- * runs, so every band sees the input as an untiled run does, whatever the order.
+ * The pool path on shared memory: the workers read their bands straight from the shared arrays
+ * and write their rows of the outputs back in place, so this thread copies none of them. Arrays
+ * that are not shared are cut per band here (inputs such as references) or, for outputs, copied
+ * once to recycled shared buffers. A band's rows are written only by its own worker; the halo
+ * rows it reads from its neighbours come from a snapshot taken here before any band runs, so
+ * every band sees the input as an untiled run does, whatever the order.
  */
 async function runShared(
   pool: KernelPool,
@@ -191,28 +195,52 @@ async function runShared(
 ): Promise<void> {
   const specs = tileKernel(kernel).arrays;
   const shared: TileArrays = {};
-  for (const [key, array] of Object.entries(arrays)) if (array !== undefined) shared[key] = isShared(array) ? array : sharedCopy(array);
-  const snapshot = (rows: RowBand): TileArrays | undefined => {
-    if (rows.rows === 0) return undefined;
-    const cut: TileArrays = {};
-    for (const [key, array] of Object.entries(shared)) cut[key] = cutBand(array!, specs[key].layout, shape, rows);
-    return cut;
+  const cutHere: string[] = [];
+  for (const [key, array] of Object.entries(arrays)) {
+    if (array === undefined) continue;
+    if (isShared(array)) shared[key] = array;
+    else if (specs[key].output) shared[key] = sharedCopy(array);
+    else cutHere.push(key);
+  }
+  const cut = (keys: string[], rows: RowBand): TileArrays | undefined => {
+    if (rows.rows === 0 || keys.length === 0) return undefined;
+    return Object.fromEntries(keys.map((key) => [key, cutBand(arrays[key]!, specs[key].layout, shape, rows)]));
   };
-  const tasks = bands.map((band): TileTask => {
+  const written = Object.keys(shared).filter((key) => specs[key].output);
+  const haloRows = bands.map((band) => {
     const grown = withHalo(band, halo, shape.rows);
     const end = band.row0 + band.rows;
-    const haloRows = {
-      above: snapshot({ row0: grown.row0, rows: band.row0 - grown.row0 }),
-      below: snapshot({ row0: end, rows: grown.row0 + grown.rows - end }),
+    return {
+      above: cut(written, { row0: grown.row0, rows: band.row0 - grown.row0 }),
+      below: cut(written, { row0: end, rows: grown.row0 + grown.rows - end }),
     };
-    return { kernel, arrays: shared, shape, params: options.params, band, halo, haloRows };
   });
-  const settled = await Promise.allSettled(tasks.map((task) => pool.run(task, options.signal)));
+  // The bands of the arrays cut here are made as workers become free (at most two per worker
+  // waiting), so they never add up to a second copy of those arrays.
+  const settled: PromiseSettledResult<unknown>[] = [];
+  const inFlight = new Set<Promise<void>>();
+  for (const [b, band] of bands.entries()) {
+    const bandArrays = cut(cutHere, withHalo(band, halo, shape.rows));
+    const job = pool
+      .run({ kernel, arrays: shared, shape, params: options.params, band, halo, haloRows: haloRows[b], bandArrays }, options.signal)
+      .then(
+        (value) => void (settled[b] = { status: 'fulfilled', value }),
+        (reason: unknown) => void (settled[b] = { status: 'rejected', reason }),
+      )
+      .finally(() => inFlight.delete(job));
+    inFlight.add(job);
+    if (inFlight.size >= 2 * pool.size) await Promise.race(inFlight);
+  }
+  await Promise.all(inFlight);
+  const copies = Object.entries(shared).filter(([key]) => shared[key] !== arrays[key]);
   const rejected = settled.find((result) => result.status === 'rejected');
-  if (rejected) throw rejected.reason;
+  if (rejected) {
+    for (const [, copy] of copies) releaseShared(copy!);
+    throw rejected.reason;
+  }
   // Outputs whose caller's array was not shared come back by one copy.
-  for (const [key, spec] of Object.entries(specs)) {
-    const array = arrays[key];
-    if (spec.output && array !== undefined && array !== shared[key]) array.set(shared[key] as never);
+  for (const [key, copy] of copies) {
+    if (specs[key].output) arrays[key]!.set(copy as never);
+    releaseShared(copy!);
   }
 }

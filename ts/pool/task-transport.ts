@@ -52,8 +52,9 @@ export function runTaskHere(
 }
 
 /**
- * A band of shared arrays: its rows copied out with the halo rows the main thread snapshotted,
- * the kernel run on them, and the band's rows of the outputs copied back into the shared arrays.
+ * A band of shared arrays: its rows copied out with the halo rows the main thread snapshotted
+ * (and the band of the arrays that are not shared, cut by the main thread), the kernel run on
+ * them, and the band's rows of the outputs copied back into the shared arrays.
  */
 function runSharedBand(task: TileTask, band: RowBand): void {
   const specs = tileKernel(task.kernel).arrays;
@@ -61,7 +62,7 @@ function runSharedBand(task: TileTask, band: RowBand): void {
   const grownShape = { ...task.shape, rows: grown.rows };
   const above = band.row0 - grown.row0;
   const below = grown.row0 + grown.rows - (band.row0 + band.rows);
-  const bandArrays: TileArrays = {};
+  const bandArrays: TileArrays = { ...task.bandArrays };
   for (const [key, array] of Object.entries(task.arrays)) {
     if (array === undefined) continue;
     const { layout } = specs[key];

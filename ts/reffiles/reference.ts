@@ -4,8 +4,7 @@
  */
 import { FitsError, type FitsFile } from '../io/fits/index.js';
 import { translateDq, type DqDefinition } from '../dq/index.js';
-import { cutToScience, geometryOf, ReferenceFileError, sameGeometry, type SubarrayGeometry } from './subarray.js';
-import { allocShared } from '../kernels/arrays.js';
+import { cutToScience, geometryOf, ReferenceFileError, type SubarrayGeometry } from './subarray.js';
 
 export interface ReferenceContext {
   /** Geometry of the science data the reference is for. */
@@ -42,14 +41,8 @@ export async function readReferenceFloat(
 ): Promise<{ data: Float32Array; shape: number[] }> {
   const hdu = file.find(extname);
   if (!hdu) throw new ReferenceFileError(file.source.name, `no ${extname} extension`);
-  const geometry = geometryOf(file.primary.header, hdu.shape, context.instrument, file.source.name, context.warn);
-  if (sameGeometry(geometry, context.science)) {
-    // Straight into shared memory, where worker pools use it without copies.
-    const into = allocShared(Float32Array, hdu.shape.reduce((a, b) => a * b, 1));
-    await file.readImage(hdu, { as: 'float32', into });
-    return { data: into, shape: [...hdu.shape] };
-  }
   const { data, shape } = await file.readImage(hdu, { as: 'float32' });
+  const geometry = geometryOf(file.primary.header, shape, context.instrument, file.source.name, context.warn);
   return cutToScience(data as Float32Array, shape, geometry, context.science, file.source.name);
 }
 

@@ -3,7 +3,6 @@
  * arrays down to it (jwst `reffile_utils`, spec/reference_files.md §3).
  */
 import type { Header } from '../io/fits/index.js';
-import { allocShared } from '../kernels/arrays.js';
 
 /** 1-based start and size in the full-frame DMS grid. */
 export interface SubarrayGeometry {
@@ -97,7 +96,7 @@ export function cutToScience<T extends CuttableArray>(
   const ny = shape[shape.length - 2];
   const nx = shape[shape.length - 1];
   const planes = array.length / (ny * nx);
-  const out = allocShared(array.constructor as unknown as { new (buffer: ArrayBufferLike): T; BYTES_PER_ELEMENT: number }, planes * sci.ysize * sci.xsize);
+  const out = new (array.constructor as new (n: number) => T)(planes * sci.ysize * sci.xsize);
   for (let p = 0; p < planes; p++) {
     for (let y = 0; y < sci.ysize; y++) {
       const from = (p * ny + y0 + y) * nx + x0;

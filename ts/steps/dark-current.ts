@@ -10,7 +10,6 @@ import type { RampModel } from '../datamodels/models.js';
 import { translateDq } from '../dq/index.js';
 import { cutToScience, geometryOf, readDqDefinitions, ReferenceFileError, scienceGeometry } from '../reffiles/index.js';
 import { runTiled } from '../pool/pool.js';
-import { allocShared } from '../kernels/arrays.js';
 import { info, rampTileShape, referenceName, warn, type StepContext, type StepStatus } from './step.js';
 
 /** FITS keyword suffixes this step records: `S_DARK`, `R_DARK`. */
@@ -85,17 +84,11 @@ export async function darkCurrentStep(
   const used = [...new Set(source.filter((d) => d >= 0))].sort((a, b) => a - b);
 
   const fit = fitter(reference, ramp, [ny, nx], (m) => warn(context, m));
-  const frames = allocShared(Float32Array, used.length * planes * ny * nx);
-  const scienceShaped = sci.shape[rank - 2] === ny && sci.shape[rank - 1] === nx;
+  const frames = new Float32Array(used.length * planes * ny * nx);
   for (const [slot, d] of used.entries()) {
     for (let k = 0; k < planes; k++) {
-      const index = rank === 4 ? [d, k] : [k];
-      const into = frames.subarray((slot * planes + k) * ny * nx, (slot * planes + k + 1) * ny * nx);
-      if (scienceShaped) await reference.readImage(sci, { index, as: 'float32', into });
-      else {
-        const { data, shape } = await reference.readImage(sci, { index, as: 'float32' });
-        into.set(fit(data as Float32Array, shape));
-      }
+      const { data, shape } = await reference.readImage(sci, { index: rank === 4 ? [d, k] : [k], as: 'float32' });
+      frames.set(fit(data as Float32Array, shape), (slot * planes + k) * ny * nx);
     }
   }
   const darkDq = await readDarkDq(reference, fit, ny * nx, (m) => warn(context, m));

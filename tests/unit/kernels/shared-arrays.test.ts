@@ -1,0 +1,51 @@
+/**
+ * Shared memory for the worker pool: arrays on SharedArrayBuffers, and the recycling that
+ * stands in for garbage collection (V8 does not count shared memory as GC pressure).
+ */
+import { describe, expect, it } from 'vitest';
+import { allocShared, isShared, releaseShared, sharedCopy } from '../../../ts/kernels/arrays.js';
+
+describe('shared arrays', () => {
+  it('allocShared gives zeroed arrays on SharedArrayBuffers in Node', () => {
+    const a = allocShared(Float32Array, 1000);
+    expect(isShared(a)).toBe(true);
+    expect(a.every((v) => v === 0)).toBe(true);
+    expect(isShared(new Float32Array(4))).toBe(false);
+  });
+
+  it('a released buffer comes back zeroed for the same size, never for another', () => {
+    const a = allocShared(Uint32Array, 4099);
+    a.fill(7);
+    releaseShared(a);
+    const other = allocShared(Uint32Array, 4098);
+    expect(other.buffer).not.toBe(a.buffer);
+    const again = allocShared(Uint32Array, 4099);
+    expect(again.buffer).toBe(a.buffer);
+    expect(again.every((v) => v === 0)).toBe(true);
+    // The same byte length serves another element type.
+    releaseShared(again);
+    const bytes = allocShared(Uint8Array, 4099 * 4);
+    expect(bytes.buffer).toBe(a.buffer);
+  });
+
+  it('views into part of a buffer, ordinary buffers and double releases are not recycled twice', () => {
+    const whole = allocShared(Float32Array, 2053);
+    releaseShared(whole.subarray(1));
+    expect(allocShared(Float32Array, 2053).buffer).not.toBe(whole.buffer);
+    releaseShared(new Float32Array(2053));
+    releaseShared(whole);
+    releaseShared(whole);
+    const first = allocShared(Float32Array, 2053);
+    const second = allocShared(Float32Array, 2053);
+    expect(first.buffer).toBe(whole.buffer);
+    expect(second.buffer).not.toBe(whole.buffer);
+  });
+
+  it('sharedCopy copies into shared memory', () => {
+    const source = Float64Array.from([1, 2, 3]);
+    const copy = sharedCopy(source);
+    expect(isShared(copy)).toBe(true);
+    expect(Array.from(copy)).toEqual([1, 2, 3]);
+    expect(copy).toBeInstanceOf(Float64Array);
+  });
+});
