@@ -10,6 +10,8 @@ import subprocess
 import numpy as np
 import pytest
 
+from crds_offline import offline_env
+
 REPO = pathlib.Path(__file__).parent.parent.parent
 STEM = "jw00000001001_01101_00001_nrca1"
 ARRAYS = ("data", "err", "dq", "var_poisson", "var_rnoise")
@@ -19,16 +21,8 @@ ARRAYS = ("data", "err", "dq", "var_poisson", "var_rnoise")
 def demo(tmp_path_factory):
     out = tmp_path_factory.mktemp("demo")
     subprocess.run(["node", "dist/cli/main.js", "demo", "--output-dir", str(out)], check=True, cwd=REPO)
-    pmap = next((out / "crds" / "mappings" / "jwst").glob("*.pmap")).name
     # Offline CRDS against the demo's cache; no parameter references (every step's class defaults).
-    env = {
-        **os.environ,
-        "CRDS_PATH": str(out / "crds"),
-        "CRDS_MODE": "local",
-        "CRDS_SERVER_URL": "https://jwst-serverless-mode.stsci.edu",
-        "CRDS_CONTEXT": pmap,
-        "STPIPE_DISABLE_CRDS_STEPPARS": "true",
-    }
+    env = offline_env(out / "crds")
     script = (
         "import sys; from jwst.pipeline import Detector1Pipeline; "
         "Detector1Pipeline.call(sys.argv[1], output_dir=sys.argv[2], save_results=True)"

@@ -14,6 +14,8 @@ import numpy as np
 import pytest
 from astropy.io import fits
 
+from crds_offline import offline_env
+
 REPO = pathlib.Path(__file__).parent.parent.parent
 CASES = {
     "full": ["--subarray", "FULL", "--ngroups", "10", "--nints", "1", "--cosmic-rays", "3000", "--snowballs", "4", "--seed", "11"],
@@ -42,15 +44,7 @@ def runs(request, tmp_path_factory):
     simulate = ["node", "dist/cli/main.js", "simulate", "--instrument", "nircam", "--detector", "NRCA1", "--readpatt", "RAPID"]
     simulate += CASES[request.param] + ["--output-dir", str(out), "--name", stem, "--crds-cache", str(out / "crds")]
     subprocess.run(simulate, check=True, cwd=REPO, stdout=subprocess.DEVNULL)
-    pmap = next((out / "crds" / "mappings" / "jwst").glob("*.pmap")).name
-    env = {
-        **os.environ,
-        "CRDS_PATH": str(out / "crds"),
-        "CRDS_MODE": "local",
-        "CRDS_SERVER_URL": "https://jwst-serverless-mode.stsci.edu",
-        "CRDS_CONTEXT": pmap,
-        "STPIPE_DISABLE_CRDS_STEPPARS": "true",
-    }
+    env = offline_env(out / "crds")
     uncal = out / f"{stem}_uncal.fits"
     steps = STEPS.get(request.param, {})
     options = [f"--steps.{step}.{name}={value}" for step, values in steps.items() for name, value in values.items()]

@@ -11,6 +11,8 @@ import numpy as np
 import pytest
 from astropy.io import fits
 
+from crds_offline import offline_env
+
 REPO = pathlib.Path(__file__).parent.parent.parent
 
 
@@ -28,15 +30,7 @@ def runs(tmp_path_factory):
         hdus.insert(hdus.index_of("SCI") + 1, fits.ImageHDU(refout, name="REFOUT"))
         hdus.writeto(out / "with_refout.fits")
     os.replace(out / "with_refout.fits", uncal)
-    pmap = next((out / "crds" / "mappings" / "jwst").glob("*.pmap")).name
-    env = {
-        **os.environ,
-        "CRDS_PATH": str(out / "crds"),
-        "CRDS_MODE": "local",
-        "CRDS_SERVER_URL": "https://jwst-serverless-mode.stsci.edu",
-        "CRDS_CONTEXT": pmap,
-        "STPIPE_DISABLE_CRDS_STEPPARS": "true",
-    }
+    env = offline_env(out / "crds")
     ours = ["node", "dist/cli/main.js", "run", str(uncal), "--save_calibrated_ramp=true", "--quiet"]
     subprocess.run([*ours, "--output-dir", str(out / "ours")], check=True, cwd=REPO, env=env)
     subprocess.run([*ours, "--output-dir", str(out / "ours-saved"), "--steps.linearity.save_results=true"], check=True, cwd=REPO, env=env)

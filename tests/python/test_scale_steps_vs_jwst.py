@@ -5,13 +5,14 @@ and its _rate/_rateints (from our steps through ramp_fit) are rescaled with the 
 reference or of the product itself. SCI, ERR and variances bit for bit, same statuses."""
 
 import json
-import os
 import pathlib
 import subprocess
 import sys
 
 import numpy as np
 import pytest
+
+from crds_offline import offline_env
 
 import stdatamodels.jwst.datamodels as dm
 
@@ -47,15 +48,7 @@ for name in sys.argv[3].split(","):
 def files(tmp_path_factory):
     out = tmp_path_factory.mktemp("scale")
     subprocess.run(["node", str(HERE / "scale_steps.mjs"), str(out)], check=True, cwd=REPO)
-    pmap = next((out / "crds" / "mappings" / "jwst").glob("*.pmap")).name
-    env = {
-        **os.environ,
-        "CRDS_PATH": str(out / "crds"),
-        "CRDS_MODE": "local",
-        "CRDS_SERVER_URL": "https://jwst-serverless-mode.stsci.edu",
-        "CRDS_CONTEXT": pmap,
-        "STPIPE_DISABLE_CRDS_STEPPARS": "true",
-    }
+    env = offline_env(out / "crds")
     command = [sys.executable, "-c", JWST_SCRIPT, str(out), ",".join(GROUP_CASES), ",".join(GAIN_CASES)]
     subprocess.run(command, check=True, env=env)
     return out
