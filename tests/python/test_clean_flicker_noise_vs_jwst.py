@@ -204,3 +204,35 @@ def test_picture_frame_science_regions_need_wcs(pictureframe):
     )
     assert run.returncode != 0
     assert "mask_science_regions" in run.stdout + run.stderr
+
+
+def test_pipeline_with_clean_flicker_noise_equals_jwst(cases):
+    """Detector1 with clean_flicker_noise on (and its mask saved) from the NIRCam SUB320 uncal (2
+    integrations: our pipeline then holds the whole exposure in one slice): _rate, _rateints and
+    the _mask equal jwst's Detector1Pipeline's."""
+    import stdatamodels.jwst.datamodels as dm
+
+    case = cases["nircam_sub"]
+    uncal = pathlib.Path(case["dir"]) / "nircam_sub_uncal.fits"
+    out = pathlib.Path(case["dir"]) / "pipeline"
+    (out / "jwst").mkdir(parents=True, exist_ok=True)
+    env = crds_env(case)
+    script = (
+        "import sys; from jwst.pipeline import Detector1Pipeline; "
+        "Detector1Pipeline.call(sys.argv[1], output_dir=sys.argv[2], save_results=True, "
+        "steps={'clean_flicker_noise': {'skip': False, 'save_mask': True}})"
+    )
+    subprocess.run([sys.executable, "-c", script, str(uncal), str(out / "jwst")], check=True, env=env, cwd=out / "jwst")
+    subprocess.run(
+        ["node", str(REPO / "dist/cli/main.js"), "run", str(uncal), "--output-dir", str(out / "ours"), "--threads", "2",
+         "--steps.clean_flicker_noise.skip=false", "--steps.clean_flicker_noise.save_mask=true"],
+        check=True, env=env, cwd=REPO,
+    )
+    for suffix in ("rate", "rateints"):
+        with dm.open(out / "ours" / f"nircam_sub_{suffix}.fits") as ours, dm.open(out / "jwst" / f"nircam_sub_{suffix}.fits") as truth:
+            assert truth.meta.cal_step.clean_flicker_noise == ours.meta.cal_step.clean_flicker_noise == "COMPLETE"
+            for name in ("data", "err", "dq", "var_poisson", "var_rnoise"):
+                np.testing.assert_array_equal(getattr(ours, name), getattr(truth, name), err_msg=f"{suffix} {name}")
+    np.testing.assert_array_equal(
+        fits.getdata(out / "ours" / "nircam_sub_mask.fits", "SCI"), fits.getdata(out / "jwst" / "nircam_sub_mask.fits", "SCI")
+    )
