@@ -23,7 +23,7 @@ export class FlickerStepError extends Error {
     readonly parameter: string | undefined,
     message: string,
   ) {
-    super(`${step}: ${message}`);
+    super(parameter ? `${step}: ${parameter}: ${message}` : `${step}: ${message}`);
   }
 }
 
