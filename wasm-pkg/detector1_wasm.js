@@ -1178,9 +1178,11 @@ export function applySuperbias(data, zeroframe, pixeldq, bias, bias_dq, nints, n
 }
 
 /**
- * `clean_flicker_noise` ('median' fit) of one integration, in place. `background_median`
+ * `clean_flicker_noise` of one integration, in place: the 'median' fit along `array_axis`, or
+ * with `fft` NSClean (`nrs2`, `allslits` choose orientation and cut-offs). `background_median`
  * false means no background; `flat` and `background_out` may be empty. Returns the 1-based
- * groups left as they were (no usable background pixel).
+ * groups left as they were (no usable background pixel) and, negated, the group whose fit
+ * failed (processing stops there).
  * @param {Float32Array} data
  * @param {Uint8Array | number[]} groupdq
  * @param {Uint8Array | number[]} scene_mask
@@ -1190,19 +1192,25 @@ export function applySuperbias(data, zeroframe, pixeldq, bias, bias_dq, nints, n
  * @param {number} n_sigma
  * @param {number} array_axis
  * @param {boolean} by_channel
+ * @param {boolean} fft
+ * @param {boolean} nrs2
+ * @param {boolean} allslits
  * @param {number} ngroups
  * @param {number} rows
  * @param {number} cols
- * @returns {Uint32Array}
+ * @returns {Int32Array}
  */
-export function cleanFlickerIntegration(data, groupdq, scene_mask, flat, background_out, background_median, n_sigma, array_axis, by_channel, ngroups, rows, cols) {
+export function cleanFlickerIntegration(data, groupdq, scene_mask, flat, background_out, background_median, n_sigma, array_axis, by_channel, fft, nrs2, allslits, ngroups, rows, cols) {
     const val6 = +background_median;
     const val7 = +n_sigma;
     const val8 = +array_axis;
     const val9 = +by_channel;
-    const val10 = +ngroups;
-    const val11 = +rows;
-    const val12 = +cols;
+    const val10 = +fft;
+    const val11 = +nrs2;
+    const val12 = +allslits;
+    const val13 = +ngroups;
+    const val14 = +rows;
+    const val15 = +cols;
     let ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, ptr4, len4;
     try {
         ptr0 = passArrayF32ToWasm0(data, wasm.__wbindgen_malloc);
@@ -1223,13 +1231,13 @@ export function cleanFlickerIntegration(data, groupdq, scene_mask, flat, backgro
         if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
         throw e;
     }
-    const ret = wasm.cleanFlickerIntegration(ptr0, len0, data, ptr1, len1, ptr2, len2, ptr3, len3, ptr4, len4, background_out, val6, val7, val8, val9, val10, val11, val12);
+    const ret = wasm.cleanFlickerIntegration(ptr0, len0, data, ptr1, len1, ptr2, len2, ptr3, len3, ptr4, len4, background_out, val6, val7, val8, val9, val10, val11, val12, val13, val14, val15);
     if (ret[3]) {
         throw takeFromExternrefTable0(ret[2]);
     }
-    var v13 = getArrayU32FromWasm0(ret[0], ret[1]).slice();
+    var v16 = getArrayI32FromWasm0(ret[0], ret[1]).slice();
     wasm.__wbindgen_free(ret[0], ret[1] * 4, 4);
-    return v13;
+    return v16;
 }
 
 /**
@@ -2012,6 +2020,11 @@ function getArrayF64FromWasm0(ptr, len) {
     return getFloat64ArrayMemory0().subarray(ptr / 8, ptr / 8 + len);
 }
 
+function getArrayI32FromWasm0(ptr, len) {
+    ptr = ptr >>> 0;
+    return getInt32ArrayMemory0().subarray(ptr / 4, ptr / 4 + len);
+}
+
 function getArrayJsValueFromWasm0(ptr, len) {
     ptr = ptr >>> 0;
     const mem = getDataViewMemory0();
@@ -2055,6 +2068,14 @@ function getFloat64ArrayMemory0() {
         cachedFloat64ArrayMemory0 = new Float64Array(wasm.memory.buffer);
     }
     return cachedFloat64ArrayMemory0;
+}
+
+let cachedInt32ArrayMemory0 = null;
+function getInt32ArrayMemory0() {
+    if (cachedInt32ArrayMemory0 === null || cachedInt32ArrayMemory0.byteLength === 0) {
+        cachedInt32ArrayMemory0 = new Int32Array(wasm.memory.buffer);
+    }
+    return cachedInt32ArrayMemory0;
 }
 
 function getStringFromWasm0(ptr, len) {
@@ -2201,6 +2222,7 @@ function __wbg_finalize_init(instance, module) {
     cachedDataViewMemory0 = null;
     cachedFloat32ArrayMemory0 = null;
     cachedFloat64ArrayMemory0 = null;
+    cachedInt32ArrayMemory0 = null;
     cachedUint16ArrayMemory0 = null;
     cachedUint32ArrayMemory0 = null;
     cachedUint8ArrayMemory0 = null;

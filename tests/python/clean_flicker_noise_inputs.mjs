@@ -1,7 +1,8 @@
 // Writes the inputs of test_clean_flicker_noise_vs_jwst.py: for each case, a simulated exposure
 // (and its mini CRDS cache) taken through our dq_init, saturation, superbias (near-IR) and jump,
-// then 1/f-like stripes are added to every group read: one offset per row (NIR, constant along
-// the fast readout axis) or per column (MIRI's vertical flicker), different in every group.
+// then 1/f-like stripes are added to every group read: one offset per line along the fast
+// readout axis (rows for NIRCam, columns for NIRSpec) or per column (MIRI's vertical flicker),
+// different in every group.
 // Writes <case>/input_ramp.fits, <case>/unstriped_ramp.fits (before the stripes) and <case>/crds;
 // cases.json lists them.
 import { writeFileSync } from 'node:fs';
@@ -26,7 +27,9 @@ const cases = {
   nircam_sub: { instrument: 'nircam', detector: 'NRCA1', subarray: 'SUB320', readpatt: 'RAPID', ngroups: 6, nints: 2, seed: 808, stripes: 'rows', amplitude: 6 },
   nircam_full: { instrument: 'nircam', detector: 'NRCA1', subarray: 'FULL', readpatt: 'RAPID', ngroups: 3, nints: 1, seed: 809, stripes: 'rows', amplitude: 6, channelOffsets: true },
   miri_image: { instrument: 'miri', detector: 'MIRIMAGE', subarray: 'FULL', readpatt: 'FAST', ngroups: 5, nints: 1, seed: 810, stripes: 'columns', amplitude: 4, emi: false },
-  nirspec_full: { instrument: 'nirspec', detector: 'NRS1', subarray: 'FULL', readpatt: 'NRSRAPID', ngroups: 3, nints: 1, seed: 811, stripes: 'rows', amplitude: 3 },
+  // NIRSpec reads along y (FASTAXIS = ±2): its 1/f stripes are columns
+  nirspec_full: { instrument: 'nirspec', detector: 'NRS1', subarray: 'FULL', readpatt: 'NRSRAPID', ngroups: 3, nints: 1, seed: 811, stripes: 'columns', amplitude: 3 },
+  nirspec_sub: { instrument: 'nirspec', detector: 'NRS2', subarray: 'SUB2048', readpatt: 'NRSRAPID', ngroups: 4, nints: 2, seed: 812, stripes: 'columns', amplitude: 4 },
 };
 
 /** A deterministic normal deviate generator (xorshift + Box-Muller). */

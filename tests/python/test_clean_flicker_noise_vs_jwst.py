@@ -117,17 +117,21 @@ def product(directory, suffix):
         ("nircam_sub", "no_background_nsigma3", {"background_method": None, "n_sigma": 3.0}),
         ("nircam_full", "by_channel", {"fit_by_channel": True}),
         ("miri_image", "default", {"save_mask": True}),
+        ("nirspec_sub", "median", {}),
     ],
 )
 def test_clean_flicker_noise_equals_jwst(cases, case_name, variant, kwargs):
     case = cases[case_name]
     cli = [f"--{k}={'None' if v is None else v}" for k, v in kwargs.items()]
     jwst_dir, ours_dir = run_both(case, "clean_flicker_noise", variant, kwargs, cli)
-    noise = compare_ramps(case, "clean_flicker_noise", jwst_dir, ours_dir, columns=case_name.startswith("miri"))
+    noise = compare_ramps(case, "clean_flicker_noise", jwst_dir, ours_dir, columns=not case_name.startswith("nircam"))
     # the stripes are what goes: both cut the noise by the same factor. Without a background
     # level (None) each row's median takes the scene's own row-to-row structure with it, which
     # this measure counts as residual stripes: jwst's output is then only somewhat cleaner.
-    assert noise["jwst"] < (0.8 if "background_method" in kwargs else 0.5) * noise["input"]
+    if not case_name.startswith("nirspec"):
+        # (The simulated NIRSpec scenes have strong column structure that the cleaning also
+        # takes, which this measure cannot tell from the stripes; there only equality counts.)
+        assert noise["jwst"] < (0.8 if "background_method" in kwargs else 0.5) * noise["input"]
     assert abs(noise["ours"] - noise["jwst"]) <= 1e-6 * noise["jwst"]
     if kwargs.get("save_mask"):
         np.testing.assert_array_equal(product(ours_dir, "mask"), product(jwst_dir, "mask"))
@@ -236,3 +240,42 @@ def test_pipeline_with_clean_flicker_noise_equals_jwst(cases):
     np.testing.assert_array_equal(
         fits.getdata(out / "ours" / "nircam_sub_mask.fits", "SCI"), fits.getdata(out / "jwst" / "nircam_sub_mask.fits", "SCI")
     )
+
+
+# NSClean: numpy fits in complex64 (LAPACK) and float32 FFTs (pocketfft); we solve the same
+# weighted least squares in float64 and round where numpy stores float32, so the fitted noise
+# model agrees to float32 precision, not bit for bit (FFT_TOLERANCE in DN; measured: below
+# 2.5e-4 DN). Full frame: the detector lines right after the reference lines (DMS columns 4 and
+# 2043 for NRS1) have no background pixel on the line before, where jwst's weights are the
+# round-off of a float32 2-D FFT (~1e9, random sign): its fit there is arbitrary, ours uses even
+# weights; those lines and the 5 the buffing spreads them to on each side are compared apart.
+FFT_TOLERANCE = {"atol": 2e-3, "rtol": 1e-6}
+ROUND_OFF_LINES = list(range(0, 10)) + list(range(2038, 2048))
+
+
+@pytest.mark.parametrize("case_name", ["nirspec_full", "nirspec_sub"])
+def test_clean_flicker_noise_fft_matches_jwst(cases, case_name):
+    case = cases[case_name]
+    kwargs = {"fit_method": "fft", "save_noise": True}
+    jwst_dir, ours_dir = run_both(case, "clean_flicker_noise", "fft", kwargs, ["--fit_method=fft", "--save_noise=True"])
+    unstriped = fits.getdata(pathlib.Path(case["dir"]) / "unstriped_ramp.fits", "SCI")
+    source = fits.getdata(pathlib.Path(case["dir"]) / "input_ramp.fits", "SCI")
+    with fits.open(jwst_dir / "jwst_clean_flicker_noise.fits") as truth, fits.open(ours_dir / "input_clean_flicker_noise.fits") as ours:
+        assert ours[0].header["S_CLNFNS"] == truth[0].header["S_CLNFNS"] == "COMPLETE"
+        a, b = ours["SCI"].data, truth["SCI"].data
+        assert (np.isnan(a) == np.isnan(b)).all()
+        compared = ~np.isnan(b)
+        if case_name == "nirspec_full":
+            compared[..., ROUND_OFF_LINES] = False
+        diff = np.abs(a[compared].astype(np.float64) - b[compared])
+        # the fitted noise itself (output - input), where the relative comparison is meaningful
+        noise_ours, noise_jwst = product(ours_dir, "flicker_noise"), product(jwst_dir, "flicker_noise")
+        noise_diff = np.max(np.abs(noise_ours.astype(np.float64) - noise_jwst)[compared])
+        round_off = np.nanmax(np.abs(noise_ours.astype(np.float64) - noise_jwst)[~compared], initial=0)
+        noise = {name: stripe_noise(data, unstriped, True) for name, data in (("input", source), ("jwst", b), ("ours", a))}
+        print(f"fft {case_name}: max |ours - jwst| SCI {diff.max():.3g} DN, noise model {noise_diff:.3g} DN "
+              f"(model rms {np.sqrt(np.nanmean(noise_jwst.astype(np.float64) ** 2)):.3g}; round-off lines {round_off:.3g}); stripe noise {noise}")
+        assert np.all(diff <= FFT_TOLERANCE["atol"] + FFT_TOLERANCE["rtol"] * np.abs(b[compared]))
+        for ext in ("GROUPDQ", "PIXELDQ"):
+            np.testing.assert_array_equal(ours[ext].data, truth[ext].data)
+    assert abs(noise["ours"] - noise["jwst"]) <= 1e-3 * noise["jwst"]

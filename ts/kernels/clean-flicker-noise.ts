@@ -27,22 +27,30 @@ export interface CleanFlickerIntegrationParams {
   /** 'median' background level removed and restored around the fit; false = none. */
   backgroundMedian: boolean;
   nSigma: number;
-  /** numpy axis of the stripe medians: 1 = along each row, 0 = along each column. */
-  arrayAxis: 0 | 1;
-  byChannel: boolean;
+  /** 'median' stripes, or 'fft' (NSClean, NIRSpec). */
+  fit:
+    | { method: 'median'; /** numpy axis of the stripe medians: 1 = along each row, 0 = along each column. */ arrayAxis: 0 | 1; byChannel: boolean }
+    | { method: 'fft'; nrs2: boolean; allslits: boolean };
+}
+
+/** What happened to the group differences of an integration. */
+export interface CleanFlickerIntegrationReport {
+  /** 1-based groups left unchanged for lack of background pixels. */
+  skippedGroups: number[];
+  /** The 1-based group whose NSClean fit failed (the integration is then partly cleaned). */
+  failedGroup?: number;
 }
 
 /**
  * clean_flicker_noise ('median' fit) of one integration `(ngroups, rows, cols)`, in place:
  * every group difference cleaned, the groups rebuilt from the cleaned differences. `flat` and
- * `background` (filled with each cleaned group's level) are optional. Returns the 1-based
- * groups left unchanged for lack of background pixels.
+ * `background` (filled with each cleaned group's level) are optional.
  */
 export function cleanFlickerIntegration(
   arrays: { data: Float32Array; groupdq: Uint8Array; sceneMask: Uint8Array; flat?: Float32Array; background?: Float32Array },
   shape: { ngroups: number; rows: number; cols: number },
   params: CleanFlickerIntegrationParams,
-): number[] {
+): CleanFlickerIntegrationReport {
   const kernel = 'cleanFlickerIntegration';
   const plane = shape.rows * shape.cols;
   checkLength(kernel, 'data', arrays.data, shape.ngroups * plane);
@@ -50,7 +58,8 @@ export function cleanFlickerIntegration(
   checkLength(kernel, 'sceneMask', arrays.sceneMask, plane);
   if (arrays.flat) checkLength(kernel, 'flat', arrays.flat, plane);
   if (arrays.background) checkLength(kernel, 'background', arrays.background, shape.ngroups * plane);
-  const skipped = callWasm(kernel, () =>
+  const fit = params.fit;
+  const groups = callWasm(kernel, () =>
     wasmCleanFlickerIntegration(
       arrays.data,
       arrays.groupdq,
@@ -59,14 +68,18 @@ export function cleanFlickerIntegration(
       arrays.background ?? new Float32Array(0),
       params.backgroundMedian,
       params.nSigma,
-      params.arrayAxis,
-      params.byChannel,
+      fit.method === 'median' ? fit.arrayAxis : 0,
+      fit.method === 'median' && fit.byChannel,
+      fit.method === 'fft',
+      fit.method === 'fft' && fit.nrs2,
+      fit.method === 'fft' && fit.allslits,
       shape.ngroups,
       shape.rows,
       shape.cols,
     ),
   );
-  return Array.from(skipped);
+  const failed = Array.from(groups).find((g) => g < 0);
+  return { skippedGroups: Array.from(groups).filter((g) => g > 0), failedGroup: failed === undefined ? undefined : -failed };
 }
 
 /**

@@ -5,11 +5,12 @@
  * the readout rows, or the columns for MIRI) removed, the background put back, and the ramp is
  * rebuilt from the cleaned differences. docs/steps/clean_flicker_noise.md has the details.
  *
- * Implemented: `fit_method='median'` (with `fit_by_channel`), `background_method` 'median' and
+ * Implemented: `fit_method` 'median' (with `fit_by_channel`) and 'fft' (NSClean, NIRSpec; to
+ * float32 precision, see crates/detector1-kernels/src/nsclean.rs), `background_method` 'median' and
  * None, `n_sigma`, `single_mask`, `user_mask`, `apply_flat_field` with a flat free of zeros and
  * NaNs, `mask_science_regions` for NIRCam/NIRISS imaging (where jwst masks nothing more) and
  * MIRI imaging (from the FLAT's DQ, as jwst's draft flat field does), the three save products.
- * What needs jwst machinery we do not have (NSClean's 'fft', photutils' 'model' background,
+ * What needs jwst machinery we do not have (photutils' 'model' background,
  * 'median_image', `fit_histogram`, `autoparam` for NRC_IMAGE/NIS_IMAGE, NIRSpec/SOSS science
  * regions) raises a FlickerStepError naming the parameter. Inputs jwst refuses (MIRI other than
  * MIR_IMAGE, 'fft' outside NIRSpec) are FAILED with a warning, as jwst does.
@@ -126,7 +127,6 @@ export async function cleanFlickerNoiseStep(
   // jwst `_check_input`
   if (isMiri && expType !== 'MIR_IMAGE') return failed(ramp, context, `EXP_TYPE ${expType} is not supported`);
   if (o.fitMethod === 'fft' && !NIRSPEC_TYPES.has(expType)) return failed(ramp, context, `fit method 'fft' cannot be applied to exp_type ${expType}`);
-  if (o.fitMethod === 'fft') throw new FlickerStepError(STEP, 'fit_method', "'fft' (NSClean, NIRSpec only) is not implemented; use fit_method='median'");
   if (o.backgroundMethod === 'model') throw new FlickerStepError(STEP, 'background_method', "'model' (photutils Background2D) is not implemented; use 'median' or None");
   if (o.backgroundMethod === 'median_image') throw new FlickerStepError(STEP, 'background_method', "'median_image' is not implemented; use 'median' or None");
   if (o.fitHistogram) throw new FlickerStepError(STEP, 'fit_histogram', 'the Gaussian histogram fit (scipy curve_fit) is not implemented; set fit_histogram=False');
@@ -189,13 +189,18 @@ export async function cleanFlickerNoiseStep(
   }
   if (maskPlanes === 1 && nints > 1) info(context, `${STEP}: data has multiple integrations, but mask is 2D: the same mask will be used for all integrations`);
 
-  const input = o.saveNoise ? ramp.data.slice() : undefined;
+  // jwst keeps the input to restore it when an NSClean fit fails, and for save_noise.
+  const input = o.saveNoise || o.fitMethod === 'fft' ? ramp.data.slice() : undefined;
+  const fit =
+    o.fitMethod === 'fft'
+      ? { method: 'fft' as const, nrs2: (meta.instrument.detector ?? '').toUpperCase() === 'NRS2', allslits: subarray === 'ALLSLITS' }
+      : { method: 'median' as const, arrayAxis, byChannel: fitByChannel };
   const background = o.saveBackground ? new Float32Array(ramp.data.length) : undefined;
   const samples = ngroups * plane;
   for (let i = 0; i < nints; i++) {
     context.signal?.throwIfAborted();
     const data = ramp.data.subarray(i * samples, (i + 1) * samples);
-    const skipped = cleanFlickerIntegration(
+    const report = cleanFlickerIntegration(
       {
         data,
         groupdq: ramp.groupdq.subarray(i * samples, (i + 1) * samples),
@@ -204,9 +209,13 @@ export async function cleanFlickerNoiseStep(
         background: background?.subarray(i * samples, (i + 1) * samples),
       },
       { ngroups, rows: ny, cols: nx },
-      { backgroundMedian: o.backgroundMethod === 'median', nSigma: o.nSigma, arrayAxis, byChannel: fitByChannel },
+      { backgroundMedian: o.backgroundMethod === 'median', nSigma: o.nSigma, fit },
     );
-    for (const g of skipped) warn(context, `${STEP}: no usable data in integration ${i + 1}, group ${g}; skipping correction for this image`);
+    for (const g of report.skippedGroups) warn(context, `${STEP}: no usable data in integration ${i + 1}, group ${g}; skipping correction for this image`);
+    if (report.failedGroup !== undefined) {
+      ramp.data.set(input!);
+      return failed(ramp, context, `cleaning failed for integration ${i + 1}, group ${report.failedGroup} (no background pixels for NSClean, or a singular fit)`);
+    }
   }
   meta.calStep[cleanFlickerNoiseKeywords.status] = 'COMPLETE';
 
@@ -221,7 +230,7 @@ export async function cleanFlickerNoiseStep(
       pixeldq: new Uint32Array(plane),
     });
   if (background) result.background = rampProduct(background);
-  if (input) {
+  if (input && o.saveNoise) {
     for (let k = 0; k < input.length; k++) input[k] = ramp.data[k] - input[k];
     result.noise = rampProduct(input);
   }

@@ -1,4 +1,4 @@
-//! jwst 3.0 `clean_flicker_noise` numerics (the 'median' fit): astropy's sigma-clipped
+//! jwst 3.0 `clean_flicker_noise` numerics (the 'fft' fit is in [`crate::nsclean`]): astropy's sigma-clipped
 //! statistics, the background clipping of `clip_to_background`, the scene mask of a draft rate,
 //! and the group-difference cleaning of a ramp (`do_correction` for ramp input).
 //!
@@ -160,21 +160,41 @@ pub enum Background {
     Median,
 }
 
+/// The noise fit (jwst `fit_method`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Fit {
+    /// 'median': stripe medians along numpy axis `array_axis` (`|slowaxis| - 1` for NIR, 0 for
+    /// MIRI), per 512-pixel channel with `by_channel` on 2048-pixel lines.
+    Median { array_axis: usize, by_channel: bool },
+    /// 'fft' (NSClean, NIRSpec): `nrs2` flips the detector orientation; `cutoffs` are the
+    /// subarray apodiser's (see [`crate::nsclean::subarray_cutoffs`]).
+    Fft { nrs2: bool, cutoffs: [f32; 4] },
+}
+
 /// Parameters of [`clean_image`] and [`clean_integration`].
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct CleanParams {
     pub background: Background,
     /// Clipping level for signal after the background is removed (0 = no clipping).
     pub n_sigma: f64,
-    /// numpy axis of the stripe medians: `|slowaxis| - 1` for NIR, 0 for MIRI.
-    pub array_axis: usize,
-    pub by_channel: bool,
+    pub fit: Fit,
 }
 
-/// jwst `_clean_one_image` with `fit_method = 'median'`: `image` is replaced by the cleaned
-/// image, `mask` (true = background) is clipped further. Returns the background level, or None
-/// when no background pixel is usable (image and its NaNs left as they were).
-pub fn clean_image(image: &mut [f32], mask: &mut [bool], flat: Option<&[f32]>, rows: usize, cols: usize, params: &CleanParams) -> Option<f32> {
+/// What [`clean_image`] did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ImageOutcome {
+    /// No usable background pixel: nothing done (jwst leaves the image as it is).
+    Skipped,
+    /// Cleaned in place (float32), with this background level.
+    Cleaned { background: f32 },
+    /// Cleaned into float64, as numpy's subarray NSClean returns it (the image buffer is not the result).
+    CleanedWide { background: f32, image: Vec<f64> },
+    /// The fit failed (jwst: the step FAILS and the input is restored).
+    Failed,
+}
+
+/// jwst `_clean_one_image`: `image` is cleaned, `mask` (true = background) is clipped further.
+pub fn clean_image(image: &mut [f32], mask: &mut [bool], flat: Option<&[f32]>, rows: usize, cols: usize, params: &CleanParams) -> ImageOutcome {
     if let Some(flat) = flat {
         for (v, &f) in image.iter_mut().zip(flat) {
             *v /= f;
@@ -188,7 +208,7 @@ pub fn clean_image(image: &mut [f32], mask: &mut [bool], flat: Option<&[f32]>, r
         }
     }
     if !mask.iter().any(|&m| m) {
-        return None;
+        return ImageOutcome::Skipped;
     }
     let background = match params.background {
         Background::Zero => 0.0,
@@ -203,7 +223,27 @@ pub fn clean_image(image: &mut [f32], mask: &mut [bool], flat: Option<&[f32]>, r
             level
         }
     };
-    median_clean(image, mask, rows, cols, params.array_axis, params.by_channel);
+    match params.fit {
+        Fit::Median { array_axis, by_channel } => median_clean(image, mask, rows, cols, array_axis, by_channel),
+        Fit::Fft { nrs2, .. } if rows == 2048 && cols == 2048 => match crate::nsclean::clean_full_frame(image, mask, nrs2) {
+            Ok(cleaned) => image.copy_from_slice(&cleaned),
+            Err(_) => return ImageOutcome::Failed,
+        },
+        Fit::Fft { nrs2, cutoffs } => {
+            let Ok(Some(mut wide)) = crate::nsclean::clean_subarray(image, mask, rows, cols, nrs2, cutoffs) else { return ImageOutcome::Failed };
+            // numpy: float64 image + float32 level, * float32 flat, NaNs back
+            for (k, v) in wide.iter_mut().enumerate() {
+                *v += background as f64;
+                if let Some(flat) = flat {
+                    *v *= flat[k] as f64;
+                }
+                if nan[k] {
+                    *v = f64::NAN;
+                }
+            }
+            return ImageOutcome::CleanedWide { background, image: wide };
+        }
+    }
     for v in image.iter_mut() {
         *v += background;
     }
@@ -217,7 +257,7 @@ pub fn clean_image(image: &mut [f32], mask: &mut [bool], flat: Option<&[f32]>, r
             *v = f32::NAN;
         }
     }
-    Some(background)
+    ImageOutcome::Cleaned { background }
 }
 
 /// What [`clean_integration`] did with each group difference.
@@ -226,6 +266,9 @@ pub struct IntegrationReport {
     /// 1-based group numbers (jwst's `j + 1`) whose difference had no usable background pixel
     /// and was left as it was.
     pub skipped_groups: Vec<usize>,
+    /// The 1-based group whose fit failed (NSClean): `data` is then partly cleaned and jwst
+    /// fails the step with the input restored.
+    pub failed_group: Option<usize>,
 }
 
 /// jwst's ramp loop for one integration: each group difference `g - (g-1)` (g >= 1, input
@@ -259,8 +302,10 @@ pub fn clean_integration(
     if !background_out.is_empty() {
         expect_len("background_out", background_out.len(), ngroups * plane)?;
     }
-    if params.array_axis > 1 {
-        return Err(KernelError::InvalidParameter { argument: "array_axis", reason: format!("must be 0 or 1, got {}", params.array_axis) });
+    if let Fit::Median { array_axis, .. } = params.fit {
+        if array_axis > 1 {
+            return Err(KernelError::InvalidParameter { argument: "array_axis", reason: format!("must be 0 or 1, got {array_axis}") });
+        }
     }
     let flat = (!flat.is_empty()).then_some(flat);
     let unusable = (crate::dq::DO_NOT_USE | crate::dq::JUMP_DET) as u8;
@@ -278,19 +323,30 @@ pub fn clean_integration(
             mask[k] = scene_mask[k] != 0 && dq[k] & unusable == 0;
         }
         previous_input.copy_from_slice(current);
-        match clean_image(&mut diff, &mut mask, flat, rows, cols, params) {
-            None => skipped_groups.push(g),
-            Some(level) => {
+        let level = match clean_image(&mut diff, &mut mask, flat, rows, cols, params) {
+            ImageOutcome::Skipped => {
+                skipped_groups.push(g);
+                continue;
+            }
+            ImageOutcome::Failed => return Ok(IntegrationReport { skipped_groups, failed_group: Some(g) }),
+            ImageOutcome::Cleaned { background } => {
                 for k in 0..plane {
                     current[k] = cleaned_previous[k] + diff[k];
                 }
-                if !background_out.is_empty() {
-                    background_out[g * plane..][..plane].fill(level);
-                }
+                background
             }
+            ImageOutcome::CleanedWide { background, image } => {
+                for k in 0..plane {
+                    current[k] = (cleaned_previous[k] as f64 + image[k]) as f32;
+                }
+                background
+            }
+        };
+        if !background_out.is_empty() {
+            background_out[g * plane..][..plane].fill(level);
         }
     }
-    Ok(IntegrationReport { skipped_groups })
+    Ok(IntegrationReport { skipped_groups, failed_group: None })
 }
 
 /// jwst `create_mask` after the science regions: `mask` (`nplanes` planes of rows x cols,
@@ -387,7 +443,7 @@ mod tests {
         }
         let groupdq = vec![0u8; ngroups * plane];
         let mask = vec![1u8; plane];
-        let params = CleanParams { background: Background::Zero, n_sigma: 0.0, array_axis: 1, by_channel: false };
+        let params = CleanParams { background: Background::Zero, n_sigma: 0.0, fit: Fit::Median { array_axis: 1, by_channel: false } };
         let mut background = vec![-1f32; ngroups * plane];
         let report = clean_integration(&mut data, &groupdq, &mask, &[], &mut background, ngroups, rows, cols, &params).unwrap();
         assert!(report.skipped_groups.is_empty());
@@ -402,7 +458,7 @@ mod tests {
         let (ngroups, rows, cols) = (2, 1, 2);
         let mut data = vec![1f32, 2.0, 5.0, 9.0];
         let groupdq = vec![0, 0, crate::dq::JUMP_DET as u8, crate::dq::DO_NOT_USE as u8];
-        let params = CleanParams { background: Background::Median, n_sigma: 2.0, array_axis: 1, by_channel: false };
+        let params = CleanParams { background: Background::Median, n_sigma: 2.0, fit: Fit::Median { array_axis: 1, by_channel: false } };
         let report = clean_integration(&mut data, &groupdq, &[1, 1], &[], &mut [], ngroups, rows, cols, &params).unwrap();
         assert_eq!(report.skipped_groups, [1]);
         assert_eq!(data, [1.0, 2.0, 5.0, 9.0]);

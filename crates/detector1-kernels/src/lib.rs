@@ -54,3 +54,4 @@ pub mod charge_migration;
 pub mod persistence;
 pub mod clean_flicker_noise;
 pub mod picture_frame;
+pub mod nsclean;

@@ -66,7 +66,6 @@ describe('clean_flicker_noise rules', () => {
 
   it('raises a typed error naming the parameter for what needs machinery we do not have', async () => {
     const cases: [string, Parameters<typeof cleanFlickerNoiseStep>[3], string][] = [
-      ['NRS_FIXEDSLIT', { fitMethod: 'fft' }, 'fit_method'],
       ['NRC_IMAGE', { backgroundMethod: 'model' }, 'background_method'],
       ['NRC_IMAGE', { backgroundMethod: 'median_image' }, 'background_method'],
       ['NRC_IMAGE', { fitHistogram: true }, 'fit_histogram'],
