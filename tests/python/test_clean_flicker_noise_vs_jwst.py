@@ -184,8 +184,8 @@ def pictureframe(cases):
 
 def test_picture_frame_equals_jwst(pictureframe):
     framed_case, ref_path = pictureframe
-    kwargs = {"mask_science_regions": False, "override_pictureframe": str(ref_path), "save_mask": True}
-    cli = ["--mask_science_regions=False", f"--override_pictureframe={ref_path}", "--save_mask=True"]
+    kwargs = {"mask_science_regions": False, "override_pictureframe": str(ref_path), "save_mask": True, "save_correction": True}
+    cli = ["--mask_science_regions=False", f"--override_pictureframe={ref_path}", "--save_mask=True", "--save_correction=True"]
     jwst_dir, ours_dir = run_both(framed_case, "picture_frame", "default", kwargs, cli)
     framed = pathlib.Path(framed_case["dir"]) / "input_ramp.fits"
     with fits.open(framed) as before, fits.open(jwst_dir / "jwst_picture_frame.fits") as truth:
@@ -196,6 +196,7 @@ def test_picture_frame_equals_jwst(pictureframe):
     assert abs(edge_after) < 0.5 * abs(edge_before)
     compare_ramps(framed_case, "picture_frame", jwst_dir, ours_dir, stripes=False)
     np.testing.assert_array_equal(product(ours_dir, "pctfrm_mask"), product(jwst_dir, "pctfrm_mask"))
+    assert_sci_close(product(ours_dir, "pctfrm_correction"), product(jwst_dir, "pctfrm_correction"), "correction")
 
 
 def test_picture_frame_science_regions_need_wcs(pictureframe):

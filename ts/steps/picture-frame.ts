@@ -10,7 +10,7 @@
  * mask slits, IFU slices and failed-open shutters; we do not have it, so True raises a
  * FlickerStepError naming the parameter: run with mask_science_regions=False.
  */
-import type { RampModel } from '../datamodels/index.js';
+import { createRampModel, derivedHeaders, type RampModel } from '../datamodels/index.js';
 import type { FitsFile } from '../io/fits/index.js';
 import { pictureFrameIntegration } from '../kernels/clean-flicker-noise.js';
 import { readReferenceFloat, scienceGeometry } from '../reffiles/index.js';
@@ -127,7 +127,14 @@ export async function pictureFrameStep(
   result.status = 'COMPLETE';
   if (input) {
     for (let k = 0; k < input.length; k++) input[k] = ramp.data[k] - input[k];
-    result.correction = { ...ramp, meta: structuredClone(meta), data: input, groupdq: new Uint8Array(input.length), pixeldq: new Uint32Array(plane), zeroframe: undefined };
+    result.correction = createRampModel({
+      meta: structuredClone(meta),
+      ...derivedHeaders(ramp),
+      shape: ramp.shape,
+      data: input,
+      groupdq: new Uint8Array(input.length),
+      pixeldq: new Uint32Array(plane),
+    });
   }
   await saveProducts(context, [
     ['pctfrm_mask', result.mask],
