@@ -281,3 +281,27 @@ def test_clean_flicker_noise_fft_matches_jwst(cases, case_name):
         for ext in ("GROUPDQ", "PIXELDQ"):
             np.testing.assert_array_equal(ours[ext].data, truth[ext].data)
     assert abs(noise["ours"] - noise["jwst"]) <= 1e-3 * noise["jwst"]
+
+
+def test_clean_flicker_noise_apply_flat_field(cases):
+    """apply_flat_field with a full-frame FLAT (given as override_flat, which both honour): the
+    draft rate and every difference are divided by the flat's subarray, cleaned, multiplied back."""
+    from stdatamodels.jwst import datamodels
+
+    case = cases["nircam_sub"]
+    y, x = np.mgrid[:2048, :2048]
+    flat = datamodels.FlatModel(data=(1.0 + 0.08 * np.sin(x / 150.0) * np.cos(y / 210.0)).astype(np.float32))
+    flat.dq = np.zeros((2048, 2048), np.uint32)
+    flat.err = np.zeros((2048, 2048), np.float32)
+    flat.meta.instrument.name = "NIRCAM"
+    flat.meta.instrument.detector = "NRCA1"
+    flat.meta.reftype = "FLAT"
+    flat.meta.subarray.name = "FULL"
+    flat.meta.subarray.xstart, flat.meta.subarray.ystart, flat.meta.subarray.xsize, flat.meta.subarray.ysize = 1, 1, 2048, 2048
+    flat_path = pathlib.Path(case["dir"]) / "flat.fits"
+    flat.save(flat_path)
+    kwargs = {"apply_flat_field": True, "override_flat": str(flat_path)}
+    jwst_dir, ours_dir = run_both(case, "clean_flicker_noise", "flat", kwargs, ["--apply_flat_field=True", f"--override_flat={flat_path}"])
+    compare_ramps(case, "clean_flicker_noise", jwst_dir, ours_dir)
+    with fits.open(ours_dir / "input_clean_flicker_noise.fits") as ours:
+        assert ours[0].header["R_FLAT"] == "flat.fits"
