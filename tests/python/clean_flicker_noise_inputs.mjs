@@ -28,7 +28,7 @@ const cases = {
   nircam_full: { instrument: 'nircam', detector: 'NRCA1', subarray: 'FULL', readpatt: 'RAPID', ngroups: 3, nints: 1, seed: 809, stripes: 'rows', amplitude: 6, channelOffsets: true },
   miri_image: { instrument: 'miri', detector: 'MIRIMAGE', subarray: 'FULL', readpatt: 'FAST', ngroups: 5, nints: 1, seed: 810, stripes: 'columns', amplitude: 4, emi: false },
   // NIRSpec reads along y (FASTAXIS = ±2): its 1/f stripes are columns
-  nirspec_full: { instrument: 'nirspec', detector: 'NRS1', subarray: 'FULL', readpatt: 'NRSRAPID', ngroups: 3, nints: 1, seed: 811, stripes: 'columns', amplitude: 3 },
+  nirspec_full: { instrument: 'nirspec', detector: 'NRS1', subarray: 'FULL', readpatt: 'NRSRAPID', ngroups: 2, nints: 1, seed: 811, stripes: 'columns', amplitude: 3 },
   nirspec_sub: { instrument: 'nirspec', detector: 'NRS2', subarray: 'SUB2048', readpatt: 'NRSRAPID', ngroups: 4, nints: 2, seed: 812, stripes: 'columns', amplitude: 4 },
 };
 
