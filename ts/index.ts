@@ -87,3 +87,13 @@ export {
   updatePersistenceArrayFile,
   PersistenceArrayFileError,
 } from './datamodels/persistence-array.js';
+export {
+  cleanFlickerNoiseStep,
+  cleanFlickerNoiseDefaults,
+  cleanFlickerNoiseKeywords,
+  FlickerStepError,
+  type CleanFlickerNoiseOptions,
+  type CleanFlickerNoiseReferences,
+  type CleanFlickerNoiseResult,
+} from './steps/clean-flicker-noise.js';
+export { pictureFrameStep, pictureFrameDefaults, pictureFrameKeywords, pictureFrameRegions, type PictureFrameOptions, type PictureFrameReferences, type PictureFrameResult } from './steps/picture-frame.js';

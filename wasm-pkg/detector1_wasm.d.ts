@@ -186,6 +186,20 @@ export function applySaturation(data: Float32Array | number[], groupdq: Uint8Arr
 export function applySuperbias(data: Float32Array, zeroframe: Float32Array, pixeldq: Uint32Array, bias: Float32Array | number[], bias_dq: Uint32Array | number[], nints: number, ngroups: number, rows: number, cols: number): void;
 
 /**
+ * `clean_flicker_noise` of one integration, in place: the 'median' fit along `array_axis`, or
+ * with `fft` NSClean (`nrs2`, `allslits` choose orientation and cut-offs). `background_median`
+ * false means no background; `flat` and `background_out` may be empty. Returns the 1-based
+ * groups left as they were (no usable background pixel) and, negated, the group whose fit
+ * failed (processing stops there).
+ */
+export function cleanFlickerIntegration(data: Float32Array, groupdq: Uint8Array | number[], scene_mask: Uint8Array | number[], flat: Float32Array | number[], background_out: Float32Array, background_median: boolean, n_sigma: number, array_axis: number, by_channel: boolean, fft: boolean, nrs2: boolean, allslits: boolean, ngroups: number, rows: number, cols: number): Int32Array;
+
+/**
+ * `clean_flicker_noise` scene mask of a draft rate (`nplanes` planes), in place.
+ */
+export function cleanFlickerSceneMask(rate: Float32Array | number[], mask: Uint8Array, nplanes: number, rows: number, cols: number, n_sigma: number): void;
+
+/**
  * `emicorr` (joint): quiet pixels' ramps summed by phase bin, `y` `(nints, nbins, ngroups)`
  * followed by the counts `n` `(nints, nbins)`, in one array.
  */
@@ -231,6 +245,11 @@ export function groupFlagNames(): string[];
  * ngroups for "none"). The output has rate, rateints and `chisq`.
  */
 export function likelyFitTile(data: Float32Array | number[], groupdq: Uint8Array | number[], pixeldq: Uint32Array | number[], gain: Float32Array | number[], readnoise: Float32Array | number[], zeroframe: Float32Array | number[], dark: Float32Array | number[], nints: number, ngroups: number, rows: number, cols: number, read_times: Float64Array | number[], reads_per_group: Uint32Array | number[], ints: Uint32Array | number[]): RampFitTileOutput;
+
+/**
+ * `picture_frame` correction of one integration `(ngroups, plane)`, in place.
+ */
+export function pictureFrameIntegration(data: Float32Array, ngroups: number, plane: number, reference: Float32Array | number[], centre: Uint8Array | number[], edge: Uint8Array | number[]): void;
 
 export function pixelFlagNames(): string[];
 
@@ -315,6 +334,8 @@ export interface InitOutput {
     readonly applyRscd: (a: number, b: number, c: any, d: number, e: number, f: any, g: number, h: number, i: any, j: number, k: number, l: number, m: number, n: number, o: number, p: number, q: number) => [number, number];
     readonly applySaturation: (a: number, b: number, c: number, d: number, e: any, f: number, g: number, h: any, i: number, j: number, k: any, l: number, m: number, n: number, o: number, p: number, q: number, r: number, s: number, t: number, u: number, v: number, w: number) => [number, number];
     readonly applySuperbias: (a: number, b: number, c: any, d: number, e: number, f: any, g: number, h: number, i: any, j: number, k: number, l: number, m: number, n: number, o: number, p: number, q: number) => [number, number];
+    readonly cleanFlickerIntegration: (a: number, b: number, c: any, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: any, m: number, n: number, o: number, p: number, q: number, r: number, s: number, t: number, u: number, v: number) => [number, number, number, number];
+    readonly cleanFlickerSceneMask: (a: number, b: number, c: number, d: number, e: any, f: number, g: number, h: number, i: number) => [number, number];
     readonly emicorrBin: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number) => [number, number, number, number];
     readonly emicorrFit: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number, o: number) => [number, number, number, number];
     readonly emicorrSequential: (a: number, b: number, c: any, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number) => [number, number, number, number];
@@ -322,6 +343,7 @@ export interface InitOutput {
     readonly flagSnowballs: (a: number, b: number, c: any, d: number, e: number, f: number, g: number, h: any, i: number, j: number, k: number, l: number, m: number, n: number, o: number, p: number) => [number, number, number];
     readonly groupFlagNames: () => [number, number];
     readonly likelyFitTile: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number, o: number, p: number, q: number, r: number, s: number, t: number, u: number, v: number, w: number, x: number) => [number, number, number];
+    readonly pictureFrameIntegration: (a: number, b: number, c: any, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number) => [number, number];
     readonly pixelFlagNames: () => [number, number];
     readonly pixelFlagValues: () => [number, number];
     readonly previewBlockAverage: (a: number, b: number, c: number, d: number, e: number) => [number, number, number, number];

@@ -1178,6 +1178,100 @@ export function applySuperbias(data, zeroframe, pixeldq, bias, bias_dq, nints, n
 }
 
 /**
+ * `clean_flicker_noise` of one integration, in place: the 'median' fit along `array_axis`, or
+ * with `fft` NSClean (`nrs2`, `allslits` choose orientation and cut-offs). `background_median`
+ * false means no background; `flat` and `background_out` may be empty. Returns the 1-based
+ * groups left as they were (no usable background pixel) and, negated, the group whose fit
+ * failed (processing stops there).
+ * @param {Float32Array} data
+ * @param {Uint8Array | number[]} groupdq
+ * @param {Uint8Array | number[]} scene_mask
+ * @param {Float32Array | number[]} flat
+ * @param {Float32Array} background_out
+ * @param {boolean} background_median
+ * @param {number} n_sigma
+ * @param {number} array_axis
+ * @param {boolean} by_channel
+ * @param {boolean} fft
+ * @param {boolean} nrs2
+ * @param {boolean} allslits
+ * @param {number} ngroups
+ * @param {number} rows
+ * @param {number} cols
+ * @returns {Int32Array}
+ */
+export function cleanFlickerIntegration(data, groupdq, scene_mask, flat, background_out, background_median, n_sigma, array_axis, by_channel, fft, nrs2, allslits, ngroups, rows, cols) {
+    const val6 = +background_median;
+    const val7 = +n_sigma;
+    const val8 = +array_axis;
+    const val9 = +by_channel;
+    const val10 = +fft;
+    const val11 = +nrs2;
+    const val12 = +allslits;
+    const val13 = +ngroups;
+    const val14 = +rows;
+    const val15 = +cols;
+    let ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, ptr4, len4;
+    try {
+        ptr0 = passArrayF32ToWasm0(data, wasm.__wbindgen_malloc);
+        len0 = WASM_VECTOR_LEN;
+        ptr1 = passArray8ToWasm0(groupdq, wasm.__wbindgen_malloc);
+        len1 = WASM_VECTOR_LEN;
+        ptr2 = passArray8ToWasm0(scene_mask, wasm.__wbindgen_malloc);
+        len2 = WASM_VECTOR_LEN;
+        ptr3 = passArrayF32ToWasm0(flat, wasm.__wbindgen_malloc);
+        len3 = WASM_VECTOR_LEN;
+        ptr4 = passArrayF32ToWasm0(background_out, wasm.__wbindgen_malloc);
+        len4 = WASM_VECTOR_LEN;
+    } catch (e) {
+        if (ptr4) { wasm.__wbindgen_free(ptr4, len4 * 4, 4); }
+        if (ptr3) { wasm.__wbindgen_free(ptr3, len3 * 4, 4); }
+        if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 1, 1); }
+        if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
+        if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
+        throw e;
+    }
+    const ret = wasm.cleanFlickerIntegration(ptr0, len0, data, ptr1, len1, ptr2, len2, ptr3, len3, ptr4, len4, background_out, val6, val7, val8, val9, val10, val11, val12, val13, val14, val15);
+    if (ret[3]) {
+        throw takeFromExternrefTable0(ret[2]);
+    }
+    var v16 = getArrayI32FromWasm0(ret[0], ret[1]).slice();
+    wasm.__wbindgen_free(ret[0], ret[1] * 4, 4);
+    return v16;
+}
+
+/**
+ * `clean_flicker_noise` scene mask of a draft rate (`nplanes` planes), in place.
+ * @param {Float32Array | number[]} rate
+ * @param {Uint8Array} mask
+ * @param {number} nplanes
+ * @param {number} rows
+ * @param {number} cols
+ * @param {number} n_sigma
+ */
+export function cleanFlickerSceneMask(rate, mask, nplanes, rows, cols, n_sigma) {
+    const val3 = +nplanes;
+    const val4 = +rows;
+    const val5 = +cols;
+    const val6 = +n_sigma;
+    let ptr0, len0, ptr1, len1;
+    try {
+        ptr0 = passArrayF32ToWasm0(rate, wasm.__wbindgen_malloc);
+        len0 = WASM_VECTOR_LEN;
+        ptr1 = passArray8ToWasm0(mask, wasm.__wbindgen_malloc);
+        len1 = WASM_VECTOR_LEN;
+    } catch (e) {
+        if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
+        if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
+        throw e;
+    }
+    const ret = wasm.cleanFlickerSceneMask(ptr0, len0, ptr1, len1, mask, val3, val4, val5, val6);
+    if (ret[1]) {
+        throw takeFromExternrefTable0(ret[0]);
+    }
+}
+
+/**
  * `emicorr` (joint): quiet pixels' ramps summed by phase bin, `y` `(nints, nbins, ngroups)`
  * followed by the counts `n` `(nints, nbins)`, in one array.
  * @param {Float32Array | number[]} data
@@ -1496,6 +1590,41 @@ export function likelyFitTile(data, groupdq, pixeldq, gain, readnoise, zeroframe
         throw takeFromExternrefTable0(ret[1]);
     }
     return RampFitTileOutput.__wrap(ret[0]);
+}
+
+/**
+ * `picture_frame` correction of one integration `(ngroups, plane)`, in place.
+ * @param {Float32Array} data
+ * @param {number} ngroups
+ * @param {number} plane
+ * @param {Float32Array | number[]} reference
+ * @param {Uint8Array | number[]} centre
+ * @param {Uint8Array | number[]} edge
+ */
+export function pictureFrameIntegration(data, ngroups, plane, reference, centre, edge) {
+    const val5 = +ngroups;
+    const val6 = +plane;
+    let ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3;
+    try {
+        ptr0 = passArrayF32ToWasm0(data, wasm.__wbindgen_malloc);
+        len0 = WASM_VECTOR_LEN;
+        ptr1 = passArrayF32ToWasm0(reference, wasm.__wbindgen_malloc);
+        len1 = WASM_VECTOR_LEN;
+        ptr2 = passArray8ToWasm0(centre, wasm.__wbindgen_malloc);
+        len2 = WASM_VECTOR_LEN;
+        ptr3 = passArray8ToWasm0(edge, wasm.__wbindgen_malloc);
+        len3 = WASM_VECTOR_LEN;
+    } catch (e) {
+        if (ptr3) { wasm.__wbindgen_free(ptr3, len3 * 1, 1); }
+        if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 1, 1); }
+        if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 4, 4); }
+        if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
+        throw e;
+    }
+    const ret = wasm.pictureFrameIntegration(ptr0, len0, data, val5, val6, ptr1, len1, ptr2, len2, ptr3, len3);
+    if (ret[1]) {
+        throw takeFromExternrefTable0(ret[0]);
+    }
 }
 
 /**
@@ -1891,6 +2020,11 @@ function getArrayF64FromWasm0(ptr, len) {
     return getFloat64ArrayMemory0().subarray(ptr / 8, ptr / 8 + len);
 }
 
+function getArrayI32FromWasm0(ptr, len) {
+    ptr = ptr >>> 0;
+    return getInt32ArrayMemory0().subarray(ptr / 4, ptr / 4 + len);
+}
+
 function getArrayJsValueFromWasm0(ptr, len) {
     ptr = ptr >>> 0;
     const mem = getDataViewMemory0();
@@ -1934,6 +2068,14 @@ function getFloat64ArrayMemory0() {
         cachedFloat64ArrayMemory0 = new Float64Array(wasm.memory.buffer);
     }
     return cachedFloat64ArrayMemory0;
+}
+
+let cachedInt32ArrayMemory0 = null;
+function getInt32ArrayMemory0() {
+    if (cachedInt32ArrayMemory0 === null || cachedInt32ArrayMemory0.byteLength === 0) {
+        cachedInt32ArrayMemory0 = new Int32Array(wasm.memory.buffer);
+    }
+    return cachedInt32ArrayMemory0;
 }
 
 function getStringFromWasm0(ptr, len) {
@@ -2080,6 +2222,7 @@ function __wbg_finalize_init(instance, module) {
     cachedDataViewMemory0 = null;
     cachedFloat32ArrayMemory0 = null;
     cachedFloat64ArrayMemory0 = null;
+    cachedInt32ArrayMemory0 = null;
     cachedUint16ArrayMemory0 = null;
     cachedUint32ArrayMemory0 = null;
     cachedUint8ArrayMemory0 = null;

@@ -53,3 +53,4 @@ export { flagSnowballs, flagShowers, type SnowballArrays, type SnowballParams, t
 export { chargeMigration, chargeMigrationHalo, type ChargeMigrationArrays, type ChargeMigrationParams } from './charge-migration.js';
 export { persistence, type PersistenceArrays, type PersistenceParams } from './persistence.js';
 export { jumpSigmaClip, jumpInThreadBandRows, type JumpSigmaClipArrays, type JumpSigmaClipParams } from './jump.js';
+export { cleanFlickerSceneMask, cleanFlickerIntegration, pictureFrameIntegration, type CleanFlickerIntegrationParams, type CleanFlickerIntegrationReport } from './clean-flicker-noise.js';

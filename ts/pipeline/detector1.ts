@@ -194,7 +194,7 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
   const referencesOf = async (reftypes: readonly string[], alias: string, raw: readonly string[] = []): Promise<StepReferences> => {
     const files = new Map(await Promise.all(reftypes.filter((t) => !raw.includes(t)).map(async (type) => [type, await reference(type, alias)] as const)));
     const bytes = new Map(await Promise.all(raw.map(async (type) => [type, await rawReference(type, alias)] as const)));
-    return { get: (type) => files.get(type), raw: (type) => bytes.get(type) };
+    return { get: (type) => files.get(type), raw: (type) => bytes.get(type), load: (type) => reference(type, alias) };
   };
   const carry: StepCarry = new Map();
 
@@ -262,7 +262,8 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
       if (!ramp) throw new Error(`pipeline: ${alias} reached without data`);
       options.onProgress?.({ step: alias, integration: start, nints });
       const refs = await referencesOf(definition.reftypes, alias, definition.rawReftypes);
-      const outcome = await timed(alias, () => definition.run(ramp, refs, stepParameters(alias), sliceContext, carry));
+      const stepContext: StepContext = { ...sliceContext, saveProduct: save, readBytes: io.readBytes?.bind(io) };
+      const outcome = await timed(alias, () => definition.run(ramp, refs, stepParameters(alias), stepContext, carry));
       statuses.set(alias, outcome.status);
       if (savesStep(alias)) await save(alias, await withRefout(ramp, start));
     }

@@ -265,8 +265,14 @@ export async function runStepFile(alias: string, inputPath: string, options: Ste
         bytes.set(reftype, path === undefined ? undefined : { name: basename(path), bytes: new Uint8Array(await readFile(path)) });
       }
     }
-    const refs = { get: (type: string) => files.get(type), raw: (type: string) => bytes.get(type) };
-    await definition.run(ramp, refs, { ...options.parameters, skip: false }, context, new Map());
+    const refs = { get: (type: string) => files.get(type), raw: (type: string) => bytes.get(type), load: (type: string) => reference(type, ramp.meta) };
+    const readBytes = (path: string) =>
+      readFile(path).then((bytes) => new Uint8Array(bytes), (error: NodeJS.ErrnoException) => {
+        if (error.code === 'ENOENT') return undefined;
+        throw error;
+      });
+    const stepContext = { ...context, saveProduct: write, readBytes };
+    await definition.run(ramp, refs, { ...options.parameters, skip: false }, stepContext, new Map());
     await write(alias, ramp);
     return written;
   } finally {

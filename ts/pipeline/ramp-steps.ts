@@ -21,6 +21,8 @@ import { resetStep } from '../steps/reset.js';
 import { rscdStep, type RscdPixelCounts } from '../steps/rscd.js';
 import { chargeMigrationStep } from '../steps/charge-migration.js';
 import { persistenceStep, type PersistenceState } from '../steps/persistence.js';
+import { cleanFlickerNoiseStep } from '../steps/clean-flicker-noise.js';
+import { pictureFrameStep } from '../steps/picture-frame.js';
 import type { PersistenceArrayEntry } from '../datamodels/persistence-array.js';
 import type { StepContext, StepStatus } from '../steps/step.js';
 
@@ -41,6 +43,8 @@ export interface RampStepOutcome {
 export interface StepReferences {
   get(reftype: string): FitsFile | undefined;
   raw(reftype: string): EmicorrReference | undefined;
+  /** Selects and opens a reference only when the step's parameters need it (jwst's conditional `get_reference_file`, e.g. clean_flicker_noise's FLAT). */
+  load?(reftype: string): Promise<FitsFile | undefined>;
 }
 
 /**
@@ -92,13 +96,9 @@ export function stepOptions(parameters: StepParameters): Record<string, unknown>
   return options;
 }
 
-const status = (run: () => Promise<StepStatus>) => async (): Promise<RampStepOutcome> => ({ status: await run() });
+const truthy = (value: unknown) => value === true || (typeof value === 'string' && value.toLowerCase() === 'true');
 
-function unavailable(alias: string, className: string): RampStepDefinition['run'] {
-  return async () => {
-    throw new StepUnavailableError(`${alias} (${className}) is not implemented yet; run with --steps.${alias}.skip=true`);
-  };
-}
+const status = (run: () => Promise<StepStatus>) => async (): Promise<RampStepOutcome> => ({ status: await run() });
 
 function step(
   alias: string,
@@ -148,8 +148,20 @@ export const RAMP_STEPS: Readonly<Record<string, RampStepDefinition>> = Object.f
       const readnoise = refs.get('readnoise');
       return { status: (await jumpStep(ramp, gain && readnoise ? { gain, readnoise } : undefined, context, stepOptions(p))).status };
     }),
-    step('picture_frame', 'PictureFrameStep', 'PCTFRM', ['pictureframe'], unavailable('picture_frame', 'PictureFrameStep'), true),
-    step('clean_flicker_noise', 'CleanFlickerNoiseStep', 'CLNFNS', ['flat'], unavailable('clean_flicker_noise', 'CleanFlickerNoiseStep'), true),
+    // Both fit a draft rate over every integration (ramp_fit's GAIN and READNOISE).
+    step('picture_frame', 'PictureFrameStep', 'PCTFRM', ['pictureframe', 'gain', 'readnoise'], async (ramp, refs, p, context) => {
+      const references = { pictureframe: refs.get('pictureframe'), gain: refs.get('gain'), readnoise: refs.get('readnoise') };
+      return { status: (await pictureFrameStep(ramp, references, context, stepOptions(p))).status };
+    }, true, { wholeExposure: true }),
+    // jwst asks CRDS for the FLAT only with apply_flat_field or mask_science_regions (MIRI).
+    step('clean_flicker_noise', 'CleanFlickerNoiseStep', 'CLNFNS', ['gain', 'readnoise'], async (ramp, refs, p, context) => {
+      const needsFlat = truthy(p.apply_flat_field) || (truthy(p.mask_science_regions) && ramp.meta.exposure.type?.toUpperCase() === 'MIR_IMAGE');
+      const flat = needsFlat ? await (refs.load?.('flat') ?? refs.get('flat')) : undefined;
+      const references = { flat, gain: refs.get('gain'), readnoise: refs.get('readnoise') };
+      // stepOptions drops nulls: background_method None must still reach the step.
+      const options = { ...stepOptions(p), ...(p.background_method === null ? { backgroundMethod: null } : {}) };
+      return { status: (await cleanFlickerNoiseStep(ramp, references, context, options)).status };
+    }, true, { wholeExposure: true }),
     // The open windows go from one slice to the next (carry 'persistence'); the pipeline reads
     // `persistence_array_file` into carry 'persistence.array' and writes `save_persistence`.
     step('persistence', 'PersistenceStep', 'PERSIS', [], async (ramp, _refs, p, context, carry) => {

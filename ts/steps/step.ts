@@ -1,5 +1,6 @@
 /** What every step shares: how it is run, and how it reports. */
 import type { KernelPool } from '../pool/pool.js';
+import type { CubeModel, ImageModel, RampModel } from '../datamodels/models.js';
 
 export type StepStatus = 'COMPLETE' | 'SKIPPED' | 'FAILED';
 
@@ -17,6 +18,13 @@ export interface StepContext {
   integrationOffset?: number;
   /** The exposure's number of integrations when the ramp is a slice of it (default: the ramp's). */
   exposureIntegrations?: number;
+  /**
+   * Writes a step's own extra product as jwst's `make_output_path(suffix=...)` names it
+   * (`<root>_<suffix>.fits`), e.g. clean_flicker_noise's `save_mask`; absent where nothing can be written.
+   */
+  saveProduct?: (suffix: string, model: RampModel | ImageModel | CubeModel) => Promise<void>;
+  /** Reads a file a step parameter names (clean_flicker_noise `user_mask`); undefined when it does not exist. */
+  readBytes?: (path: string) => Promise<Uint8Array | undefined>;
 }
 
 export function warn(context: StepContext, message: string): void {

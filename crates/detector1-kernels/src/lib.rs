@@ -52,3 +52,6 @@ pub mod jump_showers;
 pub mod correctly_rounded;
 pub mod charge_migration;
 pub mod persistence;
+pub mod clean_flicker_noise;
+pub mod picture_frame;
+pub mod nsclean;

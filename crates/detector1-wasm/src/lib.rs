@@ -1102,3 +1102,59 @@ pub fn flag_showers_with_noise(
     let shape = RampShape::new(nints, ngroups, rows, cols);
     jump_showers::flag_with_noise(data, groupdq, pixeldq, gain, median, sigma, shape, &params).map_err(to_js)
 }
+
+// clean_flicker_noise, picture_frame
+
+use detector1_kernels::{clean_flicker_noise, picture_frame};
+
+/// `clean_flicker_noise` scene mask of a draft rate (`nplanes` planes), in place.
+#[wasm_bindgen(js_name = cleanFlickerSceneMask)]
+pub fn clean_flicker_scene_mask(rate: &[f32], mask: &mut [u8], nplanes: usize, rows: usize, cols: usize, n_sigma: f64) -> Result<(), JsError> {
+    clean_flicker_noise::scene_mask(rate, mask, nplanes, rows, cols, n_sigma).map_err(to_js)
+}
+
+/// `clean_flicker_noise` of one integration, in place: the 'median' fit along `array_axis`, or
+/// with `fft` NSClean (`nrs2`, `allslits` choose orientation and cut-offs). `background_median`
+/// false means no background; `flat` and `background_out` may be empty. Returns the 1-based
+/// groups left as they were (no usable background pixel) and, negated, the group whose fit
+/// failed (processing stops there).
+#[wasm_bindgen(js_name = cleanFlickerIntegration)]
+#[allow(clippy::too_many_arguments)]
+pub fn clean_flicker_integration(
+    data: &mut [f32],
+    groupdq: &[u8],
+    scene_mask: &[u8],
+    flat: &[f32],
+    background_out: &mut [f32],
+    background_median: bool,
+    n_sigma: f64,
+    array_axis: usize,
+    by_channel: bool,
+    fft: bool,
+    nrs2: bool,
+    allslits: bool,
+    ngroups: usize,
+    rows: usize,
+    cols: usize,
+) -> Result<Vec<i32>, JsError> {
+    let fit = if fft {
+        clean_flicker_noise::Fit::Fft { nrs2, cutoffs: detector1_kernels::nsclean::subarray_cutoffs(allslits) }
+    } else {
+        clean_flicker_noise::Fit::Median { array_axis, by_channel }
+    };
+    let params = clean_flicker_noise::CleanParams {
+        background: if background_median { clean_flicker_noise::Background::Median } else { clean_flicker_noise::Background::Zero },
+        n_sigma,
+        fit,
+    };
+    let report = clean_flicker_noise::clean_integration(data, groupdq, scene_mask, flat, background_out, ngroups, rows, cols, &params).map_err(to_js)?;
+    let mut groups: Vec<i32> = report.skipped_groups.into_iter().map(|g| g as i32).collect();
+    groups.extend(report.failed_group.map(|g| -(g as i32)));
+    Ok(groups)
+}
+
+/// `picture_frame` correction of one integration `(ngroups, plane)`, in place.
+#[wasm_bindgen(js_name = pictureFrameIntegration)]
+pub fn picture_frame_integration(data: &mut [f32], ngroups: usize, plane: usize, reference: &[f32], centre: &[u8], edge: &[u8]) -> Result<(), JsError> {
+    picture_frame::correct_integration(data, ngroups, plane, reference, centre, edge).map_err(to_js)
+}

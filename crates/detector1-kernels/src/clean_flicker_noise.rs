@@ -1,0 +1,481 @@
+//! jwst 3.0 `clean_flicker_noise` numerics (the 'fft' fit is in [`crate::nsclean`]): astropy's sigma-clipped
+//! statistics, the background clipping of `clip_to_background`, the scene mask of a draft rate,
+//! and the group-difference cleaning of a ramp (`do_correction` for ramp input).
+//!
+//! Arithmetic follows numpy's types step by step: statistics in float64 (jwst casts the image to
+//! float64 before clipping), with numpy's pairwise sums and exact order statistics; the image,
+//! the background median and the stripe medians in float32 (numpy's float32 median is the
+//! float32 sum of the two middle values halved), so that identical masks give identical pixels.
+
+use crate::error::{expect_len, KernelError};
+use crate::refpix::pairwise_sum;
+
+/// astropy `sigma_clipped_stats` (sigma 3, at most 5 iterations, median centre, ddof 0) results.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ClippedStats {
+    pub mean: f64,
+    pub median: f64,
+    pub std: f64,
+}
+
+/// numpy's median of float64 values (reordered in place); NaN when empty.
+pub fn median_f64(values: &mut [f64]) -> f64 {
+    let n = values.len();
+    if n == 0 {
+        return f64::NAN;
+    }
+    let (_, &mut hi, _) = values.select_nth_unstable_by(n / 2, |a, b| a.total_cmp(b));
+    if n % 2 == 1 {
+        return hi;
+    }
+    let lo = values[..n / 2].iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    (lo + hi) / 2.0
+}
+
+/// numpy's (and numpy.ma's) median of float32 values: the two middle values summed in float32,
+/// then halved; NaN when empty.
+pub fn median_f32(values: &mut [f32]) -> f32 {
+    let n = values.len();
+    if n == 0 {
+        return f32::NAN;
+    }
+    let (_, &mut hi, _) = values.select_nth_unstable_by(n / 2, |a, b| a.total_cmp(b));
+    if n % 2 == 1 {
+        return hi;
+    }
+    let lo = values[..n / 2].iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    (lo + hi) / 2.0
+}
+
+/// numpy `nanstd` (ddof 0) of NaN-free values: pairwise mean, then the pairwise sum of squared
+/// deviations over the count.
+fn std_f64(values: &[f64], scratch: &mut Vec<f64>) -> f64 {
+    let n = values.len() as f64;
+    let mean = pairwise_sum(values) / n;
+    scratch.clear();
+    scratch.extend(values.iter().map(|&v| (v - mean) * (v - mean)));
+    (pairwise_sum(scratch) / n).sqrt()
+}
+
+/// astropy `sigma_clipped_stats(values, sigma=3)`: the non-finite values are dropped, then at
+/// most 5 rounds keep `median - 3 std <= v <= median + 3 std` of what is left, until nothing
+/// changes. `values` is consumed (its order is the array's, which the pairwise sums follow).
+pub fn sigma_clipped_stats(mut values: Vec<f64>, sigma: f64) -> ClippedStats {
+    values.retain(|v| v.is_finite());
+    let mut scratch = Vec::with_capacity(values.len());
+    let mut sorted = Vec::with_capacity(values.len());
+    for _ in 0..5 {
+        sorted.clear();
+        sorted.extend_from_slice(&values);
+        let centre = median_f64(&mut sorted);
+        let std = std_f64(&values, &mut scratch);
+        let (low, high) = (centre - std * sigma, centre + std * sigma);
+        let before = values.len();
+        values.retain(|&v| v >= low && v <= high);
+        if values.len() == before {
+            break;
+        }
+    }
+    if values.is_empty() {
+        return ClippedStats { mean: f64::NAN, median: f64::NAN, std: f64::NAN };
+    }
+    sorted.clear();
+    sorted.extend_from_slice(&values);
+    ClippedStats {
+        mean: pairwise_sum(&values) / values.len() as f64,
+        median: median_f64(&mut sorted),
+        std: std_f64(&values, &mut scratch),
+    }
+}
+
+/// jwst `clip_to_background` (without the histogram fit): from the sigma-clipped median and
+/// standard deviation of the masked pixels (or, with `lower_half_only`, of the values at or
+/// below that median mirrored about it), every pixel below `centre - sigma_lower * sigma` or
+/// above `centre + sigma_upper * sigma` leaves the mask. Nothing happens when the mask is empty.
+pub fn clip_to_background(image: &[f32], mask: &mut [bool], sigma_lower: f64, sigma_upper: f64, lower_half_only: bool) {
+    if !mask.iter().any(|&m| m) {
+        return;
+    }
+    let masked: Vec<f64> = image.iter().zip(mask.iter()).filter(|(_, &m)| m).map(|(&v, _)| v as f64).collect();
+    let mut stats = sigma_clipped_stats(masked, 3.0);
+    if lower_half_only {
+        let centre = stats.median;
+        let lower: Vec<f64> = image
+            .iter()
+            .zip(mask.iter())
+            .filter(|(&v, &m)| m && (v as f64) <= centre)
+            .map(|(&v, _)| v as f64)
+            .collect();
+        // numpy: concatenate((x - c), (c - x)) + c, in that order.
+        let mut mirrored = Vec::with_capacity(2 * lower.len());
+        mirrored.extend(lower.iter().map(|&v| (v - centre) + centre));
+        mirrored.extend(lower.iter().map(|&v| (centre - v) + centre));
+        stats = sigma_clipped_stats(mirrored, 3.0);
+    }
+    let low = stats.median - sigma_lower * stats.std;
+    let high = stats.median + sigma_upper * stats.std;
+    for (&v, m) in image.iter().zip(mask.iter_mut()) {
+        let v = v as f64;
+        if v < low || v > high {
+            *m = false;
+        }
+    }
+}
+
+/// jwst `background_level(..., 'median')`: clips the mask (3 sigma both sides, lower half) and
+/// returns the float32 median of the masked pixels (NaN when none is left).
+pub fn background_median(image: &[f32], mask: &mut [bool]) -> f32 {
+    clip_to_background(image, mask, 3.0, 3.0, true);
+    let mut values: Vec<f32> = image.iter().zip(mask.iter()).filter(|(v, &m)| m && !v.is_nan()).map(|(&v, _)| v).collect();
+    median_f32(&mut values)
+}
+
+/// jwst `median_clean`: subtracts from `image` (rows x cols) the masked float32 median along
+/// `array_axis` (1: each row, 0: each column), per 512-pixel channel when `by_channel` and that
+/// axis is 2048 long; a line with no masked pixel gets 0.
+pub fn median_clean(image: &mut [f32], mask: &[bool], rows: usize, cols: usize, array_axis: usize, by_channel: bool) {
+    let (lines, length) = if array_axis == 1 { (rows, cols) } else { (cols, rows) };
+    let channel = if by_channel && length == 2048 { 512 } else { length };
+    let at = |line: usize, k: usize| if array_axis == 1 { line * cols + k } else { k * cols + line };
+    let mut values = Vec::with_capacity(channel);
+    for line in 0..lines {
+        for start in (0..length).step_by(channel) {
+            let end = start + channel;
+            values.clear();
+            values.extend((start..end).filter(|&k| mask[at(line, k)]).map(|k| image[at(line, k)]));
+            let stripe = if values.is_empty() { 0.0 } else { median_f32(&mut values) };
+            for k in start..end {
+                image[at(line, k)] -= stripe;
+            }
+        }
+    }
+}
+
+/// The background removed before the noise fit (jwst `background_method`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Background {
+    /// None: no background, no extra clipping.
+    Zero,
+    /// 'median': the clipped median of the background pixels.
+    Median,
+}
+
+/// The noise fit (jwst `fit_method`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Fit {
+    /// 'median': stripe medians along numpy axis `array_axis` (`|slowaxis| - 1` for NIR, 0 for
+    /// MIRI), per 512-pixel channel with `by_channel` on 2048-pixel lines.
+    Median { array_axis: usize, by_channel: bool },
+    /// 'fft' (NSClean, NIRSpec): `nrs2` flips the detector orientation; `cutoffs` are the
+    /// subarray apodiser's (see [`crate::nsclean::subarray_cutoffs`]).
+    Fft { nrs2: bool, cutoffs: [f32; 4] },
+}
+
+/// Parameters of [`clean_image`] and [`clean_integration`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CleanParams {
+    pub background: Background,
+    /// Clipping level for signal after the background is removed (0 = no clipping).
+    pub n_sigma: f64,
+    pub fit: Fit,
+}
+
+/// What [`clean_image`] did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ImageOutcome {
+    /// No usable background pixel: nothing done (jwst leaves the image as it is).
+    Skipped,
+    /// Cleaned in place (float32), with this background level.
+    Cleaned { background: f32 },
+    /// Cleaned into float64, as numpy's subarray NSClean returns it (the image buffer is not the result).
+    CleanedWide { background: f32, image: Vec<f64> },
+    /// The fit failed (jwst: the step FAILS and the input is restored).
+    Failed,
+}
+
+/// jwst `_clean_one_image`: `image` is cleaned, `mask` (true = background) is clipped further.
+pub fn clean_image(image: &mut [f32], mask: &mut [bool], flat: Option<&[f32]>, rows: usize, cols: usize, params: &CleanParams) -> ImageOutcome {
+    if let Some(flat) = flat {
+        for (v, &f) in image.iter_mut().zip(flat) {
+            *v /= f;
+        }
+    }
+    let nan: Vec<bool> = image.iter().map(|v| v.is_nan()).collect();
+    for (k, &is_nan) in nan.iter().enumerate() {
+        if is_nan {
+            image[k] = 0.0;
+            mask[k] = false;
+        }
+    }
+    if !mask.iter().any(|&m| m) {
+        return ImageOutcome::Skipped;
+    }
+    let background = match params.background {
+        Background::Zero => 0.0,
+        Background::Median => {
+            let level = background_median(image, mask);
+            for v in image.iter_mut() {
+                *v -= level;
+            }
+            if params.n_sigma > 0.0 {
+                clip_to_background(image, mask, params.n_sigma, params.n_sigma, true);
+            }
+            level
+        }
+    };
+    match params.fit {
+        Fit::Median { array_axis, by_channel } => median_clean(image, mask, rows, cols, array_axis, by_channel),
+        Fit::Fft { nrs2, .. } if rows == 2048 && cols == 2048 => match crate::nsclean::clean_full_frame(image, mask, nrs2) {
+            Ok(cleaned) => image.copy_from_slice(&cleaned),
+            Err(_) => return ImageOutcome::Failed,
+        },
+        Fit::Fft { nrs2, cutoffs } => {
+            let Ok(Some(mut wide)) = crate::nsclean::clean_subarray(image, mask, rows, cols, nrs2, cutoffs) else { return ImageOutcome::Failed };
+            // numpy: float64 image + float32 level, * float32 flat, NaNs back
+            for (k, v) in wide.iter_mut().enumerate() {
+                *v += background as f64;
+                if let Some(flat) = flat {
+                    *v *= flat[k] as f64;
+                }
+                if nan[k] {
+                    *v = f64::NAN;
+                }
+            }
+            return ImageOutcome::CleanedWide { background, image: wide };
+        }
+    }
+    for v in image.iter_mut() {
+        *v += background;
+    }
+    if let Some(flat) = flat {
+        for (v, &f) in image.iter_mut().zip(flat) {
+            *v *= f;
+        }
+    }
+    for (v, &is_nan) in image.iter_mut().zip(&nan) {
+        if is_nan {
+            *v = f32::NAN;
+        }
+    }
+    ImageOutcome::Cleaned { background }
+}
+
+/// What [`clean_integration`] did with each group difference.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IntegrationReport {
+    /// 1-based group numbers (jwst's `j + 1`) whose difference had no usable background pixel
+    /// and was left as it was.
+    pub skipped_groups: Vec<usize>,
+    /// The 1-based group whose fit failed (NSClean): `data` is then partly cleaned and jwst
+    /// fails the step with the input restored.
+    pub failed_group: Option<usize>,
+}
+
+/// jwst's ramp loop for one integration: each group difference `g - (g-1)` (g >= 1, input
+/// values) is cleaned with the scene mask less the pixels whose group g has DO_NOT_USE or
+/// JUMP_DET, and group g becomes the cleaned group g-1 plus the cleaned difference. `data` and
+/// `groupdq` are `(ngroups, rows, cols)`, `scene_mask` `(rows, cols)` (nonzero = background),
+/// `flat` empty or `(rows, cols)`, `background_out` empty or `(ngroups, rows, cols)` (the level
+/// of each cleaned group goes to its plane; group 0 and skipped groups keep what was there).
+#[allow(clippy::too_many_arguments)]
+pub fn clean_integration(
+    data: &mut [f32],
+    groupdq: &[u8],
+    scene_mask: &[u8],
+    flat: &[f32],
+    background_out: &mut [f32],
+    ngroups: usize,
+    rows: usize,
+    cols: usize,
+    params: &CleanParams,
+) -> Result<IntegrationReport, KernelError> {
+    let plane = rows * cols;
+    if plane == 0 || ngroups == 0 {
+        return Err(KernelError::InvalidShape { argument: "data", reason: "empty integration".into() });
+    }
+    expect_len("data", data.len(), ngroups * plane)?;
+    expect_len("groupdq", groupdq.len(), ngroups * plane)?;
+    expect_len("scene_mask", scene_mask.len(), plane)?;
+    if !flat.is_empty() {
+        expect_len("flat", flat.len(), plane)?;
+    }
+    if !background_out.is_empty() {
+        expect_len("background_out", background_out.len(), ngroups * plane)?;
+    }
+    if let Fit::Median { array_axis, .. } = params.fit {
+        if array_axis > 1 {
+            return Err(KernelError::InvalidParameter { argument: "array_axis", reason: format!("must be 0 or 1, got {array_axis}") });
+        }
+    }
+    let flat = (!flat.is_empty()).then_some(flat);
+    let unusable = (crate::dq::DO_NOT_USE | crate::dq::JUMP_DET) as u8;
+    let mut previous_input = data[..plane].to_vec();
+    let mut diff = vec![0f32; plane];
+    let mut mask = vec![false; plane];
+    let mut skipped_groups = Vec::new();
+    for g in 1..ngroups {
+        let (before, current) = data.split_at_mut(g * plane);
+        let cleaned_previous = &before[(g - 1) * plane..];
+        let current = &mut current[..plane];
+        let dq = &groupdq[g * plane..][..plane];
+        for k in 0..plane {
+            diff[k] = current[k] - previous_input[k];
+            mask[k] = scene_mask[k] != 0 && dq[k] & unusable == 0;
+        }
+        previous_input.copy_from_slice(current);
+        let level = match clean_image(&mut diff, &mut mask, flat, rows, cols, params) {
+            ImageOutcome::Skipped => {
+                skipped_groups.push(g);
+                continue;
+            }
+            ImageOutcome::Failed => return Ok(IntegrationReport { skipped_groups, failed_group: Some(g) }),
+            ImageOutcome::Cleaned { background } => {
+                for k in 0..plane {
+                    current[k] = cleaned_previous[k] + diff[k];
+                }
+                background
+            }
+            ImageOutcome::CleanedWide { background, image } => {
+                for k in 0..plane {
+                    current[k] = (cleaned_previous[k] as f64 + image[k]) as f32;
+                }
+                background
+            }
+        };
+        if !background_out.is_empty() {
+            background_out[g * plane..][..plane].fill(level);
+        }
+    }
+    Ok(IntegrationReport { skipped_groups, failed_group: None })
+}
+
+/// jwst `create_mask` after the science regions: `mask` (`nplanes` planes of rows x cols,
+/// nonzero = background, as the caller set it) loses the pixels whose draft rate is NaN or
+/// exactly 0, then, with `n_sigma > 0`, each plane is clipped (`clip_to_background` with 3 sigma
+/// below and `n_sigma` above).
+pub fn scene_mask(rate: &[f32], mask: &mut [u8], nplanes: usize, rows: usize, cols: usize, n_sigma: f64) -> Result<(), KernelError> {
+    let plane = rows * cols;
+    expect_len("rate", rate.len(), nplanes * plane)?;
+    expect_len("mask", mask.len(), nplanes * plane)?;
+    for p in 0..nplanes {
+        let rate = &rate[p * plane..][..plane];
+        let out = &mut mask[p * plane..][..plane];
+        let mut background: Vec<bool> = out.iter().zip(rate).map(|(&m, &r)| m != 0 && !(r.is_nan() || r == 0.0)).collect();
+        if n_sigma > 0.0 {
+            clip_to_background(rate, &mut background, 3.0, n_sigma, false);
+        }
+        for (o, b) in out.iter_mut().zip(background) {
+            *o = b as u8;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn medians_follow_numpy() {
+        assert_eq!(median_f64(&mut [3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(median_f64(&mut [4.0, 1.0, 3.0, 2.0]), 2.5);
+        assert!(median_f64(&mut []).is_nan());
+        // float32: the two middle values are summed in float32 before halving.
+        let (a, b) = (16777216.0f32, 16777217.0f32); // b rounds to 2^24 in f32
+        assert_eq!(median_f32(&mut [a, b]), ((a + b) / 2.0));
+        assert_eq!(median_f32(&mut [1.0, 2.0, 4.0, 8.0]), 3.0);
+    }
+
+    #[test]
+    fn sigma_clip_drops_an_outlier_and_non_finite_values() {
+        // 20 values 0..19 plus one far outlier and a NaN: the outlier goes in the first round.
+        let mut values: Vec<f64> = (0..20).map(|v| v as f64).collect();
+        values.push(1000.0);
+        values.push(f64::NAN);
+        let stats = sigma_clipped_stats(values, 3.0);
+        assert_eq!(stats.median, 9.5);
+        assert_eq!(stats.mean, 9.5);
+        // population std of 0..19: sqrt((20^2 - 1) / 12)
+        assert!((stats.std - ((399.0f64) / 12.0).sqrt()).abs() < 1e-12);
+    }
+
+    #[test]
+    fn clip_to_background_masks_signal_and_low_outliers() {
+        let mut image: Vec<f32> = (0..100).map(|k| (k % 10) as f32 * 0.1).collect();
+        image[5] = 50.0; // signal
+        image[17] = -50.0; // bad low value
+        let mut mask = vec![true; 100];
+        clip_to_background(&image, &mut mask, 3.0, 2.0, false);
+        assert!(!mask[5] && !mask[17]);
+        assert_eq!(mask.iter().filter(|&&m| !m).count(), 2);
+        // an empty mask stays as it is
+        let mut none = vec![false; 100];
+        clip_to_background(&image, &mut none, 3.0, 2.0, false);
+        assert!(none.iter().all(|&m| !m));
+    }
+
+    #[test]
+    fn median_clean_removes_row_stripes_and_channels() {
+        // 4 rows x 2048 cols: row r has offset r, channel c of row 0 adds 10 c.
+        let (rows, cols) = (4, 2048);
+        let mut image: Vec<f32> = (0..rows * cols).map(|k| (k / cols) as f32 + if k / cols == 0 { 10.0 * ((k % cols) / 512) as f32 } else { 0.0 }).collect();
+        let mask = vec![true; rows * cols];
+        let mut whole = image.clone();
+        median_clean(&mut whole, &mask, rows, cols, 1, false);
+        assert!(whole[cols..].iter().all(|&v| v == 0.0));
+        median_clean(&mut image, &mask, rows, cols, 1, true);
+        assert!(image.iter().all(|&v| v == 0.0));
+        // columns (MIRI): a column with no background pixel is left as it is
+        let mut columns = vec![1f32, 2.0, 5.0, 3.0, 4.0, 5.0];
+        median_clean(&mut columns, &[true, true, false, true, true, false], 2, 3, 0, false);
+        assert_eq!(columns, [-1.0, -1.0, 5.0, 1.0, 1.0, 5.0]);
+    }
+
+    #[test]
+    fn clean_integration_rebuilds_groups_from_cleaned_differences() {
+        // 3 groups of 3 x 4: a constant slope of 10 per group plus a row stripe of (row + 1)
+        // added to group 1 only; 1/f-like noise is removed from the differences.
+        let (ngroups, rows, cols) = (3, 3, 4);
+        let plane = rows * cols;
+        let mut data: Vec<f32> = (0..ngroups * plane).map(|k| 10.0 * (k / plane) as f32).collect();
+        for k in 0..plane {
+            data[plane + k] += (k / cols + 1) as f32;
+        }
+        let groupdq = vec![0u8; ngroups * plane];
+        let mask = vec![1u8; plane];
+        let params = CleanParams { background: Background::Zero, n_sigma: 0.0, fit: Fit::Median { array_axis: 1, by_channel: false } };
+        let mut background = vec![-1f32; ngroups * plane];
+        let report = clean_integration(&mut data, &groupdq, &mask, &[], &mut background, ngroups, rows, cols, &params).unwrap();
+        assert!(report.skipped_groups.is_empty());
+        // the stripes of each difference are removed entirely (medians along rows): group g = group 0
+        assert!(data.iter().all(|&v| v == 0.0));
+        assert_eq!(&background[..plane], &[-1.0; 12]);
+        assert!(background[plane..].iter().all(|&v| v == 0.0));
+    }
+
+    #[test]
+    fn groups_without_background_are_left_alone() {
+        let (ngroups, rows, cols) = (2, 1, 2);
+        let mut data = vec![1f32, 2.0, 5.0, 9.0];
+        let groupdq = vec![0, 0, crate::dq::JUMP_DET as u8, crate::dq::DO_NOT_USE as u8];
+        let params = CleanParams { background: Background::Median, n_sigma: 2.0, fit: Fit::Median { array_axis: 1, by_channel: false } };
+        let report = clean_integration(&mut data, &groupdq, &[1, 1], &[], &mut [], ngroups, rows, cols, &params).unwrap();
+        assert_eq!(report.skipped_groups, [1]);
+        assert_eq!(data, [1.0, 2.0, 5.0, 9.0]);
+        let err = clean_integration(&mut data, &groupdq, &[1], &[], &mut [], ngroups, rows, cols, &params).unwrap_err();
+        assert_eq!(err.code(), "shape_mismatch");
+    }
+
+    #[test]
+    fn scene_mask_drops_nan_zero_and_bright_pixels() {
+        let mut rate: Vec<f32> = (0..64).map(|k| 1.0 + 0.01 * (k % 7) as f32).collect();
+        rate[3] = f32::NAN;
+        rate[4] = 0.0;
+        rate[9] = 100.0;
+        let mut mask = vec![1u8; 64];
+        mask[0] = 0; // a science region set by the caller stays masked
+        scene_mask(&rate, &mut mask, 1, 8, 8, 2.0).unwrap();
+        let off: Vec<usize> = (0..64).filter(|&k| mask[k] == 0).collect();
+        assert!(off.starts_with(&[0, 3, 4]) && off.contains(&9));
+    }
+}

@@ -1,0 +1,25 @@
+"""Runs one jwst 3.0 step (clean_flicker_noise or picture_frame) on a ramp, offline, for
+test_clean_flicker_noise_vs_jwst.py: `python flicker_jwst_run.py <step> <input> <output_dir> <kwargs json>`.
+The CRDS_* environment (the case's mini cache) comes from the caller; the corrected ramp is
+saved as <output_dir>/jwst_<step>.fits, extra products (save_mask, ...) under jwst's own names."""
+
+import json
+import pathlib
+import sys
+
+
+def main():
+    step_name, input_path, output_dir, kwargs = sys.argv[1], sys.argv[2], pathlib.Path(sys.argv[3]), json.loads(sys.argv[4])
+    from stdatamodels.jwst import datamodels
+
+    if step_name == "clean_flicker_noise":
+        from jwst.clean_flicker_noise import CleanFlickerNoiseStep as Step
+    else:
+        from jwst.picture_frame import PictureFrameStep as Step
+    model = datamodels.RampModel(input_path)
+    result = Step.call(model, skip=False, output_dir=str(output_dir), **kwargs)
+    result.save(output_dir / f"jwst_{step_name}.fits")
+
+
+if __name__ == "__main__":
+    main()

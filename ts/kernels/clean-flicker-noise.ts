@@ -1,0 +1,99 @@
+import {
+  cleanFlickerIntegration as wasmCleanFlickerIntegration,
+  cleanFlickerSceneMask as wasmCleanFlickerSceneMask,
+  pictureFrameIntegration as wasmPictureFrameIntegration,
+} from '../../wasm-pkg/detector1_wasm.js';
+import { callWasm, KernelParameterError, KernelShapeError } from './errors.js';
+
+function checkLength(kernel: string, name: string, array: ArrayLike<number>, expected: number): void {
+  if (array.length !== expected) throw new KernelShapeError('shape_mismatch', `${kernel}: ${name} has ${array.length} elements, expected ${expected}`);
+}
+
+/**
+ * clean_flicker_noise scene mask (jwst `create_mask` after the science regions): `mask`
+ * (`nplanes` planes of rows x cols, 1 = background) loses the pixels whose draft `rate` is NaN
+ * or 0 and, with `nSigma > 0`, those the per-plane clip flags (3 sigma below, nSigma above).
+ */
+export function cleanFlickerSceneMask(rate: Float32Array, mask: Uint8Array, shape: { nplanes: number; rows: number; cols: number }, nSigma: number): void {
+  const kernel = 'cleanFlickerSceneMask';
+  const size = shape.nplanes * shape.rows * shape.cols;
+  checkLength(kernel, 'rate', rate, size);
+  checkLength(kernel, 'mask', mask, size);
+  if (!Number.isFinite(nSigma)) throw new KernelParameterError('invalid_parameter', `${kernel}: nSigma must be finite, got ${nSigma}`);
+  callWasm(kernel, () => wasmCleanFlickerSceneMask(rate, mask, shape.nplanes, shape.rows, shape.cols, nSigma));
+}
+
+export interface CleanFlickerIntegrationParams {
+  /** 'median' background level removed and restored around the fit; false = none. */
+  backgroundMedian: boolean;
+  nSigma: number;
+  /** 'median' stripes, or 'fft' (NSClean, NIRSpec). */
+  fit:
+    | { method: 'median'; /** numpy axis of the stripe medians: 1 = along each row, 0 = along each column. */ arrayAxis: 0 | 1; byChannel: boolean }
+    | { method: 'fft'; nrs2: boolean; allslits: boolean };
+}
+
+/** What happened to the group differences of an integration. */
+export interface CleanFlickerIntegrationReport {
+  /** 1-based groups left unchanged for lack of background pixels. */
+  skippedGroups: number[];
+  /** The 1-based group whose NSClean fit failed (the integration is then partly cleaned). */
+  failedGroup?: number;
+}
+
+/**
+ * clean_flicker_noise ('median' fit) of one integration `(ngroups, rows, cols)`, in place:
+ * every group difference cleaned, the groups rebuilt from the cleaned differences. `flat` and
+ * `background` (filled with each cleaned group's level) are optional.
+ */
+export function cleanFlickerIntegration(
+  arrays: { data: Float32Array; groupdq: Uint8Array; sceneMask: Uint8Array; flat?: Float32Array; background?: Float32Array },
+  shape: { ngroups: number; rows: number; cols: number },
+  params: CleanFlickerIntegrationParams,
+): CleanFlickerIntegrationReport {
+  const kernel = 'cleanFlickerIntegration';
+  const plane = shape.rows * shape.cols;
+  checkLength(kernel, 'data', arrays.data, shape.ngroups * plane);
+  checkLength(kernel, 'groupdq', arrays.groupdq, shape.ngroups * plane);
+  checkLength(kernel, 'sceneMask', arrays.sceneMask, plane);
+  if (arrays.flat) checkLength(kernel, 'flat', arrays.flat, plane);
+  if (arrays.background) checkLength(kernel, 'background', arrays.background, shape.ngroups * plane);
+  const fit = params.fit;
+  const groups = callWasm(kernel, () =>
+    wasmCleanFlickerIntegration(
+      arrays.data,
+      arrays.groupdq,
+      arrays.sceneMask,
+      arrays.flat ?? new Float32Array(0),
+      arrays.background ?? new Float32Array(0),
+      params.backgroundMedian,
+      params.nSigma,
+      fit.method === 'median' ? fit.arrayAxis : 0,
+      fit.method === 'median' && fit.byChannel,
+      fit.method === 'fft',
+      fit.method === 'fft' && fit.nrs2,
+      fit.method === 'fft' && fit.allslits,
+      shape.ngroups,
+      shape.rows,
+      shape.cols,
+    ),
+  );
+  const failed = Array.from(groups).find((g) => g < 0);
+  return { skippedGroups: Array.from(groups).filter((g) => g > 0), failedGroup: failed === undefined ? undefined : -failed };
+}
+
+/**
+ * picture_frame correction of one integration `(ngroups, plane)` in place: the `reference`
+ * scaled and offset by the medians of the `centre` and `edge` background regions (1 = in the
+ * region) of each group minus group 0, then subtracted.
+ */
+export function pictureFrameIntegration(
+  data: Float32Array,
+  shape: { ngroups: number; plane: number },
+  regions: { reference: Float32Array; centre: Uint8Array; edge: Uint8Array },
+): void {
+  const kernel = 'pictureFrameIntegration';
+  checkLength(kernel, 'data', data, shape.ngroups * shape.plane);
+  for (const name of ['reference', 'centre', 'edge'] as const) checkLength(kernel, name, regions[name], shape.plane);
+  callWasm(kernel, () => wasmPictureFrameIntegration(data, shape.ngroups, shape.plane, regions.reference, regions.centre, regions.edge));
+}

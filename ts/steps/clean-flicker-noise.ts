@@ -1,0 +1,294 @@
+/**
+ * clean_flicker_noise (spec/steps/other.md §4; jwst 3.0 `CleanFlickerNoiseStep` on ramp input):
+ * a draft rate from ramp_fit's defaults, a scene mask from it (or the user's), then every group
+ * difference of every integration has its background level and its 1/f stripes (medians along
+ * the readout rows, or the columns for MIRI) removed, the background put back, and the ramp is
+ * rebuilt from the cleaned differences. docs/steps/clean_flicker_noise.md has the details.
+ *
+ * Implemented: `fit_method` 'median' (with `fit_by_channel`) and 'fft' (NSClean, NIRSpec; to
+ * float32 precision, see crates/detector1-kernels/src/nsclean.rs), `background_method` 'median' and
+ * None, `n_sigma`, `single_mask`, `user_mask`, `apply_flat_field` with a flat free of zeros and
+ * NaNs, `mask_science_regions` for NIRCam/NIRISS imaging (where jwst masks nothing more) and
+ * MIRI imaging (from the FLAT's DQ, as jwst's draft flat field does), the three save products.
+ * What needs jwst machinery we do not have (photutils' 'model' background,
+ * 'median_image', `fit_histogram`, `autoparam` for NRC_IMAGE/NIS_IMAGE, NIRSpec/SOSS science
+ * regions) raises a FlickerStepError naming the parameter. Inputs jwst refuses (MIRI other than
+ * MIR_IMAGE, 'fft' outside NIRSpec) are FAILED with a warning, as jwst does.
+ */
+import { createRampModel, derivedHeaders, type CubeModel, type ImageModel, type RampModel } from '../datamodels/index.js';
+import { pixel } from '../dq/flags.js';
+import { bytesSource, FitsFile } from '../io/fits/index.js';
+import { cleanFlickerIntegration } from '../kernels/clean-flicker-noise.js';
+import { readReferenceDq, readReferenceFloat, scienceGeometry } from '../reffiles/index.js';
+import { draftRate, FlickerStepError, intermediateModel, sceneMask, type DraftRateReferences } from './clean-flicker-noise-mask.js';
+import { info, referenceName, warn, type StepContext, type StepStatus } from './step.js';
+
+export { FlickerStepError } from './clean-flicker-noise-mask.js';
+
+/** FITS keyword suffix this step records: `S_CLNFNS`. */
+export const cleanFlickerNoiseKeywords = { status: 'CLNFNS', flat: 'FLAT' } as const;
+
+/** jwst 3.0.0 `CleanFlickerNoiseStep` parameters in camelCase. */
+export interface CleanFlickerNoiseOptions {
+  autoparam: boolean;
+  fitMethod: 'median' | 'fft';
+  fitByChannel: boolean;
+  /** null (or the string 'None') = no background. */
+  backgroundMethod: 'median' | 'model' | 'median_image' | null;
+  backgroundBoxSize: [number, number] | null;
+  maskScienceRegions: boolean;
+  applyFlatField: boolean;
+  nSigma: number;
+  fitHistogram: boolean;
+  singleMask: boolean;
+  /** Path of a mask image (nonzero = background), read through `context.readBytes`. */
+  userMask: string | null;
+  saveMask: boolean;
+  saveBackground: boolean;
+  saveNoise: boolean;
+}
+
+/** jwst's defaults; `skip` is the class default the pipeline applies. */
+export const cleanFlickerNoiseDefaults: Readonly<CleanFlickerNoiseOptions & { skip: boolean }> = Object.freeze({
+  autoparam: false,
+  fitMethod: 'median',
+  fitByChannel: false,
+  backgroundMethod: 'median',
+  backgroundBoxSize: null,
+  maskScienceRegions: false,
+  applyFlatField: false,
+  nSigma: 2.0,
+  fitHistogram: false,
+  singleMask: true,
+  userMask: null,
+  saveMask: false,
+  saveBackground: false,
+  saveNoise: false,
+  skip: true,
+});
+
+export interface CleanFlickerNoiseReferences extends DraftRateReferences {
+  /** FLAT: for `apply_flat_field`, and for MIRI imaging's science regions. */
+  flat?: FitsFile;
+}
+
+export interface CleanFlickerNoiseResult {
+  status: StepStatus;
+  /** `_mask` (with `saveMask`): 1 = background, as float32 (jwst's boolean mask saved in a float model). */
+  mask?: ImageModel | CubeModel;
+  /** `_flicker_bkg` (with `saveBackground`): the background level of each cleaned group. */
+  background?: RampModel;
+  /** `_flicker_noise` (with `saveNoise`): output minus input. */
+  noise?: RampModel;
+}
+
+const STEP = 'clean_flicker_noise';
+const NIRSPEC_TYPES = new Set(['NRS_MSASPEC', 'NRS_IFU', 'NRS_FIXEDSLIT', 'NRS_BRIGHTOBJ']);
+
+/** jwst's option strings: the string 'none' (any case) means None. */
+function backgroundOf(value: CleanFlickerNoiseOptions['backgroundMethod'] | string | undefined): CleanFlickerNoiseOptions['backgroundMethod'] {
+  if (value === undefined) return cleanFlickerNoiseDefaults.backgroundMethod;
+  if (value === null || String(value).toLowerCase() === 'none') return null;
+  if (value === 'median' || value === 'model' || value === 'median_image') return value;
+  throw new FlickerStepError(STEP, 'background_method', `must be 'median', 'model', 'median_image' or None, got '${value}'`);
+}
+
+function failed(ramp: RampModel, context: StepContext, message: string): CleanFlickerNoiseResult {
+  warn(context, `${STEP}: ${message}; step will be skipped`);
+  ramp.meta.calStep[cleanFlickerNoiseKeywords.status] = 'FAILED';
+  return { status: 'FAILED' };
+}
+
+/**
+ * Cleans `ramp` in place (every integration at once: the draft rate spans them). Products
+ * asked for are returned and, when `context.saveProduct` exists, written with jwst's suffixes.
+ */
+export async function cleanFlickerNoiseStep(
+  ramp: RampModel,
+  references: CleanFlickerNoiseReferences,
+  context: StepContext = {},
+  options: Partial<Omit<CleanFlickerNoiseOptions, 'backgroundMethod'>> & { backgroundMethod?: CleanFlickerNoiseOptions['backgroundMethod'] | string } = {},
+): Promise<CleanFlickerNoiseResult> {
+  const o = { ...cleanFlickerNoiseDefaults, ...options, backgroundMethod: backgroundOf(options.backgroundMethod) };
+  const [nints, ngroups, ny, nx] = ramp.shape;
+  const plane = ny * nx;
+  const meta = ramp.meta;
+  const expType = (meta.exposure.type ?? '').toUpperCase();
+  const subarray = (meta.subarray.name ?? '').toUpperCase();
+  const isMiri = expType.startsWith('MIR');
+
+  if (o.fitMethod !== 'median' && o.fitMethod !== 'fft') throw new FlickerStepError(STEP, 'fit_method', `must be 'median' or 'fft', got '${o.fitMethod}'`);
+  if (o.autoparam) {
+    if (expType === 'NRC_IMAGE' || expType === 'NIS_IMAGE') {
+      throw new FlickerStepError(STEP, 'autoparam', `automatic parameters for ${expType} (flat-fielded quick clean, line and channel statistics) are not implemented; set autoparam=False`);
+    }
+    warn(context, `${STEP}: auto parameters are not available for exposure type ${expType}; using input parameters as provided`);
+  }
+  // jwst `_check_input`
+  if (isMiri && expType !== 'MIR_IMAGE') return failed(ramp, context, `EXP_TYPE ${expType} is not supported`);
+  if (o.fitMethod === 'fft' && !NIRSPEC_TYPES.has(expType)) return failed(ramp, context, `fit method 'fft' cannot be applied to exp_type ${expType}`);
+  if (o.backgroundMethod === 'model') throw new FlickerStepError(STEP, 'background_method', "'model' (photutils Background2D) is not implemented; use 'median' or None");
+  if (o.backgroundMethod === 'median_image') throw new FlickerStepError(STEP, 'background_method', "'median_image' is not implemented; use 'median' or None");
+  if (o.fitHistogram) throw new FlickerStepError(STEP, 'fit_histogram', 'the Gaussian histogram fit (scipy curve_fit) is not implemented; set fit_histogram=False');
+  if (o.maskScienceRegions && (expType.startsWith('NRS') || expType === 'NIS_SOSS')) {
+    throw new FlickerStepError(STEP, 'mask_science_regions', `the science regions of ${expType} need assign_wcs/msaflagopen (NIRSpec) or PASTASOSS traces (SOSS), which are not implemented; set mask_science_regions=False`);
+  }
+  if (!Number.isFinite(o.nSigma)) throw new FlickerStepError(STEP, 'n_sigma', `must be a number, got ${o.nSigma}`);
+
+  // jwst `_standardize_parameters`
+  const slowaxis = meta.subarray.slowaxis;
+  if (!isMiri && (slowaxis === undefined || ![1, 2].includes(Math.abs(slowaxis)))) {
+    throw new FlickerStepError(STEP, undefined, `SLOWAXIS must be ±1 or ±2 for a near-IR exposure, got ${slowaxis}`);
+  }
+  const arrayAxis = (isMiri ? 0 : Math.abs(slowaxis!) - 1) as 0 | 1;
+  let fitByChannel = o.fitByChannel;
+  if (fitByChannel && (subarray !== 'FULL' || isMiri)) {
+    warn(context, `${STEP}: fit by channel can only be used for full-frame NIR data; setting fit_by_channel to False`);
+    fitByChannel = false;
+  }
+  const userMask = o.userMask === null || String(o.userMask).toLowerCase() === 'none' ? null : String(o.userMask);
+
+  const refContext = { science: scienceGeometry(meta, ramp.shape, 'science'), instrument: meta.instrument.name, warn: (m: string) => warn(context, m) };
+  let flat: Float32Array | undefined;
+  if (o.applyFlatField) {
+    if (!references.flat) warn(context, `${STEP}: flat correction is not available for exposure type ${expType} without a user-supplied flat`);
+    else {
+      flat = (await readReferenceFloat(references.flat, 'SCI', refContext)).data;
+      // jwst fills zero/NaN flat values from a photutils Background2D model of the flat.
+      if (flat.some((v) => v === 0 || Number.isNaN(v))) {
+        throw new FlickerStepError(STEP, 'apply_flat_field', `the FLAT ${referenceName(references.flat)} has zero or NaN values, which jwst fills from a photutils background model (not implemented)`);
+      }
+      meta.refFiles[cleanFlickerNoiseKeywords.flat] = referenceName(references.flat);
+      info(context, `${STEP}: using FLAT reference file ${referenceName(references.flat)}`);
+    }
+  }
+
+  // The scene mask: the user's, or from the draft rate.
+  let mask: Uint8Array;
+  let maskPlanes: number;
+  let maskModel: ImageModel | CubeModel | undefined;
+  if (userMask !== null) {
+    const read = await readUserMask(userMask, context);
+    mask = read.mask;
+    maskPlanes = read.planes;
+    if (o.saveMask) maskModel = intermediateModel(ramp, Float32Array.from(mask), read.planes === 1 ? [ny, nx] : [read.planes, ny, nx]);
+  } else {
+    info(context, `${STEP}: creating draft rate file for scene masking`);
+    const rate = await draftRate(STEP, ramp, references, context, !o.singleMask);
+    if (flat) for (let k = 0; k < rate.data.length; k++) rate.data[k] /= flat[k % plane];
+    const initial = new Uint8Array(rate.data.length).fill(1);
+    if (o.maskScienceRegions && expType === 'MIR_IMAGE') {
+      const nonScience = await miriNonScience(rate.dq, references.flat, refContext, context);
+      for (let k = 0; k < initial.length; k++) if (nonScience[k]) initial[k] = 0;
+    }
+    ({ mask, planes: maskPlanes } = sceneMask(rate, o.nSigma, o.singleMask, initial));
+    if (o.saveMask) maskModel = intermediateModel(rate, Float32Array.from(mask), maskPlanes === 1 ? [ny, nx] : [maskPlanes, ny, nx]);
+  }
+  if (mask.length !== maskPlanes * plane || (maskPlanes !== 1 && maskPlanes !== nints)) {
+    return failed(ramp, context, 'mask does not match data shape');
+  }
+  if (maskPlanes === 1 && nints > 1) info(context, `${STEP}: data has multiple integrations, but mask is 2D: the same mask will be used for all integrations`);
+
+  // jwst keeps the input to restore it when an NSClean fit fails, and for save_noise.
+  const input = o.saveNoise || o.fitMethod === 'fft' ? ramp.data.slice() : undefined;
+  const fit =
+    o.fitMethod === 'fft'
+      ? { method: 'fft' as const, nrs2: (meta.instrument.detector ?? '').toUpperCase() === 'NRS2', allslits: subarray === 'ALLSLITS' }
+      : { method: 'median' as const, arrayAxis, byChannel: fitByChannel };
+  const background = o.saveBackground ? new Float32Array(ramp.data.length) : undefined;
+  const samples = ngroups * plane;
+  for (let i = 0; i < nints; i++) {
+    context.signal?.throwIfAborted();
+    const data = ramp.data.subarray(i * samples, (i + 1) * samples);
+    const report = cleanFlickerIntegration(
+      {
+        data,
+        groupdq: ramp.groupdq.subarray(i * samples, (i + 1) * samples),
+        sceneMask: mask.subarray((maskPlanes === 1 ? 0 : i) * plane, ((maskPlanes === 1 ? 0 : i) + 1) * plane),
+        flat,
+        background: background?.subarray(i * samples, (i + 1) * samples),
+      },
+      { ngroups, rows: ny, cols: nx },
+      { backgroundMedian: o.backgroundMethod === 'median', nSigma: o.nSigma, fit },
+    );
+    for (const g of report.skippedGroups) warn(context, `${STEP}: no usable data in integration ${i + 1}, group ${g}; skipping correction for this image`);
+    if (report.failedGroup !== undefined) {
+      ramp.data.set(input!);
+      return failed(ramp, context, `cleaning failed for integration ${i + 1}, group ${report.failedGroup} (no background pixels for NSClean, or a singular fit)`);
+    }
+  }
+  meta.calStep[cleanFlickerNoiseKeywords.status] = 'COMPLETE';
+
+  const result: CleanFlickerNoiseResult = { status: 'COMPLETE', mask: maskModel };
+  const rampProduct = (data: Float32Array) =>
+    createRampModel({
+      meta: structuredClone(meta),
+      ...derivedHeaders(ramp),
+      shape: ramp.shape,
+      data,
+      groupdq: new Uint8Array(data.length),
+      pixeldq: new Uint32Array(plane),
+    });
+  if (background) result.background = rampProduct(background);
+  if (input && o.saveNoise) {
+    for (let k = 0; k < input.length; k++) input[k] = ramp.data[k] - input[k];
+    result.noise = rampProduct(input);
+  }
+  await saveProducts(context, [
+    ['mask', result.mask],
+    ['flicker_bkg', result.background],
+    ['flicker_noise', result.noise],
+  ]);
+  return result;
+}
+
+/** Writes the products that exist through `context.saveProduct` (a warning when it cannot). */
+export async function saveProducts(context: StepContext, products: [string, RampModel | ImageModel | CubeModel | undefined][]): Promise<void> {
+  for (const [suffix, model] of products) {
+    if (!model) continue;
+    if (context.saveProduct) await context.saveProduct(suffix, model);
+    else warn(context, `the _${suffix} product was made but this caller cannot write files; it is returned only`);
+  }
+}
+
+/** jwst: `datamodels.open(user_mask).data.astype(bool)`: nonzero (NaN included) = background. */
+async function readUserMask(path: string, context: StepContext): Promise<{ mask: Uint8Array; planes: number }> {
+  if (!context.readBytes) throw new FlickerStepError(STEP, 'user_mask', 'reading a user mask needs file access, which this caller does not give');
+  const bytes = await context.readBytes(path);
+  if (!bytes) throw new FlickerStepError(STEP, 'user_mask', `${path} does not exist`);
+  const file = await FitsFile.open(bytesSource(bytes, path));
+  try {
+    const hdu = file.find('SCI');
+    if (!hdu) throw new FlickerStepError(STEP, 'user_mask', `${path} has no SCI extension`);
+    const { data, shape } = await file.readImage(hdu, { as: 'float32' });
+    const mask = Uint8Array.from(data as Float32Array, (v) => (v !== 0 ? 1 : 0));
+    return { mask, planes: shape.length === 3 ? shape[0] : shape.length === 2 ? 1 : -1 };
+  } finally {
+    await file.close();
+  }
+}
+
+/**
+ * jwst masks MIRI imaging's non-science regions by running flat_field on the draft rate and
+ * keeping DO_NOT_USE | NON_SCIENCE of the resulting DQ (per plane of a rateints): the rate's own DQ, OR the FLAT's (zero
+ * or NaN flat values and NO_FLAT_FIELD add DO_NOT_USE there). Without a FLAT, flat_field is
+ * skipped and only the rate's DQ counts.
+ */
+async function miriNonScience(rateDq: Uint32Array, flatFile: FitsFile | undefined, refContext: Parameters<typeof readReferenceFloat>[2], context: StepContext): Promise<Uint8Array> {
+  const plane = refContext.science.xsize * refContext.science.ysize;
+  const wanted = pixel.DO_NOT_USE | pixel.NON_SCIENCE;
+  const out = new Uint8Array(rateDq.length);
+  let flatDq: Uint32Array | undefined;
+  if (flatFile) {
+    const values = (await readReferenceFloat(flatFile, 'SCI', refContext)).data;
+    flatDq = (await readReferenceDq(flatFile, refContext)).data;
+    for (let k = 0; k < plane; k++) {
+      if (Number.isNaN(values[k]) || values[k] === 0) flatDq[k] |= pixel.DO_NOT_USE | pixel.NO_FLAT_FIELD;
+      if (flatDq[k] & pixel.NO_FLAT_FIELD) flatDq[k] |= pixel.DO_NOT_USE;
+    }
+  } else warn(context, `${STEP}: no FLAT reference: the MIRI non-science regions come from the draft rate's DQ only`);
+  for (let k = 0; k < rateDq.length; k++) {
+    if (((rateDq[k] | (flatDq?.[k % plane] ?? 0)) & wanted) !== 0) out[k] = 1;
+  }
+  return out;
+}
