@@ -36,7 +36,7 @@ export {
   type RampModelHeader,
 } from './pipeline/detector1.js';
 export { MemorySpill, type SpillStore, type SpillShape, type SpilledIntegration } from './pipeline/spill.js';
-export { RAMP_STEPS, rampStepOrder, StepUnavailableError, type RampStepDefinition } from './pipeline/ramp-steps.js';
+export { RAMP_STEPS, rampStepOrder, type RampStepDefinition } from './pipeline/ramp-steps.js';
 export { RampFitPlanner, type RampFitPlan } from './kernels/ramp-fit-plan.js';
 export { encodePng, deflateStored, defaultDeflate, crc32, type PngImage, type Deflate } from './io/png.js';
 export {

@@ -29,11 +29,6 @@ import type { StepContext, StepStatus } from '../steps/step.js';
 /** Parameters of one step as jwst names them (`rejection_threshold`), values already typed. */
 export type StepParameters = Readonly<Record<string, unknown>>;
 
-/** Raised when a step that exists in jwst is asked to run but has no implementation here yet. */
-export class StepUnavailableError extends Error {
-  override name = 'StepUnavailableError';
-}
-
 /** What a ramp step hands back to the pipeline. */
 export interface RampStepOutcome {
   status: StepStatus;
