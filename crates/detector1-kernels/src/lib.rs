@@ -52,3 +52,5 @@ pub mod jump_showers;
 pub mod correctly_rounded;
 pub mod charge_migration;
 pub mod persistence;
+pub mod fft;
+pub mod irs2;
