@@ -248,6 +248,12 @@ export function groupFlagNames(): string[];
 export function irs2FlagIntermittentPairs(cube: Float32Array | number[], ngroups: number, rows: number, cols: number, scipix_n: number, refpix_r: number, initial_bad: Uint8Array | number[], n_sigma: number): Uint8Array;
 
 /**
+ * jwst `irs2_flag_saturation` on one integration's normal pixels `(ngroups, rows, cols)`: the
+ * GROUPDQ bits to OR into each group. `bias` may be empty; `nframes` 0 = no use_readpatt.
+ */
+export function irs2SaturationFlags(data: Float32Array | number[], ngroups: number, rows: number, cols: number, thresh: Float32Array | number[], bias: Float32Array | number[], n_pix_grow_sat: number, nframes: number): Uint8Array;
+
+/**
  * Ramp fitting (LIKELY) of one tile. `zeroframe` and `dark` may be empty (absent).
  * `read_times` holds the frame times (s) of every group back to back, `reads_per_group` how
  * many belong to each group; `ints` = [nframes, first_group, last_group] (`last_group` >=
@@ -346,6 +352,7 @@ export interface InitOutput {
     readonly flagSnowballs: (a: number, b: number, c: any, d: number, e: number, f: number, g: number, h: any, i: number, j: number, k: number, l: number, m: number, n: number, o: number, p: number) => [number, number, number];
     readonly groupFlagNames: () => [number, number];
     readonly irs2FlagIntermittentPairs: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number) => [number, number, number, number];
+    readonly irs2SaturationFlags: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number) => [number, number, number, number];
     readonly irs2corrector_correctGroup: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: any) => [number, number];
     readonly irs2corrector_new: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number) => [number, number, number];
     readonly likelyFitTile: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number, o: number, p: number, q: number, r: number, s: number, t: number, u: number, v: number, w: number, x: number) => [number, number, number];

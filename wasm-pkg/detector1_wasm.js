@@ -1554,6 +1554,48 @@ export function irs2FlagIntermittentPairs(cube, ngroups, rows, cols, scipix_n, r
 }
 
 /**
+ * jwst `irs2_flag_saturation` on one integration's normal pixels `(ngroups, rows, cols)`: the
+ * GROUPDQ bits to OR into each group. `bias` may be empty; `nframes` 0 = no use_readpatt.
+ * @param {Float32Array | number[]} data
+ * @param {number} ngroups
+ * @param {number} rows
+ * @param {number} cols
+ * @param {Float32Array | number[]} thresh
+ * @param {Float32Array | number[]} bias
+ * @param {number} n_pix_grow_sat
+ * @param {number} nframes
+ * @returns {Uint8Array}
+ */
+export function irs2SaturationFlags(data, ngroups, rows, cols, thresh, bias, n_pix_grow_sat, nframes) {
+    const val4 = +ngroups;
+    const val5 = +rows;
+    const val6 = +cols;
+    const val7 = +n_pix_grow_sat;
+    const val8 = +nframes;
+    let ptr0, len0, ptr1, len1, ptr2, len2;
+    try {
+        ptr0 = passArrayF32ToWasm0(data, wasm.__wbindgen_malloc);
+        len0 = WASM_VECTOR_LEN;
+        ptr1 = passArrayF32ToWasm0(thresh, wasm.__wbindgen_malloc);
+        len1 = WASM_VECTOR_LEN;
+        ptr2 = passArrayF32ToWasm0(bias, wasm.__wbindgen_malloc);
+        len2 = WASM_VECTOR_LEN;
+    } catch (e) {
+        if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 4, 4); }
+        if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 4, 4); }
+        if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
+        throw e;
+    }
+    const ret = wasm.irs2SaturationFlags(ptr0, len0, val4, val5, val6, ptr1, len1, ptr2, len2, val7, val8);
+    if (ret[3]) {
+        throw takeFromExternrefTable0(ret[2]);
+    }
+    var v9 = getArrayU8FromWasm0(ret[0], ret[1]).slice();
+    wasm.__wbindgen_free(ret[0], ret[1] * 1, 1);
+    return v9;
+}
+
+/**
  * Ramp fitting (LIKELY) of one tile. `zeroframe` and `dark` may be empty (absent).
  * `read_times` holds the frame times (s) of every group back to back, `reads_per_group` how
  * many belong to each group; `ints` = [nframes, first_group, last_group] (`last_group` >=

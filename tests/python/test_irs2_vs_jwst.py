@@ -1,10 +1,12 @@
-"""NIRSpec IRS2 refpix: our step on simulated NRSIRS2RAPID full frames (ts/sim/irs2.ts: NRS1, and
+"""NIRSpec IRS2 refpix and saturation. refpix: our step on simulated NRSIRS2RAPID full frames (ts/sim/irs2.ts: NRS1, and
 NRS2 with 2 integrations, preserve_irs2_refpix and another ovr_corr_mitigation_ftr) with a
 synthetic REFPIX reference, against jwst 3.0.0's RefPixStep on the same files. jwst computes the
 FFTs in complex64 and we in float64, so SCI agrees to float32 rounding (1e-6 relative), not bit
 for bit; the interleaved reference rows kept by preserve_irs2_refpix hold small residuals (no
 mean added back), compared to 1e-4 DN. PIXELDQ and GROUPDQ (flagged and stripped reference rows)
-are bit-identical."""
+are bit-identical. saturation (jwst's own IRS2 path through x_irs2): our step on the NRS1 input
+with injected saturating jumps and A/D-floor reads, a 2048 x 2048 SATURATION reference and an
+IRS2-layout SUPERBIAS, against SaturationStep: GROUPDQ, PIXELDQ and SCI bit-identical."""
 
 import json
 import os
@@ -24,7 +26,7 @@ RTOL = 1e-6
 REFERENCE_ROWS_ATOL = 1e-4
 
 # jwst in a child process: RefPixStep asks CRDS for its context once it used a reference, so it
-# runs offline against the mini CRDS cache irs2_refpix.mjs wrote.
+# runs offline against the mini CRDS cache irs2_steps.mjs wrote.
 JWST_SCRIPT = """
 import json, sys, pathlib
 import numpy as np
@@ -38,13 +40,19 @@ for name, spec in json.loads((out / "cases.json").read_text()).items():
         result = RefPixStep.call(model, override_refpix=str(out / f"{name}_refpix_ref.fits"), **kwargs)
         np.savez(out / f"{name}_jwst.npz", data=result.data, pixeldq=result.pixeldq, groupdq=result.groupdq)
         (out / f"{name}_jwst_status.txt").write_text(result.meta.cal_step.refpix)
+from jwst.saturation import SaturationStep
+refs = {"override_saturation": str(out / "saturation_ref.fits"), "override_superbias": str(out / "superbias_ref.fits")}
+for readpatt in (True, False):
+    with dm.RampModel(out / "saturation_input.fits") as model:
+        result = SaturationStep.call(model, use_readpatt=readpatt, **refs)
+        np.savez(out / f"saturation_jwst_{readpatt}.npz", data=result.data, pixeldq=result.pixeldq, groupdq=result.groupdq)
 """
 
 
 @pytest.fixture(scope="module")
 def files(tmp_path_factory):
     out = tmp_path_factory.mktemp("irs2")
-    subprocess.run(["node", str(HERE / "irs2_refpix.mjs"), str(out)], check=True, cwd=REPO)
+    subprocess.run(["node", str(HERE / "irs2_steps.mjs"), str(out)], check=True, cwd=REPO)
     env = {
         **os.environ,
         "CRDS_PATH": str(out / "crds"),
@@ -87,3 +95,22 @@ def test_refpix_irs2_equals_jwst(files, name):
             # the correction changed the normal pixels
             normal = make_irs2_mask(3200, 2048, 16, 4)
             assert np.abs(truth["data"] - raw.data[..., normal, :]).max() > 1
+
+
+def test_saturation_irs2_equals_jwst(files):
+    out, _ = files
+    truth = np.load(out / "saturation_jwst_True.npz")
+    with dm.RampModel(out / "saturation_ours.fits") as ours:
+        assert ours.meta.cal_step.saturation == "COMPLETE"
+        np.testing.assert_array_equal(ours.groupdq, truth["groupdq"])
+        np.testing.assert_array_equal(ours.pixeldq, truth["pixeldq"])
+        np.testing.assert_array_equal(ours.data, truth["data"])
+    # the case exercises what it claims: saturation, A/D floor, NO_SAT_CHECK, and jwst's
+    # grouped-read test (more group-2 flags than without use_readpatt), none on reference rows
+    gdq = truth["groupdq"]
+    assert np.count_nonzero(gdq & 2) > 0 and np.count_nonzero(gdq & 64) > 0
+    assert np.count_nonzero(truth["pixeldq"] & 2**21) > 0
+    plain = np.load(out / "saturation_jwst_False.npz")["groupdq"]
+    assert np.count_nonzero(gdq[:, 1] & 2) > np.count_nonzero(plain[:, 1] & 2)
+    normal = make_irs2_mask(3200, 2048, 16, 4)
+    assert not np.any(gdq[..., ~normal, :])

@@ -1,9 +1,10 @@
 /**
  * NIRSpec IRS2 kernels (crates/detector1-kernels/src/irs2.rs): the per-group interleaved
- * reference correction and the bad readout-pair statistics. Whole frames, so they run in the
- * calling thread (see ts/steps/refpix-irs2.ts).
+ * reference correction, the bad readout-pair statistics and jwst's IRS2 saturation flagging.
+ * Whole frames (FFTs over a frame's time stream, sigma clipping over all pairs, the IRS2
+ * saturation path's own rules), so they run in the calling thread (see ts/steps/refpix-irs2.ts).
  */
-import { Irs2Corrector as WasmIrs2Corrector, irs2FlagIntermittentPairs } from '../../wasm-pkg/detector1_wasm.js';
+import { Irs2Corrector as WasmIrs2Corrector, irs2FlagIntermittentPairs, irs2SaturationFlags as irs2SaturationFlagsWasm } from '../../wasm-pkg/detector1_wasm.js';
 import { callWasm } from './errors.js';
 
 export interface Irs2Layout {
@@ -47,4 +48,18 @@ export class Irs2Corrector {
 /** jwst `flag_bad_refpix` statistics on one integration `(ngroups, rows, cols)`: 1 for bad rows. */
 export function irs2FlagPairs(cube: Float32Array, ngroups: number, rows: number, cols: number, scipixN: number, refpixR: number, initialBad: Uint8Array, nSigma: number): Uint8Array {
   return callWasm('irs2', () => irs2FlagIntermittentPairs(cube, ngroups, rows, cols, scipixN, refpixR, initialBad, nSigma));
+}
+
+/** jwst `irs2_flag_saturation` on one integration's normal pixels: GROUPDQ bits per group. */
+export function irs2SaturationFlags(
+  data: Float32Array,
+  ngroups: number,
+  rows: number,
+  cols: number,
+  thresh: Float32Array,
+  bias: Float32Array | undefined,
+  nPixGrowSat: number,
+  readPatternNframes: number | undefined,
+): Uint8Array {
+  return callWasm('irs2', () => irs2SaturationFlagsWasm(data, ngroups, rows, cols, thresh, bias ?? new Float32Array(0), nPixGrowSat, readPatternNframes ?? 0));
 }

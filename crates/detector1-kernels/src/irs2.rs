@@ -14,6 +14,7 @@
 //!
 //! [`flag_intermittent_pairs`] is jwst's `flag_bad_refpix` statistics for one integration.
 
+use crate::dq;
 use crate::error::{expect_len, KernelError};
 use crate::fft::{Complex, RealFft};
 use crate::refpix::pairwise_sum;
@@ -534,6 +535,81 @@ pub fn flag_intermittent_pairs(cube: &[f32], ngroups: usize, rows: usize, cols: 
     Ok(bad)
 }
 
+/// Dilation of `flags` (`rows x cols`, 0/1) by a `(2n+1)²` box (scipy `binary_dilation`, zero border).
+fn dilate(flags: &[u8], rows: usize, cols: usize, n: usize) -> Vec<u8> {
+    let mut across = vec![0u8; flags.len()];
+    for r in 0..rows {
+        let row = &flags[r * cols..(r + 1) * cols];
+        for c in 0..cols {
+            let (lo, hi) = (c.saturating_sub(n), (c + n).min(cols - 1));
+            across[r * cols + c] = row[lo..=hi].iter().copied().max().unwrap_or(0);
+        }
+    }
+    let mut out = vec![0u8; flags.len()];
+    for r in 0..rows {
+        let (lo, hi) = (r.saturating_sub(n), (r + n).min(rows - 1));
+        for c in 0..cols {
+            out[r * cols + c] = (lo..=hi).map(|q| across[q * cols + c]).max().unwrap_or(0);
+        }
+    }
+    out
+}
+
+/// jwst `irs2_flag_saturation` for one integration's normal pixels `(ngroups, rows, cols)` (the
+/// frames with the interleaved reference rows removed): the GROUPDQ bits to OR into each group.
+/// `thresh` already has NO_SAT_CHECK and NaN thresholds raised above the A/D limit. SATURATED
+/// (grown by `n_pix_grow_sat`) from the group it is reached on; AD_FLOOR | DO_NOT_USE on groups
+/// at or below 0; with `read_pattern_nframes` (use_readpatt), jwst's third-group test of
+/// frame-averaged groups flags group 2 (index 1) where a saturating event in its last frame is
+/// plausible. `bias` (the superbias' normal pixels) only enters that test.
+pub fn saturation_flags(data: &[f32], ngroups: usize, rows: usize, cols: usize, thresh: &[f32], bias: Option<&[f32]>, n_pix_grow_sat: usize, read_pattern_nframes: Option<usize>) -> Result<Vec<u8>, KernelError> {
+    let plane = rows * cols;
+    expect_len("data", data.len(), ngroups * plane)?;
+    expect_len("thresh", thresh.len(), plane)?;
+    if let Some(b) = bias {
+        expect_len("bias", b.len(), plane)?;
+    }
+    let sat = dq::SATURATED as u8;
+    let low = (dq::AD_FLOOR | dq::DO_NOT_USE) as u8;
+    let mut out = vec![0u8; ngroups * plane];
+    let group = |g: usize| &data[g * plane..(g + 1) * plane];
+    let grow = |flags: Vec<u8>| if n_pix_grow_sat > 0 { dilate(&flags, rows, cols, n_pix_grow_sat) } else { flags };
+    for g in 0..ngroups {
+        let sci = group(g);
+        let flag: Vec<u8> = sci.iter().zip(thresh).map(|(&v, &t)| u8::from(v >= t)).collect();
+        if let (2, Some(nframes)) = (g, read_pattern_nframes) {
+            // read_pattern[k] = frames k·nframes+1 ..= (k+1)·nframes
+            let mean_first = (1 + nframes) as f64 / 2.0;
+            let last_third = (3 * nframes) as f64;
+            let (first, second) = (group(0), group(1));
+            let suspicious: Vec<u8> = (0..plane)
+                .map(|i| {
+                    let b = bias.map_or(0.0, |b| b[i]);
+                    let gp1 = first[i] - b;
+                    let below = (gp1 as f64 / mean_first) * last_third + (b as f64) < thresh[i] as f64;
+                    let jump = second[i] - first[i] > (thresh[i] - first[i]) / nframes as f32;
+                    u8::from(below && jump && flag[i] != 0)
+                })
+                .collect();
+            for (o, &f) in out[plane..2 * plane].iter_mut().zip(&grow(suspicious)) {
+                *o |= f * sat;
+            }
+        }
+        let flag = grow(flag);
+        for later in g..ngroups {
+            for (o, &f) in out[later * plane..(later + 1) * plane].iter_mut().zip(&flag) {
+                *o |= f * sat;
+            }
+        }
+        for (o, &v) in out[g * plane..(g + 1) * plane].iter_mut().zip(sci) {
+            if v <= 0.0 {
+                *o |= low;
+            }
+        }
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -605,6 +681,24 @@ mod tests {
         let bad = flag_intermittent_pairs(&cube, ngroups, rows, cols, 16, 4, &vec![false; rows], 3.0).unwrap();
         assert!(bad[668] && bad[669]);
         assert_eq!(bad.iter().filter(|&&b| b).count(), 2);
+    }
+
+    #[test]
+    fn saturation_flags_follow_jwst_irs2_rules() {
+        // 1 x 5 frame, 3 groups; pixel 2 saturates in group 1, pixel 4 is at the A/D floor in group 0
+        let data = [10., 10., 10., 10., 0., 10., 10., 99., 10., 5., 10., 10., 99., 10., 5.];
+        let thresh = [50f32; 5];
+        let f = saturation_flags(&data, 3, 1, 5, &thresh, None, 1, None).unwrap();
+        let (s, l) = (dq::SATURATED as u8, (dq::AD_FLOOR | dq::DO_NOT_USE) as u8);
+        assert_eq!(&f[..5], &[0, 0, 0, 0, l]);
+        assert_eq!(&f[5..10], &[0, s, s, s, 0]);
+        assert_eq!(&f[10..], &[0, s, s, s, 0]);
+        // grouped reads: a big jump into group 2 that saturates by group 3 flags group 2 too
+        let data = [10., 10., 10., 10., 40., 10., 10., 60., 10.];
+        let f = saturation_flags(&data, 3, 1, 3, &[50f32; 3], None, 0, Some(4)).unwrap();
+        assert_eq!(&f[3..6], &[0, s, 0]);
+        assert_eq!(&f[6..], &[0, s, 0]);
+        assert!(saturation_flags(&data, 3, 1, 3, &[50f32; 2], None, 0, None).is_err());
     }
 
     #[test]

@@ -1146,3 +1146,22 @@ pub fn irs2_flag_intermittent_pairs(
     let bad = detector1_kernels::irs2::flag_intermittent_pairs(cube, ngroups, rows, cols, scipix_n, refpix_r, &initial, n_sigma).map_err(to_js)?;
     Ok(bad.into_iter().map(u8::from).collect())
 }
+
+/// jwst `irs2_flag_saturation` on one integration's normal pixels `(ngroups, rows, cols)`: the
+/// GROUPDQ bits to OR into each group. `bias` may be empty; `nframes` 0 = no use_readpatt.
+#[wasm_bindgen(js_name = irs2SaturationFlags)]
+#[allow(clippy::too_many_arguments)]
+pub fn irs2_saturation_flags(
+    data: &[f32],
+    ngroups: usize,
+    rows: usize,
+    cols: usize,
+    thresh: &[f32],
+    bias: &[f32],
+    n_pix_grow_sat: usize,
+    nframes: usize,
+) -> Result<Vec<u8>, JsError> {
+    let bias = (!bias.is_empty()).then_some(bias);
+    let nframes = (nframes > 0).then_some(nframes);
+    detector1_kernels::irs2::saturation_flags(data, ngroups, rows, cols, thresh, bias, n_pix_grow_sat, nframes).map_err(to_js)
+}
