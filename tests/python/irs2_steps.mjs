@@ -3,12 +3,16 @@
 // <case>_input.fits, <case>_refpix_ref.fits, <case>_ours.fits; cases.json lists the options.
 // Then our saturation step on the first case's input with a 2048 x 2048 SATURATION reference
 // (low, NaN and NO_SAT_CHECK thresholds) and an IRS2-layout SUPERBIAS: saturation_ref.fits,
-// superbias_ref.fits, saturation_input.fits (with injected events), saturation_ours.fits. crds/ is a mini CRDS cache for running jwst offline.
+// superbias_ref.fits, saturation_input.fits (with injected events), saturation_ours.fits; ipc
+// (3 x 3 kernel: ipc_ref.fits, ipc_ours.fits) and superbias with that IRS2-layout SUPERBIAS
+// (superbias_ours.fits) on the same raw input. crds/ is a mini CRDS cache for running jwst offline.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Header, createRampModel, emptyMeta, loadKernels, openFits, openRamp, sim, writeFitsFile, writeMiniCrdsCache, writeModel } from '../../dist/entrypoints/node.js';
 import { refpixStep } from '../../dist/steps/refpix.js';
 import { saturationStep } from '../../dist/steps/saturation.js';
+import { ipcStep } from '../../dist/steps/ipc.js';
+import { superbiasStep } from '../../dist/steps/superbias.js';
 
 const [outDir, ...wanted] = process.argv.slice(2);
 const CASES = {
@@ -121,4 +125,19 @@ await writeFitsFile(join(outDir, 'superbias_ref.fits'), [
     await sb.close();
   }
   await writeModel(join(outDir, 'saturation_ours.fits'), ramp);
+}
+
+// ipc (the normal rows only) and superbias (a reference in the IRS2 layout) on the first case's input
+await writeFitsFile(join(outDir, 'ipc_ref.fits'), [
+  { kind: 'image', header: refHeader('IPC', N) },
+  { kind: 'image', header: new Header().set('EXTNAME', 'SCI'), data: Float32Array.from([0.002, 0.011, 0.003, 0.012, 0.95, 0.01, 0.002, 0.009, 0.001]), shape: [3, 3] },
+]);
+for (const [step, run] of [
+  ['ipc', async (ramp) => ipcStep(ramp, await openFits(join(outDir, 'ipc_ref.fits')))],
+  ['superbias', async (ramp) => superbiasStep(ramp, await openFits(join(outDir, 'superbias_ref.fits')))],
+]) {
+  const reader = await openRamp(join(outDir, `${first}_input.fits`));
+  const ramp = await reader.readAll().finally(() => reader.file.close());
+  if ((await run(ramp)) !== 'COMPLETE') throw new Error(`${step} did not complete`);
+  await writeModel(join(outDir, `${step}_ours.fits`), ramp);
 }

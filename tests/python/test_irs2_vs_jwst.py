@@ -6,7 +6,9 @@ for bit; the interleaved reference rows kept by preserve_irs2_refpix hold small 
 mean added back), compared to 1e-4 DN. PIXELDQ and GROUPDQ (flagged and stripped reference rows)
 are bit-identical. saturation (jwst's own IRS2 path through x_irs2): our step on the NRS1 input
 with injected saturating jumps and A/D-floor reads, a 2048 x 2048 SATURATION reference and an
-IRS2-layout SUPERBIAS, against SaturationStep: GROUPDQ, PIXELDQ and SCI bit-identical."""
+IRS2-layout SUPERBIAS, against SaturationStep: GROUPDQ, PIXELDQ and SCI bit-identical. ipc (jwst
+convolves the normal rows only, through x_irs2) and superbias (no IRS2 branch: a reference in the
+IRS2 layout is subtracted as is) on the same input: bit-identical."""
 
 import json
 import os
@@ -46,6 +48,14 @@ for readpatt in (True, False):
     with dm.RampModel(out / "saturation_input.fits") as model:
         result = SaturationStep.call(model, use_readpatt=readpatt, **refs)
         np.savez(out / f"saturation_jwst_{readpatt}.npz", data=result.data, pixeldq=result.pixeldq, groupdq=result.groupdq)
+from jwst.ipc import IPCStep
+from jwst.superbias import SuperBiasStep
+first = next(iter(json.loads((out / "cases.json").read_text())))
+for step, kwargs in ((IPCStep, {"override_ipc": str(out / "ipc_ref.fits"), "skip": False}),
+                     (SuperBiasStep, {"override_superbias": str(out / "superbias_ref.fits")})):
+    with dm.RampModel(out / f"{first}_input.fits") as model:
+        result = step.call(model, **kwargs)
+        np.savez(out / f"{step.class_alias}_jwst.npz", data=result.data, pixeldq=result.pixeldq, groupdq=result.groupdq)
 """
 
 
@@ -114,3 +124,21 @@ def test_saturation_irs2_equals_jwst(files):
     assert np.count_nonzero(gdq[:, 1] & 2) > np.count_nonzero(plain[:, 1] & 2)
     normal = make_irs2_mask(3200, 2048, 16, 4)
     assert not np.any(gdq[..., ~normal, :])
+
+
+@pytest.mark.parametrize("step", ["ipc", "superbias"])
+def test_ipc_and_superbias_on_irs2_equal_jwst(files, step):
+    out, cases = files
+    truth = np.load(out / f"{step}_jwst.npz")
+    with dm.RampModel(out / f"{step}_ours.fits") as ours, dm.RampModel(out / f"{next(iter(cases))}_input.fits") as raw:
+        np.testing.assert_array_equal(ours.data, truth["data"])
+        np.testing.assert_array_equal(ours.pixeldq, truth["pixeldq"])
+        np.testing.assert_array_equal(ours.groupdq, truth["groupdq"])
+        changed = np.any(truth["data"] != raw.data, axis=(0, 1, 3))
+        normal = make_irs2_mask(3200, 2048, 16, 4)
+        if step == "ipc":
+            # the normal frame's 4-pixel reference border, the reference output and the
+            # interleaved rows stay as they were
+            assert changed[normal][4:-4].all() and not changed[normal][:4].any() and not changed[~normal].any()
+        else:
+            assert changed.all()

@@ -12,7 +12,8 @@ import { runTiled } from '../pool/pool.js';
 import { saturationHalo, type SaturationParams } from '../kernels/saturation.js';
 import { rampTileShape, referenceName, warn, type StepContext, type StepStatus } from './step.js';
 import { isIrs2 } from './ipc.js';
-import { irs2NormalRows, saturationIrs2 } from './saturation-irs2.js';
+import { saturationIrs2 } from './saturation-irs2.js';
+import { irs2NormalRows } from './x-irs2.js';
 
 /** FITS keyword suffixes this step records: `S_SATURA`, `R_SATURA`, and `R_SUPERB` for the bias. */
 export const saturationKeywords = { status: 'SATURA', reference: 'SATURA', superbias: 'SUPERB' } as const;
