@@ -9,6 +9,7 @@
 //! `j` by the twiddle `w^(j*l1*i)`; the result comes out in natural order.
 
 use std::f64::consts::PI;
+use std::ops::{Add, Mul, Sub};
 
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Complex {
@@ -19,18 +20,6 @@ pub struct Complex {
 impl Complex {
     pub const fn new(re: f64, im: f64) -> Self {
         Complex { re, im }
-    }
-    #[inline]
-    pub fn add(self, o: Complex) -> Complex {
-        Complex::new(self.re + o.re, self.im + o.im)
-    }
-    #[inline]
-    pub fn sub(self, o: Complex) -> Complex {
-        Complex::new(self.re - o.re, self.im - o.im)
-    }
-    #[inline]
-    pub fn mul(self, o: Complex) -> Complex {
-        Complex::new(self.re * o.re - self.im * o.im, self.re * o.im + self.im * o.re)
     }
     #[inline]
     pub fn conj(self) -> Complex {
@@ -60,17 +49,17 @@ pub struct Fft {
 
 fn factorize(mut n: usize) -> Vec<usize> {
     let mut factors = Vec::new();
-    while n % 4 == 0 {
+    while n.is_multiple_of(4) {
         factors.push(4);
         n /= 4;
     }
-    if n % 2 == 0 {
+    if n.is_multiple_of(2) {
         factors.push(2);
         n /= 2;
     }
     let mut d = 3;
     while d * d <= n {
-        while n % d == 0 {
+        while n.is_multiple_of(d) {
             factors.push(d);
             n /= d;
         }
@@ -140,6 +129,30 @@ impl Fft {
     }
 }
 
+impl Add for Complex {
+    type Output = Complex;
+    #[inline]
+    fn add(self, o: Complex) -> Complex {
+        Complex::new(self.re + o.re, self.im + o.im)
+    }
+}
+
+impl Sub for Complex {
+    type Output = Complex;
+    #[inline]
+    fn sub(self, o: Complex) -> Complex {
+        Complex::new(self.re - o.re, self.im - o.im)
+    }
+}
+
+impl Mul for Complex {
+    type Output = Complex;
+    #[inline]
+    fn mul(self, o: Complex) -> Complex {
+        Complex::new(self.re * o.re - self.im * o.im, self.re * o.im + self.im * o.re)
+    }
+}
+
 /// `exp(2πi k/n)` computed from the smallest equivalent angle (the table's accuracy bounds the
 /// transform's).
 fn accurate_root(k: usize, n: usize) -> Complex {
@@ -150,7 +163,7 @@ fn accurate_root(k: usize, n: usize) -> Complex {
     // angle = 2π k/n = (π/4)·(8k/n); fold by octant.
     let octant = (k8 / n8) as u32;
     let rem = k8 - octant as u128 * n8; // in [0, n): angle within the octant is (π/4)·rem/n
-    let (c, s) = if octant % 2 == 0 {
+    let (c, s) = if octant.is_multiple_of(2) {
         let a = ang(rem);
         (a.cos(), a.sin())
     } else {
@@ -272,7 +285,7 @@ pub struct RealFft {
 
 impl RealFft {
     pub fn new(n: usize) -> RealFft {
-        assert!(n >= 2 && n % 2 == 0, "real FFT length must be even");
+        assert!(n >= 2 && n.is_multiple_of(2), "real FFT length must be even");
         let m = n / 2;
         RealFft {
             n,

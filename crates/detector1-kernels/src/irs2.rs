@@ -17,6 +17,7 @@
 use crate::dq;
 use crate::error::{expect_len, KernelError};
 use crate::fft::{Complex, RealFft};
+use std::ops::{Add, Mul};
 use crate::refpix::pairwise_sum;
 
 /// Readout layout of one IRS2 frame in detector orientation.
@@ -41,7 +42,7 @@ impl Irs2Layout {
         if n == 0 || n % 2 == 1 || 512 % n != 0 || r == 0 || r % 2 == 1 {
             return bad(format!("NRS_NORM={n} must be an even divisor of 512 and NRS_REF={r} even and positive"));
         }
-        if self.nx % 5 != 0 || self.nx / 5 != 512 + 512 / n * r {
+        if !self.nx.is_multiple_of(5) || self.nx / 5 != 512 + 512 / n * r {
             return bad(format!("{} columns do not hold 5 sectors of 512 normal and {} reference pixels", self.nx, 512 / n * r));
         }
         // jwst's slope fit uses rows 0-3 and 2044-2047.
@@ -270,7 +271,7 @@ impl Irs2Corrector {
         let width = if preserve_refpix { nx } else { ny };
         expect_len("out", out.len(), width * ny)?;
         let dms = |x: usize, y: usize, w: usize| if flip { (w - 1 - x) * ny + (ny - 1 - y) } else { x * ny + y };
-        let flipped = |s: usize| s % 2 == 0;
+        let flipped = |s: usize| s.is_multiple_of(2);
         let column = |s: usize, c: usize| s * sec + if flipped(s) { sec - 1 - c } else { c };
 
         // Time-ordered sectors, offset removed (float32 - float64 -> float32).
@@ -480,10 +481,11 @@ fn clipped_stats(values: &[f64], sigma: f64) -> (f64, f64) {
 /// the two rows, their mean and their std over all groups; a pair whose value exceeds the
 /// sigma-clipped mean by `n_sigma` clipped std in any of the three is flagged. Returns the rows
 /// bad in this integration (`initial_bad` included).
+#[allow(clippy::too_many_arguments)]
 pub fn flag_intermittent_pairs(cube: &[f32], ngroups: usize, rows: usize, cols: usize, scipix_n: usize, refpix_r: usize, initial_bad: &[bool], n_sigma: f64) -> Result<Vec<bool>, KernelError> {
     expect_len("cube", cube.len(), ngroups * rows * cols)?;
     expect_len("initial_bad", initial_bad.len(), rows)?;
-    if scipix_n == 0 || refpix_r == 0 || rows % 5 != 0 {
+    if scipix_n == 0 || refpix_r == 0 || !rows.is_multiple_of(5) {
         return Err(KernelError::InvalidParameter { argument: "layout", reason: format!("{rows} rows, NRS_NORM={scipix_n}, NRS_REF={refpix_r}") });
     }
     let sector = rows / 5;
@@ -562,6 +564,7 @@ fn dilate(flags: &[u8], rows: usize, cols: usize, n: usize) -> Vec<u8> {
 /// at or below 0; with `read_pattern_nframes` (use_readpatt), jwst's third-group test of
 /// frame-averaged groups flags group 2 (index 1) where a saturating event in its last frame is
 /// plausible. `bias` (the superbias' normal pixels) only enters that test.
+#[allow(clippy::too_many_arguments)]
 pub fn saturation_flags(data: &[f32], ngroups: usize, rows: usize, cols: usize, thresh: &[f32], bias: Option<&[f32]>, n_pix_grow_sat: usize, read_pattern_nframes: Option<usize>) -> Result<Vec<u8>, KernelError> {
     let plane = rows * cols;
     expect_len("data", data.len(), ngroups * plane)?;
@@ -702,17 +705,24 @@ mod tests {
     }
 
     #[test]
-    fn zero_data_stays_zero_plus_offset() {
+    fn wrapped_bell_convolution_matches_the_direct_sum() {
+        let w = bell_weights();
+        assert!((w[15] - 1.0).abs() < 1e-7 && (w[0] - (std::f64::consts::PI / 32.0).sin()).abs() < 1e-7);
+        let x: Vec<f32> = (0..40).map(|i| ((i * 7) % 11) as f32).collect();
+        let y = convolve_wrap(&x, &w);
+        for n in 0..40isize {
+            let direct: f64 = (0..31).map(|j| w[30 - j as usize] * x[(n + j - 15).rem_euclid(40) as usize] as f64).sum();
+            assert!((y[n as usize] as f64 - direct).abs() < 1e-4, "{n}");
+        }
+    }
+
+    #[test]
+    fn corrector_checks_its_inputs() {
         let l = layout();
         let len = l.row() * l.ny;
-        let alpha = vec![0.5f32; 8 * len];
-        let beta = vec![0.25f32; 8 * len];
-        let mut c = Irs2Corrector::new(l, Coefficients { alpha: &alpha, beta: &beta }).unwrap();
-        let plane = vec![7f32; 3200 * 2048];
-        let offset = vec![7f64; 3200 * 2048];
-        let mut out = vec![0f32; 2048 * 2048];
-        c.correct_group(&plane, &offset, false, false, &mut out).unwrap();
-        assert!(out.iter().all(|&v| (v - 7.0).abs() < 1e-5));
-        assert!(Irs2Corrector::new(l, Coefficients { alpha: &alpha[1..], beta: &beta }).is_err());
+        let (alpha, beta) = (vec![0f32; 8 * len], vec![0f32; 8 * len - 2]);
+        assert!(matches!(Irs2Corrector::new(l, Coefficients { alpha: &alpha, beta: &beta }), Err(KernelError::ShapeMismatch { argument: "beta", .. })));
+        assert!(Irs2Corrector::new(Irs2Layout { nx: 3000, ..l }, Coefficients { alpha: &alpha, beta: &alpha }).is_err());
+        assert!(Irs2Layout { scipix_n: 6, ..l }.validate().is_err());
     }
 }
