@@ -4,7 +4,7 @@
  * imaginary parts, and an optional `DQ` table (OUTPUT, ODD_EVEN, MASK) of bad interleaved
  * reference pixels.
  */
-import type { FitsFile } from '../io/fits/index.js';
+import type { FitsFile, Hdu } from '../io/fits/index.js';
 import { ReferenceFileError } from './subarray.js';
 
 export interface Irs2Reference {
@@ -17,18 +17,46 @@ export interface Irs2Reference {
   dq?: { output: number[]; oddEven: number[]; mask: number[] };
 }
 
+/**
+ * The ALPHA/BETA columns when the IRS2 table holds only unscaled float32 scalars (the layout of
+ * the CRDS files): decoded straight from the row bytes, much faster than column by column.
+ */
+async function readFloatTable(file: FitsFile, hdu: Hdu): Promise<Map<string, Float32Array> | undefined> {
+  const { header } = hdu;
+  const fields = header.getInt('TFIELDS') ?? 0;
+  const rowBytes = header.getInt('NAXIS1') ?? 0;
+  const rows = header.getInt('NAXIS2') ?? 0;
+  const names: string[] = [];
+  for (let n = 1; n <= fields; n++) {
+    const format = header.getString(`TFORM${n}`)?.trim().toUpperCase();
+    if ((format !== 'E' && format !== '1E') || header.get(`TSCAL${n}`) !== undefined || header.get(`TZERO${n}`) !== undefined) return undefined;
+    names.push((header.getString(`TTYPE${n}`) ?? '').trim().toUpperCase());
+  }
+  if (rowBytes !== 4 * fields) return undefined;
+  const bytes = await file.readRawData(hdu);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, rows * rowBytes);
+  const columns = names.map(() => new Float32Array(rows));
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < fields; c++) columns[c][r] = view.getFloat32(r * rowBytes + 4 * c);
+  }
+  return new Map(names.map((name, c) => [name, columns[c]]));
+}
+
 export async function readIrs2Reference(file: FitsFile): Promise<Irs2Reference> {
   const name = file.source.name;
   const hdu = file.find('IRS2');
-  if (!hdu) throw new ReferenceFileError(name, "no IRS2 table (not a NIRSpec IRS2 REFPIX reference)");
-  const table = await file.readTable(hdu);
-  const rows = table.nrows;
+  if (!hdu) throw new ReferenceFileError(name, 'no IRS2 table (not a NIRSpec IRS2 REFPIX reference)');
+  const fast = hdu.kind === 'bintable' ? await readFloatTable(file, hdu) : undefined;
+  const table = fast ? undefined : await file.readTable(hdu);
+  const rows = table ? table.nrows : (hdu.header.getInt('NAXIS2') ?? 0);
   const gather = (prefix: string) => {
     const out = new Float32Array(4 * rows);
     for (let k = 0; k < 4; k++) {
-      const column = table.column(`${prefix}_${k}`);
-      if (column.repeat !== 1 || typeof column.data[0] === 'string') throw new ReferenceFileError(name, `column ${prefix}_${k} is not a numeric scalar column`);
-      out.set(Float32Array.from(column.data as ArrayLike<number>), k * rows);
+      const column = `${prefix}_${k}`;
+      const values = fast ? fast.get(column) : table!.column(column).data;
+      if (!values) throw new ReferenceFileError(name, `no column ${column} in the IRS2 table`);
+      if (Array.isArray(values) || (table && table.column(column).repeat !== 1)) throw new ReferenceFileError(name, `column ${column} is not a numeric scalar column`);
+      out.set(values as ArrayLike<number> as Float32Array, k * rows);
     }
     return out;
   };

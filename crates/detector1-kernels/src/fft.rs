@@ -228,13 +228,31 @@ fn pass4(p: &Pass, cc: &[Complex], ch: &mut [Complex], forward: bool) {
     }
 }
 
-/// Odd factor `q`: each output pair `(j, q-j)` from the sums and differences of input pairs.
+/// Odd factor `q`: each output pair `(j, q-j)` from the sums and differences of input pairs,
+/// against a `(q/2)²` table of cos/sin (two outputs per sweep over the inputs).
 fn pass_odd(p: &Pass, cc: &[Complex], ch: &mut [Complex], forward: bool) {
     let (ido, l1, q) = (p.ido, p.l1, p.factor);
     let half = q / 2;
-    let mut sums = vec![Complex::default(); half + 1];
-    let mut diffs = vec![Complex::default(); half + 1];
+    // cos/sin(2π j m / q), row j-1, column m-1
+    let (mut cos, mut sin) = (vec![0.0; half * half], vec![0.0; half * half]);
+    for j in 1..=half {
+        for m in 1..=half {
+            let w = p.roots[(j * m) % q];
+            cos[(j - 1) * half + m - 1] = w.re;
+            sin[(j - 1) * half + m - 1] = w.im;
+        }
+    }
+    let (mut sre, mut sim, mut dre, mut dim) = (vec![0.0; half], vec![0.0; half], vec![0.0; half], vec![0.0; half]);
     let sign = if forward { -1.0 } else { 1.0 };
+    let store = |ch: &mut [Complex], i: usize, k: usize, j: usize, x0: Complex, a: (f64, f64), d: (f64, f64)| {
+        let (re, im) = (x0.re + a.0, x0.im + a.1);
+        // X_j = A + sign·i·D, X_(q-j) = A - sign·i·D with D = Σ d_m sin.
+        let xj = Complex::new(re - sign * d.1, im + sign * d.0);
+        let xq = Complex::new(re + sign * d.1, im - sign * d.0);
+        let jq = q - j;
+        ch[i + ido * (k + l1 * j)] = if i == 0 { xj } else { xj * twiddle(p.twiddles[(j - 1) * (ido - 1) + i - 1], forward) };
+        ch[i + ido * (k + l1 * jq)] = if i == 0 { xq } else { xq * twiddle(p.twiddles[(jq - 1) * (ido - 1) + i - 1], forward) };
+    };
     for k in 0..l1 {
         for i in 0..ido {
             let x0 = cc[i + ido * (q * k)];
@@ -242,32 +260,41 @@ fn pass_odd(p: &Pass, cc: &[Complex], ch: &mut [Complex], forward: bool) {
             for m in 1..=half {
                 let a = cc[i + ido * (m + q * k)];
                 let b = cc[i + ido * (q - m + q * k)];
-                sums[m] = a.add(b);
-                diffs[m] = a.sub(b);
-                total = total.add(sums[m]);
+                let sum = a + b;
+                (sre[m - 1], sim[m - 1], dre[m - 1], dim[m - 1]) = (sum.re, sum.im, a.re - b.re, a.im - b.im);
+                total = total + sum;
             }
             ch[i + ido * k] = total;
-            for j in 1..=half {
-                let (mut re, mut im) = (x0.re, x0.im);
-                let (mut dre, mut dim) = (0.0, 0.0);
-                let mut idx = 0;
-                for m in 1..=half {
-                    idx += j;
-                    if idx >= q {
-                        idx -= q;
-                    }
-                    let w = p.roots[idx];
-                    re += sums[m].re * w.re;
-                    im += sums[m].im * w.re;
-                    dre += diffs[m].re * w.im;
-                    dim += diffs[m].im * w.im;
+            let mut j = 1;
+            while j < half {
+                let (c0, s0) = (&cos[(j - 1) * half..j * half], &sin[(j - 1) * half..j * half]);
+                let (c1, s1) = (&cos[j * half..(j + 1) * half], &sin[j * half..(j + 1) * half]);
+                let (mut a0, mut b0, mut e0, mut f0) = (0.0, 0.0, 0.0, 0.0);
+                let (mut a1, mut b1, mut e1, mut f1) = (0.0, 0.0, 0.0, 0.0);
+                for m in 0..half {
+                    a0 += sre[m] * c0[m];
+                    b0 += sim[m] * c0[m];
+                    e0 += dre[m] * s0[m];
+                    f0 += dim[m] * s0[m];
+                    a1 += sre[m] * c1[m];
+                    b1 += sim[m] * c1[m];
+                    e1 += dre[m] * s1[m];
+                    f1 += dim[m] * s1[m];
                 }
-                // X_j = A + sign·i·D, X_(q-j) = A - sign·i·D with D = Σ d_m sin.
-                let xj = Complex::new(re - sign * dim, im + sign * dre);
-                let xq = Complex::new(re + sign * dim, im - sign * dre);
-                ch[i + ido * (k + l1 * j)] = if i == 0 { xj } else { xj.mul(twiddle(p.twiddles[(j - 1) * (ido - 1) + i - 1], forward)) };
-                let jq = q - j;
-                ch[i + ido * (k + l1 * jq)] = if i == 0 { xq } else { xq.mul(twiddle(p.twiddles[(jq - 1) * (ido - 1) + i - 1], forward)) };
+                store(ch, i, k, j, x0, (a0, b0), (e0, f0));
+                store(ch, i, k, j + 1, x0, (a1, b1), (e1, f1));
+                j += 2;
+            }
+            if j == half {
+                let (c0, s0) = (&cos[(j - 1) * half..j * half], &sin[(j - 1) * half..j * half]);
+                let (mut a0, mut b0, mut e0, mut f0) = (0.0, 0.0, 0.0, 0.0);
+                for m in 0..half {
+                    a0 += sre[m] * c0[m];
+                    b0 += sim[m] * c0[m];
+                    e0 += dre[m] * s0[m];
+                    f0 += dim[m] * s0[m];
+                }
+                store(ch, i, k, j, x0, (a0, b0), (e0, f0));
             }
         }
     }

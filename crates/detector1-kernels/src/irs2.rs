@@ -189,18 +189,20 @@ fn bell_weights() -> [f64; 31] {
 
 /// scipy `convolve1d(x, w, mode="wrap")` in float64, stored as float32.
 fn convolve_wrap(x: &[f32], w: &[f64; 31]) -> Vec<f32> {
-    let len = x.len() as isize;
+    let len = x.len();
     // correlate1d with the reversed weights; scipy's symmetric shortcut changes only the order.
     let fw: Vec<f64> = w.iter().rev().copied().collect();
-    let h = 15isize;
-    let at = |i: isize| x[i.rem_euclid(len) as usize] as f64;
-    let symmetric = (1..=15).all(|i| (fw[15 + i] - fw[15 - i]).abs() <= f64::EPSILON);
+    let h = 15;
+    // the line with `h` wrapped samples on each side, in float64 as scipy buffers it
+    let padded: Vec<f64> = (0..len + 2 * h).map(|i| x[(i + len - h % len) % len] as f64).collect();
+    let symmetric = (1..=h).all(|i| (fw[h + i] - fw[h - i]).abs() <= f64::EPSILON);
     (0..len)
         .map(|n| {
+            let line = &padded[n..n + 2 * h + 1];
             let s = if symmetric {
-                (-h..0).fold(at(n) * fw[15], |s, j| s + (at(n + j) + at(n - j)) * fw[(j + 15) as usize])
+                (0..h).fold(line[h] * fw[h], |s, j| s + (line[j] + line[2 * h - j]) * fw[j])
             } else {
-                (-h..h).fold(at(n + h) * fw[30], |s, j| s + at(n + j) * fw[(j + 15) as usize])
+                (0..2 * h).fold(line[2 * h] * fw[2 * h], |s, j| s + line[j] * fw[j])
             };
             s as f32
         })
