@@ -4,8 +4,9 @@
 // Then our saturation step on the first case's input with a 2048 x 2048 SATURATION reference
 // (low, NaN and NO_SAT_CHECK thresholds) and an IRS2-layout SUPERBIAS: saturation_ref.fits,
 // superbias_ref.fits, saturation_input.fits (with injected events), saturation_ours.fits; ipc
-// (3 x 3 kernel: ipc_ref.fits, ipc_ours.fits) and superbias with that IRS2-layout SUPERBIAS
-// (superbias_ours.fits) on the same raw input. crds/ is a mini CRDS cache for running jwst offline.
+// (3 x 3 kernel: ipc_ref.fits, ipc_ours.fits), superbias with that IRS2-layout SUPERBIAS
+// (superbias_ours.fits) and dq_init with an IRS2-layout MASK (mask_ref.fits, dq_init_ours.fits)
+// on the same raw input. crds/ is a mini CRDS cache for running jwst offline.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Header, createRampModel, emptyMeta, loadKernels, openFits, openRamp, sim, writeFitsFile, writeMiniCrdsCache, writeModel } from '../../dist/entrypoints/node.js';
@@ -13,6 +14,7 @@ import { refpixStep } from '../../dist/steps/refpix.js';
 import { saturationStep } from '../../dist/steps/saturation.js';
 import { ipcStep } from '../../dist/steps/ipc.js';
 import { superbiasStep } from '../../dist/steps/superbias.js';
+import { dqInitStep } from '../../dist/steps/dq-init.js';
 
 const [outDir, ...wanted] = process.argv.slice(2);
 const CASES = {
@@ -132,7 +134,15 @@ await writeFitsFile(join(outDir, 'ipc_ref.fits'), [
   { kind: 'image', header: refHeader('IPC', N) },
   { kind: 'image', header: new Header().set('EXTNAME', 'SCI'), data: Float32Array.from([0.002, 0.011, 0.003, 0.012, 0.95, 0.01, 0.002, 0.009, 0.001]), shape: [3, 3] },
 ]);
+// MASK in the IRS2 layout: DO_NOT_USE, DEAD, HOT and BAD_REF_PIXEL bits here and there
+const maskRows = 3200;
+const maskBits = [1, 1 + 2 ** 10, 2 ** 11, 2 ** 17];
+await writeFitsFile(join(outDir, 'mask_ref.fits'), [
+  { kind: 'image', header: refHeader('MASK', maskRows) },
+  { kind: 'image', header: new Header().set('EXTNAME', 'DQ'), data: Uint32Array.from({ length: maskRows * N }, () => (next() < 0.003 ? maskBits[Math.floor(next() * 4)] : 0)), shape: [maskRows, N] },
+]);
 for (const [step, run] of [
+  ['dq_init', async (ramp) => dqInitStep(ramp, await openFits(join(outDir, 'mask_ref.fits')))],
   ['ipc', async (ramp) => ipcStep(ramp, await openFits(join(outDir, 'ipc_ref.fits')))],
   ['superbias', async (ramp) => superbiasStep(ramp, await openFits(join(outDir, 'superbias_ref.fits')))],
 ]) {

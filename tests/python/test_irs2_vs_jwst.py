@@ -7,8 +7,8 @@ mean added back), compared to 1e-4 DN. PIXELDQ and GROUPDQ (flagged and stripped
 are bit-identical. saturation (jwst's own IRS2 path through x_irs2): our step on the NRS1 input
 with injected saturating jumps and A/D-floor reads, a 2048 x 2048 SATURATION reference and an
 IRS2-layout SUPERBIAS, against SaturationStep: GROUPDQ, PIXELDQ and SCI bit-identical. ipc (jwst
-convolves the normal rows only, through x_irs2) and superbias (no IRS2 branch: a reference in the
-IRS2 layout is subtracted as is) on the same input: bit-identical."""
+convolves the normal rows only, through x_irs2), superbias and dq_init (no IRS2 branch: a
+reference in the IRS2 layout is applied as is) on the same input: bit-identical."""
 
 import json
 import os
@@ -50,8 +50,10 @@ for readpatt in (True, False):
         np.savez(out / f"saturation_jwst_{readpatt}.npz", data=result.data, pixeldq=result.pixeldq, groupdq=result.groupdq)
 from jwst.ipc import IPCStep
 from jwst.superbias import SuperBiasStep
+from jwst.dq_init import DQInitStep
 first = next(iter(json.loads((out / "cases.json").read_text())))
 for step, kwargs in ((IPCStep, {"override_ipc": str(out / "ipc_ref.fits"), "skip": False}),
+                     (DQInitStep, {"override_mask": str(out / "mask_ref.fits")}),
                      (SuperBiasStep, {"override_superbias": str(out / "superbias_ref.fits")})):
     with dm.RampModel(out / f"{first}_input.fits") as model:
         result = step.call(model, **kwargs)
@@ -126,8 +128,8 @@ def test_saturation_irs2_equals_jwst(files):
     assert not np.any(gdq[..., ~normal, :])
 
 
-@pytest.mark.parametrize("step", ["ipc", "superbias"])
-def test_ipc_and_superbias_on_irs2_equal_jwst(files, step):
+@pytest.mark.parametrize("step", ["ipc", "superbias", "dq_init"])
+def test_ipc_superbias_dq_init_on_irs2_equal_jwst(files, step):
     out, cases = files
     truth = np.load(out / f"{step}_jwst.npz")
     with dm.RampModel(out / f"{step}_ours.fits") as ours, dm.RampModel(out / f"{next(iter(cases))}_input.fits") as raw:
@@ -140,5 +142,7 @@ def test_ipc_and_superbias_on_irs2_equal_jwst(files, step):
             # the normal frame's 4-pixel reference border, the reference output and the
             # interleaved rows stay as they were
             assert changed[normal][4:-4].all() and not changed[normal][:4].any() and not changed[~normal].any()
-        else:
+        elif step == "superbias":
             assert changed.all()
+        else:
+            assert np.count_nonzero(truth["pixeldq"] & 2**17) > 0 and np.count_nonzero(truth["groupdq"] & 1) > 0
