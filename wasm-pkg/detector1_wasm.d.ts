@@ -2,6 +2,23 @@
 /* eslint-disable */
 
 /**
+ * NIRSpec IRS2 reference correction of one group at a time (`detector1_kernels::irs2`):
+ * holds the REFPIX coefficients and the FFT plan. Call `free()`.
+ */
+export class Irs2Corrector {
+    free(): void;
+    [Symbol.dispose](): void;
+    /**
+     * One DMS group `(nx, ny)` and the integration's mean over groups -> `out` `(ny or nx, ny)`.
+     */
+    correctGroup(plane: Float32Array | number[], offset: Float64Array | number[], flip: boolean, preserve_refpix: boolean, out: Float32Array): void;
+    /**
+     * `alpha`, `beta`: the 4 ALPHA_k / BETA_k columns concatenated (interleaved re, im).
+     */
+    constructor(alpha: Float32Array | number[], beta: Float32Array | number[], scipix_n: number, refpix_r: number, pad: number, ny: number, nx: number);
+}
+
+/**
  * OLS_C tile inputs kept in wasm memory and filled by JS through views of that memory (the
  * `*Ptr` addresses), so a band of a larger exposure goes in with one copy and no intermediate
  * array. Reused from band to band. Call `free()` when done.
@@ -239,6 +256,18 @@ export function flagSnowballs(groupdq: Uint8Array, cores_before: Uint8Array | nu
 export function groupFlagNames(): string[];
 
 /**
+ * jwst `flag_bad_refpix` statistics for one integration `(ngroups, rows, cols)` (DMS, rows are
+ * the 3200 axis): 1 for rows that are bad (`initial_bad` included).
+ */
+export function irs2FlagIntermittentPairs(cube: Float32Array | number[], ngroups: number, rows: number, cols: number, scipix_n: number, refpix_r: number, initial_bad: Uint8Array | number[], n_sigma: number): Uint8Array;
+
+/**
+ * jwst `irs2_flag_saturation` on one integration's normal pixels `(ngroups, rows, cols)`: the
+ * GROUPDQ bits to OR into each group. `bias` may be empty; `nframes` 0 = no use_readpatt.
+ */
+export function irs2SaturationFlags(data: Float32Array | number[], ngroups: number, rows: number, cols: number, thresh: Float32Array | number[], bias: Float32Array | number[], n_pix_grow_sat: number, nframes: number): Uint8Array;
+
+/**
  * Ramp fitting (LIKELY) of one tile. `zeroframe` and `dark` may be empty (absent).
  * `read_times` holds the frame times (s) of every group back to back, `reads_per_group` how
  * many belong to each group; `ints` = [nframes, first_group, last_group] (`last_group` >=
@@ -312,6 +341,7 @@ export type InitInput = RequestInfo | URL | Response | BufferSource | WebAssembl
 
 export interface InitOutput {
     readonly memory: WebAssembly.Memory;
+    readonly __wbg_irs2corrector_free: (a: number, b: number) => void;
     readonly __wbg_rampfitinputs_free: (a: number, b: number) => void;
     readonly __wbg_rampfitstream_free: (a: number, b: number) => void;
     readonly __wbg_rampfittileoutput_free: (a: number, b: number) => void;
@@ -342,6 +372,10 @@ export interface InitOutput {
     readonly flagShowersWithNoise: (a: number, b: number, c: number, d: number, e: any, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number, o: number, p: number, q: number, r: number, s: number, t: number, u: number) => [number, number, number];
     readonly flagSnowballs: (a: number, b: number, c: any, d: number, e: number, f: number, g: number, h: any, i: number, j: number, k: number, l: number, m: number, n: number, o: number, p: number) => [number, number, number];
     readonly groupFlagNames: () => [number, number];
+    readonly irs2FlagIntermittentPairs: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number) => [number, number, number, number];
+    readonly irs2SaturationFlags: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number) => [number, number, number, number];
+    readonly irs2corrector_correctGroup: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: any) => [number, number];
+    readonly irs2corrector_new: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number) => [number, number, number];
     readonly likelyFitTile: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number, o: number, p: number, q: number, r: number, s: number, t: number, u: number, v: number, w: number, x: number) => [number, number, number];
     readonly pictureFrameIntegration: (a: number, b: number, c: any, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number) => [number, number];
     readonly pixelFlagNames: () => [number, number];

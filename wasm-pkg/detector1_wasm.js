@@ -1,6 +1,89 @@
 /* @ts-self-types="./detector1_wasm.d.ts" */
 
 /**
+ * NIRSpec IRS2 reference correction of one group at a time (`detector1_kernels::irs2`):
+ * holds the REFPIX coefficients and the FFT plan. Call `free()`.
+ */
+export class Irs2Corrector {
+    __destroy_into_raw() {
+        const ptr = this.__wbg_ptr;
+        this.__wbg_ptr = 0;
+        Irs2CorrectorFinalization.unregister(this);
+        return ptr;
+    }
+    free() {
+        const ptr = this.__destroy_into_raw();
+        wasm.__wbg_irs2corrector_free(ptr, 0);
+    }
+    /**
+     * One DMS group `(nx, ny)` and the integration's mean over groups -> `out` `(ny or nx, ny)`.
+     * @param {Float32Array | number[]} plane
+     * @param {Float64Array | number[]} offset
+     * @param {boolean} flip
+     * @param {boolean} preserve_refpix
+     * @param {Float32Array} out
+     */
+    correctGroup(plane, offset, flip, preserve_refpix, out) {
+        const val4 = +flip;
+        const val5 = +preserve_refpix;
+        let ptr0, len0, ptr1, len1, ptr2, len2;
+        try {
+            ptr0 = passArrayF32ToWasm0(plane, wasm.__wbindgen_malloc);
+            len0 = WASM_VECTOR_LEN;
+            ptr1 = passArrayF64ToWasm0(offset, wasm.__wbindgen_malloc);
+            len1 = WASM_VECTOR_LEN;
+            ptr2 = passArrayF32ToWasm0(out, wasm.__wbindgen_malloc);
+            len2 = WASM_VECTOR_LEN;
+        } catch (e) {
+            if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 4, 4); }
+            if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 8, 8); }
+            if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
+            throw e;
+        }
+        const ret = wasm.irs2corrector_correctGroup(this.__wbg_ptr, ptr0, len0, ptr1, len1, val4, val5, ptr2, len2, out);
+        if (ret[1]) {
+            throw takeFromExternrefTable0(ret[0]);
+        }
+    }
+    /**
+     * `alpha`, `beta`: the 4 ALPHA_k / BETA_k columns concatenated (interleaved re, im).
+     * @param {Float32Array | number[]} alpha
+     * @param {Float32Array | number[]} beta
+     * @param {number} scipix_n
+     * @param {number} refpix_r
+     * @param {number} pad
+     * @param {number} ny
+     * @param {number} nx
+     */
+    constructor(alpha, beta, scipix_n, refpix_r, pad, ny, nx) {
+        const val3 = +scipix_n;
+        const val4 = +refpix_r;
+        const val5 = +pad;
+        const val6 = +ny;
+        const val7 = +nx;
+        let ptr0, len0, ptr1, len1;
+        try {
+            ptr0 = passArrayF32ToWasm0(alpha, wasm.__wbindgen_malloc);
+            len0 = WASM_VECTOR_LEN;
+            ptr1 = passArrayF32ToWasm0(beta, wasm.__wbindgen_malloc);
+            len1 = WASM_VECTOR_LEN;
+        } catch (e) {
+            if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 4, 4); }
+            if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
+            throw e;
+        }
+        const ret = wasm.irs2corrector_new(ptr0, len0, ptr1, len1, val3, val4, val5, val6, val7);
+        if (ret[2]) {
+            throw takeFromExternrefTable0(ret[1]);
+        }
+        this.__wbg_ptr = ret[0];
+        Irs2CorrectorFinalization.register(this, this.__wbg_ptr, this);
+        return this;
+    }
+}
+if (Symbol.dispose) Irs2Corrector.prototype[Symbol.dispose] = Irs2Corrector.prototype.free;
+
+/**
  * OLS_C tile inputs kept in wasm memory and filled by JS through views of that memory (the
  * `*Ptr` addresses), so a band of a larger exposure goes in with one copy and no intermediate
  * array. Reused from band to band. Call `free()` when done.
@@ -1525,6 +1608,88 @@ export function groupFlagNames() {
 }
 
 /**
+ * jwst `flag_bad_refpix` statistics for one integration `(ngroups, rows, cols)` (DMS, rows are
+ * the 3200 axis): 1 for rows that are bad (`initial_bad` included).
+ * @param {Float32Array | number[]} cube
+ * @param {number} ngroups
+ * @param {number} rows
+ * @param {number} cols
+ * @param {number} scipix_n
+ * @param {number} refpix_r
+ * @param {Uint8Array | number[]} initial_bad
+ * @param {number} n_sigma
+ * @returns {Uint8Array}
+ */
+export function irs2FlagIntermittentPairs(cube, ngroups, rows, cols, scipix_n, refpix_r, initial_bad, n_sigma) {
+    const val3 = +ngroups;
+    const val4 = +rows;
+    const val5 = +cols;
+    const val6 = +scipix_n;
+    const val7 = +refpix_r;
+    const val8 = +n_sigma;
+    let ptr0, len0, ptr1, len1;
+    try {
+        ptr0 = passArrayF32ToWasm0(cube, wasm.__wbindgen_malloc);
+        len0 = WASM_VECTOR_LEN;
+        ptr1 = passArray8ToWasm0(initial_bad, wasm.__wbindgen_malloc);
+        len1 = WASM_VECTOR_LEN;
+    } catch (e) {
+        if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
+        if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
+        throw e;
+    }
+    const ret = wasm.irs2FlagIntermittentPairs(ptr0, len0, val3, val4, val5, val6, val7, ptr1, len1, val8);
+    if (ret[3]) {
+        throw takeFromExternrefTable0(ret[2]);
+    }
+    var v9 = getArrayU8FromWasm0(ret[0], ret[1]).slice();
+    wasm.__wbindgen_free(ret[0], ret[1] * 1, 1);
+    return v9;
+}
+
+/**
+ * jwst `irs2_flag_saturation` on one integration's normal pixels `(ngroups, rows, cols)`: the
+ * GROUPDQ bits to OR into each group. `bias` may be empty; `nframes` 0 = no use_readpatt.
+ * @param {Float32Array | number[]} data
+ * @param {number} ngroups
+ * @param {number} rows
+ * @param {number} cols
+ * @param {Float32Array | number[]} thresh
+ * @param {Float32Array | number[]} bias
+ * @param {number} n_pix_grow_sat
+ * @param {number} nframes
+ * @returns {Uint8Array}
+ */
+export function irs2SaturationFlags(data, ngroups, rows, cols, thresh, bias, n_pix_grow_sat, nframes) {
+    const val4 = +ngroups;
+    const val5 = +rows;
+    const val6 = +cols;
+    const val7 = +n_pix_grow_sat;
+    const val8 = +nframes;
+    let ptr0, len0, ptr1, len1, ptr2, len2;
+    try {
+        ptr0 = passArrayF32ToWasm0(data, wasm.__wbindgen_malloc);
+        len0 = WASM_VECTOR_LEN;
+        ptr1 = passArrayF32ToWasm0(thresh, wasm.__wbindgen_malloc);
+        len1 = WASM_VECTOR_LEN;
+        ptr2 = passArrayF32ToWasm0(bias, wasm.__wbindgen_malloc);
+        len2 = WASM_VECTOR_LEN;
+    } catch (e) {
+        if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 4, 4); }
+        if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 4, 4); }
+        if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
+        throw e;
+    }
+    const ret = wasm.irs2SaturationFlags(ptr0, len0, val4, val5, val6, ptr1, len1, ptr2, len2, val7, val8);
+    if (ret[3]) {
+        throw takeFromExternrefTable0(ret[2]);
+    }
+    var v9 = getArrayU8FromWasm0(ret[0], ret[1]).slice();
+    wasm.__wbindgen_free(ret[0], ret[1] * 1, 1);
+    return v9;
+}
+
+/**
  * Ramp fitting (LIKELY) of one tile. `zeroframe` and `dark` may be empty (absent).
  * `read_times` holds the frame times (s) of every group back to back, `reads_per_group` how
  * many belong to each group; `ints` = [nframes, first_group, last_group] (`last_group` >=
@@ -2000,6 +2165,9 @@ function __wbg_get_imports() {
     };
 }
 
+const Irs2CorrectorFinalization = (typeof FinalizationRegistry === 'undefined')
+    ? { register: () => {}, unregister: () => {} }
+    : new FinalizationRegistry(ptr => wasm.__wbg_irs2corrector_free(ptr, 1));
 const RampFitInputsFinalization = (typeof FinalizationRegistry === 'undefined')
     ? { register: () => {}, unregister: () => {} }
     : new FinalizationRegistry(ptr => wasm.__wbg_rampfitinputs_free(ptr, 1));

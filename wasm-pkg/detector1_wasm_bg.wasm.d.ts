@@ -1,6 +1,7 @@
 /* tslint:disable */
 /* eslint-disable */
 export const memory: WebAssembly.Memory;
+export const __wbg_irs2corrector_free: (a: number, b: number) => void;
 export const __wbg_rampfitinputs_free: (a: number, b: number) => void;
 export const __wbg_rampfitstream_free: (a: number, b: number) => void;
 export const __wbg_rampfittileoutput_free: (a: number, b: number) => void;
@@ -31,6 +32,10 @@ export const emicorrSequential: (a: number, b: number, c: any, d: number, e: num
 export const flagShowersWithNoise: (a: number, b: number, c: number, d: number, e: any, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number, o: number, p: number, q: number, r: number, s: number, t: number, u: number) => [number, number, number];
 export const flagSnowballs: (a: number, b: number, c: any, d: number, e: number, f: number, g: number, h: any, i: number, j: number, k: number, l: number, m: number, n: number, o: number, p: number) => [number, number, number];
 export const groupFlagNames: () => [number, number];
+export const irs2FlagIntermittentPairs: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number) => [number, number, number, number];
+export const irs2SaturationFlags: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number) => [number, number, number, number];
+export const irs2corrector_correctGroup: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: any) => [number, number];
+export const irs2corrector_new: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number) => [number, number, number];
 export const likelyFitTile: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number, o: number, p: number, q: number, r: number, s: number, t: number, u: number, v: number, w: number, x: number) => [number, number, number];
 export const pictureFrameIntegration: (a: number, b: number, c: any, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number) => [number, number];
 export const pixelFlagNames: () => [number, number];

@@ -8,3 +8,4 @@ export {
   type SubarrayGeometry,
 } from './subarray.js';
 export { readDqDefinitions, readReferenceDq, readReferenceFloat, type ReferenceContext } from './reference.js';
+export { readIrs2Reference, type Irs2Reference } from './irs2.js';

@@ -66,3 +66,4 @@ export {
   type SimulatedReftype,
 } from './references.js';
 export { formatMapping, formatMatchSelector, formatDict, pyRepr, type RmapEntry, type PyValue } from './mappings.js';
+export { simulateIrs2, irs2RefpixHdus, IRS2_FRAME_TIME, type Irs2Request, type Irs2Exposure } from './irs2.js';

@@ -1,14 +1,16 @@
 /**
  * ipc (spec/steps/other.md §1, jwst `ipc/`): convolve every group with the IPC reference kernel
  * (2-D, or 4-D per pixel), leaving the reference-pixel border alone. Missing reference -> SKIPPED.
- * No parameters. IRS2 data are not implemented.
+ * No parameters. NIRSpec IRS2 frames: the normal rows are taken out of the 3200-row layout,
+ * convolved as a 2048 x 2048 frame and put back (jwst `x_irs2`); reference rows are untouched.
  */
 import type { FitsFile } from '../io/fits/index.js';
 import type { RampModel } from '../datamodels/models.js';
 import { ReferenceFileError, scienceGeometry } from '../reffiles/index.js';
 import { runTiled } from '../pool/pool.js';
 import { ipcHalo, type IpcParams } from '../kernels/ipc.js';
-import { rampTileShape, referenceName, warn, type StepContext, type StepStatus } from './step.js';
+import { referenceName, warn, type StepContext, type StepStatus } from './step.js';
+import { gatherRows, irs2NormalRows, scatterRows } from './x-irs2.js';
 
 export const ipcKeywords = { status: 'IPC', reference: 'IPC' } as const;
 
@@ -47,14 +49,18 @@ export async function ipcStep(ramp: RampModel, reference: FitsFile | undefined, 
     ramp.meta.refFiles[ipcKeywords.reference] = 'N/A';
     return (ramp.meta.calStep[ipcKeywords.status] = 'SKIPPED');
   }
-  if (isIrs2(ramp.shape)) throw new StepNotImplementedError('ipc: NIRSpec IRS2 data are not implemented');
+  const irs2Rows = isIrs2(ramp.shape) ? irs2NormalRows(ramp) : undefined;
   const name = reference.source.name;
   const hdu = reference.find('SCI');
   if (!hdu) throw new ReferenceFileError(name, 'no SCI extension');
-  const { data, shape } = await reference.readImage(hdu, { as: 'float32' });
-  const weights = data as Float32Array;
-  const [, , rows, cols] = ramp.shape;
-  const tile = rampTileShape(ramp.shape);
+  const image = await reference.readImage(hdu, { as: 'float32' });
+  const { shape } = image;
+  const weights = image.data as Float32Array;
+  const [nints, ngroups, fullRows, cols] = ramp.shape;
+  const rows = irs2Rows ? irs2Rows.length : fullRows;
+  const planes = nints * ngroups;
+  const data = irs2Rows ? gatherRows(ramp.data, planes, fullRows, cols, irs2Rows) : ramp.data;
+  const tile = { nints, ngroups, rows, cols };
   const science = ipcScienceMask(ramp.meta, rows, cols);
   let params: IpcParams;
   let kernel: Float32Array | undefined;
@@ -66,11 +72,12 @@ export async function ipcStep(ramp: RampModel, reference: FitsFile | undefined, 
   } else {
     throw new ReferenceFileError(name, `IPC kernel must be 2-D or 4-D, got (${shape.join(', ')})`);
   }
-  await runTiled(context.pool, 'ipc', { data: ramp.data, science, kernel }, { ...tile, planes: params.ky * params.kx }, {
+  await runTiled(context.pool, 'ipc', { data, science, kernel }, { ...tile, planes: params.ky * params.kx }, {
     halo: ipcHalo(params),
     params,
     signal: context.signal,
   });
+  if (irs2Rows) scatterRows(ramp.data, data, planes, fullRows, cols, irs2Rows);
   ramp.meta.refFiles[ipcKeywords.reference] = referenceName(reference);
   return (ramp.meta.calStep[ipcKeywords.status] = 'COMPLETE');
 }

@@ -3,8 +3,9 @@
  * full frame and 4-output subarrays (per-amplifier top/bottom means, side running median) and
  * 1-output subarrays (odd/even means of the flagged reference pixels). The statistics are
  * computed group by group from the gathered reference pixels (small); the per-pixel correction
- * then runs on row bands. MIRI subarrays -> SKIPPED; MIRI full frame: refpix-miri.ts. Not
- * implemented: NIRSpec IRS2, the `sirs` algorithm on full frames, multistripe/superstripe subarrays.
+ * then runs on row bands. MIRI subarrays -> SKIPPED; MIRI full frame: refpix-miri.ts; NIRSpec IRS2:
+ * refpix-irs2.ts (with the REFPIX reference). Not implemented: the `sirs` algorithm on full frames,
+ * multistripe/superstripe subarrays, IRS2 with `irs2_mean_subtraction`.
  */
 import type { RampModel } from '../datamodels/models.js';
 import { pixel } from '../dq/index.js';
@@ -13,8 +14,10 @@ import { refpixClippedMean, refpixSideSignal, type RefpixParams, type RefSignal 
 import { isIrs2, StepNotImplementedError } from './ipc.js';
 import { info, warn, type StepContext, type StepStatus } from './step.js';
 import { refpixMiriFullFrame } from './refpix-miri.js';
+import { refpixIrs2, type Irs2ReferenceSource } from './refpix-irs2.js';
 
-export const refpixKeywords = { status: 'REFPIX' } as const;
+/** `reference`: R_REFPIX, written for IRS2 data only (the only case that reads a reference). */
+export const refpixKeywords = { status: 'REFPIX', reference: 'REFPIX' } as const;
 
 export interface RefpixOptions {
   oddEvenColumns?: boolean;
@@ -23,7 +26,7 @@ export interface RefpixOptions {
   sideGain?: number;
   /** MIRI full frame only. */
   oddEvenRows?: boolean;
-  /** IRS2 only (not implemented). */
+  /** IRS2 only (`irs2MeanSubtraction` not implemented). */
   ovrCorrMitigationFtr?: number;
   preserveIrs2Refpix?: boolean;
   irs2MeanSubtraction?: boolean;
@@ -251,12 +254,13 @@ async function run(plan: Plan, data: Float32Array, nints: number, ngroups: numbe
   });
 }
 
-export async function refpixStep(ramp: RampModel, options: RefpixOptions = {}, context: StepContext = {}): Promise<StepStatus> {
+/** `irs2Reference`: the REFPIX reference (or how to select it), read only for NIRSpec IRS2 data. */
+export async function refpixStep(ramp: RampModel, options: RefpixOptions = {}, context: StepContext = {}, irs2Reference?: Irs2ReferenceSource): Promise<StepStatus> {
   const o: Required<RefpixOptions> = { ...refpixDefaults, ...options };
   const setStatus = (status: StepStatus) => (ramp.meta.calStep[refpixKeywords.status] = status);
   const [nints, ngroups, rows, cols] = ramp.shape;
   const miri = ramp.meta.instrument.name?.toUpperCase() === 'MIRI';
-  if (isIrs2(ramp.shape)) throw new StepNotImplementedError('refpix: NIRSpec IRS2 data are not implemented');
+  if (isIrs2(ramp.shape)) return refpixIrs2(ramp, o, irs2Reference, context);
   if (miri) {
     if (cols < 1032 || rows < 1024) {
       warn(context, 'refpix: correction skipped for MIRI subarrays');

@@ -3,6 +3,7 @@
  * SATURATED / AD_FLOOR / DO_NOT_USE group flags from the SATURATION reference's thresholds, its
  * DQ into PIXELDQ, flagged ZEROFRAME pixels set to 0. The optional SUPERBIAS only feeds the
  * group-2 test. Missing SATURATION reference -> SKIPPED (jwst's fallback), with a warning.
+ * NIRSpec IRS2 frames: saturation-irs2.ts.
  */
 import type { FitsFile } from '../io/fits/index.js';
 import type { RampModel } from '../datamodels/models.js';
@@ -10,6 +11,9 @@ import { readReferenceDq, readReferenceFloat, scienceGeometry } from '../reffile
 import { runTiled } from '../pool/pool.js';
 import { saturationHalo, type SaturationParams } from '../kernels/saturation.js';
 import { rampTileShape, referenceName, warn, type StepContext, type StepStatus } from './step.js';
+import { isIrs2 } from './ipc.js';
+import { saturationIrs2 } from './saturation-irs2.js';
+import { irs2NormalRows } from './x-irs2.js';
 
 /** FITS keyword suffixes this step records: `S_SATURA`, `R_SATURA`, and `R_SUPERB` for the bias. */
 export const saturationKeywords = { status: 'SATURA', reference: 'SATURA', superbias: 'SUPERB' } as const;
@@ -41,9 +45,7 @@ export async function saturationStep(
     return (ramp.meta.calStep[saturationKeywords.status] = 'SKIPPED');
   }
   // jwst takes another path (x_irs2) for the 3200-row interleaved NIRSpec IRS2 layout.
-  if (Math.max(ramp.shape[2], ramp.shape[3]) > 2048) {
-    throw new SaturationStepError(`saturation: NIRSpec IRS2 data (${ramp.shape[2]} x ${ramp.shape[3]}) are not supported yet`);
-  }
+  const irs2Rows = isIrs2(ramp.shape) ? irs2NormalRows(ramp) : undefined;
   const useReadpatt = options.useReadpatt ?? true;
   const params: SaturationParams = { nPixGrowSat: options.nPixGrowSat ?? 1, useReadpatt, nframes: ramp.meta.exposure.nframes };
   if (useReadpatt && params.nframes === undefined) {
@@ -55,6 +57,11 @@ export async function saturationStep(
   const satDq = reference.find('DQ') ? (await readReferenceDq(reference, refContext)).data : new Uint32Array(thresh.data.length);
   // jwst uses the superbias data as is (NaN stays NaN here, unlike in the superbias step).
   const bias = options.superbias && (await readReferenceFloat(options.superbias, 'SCI', refContext)).data;
+  if (irs2Rows) {
+    saturationIrs2(ramp, irs2Rows, thresh.data, satDq, bias, { nPixGrowSat: params.nPixGrowSat, readPatternNframes: useReadpatt ? params.nframes : undefined }, context);
+    ramp.meta.refFiles[saturationKeywords.reference] = referenceName(reference);
+    return (ramp.meta.calStep[saturationKeywords.status] = 'COMPLETE');
+  }
   await runTiled(
     context.pool,
     'saturation',

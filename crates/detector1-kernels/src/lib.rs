@@ -55,3 +55,5 @@ pub mod persistence;
 pub mod clean_flicker_noise;
 pub mod picture_frame;
 pub mod nsclean;
+pub mod fft;
+pub mod irs2;

@@ -18,43 +18,31 @@
 
 use std::f64::consts::PI;
 
-use crate::clean_flicker_noise::median_f32;
+use std::ops::{Add, Mul, Sub};
 
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
-struct C64 {
-    re: f64,
-    im: f64,
+use crate::clean_flicker_noise::median_f32;
+use crate::fft::Fft;
+
+/// Complex numbers in float64: the FFT module's, with what the fits here need besides.
+type C64 = crate::fft::Complex;
+
+trait FitComplex {
+    fn div(self, o: Self) -> Self;
+    fn abs2(self) -> f64;
+    /// Rounded to complex64, as numpy stores it.
+    fn to_c32(self) -> Self;
 }
 
-impl C64 {
-    fn new(re: f64, im: f64) -> Self {
-        Self { re, im }
-    }
-    fn add(self, o: Self) -> Self {
-        Self::new(self.re + o.re, self.im + o.im)
-    }
-    fn sub(self, o: Self) -> Self {
-        Self::new(self.re - o.re, self.im - o.im)
-    }
-    fn mul(self, o: Self) -> Self {
-        Self::new(self.re * o.re - self.im * o.im, self.re * o.im + self.im * o.re)
-    }
-    fn conj(self) -> Self {
-        Self::new(self.re, -self.im)
-    }
-    fn scale(self, s: f64) -> Self {
-        Self::new(self.re * s, self.im * s)
-    }
+impl FitComplex for C64 {
     fn div(self, o: Self) -> Self {
         let d = o.re * o.re + o.im * o.im;
-        Self::new((self.re * o.re + self.im * o.im) / d, (self.im * o.re - self.re * o.im) / d)
+        C64::new((self.re * o.re + self.im * o.im) / d, (self.im * o.re - self.re * o.im) / d)
     }
     fn abs2(self) -> f64 {
         self.re * self.re + self.im * self.im
     }
-    /// Rounded to complex64, as numpy stores it.
     fn to_c32(self) -> Self {
-        Self::new(self.re as f32 as f64, self.im as f32 as f64)
+        C64::new(self.re as f32 as f64, self.im as f32 as f64)
     }
 }
 
@@ -333,35 +321,13 @@ pub fn clean_subarray(image: &[f32], mask: &[bool], rows: usize, cols: usize, nr
     Ok(Some(from_detector(&cleaned, rows, cols, nrs2)))
 }
 
-/// In-place radix-2 complex FFT (`inverse`: e^{+i}), length a power of two, unnormalised.
-fn fft(a: &mut [C64], inverse: bool) {
-    let n = a.len();
-    let mut j = 0;
-    for i in 1..n {
-        let mut bit = n >> 1;
-        while j & bit != 0 {
-            j ^= bit;
-            bit >>= 1;
-        }
-        j |= bit;
-        if i < j {
-            a.swap(i, j);
-        }
-    }
-    let sign = if inverse { 1.0 } else { -1.0 };
-    let mut len = 2;
-    while len <= n {
-        let angle = sign * 2.0 * PI / len as f64;
-        for start in (0..n).step_by(len) {
-            for k in 0..len / 2 {
-                let w = C64::new((angle * k as f64).cos(), (angle * k as f64).sin());
-                let u = a[start + k];
-                let v = a[start + k + len / 2].mul(w);
-                a[start + k] = u.add(v);
-                a[start + k + len / 2] = u.sub(v);
-            }
-        }
-        len <<= 1;
+/// In-place complex FFT of `plan`'s length (`inverse`: e^{+i}), unnormalised.
+fn fft(plan: &Fft, a: &mut [C64], inverse: bool) {
+    let mut scratch = vec![C64::default(); a.len()];
+    if inverse {
+        plan.backward(a, &mut scratch);
+    } else {
+        plan.forward(a, &mut scratch);
     }
 }
 
@@ -384,9 +350,10 @@ pub fn clean_full_frame(image: &[f32], mask: &[bool], nrs2: bool) -> Result<Vec<
     let modes: Vec<usize> = (0..=N / 2).filter(|&k| apodizer[k] > 0.0).collect();
     // weights: 1 / (mask of the line above, convolved along the line with a Gaussian of 32 px
     // centred one pixel over), by FFT
+    let plan = Fft::new(N);
     let kernel: Vec<C64> = {
         let mut k: Vec<C64> = (0..N).map(|j| C64::new(shifted_gaussian(j, N, 32.0) as f32 as f64, 0.0)).collect();
-        fft(&mut k, false);
+        fft(&plan, &mut k, false);
         k
     };
     let mut model = vec![0f32; N * N];
@@ -397,11 +364,11 @@ pub fn clean_full_frame(image: &[f32], mask: &[bool], nrs2: bool) -> Result<Vec<
         }
         let above = &mask[((y + N - 1) % N) * N..][..N];
         let mut spectrum: Vec<C64> = above.iter().map(|&m| C64::new(m as u8 as f64, 0.0)).collect();
-        fft(&mut spectrum, false);
+        fft(&plan, &mut spectrum, false);
         for (s, k) in spectrum.iter_mut().zip(&kernel) {
             *s = s.mul(*k);
         }
-        fft(&mut spectrum, true);
+        fft(&plan, &mut spectrum, true);
         let mut m = Vec::new();
         let mut values = Vec::new();
         let mut weights = Vec::new();
@@ -456,7 +423,7 @@ mod tests {
     fn fft_matches_a_direct_transform() {
         let x: Vec<C64> = (0..8).map(|k| C64::new(k as f64, (k * k) as f64 * 0.1)).collect();
         let mut y = x.clone();
-        fft(&mut y, false);
+        fft(&Fft::new(8), &mut y, false);
         for (k, yk) in y.iter().enumerate() {
             let direct = x.iter().enumerate().fold(C64::default(), |s, (t, v)| s.add(v.mul(C64::new((-2.0 * PI * (k * t) as f64 / 8.0).cos(), (-2.0 * PI * (k * t) as f64 / 8.0).sin()))));
             assert!(yk.sub(direct).abs2() < 1e-20);

@@ -1158,3 +1158,66 @@ pub fn clean_flicker_integration(
 pub fn picture_frame_integration(data: &mut [f32], ngroups: usize, plane: usize, reference: &[f32], centre: &[u8], edge: &[u8]) -> Result<(), JsError> {
     picture_frame::correct_integration(data, ngroups, plane, reference, centre, edge).map_err(to_js)
 }
+
+/// NIRSpec IRS2 reference correction of one group at a time (`detector1_kernels::irs2`):
+/// holds the REFPIX coefficients and the FFT plan. Call `free()`.
+#[wasm_bindgen]
+pub struct Irs2Corrector {
+    inner: detector1_kernels::irs2::Irs2Corrector,
+}
+
+#[wasm_bindgen]
+impl Irs2Corrector {
+    /// `alpha`, `beta`: the 4 ALPHA_k / BETA_k columns concatenated (interleaved re, im).
+    #[wasm_bindgen(constructor)]
+    pub fn new(alpha: &[f32], beta: &[f32], scipix_n: usize, refpix_r: usize, pad: usize, ny: usize, nx: usize) -> Result<Irs2Corrector, JsError> {
+        let layout = detector1_kernels::irs2::Irs2Layout { scipix_n, refpix_r, pad, ny, nx };
+        let coefficients = detector1_kernels::irs2::Coefficients { alpha, beta };
+        let inner = detector1_kernels::irs2::Irs2Corrector::new(layout, coefficients).map_err(to_js)?;
+        Ok(Irs2Corrector { inner })
+    }
+
+    /// One DMS group `(nx, ny)` and the integration's mean over groups -> `out` `(ny or nx, ny)`.
+    #[wasm_bindgen(js_name = correctGroup)]
+    pub fn correct_group(&mut self, plane: &[f32], offset: &[f64], flip: bool, preserve_refpix: bool, out: &mut [f32]) -> Result<(), JsError> {
+        self.inner.correct_group(plane, offset, flip, preserve_refpix, out).map_err(to_js)
+    }
+}
+
+/// jwst `flag_bad_refpix` statistics for one integration `(ngroups, rows, cols)` (DMS, rows are
+/// the 3200 axis): 1 for rows that are bad (`initial_bad` included).
+#[wasm_bindgen(js_name = irs2FlagIntermittentPairs)]
+#[allow(clippy::too_many_arguments)]
+pub fn irs2_flag_intermittent_pairs(
+    cube: &[f32],
+    ngroups: usize,
+    rows: usize,
+    cols: usize,
+    scipix_n: usize,
+    refpix_r: usize,
+    initial_bad: &[u8],
+    n_sigma: f64,
+) -> Result<Vec<u8>, JsError> {
+    let initial: Vec<bool> = initial_bad.iter().map(|&b| b != 0).collect();
+    let bad = detector1_kernels::irs2::flag_intermittent_pairs(cube, ngroups, rows, cols, scipix_n, refpix_r, &initial, n_sigma).map_err(to_js)?;
+    Ok(bad.into_iter().map(u8::from).collect())
+}
+
+/// jwst `irs2_flag_saturation` on one integration's normal pixels `(ngroups, rows, cols)`: the
+/// GROUPDQ bits to OR into each group. `bias` may be empty; `nframes` 0 = no use_readpatt.
+#[wasm_bindgen(js_name = irs2SaturationFlags)]
+#[allow(clippy::too_many_arguments)]
+pub fn irs2_saturation_flags(
+    data: &[f32],
+    ngroups: usize,
+    rows: usize,
+    cols: usize,
+    thresh: &[f32],
+    bias: &[f32],
+    n_pix_grow_sat: usize,
+    nframes: usize,
+) -> Result<Vec<u8>, JsError> {
+    let bias = (!bias.is_empty()).then_some(bias);
+    let nframes = (nframes > 0).then_some(nframes);
+    detector1_kernels::irs2::saturation_flags(data, ngroups, rows, cols, thresh, bias, n_pix_grow_sat, nframes).map_err(to_js)
+}

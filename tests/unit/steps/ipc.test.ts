@@ -17,7 +17,8 @@ import { loadKernels } from '../../../ts/kernels/load-node.js';
 import type { KernelPool } from '../../../ts/pool/index.js';
 import type * as PoolApi from '../../../ts/pool/node.js';
 import type * as LoaderApi from '../../../ts/kernels/load-node.js';
-import { ipcScienceMask, ipcStep, StepNotImplementedError } from '../../../ts/steps/ipc.js';
+import { ipcScienceMask, ipcStep } from '../../../ts/steps/ipc.js';
+import { Irs2LayoutError } from '../../../ts/steps/x-irs2.js';
 import { compareProducts, formatReport, goldenCases, goldenCrdsRoot, goldenManifest, goldenProduct, goldenReferences } from '../../golden/compare.js';
 import { fitsInMemory } from '../../helpers/fits.js';
 import { random } from '../../helpers/random.js';
@@ -164,9 +165,9 @@ describe('ipc step', () => {
     expect(Array.from(model.data)).toEqual(Array.from(twin.data));
   });
 
-  it('rejects IRS2 data, bad kernels and wrong arrays with typed errors', async () => {
+  it('rejects IRS2 layouts without NRS1/NRS2, bad kernels and wrong arrays with typed errors', async () => {
     const irs2 = createRampModel({ meta: emptyMeta(), shape: [1, 1, 3200, 1], data: new Float32Array(3200), pixeldq: new Uint32Array(3200), groupdq: new Uint8Array(3200) });
-    await expect(ipcStep(irs2, await kernelRef('ipc.fits', spec, [3, 3]))).rejects.toThrow(StepNotImplementedError);
+    await expect(ipcStep(irs2, await kernelRef('ipc.fits', spec, [3, 3]))).rejects.toThrow(Irs2LayoutError);
     await expect(ipcStep(ramp(), await kernelRef('bad.fits', new Float32Array(27), [3, 3, 3]))).rejects.toThrow(/bad.fits: IPC kernel must be 2-D or 4-D/);
     const shape = { nints: 1, ngroups: 1, rows: 2, cols: 2 };
     expect(() => ipc({ data: new Float32Array(4), science: new Uint8Array(3) }, shape, { ky: 3, kx: 3, weights: [...spec] })).toThrow(KernelShapeError);

@@ -245,7 +245,7 @@ describe('saturation step', () => {
     await expect(saturationStep(model, sat, {}, { superbias: bias })).rejects.toThrow(/tiny_superbias.fits: the science subarray/);
   });
 
-  it('needs NFRAMES for use_readpatt, and rejects IRS2 layouts', async () => {
+  it('needs NFRAMES for use_readpatt, and rejects IRS2 layouts of detectors other than NRS1/NRS2', async () => {
     const model = ramp();
     delete model.meta.exposure.nframes;
     const file = await saturationReference('sat.fits', new Float32Array(32).fill(1000));
