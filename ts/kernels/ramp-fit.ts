@@ -536,19 +536,46 @@ const IN_PLACE_BAND_BYTES = 4 * 2 ** 20;
  * arrays (no band-sized JS arrays, no pasting).
  */
 function fitBandsInPlace(input: RampFitInput, shape: TileShape, params: RampFitTileParams, height: number): RampFitResult {
-  const { nints, ngroups, rows, cols } = shape;
-  const plane = rows * cols;
+  const rate = allocRate(1, shape.rows * shape.cols);
+  const rateints = allocRate(shape.nints, shape.rows * shape.cols);
+  fitRowsInPlace(input, shape, { row0: 0, rows: shape.rows }, params, height, { rate, rateints, rows: shape.rows, row0: 0 });
+  return { rate, rateints };
+}
+
+/** Rate and rateints arrays of `rows` rows, of which a fit fills the rows from `row0` on. */
+interface RowsTarget {
+  rate: RateArrays;
+  rateints: RateArrays;
+  rows: number;
+  row0: number;
+}
+
+/**
+ * Fits rows `band` of `input` (arrays of `shape`) in bands of `height` rows through wasm memory
+ * filled in place (OLS_C, no fitopt), writing each result row `r` to row `target.row0 + r -
+ * band.row0` of the target arrays.
+ */
+function fitRowsInPlace(
+  input: RampFitTileArrays,
+  shape: TileShape,
+  band: RowBandLike,
+  params: RampFitTileParams,
+  height: number,
+  target: RowsTarget,
+): void {
+  const { nints, ngroups, cols } = shape;
+  const plane = shape.rows * cols;
+  const targetPlane = target.rows * cols;
   const cube = nints * ngroups;
-  const rate = allocRate(1, plane);
-  const rateints = allocRate(nints, plane);
   const encoded = encodeParams(params);
   const memory = kernelMemory();
   const inputs = callWasm(KERNEL, () => new WasmRampFitInputs());
   try {
-    for (let row0 = 0; row0 < rows; row0 += height) {
-      const bandRows = Math.min(height, rows - row0);
+    for (let r = 0; r < band.rows; r += height) {
+      const bandRows = Math.min(height, band.rows - r);
       const bandLen = bandRows * cols;
-      const at = row0 * cols;
+      const at = (band.row0 + r) * cols;
+      const to = (target.row0 + r) * cols;
       inputs.resize(cube * bandLen, bandLen, input.zeroframe ? nints * bandLen : 0, input.averageDarkCurrent ? bandLen : 0);
       // Views are made after the last allocating call (resize) and used before the next one.
       const fill = <T extends KernelArray>(View: new (b: ArrayBuffer, o: number, n: number) => T, ptr: number, src: T, planes: number) => {
@@ -566,14 +593,14 @@ function fitBandsInPlace(input: RampFitInput, shape: TileShape, params: RampFitT
       try {
         const take = <T extends KernelArray>(View: new (b: ArrayBuffer, o: number, n: number) => T, ptr: number, dst: T, planes: number) => {
           const src = new View(memory.buffer, ptr, planes * bandLen);
-          for (let k = 0; k < planes; k++) dst.set(src.subarray(k * bandLen, (k + 1) * bandLen) as never, k * plane + at);
+          for (let k = 0; k < planes; k++) dst.set(src.subarray(k * bandLen, (k + 1) * bandLen) as never, k * targetPlane + to);
         };
-        for (const [prefix, target, planes] of [['rate', rate, 1], ['rateints', rateints, nints]] as const) {
-          take(Float32Array, out.f32Ptr(`${prefix}.slope`), target.slope, planes);
-          take(Uint32Array, out.dqPtr(`${prefix}.dq`), target.dq, planes);
-          take(Float32Array, out.f32Ptr(`${prefix}.var_poisson`), target.varPoisson, planes);
-          take(Float32Array, out.f32Ptr(`${prefix}.var_rnoise`), target.varRnoise, planes);
-          take(Float32Array, out.f32Ptr(`${prefix}.err`), target.err, planes);
+        for (const [prefix, arrays, planes] of [['rate', target.rate, 1], ['rateints', target.rateints, nints]] as const) {
+          take(Float32Array, out.f32Ptr(`${prefix}.slope`), arrays.slope, planes);
+          take(Uint32Array, out.dqPtr(`${prefix}.dq`), arrays.dq, planes);
+          take(Float32Array, out.f32Ptr(`${prefix}.var_poisson`), arrays.varPoisson, planes);
+          take(Float32Array, out.f32Ptr(`${prefix}.var_rnoise`), arrays.varRnoise, planes);
+          take(Float32Array, out.f32Ptr(`${prefix}.err`), arrays.err, planes);
         }
       } finally {
         out.free();
@@ -582,7 +609,6 @@ function fitBandsInPlace(input: RampFitInput, shape: TileShape, params: RampFitT
   } finally {
     inputs.free();
   }
-  return { rate, rateints };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -595,6 +621,13 @@ export type RampFitTaskParams = RampFitTileParams & {
    * rate/rateints (and chi-square) outputs may be left out: the task then creates them.
    */
   fitoptBands?: boolean;
+  /**
+   * Set by fitRampsParallel when the rate/rateints outputs are shared (SharedArrayBuffer-backed)
+   * arrays of the whole exposure (`exposureRows` rows): the task fits rows `[row0, row0 + rows)`
+   * of its tile and writes them at exposure row `exposureRow0`, so nothing is sent back or pasted.
+   * OLS_C without fitopt.
+   */
+  sharedOutputs?: { row0: number; rows: number; exposureRow0: number; exposureRows: number };
 };
 
 /** Arrays of the `rampFit` tile task: inputs, rate/rateints outputs (caller-allocated, or created by the task: see `fitoptBands`), fitopt outputs. */
@@ -725,6 +758,10 @@ export function rampFitTask(arrays: RampFitTaskArrays, shape: TileShape, params:
     );
   }
   const tile: TileShape = { nints: shape.nints, ngroups: shape.ngroups, rows: shape.rows, cols: shape.cols };
+  if (params.sharedOutputs) {
+    fitIntoSharedOutputs(arrays, tile, params, params.sharedOutputs);
+    return;
+  }
   // fitRampsParallel passes no rate/rateints outputs: the kernel's own arrays are moved in
   // (no allocation on the main thread, no copy here).
   const moveOutputs = params.fitoptBands === true && arrays.rateSlope === undefined;
@@ -761,6 +798,45 @@ export function rampFitTask(arrays: RampFitTaskArrays, shape: TileShape, params:
       fitoptCounts: Uint32Array.of(f.maxSeg, f.maxCr),
     });
   }
+}
+
+function fitIntoSharedOutputs(
+  arrays: RampFitTaskArrays,
+  tile: TileShape,
+  params: RampFitTaskParams,
+  rows: NonNullable<RampFitTaskParams['sharedOutputs']>,
+): void {
+  if (params.likely || params.saveOpt) {
+    throw new KernelParameterError('invalid_parameter', `${KERNEL}: shared outputs are for OLS_C without fitopt`);
+  }
+  const { row0, rows: count, exposureRow0, exposureRows } = rows;
+  for (const [name, value, max] of [
+    ['row0', row0, tile.rows - 1],
+    ['rows', count, tile.rows - row0],
+    ['exposureRow0', exposureRow0, exposureRows - count],
+  ] as const) {
+    if (!Number.isSafeInteger(value) || value < (name === 'rows' ? 1 : 0) || value > max) {
+      throw new KernelParameterError('invalid_parameter', `${KERNEL}: sharedOutputs.${name} = ${value} is outside the tile or exposure`);
+    }
+  }
+  checkTileArrays(arrays, tile);
+  const exposure: TileShape = { ...tile, rows: exposureRows };
+  for (const [key, [type, layout]] of Object.entries(TASK_OUTPUTS)) {
+    checkArray(KERNEL, key, (arrays as unknown as Record<string, unknown>)[key], type, layout, exposure);
+  }
+  const a = arrays;
+  fitRowsInPlace(arrays, tile, { row0, rows: count }, params, maxBandRows(tile, IN_PLACE_BAND_BYTES), {
+    rate: { slope: a.rateSlope, dq: a.rateDq, varPoisson: a.rateVarPoisson, varRnoise: a.rateVarRnoise, err: a.rateErr },
+    rateints: {
+      slope: a.rateintsSlope,
+      dq: a.rateintsDq,
+      varPoisson: a.rateintsVarPoisson,
+      varRnoise: a.rateintsVarRnoise,
+      err: a.rateintsErr,
+    },
+    rows: exposureRows,
+    row0: exposureRow0,
+  });
 }
 
 /**
@@ -806,6 +882,9 @@ export async function fitRampsParallel(
   const maxRows = options.maxBandRows ?? maxBandRows(shape, POOL_BAND_BYTES);
   const bandCount = Math.ceil(Math.ceil(shape.rows / maxRows) / pool.size) * pool.size;
   const height = Math.max(1, Math.ceil(shape.rows / bandCount));
+  if (typeof SharedArrayBuffer === 'function' && !plan.params.likely && !plan.params.saveOpt) {
+    return fitSharedBands(pool, input, shape, plan.params, height, options.signal);
+  }
   const merger = new BandMerger(shape);
   const inFlight = new Set<Promise<void>>();
   let failure: { error: unknown } | undefined;
@@ -840,6 +919,120 @@ export async function fitRampsParallel(
   await Promise.all(inFlight);
   if (failure) throw failure.error;
   return merger.finish();
+}
+
+const INPUT_KEYS = ['data', 'groupdq', 'pixeldq', 'gain', 'readnoise', 'zeroframe', 'averageDarkCurrent'] as const;
+
+/** Planes `(rows, cols)` of each input array. */
+function inputPlanes(shape: TileShape): Record<(typeof INPUT_KEYS)[number], number> {
+  const cube = shape.nints * shape.ngroups;
+  return { data: cube, groupdq: cube, pixeldq: 1, gain: 1, readnoise: 1, zeroframe: shape.nints, averageDarkCurrent: 1 };
+}
+
+function sharedArray<T extends KernelArray>(Type: { new (buffer: ArrayBufferLike): T; BYTES_PER_ELEMENT: number }, length: number): T {
+  return new Type(new SharedArrayBuffer(length * Type.BYTES_PER_ELEMENT));
+}
+
+/**
+ * fitRampsParallel for OLS_C without fitopt: the rate/rateints arrays are shared
+ * (SharedArrayBuffer-backed) and every worker writes its rows straight into them from its wasm
+ * memory, so the main thread neither pastes results nor touches (page-faults) the output
+ * memory. Inputs that are shared already go to the workers as they are; others are copied band
+ * by band into a few reused shared slots (no per-band allocation, no garbage).
+ */
+async function fitSharedBands(
+  pool: RampFitPool,
+  input: RampFitInput,
+  shape: TileShape,
+  params: RampFitTileParams,
+  height: number,
+  signal: AbortSignal | undefined,
+): Promise<RampFitResult> {
+  const plane = shape.rows * shape.cols;
+  const sharedRate = (planes: number): RateArrays => ({
+    slope: sharedArray(Float32Array, planes * plane),
+    dq: sharedArray(Uint32Array, planes * plane),
+    varPoisson: sharedArray(Float32Array, planes * plane),
+    varRnoise: sharedArray(Float32Array, planes * plane),
+    err: sharedArray(Float32Array, planes * plane),
+  });
+  const rate = sharedRate(1);
+  const rateints = sharedRate(shape.nints);
+  const outputs = {
+    rateSlope: rate.slope,
+    rateDq: rate.dq,
+    rateVarPoisson: rate.varPoisson,
+    rateVarRnoise: rate.varRnoise,
+    rateErr: rate.err,
+    rateintsSlope: rateints.slope,
+    rateintsDq: rateints.dq,
+    rateintsVarPoisson: rateints.varPoisson,
+    rateintsVarRnoise: rateints.varRnoise,
+    rateintsErr: rateints.err,
+  };
+  const planes = inputPlanes(shape);
+  const isShared = (a: KernelArray | undefined) => a === undefined || a.buffer instanceof SharedArrayBuffer;
+  const inputsShared = INPUT_KEYS.every((key) => isShared(input[key]));
+  const bandLen = height * shape.cols;
+  // Slots of one band's inputs, reused as bands complete.
+  const free: RampFitTileArrays[] = [];
+  const newSlot = (): RampFitTileArrays => ({
+    data: sharedArray(Float32Array, planes.data * bandLen),
+    groupdq: sharedArray(Uint8Array, planes.groupdq * bandLen),
+    pixeldq: sharedArray(Uint32Array, bandLen),
+    gain: sharedArray(Float32Array, bandLen),
+    readnoise: sharedArray(Float32Array, bandLen),
+    zeroframe: input.zeroframe && sharedArray(Float32Array, planes.zeroframe * bandLen),
+    averageDarkCurrent: input.averageDarkCurrent && sharedArray(Float32Array, bandLen),
+  });
+  const inFlight = new Set<Promise<void>>();
+  let failure: { error: unknown } | undefined;
+  for (let row0 = 0; row0 < shape.rows && !failure; row0 += height) {
+    signal?.throwIfAborted();
+    const rows = Math.min(height, shape.rows - row0);
+    const exposureRows = { exposureRow0: row0, exposureRows: shape.rows };
+    let slot: RampFitTileArrays | undefined;
+    let task: { arrays: Record<string, KernelArray | undefined>; shape: TileShape; params: RampFitTaskParams };
+    if (inputsShared) {
+      task = { arrays: { ...pickInputs(input), ...outputs }, shape, params: { ...params, sharedOutputs: { row0, rows, ...exposureRows } } };
+    } else {
+      slot = free.pop() ?? newSlot();
+      const band: Record<string, KernelArray | undefined> = {};
+      for (const key of INPUT_KEYS) {
+        const src = input[key];
+        const dst = slot[key];
+        if (src === undefined || dst === undefined) continue;
+        const length = rows * shape.cols;
+        const view = dst.subarray(0, planes[key] * length);
+        for (let k = 0; k < planes[key]; k++) {
+          const at = k * plane + row0 * shape.cols;
+          view.set(src.subarray(at, at + length) as never, k * length);
+        }
+        band[key] = view;
+      }
+      const bandShape = { ...shape, rows };
+      task = { arrays: { ...band, ...outputs }, shape: bandShape, params: { ...params, sharedOutputs: { row0: 0, rows, ...exposureRows } } };
+    }
+    const job = pool
+      .run({ kernel: 'rampFit', ...task }, signal)
+      .then(() => {
+        if (slot) free.push(slot);
+      })
+      .catch((error: unknown) => {
+        failure ??= { error };
+      })
+      .finally(() => inFlight.delete(job));
+    inFlight.add(job);
+    if (inFlight.size >= 2 * pool.size) await Promise.race(inFlight);
+  }
+  await Promise.all(inFlight);
+  if (failure) throw failure.error;
+  return { rate, rateints };
+}
+
+function pickInputs(input: RampFitTileArrays): RampFitTileArrays {
+  const { data, groupdq, pixeldq, gain, readnoise, zeroframe, averageDarkCurrent } = input;
+  return { data, groupdq, pixeldq, gain, readnoise, zeroframe, averageDarkCurrent };
 }
 
 // ---------------------------------------------------------------------------------------------
