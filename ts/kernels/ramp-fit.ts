@@ -857,6 +857,15 @@ export interface RampFitPool {
 
 export interface FitRampsParallelOptions extends FitRampsOptions {
   signal?: AbortSignal;
+  /**
+   * OLS_C without fitopt: return rate/rateints backed by SharedArrayBuffers that the workers
+   * write in place, so the main thread neither pastes nor page-faults 40 bytes per pixel and
+   * integration (what lets 2 workers scale). Caveat: V8 frees shared memory only once every
+   * thread that saw it has garbage-collected its handle, and shared memory does not prompt
+   * collections, so each call's products may stay resident until the process ends: for
+   * one-exposure processes (the CLI), not for long-running services. Default false.
+   */
+  sharedOutputs?: boolean;
 }
 
 /**
@@ -883,7 +892,7 @@ export async function fitRampsParallel(
   const bandCount = Math.ceil(Math.ceil(shape.rows / maxRows) / pool.size) * pool.size;
   const height = Math.max(1, Math.ceil(shape.rows / bandCount));
   if (typeof SharedArrayBuffer === 'function' && !plan.params.likely && !plan.params.saveOpt) {
-    return fitSharedBands(pool, input, shape, plan.params, height, options.signal);
+    return fitThroughSlots(pool, input, shape, plan.params, height, options);
   }
   const merger = new BandMerger(shape);
   const inFlight = new Set<Promise<void>>();
@@ -922,6 +931,7 @@ export async function fitRampsParallel(
 }
 
 const INPUT_KEYS = ['data', 'groupdq', 'pixeldq', 'gain', 'readnoise', 'zeroframe', 'averageDarkCurrent'] as const;
+const OUTPUT_KEYS = ['slope', 'dq', 'varPoisson', 'varRnoise', 'err'] as const;
 
 /** Planes `(rows, cols)` of each input array. */
 function inputPlanes(shape: TileShape): Record<(typeof INPUT_KEYS)[number], number> {
@@ -929,99 +939,159 @@ function inputPlanes(shape: TileShape): Record<(typeof INPUT_KEYS)[number], numb
   return { data: cube, groupdq: cube, pixeldq: 1, gain: 1, readnoise: 1, zeroframe: shape.nints, averageDarkCurrent: 1 };
 }
 
-function sharedArray<T extends KernelArray>(Type: { new (buffer: ArrayBufferLike): T; BYTES_PER_ELEMENT: number }, length: number): T {
+type TypedConstructor<T> = { new (buffer: ArrayBufferLike, byteOffset?: number, length?: number): T; BYTES_PER_ELEMENT: number };
+
+function sharedArray<T extends KernelArray>(Type: TypedConstructor<T>, length: number): T {
   return new Type(new SharedArrayBuffer(length * Type.BYTES_PER_ELEMENT));
 }
 
+/** Views laid out one after another (4-byte aligned) in one SharedArrayBuffer. */
+class SlotLayout {
+  bytes = 0;
+  readonly #views: [TypedConstructor<KernelArray>, number, number][] = [];
+
+  add(Type: TypedConstructor<KernelArray>, length: number): number {
+    this.#views.push([Type, this.bytes, length]);
+    this.bytes += Math.ceil((length * Type.BYTES_PER_ELEMENT) / 8) * 8;
+    return this.#views.length - 1;
+  }
+
+  views(buffer: SharedArrayBuffer): KernelArray[] {
+    return this.#views.map(([Type, offset, length]) => new Type(buffer, offset, length));
+  }
+}
+
 /**
- * fitRampsParallel for OLS_C without fitopt: the rate/rateints arrays are shared
- * (SharedArrayBuffer-backed) and every worker writes its rows straight into them from its wasm
- * memory, so the main thread neither pastes results nor touches (page-faults) the output
- * memory. Inputs that are shared already go to the workers as they are; others are copied band
- * by band into a few reused shared slots (no per-band allocation, no garbage).
+ * Shared buffers of finished bands, kept per pool for the next bands and calls: every buffer a
+ * worker has seen stays allocated until that worker collects garbage (rarely: it allocates
+ * little), so new ones per call would pile up.
  */
-async function fitSharedBands(
+const slotCache = new WeakMap<RampFitPool, SharedArrayBuffer[]>();
+
+/**
+ * fitRampsParallel for OLS_C without fitopt through shared memory, with no per-band allocation
+ * and no garbage: each band's inputs are copied into a cached shared slot (or, when the caller's
+ * arrays are shared already, passed as they are), the worker fills its wasm memory from there
+ * and writes its results from wasm memory into the slot, and this thread pastes them into the
+ * products. With `sharedOutputs` the products themselves are shared and the workers write
+ * straight into them (see FitRampsParallelOptions).
+ */
+async function fitThroughSlots(
   pool: RampFitPool,
   input: RampFitInput,
   shape: TileShape,
   params: RampFitTileParams,
   height: number,
-  signal: AbortSignal | undefined,
+  options: FitRampsParallelOptions,
 ): Promise<RampFitResult> {
-  const plane = shape.rows * shape.cols;
-  const sharedRate = (planes: number): RateArrays => ({
-    slope: sharedArray(Float32Array, planes * plane),
-    dq: sharedArray(Uint32Array, planes * plane),
-    varPoisson: sharedArray(Float32Array, planes * plane),
-    varRnoise: sharedArray(Float32Array, planes * plane),
-    err: sharedArray(Float32Array, planes * plane),
-  });
-  const rate = sharedRate(1);
-  const rateints = sharedRate(shape.nints);
-  const outputs = {
-    rateSlope: rate.slope,
-    rateDq: rate.dq,
-    rateVarPoisson: rate.varPoisson,
-    rateVarRnoise: rate.varRnoise,
-    rateErr: rate.err,
-    rateintsSlope: rateints.slope,
-    rateintsDq: rateints.dq,
-    rateintsVarPoisson: rateints.varPoisson,
-    rateintsVarRnoise: rateints.varRnoise,
-    rateintsErr: rateints.err,
-  };
+  const { signal } = options;
+  const { nints, cols } = shape;
+  const plane = shape.rows * cols;
   const planes = inputPlanes(shape);
+  const shared = options.sharedOutputs === true;
+  const rateOf = (make: <T extends KernelArray>(Type: TypedConstructor<T>, n: number) => T, n: number): RateArrays => ({
+    slope: make(Float32Array, n),
+    dq: make(Uint32Array, n),
+    varPoisson: make(Float32Array, n),
+    varRnoise: make(Float32Array, n),
+    err: make(Float32Array, n),
+  });
+  const fresh = <T extends KernelArray>(Type: TypedConstructor<T>, n: number) => new Type(new ArrayBuffer(n * Type.BYTES_PER_ELEMENT));
+  const rate = rateOf(shared ? sharedArray : fresh, plane);
+  const rateints = rateOf(shared ? sharedArray : fresh, nints * plane);
   const isShared = (a: KernelArray | undefined) => a === undefined || a.buffer instanceof SharedArrayBuffer;
   const inputsShared = INPUT_KEYS.every((key) => isShared(input[key]));
-  const bandLen = height * shape.cols;
-  // Slots of one band's inputs, reused as bands complete.
-  const free: RampFitTileArrays[] = [];
-  const newSlot = (): RampFitTileArrays => ({
-    data: sharedArray(Float32Array, planes.data * bandLen),
-    groupdq: sharedArray(Uint8Array, planes.groupdq * bandLen),
-    pixeldq: sharedArray(Uint32Array, bandLen),
-    gain: sharedArray(Float32Array, bandLen),
-    readnoise: sharedArray(Float32Array, bandLen),
-    zeroframe: input.zeroframe && sharedArray(Float32Array, planes.zeroframe * bandLen),
-    averageDarkCurrent: input.averageDarkCurrent && sharedArray(Float32Array, bandLen),
+
+  // The slot of a full-height band: the inputs to copy, then the outputs to paste.
+  const layout = new SlotLayout();
+  const bandLen = height * cols;
+  const present = INPUT_KEYS.filter((key) => input[key] !== undefined && !inputsShared);
+  const inputSlot = Object.fromEntries(
+    present.map((key) => [key, layout.add(key === 'groupdq' ? Uint8Array : key === 'pixeldq' ? Uint32Array : Float32Array, planes[key] * bandLen)]),
+  );
+  const outputSlot = shared
+    ? undefined
+    : [1, nints].map((n) => OUTPUT_KEYS.map((key) => layout.add(key === 'dq' ? Uint32Array : Float32Array, n * bandLen)));
+  const cache = slotCache.get(pool) ?? [];
+  slotCache.set(pool, cache);
+  const takeSlot = () => {
+    const at = cache.findIndex((b) => b.byteLength >= layout.bytes);
+    return at >= 0 ? cache.splice(at, 1)[0] : new SharedArrayBuffer(layout.bytes);
+  };
+
+  const taskOutputs = (target: { rate: RateArrays; rateints: RateArrays }) => ({
+    rateSlope: target.rate.slope,
+    rateDq: target.rate.dq,
+    rateVarPoisson: target.rate.varPoisson,
+    rateVarRnoise: target.rate.varRnoise,
+    rateErr: target.rate.err,
+    rateintsSlope: target.rateints.slope,
+    rateintsDq: target.rateints.dq,
+    rateintsVarPoisson: target.rateints.varPoisson,
+    rateintsVarRnoise: target.rateints.varRnoise,
+    rateintsErr: target.rateints.err,
   });
   const inFlight = new Set<Promise<void>>();
   let failure: { error: unknown } | undefined;
   for (let row0 = 0; row0 < shape.rows && !failure; row0 += height) {
     signal?.throwIfAborted();
     const rows = Math.min(height, shape.rows - row0);
-    const exposureRows = { exposureRow0: row0, exposureRows: shape.rows };
-    let slot: RampFitTileArrays | undefined;
-    let task: { arrays: Record<string, KernelArray | undefined>; shape: TileShape; params: RampFitTaskParams };
+    const length = rows * cols;
+    const band: RowBandLike = { row0, rows };
+    const slot = layout.bytes > 0 ? takeSlot() : undefined;
+    const views = slot ? layout.views(slot) : [];
+    // Inputs: the caller's shared arrays as they are, else this band's rows copied into the slot.
+    let arrays: Record<string, KernelArray | undefined>;
+    let tileShape = shape;
+    let tileRows = { row0, rows };
     if (inputsShared) {
-      task = { arrays: { ...pickInputs(input), ...outputs }, shape, params: { ...params, sharedOutputs: { row0, rows, ...exposureRows } } };
+      arrays = { ...pickInputs(input) };
     } else {
-      slot = free.pop() ?? newSlot();
-      const band: Record<string, KernelArray | undefined> = {};
-      for (const key of INPUT_KEYS) {
-        const src = input[key];
-        const dst = slot[key];
-        if (src === undefined || dst === undefined) continue;
-        const length = rows * shape.cols;
-        const view = dst.subarray(0, planes[key] * length);
-        for (let k = 0; k < planes[key]; k++) {
-          const at = k * plane + row0 * shape.cols;
-          view.set(src.subarray(at, at + length) as never, k * length);
-        }
-        band[key] = view;
+      arrays = {};
+      for (const key of present) {
+        const src = input[key]!;
+        const dst = views[inputSlot[key]].subarray(0, planes[key] * length);
+        for (let k = 0; k < planes[key]; k++) dst.set(src.subarray(k * plane + row0 * cols, k * plane + row0 * cols + length) as never, k * length);
+        arrays[key] = dst;
       }
-      const bandShape = { ...shape, rows };
-      task = { arrays: { ...band, ...outputs }, shape: bandShape, params: { ...params, sharedOutputs: { row0: 0, rows, ...exposureRows } } };
+      tileShape = { ...shape, rows };
+      tileRows = { row0: 0, rows };
     }
+    // Outputs: the products (shared), or the slot's band-sized arrays to paste from.
+    let bandOut: { rate: RateArrays; rateints: RateArrays } | undefined;
+    if (outputSlot) {
+      const [r, ri] = outputSlot.map((indices, n) => {
+        const count = (n === 0 ? 1 : nints) * length;
+        return Object.fromEntries(OUTPUT_KEYS.map((key, k) => [key, views[indices[k]].subarray(0, count)])) as unknown as RateArrays;
+      });
+      bandOut = { rate: r, rateints: ri };
+    }
+    const placement = bandOut
+      ? { exposureRow0: 0, exposureRows: rows }
+      : { exposureRow0: row0, exposureRows: shape.rows };
+    const task = {
+      kernel: 'rampFit' as const,
+      arrays: { ...arrays, ...taskOutputs(bandOut ?? { rate, rateints }) },
+      shape: tileShape,
+      params: { ...params, sharedOutputs: { ...tileRows, ...placement } },
+    };
     const job = pool
-      .run({ kernel: 'rampFit', ...task }, signal)
+      .run(task, signal)
       .then(() => {
-        if (slot) free.push(slot);
+        if (bandOut) {
+          for (const key of OUTPUT_KEYS) {
+            pasteRows(rate[key], bandOut.rate[key], 1, shape, band);
+            pasteRows(rateints[key], bandOut.rateints[key], nints, shape, band);
+          }
+        }
       })
       .catch((error: unknown) => {
         failure ??= { error };
       })
-      .finally(() => inFlight.delete(job));
+      .finally(() => {
+        if (slot) cache.push(slot);
+        inFlight.delete(job);
+      });
     inFlight.add(job);
     if (inFlight.size >= 2 * pool.size) await Promise.race(inFlight);
   }

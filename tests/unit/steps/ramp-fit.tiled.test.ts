@@ -109,7 +109,7 @@ describe('rampFit in the Node pool equals in-thread, bit for bit', () => {
     });
   }
 
-  it('with 1, 2 and 3 workers without fitopt (shared outputs), from plain and from shared inputs', async () => {
+  it('with 1, 2 and 3 workers without fitopt (through shared slots, or shared outputs), from plain and from shared inputs', async () => {
     const plain = { ...input, saveOpt: false };
     const expected = Object.fromEntries(Object.entries(reference).filter(([k]) => !k.startsWith('fitopt')));
     const shared = <T extends Float32Array | Uint8Array | Uint32Array>(a: T): T => {
@@ -130,11 +130,14 @@ describe('rampFit in the Node pool equals in-thread, bit for bit', () => {
     for (const size of [1, 2, 3]) {
       const workers = await pool(size);
       for (const [name, source] of [['plain', plain], ['shared', sharedInput]] as const) {
-        for (const maxBandRows of [undefined, 1, 3, 7]) {
-          const result = await kernels.fitRampsParallel(workers, source, shape, { maxBandRows });
-          expect(bytes(result), `${size} workers, ${name} inputs, maxBandRows ${maxBandRows}`).toEqual(expected);
-          // The workers wrote the products in place: they are shared, nothing was pasted.
-          expect(result!.rateints.err.buffer).toBeInstanceOf(SharedArrayBuffer);
+        for (const sharedOutputs of [false, true]) {
+          for (const maxBandRows of [undefined, 1, 3, 7]) {
+            const result = await kernels.fitRampsParallel(workers, source, shape, { maxBandRows, sharedOutputs });
+            expect(bytes(result), `${size} workers, ${name} inputs, sharedOutputs ${sharedOutputs}, maxBandRows ${maxBandRows}`).toEqual(expected);
+            // With sharedOutputs the workers wrote the products in place; else they are ordinary arrays.
+            expect(result!.rateints.err.buffer instanceof SharedArrayBuffer).toBe(sharedOutputs);
+            expect(result!.rate.slope.byteLength).toBe(result!.rate.slope.buffer.byteLength);
+          }
         }
       }
     }
