@@ -622,12 +622,12 @@ export type RampFitTaskParams = RampFitTileParams & {
    */
   fitoptBands?: boolean;
   /**
-   * Set by fitRampsParallel when the rate/rateints outputs are shared (SharedArrayBuffer-backed)
-   * arrays of the whole exposure (`exposureRows` rows): the task fits rows `[row0, row0 + rows)`
-   * of its tile and writes them at exposure row `exposureRow0`, so nothing is sent back or pasted.
-   * OLS_C without fitopt.
+   * Set by fitRampsParallel (OLS_C without fitopt): the rate/rateints outputs are shared
+   * (SharedArrayBuffer-backed) arrays of `exposureRows` rows (the products, or a band's slot);
+   * the task fits rows `[row0, row0 + rows)` of its tile straight from wasm memory into them at
+   * row `exposureRow0`, so nothing is sent back.
    */
-  sharedOutputs?: { row0: number; rows: number; exposureRow0: number; exposureRows: number };
+  outputRows?: { row0: number; rows: number; exposureRow0: number; exposureRows: number };
 };
 
 /** Arrays of the `rampFit` tile task: inputs, rate/rateints outputs (caller-allocated, or created by the task: see `fitoptBands`), fitopt outputs. */
@@ -758,8 +758,8 @@ export function rampFitTask(arrays: RampFitTaskArrays, shape: TileShape, params:
     );
   }
   const tile: TileShape = { nints: shape.nints, ngroups: shape.ngroups, rows: shape.rows, cols: shape.cols };
-  if (params.sharedOutputs) {
-    fitIntoSharedOutputs(arrays, tile, params, params.sharedOutputs);
+  if (params.outputRows) {
+    fitIntoSharedOutputs(arrays, tile, params, params.outputRows);
     return;
   }
   // fitRampsParallel passes no rate/rateints outputs: the kernel's own arrays are moved in
@@ -804,7 +804,7 @@ function fitIntoSharedOutputs(
   arrays: RampFitTaskArrays,
   tile: TileShape,
   params: RampFitTaskParams,
-  rows: NonNullable<RampFitTaskParams['sharedOutputs']>,
+  rows: NonNullable<RampFitTaskParams['outputRows']>,
 ): void {
   if (params.likely || params.saveOpt) {
     throw new KernelParameterError('invalid_parameter', `${KERNEL}: shared outputs are for OLS_C without fitopt`);
@@ -816,7 +816,7 @@ function fitIntoSharedOutputs(
     ['exposureRow0', exposureRow0, exposureRows - count],
   ] as const) {
     if (!Number.isSafeInteger(value) || value < (name === 'rows' ? 1 : 0) || value > max) {
-      throw new KernelParameterError('invalid_parameter', `${KERNEL}: sharedOutputs.${name} = ${value} is outside the tile or exposure`);
+      throw new KernelParameterError('invalid_parameter', `${KERNEL}: outputRows.${name} = ${value} is outside the tile or exposure`);
     }
   }
   checkTileArrays(arrays, tile);
@@ -891,7 +891,9 @@ export async function fitRampsParallel(
   const maxRows = options.maxBandRows ?? maxBandRows(shape, POOL_BAND_BYTES);
   const bandCount = Math.ceil(Math.ceil(shape.rows / maxRows) / pool.size) * pool.size;
   const height = Math.max(1, Math.ceil(shape.rows / bandCount));
-  if (typeof SharedArrayBuffer === 'function' && !plan.params.likely && !plan.params.saveOpt) {
+  // Shared memory where it can cross to workers (browsers: cross-origin isolated pages only).
+  const canShare = typeof SharedArrayBuffer === 'function' && (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated !== false;
+  if (canShare && !plan.params.likely && !plan.params.saveOpt) {
     return fitThroughSlots(pool, input, shape, plan.params, height, options);
   }
   const merger = new BandMerger(shape);
@@ -1073,7 +1075,7 @@ async function fitThroughSlots(
       kernel: 'rampFit' as const,
       arrays: { ...arrays, ...taskOutputs(bandOut ?? { rate, rateints }) },
       shape: tileShape,
-      params: { ...params, sharedOutputs: { ...tileRows, ...placement } },
+      params: { ...params, outputRows: { ...tileRows, ...placement } },
     };
     const job = pool
       .run(task, signal)
