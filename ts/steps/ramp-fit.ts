@@ -68,6 +68,12 @@ export interface RampFitStepOptions {
   availableCores?: number;
   /** Upper bound on rows per band (memory of one task). */
   maxBandRows?: number;
+  /**
+   * With a pool: products in shared memory written by the workers in place (see
+   * FitRampsParallelOptions.sharedOutputs: faster with 2+ workers, but may stay resident until
+   * the process ends; for one-exposure processes such as the CLI). Default false.
+   */
+  sharedOutputs?: boolean;
   signal?: AbortSignal;
   /** Receives the step's messages (StepContext's `log`). */
   log?: StepContext['log'];
@@ -182,7 +188,11 @@ export async function rampFitStep(model: RampModel, options: RampFitStepOptions)
   if (!pool && cores > 1 && options.createPool) pool = owned = await options.createPool(cores);
   let result;
   try {
-    result = await fitRampsParallel(pool, input, shape, { maxBandRows: options.maxBandRows, signal: options.signal });
+    result = await fitRampsParallel(pool, input, shape, {
+      maxBandRows: options.maxBandRows,
+      signal: options.signal,
+      sharedOutputs: options.sharedOutputs,
+    });
   } finally {
     await owned?.destroy();
   }
