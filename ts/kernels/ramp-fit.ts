@@ -863,7 +863,8 @@ export interface FitRampsParallelOptions extends FitRampsOptions {
    * integration (what lets 2 workers scale). Caveat: V8 frees shared memory only once every
    * thread that saw it has garbage-collected its handle, and shared memory does not prompt
    * collections, so each call's products may stay resident until the process ends: for
-   * one-exposure processes (the CLI), not for long-running services. Default false.
+   * one-exposure processes (the CLI), not for long-running services. Default false. (Input
+   * arrays that are shared already go to the workers as they are, with the same caveat.)
    */
   sharedOutputs?: boolean;
 }
