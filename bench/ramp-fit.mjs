@@ -8,7 +8,9 @@
  *
  * For each synthetic ramp (2048x2048x10x1 and 512x512x45x50) it runs, each in its own child
  * process so peak RSS is per configuration: stcal (bench/ramp-fit.py in .venv-oracle, single
- * process, if the venv exists), ours in this thread, and ours with 1 and 2 Node workers.
+ * process, if the venv exists), ours in this thread, and ours with 1 and 2 Node workers, with
+ * ordinary products (pasted by the main thread) and with `sharedOutputs` (written in place by
+ * the workers; OLS_C only).
  * Reported: wall and CPU seconds (CPU time is robust to other load on the machine; for the pool
  * it adds up all threads), peak RSS, and the ratios. Prints a table and one JSON document.
  */
@@ -65,13 +67,14 @@ async function child(mode, shapeText, repeat, algorithm) {
   let pool;
   if (mode.startsWith('pool')) {
     const { createNodePool } = await import(join(root, 'dist/pool/node.js'));
-    pool = await createNodePool({ size: Number(mode.slice(4)) });
+    pool = await createNodePool({ size: Number.parseInt(mode.slice(4), 10) });
   }
-  const run = () => (pool ? kernels.fitRampsParallel(pool, input, shape) : kernels.fitRamps(input, shape));
+  const options = { sharedOutputs: mode.endsWith('-shared') };
+  const run = () => (pool ? kernels.fitRampsParallel(pool, input, shape, options) : kernels.fitRamps(input, shape));
   // Warm-up on a few rows: compiles and tiers up the kernel (and starts the workers).
   const small = synthetic([shape.nints, shape.ngroups, Math.min(shape.rows, 16 * (pool?.size ?? 1)), shape.cols]);
   small.input.algorithm = algorithm;
-  await (pool ? kernels.fitRampsParallel(pool, small.input, small.shape) : kernels.fitRamps(small.input, small.shape));
+  await (pool ? kernels.fitRampsParallel(pool, small.input, small.shape, options) : kernels.fitRamps(small.input, small.shape));
   let best;
   for (let r = 0; r < repeat; r++) {
     const t = performance.now();
@@ -121,7 +124,8 @@ function parent() {
     } else {
       console.error('(no .venv-oracle or .venv: stcal column skipped; see tests/oracle/ramp_fit_oracle.py for the venv)');
     }
-    for (const mode of ['inthread', 'pool1', 'pool2']) {
+    const modes = ['inthread', 'pool1', 'pool2', ...(algorithm === 'OLS_C' ? ['pool1-shared', 'pool2-shared'] : [])];
+    for (const mode of modes) {
       const out = execFileSync(
         process.execPath,
         ['--max-old-space-size=16384', fileURLToPath(import.meta.url), '--child', mode, shape, String(repeat), algorithm],
@@ -138,19 +142,29 @@ function parent() {
       speedup_vs_stcal_cpu: stcal && Math.round((stcal.cpu_seconds / by.inthread.cpu_seconds) * 100) / 100,
       speedup_vs_stcal_2_workers_wall: stcal && Math.round((stcal.seconds / by.pool2.seconds) * 100) / 100,
       scaling_1_to_2_workers: Math.round((by.pool1.seconds / by.pool2.seconds) * 100) / 100,
+      ...(by['pool2-shared'] && {
+        speedup_vs_stcal_2_workers_shared_wall: stcal && Math.round((stcal.seconds / by['pool2-shared'].seconds) * 100) / 100,
+        scaling_1_to_2_workers_shared: Math.round((by['pool1-shared'].seconds / by['pool2-shared'].seconds) * 100) / 100,
+      }),
     };
     results.push(summary);
     console.log(`\n${algorithm} ${shape} (nints x ngroups x rows x cols)`);
-    console.log('  impl   mode      wall s   cpu s   peak RSS MB');
+    console.log('  impl   mode         wall s   cpu s   peak RSS MB');
     for (const r of rows) {
       console.log(
-        `  ${r.impl.padEnd(6)} ${(r.mode ?? 'single').padEnd(9)} ${String(r.seconds).padStart(7)} ${String(r.cpu_seconds).padStart(7)} ${String(r.peak_rss_mb).padStart(9)}`,
+        `  ${r.impl.padEnd(6)} ${(r.mode ?? 'single').padEnd(12)} ${String(r.seconds).padStart(7)} ${String(r.cpu_seconds).padStart(7)} ${String(r.peak_rss_mb).padStart(9)}`,
       );
     }
     console.log(
       `  ours in-thread vs stcal: ${summary.speedup_vs_stcal_wall}x wall, ${summary.speedup_vs_stcal_cpu}x CPU; ` +
         `2 workers vs stcal: ${summary.speedup_vs_stcal_2_workers_wall}x wall; 1 -> 2 workers: ${summary.scaling_1_to_2_workers}x`,
     );
+    if (summary.scaling_1_to_2_workers_shared !== undefined) {
+      console.log(
+        `  shared outputs: 2 workers vs stcal ${summary.speedup_vs_stcal_2_workers_shared_wall}x wall; ` +
+          `1 -> 2 workers: ${summary.scaling_1_to_2_workers_shared}x`,
+      );
+    }
   }
   console.log(JSON.stringify({ benchmark: 'ramp-fit', algorithm, node: process.version, results }, null, 1));
 }

@@ -3,7 +3,7 @@
  * dtype, and which headers they get. Works on any `ByteSource`, so it runs in browsers too.
  */
 import { FitsError, Header, type FitsFile, type Hdu, type ImageArray, type WritableHdu, type FitsTable } from '../io/fits/index.js';
-import { asdfHdu } from './asdf.js';
+import { asdfExposureReadTimes, asdfHdu } from './asdf.js';
 import { readMeta, writeMeta } from './meta.js';
 import {
   createCubeModel,
@@ -39,6 +39,22 @@ export class RampReader {
     const shape = sci.shape as RampModel['shape'];
     const primary = file.primary.header;
     return new RampReader(file, shape, primary, sci.header, readMeta(primary, file.source.name));
+  }
+
+  /**
+   * Reads `meta.exposure.read_times` from the ASDF extension, if the file has one, into
+   * `meta.exposure.readTimes` (jwst's jump and ramp_fit use it). Returns it.
+   */
+  async loadReadTimes(): Promise<number[][] | undefined> {
+    const hdu = this.file.find('ASDF');
+    if (!hdu) return undefined;
+    const document = (await this.file.readTable(hdu)).column('ASDF_METADATA').data;
+    if (!(document instanceof Uint8Array)) {
+      throw new FitsError(this.file.source.name, 'the ASDF extension\'s ASDF_METADATA column is not a byte array');
+    }
+    const readTimes = asdfExposureReadTimes(document, this.file.source.name);
+    if (readTimes !== undefined) this.meta.exposure.readTimes = readTimes;
+    return readTimes;
   }
 
   get hasZeroframe(): boolean {
@@ -94,6 +110,7 @@ export class RampReader {
       groupdq.set(one.groupdq, i * ngroups * plane);
       if (zeroframe && one.zeroframe) zeroframe.set(one.zeroframe, i * plane);
     }
+    await this.loadReadTimes();
     const optional = async (name: string) => {
       const hdu = this.file.find(name);
       return hdu ? ((await this.file.readImage(hdu, { as: 'float32' })).data as Float32Array) : undefined;

@@ -40,6 +40,11 @@ export interface Meta {
     nrsReference?: number;
     primaryCosmicRays?: number;
     extendedEmissionEvents?: number;
+    /**
+     * `read_times`: frame times (s) of every group, for unevenly sampled exposures. Not a FITS
+     * keyword: stdatamodels keeps it in the file's ASDF extension (RampReader.loadReadTimes).
+     */
+    readTimes?: number[][];
   };
   subarray: {
     name?: string;

@@ -9,11 +9,16 @@ export async function openFits(path: string): Promise<FitsFile> {
   return FitsFile.open(await openFileSource(path));
 }
 
-/** Opens a ramp (`_uncal` or `_ramp`) for integration-by-integration reading. Close `reader.file` when done. */
+/**
+ * Opens a ramp (`_uncal` or `_ramp`) for integration-by-integration reading, `meta.exposure.readTimes`
+ * included. Close `reader.file` when done.
+ */
 export async function openRamp(path: string): Promise<RampReader> {
   const file = await openFits(path);
   try {
-    return RampReader.open(file);
+    const reader = RampReader.open(file);
+    await reader.loadReadTimes();
+    return reader;
   } catch (error) {
     await file.close();
     throw error;

@@ -536,19 +536,46 @@ const IN_PLACE_BAND_BYTES = 4 * 2 ** 20;
  * arrays (no band-sized JS arrays, no pasting).
  */
 function fitBandsInPlace(input: RampFitInput, shape: TileShape, params: RampFitTileParams, height: number): RampFitResult {
-  const { nints, ngroups, rows, cols } = shape;
-  const plane = rows * cols;
+  const rate = allocRate(1, shape.rows * shape.cols);
+  const rateints = allocRate(shape.nints, shape.rows * shape.cols);
+  fitRowsInPlace(input, shape, { row0: 0, rows: shape.rows }, params, height, { rate, rateints, rows: shape.rows, row0: 0 });
+  return { rate, rateints };
+}
+
+/** Rate and rateints arrays of `rows` rows, of which a fit fills the rows from `row0` on. */
+interface RowsTarget {
+  rate: RateArrays;
+  rateints: RateArrays;
+  rows: number;
+  row0: number;
+}
+
+/**
+ * Fits rows `band` of `input` (arrays of `shape`) in bands of `height` rows through wasm memory
+ * filled in place (OLS_C, no fitopt), writing each result row `r` to row `target.row0 + r -
+ * band.row0` of the target arrays.
+ */
+function fitRowsInPlace(
+  input: RampFitTileArrays,
+  shape: TileShape,
+  band: RowBandLike,
+  params: RampFitTileParams,
+  height: number,
+  target: RowsTarget,
+): void {
+  const { nints, ngroups, cols } = shape;
+  const plane = shape.rows * cols;
+  const targetPlane = target.rows * cols;
   const cube = nints * ngroups;
-  const rate = allocRate(1, plane);
-  const rateints = allocRate(nints, plane);
   const encoded = encodeParams(params);
   const memory = kernelMemory();
   const inputs = callWasm(KERNEL, () => new WasmRampFitInputs());
   try {
-    for (let row0 = 0; row0 < rows; row0 += height) {
-      const bandRows = Math.min(height, rows - row0);
+    for (let r = 0; r < band.rows; r += height) {
+      const bandRows = Math.min(height, band.rows - r);
       const bandLen = bandRows * cols;
-      const at = row0 * cols;
+      const at = (band.row0 + r) * cols;
+      const to = (target.row0 + r) * cols;
       inputs.resize(cube * bandLen, bandLen, input.zeroframe ? nints * bandLen : 0, input.averageDarkCurrent ? bandLen : 0);
       // Views are made after the last allocating call (resize) and used before the next one.
       const fill = <T extends KernelArray>(View: new (b: ArrayBuffer, o: number, n: number) => T, ptr: number, src: T, planes: number) => {
@@ -566,14 +593,14 @@ function fitBandsInPlace(input: RampFitInput, shape: TileShape, params: RampFitT
       try {
         const take = <T extends KernelArray>(View: new (b: ArrayBuffer, o: number, n: number) => T, ptr: number, dst: T, planes: number) => {
           const src = new View(memory.buffer, ptr, planes * bandLen);
-          for (let k = 0; k < planes; k++) dst.set(src.subarray(k * bandLen, (k + 1) * bandLen) as never, k * plane + at);
+          for (let k = 0; k < planes; k++) dst.set(src.subarray(k * bandLen, (k + 1) * bandLen) as never, k * targetPlane + to);
         };
-        for (const [prefix, target, planes] of [['rate', rate, 1], ['rateints', rateints, nints]] as const) {
-          take(Float32Array, out.f32Ptr(`${prefix}.slope`), target.slope, planes);
-          take(Uint32Array, out.dqPtr(`${prefix}.dq`), target.dq, planes);
-          take(Float32Array, out.f32Ptr(`${prefix}.var_poisson`), target.varPoisson, planes);
-          take(Float32Array, out.f32Ptr(`${prefix}.var_rnoise`), target.varRnoise, planes);
-          take(Float32Array, out.f32Ptr(`${prefix}.err`), target.err, planes);
+        for (const [prefix, arrays, planes] of [['rate', target.rate, 1], ['rateints', target.rateints, nints]] as const) {
+          take(Float32Array, out.f32Ptr(`${prefix}.slope`), arrays.slope, planes);
+          take(Uint32Array, out.dqPtr(`${prefix}.dq`), arrays.dq, planes);
+          take(Float32Array, out.f32Ptr(`${prefix}.var_poisson`), arrays.varPoisson, planes);
+          take(Float32Array, out.f32Ptr(`${prefix}.var_rnoise`), arrays.varRnoise, planes);
+          take(Float32Array, out.f32Ptr(`${prefix}.err`), arrays.err, planes);
         }
       } finally {
         out.free();
@@ -582,7 +609,6 @@ function fitBandsInPlace(input: RampFitInput, shape: TileShape, params: RampFitT
   } finally {
     inputs.free();
   }
-  return { rate, rateints };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -595,6 +621,13 @@ export type RampFitTaskParams = RampFitTileParams & {
    * rate/rateints (and chi-square) outputs may be left out: the task then creates them.
    */
   fitoptBands?: boolean;
+  /**
+   * Set by fitRampsParallel (OLS_C without fitopt): the rate/rateints outputs are shared
+   * (SharedArrayBuffer-backed) arrays of `exposureRows` rows (the products, or a band's slot);
+   * the task fits rows `[row0, row0 + rows)` of its tile straight from wasm memory into them at
+   * row `exposureRow0`, so nothing is sent back.
+   */
+  outputRows?: { row0: number; rows: number; exposureRow0: number; exposureRows: number };
 };
 
 /** Arrays of the `rampFit` tile task: inputs, rate/rateints outputs (caller-allocated, or created by the task: see `fitoptBands`), fitopt outputs. */
@@ -725,6 +758,10 @@ export function rampFitTask(arrays: RampFitTaskArrays, shape: TileShape, params:
     );
   }
   const tile: TileShape = { nints: shape.nints, ngroups: shape.ngroups, rows: shape.rows, cols: shape.cols };
+  if (params.outputRows) {
+    fitIntoSharedOutputs(arrays, tile, params, params.outputRows);
+    return;
+  }
   // fitRampsParallel passes no rate/rateints outputs: the kernel's own arrays are moved in
   // (no allocation on the main thread, no copy here).
   const moveOutputs = params.fitoptBands === true && arrays.rateSlope === undefined;
@@ -763,6 +800,45 @@ export function rampFitTask(arrays: RampFitTaskArrays, shape: TileShape, params:
   }
 }
 
+function fitIntoSharedOutputs(
+  arrays: RampFitTaskArrays,
+  tile: TileShape,
+  params: RampFitTaskParams,
+  rows: NonNullable<RampFitTaskParams['outputRows']>,
+): void {
+  if (params.likely || params.saveOpt) {
+    throw new KernelParameterError('invalid_parameter', `${KERNEL}: shared outputs are for OLS_C without fitopt`);
+  }
+  const { row0, rows: count, exposureRow0, exposureRows } = rows;
+  for (const [name, value, max] of [
+    ['row0', row0, tile.rows - 1],
+    ['rows', count, tile.rows - row0],
+    ['exposureRow0', exposureRow0, exposureRows - count],
+  ] as const) {
+    if (!Number.isSafeInteger(value) || value < (name === 'rows' ? 1 : 0) || value > max) {
+      throw new KernelParameterError('invalid_parameter', `${KERNEL}: outputRows.${name} = ${value} is outside the tile or exposure`);
+    }
+  }
+  checkTileArrays(arrays, tile);
+  const exposure: TileShape = { ...tile, rows: exposureRows };
+  for (const [key, [type, layout]] of Object.entries(TASK_OUTPUTS)) {
+    checkArray(KERNEL, key, (arrays as unknown as Record<string, unknown>)[key], type, layout, exposure);
+  }
+  const a = arrays;
+  fitRowsInPlace(arrays, tile, { row0, rows: count }, params, maxBandRows(tile, IN_PLACE_BAND_BYTES), {
+    rate: { slope: a.rateSlope, dq: a.rateDq, varPoisson: a.rateVarPoisson, varRnoise: a.rateVarRnoise, err: a.rateErr },
+    rateints: {
+      slope: a.rateintsSlope,
+      dq: a.rateintsDq,
+      varPoisson: a.rateintsVarPoisson,
+      varRnoise: a.rateintsVarRnoise,
+      err: a.rateintsErr,
+    },
+    rows: exposureRows,
+    row0: exposureRow0,
+  });
+}
+
 /**
  * Default input bytes of one worker band: many small bands instead of one per worker keep each
  * band cache-resident on both sides and the workers' wasm memory small (2048x2048x10 on 2
@@ -781,6 +857,16 @@ export interface RampFitPool {
 
 export interface FitRampsParallelOptions extends FitRampsOptions {
   signal?: AbortSignal;
+  /**
+   * OLS_C without fitopt: return rate/rateints backed by SharedArrayBuffers that the workers
+   * write in place, so the main thread neither pastes nor page-faults 40 bytes per pixel and
+   * integration (what lets 2 workers scale). Caveat: V8 frees shared memory only once every
+   * thread that saw it has garbage-collected its handle, and shared memory does not prompt
+   * collections, so each call's products may stay resident until the process ends: for
+   * one-exposure processes (the CLI), not for long-running services. Default false. (Input
+   * arrays that are shared already go to the workers as they are, with the same caveat.)
+   */
+  sharedOutputs?: boolean;
 }
 
 /**
@@ -806,6 +892,11 @@ export async function fitRampsParallel(
   const maxRows = options.maxBandRows ?? maxBandRows(shape, POOL_BAND_BYTES);
   const bandCount = Math.ceil(Math.ceil(shape.rows / maxRows) / pool.size) * pool.size;
   const height = Math.max(1, Math.ceil(shape.rows / bandCount));
+  // Shared memory where it can cross to workers (browsers: cross-origin isolated pages only).
+  const canShare = typeof SharedArrayBuffer === 'function' && (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated !== false;
+  if (canShare && !plan.params.likely && !plan.params.saveOpt) {
+    return fitThroughSlots(pool, input, shape, plan.params, height, options);
+  }
   const merger = new BandMerger(shape);
   const inFlight = new Set<Promise<void>>();
   let failure: { error: unknown } | undefined;
@@ -840,6 +931,181 @@ export async function fitRampsParallel(
   await Promise.all(inFlight);
   if (failure) throw failure.error;
   return merger.finish();
+}
+
+const INPUT_KEYS = ['data', 'groupdq', 'pixeldq', 'gain', 'readnoise', 'zeroframe', 'averageDarkCurrent'] as const;
+const OUTPUT_KEYS = ['slope', 'dq', 'varPoisson', 'varRnoise', 'err'] as const;
+
+/** Planes `(rows, cols)` of each input array. */
+function inputPlanes(shape: TileShape): Record<(typeof INPUT_KEYS)[number], number> {
+  const cube = shape.nints * shape.ngroups;
+  return { data: cube, groupdq: cube, pixeldq: 1, gain: 1, readnoise: 1, zeroframe: shape.nints, averageDarkCurrent: 1 };
+}
+
+type TypedConstructor<T> = { new (buffer: ArrayBufferLike, byteOffset?: number, length?: number): T; BYTES_PER_ELEMENT: number };
+
+function sharedArray<T extends KernelArray>(Type: TypedConstructor<T>, length: number): T {
+  return new Type(new SharedArrayBuffer(length * Type.BYTES_PER_ELEMENT));
+}
+
+/** Views laid out one after another (4-byte aligned) in one SharedArrayBuffer. */
+class SlotLayout {
+  bytes = 0;
+  readonly #views: [TypedConstructor<KernelArray>, number, number][] = [];
+
+  add(Type: TypedConstructor<KernelArray>, length: number): number {
+    this.#views.push([Type, this.bytes, length]);
+    this.bytes += Math.ceil((length * Type.BYTES_PER_ELEMENT) / 8) * 8;
+    return this.#views.length - 1;
+  }
+
+  views(buffer: SharedArrayBuffer): KernelArray[] {
+    return this.#views.map(([Type, offset, length]) => new Type(buffer, offset, length));
+  }
+}
+
+/**
+ * Shared buffers of finished bands, kept per pool for the next bands and calls: every buffer a
+ * worker has seen stays allocated until that worker collects garbage (rarely: it allocates
+ * little), so new ones per call would pile up.
+ */
+const slotCache = new WeakMap<RampFitPool, SharedArrayBuffer[]>();
+
+/**
+ * fitRampsParallel for OLS_C without fitopt through shared memory, with no per-band allocation
+ * and no garbage: each band's inputs are copied into a cached shared slot (or, when the caller's
+ * arrays are shared already, passed as they are), the worker fills its wasm memory from there
+ * and writes its results from wasm memory into the slot, and this thread pastes them into the
+ * products. With `sharedOutputs` the products themselves are shared and the workers write
+ * straight into them (see FitRampsParallelOptions).
+ */
+async function fitThroughSlots(
+  pool: RampFitPool,
+  input: RampFitInput,
+  shape: TileShape,
+  params: RampFitTileParams,
+  height: number,
+  options: FitRampsParallelOptions,
+): Promise<RampFitResult> {
+  const { signal } = options;
+  const { nints, cols } = shape;
+  const plane = shape.rows * cols;
+  const planes = inputPlanes(shape);
+  const shared = options.sharedOutputs === true;
+  const rateOf = (make: <T extends KernelArray>(Type: TypedConstructor<T>, n: number) => T, n: number): RateArrays => ({
+    slope: make(Float32Array, n),
+    dq: make(Uint32Array, n),
+    varPoisson: make(Float32Array, n),
+    varRnoise: make(Float32Array, n),
+    err: make(Float32Array, n),
+  });
+  const fresh = <T extends KernelArray>(Type: TypedConstructor<T>, n: number) => new Type(new ArrayBuffer(n * Type.BYTES_PER_ELEMENT));
+  const rate = rateOf(shared ? sharedArray : fresh, plane);
+  const rateints = rateOf(shared ? sharedArray : fresh, nints * plane);
+  const isShared = (a: KernelArray | undefined) => a === undefined || a.buffer instanceof SharedArrayBuffer;
+  const inputsShared = INPUT_KEYS.every((key) => isShared(input[key]));
+
+  // The slot of a full-height band: the inputs to copy, then the outputs to paste.
+  const layout = new SlotLayout();
+  const bandLen = height * cols;
+  const present = INPUT_KEYS.filter((key) => input[key] !== undefined && !inputsShared);
+  const inputSlot = Object.fromEntries(
+    present.map((key) => [key, layout.add(key === 'groupdq' ? Uint8Array : key === 'pixeldq' ? Uint32Array : Float32Array, planes[key] * bandLen)]),
+  );
+  const outputSlot = shared
+    ? undefined
+    : [1, nints].map((n) => OUTPUT_KEYS.map((key) => layout.add(key === 'dq' ? Uint32Array : Float32Array, n * bandLen)));
+  const cache = slotCache.get(pool) ?? [];
+  slotCache.set(pool, cache);
+  const takeSlot = () => {
+    const at = cache.findIndex((b) => b.byteLength >= layout.bytes);
+    return at >= 0 ? cache.splice(at, 1)[0] : new SharedArrayBuffer(layout.bytes);
+  };
+
+  const taskOutputs = (target: { rate: RateArrays; rateints: RateArrays }) => ({
+    rateSlope: target.rate.slope,
+    rateDq: target.rate.dq,
+    rateVarPoisson: target.rate.varPoisson,
+    rateVarRnoise: target.rate.varRnoise,
+    rateErr: target.rate.err,
+    rateintsSlope: target.rateints.slope,
+    rateintsDq: target.rateints.dq,
+    rateintsVarPoisson: target.rateints.varPoisson,
+    rateintsVarRnoise: target.rateints.varRnoise,
+    rateintsErr: target.rateints.err,
+  });
+  const inFlight = new Set<Promise<void>>();
+  let failure: { error: unknown } | undefined;
+  for (let row0 = 0; row0 < shape.rows && !failure; row0 += height) {
+    signal?.throwIfAborted();
+    const rows = Math.min(height, shape.rows - row0);
+    const length = rows * cols;
+    const band: RowBandLike = { row0, rows };
+    const slot = layout.bytes > 0 ? takeSlot() : undefined;
+    const views = slot ? layout.views(slot) : [];
+    // Inputs: the caller's shared arrays as they are, else this band's rows copied into the slot.
+    let arrays: Record<string, KernelArray | undefined>;
+    let tileShape = shape;
+    let tileRows = { row0, rows };
+    if (inputsShared) {
+      arrays = { ...pickInputs(input) };
+    } else {
+      arrays = {};
+      for (const key of present) {
+        const src = input[key]!;
+        const dst = views[inputSlot[key]].subarray(0, planes[key] * length);
+        for (let k = 0; k < planes[key]; k++) dst.set(src.subarray(k * plane + row0 * cols, k * plane + row0 * cols + length) as never, k * length);
+        arrays[key] = dst;
+      }
+      tileShape = { ...shape, rows };
+      tileRows = { row0: 0, rows };
+    }
+    // Outputs: the products (shared), or the slot's band-sized arrays to paste from.
+    let bandOut: { rate: RateArrays; rateints: RateArrays } | undefined;
+    if (outputSlot) {
+      const [r, ri] = outputSlot.map((indices, n) => {
+        const count = (n === 0 ? 1 : nints) * length;
+        return Object.fromEntries(OUTPUT_KEYS.map((key, k) => [key, views[indices[k]].subarray(0, count)])) as unknown as RateArrays;
+      });
+      bandOut = { rate: r, rateints: ri };
+    }
+    const placement = bandOut
+      ? { exposureRow0: 0, exposureRows: rows }
+      : { exposureRow0: row0, exposureRows: shape.rows };
+    const task = {
+      kernel: 'rampFit' as const,
+      arrays: { ...arrays, ...taskOutputs(bandOut ?? { rate, rateints }) },
+      shape: tileShape,
+      params: { ...params, outputRows: { ...tileRows, ...placement } },
+    };
+    const job = pool
+      .run(task, signal)
+      .then(() => {
+        if (bandOut) {
+          for (const key of OUTPUT_KEYS) {
+            pasteRows(rate[key], bandOut.rate[key], 1, shape, band);
+            pasteRows(rateints[key], bandOut.rateints[key], nints, shape, band);
+          }
+        }
+      })
+      .catch((error: unknown) => {
+        failure ??= { error };
+      })
+      .finally(() => {
+        if (slot) cache.push(slot);
+        inFlight.delete(job);
+      });
+    inFlight.add(job);
+    if (inFlight.size >= 2 * pool.size) await Promise.race(inFlight);
+  }
+  await Promise.all(inFlight);
+  if (failure) throw failure.error;
+  return { rate, rateints };
+}
+
+function pickInputs(input: RampFitTileArrays): RampFitTileArrays {
+  const { data, groupdq, pixeldq, gain, readnoise, zeroframe, averageDarkCurrent } = input;
+  return { data, groupdq, pixeldq, gain, readnoise, zeroframe, averageDarkCurrent };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -19,14 +19,17 @@ import {
   type RampModel,
 } from '../datamodels/index.js';
 import type { Meta } from '../datamodels/meta.js';
+import { info, warn, type StepContext } from './step.js';
 import {
   fitRampsParallel,
+  LIKELY_MIN_NGROUPS,
   planRampFit,
   resolveAlgorithm,
   type FitOptArrays,
   type NoProductsReason,
   type RampFitInput,
   type RampFitPool,
+  type RampFitAlgorithm,
   type RampFitResult,
 } from '../kernels/ramp-fit.js';
 
@@ -65,7 +68,15 @@ export interface RampFitStepOptions {
   availableCores?: number;
   /** Upper bound on rows per band (memory of one task). */
   maxBandRows?: number;
+  /**
+   * With a pool: products in shared memory written by the workers in place (see
+   * FitRampsParallelOptions.sharedOutputs: faster with 2+ workers, but may stay resident until
+   * the process ends; for one-exposure processes such as the CLI). Default false.
+   */
+  sharedOutputs?: boolean;
   signal?: AbortSignal;
+  /** Receives the step's messages (StepContext's `log`). */
+  log?: StepContext['log'];
 }
 
 export interface RampFitStepResult {
@@ -118,9 +129,16 @@ function required(meta: Meta, field: 'frameTime' | 'groupTime' | 'nframes' | 'gr
  * jumps LIKELY finds into its groupdq; we never touch it).
  */
 export async function rampFitStep(model: RampModel, options: RampFitStepOptions): Promise<RampFitStepResult> {
-  const requested = (options.algorithm ?? 'OLS_C').toUpperCase();
+  let requested = (options.algorithm ?? 'OLS_C').toUpperCase() as RampFitAlgorithm;
   if (requested !== 'OLS_C' && requested !== 'LIKELY') {
     throw new RampFitStepError(`ramp_fit: algorithm must be 'OLS_C' or 'LIKELY', got '${options.algorithm}'`);
+  }
+  // jwst: explicit read times (an unevenly sampled exposure) switch the step to LIKELY, which
+  // fits with them (and below LIKELY_MIN_NGROUPS groups falls back to OLS_C like any LIKELY run).
+  const readTimes = model.meta.exposure.readTimes ?? [];
+  if (readTimes.length > 0 && requested !== 'LIKELY') {
+    warn({ log: options.log }, 'Setting the algorithm to LIKELY for unevenly sampled exposure');
+    requested = 'LIKELY';
   }
 
   const [nints, ngroups, ny, nx] = model.shape;
@@ -147,9 +165,17 @@ export async function rampFitStep(model: RampModel, options: RampFitStepOptions)
     saveOpt: options.saveOpt ?? false,
     instrument: meta.instrument.name,
     algorithm: requested,
+    readTimes,
   };
   // jwst: LIKELY below LIKELY_MIN_NGROUPS groups becomes OLS_C (and then save_opt means fitopt).
   const algorithm = resolveAlgorithm(input, ngroups);
+  if (requested === 'LIKELY' && algorithm === 'OLS_C') {
+    info(
+      { log: options.log },
+      `When selecting the LIKELY ramp fitting algorithm the ngroups needs to be a minimum of ${LIKELY_MIN_NGROUPS}, ` +
+        `but ngroups = ${ngroups}.  Due to this, the ramp fitting algorithm is being changed to OLS_C`,
+    );
+  }
 
   const plan = planRampFit(input, shape);
   if ('noProducts' in plan) return { rate: null, rateints: null, noProducts: plan.noProducts };
@@ -162,7 +188,11 @@ export async function rampFitStep(model: RampModel, options: RampFitStepOptions)
   if (!pool && cores > 1 && options.createPool) pool = owned = await options.createPool(cores);
   let result;
   try {
-    result = await fitRampsParallel(pool, input, shape, { maxBandRows: options.maxBandRows, signal: options.signal });
+    result = await fitRampsParallel(pool, input, shape, {
+      maxBandRows: options.maxBandRows,
+      signal: options.signal,
+      sharedOutputs: options.sharedOutputs,
+    });
   } finally {
     await owned?.destroy();
   }

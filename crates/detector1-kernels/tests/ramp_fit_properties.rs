@@ -403,14 +403,17 @@ fn tile_height_does_not_matter() {
 /// The integration-by-integration stream equals the whole-tile fit bit for bit.
 #[test]
 fn stream_equals_whole_tile() {
-    let shape = RampShape::new(4, 7, 6, 5);
-    let tile = Tile::random(9, shape);
-    for mut params in params_variants(7) {
-        params.save_opt = false;
-        let whole = fit(&tile.inputs(), shape, &params).unwrap();
-        let (rateints, rate) = fit_by_stream(&tile, shape, &params);
-        assert_products_identical(&rateints, &whole.rateints, "stream rateints");
-        assert_products_identical(&rate, &whole.rate, "stream rate");
+    // Long ramps: the whole-tile medians of 25 to 64 differences go two pixels at a time through
+    // a sorting network, the stream's through a selection.
+    for (seed, shape) in [(9, RampShape::new(4, 7, 6, 5)), (11, RampShape::new(2, 40, 5, 6)), (12, RampShape::new(1, 70, 3, 5))] {
+        let tile = Tile::random(seed, shape);
+        for mut params in params_variants(shape.ngroups) {
+            params.save_opt = false;
+            let whole = fit(&tile.inputs(), shape, &params).unwrap();
+            let (rateints, rate) = fit_by_stream(&tile, shape, &params);
+            assert_products_identical(&rateints, &whole.rateints, "stream rateints");
+            assert_products_identical(&rate, &whole.rate, "stream rate");
+        }
     }
 }
 
@@ -472,6 +475,50 @@ fn clean_pixel_fast_path_equals_per_pixel_core() {
                     assert_products_identical(&whole.rate, &rate, "rate vs stream");
                 }
             }
+        }
+    }
+}
+
+/// Pixels flagged JUMP_DET only, the same in every integration, are fitted four of one jump
+/// pattern at a time; they equal the per-pixel core bit for bit, for patterns the lanes take
+/// (single, adjacent and edge jumps) and the ones left to the core (one good group, only
+/// single-group segments), with integrations that differ, and with every group-selection variant.
+#[test]
+fn jump_pattern_fast_path_equals_per_pixel_core() {
+    for (seed, shape) in [(8, RampShape::new(1, 10, 12, 11)), (9, RampShape::new(3, 6, 8, 9)), (10, RampShape::new(2, 17, 6, 7))] {
+        let mut tile = Tile::random(seed, shape);
+        let (plane, ng) = (shape.plane_len(), shape.ngroups);
+        let masks: Vec<u32> = vec![
+            1,
+            1 << 1,
+            1 << (ng / 2),
+            1 << (ng - 1),
+            (1 << 2) | (1 << 3),
+            (1 << 1) | (1 << (ng - 2)),
+            ((1u32 << ng) - 1) & !(1 << 3),
+            0x5555_5555 & ((1u32 << ng) - 1),
+            (1u32 << ng) - 1,
+        ];
+        let mut r = Rng(seed + 100);
+        for p in (0..plane).filter(|p| p % 6 != 0) {
+            let mask = masks[r.below(masks.len())];
+            for i in 0..shape.nints {
+                // Every 7th pixel gets another pattern in its last integration.
+                let m = if p % 7 == 3 && i + 1 == shape.nints && shape.nints > 1 { mask ^ 2 } else { mask };
+                for g in 0..ng {
+                    tile.groupdq[(i * ng + g) * plane + p] = if m >> g & 1 == 1 { JUMP_DET as u8 } else { 0 };
+                }
+            }
+        }
+        for base in params_variants(ng) {
+            let params = Params { save_opt: false, ..base.clone() };
+            let whole = fit(&tile.inputs(), shape, &params).unwrap();
+            let reference = fit(&tile.inputs(), shape, &Params { save_opt: true, ..params.clone() }).unwrap();
+            assert_products_identical(&whole.rateints, &reference.rateints, "rateints vs per-pixel core");
+            assert_products_identical(&whole.rate, &reference.rate, "rate vs per-pixel core");
+            let (rateints, rate) = fit_by_stream(&tile, shape, &params);
+            assert_products_identical(&whole.rateints, &rateints, "rateints vs stream");
+            assert_products_identical(&whole.rate, &rate, "rate vs stream");
         }
     }
 }

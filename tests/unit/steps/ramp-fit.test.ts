@@ -162,6 +162,35 @@ describe('rampFitStep products and metadata', () => {
     expect(out.rate!.data).toEqual(short.expected.rate_slope.data);
   });
 
+  it('switches to LIKELY with jwst\'s warning when the ramp has read times, and fits with them', async () => {
+    const mixed = c();
+    const { ngroups } = mixed.shape;
+    const readTimes = Array.from({ length: ngroups }, (_, k) => (k % 2 === 0 ? [11.3 * k + 1, 11.3 * k + 2.5] : [11.3 * k + 4]));
+    const model = modelOf(mixed);
+    model.meta.exposure.readTimes = readTimes;
+    const messages: string[] = [];
+    const log = (level: string, message: string) => messages.push(`${level}: ${message}`);
+    const out = await rampFitStep(model, { ...stepOptions(mixed), saveOpt: false, log });
+    expect(messages).toEqual(['warning: Setting the algorithm to LIKELY for unevenly sampled exposure']);
+    const likely = fitRamps({ ...mixed.input, saveOpt: false, algorithm: 'LIKELY', readTimes }, mixed.shape)!;
+    expect(out.rate!.data).toEqual(likely.rate.slope);
+    expect(out.rateints!.err).toEqual(likely.rateints.err);
+    // Without read times it stays OLS_C, silently.
+    messages.length = 0;
+    const plain = await rampFitStep(modelOf(mixed), { ...stepOptions(mixed), saveOpt: false, log });
+    expect(messages).toEqual([]);
+    expect(plain.rate!.data).not.toEqual(out.rate!.data);
+    // Below 4 groups LIKELY falls back to OLS_C, with jwst's message.
+    const short = loadCase(golden, 'two_groups');
+    const shortModel = modelOf(short);
+    shortModel.meta.exposure.readTimes = [[1], [12.5]];
+    messages.length = 0;
+    const fallback = await rampFitStep(shortModel, { ...stepOptions(short), log });
+    expect(messages[0]).toMatch(/^warning: Setting the algorithm to LIKELY/);
+    expect(messages[1]).toMatch(/^info: .*ngroups = 2.*changed to OLS_C/);
+    expect(fallback.rate!.data).toEqual(short.expected.rate_slope.data);
+  });
+
   it('names a missing exposure keyword', async () => {
     const model = modelOf(c());
     model.meta.exposure.groupTime = undefined;

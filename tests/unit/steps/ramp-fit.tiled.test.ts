@@ -109,6 +109,47 @@ describe('rampFit in the Node pool equals in-thread, bit for bit', () => {
     });
   }
 
+  it('with 1, 2 and 3 workers without fitopt (through shared slots, or shared outputs), from plain and from shared inputs', async () => {
+    const plain = { ...input, saveOpt: false };
+    const expected = Object.fromEntries(Object.entries(reference).filter(([k]) => !k.startsWith('fitopt')));
+    const shared = <T extends Float32Array | Uint8Array | Uint32Array>(a: T): T => {
+      const copy = new (a.constructor as new (b: SharedArrayBuffer) => T)(new SharedArrayBuffer(a.byteLength));
+      copy.set(a as never);
+      return copy;
+    };
+    const sharedInput: RampFitInput = {
+      ...plain,
+      data: shared(plain.data),
+      groupdq: shared(plain.groupdq),
+      pixeldq: shared(plain.pixeldq),
+      gain: shared(plain.gain),
+      readnoise: shared(plain.readnoise),
+      zeroframe: plain.zeroframe && shared(plain.zeroframe),
+      averageDarkCurrent: plain.averageDarkCurrent && shared(plain.averageDarkCurrent),
+    };
+    for (const size of [1, 2, 3]) {
+      const workers = await pool(size);
+      for (const [name, source] of [['plain', plain], ['shared', sharedInput]] as const) {
+        for (const sharedOutputs of [false, true]) {
+          for (const maxBandRows of [undefined, 1, 3, 7]) {
+            const result = await kernels.fitRampsParallel(workers, source, shape, { maxBandRows, sharedOutputs });
+            expect(bytes(result), `${size} workers, ${name} inputs, sharedOutputs ${sharedOutputs}, maxBandRows ${maxBandRows}`).toEqual(expected);
+            // With sharedOutputs the workers wrote the products in place; else they are ordinary arrays.
+            expect(result!.rateints.err.buffer instanceof SharedArrayBuffer).toBe(sharedOutputs);
+            expect(result!.rate.slope.byteLength).toBe(result!.rate.slope.buffer.byteLength);
+          }
+        }
+      }
+    }
+    // The caller's arrays are untouched.
+    expect(bytes(kernels.fitRamps(plain, shape))).toEqual(expected);
+  });
+
+  it('reports a wrong-shape band without fitopt (shared outputs) as KernelShapeError from the worker', async () => {
+    const bad = { ...input, saveOpt: false, gain: new Float32Array(5) };
+    await expect(kernels.fitRampsParallel(await pool(2), bad, shape)).rejects.toBeInstanceOf(kernels.KernelShapeError);
+  });
+
   it('through runTiled (rate and rateints; the scalars travel as task params)', async () => {
     const plan = kernels.planRampFit({ ...input, saveOpt: false }, shape);
     if (!('params' in plan)) throw new Error('expected a fittable exposure');

@@ -11,9 +11,12 @@
 //! The median's sort order differs from the scalar one, but a median only depends on the values
 //! (up to the sign of a zero median, which never matters: see `pixel::median_of`).
 
-use super::pixel::{power_index, Consts, POWER_COUNT, PixelRefs, WeightTables, LARGE_VARIANCE_THRESHOLD};
+use super::pixel::{
+    build_segments, power_index, prepare_integration, Consts, PixelRefs, Segment, WeightTables, LARGE_VARIANCE_THRESHOLD,
+    POWER_COUNT,
+};
 use super::Products;
-use crate::dq::{DO_NOT_USE, SATURATED};
+use crate::dq::{DO_NOT_USE, JUMP_DET, SATURATED};
 
 /// Longest window the fast path takes (its per-pixel values live in fixed arrays).
 pub(crate) const MAX_FAST_GROUPS: usize = 32;
@@ -303,7 +306,12 @@ fn clean_median(ng: usize, ys: &[V4; MAX_FAST_GROUPS], tgroup: V4) -> V4 {
         d[k] = next.sub(prev);
         prev = next;
     }
-    let n = ng - 1;
+    sorted_median(&mut d, ng - 1)
+}
+
+/// The median of `d[..n]` (n >= 1, NaN-free), sorting in place.
+#[inline(always)]
+fn sorted_median(d: &mut [V4; MAX_FAST_GROUPS], n: usize) -> V4 {
     for round in 0..n {
         let mut i = round & 1;
         while i + 1 < n {
@@ -455,7 +463,187 @@ fn fit_quad_n(
             rateints.err[at] = ve[lane];
         }
     }
-    // finish_rate of a pixel with no DO_NOT_USE, SATURATED or CHARGELOSS in any integration.
+    write_rate(px, refs, 0, acc_p, acc_r, acc_num, rate);
+}
+
+/// A pattern of JUMP_DET groups shared by pixels whose only group flags are JUMP_DET (the same
+/// in every integration), as the per-pixel core fits it: its segments and the differences that
+/// enter the median depend on the flags only, so such pixels go four at a time like clean ones.
+pub(crate) struct JumpPattern {
+    segs: Vec<Segment>,
+    /// `k` of every rate difference `k + 1` minus `k` that the median takes.
+    diffs: Vec<usize>,
+    /// DQ the integrations add to the pixel's (JUMP_DET unless MIRI trimming cleared the only one).
+    dq: u32,
+}
+
+impl JumpPattern {
+    /// The pattern of the window groups whose bit is set in `mask`, or None where the per-pixel
+    /// core takes a branch the lanes do not have (suppressed one-good-group ramps, 0th-group
+    /// timing, single-group segments, no segment, no difference for the median).
+    pub fn new(mask: u32, c: &Consts) -> Option<Self> {
+        let ng = c.ngroups;
+        let mut dq: Vec<u8> = (0..ng).map(|k| if mask >> k & 1 == 1 { JUMP_DET as u8 } else { 0 }).collect();
+        let mut data = vec![0.0; ng];
+        let s = prepare_integration(&mut data, &mut dq, None, c, None);
+        if s.cnt_dnu_sat != 0 || s.is_0th || s.is_zframe {
+            return None;
+        }
+        let mut segs = Vec::new();
+        build_segments(&dq, &mut segs);
+        let diffs: Vec<usize> = (0..ng - 1).filter(|&k| dq[k + 1] & JUMP_DET as u8 == 0).collect();
+        if segs.is_empty() || segs.iter().any(|s| s.len < 2) || diffs.is_empty() {
+            return None;
+        }
+        Some(JumpPattern { segs, diffs, dq: if s.jump { JUMP_DET } else { 0 } })
+    }
+
+    /// Segment lengths of 3 or more groups (they need weights).
+    pub fn weighted_lengths(&self) -> impl Iterator<Item = usize> + '_ {
+        self.segs.iter().map(|s| s.len).filter(|&n| n >= 3)
+    }
+}
+
+/// Fits four image pixels (repeats allowed) of one [`JumpPattern`] with their reference values
+/// and writes their rateints and rate values: `fit_integration` and `finish_rate` of the
+/// per-pixel core, operation for operation, for pixels whose segments are the pattern's.
+/// `weights[n]` holds the pair weights of segments of `n` groups.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn fit_pattern_quad(
+    cube: &CubeView<'_>,
+    px: [usize; 4],
+    refs: [&PixelRefs; 4],
+    c: &Consts,
+    pattern: &JumpPattern,
+    weights: &[Option<PairWeights>],
+    rate: &mut Products,
+    rateints: &mut Products,
+) {
+    let (ng, nints) = (c.ngroups, cube.nints);
+    let at = |off: usize, l: usize| cube.data[off + px[l]] as f64;
+    let load = |off: usize| V4(V2::new(at(off, 0), at(off, 1)), V2::new(at(off, 2), at(off, 3)));
+    let per_lane = |f: fn(&PixelRefs) -> f64| V4(V2::new(f(refs[0]), f(refs[1])), V2::new(f(refs[2]), f(refs[3])));
+    let mut ys = [V4::splat(0.0); MAX_FAST_GROUPS];
+    let tgroup = V4::splat(c.tgroup);
+    let (zero, one) = (V4::splat(0.0), V4::splat(1.0));
+    let load_integration = |i: usize, ys: &mut [V4; MAX_FAST_GROUPS]| {
+        let offsets = &cube.plane_offsets[i * ng..(i + 1) * ng];
+        for k in 0..ng {
+            ys[k] = load(offsets[k]);
+        }
+    };
+
+    // §5: the median rate over all integrations.
+    let mut median_sum = zero;
+    for i in 0..nints {
+        load_integration(i, &mut ys);
+        let mut rates = [zero; MAX_FAST_GROUPS];
+        for k in 0..ng {
+            rates[k] = ys[k].div(tgroup);
+        }
+        let mut d = [zero; MAX_FAST_GROUPS];
+        for (j, &k) in pattern.diffs.iter().enumerate() {
+            d[j] = rates[k + 1].sub(rates[k]);
+        }
+        median_sum = median_sum.add(sorted_median(&mut d, pattern.diffs.len()));
+    }
+    let mrate = if nints == 1 { median_sum } else { median_sum.div(V4::splat(nints as f64)) };
+
+    let gain = per_lane(|r| r.gain);
+    let rn = per_lane(|r| r.rn);
+    let rn_sq = rn.mul(rn);
+    let invrn2 = one.div(rn.mul(rn));
+    let dcur = per_lane(|r| r.dcurrent);
+    let poisson = mrate.gt(zero).select(mrate.add(dcur), dcur);
+    let rnum = rn.div(tgroup);
+    let rnum = V4::splat(12.0).mul(rnum).mul(rnum);
+    // The segments' variances, the same in every integration (fit_segment, then the sums of
+    // fit_integration in segment order).
+    let mut var_rs = [zero; MAX_FAST_GROUPS];
+    let (mut invvar_r, mut invvar_p, mut invvar_e) = (zero, zero, zero);
+    for (j, seg) in pattern.segs.iter().enumerate() {
+        let (var_p, var_r) = if seg.len == 2 {
+            (poisson.div(tgroup.mul(gain)), rnum.div(V4::splat(6.0).mul(gain).mul(gain)))
+        } else {
+            let seglen = V4::splat(seg.len as f64);
+            let rden = seglen.mul(seglen).mul(seglen).sub(seglen).mul(gain).mul(gain);
+            (poisson.div(tgroup.mul(gain).mul(seglen.sub(one))), rnum.div(rden))
+        };
+        let var_e = var_p.add(var_r);
+        invvar_r = invvar_r.add(one.div(var_r));
+        invvar_p = var_p.gt(zero).select(invvar_p.add(one.div(var_p)), invvar_p);
+        invvar_e = invvar_e.add(one.div(var_e));
+        var_rs[j] = var_r;
+    }
+    let threshold = V4::splat(LARGE_VARIANCE_THRESHOLD);
+    let mut var_poisson = invvar_p.gt(zero).select(one.div(invvar_p), zero);
+    var_poisson = var_poisson.ge(threshold).select(zero, var_poisson);
+    let mut var_rnoise = one.div(invvar_r);
+    var_rnoise = var_rnoise.ge(threshold).select(zero, var_rnoise);
+    let var_err = one.div(invvar_e);
+    let err = var_err.gt(threshold).select(zero, var_err.sqrt());
+    let [vp, vr, ve] = [var_poisson, var_rnoise, err].map(|v| v.lanes().map(|x| x as f32));
+
+    let (mut acc_p, mut acc_r, mut acc_num) = (zero, zero, zero);
+    for i in 0..nints {
+        if nints > 1 {
+            load_integration(i, &mut ys);
+        }
+        let mut num = zero;
+        for (j, seg) in pattern.segs.iter().enumerate() {
+            let ys = &ys[seg.start..seg.start + seg.len];
+            let slope = if seg.len == 2 {
+                ys[1].sub(ys[0]).div(tgroup)
+            } else {
+                let n = seg.len;
+                let diff = ys[n - 1].sub(ys[0]);
+                let den = rn_sq.add(diff.mul(gain));
+                let sn = diff.mul(gain).div(den.sqrt());
+                let sn = sn.lt(zero).select(zero, sn);
+                let snr = den.le(zero).select(zero, sn);
+                let [sa, sb, sc, sd] = snr.lanes();
+                let table = weights[n].as_ref().expect("pair weights of every weighted segment length");
+                let (t0, t1) = (table.get(power_index(sa), power_index(sb)), table.get(power_index(sc), power_index(sd)));
+                let (mut sumw, mut sumx, mut sumxx, mut sumy, mut sumxy) = (zero, zero, zero, zero, zero);
+                for k in 0..n {
+                    let weight = V4(t0[k], t1[k]).mul(invrn2);
+                    let xval = V4::splat(k as f64 + seg.start as f64);
+                    let y = ys[k];
+                    let xwt = xval.mul(weight);
+                    sumw = sumw.add(weight);
+                    sumx = sumx.add(xwt);
+                    sumxx = sumxx.add(xval.mul(xwt));
+                    sumy = sumy.add(y.mul(weight));
+                    sumxy = sumxy.add(y.mul(xwt));
+                }
+                let den = sumw.mul(sumxx).sub(sumx.mul(sumx));
+                let num = sumw.mul(sumxy).sub(sumx.mul(sumy));
+                let invden = one.div(den);
+                num.mul(invden).div(tgroup)
+            };
+            num = num.add(slope.div(var_rs[j]));
+        }
+        let slope = num.mul(var_rnoise);
+        acc_p = invvar_p.gt(zero).select(acc_p.add(invvar_p), acc_p);
+        acc_r = acc_r.add(invvar_r);
+        acc_num = acc_num.add(num);
+        let s = slope.lanes();
+        for (lane, (p, r)) in px.into_iter().zip(refs).enumerate() {
+            let at = i * cube.plane + p;
+            rateints.slope[at] = s[lane] as f32;
+            rateints.dq[at] = r.dq | pattern.dq;
+            rateints.var_poisson[at] = vp[lane];
+            rateints.var_rnoise[at] = vr[lane];
+            rateints.err[at] = ve[lane];
+        }
+    }
+    write_rate(px, refs, pattern.dq, acc_p, acc_r, acc_num, rate);
+}
+
+/// finish_rate of a pixel with no DO_NOT_USE, SATURATED or CHARGELOSS in any integration.
+fn write_rate(px: [usize; 4], refs: [&PixelRefs; 4], dq: u32, acc_p: V4, acc_r: V4, acc_num: V4, rate: &mut Products) {
+    let (zero, one) = (V4::splat(0.0), V4::splat(1.0));
+    let threshold = V4::splat(LARGE_VARIANCE_THRESHOLD);
     let mut var_p = acc_p.gt(zero).select(one.div(acc_p), acc_p);
     var_p = var_p.ge(threshold).select(zero, var_p);
     var_p = var_p.lt(zero).select(zero, var_p);
@@ -466,7 +654,7 @@ fn fit_quad_n(
     let [s, vp, vr, e] = [slope, var_p, var_r, err].map(|v| v.lanes().map(|x| x as f32));
     for (lane, (p, r)) in px.into_iter().zip(refs).enumerate() {
         rate.slope[p] = s[lane];
-        rate.dq[p] = r.dq;
+        rate.dq[p] = r.dq | dq;
         rate.var_poisson[p] = vp[lane];
         rate.var_rnoise[p] = vr[lane];
         rate.err[p] = e[lane];

@@ -287,9 +287,11 @@ pub fn fit(inputs: &Inputs<'_>, shape: RampShape, params: &Params) -> Result<Out
         .map(|g| if g < params.first_group || g > params.last_group { crate::dq::DO_NOT_USE as u8 } else { 0 })
         .collect();
 
-    // Clean pixels (see `fast`) go four at a time straight from the cube; the others through
-    // the per-pixel core.
+    // Clean pixels (see `fast`) go four at a time straight from the cube, and so do pixels
+    // flagged JUMP_DET only, grouped by their pattern of jumps; the others through the
+    // per-pixel core.
     let pair_weights = fast::enabled(&c).then(|| fast::PairWeights::new(&mut weights, ng));
+    let patterns = pair_weights.is_some().then(PatternBatches::default);
     let mut tile = TileFit {
         inputs,
         c,
@@ -300,6 +302,7 @@ pub fn fit(inputs: &Inputs<'_>, shape: RampShape, params: &Params) -> Result<Out
         plane_offsets,
         dnu_group,
         pair_weights,
+        patterns,
         weights,
         buf,
         flags: vec![0u8; block],
@@ -312,6 +315,7 @@ pub fn fit(inputs: &Inputs<'_>, shape: RampShape, params: &Params) -> Result<Out
     for p0 in (0..plane).step_by(block) {
         tile.block(p0, block.min(plane - p0));
     }
+    tile.fit_patterns();
     let TileFit { opt, rate, rateints, .. } = tile;
 
     let fitopt = opt.map(|o| scatter_fitopt(o, nints, plane));
@@ -331,6 +335,8 @@ struct TileFit<'a, 'b> {
     /// DO_NOT_USE of the groups outside firstgroup/lastgroup, per window group.
     dnu_group: Vec<u8>,
     pair_weights: Option<fast::PairWeights>,
+    /// Pixels flagged JUMP_DET only, by pattern, fitted after the blocks (with the fast path).
+    patterns: Option<PatternBatches>,
     weights: WeightTables,
     buf: PixelBuffers,
     flags: Vec<u8>,
@@ -349,8 +355,9 @@ impl TileFit<'_, '_> {
     fn block(&mut self, p0: usize, bn: usize) {
         let (c, nints, plane, per_px, rn_scale) = (self.c, self.nints, self.plane, self.per_px, self.rn_scale);
         let ng = c.ngroups;
-        let TileFit { inputs, plane_offsets, dnu_group, pair_weights, weights, buf, flags, clean, slow, opt, rate, rateints, .. } =
-            self;
+        let TileFit {
+            inputs, plane_offsets, dnu_group, pair_weights, patterns, weights, buf, flags, clean, slow, opt, rate, rateints, ..
+        } = self;
         let cube = fast::CubeView { data: inputs.data, plane_offsets: &plane_offsets[..], plane, nints };
         let refs_of = |p: usize| {
             let dcur = inputs.average_dark_current.map_or(0.0, |d| d[p]);
@@ -369,10 +376,18 @@ impl TileFit<'_, '_> {
                     *f |= q | dnu | ((d.abs() < fast::MAX_FAST_VALUE) as u8 ^ 1);
                 }
             }
+            let patterns = patterns.as_mut().expect("pattern batches go with the fast path");
             for (b, &f) in flags.iter().enumerate() {
                 let px = refs_of(p0 + b);
                 if f == 0 && fast::refs_clean(&px) {
                     clean.push((p0 + b, px));
+                } else if f & !JUMP_DET_U8 == 0 && fast::refs_clean(&px) {
+                    match patterns.add(p0 + b, px, inputs.groupdq, plane_offsets, nints, &c, weights) {
+                        // Four pixels of a pattern are fitted at once, while their data are still in cache.
+                        Some(k) if patterns.pixels[k].len() == 4 => patterns.fit_queued(k, &cube, &c, rate, rateints),
+                        Some(_) => {}
+                        None => slow.push(b),
+                    }
                 } else {
                     slow.push(b);
                 }
@@ -421,6 +436,116 @@ impl TileFit<'_, '_> {
         for (j, &b) in slow.iter().enumerate() {
             fit_prepared_pixel(p0 + b, j, nints, &c, plane, buf, weights, opt.as_mut(), rate, rateints);
         }
+    }
+}
+
+impl TileFit<'_, '_> {
+    /// Fits the JUMP_DET-only pixels still queued (fewer than four of a pattern).
+    #[inline(never)]
+    fn fit_patterns(&mut self) {
+        let Some(mut batches) = self.patterns.take() else { return };
+        let cube = fast::CubeView { data: self.inputs.data, plane_offsets: &self.plane_offsets[..], plane: self.plane, nints: self.nints };
+        for k in 0..batches.pixels.len() {
+            if !batches.pixels[k].is_empty() {
+                batches.fit_queued(k, &cube, &self.c, &mut self.rate, &mut self.rateints);
+            }
+        }
+    }
+}
+
+/// Hashes a pattern's bits with one multiplication (SipHash cost more than a pattern's fit).
+#[derive(Default)]
+struct MaskHasher(u64);
+
+impl std::hash::Hasher for MaskHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ b as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+    }
+    fn write_u32(&mut self, x: u32) {
+        self.0 = (x as u64 ^ 0x5bd1_e995).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+}
+
+const JUMP_DET_U8: u8 = crate::dq::JUMP_DET as u8;
+
+/// Pixels whose only group flags are JUMP_DET, the same in every integration, queued by pattern
+/// (a bit per window group) for [`fast::fit_pattern_quad`].
+#[derive(Default)]
+struct PatternBatches {
+    /// Pattern bits -> index in `patterns`.
+    index: std::collections::HashMap<u32, usize, std::hash::BuildHasherDefault<MaskHasher>>,
+    /// None where the per-pixel core must fit the pattern.
+    patterns: Vec<Option<fast::JumpPattern>>,
+    pixels: Vec<Vec<(usize, PixelRefs)>>,
+    /// Pair weights by segment length.
+    weights: Vec<Option<fast::PairWeights>>,
+}
+
+impl PatternBatches {
+    /// Fits and empties the queue of pattern `k` (up to four pixels; a short queue repeats its
+    /// last pixel, which writes the same values again).
+    fn fit_queued(&mut self, k: usize, cube: &fast::CubeView<'_>, c: &Consts, rate: &mut Products, rateints: &mut Products) {
+        let queue = &self.pixels[k];
+        let pattern = self.patterns[k].as_ref().expect("only fittable patterns have queued pixels");
+        let at = |l: usize| &queue[l.min(queue.len() - 1)];
+        let (pixels, refs) = ([0, 1, 2, 3].map(|l| at(l).0), [0, 1, 2, 3].map(|l| &at(l).1));
+        fast::fit_pattern_quad(cube, pixels, refs, c, pattern, &self.weights, rate, rateints);
+        self.pixels[k].clear();
+    }
+
+    /// Queues image pixel `p` (known to have JUMP_DET as its only group flag) with its pattern
+    /// and returns the pattern's index; None when its integrations differ or the pattern needs
+    /// the per-pixel core.
+    #[allow(clippy::too_many_arguments)]
+    fn add(
+        &mut self,
+        p: usize,
+        px: PixelRefs,
+        groupdq: &[u8],
+        plane_offsets: &[usize],
+        nints: usize,
+        c: &Consts,
+        weight_tables: &mut WeightTables,
+    ) -> Option<usize> {
+        let ng = c.ngroups;
+        let mask_of = |i: usize| {
+            plane_offsets[i * ng..(i + 1) * ng]
+                .iter()
+                .enumerate()
+                .fold(0u32, |m, (k, &off)| m | (((groupdq[off + p] & JUMP_DET_U8 != 0) as u32) << k))
+        };
+        let mask = mask_of(0);
+        if (1..nints).any(|i| mask_of(i) != mask) {
+            return None;
+        }
+        let k = match self.index.get(&mask) {
+            Some(&k) => k,
+            None => {
+                let pattern = fast::JumpPattern::new(mask, c);
+                if let Some(pattern) = &pattern {
+                    for n in pattern.weighted_lengths() {
+                        if self.weights.len() <= n {
+                            self.weights.resize_with(n + 1, || None);
+                        }
+                        if self.weights[n].is_none() {
+                            self.weights[n] = Some(fast::PairWeights::new(weight_tables, n));
+                        }
+                    }
+                }
+                self.patterns.push(pattern);
+                self.pixels.push(Vec::new());
+                self.index.insert(mask, self.patterns.len() - 1);
+                self.patterns.len() - 1
+            }
+        };
+        self.patterns[k].as_ref()?;
+        self.pixels[k].push((p, px));
+        Some(k)
     }
 }
 
