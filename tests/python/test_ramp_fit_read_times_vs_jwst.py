@@ -141,3 +141,12 @@ def test_read_times_matter(files):
     """Without its read times (LIKELY on evenly spaced TFRAME frames) jwst gives other slopes."""
     with dm.open(files / "jwst_uneven_even_rate.fits") as even, dm.open(files / "ours_uneven_rate.fits") as ours:
         assert not np.allclose(even.data, ours.data, equal_nan=True)
+
+
+@pytest.mark.parametrize("name", READ_TIMES)
+def test_pipeline_switches_too(files, name):
+    """Detector1 (every step before ramp_fit skipped, OLS_C asked) fits as jwst's RampFitStep did."""
+    with dm.open(files / f"jwst_{name}_rate.fits") as truth, dm.open(files / "pipeline" / f"{name}_rate.fits") as ours:
+        for array in ("data", "err", "var_poisson", "var_rnoise"):
+            np.testing.assert_array_equal(bits(getattr(ours, array)), bits(getattr(truth, array)), err_msg=array)
+        np.testing.assert_array_equal(ours.dq, truth.dq)

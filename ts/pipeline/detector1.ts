@@ -38,6 +38,8 @@ import { darkCurrentKeywords } from '../steps/dark-current.js';
 import { ipcKeywords } from '../steps/ipc.js';
 import { resetKeywords } from '../steps/reset.js';
 import { rscdKeywords } from '../steps/rscd.js';
+import { refpixKeywords } from '../steps/refpix.js';
+import { isIrs2 } from '../steps/ipc.js';
 import { persistenceArrayEntry, type PersistenceState } from '../steps/persistence.js';
 import { decodePersistenceArrayFile, updatePersistenceArrayFile } from '../datamodels/persistence-array.js';
 import { planeRows, type SpillShape, type SpillStore } from './spill.js';
@@ -130,6 +132,13 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
   const stepParameters = (alias: string): StepParameters => options.parameters?.steps?.[alias] ?? {};
   const pipelineParameters = options.parameters?.pipeline ?? {};
   const [nints, ngroups, ny, nx] = reader.shape;
+  if (isIrs2(reader.shape)) {
+    // refpix strips the interleaved reference pixels (3200 -> 2048 rows), which the passes'
+    // fixed-shape buffers do not follow yet.
+    throw new Detector1Error(
+      `${reader.file.source.name}: NIRSpec IRS2 exposures run step by step (detector1 step <step>), not yet through the whole pipeline`,
+    );
+  }
   const plane = ny * nx;
   const meta: Meta = structuredClone(reader.meta);
   const order = rampStepOrder(meta.instrument.name);
@@ -140,7 +149,8 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
   const savesStep = (alias: string) => truthy(stepParameters(alias).save_results);
   // LIKELY fits the exposure whole, some steps need every integration at once, and a step's own
   // product is the whole exposure after that step.
-  const likely = String(stepParameters(RAMP_FIT.alias).algorithm ?? 'OLS_C').toUpperCase() === 'LIKELY';
+  // Unevenly sampled exposures (read_times) are fitted by LIKELY whatever the algorithm asked.
+  const likely = String(stepParameters(RAMP_FIT.alias).algorithm ?? 'OLS_C').toUpperCase() === 'LIKELY' || (meta.exposure.readTimes?.length ?? 0) > 0;
   // MIRI showers take their noise from every integration.
   const showers = !skipped('jump') && truthy(stepParameters('jump').find_showers);
   const wholeExposure = likely || showers || order.some((alias) => !skipped(alias) && (savesStep(alias) || RAMP_STEPS[alias].wholeExposure));
@@ -447,7 +457,7 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
         const whole = sliceModel(0, nints, await readSlice(0, nints, (i) => spill.get(i)), exposurePixeldq);
         // Bands of about 16 MiB: workers' wasm memory keeps the size of the largest band it saw.
         const maxBandRows = Math.max(1, Math.floor(2 ** 24 / (nints * ngroups * nx * 5)));
-        return rampFitStep(whole, { ...fitParameters, gain, readnoise, gainFactor, pool: options.rampFitPool, signal: context.signal, maxBandRows });
+        return rampFitStep(whole, { ...fitParameters, gain, readnoise, gainFactor, pool: options.rampFitPool, signal: context.signal, maxBandRows, log: context.log });
       }
       const planes = { pixeldq: exposurePixeldq, gain, readnoise, averageDarkCurrent: avdrkcur };
       return fitByRowBands(reader.shape, meta, planes, gainFactor, fitParameters, spill, rampHeader, options.rampFitPool, context.signal, bandRows);
@@ -511,6 +521,7 @@ export const REFERENCE_KEYWORDS: Record<string, string> = {
   reset: resetKeywords.reference,
   rscd: rscdKeywords.reference,
   emicorr: emicorrKeywords.reference,
+  refpix: refpixKeywords.reference,
 };
 
 function concatenate<T extends Float32Array | Uint8Array>(arrays: T[], make: new (n: number) => T): T {

@@ -121,7 +121,10 @@ export const RAMP_STEPS: Readonly<Record<string, RampStepDefinition>> = Object.f
     step('superbias', 'SuperBiasStep', 'SUPERB', ['superbias'], (ramp, refs, _p, context) =>
       status(() => superbiasStep(ramp, refs.get('superbias'), context))(),
     ),
-    step('refpix', 'RefPixStep', 'REFPIX', [], (ramp, _refs, p, context) => status(() => refpixStep(ramp, stepOptions(p), context))()),
+    // The REFPIX reference only serves NIRSpec IRS2, and jwst asks for it only then.
+    step('refpix', 'RefPixStep', 'REFPIX', [], (ramp, refs, p, context) =>
+      status(() => refpixStep(ramp, stepOptions(p), context, refs.load ? () => refs.load!('refpix') : refs.get('refpix')))(),
+    ),
     step('firstframe', 'FirstFrameStep', 'FRSTFR', [], (ramp, _refs, p, context) => status(() => firstframeStep(ramp, context, stepOptions(p)))(), true),
     step('lastframe', 'LastFrameStep', 'LASTFR', [], (ramp, _refs, _p, context) => status(() => lastframeStep(ramp, context))()),
     step('reset', 'ResetStep', 'RESET', ['reset'], (ramp, refs, _p, context) => status(() => resetStep(ramp, refs.get('reset'), context))()),
