@@ -5,7 +5,7 @@
  * saturated core changes the search of every later group (see crates/detector1-kernels/src/
  * jump_snowballs.rs), so a row band would need the whole frame as halo.
  */
-import { flagShowersWithNoise, flagSnowballs as wasmFlagSnowballs, showerNoise } from '../../wasm-pkg/detector1_wasm.js';
+import { flagShowersWithNoise, flagSnowballs as wasmFlagSnowballs, showerClippedNoise, showerNoise } from '../../wasm-pkg/detector1_wasm.js';
 import { checkArray, checkShape, type TileShape } from './arrays.js';
 import { callWasm, KernelParameterError } from './errors.js';
 
@@ -47,6 +47,11 @@ export interface ShowerParams {
   /** Electrons per group (jwst: 6 · group time). */
   maxShowerAmplitude: number;
   nframes: number;
+  /**
+   * From this many integrations on, the noise is sigma-clipped per difference across
+   * integrations (astropy `sigma_clipped_stats`) instead of one median over everything.
+   */
+  minimumSigclipGroups: number;
 }
 
 export interface ShowerArrays {
@@ -132,8 +137,9 @@ function rowBand<T extends Float32Array | Uint8Array>(cube: T, shape: TileShape,
 
 /**
  * MIRI shower flagging (§8.2) on a whole exposure, in place; returns the number of showers.
- * The noise model (medians over every integration) goes to wasm by bands of rows, the search
- * one integration at a time: the same result as one call on the exposure. `bandBytes` bounds the
+ * The noise model (medians over every integration, sigma-clipped per difference from
+ * `minimumSigclipGroups` integrations on) goes to wasm by bands of rows, the search one
+ * integration at a time: the same result as one call on the exposure. `bandBytes` bounds the
  * ramp and GROUPDQ bytes of one noise call.
  */
 export function flagShowers(arrays: ShowerArrays, shape: TileShape, params: ShowerParams, bandBytes = SHOWER_NOISE_BAND_BYTES): number {
@@ -145,6 +151,7 @@ export function flagShowers(arrays: ShowerArrays, shape: TileShape, params: Show
   if (Number.isNaN(params.maxShowerAmplitude)) throw new KernelParameterError('invalid_parameter', `${kernel}: maxShowerAmplitude must be a number`);
   checkCount(kernel, 'groupsMaskedAfter', params.groupsMaskedAfter);
   checkCount(kernel, 'nframes', params.nframes);
+  checkCount(kernel, 'minimumSigclipGroups', params.minimumSigclipGroups);
   checkArray(kernel, 'data', arrays.data, Float32Array, 'cube', shape);
   checkArray(kernel, 'groupdq', arrays.groupdq, Uint8Array, 'cube', shape);
   checkArray(kernel, 'pixeldq', arrays.pixeldq, Uint32Array, 'plane', shape);
@@ -167,17 +174,31 @@ export function flagShowers(arrays: ShowerArrays, shape: TileShape, params: Show
   if (params.nframes < 1) throw new KernelParameterError('invalid_parameter', `${kernel}: nframes must be >= 1`);
   if (tooFewDifferences(arrays.groupdq, shape)) return 0;
   const plane = rows * cols;
-  const median = new Float32Array(plane);
-  const sigma = new Float32Array(plane);
+  const clipped = nints >= params.minimumSigclipGroups;
+  // Clipped: a (median, sigma) plane per difference; else one for every difference.
+  const noisePlanes = clipped ? ngroups - 1 : 1;
+  const median = new Float32Array(noisePlanes * plane);
+  const sigma = new Float32Array(noisePlanes * plane);
   const bandRows = Math.max(1, Math.min(rows, Math.floor(bandBytes / (nints * ngroups * cols * 5))));
   for (let r0 = 0; r0 < rows; r0 += bandRows) {
     const r1 = Math.min(rows, r0 + bandRows);
     const data = rowBand(arrays.data, shape, r0, r1, (n) => new Float32Array(n));
     const groupdq = rowBand(arrays.groupdq, shape, r0, r1, (n) => new Uint8Array(n));
     const [p0, p1] = [r0 * cols, r1 * cols];
-    callWasm(kernel, () =>
-      showerNoise(data, groupdq, arrays.gain.subarray(p0, p1), arrays.readnoise.subarray(p0, p1), nints, ngroups, r1 - r0, cols, params.nframes, median.subarray(p0, p1), sigma.subarray(p0, p1)),
-    );
+    const gain = arrays.gain.subarray(p0, p1);
+    if (!clipped) {
+      callWasm(kernel, () =>
+        showerNoise(data, groupdq, gain, arrays.readnoise.subarray(p0, p1), nints, ngroups, r1 - r0, cols, params.nframes, median.subarray(p0, p1), sigma.subarray(p0, p1)),
+      );
+      continue;
+    }
+    const bandMedian = new Float32Array(noisePlanes * (p1 - p0));
+    const bandSigma = new Float32Array(noisePlanes * (p1 - p0));
+    callWasm(kernel, () => showerClippedNoise(data, groupdq, gain, nints, ngroups, r1 - r0, cols, bandMedian, bandSigma));
+    for (let k = 0; k < noisePlanes; k++) {
+      median.set(bandMedian.subarray(k * (p1 - p0), (k + 1) * (p1 - p0)), k * plane + p0);
+      sigma.set(bandSigma.subarray(k * (p1 - p0), (k + 1) * (p1 - p0)), k * plane + p0);
+    }
   }
   let showers = 0;
   const intLength = ngroups * plane;

@@ -834,7 +834,7 @@ fn clip_pixel(d: &[f64], groupdq: &mut [u8], p: usize, samples: &[Vec<usize>], b
 /// iterations) of finite values, or None when there are none. Astropy computes the median with
 /// Wirth's selection, which reorders the values, and then sums them in that order: the order
 /// is reproduced so the float64 mean and std, and hence the bounds, are the same bits.
-fn clipped_bounds(values: &mut Vec<f64>, sigma: f64) -> Option<(f64, f64)> {
+pub(crate) fn clipped_bounds(values: &mut Vec<f64>, sigma: f64) -> Option<(f64, f64)> {
     const MAX_ITERS: usize = 5;
     if values.is_empty() {
         return None;
