@@ -17,7 +17,7 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -69,6 +69,27 @@ function synthetic([nints, ngroups, rows, cols]) {
   return { data, groupdq };
 }
 
+/** Whole files in pieces: one read or write call takes at most 2 GiB (a MIRI TSO ramp is more). */
+function writeBytes(path, bytes) {
+  const fd = openSync(path, 'w');
+  try {
+    for (let at = 0; at < bytes.length; at += 1 << 30) writeSync(fd, bytes, at, Math.min(1 << 30, bytes.length - at));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function readBytes(path) {
+  const fd = openSync(path, 'r');
+  try {
+    const bytes = new Uint8Array(fstatSync(fd).size);
+    for (let at = 0; at < bytes.length; ) at += readSync(fd, bytes, at, Math.min(1 << 30, bytes.length - at), at);
+    return bytes;
+  } finally {
+    closeSync(fd);
+  }
+}
+
 function files(shapeText) {
   return { data: join(outDir, `${shapeText}.data.f32`), groupdq: join(outDir, `${shapeText}.groupdq.u8`) };
 }
@@ -81,8 +102,8 @@ async function child(mode, shapeText, repeat, showers) {
   const { loadKernels } = await import(join(root, 'dist/kernels/load-node.js'));
   await loadKernels();
   const input = files(shapeText);
-  const data = new Float32Array(readFileSync(input.data).buffer);
-  const groupdq = new Uint8Array(readFileSync(input.groupdq).buffer);
+  const data = new Float32Array(readBytes(input.data).buffer);
+  const groupdq = readBytes(input.groupdq);
 
   const reference = (value, size) => {
     const header = new api.Header().set('SUBSTRT1', 1).set('SUBSTRT2', 1).set('SUBSIZE1', cols).set('SUBSIZE2', rows);
@@ -125,8 +146,8 @@ async function child(mode, shapeText, repeat, showers) {
     result = ramp;
   }
   await pool?.destroy();
-  writeFileSync(join(outDir, `ours-${mode}.groupdq.u8`), result.groupdq);
-  writeFileSync(join(outDir, `ours-${mode}.pixeldq.u32`), new Uint8Array(result.pixeldq.buffer));
+  writeBytes(join(outDir, `ours-${mode}.groupdq.u8`), result.groupdq);
+  writeBytes(join(outDir, `ours-${mode}.pixeldq.u32`), new Uint8Array(result.pixeldq.buffer));
   // Worker threads' CPU is in process.cpuUsage() too.
   console.log(
     JSON.stringify({
@@ -140,7 +161,7 @@ async function child(mode, shapeText, repeat, showers) {
 }
 
 const round = (x) => Math.round(x * 1000) / 1000;
-const hash = (path) => createHash('sha256').update(readFileSync(path)).digest('hex').slice(0, 16);
+const hash = (path) => createHash('sha256').update(readBytes(path)).digest('hex').slice(0, 16);
 
 function parent() {
   const repeat = Number(option('--repeat', '1')) || 1;
@@ -152,8 +173,8 @@ function parent() {
   const input = files(shapeText);
   if (!existsSync(input.data) || !existsSync(input.groupdq)) {
     const { data, groupdq } = synthetic(dims);
-    writeFileSync(input.data, new Uint8Array(data.buffer));
-    writeFileSync(input.groupdq, groupdq);
+    writeBytes(input.data, new Uint8Array(data.buffer));
+    writeBytes(input.groupdq, groupdq);
   }
   const python = join(root, '.venv/bin/python');
   const lineOf = (out) => JSON.parse(out.trim().split('\n').filter((l) => l.startsWith('{')).pop());

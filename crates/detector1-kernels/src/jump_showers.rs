@@ -588,6 +588,9 @@ fn from_ordered_key(key: u32) -> f32 {
     f32::from_bits(if key >> 31 == 1 { key & 0x7fff_ffff } else { !key })
 }
 
+/// Columns per step of the ring sums: four 4-lane vectors, kept in registers.
+const CHUNK: usize = 16;
+
 /// stcal `convolve_fast` followed by `> threshold`: NaN-aware ring smoothing where invalid
 /// pixels count 0 in the sum and are left out of the normaliser, the area outside the image
 /// counts as valid with value 0, and invalid pixels (or a normaliser that is practically zero)
@@ -709,24 +712,15 @@ impl RingSmoother {
             }
         }
         let row_base = (q % window) * nspans * cols;
-        for (k, (inner, missing)) in self.plans.iter().enumerate() {
+        let full = cols - cols % CHUNK;
+        for start in (0..full).step_by(CHUNK) {
+            self.span_sums::<CHUNK>(row_base, start);
+        }
+        for start in full..cols {
+            self.span_sums::<1>(row_base, start);
+        }
+        for k in 0..nspans {
             let base = row_base + k * cols;
-            let (done, rest) = self.values[row_base..].split_at_mut(k * cols);
-            let out_v = &mut rest[..cols];
-            let mut taps = missing.iter();
-            match inner {
-                Some(j) => out_v.copy_from_slice(&done[j * cols..(j + 1) * cols]),
-                None => {
-                    let first = (h as isize + taps.next().expect("a run has taps")) as usize;
-                    out_v.copy_from_slice(&self.padded_values[first..first + cols]);
-                }
-            }
-            for &dx in taps {
-                let start = (h as isize + dx) as usize;
-                for (v, &x) in out_v.iter_mut().zip(&self.padded_values[start..start + cols]) {
-                    *v += x;
-                }
-            }
             if dense_counts {
                 let (a, b) = self.spans[k];
                 let out_g = &mut self.valid[base..base + cols];
@@ -740,6 +734,43 @@ impl RingSmoother {
                 }
             }
         }
+    }
+
+    /// Span sums of columns `start..start + W` of the padded row just filled, into the rows of
+    /// `values` at `row_base`: each span from the sum of the span inside it (if any) and the taps
+    /// it lacks, in `W` lanes that stay in registers.
+    fn span_sums<const W: usize>(&mut self, row_base: usize, start: usize) {
+        let (h, cols) = (self.half as isize, self.cols);
+        for (k, (inner, missing)) in self.plans.iter().enumerate() {
+            let mut acc = [0f32; W];
+            if let Some(j) = inner {
+                let at = row_base + j * cols + start;
+                acc.copy_from_slice(&self.values[at..at + W]);
+            }
+            for &dx in missing {
+                let from = (h + dx) as usize + start;
+                let taps: &[f32; W] = self.padded_values[from..from + W].try_into().expect("W columns");
+                for (a, &x) in acc.iter_mut().zip(taps) {
+                    *a += x;
+                }
+            }
+            let at = row_base + k * cols + start;
+            self.values[at..at + W].copy_from_slice(&acc);
+        }
+    }
+
+    /// The float32 ring sums of columns `start..start + W` into `sum`, from the span-sum rows
+    /// that start at `bases` (those of the ring's rows around the image row).
+    fn ring_sums<const W: usize>(&mut self, bases: &[usize], start: usize) {
+        let mut acc = [0f32; W];
+        for &base in bases {
+            let at = base + start;
+            let row: &[f32; W] = self.values[at..at + W].try_into().expect("W columns");
+            for (a, &v) in acc.iter_mut().zip(row) {
+                *a += v;
+            }
+        }
+        self.sum[start..start + W].copy_from_slice(&acc);
     }
 
     /// Valid taps of every pixel from the list of invalid ones: the ring is symmetric, so an
@@ -776,28 +807,32 @@ impl RingSmoother {
         for q in 0..2 * h {
             self.fill_row(q, values, good, dense_counts);
         }
+        let mut bases = Vec::with_capacity(self.rows_of.len());
         // float32 sums below `count · low` are below the threshold by more than the margin.
         let low = if threshold > 0.0 && threshold.is_finite() { (threshold * (1.0 - 2.0 * self.sweep_margin)) as f32 } else { f32::MIN };
         for r in 0..self.rows {
             self.fill_row(r + 2 * h, values, good, dense_counts);
-            let (sum, count) = (&mut self.sum, &mut self.count);
-            sum.fill(0.0);
+            bases.clear();
+            bases.extend(self.rows_of.iter().map(|&(dy, k)| (((r as isize + h as isize + dy) as usize % window) * nspans + k) * cols));
+            let full = cols - cols % CHUNK;
+            for start in (0..full).step_by(CHUNK) {
+                self.ring_sums::<CHUNK>(&bases, start);
+            }
+            for start in full..cols {
+                self.ring_sums::<1>(&bases, start);
+            }
+            let count = &mut self.count;
             if dense_counts {
                 count.fill(0.0);
-            } else {
-                count.copy_from_slice(&self.counts[r * cols..(r + 1) * cols]);
-            }
-            for &(dy, k) in &self.rows_of {
-                let q = (r as isize + h as isize + dy) as usize;
-                let base = ((q % window) * nspans + k) * cols;
-                for (s, &v) in sum.iter_mut().zip(&self.values[base..base + cols]) {
-                    *s += v;
-                }
-                if dense_counts {
+                for &(dy, k) in &self.rows_of {
+                    let q = (r as isize + h as isize + dy) as usize;
+                    let base = ((q % window) * nspans + k) * cols;
                     for (n, &v) in count.iter_mut().zip(&self.valid[base..base + cols]) {
                         *n += v;
                     }
                 }
+            } else {
+                count.copy_from_slice(&self.counts[r * cols..(r + 1) * cols]);
             }
             // A vector pass rules out the pixels clearly below the threshold (most of them).
             for ((flag, &s), &n) in self.candidate.iter_mut().zip(&self.sum).zip(&self.count) {
