@@ -105,10 +105,11 @@ export function flagSnowballs(arrays: SnowballArrays, shape: TileShape, params: 
 }
 
 /**
- * Bytes of ramp and GROUPDQ per noise call: a wasm32 allocation stops at 2 GiB, and a MIRI TSO
- * ramp (50 x 45 x 512 x 512) is more, so the noise model goes by bands of rows.
+ * Bytes of ramp and GROUPDQ per shower call: a wasm32 allocation stops at 2 GiB, and a MIRI TSO
+ * ramp (50 x 45 x 512 x 512) is more, so the noise model goes by bands of rows and the search
+ * by groups of integrations.
  */
-const SHOWER_NOISE_BAND_BYTES = 512 * 1024 * 1024;
+const SHOWER_BAND_BYTES = 512 * 1024 * 1024;
 
 /** stcal skips the search with fewer than 10 differences once all-DO_NOT_USE planes are taken off. */
 function tooFewDifferences(groupdq: Uint8Array, shape: TileShape): boolean {
@@ -138,11 +139,11 @@ function rowBand<T extends Float32Array | Uint8Array>(cube: T, shape: TileShape,
 /**
  * MIRI shower flagging (§8.2) on a whole exposure, in place; returns the number of showers.
  * The noise model (medians over every integration, sigma-clipped per difference from
- * `minimumSigclipGroups` integrations on) goes to wasm by bands of rows, the search one
- * integration at a time: the same result as one call on the exposure. `bandBytes` bounds the
- * ramp and GROUPDQ bytes of one noise call.
+ * `minimumSigclipGroups` integrations on) goes to wasm by bands of rows, the search by whole
+ * integrations: the same result as one call on the exposure. `bandBytes` bounds the ramp and
+ * GROUPDQ bytes of one call (at least a row, or an integration).
  */
-export function flagShowers(arrays: ShowerArrays, shape: TileShape, params: ShowerParams, bandBytes = SHOWER_NOISE_BAND_BYTES): number {
+export function flagShowers(arrays: ShowerArrays, shape: TileShape, params: ShowerParams, bandBytes = SHOWER_BAND_BYTES): number {
   const kernel = 'jump showers';
   checkShape(kernel, shape);
   const { extendMinArea, extendInnerRadius, ringWidth, extendEllipseExpandRatio, maxExtendedWidth } = params;
@@ -200,10 +201,14 @@ export function flagShowers(arrays: ShowerArrays, shape: TileShape, params: Show
       sigma.set(bandSigma.subarray(k * (p1 - p0), (k + 1) * (p1 - p0)), k * plane + p0);
     }
   }
+  // Several integrations a call (within the band budget): every call copies the noise model in,
+  // which is a plane per difference when clipped.
   let showers = 0;
   const intLength = ngroups * plane;
-  for (let int = 0; int < nints; int++) {
-    const [start, end] = [int * intLength, (int + 1) * intLength];
+  const intsPerCall = Math.max(1, Math.min(nints, Math.floor(bandBytes / (intLength * 5))));
+  for (let int = 0; int < nints; int += intsPerCall) {
+    const ints = Math.min(intsPerCall, nints - int);
+    const [start, end] = [int * intLength, (int + ints) * intLength];
     showers += callWasm(kernel, () =>
       flagShowersWithNoise(
         arrays.data.subarray(start, end),
@@ -212,7 +217,7 @@ export function flagShowers(arrays: ShowerArrays, shape: TileShape, params: Show
         arrays.gain,
         median,
         sigma,
-        1,
+        ints,
         ngroups,
         rows,
         cols,
