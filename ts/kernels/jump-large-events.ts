@@ -152,7 +152,9 @@ export function flagShowers(arrays: ShowerArrays, shape: TileShape, params: Show
   if (Number.isNaN(params.maxShowerAmplitude)) throw new KernelParameterError('invalid_parameter', `${kernel}: maxShowerAmplitude must be a number`);
   checkCount(kernel, 'groupsMaskedAfter', params.groupsMaskedAfter);
   checkCount(kernel, 'nframes', params.nframes);
-  checkCount(kernel, 'minimumSigclipGroups', params.minimumSigclipGroups);
+  if (!Number.isSafeInteger(params.minimumSigclipGroups)) {
+    throw new KernelParameterError('invalid_parameter', `${kernel}: minimumSigclipGroups must be an integer, got ${params.minimumSigclipGroups}`);
+  }
   checkArray(kernel, 'data', arrays.data, Float32Array, 'cube', shape);
   checkArray(kernel, 'groupdq', arrays.groupdq, Uint8Array, 'cube', shape);
   checkArray(kernel, 'pixeldq', arrays.pixeldq, Uint32Array, 'plane', shape);

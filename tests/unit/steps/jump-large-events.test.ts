@@ -313,7 +313,7 @@ describe('jump large events: parameters and typed errors', () => {
     await expect(jumpStep(make(), refs, {}, { expandLargeEvents: true }, undefined, { snowballCores: new Uint8Array(3) })).rejects.toThrow(/snowballCores/);
     // A band of rows (the pipeline's banded pass) cannot see whole frames.
     await expect(jumpStep(make(), refs, {}, { findShowers: true }, { doNotUsePlanes: [0] })).rejects.toThrow(/jumpLargeEvents/);
-    await expect(jumpStep(make(), refs, {}, { findShowers: true, minimumSigclipGroups: -1 })).rejects.toThrow(/minimumSigclipGroups/);
+    await expect(jumpStep(make(), refs, {}, { findShowers: true, minimumSigclipGroups: 2.5 })).rejects.toThrow(/minimumSigclipGroups/);
     // Off by default: no count, no carry.
     const result = await jumpStep(make(), refs);
     expect(result).toMatchObject({ status: 'COMPLETE', primaryCrs: 0 });
