@@ -11,6 +11,7 @@
 //! the flags are the same bits. The sigma-clipping detector is float64, as astropy's.
 
 use crate::dq;
+use crate::jump_showers::{from_ordered_key, ordered_key, Selection};
 use crate::error::KernelError;
 use crate::tile::RampShape;
 
@@ -187,17 +188,21 @@ fn exact_pixel(
         }
         Mode::SigmaClipped | Mode::Skip => {}
     }
-    crs[p] = (0..shape.nints * shape.ngroups).filter(|&ig| groupdq[ig * npix + p] & JUMP != 0).count() as u32;
-    if crs[p] == 0 {
-        return None;
-    }
-    // stcal's final clean-up (a JUMP next to DO_NOT_USE or SATURATED carries no information),
-    // done here because only pixels that reach this point can have such a JUMP: detection,
-    // neighbour and after-jump flags never set JUMP on those groups, and their differences are
-    // NaN, so the flag matters to nothing after the count above.
+    // The count, then stcal's final clean-up (a JUMP next to DO_NOT_USE or SATURATED carries no
+    // information), in one pass over the pixel's groups (each read is in another plane). The
+    // clean-up is done here because only pixels that reach this point can have such a JUMP:
+    // detection, neighbour and after-jump flags never set JUMP on those groups, and their
+    // differences are NaN, so the flag matters to nothing after the count.
+    let mut count = 0;
     for ig in 0..shape.nints * shape.ngroups {
         let flags = &mut groupdq[ig * npix + p];
-        *flags &= !(JUMP * u8::from(*flags & (DNU | SAT) != 0));
+        let jump = *flags & JUMP != 0;
+        count += u32::from(jump);
+        *flags &= !(JUMP * u8::from(jump && *flags & (DNU | SAT) != 0));
+    }
+    crs[p] = count;
+    if count == 0 {
+        return None;
     }
     let (median, sigma) = unclipped_stats.unwrap_or_else(|| {
         diffs.pixel(groupdq, p, &mut scratch.d);
@@ -213,12 +218,10 @@ fn neighbour_seeds(groupdq: &[u8], d: &[f64], stats: &PixelStats, shape: RampSha
     let ndiff = shape.ngroups - 1;
     for i in 0..shape.nints {
         for k in 1..shape.ngroups {
-            let index = (i * shape.ngroups + k) * npix + stats.pixel;
-            if groupdq[index] & JUMP == 0 {
-                continue;
-            }
+            // The ratio first: it rules out most groups without a read in another plane.
             let r = (d[i * ndiff + k - 1] - stats.median).abs() / stats.sigma;
-            if r < params.max_jump_to_flag_neighbors && r > params.min_jump_to_flag_neighbors {
+            let index = (i * shape.ngroups + k) * npix + stats.pixel;
+            if r < params.max_jump_to_flag_neighbors && r > params.min_jump_to_flag_neighbors && groupdq[index] & JUMP != 0 {
                 seeds.push(index);
             }
         }
@@ -238,8 +241,11 @@ type Lanes = [f32; BLOCK];
 /// - median: the others wait in a queue of BLOCK lanes; a full queue is sorted by a sorting
 ///   network (the same for every lane) and tested with stcal's first-pass median and sigma.
 struct Screen {
-    /// Batcher's odd-even merge sort network for `rows.len()` inputs.
+    /// Batcher's odd-even merge sort network for `rows.len()` inputs; empty when the median
+    /// test selects the middle values lane by lane instead (many signed differences).
     comparators: Vec<(usize, usize)>,
+    selection: Selection,
+    keys: Vec<u32>,
     /// One row per difference (integration-major), one lane per pixel.
     rows: Vec<Lanes>,
     /// The queue: differences, gain and read noise of `queued` pixels, lane by lane.
@@ -269,7 +275,9 @@ impl Screen {
             _ => params.three_group_threshold,
         };
         Screen {
-            comparators: sorting_network(n),
+            comparators: if absolute || n <= MAX_SCREEN_NETWORK { sorting_network(n) } else { Vec::new() },
+            selection: Selection::default(),
+            keys: Vec::with_capacity(n),
             rows: vec![[0.0; BLOCK]; n],
             queue: vec![[0.0; BLOCK]; n],
             queue_gain: [0.0; BLOCK],
@@ -371,6 +379,10 @@ impl Screen {
             return;
         }
         let n = self.queue.len();
+        if self.comparators.is_empty() && n > 0 {
+            self.flush_by_selection(exact);
+            return;
+        }
         for &(a, b) in &self.comparators {
             let (low, high) = self.queue.split_at_mut(b);
             let (x, y) = (&mut low[a], &mut high[0]);
@@ -419,6 +431,33 @@ impl Screen {
         self.queued.clear();
     }
 }
+
+impl Screen {
+    /// [`Screen::flush`] for many signed differences: lane by lane, the middle values by
+    /// selection and the extremes by a scan, instead of a sorting network whose size grows as
+    /// n·log²n. The same median (the middle value, or the float32 mean of the middle pair) and test.
+    fn flush_by_selection(&mut self, exact: &mut Vec<usize>) {
+        let n = self.queue.len();
+        for (lane, &p) in self.queued.iter().enumerate() {
+            self.keys.clear();
+            self.keys.extend(self.queue.iter().map(|row| ordered_key(row[lane])));
+            let (lowest, highest) = self.queue.iter().fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), row| (lo.min(row[lane]), hi.max(row[lane])));
+            let (lower, upper) = self.selection.ranks(&mut self.keys, n / 2);
+            let m = if n % 2 == 1 { from_ordered_key(upper) } else { (from_ordered_key(lower) + from_ordered_key(upper)) * 0.5 };
+            let rn_e = self.queue_readnoise[lane] * self.queue_gain[lane];
+            let sigma = (m.abs() + rn_e * rn_e / self.nframes).sqrt();
+            let deviation = (highest - m).max(m - lowest);
+            let slack = 1e-6 * (highest.abs() + lowest.abs() + m.abs());
+            if !(deviation + slack < self.limit * sigma) {
+                exact.push(p);
+            }
+        }
+        self.queued.clear();
+    }
+}
+
+/// Signed differences per pixel up to which the screen sorts its queue with a network.
+const MAX_SCREEN_NETWORK: usize = 64;
 
 /// Bit l set: pixel `p0 + l` has no JUMP in any group, so after sigma clipping it has nothing
 /// to count, clean or spread (read plane by plane, BLOCK pixels at a time).
@@ -1179,6 +1218,42 @@ mod tests {
             }
         }
         (data, groupdq, gain, readnoise)
+    }
+
+    /// Many signed differences (above the network size): the screen's median test selects lane
+    /// by lane. Same flags as the exact path alone, and clean pixels are cleared by it.
+    #[test]
+    fn screen_with_many_differences_never_changes_the_result() {
+        let mut rng = Rng(77);
+        for case in 0..12 {
+            let shape = RampShape::new(6 + rng.below(3), 12 + rng.below(5), 1 + rng.below(4), 16 + rng.below(30));
+            let (mut data, groupdq, gain, readnoise) = random_tile(&mut rng, shape);
+            let clean = case % 2 == 0;
+            let groupdq = if clean { vec![0u8; groupdq.len()] } else { groupdq };
+            if clean {
+                // Noisy ramps without jumps or NaN: the range test fails for ~100 differences, the median test clears.
+                for (index, value) in data.iter_mut().enumerate() {
+                    *value = (100.0 + 20.0 * (index / shape.plane_len() % shape.ngroups) as f64 + 5.0 * rng.normal()) as f32;
+                }
+            }
+            let params = Params { flag_4_neighbors: case % 3 == 0, ..defaults(Mode::SinglePass) };
+            assert!(shape.nints * (shape.ngroups - 1) > MAX_SCREEN_NETWORK);
+            let run = |use_screen: bool| {
+                let (mut gdq, mut pdq, mut crs) = (groupdq.clone(), vec![0u32; shape.plane_len()], vec![0u32; shape.plane_len()]);
+                detect_with(&data, &mut gdq, &mut pdq, &gain, &readnoise, &mut crs, shape, &params, use_screen).unwrap();
+                (gdq, pdq, crs)
+            };
+            assert!(run(true) == run(false), "case {case}: {shape:?}");
+            if clean {
+                let mut screen = Screen::new(shape, &params);
+                let (mut exact, mut queued) = (Vec::new(), 0);
+                for p0 in (0..shape.plane_len()).step_by(BLOCK).filter(|p0| p0 + BLOCK <= shape.plane_len()) {
+                    queued += screen.run(&data, &groupdq, &gain, &readnoise, p0, shape, &mut exact).1.count_ones() as usize;
+                }
+                screen.flush(&mut exact);
+                assert!(queued > 0 && exact.len() < queued, "case {case}: {} of {queued} queued lanes not cleared", exact.len());
+            }
+        }
     }
 
     /// The screen only decides which pixels skip the exact arithmetic: the flags must be those

@@ -352,7 +352,7 @@ fn nan_median_and_std_f32(values: &mut [f32]) -> (f32, f32) {
 
 /// Scratch of [`Selection::ranks`].
 #[derive(Default)]
-struct Selection {
+pub(crate) struct Selection {
     sample: Vec<u32>,
     window: Vec<u32>,
     next: Vec<u32>,
@@ -370,7 +370,7 @@ impl Selection {
     /// `keys` is reordered. Floyd and Rivest's narrowing: keys between two sample quantiles
     /// around rank `k` go to a window, and only those are selected from, as long as both ranks
     /// fall inside it (else the whole slice is).
-    fn ranks(&mut self, keys: &mut [u32], k: usize) -> (u32, u32) {
+    pub(crate) fn ranks(&mut self, keys: &mut [u32], k: usize) -> (u32, u32) {
         let mut offset = 0;
         let mut source_is_keys = true;
         loop {
@@ -575,7 +575,7 @@ pub fn flag_with_noise(
 }
 
 /// The bits of a float32 as an integer of the same order as `f32::total_cmp`.
-fn ordered_key(value: f32) -> u32 {
+pub(crate) fn ordered_key(value: f32) -> u32 {
     let bits = value.to_bits();
     if bits >> 31 == 1 {
         !bits
@@ -584,7 +584,7 @@ fn ordered_key(value: f32) -> u32 {
     }
 }
 
-fn from_ordered_key(key: u32) -> f32 {
+pub(crate) fn from_ordered_key(key: u32) -> f32 {
     f32::from_bits(if key >> 31 == 1 { key & 0x7fff_ffff } else { !key })
 }
 
