@@ -110,17 +110,12 @@ fn detect_with(
         let mut stats = Vec::new();
         let mut seeds = Vec::new();
         let mut exact = Vec::new();
-        let mut run_exact = |groupdq: &mut [u8], exact: &mut Vec<usize>| {
-            for p in exact.drain(..) {
-                let found = exact_pixel(groupdq, readnoise, crs, &diffs, p, &mut scratch, params);
-                if let Some(pixel_stats) = found {
-                    if params.flag_4_neighbors {
-                        neighbour_seeds(groupdq, &scratch.d, &pixel_stats, shape, params, &mut seeds);
-                    }
-                    stats.push(pixel_stats);
-                }
-            }
-        };
+        // Many differences a pixel: the exact pixels of a block run on a copy of the block's
+        // ramps, because one pixel's reads span every plane (a page each, more than the TLB
+        // holds); the screen's queue is then flushed at every block, which costs nothing more
+        // there (its median test selects lane by lane).
+        let by_block = use_screen && params.mode == Mode::SinglePass && shape.nints * (shape.ngroups - 1) > MAX_SCREEN_NETWORK;
+        let mut block = by_block.then(|| BlockCopy::new(shape));
         // Pixels are independent until the neighbour pass, so queued pixels may finish later.
         for p0 in (0..npix).step_by(BLOCK) {
             let (cleared, queued) = if p0 + BLOCK > npix || !use_screen {
@@ -130,11 +125,20 @@ fn detect_with(
             } else {
                 screen.run(data, groupdq, gain, readnoise, p0, shape, &mut exact)
             };
-            exact.extend((p0..npix.min(p0 + BLOCK)).filter(|p| (cleared | queued) & (1 << (p - p0)) == 0));
-            run_exact(groupdq, &mut exact);
+            match &mut block {
+                Some(block) if p0 + BLOCK <= npix => {
+                    screen.flush(&mut exact);
+                    exact.extend((p0..p0 + BLOCK).filter(|p| (cleared | queued) & (1 << (p - p0)) == 0));
+                    block.run_exact(data, groupdq, gain, readnoise, crs, p0, &mut exact, &mut scratch, params, &mut stats, &mut seeds);
+                }
+                _ => {
+                    exact.extend((p0..npix.min(p0 + BLOCK)).filter(|p| (cleared | queued) & (1 << (p - p0)) == 0));
+                    run_exact(groupdq, readnoise, crs, &diffs, &mut exact, &mut scratch, params, &mut stats, &mut seeds);
+                }
+            }
         }
         screen.flush(&mut exact);
-        run_exact(groupdq, &mut exact);
+        run_exact(groupdq, readnoise, crs, &diffs, &mut exact, &mut scratch, params, &mut stats, &mut seeds);
         stats.sort_unstable_by_key(|s| s.pixel);
         flag_neighbours(groupdq, &seeds, shape);
         if params.after_jump.iter().any(|&(_, n)| n > 0) {
@@ -149,6 +153,94 @@ fn detect_with(
         }
     }
     Ok(())
+}
+
+/// The exact path of the pixels in `exact` (emptied); their statistics and neighbour seeds go
+/// to `stats` and `seeds`.
+#[allow(clippy::too_many_arguments)]
+fn run_exact(
+    groupdq: &mut [u8],
+    readnoise: &[f32],
+    crs: &mut [u32],
+    diffs: &Diffs,
+    exact: &mut Vec<usize>,
+    scratch: &mut Scratch,
+    params: &Params,
+    stats: &mut Vec<PixelStats>,
+    seeds: &mut Vec<usize>,
+) {
+    for p in exact.drain(..) {
+        if let Some(pixel_stats) = exact_pixel(groupdq, readnoise, crs, diffs, p, scratch, params) {
+            if params.flag_4_neighbors {
+                neighbour_seeds(groupdq, &scratch.d, &pixel_stats, diffs.shape, params, seeds);
+            }
+            stats.push(pixel_stats);
+        }
+    }
+}
+
+/// The ramps and flags of BLOCK pixels, copied plane by plane into `(nints, ngroups, 1, BLOCK)`.
+struct BlockCopy {
+    shape: RampShape,
+    data: Vec<f32>,
+    groupdq: Vec<u8>,
+    crs: Vec<u32>,
+    seeds: Vec<usize>,
+}
+
+impl BlockCopy {
+    fn new(exposure: RampShape) -> Self {
+        let shape = RampShape::new(exposure.nints, exposure.ngroups, 1, BLOCK);
+        BlockCopy { shape, data: vec![0.0; shape.cube_len()], groupdq: vec![0; shape.cube_len()], crs: vec![0; BLOCK], seeds: Vec::new() }
+    }
+
+    /// [`run_exact`] for pixels of the block at `p0` only, on a copy of it; flags, counts,
+    /// statistics and seeds come back in exposure terms.
+    #[allow(clippy::too_many_arguments)]
+    fn run_exact(
+        &mut self,
+        data: &[f32],
+        groupdq: &mut [u8],
+        gain: &[f32],
+        readnoise: &[f32],
+        crs: &mut [u32],
+        p0: usize,
+        exact: &mut Vec<usize>,
+        scratch: &mut Scratch,
+        params: &Params,
+        stats: &mut Vec<PixelStats>,
+        seeds: &mut Vec<usize>,
+    ) {
+        if exact.is_empty() {
+            return;
+        }
+        let npix = groupdq.len() / self.shape.nints / self.shape.ngroups;
+        let planes = self.shape.nints * self.shape.ngroups;
+        for ig in 0..planes {
+            let (from, to) = (ig * npix + p0, ig * BLOCK);
+            self.data[to..to + BLOCK].copy_from_slice(&data[from..from + BLOCK]);
+            self.groupdq[to..to + BLOCK].copy_from_slice(&groupdq[from..from + BLOCK]);
+        }
+        let diffs = Diffs { data: &self.data, gain: &gain[p0..p0 + BLOCK], shape: self.shape };
+        for p in exact.drain(..) {
+            let lane = p - p0;
+            let found = exact_pixel(&mut self.groupdq, &readnoise[p0..p0 + BLOCK], &mut self.crs, &diffs, lane, scratch, params);
+            crs[p] = self.crs[lane];
+            if let Some(mut pixel_stats) = found {
+                if params.flag_4_neighbors {
+                    self.seeds.clear();
+                    neighbour_seeds(&self.groupdq, &scratch.d, &pixel_stats, self.shape, params, &mut self.seeds);
+                    seeds.extend(self.seeds.iter().map(|&index| (index / BLOCK) * npix + p0 + index % BLOCK));
+                }
+                pixel_stats.pixel = p;
+                stats.push(pixel_stats);
+            }
+        }
+        for ig in 0..planes {
+            let (to, from) = (ig * npix + p0, ig * BLOCK);
+            groupdq[to..to + BLOCK].copy_from_slice(&self.groupdq[from..from + BLOCK]);
+        }
+    }
 }
 
 /// Unclipped median and sigma of a pixel that carries JUMP after detection: the neighbour and
