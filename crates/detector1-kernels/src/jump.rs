@@ -540,7 +540,9 @@ impl Screen {
             let sigma = (m.abs() + rn_e * rn_e / self.nframes).sqrt();
             let deviation = (highest - m).max(m - lowest);
             let slack = 1e-6 * (highest.abs() + lowest.abs() + m.abs());
-            if !(deviation + slack < self.limit * sigma) {
+            // NaN compares false: not cleared.
+            let cleared = deviation + slack < self.limit * sigma;
+            if !cleared {
                 exact.push(p);
             }
         }
