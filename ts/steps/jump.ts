@@ -22,7 +22,7 @@ import { info, rampTileShape, referenceName, warn, type StepContext, type StepSt
 /** FITS keyword suffixes: `S_JUMP`, `R_GAIN`, `R_READNO`. */
 export const jumpKeywords = { status: 'JUMP', gain: 'GAIN', readnoise: 'READNO' } as const;
 
-/** Raised for missing inputs, bad parameters, and the modes not implemented yet. */
+/** Raised for missing inputs and bad parameters. */
 export class JumpStepError extends Error {
   override name = 'JumpStepError';
 }
