@@ -128,6 +128,7 @@ const showerParams = {
   groupsMaskedAfter: 5,
   maxShowerAmplitude: 6 * 2.775,
   nframes: 1,
+  minimumSigclipGroups: 100,
 };
 const tile = ([nints, ngroups, rows, cols]) => ({ nints, ngroups, rows, cols });
 

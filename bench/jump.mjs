@@ -3,19 +3,21 @@
  * jump benchmark, ours against stcal, side by side on the same bytes (not a test).
  *
  *   make build            # dist/ (workers run compiled JS)
- *   node bench/jump.mjs [--shape NINTSxNGROUPSxROWSxCOLS] [--repeat N]
+ *   node bench/jump.mjs [--shape NINTSxNGROUPSxROWSxCOLS] [--repeat N] [--showers]
+ *   node bench/jump.mjs --shape 50x45x512x512 --showers   # the MIRI TSO shape (minutes; ~12 GB for stcal)
  *
  * A synthetic NIRCam-like ramp (default 1x10x2048x2048: rates 0-300 DN/s, Poisson and read
  * noise, cosmic rays of 20-2000 DN in ~1% of the pixels, a few saturated groups) is written once
  * to target/bench-jump/. Each configuration then runs in its own child process, so peak RSS is
  * per configuration: stcal's `detect_jumps_data` with jwst's defaults (bench/jump.py, single
- * process), and our `jumpStep` in this thread and with 1 and 2 Node workers. Reported: wall and
+ * process), and our `jumpStep` in this thread and with 1 and 2 Node workers; `--showers` turns
+ * `find_showers` on in both (the MIRI shower search after the two-point pass). Reported: wall and
  * CPU seconds (CPU adds up all threads), peak RSS, the ratios, and whether every GROUPDQ/PIXELDQ
  * byte equals stcal's. The machine may be shared: compare ratios within one run, note `uptime`.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -67,20 +69,41 @@ function synthetic([nints, ngroups, rows, cols]) {
   return { data, groupdq };
 }
 
+/** Whole files in pieces: one read or write call takes at most 2 GiB (a MIRI TSO ramp is more). */
+function writeBytes(path, bytes) {
+  const fd = openSync(path, 'w');
+  try {
+    for (let at = 0; at < bytes.length; at += 1 << 30) writeSync(fd, bytes, at, Math.min(1 << 30, bytes.length - at));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function readBytes(path) {
+  const fd = openSync(path, 'r');
+  try {
+    const bytes = new Uint8Array(fstatSync(fd).size);
+    for (let at = 0; at < bytes.length; ) at += readSync(fd, bytes, at, Math.min(1 << 30, bytes.length - at), at);
+    return bytes;
+  } finally {
+    closeSync(fd);
+  }
+}
+
 function files(shapeText) {
   return { data: join(outDir, `${shapeText}.data.f32`), groupdq: join(outDir, `${shapeText}.groupdq.u8`) };
 }
 
 /** Child: one configuration of ours, one JSON line; GROUPDQ and PIXELDQ written for comparison. */
-async function child(mode, shapeText, repeat) {
+async function child(mode, shapeText, repeat, showers) {
   const dims = shapeText.split('x').map(Number);
   const [nints, ngroups, rows, cols] = dims;
   const api = await import(join(root, 'dist/index.js'));
   const { loadKernels } = await import(join(root, 'dist/kernels/load-node.js'));
   await loadKernels();
   const input = files(shapeText);
-  const data = new Float32Array(readFileSync(input.data).buffer);
-  const groupdq = new Uint8Array(readFileSync(input.groupdq).buffer);
+  const data = new Float32Array(readBytes(input.data).buffer);
+  const groupdq = readBytes(input.groupdq);
 
   const reference = (value, size) => {
     const header = new api.Header().set('SUBSTRT1', 1).set('SUBSTRT2', 1).set('SUBSIZE1', cols).set('SUBSIZE2', rows);
@@ -107,7 +130,7 @@ async function child(mode, shapeText, repeat) {
   // Warm-up on a small ramp: compiles and tiers up the kernel (and starts the workers).
   const small = synthetic([nints, ngroups, 32, 32]);
   const smallRefs = { gain: await reference(gainValue, 32), readnoise: await reference(readnoiseValue, 32) };
-  await api.jumpStep(model(32, 32, small.data, small.groupdq), smallRefs, { pool });
+  await api.jumpStep(model(32, 32, small.data, small.groupdq), smallRefs, { pool }, { findShowers: showers });
 
   const references = { gain: await reference(gainValue, rows), readnoise: await reference(readnoiseValue, rows) };
   let best;
@@ -116,15 +139,15 @@ async function child(mode, shapeText, repeat) {
     const ramp = model(rows, cols);
     const t = performance.now();
     const c = process.cpuUsage();
-    await api.jumpStep(ramp, references, { pool });
+    await api.jumpStep(ramp, references, { pool }, { findShowers: showers });
     const u = process.cpuUsage(c);
     const timing = { seconds: (performance.now() - t) / 1000, cpu_seconds: (u.user + u.system) / 1e6 };
     if (!best || timing.seconds < best.seconds) best = timing;
     result = ramp;
   }
   await pool?.destroy();
-  writeFileSync(join(outDir, `ours-${mode}.groupdq.u8`), result.groupdq);
-  writeFileSync(join(outDir, `ours-${mode}.pixeldq.u32`), new Uint8Array(result.pixeldq.buffer));
+  writeBytes(join(outDir, `ours-${mode}.groupdq.u8`), result.groupdq);
+  writeBytes(join(outDir, `ours-${mode}.pixeldq.u32`), new Uint8Array(result.pixeldq.buffer));
   // Worker threads' CPU is in process.cpuUsage() too.
   console.log(
     JSON.stringify({
@@ -138,19 +161,20 @@ async function child(mode, shapeText, repeat) {
 }
 
 const round = (x) => Math.round(x * 1000) / 1000;
-const hash = (path) => createHash('sha256').update(readFileSync(path)).digest('hex').slice(0, 16);
+const hash = (path) => createHash('sha256').update(readBytes(path)).digest('hex').slice(0, 16);
 
 function parent() {
   const repeat = Number(option('--repeat', '1')) || 1;
   const shapeText = option('--shape', '1x10x2048x2048');
+  const showers = args.includes('--showers');
   const dims = shapeText.split('x').map(Number);
   if (!existsSync(join(root, 'dist/steps/jump.js'))) throw new Error('build first: make build');
   mkdirSync(outDir, { recursive: true });
   const input = files(shapeText);
   if (!existsSync(input.data) || !existsSync(input.groupdq)) {
     const { data, groupdq } = synthetic(dims);
-    writeFileSync(input.data, new Uint8Array(data.buffer));
-    writeFileSync(input.groupdq, groupdq);
+    writeBytes(input.data, new Uint8Array(data.buffer));
+    writeBytes(input.groupdq, groupdq);
   }
   const python = join(root, '.venv/bin/python');
   const lineOf = (out) => JSON.parse(out.trim().split('\n').filter((l) => l.startsWith('{')).pop());
@@ -158,7 +182,7 @@ function parent() {
   const load = () => loadavg().map((x) => Math.round(x * 100) / 100);
   const loadBefore = load();
   if (existsSync(python)) {
-    const r = spawnSync(python, [join(root, 'bench/jump.py'), ...dims.map(String), '--dir', outDir, '--repeat', String(repeat)], {
+    const r = spawnSync(python, [join(root, 'bench/jump.py'), ...dims.map(String), '--dir', outDir, '--repeat', String(repeat), ...(showers ? ['--showers'] : [])], {
       encoding: 'utf8',
       maxBuffer: 1 << 26,
     });
@@ -168,7 +192,7 @@ function parent() {
     console.error('(no .venv: stcal column skipped; `make test` or the Makefile venv target creates it)');
   }
   for (const mode of ['inthread', 'pool1', 'pool2']) {
-    const out = execFileSync(process.execPath, ['--max-old-space-size=16384', fileURLToPath(import.meta.url), '--child', mode, shapeText, String(repeat)], {
+    const out = execFileSync(process.execPath, ['--max-old-space-size=16384', fileURLToPath(import.meta.url), '--child', mode, shapeText, String(repeat), String(showers)], {
       encoding: 'utf8',
       maxBuffer: 1 << 26,
     });
@@ -187,6 +211,7 @@ function parent() {
     benchmark: 'jump',
     node: process.version,
     shape: dims,
+    find_showers: showers,
     load_average_before: loadBefore,
     load_average_after: load(),
     rows,
@@ -195,7 +220,7 @@ function parent() {
     speedup_vs_stcal_1_worker_wall: stcal && ratio(stcal.seconds, by.pool1.seconds),
     speedup_vs_stcal_2_workers_wall: stcal && ratio(stcal.seconds, by.pool2.seconds),
   };
-  console.log(`\njump ${shapeText} (nints x ngroups x rows x cols), load average ${loadBefore.join(' ')} -> ${summary.load_average_after.join(' ')}`);
+  console.log(`\njump ${shapeText} (nints x ngroups x rows x cols)${showers ? ', find_showers' : ''}, load average ${loadBefore.join(' ')} -> ${summary.load_average_after.join(' ')}`);
   console.log('  impl   mode      wall s   cpu s   peak RSS MB  GROUPDQ/PIXELDQ == stcal');
   for (const r of rows) {
     console.log(
@@ -212,5 +237,5 @@ function parent() {
   if (stcal && rows.some((r) => r.equals_stcal === false)) process.exitCode = 1;
 }
 
-if (args[0] === '--child') await child(args[1], args[2], Number(args[3] ?? 1));
+if (args[0] === '--child') await child(args[1], args[2], Number(args[3] ?? 1), args[4] === 'true');
 else parent();

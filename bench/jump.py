@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """stcal's jump detection, single process, with jwst's JumpStep defaults: the Python side of bench/jump.mjs.
 
-    .venv/bin/python bench/jump.py NINTS NGROUPS ROWS COLS --dir target/bench-jump
+    .venv/bin/python bench/jump.py NINTS NGROUPS ROWS COLS --dir target/bench-jump [--showers]
 
 Reads the ramp bench/jump.mjs wrote (``<shape>.data.f32``, ``<shape>.groupdq.u8``; gain 2,
 readnoise 10, nframes 1, TGROUP 10.737 s), runs ``detect_jumps_data`` (best of ``--repeat``;
@@ -25,8 +25,9 @@ from stdatamodels.jwst.datamodels import dqflags
 TGROUP = 10.737
 
 
-def jump_data(data, groupdq, gain, readnoise):
-    """JumpData as jwst's JumpStep 3.0.0 fills it with its default parameters (one process)."""
+def jump_data(data, groupdq, gain, readnoise, showers=False):
+    """JumpData as jwst's JumpStep 3.0.0 fills it with its default parameters (one process),
+    `find_showers` as asked."""
     jd = JumpData(gain2d=gain, rnoise2d=readnoise, dqflags=dqflags.pixel)
     jd.init_arrays_from_arrays(data, groupdq, np.zeros(data.shape[2:], np.uint32))
     jd.nframes = 1
@@ -35,7 +36,7 @@ def jump_data(data, groupdq, gain, readnoise):
     jd.set_detection_settings(4.0, 6.0, 5.0, 1000, 10, True)
     jd.set_after_jump(0.0, 0, 0.0, 0)
     jd.set_snowball_info(False, 5.0, 1.0, 2.0, True, 2.5, 2 * 2, 25)
-    jd.set_shower_info(False, 1.2, 90, 1, 2.6, 1.1, 10, 2 * 200)
+    jd.set_shower_info(showers, 1.2, 90, 1, 2.6, 1.1, 10, 2 * 200)
     jd.set_sigma_clipping_info(3, 100, True)
     jd.max_cores = "1"
     jd.grps_masked_after_shower = int(15 // TGROUP)
@@ -50,6 +51,7 @@ def main():
     ap.add_argument("shape", nargs=4, type=int, metavar=("NINTS", "NGROUPS", "ROWS", "COLS"))
     ap.add_argument("--dir", required=True)
     ap.add_argument("--repeat", type=int, default=1)
+    ap.add_argument("--showers", action="store_true", help="find_showers on")
     args = ap.parse_args()
     shape = tuple(args.shape)
     stem = os.path.join(args.dir, "x".join(map(str, shape)))
@@ -60,7 +62,7 @@ def main():
 
     best = best_cpu = None
     for _ in range(args.repeat):
-        jd = jump_data(data, groupdq.copy(), gain, readnoise)
+        jd = jump_data(data, groupdq.copy(), gain, readnoise, args.showers)
         t, c = time.perf_counter(), time.process_time()
         gdq, pdq, _, _ = detect_jumps_data(jd)
         dt, dc = time.perf_counter() - t, time.process_time() - c

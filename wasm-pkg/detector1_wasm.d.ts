@@ -333,6 +333,12 @@ export function refpixSideSignal(left: Float64Array | number[], left_dq: Uint32A
 export function rscdBackoffRounds(groupdq: Uint8Array | number[], first_int: number, end_int: number, skip: number, nints: number, ngroups: number, rows: number, cols: number): number;
 
 /**
+ * The sigma-clipped shower noise model of a band of rows (`jump_showers::clipped_noise`), for
+ * `minimum_sigclip_groups` integrations or more, into `median` and `sigma` `(ngroups - 1, rows, cols)`.
+ */
+export function showerClippedNoise(data: Float32Array | number[], groupdq: Uint8Array | number[], gain: Float32Array | number[], nints: number, ngroups: number, rows: number, cols: number, median: Float32Array, sigma: Float32Array): void;
+
+/**
  * The shower noise model of a band of rows (`jump_showers::noise`) into `median` and `sigma`.
  */
 export function showerNoise(data: Float32Array | number[], groupdq: Uint8Array | number[], gain: Float32Array | number[], readnoise: Float32Array | number[], nints: number, ngroups: number, rows: number, cols: number, nframes: number, median: Float32Array, sigma: Float32Array): void;
@@ -408,6 +414,7 @@ export interface InitOutput {
     readonly refpixClippedMean: (a: number, b: number, c: number, d: number) => [number, number];
     readonly refpixSideSignal: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number) => [number, number, number, number];
     readonly rscdBackoffRounds: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number) => [number, number, number];
+    readonly showerClippedNoise: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: any, n: number, o: number, p: any) => [number, number];
     readonly showerNoise: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number, o: number, p: any, q: number, r: number, s: any) => [number, number];
     readonly __wbindgen_externrefs: WebAssembly.Table;
     readonly __wbindgen_malloc: (a: number, b: number) => number;

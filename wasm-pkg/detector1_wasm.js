@@ -2085,6 +2085,50 @@ export function rscdBackoffRounds(groupdq, first_int, end_int, skip, nints, ngro
 }
 
 /**
+ * The sigma-clipped shower noise model of a band of rows (`jump_showers::clipped_noise`), for
+ * `minimum_sigclip_groups` integrations or more, into `median` and `sigma` `(ngroups - 1, rows, cols)`.
+ * @param {Float32Array | number[]} data
+ * @param {Uint8Array | number[]} groupdq
+ * @param {Float32Array | number[]} gain
+ * @param {number} nints
+ * @param {number} ngroups
+ * @param {number} rows
+ * @param {number} cols
+ * @param {Float32Array} median
+ * @param {Float32Array} sigma
+ */
+export function showerClippedNoise(data, groupdq, gain, nints, ngroups, rows, cols, median, sigma) {
+    const val6 = +nints;
+    const val7 = +ngroups;
+    const val8 = +rows;
+    const val9 = +cols;
+    let ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, ptr4, len4;
+    try {
+        ptr0 = passArrayF32ToWasm0(data, wasm.__wbindgen_malloc);
+        len0 = WASM_VECTOR_LEN;
+        ptr1 = passArray8ToWasm0(groupdq, wasm.__wbindgen_malloc);
+        len1 = WASM_VECTOR_LEN;
+        ptr2 = passArrayF32ToWasm0(gain, wasm.__wbindgen_malloc);
+        len2 = WASM_VECTOR_LEN;
+        ptr3 = passArrayF32ToWasm0(median, wasm.__wbindgen_malloc);
+        len3 = WASM_VECTOR_LEN;
+        ptr4 = passArrayF32ToWasm0(sigma, wasm.__wbindgen_malloc);
+        len4 = WASM_VECTOR_LEN;
+    } catch (e) {
+        if (ptr4) { wasm.__wbindgen_free(ptr4, len4 * 4, 4); }
+        if (ptr3) { wasm.__wbindgen_free(ptr3, len3 * 4, 4); }
+        if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 4, 4); }
+        if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
+        if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
+        throw e;
+    }
+    const ret = wasm.showerClippedNoise(ptr0, len0, ptr1, len1, ptr2, len2, val6, val7, val8, val9, ptr3, len3, median, ptr4, len4, sigma);
+    if (ret[1]) {
+        throw takeFromExternrefTable0(ret[0]);
+    }
+}
+
+/**
  * The shower noise model of a band of rows (`jump_showers::noise`) into `median` and `sigma`.
  * @param {Float32Array | number[]} data
  * @param {Uint8Array | number[]} groupdq

@@ -23,7 +23,8 @@ The scenes put snowballs of all sizes in the interior, across the row-band edges
 tilings (rows 16, 32, 48, ...), at the image edges (no saturated core needed there), with
 cores that saturate one group late, elongated ones at several angles, jump clusters without a
 core, a snowball whose core is carried into the next integration, and faint extended MIRI
-showers (with reference-pixel columns and bright showers that the amplitude guard undoes).
+showers (with reference-pixel columns, bright showers that the amplitude guard undoes, and
+enough integrations for sigma-clipped noise statistics).
 """
 
 import argparse
@@ -165,8 +166,9 @@ def nir_scene(rng, k, nints=2, ngroups=6):
     return e.finish()
 
 
-def miri_scene(rng, k, nints=1, ngroups=14, bright=False):
-    """Faint showers on a (48k x 48k) MIRI frame with reference-pixel columns."""
+def miri_scene(rng, k, nints=1, ngroups=14, bright=False, more=()):
+    """Faint showers on a (48k x 48k) MIRI frame with reference-pixel columns; `more` adds
+    showers (integration, group, row, col, radius, amplitude) in every block."""
     rows = cols = 48 * k
     e = Exposure(rng, nints, ngroups, rows, cols, group_time=2.775, gain=(3.5, 4.0), readnoise=(5.0, 7.0))
     e.cosmic_rays(0.001)
@@ -178,6 +180,8 @@ def miri_scene(rng, k, nints=1, ngroups=14, bright=False):
         # Faint (~1.5 sigma per difference) extended emission, one across a band edge.
         e.shower(n % nints, min(5 + n % 3, ngroups - 1), oy + 24, ox + 22, 11.0, 12.0 if not bright else 400.0)
         e.shower(n % nints, min(9, ngroups - 2), oy + 8, ox + 36, 7.0, 10.0)
+        for intg, group, row, col, radius, amplitude in more:
+            e.shower(intg, group, oy + row, ox + col, radius, amplitude)
     return e.finish()
 
 
@@ -209,6 +213,19 @@ def build_cases(scale):
             {"find_showers": True, "time_masked_after_shower": 8.0, "extend_ellipse_expand_ratio": 1.3},
         ),
         ("miri_bright_showers", lambda rng: miri_scene(rng, k, bright=True), {"find_showers": True, "extend_snr_threshold": 1.0}),
+        # minimum_sigclip_groups integrations or more: shower noise from sigma_clipped_stats per
+        # difference across integrations (the two-point pass clips across integrations too).
+        (
+            "miri_showers_sigclip",
+            lambda rng: miri_scene(rng, k, nints=12, ngroups=6, more=[(3, 2, 30, 30, 9.0, 14.0), (7, 3, 14, 16, 8.0, 12.0), (11, 5, 34, 12, 10.0, 13.0)]),
+            {"find_showers": True, "minimum_sigclip_groups": 10},
+        ),
+        # The same with the two-point pass clipping all groups together (only_use_ints off).
+        (
+            "miri_showers_sigclip_all_groups",
+            lambda rng: miri_scene(rng, k, nints=10, ngroups=5, more=[(4, 1, 26, 28, 10.0, 14.0), (9, 4, 20, 20, 9.0, 13.0)]),
+            {"find_showers": True, "minimum_sigclip_groups": 10, "only_use_ints": False, "extend_snr_threshold": 1.1},
+        ),
     ]
 
 

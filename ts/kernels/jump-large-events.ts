@@ -5,7 +5,7 @@
  * saturated core changes the search of every later group (see crates/detector1-kernels/src/
  * jump_snowballs.rs), so a row band would need the whole frame as halo.
  */
-import { flagShowersWithNoise, flagSnowballs as wasmFlagSnowballs, showerNoise } from '../../wasm-pkg/detector1_wasm.js';
+import { flagShowersWithNoise, flagSnowballs as wasmFlagSnowballs, showerClippedNoise, showerNoise } from '../../wasm-pkg/detector1_wasm.js';
 import { checkArray, checkShape, type TileShape } from './arrays.js';
 import { callWasm, KernelParameterError } from './errors.js';
 
@@ -47,6 +47,11 @@ export interface ShowerParams {
   /** Electrons per group (jwst: 6 · group time). */
   maxShowerAmplitude: number;
   nframes: number;
+  /**
+   * From this many integrations on, the noise is sigma-clipped per difference across
+   * integrations (astropy `sigma_clipped_stats`) instead of one median over everything.
+   */
+  minimumSigclipGroups: number;
 }
 
 export interface ShowerArrays {
@@ -100,10 +105,11 @@ export function flagSnowballs(arrays: SnowballArrays, shape: TileShape, params: 
 }
 
 /**
- * Bytes of ramp and GROUPDQ per noise call: a wasm32 allocation stops at 2 GiB, and a MIRI TSO
- * ramp (50 x 45 x 512 x 512) is more, so the noise model goes by bands of rows.
+ * Bytes of ramp and GROUPDQ per shower call: a wasm32 allocation stops at 2 GiB, and a MIRI TSO
+ * ramp (50 x 45 x 512 x 512) is more, so the noise model goes by bands of rows and the search
+ * by groups of integrations.
  */
-const SHOWER_NOISE_BAND_BYTES = 512 * 1024 * 1024;
+const SHOWER_BAND_BYTES = 512 * 1024 * 1024;
 
 /** stcal skips the search with fewer than 10 differences once all-DO_NOT_USE planes are taken off. */
 function tooFewDifferences(groupdq: Uint8Array, shape: TileShape): boolean {
@@ -132,11 +138,12 @@ function rowBand<T extends Float32Array | Uint8Array>(cube: T, shape: TileShape,
 
 /**
  * MIRI shower flagging (§8.2) on a whole exposure, in place; returns the number of showers.
- * The noise model (medians over every integration) goes to wasm by bands of rows, the search
- * one integration at a time: the same result as one call on the exposure. `bandBytes` bounds the
- * ramp and GROUPDQ bytes of one noise call.
+ * The noise model (medians over every integration, sigma-clipped per difference from
+ * `minimumSigclipGroups` integrations on) goes to wasm by bands of rows, the search by whole
+ * integrations: the same result as one call on the exposure. `bandBytes` bounds the ramp and
+ * GROUPDQ bytes of one call (at least a row, or an integration).
  */
-export function flagShowers(arrays: ShowerArrays, shape: TileShape, params: ShowerParams, bandBytes = SHOWER_NOISE_BAND_BYTES): number {
+export function flagShowers(arrays: ShowerArrays, shape: TileShape, params: ShowerParams, bandBytes = SHOWER_BAND_BYTES): number {
   const kernel = 'jump showers';
   checkShape(kernel, shape);
   const { extendMinArea, extendInnerRadius, ringWidth, extendEllipseExpandRatio, maxExtendedWidth } = params;
@@ -145,6 +152,9 @@ export function flagShowers(arrays: ShowerArrays, shape: TileShape, params: Show
   if (Number.isNaN(params.maxShowerAmplitude)) throw new KernelParameterError('invalid_parameter', `${kernel}: maxShowerAmplitude must be a number`);
   checkCount(kernel, 'groupsMaskedAfter', params.groupsMaskedAfter);
   checkCount(kernel, 'nframes', params.nframes);
+  if (!Number.isSafeInteger(params.minimumSigclipGroups)) {
+    throw new KernelParameterError('invalid_parameter', `${kernel}: minimumSigclipGroups must be an integer, got ${params.minimumSigclipGroups}`);
+  }
   checkArray(kernel, 'data', arrays.data, Float32Array, 'cube', shape);
   checkArray(kernel, 'groupdq', arrays.groupdq, Uint8Array, 'cube', shape);
   checkArray(kernel, 'pixeldq', arrays.pixeldq, Uint32Array, 'plane', shape);
@@ -167,22 +177,40 @@ export function flagShowers(arrays: ShowerArrays, shape: TileShape, params: Show
   if (params.nframes < 1) throw new KernelParameterError('invalid_parameter', `${kernel}: nframes must be >= 1`);
   if (tooFewDifferences(arrays.groupdq, shape)) return 0;
   const plane = rows * cols;
-  const median = new Float32Array(plane);
-  const sigma = new Float32Array(plane);
+  const clipped = nints >= params.minimumSigclipGroups;
+  // Clipped: a (median, sigma) plane per difference; else one for every difference.
+  const noisePlanes = clipped ? ngroups - 1 : 1;
+  const median = new Float32Array(noisePlanes * plane);
+  const sigma = new Float32Array(noisePlanes * plane);
   const bandRows = Math.max(1, Math.min(rows, Math.floor(bandBytes / (nints * ngroups * cols * 5))));
   for (let r0 = 0; r0 < rows; r0 += bandRows) {
     const r1 = Math.min(rows, r0 + bandRows);
     const data = rowBand(arrays.data, shape, r0, r1, (n) => new Float32Array(n));
     const groupdq = rowBand(arrays.groupdq, shape, r0, r1, (n) => new Uint8Array(n));
     const [p0, p1] = [r0 * cols, r1 * cols];
-    callWasm(kernel, () =>
-      showerNoise(data, groupdq, arrays.gain.subarray(p0, p1), arrays.readnoise.subarray(p0, p1), nints, ngroups, r1 - r0, cols, params.nframes, median.subarray(p0, p1), sigma.subarray(p0, p1)),
-    );
+    const gain = arrays.gain.subarray(p0, p1);
+    if (!clipped) {
+      callWasm(kernel, () =>
+        showerNoise(data, groupdq, gain, arrays.readnoise.subarray(p0, p1), nints, ngroups, r1 - r0, cols, params.nframes, median.subarray(p0, p1), sigma.subarray(p0, p1)),
+      );
+      continue;
+    }
+    const bandMedian = new Float32Array(noisePlanes * (p1 - p0));
+    const bandSigma = new Float32Array(noisePlanes * (p1 - p0));
+    callWasm(kernel, () => showerClippedNoise(data, groupdq, gain, nints, ngroups, r1 - r0, cols, bandMedian, bandSigma));
+    for (let k = 0; k < noisePlanes; k++) {
+      median.set(bandMedian.subarray(k * (p1 - p0), (k + 1) * (p1 - p0)), k * plane + p0);
+      sigma.set(bandSigma.subarray(k * (p1 - p0), (k + 1) * (p1 - p0)), k * plane + p0);
+    }
   }
+  // Several integrations a call (within the band budget): every call copies the noise model in,
+  // which is a plane per difference when clipped.
   let showers = 0;
   const intLength = ngroups * plane;
-  for (let int = 0; int < nints; int++) {
-    const [start, end] = [int * intLength, (int + 1) * intLength];
+  const intsPerCall = Math.max(1, Math.min(nints, Math.floor(bandBytes / (intLength * 5))));
+  for (let int = 0; int < nints; int += intsPerCall) {
+    const ints = Math.min(intsPerCall, nints - int);
+    const [start, end] = [int * intLength, (int + ints) * intLength];
     showers += callWasm(kernel, () =>
       flagShowersWithNoise(
         arrays.data.subarray(start, end),
@@ -191,7 +219,7 @@ export function flagShowers(arrays: ShowerArrays, shape: TileShape, params: Show
         arrays.gain,
         median,
         sigma,
-        1,
+        ints,
         ngroups,
         rows,
         cols,

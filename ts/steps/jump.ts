@@ -22,7 +22,7 @@ import { info, rampTileShape, referenceName, warn, type StepContext, type StepSt
 /** FITS keyword suffixes: `S_JUMP`, `R_GAIN`, `R_READNO`. */
 export const jumpKeywords = { status: 'JUMP', gain: 'GAIN', readnoise: 'READNO' } as const;
 
-/** Raised for missing inputs, bad parameters, and the modes not implemented yet. */
+/** Raised for missing inputs and bad parameters. */
 export class JumpStepError extends Error {
   override name = 'JumpStepError';
 }
@@ -370,7 +370,7 @@ export async function jumpLargeEvents(
 type LargeEventSettings = ReturnType<typeof largeEventSettings>;
 
 function checkLargeEvents(ramp: RampModel, o: JumpStepOptions, groupTime: number, nframes: number, context: StepContext, carry: JumpCarry | undefined): LargeEventSettings {
-  const [nints, , rows, cols] = ramp.shape;
+  const [, , rows, cols] = ramp.shape;
   const settings = largeEventSettings(o, groupTime, nframes);
   if (o.expandLargeEvents && settings.snowballs.persistGroups > 0 && (context.integrationOffset ?? 0) > 0 && !carry) {
     throw new JumpStepError(
@@ -379,9 +379,6 @@ function checkLargeEvents(ramp: RampModel, o: JumpStepOptions, groupTime: number
   }
   if (carry && carry.snowballCores.length !== rows * cols) {
     throw new JumpStepError(`jump: carry.snowballCores has ${carry.snowballCores.length} pixels, the ramp ${rows * cols}`);
-  }
-  if (o.findShowers && nints >= o.minimumSigclipGroups) {
-    throw new JumpStepError(`jump: shower search with sigma-clipped statistics (nints ${nints} >= minimum_sigclip_groups ${o.minimumSigclipGroups}) is not implemented yet`);
   }
   return settings;
 }
@@ -472,6 +469,7 @@ function largeEventSettings(o: JumpStepOptions, groupTime: number, nframes: numb
       // jwst 3.0.0 multiplies stcal's default (6), not its own max_shower_amplitude, by the group time.
       maxShowerAmplitude: 6 * groupTime,
       nframes,
+      minimumSigclipGroups: o.minimumSigclipGroups,
     },
   };
 }

@@ -11,6 +11,7 @@
 //! the flags are the same bits. The sigma-clipping detector is float64, as astropy's.
 
 use crate::dq;
+use crate::jump_showers::{from_ordered_key, ordered_key, Selection};
 use crate::error::KernelError;
 use crate::tile::RampShape;
 
@@ -109,17 +110,12 @@ fn detect_with(
         let mut stats = Vec::new();
         let mut seeds = Vec::new();
         let mut exact = Vec::new();
-        let mut run_exact = |groupdq: &mut [u8], exact: &mut Vec<usize>| {
-            for p in exact.drain(..) {
-                let found = exact_pixel(groupdq, readnoise, crs, &diffs, p, &mut scratch, params);
-                if let Some(pixel_stats) = found {
-                    if params.flag_4_neighbors {
-                        neighbour_seeds(groupdq, &scratch.d, &pixel_stats, shape, params, &mut seeds);
-                    }
-                    stats.push(pixel_stats);
-                }
-            }
-        };
+        // Many differences a pixel: the exact pixels of a block run on a copy of the block's
+        // ramps, because one pixel's reads span every plane (a page each, more than the TLB
+        // holds); the screen's queue is then flushed at every block, which costs nothing more
+        // there (its median test selects lane by lane).
+        let by_block = use_screen && params.mode == Mode::SinglePass && shape.nints * (shape.ngroups - 1) > MAX_SCREEN_NETWORK;
+        let mut block = by_block.then(|| BlockCopy::new(shape));
         // Pixels are independent until the neighbour pass, so queued pixels may finish later.
         for p0 in (0..npix).step_by(BLOCK) {
             let (cleared, queued) = if p0 + BLOCK > npix || !use_screen {
@@ -129,11 +125,20 @@ fn detect_with(
             } else {
                 screen.run(data, groupdq, gain, readnoise, p0, shape, &mut exact)
             };
-            exact.extend((p0..npix.min(p0 + BLOCK)).filter(|p| (cleared | queued) & (1 << (p - p0)) == 0));
-            run_exact(groupdq, &mut exact);
+            match &mut block {
+                Some(block) if p0 + BLOCK <= npix => {
+                    screen.flush(&mut exact);
+                    exact.extend((p0..p0 + BLOCK).filter(|p| (cleared | queued) & (1 << (p - p0)) == 0));
+                    block.run_exact(data, groupdq, gain, readnoise, crs, p0, &mut exact, &mut scratch, params, &mut stats, &mut seeds);
+                }
+                _ => {
+                    exact.extend((p0..npix.min(p0 + BLOCK)).filter(|p| (cleared | queued) & (1 << (p - p0)) == 0));
+                    run_exact(groupdq, readnoise, crs, &diffs, &mut exact, &mut scratch, params, &mut stats, &mut seeds);
+                }
+            }
         }
         screen.flush(&mut exact);
-        run_exact(groupdq, &mut exact);
+        run_exact(groupdq, readnoise, crs, &diffs, &mut exact, &mut scratch, params, &mut stats, &mut seeds);
         stats.sort_unstable_by_key(|s| s.pixel);
         flag_neighbours(groupdq, &seeds, shape);
         if params.after_jump.iter().any(|&(_, n)| n > 0) {
@@ -148,6 +153,94 @@ fn detect_with(
         }
     }
     Ok(())
+}
+
+/// The exact path of the pixels in `exact` (emptied); their statistics and neighbour seeds go
+/// to `stats` and `seeds`.
+#[allow(clippy::too_many_arguments)]
+fn run_exact(
+    groupdq: &mut [u8],
+    readnoise: &[f32],
+    crs: &mut [u32],
+    diffs: &Diffs,
+    exact: &mut Vec<usize>,
+    scratch: &mut Scratch,
+    params: &Params,
+    stats: &mut Vec<PixelStats>,
+    seeds: &mut Vec<usize>,
+) {
+    for p in exact.drain(..) {
+        if let Some(pixel_stats) = exact_pixel(groupdq, readnoise, crs, diffs, p, scratch, params) {
+            if params.flag_4_neighbors {
+                neighbour_seeds(groupdq, &scratch.d, &pixel_stats, diffs.shape, params, seeds);
+            }
+            stats.push(pixel_stats);
+        }
+    }
+}
+
+/// The ramps and flags of BLOCK pixels, copied plane by plane into `(nints, ngroups, 1, BLOCK)`.
+struct BlockCopy {
+    shape: RampShape,
+    data: Vec<f32>,
+    groupdq: Vec<u8>,
+    crs: Vec<u32>,
+    seeds: Vec<usize>,
+}
+
+impl BlockCopy {
+    fn new(exposure: RampShape) -> Self {
+        let shape = RampShape::new(exposure.nints, exposure.ngroups, 1, BLOCK);
+        BlockCopy { shape, data: vec![0.0; shape.cube_len()], groupdq: vec![0; shape.cube_len()], crs: vec![0; BLOCK], seeds: Vec::new() }
+    }
+
+    /// [`run_exact`] for pixels of the block at `p0` only, on a copy of it; flags, counts,
+    /// statistics and seeds come back in exposure terms.
+    #[allow(clippy::too_many_arguments)]
+    fn run_exact(
+        &mut self,
+        data: &[f32],
+        groupdq: &mut [u8],
+        gain: &[f32],
+        readnoise: &[f32],
+        crs: &mut [u32],
+        p0: usize,
+        exact: &mut Vec<usize>,
+        scratch: &mut Scratch,
+        params: &Params,
+        stats: &mut Vec<PixelStats>,
+        seeds: &mut Vec<usize>,
+    ) {
+        if exact.is_empty() {
+            return;
+        }
+        let npix = groupdq.len() / self.shape.nints / self.shape.ngroups;
+        let planes = self.shape.nints * self.shape.ngroups;
+        for ig in 0..planes {
+            let (from, to) = (ig * npix + p0, ig * BLOCK);
+            self.data[to..to + BLOCK].copy_from_slice(&data[from..from + BLOCK]);
+            self.groupdq[to..to + BLOCK].copy_from_slice(&groupdq[from..from + BLOCK]);
+        }
+        let diffs = Diffs { data: &self.data, gain: &gain[p0..p0 + BLOCK], shape: self.shape };
+        for p in exact.drain(..) {
+            let lane = p - p0;
+            let found = exact_pixel(&mut self.groupdq, &readnoise[p0..p0 + BLOCK], &mut self.crs, &diffs, lane, scratch, params);
+            crs[p] = self.crs[lane];
+            if let Some(mut pixel_stats) = found {
+                if params.flag_4_neighbors {
+                    self.seeds.clear();
+                    neighbour_seeds(&self.groupdq, &scratch.d, &pixel_stats, self.shape, params, &mut self.seeds);
+                    seeds.extend(self.seeds.iter().map(|&index| (index / BLOCK) * npix + p0 + index % BLOCK));
+                }
+                pixel_stats.pixel = p;
+                stats.push(pixel_stats);
+            }
+        }
+        for ig in 0..planes {
+            let (to, from) = (ig * npix + p0, ig * BLOCK);
+            groupdq[to..to + BLOCK].copy_from_slice(&self.groupdq[from..from + BLOCK]);
+        }
+    }
 }
 
 /// Unclipped median and sigma of a pixel that carries JUMP after detection: the neighbour and
@@ -187,17 +280,21 @@ fn exact_pixel(
         }
         Mode::SigmaClipped | Mode::Skip => {}
     }
-    crs[p] = (0..shape.nints * shape.ngroups).filter(|&ig| groupdq[ig * npix + p] & JUMP != 0).count() as u32;
-    if crs[p] == 0 {
-        return None;
-    }
-    // stcal's final clean-up (a JUMP next to DO_NOT_USE or SATURATED carries no information),
-    // done here because only pixels that reach this point can have such a JUMP: detection,
-    // neighbour and after-jump flags never set JUMP on those groups, and their differences are
-    // NaN, so the flag matters to nothing after the count above.
+    // The count, then stcal's final clean-up (a JUMP next to DO_NOT_USE or SATURATED carries no
+    // information), in one pass over the pixel's groups (each read is in another plane). The
+    // clean-up is done here because only pixels that reach this point can have such a JUMP:
+    // detection, neighbour and after-jump flags never set JUMP on those groups, and their
+    // differences are NaN, so the flag matters to nothing after the count.
+    let mut count = 0;
     for ig in 0..shape.nints * shape.ngroups {
         let flags = &mut groupdq[ig * npix + p];
-        *flags &= !(JUMP * u8::from(*flags & (DNU | SAT) != 0));
+        let jump = *flags & JUMP != 0;
+        count += u32::from(jump);
+        *flags &= !(JUMP * u8::from(jump && *flags & (DNU | SAT) != 0));
+    }
+    crs[p] = count;
+    if count == 0 {
+        return None;
     }
     let (median, sigma) = unclipped_stats.unwrap_or_else(|| {
         diffs.pixel(groupdq, p, &mut scratch.d);
@@ -213,12 +310,10 @@ fn neighbour_seeds(groupdq: &[u8], d: &[f64], stats: &PixelStats, shape: RampSha
     let ndiff = shape.ngroups - 1;
     for i in 0..shape.nints {
         for k in 1..shape.ngroups {
-            let index = (i * shape.ngroups + k) * npix + stats.pixel;
-            if groupdq[index] & JUMP == 0 {
-                continue;
-            }
+            // The ratio first: it rules out most groups without a read in another plane.
             let r = (d[i * ndiff + k - 1] - stats.median).abs() / stats.sigma;
-            if r < params.max_jump_to_flag_neighbors && r > params.min_jump_to_flag_neighbors {
+            let index = (i * shape.ngroups + k) * npix + stats.pixel;
+            if r < params.max_jump_to_flag_neighbors && r > params.min_jump_to_flag_neighbors && groupdq[index] & JUMP != 0 {
                 seeds.push(index);
             }
         }
@@ -238,8 +333,11 @@ type Lanes = [f32; BLOCK];
 /// - median: the others wait in a queue of BLOCK lanes; a full queue is sorted by a sorting
 ///   network (the same for every lane) and tested with stcal's first-pass median and sigma.
 struct Screen {
-    /// Batcher's odd-even merge sort network for `rows.len()` inputs.
+    /// Batcher's odd-even merge sort network for `rows.len()` inputs; empty when the median
+    /// test selects the middle values lane by lane instead (many signed differences).
     comparators: Vec<(usize, usize)>,
+    selection: Selection,
+    keys: Vec<u32>,
     /// One row per difference (integration-major), one lane per pixel.
     rows: Vec<Lanes>,
     /// The queue: differences, gain and read noise of `queued` pixels, lane by lane.
@@ -269,7 +367,9 @@ impl Screen {
             _ => params.three_group_threshold,
         };
         Screen {
-            comparators: sorting_network(n),
+            comparators: if absolute || n <= MAX_SCREEN_NETWORK { sorting_network(n) } else { Vec::new() },
+            selection: Selection::default(),
+            keys: Vec::with_capacity(n),
             rows: vec![[0.0; BLOCK]; n],
             queue: vec![[0.0; BLOCK]; n],
             queue_gain: [0.0; BLOCK],
@@ -371,6 +471,10 @@ impl Screen {
             return;
         }
         let n = self.queue.len();
+        if self.comparators.is_empty() && n > 0 {
+            self.flush_by_selection(exact);
+            return;
+        }
         for &(a, b) in &self.comparators {
             let (low, high) = self.queue.split_at_mut(b);
             let (x, y) = (&mut low[a], &mut high[0]);
@@ -419,6 +523,35 @@ impl Screen {
         self.queued.clear();
     }
 }
+
+impl Screen {
+    /// [`Screen::flush`] for many signed differences: lane by lane, the middle values by
+    /// selection and the extremes by a scan, instead of a sorting network whose size grows as
+    /// n·log²n. The same median (the middle value, or the float32 mean of the middle pair) and test.
+    fn flush_by_selection(&mut self, exact: &mut Vec<usize>) {
+        let n = self.queue.len();
+        for (lane, &p) in self.queued.iter().enumerate() {
+            self.keys.clear();
+            self.keys.extend(self.queue.iter().map(|row| ordered_key(row[lane])));
+            let (lowest, highest) = self.queue.iter().fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), row| (lo.min(row[lane]), hi.max(row[lane])));
+            let (lower, upper) = self.selection.ranks(&mut self.keys, n / 2);
+            let m = if n % 2 == 1 { from_ordered_key(upper) } else { (from_ordered_key(lower) + from_ordered_key(upper)) * 0.5 };
+            let rn_e = self.queue_readnoise[lane] * self.queue_gain[lane];
+            let sigma = (m.abs() + rn_e * rn_e / self.nframes).sqrt();
+            let deviation = (highest - m).max(m - lowest);
+            let slack = 1e-6 * (highest.abs() + lowest.abs() + m.abs());
+            // NaN compares false: not cleared.
+            let cleared = deviation + slack < self.limit * sigma;
+            if !cleared {
+                exact.push(p);
+            }
+        }
+        self.queued.clear();
+    }
+}
+
+/// Signed differences per pixel up to which the screen sorts its queue with a network.
+const MAX_SCREEN_NETWORK: usize = 64;
 
 /// Bit l set: pixel `p0 + l` has no JUMP in any group, so after sigma clipping it has nothing
 /// to count, clean or spread (read plane by plane, BLOCK pixels at a time).
@@ -834,7 +967,7 @@ fn clip_pixel(d: &[f64], groupdq: &mut [u8], p: usize, samples: &[Vec<usize>], b
 /// iterations) of finite values, or None when there are none. Astropy computes the median with
 /// Wirth's selection, which reorders the values, and then sums them in that order: the order
 /// is reproduced so the float64 mean and std, and hence the bounds, are the same bits.
-fn clipped_bounds(values: &mut Vec<f64>, sigma: f64) -> Option<(f64, f64)> {
+pub(crate) fn clipped_bounds(values: &mut Vec<f64>, sigma: f64) -> Option<(f64, f64)> {
     const MAX_ITERS: usize = 5;
     if values.is_empty() {
         return None;
@@ -1179,6 +1312,42 @@ mod tests {
             }
         }
         (data, groupdq, gain, readnoise)
+    }
+
+    /// Many signed differences (above the network size): the screen's median test selects lane
+    /// by lane. Same flags as the exact path alone, and clean pixels are cleared by it.
+    #[test]
+    fn screen_with_many_differences_never_changes_the_result() {
+        let mut rng = Rng(77);
+        for case in 0..12 {
+            let shape = RampShape::new(6 + rng.below(3), 12 + rng.below(5), 1 + rng.below(4), 16 + rng.below(30));
+            let (mut data, groupdq, gain, readnoise) = random_tile(&mut rng, shape);
+            let clean = case % 2 == 0;
+            let groupdq = if clean { vec![0u8; groupdq.len()] } else { groupdq };
+            if clean {
+                // Noisy ramps without jumps or NaN: the range test fails for ~100 differences, the median test clears.
+                for (index, value) in data.iter_mut().enumerate() {
+                    *value = (100.0 + 20.0 * (index / shape.plane_len() % shape.ngroups) as f64 + 5.0 * rng.normal()) as f32;
+                }
+            }
+            let params = Params { flag_4_neighbors: case % 3 == 0, ..defaults(Mode::SinglePass) };
+            assert!(shape.nints * (shape.ngroups - 1) > MAX_SCREEN_NETWORK);
+            let run = |use_screen: bool| {
+                let (mut gdq, mut pdq, mut crs) = (groupdq.clone(), vec![0u32; shape.plane_len()], vec![0u32; shape.plane_len()]);
+                detect_with(&data, &mut gdq, &mut pdq, &gain, &readnoise, &mut crs, shape, &params, use_screen).unwrap();
+                (gdq, pdq, crs)
+            };
+            assert!(run(true) == run(false), "case {case}: {shape:?}");
+            if clean {
+                let mut screen = Screen::new(shape, &params);
+                let (mut exact, mut queued) = (Vec::new(), 0);
+                for p0 in (0..shape.plane_len()).step_by(BLOCK).filter(|p0| p0 + BLOCK <= shape.plane_len()) {
+                    queued += screen.run(&data, &groupdq, &gain, &readnoise, p0, shape, &mut exact).1.count_ones() as usize;
+                }
+                screen.flush(&mut exact);
+                assert!(queued > 0 && exact.len() < queued, "case {case}: {} of {queued} queued lanes not cleared", exact.len());
+            }
+        }
     }
 
     /// The screen only decides which pixels skip the exact arithmetic: the flags must be those

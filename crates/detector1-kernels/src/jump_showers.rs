@@ -194,17 +194,18 @@ pub fn noise(data: &[f32], groupdq: &[u8], gain: &[f32], readnoise: &[f32], shap
     let RampShape { nints, ngroups, .. } = shape;
     let plane = shape.plane_len();
     let n_diffs = ngroups.saturating_sub(1);
-    // A block of pixels at a time, so the reads stay in cache: `block[j · BLOCK + i]` is the
-    // ordered key of difference j (over integrations and groups) of pixel p0 + i, NaN last.
+    // A block of pixels at a time, so the reads stay in cache. `block` holds the ordered keys
+    // (NaN last) of the differences j (over integrations and groups) of pixels p0 + i: at
+    // `j · BLOCK + i` for the sorting network (the same compare-exchanges for every pixel of
+    // the block, a vector instruction for 4 pixels), at `i · n_all + j` for the selection (one
+    // contiguous slice per pixel).
     let n_all = nints * n_diffs;
+    let network = (n_all <= MAX_NETWORK_SORT).then(|| sorting_network(n_all));
     const BLOCK: usize = 256;
     let mut block = vec![0u32; BLOCK * n_all];
     let (mut previous, mut current) = (vec![0f32; BLOCK], vec![0f32; BLOCK]);
     let mut valid = [0u32; BLOCK];
-    let mut column: Vec<u32> = Vec::with_capacity(n_all);
-    // Few differences: a sorting network, the same compare-exchanges for every pixel of the
-    // block (a vector instruction for 4 pixels); many: a selection per pixel.
-    let network = (n_all <= MAX_NETWORK_SORT).then(|| sorting_network(n_all));
+    let mut selection = Selection::default();
     for p0 in (0..plane).step_by(BLOCK) {
         let len = BLOCK.min(plane - p0);
         valid[..len].fill(0);
@@ -215,11 +216,19 @@ pub fn noise(data: &[f32], groupdq: &[u8], gain: &[f32], readnoise: &[f32], shap
             for k in 0..n_diffs {
                 let j = int * n_diffs + k;
                 electrons(data, groupdq, gain, shape, int, k + 1, p0, &mut current[..len]);
-                let keys = &mut block[j * BLOCK..j * BLOCK + len];
-                for (((key, n), &e1), &e0) in keys.iter_mut().zip(&mut valid[..len]).zip(&current[..len]).zip(&previous[..len]) {
-                    let d = e1 - e0;
-                    *n += u32::from(!d.is_nan());
-                    *key = if d.is_nan() { u32::MAX } else { ordered_key(d) };
+                let pairs = valid[..len].iter_mut().zip(&current[..len]).zip(&previous[..len]);
+                if network.is_some() {
+                    for (key, ((n, &e1), &e0)) in block[j * BLOCK..j * BLOCK + len].iter_mut().zip(pairs) {
+                        let d = e1 - e0;
+                        *n += u32::from(!d.is_nan());
+                        *key = if d.is_nan() { u32::MAX } else { ordered_key(d) };
+                    }
+                } else {
+                    for (key, ((n, &e1), &e0)) in block[j..].iter_mut().step_by(n_all).zip(pairs) {
+                        let d = e1 - e0;
+                        *n += u32::from(!d.is_nan());
+                        *key = if d.is_nan() { u32::MAX } else { ordered_key(d) };
+                    }
                 }
                 std::mem::swap(&mut previous, &mut current);
             }
@@ -236,23 +245,170 @@ pub fn noise(data: &[f32], groupdq: &[u8], gain: &[f32], readnoise: &[f32], shap
         }
         for i in 0..len {
             let p = p0 + i;
-            median[p] = if network.is_some() {
-                let n = valid[i] as usize;
-                match n {
-                    0 => f32::NAN,
-                    _ if n % 2 == 1 => from_ordered_key(block[n / 2 * BLOCK + i]),
-                    _ => (from_ordered_key(block[(n / 2 - 1) * BLOCK + i]) + from_ordered_key(block[n / 2 * BLOCK + i])) / 2.0,
+            let n = valid[i] as usize;
+            // numpy `nanmedian` of float32: the middle value, or the float32 mean of the middle pair.
+            median[p] = match (n, &network) {
+                (0, _) => f32::NAN,
+                (_, Some(_)) if n % 2 == 1 => from_ordered_key(block[n / 2 * BLOCK + i]),
+                (_, Some(_)) => (from_ordered_key(block[(n / 2 - 1) * BLOCK + i]) + from_ordered_key(block[n / 2 * BLOCK + i])) / 2.0,
+                (_, None) => {
+                    // NaN keys are the largest, so the middle ranks of the valid ones are the same.
+                    let (lower, upper) = selection.ranks(&mut block[i * n_all..(i + 1) * n_all], n / 2);
+                    if n % 2 == 1 {
+                        from_ordered_key(upper)
+                    } else {
+                        (from_ordered_key(lower) + from_ordered_key(upper)) / 2.0
+                    }
                 }
-            } else {
-                column.clear();
-                column.extend((0..n_all).map(|j| block[j * BLOCK + i]).filter(|&key| key != u32::MAX));
-                nan_median_f32(&mut column)
             };
             let rn = readnoise[p] * gain[p];
             sigma[p] = (median[p].abs() + rn * rn / nframes as f32).sqrt();
         }
     }
     Ok(())
+}
+
+/// The noise model of the search with `minimum_sigclip_groups` integrations or more (stcal:
+/// astropy `sigma_clipped_stats(first_diffs, sigma=5, axis=0)`): per pixel and difference k,
+/// over the integrations, the float32 differences in electrons (NaN where flagged, as in
+/// [`noise`]) are sigma-clipped as astropy's fast `sigma_clip` does (float64, median centre,
+/// population std, 5 sigma, 5 rounds); of those it keeps (finite, within the final bounds),
+/// `median` is numpy's float32 `nanmedian` and `sigma` its float32 `nanstd`. Outputs are
+/// `(ngroups - 1, rows, cols)`; pixels are independent, so `shape` may be a band of rows.
+pub fn clipped_noise(data: &[f32], groupdq: &[u8], gain: &[f32], shape: RampShape, median: &mut [f32], sigma: &mut [f32]) -> Result<(), KernelError> {
+    shape.validate()?;
+    shape.expect_cube("data", data.len())?;
+    shape.expect_cube("groupdq", groupdq.len())?;
+    shape.expect_plane("gain", gain.len())?;
+    let RampShape { nints, ngroups, .. } = shape;
+    let plane = shape.plane_len();
+    let n_diffs = ngroups.saturating_sub(1);
+    for (argument, len) in [("median", median.len()), ("sigma", sigma.len())] {
+        if len != n_diffs * plane {
+            return Err(KernelError::ShapeMismatch { argument, expected: n_diffs * plane, actual: len });
+        }
+    }
+    const CLIP_SIGMA: f64 = 5.0;
+    // A block of pixels at a time: `diffs[(int · n_diffs + k) · BLOCK + i]` for pixel p0 + i.
+    const BLOCK: usize = 64;
+    let mut diffs = vec![0f32; nints * n_diffs * BLOCK];
+    let (mut previous, mut current) = (vec![0f32; BLOCK], vec![0f32; BLOCK]);
+    let (mut finite, mut kept): (Vec<f64>, Vec<f32>) = (Vec::with_capacity(nints), Vec::with_capacity(nints));
+    for p0 in (0..plane).step_by(BLOCK) {
+        let len = BLOCK.min(plane - p0);
+        for int in 0..nints {
+            if n_diffs > 0 {
+                electrons(data, groupdq, gain, shape, int, 0, p0, &mut previous[..len]);
+            }
+            for k in 0..n_diffs {
+                electrons(data, groupdq, gain, shape, int, k + 1, p0, &mut current[..len]);
+                let at = (int * n_diffs + k) * BLOCK;
+                for ((d, &e1), &e0) in diffs[at..at + len].iter_mut().zip(&current[..len]).zip(&previous[..len]) {
+                    *d = e1 - e0;
+                }
+                std::mem::swap(&mut previous, &mut current);
+            }
+        }
+        for k in 0..n_diffs {
+            for i in 0..len {
+                let value = |int: usize| diffs[(int * n_diffs + k) * BLOCK + i];
+                finite.clear();
+                finite.extend((0..nints).map(value).filter(|d| d.is_finite()).map(f64::from));
+                kept.clear();
+                if let Some((low, high)) = crate::jump::clipped_bounds(&mut finite, CLIP_SIGMA) {
+                    kept.extend((0..nints).map(value).filter(|&d| d.is_finite() && f64::from(d) >= low && f64::from(d) <= high));
+                }
+                let p = k * plane + p0 + i;
+                (median[p], sigma[p]) = nan_median_and_std_f32(&mut kept);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// numpy's float32 `nanmedian` and `nanstd` (ddof 0) along an axis of the values kept, in
+/// their order: sums are float32 in that order, the divisions by the count float64 rounded to
+/// float32; NaN for none. `values` is reordered.
+fn nan_median_and_std_f32(values: &mut [f32]) -> (f32, f32) {
+    let n = values.len();
+    if n == 0 {
+        return (f32::NAN, f32::NAN);
+    }
+    let mut total = 0f32;
+    for &v in values.iter() {
+        total += v;
+    }
+    let mean = (f64::from(total) / n as f64) as f32;
+    let mut squares = 0f32;
+    for &v in values.iter() {
+        let d = v - mean;
+        squares += d * d;
+    }
+    let std = ((f64::from(squares) / n as f64) as f32).sqrt();
+    values.sort_unstable_by(f32::total_cmp);
+    let median = if n % 2 == 1 { values[n / 2] } else { (values[n / 2 - 1] + values[n / 2]) / 2.0 };
+    (median, std)
+}
+
+/// Scratch of [`Selection::ranks`].
+#[derive(Default)]
+pub(crate) struct Selection {
+    sample: Vec<u32>,
+    window: Vec<u32>,
+    next: Vec<u32>,
+}
+
+impl Selection {
+    /// Keys up to which `ranks` selects directly; above, it first narrows them to a window.
+    const DIRECT: usize = 320;
+    /// Keys sampled to place the window, and the window's half width in sample ranks (about
+    /// 2.5 standard deviations of the sample rank of the wanted key).
+    const SAMPLE: usize = 64;
+    const HALF_WINDOW: usize = 10;
+
+    /// The `k - 1`-th and `k`-th smallest of `keys` (0-based; the first is 0 when `k` is 0);
+    /// `keys` is reordered. Floyd and Rivest's narrowing: keys between two sample quantiles
+    /// around rank `k` go to a window, and only those are selected from, as long as both ranks
+    /// fall inside it (else the whole slice is).
+    pub(crate) fn ranks(&mut self, keys: &mut [u32], k: usize) -> (u32, u32) {
+        let mut offset = 0;
+        let mut source_is_keys = true;
+        loop {
+            let items: &mut [u32] = if source_is_keys { &mut *keys } else { &mut self.window };
+            let target = k - offset;
+            if items.len() <= Self::DIRECT || target == 0 {
+                return select_pair(items, target);
+            }
+            self.sample.clear();
+            let n = items.len();
+            self.sample.extend((0..Self::SAMPLE).map(|s| items[s * n / Self::SAMPLE]));
+            self.sample.sort_unstable();
+            let at = target * Self::SAMPLE / n;
+            let low = if at >= Self::HALF_WINDOW { self.sample[at - Self::HALF_WINDOW] } else { 0 };
+            let high = self.sample.get(at + Self::HALF_WINDOW).copied().unwrap_or(u32::MAX);
+            self.next.resize(n, 0);
+            let (mut below, mut kept) = (0usize, 0usize);
+            for &key in items.iter() {
+                self.next[kept] = key;
+                kept += usize::from(key >= low && key <= high);
+                below += usize::from(key < low);
+            }
+            // Both ranks inside the window, which is smaller than the items: narrow; else select.
+            if below >= target || target - below >= kept || kept == n {
+                return select_pair(items, target);
+            }
+            self.next.truncate(kept);
+            std::mem::swap(&mut self.window, &mut self.next);
+            offset += below;
+            source_is_keys = false;
+        }
+    }
+}
+
+/// The `k - 1`-th (0 when `k` is 0) and `k`-th smallest of `items`, reordering them.
+fn select_pair(items: &mut [u32], k: usize) -> (u32, u32) {
+    let (below, &mut kth, _) = items.select_nth_unstable(k);
+    (below.iter().copied().max().unwrap_or(0), kth)
 }
 
 /// Differences per pixel up to which [`noise`] sorts them with a network.
@@ -286,8 +442,9 @@ fn sorting_network(n: usize) -> Vec<(usize, usize)> {
 }
 
 /// The search, the flags and their check of [`flag`] on any number of whole integrations, given
-/// the exposure's [`noise`] (`median`, `sigma`: `(rows, cols)`); the caller has ruled out
-/// [`too_few_differences`]. Integrations are independent here.
+/// the exposure's [`noise`] (`median`, `sigma`: `(rows, cols)`) or [`clipped_noise`] (one such
+/// plane per difference); the caller has ruled out [`too_few_differences`]. Integrations are
+/// independent here.
 #[allow(clippy::too_many_arguments)]
 pub fn flag_with_noise(
     data: &[f32],
@@ -304,11 +461,16 @@ pub fn flag_with_noise(
     shape.expect_cube("groupdq", groupdq.len())?;
     shape.expect_plane("pixeldq", pixeldq.len())?;
     shape.expect_plane("gain", gain.len())?;
-    shape.expect_plane("median", median.len())?;
-    shape.expect_plane("sigma", sigma.len())?;
+    let plane = shape.plane_len();
+    let per_difference = median.len() != plane && shape.ngroups > 1;
+    let noise_planes = if per_difference { shape.ngroups - 1 } else { 1 };
+    for (argument, len) in [("median", median.len()), ("sigma", sigma.len())] {
+        if len != noise_planes * plane {
+            return Err(KernelError::ShapeMismatch { argument, expected: noise_planes * plane, actual: len });
+        }
+    }
     check_params(params)?;
     let RampShape { nints, ngroups, rows, cols } = shape;
-    let plane = shape.plane_len();
     if ngroups < 2 {
         return Ok(0);
     }
@@ -337,6 +499,8 @@ pub fn flag_with_noise(
         for g in first_good + 1..ngroups {
             let flags = &groupdq[(int * ngroups + g) * plane..(int * ngroups + g + 1) * plane];
             electrons(data, groupdq, gain, shape, int, g, 0, &mut current);
+            let noise = if per_difference { (g - 1) * plane..g * plane } else { 0..plane };
+            let (median, sigma) = (&median[noise.clone()], &sigma[noise]);
             // Zipped slices and `&` (no short cut, no bounds checks) so that the loop vectorises.
             let inputs = current.iter().zip(&previous).zip(median).zip(sigma).zip(flags).zip(pixeldq);
             for ((g, m), (((((&e1, &e0), &mid), &sig), &f), &pdq)) in good.iter_mut().zip(masked.iter_mut()).zip(inputs) {
@@ -411,7 +575,7 @@ pub fn flag_with_noise(
 }
 
 /// The bits of a float32 as an integer of the same order as `f32::total_cmp`.
-fn ordered_key(value: f32) -> u32 {
+pub(crate) fn ordered_key(value: f32) -> u32 {
     let bits = value.to_bits();
     if bits >> 31 == 1 {
         !bits
@@ -420,26 +584,12 @@ fn ordered_key(value: f32) -> u32 {
     }
 }
 
-fn from_ordered_key(key: u32) -> f32 {
+pub(crate) fn from_ordered_key(key: u32) -> f32 {
     f32::from_bits(if key >> 31 == 1 { key & 0x7fff_ffff } else { !key })
 }
 
-/// numpy `nanmedian` of float32 values (NaN already removed, as [`ordered_key`]s): the float32
-/// mean of the middle pair; NaN when empty.
-fn nan_median_f32(keys: &mut [u32]) -> f32 {
-    let n = keys.len();
-    if n == 0 {
-        return f32::NAN;
-    }
-    let (below, &mut upper, _) = keys.select_nth_unstable(n / 2);
-    let upper = from_ordered_key(upper);
-    if n % 2 == 1 {
-        upper
-    } else {
-        let lower = from_ordered_key(*below.iter().max().expect("n >= 2"));
-        (lower + upper) / 2.0
-    }
-}
+/// Columns per step of the ring sums: four 4-lane vectors, kept in registers.
+const CHUNK: usize = 16;
 
 /// stcal `convolve_fast` followed by `> threshold`: NaN-aware ring smoothing where invalid
 /// pixels count 0 in the sum and are left out of the normaliser, the area outside the image
@@ -562,24 +712,15 @@ impl RingSmoother {
             }
         }
         let row_base = (q % window) * nspans * cols;
-        for (k, (inner, missing)) in self.plans.iter().enumerate() {
+        let full = cols - cols % CHUNK;
+        for start in (0..full).step_by(CHUNK) {
+            self.span_sums::<CHUNK>(row_base, start);
+        }
+        for start in full..cols {
+            self.span_sums::<1>(row_base, start);
+        }
+        for k in 0..nspans {
             let base = row_base + k * cols;
-            let (done, rest) = self.values[row_base..].split_at_mut(k * cols);
-            let out_v = &mut rest[..cols];
-            let mut taps = missing.iter();
-            match inner {
-                Some(j) => out_v.copy_from_slice(&done[j * cols..(j + 1) * cols]),
-                None => {
-                    let first = (h as isize + taps.next().expect("a run has taps")) as usize;
-                    out_v.copy_from_slice(&self.padded_values[first..first + cols]);
-                }
-            }
-            for &dx in taps {
-                let start = (h as isize + dx) as usize;
-                for (v, &x) in out_v.iter_mut().zip(&self.padded_values[start..start + cols]) {
-                    *v += x;
-                }
-            }
             if dense_counts {
                 let (a, b) = self.spans[k];
                 let out_g = &mut self.valid[base..base + cols];
@@ -593,6 +734,43 @@ impl RingSmoother {
                 }
             }
         }
+    }
+
+    /// Span sums of columns `start..start + W` of the padded row just filled, into the rows of
+    /// `values` at `row_base`: each span from the sum of the span inside it (if any) and the taps
+    /// it lacks, in `W` lanes that stay in registers.
+    fn span_sums<const W: usize>(&mut self, row_base: usize, start: usize) {
+        let (h, cols) = (self.half as isize, self.cols);
+        for (k, (inner, missing)) in self.plans.iter().enumerate() {
+            let mut acc = [0f32; W];
+            if let Some(j) = inner {
+                let at = row_base + j * cols + start;
+                acc.copy_from_slice(&self.values[at..at + W]);
+            }
+            for &dx in missing {
+                let from = (h + dx) as usize + start;
+                let taps: &[f32; W] = self.padded_values[from..from + W].try_into().expect("W columns");
+                for (a, &x) in acc.iter_mut().zip(taps) {
+                    *a += x;
+                }
+            }
+            let at = row_base + k * cols + start;
+            self.values[at..at + W].copy_from_slice(&acc);
+        }
+    }
+
+    /// The float32 ring sums of columns `start..start + W` into `sum`, from the span-sum rows
+    /// that start at `bases` (those of the ring's rows around the image row).
+    fn ring_sums<const W: usize>(&mut self, bases: &[usize], start: usize) {
+        let mut acc = [0f32; W];
+        for &base in bases {
+            let at = base + start;
+            let row: &[f32; W] = self.values[at..at + W].try_into().expect("W columns");
+            for (a, &v) in acc.iter_mut().zip(row) {
+                *a += v;
+            }
+        }
+        self.sum[start..start + W].copy_from_slice(&acc);
     }
 
     /// Valid taps of every pixel from the list of invalid ones: the ring is symmetric, so an
@@ -629,28 +807,32 @@ impl RingSmoother {
         for q in 0..2 * h {
             self.fill_row(q, values, good, dense_counts);
         }
+        let mut bases = Vec::with_capacity(self.rows_of.len());
         // float32 sums below `count · low` are below the threshold by more than the margin.
         let low = if threshold > 0.0 && threshold.is_finite() { (threshold * (1.0 - 2.0 * self.sweep_margin)) as f32 } else { f32::MIN };
         for r in 0..self.rows {
             self.fill_row(r + 2 * h, values, good, dense_counts);
-            let (sum, count) = (&mut self.sum, &mut self.count);
-            sum.fill(0.0);
+            bases.clear();
+            bases.extend(self.rows_of.iter().map(|&(dy, k)| (((r as isize + h as isize + dy) as usize % window) * nspans + k) * cols));
+            let full = cols - cols % CHUNK;
+            for start in (0..full).step_by(CHUNK) {
+                self.ring_sums::<CHUNK>(&bases, start);
+            }
+            for start in full..cols {
+                self.ring_sums::<1>(&bases, start);
+            }
+            let count = &mut self.count;
             if dense_counts {
                 count.fill(0.0);
-            } else {
-                count.copy_from_slice(&self.counts[r * cols..(r + 1) * cols]);
-            }
-            for &(dy, k) in &self.rows_of {
-                let q = (r as isize + h as isize + dy) as usize;
-                let base = ((q % window) * nspans + k) * cols;
-                for (s, &v) in sum.iter_mut().zip(&self.values[base..base + cols]) {
-                    *s += v;
-                }
-                if dense_counts {
+                for &(dy, k) in &self.rows_of {
+                    let q = (r as isize + h as isize + dy) as usize;
+                    let base = ((q % window) * nspans + k) * cols;
                     for (n, &v) in count.iter_mut().zip(&self.valid[base..base + cols]) {
                         *n += v;
                     }
                 }
+            } else {
+                count.copy_from_slice(&self.counts[r * cols..(r + 1) * cols]);
             }
             // A vector pass rules out the pixels clearly below the threshold (most of them).
             for ((flag, &s), &n) in self.candidate.iter_mut().zip(&self.sum).zip(&self.count) {
@@ -925,6 +1107,31 @@ mod tests {
                     (items[a], items[b]) = (x, y);
                 }
                 assert_eq!(items, sorted, "n = {n}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_windowed_selection_finds_the_middle_ranks() {
+        let mut seed = 5u32;
+        let mut next = || {
+            seed = seed.wrapping_mul(1664525).wrapping_add(1013904223);
+            seed
+        };
+        let mut selection = Selection::default();
+        for n in [1, 2, 3, 300, 321, 2200, 5001] {
+            for spread in [4u32, 1 << 12, u32::MAX] {
+                // Many ties, a tail of NaN keys, a sorted run: the narrowing must hold or fall back.
+                let mut keys: Vec<u32> = (0..n).map(|i| if i % 17 == 3 { u32::MAX } else { next() % spread.max(1) }).collect();
+                if n > 1000 {
+                    keys[..300].sort_unstable();
+                }
+                let mut sorted = keys.clone();
+                sorted.sort_unstable();
+                for k in [0, n / 2, n - 1] {
+                    let expected = (if k > 0 { sorted[k - 1] } else { 0 }, sorted[k]);
+                    assert_eq!(selection.ranks(&mut keys.clone(), k), expected, "n {n}, spread {spread}, k {k}");
+                }
             }
         }
     }

@@ -1221,3 +1221,21 @@ pub fn irs2_saturation_flags(
     let nframes = (nframes > 0).then_some(nframes);
     detector1_kernels::irs2::saturation_flags(data, ngroups, rows, cols, thresh, bias, n_pix_grow_sat, nframes).map_err(to_js)
 }
+
+/// The sigma-clipped shower noise model of a band of rows (`jump_showers::clipped_noise`), for
+/// `minimum_sigclip_groups` integrations or more, into `median` and `sigma` `(ngroups - 1, rows, cols)`.
+#[wasm_bindgen(js_name = showerClippedNoise)]
+#[allow(clippy::too_many_arguments)]
+pub fn shower_clipped_noise(
+    data: &[f32],
+    groupdq: &[u8],
+    gain: &[f32],
+    nints: usize,
+    ngroups: usize,
+    rows: usize,
+    cols: usize,
+    median: &mut [f32],
+    sigma: &mut [f32],
+) -> Result<(), JsError> {
+    jump_showers::clipped_noise(data, groupdq, gain, RampShape::new(nints, ngroups, rows, cols), median, sigma).map_err(to_js)
+}

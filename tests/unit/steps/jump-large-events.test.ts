@@ -254,6 +254,7 @@ describe('jump large events: parameters and typed errors', () => {
     groupsMaskedAfter: 5,
     maxShowerAmplitude: 16.65,
     nframes: 1,
+    minimumSigclipGroups: 100,
   };
   const shape = { nints: 1, ngroups: 3, rows: 4, cols: 4 };
 
@@ -272,8 +273,9 @@ describe('jump large events: parameters and typed errors', () => {
   });
 
   it('showers with the noise model in bands of rows equal one band', () => {
-    // 2 integrations x 12 groups of 48 x 40: noisy ramps, a faint disc from group 6, a few flags.
-    const [nints, ngroups, rows, cols] = [2, 12, 48, 40];
+    // 6 integrations x 12 groups of 48 x 40: noisy ramps, a faint disc from group 6 of the
+    // first integration, a few flags.
+    const [nints, ngroups, rows, cols] = [6, 12, 48, 40];
     const plane = rows * cols;
     let seed = 5;
     const rnd = () => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 4294967296;
@@ -282,22 +284,26 @@ describe('jump large events: parameters and typed errors', () => {
     for (let i = 0; i < data.length; i++) {
       const [g, p] = [Math.floor(i / plane) % ngroups, i % plane];
       const [r, c] = [Math.floor(p / cols), p % cols];
-      data[i] = 10 * g + 6 * (rnd() - 0.5) + (g >= 6 && (r - 24) ** 2 + (c - 20) ** 2 <= 100 ? 8 : 0);
+      const disc = i < ngroups * plane && g >= 6 && (r - 24) ** 2 + (c - 20) ** 2 <= 100;
+      data[i] = 10 * g + 6 * (rnd() - 0.5) + (disc ? 8 : 0);
       if (rnd() < 0.01) groupdq[i] = rnd() < 0.5 ? JUMP : SAT;
     }
     const arrays = () => ({ data, groupdq: groupdq.slice(), pixeldq: new Uint32Array(plane), gain: new Float32Array(plane).fill(1), readnoise: new Float32Array(plane).fill(3) });
     const shape = { nints, ngroups, rows, cols };
-    const whole = arrays();
-    const count = flagShowers(whole, shape, showers);
-    expect(count).toBeGreaterThan(0);
-    // 5 bytes a sample: bands of 7 rows, the last one shorter.
-    const banded = arrays();
-    expect(flagShowers(banded, shape, showers, nints * ngroups * cols * 5 * 7)).toBe(count);
-    expect(banded.groupdq).toEqual(whole.groupdq);
-    expect(whole.groupdq).not.toEqual(groupdq);
+    // One median over everything, and sigma-clipped statistics per difference (6 integrations >= 6).
+    for (const params of [showers, { ...showers, minimumSigclipGroups: 6 }]) {
+      const whole = arrays();
+      const count = flagShowers(whole, shape, params);
+      expect(count).toBeGreaterThan(0);
+      // 5 bytes a sample: bands of 7 rows, the last one shorter.
+      const banded = arrays();
+      expect(flagShowers(banded, shape, params, nints * ngroups * cols * 5 * 7)).toBe(count);
+      expect(banded.groupdq).toEqual(whole.groupdq);
+      expect(whole.groupdq).not.toEqual(groupdq);
+    }
   });
 
-  it('the step rejects bad options, a wrong carry, and sigma-clipped shower statistics', async () => {
+  it('the step rejects bad options and a wrong carry', async () => {
     const plane = 16;
     const make = (nints = 1) => exposure([nints, 3, 4, 4], new Float32Array(nints * 3 * plane), new Uint8Array(nints * 3 * plane), new Uint32Array(plane), 10, 1);
     const refs = await references({ ramp: make(), gain: new Float32Array(plane).fill(1), readnoise: new Float32Array(plane).fill(5) });
@@ -307,7 +313,7 @@ describe('jump large events: parameters and typed errors', () => {
     await expect(jumpStep(make(), refs, {}, { expandLargeEvents: true }, undefined, { snowballCores: new Uint8Array(3) })).rejects.toThrow(/snowballCores/);
     // A band of rows (the pipeline's banded pass) cannot see whole frames.
     await expect(jumpStep(make(), refs, {}, { findShowers: true }, { doNotUsePlanes: [0] })).rejects.toThrow(/jumpLargeEvents/);
-    await expect(jumpStep(make(100), refs, {}, { findShowers: true })).rejects.toThrow(/minimum_sigclip_groups/);
+    await expect(jumpStep(make(), refs, {}, { findShowers: true, minimumSigclipGroups: 2.5 })).rejects.toThrow(/minimumSigclipGroups/);
     // Off by default: no count, no carry.
     const result = await jumpStep(make(), refs);
     expect(result).toMatchObject({ status: 'COMPLETE', primaryCrs: 0 });
