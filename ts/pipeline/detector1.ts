@@ -293,6 +293,10 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
     const readnoise = refs.get('readnoise');
     const halo = 1;
     const pixeldq = sharedCopy(exposurePixeldq);
+    // GAIN and READNOISE are read once; each band takes its rows of them.
+    const refContext = { science: scienceGeometry(meta, reader.shape, reader.file.source.name), instrument: meta.instrument.name };
+    const gainPlane = gain && (await readReferenceFloat(gain, 'SCI', refContext)).data;
+    const readnoisePlane = readnoise && (await readReferenceFloat(readnoise, 'SCI', refContext)).data;
     const jumpOptions = stepOptions(parameters);
     const bandOptions = { ...jumpOptions, expandLargeEvents: false };
     let primaryCrs = 0;
@@ -317,6 +321,7 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
       // Snowballs need whole frames: they run after the bands, integration by integration.
       const result = await jumpStep(band, gain && readnoise ? { gain, readnoise } : undefined, context, bandOptions, {
         doNotUsePlanes: doNotUse,
+        referencePlanes: gainPlane && readnoisePlane && { gain: gainPlane.subarray(top * nx, bottom * nx), readnoise: readnoisePlane.subarray(top * nx, bottom * nx) },
       });
       statuses.set('jump', result.status);
       Object.assign(meta.calStep, bandMeta.calStep);

@@ -147,6 +147,8 @@ export interface JumpStepResult {
  */
 export interface JumpExposure {
   doNotUsePlanes: number[];
+  /** GAIN and READNOISE cut to this band, when the caller read them once for all its bands. */
+  referencePlanes?: { gain: Float32Array; readnoise: Float32Array };
 }
 
 /** Per integration, the number of (int, group) planes whose every pixel has DO_NOT_USE. */
@@ -269,8 +271,8 @@ export async function jumpStep(
 
   const warnFn = (message: string) => warn(context, message);
   const refContext = { science: scienceGeometry(ramp.meta, ramp.shape, 'science data', warnFn), instrument: ramp.meta.instrument.name, warn: warnFn };
-  const gain = (await readReferenceFloat(references.gain, 'SCI', refContext)).data;
-  const readnoise = (await readReferenceFloat(references.readnoise, 'SCI', refContext)).data;
+  const gain = exposure?.referencePlanes?.gain ?? (await readReferenceFloat(references.gain, 'SCI', refContext)).data;
+  const readnoise = exposure?.referencePlanes?.readnoise ?? (await readReferenceFloat(references.readnoise, 'SCI', refContext)).data;
 
   const npix = rows * cols;
   if (exposure && (o.expandLargeEvents || o.findShowers)) {
