@@ -10,13 +10,14 @@ equals jwst's to float32 precision (see TOLERANCE); GROUPDQ/PIXELDQ are untouche
 mask, background and noise products equal jwst's."""
 
 import json
-import os
 import pathlib
 import subprocess
 import sys
 
 import numpy as np
 import pytest
+
+from crds_offline import offline_env
 from astropy.io import fits
 
 HERE = pathlib.Path(__file__).parent
@@ -36,16 +37,7 @@ def cases(tmp_path_factory):
 
 
 def crds_env(case):
-    crds = pathlib.Path(case["dir"]) / "crds"
-    pmap = next((crds / "mappings" / "jwst").glob("*.pmap")).name
-    return {
-        **os.environ,
-        "CRDS_PATH": str(crds),
-        "CRDS_MODE": "local",
-        "CRDS_SERVER_URL": "https://jwst-serverless-mode.stsci.edu",
-        "CRDS_CONTEXT": pmap,
-        "STPIPE_DISABLE_CRDS_STEPPARS": "true",
-    }
+    return offline_env(pathlib.Path(case["dir"]) / "crds")
 
 
 def run_both(case, step, variant, kwargs, cli_args):
