@@ -16,9 +16,9 @@ import sys
 
 import numpy as np
 import pytest
+from astropy.io import fits
 
 from crds_offline import offline_env
-from astropy.io import fits
 
 HERE = pathlib.Path(__file__).parent
 REPO = HERE.parent.parent
