@@ -418,26 +418,33 @@ export class BandMerger {
   readonly #shape: TileShape;
   readonly #rate: RateArrays;
   readonly #rateints: RateArrays;
+  readonly #keepRateints: boolean;
   readonly #fitopt: { band: RowBandLike; fitopt: FitOptArrays }[] = [];
   #chisq: Float32Array | undefined;
   #single: RampFitResult | undefined;
 
-  constructor(shape: TileShape) {
+  /**
+   * `rateints: false` when the caller keeps the per-integration products itself (streamed out
+   * band by band): finish() then gives zero-length rateints arrays.
+   */
+  constructor(shape: TileShape, options: { rateints?: boolean } = {}) {
     this.#shape = shape;
     const plane = shape.rows * shape.cols;
+    this.#keepRateints = options.rateints ?? true;
     this.#rate = allocRate(1, plane);
-    this.#rateints = allocRate(shape.nints, plane);
+    this.#rateints = this.#keepRateints ? allocRate(shape.nints, plane) : allocRate(0, 0);
   }
 
   add(band: RowBandLike, result: RampFitResult): void {
     const shape = this.#shape;
     if (band.row0 === 0 && band.rows === shape.rows) {
-      this.#single = result; // the whole tile: nothing to copy
+      // The whole tile: nothing to copy.
+      this.#single = this.#keepRateints ? result : { ...result, rateints: this.#rateints };
       return;
     }
     for (const key of [...RATE_KEYS, 'dq'] as const) {
       pasteRows(this.#rate[key], result.rate[key], 1, shape, band);
-      pasteRows(this.#rateints[key], result.rateints[key], shape.nints, shape, band);
+      if (this.#keepRateints) pasteRows(this.#rateints[key], result.rateints[key], shape.nints, shape, band);
     }
     if (result.fitopt) this.#fitopt.push({ band, fitopt: result.fitopt });
     if (result.chisq) {

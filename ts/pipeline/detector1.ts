@@ -20,11 +20,12 @@ import { createRampModel, type CubeModel, type ImageModel, type RampFitOutputMod
 import type { Meta } from '../datamodels/meta.js';
 import type { RampReader } from '../datamodels/fits-models.js';
 import { RampFitPlanner } from '../kernels/ramp-fit-plan.js';
-import { BandMerger, cutInputBand, rampFitTile, taskResult, type RampFitPool } from '../kernels/ramp-fit.js';
+import { BandMerger, rampFitTile, taskResult, type RampFitPool, type RampFitResult } from '../kernels/ramp-fit.js';
 import { planRowBands } from '../pool/plan.js';
 import { releaseShared, sharedCopy, type TileShape } from '../kernels/arrays.js';
 import { readReferenceFloat, scienceGeometry } from '../reffiles/index.js';
 import { gainScaleStep } from '../steps/gain-scale.js';
+import { runTiled } from '../pool/pool.js';
 import { allDoNotUsePlanes, jumpKeywords, jumpLargeEvents, jumpStep, type JumpCarry } from '../steps/jump.js';
 import { rampFitProducts, rampFitStep, RampFitStepError } from '../steps/ramp-fit.js';
 import { referenceName, type StepContext } from '../steps/step.js';
@@ -42,7 +43,7 @@ import { refpixKeywords } from '../steps/refpix.js';
 import { isIrs2 } from '../steps/ipc.js';
 import { persistenceArrayEntry, type PersistenceState } from '../steps/persistence.js';
 import { decodePersistenceArrayFile, updatePersistenceArrayFile } from '../datamodels/persistence-array.js';
-import { planeRows, type SpillShape, type SpillStore } from './spill.js';
+import { planeRows, RATEINTS_KEYS, type RateintsRows, type RateintsStore, type SpillShape, type SpillStore } from './spill.js';
 
 /** Parameters by jwst name (resolveDetector1Parameters gives them all; missing ones take the steps' defaults): `{ pipeline: { save_calibrated_ramp }, steps: { jump: { rejection_threshold } } }`. */
 export interface Detector1ParameterInput {
@@ -80,6 +81,14 @@ export interface Detector1Io {
   writeBytes?(path: string, bytes: Uint8Array): Promise<void>;
   /** Writes the `_ramp` product integration by integration (`save_calibrated_ramp`). */
   saveRamp(header: RampModelHeader, integration: (i: number) => Promise<RampIntegration>): Promise<void>;
+  /**
+   * Optional, both or neither: a store where `_rateints` waits band by band when the exposure is
+   * fitted by row bands of every integration, and the writer of the product from it (the model
+   * has zero-length arrays; `plane(i, key)` gives integration i's array). With them, `_rateints` never sits
+   * whole in memory and the result's `rateints` is null (`rateintsSaved` says it was written).
+   */
+  rateintsStore?(shape: { nints: number; rows: number; cols: number }): Promise<RateintsStore>;
+  saveRateints?(skeleton: CubeModel, plane: <K extends keyof RateintsRows>(i: number, key: K) => Promise<RateintsRows[K]>): Promise<void>;
 }
 
 /** A RampModel without its per-integration arrays: what `_ramp`'s headers and small arrays need. */
@@ -117,6 +126,8 @@ export interface Detector1Result {
   references: [string, string][];
   /** Why ramp fitting produced nothing, when it did not. */
   noProducts?: string;
+  /** `_rateints` went to `io.saveRateints` (then `rateints` is null). */
+  rateintsSaved?: boolean;
 }
 
 /** Raised for parameters or inputs the pipeline cannot run with. */
@@ -305,8 +316,7 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
       const row1 = Math.min(ny, row0 + bandRows);
       const top = Math.max(0, row0 - halo);
       const bottom = Math.min(ny, row1 + halo);
-      const parts = [];
-      for (let i = 0; i < nints; i++) parts.push(await spill.getRows(i, top, bottom));
+      const rows = await readRowsOfEveryIntegration(spill, nints, ngroups, nx, top, bottom, reader.hasZeroframe);
       const bandMeta: Meta = structuredClone(meta);
       const sub = bandMeta.subarray;
       bandMeta.subarray = { ...sub, xstart: sub.xstart ?? 1, xsize: sub.xsize ?? nx, ystart: (sub.ystart ?? 1) + top, ysize: bottom - top };
@@ -314,8 +324,8 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
         meta: bandMeta,
         ...headers,
         shape: [nints, ngroups, bottom - top, nx],
-        data: concatenate(parts.map((p) => p.data), Float32Array),
-        groupdq: concatenate(parts.map((p) => p.groupdq), Uint8Array),
+        data: rows.data,
+        groupdq: rows.groupdq,
         pixeldq: exposurePixeldq.slice(top * nx, bottom * nx),
       });
       // Snowballs need whole frames: they run after the bands, integration by integration.
@@ -376,6 +386,7 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
     // jwst starts from an empty array when the file does not exist.
     if (bytes) carry.set(PERSISTENCE_ARRAY, decodePersistenceArrayFile(bytes));
   }
+  let rateintsStore: RateintsStore | undefined;
   try {
     // Pass A: the corrections, integration slice by slice.
     for (const [start, end] of slices) {
@@ -457,6 +468,9 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
     const gainFactor = gainFile.primary.header.getNumber('GAINFACT');
     const fitParameters = stepOptions(stepParameters(RAMP_FIT.alias));
 
+    // Products of one step saved whole (ramp_fit's, gain_scale's) keep rateints in memory.
+    const streamRateints = slices.length > 1 && io.rateintsStore && io.saveRateints && !savesStep(RAMP_FIT.alias) && !savesStep(GAIN_SCALE.alias);
+    if (streamRateints) rateintsStore = await io.rateintsStore!({ nints, rows: ny, cols: nx });
     const fitted = await timed(RAMP_FIT.alias, async () => {
       if (slices.length === 1) {
         const whole = sliceModel(0, nints, await readSlice(0, nints, (i) => spill.get(i)), exposurePixeldq);
@@ -465,7 +479,7 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
         return rampFitStep(whole, { ...fitParameters, gain, readnoise, gainFactor, pool: options.rampFitPool, signal: context.signal, maxBandRows, log: context.log });
       }
       const planes = { pixeldq: exposurePixeldq, gain, readnoise, averageDarkCurrent: avdrkcur };
-      return fitByRowBands(reader.shape, meta, planes, gainFactor, fitParameters, spill, rampHeader, options.rampFitPool, context.signal, bandRows);
+      return fitByRowBands(reader.shape, meta, planes, gainFactor, fitParameters, spill, rampHeader, options.rampFitPool, context.signal, bandRows, rateintsStore);
     });
     statuses.set(RAMP_FIT.alias, fitted.rate ? 'COMPLETE' : 'SKIPPED');
     if (!fitted.rate || !fitted.rateints) return finish(null, null, fitted.noProducts);
@@ -477,14 +491,21 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
     }
 
     const { rate, rateints } = fitted;
+    /** The factor gain_scale applied, for the streamed rateints planes. */
+    let rateintsFactor: number | undefined;
     if (skipped(GAIN_SCALE.alias)) {
       rate.meta.calStep[GAIN_SCALE.statusKeyword] = rateints.meta.calStep[GAIN_SCALE.statusKeyword] = 'SKIPPED';
       statuses.set(GAIN_SCALE.alias, 'SKIPPED');
     } else {
       const gainScaleFile = await reference('gain', GAIN_SCALE.alias);
       const status = await timed(GAIN_SCALE.alias, async () => {
-        await gainScaleStep(rate, gainScaleFile, context);
-        return gainScaleStep(rateints, gainScaleFile, context);
+        const status = await gainScaleStep(rate, gainScaleFile, context);
+        if (!rateintsStore) return gainScaleStep(rateints, gainScaleFile, context);
+        // The skeleton takes the step's keywords; its planes are scaled as they are written.
+        rateints.meta.calStep[GAIN_SCALE.statusKeyword] = status;
+        rateints.meta.refFiles = structuredClone(rate.meta.refFiles);
+        if (status === 'COMPLETE') rateintsFactor = rateints.meta.exposure.gainFactor = rate.meta.exposure.gainFactor;
+        return status;
       });
       statuses.set(GAIN_SCALE.alias, status);
       if (truthy(stepParameters(GAIN_SCALE.alias).save_results)) {
@@ -492,9 +513,23 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
         await save('gain_scaleints', rateints);
       }
     }
-    return finish(rate, rateints);
+    if (!rateintsStore) return finish(rate, rateints);
+    recordNames(rateints.meta);
+    const store = rateintsStore;
+    if (rateintsFactor !== undefined) {
+      // gain_scale on the stored planes, integration by integration.
+      for (let i = 0; i < nints; i++) {
+        const plane = await store.getPlane(i);
+        const { data, err, varPoisson, varRnoise } = plane;
+        await runTiled(undefined, 'gainScale', { data, err, varPoisson, varRnoise }, { nints: 1, ngroups: 1, rows: ny, cols: nx }, { params: { factor: rateintsFactor } });
+        await store.putRows(i, 0, plane);
+      }
+    }
+    await io.saveRateints!(rateints, (i, key) => store.getArray(i, key));
+    return { ...finish(rate, null), rateintsSaved: true };
   } finally {
     await spill.close();
+    await rateintsStore?.close();
   }
 
   function finish(rate: ImageModel | null, rateints: CubeModel | null, noProducts?: string): Detector1Result {
@@ -529,6 +564,31 @@ export const REFERENCE_KEYWORDS: Record<string, string> = {
   refpix: refpixKeywords.reference,
 };
 
+/** Rows `row0 ..< row1` of every group of every integration, read into one `(nints, ngroups, rows, cols)` band. */
+async function readRowsOfEveryIntegration(
+  spill: SpillStore,
+  nints: number,
+  ngroups: number,
+  cols: number,
+  row0: number,
+  row1: number,
+  hasZeroframe: boolean,
+): Promise<{ data: Float32Array; groupdq: Uint8Array; zeroframe?: Float32Array }> {
+  const length = (row1 - row0) * cols;
+  const samples = ngroups * length;
+  const data = new Float32Array(nints * samples);
+  const groupdq = new Uint8Array(nints * samples);
+  const zeroframe = hasZeroframe ? new Float32Array(nints * length) : undefined;
+  for (let i = 0; i < nints; i++) {
+    await spill.getRows(i, row0, row1, {
+      data: data.subarray(i * samples, (i + 1) * samples),
+      groupdq: groupdq.subarray(i * samples, (i + 1) * samples),
+      zeroframe: zeroframe?.subarray(i * length, (i + 1) * length),
+    });
+  }
+  return zeroframe ? { data, groupdq, zeroframe } : { data, groupdq };
+}
+
 function concatenate<T extends Float32Array | Uint8Array>(arrays: T[], make: new (n: number) => T): T {
   if (arrays.length === 1) return arrays[0];
   const out = new make(arrays.reduce((n, a) => n + a.length, 0));
@@ -553,10 +613,11 @@ async function fitByRowBands(
   gainFactor: number | undefined,
   parameters: Record<string, unknown>,
   spill: SpillStore,
-  header: { primary: Header; sciHeader: Header; intTimes?: FitsTable },
+  header: { primary: Header; sciHeader: Header; intTimes?: FitsTable; hasZeroframe: boolean },
   pool: RampFitPool | undefined,
   signal: AbortSignal | undefined,
   bandRows: number,
+  rateintsStore?: RateintsStore,
 ) {
   const [nints, ngroups, rows, cols] = shape;
   const exposure = meta.exposure;
@@ -586,36 +647,47 @@ async function fitByRowBands(
   // each cut into one piece per worker.
   const inFlightLimit = pool ? 2 * pool.size : 1;
   const tile: TileShape = { nints, ngroups, rows, cols };
-  const merger = new BandMerger(tile);
+  const merger = new BandMerger(tile, { rateints: !rateintsStore });
+  /** A band's rates; its rateints rows go to the store when there is one. */
+  const add = async (band: { row0: number; rows: number }, result: RampFitResult) => {
+    if (rateintsStore) {
+      const length = band.rows * cols;
+      for (let i = 0; i < nints; i++) {
+        const rows = {} as RateintsRows;
+        for (const key of RATEINTS_KEYS) {
+          const source = result.rateints[key === 'data' ? 'slope' : key];
+          Object.assign(rows, { [key]: source.subarray(i * length, (i + 1) * length) });
+        }
+        await rateintsStore.putRows(i, band.row0, rows);
+      }
+    }
+    merger.add(band, result);
+  };
   const inFlight = new Set<Promise<void>>();
   let failure: { error: unknown } | undefined;
   for (let row0 = 0; row0 < rows && !failure; row0 += bandRows) {
-    signal?.throwIfAborted();
-    const chunk = { row0, rows: Math.min(bandRows, rows - row0) };
-    const chunkShape: TileShape = { ...tile, rows: chunk.rows };
-    const parts = [];
-    for (let i = 0; i < nints; i++) parts.push(await spill.getRows(i, row0, row0 + chunk.rows));
-    const cut = (plane: Float32Array | Uint32Array | undefined) => plane?.slice(row0 * cols, (row0 + chunk.rows) * cols);
-    const arrays = {
-      data: concatenate(parts.map((p) => p.data), Float32Array),
-      groupdq: concatenate(parts.map((p) => p.groupdq), Uint8Array),
-      zeroframe: parts[0].zeroframe && concatenate(parts.map((p) => p.zeroframe!), Float32Array),
-      pixeldq: cut(planes.pixeldq) as Uint32Array,
-      gain: cut(planes.gain) as Float32Array,
-      readnoise: cut(planes.readnoise) as Float32Array,
-      averageDarkCurrent: cut(planes.averageDarkCurrent) as Float32Array | undefined,
-    };
-    for (const piece of planRowBands(chunk.rows, { minBands: pool?.size ?? 1 })) {
+    const chunkRows = Math.min(bandRows, rows - row0);
+    // Each worker's piece of the band is read straight into the arrays it is sent with.
+    for (const piece of planRowBands(chunkRows, { minBands: pool?.size ?? 1 })) {
+      signal?.throwIfAborted();
       const band = { row0: row0 + piece.row0, rows: piece.rows };
       const bandShape: TileShape = { ...tile, rows: piece.rows };
-      const bandArrays = piece.rows === chunk.rows ? arrays : cutInputBand(arrays, chunkShape, piece);
+      const cut = (plane: Float32Array | Uint32Array | undefined) => plane?.slice(band.row0 * cols, (band.row0 + band.rows) * cols);
+      const samples = await readRowsOfEveryIntegration(spill, nints, ngroups, cols, band.row0, band.row0 + band.rows, header.hasZeroframe);
+      const bandArrays = {
+        ...samples,
+        pixeldq: cut(planes.pixeldq) as Uint32Array,
+        gain: cut(planes.gain) as Float32Array,
+        readnoise: cut(planes.readnoise) as Float32Array,
+        averageDarkCurrent: cut(planes.averageDarkCurrent) as Float32Array | undefined,
+      };
       if (!pool) {
-        merger.add(band, rampFitTile(bandArrays, bandShape, plan.params));
+        await add(band, rampFitTile(bandArrays, bandShape, plan.params));
         continue;
       }
       const job = pool
-        .run({ kernel: 'rampFit', arrays: { ...bandArrays }, shape: bandShape, params: { ...plan.params, fitoptBands: true } }, signal)
-        .then((outputs) => merger.add(band, taskResult(outputs)))
+        .run({ kernel: 'rampFit', arrays: bandArrays, shape: bandShape, params: { ...plan.params, fitoptBands: true } }, signal)
+        .then((outputs) => add(band, taskResult(outputs)))
         .catch((error: unknown) => {
           failure ??= { error };
         })
@@ -628,5 +700,5 @@ async function fitByRowBands(
   if (failure) throw failure.error;
   const inputMeta = structuredClone(meta);
   if (gainFactor !== undefined) inputMeta.exposure.gainFactor = gainFactor;
-  return rampFitProducts({ shape, ...header }, merger.finish(), inputMeta);
+  return rampFitProducts({ shape, ...header }, merger.finish(), inputMeta, { rateintsStreamed: rateintsStore !== undefined });
 }

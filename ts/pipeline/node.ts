@@ -9,9 +9,9 @@ import { FitsStreamWriter, type FitsFile, type WritableHdu } from '../io/fits/in
 import { AtomicFileSink, writeFileAtomic } from '../io/fits/node.js';
 import { modelHdus } from '../datamodels/fits-models.js';
 import { openFits, openRamp, readModelFile, readRamp, writeModel } from '../datamodels/node.js';
-import type { RampModel } from '../datamodels/models.js';
-import { MemorySpill } from './spill.js';
-import { FileSpill } from './spill-node.js';
+import type { CubeModel, RampModel } from '../datamodels/models.js';
+import { MemorySpill, type RateintsRows } from './spill.js';
+import { FileRateintsStore, FileSpill } from './spill-node.js';
 import { Detector1Error, REFERENCE_KEYWORDS, runDetector1, type Detector1Io, type Detector1Options, type Detector1Result, type RampIntegration, type RampModelHeader } from './detector1.js';
 import { RAMP_STEPS, stepOptions } from './ramp-steps.js';
 import { readReferenceFloat, scienceGeometry } from '../reffiles/index.js';
@@ -119,6 +119,12 @@ export async function runDetector1File(inputPath: string, options: Detector1File
       await writeRampStreamed(path, header, integration);
       wrote('ramp', path);
     },
+    rateintsStore: (shape) => FileRateintsStore.create(shape, options.spillDir),
+    async saveRateints(skeleton, plane) {
+      const path = pathOf('rateints');
+      await writeCubeStreamed(path, skeleton, plane);
+      wrote('rateints', path);
+    },
   };
 
   try {
@@ -169,6 +175,39 @@ export async function writeRampStreamed(
       }
       await writer.beginImage(hdu.header, name === 'GROUPDQ' ? 'uint8' : 'float32', hdu.shape!);
       for (let i = 0; i < nints; i++) await writer.writePixels(pick(await integration(i)));
+    }
+    await writer.finish();
+  } catch (error) {
+    await sink.abort();
+    throw error;
+  }
+  await sink.commit();
+}
+
+/**
+ * A CubeModel (`_rateints`) written integration by integration: the HDUs and headers are those
+ * of `modelHdus` on the skeleton (zero-length arrays); SCI, ERR, DQ and the variances come from
+ * `plane(i, key)`, one integration's array at a time.
+ */
+export async function writeCubeStreamed(
+  path: string,
+  skeleton: CubeModel,
+  plane: <K extends keyof RateintsRows>(i: number, key: K) => Promise<RateintsRows[K]>,
+): Promise<void> {
+  const [nints] = skeleton.shape;
+  const streamed: Record<string, keyof RateintsRows> = { SCI: 'data', ERR: 'err', DQ: 'dq', VAR_POISSON: 'varPoisson', VAR_RNOISE: 'varRnoise' };
+  const sink = await AtomicFileSink.create(path);
+  try {
+    const writer = new FitsStreamWriter(sink, { name: path });
+    for (const hdu of modelHdus(skeleton, { fileName: basename(path) })) {
+      const name = hdu.kind === 'image' ? hdu.header.getString('EXTNAME') : undefined;
+      const key = name ? streamed[name] : undefined;
+      if (!key || hdu.kind !== 'image') {
+        await writer.writeHdu(hdu as WritableHdu);
+        continue;
+      }
+      await writer.beginImage(hdu.header, key === 'dq' ? 'uint32' : 'float32', hdu.shape!);
+      for (let i = 0; i < nints; i++) await writer.writePixels(await plane(i, key));
     }
     await writer.finish();
   } catch (error) {

@@ -7,7 +7,7 @@
 import { open, mkdtemp, rm, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { SpillShape, SpillStore, SpilledIntegration } from './spill.js';
+import { RATEINTS_KEYS, type RateintsRows, type RateintsStore, type SpillShape, type SpillStore, type SpilledIntegration } from './spill.js';
 
 const align4 = (n: number) => (n + 3) & ~3;
 
@@ -17,6 +17,8 @@ export class FileSpill implements SpillStore {
   /** Byte offset of each band inside a record, and the record's size (the last entry). */
   private readonly offsets: number[] = [0];
   private scratch: Uint8Array | undefined;
+  private readScratch: ArrayBuffer | undefined;
+  private reading = false;
 
   private constructor(
     private readonly directory: string,
@@ -102,19 +104,27 @@ export class FileSpill implements SpillStore {
     return (await this.get(integration)).groupdq;
   }
 
-  async getRows(integration: number, row0: number, row1: number): Promise<SpilledIntegration> {
+  async getRows(integration: number, row0: number, row1: number, into?: SpilledIntegration): Promise<SpilledIntegration> {
     const { ngroups, cols } = this.shape;
     const first = Math.floor(row0 / this.bandRows);
     const last = Math.floor((row1 - 1) / this.bandRows);
     const start = this.offsets[first];
     const end = this.offsets[last + 1];
-    // The bands are consecutive in the record: one read holds them all (8-byte aligned for the views).
-    const bytes = new Uint8Array(new ArrayBuffer(end - start));
-    await this.read(bytes, this.record(integration) + start, integration);
+    // The bands are consecutive in the record: one read holds them all, into a buffer reused
+    // from call to call (copied out below; a call overlapping another gets its own).
+    const reuse = !this.reading;
+    if (reuse && (!this.readScratch || this.readScratch.byteLength < end - start)) this.readScratch = new ArrayBuffer(end - start);
+    const bytes = new Uint8Array(reuse ? this.readScratch! : new ArrayBuffer(end - start), 0, end - start);
+    this.reading ||= reuse;
+    try {
+      await this.read(bytes, this.record(integration) + start, integration);
+    } finally {
+      if (reuse) this.reading = false;
+    }
     const length = (row1 - row0) * cols;
-    const data = new Float32Array(ngroups * length);
-    const groupdq = new Uint8Array(ngroups * length);
-    const zeroframe = this.hasZeroframe ? new Float32Array(length) : undefined;
+    const data = into?.data ?? new Float32Array(ngroups * length);
+    const groupdq = into?.groupdq ?? new Uint8Array(ngroups * length);
+    const zeroframe = this.hasZeroframe ? (into?.zeroframe ?? new Float32Array(length)) : undefined;
     for (let b = first; b <= last; b++) {
       const band = this.band(b);
       const n = band.rows;
@@ -158,6 +168,71 @@ export class FileSpill implements SpillStore {
       }
       await this.write(dq, dqStart);
     }
+  }
+
+  async close(): Promise<void> {
+    await this.handle.close();
+    await rm(this.directory, { recursive: true, force: true });
+  }
+}
+
+/**
+ * A RateintsStore in a temporary file: one record per integration holding its SCI, ERR, DQ,
+ * VAR_POISSON and VAR_RNOISE planes (4-byte values), each band's rows written where they belong.
+ */
+export class FileRateintsStore implements RateintsStore {
+  private constructor(
+    private readonly directory: string,
+    private readonly handle: FileHandle,
+    private readonly shape: { rows: number; cols: number },
+  ) {}
+
+  static async create(shape: { rows: number; cols: number }, parent = tmpdir()): Promise<FileRateintsStore> {
+    const directory = await mkdtemp(join(parent, 'detector1-rateints-'));
+    const handle = await open(join(directory, 'rateints.bin'), 'w+');
+    return new FileRateintsStore(directory, handle, shape);
+  }
+
+  private planeBytes(): number {
+    return this.shape.rows * this.shape.cols * 4;
+  }
+
+  async putRows(integration: number, row0: number, rows: RateintsRows): Promise<void> {
+    const record = integration * RATEINTS_KEYS.length * this.planeBytes();
+    for (const [k, key] of RATEINTS_KEYS.entries()) {
+      const array = rows[key];
+      const bytes = new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
+      const position = record + k * this.planeBytes() + row0 * this.shape.cols * 4;
+      for (let done = 0; done < bytes.length; ) {
+        const { bytesWritten } = await this.handle.write(bytes, done, bytes.length - done, position + done);
+        done += bytesWritten;
+      }
+    }
+  }
+
+  async getPlane(integration: number): Promise<RateintsRows> {
+    const planeBytes = this.planeBytes();
+    const bytes = await this.read(integration * RATEINTS_KEYS.length * planeBytes, RATEINTS_KEYS.length * planeBytes, integration);
+    const plane = planeBytes / 4;
+    const view = <T>(make: new (buffer: ArrayBuffer, offset: number, length: number) => T, k: number) => new make(bytes.buffer as ArrayBuffer, k * planeBytes, plane);
+    return { data: view(Float32Array, 0), err: view(Float32Array, 1), dq: view(Uint32Array, 2), varPoisson: view(Float32Array, 3), varRnoise: view(Float32Array, 4) };
+  }
+
+  async getArray<K extends keyof RateintsRows>(integration: number, key: K): Promise<RateintsRows[K]> {
+    const planeBytes = this.planeBytes();
+    const k = RATEINTS_KEYS.indexOf(key);
+    const bytes = await this.read((integration * RATEINTS_KEYS.length + k) * planeBytes, planeBytes, integration);
+    return (key === 'dq' ? new Uint32Array(bytes.buffer) : new Float32Array(bytes.buffer)) as RateintsRows[K];
+  }
+
+  private async read(position: number, length: number, integration: number): Promise<Uint8Array> {
+    const bytes = new Uint8Array(length);
+    for (let done = 0; done < length; ) {
+      const { bytesRead } = await this.handle.read(bytes, done, length - done, position + done);
+      if (bytesRead === 0) throw new RangeError(`rateints store: integration ${integration} was never stored`);
+      done += bytesRead;
+    }
+    return bytes;
   }
 
   async close(): Promise<void> {

@@ -28,8 +28,11 @@ export interface SpillStore {
   get(integration: number): Promise<SpilledIntegration>;
   /** The GROUPDQ of an integration alone. */
   getGroupdq(integration: number): Promise<Uint8Array>;
-  /** Rows `row0 ..< row1` of every group of an integration. */
-  getRows(integration: number, row0: number, row1: number): Promise<SpilledIntegration>;
+  /**
+   * Rows `row0 ..< row1` of every group of an integration: new arrays, or `into`'s (of exactly
+   * that size; its zeroframe is filled when the store has one), returned.
+   */
+  getRows(integration: number, row0: number, row1: number, into?: SpilledIntegration): Promise<SpilledIntegration>;
   /** Replaces GROUPDQ rows `row0 ..< row1` of every group of an integration. */
   putGroupdqRows(integration: number, row0: number, row1: number, groupdq: Uint8Array): Promise<void>;
   /** Releases what the store holds (removes a temporary file). */
@@ -37,9 +40,9 @@ export interface SpillStore {
 }
 
 /** Copies rows `row0 ..< row1` of each of `planes` planes of `rows x cols`, or writes them back. */
-export function planeRows<T extends Float32Array | Uint8Array>(source: T, planes: number, shape: SpillShape, row0: number, row1: number): T {
+export function planeRows<T extends Float32Array | Uint8Array>(source: T, planes: number, shape: SpillShape, row0: number, row1: number, into?: T): T {
   const band = (row1 - row0) * shape.cols;
-  const out = new (source.constructor as new (n: number) => T)(planes * band);
+  const out = into ?? new (source.constructor as new (n: number) => T)(planes * band);
   for (let g = 0; g < planes; g++) {
     const start = (g * shape.rows + row0) * shape.cols;
     out.set(source.subarray(start, start + band), g * band);
@@ -68,13 +71,13 @@ export class MemorySpill implements SpillStore {
     return (await this.get(integration)).groupdq;
   }
 
-  async getRows(integration: number, row0: number, row1: number): Promise<SpilledIntegration> {
+  async getRows(integration: number, row0: number, row1: number, into?: SpilledIntegration): Promise<SpilledIntegration> {
     const whole = await this.get(integration);
     const { ngroups } = this.shape;
     return {
-      data: planeRows(whole.data, ngroups, this.shape, row0, row1),
-      groupdq: planeRows(whole.groupdq, ngroups, this.shape, row0, row1),
-      zeroframe: whole.zeroframe && planeRows(whole.zeroframe, 1, this.shape, row0, row1),
+      data: planeRows(whole.data, ngroups, this.shape, row0, row1, into?.data),
+      groupdq: planeRows(whole.groupdq, ngroups, this.shape, row0, row1, into?.groupdq),
+      zeroframe: whole.zeroframe && planeRows(whole.zeroframe, 1, this.shape, row0, row1, into?.zeroframe),
     };
   }
 
@@ -89,3 +92,27 @@ export class MemorySpill implements SpillStore {
     this.#held.clear();
   }
 }
+
+/** One integration's rows (or whole plane) of `_rateints`: each array `(rows, cols)`. */
+export interface RateintsRows {
+  data: Float32Array;
+  err: Float32Array;
+  dq: Uint32Array;
+  varPoisson: Float32Array;
+  varRnoise: Float32Array;
+}
+
+/**
+ * Where `_rateints` waits, band by band, while ramp fitting goes over row bands of every
+ * integration: the product never sits whole in memory, so memory does not grow with NINTS.
+ */
+export interface RateintsStore {
+  putRows(integration: number, row0: number, rows: RateintsRows): Promise<void>;
+  /** Every array of one integration. */
+  getPlane(integration: number): Promise<RateintsRows>;
+  /** One array of one integration. */
+  getArray<K extends keyof RateintsRows>(integration: number, key: K): Promise<RateintsRows[K]>;
+  close(): Promise<void>;
+}
+
+export const RATEINTS_KEYS = ['data', 'err', 'dq', 'varPoisson', 'varRnoise'] as const;

@@ -32,12 +32,17 @@ export function planRowBands(totalRows: number, options: { maxRows?: number; min
   return bands;
 }
 
-/** Copies the band's rows of every plane of `array` into a new, compact array. */
-export function cutBand<T extends KernelArray>(array: T, layout: Layout, shape: TileShape, band: RowBand): T {
+/**
+ * Copies the band's rows of every plane of `array` into a compact array: a new one, or a view
+ * of `into` (which must hold the band's bytes).
+ */
+export function cutBand<T extends KernelArray>(array: T, layout: Layout, shape: TileShape, band: RowBand, into?: ArrayBufferLike): T {
   const planes = planeCount(layout, shape);
   const planeLen = shape.rows * shape.cols;
   const bandLen = band.rows * shape.cols;
-  const out = new (array.constructor as new (n: number) => T)(planes * bandLen);
+  const out = into
+    ? new (array.constructor as new (buffer: ArrayBufferLike, offset: number, length: number) => T)(into, 0, planes * bandLen)
+    : new (array.constructor as new (n: number) => T)(planes * bandLen);
   for (let p = 0; p < planes; p++) {
     const start = p * planeLen + band.row0 * shape.cols;
     out.set(array.subarray(start, start + bandLen) as never, p * bandLen);

@@ -2,7 +2,7 @@
  * What crosses between the main thread and a kernel worker. Arrays are shared or transferred,
  * never copied; errors cross as plain data because structured clone drops their class and `code`.
  */
-import type { KernelArray } from '../kernels/arrays.js';
+import { planeCount, type KernelArray } from '../kernels/arrays.js';
 import { KernelError, KernelParameterError, KernelShapeError, KernelTypeError } from '../kernels/errors.js';
 import { instantiateKernels } from '../kernels/module.js';
 import { executeTile, tileKernel, type TileArrays } from '../kernels/registry.js';
@@ -66,7 +66,8 @@ function runSharedBand(task: TileTask, band: RowBand): void {
   for (const [key, array] of Object.entries(task.arrays)) {
     if (array === undefined) continue;
     const { layout } = specs[key];
-    const cut = cutBand(array, layout, task.shape, grown);
+    const bytes = planeCount(layout, grownShape) * grown.rows * grownShape.cols * array.BYTES_PER_ELEMENT;
+    const cut = cutBand(array, layout, task.shape, grown, bandScratch(key, bytes));
     const snapshotAbove = task.haloRows?.above?.[key];
     const snapshotBelow = task.haloRows?.below?.[key];
     if (snapshotAbove) pasteBand(cut, snapshotAbove, layout, grownShape, { row0: 0, rows: above });
@@ -75,6 +76,22 @@ function runSharedBand(task: TileTask, band: RowBand): void {
   }
   const outputs = executeTile(task.kernel, bandArrays, grownShape, task.params);
   for (const [key, output] of Object.entries(outputs)) pasteBand(task.arrays[key]!, output, specs[key].layout, task.shape, band, grown);
+}
+
+/**
+ * Per-thread buffers the bands of shared arrays are cut into, by array name, kept at the largest
+ * band seen. Fresh buffers per band left the C heap of every worker fragmented: the process held
+ * hundreds of MB it no longer used (measured on a 10-integration NIRCam SUB640 exposure).
+ */
+const scratch = new Map<string, ArrayBuffer>();
+
+function bandScratch(key: string, bytes: number): ArrayBuffer {
+  let buffer = scratch.get(key);
+  if (!buffer || buffer.byteLength < bytes) {
+    buffer = new ArrayBuffer(bytes);
+    scratch.set(key, buffer);
+  }
+  return buffer;
 }
 
 export function serializeError(error: unknown): SerializedError {

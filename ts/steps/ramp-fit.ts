@@ -223,6 +223,7 @@ export function rampFitProducts(
   model: Pick<RampModel, 'shape' | 'primary' | 'sciHeader' | 'intTimes'>,
   result: RampFitResult,
   inputMeta: Meta,
+  options: { rateintsStreamed?: boolean } = {},
 ): RampFitStepResult {
   const [nints, , ny, nx] = model.shape;
   // jwst builds fitopt from the input's metadata (GAINFACT included, no S_RAMP).
@@ -241,8 +242,8 @@ export function rampFitProducts(
     meta: structuredClone(meta),
     ...headers(),
   });
-  const rateints = createCubeModel({
-    shape: [nints, ny, nx],
+  const rateintsInit = {
+    shape: [nints, ny, nx] as [number, number, number],
     data: result.rateints.slope,
     dq: result.rateints.dq,
     err: result.rateints.err,
@@ -251,7 +252,10 @@ export function rampFitProducts(
     intTimes: model.intTimes,
     meta: structuredClone(meta),
     ...headers(),
-  });
+  };
+  // Streamed: a skeleton with zero-length arrays (headers, shape and tables only), whose pixels
+  // the caller kept elsewhere.
+  const rateints: CubeModel = options.rateintsStreamed ? { ...rateintsInit, model: 'CubeModel' } : createCubeModel(rateintsInit);
   const out: RampFitStepResult = { rate, rateints };
   if (result.fitopt) out.fitopt = fitoptModel(result.fitopt, { nints, rows: ny, cols: nx }, fitoptMeta, headers());
   return out;

@@ -10,6 +10,7 @@ import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readModelFile } from '../../../ts/datamodels/node.js';
+import { readFits, writeFitsFile } from '../../../ts/io/fits/node.js';
 import type * as LoaderApi from '../../../ts/kernels/load-node.js';
 import type * as PoolApi from '../../../ts/pool/node.js';
 import type { KernelPool } from '../../../ts/pool/pool.js';
@@ -100,6 +101,40 @@ describe.skipIf(!crds)('Detector1 pipeline with large events', () => {
       expect(report.arrays.every((a) => a.identical), formatReport(report)).toBe(true);
     });
   }
+
+  it('_rateints streamed band by band through the disk (gain_scale applied there) equals the whole exposure in memory', async () => {
+    const caseName = 'nrc_sub64p_medium8_zeroframe';
+    const references = goldenReferences(caseName, 'rate');
+    // The golden GAIN has no GAINFACT (jwst skips gain_scale): a copy with one makes it apply.
+    const gain = await readFits(references.gain);
+    const gainWithFactor = join(out, 'gain_gainfact.fits');
+    const hdus = await Promise.all(gain.hdus.map(async (hdu, i) => ({ kind: 'raw' as const, header: i === 0 ? hdu.header.clone().set('GAINFACT', 1.7) : hdu.header, data: await gain.readRawData(hdu) })));
+    await gain.close();
+    await writeFitsFile(gainWithFactor, hdus);
+    const products = [];
+    for (const perSlice of [1, 1000]) {
+      const result = await runDetector1File(goldenProduct(caseName, 'group_scale').input, {
+        outputDir: join(out, `${caseName}-gainfact-${perSlice}`),
+        selectReference: async (reftype) => (reftype === 'gain' ? gainWithFactor : references[reftype]),
+        context: { pool },
+        rampFitPool: pool,
+        integrationsPerSlice: perSlice,
+      });
+      expect(result.rateintsSaved ?? false, `perSlice ${perSlice}`).toBe(perSlice === 1);
+      expect(result.statuses).toContainEqual(['gain_scale', 'COMPLETE']);
+      products.push(Object.fromEntries(result.written));
+    }
+    const streamed = await readModelFile(products[0].rateints);
+    expect(streamed.primary.getString('S_GANSCL')).toBe('COMPLETE');
+    expect(streamed.primary.getNumber('GAINFACT')).toBe(1.7);
+    for (const suffix of ['rate', 'rateints']) {
+      const report = await compareProducts(products[0][suffix], products[1][suffix]);
+      expect(report.arrays.every((a) => a.identical), `${suffix}: ${formatReport(report)}`).toBe(true);
+    }
+    // And the factor was applied: the rates differ from jwst's unscaled ones.
+    const unscaled = await compareProducts(products[0].rateints, goldenProduct(caseName, 'rateints').file, { extensions: ['SCI'] });
+    expect(unscaled.arrays.every((a) => a.identical)).toBe(false);
+  });
 
   it('snowballs run integration by integration after the jump bands: sliced equals whole exposure', async () => {
     const caseName = 'nrc_sub64p_medium8_zeroframe';

@@ -1,6 +1,8 @@
 // The FITS checksum convention (Seaman, Pence & Rots): a 32-bit ones'-complement sum of the big-endian
 // words of an HDU; DATASUM holds the data's sum, CHECKSUM is chosen so that the whole HDU sums to -0.
 
+const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
 /** Ones'-complement sum of 32-bit big-endian words; bytes may arrive in pieces of any length. */
 export class OnesComplementSum {
   // 16-bit halves summed separately stay exact in doubles far beyond any file size.
@@ -31,7 +33,26 @@ export class OnesComplementSum {
   private addWords(bytes: Uint8Array): void {
     let high = this.high;
     let low = this.low;
-    for (let i = 0; i < bytes.length; i += 4) {
+    let start = 0;
+    if (HOST_LITTLE_ENDIAN && bytes.byteOffset % 4 === 0) {
+      // Whole 32-bit loads (about four times faster than bytes), summed in int32 blocks short
+      // enough not to overflow (32768 halves of at most 0xffff), then into the exact doubles.
+      const words = new Int32Array(bytes.buffer, bytes.byteOffset, bytes.length >> 2);
+      for (let block = 0; block < words.length; block += 32768) {
+        const end = Math.min(words.length, block + 32768);
+        let blockHigh = 0;
+        let blockLow = 0;
+        for (let i = block; i < end; i++) {
+          const word = words[i];
+          blockHigh += ((word & 0xff) << 8) | ((word >>> 8) & 0xff);
+          blockLow += ((word >>> 8) & 0xff00) | (word >>> 24);
+        }
+        high += blockHigh;
+        low += blockLow;
+      }
+      start = words.length * 4;
+    }
+    for (let i = start; i < bytes.length; i += 4) {
       high += (bytes[i] << 8) | bytes[i + 1];
       low += (bytes[i + 2] << 8) | bytes[i + 3];
     }

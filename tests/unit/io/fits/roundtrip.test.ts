@@ -7,6 +7,7 @@ import {
   FitsStreamWriter,
   Header,
   onesComplementSum,
+  OnesComplementSum,
   type ImageArray,
   type TableColumnSpec,
   type WritableHdu,
@@ -267,6 +268,21 @@ describe('checksums', () => {
     padded.set(bytes);
     expect(onesComplementSum(bytes)).toBe(referenceSum(padded));
     expect(onesComplementSum(new Uint8Array(4096).fill(0xff))).toBe(0xffffffff);
+  });
+
+  it('sums like the reference across int32 blocks, unaligned views and uneven pieces', () => {
+    // Over 32768 words of large halves: the word path's per-block partial sums must not overflow.
+    const buffer = new ArrayBuffer(4 * 70001 + 8);
+    const all = new Uint8Array(buffer);
+    for (let i = 0; i < all.length; i++) all[i] = 0xf0 | ((i * 7) & 0x0f);
+    for (const offset of [0, 1, 2, 4]) {
+      const bytes = new Uint8Array(buffer, offset, 4 * 70001);
+      const expected = referenceSum(bytes);
+      expect(onesComplementSum(bytes), `offset ${offset}`).toBe(expected);
+      const pieces = new OnesComplementSum();
+      for (const [start, end] of [[0, 3], [3, 131075], [131075, 131076], [131076, bytes.length]]) pieces.update(bytes.subarray(start, end));
+      expect(pieces.value, `offset ${offset} in pieces`).toBe(expected);
+    }
   });
 });
 
