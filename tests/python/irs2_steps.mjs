@@ -10,7 +10,8 @@
 // Named cases (argv after the output directory) run only those refpix cases, without the other
 // steps; the `*_mean*` cases (irs2_mean_subtraction, for test_irs2_mean_subtraction_vs_jwst.py)
 // also get DO_NOT_USE and outlying traditional reference pixels (detector rows 0-3, 2044-2047),
-// optionally a ZEROFRAME, and our refpix without the option (<case>_ours_plain.fits).
+// optionally a ZEROFRAME, our refpix without the option (<case>_ours_plain.fits) and with it but
+// without a REFPIX reference (<case>_ours_means.fits: SKIPPED after the means and replacements).
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Header, createRampModel, emptyMeta, loadKernels, openFits, openRamp, sim, writeFitsFile, writeMiniCrdsCache, writeModel } from '../../dist/entrypoints/node.js';
@@ -91,6 +92,11 @@ for (const name of selected) {
     const ref = await openFits(refPath);
     await refpixStep(plain, { ...spec.options, irs2MeanSubtraction: false }, {}, ref).finally(() => ref.close());
     await writeModel(join(outDir, `${name}_ours_plain.fits`), plain);
+    // without a REFPIX reference the step stops (SKIPPED) after flagging, the means and the replacement
+    const third = await openRamp(input);
+    const means = await third.readAll().finally(() => third.file.close());
+    if ((await refpixStep(means, spec.options, {}, undefined)) !== 'SKIPPED') throw new Error(`${name}: refpix without a reference did not skip`);
+    await writeModel(join(outDir, `${name}_ours_means.fits`), means);
   }
   spec.seconds = seconds;
   spec.noisyPair = exposure.noisyPair;
