@@ -196,7 +196,7 @@ mod tests {
     #[test]
     fn dq_clipping_and_missing_means() {
         let p = params(false, false, false);
-        let mut plane = plane_from(|r, c| if (r < 4 || r >= NY - 4) && c % 7 == 3 { 10.5 } else { 10.0 }, p.orientation);
+        let mut plane = plane_from(|r, c| if !(4..NY - 4).contains(&r) && c % 7 == 3 { 10.5 } else { 10.0 }, p.orientation);
         let mut pixeldq = vec![0u32; NX * NY];
         // Sector 1: the 10.5 values are DO_NOT_USE -> mean 10 exactly (float64, std 0).
         for r in (0..4).chain(NY - 4..NY) {
