@@ -190,19 +190,28 @@ function clobberRef(ramp: RampModel, dq: NonNullable<Awaited<ReturnType<typeof r
   }
 }
 
+interface DetectorOrientation {
+  fastReversed: boolean;
+  slowReversed: boolean;
+}
+
+/** jwst reaches the detector frame through FASTAXIS/SLOWAXIS; IRS2 frames are transposed (|FASTAXIS| = 2). */
+function detectorOrientation(ramp: RampModel): DetectorOrientation {
+  const { fastaxis, slowaxis } = ramp.meta.subarray;
+  if (fastaxis === undefined || slowaxis === undefined || Math.abs(fastaxis) !== 2 || Math.abs(slowaxis) !== 1) {
+    throw new RefpixIrs2Error(`refpix: irs2_mean_subtraction needs FASTAXIS = ±2 and SLOWAXIS = ±1, got ${fastaxis} and ${slowaxis}`);
+  }
+  return { fastReversed: fastaxis < 0, slowReversed: slowaxis < 0 };
+}
+
 /**
  * jwst's `irs2_mean_subtraction` (`reference_pixels.correct_model` on the IRS2 frame, side pixels
  * off): every group, and the ZEROFRAME (whose zeros stay zero), loses its top/bottom reference means.
  */
-function subtractReferenceMeans(ramp: RampModel, o: RefpixIrs2Options, scipixN: number, refpixR: number, context: StepContext): void {
+function subtractReferenceMeans(ramp: RampModel, o: RefpixIrs2Options, scipixN: number, refpixR: number, orientation: DetectorOrientation, context: StepContext): void {
   const [nints, ngroups, rows, cols] = ramp.shape;
-  const { fastaxis, slowaxis } = ramp.meta.subarray;
-  // jwst reaches the detector frame through FASTAXIS/SLOWAXIS; IRS2 frames are transposed (|FASTAXIS| = 2).
-  if (fastaxis === undefined || slowaxis === undefined || Math.abs(fastaxis) !== 2 || Math.abs(slowaxis) !== 1) {
-    throw new RefpixIrs2Error(`refpix: irs2_mean_subtraction needs FASTAXIS = ±2 and SLOWAXIS = ±1, got ${fastaxis} and ${slowaxis}`);
-  }
   if (o.useSideRefPixels) info(context, 'refpix: turning off side pixel correction for IRS2');
-  const params = { scipixN, refpixR, oddEvenColumns: o.oddEvenColumns, siglimit: o.siglimit, fastReversed: fastaxis < 0, slowReversed: slowaxis < 0 };
+  const params = { scipixN, refpixR, oddEvenColumns: o.oddEvenColumns, siglimit: o.siglimit, ...orientation };
   const plane = rows * cols;
   for (let p = 0; p < nints * ngroups; p++) {
     context.signal?.throwIfAborted();
@@ -231,10 +240,11 @@ export async function refpixIrs2(ramp: RampModel, o: RefpixIrs2Options, source: 
   const { nrsNormal, nrsReference } = ramp.meta.exposure;
   // jwst's flag_bad_refpix reads NRS_NORM / NRS_REF without defaults (and fails without them).
   if (nrsNormal === undefined || nrsReference === undefined) throw new RefpixIrs2Error('refpix: NRS_NORM and NRS_REF are needed to locate the IRS2 reference pixels');
+  const orientation = o.irs2MeanSubtraction ? detectorOrientation(ramp) : undefined;
 
   const flagged = flagBadRefpix(ramp, nrsNormal, nrsReference, o.ovrCorrMitigationFtr, 'flag');
   info(context, `refpix: total bad reference pixels flagged: ${flagged}`);
-  if (o.irs2MeanSubtraction) subtractReferenceMeans(ramp, o, nrsNormal, nrsReference, context);
+  if (orientation) subtractReferenceMeans(ramp, o, nrsNormal, nrsReference, orientation, context);
   const replaced = flagBadRefpix(ramp, nrsNormal, nrsReference, o.ovrCorrMitigationFtr, 'replace');
   info(context, `refpix: total bad reference pixels replaced: ${replaced}`);
 
