@@ -268,6 +268,12 @@ export function irs2FlagIntermittentPairs(cube: Float32Array | number[], ngroups
 export function irs2SaturationFlags(data: Float32Array | number[], ngroups: number, rows: number, cols: number, thresh: Float32Array | number[], bias: Float32Array | number[], n_pix_grow_sat: number, nframes: number): Uint8Array;
 
 /**
+ * jwst `irs2_mean_subtraction` on one DMS IRS2 group `plane` `(nx, ny)`, in place: the
+ * top/bottom reference means of each of the 5 sectors (odd/even columns when asked) subtracted.
+ */
+export function irs2SubtractGroupMeans(plane: Float32Array, pixeldq: Uint32Array | number[], nx: number, ny: number, scipix_n: number, refpix_r: number, odd_even_columns: boolean, siglimit: number, fast_reversed: boolean, slow_reversed: boolean): void;
+
+/**
  * Ramp fitting (LIKELY) of one tile. `zeroframe` and `dark` may be empty (absent).
  * `read_times` holds the frame times (s) of every group back to back, `reads_per_group` how
  * many belong to each group; `ints` = [nframes, first_group, last_group] (`last_group` >=
@@ -380,6 +386,7 @@ export interface InitOutput {
     readonly groupFlagNames: () => [number, number];
     readonly irs2FlagIntermittentPairs: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number) => [number, number, number, number];
     readonly irs2SaturationFlags: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number) => [number, number, number, number];
+    readonly irs2SubtractGroupMeans: (a: number, b: number, c: any, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number) => [number, number];
     readonly irs2corrector_correctGroup: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: any) => [number, number];
     readonly irs2corrector_new: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number) => [number, number, number];
     readonly likelyFitTile: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number, o: number, p: number, q: number, r: number, s: number, t: number, u: number, v: number, w: number, x: number) => [number, number, number];

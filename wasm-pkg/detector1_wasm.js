@@ -1690,6 +1690,46 @@ export function irs2SaturationFlags(data, ngroups, rows, cols, thresh, bias, n_p
 }
 
 /**
+ * jwst `irs2_mean_subtraction` on one DMS IRS2 group `plane` `(nx, ny)`, in place: the
+ * top/bottom reference means of each of the 5 sectors (odd/even columns when asked) subtracted.
+ * @param {Float32Array} plane
+ * @param {Uint32Array | number[]} pixeldq
+ * @param {number} nx
+ * @param {number} ny
+ * @param {number} scipix_n
+ * @param {number} refpix_r
+ * @param {boolean} odd_even_columns
+ * @param {number} siglimit
+ * @param {boolean} fast_reversed
+ * @param {boolean} slow_reversed
+ */
+export function irs2SubtractGroupMeans(plane, pixeldq, nx, ny, scipix_n, refpix_r, odd_even_columns, siglimit, fast_reversed, slow_reversed) {
+    const val3 = +nx;
+    const val4 = +ny;
+    const val5 = +scipix_n;
+    const val6 = +refpix_r;
+    const val7 = +odd_even_columns;
+    const val8 = +siglimit;
+    const val9 = +fast_reversed;
+    const val10 = +slow_reversed;
+    let ptr0, len0, ptr1, len1;
+    try {
+        ptr0 = passArrayF32ToWasm0(plane, wasm.__wbindgen_malloc);
+        len0 = WASM_VECTOR_LEN;
+        ptr1 = passArray32ToWasm0(pixeldq, wasm.__wbindgen_malloc);
+        len1 = WASM_VECTOR_LEN;
+    } catch (e) {
+        if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 4, 4); }
+        if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
+        throw e;
+    }
+    const ret = wasm.irs2SubtractGroupMeans(ptr0, len0, plane, ptr1, len1, val3, val4, val5, val6, val7, val8, val9, val10);
+    if (ret[1]) {
+        throw takeFromExternrefTable0(ret[0]);
+    }
+}
+
+/**
  * Ramp fitting (LIKELY) of one tile. `zeroframe` and `dark` may be empty (absent).
  * `read_times` holds the frame times (s) of every group back to back, `reads_per_group` how
  * many belong to each group; `ints` = [nframes, first_group, last_group] (`last_group` >=

@@ -7,6 +7,11 @@
 // (3 x 3 kernel: ipc_ref.fits, ipc_ours.fits), superbias with that IRS2-layout SUPERBIAS
 // (superbias_ours.fits) and dq_init with an IRS2-layout MASK (mask_ref.fits, dq_init_ours.fits)
 // on the same raw input. crds/ is a mini CRDS cache for running jwst offline.
+// Named cases (argv after the output directory) run only those refpix cases, without the other
+// steps; the `*_mean*` cases (irs2_mean_subtraction, for test_irs2_mean_subtraction_vs_jwst.py)
+// also get DO_NOT_USE and outlying traditional reference pixels (detector rows 0-3, 2044-2047),
+// optionally a ZEROFRAME, our refpix without the option (<case>_ours_plain.fits) and with it but
+// without a REFPIX reference (<case>_ours_means.fits: SKIPPED after the means and replacements).
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Header, createRampModel, emptyMeta, loadKernels, openFits, openRamp, sim, writeFitsFile, writeMiniCrdsCache, writeModel } from '../../dist/entrypoints/node.js';
@@ -17,15 +22,20 @@ import { superbiasStep } from '../../dist/steps/superbias.js';
 import { dqInitStep } from '../../dist/steps/dq-init.js';
 
 const [outDir, ...wanted] = process.argv.slice(2);
+let state = 99;
+const next = () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32);
 const CASES = {
   nrs1: { detector: 'NRS1', ngroups: 3, nints: 1, seed: 7, nframes: 5, options: {} },
   nrs2_preserve: { detector: 'NRS2', ngroups: 2, nints: 2, seed: 8, options: { preserveIrs2Refpix: true, ovrCorrMitigationFtr: 2.5 } },
+  nrs1_mean: { detector: 'NRS1', ngroups: 3, nints: 1, seed: 7, nframes: 5, options: { irs2MeanSubtraction: true } },
+  nrs2_mean_preserve: { detector: 'NRS2', ngroups: 2, nints: 2, seed: 8, zeroframe: true, options: { irs2MeanSubtraction: true, preserveIrs2Refpix: true } },
+  nrs1_mean_all_columns: { detector: 'NRS1', ngroups: 2, nints: 1, seed: 9, options: { irs2MeanSubtraction: true, oddEvenColumns: false, siglimit: 2.5 } },
 };
 
 await loadKernels();
 // jwst's steps ask CRDS for the context once they used a reference: a mini cache to run offline.
 await writeMiniCrdsCache(join(outDir, 'crds'), [{ plan: sim.planExposure({ instrument: 'nirspec', subarray: 'SUB32', ngroups: 2, nints: 1, seed: 1 }) }]);
-const selected = wanted.length ? wanted : Object.keys(CASES);
+const selected = wanted.length ? wanted : ['nrs1', 'nrs2_preserve'];
 for (const name of selected) {
   const spec = CASES[name];
   const exposure = sim.simulateIrs2(spec);
@@ -39,13 +49,27 @@ for (const name of selected) {
   const nrs1 = spec.detector === 'NRS1';
   Object.assign(meta.subarray, { name: 'FULL', xstart: 1, ystart: 1, xsize: 2048, ysize: 2048, fastaxis: nrs1 ? 2 : -2, slowaxis: nrs1 ? 1 : -1 });
   Object.assign(meta.observation, { date: '2024-01-01', time: '00:00:00.000' });
-  const model = createRampModel({
-    meta,
-    shape: exposure.shape,
-    data: Float32Array.from(exposure.data),
-    pixeldq: new Uint32Array(rows * cols),
-    groupdq: new Uint8Array(nints * ngroups * rows * cols),
-  });
+  const data = Float32Array.from(exposure.data);
+  const pixeldq = new Uint32Array(rows * cols);
+  let zeroframe;
+  if (spec.options.irs2MeanSubtraction) {
+    // traditional reference pixels (DMS columns 0-3, 2044-2047): ~1% DO_NOT_USE, a few outliers
+    for (let row = 0; row < rows; row++) {
+      for (const col of [0, 1, 2, 3, cols - 4, cols - 3, cols - 2, cols - 1]) {
+        const u = next();
+        if (u < 0.01) pixeldq[row * cols + col] = 1;
+        else if (u < 0.013) for (let p = 0; p < nints * ngroups; p++) data[(p * rows + row) * cols + col] += 3000;
+      }
+    }
+    if (spec.zeroframe) {
+      meta.exposure.zeroFrame = true;
+      // the first group's reads, with zeros (no zero frame there) that must stay zero
+      zeroframe = new Float32Array(nints * rows * cols);
+      for (let j = 0; j < nints; j++) zeroframe.set(data.subarray(j * ngroups * rows * cols, (j * ngroups + 1) * rows * cols), j * rows * cols);
+      for (let i = 0; i < zeroframe.length; i += 997) zeroframe[i] = 0;
+    }
+  }
+  const model = createRampModel({ meta, shape: exposure.shape, data, pixeldq, groupdq: new Uint8Array(nints * ngroups * rows * cols), zeroframe });
   const input = join(outDir, `${name}_input.fits`);
   const refPath = join(outDir, `${name}_refpix_ref.fits`);
   await writeModel(input, model);
@@ -62,16 +86,27 @@ for (const name of selected) {
   }
   const seconds = (performance.now() - started) / 1000;
   await writeModel(join(outDir, `${name}_ours.fits`), ramp);
+  if (spec.options.irs2MeanSubtraction) {
+    const again = await openRamp(input);
+    const plain = await again.readAll().finally(() => again.file.close());
+    const ref = await openFits(refPath);
+    await refpixStep(plain, { ...spec.options, irs2MeanSubtraction: false }, {}, ref).finally(() => ref.close());
+    await writeModel(join(outDir, `${name}_ours_plain.fits`), plain);
+    // without a REFPIX reference the step stops (SKIPPED) after flagging, the means and the replacement
+    const third = await openRamp(input);
+    const means = await third.readAll().finally(() => third.file.close());
+    if ((await refpixStep(means, spec.options, {}, undefined)) !== 'SKIPPED') throw new Error(`${name}: refpix without a reference did not skip`);
+    await writeModel(join(outDir, `${name}_ours_means.fits`), means);
+  }
   spec.seconds = seconds;
   spec.noisyPair = exposure.noisyPair;
 }
 writeFileSync(join(outDir, 'cases.json'), JSON.stringify(Object.fromEntries(selected.map((n) => [n, CASES[n]]))));
+if (wanted.length) process.exit(0);
 
 // saturation on the first case's raw input
 const first = selected[0];
 const N = 2048;
-let state = 99;
-const next = () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32);
 const refHeader = (reftype, rows) =>
   new Header()
     .set('REFTYPE', reftype).set('INSTRUME', 'NIRSPEC').set('DETECTOR', CASES[first].detector).set('SUBARRAY', 'FULL')

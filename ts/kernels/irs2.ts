@@ -1,10 +1,16 @@
 /**
- * NIRSpec IRS2 kernels (crates/detector1-kernels/src/irs2.rs): the per-group interleaved
- * reference correction, the bad readout-pair statistics and jwst's IRS2 saturation flagging.
+ * NIRSpec IRS2 kernels (crates/detector1-kernels/src/irs2.rs, irs2_mean.rs): the per-group
+ * interleaved reference correction, the bad readout-pair statistics, jwst's IRS2 saturation
+ * flagging and the optional top/bottom mean subtraction (`irs2_mean_subtraction`).
  * Whole frames (FFTs over a frame's time stream, sigma clipping over all pairs, the IRS2
  * saturation path's own rules), so they run in the calling thread (see ts/steps/refpix-irs2.ts).
  */
-import { Irs2Corrector as WasmIrs2Corrector, irs2FlagIntermittentPairs, irs2SaturationFlags as irs2SaturationFlagsWasm } from '../../wasm-pkg/detector1_wasm.js';
+import {
+  Irs2Corrector as WasmIrs2Corrector,
+  irs2FlagIntermittentPairs,
+  irs2SaturationFlags as irs2SaturationFlagsWasm,
+  irs2SubtractGroupMeans as irs2SubtractGroupMeansWasm,
+} from '../../wasm-pkg/detector1_wasm.js';
 import { callWasm } from './errors.js';
 
 export interface Irs2Layout {
@@ -62,4 +68,24 @@ export function irs2SaturationFlags(
   readPatternNframes: number | undefined,
 ): Uint8Array {
   return callWasm('irs2', () => irs2SaturationFlagsWasm(data, ngroups, rows, cols, thresh, bias ?? new Float32Array(0), nPixGrowSat, readPatternNframes ?? 0));
+}
+
+export interface Irs2MeanSubtraction {
+  scipixN: number;
+  refpixR: number;
+  oddEvenColumns: boolean;
+  siglimit: number;
+  /** FASTAXIS < 0: detector column c is DMS row nx-1-c (NRS2). */
+  fastReversed: boolean;
+  /** SLOWAXIS < 0: detector row r is DMS column ny-1-r (NRS2). */
+  slowReversed: boolean;
+}
+
+/**
+ * jwst `irs2_mean_subtraction` on one DMS group `plane` `(nx, ny)`, in place: per sector (reference
+ * output and amplifiers A-D), the sigma-clipped top/bottom reference means (odd/even columns when
+ * asked, DO_NOT_USE in `pixeldq` left out) are subtracted from the whole sector.
+ */
+export function irs2SubtractGroupMeans(plane: Float32Array, pixeldq: Uint32Array, nx: number, ny: number, p: Irs2MeanSubtraction): void {
+  callWasm('irs2', () => irs2SubtractGroupMeansWasm(plane, pixeldq, nx, ny, p.scipixN, p.refpixR, p.oddEvenColumns, p.siglimit, p.fastReversed, p.slowReversed));
 }

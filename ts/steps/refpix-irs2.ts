@@ -5,6 +5,10 @@
  *
  * 1. `flag_bad_refpix` (flag only): readout pairs whose mean |difference|, mean or std stands out
  *    (sigma-clipped, `ovr_corr_mitigation_ftr`) in any integration get BAD_REF_PIXEL|DO_NOT_USE.
+ * 1b. `irs2_mean_subtraction` only: jwst's traditional top/bottom correction without side pixels
+ *    (Rust `irs2_mean`): per group and sector ("0ABCD", 640 detector columns), sigma-clipped means
+ *    of the good pixels of detector rows 0-3 and 2044-2047 (odd/even by jwst's IRS2 column parity
+ *    when `odd_even_columns`), averaged and subtracted from the sector; also the ZEROFRAME.
  * 2. `flag_bad_refpix` (replace only): every flagged row takes the mean of the same-parity rows a
  *    visit before and after, else one of them, else an adjacent good reference row, else 0.
  * 3. No REFPIX reference -> SKIPPED (the replaced rows stay, as in jwst).
@@ -20,9 +24,8 @@
 import type { RampModel } from '../datamodels/models.js';
 import type { FitsFile } from '../io/fits/index.js';
 import { pixel } from '../dq/index.js';
-import { Irs2Corrector, irs2FlagPairs } from '../kernels/irs2.js';
+import { Irs2Corrector, irs2FlagPairs, irs2SubtractGroupMeans } from '../kernels/irs2.js';
 import { readIrs2Reference } from '../reffiles/irs2.js';
-import { StepNotImplementedError } from './ipc.js';
 import { info, referenceName, warn, type StepContext, type StepStatus } from './step.js';
 
 export class RefpixIrs2Error extends Error {
@@ -33,6 +36,10 @@ export interface RefpixIrs2Options {
   ovrCorrMitigationFtr: number;
   preserveIrs2Refpix: boolean;
   irs2MeanSubtraction: boolean;
+  /** `irs2MeanSubtraction` only (side pixels are never used for IRS2). */
+  oddEvenColumns: boolean;
+  useSideRefPixels: boolean;
+  siglimit: number;
 }
 
 /** The REFPIX reference, or a function that selects it (called only for IRS2 data). */
@@ -183,6 +190,43 @@ function clobberRef(ramp: RampModel, dq: NonNullable<Awaited<ReturnType<typeof r
   }
 }
 
+interface DetectorOrientation {
+  fastReversed: boolean;
+  slowReversed: boolean;
+}
+
+/** jwst reaches the detector frame through FASTAXIS/SLOWAXIS; IRS2 frames are transposed (|FASTAXIS| = 2). */
+function detectorOrientation(ramp: RampModel): DetectorOrientation {
+  const { fastaxis, slowaxis } = ramp.meta.subarray;
+  if (fastaxis === undefined || slowaxis === undefined || Math.abs(fastaxis) !== 2 || Math.abs(slowaxis) !== 1) {
+    throw new RefpixIrs2Error(`refpix: irs2_mean_subtraction needs FASTAXIS = ±2 and SLOWAXIS = ±1, got ${fastaxis} and ${slowaxis}`);
+  }
+  return { fastReversed: fastaxis < 0, slowReversed: slowaxis < 0 };
+}
+
+/**
+ * jwst's `irs2_mean_subtraction` (`reference_pixels.correct_model` on the IRS2 frame, side pixels
+ * off): every group, and the ZEROFRAME (whose zeros stay zero), loses its top/bottom reference means.
+ */
+function subtractReferenceMeans(ramp: RampModel, o: RefpixIrs2Options, scipixN: number, refpixR: number, orientation: DetectorOrientation, context: StepContext): void {
+  const [nints, ngroups, rows, cols] = ramp.shape;
+  if (o.useSideRefPixels) info(context, 'refpix: turning off side pixel correction for IRS2');
+  const params = { scipixN, refpixR, oddEvenColumns: o.oddEvenColumns, siglimit: o.siglimit, ...orientation };
+  const plane = rows * cols;
+  for (let p = 0; p < nints * ngroups; p++) {
+    context.signal?.throwIfAborted();
+    irs2SubtractGroupMeans(ramp.data.subarray(p * plane, (p + 1) * plane), ramp.pixeldq, rows, cols, params);
+  }
+  if (ramp.meta.exposure.zeroFrame && ramp.zeroframe) {
+    for (let j = 0; j < nints; j++) {
+      const frame = ramp.zeroframe.subarray(j * plane, (j + 1) * plane);
+      const zeros = frame.map((v) => (v === 0 ? 1 : 0));
+      irs2SubtractGroupMeans(frame, ramp.pixeldq, rows, cols, params);
+      zeros.forEach((z, i) => z && (frame[i] = 0));
+    }
+  }
+}
+
 async function resolveReference(source: Irs2ReferenceSource): Promise<FitsFile | undefined> {
   return typeof source === 'function' ? source() : source;
 }
@@ -196,10 +240,11 @@ export async function refpixIrs2(ramp: RampModel, o: RefpixIrs2Options, source: 
   const { nrsNormal, nrsReference } = ramp.meta.exposure;
   // jwst's flag_bad_refpix reads NRS_NORM / NRS_REF without defaults (and fails without them).
   if (nrsNormal === undefined || nrsReference === undefined) throw new RefpixIrs2Error('refpix: NRS_NORM and NRS_REF are needed to locate the IRS2 reference pixels');
-  if (o.irs2MeanSubtraction) throw new StepNotImplementedError('refpix: irs2_mean_subtraction is not implemented');
+  const orientation = o.irs2MeanSubtraction ? detectorOrientation(ramp) : undefined;
 
   const flagged = flagBadRefpix(ramp, nrsNormal, nrsReference, o.ovrCorrMitigationFtr, 'flag');
   info(context, `refpix: total bad reference pixels flagged: ${flagged}`);
+  if (orientation) subtractReferenceMeans(ramp, o, nrsNormal, nrsReference, orientation, context);
   const replaced = flagBadRefpix(ramp, nrsNormal, nrsReference, o.ovrCorrMitigationFtr, 'replace');
   info(context, `refpix: total bad reference pixels replaced: ${replaced}`);
 

@@ -4,8 +4,8 @@
  * 1-output subarrays (odd/even means of the flagged reference pixels). The statistics are
  * computed group by group from the gathered reference pixels (small); the per-pixel correction
  * then runs on row bands. MIRI subarrays -> SKIPPED; MIRI full frame: refpix-miri.ts; NIRSpec IRS2:
- * refpix-irs2.ts (with the REFPIX reference). Not implemented: the `sirs` algorithm on full frames,
- * multistripe/superstripe subarrays, IRS2 with `irs2_mean_subtraction`.
+ * refpix-irs2.ts (with the REFPIX reference, and `irs2_mean_subtraction`). Not implemented: the
+ * `sirs` algorithm on full frames, multistripe/superstripe subarrays.
  */
 import type { RampModel } from '../datamodels/models.js';
 import { pixel } from '../dq/index.js';
@@ -26,7 +26,7 @@ export interface RefpixOptions {
   sideGain?: number;
   /** MIRI full frame only. */
   oddEvenRows?: boolean;
-  /** IRS2 only (`irs2MeanSubtraction` not implemented). */
+  /** IRS2 only (`irs2MeanSubtraction` also reads `oddEvenColumns` and `siglimit`). */
   ovrCorrMitigationFtr?: number;
   preserveIrs2Refpix?: boolean;
   irs2MeanSubtraction?: boolean;

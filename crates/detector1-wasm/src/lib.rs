@@ -1239,3 +1239,24 @@ pub fn shower_clipped_noise(
 ) -> Result<(), JsError> {
     jump_showers::clipped_noise(data, groupdq, gain, RampShape::new(nints, ngroups, rows, cols), median, sigma).map_err(to_js)
 }
+
+/// jwst `irs2_mean_subtraction` on one DMS IRS2 group `plane` `(nx, ny)`, in place: the
+/// top/bottom reference means of each of the 5 sectors (odd/even columns when asked) subtracted.
+#[wasm_bindgen(js_name = irs2SubtractGroupMeans)]
+#[allow(clippy::too_many_arguments)]
+pub fn irs2_subtract_group_means(
+    plane: &mut [f32],
+    pixeldq: &[u32],
+    nx: usize,
+    ny: usize,
+    scipix_n: usize,
+    refpix_r: usize,
+    odd_even_columns: bool,
+    siglimit: f64,
+    fast_reversed: bool,
+    slow_reversed: bool,
+) -> Result<(), JsError> {
+    use detector1_kernels::irs2_mean::{subtract_group_means, MeanSubtraction, Orientation};
+    let params = MeanSubtraction { scipix_n, refpix_r, odd_even_columns, siglimit, orientation: Orientation { fast_reversed, slow_reversed } };
+    subtract_group_means(plane, pixeldq, nx, ny, &params).map_err(to_js)
+}

@@ -1,14 +1,14 @@
 /**
  * refpix on NIRSpec IRS2 frames (ts/steps/refpix-irs2.ts): the normal-pixel mask, replacement of
- * flagged reference rows, skip rules (no reference, wrong table length) and typed errors. The
- * correction itself is compared with jwst in tests/python/test_irs2_vs_jwst.py.
+ * flagged reference rows, skip rules (no reference, wrong table length), the optional mean
+ * subtraction and typed errors. The correction itself is compared with jwst in
+ * tests/python/test_irs2_vs_jwst.py and test_irs2_mean_subtraction_vs_jwst.py.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createRampModel, emptyMeta } from '../../../ts/datamodels/index.js';
 import { pixel } from '../../../ts/dq/index.js';
 import { bytesSource, encodeFits, FitsFile, Header } from '../../../ts/io/fits/index.js';
 import { loadKernels } from '../../../ts/kernels/load-node.js';
-import { StepNotImplementedError } from '../../../ts/steps/ipc.js';
 import { irs2NormalMask, RefpixIrs2Error } from '../../../ts/steps/refpix-irs2.js';
 import { refpixStep } from '../../../ts/steps/refpix.js';
 
@@ -82,9 +82,47 @@ describe('refpix IRS2', () => {
     const noNorm = irs2Ramp();
     noNorm.meta.exposure.nrsNormal = undefined;
     await expect(refpixStep(noNorm)).rejects.toThrow(/NRS_NORM/);
-    await expect(refpixStep(irs2Ramp(), { irs2MeanSubtraction: true })).rejects.toThrow(StepNotImplementedError);
+    // irs2_mean_subtraction reaches the detector frame through FASTAXIS / SLOWAXIS
+    await expect(refpixStep(irs2Ramp(), { irs2MeanSubtraction: true })).rejects.toThrow(/FASTAXIS/);
     let asked = 0;
     expect(await refpixStep(irs2Ramp('NRS2'), {}, {}, async () => (asked++, undefined))).toBe('SKIPPED');
     expect(asked).toBe(1);
+  });
+
+  it('irs2_mean_subtraction removes the top/bottom means of each sector and column parity, before the reference is read', async () => {
+    // jwst's IRS2 parity by detector column: alternating, but (odd, odd, even, even) on each
+    // interleaved visit; the reference output sector copies amplifier A
+    const interleaved = Array.from(irs2NormalMask(ROWS, 16, 4), (m) => !m);
+    interleaved.splice(0, 640, ...interleaved.slice(640, 1280));
+    const odd = interleaved.map((ref, c) => (ref ? c % 4 < 2 : c % 2 === 0));
+    for (const [detector, oddEvenColumns] of [
+      ['NRS1', true],
+      ['NRS2', true],
+      ['NRS1', false],
+    ] as const) {
+      const ramp = irs2Ramp(detector, 2);
+      const nrs1 = detector === 'NRS1';
+      Object.assign(ramp.meta.subarray, { fastaxis: nrs1 ? 2 : -2, slowaxis: nrs1 ? 1 : -1 });
+      // DMS row y is detector column c (NRS2: reversed); DMS columns 0-3 and 2044-2047 are the
+      // top/bottom reference rows of the detector frame
+      const level = (g: number, y: number, x: number) => {
+        const c = nrs1 ? y : ROWS - 1 - y;
+        const reference = x < 4 || x >= COLS - 4;
+        return 1000 * g + 100 * Math.floor(c / 640) + (odd[c] ? 1 : 2) + (reference ? 0 : 50);
+      };
+      ramp.data.forEach((_, i) => (ramp.data[i] = level(Math.floor(i / (ROWS * COLS)), Math.floor(i / COLS) % ROWS, i % COLS)));
+      const logs: string[] = [];
+      expect(await refpixStep(ramp, { irs2MeanSubtraction: true, oddEvenColumns }, { log: (_l, m) => logs.push(m) }, undefined)).toBe('SKIPPED');
+      expect(logs.some((m) => /turning off side pixel correction/.test(m))).toBe(true);
+      expect(ramp.pixeldq.every((v) => v === 0)).toBe(true);
+      const expected = (i: number) => {
+        const [g, y, x] = [Math.floor(i / (ROWS * COLS)), Math.floor(i / COLS) % ROWS, i % COLS];
+        if (oddEvenColumns) return x < 4 || x >= COLS - 4 ? 0 : 50;
+        // one mean per sector: the odd and even reference levels (1 and 2, as many) average to 1.5
+        return level(g, y, x) - (1000 * g + 100 * Math.floor((nrs1 ? y : ROWS - 1 - y) / 640) + 1.5);
+      };
+      const wrong = ramp.data.findIndex((v, i) => v !== expected(i));
+      expect(wrong, `${detector} odd/even ${oddEvenColumns}: first wrong pixel`).toBe(-1);
+    }
   });
 });
