@@ -6,8 +6,10 @@ import { readFits } from '../../../../ts/io/fits/node.js';
 import { concat, expectSameArray, realDataDir, realDataPresent, realDataSkipMessage, referenceSum } from './helpers.js';
 
 const real = (name: string) => path.join(realDataDir, name);
+/** Said in the titles only when the files are absent and the tests skip. */
+const skipped = realDataPresent ? '' : ` (skipped: ${realDataSkipMessage})`;
 
-describe.skipIf(!realDataPresent)(`real uncal file (skipped: ${realDataSkipMessage})`, () => {
+describe.skipIf(!realDataPresent)(`real uncal file${skipped}`, () => {
   let file: FitsFile;
   beforeAll(async () => {
     file = await readFits(real('jw01019001001_gs-acq1_2022117003102_uncal.fits'));
@@ -99,7 +101,7 @@ describe.skipIf(!realDataPresent)(`real uncal file (skipped: ${realDataSkipMessa
   });
 });
 
-describe.skipIf(!realDataPresent)(`real NIRSpec dark reference (skipped: ${realDataSkipMessage})`, () => {
+describe.skipIf(!realDataPresent)(`real NIRSpec dark reference${skipped}`, () => {
   let file: FitsFile;
   beforeAll(async () => {
     file = await readFits(real('jwst_nirspec_dark_0046.fits'));
@@ -161,7 +163,7 @@ describe.skipIf(!realDataPresent)(`real NIRSpec dark reference (skipped: ${realD
   });
 });
 
-describe.skipIf(!realDataPresent)(`real superbias and readnoise references (skipped: ${realDataSkipMessage})`, () => {
+describe.skipIf(!realDataPresent)(`real superbias and readnoise references${skipped}`, () => {
   it('verifies the checksums astropy wrote, and reads uint32 DQ and J columns', async () => {
     const name = real('jwst_nirspec_superbias_0075.fits');
     const bytes = new Uint8Array(await readFile(name));
