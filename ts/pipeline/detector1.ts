@@ -388,16 +388,19 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
   }
   let rateintsStore: RateintsStore | undefined;
   try {
-    // Pass A: the corrections, integration slice by slice.
+    // Pass A: the corrections, integration slice by slice. With several slices the steps keep
+    // the reference planes they read until the pass ends.
+    const sliceCache = slices.length > 1 ? new Map<string, unknown>() : undefined;
     for (const [start, end] of slices) {
       const ramp = sliceModel(start, end, await readSlice(start, end, (i) => reader.readIntegration(i)), sharedCopy(initialPixeldq));
-      await runSteps(beforeJump, ramp, start, { ...context, integrationOffset: start, exposureIntegrations: nints });
+      await runSteps(beforeJump, ramp, start, { ...context, integrationOffset: start, exposureIntegrations: nints, sliceCache });
       for (let p = 0; p < plane; p++) exposurePixeldq[p] |= ramp.pixeldq[p];
       avdrkcur ??= ramp.avdrkcur;
       doNotUse.push(...allDoNotUsePlanes(ramp.groupdq, end - start, ngroups, plane));
       await spillSlice(start, end, ramp);
       releaseShared(ramp.pixeldq);
     }
+    sliceCache?.clear();
     // Pass B: jump (its statistics span integrations) and the flagging steps after it.
     if (slices.length === 1) {
       const ramp = sliceModel(0, nints, await readSlice(0, nints, (i) => spill.get(i)), exposurePixeldq);

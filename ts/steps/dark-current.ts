@@ -10,7 +10,7 @@ import type { RampModel } from '../datamodels/models.js';
 import { translateDq } from '../dq/index.js';
 import { cutToScience, geometryOf, readDqDefinitions, ReferenceFileError, scienceGeometry } from '../reffiles/index.js';
 import { runTiled } from '../pool/pool.js';
-import { info, rampTileShape, referenceName, warn, type StepContext, type StepStatus } from './step.js';
+import { info, rampTileShape, referenceName, reusedAcrossSlices, warn, type StepContext, type StepStatus } from './step.js';
 
 /** FITS keyword suffixes this step records: `S_DARK`, `R_DARK`. */
 export const darkCurrentKeywords = { status: 'DARK', reference: 'DARK' } as const;
@@ -83,15 +83,17 @@ export async function darkCurrentStep(
   });
   const used = [...new Set(source.filter((d) => d >= 0))].sort((a, b) => a - b);
 
-  const fit = fitter(reference, ramp, [ny, nx], (m) => warn(context, m));
-  const frames = new Float32Array(used.length * planes * ny * nx);
-  for (const [slot, d] of used.entries()) {
-    for (let k = 0; k < planes; k++) {
-      const { data, shape } = await reference.readImage(sci, { index: rank === 4 ? [d, k] : [k], as: 'float32' });
-      frames.set(fit(data as Float32Array, shape), (slot * planes + k) * ny * nx);
+  const { frames, darkDq } = await reusedAcrossSlices(context, 'dark_current', [file, used, planes, ramp.meta.subarray, ny, nx], async () => {
+    const fit = fitter(reference, ramp, [ny, nx], (m) => warn(context, m));
+    const frames = new Float32Array(used.length * planes * ny * nx);
+    for (const [slot, d] of used.entries()) {
+      for (let k = 0; k < planes; k++) {
+        const { data, shape } = await reference.readImage(sci, { index: rank === 4 ? [d, k] : [k], as: 'float32' });
+        frames.set(fit(data as Float32Array, shape), (slot * planes + k) * ny * nx);
+      }
     }
-  }
-  const darkDq = await readDarkDq(reference, fit, ny * nx, (m) => warn(context, m));
+    return { frames, darkDq: await readDarkDq(reference, fit, ny * nx, (m) => warn(context, m)) };
+  });
   await runTiled(
     context.pool,
     'darkCurrent',

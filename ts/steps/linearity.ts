@@ -6,7 +6,7 @@ import type { FitsFile } from '../io/fits/index.js';
 import type { RampModel } from '../datamodels/models.js';
 import { readReferenceDq, readReferenceFloat, scienceGeometry, ReferenceFileError } from '../reffiles/index.js';
 import { runTiled } from '../pool/pool.js';
-import { info, rampTileShape, referenceName, warn, type StepContext, type StepStatus } from './step.js';
+import { info, rampTileShape, referenceName, reusedAcrossSlices, warn, type StepContext, type StepStatus } from './step.js';
 
 /** FITS keyword suffixes this step records: `S_LINEAR`, `R_LINEAR`. */
 export const linearityKeywords = { status: 'LINEAR', reference: 'LINEAR' } as const;
@@ -19,20 +19,27 @@ export async function linearityStep(ramp: RampModel, reference: FitsFile | undef
   }
   const warnFn = (message: string) => warn(context, message);
   const refContext = { science: scienceGeometry(ramp.meta, ramp.shape, 'science data', warnFn), instrument: ramp.meta.instrument.name, warn: warnFn };
-  const coeffs = await readReferenceFloat(reference, 'COEFFS', refContext);
   const nframes = ramp.meta.exposure.nframes ?? 1;
-  // jwst: read-level path with INV_COEFFS only for frame-averaged groups (and no read_times,
-  // which our RampModel never carries).
-  const inverse = reference.find('INV_COEFFS') && nframes > 1 ? await readReferenceFloat(reference, 'INV_COEFFS', refContext) : undefined;
-  if (inverse) info(context, 'linearity: read-level correction with INV_COEFFS and NFRAMES=' + nframes);
   const plane = ramp.shape[2] * ramp.shape[3];
-  const ncoeffs = Math.max(coeffs.data.length, inverse?.data.length ?? 0) / plane;
-  for (const stack of [coeffs, inverse]) {
-    if (stack && (stack.shape.length !== 3 || stack.shape[0] < 2)) {
-      throw new ReferenceFileError(reference.source.name, `coefficients must be (ncoeffs >= 2, ny, nx), got (${stack.shape.join(', ')})`);
+  const { coeffs, invCoeffs, linDq, ncoeffs } = await reusedAcrossSlices(context, 'linearity', [reference.source.name, refContext.science, nframes], async () => {
+    const coeffs = await readReferenceFloat(reference, 'COEFFS', refContext);
+    // jwst: read-level path with INV_COEFFS only for frame-averaged groups (and no read_times,
+    // which our RampModel never carries).
+    const inverse = reference.find('INV_COEFFS') && nframes > 1 ? await readReferenceFloat(reference, 'INV_COEFFS', refContext) : undefined;
+    const ncoeffs = Math.max(coeffs.data.length, inverse?.data.length ?? 0) / plane;
+    for (const stack of [coeffs, inverse]) {
+      if (stack && (stack.shape.length !== 3 || stack.shape[0] < 2)) {
+        throw new ReferenceFileError(reference.source.name, `coefficients must be (ncoeffs >= 2, ny, nx), got (${stack.shape.join(', ')})`);
+      }
     }
-  }
-  const linDq = reference.find('DQ') ? (await readReferenceDq(reference, refContext)).data : new Uint32Array(plane);
+    return {
+      coeffs: padHighOrder(coeffs.data, ncoeffs, plane),
+      invCoeffs: inverse && padHighOrder(inverse.data, ncoeffs, plane),
+      linDq: reference.find('DQ') ? (await readReferenceDq(reference, refContext)).data : new Uint32Array(plane),
+      ncoeffs,
+    };
+  });
+  if (invCoeffs) info(context, 'linearity: read-level correction with INV_COEFFS and NFRAMES=' + nframes);
   await runTiled(
     context.pool,
     'linearity',
@@ -41,8 +48,8 @@ export async function linearityStep(ramp: RampModel, reference: FitsFile | undef
       zeroframe: ramp.meta.exposure.zeroFrame ? ramp.zeroframe : undefined,
       pixeldq: ramp.pixeldq,
       groupdq: ramp.groupdq,
-      coeffs: padHighOrder(coeffs.data, ncoeffs, plane),
-      invCoeffs: inverse && padHighOrder(inverse.data, ncoeffs, plane),
+      coeffs,
+      invCoeffs,
       linDq,
     },
     { ...rampTileShape(ramp.shape), planes: ncoeffs },

@@ -10,7 +10,7 @@ import type { RampModel } from '../datamodels/models.js';
 import { cutToScience, geometryOf, readReferenceDq, ReferenceFileError, scienceGeometry } from '../reffiles/index.js';
 import { runTiled } from '../pool/pool.js';
 import { isMiriDetector } from './lastframe.js';
-import { rampTileShape, referenceName, warn, type StepContext, type StepStatus } from './step.js';
+import { rampTileShape, referenceName, reusedAcrossSlices, warn, type StepContext, type StepStatus } from './step.js';
 
 /** FITS keyword suffixes this step records: `S_RESET`, `R_RESET`. */
 export const resetKeywords = { status: 'RESET', reference: 'RESET' } as const;
@@ -54,17 +54,20 @@ export async function resetStep(ramp: RampModel, reference: FitsFile | undefined
     // jwst uses the reference as is; a larger one is cut here, one without the subarray is an error.
     return cutToScience(data, shape, geometryOf(header, shape, ramp.meta.instrument.name, file, warnFn), science, file).data;
   };
-  const frames = new Float32Array(used.length * planes * ny * nx);
-  for (const [slot, r] of used.entries()) {
-    for (let g = 0; g < planes; g++) {
-      context.signal?.throwIfAborted();
-      const { data, shape } = await reference.readImage(sci, { index: [r, g], as: 'float32' });
-      frames.set(fit(data as Float32Array, shape), (slot * planes + g) * ny * nx);
+  const { frames, resetDq } = await reusedAcrossSlices(context, 'reset', [file, used, planes, science], async () => {
+    const frames = new Float32Array(used.length * planes * ny * nx);
+    for (const [slot, r] of used.entries()) {
+      for (let g = 0; g < planes; g++) {
+        context.signal?.throwIfAborted();
+        const { data, shape } = await reference.readImage(sci, { index: [r, g], as: 'float32' });
+        frames.set(fit(data as Float32Array, shape), (slot * planes + g) * ny * nx);
+      }
     }
-  }
-  const resetDq = reference.find('DQ')
-    ? (await readReferenceDq(reference, { science, instrument: ramp.meta.instrument.name, warn: warnFn })).data
-    : new Uint32Array(ny * nx);
+    const resetDq = reference.find('DQ')
+      ? (await readReferenceDq(reference, { science, instrument: ramp.meta.instrument.name, warn: warnFn })).data
+      : new Uint32Array(ny * nx);
+    return { frames, resetDq };
+  });
   await runTiled(
     context.pool,
     'reset',

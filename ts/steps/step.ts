@@ -25,6 +25,26 @@ export interface StepContext {
   saveProduct?: (suffix: string, model: RampModel | ImageModel | CubeModel) => Promise<void>;
   /** Reads a file a step parameter names (clean_flicker_noise `user_mask`); undefined when it does not exist. */
   readBytes?: (path: string) => Promise<Uint8Array | undefined>;
+  /**
+   * Lives from slice to slice of one exposure while the pipeline runs the corrections slice by
+   * slice: steps keep the reference planes they read here (see `reusedAcrossSlices`).
+   */
+  sliceCache?: Map<string, unknown>;
+}
+
+/**
+ * What `load()` gives, kept in `context.sliceCache` under `name` and reused while `key` (any
+ * JSON value) is the same: the reference planes a step reads and cuts for every slice (a MIRI
+ * TSO exposure of 50 slices read 45 planes of a full-frame dark 50 times: 5 of the run's 55 s).
+ * Kernels only read these arrays. Without a cache, `load()` runs every time.
+ */
+export async function reusedAcrossSlices<T>(context: StepContext, name: string, key: unknown, load: () => Promise<T>): Promise<T> {
+  const id = JSON.stringify(key);
+  const held = context.sliceCache?.get(name) as { id: string; value: T } | undefined;
+  if (held?.id === id) return held.value;
+  const value = await load();
+  context.sliceCache?.set(name, { id, value });
+  return value;
 }
 
 export function warn(context: StepContext, message: string): void {
