@@ -312,11 +312,14 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
     const bandOptions = { ...jumpOptions, expandLargeEvents: false };
     let primaryCrs = 0;
     let detected = false;
+    // One set of band buffers for every band: memory touched for the first time is slow, and a
+    // MIRI TSO exposure goes through 2.6 GB of jump bands.
+    const buffers: BandBuffers = {};
     for (let row0 = 0; row0 < ny; row0 += bandRows) {
       const row1 = Math.min(ny, row0 + bandRows);
       const top = Math.max(0, row0 - halo);
       const bottom = Math.min(ny, row1 + halo);
-      const rows = await readRowsOfEveryIntegration(spill, nints, ngroups, nx, top, bottom, reader.hasZeroframe);
+      const rows = await readRowsOfEveryIntegration(spill, nints, ngroups, nx, top, bottom, reader.hasZeroframe, buffers);
       const bandMeta: Meta = structuredClone(meta);
       const sub = bandMeta.subarray;
       bandMeta.subarray = { ...sub, xstart: sub.xstart ?? 1, xsize: sub.xsize ?? nx, ystart: (sub.ystart ?? 1) + top, ysize: bottom - top };
@@ -567,7 +570,24 @@ export const REFERENCE_KEYWORDS: Record<string, string> = {
   refpix: refpixKeywords.reference,
 };
 
-/** Rows `row0 ..< row1` of every group of every integration, read into one `(nints, ngroups, rows, cols)` band. */
+/** Buffers a loop over bands reads into, grown to the largest band, when its bands do not outlive an iteration. */
+interface BandBuffers {
+  data?: ArrayBuffer;
+  groupdq?: ArrayBuffer;
+  zeroframe?: ArrayBuffer;
+}
+
+function bandArray<T extends Float32Array | Uint8Array>(type: { new (buffer: ArrayBuffer, offset: number, length: number): T; new (length: number): T; BYTES_PER_ELEMENT: number }, length: number, buffers: BandBuffers | undefined, key: keyof BandBuffers): T {
+  if (!buffers) return new type(length);
+  const bytes = length * type.BYTES_PER_ELEMENT;
+  if ((buffers[key]?.byteLength ?? -1) < bytes) buffers[key] = new ArrayBuffer(bytes);
+  return new type(buffers[key]!, 0, length);
+}
+
+/**
+ * Rows `row0 ..< row1` of every group of every integration, read into one `(nints, ngroups, rows,
+ * cols)` band: new arrays, or views of `buffers` (valid until the next band read into them).
+ */
 async function readRowsOfEveryIntegration(
   spill: SpillStore,
   nints: number,
@@ -576,12 +596,13 @@ async function readRowsOfEveryIntegration(
   row0: number,
   row1: number,
   hasZeroframe: boolean,
+  buffers?: BandBuffers,
 ): Promise<{ data: Float32Array; groupdq: Uint8Array; zeroframe?: Float32Array }> {
   const length = (row1 - row0) * cols;
   const samples = ngroups * length;
-  const data = new Float32Array(nints * samples);
-  const groupdq = new Uint8Array(nints * samples);
-  const zeroframe = hasZeroframe ? new Float32Array(nints * length) : undefined;
+  const data = bandArray(Float32Array, nints * samples, buffers, 'data');
+  const groupdq = bandArray(Uint8Array, nints * samples, buffers, 'groupdq');
+  const zeroframe = hasZeroframe ? bandArray(Float32Array, nints * length, buffers, 'zeroframe') : undefined;
   for (let i = 0; i < nints; i++) {
     await spill.getRows(i, row0, row1, {
       data: data.subarray(i * samples, (i + 1) * samples),
