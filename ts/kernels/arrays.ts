@@ -106,14 +106,15 @@ const RECYCLE_LIMIT = 1 << 28;
  * Kernel runs with a worker pool then hand workers the array itself instead of copies of its
  * bands.
  */
-export function allocShared<T extends KernelArray>(type: ArrayType<T>, length: number): T {
+export function allocShared<T extends KernelArray>(type: ArrayType<T>, length: number, options: { zeroed?: boolean } = {}): T {
   const bytes = length * type.BYTES_PER_ELEMENT;
   if (!sharedMemoryAvailable()) return new type(new ArrayBuffer(bytes));
   const buffer = recycled.get(bytes)?.pop();
   if (!buffer) return new type(new SharedArrayBuffer(bytes));
   recycledBytes -= bytes;
   const array = new type(buffer);
-  array.fill(0);
+  // `zeroed: false` for a caller that overwrites every element: a recycled buffer keeps old values.
+  if (options.zeroed ?? true) array.fill(0);
   return array;
 }
 
@@ -134,7 +135,7 @@ export function releaseShared(array: KernelArray): void {
 
 /** A copy of `array` made with `allocShared`. */
 export function sharedCopy<T extends KernelArray>(array: T): T {
-  const copy = allocShared(array.constructor as unknown as ArrayType<T>, array.length);
+  const copy = allocShared(array.constructor as unknown as ArrayType<T>, array.length, { zeroed: false });
   copy.set(array as never);
   return copy;
 }

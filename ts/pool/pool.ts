@@ -214,7 +214,7 @@ async function runShared(
       keys.map((key) => {
         const array = arrays[key]!;
         const { layout } = specs[key];
-        const into = allocShared(array.constructor as never, planeCount(layout, shape) * rows.rows * shape.cols) as KernelArray;
+        const into = allocShared(array.constructor as never, planeCount(layout, shape) * rows.rows * shape.cols, { zeroed: false }) as KernelArray;
         return [key, cutBand(array, layout, shape, rows, into.buffer)];
       }),
     );

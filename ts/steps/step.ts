@@ -1,5 +1,6 @@
 /** What every step shares: how it is run, and how it reports. */
 import type { KernelPool } from '../pool/pool.js';
+import { sharedCopy, type KernelArray } from '../kernels/arrays.js';
 import type { CubeModel, ImageModel, RampModel } from '../datamodels/models.js';
 
 export type StepStatus = 'COMPLETE' | 'SKIPPED' | 'FAILED';
@@ -33,18 +34,24 @@ export interface StepContext {
 }
 
 /**
- * What `load()` gives, kept in `context.sliceCache` under `name` and reused while `key` (any
- * JSON value) is the same: the reference planes a step reads and cuts for every slice (a MIRI
- * TSO exposure of 50 slices read 45 planes of a full-frame dark 50 times: 5 of the run's 55 s).
- * Kernels only read these arrays. Without a cache, `load()` runs every time.
+ * What `load()` gives (an object of arrays and numbers), kept in `context.sliceCache` under
+ * `name` and reused while `key` (any JSON value) is the same: the reference planes a step reads
+ * and cuts for every slice (a MIRI TSO exposure of 50 slices read 45 planes of a full-frame dark
+ * 50 times: 5 of the run's 55 s). Kept arrays move to shared memory, where the workers read them
+ * in place instead of a copy of every band of every slice. Kernels only read these arrays.
+ * Without a cache, `load()` runs every time and its arrays stay as they are.
  */
-export async function reusedAcrossSlices<T>(context: StepContext, name: string, key: unknown, load: () => Promise<T>): Promise<T> {
+export async function reusedAcrossSlices<T extends object>(context: StepContext, name: string, key: unknown, load: () => Promise<T>): Promise<T> {
   const id = JSON.stringify(key);
   const held = context.sliceCache?.get(name) as { id: string; value: T } | undefined;
   if (held?.id === id) return held.value;
   const value = await load();
-  context.sliceCache?.set(name, { id, value });
-  return value;
+  if (!context.sliceCache) return value;
+  const kept = Object.fromEntries(
+    Object.entries(value).map(([field, item]) => [field, ArrayBuffer.isView(item) && !(item instanceof DataView) ? sharedCopy(item as KernelArray) : item]),
+  ) as T;
+  context.sliceCache.set(name, { id, value: kept });
+  return kept;
 }
 
 export function warn(context: StepContext, message: string): void {
