@@ -1324,19 +1324,22 @@ export function cleanFlickerIntegration(data, groupdq, scene_mask, flat, backgro
 }
 
 /**
- * `clean_flicker_noise` scene mask of a draft rate (`nplanes` planes), in place.
+ * `clean_flicker_noise` scene mask of a draft rate (`nplanes` planes), in place; with
+ * `fit_histogram` the clip levels come from jwst's Gaussian fit to a histogram.
  * @param {Float32Array | number[]} rate
  * @param {Uint8Array} mask
  * @param {number} nplanes
  * @param {number} rows
  * @param {number} cols
  * @param {number} n_sigma
+ * @param {boolean} fit_histogram
  */
-export function cleanFlickerSceneMask(rate, mask, nplanes, rows, cols, n_sigma) {
+export function cleanFlickerSceneMask(rate, mask, nplanes, rows, cols, n_sigma, fit_histogram) {
     const val3 = +nplanes;
     const val4 = +rows;
     const val5 = +cols;
     const val6 = +n_sigma;
+    const val7 = +fit_histogram;
     let ptr0, len0, ptr1, len1;
     try {
         ptr0 = passArrayF32ToWasm0(rate, wasm.__wbindgen_malloc);
@@ -1348,7 +1351,7 @@ export function cleanFlickerSceneMask(rate, mask, nplanes, rows, cols, n_sigma) 
         if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
         throw e;
     }
-    const ret = wasm.cleanFlickerSceneMask(ptr0, len0, ptr1, len1, mask, val3, val4, val5, val6);
+    const ret = wasm.cleanFlickerSceneMask(ptr0, len0, ptr1, len1, mask, val3, val4, val5, val6, val7);
     if (ret[1]) {
         throw takeFromExternrefTable0(ret[0]);
     }

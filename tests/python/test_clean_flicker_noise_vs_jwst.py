@@ -59,6 +59,18 @@ def run_both(case, step, variant, kwargs, cli_args):
     return jwst_dir, ours_dir
 
 
+def run_ours(case, step, variant, cli_args):
+    """Our step alone on the case's input; returns the output directory."""
+    ours_dir = pathlib.Path(case["dir"]) / f"{step}_{variant}" / "ours"
+    ours_dir.mkdir(parents=True, exist_ok=True)
+    source = pathlib.Path(case["dir"]) / "input_ramp.fits"
+    subprocess.run(
+        ["node", str(REPO / "dist/cli/main.js"), "step", step, str(source), "--output-dir", str(ours_dir), "--threads", "2", *cli_args],
+        check=True, env=crds_env(case), cwd=REPO,
+    )
+    return ours_dir
+
+
 def stripe_noise(data, unstriped, columns):
     """The stripes left in a ramp: scatter of the per-row (MIRI: per-column) medians of its last
     group minus first group, less the same for the ramp before the stripes were added (the scene),
@@ -297,3 +309,29 @@ def test_clean_flicker_noise_apply_flat_field(cases):
     compare_ramps(case, "clean_flicker_noise", jwst_dir, ours_dir)
     with fits.open(ours_dir / "input_clean_flicker_noise.fits") as ours:
         assert ours[0].header["R_FLAT"] == "flat.fits"
+
+
+@pytest.mark.parametrize(
+    "case_name, variant, kwargs",
+    [
+        # the scene mask's clip levels from scipy curve_fit of a Gaussian to a 2000-bin histogram
+        ("nircam_sub", "fit_histogram", {"fit_histogram": True, "save_mask": True}),
+        ("miri_image", "fit_histogram", {"fit_histogram": True, "n_sigma": 1.5}),
+    ],
+)
+def test_clean_flicker_noise_options_equal_jwst(cases, case_name, variant, kwargs):
+    """Options beyond the defaults: our SCI equals jwst's (within TOLERANCE), and the option
+    matters: our output without it differs from jwst's with it."""
+    case = cases[case_name]
+    cli = [f"--{k}={'None' if v is None else v}" for k, v in kwargs.items()]
+    jwst_dir, ours_dir = run_both(case, "clean_flicker_noise", variant, kwargs, cli)
+    compare_ramps(case, "clean_flicker_noise", jwst_dir, ours_dir, columns=not case_name.startswith("nircam"))
+    if kwargs.get("save_mask"):
+        np.testing.assert_array_equal(product(ours_dir, "mask"), product(jwst_dir, "mask"))
+    without = [arg for arg in cli if not arg.startswith(f"--{next(iter(kwargs))}=")]
+    plain_dir = run_ours(case, "clean_flicker_noise", f"{variant}_ignored", without)
+    truth = fits.getdata(jwst_dir / "jwst_clean_flicker_noise.fits", "SCI")
+    plain = fits.getdata(plain_dir / "input_clean_flicker_noise.fits", "SCI")
+    changed = np.count_nonzero(plain != truth)
+    print(f"{variant}: {changed} pixels differ from jwst's when the option is left out")
+    assert changed > 0

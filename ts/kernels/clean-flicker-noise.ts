@@ -12,15 +12,16 @@ function checkLength(kernel: string, name: string, array: ArrayLike<number>, exp
 /**
  * clean_flicker_noise scene mask (jwst `create_mask` after the science regions): `mask`
  * (`nplanes` planes of rows x cols, 1 = background) loses the pixels whose draft `rate` is NaN
- * or 0 and, with `nSigma > 0`, those the per-plane clip flags (3 sigma below, nSigma above).
+ * or 0 and, with `nSigma > 0`, those the per-plane clip flags (3 sigma below, nSigma above;
+ * with `fitHistogram` centre and sigma from a Gaussian fitted to their histogram).
  */
-export function cleanFlickerSceneMask(rate: Float32Array, mask: Uint8Array, shape: { nplanes: number; rows: number; cols: number }, nSigma: number): void {
+export function cleanFlickerSceneMask(rate: Float32Array, mask: Uint8Array, shape: { nplanes: number; rows: number; cols: number }, nSigma: number, fitHistogram = false): void {
   const kernel = 'cleanFlickerSceneMask';
   const size = shape.nplanes * shape.rows * shape.cols;
   checkLength(kernel, 'rate', rate, size);
   checkLength(kernel, 'mask', mask, size);
   if (!Number.isFinite(nSigma)) throw new KernelParameterError('invalid_parameter', `${kernel}: nSigma must be finite, got ${nSigma}`);
-  callWasm(kernel, () => wasmCleanFlickerSceneMask(rate, mask, shape.nplanes, shape.rows, shape.cols, nSigma));
+  callWasm(kernel, () => wasmCleanFlickerSceneMask(rate, mask, shape.nplanes, shape.rows, shape.cols, nSigma, fitHistogram));
 }
 
 export interface CleanFlickerIntegrationParams {

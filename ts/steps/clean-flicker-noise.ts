@@ -129,7 +129,6 @@ export async function cleanFlickerNoiseStep(
   if (o.fitMethod === 'fft' && !NIRSPEC_TYPES.has(expType)) return failed(ramp, context, `fit method 'fft' cannot be applied to exp_type ${expType}`);
   if (o.backgroundMethod === 'model') throw new FlickerStepError(STEP, 'background_method', "'model' (photutils Background2D) is not implemented; use 'median' or None");
   if (o.backgroundMethod === 'median_image') throw new FlickerStepError(STEP, 'background_method', "'median_image' is not implemented; use 'median' or None");
-  if (o.fitHistogram) throw new FlickerStepError(STEP, 'fit_histogram', 'the Gaussian histogram fit (scipy curve_fit) is not implemented; set fit_histogram=False');
   if (o.maskScienceRegions && (expType.startsWith('NRS') || expType === 'NIS_SOSS')) {
     throw new FlickerStepError(STEP, 'mask_science_regions', `the science regions of ${expType} need assign_wcs/msaflagopen (NIRSpec) or PASTASOSS traces (SOSS), which are not implemented; set mask_science_regions=False`);
   }
@@ -181,7 +180,7 @@ export async function cleanFlickerNoiseStep(
       const nonScience = await miriNonScience(rate.dq, references.flat, refContext, context);
       for (let k = 0; k < initial.length; k++) if (nonScience[k]) initial[k] = 0;
     }
-    ({ mask, planes: maskPlanes } = sceneMask(rate, o.nSigma, o.singleMask, initial));
+    ({ mask, planes: maskPlanes } = sceneMask(rate, o.nSigma, o.singleMask, initial, o.fitHistogram));
     if (o.saveMask) maskModel = intermediateModel(rate, Float32Array.from(mask), maskPlanes === 1 ? [ny, nx] : [maskPlanes, ny, nx]);
   }
   if (mask.length !== maskPlanes * plane || (maskPlanes !== 1 && maskPlanes !== nints)) {

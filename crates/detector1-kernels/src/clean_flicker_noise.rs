@@ -88,32 +88,39 @@ pub fn sigma_clipped_stats(mut values: Vec<f64>, sigma: f64) -> ClippedStats {
     }
 }
 
-/// jwst `clip_to_background` (without the histogram fit): from the sigma-clipped median and
-/// standard deviation of the masked pixels (or, with `lower_half_only`, of the values at or
-/// below that median mirrored about it), every pixel below `centre - sigma_lower * sigma` or
-/// above `centre + sigma_upper * sigma` leaves the mask. Nothing happens when the mask is empty.
-pub fn clip_to_background(image: &[f32], mask: &mut [bool], sigma_lower: f64, sigma_upper: f64, lower_half_only: bool) {
+/// jwst `clip_to_background`: from the sigma-clipped median and standard deviation of the
+/// masked pixels (or, with `lower_half_only`, of the values at or below that median mirrored
+/// about it), every pixel below `centre - sigma_lower * sigma` or above `centre + sigma_upper *
+/// sigma` leaves the mask. With `fit_histogram` the centre is the clipped *mean*, then centre
+/// and sigma are refined by [`histogram_gaussian_fit`] when that fit succeeds. Nothing happens
+/// when the mask is empty.
+pub fn clip_to_background(image: &[f32], mask: &mut [bool], sigma_lower: f64, sigma_upper: f64, lower_half_only: bool, fit_histogram: bool) {
     if !mask.iter().any(|&m| m) {
         return;
     }
     let masked: Vec<f64> = image.iter().zip(mask.iter()).filter(|(_, &m)| m).map(|(&v, _)| v as f64).collect();
-    let mut stats = sigma_clipped_stats(masked, 3.0);
-    if lower_half_only {
-        let centre = stats.median;
-        let lower: Vec<f64> = image
-            .iter()
-            .zip(mask.iter())
-            .filter(|(&v, &m)| m && (v as f64) <= centre)
-            .map(|(&v, _)| v as f64)
-            .collect();
+    let stats = sigma_clipped_stats(masked.clone(), 3.0);
+    let centre_of = |stats: &ClippedStats| if fit_histogram { stats.mean } else { stats.median };
+    let (mut centre, mut sigma) = (centre_of(&stats), stats.std);
+    let data_for_stats = if lower_half_only {
+        let lower: Vec<f64> = masked.iter().copied().filter(|&v| v <= centre).collect();
         // numpy: concatenate((x - c), (c - x)) + c, in that order.
         let mut mirrored = Vec::with_capacity(2 * lower.len());
         mirrored.extend(lower.iter().map(|&v| (v - centre) + centre));
         mirrored.extend(lower.iter().map(|&v| (centre - v) + centre));
-        stats = sigma_clipped_stats(mirrored, 3.0);
+        let stats = sigma_clipped_stats(mirrored.clone(), 3.0);
+        (centre, sigma) = (centre_of(&stats), stats.std);
+        mirrored
+    } else {
+        masked
+    };
+    if fit_histogram {
+        if let Some(fit) = histogram_gaussian_fit(&data_for_stats, centre, sigma) {
+            (centre, sigma) = (fit.mean, fit.sigma);
+        }
     }
-    let low = stats.median - sigma_lower * stats.std;
-    let high = stats.median + sigma_upper * stats.std;
+    let low = centre - sigma_lower * sigma;
+    let high = centre + sigma_upper * sigma;
     for (&v, m) in image.iter().zip(mask.iter_mut()) {
         let v = v as f64;
         if v < low || v > high {
@@ -122,10 +129,167 @@ pub fn clip_to_background(image: &[f32], mask: &mut [bool], sigma_lower: f64, si
     }
 }
 
+/// Number of bins of jwst's histogram fit.
+const HISTOGRAM_BINS: usize = 2000;
+
+/// A Gaussian `amplitude * exp(-0.5 ((x - mean) / sigma)^2)`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Gaussian {
+    pub amplitude: f64,
+    pub mean: f64,
+    pub sigma: f64,
+}
+
+impl Gaussian {
+    fn at(&self, x: f64) -> f64 {
+        self.amplitude * (-0.5 * ((x - self.mean) / self.sigma).powi(2)).exp()
+    }
+}
+
+/// numpy `histogram(values, bins=2000, range=(first, last))`: counts of the values in
+/// `[first, last]` (the last bin closed), bins from numpy's `linspace` edges, a value placed
+/// by its scaled offset and then moved by one bin when the edges say so, as numpy does; and the
+/// bin centres. None when the range is not finite (numpy raises).
+pub fn histogram(values: &[f64], first: f64, last: f64, bins: usize) -> Option<(Vec<f64>, Vec<f64>)> {
+    if !(first.is_finite() && last.is_finite()) || first > last {
+        return None;
+    }
+    let (first, last) = if first == last { (first - 0.5, last + 0.5) } else { (first, last) };
+    let step = (last - first) / bins as f64;
+    let mut edges: Vec<f64> = (0..=bins).map(|k| k as f64 * step + first).collect();
+    edges[bins] = last;
+    let mut counts = vec![0f64; bins];
+    let norm = last - first;
+    for &v in values {
+        if !(v >= first && v <= last) {
+            continue;
+        }
+        let mut index = (((v - first) / norm) * bins as f64) as usize;
+        if index == bins {
+            index -= 1;
+        }
+        if v < edges[index] {
+            index -= 1;
+        }
+        if v >= edges[index + 1] && index != bins - 1 {
+            index += 1;
+        }
+        counts[index] += 1.0;
+    }
+    let centres = (0..bins).map(|k| (edges[k + 1] + edges[k]) / 2.0).collect();
+    Some((counts, centres))
+}
+
+/// jwst's histogram refinement of `clip_to_background`: a 2000-bin histogram of `values` over
+/// `centre ± 4 sigma`, and the least-squares Gaussian through the counts at the bin centres,
+/// started from (highest count, centre of the first highest bin, `sigma`) with the mean kept
+/// within the histogram and the width within [0, its span] (scipy `curve_fit` with bounds).
+/// We minimise the same sum of squares with bounded Levenberg-Marquardt steps and analytic
+/// derivatives, to the optimum in float64; scipy's trust-region solver stops within its
+/// tolerances (1e-8) of it. None where jwst falls back to the clip statistics (no finite
+/// range) or scipy's fit would not start (no feasible start).
+pub fn histogram_gaussian_fit(values: &[f64], centre: f64, sigma: f64) -> Option<Gaussian> {
+    let (counts, x) = histogram(values, centre - 4.0 * sigma, centre + 4.0 * sigma, HISTOGRAM_BINS)?;
+    let peak = counts.iter().enumerate().fold(0, |best, (k, &c)| if c > counts[best] { k } else { best });
+    let lower = [0.0, x[0], 0.0];
+    let upper = [f64::INFINITY, x[HISTOGRAM_BINS - 1], x[HISTOGRAM_BINS - 1] - x[0]];
+    let mut p = [counts[peak], x[peak], sigma];
+    if (0..3).any(|i| !(p[i] >= lower[i] && p[i] <= upper[i])) {
+        return None;
+    }
+    // scipy's trf starts strictly inside the bounds.
+    for i in 0..3 {
+        if p[i] <= lower[i] {
+            p[i] = lower[i] + 1e-10 * lower[i].abs().max(1.0);
+        } else if p[i] >= upper[i] {
+            p[i] = upper[i] - 1e-10 * upper[i].abs().max(1.0);
+        }
+    }
+    let cost = |p: &[f64; 3]| {
+        let g = Gaussian { amplitude: p[0], mean: p[1], sigma: p[2] };
+        x.iter().zip(&counts).map(|(&x, &c)| (g.at(x) - c).powi(2)).sum::<f64>()
+    };
+    let mut current = cost(&p);
+    let mut lambda = 1e-3;
+    for _ in 0..500 {
+        // normal equations J^T J d = -J^T r of the residuals r = model - counts
+        let (mut jtj, mut jtr) = ([[0f64; 3]; 3], [0f64; 3]);
+        for (&xi, &ci) in x.iter().zip(&counts) {
+            let z = (xi - p[1]) / p[2];
+            let e = (-0.5 * z * z).exp();
+            let j = [e, p[0] * e * z / p[2], p[0] * e * z * z / p[2]];
+            let r = p[0] * e - ci;
+            for a in 0..3 {
+                jtr[a] += j[a] * r;
+                for b in 0..3 {
+                    jtj[a][b] += j[a] * j[b];
+                }
+            }
+        }
+        let mut improved = false;
+        while lambda < 1e16 {
+            let mut m = jtj;
+            for a in 0..3 {
+                m[a][a] += lambda * jtj[a][a].max(1e-300);
+            }
+            let Some(d) = solve3(m, [-jtr[0], -jtr[1], -jtr[2]]) else {
+                lambda *= 10.0;
+                continue;
+            };
+            let mut trial = p;
+            for a in 0..3 {
+                trial[a] = (p[a] + d[a]).clamp(lower[a], upper[a]);
+            }
+            if trial[2] <= 0.0 {
+                trial[2] = p[2] / 2.0;
+            }
+            let c = cost(&trial);
+            if c <= current {
+                let moved = (0..3).any(|a| trial[a] != p[a]);
+                p = trial;
+                improved = c < current || moved;
+                current = c;
+                lambda = (lambda / 10.0).max(1e-12);
+                break;
+            }
+            lambda *= 10.0;
+        }
+        if !improved {
+            break;
+        }
+    }
+    (current.is_finite() && p[2] > 0.0).then_some(Gaussian { amplitude: p[0], mean: p[1], sigma: p[2] })
+}
+
+/// Solves a 3x3 linear system by Gaussian elimination with partial pivoting.
+fn solve3(mut m: [[f64; 3]; 3], mut b: [f64; 3]) -> Option<[f64; 3]> {
+    for col in 0..3 {
+        let pivot = (col..3).max_by(|&i, &j| m[i][col].abs().total_cmp(&m[j][col].abs()))?;
+        if m[pivot][col] == 0.0 || !m[pivot][col].is_finite() {
+            return None;
+        }
+        m.swap(col, pivot);
+        b.swap(col, pivot);
+        for row in col + 1..3 {
+            let f = m[row][col] / m[col][col];
+            for k in col..3 {
+                m[row][k] -= f * m[col][k];
+            }
+            b[row] -= f * b[col];
+        }
+    }
+    let mut out = [0f64; 3];
+    for row in (0..3).rev() {
+        let tail: f64 = (row + 1..3).map(|k| m[row][k] * out[k]).sum();
+        out[row] = (b[row] - tail) / m[row][row];
+    }
+    Some(out)
+}
+
 /// jwst `background_level(..., 'median')`: clips the mask (3 sigma both sides, lower half) and
 /// returns the float32 median of the masked pixels (NaN when none is left).
 pub fn background_median(image: &[f32], mask: &mut [bool]) -> f32 {
-    clip_to_background(image, mask, 3.0, 3.0, true);
+    clip_to_background(image, mask, 3.0, 3.0, true, false);
     let mut values: Vec<f32> = image.iter().zip(mask.iter()).filter(|(v, &m)| m && !v.is_nan()).map(|(&v, _)| v).collect();
     median_f32(&mut values)
 }
@@ -218,7 +382,7 @@ pub fn clean_image(image: &mut [f32], mask: &mut [bool], flat: Option<&[f32]>, r
                 *v -= level;
             }
             if params.n_sigma > 0.0 {
-                clip_to_background(image, mask, params.n_sigma, params.n_sigma, true);
+                clip_to_background(image, mask, params.n_sigma, params.n_sigma, true, false);
             }
             level
         }
@@ -352,8 +516,8 @@ pub fn clean_integration(
 /// jwst `create_mask` after the science regions: `mask` (`nplanes` planes of rows x cols,
 /// nonzero = background, as the caller set it) loses the pixels whose draft rate is NaN or
 /// exactly 0, then, with `n_sigma > 0`, each plane is clipped (`clip_to_background` with 3 sigma
-/// below and `n_sigma` above).
-pub fn scene_mask(rate: &[f32], mask: &mut [u8], nplanes: usize, rows: usize, cols: usize, n_sigma: f64) -> Result<(), KernelError> {
+/// below and `n_sigma` above, centre and sigma from the histogram fit with `fit_histogram`).
+pub fn scene_mask(rate: &[f32], mask: &mut [u8], nplanes: usize, rows: usize, cols: usize, n_sigma: f64, fit_histogram: bool) -> Result<(), KernelError> {
     let plane = rows * cols;
     expect_len("rate", rate.len(), nplanes * plane)?;
     expect_len("mask", mask.len(), nplanes * plane)?;
@@ -362,7 +526,7 @@ pub fn scene_mask(rate: &[f32], mask: &mut [u8], nplanes: usize, rows: usize, co
         let out = &mut mask[p * plane..][..plane];
         let mut background: Vec<bool> = out.iter().zip(rate).map(|(&m, &r)| m != 0 && !(r.is_nan() || r == 0.0)).collect();
         if n_sigma > 0.0 {
-            clip_to_background(rate, &mut background, 3.0, n_sigma, false);
+            clip_to_background(rate, &mut background, 3.0, n_sigma, false, fit_histogram);
         }
         for (o, b) in out.iter_mut().zip(background) {
             *o = b as u8;
@@ -405,13 +569,56 @@ mod tests {
         image[5] = 50.0; // signal
         image[17] = -50.0; // bad low value
         let mut mask = vec![true; 100];
-        clip_to_background(&image, &mut mask, 3.0, 2.0, false);
+        clip_to_background(&image, &mut mask, 3.0, 2.0, false, false);
         assert!(!mask[5] && !mask[17]);
         assert_eq!(mask.iter().filter(|&&m| !m).count(), 2);
         // an empty mask stays as it is
         let mut none = vec![false; 100];
-        clip_to_background(&image, &mut none, 3.0, 2.0, false);
+        clip_to_background(&image, &mut none, 3.0, 2.0, false, false);
         assert!(none.iter().all(|&m| !m));
+    }
+
+    #[test]
+    fn histogram_bins_like_numpy() {
+        // edges 0, 0.25, 0.5, 0.75, 1: the last bin is closed, values outside are dropped
+        let (counts, centres) = histogram(&[-0.1, 0.0, 0.25, 0.3, 0.74, 0.75, 1.0, 1.1], 0.0, 1.0, 4).unwrap();
+        assert_eq!(counts, [1.0, 2.0, 1.0, 2.0]);
+        assert_eq!(centres, [0.125, 0.375, 0.625, 0.875]);
+        // an empty range is widened by 0.5 each side; a non-finite one is refused
+        let (counts, _) = histogram(&[2.0], 2.0, 2.0, 2).unwrap();
+        assert_eq!(counts, [0.0, 1.0]);
+        assert!(histogram(&[1.0], f64::NAN, 1.0, 4).is_none());
+    }
+
+    #[test]
+    fn histogram_fit_recovers_a_gaussian() {
+        // deterministic "normal" values: the inverse CDF at evenly spaced quantiles (Acklam's
+        // rational approximation is not needed; a Box-Muller over a fixed grid will do)
+        let mut values = Vec::new();
+        for i in 0..400 {
+            for j in 0..50 {
+                let (u, v) = ((i as f64 + 0.5) / 400.0, (j as f64 + 0.5) / 50.0);
+                values.push(5.0 + 2.0 * (-2.0 * u.ln()).sqrt() * (2.0 * std::f64::consts::PI * v).cos());
+            }
+        }
+        let stats = sigma_clipped_stats(values.clone(), 3.0);
+        let fit = histogram_gaussian_fit(&values, stats.mean, stats.std).unwrap();
+        assert!((fit.mean - 5.0).abs() < 0.02, "{fit:?}");
+        assert!((fit.sigma - 2.0).abs() < 0.05, "{fit:?}");
+        // the optimum: no small move of any parameter lowers the sum of squares
+        let (counts, x) = histogram(&values, stats.mean - 4.0 * stats.std, stats.mean + 4.0 * stats.std, HISTOGRAM_BINS).unwrap();
+        let cost = |g: Gaussian| x.iter().zip(&counts).map(|(&x, &c)| (g.at(x) - c).powi(2)).sum::<f64>();
+        let best = cost(fit);
+        for (da, dm, ds) in [(1e-6, 0.0, 0.0), (-1e-6, 0.0, 0.0), (0.0, 1e-7, 0.0), (0.0, -1e-7, 0.0), (0.0, 0.0, 1e-7), (0.0, 0.0, -1e-7)] {
+            let moved = Gaussian { amplitude: fit.amplitude * (1.0 + da), mean: fit.mean + dm, sigma: fit.sigma + ds };
+            assert!(cost(moved) >= best);
+        }
+        // the clip then uses the fitted centre and width
+        let image: Vec<f32> = values.iter().map(|&v| v as f32).collect();
+        let mut mask = vec![true; image.len()];
+        clip_to_background(&image, &mut mask, 3.0, 1.0, false, true);
+        let high = fit.mean + fit.sigma;
+        assert!(image.iter().zip(&mask).all(|(&v, &m)| m == ((v as f64) <= high && (v as f64) >= fit.mean - 3.0 * fit.sigma)));
     }
 
     #[test]
@@ -474,7 +681,7 @@ mod tests {
         rate[9] = 100.0;
         let mut mask = vec![1u8; 64];
         mask[0] = 0; // a science region set by the caller stays masked
-        scene_mask(&rate, &mut mask, 1, 8, 8, 2.0).unwrap();
+        scene_mask(&rate, &mut mask, 1, 8, 8, 2.0, false).unwrap();
         let off: Vec<usize> = (0..64).filter(|&k| mask[k] == 0).collect();
         assert!(off.starts_with(&[0, 3, 4]) && off.contains(&9));
     }

@@ -1107,10 +1107,11 @@ pub fn flag_showers_with_noise(
 
 use detector1_kernels::{clean_flicker_noise, picture_frame};
 
-/// `clean_flicker_noise` scene mask of a draft rate (`nplanes` planes), in place.
+/// `clean_flicker_noise` scene mask of a draft rate (`nplanes` planes), in place; with
+/// `fit_histogram` the clip levels come from jwst's Gaussian fit to a histogram.
 #[wasm_bindgen(js_name = cleanFlickerSceneMask)]
-pub fn clean_flicker_scene_mask(rate: &[f32], mask: &mut [u8], nplanes: usize, rows: usize, cols: usize, n_sigma: f64) -> Result<(), JsError> {
-    clean_flicker_noise::scene_mask(rate, mask, nplanes, rows, cols, n_sigma).map_err(to_js)
+pub fn clean_flicker_scene_mask(rate: &[f32], mask: &mut [u8], nplanes: usize, rows: usize, cols: usize, n_sigma: f64, fit_histogram: bool) -> Result<(), JsError> {
+    clean_flicker_noise::scene_mask(rate, mask, nplanes, rows, cols, n_sigma, fit_histogram).map_err(to_js)
 }
 
 /// `clean_flicker_noise` of one integration, in place: the 'median' fit along `array_axis`, or
