@@ -212,6 +212,19 @@ export function applySuperbias(data: Float32Array, zeroframe: Float32Array, pixe
 export function cleanFlickerIntegration(data: Float32Array, groupdq: Uint8Array | number[], scene_mask: Uint8Array | number[], flat: Float32Array | number[], background_out: Float32Array, background_median: boolean, n_sigma: number, array_axis: number, by_channel: boolean, fft: boolean, nrs2: boolean, allslits: boolean, ngroups: number, rows: number, cols: number): Int32Array;
 
 /**
+ * `clean_flicker_noise` of one integration with `median_image`, in place: each group less its
+ * `median` is cleaned alone ('median' fit, or NSClean with `fft`). Returns the skipped groups
+ * and, negated, the failed one, as `cleanFlickerIntegration`.
+ */
+export function cleanFlickerIntegrationMedianImage(data: Float32Array, median: Float32Array | number[], scene_mask: Uint8Array | number[], flat: Float32Array | number[], background_out: Float32Array, array_axis: number, by_channel: boolean, fft: boolean, nrs2: boolean, allslits: boolean, ngroups: number, rows: number, cols: number): Int32Array;
+
+/**
+ * `clean_flicker_noise` `median_image`: the scaled median ramp `(nints, ngroups, plane)` of a
+ * ramp and its draft `rateints`.
+ */
+export function cleanFlickerScaledMedianRamp(data: Float32Array | number[], rateints: Float32Array | number[], nints: number, ngroups: number, plane: number): Float32Array;
+
+/**
  * `clean_flicker_noise` scene mask of a draft rate (`nplanes` planes), in place; with
  * `fit_histogram` the clip levels come from jwst's Gaussian fit to a histogram.
  */
@@ -372,6 +385,8 @@ export interface InitOutput {
     readonly applySaturation: (a: number, b: number, c: number, d: number, e: any, f: number, g: number, h: any, i: number, j: number, k: any, l: number, m: number, n: number, o: number, p: number, q: number, r: number, s: number, t: number, u: number, v: number, w: number) => [number, number];
     readonly applySuperbias: (a: number, b: number, c: any, d: number, e: number, f: any, g: number, h: number, i: any, j: number, k: number, l: number, m: number, n: number, o: number, p: number, q: number) => [number, number];
     readonly cleanFlickerIntegration: (a: number, b: number, c: any, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: any, m: number, n: number, o: number, p: number, q: number, r: number, s: number, t: number, u: number, v: number) => [number, number, number, number];
+    readonly cleanFlickerIntegrationMedianImage: (a: number, b: number, c: any, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: any, m: number, n: number, o: number, p: number, q: number, r: number, s: number, t: number) => [number, number, number, number];
+    readonly cleanFlickerScaledMedianRamp: (a: number, b: number, c: number, d: number, e: number, f: number, g: number) => [number, number, number, number];
     readonly cleanFlickerSceneMask: (a: number, b: number, c: number, d: number, e: any, f: number, g: number, h: number, i: number, j: number) => [number, number];
     readonly emicorrBin: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number) => [number, number, number, number];
     readonly emicorrFit: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number, o: number) => [number, number, number, number];

@@ -1324,6 +1324,97 @@ export function cleanFlickerIntegration(data, groupdq, scene_mask, flat, backgro
 }
 
 /**
+ * `clean_flicker_noise` of one integration with `median_image`, in place: each group less its
+ * `median` is cleaned alone ('median' fit, or NSClean with `fft`). Returns the skipped groups
+ * and, negated, the failed one, as `cleanFlickerIntegration`.
+ * @param {Float32Array} data
+ * @param {Float32Array | number[]} median
+ * @param {Uint8Array | number[]} scene_mask
+ * @param {Float32Array | number[]} flat
+ * @param {Float32Array} background_out
+ * @param {number} array_axis
+ * @param {boolean} by_channel
+ * @param {boolean} fft
+ * @param {boolean} nrs2
+ * @param {boolean} allslits
+ * @param {number} ngroups
+ * @param {number} rows
+ * @param {number} cols
+ * @returns {Int32Array}
+ */
+export function cleanFlickerIntegrationMedianImage(data, median, scene_mask, flat, background_out, array_axis, by_channel, fft, nrs2, allslits, ngroups, rows, cols) {
+    const val6 = +array_axis;
+    const val7 = +by_channel;
+    const val8 = +fft;
+    const val9 = +nrs2;
+    const val10 = +allslits;
+    const val11 = +ngroups;
+    const val12 = +rows;
+    const val13 = +cols;
+    let ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, ptr4, len4;
+    try {
+        ptr0 = passArrayF32ToWasm0(data, wasm.__wbindgen_malloc);
+        len0 = WASM_VECTOR_LEN;
+        ptr1 = passArrayF32ToWasm0(median, wasm.__wbindgen_malloc);
+        len1 = WASM_VECTOR_LEN;
+        ptr2 = passArray8ToWasm0(scene_mask, wasm.__wbindgen_malloc);
+        len2 = WASM_VECTOR_LEN;
+        ptr3 = passArrayF32ToWasm0(flat, wasm.__wbindgen_malloc);
+        len3 = WASM_VECTOR_LEN;
+        ptr4 = passArrayF32ToWasm0(background_out, wasm.__wbindgen_malloc);
+        len4 = WASM_VECTOR_LEN;
+    } catch (e) {
+        if (ptr4) { wasm.__wbindgen_free(ptr4, len4 * 4, 4); }
+        if (ptr3) { wasm.__wbindgen_free(ptr3, len3 * 4, 4); }
+        if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 1, 1); }
+        if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 4, 4); }
+        if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
+        throw e;
+    }
+    const ret = wasm.cleanFlickerIntegrationMedianImage(ptr0, len0, data, ptr1, len1, ptr2, len2, ptr3, len3, ptr4, len4, background_out, val6, val7, val8, val9, val10, val11, val12, val13);
+    if (ret[3]) {
+        throw takeFromExternrefTable0(ret[2]);
+    }
+    var v14 = getArrayI32FromWasm0(ret[0], ret[1]).slice();
+    wasm.__wbindgen_free(ret[0], ret[1] * 4, 4);
+    return v14;
+}
+
+/**
+ * `clean_flicker_noise` `median_image`: the scaled median ramp `(nints, ngroups, plane)` of a
+ * ramp and its draft `rateints`.
+ * @param {Float32Array | number[]} data
+ * @param {Float32Array | number[]} rateints
+ * @param {number} nints
+ * @param {number} ngroups
+ * @param {number} plane
+ * @returns {Float32Array}
+ */
+export function cleanFlickerScaledMedianRamp(data, rateints, nints, ngroups, plane) {
+    const val3 = +nints;
+    const val4 = +ngroups;
+    const val5 = +plane;
+    let ptr0, len0, ptr1, len1;
+    try {
+        ptr0 = passArrayF32ToWasm0(data, wasm.__wbindgen_malloc);
+        len0 = WASM_VECTOR_LEN;
+        ptr1 = passArrayF32ToWasm0(rateints, wasm.__wbindgen_malloc);
+        len1 = WASM_VECTOR_LEN;
+    } catch (e) {
+        if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 4, 4); }
+        if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
+        throw e;
+    }
+    const ret = wasm.cleanFlickerScaledMedianRamp(ptr0, len0, ptr1, len1, val3, val4, val5);
+    if (ret[3]) {
+        throw takeFromExternrefTable0(ret[2]);
+    }
+    var v6 = getArrayF32FromWasm0(ret[0], ret[1]).slice();
+    wasm.__wbindgen_free(ret[0], ret[1] * 4, 4);
+    return v6;
+}
+
+/**
  * `clean_flicker_noise` scene mask of a draft rate (`nplanes` planes), in place; with
  * `fit_histogram` the clip levels come from jwst's Gaussian fit to a histogram.
  * @param {Float32Array | number[]} rate

@@ -16,6 +16,19 @@ def main():
         from jwst.clean_flicker_noise import CleanFlickerNoiseStep as Step
     else:
         from jwst.picture_frame import PictureFrameStep as Step
+    if kwargs.get("background_method") == "median_image":
+        # median_image makes jwst run assign_wcs on the draft rateints, which needs WCS
+        # references our mini CRDS caches do not hold; outside TSO spectra nothing reads that
+        # WCS (the median image scales by plain medians), so the draft rate keeps none.
+        import jwst.clean_flicker_noise.clean_flicker_noise as flicker
+
+        class KeepWithoutWcs:
+            input_dir = ""
+
+            def run(self, model):
+                return model
+
+        flicker.AssignWcsStep = KeepWithoutWcs
     model = datamodels.RampModel(input_path)
     result = Step.call(model, skip=False, output_dir=str(output_dir), **kwargs)
     result.save(output_dir / f"jwst_{step_name}.fits")

@@ -317,6 +317,9 @@ def test_clean_flicker_noise_apply_flat_field(cases):
         # the scene mask's clip levels from scipy curve_fit of a Gaussian to a 2000-bin histogram
         ("nircam_sub", "fit_histogram", {"fit_histogram": True, "save_mask": True}),
         ("miri_image", "fit_histogram", {"fit_histogram": True, "n_sigma": 1.5}),
+        # every group less the median ramp over integrations (scaled by each integration's
+        # median rate) is cleaned alone; per-integration masks (single_mask is forced off)
+        ("nircam_sub", "median_image", {"background_method": "median_image", "save_background": True, "save_mask": True}),
     ],
 )
 def test_clean_flicker_noise_options_equal_jwst(cases, case_name, variant, kwargs):
@@ -328,6 +331,8 @@ def test_clean_flicker_noise_options_equal_jwst(cases, case_name, variant, kwarg
     compare_ramps(case, "clean_flicker_noise", jwst_dir, ours_dir, columns=not case_name.startswith("nircam"))
     if kwargs.get("save_mask"):
         np.testing.assert_array_equal(product(ours_dir, "mask"), product(jwst_dir, "mask"))
+    if kwargs.get("save_background"):
+        assert_sci_close(product(ours_dir, "flicker_bkg"), product(jwst_dir, "flicker_bkg"), "background")
     without = [arg for arg in cli if not arg.startswith(f"--{next(iter(kwargs))}=")]
     plain_dir = run_ours(case, "clean_flicker_noise", f"{variant}_ignored", without)
     truth = fits.getdata(jwst_dir / "jwst_clean_flicker_noise.fits", "SCI")

@@ -1,5 +1,7 @@
 import {
   cleanFlickerIntegration as wasmCleanFlickerIntegration,
+  cleanFlickerIntegrationMedianImage as wasmCleanFlickerIntegrationMedianImage,
+  cleanFlickerScaledMedianRamp as wasmCleanFlickerScaledMedianRamp,
   cleanFlickerSceneMask as wasmCleanFlickerSceneMask,
   pictureFrameIntegration as wasmPictureFrameIntegration,
 } from '../../wasm-pkg/detector1_wasm.js';
@@ -79,8 +81,62 @@ export function cleanFlickerIntegration(
       shape.cols,
     ),
   );
+  return reportOf(groups);
+}
+
+/** The kernels' group list: skipped groups positive, the failed one negated. */
+function reportOf(groups: Int32Array | number[]): CleanFlickerIntegrationReport {
   const failed = Array.from(groups).find((g) => g < 0);
   return { skippedGroups: Array.from(groups).filter((g) => g > 0), failedGroup: failed === undefined ? undefined : -failed };
+}
+
+/**
+ * clean_flicker_noise `median_image` (jwst `make_median_image` outside TSO modes): the median
+ * ramp over integrations of `data` `(nints, ngroups, plane)`, scaled per integration by the
+ * median of its draft rate (`rateints`) over the median of those; `(nints, ngroups, plane)`.
+ */
+export function cleanFlickerScaledMedianRamp(data: Float32Array, rateints: Float32Array, shape: { nints: number; ngroups: number; plane: number }): Float32Array {
+  const kernel = 'cleanFlickerScaledMedianRamp';
+  checkLength(kernel, 'data', data, shape.nints * shape.ngroups * shape.plane);
+  checkLength(kernel, 'rateints', rateints, shape.nints * shape.plane);
+  return callWasm(kernel, () => wasmCleanFlickerScaledMedianRamp(data, rateints, shape.nints, shape.ngroups, shape.plane));
+}
+
+/**
+ * clean_flicker_noise with `median_image`, one integration `(ngroups, rows, cols)` in place:
+ * every group less its scaled `median` is cleaned alone (no background level, no DQ masking)
+ * and the median added back; `background` gets the median of each cleaned group.
+ */
+export function cleanFlickerIntegrationMedianImage(
+  arrays: { data: Float32Array; median: Float32Array; sceneMask: Uint8Array; flat?: Float32Array; background?: Float32Array },
+  shape: { ngroups: number; rows: number; cols: number },
+  fit: CleanFlickerIntegrationParams['fit'],
+): CleanFlickerIntegrationReport {
+  const kernel = 'cleanFlickerIntegrationMedianImage';
+  const plane = shape.rows * shape.cols;
+  checkLength(kernel, 'data', arrays.data, shape.ngroups * plane);
+  checkLength(kernel, 'median', arrays.median, shape.ngroups * plane);
+  checkLength(kernel, 'sceneMask', arrays.sceneMask, plane);
+  if (arrays.flat) checkLength(kernel, 'flat', arrays.flat, plane);
+  if (arrays.background) checkLength(kernel, 'background', arrays.background, shape.ngroups * plane);
+  const groups = callWasm(kernel, () =>
+    wasmCleanFlickerIntegrationMedianImage(
+      arrays.data,
+      arrays.median,
+      arrays.sceneMask,
+      arrays.flat ?? new Float32Array(0),
+      arrays.background ?? new Float32Array(0),
+      fit.method === 'median' ? fit.arrayAxis : 0,
+      fit.method === 'median' && fit.byChannel,
+      fit.method === 'fft',
+      fit.method === 'fft' && fit.nrs2,
+      fit.method === 'fft' && fit.allslits,
+      shape.ngroups,
+      shape.rows,
+      shape.cols,
+    ),
+  );
+  return reportOf(groups);
 }
 
 /**

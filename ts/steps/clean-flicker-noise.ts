@@ -18,7 +18,7 @@
 import { createRampModel, derivedHeaders, type CubeModel, type ImageModel, type RampModel } from '../datamodels/index.js';
 import { pixel } from '../dq/flags.js';
 import { bytesSource, FitsFile } from '../io/fits/index.js';
-import { cleanFlickerIntegration } from '../kernels/clean-flicker-noise.js';
+import { cleanFlickerIntegration, cleanFlickerIntegrationMedianImage, cleanFlickerScaledMedianRamp } from '../kernels/clean-flicker-noise.js';
 import { readReferenceDq, readReferenceFloat, scienceGeometry } from '../reffiles/index.js';
 import { draftRate, FlickerStepError, intermediateModel, sceneMask, type DraftRateReferences } from './clean-flicker-noise-mask.js';
 import { info, referenceName, warn, type StepContext, type StepStatus } from './step.js';
@@ -84,6 +84,8 @@ export interface CleanFlickerNoiseResult {
 
 const STEP = 'clean_flicker_noise';
 const NIRSPEC_TYPES = new Set(['NRS_MSASPEC', 'NRS_IFU', 'NRS_FIXEDSLIT', 'NRS_BRIGHTOBJ']);
+/** jwst's median_image scales these by extracted spectra or aperture photometry (other steps). */
+const MEDIAN_IMAGE_EXTRACTED = new Set(['NIS_SOSS', 'NRS_BRIGHTOBJ', 'NRC_TSGRISM', 'NRC_TSIMAGE']);
 
 /** jwst's option strings: the string 'none' (any case) means None. */
 function backgroundOf(value: CleanFlickerNoiseOptions['backgroundMethod'] | string | undefined): CleanFlickerNoiseOptions['backgroundMethod'] {
@@ -128,7 +130,6 @@ export async function cleanFlickerNoiseStep(
   if (isMiri && expType !== 'MIR_IMAGE') return failed(ramp, context, `EXP_TYPE ${expType} is not supported`);
   if (o.fitMethod === 'fft' && !NIRSPEC_TYPES.has(expType)) return failed(ramp, context, `fit method 'fft' cannot be applied to exp_type ${expType}`);
   if (o.backgroundMethod === 'model') throw new FlickerStepError(STEP, 'background_method', "'model' (photutils Background2D) is not implemented; use 'median' or None");
-  if (o.backgroundMethod === 'median_image') throw new FlickerStepError(STEP, 'background_method', "'median_image' is not implemented; use 'median' or None");
   if (o.maskScienceRegions && (expType.startsWith('NRS') || expType === 'NIS_SOSS')) {
     throw new FlickerStepError(STEP, 'mask_science_regions', `the science regions of ${expType} need assign_wcs/msaflagopen (NIRSpec) or PASTASOSS traces (SOSS), which are not implemented; set mask_science_regions=False`);
   }
@@ -146,6 +147,15 @@ export async function cleanFlickerNoiseStep(
     fitByChannel = false;
   }
   const userMask = o.userMask === null || String(o.userMask).toLowerCase() === 'none' ? null : String(o.userMask);
+  const medianImage = o.backgroundMethod === 'median_image';
+  let singleMask = o.singleMask;
+  if (medianImage && singleMask) {
+    warn(context, `${STEP}: the median_image background method requires draft rateints files; setting single_mask to False`);
+    singleMask = false;
+  }
+  if (medianImage && nints > 1 && (MEDIAN_IMAGE_EXTRACTED.has(expType) || (expType === 'MIR_IMAGE' && meta.visit.tsovisit === true))) {
+    throw new FlickerStepError(STEP, 'background_method', `'median_image' for ${expType} scales the median by extracted spectra or TSO photometry (bkg_subtract, extract_1d, white_light, tso_photometry), which are not implemented`);
+  }
 
   const refContext = { science: scienceGeometry(meta, ramp.shape, 'science'), instrument: meta.instrument.name, warn: (m: string) => warn(context, m) };
   let flat: Float32Array | undefined;
@@ -166,6 +176,13 @@ export async function cleanFlickerNoiseStep(
   let mask: Uint8Array;
   let maskPlanes: number;
   let maskModel: ImageModel | CubeModel | undefined;
+  // jwst's draft rate (rateints with median_image, which needs it even with a user mask)
+  let rateints: Float32Array | undefined;
+  if (userMask !== null && medianImage) {
+    info(context, `${STEP}: creating draft rate file for the median image`);
+    rateints = (await draftRate(STEP, ramp, references, context, true)).data;
+    if (flat) for (let k = 0; k < rateints.length; k++) rateints[k] /= flat[k % plane];
+  }
   if (userMask !== null) {
     const read = await readUserMask(userMask, context);
     mask = read.mask;
@@ -173,20 +190,31 @@ export async function cleanFlickerNoiseStep(
     if (o.saveMask) maskModel = intermediateModel(ramp, Float32Array.from(mask), read.planes === 1 ? [ny, nx] : [read.planes, ny, nx]);
   } else {
     info(context, `${STEP}: creating draft rate file for scene masking`);
-    const rate = await draftRate(STEP, ramp, references, context, !o.singleMask);
+    const rate = await draftRate(STEP, ramp, references, context, !singleMask);
     if (flat) for (let k = 0; k < rate.data.length; k++) rate.data[k] /= flat[k % plane];
+    if (medianImage) rateints = rate.data;
     const initial = new Uint8Array(rate.data.length).fill(1);
     if (o.maskScienceRegions && expType === 'MIR_IMAGE') {
       const nonScience = await miriNonScience(rate.dq, references.flat, refContext, context);
       for (let k = 0; k < initial.length; k++) if (nonScience[k]) initial[k] = 0;
     }
-    ({ mask, planes: maskPlanes } = sceneMask(rate, o.nSigma, o.singleMask, initial, o.fitHistogram));
+    ({ mask, planes: maskPlanes } = sceneMask(rate, o.nSigma, singleMask, initial, o.fitHistogram));
     if (o.saveMask) maskModel = intermediateModel(rate, Float32Array.from(mask), maskPlanes === 1 ? [ny, nx] : [maskPlanes, ny, nx]);
   }
   if (mask.length !== maskPlanes * plane || (maskPlanes !== 1 && maskPlanes !== nints)) {
     return failed(ramp, context, 'mask does not match data shape');
   }
   if (maskPlanes === 1 && nints > 1) info(context, `${STEP}: data has multiple integrations, but mask is 2D: the same mask will be used for all integrations`);
+  let median: Float32Array | undefined;
+  if (medianImage) {
+    if (nints <= 1) return failed(ramp, context, `the median_image background method cannot be used with nints=${nints}`);
+    info(context, `${STEP}: making a scaled median image`);
+    try {
+      median = cleanFlickerScaledMedianRamp(ramp.data, rateints!, { nints, ngroups, plane });
+    } catch (error) {
+      return failed(ramp, context, `a median image could not be created (${(error as Error).message})`);
+    }
+  }
 
   // jwst keeps the input to restore it when an NSClean fit fails, and for save_noise.
   const input = o.saveNoise || o.fitMethod === 'fft' ? ramp.data.slice() : undefined;
@@ -199,17 +227,20 @@ export async function cleanFlickerNoiseStep(
   for (let i = 0; i < nints; i++) {
     context.signal?.throwIfAborted();
     const data = ramp.data.subarray(i * samples, (i + 1) * samples);
-    const report = cleanFlickerIntegration(
-      {
-        data,
-        groupdq: ramp.groupdq.subarray(i * samples, (i + 1) * samples),
-        sceneMask: mask.subarray((maskPlanes === 1 ? 0 : i) * plane, ((maskPlanes === 1 ? 0 : i) + 1) * plane),
-        flat,
-        background: background?.subarray(i * samples, (i + 1) * samples),
-      },
-      { ngroups, rows: ny, cols: nx },
-      { backgroundMedian: o.backgroundMethod === 'median', nSigma: o.nSigma, fit },
-    );
+    const sceneMaskOfIntegration = mask.subarray((maskPlanes === 1 ? 0 : i) * plane, ((maskPlanes === 1 ? 0 : i) + 1) * plane);
+    const groups = { ngroups, rows: ny, cols: nx };
+    const integrationBackground = background?.subarray(i * samples, (i + 1) * samples);
+    const report = median
+      ? cleanFlickerIntegrationMedianImage(
+          { data, median: median.subarray(i * samples, (i + 1) * samples), sceneMask: sceneMaskOfIntegration, flat, background: integrationBackground },
+          groups,
+          fit,
+        )
+      : cleanFlickerIntegration(
+          { data, groupdq: ramp.groupdq.subarray(i * samples, (i + 1) * samples), sceneMask: sceneMaskOfIntegration, flat, background: integrationBackground },
+          groups,
+          { backgroundMedian: o.backgroundMethod === 'median', nSigma: o.nSigma, fit },
+        );
     for (const g of report.skippedGroups) warn(context, `${STEP}: no usable data in integration ${i + 1}, group ${g}; skipping correction for this image`);
     if (report.failedGroup !== undefined) {
       ramp.data.set(input!);

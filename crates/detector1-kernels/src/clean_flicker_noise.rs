@@ -513,6 +513,110 @@ pub fn clean_integration(
     Ok(IntegrationReport { skipped_groups, failed_group: None })
 }
 
+/// jwst `make_median_image` for exposures that are not TSO spectra or TSO imaging: each
+/// integration's representative flux is the float32 NaN-ignoring median of its draft rate
+/// (`rateints`, `(nints, plane)`), normalised by the median of those (a non-finite ratio takes
+/// the median of the finite ones); the median ramp is the per-pixel NaN-ignoring median over
+/// integrations of `data` `(nints, ngroups, plane)`; the result, `(nints, ngroups, plane)`, is
+/// the median ramp times each integration's ratio, in float32 as numpy computes it. An error
+/// when no integration has a finite ratio (jwst: "No valid flux for scaling", the step FAILS).
+pub fn scaled_median_ramp(data: &[f32], rateints: &[f32], nints: usize, ngroups: usize, plane: usize) -> Result<Vec<f32>, KernelError> {
+    expect_len("data", data.len(), nints * ngroups * plane)?;
+    expect_len("rateints", rateints.len(), nints * plane)?;
+    let finite_median = |values: &[f32]| {
+        let mut kept: Vec<f32> = values.iter().copied().filter(|v| !v.is_nan()).collect();
+        median_f32(&mut kept)
+    };
+    let fluxes: Vec<f32> = (0..nints).map(|i| finite_median(&rateints[i * plane..][..plane])).collect();
+    let typical = finite_median(&fluxes);
+    let mut norm: Vec<f32> = fluxes.iter().map(|&f| f / typical).collect();
+    let mut valid: Vec<f32> = norm.iter().copied().filter(|v| v.is_finite()).collect();
+    if valid.is_empty() {
+        return Err(KernelError::InvalidParameter { argument: "rateints", reason: "no valid flux for scaling".into() });
+    }
+    let fill = median_f32(&mut valid);
+    for v in norm.iter_mut().filter(|v| !v.is_finite()) {
+        *v = fill;
+    }
+    let samples = ngroups * plane;
+    let mut column = Vec::with_capacity(nints);
+    let mut median = vec![0f32; samples];
+    for (k, m) in median.iter_mut().enumerate() {
+        column.clear();
+        column.extend((0..nints).map(|i| data[i * samples + k]).filter(|v| !v.is_nan()));
+        *m = median_f32(&mut column);
+    }
+    Ok(norm.iter().flat_map(|&n| median.iter().map(move |&m| n * m)).collect())
+}
+
+/// jwst's ramp loop with `background_method='median_image'` for one integration: every group
+/// (group 0 included) minus its scaled median ramp (`median`, `(ngroups, rows, cols)`) is
+/// cleaned on its own with the scene mask (no DQ masking, no background level: jwst sets the
+/// method to None), then the median is added back. `background_out` (empty or the data's
+/// shape) gets the median of each cleaned group. Skipped and failed groups are 1-based.
+#[allow(clippy::too_many_arguments)]
+pub fn clean_integration_median_image(
+    data: &mut [f32],
+    median: &[f32],
+    scene_mask: &[u8],
+    flat: &[f32],
+    background_out: &mut [f32],
+    ngroups: usize,
+    rows: usize,
+    cols: usize,
+    params: &CleanParams,
+) -> Result<IntegrationReport, KernelError> {
+    let plane = rows * cols;
+    expect_len("data", data.len(), ngroups * plane)?;
+    expect_len("median", median.len(), ngroups * plane)?;
+    expect_len("scene_mask", scene_mask.len(), plane)?;
+    if !flat.is_empty() {
+        expect_len("flat", flat.len(), plane)?;
+    }
+    if !background_out.is_empty() {
+        expect_len("background_out", background_out.len(), ngroups * plane)?;
+    }
+    if let Fit::Median { array_axis, .. } = params.fit {
+        if array_axis > 1 {
+            return Err(KernelError::InvalidParameter { argument: "array_axis", reason: format!("must be 0 or 1, got {array_axis}") });
+        }
+    }
+    let flat = (!flat.is_empty()).then_some(flat);
+    let params = CleanParams { background: Background::Zero, ..*params };
+    let mut image = vec![0f32; plane];
+    let mut mask = vec![false; plane];
+    let mut skipped_groups = Vec::new();
+    for g in 0..ngroups {
+        let group = &mut data[g * plane..][..plane];
+        let median = &median[g * plane..][..plane];
+        for k in 0..plane {
+            image[k] = group[k] - median[k];
+            mask[k] = scene_mask[k] != 0;
+        }
+        match clean_image(&mut image, &mut mask, flat, rows, cols, &params) {
+            ImageOutcome::Skipped => {
+                skipped_groups.push(g + 1);
+                continue;
+            }
+            ImageOutcome::Failed => return Ok(IntegrationReport { skipped_groups, failed_group: Some(g + 1) }),
+            ImageOutcome::Cleaned { .. } => {
+                for k in 0..plane {
+                    group[k] = median[k] + image[k];
+                }
+            }
+            ImageOutcome::CleanedWide { image: wide, .. } => {
+                for k in 0..plane {
+                    group[k] = (median[k] as f64 + wide[k]) as f32;
+                }
+            }
+        }
+        if !background_out.is_empty() {
+            background_out[g * plane..][..plane].copy_from_slice(median);
+        }
+    }
+    Ok(IntegrationReport { skipped_groups, failed_group: None })
+}
+
 /// jwst `create_mask` after the science regions: `mask` (`nplanes` planes of rows x cols,
 /// nonzero = background, as the caller set it) loses the pixels whose draft rate is NaN or
 /// exactly 0, then, with `n_sigma > 0`, each plane is clipped (`clip_to_background` with 3 sigma
@@ -671,6 +775,42 @@ mod tests {
         assert_eq!(data, [1.0, 2.0, 5.0, 9.0]);
         let err = clean_integration(&mut data, &groupdq, &[1], &[], &mut [], ngroups, rows, cols, &params).unwrap_err();
         assert_eq!(err.code(), "shape_mismatch");
+    }
+
+    #[test]
+    fn median_image_is_the_scaled_median_ramp() {
+        // 3 integrations of 2 groups x 2 pixels; rates with medians 1, 2, NaN (all NaN)
+        let data = [1f32, 2.0, 3.0, 4.0, /* int 1 */ 5.0, f32::NAN, 7.0, 8.0, /* int 2 */ 3.0, 4.0, 5.0, 6.0];
+        let rateints = [1f32, 1.0, 2.0, 2.0, f32::NAN, f32::NAN];
+        let scaled = scaled_median_ramp(&data, &rateints, 3, 2, 2).unwrap();
+        // norm: 1/1.5, 2/1.5, and the third (NaN) takes the median of those two (1.0)
+        let norm = [1.0f32 / 1.5, 2.0 / 1.5, ((1.0f32 / 1.5) + (2.0 / 1.5)) / 2.0];
+        let median_ramp = [3f32, 3.0, 5.0, 6.0]; // per pixel over integrations, NaN ignored
+        for i in 0..3 {
+            for k in 0..4 {
+                assert_eq!(scaled[i * 4 + k], norm[i] * median_ramp[k]);
+            }
+        }
+        assert!(scaled_median_ramp(&data, &[f32::NAN; 6], 3, 2, 2).is_err());
+    }
+
+    #[test]
+    fn median_image_cleaning_treats_every_group_alone() {
+        // 2 groups of 2 x 3: data = median + a row stripe per group; a JUMP flag would not matter
+        let (ngroups, rows, cols) = (2, 2, 3);
+        let median: Vec<f32> = (0..12).map(|k| k as f32).collect();
+        let mut data: Vec<f32> = (0..12).map(|k| k as f32 + [1.0, 2.0, 3.0, 4.0][k / 3]).collect();
+        let params = CleanParams { background: Background::Median, n_sigma: 2.0, fit: Fit::Median { array_axis: 1, by_channel: false } };
+        let mut background = vec![0f32; 12];
+        let report = clean_integration_median_image(&mut data, &median, &[1; 6], &[], &mut background, ngroups, rows, cols, &params).unwrap();
+        assert_eq!(report, IntegrationReport { skipped_groups: vec![], failed_group: None });
+        assert_eq!(data, median);
+        assert_eq!(background, median);
+        // no background pixel: the group is left as it is
+        let mut untouched = vec![5f32; 12];
+        let report = clean_integration_median_image(&mut untouched, &median, &[0; 6], &[], &mut [], ngroups, rows, cols, &params).unwrap();
+        assert_eq!(report.skipped_groups, [1, 2]);
+        assert!(untouched.iter().all(|&v| v == 5.0));
     }
 
     #[test]

@@ -1154,6 +1154,45 @@ pub fn clean_flicker_integration(
     Ok(groups)
 }
 
+/// `clean_flicker_noise` `median_image`: the scaled median ramp `(nints, ngroups, plane)` of a
+/// ramp and its draft `rateints`.
+#[wasm_bindgen(js_name = cleanFlickerScaledMedianRamp)]
+pub fn clean_flicker_scaled_median_ramp(data: &[f32], rateints: &[f32], nints: usize, ngroups: usize, plane: usize) -> Result<Vec<f32>, JsError> {
+    clean_flicker_noise::scaled_median_ramp(data, rateints, nints, ngroups, plane).map_err(to_js)
+}
+
+/// `clean_flicker_noise` of one integration with `median_image`, in place: each group less its
+/// `median` is cleaned alone ('median' fit, or NSClean with `fft`). Returns the skipped groups
+/// and, negated, the failed one, as `cleanFlickerIntegration`.
+#[wasm_bindgen(js_name = cleanFlickerIntegrationMedianImage)]
+#[allow(clippy::too_many_arguments)]
+pub fn clean_flicker_integration_median_image(
+    data: &mut [f32],
+    median: &[f32],
+    scene_mask: &[u8],
+    flat: &[f32],
+    background_out: &mut [f32],
+    array_axis: usize,
+    by_channel: bool,
+    fft: bool,
+    nrs2: bool,
+    allslits: bool,
+    ngroups: usize,
+    rows: usize,
+    cols: usize,
+) -> Result<Vec<i32>, JsError> {
+    let fit = if fft {
+        clean_flicker_noise::Fit::Fft { nrs2, cutoffs: detector1_kernels::nsclean::subarray_cutoffs(allslits) }
+    } else {
+        clean_flicker_noise::Fit::Median { array_axis, by_channel }
+    };
+    let params = clean_flicker_noise::CleanParams { background: clean_flicker_noise::Background::Zero, n_sigma: 0.0, fit };
+    let report = clean_flicker_noise::clean_integration_median_image(data, median, scene_mask, flat, background_out, ngroups, rows, cols, &params).map_err(to_js)?;
+    let mut groups: Vec<i32> = report.skipped_groups.into_iter().map(|g| g as i32).collect();
+    groups.extend(report.failed_group.map(|g| -(g as i32)));
+    Ok(groups)
+}
+
 /// `picture_frame` correction of one integration `(ngroups, plane)`, in place.
 #[wasm_bindgen(js_name = pictureFrameIntegration)]
 pub fn picture_frame_integration(data: &mut [f32], ngroups: usize, plane: usize, reference: &[f32], centre: &[u8], edge: &[u8]) -> Result<(), JsError> {
