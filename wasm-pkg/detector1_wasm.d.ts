@@ -204,12 +204,13 @@ export function applySuperbias(data: Float32Array, zeroframe: Float32Array, pixe
 
 /**
  * `clean_flicker_noise` of one integration, in place: the 'median' fit along `array_axis`, or
- * with `fft` NSClean (`nrs2`, `allslits` choose orientation and cut-offs). `background_median`
- * false means no background; `flat` and `background_out` may be empty. Returns the 1-based
+ * with `fft` NSClean (`nrs2`, `allslits` choose orientation and cut-offs). `background`: 0 none,
+ * 1 'median', 2 'model' (photutils Background2D with boxes of `box_rows` x `box_cols`);
+ * `flat` and `background_out` may be empty. Returns the 1-based
  * groups left as they were (no usable background pixel) and, negated, the group whose fit
  * failed (processing stops there).
  */
-export function cleanFlickerIntegration(data: Float32Array, groupdq: Uint8Array | number[], scene_mask: Uint8Array | number[], flat: Float32Array | number[], background_out: Float32Array, background_median: boolean, n_sigma: number, array_axis: number, by_channel: boolean, fft: boolean, nrs2: boolean, allslits: boolean, ngroups: number, rows: number, cols: number): Int32Array;
+export function cleanFlickerIntegration(data: Float32Array, groupdq: Uint8Array | number[], scene_mask: Uint8Array | number[], flat: Float32Array | number[], background_out: Float32Array, background: number, box_rows: number, box_cols: number, n_sigma: number, array_axis: number, by_channel: boolean, fft: boolean, nrs2: boolean, allslits: boolean, ngroups: number, rows: number, cols: number): Int32Array;
 
 /**
  * `clean_flicker_noise` of one integration with `median_image`, in place: each group less its
@@ -384,7 +385,7 @@ export interface InitOutput {
     readonly applyRscd: (a: number, b: number, c: any, d: number, e: number, f: any, g: number, h: number, i: any, j: number, k: number, l: number, m: number, n: number, o: number, p: number, q: number) => [number, number];
     readonly applySaturation: (a: number, b: number, c: number, d: number, e: any, f: number, g: number, h: any, i: number, j: number, k: any, l: number, m: number, n: number, o: number, p: number, q: number, r: number, s: number, t: number, u: number, v: number, w: number) => [number, number];
     readonly applySuperbias: (a: number, b: number, c: any, d: number, e: number, f: any, g: number, h: number, i: any, j: number, k: number, l: number, m: number, n: number, o: number, p: number, q: number) => [number, number];
-    readonly cleanFlickerIntegration: (a: number, b: number, c: any, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: any, m: number, n: number, o: number, p: number, q: number, r: number, s: number, t: number, u: number, v: number) => [number, number, number, number];
+    readonly cleanFlickerIntegration: (a: number, b: number, c: any, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: any, m: number, n: number, o: number, p: number, q: number, r: number, s: number, t: number, u: number, v: number, w: number, x: number) => [number, number, number, number];
     readonly cleanFlickerIntegrationMedianImage: (a: number, b: number, c: any, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: any, m: number, n: number, o: number, p: number, q: number, r: number, s: number, t: number) => [number, number, number, number];
     readonly cleanFlickerScaledMedianRamp: (a: number, b: number, c: number, d: number, e: number, f: number, g: number) => [number, number, number, number];
     readonly cleanFlickerSceneMask: (a: number, b: number, c: number, d: number, e: any, f: number, g: number, h: number, i: number, j: number) => [number, number];

@@ -1262,8 +1262,9 @@ export function applySuperbias(data, zeroframe, pixeldq, bias, bias_dq, nints, n
 
 /**
  * `clean_flicker_noise` of one integration, in place: the 'median' fit along `array_axis`, or
- * with `fft` NSClean (`nrs2`, `allslits` choose orientation and cut-offs). `background_median`
- * false means no background; `flat` and `background_out` may be empty. Returns the 1-based
+ * with `fft` NSClean (`nrs2`, `allslits` choose orientation and cut-offs). `background`: 0 none,
+ * 1 'median', 2 'model' (photutils Background2D with boxes of `box_rows` x `box_cols`);
+ * `flat` and `background_out` may be empty. Returns the 1-based
  * groups left as they were (no usable background pixel) and, negated, the group whose fit
  * failed (processing stops there).
  * @param {Float32Array} data
@@ -1271,7 +1272,9 @@ export function applySuperbias(data, zeroframe, pixeldq, bias, bias_dq, nints, n
  * @param {Uint8Array | number[]} scene_mask
  * @param {Float32Array | number[]} flat
  * @param {Float32Array} background_out
- * @param {boolean} background_median
+ * @param {number} background
+ * @param {number} box_rows
+ * @param {number} box_cols
  * @param {number} n_sigma
  * @param {number} array_axis
  * @param {boolean} by_channel
@@ -1283,17 +1286,19 @@ export function applySuperbias(data, zeroframe, pixeldq, bias, bias_dq, nints, n
  * @param {number} cols
  * @returns {Int32Array}
  */
-export function cleanFlickerIntegration(data, groupdq, scene_mask, flat, background_out, background_median, n_sigma, array_axis, by_channel, fft, nrs2, allslits, ngroups, rows, cols) {
-    const val6 = +background_median;
-    const val7 = +n_sigma;
-    const val8 = +array_axis;
-    const val9 = +by_channel;
-    const val10 = +fft;
-    const val11 = +nrs2;
-    const val12 = +allslits;
-    const val13 = +ngroups;
-    const val14 = +rows;
-    const val15 = +cols;
+export function cleanFlickerIntegration(data, groupdq, scene_mask, flat, background_out, background, box_rows, box_cols, n_sigma, array_axis, by_channel, fft, nrs2, allslits, ngroups, rows, cols) {
+    const val6 = +background;
+    const val7 = +box_rows;
+    const val8 = +box_cols;
+    const val9 = +n_sigma;
+    const val10 = +array_axis;
+    const val11 = +by_channel;
+    const val12 = +fft;
+    const val13 = +nrs2;
+    const val14 = +allslits;
+    const val15 = +ngroups;
+    const val16 = +rows;
+    const val17 = +cols;
     let ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, ptr4, len4;
     try {
         ptr0 = passArrayF32ToWasm0(data, wasm.__wbindgen_malloc);
@@ -1314,13 +1319,13 @@ export function cleanFlickerIntegration(data, groupdq, scene_mask, flat, backgro
         if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
         throw e;
     }
-    const ret = wasm.cleanFlickerIntegration(ptr0, len0, data, ptr1, len1, ptr2, len2, ptr3, len3, ptr4, len4, background_out, val6, val7, val8, val9, val10, val11, val12, val13, val14, val15);
+    const ret = wasm.cleanFlickerIntegration(ptr0, len0, data, ptr1, len1, ptr2, len2, ptr3, len3, ptr4, len4, background_out, val6, val7, val8, val9, val10, val11, val12, val13, val14, val15, val16, val17);
     if (ret[3]) {
         throw takeFromExternrefTable0(ret[2]);
     }
-    var v16 = getArrayI32FromWasm0(ret[0], ret[1]).slice();
+    var v18 = getArrayI32FromWasm0(ret[0], ret[1]).slice();
     wasm.__wbindgen_free(ret[0], ret[1] * 4, 4);
-    return v16;
+    return v18;
 }
 
 /**

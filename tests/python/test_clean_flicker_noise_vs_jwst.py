@@ -326,17 +326,63 @@ def test_clean_flicker_noise_options_equal_jwst(cases, case_name, variant, kwarg
     """Options beyond the defaults: our SCI equals jwst's (within TOLERANCE), and the option
     matters: our output without it differs from jwst's with it."""
     case = cases[case_name]
-    cli = [f"--{k}={'None' if v is None else v}" for k, v in kwargs.items()]
+    cli = cli_args(kwargs)
     jwst_dir, ours_dir = run_both(case, "clean_flicker_noise", variant, kwargs, cli)
     compare_ramps(case, "clean_flicker_noise", jwst_dir, ours_dir, columns=not case_name.startswith("nircam"))
     if kwargs.get("save_mask"):
         np.testing.assert_array_equal(product(ours_dir, "mask"), product(jwst_dir, "mask"))
     if kwargs.get("save_background"):
         assert_sci_close(product(ours_dir, "flicker_bkg"), product(jwst_dir, "flicker_bkg"), "background")
-    without = [arg for arg in cli if not arg.startswith(f"--{next(iter(kwargs))}=")]
+    assert_option_matters(case, variant, cli, jwst_dir)
+
+
+def cli_args(kwargs):
+    value = lambda v: "None" if v is None else ",".join(map(str, v)) if isinstance(v, list) else v
+    return [f"--{k}={value(v)}" for k, v in kwargs.items()]
+
+
+def assert_option_matters(case, variant, cli, jwst_dir):
+    """Our output without the first option of `cli` differs from jwst's with it."""
+    without = [arg for arg in cli if not arg.startswith(cli[0].split("=")[0] + "=")]
     plain_dir = run_ours(case, "clean_flicker_noise", f"{variant}_ignored", without)
     truth = fits.getdata(jwst_dir / "jwst_clean_flicker_noise.fits", "SCI")
     plain = fits.getdata(plain_dir / "input_clean_flicker_noise.fits", "SCI")
     changed = np.count_nonzero(plain != truth)
     print(f"{variant}: {changed} pixels differ from jwst's when the option is left out")
     assert changed > 0
+
+
+# background_method='model' (photutils Background2D). photutils refills excluded boxes (10% or
+# more of their pixels masked) from the 10 nearest kept boxes that a scipy k-d tree finds; on a
+# box grid several boxes often tie at the 10th distance and the tree's build order picks among
+# them, which we do not reproduce (we take ties in row-major order). With that one search made
+# row-major in jwst too (_stable_idw), our SCI and background equal jwst's within TOLERANCE; with
+# photutils as it is, a different pick changes the refilled box by up to a few tenths of a DN,
+# which the 5 x 5 filter and the spline spread over the image: MODEL_TOLERANCE (DN) bounds that
+# (measured: 0.56 DN on NIRCam SUB320, 0.36 DN on MIRI imaging, 0 where no box ties).
+MODEL_TOLERANCE = 1.0
+
+
+@pytest.mark.parametrize(
+    "case_name, variant, kwargs",
+    [
+        # jwst's default boxes: 32 x 32 for 320 x 320 and 1024 x 1032 (32 x 24)
+        ("nircam_sub", "model", {"background_method": "model", "save_background": True}),
+        ("miri_image", "model", {"background_method": "model", "save_background": True}),
+        ("nircam_sub", "model_box", {"background_method": "model", "background_box_size": [64, 64]}),
+    ],
+)
+def test_clean_flicker_noise_model_background(cases, case_name, variant, kwargs):
+    case = cases[case_name]
+    cli = cli_args(kwargs)
+    columns = not case_name.startswith("nircam")
+    jwst_dir, ours_dir = run_both(case, "clean_flicker_noise", f"{variant}_stable_idw", {**kwargs, "_stable_idw": True}, cli)
+    compare_ramps(case, "clean_flicker_noise", jwst_dir, ours_dir, columns=columns)
+    if kwargs.get("save_background"):
+        assert_sci_close(product(ours_dir, "flicker_bkg"), product(jwst_dir, "flicker_bkg"), "background")
+    jwst_dir = run_both(case, "clean_flicker_noise", variant, kwargs, cli)[0]
+    with fits.open(jwst_dir / "jwst_clean_flicker_noise.fits") as truth, fits.open(ours_dir / "input_clean_flicker_noise.fits") as ours:
+        diff = np.abs(ours["SCI"].data.astype(np.float64) - truth["SCI"].data)
+        print(f"{variant} with photutils' own k-d tree: max |ours - jwst| {np.nanmax(diff):.3g} DN, identical pixels {np.mean(diff == 0):.3f}")
+        assert np.nanmax(diff) <= MODEL_TOLERANCE
+    assert_option_matters(case, variant, cli, jwst_dir)

@@ -27,8 +27,11 @@ export function cleanFlickerSceneMask(rate: Float32Array, mask: Uint8Array, shap
 }
 
 export interface CleanFlickerIntegrationParams {
-  /** 'median' background level removed and restored around the fit; false = none. */
-  backgroundMedian: boolean;
+  /**
+   * The background removed and restored around the fit: none, the 'median' level, or the
+   * 'model' (photutils Background2D) with boxes of `boxSize` `[rows, cols]` that divide the image.
+   */
+  background: { method: 'none' } | { method: 'median' } | { method: 'model'; boxSize: [number, number] };
   nSigma: number;
   /** 'median' stripes, or 'fft' (NSClean, NIRSpec). */
   fit:
@@ -61,6 +64,12 @@ export function cleanFlickerIntegration(
   checkLength(kernel, 'sceneMask', arrays.sceneMask, plane);
   if (arrays.flat) checkLength(kernel, 'flat', arrays.flat, plane);
   if (arrays.background) checkLength(kernel, 'background', arrays.background, shape.ngroups * plane);
+  if (params.background.method === 'model') {
+    const [boxRows, boxCols] = params.background.boxSize;
+    if (!(boxRows >= 1 && boxCols >= 1 && shape.rows % boxRows === 0 && shape.cols % boxCols === 0)) {
+      throw new KernelParameterError('invalid_parameter', `${kernel}: the background box ${boxRows} x ${boxCols} must divide the image (${shape.rows} x ${shape.cols})`);
+    }
+  }
   const fit = params.fit;
   const groups = callWasm(kernel, () =>
     wasmCleanFlickerIntegration(
@@ -69,7 +78,9 @@ export function cleanFlickerIntegration(
       arrays.sceneMask,
       arrays.flat ?? new Float32Array(0),
       arrays.background ?? new Float32Array(0),
-      params.backgroundMedian,
+      ({ none: 0, median: 1, model: 2 } as const)[params.background.method],
+      params.background.method === 'model' ? params.background.boxSize[0] : 0,
+      params.background.method === 'model' ? params.background.boxSize[1] : 0,
       params.nSigma,
       fit.method === 'median' ? fit.arrayAxis : 0,
       fit.method === 'median' && fit.byChannel,

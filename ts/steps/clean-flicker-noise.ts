@@ -129,7 +129,12 @@ export async function cleanFlickerNoiseStep(
   // jwst `_check_input`
   if (isMiri && expType !== 'MIR_IMAGE') return failed(ramp, context, `EXP_TYPE ${expType} is not supported`);
   if (o.fitMethod === 'fft' && !NIRSPEC_TYPES.has(expType)) return failed(ramp, context, `fit method 'fft' cannot be applied to exp_type ${expType}`);
-  if (o.backgroundMethod === 'model') throw new FlickerStepError(STEP, 'background_method', "'model' (photutils Background2D) is not implemented; use 'median' or None");
+  // jwst's Background2D boxes: the user's, or per axis the largest divisor of the size up to 32.
+  const largestDivisor = (size: number) => [...Array(32).keys()].map((k) => 32 - k).find((d) => size % d === 0)!;
+  const boxSize: [number, number] = o.backgroundBoxSize ? [o.backgroundBoxSize[0], o.backgroundBoxSize[1]] : [largestDivisor(ny), largestDivisor(nx)];
+  if (o.backgroundMethod === 'model' && (ny % boxSize[0] !== 0 || nx % boxSize[1] !== 0)) {
+    throw new FlickerStepError(STEP, 'background_box_size', `${boxSize.join(' x ')} does not divide the image (${ny} x ${nx}); photutils' padded edge boxes are not implemented`);
+  }
   if (o.maskScienceRegions && (expType.startsWith('NRS') || expType === 'NIS_SOSS')) {
     throw new FlickerStepError(STEP, 'mask_science_regions', `the science regions of ${expType} need assign_wcs/msaflagopen (NIRSpec) or PASTASOSS traces (SOSS), which are not implemented; set mask_science_regions=False`);
   }
@@ -239,7 +244,11 @@ export async function cleanFlickerNoiseStep(
       : cleanFlickerIntegration(
           { data, groupdq: ramp.groupdq.subarray(i * samples, (i + 1) * samples), sceneMask: sceneMaskOfIntegration, flat, background: integrationBackground },
           groups,
-          { backgroundMedian: o.backgroundMethod === 'median', nSigma: o.nSigma, fit },
+          {
+            background: o.backgroundMethod === 'model' ? { method: 'model', boxSize } : { method: o.backgroundMethod === 'median' ? 'median' : 'none' },
+            nSigma: o.nSigma,
+            fit,
+          },
         );
     for (const g of report.skippedGroups) warn(context, `${STEP}: no usable data in integration ${i + 1}, group ${g}; skipping correction for this image`);
     if (report.failedGroup !== undefined) {

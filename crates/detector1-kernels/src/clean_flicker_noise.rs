@@ -322,6 +322,27 @@ pub enum Background {
     Zero,
     /// 'median': the clipped median of the background pixels.
     Median,
+    /// 'model': photutils `Background2D` of the clipped background pixels with boxes of
+    /// `(rows, cols)` that divide the image (see [`crate::background2d`]).
+    Model { box_size: (usize, usize) },
+}
+
+/// The background level removed and restored around the noise fit.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Level {
+    /// One value for the whole image ('median', None, or 'model' when photutils fails).
+    Scalar(f32),
+    /// A value per pixel ('model').
+    Plane(Vec<f32>),
+}
+
+impl Level {
+    pub fn at(&self, k: usize) -> f32 {
+        match self {
+            Level::Scalar(v) => *v,
+            Level::Plane(plane) => plane[k],
+        }
+    }
 }
 
 /// The noise fit (jwst `fit_method`).
@@ -350,9 +371,9 @@ pub enum ImageOutcome {
     /// No usable background pixel: nothing done (jwst leaves the image as it is).
     Skipped,
     /// Cleaned in place (float32), with this background level.
-    Cleaned { background: f32 },
+    Cleaned { background: Level },
     /// Cleaned into float64, as numpy's subarray NSClean returns it (the image buffer is not the result).
-    CleanedWide { background: f32, image: Vec<f64> },
+    CleanedWide { background: Level, image: Vec<f64> },
     /// The fit failed (jwst: the step FAILS and the input is restored).
     Failed,
 }
@@ -375,18 +396,28 @@ pub fn clean_image(image: &mut [f32], mask: &mut [bool], flat: Option<&[f32]>, r
         return ImageOutcome::Skipped;
     }
     let background = match params.background {
-        Background::Zero => 0.0,
-        Background::Median => {
-            let level = background_median(image, mask);
-            for v in image.iter_mut() {
-                *v -= level;
+        Background::Zero => Level::Scalar(0.0),
+        Background::Median => Level::Scalar(background_median(image, mask)),
+        Background::Model { box_size } => {
+            clip_to_background(image, mask, 3.0, 3.0, true, false);
+            match crate::background2d::background_2d(image, mask, rows, cols, box_size) {
+                Some(plane) => Level::Plane(plane),
+                // jwst: "Background fit failed, using median value."
+                None => {
+                    let mut values: Vec<f32> = image.iter().zip(mask.iter()).filter(|(v, &m)| m && !v.is_nan()).map(|(&v, _)| v).collect();
+                    Level::Scalar(median_f32(&mut values))
+                }
             }
-            if params.n_sigma > 0.0 {
-                clip_to_background(image, mask, params.n_sigma, params.n_sigma, true, false);
-            }
-            level
         }
     };
+    if params.background != Background::Zero {
+        for (k, v) in image.iter_mut().enumerate() {
+            *v -= background.at(k);
+        }
+        if params.n_sigma > 0.0 {
+            clip_to_background(image, mask, params.n_sigma, params.n_sigma, true, false);
+        }
+    }
     match params.fit {
         Fit::Median { array_axis, by_channel } => median_clean(image, mask, rows, cols, array_axis, by_channel),
         Fit::Fft { nrs2, .. } if rows == 2048 && cols == 2048 => match crate::nsclean::clean_full_frame(image, mask, nrs2) {
@@ -397,7 +428,7 @@ pub fn clean_image(image: &mut [f32], mask: &mut [bool], flat: Option<&[f32]>, r
             let Ok(Some(mut wide)) = crate::nsclean::clean_subarray(image, mask, rows, cols, nrs2, cutoffs) else { return ImageOutcome::Failed };
             // numpy: float64 image + float32 level, * float32 flat, NaNs back
             for (k, v) in wide.iter_mut().enumerate() {
-                *v += background as f64;
+                *v += background.at(k) as f64;
                 if let Some(flat) = flat {
                     *v *= flat[k] as f64;
                 }
@@ -408,8 +439,8 @@ pub fn clean_image(image: &mut [f32], mask: &mut [bool], flat: Option<&[f32]>, r
             return ImageOutcome::CleanedWide { background, image: wide };
         }
     }
-    for v in image.iter_mut() {
-        *v += background;
+    for (k, v) in image.iter_mut().enumerate() {
+        *v += background.at(k);
     }
     if let Some(flat) = flat {
         for (v, &f) in image.iter_mut().zip(flat) {
@@ -507,7 +538,9 @@ pub fn clean_integration(
             }
         };
         if !background_out.is_empty() {
-            background_out[g * plane..][..plane].fill(level);
+            for (k, out) in background_out[g * plane..][..plane].iter_mut().enumerate() {
+                *out = level.at(k);
+            }
         }
     }
     Ok(IntegrationReport { skipped_groups, failed_group: None })

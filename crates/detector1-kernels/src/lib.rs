@@ -57,3 +57,4 @@ pub mod picture_frame;
 pub mod nsclean;
 pub mod fft;
 pub mod irs2;
+pub mod background2d;

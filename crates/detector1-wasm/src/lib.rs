@@ -1115,8 +1115,9 @@ pub fn clean_flicker_scene_mask(rate: &[f32], mask: &mut [u8], nplanes: usize, r
 }
 
 /// `clean_flicker_noise` of one integration, in place: the 'median' fit along `array_axis`, or
-/// with `fft` NSClean (`nrs2`, `allslits` choose orientation and cut-offs). `background_median`
-/// false means no background; `flat` and `background_out` may be empty. Returns the 1-based
+/// with `fft` NSClean (`nrs2`, `allslits` choose orientation and cut-offs). `background`: 0 none,
+/// 1 'median', 2 'model' (photutils Background2D with boxes of `box_rows` x `box_cols`);
+/// `flat` and `background_out` may be empty. Returns the 1-based
 /// groups left as they were (no usable background pixel) and, negated, the group whose fit
 /// failed (processing stops there).
 #[wasm_bindgen(js_name = cleanFlickerIntegration)]
@@ -1127,7 +1128,9 @@ pub fn clean_flicker_integration(
     scene_mask: &[u8],
     flat: &[f32],
     background_out: &mut [f32],
-    background_median: bool,
+    background: u8,
+    box_rows: usize,
+    box_cols: usize,
     n_sigma: f64,
     array_axis: usize,
     by_channel: bool,
@@ -1144,7 +1147,11 @@ pub fn clean_flicker_integration(
         clean_flicker_noise::Fit::Median { array_axis, by_channel }
     };
     let params = clean_flicker_noise::CleanParams {
-        background: if background_median { clean_flicker_noise::Background::Median } else { clean_flicker_noise::Background::Zero },
+        background: match background {
+            0 => clean_flicker_noise::Background::Zero,
+            1 => clean_flicker_noise::Background::Median,
+            _ => clean_flicker_noise::Background::Model { box_size: (box_rows, box_cols) },
+        },
         n_sigma,
         fit,
     };
