@@ -1261,6 +1261,24 @@ export function applySuperbias(data, zeroframe, pixeldq, bias, bias_dq, nints, n
 }
 
 /**
+ * `clean_flicker_noise` flat (rows x cols): zero and non-finite values replaced in place from
+ * jwst's 'model' background of the others.
+ * @param {Float32Array} flat
+ * @param {number} rows
+ * @param {number} cols
+ */
+export function cleanFlickerFillFlat(flat, rows, cols) {
+    const val2 = +rows;
+    const val3 = +cols;
+    var ptr0 = passArrayF32ToWasm0(flat, wasm.__wbindgen_malloc);
+    var len0 = WASM_VECTOR_LEN;
+    const ret = wasm.cleanFlickerFillFlat(ptr0, len0, flat, val2, val3);
+    if (ret[1]) {
+        throw takeFromExternrefTable0(ret[0]);
+    }
+}
+
+/**
  * `clean_flicker_noise` of one integration, in place: the 'median' fit along `array_axis`, or
  * with `fft` NSClean (`nrs2`, `allslits` choose orientation and cut-offs). `background`: 0 none,
  * 1 'median', 2 'model' (photutils Background2D with boxes of `box_rows` x `box_cols`);

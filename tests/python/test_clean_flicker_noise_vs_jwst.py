@@ -287,14 +287,21 @@ def test_clean_flicker_noise_fft_matches_jwst(cases, case_name):
     assert abs(noise["ours"] - noise["jwst"]) <= 1e-3 * noise["jwst"]
 
 
-def test_clean_flicker_noise_apply_flat_field(cases):
+@pytest.mark.parametrize("holes", [False, True])
+def test_clean_flicker_noise_apply_flat_field(cases, holes):
     """apply_flat_field with a full-frame FLAT (given as override_flat, which both honour): the
-    draft rate and every difference are divided by the flat's subarray, cleaned, multiplied back."""
+    draft rate and every difference are divided by the flat's subarray, cleaned, multiplied back.
+    With `holes`, zero and NaN flat values, which jwst first fills from a Background2D model of
+    the flat (its 32 x 32 boxes keep every box here, so no refill tie arises)."""
     from stdatamodels.jwst import datamodels
 
     case = cases["nircam_sub"]
     y, x = np.mgrid[:2048, :2048]
-    flat = datamodels.FlatModel(data=(1.0 + 0.08 * np.sin(x / 150.0) * np.cos(y / 210.0)).astype(np.float32))
+    values = (1.0 + 0.08 * np.sin(x / 150.0) * np.cos(y / 210.0)).astype(np.float32)
+    if holes:
+        values.flat[::997] = 0.0
+        values.flat[500::1301] = np.nan
+    flat = datamodels.FlatModel(data=values)
     flat.dq = np.zeros((2048, 2048), np.uint32)
     flat.err = np.zeros((2048, 2048), np.float32)
     flat.meta.instrument.name = "NIRCAM"
@@ -302,13 +309,14 @@ def test_clean_flicker_noise_apply_flat_field(cases):
     flat.meta.reftype = "FLAT"
     flat.meta.subarray.name = "FULL"
     flat.meta.subarray.xstart, flat.meta.subarray.ystart, flat.meta.subarray.xsize, flat.meta.subarray.ysize = 1, 1, 2048, 2048
-    flat_path = pathlib.Path(case["dir"]) / "flat.fits"
+    name = "flat_holes" if holes else "flat"
+    flat_path = pathlib.Path(case["dir"]) / f"{name}.fits"
     flat.save(flat_path)
     kwargs = {"apply_flat_field": True, "override_flat": str(flat_path)}
-    jwst_dir, ours_dir = run_both(case, "clean_flicker_noise", "flat", kwargs, ["--apply_flat_field=True", f"--override_flat={flat_path}"])
+    jwst_dir, ours_dir = run_both(case, "clean_flicker_noise", name, kwargs, ["--apply_flat_field=True", f"--override_flat={flat_path}"])
     compare_ramps(case, "clean_flicker_noise", jwst_dir, ours_dir)
     with fits.open(ours_dir / "input_clean_flicker_noise.fits") as ours:
-        assert ours[0].header["R_FLAT"] == "flat.fits"
+        assert ours[0].header["R_FLAT"] == f"{name}.fits"
 
 
 @pytest.mark.parametrize(

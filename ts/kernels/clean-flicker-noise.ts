@@ -1,5 +1,6 @@
 import {
   cleanFlickerIntegration as wasmCleanFlickerIntegration,
+  cleanFlickerFillFlat as wasmCleanFlickerFillFlat,
   cleanFlickerIntegrationMedianImage as wasmCleanFlickerIntegrationMedianImage,
   cleanFlickerScaledMedianRamp as wasmCleanFlickerScaledMedianRamp,
   cleanFlickerSceneMask as wasmCleanFlickerSceneMask,
@@ -148,6 +149,16 @@ export function cleanFlickerIntegrationMedianImage(
     ),
   );
   return reportOf(groups);
+}
+
+/**
+ * clean_flicker_noise's flat (jwst `read_flat_file`), in place: zero and non-finite values
+ * replaced by the 'model' background (photutils Background2D) of the others.
+ */
+export function cleanFlickerFillFlat(flat: Float32Array, shape: { rows: number; cols: number }): void {
+  const kernel = 'cleanFlickerFillFlat';
+  checkLength(kernel, 'flat', flat, shape.rows * shape.cols);
+  callWasm(kernel, () => wasmCleanFlickerFillFlat(flat, shape.rows, shape.cols));
 }
 
 /**

@@ -18,7 +18,7 @@
 import { createRampModel, derivedHeaders, type CubeModel, type ImageModel, type RampModel } from '../datamodels/index.js';
 import { pixel } from '../dq/flags.js';
 import { bytesSource, FitsFile } from '../io/fits/index.js';
-import { cleanFlickerIntegration, cleanFlickerIntegrationMedianImage, cleanFlickerScaledMedianRamp } from '../kernels/clean-flicker-noise.js';
+import { cleanFlickerFillFlat, cleanFlickerIntegration, cleanFlickerIntegrationMedianImage, cleanFlickerScaledMedianRamp } from '../kernels/clean-flicker-noise.js';
 import { readReferenceDq, readReferenceFloat, scienceGeometry } from '../reffiles/index.js';
 import { draftRate, FlickerStepError, intermediateModel, sceneMask, type DraftRateReferences } from './clean-flicker-noise-mask.js';
 import { info, referenceName, warn, type StepContext, type StepStatus } from './step.js';
@@ -168,10 +168,8 @@ export async function cleanFlickerNoiseStep(
     if (!references.flat) warn(context, `${STEP}: flat correction is not available for exposure type ${expType} without a user-supplied flat`);
     else {
       flat = (await readReferenceFloat(references.flat, 'SCI', refContext)).data;
-      // jwst fills zero/NaN flat values from a photutils Background2D model of the flat.
-      if (flat.some((v) => v === 0 || Number.isNaN(v))) {
-        throw new FlickerStepError(STEP, 'apply_flat_field', `the FLAT ${referenceName(references.flat)} has zero or NaN values, which jwst fills from a photutils background model (not implemented)`);
-      }
+      // jwst fills zero and non-finite flat values from a photutils Background2D model of the flat.
+      cleanFlickerFillFlat(flat, { rows: ny, cols: nx });
       meta.refFiles[cleanFlickerNoiseKeywords.flat] = referenceName(references.flat);
       info(context, `${STEP}: using FLAT reference file ${referenceName(references.flat)}`);
     }

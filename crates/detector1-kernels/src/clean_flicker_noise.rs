@@ -650,6 +650,32 @@ pub fn clean_integration_median_image(
     Ok(IntegrationReport { skipped_groups, failed_group: None })
 }
 
+/// jwst `read_flat_file`: flat values that are 0 or not finite are replaced by jwst's 'model'
+/// background of the others (clipped at 3 sigma from lower-half statistics, then photutils
+/// `Background2D` with the default boxes), or by their median where that model fails.
+pub fn fill_flat(flat: &mut [f32], rows: usize, cols: usize) -> Result<(), KernelError> {
+    expect_len("flat", flat.len(), rows * cols)?;
+    let bad: Vec<bool> = flat.iter().map(|&v| v == 0.0 || !v.is_finite()).collect();
+    if !bad.iter().any(|&b| b) {
+        return Ok(());
+    }
+    let mut mask: Vec<bool> = bad.iter().map(|&b| !b).collect();
+    clip_to_background(flat, &mut mask, 3.0, 3.0, true, false);
+    let level = match crate::background2d::background_2d(flat, &mask, rows, cols, crate::background2d::default_box_size(rows, cols)) {
+        Some(plane) => Level::Plane(plane),
+        None => {
+            let mut values: Vec<f32> = flat.iter().zip(&mask).filter(|(v, &m)| m && !v.is_nan()).map(|(&v, _)| v).collect();
+            Level::Scalar(median_f32(&mut values))
+        }
+    };
+    for (k, v) in flat.iter_mut().enumerate() {
+        if bad[k] {
+            *v = level.at(k);
+        }
+    }
+    Ok(())
+}
+
 /// jwst `create_mask` after the science regions: `mask` (`nplanes` planes of rows x cols,
 /// nonzero = background, as the caller set it) loses the pixels whose draft rate is NaN or
 /// exactly 0, then, with `n_sigma > 0`, each plane is clipped (`clip_to_background` with 3 sigma
@@ -844,6 +870,17 @@ mod tests {
         let report = clean_integration_median_image(&mut untouched, &median, &[0; 6], &[], &mut [], ngroups, rows, cols, &params).unwrap();
         assert_eq!(report.skipped_groups, [1, 2]);
         assert!(untouched.iter().all(|&v| v == 5.0));
+    }
+
+    #[test]
+    fn fill_flat_replaces_zero_and_nan_values_from_the_model() {
+        // 64 x 64 flat of 1.1 with a zero, a NaN and an infinity: filled with the model (1.1)
+        let mut flat = vec![1.1f32; 64 * 64];
+        flat[5] = 0.0;
+        flat[700] = f32::NAN;
+        flat[4000] = f32::INFINITY;
+        fill_flat(&mut flat, 64, 64).unwrap();
+        assert!(flat.iter().all(|&v| v == 1.1));
     }
 
     #[test]

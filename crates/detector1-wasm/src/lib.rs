@@ -1200,6 +1200,13 @@ pub fn clean_flicker_integration_median_image(
     Ok(groups)
 }
 
+/// `clean_flicker_noise` flat (rows x cols): zero and non-finite values replaced in place from
+/// jwst's 'model' background of the others.
+#[wasm_bindgen(js_name = cleanFlickerFillFlat)]
+pub fn clean_flicker_fill_flat(flat: &mut [f32], rows: usize, cols: usize) -> Result<(), JsError> {
+    clean_flicker_noise::fill_flat(flat, rows, cols).map_err(to_js)
+}
+
 /// `picture_frame` correction of one integration `(ngroups, plane)`, in place.
 #[wasm_bindgen(js_name = pictureFrameIntegration)]
 pub fn picture_frame_integration(data: &mut [f32], ngroups: usize, plane: usize, reference: &[f32], centre: &[u8], edge: &[u8]) -> Result<(), JsError> {
