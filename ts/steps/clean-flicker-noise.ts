@@ -6,14 +6,17 @@
  * rebuilt from the cleaned differences. docs/steps/clean_flicker_noise.md has the details.
  *
  * Implemented: `fit_method` 'median' (with `fit_by_channel`) and 'fft' (NSClean, NIRSpec; to
- * float32 precision, see crates/detector1-kernels/src/nsclean.rs), `background_method` 'median' and
- * None, `n_sigma`, `single_mask`, `user_mask`, `apply_flat_field` with a flat free of zeros and
- * NaNs, `mask_science_regions` for NIRCam/NIRISS imaging (where jwst masks nothing more) and
- * MIRI imaging (from the FLAT's DQ, as jwst's draft flat field does), the three save products.
- * What needs jwst machinery we do not have (photutils' 'model' background,
- * 'median_image', `fit_histogram`, `autoparam` for NRC_IMAGE/NIS_IMAGE, NIRSpec/SOSS science
- * regions) raises a FlickerStepError naming the parameter. Inputs jwst refuses (MIRI other than
- * MIR_IMAGE, 'fft' outside NIRSpec) are FAILED with a warning, as jwst does.
+ * float32 precision, see crates/detector1-kernels/src/nsclean.rs), `background_method` 'median',
+ * 'model' (photutils Background2D, crates/detector1-kernels/src/background2d.rs), 'median_image'
+ * (outside TSO modes) and None, `background_box_size` dividing the image, `n_sigma`,
+ * `fit_histogram`, `single_mask`, `user_mask`, `apply_flat_field` (zero/NaN flat values filled
+ * from the flat's Background2D model, as jwst does), `mask_science_regions` for NIRCam/NIRISS
+ * imaging (where jwst masks nothing more) and MIRI imaging (from the FLAT's DQ, as jwst's draft
+ * flat field does), the three save products. What needs jwst machinery we do not have
+ * (`autoparam` for NRC_IMAGE/NIS_IMAGE, NIRSpec/SOSS science regions, 'median_image' scaled by
+ * extracted spectra or TSO photometry, photutils' padded edge boxes) raises a FlickerStepError
+ * naming the parameter. Inputs jwst refuses (MIRI other than MIR_IMAGE, 'fft' outside NIRSpec,
+ * 'median_image' with one integration) are FAILED with a warning, as jwst does.
  */
 import { createRampModel, derivedHeaders, type CubeModel, type ImageModel, type RampModel } from '../datamodels/index.js';
 import { pixel } from '../dq/flags.js';
