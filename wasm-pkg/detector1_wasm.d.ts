@@ -203,6 +203,13 @@ export function applySaturation(data: Float32Array | number[], groupdq: Uint8Arr
 export function applySuperbias(data: Float32Array, zeroframe: Float32Array, pixeldq: Uint32Array, bias: Float32Array | number[], bias_dq: Uint32Array | number[], nints: number, ngroups: number, rows: number, cols: number): void;
 
 /**
+ * `clean_flicker_noise` `autoparam` statistics of a (flat-fielded) draft rate image for
+ * NRC_IMAGE (`niriss` false) or NIS_IMAGE: mask fraction, max channel offset, max slope,
+ * slope ratio, channel sigma.
+ */
+export function cleanFlickerAutoStatistics(rate: Float32Array | number[], rows: number, cols: number, array_axis: number, niriss: boolean): Float64Array;
+
+/**
  * `clean_flicker_noise` flat (rows x cols): zero and non-finite values replaced in place from
  * jwst's 'model' background of the others.
  */
@@ -391,6 +398,7 @@ export interface InitOutput {
     readonly applyRscd: (a: number, b: number, c: any, d: number, e: number, f: any, g: number, h: number, i: any, j: number, k: number, l: number, m: number, n: number, o: number, p: number, q: number) => [number, number];
     readonly applySaturation: (a: number, b: number, c: number, d: number, e: any, f: number, g: number, h: any, i: number, j: number, k: any, l: number, m: number, n: number, o: number, p: number, q: number, r: number, s: number, t: number, u: number, v: number, w: number) => [number, number];
     readonly applySuperbias: (a: number, b: number, c: any, d: number, e: number, f: any, g: number, h: number, i: any, j: number, k: number, l: number, m: number, n: number, o: number, p: number, q: number) => [number, number];
+    readonly cleanFlickerAutoStatistics: (a: number, b: number, c: number, d: number, e: number, f: number) => [number, number, number, number];
     readonly cleanFlickerFillFlat: (a: number, b: number, c: any, d: number, e: number) => [number, number];
     readonly cleanFlickerIntegration: (a: number, b: number, c: any, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: any, m: number, n: number, o: number, p: number, q: number, r: number, s: number, t: number, u: number, v: number, w: number, x: number) => [number, number, number, number];
     readonly cleanFlickerIntegrationMedianImage: (a: number, b: number, c: any, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: any, m: number, n: number, o: number, p: number, q: number, r: number, s: number, t: number) => [number, number, number, number];

@@ -1261,6 +1261,33 @@ export function applySuperbias(data, zeroframe, pixeldq, bias, bias_dq, nints, n
 }
 
 /**
+ * `clean_flicker_noise` `autoparam` statistics of a (flat-fielded) draft rate image for
+ * NRC_IMAGE (`niriss` false) or NIS_IMAGE: mask fraction, max channel offset, max slope,
+ * slope ratio, channel sigma.
+ * @param {Float32Array | number[]} rate
+ * @param {number} rows
+ * @param {number} cols
+ * @param {number} array_axis
+ * @param {boolean} niriss
+ * @returns {Float64Array}
+ */
+export function cleanFlickerAutoStatistics(rate, rows, cols, array_axis, niriss) {
+    const val2 = +rows;
+    const val3 = +cols;
+    const val4 = +array_axis;
+    const val5 = +niriss;
+    const ptr0 = passArrayF32ToWasm0(rate, wasm.__wbindgen_malloc);
+    const len0 = WASM_VECTOR_LEN;
+    const ret = wasm.cleanFlickerAutoStatistics(ptr0, len0, val2, val3, val4, val5);
+    if (ret[3]) {
+        throw takeFromExternrefTable0(ret[2]);
+    }
+    var v6 = getArrayF64FromWasm0(ret[0], ret[1]).slice();
+    wasm.__wbindgen_free(ret[0], ret[1] * 8, 8);
+    return v6;
+}
+
+/**
  * `clean_flicker_noise` flat (rows x cols): zero and non-finite values replaced in place from
  * jwst's 'model' background of the others.
  * @param {Float32Array} flat

@@ -394,3 +394,33 @@ def test_clean_flicker_noise_model_background(cases, case_name, variant, kwargs)
         print(f"{variant} with photutils' own k-d tree: max |ours - jwst| {np.nanmax(diff):.3g} DN, identical pixels {np.mean(diff == 0):.3f}")
         assert np.nanmax(diff) <= MODEL_TOLERANCE
     assert_option_matters(case, variant, cli, jwst_dir)
+
+
+@pytest.mark.parametrize("case_name", ["nircam_sub", "nircam_full"])
+def test_clean_flicker_noise_autoparam(cases, case_name):
+    """autoparam for NRC_IMAGE: jwst's quick clean of the flat-fielded draft rate and its decision
+    tree pick apply_flat_field, background_method and fit_by_channel; ours picks the same (the
+    log says which: 'model' without channels on SUB320, 'median' by channel on full frame) and
+    the output equals jwst's. The FLAT comes from override_flat; our pipeline asks for it
+    through apply_flat_field (jwst also asks for it with autoparam). jwst runs with its
+    Background2D refill made row-major (_stable_idw, see MODEL_TOLERANCE): the statistics and,
+    on SUB320, the cleaning itself use 'model' backgrounds."""
+    from stdatamodels.jwst import datamodels
+
+    case = cases[case_name]
+    y, x = np.mgrid[:2048, :2048]
+    flat = datamodels.FlatModel(data=(1.0 + 0.05 * np.sin(x / 170.0) * np.cos(y / 230.0)).astype(np.float32))
+    flat.dq = np.zeros((2048, 2048), np.uint32)
+    flat.err = np.zeros((2048, 2048), np.float32)
+    flat.meta.instrument.name = "NIRCAM"
+    flat.meta.instrument.detector = fits.getheader(pathlib.Path(case["dir"]) / "input_ramp.fits")["DETECTOR"]
+    flat.meta.reftype = "FLAT"
+    flat.meta.subarray.name = "FULL"
+    flat.meta.subarray.xstart, flat.meta.subarray.ystart, flat.meta.subarray.xsize, flat.meta.subarray.ysize = 1, 1, 2048, 2048
+    flat_path = pathlib.Path(case["dir"]) / "autoparam_flat.fits"
+    flat.save(flat_path)
+    kwargs = {"autoparam": True, "apply_flat_field": True, "override_flat": str(flat_path)}
+    cli = ["--autoparam=True", "--apply_flat_field=True", f"--override_flat={flat_path}"]
+    jwst_dir, ours_dir = run_both(case, "clean_flicker_noise", "autoparam", {**kwargs, "_stable_idw": True}, cli)
+    compare_ramps(case, "clean_flicker_noise", jwst_dir, ours_dir)
+    assert_option_matters(case, "autoparam", cli, jwst_dir)

@@ -1,5 +1,6 @@
 import {
   cleanFlickerIntegration as wasmCleanFlickerIntegration,
+  cleanFlickerAutoStatistics as wasmCleanFlickerAutoStatistics,
   cleanFlickerFillFlat as wasmCleanFlickerFillFlat,
   cleanFlickerIntegrationMedianImage as wasmCleanFlickerIntegrationMedianImage,
   cleanFlickerScaledMedianRamp as wasmCleanFlickerScaledMedianRamp,
@@ -159,6 +160,27 @@ export function cleanFlickerFillFlat(flat: Float32Array, shape: { rows: number; 
   const kernel = 'cleanFlickerFillFlat';
   checkLength(kernel, 'flat', flat, shape.rows * shape.cols);
   callWasm(kernel, () => wasmCleanFlickerFillFlat(flat, shape.rows, shape.cols));
+}
+
+/** The statistics jwst's `autoparam` decision tree reads. */
+export interface CleanFlickerAutoStatistics {
+  maskFraction: number;
+  maxOffset: number;
+  maxSlope: number;
+  slopeRatio: number;
+  channelSigma: number;
+}
+
+/**
+ * clean_flicker_noise `autoparam` (jwst `nircam_image_parameters` / `niriss_image_parameters`):
+ * the statistics of the quick-cleaned draft `rate` (already divided by the flat), stripes
+ * removed along numpy axis `arrayAxis`.
+ */
+export function cleanFlickerAutoStatistics(rate: Float32Array, shape: { rows: number; cols: number }, arrayAxis: 0 | 1, niriss: boolean): CleanFlickerAutoStatistics {
+  const kernel = 'cleanFlickerAutoStatistics';
+  checkLength(kernel, 'rate', rate, shape.rows * shape.cols);
+  const [maskFraction, maxOffset, maxSlope, slopeRatio, channelSigma] = callWasm(kernel, () => wasmCleanFlickerAutoStatistics(rate, shape.rows, shape.cols, arrayAxis, niriss));
+  return { maskFraction, maxOffset, maxSlope, slopeRatio, channelSigma };
 }
 
 /**

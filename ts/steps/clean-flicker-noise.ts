@@ -21,7 +21,7 @@
 import { createRampModel, derivedHeaders, type CubeModel, type ImageModel, type RampModel } from '../datamodels/index.js';
 import { pixel } from '../dq/flags.js';
 import { bytesSource, FitsFile } from '../io/fits/index.js';
-import { cleanFlickerFillFlat, cleanFlickerIntegration, cleanFlickerIntegrationMedianImage, cleanFlickerScaledMedianRamp } from '../kernels/clean-flicker-noise.js';
+import { cleanFlickerAutoStatistics, cleanFlickerFillFlat, cleanFlickerIntegration, cleanFlickerIntegrationMedianImage, cleanFlickerScaledMedianRamp } from '../kernels/clean-flicker-noise.js';
 import { readReferenceDq, readReferenceFloat, scienceGeometry } from '../reffiles/index.js';
 import { draftRate, FlickerStepError, intermediateModel, sceneMask, type DraftRateReferences } from './clean-flicker-noise-mask.js';
 import { info, referenceName, warn, type StepContext, type StepStatus } from './step.js';
@@ -125,9 +125,9 @@ export async function cleanFlickerNoiseStep(
   if (o.fitMethod !== 'median' && o.fitMethod !== 'fft') throw new FlickerStepError(STEP, 'fit_method', `must be 'median' or 'fft', got '${o.fitMethod}'`);
   if (o.autoparam) {
     if (expType === 'NRC_IMAGE' || expType === 'NIS_IMAGE') {
-      throw new FlickerStepError(STEP, 'autoparam', `automatic parameters for ${expType} (flat-fielded quick clean, line and channel statistics) are not implemented; set autoparam=False`);
-    }
-    warn(context, `${STEP}: auto parameters are not available for exposure type ${expType}; using input parameters as provided`);
+      Object.assign(o, await autoParameters(ramp, references, context, expType));
+      info(context, `${STEP}: auto parameters set for ${expType}: apply_flat_field ${o.applyFlatField}, background_method ${o.backgroundMethod}, fit_by_channel ${o.fitByChannel}`);
+    } else warn(context, `${STEP}: auto parameters are not available for exposure type ${expType}; using input parameters as provided`);
   }
   // jwst `_check_input`
   if (isMiri && expType !== 'MIR_IMAGE') return failed(ramp, context, `EXP_TYPE ${expType} is not supported`);
@@ -280,6 +280,48 @@ export async function cleanFlickerNoiseStep(
     ['flicker_noise', result.noise],
   ]);
   return result;
+}
+
+/**
+ * jwst `nircam_image_parameters` / `niriss_image_parameters`: `apply_flat_field` when a FLAT is
+ * there; `background_method` and `fit_by_channel` from the statistics of a quick-cleaned,
+ * flat-fielded draft rate (`cleanFlickerAutoStatistics`) through jwst's decision tree.
+ */
+async function autoParameters(
+  ramp: RampModel,
+  references: CleanFlickerNoiseReferences,
+  context: StepContext,
+  expType: 'NRC_IMAGE' | 'NIS_IMAGE',
+): Promise<Pick<CleanFlickerNoiseOptions, 'applyFlatField' | 'backgroundMethod' | 'fitByChannel'>> {
+  const [, , rows, cols] = ramp.shape;
+  const slowaxis = Math.abs(ramp.meta.subarray.slowaxis ?? 0);
+  if (slowaxis !== 1 && slowaxis !== 2) throw new FlickerStepError(STEP, 'autoparam', `SLOWAXIS must be ±1 or ±2, got ${ramp.meta.subarray.slowaxis}`);
+  const rate = (await draftRate(STEP, ramp, references, context, false)).data;
+  if (references.flat) {
+    const refContext = { science: scienceGeometry(ramp.meta, ramp.shape, 'science'), instrument: ramp.meta.instrument.name, warn: (m: string) => warn(context, m) };
+    const flat = (await readReferenceFloat(references.flat, 'SCI', refContext)).data;
+    cleanFlickerFillFlat(flat, { rows, cols });
+    for (let k = 0; k < rate.length; k++) rate[k] /= flat[k];
+  }
+  const niriss = expType === 'NIS_IMAGE';
+  const stats = cleanFlickerAutoStatistics(rate, { rows, cols }, (slowaxis - 1) as 0 | 1, niriss);
+  const limits = niriss
+    ? { maskFraction: 0.07, maxOffsetHighMask: 0.07, maxSlopeLowOffset: 1e-5, maxSlopeHighOffset: 1e-4, slopeRatio: 5.0, channelSigma: 0.02 }
+    : { maskFraction: 0.1, maxOffsetHighMask: 0.07, maxSlopeLowOffset: 1e-5, maxSlopeHighOffset: 1e-5, slopeRatio: 3.0, channelSigma: 0.02 };
+  const highMask = stats.maskFraction >= limits.maskFraction;
+  const highOffset = stats.maxOffset >= limits.maxOffsetHighMask;
+  const highSlopeLowOffset = stats.maxSlope >= limits.maxSlopeLowOffset;
+  const highSlopeHighOffset = stats.maxSlope >= limits.maxSlopeHighOffset;
+  let backgroundMethod: 'median' | 'model' = 'median';
+  let fitByChannel = false;
+  if (!highMask && highOffset) fitByChannel = true;
+  else if (highMask) backgroundMethod = (highOffset ? highSlopeHighOffset : highSlopeLowOffset) ? 'model' : 'median';
+  else {
+    if (highSlopeHighOffset) backgroundMethod = 'model';
+    else if (highSlopeLowOffset) backgroundMethod = stats.slopeRatio >= limits.slopeRatio ? 'median' : 'model';
+    fitByChannel = stats.maxOffset > 0 && stats.channelSigma >= limits.channelSigma;
+  }
+  return { applyFlatField: references.flat !== undefined, backgroundMethod, fitByChannel };
 }
 
 /** Writes the products that exist through `context.saveProduct` (a warning when it cannot). */

@@ -676,6 +676,139 @@ pub fn fill_flat(flat: &mut [f32], rows: usize, cols: usize) -> Result<(), Kerne
     Ok(())
 }
 
+/// The image statistics jwst's `autoparam` decides from (`nircam_image_parameters`,
+/// `niriss_image_parameters`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AutoStatistics {
+    /// Fraction of pixels outside the background mask.
+    pub mask_fraction: f64,
+    /// Largest jump between the clipped means of adjacent 512-pixel channels (0 unless 2048 long).
+    pub max_offset: f64,
+    /// Largest absolute slope of the row and column averages, and its ratio to the smaller.
+    pub max_slope: f64,
+    pub slope_ratio: f64,
+    /// Scatter (10-sigma clipped std) about a line of an average profile.
+    pub channel_sigma: f64,
+}
+
+/// numpy `nanmean` over `rows` of a rows x cols image for each column (float32, rows added one
+/// after another as numpy reduces an outer axis).
+fn column_means(image: &[f32], cols: usize, rows: std::ops::Range<usize>) -> Vec<f32> {
+    let mut sums = vec![0f32; cols];
+    let mut counts = vec![0usize; cols];
+    for r in rows {
+        for c in 0..cols {
+            let v = image[r * cols + c];
+            if !v.is_nan() {
+                sums[c] += v;
+                counts[c] += 1;
+            }
+        }
+    }
+    sums.iter().zip(&counts).map(|(&s, &n)| s / n as f32).collect()
+}
+
+/// numpy `nanmean` over columns `cols_range` of each row (float32 pairwise sums).
+fn row_means(image: &[f32], rows: usize, cols: usize, cols_range: std::ops::Range<usize>) -> Vec<f32> {
+    (0..rows)
+        .map(|r| {
+            let line = &image[r * cols..][cols_range.clone()];
+            let zeroed: Vec<f32> = line.iter().map(|&v| if v.is_nan() { 0.0 } else { v }).collect();
+            pairwise_sum(&zeroed[..]) / line.iter().filter(|v| !v.is_nan()).count() as f32
+        })
+        .collect()
+}
+
+/// jwst `_line_fit`: least-squares line through the finite values against their index; the
+/// slope and the 10-sigma clipped standard deviation of the residuals.
+fn line_fit(data: &[f32]) -> (f64, f64) {
+    let points: Vec<(f64, f64)> = data.iter().enumerate().filter(|(_, v)| v.is_finite()).map(|(k, &v)| (k as f64, v as f64)).collect();
+    let n = points.len() as f64;
+    let (mx, my) = (points.iter().map(|p| p.0).sum::<f64>() / n, points.iter().map(|p| p.1).sum::<f64>() / n);
+    let sxx: f64 = points.iter().map(|p| (p.0 - mx) * (p.0 - mx)).sum();
+    let slope = if sxx > 0.0 { points.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum::<f64>() / sxx } else { 0.0 };
+    let intercept = my - slope * mx;
+    let residuals = points.iter().map(|p| p.1 - (intercept + slope * p.0)).collect();
+    (slope, sigma_clipped_stats(residuals, 10.0).std)
+}
+
+/// jwst `_max_channel_offset`: 0 unless 2048 values; else the largest absolute difference of
+/// the 3-sigma clipped means of consecutive 512-value channels.
+fn max_channel_offset(data: &[f32]) -> f64 {
+    if data.len() != 2048 {
+        return 0.0;
+    }
+    let means: Vec<f64> = data.chunks(512).map(|c| sigma_clipped_stats(c.iter().map(|&v| v as f64).collect(), 3.0).mean).collect();
+    means.windows(2).map(|w| (w[1] - w[0]).abs()).fold(f64::NEG_INFINITY, f64::max)
+}
+
+/// jwst `autoparam` for NRC_IMAGE (`niriss` false) and NIS_IMAGE: `rate` (the draft rate image,
+/// already divided by the flat) gets jwst's `quick_clean` (clip, 'median' background, lower-half
+/// clip at 3/2 sigma, stripe medians along `array_axis`), then the masked pixels are replaced
+/// by the 'model' background of the cleaned image, and the statistics of the decision tree are
+/// taken from row and column averages of the central quarter (3/8 to 5/8).
+pub fn auto_statistics(rate: &[f32], rows: usize, cols: usize, array_axis: usize, niriss: bool) -> Result<AutoStatistics, KernelError> {
+    expect_len("rate", rate.len(), rows * cols)?;
+    let mut image = rate.to_vec();
+    let mut mask = vec![true; rows * cols];
+    clip_to_background(&image, &mut mask, 3.0, 2.0, false, false);
+    let nan: Vec<bool> = image.iter().map(|v| v.is_nan()).collect();
+    for k in 0..image.len() {
+        if nan[k] {
+            image[k] = 0.0;
+            mask[k] = false;
+        }
+    }
+    let background = background_median(&image, &mut mask);
+    for v in image.iter_mut() {
+        *v -= background;
+    }
+    clip_to_background(&image, &mut mask, 3.0, 2.0, true, false);
+    median_clean(&mut image, &mask, rows, cols, array_axis, false);
+    for (k, v) in image.iter_mut().enumerate() {
+        *v = if nan[k] { f32::NAN } else { *v + background };
+    }
+    // background_level(..., 'model'): clips the mask again, then Background2D
+    clip_to_background(&image, &mut mask, 3.0, 3.0, true, false);
+    let level = match crate::background2d::background_2d(&image, &mask, rows, cols, crate::background2d::default_box_size(rows, cols)) {
+        Some(plane) => Level::Plane(plane),
+        None => {
+            let mut values: Vec<f32> = image.iter().zip(&mask).filter(|(v, &m)| m && !v.is_nan()).map(|(&v, _)| v).collect();
+            Level::Scalar(median_f32(&mut values))
+        }
+    };
+    for (k, v) in image.iter_mut().enumerate() {
+        if !mask[k] {
+            *v = level.at(k);
+        }
+    }
+    let mask_fraction = mask.iter().filter(|&&m| !m).count() as f64 / mask.len() as f64;
+    // Python round() of 3/8 and 5/8 of the size (halves to even)
+    let part = |size: usize, eighths: usize| {
+        let scaled = size * eighths;
+        let (q, r) = (scaled / 8, scaled % 8);
+        if r > 4 || (r == 4 && q % 2 == 1) { q + 1 } else { q }
+    };
+    let over_rows = column_means(&image, cols, part(rows, 3)..part(rows, 5));
+    let over_cols = row_means(&image, rows, cols, part(cols, 3)..part(cols, 5));
+    let (col_slope, row_sigma) = line_fit(&over_rows);
+    let (row_slope, _) = line_fit(&over_cols);
+    let max_slope = row_slope.abs().max(col_slope.abs());
+    let min_slope = row_slope.abs().min(col_slope.abs());
+    let (max_offset, channel_sigma) = if niriss {
+        let twelfth = |k: usize| {
+            let scaled = rows * k;
+            let (q, r) = (scaled / 12, scaled % 12);
+            if r > 6 || (r == 6 && q % 2 == 1) { q + 1 } else { q }
+        };
+        let (_, sigma) = line_fit(&column_means(&image, cols, twelfth(10)..twelfth(11)));
+        (max_channel_offset(&over_cols), sigma)
+    } else {
+        (max_channel_offset(&over_rows), row_sigma)
+    };
+    Ok(AutoStatistics { mask_fraction, max_offset, max_slope, slope_ratio: max_slope / min_slope, channel_sigma })
+}
+
 /// jwst `create_mask` after the science regions: `mask` (`nplanes` planes of rows x cols,
 /// nonzero = background, as the caller set it) loses the pixels whose draft rate is NaN or
 /// exactly 0, then, with `n_sigma > 0`, each plane is clipped (`clip_to_background` with 3 sigma
@@ -881,6 +1014,23 @@ mod tests {
         flat[4000] = f32::INFINITY;
         fill_flat(&mut flat, 64, 64).unwrap();
         assert!(flat.iter().all(|&v| v == 1.1));
+    }
+
+    #[test]
+    fn auto_statistics_see_slopes_and_channel_offsets() {
+        // 2048 x 2048 would be slow here; 64 x 64 with a gradient along x: no channel offset
+        // (not 2048 long), the column slope 0.01 per pixel, no masked pixel
+        let (rows, cols) = (64, 64);
+        let rate: Vec<f32> = (0..rows * cols).map(|k| 1.0 + 0.01 * (k % cols) as f32).collect();
+        let stats = auto_statistics(&rate, rows, cols, 1, false).unwrap();
+        assert_eq!(stats.max_offset, 0.0);
+        assert!((stats.max_slope - 0.01).abs() < 1e-4, "{stats:?}");
+        assert!(stats.mask_fraction < 0.05, "{stats:?}");
+        // channel offsets: 4 steps of 512 with jumps of 0.5
+        let steps: Vec<f32> = (0..2048).map(|k| 0.5 * (k / 512) as f32).collect();
+        assert_eq!(max_channel_offset(&steps), 0.5);
+        let (slope, sigma) = line_fit(&[1.0, 3.0, 5.0, f32::NAN, 9.0]);
+        assert!((slope - 2.0).abs() < 1e-12 && sigma < 1e-12);
     }
 
     #[test]

@@ -1207,6 +1207,15 @@ pub fn clean_flicker_fill_flat(flat: &mut [f32], rows: usize, cols: usize) -> Re
     clean_flicker_noise::fill_flat(flat, rows, cols).map_err(to_js)
 }
 
+/// `clean_flicker_noise` `autoparam` statistics of a (flat-fielded) draft rate image for
+/// NRC_IMAGE (`niriss` false) or NIS_IMAGE: mask fraction, max channel offset, max slope,
+/// slope ratio, channel sigma.
+#[wasm_bindgen(js_name = cleanFlickerAutoStatistics)]
+pub fn clean_flicker_auto_statistics(rate: &[f32], rows: usize, cols: usize, array_axis: usize, niriss: bool) -> Result<Vec<f64>, JsError> {
+    let s = clean_flicker_noise::auto_statistics(rate, rows, cols, array_axis, niriss).map_err(to_js)?;
+    Ok(vec![s.mask_fraction, s.max_offset, s.max_slope, s.slope_ratio, s.channel_sigma])
+}
+
 /// `picture_frame` correction of one integration `(ngroups, plane)`, in place.
 #[wasm_bindgen(js_name = pictureFrameIntegration)]
 pub fn picture_frame_integration(data: &mut [f32], ngroups: usize, plane: usize, reference: &[f32], centre: &[u8], edge: &[u8]) -> Result<(), JsError> {
