@@ -12,8 +12,8 @@
  * `fit_histogram`, `single_mask`, `user_mask`, `apply_flat_field` (zero/NaN flat values filled
  * from the flat's Background2D model, as jwst does), `mask_science_regions` for NIRCam/NIRISS
  * imaging (where jwst masks nothing more) and MIRI imaging (from the FLAT's DQ, as jwst's draft
- * flat field does), the three save products. What needs jwst machinery we do not have
- * (`autoparam` for NRC_IMAGE/NIS_IMAGE, NIRSpec/SOSS science regions, 'median_image' scaled by
+ * flat field does), `autoparam` for NRC_IMAGE/NIS_IMAGE, the three save products. What needs
+ * jwst machinery we do not have (NIRSpec/SOSS science regions, 'median_image' scaled by
  * extracted spectra or TSO photometry, photutils' padded edge boxes) raises a FlickerStepError
  * naming the parameter. Inputs jwst refuses (MIRI other than MIR_IMAGE, 'fft' outside NIRSpec,
  * 'median_image' with one integration) are FAILED with a warning, as jwst does.
