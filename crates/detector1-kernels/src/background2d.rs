@@ -22,7 +22,8 @@ const EXCLUDE_PERCENTILE: f64 = 10.0;
 const FILTER_SIZE: usize = 5;
 /// photutils' `n_neighbors` for refilling excluded boxes.
 const IDW_NEIGHBOURS: usize = 10;
-/// The cubic B-spline's pole, `sqrt(3) - 2`.
+/// The cubic B-spline's pole, `sqrt(3) - 2`, as scipy writes it.
+#[allow(clippy::excessive_precision)]
 const SPLINE_POLE: f64 = -0.267949192431122706472553658494127633;
 
 /// N. Wirth's selection of the `k`-th smallest value, reordering `a` in place exactly as
@@ -62,7 +63,7 @@ fn kth_smallest(a: &mut [f64], k: usize) -> f64 {
 /// astropy's `wirth_median`: for an even count the upper middle value is selected first.
 fn wirth_median(a: &mut [f64]) -> f64 {
     let n = a.len();
-    if n % 2 == 0 {
+    if n.is_multiple_of(2) {
         let high = kth_smallest(a, n / 2);
         let low = kth_smallest(a, n / 2 - 1);
         0.5 * (high + low)
@@ -92,7 +93,7 @@ pub fn sigma_clipped_bounds(buffer: &mut Vec<f64>, sigma: f64, maxiters: usize) 
 
 /// The jwst default box: per axis the largest divisor of the size up to 32.
 pub fn default_box_size(rows: usize, cols: usize) -> (usize, usize) {
-    let largest = |n: usize| (1..=32).rev().find(|d| n % d == 0).unwrap_or(1);
+    let largest = |n: usize| (1..=32).rev().find(|&d| n.is_multiple_of(d)).unwrap_or(1);
     (largest(rows), largest(cols))
 }
 
