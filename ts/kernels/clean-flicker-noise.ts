@@ -31,7 +31,8 @@ export function cleanFlickerSceneMask(rate: Float32Array, mask: Uint8Array, shap
 export interface CleanFlickerIntegrationParams {
   /**
    * The background removed and restored around the fit: none, the 'median' level, or the
-   * 'model' (photutils Background2D) with boxes of `boxSize` `[rows, cols]` that divide the image.
+   * 'model' (photutils Background2D) with boxes of `boxSize` `[rows, cols]` (a box photutils
+   * refuses, e.g. 0 or larger than the image, gives jwst's fallback: the median level).
    */
   background: { method: 'none' } | { method: 'median' } | { method: 'model'; boxSize: [number, number] };
   nSigma: number;
@@ -66,11 +67,8 @@ export function cleanFlickerIntegration(
   checkLength(kernel, 'sceneMask', arrays.sceneMask, plane);
   if (arrays.flat) checkLength(kernel, 'flat', arrays.flat, plane);
   if (arrays.background) checkLength(kernel, 'background', arrays.background, shape.ngroups * plane);
-  if (params.background.method === 'model') {
-    const [boxRows, boxCols] = params.background.boxSize;
-    if (!(boxRows >= 1 && boxCols >= 1 && shape.rows % boxRows === 0 && shape.cols % boxCols === 0)) {
-      throw new KernelParameterError('invalid_parameter', `${kernel}: the background box ${boxRows} x ${boxCols} must divide the image (${shape.rows} x ${shape.cols})`);
-    }
+  if (params.background.method === 'model' && !params.background.boxSize.every((n) => Number.isInteger(n) && n >= 0)) {
+    throw new KernelParameterError('invalid_parameter', `${kernel}: the background box must be two integers >= 0 (0: the median level instead), got ${params.background.boxSize.join(', ')}`);
   }
   const fit = params.fit;
   const groups = callWasm(kernel, () =>

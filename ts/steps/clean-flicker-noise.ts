@@ -8,13 +8,13 @@
  * Implemented: `fit_method` 'median' (with `fit_by_channel`) and 'fft' (NSClean, NIRSpec; to
  * float32 precision, see crates/detector1-kernels/src/nsclean.rs), `background_method` 'median',
  * 'model' (photutils Background2D, crates/detector1-kernels/src/background2d.rs), 'median_image'
- * (outside TSO modes) and None, `background_box_size` dividing the image, `n_sigma`,
+ * (outside TSO modes) and None, `background_box_size`, `n_sigma`,
  * `fit_histogram`, `single_mask`, `user_mask`, `apply_flat_field` (zero/NaN flat values filled
  * from the flat's Background2D model, as jwst does), `mask_science_regions` for NIRCam/NIRISS
  * imaging (where jwst masks nothing more) and MIRI imaging (from the FLAT's DQ, as jwst's draft
  * flat field does), `autoparam` for NRC_IMAGE/NIS_IMAGE, the three save products. What needs
  * jwst machinery we do not have (NIRSpec/SOSS science regions, 'median_image' scaled by
- * extracted spectra or TSO photometry, photutils' padded edge boxes) raises a FlickerStepError
+ * extracted spectra or TSO photometry) raises a FlickerStepError
  * naming the parameter. Inputs jwst refuses (MIRI other than MIR_IMAGE, 'fft' outside NIRSpec,
  * 'median_image' with one integration) are FAILED with a warning, as jwst does.
  */
@@ -134,9 +134,10 @@ export async function cleanFlickerNoiseStep(
   if (o.fitMethod === 'fft' && !NIRSPEC_TYPES.has(expType)) return failed(ramp, context, `fit method 'fft' cannot be applied to exp_type ${expType}`);
   // jwst's Background2D boxes: the user's, or per axis the largest divisor of the size up to 32.
   const largestDivisor = (size: number) => [...Array(32).keys()].map((k) => 32 - k).find((d) => size % d === 0)!;
-  const boxSize: [number, number] = o.backgroundBoxSize ? [o.backgroundBoxSize[0], o.backgroundBoxSize[1]] : [largestDivisor(ny), largestDivisor(nx)];
+  // A size photutils refuses (below 1, above the image) makes jwst fall back to the median level, as the kernel does for 0.
+  const boxSize: [number, number] = o.backgroundBoxSize ? [Math.max(0, o.backgroundBoxSize[0]), Math.max(0, o.backgroundBoxSize[1])] : [largestDivisor(ny), largestDivisor(nx)];
   if (o.backgroundMethod === 'model' && (ny % boxSize[0] !== 0 || nx % boxSize[1] !== 0)) {
-    throw new FlickerStepError(STEP, 'background_box_size', `${boxSize.join(' x ')} does not divide the image (${ny} x ${nx}); photutils' padded edge boxes are not implemented`);
+    warn(context, `${STEP}: background box size [${boxSize.join(', ')}] does not divide evenly into the image shape (${ny}, ${nx})`);
   }
   if (o.maskScienceRegions && (expType.startsWith('NRS') || expType === 'NIS_SOSS')) {
     throw new FlickerStepError(STEP, 'mask_science_regions', `the science regions of ${expType} need assign_wcs/msaflagopen (NIRSpec) or PASTASOSS traces (SOSS), which are not implemented; set mask_science_regions=False`);

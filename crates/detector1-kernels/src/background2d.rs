@@ -97,32 +97,68 @@ pub fn default_box_size(rows: usize, cols: usize) -> (usize, usize) {
     (largest(rows), largest(cols))
 }
 
-/// The box grid (`ny` x `nx`, row-major, NaN = excluded box) of an image whose size the box
-/// divides: per box the float32 median of the pixels that are not `excluded` and survive the
-/// clip, NaN when 90% of the box or fewer survive.
-fn box_medians(image: &[f32], excluded: &[bool], cols: usize, boxes: (usize, usize), box_size: (usize, usize)) -> Vec<f32> {
+/// numpy's float32 `nanmedian`/`nanstd` sigma clip (astropy `_sigmaclip_noaxis`, 3 sigma, at
+/// most 5 rounds) of NaN-free values in array order: what survives.
+fn sigma_clip_f32(mut values: Vec<f32>) -> Vec<f32> {
+    for _ in 0..5 {
+        if values.is_empty() {
+            break;
+        }
+        let n = values.len();
+        let centre = median_f32(&mut values.clone());
+        // numpy nanvar: the mean divided in float64 and stored in float32, then float32 squares
+        let mean = (pairwise_sum(&values[..]) as f64 / n as f64) as f32;
+        let squares: Vec<f32> = values.iter().map(|&v| (v - mean) * (v - mean)).collect();
+        let std = ((pairwise_sum(&squares[..]) as f64 / n as f64) as f32).sqrt();
+        let (low, high) = (centre - std * 3.0, centre + std * 3.0);
+        values.retain(|&v| v >= low && v <= high);
+        if values.len() == n {
+            break;
+        }
+    }
+    values
+}
+
+/// The box grid (`ny` x `nx` boxes, row-major, NaN = excluded box): per box the float32 median of
+/// the pixels that are not `excluded` and survive the clip, NaN when 90% of a whole box or
+/// fewer survive. Where `box_size` does not divide the image, photutils adds a row and a column
+/// of partial boxes (their pixels taken column by column, as its reshaping orders them) and a
+/// corner box (clipped by astropy's numpy path in float32).
+fn box_medians(image: &[f32], excluded: &[bool], (rows, cols): (usize, usize), box_size: (usize, usize)) -> (Vec<f32>, usize, usize) {
     let (by, bx) = box_size;
+    let (core_y, core_x) = (rows / by, cols / bx);
+    let (ny, nx) = (rows.div_ceil(by), cols.div_ceil(bx));
     let threshold = (1.0 - EXCLUDE_PERCENTILE / 100.0) * (by * bx) as f64;
     let mut buffer = Vec::with_capacity(by * bx);
     let mut kept = Vec::with_capacity(by * bx);
-    let mut grid = vec![f32::NAN; boxes.0 * boxes.1];
-    for iy in 0..boxes.0 {
-        for ix in 0..boxes.1 {
-            let pixels = || (0..by).flat_map(move |r| (0..bx).map(move |c| (iy * by + r) * cols + ix * bx + c));
-            buffer.clear();
-            buffer.extend(pixels().filter(|&k| !excluded[k]).map(|k| image[k] as f64));
-            if buffer.is_empty() {
-                continue;
+    let mut grid = vec![f32::NAN; ny * nx];
+    for iy in 0..ny {
+        for ix in 0..nx {
+            let (y0, y1) = (iy * by, ((iy + 1) * by).min(rows));
+            let (x0, x1) = (ix * bx, ((ix + 1) * bx).min(cols));
+            let pixels: Vec<usize> = if iy < core_y && ix < core_x || iy == core_y && ix == core_x {
+                (y0..y1).flat_map(|r| (x0..x1).map(move |c| r * cols + c)).collect()
+            } else {
+                (x0..x1).flat_map(|c| (y0..y1).map(move |r| r * cols + c)).collect()
+            };
+            if iy == core_y && ix == core_x {
+                kept = sigma_clip_f32(pixels.iter().filter(|&&k| !excluded[k]).map(|&k| image[k]).collect());
+            } else {
+                buffer.clear();
+                buffer.extend(pixels.iter().filter(|&&k| !excluded[k]).map(|&k| image[k] as f64));
+                if buffer.is_empty() {
+                    continue;
+                }
+                let (low, high) = sigma_clipped_bounds(&mut buffer, 3.0, 5);
+                kept.clear();
+                kept.extend(pixels.iter().filter(|&&k| !excluded[k] && image[k] as f64 >= low && image[k] as f64 <= high).map(|&k| image[k]));
             }
-            let (low, high) = sigma_clipped_bounds(&mut buffer, 3.0, 5);
-            kept.clear();
-            kept.extend(pixels().filter(|&k| !excluded[k] && image[k] as f64 >= low && image[k] as f64 <= high).map(|k| image[k]));
             if kept.len() as f64 > threshold {
-                grid[iy * boxes.1 + ix] = median_f32(&mut kept);
+                grid[iy * nx + ix] = median_f32(&mut kept);
             }
         }
     }
-    grid
+    (grid, ny, nx)
 }
 
 /// photutils `_interpolate_grid`: every NaN box gets the inverse-distance weighted mean of the
@@ -250,9 +286,10 @@ fn spline_taps(out_len: usize, in_len: usize) -> Vec<([usize; 4], [f64; 4])> {
         .collect()
 }
 
-/// photutils' zoom interpolator: the `ny` x `nx` grid resized to `rows` x `cols` (scipy
-/// `zoom(grid, box_size, order=3, mode='reflect', grid_mode=True)`), clipped to the grid's range.
-fn zoom_grid(grid: &[f32], ny: usize, nx: usize, rows: usize, cols: usize) -> Vec<f32> {
+/// photutils' zoom interpolator: the `ny` x `nx` grid resized by `box_size` (scipy
+/// `zoom(grid, box_size, order=3, mode='reflect', grid_mode=True)`), cropped to `rows` x `cols`
+/// and clipped to the grid's range.
+fn zoom_grid(grid: &[f32], (ny, nx): (usize, usize), box_size: (usize, usize), (rows, cols): (usize, usize)) -> Vec<f32> {
     let (min, max) = grid.iter().fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)));
     if min == max {
         return vec![min; rows * cols];
@@ -272,7 +309,9 @@ fn zoom_grid(grid: &[f32], ny: usize, nx: usize, rows: usize, cols: usize) -> Ve
     for y in 0..ny {
         spline_filter_line(&mut coefficients[y * nx..(y + 1) * nx]);
     }
-    let (along_y, along_x) = (spline_taps(rows, ny), spline_taps(cols, nx));
+    let (mut along_y, mut along_x) = (spline_taps(ny * box_size.0, ny), spline_taps(nx * box_size.1, nx));
+    along_y.truncate(rows);
+    along_x.truncate(cols);
     let mut out = vec![0f32; rows * cols];
     for (r, (ty, wy)) in along_y.iter().enumerate() {
         for (c, (tx, wx)) in along_x.iter().enumerate() {
@@ -290,22 +329,24 @@ fn zoom_grid(grid: &[f32], ny: usize, nx: usize, rows: usize, cols: usize) -> Ve
 
 /// photutils `Background2D(image, box_size, filter_size=(5, 5), mask=!background,
 /// sigma_clip=SigmaClip(3, maxiters=5), bkg_estimator=MedianBackground()).background` for an
-/// image (`rows` x `cols`) that `box_size` divides. None where photutils raises (every pixel
-/// masked or non-finite, every box excluded); jwst then uses the median of the background
-/// pixels.
+/// image (`rows` x `cols`). None where photutils raises (every pixel masked or non-finite, every
+/// box excluded, a box larger than the image or empty); jwst then uses the median of the
+/// background pixels.
 pub fn background_2d(image: &[f32], background: &[bool], rows: usize, cols: usize, box_size: (usize, usize)) -> Option<Vec<f32>> {
     let excluded: Vec<bool> = image.iter().zip(background).map(|(v, &b)| !b || !v.is_finite()).collect();
     if excluded.iter().all(|&e| e) {
         return None;
     }
-    let (ny, nx) = (rows / box_size.0, cols / box_size.1);
-    let mut grid = box_medians(image, &excluded, cols, (ny, nx), box_size);
+    if box_size.0 == 0 || box_size.1 == 0 || box_size.0 > rows || box_size.1 > cols {
+        return None;
+    }
+    let (mut grid, ny, nx) = box_medians(image, &excluded, (rows, cols), box_size);
     if grid.iter().all(|v| v.is_nan()) {
         return None;
     }
     fill_excluded(&mut grid, nx);
     let filtered = median_filter(&grid, ny, nx);
-    Some(zoom_grid(&filtered, ny, nx, rows, cols))
+    Some(zoom_grid(&filtered, (ny, nx), box_size, (rows, cols)))
 }
 
 #[cfg(test)]
@@ -338,10 +379,10 @@ mod tests {
     #[test]
     fn spline_zoom_reproduces_constants_and_linear_ramps_inside() {
         // a constant grid is returned as a constant image
-        assert!(zoom_grid(&[2.5; 6], 2, 3, 8, 12).iter().all(|&v| v == 2.5));
+        assert!(zoom_grid(&[2.5; 6], (2, 3), (4, 4), (8, 12)).iter().all(|&v| v == 2.5));
         // a linear ramp along x is interpolated linearly away from the reflected edges
         let grid: Vec<f32> = (0..4 * 6).map(|k| (k % 6) as f32).collect();
-        let out = zoom_grid(&grid, 4, 6, 16, 24);
+        let out = zoom_grid(&grid, (4, 6), (4, 4), (16, 24));
         // output column c samples the grid at (c + 0.5) / 4 - 0.5
         for c in 8..16 {
             let expected = (c as f32 + 0.5) / 4.0 - 0.5;
@@ -362,10 +403,31 @@ mod tests {
                 background[r * cols + c] = false;
             }
         }
-        let grid = box_medians(&image, &background.iter().map(|b| !b).collect::<Vec<_>>(), cols, (2, 2), (32, 32));
+        let (grid, ..) = box_medians(&image, &background.iter().map(|b| !b).collect::<Vec<_>>(), (rows, cols), (32, 32));
         assert!(grid[0].is_nan() && grid[1..].iter().all(|&v| v == 7.0));
         let model = background_2d(&image, &background, rows, cols, (32, 32)).unwrap();
         assert!(model.iter().all(|&v| v == 7.0));
         assert!(background_2d(&image, &vec![false; rows * cols], rows, cols, (32, 32)).is_none());
+        assert!(background_2d(&image, &background, rows, cols, (65, 8)).is_none());
+    }
+
+    #[test]
+    fn partial_edge_boxes_are_measured_and_mostly_excluded() {
+        // 70 x 70 image with 32 x 32 boxes: 2 x 2 whole boxes, partial boxes of 6 rows or
+        // columns (excluded: under 90% of a box), a 6 x 6 corner (excluded)
+        let (rows, cols) = (70, 70);
+        let image: Vec<f32> = (0..rows * cols).map(|k| 3.0 + 0.001 * (k % 7) as f32).collect();
+        let (grid, ny, nx) = box_medians(&image, &vec![false; rows * cols], (rows, cols), (32, 32));
+        assert_eq!((ny, nx), (3, 3));
+        assert!(grid.iter().enumerate().all(|(k, v)| v.is_nan() == (k / 3 == 2 || k % 3 == 2)));
+        // 40 x 30 boxes on 70 x 58: the partial row of 30 x 30 and column of 40 x 28 are kept
+        // when 90% or more of a box (1080 of 1200) survives: only the column (1120) is
+        let (rows, cols) = (70, 58);
+        let image: Vec<f32> = (0..rows * cols).map(|k| 3.0 + 0.001 * (k % 7) as f32).collect();
+        let (grid, ny, nx) = box_medians(&image, &vec![false; rows * cols], (rows, cols), (40, 30));
+        assert_eq!((ny, nx), (2, 2));
+        assert!(!grid[0].is_nan() && !grid[1].is_nan() && grid[2].is_nan() && grid[3].is_nan());
+        let model = background_2d(&image, &vec![true; rows * cols], rows, cols, (40, 30)).unwrap();
+        assert_eq!(model.len(), rows * cols);
     }
 }

@@ -324,7 +324,7 @@ pub enum Background {
     /// 'median': the clipped median of the background pixels.
     Median,
     /// 'model': photutils `Background2D` of the clipped background pixels with boxes of
-    /// `(rows, cols)` that divide the image (see [`crate::background2d`]).
+    /// `(rows, cols)` (see [`crate::background2d`]).
     Model { box_size: (usize, usize) },
 }
 

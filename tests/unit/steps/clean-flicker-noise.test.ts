@@ -66,8 +66,6 @@ describe('clean_flicker_noise rules', () => {
 
   it('raises a typed error naming the parameter for what needs machinery we do not have', async () => {
     const cases: [string, Parameters<typeof cleanFlickerNoiseStep>[3], string][] = [
-      // photutils pads edge boxes that do not tile the image
-      ['NRC_IMAGE', { backgroundMethod: 'model', backgroundBoxSize: [3, 3] }, 'background_box_size'],
       // TSO median images are scaled by extracted spectra or aperture photometry
       ['NRC_TSIMAGE', { backgroundMethod: 'median_image' }, 'background_method'],
       ['NIS_SOSS', { backgroundMethod: 'median_image' }, 'background_method'],
