@@ -203,18 +203,46 @@ export function applySaturation(data: Float32Array | number[], groupdq: Uint8Arr
 export function applySuperbias(data: Float32Array, zeroframe: Float32Array, pixeldq: Uint32Array, bias: Float32Array | number[], bias_dq: Uint32Array | number[], nints: number, ngroups: number, rows: number, cols: number): void;
 
 /**
+ * `clean_flicker_noise` `autoparam` statistics of a (flat-fielded) draft rate image for
+ * NRC_IMAGE (`niriss` false) or NIS_IMAGE: mask fraction, max channel offset, max slope,
+ * slope ratio, channel sigma.
+ */
+export function cleanFlickerAutoStatistics(rate: Float32Array | number[], rows: number, cols: number, array_axis: number, niriss: boolean): Float64Array;
+
+/**
+ * `clean_flicker_noise` flat (rows x cols): zero and non-finite values replaced in place from
+ * jwst's 'model' background of the others.
+ */
+export function cleanFlickerFillFlat(flat: Float32Array, rows: number, cols: number): void;
+
+/**
  * `clean_flicker_noise` of one integration, in place: the 'median' fit along `array_axis`, or
- * with `fft` NSClean (`nrs2`, `allslits` choose orientation and cut-offs). `background_median`
- * false means no background; `flat` and `background_out` may be empty. Returns the 1-based
+ * with `fft` NSClean (`nrs2`, `allslits` choose orientation and cut-offs). `background`: 0 none,
+ * 1 'median', 2 'model' (photutils Background2D with boxes of `box_rows` x `box_cols`);
+ * `flat` and `background_out` may be empty. Returns the 1-based
  * groups left as they were (no usable background pixel) and, negated, the group whose fit
  * failed (processing stops there).
  */
-export function cleanFlickerIntegration(data: Float32Array, groupdq: Uint8Array | number[], scene_mask: Uint8Array | number[], flat: Float32Array | number[], background_out: Float32Array, background_median: boolean, n_sigma: number, array_axis: number, by_channel: boolean, fft: boolean, nrs2: boolean, allslits: boolean, ngroups: number, rows: number, cols: number): Int32Array;
+export function cleanFlickerIntegration(data: Float32Array, groupdq: Uint8Array | number[], scene_mask: Uint8Array | number[], flat: Float32Array | number[], background_out: Float32Array, background: number, box_rows: number, box_cols: number, n_sigma: number, array_axis: number, by_channel: boolean, fft: boolean, nrs2: boolean, allslits: boolean, ngroups: number, rows: number, cols: number): Int32Array;
 
 /**
- * `clean_flicker_noise` scene mask of a draft rate (`nplanes` planes), in place.
+ * `clean_flicker_noise` of one integration with `median_image`, in place: each group less its
+ * `median` is cleaned alone ('median' fit, or NSClean with `fft`). Returns the skipped groups
+ * and, negated, the failed one, as `cleanFlickerIntegration`.
  */
-export function cleanFlickerSceneMask(rate: Float32Array | number[], mask: Uint8Array, nplanes: number, rows: number, cols: number, n_sigma: number): void;
+export function cleanFlickerIntegrationMedianImage(data: Float32Array, median: Float32Array | number[], scene_mask: Uint8Array | number[], flat: Float32Array | number[], background_out: Float32Array, array_axis: number, by_channel: boolean, fft: boolean, nrs2: boolean, allslits: boolean, ngroups: number, rows: number, cols: number): Int32Array;
+
+/**
+ * `clean_flicker_noise` `median_image`: the scaled median ramp `(nints, ngroups, plane)` of a
+ * ramp and its draft `rateints`.
+ */
+export function cleanFlickerScaledMedianRamp(data: Float32Array | number[], rateints: Float32Array | number[], nints: number, ngroups: number, plane: number): Float32Array;
+
+/**
+ * `clean_flicker_noise` scene mask of a draft rate (`nplanes` planes), in place; with
+ * `fit_histogram` the clip levels come from jwst's Gaussian fit to a histogram.
+ */
+export function cleanFlickerSceneMask(rate: Float32Array | number[], mask: Uint8Array, nplanes: number, rows: number, cols: number, n_sigma: number, fit_histogram: boolean): void;
 
 /**
  * `emicorr` (joint): quiet pixels' ramps summed by phase bin, `y` `(nints, nbins, ngroups)`
@@ -376,8 +404,12 @@ export interface InitOutput {
     readonly applyRscd: (a: number, b: number, c: any, d: number, e: number, f: any, g: number, h: number, i: any, j: number, k: number, l: number, m: number, n: number, o: number, p: number, q: number) => [number, number];
     readonly applySaturation: (a: number, b: number, c: number, d: number, e: any, f: number, g: number, h: any, i: number, j: number, k: any, l: number, m: number, n: number, o: number, p: number, q: number, r: number, s: number, t: number, u: number, v: number, w: number) => [number, number];
     readonly applySuperbias: (a: number, b: number, c: any, d: number, e: number, f: any, g: number, h: number, i: any, j: number, k: number, l: number, m: number, n: number, o: number, p: number, q: number) => [number, number];
-    readonly cleanFlickerIntegration: (a: number, b: number, c: any, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: any, m: number, n: number, o: number, p: number, q: number, r: number, s: number, t: number, u: number, v: number) => [number, number, number, number];
-    readonly cleanFlickerSceneMask: (a: number, b: number, c: number, d: number, e: any, f: number, g: number, h: number, i: number) => [number, number];
+    readonly cleanFlickerAutoStatistics: (a: number, b: number, c: number, d: number, e: number, f: number) => [number, number, number, number];
+    readonly cleanFlickerFillFlat: (a: number, b: number, c: any, d: number, e: number) => [number, number];
+    readonly cleanFlickerIntegration: (a: number, b: number, c: any, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: any, m: number, n: number, o: number, p: number, q: number, r: number, s: number, t: number, u: number, v: number, w: number, x: number) => [number, number, number, number];
+    readonly cleanFlickerIntegrationMedianImage: (a: number, b: number, c: any, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: any, m: number, n: number, o: number, p: number, q: number, r: number, s: number, t: number) => [number, number, number, number];
+    readonly cleanFlickerScaledMedianRamp: (a: number, b: number, c: number, d: number, e: number, f: number, g: number) => [number, number, number, number];
+    readonly cleanFlickerSceneMask: (a: number, b: number, c: number, d: number, e: any, f: number, g: number, h: number, i: number, j: number) => [number, number];
     readonly emicorrBin: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number) => [number, number, number, number];
     readonly emicorrFit: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number, o: number) => [number, number, number, number];
     readonly emicorrSequential: (a: number, b: number, c: any, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number) => [number, number, number, number];

@@ -1261,9 +1261,55 @@ export function applySuperbias(data, zeroframe, pixeldq, bias, bias_dq, nints, n
 }
 
 /**
+ * `clean_flicker_noise` `autoparam` statistics of a (flat-fielded) draft rate image for
+ * NRC_IMAGE (`niriss` false) or NIS_IMAGE: mask fraction, max channel offset, max slope,
+ * slope ratio, channel sigma.
+ * @param {Float32Array | number[]} rate
+ * @param {number} rows
+ * @param {number} cols
+ * @param {number} array_axis
+ * @param {boolean} niriss
+ * @returns {Float64Array}
+ */
+export function cleanFlickerAutoStatistics(rate, rows, cols, array_axis, niriss) {
+    const val2 = +rows;
+    const val3 = +cols;
+    const val4 = +array_axis;
+    const val5 = +niriss;
+    const ptr0 = passArrayF32ToWasm0(rate, wasm.__wbindgen_malloc);
+    const len0 = WASM_VECTOR_LEN;
+    const ret = wasm.cleanFlickerAutoStatistics(ptr0, len0, val2, val3, val4, val5);
+    if (ret[3]) {
+        throw takeFromExternrefTable0(ret[2]);
+    }
+    var v6 = getArrayF64FromWasm0(ret[0], ret[1]).slice();
+    wasm.__wbindgen_free(ret[0], ret[1] * 8, 8);
+    return v6;
+}
+
+/**
+ * `clean_flicker_noise` flat (rows x cols): zero and non-finite values replaced in place from
+ * jwst's 'model' background of the others.
+ * @param {Float32Array} flat
+ * @param {number} rows
+ * @param {number} cols
+ */
+export function cleanFlickerFillFlat(flat, rows, cols) {
+    const val2 = +rows;
+    const val3 = +cols;
+    var ptr0 = passArrayF32ToWasm0(flat, wasm.__wbindgen_malloc);
+    var len0 = WASM_VECTOR_LEN;
+    const ret = wasm.cleanFlickerFillFlat(ptr0, len0, flat, val2, val3);
+    if (ret[1]) {
+        throw takeFromExternrefTable0(ret[0]);
+    }
+}
+
+/**
  * `clean_flicker_noise` of one integration, in place: the 'median' fit along `array_axis`, or
- * with `fft` NSClean (`nrs2`, `allslits` choose orientation and cut-offs). `background_median`
- * false means no background; `flat` and `background_out` may be empty. Returns the 1-based
+ * with `fft` NSClean (`nrs2`, `allslits` choose orientation and cut-offs). `background`: 0 none,
+ * 1 'median', 2 'model' (photutils Background2D with boxes of `box_rows` x `box_cols`);
+ * `flat` and `background_out` may be empty. Returns the 1-based
  * groups left as they were (no usable background pixel) and, negated, the group whose fit
  * failed (processing stops there).
  * @param {Float32Array} data
@@ -1271,7 +1317,9 @@ export function applySuperbias(data, zeroframe, pixeldq, bias, bias_dq, nints, n
  * @param {Uint8Array | number[]} scene_mask
  * @param {Float32Array | number[]} flat
  * @param {Float32Array} background_out
- * @param {boolean} background_median
+ * @param {number} background
+ * @param {number} box_rows
+ * @param {number} box_cols
  * @param {number} n_sigma
  * @param {number} array_axis
  * @param {boolean} by_channel
@@ -1283,17 +1331,19 @@ export function applySuperbias(data, zeroframe, pixeldq, bias, bias_dq, nints, n
  * @param {number} cols
  * @returns {Int32Array}
  */
-export function cleanFlickerIntegration(data, groupdq, scene_mask, flat, background_out, background_median, n_sigma, array_axis, by_channel, fft, nrs2, allslits, ngroups, rows, cols) {
-    const val6 = +background_median;
-    const val7 = +n_sigma;
-    const val8 = +array_axis;
-    const val9 = +by_channel;
-    const val10 = +fft;
-    const val11 = +nrs2;
-    const val12 = +allslits;
-    const val13 = +ngroups;
-    const val14 = +rows;
-    const val15 = +cols;
+export function cleanFlickerIntegration(data, groupdq, scene_mask, flat, background_out, background, box_rows, box_cols, n_sigma, array_axis, by_channel, fft, nrs2, allslits, ngroups, rows, cols) {
+    const val6 = +background;
+    const val7 = +box_rows;
+    const val8 = +box_cols;
+    const val9 = +n_sigma;
+    const val10 = +array_axis;
+    const val11 = +by_channel;
+    const val12 = +fft;
+    const val13 = +nrs2;
+    const val14 = +allslits;
+    const val15 = +ngroups;
+    const val16 = +rows;
+    const val17 = +cols;
     let ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, ptr4, len4;
     try {
         ptr0 = passArrayF32ToWasm0(data, wasm.__wbindgen_malloc);
@@ -1314,29 +1364,123 @@ export function cleanFlickerIntegration(data, groupdq, scene_mask, flat, backgro
         if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
         throw e;
     }
-    const ret = wasm.cleanFlickerIntegration(ptr0, len0, data, ptr1, len1, ptr2, len2, ptr3, len3, ptr4, len4, background_out, val6, val7, val8, val9, val10, val11, val12, val13, val14, val15);
+    const ret = wasm.cleanFlickerIntegration(ptr0, len0, data, ptr1, len1, ptr2, len2, ptr3, len3, ptr4, len4, background_out, val6, val7, val8, val9, val10, val11, val12, val13, val14, val15, val16, val17);
     if (ret[3]) {
         throw takeFromExternrefTable0(ret[2]);
     }
-    var v16 = getArrayI32FromWasm0(ret[0], ret[1]).slice();
+    var v18 = getArrayI32FromWasm0(ret[0], ret[1]).slice();
     wasm.__wbindgen_free(ret[0], ret[1] * 4, 4);
-    return v16;
+    return v18;
 }
 
 /**
- * `clean_flicker_noise` scene mask of a draft rate (`nplanes` planes), in place.
+ * `clean_flicker_noise` of one integration with `median_image`, in place: each group less its
+ * `median` is cleaned alone ('median' fit, or NSClean with `fft`). Returns the skipped groups
+ * and, negated, the failed one, as `cleanFlickerIntegration`.
+ * @param {Float32Array} data
+ * @param {Float32Array | number[]} median
+ * @param {Uint8Array | number[]} scene_mask
+ * @param {Float32Array | number[]} flat
+ * @param {Float32Array} background_out
+ * @param {number} array_axis
+ * @param {boolean} by_channel
+ * @param {boolean} fft
+ * @param {boolean} nrs2
+ * @param {boolean} allslits
+ * @param {number} ngroups
+ * @param {number} rows
+ * @param {number} cols
+ * @returns {Int32Array}
+ */
+export function cleanFlickerIntegrationMedianImage(data, median, scene_mask, flat, background_out, array_axis, by_channel, fft, nrs2, allslits, ngroups, rows, cols) {
+    const val6 = +array_axis;
+    const val7 = +by_channel;
+    const val8 = +fft;
+    const val9 = +nrs2;
+    const val10 = +allslits;
+    const val11 = +ngroups;
+    const val12 = +rows;
+    const val13 = +cols;
+    let ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, ptr4, len4;
+    try {
+        ptr0 = passArrayF32ToWasm0(data, wasm.__wbindgen_malloc);
+        len0 = WASM_VECTOR_LEN;
+        ptr1 = passArrayF32ToWasm0(median, wasm.__wbindgen_malloc);
+        len1 = WASM_VECTOR_LEN;
+        ptr2 = passArray8ToWasm0(scene_mask, wasm.__wbindgen_malloc);
+        len2 = WASM_VECTOR_LEN;
+        ptr3 = passArrayF32ToWasm0(flat, wasm.__wbindgen_malloc);
+        len3 = WASM_VECTOR_LEN;
+        ptr4 = passArrayF32ToWasm0(background_out, wasm.__wbindgen_malloc);
+        len4 = WASM_VECTOR_LEN;
+    } catch (e) {
+        if (ptr4) { wasm.__wbindgen_free(ptr4, len4 * 4, 4); }
+        if (ptr3) { wasm.__wbindgen_free(ptr3, len3 * 4, 4); }
+        if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 1, 1); }
+        if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 4, 4); }
+        if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
+        throw e;
+    }
+    const ret = wasm.cleanFlickerIntegrationMedianImage(ptr0, len0, data, ptr1, len1, ptr2, len2, ptr3, len3, ptr4, len4, background_out, val6, val7, val8, val9, val10, val11, val12, val13);
+    if (ret[3]) {
+        throw takeFromExternrefTable0(ret[2]);
+    }
+    var v14 = getArrayI32FromWasm0(ret[0], ret[1]).slice();
+    wasm.__wbindgen_free(ret[0], ret[1] * 4, 4);
+    return v14;
+}
+
+/**
+ * `clean_flicker_noise` `median_image`: the scaled median ramp `(nints, ngroups, plane)` of a
+ * ramp and its draft `rateints`.
+ * @param {Float32Array | number[]} data
+ * @param {Float32Array | number[]} rateints
+ * @param {number} nints
+ * @param {number} ngroups
+ * @param {number} plane
+ * @returns {Float32Array}
+ */
+export function cleanFlickerScaledMedianRamp(data, rateints, nints, ngroups, plane) {
+    const val3 = +nints;
+    const val4 = +ngroups;
+    const val5 = +plane;
+    let ptr0, len0, ptr1, len1;
+    try {
+        ptr0 = passArrayF32ToWasm0(data, wasm.__wbindgen_malloc);
+        len0 = WASM_VECTOR_LEN;
+        ptr1 = passArrayF32ToWasm0(rateints, wasm.__wbindgen_malloc);
+        len1 = WASM_VECTOR_LEN;
+    } catch (e) {
+        if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 4, 4); }
+        if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
+        throw e;
+    }
+    const ret = wasm.cleanFlickerScaledMedianRamp(ptr0, len0, ptr1, len1, val3, val4, val5);
+    if (ret[3]) {
+        throw takeFromExternrefTable0(ret[2]);
+    }
+    var v6 = getArrayF32FromWasm0(ret[0], ret[1]).slice();
+    wasm.__wbindgen_free(ret[0], ret[1] * 4, 4);
+    return v6;
+}
+
+/**
+ * `clean_flicker_noise` scene mask of a draft rate (`nplanes` planes), in place; with
+ * `fit_histogram` the clip levels come from jwst's Gaussian fit to a histogram.
  * @param {Float32Array | number[]} rate
  * @param {Uint8Array} mask
  * @param {number} nplanes
  * @param {number} rows
  * @param {number} cols
  * @param {number} n_sigma
+ * @param {boolean} fit_histogram
  */
-export function cleanFlickerSceneMask(rate, mask, nplanes, rows, cols, n_sigma) {
+export function cleanFlickerSceneMask(rate, mask, nplanes, rows, cols, n_sigma, fit_histogram) {
     const val3 = +nplanes;
     const val4 = +rows;
     const val5 = +cols;
     const val6 = +n_sigma;
+    const val7 = +fit_histogram;
     let ptr0, len0, ptr1, len1;
     try {
         ptr0 = passArrayF32ToWasm0(rate, wasm.__wbindgen_malloc);
@@ -1348,7 +1492,7 @@ export function cleanFlickerSceneMask(rate, mask, nplanes, rows, cols, n_sigma) 
         if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
         throw e;
     }
-    const ret = wasm.cleanFlickerSceneMask(ptr0, len0, ptr1, len1, mask, val3, val4, val5, val6);
+    const ret = wasm.cleanFlickerSceneMask(ptr0, len0, ptr1, len1, mask, val3, val4, val5, val6, val7);
     if (ret[1]) {
         throw takeFromExternrefTable0(ret[0]);
     }

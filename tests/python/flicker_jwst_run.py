@@ -16,6 +16,44 @@ def main():
         from jwst.clean_flicker_noise import CleanFlickerNoiseStep as Step
     else:
         from jwst.picture_frame import PictureFrameStep as Step
+    if kwargs.get("background_method") == "median_image":
+        # median_image makes jwst run assign_wcs on the draft rateints, which needs WCS
+        # references our mini CRDS caches do not hold; outside TSO spectra nothing reads that
+        # WCS (the median image scales by plain medians), so the draft rate keeps none.
+        import jwst.clean_flicker_noise.clean_flicker_noise as flicker
+
+        class KeepWithoutWcs:
+            input_dir = ""
+
+            def run(self, model):
+                return model
+
+        flicker.AssignWcsStep = KeepWithoutWcs
+    if kwargs.pop("_stable_idw", False):
+        # photutils refills excluded Background2D boxes from the 10 nearest kept boxes found by
+        # a scipy k-d tree, which picks among boxes tied at the 10th distance by its own build
+        # order; this replaces that search by the row-major tie order our kernel uses, so that
+        # everything else can be compared bit for bit.
+        import numpy as np
+        from photutils.background import background_2d
+
+        def refill_row_major(self, data, **_):
+            if not np.any(np.isnan(data)):
+                return data
+            kept = np.argwhere(~np.isnan(data))
+            values = data[~np.isnan(data)]
+            out = np.copy(data)
+            for y, x in np.argwhere(np.isnan(data)):
+                distances = np.sqrt(((kept - [y, x]) ** 2).sum(axis=1).astype(float))
+                nearest = np.argsort(distances, kind="stable")[:10]
+                weights = np.zeros(10)
+                products = np.zeros(10)
+                weights[: len(nearest)] = 1.0 / distances[nearest]
+                products[: len(nearest)] = weights[: len(nearest)] * values[nearest]
+                out[y, x] = np.sum(products) / np.sum(weights)
+            return out
+
+        background_2d.Background2D._interpolate_grid = refill_row_major
     model = datamodels.RampModel(input_path)
     result = Step.call(model, skip=False, output_dir=str(output_dir), **kwargs)
     result.save(output_dir / f"jwst_{step_name}.fits")

@@ -1,5 +1,9 @@
 import {
   cleanFlickerIntegration as wasmCleanFlickerIntegration,
+  cleanFlickerAutoStatistics as wasmCleanFlickerAutoStatistics,
+  cleanFlickerFillFlat as wasmCleanFlickerFillFlat,
+  cleanFlickerIntegrationMedianImage as wasmCleanFlickerIntegrationMedianImage,
+  cleanFlickerScaledMedianRamp as wasmCleanFlickerScaledMedianRamp,
   cleanFlickerSceneMask as wasmCleanFlickerSceneMask,
   pictureFrameIntegration as wasmPictureFrameIntegration,
 } from '../../wasm-pkg/detector1_wasm.js';
@@ -12,20 +16,25 @@ function checkLength(kernel: string, name: string, array: ArrayLike<number>, exp
 /**
  * clean_flicker_noise scene mask (jwst `create_mask` after the science regions): `mask`
  * (`nplanes` planes of rows x cols, 1 = background) loses the pixels whose draft `rate` is NaN
- * or 0 and, with `nSigma > 0`, those the per-plane clip flags (3 sigma below, nSigma above).
+ * or 0 and, with `nSigma > 0`, those the per-plane clip flags (3 sigma below, nSigma above;
+ * with `fitHistogram` centre and sigma from a Gaussian fitted to their histogram).
  */
-export function cleanFlickerSceneMask(rate: Float32Array, mask: Uint8Array, shape: { nplanes: number; rows: number; cols: number }, nSigma: number): void {
+export function cleanFlickerSceneMask(rate: Float32Array, mask: Uint8Array, shape: { nplanes: number; rows: number; cols: number }, nSigma: number, fitHistogram = false): void {
   const kernel = 'cleanFlickerSceneMask';
   const size = shape.nplanes * shape.rows * shape.cols;
   checkLength(kernel, 'rate', rate, size);
   checkLength(kernel, 'mask', mask, size);
   if (!Number.isFinite(nSigma)) throw new KernelParameterError('invalid_parameter', `${kernel}: nSigma must be finite, got ${nSigma}`);
-  callWasm(kernel, () => wasmCleanFlickerSceneMask(rate, mask, shape.nplanes, shape.rows, shape.cols, nSigma));
+  callWasm(kernel, () => wasmCleanFlickerSceneMask(rate, mask, shape.nplanes, shape.rows, shape.cols, nSigma, fitHistogram));
 }
 
 export interface CleanFlickerIntegrationParams {
-  /** 'median' background level removed and restored around the fit; false = none. */
-  backgroundMedian: boolean;
+  /**
+   * The background removed and restored around the fit: none, the 'median' level, or the
+   * 'model' (photutils Background2D) with boxes of `boxSize` `[rows, cols]` (a box photutils
+   * refuses, e.g. 0 or larger than the image, gives jwst's fallback: the median level).
+   */
+  background: { method: 'none' } | { method: 'median' } | { method: 'model'; boxSize: [number, number] };
   nSigma: number;
   /** 'median' stripes, or 'fft' (NSClean, NIRSpec). */
   fit:
@@ -58,6 +67,9 @@ export function cleanFlickerIntegration(
   checkLength(kernel, 'sceneMask', arrays.sceneMask, plane);
   if (arrays.flat) checkLength(kernel, 'flat', arrays.flat, plane);
   if (arrays.background) checkLength(kernel, 'background', arrays.background, shape.ngroups * plane);
+  if (params.background.method === 'model' && !params.background.boxSize.every((n) => Number.isInteger(n) && n >= 0)) {
+    throw new KernelParameterError('invalid_parameter', `${kernel}: the background box must be two integers >= 0 (0: the median level instead), got ${params.background.boxSize.join(', ')}`);
+  }
   const fit = params.fit;
   const groups = callWasm(kernel, () =>
     wasmCleanFlickerIntegration(
@@ -66,7 +78,9 @@ export function cleanFlickerIntegration(
       arrays.sceneMask,
       arrays.flat ?? new Float32Array(0),
       arrays.background ?? new Float32Array(0),
-      params.backgroundMedian,
+      ({ none: 0, median: 1, model: 2 } as const)[params.background.method],
+      params.background.method === 'model' ? params.background.boxSize[0] : 0,
+      params.background.method === 'model' ? params.background.boxSize[1] : 0,
       params.nSigma,
       fit.method === 'median' ? fit.arrayAxis : 0,
       fit.method === 'median' && fit.byChannel,
@@ -78,8 +92,93 @@ export function cleanFlickerIntegration(
       shape.cols,
     ),
   );
+  return reportOf(groups);
+}
+
+/** The kernels' group list: skipped groups positive, the failed one negated. */
+function reportOf(groups: Int32Array | number[]): CleanFlickerIntegrationReport {
   const failed = Array.from(groups).find((g) => g < 0);
   return { skippedGroups: Array.from(groups).filter((g) => g > 0), failedGroup: failed === undefined ? undefined : -failed };
+}
+
+/**
+ * clean_flicker_noise `median_image` (jwst `make_median_image` outside TSO modes): the median
+ * ramp over integrations of `data` `(nints, ngroups, plane)`, scaled per integration by the
+ * median of its draft rate (`rateints`) over the median of those; `(nints, ngroups, plane)`.
+ */
+export function cleanFlickerScaledMedianRamp(data: Float32Array, rateints: Float32Array, shape: { nints: number; ngroups: number; plane: number }): Float32Array {
+  const kernel = 'cleanFlickerScaledMedianRamp';
+  checkLength(kernel, 'data', data, shape.nints * shape.ngroups * shape.plane);
+  checkLength(kernel, 'rateints', rateints, shape.nints * shape.plane);
+  return callWasm(kernel, () => wasmCleanFlickerScaledMedianRamp(data, rateints, shape.nints, shape.ngroups, shape.plane));
+}
+
+/**
+ * clean_flicker_noise with `median_image`, one integration `(ngroups, rows, cols)` in place:
+ * every group less its scaled `median` is cleaned alone (no background level, no DQ masking)
+ * and the median added back; `background` gets the median of each cleaned group.
+ */
+export function cleanFlickerIntegrationMedianImage(
+  arrays: { data: Float32Array; median: Float32Array; sceneMask: Uint8Array; flat?: Float32Array; background?: Float32Array },
+  shape: { ngroups: number; rows: number; cols: number },
+  fit: CleanFlickerIntegrationParams['fit'],
+): CleanFlickerIntegrationReport {
+  const kernel = 'cleanFlickerIntegrationMedianImage';
+  const plane = shape.rows * shape.cols;
+  checkLength(kernel, 'data', arrays.data, shape.ngroups * plane);
+  checkLength(kernel, 'median', arrays.median, shape.ngroups * plane);
+  checkLength(kernel, 'sceneMask', arrays.sceneMask, plane);
+  if (arrays.flat) checkLength(kernel, 'flat', arrays.flat, plane);
+  if (arrays.background) checkLength(kernel, 'background', arrays.background, shape.ngroups * plane);
+  const groups = callWasm(kernel, () =>
+    wasmCleanFlickerIntegrationMedianImage(
+      arrays.data,
+      arrays.median,
+      arrays.sceneMask,
+      arrays.flat ?? new Float32Array(0),
+      arrays.background ?? new Float32Array(0),
+      fit.method === 'median' ? fit.arrayAxis : 0,
+      fit.method === 'median' && fit.byChannel,
+      fit.method === 'fft',
+      fit.method === 'fft' && fit.nrs2,
+      fit.method === 'fft' && fit.allslits,
+      shape.ngroups,
+      shape.rows,
+      shape.cols,
+    ),
+  );
+  return reportOf(groups);
+}
+
+/**
+ * clean_flicker_noise's flat (jwst `read_flat_file`), in place: zero and non-finite values
+ * replaced by the 'model' background (photutils Background2D) of the others.
+ */
+export function cleanFlickerFillFlat(flat: Float32Array, shape: { rows: number; cols: number }): void {
+  const kernel = 'cleanFlickerFillFlat';
+  checkLength(kernel, 'flat', flat, shape.rows * shape.cols);
+  callWasm(kernel, () => wasmCleanFlickerFillFlat(flat, shape.rows, shape.cols));
+}
+
+/** The statistics jwst's `autoparam` decision tree reads. */
+export interface CleanFlickerAutoStatistics {
+  maskFraction: number;
+  maxOffset: number;
+  maxSlope: number;
+  slopeRatio: number;
+  channelSigma: number;
+}
+
+/**
+ * clean_flicker_noise `autoparam` (jwst `nircam_image_parameters` / `niriss_image_parameters`):
+ * the statistics of the quick-cleaned draft `rate` (already divided by the flat), stripes
+ * removed along numpy axis `arrayAxis`.
+ */
+export function cleanFlickerAutoStatistics(rate: Float32Array, shape: { rows: number; cols: number }, arrayAxis: 0 | 1, niriss: boolean): CleanFlickerAutoStatistics {
+  const kernel = 'cleanFlickerAutoStatistics';
+  checkLength(kernel, 'rate', rate, shape.rows * shape.cols);
+  const [maskFraction, maxOffset, maxSlope, slopeRatio, channelSigma] = callWasm(kernel, () => wasmCleanFlickerAutoStatistics(rate, shape.rows, shape.cols, arrayAxis, niriss));
+  return { maskFraction, maxOffset, maxSlope, slopeRatio, channelSigma };
 }
 
 /**

@@ -54,14 +54,15 @@ export async function draftRate(step: string, ramp: RampModel, references: Draft
 /**
  * jwst `create_mask` without science regions (the caller has already set those to 0 in
  * `initial`, or passes undefined for all ones): NaN or zero rates and sigma-clipped signal are
- * masked per plane; with `singleMask` the planes of a cube are AND-ed into one. 1 = background.
+ * masked per plane (with `fitHistogram`, at levels from jwst's Gaussian fit to the histogram of
+ * the rates); with `singleMask` the planes of a cube are AND-ed into one. 1 = background.
  */
-export function sceneMask(rate: ImageModel | CubeModel, nSigma: number, singleMask: boolean, initial?: Uint8Array): { mask: Uint8Array; planes: number } {
+export function sceneMask(rate: ImageModel | CubeModel, nSigma: number, singleMask: boolean, initial?: Uint8Array, fitHistogram = false): { mask: Uint8Array; planes: number } {
   const nplanes = rate.shape.length === 3 ? rate.shape[0] : 1;
   const rows = rate.shape[rate.shape.length - 2];
   const cols = rate.shape[rate.shape.length - 1];
   const mask = initial ?? new Uint8Array(rate.data.length).fill(1);
-  cleanFlickerSceneMask(rate.data, mask, { nplanes, rows, cols }, nSigma);
+  cleanFlickerSceneMask(rate.data, mask, { nplanes, rows, cols }, nSigma, fitHistogram);
   if (!singleMask || nplanes === 1) return { mask, planes: nplanes };
   const plane = rows * cols;
   const single = mask.slice(0, plane);

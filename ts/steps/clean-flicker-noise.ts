@@ -6,19 +6,22 @@
  * rebuilt from the cleaned differences. docs/steps/clean_flicker_noise.md has the details.
  *
  * Implemented: `fit_method` 'median' (with `fit_by_channel`) and 'fft' (NSClean, NIRSpec; to
- * float32 precision, see crates/detector1-kernels/src/nsclean.rs), `background_method` 'median' and
- * None, `n_sigma`, `single_mask`, `user_mask`, `apply_flat_field` with a flat free of zeros and
- * NaNs, `mask_science_regions` for NIRCam/NIRISS imaging (where jwst masks nothing more) and
- * MIRI imaging (from the FLAT's DQ, as jwst's draft flat field does), the three save products.
- * What needs jwst machinery we do not have (photutils' 'model' background,
- * 'median_image', `fit_histogram`, `autoparam` for NRC_IMAGE/NIS_IMAGE, NIRSpec/SOSS science
- * regions) raises a FlickerStepError naming the parameter. Inputs jwst refuses (MIRI other than
- * MIR_IMAGE, 'fft' outside NIRSpec) are FAILED with a warning, as jwst does.
+ * float32 precision, see crates/detector1-kernels/src/nsclean.rs), `background_method` 'median',
+ * 'model' (photutils Background2D, crates/detector1-kernels/src/background2d.rs), 'median_image'
+ * (outside TSO modes) and None, `background_box_size`, `n_sigma`,
+ * `fit_histogram`, `single_mask`, `user_mask`, `apply_flat_field` (zero/NaN flat values filled
+ * from the flat's Background2D model, as jwst does), `mask_science_regions` for NIRCam/NIRISS
+ * imaging (where jwst masks nothing more) and MIRI imaging (from the FLAT's DQ, as jwst's draft
+ * flat field does), `autoparam` for NRC_IMAGE/NIS_IMAGE, the three save products. What needs
+ * jwst machinery we do not have (NIRSpec/SOSS science regions, 'median_image' scaled by
+ * extracted spectra or TSO photometry) raises a FlickerStepError
+ * naming the parameter. Inputs jwst refuses (MIRI other than MIR_IMAGE, 'fft' outside NIRSpec,
+ * 'median_image' with one integration) are FAILED with a warning, as jwst does.
  */
 import { createRampModel, derivedHeaders, type CubeModel, type ImageModel, type RampModel } from '../datamodels/index.js';
 import { pixel } from '../dq/flags.js';
 import { bytesSource, FitsFile } from '../io/fits/index.js';
-import { cleanFlickerIntegration } from '../kernels/clean-flicker-noise.js';
+import { cleanFlickerAutoStatistics, cleanFlickerFillFlat, cleanFlickerIntegration, cleanFlickerIntegrationMedianImage, cleanFlickerScaledMedianRamp } from '../kernels/clean-flicker-noise.js';
 import { readReferenceDq, readReferenceFloat, scienceGeometry } from '../reffiles/index.js';
 import { draftRate, FlickerStepError, intermediateModel, sceneMask, type DraftRateReferences } from './clean-flicker-noise-mask.js';
 import { info, referenceName, warn, type StepContext, type StepStatus } from './step.js';
@@ -84,6 +87,8 @@ export interface CleanFlickerNoiseResult {
 
 const STEP = 'clean_flicker_noise';
 const NIRSPEC_TYPES = new Set(['NRS_MSASPEC', 'NRS_IFU', 'NRS_FIXEDSLIT', 'NRS_BRIGHTOBJ']);
+/** jwst's median_image scales these by extracted spectra or aperture photometry (other steps). */
+const MEDIAN_IMAGE_EXTRACTED = new Set(['NIS_SOSS', 'NRS_BRIGHTOBJ', 'NRC_TSGRISM', 'NRC_TSIMAGE']);
 
 /** jwst's option strings: the string 'none' (any case) means None. */
 function backgroundOf(value: CleanFlickerNoiseOptions['backgroundMethod'] | string | undefined): CleanFlickerNoiseOptions['backgroundMethod'] {
@@ -120,16 +125,20 @@ export async function cleanFlickerNoiseStep(
   if (o.fitMethod !== 'median' && o.fitMethod !== 'fft') throw new FlickerStepError(STEP, 'fit_method', `must be 'median' or 'fft', got '${o.fitMethod}'`);
   if (o.autoparam) {
     if (expType === 'NRC_IMAGE' || expType === 'NIS_IMAGE') {
-      throw new FlickerStepError(STEP, 'autoparam', `automatic parameters for ${expType} (flat-fielded quick clean, line and channel statistics) are not implemented; set autoparam=False`);
-    }
-    warn(context, `${STEP}: auto parameters are not available for exposure type ${expType}; using input parameters as provided`);
+      Object.assign(o, await autoParameters(ramp, references, context, expType));
+      info(context, `${STEP}: auto parameters set for ${expType}: apply_flat_field ${o.applyFlatField}, background_method ${o.backgroundMethod}, fit_by_channel ${o.fitByChannel}`);
+    } else warn(context, `${STEP}: auto parameters are not available for exposure type ${expType}; using input parameters as provided`);
   }
   // jwst `_check_input`
   if (isMiri && expType !== 'MIR_IMAGE') return failed(ramp, context, `EXP_TYPE ${expType} is not supported`);
   if (o.fitMethod === 'fft' && !NIRSPEC_TYPES.has(expType)) return failed(ramp, context, `fit method 'fft' cannot be applied to exp_type ${expType}`);
-  if (o.backgroundMethod === 'model') throw new FlickerStepError(STEP, 'background_method', "'model' (photutils Background2D) is not implemented; use 'median' or None");
-  if (o.backgroundMethod === 'median_image') throw new FlickerStepError(STEP, 'background_method', "'median_image' is not implemented; use 'median' or None");
-  if (o.fitHistogram) throw new FlickerStepError(STEP, 'fit_histogram', 'the Gaussian histogram fit (scipy curve_fit) is not implemented; set fit_histogram=False');
+  // jwst's Background2D boxes: the user's, or per axis the largest divisor of the size up to 32.
+  const largestDivisor = (size: number) => [...Array(32).keys()].map((k) => 32 - k).find((d) => size % d === 0)!;
+  // A size photutils refuses (below 1, above the image) makes jwst fall back to the median level, as the kernel does for 0.
+  const boxSize: [number, number] = o.backgroundBoxSize ? [Math.max(0, o.backgroundBoxSize[0]), Math.max(0, o.backgroundBoxSize[1])] : [largestDivisor(ny), largestDivisor(nx)];
+  if (o.backgroundMethod === 'model' && (ny % boxSize[0] !== 0 || nx % boxSize[1] !== 0)) {
+    warn(context, `${STEP}: background box size [${boxSize.join(', ')}] does not divide evenly into the image shape (${ny}, ${nx})`);
+  }
   if (o.maskScienceRegions && (expType.startsWith('NRS') || expType === 'NIS_SOSS')) {
     throw new FlickerStepError(STEP, 'mask_science_regions', `the science regions of ${expType} need assign_wcs/msaflagopen (NIRSpec) or PASTASOSS traces (SOSS), which are not implemented; set mask_science_regions=False`);
   }
@@ -147,6 +156,15 @@ export async function cleanFlickerNoiseStep(
     fitByChannel = false;
   }
   const userMask = o.userMask === null || String(o.userMask).toLowerCase() === 'none' ? null : String(o.userMask);
+  const medianImage = o.backgroundMethod === 'median_image';
+  let singleMask = o.singleMask;
+  if (medianImage && singleMask) {
+    warn(context, `${STEP}: the median_image background method requires draft rateints files; setting single_mask to False`);
+    singleMask = false;
+  }
+  if (medianImage && nints > 1 && (MEDIAN_IMAGE_EXTRACTED.has(expType) || (expType === 'MIR_IMAGE' && meta.visit.tsovisit === true))) {
+    throw new FlickerStepError(STEP, 'background_method', `'median_image' for ${expType} scales the median by extracted spectra or TSO photometry (bkg_subtract, extract_1d, white_light, tso_photometry), which are not implemented`);
+  }
 
   const refContext = { science: scienceGeometry(meta, ramp.shape, 'science'), instrument: meta.instrument.name, warn: (m: string) => warn(context, m) };
   let flat: Float32Array | undefined;
@@ -154,10 +172,8 @@ export async function cleanFlickerNoiseStep(
     if (!references.flat) warn(context, `${STEP}: flat correction is not available for exposure type ${expType} without a user-supplied flat`);
     else {
       flat = (await readReferenceFloat(references.flat, 'SCI', refContext)).data;
-      // jwst fills zero/NaN flat values from a photutils Background2D model of the flat.
-      if (flat.some((v) => v === 0 || Number.isNaN(v))) {
-        throw new FlickerStepError(STEP, 'apply_flat_field', `the FLAT ${referenceName(references.flat)} has zero or NaN values, which jwst fills from a photutils background model (not implemented)`);
-      }
+      // jwst fills zero and non-finite flat values from a photutils Background2D model of the flat.
+      cleanFlickerFillFlat(flat, { rows: ny, cols: nx });
       meta.refFiles[cleanFlickerNoiseKeywords.flat] = referenceName(references.flat);
       info(context, `${STEP}: using FLAT reference file ${referenceName(references.flat)}`);
     }
@@ -167,6 +183,13 @@ export async function cleanFlickerNoiseStep(
   let mask: Uint8Array;
   let maskPlanes: number;
   let maskModel: ImageModel | CubeModel | undefined;
+  // jwst's draft rate (rateints with median_image, which needs it even with a user mask)
+  let rateints: Float32Array | undefined;
+  if (userMask !== null && medianImage) {
+    info(context, `${STEP}: creating draft rate file for the median image`);
+    rateints = (await draftRate(STEP, ramp, references, context, true)).data;
+    if (flat) for (let k = 0; k < rateints.length; k++) rateints[k] /= flat[k % plane];
+  }
   if (userMask !== null) {
     const read = await readUserMask(userMask, context);
     mask = read.mask;
@@ -174,20 +197,31 @@ export async function cleanFlickerNoiseStep(
     if (o.saveMask) maskModel = intermediateModel(ramp, Float32Array.from(mask), read.planes === 1 ? [ny, nx] : [read.planes, ny, nx]);
   } else {
     info(context, `${STEP}: creating draft rate file for scene masking`);
-    const rate = await draftRate(STEP, ramp, references, context, !o.singleMask);
+    const rate = await draftRate(STEP, ramp, references, context, !singleMask);
     if (flat) for (let k = 0; k < rate.data.length; k++) rate.data[k] /= flat[k % plane];
+    if (medianImage) rateints = rate.data;
     const initial = new Uint8Array(rate.data.length).fill(1);
     if (o.maskScienceRegions && expType === 'MIR_IMAGE') {
       const nonScience = await miriNonScience(rate.dq, references.flat, refContext, context);
       for (let k = 0; k < initial.length; k++) if (nonScience[k]) initial[k] = 0;
     }
-    ({ mask, planes: maskPlanes } = sceneMask(rate, o.nSigma, o.singleMask, initial));
+    ({ mask, planes: maskPlanes } = sceneMask(rate, o.nSigma, singleMask, initial, o.fitHistogram));
     if (o.saveMask) maskModel = intermediateModel(rate, Float32Array.from(mask), maskPlanes === 1 ? [ny, nx] : [maskPlanes, ny, nx]);
   }
   if (mask.length !== maskPlanes * plane || (maskPlanes !== 1 && maskPlanes !== nints)) {
     return failed(ramp, context, 'mask does not match data shape');
   }
   if (maskPlanes === 1 && nints > 1) info(context, `${STEP}: data has multiple integrations, but mask is 2D: the same mask will be used for all integrations`);
+  let median: Float32Array | undefined;
+  if (medianImage) {
+    if (nints <= 1) return failed(ramp, context, `the median_image background method cannot be used with nints=${nints}`);
+    info(context, `${STEP}: making a scaled median image`);
+    try {
+      median = cleanFlickerScaledMedianRamp(ramp.data, rateints!, { nints, ngroups, plane });
+    } catch (error) {
+      return failed(ramp, context, `a median image could not be created (${(error as Error).message})`);
+    }
+  }
 
   // jwst keeps the input to restore it when an NSClean fit fails, and for save_noise.
   const input = o.saveNoise || o.fitMethod === 'fft' ? ramp.data.slice() : undefined;
@@ -200,17 +234,24 @@ export async function cleanFlickerNoiseStep(
   for (let i = 0; i < nints; i++) {
     context.signal?.throwIfAborted();
     const data = ramp.data.subarray(i * samples, (i + 1) * samples);
-    const report = cleanFlickerIntegration(
-      {
-        data,
-        groupdq: ramp.groupdq.subarray(i * samples, (i + 1) * samples),
-        sceneMask: mask.subarray((maskPlanes === 1 ? 0 : i) * plane, ((maskPlanes === 1 ? 0 : i) + 1) * plane),
-        flat,
-        background: background?.subarray(i * samples, (i + 1) * samples),
-      },
-      { ngroups, rows: ny, cols: nx },
-      { backgroundMedian: o.backgroundMethod === 'median', nSigma: o.nSigma, fit },
-    );
+    const sceneMaskOfIntegration = mask.subarray((maskPlanes === 1 ? 0 : i) * plane, ((maskPlanes === 1 ? 0 : i) + 1) * plane);
+    const groups = { ngroups, rows: ny, cols: nx };
+    const integrationBackground = background?.subarray(i * samples, (i + 1) * samples);
+    const report = median
+      ? cleanFlickerIntegrationMedianImage(
+          { data, median: median.subarray(i * samples, (i + 1) * samples), sceneMask: sceneMaskOfIntegration, flat, background: integrationBackground },
+          groups,
+          fit,
+        )
+      : cleanFlickerIntegration(
+          { data, groupdq: ramp.groupdq.subarray(i * samples, (i + 1) * samples), sceneMask: sceneMaskOfIntegration, flat, background: integrationBackground },
+          groups,
+          {
+            background: o.backgroundMethod === 'model' ? { method: 'model', boxSize } : { method: o.backgroundMethod === 'median' ? 'median' : 'none' },
+            nSigma: o.nSigma,
+            fit,
+          },
+        );
     for (const g of report.skippedGroups) warn(context, `${STEP}: no usable data in integration ${i + 1}, group ${g}; skipping correction for this image`);
     if (report.failedGroup !== undefined) {
       ramp.data.set(input!);
@@ -240,6 +281,48 @@ export async function cleanFlickerNoiseStep(
     ['flicker_noise', result.noise],
   ]);
   return result;
+}
+
+/**
+ * jwst `nircam_image_parameters` / `niriss_image_parameters`: `apply_flat_field` when a FLAT is
+ * there; `background_method` and `fit_by_channel` from the statistics of a quick-cleaned,
+ * flat-fielded draft rate (`cleanFlickerAutoStatistics`) through jwst's decision tree.
+ */
+async function autoParameters(
+  ramp: RampModel,
+  references: CleanFlickerNoiseReferences,
+  context: StepContext,
+  expType: 'NRC_IMAGE' | 'NIS_IMAGE',
+): Promise<Pick<CleanFlickerNoiseOptions, 'applyFlatField' | 'backgroundMethod' | 'fitByChannel'>> {
+  const [, , rows, cols] = ramp.shape;
+  const slowaxis = Math.abs(ramp.meta.subarray.slowaxis ?? 0);
+  if (slowaxis !== 1 && slowaxis !== 2) throw new FlickerStepError(STEP, 'autoparam', `SLOWAXIS must be ±1 or ±2, got ${ramp.meta.subarray.slowaxis}`);
+  const rate = (await draftRate(STEP, ramp, references, context, false)).data;
+  if (references.flat) {
+    const refContext = { science: scienceGeometry(ramp.meta, ramp.shape, 'science'), instrument: ramp.meta.instrument.name, warn: (m: string) => warn(context, m) };
+    const flat = (await readReferenceFloat(references.flat, 'SCI', refContext)).data;
+    cleanFlickerFillFlat(flat, { rows, cols });
+    for (let k = 0; k < rate.length; k++) rate[k] /= flat[k];
+  }
+  const niriss = expType === 'NIS_IMAGE';
+  const stats = cleanFlickerAutoStatistics(rate, { rows, cols }, (slowaxis - 1) as 0 | 1, niriss);
+  const limits = niriss
+    ? { maskFraction: 0.07, maxOffsetHighMask: 0.07, maxSlopeLowOffset: 1e-5, maxSlopeHighOffset: 1e-4, slopeRatio: 5.0, channelSigma: 0.02 }
+    : { maskFraction: 0.1, maxOffsetHighMask: 0.07, maxSlopeLowOffset: 1e-5, maxSlopeHighOffset: 1e-5, slopeRatio: 3.0, channelSigma: 0.02 };
+  const highMask = stats.maskFraction >= limits.maskFraction;
+  const highOffset = stats.maxOffset >= limits.maxOffsetHighMask;
+  const highSlopeLowOffset = stats.maxSlope >= limits.maxSlopeLowOffset;
+  const highSlopeHighOffset = stats.maxSlope >= limits.maxSlopeHighOffset;
+  let backgroundMethod: 'median' | 'model' = 'median';
+  let fitByChannel = false;
+  if (!highMask && highOffset) fitByChannel = true;
+  else if (highMask) backgroundMethod = (highOffset ? highSlopeHighOffset : highSlopeLowOffset) ? 'model' : 'median';
+  else {
+    if (highSlopeHighOffset) backgroundMethod = 'model';
+    else if (highSlopeLowOffset) backgroundMethod = stats.slopeRatio >= limits.slopeRatio ? 'median' : 'model';
+    fitByChannel = stats.maxOffset > 0 && stats.channelSigma >= limits.channelSigma;
+  }
+  return { applyFlatField: references.flat !== undefined, backgroundMethod, fitByChannel };
 }
 
 /** Writes the products that exist through `context.saveProduct` (a warning when it cannot). */

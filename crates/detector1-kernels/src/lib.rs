@@ -58,3 +58,4 @@ pub mod nsclean;
 pub mod fft;
 pub mod irs2;
 pub mod irs2_mean;
+pub mod background2d;

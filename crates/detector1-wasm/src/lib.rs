@@ -1107,15 +1107,17 @@ pub fn flag_showers_with_noise(
 
 use detector1_kernels::{clean_flicker_noise, picture_frame};
 
-/// `clean_flicker_noise` scene mask of a draft rate (`nplanes` planes), in place.
+/// `clean_flicker_noise` scene mask of a draft rate (`nplanes` planes), in place; with
+/// `fit_histogram` the clip levels come from jwst's Gaussian fit to a histogram.
 #[wasm_bindgen(js_name = cleanFlickerSceneMask)]
-pub fn clean_flicker_scene_mask(rate: &[f32], mask: &mut [u8], nplanes: usize, rows: usize, cols: usize, n_sigma: f64) -> Result<(), JsError> {
-    clean_flicker_noise::scene_mask(rate, mask, nplanes, rows, cols, n_sigma).map_err(to_js)
+pub fn clean_flicker_scene_mask(rate: &[f32], mask: &mut [u8], nplanes: usize, rows: usize, cols: usize, n_sigma: f64, fit_histogram: bool) -> Result<(), JsError> {
+    clean_flicker_noise::scene_mask(rate, mask, nplanes, rows, cols, n_sigma, fit_histogram).map_err(to_js)
 }
 
 /// `clean_flicker_noise` of one integration, in place: the 'median' fit along `array_axis`, or
-/// with `fft` NSClean (`nrs2`, `allslits` choose orientation and cut-offs). `background_median`
-/// false means no background; `flat` and `background_out` may be empty. Returns the 1-based
+/// with `fft` NSClean (`nrs2`, `allslits` choose orientation and cut-offs). `background`: 0 none,
+/// 1 'median', 2 'model' (photutils Background2D with boxes of `box_rows` x `box_cols`);
+/// `flat` and `background_out` may be empty. Returns the 1-based
 /// groups left as they were (no usable background pixel) and, negated, the group whose fit
 /// failed (processing stops there).
 #[wasm_bindgen(js_name = cleanFlickerIntegration)]
@@ -1126,7 +1128,9 @@ pub fn clean_flicker_integration(
     scene_mask: &[u8],
     flat: &[f32],
     background_out: &mut [f32],
-    background_median: bool,
+    background: u8,
+    box_rows: usize,
+    box_cols: usize,
     n_sigma: f64,
     array_axis: usize,
     by_channel: bool,
@@ -1143,7 +1147,11 @@ pub fn clean_flicker_integration(
         clean_flicker_noise::Fit::Median { array_axis, by_channel }
     };
     let params = clean_flicker_noise::CleanParams {
-        background: if background_median { clean_flicker_noise::Background::Median } else { clean_flicker_noise::Background::Zero },
+        background: match background {
+            0 => clean_flicker_noise::Background::Zero,
+            1 => clean_flicker_noise::Background::Median,
+            _ => clean_flicker_noise::Background::Model { box_size: (box_rows, box_cols) },
+        },
         n_sigma,
         fit,
     };
@@ -1151,6 +1159,61 @@ pub fn clean_flicker_integration(
     let mut groups: Vec<i32> = report.skipped_groups.into_iter().map(|g| g as i32).collect();
     groups.extend(report.failed_group.map(|g| -(g as i32)));
     Ok(groups)
+}
+
+/// `clean_flicker_noise` `median_image`: the scaled median ramp `(nints, ngroups, plane)` of a
+/// ramp and its draft `rateints`.
+#[wasm_bindgen(js_name = cleanFlickerScaledMedianRamp)]
+pub fn clean_flicker_scaled_median_ramp(data: &[f32], rateints: &[f32], nints: usize, ngroups: usize, plane: usize) -> Result<Vec<f32>, JsError> {
+    clean_flicker_noise::scaled_median_ramp(data, rateints, nints, ngroups, plane).map_err(to_js)
+}
+
+/// `clean_flicker_noise` of one integration with `median_image`, in place: each group less its
+/// `median` is cleaned alone ('median' fit, or NSClean with `fft`). Returns the skipped groups
+/// and, negated, the failed one, as `cleanFlickerIntegration`.
+#[wasm_bindgen(js_name = cleanFlickerIntegrationMedianImage)]
+#[allow(clippy::too_many_arguments)]
+pub fn clean_flicker_integration_median_image(
+    data: &mut [f32],
+    median: &[f32],
+    scene_mask: &[u8],
+    flat: &[f32],
+    background_out: &mut [f32],
+    array_axis: usize,
+    by_channel: bool,
+    fft: bool,
+    nrs2: bool,
+    allslits: bool,
+    ngroups: usize,
+    rows: usize,
+    cols: usize,
+) -> Result<Vec<i32>, JsError> {
+    let fit = if fft {
+        clean_flicker_noise::Fit::Fft { nrs2, cutoffs: detector1_kernels::nsclean::subarray_cutoffs(allslits) }
+    } else {
+        clean_flicker_noise::Fit::Median { array_axis, by_channel }
+    };
+    let params = clean_flicker_noise::CleanParams { background: clean_flicker_noise::Background::Zero, n_sigma: 0.0, fit };
+    let report = clean_flicker_noise::clean_integration_median_image(data, median, scene_mask, flat, background_out, ngroups, rows, cols, &params).map_err(to_js)?;
+    let mut groups: Vec<i32> = report.skipped_groups.into_iter().map(|g| g as i32).collect();
+    groups.extend(report.failed_group.map(|g| -(g as i32)));
+    Ok(groups)
+}
+
+/// `clean_flicker_noise` flat (rows x cols): zero and non-finite values replaced in place from
+/// jwst's 'model' background of the others.
+#[wasm_bindgen(js_name = cleanFlickerFillFlat)]
+pub fn clean_flicker_fill_flat(flat: &mut [f32], rows: usize, cols: usize) -> Result<(), JsError> {
+    clean_flicker_noise::fill_flat(flat, rows, cols).map_err(to_js)
+}
+
+/// `clean_flicker_noise` `autoparam` statistics of a (flat-fielded) draft rate image for
+/// NRC_IMAGE (`niriss` false) or NIS_IMAGE: mask fraction, max channel offset, max slope,
+/// slope ratio, channel sigma.
+#[wasm_bindgen(js_name = cleanFlickerAutoStatistics)]
+pub fn clean_flicker_auto_statistics(rate: &[f32], rows: usize, cols: usize, array_axis: usize, niriss: bool) -> Result<Vec<f64>, JsError> {
+    let s = clean_flicker_noise::auto_statistics(rate, rows, cols, array_axis, niriss).map_err(to_js)?;
+    Ok(vec![s.mask_fraction, s.max_offset, s.max_slope, s.slope_ratio, s.channel_sigma])
 }
 
 /// `picture_frame` correction of one integration `(ngroups, plane)`, in place.
