@@ -151,9 +151,12 @@ export const RAMP_STEPS: Readonly<Record<string, RampStepDefinition>> = Object.f
       const references = { pictureframe: refs.get('pictureframe'), gain: refs.get('gain'), readnoise: refs.get('readnoise') };
       return { status: (await pictureFrameStep(ramp, references, context, stepOptions(p))).status };
     }, true, { wholeExposure: true }),
-    // jwst asks CRDS for the FLAT only with apply_flat_field or mask_science_regions (MIRI).
+    // jwst asks CRDS for the FLAT only with apply_flat_field, mask_science_regions (MIRI) or
+    // autoparam (NIRCam/NIRISS imaging: the quick clean it decides from is flat-fielded).
     step('clean_flicker_noise', 'CleanFlickerNoiseStep', 'CLNFNS', ['gain', 'readnoise'], async (ramp, refs, p, context) => {
-      const needsFlat = truthy(p.apply_flat_field) || (truthy(p.mask_science_regions) && ramp.meta.exposure.type?.toUpperCase() === 'MIR_IMAGE');
+      const expType = ramp.meta.exposure.type?.toUpperCase();
+      const needsFlat =
+        truthy(p.apply_flat_field) || (truthy(p.mask_science_regions) && expType === 'MIR_IMAGE') || (truthy(p.autoparam) && (expType === 'NRC_IMAGE' || expType === 'NIS_IMAGE'));
       const flat = needsFlat ? await (refs.load?.('flat') ?? refs.get('flat')) : undefined;
       const references = { flat, gain: refs.get('gain'), readnoise: refs.get('readnoise') };
       // stepOptions drops nulls: background_method None must still reach the step.
