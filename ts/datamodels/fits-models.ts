@@ -77,7 +77,7 @@ export class RampReader {
       throw new RangeError(`${this.file.source.name}: integration ${i} is out of range 0..${nints - 1}`);
     }
     // Shared memory: steps with a worker pool hand these arrays to the workers without copies.
-    const data = allocShared(Float32Array, ngroups * ny * nx);
+    const data = allocShared(Float32Array, ngroups * ny * nx, { zeroed: false });
     await this.file.readImage(this.file.get('SCI'), { index: [i], as: 'float32', into: data });
     const groupdqHdu = this.file.find('GROUPDQ');
     const groupdq = groupdqHdu
