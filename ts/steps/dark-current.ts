@@ -83,6 +83,10 @@ export async function darkCurrentStep(
   });
   const used = [...new Set(source.filter((d) => d >= 0))].sort((a, b) => a - b);
 
+  if (direct && extra === 0 && !context.sliceCache && used.length === 1 && source.every((d) => d === used[0])) {
+    await subtractPlaneByPlane(ramp, reference, sci, used[0], planes, context);
+    return (ramp.meta.calStep[darkCurrentKeywords.status] = 'COMPLETE');
+  }
   const { frames, darkDq } = await reusedAcrossSlices(context, 'dark_current', [file, used, planes, ramp.meta.subarray, ny, nx], async () => {
     const fit = fitter(reference, ramp, [ny, nx], (m) => warn(context, m));
     const frames = new Float32Array(used.length * planes * ny * nx);
@@ -105,6 +109,34 @@ export async function darkCurrentStep(
     },
   );
   return (ramp.meta.calStep[darkCurrentKeywords.status] = 'COMPLETE');
+}
+
+/**
+ * The common case (the dark's readout is the science's, one dark integration for all): each
+ * dark plane is read into one reused buffer and subtracted from its group of every integration,
+ * so the dark cube never sits in memory (memory touched for the first time is slow, and a NIRCam
+ * full-frame dark is 168 MB for 10 groups). The same subtraction as the whole-cube path.
+ */
+async function subtractPlaneByPlane(ramp: RampModel, reference: FitsFile, sci: Hdu, darkInt: number, planes: number, context: StepContext): Promise<void> {
+  const [nints, ngroups, ny, nx] = ramp.shape;
+  const plane = ny * nx;
+  const rank = sci.shape.length;
+  const fit = fitter(reference, ramp, [ny, nx], (m) => warn(context, m));
+  const darkDq = await readDarkDq(reference, fit, plane, (m) => warn(context, m));
+  const whole = sci.shape[rank - 2] * sci.shape[rank - 1];
+  const buffer = new Float32Array(whole);
+  const params = { planes: 1, darkInts: 1, virtualPlanes: 1, direct: true, nframes: ramp.meta.exposure.nframes ?? 1, groupgap: ramp.meta.exposure.groupgap ?? 0, intMap: [0] };
+  for (let g = 0; g < Math.min(planes, ngroups); g++) {
+    const { shape } = await reference.readImage(sci, { index: rank === 4 ? [darkInt, g] : [g], as: 'float32', into: buffer });
+    const frame = fit(buffer, shape);
+    for (let i = 0; i < nints; i++) {
+      const group = ramp.data.subarray((i * ngroups + g) * plane, (i * ngroups + g + 1) * plane);
+      await runTiled(context.pool, 'darkCurrent', { data: group, pixeldq: ramp.pixeldq, frames: frame, darkDq }, { nints: 1, ngroups: 1, rows: ny, cols: nx, planes: 1 }, {
+        signal: context.signal,
+        params,
+      });
+    }
+  }
 }
 
 /**
