@@ -14,6 +14,7 @@
 //! float32.
 
 use crate::clean_flicker_noise::median_f32;
+use crate::jump::kth_smallest;
 use crate::refpix::pairwise_sum;
 
 /// photutils' default `exclude_percentile`.
@@ -26,39 +27,6 @@ const IDW_NEIGHBOURS: usize = 10;
 #[allow(clippy::excessive_precision)]
 const SPLINE_POLE: f64 = -0.267949192431122706472553658494127633;
 
-/// N. Wirth's selection of the `k`-th smallest value, reordering `a` in place exactly as
-/// astropy's `kth_smallest` does (the later sums run over the reordered buffer).
-fn kth_smallest(a: &mut [f64], k: usize) -> f64 {
-    let (mut l, mut m) = (0isize, a.len() as isize - 1);
-    let k = k as isize;
-    while l < m {
-        let x = a[k as usize];
-        let (mut i, mut j) = (l, m);
-        loop {
-            while a[i as usize] < x {
-                i += 1;
-            }
-            while x < a[j as usize] {
-                j -= 1;
-            }
-            if i <= j {
-                a.swap(i as usize, j as usize);
-                i += 1;
-                j -= 1;
-            }
-            if i > j {
-                break;
-            }
-        }
-        if j < k {
-            l = i;
-        }
-        if k < i {
-            m = j;
-        }
-    }
-    a[k as usize]
-}
 
 /// astropy's `wirth_median`: for an even count the upper middle value is selected first.
 fn wirth_median(a: &mut [f64]) -> f64 {

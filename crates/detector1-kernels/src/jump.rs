@@ -1004,8 +1004,9 @@ pub(crate) fn clipped_bounds(values: &mut Vec<f64>, sigma: f64) -> Option<(f64, 
 }
 
 /// Wirth's selection of the k-th smallest value (N. Wirth, *Algorithms + Data Structures =
-/// Programs*, 1976), with its exact sequence of swaps.
-fn kth_smallest(a: &mut [f64], k: usize) -> f64 {
+/// Programs*, 1976), with its exact sequence of swaps: `a` is left reordered exactly as astropy's
+/// `kth_smallest` leaves it (Background2D's later sums run over the reordered buffer).
+pub(crate) fn kth_smallest(a: &mut [f64], k: usize) -> f64 {
     let (mut left, mut right) = (0isize, a.len() as isize - 1);
     let k = k as isize;
     while left < right {
