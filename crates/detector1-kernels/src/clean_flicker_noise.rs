@@ -491,18 +491,7 @@ pub fn clean_integration(
     }
     expect_len("data", data.len(), ngroups * plane)?;
     expect_len("groupdq", groupdq.len(), ngroups * plane)?;
-    expect_len("scene_mask", scene_mask.len(), plane)?;
-    if !flat.is_empty() {
-        expect_len("flat", flat.len(), plane)?;
-    }
-    if !background_out.is_empty() {
-        expect_len("background_out", background_out.len(), ngroups * plane)?;
-    }
-    if let Fit::Median { array_axis, .. } = params.fit {
-        if array_axis > 1 {
-            return Err(KernelError::InvalidParameter { argument: "array_axis", reason: format!("must be 0 or 1, got {array_axis}") });
-        }
-    }
+    check_cleaning_inputs(scene_mask, flat, background_out, ngroups, plane, params)?;
     let flat = (!flat.is_empty()).then_some(flat);
     let unusable = (crate::dq::DO_NOT_USE | crate::dq::JUMP_DET) as u8;
     let mut previous_input = data[..plane].to_vec();
@@ -603,18 +592,7 @@ pub fn clean_integration_median_image(
     let plane = rows * cols;
     expect_len("data", data.len(), ngroups * plane)?;
     expect_len("median", median.len(), ngroups * plane)?;
-    expect_len("scene_mask", scene_mask.len(), plane)?;
-    if !flat.is_empty() {
-        expect_len("flat", flat.len(), plane)?;
-    }
-    if !background_out.is_empty() {
-        expect_len("background_out", background_out.len(), ngroups * plane)?;
-    }
-    if let Fit::Median { array_axis, .. } = params.fit {
-        if array_axis > 1 {
-            return Err(KernelError::InvalidParameter { argument: "array_axis", reason: format!("must be 0 or 1, got {array_axis}") });
-        }
-    }
+    check_cleaning_inputs(scene_mask, flat, background_out, ngroups, plane, params)?;
     let flat = (!flat.is_empty()).then_some(flat);
     let params = CleanParams { background: Background::Zero, ..*params };
     let mut image = vec![0f32; plane];
@@ -827,6 +805,24 @@ pub fn scene_mask(rate: &[f32], mask: &mut [u8], nplanes: usize, rows: usize, co
         }
         for (o, b) in out.iter_mut().zip(background) {
             *o = b as u8;
+        }
+    }
+    Ok(())
+}
+
+/// The per-plane inputs and the fit axis both cleaning paths take (an empty flat or
+/// `background_out` means none).
+fn check_cleaning_inputs(scene_mask: &[u8], flat: &[f32], background_out: &[f32], ngroups: usize, plane: usize, params: &CleanParams) -> Result<(), KernelError> {
+    expect_len("scene_mask", scene_mask.len(), plane)?;
+    if !flat.is_empty() {
+        expect_len("flat", flat.len(), plane)?;
+    }
+    if !background_out.is_empty() {
+        expect_len("background_out", background_out.len(), ngroups * plane)?;
+    }
+    if let Fit::Median { array_axis, .. } = params.fit {
+        if array_axis > 1 {
+            return Err(KernelError::InvalidParameter { argument: "array_axis", reason: format!("must be 0 or 1, got {array_axis}") });
         }
     }
     Ok(())
