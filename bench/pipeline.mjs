@@ -79,6 +79,8 @@ async function child(manifestPath, workers) {
       },
       context: { pool },
       rampFitPool: pool,
+      // As the CLI runs it (one exposure per process).
+      sharedProducts: true,
     });
   } finally {
     await pool?.destroy();

@@ -45,6 +45,7 @@ export async function runDemo(outputDir: string, log: (line: string) => void): P
       },
       context: { pool, log: (level, message) => level === 'warning' && log(`  warning: ${message}`) },
       rampFitPool: pool,
+      sharedProducts: true,
     });
     const [nints, ngroups, ny, nx] = [demoRequest.nints, demoRequest.ngroups, 160, 160];
     log(`detector1: ${nints} x ${ngroups} x ${ny} x ${nx} ramp, 2 workers, ${(performance.now() - started).toFixed(0)} ms in all`);

@@ -170,6 +170,8 @@ export async function runPipelineCommand(args: string[], log: (line: string) => 
       selectReference: referenceSelector(cache, header, explained),
       context: { pool, log: (level, message) => display.log(`${level === 'warning' ? 'warning: ' : ''}${message}`) },
       rampFitPool: pool,
+      // One exposure per process: products may live in shared memory until it ends.
+      sharedProducts: true,
       onProgress: (progress: Detector1Progress) => display.update(progress),
       onWrite: (path) => display.log(`wrote ${path}`),
     }),

@@ -12,14 +12,17 @@ export interface DqDefinition {
  * Translates a reference file's DQ array, stored with its own bit assignment described by
  * DQ_DEF, into standard flags (stdatamodels `dynamicdq`): for each row whose NAME is a standard
  * mnemonic, pixels with `(dq & VALUE) != 0` get that flag. Unknown names are reported through
- * `onUnknown` and ignored. Without a DQ_DEF table the array is already standard.
+ * `onUnknown` and ignored. Without a DQ_DEF table the array is already standard. The result
+ * goes to `into` when given (as long as `dq`; every element is written).
  */
 export function translateDq(
   dq: ArrayLike<number>,
   definitions: readonly DqDefinition[] | undefined,
   onUnknown: (name: string) => void = () => {},
+  into?: Uint32Array,
 ): Uint32Array {
-  const out = new Uint32Array(dq.length);
+  if (into && into.length !== dq.length) throw new RangeError(`translateDq: 'into' holds ${into.length} values, the DQ array ${dq.length}`);
+  const out = into ?? new Uint32Array(dq.length);
   if (!definitions || definitions.length === 0) {
     for (let i = 0; i < dq.length; i++) out[i] = dq[i] >>> 0;
     return out;
@@ -47,7 +50,7 @@ export function translateDq(
   const [t0, t1, t2, t3] = tables;
   for (let i = 0; i < dq.length; i++) {
     const v = dq[i] >>> 0;
-    if (v !== 0) out[i] = (t0[v & 0xff] | t1[(v >>> 8) & 0xff] | t2[(v >>> 16) & 0xff] | t3[v >>> 24]) >>> 0;
+    out[i] = v === 0 ? 0 : (t0[v & 0xff] | t1[(v >>> 8) & 0xff] | t2[(v >>> 16) & 0xff] | t3[v >>> 24]) >>> 0;
   }
   return out;
 }

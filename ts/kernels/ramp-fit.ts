@@ -17,7 +17,7 @@ import {
   RampFitStream as WasmRampFitStream,
   type RampFitTileOutput,
 } from '../../wasm-pkg/detector1_wasm.js';
-import { checkArray, checkShape, type KernelArray, type KernelArrayConstructor, type Layout, type TileShape } from './arrays.js';
+import { allocShared, checkArray, checkShape, type KernelArray, type KernelArrayConstructor, type Layout, type TileShape } from './arrays.js';
 import { callWasm, fromWasmError, KernelParameterError } from './errors.js';
 import { cutBand, pasteBand, type RowBand } from '../pool/plan.js';
 import { RampFitPlanner, resolveGroupRange, type NoProductsReason, type RampFitPlanParams } from './ramp-fit-plan.js';
@@ -951,8 +951,11 @@ function inputPlanes(shape: TileShape): Record<(typeof INPUT_KEYS)[number], numb
 
 type TypedConstructor<T> = { new (buffer: ArrayBufferLike, byteOffset?: number, length?: number): T; BYTES_PER_ELEMENT: number };
 
+/** Recycled shared memory (`allocShared`) where a buffer of the size was given back. */
 function sharedArray<T extends KernelArray>(Type: TypedConstructor<T>, length: number): T {
-  return new Type(new SharedArrayBuffer(length * Type.BYTES_PER_ELEMENT));
+  const array = allocShared(Type, length);
+  if (!(array.buffer instanceof SharedArrayBuffer)) throw new KernelParameterError('invalid_parameter', 'sharedOutputs needs shared memory, which this environment does not give');
+  return array;
 }
 
 /** Views laid out one after another (4-byte aligned) in one SharedArrayBuffer. */

@@ -28,7 +28,7 @@ import { gainScaleStep } from '../steps/gain-scale.js';
 import { runTiled } from '../pool/pool.js';
 import { allDoNotUsePlanes, jumpKeywords, jumpLargeEvents, jumpStep, type JumpCarry } from '../steps/jump.js';
 import { rampFitProducts, rampFitStep, RampFitStepError } from '../steps/ramp-fit.js';
-import { referenceName, type StepContext } from '../steps/step.js';
+import { clearSliceCache, referenceName, type StepContext } from '../steps/step.js';
 import { GAIN_SCALE, PERSISTENCE_ARRAY, RAMP_FIT, RAMP_STEPS, rampStepOrder, stepOptions, type StepCarry, type StepParameters, type StepReferences } from './ramp-steps.js';
 import { emicorrKeywords, type EmicorrReference } from '../steps/emicorr.js';
 import { dqInitKeywords } from '../steps/dq-init.js';
@@ -108,6 +108,12 @@ export interface Detector1Options {
   context?: StepContext;
   /** Worker pool for ramp fitting (the step kernels use `context.pool`). */
   rampFitPool?: RampFitPool;
+  /**
+   * A ramp fit of the whole exposure at once writes `_rate`/`_rateints` from the workers straight
+   * into recycled shared memory (FitRampsParallelOptions.sharedOutputs, with its caveat: for
+   * processes that run one exposure, like the CLI). Default false.
+   */
+  sharedProducts?: boolean;
   /** Integrations per slice (default 1; forced to NINTS when a whole-exposure product is saved). */
   integrationsPerSlice?: number;
   onProgress?: (progress: Detector1Progress) => void;
@@ -306,8 +312,8 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
     const pixeldq = sharedCopy(exposurePixeldq);
     // GAIN and READNOISE are read once; each band takes its rows of them.
     const refContext = { science: scienceGeometry(meta, reader.shape, reader.file.source.name), instrument: meta.instrument.name };
-    const gainPlane = gain && (await readReferenceFloat(gain, 'SCI', refContext)).data;
-    const readnoisePlane = readnoise && (await readReferenceFloat(readnoise, 'SCI', refContext)).data;
+    const gainPlane = gain && (await readReferenceFloat(gain, 'SCI', refContext, { shared: true })).data;
+    const readnoisePlane = readnoise && (await readReferenceFloat(readnoise, 'SCI', refContext, { shared: true })).data;
     const jumpOptions = stepOptions(parameters);
     const bandOptions = { ...jumpOptions, expandLargeEvents: false };
     let primaryCrs = 0;
@@ -351,6 +357,7 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
       }
     }
     exposurePixeldq = pixeldq;
+    for (const plane of [gainPlane, readnoisePlane]) if (plane) releaseShared(plane);
     let flagged = doNotUse.reduce((a, b) => a + b, 0);
     let extendedEvents = 0;
     if (jumpOptions.expandLargeEvents === true && gain && readnoise) {
@@ -403,7 +410,7 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
       await spillSlice(start, end, ramp);
       releaseShared(ramp.pixeldq);
     }
-    sliceCache?.clear();
+    if (sliceCache) clearSliceCache(sliceCache);
     // Pass B: jump (its statistics span integrations) and the flagging steps after it.
     if (slices.length === 1) {
       const ramp = sliceModel(0, nints, await readSlice(0, nints, (i) => spill.get(i)), exposurePixeldq);
@@ -467,8 +474,8 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
     const readnoiseFile = fitRefs.get('readnoise');
     if (!gainFile || !readnoiseFile) throw new Detector1Error(`ramp_fit needs GAIN and READNOISE references; ${!gainFile ? 'GAIN' : 'READNOISE'} is missing`);
     const refContext = { science: scienceGeometry(meta, reader.shape, reader.file.source.name), instrument: meta.instrument.name };
-    const gain = (await readReferenceFloat(gainFile, 'SCI', refContext)).data;
-    const readnoise = (await readReferenceFloat(readnoiseFile, 'SCI', refContext)).data;
+    const gain = (await readReferenceFloat(gainFile, 'SCI', refContext, { shared: true })).data;
+    const readnoise = (await readReferenceFloat(readnoiseFile, 'SCI', refContext, { shared: true })).data;
     meta.refFiles.GAIN = referenceName(gainFile);
     meta.refFiles.READNO = referenceName(readnoiseFile);
     const gainFactor = gainFile.primary.header.getNumber('GAINFACT');
@@ -480,13 +487,17 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
     const fitted = await timed(RAMP_FIT.alias, async () => {
       if (slices.length === 1) {
         const whole = sliceModel(0, nints, await readSlice(0, nints, (i) => spill.get(i)), exposurePixeldq);
-        // Bands of about 16 MiB: workers' wasm memory keeps the size of the largest band it saw.
-        const maxBandRows = Math.max(1, Math.floor(2 ** 24 / (nints * ngroups * nx * 5)));
-        return rampFitStep(whole, { ...fitParameters, gain, readnoise, gainFactor, pool: options.rampFitPool, signal: context.signal, maxBandRows, log: context.log });
+        // Bands of about 4 MiB: workers' wasm memory keeps the size of the largest band it saw,
+        // and memory touched for the first time is slow.
+        const maxBandRows = Math.max(1, Math.floor(2 ** 22 / (nints * ngroups * nx * 5)));
+        const sharedOutputs = options.sharedProducts === true && sharedMemoryAvailable();
+        return rampFitStep(whole, { ...fitParameters, gain, readnoise, gainFactor, pool: options.rampFitPool, signal: context.signal, maxBandRows, log: context.log, sharedOutputs });
       }
       const planes = { pixeldq: exposurePixeldq, gain, readnoise, averageDarkCurrent: avdrkcur };
       return fitByRowBands(reader.shape, meta, planes, gainFactor, fitParameters, spill, rampHeader, options.rampFitPool, context.signal, bandRows, rateintsStore);
     });
+    releaseShared(gain);
+    releaseShared(readnoise);
     statuses.set(RAMP_FIT.alias, fitted.rate ? 'COMPLETE' : 'SKIPPED');
     if (!fitted.rate || !fitted.rateints) return finish(null, null, fitted.noProducts);
     if (fitted.fitopt) await save('fitopt', fitted.fitopt);

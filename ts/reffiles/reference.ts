@@ -2,9 +2,10 @@
  * Reading reference files the way jwst's reference models load them: arrays by EXTNAME, DQ
  * translated through DQ_DEF to standard flags, and everything cut to the science subarray.
  */
-import { FitsError, type FitsFile } from '../io/fits/index.js';
+import { FitsError, type FitsFile, type Hdu } from '../io/fits/index.js';
 import { translateDq, type DqDefinition } from '../dq/index.js';
-import { cutToScience, geometryOf, ReferenceFileError, type SubarrayGeometry } from './subarray.js';
+import { geometryOf, ReferenceFileError, scienceWindow, type SubarrayGeometry } from './subarray.js';
+import { allocShared, releaseShared } from '../kernels/arrays.js';
 
 export interface ReferenceContext {
   /** Geometry of the science data the reference is for. */
@@ -33,38 +34,136 @@ export async function readDqDefinitions(file: FitsFile): Promise<DqDefinition[] 
   }));
 }
 
+/**
+ * `shared`: the array comes from `allocShared` (recycled shared memory where there is some), and
+ * the caller gives it back with `releaseShared` once nothing uses it. Reference planes are read
+ * for every run and memory touched for the first time is slow; recycled buffers are not.
+ */
+export interface ReferenceReadOptions {
+  shared?: boolean;
+}
+
+type PlaneReader<T> = (index: number[], rows: [number, number] | undefined, into: T) => Promise<void>;
+type WindowArray = Float32Array | Uint32Array;
+type WindowArrayType<T> = { new (length: number): T; new (buffer: ArrayBufferLike): T; BYTES_PER_ELEMENT: number };
+
+/** Where the science lies in an extension: undefined window = the same pixels. */
+function windowOf(file: FitsFile, hdu: Hdu, context: ReferenceContext) {
+  const geometry = geometryOf(file.primary.header, hdu.shape, context.instrument, file.source.name, context.warn);
+  return scienceWindow(geometry, context.science, file.source.name);
+}
+
+/**
+ * One plane (`index` fixes the leading axes) cut to the science window into `target`; only the
+ * window's rows are read, their full width through `scratch` when the window is narrower.
+ */
+async function readPlaneWindow<T extends WindowArray>(
+  hdu: Hdu,
+  window: { x0: number; y0: number },
+  context: ReferenceContext,
+  type: WindowArrayType<T>,
+  index: number[],
+  target: T,
+  readRows: PlaneReader<T>,
+): Promise<void> {
+  const nx = hdu.shape[hdu.shape.length - 1];
+  const { xsize, ysize } = context.science;
+  const rows: [number, number] = [window.y0, window.y0 + ysize];
+  if (xsize === nx) return readRows(index, rows, target);
+  const scratch = allocShared(type, ysize * nx, { zeroed: false });
+  try {
+    await readRows(index, rows, scratch);
+    for (let y = 0; y < ysize; y++) target.set(scratch.subarray(y * nx + window.x0, y * nx + window.x0 + xsize) as never, y * xsize);
+  } finally {
+    releaseShared(scratch);
+  }
+}
+
+/** Every plane of an extension cut to the science window. */
+async function readWindow<T extends WindowArray>(
+  file: FitsFile,
+  hdu: Hdu,
+  context: ReferenceContext,
+  type: WindowArrayType<T>,
+  options: ReferenceReadOptions,
+  readRows: PlaneReader<T>,
+): Promise<{ data: T; shape: number[] }> {
+  const shape = hdu.shape;
+  const window = windowOf(file, hdu, context);
+  const alloc = (length: number) => (options.shared ? allocShared(type, length, { zeroed: false }) : new type(length));
+  if (!window) {
+    const data = alloc(shape.reduce((a, b) => a * b, 1));
+    await readRows([], undefined, data);
+    return { data, shape: [...shape] };
+  }
+  const leading = shape.slice(0, -2);
+  const { xsize, ysize } = context.science;
+  const planes = leading.reduce((a, b) => a * b, 1);
+  const out = alloc(planes * ysize * xsize);
+  for (let p = 0; p < planes; p++) {
+    const index = leading.map((_, axis) => Math.floor(p / leading.slice(axis + 1).reduce((a, b) => a * b, 1)) % leading[axis]);
+    await readPlaneWindow(hdu, window, context, type, index, out.subarray(p * ysize * xsize, (p + 1) * ysize * xsize) as T, readRows);
+  }
+  return { data: out, shape: [...leading, ysize, xsize] };
+}
+
+/**
+ * One float32 plane of an image extension (`index` fixes its leading axes) cut to the science
+ * subarray, into `into` (science-plane sized): a reused buffer for references read plane by plane.
+ */
+export async function readReferencePlaneInto(file: FitsFile, hdu: Hdu, index: number[], context: ReferenceContext, into: Float32Array): Promise<void> {
+  const window = windowOf(file, hdu, context);
+  const readRows: PlaneReader<Float32Array> = async (idx, rows, target) => {
+    await file.readImage(hdu, { as: 'float32', index: idx, rows, into: target });
+  };
+  if (!window) return readRows(index, undefined, into);
+  return readPlaneWindow(hdu, window, context, Float32Array, index, into, readRows);
+}
+
 /** A float32 image extension (SCI, ERR, COEFFS...) cut to the science subarray. */
 export async function readReferenceFloat(
   file: FitsFile,
   extname: string,
   context: ReferenceContext,
+  options: ReferenceReadOptions = {},
 ): Promise<{ data: Float32Array; shape: number[] }> {
   const hdu = file.find(extname);
   if (!hdu) throw new ReferenceFileError(file.source.name, `no ${extname} extension`);
-  const { data, shape } = await file.readImage(hdu, { as: 'float32' });
-  const geometry = geometryOf(file.primary.header, shape, context.instrument, file.source.name, context.warn);
-  return cutToScience(data as Float32Array, shape, geometry, context.science, file.source.name);
+  return readWindow(file, hdu, context, Float32Array, options, async (index, rows, into) => {
+    await file.readImage(hdu, { as: 'float32', index, rows, into });
+  });
 }
 
 /**
  * The DQ extension translated to standard flags (stdatamodels `dynamicdq`) and cut to the
- * science subarray. Unknown DQ_DEF names are reported through `warn` and ignored.
+ * science subarray. Unknown DQ_DEF names are reported through `warn` (once each) and ignored.
  */
 export async function readReferenceDq(
   file: FitsFile,
   context: ReferenceContext,
   extname = 'DQ',
+  options: ReferenceReadOptions = {},
 ): Promise<{ data: Uint32Array; shape: number[] }> {
   const hdu = file.find(extname);
   if (!hdu) throw new ReferenceFileError(file.source.name, `no ${extname} extension`);
-  const { data, shape } = await file.readImage(hdu);
-  if (data instanceof BigInt64Array || data instanceof Float32Array || data instanceof Float64Array) {
-    throw new FitsError(file.source.name, `${extname} holds ${data.constructor.name} values; DQ must be integers`);
-  }
   const definitions = await readDqDefinitions(file);
-  const translated = translateDq(data, definitions, (name) =>
-    context.warn?.(`${file.source.name}: DQ_DEF name "${name}" is not a standard flag; ignored`),
-  );
-  const geometry = geometryOf(file.primary.header, shape, context.instrument, file.source.name, context.warn);
-  return cutToScience(translated, shape, geometry, context.science, file.source.name);
+  const reported = new Set<string>();
+  const onUnknown = (name: string) => {
+    if (reported.has(name)) return;
+    reported.add(name);
+    context.warn?.(`${file.source.name}: DQ_DEF name "${name}" is not a standard flag; ignored`);
+  };
+  return readWindow(file, hdu, context, Uint32Array, options, async (index, rows, into) => {
+    // The raw words go through recycled memory.
+    const raw = allocShared(Uint8Array, into.length * (Math.abs(hdu.bitpix) / 8), { zeroed: false });
+    try {
+      const { data } = await file.readImage(hdu, { index, rows, rawInto: raw });
+      if (data instanceof BigInt64Array || data instanceof Float32Array || data instanceof Float64Array) {
+        throw new FitsError(file.source.name, `${extname} holds ${data.constructor.name} values; DQ must be integers`);
+      }
+      translateDq(data, definitions, onUnknown, into);
+    } finally {
+      releaseShared(raw);
+    }
+  });
 }

@@ -68,6 +68,25 @@ export function sameGeometry(a: SubarrayGeometry, b: SubarrayGeometry): boolean 
   return a.xstart === b.xstart && a.ystart === b.ystart && a.xsize === b.xsize && a.ysize === b.ysize;
 }
 
+/**
+ * Where the science subarray starts inside a reference array (0-based column and row), or
+ * undefined when both cover the same pixels. Throws, naming the file, when the science lies
+ * outside the reference.
+ */
+export function scienceWindow(ref: SubarrayGeometry, sci: SubarrayGeometry, file: string): { x0: number; y0: number } | undefined {
+  if (sameGeometry(ref, sci)) return undefined;
+  const x0 = sci.xstart - ref.xstart;
+  const y0 = sci.ystart - ref.ystart;
+  if (x0 < 0 || y0 < 0 || x0 + sci.xsize > ref.xsize || y0 + sci.ysize > ref.ysize) {
+    throw new ReferenceFileError(
+      file,
+      `the science subarray (x ${sci.xstart}..${sci.xstart + sci.xsize - 1}, y ${sci.ystart}..${sci.ystart + sci.ysize - 1}) ` +
+        `is not inside the reference (x ${ref.xstart}..${ref.xstart + ref.xsize - 1}, y ${ref.ystart}..${ref.ystart + ref.ysize - 1})`,
+    );
+  }
+  return { x0, y0 };
+}
+
 type CuttableArray = Float32Array | Uint32Array | Uint16Array | Uint8Array | Int32Array | Int16Array | Float64Array;
 
 /**
@@ -81,18 +100,9 @@ export function cutToScience<T extends CuttableArray>(
   sci: SubarrayGeometry,
   file: string,
 ): { data: T; shape: number[] } {
-  if (sameGeometry(ref, sci)) return { data: array, shape: [...shape] };
-  const x0 = sci.xstart - ref.xstart;
-  const y0 = sci.ystart - ref.ystart;
-  const x1 = x0 + sci.xsize;
-  const y1 = y0 + sci.ysize;
-  if (x0 < 0 || y0 < 0 || x1 > ref.xsize || y1 > ref.ysize) {
-    throw new ReferenceFileError(
-      file,
-      `the science subarray (x ${sci.xstart}..${sci.xstart + sci.xsize - 1}, y ${sci.ystart}..${sci.ystart + sci.ysize - 1}) ` +
-        `is not inside the reference (x ${ref.xstart}..${ref.xstart + ref.xsize - 1}, y ${ref.ystart}..${ref.ystart + ref.ysize - 1})`,
-    );
-  }
+  const window = scienceWindow(ref, sci, file);
+  if (!window) return { data: array, shape: [...shape] };
+  const { x0, y0 } = window;
   const ny = shape[shape.length - 2];
   const nx = shape[shape.length - 1];
   const planes = array.length / (ny * nx);

@@ -8,7 +8,8 @@
 import type { FitsFile, Hdu } from '../io/fits/index.js';
 import type { RampModel } from '../datamodels/models.js';
 import { translateDq } from '../dq/index.js';
-import { cutToScience, geometryOf, readDqDefinitions, ReferenceFileError, scienceGeometry } from '../reffiles/index.js';
+import { cutToScience, geometryOf, readDqDefinitions, readReferencePlaneInto, ReferenceFileError, scienceGeometry } from '../reffiles/index.js';
+import { allocShared, releaseShared } from '../kernels/arrays.js';
 import { runTiled } from '../pool/pool.js';
 import { info, rampTileShape, referenceName, reusedAcrossSlices, warn, type StepContext, type StepStatus } from './step.js';
 
@@ -123,19 +124,28 @@ async function subtractPlaneByPlane(ramp: RampModel, reference: FitsFile, sci: H
   const rank = sci.shape.length;
   const fit = fitter(reference, ramp, [ny, nx], (m) => warn(context, m));
   const darkDq = await readDarkDq(reference, fit, plane, (m) => warn(context, m));
-  const whole = sci.shape[rank - 2] * sci.shape[rank - 1];
-  const buffer = new Float32Array(whole);
+  const sameShape = sci.shape[rank - 2] === ny && sci.shape[rank - 1] === nx;
+  const warnFn = (m: string) => warn(context, m);
+  const refContext = { science: scienceGeometry(ramp.meta, ramp.shape, 'science data', warnFn), instrument: ramp.meta.instrument.name, warn: warnFn };
+  // Shared: the workers read the plane in place; recycled: no fresh memory for it.
+  const frame = allocShared(Float32Array, plane, { zeroed: false });
   const params = { planes: 1, darkInts: 1, virtualPlanes: 1, direct: true, nframes: ramp.meta.exposure.nframes ?? 1, groupgap: ramp.meta.exposure.groupgap ?? 0, intMap: [0] };
-  for (let g = 0; g < Math.min(planes, ngroups); g++) {
-    const { shape } = await reference.readImage(sci, { index: rank === 4 ? [darkInt, g] : [g], as: 'float32', into: buffer });
-    const frame = fit(buffer, shape);
-    for (let i = 0; i < nints; i++) {
-      const group = ramp.data.subarray((i * ngroups + g) * plane, (i * ngroups + g + 1) * plane);
-      await runTiled(context.pool, 'darkCurrent', { data: group, pixeldq: ramp.pixeldq, frames: frame, darkDq }, { nints: 1, ngroups: 1, rows: ny, cols: nx, planes: 1 }, {
-        signal: context.signal,
-        params,
-      });
+  try {
+    for (let g = 0; g < Math.min(planes, ngroups); g++) {
+      const index = rank === 4 ? [darkInt, g] : [g];
+      // A larger dark gives only the science window's rows (the same cut as `fitter`).
+      if (sameShape) await reference.readImage(sci, { index, as: 'float32', into: frame });
+      else await readReferencePlaneInto(reference, sci, index, refContext, frame);
+      for (let i = 0; i < nints; i++) {
+        const group = ramp.data.subarray((i * ngroups + g) * plane, (i * ngroups + g + 1) * plane);
+        await runTiled(context.pool, 'darkCurrent', { data: group, pixeldq: ramp.pixeldq, frames: frame, darkDq }, { nints: 1, ngroups: 1, rows: ny, cols: nx, planes: 1 }, {
+          signal: context.signal,
+          params,
+        });
+      }
     }
+  } finally {
+    releaseShared(frame);
   }
 }
 

@@ -6,6 +6,7 @@ import type { FitsFile } from '../io/fits/index.js';
 import type { RampModel } from '../datamodels/models.js';
 import { readReferenceDq, scienceGeometry } from '../reffiles/index.js';
 import { runTiled } from '../pool/pool.js';
+import { releaseShared } from '../kernels/arrays.js';
 import { rampTileShape, referenceName, warn, type StepContext, type StepStatus } from './step.js';
 
 /** FITS keyword suffixes this step records: `S_DQINIT`, `R_MASK`. */
@@ -19,10 +20,14 @@ export async function dqInitStep(ramp: RampModel, mask: FitsFile | undefined, co
   }
   const warnFn = (message: string) => warn(context, message);
   const science = scienceGeometry(ramp.meta, ramp.shape, 'science data', warnFn);
-  const { data } = await readReferenceDq(mask, { science, instrument: ramp.meta.instrument.name, warn: warnFn });
-  await runTiled(context.pool, 'dqInit', { pixeldq: ramp.pixeldq, groupdq: ramp.groupdq, mask: data }, rampTileShape(ramp.shape), {
-    signal: context.signal,
-  });
+  const { data } = await readReferenceDq(mask, { science, instrument: ramp.meta.instrument.name, warn: warnFn }, 'DQ', { shared: true });
+  try {
+    await runTiled(context.pool, 'dqInit', { pixeldq: ramp.pixeldq, groupdq: ramp.groupdq, mask: data }, rampTileShape(ramp.shape), {
+      signal: context.signal,
+    });
+  } finally {
+    releaseShared(data);
+  }
   ramp.meta.refFiles[dqInitKeywords.reference] = referenceName(mask);
   return (ramp.meta.calStep[dqInitKeywords.status] = 'COMPLETE');
 }

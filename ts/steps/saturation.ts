@@ -9,6 +9,7 @@ import type { FitsFile } from '../io/fits/index.js';
 import type { RampModel } from '../datamodels/models.js';
 import { readReferenceDq, readReferenceFloat, scienceGeometry } from '../reffiles/index.js';
 import { runTiled } from '../pool/pool.js';
+import { releaseShared } from '../kernels/arrays.js';
 import { saturationHalo, type SaturationParams } from '../kernels/saturation.js';
 import { rampTileShape, referenceName, warn, type StepContext, type StepStatus } from './step.js';
 import { isIrs2 } from './ipc.js';
@@ -53,14 +54,31 @@ export async function saturationStep(
   }
   const warnFn = (message: string) => warn(context, message);
   const refContext = { science: scienceGeometry(ramp.meta, ramp.shape, 'science data', warnFn), instrument: ramp.meta.instrument.name, warn: warnFn };
-  const thresh = await readReferenceFloat(reference, 'SCI', refContext);
-  const satDq = reference.find('DQ') ? (await readReferenceDq(reference, refContext)).data : new Uint32Array(thresh.data.length);
+  const thresh = await readReferenceFloat(reference, 'SCI', refContext, { shared: true });
+  const satDq = reference.find('DQ') ? (await readReferenceDq(reference, refContext, 'DQ', { shared: true })).data : new Uint32Array(thresh.data.length);
   // jwst uses the superbias data as is (NaN stays NaN here, unlike in the superbias step).
-  const bias = options.superbias && (await readReferenceFloat(options.superbias, 'SCI', refContext)).data;
+  const bias = options.superbias && (await readReferenceFloat(options.superbias, 'SCI', refContext, { shared: true })).data;
+  try {
+    await flagSaturation(ramp, irs2Rows, thresh.data, satDq, bias, params, context);
+  } finally {
+    for (const array of [thresh.data, satDq, bias]) if (array) releaseShared(array);
+  }
+  ramp.meta.refFiles[saturationKeywords.reference] = referenceName(reference);
+  return (ramp.meta.calStep[saturationKeywords.status] = 'COMPLETE');
+}
+
+async function flagSaturation(
+  ramp: RampModel,
+  irs2Rows: ReturnType<typeof irs2NormalRows> | undefined,
+  thresh: Float32Array,
+  satDq: Uint32Array,
+  bias: Float32Array | undefined,
+  params: SaturationParams,
+  context: StepContext,
+): Promise<void> {
   if (irs2Rows) {
-    saturationIrs2(ramp, irs2Rows, thresh.data, satDq, bias, { nPixGrowSat: params.nPixGrowSat, readPatternNframes: useReadpatt ? params.nframes : undefined }, context);
-    ramp.meta.refFiles[saturationKeywords.reference] = referenceName(reference);
-    return (ramp.meta.calStep[saturationKeywords.status] = 'COMPLETE');
+    saturationIrs2(ramp, irs2Rows, thresh, satDq, bias, { nPixGrowSat: params.nPixGrowSat, readPatternNframes: params.useReadpatt ? params.nframes : undefined }, context);
+    return;
   }
   await runTiled(
     context.pool,
@@ -70,13 +88,11 @@ export async function saturationStep(
       groupdq: ramp.groupdq,
       pixeldq: ramp.pixeldq,
       zeroframe: ramp.meta.exposure.zeroFrame ? ramp.zeroframe : undefined,
-      thresh: thresh.data,
+      thresh,
       satDq,
       bias,
     },
     rampTileShape(ramp.shape),
     { signal: context.signal, params, halo: saturationHalo(params) },
   );
-  ramp.meta.refFiles[saturationKeywords.reference] = referenceName(reference);
-  return (ramp.meta.calStep[saturationKeywords.status] = 'COMPLETE');
 }

@@ -1,6 +1,6 @@
 /** What every step shares: how it is run, and how it reports. */
 import type { KernelPool } from '../pool/pool.js';
-import { sharedCopy, type KernelArray } from '../kernels/arrays.js';
+import { isShared, releaseShared, sharedCopy, type KernelArray } from '../kernels/arrays.js';
 import type { CubeModel, ImageModel, RampModel } from '../datamodels/models.js';
 
 export type StepStatus = 'COMPLETE' | 'SKIPPED' | 'FAILED';
@@ -45,13 +45,34 @@ export async function reusedAcrossSlices<T extends object>(context: StepContext,
   const id = JSON.stringify(key);
   const held = context.sliceCache?.get(name) as { id: string; value: T } | undefined;
   if (held?.id === id) return held.value;
+  if (held) releaseArrays(held.value);
   const value = await load();
   if (!context.sliceCache) return value;
   const kept = Object.fromEntries(
-    Object.entries(value).map(([field, item]) => [field, ArrayBuffer.isView(item) && !(item instanceof DataView) ? sharedCopy(item as KernelArray) : item]),
+    Object.entries(value).map(([field, item]) => [field, isKernelArray(item) && !isShared(item) ? sharedCopy(item) : item]),
   ) as T;
   context.sliceCache.set(name, { id, value: kept });
   return kept;
+}
+
+const isKernelArray = (item: unknown): item is KernelArray => ArrayBuffer.isView(item) && !(item instanceof DataView);
+
+/**
+ * Gives back to `allocShared` the shared arrays of what `reusedAcrossSlices` loaded, unless the
+ * slice cache keeps them (they are given back when the cache is cleared).
+ */
+export function releaseUnlessKept(context: StepContext, value: object): void {
+  if (!context.sliceCache) releaseArrays(value);
+}
+
+function releaseArrays(value: object): void {
+  for (const item of Object.values(value)) if (isKernelArray(item)) releaseShared(item);
+}
+
+/** Empties a slice cache, giving its shared arrays back to `allocShared`. */
+export function clearSliceCache(cache: Map<string, unknown>): void {
+  for (const held of cache.values()) releaseArrays((held as { value: object }).value);
+  cache.clear();
 }
 
 export function warn(context: StepContext, message: string): void {

@@ -6,6 +6,7 @@ import type { FitsFile } from '../io/fits/index.js';
 import type { RampModel } from '../datamodels/models.js';
 import { readReferenceDq, readReferenceFloat, scienceGeometry } from '../reffiles/index.js';
 import { runTiled } from '../pool/pool.js';
+import { releaseShared } from '../kernels/arrays.js';
 import { rampTileShape, referenceName, warn, type StepContext, type StepStatus } from './step.js';
 
 export const superbiasKeywords = { status: 'SUPERB', reference: 'SUPERB' } as const;
@@ -18,15 +19,20 @@ export async function superbiasStep(ramp: RampModel, reference: FitsFile | undef
   }
   const warnFn = (message: string) => warn(context, message);
   const refContext = { science: scienceGeometry(ramp.meta, ramp.shape, 'science data', warnFn), instrument: ramp.meta.instrument.name, warn: warnFn };
-  const bias = await readReferenceFloat(reference, 'SCI', refContext);
-  const biasDq = reference.find('DQ') ? (await readReferenceDq(reference, refContext)).data : new Uint32Array(bias.data.length);
-  await runTiled(
-    context.pool,
-    'superbias',
-    { data: ramp.data, zeroframe: ramp.zeroframe, pixeldq: ramp.pixeldq, bias: bias.data, biasDq },
-    rampTileShape(ramp.shape),
-    { signal: context.signal },
-  );
+  const bias = await readReferenceFloat(reference, 'SCI', refContext, { shared: true });
+  const biasDq = reference.find('DQ') ? (await readReferenceDq(reference, refContext, 'DQ', { shared: true })).data : new Uint32Array(bias.data.length);
+  try {
+    await runTiled(
+      context.pool,
+      'superbias',
+      { data: ramp.data, zeroframe: ramp.zeroframe, pixeldq: ramp.pixeldq, bias: bias.data, biasDq },
+      rampTileShape(ramp.shape),
+      { signal: context.signal },
+    );
+  } finally {
+    releaseShared(bias.data);
+    releaseShared(biasDq);
+  }
   ramp.meta.refFiles[superbiasKeywords.reference] = referenceName(reference);
   return (ramp.meta.calStep[superbiasKeywords.status] = 'COMPLETE');
 }

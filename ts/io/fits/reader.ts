@@ -52,6 +52,16 @@ export interface ReadImageOptions {
    * spares the page faults of fresh memory, which cost as much as the conversion itself.
    */
   into?: Float32Array | Float64Array;
+  /**
+   * Rows `[start, end)` of the next-to-last axis only, once `index` has fixed every axis before
+   * it: a subarray's cut-out of a full-frame reference reads only the rows it needs.
+   */
+  rows?: [number, number];
+  /**
+   * native only: read the raw bytes into this buffer (at least as long as the block, byte offset
+   * a multiple of 8) and decode them there; `data` is then a view of it.
+   */
+  rawInto?: Uint8Array;
 }
 
 // Float conversions read chunks of this size into two alternating buffers: the next chunk's read
@@ -123,9 +133,17 @@ export class FitsFile {
       throw new FitsError(this.name, `${label}: index [${index.join(', ')}] is outside shape [${hdu.shape.join(', ')}]`);
     }
     const shape = hdu.shape.slice(index.length);
-    const count = hdu.shape.length === 0 ? 0 : product(shape);
     let first = 0;
     for (let axis = 0; axis < index.length; axis++) first += index[axis] * product(hdu.shape.slice(axis + 1));
+    if (options.rows) {
+      const [r0, r1] = options.rows;
+      if (shape.length !== 2 || !Number.isInteger(r0) || !Number.isInteger(r1) || r0 < 0 || r1 < r0 || r1 > shape[0]) {
+        throw new FitsError(this.name, `${label}: rows [${r0}, ${r1}) of a block of shape [${shape.join(', ')}]`);
+      }
+      first += r0 * shape[1];
+      shape[0] = r1 - r0;
+    }
+    const count = hdu.shape.length === 0 ? 0 : product(shape);
     const bytesPer = bytesPerPixel(hdu.bitpix);
     const start = hdu.dataOffset + first * bytesPer;
     const scaling = imageScaling(hdu);
@@ -136,7 +154,7 @@ export class FitsFile {
     const inPlace = as === 'native' || (!target && ((as === 'float32' && hdu.bitpix === -32) || (as === 'float64' && hdu.bitpix === -64)));
     const layout = inPlace ? inPlaceLayout(hdu.bitpix, scaling, false) : undefined;
     if (layout) {
-      const raw = await this.readAligned(start, count * bytesPer);
+      const raw = options.rawInto ? await this.readIntoRaw(start, count * bytesPer, options.rawInto) : await this.readAligned(start, count * bytesPer);
       return { data: decodeInPlace(raw, hdu.bitpix, layout) as ImageArray, shape };
     }
     const float64 = as === 'float64' || (as === 'native' && nativeFloatIs64(hdu.bitpix));
@@ -168,6 +186,14 @@ export class FitsFile {
   private async readAligned(offset: number, length: number): Promise<Uint8Array> {
     const bytes = await this.source.read(offset, length);
     return bytes.byteOffset % 8 === 0 ? bytes : bytes.slice();
+  }
+
+  private async readIntoRaw(offset: number, length: number, buffer: Uint8Array): Promise<Uint8Array> {
+    if (buffer.length < length || buffer.byteOffset % 8 !== 0) throw new RangeError(`readImage: 'rawInto' needs ${length} bytes at an 8-byte aligned offset`);
+    const target = buffer.subarray(0, length);
+    if (this.source.readInto) await this.source.readInto(offset, target);
+    else target.set(await this.source.read(offset, length));
+    return target;
   }
 
   /** Reads `count` pixels from `start` into `out`, chunk by chunk with the next read in flight. */

@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { Header } from '../../../ts/io/fits/index.js';
+import { cutToScience, readReferenceDq, readReferenceFloat, readReferencePlaneInto } from '../../../ts/reffiles/index.js';
+import { isShared, releaseShared } from '../../../ts/kernels/arrays.js';
+import { pixel } from '../../../ts/dq/index.js';
+import { fitsInMemory } from '../../helpers/fits.js';
+
+// A 3-plane 6 x 8 reference from (1, 1); the science window is rows 2-4, columns 3-6 (0-based
+// rows 1..3, columns 2..5) or the full width.
+const refGeometry = { xstart: 1, ystart: 1, xsize: 8, ysize: 6 };
+const narrow = { xstart: 3, ystart: 2, xsize: 4, ysize: 3 };
+const fullWidth = { xstart: 1, ystart: 3, xsize: 8, ysize: 2 };
+const values = Float32Array.from({ length: 3 * 6 * 8 }, (_, i) => i * 0.5 - 7);
+const dq = Int32Array.from({ length: 6 * 8 }, (_, i) => (i % 5 === 0 ? 1 : i % 7 === 0 ? 2 : 0));
+
+const reference = () =>
+  fitsInMemory('ref.fits', [
+    { kind: 'image', header: new Header().set('SUBSTRT1', 1).set('SUBSTRT2', 1).set('SUBSIZE1', 8).set('SUBSIZE2', 6) },
+    { kind: 'image', header: new Header().set('EXTNAME', 'COEFFS'), data: values, shape: [3, 6, 8] },
+    { kind: 'image', header: new Header().set('EXTNAME', 'DQ'), data: dq, shape: [6, 8] },
+    {
+      kind: 'bintable',
+      header: new Header().set('EXTNAME', 'DQ_DEF'),
+      nrows: 3,
+      columns: [
+        { name: 'BIT', format: 'J', data: Int32Array.from([0, 1, 2]) },
+        { name: 'VALUE', format: 'J', data: Uint32Array.from([1, 2, 4]) },
+        { name: 'NAME', format: '40A', data: ['DO_NOT_USE', 'DEAD', 'MADE_UP'] },
+        { name: 'DESCRIPTION', format: '80A', data: ['', '', ''] },
+      ],
+    },
+  ]);
+
+const translated = Uint32Array.from(dq, (v) => (v === 1 ? pixel.DO_NOT_USE : v === 2 ? pixel.DEAD : 0));
+
+describe('reference reads cut to the science window', () => {
+  for (const [name, science] of [
+    ['a narrower window', narrow],
+    ['a full-width band of rows', fullWidth],
+    ['the same pixels', refGeometry],
+  ] as const) {
+    it(`read only the window's rows and equal the whole array cut (${name}), in shared memory when asked`, async () => {
+      const file = await reference();
+      const context = { science, instrument: 'NIRCAM' };
+      const expected = cutToScience(values, [3, 6, 8], refGeometry, science, 'ref.fits');
+      for (const shared of [false, true]) {
+        const { data, shape } = await readReferenceFloat(file, 'COEFFS', context, { shared });
+        expect(shape).toEqual(expected.shape);
+        expect([...data]).toEqual([...expected.data]);
+        expect(isShared(data)).toBe(shared);
+        const mask = await readReferenceDq(file, context, 'DQ', { shared });
+        expect([...mask.data]).toEqual([...cutToScience(translated, [6, 8], refGeometry, science, 'ref.fits').data]);
+        if (shared) [data, mask.data].forEach(releaseShared);
+      }
+      const plane = new Float32Array(science.xsize * science.ysize).fill(NaN);
+      await readReferencePlaneInto(file, file.get('COEFFS'), [2], context, plane);
+      const plane2 = expected.data.subarray(2 * plane.length, 3 * plane.length);
+      expect([...plane]).toEqual([...plane2]);
+    });
+  }
+
+  it('warn once for a DQ_DEF name that is not a standard flag', async () => {
+    const warnings: string[] = [];
+    await readReferenceDq(await reference(), { science: narrow, instrument: 'NIRCAM', warn: (m) => warnings.push(m) });
+    expect(warnings).toEqual(['ref.fits: DQ_DEF name "MADE_UP" is not a standard flag; ignored']);
+  });
+
+  it('refuse a row range outside the block, naming the file and HDU', async () => {
+    const file = await reference();
+    await expect(file.readImage(file.get('COEFFS'), { index: [0], rows: [4, 7] })).rejects.toThrow(/ref\.fits.*HDU 1 \(COEFFS\): rows \[4, 7\) of a block of shape \[6, 8\]/);
+    await expect(file.readImage(file.get('COEFFS'), { rows: [0, 1] })).rejects.toThrow(/rows \[0, 1\) of a block of shape \[3, 6, 8\]/);
+  });
+});
