@@ -320,7 +320,7 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
     let detected = false;
     // One set of band buffers for every band: memory touched for the first time is slow, and a
     // MIRI TSO exposure goes through 2.6 GB of jump bands.
-    const buffers: BandBuffers = {};
+    const buffers: BandBuffers = { shared: sharedMemoryAvailable() };
     for (let row0 = 0; row0 < ny; row0 += bandRows) {
       const row1 = Math.min(ny, row0 + bandRows);
       const top = Math.max(0, row0 - halo);

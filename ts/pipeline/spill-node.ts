@@ -100,8 +100,19 @@ export class FileSpill implements SpillStore {
     return this.getRows(integration, 0, this.shape.rows);
   }
 
+  /** Only the GROUPDQ sections of the bands are read (the samples are 4 times their size). */
   async getGroupdq(integration: number): Promise<Uint8Array> {
-    return (await this.get(integration)).groupdq;
+    const { ngroups, rows, cols } = this.shape;
+    const groupdq = new Uint8Array(ngroups * rows * cols);
+    const section = new Uint8Array(ngroups * this.bandRows * cols);
+    for (let b = 0; b + 1 < this.offsets.length; b++) {
+      const band = this.band(b);
+      const bandLength = band.rows * cols;
+      const bytes = section.subarray(0, ngroups * bandLength);
+      await this.read(bytes, this.record(integration) + band.offset + band.dq, integration);
+      for (let g = 0; g < ngroups; g++) groupdq.set(bytes.subarray(g * bandLength, (g + 1) * bandLength), (g * rows + b * this.bandRows) * cols);
+    }
+    return groupdq;
   }
 
   async getRows(integration: number, row0: number, row1: number, into?: SpilledIntegration): Promise<SpilledIntegration> {

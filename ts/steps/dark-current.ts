@@ -8,7 +8,7 @@
 import type { FitsFile, Hdu } from '../io/fits/index.js';
 import type { RampModel } from '../datamodels/models.js';
 import { translateDq } from '../dq/index.js';
-import { cutToScience, geometryOf, readDqDefinitions, readReferencePlaneInto, ReferenceFileError, scienceGeometry } from '../reffiles/index.js';
+import { cutToScience, geometryOf, readDqDefinitions, readReferenceDq, readReferencePlaneInto, ReferenceFileError, scienceGeometry } from '../reffiles/index.js';
 import { allocShared, releaseShared } from '../kernels/arrays.js';
 import { runTiled } from '../pool/pool.js';
 import { info, rampTileShape, referenceName, reusedAcrossSlices, warn, type StepContext, type StepStatus } from './step.js';
@@ -123,10 +123,13 @@ async function subtractPlaneByPlane(ramp: RampModel, reference: FitsFile, sci: H
   const plane = ny * nx;
   const rank = sci.shape.length;
   const fit = fitter(reference, ramp, [ny, nx], (m) => warn(context, m));
-  const darkDq = await readDarkDq(reference, fit, plane, (m) => warn(context, m));
   const sameShape = sci.shape[rank - 2] === ny && sci.shape[rank - 1] === nx;
   const warnFn = (m: string) => warn(context, m);
   const refContext = { science: scienceGeometry(ramp.meta, ramp.shape, 'science data', warnFn), instrument: ramp.meta.instrument.name, warn: warnFn };
+  // A larger 2-D DQ gives only the science window's rows.
+  const dqHdu = reference.find('DQ');
+  const windowedDq = dqHdu?.shape.length === 2 && !(dqHdu.shape[0] === ny && dqHdu.shape[1] === nx);
+  const darkDq = windowedDq ? (await readReferenceDq(reference, refContext, 'DQ', { shared: true })).data : await readDarkDq(reference, fit, plane, warnFn);
   // Shared: the workers read the plane in place; recycled: no fresh memory for it.
   const frame = allocShared(Float32Array, plane, { zeroed: false });
   const params = { planes: 1, darkInts: 1, virtualPlanes: 1, direct: true, nframes: ramp.meta.exposure.nframes ?? 1, groupgap: ramp.meta.exposure.groupgap ?? 0, intMap: [0] };
@@ -146,6 +149,7 @@ async function subtractPlaneByPlane(ramp: RampModel, reference: FitsFile, sci: H
     }
   } finally {
     releaseShared(frame);
+    if (windowedDq) releaseShared(darkDq);
   }
 }
 

@@ -80,6 +80,8 @@ function product(values: number[]): number {
 
 export class FitsFile {
   readonly primary: Hdu;
+  /** Chunk buffers of float conversions, reused from read to read (see readConverted). */
+  private readonly chunkPairs: Uint8Array[][] = [];
 
   private constructor(
     readonly source: ByteSource,
@@ -200,12 +202,13 @@ export class FitsFile {
   private async readConverted(start: number, count: number, bitpix: number, scaling: Scaling, out: FloatArray): Promise<void> {
     const bytesPer = bytesPerPixel(bitpix);
     const chunkPixels = Math.max(1, Math.floor(CHUNK_BYTES / bytesPer));
-    const buffers: Uint8Array[] = [];
+    // A pair of chunk buffers per read in progress, kept for the next reads: a pipeline reading
+    // row bands makes thousands of small reads, and fresh buffers for each were garbage.
+    const buffers = this.chunkPairs.pop() ?? [new Uint8Array(CHUNK_BYTES), new Uint8Array(CHUNK_BYTES)];
     const readChunk = async (first: number, which: number): Promise<Uint8Array> => {
       const length = Math.min(chunkPixels, count - first) * bytesPer;
       const offset = start + first * bytesPer;
       if (!this.source.readInto) return this.readAligned(offset, length);
-      buffers[which] ??= new Uint8Array(Math.min(chunkPixels, count) * bytesPer);
       const target = buffers[which].subarray(0, length);
       await this.source.readInto(offset, target);
       return target;
@@ -218,6 +221,8 @@ export class FitsFile {
       convertToFloat(bytes, bitpix, scaling, out, first);
       first = next;
     }
+    // Not after a failure: a read still in flight may write into them.
+    this.chunkPairs.push(buffers);
   }
 }
 
