@@ -230,9 +230,9 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
   const headers = { primary: reader.primary, sciHeader: reader.sciHeader };
   let exposurePixeldq = sharedCopy(initialPixeldq);
   let avdrkcur: Float32Array | undefined;
-  // Jump and ramp fitting read bands of rows of every integration: about half an integration's
-  // worth of samples, at least 16 rows (fewer, larger reads when there are many integrations).
-  const bandRows = Math.min(ny, Math.max(16, Math.floor(ny / (2 * nints))));
+  // Jump and ramp fitting read bands of rows of every integration: about 4 MiB of samples, at
+  // least 16 rows. What is in flight then stays small whatever NINTS (and the frame) is.
+  const bandRows = Math.min(ny, Math.max(16, Math.floor(2 ** 22 / (nints * ngroups * nx * 5))));
   const spill = await io.spill({ ngroups, rows: ny, cols: nx, bandRows }, reader.hasZeroframe);
 
   const sliceModel = (start: number, end: number, arrays: { data: Float32Array; groupdq: Uint8Array; zeroframe?: Float32Array }, pixeldq: Uint32Array) =>
@@ -683,7 +683,9 @@ async function fitByRowBands(
     },
     { ngroups, rows, cols },
   );
-  for (let i = 0; i < nints; i++) planner.add(await spill.getGroupdq(i), 1);
+  // One buffer for every integration's GROUPDQ (the planner keeps no array).
+  const groupdq = new Uint8Array(ngroups * rows * cols);
+  for (let i = 0; i < nints; i++) planner.add(await spill.getGroupdq(i, groupdq), 1);
   const plan = planner.plan();
   if ('noProducts' in plan) return { rate: null, rateints: null, noProducts: plan.noProducts };
 

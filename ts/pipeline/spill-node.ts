@@ -101,9 +101,10 @@ export class FileSpill implements SpillStore {
   }
 
   /** Only the GROUPDQ sections of the bands are read (the samples are 4 times their size). */
-  async getGroupdq(integration: number): Promise<Uint8Array> {
+  async getGroupdq(integration: number, into?: Uint8Array): Promise<Uint8Array> {
     const { ngroups, rows, cols } = this.shape;
-    const groupdq = new Uint8Array(ngroups * rows * cols);
+    const groupdq = into ?? new Uint8Array(ngroups * rows * cols);
+    if (groupdq.length !== ngroups * rows * cols) throw new RangeError(`spill: GROUPDQ of ${groupdq.length} values, expected ${ngroups * rows * cols}`);
     const section = new Uint8Array(ngroups * this.bandRows * cols);
     for (let b = 0; b + 1 < this.offsets.length; b++) {
       const band = this.band(b);

@@ -26,8 +26,8 @@ export interface SpillStore {
   readonly keepsArrays: boolean;
   put(integration: number, value: SpilledIntegration): Promise<void>;
   get(integration: number): Promise<SpilledIntegration>;
-  /** The GROUPDQ of an integration alone. */
-  getGroupdq(integration: number): Promise<Uint8Array>;
+  /** The GROUPDQ of an integration alone: a new array, or `into` (of exactly that size) filled. */
+  getGroupdq(integration: number, into?: Uint8Array): Promise<Uint8Array>;
   /**
    * Rows `row0 ..< row1` of every group of an integration: new arrays, or `into`'s (of exactly
    * that size; its zeroframe is filled when the store has one), returned.
@@ -67,8 +67,11 @@ export class MemorySpill implements SpillStore {
     return value;
   }
 
-  async getGroupdq(integration: number): Promise<Uint8Array> {
-    return (await this.get(integration)).groupdq;
+  async getGroupdq(integration: number, into?: Uint8Array): Promise<Uint8Array> {
+    const { groupdq } = await this.get(integration);
+    if (!into) return groupdq;
+    into.set(groupdq);
+    return into;
   }
 
   async getRows(integration: number, row0: number, row1: number, into?: SpilledIntegration): Promise<SpilledIntegration> {

@@ -11,7 +11,7 @@ import { translateDq } from '../dq/index.js';
 import { cutToScience, geometryOf, readDqDefinitions, readReferenceDq, readReferencePlaneInto, ReferenceFileError, scienceGeometry } from '../reffiles/index.js';
 import { allocShared, releaseShared } from '../kernels/arrays.js';
 import { runTiled } from '../pool/pool.js';
-import { info, rampTileShape, referenceName, reusedAcrossSlices, warn, type StepContext, type StepStatus } from './step.js';
+import { info, rampTileShape, referenceName, releaseUnlessKept, reusedAcrossSlices, warn, type StepContext, type StepStatus } from './step.js';
 
 /** FITS keyword suffixes this step records: `S_DARK`, `R_DARK`. */
 export const darkCurrentKeywords = { status: 'DARK', reference: 'DARK' } as const;
@@ -90,11 +90,11 @@ export async function darkCurrentStep(
   }
   const { frames, darkDq } = await reusedAcrossSlices(context, 'dark_current', [file, used, planes, ramp.meta.subarray, ny, nx], async () => {
     const fit = fitter(reference, ramp, [ny, nx], (m) => warn(context, m));
-    const frames = new Float32Array(used.length * planes * ny * nx);
+    const frames = allocShared(Float32Array, used.length * planes * ny * nx, { zeroed: false });
     for (const [slot, d] of used.entries()) {
       for (let k = 0; k < planes; k++) {
-        const { data, shape } = await reference.readImage(sci, { index: rank === 4 ? [d, k] : [k], as: 'float32' });
-        frames.set(fit(data as Float32Array, shape), (slot * planes + k) * ny * nx);
+        // Each plane straight into its place; a larger dark gives only the window's rows.
+        await readDarkPlane(reference, sci, rank === 4 ? [d, k] : [k], ramp, frames.subarray((slot * planes + k) * ny * nx, (slot * planes + k + 1) * ny * nx), context);
       }
     }
     return { frames, darkDq: await readDarkDq(reference, fit, ny * nx, (m) => warn(context, m)) };
@@ -109,6 +109,7 @@ export async function darkCurrentStep(
       params: { planes, darkInts: used.length, virtualPlanes: darkPlanes + extra, direct, nframes, groupgap, intMap: source.map((d) => used.indexOf(d)) },
     },
   );
+  releaseUnlessKept(context, { frames });
   return (ramp.meta.calStep[darkCurrentKeywords.status] = 'COMPLETE');
 }
 
@@ -123,7 +124,6 @@ async function subtractPlaneByPlane(ramp: RampModel, reference: FitsFile, sci: H
   const plane = ny * nx;
   const rank = sci.shape.length;
   const fit = fitter(reference, ramp, [ny, nx], (m) => warn(context, m));
-  const sameShape = sci.shape[rank - 2] === ny && sci.shape[rank - 1] === nx;
   const warnFn = (m: string) => warn(context, m);
   const refContext = { science: scienceGeometry(ramp.meta, ramp.shape, 'science data', warnFn), instrument: ramp.meta.instrument.name, warn: warnFn };
   // A larger 2-D DQ gives only the science window's rows.
@@ -136,9 +136,7 @@ async function subtractPlaneByPlane(ramp: RampModel, reference: FitsFile, sci: H
   try {
     for (let g = 0; g < Math.min(planes, ngroups); g++) {
       const index = rank === 4 ? [darkInt, g] : [g];
-      // A larger dark gives only the science window's rows (the same cut as `fitter`).
-      if (sameShape) await reference.readImage(sci, { index, as: 'float32', into: frame });
-      else await readReferencePlaneInto(reference, sci, index, refContext, frame);
+      await readDarkPlane(reference, sci, index, ramp, frame, context);
       for (let i = 0; i < nints; i++) {
         const group = ramp.data.subarray((i * ngroups + g) * plane, (i * ngroups + g + 1) * plane);
         await runTiled(context.pool, 'darkCurrent', { data: group, pixeldq: ramp.pixeldq, frames: frame, darkDq }, { nints: 1, ngroups: 1, rows: ny, cols: nx, planes: 1 }, {
@@ -151,6 +149,22 @@ async function subtractPlaneByPlane(ramp: RampModel, reference: FitsFile, sci: H
     releaseShared(frame);
     if (windowedDq) releaseShared(darkDq);
   }
+}
+
+/**
+ * One dark plane (`index` fixes the leading axes) into `into`: as it is when it has the
+ * science's shape (jwst's rule, see `fitter`), else the science window's rows of it.
+ */
+async function readDarkPlane(reference: FitsFile, sci: Hdu, index: number[], ramp: RampModel, into: Float32Array, context: StepContext): Promise<void> {
+  const [, , ny, nx] = ramp.shape;
+  const rank = sci.shape.length;
+  if (sci.shape[rank - 2] === ny && sci.shape[rank - 1] === nx) {
+    await reference.readImage(sci, { index, as: 'float32', into });
+    return;
+  }
+  const warnFn = (m: string) => warn(context, m);
+  const refContext = { science: scienceGeometry(ramp.meta, ramp.shape, 'science data', warnFn), instrument: ramp.meta.instrument.name, warn: warnFn };
+  await readReferencePlaneInto(reference, sci, index, refContext, into);
 }
 
 /**

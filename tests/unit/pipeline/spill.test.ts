@@ -55,6 +55,9 @@ describe('FileSpill', () => {
         for (let i = 0; i < 3; i++) {
           expect(await file.get(i)).toEqual(await memory.get(i));
           expect(await file.getGroupdq(i)).toEqual(await memory.getGroupdq(i));
+          const into = new Uint8Array(shape.ngroups * shape.rows * shape.cols).fill(255);
+          expect(await file.getGroupdq(i, into)).toBe(into);
+          expect(into).toEqual(await memory.getGroupdq(i));
         }
       } finally {
         await file.close();
