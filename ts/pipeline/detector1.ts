@@ -22,7 +22,7 @@ import type { RampReader } from '../datamodels/fits-models.js';
 import { RampFitPlanner } from '../kernels/ramp-fit-plan.js';
 import { BandMerger, rampFitTile, taskResult, type RampFitPool, type RampFitResult } from '../kernels/ramp-fit.js';
 import { planRowBands } from '../pool/plan.js';
-import { releaseShared, sharedCopy, sharedMemoryAvailable, type TileShape } from '../kernels/arrays.js';
+import { allocShared, releaseShared, sharedCopy, sharedMemoryAvailable, type TileShape } from '../kernels/arrays.js';
 import { readReferenceFloat, scienceGeometry } from '../reffiles/index.js';
 import { gainScaleStep } from '../steps/gain-scale.js';
 import { runTiled } from '../pool/pool.js';
@@ -148,15 +148,13 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
   const context = options.context ?? {};
   const stepParameters = (alias: string): StepParameters => options.parameters?.steps?.[alias] ?? {};
   const pipelineParameters = options.parameters?.pipeline ?? {};
-  const [nints, ngroups, ny, nx] = reader.shape;
-  if (isIrs2(reader.shape)) {
-    // refpix strips the interleaved reference pixels (3200 -> 2048 rows), which the passes'
-    // fixed-shape buffers do not follow yet.
-    throw new Detector1Error(
-      `${reader.file.source.name}: NIRSpec IRS2 exposures run step by step (detector1 step <step>), not yet through the whole pipeline`,
-    );
-  }
-  const plane = ny * nx;
+  const [nints, ngroups, rawRows, nx] = reader.shape;
+  // Rows of the frames after the corrections, known once the first slice is through them: NIRSpec
+  // IRS2's refpix takes out the interleaved reference rows (3200 -> 2048) unless told to keep them.
+  let ny = rawRows;
+  let plane = ny * nx;
+  /** The ramp's shape after the corrections. */
+  const corrected = (): RampModel['shape'] => [nints, ngroups, ny, nx];
   const meta: Meta = structuredClone(reader.meta);
   const order = rampStepOrder(meta.instrument.name);
   const skipped = (alias: string) => {
@@ -170,7 +168,9 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
   const likely = String(stepParameters(RAMP_FIT.alias).algorithm ?? 'OLS_C').toUpperCase() === 'LIKELY' || (meta.exposure.readTimes?.length ?? 0) > 0;
   // MIRI showers take their noise from every integration.
   const showers = !skipped('jump') && truthy(stepParameters('jump').find_showers);
-  const wholeExposure = likely || showers || order.some((alias) => !skipped(alias) && (savesStep(alias) || RAMP_STEPS[alias].wholeExposure));
+  // NIRSpec IRS2 refpix flags bad reference pairs found in any integration, in every integration.
+  const irs2Refpix = isIrs2(reader.shape) && !skipped('refpix');
+  const wholeExposure = likely || showers || irs2Refpix || order.some((alias) => !skipped(alias) && (savesStep(alias) || RAMP_STEPS[alias].wholeExposure));
   const perSlice = wholeExposure ? nints : Math.max(1, Math.min(nints, Math.floor(options.integrationsPerSlice ?? 1)));
   const slices: [number, number][] = [];
   for (let start = 0; start < nints; start += perSlice) slices.push([start, Math.min(nints, start + perSlice)]);
@@ -228,23 +228,39 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
   const initialPixeldq = await reader.readPixeldq();
   const tables = await reader.readTables();
   const headers = { primary: reader.primary, sciHeader: reader.sciHeader };
-  let exposurePixeldq = sharedCopy(initialPixeldq);
+  let exposurePixeldq!: Uint32Array;
   let avdrkcur: Float32Array | undefined;
   // Jump and ramp fitting read bands of rows of every integration: about 4 MiB of samples, at
   // least 16 rows. What is in flight then stays small whatever NINTS (and the frame) is.
-  const bandRows = Math.min(ny, Math.max(16, Math.floor(2 ** 22 / (nints * ngroups * nx * 5))));
-  const spill = await io.spill({ ngroups, rows: ny, cols: nx, bandRows }, reader.hasZeroframe);
+  let bandRows = 0;
+  let spill!: SpillStore;
+  /** Opens the spill for frames of `rows` rows (what the first slice came out of the corrections with). */
+  const openSpill = async (rows: number) => {
+    ny = rows;
+    plane = ny * nx;
+    if (ny !== rawRows && reader.hasZeroframe) {
+      throw new Detector1Error(
+        `${reader.file.source.name}: refpix left the ZEROFRAME's ${rawRows} rows beside ${ny}-row frames (NIRSpec IRS2, as jwst does), which ramp fitting cannot pair; ` +
+          'keep the reference rows with --steps.refpix.preserve_irs2_refpix=true',
+      );
+    }
+    bandRows = Math.min(ny, Math.max(16, Math.floor(2 ** 22 / (nints * ngroups * nx * 5))));
+    spill = await io.spill({ ngroups, rows: ny, cols: nx, bandRows }, reader.hasZeroframe);
+    // The OR of every slice's PIXELDQ, each of which started from the input's.
+    exposurePixeldq = ny === rawRows ? sharedCopy(initialPixeldq) : allocShared(Uint32Array, plane);
+  };
 
-  const sliceModel = (start: number, end: number, arrays: { data: Float32Array; groupdq: Uint8Array; zeroframe?: Float32Array }, pixeldq: Uint32Array) =>
+  const sliceModel = (start: number, end: number, arrays: { data: Float32Array; groupdq: Uint8Array; zeroframe?: Float32Array }, pixeldq: Uint32Array, rows = ny) =>
     createRampModel({
       meta,
       ...headers,
-      shape: [end - start, ngroups, ny, nx],
+      shape: [end - start, ngroups, rows, nx],
       data: arrays.data,
       groupdq: arrays.groupdq,
       pixeldq,
       zeroframe: arrays.zeroframe,
-      avdrkcur,
+      // (a slice read before IRS2 reference rows are taken out has no average dark of its shape)
+      avdrkcur: rows === ny ? avdrkcur : undefined,
       ...tables,
     });
   const readSlice = async (start: number, end: number, read: (i: number) => Promise<{ data: Float32Array; groupdq: Uint8Array; zeroframe?: Float32Array }>) => {
@@ -311,7 +327,7 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
     const halo = 1;
     const pixeldq = sharedCopy(exposurePixeldq);
     // GAIN and READNOISE are read once; each band takes its rows of them.
-    const refContext = { science: scienceGeometry(meta, reader.shape, reader.file.source.name), instrument: meta.instrument.name };
+    const refContext = { science: scienceGeometry(meta, corrected(), reader.file.source.name), instrument: meta.instrument.name };
     const gainPlane = gain && (await readReferenceFloat(gain, 'SCI', refContext, { shared: true })).data;
     const readnoisePlane = readnoise && (await readReferenceFloat(readnoise, 'SCI', refContext, { shared: true })).data;
     const jumpOptions = stepOptions(parameters);
@@ -402,8 +418,10 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
     // the reference planes they read until the pass ends.
     const sliceCache = slices.length > 1 ? new Map<string, unknown>() : undefined;
     for (const [start, end] of slices) {
-      const ramp = sliceModel(start, end, await readSlice(start, end, (i) => reader.readIntegration(i)), sharedCopy(initialPixeldq));
+      const ramp = sliceModel(start, end, await readSlice(start, end, (i) => reader.readIntegration(i)), sharedCopy(initialPixeldq), rawRows);
       await runSteps(beforeJump, ramp, start, { ...context, integrationOffset: start, exposureIntegrations: nints, sliceCache });
+      if (!spill) await openSpill(ramp.shape[2]);
+      else if (ramp.shape[2] !== ny) throw new Error(`pipeline: integration ${start} left the corrections with ${ramp.shape[2]} rows, the first with ${ny}`);
       for (let p = 0; p < plane; p++) exposurePixeldq[p] |= ramp.pixeldq[p];
       avdrkcur ??= ramp.avdrkcur;
       doNotUse.push(...allDoNotUsePlanes(ramp.groupdq, end - start, ngroups, plane));
@@ -447,7 +465,7 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
       model: 'RampModel',
       meta,
       ...headers,
-      shape: reader.shape,
+      shape: corrected(),
       pixeldq: exposurePixeldq,
       avdrkcur,
       ...tables,
@@ -473,7 +491,7 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
     const gainFile = fitRefs.get('gain');
     const readnoiseFile = fitRefs.get('readnoise');
     if (!gainFile || !readnoiseFile) throw new Detector1Error(`ramp_fit needs GAIN and READNOISE references; ${!gainFile ? 'GAIN' : 'READNOISE'} is missing`);
-    const refContext = { science: scienceGeometry(meta, reader.shape, reader.file.source.name), instrument: meta.instrument.name };
+    const refContext = { science: scienceGeometry(meta, corrected(), reader.file.source.name), instrument: meta.instrument.name };
     const gain = (await readReferenceFloat(gainFile, 'SCI', refContext, { shared: true })).data;
     const readnoise = (await readReferenceFloat(readnoiseFile, 'SCI', refContext, { shared: true })).data;
     meta.refFiles.GAIN = referenceName(gainFile);
@@ -494,7 +512,7 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
         return rampFitStep(whole, { ...fitParameters, gain, readnoise, gainFactor, pool: options.rampFitPool, signal: context.signal, maxBandRows, log: context.log, sharedOutputs });
       }
       const planes = { pixeldq: exposurePixeldq, gain, readnoise, averageDarkCurrent: avdrkcur };
-      return fitByRowBands(reader.shape, meta, planes, gainFactor, fitParameters, spill, rampHeader, options.rampFitPool, context.signal, bandRows, rateintsStore);
+      return fitByRowBands(corrected(), meta, planes, gainFactor, fitParameters, spill, rampHeader, options.rampFitPool, context.signal, bandRows, rateintsStore);
     });
     releaseShared(gain);
     releaseShared(readnoise);
@@ -545,7 +563,7 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
     await io.saveRateints!(rateints, (i, key) => store.getArray(i, key));
     return { ...finish(rate, null), rateintsSaved: true };
   } finally {
-    await spill.close();
+    await spill?.close();
     await rateintsStore?.close();
   }
 

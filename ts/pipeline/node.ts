@@ -3,7 +3,7 @@
  * once (each slice reads the planes it needs), products are written atomically with jwst's names
  * (spec/pipeline.md §6), and corrected integrations wait in a temporary file.
  */
-import { basename, join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { mkdir, readFile } from 'node:fs/promises';
 import { FitsStreamWriter, type FitsFile, type WritableHdu } from '../io/fits/index.js';
 import { AtomicFileSink, writeFileAtomic } from '../io/fits/node.js';
@@ -27,6 +27,18 @@ const KNOWN_SUFFIXES = [
   'jump', 'picture_frame', 'clean_flicker_noise', 'persistence', 'ramp_fit', 'gain_scale', 'gain_scaleints', 'fitopt',
   'calwebb_detector1', 'detector1',
 ];
+
+type SelectedReference = string | { path: string; recorded: string } | undefined;
+
+/**
+ * jwst's `override_<reftype>`: absent or '' = CRDS chooses (`select`); 'N/A' = no reference;
+ * else that file, which `R_*` records by its absolute path (stpipe `abspath(override)`).
+ */
+async function chooseReference(override: unknown, select: () => Promise<SelectedReference>): Promise<SelectedReference> {
+  if (typeof override !== 'string' || override.trim() === '') return select();
+  if (override.trim() === 'N/A') return undefined;
+  return { path: override, recorded: resolve(override) };
+}
 
 /** `jw..._nrca1_uncal.fits` -> `{ root: 'jw..._nrca1', separator: '_' }`. */
 export function productRoot(inputPath: string): { root: string; separator: string } {
@@ -82,7 +94,7 @@ export async function runDetector1File(inputPath: string, options: Detector1File
   const recorded = new Map<string, string>();
   const io: Detector1Io = {
     async reference(reftype, override) {
-      const selected = override ?? (await options.selectReference(reftype, reader.meta));
+      const selected = await chooseReference(override, () => options.selectReference(reftype, reader.meta));
       const path = typeof selected === 'object' ? selected.path : selected;
       if (typeof selected === 'object') recorded.set(reftype, selected.recorded);
       referencePaths.push([reftype, path]);
@@ -94,7 +106,7 @@ export async function runDetector1File(inputPath: string, options: Detector1File
       return file;
     },
     async referenceBytes(reftype, override) {
-      const selected = override ?? (await options.selectReference(reftype, reader.meta));
+      const selected = await chooseReference(override, () => options.selectReference(reftype, reader.meta));
       const path = typeof selected === 'object' ? selected.path : selected;
       if (typeof selected === 'object') recorded.set(reftype, selected.recorded);
       referencePaths.push([reftype, path]);
@@ -241,7 +253,7 @@ export async function runStepFile(alias: string, inputPath: string, options: Ste
   const context = options.context ?? {};
   const reference = async (reftype: string, meta: RampModel['meta']) => {
     const override = options.parameters[`override_${reftype}`];
-    const selected = typeof override === 'string' ? override : await options.selectReference(reftype, meta);
+    const selected = await chooseReference(override, () => options.selectReference(reftype, meta));
     if (selected === undefined) return undefined;
     const path = typeof selected === 'object' ? selected.path : selected;
     if (typeof selected === 'object') recorded.set(reftype, selected.recorded);
@@ -298,7 +310,7 @@ export async function runStepFile(alias: string, inputPath: string, options: Ste
       if (!raw.includes(reftype)) files.set(reftype, await reference(reftype, ramp.meta));
       else {
         const override = options.parameters[`override_${reftype}`];
-        const selected = typeof override === 'string' ? override : await options.selectReference(reftype, ramp.meta);
+        const selected = await chooseReference(override, () => options.selectReference(reftype, ramp.meta));
         const path = typeof selected === 'object' ? selected.path : selected;
         if (typeof selected === 'object') recorded.set(reftype, selected.recorded);
         bytes.set(reftype, path === undefined ? undefined : { name: basename(path), bytes: new Uint8Array(await readFile(path)) });
