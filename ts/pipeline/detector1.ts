@@ -20,9 +20,9 @@ import { createRampModel, type CubeModel, type ImageModel, type RampFitOutputMod
 import type { Meta } from '../datamodels/meta.js';
 import type { RampReader } from '../datamodels/fits-models.js';
 import { RampFitPlanner } from '../kernels/ramp-fit-plan.js';
-import { BandMerger, rampFitTile, taskResult, type RampFitPool, type RampFitResult } from '../kernels/ramp-fit.js';
+import { BandMerger, rampFitTile, taskResult, TASK_OUTPUTS, type RampFitPool, type RampFitResult } from '../kernels/ramp-fit.js';
 import { planRowBands } from '../pool/plan.js';
-import { allocShared, releaseShared, sharedCopy, sharedMemoryAvailable, type TileShape } from '../kernels/arrays.js';
+import { allocShared, releaseShared, sharedCopy, sharedMemoryAvailable, type KernelArray, type TileShape } from '../kernels/arrays.js';
 import { readReferenceFloat, scienceGeometry } from '../reffiles/index.js';
 import { gainScaleStep } from '../steps/gain-scale.js';
 import { runTiled } from '../pool/pool.js';
@@ -608,6 +608,21 @@ interface BandBuffers {
   data?: ArrayBufferLike;
   groupdq?: ArrayBufferLike;
   zeroframe?: ArrayBufferLike;
+  /** rate/rateints outputs a worker writes a band's fit into (OLS_C without fitopt). */
+  outputs?: Map<string, SharedArrayBuffer>;
+}
+
+/** Views of `slot`'s shared rate/rateints outputs for a band of `length` pixels, grown as needed. */
+function bandOutputs(slot: BandBuffers, nints: number, length: number): Record<keyof typeof TASK_OUTPUTS, KernelArray> {
+  slot.outputs ??= new Map();
+  const views = {} as Record<keyof typeof TASK_OUTPUTS, KernelArray>;
+  for (const [key, [type, layout]] of Object.entries(TASK_OUTPUTS) as [keyof typeof TASK_OUTPUTS, (typeof TASK_OUTPUTS)[keyof typeof TASK_OUTPUTS]][]) {
+    const count = (layout === 'plane' ? 1 : nints) * length;
+    let buffer = slot.outputs.get(key);
+    if (!buffer || buffer.byteLength < count * 4) slot.outputs.set(key, (buffer = new SharedArrayBuffer(count * 4)));
+    views[key] = new (type as unknown as new (buffer: ArrayBufferLike, offset: number, length: number) => KernelArray)(buffer, 0, count);
+  }
+  return views;
 }
 
 function bandArray<T extends Float32Array | Uint8Array>(
@@ -754,9 +769,14 @@ async function fitByRowBands(
         await add(band, rampFitTile(bandArrays, bandShape, plan.params));
         continue;
       }
+      // OLS_C without fitopt: the worker writes the band's fit into the slot (no arrays made per band).
+      const outputs = slot && !plan.params.saveOpt ? bandOutputs(slot, nints, band.rows * cols) : undefined;
+      const task = outputs
+        ? { arrays: { ...bandArrays, ...outputs }, params: { ...plan.params, outputRows: { row0: 0, rows: band.rows, exposureRow0: 0, exposureRows: band.rows } } }
+        : { arrays: bandArrays, params: { ...plan.params, fitoptBands: true } };
       const job = pool
-        .run({ kernel: 'rampFit', arrays: bandArrays, shape: bandShape, params: { ...plan.params, fitoptBands: true } }, signal)
-        .then((outputs) => add(band, taskResult(outputs)))
+        .run({ kernel: 'rampFit', ...task, shape: bandShape }, signal)
+        .then((returned) => add(band, taskResult(outputs ?? returned)))
         .catch((error: unknown) => {
           failure ??= { error };
         })
