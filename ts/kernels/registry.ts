@@ -120,6 +120,8 @@ export const tileKernels = {
       gain: { type: Float32Array, layout: 'plane', output: false },
       readnoise: { type: Float32Array, layout: 'plane', output: false },
       crs: { type: Uint32Array, layout: 'plane', output: true },
+      showerMedian: { type: Float32Array, layout: 'plane', output: true, optional: true },
+      showerSigma: { type: Float32Array, layout: 'plane', output: true, optional: true },
     },
     jump,
   ),

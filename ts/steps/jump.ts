@@ -311,10 +311,14 @@ export async function jumpStep(
     afterJumpFlagN2: n2,
   };
   const crs = new Uint32Array(npix);
+  // The showers' unclipped noise model is made by the two-point bands while they hold the ramp
+  // (snowballs, which change the flags, would come in between).
+  const showerNoise: ShowerNoise | undefined =
+    o.findShowers && !o.expandLargeEvents && nints < o.minimumSigclipGroups ? { median: new Float32Array(npix), sigma: new Float32Array(npix) } : undefined;
   await runTiled(
     context.pool,
     'jump',
-    { data: ramp.data, groupdq: ramp.groupdq, pixeldq: ramp.pixeldq, gain, readnoise, crs },
+    { data: ramp.data, groupdq: ramp.groupdq, pixeldq: ramp.pixeldq, gain, readnoise, crs, showerMedian: showerNoise?.median, showerSigma: showerNoise?.sigma },
     rampTileShape(ramp.shape),
     {
       signal: context.signal,
@@ -329,7 +333,7 @@ export async function jumpStep(
     for (let p = 0; p < npix; p++) primaryCrs += crs[p];
   }
 
-  const { extendedEvents, carry: nextCarry } = await runLargeEvents(ramp, gain, readnoise, o, largeEvents, context, carry);
+  const { extendedEvents, carry: nextCarry } = await runLargeEvents(ramp, gain, readnoise, o, largeEvents, context, carry, showerNoise);
 
   const { groups, pixels } = countJumps(ramp.groupdq, npix);
   info(context, `jump: ${primaryCrs} primary CRs; ${groups} groups in ${pixels} pixels carry JUMP_DET`);
@@ -404,8 +408,9 @@ export function jumpPoolBandRows(shape: TileShape, halo: number): number | undef
 
 /**
  * Snowballs, then showers (stcal's order); showers, when searched, replace the snowball count.
- * The showers' unclipped noise model runs on row bands (on the pool when there is one); the
- * search, which needs whole frames, in this thread.
+ * The showers' unclipped noise model, unless given (`showerNoise`, from the two-point pass),
+ * runs on row bands (on the pool when there is one); the search, which needs whole frames, in
+ * this thread.
  */
 async function runLargeEvents(
   ramp: RampModel,
@@ -415,6 +420,7 @@ async function runLargeEvents(
   settings: LargeEventSettings,
   context: StepContext,
   carry: JumpCarry | undefined,
+  showerNoise?: ShowerNoise,
 ): Promise<{ extendedEvents: number; carry?: JumpCarry }> {
   const [nints, ngroups, rows, cols] = ramp.shape;
   const npix = rows * cols;
@@ -438,8 +444,8 @@ async function runLargeEvents(
   }
   if (o.findShowers) {
     context.signal?.throwIfAborted();
-    let noise: ShowerNoise | undefined;
-    if (nints < settings.showers.minimumSigclipGroups) {
+    let noise = showerNoise;
+    if (!noise && nints < settings.showers.minimumSigclipGroups) {
       noise = { median: new Float32Array(npix), sigma: new Float32Array(npix) };
       await runTiled(context.pool, 'jumpShowerNoise', { data: ramp.data, groupdq: ramp.groupdq, gain, readnoise, ...noise }, shape, {
         signal: context.signal,

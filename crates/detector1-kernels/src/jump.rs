@@ -71,10 +71,35 @@ pub fn detect(
     shape: RampShape,
     params: &Params,
 ) -> Result<(), KernelError> {
-    detect_with(data, groupdq, pixeldq, gain, readnoise, crs, shape, params, true)
+    detect_with(data, groupdq, pixeldq, gain, readnoise, crs, shape, params, true, None)
 }
 
-/// `detect`, with the vector screen switched off by tests to get the reference result.
+/// [`detect`], then the MIRI showers' noise model of the same pixels on the flags it leaves
+/// ([`jump_showers::noise`] with `nframes` of `params`): the ramp is read once more while it is
+/// at hand, and the medians the single pass works out anyway are kept where the showers' NaN
+/// differences are the two-point pass's (pixels that got no JUMP, mostly). On a band of rows
+/// with a halo, the halo rows' noise is not final (their neighbours' flags are missing).
+#[allow(clippy::too_many_arguments)]
+pub fn detect_and_shower_noise(
+    data: &[f32],
+    groupdq: &mut [u8],
+    pixeldq: &mut [u32],
+    gain: &[f32],
+    readnoise: &[f32],
+    crs: &mut [u32],
+    shape: RampShape,
+    params: &Params,
+    median: &mut [f32],
+    sigma: &mut [f32],
+) -> Result<(), KernelError> {
+    shape.expect_plane("median", median.len())?;
+    median.fill(f32::NAN);
+    detect_with(data, groupdq, pixeldq, gain, readnoise, crs, shape, params, true, Some(median))?;
+    crate::jump_showers::noise_with_hints(data, groupdq, gain, readnoise, shape, params.nframes, median, sigma, true)
+}
+
+/// `detect`, with the vector screen switched off by tests to get the reference result;
+/// `medians` (NaN on entry) receives the float32 medians of the pixels `ManyDiffs` finishes.
 #[allow(clippy::too_many_arguments)]
 fn detect_with(
     data: &[f32],
@@ -86,6 +111,7 @@ fn detect_with(
     shape: RampShape,
     params: &Params,
     use_screen: bool,
+    mut medians: Option<&mut [f32]>,
 ) -> Result<(), KernelError> {
     shape.validate()?;
     shape.expect_cube("data", data.len())?;
@@ -119,7 +145,7 @@ fn detect_with(
         for p0 in (0..npix).step_by(BLOCK) {
             let whole_block = p0 + BLOCK <= npix;
             if let (Some((lanes, block)), true) = (&mut direct, whole_block) {
-                let done = lanes.run(data, groupdq, gain, readnoise, crs, p0, shape, params, &mut stats, &mut seeds);
+                let done = lanes.run(data, groupdq, gain, readnoise, crs, p0, shape, params, &mut stats, &mut seeds, medians.as_deref_mut());
                 exact.extend((p0..p0 + BLOCK).filter(|p| done & (1 << (p - p0)) == 0));
                 block.run_exact(data, groupdq, gain, readnoise, crs, p0, &mut exact, &mut scratch, params, &mut stats, &mut seeds);
                 continue;
@@ -546,7 +572,9 @@ impl ManyDiffs {
 
     /// Detection for pixels `p0..p0 + BLOCK`: flags, `crs`, statistics and neighbour seeds as
     /// [`exact_pixel`] and [`neighbour_seeds`] give them. Returns the lanes done (the others
-    /// need the exact path).
+    /// need the exact path). With `medians` (a plane), every lane done gets its float32 median
+    /// there (numpy's: the middle value or the float32 mean of the middle pair), which the
+    /// range test then does not skip.
     #[allow(clippy::too_many_arguments)]
     fn run(
         &mut self,
@@ -560,6 +588,7 @@ impl ManyDiffs {
         params: &Params,
         stats: &mut Vec<PixelStats>,
         seeds: &mut Vec<usize>,
+        mut medians: Option<&mut [f32]>,
     ) -> u32 {
         let RampShape { nints, ngroups, .. } = shape;
         let npix = shape.plane_len();
@@ -605,7 +634,7 @@ impl ManyDiffs {
             }
             done |= 1 << l;
             let (lo, hi) = (lowest[l], highest[l]);
-            if nonfinite[l] == 0.0 {
+            if nonfinite[l] == 0.0 && medians.is_none() {
                 // The screen's range test: the median lies between the extremes.
                 let smallest = if lo > 0.0 { lo } else if hi < 0.0 { -hi } else { 0.0 };
                 let rn_e = readnoise[l] * gain[l];
@@ -624,8 +653,11 @@ impl ManyDiffs {
             }
             // NaN keys are the largest, so the middle ranks of the others are the same.
             let (lower, upper) = self.selection.ranks(&mut self.keys, n / 2);
-            let upper = f64::from(from_ordered_key(upper));
-            let median = if n % 2 == 1 { upper } else { (f64::from(from_ordered_key(lower)) + upper) / 2.0 };
+            let (lower, upper) = (from_ordered_key(lower), from_ordered_key(upper));
+            if let Some(medians) = medians.as_deref_mut() {
+                medians[p] = if n % 2 == 1 { upper } else { (lower + upper) / 2.0 };
+            }
+            let median = if n % 2 == 1 { f64::from(upper) } else { (f64::from(lower) + f64::from(upper)) / 2.0 };
             let rn2 = rn_squared(readnoise[l], gain[l]) / params.nframes as f64;
             let sigma = nan_if_zero((median.abs() + rn2).sqrt());
             let threshold = params.rejection_threshold;
@@ -1455,7 +1487,7 @@ mod tests {
             assert!(shape.nints * (shape.ngroups - 1) > MAX_SCREEN_NETWORK);
             let run = |use_screen: bool| {
                 let (mut gdq, mut pdq, mut crs) = (groupdq.clone(), vec![0u32; npix], vec![0u32; npix]);
-                detect_with(&data, &mut gdq, &mut pdq, &gain, &readnoise, &mut crs, shape, &params, use_screen).unwrap();
+                detect_with(&data, &mut gdq, &mut pdq, &gain, &readnoise, &mut crs, shape, &params, use_screen, None).unwrap();
                 (gdq, pdq, crs)
             };
             let (fast, reference) = (run(true), run(false));
@@ -1467,9 +1499,46 @@ mod tests {
             let mut lanes = ManyDiffs::new(shape, &params);
             let (mut gdq, mut crs, mut stats, mut seeds) = (groupdq.clone(), vec![0u32; npix], Vec::new(), Vec::new());
             for p0 in (0..npix).step_by(BLOCK).filter(|p0| p0 + BLOCK <= npix) {
-                let done = lanes.run(&data, &mut gdq, &gain, &readnoise, &mut crs, p0, shape, &params, &mut stats, &mut seeds);
+                let done = lanes.run(&data, &mut gdq, &gain, &readnoise, &mut crs, p0, shape, &params, &mut stats, &mut seeds, None);
                 assert_eq!(done, u32::MAX >> (32 - BLOCK), "case {case}");
             }
+        }
+    }
+
+    /// The fused call equals `detect` and then the showers' noise model: the medians kept from
+    /// the single pass only where the flags leave the showers the same differences (flags 5, 6,
+    /// 10 and 12 make some groups NaN for one pass only).
+    #[test]
+    fn detect_and_shower_noise_equals_the_two_calls() {
+        let mut rng = Rng(4242);
+        for case in 0..16 {
+            let mode = if case % 4 == 3 { Mode::Iterative } else { Mode::SinglePass };
+            let shape = RampShape::new(6 + rng.below(3), 12 + rng.below(5), 1 + rng.below(4), 16 + rng.below(40));
+            let (data, mut groupdq, gain, readnoise) = random_tile(&mut rng, shape);
+            for flags in groupdq.iter_mut() {
+                match rng.below(if case % 2 == 0 { 1000 } else { 50 }) {
+                    0 => *flags = 5,
+                    1 => *flags = 6,
+                    2 => *flags = 10,
+                    3 => *flags = 12,
+                    4..=20 => *flags &= !JUMP,
+                    _ => {}
+                }
+            }
+            let params = Params { flag_4_neighbors: case % 3 != 0, nframes: 1 + case % 2, ..defaults(mode) };
+            let npix = shape.plane_len();
+            let (mut gdq, mut pdq, mut crs) = (groupdq.clone(), vec![0u32; npix], vec![0u32; npix]);
+            detect(&data, &mut gdq, &mut pdq, &gain, &readnoise, &mut crs, shape, &params).unwrap();
+            let (mut median, mut sigma) = (vec![0f32; npix], vec![0f32; npix]);
+            crate::jump_showers::noise(&data, &gdq, &gain, &readnoise, shape, params.nframes, &mut median, &mut sigma).unwrap();
+            let (mut fused_gdq, mut fused_pdq, mut fused_crs) = (groupdq.clone(), vec![0u32; npix], vec![0u32; npix]);
+            let (mut fused_median, mut fused_sigma) = (vec![0f32; npix], vec![0f32; npix]);
+            detect_and_shower_noise(&data, &mut fused_gdq, &mut fused_pdq, &gain, &readnoise, &mut fused_crs, shape, &params, &mut fused_median, &mut fused_sigma).unwrap();
+            assert!((&gdq, &pdq, &crs) == (&fused_gdq, &fused_pdq, &fused_crs), "case {case}");
+            let bits = |values: &[f32]| values.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&fused_median), bits(&median), "case {case}");
+            assert_eq!(bits(&fused_sigma), bits(&sigma), "case {case}");
+            assert!(median.iter().any(|m| !m.is_nan()));
         }
     }
 
@@ -1489,7 +1558,7 @@ mod tests {
             let params = Params { flag_4_neighbors: case % 2 == 0, nframes: 1 + case % 2, after_jump, ..defaults(mode) };
             let run = |use_screen: bool| {
                 let (mut gdq, mut pdq, mut crs) = (groupdq.clone(), vec![0u32; shape.plane_len()], vec![0u32; shape.plane_len()]);
-                detect_with(&data, &mut gdq, &mut pdq, &gain, &readnoise, &mut crs, shape, &params, use_screen).unwrap();
+                detect_with(&data, &mut gdq, &mut pdq, &gain, &readnoise, &mut crs, shape, &params, use_screen, None).unwrap();
                 (gdq, pdq, crs)
             };
             assert!(run(true) == run(false), "case {case}: {shape:?} {mode:?}");

@@ -181,6 +181,26 @@ fn electrons(data: &[f32], groupdq: &[u8], gain: &[f32], shape: RampShape, int: 
 /// integrations and groups), with `gain`, `readnoise`, `median` and `sigma` of the same rows.
 #[allow(clippy::too_many_arguments)]
 pub fn noise(data: &[f32], groupdq: &[u8], gain: &[f32], readnoise: &[f32], shape: RampShape, nframes: usize, median: &mut [f32], sigma: &mut [f32]) -> Result<(), KernelError> {
+    noise_with_hints(data, groupdq, gain, readnoise, shape, nframes, median, sigma, false)
+}
+
+/// [`noise`]; with `hints`, `median` holds on entry the medians known already (NaN where not):
+/// the float32 median of the differences with NaN where a group has DO_NOT_USE or SATURATED
+/// (the two-point pass's). They are kept for the pixels whose groups are NaN for the showers
+/// exactly where they are for the two-point pass (`1..=5` holds a flag just when it has
+/// DO_NOT_USE or SATURATED), so that both have the same differences.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn noise_with_hints(
+    data: &[f32],
+    groupdq: &[u8],
+    gain: &[f32],
+    readnoise: &[f32],
+    shape: RampShape,
+    nframes: usize,
+    median: &mut [f32],
+    sigma: &mut [f32],
+    hints: bool,
+) -> Result<(), KernelError> {
     shape.validate()?;
     shape.expect_cube("data", data.len())?;
     shape.expect_cube("groupdq", groupdq.len())?;
@@ -205,11 +225,23 @@ pub fn noise(data: &[f32], groupdq: &[u8], gain: &[f32], readnoise: &[f32], shap
     let mut block = vec![0u32; BLOCK * n_all];
     let (mut previous, mut current) = (vec![0f32; BLOCK], vec![0f32; BLOCK]);
     let mut valid = [0u32; BLOCK];
+    // Per pixel: some group is NaN for one pass and not for the other (its hint cannot be used).
+    let mut differs = [false; BLOCK];
+    let hints = hints && network.is_none();
     let mut selection = Selection::default();
     for p0 in (0..plane).step_by(BLOCK) {
         let len = BLOCK.min(plane - p0);
         valid[..len].fill(0);
+        differs[..len].fill(false);
         for int in 0..nints {
+            if hints {
+                for g in 0..ngroups {
+                    let start = (int * ngroups + g) * plane + p0;
+                    for (d, &f) in differs[..len].iter_mut().zip(&groupdq[start..start + len]) {
+                        *d |= (1..=5).contains(&f) != (f & (DNU | SAT) != 0);
+                    }
+                }
+            }
             if n_diffs > 0 {
                 electrons(data, groupdq, gain, shape, int, 0, p0, &mut previous[..len]);
             }
@@ -251,6 +283,7 @@ pub fn noise(data: &[f32], groupdq: &[u8], gain: &[f32], readnoise: &[f32], shap
                 (0, _) => f32::NAN,
                 (_, Some(_)) if n % 2 == 1 => from_ordered_key(block[n / 2 * BLOCK + i]),
                 (_, Some(_)) => (from_ordered_key(block[(n / 2 - 1) * BLOCK + i]) + from_ordered_key(block[n / 2 * BLOCK + i])) / 2.0,
+                (_, None) if hints && !differs[i] && !median[p].is_nan() => median[p],
                 (_, None) => {
                     // NaN keys are the largest, so the middle ranks of the valid ones are the same.
                     let (lower, upper) = selection.ranks(&mut block[i * n_all..(i + 1) * n_all], n / 2);
