@@ -231,10 +231,12 @@ function parent() {
     );
   }
   if (stcal) {
-    console.log(
-      `  stcal / ours: in-thread ${summary.speedup_vs_stcal_wall}x wall (${summary.speedup_vs_stcal_cpu}x CPU), ` +
-        `1 worker ${summary.speedup_vs_stcal_1_worker_wall}x, 2 workers ${summary.speedup_vs_stcal_2_workers_wall}x wall`,
-    );
+    const ratios = [
+      by.inthread && `in-thread ${summary.speedup_vs_stcal_wall}x wall (${summary.speedup_vs_stcal_cpu}x CPU)`,
+      by.pool1 && `1 worker ${summary.speedup_vs_stcal_1_worker_wall}x`,
+      by.pool2 && `2 workers ${summary.speedup_vs_stcal_2_workers_wall}x wall`,
+    ];
+    console.log(`  stcal / ours: ${ratios.filter(Boolean).join(', ')}`);
   }
   console.log(JSON.stringify(summary, null, 1));
   if (stcal && rows.some((r) => r.equals_stcal === false)) process.exitCode = 1;

@@ -1,14 +1,16 @@
 //! `jump`: two-point difference jump detection (spec/steps/jump.md §3-§7), as stcal's
 //! `detect_jumps_data` does it with a single slice: [`detect`] for the classic detectors and
 //! the post-processing, [`sigma_clip`] for the many-integration detector. Snowballs and showers
-//! are not here.
+//! are not here (but [`detect_and_shower_noise`] makes the showers' noise model too).
 //!
 //! Precision follows stcal under numpy 2: electrons are float32 (`data · gain`), differences are
 //! float32 subtractions promoted to float64 (they are divided by the float64 `dt_group = [1]`),
 //! medians and sigmas are float64, and the iterative ratios go through a float32 `e_jump`.
 //! That arithmetic runs only on the few pixels a float32 screen vectorised over 16 pixels
 //! cannot prove unflagged (`Screen`); the screen never clears a pixel stcal would flag, so
-//! the flags are the same bits. The sigma-clipping detector is float64, as astropy's.
+//! the flags are the same bits. With thousands of differences a pixel (a single pass over a
+//! MIRI TSO), `ManyDiffs` works that arithmetic out on the float32 differences of its screen,
+//! vectorised over 16 pixels where it can. The sigma-clipping detector is float64, as astropy's.
 
 use crate::dq;
 use crate::jump_showers::{from_ordered_key, ordered_key, Selection};
