@@ -5,6 +5,7 @@
  *   make build            # dist/ (workers run compiled JS)
  *   node bench/jump.mjs [--shape NINTSxNGROUPSxROWSxCOLS] [--repeat N] [--showers]
  *   node bench/jump.mjs --shape 50x45x512x512 --showers   # the MIRI TSO shape (minutes; ~12 GB for stcal)
+ *   node bench/jump.mjs ... --no-stcal --modes inthread,pool2   # ours only (compare the printed hashes)
  *
  * A synthetic NIRCam-like ramp (default 1x10x2048x2048: rates 0-300 DN/s, Poisson and read
  * noise, cosmic rays of 20-2000 DN in ~1% of the pixels, a few saturated groups) is written once
@@ -181,7 +182,9 @@ function parent() {
   const rows = [];
   const load = () => loadavg().map((x) => Math.round(x * 100) / 100);
   const loadBefore = load();
-  if (existsSync(python)) {
+  if (args.includes('--no-stcal')) {
+    console.error('(--no-stcal: stcal column skipped)');
+  } else if (existsSync(python)) {
     const r = spawnSync(python, [join(root, 'bench/jump.py'), ...dims.map(String), '--dir', outDir, '--repeat', String(repeat), ...(showers ? ['--showers'] : [])], {
       encoding: 'utf8',
       maxBuffer: 1 << 26,
@@ -191,7 +194,7 @@ function parent() {
   } else {
     console.error('(no .venv: stcal column skipped; `make test` or the Makefile venv target creates it)');
   }
-  for (const mode of ['inthread', 'pool1', 'pool2']) {
+  for (const mode of option('--modes', 'inthread,pool1,pool2').split(',')) {
     const out = execFileSync(process.execPath, ['--max-old-space-size=16384', fileURLToPath(import.meta.url), '--child', mode, shapeText, String(repeat), String(showers)], {
       encoding: 'utf8',
       maxBuffer: 1 << 26,
@@ -215,10 +218,10 @@ function parent() {
     load_average_before: loadBefore,
     load_average_after: load(),
     rows,
-    speedup_vs_stcal_wall: stcal && ratio(stcal.seconds, by.inthread.seconds),
-    speedup_vs_stcal_cpu: stcal && ratio(stcal.cpu_seconds, by.inthread.cpu_seconds),
-    speedup_vs_stcal_1_worker_wall: stcal && ratio(stcal.seconds, by.pool1.seconds),
-    speedup_vs_stcal_2_workers_wall: stcal && ratio(stcal.seconds, by.pool2.seconds),
+    speedup_vs_stcal_wall: stcal && by.inthread && ratio(stcal.seconds, by.inthread.seconds),
+    speedup_vs_stcal_cpu: stcal && by.inthread && ratio(stcal.cpu_seconds, by.inthread.cpu_seconds),
+    speedup_vs_stcal_1_worker_wall: stcal && by.pool1 && ratio(stcal.seconds, by.pool1.seconds),
+    speedup_vs_stcal_2_workers_wall: stcal && by.pool2 && ratio(stcal.seconds, by.pool2.seconds),
   };
   console.log(`\njump ${shapeText} (nints x ngroups x rows x cols)${showers ? ', find_showers' : ''}, load average ${loadBefore.join(' ')} -> ${summary.load_average_after.join(' ')}`);
   console.log('  impl   mode      wall s   cpu s   peak RSS MB  GROUPDQ/PIXELDQ == stcal');
@@ -228,10 +231,12 @@ function parent() {
     );
   }
   if (stcal) {
-    console.log(
-      `  stcal / ours: in-thread ${summary.speedup_vs_stcal_wall}x wall (${summary.speedup_vs_stcal_cpu}x CPU), ` +
-        `1 worker ${summary.speedup_vs_stcal_1_worker_wall}x, 2 workers ${summary.speedup_vs_stcal_2_workers_wall}x wall`,
-    );
+    const ratios = [
+      by.inthread && `in-thread ${summary.speedup_vs_stcal_wall}x wall (${summary.speedup_vs_stcal_cpu}x CPU)`,
+      by.pool1 && `1 worker ${summary.speedup_vs_stcal_1_worker_wall}x`,
+      by.pool2 && `2 workers ${summary.speedup_vs_stcal_2_workers_wall}x wall`,
+    ];
+    console.log(`  stcal / ours: ${ratios.filter(Boolean).join(', ')}`);
   }
   console.log(JSON.stringify(summary, null, 1));
   if (stcal && rows.some((r) => r.equals_stcal === false)) process.exitCode = 1;

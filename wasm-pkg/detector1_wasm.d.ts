@@ -148,6 +148,12 @@ export function applyIpc(data: Float32Array, science: Uint8Array | number[], wei
 export function applyJump(data: Float32Array | number[], groupdq: Uint8Array, pixeldq: Uint32Array, gain: Float32Array | number[], readnoise: Float32Array | number[], crs: Uint32Array, nints: number, ngroups: number, rows: number, cols: number, mode: number, thresholds: Float64Array | number[], flag_4_neighbors: boolean, nframes: number, after_jump: Float64Array | number[]): void;
 
 /**
+ * `applyJump`, then the MIRI showers' noise model of the same pixels on the flags it leaves
+ * (`jump::detect_and_shower_noise`) into `median` and `sigma` `(rows, cols)`.
+ */
+export function applyJumpShowerNoise(data: Float32Array | number[], groupdq: Uint8Array, pixeldq: Uint32Array, gain: Float32Array | number[], readnoise: Float32Array | number[], crs: Uint32Array, nints: number, ngroups: number, rows: number, cols: number, mode: number, thresholds: Float64Array | number[], flag_4_neighbors: boolean, nframes: number, after_jump: Float64Array | number[], median: Float32Array, sigma: Float32Array): void;
+
+/**
  * `jump`'s sigma-clipping detector on one band of whole-exposure rows: JUMP in `groupdq`.
  */
 export function applyJumpSigmaClip(data: Float32Array | number[], groupdq: Uint8Array, gain: Float32Array | number[], nints: number, ngroups: number, rows: number, cols: number, rejection_threshold: number, only_use_ints: boolean): void;
@@ -394,6 +400,7 @@ export interface InitOutput {
     readonly applyGroupScale: (a: number, b: number, c: any, d: number, e: number, f: number, g: number, h: number) => [number, number];
     readonly applyIpc: (a: number, b: number, c: any, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number) => [number, number];
     readonly applyJump: (a: number, b: number, c: number, d: number, e: any, f: number, g: number, h: any, i: number, j: number, k: number, l: number, m: number, n: number, o: any, p: number, q: number, r: number, s: number, t: number, u: number, v: number, w: number, x: number, y: number, z: number) => [number, number];
+    readonly applyJumpShowerNoise: (a: number, b: number, c: number, d: number, e: any, f: number, g: number, h: any, i: number, j: number, k: number, l: number, m: number, n: number, o: any, p: number, q: number, r: number, s: number, t: number, u: number, v: number, w: number, x: number, y: number, z: number, a1: number, b1: number, c1: any, d1: number, e1: number, f1: any) => [number, number];
     readonly applyJumpSigmaClip: (a: number, b: number, c: number, d: number, e: any, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number) => [number, number];
     readonly applyLastframe: (a: number, b: number, c: any, d: number, e: number, f: number, g: number) => [number, number];
     readonly applyLinearity: (a: number, b: number, c: any, d: number, e: number, f: any, g: number, h: number, i: any, j: number, k: number, l: number, m: number, n: number, o: number, p: number, q: number, r: number, s: number, t: number, u: number, v: number, w: number) => [number, number];

@@ -812,6 +812,76 @@ export function applyJump(data, groupdq, pixeldq, gain, readnoise, crs, nints, n
 }
 
 /**
+ * `applyJump`, then the MIRI showers' noise model of the same pixels on the flags it leaves
+ * (`jump::detect_and_shower_noise`) into `median` and `sigma` `(rows, cols)`.
+ * @param {Float32Array | number[]} data
+ * @param {Uint8Array} groupdq
+ * @param {Uint32Array} pixeldq
+ * @param {Float32Array | number[]} gain
+ * @param {Float32Array | number[]} readnoise
+ * @param {Uint32Array} crs
+ * @param {number} nints
+ * @param {number} ngroups
+ * @param {number} rows
+ * @param {number} cols
+ * @param {number} mode
+ * @param {Float64Array | number[]} thresholds
+ * @param {boolean} flag_4_neighbors
+ * @param {number} nframes
+ * @param {Float64Array | number[]} after_jump
+ * @param {Float32Array} median
+ * @param {Float32Array} sigma
+ */
+export function applyJumpShowerNoise(data, groupdq, pixeldq, gain, readnoise, crs, nints, ngroups, rows, cols, mode, thresholds, flag_4_neighbors, nframes, after_jump, median, sigma) {
+    const val11 = +nints;
+    const val12 = +ngroups;
+    const val13 = +rows;
+    const val14 = +cols;
+    const val15 = +mode;
+    const val16 = +flag_4_neighbors;
+    const val17 = +nframes;
+    let ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, ptr4, len4, ptr5, len5, ptr6, len6, ptr7, len7, ptr8, len8, ptr9, len9;
+    try {
+        ptr0 = passArrayF32ToWasm0(data, wasm.__wbindgen_malloc);
+        len0 = WASM_VECTOR_LEN;
+        ptr1 = passArray8ToWasm0(groupdq, wasm.__wbindgen_malloc);
+        len1 = WASM_VECTOR_LEN;
+        ptr2 = passArray32ToWasm0(pixeldq, wasm.__wbindgen_malloc);
+        len2 = WASM_VECTOR_LEN;
+        ptr3 = passArrayF32ToWasm0(gain, wasm.__wbindgen_malloc);
+        len3 = WASM_VECTOR_LEN;
+        ptr4 = passArrayF32ToWasm0(readnoise, wasm.__wbindgen_malloc);
+        len4 = WASM_VECTOR_LEN;
+        ptr5 = passArray32ToWasm0(crs, wasm.__wbindgen_malloc);
+        len5 = WASM_VECTOR_LEN;
+        ptr6 = passArrayF64ToWasm0(thresholds, wasm.__wbindgen_malloc);
+        len6 = WASM_VECTOR_LEN;
+        ptr7 = passArrayF64ToWasm0(after_jump, wasm.__wbindgen_malloc);
+        len7 = WASM_VECTOR_LEN;
+        ptr8 = passArrayF32ToWasm0(median, wasm.__wbindgen_malloc);
+        len8 = WASM_VECTOR_LEN;
+        ptr9 = passArrayF32ToWasm0(sigma, wasm.__wbindgen_malloc);
+        len9 = WASM_VECTOR_LEN;
+    } catch (e) {
+        if (ptr9) { wasm.__wbindgen_free(ptr9, len9 * 4, 4); }
+        if (ptr8) { wasm.__wbindgen_free(ptr8, len8 * 4, 4); }
+        if (ptr7) { wasm.__wbindgen_free(ptr7, len7 * 8, 8); }
+        if (ptr6) { wasm.__wbindgen_free(ptr6, len6 * 8, 8); }
+        if (ptr5) { wasm.__wbindgen_free(ptr5, len5 * 4, 4); }
+        if (ptr4) { wasm.__wbindgen_free(ptr4, len4 * 4, 4); }
+        if (ptr3) { wasm.__wbindgen_free(ptr3, len3 * 4, 4); }
+        if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 4, 4); }
+        if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
+        if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
+        throw e;
+    }
+    const ret = wasm.applyJumpShowerNoise(ptr0, len0, ptr1, len1, groupdq, ptr2, len2, pixeldq, ptr3, len3, ptr4, len4, ptr5, len5, crs, val11, val12, val13, val14, val15, ptr6, len6, val16, val17, ptr7, len7, ptr8, len8, median, ptr9, len9, sigma);
+    if (ret[1]) {
+        throw takeFromExternrefTable0(ret[0]);
+    }
+}
+
+/**
  * `jump`'s sigma-clipping detector on one band of whole-exposure rows: JUMP in `groupdq`.
  * @param {Float32Array | number[]} data
  * @param {Uint8Array} groupdq

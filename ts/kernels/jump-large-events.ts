@@ -136,14 +136,45 @@ function rowBand<T extends Float32Array | Uint8Array>(cube: T, shape: TileShape,
   return band;
 }
 
+/** The shower noise model below `minimumSigclipGroups` integrations: one plane each for every difference. */
+export interface ShowerNoise {
+  /** `(rows, cols)`: float32 NaN-median first difference in electrons over every integration. */
+  median: Float32Array;
+  /** `(rows, cols)`: `sqrt(|median| + (readnoise · gain)² / nframes)`. */
+  sigma: Float32Array;
+}
+
+export interface ShowerNoiseArrays extends ShowerNoise {
+  data: Float32Array;
+  groupdq: Uint8Array;
+  gain: Float32Array;
+  readnoise: Float32Array;
+}
+
+/**
+ * The noise model of `flagShowers` below `minimumSigclipGroups` integrations, on a band of rows
+ * of every integration (pixels are independent): a tile kernel, so that a worker pool shares it.
+ */
+export function showerNoiseBand(arrays: ShowerNoiseArrays, shape: TileShape, params: { nframes: number }): void {
+  const kernel = 'jump shower noise';
+  checkShape(kernel, shape);
+  checkCount(kernel, 'nframes', params.nframes);
+  checkArray(kernel, 'data', arrays.data, Float32Array, 'cube', shape);
+  checkArray(kernel, 'groupdq', arrays.groupdq, Uint8Array, 'cube', shape);
+  for (const key of ['gain', 'readnoise', 'median', 'sigma'] as const) checkArray(kernel, key, arrays[key], Float32Array, 'plane', shape);
+  const { nints, ngroups, rows, cols } = shape;
+  callWasm(kernel, () => showerNoise(arrays.data, arrays.groupdq, arrays.gain, arrays.readnoise, nints, ngroups, rows, cols, params.nframes, arrays.median, arrays.sigma));
+}
+
 /**
  * MIRI shower flagging (§8.2) on a whole exposure, in place; returns the number of showers.
  * The noise model (medians over every integration, sigma-clipped per difference from
  * `minimumSigclipGroups` integrations on) goes to wasm by bands of rows, the search by whole
  * integrations: the same result as one call on the exposure. `bandBytes` bounds the ramp and
- * GROUPDQ bytes of one call (at least a row, or an integration).
+ * GROUPDQ bytes of one call (at least a row, or an integration). `noise`: the unclipped noise
+ * model when the caller made it already (`showerNoiseBand`, e.g. on a worker pool).
  */
-export function flagShowers(arrays: ShowerArrays, shape: TileShape, params: ShowerParams, bandBytes = SHOWER_BAND_BYTES): number {
+export function flagShowers(arrays: ShowerArrays, shape: TileShape, params: ShowerParams, bandBytes = SHOWER_BAND_BYTES, noise?: ShowerNoise): number {
   const kernel = 'jump showers';
   checkShape(kernel, shape);
   const { extendMinArea, extendInnerRadius, ringWidth, extendEllipseExpandRatio, maxExtendedWidth } = params;
@@ -178,29 +209,36 @@ export function flagShowers(arrays: ShowerArrays, shape: TileShape, params: Show
   if (tooFewDifferences(arrays.groupdq, shape)) return 0;
   const plane = rows * cols;
   const clipped = nints >= params.minimumSigclipGroups;
+  if (noise && clipped) throw new KernelParameterError('invalid_parameter', `${kernel}: a ready noise model is unclipped, but ${nints} integrations >= minimumSigclipGroups`);
+  if (noise) {
+    checkArray(kernel, 'median', noise.median, Float32Array, 'plane', shape);
+    checkArray(kernel, 'sigma', noise.sigma, Float32Array, 'plane', shape);
+  }
   // Clipped: a (median, sigma) plane per difference; else one for every difference.
   const noisePlanes = clipped ? ngroups - 1 : 1;
-  const median = new Float32Array(noisePlanes * plane);
-  const sigma = new Float32Array(noisePlanes * plane);
-  const bandRows = Math.max(1, Math.min(rows, Math.floor(bandBytes / (nints * ngroups * cols * 5))));
-  for (let r0 = 0; r0 < rows; r0 += bandRows) {
-    const r1 = Math.min(rows, r0 + bandRows);
-    const data = rowBand(arrays.data, shape, r0, r1, (n) => new Float32Array(n));
-    const groupdq = rowBand(arrays.groupdq, shape, r0, r1, (n) => new Uint8Array(n));
-    const [p0, p1] = [r0 * cols, r1 * cols];
-    const gain = arrays.gain.subarray(p0, p1);
-    if (!clipped) {
-      callWasm(kernel, () =>
-        showerNoise(data, groupdq, gain, arrays.readnoise.subarray(p0, p1), nints, ngroups, r1 - r0, cols, params.nframes, median.subarray(p0, p1), sigma.subarray(p0, p1)),
-      );
-      continue;
-    }
-    const bandMedian = new Float32Array(noisePlanes * (p1 - p0));
-    const bandSigma = new Float32Array(noisePlanes * (p1 - p0));
-    callWasm(kernel, () => showerClippedNoise(data, groupdq, gain, nints, ngroups, r1 - r0, cols, bandMedian, bandSigma));
-    for (let k = 0; k < noisePlanes; k++) {
-      median.set(bandMedian.subarray(k * (p1 - p0), (k + 1) * (p1 - p0)), k * plane + p0);
-      sigma.set(bandSigma.subarray(k * (p1 - p0), (k + 1) * (p1 - p0)), k * plane + p0);
+  const median = noise?.median ?? new Float32Array(noisePlanes * plane);
+  const sigma = noise?.sigma ?? new Float32Array(noisePlanes * plane);
+  if (!noise) {
+    const bandRows = Math.max(1, Math.min(rows, Math.floor(bandBytes / (nints * ngroups * cols * 5))));
+    for (let r0 = 0; r0 < rows; r0 += bandRows) {
+      const r1 = Math.min(rows, r0 + bandRows);
+      const data = rowBand(arrays.data, shape, r0, r1, (n) => new Float32Array(n));
+      const groupdq = rowBand(arrays.groupdq, shape, r0, r1, (n) => new Uint8Array(n));
+      const [p0, p1] = [r0 * cols, r1 * cols];
+      const gain = arrays.gain.subarray(p0, p1);
+      if (!clipped) {
+        callWasm(kernel, () =>
+          showerNoise(data, groupdq, gain, arrays.readnoise.subarray(p0, p1), nints, ngroups, r1 - r0, cols, params.nframes, median.subarray(p0, p1), sigma.subarray(p0, p1)),
+        );
+        continue;
+      }
+      const bandMedian = new Float32Array(noisePlanes * (p1 - p0));
+      const bandSigma = new Float32Array(noisePlanes * (p1 - p0));
+      callWasm(kernel, () => showerClippedNoise(data, groupdq, gain, nints, ngroups, r1 - r0, cols, bandMedian, bandSigma));
+      for (let k = 0; k < noisePlanes; k++) {
+        median.set(bandMedian.subarray(k * (p1 - p0), (k + 1) * (p1 - p0)), k * plane + p0);
+        sigma.set(bandSigma.subarray(k * (p1 - p0), (k + 1) * (p1 - p0)), k * plane + p0);
+      }
     }
   }
   // Several integrations a call (within the band budget): every call copies the noise model in,

@@ -1,4 +1,4 @@
-import { applyJump, applyJumpSigmaClip } from '../../wasm-pkg/detector1_wasm.js';
+import { applyJump, applyJumpShowerNoise, applyJumpSigmaClip } from '../../wasm-pkg/detector1_wasm.js';
 import { checkArray, checkShape, type TileShape } from './arrays.js';
 import { callWasm, KernelParameterError } from './errors.js';
 
@@ -15,6 +15,13 @@ export interface JumpArrays {
   readnoise: Float32Array;
   /** Output `(rows, cols)`: JUMP groups per pixel after detection, before neighbour flagging. */
   crs: Uint32Array;
+  /**
+   * Optional outputs `(rows, cols)`, both or neither: the MIRI showers' unclipped noise model
+   * (`showerNoiseBand`) on the flags detection leaves, made in the same call. On a band with a
+   * halo, only the core rows are final, which is what the pool keeps.
+   */
+  showerMedian?: Float32Array;
+  showerSigma?: Float32Array;
 }
 
 /**
@@ -79,31 +86,40 @@ export function jump(arrays: JumpArrays, shape: TileShape, params: JumpParams): 
   checkArray(kernel, 'gain', arrays.gain, Float32Array, 'plane', shape);
   checkArray(kernel, 'readnoise', arrays.readnoise, Float32Array, 'plane', shape);
   checkArray(kernel, 'crs', arrays.crs, Uint32Array, 'plane', shape);
-  callWasm(kernel, () =>
-    applyJump(
-      arrays.data,
-      arrays.groupdq,
-      arrays.pixeldq,
-      arrays.gain,
-      arrays.readnoise,
-      arrays.crs,
-      shape.nints,
-      shape.ngroups,
-      shape.rows,
-      shape.cols,
-      modes[params.mode],
-      new Float64Array([
-        params.rejectionThreshold,
-        params.threeGroupRejectionThreshold,
-        params.fourGroupRejectionThreshold,
-        params.minJumpToFlagNeighbors,
-        params.maxJumpToFlagNeighbors,
-      ]),
-      params.flag4Neighbors,
-      params.nframes,
-      new Float64Array([params.afterJumpFlagE1, params.afterJumpFlagN1, params.afterJumpFlagE2, params.afterJumpFlagN2]),
-    ),
-  );
+  const { showerMedian, showerSigma } = arrays;
+  if ((showerMedian === undefined) !== (showerSigma === undefined)) {
+    throw new KernelParameterError('invalid_parameter', `${kernel}: showerMedian and showerSigma go together`);
+  }
+  const args = [
+    arrays.data,
+    arrays.groupdq,
+    arrays.pixeldq,
+    arrays.gain,
+    arrays.readnoise,
+    arrays.crs,
+    shape.nints,
+    shape.ngroups,
+    shape.rows,
+    shape.cols,
+    modes[params.mode],
+    new Float64Array([
+      params.rejectionThreshold,
+      params.threeGroupRejectionThreshold,
+      params.fourGroupRejectionThreshold,
+      params.minJumpToFlagNeighbors,
+      params.maxJumpToFlagNeighbors,
+    ]),
+    params.flag4Neighbors,
+    params.nframes,
+    new Float64Array([params.afterJumpFlagE1, params.afterJumpFlagN1, params.afterJumpFlagE2, params.afterJumpFlagN2]),
+  ] as const;
+  if (showerMedian && showerSigma) {
+    checkArray(kernel, 'showerMedian', showerMedian, Float32Array, 'plane', shape);
+    checkArray(kernel, 'showerSigma', showerSigma, Float32Array, 'plane', shape);
+    callWasm(kernel, () => applyJumpShowerNoise(...args, showerMedian, showerSigma));
+    return;
+  }
+  callWasm(kernel, () => applyJump(...args));
 }
 
 export interface JumpSigmaClipArrays {

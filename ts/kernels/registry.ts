@@ -23,6 +23,7 @@ import { emicorr, type EmicorrArrays, type EmicorrParams } from './emicorr.js';
 import { chargeMigration, type ChargeMigrationArrays, type ChargeMigrationParams } from './charge-migration.js';
 import { persistence, type PersistenceArrays, type PersistenceParams } from './persistence.js';
 import { jumpSigmaClip, type JumpSigmaClipArrays, type JumpSigmaClipParams } from './jump.js';
+import { showerNoiseBand, type ShowerNoiseArrays } from './jump-large-events.js';
 
 export interface ArraySpec {
   type: KernelArrayConstructor;
@@ -119,6 +120,8 @@ export const tileKernels = {
       gain: { type: Float32Array, layout: 'plane', output: false },
       readnoise: { type: Float32Array, layout: 'plane', output: false },
       crs: { type: Uint32Array, layout: 'plane', output: true },
+      showerMedian: { type: Float32Array, layout: 'plane', output: true, optional: true },
+      showerSigma: { type: Float32Array, layout: 'plane', output: true, optional: true },
     },
     jump,
   ),
@@ -250,6 +253,17 @@ export const tileKernels = {
       gain: { type: Float32Array, layout: 'plane', output: false },
     },
     jumpSigmaClip,
+  ),
+  jumpShowerNoise: defineKernel<ShowerNoiseArrays, { nframes: number }>(
+    {
+      data: { type: Float32Array, layout: 'cube', output: false },
+      groupdq: { type: Uint8Array, layout: 'cube', output: false },
+      gain: { type: Float32Array, layout: 'plane', output: false },
+      readnoise: { type: Float32Array, layout: 'plane', output: false },
+      median: { type: Float32Array, layout: 'plane', output: true },
+      sigma: { type: Float32Array, layout: 'plane', output: true },
+    },
+    showerNoiseBand,
   ),
 } satisfies Record<string, TileKernel>;
 

@@ -13,9 +13,10 @@
 import type { FitsFile } from '../io/fits/index.js';
 import type { RampModel } from '../datamodels/models.js';
 import { readReferenceFloat, scienceGeometry } from '../reffiles/index.js';
-import { runTiled } from '../pool/pool.js';
+import { poolBandByteBudget, runTiled } from '../pool/pool.js';
 import { jumpHalo, jumpInThreadBandRows, type JumpMode, type JumpParams } from '../kernels/jump.js';
-import { flagShowers, flagSnowballs } from '../kernels/jump-large-events.js';
+import type { TileShape } from '../kernels/arrays.js';
+import { flagShowers, flagSnowballs, type ShowerNoise } from '../kernels/jump-large-events.js';
 import { pixel } from '../dq/flags.js';
 import { info, rampTileShape, referenceName, warn, type StepContext, type StepStatus } from './step.js';
 
@@ -310,12 +311,21 @@ export async function jumpStep(
     afterJumpFlagN2: n2,
   };
   const crs = new Uint32Array(npix);
+  // The showers' unclipped noise model is made by the two-point bands while they hold the ramp
+  // (snowballs, which change the flags, would come in between).
+  const showerNoise: ShowerNoise | undefined =
+    o.findShowers && !o.expandLargeEvents && nints < o.minimumSigclipGroups ? { median: new Float32Array(npix), sigma: new Float32Array(npix) } : undefined;
   await runTiled(
     context.pool,
     'jump',
-    { data: ramp.data, groupdq: ramp.groupdq, pixeldq: ramp.pixeldq, gain, readnoise, crs },
+    { data: ramp.data, groupdq: ramp.groupdq, pixeldq: ramp.pixeldq, gain, readnoise, crs, showerMedian: showerNoise?.median, showerSigma: showerNoise?.sigma },
     rampTileShape(ramp.shape),
-    { signal: context.signal, params, halo: jumpHalo(params), maxBandRows: context.pool ? undefined : jumpInThreadBandRows(rampTileShape(ramp.shape)) },
+    {
+      signal: context.signal,
+      params,
+      halo: jumpHalo(params),
+      maxBandRows: context.pool ? jumpPoolBandRows(rampTileShape(ramp.shape), jumpHalo(params)) : jumpInThreadBandRows(rampTileShape(ramp.shape)),
+    },
   );
   let primaryCrs = -99;
   if (mode !== 'skip') {
@@ -323,7 +333,7 @@ export async function jumpStep(
     for (let p = 0; p < npix; p++) primaryCrs += crs[p];
   }
 
-  const { extendedEvents, carry: nextCarry } = runLargeEvents(ramp, gain, readnoise, o, largeEvents, context, carry);
+  const { extendedEvents, carry: nextCarry } = await runLargeEvents(ramp, gain, readnoise, o, largeEvents, context, carry, showerNoise);
 
   const { groups, pixels } = countJumps(ramp.groupdq, npix);
   info(context, `jump: ${primaryCrs} primary CRs; ${groups} groups in ${pixels} pixels carry JUMP_DET`);
@@ -366,7 +376,7 @@ export async function jumpLargeEvents(
   // stcal flags bad gains in PIXELDQ before the searches; the showers read those flags.
   for (let p = 0; p < gain.length; p++) if (!(gain[p] > 0)) ramp.pixeldq[p] |= pixel.NO_GAIN_VALUE | pixel.DO_NOT_USE;
   const settings = checkLargeEvents(ramp, o, groupTime, nframes, context, carry);
-  return runLargeEvents(ramp, gain, readnoise, o, settings, context, carry);
+  return await runLargeEvents(ramp, gain, readnoise, o, settings, context, carry);
 }
 
 type LargeEventSettings = ReturnType<typeof largeEventSettings>;
@@ -385,8 +395,24 @@ function checkLargeEvents(ramp: RampModel, o: JumpStepOptions, groupTime: number
   return settings;
 }
 
-/** Snowballs, then showers (stcal's order); showers, when searched, replace the snowball count. */
-function runLargeEvents(
+/**
+ * Rows per band of the two-point pass on a worker pool: the pool's byte budget, but at least 8
+ * rows per halo row, because halo rows are worked out in both bands that hold them (a MIRI TSO
+ * row of 50 x 45 groups is 5.8 MB, over the budget alone: 1-row bands did every row 3 times).
+ */
+export function jumpPoolBandRows(shape: TileShape, halo: number): number | undefined {
+  if (halo === 0) return undefined;
+  const rowBytes = shape.cols * (shape.nints * shape.ngroups * 5 + 16);
+  return Math.max(16 * halo, Math.floor(poolBandByteBudget / rowBytes));
+}
+
+/**
+ * Snowballs, then showers (stcal's order); showers, when searched, replace the snowball count.
+ * The showers' unclipped noise model, unless given (`showerNoise`, from the two-point pass),
+ * runs on row bands (on the pool when there is one); the search, which needs whole frames, in
+ * this thread.
+ */
+async function runLargeEvents(
   ramp: RampModel,
   gain: Float32Array,
   readnoise: Float32Array,
@@ -394,7 +420,8 @@ function runLargeEvents(
   settings: LargeEventSettings,
   context: StepContext,
   carry: JumpCarry | undefined,
-): { extendedEvents: number; carry?: JumpCarry } {
+  showerNoise?: ShowerNoise,
+): Promise<{ extendedEvents: number; carry?: JumpCarry }> {
   const [nints, ngroups, rows, cols] = ramp.shape;
   const npix = rows * cols;
   const shape = rampTileShape(ramp.shape);
@@ -417,7 +444,15 @@ function runLargeEvents(
   }
   if (o.findShowers) {
     context.signal?.throwIfAborted();
-    extendedEvents = flagShowers({ data: ramp.data, groupdq: ramp.groupdq, pixeldq: ramp.pixeldq, gain, readnoise }, shape, settings.showers);
+    let noise = showerNoise;
+    if (!noise && nints < settings.showers.minimumSigclipGroups) {
+      noise = { median: new Float32Array(npix), sigma: new Float32Array(npix) };
+      await runTiled(context.pool, 'jumpShowerNoise', { data: ramp.data, groupdq: ramp.groupdq, gain, readnoise, ...noise }, shape, {
+        signal: context.signal,
+        params: { nframes: settings.showers.nframes },
+      });
+    }
+    extendedEvents = flagShowers({ data: ramp.data, groupdq: ramp.groupdq, pixeldq: ramp.pixeldq, gain, readnoise }, shape, settings.showers, undefined, noise);
     info(context, `jump: ${extendedEvents} showers`);
   }
   return { extendedEvents, ...(nextCarry ? { carry: nextCarry } : {}) };

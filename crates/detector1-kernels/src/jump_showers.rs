@@ -181,6 +181,26 @@ fn electrons(data: &[f32], groupdq: &[u8], gain: &[f32], shape: RampShape, int: 
 /// integrations and groups), with `gain`, `readnoise`, `median` and `sigma` of the same rows.
 #[allow(clippy::too_many_arguments)]
 pub fn noise(data: &[f32], groupdq: &[u8], gain: &[f32], readnoise: &[f32], shape: RampShape, nframes: usize, median: &mut [f32], sigma: &mut [f32]) -> Result<(), KernelError> {
+    noise_with_hints(data, groupdq, gain, readnoise, shape, nframes, median, sigma, false)
+}
+
+/// [`noise`]; with `hints`, `median` holds on entry the medians known already (NaN where not):
+/// the float32 median of the differences with NaN where a group has DO_NOT_USE or SATURATED
+/// (the two-point pass's). They are kept for the pixels whose groups are NaN for the showers
+/// exactly where they are for the two-point pass (`1..=5` holds a flag just when it has
+/// DO_NOT_USE or SATURATED), so that both have the same differences.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn noise_with_hints(
+    data: &[f32],
+    groupdq: &[u8],
+    gain: &[f32],
+    readnoise: &[f32],
+    shape: RampShape,
+    nframes: usize,
+    median: &mut [f32],
+    sigma: &mut [f32],
+    hints: bool,
+) -> Result<(), KernelError> {
     shape.validate()?;
     shape.expect_cube("data", data.len())?;
     shape.expect_cube("groupdq", groupdq.len())?;
@@ -205,11 +225,23 @@ pub fn noise(data: &[f32], groupdq: &[u8], gain: &[f32], readnoise: &[f32], shap
     let mut block = vec![0u32; BLOCK * n_all];
     let (mut previous, mut current) = (vec![0f32; BLOCK], vec![0f32; BLOCK]);
     let mut valid = [0u32; BLOCK];
+    // Per pixel: some group is NaN for one pass and not for the other (its hint cannot be used).
+    let mut differs = [false; BLOCK];
+    let hints = hints && network.is_none();
     let mut selection = Selection::default();
     for p0 in (0..plane).step_by(BLOCK) {
         let len = BLOCK.min(plane - p0);
         valid[..len].fill(0);
+        differs[..len].fill(false);
         for int in 0..nints {
+            if hints {
+                for g in 0..ngroups {
+                    let start = (int * ngroups + g) * plane + p0;
+                    for (d, &f) in differs[..len].iter_mut().zip(&groupdq[start..start + len]) {
+                        *d |= (1..=5).contains(&f) != (f & (DNU | SAT) != 0);
+                    }
+                }
+            }
             if n_diffs > 0 {
                 electrons(data, groupdq, gain, shape, int, 0, p0, &mut previous[..len]);
             }
@@ -251,6 +283,7 @@ pub fn noise(data: &[f32], groupdq: &[u8], gain: &[f32], readnoise: &[f32], shap
                 (0, _) => f32::NAN,
                 (_, Some(_)) if n % 2 == 1 => from_ordered_key(block[n / 2 * BLOCK + i]),
                 (_, Some(_)) => (from_ordered_key(block[(n / 2 - 1) * BLOCK + i]) + from_ordered_key(block[n / 2 * BLOCK + i])) / 2.0,
+                (_, None) if hints && !differs[i] && !median[p].is_nan() => median[p],
                 (_, None) => {
                     // NaN keys are the largest, so the middle ranks of the valid ones are the same.
                     let (lower, upper) = selection.ranks(&mut block[i * n_all..(i + 1) * n_all], n / 2);
@@ -714,38 +747,26 @@ impl RingSmoother {
         let row_base = (q % window) * nspans * cols;
         let full = cols - cols % CHUNK;
         for start in (0..full).step_by(CHUNK) {
-            self.span_sums::<CHUNK>(row_base, start);
+            self.span_sums::<CHUNK>(row_base, start, dense_counts);
         }
         for start in full..cols {
-            self.span_sums::<1>(row_base, start);
-        }
-        for k in 0..nspans {
-            let base = row_base + k * cols;
-            if dense_counts {
-                let (a, b) = self.spans[k];
-                let out_g = &mut self.valid[base..base + cols];
-                let first = (h as isize + a) as usize;
-                out_g.copy_from_slice(&self.padded_valid[first..first + cols]);
-                for dx in a + 1..=b {
-                    let start = (h as isize + dx) as usize;
-                    for (g, &y) in out_g.iter_mut().zip(&self.padded_valid[start..start + cols]) {
-                        *g += y;
-                    }
-                }
-            }
+            self.span_sums::<1>(row_base, start, dense_counts);
         }
     }
 
     /// Span sums of columns `start..start + W` of the padded row just filled, into the rows of
-    /// `values` at `row_base`: each span from the sum of the span inside it (if any) and the taps
-    /// it lacks, in `W` lanes that stay in registers.
-    fn span_sums<const W: usize>(&mut self, row_base: usize, start: usize) {
+    /// `values` (and of `valid` when `dense_counts`) at `row_base`: each span from the sum of the
+    /// span inside it (if any) and the taps it lacks, in `W` lanes that stay in registers.
+    fn span_sums<const W: usize>(&mut self, row_base: usize, start: usize, dense_counts: bool) {
         let (h, cols) = (self.half as isize, self.cols);
         for (k, (inner, missing)) in self.plans.iter().enumerate() {
-            let mut acc = [0f32; W];
+            let (mut acc, mut acc_valid) = ([0f32; W], [0f32; W]);
             if let Some(j) = inner {
                 let at = row_base + j * cols + start;
                 acc.copy_from_slice(&self.values[at..at + W]);
+                if dense_counts {
+                    acc_valid.copy_from_slice(&self.valid[at..at + W]);
+                }
             }
             for &dx in missing {
                 let from = (h + dx) as usize + start;
@@ -753,9 +774,18 @@ impl RingSmoother {
                 for (a, &x) in acc.iter_mut().zip(taps) {
                     *a += x;
                 }
+                if dense_counts {
+                    let flags: &[f32; W] = self.padded_valid[from..from + W].try_into().expect("W columns");
+                    for (a, &x) in acc_valid.iter_mut().zip(flags) {
+                        *a += x;
+                    }
+                }
             }
             let at = row_base + k * cols + start;
             self.values[at..at + W].copy_from_slice(&acc);
+            if dense_counts {
+                self.valid[at..at + W].copy_from_slice(&acc_valid);
+            }
         }
     }
 
@@ -798,10 +828,12 @@ impl RingSmoother {
         out.clear();
         let (h, cols, window) = (self.half, self.cols, 2 * self.half + 1);
         let nspans = self.spans.len();
-        self.invalid.clear();
-        self.invalid.extend(good.iter().enumerate().filter(|&(_, &g)| !g).map(|(p, _)| p));
-        let dense_counts = self.invalid.len() as f64 * self.taps as f64 > good.len() as f64;
+        // Counted first (a vector pass): the list is only made where invalid pixels are few.
+        let invalid = good.iter().filter(|&&g| !g).count();
+        let dense_counts = invalid as f64 * self.taps as f64 > good.len() as f64;
         if !dense_counts {
+            self.invalid.clear();
+            self.invalid.extend(good.iter().enumerate().filter(|&(_, &g)| !g).map(|(p, _)| p));
             self.count_from_invalid();
         }
         for q in 0..2 * h {
@@ -838,21 +870,28 @@ impl RingSmoother {
             for ((flag, &s), &n) in self.candidate.iter_mut().zip(&self.sum).zip(&self.count) {
                 *flag = s >= n * low;
             }
-            for c in 0..cols {
-                let p = r * cols + c;
-                if !self.candidate[c] || !good[p] || self.count[c] as f64 <= self.min_valid_taps {
+            // Chunks of columns without a candidate are passed over at once (most of them).
+            for start in (0..cols).step_by(CHUNK) {
+                let end = (start + CHUNK).min(cols);
+                if !self.candidate[start..end].iter().fold(false, |any, &f| any | f) {
                     continue;
                 }
-                // Counts are small integers, exact in float32.
-                let (fast, count) = (self.sum[c] as f64, self.count[c] as f64);
-                let scaled = threshold * count;
-                let passes = if !fast.is_finite() || (fast - scaled).abs() <= self.sweep_margin * fast.max(scaled.abs()) {
-                    self.reference_sum(values, good, p) / count > threshold
-                } else {
-                    fast > scaled
-                };
-                if passes {
-                    out.push(p);
+                for c in start..end {
+                    let p = r * cols + c;
+                    if !self.candidate[c] || !good[p] || self.count[c] as f64 <= self.min_valid_taps {
+                        continue;
+                    }
+                    // Counts are small integers, exact in float32.
+                    let (fast, count) = (self.sum[c] as f64, self.count[c] as f64);
+                    let scaled = threshold * count;
+                    let passes = if !fast.is_finite() || (fast - scaled).abs() <= self.sweep_margin * fast.max(scaled.abs()) {
+                        self.reference_sum(values, good, p) / count > threshold
+                    } else {
+                        fast > scaled
+                    };
+                    if passes {
+                        out.push(p);
+                    }
                 }
             }
         }

@@ -361,6 +361,35 @@ pub fn apply_saturation(
 
 use detector1_kernels::jump;
 
+/// `jump::Params` from `applyJump`'s arguments.
+fn jump_params(mode: u32, thresholds: &[f64], flag_4_neighbors: bool, nframes: usize, after_jump: &[f64]) -> Result<jump::Params, JsError> {
+    let invalid = |argument: &'static str, reason: &str| to_js(KernelError::InvalidParameter { argument, reason: reason.into() });
+    let mode = match mode {
+        0 => jump::Mode::Skip,
+        1 => jump::Mode::SinglePass,
+        2 => jump::Mode::Iterative,
+        3 => jump::Mode::SigmaClipped,
+        _ => return Err(invalid("mode", "must be 0, 1, 2 or 3")),
+    };
+    let [rejection, three, four, min_neighbour, max_neighbour] = thresholds else {
+        return Err(invalid("thresholds", "needs 5 values"));
+    };
+    let [e1, n1, e2, n2] = after_jump else {
+        return Err(invalid("after_jump", "needs 4 values"));
+    };
+    Ok(jump::Params {
+        mode,
+        rejection_threshold: *rejection,
+        three_group_threshold: *three,
+        four_group_threshold: *four,
+        flag_4_neighbors,
+        min_jump_to_flag_neighbors: *min_neighbour,
+        max_jump_to_flag_neighbors: *max_neighbour,
+        nframes,
+        after_jump: [(*e1, *n1 as usize), (*e2, *n2 as usize)],
+    })
+}
+
 /// `jump` on one tile. `mode`: 0 skip (gain flags and clean-up only), 1 single pass,
 /// 2 iterative, 3 after `applyJumpSigmaClip` (post-processing only). `thresholds` = [normal, three-group, four-group, min neighbour, max neighbour];
 /// `after_jump` = [e1, n1, e2, n2]. `crs` receives the primary CR count per pixel.
@@ -383,33 +412,37 @@ pub fn apply_jump(
     nframes: usize,
     after_jump: &[f64],
 ) -> Result<(), JsError> {
-    let invalid = |argument: &'static str, reason: &str| to_js(KernelError::InvalidParameter { argument, reason: reason.into() });
-    let mode = match mode {
-        0 => jump::Mode::Skip,
-        1 => jump::Mode::SinglePass,
-        2 => jump::Mode::Iterative,
-        3 => jump::Mode::SigmaClipped,
-        _ => return Err(invalid("mode", "must be 0, 1, 2 or 3")),
-    };
-    let [rejection, three, four, min_neighbour, max_neighbour] = thresholds else {
-        return Err(invalid("thresholds", "needs 5 values"));
-    };
-    let [e1, n1, e2, n2] = after_jump else {
-        return Err(invalid("after_jump", "needs 4 values"));
-    };
-    let params = jump::Params {
-        mode,
-        rejection_threshold: *rejection,
-        three_group_threshold: *three,
-        four_group_threshold: *four,
-        flag_4_neighbors,
-        min_jump_to_flag_neighbors: *min_neighbour,
-        max_jump_to_flag_neighbors: *max_neighbour,
-        nframes,
-        after_jump: [(*e1, *n1 as usize), (*e2, *n2 as usize)],
-    };
+    let params = jump_params(mode, thresholds, flag_4_neighbors, nframes, after_jump)?;
     let shape = RampShape::new(nints, ngroups, rows, cols);
     jump::detect(data, groupdq, pixeldq, gain, readnoise, crs, shape, &params).map_err(to_js)
+}
+
+/// `applyJump`, then the MIRI showers' noise model of the same pixels on the flags it leaves
+/// (`jump::detect_and_shower_noise`) into `median` and `sigma` `(rows, cols)`.
+#[wasm_bindgen(js_name = applyJumpShowerNoise)]
+#[allow(clippy::too_many_arguments)]
+pub fn apply_jump_shower_noise(
+    data: &[f32],
+    groupdq: &mut [u8],
+    pixeldq: &mut [u32],
+    gain: &[f32],
+    readnoise: &[f32],
+    crs: &mut [u32],
+    nints: usize,
+    ngroups: usize,
+    rows: usize,
+    cols: usize,
+    mode: u32,
+    thresholds: &[f64],
+    flag_4_neighbors: bool,
+    nframes: usize,
+    after_jump: &[f64],
+    median: &mut [f32],
+    sigma: &mut [f32],
+) -> Result<(), JsError> {
+    let params = jump_params(mode, thresholds, flag_4_neighbors, nframes, after_jump)?;
+    let shape = RampShape::new(nints, ngroups, rows, cols);
+    jump::detect_and_shower_noise(data, groupdq, pixeldq, gain, readnoise, crs, shape, &params, median, sigma).map_err(to_js)
 }
 
 /// `jump`'s sigma-clipping detector on one band of whole-exposure rows: JUMP in `groupdq`.

@@ -167,6 +167,24 @@ describe('jump step with large events: workers and integration slices', () => {
     }
   });
 
+  it('showers with the noise model on 1 and 2 workers (bands of rows) give the in-thread result', async () => {
+    const c = loadOracle(oracleDirs[0], 'miri_showers_ints');
+    const inThread = c.exposure();
+    const expected = await jumpStep(inThread.ramp, await references(inThread), {}, c.options);
+    expect(expected.extendedEvents).toBeGreaterThan(0);
+    for (const size of [1, 2]) {
+      const pool = (await pools.createNodePool({ size })) as KernelPool & { destroy(): Promise<void> };
+      try {
+        const e = c.exposure();
+        const result = await jumpStep(e.ramp, await references(e), { pool }, c.options);
+        expect(e.ramp.groupdq, `${size} workers`).toEqual(inThread.ramp.groupdq);
+        expect(result.extendedEvents).toBe(expected.extendedEvents);
+      } finally {
+        await pool.destroy();
+      }
+    }
+  });
+
   it('the two-point pass, then jumpLargeEvents on whole frames, equals the step with both', async () => {
     for (const name of ['nir_snowballs_three_ints', 'miri_showers_ints']) {
       const c = loadOracle(oracleDirs[0], name);
