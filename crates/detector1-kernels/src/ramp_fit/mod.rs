@@ -260,7 +260,19 @@ pub fn fit(inputs: &Inputs<'_>, shape: RampShape, params: &Params) -> Result<Out
     // (transposed) into pixel-major buffers with contiguous reads, since gathering one pixel's
     // groups straight from the cube reads one cache line per group and was a fifth of the time.
     let per_px = nints * ng;
-    let block = (BLOCK_SAMPLES / per_px).clamp(1, 256).min(plane);
+    let mut block = (BLOCK_SAMPLES / per_px).clamp(1, 256).min(plane);
+    // Long ramps (few pixels per block) are first copied a band of pixels at a time: a block's
+    // few pixels are a fraction of a cache line in each of thousands of planes (a TLB miss per
+    // plane and block), a band's a run of whole lines that the blocks then read from cache.
+    let band = (block < BAND_PIXELS && plane > block).then(|| {
+        block = block.next_power_of_two();
+        let planes = plane_count(nints, params);
+        Band {
+            data: vec![0.0; planes * BAND_PIXELS],
+            dq: vec![0; planes * BAND_PIXELS],
+            offsets: (0..planes).map(|k| k * BAND_PIXELS).collect(),
+        }
+    });
     let buf = PixelBuffers {
         data: vec![0.0; block * per_px],
         dq: vec![0; block * per_px],
@@ -311,9 +323,20 @@ pub fn fit(inputs: &Inputs<'_>, shape: RampShape, params: &Params) -> Result<Out
         opt,
         rate,
         rateints,
+        band,
     };
-    for p0 in (0..plane).step_by(block) {
-        tile.block(p0, block.min(plane - p0));
+    if tile.band.is_some() {
+        for b0 in (0..plane).step_by(BAND_PIXELS) {
+            let bw = BAND_PIXELS.min(plane - b0);
+            tile.load_band(b0, bw);
+            for p0 in (b0..b0 + bw).step_by(block) {
+                tile.block(p0, block.min(b0 + bw - p0), p0 - b0);
+            }
+        }
+    } else {
+        for p0 in (0..plane).step_by(block) {
+            tile.block(p0, block.min(plane - p0), p0);
+        }
     }
     tile.fit_patterns();
     let TileFit { opt, rate, rateints, .. } = tile;
@@ -345,19 +368,70 @@ struct TileFit<'a, 'b> {
     opt: Option<OptCollector>,
     rate: Products,
     rateints: Products,
+    /// The current band of pixels, for long ramps (None: blocks read the cube).
+    band: Option<Band>,
+}
+
+/// The window planes of a band of pixels, plane-major (`[window plane][pixel]`, `BAND_PIXELS`
+/// wide).
+struct Band {
+    data: Vec<f32>,
+    dq: Vec<u8>,
+    /// `k * BAND_PIXELS` for every window plane `k`.
+    offsets: Vec<usize>,
+}
+
+/// Pixels per band (see `fit`): 64 pixels are 4 cache lines of each plane's data.
+const BAND_PIXELS: usize = 64;
+
+/// Number of `(integration, window group)` planes.
+fn plane_count(nints: usize, params: &Params) -> usize {
+    nints * (params.group_stop - params.group_start)
 }
 
 impl TileFit<'_, '_> {
-    /// Fits pixels `p0..p0 + bn`. Not inlined: wasm engines swap in optimized code at function
+    /// Copies pixels `b0..b0 + bw` of every window plane into the band.
+    #[inline(never)]
+    fn load_band(&mut self, b0: usize, bw: usize) {
+        let band = self.band.as_mut().expect("bands are on");
+        for ((&off, dst), dstq) in
+            self.plane_offsets.iter().zip(band.data.chunks_exact_mut(BAND_PIXELS)).zip(band.dq.chunks_exact_mut(BAND_PIXELS))
+        {
+            dst[..bw].copy_from_slice(&self.inputs.data[off + b0..off + b0 + bw]);
+            dstq[..bw].copy_from_slice(&self.inputs.groupdq[off + b0..off + b0 + bw]);
+        }
+    }
+
+    /// Fits pixels `p0..p0 + bn`, which start at pixel `first` of the band if there is one
+    /// (else `first == p0`). Not inlined: wasm engines swap in optimized code at function
     /// calls only, so the first large tile of a fresh thread would otherwise run its whole pixel
     /// loop in the baseline tier.
     #[inline(never)]
-    fn block(&mut self, p0: usize, bn: usize) {
+    fn block(&mut self, p0: usize, bn: usize, first: usize) {
         let (c, nints, plane, per_px, rn_scale) = (self.c, self.nints, self.plane, self.per_px, self.rn_scale);
         let ng = c.ngroups;
         let TileFit {
-            inputs, plane_offsets, dnu_group, pair_weights, patterns, weights, buf, flags, clean, slow, opt, rate, rateints, ..
+            inputs,
+            plane_offsets,
+            dnu_group,
+            pair_weights,
+            patterns,
+            weights,
+            buf,
+            flags,
+            clean,
+            slow,
+            opt,
+            rate,
+            rateints,
+            band,
+            ..
         } = self;
+        // Where the block's group values are read: the band, or the cube.
+        let (src_data, src_dq, src_offsets) = match band.as_ref() {
+            Some(band) => (&band.data[..], &band.dq[..], &band.offsets[..]),
+            None => (inputs.data, inputs.groupdq, &plane_offsets[..]),
+        };
         let cube = fast::CubeView { data: inputs.data, plane_offsets: &plane_offsets[..], plane, nints };
         let refs_of = |p: usize| {
             let dcur = inputs.average_dark_current.map_or(0.0, |d| d[p]);
@@ -368,9 +442,9 @@ impl TileFit<'_, '_> {
         if let Some(pair_weights) = pair_weights.as_ref() {
             let flags = &mut flags[..bn];
             flags.fill(0);
-            for (&off, &dnu) in plane_offsets.iter().zip(dnu_group.iter().cycle()) {
-                let src = &inputs.data[off + p0..off + p0 + bn];
-                let srcq = &inputs.groupdq[off + p0..off + p0 + bn];
+            for (&off, &dnu) in src_offsets.iter().zip(dnu_group.iter().cycle()) {
+                let src = &src_data[off + first..off + first + bn];
+                let srcq = &src_dq[off + first..off + first + bn];
                 for ((f, &d), &q) in flags.iter_mut().zip(src).zip(srcq) {
                     // NaN fails the comparison too.
                     *f |= q | dnu | ((d.abs() < fast::MAX_FAST_VALUE) as u8 ^ 1);
@@ -402,9 +476,9 @@ impl TileFit<'_, '_> {
             slow.extend(0..bn);
         }
         let sn = slow.len();
-        for (k, (&off, &dnu)) in plane_offsets.iter().zip(dnu_group.iter().cycle()).enumerate() {
-            let src = &inputs.data[off + p0..off + p0 + bn];
-            let srcq = &inputs.groupdq[off + p0..off + p0 + bn];
+        for (k, (&off, &dnu)) in src_offsets.iter().zip(dnu_group.iter().cycle()).enumerate() {
+            let src = &src_data[off + first..off + first + bn];
+            let srcq = &src_dq[off + first..off + first + bn];
             for (j, &b) in slow.iter().enumerate() {
                 let at = j * per_px + k;
                 let q = srcq[b] | dnu;

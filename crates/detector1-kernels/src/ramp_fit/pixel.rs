@@ -294,6 +294,10 @@ fn median_of(v: &mut [f64]) -> f64 {
         }
         return if n & 1 == 1 { v[mid] } else { (v[mid] + v[mid - 1]) / 2.0 };
     }
+    if n <= SELECT_MAX {
+        let (upper, lower) = select_middle(v);
+        return if n & 1 == 1 { upper } else { (upper + lower) / 2.0 };
+    }
     let (left, m, _) = v.select_nth_unstable_by(mid, f64::total_cmp);
     let m = *m;
     if n & 1 == 1 {
@@ -301,6 +305,78 @@ fn median_of(v: &mut [f64]) -> f64 {
     } else {
         let below = left.iter().fold(f64::NEG_INFINITY, |acc, &x| if x > acc { x } else { acc });
         (m + below) / 2.0
+    }
+}
+
+/// Longest array [`select_middle`] takes (its second buffer is on the stack).
+const SELECT_MAX: usize = 128;
+/// Ranges this short are finished by the insertion sort.
+const SELECT_SORT: usize = 8;
+
+/// The values of rank `n / 2` and `n / 2 - 1` of NaN-free `v` (2 <= n <= SELECT_MAX); `v` is
+/// clobbered.
+///
+/// A quickselect whose partition has no data-dependent branch: each value is written to both
+/// ends of the free part of the other buffer and only the ends move, by its comparisons with
+/// the pivot (the median of three values of the range). Values equal to the pivot are dropped
+/// and counted, so ties cannot stall it. For ~44 noisy differences this is several times
+/// faster than `select_nth_unstable`, which mispredicts about every other comparison.
+fn select_middle(v: &mut [f64]) -> (f64, f64) {
+    let n = v.len();
+    let mut other = [0.0f64; SELECT_MAX];
+    // Rank `k` of the current range `[lo, lo + m)`, which is in `v` if `in_v`, else in `other`
+    // (partitions write to the same positions of the other buffer); `below` is the largest
+    // value known to rank under the range (set once the range left rank 0).
+    let (mut k, mut lo, mut m, mut in_v) = (n >> 1, 0usize, n, true);
+    let mut below = f64::NAN;
+    loop {
+        if m <= SELECT_SORT {
+            let s = if in_v { &mut v[lo..lo + m] } else { &mut other[lo..lo + m] };
+            for i in 1..m {
+                let mut x = s[i];
+                for j in (0..i).rev() {
+                    let (lo, hi) = min_max(x, s[j]);
+                    s[j + 1] = hi;
+                    x = lo;
+                }
+                s[0] = x;
+            }
+            return (s[k], if k > 0 { s[k - 1] } else { below });
+        }
+        let (src, dst) =
+            if in_v { (&v[lo..lo + m], &mut other[lo..lo + m]) } else { (&other[lo..lo + m], &mut v[lo..lo + m]) };
+        let pivot = {
+            let (a, b) = min_max(src[0], src[m >> 1]);
+            let (_, c) = min_max(a, src[m - 1]);
+            min_max(b, c).0
+        };
+        // dst[..l] < pivot, dst[r..] > pivot; the pivot's copies fill [l, r) in count only.
+        let (mut l, mut r) = (0usize, m);
+        for &x in src {
+            dst[l] = x;
+            dst[r - 1] = x;
+            l += (x < pivot) as usize;
+            r -= (x > pivot) as usize;
+        }
+        if k < l {
+            m = l;
+        } else if k < r {
+            let lower = if k > l {
+                pivot
+            } else if l > 0 {
+                dst[..l].iter().fold(f64::NEG_INFINITY, |acc, &x| if x > acc { x } else { acc })
+            } else {
+                below
+            };
+            return (pivot, lower);
+        } else {
+            // Everything dropped ranks under the new range, the pivot (a value of the range) largest.
+            lo += r;
+            k -= r;
+            m -= r;
+            below = pivot;
+        }
+        in_v = !in_v;
     }
 }
 
@@ -851,6 +927,31 @@ mod tests {
         assert_eq!(median_of(&mut [2.0, 2.0, 1.0, 1.0]), 1.5);
         let mut big: Vec<f64> = (0..41).rev().map(|v| v as f64).collect();
         assert_eq!(median_of(&mut big), 20.0);
+    }
+
+    /// The branchless selection returns the middle ranks of a sort, for every length it takes,
+    /// with few distinct values (ties at the pivot), many, and infinities.
+    #[test]
+    fn selection_matches_sorting() {
+        let mut state = 7u32;
+        let mut next = || {
+            state = state.wrapping_mul(1664525).wrapping_add(1013904223);
+            state >> 8
+        };
+        for n in 2..=SELECT_MAX {
+            for distinct in [2u32, 5, 1 << 24] {
+                for _ in 0..20 {
+                    let mut v: Vec<f64> = (0..n).map(|_| (next() % distinct) as f64 - 2.0).collect();
+                    if distinct == 5 && n % 3 == 0 {
+                        v[n / 3] = f64::INFINITY;
+                        v[n / 2] = f64::NEG_INFINITY;
+                    }
+                    let mut sorted = v.clone();
+                    sorted.sort_by(f64::total_cmp);
+                    assert_eq!(select_middle(&mut v), (sorted[n / 2], sorted[n / 2 - 1]), "{sorted:?}");
+                }
+            }
+        }
     }
 
     #[test]
