@@ -484,7 +484,6 @@ impl TileFit<'_, '_> {
                 let q = srcq[b] | dnu;
                 buf.data[at] = src[b] as f64;
                 buf.dq[at] = q;
-                buf.orig[at] = q;
             }
         }
         // 1. Prepare every integration of the block's other pixels (§4).
@@ -497,7 +496,14 @@ impl TileFit<'_, '_> {
                 let zf = inputs.zeroframe.map(|z| z[i * plane + p]);
                 let o = opt.as_mut();
                 let crs_before = o.as_ref().map_or(0, |o| o.crs.len());
-                let s = prepare_integration(&mut buf.data[r.clone()], &mut buf.dq[r], zf, &c, o.map(|o| &mut o.crs));
+                let s = prepare_integration(
+                    &mut buf.data[r.clone()],
+                    &mut buf.dq[r.clone()],
+                    &mut buf.orig[r],
+                    zf,
+                    &c,
+                    o.map(|o| &mut o.crs),
+                );
                 if let Some(o) = opt.as_mut() {
                     o.cr_counts[i * plane + p] = (o.crs.len() - crs_before) as u32;
                 }
@@ -871,8 +877,8 @@ impl RampFitStream {
         Ok(())
     }
 
-    /// Gathers and prepares pixel `p` of one integration into `data`/`dq`/`orig`.
-    fn gather(&self, p: usize, data_in: &[f32], dq_in: &[u8], data: &mut [f64], dq: &mut [u8], orig: &mut [u8]) {
+    /// Gathers pixel `p` of one integration into `data`/`dq`.
+    fn gather(&self, p: usize, data_in: &[f32], dq_in: &[u8], data: &mut [f64], dq: &mut [u8]) {
         let plane = self.shape.plane_len();
         for (k, g) in (self.params.group_start..self.params.group_stop).enumerate() {
             let mut q = dq_in[g * plane + p];
@@ -880,7 +886,6 @@ impl RampFitStream {
                 q |= crate::dq::DO_NOT_USE as u8;
             }
             dq[k] = q;
-            orig[k] = q;
             data[k] = data_in[g * plane + p] as f64;
         }
     }
@@ -903,8 +908,8 @@ impl RampFitStream {
         let (mut d, mut q, mut o) = (vec![0.0; ng], vec![0u8; ng], vec![0u8; ng]);
         let mut scratch = Vec::with_capacity(ng);
         for p in 0..self.shape.plane_len() {
-            self.gather(p, data, groupdq, &mut d, &mut q, &mut o);
-            let s = prepare_integration(&mut d, &mut q, zeroframe.map(|z| z[p]), &self.consts, None);
+            self.gather(p, data, groupdq, &mut d, &mut q);
+            let s = prepare_integration(&mut d, &mut q, &mut o, zeroframe.map(|z| z[p]), &self.consts, None);
             self.pixels[p].median_sum += if ng == 1 {
                 d[0] / self.consts.t1
             } else {
@@ -936,9 +941,9 @@ impl RampFitStream {
         let nints = self.shape.nints as f64;
         let mut weights = std::mem::replace(&mut self.weights, WeightTables::new(0));
         for p in 0..plane {
-            self.gather(p, data, groupdq, &mut d, &mut q, &mut o);
+            self.gather(p, data, groupdq, &mut d, &mut q);
             let px = self.refs(p);
-            let s = prepare_integration(&mut d, &mut q, zeroframe.map(|z| z[p]), &self.consts, None);
+            let s = prepare_integration(&mut d, &mut q, &mut o, zeroframe.map(|z| z[p]), &self.consts, None);
             let state = &mut self.pixels[p];
             if integration == 0 {
                 state.acc = RateAcc { dq: px.dq, ..RateAcc::default() };

@@ -79,15 +79,25 @@ pub(crate) struct IntStats {
 ///
 /// Applies suppress_one_group, the MIRI first-group JUMP clearing, NaN for saturated groups,
 /// the ZEROFRAME substitution, and collects the integration statistics; with `crs` given,
-/// appends the cosmic-ray magnitudes of JUMP_DET groups.
+/// appends the cosmic-ray magnitudes of JUMP_DET groups. When a group has CHARGELOSS, `orig`
+/// receives the group DQ before any change (what `fit_integration` needs only then).
 pub(crate) fn prepare_integration(
     data: &mut [f64],
     dq: &mut [u8],
+    orig: &mut [u8],
     zeroframe: Option<f32>,
     c: &Consts,
     mut crs: Option<&mut Vec<f64>>,
 ) -> IntStats {
     let ng = data.len();
+    let any = dq.iter().fold(0u8, |acc, &q| acc | q);
+    if any & CL != 0 {
+        orig.copy_from_slice(dq);
+    }
+    if ng >= 2 && any == 0 {
+        // No group flag (the common integration): every switch below keeps its default.
+        return IntStats { cnt_good: ng as i32, ..IntStats::default() };
+    }
     if c.suppress_one_group {
         // ramp_fit.suppress_one_good_group_ramps: exactly one group with no flag but PERSISTENCE.
         let good = dq.iter().filter(|&&q| q & !PERS == 0).count();
@@ -168,6 +178,21 @@ pub(crate) fn median_input(data: &[f64], dq: &[u8], s: &IntStats, c: &Consts, sc
     // All divisions first, in a branch-free loop the compiler vectorises (f64x2.div).
     scratch.clear();
     scratch.extend(data.iter().map(|&d| d / c.tgroup));
+    if s.cnt_good == ng as i32 {
+        // No group flag: every difference is taken unless the data hold a NaN (then the general
+        // compaction below runs on freshly divided rates).
+        let mut nan = false;
+        for k in 0..ng - 1 {
+            let d = scratch[k + 1] - scratch[k];
+            nan |= d.is_nan();
+            scratch[k] = d;
+        }
+        if !nan {
+            return MedianInput::Values(ng - 1);
+        }
+        scratch.clear();
+        scratch.extend(data.iter().map(|&d| d / c.tgroup));
+    }
     for (r, &q) in scratch.iter_mut().zip(dq) {
         if q & DNU != 0 {
             *r = f64::NAN;
@@ -309,7 +334,7 @@ fn median_of(v: &mut [f64]) -> f64 {
 }
 
 /// Longest array [`select_middle`] takes (its second buffer is on the stack).
-const SELECT_MAX: usize = 128;
+const SELECT_MAX: usize = 64;
 /// Ranges this short are finished by the insertion sort.
 const SELECT_SORT: usize = 8;
 
@@ -689,7 +714,7 @@ pub(crate) struct OptSink<'a> {
 /// Fits one prepared integration (§6-§8, §11) and folds it into `acc`.
 ///
 /// `dq`/`data` are the prepared buffers, `orig` the group DQ before suppression (CHARGELOSS
-/// recomputation only), `mrate` the pixel's median rate over all integrations.
+/// recomputation only: `prepare_integration` fills it when the integration has CHARGELOSS), `mrate` the pixel's median rate over all integrations.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn fit_integration(
     data: &[f64],
@@ -720,6 +745,10 @@ pub(crate) fn fit_integration(
         out.dq |= DO_NOT_USE | SATURATED;
         out.slope = f64::NAN;
         segs.clear();
+    } else if s.cnt_good == ng {
+        // No group flag: one segment spans the integration (what build_segments finds).
+        segs.clear();
+        segs.push(Segment { start: 0, len: ng as usize });
     } else {
         build_segments(dq, segs);
     }
