@@ -30,6 +30,7 @@ use crate::error::KernelError;
 use crate::tile::RampShape;
 use pixel::{
     finish_rate, fit_integration, integration_median, integration_median_pair, prepare_integration, Consts, IntFit,
+    MedianScratch,
     IntStats, OptSink, PixelRefs, RateAcc, SegFit, Segment, WeightTables,
 };
 
@@ -231,8 +232,8 @@ struct PixelBuffers {
     refs: Vec<PixelRefs>,
     median_sum: Vec<f64>,
     segs: Vec<Segment>,
-    scratch: Vec<f64>,
-    scratch2: Vec<f64>,
+    scratch: MedianScratch,
+    scratch2: MedianScratch,
 }
 
 /// Collected fitopt values, pixel-major, scattered into arrays once `max_seg` is known.
@@ -281,8 +282,8 @@ pub fn fit(inputs: &Inputs<'_>, shape: RampShape, params: &Params) -> Result<Out
         refs: Vec::with_capacity(block),
         median_sum: vec![0.0; block],
         segs: Vec::with_capacity(ng),
-        scratch: Vec::with_capacity(ng),
-        scratch2: Vec::with_capacity(ng),
+        scratch: MedianScratch::new(ng),
+        scratch2: MedianScratch::new(ng),
     };
     let opt = params.save_opt.then(|| OptCollector {
         seg_counts: vec![0; nints * plane],
@@ -394,11 +395,14 @@ impl TileFit<'_, '_> {
     #[inline(never)]
     fn load_band(&mut self, b0: usize, bw: usize) {
         let band = self.band.as_mut().expect("bands are on");
-        for ((&off, dst), dstq) in
-            self.plane_offsets.iter().zip(band.data.chunks_exact_mut(BAND_PIXELS)).zip(band.dq.chunks_exact_mut(BAND_PIXELS))
-        {
+        let rows = self.plane_offsets.iter().zip(self.dnu_group.iter().cycle());
+        for (((&off, &dnu), dst), dstq) in rows.zip(band.data.chunks_exact_mut(BAND_PIXELS)).zip(band.dq.chunks_exact_mut(BAND_PIXELS)) {
             dst[..bw].copy_from_slice(&self.inputs.data[off + b0..off + b0 + bw]);
-            dstq[..bw].copy_from_slice(&self.inputs.groupdq[off + b0..off + b0 + bw]);
+            // The firstgroup/lastgroup flags are added here already, which also makes this no
+            // plain copy (in wasm a memory.copy call per row costs more than the 64 bytes).
+            for (d, &q) in dstq[..bw].iter_mut().zip(&self.inputs.groupdq[off + b0..off + b0 + bw]) {
+                *d = q | dnu;
+            }
         }
     }
 
@@ -906,7 +910,7 @@ impl RampFitStream {
         self.check_integration(StreamPhase::Medians, integration, data, groupdq, zeroframe)?;
         let ng = self.consts.ngroups;
         let (mut d, mut q, mut o) = (vec![0.0; ng], vec![0u8; ng], vec![0u8; ng]);
-        let mut scratch = Vec::with_capacity(ng);
+        let mut scratch = MedianScratch::new(ng);
         for p in 0..self.shape.plane_len() {
             self.gather(p, data, groupdq, &mut d, &mut q);
             let s = prepare_integration(&mut d, &mut q, &mut o, zeroframe.map(|z| z[p]), &self.consts, None);
