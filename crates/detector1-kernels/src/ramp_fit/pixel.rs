@@ -98,6 +98,14 @@ pub(crate) fn prepare_integration(
         // No group flag (the common integration): every switch below keeps its default.
         return IntStats { cnt_good: ng as i32, ..IntStats::default() };
     }
+    if any == JUMP && !c.clear_first_jump && crs.is_none() {
+        // JUMP_DET the only flag: with two good groups or more, suppression and the 0th-group
+        // and ZEROFRAME cases cannot apply and the loop below would only count them.
+        let good = dq.iter().filter(|&&q| q == 0).count();
+        if good >= 2 {
+            return IntStats { cnt_good: good as i32, jump: true, ..IntStats::default() };
+        }
+    }
     if c.suppress_one_group {
         // ramp_fit.suppress_one_good_group_ramps: exactly one group with no flag but PERSISTENCE.
         let good = dq.iter().filter(|&&q| q & !PERS == 0).count();
