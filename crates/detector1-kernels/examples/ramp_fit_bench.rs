@@ -1,7 +1,11 @@
 //! Native timing of OLS_C `ramp_fit::fit` on the synthetic ramps of bench/ramp-fit.mjs (not a
-//! test): `cargo run --release -p detector1-kernels --example ramp_fit_bench [NINTSxNGROUPSxROWSxCOLS [REPEAT]]`
-//! (default 50x45x512x512, once; the best of REPEAT runs is reported). Prints wall and CPU seconds and a hash of every output array, so two builds can
-//! be compared bit for bit; run it under `perf record` to see where the time goes.
+//! test):
+//!
+//!     cargo run --release -p detector1-kernels --example ramp_fit_bench [NINTSxNGROUPSxROWSxCOLS [REPEAT]]
+//!
+//! (default 50x45x512x512, once; the best of REPEAT runs is reported). Prints wall and CPU
+//! seconds and a hash of every output array, so two builds can be compared bit for bit; run it
+//! under `perf record` to see where the time goes.
 use detector1_kernels::ramp_fit::{fit, Inputs, Params};
 use detector1_kernels::tile::RampShape;
 use std::time::Instant;

@@ -30,8 +30,7 @@ use crate::error::KernelError;
 use crate::tile::RampShape;
 use pixel::{
     finish_rate, fit_integration, integration_median, integration_median_pair, prepare_integration, Consts, IntFit,
-    MedianScratch,
-    IntStats, OptSink, PixelRefs, RateAcc, SegFit, Segment, WeightTables,
+    IntStats, MedianScratch, OptSink, PixelRefs, RateAcc, SegFit, Segment, WeightTables,
 };
 
 /// Scalars of one ramp_fit call. Group indices refer to the input cube's group axis.
@@ -395,8 +394,9 @@ impl TileFit<'_, '_> {
     #[inline(never)]
     fn load_band(&mut self, b0: usize, bw: usize) {
         let band = self.band.as_mut().expect("bands are on");
-        let rows = self.plane_offsets.iter().zip(self.dnu_group.iter().cycle());
-        for (((&off, &dnu), dst), dstq) in rows.zip(band.data.chunks_exact_mut(BAND_PIXELS)).zip(band.dq.chunks_exact_mut(BAND_PIXELS)) {
+        let planes = self.plane_offsets.iter().zip(self.dnu_group.iter().cycle());
+        let rows = band.data.chunks_exact_mut(BAND_PIXELS).zip(band.dq.chunks_exact_mut(BAND_PIXELS));
+        for ((&off, &dnu), (dst, dstq)) in planes.zip(rows) {
             dst[..bw].copy_from_slice(&self.inputs.data[off + b0..off + b0 + bw]);
             // The firstgroup/lastgroup flags are added here already, which also makes this no
             // plain copy (in wasm a memory.copy call per row costs more than the 64 bytes).

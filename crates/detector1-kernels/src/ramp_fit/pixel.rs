@@ -756,7 +756,8 @@ pub(crate) struct OptSink<'a> {
 /// Fits one prepared integration (§6-§8, §11) and folds it into `acc`.
 ///
 /// `dq`/`data` are the prepared buffers, `orig` the group DQ before suppression (CHARGELOSS
-/// recomputation only: `prepare_integration` fills it when the integration has CHARGELOSS), `mrate` the pixel's median rate over all integrations.
+/// recomputation only: `prepare_integration` fills it when the integration has CHARGELOSS),
+/// `mrate` the pixel's median rate over all integrations.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn fit_integration(
     data: &[f64],
