@@ -403,9 +403,16 @@ fn tile_height_does_not_matter() {
 /// The integration-by-integration stream equals the whole-tile fit bit for bit.
 #[test]
 fn stream_equals_whole_tile() {
-    // Long ramps: the whole-tile medians of 25 to 64 differences go two pixels at a time through
-    // a sorting network, the stream's through a selection.
-    for (seed, shape) in [(9, RampShape::new(4, 7, 6, 5)), (11, RampShape::new(2, 40, 5, 6)), (12, RampShape::new(1, 70, 3, 5))] {
+    // Long ramps: medians of more than 24 differences go through a selection (more than 64
+    // through the library's). More than 256 samples per pixel make the whole-tile fit copy bands
+    // of 64 pixels first (here two full bands and a partial one); the stream gathers each pixel.
+    for (seed, shape) in [
+        (9, RampShape::new(4, 7, 6, 5)),
+        (11, RampShape::new(2, 40, 5, 6)),
+        (12, RampShape::new(1, 70, 3, 5)),
+        (13, RampShape::new(6, 50, 3, 45)),
+        (14, RampShape::new(3, 90, 2, 40)),
+    ] {
         let tile = Tile::random(seed, shape);
         for mut params in params_variants(shape.ngroups) {
             params.save_opt = false;

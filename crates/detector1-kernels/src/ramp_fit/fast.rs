@@ -485,7 +485,7 @@ impl JumpPattern {
         let ng = c.ngroups;
         let mut dq: Vec<u8> = (0..ng).map(|k| if mask >> k & 1 == 1 { JUMP_DET as u8 } else { 0 }).collect();
         let mut data = vec![0.0; ng];
-        let s = prepare_integration(&mut data, &mut dq, None, c, None);
+        let s = prepare_integration(&mut data, &mut dq, &mut vec![0; ng], None, c, None);
         if s.cnt_dnu_sat != 0 || s.is_0th || s.is_zframe {
             return None;
         }

@@ -30,7 +30,7 @@ use crate::error::KernelError;
 use crate::tile::RampShape;
 use pixel::{
     finish_rate, fit_integration, integration_median, integration_median_pair, prepare_integration, Consts, IntFit,
-    IntStats, OptSink, PixelRefs, RateAcc, SegFit, Segment, WeightTables,
+    IntStats, MedianScratch, OptSink, PixelRefs, RateAcc, SegFit, Segment, WeightTables,
 };
 
 /// Scalars of one ramp_fit call. Group indices refer to the input cube's group axis.
@@ -231,8 +231,8 @@ struct PixelBuffers {
     refs: Vec<PixelRefs>,
     median_sum: Vec<f64>,
     segs: Vec<Segment>,
-    scratch: Vec<f64>,
-    scratch2: Vec<f64>,
+    scratch: MedianScratch,
+    scratch2: MedianScratch,
 }
 
 /// Collected fitopt values, pixel-major, scattered into arrays once `max_seg` is known.
@@ -260,7 +260,19 @@ pub fn fit(inputs: &Inputs<'_>, shape: RampShape, params: &Params) -> Result<Out
     // (transposed) into pixel-major buffers with contiguous reads, since gathering one pixel's
     // groups straight from the cube reads one cache line per group and was a fifth of the time.
     let per_px = nints * ng;
-    let block = (BLOCK_SAMPLES / per_px).clamp(1, 256).min(plane);
+    let mut block = (BLOCK_SAMPLES / per_px).clamp(1, 256).min(plane);
+    // Long ramps (few pixels per block) are first copied a band of pixels at a time: a block's
+    // few pixels are a fraction of a cache line in each of thousands of planes (a TLB miss per
+    // plane and block), a band's a run of whole lines that the blocks then read from cache.
+    let band = (block < BAND_PIXELS && plane > block).then(|| {
+        block = block.next_power_of_two();
+        let planes = plane_count(nints, params);
+        Band {
+            data: vec![0.0; planes * BAND_PIXELS],
+            dq: vec![0; planes * BAND_PIXELS],
+            offsets: (0..planes).map(|k| k * BAND_PIXELS).collect(),
+        }
+    });
     let buf = PixelBuffers {
         data: vec![0.0; block * per_px],
         dq: vec![0; block * per_px],
@@ -269,8 +281,8 @@ pub fn fit(inputs: &Inputs<'_>, shape: RampShape, params: &Params) -> Result<Out
         refs: Vec::with_capacity(block),
         median_sum: vec![0.0; block],
         segs: Vec::with_capacity(ng),
-        scratch: Vec::with_capacity(ng),
-        scratch2: Vec::with_capacity(ng),
+        scratch: MedianScratch::new(ng),
+        scratch2: MedianScratch::new(ng),
     };
     let opt = params.save_opt.then(|| OptCollector {
         seg_counts: vec![0; nints * plane],
@@ -311,9 +323,20 @@ pub fn fit(inputs: &Inputs<'_>, shape: RampShape, params: &Params) -> Result<Out
         opt,
         rate,
         rateints,
+        band,
     };
-    for p0 in (0..plane).step_by(block) {
-        tile.block(p0, block.min(plane - p0));
+    if tile.band.is_some() {
+        for b0 in (0..plane).step_by(BAND_PIXELS) {
+            let bw = BAND_PIXELS.min(plane - b0);
+            tile.load_band(b0, bw);
+            for p0 in (b0..b0 + bw).step_by(block) {
+                tile.block(p0, block.min(b0 + bw - p0), p0 - b0);
+            }
+        }
+    } else {
+        for p0 in (0..plane).step_by(block) {
+            tile.block(p0, block.min(plane - p0), p0);
+        }
     }
     tile.fit_patterns();
     let TileFit { opt, rate, rateints, .. } = tile;
@@ -345,19 +368,74 @@ struct TileFit<'a, 'b> {
     opt: Option<OptCollector>,
     rate: Products,
     rateints: Products,
+    /// The current band of pixels, for long ramps (None: blocks read the cube).
+    band: Option<Band>,
+}
+
+/// The window planes of a band of pixels, plane-major (`[window plane][pixel]`, `BAND_PIXELS`
+/// wide).
+struct Band {
+    data: Vec<f32>,
+    dq: Vec<u8>,
+    /// `k * BAND_PIXELS` for every window plane `k`.
+    offsets: Vec<usize>,
+}
+
+/// Pixels per band (see `fit`): 64 pixels are 4 cache lines of each plane's data.
+const BAND_PIXELS: usize = 64;
+
+/// Number of `(integration, window group)` planes.
+fn plane_count(nints: usize, params: &Params) -> usize {
+    nints * (params.group_stop - params.group_start)
 }
 
 impl TileFit<'_, '_> {
-    /// Fits pixels `p0..p0 + bn`. Not inlined: wasm engines swap in optimized code at function
+    /// Copies pixels `b0..b0 + bw` of every window plane into the band.
+    #[inline(never)]
+    fn load_band(&mut self, b0: usize, bw: usize) {
+        let band = self.band.as_mut().expect("bands are on");
+        let planes = self.plane_offsets.iter().zip(self.dnu_group.iter().cycle());
+        let rows = band.data.chunks_exact_mut(BAND_PIXELS).zip(band.dq.chunks_exact_mut(BAND_PIXELS));
+        for ((&off, &dnu), (dst, dstq)) in planes.zip(rows) {
+            dst[..bw].copy_from_slice(&self.inputs.data[off + b0..off + b0 + bw]);
+            // The firstgroup/lastgroup flags are added here already, which also makes this no
+            // plain copy (in wasm a memory.copy call per row costs more than the 64 bytes).
+            for (d, &q) in dstq[..bw].iter_mut().zip(&self.inputs.groupdq[off + b0..off + b0 + bw]) {
+                *d = q | dnu;
+            }
+        }
+    }
+
+    /// Fits pixels `p0..p0 + bn`, which start at pixel `first` of the band if there is one
+    /// (else `first == p0`). Not inlined: wasm engines swap in optimized code at function
     /// calls only, so the first large tile of a fresh thread would otherwise run its whole pixel
     /// loop in the baseline tier.
     #[inline(never)]
-    fn block(&mut self, p0: usize, bn: usize) {
+    fn block(&mut self, p0: usize, bn: usize, first: usize) {
         let (c, nints, plane, per_px, rn_scale) = (self.c, self.nints, self.plane, self.per_px, self.rn_scale);
         let ng = c.ngroups;
         let TileFit {
-            inputs, plane_offsets, dnu_group, pair_weights, patterns, weights, buf, flags, clean, slow, opt, rate, rateints, ..
+            inputs,
+            plane_offsets,
+            dnu_group,
+            pair_weights,
+            patterns,
+            weights,
+            buf,
+            flags,
+            clean,
+            slow,
+            opt,
+            rate,
+            rateints,
+            band,
+            ..
         } = self;
+        // Where the block's group values are read: the band, or the cube.
+        let (src_data, src_dq, src_offsets) = match band.as_ref() {
+            Some(band) => (&band.data[..], &band.dq[..], &band.offsets[..]),
+            None => (inputs.data, inputs.groupdq, &plane_offsets[..]),
+        };
         let cube = fast::CubeView { data: inputs.data, plane_offsets: &plane_offsets[..], plane, nints };
         let refs_of = |p: usize| {
             let dcur = inputs.average_dark_current.map_or(0.0, |d| d[p]);
@@ -368,9 +446,9 @@ impl TileFit<'_, '_> {
         if let Some(pair_weights) = pair_weights.as_ref() {
             let flags = &mut flags[..bn];
             flags.fill(0);
-            for (&off, &dnu) in plane_offsets.iter().zip(dnu_group.iter().cycle()) {
-                let src = &inputs.data[off + p0..off + p0 + bn];
-                let srcq = &inputs.groupdq[off + p0..off + p0 + bn];
+            for (&off, &dnu) in src_offsets.iter().zip(dnu_group.iter().cycle()) {
+                let src = &src_data[off + first..off + first + bn];
+                let srcq = &src_dq[off + first..off + first + bn];
                 for ((f, &d), &q) in flags.iter_mut().zip(src).zip(srcq) {
                     // NaN fails the comparison too.
                     *f |= q | dnu | ((d.abs() < fast::MAX_FAST_VALUE) as u8 ^ 1);
@@ -402,15 +480,14 @@ impl TileFit<'_, '_> {
             slow.extend(0..bn);
         }
         let sn = slow.len();
-        for (k, (&off, &dnu)) in plane_offsets.iter().zip(dnu_group.iter().cycle()).enumerate() {
-            let src = &inputs.data[off + p0..off + p0 + bn];
-            let srcq = &inputs.groupdq[off + p0..off + p0 + bn];
+        for (k, (&off, &dnu)) in src_offsets.iter().zip(dnu_group.iter().cycle()).enumerate() {
+            let src = &src_data[off + first..off + first + bn];
+            let srcq = &src_dq[off + first..off + first + bn];
             for (j, &b) in slow.iter().enumerate() {
                 let at = j * per_px + k;
                 let q = srcq[b] | dnu;
                 buf.data[at] = src[b] as f64;
                 buf.dq[at] = q;
-                buf.orig[at] = q;
             }
         }
         // 1. Prepare every integration of the block's other pixels (§4).
@@ -423,7 +500,14 @@ impl TileFit<'_, '_> {
                 let zf = inputs.zeroframe.map(|z| z[i * plane + p]);
                 let o = opt.as_mut();
                 let crs_before = o.as_ref().map_or(0, |o| o.crs.len());
-                let s = prepare_integration(&mut buf.data[r.clone()], &mut buf.dq[r], zf, &c, o.map(|o| &mut o.crs));
+                let s = prepare_integration(
+                    &mut buf.data[r.clone()],
+                    &mut buf.dq[r.clone()],
+                    &mut buf.orig[r],
+                    zf,
+                    &c,
+                    o.map(|o| &mut o.crs),
+                );
                 if let Some(o) = opt.as_mut() {
                     o.cr_counts[i * plane + p] = (o.crs.len() - crs_before) as u32;
                 }
@@ -797,8 +881,8 @@ impl RampFitStream {
         Ok(())
     }
 
-    /// Gathers and prepares pixel `p` of one integration into `data`/`dq`/`orig`.
-    fn gather(&self, p: usize, data_in: &[f32], dq_in: &[u8], data: &mut [f64], dq: &mut [u8], orig: &mut [u8]) {
+    /// Gathers pixel `p` of one integration into `data`/`dq`.
+    fn gather(&self, p: usize, data_in: &[f32], dq_in: &[u8], data: &mut [f64], dq: &mut [u8]) {
         let plane = self.shape.plane_len();
         for (k, g) in (self.params.group_start..self.params.group_stop).enumerate() {
             let mut q = dq_in[g * plane + p];
@@ -806,7 +890,6 @@ impl RampFitStream {
                 q |= crate::dq::DO_NOT_USE as u8;
             }
             dq[k] = q;
-            orig[k] = q;
             data[k] = data_in[g * plane + p] as f64;
         }
     }
@@ -827,10 +910,10 @@ impl RampFitStream {
         self.check_integration(StreamPhase::Medians, integration, data, groupdq, zeroframe)?;
         let ng = self.consts.ngroups;
         let (mut d, mut q, mut o) = (vec![0.0; ng], vec![0u8; ng], vec![0u8; ng]);
-        let mut scratch = Vec::with_capacity(ng);
+        let mut scratch = MedianScratch::new(ng);
         for p in 0..self.shape.plane_len() {
-            self.gather(p, data, groupdq, &mut d, &mut q, &mut o);
-            let s = prepare_integration(&mut d, &mut q, zeroframe.map(|z| z[p]), &self.consts, None);
+            self.gather(p, data, groupdq, &mut d, &mut q);
+            let s = prepare_integration(&mut d, &mut q, &mut o, zeroframe.map(|z| z[p]), &self.consts, None);
             self.pixels[p].median_sum += if ng == 1 {
                 d[0] / self.consts.t1
             } else {
@@ -862,9 +945,9 @@ impl RampFitStream {
         let nints = self.shape.nints as f64;
         let mut weights = std::mem::replace(&mut self.weights, WeightTables::new(0));
         for p in 0..plane {
-            self.gather(p, data, groupdq, &mut d, &mut q, &mut o);
+            self.gather(p, data, groupdq, &mut d, &mut q);
             let px = self.refs(p);
-            let s = prepare_integration(&mut d, &mut q, zeroframe.map(|z| z[p]), &self.consts, None);
+            let s = prepare_integration(&mut d, &mut q, &mut o, zeroframe.map(|z| z[p]), &self.consts, None);
             let state = &mut self.pixels[p];
             if integration == 0 {
                 state.acc = RateAcc { dq: px.dq, ..RateAcc::default() };

@@ -79,15 +79,33 @@ pub(crate) struct IntStats {
 ///
 /// Applies suppress_one_group, the MIRI first-group JUMP clearing, NaN for saturated groups,
 /// the ZEROFRAME substitution, and collects the integration statistics; with `crs` given,
-/// appends the cosmic-ray magnitudes of JUMP_DET groups.
+/// appends the cosmic-ray magnitudes of JUMP_DET groups. When a group has CHARGELOSS, `orig`
+/// receives the group DQ before any change (what `fit_integration` needs only then).
 pub(crate) fn prepare_integration(
     data: &mut [f64],
     dq: &mut [u8],
+    orig: &mut [u8],
     zeroframe: Option<f32>,
     c: &Consts,
     mut crs: Option<&mut Vec<f64>>,
 ) -> IntStats {
     let ng = data.len();
+    let any = dq.iter().fold(0u8, |acc, &q| acc | q);
+    if any & CL != 0 {
+        orig.copy_from_slice(dq);
+    }
+    if ng >= 2 && any == 0 {
+        // No group flag (the common integration): every switch below keeps its default.
+        return IntStats { cnt_good: ng as i32, ..IntStats::default() };
+    }
+    if any == JUMP && !c.clear_first_jump && crs.is_none() {
+        // JUMP_DET the only flag: with two good groups or more, suppression and the 0th-group
+        // and ZEROFRAME cases cannot apply and the loop below would only count them.
+        let good = dq.iter().filter(|&&q| q == 0).count();
+        if good >= 2 {
+            return IntStats { cnt_good: good as i32, jump: true, ..IntStats::default() };
+        }
+    }
     if c.suppress_one_group {
         // ramp_fit.suppress_one_good_group_ramps: exactly one group with no flag but PERSISTENCE.
         let good = dq.iter().filter(|&&q| q & !PERS == 0).count();
@@ -149,15 +167,29 @@ pub(crate) fn prepare_integration(
     s
 }
 
+/// Scratch space of the median rate (§5): the differences, and the selection's two buffers
+/// (allocated once: filling or copying them per median cost a memory.fill/copy call in wasm).
+pub(crate) struct MedianScratch {
+    values: Vec<f64>,
+    select: Box<[[f64; SELECT_MAX]; 2]>,
+}
+
+impl MedianScratch {
+    pub fn new(ngroups: usize) -> Self {
+        MedianScratch { values: Vec::with_capacity(ngroups), select: Box::new([[0.0; SELECT_MAX]; 2]) }
+    }
+}
+
 /// What an integration's median rate (§5) is taken of: a rate given directly (0th-group or
-/// ZEROFRAME timing) or the `n` differences left in `scratch[..n]`. Only for ngroups >= 2.
+/// ZEROFRAME timing) or the `n` differences left in `scratch.values[..n]`. Only for ngroups >= 2.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum MedianInput {
     Direct(f64),
     Values(usize),
 }
 
-pub(crate) fn median_input(data: &[f64], dq: &[u8], s: &IntStats, c: &Consts, scratch: &mut Vec<f64>) -> MedianInput {
+pub(crate) fn median_input(data: &[f64], dq: &[u8], s: &IntStats, c: &Consts, scratch: &mut MedianScratch) -> MedianInput {
+    let values = &mut scratch.values;
     if s.is_0th {
         return MedianInput::Direct(data[0] / c.t1);
     }
@@ -166,27 +198,42 @@ pub(crate) fn median_input(data: &[f64], dq: &[u8], s: &IntStats, c: &Consts, sc
     }
     let ng = data.len();
     // All divisions first, in a branch-free loop the compiler vectorises (f64x2.div).
-    scratch.clear();
-    scratch.extend(data.iter().map(|&d| d / c.tgroup));
-    for (r, &q) in scratch.iter_mut().zip(dq) {
+    values.clear();
+    values.extend(data.iter().map(|&d| d / c.tgroup));
+    if s.cnt_good == ng as i32 {
+        // No group flag: every difference is taken unless the data hold a NaN (then the general
+        // compaction below runs on freshly divided rates).
+        let mut nan = false;
+        for k in 0..ng - 1 {
+            let d = values[k + 1] - values[k];
+            nan |= d.is_nan();
+            values[k] = d;
+        }
+        if !nan {
+            return MedianInput::Values(ng - 1);
+        }
+        values.clear();
+        values.extend(data.iter().map(|&d| d / c.tgroup));
+    }
+    for (r, &q) in values.iter_mut().zip(dq) {
         if q & DNU != 0 {
             *r = f64::NAN;
         }
     }
-    let first = scratch[0];
+    let first = values[0];
     // Differences overwrite the rates in place, compacting out NaNs (d[k] reads rates k+1 and
     // k before slot k is written: `kept <= k`).
     let mut kept = 0;
     for k in 0..ng - 1 {
-        let d = if dq[k + 1] & JUMP != 0 { f64::NAN } else { scratch[k + 1] - scratch[k] };
+        let d = if dq[k + 1] & JUMP != 0 { f64::NAN } else { values[k + 1] - values[k] };
         if !d.is_nan() {
-            scratch[kept] = d;
+            values[kept] = d;
             kept += 1;
         }
     }
     if kept == 0 && !first.is_nan() {
         // Every difference is NaN: stcal puts the first group's rate in their place.
-        scratch[0] = first;
+        values[0] = first;
         kept = 1;
     }
     MedianInput::Values(kept)
@@ -200,15 +247,15 @@ fn nan_to_zero(m: f64) -> f64 {
     }
 }
 
-fn resolve(input: MedianInput, scratch: &mut [f64]) -> f64 {
+fn resolve(input: MedianInput, scratch: &mut MedianScratch) -> f64 {
     match input {
         MedianInput::Direct(m) => m,
-        MedianInput::Values(n) => median_of(&mut scratch[..n]),
+        MedianInput::Values(n) => median_of(&mut scratch.values[..n], &mut scratch.select),
     }
 }
 
 /// Median rate of one integration (§5), NaN already mapped to 0. Only for ngroups >= 2.
-pub(crate) fn integration_median(data: &[f64], dq: &[u8], s: &IntStats, c: &Consts, scratch: &mut Vec<f64>) -> f64 {
+pub(crate) fn integration_median(data: &[f64], dq: &[u8], s: &IntStats, c: &Consts, scratch: &mut MedianScratch) -> f64 {
     let input = median_input(data, dq, s, c, scratch);
     nan_to_zero(resolve(input, scratch))
 }
@@ -223,14 +270,14 @@ pub(crate) fn integration_median_pair(
     a: MedianLane<'_>,
     b: MedianLane<'_>,
     c: &Consts,
-    scratch_a: &mut Vec<f64>,
-    scratch_b: &mut Vec<f64>,
+    scratch_a: &mut MedianScratch,
+    scratch_b: &mut MedianScratch,
 ) -> (f64, f64) {
     let ia = median_input(a.0, a.1, a.2, c, scratch_a);
     let ib = median_input(b.0, b.1, b.2, c, scratch_b);
     let (ma, mb) = match (ia, ib) {
         (MedianInput::Values(na), MedianInput::Values(nb)) if na == nb && (1..=PAIR_MAX).contains(&na) => {
-            median_pair(&mut scratch_a[..na], &mut scratch_b[..na])
+            median_pair(&mut scratch_a.values[..na], &mut scratch_b.values[..na])
         }
         _ => (resolve(ia, scratch_a), resolve(ib, scratch_b)),
     };
@@ -266,7 +313,7 @@ fn median_pair(a: &mut [f64], b: &mut [f64]) -> (f64, f64) {
 
 #[cfg(not(target_arch = "wasm32"))]
 fn median_pair(a: &mut [f64], b: &mut [f64]) -> (f64, f64) {
-    (median_of(a), median_of(b))
+    (short_median(a), short_median(b))
 }
 
 /// Median of NaN-free values; NaN when empty; even counts average the middle two (stcal
@@ -276,24 +323,19 @@ fn median_pair(a: &mut [f64], b: &mut [f64]) -> (f64, f64) {
 /// This was the hottest loop: sorting noisy differences mispredicts nearly every comparison.
 /// Short arrays use an insertion sort whose inner step is a branchless compare-exchange
 /// (min/max), ~3x faster than a branchy one for 9 values; long ones a selection.
-fn median_of(v: &mut [f64]) -> f64 {
+fn median_of(v: &mut [f64], select: &mut [[f64; SELECT_MAX]; 2]) -> f64 {
     let n = v.len();
     if n == 0 {
         return f64::NAN;
     }
-    let mid = n >> 1;
     if n <= 24 {
-        for i in 1..n {
-            let mut x = v[i];
-            for j in (0..i).rev() {
-                let (lo, hi) = min_max(x, v[j]);
-                v[j + 1] = hi;
-                x = lo;
-            }
-            v[0] = x;
-        }
-        return if n & 1 == 1 { v[mid] } else { (v[mid] + v[mid - 1]) / 2.0 };
+        return short_median(v);
     }
+    if n <= SELECT_MAX {
+        let (upper, lower) = select_middle(v, select);
+        return if n & 1 == 1 { upper } else { (upper + lower) / 2.0 };
+    }
+    let mid = n >> 1;
     let (left, m, _) = v.select_nth_unstable_by(mid, f64::total_cmp);
     let m = *m;
     if n & 1 == 1 {
@@ -301,6 +343,107 @@ fn median_of(v: &mut [f64]) -> f64 {
     } else {
         let below = left.iter().fold(f64::NEG_INFINITY, |acc, &x| if x > acc { x } else { acc });
         (m + below) / 2.0
+    }
+}
+
+/// `median_of` for 1 to 24 values: sorted in place.
+fn short_median(v: &mut [f64]) -> f64 {
+    let n = v.len();
+    let mid = n >> 1;
+    for i in 1..n {
+        let mut x = v[i];
+        for j in (0..i).rev() {
+            let (lo, hi) = min_max(x, v[j]);
+            v[j + 1] = hi;
+            x = lo;
+        }
+        v[0] = x;
+    }
+    if n & 1 == 1 {
+        v[mid]
+    } else {
+        (v[mid] + v[mid - 1]) / 2.0
+    }
+}
+
+/// Longest array [`select_middle`] takes (its second buffer is on the stack).
+const SELECT_MAX: usize = 64;
+/// Ranges this short are finished by the insertion sort.
+const SELECT_SORT: usize = 8;
+
+/// The values of rank `n / 2` and `n / 2 - 1` of NaN-free `v` (2 <= n <= SELECT_MAX), with
+/// `bufs` as working space.
+///
+/// A quickselect whose partition has no data-dependent branch: each value is written to both
+/// ends of the free part of the other buffer and only the ends move, by its comparisons with
+/// the pivot (the median of three values of the range). Values equal to the pivot are dropped
+/// and counted, so ties cannot stall it. For ~44 noisy differences this is several times
+/// faster than `select_nth_unstable`, which mispredicts about every other comparison.
+fn select_middle(v: &[f64], bufs: &mut [[f64; SELECT_MAX]; 2]) -> (f64, f64) {
+    let n = v.len();
+    // Buffers of a fixed size indexed modulo their size: no bounds checks in the partition.
+    const MASK: usize = SELECT_MAX - 1;
+    // Rank `k` of the current range `[lo, lo + m)` of `v` (cur == 2, the first pass only) or
+    // of `bufs[cur]`; partitions write to the same positions of the other buffer. `below` is
+    // the largest value known to rank under the range (set once the range left rank 0).
+    let (mut k, mut lo, mut m, mut cur) = (n >> 1, 0usize, n, 2usize);
+    let mut below = f64::NAN;
+    loop {
+        if m <= SELECT_SORT && cur < 2 {
+            let s = &mut bufs[cur][lo..lo + m];
+            for i in 1..m {
+                let mut x = s[i];
+                for j in (0..i).rev() {
+                    let (lo, hi) = min_max(x, s[j]);
+                    s[j + 1] = hi;
+                    x = lo;
+                }
+                s[0] = x;
+            }
+            return (s[k], if k > 0 { s[k - 1] } else { below });
+        }
+        let next = (cur == 0) as usize;
+        let [b0, b1] = bufs;
+        let (src, dst): (&[f64], &mut [f64; SELECT_MAX]) = match cur {
+            2 => (v, b0),
+            0 => (&b0[..], b1),
+            _ => (&b1[..], b0),
+        };
+        let src = &src[lo..lo + m];
+        let pivot = {
+            let (a, b) = min_max(src[0], src[m >> 1]);
+            let (_, c) = min_max(a, src[m - 1]);
+            min_max(b, c).0
+        };
+        // dst[lo..lo + l] < pivot, dst[lo + r..lo + m] > pivot; the pivot's copies fill
+        // [l, r) in count only.
+        let (mut l, mut r) = (lo, lo + m);
+        for &x in src {
+            dst[l & MASK] = x;
+            dst[(r - 1) & MASK] = x;
+            l += (x < pivot) as usize;
+            r -= (x > pivot) as usize;
+        }
+        let (l, r) = (l - lo, r - lo);
+        if k < l {
+            m = l;
+        } else if k < r {
+            let lower = if k > l {
+                pivot
+            } else if l > 0 {
+                dst[lo..lo + l].iter().fold(f64::NEG_INFINITY, |acc, &x| if x > acc { x } else { acc })
+            } else {
+                below
+            };
+            return (pivot, lower);
+        } else {
+            // Everything dropped ranks under the new range, the pivot (a value of the range) largest.
+            lo += r;
+            k -= r;
+            m -= r;
+            below = pivot;
+        }
+        cur = next;
     }
 }
 
@@ -613,7 +756,8 @@ pub(crate) struct OptSink<'a> {
 /// Fits one prepared integration (§6-§8, §11) and folds it into `acc`.
 ///
 /// `dq`/`data` are the prepared buffers, `orig` the group DQ before suppression (CHARGELOSS
-/// recomputation only), `mrate` the pixel's median rate over all integrations.
+/// recomputation only: `prepare_integration` fills it when the integration has CHARGELOSS),
+/// `mrate` the pixel's median rate over all integrations.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn fit_integration(
     data: &[f64],
@@ -644,6 +788,10 @@ pub(crate) fn fit_integration(
         out.dq |= DO_NOT_USE | SATURATED;
         out.slope = f64::NAN;
         segs.clear();
+    } else if s.cnt_good == ng {
+        // No group flag: one segment spans the integration (what build_segments finds).
+        segs.clear();
+        segs.push(Segment { start: 0, len: ng as usize });
     } else {
         build_segments(dq, segs);
     }
@@ -845,12 +993,41 @@ mod tests {
 
     #[test]
     fn median_matches_nan_median() {
-        assert!(median_of(&mut []).is_nan());
-        assert_eq!(median_of(&mut [3.0]), 3.0);
-        assert_eq!(median_of(&mut [3.0, 1.0]), 2.0);
-        assert_eq!(median_of(&mut [2.0, 2.0, 1.0, 1.0]), 1.5);
+        let select = &mut [[0.0; SELECT_MAX]; 2];
+        assert!(median_of(&mut [], select).is_nan());
+        assert_eq!(median_of(&mut [3.0], select), 3.0);
+        assert_eq!(median_of(&mut [3.0, 1.0], select), 2.0);
+        assert_eq!(median_of(&mut [2.0, 2.0, 1.0, 1.0], select), 1.5);
         let mut big: Vec<f64> = (0..41).rev().map(|v| v as f64).collect();
-        assert_eq!(median_of(&mut big), 20.0);
+        assert_eq!(median_of(&mut big, select), 20.0);
+        let mut longer: Vec<f64> = (0..200).map(|v| (v % 7) as f64).collect();
+        assert_eq!(median_of(&mut longer, select), 3.0);
+    }
+
+    /// The branchless selection returns the middle ranks of a sort, for every length it takes,
+    /// with few distinct values (ties at the pivot), many, and infinities.
+    #[test]
+    fn selection_matches_sorting() {
+        let mut state = 7u32;
+        let mut next = || {
+            state = state.wrapping_mul(1664525).wrapping_add(1013904223);
+            state >> 8
+        };
+        let mut bufs = [[0.0; SELECT_MAX]; 2];
+        for n in 2..=SELECT_MAX {
+            for distinct in [2u32, 5, 1 << 24] {
+                for _ in 0..20 {
+                    let mut v: Vec<f64> = (0..n).map(|_| (next() % distinct) as f64 - 2.0).collect();
+                    if distinct == 5 && n % 3 == 0 {
+                        v[n / 3] = f64::INFINITY;
+                        v[n / 2] = f64::NEG_INFINITY;
+                    }
+                    let mut sorted = v.clone();
+                    sorted.sort_by(f64::total_cmp);
+                    assert_eq!(select_middle(&v, &mut bufs), (sorted[n / 2], sorted[n / 2 - 1]), "{sorted:?}");
+                }
+            }
+        }
     }
 
     #[test]
