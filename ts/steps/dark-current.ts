@@ -8,7 +8,7 @@
 import type { FitsFile, Hdu } from '../io/fits/index.js';
 import type { RampModel } from '../datamodels/models.js';
 import { translateDq } from '../dq/index.js';
-import { cutToScience, geometryOf, readDqDefinitions, readReferenceDq, readReferencePlaneInto, ReferenceFileError, scienceGeometry } from '../reffiles/index.js';
+import { cutToScience, geometryOf, readDqDefinitions, readReferenceDq, readReferencePlaneInto, ReferenceFileError, scienceGeometry, type ReferenceContext } from '../reffiles/index.js';
 import { allocShared, releaseShared } from '../kernels/arrays.js';
 import { runTiled } from '../pool/pool.js';
 import { info, rampTileShape, referenceName, releaseUnlessKept, reusedAcrossSlices, warn, type StepContext, type StepStatus } from './step.js';
@@ -90,14 +90,15 @@ export async function darkCurrentStep(
   }
   const { frames, darkDq } = await reusedAcrossSlices(context, 'dark_current', [file, used, planes, ramp.meta.subarray, ny, nx], async () => {
     const fit = fitter(reference, ramp, [ny, nx], (m) => warn(context, m));
+    const refContext = darkReferenceContext(ramp, context);
     const frames = allocShared(Float32Array, used.length * planes * ny * nx, { zeroed: false });
     for (const [slot, d] of used.entries()) {
       for (let k = 0; k < planes; k++) {
         // Each plane straight into its place; a larger dark gives only the window's rows.
-        await readDarkPlane(reference, sci, rank === 4 ? [d, k] : [k], ramp, frames.subarray((slot * planes + k) * ny * nx, (slot * planes + k + 1) * ny * nx), context);
+        await readDarkPlane(reference, sci, rank === 4 ? [d, k] : [k], [ny, nx], refContext, frames.subarray((slot * planes + k) * ny * nx, (slot * planes + k + 1) * ny * nx));
       }
     }
-    return { frames, darkDq: await readDarkDq(reference, fit, ny * nx, (m) => warn(context, m)) };
+    return { frames, darkDq: await readDarkDq(reference, fit, [ny, nx], refContext) };
   });
   await runTiled(
     context.pool,
@@ -123,20 +124,15 @@ async function subtractPlaneByPlane(ramp: RampModel, reference: FitsFile, sci: H
   const [nints, ngroups, ny, nx] = ramp.shape;
   const plane = ny * nx;
   const rank = sci.shape.length;
-  const fit = fitter(reference, ramp, [ny, nx], (m) => warn(context, m));
-  const warnFn = (m: string) => warn(context, m);
-  const refContext = { science: scienceGeometry(ramp.meta, ramp.shape, 'science data', warnFn), instrument: ramp.meta.instrument.name, warn: warnFn };
-  // A larger 2-D DQ gives only the science window's rows.
-  const dqHdu = reference.find('DQ');
-  const windowedDq = dqHdu?.shape.length === 2 && !(dqHdu.shape[0] === ny && dqHdu.shape[1] === nx);
-  const darkDq = windowedDq ? (await readReferenceDq(reference, refContext, 'DQ', { shared: true })).data : await readDarkDq(reference, fit, plane, warnFn);
+  const refContext = darkReferenceContext(ramp, context);
+  const darkDq = await readDarkDq(reference, fitter(reference, ramp, [ny, nx], (m) => warn(context, m)), [ny, nx], refContext);
   // Shared: the workers read the plane in place; recycled: no fresh memory for it.
   const frame = allocShared(Float32Array, plane, { zeroed: false });
   const params = { planes: 1, darkInts: 1, virtualPlanes: 1, direct: true, nframes: ramp.meta.exposure.nframes ?? 1, groupgap: ramp.meta.exposure.groupgap ?? 0, intMap: [0] };
   try {
     for (let g = 0; g < Math.min(planes, ngroups); g++) {
       const index = rank === 4 ? [darkInt, g] : [g];
-      await readDarkPlane(reference, sci, index, ramp, frame, context);
+      await readDarkPlane(reference, sci, index, [ny, nx], refContext, frame);
       for (let i = 0; i < nints; i++) {
         const group = ramp.data.subarray((i * ngroups + g) * plane, (i * ngroups + g + 1) * plane);
         await runTiled(context.pool, 'darkCurrent', { data: group, pixeldq: ramp.pixeldq, frames: frame, darkDq }, { nints: 1, ngroups: 1, rows: ny, cols: nx, planes: 1 }, {
@@ -147,7 +143,6 @@ async function subtractPlaneByPlane(ramp: RampModel, reference: FitsFile, sci: H
     }
   } finally {
     releaseShared(frame);
-    if (windowedDq) releaseShared(darkDq);
   }
 }
 
@@ -155,16 +150,19 @@ async function subtractPlaneByPlane(ramp: RampModel, reference: FitsFile, sci: H
  * One dark plane (`index` fixes the leading axes) into `into`: as it is when it has the
  * science's shape (jwst's rule, see `fitter`), else the science window's rows of it.
  */
-async function readDarkPlane(reference: FitsFile, sci: Hdu, index: number[], ramp: RampModel, into: Float32Array, context: StepContext): Promise<void> {
-  const [, , ny, nx] = ramp.shape;
+async function readDarkPlane(reference: FitsFile, sci: Hdu, index: number[], [ny, nx]: number[], refContext: ReferenceContext, into: Float32Array): Promise<void> {
   const rank = sci.shape.length;
   if (sci.shape[rank - 2] === ny && sci.shape[rank - 1] === nx) {
     await reference.readImage(sci, { index, as: 'float32', into });
     return;
   }
-  const warnFn = (m: string) => warn(context, m);
-  const refContext = { science: scienceGeometry(ramp.meta, ramp.shape, 'science data', warnFn), instrument: ramp.meta.instrument.name, warn: warnFn };
   await readReferencePlaneInto(reference, sci, index, refContext, into);
+}
+
+/** Where the dark's planes are cut for this ramp. */
+function darkReferenceContext(ramp: RampModel, context: StepContext): ReferenceContext {
+  const warnFn = (m: string) => warn(context, m);
+  return { science: scienceGeometry(ramp.meta, ramp.shape, 'science data', warnFn), instrument: ramp.meta.instrument.name, warn: warnFn };
 }
 
 /**
@@ -183,14 +181,17 @@ function fitter(reference: FitsFile, ramp: RampModel, [ny, nx]: number[], warnFn
 async function readDarkDq(
   reference: FitsFile,
   fit: <T extends Float32Array | Uint32Array>(data: T, shape: number[]) => T,
-  length: number,
-  warnFn: (m: string) => void,
+  [ny, nx]: number[],
+  refContext: ReferenceContext,
 ): Promise<Uint32Array> {
   const hdu: Hdu | undefined = reference.find('DQ');
-  if (!hdu) return new Uint32Array(length);
+  if (!hdu) return new Uint32Array(ny * nx);
   const file = reference.source.name;
   const rank = hdu.shape.length;
   if (rank !== 2 && rank !== 4) throw new ReferenceFileError(file, `DQ is (${hdu.shape.join(', ')}), not 2-D nor MIRI's 4-D`);
+  // A larger 2-D DQ: only the science window's rows (the cut `fit` would make).
+  if (rank === 2 && !(hdu.shape[0] === ny && hdu.shape[1] === nx)) return (await readReferenceDq(reference, refContext)).data;
+  const warnFn = refContext.warn ?? (() => {});
   const definitions = await readDqDefinitions(reference);
   let merged: Uint32Array | undefined;
   // MIRI: stcal ORs dq[i, 0] of every dark integration (a few planes, read one at a time).
@@ -206,7 +207,7 @@ async function readDarkDq(
     if (merged) plane.forEach((bits, p) => (merged![p] |= bits));
     else merged = plane;
   }
-  return merged ?? new Uint32Array(length);
+  return merged ?? new Uint32Array(ny * nx);
 }
 
 /**
