@@ -9,8 +9,10 @@
  * For each synthetic ramp (2048x2048x10x1 and 512x512x45x50) it runs, each in its own child
  * process so peak RSS is per configuration: stcal (bench/ramp-fit.py in .venv-oracle, single
  * process, if the venv exists), ours in this thread, and ours with 1 and 2 Node workers, with
- * ordinary products (pasted by the main thread) and with `sharedOutputs` (written in place by
- * the workers; OLS_C only).
+ * ordinary products (pasted by the main thread), with `sharedOutputs` (written in place by
+ * the workers; OLS_C only), and in the steady state of a long-running caller (`steady`: 1 and 2
+ * workers alternately in one process, inputs in shared memory, products given back with
+ * `releaseShared` after each call, medians; OLS_C only).
  * Reported: wall and CPU seconds (CPU time is robust to other load on the machine; for the pool
  * it adds up all threads), peak RSS, and the ratios. Prints a table and one JSON document.
  */
@@ -99,6 +101,56 @@ async function child(mode, shapeText, repeat, algorithm) {
   );
 }
 
+/**
+ * Child: the steady state of a long-running caller (and of the pipeline, whose ramps are shared
+ * already): inputs in shared memory (no band copies), shared products given back with
+ * `releaseShared` after each call (memory reused, no fresh pages), workers warm. Pools of 1 and 2
+ * workers run alternately in this one process, so that drifts of the machine hit both alike; two
+ * JSON lines with the median (and best) of `repeat` calls each (at least 5).
+ */
+async function steadyChild(shapeText, repeat) {
+  const dims = shapeText.split('x').map(Number);
+  const kernels = await import(join(root, 'dist/kernels/index.js'));
+  const { loadKernels } = await import(join(root, 'dist/kernels/load-node.js'));
+  const { createNodePool } = await import(join(root, 'dist/pool/node.js'));
+  await loadKernels();
+  const { input, shape } = synthetic(dims);
+  for (const key of ['data', 'groupdq', 'pixeldq', 'gain', 'readnoise']) {
+    const copy = kernels.allocShared(input[key].constructor, input[key].length, { zeroed: false });
+    copy.set(input[key]);
+    input[key] = copy;
+  }
+  const pools = [await createNodePool({ size: 1 }), await createNodePool({ size: 2 })];
+  const fit = async (pool) => {
+    const t = performance.now();
+    const c = process.cpuUsage();
+    const result = await kernels.fitRampsParallel(pool, input, shape, { sharedOutputs: true });
+    const u = process.cpuUsage(c);
+    for (const array of [...Object.values(result.rate), ...Object.values(result.rateints)]) kernels.releaseShared(array);
+    return { seconds: (performance.now() - t) / 1000, cpu_seconds: (u.user + u.system) / 1e6 };
+  };
+  for (const pool of pools) await fit(pool);
+  const runs = pools.map(() => []);
+  for (let r = 0; r < Math.max(5, repeat); r++) for (const [k, pool] of pools.entries()) runs[k].push(await fit(pool));
+  for (const pool of pools) await pool.destroy();
+  const round = (x) => Math.round(x * 1000) / 1000;
+  const median = (values) => values.sort((a, b) => a - b)[values.length >> 1];
+  for (const [k, list] of runs.entries()) {
+    console.log(
+      JSON.stringify({
+        impl: 'ours',
+        algorithm: 'OLS_C',
+        mode: `pool${k + 1}-steady`,
+        shape: dims,
+        seconds: round(median(list.map((x) => x.seconds))),
+        best_seconds: round(Math.min(...list.map((x) => x.seconds))),
+        cpu_seconds: round(median(list.map((x) => x.cpu_seconds))),
+        peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
+      }),
+    );
+  }
+}
+
 function parent() {
   const repeat = Number(args[args.indexOf('--repeat') + 1] ?? 1) || 1;
   const which = args.includes('--cases') ? args[args.indexOf('--cases') + 1] : 'all';
@@ -110,7 +162,8 @@ function parent() {
   // The oracle venv of tests/oracle/ramp_fit_oracle.py, else the project's (same pins: jwst 3.0.0).
   const python = ['.venv-oracle/bin/python', '.venv/bin/python'].map((p) => join(root, p)).find(existsSync) ?? '';
   const results = [];
-  const lineOf = (out) => JSON.parse(out.trim().split('\n').filter((l) => l.startsWith('{')).pop());
+  const linesOf = (out) => out.trim().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+  const lineOf = (out) => linesOf(out).pop();
   for (const shape of cases) {
     const dims = shape.split('x');
     const rows = [];
@@ -124,14 +177,15 @@ function parent() {
     } else {
       console.error('(no .venv-oracle or .venv: stcal column skipped; see tests/oracle/ramp_fit_oracle.py for the venv)');
     }
-    const modes = ['inthread', 'pool1', 'pool2', ...(algorithm === 'OLS_C' ? ['pool1-shared', 'pool2-shared'] : [])];
+    const modes = ['inthread', 'pool1', 'pool2', ...(algorithm === 'OLS_C' ? ['pool1-shared', 'pool2-shared', 'steady'] : [])];
     for (const mode of modes) {
       const out = execFileSync(
         process.execPath,
         ['--max-old-space-size=16384', fileURLToPath(import.meta.url), '--child', mode, shape, String(repeat), algorithm],
         { encoding: 'utf8', maxBuffer: 1 << 26 },
       );
-      rows.push({ ...lineOf(out), mode });
+      if (mode === 'steady') rows.push(...linesOf(out));
+      else rows.push({ ...lineOf(out), mode });
     }
     const stcal = rows.find((r) => r.impl === 'stcal');
     const by = Object.fromEntries(rows.filter((r) => r.impl === 'ours').map((r) => [r.mode, r]));
@@ -142,6 +196,10 @@ function parent() {
       speedup_vs_stcal_cpu: stcal && Math.round((stcal.cpu_seconds / by.inthread.cpu_seconds) * 100) / 100,
       speedup_vs_stcal_2_workers_wall: stcal && Math.round((stcal.seconds / by.pool2.seconds) * 100) / 100,
       scaling_1_to_2_workers: Math.round((by.pool1.seconds / by.pool2.seconds) * 100) / 100,
+      ...(by['pool2-steady'] && {
+        speedup_vs_stcal_2_workers_steady_wall: stcal && Math.round((stcal.seconds / by['pool2-steady'].seconds) * 100) / 100,
+        scaling_1_to_2_workers_steady: Math.round((by['pool1-steady'].seconds / by['pool2-steady'].seconds) * 100) / 100,
+      }),
       ...(by['pool2-shared'] && {
         speedup_vs_stcal_2_workers_shared_wall: stcal && Math.round((stcal.seconds / by['pool2-shared'].seconds) * 100) / 100,
         scaling_1_to_2_workers_shared: Math.round((by['pool1-shared'].seconds / by['pool2-shared'].seconds) * 100) / 100,
@@ -165,9 +223,16 @@ function parent() {
           `1 -> 2 workers: ${summary.scaling_1_to_2_workers_shared}x`,
       );
     }
+    if (summary.scaling_1_to_2_workers_steady !== undefined) {
+      console.log(
+        `  steady state (shared inputs, products given back; medians of alternating runs): 2 workers vs stcal ${summary.speedup_vs_stcal_2_workers_steady_wall}x wall; ` +
+          `1 -> 2 workers: ${summary.scaling_1_to_2_workers_steady}x`,
+      );
+    }
   }
   console.log(JSON.stringify({ benchmark: 'ramp-fit', algorithm, node: process.version, results }, null, 1));
 }
 
-if (args[0] === '--child') await child(args[1], args[2], Number(args[3] ?? 1), args[4] ?? 'OLS_C');
+if (args[0] === '--child' && args[1] === 'steady') await steadyChild(args[2], Number(args[3] ?? 1));
+else if (args[0] === '--child') await child(args[1], args[2], Number(args[3] ?? 1), args[4] ?? 'OLS_C');
 else parent();

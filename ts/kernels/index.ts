@@ -1,5 +1,6 @@
 export { KernelError, KernelShapeError, KernelTypeError, KernelParameterError } from './errors.js';
 export type { TileShape, Layout, KernelArray } from './arrays.js';
+export { allocShared, releaseShared, isShared, sharedMemoryAvailable } from './arrays.js';
 export { superbias, type SuperbiasArrays } from './superbias.js';
 export { dqInit, type DqInitArrays } from './dq-init.js';
 export { linearity, type LinearityArrays, type LinearityParams } from './linearity.js';

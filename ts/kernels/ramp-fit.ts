@@ -869,9 +869,10 @@ export interface FitRampsParallelOptions extends FitRampsOptions {
    * write in place, so the main thread neither pastes nor page-faults 40 bytes per pixel and
    * integration (what lets 2 workers scale). Caveat: V8 frees shared memory only once every
    * thread that saw it has garbage-collected its handle, and shared memory does not prompt
-   * collections, so each call's products may stay resident until the process ends: for
-   * one-exposure processes (the CLI), not for long-running services. Default false. (Input
-   * arrays that are shared already go to the workers as they are, with the same caveat.)
+   * collections, so each call's products may stay resident until the process ends. A
+   * long-running caller gives each product array back with `releaseShared` once done with it,
+   * and the next call reuses the memory. Default false. (Input arrays that are shared already,
+   * e.g. made with `allocShared`, go to the workers as they are: no band copies.)
    */
   sharedOutputs?: boolean;
 }
@@ -951,9 +952,12 @@ function inputPlanes(shape: TileShape): Record<(typeof INPUT_KEYS)[number], numb
 
 type TypedConstructor<T> = { new (buffer: ArrayBufferLike, byteOffset?: number, length?: number): T; BYTES_PER_ELEMENT: number };
 
-/** Recycled shared memory (`allocShared`) where a buffer of the size was given back. */
+/**
+ * Recycled shared memory (`allocShared`) where a buffer of the size was given back; not zeroed,
+ * as the workers write every element of the products.
+ */
 function sharedArray<T extends KernelArray>(Type: TypedConstructor<T>, length: number): T {
-  const array = allocShared(Type, length);
+  const array = allocShared(Type, length, { zeroed: false });
   if (!(array.buffer instanceof SharedArrayBuffer)) throw new KernelParameterError('invalid_parameter', 'sharedOutputs needs shared memory, which this environment does not give');
   return array;
 }

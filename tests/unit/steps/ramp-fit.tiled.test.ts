@@ -137,6 +137,14 @@ describe('rampFit in the Node pool equals in-thread, bit for bit', () => {
             // With sharedOutputs the workers wrote the products in place; else they are ordinary arrays.
             expect(result!.rateints.err.buffer instanceof SharedArrayBuffer).toBe(sharedOutputs);
             expect(result!.rate.slope.byteLength).toBe(result!.rate.slope.buffer.byteLength);
+            // Given back full of garbage: the next calls' products come from these recycled,
+            // unzeroed buffers, so every element must be written by the workers.
+            if (sharedOutputs) {
+              for (const array of [...Object.values(result!.rate), ...Object.values(result!.rateints)]) {
+                new Uint8Array(array.buffer).fill(0xa5);
+                kernels.releaseShared(array);
+              }
+            }
           }
         }
       }
