@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   bytesSource,
   ChunkSink,
@@ -341,5 +341,50 @@ describe('raw pass-through and streaming', () => {
     await writer.writePixels(new Uint16Array(2));
     await expect(writer.finish()).rejects.toThrow(/HDU 0 has 2 of its 4 pixels/);
     await expect(writer.writeHdu(primaryHdu())).rejects.toThrow(/cannot write an HDU/);
+  });
+});
+
+describe('byte order without Node Buffer (the browser path)', () => {
+  const PIXELS = '../../../../ts/io/fits/pixels.js';
+  const odd = [
+    { name: 'int16 x3', data: Int16Array.of(-32768, 1, 32767), bitpix: 16 },
+    { name: 'uint16 x5', data: Uint16Array.of(0, 1, 32768, 40000, 65535), bitpix: 16, bzero: 32768 },
+    { name: 'uint64', data: BigUint64Array.of(0n, 1n, 2n ** 63n, 2n ** 64n - 1n), bitpix: 64, bzero: 2n ** 63n },
+  ];
+
+  it('encodes, decodes and converts every type as Node Buffer swaps do', async () => {
+    const native = await import(PIXELS);
+    vi.resetModules();
+    vi.stubGlobal('Buffer', undefined);
+    let js: typeof native;
+    try {
+      js = await import(PIXELS);
+    } finally {
+      vi.unstubAllGlobals();
+    }
+    expect(js).not.toBe(native);
+    for (const { name, data, bitpix } of [...CASES, ...odd]) {
+      const [fileNative, fileJs] = [native, js].map((codec) => {
+        const bytes = new Uint8Array(data.byteLength);
+        codec.encodePixels(data, bytes);
+        return bytes;
+      });
+      expect(fileJs, `${name} encoded`).toEqual(fileNative);
+      const { bzero } = native.storageFor(data);
+      const unsigned = data instanceof Uint8Array || data instanceof Uint16Array || data instanceof Uint32Array || data instanceof BigUint64Array;
+      const decoded = [native, js].map((codec) => codec.decodeInPlace(fileNative.slice(), bitpix, unsigned ? 'unsigned' : 'signed'));
+      expect(decoded[0], `${name} decoded`).toEqual(data);
+      expect(decoded[1], `${name} decoded`).toEqual(data);
+      if (bitpix !== 64) {
+        const scaling = { bzero: Number(bzero), bscale: 1, blank: undefined };
+        const floats = [native, js].map((codec) => {
+          const out = new Float32Array(data.length + 2);
+          codec.convertToFloat(fileNative.slice(), bitpix, scaling, out, 1);
+          return out;
+        });
+        expect(floats[1], `${name} as float32`).toEqual(floats[0]);
+        expect(Array.from(floats[0].subarray(1, 1 + data.length)), `${name} as float32`).toEqual(Array.from(data as ArrayLike<number>, (v) => Math.fround(Number(v))));
+      }
+    }
   });
 });
