@@ -17,7 +17,7 @@ import {
   RampFitStream as WasmRampFitStream,
   type RampFitTileOutput,
 } from '../../wasm-pkg/detector1_wasm.js';
-import { allocShared, checkArray, checkShape, type KernelArray, type KernelArrayConstructor, type Layout, type TileShape } from './arrays.js';
+import { allocShared, checkArray, checkShape, isShared, releaseShared, sharedCopy, type KernelArray, type KernelArrayConstructor, type Layout, type TileShape } from './arrays.js';
 import { callWasm, fromWasmError, KernelParameterError } from './errors.js';
 import { cutBand, pasteBand, type RowBand } from '../pool/plan.js';
 import { RampFitPlanner, resolveGroupRange, type NoProductsReason, type RampFitPlanParams } from './ramp-fit-plan.js';
@@ -997,6 +997,37 @@ const slotCache = new WeakMap<RampFitPool, SharedArrayBuffer[]>();
  */
 async function fitThroughSlots(
   pool: RampFitPool,
+  caller: RampFitInput,
+  shape: TileShape,
+  params: RampFitTileParams,
+  height: number,
+  options: FitRampsParallelOptions,
+): Promise<RampFitResult> {
+  // With the ramp shared already, plane-sized inputs that are not (the pipeline's average dark)
+  // get shared copies for this call, so that the ramp goes to the workers as it is rather than
+  // copied band by band.
+  const planeCopies: KernelArray[] = [];
+  let input = caller;
+  if (isShared(caller.data) && isShared(caller.groupdq)) {
+    input = { ...caller };
+    for (const key of INPUT_KEYS) {
+      const array = caller[key];
+      if (array === undefined || isShared(array)) continue;
+      const copy = sharedCopy(array);
+      planeCopies.push(copy);
+      Object.assign(input, { [key]: copy });
+    }
+  }
+  try {
+    return await fitBands(pool, input, shape, params, height, options);
+  } finally {
+    for (const copy of planeCopies) releaseShared(copy);
+  }
+}
+
+/** fitThroughSlots once its inputs are settled. */
+async function fitBands(
+  pool: RampFitPool,
   input: RampFitInput,
   shape: TileShape,
   params: RampFitTileParams,
@@ -1018,8 +1049,7 @@ async function fitThroughSlots(
   const fresh = <T extends KernelArray>(Type: TypedConstructor<T>, n: number) => new Type(new ArrayBuffer(n * Type.BYTES_PER_ELEMENT));
   const rate = rateOf(shared ? sharedArray : fresh, plane);
   const rateints = rateOf(shared ? sharedArray : fresh, nints * plane);
-  const isShared = (a: KernelArray | undefined) => a === undefined || a.buffer instanceof SharedArrayBuffer;
-  const inputsShared = INPUT_KEYS.every((key) => isShared(input[key]));
+  const inputsShared = INPUT_KEYS.every((key) => input[key] === undefined || isShared(input[key]));
 
   // The slot of a full-height band: the inputs to copy, then the outputs to paste.
   const layout = new SlotLayout();

@@ -129,7 +129,9 @@ describe('rampFit in the Node pool equals in-thread, bit for bit', () => {
     };
     for (const size of [1, 2, 3]) {
       const workers = await pool(size);
-      for (const [name, source] of [['plain', plain], ['shared', sharedInput]] as const) {
+      // mixed: a shared ramp beside plain planes (the pipeline's average dark is one).
+      const mixed: RampFitInput = { ...sharedInput, gain: plain.gain, readnoise: plain.readnoise };
+      for (const [name, source] of [['plain', plain], ['shared', sharedInput], ['mixed', mixed]] as const) {
         for (const sharedOutputs of [false, true]) {
           for (const maxBandRows of [undefined, 1, 3, 7]) {
             const result = await kernels.fitRampsParallel(workers, source, shape, { maxBandRows, sharedOutputs });
@@ -149,6 +151,7 @@ describe('rampFit in the Node pool equals in-thread, bit for bit', () => {
         }
       }
     }
+    expect(sharedInput.gain.buffer instanceof SharedArrayBuffer && !(plain.gain.buffer instanceof SharedArrayBuffer)).toBe(true);
     // The caller's arrays are untouched.
     expect(bytes(kernels.fitRamps(plain, shape))).toEqual(expected);
   });
