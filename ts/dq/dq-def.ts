@@ -40,6 +40,13 @@ export function translateDq(
     const mask = def.value >>> 0;
     for (let bit = 0; bit < 32; bit++) if (mask & (2 ** bit)) bitFlags[bit] |= standard;
   }
+  // Tables whose every defined bit is the standard flag of the same bit (ours, and CRDS's as a
+  // rule) translate by masking: several times faster than the lookups.
+  if (bitFlags.every((flag, bit) => flag === 0 || flag === 2 ** bit)) {
+    const mask = bitFlags.reduce((a, b) => a | b, 0);
+    for (let i = 0; i < dq.length; i++) out[i] = (dq[i] & mask) >>> 0;
+    return out;
+  }
   const tables = Array.from({ length: 4 }, (_, k) => {
     const table = new Uint32Array(256);
     for (let byte = 1; byte < 256; byte++) {

@@ -69,5 +69,15 @@ describe('DQ_DEF translation', () => {
     }
     expect(translateDq(dq, defs)).toEqual(expected);
   });
+
+  it('drops the bits a table leaves out when every row it has is the standard bit (the masking path)', () => {
+    const defs = standardDqDefinitions().filter((def) => ['DO_NOT_USE', 'DEAD', 'HOT', 'NO_GAIN_VALUE'].includes(def.name));
+    const kept = pixel.DO_NOT_USE | pixel.DEAD | pixel.HOT | pixel.NO_GAIN_VALUE;
+    const dq = Uint32Array.from({ length: 4096 }, (_, i) => Math.imul(i + 1, 2654435761) >>> 0);
+    expect(translateDq(dq, defs)).toEqual(dq.map((v) => (v & kept) >>> 0));
+    // One row off its standard bit, and the lookups run: the same rule.
+    const moved = [...defs, { bit: 3, value: 8, name: 'DEAD', description: '' }];
+    expect(translateDq(dq, moved)).toEqual(dq.map((v) => ((v & kept) | (v & 8 ? pixel.DEAD : 0)) >>> 0));
+  });
 });
 
