@@ -108,7 +108,7 @@ class BrowserKernelPool implements KernelPool {
     poolWorker.job = undefined;
     this.#release(job);
     try {
-      job.resolve(outputsOf(outcome));
+      job.resolve(outputsOf(outcome, job.task));
     } catch (error) {
       job.reject(error);
     }

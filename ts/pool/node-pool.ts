@@ -74,7 +74,7 @@ export async function createNodePool(options: NodePoolOptions = {}): Promise<Ker
       } finally {
         pending.delete(stranded);
       }
-      return outputsOf(outcome);
+      return outputsOf(outcome, task);
     },
     destroy() {
       destroyed = true;
