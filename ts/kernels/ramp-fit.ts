@@ -849,9 +849,9 @@ function fitIntoSharedOutputs(
 /**
  * Default input bytes of one worker band: many small bands instead of one per worker keep each
  * band cache-resident on both sides and the workers' wasm memory small (2048x2048x10 on 2
- * workers: ~0.9 CPU s with 64 MB bands, ~0.7 with 8 MB, and 150-300 MB less RSS); 4 MB bands
- * also shorten the tail where one worker finishes its last band while the other waits (1 -> 2
- * workers 1.87-1.92x there against 1.71-1.92x with 8 MB).
+ * workers: ~0.9 CPU s with 64 MB bands, ~0.7 with 8 MB, and 150-300 MB less RSS). 4 MB bands
+ * halve the tail where one worker finishes its last band while the other waits; the measured
+ * 1 -> 2 worker scaling was no worse than with 8 MB (runs here vary by 30 %).
  */
 const POOL_BAND_BYTES = 4 * 2 ** 20;
 
