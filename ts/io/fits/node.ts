@@ -73,6 +73,8 @@ async function writeFully(handle: FileHandle, bytes: Uint8Array, position: numbe
  * the process, not against power loss.)
  */
 export class AtomicFileSink implements FitsSink {
+  /** Written to the file when write() resolves: the writer may reuse the bytes. */
+  readonly releasesWritten = true;
   private position = 0;
   private closed = false;
 

@@ -23,6 +23,12 @@ export interface FitsWriteOptions {
 export interface FitsSink {
   write(bytes: Uint8Array): Promise<void>;
   writeAt?(offset: number, bytes: Uint8Array): Promise<void>;
+  /**
+   * True when the sink is done with the bytes once write() resolves (it wrote or copied them):
+   * the writer then encodes pixels into two reused buffers, one being written while the next is
+   * encoded. Otherwise every piece is a new array the sink may keep.
+   */
+  readonly releasesWritten?: boolean;
 }
 
 export type ImageDtype = 'uint8' | 'int8' | 'int16' | 'uint16' | 'int32' | 'uint32' | 'int64' | 'float32' | 'float64';
@@ -42,6 +48,8 @@ const DTYPE_ARRAYS: Record<ImageDtype, new (length: number) => ImageArray> = {
 const DEFAULT_NAME = 'output';
 /** Pixels per slice when streaming an image HDU (4 MiB of float32). */
 const STREAM_SLICE_PIXELS = 1 << 20;
+/** The reused encoding buffers' size: a slice of the widest pixels (float64, int64). */
+const STREAM_SLICE_BYTES = STREAM_SLICE_PIXELS * 8;
 
 function paddedLength(length: number): number {
   return Math.ceil(length / BLOCK_SIZE) * BLOCK_SIZE;
@@ -179,6 +187,11 @@ export class FitsStreamWriter {
   private image: OpenImage | undefined;
   private readonly checksum: boolean;
   private readonly name: string;
+  /** The pixel write still in flight (sinks that release what they wrote). */
+  private inFlight: Promise<void> | undefined;
+  /** Encoding buffers reused in turn (sinks that release what they wrote). */
+  private readonly scratch: Uint8Array[] = [];
+  private nextScratch = 0;
 
   constructor(
     private readonly sink: FitsSink,
@@ -197,8 +210,34 @@ export class FitsStreamWriter {
   }
 
   private async emit(bytes: Uint8Array): Promise<void> {
+    await this.settle();
     await this.sink.write(bytes);
     this.position += bytes.length;
+  }
+
+  /** Starts writing pixels without waiting for them, after the previous such write is done. */
+  private async emitOverlapped(bytes: Uint8Array): Promise<void> {
+    await this.settle();
+    const writing = this.sink.write(bytes);
+    // Handled here so that a failure nobody awaits yet is not an unhandled rejection; settle() rethrows it.
+    writing.catch(() => {});
+    this.inFlight = writing;
+    this.position += bytes.length;
+  }
+
+  private async settle(): Promise<void> {
+    const writing = this.inFlight;
+    this.inFlight = undefined;
+    await writing;
+  }
+
+  /** A buffer for `byteLength` encoded bytes: a reused one when the sink allows, else a new one. */
+  private encodingBuffer(byteLength: number): Uint8Array {
+    if (!this.sink.releasesWritten) return new Uint8Array(byteLength);
+    const which = this.nextScratch;
+    this.nextScratch ^= 1;
+    this.scratch[which] ??= new Uint8Array(STREAM_SLICE_BYTES);
+    return this.scratch[which].subarray(0, byteLength);
   }
 
   private checkNoOpenImage(action: string): void {
@@ -263,11 +302,15 @@ export class FitsStreamWriter {
     if (image.written + pixels.length > image.expected) {
       throw new FitsError(this.name, `${image.label}: ${image.written + pixels.length} pixels written, more than the ${image.expected} of its shape`);
     }
-    const bytes = new Uint8Array(pixels.byteLength);
-    encodePixels(pixels, bytes);
-    image.sum.update(bytes);
-    await this.emit(bytes);
-    image.written += pixels.length;
+    for (let start = 0; start < pixels.length; start += STREAM_SLICE_PIXELS) {
+      const piece = pixels.subarray(start, start + STREAM_SLICE_PIXELS);
+      const bytes = this.encodingBuffer(piece.byteLength);
+      encodePixels(piece, bytes);
+      image.sum.update(bytes);
+      if (this.sink.releasesWritten) await this.emitOverlapped(bytes);
+      else await this.emit(bytes);
+      image.written += piece.length;
+    }
     if (image.written === image.expected) await this.endImage(image);
   }
 
@@ -276,12 +319,14 @@ export class FitsStreamWriter {
     const padding = paddedLength(image.byteLength) - image.byteLength;
     if (padding > 0) await this.emit(new Uint8Array(padding));
     if (this.checksum && this.sink.writeAt) {
+      await this.settle();
       await this.sink.writeAt(image.headerOffset, sealHeader(image.header, image.sum.value));
     }
   }
 
   /** Checks that the file is complete: at least one HDU and no image waiting for pixels. */
   async finish(): Promise<void> {
+    await this.settle();
     this.checkNoOpenImage('finish');
     if (this.hduCount === 0) throw new FitsError(this.name, 'a FITS file needs at least a primary HDU');
   }

@@ -114,4 +114,37 @@ describe('file sources and FITS files on disk', () => {
     await aborted.abort();
     expect(await readdir(dir)).toEqual(['streamed.fits']);
   });
+
+  it('writes images of several slices through reused buffers to the same bytes as encodeFits', async () => {
+    // More than two 1 Mi-pixel slices per image: each encoding buffer is reused while the other is written.
+    const wide = Float64Array.from({ length: 2_500_003 }, (_, i) => (i * 7919) % 100003 / 3);
+    const odd = Uint16Array.from({ length: 2_500_001 }, (_, i) => (i * 389) & 0xffff);
+    const big: WritableHdu[] = [
+      hdus[0],
+      { kind: 'image', header: new Header().set('EXTNAME', 'WIDE'), data: wide },
+      { kind: 'image', header: new Header().set('EXTNAME', 'ODD'), data: odd },
+    ];
+    const target = path.join(dir, 'big.fits');
+    await writeFitsFile(target, big);
+    const [written, encoded] = [await readFile(target), concat(encodeFits(big))];
+    // Buffer.compare: toEqual on 40 MB of bytes would walk them as object entries.
+    expect(written.length).toBe(encoded.length);
+    expect(Buffer.compare(written, encoded)).toBe(0);
+  });
+
+  it('reports a failed overlapped write at the next step and leaves no rejection unhandled', async () => {
+    let writes = 0;
+    const failing = {
+      releasesWritten: true,
+      async write() {
+        // 1: primary, 2: image header, 3 and 4: the first two slices.
+        if (++writes === 4) throw new Error('disk full');
+      },
+      async writeAt() {},
+    };
+    const writer = new FitsStreamWriter(failing, { name: 'failing.fits' });
+    await writer.writeHdu(hdus[0]);
+    await writer.beginImage(new Header().set('EXTNAME', 'SCI'), 'float32', [3, 1 << 20]);
+    await expect(writer.writePixels(new Float32Array(3 << 20))).rejects.toThrow('disk full');
+  });
 });
