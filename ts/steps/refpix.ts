@@ -83,13 +83,14 @@ function geometry(ramp: RampModel, subarray: boolean): Geometry {
   const colstart = subarray ? (ramp.meta.subarray.xstart ?? 1) - 1 : 0;
   const flip = (v: number, sign: number) => (sign < 0 ? N - 1 - v : v);
   // jwst science_detector_frame_transform, inverted: detector (r, c) -> DMS full frame (Y, X).
-  const toDms = (r: number, c: number): [number, number] =>
-    Math.abs(fastaxis) === 1 ? [flip(r, slowaxis), flip(c, fastaxis)] : [flip(c, fastaxis), flip(r, slowaxis)];
+  // Two functions rather than a pair: `index` runs for every pixel of the detector.
+  const swapped = Math.abs(fastaxis) !== 1;
+  const dmsY = (r: number, c: number) => (swapped ? flip(c, fastaxis) : flip(r, slowaxis));
+  const dmsX = (r: number, c: number) => (swapped ? flip(r, slowaxis) : flip(c, fastaxis));
   const edgeless = subarray && edgelessSubarrays.includes(ramp.meta.subarray.name?.toUpperCase() ?? '');
   const index = (r: number, c: number) => {
-    const [Y, X] = toDms(r, c);
-    const y = Y - rowstart;
-    const x = X - colstart;
+    const y = dmsY(r, c) - rowstart;
+    const x = dmsX(r, c) - colstart;
     return y >= 0 && y < rows && x >= 0 && x < cols ? y * cols + x : -1;
   };
   const dq = (r: number, c: number) => {
@@ -98,7 +99,7 @@ function geometry(ramp: RampModel, subarray: boolean): Geometry {
       const x = i % cols;
       return (ramp.pixeldq[i] | (edgeless && (x < 4 || x >= cols - 4) ? REF : 0)) >>> 0;
     }
-    const [Y, X] = toDms(r, c);
+    const [Y, X] = [dmsY(r, c), dmsX(r, c)];
     return subarray && (Y < 4 || Y >= N - 4 || X < 4 || X >= N - 4) ? (DNU | REF) >>> 0 : 0;
   };
   return { rows, cols, index, dq };
@@ -132,7 +133,10 @@ function fourAmpPlan(geo: Geometry, o: Required<RefpixOptions>): Plan {
   for (let r = 0; r < N; r++) {
     for (let c = 0; c < N; c++) {
       const i = geo.index(r, c);
-      if (i >= 0) [cls[i], detRow[i]] = [(c >> 9) * 2 + (c & 1), r];
+      if (i >= 0) {
+        cls[i] = (c >> 9) * 2 + (c & 1);
+        detRow[i] = r;
+      }
     }
   }
   /** A strip of the detector frame: rows r0.., cols c0.. (row-major), its pixel indices and DQ. */
@@ -140,7 +144,10 @@ function fourAmpPlan(geo: Geometry, o: Required<RefpixOptions>): Plan {
     const index = new Int32Array(nr * nc);
     const dq = new Uint32Array(nr * nc);
     for (let r = 0; r < nr; r++) {
-      for (let c = 0; c < nc; c++) [index[r * nc + c], dq[r * nc + c]] = [geo.index(r0 + r, c0 + c), geo.dq(r0 + r, c0 + c)];
+      for (let c = 0; c < nc; c++) {
+        index[r * nc + c] = geo.index(r0 + r, c0 + c);
+        dq[r * nc + c] = geo.dq(r0 + r, c0 + c);
+      }
     }
     return { index, dq, nc };
   };
@@ -148,7 +155,11 @@ function fourAmpPlan(geo: Geometry, o: Required<RefpixOptions>): Plan {
   const bottom = strip(0, 4, 0, N);
   const left = strip(0, N, 0, 4);
   const right = strip(0, N, N - 4, 4);
-  const values = (s: { index: Int32Array }, plane: Float32Array) => Float64Array.from(s.index, (i) => (i >= 0 ? plane[i] : 0));
+  const values = (s: { index: Int32Array }, plane: Float32Array) => {
+    const v = new Float64Array(s.index.length);
+    for (let j = 0; j < v.length; j++) if (s.index[j] >= 0) v[j] = plane[s.index[j]];
+    return v;
+  };
   /** Clipped mean of the good pixels of a strip in columns `c0 + k*step` (k < count). */
   const mean = (s: ReturnType<typeof strip>, v: Float64Array, c0: number, step: number, count: number, wide: boolean) => {
     const picked: number[] = [];
