@@ -65,9 +65,18 @@ function runSharedBand(task: TileTask, band: RowBand): void {
   const above = band.row0 - grown.row0;
   const below = grown.row0 + grown.rows - (band.row0 + band.rows);
   const bandArrays: TileArrays = { ...task.bandArrays };
+  /** Arrays the kernel got as views of the shared array itself: their outputs are in place already. */
+  const inPlace = new Set<string>();
   for (const [key, array] of Object.entries(task.arrays)) {
     if (array === undefined) continue;
-    const { layout } = specs[key];
+    const { layout, output } = specs[key];
+    // One plane's rows are contiguous: a view instead of a copy, unless halo rows of an output
+    // must come from the snapshot (its neighbours may have written them already).
+    if (planeCount(layout, grownShape) === 1 && (!output || (above === 0 && below === 0))) {
+      bandArrays[key] = array.subarray(grown.row0 * task.shape.cols, (grown.row0 + grown.rows) * task.shape.cols);
+      if (grown.rows === band.rows) inPlace.add(key);
+      continue;
+    }
     const bytes = planeCount(layout, grownShape) * grown.rows * grownShape.cols * array.BYTES_PER_ELEMENT;
     const cut = cutBand(array, layout, task.shape, grown, bandScratch(key, bytes));
     const snapshotAbove = task.haloRows?.above?.[key];
@@ -77,7 +86,9 @@ function runSharedBand(task: TileTask, band: RowBand): void {
     bandArrays[key] = cut;
   }
   const outputs = executeTile(task.kernel, bandArrays, grownShape, task.params);
-  for (const [key, output] of Object.entries(outputs)) pasteBand(task.arrays[key]!, output, specs[key].layout, task.shape, band, grown);
+  for (const [key, output] of Object.entries(outputs)) {
+    if (!inPlace.has(key)) pasteBand(task.arrays[key]!, output, specs[key].layout, task.shape, band, grown);
+  }
 }
 
 /**
