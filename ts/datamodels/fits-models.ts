@@ -15,7 +15,8 @@ import {
   type RampModel,
 } from './models.js';
 import { primarySchemaKeywords, sciSchemaKeywords } from './schema-keywords.js';
-import { allocShared, sharedCopy } from '../kernels/arrays.js';
+import { allocShared, isShared, releaseShared, sharedCopy } from '../kernels/arrays.js';
+import { runTiled, type KernelPool } from '../pool/pool.js';
 
 /** Ramp-shaped inputs, read lazily: one integration at a time keeps memory flat in NINTS. */
 export class RampReader {
@@ -70,15 +71,21 @@ export class RampReader {
     return (await this.file.readImage(this.file.get('REFOUT'), { index: [i], as: 'float32' })).data as Float32Array;
   }
 
-  /** SCI (as float32), GROUPDQ (zeros for an uncal file) and ZEROFRAME of integration `i`. */
-  async readIntegration(i: number): Promise<{ data: Float32Array; groupdq: Uint8Array; zeroframe?: Float32Array }> {
+  /**
+   * SCI (as float32), GROUPDQ (zeros for an uncal file) and ZEROFRAME of integration `i`. With a
+   * `pool`, 16-bit SCI groups are decoded by its workers while the next group is read.
+   */
+  async readIntegration(i: number, pool?: KernelPool): Promise<{ data: Float32Array; groupdq: Uint8Array; zeroframe?: Float32Array }> {
     const [nints, ngroups, ny, nx] = this.shape;
     if (!Number.isInteger(i) || i < 0 || i >= nints) {
       throw new RangeError(`${this.file.source.name}: integration ${i} is out of range 0..${nints - 1}`);
     }
     // Shared memory: steps with a worker pool hand these arrays to the workers without copies.
     const data = allocShared(Float32Array, ngroups * ny * nx, { zeroed: false });
-    await this.file.readImage(this.file.get('SCI'), { index: [i], as: 'float32', into: data });
+    const sci = this.file.get('SCI');
+    const stored16 = storedInt16(sci);
+    if (pool && stored16 && isShared(data)) await this.readGroupsOnPool(sci, i, stored16.unsigned, data, pool);
+    else await this.file.readImage(sci, { index: [i], as: 'float32', into: data });
     const groupdqHdu = this.file.find('GROUPDQ');
     const groupdq = groupdqHdu
       ? sharedCopy(await this.readTyped(groupdqHdu, Uint8Array, [i]))
@@ -88,6 +95,29 @@ export class RampReader {
       ? ((await this.file.readImage(zeroHdu, { index: [i], as: 'float32' })).data as Float32Array)
       : undefined;
     return { data, groupdq, zeroframe };
+  }
+
+  /** Group by group: the stored bytes of group g + 1 are read while the workers decode group g. */
+  private async readGroupsOnPool(sci: Hdu, i: number, unsigned: boolean, data: Float32Array, pool: KernelPool): Promise<void> {
+    const [, ngroups, ny, nx] = this.shape;
+    const plane = ny * nx;
+    const buffers = [allocShared(Uint16Array, plane, { zeroed: false }), allocShared(Uint16Array, plane, { zeroed: false })];
+    const read = (g: number) => {
+      const stored = buffers[g & 1];
+      return this.file.readRawBlock(sci, [i, g], new Uint8Array(stored.buffer, stored.byteOffset, stored.byteLength)).then(() => stored);
+    };
+    let next: Promise<Uint16Array> | undefined = read(0);
+    try {
+      for (let g = 0; g < ngroups; g++) {
+        const stored = await next!;
+        next = g + 1 < ngroups ? read(g + 1) : undefined;
+        await runTiled(pool, 'decodeInt16', { stored, out: data.subarray(g * plane, (g + 1) * plane) }, { nints: 1, ngroups: 1, rows: ny, cols: nx }, { params: { unsigned } });
+      }
+    } finally {
+      // A read still in flight writes into a buffer: it must end before the buffer is reused.
+      await next?.catch(() => {});
+      for (const buffer of buffers) releaseShared(buffer);
+    }
   }
 
   /** PIXELDQ, or zeros for an uncal file. */
@@ -281,3 +311,14 @@ export function modelHdus(model: DataModel, options: WriteOptions): WritableHdu[
   return hdus;
 }
 
+/**
+ * The decoding of a 16-bit image the `decodeInt16` kernel does (BZERO 0 or 32768, BSCALE 1, no
+ * BLANK, as uncal SCI is), or undefined for any other storage.
+ */
+function storedInt16(hdu: Hdu): { unsigned: boolean } | undefined {
+  if (hdu.bitpix !== 16 || hdu.header.has('BLANK')) return undefined;
+  const bzero = hdu.header.getNumber('BZERO') ?? 0;
+  const bscale = hdu.header.getNumber('BSCALE') ?? 1;
+  if (bscale !== 1 || (bzero !== 0 && bzero !== 32768)) return undefined;
+  return { unsigned: bzero === 32768 };
+}

@@ -24,6 +24,7 @@ import { chargeMigration, type ChargeMigrationArrays, type ChargeMigrationParams
 import { persistence, type PersistenceArrays, type PersistenceParams } from './persistence.js';
 import { jumpSigmaClip, type JumpSigmaClipArrays, type JumpSigmaClipParams } from './jump.js';
 import { showerNoiseBand, type ShowerNoiseArrays } from './jump-large-events.js';
+import { decodeInt16, type DecodeInt16Arrays, type DecodeInt16Params } from './decode-int16.js';
 
 export interface ArraySpec {
   type: KernelArrayConstructor;
@@ -264,6 +265,14 @@ export const tileKernels = {
       sigma: { type: Float32Array, layout: 'plane', output: true },
     },
     showerNoiseBand,
+  ),
+  // FITS 16-bit integers to floats (reading an uncal's SCI on the workers).
+  decodeInt16: defineKernel<DecodeInt16Arrays, DecodeInt16Params>(
+    {
+      stored: { type: Uint16Array, layout: 'cube', output: false },
+      out: { type: Float32Array, layout: 'cube', output: true },
+    },
+    decodeInt16,
   ),
 } satisfies Record<string, TileKernel>;
 

@@ -418,7 +418,7 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
     // the reference planes they read until the pass ends.
     const sliceCache = slices.length > 1 ? new Map<string, unknown>() : undefined;
     for (const [start, end] of slices) {
-      const ramp = sliceModel(start, end, await readSlice(start, end, (i) => reader.readIntegration(i)), sharedCopy(initialPixeldq), rawRows);
+      const ramp = sliceModel(start, end, await readSlice(start, end, (i) => reader.readIntegration(i, context.pool)), sharedCopy(initialPixeldq), rawRows);
       await runSteps(beforeJump, ramp, start, { ...context, integrationOffset: start, exposureIntegrations: nints, sliceCache });
       if (!spill) await openSpill(ramp.shape[2]);
       else if (ramp.shape[2] !== ny) throw new Error(`pipeline: integration ${start} left the corrections with ${ramp.shape[2]} rows, the first with ${ny}`);

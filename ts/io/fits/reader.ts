@@ -165,6 +165,28 @@ export class FitsFile {
     return { data: out, shape };
   }
 
+  /**
+   * The stored bytes of one block of an image (`index` fixes its leading axes) into `into`, as
+   * they are in the file: big-endian, unscaled. For decoding elsewhere, e.g. on worker threads.
+   */
+  async readRawBlock(hdu: Hdu, index: number[], into: Uint8Array): Promise<Uint8Array> {
+    const label = hduLabel(hdu.index, hdu.extname);
+    if ((hdu.kind !== 'primary' && hdu.kind !== 'image') || index.length > hdu.shape.length || index.some((i, axis) => !Number.isInteger(i) || i < 0 || i >= hdu.shape[axis])) {
+      throw new FitsError(this.name, `${label}: no image block at index [${index.join(', ')}] of shape [${hdu.shape.join(', ')}]`);
+    }
+    const bytesPer = bytesPerPixel(hdu.bitpix);
+    const blockPixels = product(hdu.shape.slice(index.length));
+    let first = 0;
+    for (let axis = 0; axis < index.length; axis++) first += index[axis] * product(hdu.shape.slice(axis + 1));
+    const length = blockPixels * bytesPer;
+    if (into.length < length) throw new RangeError(`readRawBlock: 'into' holds ${into.length} bytes, the block has ${length}`);
+    const target = into.subarray(0, length);
+    const start = hdu.dataOffset + first * bytesPer;
+    if (this.source.readInto) await this.source.readInto(start, target);
+    else target.set(await this.source.read(start, length));
+    return target;
+  }
+
   /** The unpadded data bytes (heap included), e.g. to pass an HDU through unchanged. */
   async readRawData(hdu: Hdu): Promise<Uint8Array> {
     return this.source.read(hdu.dataOffset, hdu.dataByteLength);

@@ -1,0 +1,57 @@
+import { execSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import type * as FitsApi from '../../../ts/io/fits/index.js';
+import type * as ModelsApi from '../../../ts/datamodels/fits-models.js';
+import type * as PoolApi from '../../../ts/pool/node.js';
+import type * as LoaderApi from '../../../ts/kernels/load-node.js';
+
+// The workers run compiled JS: the reader and pool come from dist/ like the other pool tests.
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+
+async function load() {
+  if (!existsSync(join(root, 'dist/pool/node-worker.js'))) execSync('npx tsc -p tsconfig.json', { cwd: root, stdio: 'inherit' });
+  const fits: typeof FitsApi = await import(join(root, 'dist/io/fits/index.js'));
+  const models: typeof ModelsApi = await import(join(root, 'dist/datamodels/fits-models.js'));
+  const pools: typeof PoolApi = await import(join(root, 'dist/pool/node.js'));
+  const loader: typeof LoaderApi = await import(join(root, 'dist/kernels/load-node.js'));
+  await loader.loadKernels();
+  return { fits, models, pools };
+}
+
+const bytesOf = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+
+describe('RampReader.readIntegration on a worker pool', () => {
+  it('decodes uint16 and int16 SCI groups to the same floats as the reader, for every stored value', async () => {
+    const { fits, models, pools } = await load();
+    const shape = [2, 3, 128, 512];
+    const count = shape.reduce((a, b) => a * b, 1);
+    // Each group holds all 65536 bit patterns (in a different order per group and integration).
+    const uint16 = Uint16Array.from({ length: count }, (_, i) => (i * 40503 + (i >> 16) * 7) & 0xffff);
+    const int16 = new Int16Array(uint16.buffer);
+    for (const data of [uint16, int16]) {
+      const encoded = fits.encodeFits([
+        { kind: 'image', header: new fits.Header().set('NINTS', 2).set('NGROUPS', 3) },
+        { kind: 'image', header: new fits.Header().set('EXTNAME', 'SCI'), data, shape },
+      ]);
+      const file = await fits.FitsFile.open(fits.bytesSource(Buffer.concat(encoded), 'uncal.fits'));
+      expect(file.get('SCI').bitpix).toBe(16);
+      const reader = models.RampReader.open(file);
+      const expected = await Promise.all([0, 1].map(async (i) => (await reader.readIntegration(i)).data));
+      expect(new Set(expected[1].subarray(0, 65536)).size, 'a group sees every stored value').toBe(65536);
+      for (const size of [1, 2, 3]) {
+        const pool = await pools.createNodePool({ size });
+        try {
+          for (const i of [0, 1]) {
+            const decoded = (await reader.readIntegration(i, pool)).data;
+            expect(Buffer.compare(bytesOf(decoded), bytesOf(expected[i])), `${data.constructor.name}, ${size} workers, integration ${i}`).toBe(0);
+          }
+        } finally {
+          await pool.destroy();
+        }
+      }
+    }
+  });
+});
