@@ -877,6 +877,14 @@ export interface FitRampsParallelOptions extends FitRampsOptions {
    * e.g. made with `allocShared`, go to the workers as they are: no band copies.)
    */
   sharedOutputs?: boolean;
+  /**
+   * With `sharedOutputs`: shared memory the products may occupy, plane after plane (rate's five,
+   * then rateints'), where it has room; the other planes are allocated as usual. Meant for the
+   * caller's own `data` when nothing reads it after the fit (the pipeline's ramp): each band's
+   * products land on rows of `data` that only that band reads, after it has copied them to its
+   * worker. Any other memory the fit reads must not be given.
+   */
+  productMemory?: Float32Array;
 }
 
 /**
@@ -964,6 +972,20 @@ function sharedArray<T extends KernelArray>(Type: TypedConstructor<T>, length: n
   return array;
 }
 
+/**
+ * Products taken one after another from `memory` (4-byte elements) while it has room, then from
+ * `sharedArray`. The memory is reused as it is (the workers write every element).
+ */
+function placeIn(memory: Float32Array): <T extends KernelArray>(Type: TypedConstructor<T>, length: number) => T {
+  let used = 0;
+  return <T extends KernelArray>(Type: TypedConstructor<T>, length: number): T => {
+    if (Type.BYTES_PER_ELEMENT !== 4 || used + length > memory.length) return sharedArray(Type, length);
+    const view = new Type(memory.buffer, memory.byteOffset + used * 4, length);
+    used += length;
+    return view;
+  };
+}
+
 /** Views laid out one after another (4-byte aligned) in one SharedArrayBuffer. */
 class SlotLayout {
   bytes = 0;
@@ -1047,8 +1069,9 @@ async function fitBands(
     err: make(Float32Array, n),
   });
   const fresh = <T extends KernelArray>(Type: TypedConstructor<T>, n: number) => new Type(new ArrayBuffer(n * Type.BYTES_PER_ELEMENT));
-  const rate = rateOf(shared ? sharedArray : fresh, plane);
-  const rateints = rateOf(shared ? sharedArray : fresh, nints * plane);
+  const place = shared && options.productMemory && isShared(options.productMemory) ? placeIn(options.productMemory) : sharedArray;
+  const rate = rateOf(shared ? place : fresh, plane);
+  const rateints = rateOf(shared ? place : fresh, nints * plane);
   const inputsShared = INPUT_KEYS.every((key) => input[key] === undefined || isShared(input[key]));
 
   // The slot of a full-height band: the inputs to copy, then the outputs to paste.

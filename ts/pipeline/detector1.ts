@@ -509,7 +509,10 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
         // and memory touched for the first time is slow.
         const maxBandRows = Math.max(1, Math.floor(2 ** 22 / (nints * ngroups * nx * 5)));
         const sharedOutputs = options.sharedProducts === true && sharedMemoryAvailable();
-        return rampFitStep(whole, { ...fitParameters, gain, readnoise, gainFactor, pool: options.rampFitPool, signal: context.signal, maxBandRows, log: context.log, sharedOutputs });
+        // Nothing reads the corrected ramp after the fit (the _ramp product is written): the
+        // products take its memory instead of as much again, freshly touched.
+        const productMemory = whole.data;
+        return rampFitStep(whole, { ...fitParameters, gain, readnoise, gainFactor, pool: options.rampFitPool, signal: context.signal, maxBandRows, log: context.log, sharedOutputs, productMemory });
       }
       const planes = { pixeldq: exposurePixeldq, gain, readnoise, averageDarkCurrent: avdrkcur };
       return fitByRowBands(corrected(), meta, planes, gainFactor, fitParameters, spill, rampHeader, options.rampFitPool, context.signal, bandRows, rateintsStore);

@@ -74,6 +74,8 @@ export interface RampFitStepOptions {
    * the process ends; for one-exposure processes such as the CLI). Default false.
    */
   sharedOutputs?: boolean;
+  /** With `sharedOutputs`: memory the products may reuse (FitRampsParallelOptions.productMemory). */
+  productMemory?: Float32Array;
   signal?: AbortSignal;
   /** Receives the step's messages (StepContext's `log`). */
   log?: StepContext['log'];
@@ -192,6 +194,7 @@ export async function rampFitStep(model: RampModel, options: RampFitStepOptions)
       maxBandRows: options.maxBandRows,
       signal: options.signal,
       sharedOutputs: options.sharedOutputs,
+      productMemory: options.productMemory,
     });
   } finally {
     await owned?.destroy();

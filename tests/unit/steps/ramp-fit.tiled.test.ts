@@ -156,6 +156,31 @@ describe('rampFit in the Node pool equals in-thread, bit for bit', () => {
     expect(bytes(kernels.fitRamps(plain, shape))).toEqual(expected);
   });
 
+  it('with 1, 2 and 3 workers, products placed in the shared ramp itself (productMemory) equal the others', async () => {
+    const plain = { ...input, saveOpt: false };
+    const expected = Object.fromEntries(Object.entries(reference).filter(([k]) => !k.startsWith('fitopt')));
+    const plane = shape.rows * shape.cols;
+    for (const size of [1, 2, 3]) {
+      const workers = await pool(size);
+      // The whole ramp, and its first 12 planes: room for rate and part of rateints only.
+      for (const [available, maxBandRows] of [[shape.nints * shape.ngroups, undefined], [shape.nints * shape.ngroups, 1], [12, 3], [12, 7]] as const) {
+        // The ramp is overwritten by the products: a fresh shared copy for every call.
+        const data = new Float32Array(new SharedArrayBuffer(plain.data.byteLength));
+        data.set(plain.data);
+        const groupdq = new Uint8Array(new SharedArrayBuffer(plain.groupdq.byteLength));
+        groupdq.set(plain.groupdq);
+        const result = await kernels.fitRampsParallel(workers, { ...plain, data, groupdq }, shape, { maxBandRows, sharedOutputs: true, productMemory: data.subarray(0, available * plane) });
+        expect(bytes(result), `${size} workers, maxBandRows ${maxBandRows}, room for ${available} planes`).toEqual(expected);
+        // Plane after plane while the ramp has room (rate's 5, then rateints' 5 x nints).
+        let used = 0;
+        for (const array of [...Object.values(result!.rate), ...Object.values(result!.rateints)]) {
+          used += array.length / plane;
+          expect(array.buffer === data.buffer, `planes up to ${used} of ${available}`).toBe(used <= available);
+        }
+      }
+    }
+  });
+
   it('reports a wrong-shape band without fitopt (shared outputs) as KernelShapeError from the worker', async () => {
     const bad = { ...input, saveOpt: false, gain: new Float32Array(5) };
     await expect(kernels.fitRampsParallel(await pool(2), bad, shape)).rejects.toBeInstanceOf(kernels.KernelShapeError);
