@@ -126,13 +126,21 @@ async function subtractPlaneByPlane(ramp: RampModel, reference: FitsFile, sci: H
   const rank = sci.shape.length;
   const refContext = darkReferenceContext(ramp, context);
   const darkDq = await readDarkDq(reference, fitter(reference, ramp, [ny, nx], (m) => warn(context, m)), [ny, nx], refContext);
-  // Shared: the workers read the plane in place; recycled: no fresh memory for it.
-  const frame = allocShared(Float32Array, plane, { zeroed: false });
+  // Shared: the workers read the plane in place; recycled: no fresh memory for it. Two, so that
+  // the next plane is read while the workers subtract this one.
+  const frames = [allocShared(Float32Array, plane, { zeroed: false }), allocShared(Float32Array, plane, { zeroed: false })];
   const params = { planes: 1, darkInts: 1, virtualPlanes: 1, direct: true, nframes: ramp.meta.exposure.nframes ?? 1, groupgap: ramp.meta.exposure.groupgap ?? 0, intMap: [0] };
+  const count = Math.min(planes, ngroups);
+  const read = async (g: number) => {
+    const frame = frames[g & 1];
+    await readDarkPlane(reference, sci, rank === 4 ? [darkInt, g] : [g], [ny, nx], refContext, frame);
+    return frame;
+  };
+  let next: Promise<Float32Array> | undefined = read(0);
   try {
-    for (let g = 0; g < Math.min(planes, ngroups); g++) {
-      const index = rank === 4 ? [darkInt, g] : [g];
-      await readDarkPlane(reference, sci, index, [ny, nx], refContext, frame);
+    for (let g = 0; g < count; g++) {
+      const frame = await next!;
+      next = g + 1 < count ? read(g + 1) : undefined;
       for (let i = 0; i < nints; i++) {
         const group = ramp.data.subarray((i * ngroups + g) * plane, (i * ngroups + g + 1) * plane);
         await runTiled(context.pool, 'darkCurrent', { data: group, pixeldq: ramp.pixeldq, frames: frame, darkDq }, { nints: 1, ngroups: 1, rows: ny, cols: nx, planes: 1 }, {
@@ -142,7 +150,9 @@ async function subtractPlaneByPlane(ramp: RampModel, reference: FitsFile, sci: H
       }
     }
   } finally {
-    releaseShared(frame);
+    // A read still in flight writes into a frame: it must end before the frame is reused.
+    await next?.catch(() => {});
+    for (const frame of frames) releaseShared(frame);
   }
 }
 
