@@ -45,6 +45,18 @@ export interface TiledOptions {
   /** The kernel's scalar parameters, passed to every band. */
   params?: unknown;
   signal?: AbortSignal;
+  /**
+   * Only rows `[row0, row0 + rows)` are processed, and the arrays named in `arrays` hold only
+   * those rows (e.g. references read window by window, so they never sit whole in memory).
+   * Kernels without a halo only.
+   */
+  window?: RowWindow;
+}
+
+export interface RowWindow {
+  row0: number;
+  rows: number;
+  arrays: readonly string[];
 }
 
 /**
@@ -87,24 +99,32 @@ export async function runTiled(
   options: TiledOptions = {},
 ): Promise<void> {
   const specs = tileKernel(kernel).arrays;
+  const halo = options.halo ?? 0;
+  const window = checkedWindow(kernel, options.window, shape, halo, specs);
+  const windowed = new Set(window?.arrays);
+  const windowShape = window && { ...shape, rows: window.rows };
   // Check against the full shape before cutting: cutBand would pad a short array with zeros.
   checkShape(kernel, shape);
   for (const [key, spec] of Object.entries(specs)) {
     if (arrays[key] !== undefined || !spec.optional) {
-      checkArray(kernel, key, arrays[key], spec.type, spec.layout, shape);
+      checkArray(kernel, key, arrays[key], spec.type, spec.layout, windowed.has(key) ? windowShape! : shape);
     }
   }
   const maxRows = options.maxBandRows ?? rowsWithinBudget(specs, arrays, shape, pool ? poolBandByteBudget : bandByteBudget);
-  const bands = planRowBands(shape.rows, { minBands: pool?.size ?? 1, maxRows });
-  const halo = options.halo ?? 0;
+  const bands = planRowBands(window?.rows ?? shape.rows, { minBands: pool?.size ?? 1, maxRows }).map((band) => ({ ...band, row0: band.row0 + (window?.row0 ?? 0) }));
+  /** Rows `rows` of an array: of the window for the windowed ones. */
+  const cutRows = (key: string, rows: RowBand, into?: ArrayBufferLike) => {
+    const { layout } = specs[key];
+    if (!window || !windowed.has(key)) return cutBand(arrays[key]!, layout, shape, rows, into);
+    return cutBand(arrays[key]!, layout, windowShape!, { row0: rows.row0 - window.row0, rows: rows.rows }, into);
+  };
 
   /** The task of one band (with its halo rows), and how to put its outputs back. */
   const taskFor = (band: RowBand) => {
     const grown = withHalo(band, halo, shape.rows);
     const bandArrays: TileArrays = {};
-    for (const [key, spec] of Object.entries(specs)) {
-      const array = arrays[key];
-      if (array !== undefined) bandArrays[key] = cutBand(array, spec.layout, shape, grown);
+    for (const key of Object.keys(specs)) {
+      if (arrays[key] !== undefined) bandArrays[key] = cutRows(key, grown);
     }
     const paste = (outputs: Record<string, KernelArray>) => {
       for (const [key, output] of Object.entries(outputs)) {
@@ -136,7 +156,7 @@ export async function runTiled(
   };
 
   if (!pool) {
-    if (bands.length === 1) {
+    if (bands.length === 1 && !window) {
       // Everything fits one band: run on the caller's arrays, no copies.
       options.signal?.throwIfAborted();
       executeTile(kernel, arrays, shape, options.params);
@@ -153,7 +173,7 @@ export async function runTiled(
   }
   // Kernels whose arguments are all typed arrays (not rampFit's records of them).
   if (sharedMemoryAvailable() && Object.values(arrays).every((array) => array === undefined || ArrayBuffer.isView(array))) {
-    await runShared(pool, kernel, arrays, shape, bands, halo, options);
+    await runShared(pool, kernel, arrays, shape, bands, halo, options, windowed, cutRows);
     return;
   }
   // At most two bands per worker in flight, so band copies never hold a second copy of the cube.
@@ -179,6 +199,20 @@ export async function runTiled(
   if (failed) throw failure;
 }
 
+function checkedWindow(kernel: string, window: RowWindow | undefined, shape: TileShape, halo: number, specs: Record<string, { output: boolean }>): RowWindow | undefined {
+  if (!window) return undefined;
+  const { row0, rows } = window;
+  if (!Number.isSafeInteger(row0) || !Number.isSafeInteger(rows) || row0 < 0 || rows < 1 || row0 + rows > shape.rows) {
+    throw new RangeError(`${kernel}: window rows [${row0}, ${row0 + rows}) are not within the ${shape.rows} rows`);
+  }
+  if (halo !== 0) throw new RangeError(`${kernel}: a row window takes no halo (got ${halo})`);
+  const unknown = window.arrays.find((key) => !(key in specs));
+  if (unknown !== undefined) throw new RangeError(`${kernel}: window array "${unknown}" is not an argument of the kernel`);
+  const output = window.arrays.find((key) => specs[key].output);
+  if (output !== undefined) throw new RangeError(`${kernel}: window array "${output}" is an output; only inputs can hold the window's rows alone`);
+  return window;
+}
+
 /**
  * The pool path on shared memory: the workers read their bands straight from the shared arrays
  * and write their rows of the outputs back in place, so this thread copies none of them. Arrays
@@ -195,13 +229,17 @@ async function runShared(
   bands: RowBand[],
   halo: number,
   options: TiledOptions,
+  windowed: ReadonlySet<string>,
+  cutRows: (key: string, rows: RowBand, into?: ArrayBufferLike) => KernelArray,
 ): Promise<void> {
   const specs = tileKernel(kernel).arrays;
   const shared: TileArrays = {};
   const cutHere: string[] = [];
   for (const [key, array] of Object.entries(arrays)) {
     if (array === undefined) continue;
-    if (isShared(array)) shared[key] = array;
+    // Windowed arrays are cut here: the workers cut shared arrays by the full shape's rows.
+    if (windowed.has(key)) cutHere.push(key);
+    else if (isShared(array)) shared[key] = array;
     else if (specs[key].output) shared[key] = sharedCopy(array);
     else cutHere.push(key);
   }
@@ -215,7 +253,7 @@ async function runShared(
         const array = arrays[key]!;
         const { layout } = specs[key];
         const into = allocShared(array.constructor as never, planeCount(layout, shape) * rows.rows * shape.cols, { zeroed: false }) as KernelArray;
-        return [key, cutBand(array, layout, shape, rows, into.buffer)];
+        return [key, cutRows(key, rows, into.buffer)];
       }),
     );
   };

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type * as KernelsApi from '../../../ts/kernels/index.js';
 import type * as LoaderApi from '../../../ts/kernels/load-node.js';
+import type { KernelArray } from '../../../ts/kernels/arrays.js';
 import type { KernelPool, TileTask } from '../../../ts/pool/index.js';
 import type * as PoolApi from '../../../ts/pool/node.js';
 import { copyOf, outputBytes, superbiasTile, unevenTile } from './superbias-tile.js';
@@ -75,6 +76,46 @@ describe('createNodePool', () => {
       await pools.runTiled(workers, 'superbias', { ...arrays }, unevenTile, { maxBandRows });
       expect(outputBytes(arrays), `maxBandRows ${maxBandRows}`).toEqual(inThread);
     }
+  });
+
+  it('gives the same bits window by window, with the reference planes cut to each window', async () => {
+    // Windows of 7 rows (the last of 2), each run with only its rows of bias and biasDq; the
+    // ramp arrays plain or shared (the workers then cut them by the full shape's rows).
+    const run = async (workers: KernelPool | undefined, shared: boolean) => {
+      const arrays = copyOf(input);
+      if (shared) {
+        for (const key of ['data', 'zeroframe', 'pixeldq'] as const) {
+          const source = arrays[key]!;
+          const copy = kernels.allocShared(source.constructor as never, source.length) as typeof source;
+          copy.set(source as never);
+          Object.assign(arrays, { [key]: copy });
+        }
+      }
+      for (const band of pools.planRowBands(unevenTile.rows, { maxRows: 7 })) {
+        const rows = (array: KernelArray) => array.slice(band.row0 * unevenTile.cols, (band.row0 + band.rows) * unevenTile.cols);
+        await pools.runTiled(workers, 'superbias', { ...arrays, bias: rows(input.bias), biasDq: rows(input.biasDq) }, unevenTile, {
+          maxBandRows: 3,
+          window: { ...band, arrays: ['bias', 'biasDq'] },
+        });
+      }
+      return outputBytes(arrays);
+    };
+    expect(await run(undefined, false), 'in this thread').toEqual(inThread);
+    for (const size of [1, 2, 3]) {
+      const workers = await pool(size);
+      for (const shared of [false, true]) expect(await run(workers, shared), `${size} workers, shared ${shared}`).toEqual(inThread);
+    }
+  });
+
+  it('refuses a window outside the rows, with a halo, or over an output', async () => {
+    const arrays = copyOf(input);
+    const window = (row0: number, rows: number, names: string[], halo?: number) =>
+      pools.runTiled(undefined, 'superbias', { ...arrays }, unevenTile, { halo, window: { row0, rows, arrays: names } });
+    await expect(window(30, 8, ['bias'])).rejects.toThrow('superbias: window rows [30, 38) are not within the 37 rows');
+    await expect(window(0, 37, ['bias'], 1)).rejects.toThrow('a row window takes no halo');
+    await expect(window(0, 37, ['data'])).rejects.toThrow('window array "data" is an output');
+    // A windowed array of the full height is the wrong size for a shorter window.
+    await expect(window(0, 5, ['bias'])).rejects.toBeInstanceOf(kernels.KernelShapeError);
   });
 
   it('gives the same bits without the optional ZEROFRAME', async () => {
