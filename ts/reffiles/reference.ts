@@ -41,6 +41,8 @@ export async function readDqDefinitions(file: FitsFile): Promise<DqDefinition[] 
  */
 export interface ReferenceReadOptions {
   shared?: boolean;
+  /** Only these rows `[first, end)` of the science plane (of every plane of a cube). */
+  rows?: [number, number];
 }
 
 type PlaneReader<T> = (index: number[], rows: [number, number] | undefined, into: T) => Promise<void>;
@@ -65,10 +67,12 @@ async function readPlaneWindow<T extends WindowArray>(
   index: number[],
   target: T,
   readRows: PlaneReader<T>,
+  [first, end]: [number, number] = [0, context.science.ysize],
 ): Promise<void> {
   const nx = hdu.shape[hdu.shape.length - 1];
-  const { xsize, ysize } = context.science;
-  const rows: [number, number] = [window.y0, window.y0 + ysize];
+  const { xsize } = context.science;
+  const ysize = end - first;
+  const rows: [number, number] = [window.y0 + first, window.y0 + end];
   if (xsize === nx) return readRows(index, rows, target);
   const scratch = allocShared(type, ysize * nx, { zeroed: false });
   try {
@@ -91,18 +95,26 @@ async function readWindow<T extends WindowArray>(
   const shape = hdu.shape;
   const window = windowOf(file, hdu, context);
   const alloc = (length: number) => (options.shared ? allocShared(type, length, { zeroed: false }) : new type(length));
-  if (!window) {
+  if (!window && !options.rows) {
     const data = alloc(shape.reduce((a, b) => a * b, 1));
     await readRows([], undefined, data);
     return { data, shape: [...shape] };
   }
   const leading = shape.slice(0, -2);
-  const { xsize, ysize } = context.science;
+  const { xsize } = window ? context.science : { xsize: shape[shape.length - 1] };
+  const fullRows = window ? context.science.ysize : shape[shape.length - 2];
+  const rows = options.rows ?? [0, fullRows];
+  if (!Number.isSafeInteger(rows[0]) || !Number.isSafeInteger(rows[1]) || rows[0] < 0 || rows[1] <= rows[0] || rows[1] > fullRows) {
+    throw new RangeError(`${file.source.name}: rows [${rows[0]}, ${rows[1]}) are not within the ${fullRows} science rows`);
+  }
+  const ysize = rows[1] - rows[0];
   const planes = leading.reduce((a, b) => a * b, 1);
   const out = alloc(planes * ysize * xsize);
   for (let p = 0; p < planes; p++) {
     const index = leading.map((_, axis) => Math.floor(p / leading.slice(axis + 1).reduce((a, b) => a * b, 1)) % leading[axis]);
-    await readPlaneWindow(hdu, window, context, type, index, out.subarray(p * ysize * xsize, (p + 1) * ysize * xsize) as T, readRows);
+    const target = out.subarray(p * ysize * xsize, (p + 1) * ysize * xsize) as T;
+    if (window) await readPlaneWindow(hdu, window, context, type, index, target, readRows, rows);
+    else await readRows(index, rows, target);
   }
   return { data: out, shape: [...leading, ysize, xsize] };
 }

@@ -59,6 +59,30 @@ describe('reference reads cut to the science window', () => {
     });
   }
 
+  for (const [name, science] of [
+    ['a narrower window', narrow],
+    ['the same pixels', refGeometry],
+  ] as const) {
+    it(`read a range of the science rows, equal to those rows of the whole read (${name})`, async () => {
+      const file = await reference();
+      const context = { science, instrument: 'NIRCAM' };
+      const whole = await readReferenceFloat(file, 'COEFFS', context);
+      const wholeDq = await readReferenceDq(file, context);
+      const { xsize, ysize } = science;
+      const rowsOf = <T extends Float32Array | Uint32Array>(a: T, planes: number, [first, end]: number[]) =>
+        Array.from({ length: planes }, (_, p) => [...a.subarray((p * ysize + first) * xsize, (p * ysize + end) * xsize)]).flat();
+      for (const rows of [[0, 1], [1, ysize], [0, ysize]] as [number, number][]) {
+        const { data, shape } = await readReferenceFloat(file, 'COEFFS', context, { rows, shared: true });
+        expect(shape).toEqual([3, rows[1] - rows[0], xsize]);
+        expect([...data], `rows ${rows}`).toEqual(rowsOf(whole.data, 3, rows));
+        const mask = await readReferenceDq(file, context, 'DQ', { rows });
+        expect([...mask.data], `DQ rows ${rows}`).toEqual(rowsOf(wholeDq.data, 1, rows));
+        releaseShared(data);
+      }
+      await expect(readReferenceFloat(file, 'COEFFS', context, { rows: [0, ysize + 1] })).rejects.toThrow(`ref.fits: rows [0, ${ysize + 1}) are not within the ${ysize} science rows`);
+    });
+  }
+
   it('warn once for a DQ_DEF name that is not a standard flag', async () => {
     const warnings: string[] = [];
     await readReferenceDq(await reference(), { science: narrow, instrument: 'NIRCAM', warn: (m) => warnings.push(m) });
