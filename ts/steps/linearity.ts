@@ -5,7 +5,8 @@
 import type { FitsFile } from '../io/fits/index.js';
 import type { RampModel } from '../datamodels/models.js';
 import { readReferenceDq, readReferenceFloat, scienceGeometry, ReferenceFileError } from '../reffiles/index.js';
-import { runTiled } from '../pool/pool.js';
+import { runTiled, type RowWindow } from '../pool/pool.js';
+import { planRowBands } from '../pool/plan.js';
 import { allocShared, releaseShared } from '../kernels/arrays.js';
 import { info, rampTileShape, referenceName, releaseUnlessKept, reusedAcrossSlices, warn, type StepContext, type StepStatus } from './step.js';
 
@@ -21,12 +22,15 @@ export async function linearityStep(ramp: RampModel, reference: FitsFile | undef
   const warnFn = (message: string) => warn(context, message);
   const refContext = { science: scienceGeometry(ramp.meta, ramp.shape, 'science data', warnFn), instrument: ramp.meta.instrument.name, warn: warnFn };
   const nframes = ramp.meta.exposure.nframes ?? 1;
-  const plane = ramp.shape[2] * ramp.shape[3];
-  const { coeffs, invCoeffs, linDq, ncoeffs } = await reusedAcrossSlices(context, 'linearity', [reference.source.name, refContext.science, nframes], async () => {
-    const coeffs = await readReferenceFloat(reference, 'COEFFS', refContext, { shared: true });
+  const [, , ny, nx] = ramp.shape;
+  /** The coefficient stacks and DQ of science rows `rows` (default all), in recycled shared memory. */
+  const readTables = async (rows?: [number, number]): Promise<Tables> => {
+    const options = { shared: true, rows };
+    const plane = (rows ? rows[1] - rows[0] : ny) * nx;
+    const coeffs = await readReferenceFloat(reference, 'COEFFS', refContext, options);
     // jwst: read-level path with INV_COEFFS only for frame-averaged groups (and no read_times,
     // which our RampModel never carries).
-    const inverse = reference.find('INV_COEFFS') && nframes > 1 ? await readReferenceFloat(reference, 'INV_COEFFS', refContext, { shared: true }) : undefined;
+    const inverse = reference.find('INV_COEFFS') && nframes > 1 ? await readReferenceFloat(reference, 'INV_COEFFS', refContext, options) : undefined;
     const ncoeffs = Math.max(coeffs.data.length, inverse?.data.length ?? 0) / plane;
     for (const stack of [coeffs, inverse]) {
       if (stack && (stack.shape.length !== 3 || stack.shape[0] < 2)) {
@@ -36,14 +40,13 @@ export async function linearityStep(ramp: RampModel, reference: FitsFile | undef
     return {
       coeffs: padHighOrder(coeffs.data, ncoeffs, plane),
       invCoeffs: inverse && padHighOrder(inverse.data, ncoeffs, plane),
-      linDq: reference.find('DQ') ? (await readReferenceDq(reference, refContext, 'DQ', { shared: true })).data : new Uint32Array(plane),
+      linDq: reference.find('DQ') ? (await readReferenceDq(reference, refContext, 'DQ', options)).data : new Uint32Array(plane),
       ncoeffs,
     };
-  });
-  if (invCoeffs) info(context, 'linearity: read-level correction with INV_COEFFS and NFRAMES=' + nframes);
-  const tables = { coeffs, invCoeffs, linDq };
-  try {
-    await runTiled(
+  };
+  if (reference.find('INV_COEFFS') && nframes > 1) info(context, 'linearity: read-level correction with INV_COEFFS and NFRAMES=' + nframes);
+  const run = (tables: Tables, window?: RowWindow) =>
+    runTiled(
       context.pool,
       'linearity',
       {
@@ -51,15 +54,23 @@ export async function linearityStep(ramp: RampModel, reference: FitsFile | undef
         zeroframe: ramp.meta.exposure.zeroFrame ? ramp.zeroframe : undefined,
         pixeldq: ramp.pixeldq,
         groupdq: ramp.groupdq,
-        coeffs,
-        invCoeffs,
-        linDq,
+        coeffs: tables.coeffs,
+        invCoeffs: tables.invCoeffs,
+        linDq: tables.linDq,
       },
-      { ...rampTileShape(ramp.shape), planes: ncoeffs },
-      { signal: context.signal, params: { nframes } },
+      { ...rampTileShape(ramp.shape), planes: tables.ncoeffs },
+      { signal: context.signal, params: { nframes }, window },
     );
-  } finally {
-    releaseUnlessKept(context, tables);
+  if (context.sliceCache) {
+    // Integration slices share the whole tables (read once for the exposure).
+    const tables = await reusedAcrossSlices(context, 'linearity', [reference.source.name, refContext.science, nframes], () => readTables());
+    try {
+      await run(tables);
+    } finally {
+      releaseUnlessKept(context, { coeffs: tables.coeffs, invCoeffs: tables.invCoeffs, linDq: tables.linDq });
+    }
+  } else {
+    await byWindows(ny, nx, reference, readTables, run);
   }
   ramp.meta.refFiles[linearityKeywords.reference] = referenceName(reference);
   return (ramp.meta.calStep[linearityKeywords.status] = 'COMPLETE');
@@ -75,4 +86,42 @@ function padHighOrder(stack: Float32Array, ncoeffs: number, plane: number): Floa
   padded.set(stack);
   releaseShared(stack);
   return padded;
+}
+
+interface Tables {
+  coeffs: Float32Array;
+  invCoeffs: Float32Array | undefined;
+  linDq: Uint32Array;
+  ncoeffs: number;
+}
+
+/** Coefficient bytes read at a time: a NIRCam full frame's 5 planes in 4 windows of 512 rows. */
+const WINDOW_BYTES = 24 * 2 ** 20;
+
+/**
+ * Window by window of rows, the next window's tables read while the workers correct this one:
+ * the coefficient cube (84 MB on a NIRCam full frame) never sits whole in memory.
+ */
+async function byWindows(ny: number, nx: number, reference: FitsFile, readTables: (rows: [number, number]) => Promise<Tables>, run: (tables: Tables, window: RowWindow) => Promise<void>): Promise<void> {
+  const stacked = ['COEFFS', 'INV_COEFFS'].reduce((n, name) => n + (reference.find(name)?.shape[0] ?? 0), 0);
+  const windows = planRowBands(ny, { maxRows: Math.max(1, Math.floor(WINDOW_BYTES / (Math.max(1, stacked) * nx * 4))) });
+  const read = (w: number) => readTables([windows[w].row0, windows[w].row0 + windows[w].rows]);
+  const release = (tables: Tables) => {
+    for (const array of [tables.coeffs, tables.invCoeffs, tables.linDq]) if (array) releaseShared(array);
+  };
+  let next: Promise<Tables> | undefined = read(0);
+  try {
+    for (let w = 0; w < windows.length; w++) {
+      const tables = await next!;
+      next = w + 1 < windows.length ? read(w + 1) : undefined;
+      try {
+        await run(tables, { ...windows[w], arrays: ['coeffs', 'invCoeffs', 'linDq'] });
+      } finally {
+        release(tables);
+      }
+    }
+  } finally {
+    // After a failure, the tables of a read still in flight go back once it ends.
+    await next?.then(release, () => {});
+  }
 }

@@ -121,6 +121,37 @@ describe('linearity step', () => {
     expect(model.data[0]).toBe(10000);
   });
 
+  it('reads the coefficients window by window, with the same result as all at once (slices sharing them)', async () => {
+    // 5 coefficients x 2048 columns x 700 rows: more than one window of coefficients.
+    const [rows, cols] = [700, 2048];
+    const plane = rows * cols;
+    const next = random(11);
+    const coeffs = Float32Array.from({ length: 5 * plane }, (_, i) => [next(), 1 + next() * 0.1, next() * 1e-6, next() * 1e-11, next() * 1e-16][Math.floor(i / plane)]);
+    const dq = Uint32Array.from({ length: plane }, () => (next() < 0.01 ? pixel.NO_LIN_CORR : next() < 0.01 ? pixel.DEAD : 0));
+    const header = new Header().set('SUBSTRT1', 1).set('SUBSTRT2', 1).set('SUBSIZE1', cols).set('SUBSIZE2', rows);
+    const reference = await fitsInMemory('big_lin.fits', [
+      { kind: 'image', header },
+      { kind: 'image', header: new Header().set('EXTNAME', 'COEFFS'), data: coeffs, shape: [5, rows, cols] },
+      { kind: 'image', header: new Header().set('EXTNAME', 'DQ'), data: dq, shape: [rows, cols] },
+    ]);
+    const data = Float32Array.from({ length: 2 * plane }, () => next() * 60000);
+    const groupdq = Uint8Array.from({ length: 2 * plane }, () => (next() < 0.1 ? 2 : 0));
+    const model = () => {
+      const meta = emptyMeta();
+      Object.assign(meta.instrument, { name: 'NIRCAM' });
+      Object.assign(meta.subarray, { xstart: 1, ystart: 1, xsize: cols, ysize: rows });
+      Object.assign(meta.exposure, { nframes: 1 });
+      return createRampModel({ meta, shape: [1, 2, rows, cols], data: data.slice(), pixeldq: new Uint32Array(plane), groupdq: groupdq.slice() });
+    };
+    const [windowed, whole] = [model(), model()];
+    expect(await linearityStep(windowed, reference)).toBe('COMPLETE');
+    expect(await linearityStep(whole, reference, { sliceCache: new Map() })).toBe('COMPLETE');
+    const same = (a: Float32Array | Uint32Array, b: Float32Array | Uint32Array) => Buffer.compare(Buffer.from(a.buffer, a.byteOffset, a.byteLength), Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+    expect(same(windowed.data, whole.data)).toBe(0);
+    expect(same(windowed.pixeldq, whole.pixeldq)).toBe(0);
+    expect(same(windowed.data, data), 'the correction ran').not.toBe(0);
+  });
+
   it('names the reference when it does not cover the science subarray', async () => {
     await expect(linearityStep(ramp(), await linearityRef('narrow_lin.fits', 3))).rejects.toThrow(
       /narrow_lin.fits: the science subarray \(x 2..4, y 1..1\) is not inside the reference \(x 1..3/,
