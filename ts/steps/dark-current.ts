@@ -226,7 +226,8 @@ async function readDarkDq(
  */
 async function setAverageDarkCurrent(ramp: RampModel, reference: FitsFile, options: DarkCurrentOptions, warnFn: (m: string) => void) {
   const plane = ramp.shape[2] * ramp.shape[3];
-  const filled = (value: number) => new Float32Array(plane).fill(value);
+  // Shared (recycled) memory: ramp fitting hands it to its workers as it is, not a copy of it.
+  const filled = (value: number) => allocShared(Float32Array, plane, { zeroed: false }).fill(value);
   if (options.averageDarkCurrent !== undefined) {
     ramp.avdrkcur = filled(options.averageDarkCurrent);
     return;
