@@ -139,7 +139,7 @@ fn median<T: Real>(w: &mut [T]) -> f64 {
     // time. Only which of two equal zeros (+0, -0) is taken could differ: windows with a zero
     // take the (stable) sort.
     let zero = T::from_f64(0.0);
-    if w.iter().any(|&v| v == zero) {
+    if w.contains(&zero) {
         w.sort_by(order);
         return if n % 2 == 1 { w[n / 2].to_f64() } else { ((w[n / 2 - 1] + w[n / 2]) / T::from_f64(2.0)).to_f64() };
     }
