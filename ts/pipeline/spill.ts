@@ -111,9 +111,9 @@ export interface RateintsRows {
  */
 export interface RateintsStore {
   putRows(integration: number, row0: number, rows: RateintsRows): Promise<void>;
-  /** Every array of one integration. */
+  /** Every array of one integration; valid until the next getPlane/getArray (the store may reuse its memory). */
   getPlane(integration: number): Promise<RateintsRows>;
-  /** One array of one integration. */
+  /** One array of one integration; valid until the next getPlane/getArray. */
   getArray<K extends keyof RateintsRows>(integration: number, key: K): Promise<RateintsRows[K]>;
   close(): Promise<void>;
 }

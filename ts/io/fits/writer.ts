@@ -48,8 +48,6 @@ const DTYPE_ARRAYS: Record<ImageDtype, new (length: number) => ImageArray> = {
 const DEFAULT_NAME = 'output';
 /** Pixels per slice when streaming an image HDU (4 MiB of float32). */
 const STREAM_SLICE_PIXELS = 1 << 20;
-/** The reused encoding buffers' size: a slice of the widest pixels (float64, int64). */
-const STREAM_SLICE_BYTES = STREAM_SLICE_PIXELS * 8;
 
 function paddedLength(length: number): number {
   return Math.ceil(length / BLOCK_SIZE) * BLOCK_SIZE;
@@ -236,7 +234,8 @@ export class FitsStreamWriter {
     if (!this.sink.releasesWritten) return new Uint8Array(byteLength);
     const which = this.nextScratch;
     this.nextScratch ^= 1;
-    this.scratch[which] ??= new Uint8Array(STREAM_SLICE_BYTES);
+    // As large as the largest piece so far (a slice of float32 takes half a slice of float64).
+    if (!this.scratch[which] || this.scratch[which].length < byteLength) this.scratch[which] = new Uint8Array(byteLength);
     return this.scratch[which].subarray(0, byteLength);
   }
 
