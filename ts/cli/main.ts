@@ -4,11 +4,7 @@
  * message names the file and the problem).
  */
 import { parseArgs } from 'node:util';
-import { runDemo } from './demo.js';
-import { describeFile } from './info.js';
-import { runSimulate, SimulateUsageError, simulateUsage } from './simulate.js';
-import { previewUsage, PreviewUsageError, runPreview } from './preview.js';
-import { runPipelineCommand, RunUsageError, runStepCommand, runUsage } from './run.js';
+import { previewUsage, runUsage, simulateUsage } from './usage.js';
 
 const usage = `usage:
 ${runUsage}
@@ -20,11 +16,13 @@ ${previewUsage}`;
 
 class UsageError extends Error {}
 
+/** Each command's modules are loaded when it runs: `run` does not wait for the simulator's. */
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'run':
     case 'step': {
+      const { runPipelineCommand, RunUsageError, runStepCommand } = await import('./run.js');
       try {
         await (command === 'run' ? runPipelineCommand : runStepCommand)(rest, (line) => console.log(line));
       } catch (error) {
@@ -36,15 +34,18 @@ async function main(argv: string[]): Promise<void> {
     case 'info': {
       const { positionals } = parseArgs({ args: rest, allowPositionals: true });
       if (positionals.length !== 1) throw new UsageError('info takes exactly one file');
+      const { describeFile } = await import('./info.js');
       process.stdout.write(await describeFile(positionals[0]));
       return;
     }
     case 'demo': {
       const { values } = parseArgs({ args: rest, options: { 'output-dir': { type: 'string', default: 'demo-output' } } });
+      const { runDemo } = await import('./demo.js');
       await runDemo(values['output-dir']!, (line) => console.log(line));
       return;
     }
     case 'simulate': {
+      const { runSimulate, SimulateUsageError } = await import('./simulate.js');
       try {
         await runSimulate(rest, (line) => console.log(line));
       } catch (error) {
@@ -54,6 +55,7 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     case 'preview': {
+      const { runPreview, PreviewUsageError } = await import('./preview.js');
       try {
         await runPreview(rest, (line) => console.log(line));
       } catch (error) {

@@ -13,12 +13,6 @@ import { KernelParameterError } from '../kernels/errors.js';
 import { loadKernels } from '../kernels/load-node.js';
 import { renderPreview, type PreviewInterval, type PreviewStretch } from '../kernels/preview.js';
 
-export const previewUsage = `  detector1 preview <file.fits> -o OUT.png [--ext SCI] [--integration N]
-                    [--interval zscale|minmax|percentile:P] [--stretch asinh|linear]
-                    [--asinh-a A] [--nan-color black|white|red|green|blue|#rrggbb] [--size N]
-                                         quick-look PNG of a 2-D image (3-D: integration N,
-                                         0-based, default 0); zscale + asinh(a=0.1) by default;
-                                         --size N block-averages to at most N pixels a side`;
 
 /** Raised for bad command-line input (the CLI exits with code 2). */
 export class PreviewUsageError extends Error {}

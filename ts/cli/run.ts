@@ -28,14 +28,6 @@ import type { Detector1Progress } from '../pipeline/detector1.js';
 import { ProgressDisplay } from './progress.js';
 import { referenceLines, stepTable } from './report.js';
 
-export const runUsage = `  detector1 run <uncal.fits> [--config PARS.asdf|.yaml|.json|.cfg] [--crds-path DIR]
-                 [--crds-context NAME] [--output-dir DIR] [--threads N] [--explain-refs]
-                 [--quiet] [--json] [--disable-crds-steppars]
-                 [--<param>=V] [--steps.<step>.<param>=V]
-                                         the Detector1 pipeline (strun calwebb_detector1): references
-                                         from the CRDS cache (CRDS_PATH), writes _rate/_rateints
-  detector1 step <step> <input.fits> [--<param>=V] [run's cache/output/thread options]
-                                         one step alone (strun <step>), writes <root>_<step>.fits`;
 
 /** Raised for bad command-line input (the CLI exits with code 2). */
 export class RunUsageError extends Error {}

@@ -6,12 +6,6 @@ import { parseArgs } from 'node:util';
 import { planExposure, SimulationInputError, type SimulationRequest } from '../sim/index.js';
 import { simulateToDirectory, writeMiniCrdsCache } from '../sim/node.js';
 
-export const simulateUsage = `  detector1 simulate --instrument nircam|nirspec|miri [--detector NAME] [--subarray NAME]
-                     [--readpatt NAME] --ngroups N [--nints N] [--seed N] [--output-dir DIR]
-                     [--zeroframe | --no-zeroframe] [--tso] [--cosmic-rays N] [--snowballs N]
-                     [--showers N] [--name STEM] [--crds-cache DIR]
-                                         simulate an exposure (uncal + injected-rate truth); with
-                                         --crds-cache also write references and CRDS mappings`;
 
 /** Raised for bad command-line input (the CLI exits with code 2). */
 export class SimulateUsageError extends Error {}
