@@ -22,12 +22,19 @@ async function main(argv: string[]): Promise<void> {
   switch (command) {
     case 'run':
     case 'step': {
-      const { runPipelineCommand, RunUsageError, runStepCommand } = await import('./run.js');
+      // The pool first: its workers boot while this thread loads the pipeline's modules.
+      const { startPool, stopPool, threadsArgument } = await import('./pool.js');
+      const starting = startPool(threadsArgument(rest));
       try {
-        await (command === 'run' ? runPipelineCommand : runStepCommand)(rest, (line) => console.log(line));
-      } catch (error) {
-        if (error instanceof RunUsageError) throw new UsageError(error.message);
-        throw error;
+        const { runPipelineCommand, RunUsageError, runStepCommand } = await import('./run.js');
+        try {
+          await (command === 'run' ? runPipelineCommand : runStepCommand)(rest, (line) => console.log(line), starting);
+        } catch (error) {
+          if (error instanceof RunUsageError) throw new UsageError(error.message);
+          throw error;
+        }
+      } finally {
+        await stopPool(starting);
       }
       return;
     }

@@ -6,14 +6,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
 import { basename, dirname, resolve } from 'node:path';
 import { openCrdsCache } from '../crds/node.js';
 import { crdsHeaderFromMeta, type CrdsCache, type ReferenceSelection } from '../crds/index.js';
 import { openRamp } from '../datamodels/node.js';
-import { loadKernels } from '../kernels/load-node.js';
-import { createNodePool } from '../pool/node.js';
 import type { KernelPool } from '../pool/pool.js';
+import { startPool, stopPool } from './pool.js';
 import {
   crdsParameterSources,
   parseCommandLine,
@@ -96,17 +94,6 @@ function referenceSelector(cache: CrdsCache, header: ReturnType<typeof crdsHeade
   };
 }
 
-async function withPool<T>(threads: number | undefined, run: (pool: KernelPool | undefined) => Promise<T>): Promise<T> {
-  await loadKernels();
-  const size = threads ?? Math.max(1, availableParallelism());
-  const pool = size > 0 ? await createNodePool({ size }) : undefined;
-  try {
-    return await run(pool);
-  } finally {
-    await pool?.destroy();
-  }
-}
-
 async function configTree(config: string | undefined): Promise<ConfigTree | undefined> {
   return config === undefined ? undefined : usage(() => parseParameterFile(readFileSync(config, 'utf8'), config));
 }
@@ -121,7 +108,8 @@ function usage<T>(run: () => T): T {
   }
 }
 
-export async function runPipelineCommand(args: string[], log: (line: string) => void): Promise<void> {
+/** `starting`: a pool being started by the caller, who stops it; else one is started (and stopped) here. */
+export async function runPipelineCommand(args: string[], log: (line: string) => void, starting?: Promise<KernelPool | undefined>): Promise<void> {
   const { own, rest } = splitArguments(args);
   const command = usage(() => parseCommandLine(rest));
   const positional = [...command.positional];
@@ -129,7 +117,21 @@ export async function runPipelineCommand(args: string[], log: (line: string) => 
   if (positional.length === 2 && PARAMETER_FILE.test(positional[0]) && !own.config) own.config = positional.shift();
   if (positional.length !== 1) throw new RunUsageError(`run takes one input file, got ${positional.length ? positional.join(', ') : 'none'}`);
   const input = positional[0];
+  const pool = starting ?? startPool(own.threads);
+  try {
+    await runPipeline(input, own, command, pool, log);
+  } finally {
+    if (!starting) await stopPool(pool);
+  }
+}
 
+async function runPipeline(
+  input: string,
+  own: OwnOptions,
+  command: ReturnType<typeof parseCommandLine>,
+  starting: Promise<KernelPool | undefined>,
+  log: (line: string) => void,
+): Promise<void> {
   const cache = await loadCache(own);
   const reader = await openRamp(input);
   const header = crdsHeaderFromMeta(reader.meta);
@@ -154,8 +156,8 @@ export async function runPipelineCommand(args: string[], log: (line: string) => 
   const explained: ReferenceSelection[] = [...crds.selections];
   const display = new ProgressDisplay(process.stderr, own.quiet || own.json);
   const started = performance.now();
-  const result = await withPool(own.threads, (pool) =>
-    runDetector1File(input, {
+  const pool = await starting;
+  const result = await runDetector1File(input, {
       outputDir,
       outputFile,
       parameters,
@@ -166,8 +168,7 @@ export async function runPipelineCommand(args: string[], log: (line: string) => 
       sharedProducts: true,
       onProgress: (progress: Detector1Progress) => display.update(progress),
       onWrite: (path) => display.log(`wrote ${path}`),
-    }),
-  );
+    });
   display.done();
   const seconds = (performance.now() - started) / 1000;
   if (own.json) {
@@ -195,7 +196,8 @@ function summary(input: string, result: Detector1FileResult, seconds: number, co
   };
 }
 
-export async function runStepCommand(args: string[], log: (line: string) => void): Promise<void> {
+/** `starting` as for runPipelineCommand. */
+export async function runStepCommand(args: string[], log: (line: string) => void, starting?: Promise<KernelPool | undefined>): Promise<void> {
   const [alias, ...restArgs] = args;
   if (!alias || !(STEP_ALIASES as readonly string[]).includes(alias)) {
     throw new RunUsageError(`step needs a step name first: ${STEP_ALIASES.join(', ')}`);
@@ -219,16 +221,21 @@ export async function runStepCommand(args: string[], log: (line: string) => void
   const file = await openRamp(input).catch(() => undefined);
   const meta = file?.meta;
   await file?.file.close();
-  const written = await withPool(own.threads, async (pool) => {
+  const poolStart = starting ?? startPool(own.threads);
+  let written: string[];
+  try {
+    const pool = await poolStart;
     const header = meta ? crdsHeaderFromMeta(meta) : undefined;
-    return runStepFile(alias, input, {
+    written = await runStepFile(alias, input, {
       outputDir: own.outputDir ?? dirname(input),
       parameters: (parameters.steps as Record<string, Record<string, unknown>>)[alias],
       selectReference: async (reftype, fileMeta) => referenceSelector(cache, header ?? crdsHeaderFromMeta(fileMeta), explained)(reftype),
       context: { pool, log: (level, message) => log(`${level === 'warning' ? 'warning: ' : ''}${message}`) },
       rampFitPool: pool,
     });
-  });
+  } finally {
+    if (!starting) await stopPool(poolStart);
+  }
   if (own.explainRefs) for (const selection of explained) log(selection.explanation);
   for (const path of written) log(`wrote ${path}`);
 }

@@ -30,12 +30,13 @@ export async function createNodePool(options: NodePoolOptions = {}): Promise<Ker
   const { size, idleTimeout } = resolvePoolOptions(options, availableParallelism());
   const filename = await locateWorkerFile();
   const workerData: NodeWorkerData = { module: options.module ?? (await loadKernels()) };
+  const minThreads = options.startAll ? size : 1;
   const piscina = new Piscina({
     filename,
     workerData,
     // One resident worker: with none, Piscina starts no replacement when an abort terminates the
     // last worker, and queued tasks would wait forever. The others exit when idle.
-    minThreads: 1,
+    minThreads,
     maxThreads: size,
     idleTimeout,
   });
@@ -52,7 +53,11 @@ export async function createNodePool(options: NodePoolOptions = {}): Promise<Ker
   let destroyed = false;
   const destroyedError = () => new Error('the kernel pool has been destroyed');
 
-  return {
+  // Node 20 aborts the process when a worker is terminated while it loads its modules ("v8::
+  // Module::IsGraphAsync must be used on an instantiated module", 1 run in 20 of a CLI failing at
+  // once): destroy() waits until the workers started here have answered a first, empty task.
+  let booted: Promise<unknown> = Promise.resolve();
+  const pool: KernelPool = {
     size,
     async run(task: TileTask, signal?: AbortSignal): Promise<Record<string, KernelArray>> {
       // Piscina would start new workers after destroy().
@@ -74,11 +79,17 @@ export async function createNodePool(options: NodePoolOptions = {}): Promise<Ker
       } finally {
         pending.delete(stranded);
       }
+      // Runs pending when destroy() was called fail, also those that ran while it waited for the boot.
+      if (destroyed) throw destroyedError();
       return outputsOf(outcome, task);
     },
-    destroy() {
+    async destroy() {
       destroyed = true;
+      await booted;
       return piscina.destroy();
     },
   };
+  const ping = (): TileTask => ({ kernel: 'groupScale', arrays: { data: new Float32Array(1) }, shape: { nints: 1, ngroups: 1, rows: 1, cols: 1 }, params: { scale: 1 } });
+  booted = Promise.allSettled(Array.from({ length: minThreads }, () => pool.run(ping())));
+  return pool;
 }

@@ -10,6 +10,12 @@ export interface PoolOptions {
   idleTimeout?: number;
   /** The compiled kernels; defaults to the module `loadKernels()` compiles (once) in this thread. */
   module?: WebAssembly.Module;
+  /**
+   * Node: start every worker now and keep them all until `destroy()` (idleTimeout then does not
+   * apply), rather than one now and the others at the first tasks. For a process that runs one
+   * exposure: the workers boot while it reads its inputs.
+   */
+  startAll?: boolean;
 }
 
 /**
