@@ -69,7 +69,8 @@ async function child(manifestPath, workers) {
   const cpu = process.cpuUsage();
   await loadKernels();
   const cache = await openCrdsCache(info.crds, { context: info.context });
-  const pool = workers > 0 ? await createNodePool({ size: workers }) : undefined;
+  // As the CLI starts it: every worker at once.
+  const pool = workers > 0 ? await createNodePool({ size: workers, startAll: true }) : undefined;
   try {
     await runDetector1File(info.uncal, {
       outputDir: out,

@@ -35,7 +35,7 @@ export async function runDemo(outputDir: string, log: (line: string) => void): P
   const crds = await openCrdsCache(cache.root, { context: cache.context });
 
   await loadKernels();
-  const pool = await createNodePool({ size: 2 });
+  const pool = await createNodePool({ size: 2, startAll: true });
   try {
     const result = await runDetector1File(simulated.uncal, {
       outputDir,
