@@ -84,9 +84,7 @@ export async function darkCurrentStep(
   });
   const used = [...new Set(source.filter((d) => d >= 0))].sort((a, b) => a - b);
 
-  // Also for each integration slice of a long exposure: two frames rather than every plane kept
-  // for the pass (10 SUB640 integrations: peak 300-309 -> 284-291 MB, no slower).
-  if (direct && extra === 0 && used.length === 1 && source.every((d) => d === used[0])) {
+  if (direct && extra === 0 && !context.sliceCache && used.length === 1 && source.every((d) => d === used[0])) {
     await subtractPlaneByPlane(ramp, reference, sci, used[0], planes, context);
     return (ramp.meta.calStep[darkCurrentKeywords.status] = 'COMPLETE');
   }
