@@ -125,7 +125,27 @@ export function allocShared<T extends KernelArray>(type: ArrayType<T>, length: n
 export function releaseShared(array: KernelArray): void {
   const buffer = array.buffer;
   if (!(typeof SharedArrayBuffer === 'function' && buffer instanceof SharedArrayBuffer)) return;
-  if (array.byteOffset !== 0 || array.byteLength !== buffer.byteLength || recycledBytes + buffer.byteLength > RECYCLE_LIMIT) return;
+  if (array.byteOffset !== 0 || array.byteLength !== buffer.byteLength) return;
+  releaseSharedBuffer(buffer);
+}
+
+/**
+ * A SharedArrayBuffer of at least `bytes` for the caller's own views (at offset 0): the smallest
+ * recycled one that is large enough, else a new one of `bytes`. Loops that hold band buffers for
+ * a while (the pipeline's jump and ramp-fit bands) take them so, rather than touching fresh
+ * memory beside reference planes that are done with. Give it back with `releaseSharedBuffer`.
+ */
+export function borrowSharedBuffer(bytes: number): SharedArrayBuffer {
+  let fit: number | undefined;
+  for (const [size, list] of recycled) if (size >= bytes && list.length > 0 && (fit === undefined || size < fit)) fit = size;
+  if (fit === undefined) return new SharedArrayBuffer(bytes);
+  recycledBytes -= fit;
+  return recycled.get(fit)!.pop()!;
+}
+
+/** Gives a whole SharedArrayBuffer back for reuse; nothing may use it afterwards. */
+export function releaseSharedBuffer(buffer: SharedArrayBuffer): void {
+  if (recycledBytes + buffer.byteLength > RECYCLE_LIMIT) return;
   const list = recycled.get(buffer.byteLength) ?? [];
   if (list.includes(buffer)) return;
   list.push(buffer);

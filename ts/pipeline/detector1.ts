@@ -22,7 +22,7 @@ import type { RampReader } from '../datamodels/fits-models.js';
 import { RampFitPlanner } from '../kernels/ramp-fit-plan.js';
 import { BandMerger, rampFitTile, taskResult, TASK_OUTPUTS, type RampFitPool, type RampFitResult } from '../kernels/ramp-fit.js';
 import { planRowBands } from '../pool/plan.js';
-import { allocShared, releaseShared, sharedCopy, sharedMemoryAvailable, type KernelArray, type TileShape } from '../kernels/arrays.js';
+import { allocShared, borrowSharedBuffer, releaseShared, releaseSharedBuffer, sharedCopy, sharedMemoryAvailable, type KernelArray, type TileShape } from '../kernels/arrays.js';
 import { readReferenceFloat, scienceGeometry } from '../reffiles/index.js';
 import { gainScaleStep } from '../steps/gain-scale.js';
 import { runTiled } from '../pool/pool.js';
@@ -337,40 +337,44 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
     // One set of band buffers for every band: memory touched for the first time is slow, and a
     // MIRI TSO exposure goes through 2.6 GB of jump bands.
     const buffers: BandBuffers = { shared: sharedMemoryAvailable() };
-    for (let row0 = 0; row0 < ny; row0 += bandRows) {
-      const row1 = Math.min(ny, row0 + bandRows);
-      const top = Math.max(0, row0 - halo);
-      const bottom = Math.min(ny, row1 + halo);
-      const rows = await readRowsOfEveryIntegration(spill, nints, ngroups, nx, top, bottom, reader.hasZeroframe, buffers);
-      const bandMeta: Meta = structuredClone(meta);
-      const sub = bandMeta.subarray;
-      bandMeta.subarray = { ...sub, xstart: sub.xstart ?? 1, xsize: sub.xsize ?? nx, ystart: (sub.ystart ?? 1) + top, ysize: bottom - top };
-      const band = createRampModel({
-        meta: bandMeta,
-        ...headers,
-        shape: [nints, ngroups, bottom - top, nx],
-        data: rows.data,
-        groupdq: rows.groupdq,
-        pixeldq: exposurePixeldq.slice(top * nx, bottom * nx),
-      });
-      // Snowballs need whole frames: they run after the bands, integration by integration.
-      const result = await jumpStep(band, gain && readnoise ? { gain, readnoise } : undefined, context, bandOptions, {
-        doNotUsePlanes: doNotUse,
-        referencePlanes: gainPlane && readnoisePlane && { gain: gainPlane.subarray(top * nx, bottom * nx), readnoise: readnoisePlane.subarray(top * nx, bottom * nx) },
-      });
-      statuses.set('jump', result.status);
-      Object.assign(meta.calStep, bandMeta.calStep);
-      Object.assign(meta.refFiles, bandMeta.refFiles);
-      if (result.status !== 'COMPLETE') return;
-      const shape = { ngroups: nints * ngroups, rows: bottom - top, cols: nx };
-      const own = planeRows(band.groupdq, nints * ngroups, shape, row0 - top, row1 - top);
-      const perInt = ngroups * (row1 - row0) * nx;
-      for (let i = 0; i < nints; i++) await spill.putGroupdqRows(i, row0, row1, own.subarray(i * perInt, (i + 1) * perInt));
-      for (let p = row0 * nx; p < row1 * nx; p++) pixeldq[p] |= band.pixeldq[p - top * nx];
-      if (result.primaryCrs !== undefined && result.primaryCrs >= 0 && result.crs) {
-        detected = true;
-        for (let p = (row0 - top) * nx; p < (row1 - top) * nx; p++) primaryCrs += result.crs[p];
+    try {
+      for (let row0 = 0; row0 < ny; row0 += bandRows) {
+        const row1 = Math.min(ny, row0 + bandRows);
+        const top = Math.max(0, row0 - halo);
+        const bottom = Math.min(ny, row1 + halo);
+        const rows = await readRowsOfEveryIntegration(spill, nints, ngroups, nx, top, bottom, reader.hasZeroframe, buffers);
+        const bandMeta: Meta = structuredClone(meta);
+        const sub = bandMeta.subarray;
+        bandMeta.subarray = { ...sub, xstart: sub.xstart ?? 1, xsize: sub.xsize ?? nx, ystart: (sub.ystart ?? 1) + top, ysize: bottom - top };
+        const band = createRampModel({
+          meta: bandMeta,
+          ...headers,
+          shape: [nints, ngroups, bottom - top, nx],
+          data: rows.data,
+          groupdq: rows.groupdq,
+          pixeldq: exposurePixeldq.slice(top * nx, bottom * nx),
+        });
+        // Snowballs need whole frames: they run after the bands, integration by integration.
+        const result = await jumpStep(band, gain && readnoise ? { gain, readnoise } : undefined, context, bandOptions, {
+          doNotUsePlanes: doNotUse,
+          referencePlanes: gainPlane && readnoisePlane && { gain: gainPlane.subarray(top * nx, bottom * nx), readnoise: readnoisePlane.subarray(top * nx, bottom * nx) },
+        });
+        statuses.set('jump', result.status);
+        Object.assign(meta.calStep, bandMeta.calStep);
+        Object.assign(meta.refFiles, bandMeta.refFiles);
+        if (result.status !== 'COMPLETE') return;
+        const shape = { ngroups: nints * ngroups, rows: bottom - top, cols: nx };
+        const own = planeRows(band.groupdq, nints * ngroups, shape, row0 - top, row1 - top);
+        const perInt = ngroups * (row1 - row0) * nx;
+        for (let i = 0; i < nints; i++) await spill.putGroupdqRows(i, row0, row1, own.subarray(i * perInt, (i + 1) * perInt));
+        for (let p = row0 * nx; p < row1 * nx; p++) pixeldq[p] |= band.pixeldq[p - top * nx];
+        if (result.primaryCrs !== undefined && result.primaryCrs >= 0 && result.crs) {
+          detected = true;
+          for (let p = (row0 - top) * nx; p < (row1 - top) * nx; p++) primaryCrs += result.crs[p];
+        }
       }
+    } finally {
+      releaseBandBuffers(buffers);
     }
     exposurePixeldq = pixeldq;
     for (const plane of [gainPlane, readnoisePlane]) if (plane) releaseShared(plane);
@@ -622,7 +626,10 @@ function bandOutputs(slot: BandBuffers, nints: number, length: number): Record<k
   for (const [key, [type, layout]] of Object.entries(TASK_OUTPUTS) as [keyof typeof TASK_OUTPUTS, (typeof TASK_OUTPUTS)[keyof typeof TASK_OUTPUTS]][]) {
     const count = (layout === 'plane' ? 1 : nints) * length;
     let buffer = slot.outputs.get(key);
-    if (!buffer || buffer.byteLength < count * 4) slot.outputs.set(key, (buffer = new SharedArrayBuffer(count * 4)));
+    if (!buffer || buffer.byteLength < count * 4) {
+      if (buffer) releaseSharedBuffer(buffer);
+      slot.outputs.set(key, (buffer = borrowSharedBuffer(count * 4)));
+    }
     views[key] = new (type as unknown as new (buffer: ArrayBufferLike, offset: number, length: number) => KernelArray)(buffer, 0, count);
   }
   return views;
@@ -636,8 +643,26 @@ function bandArray<T extends Float32Array | Uint8Array>(
 ): T {
   if (!buffers) return new type(length);
   const bytes = length * type.BYTES_PER_ELEMENT;
-  if ((buffers[key]?.byteLength ?? -1) < bytes) buffers[key] = buffers.shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes);
+  const held = buffers[key];
+  if ((held?.byteLength ?? -1) < bytes) {
+    if (held instanceof SharedArrayBuffer) releaseSharedBuffer(held);
+    buffers[key] = buffers.shared ? borrowSharedBuffer(bytes) : new ArrayBuffer(bytes);
+  }
   return new type(buffers[key]!, 0, length);
+}
+
+/**
+ * Gives back the shared memory of `buffers` once the loop that read into them is over: later
+ * steps (or the next loop) reuse it instead of touching fresh memory.
+ */
+function releaseBandBuffers(buffers: BandBuffers): void {
+  for (const key of ['data', 'groupdq', 'zeroframe'] as const) {
+    const held = buffers[key];
+    if (held instanceof SharedArrayBuffer) releaseSharedBuffer(held);
+    buffers[key] = undefined;
+  }
+  for (const held of buffers.outputs?.values() ?? []) releaseSharedBuffer(held);
+  buffers.outputs?.clear();
 }
 
 /**
@@ -751,47 +776,53 @@ async function fitByRowBands(
   // the worker reads in place: fresh memory for every piece (2.4 GB on a MIRI TSO exposure) is
   // slow to touch. Without shared memory each piece gets new arrays, transferred.
   const slots = pool && sharedMemoryAvailable() ? Array.from({ length: inFlightLimit }, (): BandBuffers => ({ shared: true })) : undefined;
-  for (let row0 = 0; row0 < rows && !failure; row0 += bandRows) {
-    const chunkRows = Math.min(bandRows, rows - row0);
-    // Each worker's piece of the band is read straight into the arrays it is sent with.
-    for (const piece of planRowBands(chunkRows, { minBands: pool?.size ?? 1 })) {
-      signal?.throwIfAborted();
-      const band = { row0: row0 + piece.row0, rows: piece.rows };
-      const bandShape: TileShape = { ...tile, rows: piece.rows };
-      const cut = (plane: Float32Array | Uint32Array | undefined) => plane?.slice(band.row0 * cols, (band.row0 + band.rows) * cols);
-      const slot = slots?.pop();
-      const samples = await readRowsOfEveryIntegration(spill, nints, ngroups, cols, band.row0, band.row0 + band.rows, header.hasZeroframe, slot);
-      const bandArrays = {
-        ...samples,
-        pixeldq: cut(planes.pixeldq) as Uint32Array,
-        gain: cut(planes.gain) as Float32Array,
-        readnoise: cut(planes.readnoise) as Float32Array,
-        averageDarkCurrent: cut(planes.averageDarkCurrent) as Float32Array | undefined,
-      };
-      if (!pool) {
-        await add(band, rampFitTile(bandArrays, bandShape, plan.params));
-        continue;
+  try {
+    for (let row0 = 0; row0 < rows && !failure; row0 += bandRows) {
+      const chunkRows = Math.min(bandRows, rows - row0);
+      // Each worker's piece of the band is read straight into the arrays it is sent with.
+      for (const piece of planRowBands(chunkRows, { minBands: pool?.size ?? 1 })) {
+        signal?.throwIfAborted();
+        const band = { row0: row0 + piece.row0, rows: piece.rows };
+        const bandShape: TileShape = { ...tile, rows: piece.rows };
+        const cut = (plane: Float32Array | Uint32Array | undefined) => plane?.slice(band.row0 * cols, (band.row0 + band.rows) * cols);
+        const slot = slots?.pop();
+        const samples = await readRowsOfEveryIntegration(spill, nints, ngroups, cols, band.row0, band.row0 + band.rows, header.hasZeroframe, slot);
+        const bandArrays = {
+          ...samples,
+          pixeldq: cut(planes.pixeldq) as Uint32Array,
+          gain: cut(planes.gain) as Float32Array,
+          readnoise: cut(planes.readnoise) as Float32Array,
+          averageDarkCurrent: cut(planes.averageDarkCurrent) as Float32Array | undefined,
+        };
+        if (!pool) {
+          await add(band, rampFitTile(bandArrays, bandShape, plan.params));
+          continue;
+        }
+        // OLS_C without fitopt: the worker writes the band's fit into the slot (no arrays made per band).
+        const outputs = slot && !plan.params.saveOpt ? bandOutputs(slot, nints, band.rows * cols) : undefined;
+        const task = outputs
+          ? { arrays: { ...bandArrays, ...outputs }, params: { ...plan.params, outputRows: { row0: 0, rows: band.rows, exposureRow0: 0, exposureRows: band.rows } } }
+          : { arrays: bandArrays, params: { ...plan.params, fitoptBands: true } };
+        const job = pool
+          .run({ kernel: 'rampFit', ...task, shape: bandShape }, signal)
+          .then((returned) => add(band, taskResult(outputs ?? returned)))
+          .catch((error: unknown) => {
+            failure ??= { error };
+          })
+          .finally(() => {
+            inFlight.delete(job);
+            if (slot) slots!.push(slot);
+          });
+        inFlight.add(job);
+        if (inFlight.size >= inFlightLimit) await Promise.race(inFlight);
       }
-      // OLS_C without fitopt: the worker writes the band's fit into the slot (no arrays made per band).
-      const outputs = slot && !plan.params.saveOpt ? bandOutputs(slot, nints, band.rows * cols) : undefined;
-      const task = outputs
-        ? { arrays: { ...bandArrays, ...outputs }, params: { ...plan.params, outputRows: { row0: 0, rows: band.rows, exposureRow0: 0, exposureRows: band.rows } } }
-        : { arrays: bandArrays, params: { ...plan.params, fitoptBands: true } };
-      const job = pool
-        .run({ kernel: 'rampFit', ...task, shape: bandShape }, signal)
-        .then((returned) => add(band, taskResult(outputs ?? returned)))
-        .catch((error: unknown) => {
-          failure ??= { error };
-        })
-        .finally(() => {
-          inFlight.delete(job);
-          if (slot) slots!.push(slot);
-        });
-      inFlight.add(job);
-      if (inFlight.size >= inFlightLimit) await Promise.race(inFlight);
     }
+    await Promise.all(inFlight);
+  } finally {
+    // Once every band has settled (and its slot is back), the slots' memory goes back.
+    await Promise.allSettled(inFlight);
+    for (const slot of slots ?? []) releaseBandBuffers(slot);
   }
-  await Promise.all(inFlight);
   if (failure) throw failure.error;
   const inputMeta = structuredClone(meta);
   if (gainFactor !== undefined) inputMeta.exposure.gainFactor = gainFactor;
