@@ -3,7 +3,7 @@
  * stands in for garbage collection (V8 does not count shared memory as GC pressure).
  */
 import { describe, expect, it } from 'vitest';
-import { allocShared, isShared, releaseShared, sharedCopy } from '../../../ts/kernels/arrays.js';
+import { allocShared, borrowSharedBuffer, isShared, releaseShared, releaseSharedBuffer, sharedCopy } from '../../../ts/kernels/arrays.js';
 
 describe('shared arrays', () => {
   it('allocShared gives zeroed arrays on SharedArrayBuffers in Node', () => {
@@ -39,6 +39,21 @@ describe('shared arrays', () => {
     const second = allocShared(Float32Array, 2053);
     expect(first.buffer).toBe(whole.buffer);
     expect(second.buffer).not.toBe(whole.buffer);
+  });
+
+  it('borrowSharedBuffer takes the smallest recycled buffer large enough, else a new one', () => {
+    const [small, large] = [allocShared(Uint8Array, 30011), allocShared(Uint8Array, 90011)];
+    releaseShared(large);
+    releaseShared(small);
+    const borrowed = borrowSharedBuffer(20011);
+    expect(borrowed).toBe(small.buffer);
+    expect(borrowSharedBuffer(40011)).toBe(large.buffer);
+    const fresh = borrowSharedBuffer(40011);
+    expect(fresh).not.toBe(large.buffer);
+    expect(fresh.byteLength).toBe(40011);
+    // Given back, it serves allocShared of its own size.
+    releaseSharedBuffer(borrowed);
+    expect(allocShared(Uint8Array, 30011).buffer).toBe(small.buffer);
   });
 
   it('sharedCopy copies into shared memory', () => {
