@@ -32,11 +32,6 @@ export async function linearityStep(ramp: RampModel, reference: FitsFile | undef
     // which our RampModel never carries).
     const inverse = reference.find('INV_COEFFS') && nframes > 1 ? await readReferenceFloat(reference, 'INV_COEFFS', refContext, options) : undefined;
     const ncoeffs = Math.max(coeffs.data.length, inverse?.data.length ?? 0) / plane;
-    for (const stack of [coeffs, inverse]) {
-      if (stack && (stack.shape.length !== 3 || stack.shape[0] < 2)) {
-        throw new ReferenceFileError(reference.source.name, `coefficients must be (ncoeffs >= 2, ny, nx), got (${stack.shape.join(', ')})`);
-      }
-    }
     return {
       coeffs: padHighOrder(coeffs.data, ncoeffs, plane),
       invCoeffs: inverse && padHighOrder(inverse.data, ncoeffs, plane),
@@ -44,6 +39,12 @@ export async function linearityStep(ramp: RampModel, reference: FitsFile | undef
       ncoeffs,
     };
   };
+  for (const name of ['COEFFS', 'INV_COEFFS']) {
+    const shape = reference.find(name)?.shape;
+    if (shape && (shape.length !== 3 || shape[0] < 2)) {
+      throw new ReferenceFileError(reference.source.name, `coefficients must be (ncoeffs >= 2, ny, nx), got (${shape.join(', ')})`);
+    }
+  }
   if (reference.find('INV_COEFFS') && nframes > 1) info(context, 'linearity: read-level correction with INV_COEFFS and NFRAMES=' + nframes);
   const run = (tables: Tables, window?: RowWindow) =>
     runTiled(
