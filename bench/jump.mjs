@@ -103,8 +103,9 @@ async function child(mode, shapeText, repeat, showers) {
   const { loadKernels } = await import(join(root, 'dist/kernels/load-node.js'));
   await loadKernels();
   const input = files(shapeText);
-  const data = new Float32Array(readBytes(input.data).buffer);
-  const groupdq = readBytes(input.groupdq);
+  // On shared memory, as the pipeline's FITS reader leaves a ramp: workers then read it in place.
+  const data = sharedCopyOf(new Float32Array(readBytes(input.data).buffer));
+  const groupdq = sharedCopyOf(readBytes(input.groupdq));
 
   const reference = (value, size) => {
     const header = new api.Header().set('SUBSTRT1', 1).set('SUBSTRT2', 1).set('SUBSIZE1', cols).set('SUBSIZE2', rows);
@@ -121,7 +122,7 @@ async function child(mode, shapeText, repeat, showers) {
     Object.assign(meta.instrument, { name: 'NIRCAM' });
     Object.assign(meta.subarray, { xstart: 1, ystart: 1, xsize: c, ysize: r });
     Object.assign(meta.exposure, { nframes: 1, groupTime: tgroup });
-    return api.createRampModel({ meta, shape: [nints, ngroups, r, c], data: source, pixeldq: new Uint32Array(r * c), groupdq: dq.slice() });
+    return api.createRampModel({ meta, shape: [nints, ngroups, r, c], data: source, pixeldq: sharedCopyOf(new Uint32Array(r * c)), groupdq: sharedCopyOf(dq) });
   };
   let pool;
   if (mode.startsWith('pool')) {
@@ -159,6 +160,12 @@ async function child(mode, shapeText, repeat, showers) {
       peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
     }),
   );
+}
+
+function sharedCopyOf(array) {
+  const copy = new array.constructor(new SharedArrayBuffer(array.byteLength));
+  copy.set(array);
+  return copy;
 }
 
 const round = (x) => Math.round(x * 1000) / 1000;

@@ -24,6 +24,7 @@ import { chargeMigration, type ChargeMigrationArrays, type ChargeMigrationParams
 import { persistence, type PersistenceArrays, type PersistenceParams } from './persistence.js';
 import { jumpSigmaClip, type JumpSigmaClipArrays, type JumpSigmaClipParams } from './jump.js';
 import { showerNoiseBand, type ShowerNoiseArrays } from './jump-large-events.js';
+import { showerSearch, type ShowerParams, type ShowerSearchArrays } from './jump-large-events.js';
 
 export interface ArraySpec {
   type: KernelArrayConstructor;
@@ -264,6 +265,20 @@ export const tileKernels = {
       sigma: { type: Float32Array, layout: 'plane', output: true },
     },
     showerNoiseBand,
+  ),
+  // Whole integrations a task, never row bands (the search needs whole frames): the jump step
+  // sends them with pool.run, not runTiled. shape.planes = noise planes; `showers` = [count].
+  jumpShowerSearch: defineKernel<ShowerSearchArrays, ShowerParams>(
+    {
+      data: { type: Float32Array, layout: 'cube', output: false },
+      groupdq: { type: Uint8Array, layout: 'cube', output: true },
+      pixeldq: { type: Uint32Array, layout: 'plane', output: false },
+      gain: { type: Float32Array, layout: 'plane', output: false },
+      median: { type: Float32Array, layout: 'stack', output: false },
+      sigma: { type: Float32Array, layout: 'stack', output: false },
+      showers: { type: Uint32Array, layout: 'plane', output: true },
+    },
+    showerSearch,
   ),
 } satisfies Record<string, TileKernel>;
 

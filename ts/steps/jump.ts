@@ -13,10 +13,11 @@
 import type { FitsFile } from '../io/fits/index.js';
 import type { RampModel } from '../datamodels/models.js';
 import { readReferenceFloat, scienceGeometry } from '../reffiles/index.js';
-import { poolBandByteBudget, runTiled } from '../pool/pool.js';
+import { poolBandByteBudget, runTiled, type KernelPool } from '../pool/pool.js';
 import { jumpHalo, jumpInThreadBandRows, type JumpMode, type JumpParams } from '../kernels/jump.js';
 import type { TileShape } from '../kernels/arrays.js';
-import { flagShowers, flagSnowballs, type ShowerNoise } from '../kernels/jump-large-events.js';
+import { flagShowers, flagSnowballs, showerNoiseModel, type ShowerNoise, type ShowerParams } from '../kernels/jump-large-events.js';
+import { isShared, releaseShared, sharedCopy, type KernelArray } from '../kernels/arrays.js';
 import { pixel } from '../dq/flags.js';
 import { info, rampTileShape, referenceName, warn, type StepContext, type StepStatus } from './step.js';
 
@@ -409,8 +410,8 @@ export function jumpPoolBandRows(shape: TileShape, halo: number): number | undef
 /**
  * Snowballs, then showers (stcal's order); showers, when searched, replace the snowball count.
  * The showers' unclipped noise model, unless given (`showerNoise`, from the two-point pass),
- * runs on row bands (on the pool when there is one); the search, which needs whole frames, in
- * this thread.
+ * runs on row bands (on the pool when there is one); the search, which needs whole frames, by
+ * integrations (on the pool when there is one and the ramp is in shared memory).
  */
 async function runLargeEvents(
   ramp: RampModel,
@@ -452,10 +453,73 @@ async function runLargeEvents(
         params: { nframes: settings.showers.nframes },
       });
     }
-    extendedEvents = flagShowers({ data: ramp.data, groupdq: ramp.groupdq, pixeldq: ramp.pixeldq, gain, readnoise }, shape, settings.showers, undefined, noise);
+    const arrays = { data: ramp.data, groupdq: ramp.groupdq, pixeldq: ramp.pixeldq, gain, readnoise };
+    extendedEvents =
+      context.pool && isShared(ramp.data) && isShared(ramp.groupdq)
+        ? await searchShowersOnPool(context.pool, arrays, shape, settings.showers, noise, context.signal)
+        : flagShowers(arrays, shape, settings.showers, undefined, noise);
     info(context, `jump: ${extendedEvents} showers`);
   }
   return { extendedEvents, ...(nextCarry ? { carry: nextCarry } : {}) };
+}
+
+/**
+ * The shower search on a worker pool, one integration a task, each reading and flagging its
+ * integration of the shared ramp in place: stcal searches every group on the flags from before
+ * any shower and flags each integration on its own, so the tasks are independent and the flags
+ * are those of the in-thread search whatever the number of workers.
+ */
+async function searchShowersOnPool(
+  pool: KernelPool,
+  arrays: { data: Float32Array; groupdq: Uint8Array; pixeldq: Uint32Array; gain: Float32Array; readnoise: Float32Array },
+  shape: TileShape,
+  params: ShowerParams,
+  noise: ShowerNoise | undefined,
+  signal: AbortSignal | undefined,
+): Promise<number> {
+  const model = showerNoiseModel(arrays, shape, params, undefined, noise);
+  if (!model) return 0;
+  const { nints, ngroups, rows, cols } = shape;
+  // Planes every task reads go to shared memory once (a plain array would be moved to the first worker).
+  const copies: KernelArray[] = [];
+  const shared = <T extends KernelArray>(array: T): T => {
+    if (isShared(array)) return array;
+    const copy = sharedCopy(array);
+    copies.push(copy);
+    return copy;
+  };
+  const planes = { pixeldq: shared(arrays.pixeldq), gain: shared(arrays.gain), median: shared(model.median), sigma: shared(model.sigma) };
+  const intShape = { ...shape, nints: 1, planes: model.median.length / (rows * cols) };
+  const intLength = ngroups * rows * cols;
+  // At most two tasks per worker waiting, and none sent once one has failed.
+  let showers = 0;
+  let failure: { reason: unknown } | undefined;
+  const inFlight = new Set<Promise<void>>();
+  try {
+    for (let int = 0; int < nints && !failure; int++) {
+      const [start, end] = [int * intLength, (int + 1) * intLength];
+      const task = {
+        kernel: 'jumpShowerSearch' as const,
+        arrays: { data: arrays.data.subarray(start, end), groupdq: arrays.groupdq.subarray(start, end), ...planes, showers: new Uint32Array(1) },
+        shape: intShape,
+        params,
+      };
+      const job = pool
+        .run(task, signal)
+        .then(
+          (outputs) => void (showers += outputs.showers![0]!),
+          (reason: unknown) => void (failure ??= { reason }),
+        )
+        .finally(() => inFlight.delete(job));
+      inFlight.add(job);
+      if (inFlight.size >= 2 * pool.size) await Promise.race(inFlight);
+    }
+    await Promise.all(inFlight);
+    if (failure) throw failure.reason;
+    return showers;
+  } finally {
+    for (const copy of copies) releaseShared(copy);
+  }
 }
 
 /** The values jwst's JumpStep hands stcal for snowballs and showers (jump_step.py `_setup_jump_data`). */
