@@ -17,7 +17,7 @@ import { poolBandByteBudget, runTiled, type KernelPool } from '../pool/pool.js';
 import { jumpHalo, jumpInThreadBandRows, type JumpMode, type JumpParams } from '../kernels/jump.js';
 import type { TileShape } from '../kernels/arrays.js';
 import { flagShowers, flagSnowballs, showerNoiseModel, type ShowerNoise, type ShowerParams } from '../kernels/jump-large-events.js';
-import { isShared, releaseShared, sharedCopy, type KernelArray } from '../kernels/arrays.js';
+import { allocShared, isShared, releaseShared, sharedCopy, sharedMemoryAvailable, type KernelArray } from '../kernels/arrays.js';
 import { pixel } from '../dq/flags.js';
 import { info, rampTileShape, referenceName, warn, type StepContext, type StepStatus } from './step.js';
 
@@ -455,7 +455,7 @@ async function runLargeEvents(
     }
     const arrays = { data: ramp.data, groupdq: ramp.groupdq, pixeldq: ramp.pixeldq, gain, readnoise };
     extendedEvents =
-      context.pool && isShared(ramp.data) && isShared(ramp.groupdq)
+      context.pool && sharedMemoryAvailable()
         ? await searchShowersOnPool(context.pool, arrays, shape, settings.showers, noise, context.signal)
         : flagShowers(arrays, shape, settings.showers, undefined, noise);
     info(context, `jump: ${extendedEvents} showers`);
@@ -465,9 +465,10 @@ async function runLargeEvents(
 
 /**
  * The shower search on a worker pool, one integration a task, each reading and flagging its
- * integration of the shared ramp in place: stcal searches every group on the flags from before
- * any shower and flags each integration on its own, so the tasks are independent and the flags
- * are those of the in-thread search whatever the number of workers.
+ * integration of the ramp in place: stcal searches every group on the flags from before any
+ * shower and flags each integration on its own, so the tasks are independent and the flags are
+ * those of the in-thread search whatever the number of workers. A ramp not in shared memory
+ * goes to the tasks by copies of one integration, whose GROUPDQ is copied back.
  */
 async function searchShowersOnPool(
   pool: KernelPool,
@@ -491,26 +492,40 @@ async function searchShowersOnPool(
   const planes = { pixeldq: shared(arrays.pixeldq), gain: shared(arrays.gain), median: shared(model.median), sigma: shared(model.sigma) };
   const intShape = { ...shape, nints: 1, planes: model.median.length / (rows * cols) };
   const intLength = ngroups * rows * cols;
-  // At most two tasks per worker waiting, and none sent once one has failed.
+  const inPlace = isShared(arrays.data) && isShared(arrays.groupdq);
+  const copyOf = <T extends Float32Array | Uint8Array>(array: T): T => {
+    const copy = allocShared(array.constructor as never, array.length, { zeroed: false }) as T;
+    copy.set(array as never);
+    return copy;
+  };
+  // At most two tasks per worker waiting (so at most as many integration copies), and none
+  // sent once one has failed.
   let showers = 0;
   let failure: { reason: unknown } | undefined;
   const inFlight = new Set<Promise<void>>();
   try {
     for (let int = 0; int < nints && !failure; int++) {
       const [start, end] = [int * intLength, (int + 1) * intLength];
+      const [data, groupdq] = [arrays.data.subarray(start, end), arrays.groupdq.subarray(start, end)];
       const task = {
         kernel: 'jumpShowerSearch' as const,
-        arrays: { data: arrays.data.subarray(start, end), groupdq: arrays.groupdq.subarray(start, end), ...planes, showers: new Uint32Array(1) },
+        arrays: { data: inPlace ? data : copyOf(data), groupdq: inPlace ? groupdq : copyOf(groupdq), ...planes, showers: new Uint32Array(1) },
         shape: intShape,
         params,
       };
       const job = pool
         .run(task, signal)
         .then(
-          (outputs) => void (showers += outputs.showers![0]!),
+          (outputs) => {
+            showers += outputs.showers![0]!;
+            if (!inPlace) groupdq.set(task.arrays.groupdq);
+          },
           (reason: unknown) => void (failure ??= { reason }),
         )
-        .finally(() => inFlight.delete(job));
+        .finally(() => {
+          inFlight.delete(job);
+          if (!inPlace) for (const copy of [task.arrays.data, task.arrays.groupdq]) releaseShared(copy);
+        });
       inFlight.add(job);
       if (inFlight.size >= 2 * pool.size) await Promise.race(inFlight);
     }

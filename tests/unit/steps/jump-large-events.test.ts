@@ -185,7 +185,7 @@ describe('jump step with large events: workers and integration slices', () => {
     }
   });
 
-  it('showers searched by integrations on 1, 2 and 3 workers (shared ramp) give the in-thread flags and stcal count', async () => {
+  it('showers searched by integrations on 1, 2 and 3 workers (ramp shared or copied) give the in-thread flags and stcal count', async () => {
     const toShared = <T extends Uint8Array | Uint32Array | Float32Array>(array: T): T => {
       const copy = new (array.constructor as new (buffer: SharedArrayBuffer) => T)(new SharedArrayBuffer(array.byteLength));
       copy.set(array as never);
@@ -200,12 +200,15 @@ describe('jump step with large events: workers and integration slices', () => {
       for (const size of [1, 2, 3]) {
         const pool = (await pools.createNodePool({ size })) as KernelPool & { destroy(): Promise<void> };
         try {
-          const e = c.exposure();
-          Object.assign(e.ramp, { data: toShared(e.ramp.data), groupdq: toShared(e.ramp.groupdq), pixeldq: toShared(e.ramp.pixeldq) });
-          const result = await jumpStep(e.ramp, await references(e), { pool }, c.options);
-          expect(e.ramp.groupdq, `${name}, ${size} workers`).toEqual(inThread.ramp.groupdq);
-          expect(e.ramp.groupdq, `${name}, ${size} workers vs stcal`).toEqual(c.groupdq);
-          expect(result.extendedEvents, `${name}, ${size} workers`).toBe(c.extendedEvents);
+          for (const shared of [true, false]) {
+            const e = c.exposure();
+            if (shared) Object.assign(e.ramp, { data: toShared(e.ramp.data), groupdq: toShared(e.ramp.groupdq), pixeldq: toShared(e.ramp.pixeldq) });
+            const result = await jumpStep(e.ramp, await references(e), { pool }, c.options);
+            const what = `${name}, ${size} workers, ${shared ? 'shared' : 'copied'}`;
+            expect(e.ramp.groupdq, what).toEqual(inThread.ramp.groupdq);
+            expect(e.ramp.groupdq, `${what} vs stcal`).toEqual(c.groupdq);
+            expect(result.extendedEvents, what).toBe(c.extendedEvents);
+          }
         } finally {
           await pool.destroy();
         }
