@@ -112,7 +112,7 @@ export function flagSnowballs(arrays: SnowballArrays, shape: TileShape, params: 
 const SHOWER_BAND_BYTES = 512 * 1024 * 1024;
 
 /** stcal skips the search with fewer than 10 differences once all-DO_NOT_USE planes are taken off. */
-function tooFewDifferences(groupdq: Uint8Array, shape: TileShape): boolean {
+export function tooFewDifferences(groupdq: Uint8Array, shape: TileShape): boolean {
   const { nints, ngroups, rows, cols } = shape;
   if (ngroups < 2) return true;
   const plane = rows * cols;
@@ -166,13 +166,42 @@ export function showerNoiseBand(arrays: ShowerNoiseArrays, shape: TileShape, par
   callWasm(kernel, () => showerNoise(arrays.data, arrays.groupdq, arrays.gain, arrays.readnoise, nints, ngroups, rows, cols, params.nframes, arrays.median, arrays.sigma));
 }
 
+export interface ShowerClippedNoiseArrays {
+  data: Float32Array;
+  groupdq: Uint8Array;
+  gain: Float32Array;
+  /** Outputs `(ngroups - 1, rows, cols)`: sigma-clipped median and std per difference. */
+  median: Float32Array;
+  sigma: Float32Array;
+}
+
+/**
+ * The noise model of `flagShowers` from `minimumSigclipGroups` integrations on, on a band of
+ * rows of every integration (pixels are independent): a tile kernel, so that a worker pool
+ * shares it. `shape.planes` = ngroups - 1 (the layout of `median` and `sigma`).
+ */
+export function showerClippedNoiseBand(arrays: ShowerClippedNoiseArrays, shape: TileShape): void {
+  const kernel = 'jump shower clipped noise';
+  checkShape(kernel, shape);
+  const { nints, ngroups, rows, cols } = shape;
+  if (ngroups < 2 || shape.planes !== ngroups - 1) {
+    throw new KernelParameterError('invalid_parameter', `${kernel}: shape.planes must be ngroups - 1 >= 1, got ${shape.planes} with ${ngroups} groups`);
+  }
+  checkArray(kernel, 'data', arrays.data, Float32Array, 'cube', shape);
+  checkArray(kernel, 'groupdq', arrays.groupdq, Uint8Array, 'cube', shape);
+  checkArray(kernel, 'gain', arrays.gain, Float32Array, 'plane', shape);
+  for (const key of ['median', 'sigma'] as const) checkArray(kernel, key, arrays[key], Float32Array, 'stack', shape);
+  callWasm(kernel, () => showerClippedNoise(arrays.data, arrays.groupdq, arrays.gain, nints, ngroups, rows, cols, arrays.median, arrays.sigma));
+}
+
 /**
  * The noise model of the shower search (§8.2) on a whole exposure, after the parameter checks;
  * `undefined` when stcal skips the search (too few differences). The model goes to wasm by
  * bands of rows (medians over every integration; sigma-clipped per difference, a plane each,
  * from `minimumSigclipGroups` integrations on). `bandBytes` bounds the ramp and GROUPDQ bytes of
- * one call (at least a row). `noise`: the unclipped model when the caller made it already
- * (`showerNoiseBand`, e.g. on a worker pool); it is checked and returned.
+ * one call (at least a row). `noise`: the model when the caller made it already
+ * (`showerNoiseBand` or `showerClippedNoiseBand`, e.g. on a worker pool); it is checked and
+ * returned.
  */
 export function showerNoiseModel(arrays: ShowerArrays, shape: TileShape, params: ShowerParams, bandBytes = SHOWER_BAND_BYTES, noise?: ShowerNoise): ShowerNoise | undefined {
   const kernel = 'jump showers';
@@ -192,14 +221,13 @@ export function showerNoiseModel(arrays: ShowerArrays, shape: TileShape, params:
   if (tooFewDifferences(arrays.groupdq, shape)) return undefined;
   const plane = rows * cols;
   const clipped = nints >= params.minimumSigclipGroups;
-  if (noise && clipped) throw new KernelParameterError('invalid_parameter', `${kernel}: a ready noise model is unclipped, but ${nints} integrations >= minimumSigclipGroups`);
-  if (noise) {
-    checkArray(kernel, 'median', noise.median, Float32Array, 'plane', shape);
-    checkArray(kernel, 'sigma', noise.sigma, Float32Array, 'plane', shape);
-    return noise;
-  }
   // Clipped: a (median, sigma) plane per difference; else one for every difference.
   const noisePlanes = clipped ? ngroups - 1 : 1;
+  if (noise) {
+    checkArray(kernel, 'median', noise.median, Float32Array, 'stack', { ...shape, planes: noisePlanes });
+    checkArray(kernel, 'sigma', noise.sigma, Float32Array, 'stack', { ...shape, planes: noisePlanes });
+    return noise;
+  }
   const median = new Float32Array(noisePlanes * plane);
   const sigma = new Float32Array(noisePlanes * plane);
   const bandRows = Math.max(1, Math.min(rows, Math.floor(bandBytes / (nints * ngroups * cols * 5))));

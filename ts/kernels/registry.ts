@@ -25,6 +25,7 @@ import { persistence, type PersistenceArrays, type PersistenceParams } from './p
 import { jumpSigmaClip, type JumpSigmaClipArrays, type JumpSigmaClipParams } from './jump.js';
 import { showerNoiseBand, type ShowerNoiseArrays } from './jump-large-events.js';
 import { showerSearch, type ShowerParams, type ShowerSearchArrays } from './jump-large-events.js';
+import { showerClippedNoiseBand, type ShowerClippedNoiseArrays } from './jump-large-events.js';
 
 export interface ArraySpec {
   type: KernelArrayConstructor;
@@ -279,6 +280,17 @@ export const tileKernels = {
       showers: { type: Uint32Array, layout: 'plane', output: true },
     },
     showerSearch,
+  ),
+  // Per pixel over every integration: bands of whole-exposure rows, no halo; shape.planes = ngroups - 1.
+  jumpShowerClippedNoise: defineKernel<ShowerClippedNoiseArrays>(
+    {
+      data: { type: Float32Array, layout: 'cube', output: false },
+      groupdq: { type: Uint8Array, layout: 'cube', output: false },
+      gain: { type: Float32Array, layout: 'plane', output: false },
+      median: { type: Float32Array, layout: 'stack', output: true },
+      sigma: { type: Float32Array, layout: 'stack', output: true },
+    },
+    showerClippedNoiseBand,
   ),
 } satisfies Record<string, TileKernel>;
 

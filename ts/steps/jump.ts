@@ -16,7 +16,7 @@ import { readReferenceFloat, scienceGeometry } from '../reffiles/index.js';
 import { poolBandByteBudget, runTiled, type KernelPool } from '../pool/pool.js';
 import { jumpHalo, jumpInThreadBandRows, type JumpMode, type JumpParams } from '../kernels/jump.js';
 import type { TileShape } from '../kernels/arrays.js';
-import { flagShowers, flagSnowballs, showerNoiseModel, type ShowerNoise, type ShowerParams } from '../kernels/jump-large-events.js';
+import { flagShowers, flagSnowballs, showerNoiseModel, tooFewDifferences, type ShowerNoise, type ShowerParams } from '../kernels/jump-large-events.js';
 import { allocShared, isShared, releaseShared, sharedCopy, sharedMemoryAvailable, type KernelArray } from '../kernels/arrays.js';
 import { pixel } from '../dq/flags.js';
 import { info, rampTileShape, referenceName, warn, type StepContext, type StepStatus } from './step.js';
@@ -451,6 +451,12 @@ async function runLargeEvents(
       await runTiled(context.pool, 'jumpShowerNoise', { data: ramp.data, groupdq: ramp.groupdq, gain, readnoise, ...noise }, shape, {
         signal: context.signal,
         params: { nframes: settings.showers.nframes },
+      });
+    } else if (!noise && context.pool && !tooFewDifferences(ramp.groupdq, shape)) {
+      // Sigma-clipped per difference: a plane each, made by row bands on the pool.
+      noise = { median: new Float32Array((ngroups - 1) * npix), sigma: new Float32Array((ngroups - 1) * npix) };
+      await runTiled(context.pool, 'jumpShowerClippedNoise', { data: ramp.data, groupdq: ramp.groupdq, gain, ...noise }, { ...shape, planes: ngroups - 1 }, {
+        signal: context.signal,
       });
     }
     const arrays = { data: ramp.data, groupdq: ramp.groupdq, pixeldq: ramp.pixeldq, gain, readnoise };

@@ -191,7 +191,7 @@ describe('jump step with large events: workers and integration slices', () => {
       copy.set(array as never);
       return copy;
     };
-    // Unclipped (3 integrations) and sigma-clipped (12) noise models.
+    // Unclipped (3 integrations) and sigma-clipped (12: its noise model made by row bands on the pool).
     for (const name of ['miri_showers_ints', 'miri_showers_sigclip']) {
       const c = loadOracle(oracleDirs[0], name);
       const inThread = c.exposure();
