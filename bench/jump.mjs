@@ -6,6 +6,7 @@
  *   node bench/jump.mjs [--shape NINTSxNGROUPSxROWSxCOLS] [--repeat N] [--showers]
  *   node bench/jump.mjs --shape 50x45x512x512 --showers   # the MIRI TSO shape (minutes; ~12 GB for stcal)
  *   node bench/jump.mjs ... --no-stcal --modes inthread,pool2   # ours only (compare the printed hashes)
+ *   node bench/jump.mjs ... --no-stcal --sigclip-groups 10   # ours with minimum_sigclip_groups 10 (sigma-clipped noise)
  *
  * A synthetic NIRCam-like ramp (default 1x10x2048x2048: rates 0-300 DN/s, Poisson and read
  * noise, cosmic rays of 20-2000 DN in ~1% of the pixels, a few saturated groups) is written once
@@ -96,15 +97,16 @@ function files(shapeText) {
 }
 
 /** Child: one configuration of ours, one JSON line; GROUPDQ and PIXELDQ written for comparison. */
-async function child(mode, shapeText, repeat, showers) {
+async function child(mode, shapeText, repeat, showers, sigclipGroups) {
   const dims = shapeText.split('x').map(Number);
   const [nints, ngroups, rows, cols] = dims;
   const api = await import(join(root, 'dist/index.js'));
   const { loadKernels } = await import(join(root, 'dist/kernels/load-node.js'));
   await loadKernels();
   const input = files(shapeText);
-  const data = new Float32Array(readBytes(input.data).buffer);
-  const groupdq = readBytes(input.groupdq);
+  // On shared memory, as the pipeline's FITS reader leaves a ramp: workers then read it in place.
+  const data = sharedCopyOf(new Float32Array(readBytes(input.data).buffer));
+  const groupdq = sharedCopyOf(readBytes(input.groupdq));
 
   const reference = (value, size) => {
     const header = new api.Header().set('SUBSTRT1', 1).set('SUBSTRT2', 1).set('SUBSIZE1', cols).set('SUBSIZE2', rows);
@@ -121,7 +123,7 @@ async function child(mode, shapeText, repeat, showers) {
     Object.assign(meta.instrument, { name: 'NIRCAM' });
     Object.assign(meta.subarray, { xstart: 1, ystart: 1, xsize: c, ysize: r });
     Object.assign(meta.exposure, { nframes: 1, groupTime: tgroup });
-    return api.createRampModel({ meta, shape: [nints, ngroups, r, c], data: source, pixeldq: new Uint32Array(r * c), groupdq: dq.slice() });
+    return api.createRampModel({ meta, shape: [nints, ngroups, r, c], data: source, pixeldq: sharedCopyOf(new Uint32Array(r * c)), groupdq: sharedCopyOf(dq) });
   };
   let pool;
   if (mode.startsWith('pool')) {
@@ -131,7 +133,8 @@ async function child(mode, shapeText, repeat, showers) {
   // Warm-up on a small ramp: compiles and tiers up the kernel (and starts the workers).
   const small = synthetic([nints, ngroups, 32, 32]);
   const smallRefs = { gain: await reference(gainValue, 32), readnoise: await reference(readnoiseValue, 32) };
-  await api.jumpStep(model(32, 32, small.data, small.groupdq), smallRefs, { pool }, { findShowers: showers });
+  const options = { findShowers: showers, ...(sigclipGroups ? { minimumSigclipGroups: sigclipGroups } : {}) };
+  await api.jumpStep(model(32, 32, small.data, small.groupdq), smallRefs, { pool }, options);
 
   const references = { gain: await reference(gainValue, rows), readnoise: await reference(readnoiseValue, rows) };
   let best;
@@ -140,7 +143,7 @@ async function child(mode, shapeText, repeat, showers) {
     const ramp = model(rows, cols);
     const t = performance.now();
     const c = process.cpuUsage();
-    await api.jumpStep(ramp, references, { pool }, { findShowers: showers });
+    await api.jumpStep(ramp, references, { pool }, options);
     const u = process.cpuUsage(c);
     const timing = { seconds: (performance.now() - t) / 1000, cpu_seconds: (u.user + u.system) / 1e6 };
     if (!best || timing.seconds < best.seconds) best = timing;
@@ -161,6 +164,12 @@ async function child(mode, shapeText, repeat, showers) {
   );
 }
 
+function sharedCopyOf(array) {
+  const copy = new array.constructor(new SharedArrayBuffer(array.byteLength));
+  copy.set(array);
+  return copy;
+}
+
 const round = (x) => Math.round(x * 1000) / 1000;
 const hash = (path) => createHash('sha256').update(readBytes(path)).digest('hex').slice(0, 16);
 
@@ -168,6 +177,8 @@ function parent() {
   const repeat = Number(option('--repeat', '1')) || 1;
   const shapeText = option('--shape', '1x10x2048x2048');
   const showers = args.includes('--showers');
+  const sigclipGroups = option('--sigclip-groups', '');
+  if (sigclipGroups && !args.includes('--no-stcal')) throw new Error('--sigclip-groups is for ours only: add --no-stcal');
   const dims = shapeText.split('x').map(Number);
   if (!existsSync(join(root, 'dist/steps/jump.js'))) throw new Error('build first: make build');
   mkdirSync(outDir, { recursive: true });
@@ -195,7 +206,7 @@ function parent() {
     console.error('(no .venv: stcal column skipped; `make test` or the Makefile venv target creates it)');
   }
   for (const mode of option('--modes', 'inthread,pool1,pool2').split(',')) {
-    const out = execFileSync(process.execPath, ['--max-old-space-size=16384', fileURLToPath(import.meta.url), '--child', mode, shapeText, String(repeat), String(showers)], {
+    const out = execFileSync(process.execPath, ['--max-old-space-size=16384', fileURLToPath(import.meta.url), '--child', mode, shapeText, String(repeat), String(showers), sigclipGroups], {
       encoding: 'utf8',
       maxBuffer: 1 << 26,
     });
@@ -215,6 +226,7 @@ function parent() {
     node: process.version,
     shape: dims,
     find_showers: showers,
+    ...(sigclipGroups ? { minimum_sigclip_groups: Number(sigclipGroups) } : {}),
     load_average_before: loadBefore,
     load_average_after: load(),
     rows,
@@ -242,5 +254,5 @@ function parent() {
   if (stcal && rows.some((r) => r.equals_stcal === false)) process.exitCode = 1;
 }
 
-if (args[0] === '--child') await child(args[1], args[2], Number(args[3] ?? 1), args[4] === 'true');
+if (args[0] === '--child') await child(args[1], args[2], Number(args[3] ?? 1), args[4] === 'true', Number(args[5]) || undefined);
 else parent();

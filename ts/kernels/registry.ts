@@ -25,6 +25,8 @@ import { persistence, type PersistenceArrays, type PersistenceParams } from './p
 import { jumpSigmaClip, type JumpSigmaClipArrays, type JumpSigmaClipParams } from './jump.js';
 import { showerNoiseBand, type ShowerNoiseArrays } from './jump-large-events.js';
 import { decodeInt16, type DecodeInt16Arrays, type DecodeInt16Params } from './decode-int16.js';
+import { showerSearch, type ShowerParams, type ShowerSearchArrays } from './jump-large-events.js';
+import { showerClippedNoiseBand, type ShowerClippedNoiseArrays } from './jump-large-events.js';
 
 export interface ArraySpec {
   type: KernelArrayConstructor;
@@ -273,6 +275,31 @@ export const tileKernels = {
       out: { type: Float32Array, layout: 'cube', output: true },
     },
     decodeInt16,
+  ),
+  // Whole integrations a task, never row bands (the search needs whole frames): the jump step
+  // sends them with pool.run, not runTiled. shape.planes = noise planes; `showers` = [count].
+  jumpShowerSearch: defineKernel<ShowerSearchArrays, ShowerParams>(
+    {
+      data: { type: Float32Array, layout: 'cube', output: false },
+      groupdq: { type: Uint8Array, layout: 'cube', output: true },
+      pixeldq: { type: Uint32Array, layout: 'plane', output: false },
+      gain: { type: Float32Array, layout: 'plane', output: false },
+      median: { type: Float32Array, layout: 'stack', output: false },
+      sigma: { type: Float32Array, layout: 'stack', output: false },
+      showers: { type: Uint32Array, layout: 'plane', output: true },
+    },
+    showerSearch,
+  ),
+  // Per pixel over every integration: bands of whole-exposure rows, no halo; shape.planes = ngroups - 1.
+  jumpShowerClippedNoise: defineKernel<ShowerClippedNoiseArrays>(
+    {
+      data: { type: Float32Array, layout: 'cube', output: false },
+      groupdq: { type: Uint8Array, layout: 'cube', output: false },
+      gain: { type: Float32Array, layout: 'plane', output: false },
+      median: { type: Float32Array, layout: 'stack', output: true },
+      sigma: { type: Float32Array, layout: 'stack', output: true },
+    },
+    showerClippedNoiseBand,
   ),
 } satisfies Record<string, TileKernel>;
 

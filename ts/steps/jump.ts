@@ -13,10 +13,11 @@
 import type { FitsFile } from '../io/fits/index.js';
 import type { RampModel } from '../datamodels/models.js';
 import { readReferenceFloat, scienceGeometry } from '../reffiles/index.js';
-import { poolBandByteBudget, runTiled } from '../pool/pool.js';
+import { poolBandByteBudget, runTiled, type KernelPool } from '../pool/pool.js';
 import { jumpHalo, jumpInThreadBandRows, type JumpMode, type JumpParams } from '../kernels/jump.js';
 import type { TileShape } from '../kernels/arrays.js';
-import { flagShowers, flagSnowballs, type ShowerNoise } from '../kernels/jump-large-events.js';
+import { flagShowers, flagSnowballs, showerNoiseModel, tooFewDifferences, type ShowerNoise, type ShowerParams } from '../kernels/jump-large-events.js';
+import { allocShared, isShared, releaseShared, sharedCopy, sharedMemoryAvailable, type KernelArray } from '../kernels/arrays.js';
 import { pixel } from '../dq/flags.js';
 import { info, rampTileShape, referenceName, warn, type StepContext, type StepStatus } from './step.js';
 
@@ -409,8 +410,8 @@ export function jumpPoolBandRows(shape: TileShape, halo: number): number | undef
 /**
  * Snowballs, then showers (stcal's order); showers, when searched, replace the snowball count.
  * The showers' unclipped noise model, unless given (`showerNoise`, from the two-point pass),
- * runs on row bands (on the pool when there is one); the search, which needs whole frames, in
- * this thread.
+ * runs on row bands (on the pool when there is one); the search, which needs whole frames, by
+ * integrations (on the pool when there is one and the ramp is in shared memory).
  */
 async function runLargeEvents(
   ramp: RampModel,
@@ -451,11 +452,95 @@ async function runLargeEvents(
         signal: context.signal,
         params: { nframes: settings.showers.nframes },
       });
+    } else if (!noise && context.pool && !tooFewDifferences(ramp.groupdq, shape)) {
+      // Sigma-clipped per difference: a plane each, made by row bands on the pool.
+      noise = { median: new Float32Array((ngroups - 1) * npix), sigma: new Float32Array((ngroups - 1) * npix) };
+      await runTiled(context.pool, 'jumpShowerClippedNoise', { data: ramp.data, groupdq: ramp.groupdq, gain, ...noise }, { ...shape, planes: ngroups - 1 }, {
+        signal: context.signal,
+      });
     }
-    extendedEvents = flagShowers({ data: ramp.data, groupdq: ramp.groupdq, pixeldq: ramp.pixeldq, gain, readnoise }, shape, settings.showers, undefined, noise);
+    const arrays = { data: ramp.data, groupdq: ramp.groupdq, pixeldq: ramp.pixeldq, gain, readnoise };
+    extendedEvents =
+      context.pool && sharedMemoryAvailable()
+        ? await searchShowersOnPool(context.pool, arrays, shape, settings.showers, noise, context.signal)
+        : flagShowers(arrays, shape, settings.showers, undefined, noise);
     info(context, `jump: ${extendedEvents} showers`);
   }
   return { extendedEvents, ...(nextCarry ? { carry: nextCarry } : {}) };
+}
+
+/**
+ * The shower search on a worker pool, one integration a task, each reading and flagging its
+ * integration of the ramp in place: stcal searches every group on the flags from before any
+ * shower and flags each integration on its own, so the tasks are independent and the flags are
+ * those of the in-thread search whatever the number of workers. A ramp not in shared memory
+ * goes to the tasks by copies of one integration, whose GROUPDQ is copied back.
+ */
+async function searchShowersOnPool(
+  pool: KernelPool,
+  arrays: { data: Float32Array; groupdq: Uint8Array; pixeldq: Uint32Array; gain: Float32Array; readnoise: Float32Array },
+  shape: TileShape,
+  params: ShowerParams,
+  noise: ShowerNoise | undefined,
+  signal: AbortSignal | undefined,
+): Promise<number> {
+  const model = showerNoiseModel(arrays, shape, params, undefined, noise);
+  if (!model) return 0;
+  const { nints, ngroups, rows, cols } = shape;
+  // Planes every task reads go to shared memory once (a plain array would be moved to the first worker).
+  const copies: KernelArray[] = [];
+  const shared = <T extends KernelArray>(array: T): T => {
+    if (isShared(array)) return array;
+    const copy = sharedCopy(array);
+    copies.push(copy);
+    return copy;
+  };
+  const planes = { pixeldq: shared(arrays.pixeldq), gain: shared(arrays.gain), median: shared(model.median), sigma: shared(model.sigma) };
+  const intShape = { ...shape, nints: 1, planes: model.median.length / (rows * cols) };
+  const intLength = ngroups * rows * cols;
+  const inPlace = isShared(arrays.data) && isShared(arrays.groupdq);
+  const copyOf = <T extends Float32Array | Uint8Array>(array: T): T => {
+    const copy = allocShared(array.constructor as never, array.length, { zeroed: false }) as T;
+    copy.set(array as never);
+    return copy;
+  };
+  // At most two tasks per worker waiting (so at most as many integration copies), and none
+  // sent once one has failed.
+  let showers = 0;
+  let failure: { reason: unknown } | undefined;
+  const inFlight = new Set<Promise<void>>();
+  try {
+    for (let int = 0; int < nints && !failure; int++) {
+      const [start, end] = [int * intLength, (int + 1) * intLength];
+      const [data, groupdq] = [arrays.data.subarray(start, end), arrays.groupdq.subarray(start, end)];
+      const task = {
+        kernel: 'jumpShowerSearch' as const,
+        arrays: { data: inPlace ? data : copyOf(data), groupdq: inPlace ? groupdq : copyOf(groupdq), ...planes, showers: new Uint32Array(1) },
+        shape: intShape,
+        params,
+      };
+      const job = pool
+        .run(task, signal)
+        .then(
+          (outputs) => {
+            showers += outputs.showers![0]!;
+            if (!inPlace) groupdq.set(task.arrays.groupdq);
+          },
+          (reason: unknown) => void (failure ??= { reason }),
+        )
+        .finally(() => {
+          inFlight.delete(job);
+          if (!inPlace) for (const copy of [task.arrays.data, task.arrays.groupdq]) releaseShared(copy);
+        });
+      inFlight.add(job);
+      if (inFlight.size >= 2 * pool.size) await Promise.race(inFlight);
+    }
+    await Promise.all(inFlight);
+    if (failure) throw failure.reason;
+    return showers;
+  } finally {
+    for (const copy of copies) releaseShared(copy);
+  }
 }
 
 /** The values jwst's JumpStep hands stcal for snowballs and showers (jump_step.py `_setup_jump_data`). */

@@ -735,8 +735,10 @@ impl RingSmoother {
         match image_row {
             Some(r) => {
                 self.padded_values[h..h + cols].copy_from_slice(&values[r * cols..(r + 1) * cols]);
-                for (v, &g) in self.padded_valid[h..h + cols].iter_mut().zip(&good[r * cols..(r + 1) * cols]) {
-                    *v = if g { 1.0 } else { 0.0 };
+                if dense_counts {
+                    for (v, &g) in self.padded_valid[h..h + cols].iter_mut().zip(&good[r * cols..(r + 1) * cols]) {
+                        *v = if g { 1.0 } else { 0.0 };
+                    }
                 }
             }
             None => {
@@ -789,20 +791,6 @@ impl RingSmoother {
         }
     }
 
-    /// The float32 ring sums of columns `start..start + W` into `sum`, from the span-sum rows
-    /// that start at `bases` (those of the ring's rows around the image row).
-    fn ring_sums<const W: usize>(&mut self, bases: &[usize], start: usize) {
-        let mut acc = [0f32; W];
-        for &base in bases {
-            let at = base + start;
-            let row: &[f32; W] = self.values[at..at + W].try_into().expect("W columns");
-            for (a, &v) in acc.iter_mut().zip(row) {
-                *a += v;
-            }
-        }
-        self.sum[start..start + W].copy_from_slice(&acc);
-    }
-
     /// Valid taps of every pixel from the list of invalid ones: the ring is symmetric, so an
     /// invalid pixel is a tap of exactly the pixels at the ring's offsets from it.
     fn count_from_invalid(&mut self) {
@@ -846,15 +834,8 @@ impl RingSmoother {
             self.fill_row(r + 2 * h, values, good, dense_counts);
             bases.clear();
             bases.extend(self.rows_of.iter().map(|&(dy, k)| (((r as isize + h as isize + dy) as usize % window) * nspans + k) * cols));
-            let full = cols - cols % CHUNK;
-            for start in (0..full).step_by(CHUNK) {
-                self.ring_sums::<CHUNK>(&bases, start);
-            }
-            for start in full..cols {
-                self.ring_sums::<1>(&bases, start);
-            }
-            let count = &mut self.count;
             if dense_counts {
+                let count = &mut self.count;
                 count.fill(0.0);
                 for &(dy, k) in &self.rows_of {
                     let q = (r as isize + h as isize + dy) as usize;
@@ -863,26 +844,28 @@ impl RingSmoother {
                         *n += v;
                     }
                 }
-            } else {
-                count.copy_from_slice(&self.counts[r * cols..(r + 1) * cols]);
             }
-            // A vector pass rules out the pixels clearly below the threshold (most of them).
-            for ((flag, &s), &n) in self.candidate.iter_mut().zip(&self.sum).zip(&self.count) {
-                *flag = s >= n * low;
-            }
-            // Chunks of columns without a candidate are passed over at once (most of them).
+            // Chunk by chunk, the ring sums and a vector test that rules out the pixels clearly
+            // below the threshold: chunks without a candidate (most of them) are passed over.
             for start in (0..cols).step_by(CHUNK) {
                 let end = (start + CHUNK).min(cols);
-                if !self.candidate[start..end].iter().fold(false, |any, &f| any | f) {
+                let counts = if dense_counts { &self.count[start..end] } else { &self.counts[r * cols + start..r * cols + end] };
+                let any = if end - start == CHUNK {
+                    ring_sums::<CHUNK>(&self.values, &bases, start, &mut self.sum, counts, low, &mut self.candidate)
+                } else {
+                    (start..end).fold(false, |any, c| any | ring_sums::<1>(&self.values, &bases, c, &mut self.sum, &counts[c - start..], low, &mut self.candidate))
+                };
+                if !any {
                     continue;
                 }
                 for c in start..end {
                     let p = r * cols + c;
-                    if !self.candidate[c] || !good[p] || self.count[c] as f64 <= self.min_valid_taps {
+                    let count = f64::from(counts[c - start]);
+                    if !self.candidate[c] || !good[p] || count <= self.min_valid_taps {
                         continue;
                     }
                     // Counts are small integers, exact in float32.
-                    let (fast, count) = (self.sum[c] as f64, self.count[c] as f64);
+                    let fast = f64::from(self.sum[c]);
                     let scaled = threshold * count;
                     let passes = if !fast.is_finite() || (fast - scaled).abs() <= self.sweep_margin * fast.max(scaled.abs()) {
                         self.reference_sum(values, good, p) / count > threshold
@@ -917,6 +900,29 @@ impl RingSmoother {
         }
         sum
     }
+}
+
+/// The float32 ring sums of columns `start..start + W` into `sum`, from the span-sum rows of
+/// `values` that start at `bases` (those of the ring's rows around the image row), and into
+/// `candidate` whether each is at least `counts · low` (`counts` from column `start`); returns
+/// whether any is.
+fn ring_sums<const W: usize>(values: &[f32], bases: &[usize], start: usize, sum: &mut [f32], counts: &[f32], low: f32, candidate: &mut [bool]) -> bool {
+    let mut acc = [0f32; W];
+    for &base in bases {
+        let at = base + start;
+        let row: &[f32; W] = values[at..at + W].try_into().expect("W columns");
+        for (a, &v) in acc.iter_mut().zip(row) {
+            *a += v;
+        }
+    }
+    sum[start..start + W].copy_from_slice(&acc);
+    let counts: &[f32; W] = counts[..W].try_into().expect("W columns");
+    let mut any = false;
+    for ((flag, &s), &n) in candidate[start..start + W].iter_mut().zip(&acc).zip(counts) {
+        *flag = s >= n * low;
+        any |= *flag;
+    }
+    any
 }
 
 /// stcal `max_flux_showers` for one pixel of one integration: the mean first difference

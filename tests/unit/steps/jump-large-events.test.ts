@@ -185,6 +185,37 @@ describe('jump step with large events: workers and integration slices', () => {
     }
   });
 
+  it('showers searched by integrations on 1, 2 and 3 workers (ramp shared or copied) give the in-thread flags and stcal count', async () => {
+    const toShared = <T extends Uint8Array | Uint32Array | Float32Array>(array: T): T => {
+      const copy = new (array.constructor as new (buffer: SharedArrayBuffer) => T)(new SharedArrayBuffer(array.byteLength));
+      copy.set(array as never);
+      return copy;
+    };
+    // Unclipped (3 integrations) and sigma-clipped (12: its noise model made by row bands on the pool).
+    for (const name of ['miri_showers_ints', 'miri_showers_sigclip']) {
+      const c = loadOracle(oracleDirs[0], name);
+      const inThread = c.exposure();
+      const expected = await jumpStep(inThread.ramp, await references(inThread), {}, c.options);
+      expect(expected.extendedEvents, name).toBe(c.extendedEvents);
+      for (const size of [1, 2, 3]) {
+        const pool = (await pools.createNodePool({ size })) as KernelPool & { destroy(): Promise<void> };
+        try {
+          for (const shared of [true, false]) {
+            const e = c.exposure();
+            if (shared) Object.assign(e.ramp, { data: toShared(e.ramp.data), groupdq: toShared(e.ramp.groupdq), pixeldq: toShared(e.ramp.pixeldq) });
+            const result = await jumpStep(e.ramp, await references(e), { pool }, c.options);
+            const what = `${name}, ${size} workers, ${shared ? 'shared' : 'copied'}`;
+            expect(e.ramp.groupdq, what).toEqual(inThread.ramp.groupdq);
+            expect(e.ramp.groupdq, `${what} vs stcal`).toEqual(c.groupdq);
+            expect(result.extendedEvents, what).toBe(c.extendedEvents);
+          }
+        } finally {
+          await pool.destroy();
+        }
+      }
+    }
+  });
+
   it('the two-point pass, then jumpLargeEvents on whole frames, equals the step with both', async () => {
     for (const name of ['nir_snowballs_three_ints', 'miri_showers_ints']) {
       const c = loadOracle(oracleDirs[0], name);
