@@ -54,4 +54,18 @@ describe('RampReader.readIntegration on a worker pool', () => {
       }
     }
   });
+
+  it('the decodeInt16 kernel refuses arrays of the wrong type or length, naming the argument', async () => {
+    const { decodeInt16 } = await import('../../../ts/kernels/decode-int16.js');
+    const { KernelShapeError, KernelTypeError } = await import('../../../ts/kernels/errors.js');
+    const shape = { nints: 1, ngroups: 2, rows: 3, cols: 4 };
+    const ok = { stored: new Uint16Array(24), out: new Float32Array(24) };
+    expect(() => decodeInt16({ ...ok, out: new Float32Array(23) }, shape, { unsigned: true })).toThrow(KernelShapeError);
+    expect(() => decodeInt16({ ...ok, out: new Float32Array(23) }, shape, { unsigned: true })).toThrow(/argument `out` has 23 elements/);
+    expect(() => decodeInt16({ ...ok, stored: new Int16Array(24) as unknown as Uint16Array }, shape, { unsigned: true })).toThrow(KernelTypeError);
+    decodeInt16({ stored: Uint16Array.from({ length: 24 }, (_, i) => (i === 0 ? 0x0080 : 0)), out: ok.out }, shape, { unsigned: true });
+    // 0x0080 in host order is the stored big-endian 0x8000: 0 with BZERO 32768.
+    expect(ok.out[0]).toBe(0);
+    expect(ok.out[1]).toBe(32768);
+  });
 });
