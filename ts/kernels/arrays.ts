@@ -124,7 +124,7 @@ export function allocShared<T extends KernelArray>(type: ArrayType<T>, length: n
  */
 export function releaseShared(array: KernelArray): void {
   const buffer = array.buffer;
-  if (!(typeof SharedArrayBuffer === 'function' && buffer instanceof SharedArrayBuffer)) return;
+  if (!isSharedBuffer(buffer)) return;
   if (array.byteOffset !== 0 || array.byteLength !== buffer.byteLength) return;
   releaseSharedBuffer(buffer);
 }
@@ -141,6 +141,11 @@ export function borrowSharedBuffer(bytes: number): SharedArrayBuffer {
   if (fit === undefined) return new SharedArrayBuffer(bytes);
   recycledBytes -= fit;
   return recycled.get(fit)!.pop()!;
+}
+
+/** Whether `buffer` is a SharedArrayBuffer (false where the environment has none, e.g. a page that is not cross-origin isolated). */
+export function isSharedBuffer(buffer: ArrayBufferLike): buffer is SharedArrayBuffer {
+  return typeof SharedArrayBuffer === 'function' && buffer instanceof SharedArrayBuffer;
 }
 
 /** Gives a whole SharedArrayBuffer back for reuse; nothing may use it afterwards. */

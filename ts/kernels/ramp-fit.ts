@@ -17,7 +17,7 @@ import {
   RampFitStream as WasmRampFitStream,
   type RampFitTileOutput,
 } from '../../wasm-pkg/detector1_wasm.js';
-import { allocShared, checkArray, checkShape, isShared, releaseShared, sharedCopy, type KernelArray, type KernelArrayConstructor, type Layout, type TileShape } from './arrays.js';
+import { allocShared, checkArray, checkShape, isShared, isSharedBuffer, releaseShared, sharedCopy, type KernelArray, type KernelArrayConstructor, type Layout, type TileShape } from './arrays.js';
 import { callWasm, fromWasmError, KernelParameterError } from './errors.js';
 import { cutBand, pasteBand, type RowBand } from '../pool/plan.js';
 import { RampFitPlanner, resolveGroupRange, type NoProductsReason, type RampFitPlanParams } from './ramp-fit-plan.js';
@@ -968,7 +968,7 @@ type TypedConstructor<T> = { new (buffer: ArrayBufferLike, byteOffset?: number, 
  */
 function sharedArray<T extends KernelArray>(Type: TypedConstructor<T>, length: number): T {
   const array = allocShared(Type, length, { zeroed: false });
-  if (!(array.buffer instanceof SharedArrayBuffer)) throw new KernelParameterError('invalid_parameter', 'sharedOutputs needs shared memory, which this environment does not give');
+  if (!isSharedBuffer(array.buffer)) throw new KernelParameterError('invalid_parameter', 'sharedOutputs needs shared memory, which this environment does not give');
   return array;
 }
 

@@ -22,7 +22,7 @@ import type { RampReader } from '../datamodels/fits-models.js';
 import { RampFitPlanner } from '../kernels/ramp-fit-plan.js';
 import { BandMerger, rampFitTile, taskResult, TASK_OUTPUTS, type RampFitPool, type RampFitResult } from '../kernels/ramp-fit.js';
 import { planRowBands } from '../pool/plan.js';
-import { allocShared, borrowSharedBuffer, releaseShared, releaseSharedBuffer, sharedCopy, sharedMemoryAvailable, type KernelArray, type TileShape } from '../kernels/arrays.js';
+import { allocShared, borrowSharedBuffer, isSharedBuffer, releaseShared, releaseSharedBuffer, sharedCopy, sharedMemoryAvailable, type KernelArray, type TileShape } from '../kernels/arrays.js';
 import { readReferenceFloat, scienceGeometry } from '../reffiles/index.js';
 import { gainScaleStep } from '../steps/gain-scale.js';
 import { runTiled } from '../pool/pool.js';
@@ -645,7 +645,7 @@ function bandArray<T extends Float32Array | Uint8Array>(
   const bytes = length * type.BYTES_PER_ELEMENT;
   const held = buffers[key];
   if ((held?.byteLength ?? -1) < bytes) {
-    if (held instanceof SharedArrayBuffer) releaseSharedBuffer(held);
+    if (held && isSharedBuffer(held)) releaseSharedBuffer(held);
     buffers[key] = buffers.shared ? borrowSharedBuffer(bytes) : new ArrayBuffer(bytes);
   }
   return new type(buffers[key]!, 0, length);
@@ -658,7 +658,7 @@ function bandArray<T extends Float32Array | Uint8Array>(
 function releaseBandBuffers(buffers: BandBuffers): void {
   for (const key of ['data', 'groupdq', 'zeroframe'] as const) {
     const held = buffers[key];
-    if (held instanceof SharedArrayBuffer) releaseSharedBuffer(held);
+    if (held && isSharedBuffer(held)) releaseSharedBuffer(held);
     buffers[key] = undefined;
   }
   for (const held of buffers.outputs?.values() ?? []) releaseSharedBuffer(held);
