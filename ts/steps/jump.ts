@@ -17,7 +17,7 @@ import { poolBandByteBudget, runTiled, type KernelPool } from '../pool/pool.js';
 import { jumpHalo, jumpInThreadBandRows, type JumpMode, type JumpParams } from '../kernels/jump.js';
 import type { TileShape } from '../kernels/arrays.js';
 import { flagShowers, flagSnowballs, showerNoiseModel, tooFewDifferences, type ShowerNoise, type ShowerParams } from '../kernels/jump-large-events.js';
-import { allocShared, isShared, releaseShared, sharedCopy, sharedMemoryAvailable, type KernelArray } from '../kernels/arrays.js';
+import { isShared, releaseShared, sharedCopy, sharedMemoryAvailable, type KernelArray } from '../kernels/arrays.js';
 import { pixel } from '../dq/flags.js';
 import { info, rampTileShape, referenceName, warn, type StepContext, type StepStatus } from './step.js';
 
@@ -499,11 +499,6 @@ async function searchShowersOnPool(
   const intShape = { ...shape, nints: 1, planes: model.median.length / (rows * cols) };
   const intLength = ngroups * rows * cols;
   const inPlace = isShared(arrays.data) && isShared(arrays.groupdq);
-  const copyOf = <T extends Float32Array | Uint8Array>(array: T): T => {
-    const copy = allocShared(array.constructor as never, array.length, { zeroed: false }) as T;
-    copy.set(array as never);
-    return copy;
-  };
   // At most two tasks per worker waiting (so at most as many integration copies), and none
   // sent once one has failed.
   let showers = 0;
@@ -515,7 +510,7 @@ async function searchShowersOnPool(
       const [data, groupdq] = [arrays.data.subarray(start, end), arrays.groupdq.subarray(start, end)];
       const task = {
         kernel: 'jumpShowerSearch' as const,
-        arrays: { data: inPlace ? data : copyOf(data), groupdq: inPlace ? groupdq : copyOf(groupdq), ...planes, showers: new Uint32Array(1) },
+        arrays: { data: inPlace ? data : sharedCopy(data), groupdq: inPlace ? groupdq : sharedCopy(groupdq), ...planes, showers: new Uint32Array(1) },
         shape: intShape,
         params,
       };
