@@ -13,7 +13,7 @@
 //! vectorised over 16 pixels where it can. The sigma-clipping detector is float64, as astropy's.
 
 use crate::dq;
-use crate::jump_showers::{from_ordered_key, ordered_key, Selection};
+use crate::jump_showers::{from_ordered_key, ordered_key, MedianWindows, Selection};
 use crate::error::KernelError;
 use crate::tile::RampShape;
 
@@ -77,10 +77,12 @@ pub fn detect(
 }
 
 /// [`detect`], then the MIRI showers' noise model of the same pixels on the flags it leaves
-/// ([`jump_showers::noise`] with `nframes` of `params`): the ramp is read once more while it is
-/// at hand, and the medians the single pass works out anyway are kept where the showers' NaN
-/// differences are the two-point pass's (pixels that got no JUMP, mostly). On a band of rows
-/// with a halo, the halo rows' noise is not final (their neighbours' flags are missing).
+/// ([`jump_showers::noise`] with `nframes` of `params`): the single pass keeps the ordered
+/// differences around each median it works out, from which the showers' median follows where
+/// their differences are the two-point pass's but for a few its JUMP flags take away (most
+/// pixels); only the other pixels' ramps are read again. On a band of rows with a halo, the
+/// halo rows' noise is not final (their neighbours' flags are missing). Returns the number of
+/// pixels whose showers' median came from the single pass.
 #[allow(clippy::too_many_arguments)]
 pub fn detect_and_shower_noise(
     data: &[f32],
@@ -93,15 +95,14 @@ pub fn detect_and_shower_noise(
     params: &Params,
     median: &mut [f32],
     sigma: &mut [f32],
-) -> Result<(), KernelError> {
-    shape.expect_plane("median", median.len())?;
-    median.fill(f32::NAN);
-    detect_with(data, groupdq, pixeldq, gain, readnoise, crs, shape, params, true, Some(median))?;
-    crate::jump_showers::noise_with_hints(data, groupdq, gain, readnoise, shape, params.nframes, median, sigma, true)
+) -> Result<usize, KernelError> {
+    let mut windows = MedianWindows::new(shape.plane_len());
+    detect_with(data, groupdq, pixeldq, gain, readnoise, crs, shape, params, true, Some(&mut windows))?;
+    crate::jump_showers::noise_with_hints(data, groupdq, gain, readnoise, shape, params.nframes, median, sigma, Some(&windows))
 }
 
 /// `detect`, with the vector screen switched off by tests to get the reference result;
-/// `medians` (NaN on entry) receives the float32 medians of the pixels `ManyDiffs` finishes.
+/// `windows` receives the median windows of the pixels `ManyDiffs` finishes.
 #[allow(clippy::too_many_arguments)]
 fn detect_with(
     data: &[f32],
@@ -113,7 +114,7 @@ fn detect_with(
     shape: RampShape,
     params: &Params,
     use_screen: bool,
-    mut medians: Option<&mut [f32]>,
+    mut windows: Option<&mut MedianWindows>,
 ) -> Result<(), KernelError> {
     shape.validate()?;
     shape.expect_cube("data", data.len())?;
@@ -147,7 +148,7 @@ fn detect_with(
         for p0 in (0..npix).step_by(BLOCK) {
             let whole_block = p0 + BLOCK <= npix;
             if let (Some((lanes, block)), true) = (&mut direct, whole_block) {
-                let done = lanes.run(data, groupdq, gain, readnoise, crs, p0, shape, params, &mut stats, &mut seeds, medians.as_deref_mut());
+                let done = lanes.run(data, groupdq, gain, readnoise, crs, p0, shape, params, &mut stats, &mut seeds, windows.as_deref_mut());
                 exact.extend((p0..p0 + BLOCK).filter(|p| done & (1 << (p - p0)) == 0));
                 block.run_exact(data, groupdq, gain, readnoise, crs, p0, &mut exact, &mut scratch, params, &mut stats, &mut seeds);
                 continue;
@@ -574,9 +575,8 @@ impl ManyDiffs {
 
     /// Detection for pixels `p0..p0 + BLOCK`: flags, `crs`, statistics and neighbour seeds as
     /// [`exact_pixel`] and [`neighbour_seeds`] give them. Returns the lanes done (the others
-    /// need the exact path). With `medians` (a plane), every lane done gets its float32 median
-    /// there (numpy's: the middle value or the float32 mean of the middle pair), which the
-    /// range test then does not skip.
+    /// need the exact path). With `windows`, every lane done gets its median window there
+    /// ([`Selection::ranks_and_window`]), which the range test then does not skip.
     #[allow(clippy::too_many_arguments)]
     fn run(
         &mut self,
@@ -590,7 +590,7 @@ impl ManyDiffs {
         params: &Params,
         stats: &mut Vec<PixelStats>,
         seeds: &mut Vec<usize>,
-        mut medians: Option<&mut [f32]>,
+        mut windows: Option<&mut MedianWindows>,
     ) -> u32 {
         let RampShape { nints, ngroups, .. } = shape;
         let npix = shape.plane_len();
@@ -636,7 +636,7 @@ impl ManyDiffs {
             }
             done |= 1 << l;
             let (lo, hi) = (lowest[l], highest[l]);
-            if nonfinite[l] == 0.0 && medians.is_none() {
+            if nonfinite[l] == 0.0 && windows.is_none() {
                 // The screen's range test: the median lies between the extremes.
                 let smallest = if lo > 0.0 { lo } else if hi < 0.0 { -hi } else { 0.0 };
                 let rn_e = readnoise[l] * gain[l];
@@ -654,11 +654,15 @@ impl ManyDiffs {
                 continue;
             }
             // NaN keys are the largest, so the middle ranks of the others are the same.
-            let (lower, upper) = self.selection.ranks(&mut self.keys, n / 2);
+            let (lower, upper) = match windows.as_deref_mut() {
+                Some(windows) => {
+                    let (lower, upper, first, len) = self.selection.ranks_and_window(&mut self.keys, n / 2, n, windows.keys_mut(p));
+                    windows.set(p, first, len, n);
+                    (lower, upper)
+                }
+                None => self.selection.ranks(&mut self.keys, n / 2),
+            };
             let (lower, upper) = (from_ordered_key(lower), from_ordered_key(upper));
-            if let Some(medians) = medians.as_deref_mut() {
-                medians[p] = if n % 2 == 1 { upper } else { (lower + upper) / 2.0 };
-            }
             let median = if n % 2 == 1 { f64::from(upper) } else { (f64::from(lower) + f64::from(upper)) / 2.0 };
             let rn2 = rn_squared(readnoise[l], gain[l]) / params.nframes as f64;
             let sigma = nan_if_zero((median.abs() + rn2).sqrt());
@@ -1507,17 +1511,39 @@ mod tests {
         }
     }
 
-    /// The fused call equals `detect` and then the showers' noise model: the medians kept from
-    /// the single pass only where the flags leave the showers the same differences (flags 5, 6,
-    /// 10 and 12 make some groups NaN for one pass only).
+    /// The fused call equals `detect` and then the showers' noise model: the medians from the
+    /// single pass's windows only where the flags leave the showers the same differences but
+    /// for JUMP groups (flags 5, 6, 10 and 12 make some groups NaN for one pass only), with ties
+    /// (whole DN) and with few and many JUMP flags.
     #[test]
     fn detect_and_shower_noise_equals_the_two_calls() {
         let mut rng = Rng(4242);
-        for case in 0..16 {
+        for case in 0..24 {
             let mode = if case % 4 == 3 { Mode::Iterative } else { Mode::SinglePass };
             let shape = RampShape::new(6 + rng.below(3), 12 + rng.below(5), 1 + rng.below(4), 16 + rng.below(40));
-            let (data, mut groupdq, gain, readnoise) = random_tile(&mut rng, shape);
+            let (mut data, mut groupdq, gain, readnoise) = random_tile(&mut rng, shape);
+            let npix = shape.plane_len();
+            if case % 3 == 1 {
+                // Whole DN: many equal differences around the medians.
+                for value in data.iter_mut() {
+                    *value = value.round();
+                }
+            }
+            // Every sixth case starts without JUMP flags and has few cosmic rays (a few JUMP groups
+            // a pixel, with their neighbours): ManyDiffs finishes every pixel of a whole block,
+            // and most medians come from the windows.
+            let fresh = case % 6 == 0;
+            if fresh {
+                for (index, value) in data.iter_mut().enumerate() {
+                    let g = index / npix % shape.ngroups;
+                    *value = (100.0 + 20.0 * g as f64 + 5.0 * rng.normal() + if rng.below(150) == 0 { 400.0 } else { 0.0 }) as f32;
+                }
+            }
             for flags in groupdq.iter_mut() {
+                if fresh {
+                    *flags &= !JUMP;
+                    continue;
+                }
                 match rng.below(if case % 2 == 0 { 1000 } else { 50 }) {
                     0 => *flags = 5,
                     1 => *flags = 6,
@@ -1528,14 +1554,16 @@ mod tests {
                 }
             }
             let params = Params { flag_4_neighbors: case % 3 != 0, nframes: 1 + case % 2, ..defaults(mode) };
-            let npix = shape.plane_len();
             let (mut gdq, mut pdq, mut crs) = (groupdq.clone(), vec![0u32; npix], vec![0u32; npix]);
             detect(&data, &mut gdq, &mut pdq, &gain, &readnoise, &mut crs, shape, &params).unwrap();
             let (mut median, mut sigma) = (vec![0f32; npix], vec![0f32; npix]);
             crate::jump_showers::noise(&data, &gdq, &gain, &readnoise, shape, params.nframes, &mut median, &mut sigma).unwrap();
             let (mut fused_gdq, mut fused_pdq, mut fused_crs) = (groupdq.clone(), vec![0u32; npix], vec![0u32; npix]);
             let (mut fused_median, mut fused_sigma) = (vec![0f32; npix], vec![0f32; npix]);
-            detect_and_shower_noise(&data, &mut fused_gdq, &mut fused_pdq, &gain, &readnoise, &mut fused_crs, shape, &params, &mut fused_median, &mut fused_sigma).unwrap();
+            let from_windows = detect_and_shower_noise(&data, &mut fused_gdq, &mut fused_pdq, &gain, &readnoise, &mut fused_crs, shape, &params, &mut fused_median, &mut fused_sigma).unwrap();
+            if fresh {
+                assert!(from_windows * 2 > npix, "case {case}: {from_windows} of {npix} pixels from their windows");
+            }
             assert!((&gdq, &pdq, &crs) == (&fused_gdq, &fused_pdq, &fused_crs), "case {case}");
             let bits = |values: &[f32]| values.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
             assert_eq!(bits(&fused_median), bits(&median), "case {case}");

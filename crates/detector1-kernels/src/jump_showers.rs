@@ -181,14 +181,13 @@ fn electrons(data: &[f32], groupdq: &[u8], gain: &[f32], shape: RampShape, int: 
 /// integrations and groups), with `gain`, `readnoise`, `median` and `sigma` of the same rows.
 #[allow(clippy::too_many_arguments)]
 pub fn noise(data: &[f32], groupdq: &[u8], gain: &[f32], readnoise: &[f32], shape: RampShape, nframes: usize, median: &mut [f32], sigma: &mut [f32]) -> Result<(), KernelError> {
-    noise_with_hints(data, groupdq, gain, readnoise, shape, nframes, median, sigma, false)
+    noise_with_hints(data, groupdq, gain, readnoise, shape, nframes, median, sigma, None).map(|_| ())
 }
 
-/// [`noise`]; with `hints`, `median` holds on entry the medians known already (NaN where not):
-/// the float32 median of the differences with NaN where a group has DO_NOT_USE or SATURATED
-/// (the two-point pass's). They are kept for the pixels whose groups are NaN for the showers
-/// exactly where they are for the two-point pass (`1..=5` holds a flag just when it has
-/// DO_NOT_USE or SATURATED), so that both have the same differences.
+/// [`noise`]; with `windows` (of the two-point pass on the same pixels, before its flags), the
+/// median of a pixel whose differences are the two-point pass's but for a few taken away by
+/// JUMP flags comes from its window, and only the other pixels' differences are made and sorted.
+/// Returns the number of pixels whose median came from their window.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn noise_with_hints(
     data: &[f32],
@@ -199,8 +198,8 @@ pub(crate) fn noise_with_hints(
     nframes: usize,
     median: &mut [f32],
     sigma: &mut [f32],
-    hints: bool,
-) -> Result<(), KernelError> {
+    windows: Option<&MedianWindows>,
+) -> Result<usize, KernelError> {
     shape.validate()?;
     shape.expect_cube("data", data.len())?;
     shape.expect_cube("groupdq", groupdq.len())?;
@@ -225,57 +224,90 @@ pub(crate) fn noise_with_hints(
     let mut block = vec![0u32; BLOCK * n_all];
     let (mut previous, mut current) = (vec![0f32; BLOCK], vec![0f32; BLOCK]);
     let mut valid = [0u32; BLOCK];
-    // Per pixel: some group is NaN for one pass and not for the other (its hint cannot be used).
-    let mut differs = [false; BLOCK];
-    let hints = hints && network.is_none();
+    // Windows are made by the two-point pass only for pixels of more differences than a network sorts.
+    let windows = windows.filter(|_| network.is_none());
+    let mut removals = Removals::new(BLOCK);
+    let mut removed = Vec::with_capacity(WINDOW_HALF);
+    // The lanes of the block whose differences are made and sorted.
+    let mut lanes: Vec<usize> = Vec::with_capacity(BLOCK);
     let mut selection = Selection::default();
+    let mut from_windows = 0;
     for p0 in (0..plane).step_by(BLOCK) {
         let len = BLOCK.min(plane - p0);
         valid[..len].fill(0);
-        differs[..len].fill(false);
-        for int in 0..nints {
-            if hints {
-                for g in 0..ngroups {
-                    let start = (int * ngroups + g) * plane + p0;
-                    for (d, &f) in differs[..len].iter_mut().zip(&groupdq[start..start + len]) {
-                        *d |= (1..=5).contains(&f) != (f & (DNU | SAT) != 0);
+        lanes.clear();
+        if let Some(windows) = windows {
+            removals.scan(groupdq, shape, p0, len);
+            for i in 0..len {
+                let p = p0 + i;
+                match removals.keys(i, data, gain[p], p, plane, &mut removed).then(|| windows.median_without(p, &removed)).flatten() {
+                    Some(value) => {
+                        median[p] = value;
+                        from_windows += 1;
+                    }
+                    None => lanes.push(i),
+                }
+            }
+        } else {
+            lanes.extend(0..len);
+        }
+        if lanes.len() == len {
+            for int in 0..nints {
+                if n_diffs > 0 {
+                    electrons(data, groupdq, gain, shape, int, 0, p0, &mut previous[..len]);
+                }
+                for k in 0..n_diffs {
+                    let j = int * n_diffs + k;
+                    electrons(data, groupdq, gain, shape, int, k + 1, p0, &mut current[..len]);
+                    let pairs = valid[..len].iter_mut().zip(&current[..len]).zip(&previous[..len]);
+                    if network.is_some() {
+                        for (key, ((n, &e1), &e0)) in block[j * BLOCK..j * BLOCK + len].iter_mut().zip(pairs) {
+                            let d = e1 - e0;
+                            *n += u32::from(!d.is_nan());
+                            *key = if d.is_nan() { u32::MAX } else { ordered_key(d) };
+                        }
+                    } else {
+                        for (key, ((n, &e1), &e0)) in block[j..].iter_mut().step_by(n_all).zip(pairs) {
+                            let d = e1 - e0;
+                            *n += u32::from(!d.is_nan());
+                            *key = if d.is_nan() { u32::MAX } else { ordered_key(d) };
+                        }
+                    }
+                    std::mem::swap(&mut previous, &mut current);
+                }
+            }
+            if let Some(network) = &network {
+                for &(a, b) in network {
+                    let (low, high) = block.split_at_mut(b * BLOCK);
+                    for (x, y) in low[a * BLOCK..a * BLOCK + len].iter_mut().zip(&mut high[..len]) {
+                        let (min, max) = ((*x).min(*y), (*x).max(*y));
+                        *x = min;
+                        *y = max;
                     }
                 }
             }
-            if n_diffs > 0 {
-                electrons(data, groupdq, gain, shape, int, 0, p0, &mut previous[..len]);
-            }
-            for k in 0..n_diffs {
-                let j = int * n_diffs + k;
-                electrons(data, groupdq, gain, shape, int, k + 1, p0, &mut current[..len]);
-                let pairs = valid[..len].iter_mut().zip(&current[..len]).zip(&previous[..len]);
-                if network.is_some() {
-                    for (key, ((n, &e1), &e0)) in block[j * BLOCK..j * BLOCK + len].iter_mut().zip(pairs) {
-                        let d = e1 - e0;
-                        *n += u32::from(!d.is_nan());
-                        *key = if d.is_nan() { u32::MAX } else { ordered_key(d) };
-                    }
-                } else {
-                    for (key, ((n, &e1), &e0)) in block[j..].iter_mut().step_by(n_all).zip(pairs) {
-                        let d = e1 - e0;
-                        *n += u32::from(!d.is_nan());
-                        *key = if d.is_nan() { u32::MAX } else { ordered_key(d) };
+        } else if n_diffs > 0 {
+            // Only some lanes (no network here): their electrons one by one, plane after plane.
+            let electron = |index: usize, p: usize| if (1..=5).contains(&groupdq[index]) { f32::NAN } else { data[index] * gain[p] };
+            for int in 0..nints {
+                let first = int * ngroups * plane + p0;
+                for &i in &lanes {
+                    previous[i] = electron(first + i, p0 + i);
+                }
+                for k in 0..n_diffs {
+                    let j = int * n_diffs + k;
+                    let start = first + (k + 1) * plane;
+                    for &i in &lanes {
+                        let e1 = electron(start + i, p0 + i);
+                        let d = e1 - previous[i];
+                        valid[i] += u32::from(!d.is_nan());
+                        block[i * n_all + j] = if d.is_nan() { u32::MAX } else { ordered_key(d) };
+                        previous[i] = e1;
                     }
                 }
-                std::mem::swap(&mut previous, &mut current);
             }
         }
-        if let Some(network) = &network {
-            for &(a, b) in network {
-                let (low, high) = block.split_at_mut(b * BLOCK);
-                for (x, y) in low[a * BLOCK..a * BLOCK + len].iter_mut().zip(&mut high[..len]) {
-                    let (min, max) = ((*x).min(*y), (*x).max(*y));
-                    *x = min;
-                    *y = max;
-                }
-            }
-        }
-        for i in 0..len {
+        for &i in &lanes {
             let p = p0 + i;
             let n = valid[i] as usize;
             // numpy `nanmedian` of float32: the middle value, or the float32 mean of the middle pair.
@@ -283,7 +315,6 @@ pub(crate) fn noise_with_hints(
                 (0, _) => f32::NAN,
                 (_, Some(_)) if n % 2 == 1 => from_ordered_key(block[n / 2 * BLOCK + i]),
                 (_, Some(_)) => (from_ordered_key(block[(n / 2 - 1) * BLOCK + i]) + from_ordered_key(block[n / 2 * BLOCK + i])) / 2.0,
-                (_, None) if hints && !differs[i] && !median[p].is_nan() => median[p],
                 (_, None) => {
                     // NaN keys are the largest, so the middle ranks of the valid ones are the same.
                     let (lower, upper) = selection.ranks(&mut block[i * n_all..(i + 1) * n_all], n / 2);
@@ -294,11 +325,94 @@ pub(crate) fn noise_with_hints(
                     }
                 }
             };
+        }
+        for p in p0..p0 + len {
             let rn = readnoise[p] * gain[p];
             sigma[p] = (median[p].abs() + rn * rn / nframes as f32).sqrt();
         }
     }
-    Ok(())
+    Ok(from_windows)
+}
+
+/// Per lane of a block of pixels: the differences the showers lose to JUMP flags against the
+/// two-point pass, that is, those whose groups both lack DO_NOT_USE and SATURATED (valid for the
+/// two-point pass) while one of them is exactly JUMP (NaN for the showers), as the plane index
+/// of the later group, up to WINDOW_HALF of them. `differs`: some group is NaN for the two-point
+/// pass and not for the showers (SATURATED or DO_NOT_USE with a bit besides those three).
+struct Removals {
+    count: Vec<u16>,
+    at: Vec<[u32; WINDOW_HALF]>,
+    differs: Vec<u8>,
+    previous_valid: Vec<u8>,
+    previous_jump: Vec<u8>,
+    events: Vec<u8>,
+}
+
+impl Removals {
+    fn new(lanes: usize) -> Removals {
+        Removals {
+            count: vec![0; lanes],
+            at: vec![[0; WINDOW_HALF]; lanes],
+            differs: vec![0; lanes],
+            previous_valid: vec![0; lanes],
+            previous_jump: vec![0; lanes],
+            events: vec![0; lanes],
+        }
+    }
+
+    /// The lanes `0..len` of pixels `p0..p0 + len`, from their flags alone (a vector pass a plane).
+    fn scan(&mut self, groupdq: &[u8], shape: RampShape, p0: usize, len: usize) {
+        let plane = shape.plane_len();
+        self.count[..len].fill(0);
+        self.differs[..len].fill(0);
+        for int in 0..shape.nints {
+            // The first group of an integration ends no difference.
+            self.previous_valid[..len].fill(0);
+            for g in 0..shape.ngroups {
+                let ig = int * shape.ngroups + g;
+                let flags = &groupdq[ig * plane + p0..ig * plane + p0 + len];
+                let mut any = 0u8;
+                let lanes = self.differs[..len].iter_mut().zip(&mut self.previous_valid[..len]).zip(&mut self.previous_jump[..len]).zip(&mut self.events[..len]);
+                for ((((differs, previous_valid), previous_jump), event), &f) in lanes.zip(flags) {
+                    let valid = u8::from(f & (DNU | SAT) == 0);
+                    let jump = u8::from(f == JUMP);
+                    *differs |= (valid ^ 1) & u8::from(!(1..=5).contains(&f));
+                    *event = valid & *previous_valid & (jump | *previous_jump);
+                    any |= *event;
+                    *previous_valid = valid;
+                    *previous_jump = jump;
+                }
+                if any == 0 {
+                    continue;
+                }
+                for i in (0..len).filter(|&i| self.events[i] != 0) {
+                    let c = usize::from(self.count[i]);
+                    if c < WINDOW_HALF {
+                        self.at[i][c] = ig as u32;
+                    }
+                    self.count[i] = self.count[i].saturating_add(1);
+                }
+            }
+        }
+    }
+
+    /// The keys of lane `i`'s (pixel `p`'s) differences the showers lose that are valid (not NaN)
+    /// into `out`; false when its window cannot be used (`differs`, or too many).
+    fn keys(&self, i: usize, data: &[f32], gain: f32, p: usize, plane: usize, out: &mut Vec<u32>) -> bool {
+        let count = usize::from(self.count[i]);
+        if self.differs[i] != 0 || count > WINDOW_HALF {
+            return false;
+        }
+        out.clear();
+        for &ig in &self.at[i][..count] {
+            let later = ig as usize * plane + p;
+            let d = data[later] * gain - data[later - plane] * gain;
+            if !d.is_nan() {
+                out.push(ordered_key(d));
+            }
+        }
+        true
+    }
 }
 
 /// The noise model of the search with `minimum_sigclip_groups` integrations or more (stcal:
@@ -383,6 +497,73 @@ fn nan_median_and_std_f32(values: &mut [f32]) -> (f32, f32) {
     (median, std)
 }
 
+/// Keys kept on each side of a median rank by [`MedianWindows`].
+pub(crate) const WINDOW_HALF: usize = 16;
+pub(crate) const WINDOW: usize = 2 * WINDOW_HALF + 1;
+
+/// Per pixel of a band, the ordered keys of the two-point pass's differences at the ranks around
+/// their median ([`Selection::ranks_and_window`]), and how many differences were valid. The
+/// showers' noise model differs from the two-point pass's median in the differences its JUMP
+/// flags take away (a few per pixel): with these it finds its own median without the ramp.
+pub(crate) struct MedianWindows {
+    keys: Vec<[u32; WINDOW]>,
+    /// Rank of the first key, number of keys (0: nothing known), valid differences.
+    first: Vec<u32>,
+    len: Vec<u8>,
+    valid: Vec<u32>,
+}
+
+impl MedianWindows {
+    pub(crate) fn new(npix: usize) -> MedianWindows {
+        MedianWindows { keys: vec![[0; WINDOW]; npix], first: vec![0; npix], len: vec![0; npix], valid: vec![0; npix] }
+    }
+
+    /// Pixel `p`'s keys to fill, then [`MedianWindows::set`].
+    pub(crate) fn keys_mut(&mut self, p: usize) -> &mut [u32; WINDOW] {
+        &mut self.keys[p]
+    }
+
+    pub(crate) fn set(&mut self, p: usize, first: usize, len: usize, valid: usize) {
+        self.first[p] = first as u32;
+        self.len[p] = len as u8;
+        self.valid[p] = valid as u32;
+    }
+
+    /// The median (numpy's float32 `nanmedian`) of pixel `p`'s valid differences once those of
+    /// `removed` (keys of valid differences) are taken away; None when the ranks it needs are not
+    /// among the kept ones.
+    fn median_without(&self, p: usize, removed: &[u32]) -> Option<f32> {
+        let len = usize::from(self.len[p]);
+        if len == 0 {
+            return None;
+        }
+        let mut keys = self.keys[p];
+        let (mut first, mut len) = (self.first[p] as usize, len);
+        for &key in removed {
+            if key < keys[0] {
+                first = first.checked_sub(1)?;
+            } else if key <= keys[len - 1] {
+                // A key between the first and the last kept is kept (consecutive ranks); of equal
+                // keys any one may go, the ordered values left are the same.
+                let at = keys[..len].iter().position(|&k| k == key)?;
+                keys.copy_within(at + 1..len, at);
+                len -= 1;
+            }
+        }
+        let n = (self.valid[p] as usize).checked_sub(removed.len())?;
+        if n == 0 {
+            return Some(f32::NAN);
+        }
+        let upper = n / 2;
+        let lowest = if n % 2 == 1 { upper } else { upper - 1 };
+        if lowest < first || upper >= first + len {
+            return None;
+        }
+        let value = |rank: usize| from_ordered_key(keys[rank - first]);
+        Some(if n % 2 == 1 { value(upper) } else { (value(upper - 1) + value(upper)) / 2.0 })
+    }
+}
+
 /// Scratch of [`Selection::ranks`].
 #[derive(Default)]
 pub(crate) struct Selection {
@@ -400,17 +581,56 @@ impl Selection {
     const HALF_WINDOW: usize = 10;
 
     /// The `k - 1`-th and `k`-th smallest of `keys` (0-based; the first is 0 when `k` is 0);
-    /// `keys` is reordered. Floyd and Rivest's narrowing: keys between two sample quantiles
-    /// around rank `k` go to a window, and only those are selected from, as long as both ranks
-    /// fall inside it (else the whole slice is).
+    /// `keys` is reordered.
     pub(crate) fn ranks(&mut self, keys: &mut [u32], k: usize) -> (u32, u32) {
+        match self.narrow(keys, k) {
+            Some(offset) => select_pair(&mut self.window, k - offset),
+            None => select_pair(keys, k),
+        }
+    }
+
+    /// [`Selection::ranks`] (returned as `(lower, upper)`), and the keys of the ranks around `k`
+    /// in ascending order into `window`: ranks `first..first + count` (returned), from
+    /// `k - WINDOW_HALF` to `k + WINDOW_HALF`, fewer where they would fall outside `0..valid`
+    /// (`valid > k`: the keys of the valid values, the others being larger) or outside the
+    /// keys the narrowing kept.
+    pub(crate) fn ranks_and_window(&mut self, keys: &mut [u32], k: usize, valid: usize, window: &mut [u32; WINDOW]) -> (u32, u32, usize, usize) {
+        let (items, offset) = match self.narrow(keys, k) {
+            Some(offset) => (&mut self.window[..], offset),
+            None => (keys, 0),
+        };
+        let (below, &mut upper, above) = items.select_nth_unstable(k - offset);
+        let lows = WINDOW_HALF.min(below.len());
+        let from = below.len() - lows;
+        if lows > 0 {
+            below.select_nth_unstable(from);
+            below[from..].sort_unstable();
+        }
+        let highs = WINDOW_HALF.min(valid - 1 - k).min(above.len());
+        if highs > 0 {
+            above.select_nth_unstable(highs - 1);
+            above[..highs].sort_unstable();
+        }
+        window[..lows].copy_from_slice(&below[from..]);
+        window[lows] = upper;
+        window[lows + 1..lows + 1 + highs].copy_from_slice(&above[..highs]);
+        // The largest key below rank k, as `select_pair` has it.
+        let lower = below.last().copied().unwrap_or(0);
+        (lower, upper, k - lows, lows + 1 + highs)
+    }
+
+    /// Floyd and Rivest's narrowing for rank `k` of `keys`: keys between two sample quantiles
+    /// around rank `k` go to `self.window`, and only those are selected from, as long as both
+    /// ranks `k - 1` and `k` fall inside it. Returns the rank of the window's smallest key when
+    /// the selection is to be made there, None when in `keys`.
+    fn narrow(&mut self, keys: &[u32], k: usize) -> Option<usize> {
         let mut offset = 0;
-        let mut source_is_keys = true;
+        let mut narrowed = false;
         loop {
-            let items: &mut [u32] = if source_is_keys { &mut *keys } else { &mut self.window };
+            let items: &[u32] = if narrowed { &self.window } else { keys };
             let target = k - offset;
             if items.len() <= Self::DIRECT || target == 0 {
-                return select_pair(items, target);
+                return narrowed.then_some(offset);
             }
             self.sample.clear();
             let n = items.len();
@@ -428,12 +648,12 @@ impl Selection {
             }
             // Both ranks inside the window, which is smaller than the items: narrow; else select.
             if below >= target || target - below >= kept || kept == n {
-                return select_pair(items, target);
+                return narrowed.then_some(offset);
             }
             self.next.truncate(kept);
             std::mem::swap(&mut self.window, &mut self.next);
             offset += below;
-            source_is_keys = false;
+            narrowed = true;
         }
     }
 }
@@ -1179,6 +1399,60 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// The window kept around a median gives, after some of the values are taken away, the
+    /// median of the rest exactly as sorting them does (ties, NaN keys, values taken away below,
+    /// inside and above the window), or None; and it does so in most cases of a few taken away.
+    #[test]
+    fn median_windows_give_the_median_without_a_few_values() {
+        let mut seed = 11u32;
+        let mut next = || {
+            seed = seed.wrapping_mul(1664525).wrapping_add(1013904223);
+            seed >> 8
+        };
+        let mut selection = Selection::default();
+        let mut windows = MedianWindows::new(1);
+        let (mut known, mut asked) = (0, 0);
+        for n in [1, 2, 3, 17, 300, 321, 2200] {
+            for spread in [3u32, 40, 1 << 20] {
+                for case in 0..20 {
+                    let nan = n / 9;
+                    // Keys of float32 values near 0 of both signs, many equal with a small spread.
+                    let mut keys: Vec<u32> = (0..n).map(|i| if i < nan { u32::MAX } else { ordered_key((next() % spread) as f32 - (spread / 2) as f32) }).collect();
+                    let valid = n - nan;
+                    if valid == 0 {
+                        continue;
+                    }
+                    let mut sorted: Vec<u32> = keys.iter().copied().filter(|&k| k != u32::MAX).collect();
+                    sorted.sort_unstable();
+                    let k = valid / 2;
+                    let (lower, upper, first, len) = selection.ranks_and_window(&mut keys, k, valid, windows.keys_mut(0));
+                    assert_eq!((lower, upper), (if k > 0 { sorted[k - 1] } else { 0 }, sorted[k]), "n {n}, spread {spread}");
+                    assert_eq!(&windows.keys_mut(0)[..len], &sorted[first..first + len], "n {n}, spread {spread}");
+                    assert!(first <= k && k < first + len);
+                    windows.set(0, first, len, valid);
+                    // Take away up to WINDOW_HALF distinct members of the valid values.
+                    let mut rest = sorted.clone();
+                    let mut removed = Vec::new();
+                    for _ in 0..(case % (WINDOW_HALF + 1)).min(valid) {
+                        let at = next() as usize % rest.len();
+                        removed.push(rest.remove(at));
+                    }
+                    let expected = match rest.len() {
+                        0 => f32::NAN,
+                        m if m % 2 == 1 => from_ordered_key(rest[m / 2]),
+                        m => (from_ordered_key(rest[m / 2 - 1]) + from_ordered_key(rest[m / 2])) / 2.0,
+                    };
+                    asked += 1;
+                    if let Some(value) = windows.median_without(0, &removed) {
+                        known += 1;
+                        assert_eq!(value.to_bits(), expected.to_bits(), "n {n}, spread {spread}, removed {removed:?}");
+                    }
+                }
+            }
+        }
+        assert!(known * 10 > asked * 9, "{known} of {asked}");
     }
 
     #[test]

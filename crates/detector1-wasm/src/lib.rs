@@ -442,7 +442,7 @@ pub fn apply_jump_shower_noise(
 ) -> Result<(), JsError> {
     let params = jump_params(mode, thresholds, flag_4_neighbors, nframes, after_jump)?;
     let shape = RampShape::new(nints, ngroups, rows, cols);
-    jump::detect_and_shower_noise(data, groupdq, pixeldq, gain, readnoise, crs, shape, &params, median, sigma).map_err(to_js)
+    jump::detect_and_shower_noise(data, groupdq, pixeldq, gain, readnoise, crs, shape, &params, median, sigma).map(|_| ()).map_err(to_js)
 }
 
 /// `jump`'s sigma-clipping detector on one band of whole-exposure rows: JUMP in `groupdq`.
