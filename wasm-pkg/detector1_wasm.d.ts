@@ -105,6 +105,24 @@ export class RampFitTileOutput {
 }
 
 /**
+ * Buffers in wasm memory for one band of a tile kernel, by element type and slot: JS sizes them
+ * (`slot`), fills them through views of wasm memory at the addresses returned, runs a `*Staged`
+ * kernel on them and reads its outputs back the same way. A band of a larger array then goes
+ * in and out with one copy each way, and no band-sized JS array. Reused from band to band.
+ */
+export class Stage {
+    free(): void;
+    [Symbol.dispose](): void;
+    constructor();
+    /**
+     * Sizes slot `slot` of element type `kind` ("f32", "u8", "u32") to `len` elements and returns
+     * its address. Contents are unspecified until filled. Other slots keep their addresses, but
+     * views of wasm memory made before this call may be detached (the memory may grow).
+     */
+    slot(kind: string, slot: number, len: number): number;
+}
+
+/**
  * `charge_migration` on one band (with `charge_migration::HALO_ROWS` rows of context).
  */
 export function applyChargeMigration(data: Float32Array | number[], groupdq: Uint8Array, signal_threshold: number, nints: number, ngroups: number, rows: number, cols: number): void;
@@ -157,6 +175,13 @@ export function applyJumpShowerNoise(data: Float32Array | number[], groupdq: Uin
  * `jump`'s sigma-clipping detector on one band of whole-exposure rows: JUMP in `groupdq`.
  */
 export function applyJumpSigmaClip(data: Float32Array | number[], groupdq: Uint8Array, gain: Float32Array | number[], nints: number, ngroups: number, rows: number, cols: number, rejection_threshold: number, only_use_ints: boolean): void;
+
+/**
+ * `applyJump` (or `applyJumpShowerNoise` when the f32 slots 3 and 4 are not empty) on a staged
+ * band. Slots: f32 `[data, gain, readnoise, showerMedian, showerSigma]`, u8 `[groupdq]`,
+ * u32 `[pixeldq, crs]`.
+ */
+export function applyJumpStaged(stage: Stage, nints: number, ngroups: number, rows: number, cols: number, mode: number, thresholds: Float64Array | number[], flag_4_neighbors: boolean, nframes: number, after_jump: Float64Array | number[]): void;
 
 /**
  * MIRI `lastframe` on one tile: DO_NOT_USE into the last group.
@@ -391,6 +416,7 @@ export interface InitOutput {
     readonly __wbg_rampfitinputs_free: (a: number, b: number) => void;
     readonly __wbg_rampfitstream_free: (a: number, b: number) => void;
     readonly __wbg_rampfittileoutput_free: (a: number, b: number) => void;
+    readonly __wbg_stage_free: (a: number, b: number) => void;
     readonly applyChargeMigration: (a: number, b: number, c: number, d: number, e: any, f: number, g: number, h: number, i: number, j: number) => [number, number];
     readonly applyDarkCurrent: (a: number, b: number, c: any, d: number, e: number, f: any, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number, o: number, p: number, q: number, r: number) => [number, number];
     readonly applyDqInit: (a: number, b: number, c: any, d: number, e: number, f: any, g: number, h: number, i: number, j: number, k: number, l: number) => [number, number];
@@ -402,6 +428,7 @@ export interface InitOutput {
     readonly applyJump: (a: number, b: number, c: number, d: number, e: any, f: number, g: number, h: any, i: number, j: number, k: number, l: number, m: number, n: number, o: any, p: number, q: number, r: number, s: number, t: number, u: number, v: number, w: number, x: number, y: number, z: number) => [number, number];
     readonly applyJumpShowerNoise: (a: number, b: number, c: number, d: number, e: any, f: number, g: number, h: any, i: number, j: number, k: number, l: number, m: number, n: number, o: any, p: number, q: number, r: number, s: number, t: number, u: number, v: number, w: number, x: number, y: number, z: number, a1: number, b1: number, c1: any, d1: number, e1: number, f1: any) => [number, number];
     readonly applyJumpSigmaClip: (a: number, b: number, c: number, d: number, e: any, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number) => [number, number];
+    readonly applyJumpStaged: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number) => [number, number];
     readonly applyLastframe: (a: number, b: number, c: any, d: number, e: number, f: number, g: number) => [number, number];
     readonly applyLinearity: (a: number, b: number, c: any, d: number, e: number, f: any, g: number, h: number, i: any, j: number, k: number, l: number, m: number, n: number, o: number, p: number, q: number, r: number, s: number, t: number, u: number, v: number, w: number) => [number, number];
     readonly applyPersistence: (a: number, b: number, c: number, d: number, e: any, f: number, g: number, h: any, i: number, j: number, k: number, l: number, m: number, n: number, o: number, p: number, q: number) => [number, number];
@@ -462,6 +489,8 @@ export interface InitOutput {
     readonly rscdBackoffRounds: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number) => [number, number, number];
     readonly showerClippedNoise: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: any, n: number, o: number, p: any) => [number, number];
     readonly showerNoise: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number, o: number, p: any, q: number, r: number, s: any) => [number, number];
+    readonly stage_new: () => number;
+    readonly stage_slot: (a: number, b: number, c: number, d: number, e: number) => [number, number, number];
     readonly __wbindgen_externrefs: WebAssembly.Table;
     readonly __wbindgen_malloc: (a: number, b: number) => number;
     readonly __wbindgen_free: (a: number, b: number, c: number) => void;

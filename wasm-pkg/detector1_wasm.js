@@ -443,6 +443,52 @@ export class RampFitTileOutput {
 if (Symbol.dispose) RampFitTileOutput.prototype[Symbol.dispose] = RampFitTileOutput.prototype.free;
 
 /**
+ * Buffers in wasm memory for one band of a tile kernel, by element type and slot: JS sizes them
+ * (`slot`), fills them through views of wasm memory at the addresses returned, runs a `*Staged`
+ * kernel on them and reads its outputs back the same way. A band of a larger array then goes
+ * in and out with one copy each way, and no band-sized JS array. Reused from band to band.
+ */
+export class Stage {
+    __destroy_into_raw() {
+        const ptr = this.__wbg_ptr;
+        this.__wbg_ptr = 0;
+        StageFinalization.unregister(this);
+        return ptr;
+    }
+    free() {
+        const ptr = this.__destroy_into_raw();
+        wasm.__wbg_stage_free(ptr, 0);
+    }
+    constructor() {
+        const ret = wasm.stage_new();
+        this.__wbg_ptr = ret;
+        StageFinalization.register(this, this.__wbg_ptr, this);
+        return this;
+    }
+    /**
+     * Sizes slot `slot` of element type `kind` ("f32", "u8", "u32") to `len` elements and returns
+     * its address. Contents are unspecified until filled. Other slots keep their addresses, but
+     * views of wasm memory made before this call may be detached (the memory may grow).
+     * @param {string} kind
+     * @param {number} slot
+     * @param {number} len
+     * @returns {number}
+     */
+    slot(kind, slot, len) {
+        const val2 = +slot;
+        const val3 = +len;
+        const ptr0 = passStringToWasm0(kind, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+        const len0 = WASM_VECTOR_LEN;
+        const ret = wasm.stage_slot(this.__wbg_ptr, ptr0, len0, val2, val3);
+        if (ret[2]) {
+            throw takeFromExternrefTable0(ret[1]);
+        }
+        return ret[0] >>> 0;
+    }
+}
+if (Symbol.dispose) Stage.prototype[Symbol.dispose] = Stage.prototype.free;
+
+/**
  * `charge_migration` on one band (with `charge_migration::HALO_ROWS` rows of context).
  * @param {Float32Array | number[]} data
  * @param {Uint8Array} groupdq
@@ -915,6 +961,47 @@ export function applyJumpSigmaClip(data, groupdq, gain, nints, ngroups, rows, co
         throw e;
     }
     const ret = wasm.applyJumpSigmaClip(ptr0, len0, ptr1, len1, groupdq, ptr2, len2, val4, val5, val6, val7, val8, val9);
+    if (ret[1]) {
+        throw takeFromExternrefTable0(ret[0]);
+    }
+}
+
+/**
+ * `applyJump` (or `applyJumpShowerNoise` when the f32 slots 3 and 4 are not empty) on a staged
+ * band. Slots: f32 `[data, gain, readnoise, showerMedian, showerSigma]`, u8 `[groupdq]`,
+ * u32 `[pixeldq, crs]`.
+ * @param {Stage} stage
+ * @param {number} nints
+ * @param {number} ngroups
+ * @param {number} rows
+ * @param {number} cols
+ * @param {number} mode
+ * @param {Float64Array | number[]} thresholds
+ * @param {boolean} flag_4_neighbors
+ * @param {number} nframes
+ * @param {Float64Array | number[]} after_jump
+ */
+export function applyJumpStaged(stage, nints, ngroups, rows, cols, mode, thresholds, flag_4_neighbors, nframes, after_jump) {
+    _assertClass(stage, Stage);
+    const val3 = +nints;
+    const val4 = +ngroups;
+    const val5 = +rows;
+    const val6 = +cols;
+    const val7 = +mode;
+    const val8 = +flag_4_neighbors;
+    const val9 = +nframes;
+    let ptr0, len0, ptr1, len1;
+    try {
+        ptr0 = passArrayF64ToWasm0(thresholds, wasm.__wbindgen_malloc);
+        len0 = WASM_VECTOR_LEN;
+        ptr1 = passArrayF64ToWasm0(after_jump, wasm.__wbindgen_malloc);
+        len1 = WASM_VECTOR_LEN;
+    } catch (e) {
+        if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 8, 8); }
+        if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 8, 8); }
+        throw e;
+    }
+    const ret = wasm.applyJumpStaged(stage.__wbg_ptr, val3, val4, val5, val6, val7, ptr0, len0, val8, val9, ptr1, len1);
     if (ret[1]) {
         throw takeFromExternrefTable0(ret[0]);
     }
@@ -2475,6 +2562,15 @@ const RampFitStreamFinalization = (typeof FinalizationRegistry === 'undefined')
 const RampFitTileOutputFinalization = (typeof FinalizationRegistry === 'undefined')
     ? { register: () => {}, unregister: () => {} }
     : new FinalizationRegistry(ptr => wasm.__wbg_rampfittileoutput_free(ptr, 1));
+const StageFinalization = (typeof FinalizationRegistry === 'undefined')
+    ? { register: () => {}, unregister: () => {} }
+    : new FinalizationRegistry(ptr => wasm.__wbg_stage_free(ptr, 1));
+
+function _assertClass(instance, klass) {
+    if (!(instance instanceof klass)) {
+        throw new Error(`expected instance of ${klass.name}`);
+    }
+}
 
 function getArrayF32FromWasm0(ptr, len) {
     ptr = ptr >>> 0;

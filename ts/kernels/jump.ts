@@ -1,4 +1,4 @@
-import { applyJump, applyJumpShowerNoise, applyJumpSigmaClip } from '../../wasm-pkg/detector1_wasm.js';
+import { applyJump, applyJumpShowerNoise, applyJumpSigmaClip, applyJumpStaged, type Stage } from '../../wasm-pkg/detector1_wasm.js';
 import { checkArray, checkShape, type TileShape } from './arrays.js';
 import { callWasm, KernelParameterError } from './errors.js';
 
@@ -90,13 +90,27 @@ export function jump(arrays: JumpArrays, shape: TileShape, params: JumpParams): 
   if ((showerMedian === undefined) !== (showerSigma === undefined)) {
     throw new KernelParameterError('invalid_parameter', `${kernel}: showerMedian and showerSigma go together`);
   }
-  const args = [
-    arrays.data,
-    arrays.groupdq,
-    arrays.pixeldq,
-    arrays.gain,
-    arrays.readnoise,
-    arrays.crs,
+  const args = [arrays.data, arrays.groupdq, arrays.pixeldq, arrays.gain, arrays.readnoise, arrays.crs, ...wasmScalars(shape, params)] as const;
+  if (showerMedian && showerSigma) {
+    checkArray(kernel, 'showerMedian', showerMedian, Float32Array, 'plane', shape);
+    checkArray(kernel, 'showerSigma', showerSigma, Float32Array, 'plane', shape);
+    callWasm(kernel, () => applyJumpShowerNoise(...args, showerMedian, showerSigma));
+    return;
+  }
+  callWasm(kernel, () => applyJump(...args));
+}
+
+/** `jump` on a band in a `Stage` (ts/kernels/stage.ts; slots as the registry's `jump` lists them). */
+export function jumpStaged(stage: Stage, shape: TileShape, params: JumpParams): void {
+  const kernel = 'jump';
+  checkShape(kernel, shape);
+  checkParams(kernel, params);
+  callWasm(kernel, () => applyJumpStaged(stage, ...wasmScalars(shape, params)));
+}
+
+/** The scalar arguments of the jump wasm functions, after the arrays. */
+function wasmScalars(shape: TileShape, params: JumpParams) {
+  return [
     shape.nints,
     shape.ngroups,
     shape.rows,
@@ -113,13 +127,6 @@ export function jump(arrays: JumpArrays, shape: TileShape, params: JumpParams): 
     params.nframes,
     new Float64Array([params.afterJumpFlagE1, params.afterJumpFlagN1, params.afterJumpFlagE2, params.afterJumpFlagN2]),
   ] as const;
-  if (showerMedian && showerSigma) {
-    checkArray(kernel, 'showerMedian', showerMedian, Float32Array, 'plane', shape);
-    checkArray(kernel, 'showerSigma', showerSigma, Float32Array, 'plane', shape);
-    callWasm(kernel, () => applyJumpShowerNoise(...args, showerMedian, showerSigma));
-    return;
-  }
-  callWasm(kernel, () => applyJump(...args));
 }
 
 export interface JumpSigmaClipArrays {

@@ -12,7 +12,8 @@ import { gainScale, type GainScaleArrays, type GainScaleParams } from './gain-sc
 import { saturation, type SaturationArrays, type SaturationParams } from './saturation.js';
 import { ipc, type IpcArrays, type IpcParams } from './ipc.js';
 import { refpix, type RefpixArrays, type RefpixParams } from './refpix.js';
-import { jump, type JumpArrays, type JumpParams } from './jump.js';
+import { jump, jumpStaged, type JumpArrays, type JumpParams } from './jump.js';
+import type { StagedKernel } from './stage.js';
 import { rampFitTask, type RampFitTaskArrays, type RampFitTaskParams } from './ramp-fit.js';
 import { lastframe, type LastframeArrays } from './lastframe.js';
 import { firstframe, type FirstframeArrays, type FirstframeParams } from './firstframe.js';
@@ -42,13 +43,16 @@ export interface TileKernel {
   arrays: Record<string, ArraySpec>;
   /** `params`: the kernel's scalars, the same for every band (structured-cloneable). */
   run(arrays: TileArrays, shape: TileShape, params: unknown): void;
+  /** The same on bands filled in wasm memory, where bands are cut from larger arrays. */
+  staged?: StagedKernel;
 }
 
 function defineKernel<A, P = undefined>(
   arrays: { [K in keyof A]-?: ArraySpec },
   run: (arrays: A, shape: TileShape, params: P) => void,
+  staged?: { slots: StagedKernel['slots']; run: (stage: Parameters<StagedKernel['run']>[0], shape: TileShape, params: P) => void },
 ): TileKernel {
-  return { arrays: arrays as Record<string, ArraySpec>, run: run as unknown as TileKernel['run'] };
+  return { arrays: arrays as Record<string, ArraySpec>, run: run as unknown as TileKernel['run'], staged: staged as StagedKernel | undefined };
 }
 
 export const tileKernels = {
@@ -127,6 +131,7 @@ export const tileKernels = {
       showerSigma: { type: Float32Array, layout: 'plane', output: true, optional: true },
     },
     jump,
+    { slots: { f32: ['data', 'gain', 'readnoise', 'showerMedian', 'showerSigma'], u8: ['groupdq'], u32: ['pixeldq', 'crs'] }, run: jumpStaged },
   ),
   // shape.planes = dark planes passed (all dark integrations).
   darkCurrent: defineKernel<DarkCurrentArrays, DarkCurrentParams>(

@@ -33,16 +33,18 @@ export function planRowBands(totalRows: number, options: { maxRows?: number; min
 }
 
 /**
- * Copies the band's rows of every plane of `array` into a compact array: a new one, or a view
- * of `into` (which must hold the band's bytes).
+ * Copies the band's rows of every plane of `array` into a compact array: a new one, a view of
+ * `into` from its start, or `into` itself when it is an array (each must hold the band).
  */
-export function cutBand<T extends KernelArray>(array: T, layout: Layout, shape: TileShape, band: RowBand, into?: ArrayBufferLike): T {
+export function cutBand<T extends KernelArray>(array: T, layout: Layout, shape: TileShape, band: RowBand, into?: ArrayBufferLike | T): T {
   const planes = planeCount(layout, shape);
   const planeLen = shape.rows * shape.cols;
   const bandLen = band.rows * shape.cols;
-  const out = into
-    ? new (array.constructor as new (buffer: ArrayBufferLike, offset: number, length: number) => T)(into, 0, planes * bandLen)
-    : new (array.constructor as new (n: number) => T)(planes * bandLen);
+  const out = ArrayBuffer.isView(into)
+    ? into
+    : into
+      ? new (array.constructor as new (buffer: ArrayBufferLike, offset: number, length: number) => T)(into, 0, planes * bandLen)
+      : new (array.constructor as new (n: number) => T)(planes * bandLen);
   for (let p = 0; p < planes; p++) {
     const start = p * planeLen + band.row0 * shape.cols;
     out.set(array.subarray(start, start + bandLen) as never, p * bandLen);

@@ -7,6 +7,7 @@ import { checkArray, checkShape, planeCount, type KernelArray, type Layout, type
 import { allocShared, isShared, releaseShared, sharedCopy, sharedMemoryAvailable } from '../kernels/arrays.js';
 import { executeTile, tileKernel, type TileArrays, type TileKernelName } from '../kernels/registry.js';
 import { cutBand, pasteBand, planRowBands, withHalo, type RowBand } from './plan.js';
+import { runSharedBand } from './task-transport.js';
 
 /** One band of one kernel call, as sent to a worker. */
 export interface TileTask {
@@ -162,6 +163,10 @@ export async function runTiled(
       executeTile(kernel, arrays, shape, options.params);
       return;
     }
+    if (tileKernel(kernel).staged && !window) {
+      runStagedBandsHere(kernel, arrays, shape, bands, halo, options);
+      return;
+    }
     for (const [b, band] of bands.entries()) {
       options.signal?.throwIfAborted();
       const { task, paste } = taskFor(band);
@@ -197,6 +202,28 @@ export async function runTiled(
   }
   await Promise.all(inFlight);
   if (failed) throw failure;
+}
+
+/**
+ * The bands of a kernel with a staged form, one after the other in this thread as a worker runs
+ * them (`runSharedBand`: rows straight into wasm memory and back into the arrays). Each band's
+ * halo rows of the outputs come from a snapshot taken before any band ran, so every band sees
+ * the input as an untiled run does.
+ */
+function runStagedBandsHere(kernel: TileKernelName, arrays: TileArrays, shape: TileShape, bands: RowBand[], halo: number, options: TiledOptions): void {
+  const specs = tileKernel(kernel).arrays;
+  const written = Object.keys(specs).filter((key) => specs[key].output && arrays[key] !== undefined);
+  const snapshot = (rows: RowBand): TileArrays | undefined =>
+    rows.rows === 0 ? undefined : Object.fromEntries(written.map((key) => [key, cutBand(arrays[key]!, specs[key].layout, shape, rows)]));
+  const haloRows = bands.map((band) => {
+    const grown = withHalo(band, halo, shape.rows);
+    const end = band.row0 + band.rows;
+    return { above: snapshot({ row0: grown.row0, rows: band.row0 - grown.row0 }), below: snapshot({ row0: end, rows: grown.row0 + grown.rows - end }) };
+  });
+  for (const [b, band] of bands.entries()) {
+    options.signal?.throwIfAborted();
+    runSharedBand({ kernel, arrays, shape, params: options.params, band, halo, haloRows: haloRows[b] }, band);
+  }
 }
 
 function checkedWindow(kernel: string, window: RowWindow | undefined, shape: TileShape, halo: number, specs: Record<string, { output: boolean }>): RowWindow | undefined {

@@ -5,6 +5,7 @@
 import { isShared, planeCount, type KernelArray } from '../kernels/arrays.js';
 import { KernelError, KernelParameterError, KernelShapeError, KernelTypeError } from '../kernels/errors.js';
 import { instantiateKernels } from '../kernels/module.js';
+import { runStagedBand } from '../kernels/stage.js';
 import { executeTile, tileKernel, type TileArrays } from '../kernels/registry.js';
 import { cutBand, pasteBand, withHalo, type RowBand } from './plan.js';
 import type { TileTask } from './pool.js';
@@ -54,16 +55,44 @@ export function runTaskHere(
 }
 
 /**
- * A band of shared arrays: its rows copied out with the halo rows the main thread snapshotted
- * (and the band of the arrays that are not shared, cut by the main thread), the kernel run on
- * them, and the band's rows of the outputs copied back into the shared arrays.
+ * A band of whole arrays (shared ones in a worker): its rows copied out with the halo rows the
+ * caller snapshotted (and the band of the arrays the caller cut already), the kernel run on
+ * them, and the band's rows of the outputs copied back into the whole arrays. Kernels with a
+ * staged form get their rows copied straight into wasm memory and back.
  */
-function runSharedBand(task: TileTask, band: RowBand): void {
-  const specs = tileKernel(task.kernel).arrays;
+export function runSharedBand(task: TileTask, band: RowBand): void {
+  const { arrays: specs, staged } = tileKernel(task.kernel);
   const grown = withHalo(band, task.halo ?? 0, task.shape.rows);
   const grownShape = { ...task.shape, rows: grown.rows };
   const above = band.row0 - grown.row0;
   const below = grown.row0 + grown.rows - (band.row0 + band.rows);
+  /** The band and its halo rows of `array` (`key`) into `into`. */
+  const fill = (key: string, array: KernelArray, into?: KernelArray | ArrayBufferLike) => {
+    const { layout } = specs[key];
+    const cut = cutBand(array, layout, task.shape, grown, into as never);
+    const snapshotAbove = task.haloRows?.above?.[key];
+    const snapshotBelow = task.haloRows?.below?.[key];
+    if (snapshotAbove) pasteBand(cut, snapshotAbove, layout, grownShape, { row0: 0, rows: above });
+    if (snapshotBelow) pasteBand(cut, snapshotBelow, layout, grownShape, { row0: grown.rows - below, rows: below });
+    return cut;
+  };
+  if (staged) {
+    runStagedBand(
+      task.kernel,
+      staged,
+      specs,
+      grownShape,
+      task.params,
+      (key) => task.bandArrays?.[key] !== undefined || task.arrays[key] !== undefined,
+      (key, view) => {
+        const cutAlready = task.bandArrays?.[key];
+        if (cutAlready) view.set(cutAlready as never);
+        else fill(key, task.arrays[key]!, view);
+      },
+      (key, view) => pasteBand(task.arrays[key]!, view, specs[key].layout, task.shape, band, grown),
+    );
+    return;
+  }
   const bandArrays: TileArrays = { ...task.bandArrays };
   /** Arrays the kernel got as views of the shared array itself: their outputs are in place already. */
   const inPlace = new Set<string>();
@@ -78,12 +107,7 @@ function runSharedBand(task: TileTask, band: RowBand): void {
       continue;
     }
     const bytes = planeCount(layout, grownShape) * grown.rows * grownShape.cols * array.BYTES_PER_ELEMENT;
-    const cut = cutBand(array, layout, task.shape, grown, bandScratch(key, bytes));
-    const snapshotAbove = task.haloRows?.above?.[key];
-    const snapshotBelow = task.haloRows?.below?.[key];
-    if (snapshotAbove) pasteBand(cut, snapshotAbove, layout, grownShape, { row0: 0, rows: above });
-    if (snapshotBelow) pasteBand(cut, snapshotBelow, layout, grownShape, { row0: grown.rows - below, rows: below });
-    bandArrays[key] = cut;
+    bandArrays[key] = fill(key, array, bandScratch(key, bytes));
   }
   const outputs = executeTile(task.kernel, bandArrays, grownShape, task.params);
   for (const [key, output] of Object.entries(outputs)) {

@@ -648,8 +648,12 @@ impl ManyDiffs {
             }
             let p = p0 + l;
             self.keys.clear();
-            self.keys.extend(self.rows.iter().map(|row| if row[l].is_nan() { u32::MAX } else { ordered_key(row[l]) }));
-            let n = self.rows.iter().filter(|row| !row[l].is_nan()).count();
+            let mut n = 0;
+            for row in &self.rows {
+                let nan = row[l].is_nan();
+                n += usize::from(!nan);
+                self.keys.push(if nan { u32::MAX } else { ordered_key(row[l]) });
+            }
             if n == 0 {
                 continue;
             }

@@ -635,10 +635,13 @@ impl Selection {
             self.sample.clear();
             let n = items.len();
             self.sample.extend((0..Self::SAMPLE).map(|s| items[s * n / Self::SAMPLE]));
-            self.sample.sort_unstable();
+            // The sample's ranks at - HALF_WINDOW and at + HALF_WINDOW (what sorting it gives).
             let at = target * Self::SAMPLE / n;
-            let low = if at >= Self::HALF_WINDOW { self.sample[at - Self::HALF_WINDOW] } else { 0 };
-            let high = self.sample.get(at + Self::HALF_WINDOW).copied().unwrap_or(u32::MAX);
+            let high = match self.sample.get(at + Self::HALF_WINDOW) {
+                Some(_) => *self.sample.select_nth_unstable(at + Self::HALF_WINDOW).1,
+                None => u32::MAX,
+            };
+            let low = if at >= Self::HALF_WINDOW { *self.sample[..at + Self::HALF_WINDOW.min(Self::SAMPLE - at)].select_nth_unstable(at - Self::HALF_WINDOW).1 } else { 0 };
             self.next.resize(n, 0);
             let (mut below, mut kept) = (0usize, 0usize);
             for &key in items.iter() {

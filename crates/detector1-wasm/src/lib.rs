@@ -1356,3 +1356,83 @@ pub fn irs2_subtract_group_means(
     let params = MeanSubtraction { scipix_n, refpix_r, odd_even_columns, siglimit, orientation: Orientation { fast_reversed, slow_reversed } };
     subtract_group_means(plane, pixeldq, nx, ny, &params).map_err(to_js)
 }
+
+// Band buffers filled in place
+
+/// Buffers in wasm memory for one band of a tile kernel, by element type and slot: JS sizes them
+/// (`slot`), fills them through views of wasm memory at the addresses returned, runs a `*Staged`
+/// kernel on them and reads its outputs back the same way. A band of a larger array then goes
+/// in and out with one copy each way, and no band-sized JS array. Reused from band to band.
+#[wasm_bindgen]
+#[derive(Default)]
+pub struct Stage {
+    f32s: Vec<Vec<f32>>,
+    u8s: Vec<Vec<u8>>,
+    u32s: Vec<Vec<u32>>,
+}
+
+fn sized<T: Clone + Default>(slots: &mut Vec<Vec<T>>, slot: usize, len: usize) -> usize {
+    if slots.len() <= slot {
+        slots.resize_with(slot + 1, Vec::new);
+    }
+    slots[slot].resize(len, T::default());
+    slots[slot].as_mut_ptr() as usize
+}
+
+/// The first `N` slots, each borrowed on its own (missing ones are empty).
+fn slots_of<T, const N: usize>(slots: &mut Vec<Vec<T>>) -> [&mut [T]; N] {
+    if slots.len() < N {
+        slots.resize_with(N, Vec::new);
+    }
+    let mut each = slots.iter_mut();
+    std::array::from_fn(|_| each.next().expect("N slots").as_mut_slice())
+}
+
+#[wasm_bindgen]
+impl Stage {
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> Stage {
+        Stage::default()
+    }
+
+    /// Sizes slot `slot` of element type `kind` ("f32", "u8", "u32") to `len` elements and returns
+    /// its address. Contents are unspecified until filled. Other slots keep their addresses, but
+    /// views of wasm memory made before this call may be detached (the memory may grow).
+    pub fn slot(&mut self, kind: &str, slot: usize, len: usize) -> Result<usize, JsError> {
+        match kind {
+            "f32" => Ok(sized(&mut self.f32s, slot, len)),
+            "u8" => Ok(sized(&mut self.u8s, slot, len)),
+            "u32" => Ok(sized(&mut self.u32s, slot, len)),
+            _ => Err(to_js(KernelError::InvalidParameter { argument: "kind", reason: format!("must be f32, u8 or u32, got {kind}") })),
+        }
+    }
+}
+
+/// `applyJump` (or `applyJumpShowerNoise` when the f32 slots 3 and 4 are not empty) on a staged
+/// band. Slots: f32 `[data, gain, readnoise, showerMedian, showerSigma]`, u8 `[groupdq]`,
+/// u32 `[pixeldq, crs]`.
+#[wasm_bindgen(js_name = applyJumpStaged)]
+#[allow(clippy::too_many_arguments)]
+pub fn apply_jump_staged(
+    stage: &mut Stage,
+    nints: usize,
+    ngroups: usize,
+    rows: usize,
+    cols: usize,
+    mode: u32,
+    thresholds: &[f64],
+    flag_4_neighbors: bool,
+    nframes: usize,
+    after_jump: &[f64],
+) -> Result<(), JsError> {
+    let params = jump_params(mode, thresholds, flag_4_neighbors, nframes, after_jump)?;
+    let shape = RampShape::new(nints, ngroups, rows, cols);
+    let [data, gain, readnoise, median, sigma] = slots_of(&mut stage.f32s);
+    let [groupdq] = slots_of(&mut stage.u8s);
+    let [pixeldq, crs] = slots_of(&mut stage.u32s);
+    if median.is_empty() && sigma.is_empty() {
+        jump::detect(data, groupdq, pixeldq, gain, readnoise, crs, shape, &params).map_err(to_js)
+    } else {
+        jump::detect_and_shower_noise(data, groupdq, pixeldq, gain, readnoise, crs, shape, &params, median, sigma).map(|_| ()).map_err(to_js)
+    }
+}

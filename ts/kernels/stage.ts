@@ -1,0 +1,56 @@
+/**
+ * Band buffers in wasm memory (the wasm crate's `Stage`). A kernel with a staged form takes a
+ * band's rows straight from the caller's arrays into wasm memory and gives its outputs straight
+ * back: one copy each way, where the plain call copies the band out of the arrays, into wasm
+ * memory, out of it and back into the arrays (on the MIRI TSO shape, jump's band copies alone
+ * took ~2 s of its ~10 s in one thread).
+ */
+import { Stage } from '../../wasm-pkg/detector1_wasm.js';
+import { planeCount, type KernelArray, type Layout, type TileShape } from './arrays.js';
+import { callWasm } from './errors.js';
+import { kernelMemory } from './module.js';
+
+export type StageKind = 'f32' | 'u8' | 'u32';
+
+export interface StagedKernel {
+  /** The staged wasm function's slots: array names by element type, in slot order. */
+  slots: Partial<Record<StageKind, readonly string[]>>;
+  /** Runs the staged wasm function on `stage`, which holds a band of `shape`. */
+  run(stage: Stage, shape: TileShape, params: unknown): void;
+}
+
+const viewTypes = { f32: Float32Array, u8: Uint8Array, u32: Uint32Array } as const;
+
+/** One stage per thread, reused from band to band (its buffers keep their largest size). */
+let stage: Stage | undefined;
+
+/**
+ * Runs `staged` on a band of `shape`: `fill(key, view)` writes each present array's band into
+ * its slot (the slots of absent arrays are emptied), the kernel runs, and `drain(key, view)`
+ * reads each output back. Views are of wasm memory, valid only inside the callbacks.
+ */
+export function runStagedBand(
+  kernel: string,
+  staged: StagedKernel,
+  specs: Record<string, { layout: Layout; output: boolean }>,
+  shape: TileShape,
+  params: unknown,
+  present: (key: string) => boolean,
+  fill: (key: string, view: KernelArray) => void,
+  drain: (key: string, view: KernelArray) => void,
+): void {
+  stage ??= callWasm(kernel, () => new Stage());
+  const placed: { key: string; kind: StageKind; address: number; length: number }[] = [];
+  for (const [kind, keys] of Object.entries(staged.slots) as [StageKind, readonly string[]][]) {
+    keys.forEach((key, slot) => {
+      const length = present(key) ? planeCount(specs[key].layout, shape) * shape.rows * shape.cols : 0;
+      const address = callWasm(kernel, () => stage!.slot(kind, slot, length));
+      if (length > 0) placed.push({ key, kind, address, length });
+    });
+  }
+  // Made after the last call that may grow the memory, used before the next one.
+  const view = ({ kind, address, length }: (typeof placed)[number]) => new viewTypes[kind](kernelMemory().buffer, address, length);
+  for (const slot of placed) fill(slot.key, view(slot));
+  staged.run(stage, shape, params);
+  for (const slot of placed) if (specs[slot.key].output) drain(slot.key, view(slot));
+}
