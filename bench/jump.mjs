@@ -7,6 +7,7 @@
  *   node bench/jump.mjs --shape 50x45x512x512 --showers   # the MIRI TSO shape (minutes; ~12 GB for stcal)
  *   node bench/jump.mjs ... --no-stcal --modes inthread,pool2   # ours only (compare the printed hashes)
  *   node bench/jump.mjs ... --no-stcal --sigclip-groups 10   # ours with minimum_sigclip_groups 10 (sigma-clipped noise)
+ *   node bench/jump.mjs --snowballs   # expand_large_events on, on a ramp with 300 snowballs added
  *
  * A synthetic NIRCam-like ramp (default 1x10x2048x2048: rates 0-300 DN/s, Poisson and read
  * noise, cosmic rays of 20-2000 DN in ~1% of the pixels, a few saturated groups) is written once
@@ -15,7 +16,9 @@
  * process), and our `jumpStep` in this thread and with 1 and 2 Node workers; `--showers` turns
  * `find_showers` on in both (the MIRI shower search after the two-point pass). Reported: wall and
  * CPU seconds (CPU adds up all threads), peak RSS, the ratios, and whether every GROUPDQ/PIXELDQ
- * byte equals stcal's. The machine may be shared: compare ratios within one run, note `uptime`.
+ * byte equals stcal's. `--snowballs` adds 300 snowballs (saturated cores from some group on, a
+ * ring of +300 DN jumps around them) to the ramp (its own files) and turns `expand_large_events`
+ * on in both. The machine may be shared: compare ratios within one run, note `uptime`.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -46,13 +49,29 @@ function generator(seed) {
 }
 
 /** The ramp in DN and its GROUPDQ; cosmic rays and saturation are what jump must deal with. */
-function synthetic([nints, ngroups, rows, cols]) {
+function synthetic([nints, ngroups, rows, cols], snowballs = 0) {
   const npix = rows * cols;
   const data = new Float32Array(nints * ngroups * npix);
   const groupdq = new Uint8Array(data.length);
   const { unit, normal } = generator(20251121);
   const level = new Float64Array(npix);
   const rate = Float64Array.from({ length: npix }, () => 300 * unit());
+  // Snowballs: from group `bumpGroup[p]` on, a saturated core or a ring of jumps around it.
+  const bump = new Float64Array(npix);
+  const bumpGroup = new Int32Array(npix).fill(-1);
+  for (let k = 0; k < snowballs; k++) {
+    const [r0, c0] = [30 + Math.floor(unit() * (rows - 60)), 30 + Math.floor(unit() * (cols - 60))];
+    const core = 2 + 3 * unit();
+    const group = 1 + Math.floor(unit() * (ngroups - 2));
+    for (let r = Math.floor(r0 - 2.5 * core); r <= r0 + 2.5 * core; r++) {
+      for (let c = Math.floor(c0 - 2.5 * core); c <= c0 + 2.5 * core; c++) {
+        const d = Math.hypot(r - r0, c - c0);
+        if (d > 2.5 * core) continue;
+        bump[r * cols + c] = d <= core ? 70000 : 300;
+        bumpGroup[r * cols + c] = group;
+      }
+    }
+  }
   for (let i = 0; i < nints; i++) {
     level.fill(100);
     for (let g = 0; g < ngroups; g++) {
@@ -62,6 +81,7 @@ function synthetic([nints, ngroups, rows, cols]) {
           const electrons = rate[p] * tgroup * gainValue;
           level[p] += (electrons + Math.sqrt(electrons) * normal()) / gainValue;
           if (unit() < 0.01 / ngroups) level[p] += 20 + 1980 * unit() ** 2;
+          if (g === bumpGroup[p]) level[p] += bump[p];
         }
         data[plane + p] = level[p] + (readnoiseValue / Math.SQRT2) * normal();
         if (data[plane + p] > 60000) groupdq[plane + p] = SATURATED;
@@ -92,18 +112,19 @@ function readBytes(path) {
   }
 }
 
-function files(shapeText) {
-  return { data: join(outDir, `${shapeText}.data.f32`), groupdq: join(outDir, `${shapeText}.groupdq.u8`) };
+function files(shapeText, snowballs = false) {
+  const stem = join(outDir, snowballs ? `${shapeText}-snowballs` : shapeText);
+  return { data: `${stem}.data.f32`, groupdq: `${stem}.groupdq.u8` };
 }
 
 /** Child: one configuration of ours, one JSON line; GROUPDQ and PIXELDQ written for comparison. */
-async function child(mode, shapeText, repeat, showers, sigclipGroups) {
+async function child(mode, shapeText, repeat, showers, sigclipGroups, snowballs) {
   const dims = shapeText.split('x').map(Number);
   const [nints, ngroups, rows, cols] = dims;
   const api = await import(join(root, 'dist/index.js'));
   const { loadKernels } = await import(join(root, 'dist/kernels/load-node.js'));
   await loadKernels();
-  const input = files(shapeText);
+  const input = files(shapeText, snowballs);
   // On shared memory, as the pipeline's FITS reader leaves a ramp: workers then read it in place.
   const data = sharedCopyOf(new Float32Array(readBytes(input.data).buffer));
   const groupdq = sharedCopyOf(readBytes(input.groupdq));
@@ -133,7 +154,7 @@ async function child(mode, shapeText, repeat, showers, sigclipGroups) {
   // Warm-up on a small ramp: compiles and tiers up the kernel (and starts the workers).
   const small = synthetic([nints, ngroups, 32, 32]);
   const smallRefs = { gain: await reference(gainValue, 32), readnoise: await reference(readnoiseValue, 32) };
-  const options = { findShowers: showers, ...(sigclipGroups ? { minimumSigclipGroups: sigclipGroups } : {}) };
+  const options = { findShowers: showers, expandLargeEvents: snowballs, ...(sigclipGroups ? { minimumSigclipGroups: sigclipGroups } : {}) };
   await api.jumpStep(model(32, 32, small.data, small.groupdq), smallRefs, { pool }, options);
 
   const references = { gain: await reference(gainValue, rows), readnoise: await reference(readnoiseValue, rows) };
@@ -177,14 +198,15 @@ function parent() {
   const repeat = Number(option('--repeat', '1')) || 1;
   const shapeText = option('--shape', '1x10x2048x2048');
   const showers = args.includes('--showers');
+  const snowballs = args.includes('--snowballs');
   const sigclipGroups = option('--sigclip-groups', '');
   if (sigclipGroups && !args.includes('--no-stcal')) throw new Error('--sigclip-groups is for ours only: add --no-stcal');
   const dims = shapeText.split('x').map(Number);
   if (!existsSync(join(root, 'dist/steps/jump.js'))) throw new Error('build first: make build');
   mkdirSync(outDir, { recursive: true });
-  const input = files(shapeText);
+  const input = files(shapeText, snowballs);
   if (!existsSync(input.data) || !existsSync(input.groupdq)) {
-    const { data, groupdq } = synthetic(dims);
+    const { data, groupdq } = synthetic(dims, snowballs ? 300 : 0);
     writeBytes(input.data, new Uint8Array(data.buffer));
     writeBytes(input.groupdq, groupdq);
   }
@@ -196,7 +218,7 @@ function parent() {
   if (args.includes('--no-stcal')) {
     console.error('(--no-stcal: stcal column skipped)');
   } else if (existsSync(python)) {
-    const r = spawnSync(python, [join(root, 'bench/jump.py'), ...dims.map(String), '--dir', outDir, '--repeat', String(repeat), ...(showers ? ['--showers'] : [])], {
+    const r = spawnSync(python, [join(root, 'bench/jump.py'), ...dims.map(String), '--dir', outDir, '--repeat', String(repeat), ...(showers ? ['--showers'] : []), ...(snowballs ? ['--snowballs'] : [])], {
       encoding: 'utf8',
       maxBuffer: 1 << 26,
     });
@@ -206,7 +228,7 @@ function parent() {
     console.error('(no .venv: stcal column skipped; `make test` or the Makefile venv target creates it)');
   }
   for (const mode of option('--modes', 'inthread,pool1,pool2').split(',')) {
-    const out = execFileSync(process.execPath, ['--max-old-space-size=16384', fileURLToPath(import.meta.url), '--child', mode, shapeText, String(repeat), String(showers), sigclipGroups], {
+    const out = execFileSync(process.execPath, ['--max-old-space-size=16384', fileURLToPath(import.meta.url), '--child', mode, shapeText, String(repeat), String(showers), sigclipGroups, String(snowballs)], {
       encoding: 'utf8',
       maxBuffer: 1 << 26,
     });
@@ -226,6 +248,7 @@ function parent() {
     node: process.version,
     shape: dims,
     find_showers: showers,
+    expand_large_events: snowballs,
     ...(sigclipGroups ? { minimum_sigclip_groups: Number(sigclipGroups) } : {}),
     load_average_before: loadBefore,
     load_average_after: load(),
@@ -235,7 +258,7 @@ function parent() {
     speedup_vs_stcal_1_worker_wall: stcal && by.pool1 && ratio(stcal.seconds, by.pool1.seconds),
     speedup_vs_stcal_2_workers_wall: stcal && by.pool2 && ratio(stcal.seconds, by.pool2.seconds),
   };
-  console.log(`\njump ${shapeText} (nints x ngroups x rows x cols)${showers ? ', find_showers' : ''}, load average ${loadBefore.join(' ')} -> ${summary.load_average_after.join(' ')}`);
+  console.log(`\njump ${shapeText} (nints x ngroups x rows x cols)${showers ? ', find_showers' : ''}${snowballs ? ', expand_large_events (300 snowballs)' : ''}, load average ${loadBefore.join(' ')} -> ${summary.load_average_after.join(' ')}`);
   console.log('  impl   mode      wall s   cpu s   peak RSS MB  GROUPDQ/PIXELDQ == stcal');
   for (const r of rows) {
     console.log(
@@ -254,5 +277,5 @@ function parent() {
   if (stcal && rows.some((r) => r.equals_stcal === false)) process.exitCode = 1;
 }
 
-if (args[0] === '--child') await child(args[1], args[2], Number(args[3] ?? 1), args[4] === 'true', Number(args[5]) || undefined);
+if (args[0] === '--child') await child(args[1], args[2], Number(args[3] ?? 1), args[4] === 'true', Number(args[5]) || undefined, args[6] === 'true');
 else parent();

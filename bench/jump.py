@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """stcal's jump detection, single process, with jwst's JumpStep defaults: the Python side of bench/jump.mjs.
 
-    .venv/bin/python bench/jump.py NINTS NGROUPS ROWS COLS --dir target/bench-jump [--showers]
+    .venv/bin/python bench/jump.py NINTS NGROUPS ROWS COLS --dir target/bench-jump [--showers] [--snowballs]
 
 Reads the ramp bench/jump.mjs wrote (``<shape>.data.f32``, ``<shape>.groupdq.u8``; gain 2,
 readnoise 10, nframes 1, TGROUP 10.737 s), runs ``detect_jumps_data`` (best of ``--repeat``;
@@ -25,9 +25,9 @@ from stdatamodels.jwst.datamodels import dqflags
 TGROUP = 10.737
 
 
-def jump_data(data, groupdq, gain, readnoise, showers=False):
+def jump_data(data, groupdq, gain, readnoise, showers=False, snowballs=False):
     """JumpData as jwst's JumpStep 3.0.0 fills it with its default parameters (one process),
-    `find_showers` as asked."""
+    `find_showers` and `expand_large_events` as asked."""
     jd = JumpData(gain2d=gain, rnoise2d=readnoise, dqflags=dqflags.pixel)
     jd.init_arrays_from_arrays(data, groupdq, np.zeros(data.shape[2:], np.uint32))
     jd.nframes = 1
@@ -35,7 +35,7 @@ def jump_data(data, groupdq, gain, readnoise, showers=False):
     jd.n_reads_groupdiff = np.ones(1) * 2 * jd.nframes
     jd.set_detection_settings(4.0, 6.0, 5.0, 1000, 10, True)
     jd.set_after_jump(0.0, 0, 0.0, 0)
-    jd.set_snowball_info(False, 5.0, 1.0, 2.0, True, 2.5, 2 * 2, 25)
+    jd.set_snowball_info(snowballs, 5.0, 1.0, 2.0, True, 2.5, 2 * 2, 25)
     jd.set_shower_info(showers, 1.2, 90, 1, 2.6, 1.1, 10, 2 * 200)
     jd.set_sigma_clipping_info(3, 100, True)
     jd.max_cores = "1"
@@ -52,9 +52,10 @@ def main():
     ap.add_argument("--dir", required=True)
     ap.add_argument("--repeat", type=int, default=1)
     ap.add_argument("--showers", action="store_true", help="find_showers on")
+    ap.add_argument("--snowballs", action="store_true", help="expand_large_events on, on the ramp with snowballs (<shape>-snowballs.*)")
     args = ap.parse_args()
     shape = tuple(args.shape)
-    stem = os.path.join(args.dir, "x".join(map(str, shape)))
+    stem = os.path.join(args.dir, "x".join(map(str, shape)) + ("-snowballs" if args.snowballs else ""))
     data = np.fromfile(stem + ".data.f32", np.float32).reshape(shape)
     groupdq = np.fromfile(stem + ".groupdq.u8", np.uint8).reshape(shape)
     gain = np.full(shape[2:], 2.0, np.float32)
@@ -62,7 +63,7 @@ def main():
 
     best = best_cpu = None
     for _ in range(args.repeat):
-        jd = jump_data(data, groupdq.copy(), gain, readnoise, args.showers)
+        jd = jump_data(data, groupdq.copy(), gain, readnoise, args.showers, args.snowballs)
         t, c = time.perf_counter(), time.process_time()
         gdq, pdq, _, _ = detect_jumps_data(jd)
         dt, dc = time.perf_counter() - t, time.process_time() - c

@@ -115,7 +115,7 @@ export class Stage {
     [Symbol.dispose](): void;
     constructor();
     /**
-     * Sizes slot `slot` of element type `kind` ("f32", "u8", "u32") to `len` elements and returns
+     * Sizes slot `slot` of element type `kind` ("f32", "u8", "u16", "u32") to `len` elements and returns
      * its address. Contents are unspecified until filled. Other slots keep their addresses, but
      * views of wasm memory made before this call may be detached (the memory may grow).
      */
@@ -134,9 +134,19 @@ export function applyChargeMigration(data: Float32Array | number[], groupdq: Uin
 export function applyDarkCurrent(data: Float32Array, pixeldq: Uint32Array, frames: Float32Array | number[], dark_dq: Uint32Array | number[], layout: Uint32Array | number[], int_map: Int32Array | number[], nints: number, ngroups: number, rows: number, cols: number): void;
 
 /**
+ * `applyDarkCurrent` on a staged band. Slots: f32 `[data, frames]`, u32 `[pixeldq, darkDq]`.
+ */
+export function applyDarkCurrentStaged(stage: Stage, layout: Uint32Array | number[], int_map: Int32Array | number[], nints: number, ngroups: number, rows: number, cols: number): void;
+
+/**
  * `dq_init` on one tile: mask into PIXELDQ, its DO_NOT_USE into every group.
  */
 export function applyDqInit(pixeldq: Uint32Array, groupdq: Uint8Array, mask: Uint32Array | number[], nints: number, ngroups: number, rows: number, cols: number): void;
+
+/**
+ * `applyDqInit` on a staged band. Slots: u8 `[groupdq]`, u32 `[pixeldq, mask]`.
+ */
+export function applyDqInitStaged(stage: Stage, nints: number, ngroups: number, rows: number, cols: number): void;
 
 /**
  * `emicorr` (joint) subtraction on one tile; `row` holds each pixel's detector row.
@@ -157,6 +167,12 @@ export function applyGroupScale(data: Float32Array, scale: number, nints: number
  * pixels, 0 on reference pixels; `per_pixel` = `weights` holds `(ky·kx, rows, cols)` planes.
  */
 export function applyIpc(data: Float32Array, science: Uint8Array | number[], weights: Float32Array | number[], ky: number, kx: number, per_pixel: boolean, nints: number, ngroups: number, rows: number, cols: number): void;
+
+/**
+ * `applyIpc` on a staged band, with `weights` as given (a 2-D kernel) when the f32 slot 1 (the
+ * per-pixel kernel) is empty. Slots: f32 `[data, kernel]`, u8 `[science]`.
+ */
+export function applyIpcStaged(stage: Stage, weights: Float32Array | number[], ky: number, kx: number, nints: number, ngroups: number, rows: number, cols: number): void;
 
 /**
  * `jump` on one tile. `mode`: 0 skip (gain flags and clean-up only), 1 single pass,
@@ -194,6 +210,12 @@ export function applyLastframe(groupdq: Uint8Array, nints: number, ngroups: numb
 export function applyLinearity(data: Float32Array, zeroframe: Float32Array, pixeldq: Uint32Array, groupdq: Uint8Array | number[], coeffs: Float32Array | number[], inv_coeffs: Float32Array | number[], lin_dq: Uint32Array | number[], ncoeffs: number, nframes: number, nints: number, ngroups: number, rows: number, cols: number): void;
 
 /**
+ * `applyLinearity` on a staged band. Slots: f32 `[data, zeroframe, coeffs, invCoeffs]`, u8
+ * `[groupdq]`, u32 `[pixeldq, linDq]`.
+ */
+export function applyLinearityStaged(stage: Stage, ncoeffs: number, nframes: number, nints: number, ngroups: number, rows: number, cols: number): void;
+
+/**
  * `persistence` flagging on one band; `window` (Unix seconds, 0 = none) is updated in place.
  * `dn_threshold` NaN means none (the kernel itself rejects NaN thresholds).
  */
@@ -209,6 +231,11 @@ export function applyRefpix(data: Float32Array, _class: Uint8Array | number[], d
  * MIRI full-frame `refpix` per-pixel part on one tile.
  */
 export function applyRefpixMiri(data: Float32Array, _class: Uint8Array | number[], classes: number, values: Float64Array | number[], kinds: Uint8Array | number[], nints: number, ngroups: number, rows: number, cols: number): void;
+
+/**
+ * `applyRefpix` on a staged band. Slots: f32 `[data]`, u8 `[cls]`, u16 `[detRow]`.
+ */
+export function applyRefpixStaged(stage: Stage, classes: number, wide: Uint8Array | number[], values: Float64Array | number[], kinds: Uint8Array | number[], side: Float64Array | number[], side_rows: number, side_gain: number, nints: number, ngroups: number, rows: number, cols: number): void;
 
 /**
  * MIRI `reset` on one tile: `reset` holds `planes` planes per reset integration passed,
@@ -229,9 +256,20 @@ export function applyRscd(groupdq: Uint8Array, pixeldq: Uint32Array, summary: Ui
 export function applySaturation(data: Float32Array | number[], groupdq: Uint8Array, pixeldq: Uint32Array, zeroframe: Float32Array, thresh: Float32Array | number[], sat_dq: Uint32Array | number[], bias: Float32Array | number[], nints: number, ngroups: number, rows: number, cols: number, n_pix_grow_sat: number, nframes: number): void;
 
 /**
+ * `applySaturation` on a staged band. Slots: f32 `[data, zeroframe, thresh, bias]`, u8
+ * `[groupdq]`, u32 `[pixeldq, satDq]`.
+ */
+export function applySaturationStaged(stage: Stage, nints: number, ngroups: number, rows: number, cols: number, n_pix_grow_sat: number, nframes: number): void;
+
+/**
  * `superbias` on one tile. `zeroframe` may be empty (no ZEROFRAME in the exposure).
  */
 export function applySuperbias(data: Float32Array, zeroframe: Float32Array, pixeldq: Uint32Array, bias: Float32Array | number[], bias_dq: Uint32Array | number[], nints: number, ngroups: number, rows: number, cols: number): void;
+
+/**
+ * `applySuperbias` on a staged band. Slots: f32 `[data, zeroframe, bias]`, u32 `[pixeldq, biasDq]`.
+ */
+export function applySuperbiasStaged(stage: Stage, nints: number, ngroups: number, rows: number, cols: number): void;
 
 /**
  * `clean_flicker_noise` `autoparam` statistics of a (flat-fielded) draft rate image for
@@ -419,25 +457,32 @@ export interface InitOutput {
     readonly __wbg_stage_free: (a: number, b: number) => void;
     readonly applyChargeMigration: (a: number, b: number, c: number, d: number, e: any, f: number, g: number, h: number, i: number, j: number) => [number, number];
     readonly applyDarkCurrent: (a: number, b: number, c: any, d: number, e: number, f: any, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number, o: number, p: number, q: number, r: number) => [number, number];
+    readonly applyDarkCurrentStaged: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number) => [number, number];
     readonly applyDqInit: (a: number, b: number, c: any, d: number, e: number, f: any, g: number, h: number, i: number, j: number, k: number, l: number) => [number, number];
+    readonly applyDqInitStaged: (a: number, b: number, c: number, d: number, e: number) => [number, number];
     readonly applyEmicorr: (a: number, b: number, c: any, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number, o: number, p: number, q: number, r: number, s: number, t: number) => [number, number];
     readonly applyFirstframe: (a: number, b: number, c: any, d: number, e: number, f: any, g: number, h: number, i: number, j: number, k: number) => [number, number];
     readonly applyGainScale: (a: number, b: number, c: any, d: number, e: number, f: any, g: number, h: number, i: any, j: number, k: number, l: any, m: number, n: number, o: number, p: number, q: number) => [number, number];
     readonly applyGroupScale: (a: number, b: number, c: any, d: number, e: number, f: number, g: number, h: number) => [number, number];
     readonly applyIpc: (a: number, b: number, c: any, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number) => [number, number];
+    readonly applyIpcStaged: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number) => [number, number];
     readonly applyJump: (a: number, b: number, c: number, d: number, e: any, f: number, g: number, h: any, i: number, j: number, k: number, l: number, m: number, n: number, o: any, p: number, q: number, r: number, s: number, t: number, u: number, v: number, w: number, x: number, y: number, z: number) => [number, number];
     readonly applyJumpShowerNoise: (a: number, b: number, c: number, d: number, e: any, f: number, g: number, h: any, i: number, j: number, k: number, l: number, m: number, n: number, o: any, p: number, q: number, r: number, s: number, t: number, u: number, v: number, w: number, x: number, y: number, z: number, a1: number, b1: number, c1: any, d1: number, e1: number, f1: any) => [number, number];
     readonly applyJumpSigmaClip: (a: number, b: number, c: number, d: number, e: any, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number) => [number, number];
     readonly applyJumpStaged: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number) => [number, number];
     readonly applyLastframe: (a: number, b: number, c: any, d: number, e: number, f: number, g: number) => [number, number];
     readonly applyLinearity: (a: number, b: number, c: any, d: number, e: number, f: any, g: number, h: number, i: any, j: number, k: number, l: number, m: number, n: number, o: number, p: number, q: number, r: number, s: number, t: number, u: number, v: number, w: number) => [number, number];
+    readonly applyLinearityStaged: (a: number, b: number, c: number, d: number, e: number, f: number, g: number) => [number, number];
     readonly applyPersistence: (a: number, b: number, c: number, d: number, e: any, f: number, g: number, h: any, i: number, j: number, k: number, l: number, m: number, n: number, o: number, p: number, q: number) => [number, number];
     readonly applyRefpix: (a: number, b: number, c: any, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number, o: number, p: number, q: number, r: number, s: number, t: number, u: number, v: number) => [number, number];
     readonly applyRefpixMiri: (a: number, b: number, c: any, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number) => [number, number];
+    readonly applyRefpixStaged: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number, o: number, p: number) => [number, number];
     readonly applyReset: (a: number, b: number, c: any, d: number, e: number, f: any, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number, o: number, p: number, q: number) => [number, number];
     readonly applyRscd: (a: number, b: number, c: any, d: number, e: number, f: any, g: number, h: number, i: any, j: number, k: number, l: number, m: number, n: number, o: number, p: number, q: number) => [number, number];
     readonly applySaturation: (a: number, b: number, c: number, d: number, e: any, f: number, g: number, h: any, i: number, j: number, k: any, l: number, m: number, n: number, o: number, p: number, q: number, r: number, s: number, t: number, u: number, v: number, w: number) => [number, number];
+    readonly applySaturationStaged: (a: number, b: number, c: number, d: number, e: number, f: number, g: number) => [number, number];
     readonly applySuperbias: (a: number, b: number, c: any, d: number, e: number, f: any, g: number, h: number, i: any, j: number, k: number, l: number, m: number, n: number, o: number, p: number, q: number) => [number, number];
+    readonly applySuperbiasStaged: (a: number, b: number, c: number, d: number, e: number) => [number, number];
     readonly cleanFlickerAutoStatistics: (a: number, b: number, c: number, d: number, e: number, f: number) => [number, number, number, number];
     readonly cleanFlickerFillFlat: (a: number, b: number, c: any, d: number, e: number) => [number, number];
     readonly cleanFlickerIntegration: (a: number, b: number, c: any, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: any, m: number, n: number, o: number, p: number, q: number, r: number, s: number, t: number, u: number, v: number, w: number, x: number) => [number, number, number, number];

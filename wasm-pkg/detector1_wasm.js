@@ -466,7 +466,7 @@ export class Stage {
         return this;
     }
     /**
-     * Sizes slot `slot` of element type `kind` ("f32", "u8", "u32") to `len` elements and returns
+     * Sizes slot `slot` of element type `kind` ("f32", "u8", "u16", "u32") to `len` elements and returns
      * its address. Contents are unspecified until filled. Other slots keep their addresses, but
      * views of wasm memory made before this call may be detached (the memory may grow).
      * @param {string} kind
@@ -570,6 +570,39 @@ export function applyDarkCurrent(data, pixeldq, frames, dark_dq, layout, int_map
 }
 
 /**
+ * `applyDarkCurrent` on a staged band. Slots: f32 `[data, frames]`, u32 `[pixeldq, darkDq]`.
+ * @param {Stage} stage
+ * @param {Uint32Array | number[]} layout
+ * @param {Int32Array | number[]} int_map
+ * @param {number} nints
+ * @param {number} ngroups
+ * @param {number} rows
+ * @param {number} cols
+ */
+export function applyDarkCurrentStaged(stage, layout, int_map, nints, ngroups, rows, cols) {
+    _assertClass(stage, Stage);
+    const val3 = +nints;
+    const val4 = +ngroups;
+    const val5 = +rows;
+    const val6 = +cols;
+    let ptr0, len0, ptr1, len1;
+    try {
+        ptr0 = passArray32ToWasm0(layout, wasm.__wbindgen_malloc);
+        len0 = WASM_VECTOR_LEN;
+        ptr1 = passArray32ToWasm0(int_map, wasm.__wbindgen_malloc);
+        len1 = WASM_VECTOR_LEN;
+    } catch (e) {
+        if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 4, 4); }
+        if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
+        throw e;
+    }
+    const ret = wasm.applyDarkCurrentStaged(stage.__wbg_ptr, ptr0, len0, ptr1, len1, val3, val4, val5, val6);
+    if (ret[1]) {
+        throw takeFromExternrefTable0(ret[0]);
+    }
+}
+
+/**
  * `dq_init` on one tile: mask into PIXELDQ, its DO_NOT_USE into every group.
  * @param {Uint32Array} pixeldq
  * @param {Uint8Array} groupdq
@@ -599,6 +632,22 @@ export function applyDqInit(pixeldq, groupdq, mask, nints, ngroups, rows, cols) 
         throw e;
     }
     const ret = wasm.applyDqInit(ptr0, len0, pixeldq, ptr1, len1, groupdq, ptr2, len2, val4, val5, val6, val7);
+    if (ret[1]) {
+        throw takeFromExternrefTable0(ret[0]);
+    }
+}
+
+/**
+ * `applyDqInit` on a staged band. Slots: u8 `[groupdq]`, u32 `[pixeldq, mask]`.
+ * @param {Stage} stage
+ * @param {number} nints
+ * @param {number} ngroups
+ * @param {number} rows
+ * @param {number} cols
+ */
+export function applyDqInitStaged(stage, nints, ngroups, rows, cols) {
+    _assertClass(stage, Stage);
+    const ret = wasm.applyDqInitStaged(stage.__wbg_ptr, nints, ngroups, rows, cols);
     if (ret[1]) {
         throw takeFromExternrefTable0(ret[0]);
     }
@@ -789,6 +838,34 @@ export function applyIpc(data, science, weights, ky, kx, per_pixel, nints, ngrou
         throw e;
     }
     const ret = wasm.applyIpc(ptr0, len0, data, ptr1, len1, ptr2, len2, val4, val5, val6, val7, val8, val9, val10);
+    if (ret[1]) {
+        throw takeFromExternrefTable0(ret[0]);
+    }
+}
+
+/**
+ * `applyIpc` on a staged band, with `weights` as given (a 2-D kernel) when the f32 slot 1 (the
+ * per-pixel kernel) is empty. Slots: f32 `[data, kernel]`, u8 `[science]`.
+ * @param {Stage} stage
+ * @param {Float32Array | number[]} weights
+ * @param {number} ky
+ * @param {number} kx
+ * @param {number} nints
+ * @param {number} ngroups
+ * @param {number} rows
+ * @param {number} cols
+ */
+export function applyIpcStaged(stage, weights, ky, kx, nints, ngroups, rows, cols) {
+    _assertClass(stage, Stage);
+    const val2 = +ky;
+    const val3 = +kx;
+    const val4 = +nints;
+    const val5 = +ngroups;
+    const val6 = +rows;
+    const val7 = +cols;
+    const ptr0 = passArrayF32ToWasm0(weights, wasm.__wbindgen_malloc);
+    const len0 = WASM_VECTOR_LEN;
+    const ret = wasm.applyIpcStaged(stage.__wbg_ptr, ptr0, len0, val2, val3, val4, val5, val6, val7);
     if (ret[1]) {
         throw takeFromExternrefTable0(ret[0]);
     }
@@ -1084,6 +1161,25 @@ export function applyLinearity(data, zeroframe, pixeldq, groupdq, coeffs, inv_co
 }
 
 /**
+ * `applyLinearity` on a staged band. Slots: f32 `[data, zeroframe, coeffs, invCoeffs]`, u8
+ * `[groupdq]`, u32 `[pixeldq, linDq]`.
+ * @param {Stage} stage
+ * @param {number} ncoeffs
+ * @param {number} nframes
+ * @param {number} nints
+ * @param {number} ngroups
+ * @param {number} rows
+ * @param {number} cols
+ */
+export function applyLinearityStaged(stage, ncoeffs, nframes, nints, ngroups, rows, cols) {
+    _assertClass(stage, Stage);
+    const ret = wasm.applyLinearityStaged(stage.__wbg_ptr, ncoeffs, nframes, nints, ngroups, rows, cols);
+    if (ret[1]) {
+        throw takeFromExternrefTable0(ret[0]);
+    }
+}
+
+/**
  * `persistence` flagging on one band; `window` (Unix seconds, 0 = none) is updated in place.
  * `dn_threshold` NaN means none (the kernel itself rejects NaN thresholds).
  * @param {Float32Array | number[]} data
@@ -1223,6 +1319,53 @@ export function applyRefpixMiri(data, _class, classes, values, kinds, nints, ngr
         throw e;
     }
     const ret = wasm.applyRefpixMiri(ptr0, len0, data, ptr1, len1, val5, ptr2, len2, ptr3, len3, val6, val7, val8, val9);
+    if (ret[1]) {
+        throw takeFromExternrefTable0(ret[0]);
+    }
+}
+
+/**
+ * `applyRefpix` on a staged band. Slots: f32 `[data]`, u8 `[cls]`, u16 `[detRow]`.
+ * @param {Stage} stage
+ * @param {number} classes
+ * @param {Uint8Array | number[]} wide
+ * @param {Float64Array | number[]} values
+ * @param {Uint8Array | number[]} kinds
+ * @param {Float64Array | number[]} side
+ * @param {number} side_rows
+ * @param {number} side_gain
+ * @param {number} nints
+ * @param {number} ngroups
+ * @param {number} rows
+ * @param {number} cols
+ */
+export function applyRefpixStaged(stage, classes, wide, values, kinds, side, side_rows, side_gain, nints, ngroups, rows, cols) {
+    _assertClass(stage, Stage);
+    const val5 = +classes;
+    const val6 = +side_rows;
+    const val7 = +side_gain;
+    const val8 = +nints;
+    const val9 = +ngroups;
+    const val10 = +rows;
+    const val11 = +cols;
+    let ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3;
+    try {
+        ptr0 = passArray8ToWasm0(wide, wasm.__wbindgen_malloc);
+        len0 = WASM_VECTOR_LEN;
+        ptr1 = passArrayF64ToWasm0(values, wasm.__wbindgen_malloc);
+        len1 = WASM_VECTOR_LEN;
+        ptr2 = passArray8ToWasm0(kinds, wasm.__wbindgen_malloc);
+        len2 = WASM_VECTOR_LEN;
+        ptr3 = passArrayF64ToWasm0(side, wasm.__wbindgen_malloc);
+        len3 = WASM_VECTOR_LEN;
+    } catch (e) {
+        if (ptr3) { wasm.__wbindgen_free(ptr3, len3 * 8, 8); }
+        if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 1, 1); }
+        if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 8, 8); }
+        if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 1, 1); }
+        throw e;
+    }
+    const ret = wasm.applyRefpixStaged(stage.__wbg_ptr, val5, ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, val6, val7, val8, val9, val10, val11);
     if (ret[1]) {
         throw takeFromExternrefTable0(ret[0]);
     }
@@ -1375,6 +1518,25 @@ export function applySaturation(data, groupdq, pixeldq, zeroframe, thresh, sat_d
 }
 
 /**
+ * `applySaturation` on a staged band. Slots: f32 `[data, zeroframe, thresh, bias]`, u8
+ * `[groupdq]`, u32 `[pixeldq, satDq]`.
+ * @param {Stage} stage
+ * @param {number} nints
+ * @param {number} ngroups
+ * @param {number} rows
+ * @param {number} cols
+ * @param {number} n_pix_grow_sat
+ * @param {number} nframes
+ */
+export function applySaturationStaged(stage, nints, ngroups, rows, cols, n_pix_grow_sat, nframes) {
+    _assertClass(stage, Stage);
+    const ret = wasm.applySaturationStaged(stage.__wbg_ptr, nints, ngroups, rows, cols, n_pix_grow_sat, nframes);
+    if (ret[1]) {
+        throw takeFromExternrefTable0(ret[0]);
+    }
+}
+
+/**
  * `superbias` on one tile. `zeroframe` may be empty (no ZEROFRAME in the exposure).
  * @param {Float32Array} data
  * @param {Float32Array} zeroframe
@@ -1412,6 +1574,22 @@ export function applySuperbias(data, zeroframe, pixeldq, bias, bias_dq, nints, n
         throw e;
     }
     const ret = wasm.applySuperbias(ptr0, len0, data, ptr1, len1, zeroframe, ptr2, len2, pixeldq, ptr3, len3, ptr4, len4, val6, val7, val8, val9);
+    if (ret[1]) {
+        throw takeFromExternrefTable0(ret[0]);
+    }
+}
+
+/**
+ * `applySuperbias` on a staged band. Slots: f32 `[data, zeroframe, bias]`, u32 `[pixeldq, biasDq]`.
+ * @param {Stage} stage
+ * @param {number} nints
+ * @param {number} ngroups
+ * @param {number} rows
+ * @param {number} cols
+ */
+export function applySuperbiasStaged(stage, nints, ngroups, rows, cols) {
+    _assertClass(stage, Stage);
+    const ret = wasm.applySuperbiasStaged(stage.__wbg_ptr, nints, ngroups, rows, cols);
     if (ret[1]) {
         throw takeFromExternrefTable0(ret[0]);
     }

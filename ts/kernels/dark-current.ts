@@ -1,4 +1,4 @@
-import { applyDarkCurrent } from '../../wasm-pkg/detector1_wasm.js';
+import { applyDarkCurrent, applyDarkCurrentStaged, type Stage } from '../../wasm-pkg/detector1_wasm.js';
 import { checkArray, checkShape, type TileShape } from './arrays.js';
 import { callWasm, KernelParameterError } from './errors.js';
 
@@ -30,6 +30,36 @@ export interface DarkCurrentParams {
 /** Dark subtraction (spec/steps/dark_current.md), in place. */
 export function darkCurrent(arrays: DarkCurrentArrays, shape: TileShape, params: DarkCurrentParams): void {
   const kernel = 'dark_current';
+  const [layout, intMap] = wasmParams(shape, params);
+  checkArray(kernel, 'data', arrays.data, Float32Array, 'cube', shape);
+  checkArray(kernel, 'pixeldq', arrays.pixeldq, Uint32Array, 'plane', shape);
+  checkArray(kernel, 'frames', arrays.frames, Float32Array, 'stack', shape);
+  checkArray(kernel, 'darkDq', arrays.darkDq, Uint32Array, 'plane', shape);
+  callWasm(kernel, () =>
+    applyDarkCurrent(
+      arrays.data,
+      arrays.pixeldq,
+      arrays.frames,
+      arrays.darkDq,
+      layout,
+      intMap,
+      shape.nints,
+      shape.ngroups,
+      shape.rows,
+      shape.cols,
+    ),
+  );
+}
+
+/** `darkCurrent` on a band in a `Stage` (ts/kernels/stage.ts; slots as the registry lists them). */
+export function darkCurrentStaged(stage: Stage, shape: TileShape, params: DarkCurrentParams): void {
+  const [layout, intMap] = wasmParams(shape, params);
+  callWasm('dark_current', () => applyDarkCurrentStaged(stage, layout, intMap, shape.nints, shape.ngroups, shape.rows, shape.cols));
+}
+
+/** The parameters as the wasm functions take them (`layout`, `int_map`), checked with the shape. */
+function wasmParams(shape: TileShape, params: DarkCurrentParams): [Uint32Array, Int32Array] {
+  const kernel = 'dark_current';
   checkShape(kernel, shape);
   const { planes, darkInts, virtualPlanes, direct, nframes, groupgap, intMap } = params;
   const counts = { planes, darkInts, virtualPlanes, nframes, groupgap };
@@ -41,22 +71,5 @@ export function darkCurrent(arrays: DarkCurrentArrays, shape: TileShape, params:
   if ((shape.planes ?? 1) !== planes * darkInts) {
     throw new KernelParameterError('invalid_parameter', `${kernel}: shape.planes ${shape.planes} must be planes * darkInts = ${planes * darkInts}`);
   }
-  checkArray(kernel, 'data', arrays.data, Float32Array, 'cube', shape);
-  checkArray(kernel, 'pixeldq', arrays.pixeldq, Uint32Array, 'plane', shape);
-  checkArray(kernel, 'frames', arrays.frames, Float32Array, 'stack', shape);
-  checkArray(kernel, 'darkDq', arrays.darkDq, Uint32Array, 'plane', shape);
-  callWasm(kernel, () =>
-    applyDarkCurrent(
-      arrays.data,
-      arrays.pixeldq,
-      arrays.frames,
-      arrays.darkDq,
-      Uint32Array.from([planes, darkInts, virtualPlanes, direct ? 1 : 0, nframes, groupgap]),
-      Int32Array.from(intMap),
-      shape.nints,
-      shape.ngroups,
-      shape.rows,
-      shape.cols,
-    ),
-  );
+  return [Uint32Array.from([planes, darkInts, virtualPlanes, direct ? 1 : 0, nframes, groupgap]), Int32Array.from(intMap)];
 }

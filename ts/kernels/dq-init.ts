@@ -1,4 +1,4 @@
-import { applyDqInit } from '../../wasm-pkg/detector1_wasm.js';
+import { applyDqInit, applyDqInitStaged, type Stage } from '../../wasm-pkg/detector1_wasm.js';
 import { checkArray, checkShape, type TileShape } from './arrays.js';
 import { callWasm } from './errors.js';
 
@@ -19,4 +19,10 @@ export function dqInit(arrays: DqInitArrays, shape: TileShape): void {
   checkArray(kernel, 'groupdq', arrays.groupdq, Uint8Array, 'cube', shape);
   checkArray(kernel, 'mask', arrays.mask, Uint32Array, 'plane', shape);
   callWasm(kernel, () => applyDqInit(arrays.pixeldq, arrays.groupdq, arrays.mask, shape.nints, shape.ngroups, shape.rows, shape.cols));
+}
+
+/** `dqInit` on a band in a `Stage` (ts/kernels/stage.ts; slots as the registry lists them). */
+export function dqInitStaged(stage: Stage, shape: TileShape): void {
+  checkShape('dq_init', shape);
+  callWasm('dq_init', () => applyDqInitStaged(stage, shape.nints, shape.ngroups, shape.rows, shape.cols));
 }

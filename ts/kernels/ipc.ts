@@ -1,4 +1,4 @@
-import { applyIpc } from '../../wasm-pkg/detector1_wasm.js';
+import { applyIpc, applyIpcStaged, type Stage } from '../../wasm-pkg/detector1_wasm.js';
 import { checkArray, checkShape, type TileShape } from './arrays.js';
 import { callWasm, KernelParameterError } from './errors.js';
 
@@ -63,4 +63,15 @@ export function ipc(arrays: IpcArrays, shape: TileShape, params: IpcParams): voi
       shape.cols,
     ),
   );
+}
+
+/**
+ * `ipc` on a band in a `Stage` (ts/kernels/stage.ts; slots as the registry lists them): the
+ * per-pixel kernel when its slot is filled, else `params.weights`.
+ */
+export function ipcStaged(stage: Stage, shape: TileShape, params: IpcParams): void {
+  const kernel = 'ipc';
+  checkShape(kernel, shape);
+  checkParams(kernel, params);
+  callWasm(kernel, () => applyIpcStaged(stage, Float32Array.from(params.weights ?? []), params.ky, params.kx, shape.nints, shape.ngroups, shape.rows, shape.cols));
 }

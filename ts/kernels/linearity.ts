@@ -1,4 +1,4 @@
-import { applyLinearity } from '../../wasm-pkg/detector1_wasm.js';
+import { applyLinearity, applyLinearityStaged, type Stage } from '../../wasm-pkg/detector1_wasm.js';
 import { checkArray, checkShape, type TileShape } from './arrays.js';
 import { callWasm, KernelShapeError } from './errors.js';
 
@@ -32,11 +32,7 @@ const empty = new Float32Array(0);
  */
 export function linearity(arrays: LinearityArrays, shape: TileShape, params: LinearityParams = { nframes: 1 }): void {
   const kernel = 'linearity';
-  checkShape(kernel, shape);
-  const ncoeffs = shape.planes ?? 1;
-  if (!Number.isSafeInteger(ncoeffs) || ncoeffs < 2) {
-    throw new KernelShapeError('invalid_shape', `${kernel}: shape.planes (coefficients) must be an integer >= 2, got ${ncoeffs}`);
-  }
+  const ncoeffs = coefficientCount(shape);
   checkArray(kernel, 'data', arrays.data, Float32Array, 'cube', shape);
   if (arrays.zeroframe !== undefined) checkArray(kernel, 'zeroframe', arrays.zeroframe, Float32Array, 'intPlanes', shape);
   checkArray(kernel, 'pixeldq', arrays.pixeldq, Uint32Array, 'plane', shape);
@@ -61,4 +57,20 @@ export function linearity(arrays: LinearityArrays, shape: TileShape, params: Lin
       shape.cols,
     ),
   );
+}
+
+/** `linearity` on a band in a `Stage` (ts/kernels/stage.ts; slots as the registry lists them). */
+export function linearityStaged(stage: Stage, shape: TileShape, params: LinearityParams): void {
+  const ncoeffs = coefficientCount(shape);
+  callWasm('linearity', () => applyLinearityStaged(stage, ncoeffs, params.nframes, shape.nints, shape.ngroups, shape.rows, shape.cols));
+}
+
+/** The number of coefficients (`shape.planes`), with the shape checked. */
+function coefficientCount(shape: TileShape): number {
+  checkShape('linearity', shape);
+  const ncoeffs = shape.planes ?? 1;
+  if (!Number.isSafeInteger(ncoeffs) || ncoeffs < 2) {
+    throw new KernelShapeError('invalid_shape', `linearity: shape.planes (coefficients) must be an integer >= 2, got ${ncoeffs}`);
+  }
+  return ncoeffs;
 }

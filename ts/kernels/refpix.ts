@@ -1,4 +1,4 @@
-import { applyRefpix, refpixClippedMean as wasmClippedMean, refpixSideSignal as wasmSideSignal } from '../../wasm-pkg/detector1_wasm.js';
+import { applyRefpix, applyRefpixStaged, refpixClippedMean as wasmClippedMean, refpixSideSignal as wasmSideSignal, type Stage } from '../../wasm-pkg/detector1_wasm.js';
 import { checkArray, checkShape, type TileShape } from './arrays.js';
 import { callWasm, KernelParameterError } from './errors.js';
 
@@ -66,6 +66,28 @@ export function refpix(arrays: RefpixArrays, shape: TileShape, params: RefpixPar
       arrays.data,
       arrays.cls,
       params.side ? arrays.detRow! : new Uint16Array(0),
+      params.classes,
+      params.wide,
+      params.values,
+      params.kinds,
+      params.side ?? new Float64Array(0),
+      params.sideRows,
+      params.sideGain,
+      shape.nints,
+      shape.ngroups,
+      shape.rows,
+      shape.cols,
+    ),
+  );
+}
+
+/** `refpix` on a band in a `Stage` (ts/kernels/stage.ts; slots as the registry lists them). */
+export function refpixStaged(stage: Stage, shape: TileShape, params: RefpixParams): void {
+  const kernel = 'refpix';
+  checkShape(kernel, shape);
+  callWasm(kernel, () =>
+    applyRefpixStaged(
+      stage,
       params.classes,
       params.wide,
       params.values,

@@ -3,15 +3,15 @@
  * can cut bands, send them to workers and put the results back without knowing the kernel.
  */
 import type { KernelArray, KernelArrayConstructor, Layout, TileShape } from './arrays.js';
-import { dqInit } from './dq-init.js';
-import { superbias } from './superbias.js';
-import { linearity, type LinearityArrays, type LinearityParams } from './linearity.js';
-import { darkCurrent, type DarkCurrentArrays, type DarkCurrentParams } from './dark-current.js';
+import { dqInit, dqInitStaged } from './dq-init.js';
+import { superbias, superbiasStaged } from './superbias.js';
+import { linearity, linearityStaged, type LinearityArrays, type LinearityParams } from './linearity.js';
+import { darkCurrent, darkCurrentStaged, type DarkCurrentArrays, type DarkCurrentParams } from './dark-current.js';
 import { groupScale, type GroupScaleArrays, type GroupScaleParams } from './group-scale.js';
 import { gainScale, type GainScaleArrays, type GainScaleParams } from './gain-scale.js';
-import { saturation, type SaturationArrays, type SaturationParams } from './saturation.js';
-import { ipc, type IpcArrays, type IpcParams } from './ipc.js';
-import { refpix, type RefpixArrays, type RefpixParams } from './refpix.js';
+import { saturation, saturationStaged, type SaturationArrays, type SaturationParams } from './saturation.js';
+import { ipc, ipcStaged, type IpcArrays, type IpcParams } from './ipc.js';
+import { refpix, refpixStaged, type RefpixArrays, type RefpixParams } from './refpix.js';
 import { jump, jumpStaged, type JumpArrays, type JumpParams } from './jump.js';
 import type { StagedKernel } from './stage.js';
 import { rampFitTask, type RampFitTaskArrays, type RampFitTaskParams } from './ramp-fit.js';
@@ -63,6 +63,7 @@ export const tileKernels = {
       mask: { type: Uint32Array, layout: 'plane', output: false },
     },
     dqInit,
+    { slots: { u8: ['groupdq'], u32: ['pixeldq', 'mask'] }, run: dqInitStaged },
   ),
   superbias: defineKernel(
     {
@@ -73,6 +74,7 @@ export const tileKernels = {
       biasDq: { type: Uint32Array, layout: 'plane', output: false },
     },
     superbias,
+    { slots: { f32: ['data', 'zeroframe', 'bias'], u32: ['pixeldq', 'biasDq'] }, run: superbiasStaged },
   ),
   // shape.planes = number of coefficients.
   linearity: defineKernel<LinearityArrays, LinearityParams>(
@@ -86,6 +88,7 @@ export const tileKernels = {
       linDq: { type: Uint32Array, layout: 'plane', output: false },
     },
     linearity,
+    { slots: { f32: ['data', 'zeroframe', 'coeffs', 'invCoeffs'], u8: ['groupdq'], u32: ['pixeldq', 'linDq'] }, run: linearityStaged },
   ),
   // 2-D convolution: run with `halo: ipcHalo(params)`; shape.planes = ky*kx for a per-pixel kernel.
   ipc: defineKernel<IpcArrays, IpcParams>(
@@ -95,6 +98,7 @@ export const tileKernels = {
       kernel: { type: Float32Array, layout: 'stack', output: false, optional: true },
     },
     ipc,
+    { slots: { f32: ['data', 'kernel'], u8: ['science'] }, run: ipcStaged },
   ),
   // Per-pixel step of refpix; the per-group statistics come in params (refpixStep).
   refpix: defineKernel<RefpixArrays, RefpixParams>(
@@ -104,6 +108,7 @@ export const tileKernels = {
       detRow: { type: Uint16Array, layout: 'plane', output: false, optional: true },
     },
     refpix,
+    { slots: { f32: ['data'], u8: ['cls'], u16: ['detRow'] }, run: refpixStaged },
   ),
   // Grows flags over 2-D neighbourhoods: run with `halo: saturationHalo(params)`.
   saturation: defineKernel<SaturationArrays, SaturationParams>(
@@ -117,6 +122,7 @@ export const tileKernels = {
       bias: { type: Float32Array, layout: 'plane', output: false, optional: true },
     },
     saturation,
+    { slots: { f32: ['data', 'zeroframe', 'thresh', 'bias'], u8: ['groupdq'], u32: ['pixeldq', 'satDq'] }, run: saturationStaged },
   ),
   // Neighbour flagging reaches one row: run with `halo: jumpHalo(params)`.
   jump: defineKernel<JumpArrays, JumpParams>(
@@ -142,6 +148,7 @@ export const tileKernels = {
       darkDq: { type: Uint32Array, layout: 'plane', output: false },
     },
     darkCurrent,
+    { slots: { f32: ['data', 'frames'], u32: ['pixeldq', 'darkDq'] }, run: darkCurrentStaged },
   ),
   groupScale: defineKernel<GroupScaleArrays, GroupScaleParams>({ data: { type: Float32Array, layout: 'cube', output: true } }, groupScale),
   // Rate products as (nints, 1, rows, cols) cubes.

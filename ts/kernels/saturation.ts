@@ -1,4 +1,4 @@
-import { applySaturation } from '../../wasm-pkg/detector1_wasm.js';
+import { applySaturation, applySaturationStaged, type Stage } from '../../wasm-pkg/detector1_wasm.js';
 import { checkArray, checkShape, type TileShape } from './arrays.js';
 import { callWasm, KernelParameterError } from './errors.js';
 
@@ -77,5 +77,15 @@ export function saturation(arrays: SaturationArrays, shape: TileShape, params: S
       params.nPixGrowSat,
       params.useReadpatt ? params.nframes! : 0,
     ),
+  );
+}
+
+/** `saturation` on a band in a `Stage` (ts/kernels/stage.ts; slots as the registry lists them). */
+export function saturationStaged(stage: Stage, shape: TileShape, params: SaturationParams): void {
+  const kernel = 'saturation';
+  checkShape(kernel, shape);
+  checkParams(kernel, params);
+  callWasm(kernel, () =>
+    applySaturationStaged(stage, shape.nints, shape.ngroups, shape.rows, shape.cols, params.nPixGrowSat, params.useReadpatt ? params.nframes! : 0),
   );
 }

@@ -10,7 +10,7 @@ import { planeCount, type KernelArray, type Layout, type TileShape } from './arr
 import { callWasm } from './errors.js';
 import { kernelMemory } from './module.js';
 
-export type StageKind = 'f32' | 'u8' | 'u32';
+export type StageKind = 'f32' | 'u8' | 'u16' | 'u32';
 
 export interface StagedKernel {
   /** The staged wasm function's slots: array names by element type, in slot order. */
@@ -19,7 +19,7 @@ export interface StagedKernel {
   run(stage: Stage, shape: TileShape, params: unknown): void;
 }
 
-const viewTypes = { f32: Float32Array, u8: Uint8Array, u32: Uint32Array } as const;
+const viewTypes = { f32: Float32Array, u8: Uint8Array, u16: Uint16Array, u32: Uint32Array } as const;
 
 /** One stage per thread, reused from band to band (its buffers keep their largest size). */
 let stage: Stage | undefined;

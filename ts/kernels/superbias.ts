@@ -1,4 +1,4 @@
-import { applySuperbias } from '../../wasm-pkg/detector1_wasm.js';
+import { applySuperbias, applySuperbiasStaged, type Stage } from '../../wasm-pkg/detector1_wasm.js';
 import { checkArray, checkShape, type TileShape } from './arrays.js';
 import { callWasm } from './errors.js';
 
@@ -39,4 +39,10 @@ export function superbias(arrays: SuperbiasArrays, shape: TileShape): void {
       shape.cols,
     ),
   );
+}
+
+/** `superbias` on a band in a `Stage` (ts/kernels/stage.ts; slots as the registry lists them). */
+export function superbiasStaged(stage: Stage, shape: TileShape): void {
+  checkShape('superbias', shape);
+  callWasm('superbias', () => applySuperbiasStaged(stage, shape.nints, shape.ngroups, shape.rows, shape.cols));
 }

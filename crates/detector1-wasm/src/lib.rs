@@ -1368,6 +1368,7 @@ pub fn irs2_subtract_group_means(
 pub struct Stage {
     f32s: Vec<Vec<f32>>,
     u8s: Vec<Vec<u8>>,
+    u16s: Vec<Vec<u16>>,
     u32s: Vec<Vec<u32>>,
 }
 
@@ -1395,15 +1396,16 @@ impl Stage {
         Stage::default()
     }
 
-    /// Sizes slot `slot` of element type `kind` ("f32", "u8", "u32") to `len` elements and returns
+    /// Sizes slot `slot` of element type `kind` ("f32", "u8", "u16", "u32") to `len` elements and returns
     /// its address. Contents are unspecified until filled. Other slots keep their addresses, but
     /// views of wasm memory made before this call may be detached (the memory may grow).
     pub fn slot(&mut self, kind: &str, slot: usize, len: usize) -> Result<usize, JsError> {
         match kind {
             "f32" => Ok(sized(&mut self.f32s, slot, len)),
             "u8" => Ok(sized(&mut self.u8s, slot, len)),
+            "u16" => Ok(sized(&mut self.u16s, slot, len)),
             "u32" => Ok(sized(&mut self.u32s, slot, len)),
-            _ => Err(to_js(KernelError::InvalidParameter { argument: "kind", reason: format!("must be f32, u8 or u32, got {kind}") })),
+            _ => Err(to_js(KernelError::InvalidParameter { argument: "kind", reason: format!("must be f32, u8, u16 or u32, got {kind}") })),
         }
     }
 }
@@ -1435,4 +1437,85 @@ pub fn apply_jump_staged(
     } else {
         jump::detect_and_shower_noise(data, groupdq, pixeldq, gain, readnoise, crs, shape, &params, median, sigma).map(|_| ()).map_err(to_js)
     }
+}
+
+/// `applySuperbias` on a staged band. Slots: f32 `[data, zeroframe, bias]`, u32 `[pixeldq, biasDq]`.
+#[wasm_bindgen(js_name = applySuperbiasStaged)]
+pub fn apply_superbias_staged(stage: &mut Stage, nints: usize, ngroups: usize, rows: usize, cols: usize) -> Result<(), JsError> {
+    let [data, zeroframe, bias] = slots_of(&mut stage.f32s);
+    let [pixeldq, bias_dq] = slots_of(&mut stage.u32s);
+    apply_superbias(data, zeroframe, pixeldq, bias, bias_dq, nints, ngroups, rows, cols)
+}
+
+/// `applyDqInit` on a staged band. Slots: u8 `[groupdq]`, u32 `[pixeldq, mask]`.
+#[wasm_bindgen(js_name = applyDqInitStaged)]
+pub fn apply_dq_init_staged(stage: &mut Stage, nints: usize, ngroups: usize, rows: usize, cols: usize) -> Result<(), JsError> {
+    let [groupdq] = slots_of(&mut stage.u8s);
+    let [pixeldq, mask] = slots_of(&mut stage.u32s);
+    apply_dq_init(pixeldq, groupdq, mask, nints, ngroups, rows, cols)
+}
+
+/// `applyLinearity` on a staged band. Slots: f32 `[data, zeroframe, coeffs, invCoeffs]`, u8
+/// `[groupdq]`, u32 `[pixeldq, linDq]`.
+#[wasm_bindgen(js_name = applyLinearityStaged)]
+#[allow(clippy::too_many_arguments)]
+pub fn apply_linearity_staged(stage: &mut Stage, ncoeffs: usize, nframes: usize, nints: usize, ngroups: usize, rows: usize, cols: usize) -> Result<(), JsError> {
+    let [data, zeroframe, coeffs, inv_coeffs] = slots_of(&mut stage.f32s);
+    let [groupdq] = slots_of(&mut stage.u8s);
+    let [pixeldq, lin_dq] = slots_of(&mut stage.u32s);
+    apply_linearity(data, zeroframe, pixeldq, groupdq, coeffs, inv_coeffs, lin_dq, ncoeffs, nframes, nints, ngroups, rows, cols)
+}
+
+/// `applyDarkCurrent` on a staged band. Slots: f32 `[data, frames]`, u32 `[pixeldq, darkDq]`.
+#[wasm_bindgen(js_name = applyDarkCurrentStaged)]
+#[allow(clippy::too_many_arguments)]
+pub fn apply_dark_current_staged(stage: &mut Stage, layout: &[u32], int_map: &[i32], nints: usize, ngroups: usize, rows: usize, cols: usize) -> Result<(), JsError> {
+    let [data, frames] = slots_of(&mut stage.f32s);
+    let [pixeldq, dark_dq] = slots_of(&mut stage.u32s);
+    apply_dark_current(data, pixeldq, frames, dark_dq, layout, int_map, nints, ngroups, rows, cols)
+}
+
+/// `applySaturation` on a staged band. Slots: f32 `[data, zeroframe, thresh, bias]`, u8
+/// `[groupdq]`, u32 `[pixeldq, satDq]`.
+#[wasm_bindgen(js_name = applySaturationStaged)]
+#[allow(clippy::too_many_arguments)]
+pub fn apply_saturation_staged(stage: &mut Stage, nints: usize, ngroups: usize, rows: usize, cols: usize, n_pix_grow_sat: usize, nframes: u32) -> Result<(), JsError> {
+    let [data, zeroframe, thresh, bias] = slots_of(&mut stage.f32s);
+    let [groupdq] = slots_of(&mut stage.u8s);
+    let [pixeldq, sat_dq] = slots_of(&mut stage.u32s);
+    apply_saturation(data, groupdq, pixeldq, zeroframe, thresh, sat_dq, bias, nints, ngroups, rows, cols, n_pix_grow_sat, nframes)
+}
+
+/// `applyIpc` on a staged band, with `weights` as given (a 2-D kernel) when the f32 slot 1 (the
+/// per-pixel kernel) is empty. Slots: f32 `[data, kernel]`, u8 `[science]`.
+#[wasm_bindgen(js_name = applyIpcStaged)]
+#[allow(clippy::too_many_arguments)]
+pub fn apply_ipc_staged(stage: &mut Stage, weights: &[f32], ky: usize, kx: usize, nints: usize, ngroups: usize, rows: usize, cols: usize) -> Result<(), JsError> {
+    let [data, kernel] = slots_of(&mut stage.f32s);
+    let [science] = slots_of(&mut stage.u8s);
+    let per_pixel = !kernel.is_empty();
+    apply_ipc(data, science, if per_pixel { kernel } else { weights }, ky, kx, per_pixel, nints, ngroups, rows, cols)
+}
+
+/// `applyRefpix` on a staged band. Slots: f32 `[data]`, u8 `[cls]`, u16 `[detRow]`.
+#[wasm_bindgen(js_name = applyRefpixStaged)]
+#[allow(clippy::too_many_arguments)]
+pub fn apply_refpix_staged(
+    stage: &mut Stage,
+    classes: usize,
+    wide: &[u8],
+    values: &[f64],
+    kinds: &[u8],
+    side: &[f64],
+    side_rows: usize,
+    side_gain: f64,
+    nints: usize,
+    ngroups: usize,
+    rows: usize,
+    cols: usize,
+) -> Result<(), JsError> {
+    let [data] = slots_of(&mut stage.f32s);
+    let [class] = slots_of(&mut stage.u8s);
+    let [det_row] = slots_of(&mut stage.u16s);
+    apply_refpix(data, class, det_row, classes, wide, values, kinds, side, side_rows, side_gain, nints, ngroups, rows, cols)
 }
