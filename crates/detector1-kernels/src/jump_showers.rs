@@ -690,8 +690,9 @@ const CHUNK: usize = 16;
 /// The reference sum is float64, run by run of the ring in the order of its rows, each run from
 /// its first tap ([`RingSmoother::reference_sum`]); stcal's FFT convolution rounds differently anyway,
 /// and only values within ~1e-15 of the threshold could come out on the other side. The sweep
-/// over the plane sums in float32 instead (4 lanes a vector instruction, distinct runs summed
-/// along a row once, each run from a shorter one inside it): the terms are >= 0, so a sum of n
+/// over the plane sums in float32 instead (4 lanes a vector instruction, runs of each length
+/// summed along a row once, each from a shorter one inside it, and read where they are shifted):
+/// the terms are >= 0, so a sum of n
 /// taps in any order is within about n · 2⁻²⁴ of the exact one, and the float64 sum is worked
 /// out only for the pixels that close to the threshold, which keeps every decision of the
 /// float64 sum. The numbers of valid taps are exact either way; where invalid pixels are few,
@@ -703,9 +704,13 @@ struct RingSmoother {
     half: usize,
     rows: usize,
     cols: usize,
-    /// Distinct `(dx_first, dx_last)` runs, shortest first, and for each tap row `(dy, run index)`.
+    /// The ring's runs moved to start at `−(length / 2)`, one per length, shortest first
+    /// (`(dx_first, dx_last)`); and for each run `(dy, span, shift)`: its sum at column x is
+    /// that of the span at column x + shift.
     spans: Vec<(isize, isize)>,
-    rows_of: Vec<(isize, usize)>,
+    rows_of: Vec<(isize, usize, isize)>,
+    /// Columns of span sums made either side of the image: the largest shift.
+    pad: usize,
     /// How the float32 sum of each span is made: from the sum of an earlier span inside it (if
     /// any), plus the taps `dx` it lacks.
     plans: Vec<(Option<usize>, Vec<isize>)>,
@@ -720,14 +725,14 @@ struct RingSmoother {
     /// sum: a few times the float32 rounding of a sum of that many taps (infinite, so always
     /// float64, for rings too large for float32 to bound).
     sweep_margin: f64,
-    /// The last `2·half + 1` padded rows (`half` columns of border: zeros), padded row q at
-    /// `q mod window`: values, and the valid flags of their image columns.
+    /// The last `2·half + 1` padded rows (`half + pad` columns of border: zeros), padded row q
+    /// at `q mod window`: values, and the valid flags of their image columns.
     padded_values: Vec<f32>,
     row_good: Vec<bool>,
     /// The valid flags of the padded row just made (border: valid), as 1 or 0.
     padded_valid: Vec<f32>,
-    /// Run sums of values and of valid flags for the last `2·half + 1` padded rows, by
-    /// `(padded row mod window, span, column)`.
+    /// Span sums of values and of valid flags for the last `2·half + 1` padded rows, by
+    /// `(padded row mod window, span, column + pad)`.
     values: Vec<f32>,
     valid: Vec<f32>,
     sum: Vec<f32>,
@@ -737,22 +742,23 @@ struct RingSmoother {
 
 impl RingSmoother {
     fn new(ring: &Ring, rows: usize, cols: usize) -> RingSmoother {
-        let mut spans: Vec<(isize, isize)> = Vec::new();
-        let mut rows_of = Vec::new();
-        for &(dy, a, b) in &ring.runs {
-            let k = spans.iter().position(|&s| s == (a, b)).unwrap_or_else(|| {
-                spans.push((a, b));
-                spans.len() - 1
-            });
-            rows_of.push((dy, k));
-        }
-        let mut order: Vec<usize> = (0..spans.len()).collect();
-        order.sort_by_key(|&k| spans[k].1 - spans[k].0);
-        let rank: Vec<usize> = (0..spans.len()).map(|k| order.iter().position(|&o| o == k).expect("a permutation")).collect();
-        let spans: Vec<(isize, isize)> = order.iter().map(|&k| spans[k]).collect();
-        for entry in rows_of.iter_mut() {
-            entry.1 = rank[entry.1];
-        }
+        // A run within −half..=half moved to start at −(length / 2): (span, shift), |shift| <= half.
+        let moved = |a: isize, b: isize| {
+            let first = -((b - a + 1) / 2);
+            ((first, first + b - a), a - first)
+        };
+        let mut spans: Vec<(isize, isize)> = ring.runs.iter().map(|&(_, a, b)| moved(a, b).0).collect();
+        spans.sort_by_key(|&(a, b)| b - a);
+        spans.dedup();
+        let rows_of: Vec<(isize, usize, isize)> = ring
+            .runs
+            .iter()
+            .map(|&(dy, a, b)| {
+                let (span, shift) = moved(a, b);
+                (dy, spans.iter().position(|&s| s == span).expect("a span of each length"), shift)
+            })
+            .collect();
+        let pad = rows_of.iter().map(|&(_, _, shift)| shift.unsigned_abs()).max().unwrap_or(0);
         let plans = (0..spans.len())
             .map(|k| {
                 let (a, b) = spans[k];
@@ -762,8 +768,8 @@ impl RingSmoother {
             })
             .collect();
         let window = 2 * ring.half + 1;
-        let width = cols + 2 * ring.half;
-        let sums = window * spans.len() * cols;
+        let width = cols + 2 * (ring.half + pad);
+        let sums = window * spans.len() * (cols + 2 * pad);
         let taps: isize = ring.runs.iter().map(|&(_, a, b)| b - a + 1).sum();
         let margin = 4.0 * taps as f64 * f32::EPSILON as f64;
         RingSmoother {
@@ -772,6 +778,7 @@ impl RingSmoother {
             cols,
             spans,
             rows_of,
+            pad,
             plans,
             runs: ring.runs.clone(),
             taps: taps as f32,
@@ -800,9 +807,10 @@ impl RingSmoother {
     /// invalid pixels come off `counts`. Returns the number of its invalid pixels.
     fn fill_row(&mut self, q: usize, make_row: &mut impl FnMut(usize, &mut [f32], &mut [bool]), dense_counts: bool) -> usize {
         let (h, cols, window) = (self.half, self.cols, 2 * self.half + 1);
-        let width = cols + 2 * h;
+        let (border, span_cols) = (h + self.pad, cols + 2 * self.pad);
+        let width = cols + 2 * border;
         let slot = q % window;
-        let values = &mut self.padded_values[slot * width + h..slot * width + h + cols];
+        let values = &mut self.padded_values[slot * width + border..slot * width + border + cols];
         let mut invalid = 0;
         match q.checked_sub(h).filter(|&r| r < self.rows) {
             Some(r) => {
@@ -810,7 +818,7 @@ impl RingSmoother {
                 make_row(r, values, good);
                 invalid = good.iter().filter(|&&g| !g).count();
                 if dense_counts {
-                    for (v, &g) in self.padded_valid[h..h + cols].iter_mut().zip(good.iter()) {
+                    for (v, &g) in self.padded_valid[border..border + cols].iter_mut().zip(good.iter()) {
                         *v = if g { 1.0 } else { 0.0 };
                     }
                 } else if invalid > 0 {
@@ -820,27 +828,27 @@ impl RingSmoother {
             None => {
                 values.fill(0.0);
                 if dense_counts {
-                    self.padded_valid[h..h + cols].fill(1.0);
+                    self.padded_valid[border..border + cols].fill(1.0);
                 }
             }
         }
-        let row_base = slot * self.spans.len() * cols;
-        let full = cols - cols % CHUNK;
+        let row_base = slot * self.spans.len() * span_cols;
+        let full = span_cols - span_cols % CHUNK;
         for start in (0..full).step_by(CHUNK) {
             self.span_sums::<CHUNK>(slot * width, row_base, start, dense_counts);
         }
-        for start in full..cols {
+        for start in full..span_cols {
             self.span_sums::<1>(slot * width, row_base, start, dense_counts);
         }
         invalid
     }
 
-    /// Span sums of columns `start..start + W` of the padded row at `row_at` in `padded_values`,
-    /// into the rows of `values` (and of `valid`, from `padded_valid`, when `dense_counts`) at
-    /// `row_base`: each span from the sum of the span inside it (if any) and the taps it lacks,
-    /// in `W` lanes that stay in registers.
+    /// Span sums of columns `start - pad..start - pad + W` of the padded row at `row_at` in
+    /// `padded_values`, into the rows of `values` (and of `valid`, from `padded_valid`, when
+    /// `dense_counts`) at `row_base`: each span from the sum of the span inside it (if any) and
+    /// the taps it lacks, in `W` lanes that stay in registers.
     fn span_sums<const W: usize>(&mut self, row_at: usize, row_base: usize, start: usize, dense_counts: bool) {
-        let (h, cols) = (self.half as isize, self.cols);
+        let (h, cols) = (self.half as isize, self.cols + 2 * self.pad);
         for (k, (inner, missing)) in self.plans.iter().enumerate() {
             let (mut acc, mut acc_valid) = ([0f32; W], [0f32; W]);
             if let Some(j) = inner {
@@ -899,7 +907,10 @@ impl RingSmoother {
     fn threshold_rows(&mut self, mut make_row: impl FnMut(usize, &mut [f32], &mut [bool]), dense_counts: bool, threshold: f64, out: &mut Vec<usize>) -> usize {
         out.clear();
         let (h, cols, window) = (self.half, self.cols, 2 * self.half + 1);
-        let nspans = self.spans.len();
+        let (nspans, pad) = (self.spans.len(), self.pad as isize);
+        let span_cols = cols + 2 * self.pad;
+        // Where the run (dy, span k, shift) of padded row q starts for column 0 in `values`.
+        let run_at = |q: usize, k: usize, shift: isize| ((q % window) * nspans + k) * span_cols + (pad + shift) as usize;
         if !dense_counts {
             self.counts.fill(self.taps);
         }
@@ -914,13 +925,11 @@ impl RingSmoother {
             // Image rows up to r + half are made, so the counts of row r are complete.
             invalid += self.fill_row(r + 2 * h, &mut make_row, dense_counts);
             bases.clear();
-            bases.extend(self.rows_of.iter().map(|&(dy, k)| (((r as isize + h as isize + dy) as usize % window) * nspans + k) * cols));
+            bases.extend(self.rows_of.iter().map(|&(dy, k, shift)| run_at((r as isize + h as isize + dy) as usize, k, shift)));
             if dense_counts {
                 let count = &mut self.count;
                 count.fill(0.0);
-                for &(dy, k) in &self.rows_of {
-                    let q = (r as isize + h as isize + dy) as usize;
-                    let base = ((q % window) * nspans + k) * cols;
+                for &base in &bases {
                     for (n, &v) in count.iter_mut().zip(&self.valid[base..base + cols]) {
                         *n += v;
                     }
@@ -969,18 +978,18 @@ impl RingSmoother {
     /// The float64 ring sum at image row `r`, column `c` (during the sweep of row `r`): run by
     /// run in the order of the ring's rows, each run summed from its first tap.
     fn reference_sum(&self, r: usize, c: usize) -> f64 {
-        let (h, window, width) = (self.half, 2 * self.half + 1, self.cols + 2 * self.half);
+        let (h, window, border) = (self.half, 2 * self.half + 1, self.half + self.pad);
+        let width = self.cols + 2 * border;
         let (rows, cols) = (self.rows as isize, self.cols as isize);
         let mut sum = 0f64;
-        for &(dy, k) in &self.rows_of {
+        for &(dy, a, b) in &self.runs {
             let y = r as isize + dy;
             if y < 0 || y >= rows {
                 continue;
             }
             let slot = (y as usize + h) % window;
-            let values = &self.padded_values[slot * width + h..slot * width + h + self.cols];
+            let values = &self.padded_values[slot * width + border..slot * width + border + self.cols];
             let good = &self.row_good[slot * self.cols..(slot + 1) * self.cols];
-            let (a, b) = self.spans[k];
             let mut run = 0f64;
             for dx in a..=b {
                 let x = c as isize + dx;
@@ -1225,13 +1234,24 @@ mod tests {
     }
 
     #[test]
+    fn the_default_ring_is_summed_from_three_spans() {
+        // Rows |dy| = 3, 2, 1 and the two halves of row 0, which are the 3-tap span shifted by ∓2.
+        let smoother = RingSmoother::new(&Ring::new(1.0, 2.6), 10, 10);
+        assert_eq!(smoother.spans, [(-1, 1), (-2, 2), (-3, 3)]);
+        assert!(smoother.rows_of.contains(&(0, 0, -2)) && smoother.rows_of.contains(&(0, 0, 2)) && smoother.rows_of.contains(&(-1, 2, 0)));
+        assert_eq!(smoother.pad, 2);
+    }
+
+    #[test]
     fn the_ring_sweep_decides_as_the_float64_sum_with_few_and_many_invalid_pixels() {
         let (rows, cols) = (40, 37);
-        let ring = Ring::new(1.0, 2.6);
-        let mut smoother = RingSmoother::new(&ring, rows, cols);
         let mut next = uniforms(7);
-        // Values near the threshold (within float32 rounding of it) send the sweep to the float64 sums.
-        for (invalid_fraction, near_threshold) in [(0.01, false), (0.5, false), (0.01, true), (0.3, true)] {
+        // Values near the threshold (within float32 rounding of it) send the sweep to the float64
+        // sums; rings of other sizes have runs of even lengths and larger shifts.
+        let cases = [(0.01, false, 2.6), (0.5, false, 2.6), (0.01, true, 2.6), (0.3, true, 2.6), (0.05, false, 1.2), (0.3, false, 4.3), (0.02, true, 4.3)];
+        for (invalid_fraction, near_threshold, width) in cases {
+            let ring = Ring::new(1.0, width);
+            let mut smoother = RingSmoother::new(&ring, rows, cols);
             let good: Vec<bool> = (0..rows * cols).map(|_| next() >= invalid_fraction).collect();
             let value = |u: f64| if near_threshold { (1.2 * (1.0 + 4e-7 * (u - 0.5))) as f32 } else { (2.4 * u) as f32 };
             let values: Vec<f32> = good.iter().map(|&g| if g { value(next()) } else { 0.0 }).collect();
@@ -1245,7 +1265,7 @@ mod tests {
                 };
                 let invalid = smoother.threshold_rows(make_row, dense_counts, 1.2, &mut passed);
                 assert_eq!(invalid, good.iter().filter(|&&g| !g).count());
-                assert_eq!(passed, expected, "invalid fraction {invalid_fraction}, near threshold {near_threshold}, dense counts {dense_counts}");
+                assert_eq!(passed, expected, "invalid fraction {invalid_fraction}, near threshold {near_threshold}, width {width}, dense counts {dense_counts}");
             }
         }
     }
