@@ -642,8 +642,8 @@ impl<'a> GroupSearch<'a> {
         let (data1, data0) = (&data[g * plane..(g + 1) * plane], &data[(g - 1) * plane..g * plane]);
         let (flags1, flags0) = (&groupdq[g * plane..(g + 1) * plane], &groupdq[(g - 1) * plane..g * plane]);
         let (gain, pixel_stop) = (self.gain, &self.pixel_stop[..]);
-        // With no guess (the first difference), counting from the valid flags costs least at worst.
-        let dense_counts = self.previous_invalid.is_none_or(|n| self.smoother.dense_counts_pay(n));
+        // With no guess (the first difference), as if every pixel were: the dense count's cost is bounded.
+        let dense_counts = self.smoother.dense_counts_pay(self.previous_invalid.unwrap_or(plane));
         let make_row = |r: usize, values: &mut [f32], good: &mut [bool]| {
             let row = r * cols..(r + 1) * cols;
             let (d1, d0, f1, f0) = (&data1[row.clone()], &data0[row.clone()], &flags1[row.clone()], &flags0[row.clone()]);
@@ -730,12 +730,14 @@ struct RingSmoother {
     padded_values: Vec<f32>,
     row_good: Vec<bool>,
     /// The valid flags of the padded row just made (border: valid), as 1 or 0.
-    padded_valid: Vec<f32>,
+    padded_valid: Vec<u16>,
     /// Span sums of values and of valid flags for the last `2·half + 1` padded rows, by
-    /// `(padded row mod window, span, column + pad)`.
+    /// `(padded row mod window, span, column + pad)`. The flags are summed as 16-bit integers
+    /// (8 lanes a vector instruction), so only for rings of at most 65535 taps.
     values: Vec<f32>,
-    valid: Vec<f32>,
+    valid: Vec<u16>,
     sum: Vec<f32>,
+    valid_taps: Vec<u16>,
     count: Vec<f32>,
     candidate: Vec<bool>,
 }
@@ -787,19 +789,20 @@ impl RingSmoother {
             sweep_margin: if margin < 0.01 { margin.max(1e-5) } else { f64::INFINITY },
             padded_values: vec![0.0; window * width],
             row_good: vec![false; window * cols],
-            padded_valid: vec![1.0; width],
+            padded_valid: vec![1; width],
             values: vec![0.0; sums],
-            valid: vec![0.0; sums],
+            valid: vec![0; sums],
             sum: vec![0.0; cols],
+            valid_taps: vec![0; cols],
             count: vec![0.0; cols],
             candidate: vec![false; cols],
         }
     }
 
     /// Whether, with `invalid` pixels in the image, summing the valid flags over every ring
-    /// costs less than taking each invalid pixel off the counts around it.
+    /// costs less than taking each invalid pixel off the counts around it (and can be done).
     fn dense_counts_pay(&self, invalid: usize) -> bool {
-        invalid as f64 * self.taps as f64 > (self.rows * self.cols) as f64
+        invalid as f64 * self.taps as f64 > (self.rows * self.cols) as f64 && self.taps <= f32::from(u16::MAX)
     }
 
     /// Makes padded row `q` (rows `half..half + rows` are the image, by `make_row`; the rest
@@ -819,7 +822,7 @@ impl RingSmoother {
                 invalid = good.iter().filter(|&&g| !g).count();
                 if dense_counts {
                     for (v, &g) in self.padded_valid[border..border + cols].iter_mut().zip(good.iter()) {
-                        *v = if g { 1.0 } else { 0.0 };
+                        *v = u16::from(g);
                     }
                 } else if invalid > 0 {
                     self.take_off_invalid(r, slot);
@@ -828,7 +831,7 @@ impl RingSmoother {
             None => {
                 values.fill(0.0);
                 if dense_counts {
-                    self.padded_valid[border..border + cols].fill(1.0);
+                    self.padded_valid[border..border + cols].fill(1);
                 }
             }
         }
@@ -850,7 +853,7 @@ impl RingSmoother {
     fn span_sums<const W: usize>(&mut self, row_at: usize, row_base: usize, start: usize, dense_counts: bool) {
         let (h, cols) = (self.half as isize, self.cols + 2 * self.pad);
         for (k, (inner, missing)) in self.plans.iter().enumerate() {
-            let (mut acc, mut acc_valid) = ([0f32; W], [0f32; W]);
+            let (mut acc, mut acc_valid) = ([0f32; W], [0u16; W]);
             if let Some(j) = inner {
                 let at = row_base + j * cols + start;
                 acc.copy_from_slice(&self.values[at..at + W]);
@@ -865,7 +868,7 @@ impl RingSmoother {
                     *a += x;
                 }
                 if dense_counts {
-                    let flags: &[f32; W] = self.padded_valid[from..from + W].try_into().expect("W columns");
+                    let flags: &[u16; W] = self.padded_valid[from..from + W].try_into().expect("W columns");
                     for (a, &x) in acc_valid.iter_mut().zip(flags) {
                         *a += x;
                     }
@@ -903,9 +906,11 @@ impl RingSmoother {
     /// The pixels of the smoothed image above `threshold` (and valid), ascending, into `out`;
     /// returns the number of invalid pixels. `make_row(r, values, good)` makes image row `r`:
     /// its valid flags, and values (0 where invalid). `dense_counts` picks how the valid taps
-    /// are counted (both exactly; [`RingSmoother::dense_counts_pay`] says which costs less).
+    /// are counted (both exactly; [`RingSmoother::dense_counts_pay`] says which costs less);
+    /// rings of more than 65535 taps are always counted from the invalid pixels.
     fn threshold_rows(&mut self, mut make_row: impl FnMut(usize, &mut [f32], &mut [bool]), dense_counts: bool, threshold: f64, out: &mut Vec<usize>) -> usize {
         out.clear();
+        let dense_counts = dense_counts && self.taps <= f32::from(u16::MAX);
         let (h, cols, window) = (self.half, self.cols, 2 * self.half + 1);
         let (nspans, pad) = (self.spans.len(), self.pad as isize);
         let span_cols = cols + 2 * self.pad;
@@ -927,12 +932,15 @@ impl RingSmoother {
             bases.clear();
             bases.extend(self.rows_of.iter().map(|&(dy, k, shift)| run_at((r as isize + h as isize + dy) as usize, k, shift)));
             if dense_counts {
-                let count = &mut self.count;
-                count.fill(0.0);
+                let valid_taps = &mut self.valid_taps;
+                valid_taps.fill(0);
                 for &base in &bases {
-                    for (n, &v) in count.iter_mut().zip(&self.valid[base..base + cols]) {
+                    for (n, &v) in valid_taps.iter_mut().zip(&self.valid[base..base + cols]) {
                         *n += v;
                     }
+                }
+                for (n, &v) in self.count.iter_mut().zip(valid_taps.iter()) {
+                    *n = f32::from(v);
                 }
             }
             let counts_at = (r % window) * cols;
