@@ -642,7 +642,8 @@ impl<'a> GroupSearch<'a> {
         let (data1, data0) = (&data[g * plane..(g + 1) * plane], &data[(g - 1) * plane..g * plane]);
         let (flags1, flags0) = (&groupdq[g * plane..(g + 1) * plane], &groupdq[(g - 1) * plane..g * plane]);
         let (gain, pixel_stop) = (self.gain, &self.pixel_stop[..]);
-        // With no guess (the first difference), as if every pixel were: the dense count's cost is bounded.
+        // With no guess (the first difference), as if every pixel were invalid: the dense count
+        // costs the same whatever their number.
         let dense_counts = self.smoother.dense_counts_pay(self.previous_invalid.unwrap_or(plane));
         let make_row = |r: usize, values: &mut [f32], good: &mut [bool]| {
             let row = r * cols..(r + 1) * cols;
@@ -691,12 +692,12 @@ const CHUNK: usize = 16;
 /// its first tap ([`RingSmoother::reference_sum`]); stcal's FFT convolution rounds differently anyway,
 /// and only values within ~1e-15 of the threshold could come out on the other side. The sweep
 /// over the plane sums in float32 instead (4 lanes a vector instruction, runs of each length
-/// summed along a row once, each from a shorter one inside it, and read where they are shifted):
-/// the terms are >= 0, so a sum of n
-/// taps in any order is within about n · 2⁻²⁴ of the exact one, and the float64 sum is worked
-/// out only for the pixels that close to the threshold, which keeps every decision of the
-/// float64 sum. The numbers of valid taps are exact either way; where invalid pixels are few,
-/// each takes itself off the counts of the pixels around it instead of a sum over every ring.
+/// summed along a row once, each from a shorter one inside it, and read shifted where a run of
+/// the ring is off centre): the terms are >= 0, so a sum of n taps in any order is within about
+/// n · 2⁻²⁴ of the exact one, and the float64 sum is worked out only for the pixels that close
+/// to the threshold, which keeps every decision of the float64 sum. The numbers of valid taps
+/// are exact either way; where invalid pixels are few, each takes itself off the counts of the
+/// pixels around it instead of a sum over every ring.
 ///
 /// The image comes a row at a time, made just before the sweep needs it, and only the last
 /// `2·half + 1` rows are kept: the planes of values and flags are never stored.
