@@ -1327,7 +1327,8 @@ mod tests {
                 assert!(!expected.is_empty(), "group {g}");
                 search.emission(&data, &groupdq, g, &mut emission);
                 assert_eq!(emission, expected, "flagged fraction {flagged_fraction}, per difference {per_difference}, group {g}");
-                // After the first difference, the valid taps are counted as suits the case.
+                // The next difference counts the valid taps as suits the case: from the invalid
+                // pixels where they are few, by sums of the valid flags where they are many.
                 let invalid = search.previous_invalid.expect("a difference searched");
                 assert_eq!(invalid, good.iter().filter(|&&g| !g).count());
                 assert_eq!(search.smoother.dense_counts_pay(invalid), flagged_fraction > 0.1);
