@@ -15,6 +15,8 @@ use crate::tile::RampShape;
 const JUMP: u8 = dq::JUMP_DET as u8;
 const SAT: u8 = dq::SATURATED as u8;
 const DNU: u8 = dq::DO_NOT_USE as u8;
+/// Flags that keep a pixel out of the shower search.
+const STOP: u8 = JUMP | SAT | DNU;
 
 /// stcal skips showers with fewer usable differences than this (`min_diffs_for_shower`).
 const MIN_DIFFS_FOR_SHOWER: usize = 10;
@@ -740,32 +742,18 @@ pub fn flag_with_noise(
         flags.iter().enumerate().all(|(p, &f)| f & DNU != 0 || reference(p))
     };
 
-    let mut smoother = RingSmoother::new(&Ring::new(params.inner_radius, params.ring_width), rows, cols);
+    let mut search = GroupSearch::new(pixeldq, gain, median, sigma, per_difference, params, rows, cols);
     let mut showers: Vec<(usize, usize, Vec<Ellipse>)> = Vec::new();
-    let mut masked = vec![0f32; plane];
-    let mut good = vec![false; plane];
-    let (mut previous, mut current) = (vec![0f32; plane], vec![0f32; plane]);
     let mut emission: Vec<usize> = Vec::new();
     let mut in_emission = vec![false; plane];
     let mut regions = RegionScratch::default();
-    let stop = (JUMP | SAT | DNU) as u32;
     for int in 0..nints {
         let first_good = (0..ngroups).find(|&g| !all_dnu_or_reference(int, g)).unwrap_or(0);
-        electrons(data, groupdq, gain, shape, int, first_good, 0, &mut previous);
+        let cube = int * ngroups * plane..(int + 1) * ngroups * plane;
+        let (data, groupdq) = (&data[cube.clone()], &groupdq[cube]);
+        search.start_integration();
         for g in first_good + 1..ngroups {
-            let flags = &groupdq[(int * ngroups + g) * plane..(int * ngroups + g + 1) * plane];
-            electrons(data, groupdq, gain, shape, int, g, 0, &mut current);
-            let noise = if per_difference { (g - 1) * plane..g * plane } else { 0..plane };
-            let (median, sigma) = (&median[noise.clone()], &sigma[noise]);
-            // Zipped slices and `&` (no short cut, no bounds checks) so that the loop vectorises.
-            let inputs = current.iter().zip(&previous).zip(median).zip(sigma).zip(flags).zip(pixeldq);
-            for ((g, m), (((((&e1, &e0), &mid), &sig), &f), &pdq)) in good.iter_mut().zip(masked.iter_mut()).zip(inputs) {
-                let ratio = ((e1 - e0) - mid).abs() / sig;
-                let usable = ((f as u32 | pdq) & stop == 0) & ratio.is_finite() & (pdq != dq::REFERENCE_PIXEL);
-                *g = usable;
-                *m = if usable { ratio } else { 0.0 };
-            }
-            smoother.threshold(&masked, &good, params.snr_threshold, &mut emission);
+            search.emission(data, groupdq, g, &mut emission);
             for &p in &emission {
                 in_emission[p] = true;
             }
@@ -776,7 +764,6 @@ pub fn flag_with_noise(
             if !ellipses.is_empty() {
                 showers.push((int, g, ellipses));
             }
-            std::mem::swap(&mut previous, &mut current);
         }
     }
 
@@ -830,6 +817,77 @@ pub fn flag_with_noise(
     Ok(total)
 }
 
+/// The search of one group's difference: its signal-to-noise image, masked, ring-smoothed and
+/// thresholded row by row ([`RingSmoother::threshold_rows`]), so that no plane of it is stored.
+struct GroupSearch<'a> {
+    gain: &'a [f32],
+    median: &'a [f32],
+    sigma: &'a [f32],
+    per_difference: bool,
+    /// Per pixel, JUMP|SAT|DNU where PIXELDQ keeps it out of the search (it has one of those
+    /// bits, or is exactly REFERENCE_PIXEL), else 0: read as one byte instead of four a group.
+    pixel_stop: Vec<u8>,
+    smoother: RingSmoother,
+    snr_threshold: f64,
+    /// Invalid pixels of the integration's previous difference, the guess of how many the next
+    /// has, which picks the smoother's way of counting valid taps (a matter of speed only).
+    previous_invalid: Option<usize>,
+}
+
+impl<'a> GroupSearch<'a> {
+    #[allow(clippy::too_many_arguments)]
+    fn new(pixeldq: &[u32], gain: &'a [f32], median: &'a [f32], sigma: &'a [f32], per_difference: bool, params: &Params, rows: usize, cols: usize) -> GroupSearch<'a> {
+        let pixel_stop = pixeldq.iter().map(|&pdq| if pdq & u32::from(STOP) != 0 || pdq == dq::REFERENCE_PIXEL { STOP } else { 0 }).collect();
+        GroupSearch {
+            gain,
+            median,
+            sigma,
+            per_difference,
+            pixel_stop,
+            smoother: RingSmoother::new(&Ring::new(params.inner_radius, params.ring_width), rows, cols),
+            snr_threshold: params.snr_threshold,
+            previous_invalid: None,
+        }
+    }
+
+    fn start_integration(&mut self) {
+        self.previous_invalid = None;
+    }
+
+    /// The pixels of extended emission of group `g` (>= 1) of one integration (`data`,
+    /// `groupdq`), ascending, into `out`: those whose smoothed `|e_g − e_{g−1} − median| / sigma`
+    /// (electrons; 0 and left out where flagged or not finite) is above the threshold.
+    fn emission(&mut self, data: &[f32], groupdq: &[u8], g: usize, out: &mut Vec<usize>) {
+        let plane = self.pixel_stop.len();
+        let cols = self.smoother.cols;
+        let noise = if self.per_difference { (g - 1) * plane..g * plane } else { 0..plane };
+        let (median, sigma) = (&self.median[noise.clone()], &self.sigma[noise]);
+        let (data1, data0) = (&data[g * plane..(g + 1) * plane], &data[(g - 1) * plane..g * plane]);
+        let (flags1, flags0) = (&groupdq[g * plane..(g + 1) * plane], &groupdq[(g - 1) * plane..g * plane]);
+        let (gain, pixel_stop) = (self.gain, &self.pixel_stop[..]);
+        // With no guess (the first difference), as if every pixel were invalid: the dense count
+        // costs the same whatever their number.
+        let dense_counts = self.smoother.dense_counts_pay(self.previous_invalid.unwrap_or(plane));
+        let make_row = |r: usize, values: &mut [f32], good: &mut [bool]| {
+            let row = r * cols..(r + 1) * cols;
+            let (d1, d0, f1, f0) = (&data1[row.clone()], &data0[row.clone()], &flags1[row.clone()], &flags0[row.clone()]);
+            let (gain, mid, sig, stop) = (&gain[row.clone()], &median[row.clone()], &sigma[row.clone()], &pixel_stop[row]);
+            let (values, good) = (&mut values[..cols], &mut good[..cols]);
+            for c in 0..cols {
+                // stcal's electrons are NaN where the flags are 1..=5; those of group g all have a
+                // STOP bit, so only group g − 1's need the test. Else the float32 values as stcal's.
+                let (e1, e0) = (d1[c] * gain[c], d0[c] * gain[c]);
+                let ratio = ((e1 - e0) - mid[c]).abs() / sig[c];
+                let usable = ((f1[c] | stop[c]) & STOP == 0) & (f0[c].wrapping_sub(1) >= 5) & ratio.is_finite();
+                good[c] = usable;
+                values[c] = if usable { ratio } else { 0.0 };
+            }
+        };
+        let invalid = self.smoother.threshold_rows(make_row, dense_counts, self.snr_threshold, out);
+        self.previous_invalid = Some(invalid);
+    }
+}
+
 /// The bits of a float32 as an integer of the same order as `f32::total_cmp`.
 pub(crate) fn ordered_key(value: f32) -> u32 {
     let bits = value.to_bits();
@@ -856,63 +914,77 @@ const CHUNK: usize = 16;
 /// The reference sum is float64, run by run of the ring in the order of its rows, each run from
 /// its first tap ([`RingSmoother::reference_sum`]); stcal's FFT convolution rounds differently anyway,
 /// and only values within ~1e-15 of the threshold could come out on the other side. The sweep
-/// over the plane sums in float32 instead (4 lanes a vector instruction, distinct runs summed
-/// along a row once, each run from a shorter one inside it): the terms are >= 0, so a sum of n
-/// taps in any order is within about n · 2⁻²⁴ of the exact one, and the float64 sum is worked
-/// out only for the pixels that close to the threshold, which keeps every decision of the
-/// float64 sum. The numbers of valid taps are exact either way; where invalid pixels are few,
-/// each takes itself off the counts of the pixels around it instead of a sum over every ring.
+/// over the plane sums in float32 instead (4 lanes a vector instruction, runs of each length
+/// summed along a row once, each from a shorter one inside it, and read shifted where a run of
+/// the ring is off centre): the terms are >= 0, so a sum of n taps in any order is within about
+/// n · 2⁻²⁴ of the exact one, and the float64 sum is worked out only for the pixels that close
+/// to the threshold, which keeps every decision of the float64 sum. The numbers of valid taps
+/// are exact either way; where invalid pixels are few, each takes itself off the counts of the
+/// pixels around it instead of a sum over every ring.
+///
+/// The image comes a row at a time, made just before the sweep needs it, and only the last
+/// `2·half + 1` rows are kept: the planes of values and flags are never stored.
 struct RingSmoother {
     half: usize,
     rows: usize,
     cols: usize,
-    /// Distinct `(dx_first, dx_last)` runs, shortest first, and for each tap row `(dy, run index)`.
+    /// The ring's runs moved to start at `−(length / 2)`, one per length, shortest first
+    /// (`(dx_first, dx_last)`); and for each run `(dy, span, shift)`: its sum at column x is
+    /// that of the span at column x + shift.
     spans: Vec<(isize, isize)>,
-    rows_of: Vec<(isize, usize)>,
+    rows_of: Vec<(isize, usize, isize)>,
+    /// Columns of span sums made either side of the image: the largest shift.
+    pad: usize,
     /// How the float32 sum of each span is made: from the sum of an earlier span inside it (if
     /// any), plus the taps `dx` it lacks.
     plans: Vec<(Option<usize>, Vec<isize>)>,
     /// The ring's runs `(dy, dx_first, dx_last)` and its number of taps.
     runs: Vec<(isize, isize, isize)>,
     taps: f32,
-    /// Valid taps per pixel of the plane when counted from the invalid pixels.
+    /// Valid taps per pixel when counted from the invalid pixels, for the image rows that the
+    /// rows made so far reach (image row r at `r mod window`).
     counts: Vec<f32>,
-    invalid: Vec<usize>,
     min_valid_taps: f64,
     /// Relative distance from the threshold below which the float32 sweep defers to the float64
     /// sum: a few times the float32 rounding of a sum of that many taps (infinite, so always
     /// float64, for rings too large for float32 to bound).
     sweep_margin: f64,
-    /// One padded row (`half` columns of border: zeros, valid) of values and valid flags.
+    /// The last `2·half + 1` padded rows (`half + pad` columns of border: zeros), padded row q
+    /// at `q mod window`: values, and the valid flags of their image columns.
     padded_values: Vec<f32>,
-    padded_valid: Vec<f32>,
-    /// Run sums of values and of valid flags for the last `2·half + 1` padded rows, by
-    /// `(padded row mod window, span, column)`.
+    row_good: Vec<bool>,
+    /// The valid flags of the padded row just made (border: valid), as 1 or 0.
+    padded_valid: Vec<u16>,
+    /// Span sums of values and of valid flags for the last `2·half + 1` padded rows, by
+    /// `(padded row mod window, span, column + pad)`. The flags are summed as 16-bit integers
+    /// (8 lanes a vector instruction), so only for rings of at most 65535 taps.
     values: Vec<f32>,
-    valid: Vec<f32>,
+    valid: Vec<u16>,
     sum: Vec<f32>,
+    valid_taps: Vec<u16>,
     count: Vec<f32>,
     candidate: Vec<bool>,
 }
 
 impl RingSmoother {
     fn new(ring: &Ring, rows: usize, cols: usize) -> RingSmoother {
-        let mut spans: Vec<(isize, isize)> = Vec::new();
-        let mut rows_of = Vec::new();
-        for &(dy, a, b) in &ring.runs {
-            let k = spans.iter().position(|&s| s == (a, b)).unwrap_or_else(|| {
-                spans.push((a, b));
-                spans.len() - 1
-            });
-            rows_of.push((dy, k));
-        }
-        let mut order: Vec<usize> = (0..spans.len()).collect();
-        order.sort_by_key(|&k| spans[k].1 - spans[k].0);
-        let rank: Vec<usize> = (0..spans.len()).map(|k| order.iter().position(|&o| o == k).expect("a permutation")).collect();
-        let spans: Vec<(isize, isize)> = order.iter().map(|&k| spans[k]).collect();
-        for entry in rows_of.iter_mut() {
-            entry.1 = rank[entry.1];
-        }
+        // A run within −half..=half moved to start at −(length / 2): (span, shift), |shift| <= half.
+        let moved = |a: isize, b: isize| {
+            let first = -((b - a + 1) / 2);
+            ((first, first + b - a), a - first)
+        };
+        let mut spans: Vec<(isize, isize)> = ring.runs.iter().map(|&(_, a, b)| moved(a, b).0).collect();
+        spans.sort_by_key(|&(a, b)| b - a);
+        spans.dedup();
+        let rows_of: Vec<(isize, usize, isize)> = ring
+            .runs
+            .iter()
+            .map(|&(dy, a, b)| {
+                let (span, shift) = moved(a, b);
+                (dy, spans.iter().position(|&s| s == span).expect("a span of each length"), shift)
+            })
+            .collect();
+        let pad = rows_of.iter().map(|&(_, _, shift)| shift.unsigned_abs()).max().unwrap_or(0);
         let plans = (0..spans.len())
             .map(|k| {
                 let (a, b) = spans[k];
@@ -922,8 +994,8 @@ impl RingSmoother {
             })
             .collect();
         let window = 2 * ring.half + 1;
-        let width = cols + 2 * ring.half;
-        let sums = window * spans.len() * cols;
+        let width = cols + 2 * (ring.half + pad);
+        let sums = window * spans.len() * (cols + 2 * pad);
         let taps: isize = ring.runs.iter().map(|&(_, a, b)| b - a + 1).sum();
         let margin = 4.0 * taps as f64 * f32::EPSILON as f64;
         RingSmoother {
@@ -932,60 +1004,80 @@ impl RingSmoother {
             cols,
             spans,
             rows_of,
+            pad,
             plans,
             runs: ring.runs.clone(),
             taps: taps as f32,
-            counts: vec![0.0; rows * cols],
-            invalid: Vec::new(),
+            counts: vec![0.0; window * cols],
             min_valid_taps: ring.min_valid_taps,
             sweep_margin: if margin < 0.01 { margin.max(1e-5) } else { f64::INFINITY },
-            padded_values: vec![0.0; width],
-            padded_valid: vec![1.0; width],
+            padded_values: vec![0.0; window * width],
+            row_good: vec![false; window * cols],
+            padded_valid: vec![1; width],
             values: vec![0.0; sums],
-            valid: vec![0.0; sums],
+            valid: vec![0; sums],
             sum: vec![0.0; cols],
+            valid_taps: vec![0; cols],
             count: vec![0.0; cols],
             candidate: vec![false; cols],
         }
     }
 
-    /// Run sums of padded row `q` (rows `half..half + rows` are the image, the rest zeros,
-    /// valid); of the valid flags too when `dense_counts`.
-    fn fill_row(&mut self, q: usize, values: &[f32], good: &[bool], dense_counts: bool) {
+    /// Whether, with `invalid` pixels in the image, summing the valid flags over every ring
+    /// costs less than taking each invalid pixel off the counts around it (and can be done).
+    fn dense_counts_pay(&self, invalid: usize) -> bool {
+        invalid as f64 * self.taps as f64 > (self.rows * self.cols) as f64 && self.taps <= f32::from(u16::MAX)
+    }
+
+    /// Makes padded row `q` (rows `half..half + rows` are the image, by `make_row`; the rest
+    /// zeros, valid) and its run sums; of the valid flags too when `dense_counts`, else its
+    /// invalid pixels come off `counts`. Returns the number of its invalid pixels.
+    fn fill_row(&mut self, q: usize, make_row: &mut impl FnMut(usize, &mut [f32], &mut [bool]), dense_counts: bool) -> usize {
         let (h, cols, window) = (self.half, self.cols, 2 * self.half + 1);
-        let nspans = self.spans.len();
-        let image_row = q.checked_sub(h).filter(|&r| r < self.rows);
-        match image_row {
+        let (border, span_cols) = (h + self.pad, cols + 2 * self.pad);
+        let width = cols + 2 * border;
+        let slot = q % window;
+        let values = &mut self.padded_values[slot * width + border..slot * width + border + cols];
+        let mut invalid = 0;
+        match q.checked_sub(h).filter(|&r| r < self.rows) {
             Some(r) => {
-                self.padded_values[h..h + cols].copy_from_slice(&values[r * cols..(r + 1) * cols]);
+                let good = &mut self.row_good[slot * cols..(slot + 1) * cols];
+                make_row(r, values, good);
+                invalid = good.iter().filter(|&&g| !g).count();
                 if dense_counts {
-                    for (v, &g) in self.padded_valid[h..h + cols].iter_mut().zip(&good[r * cols..(r + 1) * cols]) {
-                        *v = if g { 1.0 } else { 0.0 };
+                    for (v, &g) in self.padded_valid[border..border + cols].iter_mut().zip(good.iter()) {
+                        *v = u16::from(g);
                     }
+                } else if invalid > 0 {
+                    self.take_off_invalid(r, slot);
                 }
             }
             None => {
-                self.padded_values[h..h + cols].fill(0.0);
-                self.padded_valid[h..h + cols].fill(1.0);
+                values.fill(0.0);
+                if dense_counts {
+                    self.padded_valid[border..border + cols].fill(1);
+                }
             }
         }
-        let row_base = (q % window) * nspans * cols;
-        let full = cols - cols % CHUNK;
+        let row_base = slot * self.spans.len() * span_cols;
+        let full = span_cols - span_cols % CHUNK;
         for start in (0..full).step_by(CHUNK) {
-            self.span_sums::<CHUNK>(row_base, start, dense_counts);
+            self.span_sums::<CHUNK>(slot * width, row_base, start, dense_counts);
         }
-        for start in full..cols {
-            self.span_sums::<1>(row_base, start, dense_counts);
+        for start in full..span_cols {
+            self.span_sums::<1>(slot * width, row_base, start, dense_counts);
         }
+        invalid
     }
 
-    /// Span sums of columns `start..start + W` of the padded row just filled, into the rows of
-    /// `values` (and of `valid` when `dense_counts`) at `row_base`: each span from the sum of the
-    /// span inside it (if any) and the taps it lacks, in `W` lanes that stay in registers.
-    fn span_sums<const W: usize>(&mut self, row_base: usize, start: usize, dense_counts: bool) {
-        let (h, cols) = (self.half as isize, self.cols);
+    /// Span sums of columns `start - pad..start - pad + W` of the padded row at `row_at` in
+    /// `padded_values`, into the rows of `values` (and of `valid`, from `padded_valid`, when
+    /// `dense_counts`) at `row_base`: each span from the sum of the span inside it (if any) and
+    /// the taps it lacks, in `W` lanes that stay in registers.
+    fn span_sums<const W: usize>(&mut self, row_at: usize, row_base: usize, start: usize, dense_counts: bool) {
+        let (h, cols) = (self.half as isize, self.cols + 2 * self.pad);
         for (k, (inner, missing)) in self.plans.iter().enumerate() {
-            let (mut acc, mut acc_valid) = ([0f32; W], [0f32; W]);
+            let (mut acc, mut acc_valid) = ([0f32; W], [0u16; W]);
             if let Some(j) = inner {
                 let at = row_base + j * cols + start;
                 acc.copy_from_slice(&self.values[at..at + W]);
@@ -995,12 +1087,12 @@ impl RingSmoother {
             }
             for &dx in missing {
                 let from = (h + dx) as usize + start;
-                let taps: &[f32; W] = self.padded_values[from..from + W].try_into().expect("W columns");
+                let taps: &[f32; W] = self.padded_values[row_at + from..row_at + from + W].try_into().expect("W columns");
                 for (a, &x) in acc.iter_mut().zip(taps) {
                     *a += x;
                 }
                 if dense_counts {
-                    let flags: &[f32; W] = self.padded_valid[from..from + W].try_into().expect("W columns");
+                    let flags: &[u16; W] = self.padded_valid[from..from + W].try_into().expect("W columns");
                     for (a, &x) in acc_valid.iter_mut().zip(flags) {
                         *a += x;
                     }
@@ -1014,65 +1106,74 @@ impl RingSmoother {
         }
     }
 
-    /// Valid taps of every pixel from the list of invalid ones: the ring is symmetric, so an
-    /// invalid pixel is a tap of exactly the pixels at the ring's offsets from it.
-    fn count_from_invalid(&mut self) {
-        let (rows, cols) = (self.rows as isize, self.cols as isize);
-        self.counts.fill(self.taps);
-        for &q in &self.invalid {
-            let (r, c) = ((q / self.cols) as isize, (q % self.cols) as isize);
+    /// Takes the invalid pixels of image row `r` (kept at `slot`) off the valid taps of the
+    /// pixels around them: the ring is symmetric, so an invalid pixel is a tap of exactly the
+    /// pixels at the ring's offsets from it.
+    fn take_off_invalid(&mut self, r: usize, slot: usize) {
+        let (rows, cols, window) = (self.rows as isize, self.cols as isize, 2 * self.half + 1);
+        let good = &self.row_good[slot * self.cols..(slot + 1) * self.cols];
+        for c in (0..cols).filter(|&c| !good[c as usize]) {
             for &(dy, a, b) in &self.runs {
-                let y = r + dy;
+                let y = r as isize + dy;
                 if y < 0 || y >= rows {
                     continue;
                 }
+                let base = (y as usize % window) * self.cols;
                 let (x0, x1) = ((c + a).max(0), (c + b).min(cols - 1));
                 for x in x0..=x1 {
-                    self.counts[(y * cols + x) as usize] -= 1.0;
+                    self.counts[base + x as usize] -= 1.0;
                 }
             }
         }
     }
 
-    /// The pixels of the smoothed image above `threshold` (and valid), ascending, into `out`.
-    fn threshold(&mut self, values: &[f32], good: &[bool], threshold: f64, out: &mut Vec<usize>) {
+    /// The pixels of the smoothed image above `threshold` (and valid), ascending, into `out`;
+    /// returns the number of invalid pixels. `make_row(r, values, good)` makes image row `r`:
+    /// its valid flags, and values (0 where invalid). `dense_counts` picks how the valid taps
+    /// are counted (both exactly; [`RingSmoother::dense_counts_pay`] says which costs less);
+    /// rings of more than 65535 taps are always counted from the invalid pixels.
+    fn threshold_rows(&mut self, mut make_row: impl FnMut(usize, &mut [f32], &mut [bool]), dense_counts: bool, threshold: f64, out: &mut Vec<usize>) -> usize {
         out.clear();
+        let dense_counts = dense_counts && self.taps <= f32::from(u16::MAX);
         let (h, cols, window) = (self.half, self.cols, 2 * self.half + 1);
-        let nspans = self.spans.len();
-        // Counted first (a vector pass): the list is only made where invalid pixels are few.
-        let invalid = good.iter().filter(|&&g| !g).count();
-        let dense_counts = invalid as f64 * self.taps as f64 > good.len() as f64;
+        let (nspans, pad) = (self.spans.len(), self.pad as isize);
+        let span_cols = cols + 2 * self.pad;
+        // Where the run (dy, span k, shift) of padded row q starts for column 0 in `values`.
+        let run_at = |q: usize, k: usize, shift: isize| ((q % window) * nspans + k) * span_cols + (pad + shift) as usize;
         if !dense_counts {
-            self.invalid.clear();
-            self.invalid.extend(good.iter().enumerate().filter(|&(_, &g)| !g).map(|(p, _)| p));
-            self.count_from_invalid();
+            self.counts.fill(self.taps);
         }
+        let mut invalid = 0;
         for q in 0..2 * h {
-            self.fill_row(q, values, good, dense_counts);
+            invalid += self.fill_row(q, &mut make_row, dense_counts);
         }
         let mut bases = Vec::with_capacity(self.rows_of.len());
         // float32 sums below `count · low` are below the threshold by more than the margin.
         let low = if threshold > 0.0 && threshold.is_finite() { (threshold * (1.0 - 2.0 * self.sweep_margin)) as f32 } else { f32::MIN };
         for r in 0..self.rows {
-            self.fill_row(r + 2 * h, values, good, dense_counts);
+            // Image rows up to r + half are made, so the counts of row r are complete.
+            invalid += self.fill_row(r + 2 * h, &mut make_row, dense_counts);
             bases.clear();
-            bases.extend(self.rows_of.iter().map(|&(dy, k)| (((r as isize + h as isize + dy) as usize % window) * nspans + k) * cols));
+            bases.extend(self.rows_of.iter().map(|&(dy, k, shift)| run_at((r as isize + h as isize + dy) as usize, k, shift)));
             if dense_counts {
-                let count = &mut self.count;
-                count.fill(0.0);
-                for &(dy, k) in &self.rows_of {
-                    let q = (r as isize + h as isize + dy) as usize;
-                    let base = ((q % window) * nspans + k) * cols;
-                    for (n, &v) in count.iter_mut().zip(&self.valid[base..base + cols]) {
+                let valid_taps = &mut self.valid_taps;
+                valid_taps.fill(0);
+                for &base in &bases {
+                    for (n, &v) in valid_taps.iter_mut().zip(&self.valid[base..base + cols]) {
                         *n += v;
                     }
                 }
+                for (n, &v) in self.count.iter_mut().zip(valid_taps.iter()) {
+                    *n = f32::from(v);
+                }
             }
+            let counts_at = (r % window) * cols;
+            let good_at = ((r + h) % window) * cols;
             // Chunk by chunk, the ring sums and a vector test that rules out the pixels clearly
             // below the threshold: chunks without a candidate (most of them) are passed over.
             for start in (0..cols).step_by(CHUNK) {
                 let end = (start + CHUNK).min(cols);
-                let counts = if dense_counts { &self.count[start..end] } else { &self.counts[r * cols + start..r * cols + end] };
+                let counts = if dense_counts { &self.count[start..end] } else { &self.counts[counts_at + start..counts_at + end] };
                 let any = if end - start == CHUNK {
                     ring_sums::<CHUNK>(&self.values, &bases, start, &mut self.sum, counts, low, &mut self.candidate)
                 } else {
@@ -1082,41 +1183,50 @@ impl RingSmoother {
                     continue;
                 }
                 for c in start..end {
-                    let p = r * cols + c;
                     let count = f64::from(counts[c - start]);
-                    if !self.candidate[c] || !good[p] || count <= self.min_valid_taps {
+                    if !self.candidate[c] || !self.row_good[good_at + c] || count <= self.min_valid_taps {
                         continue;
                     }
                     // Counts are small integers, exact in float32.
                     let fast = f64::from(self.sum[c]);
                     let scaled = threshold * count;
                     let passes = if !fast.is_finite() || (fast - scaled).abs() <= self.sweep_margin * fast.max(scaled.abs()) {
-                        self.reference_sum(values, good, p) / count > threshold
+                        self.reference_sum(r, c) / count > threshold
                     } else {
                         fast > scaled
                     };
                     if passes {
-                        out.push(p);
+                        out.push(r * cols + c);
                     }
                 }
             }
+            if !dense_counts {
+                self.counts[counts_at..counts_at + cols].fill(self.taps);
+            }
         }
+        invalid
     }
 
-    /// The float64 ring sum at pixel `p`: run by run in the order of the ring's rows, each run
-    /// summed from its first tap.
-    fn reference_sum(&self, values: &[f32], good: &[bool], p: usize) -> f64 {
-        let (r, c) = ((p / self.cols) as isize, (p % self.cols) as isize);
+    /// The float64 ring sum at image row `r`, column `c` (during the sweep of row `r`): run by
+    /// run in the order of the ring's rows, each run summed from its first tap.
+    fn reference_sum(&self, r: usize, c: usize) -> f64 {
+        let (h, window, border) = (self.half, 2 * self.half + 1, self.half + self.pad);
+        let width = self.cols + 2 * border;
         let (rows, cols) = (self.rows as isize, self.cols as isize);
         let mut sum = 0f64;
-        for &(dy, k) in &self.rows_of {
-            let (a, b) = self.spans[k];
+        for &(dy, a, b) in &self.runs {
+            let y = r as isize + dy;
+            if y < 0 || y >= rows {
+                continue;
+            }
+            let slot = (y as usize + h) % window;
+            let values = &self.padded_values[slot * width + border..slot * width + border + self.cols];
+            let good = &self.row_good[slot * self.cols..(slot + 1) * self.cols];
             let mut run = 0f64;
             for dx in a..=b {
-                let (y, x) = (r + dy, c + dx);
-                if y >= 0 && y < rows && x >= 0 && x < cols {
-                    let q = (y * cols + x) as usize;
-                    run += if good[q] { values[q] as f64 } else { 0.0 };
+                let x = c as isize + dx;
+                if x >= 0 && x < cols {
+                    run += if good[x as usize] { values[x as usize] as f64 } else { 0.0 };
                 }
             }
             sum += run;
@@ -1322,37 +1432,130 @@ mod tests {
         assert_eq!(pieces, whole);
     }
 
+    /// Uniforms in [0, 1) of a seeded linear congruential generator.
+    fn uniforms(seed: u32) -> impl FnMut() -> f64 {
+        let mut state = seed;
+        move || {
+            state = state.wrapping_mul(1664525).wrapping_add(1013904223);
+            state as f64 / 4294967296.0
+        }
+    }
+
+    /// The pixels above `threshold` of the ring smoothing of whole planes, straight from the
+    /// definition: float64 sums run by run (each from its first tap), taps outside the image
+    /// valid with value 0.
+    fn ring_threshold_f64(ring: &Ring, values: &[f32], good: &[bool], rows: usize, cols: usize, threshold: f64) -> Vec<usize> {
+        (0..rows * cols)
+            .filter(|&p| {
+                let (r, c) = ((p / cols) as isize, (p % cols) as isize);
+                let (mut count, mut sum) = (0f64, 0f64);
+                for &(dy, a, b) in &ring.runs {
+                    let mut run = 0f64;
+                    for dx in a..=b {
+                        let (y, x) = (r + dy, c + dx);
+                        let inside = y >= 0 && y < rows as isize && x >= 0 && x < cols as isize;
+                        let q = (y * cols as isize + x) as usize;
+                        count += if !inside || good[q] { 1.0 } else { 0.0 };
+                        run += if inside && good[q] { values[q] as f64 } else { 0.0 };
+                    }
+                    sum += run;
+                }
+                good[p] && count > ring.min_valid_taps && sum / count > threshold
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_default_ring_is_summed_from_three_spans() {
+        // Rows |dy| = 3, 2, 1 and the two halves of row 0, which are the 3-tap span shifted by ∓2.
+        let smoother = RingSmoother::new(&Ring::new(1.0, 2.6), 10, 10);
+        assert_eq!(smoother.spans, [(-1, 1), (-2, 2), (-3, 3)]);
+        assert!(smoother.rows_of.contains(&(0, 0, -2)) && smoother.rows_of.contains(&(0, 0, 2)) && smoother.rows_of.contains(&(-1, 2, 0)));
+        assert_eq!(smoother.pad, 2);
+    }
+
     #[test]
     fn the_ring_sweep_decides_as_the_float64_sum_with_few_and_many_invalid_pixels() {
         let (rows, cols) = (40, 37);
-        let ring = Ring::new(1.0, 2.6);
-        let mut smoother = RingSmoother::new(&ring, rows, cols);
-        let mut seed = 7u32;
-        let mut next = || {
-            seed = seed.wrapping_mul(1664525).wrapping_add(1013904223);
-            seed as f64 / 4294967296.0
-        };
-        for invalid_fraction in [0.01, 0.5] {
+        let mut next = uniforms(7);
+        // Values near the threshold (within float32 rounding of it) send the sweep to the float64
+        // sums; rings of other sizes have runs of even lengths and larger shifts.
+        let cases = [(0.01, false, 2.6), (0.5, false, 2.6), (0.01, true, 2.6), (0.3, true, 2.6), (0.05, false, 1.2), (0.3, false, 4.3), (0.02, true, 4.3)];
+        for (invalid_fraction, near_threshold, width) in cases {
+            let ring = Ring::new(1.0, width);
+            let mut smoother = RingSmoother::new(&ring, rows, cols);
             let good: Vec<bool> = (0..rows * cols).map(|_| next() >= invalid_fraction).collect();
-            let values: Vec<f32> = good.iter().map(|&g| if g { (2.4 * next()) as f32 } else { 0.0 }).collect();
-            let mut passed = Vec::new();
-            smoother.threshold(&values, &good, 1.2, &mut passed);
-            let expected: Vec<usize> = (0..rows * cols)
-                .filter(|&p| {
-                    let (r, c) = ((p / cols) as isize, (p % cols) as isize);
-                    let mut count = 0f64;
-                    for &(dy, a, b) in &ring.runs {
-                        for dx in a..=b {
-                            let (y, x) = (r + dy, c + dx);
-                            let inside = y >= 0 && y < rows as isize && x >= 0 && x < cols as isize;
-                            count += if !inside || good[(y * cols as isize + x) as usize] { 1.0 } else { 0.0 };
-                        }
-                    }
-                    good[p] && count > ring.min_valid_taps && smoother.reference_sum(&values, &good, p) / count > 1.2
+            let value = |u: f64| if near_threshold { (1.2 * (1.0 + 4e-7 * (u - 0.5))) as f32 } else { (2.4 * u) as f32 };
+            let values: Vec<f32> = good.iter().map(|&g| if g { value(next()) } else { 0.0 }).collect();
+            let expected = ring_threshold_f64(&ring, &values, &good, rows, cols, 1.2);
+            assert!(!expected.is_empty() && expected.len() < rows * cols * 3 / 4, "{}", expected.len());
+            for dense_counts in [false, true] {
+                let mut passed = Vec::new();
+                let make_row = |r: usize, v: &mut [f32], g: &mut [bool]| {
+                    v.copy_from_slice(&values[r * cols..(r + 1) * cols]);
+                    g.copy_from_slice(&good[r * cols..(r + 1) * cols]);
+                };
+                let invalid = smoother.threshold_rows(make_row, dense_counts, 1.2, &mut passed);
+                assert_eq!(invalid, good.iter().filter(|&&g| !g).count());
+                assert_eq!(passed, expected, "invalid fraction {invalid_fraction}, near threshold {near_threshold}, width {width}, dense counts {dense_counts}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_row_by_row_search_equals_the_search_on_whole_planes() {
+        let (ngroups, rows, cols) = (7, 33, 41);
+        let plane = rows * cols;
+        let ring = Ring::new(1.0, 2.6);
+        let mut next = uniforms(3);
+        for (flagged_fraction, per_difference) in [(0.003, false), (0.4, false), (0.003, true), (0.4, true)] {
+            let data: Vec<f32> = (0..ngroups * plane)
+                .map(|_| match next() {
+                    u if u < 0.002 => f32::NAN,
+                    u if u < 0.003 => f32::INFINITY,
+                    _ => (100.0 * next()) as f32,
                 })
                 .collect();
-            assert!(!expected.is_empty() && expected.len() < rows * cols / 2, "{}", expected.len());
-            assert_eq!(passed, expected, "invalid fraction {invalid_fraction}");
+            // Every GROUPDQ value 0..=7 (1..=5 make stcal's electrons NaN, 6 and 7 do not) and others.
+            let groupdq: Vec<u8> = (0..ngroups * plane).map(|_| if next() < flagged_fraction { [1, 2, 3, 4, 5, 6, 7, 8, 36][(next() * 9.0) as usize] } else { 0 }).collect();
+            let pixeldq: Vec<u32> = (0..plane)
+                .map(|_| match next() / flagged_fraction.max(0.025) {
+                    u if u < 0.1 => dq::REFERENCE_PIXEL,
+                    u if u < 0.2 => dq::REFERENCE_PIXEL | dq::DROPOUT,
+                    u if u < 0.3 => [dq::DO_NOT_USE, dq::SATURATED, dq::JUMP_DET][(next() * 3.0) as usize],
+                    u if u < 0.4 => dq::DROPOUT,
+                    _ => 0,
+                })
+                .collect();
+            let gain: Vec<f32> = (0..plane).map(|_| (0.5 + 1.5 * next()) as f32).collect();
+            let planes = if per_difference { ngroups - 1 } else { 1 };
+            let median: Vec<f32> = (0..planes * plane).map(|_| (20.0 * (next() - 0.5)) as f32).collect();
+            let sigma: Vec<f32> = (0..planes * plane).map(|_| if next() < 0.002 { 0.0 } else { (35.0 + 20.0 * next()) as f32 }).collect();
+            let params = Params { snr_threshold: 1.2, ..DEFAULTS };
+            let mut search = GroupSearch::new(&pixeldq, &gain, &median, &sigma, per_difference, &params, rows, cols);
+            search.start_integration();
+            let mut emission = Vec::new();
+            for g in 1..ngroups {
+                // As stcal: whole planes of electrons (NaN where the flags are 1..=5), ratios and flags.
+                let electrons = |k: usize, p: usize| if (1..=5).contains(&groupdq[k * plane + p]) { f32::NAN } else { data[k * plane + p] * gain[p] };
+                let noise = if per_difference { (g - 1) * plane } else { 0 };
+                let (mut values, mut good) = (vec![0f32; plane], vec![false; plane]);
+                for p in 0..plane {
+                    let ratio = ((electrons(g, p) - electrons(g - 1, p)) - median[noise + p]).abs() / sigma[noise + p];
+                    let flags = u32::from(groupdq[g * plane + p]) | pixeldq[p];
+                    good[p] = flags & u32::from(STOP) == 0 && ratio.is_finite() && pixeldq[p] != dq::REFERENCE_PIXEL;
+                    values[p] = if good[p] { ratio } else { 0.0 };
+                }
+                let expected = ring_threshold_f64(&ring, &values, &good, rows, cols, 1.2);
+                assert!(!expected.is_empty(), "group {g}");
+                search.emission(&data, &groupdq, g, &mut emission);
+                assert_eq!(emission, expected, "flagged fraction {flagged_fraction}, per difference {per_difference}, group {g}");
+                // The next difference counts the valid taps as suits the case: from the invalid
+                // pixels where they are few, by sums of the valid flags where they are many.
+                let invalid = search.previous_invalid.expect("a difference searched");
+                assert_eq!(invalid, good.iter().filter(|&&g| !g).count());
+                assert_eq!(search.smoother.dense_counts_pay(invalid), flagged_fraction > 0.1);
+            }
         }
     }
 
