@@ -194,10 +194,11 @@ export function applyJumpSigmaClip(data: Float32Array | number[], groupdq: Uint8
 
 /**
  * `applyJump` (or `applyJumpShowerNoise` when the f32 slots 3 and 4 are not empty) on a staged
- * band. Slots: f32 `[data, gain, readnoise, showerMedian, showerSigma]`, u8 `[groupdq]`,
- * u32 `[pixeldq, crs]`.
+ * band whose own rows are `core_row0..core_row0 + core_rows` (the others are halo: the showers'
+ * noise is made for the band's own rows only). Slots: f32 `[data, gain, readnoise,
+ * showerMedian, showerSigma]`, u8 `[groupdq]`, u32 `[pixeldq, crs]`.
  */
-export function applyJumpStaged(stage: Stage, nints: number, ngroups: number, rows: number, cols: number, mode: number, thresholds: Float64Array | number[], flag_4_neighbors: boolean, nframes: number, after_jump: Float64Array | number[]): void;
+export function applyJumpStaged(stage: Stage, core_row0: number, core_rows: number, nints: number, ngroups: number, rows: number, cols: number, mode: number, thresholds: Float64Array | number[], flag_4_neighbors: boolean, nframes: number, after_jump: Float64Array | number[]): void;
 
 /**
  * MIRI `lastframe` on one tile: DO_NOT_USE into the last group.
@@ -469,7 +470,7 @@ export interface InitOutput {
     readonly applyJump: (a: number, b: number, c: number, d: number, e: any, f: number, g: number, h: any, i: number, j: number, k: number, l: number, m: number, n: number, o: any, p: number, q: number, r: number, s: number, t: number, u: number, v: number, w: number, x: number, y: number, z: number) => [number, number];
     readonly applyJumpShowerNoise: (a: number, b: number, c: number, d: number, e: any, f: number, g: number, h: any, i: number, j: number, k: number, l: number, m: number, n: number, o: any, p: number, q: number, r: number, s: number, t: number, u: number, v: number, w: number, x: number, y: number, z: number, a1: number, b1: number, c1: any, d1: number, e1: number, f1: any) => [number, number];
     readonly applyJumpSigmaClip: (a: number, b: number, c: number, d: number, e: any, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number) => [number, number];
-    readonly applyJumpStaged: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number) => [number, number];
+    readonly applyJumpStaged: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number) => [number, number];
     readonly applyLastframe: (a: number, b: number, c: any, d: number, e: number, f: number, g: number) => [number, number];
     readonly applyLinearity: (a: number, b: number, c: any, d: number, e: number, f: any, g: number, h: number, i: any, j: number, k: number, l: number, m: number, n: number, o: number, p: number, q: number, r: number, s: number, t: number, u: number, v: number, w: number) => [number, number];
     readonly applyLinearityStaged: (a: number, b: number, c: number, d: number, e: number, f: number, g: number) => [number, number];

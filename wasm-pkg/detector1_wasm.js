@@ -1045,9 +1045,12 @@ export function applyJumpSigmaClip(data, groupdq, gain, nints, ngroups, rows, co
 
 /**
  * `applyJump` (or `applyJumpShowerNoise` when the f32 slots 3 and 4 are not empty) on a staged
- * band. Slots: f32 `[data, gain, readnoise, showerMedian, showerSigma]`, u8 `[groupdq]`,
- * u32 `[pixeldq, crs]`.
+ * band whose own rows are `core_row0..core_row0 + core_rows` (the others are halo: the showers'
+ * noise is made for the band's own rows only). Slots: f32 `[data, gain, readnoise,
+ * showerMedian, showerSigma]`, u8 `[groupdq]`, u32 `[pixeldq, crs]`.
  * @param {Stage} stage
+ * @param {number} core_row0
+ * @param {number} core_rows
  * @param {number} nints
  * @param {number} ngroups
  * @param {number} rows
@@ -1058,15 +1061,17 @@ export function applyJumpSigmaClip(data, groupdq, gain, nints, ngroups, rows, co
  * @param {number} nframes
  * @param {Float64Array | number[]} after_jump
  */
-export function applyJumpStaged(stage, nints, ngroups, rows, cols, mode, thresholds, flag_4_neighbors, nframes, after_jump) {
+export function applyJumpStaged(stage, core_row0, core_rows, nints, ngroups, rows, cols, mode, thresholds, flag_4_neighbors, nframes, after_jump) {
     _assertClass(stage, Stage);
-    const val3 = +nints;
-    const val4 = +ngroups;
-    const val5 = +rows;
-    const val6 = +cols;
-    const val7 = +mode;
-    const val8 = +flag_4_neighbors;
-    const val9 = +nframes;
+    const val3 = +core_row0;
+    const val4 = +core_rows;
+    const val5 = +nints;
+    const val6 = +ngroups;
+    const val7 = +rows;
+    const val8 = +cols;
+    const val9 = +mode;
+    const val10 = +flag_4_neighbors;
+    const val11 = +nframes;
     let ptr0, len0, ptr1, len1;
     try {
         ptr0 = passArrayF64ToWasm0(thresholds, wasm.__wbindgen_malloc);
@@ -1078,7 +1083,7 @@ export function applyJumpStaged(stage, nints, ngroups, rows, cols, mode, thresho
         if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 8, 8); }
         throw e;
     }
-    const ret = wasm.applyJumpStaged(stage.__wbg_ptr, val3, val4, val5, val6, val7, ptr0, len0, val8, val9, ptr1, len1);
+    const ret = wasm.applyJumpStaged(stage.__wbg_ptr, val3, val4, val5, val6, val7, val8, val9, ptr0, len0, val10, val11, ptr1, len1);
     if (ret[1]) {
         throw takeFromExternrefTable0(ret[0]);
     }

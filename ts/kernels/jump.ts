@@ -100,12 +100,15 @@ export function jump(arrays: JumpArrays, shape: TileShape, params: JumpParams): 
   callWasm(kernel, () => applyJump(...args));
 }
 
-/** `jump` on a band in a `Stage` (ts/kernels/stage.ts; slots as the registry's `jump` lists them). */
-export function jumpStaged(stage: Stage, shape: TileShape, params: JumpParams): void {
+/**
+ * `jump` on a band in a `Stage` (ts/kernels/stage.ts; slots as the registry's `jump` lists
+ * them); the showers' noise, when asked for, is made for the band's own rows `core` only.
+ */
+export function jumpStaged(stage: Stage, shape: TileShape, params: JumpParams, core: { row0: number; rows: number }): void {
   const kernel = 'jump';
   checkShape(kernel, shape);
   checkParams(kernel, params);
-  callWasm(kernel, () => applyJumpStaged(stage, ...wasmScalars(shape, params)));
+  callWasm(kernel, () => applyJumpStaged(stage, core.row0, core.rows, ...wasmScalars(shape, params)));
 }
 
 /** The scalar arguments of the jump wasm functions, after the arrays. */

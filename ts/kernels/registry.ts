@@ -50,7 +50,7 @@ export interface TileKernel {
 function defineKernel<A, P = undefined>(
   arrays: { [K in keyof A]-?: ArraySpec },
   run: (arrays: A, shape: TileShape, params: P) => void,
-  staged?: { slots: StagedKernel['slots']; run: (stage: Parameters<StagedKernel['run']>[0], shape: TileShape, params: P) => void },
+  staged?: { slots: StagedKernel['slots']; run: (stage: Parameters<StagedKernel['run']>[0], shape: TileShape, params: P, core: Parameters<StagedKernel['run']>[3]) => void },
 ): TileKernel {
   return { arrays: arrays as Record<string, ArraySpec>, run: run as unknown as TileKernel['run'], staged: staged as StagedKernel | undefined };
 }

@@ -15,8 +15,11 @@ export type StageKind = 'f32' | 'u8' | 'u16' | 'u32';
 export interface StagedKernel {
   /** The staged wasm function's slots: array names by element type, in slot order. */
   slots: Partial<Record<StageKind, readonly string[]>>;
-  /** Runs the staged wasm function on `stage`, which holds a band of `shape`. */
-  run(stage: Stage, shape: TileShape, params: unknown): void;
+  /**
+   * Runs the staged wasm function on `stage`, which holds a band of `shape` whose own rows are
+   * `core` (the others are halo rows of context).
+   */
+  run(stage: Stage, shape: TileShape, params: unknown, core: { row0: number; rows: number }): void;
 }
 
 const viewTypes = { f32: Float32Array, u8: Uint8Array, u16: Uint16Array, u32: Uint32Array } as const;
@@ -35,6 +38,7 @@ export function runStagedBand(
   specs: Record<string, { layout: Layout; output: boolean }>,
   shape: TileShape,
   params: unknown,
+  core: { row0: number; rows: number },
   present: (key: string) => boolean,
   fill: (key: string, view: KernelArray) => void,
   drain: (key: string, view: KernelArray) => void,
@@ -51,6 +55,6 @@ export function runStagedBand(
   // Made after the last call that may grow the memory, used before the next one.
   const view = ({ kind, address, length }: (typeof placed)[number]) => new viewTypes[kind](kernelMemory().buffer, address, length);
   for (const slot of placed) fill(slot.key, view(slot));
-  staged.run(stage, shape, params);
+  staged.run(stage, shape, params, core);
   for (const slot of placed) if (specs[slot.key].output) drain(slot.key, view(slot));
 }

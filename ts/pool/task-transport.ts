@@ -83,6 +83,7 @@ export function runSharedBand(task: TileTask, band: RowBand): void {
       specs,
       grownShape,
       task.params,
+      { row0: above, rows: band.rows },
       (key) => task.bandArrays?.[key] !== undefined || task.arrays[key] !== undefined,
       (key, view) => {
         const cutAlready = task.bandArrays?.[key];

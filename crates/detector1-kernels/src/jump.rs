@@ -80,9 +80,10 @@ pub fn detect(
 /// ([`jump_showers::noise`] with `nframes` of `params`): the single pass keeps the ordered
 /// differences around each median it works out, from which the showers' median follows where
 /// their differences are the two-point pass's but for a few its JUMP flags take away (most
-/// pixels); only the other pixels' ramps are read again. On a band of rows with a halo, the
-/// halo rows' noise is not final (their neighbours' flags are missing). Returns the number of
-/// pixels whose showers' median came from the single pass.
+/// pixels); only the other pixels' ramps are read again. The noise is made for rows
+/// `noise_rows` only (a band's own rows: on its halo rows it would not be final, their
+/// neighbours' flags are missing), NaN elsewhere. Returns the number of pixels whose showers'
+/// median came from the single pass.
 #[allow(clippy::too_many_arguments)]
 pub fn detect_and_shower_noise(
     data: &[f32],
@@ -95,10 +96,19 @@ pub fn detect_and_shower_noise(
     params: &Params,
     median: &mut [f32],
     sigma: &mut [f32],
+    noise_rows: std::ops::Range<usize>,
 ) -> Result<usize, KernelError> {
-    let mut windows = MedianWindows::new(shape.plane_len());
+    shape.expect_plane("median", median.len())?;
+    shape.expect_plane("sigma", sigma.len())?;
+    if noise_rows.start > noise_rows.end || noise_rows.end > shape.rows {
+        return Err(KernelError::InvalidParameter { argument: "noise_rows", reason: format!("{noise_rows:?} is not within the {} rows", shape.rows) });
+    }
+    let pixels = noise_rows.start * shape.cols..noise_rows.end * shape.cols;
+    median.fill(f32::NAN);
+    sigma.fill(f32::NAN);
+    let mut windows = MedianWindows::new(shape.plane_len(), pixels.clone());
     detect_with(data, groupdq, pixeldq, gain, readnoise, crs, shape, params, true, Some(&mut windows))?;
-    crate::jump_showers::noise_with_hints(data, groupdq, gain, readnoise, shape, params.nframes, median, sigma, Some(&windows))
+    crate::jump_showers::noise_with_hints(data, groupdq, gain, readnoise, shape, params.nframes, median, sigma, Some(&windows), pixels)
 }
 
 /// `detect`, with the vector screen switched off by tests to get the reference result;
@@ -636,7 +646,9 @@ impl ManyDiffs {
             }
             done |= 1 << l;
             let (lo, hi) = (lowest[l], highest[l]);
-            if nonfinite[l] == 0.0 && windows.is_none() {
+            let p = p0 + l;
+            let window = windows.as_deref().is_some_and(|windows| windows.wants(p));
+            if nonfinite[l] == 0.0 && !window {
                 // The screen's range test: the median lies between the extremes.
                 let smallest = if lo > 0.0 { lo } else if hi < 0.0 { -hi } else { 0.0 };
                 let rn_e = readnoise[l] * gain[l];
@@ -646,7 +658,6 @@ impl ManyDiffs {
                     continue;
                 }
             }
-            let p = p0 + l;
             self.keys.clear();
             let mut n = 0;
             for row in &self.rows {
@@ -658,7 +669,7 @@ impl ManyDiffs {
                 continue;
             }
             // NaN keys are the largest, so the middle ranks of the others are the same.
-            let (lower, upper) = match windows.as_deref_mut() {
+            let (lower, upper) = match windows.as_deref_mut().filter(|_| window) {
                 Some(windows) => {
                     let (lower, upper, first, len) = self.selection.ranks_and_window(&mut self.keys, n / 2, n, windows.keys_mut(p));
                     windows.set(p, first, len, n);
@@ -1564,14 +1575,20 @@ mod tests {
             crate::jump_showers::noise(&data, &gdq, &gain, &readnoise, shape, params.nframes, &mut median, &mut sigma).unwrap();
             let (mut fused_gdq, mut fused_pdq, mut fused_crs) = (groupdq.clone(), vec![0u32; npix], vec![0u32; npix]);
             let (mut fused_median, mut fused_sigma) = (vec![0f32; npix], vec![0f32; npix]);
-            let from_windows = detect_and_shower_noise(&data, &mut fused_gdq, &mut fused_pdq, &gain, &readnoise, &mut fused_crs, shape, &params, &mut fused_median, &mut fused_sigma).unwrap();
+            // Some cases want the noise of the rows after the first only, as a band with a halo row above.
+            let noise_rows = if case % 4 == 1 && shape.rows > 1 { 1..shape.rows } else { 0..shape.rows };
+            let wanted = noise_rows.start * shape.cols..npix;
+            let from_windows =
+                detect_and_shower_noise(&data, &mut fused_gdq, &mut fused_pdq, &gain, &readnoise, &mut fused_crs, shape, &params, &mut fused_median, &mut fused_sigma, noise_rows)
+                    .unwrap();
             if fresh {
                 assert!(from_windows * 2 > npix, "case {case}: {from_windows} of {npix} pixels from their windows");
             }
             assert!((&gdq, &pdq, &crs) == (&fused_gdq, &fused_pdq, &fused_crs), "case {case}");
             let bits = |values: &[f32]| values.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
-            assert_eq!(bits(&fused_median), bits(&median), "case {case}");
-            assert_eq!(bits(&fused_sigma), bits(&sigma), "case {case}");
+            assert_eq!(bits(&fused_median[wanted.clone()]), bits(&median[wanted.clone()]), "case {case}");
+            assert_eq!(bits(&fused_sigma[wanted.clone()]), bits(&sigma[wanted.clone()]), "case {case}");
+            assert!(fused_median[..wanted.start].iter().chain(&fused_sigma[..wanted.start]).all(|v| v.is_nan()), "case {case}");
             assert!(median.iter().any(|m| !m.is_nan()));
         }
     }

@@ -11,6 +11,7 @@ use crate::dq;
 use crate::error::KernelError;
 use crate::jump_ellipses::{draw_ellipse, expanded_half_axes, find_ellipses_of, Ellipse, RegionScratch};
 use crate::tile::RampShape;
+use std::ops::Range;
 
 const JUMP: u8 = dq::JUMP_DET as u8;
 const SAT: u8 = dq::SATURATED as u8;
@@ -183,13 +184,14 @@ fn electrons(data: &[f32], groupdq: &[u8], gain: &[f32], shape: RampShape, int: 
 /// integrations and groups), with `gain`, `readnoise`, `median` and `sigma` of the same rows.
 #[allow(clippy::too_many_arguments)]
 pub fn noise(data: &[f32], groupdq: &[u8], gain: &[f32], readnoise: &[f32], shape: RampShape, nframes: usize, median: &mut [f32], sigma: &mut [f32]) -> Result<(), KernelError> {
-    noise_with_hints(data, groupdq, gain, readnoise, shape, nframes, median, sigma, None).map(|_| ())
+    noise_with_hints(data, groupdq, gain, readnoise, shape, nframes, median, sigma, None, 0..shape.plane_len()).map(|_| ())
 }
 
 /// [`noise`]; with `windows` (of the two-point pass on the same pixels, before its flags), the
 /// median of a pixel whose differences are the two-point pass's but for a few taken away by
 /// JUMP flags comes from its window, and only the other pixels' differences are made and sorted.
-/// Returns the number of pixels whose median came from their window.
+/// Only the pixels `pixels` get their model (the others are left as they are). Returns the
+/// number of pixels whose median came from their window.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn noise_with_hints(
     data: &[f32],
@@ -201,6 +203,7 @@ pub(crate) fn noise_with_hints(
     median: &mut [f32],
     sigma: &mut [f32],
     windows: Option<&MedianWindows>,
+    pixels: Range<usize>,
 ) -> Result<usize, KernelError> {
     shape.validate()?;
     shape.expect_cube("data", data.len())?;
@@ -234,8 +237,9 @@ pub(crate) fn noise_with_hints(
     let mut lanes: Vec<usize> = Vec::with_capacity(BLOCK);
     let mut selection = Selection::default();
     let mut from_windows = 0;
-    for p0 in (0..plane).step_by(BLOCK) {
-        let len = BLOCK.min(plane - p0);
+    let end = pixels.end.min(plane);
+    for p0 in (pixels.start..end).step_by(BLOCK) {
+        let len = BLOCK.min(end - p0);
         valid[..len].fill(0);
         lanes.clear();
         if let Some(windows) = windows {
@@ -508,6 +512,8 @@ pub(crate) const WINDOW: usize = 2 * WINDOW_HALF + 1;
 /// showers' noise model differs from the two-point pass's median in the differences its JUMP
 /// flags take away (a few per pixel): with these it finds its own median without the ramp.
 pub(crate) struct MedianWindows {
+    /// The pixels whose windows are wanted (the others are not kept).
+    pixels: Range<usize>,
     keys: Vec<[u32; WINDOW]>,
     /// Rank of the first key, number of keys (0: nothing known), valid differences.
     first: Vec<u32>,
@@ -516,8 +522,13 @@ pub(crate) struct MedianWindows {
 }
 
 impl MedianWindows {
-    pub(crate) fn new(npix: usize) -> MedianWindows {
-        MedianWindows { keys: vec![[0; WINDOW]; npix], first: vec![0; npix], len: vec![0; npix], valid: vec![0; npix] }
+    /// Windows of pixels `pixels` of a plane of `npix`.
+    pub(crate) fn new(npix: usize, pixels: Range<usize>) -> MedianWindows {
+        MedianWindows { pixels, keys: vec![[0; WINDOW]; npix], first: vec![0; npix], len: vec![0; npix], valid: vec![0; npix] }
+    }
+
+    pub(crate) fn wants(&self, p: usize) -> bool {
+        self.pixels.contains(&p)
     }
 
     /// Pixel `p`'s keys to fill, then [`MedianWindows::set`].
@@ -1618,7 +1629,7 @@ mod tests {
             seed >> 8
         };
         let mut selection = Selection::default();
-        let mut windows = MedianWindows::new(1);
+        let mut windows = MedianWindows::new(1, 0..1);
         let (mut known, mut asked) = (0, 0);
         for n in [1, 2, 3, 17, 300, 321, 2200] {
             for spread in [3u32, 40, 1 << 20] {

@@ -442,7 +442,7 @@ pub fn apply_jump_shower_noise(
 ) -> Result<(), JsError> {
     let params = jump_params(mode, thresholds, flag_4_neighbors, nframes, after_jump)?;
     let shape = RampShape::new(nints, ngroups, rows, cols);
-    jump::detect_and_shower_noise(data, groupdq, pixeldq, gain, readnoise, crs, shape, &params, median, sigma).map(|_| ()).map_err(to_js)
+    jump::detect_and_shower_noise(data, groupdq, pixeldq, gain, readnoise, crs, shape, &params, median, sigma, 0..rows).map(|_| ()).map_err(to_js)
 }
 
 /// `jump`'s sigma-clipping detector on one band of whole-exposure rows: JUMP in `groupdq`.
@@ -1411,12 +1411,15 @@ impl Stage {
 }
 
 /// `applyJump` (or `applyJumpShowerNoise` when the f32 slots 3 and 4 are not empty) on a staged
-/// band. Slots: f32 `[data, gain, readnoise, showerMedian, showerSigma]`, u8 `[groupdq]`,
-/// u32 `[pixeldq, crs]`.
+/// band whose own rows are `core_row0..core_row0 + core_rows` (the others are halo: the showers'
+/// noise is made for the band's own rows only). Slots: f32 `[data, gain, readnoise,
+/// showerMedian, showerSigma]`, u8 `[groupdq]`, u32 `[pixeldq, crs]`.
 #[wasm_bindgen(js_name = applyJumpStaged)]
 #[allow(clippy::too_many_arguments)]
 pub fn apply_jump_staged(
     stage: &mut Stage,
+    core_row0: usize,
+    core_rows: usize,
     nints: usize,
     ngroups: usize,
     rows: usize,
@@ -1435,7 +1438,7 @@ pub fn apply_jump_staged(
     if median.is_empty() && sigma.is_empty() {
         jump::detect(data, groupdq, pixeldq, gain, readnoise, crs, shape, &params).map_err(to_js)
     } else {
-        jump::detect_and_shower_noise(data, groupdq, pixeldq, gain, readnoise, crs, shape, &params, median, sigma).map(|_| ()).map_err(to_js)
+        jump::detect_and_shower_noise(data, groupdq, pixeldq, gain, readnoise, crs, shape, &params, median, sigma, core_row0..core_row0 + core_rows).map(|_| ()).map_err(to_js)
     }
 }
 
