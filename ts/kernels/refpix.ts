@@ -61,44 +61,18 @@ export function refpix(arrays: RefpixArrays, shape: TileShape, params: RefpixPar
     throw new KernelParameterError('invalid_parameter', `${kernel}: a side correction needs arrays.detRow`);
   }
   if (params.side) checkArray(kernel, 'detRow', arrays.detRow, Uint16Array, 'plane', shape);
-  callWasm(kernel, () =>
-    applyRefpix(
-      arrays.data,
-      arrays.cls,
-      params.side ? arrays.detRow! : new Uint16Array(0),
-      params.classes,
-      params.wide,
-      params.values,
-      params.kinds,
-      params.side ?? new Float64Array(0),
-      params.sideRows,
-      params.sideGain,
-      shape.nints,
-      shape.ngroups,
-      shape.rows,
-      shape.cols,
-    ),
-  );
+  callWasm(kernel, () => applyRefpix(arrays.data, arrays.cls, params.side ? arrays.detRow! : new Uint16Array(0), ...wasmScalars(shape, params)));
 }
 
 /** `refpix` on a band in a `Stage` (ts/kernels/stage.ts; slots as the registry lists them). */
 export function refpixStaged(stage: Stage, shape: TileShape, params: RefpixParams): void {
   const kernel = 'refpix';
   checkShape(kernel, shape);
-  callWasm(kernel, () =>
-    applyRefpixStaged(
-      stage,
-      params.classes,
-      params.wide,
-      params.values,
-      params.kinds,
-      params.side ?? new Float64Array(0),
-      params.sideRows,
-      params.sideGain,
-      shape.nints,
-      shape.ngroups,
-      shape.rows,
-      shape.cols,
-    ),
-  );
+  callWasm(kernel, () => applyRefpixStaged(stage, ...wasmScalars(shape, params)));
+}
+
+/** The arguments of the refpix wasm functions after the arrays. */
+function wasmScalars(shape: TileShape, params: RefpixParams) {
+  const side = params.side ?? new Float64Array(0);
+  return [params.classes, params.wide, params.values, params.kinds, side, params.sideRows, params.sideGain, shape.nints, shape.ngroups, shape.rows, shape.cols] as const;
 }
