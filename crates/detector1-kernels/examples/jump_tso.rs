@@ -107,7 +107,7 @@ fn main() {
     let (mut pixeldq, mut crs) = (vec![0u32; plane], vec![0u32; plane]);
     let (mut median, mut sigma) = (vec![0f32; plane], vec![0f32; plane]);
     let (t, c) = (Instant::now(), cpu_seconds());
-    jump::detect_and_shower_noise(&data, &mut groupdq, &mut pixeldq, &gain, &readnoise, &mut crs, shape, &params, &mut median, &mut sigma).unwrap();
+    jump::detect_and_shower_noise(&data, &mut groupdq, &mut pixeldq, &gain, &readnoise, &mut crs, shape, &params, &mut median, &mut sigma, 0..shape.rows).unwrap();
     let (two_point, two_point_cpu) = (t.elapsed().as_secs_f64(), cpu_seconds() - c);
     let hash_two_point = fnv(&groupdq);
     let showers = jump_showers::Params {
