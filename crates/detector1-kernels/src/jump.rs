@@ -13,7 +13,7 @@
 //! vectorised over 16 pixels where it can. The sigma-clipping detector is float64, as astropy's.
 
 use crate::dq;
-use crate::jump_showers::{from_ordered_key, ordered_key, MedianWindows, Selection};
+use crate::jump_showers::{from_ordered_key, ordered_key, select_pair, window_ranks, MedianWindows, Selection, WINDOW_HALF};
 use crate::error::KernelError;
 use crate::tile::RampShape;
 
@@ -565,8 +565,11 @@ struct ManyDiffs {
     /// One row per difference (integration-major), one lane per pixel; NaN where either group
     /// has DO_NOT_USE or SATURATED, as [`Diffs::pixel`].
     rows: Vec<Lanes>,
+    /// The same differences as ordered keys ([`ordered_key`]; u32::MAX for NaN, the largest).
+    key_rows: Vec<[u32; BLOCK]>,
     keys: Vec<u32>,
     selection: Selection,
+    narrowing: LaneNarrowing,
     limit: f32,
     nframes: f32,
 }
@@ -576,8 +579,10 @@ impl ManyDiffs {
         let n = shape.nints * (shape.ngroups - 1);
         ManyDiffs {
             rows: vec![[0.0; BLOCK]; n],
+            key_rows: vec![[0; BLOCK]; n],
             keys: Vec::with_capacity(n),
             selection: Selection::default(),
+            narrowing: LaneNarrowing::default(),
             limit: (params.rejection_threshold * (1.0 - 1e-5)) as f32,
             nframes: params.nframes as f32,
         }
@@ -622,32 +627,38 @@ impl ManyDiffs {
             }
             x
         };
+        // Valid (not NaN) differences per lane.
+        let mut valid = [0u32; BLOCK];
         let mut row = 0;
         for i in 0..nints {
             let mut previous = electrons(i * ngroups, &mut flags);
             for k in 1..ngroups {
                 let current = electrons(i * ngroups + k, &mut flags);
-                let out = &mut self.rows[row];
+                let (out, keys) = (&mut self.rows[row], &mut self.key_rows[row]);
                 for l in 0..BLOCK {
                     let d = current[l] - previous[l];
                     nonfinite[l] += d * 0.0;
                     out[l] = d;
                     lowest[l] = if d < lowest[l] { d } else { lowest[l] };
                     highest[l] = if highest[l] < d { d } else { highest[l] };
+                    let nan = d.is_nan();
+                    keys[l] = if nan { u32::MAX } else { ordered_key(d) };
+                    valid[l] += u32::from(!nan);
                 }
                 previous = current;
                 row += 1;
             }
         }
         let mut done = 0u32;
+        // Lanes whose median is worked out, and those that keep their median window.
+        let (mut wanted, mut windowed) = (0u32, 0u32);
         for l in 0..BLOCK {
             if flags[l] & JUMP != 0 {
                 continue;
             }
             done |= 1 << l;
             let (lo, hi) = (lowest[l], highest[l]);
-            let p = p0 + l;
-            let window = windows.as_deref().is_some_and(|windows| windows.wants(p));
+            let window = windows.as_deref().is_some_and(|windows| windows.wants(p0 + l));
             if nonfinite[l] == 0.0 && !window {
                 // The screen's range test: the median lies between the extremes.
                 let smallest = if lo > 0.0 { lo } else if hi < 0.0 { -hi } else { 0.0 };
@@ -658,24 +669,46 @@ impl ManyDiffs {
                     continue;
                 }
             }
-            self.keys.clear();
-            let mut n = 0;
-            for row in &self.rows {
-                let nan = row[l].is_nan();
-                n += usize::from(!nan);
-                self.keys.push(if nan { u32::MAX } else { ordered_key(row[l]) });
+            if valid[l] > 0 {
+                wanted |= 1 << l;
+                windowed |= u32::from(window) << l;
             }
-            if n == 0 {
-                continue;
-            }
+        }
+        // Lanes that may flag (the bounds of the others stay infinite), and their statistics.
+        let mut flagging = 0u32;
+        let (mut medians, mut sigmas) = ([0f64; BLOCK], [0f64; BLOCK]);
+        let (mut medians32, mut bounds) = ([0f32; BLOCK], [f32::INFINITY; BLOCK]);
+        let narrowed = if self.rows.len() > Selection::DIRECT { self.narrowing.narrow(&self.key_rows, &valid, wanted) } else { 0 };
+        for l in (0..BLOCK).filter(|l| wanted & (1 << l) != 0) {
+            let (lo, hi) = (lowest[l], highest[l]);
+            let p = p0 + l;
+            let n = valid[l] as usize;
+            let window = windowed & (1 << l) != 0;
+            let k = n / 2;
             // NaN keys are the largest, so the middle ranks of the others are the same.
-            let (lower, upper) = match windows.as_deref_mut().filter(|_| window) {
-                Some(windows) => {
-                    let (lower, upper, first, len) = self.selection.ranks_and_window(&mut self.keys, n / 2, n, windows.keys_mut(p));
+            let (lower, upper) = match (narrowed & (1 << l) != 0, windows.as_deref_mut().filter(|_| window)) {
+                (true, Some(windows)) => {
+                    let (kept, offset) = self.narrowing.kept(l);
+                    let (lower, upper, first, len) = window_ranks(kept, offset, k, n, windows.keys_mut(p));
                     windows.set(p, first, len, n);
                     (lower, upper)
                 }
-                None => self.selection.ranks(&mut self.keys, n / 2),
+                (true, None) => {
+                    let (kept, offset) = self.narrowing.kept(l);
+                    select_pair(kept, k - offset)
+                }
+                (false, windows) => {
+                    self.keys.clear();
+                    self.keys.extend(self.key_rows.iter().map(|keys| keys[l]));
+                    match windows {
+                        Some(windows) => {
+                            let (lower, upper, first, len) = self.selection.ranks_and_window(&mut self.keys, k, n, windows.keys_mut(p));
+                            windows.set(p, first, len, n);
+                            (lower, upper)
+                        }
+                        None => self.selection.ranks(&mut self.keys, k),
+                    }
+                }
             };
             let (lower, upper) = (from_ordered_key(lower), from_ordered_key(upper));
             let median = if n % 2 == 1 { f64::from(upper) } else { (f64::from(lower) + f64::from(upper)) / 2.0 };
@@ -684,30 +717,162 @@ impl ManyDiffs {
             let threshold = params.rejection_threshold;
             // Rounding is monotonic: no difference deviates more than the extremes do.
             let widest = (f64::from(hi) - median).abs().max((f64::from(lo) - median).abs());
-            let may_flag = widest / sigma > threshold;
-            if !may_flag {
-                continue;
+            if widest / sigma > threshold {
+                flagging |= 1 << l;
+                (medians[l], sigmas[l]) = (median, sigma);
+                // A float32 bound of the deviation below which stcal's ratio cannot pass.
+                (medians32[l], bounds[l]) = (median as f32, (threshold * sigma) as f32 * (1.0 - 1e-5));
             }
-            let ndiff = ngroups - 1;
-            let mut count = 0;
+        }
+        // The differences of the lanes that may flag, vectorised over the lanes: a float32 test,
+        // which lets through every difference stcal flags (its rounding is far below the 1e-5
+        // taken off the bound and the 1e-6 of the magnitudes added), then stcal's float64 test.
+        let (ndiff, threshold) = (ngroups - 1, params.rejection_threshold);
+        let mut counts = [0u32; BLOCK];
+        if flagging != 0 {
             for (j, row) in self.rows.iter().enumerate() {
-                let value = f64::from(row[l]);
-                let ratio = (value - median).abs() / sigma;
-                if value.is_finite() && ratio > threshold {
-                    let index = ((j / ndiff) * ngroups + j % ndiff + 1) * npix + p;
-                    groupdq[index] |= JUMP;
-                    count += 1;
-                    if params.flag_4_neighbors && ratio < params.max_jump_to_flag_neighbors && ratio > params.min_jump_to_flag_neighbors {
-                        seeds.push(index);
+                let mut candidates = 0u32;
+                for l in 0..BLOCK {
+                    let (value, median) = (row[l], medians32[l]);
+                    let deviation = (value - median).abs() + 1e-6 * (value.abs() + median.abs());
+                    candidates |= u32::from(deviation > bounds[l]) << l;
+                }
+                while candidates != 0 {
+                    let l = candidates.trailing_zeros() as usize;
+                    candidates &= candidates - 1;
+                    let value = f64::from(row[l]);
+                    let ratio = (value - medians[l]).abs() / sigmas[l];
+                    if value.is_finite() && ratio > threshold {
+                        let index = ((j / ndiff) * ngroups + j % ndiff + 1) * npix + p0 + l;
+                        groupdq[index] |= JUMP;
+                        counts[l] += 1;
+                        if params.flag_4_neighbors && ratio < params.max_jump_to_flag_neighbors && ratio > params.min_jump_to_flag_neighbors {
+                            seeds.push(index);
+                        }
                     }
                 }
             }
-            crs[p] = count;
-            if count > 0 {
-                stats.push(PixelStats { pixel: p, median, sigma });
+        }
+        for l in (0..BLOCK).filter(|l| flagging & (1 << l) != 0) {
+            let p = p0 + l;
+            crs[p] = counts[l];
+            if counts[l] > 0 {
+                stats.push(PixelStats { pixel: p, median: medians[l], sigma: sigmas[l] });
             }
         }
         done
+    }
+}
+
+/// Sample of each lane's keys that places [`LaneNarrowing`]'s thresholds, and the thresholds:
+/// `NARROW_STEP` sample ranks apart around the median's (whose sample rank deviates by about
+/// sqrt(NARROW_SAMPLE) / 2 = 5.7), so the ranks wanted lie within them for ~96 % of the lanes.
+const NARROW_SAMPLE: usize = 128;
+const NARROW_THRESHOLDS: usize = 7;
+const NARROW_STEP: usize = 4;
+/// Keys a lane may keep; a lane that would keep more is selected from all its keys.
+const NARROW_MAX_KEPT: usize = 640;
+
+/// Floyd and Rivest's narrowing for the median ranks of BLOCK pixels at once, on their ordered
+/// keys by rows (one row per difference, one lane per pixel), vectorised over the lanes: each
+/// lane's keys are counted below seven thresholds from a sample of them, and only those between
+/// the two thresholds around the ranks wanted (the median's and the [`MedianWindows`] ones on
+/// either side) are kept, with the number below them: the ranks are then selected from a
+/// hundred or so keys instead of thousands.
+#[derive(Default)]
+struct LaneNarrowing {
+    sample: Vec<u32>,
+    /// Lane l's kept keys at `start[l]..start[l] + len[l]`, ranks `offset[l]..` of its keys.
+    kept: Vec<u32>,
+    start: [usize; BLOCK],
+    len: [usize; BLOCK],
+    offset: [usize; BLOCK],
+}
+
+impl LaneNarrowing {
+    /// Narrows the lanes of `wanted` for rank `valid[l] / 2` (`valid[l] > 0` keys of lane l are
+    /// not u32::MAX, the NaN key); returns the lanes narrowed, whose keys [`LaneNarrowing::kept`] gives.
+    fn narrow(&mut self, rows: &[[u32; BLOCK]], valid: &[u32; BLOCK], wanted: u32) -> u32 {
+        let n = rows.len();
+        let lanes = |mask: u32| (0..BLOCK).filter(move |l| mask & (1 << l) != 0);
+        // Thresholds of lanes not wanted stay 0: nothing is below them and nothing kept.
+        let mut thresholds = [[0u32; BLOCK]; NARROW_THRESHOLDS];
+        for l in lanes(wanted) {
+            self.sample.clear();
+            self.sample.extend((0..NARROW_SAMPLE).map(|s| rows[s * n / NARROW_SAMPLE][l]));
+            self.sample.sort_unstable();
+            let at = (valid[l] as usize / 2) * NARROW_SAMPLE / n;
+            for (j, threshold) in thresholds.iter_mut().enumerate() {
+                let rank = (at + j * NARROW_STEP).checked_sub(NARROW_STEP * (NARROW_THRESHOLDS / 2));
+                threshold[l] = rank.map_or(0, |rank| self.sample.get(rank).copied().unwrap_or(u32::MAX));
+            }
+        }
+        // Keys below each threshold, four lanes at a time (a vector each).
+        let mut below = [[0u32; BLOCK]; NARROW_THRESHOLDS];
+        for quad in (0..BLOCK).step_by(4) {
+            let mut counts = [[0u32; 4]; NARROW_THRESHOLDS];
+            let limits: [[u32; 4]; NARROW_THRESHOLDS] = std::array::from_fn(|j| thresholds[j][quad..quad + 4].try_into().unwrap());
+            for row in rows {
+                let keys: &[u32; 4] = row[quad..quad + 4].try_into().unwrap();
+                for (count, limit) in counts.iter_mut().zip(&limits) {
+                    for m in 0..4 {
+                        count[m] += u32::from(keys[m] < limit[m]);
+                    }
+                }
+            }
+            for (b, count) in below.iter_mut().zip(&counts) {
+                b[quad..quad + 4].copy_from_slice(count);
+            }
+        }
+        // Per lane the keys in low..high: ranks k - WINDOW_HALF..=k + WINDOW_HALF (those that
+        // exist) lie between, k - 1 and k always.
+        let (mut low, mut high) = ([1u32; BLOCK], [0u32; BLOCK]);
+        let mut narrowed = 0u32;
+        let mut total = 0;
+        for l in lanes(wanted) {
+            let valid = valid[l] as usize;
+            let k = valid / 2;
+            let (first, end) = (k.saturating_sub(WINDOW_HALF), (k + WINDOW_HALF + 1).min(valid));
+            let (from, offset) = match (0..NARROW_THRESHOLDS).rev().find(|&j| below[j][l] as usize <= first) {
+                Some(j) => (thresholds[j][l], below[j][l] as usize),
+                None => (0, 0),
+            };
+            // u32::MAX is the NaN key: below it are the valid keys.
+            let (to, count) = match (0..NARROW_THRESHOLDS).find(|&j| below[j][l] as usize >= end) {
+                Some(j) => (thresholds[j][l], below[j][l] as usize),
+                None => (u32::MAX, valid),
+            };
+            if count - offset > NARROW_MAX_KEPT {
+                continue;
+            }
+            narrowed |= 1 << l;
+            (low[l], high[l]) = (from, to);
+            (self.start[l], self.len[l], self.offset[l]) = (total, 0, offset);
+            total += count - offset;
+        }
+        self.kept.resize(total, 0);
+        let mut at = self.start;
+        for row in rows {
+            let mut inside = 0u32;
+            for l in 0..BLOCK {
+                inside |= u32::from((row[l] >= low[l]) & (row[l] < high[l])) << l;
+            }
+            while inside != 0 {
+                let l = inside.trailing_zeros() as usize;
+                self.kept[at[l]] = row[l];
+                at[l] += 1;
+                inside &= inside - 1;
+            }
+        }
+        for l in lanes(narrowed) {
+            self.len[l] = at[l] - self.start[l];
+        }
+        narrowed
+    }
+
+    /// Lane `l`'s kept keys (reordered by the selection) and the rank of the smallest.
+    fn kept(&mut self, l: usize) -> (&mut [u32], usize) {
+        (&mut self.kept[self.start[l]..self.start[l] + self.len[l]], self.offset[l])
     }
 }
 
@@ -1473,6 +1638,52 @@ mod tests {
         (data, groupdq, gain, readnoise)
     }
 
+    /// The lane narrowing keeps, per lane, exactly the keys of a run of consecutive ranks that
+    /// holds the median's two and the windows' (those that exist), with their offset; and it
+    /// narrows most lanes, with ties, NaN keys and lanes not wanted.
+    #[test]
+    fn lane_narrowing_keeps_the_ranks_around_the_median() {
+        let mut rng = Rng(99);
+        let (mut lanes, mut narrowed_lanes) = (0, 0);
+        for case in 0..40 {
+            let n = [330, 700, 2200][case % 3];
+            // Whole numbers of a small range in some cases: many equal keys.
+            let spread = if case % 4 == 0 { 20.0 } else { 1000.0 };
+            let nan_fraction = [0.0, 0.01, 0.3, 0.9][case % 4];
+            let mut rows = vec![[0u32; BLOCK]; n];
+            let mut valid = [0u32; BLOCK];
+            for row in rows.iter_mut() {
+                for l in 0..BLOCK {
+                    let value = if rng.unit() < nan_fraction { f32::NAN } else { (spread * rng.normal()).round() as f32 + if case % 4 == 0 { 0.0 } else { 0.25 } };
+                    row[l] = if value.is_nan() { u32::MAX } else { ordered_key(value) };
+                    valid[l] += u32::from(!value.is_nan());
+                }
+            }
+            let wanted = (0..BLOCK).filter(|&l| valid[l] > 0 && (case % 5 != 0 || l % 3 != 0)).fold(0u32, |m, l| m | 1 << l);
+            let mut narrowing = LaneNarrowing::default();
+            let narrowed = narrowing.narrow(&rows, &valid, wanted);
+            assert_eq!(narrowed & !wanted, 0, "case {case}");
+            for l in (0..BLOCK).filter(|l| wanted & (1 << l) != 0) {
+                lanes += 1;
+                if narrowed & (1 << l) == 0 {
+                    continue;
+                }
+                narrowed_lanes += 1;
+                let mut sorted: Vec<u32> = rows.iter().map(|row| row[l]).collect();
+                sorted.sort_unstable();
+                let (valid, k) = (valid[l] as usize, valid[l] as usize / 2);
+                let (kept, offset) = narrowing.kept(l);
+                let mut kept = kept.to_vec();
+                kept.sort_unstable();
+                assert_eq!(kept[..], sorted[offset..offset + kept.len()], "case {case} lane {l}");
+                let (first, end) = (k.saturating_sub(WINDOW_HALF), (k + WINDOW_HALF + 1).min(valid));
+                assert!(offset <= first && offset + kept.len() >= end, "case {case} lane {l}: ranks {offset}..+{} lack {first}..{end}", kept.len());
+                assert!(offset + kept.len() <= valid, "case {case} lane {l}: a NaN key kept");
+            }
+        }
+        assert!(narrowed_lanes * 10 > lanes * 9, "{narrowed_lanes} of {lanes} lanes narrowed");
+    }
+
     /// Many signed differences (above the network size): `ManyDiffs` finishes the pixels
     /// without earlier JUMP flags itself. Same flags, counts, neighbours and after-jump flags as
     /// the exact path alone, with saturated tails, NaN and bad gains; clean pixels are all done there.
@@ -1480,7 +1691,9 @@ mod tests {
     fn many_differences_never_change_the_result() {
         let mut rng = Rng(77);
         for case in 0..24 {
-            let shape = RampShape::new(6 + rng.below(3), 12 + rng.below(5), 1 + rng.below(4), 16 + rng.below(30));
+            // Every third case has more differences than `Selection::DIRECT`: `LaneNarrowing` selects.
+            let nints = if case % 3 == 2 { 28 + rng.below(8) } else { 6 + rng.below(3) };
+            let shape = RampShape::new(nints, 12 + rng.below(5), 1 + rng.below(4), 16 + rng.below(30));
             let (mut data, mut groupdq, gain, readnoise) = random_tile(&mut rng, shape);
             let npix = shape.plane_len();
             let clean = case % 4 == 0;
@@ -1533,9 +1746,11 @@ mod tests {
     #[test]
     fn detect_and_shower_noise_equals_the_two_calls() {
         let mut rng = Rng(4242);
-        for case in 0..24 {
+        for case in 0..30 {
             let mode = if case % 4 == 3 { Mode::Iterative } else { Mode::SinglePass };
-            let shape = RampShape::new(6 + rng.below(3), 12 + rng.below(5), 1 + rng.below(4), 16 + rng.below(40));
+            // Cases 24.. have more differences than `Selection::DIRECT`: `LaneNarrowing` selects.
+            let nints = if case >= 24 { 28 + rng.below(8) } else { 6 + rng.below(3) };
+            let shape = RampShape::new(nints, 12 + rng.below(5), 1 + rng.below(4), 16 + rng.below(40));
             let (mut data, mut groupdq, gain, readnoise) = random_tile(&mut rng, shape);
             let npix = shape.plane_len();
             if case % 3 == 1 {

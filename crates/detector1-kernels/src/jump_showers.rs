@@ -587,7 +587,7 @@ pub(crate) struct Selection {
 
 impl Selection {
     /// Keys up to which `ranks` selects directly; above, it first narrows them to a window.
-    const DIRECT: usize = 320;
+    pub(crate) const DIRECT: usize = 320;
     /// Keys sampled to place the window, and the window's half width in sample ranks (about
     /// 2.5 standard deviations of the sample rank of the wanted key).
     const SAMPLE: usize = 64;
@@ -608,28 +608,10 @@ impl Selection {
     /// (`valid > k`: the keys of the valid values, the others being larger) or outside the
     /// keys the narrowing kept.
     pub(crate) fn ranks_and_window(&mut self, keys: &mut [u32], k: usize, valid: usize, window: &mut [u32; WINDOW]) -> (u32, u32, usize, usize) {
-        let (items, offset) = match self.narrow(keys, k) {
-            Some(offset) => (&mut self.window[..], offset),
-            None => (keys, 0),
-        };
-        let (below, &mut upper, above) = items.select_nth_unstable(k - offset);
-        let lows = WINDOW_HALF.min(below.len());
-        let from = below.len() - lows;
-        if lows > 0 {
-            below.select_nth_unstable(from);
-            below[from..].sort_unstable();
+        match self.narrow(keys, k) {
+            Some(offset) => window_ranks(&mut self.window, offset, k, valid, window),
+            None => window_ranks(keys, 0, k, valid, window),
         }
-        let highs = WINDOW_HALF.min(valid - 1 - k).min(above.len());
-        if highs > 0 {
-            above.select_nth_unstable(highs - 1);
-            above[..highs].sort_unstable();
-        }
-        window[..lows].copy_from_slice(&below[from..]);
-        window[lows] = upper;
-        window[lows + 1..lows + 1 + highs].copy_from_slice(&above[..highs]);
-        // The largest key below rank k, as `select_pair` has it.
-        let lower = below.last().copied().unwrap_or(0);
-        (lower, upper, k - lows, lows + 1 + highs)
     }
 
     /// Floyd and Rivest's narrowing for rank `k` of `keys`: keys between two sample quantiles
@@ -675,9 +657,33 @@ impl Selection {
 }
 
 /// The `k - 1`-th (0 when `k` is 0) and `k`-th smallest of `items`, reordering them.
-fn select_pair(items: &mut [u32], k: usize) -> (u32, u32) {
+pub(crate) fn select_pair(items: &mut [u32], k: usize) -> (u32, u32) {
     let (below, &mut kth, _) = items.select_nth_unstable(k);
     (below.iter().copied().max().unwrap_or(0), kth)
+}
+
+/// [`Selection::ranks_and_window`] on `items`, the keys of ranks `offset..offset + items.len()`
+/// of all the keys (with ranks `k - 1` and `k` among them when `k > offset`; `offset` 0 when
+/// `k` is 0): `(lower, upper, first, count)`, the window from the keys of `items` only.
+pub(crate) fn window_ranks(items: &mut [u32], offset: usize, k: usize, valid: usize, window: &mut [u32; WINDOW]) -> (u32, u32, usize, usize) {
+    let (below, &mut upper, above) = items.select_nth_unstable(k - offset);
+    let lows = WINDOW_HALF.min(below.len());
+    let from = below.len() - lows;
+    if lows > 0 {
+        below.select_nth_unstable(from);
+        below[from..].sort_unstable();
+    }
+    let highs = WINDOW_HALF.min(valid - 1 - k).min(above.len());
+    if highs > 0 {
+        above.select_nth_unstable(highs - 1);
+        above[..highs].sort_unstable();
+    }
+    window[..lows].copy_from_slice(&below[from..]);
+    window[lows] = upper;
+    window[lows + 1..lows + 1 + highs].copy_from_slice(&above[..highs]);
+    // The largest key below rank k, as `select_pair` has it.
+    let lower = below.last().copied().unwrap_or(0);
+    (lower, upper, k - lows, lows + 1 + highs)
 }
 
 /// Differences per pixel up to which [`noise`] sorts them with a network.
