@@ -779,14 +779,28 @@ const NARROW_MAX_KEPT: usize = 640;
 /// the two thresholds around the ranks wanted (the median's and the [`MedianWindows`] ones on
 /// either side) are kept, with the number below them: the ranks are then selected from a
 /// hundred or so keys instead of thousands.
-#[derive(Default)]
 struct LaneNarrowing {
-    sample: Vec<u32>,
+    /// Batcher's network for NARROW_SAMPLE inputs, and the sample by rows (sorted lane-wise).
+    network: Vec<(usize, usize)>,
+    sample: [[u32; BLOCK]; NARROW_SAMPLE],
     /// Lane l's kept keys at `start[l]..start[l] + len[l]`, ranks `offset[l]..` of its keys.
     kept: Vec<u32>,
     start: [usize; BLOCK],
     len: [usize; BLOCK],
     offset: [usize; BLOCK],
+}
+
+impl Default for LaneNarrowing {
+    fn default() -> Self {
+        LaneNarrowing {
+            network: sorting_network(NARROW_SAMPLE),
+            sample: [[0; BLOCK]; NARROW_SAMPLE],
+            kept: Vec::new(),
+            start: [0; BLOCK],
+            len: [0; BLOCK],
+            offset: [0; BLOCK],
+        }
+    }
 }
 
 impl LaneNarrowing {
@@ -797,14 +811,22 @@ impl LaneNarrowing {
         let lanes = |mask: u32| (0..BLOCK).filter(move |l| mask & (1 << l) != 0);
         // Thresholds of lanes not wanted stay 0: nothing is below them and nothing kept.
         let mut thresholds = [[0u32; BLOCK]; NARROW_THRESHOLDS];
+        // The sample of every lane at once (whole rows), sorted lane-wise by the network.
+        for (s, sample) in self.sample.iter_mut().enumerate() {
+            *sample = rows[s * n / NARROW_SAMPLE];
+        }
+        for &(a, b) in &self.network {
+            let (low, high) = self.sample.split_at_mut(b);
+            let (x, y) = (&mut low[a], &mut high[0]);
+            for l in 0..BLOCK {
+                (x[l], y[l]) = (x[l].min(y[l]), x[l].max(y[l]));
+            }
+        }
         for l in lanes(wanted) {
-            self.sample.clear();
-            self.sample.extend((0..NARROW_SAMPLE).map(|s| rows[s * n / NARROW_SAMPLE][l]));
-            self.sample.sort_unstable();
             let at = (valid[l] as usize / 2) * NARROW_SAMPLE / n;
             for (j, threshold) in thresholds.iter_mut().enumerate() {
                 let rank = (at + j * NARROW_STEP).checked_sub(NARROW_STEP * (NARROW_THRESHOLDS / 2));
-                threshold[l] = rank.map_or(0, |rank| self.sample.get(rank).copied().unwrap_or(u32::MAX));
+                threshold[l] = rank.map_or(0, |rank| self.sample.get(rank).map_or(u32::MAX, |sample| sample[l]));
             }
         }
         // Keys below each threshold, four lanes at a time (a vector each).
