@@ -187,50 +187,6 @@ function resetJumpOnlyPlanes(groupdq: Uint8Array, planes: number, npix: number):
  * JUMP_DET groups and the pixels that have one. Jumps are sparse: sixteen groups are tested at
  * a time (four 32-bit words), which keeps this pass over the cube small next to the kernel.
  */
-/**
- * The JUMP_DET groups and the pixels with any, for the log: added up over whole planes of the
- * ramp, so that the shower search's integrations can be counted as each finishes (on this
- * thread, while the workers search the next ones).
- */
-class JumpCounter {
-  private readonly flagged: Uint8Array;
-  private groups = 0;
-
-  constructor(private readonly npix: number) {
-    this.flagged = new Uint8Array(npix);
-  }
-
-  /** Whole planes of GROUPDQ, final. */
-  add(groupdq: Uint8Array): this {
-    const { flagged, npix } = this;
-    let groups = 0;
-    const count = (from: number, to: number) => {
-      for (let i = from; i < to; i++) {
-        if (groupdq[i]! & pixel.JUMP_DET) {
-          groups++;
-          flagged[i % npix] = 1;
-        }
-      }
-    };
-    const words = groupdq.byteOffset % 4 === 0 ? new Uint32Array(groupdq.buffer, groupdq.byteOffset, groupdq.length >>> 2) : new Uint32Array(0);
-    const jumpInWord = pixel.JUMP_DET * 0x01010101;
-    const quads = words.length >>> 2;
-    for (let q = 0; q < quads; q++) {
-      const w = 4 * q;
-      if ((words[w]! | words[w + 1]! | words[w + 2]! | words[w + 3]!) & jumpInWord) count(4 * w, 4 * w + 16);
-    }
-    count(16 * quads, groupdq.length);
-    this.groups += groups;
-    return this;
-  }
-
-  get result(): { groups: number; pixels: number } {
-    let pixels = 0;
-    for (let p = 0; p < this.npix; p++) pixels += this.flagged[p]!;
-    return { groups: this.groups, pixels };
-  }
-}
-
 /** numpy `nanmedian` of a float32 array: float32, the float32 mean of the middle pair. */
 function nanMedianF32(values: Float32Array): number {
   const finite = values.filter((v) => !Number.isNaN(v)).sort();
@@ -331,7 +287,8 @@ export async function jumpStep(
     afterJumpFlagE2: Math.fround(o.afterJumpFlagDn2 * gainMedian),
     afterJumpFlagN2: n2,
   };
-  const crs = new Uint32Array(npix);
+  // In shared memory for the pool's workers to write in place (else it goes there and back by copies).
+  const crs = context.pool && sharedMemoryAvailable() ? new Uint32Array(new SharedArrayBuffer(4 * npix)) : new Uint32Array(npix);
   // The showers' unclipped noise model is made by the two-point bands while they hold the ramp
   // (snowballs, which change the flags, would come in between).
   const showerNoise: ShowerNoise | undefined =
@@ -351,13 +308,18 @@ export async function jumpStep(
   let primaryCrs = -99;
   if (mode !== 'skip') {
     primaryCrs = 0;
-    for (let p = 0; p < npix; p++) primaryCrs += crs[p];
+    let pixelsWithCrs = 0;
+    for (let p = 0; p < npix; p++) {
+      primaryCrs += crs[p]!;
+      if (crs[p] !== 0) pixelsWithCrs++;
+    }
+    // The groups the detection flags (not its neighbours, nor the large events logged apart):
+    // a count of the flags themselves would read all of GROUPDQ again on this thread.
+    info(context, `jump: ${primaryCrs} primary CRs in ${pixelsWithCrs} pixel${pixelsWithCrs === 1 ? '' : 's'}`);
   }
 
-  const { extendedEvents, carry: nextCarry, jumpCounts } = await runLargeEvents(ramp, gain, readnoise, o, largeEvents, context, carry, showerNoise);
+  const { extendedEvents, carry: nextCarry } = await runLargeEvents(ramp, gain, readnoise, o, largeEvents, context, carry, showerNoise);
 
-  const { groups, pixels } = (jumpCounts ?? new JumpCounter(npix).add(ramp.groupdq)).result;
-  info(context, `jump: ${primaryCrs} primary CRs; ${groups} groups in ${pixels} pixels carry JUMP_DET`);
 
   const flaggedPlanes = allDoNotUsePlanes(ramp.groupdq, nints, ngroups, npix).reduce((a, b) => a + b, 0);
   const totalGroups = nints * ngroups - flaggedPlanes - nints;
@@ -442,13 +404,12 @@ async function runLargeEvents(
   context: StepContext,
   carry: JumpCarry | undefined,
   showerNoise?: ShowerNoise,
-): Promise<{ extendedEvents: number; carry?: JumpCarry; jumpCounts?: JumpCounter }> {
+): Promise<{ extendedEvents: number; carry?: JumpCarry }> {
   const [nints, ngroups, rows, cols] = ramp.shape;
   const npix = rows * cols;
   const shape = rampTileShape(ramp.shape);
   let extendedEvents = 0;
   let nextCarry: JumpCarry | undefined;
-  let jumpCounts: JumpCounter | undefined;
   if (o.expandLargeEvents) {
     // One integration per call (wasm memory holds one integration's GROUPDQ), the cores
     // carried from each to the next as between slices of the exposure.
@@ -481,14 +442,13 @@ async function runLargeEvents(
       });
     }
     const arrays = { data: ramp.data, groupdq: ramp.groupdq, pixeldq: ramp.pixeldq, gain, readnoise };
-    if (context.pool && sharedMemoryAvailable()) {
-      ({ showers: extendedEvents, jumpCounts } = await searchShowersOnPool(context.pool, arrays, shape, settings.showers, noise, context.signal));
-    } else {
-      extendedEvents = flagShowers(arrays, shape, settings.showers, undefined, noise);
-    }
+    extendedEvents =
+      context.pool && sharedMemoryAvailable()
+        ? await searchShowersOnPool(context.pool, arrays, shape, settings.showers, noise, context.signal)
+        : flagShowers(arrays, shape, settings.showers, undefined, noise);
     info(context, `jump: ${extendedEvents} showers`);
   }
-  return { extendedEvents, ...(nextCarry ? { carry: nextCarry } : {}), ...(jumpCounts ? { jumpCounts } : {}) };
+  return { extendedEvents, ...(nextCarry ? { carry: nextCarry } : {}) };
 }
 
 /**
@@ -496,9 +456,7 @@ async function runLargeEvents(
  * integration of the ramp in place: stcal searches every group on the flags from before any
  * shower and flags each integration on its own, so the tasks are independent and the flags are
  * those of the in-thread search whatever the number of workers. A ramp not in shared memory
- * goes to the tasks by copies of one integration, whose GROUPDQ is copied back. The JUMP flags
- * of each integration are counted here as its task finishes (`jumpCounts`, when every
- * integration was searched), while the workers search the next ones.
+ * goes to the tasks by copies of one integration, whose GROUPDQ is copied back.
  */
 async function searchShowersOnPool(
   pool: KernelPool,
@@ -507,11 +465,10 @@ async function searchShowersOnPool(
   params: ShowerParams,
   noise: ShowerNoise | undefined,
   signal: AbortSignal | undefined,
-): Promise<{ showers: number; jumpCounts?: JumpCounter }> {
+): Promise<number> {
   const model = showerNoiseModel(arrays, shape, params, undefined, noise);
-  if (!model) return { showers: 0 };
+  if (!model) return 0;
   const { nints, ngroups, rows, cols } = shape;
-  const jumpCounts = new JumpCounter(rows * cols);
   // Planes every task reads go to shared memory once (a plain array would be moved to the first worker).
   const copies: KernelArray[] = [];
   const shared = <T extends KernelArray>(array: T): T => {
@@ -545,7 +502,6 @@ async function searchShowersOnPool(
           (outputs) => {
             showers += outputs.showers![0]!;
             if (!inPlace) groupdq.set(task.arrays.groupdq);
-            jumpCounts.add(groupdq);
           },
           (reason: unknown) => void (failure ??= { reason }),
         )
@@ -558,7 +514,7 @@ async function searchShowersOnPool(
     }
     await Promise.all(inFlight);
     if (failure) throw failure.reason;
-    return { showers, jumpCounts };
+    return showers;
   } finally {
     for (const copy of copies) releaseShared(copy);
   }

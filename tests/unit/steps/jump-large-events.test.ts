@@ -203,18 +203,11 @@ describe('jump step with large events: workers and integration slices', () => {
           for (const shared of [true, false]) {
             const e = c.exposure();
             if (shared) Object.assign(e.ramp, { data: toShared(e.ramp.data), groupdq: toShared(e.ramp.groupdq), pixeldq: toShared(e.ramp.pixeldq) });
-            const messages: string[] = [];
-            const result = await jumpStep(e.ramp, await references(e), { pool, log: (_, message) => messages.push(message) }, c.options);
+            const result = await jumpStep(e.ramp, await references(e), { pool }, c.options);
             const what = `${name}, ${size} workers, ${shared ? 'shared' : 'copied'}`;
             expect(e.ramp.groupdq, what).toEqual(inThread.ramp.groupdq);
             expect(e.ramp.groupdq, `${what} vs stcal`).toEqual(c.groupdq);
             expect(result.extendedEvents, what).toBe(c.extendedEvents);
-            // The JUMP count of the log, made integration by integration as the search tasks end.
-            const npix = e.ramp.shape[2] * e.ramp.shape[3];
-            const flaggedPixels = new Set([...c.groupdq.keys()].filter((i) => c.groupdq[i]! & JUMP).map((i) => i % npix));
-            const groups = c.groupdq.reduce((n, f) => n + (f & JUMP ? 1 : 0), 0);
-            expect(groups, what).toBeGreaterThan(0);
-            expect(messages.find((m) => m.includes('carry JUMP_DET')), what).toMatch(new RegExp(` ${groups} groups in ${flaggedPixels.size} pixels carry JUMP_DET`));
           }
         } finally {
           await pool.destroy();
