@@ -288,20 +288,34 @@ async function runShared(
     for (const array of Object.values(band ?? {})) if (array) releaseShared(array);
   };
   const written = Object.keys(shared).filter((key) => specs[key].output);
-  const haloRows = bands.map((band) => {
-    const grown = withHalo(band, halo, shape.rows);
-    const end = band.row0 + band.rows;
-    return {
-      above: cut(written, { row0: grown.row0, rows: band.row0 - grown.row0 }),
-      below: cut(written, { row0: end, rows: grown.row0 + grown.rows - end }),
-    };
-  });
+  // Halo rows are cut just in time: a band's rows below the core before it starts (the bands
+  // below start later), and its rows above before the first band they belong to starts (bands
+  // start in order). So the workers start at once, and each snapshot is let go with its band.
+  const haloRows: { above?: TileArrays; below?: TileArrays }[] = bands.map(() => ({}));
+  let aboveTaken = 0;
+  const takeHalos = (b: number) => {
+    const end = bands[b]!.row0 + bands[b]!.rows;
+    for (; aboveTaken < bands.length; aboveTaken++) {
+      const band = bands[aboveTaken]!;
+      const grown = withHalo(band, halo, shape.rows);
+      if (grown.row0 >= end) break;
+      haloRows[aboveTaken]!.above = cut(written, { row0: grown.row0, rows: band.row0 - grown.row0 });
+    }
+    const grown = withHalo(bands[b]!, halo, shape.rows);
+    haloRows[b]!.below = cut(written, { row0: end, rows: grown.row0 + grown.rows - end });
+  };
+  const releaseHalos = (b: number) => {
+    release(haloRows[b]!.above);
+    release(haloRows[b]!.below);
+    haloRows[b] = {};
+  };
   // The bands of the arrays cut here are made as workers become free (at most two per worker
   // waiting), so they never add up to a second copy of those arrays.
   const settled: PromiseSettledResult<unknown>[] = [];
   const inFlight = new Set<Promise<void>>();
   for (const [b, band] of bands.entries()) {
     const bandArrays = cut(cutHere, withHalo(band, halo, shape.rows));
+    takeHalos(b);
     const job = pool
       .run({ kernel, arrays: shared, shape, params: options.params, band, halo, haloRows: haloRows[b], bandArrays }, options.signal)
       .then(
@@ -311,15 +325,14 @@ async function runShared(
       .finally(() => {
         inFlight.delete(job);
         release(bandArrays);
+        releaseHalos(b);
       });
     inFlight.add(job);
     if (inFlight.size >= 2 * pool.size) await Promise.race(inFlight);
   }
   await Promise.all(inFlight);
-  for (const { above, below } of haloRows) {
-    release(above);
-    release(below);
-  }
+  // Snapshots taken for bands that never ran (none, unless one failed).
+  for (let b = 0; b < bands.length; b++) releaseHalos(b);
   const copies = Object.entries(shared).filter(([key]) => shared[key] !== arrays[key]);
   const rejected = settled.find((result) => result.status === 'rejected');
   if (rejected) {

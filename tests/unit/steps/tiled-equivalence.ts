@@ -12,6 +12,7 @@ import type { KernelArray, TileShape } from '../../../ts/kernels/arrays.js';
 import type { KernelPool } from '../../../ts/pool/index.js';
 import type * as PoolApi from '../../../ts/pool/node.js';
 import type * as LoaderApi from '../../../ts/kernels/load-node.js';
+import type * as TransportApi from '../../../ts/pool/task-transport.js';
 export { random } from '../../helpers/random.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -21,6 +22,17 @@ type Arrays = Record<string, KernelArray | undefined>;
 
 function copy(arrays: Arrays): Arrays {
   return Object.fromEntries(Object.entries(arrays).map(([k, v]) => [k, v?.slice()]));
+}
+
+function sharedCopy(arrays: Arrays): Arrays {
+  return Object.fromEntries(
+    Object.entries(arrays).map(([k, v]) => {
+      if (!v) return [k, v];
+      const shared = new (v.constructor as new (buffer: SharedArrayBuffer) => KernelArray)(new SharedArrayBuffer(v.byteLength));
+      shared.set(v as never);
+      return [k, shared];
+    }),
+  );
 }
 
 function bytes(arrays: Arrays): Record<string, Uint8Array | undefined> {
@@ -59,6 +71,24 @@ export async function expectTiledEqualsUntiled(
     await run(undefined, kernel, arrays, shape, { params, halo, maxBandRows });
     expect(bytes(arrays), `in thread, maxBandRows ${maxBandRows}`).toEqual(bytes(untiled));
     checked.push(`0w/${maxBandRows}`);
+  }
+  // A pool that runs each band the moment it is handed over, on arrays in shared memory (which
+  // the bands change in place), so that every earlier band has written its rows: the halo rows
+  // a band reads must come from snapshots taken before that.
+  const transport: typeof TransportApi = await import(join(root, 'dist/pool/task-transport.js'));
+  const eager: KernelPool = {
+    size: 2,
+    run: async (task) => {
+      transport.runSharedBand(task, task.band!);
+      return {};
+    },
+    destroy: async () => {},
+  };
+  for (const maxBandRows of bandRows) {
+    const arrays = sharedCopy(input);
+    await run(eager, kernel, arrays, shape, { params, halo, maxBandRows });
+    expect(bytes(arrays), `bands run as handed over, maxBandRows ${maxBandRows}`).toEqual(bytes(untiled));
+    checked.push(`eager/${maxBandRows}`);
   }
   for (const size of [1, 2, 3]) {
     const pool = await pools.createNodePool({ size });
