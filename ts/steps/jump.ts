@@ -183,10 +183,6 @@ function resetJumpOnlyPlanes(groupdq: Uint8Array, planes: number, npix: number):
   }
 }
 
-/**
- * JUMP_DET groups and the pixels that have one. Jumps are sparse: sixteen groups are tested at
- * a time (four 32-bit words), which keeps this pass over the cube small next to the kernel.
- */
 /** numpy `nanmedian` of a float32 array: float32, the float32 mean of the middle pair. */
 function nanMedianF32(values: Float32Array): number {
   const finite = values.filter((v) => !Number.isNaN(v)).sort();
@@ -319,7 +315,6 @@ export async function jumpStep(
   }
 
   const { extendedEvents, carry: nextCarry } = await runLargeEvents(ramp, gain, readnoise, o, largeEvents, context, carry, showerNoise);
-
 
   const flaggedPlanes = allDoNotUsePlanes(ramp.groupdq, nints, ngroups, npix).reduce((a, b) => a + b, 0);
   const totalGroups = nints * ngroups - flaggedPlanes - nints;
