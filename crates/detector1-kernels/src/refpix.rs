@@ -279,28 +279,59 @@ pub fn correct(data: &mut [f32], class: &[u8], det_row: &[u16], c: &Corrections,
     if let Some(&k) = class.iter().find(|&&k| k != 255 && k as usize >= c.classes) {
         return Err(KernelError::InvalidParameter { argument: "class", reason: format!("class {k} is beyond {} classes", c.classes) });
     }
+    let side_rows = if side { c.side_rows } else { 0 };
+    let mut side_terms = vec![0.0f64; side_rows];
     for (g, plane) in data.chunks_exact_mut(shape.plane_len()).enumerate() {
+        let side_g = if side { &c.side[g * side_rows..][..side_rows] } else { &[][..] };
+        // The product stays the one numpy forms per pixel: gain times the row's side value.
+        for (term, &s) in side_terms.iter_mut().zip(side_g) {
+            *term = c.side_gain * s;
+        }
         let wide = c.wide[g] != 0;
-        let signals: Vec<Option<Signal>> = (0..c.classes)
-            .map(|k| match c.kinds[g * c.classes + k] {
-                0 => None,
-                kind => Some(Signal { value: c.values[g * c.classes + k], wide: kind == 2 }),
-            })
-            .collect();
-        let side_g = if side { &c.side[g * c.side_rows..][..c.side_rows] } else { &[][..] };
-        for (p, x) in plane.iter_mut().enumerate() {
-            let mut v = *x as f64;
-            if let Some(Some(s)) = signals.get(class[p] as usize) {
-                v = subtract(v, *s, wide);
+        let kinds = &c.kinds[g * c.classes..][..c.classes];
+        let values = &c.values[g * c.classes..][..c.classes];
+        // A class without a signal subtracts 0, which leaves every value (and -0, and NaN) as it is.
+        let mut table = [0.0f64; 256];
+        // (class 255 is "none" whatever the number of classes)
+        for (k, (&kind, &value)) in kinds.iter().zip(values).enumerate().take(255) {
+            if kind != 0 {
+                table[k] = value;
             }
-            if side {
-                v -= c.side_gain * side_g[det_row[p] as usize];
-            }
-            // wasm leaves NaN payloads/signs to the engine: one canonical NaN keeps bands byte-equal.
-            *x = if v.is_nan() { f32::NAN } else { v as f32 };
+        }
+        let present = || kinds.iter().filter(|&&kind| kind != 0);
+        if wide {
+            correct_plane(plane, class, det_row, &side_terms, |x, k| x as f64 - table[k]);
+        } else if present().all(|&kind| kind == 1) {
+            let narrow = table.map(|v| v as f32);
+            correct_plane(plane, class, det_row, &side_terms, |x, k| (x - narrow[k]) as f64);
+        } else if present().all(|&kind| kind == 2) {
+            correct_plane(plane, class, det_row, &side_terms, |x, k| (x as f64 - table[k]) as f32 as f64);
+        } else {
+            let signals: Vec<Option<Signal>> = kinds.iter().zip(values).map(|(&kind, &value)| (kind != 0).then_some(Signal { value, wide: kind == 2 })).collect();
+            correct_plane(plane, class, det_row, &side_terms, |x, k| match signals.get(k) {
+                Some(Some(s)) => subtract(x as f64, *s, false),
+                _ => x as f64,
+            });
         }
     }
     Ok(())
+}
+
+/// One group plane: `signal(x, class)` is the pixel after its class signal, in float64; the side
+/// term of its detector row (none when `side_terms` is empty) follows.
+#[inline(always)]
+fn correct_plane(plane: &mut [f32], class: &[u8], det_row: &[u16], side_terms: &[f64], signal: impl Fn(f32, usize) -> f64) {
+    // wasm leaves NaN payloads/signs to the engine: one canonical NaN keeps bands byte-equal.
+    let store = |v: f64| if v.is_nan() { f32::NAN } else { v as f32 };
+    if side_terms.is_empty() {
+        for (x, &k) in plane.iter_mut().zip(class) {
+            *x = store(signal(*x, k as usize));
+        }
+    } else {
+        for ((x, &k), &r) in plane.iter_mut().zip(class).zip(det_row) {
+            *x = store(signal(*x, k as usize) - side_terms[r as usize]);
+        }
+    }
 }
 
 #[cfg(test)]
@@ -417,5 +448,58 @@ mod tests {
         let bad = correct(&mut data, &[0, 2, 255], &[0, 0, 0], &c, shape).unwrap_err();
         assert_eq!(bad.code(), "invalid_parameter");
         assert_eq!(correct(&mut data, &[0, 1], &[0, 0, 0], &c, shape).unwrap_err().code(), "shape_mismatch");
+    }
+    /// The per-group specialisations give what the rule gives pixel by pixel: float32 and float64
+    /// buffers, float32, float64 and mixed signals, classes without one, NaN, -0 and side terms.
+    #[test]
+    fn correct_equals_the_per_pixel_rule() {
+        let (classes, rows, cols, groups) = (5usize, 6usize, 7usize, 8usize);
+        let shape = RampShape::new(1, groups, rows, cols);
+        let mut state = 11u32;
+        let mut next = || {
+            state = state.wrapping_mul(1664525).wrapping_add(1013904223);
+            state
+        };
+        let data: Vec<f32> = (0..groups * rows * cols)
+            .map(|_| match next() >> 28 {
+                0 => f32::NAN,
+                1 => -0.0,
+                _ => (next() % 100_000) as f32 * 0.0371 - 900.0,
+            })
+            .collect();
+        let class: Vec<u8> = (0..rows * cols).map(|_| if next() % 7 == 0 { 255 } else { (next() % classes as u32) as u8 }).collect();
+        let det_row: Vec<u16> = (0..rows * cols).map(|p| (p / cols) as u16 + (next() % 2) as u16).collect();
+        // Groups: float64 buffer; float32 buffer with float32, float64 and mixed signals.
+        let wide: Vec<u8> = (0..groups).map(|g| (g % 4 == 0) as u8).collect();
+        let kinds: Vec<u8> = (0..groups * classes).map(|i| match (i / classes) % 4 { 1 => [0, 1][(next() % 2) as usize], 2 => [0, 2][(next() % 2) as usize], _ => (next() % 3) as u8 }).collect();
+        let values: Vec<f64> = (0..groups * classes).map(|_| (next() % 10_000) as f64 * 0.01234567891 - 50.0).collect();
+        let side_values: Vec<f64> = (0..groups * (rows + 1)).map(|_| (next() % 1000) as f64 * 0.001234567 - 0.5).collect();
+        for with_side in [false, true] {
+            let c = Corrections {
+                classes,
+                wide: &wide,
+                values: &values,
+                kinds: &kinds,
+                side: if with_side { &side_values } else { &[] },
+                side_rows: rows + 1,
+                side_gain: 1.0 / 3.0,
+            };
+            let mut fast = data.clone();
+            correct(&mut fast, &class, &det_row, &c, shape).unwrap();
+            let plane = rows * cols;
+            for (i, (&x, &got)) in data.iter().zip(&fast).enumerate() {
+                let (g, p) = (i / plane, i % plane);
+                let k = class[p] as usize;
+                let mut v = x as f64;
+                if k != 255 && kinds[g * classes + k] != 0 {
+                    v = subtract(v, Signal { value: values[g * classes + k], wide: kinds[g * classes + k] == 2 }, wide[g] != 0);
+                }
+                if with_side {
+                    v -= c.side_gain * side_values[g * (rows + 1) + det_row[p] as usize];
+                }
+                let want = if v.is_nan() { f32::NAN } else { v as f32 };
+                assert_eq!(got.to_bits(), want.to_bits(), "group {g} pixel {p} side {with_side}");
+            }
+        }
     }
 }
