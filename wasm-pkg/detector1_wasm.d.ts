@@ -315,6 +315,17 @@ export function cleanFlickerScaledMedianRamp(data: Float32Array | number[], rate
 export function cleanFlickerSceneMask(rate: Float32Array | number[], mask: Uint8Array, nplanes: number, rows: number, cols: number, n_sigma: number, fit_histogram: boolean): void;
 
 /**
+ * FITS 16-bit pixels into float32 values (BZERO 0, or 32768 when `unsigned`); `stored` holds
+ * the file's big-endian words as a little-endian machine loads them when `swapped`.
+ */
+export function decodeInt16(stored: Uint16Array | number[], out: Float32Array, unsigned: boolean, swapped: boolean): void;
+
+/**
+ * `decodeInt16` on a staged band. Slots: u16 `[stored]`, f32 `[out]` (written whole).
+ */
+export function decodeInt16Staged(stage: Stage, unsigned: boolean, swapped: boolean): void;
+
+/**
  * `emicorr` (joint): quiet pixels' ramps summed by phase bin, `y` `(nints, nbins, ngroups)`
  * followed by the counts `n` `(nints, nbins)`, in one array.
  */
@@ -490,6 +501,8 @@ export interface InitOutput {
     readonly cleanFlickerIntegrationMedianImage: (a: number, b: number, c: any, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: any, m: number, n: number, o: number, p: number, q: number, r: number, s: number, t: number) => [number, number, number, number];
     readonly cleanFlickerScaledMedianRamp: (a: number, b: number, c: number, d: number, e: number, f: number, g: number) => [number, number, number, number];
     readonly cleanFlickerSceneMask: (a: number, b: number, c: number, d: number, e: any, f: number, g: number, h: number, i: number, j: number) => [number, number];
+    readonly decodeInt16: (a: number, b: number, c: number, d: number, e: any, f: number, g: number) => [number, number];
+    readonly decodeInt16Staged: (a: number, b: number, c: number) => [number, number];
     readonly emicorrBin: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number) => [number, number, number, number];
     readonly emicorrFit: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number, o: number) => [number, number, number, number];
     readonly emicorrSequential: (a: number, b: number, c: any, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number) => [number, number, number, number];

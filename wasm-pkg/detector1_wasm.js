@@ -1839,6 +1839,48 @@ export function cleanFlickerSceneMask(rate, mask, nplanes, rows, cols, n_sigma, 
 }
 
 /**
+ * FITS 16-bit pixels into float32 values (BZERO 0, or 32768 when `unsigned`); `stored` holds
+ * the file's big-endian words as a little-endian machine loads them when `swapped`.
+ * @param {Uint16Array | number[]} stored
+ * @param {Float32Array} out
+ * @param {boolean} unsigned
+ * @param {boolean} swapped
+ */
+export function decodeInt16(stored, out, unsigned, swapped) {
+    const val3 = +unsigned;
+    const val4 = +swapped;
+    let ptr0, len0, ptr1, len1;
+    try {
+        ptr0 = passArray16ToWasm0(stored, wasm.__wbindgen_malloc);
+        len0 = WASM_VECTOR_LEN;
+        ptr1 = passArrayF32ToWasm0(out, wasm.__wbindgen_malloc);
+        len1 = WASM_VECTOR_LEN;
+    } catch (e) {
+        if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 4, 4); }
+        if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 2, 2); }
+        throw e;
+    }
+    const ret = wasm.decodeInt16(ptr0, len0, ptr1, len1, out, val3, val4);
+    if (ret[1]) {
+        throw takeFromExternrefTable0(ret[0]);
+    }
+}
+
+/**
+ * `decodeInt16` on a staged band. Slots: u16 `[stored]`, f32 `[out]` (written whole).
+ * @param {Stage} stage
+ * @param {boolean} unsigned
+ * @param {boolean} swapped
+ */
+export function decodeInt16Staged(stage, unsigned, swapped) {
+    _assertClass(stage, Stage);
+    const ret = wasm.decodeInt16Staged(stage.__wbg_ptr, unsigned, swapped);
+    if (ret[1]) {
+        throw takeFromExternrefTable0(ret[0]);
+    }
+}
+
+/**
  * `emicorr` (joint): quiet pixels' ramps summed by phase bin, `y` `(nints, nbins, ngroups)`
  * followed by the counts `n` `(nints, nbins)`, in one array.
  * @param {Float32Array | number[]} data

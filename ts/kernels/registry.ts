@@ -25,7 +25,7 @@ import { chargeMigration, type ChargeMigrationArrays, type ChargeMigrationParams
 import { persistence, type PersistenceArrays, type PersistenceParams } from './persistence.js';
 import { jumpSigmaClip, type JumpSigmaClipArrays, type JumpSigmaClipParams } from './jump.js';
 import { showerNoiseBand, type ShowerNoiseArrays } from './jump-large-events.js';
-import { decodeInt16, type DecodeInt16Arrays, type DecodeInt16Params } from './decode-int16.js';
+import { decodeInt16, decodeInt16Staged, type DecodeInt16Arrays, type DecodeInt16Params } from './decode-int16.js';
 import { showerSearch, type ShowerParams, type ShowerSearchArrays } from './jump-large-events.js';
 import { showerClippedNoiseBand, type ShowerClippedNoiseArrays } from './jump-large-events.js';
 
@@ -35,6 +35,8 @@ export interface ArraySpec {
   /** Modified by the kernel: sent back from the worker and written into the caller's array. */
   output: boolean;
   optional?: boolean;
+  /** An output the kernel writes whole without reading it: a staged band's slot is not filled first. */
+  writeOnly?: boolean;
 }
 
 export type TileArrays = Record<string, KernelArray | undefined>;
@@ -284,9 +286,10 @@ export const tileKernels = {
   decodeInt16: defineKernel<DecodeInt16Arrays, DecodeInt16Params>(
     {
       stored: { type: Uint16Array, layout: 'cube', output: false },
-      out: { type: Float32Array, layout: 'cube', output: true },
+      out: { type: Float32Array, layout: 'cube', output: true, writeOnly: true },
     },
     decodeInt16,
+    { slots: { u16: ['stored'], f32: ['out'] }, run: decodeInt16Staged },
   ),
   // Whole integrations a task, never row bands (the search needs whole frames): the jump step
   // sends them with pool.run, not runTiled. shape.planes = noise planes; `showers` = [count].

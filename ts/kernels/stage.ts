@@ -29,13 +29,14 @@ let stage: Stage | undefined;
 
 /**
  * Runs `staged` on a band of `shape`: `fill(key, view)` writes each present array's band into
- * its slot (the slots of absent arrays are emptied), the kernel runs, and `drain(key, view)`
- * reads each output back. Views are of wasm memory, valid only inside the callbacks.
+ * its slot (the slots of absent arrays are emptied; write-only outputs are not filled), the
+ * kernel runs, and `drain(key, view)` reads each output back. Views are of wasm memory, valid
+ * only inside the callbacks.
  */
 export function runStagedBand(
   kernel: string,
   staged: StagedKernel,
-  specs: Record<string, { layout: Layout; output: boolean }>,
+  specs: Record<string, { layout: Layout; output: boolean; writeOnly?: boolean }>,
   shape: TileShape,
   params: unknown,
   core: { row0: number; rows: number },
@@ -54,7 +55,7 @@ export function runStagedBand(
   }
   // Made after the last call that may grow the memory, used before the next one.
   const view = ({ kind, address, length }: (typeof placed)[number]) => new viewTypes[kind](kernelMemory().buffer, address, length);
-  for (const slot of placed) fill(slot.key, view(slot));
+  for (const slot of placed) if (!specs[slot.key].writeOnly) fill(slot.key, view(slot));
   staged.run(stage, shape, params, core);
   for (const slot of placed) if (specs[slot.key].output) drain(slot.key, view(slot));
 }

@@ -23,6 +23,7 @@ compile_error!(
 );
 
 pub mod dark_current;
+pub mod decode_int16;
 pub mod dq;
 pub mod dq_init;
 pub mod error;

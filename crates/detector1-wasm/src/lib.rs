@@ -1442,6 +1442,21 @@ pub fn apply_jump_staged(
     }
 }
 
+/// FITS 16-bit pixels into float32 values (BZERO 0, or 32768 when `unsigned`); `stored` holds
+/// the file's big-endian words as a little-endian machine loads them when `swapped`.
+#[wasm_bindgen(js_name = decodeInt16)]
+pub fn decode_int16(stored: &[u16], out: &mut [f32], unsigned: bool, swapped: bool) -> Result<(), JsError> {
+    detector1_kernels::decode_int16::apply(stored, out, unsigned, swapped).map_err(to_js)
+}
+
+/// `decodeInt16` on a staged band. Slots: u16 `[stored]`, f32 `[out]` (written whole).
+#[wasm_bindgen(js_name = decodeInt16Staged)]
+pub fn decode_int16_staged(stage: &mut Stage, unsigned: bool, swapped: bool) -> Result<(), JsError> {
+    let [stored] = slots_of(&mut stage.u16s);
+    let [out] = slots_of(&mut stage.f32s);
+    decode_int16(stored, out, unsigned, swapped)
+}
+
 /// `applySuperbias` on a staged band. Slots: f32 `[data, zeroframe, bias]`, u32 `[pixeldq, biasDq]`.
 #[wasm_bindgen(js_name = applySuperbiasStaged)]
 pub fn apply_superbias_staged(stage: &mut Stage, nints: usize, ngroups: usize, rows: usize, cols: usize) -> Result<(), JsError> {

@@ -292,28 +292,6 @@ export function convertToFloat(bytes: Uint8Array, bitpix: number, scaling: Scali
   }
 }
 
-/**
- * Stored 16-bit integers, as read from the file (big-endian words viewed in host order), into
- * floats: BZERO 0 (`unsigned` false) or 32768 (`unsigned`, the uint16 convention), BSCALE 1, no
- * BLANK. The same values as `convertToFloat`, in one pass over two arrays that may be views of
- * shared memory (a worker decodes its rows of an uncal group this way).
- */
-export function decodeStoredInt16(stored: Uint16Array, out: Float32Array, unsigned: boolean): void {
-  if (out.length !== stored.length) throw new RangeError(`decodeStoredInt16: ${stored.length} stored values for ${out.length} outputs`);
-  const swap = HOST_LITTLE_ENDIAN ? 8 : 0;
-  if (unsigned) {
-    for (let i = 0; i < stored.length; i++) {
-      const word = stored[i];
-      out[i] = (((word << swap) | (word >>> swap)) & 0xffff) ^ 0x8000;
-    }
-  } else {
-    for (let i = 0; i < stored.length; i++) {
-      const word = stored[i];
-      out[i] = (((word << swap) | (word >>> swap)) << 16) >> 16;
-    }
-  }
-}
-
 // ---- writing ----
 
 /** BITPIX and BZERO that store a typed array losslessly (unsigned conventions for unsigned types). */
