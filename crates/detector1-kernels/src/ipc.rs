@@ -44,7 +44,8 @@ pub fn apply(data: &mut [f32], science: &[u8], kernel: Kernel, shape: RampShape)
     let (bb, lb) = (ky / 2, kx / 2);
     let (tny, tnx) = (rows + ky - 1, cols + kx - 1);
     let mut temp = vec![0f32; tny * tnx];
-    let mut out = vec![0f32; rows * cols];
+    // One output row at a time, its terms summed in jwst's order: the row stays in cache.
+    let mut acc = vec![0f32; cols];
     let n = shape.plane_len();
     let order: Vec<(usize, usize)> = (0..ky)
         .flat_map(|j| (0..kx).map(move |i| (j, i)))
@@ -58,31 +59,30 @@ pub fn apply(data: &mut [f32], science: &[u8], kernel: Kernel, shape: RampShape)
                 *t = if s != 0 { v } else { 0.0 };
             }
         }
-        out.fill(0.0);
-        for &(j, i) in &order {
-            // Output (y, x) reads temp[y + dy, x + dx]; the centre term reads the pixel itself.
-            let (dy, dx) = if (j, i) == (bb, lb) { (bb, lb) } else { (ky - 1 - j, kx - 1 - i) };
-            let p = j * kx + i;
-            for y in 0..rows {
+        for y in 0..rows {
+            acc.fill(0.0);
+            for &(j, i) in &order {
+                // Output (y, x) reads temp[y + dy, x + dx]; the centre term reads the pixel itself.
+                let (dy, dx) = if (j, i) == (bb, lb) { (bb, lb) } else { (ky - 1 - j, kx - 1 - i) };
+                let p = j * kx + i;
                 let src = &temp[(y + dy) * tnx + dx..][..cols];
-                let dst = &mut out[y * cols..][..cols];
                 if kernel.per_pixel {
                     let w = &kernel.weights[p * n + y * cols..][..cols];
-                    for ((o, &t), &k) in dst.iter_mut().zip(src).zip(w) {
+                    for ((o, &t), &k) in acc.iter_mut().zip(src).zip(w) {
                         *o += k * t;
                     }
                 } else {
                     let k = kernel.weights[p];
-                    for (o, &t) in dst.iter_mut().zip(src) {
+                    for (o, &t) in acc.iter_mut().zip(src) {
                         *o += k * t;
                     }
                 }
             }
-        }
-        // wasm leaves NaN payloads/signs to the engine: one canonical NaN keeps bands byte-equal.
-        for ((v, &o), &s) in plane.iter_mut().zip(&out).zip(science) {
-            if s != 0 {
-                *v = if o.is_nan() { f32::NAN } else { o };
+            // wasm leaves NaN payloads/signs to the engine: one canonical NaN keeps bands byte-equal.
+            for ((v, &o), &s) in plane[y * cols..][..cols].iter_mut().zip(&acc).zip(&science[y * cols..][..cols]) {
+                if s != 0 {
+                    *v = if o.is_nan() { f32::NAN } else { o };
+                }
             }
         }
     }
