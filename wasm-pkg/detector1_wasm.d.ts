@@ -345,6 +345,12 @@ export function emicorrFit(y: Float64Array | number[], n: Float64Array | number[
 export function emicorrSequential(data: Float32Array, params: Float64Array | number[], reference: Float32Array | number[], nints: number, ngroups: number, rows: number, cols: number): Float64Array;
 
 /**
+ * 32-bit FITS pixels into their big-endian bytes, returning the ones'-complement sum of those
+ * words (`flip` 0x80000000 for unsigned words, else 0). Slots: u32 `[words]`, u8 `[bytes]`.
+ */
+export function encodeFitsWordsStaged(stage: Stage, flip: number): number;
+
+/**
  * Shower search and flags of whole integrations given the exposure's noise model
  * (`jump_showers::flag_with_noise`). `values` = [extend_snr_threshold, min_area, inner_radius,
  * ring_width, expand_ratio, max_extended_width, max_shower_amplitude]. Returns the shower count.
@@ -506,6 +512,7 @@ export interface InitOutput {
     readonly emicorrBin: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number) => [number, number, number, number];
     readonly emicorrFit: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number, o: number) => [number, number, number, number];
     readonly emicorrSequential: (a: number, b: number, c: any, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number) => [number, number, number, number];
+    readonly encodeFitsWordsStaged: (a: number, b: number) => [number, number, number];
     readonly flagShowersWithNoise: (a: number, b: number, c: number, d: number, e: any, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number, o: number, p: number, q: number, r: number, s: number, t: number, u: number) => [number, number, number];
     readonly flagSnowballs: (a: number, b: number, c: any, d: number, e: number, f: number, g: number, h: any, i: number, j: number, k: number, l: number, m: number, n: number, o: number, p: number) => [number, number, number];
     readonly groupFlagNames: () => [number, number];

@@ -2016,6 +2016,22 @@ export function emicorrSequential(data, params, reference, nints, ngroups, rows,
 }
 
 /**
+ * 32-bit FITS pixels into their big-endian bytes, returning the ones'-complement sum of those
+ * words (`flip` 0x80000000 for unsigned words, else 0). Slots: u32 `[words]`, u8 `[bytes]`.
+ * @param {Stage} stage
+ * @param {number} flip
+ * @returns {number}
+ */
+export function encodeFitsWordsStaged(stage, flip) {
+    _assertClass(stage, Stage);
+    const ret = wasm.encodeFitsWordsStaged(stage.__wbg_ptr, flip);
+    if (ret[2]) {
+        throw takeFromExternrefTable0(ret[1]);
+    }
+    return ret[0] >>> 0;
+}
+
+/**
  * Shower search and flags of whole integrations given the exposure's noise model
  * (`jump_showers::flag_with_noise`). `values` = [extend_snr_threshold, min_area, inner_radius,
  * ring_width, expand_ratio, max_extended_width, max_shower_amplitude]. Returns the shower count.

@@ -4,6 +4,7 @@ import { openFileSource, writeFitsFile } from '../io/fits/node.js';
 import { FitsFile } from '../io/fits/index.js';
 import { modelHdus, readModel, RampReader } from './fits-models.js';
 import type { DataModel, RampModel } from './models.js';
+import { fitsPixelEncoder } from '../kernels/fits-words.js';
 
 export async function openFits(path: string): Promise<FitsFile> {
   return FitsFile.open(await openFileSource(path));
@@ -41,5 +42,5 @@ export async function readModelFile(path: string): Promise<DataModel> {
 }
 
 export async function writeModel(path: string, model: DataModel, date?: Date): Promise<void> {
-  await writeFitsFile(path, modelHdus(model, { fileName: basename(path), date }));
+  await writeFitsFile(path, modelHdus(model, { fileName: basename(path), date }), { encoder: fitsPixelEncoder() });
 }

@@ -19,6 +19,7 @@ import { rampFitStep } from '../steps/ramp-fit.js';
 import { gainScaleStep } from '../steps/gain-scale.js';
 import type { StepContext } from '../steps/step.js';
 import type { RampFitPool } from '../kernels/ramp-fit.js';
+import { fitsPixelEncoder } from '../kernels/fits-words.js';
 
 /** Suffixes jwst strips from an input name to find the product root (stpipe `remove_suffix`). */
 const KNOWN_SUFFIXES = [
@@ -177,7 +178,7 @@ export async function writeRampStreamed(
   };
   const sink = await AtomicFileSink.create(path);
   try {
-    const writer = new FitsStreamWriter(sink, { name: path });
+    const writer = new FitsStreamWriter(sink, { name: path, encoder: fitsPixelEncoder() });
     for (const hdu of modelHdus(skeleton, { fileName: basename(path) })) {
       const name = hdu.kind === 'image' ? hdu.header.getString('EXTNAME') : undefined;
       const pick = name ? streamed[name] : undefined;
@@ -210,7 +211,7 @@ export async function writeCubeStreamed(
   const streamed: Record<string, keyof RateintsRows> = { SCI: 'data', ERR: 'err', DQ: 'dq', VAR_POISSON: 'varPoisson', VAR_RNOISE: 'varRnoise' };
   const sink = await AtomicFileSink.create(path);
   try {
-    const writer = new FitsStreamWriter(sink, { name: path });
+    const writer = new FitsStreamWriter(sink, { name: path, encoder: fitsPixelEncoder() });
     for (const hdu of modelHdus(skeleton, { fileName: basename(path) })) {
       const name = hdu.kind === 'image' ? hdu.header.getString('EXTNAME') : undefined;
       const key = name ? streamed[name] : undefined;

@@ -27,6 +27,7 @@ pub mod decode_int16;
 pub mod dq;
 pub mod dq_init;
 pub mod error;
+pub mod fits_words;
 pub mod gain_scale;
 pub mod group_scale;
 pub mod ipc;

@@ -1457,6 +1457,15 @@ pub fn decode_int16_staged(stage: &mut Stage, unsigned: bool, swapped: bool) -> 
     decode_int16(stored, out, unsigned, swapped)
 }
 
+/// 32-bit FITS pixels into their big-endian bytes, returning the ones'-complement sum of those
+/// words (`flip` 0x80000000 for unsigned words, else 0). Slots: u32 `[words]`, u8 `[bytes]`.
+#[wasm_bindgen(js_name = encodeFitsWordsStaged)]
+pub fn encode_fits_words_staged(stage: &mut Stage, flip: u32) -> Result<u32, JsError> {
+    let [words] = slots_of(&mut stage.u32s);
+    let [bytes] = slots_of(&mut stage.u8s);
+    detector1_kernels::fits_words::encode(words, bytes, flip).map_err(to_js)
+}
+
 /// `applySuperbias` on a staged band. Slots: f32 `[data, zeroframe, bias]`, u32 `[pixeldq, biasDq]`.
 #[wasm_bindgen(js_name = applySuperbiasStaged)]
 pub fn apply_superbias_staged(stage: &mut Stage, nints: usize, ngroups: usize, rows: usize, cols: usize) -> Result<(), JsError> {

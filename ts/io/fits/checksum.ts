@@ -21,16 +21,24 @@ export class OnesComplementSum {
     if (this.tailLength > 0) {
       while (this.tailLength < 4 && start < bytes.length) this.tail[this.tailLength++] = bytes[start++];
       if (this.tailLength < 4) return this;
-      this.addWords(this.tail);
+      this.addWordBytes(this.tail);
       this.tailLength = 0;
     }
     const wholeWords = (bytes.length - start) & ~3;
-    this.addWords(bytes.subarray(start, start + wholeWords));
+    this.addWordBytes(bytes.subarray(start, start + wholeWords));
     for (let i = start + wholeWords; i < bytes.length; i++) this.tail[this.tailLength++] = bytes[i];
     return this;
   }
 
-  private addWords(bytes: Uint8Array): void {
+  /** Adds the sum of whole 32-bit words (bytes must have come in whole words so far). */
+  addWords(sum: number): this {
+    if (this.tailLength !== 0) throw new Error('OnesComplementSum.addWords: the bytes so far end inside a word');
+    this.high += sum >>> 16;
+    this.low += sum & 0xffff;
+    return this;
+  }
+
+  private addWordBytes(bytes: Uint8Array): void {
     let high = this.high;
     let low = this.low;
     let start = 0;

@@ -12,5 +12,6 @@ export {
   type ImageDtype,
   type WritableHdu,
   type FitsWriteOptions,
+  type PixelEncoder,
 } from './writer.js';
 export { encodeChecksum, onesComplementSum, OnesComplementSum } from './checksum.js';

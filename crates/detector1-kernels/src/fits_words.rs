@@ -1,0 +1,79 @@
+//! 32-bit FITS pixels (float32, int32, uint32 by the BZERO convention) into their file bytes,
+//! with the ones'-complement sum the FITS checksum convention (Seaman, Pence & Rots) adds up.
+
+use crate::error::{expect_len, KernelError};
+
+/// Writes each host-order word of `words`, XOR `flip` (0x8000_0000 for unsigned words stored
+/// with BZERO 2^31, else 0), into `bytes` big-endian, and returns the 32-bit ones'-complement
+/// sum of the words written: as a big-endian word's value is the word itself, that is the
+/// sum of `word ^ flip`, its carries folded back in.
+pub fn encode(words: &[u32], bytes: &mut [u8], flip: u32) -> Result<u32, KernelError> {
+    expect_len("bytes", bytes.len(), words.len().saturating_mul(4))?;
+    // Four lanes of 64-bit sums: no carry is lost below 2^32 words a lane.
+    let mut lanes = [0u64; 4];
+    let mut out = bytes.chunks_exact_mut(16);
+    let mut rest = words.chunks_exact(4);
+    for (quad, target) in (&mut rest).zip(&mut out) {
+        for (k, (&word, target)) in quad.iter().zip(target.chunks_exact_mut(4)).enumerate() {
+            let value = word ^ flip;
+            lanes[k] += value as u64;
+            target.copy_from_slice(&value.to_be_bytes());
+        }
+    }
+    let tail_bytes = out.into_remainder();
+    for (&word, target) in rest.remainder().iter().zip(tail_bytes.chunks_exact_mut(4)) {
+        let value = word ^ flip;
+        lanes[0] += value as u64;
+        target.copy_from_slice(&value.to_be_bytes());
+    }
+    Ok(fold(lanes.iter().map(|&lane| fold(lane) as u64).sum()))
+}
+
+/// End-around carries until the sum fits 32 bits.
+fn fold(mut sum: u64) -> u32 {
+    while sum >> 32 != 0 {
+        sum = (sum & 0xffff_ffff) + (sum >> 32);
+    }
+    sum as u32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The sum byte by byte, as the convention defines it on the file's bytes.
+    fn sum_of_bytes(bytes: &[u8]) -> u32 {
+        fold(bytes.chunks_exact(4).map(|w| u32::from_be_bytes([w[0], w[1], w[2], w[3]]) as u64).sum())
+    }
+
+    #[test]
+    fn big_endian_bytes_and_their_sum() {
+        let mut state = 3u32;
+        for n in [0usize, 1, 3, 4, 5, 17, 1000, 4099] {
+            let words: Vec<u32> = (0..n)
+                .map(|i| {
+                    state = state.wrapping_mul(1664525).wrapping_add(1013904223);
+                    // Many words near 2^32 - 1 make many carries.
+                    if i % 3 == 0 { u32::MAX - (state & 0xff) } else { state }
+                })
+                .collect();
+            for flip in [0, 0x8000_0000] {
+                let mut bytes = vec![0u8; 4 * n];
+                let sum = encode(&words, &mut bytes, flip).unwrap();
+                for (w, b) in words.iter().zip(bytes.chunks_exact(4)) {
+                    assert_eq!(b, (w ^ flip).to_be_bytes());
+                }
+                assert_eq!(sum, sum_of_bytes(&bytes), "{n} words, flip {flip:#x}");
+            }
+        }
+        // Ones'-complement: a sum of all-ones words stays all ones (never wraps to 0).
+        let mut bytes = vec![0u8; 8];
+        assert_eq!(encode(&[u32::MAX, u32::MAX], &mut bytes, 0).unwrap(), u32::MAX);
+    }
+
+    #[test]
+    fn mismatched_lengths_are_an_error() {
+        let err = encode(&[1, 2], &mut [0u8; 7], 0).unwrap_err();
+        assert_eq!(err, KernelError::ShapeMismatch { argument: "bytes", expected: 8, actual: 7 });
+    }
+}
