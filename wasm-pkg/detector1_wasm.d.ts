@@ -464,6 +464,11 @@ export function showerClippedNoise(data: Float32Array | number[], groupdq: Uint8
  */
 export function showerNoise(data: Float32Array | number[], groupdq: Uint8Array | number[], gain: Float32Array | number[], readnoise: Float32Array | number[], nints: number, ngroups: number, rows: number, cols: number, nframes: number, median: Float32Array, sigma: Float32Array): void;
 
+/**
+ * `dq::translate` on staged words. Slots: u32 `[stored, out]`.
+ */
+export function translateDqStaged(stage: Stage, swapped: boolean, flip: number, bit_flags: Uint32Array | number[]): void;
+
 export type InitInput = RequestInfo | URL | Response | BufferSource | WebAssembly.Module;
 
 export interface InitOutput {
@@ -557,6 +562,7 @@ export interface InitOutput {
     readonly showerNoise: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number, o: number, p: any, q: number, r: number, s: any) => [number, number];
     readonly stage_new: () => number;
     readonly stage_slot: (a: number, b: number, c: number, d: number, e: number) => [number, number, number];
+    readonly translateDqStaged: (a: number, b: number, c: number, d: number, e: number) => [number, number];
     readonly __wbindgen_externrefs: WebAssembly.Table;
     readonly __wbindgen_malloc: (a: number, b: number) => number;
     readonly __wbindgen_free: (a: number, b: number, c: number) => void;

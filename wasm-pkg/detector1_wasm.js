@@ -2758,6 +2758,25 @@ export function showerNoise(data, groupdq, gain, readnoise, nints, ngroups, rows
         throw takeFromExternrefTable0(ret[0]);
     }
 }
+
+/**
+ * `dq::translate` on staged words. Slots: u32 `[stored, out]`.
+ * @param {Stage} stage
+ * @param {boolean} swapped
+ * @param {number} flip
+ * @param {Uint32Array | number[]} bit_flags
+ */
+export function translateDqStaged(stage, swapped, flip, bit_flags) {
+    _assertClass(stage, Stage);
+    const val2 = +swapped;
+    const val3 = +flip;
+    const ptr0 = passArray32ToWasm0(bit_flags, wasm.__wbindgen_malloc);
+    const len0 = WASM_VECTOR_LEN;
+    const ret = wasm.translateDqStaged(stage.__wbg_ptr, val2, val3, ptr0, len0);
+    if (ret[1]) {
+        throw takeFromExternrefTable0(ret[0]);
+    }
+}
 function __wbg_get_imports() {
     const import0 = {
         __proto__: null,

@@ -9,27 +9,17 @@ export interface DqDefinition {
 }
 
 /**
- * Translates a reference file's DQ array, stored with its own bit assignment described by
- * DQ_DEF, into standard flags (stdatamodels `dynamicdq`): for each row whose NAME is a standard
- * mnemonic, pixels with `(dq & VALUE) != 0` get that flag. Unknown names are reported through
- * `onUnknown` and ignored. Without a DQ_DEF table the array is already standard. The result
- * goes to `into` when given (as long as `dq`; every element is written).
+ * The standard flags each of the 32 stored bits gives (stdatamodels `dynamicdq`): for each
+ * DQ_DEF row whose NAME is a standard mnemonic, every bit of its VALUE gives that flag (`(dq &
+ * VALUE) != 0` is "any bit of VALUE is set"). Unknown names are reported through `onUnknown`
+ * and ignored. Without a DQ_DEF table every bit is its own flag: the array is already standard.
  */
-export function translateDq(
-  dq: ArrayLike<number>,
-  definitions: readonly DqDefinition[] | undefined,
-  onUnknown: (name: string) => void = () => {},
-  into?: Uint32Array,
-): Uint32Array {
-  if (into && into.length !== dq.length) throw new RangeError(`translateDq: 'into' holds ${into.length} values, the DQ array ${dq.length}`);
-  const out = into ?? new Uint32Array(dq.length);
-  if (!definitions || definitions.length === 0) {
-    for (let i = 0; i < dq.length; i++) out[i] = dq[i] >>> 0;
-    return out;
-  }
-  // `(dq & VALUE) != 0` is "any bit of VALUE is set", so the translation is an OR over the set
-  // bits of each pixel: one table per byte of the value gives it in four lookups.
+export function dqBitFlags(definitions: readonly DqDefinition[] | undefined, onUnknown: (name: string) => void = () => {}): Uint32Array {
   const bitFlags = new Uint32Array(32);
+  if (!definitions || definitions.length === 0) {
+    for (let bit = 0; bit < 32; bit++) bitFlags[bit] = 2 ** bit;
+    return bitFlags;
+  }
   for (const def of definitions) {
     const name = def.name.trim().toUpperCase();
     if (!(name in pixel)) {
@@ -40,6 +30,27 @@ export function translateDq(
     const mask = def.value >>> 0;
     for (let bit = 0; bit < 32; bit++) if (mask & (2 ** bit)) bitFlags[bit] |= standard;
   }
+  return bitFlags;
+}
+
+/**
+ * Translates a reference file's DQ array, stored with its own bit assignment described by
+ * DQ_DEF, into standard flags (see `dqBitFlags`). The result goes to `into` when given (as
+ * long as `dq`; every element is written).
+ */
+export function translateDq(
+  dq: ArrayLike<number>,
+  definitions: readonly DqDefinition[] | undefined,
+  onUnknown: (name: string) => void = () => {},
+  into?: Uint32Array,
+): Uint32Array {
+  return translateDqBits(dq, dqBitFlags(definitions, onUnknown), into);
+}
+
+/** `translateDq` with the bits' flags from `dqBitFlags`. */
+export function translateDqBits(dq: ArrayLike<number>, bitFlags: Uint32Array, into?: Uint32Array): Uint32Array {
+  if (into && into.length !== dq.length) throw new RangeError(`translateDq: 'into' holds ${into.length} values, the DQ array ${dq.length}`);
+  const out = into ?? new Uint32Array(dq.length);
   // Tables whose every defined bit is the standard flag of the same bit (ours, and CRDS's as a
   // rule) translate by masking: several times faster than the lookups.
   if (bitFlags.every((flag, bit) => flag === 0 || flag === 2 ** bit)) {
@@ -47,6 +58,8 @@ export function translateDq(
     for (let i = 0; i < dq.length; i++) out[i] = (dq[i] & mask) >>> 0;
     return out;
   }
+  // `(dq & VALUE) != 0` is "any bit of VALUE is set", so the translation is an OR over the set
+  // bits of each pixel: one table per byte of the value gives it in four lookups.
   const tables = Array.from({ length: 4 }, (_, k) => {
     const table = new Uint32Array(256);
     for (let byte = 1; byte < 256; byte++) {

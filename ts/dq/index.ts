@@ -1,2 +1,2 @@
 export { pixel, group, flagNames, parseFlags, type PixelFlagName, type GroupFlagName } from './flags.js';
-export { translateDq, standardDqDefinitions, type DqDefinition } from './dq-def.js';
+export { dqBitFlags, translateDq, translateDqBits, standardDqDefinitions, type DqDefinition } from './dq-def.js';

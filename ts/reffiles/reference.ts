@@ -3,7 +3,9 @@
  * translated through DQ_DEF to standard flags, and everything cut to the science subarray.
  */
 import { FitsError, type FitsFile, type Hdu } from '../io/fits/index.js';
-import { translateDq, type DqDefinition } from '../dq/index.js';
+import { dqBitFlags, translateDqBits, type DqDefinition } from '../dq/index.js';
+import { translateStoredDq } from '../kernels/dq-translate.js';
+import { kernelsLoaded } from '../kernels/module.js';
 import { geometryOf, ReferenceFileError, scienceWindow, type SubarrayGeometry } from './subarray.js';
 import { allocShared, releaseShared } from '../kernels/arrays.js';
 
@@ -165,17 +167,30 @@ export async function readReferenceDq(
     reported.add(name);
     context.warn?.(`${file.source.name}: DQ_DEF name "${name}" is not a standard flag; ignored`);
   };
-  return readWindow(file, hdu, context, Uint32Array, options, async (index, rows, into) => {
-    // The raw words go through recycled memory.
-    const raw = allocShared(Uint8Array, into.length * (Math.abs(hdu.bitpix) / 8), { zeroed: false });
-    try {
-      const { data } = await file.readImage(hdu, { index, rows, rawInto: raw });
-      if (data instanceof BigInt64Array || data instanceof Float32Array || data instanceof Float64Array) {
-        throw new FitsError(file.source.name, `${extname} holds ${data.constructor.name} values; DQ must be integers`);
-      }
-      translateDq(data, definitions, onUnknown, into);
-    } finally {
-      releaseShared(raw);
+  const bitFlags = dqBitFlags(definitions, onUnknown);
+  return readWindow(file, hdu, context, Uint32Array, options, (index, rows, into) => readDqBlockInto(file, hdu, index, rows, bitFlags, into));
+}
+
+/**
+ * One block of a DQ extension (`index` and `rows` as readImage takes them) translated through
+ * `bitFlags` (dqBitFlags) into `into`, its raw bytes through recycled memory. 32-bit words
+ * (BZERO 0 or 2^31) go straight from their bytes in wasm when the kernels are loaded.
+ */
+export async function readDqBlockInto(file: FitsFile, hdu: Hdu, index: number[], rows: [number, number] | undefined, bitFlags: Uint32Array, into: Uint32Array): Promise<void> {
+  const raw = allocShared(Uint8Array, into.length * (Math.abs(hdu.bitpix) / 8), { zeroed: false });
+  try {
+    const bzero = hdu.header.getNumber('BZERO') ?? 0;
+    if (hdu.bitpix === 32 && (hdu.header.getNumber('BSCALE') ?? 1) === 1 && (bzero === 0 || bzero === 2 ** 31) && kernelsLoaded()) {
+      const { data } = await file.readImage(hdu, { index, rows, as: 'stored', rawInto: raw });
+      translateStoredDq(data as Uint8Array, bzero !== 0, bitFlags, into);
+      return;
     }
-  });
+    const { data } = await file.readImage(hdu, { index, rows, rawInto: raw });
+    if (data instanceof BigInt64Array || data instanceof Float32Array || data instanceof Float64Array) {
+      throw new FitsError(file.source.name, `${hdu.extname ?? `HDU ${hdu.index}`} holds ${data.constructor.name} values; DQ must be integers`);
+    }
+    translateDqBits(data, bitFlags, into);
+  } finally {
+    releaseShared(raw);
+  }
 }

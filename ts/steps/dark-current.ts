@@ -7,8 +7,8 @@
  */
 import type { FitsFile, Hdu } from '../io/fits/index.js';
 import type { RampModel } from '../datamodels/models.js';
-import { translateDq } from '../dq/index.js';
-import { cutToScience, geometryOf, readDqDefinitions, readReferenceDq, readReferencePlaneInto, ReferenceFileError, scienceGeometry, type ReferenceContext } from '../reffiles/index.js';
+import { dqBitFlags } from '../dq/index.js';
+import { cutToScience, geometryOf, readDqBlockInto, readDqDefinitions, readReferenceDq, readReferencePlaneInto, ReferenceFileError, scienceGeometry, type ReferenceContext } from '../reffiles/index.js';
 import { allocShared, releaseShared } from '../kernels/arrays.js';
 import { runTiled } from '../pool/pool.js';
 import { info, rampTileShape, referenceName, releaseUnlessKept, reusedAcrossSlices, warn, type StepContext, type StepStatus } from './step.js';
@@ -202,18 +202,14 @@ async function readDarkDq(
   // A larger 2-D DQ: only the science window's rows (the cut `fit` would make).
   if (rank === 2 && !(hdu.shape[0] === ny && hdu.shape[1] === nx)) return (await readReferenceDq(reference, refContext)).data;
   const warnFn = refContext.warn ?? (() => {});
-  const definitions = await readDqDefinitions(reference);
+  const bitFlags = dqBitFlags(await readDqDefinitions(reference), (name) => warnFn(`${file}: DQ_DEF name "${name}" is not a standard flag; ignored`));
+  const planeShape = hdu.shape.slice(-2);
   let merged: Uint32Array | undefined;
   // MIRI: stcal ORs dq[i, 0] of every dark integration (a few planes, read one at a time).
   for (let i = 0; i < (rank === 4 ? hdu.shape[0] : 1); i++) {
-    const { data, shape } = await reference.readImage(hdu, { index: rank === 4 ? [i, 0] : [] });
-    if (data instanceof BigInt64Array || data instanceof Float32Array || data instanceof Float64Array) {
-      throw new ReferenceFileError(file, `DQ holds ${data.constructor.name} values; DQ must be integers`);
-    }
-    const plane = fit(
-      translateDq(data, definitions, (name) => warnFn(`${file}: DQ_DEF name "${name}" is not a standard flag; ignored`)),
-      shape,
-    );
+    const translated = new Uint32Array(planeShape[0] * planeShape[1]);
+    await readDqBlockInto(reference, hdu, rank === 4 ? [i, 0] : [], undefined, bitFlags, translated);
+    const plane = fit(translated, planeShape);
     if (merged) plane.forEach((bits, p) => (merged![p] |= bits));
     else merged = plane;
   }

@@ -2,6 +2,8 @@
 //! `u8` and uses bits 0-7 with the same values. The TypeScript table `ts/dq/flags.ts` is the
 //! source of truth; a vitest test compares it with [`PIXEL_FLAGS`] through the wasm build.
 
+use crate::error::{expect_len, KernelError};
+
 pub const GOOD: u32 = 0;
 pub const DO_NOT_USE: u32 = 1 << 0;
 pub const SATURATED: u32 = 1 << 1;
@@ -85,6 +87,35 @@ pub const GROUP_FLAG_NAMES: [&str; 8] = [
     "CHARGELOSS",
 ];
 
+/// A reference file's 32-bit DQ words into standard flags (stdatamodels `dynamicdq`):
+/// `stored` holds the file's big-endian words, byte-swapped as a little-endian machine loads
+/// them when `swapped`; each is XOR `flip` (0x8000_0000 for uint32 stored with BZERO 2^31), then
+/// every set bit `b` gives `bit_flags[b]` (the standard flags DQ_DEF maps it to), OR-ed.
+pub fn translate(stored: &[u32], out: &mut [u32], swapped: bool, flip: u32, bit_flags: &[u32]) -> Result<(), KernelError> {
+    expect_len("out", out.len(), stored.len())?;
+    expect_len("bit_flags", bit_flags.len(), 32)?;
+    let word = |w: u32| (if swapped { w.swap_bytes() } else { w }) ^ flip;
+    let pairs = out.iter_mut().zip(stored);
+    // Tables whose every defined bit is its own standard flag (ours, and CRDS's as a rule) mask.
+    if bit_flags.iter().enumerate().all(|(bit, &flags)| flags == 0 || flags == 1 << bit) {
+        let mask = bit_flags.iter().fold(0, |a, &b| a | b);
+        pairs.for_each(|(o, &w)| *o = word(w) & mask);
+        return Ok(());
+    }
+    // Else one table per byte of the word: four lookups OR-ed.
+    let mut tables = [[0u32; 256]; 4];
+    for (k, table) in tables.iter_mut().enumerate() {
+        for (byte, entry) in table.iter_mut().enumerate() {
+            *entry = (0..8).filter(|bit| byte & (1 << bit) != 0).fold(0, |a, bit| a | bit_flags[8 * k + bit]);
+        }
+    }
+    pairs.for_each(|(o, &w)| {
+        let v = word(w);
+        *o = tables[0][(v & 0xff) as usize] | tables[1][((v >> 8) & 0xff) as usize] | tables[2][((v >> 16) & 0xff) as usize] | tables[3][(v >> 24) as usize];
+    });
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -104,5 +135,32 @@ mod tests {
             let value = PIXEL_FLAGS.iter().find(|(n, _)| *n == name).unwrap().1;
             assert!(value <= u8::MAX as u32, "{name}");
         }
+    }
+    /// Masking tables and remapping tables against the rule bit by bit, both byte orders and
+    /// both BZERO conventions.
+    #[test]
+    fn translate_maps_every_set_bit() {
+        let mut state = 5u32;
+        let mut next = || {
+            state = state.wrapping_mul(1664525).wrapping_add(1013904223);
+            state
+        };
+        let words: Vec<u32> = (0..3000).map(|i| if i % 4 == 0 { 0 } else { next() & next() }).collect();
+        let identity: Vec<u32> = (0..32).map(|b| if b % 3 == 0 { 0 } else { 1u32 << b }).collect();
+        let remap: Vec<u32> = (0..32).map(|b| if b % 5 == 0 { 0 } else { (1u32 << ((b * 7) % 32)) | DO_NOT_USE }).collect();
+        for bit_flags in [&identity, &remap] {
+            for swapped in [false, true] {
+                for flip in [0, 0x8000_0000] {
+                    let stored: Vec<u32> = words.iter().map(|&w| if swapped { (w ^ flip).swap_bytes() } else { w ^ flip }).collect();
+                    let mut out = vec![0u32; words.len()];
+                    translate(&stored, &mut out, swapped, flip, bit_flags).unwrap();
+                    for (&w, &got) in words.iter().zip(&out) {
+                        let want = (0..32).filter(|b| w & (1 << b) != 0).fold(0, |a, b| a | bit_flags[b]);
+                        assert_eq!(got, want, "word {w:#x} swapped {swapped} flip {flip:#x}");
+                    }
+                }
+            }
+        }
+        assert_eq!(translate(&[1], &mut [0; 1], false, 0, &[0; 31]).unwrap_err().code(), "shape_mismatch");
     }
 }

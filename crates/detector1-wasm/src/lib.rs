@@ -1466,6 +1466,13 @@ pub fn encode_fits_words_staged(stage: &mut Stage, flip: u32) -> Result<u32, JsE
     detector1_kernels::fits_words::encode(words, bytes, flip).map_err(to_js)
 }
 
+/// `dq::translate` on staged words. Slots: u32 `[stored, out]`.
+#[wasm_bindgen(js_name = translateDqStaged)]
+pub fn translate_dq_staged(stage: &mut Stage, swapped: bool, flip: u32, bit_flags: &[u32]) -> Result<(), JsError> {
+    let [stored, out] = slots_of(&mut stage.u32s);
+    dq::translate(stored, out, swapped, flip, bit_flags).map_err(to_js)
+}
+
 /// `applySuperbias` on a staged band. Slots: f32 `[data, zeroframe, bias]`, u32 `[pixeldq, biasDq]`.
 #[wasm_bindgen(js_name = applySuperbiasStaged)]
 pub fn apply_superbias_staged(stage: &mut Stage, nints: usize, ngroups: usize, rows: usize, cols: usize) -> Result<(), JsError> {

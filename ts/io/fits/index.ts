@@ -14,4 +14,4 @@ export {
   type FitsWriteOptions,
   type PixelEncoder,
 } from './writer.js';
-export { encodeChecksum, onesComplementSum, OnesComplementSum } from './checksum.js';
+export { addSums, encodeChecksum, onesComplementSum, OnesComplementSum } from './checksum.js';

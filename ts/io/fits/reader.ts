@@ -35,7 +35,7 @@ export interface Hdu {
   dataByteLength: number;
 }
 
-export type ReadAs = 'native' | 'float32' | 'float64';
+export type ReadAs = 'native' | 'float32' | 'float64' | 'stored';
 
 export interface ReadImageOptions {
   /** Fixes the leading numpy axes: [i] = integration i of a 4-D cube, [i, g] = one plane. */
@@ -44,6 +44,8 @@ export interface ReadImageOptions {
    * native: typed array by BITPIX with the unsigned conventions applied (BITPIX 16 + BZERO 32768 ->
    * Uint16Array, ...), other BZERO/BSCALE -> scaled Float32Array (BITPIX 8, 16, -32) or Float64Array (32, 64, -64).
    * float32 / float64: scaled values of any BITPIX; BLANK -> NaN.
+   * stored: the bytes as the file stores them (big-endian, unscaled) in a Uint8Array, for
+   * decoding elsewhere.
    */
   as?: ReadAs;
   /**
@@ -58,8 +60,8 @@ export interface ReadImageOptions {
    */
   rows?: [number, number];
   /**
-   * native only: read the raw bytes into this buffer (at least as long as the block, byte offset
-   * a multiple of 8) and decode them there; `data` is then a view of it.
+   * native and stored only: read the raw bytes into this buffer (at least as long as the block,
+   * byte offset a multiple of 8) and decode them there (native); `data` is then a view of it.
    */
   rawInto?: Uint8Array;
 }
@@ -150,6 +152,10 @@ export class FitsFile {
     const start = hdu.dataOffset + first * bytesPer;
     const scaling = imageScaling(hdu);
     const as = options.as ?? 'native';
+    if (as === 'stored') {
+      const raw = options.rawInto ? await this.readIntoRaw(start, count * bytesPer, options.rawInto) : await this.readAligned(start, count * bytesPer);
+      return { data: raw, shape };
+    }
     const target = options.into && checkedTarget(options.into, as, count);
 
     // Float data already of the requested type decodes in place too (unless it must go into a given array).
