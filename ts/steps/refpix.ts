@@ -73,6 +73,13 @@ interface Geometry {
   index(r: number, c: number): number;
   /** Embedded full-frame PIXELDQ in the detector frame. */
   dq(r: number, c: number): number;
+  /**
+   * The detector row and column of science pixel (y, x), `index` inverted. When `swapped` the
+   * row depends on x alone and the column on y alone; else the row on y and the column on x.
+   */
+  swapped: boolean;
+  detRowOf(y: number, x: number): number;
+  detColOf(y: number, x: number): number;
 }
 
 function geometry(ramp: RampModel, subarray: boolean): Geometry {
@@ -102,7 +109,10 @@ function geometry(ramp: RampModel, subarray: boolean): Geometry {
     const [Y, X] = [dmsY(r, c), dmsX(r, c)];
     return subarray && (Y < 4 || Y >= N - 4 || X < 4 || X >= N - 4) ? (DNU | REF) >>> 0 : 0;
   };
-  return { rows, cols, index, dq };
+  // The flips are involutions: the detector position of DMS full-frame (Y, X) undoes them.
+  const detRowOf = (y: number, x: number) => (swapped ? flip(x + colstart, slowaxis) : flip(y + rowstart, slowaxis));
+  const detColOf = (y: number, x: number) => (swapped ? flip(y + rowstart, fastaxis) : flip(x + colstart, fastaxis));
+  return { rows, cols, index, dq, swapped, detRowOf, detColOf };
 }
 
 /** numpy `x - s` on a float32 (`wide` false) or float64 group buffer. */
@@ -128,15 +138,22 @@ interface Plan {
 
 /** Full frame and 4-output subarrays (jwst `do_fullframe_corrections`). */
 function fourAmpPlan(geo: Geometry, o: Required<RefpixOptions>): Plan {
-  const cls = new Uint8Array(geo.rows * geo.cols).fill(255);
-  const detRow = new Uint16Array(geo.rows * geo.cols);
-  for (let r = 0; r < N; r++) {
-    for (let c = 0; c < N; c++) {
-      const i = geo.index(r, c);
-      if (i >= 0) {
-        cls[i] = (c >> 9) * 2 + (c & 1);
-        detRow[i] = r;
-      }
+  // Each science pixel's amplifier and column parity (class) and detector row, row by row:
+  // one of them is the same along a science row, the other the same pattern in every row.
+  const { rows, cols } = geo;
+  const classOf = (c: number) => (c >> 9) * 2 + (c & 1);
+  const cls = new Uint8Array(rows * cols);
+  const detRow = new Uint16Array(rows * cols);
+  const pattern = Array.from({ length: cols }, (_, x) => (geo.swapped ? geo.detRowOf(0, x) : classOf(geo.detColOf(0, x))));
+  const patternRow = geo.swapped ? Uint16Array.from(pattern) : Uint8Array.from(pattern);
+  for (let y = 0; y < rows; y++) {
+    const [start, end] = [y * cols, (y + 1) * cols];
+    if (geo.swapped) {
+      detRow.set(patternRow, start);
+      cls.fill(classOf(geo.detColOf(y, 0)), start, end);
+    } else {
+      cls.set(patternRow, start);
+      detRow.fill(geo.detRowOf(y, 0), start, end);
     }
   }
   /** A strip of the detector frame: rows r0.., cols c0.. (row-major), its pixel indices and DQ. */
