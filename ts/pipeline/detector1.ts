@@ -224,6 +224,31 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
     return { get: (type) => files.get(type), raw: (type) => bytes.get(type), load: (type) => reference(type, alias) };
   };
   const carry: StepCarry = new Map();
+  /**
+   * GAIN and READNOISE cut to the corrected science frame, read once (shared memory) for jump
+   * and ramp fitting, and released after the fit. `alias` names the step whose
+   * `override_<reftype>` applies if the file has not been chosen yet.
+   */
+  const planes = new Map<string, Promise<Float32Array | undefined>>();
+  const referencePlane = (reftype: 'gain' | 'readnoise', alias: string) => {
+    let plane = planes.get(reftype);
+    if (!plane) {
+      plane = reference(reftype, alias).then(async (file) => {
+        if (!file) return undefined;
+        const refContext = { science: scienceGeometry(meta, corrected(), reader.file.source.name), instrument: meta.instrument.name };
+        return (await readReferenceFloat(file, 'SCI', refContext, { shared: true })).data;
+      });
+      planes.set(reftype, plane);
+    }
+    return plane;
+  };
+  const releasePlanes = async () => {
+    for (const plane of planes.values()) {
+      const array = await plane.catch(() => undefined);
+      if (array) releaseShared(array);
+    }
+    planes.clear();
+  };
 
   const initialPixeldq = await reader.readPixeldq();
   const tables = await reader.readTables();
@@ -305,7 +330,13 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
       if (!ramp) throw new Error(`pipeline: ${alias} reached without data`);
       options.onProgress?.({ step: alias, integration: start, nints });
       const refs = await referencesOf(definition.reftypes, alias, definition.rawReftypes);
-      const stepContext: StepContext = { ...sliceContext, saveProduct: save, readBytes: io.readBytes?.bind(io) };
+      const stepContext: StepContext = {
+        ...sliceContext,
+        saveProduct: save,
+        readBytes: io.readBytes?.bind(io),
+        // Once the corrections have given the frame its final rows (pass B on).
+        referencePlane: spill && ramp.shape[2] === ny ? (reftype) => referencePlane(reftype, alias) : undefined,
+      };
       const outcome = await timed(alias, () => definition.run(ramp, refs, stepParameters(alias), stepContext, carry));
       statuses.set(alias, outcome.status);
       if (savesStep(alias)) await save(alias, await withRefout(ramp, start));
@@ -327,9 +358,8 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
     const halo = 1;
     const pixeldq = sharedCopy(exposurePixeldq);
     // GAIN and READNOISE are read once; each band takes its rows of them.
-    const refContext = { science: scienceGeometry(meta, corrected(), reader.file.source.name), instrument: meta.instrument.name };
-    const gainPlane = gain && (await readReferenceFloat(gain, 'SCI', refContext, { shared: true })).data;
-    const readnoisePlane = readnoise && (await readReferenceFloat(readnoise, 'SCI', refContext, { shared: true })).data;
+    const gainPlane = await referencePlane('gain', 'jump');
+    const readnoisePlane = await referencePlane('readnoise', 'jump');
     const jumpOptions = stepOptions(parameters);
     const bandOptions = { ...jumpOptions, expandLargeEvents: false };
     let primaryCrs = 0;
@@ -377,7 +407,6 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
       releaseBandBuffers(buffers);
     }
     exposurePixeldq = pixeldq;
-    for (const plane of [gainPlane, readnoisePlane]) if (plane) releaseShared(plane);
     let flagged = doNotUse.reduce((a, b) => a + b, 0);
     let extendedEvents = 0;
     if (jumpOptions.expandLargeEvents === true && gain && readnoise) {
@@ -387,7 +416,7 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
       for (let i = 0; i < nints; i++) {
         const one = await spill.get(i);
         const ramp = sliceModel(i, i + 1, one, exposurePixeldq);
-        const found = await jumpLargeEvents(ramp, { gain, readnoise }, { ...context, integrationOffset: i, exposureIntegrations: nints }, jumpOptions, carried);
+        const found = await jumpLargeEvents(ramp, { gain, readnoise }, { ...context, integrationOffset: i, exposureIntegrations: nints, referencePlane: (reftype) => referencePlane(reftype, 'jump') }, jumpOptions, carried);
         carried = found.carry;
         extendedEvents += found.extendedEvents;
         flagged += allDoNotUsePlanes(ramp.groupdq, 1, ngroups, plane)[0];
@@ -495,9 +524,8 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
     const gainFile = fitRefs.get('gain');
     const readnoiseFile = fitRefs.get('readnoise');
     if (!gainFile || !readnoiseFile) throw new Detector1Error(`ramp_fit needs GAIN and READNOISE references; ${!gainFile ? 'GAIN' : 'READNOISE'} is missing`);
-    const refContext = { science: scienceGeometry(meta, corrected(), reader.file.source.name), instrument: meta.instrument.name };
-    const gain = (await readReferenceFloat(gainFile, 'SCI', refContext, { shared: true })).data;
-    const readnoise = (await readReferenceFloat(readnoiseFile, 'SCI', refContext, { shared: true })).data;
+    const gain = (await referencePlane('gain', RAMP_FIT.alias))!;
+    const readnoise = (await referencePlane('readnoise', RAMP_FIT.alias))!;
     meta.refFiles.GAIN = referenceName(gainFile);
     meta.refFiles.READNO = referenceName(readnoiseFile);
     const gainFactor = gainFile.primary.header.getNumber('GAINFACT');
@@ -521,8 +549,7 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
       const planes = { pixeldq: exposurePixeldq, gain, readnoise, averageDarkCurrent: avdrkcur };
       return fitByRowBands(corrected(), meta, planes, gainFactor, fitParameters, spill, rampHeader, options.rampFitPool, context.signal, bandRows, rateintsStore);
     });
-    releaseShared(gain);
-    releaseShared(readnoise);
+    await releasePlanes();
     statuses.set(RAMP_FIT.alias, fitted.rate ? 'COMPLETE' : 'SKIPPED');
     if (!fitted.rate || !fitted.rateints) return finish(null, null, fitted.noProducts);
     if (fitted.fitopt) await save('fitopt', fitted.fitopt);
@@ -570,6 +597,7 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
     await io.saveRateints!(rateints, (i, key) => store.getArray(i, key));
     return { ...finish(rate, null), rateintsSaved: true };
   } finally {
+    await releasePlanes();
     await spill?.close();
     await rateintsStore?.close();
   }

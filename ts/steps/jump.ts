@@ -245,8 +245,8 @@ export async function jumpStep(
 
   const warnFn = (message: string) => warn(context, message);
   const refContext = { science: scienceGeometry(ramp.meta, ramp.shape, 'science data', warnFn), instrument: ramp.meta.instrument.name, warn: warnFn };
-  const gain = exposure?.referencePlanes?.gain ?? (await readReferenceFloat(references.gain, 'SCI', refContext)).data;
-  const readnoise = exposure?.referencePlanes?.readnoise ?? (await readReferenceFloat(references.readnoise, 'SCI', refContext)).data;
+  const gain = exposure?.referencePlanes?.gain ?? (await context.referencePlane?.('gain')) ?? (await readReferenceFloat(references.gain, 'SCI', refContext)).data;
+  const readnoise = exposure?.referencePlanes?.readnoise ?? (await context.referencePlane?.('readnoise')) ?? (await readReferenceFloat(references.readnoise, 'SCI', refContext)).data;
 
   const npix = rows * cols;
   if (exposure && (o.expandLargeEvents || o.findShowers)) {
@@ -349,8 +349,8 @@ export async function jumpLargeEvents(
   if (groupTime === undefined || !(groupTime > 0)) throw new JumpStepError('jump: the input has no positive TGROUP (meta.exposure.groupTime)');
   const warnFn = (message: string) => warn(context, message);
   const refContext = { science: scienceGeometry(ramp.meta, ramp.shape, 'science data', warnFn), instrument: ramp.meta.instrument.name, warn: warnFn };
-  const gain = (await readReferenceFloat(references.gain, 'SCI', refContext)).data;
-  const readnoise = (await readReferenceFloat(references.readnoise, 'SCI', refContext)).data;
+  const gain = (await context.referencePlane?.('gain')) ?? (await readReferenceFloat(references.gain, 'SCI', refContext)).data;
+  const readnoise = (await context.referencePlane?.('readnoise')) ?? (await readReferenceFloat(references.readnoise, 'SCI', refContext)).data;
   // stcal flags bad gains in PIXELDQ before the searches; the showers read those flags.
   for (let p = 0; p < gain.length; p++) if (!(gain[p] > 0)) ramp.pixeldq[p] |= pixel.NO_GAIN_VALUE | pixel.DO_NOT_USE;
   const settings = checkLargeEvents(ramp, o, groupTime, nframes, context, carry);

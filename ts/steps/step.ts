@@ -31,6 +31,12 @@ export interface StepContext {
    * slice: steps keep the reference planes they read here (see `reusedAcrossSlices`).
    */
   sliceCache?: Map<string, unknown>;
+  /**
+   * The exposure's GAIN or READNOISE SCI plane cut to the whole science frame, which the pipeline
+   * reads once for jump and ramp fitting and owns (shared memory: not to be released). Undefined
+   * where the caller has none: the step reads its reference itself.
+   */
+  referencePlane?: (reftype: 'gain' | 'readnoise') => Promise<Float32Array | undefined>;
 }
 
 /**
