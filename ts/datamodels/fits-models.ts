@@ -84,15 +84,16 @@ export class RampReader {
     const data = allocShared(Float32Array, ngroups * ny * nx, { zeroed: false });
     const sci = this.file.get('SCI');
     const stored16 = storedInt16(sci);
-    if (pool && stored16 && isShared(data)) await this.readGroupsOnPool(sci, i, stored16.unsigned, data, pool);
-    else await this.file.readImage(sci, { index: [i], as: 'float32', into: data });
+    const decoding = pool && stored16 && isShared(data) ? this.readGroupsOnPool(sci, i, stored16.unsigned, data, pool) : undefined;
     const groupdqHdu = this.file.find('GROUPDQ');
-    // Zeros written here, not merely fresh memory: workers read GROUPDQ before they write it, and
-    // a fresh page read then written by two threads takes two faults that contend (dq_init on
-    // a 2048x2048x10 ramp: 0.1-0.2 s with 2 workers against 26 ms here plus 12 ms).
-    const groupdq = groupdqHdu
-      ? sharedCopy(await this.readTyped(groupdqHdu, Uint8Array, [i]))
-      : allocShared(Uint8Array, ngroups * ny * nx, { zeroed: false }).fill(0);
+    // Zeros written here (while the workers decode), not merely fresh memory: workers read
+    // GROUPDQ before they write it, and a fresh page read then written by two threads takes two
+    // faults that contend (dq_init on a 2048x2048x10 ramp: 0.1-0.2 s with 2 workers against 26 ms
+    // here plus 12 ms).
+    const zeros = groupdqHdu ? undefined : allocShared(Uint8Array, ngroups * ny * nx, { zeroed: false }).fill(0);
+    if (decoding) await decoding;
+    else await this.file.readImage(sci, { index: [i], as: 'float32', into: data });
+    const groupdq = zeros ?? sharedCopy(await this.readTyped(groupdqHdu!, Uint8Array, [i]));
     const zeroHdu = this.file.find('ZEROFRAME');
     const zeroframe = zeroHdu
       ? ((await this.file.readImage(zeroHdu, { index: [i], as: 'float32' })).data as Float32Array)
