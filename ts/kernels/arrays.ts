@@ -39,6 +39,9 @@ export function planeCount(layout: Layout, shape: TileShape): number {
   }
 }
 
+/** The big-endian words of a FITS file, loaded as they are, read byte-swapped on a little-endian host. */
+export const FILE_WORDS_SWAPPED = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
 export function checkShape(kernel: string, shape: TileShape): void {
   for (const key of ['nints', 'ngroups', 'rows', 'cols'] as const) {
     const value = shape[key];

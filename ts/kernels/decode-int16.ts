@@ -1,5 +1,5 @@
 import { decodeInt16 as decodeInt16Wasm, decodeInt16Staged as decodeInt16StagedWasm, type Stage } from '../../wasm-pkg/detector1_wasm.js';
-import { checkArray, checkShape, type TileShape } from './arrays.js';
+import { checkArray, checkShape, FILE_WORDS_SWAPPED, type TileShape } from './arrays.js';
 import { callWasm } from './errors.js';
 
 export interface DecodeInt16Arrays {
@@ -14,9 +14,6 @@ export interface DecodeInt16Params {
   unsigned: boolean;
 }
 
-/** The stored words are the file's bytes: on a little-endian host each word reads byte-swapped. */
-const SWAPPED = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-
 /**
  * FITS decoding of 16-bit image rows (BZERO 0 or 32768, BSCALE 1, no BLANK) as a tile kernel, so
  * that worker threads decode an uncal's groups while the main thread reads the next one.
@@ -26,11 +23,11 @@ export function decodeInt16(arrays: DecodeInt16Arrays, shape: TileShape, params:
   checkShape(kernel, shape);
   checkArray(kernel, 'stored', arrays.stored, Uint16Array, 'cube', shape);
   checkArray(kernel, 'out', arrays.out, Float32Array, 'cube', shape);
-  callWasm(kernel, () => decodeInt16Wasm(arrays.stored, arrays.out, params.unsigned, SWAPPED));
+  callWasm(kernel, () => decodeInt16Wasm(arrays.stored, arrays.out, params.unsigned, FILE_WORDS_SWAPPED));
 }
 
 /** `decodeInt16` on a band in a `Stage` (ts/kernels/stage.ts; slots as the registry lists them). */
 export function decodeInt16Staged(stage: Stage, shape: TileShape, params: DecodeInt16Params): void {
   checkShape('decode int16', shape);
-  callWasm('decode int16', () => decodeInt16StagedWasm(stage, params.unsigned, SWAPPED));
+  callWasm('decode int16', () => decodeInt16StagedWasm(stage, params.unsigned, FILE_WORDS_SWAPPED));
 }

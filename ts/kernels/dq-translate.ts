@@ -5,22 +5,19 @@
  */
 import { Stage, translateDqStaged } from '../../wasm-pkg/detector1_wasm.js';
 import { callWasm } from './errors.js';
-import { kernelMemory, kernelsLoaded } from './module.js';
+import { FILE_WORDS_SWAPPED } from './arrays.js';
+import { kernelMemory } from './module.js';
 
 /** Buffers of their own in wasm memory, of a chunk: the thread's wasm memory never shrinks. */
 let stage: Stage | undefined;
 const CHUNK_WORDS = 1 << 18;
 
-/** The stored words are the file's bytes: on a little-endian host each word reads byte-swapped. */
-const SWAPPED = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-
 /**
  * Translates `stored`, the big-endian bytes of 32-bit DQ words as the file holds them (BZERO
- * 2^31 when `unsigned`, else 0), through `bitFlags` (dqBitFlags) into `into`. Returns false,
- * having done nothing, when the kernels are not loaded in this thread.
+ * 2^31 when `unsigned`, else 0), through `bitFlags` (dqBitFlags) into `into`. The kernels must
+ * be loaded in this thread.
  */
-export function translateStoredDq(stored: Uint8Array, unsigned: boolean, bitFlags: Uint32Array, into: Uint32Array): boolean {
-  if (!kernelsLoaded()) return false;
+export function translateStoredDq(stored: Uint8Array, unsigned: boolean, bitFlags: Uint32Array, into: Uint32Array): void {
   const n = into.length;
   if (stored.length !== 4 * n) throw new RangeError(`translateStoredDq: ${stored.length} stored bytes for ${n} words`);
   stage ??= new Stage();
@@ -30,8 +27,7 @@ export function translateStoredDq(stored: Uint8Array, unsigned: boolean, bitFlag
     const out = callWasm('dq translate', () => stage!.slot('u32', 1, length));
     // Views made after the last call that may grow the memory.
     new Uint8Array(kernelMemory().buffer, words, 4 * length).set(stored.subarray(4 * start, 4 * (start + length)));
-    callWasm('dq translate', () => translateDqStaged(stage!, SWAPPED, unsigned ? 0x80000000 : 0, bitFlags));
+    callWasm('dq translate', () => translateDqStaged(stage!, FILE_WORDS_SWAPPED, unsigned ? 0x80000000 : 0, bitFlags));
     into.set(new Uint32Array(kernelMemory().buffer, out, length), start);
   }
-  return true;
 }
