@@ -5,12 +5,12 @@ import { callWasm, KernelParameterError } from './errors.js';
 export interface DarkCurrentArrays {
   /** Ramp `(nints, ngroups, rows, cols)` in DN, corrected in place. */
   data: Float32Array;
-  /** PIXELDQ `(rows, cols)`; the dark DQ is OR-ed in. */
-  pixeldq: Uint32Array;
+  /** PIXELDQ `(rows, cols)`; the dark DQ is OR-ed in. Both or neither of it and `darkDq`. */
+  pixeldq?: Uint32Array;
   /** The first `planes` dark planes of each dark integration: `(darkInts * planes, rows, cols)` = `shape.planes`. */
   frames: Float32Array;
   /** Dark DQ `(rows, cols)`, translated to standard flags. */
-  darkDq: Uint32Array;
+  darkDq?: Uint32Array;
 }
 
 export interface DarkCurrentParams {
@@ -27,20 +27,25 @@ export interface DarkCurrentParams {
   intMap: number[];
 }
 
+const noFlags = new Uint32Array(0);
+
 /** Dark subtraction (spec/steps/dark_current.md), in place. */
 export function darkCurrent(arrays: DarkCurrentArrays, shape: TileShape, params: DarkCurrentParams): void {
   const kernel = 'dark_current';
   const [layout, intMap] = wasmParams(shape, params);
   checkArray(kernel, 'data', arrays.data, Float32Array, 'cube', shape);
-  checkArray(kernel, 'pixeldq', arrays.pixeldq, Uint32Array, 'plane', shape);
+  if ((arrays.pixeldq === undefined) !== (arrays.darkDq === undefined)) {
+    throw new KernelParameterError('invalid_parameter', `${kernel}: give both pixeldq and darkDq, or neither (the dark DQ is in PIXELDQ already)`);
+  }
+  if (arrays.pixeldq !== undefined) checkArray(kernel, 'pixeldq', arrays.pixeldq, Uint32Array, 'plane', shape);
   checkArray(kernel, 'frames', arrays.frames, Float32Array, 'stack', shape);
-  checkArray(kernel, 'darkDq', arrays.darkDq, Uint32Array, 'plane', shape);
+  if (arrays.darkDq !== undefined) checkArray(kernel, 'darkDq', arrays.darkDq, Uint32Array, 'plane', shape);
   callWasm(kernel, () =>
     applyDarkCurrent(
       arrays.data,
-      arrays.pixeldq,
+      arrays.pixeldq ?? noFlags,
       arrays.frames,
-      arrays.darkDq,
+      arrays.darkDq ?? noFlags,
       layout,
       intMap,
       shape.nints,

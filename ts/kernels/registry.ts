@@ -145,9 +145,9 @@ export const tileKernels = {
   darkCurrent: defineKernel<DarkCurrentArrays, DarkCurrentParams>(
     {
       data: { type: Float32Array, layout: 'cube', output: true },
-      pixeldq: { type: Uint32Array, layout: 'plane', output: true },
+      pixeldq: { type: Uint32Array, layout: 'plane', output: true, optional: true },
       frames: { type: Float32Array, layout: 'stack', output: false },
-      darkDq: { type: Uint32Array, layout: 'plane', output: false },
+      darkDq: { type: Uint32Array, layout: 'plane', output: false, optional: true },
     },
     darkCurrent,
     { slots: { f32: ['data', 'frames'], u32: ['pixeldq', 'darkDq'] }, run: darkCurrentStaged },

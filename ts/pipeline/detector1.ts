@@ -28,7 +28,7 @@ import { gainScaleStep } from '../steps/gain-scale.js';
 import { runTiled } from '../pool/pool.js';
 import { allDoNotUsePlanes, jumpKeywords, jumpLargeEvents, jumpStep, type JumpCarry } from '../steps/jump.js';
 import { rampFitProducts, rampFitStep, RampFitStepError } from '../steps/ramp-fit.js';
-import { clearSliceCache, referenceName, type StepContext } from '../steps/step.js';
+import { clearSliceCache, referenceName, warn, type StepContext } from '../steps/step.js';
 import { GAIN_SCALE, PERSISTENCE_ARRAY, RAMP_FIT, RAMP_STEPS, rampStepOrder, stepOptions, type StepCarry, type StepParameters, type StepReferences } from './ramp-steps.js';
 import { emicorrKeywords, type EmicorrReference } from '../steps/emicorr.js';
 import { dqInitKeywords } from '../steps/dq-init.js';
@@ -235,7 +235,8 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
     if (!plane) {
       plane = reference(reftype, alias).then(async (file) => {
         if (!file) return undefined;
-        const refContext = { science: scienceGeometry(meta, corrected(), reader.file.source.name), instrument: meta.instrument.name };
+        const warnFn = (message: string) => warn(context, message);
+        const refContext = { science: scienceGeometry(meta, corrected(), reader.file.source.name, warnFn), instrument: meta.instrument.name, warn: warnFn };
         return (await readReferenceFloat(file, 'SCI', refContext, { shared: true })).data;
       });
       planes.set(reftype, plane);

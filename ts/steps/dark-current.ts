@@ -143,7 +143,9 @@ async function subtractPlaneByPlane(ramp: RampModel, reference: FitsFile, sci: H
       next = g + 1 < count ? read(g + 1) : undefined;
       for (let i = 0; i < nints; i++) {
         const group = ramp.data.subarray((i * ngroups + g) * plane, (i * ngroups + g + 1) * plane);
-        await runTiled(context.pool, 'darkCurrent', { data: group, pixeldq: ramp.pixeldq, frames: frame, darkDq }, { nints: 1, ngroups: 1, rows: ny, cols: nx, planes: 1 }, {
+        // The dark DQ goes into PIXELDQ with the first plane (an OR: once is enough).
+        const flags = g === 0 && i === 0 ? { pixeldq: ramp.pixeldq, darkDq } : {};
+        await runTiled(context.pool, 'darkCurrent', { data: group, frames: frame, ...flags }, { nints: 1, ngroups: 1, rows: ny, cols: nx, planes: 1 }, {
           signal: context.signal,
           params,
         });

@@ -25,7 +25,8 @@ pub struct Params {
 }
 
 /// Subtracts the dark from every group of `data` `(nints, ngroups, rows, cols)` regardless of DQ
-/// and ORs `dark_dq` `(rows, cols)` into `pixeldq`. `frames` is `(dark_ints, planes, rows, cols)`.
+/// and ORs `dark_dq` `(rows, cols)` into `pixeldq` (unless both are empty). `frames` is
+/// `(dark_ints, planes, rows, cols)`.
 /// NaN dark values count as 0. Extrapolated darks are float64 as in numpy: subtracted in float64
 /// on the direct path, averaged in float64 then rounded to float32 otherwise.
 pub fn apply(
@@ -38,8 +39,11 @@ pub fn apply(
 ) -> Result<(), KernelError> {
     shape.validate()?;
     shape.expect_cube("data", data.len())?;
-    shape.expect_plane("pixeldq", pixeldq.len())?;
-    shape.expect_plane("dark_dq", dark_dq.len())?;
+    // Both empty: the dark DQ is already in PIXELDQ (a dark subtracted plane by plane ORs it once).
+    if !(pixeldq.is_empty() && dark_dq.is_empty()) {
+        shape.expect_plane("pixeldq", pixeldq.len())?;
+        shape.expect_plane("dark_dq", dark_dq.len())?;
+    }
     let n = shape.plane_len();
     let invalid = |argument, reason: String| Err(KernelError::InvalidParameter { argument, reason });
     if params.planes == 0 || params.dark_ints == 0 {
@@ -62,8 +66,8 @@ pub fn apply(
         return invalid("virtual_planes", format!("{} dark planes cannot cover {} science groups", params.virtual_planes, shape.ngroups));
     }
 
-    for (flags, &bits) in pixeldq.iter_mut().zip(dark_dq) {
-        *flags |= bits;
+    for (pixel, &bits) in pixeldq.iter_mut().zip(dark_dq) {
+        *pixel |= bits;
     }
     let stack = Stack { frames, params, n };
     let mut wide = vec![0f64; n];
@@ -211,6 +215,22 @@ mod tests {
         p.int_map = vec![Some(0), None];
         apply(&mut data, &mut [0], &[2.0], &[0], &p, shape).unwrap();
         assert_eq!(data, [3.0, 5.0]);
+    }
+
+    /// Without PIXELDQ and dark DQ (both empty) the subtraction is the same and no flag moves;
+    /// one of them alone is a shape error.
+    #[test]
+    fn flags_may_be_left_out() {
+        let shape = RampShape::new(1, 2, 1, 2);
+        let frames = [1.0, f32::NAN, 2.5, 3.0];
+        let (mut with, mut without) = ([10.0f32; 4], [10.0f32; 4]);
+        let mut pdq = [0, 4];
+        apply(&mut with, &mut pdq, &frames, &[1, 8], &params(2, 2, true, 1, 0, 1), shape).unwrap();
+        apply(&mut without, &mut [], &frames, &[], &params(2, 2, true, 1, 0, 1), shape).unwrap();
+        assert_eq!(with, without);
+        assert_eq!(pdq, [1, 12]);
+        let err = apply(&mut without, &mut [0; 2], &frames, &[], &params(2, 2, true, 1, 0, 1), shape).unwrap_err();
+        assert_eq!(err, KernelError::ShapeMismatch { argument: "dark_dq", expected: 2, actual: 0 });
     }
 
     #[test]

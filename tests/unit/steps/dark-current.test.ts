@@ -9,6 +9,7 @@ import { createRampModel, emptyMeta, type RampModel } from '../../../ts/datamode
 import { openFits } from '../../../ts/datamodels/node.js';
 import { loadKernels } from '../../../ts/kernels/load-node.js';
 import { darkCurrentStep } from '../../../ts/steps/dark-current.js';
+import { darkCurrent } from '../../../ts/kernels/dark-current.js';
 import { compareProducts, formatReport, goldenCases, goldenCrdsRoot, goldenManifest, goldenProduct, goldenReferences } from '../../golden/compare.js';
 import { expectTiledEqualsUntiled, random } from './tiled-equivalence.js';
 import { readRamp } from '../../../ts/datamodels/node.js';
@@ -62,8 +63,12 @@ describe('dark_current tiled == untiled', () => {
       ...(await expectTiledEqualsUntiled('darkCurrent', { ...base, frames: frames.slice(0, 2 * plane) }, { ...shape, planes: 2 }, { planes: 2, darkInts: 1, virtualPlanes: 3, direct: true, nframes: 1, groupgap: 0, intMap })),
       // MIRI-like: two dark integrations, the second science integration without a dark.
       ...(await expectTiledEqualsUntiled('darkCurrent', { ...base, frames: frames.slice(0, 6 * plane) }, { ...shape, planes: 6 }, { planes: 3, darkInts: 2, virtualPlanes: 3, direct: true, nframes: 1, groupgap: 0, intMap: [1, -1] })),
+      // Plane by plane after the first: no PIXELDQ and dark DQ (they are in PIXELDQ already).
+      ...(await expectTiledEqualsUntiled('darkCurrent', { data, frames: frames.slice(0, 2 * plane) }, { ...shape, planes: 2 }, { planes: 2, darkInts: 1, virtualPlanes: 3, direct: true, nframes: 1, groupgap: 0, intMap })),
     ];
     console.log(`dark_current tiled == untiled: ${runs.length} runs`);
+    const one = { data: data.slice(0, 3 * plane), frames: frames.slice(0, 3 * plane), pixeldq: new Uint32Array(plane) };
+    expect(() => darkCurrent(one, { ...shape, nints: 1, planes: 3 }, { planes: 3, darkInts: 1, virtualPlanes: 3, direct: true, nframes: 1, groupgap: 0, intMap: [0] })).toThrow(/give both pixeldq and darkDq, or neither/);
   }, 60_000);
 });
 
