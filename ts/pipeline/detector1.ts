@@ -229,26 +229,26 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
    * and ramp fitting, and released after the fit. `alias` names the step whose
    * `override_<reftype>` applies if the file has not been chosen yet.
    */
-  const planes = new Map<string, Promise<Float32Array | undefined>>();
+  const referencePlanes = new Map<string, Promise<Float32Array | undefined>>();
   const referencePlane = (reftype: 'gain' | 'readnoise', alias: string) => {
-    let plane = planes.get(reftype);
-    if (!plane) {
-      plane = reference(reftype, alias).then(async (file) => {
+    let read = referencePlanes.get(reftype);
+    if (!read) {
+      read = reference(reftype, alias).then(async (file) => {
         if (!file) return undefined;
         const warnFn = (message: string) => warn(context, message);
         const refContext = { science: scienceGeometry(meta, corrected(), reader.file.source.name, warnFn), instrument: meta.instrument.name, warn: warnFn };
         return (await readReferenceFloat(file, 'SCI', refContext, { shared: true })).data;
       });
-      planes.set(reftype, plane);
+      referencePlanes.set(reftype, read);
     }
-    return plane;
+    return read;
   };
-  const releasePlanes = async () => {
-    for (const plane of planes.values()) {
-      const array = await plane.catch(() => undefined);
+  const releaseReferencePlanes = async () => {
+    for (const read of referencePlanes.values()) {
+      const array = await read.catch(() => undefined);
       if (array) releaseShared(array);
     }
-    planes.clear();
+    referencePlanes.clear();
   };
 
   const initialPixeldq = await reader.readPixeldq();
@@ -550,7 +550,7 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
       const planes = { pixeldq: exposurePixeldq, gain, readnoise, averageDarkCurrent: avdrkcur };
       return fitByRowBands(corrected(), meta, planes, gainFactor, fitParameters, spill, rampHeader, options.rampFitPool, context.signal, bandRows, rateintsStore);
     });
-    await releasePlanes();
+    await releaseReferencePlanes();
     statuses.set(RAMP_FIT.alias, fitted.rate ? 'COMPLETE' : 'SKIPPED');
     if (!fitted.rate || !fitted.rateints) return finish(null, null, fitted.noProducts);
     if (fitted.fitopt) await save('fitopt', fitted.fitopt);
@@ -598,7 +598,7 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
     await io.saveRateints!(rateints, (i, key) => store.getArray(i, key));
     return { ...finish(rate, null), rateintsSaved: true };
   } finally {
-    await releasePlanes();
+    await releaseReferencePlanes();
     await spill?.close();
     await rateintsStore?.close();
   }
