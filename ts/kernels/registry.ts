@@ -134,7 +134,7 @@ export const tileKernels = {
       pixeldq: { type: Uint32Array, layout: 'plane', output: true },
       gain: { type: Float32Array, layout: 'plane', output: false },
       readnoise: { type: Float32Array, layout: 'plane', output: false },
-      crs: { type: Uint32Array, layout: 'plane', output: true },
+      crs: { type: Uint32Array, layout: 'plane', output: true, writeOnly: true },
       showerMedian: { type: Float32Array, layout: 'plane', output: true, optional: true },
       showerSigma: { type: Float32Array, layout: 'plane', output: true, optional: true },
     },
