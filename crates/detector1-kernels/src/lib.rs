@@ -61,3 +61,4 @@ pub mod fft;
 pub mod irs2;
 pub mod irs2_mean;
 pub mod background2d;
+pub mod tso_photometry;
