@@ -469,6 +469,13 @@ export function showerNoise(data: Float32Array | number[], groupdq: Uint8Array |
  */
 export function translateDqStaged(stage: Stage, swapped: boolean, flip: number, bit_flags: Uint32Array | number[]): void;
 
+/**
+ * jwst `tso_photometry`'s `aperture_sum` of each integration of a draft rateints `(nints,
+ * rows, cols)` in DN/s. `gain` is the GAIN plane, or empty to leave the units alone; the
+ * scalars are `TsoPhotometryParams`' fields.
+ */
+export function tsoApertureSums(data: Float32Array | number[], dq: Uint32Array | number[], gain: Float32Array | number[], nints: number, rows: number, cols: number, integration_time: number, xcenter: number, ycenter: number, radius: number, radius_inner: number, centroid_source: boolean, search_box_width: number, fit_box_width: number, moving_centroid: boolean, sum_all: boolean): Float64Array;
+
 export type InitInput = RequestInfo | URL | Response | BufferSource | WebAssembly.Module;
 
 export interface InitOutput {
@@ -563,6 +570,7 @@ export interface InitOutput {
     readonly stage_new: () => number;
     readonly stage_slot: (a: number, b: number, c: number, d: number, e: number) => [number, number, number];
     readonly translateDqStaged: (a: number, b: number, c: number, d: number, e: number) => [number, number];
+    readonly tsoApertureSums: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number, o: number, p: number, q: number, r: number, s: number) => [number, number, number, number];
     readonly __wbindgen_externrefs: WebAssembly.Table;
     readonly __wbindgen_malloc: (a: number, b: number) => number;
     readonly __wbindgen_free: (a: number, b: number, c: number) => void;

@@ -2777,6 +2777,65 @@ export function translateDqStaged(stage, swapped, flip, bit_flags) {
         throw takeFromExternrefTable0(ret[0]);
     }
 }
+
+/**
+ * jwst `tso_photometry`'s `aperture_sum` of each integration of a draft rateints `(nints,
+ * rows, cols)` in DN/s. `gain` is the GAIN plane, or empty to leave the units alone; the
+ * scalars are `TsoPhotometryParams`' fields.
+ * @param {Float32Array | number[]} data
+ * @param {Uint32Array | number[]} dq
+ * @param {Float32Array | number[]} gain
+ * @param {number} nints
+ * @param {number} rows
+ * @param {number} cols
+ * @param {number} integration_time
+ * @param {number} xcenter
+ * @param {number} ycenter
+ * @param {number} radius
+ * @param {number} radius_inner
+ * @param {boolean} centroid_source
+ * @param {number} search_box_width
+ * @param {number} fit_box_width
+ * @param {boolean} moving_centroid
+ * @param {boolean} sum_all
+ * @returns {Float64Array}
+ */
+export function tsoApertureSums(data, dq, gain, nints, rows, cols, integration_time, xcenter, ycenter, radius, radius_inner, centroid_source, search_box_width, fit_box_width, moving_centroid, sum_all) {
+    const val4 = +nints;
+    const val5 = +rows;
+    const val6 = +cols;
+    const val7 = +integration_time;
+    const val8 = +xcenter;
+    const val9 = +ycenter;
+    const val10 = +radius;
+    const val11 = +radius_inner;
+    const val12 = +centroid_source;
+    const val13 = +search_box_width;
+    const val14 = +fit_box_width;
+    const val15 = +moving_centroid;
+    const val16 = +sum_all;
+    let ptr0, len0, ptr1, len1, ptr2, len2;
+    try {
+        ptr0 = passArrayF32ToWasm0(data, wasm.__wbindgen_malloc);
+        len0 = WASM_VECTOR_LEN;
+        ptr1 = passArray32ToWasm0(dq, wasm.__wbindgen_malloc);
+        len1 = WASM_VECTOR_LEN;
+        ptr2 = passArrayF32ToWasm0(gain, wasm.__wbindgen_malloc);
+        len2 = WASM_VECTOR_LEN;
+    } catch (e) {
+        if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 4, 4); }
+        if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 4, 4); }
+        if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
+        throw e;
+    }
+    const ret = wasm.tsoApertureSums(ptr0, len0, ptr1, len1, ptr2, len2, val4, val5, val6, val7, val8, val9, val10, val11, val12, val13, val14, val15, val16);
+    if (ret[3]) {
+        throw takeFromExternrefTable0(ret[2]);
+    }
+    var v17 = getArrayF64FromWasm0(ret[0], ret[1]).slice();
+    wasm.__wbindgen_free(ret[0], ret[1] * 8, 8);
+    return v17;
+}
 function __wbg_get_imports() {
     const import0 = {
         __proto__: null,

@@ -56,3 +56,4 @@ export { persistence, type PersistenceArrays, type PersistenceParams } from './p
 export { jumpSigmaClip, jumpInThreadBandRows, type JumpSigmaClipArrays, type JumpSigmaClipParams } from './jump.js';
 export { cleanFlickerSceneMask, cleanFlickerIntegration, pictureFrameIntegration, type CleanFlickerIntegrationParams, type CleanFlickerIntegrationReport } from './clean-flicker-noise.js';
 export { cleanFlickerScaledMedianRamp, cleanFlickerIntegrationMedianImage, cleanFlickerFillFlat, cleanFlickerAutoStatistics, type CleanFlickerAutoStatistics } from './clean-flicker-noise.js';
+export { tsoApertureSums, type TsoPhotometryArrays, type TsoPhotometryParams } from './tso-photometry.js';

@@ -1553,3 +1553,44 @@ pub fn apply_refpix_staged(
     let [det_row] = slots_of(&mut stage.u16s);
     apply_refpix(data, class, det_row, classes, wide, values, kinds, side, side_rows, side_gain, nints, ngroups, rows, cols)
 }
+
+use detector1_kernels::tso_photometry;
+
+/// jwst `tso_photometry`'s `aperture_sum` of each integration of a draft rateints `(nints,
+/// rows, cols)` in DN/s. `gain` is the GAIN plane, or empty to leave the units alone; the
+/// scalars are `TsoPhotometryParams`' fields.
+#[wasm_bindgen(js_name = tsoApertureSums)]
+#[allow(clippy::too_many_arguments)]
+pub fn tso_aperture_sums(
+    data: &[f32],
+    dq: &[u32],
+    gain: &[f32],
+    nints: usize,
+    rows: usize,
+    cols: usize,
+    integration_time: f64,
+    xcenter: f64,
+    ycenter: f64,
+    radius: f64,
+    radius_inner: f64,
+    centroid_source: bool,
+    search_box_width: i32,
+    fit_box_width: i32,
+    moving_centroid: bool,
+    sum_all: bool,
+) -> Result<Vec<f64>, JsError> {
+    let params = tso_photometry::TsoPhotometryParams {
+        integration_time,
+        xcenter,
+        ycenter,
+        radius,
+        radius_inner,
+        centroid_source,
+        search_box_width: search_box_width as i64,
+        fit_box_width: fit_box_width as i64,
+        moving_centroid,
+        sum_all,
+    };
+    let gain = (!gain.is_empty()).then_some(gain);
+    tso_photometry::tso_aperture_sums(data, dq, gain, nints, rows, cols, &params).map_err(to_js)
+}
