@@ -52,6 +52,7 @@ export {
   type ReferenceSelection,
 } from './crds/index.js';
 export {
+  crdsCalledStepParameters,
   crdsParameterSources,
   parseCommandLine,
   parseParameterFile,

@@ -286,6 +286,11 @@ export function cleanFlickerAutoStatistics(rate: Float32Array | number[], rows: 
 export function cleanFlickerFillFlat(flat: Float32Array, rows: number, cols: number): void;
 
 /**
+ * `clean_flicker_noise` `median_image`: float64 scale factors from TSO aperture sums.
+ */
+export function cleanFlickerFluxNorms(fluxes: Float64Array | number[]): Float64Array;
+
+/**
  * `clean_flicker_noise` of one integration, in place: the 'median' fit along `array_axis`, or
  * with `fft` NSClean (`nrs2`, `allslits` choose orientation and cut-offs). `background`: 0 none,
  * 1 'median', 2 'model' (photutils Background2D with boxes of `box_rows` x `box_cols`);
@@ -297,16 +302,20 @@ export function cleanFlickerIntegration(data: Float32Array, groupdq: Uint8Array 
 
 /**
  * `clean_flicker_noise` of one integration with `median_image`, in place: each group less its
- * `median` is cleaned alone ('median' fit, or NSClean with `fft`). Returns the skipped groups
+ * median image (`median_ramp` times `scale`, a float64 product when `wide`, else float32) is cleaned alone ('median' fit, or NSClean with `fft`). Returns the skipped groups
  * and, negated, the failed one, as `cleanFlickerIntegration`.
  */
-export function cleanFlickerIntegrationMedianImage(data: Float32Array, median: Float32Array | number[], scene_mask: Uint8Array | number[], flat: Float32Array | number[], background_out: Float32Array, array_axis: number, by_channel: boolean, fft: boolean, nrs2: boolean, allslits: boolean, ngroups: number, rows: number, cols: number): Int32Array;
+export function cleanFlickerIntegrationMedianImage(data: Float32Array, median_ramp: Float32Array | number[], scale: number, wide: boolean, scene_mask: Uint8Array | number[], flat: Float32Array | number[], background_out: Float32Array, array_axis: number, by_channel: boolean, fft: boolean, nrs2: boolean, allslits: boolean, ngroups: number, rows: number, cols: number): Int32Array;
 
 /**
- * `clean_flicker_noise` `median_image`: the scaled median ramp `(nints, ngroups, plane)` of a
- * ramp and its draft `rateints`.
+ * `clean_flicker_noise` `median_image`: the median ramp `(ngroups, plane)` over integrations.
  */
-export function cleanFlickerScaledMedianRamp(data: Float32Array | number[], rateints: Float32Array | number[], nints: number, ngroups: number, plane: number): Float32Array;
+export function cleanFlickerMedianRamp(data: Float32Array | number[], nints: number, ngroups: number, plane: number): Float32Array;
+
+/**
+ * `clean_flicker_noise` `median_image`: float32 scale factors from the draft `rateints` medians.
+ */
+export function cleanFlickerRateNorms(rateints: Float32Array | number[], nints: number, plane: number): Float32Array;
 
 /**
  * `clean_flicker_noise` scene mask of a draft rate (`nplanes` planes), in place; with
@@ -515,9 +524,11 @@ export interface InitOutput {
     readonly applySuperbiasStaged: (a: number, b: number, c: number, d: number, e: number) => [number, number];
     readonly cleanFlickerAutoStatistics: (a: number, b: number, c: number, d: number, e: number, f: number) => [number, number, number, number];
     readonly cleanFlickerFillFlat: (a: number, b: number, c: any, d: number, e: number) => [number, number];
+    readonly cleanFlickerFluxNorms: (a: number, b: number) => [number, number, number, number];
     readonly cleanFlickerIntegration: (a: number, b: number, c: any, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: any, m: number, n: number, o: number, p: number, q: number, r: number, s: number, t: number, u: number, v: number, w: number, x: number) => [number, number, number, number];
-    readonly cleanFlickerIntegrationMedianImage: (a: number, b: number, c: any, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: any, m: number, n: number, o: number, p: number, q: number, r: number, s: number, t: number) => [number, number, number, number];
-    readonly cleanFlickerScaledMedianRamp: (a: number, b: number, c: number, d: number, e: number, f: number, g: number) => [number, number, number, number];
+    readonly cleanFlickerIntegrationMedianImage: (a: number, b: number, c: any, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: any, o: number, p: number, q: number, r: number, s: number, t: number, u: number, v: number) => [number, number, number, number];
+    readonly cleanFlickerMedianRamp: (a: number, b: number, c: number, d: number, e: number) => [number, number, number, number];
+    readonly cleanFlickerRateNorms: (a: number, b: number, c: number, d: number) => [number, number, number, number];
     readonly cleanFlickerSceneMask: (a: number, b: number, c: number, d: number, e: any, f: number, g: number, h: number, i: number, j: number) => [number, number];
     readonly decodeInt16: (a: number, b: number, c: number, d: number, e: any, f: number, g: number) => [number, number];
     readonly decodeInt16Staged: (a: number, b: number, c: number) => [number, number];

@@ -1646,6 +1646,23 @@ export function cleanFlickerFillFlat(flat, rows, cols) {
 }
 
 /**
+ * `clean_flicker_noise` `median_image`: float64 scale factors from TSO aperture sums.
+ * @param {Float64Array | number[]} fluxes
+ * @returns {Float64Array}
+ */
+export function cleanFlickerFluxNorms(fluxes) {
+    const ptr0 = passArrayF64ToWasm0(fluxes, wasm.__wbindgen_malloc);
+    const len0 = WASM_VECTOR_LEN;
+    const ret = wasm.cleanFlickerFluxNorms(ptr0, len0);
+    if (ret[3]) {
+        throw takeFromExternrefTable0(ret[2]);
+    }
+    var v2 = getArrayF64FromWasm0(ret[0], ret[1]).slice();
+    wasm.__wbindgen_free(ret[0], ret[1] * 8, 8);
+    return v2;
+}
+
+/**
  * `clean_flicker_noise` of one integration, in place: the 'median' fit along `array_axis`, or
  * with `fft` NSClean (`nrs2`, `allslits` choose orientation and cut-offs). `background`: 0 none,
  * 1 'median', 2 'model' (photutils Background2D with boxes of `box_rows` x `box_cols`);
@@ -1715,10 +1732,12 @@ export function cleanFlickerIntegration(data, groupdq, scene_mask, flat, backgro
 
 /**
  * `clean_flicker_noise` of one integration with `median_image`, in place: each group less its
- * `median` is cleaned alone ('median' fit, or NSClean with `fft`). Returns the skipped groups
+ * median image (`median_ramp` times `scale`, a float64 product when `wide`, else float32) is cleaned alone ('median' fit, or NSClean with `fft`). Returns the skipped groups
  * and, negated, the failed one, as `cleanFlickerIntegration`.
  * @param {Float32Array} data
- * @param {Float32Array | number[]} median
+ * @param {Float32Array | number[]} median_ramp
+ * @param {number} scale
+ * @param {boolean} wide
  * @param {Uint8Array | number[]} scene_mask
  * @param {Float32Array | number[]} flat
  * @param {Float32Array} background_out
@@ -1732,20 +1751,22 @@ export function cleanFlickerIntegration(data, groupdq, scene_mask, flat, backgro
  * @param {number} cols
  * @returns {Int32Array}
  */
-export function cleanFlickerIntegrationMedianImage(data, median, scene_mask, flat, background_out, array_axis, by_channel, fft, nrs2, allslits, ngroups, rows, cols) {
-    const val6 = +array_axis;
-    const val7 = +by_channel;
-    const val8 = +fft;
-    const val9 = +nrs2;
-    const val10 = +allslits;
-    const val11 = +ngroups;
-    const val12 = +rows;
-    const val13 = +cols;
+export function cleanFlickerIntegrationMedianImage(data, median_ramp, scale, wide, scene_mask, flat, background_out, array_axis, by_channel, fft, nrs2, allslits, ngroups, rows, cols) {
+    const val6 = +scale;
+    const val7 = +wide;
+    const val8 = +array_axis;
+    const val9 = +by_channel;
+    const val10 = +fft;
+    const val11 = +nrs2;
+    const val12 = +allslits;
+    const val13 = +ngroups;
+    const val14 = +rows;
+    const val15 = +cols;
     let ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, ptr4, len4;
     try {
         ptr0 = passArrayF32ToWasm0(data, wasm.__wbindgen_malloc);
         len0 = WASM_VECTOR_LEN;
-        ptr1 = passArrayF32ToWasm0(median, wasm.__wbindgen_malloc);
+        ptr1 = passArrayF32ToWasm0(median_ramp, wasm.__wbindgen_malloc);
         len1 = WASM_VECTOR_LEN;
         ptr2 = passArray8ToWasm0(scene_mask, wasm.__wbindgen_malloc);
         len2 = WASM_VECTOR_LEN;
@@ -1761,47 +1782,57 @@ export function cleanFlickerIntegrationMedianImage(data, median, scene_mask, fla
         if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
         throw e;
     }
-    const ret = wasm.cleanFlickerIntegrationMedianImage(ptr0, len0, data, ptr1, len1, ptr2, len2, ptr3, len3, ptr4, len4, background_out, val6, val7, val8, val9, val10, val11, val12, val13);
+    const ret = wasm.cleanFlickerIntegrationMedianImage(ptr0, len0, data, ptr1, len1, val6, val7, ptr2, len2, ptr3, len3, ptr4, len4, background_out, val8, val9, val10, val11, val12, val13, val14, val15);
     if (ret[3]) {
         throw takeFromExternrefTable0(ret[2]);
     }
-    var v14 = getArrayI32FromWasm0(ret[0], ret[1]).slice();
+    var v16 = getArrayI32FromWasm0(ret[0], ret[1]).slice();
     wasm.__wbindgen_free(ret[0], ret[1] * 4, 4);
-    return v14;
+    return v16;
 }
 
 /**
- * `clean_flicker_noise` `median_image`: the scaled median ramp `(nints, ngroups, plane)` of a
- * ramp and its draft `rateints`.
+ * `clean_flicker_noise` `median_image`: the median ramp `(ngroups, plane)` over integrations.
  * @param {Float32Array | number[]} data
- * @param {Float32Array | number[]} rateints
  * @param {number} nints
  * @param {number} ngroups
  * @param {number} plane
  * @returns {Float32Array}
  */
-export function cleanFlickerScaledMedianRamp(data, rateints, nints, ngroups, plane) {
-    const val3 = +nints;
-    const val4 = +ngroups;
-    const val5 = +plane;
-    let ptr0, len0, ptr1, len1;
-    try {
-        ptr0 = passArrayF32ToWasm0(data, wasm.__wbindgen_malloc);
-        len0 = WASM_VECTOR_LEN;
-        ptr1 = passArrayF32ToWasm0(rateints, wasm.__wbindgen_malloc);
-        len1 = WASM_VECTOR_LEN;
-    } catch (e) {
-        if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 4, 4); }
-        if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
-        throw e;
-    }
-    const ret = wasm.cleanFlickerScaledMedianRamp(ptr0, len0, ptr1, len1, val3, val4, val5);
+export function cleanFlickerMedianRamp(data, nints, ngroups, plane) {
+    const val2 = +nints;
+    const val3 = +ngroups;
+    const val4 = +plane;
+    const ptr0 = passArrayF32ToWasm0(data, wasm.__wbindgen_malloc);
+    const len0 = WASM_VECTOR_LEN;
+    const ret = wasm.cleanFlickerMedianRamp(ptr0, len0, val2, val3, val4);
     if (ret[3]) {
         throw takeFromExternrefTable0(ret[2]);
     }
-    var v6 = getArrayF32FromWasm0(ret[0], ret[1]).slice();
+    var v5 = getArrayF32FromWasm0(ret[0], ret[1]).slice();
     wasm.__wbindgen_free(ret[0], ret[1] * 4, 4);
-    return v6;
+    return v5;
+}
+
+/**
+ * `clean_flicker_noise` `median_image`: float32 scale factors from the draft `rateints` medians.
+ * @param {Float32Array | number[]} rateints
+ * @param {number} nints
+ * @param {number} plane
+ * @returns {Float32Array}
+ */
+export function cleanFlickerRateNorms(rateints, nints, plane) {
+    const val2 = +nints;
+    const val3 = +plane;
+    const ptr0 = passArrayF32ToWasm0(rateints, wasm.__wbindgen_malloc);
+    const len0 = WASM_VECTOR_LEN;
+    const ret = wasm.cleanFlickerRateNorms(ptr0, len0, val2, val3);
+    if (ret[3]) {
+        throw takeFromExternrefTable0(ret[2]);
+    }
+    var v4 = getArrayF32FromWasm0(ret[0], ret[1]).slice();
+    wasm.__wbindgen_free(ret[0], ret[1] * 4, 4);
+    return v4;
 }
 
 /**

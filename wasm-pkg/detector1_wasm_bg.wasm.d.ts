@@ -36,9 +36,11 @@ export const applySuperbias: (a: number, b: number, c: any, d: number, e: number
 export const applySuperbiasStaged: (a: number, b: number, c: number, d: number, e: number) => [number, number];
 export const cleanFlickerAutoStatistics: (a: number, b: number, c: number, d: number, e: number, f: number) => [number, number, number, number];
 export const cleanFlickerFillFlat: (a: number, b: number, c: any, d: number, e: number) => [number, number];
+export const cleanFlickerFluxNorms: (a: number, b: number) => [number, number, number, number];
 export const cleanFlickerIntegration: (a: number, b: number, c: any, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: any, m: number, n: number, o: number, p: number, q: number, r: number, s: number, t: number, u: number, v: number, w: number, x: number) => [number, number, number, number];
-export const cleanFlickerIntegrationMedianImage: (a: number, b: number, c: any, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: any, m: number, n: number, o: number, p: number, q: number, r: number, s: number, t: number) => [number, number, number, number];
-export const cleanFlickerScaledMedianRamp: (a: number, b: number, c: number, d: number, e: number, f: number, g: number) => [number, number, number, number];
+export const cleanFlickerIntegrationMedianImage: (a: number, b: number, c: any, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: any, o: number, p: number, q: number, r: number, s: number, t: number, u: number, v: number) => [number, number, number, number];
+export const cleanFlickerMedianRamp: (a: number, b: number, c: number, d: number, e: number) => [number, number, number, number];
+export const cleanFlickerRateNorms: (a: number, b: number, c: number, d: number) => [number, number, number, number];
 export const cleanFlickerSceneMask: (a: number, b: number, c: number, d: number, e: any, f: number, g: number, h: number, i: number, j: number) => [number, number];
 export const decodeInt16: (a: number, b: number, c: number, d: number, e: any, f: number, g: number) => [number, number];
 export const decodeInt16Staged: (a: number, b: number, c: number) => [number, number];

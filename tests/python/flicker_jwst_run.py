@@ -18,17 +18,34 @@ def main():
         from jwst.picture_frame import PictureFrameStep as Step
     if kwargs.get("background_method") == "median_image":
         # median_image makes jwst run assign_wcs on the draft rateints, which needs WCS
-        # references our mini CRDS caches do not hold; outside TSO spectra nothing reads that
-        # WCS (the median image scales by plain medians), so the draft rate keeps none.
+        # references our mini CRDS caches do not hold. Outside TSO spectra nothing used reads
+        # that WCS: the median image scales by plain medians, or for TSO imaging by
+        # tso_photometry's aperture sums (its table's RA/Dec columns call the WCS, so the draft
+        # rate gets an identity one).
         import jwst.clean_flicker_noise.clean_flicker_noise as flicker
+        from astropy.modeling.models import Identity
+        from gwcs import WCS, coordinate_frames
 
-        class KeepWithoutWcs:
+        class IdentityWcs:
             input_dir = ""
 
             def run(self, model):
+                frames = [(coordinate_frames.Frame2D(name="detector"), Identity(2)), (coordinate_frames.Frame2D(name="world"), None)]
+                model.meta.wcs = WCS(frames)
                 return model
 
-        flicker.AssignWcsStep = KeepWithoutWcs
+        flicker.AssignWcsStep = IdentityWcs
+
+        # MIRI imaging also gets a draft flat_field for its DQ. Our caches' FLAT is N/A, for
+        # which flat_field is skipped (no DQ added), but they do not list the NIRSpec flat
+        # types (dflat, fflat, sflat) flat_field asks CRDS about too: skip it here as it would be.
+        class SkippedFlatField:
+            input_dir = ""
+
+            def run(self, model):
+                return model.copy()
+
+        flicker.FlatFieldStep = SkippedFlatField
     if kwargs.pop("_stable_idw", False):
         # photutils refills excluded Background2D boxes from the 10 nearest kept boxes found by
         # a scipy k-d tree, which picks among boxes tied at the 10th distance by its own build

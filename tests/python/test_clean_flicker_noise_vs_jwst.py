@@ -329,6 +329,9 @@ def test_clean_flicker_noise_apply_flat_field(cases, holes):
         # every group less the median ramp over integrations (scaled by each integration's
         # median rate) is cleaned alone; per-integration masks (single_mask is forced off)
         ("nircam_sub", "median_image", {"background_method": "median_image", "save_background": True, "save_mask": True}),
+        # TSO imaging: scaled by tso_photometry's aperture sums of the target (float64 scales)
+        ("miri_tso", "median_image", {"background_method": "median_image", "save_background": True}),
+        ("nircam_tso", "median_image", {"background_method": "median_image", "save_background": True}),
     ],
 )
 def test_clean_flicker_noise_options_equal_jwst(cases, case_name, variant, kwargs):
@@ -342,7 +345,26 @@ def test_clean_flicker_noise_options_equal_jwst(cases, case_name, variant, kwarg
         np.testing.assert_array_equal(product(ours_dir, "mask"), product(jwst_dir, "mask"))
     if kwargs.get("save_background"):
         assert_sci_close(product(ours_dir, "flicker_bkg"), product(jwst_dir, "flicker_bkg"), "background")
+    if case_name.endswith("_tso"):
+        assert_scales_follow_the_transit(case, ours_dir)
     assert_option_matters(case, variant, cli, jwst_dir)
+
+
+def assert_scales_follow_the_transit(case, ours_dir):
+    """The median image of each integration (our saved background) is the median ramp times that
+    integration's scale: on the target its ratio to the first integration's shows the transit
+    (the image medians, jwst's scales outside TSO modes, do not see it)."""
+    background = product(ours_dir, "flicker_bkg").astype(np.float64)
+    xref, yref = case["reference_point"]
+    peak = background[:, -1, int(round(yref - 1)), int(round(xref - 1))]
+    ratios = peak / peak[0]
+    depths = np.array(case["transit"])
+    print(f"median image scales on the target, relative to integration 1: {ratios}; transit depths {depths}")
+    # The aperture holds nearly all the target's flux: the deepest integration's scale dips by
+    # about its depth (the others also carry the uncorrected simulated detector's differences
+    # between integrations, e.g. MIRI's RSCD, of a few percent).
+    deepest = int(np.argmax(depths))
+    assert abs(ratios[deepest] - (1 - depths[deepest])) < 0.02
 
 
 def cli_args(kwargs):
@@ -428,3 +450,92 @@ def test_clean_flicker_noise_autoparam(cases, case_name):
     jwst_dir, ours_dir = run_both(case, "clean_flicker_noise", "autoparam", {**kwargs, "_stable_idw": True}, cli)
     compare_ramps(case, "clean_flicker_noise", jwst_dir, ours_dir)
     assert_option_matters(case, "autoparam", cli, jwst_dir)
+
+
+PARS_RMAP = """header = {
+    'classes' : ('Match', 'UseAfter'),
+    'derived_from' : 'test_clean_flicker_noise_vs_jwst.py',
+    'file_ext' : '.asdf',
+    'filekind' : 'PARS-TSOPHOTOMETRYSTEP',
+    'filetype' : 'PARS-TSOPHOTOMETRYSTEP',
+    'instrument' : 'NIRCAM',
+    'mapping' : 'REFERENCE',
+    'name' : 'jwst_nircam_pars-tsophotometrystep_0001.rmap',
+    'observatory' : 'JWST',
+    'parkey' : (('META.EXPOSURE.TYPE',), ('META.OBSERVATION.DATE', 'META.OBSERVATION.TIME')),
+    'sha1sum' : '0000000000000000000000000000000000000000',
+    'suffix' : 'pars-tsophotometrystep',
+}
+
+selector = Match({
+    'NRC_TSIMAGE' : UseAfter({
+        '2000-01-01 00:00:00' : 'jwst_nircam_pars-tsophotometrystep_0001.asdf',
+    }),
+})
+"""
+
+PARS_FILE = """#ASDF 1.0.0
+#ASDF_STANDARD 1.5.0
+%YAML 1.1
+%TAG ! tag:stsci.edu:asdf/
+--- !core/asdf-1.1.0
+class: jwst.tso_photometry.tso_photometry_step.TSOPhotometryStep
+meta:
+  author: test_clean_flicker_noise_vs_jwst.py
+  date: '2024-01-01T00:00:00'
+  description: Parameters for calibration step jwst.tso_photometry.tso_photometry_step.TSOPhotometryStep
+  instrument: {name: NIRCAM}
+  origin: jwst-detector1
+  pedigree: GROUND
+  reftype: pars-tsophotometrystep
+  telescope: JWST
+  useafter: '2000-01-01T00:00:00'
+name: tso_photometry
+parameters:
+  save_catalog: false
+  radius: 4.5
+  radius_inner: 7.0
+  radius_outer: 9.0
+  fit_box_width: 8
+...
+"""
+
+
+def test_clean_flicker_noise_tso_photometry_crds_parameters(cases):
+    """The TSO imaging median image with CRDS parameters on: the case's cache gains a
+    pars-tsophotometrystep (other radii, an even fit box); jwst's TSOPhotometryStep.call and our
+    pipeline both take it, and the outputs are equal; without it ours differs."""
+    import shutil
+
+    case = cases["nircam_tso"]
+    base = pathlib.Path(case["dir"]) / "tso_pars"
+    cache = base / "crds"
+    if not cache.exists():
+        shutil.copytree(pathlib.Path(case["dir"]) / "crds", cache)
+        mappings = cache / "mappings" / "jwst"
+        (mappings / "jwst_nircam_pars-tsophotometrystep_0001.rmap").write_text(PARS_RMAP)
+        (cache / "references" / "jwst" / "nircam" / "jwst_nircam_pars-tsophotometrystep_0001.asdf").write_text(PARS_FILE)
+        imap = mappings / "jwst_nircam_0001.imap"
+        text = imap.read_text()
+        assert "    'persat' :" in text
+        imap.write_text(text.replace("    'persat' :", "    'pars-tsophotometrystep' : 'jwst_nircam_pars-tsophotometrystep_0001.rmap',\n    'persat' :", 1))
+        subprocess.run([sys.executable, "-m", "crds.refactoring.checksum", str(imap), str(mappings / "jwst_nircam_pars-tsophotometrystep_0001.rmap")], check=True, capture_output=True)
+    env = {**offline_env(cache), "STPIPE_DISABLE_CRDS_STEPPARS": "false"}
+    source = pathlib.Path(case["dir"]) / "input_ramp.fits"
+    kwargs = {"background_method": "median_image"}
+    outputs = {}
+    for name, steppars in (("jwst", None), ("ours", "false"), ("ours_without", "true")):
+        out = base / name
+        out.mkdir(parents=True, exist_ok=True)
+        if steppars is None:
+            command = [sys.executable, str(HERE / "flicker_jwst_run.py"), "clean_flicker_noise", str(source), str(out), json.dumps(kwargs)]
+            run_env, result = env, out / "jwst_clean_flicker_noise.fits"
+        else:
+            command = ["node", str(REPO / "dist/cli/main.js"), "step", "clean_flicker_noise", str(source), "--output-dir", str(out), "--threads", "2", "--background_method=median_image"]
+            run_env, result = {**env, "STPIPE_DISABLE_CRDS_STEPPARS": steppars}, out / "input_clean_flicker_noise.fits"
+        subprocess.run(command, check=True, env=run_env, cwd=out if steppars is None else REPO)
+        outputs[name] = fits.getdata(result, "SCI")
+    differing = assert_sci_close(outputs["ours"], outputs["jwst"], "clean_flicker_noise SCI with pars-tsophotometrystep")
+    changed = np.count_nonzero(outputs["ours_without"] != outputs["jwst"])
+    print(f"pars-tsophotometrystep: pixels not bit-identical {differing}; without the parameters {changed} pixels differ")
+    assert changed > 0

@@ -13,6 +13,7 @@ import { openRamp } from '../datamodels/node.js';
 import type { KernelPool } from '../pool/pool.js';
 import { startPool, stopPool } from './pool.js';
 import {
+  crdsCalledStepParameters,
   crdsParameterSources,
   parseCommandLine,
   parseParameterFile,
@@ -83,6 +84,11 @@ async function loadCache(own: OwnOptions): Promise<CrdsCache> {
 }
 
 /** What each reference lookup found, for --explain-refs and the JSON summary. */
+/** `--disable-crds-steppars` or STPIPE_DISABLE_CRDS_STEPPARS: no CRDS parameters. */
+function disableCrdsSteppars(command: ReturnType<typeof parseCommandLine>): boolean {
+  return command.options.disableCrdsSteppars || /^(true|t|1)$/i.test(process.env.STPIPE_DISABLE_CRDS_STEPPARS ?? '');
+}
+
 function referenceSelector(cache: CrdsCache, header: ReturnType<typeof crdsHeaderFromMeta>, explained: ReferenceSelection[]) {
   return async (reftype: string) => {
     const selection = await cache.selectReference(reftype, header);
@@ -136,7 +142,7 @@ async function runPipeline(
   const reader = await openRamp(input);
   const header = crdsHeaderFromMeta(reader.meta);
   await reader.file.close();
-  const disable = command.options.disableCrdsSteppars || /^(true|t|1)$/i.test(process.env.STPIPE_DISABLE_CRDS_STEPPARS ?? '');
+  const disable = disableCrdsSteppars(command);
   const crds = await crdsParameterSources(cache, header, { readText: (path) => readFile(path, 'utf8'), disable });
   const userFile = await configTree(own.config);
   const configDir = own.config ? dirname(own.config) : '.';
@@ -162,6 +168,7 @@ async function runPipeline(
       outputFile,
       parameters,
       selectReference: referenceSelector(cache, header, explained),
+      calledStepParameters: (className) => crdsCalledStepParameters(cache, header, className, { readText: (path) => readFile(path, 'utf8'), disable }),
       context: { pool, log: (level, message) => display.log(`${level === 'warning' ? 'warning: ' : ''}${message}`) },
       rampFitPool: pool,
       // One exposure per process: products may live in shared memory until it ends.
@@ -230,6 +237,8 @@ export async function runStepCommand(args: string[], log: (line: string) => void
       outputDir: own.outputDir ?? dirname(input),
       parameters: (parameters.steps as Record<string, Record<string, unknown>>)[alias],
       selectReference: async (reftype, fileMeta) => referenceSelector(cache, header ?? crdsHeaderFromMeta(fileMeta), explained)(reftype),
+      calledStepParameters: (className, fileMeta) =>
+        crdsCalledStepParameters(cache, header ?? crdsHeaderFromMeta(fileMeta), className, { readText: (path) => readFile(path, 'utf8'), disable: disableCrdsSteppars(command) }),
       context: { pool, log: (level, message) => log(`${level === 'warning' ? 'warning: ' : ''}${message}`) },
       rampFitPool: pool,
     });

@@ -3,7 +3,9 @@ import {
   cleanFlickerAutoStatistics as wasmCleanFlickerAutoStatistics,
   cleanFlickerFillFlat as wasmCleanFlickerFillFlat,
   cleanFlickerIntegrationMedianImage as wasmCleanFlickerIntegrationMedianImage,
-  cleanFlickerScaledMedianRamp as wasmCleanFlickerScaledMedianRamp,
+  cleanFlickerFluxNorms as wasmCleanFlickerFluxNorms,
+  cleanFlickerMedianRamp as wasmCleanFlickerMedianRamp,
+  cleanFlickerRateNorms as wasmCleanFlickerRateNorms,
   cleanFlickerSceneMask as wasmCleanFlickerSceneMask,
   pictureFrameIntegration as wasmPictureFrameIntegration,
 } from '../../wasm-pkg/detector1_wasm.js';
@@ -102,38 +104,62 @@ function reportOf(groups: Int32Array | number[]): CleanFlickerIntegrationReport 
 }
 
 /**
- * clean_flicker_noise `median_image` (jwst `make_median_image` outside TSO modes): the median
- * ramp over integrations of `data` `(nints, ngroups, plane)`, scaled per integration by the
- * median of its draft rate (`rateints`) over the median of those; `(nints, ngroups, plane)`.
+ * clean_flicker_noise `median_image` (jwst `make_median_image`): the per-pixel median over
+ * integrations of `data` `(nints, ngroups, plane)`, NaN ignored; `(ngroups, plane)`. Each
+ * integration's median image is this times its scale (`cleanFlickerRateNorms` or
+ * `cleanFlickerFluxNorms`).
  */
-export function cleanFlickerScaledMedianRamp(data: Float32Array, rateints: Float32Array, shape: { nints: number; ngroups: number; plane: number }): Float32Array {
-  const kernel = 'cleanFlickerScaledMedianRamp';
+export function cleanFlickerMedianRamp(data: Float32Array, shape: { nints: number; ngroups: number; plane: number }): Float32Array {
+  const kernel = 'cleanFlickerMedianRamp';
   checkLength(kernel, 'data', data, shape.nints * shape.ngroups * shape.plane);
+  return callWasm(kernel, () => wasmCleanFlickerMedianRamp(data, shape.nints, shape.ngroups, shape.plane));
+}
+
+/**
+ * The median image's scales outside TSO modes: each integration's median draft rate
+ * (`rateints`, `(nints, plane)`) over the median of those, in float32. Throws when none is finite
+ * (jwst: "No valid flux for scaling").
+ */
+export function cleanFlickerRateNorms(rateints: Float32Array, shape: { nints: number; plane: number }): Float32Array {
+  const kernel = 'cleanFlickerRateNorms';
   checkLength(kernel, 'rateints', rateints, shape.nints * shape.plane);
-  return callWasm(kernel, () => wasmCleanFlickerScaledMedianRamp(data, rateints, shape.nints, shape.ngroups, shape.plane));
+  return callWasm(kernel, () => wasmCleanFlickerRateNorms(rateints, shape.nints, shape.plane));
+}
+
+/**
+ * The median image's scales for TSO imaging: each integration's aperture sum over the median of
+ * those, in float64. Throws when none is finite.
+ */
+export function cleanFlickerFluxNorms(fluxes: Float64Array): Float64Array {
+  return callWasm('cleanFlickerFluxNorms', () => wasmCleanFlickerFluxNorms(fluxes));
 }
 
 /**
  * clean_flicker_noise with `median_image`, one integration `(ngroups, rows, cols)` in place:
- * every group less its scaled `median` is cleaned alone (no background level, no DQ masking)
- * and the median added back; `background` gets the median of each cleaned group.
+ * every group less its median image (`medianRamp` times `scale`: a float32 scale from
+ * `cleanFlickerRateNorms`, or a float64 one from `cleanFlickerFluxNorms`, which makes numpy's
+ * median image float64) is cleaned alone (no background level, no DQ masking) and the median
+ * image added back; `background` gets the median image of each cleaned group.
  */
 export function cleanFlickerIntegrationMedianImage(
-  arrays: { data: Float32Array; median: Float32Array; sceneMask: Uint8Array; flat?: Float32Array; background?: Float32Array },
+  arrays: { data: Float32Array; medianRamp: Float32Array; sceneMask: Uint8Array; flat?: Float32Array; background?: Float32Array },
+  scale: { value: number; float64: boolean },
   shape: { ngroups: number; rows: number; cols: number },
   fit: CleanFlickerIntegrationParams['fit'],
 ): CleanFlickerIntegrationReport {
   const kernel = 'cleanFlickerIntegrationMedianImage';
   const plane = shape.rows * shape.cols;
   checkLength(kernel, 'data', arrays.data, shape.ngroups * plane);
-  checkLength(kernel, 'median', arrays.median, shape.ngroups * plane);
+  checkLength(kernel, 'medianRamp', arrays.medianRamp, shape.ngroups * plane);
   checkLength(kernel, 'sceneMask', arrays.sceneMask, plane);
   if (arrays.flat) checkLength(kernel, 'flat', arrays.flat, plane);
   if (arrays.background) checkLength(kernel, 'background', arrays.background, shape.ngroups * plane);
   const groups = callWasm(kernel, () =>
     wasmCleanFlickerIntegrationMedianImage(
       arrays.data,
-      arrays.median,
+      arrays.medianRamp,
+      scale.value,
+      scale.float64,
       arrays.sceneMask,
       arrays.flat ?? new Float32Array(0),
       arrays.background ?? new Float32Array(0),

@@ -55,5 +55,5 @@ export { chargeMigration, chargeMigrationHalo, type ChargeMigrationArrays, type 
 export { persistence, type PersistenceArrays, type PersistenceParams } from './persistence.js';
 export { jumpSigmaClip, jumpInThreadBandRows, type JumpSigmaClipArrays, type JumpSigmaClipParams } from './jump.js';
 export { cleanFlickerSceneMask, cleanFlickerIntegration, pictureFrameIntegration, type CleanFlickerIntegrationParams, type CleanFlickerIntegrationReport } from './clean-flicker-noise.js';
-export { cleanFlickerScaledMedianRamp, cleanFlickerIntegrationMedianImage, cleanFlickerFillFlat, cleanFlickerAutoStatistics, type CleanFlickerAutoStatistics } from './clean-flicker-noise.js';
+export { cleanFlickerMedianRamp, cleanFlickerRateNorms, cleanFlickerFluxNorms, cleanFlickerIntegrationMedianImage, cleanFlickerFillFlat, cleanFlickerAutoStatistics, type CleanFlickerAutoStatistics } from './clean-flicker-noise.js';
 export { tsoApertureSums, type TsoPhotometryArrays, type TsoPhotometryParams } from './tso-photometry.js';

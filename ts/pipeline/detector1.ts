@@ -30,6 +30,8 @@ import { allDoNotUsePlanes, jumpKeywords, jumpLargeEvents, jumpStep, type JumpCa
 import { rampFitProducts, rampFitStep, RampFitStepError } from '../steps/ramp-fit.js';
 import { clearSliceCache, referenceName, warn, type StepContext } from '../steps/step.js';
 import { GAIN_SCALE, PERSISTENCE_ARRAY, RAMP_FIT, RAMP_STEPS, rampStepOrder, stepOptions, type StepCarry, type StepParameters, type StepReferences } from './ramp-steps.js';
+import type { ParameterValue } from './parameters.js';
+import type { CalledStepClass } from './step-specs.js';
 import { emicorrKeywords, type EmicorrReference } from '../steps/emicorr.js';
 import { dqInitKeywords } from '../steps/dq-init.js';
 import { saturationKeywords } from '../steps/saturation.js';
@@ -66,6 +68,11 @@ export interface Detector1Io {
   reference(reftype: string, override: string | undefined): Promise<FitsFile | undefined>;
   /** The same for references that are not FITS files (EMICORR is ASDF): name and bytes. */
   referenceBytes(reftype: string, override: string | undefined): Promise<EmicorrReference | undefined>;
+  /**
+   * CRDS parameters (`pars-<class>`) of a step that a Detector1 step calls itself
+   * (clean_flicker_noise's TSOPhotometryStep), undefined for none; without it, that step's defaults.
+   */
+  calledStepParameters?(className: CalledStepClass): Promise<Record<string, ParameterValue> | undefined>;
   /**
    * What `R_*` records for a reference type once it has been looked up, when that is not the
    * file's base name: jwst writes `crds://<file>` for references CRDS chose.
@@ -221,7 +228,7 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
   const referencesOf = async (reftypes: readonly string[], alias: string, raw: readonly string[] = []): Promise<StepReferences> => {
     const files = new Map(await Promise.all(reftypes.filter((t) => !raw.includes(t)).map(async (type) => [type, await reference(type, alias)] as const)));
     const bytes = new Map(await Promise.all(raw.map(async (type) => [type, await rawReference(type, alias)] as const)));
-    return { get: (type) => files.get(type), raw: (type) => bytes.get(type), load: (type) => reference(type, alias) };
+    return { get: (type) => files.get(type), raw: (type) => bytes.get(type), load: (type) => reference(type, alias), calledStepParameters: (className) => io.calledStepParameters?.(className) ?? Promise.resolve(undefined) };
   };
   const carry: StepCarry = new Map();
   /**

@@ -19,6 +19,8 @@ import { rampFitStep } from '../steps/ramp-fit.js';
 import { gainScaleStep } from '../steps/gain-scale.js';
 import type { StepContext } from '../steps/step.js';
 import type { RampFitPool } from '../kernels/ramp-fit.js';
+import type { ParameterValue } from './parameters.js';
+import type { CalledStepClass } from './step-specs.js';
 import { fitsPixelEncoder } from '../kernels/fits-words.js';
 
 /** Suffixes jwst strips from an input name to find the product root (stpipe `remove_suffix`). */
@@ -62,6 +64,11 @@ export interface Detector1FileOptions extends Omit<Detector1Options, 'io'> {
    * that is what `R_*` records instead of the base name (the CRDS selector gives `crds://<file>`).
    */
   selectReference(reftype: string, meta: RampModel['meta']): Promise<string | { path: string; recorded: string } | undefined>;
+  /**
+   * CRDS parameters of a step that a Detector1 step calls itself (clean_flicker_noise's
+   * TSOPhotometryStep; see `crdsCalledStepParameters`); that step's defaults without it.
+   */
+  calledStepParameters?(className: CalledStepClass, meta: RampModel['meta']): Promise<Record<string, ParameterValue> | undefined>;
   /** Where corrected integrations wait when there are several (default: the system temp directory). */
   spillDir?: string;
   /** Called with each written product path. */
@@ -114,6 +121,7 @@ export async function runDetector1File(inputPath: string, options: Detector1File
       return path === undefined ? undefined : { name: basename(path), bytes: new Uint8Array(await readFile(path)) };
     },
     recordedName: (reftype) => recorded.get(reftype),
+    calledStepParameters: async (className) => options.calledStepParameters?.(className, reader.meta),
     readBytes: (path) => readFile(path).then((bytes) => new Uint8Array(bytes), (error: NodeJS.ErrnoException) => {
       if (error.code === 'ENOENT') return undefined;
       throw error;
@@ -235,6 +243,7 @@ export interface StepFileOptions {
   /** The step's parameters by jwst name (e.g. resolveDetector1Parameters().steps.jump). */
   parameters: Record<string, unknown>;
   selectReference: Detector1FileOptions['selectReference'];
+  calledStepParameters?: Detector1FileOptions['calledStepParameters'];
   context?: StepContext;
   rampFitPool?: RampFitPool;
 }
@@ -317,7 +326,12 @@ export async function runStepFile(alias: string, inputPath: string, options: Ste
         bytes.set(reftype, path === undefined ? undefined : { name: basename(path), bytes: new Uint8Array(await readFile(path)) });
       }
     }
-    const refs = { get: (type: string) => files.get(type), raw: (type: string) => bytes.get(type), load: (type: string) => reference(type, ramp.meta) };
+    const refs = {
+      get: (type: string) => files.get(type),
+      raw: (type: string) => bytes.get(type),
+      load: (type: string) => reference(type, ramp.meta),
+      calledStepParameters: async (className: CalledStepClass) => options.calledStepParameters?.(className, ramp.meta),
+    };
     const readBytes = (path: string) =>
       readFile(path).then((bytes) => new Uint8Array(bytes), (error: NodeJS.ErrnoException) => {
         if (error.code === 'ENOENT') return undefined;

@@ -13,12 +13,15 @@ import { parse as parseYaml } from 'yaml';
 import type { CrdsCache, ReferenceSelection } from '../crds/cache.js';
 import type { DatasetHeader } from '../crds/header.js';
 import {
+  CALLED_STEP_SPECS,
   PIPELINE_SPEC,
   STEP_ALIASES,
   STEP_SECTION_SPEC,
   STEP_SPECS,
+  calledStepSpec,
   pipelineSpec,
   stepSpec,
+  type CalledStepClass,
   type Detector1Parameters,
   type StepAlias,
 } from './step-specs.js';
@@ -593,6 +596,28 @@ export interface CrdsParameterOptions {
   readText: (path: string) => Promise<string>;
   /** `--disable-crds-steppars` / STPIPE_DISABLE_CRDS_STEPPARS: no CRDS parameters at all. */
   disable?: boolean;
+}
+
+/**
+ * CRDS `pars-<class>` of a step that a Detector1 step calls itself (stpipe's `Step.call` asks CRDS
+ * for it then: clean_flicker_noise runs TSOPhotometryStep for a TSO imaging median image), as
+ * parameters by name; undefined when that type is N/A, unknown to the context, not found, or
+ * CRDS parameters are disabled. The values are checked against the class's spec (defaults filled
+ * in), as stpipe does.
+ */
+export async function crdsCalledStepParameters(
+  cache: CrdsCache,
+  header: DatasetHeader,
+  className: CalledStepClass,
+  options: CrdsParameterOptions,
+): Promise<Record<string, ParameterValue> | undefined> {
+  if (options.disable) return undefined;
+  const type = `pars-${className.toLowerCase()}`;
+  const selection = await cache.selectReference(type, header);
+  if (selection.status !== 'found') return undefined;
+  const label = `CRDS ${type} (${selection.file})`;
+  const tree = dropClassAndName(parseParameterFile(await options.readText(selection.path!), selection.file!), label, new Set([className, CALLED_STEP_SPECS[className].pythonClass]));
+  return validateSection(tree, calledStepSpec(className), { label });
 }
 
 /**

@@ -22,6 +22,9 @@ import { rscdStep, type RscdPixelCounts } from '../steps/rscd.js';
 import { chargeMigrationStep } from '../steps/charge-migration.js';
 import { persistenceStep, type PersistenceState } from '../steps/persistence.js';
 import { cleanFlickerNoiseStep } from '../steps/clean-flicker-noise.js';
+import { tsoPhotometryOptions } from '../steps/clean-flicker-noise-tso.js';
+import type { ParameterValue } from './parameters.js';
+import type { CalledStepClass } from './step-specs.js';
 import { pictureFrameStep } from '../steps/picture-frame.js';
 import type { PersistenceArrayEntry } from '../datamodels/persistence-array.js';
 import type { StepContext, StepStatus } from '../steps/step.js';
@@ -40,6 +43,8 @@ export interface StepReferences {
   raw(reftype: string): EmicorrReference | undefined;
   /** Selects and opens a reference only when the step's parameters need it (jwst's conditional `get_reference_file`, e.g. clean_flicker_noise's FLAT). */
   load?(reftype: string): Promise<FitsFile | undefined>;
+  /** CRDS parameters of a step this step calls itself (e.g. TSOPhotometryStep), undefined for none. */
+  calledStepParameters?(className: CalledStepClass): Promise<Record<string, ParameterValue> | undefined>;
 }
 
 /**
@@ -151,16 +156,22 @@ export const RAMP_STEPS: Readonly<Record<string, RampStepDefinition>> = Object.f
       const references = { pictureframe: refs.get('pictureframe'), gain: refs.get('gain'), readnoise: refs.get('readnoise') };
       return { status: (await pictureFrameStep(ramp, references, context, stepOptions(p))).status };
     }, true, { wholeExposure: true }),
-    // jwst asks CRDS for the FLAT only with apply_flat_field, mask_science_regions (MIRI) or
-    // autoparam (NIRCam/NIRISS imaging: the quick clean it decides from is flat-fielded).
+    // jwst asks CRDS for the FLAT only with apply_flat_field, mask_science_regions or
+    // median_image (MIRI imaging: its draft flat_field's DQ) or autoparam (NIRCam/NIRISS
+    // imaging: the quick clean it decides from is flat-fielded).
     step('clean_flicker_noise', 'CleanFlickerNoiseStep', 'CLNFNS', ['gain', 'readnoise'], async (ramp, refs, p, context) => {
       const expType = ramp.meta.exposure.type?.toUpperCase();
-      const needsFlat =
-        truthy(p.apply_flat_field) || (truthy(p.mask_science_regions) && expType === 'MIR_IMAGE') || (truthy(p.autoparam) && (expType === 'NRC_IMAGE' || expType === 'NIS_IMAGE'));
+      const miriDraftFlat = expType === 'MIR_IMAGE' && (truthy(p.mask_science_regions) || String(p.background_method).toLowerCase() === 'median_image');
+      const needsFlat = truthy(p.apply_flat_field) || miriDraftFlat || (truthy(p.autoparam) && (expType === 'NRC_IMAGE' || expType === 'NIS_IMAGE'));
       const flat = needsFlat ? await (refs.load?.('flat') ?? refs.get('flat')) : undefined;
       const references = { flat, gain: refs.get('gain'), readnoise: refs.get('readnoise') };
       // stepOptions drops nulls: background_method None must still reach the step.
       const options = { ...stepOptions(p), ...(p.background_method === null ? { backgroundMethod: null } : {}) };
+      // A TSO imaging median image calls TSOPhotometryStep, which takes CRDS parameters.
+      const tsoImaging = expType === 'NRC_TSIMAGE' || (expType === 'MIR_IMAGE' && ramp.meta.visit.tsovisit === true);
+      if (tsoImaging && String(p.background_method).toLowerCase() === 'median_image') {
+        Object.assign(options, { tsoPhotometry: tsoPhotometryOptions(await refs.calledStepParameters?.('TSOPhotometryStep')) });
+      }
       return { status: (await cleanFlickerNoiseStep(ramp, references, context, options)).status };
     }, true, { wholeExposure: true }),
     // The open windows go from one slice to the next (carry 'persistence'); the pipeline reads

@@ -317,6 +317,37 @@ export function stepSpec(alias: StepAlias): Record<string, string> {
   return spec;
 }
 
+/**
+ * Steps outside Detector1 that a Detector1 step calls itself, with the parameters of their
+ * class (jwst 3.0.0): clean_flicker_noise's TSO imaging median image calls TSOPhotometryStep.
+ */
+export const CALLED_STEP_SPECS = {
+  TSOPhotometryStep: {
+    pythonClass: 'jwst.tso_photometry.tso_photometry_step.TSOPhotometryStep',
+    parameters: {
+      save_catalog: 'boolean(default=False)',
+      radius: 'float(default=3.0)',
+      radius_inner: 'float(default=4.0)',
+      radius_outer: 'float(default=5.0)',
+      centroid_source: 'boolean(default=True)',
+      search_box_width: 'integer(default=41)',
+      fit_box_width: 'integer(default=11)',
+      moving_centroid: 'boolean(default=False)',
+    },
+    reftypes: ['gain'],
+  },
+} as const;
+
+export type CalledStepClass = keyof typeof CALLED_STEP_SPECS;
+
+/** The merged spec of a called step, as `stepSpec`. */
+export function calledStepSpec(className: CalledStepClass): Record<string, string> {
+  const step = CALLED_STEP_SPECS[className];
+  const spec: Record<string, string> = { ...COMMON_SPEC, ...step.parameters };
+  for (const reftype of step.reftypes) spec[`override_${reftype}`] = 'is_string_or_datamodel(default=None)';
+  return spec;
+}
+
 export function pipelineSpec(): Record<string, string> {
   return { ...COMMON_SPEC, ...PIPELINE_SPEC.parameters };
 }

@@ -44,6 +44,11 @@ export interface SimulationRequest {
   events?: EventOptions;
   /** MIRI EMI ripple (default on for MIRI). */
   emi?: boolean;
+  /**
+   * The aperture's SIAF reference point (XREF_SCI, YREF_SCI: 1-based science pixels), written to
+   * the SCI header; TSO imaging photometry centres on it. Not written when absent.
+   */
+  referencePoint?: [number, number];
   /** Static bias to use instead of the detector model's (e.g. a real SUPERBIAS), [ny, nx] of the subarray. */
   bias?: Float32Array;
   /**

@@ -215,6 +215,11 @@ export function uncalSciHeader(plan: ExposurePlan): Header {
   h.set('TDB-END', end + tdb, '[d] TDB time of exposure end in MJD');
   h.set('XPOSURE', Number((plan.mode.tgroup * (plan.shape[1] - 1) * nints).toFixed(6)), '[s] Effective exposure time');
   h.set('TELAPSE', Number((durationMs / 1000).toFixed(6)), '[s] Total duration of exposure');
+  const referencePoint = plan.request.referencePoint;
+  if (referencePoint) {
+    h.set('XREF_SCI', referencePoint[0], 'Aperture X reference point in SCI frame');
+    h.set('YREF_SCI', referencePoint[1], 'Aperture Y reference point in SCI frame');
+  }
   return h;
 }
 

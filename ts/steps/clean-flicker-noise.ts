@@ -8,21 +8,32 @@
  * Implemented: `fit_method` 'median' (with `fit_by_channel`) and 'fft' (NSClean, NIRSpec; to
  * float32 precision, see crates/detector1-kernels/src/nsclean.rs), `background_method` 'median',
  * 'model' (photutils Background2D, crates/detector1-kernels/src/background2d.rs), 'median_image'
- * (outside TSO modes) and None, `background_box_size`, `n_sigma`,
+ * (scaled by draft rate medians, or for TSO imaging by tso_photometry's aperture sums:
+ * clean-flicker-noise-tso.ts) and None, `background_box_size`, `n_sigma`,
  * `fit_histogram`, `single_mask`, `user_mask`, `apply_flat_field` (zero/NaN flat values filled
  * from the flat's Background2D model, as jwst does), `mask_science_regions` for NIRCam/NIRISS
  * imaging (where jwst masks nothing more) and MIRI imaging (from the FLAT's DQ, as jwst's draft
  * flat field does), `autoparam` for NRC_IMAGE/NIS_IMAGE, the three save products. What needs
- * jwst machinery we do not have (NIRSpec/SOSS science regions, 'median_image' scaled by
- * extracted spectra or TSO photometry) raises a FlickerStepError
+ * jwst's stage 2 machinery (NIRSpec/SOSS science regions: assign_wcs, msaflagopen, PASTASOSS;
+ * 'median_image' of TSO spectra, scaled by extracted spectra) raises a FlickerStepError
  * naming the parameter. Inputs jwst refuses (MIRI other than MIR_IMAGE, 'fft' outside NIRSpec,
  * 'median_image' with one integration) are FAILED with a warning, as jwst does.
  */
 import { createRampModel, derivedHeaders, type CubeModel, type ImageModel, type RampModel } from '../datamodels/index.js';
 import { pixel } from '../dq/flags.js';
 import { bytesSource, FitsFile } from '../io/fits/index.js';
-import { cleanFlickerAutoStatistics, cleanFlickerFillFlat, cleanFlickerIntegration, cleanFlickerIntegrationMedianImage, cleanFlickerScaledMedianRamp } from '../kernels/clean-flicker-noise.js';
+import { KernelError } from '../kernels/errors.js';
+import {
+  cleanFlickerAutoStatistics,
+  cleanFlickerFillFlat,
+  cleanFlickerFluxNorms,
+  cleanFlickerIntegration,
+  cleanFlickerIntegrationMedianImage,
+  cleanFlickerMedianRamp,
+  cleanFlickerRateNorms,
+} from '../kernels/clean-flicker-noise.js';
 import { readReferenceDq, readReferenceFloat, scienceGeometry } from '../reffiles/index.js';
+import { tsoApertureFluxes, TsoPhotometryInputError, type TsoPhotometryOptions } from './clean-flicker-noise-tso.js';
 import { draftRate, FlickerStepError, intermediateModel, sceneMask, type DraftRateReferences } from './clean-flicker-noise-mask.js';
 import { info, referenceName, warn, type StepContext, type StepStatus } from './step.js';
 
@@ -87,8 +98,8 @@ export interface CleanFlickerNoiseResult {
 
 const STEP = 'clean_flicker_noise';
 const NIRSPEC_TYPES = new Set(['NRS_MSASPEC', 'NRS_IFU', 'NRS_FIXEDSLIT', 'NRS_BRIGHTOBJ']);
-/** jwst's median_image scales these by extracted spectra or aperture photometry (other steps). */
-const MEDIAN_IMAGE_EXTRACTED = new Set(['NIS_SOSS', 'NRS_BRIGHTOBJ', 'NRC_TSGRISM', 'NRC_TSIMAGE']);
+/** jwst's median_image scales these by extracted spectra (stage 2 steps). */
+const MEDIAN_IMAGE_EXTRACTED = new Set(['NIS_SOSS', 'NRS_BRIGHTOBJ', 'NRC_TSGRISM']);
 
 /** jwst's option strings: the string 'none' (any case) means None. */
 function backgroundOf(value: CleanFlickerNoiseOptions['backgroundMethod'] | string | undefined): CleanFlickerNoiseOptions['backgroundMethod'] {
@@ -112,7 +123,11 @@ export async function cleanFlickerNoiseStep(
   ramp: RampModel,
   references: CleanFlickerNoiseReferences,
   context: StepContext = {},
-  options: Partial<Omit<CleanFlickerNoiseOptions, 'backgroundMethod'>> & { backgroundMethod?: CleanFlickerNoiseOptions['backgroundMethod'] | string } = {},
+  options: Partial<Omit<CleanFlickerNoiseOptions, 'backgroundMethod'>> & {
+    backgroundMethod?: CleanFlickerNoiseOptions['backgroundMethod'] | string;
+    /** TSOPhotometryStep's parameters for TSO imaging's median image (e.g. CRDS pars-tsophotometrystep); its defaults otherwise. */
+    tsoPhotometry?: Partial<TsoPhotometryOptions>;
+  } = {},
 ): Promise<CleanFlickerNoiseResult> {
   const o = { ...cleanFlickerNoiseDefaults, ...options, backgroundMethod: backgroundOf(options.backgroundMethod) };
   const [nints, ngroups, ny, nx] = ramp.shape;
@@ -162,9 +177,11 @@ export async function cleanFlickerNoiseStep(
     warn(context, `${STEP}: the median_image background method requires draft rateints files; setting single_mask to False`);
     singleMask = false;
   }
-  if (medianImage && nints > 1 && (MEDIAN_IMAGE_EXTRACTED.has(expType) || (expType === 'MIR_IMAGE' && meta.visit.tsovisit === true))) {
-    throw new FlickerStepError(STEP, 'background_method', `'median_image' for ${expType} scales the median by extracted spectra or TSO photometry (bkg_subtract, extract_1d, white_light, tso_photometry), which are not implemented`);
+  if (medianImage && nints > 1 && MEDIAN_IMAGE_EXTRACTED.has(expType)) {
+    throw new FlickerStepError(STEP, 'background_method', `'median_image' for ${expType} scales the median by extracted spectra (bkg_subtract, extract_2d, extract_1d, white_light), which are not implemented`);
   }
+  // jwst scales these by tso_photometry's aperture sums (is_tso: TSOVISIT, or a TSO EXP_TYPE)
+  const tsoImaging = expType === 'NRC_TSIMAGE' || (expType === 'MIR_IMAGE' && meta.visit.tsovisit === true);
 
   const refContext = { science: scienceGeometry(meta, ramp.shape, 'science'), instrument: meta.instrument.name, warn: (m: string) => warn(context, m) };
   let flat: Float32Array | undefined;
@@ -184,11 +201,11 @@ export async function cleanFlickerNoiseStep(
   let maskPlanes: number;
   let maskModel: ImageModel | CubeModel | undefined;
   // jwst's draft rate (rateints with median_image, which needs it even with a user mask)
-  let rateints: Float32Array | undefined;
+  let rateints: { data: Float32Array; dq: Uint32Array } | undefined;
   if (userMask !== null && medianImage) {
     info(context, `${STEP}: creating draft rate file for the median image`);
-    rateints = (await draftRate(STEP, ramp, references, context, true)).data;
-    if (flat) for (let k = 0; k < rateints.length; k++) rateints[k] /= flat[k % plane];
+    rateints = await draftRate(STEP, ramp, references, context, true);
+    if (flat) for (let k = 0; k < rateints.data.length; k++) rateints.data[k] /= flat[k % plane];
   }
   if (userMask !== null) {
     const read = await readUserMask(userMask, context);
@@ -199,7 +216,7 @@ export async function cleanFlickerNoiseStep(
     info(context, `${STEP}: creating draft rate file for scene masking`);
     const rate = await draftRate(STEP, ramp, references, context, !singleMask);
     if (flat) for (let k = 0; k < rate.data.length; k++) rate.data[k] /= flat[k % plane];
-    if (medianImage) rateints = rate.data;
+    if (medianImage) rateints = rate;
     const initial = new Uint8Array(rate.data.length).fill(1);
     if (o.maskScienceRegions && expType === 'MIR_IMAGE') {
       const nonScience = await miriNonScience(rate.dq, references.flat, refContext, context);
@@ -212,13 +229,22 @@ export async function cleanFlickerNoiseStep(
     return failed(ramp, context, 'mask does not match data shape');
   }
   if (maskPlanes === 1 && nints > 1) info(context, `${STEP}: data has multiple integrations, but mask is 2D: the same mask will be used for all integrations`);
-  let median: Float32Array | undefined;
+  let median: { ramp: Float32Array; scales: Float32Array | Float64Array } | undefined;
   if (medianImage) {
     if (nints <= 1) return failed(ramp, context, `the median_image background method cannot be used with nints=${nints}`);
-    info(context, `${STEP}: making a scaled median image`);
     try {
-      median = cleanFlickerScaledMedianRamp(ramp.data, rateints!, { nints, ngroups, plane });
+      let scales: Float32Array | Float64Array;
+      if (tsoImaging) {
+        info(context, `${STEP}: computing an approximate aperture flux for scaling (tso_photometry)`);
+        // MIRI: jwst's draft flat_field ORs the FLAT's DQ into the draft rateints first
+        const flatDq = isMiri ? await miriFlatDq(references.flat, refContext) : undefined;
+        const dq = flatDq ? rateints!.dq.map((v, k) => v | flatDq[k % plane]) : rateints!.dq;
+        scales = cleanFlickerFluxNorms(await tsoApertureFluxes(ramp, { data: rateints!.data, dq }, references.gain, refContext, o.tsoPhotometry));
+      } else scales = cleanFlickerRateNorms(rateints!.data, { nints, plane });
+      info(context, `${STEP}: making a scaled median image`);
+      median = { ramp: cleanFlickerMedianRamp(ramp.data, { nints, ngroups, plane }), scales };
     } catch (error) {
+      if (!(error instanceof KernelError) && !(error instanceof TsoPhotometryInputError)) throw error;
       return failed(ramp, context, `a median image could not be created (${(error as Error).message})`);
     }
   }
@@ -239,7 +265,8 @@ export async function cleanFlickerNoiseStep(
     const integrationBackground = background?.subarray(i * samples, (i + 1) * samples);
     const report = median
       ? cleanFlickerIntegrationMedianImage(
-          { data, median: median.subarray(i * samples, (i + 1) * samples), sceneMask: sceneMaskOfIntegration, flat, background: integrationBackground },
+          { data, medianRamp: median.ramp, sceneMask: sceneMaskOfIntegration, flat, background: integrationBackground },
+          { value: median.scales[i], float64: median.scales instanceof Float64Array },
           groups,
           fit,
         )
@@ -352,24 +379,30 @@ async function readUserMask(path: string, context: StepContext): Promise<{ mask:
 }
 
 /**
- * jwst masks MIRI imaging's non-science regions by running flat_field on the draft rate and
- * keeping DO_NOT_USE | NON_SCIENCE of the resulting DQ (per plane of a rateints): the rate's own DQ, OR the FLAT's (zero
- * or NaN flat values and NO_FLAT_FIELD add DO_NOT_USE there). Without a FLAT, flat_field is
- * skipped and only the rate's DQ counts.
+ * The DQ jwst's draft flat_field adds to a MIRI imaging draft rate (`post_process_rate` with
+ * `flat_dq`): the FLAT's DQ, with DO_NOT_USE and NO_FLAT_FIELD where the flat is NaN or 0 and
+ * DO_NOT_USE wherever NO_FLAT_FIELD is set; a plane, or undefined without a FLAT (flat_field is
+ * then skipped and adds nothing).
  */
+async function miriFlatDq(flatFile: FitsFile | undefined, refContext: Parameters<typeof readReferenceFloat>[2]): Promise<Uint32Array | undefined> {
+  if (!flatFile) return undefined;
+  const plane = refContext.science.xsize * refContext.science.ysize;
+  const values = (await readReferenceFloat(flatFile, 'SCI', refContext)).data;
+  const flatDq = (await readReferenceDq(flatFile, refContext)).data;
+  for (let k = 0; k < plane; k++) {
+    if (Number.isNaN(values[k]) || values[k] === 0) flatDq[k] |= pixel.DO_NOT_USE | pixel.NO_FLAT_FIELD;
+    if (flatDq[k] & pixel.NO_FLAT_FIELD) flatDq[k] |= pixel.DO_NOT_USE;
+  }
+  return flatDq;
+}
+
+/** jwst `create_mask` for MIRI imaging science regions: 1 where the rate DQ with the flat's has DO_NOT_USE or NON_SCIENCE. */
 async function miriNonScience(rateDq: Uint32Array, flatFile: FitsFile | undefined, refContext: Parameters<typeof readReferenceFloat>[2], context: StepContext): Promise<Uint8Array> {
   const plane = refContext.science.xsize * refContext.science.ysize;
   const wanted = pixel.DO_NOT_USE | pixel.NON_SCIENCE;
   const out = new Uint8Array(rateDq.length);
-  let flatDq: Uint32Array | undefined;
-  if (flatFile) {
-    const values = (await readReferenceFloat(flatFile, 'SCI', refContext)).data;
-    flatDq = (await readReferenceDq(flatFile, refContext)).data;
-    for (let k = 0; k < plane; k++) {
-      if (Number.isNaN(values[k]) || values[k] === 0) flatDq[k] |= pixel.DO_NOT_USE | pixel.NO_FLAT_FIELD;
-      if (flatDq[k] & pixel.NO_FLAT_FIELD) flatDq[k] |= pixel.DO_NOT_USE;
-    }
-  } else warn(context, `${STEP}: no FLAT reference: the MIRI non-science regions come from the draft rate's DQ only`);
+  const flatDq = await miriFlatDq(flatFile, refContext);
+  if (!flatDq) warn(context, `${STEP}: no FLAT reference: the MIRI non-science regions come from the draft rate's DQ only`);
   for (let k = 0; k < rateDq.length; k++) {
     if (((rateDq[k] | (flatDq?.[k % plane] ?? 0)) & wanted) !== 0) out[k] = 1;
   }

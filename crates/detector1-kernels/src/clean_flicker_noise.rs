@@ -536,15 +536,27 @@ pub fn clean_integration(
     Ok(IntegrationReport { skipped_groups, failed_group: None })
 }
 
-/// jwst `make_median_image` for exposures that are not TSO spectra or TSO imaging: each
-/// integration's representative flux is the float32 NaN-ignoring median of its draft rate
-/// (`rateints`, `(nints, plane)`), normalised by the median of those (a non-finite ratio takes
-/// the median of the finite ones); the median ramp is the per-pixel NaN-ignoring median over
-/// integrations of `data` `(nints, ngroups, plane)`; the result, `(nints, ngroups, plane)`, is
-/// the median ramp times each integration's ratio, in float32 as numpy computes it. An error
-/// when no integration has a finite ratio (jwst: "No valid flux for scaling", the step FAILS).
-pub fn scaled_median_ramp(data: &[f32], rateints: &[f32], nints: usize, ngroups: usize, plane: usize) -> Result<Vec<f32>, KernelError> {
+/// jwst `make_median_image`'s median ramp: the per-pixel NaN-ignoring float32 median over
+/// integrations of `data` `(nints, ngroups, plane)`; `(ngroups, plane)`.
+pub fn median_ramp(data: &[f32], nints: usize, ngroups: usize, plane: usize) -> Result<Vec<f32>, KernelError> {
     expect_len("data", data.len(), nints * ngroups * plane)?;
+    let samples = ngroups * plane;
+    let mut column = Vec::with_capacity(nints);
+    let mut median = vec![0f32; samples];
+    for (k, m) in median.iter_mut().enumerate() {
+        column.clear();
+        column.extend((0..nints).map(|i| data[i * samples + k]).filter(|v| !v.is_nan()));
+        *m = median_f32(&mut column);
+    }
+    Ok(median)
+}
+
+/// jwst `make_median_image`'s scale factors outside TSO modes: each integration's
+/// representative flux is the float32 NaN-ignoring median of its draft rate (`rateints`,
+/// `(nints, plane)`), normalised by the median of those, in float32 (a non-finite ratio takes
+/// the median of the finite ones). An error when no integration has a finite ratio (jwst: "No
+/// valid flux for scaling", the step FAILS).
+pub fn rate_norms(rateints: &[f32], nints: usize, plane: usize) -> Result<Vec<f32>, KernelError> {
     expect_len("rateints", rateints.len(), nints * plane)?;
     let finite_median = |values: &[f32]| {
         let mut kept: Vec<f32> = values.iter().copied().filter(|v| !v.is_nan()).collect();
@@ -561,26 +573,55 @@ pub fn scaled_median_ramp(data: &[f32], rateints: &[f32], nints: usize, ngroups:
     for v in norm.iter_mut().filter(|v| !v.is_finite()) {
         *v = fill;
     }
-    let samples = ngroups * plane;
-    let mut column = Vec::with_capacity(nints);
-    let mut median = vec![0f32; samples];
-    for (k, m) in median.iter_mut().enumerate() {
-        column.clear();
-        column.extend((0..nints).map(|i| data[i * samples + k]).filter(|v| !v.is_nan()));
-        *m = median_f32(&mut column);
+    Ok(norm)
+}
+
+/// jwst `make_median_image`'s scale factors for TSO imaging: the integrations' aperture sums
+/// (float64, from jwst's `tso_photometry`) over their NaN-ignoring median, in float64; a
+/// non-finite ratio takes the median of the finite ones. An error when none is finite.
+pub fn flux_norms(fluxes: &[f64]) -> Result<Vec<f64>, KernelError> {
+    let mut kept: Vec<f64> = fluxes.iter().copied().filter(|v| !v.is_nan()).collect();
+    let typical = median_f64(&mut kept);
+    let mut norm: Vec<f64> = fluxes.iter().map(|&f| f / typical).collect();
+    let mut valid: Vec<f64> = norm.iter().copied().filter(|v| v.is_finite()).collect();
+    if valid.is_empty() {
+        return Err(KernelError::InvalidParameter { argument: "fluxes", reason: "no valid flux for scaling".into() });
     }
-    Ok(norm.iter().flat_map(|&n| median.iter().map(move |&m| n * m)).collect())
+    let fill = median_f64(&mut valid);
+    for v in norm.iter_mut().filter(|v| !v.is_finite()) {
+        *v = fill;
+    }
+    Ok(norm)
+}
+
+/// An integration's scale factor of the median ramp, in numpy's type: float32 (draft rate
+/// medians) gives a float32 median image, float64 (TSO photometry) a float64 one.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum MedianScale {
+    Float32(f32),
+    Float64(f64),
+}
+
+impl MedianScale {
+    /// The median image's value for a median ramp value, widened (exactly) to float64.
+    fn times(self, median: f32) -> f64 {
+        match self {
+            MedianScale::Float32(norm) => (norm * median) as f64,
+            MedianScale::Float64(norm) => norm * median as f64,
+        }
+    }
 }
 
 /// jwst's ramp loop with `background_method='median_image'` for one integration: every group
-/// (group 0 included) minus its scaled median ramp (`median`, `(ngroups, rows, cols)`) is
-/// cleaned on its own with the scene mask (no DQ masking, no background level: jwst sets the
-/// method to None), then the median is added back. `background_out` (empty or the data's
-/// shape) gets the median of each cleaned group. Skipped and failed groups are 1-based.
+/// (group 0 included) minus its median image (`median_ramp`, `(ngroups, rows, cols)`, times
+/// `scale`) is cleaned on its own with the scene mask (no DQ masking, no background level: jwst
+/// sets the method to None), then the median image is added back. `background_out` (empty or
+/// the data's shape) gets the median image of each cleaned group. Skipped and failed groups are 1-based.
 #[allow(clippy::too_many_arguments)]
 pub fn clean_integration_median_image(
     data: &mut [f32],
-    median: &[f32],
+    median_ramp: &[f32],
+    scale: MedianScale,
     scene_mask: &[u8],
     flat: &[f32],
     background_out: &mut [f32],
@@ -591,18 +632,22 @@ pub fn clean_integration_median_image(
 ) -> Result<IntegrationReport, KernelError> {
     let plane = rows * cols;
     expect_len("data", data.len(), ngroups * plane)?;
-    expect_len("median", median.len(), ngroups * plane)?;
+    expect_len("median_ramp", median_ramp.len(), ngroups * plane)?;
     check_cleaning_inputs(scene_mask, flat, background_out, ngroups, plane, params)?;
     let flat = (!flat.is_empty()).then_some(flat);
     let params = CleanParams { background: Background::Zero, ..*params };
     let mut image = vec![0f32; plane];
     let mut mask = vec![false; plane];
+    let mut median = vec![0f64; plane];
     let mut skipped_groups = Vec::new();
     for g in 0..ngroups {
         let group = &mut data[g * plane..][..plane];
-        let median = &median[g * plane..][..plane];
+        for (m, &r) in median.iter_mut().zip(&median_ramp[g * plane..][..plane]) {
+            *m = scale.times(r);
+        }
+        // float64 arithmetic rounded to float32 equals float32 arithmetic on float32 operands
         for k in 0..plane {
-            image[k] = group[k] - median[k];
+            image[k] = (group[k] as f64 - median[k]) as f32;
             mask[k] = scene_mask[k] != 0;
         }
         match clean_image(&mut image, &mut mask, flat, rows, cols, &params) {
@@ -613,17 +658,19 @@ pub fn clean_integration_median_image(
             ImageOutcome::Failed => return Ok(IntegrationReport { skipped_groups, failed_group: Some(g + 1) }),
             ImageOutcome::Cleaned { .. } => {
                 for k in 0..plane {
-                    group[k] = median[k] + image[k];
+                    group[k] = (median[k] + image[k] as f64) as f32;
                 }
             }
             ImageOutcome::CleanedWide { image: wide, .. } => {
                 for k in 0..plane {
-                    group[k] = (median[k] as f64 + wide[k]) as f32;
+                    group[k] = (median[k] + wide[k]) as f32;
                 }
             }
         }
         if !background_out.is_empty() {
-            background_out[g * plane..][..plane].copy_from_slice(median);
+            for (out, &m) in background_out[g * plane..][..plane].iter_mut().zip(&median) {
+                *out = m as f32;
+            }
         }
     }
     Ok(IntegrationReport { skipped_groups, failed_group: None })
@@ -971,16 +1018,31 @@ mod tests {
         // 3 integrations of 2 groups x 2 pixels; rates with medians 1, 2, NaN (all NaN)
         let data = [1f32, 2.0, 3.0, 4.0, /* int 1 */ 5.0, f32::NAN, 7.0, 8.0, /* int 2 */ 3.0, 4.0, 5.0, 6.0];
         let rateints = [1f32, 1.0, 2.0, 2.0, f32::NAN, f32::NAN];
-        let scaled = scaled_median_ramp(&data, &rateints, 3, 2, 2).unwrap();
         // norm: 1/1.5, 2/1.5, and the third (NaN) takes the median of those two (1.0)
         let norm = [1.0f32 / 1.5, 2.0 / 1.5, ((1.0f32 / 1.5) + (2.0 / 1.5)) / 2.0];
-        let median_ramp = [3f32, 3.0, 5.0, 6.0]; // per pixel over integrations, NaN ignored
-        for i in 0..3 {
-            for k in 0..4 {
-                assert_eq!(scaled[i * 4 + k], norm[i] * median_ramp[k]);
-            }
-        }
-        assert!(scaled_median_ramp(&data, &[f32::NAN; 6], 3, 2, 2).is_err());
+        assert_eq!(rate_norms(&rateints, 3, 2).unwrap(), norm);
+        // per pixel over integrations, NaN ignored
+        assert_eq!(median_ramp(&data, 3, 2, 2).unwrap(), [3f32, 3.0, 5.0, 6.0]);
+        assert!(rate_norms(&[f32::NAN; 6], 3, 2).is_err());
+    }
+
+    #[test]
+    fn flux_norms_are_float64_ratios_to_the_median() {
+        let norm = flux_norms(&[2.0, 4.0, f64::NAN, 3.0, 0.0]).unwrap();
+        // median of 2, 4, 3, 0 is 2.5; the NaN flux takes the median of the finite ratios
+        assert_eq!(norm[..2], [0.8, 1.6]);
+        assert_eq!(norm[3..], [1.2, 0.0]);
+        assert_eq!(norm[2], (0.8 + 1.2) / 2.0);
+        assert!(flux_norms(&[f64::NAN, f64::NAN]).is_err());
+        assert!(flux_norms(&[0.0, 0.0]).is_err()); // 0/0: no finite ratio
+    }
+
+    #[test]
+    fn median_scale_keeps_numpys_types() {
+        let (norm, m) = (1.0f64 / 3.0, 7.1f32);
+        assert_eq!(MedianScale::Float32(norm as f32).times(m), ((norm as f32) * m) as f64);
+        assert_eq!(MedianScale::Float64(norm).times(m), norm * m as f64);
+        assert_ne!(MedianScale::Float32(norm as f32).times(m), MedianScale::Float64(norm).times(m));
     }
 
     #[test]
@@ -991,15 +1053,45 @@ mod tests {
         let mut data: Vec<f32> = (0..12).map(|k| k as f32 + [1.0, 2.0, 3.0, 4.0][k / 3]).collect();
         let params = CleanParams { background: Background::Median, n_sigma: 2.0, fit: Fit::Median { array_axis: 1, by_channel: false } };
         let mut background = vec![0f32; 12];
-        let report = clean_integration_median_image(&mut data, &median, &[1; 6], &[], &mut background, ngroups, rows, cols, &params).unwrap();
+        let report = clean_integration_median_image(&mut data, &median, MedianScale::Float32(1.0), &[1; 6], &[], &mut background, ngroups, rows, cols, &params).unwrap();
         assert_eq!(report, IntegrationReport { skipped_groups: vec![], failed_group: None });
         assert_eq!(data, median);
         assert_eq!(background, median);
         // no background pixel: the group is left as it is
         let mut untouched = vec![5f32; 12];
-        let report = clean_integration_median_image(&mut untouched, &median, &[0; 6], &[], &mut [], ngroups, rows, cols, &params).unwrap();
+        let report = clean_integration_median_image(&mut untouched, &median, MedianScale::Float32(1.0), &[0; 6], &[], &mut [], ngroups, rows, cols, &params).unwrap();
         assert_eq!(report.skipped_groups, [1, 2]);
         assert!(untouched.iter().all(|&v| v == 5.0));
+    }
+
+    #[test]
+    fn a_float64_scale_makes_a_float64_median_image() {
+        // TSO photometry scales in float64: the image cleaned is float32(data - norm * median) with
+        // the product in float64, and the median image added back and saved from float64.
+        let (ngroups, rows, cols) = (1, 3, 4);
+        let median: Vec<f32> = (0..12).map(|k| 1000.0 + 0.37 * k as f32).collect();
+        let norm = 1.0f64 / 3.0;
+        let source: Vec<f32> = (0..12).map(|k| 333.0 + 0.1 * k as f32 + [0.5, -0.25, 1.0][k / 4]).collect();
+        let params = CleanParams { background: Background::Zero, n_sigma: 0.0, fit: Fit::Median { array_axis: 1, by_channel: false } };
+        let run = |scale: MedianScale| {
+            let (mut data, mut background) = (source.clone(), vec![0f32; 12]);
+            clean_integration_median_image(&mut data, &median, scale, &[1; 12], &[], &mut background, ngroups, rows, cols, &params).unwrap();
+            (data, background)
+        };
+        let (wide, wide_background) = run(MedianScale::Float64(norm));
+        let images: Vec<f64> = (0..12).map(|k| norm * median[k] as f64).collect();
+        assert_eq!(wide_background, images.iter().map(|&m| m as f32).collect::<Vec<_>>());
+        for row in 0..rows {
+            let mut residual: Vec<f32> = (0..cols).map(|c| (source[row * cols + c] as f64 - images[row * cols + c]) as f32).collect();
+            let stripe = median_f32(&mut residual.clone());
+            for c in 0..cols {
+                residual[c] -= stripe;
+                assert_eq!(wide[row * cols + c], (images[row * cols + c] + residual[c] as f64) as f32);
+            }
+        }
+        let (narrow, narrow_background) = run(MedianScale::Float32(norm as f32));
+        assert_ne!(narrow_background, wide_background);
+        assert_ne!(narrow, wide);
     }
 
     #[test]

@@ -150,7 +150,7 @@ pub fn atan2(y: f64, x: f64) -> f64 {
 /// sin(θ) = x in double-double. Zeros, |x| >= 1 and NaN keep the platform's answers.
 pub fn asin(x: f64) -> f64 {
     let theta = x.asin();
-    if x == 0.0 || !(x.abs() < 1.0) {
+    if x == 0.0 || x.is_nan() || x.abs() >= 1.0 {
         return theta;
     }
     // θ = θ0 + (x − sin θ0) / cos θ0, the neglected term being of order (θ − θ0)² ≈ 2^-104 θ.

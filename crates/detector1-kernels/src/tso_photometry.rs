@@ -210,7 +210,8 @@ fn fit_source(image: &Image, nints: usize, xcenter: f64, ycenter: f64, box_width
         .map(|k| {
             let dx = (k % cols) as f64 - xcenter;
             let dy = (k / cols) as f64 - ycenter;
-            !(dx * dx + dy * dy < r2)
+            // not `>=`: a NaN distance (NaN centre) is outside, as numpy's `~(d < r2)` has it
+            !matches!((dx * dx + dy * dy).partial_cmp(&r2), Some(std::cmp::Ordering::Less))
         })
         .collect();
     if !outside.iter().any(|&o| o) {

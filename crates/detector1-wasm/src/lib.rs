@@ -1194,21 +1194,34 @@ pub fn clean_flicker_integration(
     Ok(groups)
 }
 
-/// `clean_flicker_noise` `median_image`: the scaled median ramp `(nints, ngroups, plane)` of a
-/// ramp and its draft `rateints`.
-#[wasm_bindgen(js_name = cleanFlickerScaledMedianRamp)]
-pub fn clean_flicker_scaled_median_ramp(data: &[f32], rateints: &[f32], nints: usize, ngroups: usize, plane: usize) -> Result<Vec<f32>, JsError> {
-    clean_flicker_noise::scaled_median_ramp(data, rateints, nints, ngroups, plane).map_err(to_js)
+/// `clean_flicker_noise` `median_image`: the median ramp `(ngroups, plane)` over integrations.
+#[wasm_bindgen(js_name = cleanFlickerMedianRamp)]
+pub fn clean_flicker_median_ramp(data: &[f32], nints: usize, ngroups: usize, plane: usize) -> Result<Vec<f32>, JsError> {
+    clean_flicker_noise::median_ramp(data, nints, ngroups, plane).map_err(to_js)
+}
+
+/// `clean_flicker_noise` `median_image`: float32 scale factors from the draft `rateints` medians.
+#[wasm_bindgen(js_name = cleanFlickerRateNorms)]
+pub fn clean_flicker_rate_norms(rateints: &[f32], nints: usize, plane: usize) -> Result<Vec<f32>, JsError> {
+    clean_flicker_noise::rate_norms(rateints, nints, plane).map_err(to_js)
+}
+
+/// `clean_flicker_noise` `median_image`: float64 scale factors from TSO aperture sums.
+#[wasm_bindgen(js_name = cleanFlickerFluxNorms)]
+pub fn clean_flicker_flux_norms(fluxes: &[f64]) -> Result<Vec<f64>, JsError> {
+    clean_flicker_noise::flux_norms(fluxes).map_err(to_js)
 }
 
 /// `clean_flicker_noise` of one integration with `median_image`, in place: each group less its
-/// `median` is cleaned alone ('median' fit, or NSClean with `fft`). Returns the skipped groups
+/// median image (`median_ramp` times `scale`, a float64 product when `wide`, else float32) is cleaned alone ('median' fit, or NSClean with `fft`). Returns the skipped groups
 /// and, negated, the failed one, as `cleanFlickerIntegration`.
 #[wasm_bindgen(js_name = cleanFlickerIntegrationMedianImage)]
 #[allow(clippy::too_many_arguments)]
 pub fn clean_flicker_integration_median_image(
     data: &mut [f32],
-    median: &[f32],
+    median_ramp: &[f32],
+    scale: f64,
+    wide: bool,
     scene_mask: &[u8],
     flat: &[f32],
     background_out: &mut [f32],
@@ -1227,7 +1240,8 @@ pub fn clean_flicker_integration_median_image(
         clean_flicker_noise::Fit::Median { array_axis, by_channel }
     };
     let params = clean_flicker_noise::CleanParams { background: clean_flicker_noise::Background::Zero, n_sigma: 0.0, fit };
-    let report = clean_flicker_noise::clean_integration_median_image(data, median, scene_mask, flat, background_out, ngroups, rows, cols, &params).map_err(to_js)?;
+    let scale = if wide { clean_flicker_noise::MedianScale::Float64(scale) } else { clean_flicker_noise::MedianScale::Float32(scale as f32) };
+    let report = clean_flicker_noise::clean_integration_median_image(data, median_ramp, scale, scene_mask, flat, background_out, ngroups, rows, cols, &params).map_err(to_js)?;
     let mut groups: Vec<i32> = report.skipped_groups.into_iter().map(|g| g as i32).collect();
     groups.extend(report.failed_group.map(|g| -(g as i32)));
     Ok(groups)

@@ -5,6 +5,7 @@ import { describe, expect, expectTypeOf, it } from 'vitest';
 import { openCrdsCache } from '../../../ts/crds/node.js';
 import {
   configObjValue,
+  crdsCalledStepParameters,
   crdsParameterSources,
   parseCommandLine,
   parseParameterFile,
@@ -13,6 +14,7 @@ import {
   type ConfigTree,
 } from '../../../ts/pipeline/parameters.js';
 import { STEP_ALIASES, STEP_SPECS } from '../../../ts/pipeline/step-specs.js';
+import { tsoPhotometryOptions } from '../../../ts/steps/clean-flicker-noise-tso.js';
 
 /** Shaped like the pars-detector1pipeline references in CRDS (ASDF, with meta and history). */
 const CRDS_PIPELINE_PARS = `#ASDF 1.0.0
@@ -346,5 +348,23 @@ describe('CRDS parameter references', () => {
     const disabled = await crdsParameterSources(cache, exposure(), { readText, disable: true });
     expect(disabled.crdsSteps).toEqual({});
     expect(disabled.crdsPipeline).toBeUndefined();
+  });
+
+  it("selects and checks pars-<class> of a step a Detector1 step calls (clean_flicker_noise's TSOPhotometryStep)", async () => {
+    const cache = await openCrdsCache(HAND_CACHE, { env: {} });
+    const tso = exposure({ EXP_TYPE: 'NRC_TSIMAGE', TSOVISIT: true });
+    const parameters = await crdsCalledStepParameters(cache, tso, 'TSOPhotometryStep', { readText });
+    // the file's values over the class defaults
+    expect(parameters).toMatchObject({ save_catalog: false, radius: 50, radius_inner: 60, radius_outer: 70, centroid_source: false, search_box_width: 41, skip: false });
+    expect(tsoPhotometryOptions(parameters)).toEqual({ radius: 50, radius_inner: 60, centroid_source: false, search_box_width: 41, fit_box_width: 11, moving_centroid: false });
+    // no match for NRC_IMAGE, or CRDS parameters disabled: none
+    expect(await crdsCalledStepParameters(cache, exposure(), 'TSOPhotometryStep', { readText })).toBeUndefined();
+    expect(await crdsCalledStepParameters(cache, tso, 'TSOPhotometryStep', { readText, disable: true })).toBeUndefined();
+    // a wrong value, an unknown parameter, a file for another class: errors naming the file
+    const file = join(HAND_CACHE, 'references/jwst/nircam/jwst_nircam_pars-tsophotometrystep_0001.asdf');
+    const altered = (from: string, to: string) => ({ readText: async () => (await readText(file)).replace(from, to) });
+    await expect(crdsCalledStepParameters(cache, tso, 'TSOPhotometryStep', altered('radius: 50.0', 'radius: wide'))).rejects.toThrow(/pars-tsophotometrystep_0001.asdf.*'radius' = "wide" is invalid/);
+    await expect(crdsCalledStepParameters(cache, tso, 'TSOPhotometryStep', altered('radius: 50.0', 'radus: 50.0'))).rejects.toThrow(/unknown parameter 'radus'.*valid parameters: .*radius,/);
+    await expect(crdsCalledStepParameters(cache, tso, 'TSOPhotometryStep', altered('tso_photometry_step.TSOPhotometryStep', 'jump_step.JumpStep'))).rejects.toThrow(/is for .*JumpStep, not TSOPhotometryStep/);
   });
 });

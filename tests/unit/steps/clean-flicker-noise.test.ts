@@ -7,10 +7,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createImageModel, createRampModel, emptyMeta, type RampModel } from '../../../ts/datamodels/index.js';
 import { pixel } from '../../../ts/dq/index.js';
-import { encodeFits } from '../../../ts/io/fits/index.js';
+import { encodeFits, Header } from '../../../ts/io/fits/index.js';
 import { modelHdus } from '../../../ts/datamodels/index.js';
 import { loadKernels } from '../../../ts/kernels/load-node.js';
 import { cleanFlickerNoiseDefaults, cleanFlickerNoiseStep, FlickerStepError } from '../../../ts/steps/clean-flicker-noise.js';
+import { fitsInMemory } from '../../helpers/fits.js';
 import { pictureFrameDefaults, pictureFrameRegions, pictureFrameStep } from '../../../ts/steps/picture-frame.js';
 import type { StepContext } from '../../../ts/steps/step.js';
 
@@ -36,6 +37,14 @@ function fitsBytes(model: Parameters<typeof modelHdus>[0]): Uint8Array {
     offset += chunk.length;
   }
   return bytes;
+}
+
+/** A 16 x 16 full-array reference: primary with its subarray keywords, SCI. */
+function referenceHdus(values: Float32Array): Parameters<typeof fitsInMemory>[1] {
+  return [
+    { kind: 'image', header: new Header().set('SUBSTRT1', 1).set('SUBSTRT2', 1).set('SUBSIZE1', 16).set('SUBSIZE2', 16) },
+    { kind: 'image', header: new Header().set('EXTNAME', 'SCI'), data: values, shape: [16, 16] },
+  ];
 }
 
 async function rejection(run: Promise<unknown>): Promise<FlickerStepError> {
@@ -66,8 +75,9 @@ describe('clean_flicker_noise rules', () => {
 
   it('raises a typed error naming the parameter for what needs machinery we do not have', async () => {
     const cases: [string, Parameters<typeof cleanFlickerNoiseStep>[3], string][] = [
-      // TSO median images are scaled by extracted spectra or aperture photometry
-      ['NRC_TSIMAGE', { backgroundMethod: 'median_image' }, 'background_method'],
+      // TSO spectra's median images are scaled by extracted spectra (stage 2 steps)
+      ['NRC_TSGRISM', { backgroundMethod: 'median_image' }, 'background_method'],
+      ['NRS_BRIGHTOBJ', { backgroundMethod: 'median_image' }, 'background_method'],
       ['NIS_SOSS', { backgroundMethod: 'median_image' }, 'background_method'],
       ['NRS_IFU', { maskScienceRegions: true }, 'mask_science_regions'],
       ['NIS_SOSS', { maskScienceRegions: true }, 'mask_science_regions'],
@@ -76,6 +86,30 @@ describe('clean_flicker_noise rules', () => {
       const error = await rejection(cleanFlickerNoiseStep(ramp(expType, [2, 2, 4, 4]), {}, {}, options));
       expect(error.parameter, `${expType} ${JSON.stringify(options)}`).toBe(parameter);
       expect(error.message).toContain(parameter);
+    }
+  });
+
+  it('TSO imaging median image: tso_photometry needs XREF_SCI/YREF_SCI (else the step FAILS) and INT_TIMES (else an error)', async () => {
+    const shape: [number, number, number, number] = [3, 2, 16, 16];
+    const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
+    for (let k = 0; k < data.length; k++) data[k] = 100 + 10 * Math.floor(k / 256) + (k % 7);
+    const references = {
+      gain: await fitsInMemory('gain.fits', referenceHdus(new Float32Array(256).fill(2))),
+      readnoise: await fitsInMemory('readnoise.fits', referenceHdus(new Float32Array(256).fill(5))),
+    };
+    for (const [expType, tsovisit] of [['NRC_TSIMAGE', false], ['MIR_IMAGE', true]] as const) {
+      const model = ramp(expType, shape, data.slice());
+      Object.assign(model.meta.exposure, { nframes: 1, groupgap: 0, groupTime: 10, frameTime: 10, integrationTime: 20 });
+      model.meta.visit.tsovisit = tsovisit;
+      const warnings: string[] = [];
+      const result = await cleanFlickerNoiseStep(model, references, { log: (_l, m) => warnings.push(m) }, { backgroundMethod: 'median_image' });
+      expect(result.status, expType).toBe('FAILED');
+      expect(warnings.join(), expType).toMatch(/median image could not be created \(XREF_SCI is missing\)/);
+      expect(model.data).toEqual(data);
+
+      model.sciHeader.set('XREF_SCI', 8).set('YREF_SCI', 8);
+      const error = await rejection(cleanFlickerNoiseStep(model, references, {}, { backgroundMethod: 'median_image' }));
+      expect(error.message).toMatch(/INT_TIMES/);
     }
   });
 
