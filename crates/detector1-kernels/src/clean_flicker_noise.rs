@@ -563,14 +563,28 @@ pub fn rate_norms(rateints: &[f32], nints: usize, plane: usize) -> Result<Vec<f3
         median_f32(&mut kept)
     };
     let fluxes: Vec<f32> = (0..nints).map(|i| finite_median(&rateints[i * plane..][..plane])).collect();
-    let typical = finite_median(&fluxes);
-    let mut norm: Vec<f32> = fluxes.iter().map(|&f| f / typical).collect();
-    let mut valid: Vec<f32> = norm.iter().copied().filter(|v| v.is_finite()).collect();
+    normalised(&fluxes, f32::is_nan, f32::is_finite, median_f32, "rateints")
+}
+
+/// `fluxes` over their NaN-ignoring median, a non-finite ratio replaced by the median of the
+/// finite ones (numpy's steps in `make_median_image`, in the fluxes' type); an error naming
+/// `argument` when none is finite.
+fn normalised<T: Copy + std::ops::Div<Output = T>>(
+    fluxes: &[T],
+    is_nan: fn(T) -> bool,
+    is_finite: fn(T) -> bool,
+    median: fn(&mut [T]) -> T,
+    argument: &'static str,
+) -> Result<Vec<T>, KernelError> {
+    let mut kept: Vec<T> = fluxes.iter().copied().filter(|&v| !is_nan(v)).collect();
+    let typical = median(&mut kept);
+    let mut norm: Vec<T> = fluxes.iter().map(|&f| f / typical).collect();
+    let mut valid: Vec<T> = norm.iter().copied().filter(|&v| is_finite(v)).collect();
     if valid.is_empty() {
-        return Err(KernelError::InvalidParameter { argument: "rateints", reason: "no valid flux for scaling".into() });
+        return Err(KernelError::InvalidParameter { argument, reason: "no valid flux for scaling".into() });
     }
-    let fill = median_f32(&mut valid);
-    for v in norm.iter_mut().filter(|v| !v.is_finite()) {
+    let fill = median(&mut valid);
+    for v in norm.iter_mut().filter(|v| !is_finite(**v)) {
         *v = fill;
     }
     Ok(norm)
@@ -580,18 +594,7 @@ pub fn rate_norms(rateints: &[f32], nints: usize, plane: usize) -> Result<Vec<f3
 /// (float64, from jwst's `tso_photometry`) over their NaN-ignoring median, in float64; a
 /// non-finite ratio takes the median of the finite ones. An error when none is finite.
 pub fn flux_norms(fluxes: &[f64]) -> Result<Vec<f64>, KernelError> {
-    let mut kept: Vec<f64> = fluxes.iter().copied().filter(|v| !v.is_nan()).collect();
-    let typical = median_f64(&mut kept);
-    let mut norm: Vec<f64> = fluxes.iter().map(|&f| f / typical).collect();
-    let mut valid: Vec<f64> = norm.iter().copied().filter(|v| v.is_finite()).collect();
-    if valid.is_empty() {
-        return Err(KernelError::InvalidParameter { argument: "fluxes", reason: "no valid flux for scaling".into() });
-    }
-    let fill = median_f64(&mut valid);
-    for v in norm.iter_mut().filter(|v| !v.is_finite()) {
-        *v = fill;
-    }
-    Ok(norm)
+    normalised(fluxes, f64::is_nan, f64::is_finite, median_f64, "fluxes")
 }
 
 /// An integration's scale factor of the median ramp, in numpy's type: float32 (draft rate
