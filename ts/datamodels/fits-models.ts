@@ -17,6 +17,7 @@ import {
 import { primarySchemaKeywords, sciSchemaKeywords } from './schema-keywords.js';
 import { allocShared, isShared, releaseShared, sharedCopy } from '../kernels/arrays.js';
 import { runTiled, type KernelPool } from '../pool/pool.js';
+import { decodeInt16 } from '../kernels/decode-int16.js';
 
 /** Ramp-shaped inputs, read lazily: one integration at a time keeps memory flat in NINTS. */
 export class RampReader {
@@ -99,6 +100,42 @@ export class RampReader {
       ? ((await this.file.readImage(zeroHdu, { index: [i], as: 'float32' })).data as Float32Array)
       : undefined;
     return { data, groupdq, zeroframe };
+  }
+
+  /**
+   * Rows `row0 ..< row1` of SCI (as float32) and GROUPDQ (zeros for an uncal) of every group of
+   * every integration, into `into` (`(nints, ngroups, rows, cols)` each, exactly that long). Only
+   * those rows are read; 16-bit SCI goes through `scratch` (at least a band's group of stored
+   * bytes, byte offset a multiple of 8) and is decoded in wasm.
+   */
+  async readRows(row0: number, row1: number, into: { data: Float32Array; groupdq: Uint8Array }, scratch: Uint8Array): Promise<void> {
+    const [nints, ngroups, ny, nx] = this.shape;
+    if (!Number.isInteger(row0) || !Number.isInteger(row1) || row0 < 0 || row1 <= row0 || row1 > ny) {
+      throw new RangeError(`${this.file.source.name}: rows [${row0}, ${row1}) are outside the frame's ${ny} rows`);
+    }
+    const length = (row1 - row0) * nx;
+    if (into.data.length !== nints * ngroups * length || into.groupdq.length !== nints * ngroups * length) {
+      throw new RangeError(`${this.file.source.name}: a band of rows [${row0}, ${row1}) needs ${nints * ngroups * length} samples`);
+    }
+    const sci = this.file.get('SCI');
+    const stored16 = storedInt16(sci);
+    const groupdqHdu = this.file.find('GROUPDQ');
+    for (let i = 0; i < nints; i++) {
+      for (let g = 0; g < ngroups; g++) {
+        const k = i * ngroups + g;
+        const out = into.data.subarray(k * length, (k + 1) * length);
+        if (stored16) {
+          const { data } = await this.file.readImage(sci, { index: [i, g], rows: [row0, row1], as: 'stored', rawInto: scratch });
+          const stored = new Uint16Array(data.buffer, data.byteOffset, length);
+          decodeInt16({ stored, out }, { nints: 1, ngroups: 1, rows: row1 - row0, cols: nx }, { unsigned: stored16.unsigned });
+        } else {
+          await this.file.readImage(sci, { index: [i, g], rows: [row0, row1], as: 'float32', into: out });
+        }
+        const dq = into.groupdq.subarray(k * length, (k + 1) * length);
+        if (!groupdqHdu) dq.fill(0);
+        else dq.set((await this.file.readImage(groupdqHdu, { index: [i, g], rows: [row0, row1], rawInto: scratch })).data as Uint8Array);
+      }
+    }
   }
 
   /** Group by group: the stored bytes of group g + 1 are read while the workers decode group g. */

@@ -20,9 +20,9 @@ import { createRampModel, type CubeModel, type ImageModel, type RampFitOutputMod
 import type { Meta } from '../datamodels/meta.js';
 import type { RampReader } from '../datamodels/fits-models.js';
 import { RampFitPlanner } from '../kernels/ramp-fit-plan.js';
-import { BandMerger, rampFitTile, taskResult, TASK_OUTPUTS, type RampFitPool, type RampFitResult } from '../kernels/ramp-fit.js';
+import { BandMerger, rampFitTile, taskResult, type RampFitPool, type RampFitResult } from '../kernels/ramp-fit.js';
 import { planRowBands } from '../pool/plan.js';
-import { allocShared, borrowSharedBuffer, isSharedBuffer, releaseShared, releaseSharedBuffer, sharedCopy, sharedMemoryAvailable, type KernelArray, type TileShape } from '../kernels/arrays.js';
+import { allocShared, releaseShared, sharedCopy, sharedMemoryAvailable, type TileShape } from '../kernels/arrays.js';
 import { readReferenceFloat, scienceGeometry } from '../reffiles/index.js';
 import { gainScaleStep } from '../steps/gain-scale.js';
 import { runTiled } from '../pool/pool.js';
@@ -45,6 +45,7 @@ import { refpixKeywords } from '../steps/refpix.js';
 import { isIrs2 } from '../steps/ipc.js';
 import { persistenceArrayEntry, type PersistenceState } from '../steps/persistence.js';
 import { decodePersistenceArrayFile, updatePersistenceArrayFile } from '../datamodels/persistence-array.js';
+import { bandArray, bandOutputs, releaseBandBuffers, type BandBuffers } from './band-buffers.js';
 import { planeRows, RATEINTS_KEYS, type RateintsRows, type RateintsStore, type SpillShape, type SpillStore } from './spill.js';
 
 /** Parameters by jwst name (resolveDetector1Parameters gives them all; missing ones take the steps' defaults): `{ pipeline: { save_calibrated_ramp }, steps: { jump: { rejection_threshold } } }`. */
@@ -641,65 +642,6 @@ export const REFERENCE_KEYWORDS: Record<string, string> = {
   emicorr: emicorrKeywords.reference,
   refpix: refpixKeywords.reference,
 };
-
-/**
- * Buffers a loop over bands reads into, grown to the largest band, when its bands do not outlive
- * an iteration; shared ones (`shared: true`) can go to workers without being transferred away.
- */
-interface BandBuffers {
-  shared?: boolean;
-  data?: ArrayBufferLike;
-  groupdq?: ArrayBufferLike;
-  zeroframe?: ArrayBufferLike;
-  /** rate/rateints outputs a worker writes a band's fit into (OLS_C without fitopt). */
-  outputs?: Map<string, SharedArrayBuffer>;
-}
-
-/** Views of `slot`'s shared rate/rateints outputs for a band of `length` pixels, grown as needed. */
-function bandOutputs(slot: BandBuffers, nints: number, length: number): Record<keyof typeof TASK_OUTPUTS, KernelArray> {
-  slot.outputs ??= new Map();
-  const views = {} as Record<keyof typeof TASK_OUTPUTS, KernelArray>;
-  for (const [key, [type, layout]] of Object.entries(TASK_OUTPUTS) as [keyof typeof TASK_OUTPUTS, (typeof TASK_OUTPUTS)[keyof typeof TASK_OUTPUTS]][]) {
-    const count = (layout === 'plane' ? 1 : nints) * length;
-    let buffer = slot.outputs.get(key);
-    if (!buffer || buffer.byteLength < count * 4) {
-      if (buffer) releaseSharedBuffer(buffer);
-      slot.outputs.set(key, (buffer = borrowSharedBuffer(count * 4)));
-    }
-    views[key] = new (type as unknown as new (buffer: ArrayBufferLike, offset: number, length: number) => KernelArray)(buffer, 0, count);
-  }
-  return views;
-}
-
-function bandArray<T extends Float32Array | Uint8Array>(
-  type: { new (buffer: ArrayBufferLike, offset: number, length: number): T; new (length: number): T; BYTES_PER_ELEMENT: number },
-  length: number,
-  buffers: BandBuffers | undefined,
-  key: 'data' | 'groupdq' | 'zeroframe',
-): T {
-  if (!buffers) return new type(length);
-  const bytes = length * type.BYTES_PER_ELEMENT;
-  const held = buffers[key];
-  if ((held?.byteLength ?? -1) < bytes) {
-    if (held && isSharedBuffer(held)) releaseSharedBuffer(held);
-    buffers[key] = buffers.shared ? borrowSharedBuffer(bytes) : new ArrayBuffer(bytes);
-  }
-  return new type(buffers[key]!, 0, length);
-}
-
-/**
- * Gives back the shared memory of `buffers` once the loop that read into them is over: later
- * steps (or the next loop) reuse it instead of touching fresh memory.
- */
-function releaseBandBuffers(buffers: BandBuffers): void {
-  for (const key of ['data', 'groupdq', 'zeroframe'] as const) {
-    const held = buffers[key];
-    if (held && isSharedBuffer(held)) releaseSharedBuffer(held);
-    buffers[key] = undefined;
-  }
-  for (const held of buffers.outputs?.values() ?? []) releaseSharedBuffer(held);
-  buffers.outputs?.clear();
-}
 
 /**
  * Rows `row0 ..< row1` of every group of every integration, read into one `(nints, ngroups, rows,

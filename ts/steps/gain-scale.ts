@@ -10,7 +10,12 @@ import { info, referenceName, type StepContext, type StepStatus } from './step.j
 /** FITS keyword suffixes this step records: `S_GANSCL`, `R_GAIN` (when the reference gave the factor). */
 export const gainScaleKeywords = { status: 'GANSCL', reference: 'GAIN' } as const;
 
-export async function gainScaleStep(product: ImageModel | CubeModel, gain: FitsFile | undefined, context: StepContext = {}): Promise<StepStatus> {
+/**
+ * The factor gain_scale applies to a product, with the product's keywords set as the step sets
+ * them (`S_GANSCL`, `R_GAIN`, GAINFACT), or undefined when it is skipped. For products written
+ * band by band, whose bands are then scaled with the `gainScale` kernel.
+ */
+export function gainScaleFactor(product: ImageModel | CubeModel, gain: FitsFile | undefined, context: StepContext = {}): number | undefined {
   let factor = product.meta.exposure.gainFactor;
   if (factor === undefined && gain) {
     factor = gain.primary.header.getNumber('GAINFACT');
@@ -18,8 +23,17 @@ export async function gainScaleStep(product: ImageModel | CubeModel, gain: FitsF
   }
   if (factor === undefined) {
     info(context, 'gain_scale: GAINFACT not found; step skipped');
-    return (product.meta.calStep[gainScaleKeywords.status] = 'SKIPPED');
+    product.meta.calStep[gainScaleKeywords.status] = 'SKIPPED';
+    return undefined;
   }
+  product.meta.exposure.gainFactor = factor;
+  product.meta.calStep[gainScaleKeywords.status] = 'COMPLETE';
+  return factor;
+}
+
+export async function gainScaleStep(product: ImageModel | CubeModel, gain: FitsFile | undefined, context: StepContext = {}): Promise<StepStatus> {
+  const factor = gainScaleFactor(product, gain, context);
+  if (factor === undefined) return 'SKIPPED';
   const [nints, rows, cols] = product.shape.length === 3 ? product.shape : [1, ...product.shape];
   // Empty variances (absent in the file) stay empty, as jwst skips them.
   const present = (array: Float32Array) => (array.length > 0 ? array : undefined);
@@ -28,6 +42,5 @@ export async function gainScaleStep(product: ImageModel | CubeModel, gain: FitsF
     signal: context.signal,
     params: { factor },
   });
-  product.meta.exposure.gainFactor = factor;
-  return (product.meta.calStep[gainScaleKeywords.status] = 'COMPLETE');
+  return 'COMPLETE';
 }

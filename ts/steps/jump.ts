@@ -151,6 +151,8 @@ export interface JumpExposure {
   doNotUsePlanes: number[];
   /** GAIN and READNOISE cut to this band, when the caller read them once for all its bands. */
   referencePlanes?: { gain: Float32Array; readnoise: Float32Array };
+  /** The whole frame's GAIN median (after-jump flagging thresholds), not the band's. */
+  gainMedian?: number;
 }
 
 /** Per integration, the number of (int, group) planes whose every pixel has DO_NOT_USE. */
@@ -184,7 +186,7 @@ function resetJumpOnlyPlanes(groupdq: Uint8Array, planes: number, npix: number):
 }
 
 /** numpy `nanmedian` of a float32 array: float32, the float32 mean of the middle pair. */
-function nanMedianF32(values: Float32Array): number {
+export function nanMedianF32(values: Float32Array): number {
   const finite = values.filter((v) => !Number.isNaN(v)).sort();
   const n = finite.length;
   if (n === 0) return NaN;
@@ -203,6 +205,10 @@ export function pythonFloorDiv(a: number, b: number): number {
 }
 
 /** stcal's detector choice from whole-frame counts (twopoint_difference `find_crs`). */
+export function jumpDetectionMode(perInt: number[], nints: number, ngroups: number, options: Partial<JumpStepOptions> = {}): ReturnType<typeof chooseMode> {
+  return chooseMode(perInt, nints, ngroups, { ...jumpDefaults, ...options });
+}
+
 function chooseMode(perInt: number[], nints: number, ngroups: number, o: JumpStepOptions): Exclude<JumpMode, 'sigmaClipped'> | 'sigmaClip' {
   const maxFlagged = Math.max(...perInt);
   const totalFlagged = perInt.reduce((a, b) => a + b, 0);
@@ -268,7 +274,7 @@ export async function jumpStep(
   // jwst: `int(time // group_time)`; the e thresholds are float32 in stcal.
   const n1 = Math.max(0, pythonFloorDiv(o.afterJumpFlagTime1, groupTime));
   const n2 = Math.max(0, pythonFloorDiv(o.afterJumpFlagTime2, groupTime));
-  const gainMedian = n1 > 0 || n2 > 0 ? nanMedianF32(gain) : NaN;
+  const gainMedian = n1 > 0 || n2 > 0 ? (exposure?.gainMedian ?? nanMedianF32(gain)) : NaN;
   const params: JumpParams = {
     mode: mode === 'sigmaClip' ? 'sigmaClipped' : mode,
     rejectionThreshold: o.rejectionThreshold,

@@ -226,7 +226,7 @@ export function rampFitProducts(
   model: Pick<RampModel, 'shape' | 'primary' | 'sciHeader' | 'intTimes'>,
   result: RampFitResult,
   inputMeta: Meta,
-  options: { rateintsStreamed?: boolean } = {},
+  options: { rateintsStreamed?: boolean; rateStreamed?: boolean } = {},
 ): RampFitStepResult {
   const [nints, , ny, nx] = model.shape;
   // jwst builds fitopt from the input's metadata (GAINFACT included, no S_RAMP).
@@ -234,9 +234,9 @@ export function rampFitProducts(
   const meta = structuredClone(inputMeta);
   meta.calStep.RAMP = 'COMPLETE';
   const headers = () => derivedHeaders(model);
-  const rate = createImageModel({
-    model: isIfu(meta) ? 'IFUImageModel' : 'ImageModel',
-    shape: [ny, nx],
+  const rateInit = {
+    model: isIfu(meta) ? ('IFUImageModel' as const) : ('ImageModel' as const),
+    shape: [ny, nx] as [number, number],
     data: result.rate.slope,
     dq: result.rate.dq,
     err: result.rate.err,
@@ -244,7 +244,8 @@ export function rampFitProducts(
     varRnoise: result.rate.varRnoise,
     meta: structuredClone(meta),
     ...headers(),
-  });
+  };
+  const rate: ImageModel = options.rateStreamed ? rateInit : createImageModel(rateInit);
   const rateintsInit = {
     shape: [nints, ny, nx] as [number, number, number],
     data: result.rateints.slope,
@@ -257,7 +258,7 @@ export function rampFitProducts(
     ...headers(),
   };
   // Streamed: a skeleton with zero-length arrays (headers, shape and tables only), whose pixels
-  // the caller kept elsewhere.
+  // the caller kept elsewhere (a product written band by band).
   const rateints: CubeModel = options.rateintsStreamed ? { ...rateintsInit, model: 'CubeModel' } : createCubeModel(rateintsInit);
   const out: RampFitStepResult = { rate, rateints };
   if (result.fitopt) out.fitopt = fitoptModel(result.fitopt, { nints, rows: ny, cols: nx }, fitoptMeta, headers());

@@ -82,7 +82,7 @@ interface Geometry {
   detColOf(y: number, x: number): number;
 }
 
-function geometry(ramp: RampModel, subarray: boolean): Geometry {
+function geometry(ramp: Pick<RampModel, 'meta' | 'shape' | 'pixeldq'>, subarray: boolean): Geometry {
   const [, , rows, cols] = ramp.shape;
   const { fastaxis, slowaxis } = ramp.meta.subarray;
   if (!fastaxis || !slowaxis) throw new RefpixStepError('refpix: FASTAXIS/SLOWAXIS are needed to reach the detector frame');
@@ -250,10 +250,8 @@ function oneAmpPlan(geo: Geometry, o: Required<RefpixOptions>): Plan | undefined
   };
 }
 
-/** Runs a plan over `data` `(nints, ngroups, rows, cols)`; `firstWide`: jwst's buffer is already float64 (ZEROFRAME after a side correction). */
-async function run(plan: Plan, data: Float32Array, nints: number, ngroups: number, geo: Geometry, o: Required<RefpixOptions>, firstWide: boolean, context: StepContext) {
-  const groups = nints * ngroups;
-  const planeLen = geo.rows * geo.cols;
+/** The kernel's per-group signals of a plan over `groups` planes (`planeOf(k)` the k-th, science frame); `firstWide` as in `run`. */
+function planParams(plan: Plan, planeOf: (k: number) => Float32Array, groups: number, o: Required<RefpixOptions>, firstWide: boolean, context: StepContext): RefpixParams {
   const params: RefpixParams = {
     classes: plan.classes,
     wide: new Uint8Array(groups),
@@ -268,7 +266,7 @@ async function run(plan: Plan, data: Float32Array, nints: number, ngroups: numbe
     // jwst's group buffer turns float64 once a side correction has run.
     const wide = plan.detRow !== undefined && (firstWide || g > 0);
     params.wide[g] = wide ? 1 : 0;
-    const { signals, side } = plan.group(data.subarray(g * planeLen, (g + 1) * planeLen), wide);
+    const { signals, side } = plan.group(planeOf(g), wide);
     signals.forEach((s, k) => {
       if (!s) return;
       params.values[g * plan.classes + k] = s.value;
@@ -276,10 +274,51 @@ async function run(plan: Plan, data: Float32Array, nints: number, ngroups: numbe
     });
     if (side) params.side!.set(side, g * N);
   }
+  return params;
+}
+
+/** Runs a plan over `data` `(nints, ngroups, rows, cols)`; `firstWide`: jwst's buffer is already float64 (ZEROFRAME after a side correction). */
+async function run(plan: Plan, data: Float32Array, nints: number, ngroups: number, geo: Geometry, o: Required<RefpixOptions>, firstWide: boolean, context: StepContext) {
+  const planeLen = geo.rows * geo.cols;
+  const params = planParams(plan, (g) => data.subarray(g * planeLen, (g + 1) * planeLen), nints * ngroups, o, firstWide, context);
   await runTiled(context.pool, 'refpix', { data, cls: plan.cls, detRow: plan.detRow }, { nints, ngroups, rows: geo.rows, cols: geo.cols }, {
     params,
     signal: context.signal,
   });
+}
+
+/** The reference pixels of a near-IR full frame: its outer 4 rows and columns (every orientation). */
+export const REFPIX_BORDER = 4;
+
+/**
+ * refpix on a near-IR full frame (not IRS2) whose ramp is corrected by row bands: the statistics
+ * come from `planeOf(k)` (the k-th group of the exposure, of which only the outer
+ * `REFPIX_BORDER` rows and columns are read) and `pixeldq` (the exposure's, read on that border
+ * too), as they are when refpix is reached; `apply` then corrects any band of rows in place, as
+ * `refpixStep` corrects the whole ramp.
+ */
+export function refpixFullFrameBands(
+  ramp: Pick<RampModel, 'meta' | 'shape' | 'pixeldq'>,
+  options: RefpixOptions,
+  planeOf: (k: number) => Float32Array,
+  context: StepContext,
+): (band: Float32Array, row0: number, rows: number, bandContext: StepContext) => Promise<void> {
+  const o: Required<RefpixOptions> = { ...refpixDefaults, ...options };
+  const [nints, ngroups, rows, cols] = ramp.shape;
+  if (rows !== N || cols !== N || isIrs2(ramp.shape) || ramp.meta.instrument.name?.toUpperCase() === 'MIRI') {
+    throw new RefpixStepError(`refpix: banded correction is for near-IR full frames, not [${ramp.shape.join(', ')}]`);
+  }
+  if (o.refpixAlgorithm === 'sirs') throw new StepNotImplementedError("refpix: refpix_algorithm='sirs' is not implemented");
+  if (!Number.isSafeInteger(o.sideSmoothingLength)) throw new RefpixStepError(`refpix: side_smoothing_length must be an integer, got ${o.sideSmoothingLength}`);
+  const plan = fourAmpPlan(geometry(ramp, false), o);
+  const params = planParams(plan, planeOf, nints * ngroups, o, false, context);
+  return async (band, row0, bandRows, bandContext) => {
+    const span = [row0 * cols, (row0 + bandRows) * cols] as const;
+    await runTiled(bandContext.pool, 'refpix', { data: band, cls: plan.cls.subarray(...span), detRow: plan.detRow?.subarray(...span) }, { nints, ngroups, rows: bandRows, cols }, {
+      params,
+      signal: bandContext.signal,
+    });
+  };
 }
 
 /** `irs2Reference`: the REFPIX reference (or how to select it), read only for NIRSpec IRS2 data. */
