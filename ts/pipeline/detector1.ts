@@ -46,7 +46,7 @@ import { isIrs2 } from '../steps/ipc.js';
 import { persistenceArrayEntry, type PersistenceState } from '../steps/persistence.js';
 import { decodePersistenceArrayFile, updatePersistenceArrayFile } from '../datamodels/persistence-array.js';
 import { bandArray, bandOutputs, releaseBandBuffers, type BandBuffers } from './band-buffers.js';
-import { planeRows, RATEINTS_KEYS, type RateintsRows, type RateintsStore, type SpillShape, type SpillStore } from './spill.js';
+import { planeRows, RATEINTS_KEYS, type ProductRowsWriter, type RateintsRows, type RateintsStore, type SpillShape, type SpillStore } from './spill.js';
 
 /** Parameters by jwst name (resolveDetector1Parameters gives them all; missing ones take the steps' defaults): `{ pipeline: { save_calibrated_ramp }, steps: { jump: { rejection_threshold } } }`. */
 export interface Detector1ParameterInput {
@@ -97,6 +97,11 @@ export interface Detector1Io {
    */
   rateintsStore?(shape: { nints: number; rows: number; cols: number }): Promise<RateintsStore>;
   saveRateints?(skeleton: CubeModel, plane: <K extends keyof RateintsRows>(i: number, key: K) => Promise<RateintsRows[K]>): Promise<void>;
+  /**
+   * A writer of `_rate` or `_rateints` that takes row bands in any order (the skeleton is the
+   * final model with zero-length arrays); the product counts as saved once `commit` resolves.
+   */
+  productWriter?(suffix: 'rate' | 'rateints', skeleton: ImageModel | CubeModel): Promise<ProductRowsWriter>;
 }
 
 /** A RampModel without its per-integration arrays: what `_ramp`'s headers and small arrays need. */

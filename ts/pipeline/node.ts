@@ -12,6 +12,7 @@ import { openFits, openRamp, readModelFile, readRamp, writeModel } from '../data
 import type { CubeModel, RampModel } from '../datamodels/models.js';
 import { MemorySpill, type RateintsRows } from './spill.js';
 import { FileRateintsStore, FileSpill } from './spill-node.js';
+import { BandedProductWriter, RATE_EXTENSIONS } from './banded-writer-node.js';
 import { Detector1Error, REFERENCE_KEYWORDS, runDetector1, type Detector1Io, type Detector1Options, type Detector1Result, type RampIntegration, type RampModelHeader } from './detector1.js';
 import { RAMP_STEPS, stepOptions } from './ramp-steps.js';
 import { readReferenceFloat, scienceGeometry } from '../reffiles/index.js';
@@ -146,6 +147,18 @@ export async function runDetector1File(inputPath: string, options: Detector1File
       await writeCubeStreamed(path, skeleton, plane);
       wrote('rateints', path);
     },
+    async productWriter(suffix, skeleton) {
+      const path = pathOf(suffix);
+      const writer = await BandedProductWriter.create(path, skeleton);
+      return {
+        writeRows: (integration, row0, rows) => writer.writeRows(integration, row0, rows),
+        async commit() {
+          await writer.commit();
+          wrote(suffix, path);
+        },
+        abort: () => writer.abort(),
+      };
+    },
   };
 
   try {
@@ -216,13 +229,12 @@ export async function writeCubeStreamed(
   plane: <K extends keyof RateintsRows>(i: number, key: K) => Promise<RateintsRows[K]>,
 ): Promise<void> {
   const [nints] = skeleton.shape;
-  const streamed: Record<string, keyof RateintsRows> = { SCI: 'data', ERR: 'err', DQ: 'dq', VAR_POISSON: 'varPoisson', VAR_RNOISE: 'varRnoise' };
   const sink = await AtomicFileSink.create(path);
   try {
     const writer = new FitsStreamWriter(sink, { name: path, encoder: fitsPixelEncoder() });
     for (const hdu of modelHdus(skeleton, { fileName: basename(path) })) {
       const name = hdu.kind === 'image' ? hdu.header.getString('EXTNAME') : undefined;
-      const key = name ? streamed[name] : undefined;
+      const key = name ? RATE_EXTENSIONS[name] : undefined;
       if (!key || hdu.kind !== 'image') {
         await writer.writeHdu(hdu as WritableHdu);
         continue;

@@ -118,4 +118,20 @@ export interface RateintsStore {
   close(): Promise<void>;
 }
 
+/**
+ * Writes a product (`_rate`, `_rateints`) band by band, each band's rows straight into the file,
+ * so the product never sits whole in memory.
+ */
+export interface ProductRowsWriter {
+  /**
+   * Rows `row0 ..< row0 + n` of every array of an integration (0 for `_rate`), each array
+   * `n * cols` long; bands in any order, also concurrently. The arrays are read until the promise settles.
+   */
+  writeRows(integration: number, row0: number, rows: RateintsRows): Promise<void>;
+  /** Completes the product once every row is written (throws naming the missing rows otherwise). */
+  commit(): Promise<void>;
+  /** Discards the unfinished product. */
+  abort(): Promise<void>;
+}
+
 export const RATEINTS_KEYS = ['data', 'err', 'dq', 'varPoisson', 'varRnoise'] as const;

@@ -60,7 +60,8 @@ const DEFAULT_NAME = 'output';
 /** Pixels per slice when streaming an image HDU (4 MiB of float32). */
 const STREAM_SLICE_PIXELS = 1 << 20;
 
-function paddedLength(length: number): number {
+/** Bytes an HDU part of `length` bytes takes in the file: whole 2880-byte blocks. */
+export function paddedLength(length: number): number {
   return Math.ceil(length / BLOCK_SIZE) * BLOCK_SIZE;
 }
 
@@ -102,7 +103,7 @@ function pixelCount(shape: number[], name: string, label: string): number {
 }
 
 /** Sets DATASUM and a CHECKSUM that makes header + data sum to -0; returns the header bytes. */
-function sealHeader(header: Header, dataSum: number): Uint8Array {
+export function sealHeader(header: Header, dataSum: number): Uint8Array {
   header.set('DATASUM', String(dataSum), header.has('DATASUM') ? undefined : 'data unit checksum');
   header.set('CHECKSUM', CHECKSUM_PLACEHOLDER, header.has('CHECKSUM') ? undefined : 'HDU checksum');
   const total = addSums(onesComplementSum(header.toBytes()), dataSum);
@@ -110,8 +111,23 @@ function sealHeader(header: Header, dataSum: number): Uint8Array {
   return header.toBytes();
 }
 
-/** Header and padded data of one HDU. */
-function encodeHdu(hdu: WritableHdu, index: number, checksum: boolean, name: string): Uint8Array[] {
+/**
+ * The header of an image HDU whose pixels come later: its structural cards, the caller's, and,
+ * with `checksum`, DATASUM/CHECKSUM placeholders whose cards sealHeader fills without moving
+ * anything (the header keeps its size, so the data's place in the file is known before it is).
+ */
+export function streamedImageHeader(header: Header, dtype: ImageDtype, shape: number[], primary: boolean, checksum: boolean): Header {
+  const { bitpix, bzero } = storageFor(new DTYPE_ARRAYS[dtype](0));
+  const imageHeader = new Header([...imageCards(primary, bitpix, shape, bzero), ...callerCards(header, 0, bitpix < 0)]);
+  if (checksum) {
+    imageHeader.set('DATASUM', '0', 'data unit checksum');
+    imageHeader.set('CHECKSUM', CHECKSUM_PLACEHOLDER, 'HDU checksum');
+  }
+  return imageHeader;
+}
+
+/** Header and padded data of one HDU; `index` 0 is the primary. */
+export function encodeHdu(hdu: WritableHdu, index: number, checksum: boolean, name: string): Uint8Array[] {
   const primary = index === 0;
   const label = `HDU ${index}`;
   let header: Header;
@@ -290,16 +306,11 @@ export class FitsStreamWriter {
     const label = `HDU ${this.hduCount}`;
     const expected = pixelCount(shape, this.name, label);
     const arrayType = DTYPE_ARRAYS[dtype];
-    const { bitpix, bzero } = storageFor(new arrayType(0));
-    const imageHeader = new Header([...imageCards(this.hduCount === 0, bitpix, shape, bzero), ...callerCards(header, 0, bitpix < 0)]);
-    if (this.checksum) {
-      imageHeader.set('DATASUM', '0', 'data unit checksum');
-      imageHeader.set('CHECKSUM', CHECKSUM_PLACEHOLDER, 'HDU checksum');
-    }
+    const imageHeader = streamedImageHeader(header, dtype, shape, this.hduCount === 0, this.checksum);
     const headerOffset = this.position;
     await this.emit(imageHeader.toBytes());
     this.hduCount++;
-    const byteLength = expected * (Math.abs(bitpix) / 8);
+    const byteLength = expected * new arrayType(0).BYTES_PER_ELEMENT;
     this.image = { header: imageHeader, headerOffset, arrayType, dtype, expected, written: 0, byteLength, sum: new OnesComplementSum(), label };
     if (expected === 0) await this.endImage(this.image);
   }

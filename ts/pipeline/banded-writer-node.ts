@@ -1,0 +1,195 @@
+/**
+ * `_rate` and `_rateints` written band by band, in any order: the file's layout is fixed by the
+ * headers and shapes, so each band of rows goes straight to its place, and no plane is ever
+ * whole in memory. The file is byte for byte what `writeModel` writes for the filled model.
+ */
+import { basename } from 'node:path';
+import { addSums, FitsError, onesComplementSum, type Header, type PixelEncoder } from '../io/fits/index.js';
+import { encodeHdu, paddedLength, sealHeader, streamedImageHeader } from '../io/fits/writer.js';
+import { encodePixels } from '../io/fits/pixels.js';
+import { AtomicFileSink } from '../io/fits/node.js';
+import { modelHdus } from '../datamodels/fits-models.js';
+import type { CubeModel, ImageModel } from '../datamodels/models.js';
+import { fitsPixelEncoder } from '../kernels/fits-words.js';
+import type { ProductRowsWriter, RateintsRows } from './spill.js';
+
+/** The image extensions of `_rate`/`_rateints` and the arrays that fill them. */
+export const RATE_EXTENSIONS: Record<string, keyof RateintsRows> = { SCI: 'data', ERR: 'err', DQ: 'dq', VAR_POISSON: 'varPoisson', VAR_RNOISE: 'varRnoise' };
+
+/** Every streamed array holds 4-byte pixels (float32, uint32). */
+const PIXEL_BYTES = 4;
+/** Missing row ranges named in commit's error before it only counts the rest. */
+const MISSING_RANGES_SHOWN = 8;
+
+interface StreamedImage {
+  key: keyof RateintsRows;
+  /** Final but for DATASUM/CHECKSUM, sealed at commit (same size). */
+  header: Header;
+  headerOffset: number;
+  dataOffset: number;
+  /** Ones' complement sum of the bands written so far. */
+  dataSum: number;
+}
+
+export class BandedProductWriter implements ProductRowsWriter {
+  /** Per integration and row: whether the row (of every array) is in the file. */
+  private readonly written: Uint8Array;
+  /** The encoding buffer, reused by every band (grown to the tallest band). */
+  private buffer = new Uint8Array(0);
+  /** The band writes in turn: they share the buffer. Never rejects (each caller gets its own failure). */
+  private queue: Promise<void> = Promise.resolve();
+  private closed = false;
+
+  private constructor(
+    private readonly path: string,
+    private readonly sink: AtomicFileSink,
+    private readonly images: StreamedImage[],
+    private readonly nints: number,
+    private readonly rows: number,
+    private readonly cols: number,
+    private readonly encoder: PixelEncoder | undefined,
+  ) {
+    this.written = new Uint8Array(nints * rows);
+  }
+
+  /**
+   * Lays out the file at `path` (a temporary file until commit): the HDUs that are not rows
+   * (primary, INT_TIMES, ASDF) are written whole now, the images' headers with placeholder
+   * checksums, their padding as zeros. `skeleton` is the final model but for its image arrays,
+   * which are not read (zero-length stand-ins); `date` is DATE's value, as for writeModel.
+   */
+  static async create(path: string, skeleton: ImageModel | CubeModel, date?: Date): Promise<BandedProductWriter> {
+    const nints = skeleton.model === 'CubeModel' ? skeleton.shape[0] : 1;
+    const [rows, cols] = skeleton.shape.slice(-2);
+    const sink = await AtomicFileSink.create(path);
+    try {
+      const images: StreamedImage[] = [];
+      let offset = 0;
+      for (const [index, hdu] of modelHdus(skeleton, { fileName: basename(path), date }).entries()) {
+        const key = hdu.kind === 'image' ? RATE_EXTENSIONS[hdu.header.getString('EXTNAME') ?? ''] : undefined;
+        if (!key || hdu.kind !== 'image') {
+          for (const chunk of encodeHdu(hdu, index, true, path)) {
+            await sink.writeAt(offset, chunk);
+            offset += chunk.length;
+          }
+          continue;
+        }
+        const headerOffset = offset;
+        const header = streamedImageHeader(hdu.header, key === 'dq' ? 'uint32' : 'float32', hdu.shape!, index === 0, true);
+        const headerBytes = header.toBytes();
+        await sink.writeAt(headerOffset, headerBytes);
+        const dataOffset = headerOffset + headerBytes.length;
+        const dataBytes = nints * rows * cols * PIXEL_BYTES;
+        offset = dataOffset + paddedLength(dataBytes);
+        // The padding: no band writes it.
+        if (offset > dataOffset + dataBytes) await sink.writeAt(dataOffset + dataBytes, new Uint8Array(offset - dataOffset - dataBytes));
+        images.push({ key, header, headerOffset, dataOffset, dataSum: 0 });
+      }
+      return new BandedProductWriter(path, sink, images, nints, rows, cols, fitsPixelEncoder());
+    } catch (error) {
+      await sink.abort();
+      throw error;
+    }
+  }
+
+  /**
+   * Rows `row0 ..< row0 + n` of every array of integration `integration` (0 for `_rate`), each
+   * array `n * cols` long. Bands come in any order, also concurrently (they are written in
+   * turn); the arrays are read until the returned promise settles. A row is written once.
+   */
+  async writeRows(integration: number, row0: number, rows: RateintsRows): Promise<void> {
+    if (this.closed) throw new FitsError(this.path, 'rows written after commit or abort');
+    const n = this.checkBand(integration, row0, rows);
+    const writing = this.queue.then(() => this.writeBand(integration, row0, n, rows));
+    this.queue = writing.catch(() => {});
+    return writing;
+  }
+
+  /** The band's height; RangeError unless it is whole rows inside the product, the same in every array. */
+  private checkBand(integration: number, row0: number, rows: RateintsRows): number {
+    if (!Number.isInteger(integration) || integration < 0 || integration >= this.nints) {
+      throw new RangeError(`${this.path}: integration ${integration} is out of range 0..${this.nints - 1}`);
+    }
+    const n = rows.data.length / this.cols;
+    if (!Number.isInteger(n) || n < 1) {
+      throw new RangeError(`${this.path}: a band of ${rows.data.length} values is not whole rows of ${this.cols}`);
+    }
+    if (!Number.isInteger(row0) || row0 < 0 || row0 + n > this.rows) {
+      throw new RangeError(`${this.path}: rows ${row0}..<${row0 + n} are outside the image's ${this.rows} rows`);
+    }
+    for (const { key } of this.images) {
+      if (rows[key].length !== rows.data.length) {
+        throw new RangeError(`${this.path}: ${key} has ${rows[key].length} values, data ${rows.data.length}: a band needs the same rows of every array`);
+      }
+    }
+    return n;
+  }
+
+  private async writeBand(integration: number, row0: number, n: number, rows: RateintsRows): Promise<void> {
+    const flags = this.written.subarray(integration * this.rows + row0, integration * this.rows + row0 + n);
+    if (flags.includes(1)) {
+      throw new RangeError(`${this.path}: rows ${row0}..<${row0 + n} of integration ${integration} overlap rows already written`);
+    }
+    const byteLength = n * this.cols * PIXEL_BYTES;
+    if (this.buffer.length < byteLength) this.buffer = new Uint8Array(byteLength);
+    const bytes = this.buffer.subarray(0, byteLength);
+    // Each band starts on a 4-byte word of its HDU's data, so the bands' sums add up in any order.
+    // They count once the whole band is written (a failed band may be written again).
+    const sums: number[] = [];
+    for (const image of this.images) {
+      const pixels = rows[image.key];
+      let sum = this.encoder?.encode(pixels, bytes);
+      if (sum === undefined) {
+        encodePixels(pixels, bytes);
+        sum = onesComplementSum(bytes);
+      }
+      sums.push(sum);
+      await this.sink.writeAt(image.dataOffset + (integration * this.rows + row0) * this.cols * PIXEL_BYTES, bytes);
+    }
+    for (const [k, image] of this.images.entries()) image.dataSum = addSums(image.dataSum, sums[k]);
+    flags.fill(1);
+  }
+
+  /**
+   * Seals the images' headers with their DATASUM/CHECKSUM and renames the file into place, once
+   * every row is written; otherwise throws naming the missing rows and stays open (write them, or abort).
+   */
+  async commit(): Promise<void> {
+    await this.queue;
+    if (this.closed) throw new FitsError(this.path, 'commit after commit or abort');
+    const missing = this.missingRows();
+    if (missing) throw new FitsError(this.path, `cannot commit: ${missing} never written`);
+    this.closed = true;
+    try {
+      for (const image of this.images) await this.sink.writeAt(image.headerOffset, sealHeader(image.header, image.dataSum));
+    } catch (error) {
+      await this.sink.abort();
+      throw error;
+    }
+    await this.sink.commit();
+  }
+
+  /** Removes the temporary file (after the band writes under way); nothing once committed. */
+  async abort(): Promise<void> {
+    this.closed = true;
+    await this.queue;
+    await this.sink.abort();
+  }
+
+  /** The row ranges not written yet, e.g. `integration 1 rows 4..<7`, or undefined when none. */
+  private missingRows(): string | undefined {
+    const ranges: string[] = [];
+    for (let i = 0; i < this.nints; i++) {
+      const flags = this.written.subarray(i * this.rows, (i + 1) * this.rows);
+      for (let start = flags.indexOf(0); start >= 0; ) {
+        const end = flags.indexOf(1, start);
+        const stop = end < 0 ? this.rows : end;
+        ranges.push(`${this.nints > 1 ? `integration ${i} ` : ''}rows ${start}..<${stop}`);
+        start = end < 0 ? -1 : flags.indexOf(0, end);
+      }
+    }
+    if (ranges.length === 0) return undefined;
+    const more = ranges.length - MISSING_RANGES_SHOWN;
+    return ranges.slice(0, MISSING_RANGES_SHOWN).join(', ') + (more > 0 ? ` and ${more} more ranges` : '');
+  }
+}
