@@ -26,7 +26,7 @@ import { allocShared, releaseShared, sharedCopy, sharedMemoryAvailable, type Til
 import { readReferenceFloat, scienceGeometry } from '../reffiles/index.js';
 import { gainScaleStep } from '../steps/gain-scale.js';
 import { runTiled } from '../pool/pool.js';
-import { allDoNotUsePlanes, jumpKeywords, jumpLargeEvents, jumpStep, type JumpCarry } from '../steps/jump.js';
+import { afterJumpFlagging, allDoNotUsePlanes, jumpKeywords, nanMedianF32, jumpLargeEvents, jumpStep, type JumpCarry } from '../steps/jump.js';
 import { rampFitProducts, rampFitStep, RampFitStepError } from '../steps/ramp-fit.js';
 import { clearSliceCache, referenceName, warn, type StepContext } from '../steps/step.js';
 import { GAIN_SCALE, PERSISTENCE_ARRAY, RAMP_FIT, RAMP_STEPS, rampStepOrder, stepOptions, type StepCarry, type StepParameters, type StepReferences } from './ramp-steps.js';
@@ -46,6 +46,7 @@ import { isIrs2 } from '../steps/ipc.js';
 import { persistenceArrayEntry, type PersistenceState } from '../steps/persistence.js';
 import { decodePersistenceArrayFile, updatePersistenceArrayFile } from '../datamodels/persistence-array.js';
 import { bandArray, bandOutputs, releaseBandBuffers, type BandBuffers } from './band-buffers.js';
+import { BandedFallback, bandedObstacle, runBanded } from './banded.js';
 import { planeRows, RATEINTS_KEYS, type ProductRowsWriter, type RateintsRows, type RateintsStore, type SpillShape, type SpillStore } from './spill.js';
 
 /** Parameters by jwst name (resolveDetector1Parameters gives them all; missing ones take the steps' defaults): `{ pipeline: { save_calibrated_ramp }, steps: { jump: { rejection_threshold } } }`. */
@@ -129,6 +130,12 @@ export interface Detector1Options {
   sharedProducts?: boolean;
   /** Integrations per slice (default 1; forced to NINTS when a whole-exposure product is saved). */
   integrationsPerSlice?: number;
+  /**
+   * A near-IR full frame goes from the uncal to the products by row bands (ts/pipeline/banded.ts)
+   * when its steps allow it and `io.productWriter` is given; false runs it integration by
+   * integration instead. Default true.
+   */
+  banded?: boolean;
   onProgress?: (progress: Detector1Progress) => void;
 }
 
@@ -147,6 +154,8 @@ export interface Detector1Result {
   noProducts?: string;
   /** `_rateints` went to `io.saveRateints` (then `rateints` is null). */
   rateintsSaved?: boolean;
+  /** `_rate` went to `io.productWriter` (then `rate` is null). */
+  rateSaved?: boolean;
 }
 
 /** Raised for parameters or inputs the pipeline cannot run with. */
@@ -376,6 +385,8 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
     const readnoisePlane = await referencePlane('readnoise', 'jump');
     const jumpOptions = stepOptions(parameters);
     const bandOptions = { ...jumpOptions, expandLargeEvents: false };
+    // After-jump flagging's thresholds take the whole frame's GAIN median, not a band's.
+    const gainMedian = gainPlane && afterJumpFlagging(jumpOptions) ? nanMedianF32(gainPlane) : undefined;
     let primaryCrs = 0;
     let detected = false;
     // One set of band buffers for every band: memory touched for the first time is slow, and a
@@ -402,6 +413,7 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
         const result = await jumpStep(band, gain && readnoise ? { gain, readnoise } : undefined, context, bandOptions, {
           doNotUsePlanes: doNotUse,
           referencePlanes: gainPlane && readnoisePlane && { gain: gainPlane.subarray(top * nx, bottom * nx), readnoise: readnoisePlane.subarray(top * nx, bottom * nx) },
+          gainMedian,
         });
         statuses.set('jump', result.status);
         Object.assign(meta.calStep, bandMeta.calStep);
@@ -458,6 +470,43 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
     const bytes = await io.readBytes(persistenceFile);
     // jwst starts from an empty array when the file does not exist.
     if (bytes) carry.set(PERSISTENCE_ARRAY, decodePersistenceArrayFile(bytes));
+  }
+  const bandedRun = options.banded !== false && io.productWriter && !wholeExposure && !truthy(pipelineParameters.save_calibrated_ramp) && !savesStep(RAMP_FIT.alias) && !savesStep(GAIN_SCALE.alias)
+    ? bandedObstacle(reader, order, skipped, stepParameters) === undefined
+    : false;
+  if (bandedRun) {
+    try {
+      const banded = await runBanded({
+        reader,
+        meta,
+        model: { ...headers, ...tables },
+        initialPixeldq,
+        order,
+        skipped,
+        stepParameters,
+        referencesOf: (reftypes, alias) => referencesOf(reftypes, alias),
+        reference,
+        referencePlane,
+        recordNames,
+        timed,
+        statuses,
+        context,
+        rampFitPool: options.rampFitPool,
+        productWriter: io.productWriter!.bind(io),
+        onProgress: (step) => options.onProgress?.({ step, integration: 0, nints }),
+        error: (message) => new Detector1Error(message),
+      });
+      if ('noProducts' in banded) return finish(null, null, banded.noProducts);
+      return { ...finish(banded.rate, banded.rateints), rate: null, rateints: null, rateSaved: true, rateintsSaved: true };
+    } catch (error) {
+      if (!(error instanceof BandedFallback)) throw error;
+      // The whole run below starts over (its steps set the same keywords).
+      context.log?.('info', `pipeline: ${error.message}; running the exposure integration by integration`);
+      statuses.clear();
+      timings.clear();
+    } finally {
+      await releaseReferencePlanes();
+    }
   }
   let rateintsStore: RateintsStore | undefined;
   try {

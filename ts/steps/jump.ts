@@ -185,6 +185,11 @@ function resetJumpOnlyPlanes(groupdq: Uint8Array, planes: number, npix: number):
   }
 }
 
+/** Whether after-jump flagging is on (its thresholds scale with the frame's GAIN median). */
+export function afterJumpFlagging(options: Partial<JumpStepOptions>): boolean {
+  return (options.afterJumpFlagTime1 ?? jumpDefaults.afterJumpFlagTime1) > 0 || (options.afterJumpFlagTime2 ?? jumpDefaults.afterJumpFlagTime2) > 0;
+}
+
 /** numpy `nanmedian` of a float32 array: float32, the float32 mean of the middle pair. */
 export function nanMedianF32(values: Float32Array): number {
   const finite = values.filter((v) => !Number.isNaN(v)).sort();

@@ -1,0 +1,493 @@
+/**
+ * Detector1 on a near-IR full frame by row bands, from the uncal to the products: the ramp never
+ * sits whole in memory (what does is the exposure's GROUPDQ, PIXELDQ, GAIN and READNOISE).
+ *
+ *   0. refpix's statistics: the steps before refpix on the frame's outer 4 rows and columns;
+ *   1. every band (all integrations) read from the uncal, corrected up to jump with a halo of
+ *      rows for saturation growth and jump's neighbours, and jump's two-point pass: the band's
+ *      own rows of GROUPDQ and PIXELDQ are kept;
+ *   2. snowballs on the whole frames of GROUPDQ, then ramp fitting's exposure-wide plan;
+ *   3. every band corrected again (cheaper than keeping or spilling the corrected ramp) and
+ *      fitted with the final GROUPDQ; its rows go straight into `_rate` and `_rateints`.
+ *
+ * Every step is the step a whole run calls, on a band presented as a subarray of the frame, so
+ * the products equal those of a whole run (tests/unit/pipeline/banded.test.ts compares them).
+ * jump's detection mode depends on whole-frame counts of fully flagged groups known only after
+ * pass 1; pass 1 assumes there are none and `BandedFallback` says when that was wrong.
+ */
+import type { FitsFile } from '../io/fits/index.js';
+import { createRampModel, type CubeModel, type ImageModel, type RampModel } from '../datamodels/models.js';
+import type { Meta } from '../datamodels/meta.js';
+import type { RampReader } from '../datamodels/fits-models.js';
+import { RampFitPlanner } from '../kernels/ramp-fit-plan.js';
+import { rampFitTile, taskResult, type RampFitPool, type RampFitResult } from '../kernels/ramp-fit.js';
+import { saturationHalo } from '../kernels/saturation.js';
+import { ipcHalo } from '../kernels/ipc.js';
+import { allocShared, releaseShared, sharedMemoryAvailable, type TileShape } from '../kernels/arrays.js';
+import { planRowBands } from '../pool/plan.js';
+import { runTiled } from '../pool/pool.js';
+import { afterJumpFlagging, allDoNotUsePlanes, jumpDetectionMode, jumpLargeEvents, jumpStep, nanMedianF32, type JumpCarry } from '../steps/jump.js';
+import { REFPIX_BORDER, refpixFullFrameBands } from '../steps/refpix.js';
+import { gainScaleFactor } from '../steps/gain-scale.js';
+import { rampFitProducts } from '../steps/ramp-fit.js';
+import { pixel } from '../dq/index.js';
+import { referenceName, type StepContext } from '../steps/step.js';
+import { GAIN_SCALE, RAMP_FIT, RAMP_STEPS, stepOptions, type StepParameters, type StepReferences } from './ramp-steps.js';
+import { bandArray, bandOutputs, releaseBandBuffers, type BandBuffers } from './band-buffers.js';
+import { planeRows, type ProductRowsWriter, type RateintsRows } from './spill.js';
+
+/** Pass 1 assumed what the whole frame contradicts: the exposure must be run whole. */
+export class BandedFallback extends Error {
+  override name = 'BandedFallback';
+}
+
+/** Steps a banded run can take (others must be skipped): per-pixel ones, saturation's growth, a 2-D IPC kernel, refpix's statistics, jump. */
+const BANDED_STEPS = new Set(['group_scale', 'dq_init', 'saturation', 'ipc', 'superbias', 'refpix', 'linearity', 'dark_current', 'jump']);
+
+/** What the pipeline gives a banded run. */
+export interface BandedRun {
+  reader: RampReader;
+  /** The exposure's metadata, updated as the steps update it. */
+  meta: Meta;
+  /** The RampModel fields of the input besides its arrays (headers and tables). */
+  model: { primary: RampModel['primary']; sciHeader: RampModel['sciHeader']; group?: RampModel['group']; intTimes?: RampModel['intTimes'] };
+  initialPixeldq: Uint32Array;
+  /** The ramp steps in jwst's order. */
+  order: readonly string[];
+  skipped(alias: string): boolean;
+  stepParameters(alias: string): StepParameters;
+  referencesOf(reftypes: readonly string[], alias: string): Promise<StepReferences>;
+  reference(reftype: string, alias: string): Promise<FitsFile | undefined>;
+  referencePlane(reftype: 'gain' | 'readnoise', alias: string): Promise<Float32Array | undefined>;
+  /** Rewrites `R_*` as the io records reference names. */
+  recordNames(meta: Meta): void;
+  timed<T>(alias: string, run: () => Promise<T>): Promise<T>;
+  statuses: Map<string, string>;
+  context: StepContext;
+  rampFitPool?: RampFitPool;
+  productWriter(suffix: 'rate' | 'rateints', skeleton: ImageModel | CubeModel): Promise<ProductRowsWriter>;
+  onProgress?(step: string): void;
+  /** The pipeline's error for a run that cannot go on (Detector1Error). */
+  error(message: string): Error;
+}
+
+/**
+ * Why an exposure cannot run by bands, or undefined when it can: a near-IR full frame without
+ * ZEROFRAME, whose non-skipped steps are those of BANDED_STEPS plus ramp fitting (OLS_C, no
+ * fitopt) and gain_scale, and whose GROUPDQ fits in `maxGroupdqBytes`.
+ */
+export function bandedObstacle(
+  reader: RampReader,
+  order: readonly string[],
+  skipped: (alias: string) => boolean,
+  stepParameters: (alias: string) => StepParameters,
+  maxGroupdqBytes = 2 ** 28,
+): string | undefined {
+  const [nints, ngroups, rows, cols] = reader.shape;
+  if (rows !== 2048 || cols !== 2048) return 'not a full frame';
+  if (reader.meta.instrument.name?.toUpperCase() === 'MIRI') return 'MIRI';
+  if (reader.hasZeroframe || reader.hasRefout) return 'ZEROFRAME or REFOUT';
+  if (nints * ngroups * rows * cols > maxGroupdqBytes) return 'GROUPDQ larger than the banded run keeps';
+  const other = order.find((alias) => !skipped(alias) && !BANDED_STEPS.has(alias));
+  if (other) return `${other} runs`;
+  if (skipped(RAMP_FIT.alias)) return 'ramp_fit skipped';
+  const fit = stepParameters(RAMP_FIT.alias);
+  if (String(fit.algorithm ?? 'OLS_C').toUpperCase() !== 'OLS_C' || (reader.meta.exposure.readTimes?.length ?? 0) > 0) return 'not OLS_C';
+  if (fit.save_opt === true) return 'save_opt';
+  const jump = stepParameters('jump');
+  if (!skipped('jump') && jump.find_showers === true) return 'find_showers';
+  return undefined;
+}
+
+export async function runBanded(run: BandedRun): Promise<{ rate: ImageModel; rateints: CubeModel } | { noProducts: string }> {
+  const { reader, meta, context, statuses } = run;
+  const [nints, ngroups, ny, nx] = reader.shape;
+  const plane = ny * nx;
+  const planes = nints * ngroups;
+  const jumpIndex = run.order.indexOf('jump');
+  // Statuses in jwst's order (the runs below update those of the steps that run).
+  for (const alias of run.order) {
+    if (!run.skipped(alias)) {
+      statuses.set(alias, 'COMPLETE');
+      continue;
+    }
+    const definition = RAMP_STEPS[alias];
+    if (definition.skipReachesFits) meta.calStep[definition.statusKeyword] = 'SKIPPED';
+    statuses.set(alias, 'SKIPPED');
+  }
+  const corrections = run.order.slice(0, jumpIndex).filter((alias) => !run.skipped(alias));
+  const jumpRuns = !run.skipped('jump');
+  const references = new Map<string, StepReferences>();
+  for (const alias of corrections) references.set(alias, await run.referencesOf(RAMP_STEPS[alias].reftypes, alias));
+
+  const saturation = stepParameters(run, 'saturation');
+  const saturationRows = corrections.includes('saturation')
+    ? saturationHalo({ nPixGrowSat: (saturation.nPixGrowSat as number | undefined) ?? 1, useReadpatt: (saturation.useReadpatt as boolean | undefined) ?? true, nframes: meta.exposure.nframes })
+    : 0;
+  // IPC's convolution reaches ky/2 rows (its 2-D kernel is read whole by every band; a per-pixel
+  // kernel, hundreds of MB, would be read again for each).
+  const ipcFile = corrections.includes('ipc') ? references.get('ipc')!.get('ipc') : undefined;
+  const ipcShape = ipcFile?.find('SCI')?.shape;
+  if (ipcShape && ipcShape.length !== 2) throw new BandedFallback('ipc: a per-pixel kernel');
+  const ipcRows = ipcShape ? ipcHalo({ ky: ipcShape[0], kx: ipcShape[1], weights: new Array<number>(ipcShape[0] * ipcShape[1]).fill(0) }) : 0;
+  // Rows from a band's edge where its corrected samples and flags are those of a whole run.
+  const exactFrom = Math.max(saturationRows, ipcRows);
+  // Band heights: about 16 MiB of samples (all integrations), at least 16 rows.
+  const bandRows = Math.min(ny, Math.max(16, Math.floor(2 ** 24 / (planes * nx * 5))));
+  const shared = sharedMemoryAvailable();
+  const calibration: BandBuffers = { shared };
+  const maxHalo = exactFrom + 1;
+  const scratch = new Uint8Array(new ArrayBuffer((bandRows + 2 * maxHalo) * nx * 4));
+
+  /** The samples and flags of rows `[t, b)` and columns `[c0, c1)` as read, in `buffers`. */
+  const readRegion = async (t: number, b: number, c0: number, c1: number, buffers: BandBuffers) => {
+    const length = (b - t) * (c1 - c0);
+    const data = bandArray(Float32Array, planes * length, buffers, 'data');
+    const groupdq = bandArray(Uint8Array, planes * length, buffers, 'groupdq');
+    if (c0 === 0 && c1 === nx) {
+      await reader.readRows(t, b, { data, groupdq }, scratch);
+      return { data, groupdq };
+    }
+    // Columns: rows in chunks through the calibration buffers, then the columns copied out.
+    const width = c1 - c0;
+    for (let r0 = t; r0 < b; r0 += bandRows) {
+      const r1 = Math.min(b, r0 + bandRows);
+      const chunk = (r1 - r0) * nx;
+      const rows = { data: bandArray(Float32Array, planes * chunk, calibration, 'data'), groupdq: bandArray(Uint8Array, planes * chunk, calibration, 'groupdq') };
+      await reader.readRows(r0, r1, rows, scratch);
+      for (let k = 0; k < planes; k++) {
+        for (let r = r0; r < r1; r++) {
+          const from = k * chunk + (r - r0) * nx + c0;
+          const to = k * length + (r - t) * width;
+          data.set(rows.data.subarray(from, from + width), to);
+          groupdq.set(rows.groupdq.subarray(from, from + width), to);
+        }
+      }
+    }
+    return { data, groupdq };
+  };
+
+  /** A region of the frame as a RampModel of its own: a subarray of the exposure to the steps. */
+  const regionModel = (t: number, b: number, c0: number, c1: number, arrays: { data: Float32Array; groupdq: Uint8Array }) => {
+    const regionMeta: Meta = structuredClone(meta);
+    const sub = regionMeta.subarray;
+    regionMeta.subarray = { ...sub, xstart: (sub.xstart ?? 1) + c0, xsize: c1 - c0, ystart: (sub.ystart ?? 1) + t, ysize: b - t };
+    const pixeldq = allocShared(Uint32Array, (b - t) * (c1 - c0), { zeroed: false });
+    for (let r = t; r < b; r++) pixeldq.set(run.initialPixeldq.subarray(r * nx + c0, r * nx + c1), (r - t) * (c1 - c0));
+    return createRampModel({ meta: regionMeta, ...run.model, shape: [nints, ngroups, b - t, c1 - c0], data: arrays.data, groupdq: arrays.groupdq, pixeldq });
+  };
+
+  /** Runs `aliases` on a region; `refpix` (full-width rows only) applies the exposure's statistics. */
+  const correct = async (region: RampModel, row0: number, aliases: readonly string[], bandContext: StepContext) => {
+    for (const alias of aliases) {
+      if (alias === 'refpix') {
+        await run.timed(alias, () => refpixBand!(region.data, row0, region.shape[2], bandContext));
+        region.meta.calStep[RAMP_STEPS.refpix.statusKeyword] = 'COMPLETE';
+        statuses.set(alias, 'COMPLETE');
+        continue;
+      }
+      const outcome = await run.timed(alias, () => RAMP_STEPS[alias].run(region, references.get(alias)!, run.stepParameters(alias), bandContext, new Map()));
+      statuses.set(alias, outcome.status);
+    }
+  };
+
+  // Steps log once, on the first band of pass 1 (their counts are then the band's).
+  let logged = false;
+  const quiet: StepContext = { ...context, log: undefined };
+  const bandContext = () => {
+    if (logged) return quiet;
+    logged = true;
+    return context;
+  };
+
+  // 0. refpix's statistics from the outer rows and columns, corrected as far as refpix.
+  let refpixBand: ((band: Float32Array, row0: number, rows: number, bandContext: StepContext) => Promise<void>) | undefined;
+  const exposurePixeldq = allocShared(Uint32Array, plane, { zeroed: false });
+  exposurePixeldq.set(run.initialPixeldq);
+  try {
+    if (corrections.includes('refpix')) {
+      run.onProgress?.('refpix');
+      const before = corrections.slice(0, corrections.indexOf('refpix'));
+      const b = REFPIX_BORDER;
+      const regions: [number, number, number, number][] = [
+        [0, b, 0, nx],
+        [ny - b, ny, 0, nx],
+        [b, ny - b, 0, b],
+        [b, ny - b, nx - b, nx],
+      ];
+      const corrected: { region: [number, number, number, number]; model: RampModel; buffers: BandBuffers }[] = [];
+      for (const region of regions) {
+        const buffers: BandBuffers = { shared };
+        const model = regionModel(...region, await readRegion(...region, buffers));
+        await correct(model, region[0], before, quiet);
+        corrected.push({ region, model, buffers });
+      }
+      // The exposure's PIXELDQ and each group's samples on the border, where refpix reads them.
+      const border = new Float32Array(plane);
+      const paste = <T extends Float32Array | Uint32Array>(target: T, k: number, pick: (model: RampModel) => T, perPlane: boolean) => {
+        for (const { region: [t, bottom, c0, c1], model } of corrected) {
+          const width = c1 - c0;
+          const source = pick(model);
+          const offset = perPlane ? k * (bottom - t) * width : 0;
+          for (let r = t; r < bottom; r++) target.set(source.subarray(offset + (r - t) * width, offset + (r - t + 1) * width), r * nx + c0);
+        }
+      };
+      paste(exposurePixeldq, 0, (model) => model.pixeldq, false);
+      refpixBand = refpixFullFrameBands({ meta, shape: reader.shape, pixeldq: exposurePixeldq }, stepOptions(run.stepParameters('refpix')), (k) => {
+        paste(border, k, (model) => model.data, true);
+        return border;
+      }, context);
+      for (const { model, buffers } of corrected) {
+        releaseShared(model.pixeldq);
+        releaseBandBuffers(buffers);
+      }
+    }
+
+    // 1. Pass 1: corrections and jump's two-point pass, band by band.
+    const jumpOptions = stepParameters(run, 'jump');
+    const jumpFiles = jumpRuns ? await run.referencesOf(RAMP_STEPS.jump.reftypes, 'jump') : undefined;
+    const gainFile = jumpFiles?.get('gain');
+    const readnoiseFile = jumpFiles?.get('readnoise');
+    const gainPlane = jumpRuns ? await run.referencePlane('gain', 'jump') : undefined;
+    const readnoisePlane = jumpRuns ? await run.referencePlane('readnoise', 'jump') : undefined;
+    const gainMedian = gainPlane && afterJumpFlagging(jumpOptions) ? nanMedianF32(gainPlane) : undefined;
+    const groupdq = new Uint8Array(planes * plane);
+    /** Per (integration, group): every pixel so far has DO_NOT_USE after the corrections. */
+    const allDoNotUse = new Array<boolean>(planes).fill(true);
+    const assumedDoNotUse = new Array<number>(nints).fill(0);
+    let jumpStatus: string | undefined;
+    let primaryCrs = 0;
+    let detected = false;
+    // jump's neighbour flags come from one row further.
+    const halo1 = exactFrom + (jumpRuns ? 1 : 0);
+    for (let row0 = 0; row0 < ny; row0 += bandRows) {
+      context.signal?.throwIfAborted();
+      const row1 = Math.min(ny, row0 + bandRows);
+      const t = Math.max(0, row0 - halo1);
+      const b = Math.min(ny, row1 + halo1);
+      const band = regionModel(t, b, 0, nx, await readRegion(t, b, 0, nx, calibration));
+      const logContext = bandContext();
+      if (row0 === 0) run.onProgress?.(corrections[0] ?? 'jump');
+      await correct(band, t, corrections, logContext);
+      const length = (b - t) * nx;
+      const own = [(row0 - t) * nx, (row1 - t) * nx] as const;
+      for (let k = 0; k < planes; k++) {
+        if (!allDoNotUse[k]) continue;
+        const flags = band.groupdq.subarray(k * length + own[0], k * length + own[1]);
+        for (let p = 0; p < flags.length; p++) {
+          if (!(flags[p] & pixel.DO_NOT_USE)) {
+            allDoNotUse[k] = false;
+            break;
+          }
+        }
+      }
+      if (jumpRuns && jumpStatus !== 'SKIPPED') {
+        const result = await run.timed('jump', () =>
+          jumpStep(band, gainFile && readnoiseFile ? { gain: gainFile, readnoise: readnoiseFile } : undefined, logContext, { ...jumpOptions, expandLargeEvents: false }, {
+            doNotUsePlanes: assumedDoNotUse,
+            referencePlanes: gainPlane && readnoisePlane && { gain: gainPlane.subarray(t * nx, b * nx), readnoise: readnoisePlane.subarray(t * nx, b * nx) },
+            gainMedian,
+          }),
+        );
+        jumpStatus = result.status;
+        if (result.primaryCrs !== undefined && result.primaryCrs >= 0 && result.crs) {
+          detected = true;
+          for (let p = own[0]; p < own[1]; p++) primaryCrs += result.crs[p];
+        }
+      }
+      for (let k = 0; k < planes; k++) groupdq.set(band.groupdq.subarray(k * length + own[0], k * length + own[1]), k * plane + row0 * nx);
+      exposurePixeldq.set(band.pixeldq.subarray(own[0], own[1]), row0 * nx);
+      if (row0 === 0) {
+        Object.assign(meta.calStep, band.meta.calStep);
+        Object.assign(meta.refFiles, band.meta.refFiles);
+      }
+      releaseShared(band.pixeldq);
+    }
+    const doNotUse: number[] = [];
+    for (let i = 0; i < nints; i++) doNotUse.push(allDoNotUse.slice(i * ngroups, (i + 1) * ngroups).filter(Boolean).length);
+    if (jumpRuns) {
+      statuses.set('jump', jumpStatus!);
+      if (jumpStatus === 'COMPLETE' && jumpDetectionMode(doNotUse, nints, ngroups, jumpOptions) !== jumpDetectionMode(assumedDoNotUse, nints, ngroups, jumpOptions)) {
+        throw new BandedFallback(`jump: ${doNotUse.join(', ')} fully flagged groups change the detection mode`);
+      }
+      if (jumpStatus === 'COMPLETE') {
+        // 2. Snowballs on whole frames of GROUPDQ (they read flags only), one integration at a time.
+        let flagged = doNotUse.reduce((a, c) => a + c, 0);
+        let extendedEvents = 0;
+        if (jumpOptions.expandLargeEvents === true && gainFile && readnoiseFile) {
+          await run.timed('jump', async () => {
+            let carried: JumpCarry | undefined;
+            flagged = 0;
+            for (let i = 0; i < nints; i++) {
+              const flags = groupdq.subarray(i * ngroups * plane, (i + 1) * ngroups * plane);
+              const frames = { model: 'RampModel', meta, ...run.model, shape: [1, ngroups, ny, nx], data: new Float32Array(0), groupdq: flags, pixeldq: exposurePixeldq } as RampModel;
+              const largeEventsContext = { ...context, integrationOffset: i, exposureIntegrations: nints, referencePlane: (reftype: 'gain' | 'readnoise') => run.referencePlane(reftype, 'jump') };
+              const found = await jumpLargeEvents(frames, { gain: gainFile, readnoise: readnoiseFile }, largeEventsContext, jumpOptions, carried);
+              carried = found.carry;
+              extendedEvents += found.extendedEvents;
+              flagged += allDoNotUsePlanes(flags, 1, ngroups, plane)[0];
+            }
+          });
+        }
+        // stcal's PRIMECRS and EXTNCRS: per second per million pixels over the usable groups of the exposure.
+        const usableGroups = planes - flagged - nints;
+        if (usableGroups >= 1) {
+          const pixelSeconds = meta.exposure.groupTime! * usableGroups * plane;
+          meta.exposure.primaryCosmicRays = (1000 * (detected ? primaryCrs : -99)) / pixelSeconds;
+          meta.exposure.extendedEmissionEvents = (1e6 * extendedEvents) / pixelSeconds;
+        }
+        if (detected) context.log?.('info', `jump: ${primaryCrs} primary CRs in the exposure`);
+      }
+    }
+
+    // Ramp fitting's exposure-wide plan from the final GROUPDQ.
+    run.onProgress?.(RAMP_FIT.alias);
+    const fitFiles = await run.referencesOf(RAMP_FIT.reftypes, RAMP_FIT.alias);
+    const fitGain = fitFiles.get('gain');
+    const fitReadnoise = fitFiles.get('readnoise');
+    if (!fitGain || !fitReadnoise) throw run.error(`ramp_fit needs GAIN and READNOISE references; ${!fitGain ? 'GAIN' : 'READNOISE'} is missing`);
+    const gain = (await run.referencePlane('gain', RAMP_FIT.alias))!;
+    const readnoise = (await run.referencePlane('readnoise', RAMP_FIT.alias))!;
+    meta.refFiles.GAIN = referenceName(fitGain);
+    meta.refFiles.READNO = referenceName(fitReadnoise);
+    const gainFactor = fitGain.primary.header.getNumber('GAINFACT');
+    const fitParameters = stepOptions(run.stepParameters(RAMP_FIT.alias));
+    const exposure = meta.exposure;
+    if (exposure.frameTime === undefined || exposure.groupTime === undefined || exposure.nframes === undefined || exposure.groupgap === undefined) {
+      throw run.error('ramp_fit: the input lacks TFRAME, TGROUP, NFRAMES or GROUPGAP');
+    }
+    const planner = new RampFitPlanner(
+      {
+        frameTime: exposure.frameTime,
+        groupTime: exposure.groupTime,
+        nframes: exposure.nframes,
+        groupgap: exposure.groupgap,
+        dropFrames1: exposure.dropFrames1 ?? 0,
+        suppressOneGroup: (fitParameters.suppressOneGroup as boolean | undefined) ?? true,
+        firstgroup: fitParameters.firstgroup as number | undefined,
+        lastgroup: fitParameters.lastgroup as number | undefined,
+        saveOpt: false,
+        instrument: meta.instrument.name,
+      },
+      { ngroups, rows: ny, cols: nx },
+    );
+    planner.add(groupdq, nints);
+    const plan = planner.plan();
+    if ('noProducts' in plan) {
+      statuses.set(RAMP_FIT.alias, 'SKIPPED');
+      return { noProducts: plan.noProducts };
+    }
+    statuses.set(RAMP_FIT.alias, 'COMPLETE');
+    const inputMeta = structuredClone(meta);
+    if (gainFactor !== undefined) inputMeta.exposure.gainFactor = gainFactor;
+    const none = () => ({ slope: new Float32Array(0), dq: new Uint32Array(0), varPoisson: new Float32Array(0), varRnoise: new Float32Array(0), err: new Float32Array(0) });
+    const products = rampFitProducts({ shape: [nints, ngroups, ny, nx], ...run.model }, { rate: none(), rateints: none() }, inputMeta, { rateStreamed: true, rateintsStreamed: true });
+    const rate = products.rate!;
+    const rateints = products.rateints!;
+    let factor: number | undefined;
+    if (run.skipped(GAIN_SCALE.alias)) {
+      rate.meta.calStep[GAIN_SCALE.statusKeyword] = rateints.meta.calStep[GAIN_SCALE.statusKeyword] = 'SKIPPED';
+      statuses.set(GAIN_SCALE.alias, 'SKIPPED');
+    } else {
+      const gainScaleFile = await run.reference('gain', GAIN_SCALE.alias);
+      factor = gainScaleFactor(rate, gainScaleFile, context);
+      gainScaleFactor(rateints, gainScaleFile, quiet);
+      statuses.set(GAIN_SCALE.alias, factor === undefined ? 'SKIPPED' : 'COMPLETE');
+    }
+    run.recordNames(rate.meta);
+    run.recordNames(rateints.meta);
+
+    // 3. Pass 2: every band corrected again and fitted; its rows written into the products.
+    const writers: ProductRowsWriter[] = [];
+    const pool = run.rampFitPool;
+    const inFlightLimit = pool ? 2 * pool.size : 1;
+    const slots = Array.from({ length: inFlightLimit }, (): BandBuffers => ({ shared }));
+    const inFlight = new Set<Promise<void>>();
+    let failure: { error: unknown } | undefined;
+    try {
+      writers.push(await run.productWriter('rate', rate), await run.productWriter('rateints', rateints));
+      const [rateWriter, rateintsWriter] = writers;
+      /** A piece's fit, gain-scaled, into the products. */
+      const write = async (row0: number, rows: number, result: RampFitResult) => {
+        const length = rows * nx;
+        const products = [
+          { writer: rateWriter, count: 1, arrays: result.rate },
+          { writer: rateintsWriter, count: nints, arrays: result.rateints },
+        ];
+        for (const { writer, count, arrays } of products) {
+          if (factor !== undefined) {
+            await runTiled(undefined, 'gainScale', { data: arrays.slope, err: arrays.err, varPoisson: arrays.varPoisson, varRnoise: arrays.varRnoise }, { nints: count, ngroups: 1, rows, cols: nx }, { params: { factor } });
+          }
+          for (let i = 0; i < count; i++) {
+            const part = <T extends Float32Array | Uint32Array>(array: T) => array.subarray(i * length, (i + 1) * length) as T;
+            const band: RateintsRows = { data: part(arrays.slope), err: part(arrays.err), dq: part(arrays.dq), varPoisson: part(arrays.varPoisson), varRnoise: part(arrays.varRnoise) };
+            await writer.writeRows(i, row0, band);
+          }
+        }
+      };
+      await run.timed(RAMP_FIT.alias, async () => {
+        for (let row0 = 0; row0 < ny && !failure; row0 += bandRows) {
+          context.signal?.throwIfAborted();
+          const row1 = Math.min(ny, row0 + bandRows);
+          const t = Math.max(0, row0 - exactFrom);
+          const b = Math.min(ny, row1 + exactFrom);
+          const band = regionModel(t, b, 0, nx, await readRegion(t, b, 0, nx, calibration));
+          await correct(band, t, corrections, quiet);
+          for (const piece of planRowBands(row1 - row0, { minBands: pool?.size ?? 1 })) {
+            const p0 = row0 + piece.row0;
+            const rows = piece.rows;
+            const slot = slots.pop()!;
+            const length = rows * nx;
+            const shape: TileShape = { nints, ngroups, rows, cols: nx };
+            const cut = <T extends Float32Array | Uint32Array>(whole: T) => whole.slice(p0 * nx, (p0 + rows) * nx) as T;
+            const arrays = {
+              data: planeRows(band.data, planes, { ngroups: planes, rows: b - t, cols: nx }, p0 - t, p0 - t + rows, bandArray(Float32Array, planes * length, slot, 'data')),
+              groupdq: planeRows(groupdq, planes, { ngroups: planes, rows: ny, cols: nx }, p0, p0 + rows, bandArray(Uint8Array, planes * length, slot, 'groupdq')),
+              pixeldq: cut(exposurePixeldq),
+              gain: cut(gain),
+              readnoise: cut(readnoise),
+              averageDarkCurrent: band.avdrkcur?.slice((p0 - t) * nx, (p0 - t + rows) * nx),
+            };
+            if (!pool) {
+              await write(p0, rows, rampFitTile(arrays, shape, plan.params));
+              slots.push(slot);
+              continue;
+            }
+            const outputs = bandOutputs(slot, nints, length);
+            const job = pool
+              .run({ kernel: 'rampFit', arrays: { ...arrays, ...outputs }, params: { ...plan.params, outputRows: { row0: 0, rows, exposureRow0: 0, exposureRows: rows } }, shape }, context.signal)
+              .then(() => write(p0, rows, taskResult(outputs)))
+              .catch((error: unknown) => {
+                failure ??= { error };
+              })
+              .finally(() => {
+                inFlight.delete(job);
+                slots.push(slot);
+              });
+            inFlight.add(job);
+            if (inFlight.size >= inFlightLimit) await Promise.race(inFlight);
+          }
+          releaseShared(band.pixeldq);
+        }
+        await Promise.all(inFlight);
+      });
+      if (failure) throw failure.error;
+      for (const writer of writers) await writer.commit();
+    } catch (error) {
+      await Promise.allSettled(inFlight);
+      for (const writer of writers) await writer.abort().catch(() => {});
+      throw error;
+    } finally {
+      for (const slot of slots) releaseBandBuffers(slot);
+    }
+    return { rate, rateints };
+  } finally {
+    releaseBandBuffers(calibration);
+    releaseShared(exposurePixeldq);
+  }
+}
+
+/** A step's parameters as its options (camelCase). */
+function stepParameters(run: BandedRun, alias: string): Record<string, unknown> {
+  return stepOptions(run.stepParameters(alias));
+}
