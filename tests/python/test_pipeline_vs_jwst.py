@@ -1,6 +1,7 @@
 """`detector1 run` against jwst's Detector1Pipeline on exposures beyond the golden subarrays: a
 NIRCam full frame (2048x2048, 10 groups, cosmic rays and snowballs) and a 3-integration SUB640
-one (processed one integration at a time). Both are simulated with `detector1 simulate`, with a
+one (processed one integration at a time), and a 3-integration SUBGRISM64 (4 outputs, side
+reference pixels; one integration at a time); the full frame also by row bands (`--banded`). All are simulated with `detector1 simulate`, with a
 mini CRDS cache that both pipelines select their references from (jwst through crds offline, we
 through ts/crds); a third runs the steps jwst skips by default (charge_migration, snowballs,
 persistence) on the 3 integrations, one at a time. `_rate`, `_rateints` and `_ramp` must be identical, with the same S_*/R_* keywords."""
@@ -21,7 +22,12 @@ CASES = {
     "full": ["--subarray", "FULL", "--ngroups", "10", "--nints", "1", "--cosmic-rays", "3000", "--snowballs", "4", "--seed", "11"],
     "sub640x3": ["--subarray", "SUB640", "--ngroups", "8", "--nints", "3", "--cosmic-rays", "300", "--snowballs", "1", "--seed", "12"],
     "sub640x3-flagging": ["--subarray", "SUB640", "--ngroups", "8", "--nints", "3", "--cosmic-rays", "300", "--snowballs", "2", "--seed", "13"],
+    # 4 outputs and side reference pixels, one integration at a time: jwst's refpix keeps its
+    # float64 group buffer from one integration to the next.
+    "subgrism64x3": ["--subarray", "SUBGRISM64", "--ngroups", "6", "--nints", "3", "--cosmic-rays", "100", "--seed", "14"],
 }
+# Also run by row bands (`detector1 run --banded`, which writes _rate and _rateints only).
+BANDED = {"full"}
 # Steps jwst skips by default, switched on (the integrations still go through one at a time).
 STEPS = {
     "sub640x3-flagging": {
@@ -52,6 +58,11 @@ def runs(request, tmp_path_factory):
         ["node", "dist/cli/main.js", "run", str(uncal), "--output-dir", str(out / "ours"), "--save_calibrated_ramp=true", "--quiet", *options],
         check=True, cwd=REPO, env=env,
     )
+    if request.param in BANDED:
+        subprocess.run(
+            ["node", "dist/cli/main.js", "run", str(uncal), "--output-dir", str(out / "ours-banded"), "--banded", "--quiet", *options],
+            check=True, cwd=REPO, env=env,
+        )
     script = (
         "import sys, json; from jwst.pipeline import Detector1Pipeline; "
         "Detector1Pipeline.call(sys.argv[1], output_dir=sys.argv[2], save_results=True, save_calibrated_ramp=True, steps=json.loads(sys.argv[3]))"
@@ -74,6 +85,18 @@ def test_products_equal_jwst(runs, suffix):
             assert np.count_nonzero(truth["GROUPDQ"].data & 4) > 1000 and np.count_nonzero(truth["GROUPDQ"].data & 2) > 0
             if case in STEPS:  # CHARGELOSS and PERSISTENCE flags were set
                 assert np.count_nonzero(truth["GROUPDQ"].data & 128) > 0 and np.count_nonzero(truth["GROUPDQ"].data & 32) > 0
+
+
+@pytest.mark.parametrize("suffix", ["rate", "rateints"])
+def test_banded_products_equal_jwst(runs, suffix):
+    out, stem, case = runs
+    if case not in BANDED:
+        pytest.skip(f"{case} is not run by row bands")
+    with fits.open(out / "ours-banded" / f"{stem}_{suffix}.fits") as ours, fits.open(out / "jwst" / f"{stem}_{suffix}.fits") as truth:
+        for name in EXTENSIONS[suffix]:
+            np.testing.assert_array_equal(ours[name].data, truth[name].data, err_msg=f"banded {suffix} {name}")
+        keywords = lambda h: {k: v for k, v in h.items() if k[:2] in ("S_", "R_")}
+        assert keywords(ours[0].header) == keywords(truth[0].header)
 
 
 @pytest.mark.parametrize("suffix,model", [("rate", "ImageModel"), ("rateints", "CubeModel"), ("ramp", "RampModel")])

@@ -33,7 +33,7 @@ export class RunUsageError extends Error {}
 
 /** Our own options; everything else is strun's and goes to parseCommandLine. */
 const OWN_VALUES = new Set(['config', 'crds-path', 'crds-context', 'output-dir', 'threads']);
-const OWN_FLAGS = new Set(['quiet', 'json', 'explain-refs']);
+const OWN_FLAGS = new Set(['quiet', 'json', 'explain-refs', 'banded']);
 
 interface OwnOptions {
   config?: string;
@@ -44,10 +44,11 @@ interface OwnOptions {
   quiet: boolean;
   json: boolean;
   explainRefs: boolean;
+  banded: boolean;
 }
 
 function splitArguments(args: readonly string[]): { own: OwnOptions; rest: string[] } {
-  const own: OwnOptions = { quiet: false, json: false, explainRefs: false };
+  const own: OwnOptions = { quiet: false, json: false, explainRefs: false, banded: false };
   const rest: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const match = /^--([a-z-]+)(?:=(.*))?$/s.exec(args[i]);
@@ -55,6 +56,7 @@ function splitArguments(args: readonly string[]): { own: OwnOptions; rest: strin
       if (match[2] !== undefined) throw new RunUsageError(`--${match[1]} takes no value`);
       if (match[1] === 'quiet') own.quiet = true;
       else if (match[1] === 'json') own.json = true;
+      else if (match[1] === 'banded') own.banded = true;
       else own.explainRefs = true;
       continue;
     }
@@ -173,6 +175,7 @@ async function runPipeline(
       rampFitPool: pool,
       // One exposure per process: products may live in shared memory until it ends.
       sharedProducts: true,
+      banded: own.banded,
       onProgress: (progress: Detector1Progress) => display.update(progress),
       onWrite: (path) => display.log(`wrote ${path}`),
     });

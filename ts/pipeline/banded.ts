@@ -44,6 +44,12 @@ export class BandedFallback extends Error {
 /** Steps a banded run can take (others must be skipped): per-pixel ones, saturation's growth, a 2-D IPC kernel, refpix's statistics, jump. */
 const BANDED_STEPS = new Set(['group_scale', 'dq_init', 'saturation', 'ipc', 'superbias', 'refpix', 'linearity', 'dark_current', 'jump']);
 
+/** One band in flight: the buffers it is read and corrected in, and the raw bytes it is read through. */
+interface Lane {
+  buffers: BandBuffers;
+  scratch: Uint8Array;
+}
+
 /** What the pipeline gives a banded run. */
 export interface BandedRun {
   reader: RampReader;
@@ -105,16 +111,13 @@ export async function runBanded(run: BandedRun): Promise<{ rate: ImageModel; rat
   const plane = ny * nx;
   const planes = nints * ngroups;
   const jumpIndex = run.order.indexOf('jump');
-  // Statuses in jwst's order (the runs below update those of the steps that run).
-  for (const alias of run.order) {
-    if (!run.skipped(alias)) {
-      statuses.set(alias, 'COMPLETE');
-      continue;
-    }
+  // Statuses in jwst's order (the runs below update those of the steps that run); S_* of skipped
+  // steps are written where a whole run writes them, for the same order of keywords.
+  for (const alias of run.order) statuses.set(alias, run.skipped(alias) ? 'SKIPPED' : 'COMPLETE');
+  const markSkipped = (target: Meta, alias: string) => {
     const definition = RAMP_STEPS[alias];
-    if (definition.skipReachesFits) meta.calStep[definition.statusKeyword] = 'SKIPPED';
-    statuses.set(alias, 'SKIPPED');
-  }
+    if (definition.skipReachesFits) target.calStep[definition.statusKeyword] = 'SKIPPED';
+  };
   const corrections = run.order.slice(0, jumpIndex).filter((alias) => !run.skipped(alias));
   const jumpRuns = !run.skipped('jump');
   const references = new Map<string, StepReferences>();
@@ -133,37 +136,53 @@ export async function runBanded(run: BandedRun): Promise<{ rate: ImageModel; rat
   // Rows from a band's edge where its corrected samples and flags are those of a whole run.
   const exactFrom = Math.max(saturationRows, ipcRows);
   // Band heights: about 16 MiB of samples (all integrations), at least 16 rows.
-  const bandRows = Math.min(ny, Math.max(16, Math.floor(2 ** 24 / (planes * nx * 5))));
+  const bandCount = Math.ceil(ny / Math.min(ny, Math.max(16, Math.floor(2 ** 24 / (planes * nx * 5)))));
+  const bandRows = Math.ceil(ny / bandCount);
+  // jump's neighbour flags come from one row further.
+  const halo = exactFrom + (jumpRuns ? 1 : 0);
+  /**
+   * The rows a band is read and corrected in: its own with `halo` rows either side, shifted
+   * inwards at the frame's edges so that every band has as many (their buffers, and those the
+   * steps take from `allocShared`, are then recycled from band to band).
+   */
+  const regionOf = (row0: number): [number, number] => {
+    const rows = Math.min(ny, bandRows + 2 * halo);
+    const t = Math.min(Math.max(0, row0 - halo), ny - rows);
+    return [t, t + rows];
+  };
   const shared = sharedMemoryAvailable();
-  const calibration: BandBuffers = { shared };
-  const maxHalo = exactFrom + 1;
-  const scratch = new Uint8Array(new ArrayBuffer((bandRows + 2 * maxHalo) * nx * 4));
+  // Two bands at a time, each in a lane of its own buffers: while the workers correct one, this
+  // thread reads the other's samples and references.
+  const lanes: Lane[] = Array.from({ length: 2 }, () => ({ buffers: { shared }, scratch: new Uint8Array(new ArrayBuffer((bandRows + 2 * halo) * nx * 4)) }));
+  /** Runs `work` on every band of `bandRows` rows, one per free lane. */
+  const overBands = async (work: (row0: number, row1: number, lane: Lane) => Promise<void>) => {
+    const free = [...lanes];
+    const running = new Set<Promise<void>>();
+    let failure: { error: unknown } | undefined;
+    for (let row0 = 0; row0 < ny && !failure; row0 += bandRows) {
+      context.signal?.throwIfAborted();
+      const lane = free.pop()!;
+      const job: Promise<void> = work(row0, Math.min(ny, row0 + bandRows), lane)
+        .catch((error: unknown) => {
+          failure ??= { error };
+        })
+        .finally(() => {
+          running.delete(job);
+          free.push(lane);
+        });
+      running.add(job);
+      if (free.length === 0) await Promise.race(running);
+    }
+    await Promise.all(running);
+    if (failure) throw failure.error;
+  };
 
-  /** The samples and flags of rows `[t, b)` and columns `[c0, c1)` as read, in `buffers`. */
-  const readRegion = async (t: number, b: number, c0: number, c1: number, buffers: BandBuffers) => {
-    const length = (b - t) * (c1 - c0);
+  /** The samples and flags of rows `[t, b)` as read, in `buffers`. */
+  const readRegion = async (t: number, b: number, buffers: BandBuffers, lane: Lane) => {
+    const length = (b - t) * nx;
     const data = bandArray(Float32Array, planes * length, buffers, 'data');
     const groupdq = bandArray(Uint8Array, planes * length, buffers, 'groupdq');
-    if (c0 === 0 && c1 === nx) {
-      await reader.readRows(t, b, { data, groupdq }, scratch);
-      return { data, groupdq };
-    }
-    // Columns: rows in chunks through the calibration buffers, then the columns copied out.
-    const width = c1 - c0;
-    for (let r0 = t; r0 < b; r0 += bandRows) {
-      const r1 = Math.min(b, r0 + bandRows);
-      const chunk = (r1 - r0) * nx;
-      const rows = { data: bandArray(Float32Array, planes * chunk, calibration, 'data'), groupdq: bandArray(Uint8Array, planes * chunk, calibration, 'groupdq') };
-      await reader.readRows(r0, r1, rows, scratch);
-      for (let k = 0; k < planes; k++) {
-        for (let r = r0; r < r1; r++) {
-          const from = k * chunk + (r - r0) * nx + c0;
-          const to = k * length + (r - t) * width;
-          data.set(rows.data.subarray(from, from + width), to);
-          groupdq.set(rows.groupdq.subarray(from, from + width), to);
-        }
-      }
-    }
+    await reader.readRows(t, b, { data, groupdq }, lane.scratch);
     return { data, groupdq };
   };
 
@@ -180,6 +199,10 @@ export async function runBanded(run: BandedRun): Promise<{ rate: ImageModel; rat
   /** Runs `aliases` on a region; `refpix` (full-width rows only) applies the exposure's statistics. */
   const correct = async (region: RampModel, row0: number, aliases: readonly string[], bandContext: StepContext) => {
     for (const alias of aliases) {
+      if (run.skipped(alias)) {
+        markSkipped(region.meta, alias);
+        continue;
+      }
       if (alias === 'refpix') {
         await run.timed(alias, () => refpixBand!(region.data, row0, region.shape[2], bandContext));
         region.meta.calStep[RAMP_STEPS.refpix.statusKeyword] = 'COMPLETE';
@@ -191,14 +214,8 @@ export async function runBanded(run: BandedRun): Promise<{ rate: ImageModel; rat
     }
   };
 
-  // Steps log once, on the first band of pass 1 (their counts are then the band's).
-  let logged = false;
+  // Steps log on the first band of pass 1 only (their counts are then the band's).
   const quiet: StepContext = { ...context, log: undefined };
-  const bandContext = () => {
-    if (logged) return quiet;
-    logged = true;
-    return context;
-  };
 
   // 0. refpix's statistics from the outer rows and columns, corrected as far as refpix.
   let refpixBand: ((band: Float32Array, row0: number, rows: number, bandContext: StepContext) => Promise<void>) | undefined;
@@ -209,18 +226,34 @@ export async function runBanded(run: BandedRun): Promise<{ rate: ImageModel; rat
       run.onProgress?.('refpix');
       const before = corrections.slice(0, corrections.indexOf('refpix'));
       const b = REFPIX_BORDER;
-      const regions: [number, number, number, number][] = [
-        [0, b, 0, nx],
-        [ny - b, ny, 0, nx],
-        [b, ny - b, 0, b],
-        [b, ny - b, nx - b, nx],
-      ];
       const corrected: { region: [number, number, number, number]; model: RampModel; buffers: BandBuffers }[] = [];
-      for (const region of regions) {
-        const buffers: BandBuffers = { shared };
-        const model = regionModel(...region, await readRegion(...region, buffers));
+      const correctRegion = async (region: [number, number, number, number], arrays: { data: Float32Array; groupdq: Uint8Array }, buffers: BandBuffers) => {
+        const model = regionModel(...region, arrays);
         await correct(model, region[0], before, quiet);
         corrected.push({ region, model, buffers });
+      };
+      for (const rows of [[0, b], [ny - b, ny]]) {
+        const buffers: BandBuffers = { shared };
+        await correctRegion([rows[0], rows[1], 0, nx], await readRegion(rows[0], rows[1], buffers, lanes[0]), buffers);
+      }
+      // The side columns by chunks of rows (each read once for both sides): references are read
+      // by rows, so a region as tall as the frame would read them whole.
+      for (let r0 = b; r0 < ny - b; r0 += bandRows) {
+        const r1 = Math.min(ny - b, r0 + bandRows);
+        const rows = await readRegion(r0, r1, lanes[0].buffers, lanes[0]);
+        for (const [c0, c1] of [[0, b], [nx - b, nx]]) {
+          const buffers: BandBuffers = { shared };
+          const length = (r1 - r0) * b;
+          const columns = { data: bandArray(Float32Array, planes * length, buffers, 'data'), groupdq: bandArray(Uint8Array, planes * length, buffers, 'groupdq') };
+          for (let k = 0; k < planes; k++) {
+            for (let r = r0; r < r1; r++) {
+              const from = (k * (r1 - r0) + r - r0) * nx + c0;
+              columns.data.set(rows.data.subarray(from, from + b), (k * (r1 - r0) + r - r0) * b);
+              columns.groupdq.set(rows.groupdq.subarray(from, from + b), (k * (r1 - r0) + r - r0) * b);
+            }
+          }
+          await correctRegion([r0, r1, c0, c1], columns, buffers);
+        }
       }
       // The exposure's PIXELDQ and each group's samples on the border, where refpix reads them.
       const border = new Float32Array(plane);
@@ -258,17 +291,12 @@ export async function runBanded(run: BandedRun): Promise<{ rate: ImageModel; rat
     let jumpStatus: string | undefined;
     let primaryCrs = 0;
     let detected = false;
-    // jump's neighbour flags come from one row further.
-    const halo1 = exactFrom + (jumpRuns ? 1 : 0);
-    for (let row0 = 0; row0 < ny; row0 += bandRows) {
-      context.signal?.throwIfAborted();
-      const row1 = Math.min(ny, row0 + bandRows);
-      const t = Math.max(0, row0 - halo1);
-      const b = Math.min(ny, row1 + halo1);
-      const band = regionModel(t, b, 0, nx, await readRegion(t, b, 0, nx, calibration));
-      const logContext = bandContext();
+    await overBands(async (row0, row1, lane) => {
+      const [t, b] = regionOf(row0);
+      const band = regionModel(t, b, 0, nx, await readRegion(t, b, lane.buffers, lane));
+      const logContext = row0 === 0 ? context : quiet;
       if (row0 === 0) run.onProgress?.(corrections[0] ?? 'jump');
-      await correct(band, t, corrections, logContext);
+      await correct(band, t, run.order.slice(0, jumpIndex), logContext);
       const length = (b - t) * nx;
       const own = [(row0 - t) * nx, (row1 - t) * nx] as const;
       for (let k = 0; k < planes; k++) {
@@ -302,7 +330,7 @@ export async function runBanded(run: BandedRun): Promise<{ rate: ImageModel; rat
         Object.assign(meta.refFiles, band.meta.refFiles);
       }
       releaseShared(band.pixeldq);
-    }
+    });
     const doNotUse: number[] = [];
     for (let i = 0; i < nints; i++) doNotUse.push(allDoNotUse.slice(i * ngroups, (i + 1) * ngroups).filter(Boolean).length);
     if (jumpRuns) {
@@ -339,6 +367,9 @@ export async function runBanded(run: BandedRun): Promise<{ rate: ImageModel; rat
         if (detected) context.log?.('info', `jump: ${primaryCrs} primary CRs in the exposure`);
       }
     }
+
+    if (!jumpRuns) markSkipped(meta, 'jump');
+    for (const alias of run.order.slice(jumpIndex + 1)) markSkipped(meta, alias);
 
     // Ramp fitting's exposure-wide plan from the final GROUPDQ.
     run.onProgress?.(RAMP_FIT.alias);
@@ -426,16 +457,15 @@ export async function runBanded(run: BandedRun): Promise<{ rate: ImageModel; rat
         }
       };
       await run.timed(RAMP_FIT.alias, async () => {
-        for (let row0 = 0; row0 < ny && !failure; row0 += bandRows) {
-          context.signal?.throwIfAborted();
-          const row1 = Math.min(ny, row0 + bandRows);
-          const t = Math.max(0, row0 - exactFrom);
-          const b = Math.min(ny, row1 + exactFrom);
-          const band = regionModel(t, b, 0, nx, await readRegion(t, b, 0, nx, calibration));
-          await correct(band, t, corrections, quiet);
+        await overBands(async (row0, row1, lane) => {
+          if (failure) return;
+          const [t, b] = regionOf(row0);
+          const band = regionModel(t, b, 0, nx, await readRegion(t, b, lane.buffers, lane));
+          await correct(band, t, run.order.slice(0, jumpIndex), quiet);
           for (const piece of planRowBands(row1 - row0, { minBands: pool?.size ?? 1 })) {
             const p0 = row0 + piece.row0;
             const rows = piece.rows;
+            while (slots.length === 0) await Promise.race(inFlight);
             const slot = slots.pop()!;
             const length = rows * nx;
             const shape: TileShape = { nints, ngroups, rows, cols: nx };
@@ -465,10 +495,9 @@ export async function runBanded(run: BandedRun): Promise<{ rate: ImageModel; rat
                 slots.push(slot);
               });
             inFlight.add(job);
-            if (inFlight.size >= inFlightLimit) await Promise.race(inFlight);
           }
           releaseShared(band.pixeldq);
-        }
+        });
         await Promise.all(inFlight);
       });
       if (failure) throw failure.error;
@@ -482,7 +511,7 @@ export async function runBanded(run: BandedRun): Promise<{ rate: ImageModel; rat
     }
     return { rate, rateints };
   } finally {
-    releaseBandBuffers(calibration);
+    for (const lane of lanes) releaseBandBuffers(lane.buffers);
     releaseShared(exposurePixeldq);
   }
 }

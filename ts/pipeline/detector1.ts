@@ -132,8 +132,9 @@ export interface Detector1Options {
   integrationsPerSlice?: number;
   /**
    * A near-IR full frame goes from the uncal to the products by row bands (ts/pipeline/banded.ts)
-   * when its steps allow it and `io.productWriter` is given; false runs it integration by
-   * integration instead. Default true.
+   * when its steps allow it and `io.productWriter` is given: the ramp never sits whole in memory
+   * (peak RSS on a 2048x2048x10 NIRCam exposure about 10% lower), at the price of correcting it
+   * twice (about 30% slower). Same products. Default false.
    */
   banded?: boolean;
   onProgress?: (progress: Detector1Progress) => void;
@@ -471,7 +472,7 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
     // jwst starts from an empty array when the file does not exist.
     if (bytes) carry.set(PERSISTENCE_ARRAY, decodePersistenceArrayFile(bytes));
   }
-  const bandedRun = options.banded !== false && io.productWriter && !wholeExposure && !truthy(pipelineParameters.save_calibrated_ramp) && !savesStep(RAMP_FIT.alias) && !savesStep(GAIN_SCALE.alias)
+  const bandedRun = options.banded === true && io.productWriter && !wholeExposure && !truthy(pipelineParameters.save_calibrated_ramp) && !savesStep(RAMP_FIT.alias) && !savesStep(GAIN_SCALE.alias)
     ? bandedObstacle(reader, order, skipped, stepParameters) === undefined
     : false;
   if (bandedRun) {

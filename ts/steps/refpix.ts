@@ -354,7 +354,9 @@ export async function refpixStep(ramp: RampModel, options: RefpixOptions = {}, c
     info(context, 'refpix: no valid reference pixels; this step will have no effect');
     return setStatus('COMPLETE');
   }
-  await run(plan, ramp.data, nints, ngroups, geo, o, false, context);
+  // jwst keeps one group buffer for the whole exposure, float64 from the first side correction
+  // on: a slice of later integrations starts with it wide.
+  await run(plan, ramp.data, nints, ngroups, geo, o, (context.integrationOffset ?? 0) > 0, context);
   if (ramp.meta.exposure.zeroFrame && ramp.zeroframe) {
     const zf = ramp.zeroframe;
     const zeros = zf.map((v) => (v === 0 ? 1 : 0));

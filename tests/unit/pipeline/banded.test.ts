@@ -1,0 +1,129 @@
+/**
+ * The banded run of a near-IR full frame (ts/pipeline/banded.ts, `banded: true`) gives the
+ * products of the run by integrations, array for array and keyword for keyword: snowballs,
+ * several integrations, after-jump flagging (the whole frame's GAIN median), and the fallback
+ * when fully flagged groups change jump's detection mode.
+ */
+import { execSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readModelFile } from '../../../ts/datamodels/node.js';
+import type * as LoaderApi from '../../../ts/kernels/load-node.js';
+import type * as PoolApi from '../../../ts/pool/node.js';
+import type { KernelPool } from '../../../ts/pool/pool.js';
+import type * as PipelineApi from '../../../ts/pipeline/node.js';
+import type * as SimApi from '../../../ts/sim/node.js';
+import type * as CrdsApi from '../../../ts/crds/node.js';
+import type * as CrdsIndexApi from '../../../ts/crds/index.js';
+import type * as DatamodelsApi from '../../../ts/datamodels/node.js';
+import { compareProducts, formatReport } from '../../golden/compare.js';
+
+// Worker threads run compiled JavaScript: the pipeline, pool and kernels come from dist/.
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+const work = mkdtempSync(join(tmpdir(), 'detector1-banded-'));
+let pool: KernelPool;
+let pipeline: typeof PipelineApi;
+let sim: typeof SimApi;
+let crds: typeof CrdsApi;
+let crdsIndex: typeof CrdsIndexApi;
+let datamodels: typeof DatamodelsApi;
+beforeAll(async () => {
+  if (!existsSync(join(root, 'dist/pipeline/node.js'))) execSync('npx tsc -p tsconfig.json', { cwd: root, stdio: 'inherit' });
+  await ((await import(join(root, 'dist/kernels/load-node.js'))) as typeof LoaderApi).loadKernels();
+  pool = await ((await import(join(root, 'dist/pool/node.js'))) as typeof PoolApi).createNodePool({ size: 2 });
+  pipeline = (await import(join(root, 'dist/pipeline/node.js'))) as typeof PipelineApi;
+  sim = (await import(join(root, 'dist/sim/node.js'))) as typeof SimApi;
+  crds = (await import(join(root, 'dist/crds/node.js'))) as typeof CrdsApi;
+  crdsIndex = (await import(join(root, 'dist/crds/index.js'))) as typeof CrdsIndexApi;
+  datamodels = (await import(join(root, 'dist/datamodels/node.js'))) as typeof DatamodelsApi;
+}, 120_000);
+afterAll(async () => {
+  await pool?.destroy();
+  rmSync(work, { recursive: true, force: true });
+});
+
+const RATE_ARRAYS = ['SCI', 'ERR', 'DQ', 'VAR_POISSON', 'VAR_RNOISE'];
+
+/** A simulated NIRCam full frame and a mini CRDS cache for it. */
+async function simulate(name: string, ngroups: number, nints: number) {
+  const dir = join(work, name);
+  const request = {
+    instrument: 'nircam', detector: 'NRCA1', subarray: 'FULL', readpatt: 'RAPID', ngroups, nints, seed: 11,
+    scene: { background: 30, stars: 60, galaxies: 5, starFlux: [1000, 300000] as [number, number], saturateAtGroups: [0, 2] as [number, number] },
+    events: { cosmicRaysPerIntegration: 3000, snowballs: 4 },
+  };
+  const simulated = await sim.simulateToDirectory(request, dir, `jw00000001001_01101_00001_${name}`);
+  const cache = await sim.writeMiniCrdsCache(join(dir, 'crds'), [{ plan: simulated.plan }]);
+  return { uncal: simulated.uncal, cache: await crds.openCrdsCache(cache.root, { context: cache.context }) };
+}
+
+async function run(input: string, cache: Awaited<ReturnType<typeof simulate>>['cache'], outputDir: string, banded: boolean, parameters = {}) {
+  const logs: string[] = [];
+  const result = await pipeline.runDetector1File(input, {
+    outputDir,
+    selectReference: async (reftype, meta) => {
+      const selection = await cache.selectReference(reftype, crdsIndex.crdsHeaderFromMeta(meta));
+      return selection.status === 'found' && selection.path ? { path: selection.path, recorded: `crds://${selection.file}` } : undefined;
+    },
+    parameters,
+    context: { pool, log: (_level, message) => logs.push(message) },
+    rampFitPool: pool,
+    banded,
+  });
+  return { result, logs, written: Object.fromEntries(result.written) };
+}
+
+/** Both products equal, array for array, and their primary keywords but DATE (and so CHECKSUM). */
+async function expectSameProducts(ours: Record<string, string>, whole: Record<string, string>) {
+  expect(Object.keys(ours).sort()).toEqual(Object.keys(whole).sort());
+  for (const suffix of ['rate', 'rateints']) {
+    const report = await compareProducts(ours[suffix], whole[suffix], { extensions: RATE_ARRAYS });
+    expect(report.arrays.every((a) => a.identical), `${suffix}: ${formatReport(report)}`).toBe(true);
+    const cards = async (path: string) => (await readModelFile(path)).primary.cards.filter((c) => !['DATE', 'CHECKSUM'].includes(c.key)).map((c) => [c.key, c.value]);
+    expect(await cards(ours[suffix]), suffix).toEqual(await cards(whole[suffix]));
+  }
+}
+
+describe('Detector1 by row bands on a NIRCam full frame', () => {
+  it('equals the run by integrations, with snowballs', async () => {
+    const { uncal, cache } = await simulate('nrca1_one', 4, 1);
+    const parameters = { steps: { jump: { expand_large_events: true } } };
+    const banded = await run(uncal, cache, join(work, 'one-banded'), true, parameters);
+    const whole = await run(uncal, cache, join(work, 'one-whole'), false, parameters);
+    expect(banded.result.rateSaved).toBe(true);
+    expect(banded.result.statuses).toEqual(whole.result.statuses);
+    expect(banded.logs.some((m) => /snowballs/.test(m))).toBe(true);
+    await expectSameProducts(banded.written, whole.written);
+  }, 300_000);
+
+  it('equals the run by integrations with two integrations and after-jump flagging', async () => {
+    const { uncal, cache } = await simulate('nrca1_two', 4, 2);
+    const parameters = { steps: { jump: { after_jump_flag_dn1: 1000, after_jump_flag_time1: 30 } } };
+    const banded = await run(uncal, cache, join(work, 'two-banded'), true, parameters);
+    const whole = await run(uncal, cache, join(work, 'two-whole'), false, parameters);
+    expect(banded.result.rateSaved).toBe(true);
+    await expectSameProducts(banded.written, whole.written);
+  }, 300_000);
+
+  it('runs by integrations when fully flagged groups change jump detection, with the same products', async () => {
+    const { uncal, cache } = await simulate('nrca1_flagged', 5, 1);
+    // A _ramp input whose last three groups are DO_NOT_USE everywhere: too few usable groups for
+    // jump, which the bands, assuming none, cannot know before their end.
+    const ramp = await (await import(join(root, 'dist/datamodels/fits-models.js'))).RampReader.open(await (await import(join(root, 'dist/io/fits/node.js'))).readFits(uncal));
+    const model = await ramp.readAll();
+    await ramp.file.close();
+    const plane = 2048 * 2048;
+    model.groupdq.fill(1, 2 * plane);
+    const input = join(work, 'jw00000001001_01101_00001_nrca1_ramp.fits');
+    await datamodels.writeModel(input, model);
+    const banded = await run(input, cache, join(work, 'flagged-banded'), true);
+    const whole = await run(input, cache, join(work, 'flagged-whole'), false);
+    expect(banded.result.rateSaved).toBeUndefined();
+    expect(banded.logs.some((m) => /running the exposure integration by integration/.test(m))).toBe(true);
+    expect(banded.result.statuses).toEqual(whole.result.statuses);
+    await expectSameProducts(banded.written, whole.written);
+  }, 300_000);
+});
