@@ -1,10 +1,12 @@
-"""`detector1 run` against jwst's Detector1Pipeline on exposures beyond the golden subarrays: a
-NIRCam full frame (2048x2048, 10 groups, cosmic rays and snowballs) and a 3-integration SUB640
-one (processed one integration at a time), and a 3-integration SUBGRISM64 (4 outputs, side
-reference pixels; one integration at a time); the full frame also by row bands (`--banded`). All are simulated with `detector1 simulate`, with a
-mini CRDS cache that both pipelines select their references from (jwst through crds offline, we
-through ts/crds); a third runs the steps jwst skips by default (charge_migration, snowballs,
-persistence) on the 3 integrations, one at a time. `_rate`, `_rateints` and `_ramp` must be identical, with the same S_*/R_* keywords."""
+"""`detector1 run` against jwst's Detector1Pipeline on exposures beyond the golden subarrays:
+- a NIRCam full frame (2048x2048, 10 groups, cosmic rays and snowballs), also run by row bands
+  (`--banded`);
+- a 3-integration SUB640 one, processed one integration at a time, and the same with the steps
+  jwst skips by default switched on (charge_migration, snowballs, persistence);
+- a 3-integration SUBGRISM64 (4 outputs, side reference pixels), one integration at a time.
+All are simulated with `detector1 simulate`, with a mini CRDS cache that both pipelines select
+their references from (jwst through crds offline, we through ts/crds). `_rate`, `_rateints` and
+`_ramp` must be identical, with the same S_*/R_* keywords."""
 
 import json
 import os
@@ -82,7 +84,9 @@ def test_products_equal_jwst(runs, suffix):
         assert keywords(ours[0].header) == keywords(truth[0].header)
         if suffix == "ramp":
             # the exposure exercises what it claims to: jumps and saturation
-            assert np.count_nonzero(truth["GROUPDQ"].data & 4) > 1000 and np.count_nonzero(truth["GROUPDQ"].data & 2) > 0
+            assert np.count_nonzero(truth["GROUPDQ"].data & 4) > 1000
+            if case != "subgrism64x3":  # 64 rows hold no saturating star
+                assert np.count_nonzero(truth["GROUPDQ"].data & 2) > 0
             if case in STEPS:  # CHARGELOSS and PERSISTENCE flags were set
                 assert np.count_nonzero(truth["GROUPDQ"].data & 128) > 0 and np.count_nonzero(truth["GROUPDQ"].data & 32) > 0
 
