@@ -15,6 +15,11 @@ export interface BandBuffers {
   data?: ArrayBufferLike;
   groupdq?: ArrayBufferLike;
   zeroframe?: ArrayBufferLike;
+  /** A band's rows of the exposure's planes (ramp fitting's inputs besides the ramp). */
+  pixeldq?: ArrayBufferLike;
+  gain?: ArrayBufferLike;
+  readnoise?: ArrayBufferLike;
+  averageDarkCurrent?: ArrayBufferLike;
   /** rate/rateints outputs a worker writes a band's fit into (OLS_C without fitopt). */
   outputs?: Map<string, SharedArrayBuffer>;
 }
@@ -35,11 +40,15 @@ export function bandOutputs(slot: BandBuffers, nints: number, length: number): R
   return views;
 }
 
-export function bandArray<T extends Float32Array | Uint8Array>(
+/** The arrays a BandBuffers holds. */
+const BAND_KEYS = ['data', 'groupdq', 'zeroframe', 'pixeldq', 'gain', 'readnoise', 'averageDarkCurrent'] as const;
+
+/** A view of `length` elements of `buffers[key]`, grown as needed (a new array without buffers). */
+export function bandArray<T extends Float32Array | Uint8Array | Uint32Array>(
   type: { new (buffer: ArrayBufferLike, offset: number, length: number): T; new (length: number): T; BYTES_PER_ELEMENT: number },
   length: number,
   buffers: BandBuffers | undefined,
-  key: 'data' | 'groupdq' | 'zeroframe',
+  key: (typeof BAND_KEYS)[number],
 ): T {
   if (!buffers) return new type(length);
   const bytes = length * type.BYTES_PER_ELEMENT;
@@ -56,7 +65,7 @@ export function bandArray<T extends Float32Array | Uint8Array>(
  * steps (or the next loop) reuse it instead of touching fresh memory.
  */
 export function releaseBandBuffers(buffers: BandBuffers): void {
-  for (const key of ['data', 'groupdq', 'zeroframe'] as const) {
+  for (const key of BAND_KEYS) {
     const held = buffers[key];
     if (held && isSharedBuffer(held)) releaseSharedBuffer(held);
     buffers[key] = undefined;

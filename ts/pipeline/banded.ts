@@ -236,25 +236,29 @@ export async function runBanded(run: BandedRun): Promise<{ rate: ImageModel; rat
         const buffers: BandBuffers = { shared };
         await correctRegion([rows[0], rows[1], 0, nx], await readRegion(rows[0], rows[1], buffers, lanes[0]), buffers);
       }
-      // The side columns by chunks of rows (each read once for both sides): references are read
-      // by rows, so a region as tall as the frame would read them whole.
+      // The side columns, each a region as tall as the frame (fewer step runs than by chunks of
+      // rows), copied out of full-width reads of every chunk of rows.
+      const height = ny - 2 * b;
+      const sides = [0, nx - b].map((c0) => {
+        const buffers: BandBuffers = { shared };
+        const length = height * b;
+        return { c0, buffers, data: bandArray(Float32Array, planes * length, buffers, 'data'), groupdq: bandArray(Uint8Array, planes * length, buffers, 'groupdq') };
+      });
       for (let r0 = b; r0 < ny - b; r0 += bandRows) {
         const r1 = Math.min(ny - b, r0 + bandRows);
         const rows = await readRegion(r0, r1, lanes[0].buffers, lanes[0]);
-        for (const [c0, c1] of [[0, b], [nx - b, nx]]) {
-          const buffers: BandBuffers = { shared };
-          const length = (r1 - r0) * b;
-          const columns = { data: bandArray(Float32Array, planes * length, buffers, 'data'), groupdq: bandArray(Uint8Array, planes * length, buffers, 'groupdq') };
+        for (const side of sides) {
           for (let k = 0; k < planes; k++) {
             for (let r = r0; r < r1; r++) {
-              const from = (k * (r1 - r0) + r - r0) * nx + c0;
-              columns.data.set(rows.data.subarray(from, from + b), (k * (r1 - r0) + r - r0) * b);
-              columns.groupdq.set(rows.groupdq.subarray(from, from + b), (k * (r1 - r0) + r - r0) * b);
+              const from = (k * (r1 - r0) + r - r0) * nx + side.c0;
+              const to = (k * height + r - b) * b;
+              side.data.set(rows.data.subarray(from, from + b), to);
+              side.groupdq.set(rows.groupdq.subarray(from, from + b), to);
             }
           }
-          await correctRegion([r0, r1, c0, c1], columns, buffers);
         }
       }
+      for (const side of sides) await correctRegion([b, ny - b, side.c0, side.c0 + b], side, side.buffers);
       // The exposure's PIXELDQ and each group's samples on the border, where refpix reads them.
       const border = new Float32Array(plane);
       const paste = <T extends Float32Array | Uint32Array>(target: T, k: number, pick: (model: RampModel) => T, perPlane: boolean) => {
@@ -431,7 +435,7 @@ export async function runBanded(run: BandedRun): Promise<{ rate: ImageModel; rat
     // 3. Pass 2: every band corrected again and fitted; its rows written into the products.
     const writers: ProductRowsWriter[] = [];
     const pool = run.rampFitPool;
-    const inFlightLimit = pool ? 2 * pool.size : 1;
+    const inFlightLimit = pool?.size ?? 1;
     const slots = Array.from({ length: inFlightLimit }, (): BandBuffers => ({ shared }));
     const inFlight = new Set<Promise<void>>();
     let failure: { error: unknown } | undefined;
@@ -469,14 +473,19 @@ export async function runBanded(run: BandedRun): Promise<{ rate: ImageModel; rat
             const slot = slots.pop()!;
             const length = rows * nx;
             const shape: TileShape = { nints, ngroups, rows, cols: nx };
-            const cut = <T extends Float32Array | Uint32Array>(whole: T) => whole.slice(p0 * nx, (p0 + rows) * nx) as T;
+            // The planes' rows go into the slot too: fresh arrays for every piece are slow to touch.
+            const cut = <T extends Float32Array | Uint32Array>(whole: T, key: 'pixeldq' | 'gain' | 'readnoise' | 'averageDarkCurrent', row0 = p0) => {
+              const array = bandArray(whole.constructor as unknown as Parameters<typeof bandArray<T>>[0], length, slot, key);
+              array.set(whole.subarray(row0 * nx, (row0 + rows) * nx) as never);
+              return array;
+            };
             const arrays = {
               data: planeRows(band.data, planes, { ngroups: planes, rows: b - t, cols: nx }, p0 - t, p0 - t + rows, bandArray(Float32Array, planes * length, slot, 'data')),
               groupdq: planeRows(groupdq, planes, { ngroups: planes, rows: ny, cols: nx }, p0, p0 + rows, bandArray(Uint8Array, planes * length, slot, 'groupdq')),
-              pixeldq: cut(exposurePixeldq),
-              gain: cut(gain),
-              readnoise: cut(readnoise),
-              averageDarkCurrent: band.avdrkcur?.slice((p0 - t) * nx, (p0 - t + rows) * nx),
+              pixeldq: cut(exposurePixeldq, 'pixeldq'),
+              gain: cut(gain, 'gain'),
+              readnoise: cut(readnoise, 'readnoise'),
+              averageDarkCurrent: band.avdrkcur && cut(band.avdrkcur, 'averageDarkCurrent', p0 - t),
             };
             if (!pool) {
               await write(p0, rows, rampFitTile(arrays, shape, plan.params));
