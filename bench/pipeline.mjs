@@ -3,7 +3,7 @@
  * The whole Detector1 pipeline, ours against jwst's Detector1Pipeline, side by side (not a test).
  *
  *   make build
- *   node bench/pipeline.mjs [--case full|sub640|miri-tso|all] [--no-jwst] [--workers 1,2]
+ *   node bench/pipeline.mjs [--case full|sub640|miri-tso|all] [--no-jwst] [--workers 1,2] [--banded]
  *
  * Cases (simulated once into target/bench/<case>/ with a mini CRDS cache; not in git):
  *   full:   NIRCam FULL 2048x2048, RAPID, 10 groups, 1 integration (uncal 84 MB);
@@ -11,9 +11,9 @@
  *   miri-tso: MIRI BRIGHTSKY 512x512 FAST, 45 groups, 50 integrations (not in `all`: jwst needs
  *   minutes and many GB on it).
  * Each configuration runs in its own child process so peak RSS is its own: ours with 1 and 2
- * workers, jwst (bench/pipeline.py in .venv) on the same files, both choosing references from
- * the same cache. Reported: wall and CPU seconds,
- * peak RSS (MB), uncal size, ratios. One JSON document at the end.
+ * workers (with --banded also by row bands, as `detector1 run --banded`), and jwst
+ * (bench/pipeline.py in .venv) on the same files, both choosing references from the same cache.
+ * Reported: wall and CPU seconds, peak RSS (MB), uncal size, ratios. One JSON document at the end.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -57,7 +57,7 @@ async function prepare(c) {
 }
 
 /** Child: our pipeline once, one JSON line. */
-async function child(manifestPath, workers) {
+async function child(manifestPath, workers, banded) {
   const info = JSON.parse(readFileSync(manifestPath, 'utf8'));
   const { loadKernels } = await import(join(root, 'dist/kernels/load-node.js'));
   const { createNodePool } = await import(join(root, 'dist/pool/node.js'));
@@ -82,13 +82,14 @@ async function child(manifestPath, workers) {
       rampFitPool: pool,
       // As the CLI runs it (one exposure per process).
       sharedProducts: true,
+      banded,
     });
   } finally {
     await pool?.destroy();
   }
   const used = process.cpuUsage(cpu);
   const rusage = process.resourceUsage();
-  console.log(JSON.stringify({ impl: `ours-${workers}w`, seconds: (performance.now() - wall) / 1000, cpu: (used.user + used.system) / 1e6, peakMB: rusage.maxRSS / 1024 }));
+  console.log(JSON.stringify({ impl: `ours-${workers}w${banded ? '-banded' : ''}`, seconds: (performance.now() - wall) / 1000, cpu: (used.user + used.system) / 1e6, peakMB: rusage.maxRSS / 1024 }));
 }
 
 function run(command, args) {
@@ -106,9 +107,10 @@ async function main() {
       workers: { type: 'string', default: '1,2' },
       child: { type: 'string' },
       'child-workers': { type: 'string' },
+      banded: { type: 'boolean', default: false },
     },
   });
-  if (values.child) return child(values.child, Number(values['child-workers']));
+  if (values.child) return child(values.child, Number(values['child-workers']), values.banded);
   const cases = values.case === 'all' ? [...CASES.full, ...CASES.sub640] : CASES[values.case];
   if (!cases) throw new Error(`--case must be full, sub640, miri-tso or all (all = full and sub640)`);
   const python = join(root, '.venv', 'bin', 'python');
@@ -118,7 +120,11 @@ async function main() {
     const manifest = join(root, 'target', 'bench', c.name, 'bench.json');
     const uncalMB = statSync(info.uncal).size / 2 ** 20;
     const rows = [];
-    for (const w of values.workers.split(',').map(Number)) rows.push(run(process.execPath, [fileURLToPath(import.meta.url), '--child', manifest, '--child-workers', String(w)]));
+    for (const w of values.workers.split(',').map(Number)) {
+      const args = [fileURLToPath(import.meta.url), '--child', manifest, '--child-workers', String(w)];
+      rows.push(run(process.execPath, args));
+      if (values.banded) rows.push(run(process.execPath, [...args, '--banded']));
+    }
     if (!values['no-jwst'] && existsSync(python)) {
       rows.push(run(python, [join(root, 'bench', 'pipeline.py'), info.uncal, info.crds, info.context, join(root, 'target', 'bench', c.name, 'jwst')]));
     }
