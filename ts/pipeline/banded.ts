@@ -19,7 +19,6 @@ import type { FitsFile } from '../io/fits/index.js';
 import { createRampModel, type CubeModel, type ImageModel, type RampModel } from '../datamodels/models.js';
 import type { Meta } from '../datamodels/meta.js';
 import type { RampReader } from '../datamodels/fits-models.js';
-import { RampFitPlanner } from '../kernels/ramp-fit-plan.js';
 import { rampFitTile, taskResult, type RampFitPool, type RampFitResult } from '../kernels/ramp-fit.js';
 import { saturationHalo } from '../kernels/saturation.js';
 import { ipcHalo } from '../kernels/ipc.js';
@@ -29,7 +28,7 @@ import { runTiled } from '../pool/pool.js';
 import { afterJumpFlagging, allDoNotUsePlanes, jumpDetectionMode, jumpLargeEvents, jumpStep, nanMedianF32, type JumpCarry } from '../steps/jump.js';
 import { REFPIX_BORDER, refpixFullFrameBands } from '../steps/refpix.js';
 import { gainScaleFactor } from '../steps/gain-scale.js';
-import { rampFitProducts } from '../steps/ramp-fit.js';
+import { rampFitPlanner, rampFitProducts } from '../steps/ramp-fit.js';
 import { pixel } from '../dq/index.js';
 import { referenceName, type StepContext } from '../steps/step.js';
 import { GAIN_SCALE, RAMP_FIT, RAMP_STEPS, stepOptions, type StepParameters, type StepReferences } from './ramp-steps.js';
@@ -387,25 +386,7 @@ export async function runBanded(run: BandedRun): Promise<{ rate: ImageModel; rat
     meta.refFiles.READNO = referenceName(fitReadnoise);
     const gainFactor = fitGain.primary.header.getNumber('GAINFACT');
     const fitParameters = stepOptions(run.stepParameters(RAMP_FIT.alias));
-    const exposure = meta.exposure;
-    if (exposure.frameTime === undefined || exposure.groupTime === undefined || exposure.nframes === undefined || exposure.groupgap === undefined) {
-      throw run.error('ramp_fit: the input lacks TFRAME, TGROUP, NFRAMES or GROUPGAP');
-    }
-    const planner = new RampFitPlanner(
-      {
-        frameTime: exposure.frameTime,
-        groupTime: exposure.groupTime,
-        nframes: exposure.nframes,
-        groupgap: exposure.groupgap,
-        dropFrames1: exposure.dropFrames1 ?? 0,
-        suppressOneGroup: (fitParameters.suppressOneGroup as boolean | undefined) ?? true,
-        firstgroup: fitParameters.firstgroup as number | undefined,
-        lastgroup: fitParameters.lastgroup as number | undefined,
-        saveOpt: false,
-        instrument: meta.instrument.name,
-      },
-      { ngroups, rows: ny, cols: nx },
-    );
+    const planner = rampFitPlanner(meta, { ...fitParameters, saveOpt: false }, { ngroups, rows: ny, cols: nx });
     planner.add(groupdq, nints);
     const plan = planner.plan();
     if ('noProducts' in plan) {

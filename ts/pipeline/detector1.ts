@@ -19,7 +19,6 @@ import type { Header } from '../io/fits/index.js';
 import { createRampModel, type CubeModel, type ImageModel, type RampFitOutputModel, type RampModel } from '../datamodels/models.js';
 import type { Meta } from '../datamodels/meta.js';
 import type { RampReader } from '../datamodels/fits-models.js';
-import { RampFitPlanner } from '../kernels/ramp-fit-plan.js';
 import { BandMerger, rampFitTile, taskResult, type RampFitPool, type RampFitResult } from '../kernels/ramp-fit.js';
 import { planRowBands } from '../pool/plan.js';
 import { allocShared, releaseShared, sharedCopy, sharedMemoryAvailable, type TileShape } from '../kernels/arrays.js';
@@ -27,7 +26,7 @@ import { readReferenceFloat, scienceGeometry } from '../reffiles/index.js';
 import { gainScaleStep } from '../steps/gain-scale.js';
 import { runTiled } from '../pool/pool.js';
 import { afterJumpFlagging, allDoNotUsePlanes, jumpKeywords, nanMedianF32, jumpLargeEvents, jumpStep, type JumpCarry } from '../steps/jump.js';
-import { rampFitProducts, rampFitStep, RampFitStepError } from '../steps/ramp-fit.js';
+import { rampFitPlanner, rampFitProducts, rampFitStep } from '../steps/ramp-fit.js';
 import { clearSliceCache, referenceName, warn, type StepContext } from '../steps/step.js';
 import { GAIN_SCALE, PERSISTENCE_ARRAY, RAMP_FIT, RAMP_STEPS, rampStepOrder, stepOptions, type StepCarry, type StepParameters, type StepReferences } from './ramp-steps.js';
 import type { ParameterValue } from './parameters.js';
@@ -758,25 +757,7 @@ async function fitByRowBands(
   rateintsStore?: RateintsStore,
 ) {
   const [nints, ngroups, rows, cols] = shape;
-  const exposure = meta.exposure;
-  if (exposure.frameTime === undefined || exposure.groupTime === undefined || exposure.nframes === undefined || exposure.groupgap === undefined) {
-    throw new RampFitStepError('ramp_fit: the input lacks TFRAME, TGROUP, NFRAMES or GROUPGAP');
-  }
-  const planner = new RampFitPlanner(
-    {
-      frameTime: exposure.frameTime,
-      groupTime: exposure.groupTime,
-      nframes: exposure.nframes,
-      groupgap: exposure.groupgap,
-      dropFrames1: exposure.dropFrames1 ?? 0,
-      suppressOneGroup: (parameters.suppressOneGroup as boolean | undefined) ?? true,
-      firstgroup: parameters.firstgroup as number | undefined,
-      lastgroup: parameters.lastgroup as number | undefined,
-      saveOpt: (parameters.saveOpt as boolean | undefined) ?? false,
-      instrument: meta.instrument.name,
-    },
-    { ngroups, rows, cols },
-  );
+  const planner = rampFitPlanner(meta, parameters, { ngroups, rows, cols });
   // One buffer for every integration's GROUPDQ (the planner keeps no array).
   const groupdq = new Uint8Array(ngroups * rows * cols);
   for (let i = 0; i < nints; i++) planner.add(await spill.getGroupdq(i, groupdq), 1);

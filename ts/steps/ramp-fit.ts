@@ -19,6 +19,7 @@ import {
   type RampModel,
 } from '../datamodels/index.js';
 import type { Meta } from '../datamodels/meta.js';
+import { RampFitPlanner } from '../kernels/ramp-fit-plan.js';
 import { info, warn, type StepContext } from './step.js';
 import {
   fitRampsParallel,
@@ -36,6 +37,32 @@ import {
 /** Raised for a step parameter jwst would reject. */
 export class RampFitStepError extends Error {
   override name = 'RampFitStepError';
+}
+
+/**
+ * OLS_C's exposure-wide planner for a pipeline that fits by row bands (it adds every
+ * integration's GROUPDQ, then plans): the exposure's timing from `meta`, the step's options.
+ */
+export function rampFitPlanner(meta: Meta, options: Record<string, unknown>, frame: { ngroups: number; rows: number; cols: number }): RampFitPlanner {
+  const exposure = meta.exposure;
+  if (exposure.frameTime === undefined || exposure.groupTime === undefined || exposure.nframes === undefined || exposure.groupgap === undefined) {
+    throw new RampFitStepError('ramp_fit: the input lacks TFRAME, TGROUP, NFRAMES or GROUPGAP');
+  }
+  return new RampFitPlanner(
+    {
+      frameTime: exposure.frameTime,
+      groupTime: exposure.groupTime,
+      nframes: exposure.nframes,
+      groupgap: exposure.groupgap,
+      dropFrames1: exposure.dropFrames1 ?? 0,
+      suppressOneGroup: (options.suppressOneGroup as boolean | undefined) ?? true,
+      firstgroup: options.firstgroup as number | undefined,
+      lastgroup: options.lastgroup as number | undefined,
+      saveOpt: (options.saveOpt as boolean | undefined) ?? false,
+      instrument: meta.instrument.name,
+    },
+    frame,
+  );
 }
 
 export interface RampFitStepOptions {
