@@ -471,9 +471,17 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
     // jwst starts from an empty array when the file does not exist.
     if (bytes) carry.set(PERSISTENCE_ARRAY, decodePersistenceArrayFile(bytes));
   }
-  const bandedRun = options.banded === true && io.productWriter && !wholeExposure && !truthy(pipelineParameters.save_calibrated_ramp) && !savesStep(RAMP_FIT.alias) && !savesStep(GAIN_SCALE.alias)
-    ? bandedObstacle(reader, order, skipped, stepParameters) === undefined
-    : false;
+  // Why a run asked to go by row bands cannot (said, then it runs by integrations).
+  const bandedNot = (): string | undefined => {
+    if (!io.productWriter) return 'products are not written by rows here';
+    if (wholeExposure) return 'a step needs the whole exposure';
+    if (truthy(pipelineParameters.save_calibrated_ramp)) return '_ramp is saved';
+    if (savesStep(RAMP_FIT.alias) || savesStep(GAIN_SCALE.alias)) return "a step's own product is saved";
+    return bandedObstacle(reader, order, skipped, stepParameters);
+  };
+  const bandedReason = options.banded === true ? bandedNot() : 'not asked';
+  if (options.banded === true && bandedReason) context.log?.('info', `pipeline: not by row bands (${bandedReason}); running the exposure integration by integration`);
+  const bandedRun = bandedReason === undefined;
   if (bandedRun) {
     try {
       const banded = await runBanded({

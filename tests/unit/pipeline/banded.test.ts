@@ -47,11 +47,11 @@ afterAll(async () => {
 
 const RATE_ARRAYS = ['SCI', 'ERR', 'DQ', 'VAR_POISSON', 'VAR_RNOISE'];
 
-/** A simulated NIRCam full frame and a mini CRDS cache for it. */
-async function simulate(name: string, ngroups: number, nints: number) {
+/** A simulated NIRCam exposure (a full frame unless said) and a mini CRDS cache for it. */
+async function simulate(name: string, ngroups: number, nints: number, subarray = 'FULL') {
   const dir = join(work, name);
   const request = {
-    instrument: 'nircam', detector: 'NRCA1', subarray: 'FULL', readpatt: 'RAPID', ngroups, nints, seed: 11,
+    instrument: 'nircam', detector: 'NRCA1', subarray, readpatt: 'RAPID', ngroups, nints, seed: 11,
     scene: { background: 30, stars: 60, galaxies: 5, starFlux: [1000, 300000] as [number, number], saturateAtGroups: [0, 2] as [number, number] },
     events: { cosmicRaysPerIntegration: 3000, snowballs: 4 },
   };
@@ -105,6 +105,15 @@ describe('Detector1 by row bands on a NIRCam full frame', () => {
     const banded = await run(uncal, cache, join(work, 'two-banded'), true, parameters);
     const whole = await run(uncal, cache, join(work, 'two-whole'), false, parameters);
     expect(banded.result.rateSaved).toBe(true);
+    await expectSameProducts(banded.written, whole.written);
+  }, 300_000);
+
+  it('says why a subarray does not go by row bands, and runs it by integrations', async () => {
+    const { uncal, cache } = await simulate('nrca1_sub160', 4, 1, 'SUB160');
+    const banded = await run(uncal, cache, join(work, 'sub160-banded'), true);
+    const whole = await run(uncal, cache, join(work, 'sub160-whole'), false);
+    expect(banded.result.rateSaved).toBeUndefined();
+    expect(banded.logs).toContain('pipeline: not by row bands (not a full frame); running the exposure integration by integration');
     await expectSameProducts(banded.written, whole.written);
   }, 300_000);
 
