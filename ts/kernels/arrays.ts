@@ -90,7 +90,7 @@ export function sharedMemoryAvailable(): boolean {
   return typeof SharedArrayBuffer === 'function' && isolated !== false;
 }
 
-type ArrayType<T> = { new (buffer: ArrayBufferLike): T; BYTES_PER_ELEMENT: number };
+type ArrayType<T> = { new (buffer: ArrayBufferLike, byteOffset?: number, length?: number): T; BYTES_PER_ELEMENT: number };
 
 /**
  * SharedArrayBuffers given back by `releaseShared`, by byte length. V8 does not count shared
@@ -102,33 +102,51 @@ const recycled = new Map<number, SharedArrayBuffer[]>();
 let recycledBytes = 0;
 /** Recycled buffers beyond this many bytes (256 MiB) are dropped. */
 const RECYCLE_LIMIT = 1 << 28;
+/**
+ * Up to this size (64 MiB) buffers are made at the next power of two, so that one serves every
+ * request of its size class: the reference windows and band cuts of successive steps all differ
+ * a little in size, and exact sizes left ~100 MB of them idle in the recycling while as much was
+ * touched afresh (NIRCam full frame through Detector1). Pages never written cost no memory.
+ */
+const SIZE_CLASS_LIMIT = 1 << 26;
+/** Byte length of the array allocShared made on each buffer it handed out (and not yet got back). */
+const handedOut = new WeakMap<SharedArrayBuffer, number>();
+
+function capacityFor(bytes: number): number {
+  return bytes > 0 && bytes <= SIZE_CLASS_LIMIT ? 2 ** Math.ceil(Math.log2(bytes)) : bytes;
+}
 
 /**
  * A zeroed array on a SharedArrayBuffer where possible (see `sharedMemoryAvailable`), recycled
- * from `releaseShared` when one of the same size was given back; else on an ordinary buffer.
+ * from `releaseShared` when a buffer of its size class was given back; else on an ordinary
+ * buffer. The array starts at offset 0 of its buffer, which may be longer (see SIZE_CLASS_LIMIT).
  * Kernel runs with a worker pool then hand workers the array itself instead of copies of its
  * bands.
  */
 export function allocShared<T extends KernelArray>(type: ArrayType<T>, length: number, options: { zeroed?: boolean } = {}): T {
   const bytes = length * type.BYTES_PER_ELEMENT;
   if (!sharedMemoryAvailable()) return new type(new ArrayBuffer(bytes));
-  const buffer = recycled.get(bytes)?.pop();
-  if (!buffer) return new type(new SharedArrayBuffer(bytes));
-  recycledBytes -= bytes;
-  const array = new type(buffer);
+  const capacity = capacityFor(bytes);
+  const reused = recycled.get(capacity)?.pop();
+  if (reused) recycledBytes -= capacity;
+  const buffer = reused ?? new SharedArrayBuffer(capacity);
+  handedOut.set(buffer, bytes);
+  const array = new type(buffer, 0, length);
   // `zeroed: false` for a caller that overwrites every element: a recycled buffer keeps old values.
-  if (options.zeroed ?? true) array.fill(0);
+  if (reused && (options.zeroed ?? true)) array.fill(0);
   return array;
 }
 
 /**
- * Gives the whole-buffer shared array back for `allocShared` to reuse. The caller must hold the
- * only use of it: nothing may read or write it afterwards.
+ * Gives the shared array back for `allocShared` to reuse: the whole array allocShared made (or
+ * a view of a whole SharedArrayBuffer). The caller must hold the only use of it: nothing may read
+ * or write it afterwards.
  */
 export function releaseShared(array: KernelArray): void {
   const buffer = array.buffer;
   if (!isSharedBuffer(buffer)) return;
-  if (array.byteOffset !== 0 || array.byteLength !== buffer.byteLength) return;
+  if (array.byteOffset !== 0 || array.byteLength !== (handedOut.get(buffer) ?? buffer.byteLength)) return;
+  handedOut.delete(buffer);
   releaseSharedBuffer(buffer);
 }
 

@@ -13,19 +13,44 @@ describe('shared arrays', () => {
     expect(isShared(new Float32Array(4))).toBe(false);
   });
 
-  it('a released buffer comes back zeroed for the same size, never for another', () => {
+  it('a released buffer comes back zeroed for any size of its class (the next power of two), never for another', () => {
     const a = allocShared(Uint32Array, 4099);
+    expect(a.length).toBe(4099);
+    expect(a.buffer.byteLength).toBe(32768);
     a.fill(7);
     releaseShared(a);
-    const other = allocShared(Uint32Array, 4098);
-    expect(other.buffer).not.toBe(a.buffer);
-    const again = allocShared(Uint32Array, 4099);
+    const larger = allocShared(Uint32Array, 8193);
+    expect(larger.buffer).not.toBe(a.buffer);
+    const again = allocShared(Uint32Array, 4098);
     expect(again.buffer).toBe(a.buffer);
+    expect(again.length).toBe(4098);
+    expect(new Uint32Array(a.buffer).every((v) => v === 0 || v === 7)).toBe(true);
     expect(again.every((v) => v === 0)).toBe(true);
-    // The same byte length serves another element type.
+    // The same class serves another element type.
     releaseShared(again);
-    const bytes = allocShared(Uint8Array, 4099 * 4);
+    const bytes = allocShared(Uint8Array, 20000);
     expect(bytes.buffer).toBe(a.buffer);
+    expect(bytes.length).toBe(20000);
+  });
+
+  it('buffers above 64 MiB are made and recycled at their exact size', () => {
+    const big = allocShared(Uint8Array, 2 ** 26 + 8);
+    expect(big.buffer.byteLength).toBe(2 ** 26 + 8);
+    releaseShared(big);
+    expect(allocShared(Uint8Array, 2 ** 26 + 16).buffer).not.toBe(big.buffer);
+    expect(allocShared(Uint8Array, 2 ** 26 + 8).buffer).toBe(big.buffer);
+  });
+
+  it('only the whole array allocShared made goes back, once', () => {
+    const a = allocShared(Float32Array, 3000);
+    releaseShared(a.subarray(0, 2999));
+    expect(allocShared(Float32Array, 3000).buffer).not.toBe(a.buffer);
+    releaseShared(a);
+    releaseShared(a);
+    const first = allocShared(Float32Array, 3000);
+    const second = allocShared(Float32Array, 3000);
+    expect(first.buffer).toBe(a.buffer);
+    expect(second.buffer).not.toBe(a.buffer);
   });
 
   it('views into part of a buffer, ordinary buffers and double releases are not recycled twice', () => {
