@@ -608,14 +608,11 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
     const fitted = await timed(RAMP_FIT.alias, async () => {
       if (slices.length === 1) {
         const whole = sliceModel(0, nints, await readSlice(0, nints, (i) => spill.get(i)), exposurePixeldq);
-        // Bands of about 4 MiB: workers' wasm memory keeps the size of the largest band it saw,
-        // and memory touched for the first time is slow.
-        const maxBandRows = Math.max(1, Math.floor(2 ** 22 / (nints * ngroups * nx * 5)));
         const sharedOutputs = options.sharedProducts === true && sharedMemoryAvailable();
         // Nothing reads the corrected ramp after the fit (the _ramp product is written): the
         // products take its memory instead of as much again, freshly touched.
         const productMemory = whole.data;
-        return rampFitStep(whole, { ...fitParameters, gain, readnoise, gainFactor, pool: options.rampFitPool, signal: context.signal, maxBandRows, log: context.log, sharedOutputs, productMemory });
+        return rampFitStep(whole, { ...fitParameters, gain, readnoise, gainFactor, pool: options.rampFitPool, signal: context.signal, log: context.log, sharedOutputs, productMemory });
       }
       const planes = { pixeldq: exposurePixeldq, gain, readnoise, averageDarkCurrent: avdrkcur };
       return fitByRowBands(corrected(), meta, planes, gainFactor, fitParameters, spill, rampHeader, options.rampFitPool, context.signal, bandRows, rateintsStore);
