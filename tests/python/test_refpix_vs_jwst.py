@@ -1,5 +1,6 @@
 """Our refpix step on synthetic near-IR ramps (full frame in three orientations, a 4-output
-subarray, a ZEROFRAME, even smoothing length, side gain, no odd/even, no side pixels) against
+subarray, 1-output subarrays (NIRCam corners, NIRSpec SUB512 with its reference columns), a
+ZEROFRAME, even smoothing length, side gain, no odd/even, no side pixels) against
 jwst's reference_pixels.correct_model on the same arrays: SCI must be bit-identical. The golden
 cases only cover 1-output subarrays; these exercise the per-amplifier and side-pixel paths,
 including jwst's switch to a float64 group buffer after the first side correction."""
@@ -26,6 +27,12 @@ CASES = {
     "nrc_full_no_odd_even_no_side": {"shape": [2048, 2048], "fast": 1, "slow": -2, "detector": "NRCA2",
                                      "oe": False, "side": False},
     "nrc_4amp_subarray": {"shape": [256, 2048], "name": "SUBGRISM256"},
+    # 1-output subarrays (jwst's per-subarray means, gathered in detector-frame order).
+    "nrc_1amp_sub640": {"shape": [640, 640], "name": "SUB640", "noutputs": 1, "nints": 2},
+    "nrc_1amp_top_corner_no_odd_even": {"shape": [400, 320], "name": "SUB400X320", "noutputs": 1, "detector": "NRCA2",
+                                        "fast": 1, "slow": -2, "ystart": 1649, "xstart": 1729, "oe": False},
+    "nrs_1amp_sub512_transposed": {"shape": [32, 512], "name": "SUB512", "noutputs": 1, "instrument": "NIRSPEC",
+                                   "detector": "NRS1", "fast": 2, "slow": 1, "ystart": 1000, "xstart": 1},
 }
 
 

@@ -73,6 +73,8 @@ interface Geometry {
   index(r: number, c: number): number;
   /** Embedded full-frame PIXELDQ in the detector frame. */
   dq(r: number, c: number): number;
+  /** The same for science pixel `i` (index into the science plane). */
+  scienceDq(i: number): number;
   /**
    * The detector row and column of science pixel (y, x), `index` inverted. When `swapped` the
    * row depends on x alone and the column on y alone; else the row on y and the column on x.
@@ -100,19 +102,20 @@ function geometry(ramp: Pick<RampModel, 'meta' | 'shape' | 'pixeldq'>, subarray:
     const x = dmsX(r, c) - colstart;
     return y >= 0 && y < rows && x >= 0 && x < cols ? y * cols + x : -1;
   };
+  const scienceDq = (i: number) => {
+    const x = i % cols;
+    return (ramp.pixeldq[i] | (edgeless && (x < 4 || x >= cols - 4) ? REF : 0)) >>> 0;
+  };
   const dq = (r: number, c: number) => {
     const i = index(r, c);
-    if (i >= 0) {
-      const x = i % cols;
-      return (ramp.pixeldq[i] | (edgeless && (x < 4 || x >= cols - 4) ? REF : 0)) >>> 0;
-    }
+    if (i >= 0) return scienceDq(i);
     const [Y, X] = [dmsY(r, c), dmsX(r, c)];
     return subarray && (Y < 4 || Y >= N - 4 || X < 4 || X >= N - 4) ? (DNU | REF) >>> 0 : 0;
   };
   // The flips are involutions: the detector position of DMS full-frame (Y, X) undoes them.
   const detRowOf = (y: number, x: number) => (swapped ? flip(x + colstart, slowaxis) : flip(y + rowstart, slowaxis));
   const detColOf = (y: number, x: number) => (swapped ? flip(y + rowstart, fastaxis) : flip(x + colstart, fastaxis));
-  return { rows, cols, index, dq, swapped, detRowOf, detColOf };
+  return { rows, cols, index, dq, scienceDq, swapped, detRowOf, detColOf };
 }
 
 /** numpy `x - s` on a float32 (`wide` false) or float64 group buffer. */
@@ -227,24 +230,36 @@ function fourAmpPlan(geo: Geometry, o: Required<RefpixOptions>): Plan {
 
 /** 1-output subarrays (jwst `do_subarray_corrections`); undefined when there are no reference pixels. */
 function oneAmpPlan(geo: Geometry, o: Required<RefpixOptions>): Plan | undefined {
-  const cls = new Uint8Array(geo.rows * geo.cols);
+  const { rows, cols } = geo;
+  // Column parity: the same pattern in every row, or (axes swapped) the same along a row.
+  const cls = new Uint8Array(rows * cols);
+  const parityRow = Uint8Array.from({ length: cols }, (_, x) => geo.detColOf(0, x) & 1);
+  for (let y = 0; y < rows; y++) {
+    if (geo.swapped) cls.fill(geo.detColOf(y, 0) & 1, y * cols, (y + 1) * cols);
+    else cls.set(parityRow, y * cols);
+  }
   const picked: { det: number; i: number; parity: number }[] = [];
-  for (let r = 0; r < N; r++) {
-    for (let c = 0; c < N; c++) {
-      const i = geo.index(r, c);
-      if (i < 0) continue;
-      cls[i] = c & 1;
-      const dq = geo.dq(r, c);
-      if (dq & REF && !(dq & DNU)) picked.push({ det: r * N + c, i, parity: c & 1 });
-    }
+  for (let i = 0; i < rows * cols; i++) {
+    const dq = geo.scienceDq(i);
+    if (!(dq & REF) || dq & DNU) continue;
+    const [y, x] = [Math.floor(i / cols), i % cols];
+    const [r, c] = [geo.detRowOf(y, x), geo.detColOf(y, x)];
+    picked.push({ det: r * N + c, i, parity: c & 1 });
   }
   if (picked.length === 0) return undefined;
-  const sets = o.oddEvenColumns ? [picked.filter((p) => p.parity === 0), picked.filter((p) => p.parity === 1)] : [picked];
+  // In detector-frame order, as jwst gathers them: the clipped mean's sums depend on the order.
+  picked.sort((a, b) => a.det - b.det);
+  const indices = (set: typeof picked) => Int32Array.from(set, (p) => p.i);
+  const sets = o.oddEvenColumns ? [indices(picked.filter((p) => p.parity === 0)), indices(picked.filter((p) => p.parity === 1))] : [indices(picked)];
   return {
     classes: 2,
     cls,
     group(plane, wide) {
-      const means = sets.map((set) => refpixClippedMean(Float32Array.from(set, (p) => plane[p.i]), wide, o.siglimit));
+      const means = sets.map((set) => {
+        const values = new Float32Array(set.length);
+        for (let k = 0; k < set.length; k++) values[k] = plane[set[k]];
+        return refpixClippedMean(values, wide, o.siglimit);
+      });
       return { signals: o.oddEvenColumns ? means : [means[0], means[0]] };
     },
   };
