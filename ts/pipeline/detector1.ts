@@ -46,7 +46,7 @@ import { persistenceArrayEntry, type PersistenceState } from '../steps/persisten
 import { decodePersistenceArrayFile, updatePersistenceArrayFile } from '../datamodels/persistence-array.js';
 import { bandArray, bandOutputs, releaseBandBuffers, type BandBuffers } from './band-buffers.js';
 import { BandedFallback, bandedObstacle, runBanded } from './banded.js';
-import { planeRows, RATEINTS_KEYS, type ProductRowsWriter, type RateintsRows, type RateintsStore, type SpillShape, type SpillStore } from './spill.js';
+import { planeRows, planeRowsInto, RATEINTS_KEYS, type ProductRowsWriter, type RateintsRows, type RateintsStore, type SpillShape, type SpillStore } from './spill.js';
 
 /** Parameters by jwst name (resolveDetector1Parameters gives them all; missing ones take the steps' defaults): `{ pipeline: { save_calibrated_ramp }, steps: { jump: { rejection_threshold } } }`. */
 export interface Detector1ParameterInput {
@@ -389,15 +389,34 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
     const gainMedian = gainPlane && afterJumpFlagging(jumpOptions) ? nanMedianF32(gainPlane) : undefined;
     let primaryCrs = 0;
     let detected = false;
-    // One set of band buffers for every band: memory touched for the first time is slow, and a
-    // MIRI TSO exposure goes through 2.6 GB of jump bands.
-    const buffers: BandBuffers = { shared: sharedMemoryAvailable() };
+    // Two sets of band buffers for every band, one read while the other's band is searched:
+    // memory touched for the first time is slow, and a MIRI TSO exposure goes through 2.6 GB of
+    // jump bands.
+    const shared = sharedMemoryAvailable();
+    const lanes: BandBuffers[] = [{ shared }, { shared }];
+    const extentOf = (row0: number) => {
+      const row1 = Math.min(ny, row0 + bandRows);
+      return { row0, row1, top: Math.max(0, row0 - halo), bottom: Math.min(ny, row1 + halo) };
+    };
+    const read = (row0: number, lane: number) => {
+      const { top, bottom } = extentOf(row0);
+      return readRowsOfEveryIntegration(spill, nints, ngroups, nx, top, bottom, reader.hasZeroframe, lanes[lane]);
+    };
+    let next: ReturnType<typeof read> | undefined = read(0, 0);
+    /** The last band's GROUPDQ rows as written back: the next band, read meanwhile, takes its halo rows from them. */
+    let written: { row0: number; row1: number; own: Uint8Array } | undefined;
     try {
-      for (let row0 = 0; row0 < ny; row0 += bandRows) {
-        const row1 = Math.min(ny, row0 + bandRows);
-        const top = Math.max(0, row0 - halo);
-        const bottom = Math.min(ny, row1 + halo);
-        const rows = await readRowsOfEveryIntegration(spill, nints, ngroups, nx, top, bottom, reader.hasZeroframe, buffers);
+      for (let row0 = 0, lane = 0; row0 < ny; row0 += bandRows, lane ^= 1) {
+        const { row1, top, bottom } = extentOf(row0);
+        const rows = await next!;
+        next = row0 + bandRows < ny ? read(row0 + bandRows, lane ^ 1) : undefined;
+        const bandShape = { ngroups: nints * ngroups, rows: bottom - top, cols: nx };
+        if (written) {
+          // As a band read after the last one's flags were written sees its halo rows.
+          const from = Math.max(top, written.row0);
+          const writtenShape = { ngroups: nints * ngroups, rows: written.row1 - written.row0, cols: nx };
+          if (from < row0) planeRowsInto(rows.groupdq, bandShape, from - top, written.own, writtenShape, from - written.row0, row0 - from);
+        }
         const bandMeta: Meta = structuredClone(meta);
         const sub = bandMeta.subarray;
         bandMeta.subarray = { ...sub, xstart: sub.xstart ?? 1, xsize: sub.xsize ?? nx, ystart: (sub.ystart ?? 1) + top, ysize: bottom - top };
@@ -419,8 +438,8 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
         Object.assign(meta.calStep, bandMeta.calStep);
         Object.assign(meta.refFiles, bandMeta.refFiles);
         if (result.status !== 'COMPLETE') return;
-        const shape = { ngroups: nints * ngroups, rows: bottom - top, cols: nx };
-        const own = planeRows(band.groupdq, nints * ngroups, shape, row0 - top, row1 - top);
+        const own = planeRows(band.groupdq, nints * ngroups, bandShape, row0 - top, row1 - top);
+        written = { row0, row1, own };
         const perInt = ngroups * (row1 - row0) * nx;
         for (let i = 0; i < nints; i++) await spill.putGroupdqRows(i, row0, row1, own.subarray(i * perInt, (i + 1) * perInt));
         for (let p = row0 * nx; p < row1 * nx; p++) pixeldq[p] |= band.pixeldq[p - top * nx];
@@ -430,7 +449,9 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
         }
       }
     } finally {
-      releaseBandBuffers(buffers);
+      // A read still in flight fills a lane: it must end before the lanes' memory goes back.
+      await next?.catch(() => {});
+      for (const lane of lanes) releaseBandBuffers(lane);
     }
     exposurePixeldq = pixeldq;
     let flagged = doNotUse.reduce((a, b) => a + b, 0);
