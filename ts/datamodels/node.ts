@@ -7,7 +7,14 @@ import type { DataModel, RampModel } from './models.js';
 import { fitsPixelEncoder } from '../kernels/fits-words.js';
 
 export async function openFits(path: string): Promise<FitsFile> {
-  return FitsFile.open(await openFileSource(path));
+  const source = await openFileSource(path);
+  try {
+    return await FitsFile.open(source);
+  } catch (error) {
+    // A file that is not FITS (or is cut short) is closed here: nobody else holds it.
+    await source.close();
+    throw error;
+  }
 }
 
 /**

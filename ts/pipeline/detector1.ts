@@ -537,6 +537,16 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
       await releaseReferencePlanes();
     }
   }
+  // jwst chooses every step's references before the first step runs (stpipe's prefetch). Here
+  // the choices (CRDS rules, file headers) are made one after another, in step order, while the
+  // first integration is read and corrected; each step awaits its own (and a failure surfaces there).
+  let chosen: Promise<unknown> = Promise.resolve();
+  for (const alias of [...order, RAMP_FIT.alias, GAIN_SCALE.alias]) {
+    if (skipped(alias)) continue;
+    const definition = RAMP_STEPS[alias] ?? (alias === RAMP_FIT.alias ? RAMP_FIT : GAIN_SCALE);
+    const raw: readonly string[] = RAMP_STEPS[alias]?.rawReftypes ?? [];
+    for (const reftype of definition.reftypes.filter((t) => !raw.includes(t))) chosen = chosen.then(() => reference(reftype, alias)).catch(() => {});
+  }
   let rateintsStore: RateintsStore | undefined;
   try {
     // Pass A: the corrections, integration slice by slice. With several slices the steps keep
@@ -686,6 +696,8 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
     await io.saveRateints!(rateints, (i, key) => store.getArray(i, key));
     return { ...finish(rate, null), rateintsSaved: true };
   } finally {
+    // No file may be opened after the run has ended (the caller closes what was opened).
+    await chosen;
     await releaseReferencePlanes();
     await spill?.close();
     await rateintsStore?.close();
