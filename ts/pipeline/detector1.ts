@@ -541,8 +541,9 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
   // the choices (CRDS rules, file headers) are made one after another, in step order, while the
   // first integration is read and corrected; each step awaits its own (and a failure surfaces there).
   let chosen: Promise<unknown> = Promise.resolve();
+  // (gain_scale runs only after ramp_fit.)
   for (const alias of [...order, RAMP_FIT.alias, GAIN_SCALE.alias]) {
-    if (skipped(alias)) continue;
+    if (skipped(alias) || (alias === GAIN_SCALE.alias && skipped(RAMP_FIT.alias))) continue;
     const definition = RAMP_STEPS[alias] ?? (alias === RAMP_FIT.alias ? RAMP_FIT : GAIN_SCALE);
     const raw: readonly string[] = RAMP_STEPS[alias]?.rawReftypes ?? [];
     for (const reftype of definition.reftypes.filter((t) => !raw.includes(t))) chosen = chosen.then(() => reference(reftype, alias)).catch(() => {});
