@@ -1,21 +1,12 @@
 /** Node helpers: models from and to files (writes are atomic: temp file + rename). */
 import { basename } from 'node:path';
-import { openFileSource, writeFitsFile } from '../io/fits/node.js';
-import { FitsFile } from '../io/fits/index.js';
+import { readFits, writeFitsFile } from '../io/fits/node.js';
 import { modelHdus, readModel, RampReader } from './fits-models.js';
 import type { DataModel, RampModel } from './models.js';
 import { fitsPixelEncoder } from '../kernels/fits-words.js';
 
-export async function openFits(path: string): Promise<FitsFile> {
-  const source = await openFileSource(path);
-  try {
-    return await FitsFile.open(source);
-  } catch (error) {
-    // A file that is not FITS (or is cut short) is closed here: nobody else holds it.
-    await source.close();
-    throw error;
-  }
-}
+/** A FITS file opened for reading on demand (closed again if it is not FITS); close it when done. */
+export const openFits = readFits;
 
 /**
  * Opens a ramp (`_uncal` or `_ramp`) for integration-by-integration reading, `meta.exposure.readTimes`

@@ -4,7 +4,7 @@
  * like jwst's below the command line), strun's `--steps.<step>.<param>=<value>`, exit codes.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -112,5 +112,19 @@ describe.skipIf(!crds)('detector1 run / step', () => {
     const missing = detector1('run', join(out, 'nope_uncal.fits'), '--crds-path', crds!);
     expect(missing.status).toBe(1);
     expect(missing.stderr).toMatch(/nope_uncal\.fits/);
+  });
+
+  it('stops at the step of a truncated reference, naming the file, with no file left open', () => {
+    // References are chosen and opened up front (as stpipe prefetches them); the failure still
+    // belongs to linearity, after the steps before it ran.
+    const dir = join(out, 'truncated');
+    const reference = join(out, 'linearity_truncated.fits');
+    writeFileSync(reference, readFileSync(join(crds!, 'references/jwst/nircam/jwst_nircam_linearity_9001.fits')).subarray(0, 20160));
+    const run = detector1('run', uncal(), '--crds-path', crds!, '--output-dir', dir, `--steps.linearity.override_linearity=${reference}`);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/linearity_truncated\.fits: .*truncated/);
+    expect(run.stderr).toMatch(/refpix[\s\S]*linearity_truncated/);
+    expect(run.stderr).not.toMatch(/Closing file descriptor|FileHandle/);
+    expect(existsSync(dir) ? readdirSync(dir) : []).toEqual([]);
   });
 });
