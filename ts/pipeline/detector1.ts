@@ -389,9 +389,9 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
     const gainMedian = gainPlane && afterJumpFlagging(jumpOptions) ? nanMedianF32(gainPlane) : undefined;
     let primaryCrs = 0;
     let detected = false;
-    // Two sets of band buffers for every band, one read while the other's band is searched:
-    // memory touched for the first time is slow, and a MIRI TSO exposure goes through 2.6 GB of
-    // jump bands.
+    // Two sets of band buffers that every band reuses (one is read while the other's band is
+    // searched): memory touched for the first time is slow, and a MIRI TSO exposure goes through
+    // 2.6 GB of jump bands.
     const shared = sharedMemoryAvailable();
     const lanes: BandBuffers[] = [{ shared }, { shared }];
     const extentOf = (row0: number) => {
@@ -539,9 +539,9 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
   }
   // jwst chooses every step's references before the first step runs (stpipe's prefetch). Here
   // the choices (CRDS rules, file headers) are made one after another, in step order, while the
-  // first integration is read and corrected; each step awaits its own (and a failure surfaces there).
+  // first integration is read and corrected; each step awaits its own (and a failure surfaces
+  // there). gain_scale runs only after ramp_fit.
   let chosen: Promise<unknown> = Promise.resolve();
-  // (gain_scale runs only after ramp_fit.)
   for (const alias of [...order, RAMP_FIT.alias, GAIN_SCALE.alias]) {
     if (skipped(alias) || (alias === GAIN_SCALE.alias && skipped(RAMP_FIT.alias))) continue;
     const definition = RAMP_STEPS[alias] ?? (alias === RAMP_FIT.alias ? RAMP_FIT : GAIN_SCALE);
