@@ -20,7 +20,7 @@ import { createRampModel, type CubeModel, type ImageModel, type RampFitOutputMod
 import type { Meta } from '../datamodels/meta.js';
 import type { RampReader } from '../datamodels/fits-models.js';
 import { BandMerger, rampFitTile, taskResult, type RampFitPool, type RampFitResult } from '../kernels/ramp-fit.js';
-import { planRowBands } from '../pool/plan.js';
+import { pasteBand, planRowBands } from '../pool/plan.js';
 import { allocShared, releaseShared, sharedCopy, sharedMemoryAvailable, type TileShape } from '../kernels/arrays.js';
 import { readReferenceFloat, scienceGeometry } from '../reffiles/index.js';
 import { gainScaleStep } from '../steps/gain-scale.js';
@@ -28,7 +28,7 @@ import { runTiled } from '../pool/pool.js';
 import { afterJumpFlagging, allDoNotUsePlanes, jumpKeywords, nanMedianF32, jumpLargeEvents, jumpStep, type JumpCarry } from '../steps/jump.js';
 import { rampFitPlanner, rampFitProducts, rampFitStep } from '../steps/ramp-fit.js';
 import { clearSliceCache, referenceName, warn, type StepContext } from '../steps/step.js';
-import { GAIN_SCALE, PERSISTENCE_ARRAY, RAMP_FIT, RAMP_STEPS, rampStepOrder, stepOptions, type StepCarry, type StepParameters, type StepReferences } from './ramp-steps.js';
+import { GAIN_SCALE, PERSISTENCE_ARRAY, RAMP_FIT, RAMP_STEPS, rampStepOrder, stepDefinition, stepOptions, type StepCarry, type StepParameters, type StepReferences } from './ramp-steps.js';
 import type { ParameterValue } from './parameters.js';
 import type { CalledStepClass } from './step-specs.js';
 import { emicorrKeywords, type EmicorrReference } from '../steps/emicorr.js';
@@ -46,7 +46,7 @@ import { persistenceArrayEntry, type PersistenceState } from '../steps/persisten
 import { decodePersistenceArrayFile, updatePersistenceArrayFile } from '../datamodels/persistence-array.js';
 import { bandArray, bandOutputs, releaseBandBuffers, type BandBuffers } from './band-buffers.js';
 import { BandedFallback, bandedObstacle, runBanded } from './banded.js';
-import { planeRows, planeRowsInto, RATEINTS_KEYS, type ProductRowsWriter, type RateintsRows, type RateintsStore, type SpillShape, type SpillStore } from './spill.js';
+import { planeRows, RATEINTS_KEYS, type ProductRowsWriter, type RateintsRows, type RateintsStore, type SpillShape, type SpillStore } from './spill.js';
 
 /** Parameters by jwst name (resolveDetector1Parameters gives them all; missing ones take the steps' defaults): `{ pipeline: { save_calibrated_ramp }, steps: { jump: { rejection_threshold } } }`. */
 export interface Detector1ParameterInput {
@@ -414,8 +414,8 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
         if (written) {
           // As a band read after the last one's flags were written sees its halo rows.
           const from = Math.max(top, written.row0);
-          const writtenShape = { ngroups: nints * ngroups, rows: written.row1 - written.row0, cols: nx };
-          if (from < row0) planeRowsInto(rows.groupdq, bandShape, from - top, written.own, writtenShape, from - written.row0, row0 - from);
+          const stack = { nints: 1, ngroups: 1, planes: nints * ngroups, rows: bottom - top, cols: nx };
+          if (from < row0) pasteBand(rows.groupdq, written.own, 'stack', stack, { row0: from - top, rows: row0 - from }, { row0: written.row0 - top, rows: written.row1 - written.row0 });
         }
         const bandMeta: Meta = structuredClone(meta);
         const sub = bandMeta.subarray;
@@ -544,9 +544,8 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
   let chosen: Promise<unknown> = Promise.resolve();
   for (const alias of [...order, RAMP_FIT.alias, GAIN_SCALE.alias]) {
     if (skipped(alias) || (alias === GAIN_SCALE.alias && skipped(RAMP_FIT.alias))) continue;
-    const definition = RAMP_STEPS[alias] ?? (alias === RAMP_FIT.alias ? RAMP_FIT : GAIN_SCALE);
     const raw: readonly string[] = RAMP_STEPS[alias]?.rawReftypes ?? [];
-    for (const reftype of definition.reftypes.filter((t) => !raw.includes(t))) chosen = chosen.then(() => reference(reftype, alias)).catch(() => {});
+    for (const reftype of stepDefinition(alias)!.reftypes.filter((t) => !raw.includes(t))) chosen = chosen.then(() => reference(reftype, alias)).catch(() => {});
   }
   let rateintsStore: RateintsStore | undefined;
   try {

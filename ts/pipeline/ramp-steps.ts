@@ -207,13 +207,15 @@ export const GAIN_SCALE = { alias: 'gain_scale', className: 'GainScaleStep', sta
 /** Every step alias of Detector1, in no particular order. */
 export const ALL_STEP_ALIASES: readonly string[] = [...Object.keys(RAMP_STEPS), RAMP_FIT.alias, GAIN_SCALE.alias];
 
+/** The definition of a step by alias (a ramp step, ramp_fit or gain_scale); undefined for no step. */
+export function stepDefinition(alias: string) {
+  return RAMP_STEPS[alias] ?? (alias === RAMP_FIT.alias ? RAMP_FIT : alias === GAIN_SCALE.alias ? GAIN_SCALE : undefined);
+}
+
 /** The references a run may read: every reftype of the steps it will not skip. */
 export function reftypesFor(aliases: readonly string[]): string[] {
   const types = new Set<string>();
-  for (const alias of aliases) {
-    const definition = RAMP_STEPS[alias] ?? (alias === RAMP_FIT.alias ? RAMP_FIT : alias === GAIN_SCALE.alias ? GAIN_SCALE : undefined);
-    for (const type of definition?.reftypes ?? []) types.add(type);
-  }
+  for (const alias of aliases) for (const type of stepDefinition(alias)?.reftypes ?? []) types.add(type);
   return [...types];
 }
 

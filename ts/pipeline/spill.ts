@@ -50,27 +50,6 @@ export function planeRows<T extends Float32Array | Uint8Array>(source: T, planes
   return out;
 }
 
-/**
- * `count` rows of every plane of `source` (planes of `sourceShape`) from its row `sourceRow`
- * into `target` (planes of `targetShape`, as many) at its row `targetRow`.
- */
-export function planeRowsInto<T extends Float32Array | Uint8Array>(
-  target: T,
-  targetShape: SpillShape,
-  targetRow: number,
-  source: T,
-  sourceShape: SpillShape,
-  sourceRow: number,
-  count: number,
-): void {
-  const { cols } = targetShape;
-  const length = count * cols;
-  for (let g = 0; g < targetShape.ngroups; g++) {
-    const from = (g * sourceShape.rows + sourceRow) * cols;
-    target.set(source.subarray(from, from + length) as never, (g * targetShape.rows + targetRow) * cols);
-  }
-}
-
 /** Keeps the arrays themselves: no copies, memory grows with NINTS. */
 export class MemorySpill implements SpillStore {
   readonly keepsArrays = true;
