@@ -480,14 +480,30 @@ impl TileFit<'_, '_> {
             slow.extend(0..bn);
         }
         let sn = slow.len();
-        for (k, (&off, &dnu)) in src_offsets.iter().zip(dnu_group.iter().cycle()).enumerate() {
-            let src = &src_data[off + first..off + first + bn];
-            let srcq = &src_dq[off + first..off + first + bn];
+        if band.is_some() {
+            // Long ramps: a few pixels of thousands of band planes, pixel by pixel (the plane by
+            // plane loop below spends more on each plane's slices than on its few pixels; ~3 %
+            // of a MIRI TSO fit).
             for (j, &b) in slow.iter().enumerate() {
-                let at = j * per_px + k;
-                let q = srcq[b] | dnu;
-                buf.data[at] = src[b] as f64;
-                buf.dq[at] = q;
+                let col = first + b;
+                let data = &mut buf.data[j * per_px..(j + 1) * per_px];
+                let dq = &mut buf.dq[j * per_px..(j + 1) * per_px];
+                let planes = src_offsets.iter().zip(dnu_group.iter().cycle());
+                for ((d, q), (&off, &dnu)) in data.iter_mut().zip(dq.iter_mut()).zip(planes) {
+                    *d = src_data[off + col] as f64;
+                    *q = src_dq[off + col] | dnu;
+                }
+            }
+        } else {
+            for (k, (&off, &dnu)) in src_offsets.iter().zip(dnu_group.iter().cycle()).enumerate() {
+                let src = &src_data[off + first..off + first + bn];
+                let srcq = &src_dq[off + first..off + first + bn];
+                for (j, &b) in slow.iter().enumerate() {
+                    let at = j * per_px + k;
+                    let q = srcq[b] | dnu;
+                    buf.data[at] = src[b] as f64;
+                    buf.dq[at] = q;
+                }
             }
         }
         // 1. Prepare every integration of the block's other pixels (§4).
