@@ -520,7 +520,7 @@ export function fitRamps(input: RampFitInput, shape: TileShape, options: FitRamp
   if ('noProducts' in plan) return null;
   const height = Math.min(shape.rows, options.maxBandRows ?? maxBandRows(shape));
   if (!plan.params.likely && !plan.params.saveOpt) {
-    return fitBandsInPlace(input, shape, plan.params, Math.min(height, maxBandRows(shape, IN_PLACE_BAND_BYTES)));
+    return fitBandsInPlace(input, shape, plan.params, Math.min(height, inPlaceBandRows(shape)));
   }
   const merger = new BandMerger(shape);
   for (let row0 = 0; row0 < shape.rows; row0 += height) {
@@ -536,6 +536,18 @@ export function fitRamps(input: RampFitInput, shape: TileShape, options: FitRamp
  * (on 2048x2048x10: 0.53 s with 64 MB bands, 0.46 s with 4 MB, 1 MB no better).
  */
 const IN_PLACE_BAND_BYTES = 4 * 2 ** 20;
+
+/**
+ * Rows of one in-place band of a fit in this thread: IN_PLACE_BAND_BYTES of input, but on long
+ * ramps (a MIRI TSO row of 45 groups x 50 integrations is 5.8 MB) enough rows that each plane's
+ * part is copied in one piece of at least 16 KB, within 32 MB. A band's copies take one call per
+ * plane; one row of a 512-pixel plane is 2 KB, and 2250 such calls per band (and the garbage of
+ * their views) cost ~5 % of the fit. (Workers keep 4 MB pieces: their wasm memory would grow.)
+ */
+function inPlaceBandRows(shape: TileShape): number {
+  const rowsForPlanePieces = Math.ceil((16 * 2 ** 10) / (4 * shape.cols));
+  return Math.max(maxBandRows(shape, IN_PLACE_BAND_BYTES), Math.min(rowsForPlanePieces, maxBandRows(shape, 32 * 2 ** 20)));
+}
 
 /**
  * OLS_C without fitopt, band by band, with one copy each way: band rows go straight from the
