@@ -110,7 +110,7 @@ async function child(mode, shapeText, repeat, algorithm) {
  * while a minute has not passed). On a shared virtual machine other load only ever adds time,
  * mostly to the run that needs both cores: the best call is the stabler estimate of each
  * configuration's own speed (medians of the 1 -> 2 worker ratio ranged 1.55-1.89x over repeated
- * identical runs here, the ratios of best calls 1.81-1.95x).
+ * identical runs here, the ratios of best calls 1.81-1.96x).
  */
 async function steadyChild(shapeText, repeat) {
   const dims = shapeText.split('x').map(Number);
