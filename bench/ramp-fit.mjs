@@ -8,7 +8,10 @@
  *
  * For each synthetic ramp (2048x2048x10x1 and 512x512x45x50) it runs, each in its own child
  * process so peak RSS is per configuration: stcal (bench/ramp-fit.py in .venv-oracle, single
- * process, if the venv exists), ours in this thread, and ours with 1 and 2 Node workers, with
+ * process, if the venv exists) and ours in this thread, called alternately (both processes stay
+ * up; each call of one is followed by a call of the other, so that drifts of the machine's load
+ * reach both: ratios of best calls and the median of the pairs' ratios), then ours with 1 and 2
+ * Node workers, with
  * ordinary products (pasted by the main thread), with `sharedOutputs` (written in place by
  * the workers; OLS_C only), and in the steady state of a long-running caller (`steady`: 1 and 2
  * workers alternately in one process, inputs in shared memory, products given back with
@@ -16,7 +19,8 @@
  * Reported: wall and CPU seconds (CPU time is robust to other load on the machine; for the pool
  * it adds up all threads), peak RSS, and the ratios. Prints a table and one JSON document.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -102,6 +106,87 @@ async function child(mode, shapeText, repeat, algorithm) {
 }
 
 /**
+ * Child: ours in this thread as a server for the parent's alternation with stcal: makes the ramp,
+ * warms up, prints `{"ready":true}`, fits once per `run` line of stdin (one JSON line each), and
+ * on `quit` prints the summary line (best call, peak RSS).
+ */
+async function serveChild(shapeText, algorithm) {
+  const dims = shapeText.split('x').map(Number);
+  const kernels = await import(join(root, 'dist/kernels/index.js'));
+  const { loadKernels } = await import(join(root, 'dist/kernels/load-node.js'));
+  await loadKernels();
+  const { input, shape } = synthetic(dims);
+  input.algorithm = algorithm;
+  const small = synthetic([shape.nints, shape.ngroups, Math.min(shape.rows, 16), shape.cols]);
+  small.input.algorithm = algorithm;
+  kernels.fitRamps(small.input, small.shape);
+  console.log(JSON.stringify({ ready: true }));
+  let best;
+  for await (const line of createInterface({ input: process.stdin })) {
+    if (line.trim() !== 'run') break;
+    const t = performance.now();
+    const c = process.cpuUsage();
+    kernels.fitRamps(input, shape);
+    const u = process.cpuUsage(c);
+    const result = { seconds: Math.round(performance.now() - t) / 1000, cpu_seconds: Math.round((u.user + u.system) / 1e3) / 1000 };
+    if (!best || result.seconds < best.seconds) best = result;
+    console.log(JSON.stringify(result));
+  }
+  console.log(JSON.stringify({ impl: 'ours', algorithm, mode: 'inthread', shape: dims, ...best, peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024) }));
+}
+
+/** A child process answering one JSON line per request line (the `--serve` modes). */
+function server(command, argv) {
+  const child = spawn(command, argv, { stdio: ['pipe', 'pipe', 'inherit'] });
+  const ready = [];
+  const waiting = [];
+  let failure;
+  createInterface({ input: child.stdout }).on('line', (line) => {
+    if (!line.startsWith('{')) return;
+    const value = JSON.parse(line);
+    if (waiting.length) waiting.shift().resolve(value);
+    else ready.push(value);
+  });
+  child.on('exit', (code, signal) => {
+    failure = new Error(`${command} ${argv.join(' ')} ended (${code ?? signal})`);
+    for (const w of waiting.splice(0)) w.reject(failure);
+  });
+  return {
+    next: () =>
+      new Promise((resolve, reject) => {
+        if (ready.length) resolve(ready.shift());
+        else if (failure) reject(failure);
+        else waiting.push({ resolve, reject });
+      }),
+    send: (line) => child.stdin.write(`${line}\n`),
+  };
+}
+
+/** stcal and ours in this thread, `pairs` calls each, alternately (who goes first alternates too). */
+async function alternate(python, shape, pairs, algorithm) {
+  const stcal = server(python, [join(root, 'bench/ramp-fit.py'), ...shape.split('x'), '--serve', '--algorithm', algorithm]);
+  const ours = server(process.execPath, ['--max-old-space-size=16384', fileURLToPath(import.meta.url), '--child', 'serve', shape, '1', algorithm]);
+  await Promise.all([stcal.next(), ours.next()]);
+  const calls = [];
+  for (let r = 0; r < pairs; r++) {
+    const times = {};
+    for (const [name, side] of r % 2 ? [['ours', ours], ['stcal', stcal]] : [['stcal', stcal], ['ours', ours]]) {
+      side.send('run');
+      times[name] = (await side.next()).seconds;
+    }
+    calls.push([times.stcal, times.ours]);
+  }
+  const ratios = calls.map(([s, o]) => s / o);
+  stcal.send('quit');
+  ours.send('quit');
+  const [stcalRow, oursRow] = await Promise.all([stcal.next(), ours.next()]);
+  ratios.sort((a, b) => a - b);
+  const middle = ratios.length >> 1;
+  const median = ratios.length % 2 ? ratios[middle] : (ratios[middle - 1] + ratios[middle]) / 2;
+  return { rows: [stcalRow, oursRow], pairedMedian: Math.round(median * 100) / 100, calls };
+}
+
+/**
  * Child: the steady state of a long-running caller (and of the pipeline, whose ramps are shared
  * already): inputs in shared memory (no band copies), shared products given back with
  * `releaseShared` after each call (memory reused, no fresh pages), workers warm. Pools of 1 and 2
@@ -157,7 +242,7 @@ async function steadyChild(shapeText, repeat) {
   }
 }
 
-function parent() {
+async function parent() {
   const repeat = Number(args[args.indexOf('--repeat') + 1] ?? 1) || 1;
   const which = args.includes('--cases') ? args[args.indexOf('--cases') + 1] : 'all';
   const algorithm = args.includes('--algorithm') ? args[args.indexOf('--algorithm') + 1] : 'OLS_C';
@@ -173,17 +258,16 @@ function parent() {
   for (const shape of cases) {
     const dims = shape.split('x');
     const rows = [];
+    let pairedMedian;
+    let pairedCalls;
     if (python) {
-      const r = spawnSync(python, [join(root, 'bench/ramp-fit.py'), ...dims, '--repeat', String(repeat), '--algorithm', algorithm], {
-        encoding: 'utf8',
-        maxBuffer: 1 << 26,
-      });
-      if (r.status !== 0) throw new Error(`stcal run failed: ${r.stderr.slice(-2000)}`);
-      rows.push(lineOf(r.stdout));
+      const paired = await alternate(python, shape, repeat, algorithm);
+      rows.push(...paired.rows);
+      ({ pairedMedian, calls: pairedCalls } = paired);
     } else {
       console.error('(no .venv-oracle or .venv: stcal column skipped; see tests/oracle/ramp_fit_oracle.py for the venv)');
     }
-    const modes = ['inthread', 'pool1', 'pool2', ...(algorithm === 'OLS_C' ? ['pool1-shared', 'pool2-shared', 'steady'] : [])];
+    const modes = [...(python ? [] : ['inthread']), 'pool1', 'pool2', ...(algorithm === 'OLS_C' ? ['pool1-shared', 'pool2-shared', 'steady'] : [])];
     for (const mode of modes) {
       const out = execFileSync(
         process.execPath,
@@ -200,6 +284,9 @@ function parent() {
       rows,
       speedup_vs_stcal_wall: stcal && Math.round((stcal.seconds / by.inthread.seconds) * 100) / 100,
       speedup_vs_stcal_cpu: stcal && Math.round((stcal.cpu_seconds / by.inthread.cpu_seconds) * 100) / 100,
+      speedup_vs_stcal_paired_median: pairedMedian,
+      /** [stcal, ours in this thread] seconds of each alternated pair of calls. */
+      paired_calls: pairedCalls,
       speedup_vs_stcal_2_workers_wall: stcal && Math.round((stcal.seconds / by.pool2.seconds) * 100) / 100,
       scaling_1_to_2_workers: Math.round((by.pool1.seconds / by.pool2.seconds) * 100) / 100,
       ...(by['pool2-steady'] && {
@@ -221,7 +308,7 @@ function parent() {
       );
     }
     console.log(
-      `  ours in-thread vs stcal: ${summary.speedup_vs_stcal_wall}x wall, ${summary.speedup_vs_stcal_cpu}x CPU; ` +
+      `  ours in-thread vs stcal: ${summary.speedup_vs_stcal_wall}x wall, ${summary.speedup_vs_stcal_cpu}x CPU ${pairedMedian === undefined ? '' : ` (best calls, alternated; median of the pairs ${pairedMedian}x)`}; ` +
         `2 workers vs stcal: ${summary.speedup_vs_stcal_2_workers_wall}x wall; 1 -> 2 workers: ${summary.scaling_1_to_2_workers}x`,
     );
     if (summary.scaling_1_to_2_workers_shared !== undefined) {
@@ -241,5 +328,6 @@ function parent() {
 }
 
 if (args[0] === '--child' && args[1] === 'steady') await steadyChild(args[2], Number(args[3] ?? 1));
+else if (args[0] === '--child' && args[1] === 'serve') await serveChild(args[2], args[4] ?? 'OLS_C');
 else if (args[0] === '--child') await child(args[1], args[2], Number(args[3] ?? 1), args[4] ?? 'OLS_C');
-else parent();
+else await parent();

@@ -1,17 +1,21 @@
 #!/usr/bin/env python3
 """stcal's OLS_C (or LIKELY) ramp fitting on a synthetic ramp, single process: the Python side of bench/ramp-fit.mjs.
 
-    .venv-oracle/bin/python bench/ramp-fit.py NINTS NGROUPS ROWS COLS [--algorithm OLS_C|LIKELY]
+    .venv-oracle/bin/python bench/ramp-fit.py NINTS NGROUPS ROWS COLS [--algorithm OLS_C|LIKELY] [--repeat N | --serve]
 
 Prints one JSON line: wall and CPU seconds in ``ramp_fit`` (best of ``--repeat``; CPU time is
-robust to other load on the machine), peak RSS of this process
-(MB), versions. The data follow the same recipe as bench/ramp-fit.mjs (rates 0-300 DN/s,
-+-5 DN noise, 2% of groups JUMP_DET, gain 2, readnoise 10), not the same bytes.
+robust to other load on the machine), peak RSS of this process (MB), versions. With
+``--serve`` it prints ``{"ready": true}`` once the ramp is made, then fits once for every
+``run`` line read from stdin (one JSON line each), and on ``quit`` prints the summary line:
+the parent alternates these calls with ours, so that both meet the same load. The data follow
+the same recipe as bench/ramp-fit.mjs (rates 0-300 DN/s, +-5 DN noise, 2% of groups JUMP_DET,
+gain 2, readnoise 10), not the same bytes.
 """
 
 import argparse
 import json
 import resource
+import sys
 import time
 
 import numpy as np
@@ -26,6 +30,7 @@ def main():
     ap.add_argument("shape", nargs=4, type=int, metavar=("NINTS", "NGROUPS", "ROWS", "COLS"))
     ap.add_argument("--repeat", type=int, default=1)
     ap.add_argument("--algorithm", choices=["OLS_C", "LIKELY"], default="OLS_C")
+    ap.add_argument("--serve", action="store_true")
     args = ap.parse_args()
     nints, ngroups, rows, cols = args.shape
 
@@ -41,8 +46,7 @@ def main():
     gain = np.full((rows, cols), 2.0, np.float32)
     readnoise = np.full((rows, cols), 10.0, np.float32)
 
-    best = best_cpu = None
-    for _ in range(args.repeat):
+    def fit_once():
         model = datamodels.RampModel(data=data, groupdq=groupdq.copy(), pixeldq=np.zeros((rows, cols), np.uint32))
         model.meta.instrument.name = "NIRCAM"
         model.meta.exposure.frame_time = tgroup
@@ -51,9 +55,23 @@ def main():
         model.meta.exposure.nframes = 1
         t, c = time.perf_counter(), time.process_time()
         ramp_fit.ramp_fit(model, False, readnoise.copy(), gain.copy(), args.algorithm, "optimal", "none", dqflags.pixel, True)
-        dt, dc = time.perf_counter() - t, time.process_time() - c
-        best = dt if best is None else min(best, dt)
-        best_cpu = dc if best_cpu is None else min(best_cpu, dc)
+        return time.perf_counter() - t, time.process_time() - c
+
+    best = best_cpu = None
+    if args.serve:
+        print(json.dumps({"ready": True}), flush=True)
+        for line in sys.stdin:
+            if line.strip() != "run":
+                break
+            dt, dc = fit_once()
+            best = dt if best is None else min(best, dt)
+            best_cpu = dc if best_cpu is None else min(best_cpu, dc)
+            print(json.dumps({"seconds": round(dt, 3), "cpu_seconds": round(dc, 3)}), flush=True)
+    else:
+        for _ in range(args.repeat):
+            dt, dc = fit_once()
+            best = dt if best is None else min(best, dt)
+            best_cpu = dc if best_cpu is None else min(best_cpu, dc)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"impl": "stcal", "algorithm": args.algorithm, "stcal": stcal.__version__, "numpy": np.__version__,
                       "shape": [nints, ngroups, rows, cols], "seconds": round(best, 3), "cpu_seconds": round(best_cpu, 3), "peak_rss_mb": round(peak_mb)}))
