@@ -62,14 +62,20 @@ function synthetic([nints, ngroups, rows, cols]) {
   };
 }
 
-/** Child: one configuration, one JSON line. */
-async function child(mode, shapeText, repeat, algorithm) {
+/** A child's kernels, loaded, and its synthetic ramp for `algorithm`. */
+async function prepareChild(shapeText, algorithm) {
   const dims = shapeText.split('x').map(Number);
   const kernels = await import(join(root, 'dist/kernels/index.js'));
   const { loadKernels } = await import(join(root, 'dist/kernels/load-node.js'));
   await loadKernels();
   const { input, shape } = synthetic(dims);
   input.algorithm = algorithm;
+  return { dims, kernels, input, shape };
+}
+
+/** Child: one configuration, one JSON line. */
+async function child(mode, shapeText, repeat, algorithm) {
+  const { dims, kernels, input, shape } = await prepareChild(shapeText, algorithm);
   let pool;
   if (mode.startsWith('pool')) {
     const { createNodePool } = await import(join(root, 'dist/pool/node.js'));
@@ -111,12 +117,7 @@ async function child(mode, shapeText, repeat, algorithm) {
  * on `quit` prints the summary line (best call, peak RSS).
  */
 async function serveChild(shapeText, algorithm) {
-  const dims = shapeText.split('x').map(Number);
-  const kernels = await import(join(root, 'dist/kernels/index.js'));
-  const { loadKernels } = await import(join(root, 'dist/kernels/load-node.js'));
-  await loadKernels();
-  const { input, shape } = synthetic(dims);
-  input.algorithm = algorithm;
+  const { dims, kernels, input, shape } = await prepareChild(shapeText, algorithm);
   const small = synthetic([shape.nints, shape.ngroups, Math.min(shape.rows, 16), shape.cols]);
   small.input.algorithm = algorithm;
   kernels.fitRamps(small.input, small.shape);
@@ -308,7 +309,7 @@ async function parent() {
       );
     }
     console.log(
-      `  ours in-thread vs stcal: ${summary.speedup_vs_stcal_wall}x wall, ${summary.speedup_vs_stcal_cpu}x CPU ${pairedMedian === undefined ? '' : ` (best calls, alternated; median of the pairs ${pairedMedian}x)`}; ` +
+      `  ours in-thread vs stcal: ${summary.speedup_vs_stcal_wall}x wall, ${summary.speedup_vs_stcal_cpu}x CPU${pairedMedian === undefined ? '' : ` (best calls, alternated; median of the pairs ${pairedMedian}x)`}; ` +
         `2 workers vs stcal: ${summary.speedup_vs_stcal_2_workers_wall}x wall; 1 -> 2 workers: ${summary.scaling_1_to_2_workers}x`,
     );
     if (summary.scaling_1_to_2_workers_shared !== undefined) {
