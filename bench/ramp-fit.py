@@ -57,21 +57,24 @@ def main():
         ramp_fit.ramp_fit(model, False, readnoise.copy(), gain.copy(), args.algorithm, "optimal", "none", dqflags.pixel, True)
         return time.perf_counter() - t, time.process_time() - c
 
-    best = best_cpu = None
-    if args.serve:
+    def calls():
+        """One item per fit asked for: `--repeat` of them, or one per `run` line when serving."""
+        if not args.serve:
+            yield from range(args.repeat)
+            return
         print(json.dumps({"ready": True}), flush=True)
         for line in sys.stdin:
             if line.strip() != "run":
-                break
-            dt, dc = fit_once()
-            best = dt if best is None else min(best, dt)
-            best_cpu = dc if best_cpu is None else min(best_cpu, dc)
+                return
+            yield
+
+    best = best_cpu = None
+    for _ in calls():
+        dt, dc = fit_once()
+        best = dt if best is None else min(best, dt)
+        best_cpu = dc if best_cpu is None else min(best_cpu, dc)
+        if args.serve:
             print(json.dumps({"seconds": round(dt, 3), "cpu_seconds": round(dc, 3)}), flush=True)
-    else:
-        for _ in range(args.repeat):
-            dt, dc = fit_once()
-            best = dt if best is None else min(best, dt)
-            best_cpu = dc if best_cpu is None else min(best_cpu, dc)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"impl": "stcal", "algorithm": args.algorithm, "stcal": stcal.__version__, "numpy": np.__version__,
                       "shape": [nints, ngroups, rows, cols], "seconds": round(best, 3), "cpu_seconds": round(best_cpu, 3), "peak_rss_mb": round(peak_mb)}))
