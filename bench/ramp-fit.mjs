@@ -28,24 +28,44 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 
-/** Same recipe as bench/ramp-fit.py: rates 0-300 DN/s, +-5 DN noise, 2% of groups JUMP_DET. */
+/**
+ * Uniform in [0, 1) from a 32-bit key: Wellons' lowbias32 integer hash. Counter-based, so
+ * bench/ramp-fit.py (numpy, a plane at a time) makes the same bytes. (A sequential LCG drawn a
+ * plane apart is nearly the same number in every group of a pixel: its ramps had no noise.)
+ */
+function uniform(key) {
+  let x = key >>> 0;
+  x ^= x >>> 16;
+  x = Math.imul(x, 0x7feb352d);
+  x ^= x >>> 15;
+  x = Math.imul(x, 0x846ca68b);
+  x ^= x >>> 16;
+  return (x >>> 0) / 4294967296;
+}
+
+/**
+ * The ramp bench/ramp-fit.py fits, byte for byte: rates 0-300 DN/s, +-5 DN uniform noise, 2% of
+ * groups JUMP_DET (keys 4n, 4n+1, 4n+2 for pixel n's rate, sample n's noise and flag).
+ */
 function synthetic([nints, ngroups, rows, cols]) {
   const plane = rows * cols;
   const n = nints * ngroups * plane;
+  if (4 * n > 2 ** 32) throw new Error(`ramp of ${n} samples: more than 32-bit keys`);
   const data = new Float32Array(n);
   const groupdq = new Uint8Array(n);
-  let s = 12345;
-  const rnd = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296;
-  const rate = Float32Array.from({ length: plane }, () => 300 * rnd());
+  const rate = Float32Array.from({ length: plane }, (_, p) => 300 * uniform(4 * p));
   const tgroup = 10.737;
   for (let i = 0; i < nints; i++) {
     for (let g = 0; g < ngroups; g++) {
       const off = (i * ngroups + g) * plane;
       const t = tgroup * g;
-      for (let p = 0; p < plane; p++) data[off + p] = 100 + rate[p] * t + 10 * (rnd() - 0.5);
+      for (let p = 0; p < plane; p++) {
+        const k = off + p;
+        data[k] = 100 + rate[p] * t + 10 * (uniform(4 * k + 1) - 0.5);
+        if (uniform(4 * k + 2) < 0.02) groupdq[k] = 4;
+      }
     }
   }
-  for (let k = 0; k < n; k++) if (rnd() < 0.02) groupdq[k] = 4;
   return {
     input: {
       data,

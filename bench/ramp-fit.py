@@ -7,9 +7,9 @@ Prints one JSON line: wall and CPU seconds in ``ramp_fit`` (best of ``--repeat``
 robust to other load on the machine), peak RSS of this process (MB), versions. With
 ``--serve`` it prints ``{"ready": true}`` once the ramp is made, then fits once for every
 ``run`` line read from stdin (one JSON line each), and on ``quit`` prints the summary line:
-the parent alternates these calls with ours, so that both meet the same load. The data follow
-the same recipe as bench/ramp-fit.mjs (rates 0-300 DN/s, +-5 DN noise, 2% of groups JUMP_DET,
-gain 2, readnoise 10), not the same bytes.
+the parent alternates these calls with ours, so that both meet the same load. The ramp is the
+one bench/ramp-fit.mjs makes, byte for byte (rates 0-300 DN/s, +-5 DN uniform noise, 2% of
+groups JUMP_DET, gain 2, readnoise 10; see ``uniform``).
 """
 
 import argparse
@@ -25,6 +25,17 @@ from stdatamodels.jwst import datamodels
 from stdatamodels.jwst.datamodels import dqflags
 
 
+def uniform(keys):
+    """Uniform in [0, 1) from uint32 keys: Wellons' lowbias32 hash, as ``uniform`` in bench/ramp-fit.mjs."""
+    x = keys.copy()
+    x ^= x >> np.uint32(16)
+    x *= np.uint32(0x7FEB352D)
+    x ^= x >> np.uint32(15)
+    x *= np.uint32(0x846CA68B)
+    x ^= x >> np.uint32(16)
+    return x.astype(np.float64) / 2.0**32
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("shape", nargs=4, type=int, metavar=("NINTS", "NGROUPS", "ROWS", "COLS"))
@@ -34,15 +45,21 @@ def main():
     args = ap.parse_args()
     nints, ngroups, rows, cols = args.shape
 
-    rng = np.random.default_rng(12345)
+    plane = rows * cols
+    if 4 * nints * ngroups * plane > 2**32:
+        raise SystemExit(f"ramp of {nints * ngroups * plane} samples: more than 32-bit keys")
     tgroup = 10.737
-    rate = rng.uniform(0.0, 300.0, (rows, cols)).astype(np.float32)
+    keys = 4 * np.arange(plane, dtype=np.uint32)
+    rate = (300.0 * uniform(keys)).astype(np.float32).reshape(rows, cols)
     data = np.empty((nints, ngroups, rows, cols), np.float32)
+    groupdq = np.zeros(data.shape, np.uint8)
     for i in range(nints):
         for g in range(ngroups):
-            data[i, g] = 100.0 + rate * np.float32(tgroup * g) + rng.uniform(-5.0, 5.0, (rows, cols)).astype(np.float32)
-    groupdq = np.zeros(data.shape, np.uint8)
-    groupdq[rng.random(data.shape, dtype=np.float32) < 0.02] = dqflags.group["JUMP_DET"]
+            base = np.uint32(4 * (i * ngroups + g) * plane)
+            noise = uniform(base + keys + np.uint32(1)).reshape(rows, cols)
+            # float64 throughout, rounded once, as the JavaScript side does.
+            data[i, g] = 100.0 + rate.astype(np.float64) * (tgroup * g) + 10.0 * (noise - 0.5)
+            groupdq[i, g][uniform(base + keys + np.uint32(2)).reshape(rows, cols) < 0.02] = dqflags.group["JUMP_DET"]
     gain = np.full((rows, cols), 2.0, np.float32)
     readnoise = np.full((rows, cols), 10.0, np.float32)
 

@@ -10,13 +10,15 @@ use detector1_kernels::ramp_fit::{fit, Inputs, Params};
 use detector1_kernels::tile::RampShape;
 use std::time::Instant;
 
-/// The generator of bench/ramp-fit.mjs (same seed, same order of draws).
-struct Lcg(u32);
-impl Lcg {
-    fn next(&mut self) -> f64 {
-        self.0 = self.0.wrapping_mul(1664525).wrapping_add(1013904223);
-        self.0 as f64 / 4294967296.0
-    }
+/// `uniform` of bench/ramp-fit.mjs: Wellons' lowbias32 hash of a key, in [0, 1).
+fn uniform(key: u32) -> f64 {
+    let mut x = key;
+    x ^= x >> 16;
+    x = x.wrapping_mul(0x7feb352d);
+    x ^= x >> 15;
+    x = x.wrapping_mul(0x846ca68b);
+    x ^= x >> 16;
+    x as f64 / 4294967296.0
 }
 
 fn fnv(h: u64, bytes: &[u8]) -> u64 {
@@ -45,20 +47,23 @@ fn main() {
     let dims: Vec<usize> = arg.split('x').map(|s| s.parse().expect("NINTSxNGROUPSxROWSxCOLS")).collect();
     let shape = RampShape::new(dims[0], dims[1], dims[2], dims[3]);
     let plane = shape.plane_len();
-    let mut rng = Lcg(12345);
-    let rate: Vec<f32> = (0..plane).map(|_| (300.0 * rng.next()) as f32).collect();
+    // The ramp of bench/ramp-fit.mjs and bench/ramp-fit.py, byte for byte.
+    assert!(4 * shape.cube_len() as u64 <= 1 << 32, "more than 32-bit keys");
+    let rate: Vec<f32> = (0..plane).map(|p| (300.0 * uniform(4 * p as u32)) as f32).collect();
     let tgroup = 10.737f64;
     let mut data = vec![0f32; shape.cube_len()];
+    let mut groupdq = vec![0u8; shape.cube_len()];
     for i in 0..shape.nints {
         for g in 0..shape.ngroups {
             let off = (i * shape.ngroups + g) * plane;
             let t = tgroup * g as f64;
             for p in 0..plane {
-                data[off + p] = (100.0 + rate[p] as f64 * t + 10.0 * (rng.next() - 0.5)) as f32;
+                let k = (off + p) as u32;
+                data[off + p] = (100.0 + rate[p] as f64 * t + 10.0 * (uniform(4 * k + 1) - 0.5)) as f32;
+                groupdq[off + p] = if uniform(4 * k + 2) < 0.02 { 4 } else { 0 };
             }
         }
     }
-    let groupdq: Vec<u8> = (0..data.len()).map(|_| if rng.next() < 0.02 { 4 } else { 0 }).collect();
     let (pixeldq, gain, readnoise) = (vec![0u32; plane], vec![2f32; plane], vec![10f32; plane]);
     let inputs = Inputs {
         data: &data,
