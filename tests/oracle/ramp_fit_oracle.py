@@ -211,6 +211,14 @@ def build_cases(scale):
         e.params["suppress_one_group"] = suppress
         return e
 
+    def long_ramps(rng, nints, ngroups):
+        # Medians of more than 24 differences: the window around their mean, the selection.
+        e = Exposure(rng, nints, ngroups, ny, nx)
+        e.add_jumps(0.5, 3)
+        e.saturate_from(0.2, first=1)
+        e.flag_random(DNU, 0.03)
+        return e
+
     def multi_int(rng):
         e = Exposure(rng, 4, 7, ny, nx)
         e.add_jumps(0.3, 2)
@@ -344,6 +352,8 @@ def build_cases(scale):
     case("mixed", mixed)
     case("all_saturated", all_saturated)
     case("miri_all_dnu", miri_all_dnu)
+    case("long_ramps", lambda r: long_ramps(r, 3, 45))
+    case("longer_ramps", lambda r: long_ramps(r, 1, 80))
     return cases
 
 
