@@ -212,7 +212,8 @@ def build_cases(scale):
         return e
 
     def long_ramps(rng, nints, ngroups):
-        # Medians of more than 24 differences: the window around their mean, the selection.
+        # Medians of more than 24 differences (the window around their mean, the selection); with
+        # more than 256 samples a pixel, the copy through bands of 64 pixels.
         e = Exposure(rng, nints, ngroups, ny, nx)
         e.add_jumps(0.5, 3)
         e.saturate_from(0.2, first=1)
@@ -352,7 +353,7 @@ def build_cases(scale):
     case("mixed", mixed)
     case("all_saturated", all_saturated)
     case("miri_all_dnu", miri_all_dnu)
-    case("long_ramps", lambda r: long_ramps(r, 3, 45))
+    case("long_ramps", lambda r: long_ramps(r, 6, 45))
     case("longer_ramps", lambda r: long_ramps(r, 1, 80))
     return cases
 

@@ -481,18 +481,25 @@ impl TileFit<'_, '_> {
         }
         let sn = slow.len();
         if band.is_some() {
-            // Long ramps: a few pixels of thousands of band planes, pixel by pixel (the plane by
-            // plane loop below spends more on each plane's slices than on its few pixels; ~3 %
-            // of a MIRI TSO fit).
-            for (j, &b) in slow.iter().enumerate() {
-                let col = first + b;
-                let data = &mut buf.data[j * per_px..(j + 1) * per_px];
-                let dq = &mut buf.dq[j * per_px..(j + 1) * per_px];
+            // Long ramps: a few pixels of thousands of band planes, four neighbours at a time
+            // where they follow each other, else pixel by pixel (the plane by plane loop below
+            // spends more on each plane's slices than on its few pixels).
+            let mut j = 0;
+            while j < sn {
+                let col = first + slow[j];
+                let rows = if j + 4 <= sn && slow[j + 3] == slow[j] + 3 { 4 } else { 1 };
+                let data = &mut buf.data[j * per_px..(j + rows) * per_px];
+                let dq = &mut buf.dq[j * per_px..(j + rows) * per_px];
                 let planes = src_offsets.iter().zip(dnu_group.iter().cycle());
-                for ((d, q), (&off, &dnu)) in data.iter_mut().zip(dq.iter_mut()).zip(planes) {
-                    *d = src_data[off + col] as f64;
-                    *q = src_dq[off + col] | dnu;
+                if rows == 4 {
+                    gather_four(data, dq, per_px, planes, &src_data[col..], &src_dq[col..]);
+                } else {
+                    for ((d, q), (&off, &dnu)) in data.iter_mut().zip(dq.iter_mut()).zip(planes) {
+                        *d = src_data[off + col] as f64;
+                        *q = src_dq[off + col] | dnu;
+                    }
                 }
+                j += rows;
             }
         } else {
             for (k, (&off, &dnu)) in src_offsets.iter().zip(dnu_group.iter().cycle()).enumerate() {
@@ -646,6 +653,35 @@ impl PatternBatches {
         self.patterns[k].as_ref()?;
         self.pixels[k].push((p, px));
         Some(k)
+    }
+}
+
+/// Copies four neighbouring pixels' samples (values and DQ from `src`/`srcq` at each plane's
+/// offset and the three after) into four pixel rows of `per_px` samples of `data`/`dq`.
+#[inline(always)]
+fn gather_four<'a>(
+    data: &mut [f64],
+    dq: &mut [u8],
+    per_px: usize,
+    planes: impl Iterator<Item = (&'a usize, &'a u8)>,
+    src: &[f32],
+    srcq: &[u8],
+) {
+    let (d01, d23) = data.split_at_mut(2 * per_px);
+    let ((d0, d1), (d2, d3)) = (d01.split_at_mut(per_px), d23.split_at_mut(per_px));
+    let (q01, q23) = dq.split_at_mut(2 * per_px);
+    let ((q0, q1), (q2, q3)) = (q01.split_at_mut(per_px), q23.split_at_mut(per_px));
+    for (k, (&off, &dnu)) in planes.enumerate().take(per_px) {
+        let v: &[f32; 4] = src[off..off + 4].try_into().expect("four values");
+        let q: &[u8; 4] = srcq[off..off + 4].try_into().expect("four flags");
+        d0[k] = v[0] as f64;
+        d1[k] = v[1] as f64;
+        d2[k] = v[2] as f64;
+        d3[k] = v[3] as f64;
+        q0[k] = q[0] | dnu;
+        q1[k] = q[1] | dnu;
+        q2[k] = q[2] | dnu;
+        q3[k] = q[3] | dnu;
     }
 }
 
