@@ -30,7 +30,8 @@ import { REFPIX_BORDER, refpixFullFrameBands } from '../steps/refpix.js';
 import { gainScaleFactor } from '../steps/gain-scale.js';
 import { rampFitPlanner, rampFitProducts } from '../steps/ramp-fit.js';
 import { pixel } from '../dq/index.js';
-import { referenceName, type StepContext } from '../steps/step.js';
+import { referenceName, warn, type StepContext } from '../steps/step.js';
+import { readReferenceFloat, scienceGeometry } from '../reffiles/index.js';
 import { GAIN_SCALE, RAMP_FIT, RAMP_STEPS, stepOptions, type StepParameters, type StepReferences } from './ramp-steps.js';
 import { bandArray, bandOutputs, releaseBandBuffers, type BandBuffers } from './band-buffers.js';
 import { planeRows, type ProductRowsWriter, type RateintsRows } from './spill.js';
@@ -64,6 +65,8 @@ export interface BandedRun {
   referencesOf(reftypes: readonly string[], alias: string): Promise<StepReferences>;
   reference(reftype: string, alias: string): Promise<FitsFile | undefined>;
   referencePlane(reftype: 'gain' | 'readnoise', alias: string): Promise<Float32Array | undefined>;
+  /** Lets go of the planes `referencePlane` read (a later call reads them again). */
+  releaseReferencePlanes(): Promise<void>;
   /** Rewrites `R_*` as the io records reference names. */
   recordNames(meta: Meta): void;
   timed<T>(alias: string, run: () => Promise<T>): Promise<T>;
@@ -135,7 +138,7 @@ export async function runBanded(run: BandedRun): Promise<{ rate: ImageModel; rat
   // Rows from a band's edge where its corrected samples and flags are those of a whole run.
   const exactFrom = Math.max(saturationRows, ipcRows);
   // Band heights: about 16 MiB of samples (all integrations), at least 16 rows.
-  const bandCount = Math.ceil(ny / Math.min(ny, Math.max(16, Math.floor(2 ** 24 / (planes * nx * 5)))));
+  const bandCount = Math.ceil(ny / Math.min(ny, Math.max(16, Math.floor(2 ** 23 / (planes * nx * 5)))));
   const bandRows = Math.ceil(ny / bandCount);
   // jump's neighbour flags come from one row further.
   const halo = exactFrom + (jumpRuns ? 1 : 0);
@@ -259,7 +262,7 @@ export async function runBanded(run: BandedRun): Promise<{ rate: ImageModel; rat
       }
       for (const side of sides) await correctRegion([b, ny - b, side.c0, side.c0 + b], side, side.buffers);
       // The exposure's PIXELDQ and each group's samples on the border, where refpix reads them.
-      const border = new Float32Array(plane);
+      let border: Float32Array | undefined = new Float32Array(plane);
       const paste = <T extends Float32Array | Uint32Array>(target: T, k: number, pick: (model: RampModel) => T, perPlane: boolean) => {
         for (const { region: [t, bottom, c0, c1], model } of corrected) {
           const width = c1 - c0;
@@ -270,9 +273,10 @@ export async function runBanded(run: BandedRun): Promise<{ rate: ImageModel; rat
       };
       paste(exposurePixeldq, 0, (model) => model.pixeldq, false);
       refpixBand = refpixFullFrameBands({ meta, shape: reader.shape, pixeldq: exposurePixeldq }, stepOptions(run.stepParameters('refpix')), (k) => {
-        paste(border, k, (model) => model.data, true);
-        return border;
+        paste(border!, k, (model) => model.data, true);
+        return border!;
       }, context);
+      border = undefined;
       for (const { model, buffers } of corrected) {
         releaseShared(model.pixeldq);
         releaseBandBuffers(buffers);
@@ -284,9 +288,10 @@ export async function runBanded(run: BandedRun): Promise<{ rate: ImageModel; rat
     const jumpFiles = jumpRuns ? await run.referencesOf(RAMP_STEPS.jump.reftypes, 'jump') : undefined;
     const gainFile = jumpFiles?.get('gain');
     const readnoiseFile = jumpFiles?.get('readnoise');
-    const gainPlane = jumpRuns ? await run.referencePlane('gain', 'jump') : undefined;
-    const readnoisePlane = jumpRuns ? await run.referencePlane('readnoise', 'jump') : undefined;
-    const gainMedian = gainPlane && afterJumpFlagging(jumpOptions) ? nanMedianF32(gainPlane) : undefined;
+    // Each band reads its rows of GAIN and READNOISE (as a subarray would); the whole planes are
+    // read only for the whole-frame median and the snowballs, and let go after them.
+    const gainMedian = gainFile && afterJumpFlagging(jumpOptions) ? nanMedianF32((await run.referencePlane('gain', 'jump'))!) : undefined;
+    await run.releaseReferencePlanes();
     const groupdq = new Uint8Array(planes * plane);
     /** Per (integration, group): every pixel so far has DO_NOT_USE after the corrections. */
     const allDoNotUse = new Array<boolean>(planes).fill(true);
@@ -316,7 +321,6 @@ export async function runBanded(run: BandedRun): Promise<{ rate: ImageModel; rat
         const result = await run.timed('jump', () =>
           jumpStep(band, gainFile && readnoiseFile ? { gain: gainFile, readnoise: readnoiseFile } : undefined, logContext, { ...jumpOptions, expandLargeEvents: false }, {
             doNotUsePlanes: assumedDoNotUse,
-            referencePlanes: gainPlane && readnoisePlane && { gain: gainPlane.subarray(t * nx, b * nx), readnoise: readnoisePlane.subarray(t * nx, b * nx) },
             gainMedian,
           }),
         );
@@ -358,6 +362,7 @@ export async function runBanded(run: BandedRun): Promise<{ rate: ImageModel; rat
               extendedEvents += found.extendedEvents;
               flagged += allDoNotUsePlanes(flags, 1, ngroups, plane)[0];
             }
+            await run.releaseReferencePlanes();
           });
         }
         // stcal's PRIMECRS and EXTNCRS: per second per million pixels over the usable groups of the exposure.
@@ -380,8 +385,10 @@ export async function runBanded(run: BandedRun): Promise<{ rate: ImageModel; rat
     const fitGain = fitFiles.get('gain');
     const fitReadnoise = fitFiles.get('readnoise');
     if (!fitGain || !fitReadnoise) throw run.error(`ramp_fit needs GAIN and READNOISE references; ${!fitGain ? 'GAIN' : 'READNOISE'} is missing`);
-    const gain = (await run.referencePlane('gain', RAMP_FIT.alias))!;
-    const readnoise = (await run.referencePlane('readnoise', RAMP_FIT.alias))!;
+    const warnFn = (message: string) => warn(context, message);
+    const frame = { science: scienceGeometry(meta, reader.shape, reader.file.source.name, warnFn), instrument: meta.instrument.name, warn: warnFn };
+    /** Rows `[row0, row0 + rows)` of a GAIN or READNOISE plane, on a recycled shared buffer. */
+    const referenceRows = async (file: FitsFile, row0: number, rows: number) => (await readReferenceFloat(file, 'SCI', frame, { shared: true, rows: [row0, row0 + rows] })).data;
     meta.refFiles.GAIN = referenceName(fitGain);
     meta.refFiles.READNO = referenceName(fitReadnoise);
     const gainFactor = fitGain.primary.header.getNumber('GAINFACT');
@@ -418,6 +425,17 @@ export async function runBanded(run: BandedRun): Promise<{ rate: ImageModel; rat
     const pool = run.rampFitPool;
     const inFlightLimit = pool?.size ?? 1;
     const slots = Array.from({ length: inFlightLimit }, (): BandBuffers => ({ shared }));
+    const allSlots = [...slots];
+    // Bands waiting for a slot, woken in turn as slots come back.
+    const waiting: (() => void)[] = [];
+    const takeSlot = async (): Promise<BandBuffers> => {
+      while (slots.length === 0) await new Promise<void>((resolve) => waiting.push(resolve));
+      return slots.pop()!;
+    };
+    const giveBack = (slot: BandBuffers) => {
+      slots.push(slot);
+      waiting.shift()?.();
+    };
     const inFlight = new Set<Promise<void>>();
     let failure: { error: unknown } | undefined;
     try {
@@ -450,12 +468,13 @@ export async function runBanded(run: BandedRun): Promise<{ rate: ImageModel; rat
           for (const piece of planRowBands(row1 - row0, { minBands: pool?.size ?? 1 })) {
             const p0 = row0 + piece.row0;
             const rows = piece.rows;
-            while (slots.length === 0) await Promise.race(inFlight);
-            const slot = slots.pop()!;
+            const gainRows = await referenceRows(fitGain, p0, rows);
+            const readnoiseRows = await referenceRows(fitReadnoise, p0, rows);
+            const slot = await takeSlot();
             const length = rows * nx;
             const shape: TileShape = { nints, ngroups, rows, cols: nx };
             // The planes' rows go into the slot too: fresh arrays for every piece are slow to touch.
-            const cut = <T extends Float32Array | Uint32Array>(whole: T, key: 'pixeldq' | 'gain' | 'readnoise' | 'averageDarkCurrent', row0 = p0) => {
+            const cut = <T extends Float32Array | Uint32Array>(whole: T, key: 'pixeldq' | 'averageDarkCurrent', row0 = p0) => {
               const array = bandArray(whole.constructor as unknown as Parameters<typeof bandArray<T>>[0], length, slot, key);
               array.set(whole.subarray(row0 * nx, (row0 + rows) * nx) as never);
               return array;
@@ -464,13 +483,18 @@ export async function runBanded(run: BandedRun): Promise<{ rate: ImageModel; rat
               data: planeRows(band.data, planes, { ngroups: planes, rows: b - t, cols: nx }, p0 - t, p0 - t + rows, bandArray(Float32Array, planes * length, slot, 'data')),
               groupdq: planeRows(groupdq, planes, { ngroups: planes, rows: ny, cols: nx }, p0, p0 + rows, bandArray(Uint8Array, planes * length, slot, 'groupdq')),
               pixeldq: cut(exposurePixeldq, 'pixeldq'),
-              gain: cut(gain, 'gain'),
-              readnoise: cut(readnoise, 'readnoise'),
+              gain: gainRows,
+              readnoise: readnoiseRows,
               averageDarkCurrent: band.avdrkcur && cut(band.avdrkcur, 'averageDarkCurrent', p0 - t),
+            };
+            const done = () => {
+              releaseShared(arrays.gain);
+              releaseShared(arrays.readnoise);
+              giveBack(slot);
             };
             if (!pool) {
               await write(p0, rows, rampFitTile(arrays, shape, plan.params));
-              slots.push(slot);
+              done();
               continue;
             }
             const outputs = bandOutputs(slot, nints, length);
@@ -482,7 +506,7 @@ export async function runBanded(run: BandedRun): Promise<{ rate: ImageModel; rat
               })
               .finally(() => {
                 inFlight.delete(job);
-                slots.push(slot);
+                done();
               });
             inFlight.add(job);
           }
@@ -497,7 +521,7 @@ export async function runBanded(run: BandedRun): Promise<{ rate: ImageModel; rat
       for (const writer of writers) await writer.abort().catch(() => {});
       throw error;
     } finally {
-      for (const slot of slots) releaseBandBuffers(slot);
+      for (const slot of allSlots) releaseBandBuffers(slot);
     }
     return { rate, rateints };
   } finally {

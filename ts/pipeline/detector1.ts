@@ -516,6 +516,7 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
         referencesOf: (reftypes, alias) => referencesOf(reftypes, alias),
         reference,
         referencePlane,
+        releaseReferencePlanes,
         recordNames,
         timed,
         statuses,

@@ -60,7 +60,7 @@ async function simulate(name: string, ngroups: number, nints: number, subarray =
   return { uncal: simulated.uncal, cache: await crds.openCrdsCache(cache.root, { context: cache.context }) };
 }
 
-async function run(input: string, cache: Awaited<ReturnType<typeof simulate>>['cache'], outputDir: string, banded: boolean, parameters = {}) {
+async function run(input: string, cache: Awaited<ReturnType<typeof simulate>>['cache'], outputDir: string, banded: boolean, parameters = {}, workers: KernelPool | undefined = pool) {
   const logs: string[] = [];
   const result = await pipeline.runDetector1File(input, {
     outputDir,
@@ -69,8 +69,8 @@ async function run(input: string, cache: Awaited<ReturnType<typeof simulate>>['c
       return selection.status === 'found' && selection.path ? { path: selection.path, recorded: `crds://${selection.file}` } : undefined;
     },
     parameters,
-    context: { pool, log: (_level, message) => logs.push(message) },
-    rampFitPool: pool,
+    context: { pool: workers, log: (_level, message) => logs.push(message) },
+    rampFitPool: workers,
     banded,
   });
   return { result, logs, written: Object.fromEntries(result.written) };
@@ -104,6 +104,14 @@ describe('Detector1 by row bands on a NIRCam full frame', () => {
     const parameters = { steps: { jump: { after_jump_flag_dn1: 1000, after_jump_flag_time1: 30 } } };
     const banded = await run(uncal, cache, join(work, 'two-banded'), true, parameters);
     const whole = await run(uncal, cache, join(work, 'two-whole'), false, parameters);
+    expect(banded.result.rateSaved).toBe(true);
+    await expectSameProducts(banded.written, whole.written);
+  }, 300_000);
+
+  it('equals the run by integrations in this thread alone (no worker pool), its two bands in flight sharing one fitting slot', async () => {
+    const { uncal, cache } = await simulate('nrca1_alone', 4, 1);
+    const banded = await run(uncal, cache, join(work, 'alone-banded'), true, {}, undefined);
+    const whole = await run(uncal, cache, join(work, 'alone-whole'), false);
     expect(banded.result.rateSaved).toBe(true);
     await expectSameProducts(banded.written, whole.written);
   }, 300_000);

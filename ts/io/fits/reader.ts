@@ -80,10 +80,15 @@ function product(values: number[]): number {
   return values.reduce((a, b) => a * b, 1);
 }
 
+/**
+ * Chunk buffers of float conversions, shared by all files and reused from read to read (see
+ * readConverted); as many are kept as reads were in progress at once, up to a few.
+ */
+const idleChunkPairs: Uint8Array[][] = [];
+const MAX_IDLE_CHUNK_PAIRS = 4;
+
 export class FitsFile {
   readonly primary: Hdu;
-  /** Chunk buffers of float conversions, reused from read to read (see readConverted). */
-  private readonly chunkPairs: Uint8Array[][] = [];
 
   private constructor(
     readonly source: ByteSource,
@@ -232,7 +237,7 @@ export class FitsFile {
     const chunkPixels = Math.max(1, Math.floor(CHUNK_BYTES / bytesPer));
     // A pair of chunk buffers per read in progress, kept for the next reads: a pipeline reading
     // row bands makes thousands of small reads, and fresh buffers for each were garbage.
-    const buffers = this.chunkPairs.pop() ?? [new Uint8Array(CHUNK_BYTES), new Uint8Array(CHUNK_BYTES)];
+    const buffers = idleChunkPairs.pop() ?? [new Uint8Array(CHUNK_BYTES), new Uint8Array(CHUNK_BYTES)];
     const readChunk = async (first: number, which: number): Promise<Uint8Array> => {
       const length = Math.min(chunkPixels, count - first) * bytesPer;
       const offset = start + first * bytesPer;
@@ -250,7 +255,7 @@ export class FitsFile {
       first = next;
     }
     // Not after a failure: a read still in flight may write into them.
-    this.chunkPairs.push(buffers);
+    if (idleChunkPairs.length < MAX_IDLE_CHUNK_PAIRS) idleChunkPairs.push(buffers);
   }
 }
 
