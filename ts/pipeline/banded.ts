@@ -288,8 +288,12 @@ export async function runBanded(run: BandedRun): Promise<{ rate: ImageModel; rat
     const jumpFiles = jumpRuns ? await run.referencesOf(RAMP_STEPS.jump.reftypes, 'jump') : undefined;
     const gainFile = jumpFiles?.get('gain');
     const readnoiseFile = jumpFiles?.get('readnoise');
-    // Each band reads its rows of GAIN and READNOISE (as a subarray would); the whole planes are
-    // read only for the whole-frame median and the snowballs, and let go after them.
+    const warnFn = (message: string) => warn(context, message);
+    const frame = { science: scienceGeometry(meta, reader.shape, reader.file.source.name, warnFn), instrument: meta.instrument.name, warn: warnFn };
+    /** Rows `[row0, row0 + rows)` of a GAIN or READNOISE plane, on a recycled shared buffer. */
+    const referenceRows = async (file: FitsFile, row0: number, rows: number) => (await readReferenceFloat(file, 'SCI', frame, { shared: true, rows: [row0, row0 + rows] })).data;
+    // Each band reads its rows of GAIN and READNOISE; the whole planes are read only for the
+    // whole-frame median and the snowballs, and let go after them.
     const gainMedian = gainFile && afterJumpFlagging(jumpOptions) ? nanMedianF32((await run.referencePlane('gain', 'jump'))!) : undefined;
     await run.releaseReferencePlanes();
     const groupdq = new Uint8Array(planes * plane);
@@ -318,12 +322,16 @@ export async function runBanded(run: BandedRun): Promise<{ rate: ImageModel; rat
         }
       }
       if (jumpRuns && jumpStatus !== 'SKIPPED') {
+        const referencePlanes = gainFile && readnoiseFile ? { gain: await referenceRows(gainFile, t, b - t), readnoise: await referenceRows(readnoiseFile, t, b - t) } : undefined;
         const result = await run.timed('jump', () =>
           jumpStep(band, gainFile && readnoiseFile ? { gain: gainFile, readnoise: readnoiseFile } : undefined, logContext, { ...jumpOptions, expandLargeEvents: false }, {
             doNotUsePlanes: assumedDoNotUse,
+            referencePlanes,
             gainMedian,
           }),
-        );
+        ).finally(() => {
+          for (const array of Object.values(referencePlanes ?? {})) releaseShared(array);
+        });
         jumpStatus = result.status;
         if (result.primaryCrs !== undefined && result.primaryCrs >= 0 && result.crs) {
           detected = true;
@@ -385,10 +393,6 @@ export async function runBanded(run: BandedRun): Promise<{ rate: ImageModel; rat
     const fitGain = fitFiles.get('gain');
     const fitReadnoise = fitFiles.get('readnoise');
     if (!fitGain || !fitReadnoise) throw run.error(`ramp_fit needs GAIN and READNOISE references; ${!fitGain ? 'GAIN' : 'READNOISE'} is missing`);
-    const warnFn = (message: string) => warn(context, message);
-    const frame = { science: scienceGeometry(meta, reader.shape, reader.file.source.name, warnFn), instrument: meta.instrument.name, warn: warnFn };
-    /** Rows `[row0, row0 + rows)` of a GAIN or READNOISE plane, on a recycled shared buffer. */
-    const referenceRows = async (file: FitsFile, row0: number, rows: number) => (await readReferenceFloat(file, 'SCI', frame, { shared: true, rows: [row0, row0 + rows] })).data;
     meta.refFiles.GAIN = referenceName(fitGain);
     meta.refFiles.READNO = referenceName(fitReadnoise);
     const gainFactor = fitGain.primary.header.getNumber('GAINFACT');

@@ -155,6 +155,7 @@ async function subtractPlaneByPlane(ramp: RampModel, reference: FitsFile, sci: H
     // A read still in flight writes into a frame: it must end before the frame is reused.
     await next?.catch(() => {});
     for (const frame of frames) releaseShared(frame);
+    releaseShared(darkDq);
   }
 }
 
@@ -202,7 +203,8 @@ async function readDarkDq(
   const rank = hdu.shape.length;
   if (rank !== 2 && rank !== 4) throw new ReferenceFileError(file, `DQ is (${hdu.shape.join(', ')}), not 2-D nor MIRI's 4-D`);
   // A larger 2-D DQ: only the science window's rows (the cut `fit` would make).
-  if (rank === 2 && !(hdu.shape[0] === ny && hdu.shape[1] === nx)) return (await readReferenceDq(reference, refContext)).data;
+  // Shared (recycled): a pipeline by row bands reads one per band, and the plane-by-plane path gives it back.
+  if (rank === 2 && !(hdu.shape[0] === ny && hdu.shape[1] === nx)) return (await readReferenceDq(reference, refContext, 'DQ', { shared: true })).data;
   const warnFn = refContext.warn ?? (() => {});
   const bitFlags = dqBitFlags(await readDqDefinitions(reference), (name) => warnFn(`${file}: DQ_DEF name "${name}" is not a standard flag; ignored`));
   const planeShape = hdu.shape.slice(-2);
@@ -225,7 +227,8 @@ async function readDarkDq(
 async function setAverageDarkCurrent(ramp: RampModel, reference: FitsFile, options: DarkCurrentOptions, warnFn: (m: string) => void) {
   const plane = ramp.shape[2] * ramp.shape[3];
   // Shared (recycled) memory: ramp fitting hands it to its workers as it is, not a copy of it.
-  const filled = (value: number) => allocShared(Float32Array, plane, { zeroed: false }).fill(value);
+  // Zero (the usual value) is left to a zeroed buffer: a fresh one's pages are then never touched.
+  const filled = (value: number) => (value === 0 ? allocShared(Float32Array, plane) : allocShared(Float32Array, plane, { zeroed: false }).fill(value));
   if (options.averageDarkCurrent !== undefined) {
     ramp.avdrkcur = filled(options.averageDarkCurrent);
     return;
