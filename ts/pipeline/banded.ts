@@ -262,7 +262,9 @@ export async function runBanded(run: BandedRun): Promise<{ rate: ImageModel; rat
       }
       for (const side of sides) await correctRegion([b, ny - b, side.c0, side.c0 + b], side, side.buffers);
       // The exposure's PIXELDQ and each group's samples on the border, where refpix reads them.
-      let border: Float32Array | undefined = new Float32Array(plane);
+      // Recycled for the bands that follow (an ordinary buffer this size, freed, raises glibc's
+      // mmap threshold: every later buffer up to its size comes from the fragmenting heap).
+      const border = allocShared(Float32Array, plane, { zeroed: false });
       const paste = <T extends Float32Array | Uint32Array>(target: T, k: number, pick: (model: RampModel) => T, perPlane: boolean) => {
         for (const { region: [t, bottom, c0, c1], model } of corrected) {
           const width = c1 - c0;
@@ -273,10 +275,10 @@ export async function runBanded(run: BandedRun): Promise<{ rate: ImageModel; rat
       };
       paste(exposurePixeldq, 0, (model) => model.pixeldq, false);
       refpixBand = refpixFullFrameBands({ meta, shape: reader.shape, pixeldq: exposurePixeldq }, stepOptions(run.stepParameters('refpix')), (k) => {
-        paste(border!, k, (model) => model.data, true);
-        return border!;
+        paste(border, k, (model) => model.data, true);
+        return border;
       }, context);
-      border = undefined;
+      releaseShared(border);
       for (const { model, buffers } of corrected) {
         releaseShared(model.pixeldq);
         releaseBandBuffers(buffers);

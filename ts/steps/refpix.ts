@@ -10,6 +10,7 @@
 import type { RampModel } from '../datamodels/models.js';
 import { pixel } from '../dq/index.js';
 import { runTiled } from '../pool/pool.js';
+import { allocShared, releaseShared } from '../kernels/arrays.js';
 import { refpixClippedMean, refpixSideSignal, type RefpixParams, type RefSignal } from '../kernels/refpix.js';
 import { isIrs2, StepNotImplementedError } from './ipc.js';
 import { info, warn, type StepContext, type StepStatus } from './step.js';
@@ -133,32 +134,66 @@ function average(a: RefSignal | undefined, b: RefSignal | undefined): RefSignal 
 /** Statistics of one run (the science ramp, or the ZEROFRAME as a 1-group ramp). */
 interface Plan {
   classes: number;
-  cls: Uint8Array;
-  detRow?: Uint16Array;
+  /** Whether the kernel takes each pixel's detector row (side reference pixels are used). */
+  sides: boolean;
+  /**
+   * Each pixel's class (and detector row, with `sides`) for science rows `[row0, row0 + rows)`,
+   * made on demand (a full frame's take 12 MB) in recycled shared buffers: give them back with
+   * `releaseRows`.
+   */
+  rowsOf(row0: number, rows: number): PlanRows;
   /** Per-group statistics: signals by class, side signal by detector row. */
   group(plane: Float32Array, wide: boolean): { signals: (RefSignal | undefined)[]; side?: Float64Array };
+}
+
+interface PlanRows {
+  cls: Uint8Array;
+  detRow?: Uint16Array;
+}
+
+function releaseRows(rows: PlanRows): void {
+  releaseShared(rows.cls);
+  if (rows.detRow) releaseShared(rows.detRow);
+}
+
+/**
+ * `rowsOf` of a plan whose arrays are, in every row, either `pattern` (the same in every row) or
+ * one value (`rowValue(y)`): the class pattern and the row's detector row, or, axes swapped, the
+ * detector-row pattern and the row's class.
+ */
+function patternRows(cols: number, swapped: boolean, sides: boolean, pattern: (x: number) => number, rowValue: (y: number) => { cls: number; detRow: number }) {
+  const patternRow = Array.from({ length: cols }, (_, x) => pattern(x));
+  return (row0: number, rows: number): PlanRows => {
+    const cls = allocShared(Uint8Array, rows * cols, { zeroed: false });
+    const detRow = sides ? allocShared(Uint16Array, rows * cols, { zeroed: false }) : undefined;
+    for (let y = 0; y < rows; y++) {
+      const [start, end] = [y * cols, (y + 1) * cols];
+      const value = rowValue(row0 + y);
+      if (swapped) {
+        detRow?.set(patternRow, start);
+        cls.fill(value.cls, start, end);
+      } else {
+        cls.set(patternRow, start);
+        detRow?.fill(value.detRow, start, end);
+      }
+    }
+    return { cls, detRow };
+  };
 }
 
 /** Full frame and 4-output subarrays (jwst `do_fullframe_corrections`). */
 function fourAmpPlan(geo: Geometry, o: Required<RefpixOptions>): Plan {
   // Each science pixel's amplifier and column parity (class) and detector row, row by row:
   // one of them is the same along a science row, the other the same pattern in every row.
-  const { rows, cols } = geo;
+  const { cols } = geo;
   const classOf = (c: number) => (c >> 9) * 2 + (c & 1);
-  const cls = new Uint8Array(rows * cols);
-  const detRow = new Uint16Array(rows * cols);
-  const pattern = Array.from({ length: cols }, (_, x) => (geo.swapped ? geo.detRowOf(0, x) : classOf(geo.detColOf(0, x))));
-  const patternRow = geo.swapped ? Uint16Array.from(pattern) : Uint8Array.from(pattern);
-  for (let y = 0; y < rows; y++) {
-    const [start, end] = [y * cols, (y + 1) * cols];
-    if (geo.swapped) {
-      detRow.set(patternRow, start);
-      cls.fill(classOf(geo.detColOf(y, 0)), start, end);
-    } else {
-      cls.set(patternRow, start);
-      detRow.fill(geo.detRowOf(y, 0), start, end);
-    }
-  }
+  const rowsOf = patternRows(
+    cols,
+    geo.swapped,
+    o.useSideRefPixels,
+    (x) => (geo.swapped ? geo.detRowOf(0, x) : classOf(geo.detColOf(0, x))),
+    (y) => ({ cls: classOf(geo.detColOf(y, 0)), detRow: geo.detRowOf(y, 0) }),
+  );
   /** A strip of the detector frame: rows r0.., cols c0.. (row-major), its pixel indices and DQ. */
   const strip = (r0: number, nr: number, c0: number, nc: number) => {
     const index = new Int32Array(nr * nc);
@@ -193,8 +228,8 @@ function fourAmpPlan(geo: Geometry, o: Required<RefpixOptions>): Plan {
   };
   return {
     classes: 8,
-    cls,
-    detRow: o.useSideRefPixels ? detRow : undefined,
+    sides: o.useSideRefPixels,
+    rowsOf,
     group(plane, wide) {
       const [t, b] = [values(top, plane), values(bottom, plane)];
       const signals: (RefSignal | undefined)[] = new Array(8).fill(undefined);
@@ -232,12 +267,7 @@ function fourAmpPlan(geo: Geometry, o: Required<RefpixOptions>): Plan {
 function oneAmpPlan(geo: Geometry, o: Required<RefpixOptions>): Plan | undefined {
   const { rows, cols } = geo;
   // Column parity: the same pattern in every row, or (axes swapped) the same along a row.
-  const cls = new Uint8Array(rows * cols);
-  const parityRow = Uint8Array.from({ length: cols }, (_, x) => geo.detColOf(0, x) & 1);
-  for (let y = 0; y < rows; y++) {
-    if (geo.swapped) cls.fill(geo.detColOf(y, 0) & 1, y * cols, (y + 1) * cols);
-    else cls.set(parityRow, y * cols);
-  }
+  const rowsOf = patternRows(cols, geo.swapped, false, (x) => geo.detColOf(0, x) & 1, (y) => ({ cls: geo.detColOf(y, 0) & 1, detRow: 0 }));
   const picked: { det: number; i: number; parity: number }[] = [];
   for (let i = 0; i < rows * cols; i++) {
     const dq = geo.scienceDq(i);
@@ -253,7 +283,8 @@ function oneAmpPlan(geo: Geometry, o: Required<RefpixOptions>): Plan | undefined
   const sets = o.oddEvenColumns ? [indices(picked.filter((p) => p.parity === 0)), indices(picked.filter((p) => p.parity === 1))] : [indices(picked)];
   return {
     classes: 2,
-    cls,
+    sides: false,
+    rowsOf,
     group(plane, wide) {
       const means = sets.map((set) => {
         const values = new Float32Array(set.length);
@@ -272,14 +303,14 @@ function planParams(plan: Plan, planeOf: (k: number) => Float32Array, groups: nu
     wide: new Uint8Array(groups),
     values: new Float64Array(groups * plan.classes),
     kinds: new Uint8Array(groups * plan.classes),
-    side: plan.detRow ? new Float64Array(groups * N) : undefined,
+    side: plan.sides ? new Float64Array(groups * N) : undefined,
     sideRows: N,
     sideGain: o.sideGain,
   };
   for (let g = 0; g < groups; g++) {
     context.signal?.throwIfAborted();
     // jwst's group buffer turns float64 once a side correction has run.
-    const wide = plan.detRow !== undefined && (firstWide || g > 0);
+    const wide = plan.sides && (firstWide || g > 0);
     params.wide[g] = wide ? 1 : 0;
     const { signals, side } = plan.group(planeOf(g), wide);
     signals.forEach((s, k) => {
@@ -296,10 +327,15 @@ function planParams(plan: Plan, planeOf: (k: number) => Float32Array, groups: nu
 async function run(plan: Plan, data: Float32Array, nints: number, ngroups: number, geo: Geometry, o: Required<RefpixOptions>, firstWide: boolean, context: StepContext) {
   const planeLen = geo.rows * geo.cols;
   const params = planParams(plan, (g) => data.subarray(g * planeLen, (g + 1) * planeLen), nints * ngroups, o, firstWide, context);
-  await runTiled(context.pool, 'refpix', { data, cls: plan.cls, detRow: plan.detRow }, { nints, ngroups, rows: geo.rows, cols: geo.cols }, {
-    params,
-    signal: context.signal,
-  });
+  const rows = plan.rowsOf(0, geo.rows);
+  try {
+    await runTiled(context.pool, 'refpix', { data, ...rows }, { nints, ngroups, rows: geo.rows, cols: geo.cols }, {
+      params,
+      signal: context.signal,
+    });
+  } finally {
+    releaseRows(rows);
+  }
 }
 
 /** The reference pixels of a near-IR full frame: its outer 4 rows and columns (every orientation). */
@@ -328,11 +364,15 @@ export function refpixFullFrameBands(
   const plan = fourAmpPlan(geometry(ramp, false), o);
   const params = planParams(plan, planeOf, nints * ngroups, o, false, context);
   return async (band, row0, bandRows, bandContext) => {
-    const span = [row0 * cols, (row0 + bandRows) * cols] as const;
-    await runTiled(bandContext.pool, 'refpix', { data: band, cls: plan.cls.subarray(...span), detRow: plan.detRow?.subarray(...span) }, { nints, ngroups, rows: bandRows, cols }, {
-      params,
-      signal: bandContext.signal,
-    });
+    const rows = plan.rowsOf(row0, bandRows);
+    try {
+      await runTiled(bandContext.pool, 'refpix', { data: band, ...rows }, { nints, ngroups, rows: bandRows, cols }, {
+        params,
+        signal: bandContext.signal,
+      });
+    } finally {
+      releaseRows(rows);
+    }
   };
 }
 
