@@ -442,8 +442,6 @@ export async function runBanded(run: BandedRun): Promise<{ rate: ImageModel; rat
       slots.push(slot);
       waiting.shift()?.();
     };
-    const inFlight = new Set<Promise<void>>();
-    let failure: { error: unknown } | undefined;
     try {
       writers.push(await run.productWriter('rate', rate), await run.productWriter('rateints', rateints));
       const [rateWriter, rateintsWriter] = writers;
@@ -467,63 +465,69 @@ export async function runBanded(run: BandedRun): Promise<{ rate: ImageModel; rat
       };
       await run.timed(RAMP_FIT.alias, async () => {
         await overBands(async (row0, row1, lane) => {
-          if (failure) return;
           const [t, b] = regionOf(row0);
           const band = regionModel(t, b, 0, nx, await readRegion(t, b, lane.buffers, lane));
           await correct(band, t, run.order.slice(0, jumpIndex), quiet);
-          for (const piece of planRowBands(row1 - row0, { minBands: pool?.size ?? 1 })) {
-            const p0 = row0 + piece.row0;
-            const rows = piece.rows;
-            const gainRows = await referenceRows(fitGain, p0, rows);
-            const readnoiseRows = await referenceRows(fitReadnoise, p0, rows);
-            const slot = await takeSlot();
+          // The band's flags become the exposure's final ones for its rows (pass 1's, with jump's
+          // and the snowballs'): the fit then reads the band where it was corrected.
+          planeRows(groupdq, planes, { ngroups: planes, rows: ny, cols: nx }, t, b, band.groupdq);
+          band.pixeldq.set(exposurePixeldq.subarray(t * nx, b * nx));
+          const bandArrays = {
+            data: band.data,
+            groupdq: band.groupdq,
+            pixeldq: band.pixeldq,
+            gain: await referenceRows(fitGain, t, b - t),
+            readnoise: await referenceRows(fitReadnoise, t, b - t),
+            averageDarkCurrent: band.avdrkcur,
+          };
+          const bandShape: TileShape = { nints, ngroups, rows: b - t, cols: nx };
+          /** Rows `[p0, p0 + rows)` of the band alone, in `slot`: what a fit without shared memory is given. */
+          const pieceArrays = (p0: number, rows: number, slot: BandBuffers) => {
             const length = rows * nx;
-            const shape: TileShape = { nints, ngroups, rows, cols: nx };
-            // The planes' rows go into the slot too: fresh arrays for every piece are slow to touch.
-            const cut = <T extends Float32Array | Uint32Array>(whole: T, key: 'pixeldq' | 'averageDarkCurrent', row0 = p0) => {
+            const cut = <T extends Float32Array | Uint32Array>(whole: T, key: 'pixeldq' | 'gain' | 'readnoise' | 'averageDarkCurrent') => {
               const array = bandArray(whole.constructor as unknown as Parameters<typeof bandArray<T>>[0], length, slot, key);
-              array.set(whole.subarray(row0 * nx, (row0 + rows) * nx) as never);
+              array.set(whole.subarray((p0 - t) * nx, (p0 - t + rows) * nx) as never);
               return array;
             };
-            const arrays = {
-              data: planeRows(band.data, planes, { ngroups: planes, rows: b - t, cols: nx }, p0 - t, p0 - t + rows, bandArray(Float32Array, planes * length, slot, 'data')),
-              groupdq: planeRows(groupdq, planes, { ngroups: planes, rows: ny, cols: nx }, p0, p0 + rows, bandArray(Uint8Array, planes * length, slot, 'groupdq')),
-              pixeldq: cut(exposurePixeldq, 'pixeldq'),
-              gain: gainRows,
-              readnoise: readnoiseRows,
-              averageDarkCurrent: band.avdrkcur && cut(band.avdrkcur, 'averageDarkCurrent', p0 - t),
+            const bandRegion = { ngroups: planes, rows: b - t, cols: nx };
+            return {
+              data: planeRows(bandArrays.data, planes, bandRegion, p0 - t, p0 - t + rows, bandArray(Float32Array, planes * length, slot, 'data')),
+              groupdq: planeRows(bandArrays.groupdq, planes, bandRegion, p0 - t, p0 - t + rows, bandArray(Uint8Array, planes * length, slot, 'groupdq')),
+              pixeldq: cut(bandArrays.pixeldq, 'pixeldq'),
+              gain: cut(bandArrays.gain, 'gain'),
+              readnoise: cut(bandArrays.readnoise, 'readnoise'),
+              averageDarkCurrent: bandArrays.averageDarkCurrent && cut(bandArrays.averageDarkCurrent, 'averageDarkCurrent'),
             };
-            const done = () => {
-              releaseShared(arrays.gain);
-              releaseShared(arrays.readnoise);
-              giveBack(slot);
-            };
-            if (!pool) {
-              await write(p0, rows, rampFitTile(arrays, shape, plan.params));
-              done();
-              continue;
-            }
+          };
+          const fit = async (p0: number, rows: number, slot: BandBuffers) => {
+            const length = rows * nx;
+            if (!pool) return write(p0, rows, rampFitTile(pieceArrays(p0, rows, slot), { nints, ngroups, rows, cols: nx }, plan.params));
             const outputs = bandOutputs(slot, nints, length);
-            const job = pool
-              .run({ kernel: 'rampFit', arrays: { ...arrays, ...outputs }, params: { ...plan.params, outputRows: { row0: 0, rows, exposureRow0: 0, exposureRows: rows } }, shape }, context.signal)
-              .then(() => write(p0, rows, taskResult(outputs)))
-              .catch((error: unknown) => {
-                failure ??= { error };
-              })
-              .finally(() => {
-                inFlight.delete(job);
-                done();
-              });
-            inFlight.add(job);
+            // With shared memory the workers read the band in place; else its piece is sent.
+            const task = shared
+              ? { arrays: { ...bandArrays, ...outputs }, shape: bandShape, row0: p0 - t }
+              : { arrays: { ...pieceArrays(p0, rows, slot), ...outputs }, shape: { ...bandShape, rows }, row0: 0 };
+            await pool.run({ kernel: 'rampFit', arrays: task.arrays, params: { ...plan.params, outputRows: { row0: task.row0, rows, exposureRow0: 0, exposureRows: rows } }, shape: task.shape }, context.signal);
+            await write(p0, rows, taskResult(outputs));
+          };
+          const fits: Promise<void>[] = [];
+          for (const piece of planRowBands(row1 - row0, { minBands: pool?.size ?? 1 })) {
+            const slot = await takeSlot();
+            const job = fit(row0 + piece.row0, piece.rows, slot).finally(() => giveBack(slot));
+            // Awaited below; handled here so that a failure is not unhandled meanwhile.
+            job.catch(() => {});
+            fits.push(job);
           }
+          // The fits read the lane's buffers: the lane goes to the next band once they are done.
+          const settled = await Promise.allSettled(fits);
+          releaseShared(bandArrays.gain);
+          releaseShared(bandArrays.readnoise);
           releaseShared(band.pixeldq);
+          for (const outcome of settled) if (outcome.status === 'rejected') throw outcome.reason;
         });
-        await Promise.all(inFlight);
       });
-      if (failure) throw failure.error;
       for (const writer of writers) await writer.commit();
     } catch (error) {
-      await Promise.allSettled(inFlight);
       for (const writer of writers) await writer.abort().catch(() => {});
       throw error;
     } finally {

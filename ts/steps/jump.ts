@@ -361,9 +361,12 @@ export async function jumpLargeEvents(
   const warnFn = (message: string) => warn(context, message);
   const refContext = { science: scienceGeometry(ramp.meta, ramp.shape, 'science data', warnFn), instrument: ramp.meta.instrument.name, warn: warnFn };
   const gain = (await context.referencePlane?.('gain')) ?? (await readReferenceFloat(references.gain, 'SCI', refContext)).data;
-  const readnoise = (await context.referencePlane?.('readnoise')) ?? (await readReferenceFloat(references.readnoise, 'SCI', refContext)).data;
   // stcal flags bad gains in PIXELDQ before the searches; the showers read those flags.
   for (let p = 0; p < gain.length; p++) if (!(gain[p] > 0)) ramp.pixeldq[p] |= pixel.NO_GAIN_VALUE | pixel.DO_NOT_USE;
+  // Only the showers read the noise (a whole frame's plane: not read for snowballs alone).
+  const readnoise = o.findShowers
+    ? ((await context.referencePlane?.('readnoise')) ?? (await readReferenceFloat(references.readnoise, 'SCI', refContext)).data)
+    : new Float32Array(0);
   const settings = checkLargeEvents(ramp, o, groupTime, nframes, context, carry);
   return await runLargeEvents(ramp, gain, readnoise, o, settings, context, carry);
 }
@@ -404,6 +407,7 @@ export function jumpPoolBandRows(shape: TileShape, halo: number): number | undef
 async function runLargeEvents(
   ramp: RampModel,
   gain: Float32Array,
+  /** Read by the showers only (empty without them). */
   readnoise: Float32Array,
   o: JumpStepOptions,
   settings: LargeEventSettings,
