@@ -137,7 +137,8 @@ export async function runBanded(run: BandedRun): Promise<{ rate: ImageModel; rat
   const ipcRows = ipcShape ? ipcHalo({ ky: ipcShape[0], kx: ipcShape[1], weights: new Array<number>(ipcShape[0] * ipcShape[1]).fill(0) }) : 0;
   // Rows from a band's edge where its corrected samples and flags are those of a whole run.
   const exactFrom = Math.max(saturationRows, ipcRows);
-  // Band heights: about 16 MiB of samples (all integrations), at least 16 rows.
+  // Band heights: about 8 MiB of samples (all integrations), at least 16 rows (16 MiB bands took
+  // ~60 MB more memory on a full frame, for no measurable time).
   const bandCount = Math.ceil(ny / Math.min(ny, Math.max(16, Math.floor(2 ** 23 / (planes * nx * 5)))));
   const bandRows = Math.ceil(ny / bandCount);
   // jump's neighbour flags come from one row further.
@@ -262,8 +263,8 @@ export async function runBanded(run: BandedRun): Promise<{ rate: ImageModel; rat
       }
       for (const side of sides) await correctRegion([b, ny - b, side.c0, side.c0 + b], side, side.buffers);
       // The exposure's PIXELDQ and each group's samples on the border, where refpix reads them.
-      // Recycled for the bands that follow (an ordinary buffer this size, freed, raises glibc's
-      // mmap threshold: every later buffer up to its size comes from the fragmenting heap).
+      // Recycled: the bands that follow reuse its memory (with an ordinary buffer let go, a full
+      // frame peaked ~17 MB higher).
       const border = allocShared(Float32Array, plane, { zeroed: false });
       const paste = <T extends Float32Array | Uint32Array>(target: T, k: number, pick: (model: RampModel) => T, perPlane: boolean) => {
         for (const { region: [t, bottom, c0, c1], model } of corrected) {
