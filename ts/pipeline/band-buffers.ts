@@ -20,6 +20,8 @@ export interface BandBuffers {
   gain?: ArrayBufferLike;
   readnoise?: ArrayBufferLike;
   averageDarkCurrent?: ArrayBufferLike;
+  /** A band's own rows of GROUPDQ as jump wrote them (the next band takes its halo rows from them). */
+  ownGroupdq?: ArrayBufferLike;
   /** rate/rateints outputs a worker writes a band's fit into (OLS_C without fitopt). */
   outputs?: Map<string, SharedArrayBuffer>;
 }
@@ -41,7 +43,7 @@ export function bandOutputs(slot: BandBuffers, nints: number, length: number): R
 }
 
 /** The arrays a BandBuffers holds. */
-const BAND_KEYS = ['data', 'groupdq', 'zeroframe', 'pixeldq', 'gain', 'readnoise', 'averageDarkCurrent'] as const;
+const BAND_KEYS = ['data', 'groupdq', 'zeroframe', 'pixeldq', 'gain', 'readnoise', 'averageDarkCurrent', 'ownGroupdq'] as const;
 
 /** A view of `length` elements of `buffers[key]`, grown as needed (a new array without buffers). */
 export function bandArray<T extends Float32Array | Uint8Array | Uint32Array>(

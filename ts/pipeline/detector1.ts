@@ -438,7 +438,8 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
         Object.assign(meta.calStep, bandMeta.calStep);
         Object.assign(meta.refFiles, bandMeta.refFiles);
         if (result.status !== 'COMPLETE') return;
-        const own = planeRows(band.groupdq, nints * ngroups, bandShape, row0 - top, row1 - top);
+        // In the lane's buffers: the next band (in the other lane) reads them for its halo rows.
+        const own = planeRows(band.groupdq, nints * ngroups, bandShape, row0 - top, row1 - top, bandArray(Uint8Array, nints * ngroups * (row1 - row0) * nx, lanes[lane], 'ownGroupdq'));
         written = { row0, row1, own };
         const perInt = ngroups * (row1 - row0) * nx;
         for (let i = 0; i < nints; i++) await spill.putGroupdqRows(i, row0, row1, own.subarray(i * perInt, (i + 1) * perInt));
