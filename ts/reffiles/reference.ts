@@ -57,9 +57,13 @@ function windowOf(file: FitsFile, hdu: Hdu, context: ReferenceContext) {
   return scienceWindow(geometry, context.science, file.source.name);
 }
 
+/** Pixels of full-width rows a narrower window is read through at a time (1 MiB of float32). */
+const WINDOW_CHUNK_PIXELS = 1 << 18;
+
 /**
  * One plane (`index` fixes the leading axes) cut to the science window into `target`; only the
- * window's rows are read, their full width through `scratch` when the window is narrower.
+ * window's rows are read, their full width a chunk of rows at a time through `scratch` when the
+ * window is narrower (a full frame's side columns would touch a whole plane of scratch).
  */
 async function readPlaneWindow<T extends WindowArray>(
   hdu: Hdu,
@@ -73,13 +77,16 @@ async function readPlaneWindow<T extends WindowArray>(
 ): Promise<void> {
   const nx = hdu.shape[hdu.shape.length - 1];
   const { xsize } = context.science;
-  const ysize = end - first;
-  const rows: [number, number] = [window.y0 + first, window.y0 + end];
-  if (xsize === nx) return readRows(index, rows, target);
-  const scratch = allocShared(type, ysize * nx, { zeroed: false });
+  if (xsize === nx) return readRows(index, [window.y0 + first, window.y0 + end], target);
+  const chunkRows = Math.max(1, Math.min(end - first, Math.floor(WINDOW_CHUNK_PIXELS / nx)));
+  const scratch = allocShared(type, chunkRows * nx, { zeroed: false });
   try {
-    await readRows(index, rows, scratch);
-    for (let y = 0; y < ysize; y++) target.set(scratch.subarray(y * nx + window.x0, y * nx + window.x0 + xsize) as never, y * xsize);
+    for (let y0 = first; y0 < end; y0 += chunkRows) {
+      const rows = Math.min(chunkRows, end - y0);
+      const chunk = scratch.subarray(0, rows * nx) as T;
+      await readRows(index, [window.y0 + y0, window.y0 + y0 + rows], chunk);
+      for (let y = 0; y < rows; y++) target.set(chunk.subarray(y * nx + window.x0, y * nx + window.x0 + xsize) as never, (y0 - first + y) * xsize);
+    }
   } finally {
     releaseShared(scratch);
   }

@@ -83,6 +83,30 @@ describe('reference reads cut to the science window', () => {
     });
   }
 
+  it("read a full frame's side columns a chunk of rows at a time, equal to the whole array cut", async () => {
+    // 2048 wide: a window of 4 columns and 290 rows goes through three chunks of 128 rows.
+    const [nx, ny] = [2048, 300];
+    const wide = Float32Array.from({ length: 2 * ny * nx }, (_, i) => (i % 9973) * 0.25 - 3);
+    const wideDq = Int32Array.from({ length: ny * nx }, (_, i) => (i % 11 === 0 ? 1 : i % 13 === 0 ? 2 : 0));
+    const geometry = { xstart: 1, ystart: 1, xsize: nx, ysize: ny };
+    const file = await fitsInMemory('wide.fits', [
+      { kind: 'image', header: new Header().set('SUBSTRT1', 1).set('SUBSTRT2', 1).set('SUBSIZE1', nx).set('SUBSIZE2', ny) },
+      { kind: 'image', header: new Header().set('EXTNAME', 'SCI'), data: wide, shape: [2, ny, nx] },
+      { kind: 'image', header: new Header().set('EXTNAME', 'DQ'), data: wideDq, shape: [ny, nx] },
+    ]);
+    for (const science of [{ xstart: nx - 3, ystart: 6, xsize: 4, ysize: 290 }, { xstart: 1, ystart: 2, xsize: 4, ysize: 129 }]) {
+      const context = { science, instrument: 'NIRCAM' };
+      const { data } = await readReferenceFloat(file, 'SCI', context);
+      expect([...data]).toEqual([...cutToScience(wide, [2, ny, nx], geometry, science, 'wide.fits').data]);
+      const { data: rows } = await readReferenceFloat(file, 'SCI', context, { rows: [100, 129] });
+      expect([...rows]).toEqual([...cutToScience(wide, [2, ny, nx], geometry, { ...science, ystart: science.ystart + 100, ysize: 29 }, 'wide.fits').data]);
+      const mask = await readReferenceDq(file, context);
+      // No DQ_DEF: the values are the flags.
+      const flags = Uint32Array.from(wideDq);
+      expect([...mask.data]).toEqual([...cutToScience(flags, [ny, nx], geometry, science, 'wide.fits').data]);
+    }
+  });
+
   it('warn once for a DQ_DEF name that is not a standard flag', async () => {
     const warnings: string[] = [];
     await readReferenceDq(await reference(), { science: narrow, instrument: 'NIRCAM', warn: (m) => warnings.push(m) });
