@@ -67,7 +67,8 @@ export function resolveGroupRange(
 export class RampFitPlanner {
   readonly #input: RampFitPlanInput;
   readonly #ngroups: number;
-  readonly #plane: number;
+  readonly #cols: number;
+  readonly #rows: number;
   readonly #miri: boolean;
   readonly #suppress: boolean;
   readonly #firstGroup: number;
@@ -80,7 +81,8 @@ export class RampFitPlanner {
   constructor(input: RampFitPlanInput, shape: Pick<TileShape, 'ngroups' | 'rows' | 'cols'>) {
     this.#input = input;
     this.#ngroups = shape.ngroups;
-    this.#plane = shape.rows * shape.cols;
+    this.#rows = shape.rows;
+    this.#cols = shape.cols;
     this.#miri = input.instrument?.trim().toUpperCase() === 'MIRI' && shape.ngroups > 1;
     this.#suppress = (input.suppressOneGroup ?? true) && shape.ngroups > 1;
     ({ firstGroup: this.#firstGroup, lastGroup: this.#lastGroup } = resolveGroupRange(input.firstgroup, input.lastgroup, shape.ngroups));
@@ -92,12 +94,15 @@ export class RampFitPlanner {
     return g >= this.#firstGroup && g <= this.#lastGroup;
   }
 
-  /** GROUPDQ of `nints` integrations `(nints, ngroups, rows, cols)`. */
-  add(groupdq: Uint8Array, nints: number): void {
+  /**
+   * GROUPDQ of `nints` integrations `(nints, ngroups, rows, cols)`: whole frames, or any rows of
+   * them (each pixel once; the decisions hold for every pixel, in any order).
+   */
+  add(groupdq: Uint8Array, nints: number, rows = this.#rows): void {
     const ngroups = this.#ngroups;
-    const plane = this.#plane;
+    const plane = rows * this.#cols;
     if (groupdq.length !== nints * ngroups * plane) {
-      throw new RangeError(`ramp fit plan: GROUPDQ has ${groupdq.length} values, (${nints}, ${ngroups}, ${plane}) needs ${nints * ngroups * plane}`);
+      throw new RangeError(`ramp fit plan: GROUPDQ has ${groupdq.length} values, (${nints}, ${ngroups}, ${rows}, ${this.#cols}) needs ${nints * ngroups * plane}`);
     }
     const dq = (i: number, g: number, p: number) => groupdq[(i * ngroups + g) * plane + p] | (this.#selected(g) ? 0 : DO_NOT_USE);
     // Only the groups a decision can reach are scanned: group 0 outside MIRI, all of them for MIRI.
@@ -136,6 +141,21 @@ export class RampFitPlanner {
     }
   }
 
+  /** No further pixel can change the decisions (which then need no more of GROUPDQ). */
+  get decided(): boolean {
+    const groups = this.#miri ? this.#ngroups : 1;
+    return this.#allSaturated.slice(0, groups).every((all) => !all) && (!this.#miri || this.#allDoNotUse.every((all, g) => !all || !this.#selected(g)));
+  }
+
+  /**
+   * The plan of an exposure with products and no group trimmed, what any near-IR exposure but
+   * one whose every first group is saturated gets: for fitting before all of GROUPDQ is seen
+   * (`plan()`, once it is, says whether that held).
+   */
+  untrimmedPlan(): { params: RampFitPlanParams } {
+    return this.#planOf(0, this.#ngroups);
+  }
+
   /** The decisions, once every integration has been added. */
   plan(): RampFitPlan {
     const ngroups = this.#ngroups;
@@ -150,6 +170,10 @@ export class RampFitPlanner {
       if (groupStop - groupStart < 2) return { noProducts: 'miri-fewer-than-2-groups' };
     }
     if (this.#allSaturated[groupStart]) return { noProducts: 'all-first-groups-saturated' };
+    return this.#planOf(groupStart, groupStop);
+  }
+
+  #planOf(groupStart: number, groupStop: number): { params: RampFitPlanParams } {
     const input = this.#input;
     return {
       params: {

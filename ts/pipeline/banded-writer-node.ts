@@ -48,6 +48,9 @@ export class BandedProductWriter implements ProductRowsWriter {
     private readonly rows: number,
     private readonly cols: number,
     private readonly encoder: PixelEncoder | undefined,
+    /** DATE of the file, kept for a rewritten primary header. */
+    private readonly date: Date,
+    private readonly primaryLength: number,
   ) {
     this.written = new Uint8Array(nints * rows);
   }
@@ -58,13 +61,14 @@ export class BandedProductWriter implements ProductRowsWriter {
    * checksums, their padding as zeros. `skeleton` is the final model but for its image arrays,
    * which are not read (zero-length stand-ins); `date` is DATE's value, as for writeModel.
    */
-  static async create(path: string, skeleton: ImageModel | CubeModel, date?: Date): Promise<BandedProductWriter> {
+  static async create(path: string, skeleton: ImageModel | CubeModel, date = new Date()): Promise<BandedProductWriter> {
     const nints = skeleton.model === 'CubeModel' ? skeleton.shape[0] : 1;
     const [rows, cols] = skeleton.shape.slice(-2);
     const sink = await AtomicFileSink.create(path);
     try {
       const images: StreamedImage[] = [];
       let offset = 0;
+      let primaryLength = 0;
       for (const [index, hdu] of modelHdus(skeleton, { fileName: basename(path), date }).entries()) {
         const key = hdu.kind === 'image' ? RATE_EXTENSIONS[hdu.header.getString('EXTNAME') ?? ''] : undefined;
         if (!key || hdu.kind !== 'image') {
@@ -72,6 +76,7 @@ export class BandedProductWriter implements ProductRowsWriter {
             await sink.writeAt(offset, chunk);
             offset += chunk.length;
           }
+          if (index === 0) primaryLength = offset;
           continue;
         }
         const headerOffset = offset;
@@ -85,7 +90,7 @@ export class BandedProductWriter implements ProductRowsWriter {
         if (offset > dataOffset + dataBytes) await sink.writeAt(dataOffset + dataBytes, new Uint8Array(offset - dataOffset - dataBytes));
         images.push({ key, header, headerOffset, dataOffset, dataSum: 0 });
       }
-      return new BandedProductWriter(path, sink, images, nints, rows, cols, fitsPixelEncoder());
+      return new BandedProductWriter(path, sink, images, nints, rows, cols, fitsPixelEncoder(), date, primaryLength);
     } catch (error) {
       await sink.abort();
       throw error;
@@ -148,6 +153,23 @@ export class BandedProductWriter implements ProductRowsWriter {
     }
     for (const [k, image] of this.images.entries()) image.dataSum = addSums(image.dataSum, sums[k]);
     flags.fill(1);
+  }
+
+  /**
+   * Rewrites the primary header from `final`, the skeleton again with keywords known only at the
+   * end (e.g. PRIMECRS): true when done, false (nothing written) when its cards take other blocks
+   * than the header written at creation, which the images follow.
+   */
+  async replacePrimaryHeader(final: ImageModel | CubeModel): Promise<boolean> {
+    if (this.closed) throw new FitsError(this.path, 'primary header replaced after commit or abort');
+    const chunks = encodeHdu(modelHdus(final, { fileName: basename(this.path), date: this.date })[0], 0, true, this.path);
+    if (chunks.reduce((sum, chunk) => sum + chunk.length, 0) !== this.primaryLength) return false;
+    let offset = 0;
+    for (const chunk of chunks) {
+      await this.sink.writeAt(offset, chunk);
+      offset += chunk.length;
+    }
+    return true;
   }
 
   /**

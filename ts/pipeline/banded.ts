@@ -1,25 +1,30 @@
 /**
  * Detector1 on a near-IR full frame by row bands, from the uncal to the products: the ramp never
- * sits whole in memory (what does is the exposure's GROUPDQ, PIXELDQ, GAIN and READNOISE).
+ * sits whole in memory.
  *
  *   0. refpix's statistics: the steps before refpix on the frame's outer 4 rows and columns;
  *   1. every band (all integrations) read from the uncal, corrected up to jump with a halo of
- *      rows for saturation growth and jump's neighbours, and jump's two-point pass: the band's
- *      own rows of GROUPDQ and PIXELDQ are kept;
- *   2. snowballs on the whole frames of GROUPDQ, then ramp fitting's exposure-wide plan;
+ *      rows for saturation growth and jump's neighbours, through jump's two-point pass, and fitted
+ *      at once; its rows go straight into `_rate` and `_rateints`.
+ *
+ * With snowballs (expand_large_events), which need the whole frames of jump's flags, step 1 keeps
+ * the exposure's GROUPDQ and PIXELDQ instead of fitting; then
+ *   2. snowballs on the whole frames of GROUPDQ, and ramp fitting's exposure-wide plan;
  *   3. every band corrected again (cheaper than keeping or spilling the corrected ramp) and
- *      fitted with the final GROUPDQ; its rows go straight into `_rate` and `_rateints`.
+ *      fitted with the final GROUPDQ.
  *
  * Every step is the step a whole run calls, on a band presented as a subarray of the frame, so
  * the products equal those of a whole run (tests/unit/pipeline/banded.test.ts compares them).
- * jump's detection mode depends on whole-frame counts of fully flagged groups known only after
- * pass 1; pass 1 assumes there are none and `BandedFallback` says when that was wrong.
+ * What only the whole frame tells is assumed, then checked once every band is done: jump's
+ * detection mode (from counts of fully flagged groups; `BandedFallback` says when the assumption
+ * was wrong) and, in one pass, ramp fitting's plan (products unless every first group is
+ * saturated) and the cosmic-ray rates of the primary header (rewritten at the end).
  */
 import type { FitsFile } from '../io/fits/index.js';
 import { createRampModel, type CubeModel, type ImageModel, type RampModel } from '../datamodels/models.js';
 import type { Meta } from '../datamodels/meta.js';
 import type { RampReader } from '../datamodels/fits-models.js';
-import { rampFitTile, taskResult, type RampFitPool, type RampFitResult } from '../kernels/ramp-fit.js';
+import { rampFitTile, taskResult, type RampFitPool, type RampFitResult, type RampFitTileParams } from '../kernels/ramp-fit.js';
 import { saturationHalo } from '../kernels/saturation.js';
 import { ipcHalo } from '../kernels/ipc.js';
 import { allocShared, releaseShared, sharedMemoryAvailable, type TileShape } from '../kernels/arrays.js';
@@ -222,8 +227,8 @@ export async function runBanded(run: BandedRun): Promise<{ rate: ImageModel; rat
 
   // 0. refpix's statistics from the outer rows and columns, corrected as far as refpix.
   let refpixBand: ((band: Float32Array, row0: number, rows: number, bandContext: StepContext) => Promise<void>) | undefined;
-  const exposurePixeldq = allocShared(Uint32Array, plane, { zeroed: false });
-  exposurePixeldq.set(run.initialPixeldq);
+  // The exposure's PIXELDQ, kept by the run with snowballs (every row written by its step 1).
+  let exposurePixeldq: Uint32Array | undefined;
   try {
     if (corrections.includes('refpix')) {
       run.onProgress?.('refpix');
@@ -274,19 +279,22 @@ export async function runBanded(run: BandedRun): Promise<{ rate: ImageModel; rat
           for (let r = t; r < bottom; r++) target.set(source.subarray(offset + (r - t) * width, offset + (r - t + 1) * width), r * nx + c0);
         }
       };
-      paste(exposurePixeldq, 0, (model) => model.pixeldq, false);
-      refpixBand = refpixFullFrameBands({ meta, shape: reader.shape, pixeldq: exposurePixeldq }, stepOptions(run.stepParameters('refpix')), (k) => {
+      // PIXELDQ on the border, where refpix reads it (only while it gathers its statistics).
+      const borderPixeldq = allocShared(Uint32Array, plane, { zeroed: false });
+      paste(borderPixeldq, 0, (model) => model.pixeldq, false);
+      refpixBand = refpixFullFrameBands({ meta, shape: reader.shape, pixeldq: borderPixeldq }, stepOptions(run.stepParameters('refpix')), (k) => {
         paste(border, k, (model) => model.data, true);
         return border;
       }, context);
       releaseShared(border);
+      releaseShared(borderPixeldq);
       for (const { model, buffers } of corrected) {
         releaseShared(model.pixeldq);
         releaseBandBuffers(buffers);
       }
     }
 
-    // 1. Pass 1: corrections and jump's two-point pass, band by band.
+    // 1. Corrections and jump's two-point pass, band by band.
     const jumpOptions = stepParameters(run, 'jump');
     const jumpFiles = jumpRuns ? await run.referencesOf(RAMP_STEPS.jump.reftypes, 'jump') : undefined;
     const gainFile = jumpFiles?.get('gain');
@@ -299,139 +307,135 @@ export async function runBanded(run: BandedRun): Promise<{ rate: ImageModel; rat
     // whole-frame median and the snowballs, and let go after them.
     const gainMedian = gainFile && afterJumpFlagging(jumpOptions) ? nanMedianF32((await run.referencePlane('gain', 'jump'))!) : undefined;
     await run.releaseReferencePlanes();
-    const groupdq = new Uint8Array(planes * plane);
+    // Snowballs read the whole frames of jump's flags: the bands are then corrected twice, first
+    // for the flags, then for the fit. Otherwise each band is fitted once jump has flagged it.
+    const snowballs = jumpRuns && jumpOptions.expandLargeEvents === true && gainFile !== undefined && readnoiseFile !== undefined;
     /** Per (integration, group): every pixel so far has DO_NOT_USE after the corrections. */
     const allDoNotUse = new Array<boolean>(planes).fill(true);
     const assumedDoNotUse = new Array<number>(nints).fill(0);
     let jumpStatus: string | undefined;
     let primaryCrs = 0;
     let detected = false;
-    await overBands(async (row0, row1, lane) => {
+
+    /** Band `[row0, row1)` read with its halo, corrected and through jump's two-point pass, given to `then`. */
+    const correctAndJump = async (row0: number, row1: number, lane: Lane, then: (band: RampModel, t: number, b: number) => Promise<void>) => {
       const [t, b] = regionOf(row0);
       const band = regionModel(t, b, 0, nx, await readRegion(t, b, lane.buffers, lane));
-      const logContext = row0 === 0 ? context : quiet;
-      if (row0 === 0) run.onProgress?.(corrections[0] ?? 'jump');
-      await correct(band, t, run.order.slice(0, jumpIndex), logContext);
-      const length = (b - t) * nx;
-      const own = [(row0 - t) * nx, (row1 - t) * nx] as const;
-      for (let k = 0; k < planes; k++) {
-        if (!allDoNotUse[k]) continue;
-        const flags = band.groupdq.subarray(k * length + own[0], k * length + own[1]);
-        for (let p = 0; p < flags.length; p++) {
-          if (!(flags[p] & pixel.DO_NOT_USE)) {
-            allDoNotUse[k] = false;
-            break;
+      try {
+        const logContext = row0 === 0 ? context : quiet;
+        if (row0 === 0) run.onProgress?.(corrections[0] ?? 'jump');
+        await correct(band, t, run.order.slice(0, jumpIndex), logContext);
+        const length = (b - t) * nx;
+        const own = [(row0 - t) * nx, (row1 - t) * nx] as const;
+        for (let k = 0; k < planes; k++) {
+          if (!allDoNotUse[k]) continue;
+          const flags = band.groupdq.subarray(k * length + own[0], k * length + own[1]);
+          for (let p = 0; p < flags.length; p++) {
+            if (!(flags[p] & pixel.DO_NOT_USE)) {
+              allDoNotUse[k] = false;
+              break;
+            }
           }
         }
-      }
-      if (jumpRuns && jumpStatus !== 'SKIPPED') {
-        const referencePlanes = gainFile && readnoiseFile ? { gain: await referenceRows(gainFile, t, b - t), readnoise: await referenceRows(readnoiseFile, t, b - t) } : undefined;
-        const result = await run.timed('jump', () =>
-          jumpStep(band, gainFile && readnoiseFile ? { gain: gainFile, readnoise: readnoiseFile } : undefined, logContext, { ...jumpOptions, expandLargeEvents: false }, {
-            doNotUsePlanes: assumedDoNotUse,
-            referencePlanes,
-            gainMedian,
-          }),
-        ).finally(() => {
-          for (const array of Object.values(referencePlanes ?? {})) releaseShared(array);
-        });
-        jumpStatus = result.status;
-        if (result.primaryCrs !== undefined && result.primaryCrs >= 0 && result.crs) {
-          detected = true;
-          for (let p = own[0]; p < own[1]; p++) primaryCrs += result.crs[p];
-        }
-      }
-      for (let k = 0; k < planes; k++) groupdq.set(band.groupdq.subarray(k * length + own[0], k * length + own[1]), k * plane + row0 * nx);
-      exposurePixeldq.set(band.pixeldq.subarray(own[0], own[1]), row0 * nx);
-      if (row0 === 0) {
-        Object.assign(meta.calStep, band.meta.calStep);
-        Object.assign(meta.refFiles, band.meta.refFiles);
-      }
-      releaseShared(band.pixeldq);
-    });
-    const doNotUse: number[] = [];
-    for (let i = 0; i < nints; i++) doNotUse.push(allDoNotUse.slice(i * ngroups, (i + 1) * ngroups).filter(Boolean).length);
-    if (jumpRuns) {
-      statuses.set('jump', jumpStatus!);
-      if (jumpStatus === 'COMPLETE' && jumpDetectionMode(doNotUse, nints, ngroups, jumpOptions) !== jumpDetectionMode(assumedDoNotUse, nints, ngroups, jumpOptions)) {
-        throw new BandedFallback(`jump: ${doNotUse.join(', ')} fully flagged groups change the detection mode`);
-      }
-      if (jumpStatus === 'COMPLETE') {
-        // 2. Snowballs on whole frames of GROUPDQ (they read flags only), one integration at a time.
-        let flagged = doNotUse.reduce((a, c) => a + c, 0);
-        let extendedEvents = 0;
-        if (jumpOptions.expandLargeEvents === true && gainFile && readnoiseFile) {
-          await run.timed('jump', async () => {
-            let carried: JumpCarry | undefined;
-            flagged = 0;
-            for (let i = 0; i < nints; i++) {
-              const flags = groupdq.subarray(i * ngroups * plane, (i + 1) * ngroups * plane);
-              const frames = { model: 'RampModel', meta, ...run.model, shape: [1, ngroups, ny, nx], data: new Float32Array(0), groupdq: flags, pixeldq: exposurePixeldq } as RampModel;
-              const largeEventsContext = { ...context, integrationOffset: i, exposureIntegrations: nints, referencePlane: (reftype: 'gain' | 'readnoise') => run.referencePlane(reftype, 'jump') };
-              const found = await jumpLargeEvents(frames, { gain: gainFile, readnoise: readnoiseFile }, largeEventsContext, jumpOptions, carried);
-              carried = found.carry;
-              extendedEvents += found.extendedEvents;
-              flagged += allDoNotUsePlanes(flags, 1, ngroups, plane)[0];
-            }
-            await run.releaseReferencePlanes();
+        if (jumpRuns && jumpStatus !== 'SKIPPED') {
+          const referencePlanes = gainFile && readnoiseFile ? { gain: await referenceRows(gainFile, t, b - t), readnoise: await referenceRows(readnoiseFile, t, b - t) } : undefined;
+          const result = await run.timed('jump', () =>
+            jumpStep(band, gainFile && readnoiseFile ? { gain: gainFile, readnoise: readnoiseFile } : undefined, logContext, { ...jumpOptions, expandLargeEvents: false }, {
+              doNotUsePlanes: assumedDoNotUse,
+              referencePlanes,
+              gainMedian,
+            }),
+          ).finally(() => {
+            for (const array of Object.values(referencePlanes ?? {})) releaseShared(array);
           });
+          jumpStatus = result.status;
+          if (result.primaryCrs !== undefined && result.primaryCrs >= 0 && result.crs) {
+            detected = true;
+            for (let p = own[0]; p < own[1]; p++) primaryCrs += result.crs[p];
+          }
         }
-        // stcal's PRIMECRS and EXTNCRS: per second per million pixels over the usable groups of the exposure.
-        const usableGroups = planes - flagged - nints;
-        if (usableGroups >= 1) {
-          const pixelSeconds = meta.exposure.groupTime! * usableGroups * plane;
-          meta.exposure.primaryCosmicRays = (1000 * (detected ? primaryCrs : -99)) / pixelSeconds;
-          meta.exposure.extendedEmissionEvents = (1e6 * extendedEvents) / pixelSeconds;
+        if (row0 === 0) {
+          Object.assign(meta.calStep, band.meta.calStep);
+          Object.assign(meta.refFiles, band.meta.refFiles);
         }
-        if (detected) context.log?.('info', `jump: ${primaryCrs} primary CRs in the exposure`);
+        await then(band, t, b);
+      } finally {
+        releaseShared(band.pixeldq);
       }
-    }
+    };
 
-    if (!jumpRuns) markSkipped(meta, 'jump');
-    for (const alias of run.order.slice(jumpIndex + 1)) markSkipped(meta, alias);
+    /** Per integration, the groups fully flagged; throws BandedFallback when they change jump's detection mode from pass 1's assumption. */
+    const checkDetectionMode = (): number[] => {
+      const doNotUse: number[] = [];
+      for (let i = 0; i < nints; i++) doNotUse.push(allDoNotUse.slice(i * ngroups, (i + 1) * ngroups).filter(Boolean).length);
+      if (jumpRuns) {
+        statuses.set('jump', jumpStatus!);
+        if (jumpStatus === 'COMPLETE' && jumpDetectionMode(doNotUse, nints, ngroups, jumpOptions) !== jumpDetectionMode(assumedDoNotUse, nints, ngroups, jumpOptions)) {
+          throw new BandedFallback(`jump: ${doNotUse.join(', ')} fully flagged groups change the detection mode`);
+        }
+      }
+      return doNotUse;
+    };
+    /** stcal's PRIMECRS and EXTNCRS: per second per million pixels over the usable groups of the exposure. */
+    const recordEventRates = (flaggedGroups: number, extendedEvents: number) => {
+      const usableGroups = planes - flaggedGroups - nints;
+      if (usableGroups >= 1) {
+        const pixelSeconds = meta.exposure.groupTime! * usableGroups * plane;
+        meta.exposure.primaryCosmicRays = (1000 * (detected ? primaryCrs : -99)) / pixelSeconds;
+        meta.exposure.extendedEmissionEvents = (1e6 * extendedEvents) / pixelSeconds;
+      }
+      if (detected) context.log?.('info', `jump: ${primaryCrs} primary CRs in the exposure`);
+    };
 
-    // Ramp fitting's exposure-wide plan from the final GROUPDQ.
-    run.onProgress?.(RAMP_FIT.alias);
-    const fitFiles = await run.referencesOf(RAMP_FIT.reftypes, RAMP_FIT.alias);
-    const fitGain = fitFiles.get('gain');
-    const fitReadnoise = fitFiles.get('readnoise');
-    if (!fitGain || !fitReadnoise) throw run.error(`ramp_fit needs GAIN and READNOISE references; ${!fitGain ? 'GAIN' : 'READNOISE'} is missing`);
-    meta.refFiles.GAIN = referenceName(fitGain);
-    meta.refFiles.READNO = referenceName(fitReadnoise);
-    const gainFactor = fitGain.primary.header.getNumber('GAINFACT');
-    const fitParameters = stepOptions(run.stepParameters(RAMP_FIT.alias));
-    const planner = rampFitPlanner(meta, { ...fitParameters, saveOpt: false }, { ngroups, rows: ny, cols: nx });
-    planner.add(groupdq, nints);
-    const plan = planner.plan();
-    if ('noProducts' in plan) {
-      statuses.set(RAMP_FIT.alias, 'SKIPPED');
-      return { noProducts: plan.noProducts };
-    }
-    statuses.set(RAMP_FIT.alias, 'COMPLETE');
-    const inputMeta = structuredClone(meta);
-    if (gainFactor !== undefined) inputMeta.exposure.gainFactor = gainFactor;
-    const none = () => ({ slope: new Float32Array(0), dq: new Uint32Array(0), varPoisson: new Float32Array(0), varRnoise: new Float32Array(0), err: new Float32Array(0) });
-    const products = rampFitProducts({ shape: [nints, ngroups, ny, nx], ...run.model }, { rate: none(), rateints: none() }, inputMeta, { rateStreamed: true, rateintsStreamed: true });
-    const rate = products.rate!;
-    const rateints = products.rateints!;
-    let factor: number | undefined;
-    if (run.skipped(GAIN_SCALE.alias)) {
-      rate.meta.calStep[GAIN_SCALE.statusKeyword] = rateints.meta.calStep[GAIN_SCALE.statusKeyword] = 'SKIPPED';
-      statuses.set(GAIN_SCALE.alias, 'SKIPPED');
-    } else {
-      const gainScaleFile = await run.reference('gain', GAIN_SCALE.alias);
-      factor = gainScaleFactor(rate, gainScaleFile, context);
-      gainScaleFactor(rateints, gainScaleFile, quiet);
-      statuses.set(GAIN_SCALE.alias, factor === undefined ? 'SKIPPED' : 'COMPLETE');
-    }
-    run.recordNames(rate.meta);
-    run.recordNames(rateints.meta);
+    /** Ramp fitting's references and planner, once the steps before it have set their keywords. */
+    const prepareFit = async () => {
+      if (!jumpRuns) markSkipped(meta, 'jump');
+      for (const alias of run.order.slice(jumpIndex + 1)) markSkipped(meta, alias);
+      run.onProgress?.(RAMP_FIT.alias);
+      const fitFiles = await run.referencesOf(RAMP_FIT.reftypes, RAMP_FIT.alias);
+      const gain = fitFiles.get('gain');
+      const readnoise = fitFiles.get('readnoise');
+      if (!gain || !readnoise) throw run.error(`ramp_fit needs GAIN and READNOISE references; ${!gain ? 'GAIN' : 'READNOISE'} is missing`);
+      meta.refFiles.GAIN = referenceName(gain);
+      meta.refFiles.READNO = referenceName(readnoise);
+      const planner = rampFitPlanner(meta, { ...stepOptions(run.stepParameters(RAMP_FIT.alias)), saveOpt: false }, { ngroups, rows: ny, cols: nx });
+      return { gain, readnoise, gainFactor: gain.primary.header.getNumber('GAINFACT'), planner };
+    };
+    type Fit = Awaited<ReturnType<typeof prepareFit>>;
 
-    // 3. Pass 2: every band corrected again and fitted; its rows written into the products.
-    const writers: ProductRowsWriter[] = [];
+    /** `_rate` and `_rateints` but for their arrays, as `meta` says now, and gain_scale's factor. */
+    const productSkeletons = async (fit: Fit, log: StepContext) => {
+      const inputMeta = structuredClone(meta);
+      if (fit.gainFactor !== undefined) inputMeta.exposure.gainFactor = fit.gainFactor;
+      const none = () => ({ slope: new Float32Array(0), dq: new Uint32Array(0), varPoisson: new Float32Array(0), varRnoise: new Float32Array(0), err: new Float32Array(0) });
+      const products = rampFitProducts({ shape: [nints, ngroups, ny, nx], ...run.model }, { rate: none(), rateints: none() }, inputMeta, { rateStreamed: true, rateintsStreamed: true });
+      const rate = products.rate!;
+      const rateints = products.rateints!;
+      let factor: number | undefined;
+      if (run.skipped(GAIN_SCALE.alias)) {
+        rate.meta.calStep[GAIN_SCALE.statusKeyword] = rateints.meta.calStep[GAIN_SCALE.statusKeyword] = 'SKIPPED';
+        statuses.set(GAIN_SCALE.alias, 'SKIPPED');
+      } else {
+        const gainScaleFile = await run.reference('gain', GAIN_SCALE.alias);
+        factor = gainScaleFactor(rate, gainScaleFile, log);
+        gainScaleFactor(rateints, gainScaleFile, quiet);
+        statuses.set(GAIN_SCALE.alias, factor === undefined ? 'SKIPPED' : 'COMPLETE');
+      }
+      run.recordNames(rate.meta);
+      run.recordNames(rateints.meta);
+      return { rate, rateints, factor };
+    };
+
+    // The products' writers, and the fitting slots: one per worker, each a band piece's outputs.
+    let products: (Awaited<ReturnType<typeof productSkeletons>> & { writers: ProductRowsWriter[] }) | undefined;
+    const openProducts = async (fit: Fit) => {
+      const skeletons = await productSkeletons(fit, context);
+      products = { ...skeletons, writers: [] };
+      products.writers.push(await run.productWriter('rate', skeletons.rate));
+      products.writers.push(await run.productWriter('rateints', skeletons.rateints));
+    };
     const pool = run.rampFitPool;
-    const inFlightLimit = pool?.size ?? 1;
-    const slots = Array.from({ length: inFlightLimit }, (): BandBuffers => ({ shared }));
+    const slots = Array.from({ length: pool?.size ?? 1 }, (): BandBuffers => ({ shared }));
     const allSlots = [...slots];
     // Bands waiting for a slot, woken in turn as slots come back.
     const waiting: (() => void)[] = [];
@@ -443,101 +447,211 @@ export async function runBanded(run: BandedRun): Promise<{ rate: ImageModel; rat
       slots.push(slot);
       waiting.shift()?.();
     };
-    try {
-      writers.push(await run.productWriter('rate', rate), await run.productWriter('rateints', rateints));
-      const [rateWriter, rateintsWriter] = writers;
-      /** A piece's fit, gain-scaled, into the products. */
-      const write = async (row0: number, rows: number, result: RampFitResult) => {
-        const length = rows * nx;
-        const products = [
-          { writer: rateWriter, count: 1, arrays: result.rate },
-          { writer: rateintsWriter, count: nints, arrays: result.rateints },
-        ];
-        for (const { writer, count, arrays } of products) {
-          if (factor !== undefined) {
-            await runTiled(undefined, 'gainScale', { data: arrays.slope, err: arrays.err, varPoisson: arrays.varPoisson, varRnoise: arrays.varRnoise }, { nints: count, ngroups: 1, rows, cols: nx }, { params: { factor } });
-          }
-          for (let i = 0; i < count; i++) {
-            const part = <T extends Float32Array | Uint32Array>(array: T) => array.subarray(i * length, (i + 1) * length) as T;
-            const band: RateintsRows = { data: part(arrays.slope), err: part(arrays.err), dq: part(arrays.dq), varPoisson: part(arrays.varPoisson), varRnoise: part(arrays.varRnoise) };
-            await writer.writeRows(i, row0, band);
-          }
+    /** A piece's fit, gain-scaled, into the products. */
+    const write = async (row0: number, rows: number, result: RampFitResult) => {
+      const { writers, factor } = products!;
+      const length = rows * nx;
+      const outputs = [
+        { writer: writers[0], count: 1, arrays: result.rate },
+        { writer: writers[1], count: nints, arrays: result.rateints },
+      ];
+      for (const { writer, count, arrays } of outputs) {
+        if (factor !== undefined) {
+          await runTiled(undefined, 'gainScale', { data: arrays.slope, err: arrays.err, varPoisson: arrays.varPoisson, varRnoise: arrays.varRnoise }, { nints: count, ngroups: 1, rows, cols: nx }, { params: { factor } });
         }
+        for (let i = 0; i < count; i++) {
+          const part = <T extends Float32Array | Uint32Array>(array: T) => array.subarray(i * length, (i + 1) * length) as T;
+          const band: RateintsRows = { data: part(arrays.slope), err: part(arrays.err), dq: part(arrays.dq), varPoisson: part(arrays.varPoisson), varRnoise: part(arrays.varRnoise) };
+          await writer.writeRows(i, row0, band);
+        }
+      }
+    };
+    /**
+     * Fits rows `[row0, row1)` of a band corrected in rows `[t, b)` whose flags there are final,
+     * and writes them into the products; the band's arrays are read until it resolves.
+     */
+    const fitBand = async (band: RampModel, t: number, b: number, row0: number, row1: number, fit: Fit, params: RampFitTileParams) => {
+      const bandArrays = {
+        data: band.data,
+        groupdq: band.groupdq,
+        pixeldq: band.pixeldq,
+        gain: await referenceRows(fit.gain, t, b - t),
+        readnoise: await referenceRows(fit.readnoise, t, b - t),
+        averageDarkCurrent: band.avdrkcur,
       };
-      await run.timed(RAMP_FIT.alias, async () => {
-        await overBands(async (row0, row1, lane) => {
-          const [t, b] = regionOf(row0);
-          const band = regionModel(t, b, 0, nx, await readRegion(t, b, lane.buffers, lane));
-          await correct(band, t, run.order.slice(0, jumpIndex), quiet);
-          // The band's flags become the exposure's final ones for its rows (pass 1's, with jump's
-          // and the snowballs'): the fit then reads the band where it was corrected.
-          planeRows(groupdq, planes, { ngroups: planes, rows: ny, cols: nx }, t, b, band.groupdq);
-          band.pixeldq.set(exposurePixeldq.subarray(t * nx, b * nx));
-          const bandArrays = {
-            data: band.data,
-            groupdq: band.groupdq,
-            pixeldq: band.pixeldq,
-            gain: await referenceRows(fitGain, t, b - t),
-            readnoise: await referenceRows(fitReadnoise, t, b - t),
-            averageDarkCurrent: band.avdrkcur,
-          };
-          const bandShape: TileShape = { nints, ngroups, rows: b - t, cols: nx };
-          /** Rows `[p0, p0 + rows)` of the band alone, in `slot`: what a fit without shared memory is given. */
-          const pieceArrays = (p0: number, rows: number, slot: BandBuffers) => {
-            const length = rows * nx;
-            const cut = <T extends Float32Array | Uint32Array>(whole: T, key: 'pixeldq' | 'gain' | 'readnoise' | 'averageDarkCurrent') => {
-              const array = bandArray(whole.constructor as unknown as Parameters<typeof bandArray<T>>[0], length, slot, key);
-              array.set(whole.subarray((p0 - t) * nx, (p0 - t + rows) * nx) as never);
-              return array;
-            };
-            const bandRegion = { ngroups: planes, rows: b - t, cols: nx };
-            return {
-              data: planeRows(bandArrays.data, planes, bandRegion, p0 - t, p0 - t + rows, bandArray(Float32Array, planes * length, slot, 'data')),
-              groupdq: planeRows(bandArrays.groupdq, planes, bandRegion, p0 - t, p0 - t + rows, bandArray(Uint8Array, planes * length, slot, 'groupdq')),
-              pixeldq: cut(bandArrays.pixeldq, 'pixeldq'),
-              gain: cut(bandArrays.gain, 'gain'),
-              readnoise: cut(bandArrays.readnoise, 'readnoise'),
-              averageDarkCurrent: bandArrays.averageDarkCurrent && cut(bandArrays.averageDarkCurrent, 'averageDarkCurrent'),
-            };
-          };
-          const fit = async (p0: number, rows: number, slot: BandBuffers) => {
-            const length = rows * nx;
-            if (!pool) return write(p0, rows, rampFitTile(pieceArrays(p0, rows, slot), { nints, ngroups, rows, cols: nx }, plan.params));
-            const outputs = bandOutputs(slot, nints, length);
-            // With shared memory the workers read the band in place; else its piece is sent.
-            const task = shared
-              ? { arrays: { ...bandArrays, ...outputs }, shape: bandShape, row0: p0 - t }
-              : { arrays: { ...pieceArrays(p0, rows, slot), ...outputs }, shape: { ...bandShape, rows }, row0: 0 };
-            await pool.run({ kernel: 'rampFit', arrays: task.arrays, params: { ...plan.params, outputRows: { row0: task.row0, rows, exposureRow0: 0, exposureRows: rows } }, shape: task.shape }, context.signal);
-            await write(p0, rows, taskResult(outputs));
-          };
-          const fits: Promise<void>[] = [];
-          for (const piece of planRowBands(row1 - row0, { minBands: pool?.size ?? 1 })) {
-            const slot = await takeSlot();
-            const job = fit(row0 + piece.row0, piece.rows, slot).finally(() => giveBack(slot));
-            // Awaited below; handled here so that a failure is not unhandled meanwhile.
-            job.catch(() => {});
-            fits.push(job);
-          }
-          // The fits read the lane's buffers: the lane goes to the next band once they are done.
-          const settled = await Promise.allSettled(fits);
-          releaseShared(bandArrays.gain);
-          releaseShared(bandArrays.readnoise);
-          releaseShared(band.pixeldq);
-          for (const outcome of settled) if (outcome.status === 'rejected') throw outcome.reason;
+      const bandShape: TileShape = { nints, ngroups, rows: b - t, cols: nx };
+      /** Rows `[p0, p0 + rows)` of the band alone, in `slot`: what a fit without shared memory is given. */
+      const pieceArrays = (p0: number, rows: number, slot: BandBuffers) => {
+        const length = rows * nx;
+        const cut = <T extends Float32Array | Uint32Array>(whole: T, key: 'pixeldq' | 'gain' | 'readnoise' | 'averageDarkCurrent') => {
+          const array = bandArray(whole.constructor as unknown as Parameters<typeof bandArray<T>>[0], length, slot, key);
+          array.set(whole.subarray((p0 - t) * nx, (p0 - t + rows) * nx) as never);
+          return array;
+        };
+        const bandRegion = { ngroups: planes, rows: b - t, cols: nx };
+        return {
+          data: planeRows(bandArrays.data, planes, bandRegion, p0 - t, p0 - t + rows, bandArray(Float32Array, planes * length, slot, 'data')),
+          groupdq: planeRows(bandArrays.groupdq, planes, bandRegion, p0 - t, p0 - t + rows, bandArray(Uint8Array, planes * length, slot, 'groupdq')),
+          pixeldq: cut(bandArrays.pixeldq, 'pixeldq'),
+          gain: cut(bandArrays.gain, 'gain'),
+          readnoise: cut(bandArrays.readnoise, 'readnoise'),
+          averageDarkCurrent: bandArrays.averageDarkCurrent && cut(bandArrays.averageDarkCurrent, 'averageDarkCurrent'),
+        };
+      };
+      const fitPiece = async (p0: number, rows: number, slot: BandBuffers) => {
+        const length = rows * nx;
+        if (!pool) return write(p0, rows, rampFitTile(pieceArrays(p0, rows, slot), { nints, ngroups, rows, cols: nx }, params));
+        const outputs = bandOutputs(slot, nints, length);
+        // With shared memory the workers read the band in place; else its piece is sent.
+        const task = shared
+          ? { arrays: { ...bandArrays, ...outputs }, shape: bandShape, row0: p0 - t }
+          : { arrays: { ...pieceArrays(p0, rows, slot), ...outputs }, shape: { ...bandShape, rows }, row0: 0 };
+        await pool.run({ kernel: 'rampFit', arrays: task.arrays, params: { ...params, outputRows: { row0: task.row0, rows, exposureRow0: 0, exposureRows: rows } }, shape: task.shape }, context.signal);
+        await write(p0, rows, taskResult(outputs));
+      };
+      const fits: Promise<void>[] = [];
+      for (const piece of planRowBands(row1 - row0, { minBands: pool?.size ?? 1 })) {
+        const slot = await takeSlot();
+        const job = fitPiece(row0 + piece.row0, piece.rows, slot).finally(() => giveBack(slot));
+        // Awaited below; handled here so that a failure is not unhandled meanwhile.
+        job.catch(() => {});
+        fits.push(job);
+      }
+      // The fits read the band's buffers: it is let go once they are done.
+      const settled = await Promise.allSettled(fits);
+      releaseShared(bandArrays.gain);
+      releaseShared(bandArrays.readnoise);
+      for (const outcome of settled) if (outcome.status === 'rejected') throw outcome.reason;
+    };
+
+    try {
+      if (snowballs) {
+        // 1. Pass 1 keeps the exposure's flags.
+        const groupdq = new Uint8Array(planes * plane);
+        const pixeldq = (exposurePixeldq = allocShared(Uint32Array, plane, { zeroed: false }));
+        await overBands((row0, row1, lane) =>
+          correctAndJump(row0, row1, lane, async (band, t, b) => {
+            const length = (b - t) * nx;
+            for (let k = 0; k < planes; k++) groupdq.set(band.groupdq.subarray(k * length + (row0 - t) * nx, k * length + (row1 - t) * nx), k * plane + row0 * nx);
+            pixeldq.set(band.pixeldq.subarray((row0 - t) * nx, (row1 - t) * nx), row0 * nx);
+          }),
+        );
+        const doNotUse = checkDetectionMode();
+        let flagged = doNotUse.reduce((a, c) => a + c, 0);
+        let extendedEvents = 0;
+        if (jumpStatus === 'COMPLETE') {
+          // 2. Snowballs on whole frames of GROUPDQ (they read flags only), one integration at a time.
+          await run.timed('jump', async () => {
+            let carried: JumpCarry | undefined;
+            flagged = 0;
+            for (let i = 0; i < nints; i++) {
+              const flags = groupdq.subarray(i * ngroups * plane, (i + 1) * ngroups * plane);
+              const frames = { model: 'RampModel', meta, ...run.model, shape: [1, ngroups, ny, nx], data: new Float32Array(0), groupdq: flags, pixeldq } as RampModel;
+              const largeEventsContext = { ...context, integrationOffset: i, exposureIntegrations: nints, referencePlane: (reftype: 'gain' | 'readnoise') => run.referencePlane(reftype, 'jump') };
+              const found = await jumpLargeEvents(frames, { gain: gainFile!, readnoise: readnoiseFile! }, largeEventsContext, jumpOptions, carried);
+              carried = found.carry;
+              extendedEvents += found.extendedEvents;
+              flagged += allDoNotUsePlanes(flags, 1, ngroups, plane)[0];
+            }
+            await run.releaseReferencePlanes();
+          });
+          recordEventRates(flagged, extendedEvents);
+        }
+        // Ramp fitting's exposure-wide plan from the final GROUPDQ.
+        const fit = await prepareFit();
+        fit.planner.add(groupdq, nints);
+        const plan = fit.planner.plan();
+        if ('noProducts' in plan) {
+          statuses.set(RAMP_FIT.alias, 'SKIPPED');
+          return { noProducts: plan.noProducts };
+        }
+        statuses.set(RAMP_FIT.alias, 'COMPLETE');
+        await openProducts(fit);
+        // 3. Pass 2: every band corrected again, given the exposure's final flags, and fitted.
+        await run.timed(RAMP_FIT.alias, () =>
+          overBands(async (row0, row1, lane) => {
+            const [t, b] = regionOf(row0);
+            const band = regionModel(t, b, 0, nx, await readRegion(t, b, lane.buffers, lane));
+            try {
+              await correct(band, t, run.order.slice(0, jumpIndex), quiet);
+              planeRows(groupdq, planes, { ngroups: planes, rows: ny, cols: nx }, t, b, band.groupdq);
+              band.pixeldq.set(pixeldq.subarray(t * nx, b * nx));
+              await fitBand(band, t, b, row0, row1, fit, plan.params);
+            } finally {
+              releaseShared(band.pixeldq);
+            }
+          }),
+        );
+      } else {
+        // 1. One pass: each band fitted where jump flagged it, with the plan every near-IR
+        // exposure gets unless all its first groups are saturated (checked at the end, as is
+        // jump's detection mode). The products are laid out after the first band, whose steps
+        // set their keywords; PRIMECRS and EXTNCRS, known at the end, are rewritten then.
+        const ratesBefore = { primaryCosmicRays: meta.exposure.primaryCosmicRays, extendedEmissionEvents: meta.exposure.extendedEmissionEvents };
+        let fit: Fit | undefined;
+        let untrimmed: RampFitTileParams | undefined;
+        let opened!: () => void;
+        let openFailed!: (error: unknown) => void;
+        const productsOpen = new Promise<void>((resolve, reject) => {
+          opened = resolve;
+          openFailed = reject;
         });
-      });
-      for (const writer of writers) await writer.commit();
+        productsOpen.catch(() => {});
+        // The bands' own rows of GROUPDQ for the plan, while it can still change.
+        let ownFlags = new Uint8Array(0);
+        await overBands(async (row0, row1, lane) => {
+          const work = correctAndJump(row0, row1, lane, async (band, t, b) => {
+            if (row0 === 0) {
+              fit = await prepareFit();
+              untrimmed = fit.planner.untrimmedPlan().params;
+              if (jumpStatus === 'COMPLETE') meta.exposure.primaryCosmicRays = meta.exposure.extendedEmissionEvents = 0;
+              // Its status where a whole run sets it, before gain_scale's; SKIPPED if there are no products.
+              statuses.set(RAMP_FIT.alias, 'COMPLETE');
+              await openProducts(fit);
+              opened();
+            } else await productsOpen;
+            if (!fit!.planner.decided) {
+              const length = planes * (row1 - row0) * nx;
+              if (ownFlags.length < length) ownFlags = new Uint8Array(length);
+              const own = planeRows(band.groupdq, planes, { ngroups: planes, rows: b - t, cols: nx }, row0 - t, row1 - t, ownFlags.subarray(0, length));
+              fit!.planner.add(own, nints, row1 - row0);
+            }
+            await run.timed(RAMP_FIT.alias, () => fitBand(band, t, b, row0, row1, fit!, untrimmed!));
+          });
+          if (row0 === 0) work.catch(openFailed);
+          await work;
+        });
+        const doNotUse = checkDetectionMode();
+        const plan = fit!.planner.plan();
+        if ('noProducts' in plan) {
+          for (const writer of products!.writers) await writer.abort();
+          products = undefined;
+          statuses.delete(GAIN_SCALE.alias);
+          statuses.set(RAMP_FIT.alias, 'SKIPPED');
+          return { noProducts: plan.noProducts };
+        }
+        if (JSON.stringify(plan.params) !== JSON.stringify(untrimmed)) throw new BandedFallback('ramp_fit: the exposure trims groups');
+        Object.assign(meta.exposure, ratesBefore);
+        if (jumpStatus === 'COMPLETE') recordEventRates(doNotUse.reduce((a, c) => a + c, 0), 0);
+        const final = await productSkeletons(fit!, quiet);
+        const [rateWriter, rateintsWriter] = products!.writers;
+        if (!(await rateWriter.replacePrimaryHeader(final.rate)) || !(await rateintsWriter.replacePrimaryHeader(final.rateints))) {
+          throw new BandedFallback("the products' primary headers would change size with the exposure's cosmic-ray rates");
+        }
+        products!.rate = final.rate;
+        products!.rateints = final.rateints;
+      }
+      for (const writer of products!.writers) await writer.commit();
+      return { rate: products!.rate, rateints: products!.rateints };
     } catch (error) {
-      for (const writer of writers) await writer.abort().catch(() => {});
+      for (const writer of products?.writers ?? []) await writer.abort().catch(() => {});
       throw error;
     } finally {
       for (const slot of allSlots) releaseBandBuffers(slot);
     }
-    return { rate, rateints };
   } finally {
     for (const lane of lanes) releaseBandBuffers(lane.buffers);
-    releaseShared(exposurePixeldq);
+    if (exposurePixeldq) releaseShared(exposurePixeldq);
   }
 }
 

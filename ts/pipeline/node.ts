@@ -152,6 +152,7 @@ export async function runDetector1File(inputPath: string, options: Detector1File
       const writer = await BandedProductWriter.create(path, skeleton);
       return {
         writeRows: (integration, row0, rows) => writer.writeRows(integration, row0, rows),
+        replacePrimaryHeader: (final) => writer.replacePrimaryHeader(final),
         async commit() {
           await writer.commit();
           wrote(suffix, path);

@@ -4,6 +4,7 @@
  * single integration or in browsers; in a temporary file in Node (ts/pipeline/spill-node.ts).
  * Jump reads and writes row bands of every integration (its statistics span integrations).
  */
+import type { CubeModel, ImageModel } from '../datamodels/models.js';
 
 export interface SpilledIntegration {
   /** `(ngroups, rows, cols)` */
@@ -128,6 +129,11 @@ export interface ProductRowsWriter {
    * `n * cols` long; bands in any order, also concurrently. The arrays are read until the promise settles.
    */
   writeRows(integration: number, row0: number, rows: RateintsRows): Promise<void>;
+  /**
+   * Rewrites the product's primary header from `final` (its skeleton with keywords known only
+   * once the rows are written); false, with nothing written, when it would change size.
+   */
+  replacePrimaryHeader(final: ImageModel | CubeModel): Promise<boolean>;
   /** Completes the product once every row is written (throws naming the missing rows otherwise). */
   commit(): Promise<void>;
   /** Discards the unfinished product. */

@@ -203,6 +203,43 @@ describe('BandedProductWriter', () => {
       expect(await readdir(directory)).toEqual([]);
     });
 
+    it("the primary header laid out with placeholders and replaced before commit is writeModel's file of the final model", async () => {
+      const model = filledModel([2, 9, 7], 10);
+      const final = { ...model, meta: structuredClone(model.meta) };
+      Object.assign(final.meta.exposure, { primaryCosmicRays: 0.01234567, extendedEmissionEvents: 3.5 });
+      const placeholders = { ...model, meta: structuredClone(model.meta) };
+      Object.assign(placeholders.meta.exposure, { primaryCosmicRays: 0, extendedEmissionEvents: 0 });
+      await mkdir(join(directory, 'whole'));
+      const wholePath = join(directory, 'whole', 'jw_rateints.fits');
+      await writeModel(wholePath, final, DATE);
+      const path = join(directory, 'jw_rateints.fits');
+      const writer = await BandedProductWriter.create(path, skeletonOf(placeholders), DATE);
+      for (const [i, row0, row1] of shuffledBands(model, 11)) await writer.writeRows(i, row0, bandOf(model, i, row0, row1));
+      expect(await writer.replacePrimaryHeader(skeletonOf(final))).toBe(true);
+      await writer.commit();
+      const bytes = new Uint8Array(await readFile(path));
+      expect(Buffer.compare(bytes, await readFile(wholePath))).toBe(0);
+      expect(await expectValidChecksums(bytes)).toBe(8);
+    });
+
+    it('a replacement primary header of another size is refused and nothing is written', async () => {
+      const model = filledModel([9, 7], 12);
+      const path = join(directory, 'jw_rate.fits');
+      const writer = await BandedProductWriter.create(path, skeletonOf(model), DATE);
+      const before = new Uint8Array(await readFile(join(directory, (await readdir(directory))[0])));
+      const longer = skeletonOf(model);
+      longer.primary = new Header(model.primary.cards.map((c) => ({ ...c })));
+      for (let k = 0; k < 40; k++) longer.primary.set(`EXTRA${k}`, k, 'a card too many');
+      try {
+        expect(await writer.replacePrimaryHeader(longer)).toBe(false);
+        const after = new Uint8Array(await readFile(join(directory, (await readdir(directory))[0])));
+        expect(Buffer.compare(after.subarray(0, before.length), before)).toBe(0);
+      } finally {
+        await writer.abort();
+      }
+      await expect(writer.replacePrimaryHeader(skeletonOf(model))).rejects.toThrow(/primary header replaced after commit or abort/);
+    });
+
     it('abort removes the temporary file; nothing is written after it', async () => {
       const model = filledModel([12, 5], 9);
       const path = join(directory, 'jw_rate.fits');

@@ -5,7 +5,7 @@
  * when fully flagged groups change jump's detection mode.
  */
 import { execSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -94,7 +94,7 @@ describe('Detector1 by row bands on a NIRCam full frame', () => {
     const banded = await run(uncal, cache, join(work, 'one-banded'), true, parameters);
     const whole = await run(uncal, cache, join(work, 'one-whole'), false, parameters);
     expect(banded.result.rateSaved).toBe(true);
-    expect(banded.result.statuses).toEqual(whole.result.statuses);
+    expect([...banded.result.statuses]).toEqual([...whole.result.statuses]);
     expect(banded.logs.some((m) => /snowballs/.test(m))).toBe(true);
     await expectSameProducts(banded.written, whole.written);
   }, 300_000);
@@ -113,6 +113,7 @@ describe('Detector1 by row bands on a NIRCam full frame', () => {
     const banded = await run(uncal, cache, join(work, 'alone-banded'), true, {}, undefined);
     const whole = await run(uncal, cache, join(work, 'alone-whole'), false);
     expect(banded.result.rateSaved).toBe(true);
+    expect([...banded.result.statuses]).toEqual([...whole.result.statuses]);
     await expectSameProducts(banded.written, whole.written);
   }, 300_000);
 
@@ -123,6 +124,27 @@ describe('Detector1 by row bands on a NIRCam full frame', () => {
     expect(banded.result.rateSaved).toBeUndefined();
     expect(banded.logs).toContain('pipeline: not by row bands (not a full frame); running the exposure integration by integration');
     await expectSameProducts(banded.written, whole.written);
+  }, 300_000);
+
+  it('writes no products, and leaves no file behind, when every first group is saturated, as the run by integrations', async () => {
+    const { uncal, cache } = await simulate('nrca1_saturated', 4, 1);
+    // Known only once every band is fitted: the one-pass run has laid out its products by then.
+    const ramp = await (await import(join(root, 'dist/datamodels/fits-models.js'))).RampReader.open(await (await import(join(root, 'dist/io/fits/node.js'))).readFits(uncal));
+    const model = await ramp.readAll();
+    await ramp.file.close();
+    model.groupdq.fill(2, 0, 2048 * 2048);
+    mkdirSync(join(work, 'saturated-input'));
+    const input = join(work, 'saturated-input', 'jw00000001001_01101_00001_nrca1_ramp.fits');
+    await datamodels.writeModel(input, model);
+    const banded = await run(input, cache, join(work, 'saturated-banded'), true);
+    const whole = await run(input, cache, join(work, 'saturated-whole'), false);
+    expect(whole.result.noProducts).toBe('all-first-groups-saturated');
+    expect(banded.result.noProducts).toBe(whole.result.noProducts);
+    expect(banded.result.statuses).toEqual(whole.result.statuses);
+    expect([...banded.result.statuses.keys()]).toEqual([...whole.result.statuses.keys()]);
+    expect(banded.logs.filter((m) => /integration by integration/.test(m))).toEqual([]);
+    expect(banded.written).toEqual({});
+    expect(readdirSync(join(work, 'saturated-banded'))).toEqual([]);
   }, 300_000);
 
   it('runs by integrations when fully flagged groups change jump detection, with the same products', async () => {
