@@ -142,9 +142,10 @@ export async function runBanded(run: BandedRun): Promise<{ rate: ImageModel; rat
   const ipcRows = ipcShape ? ipcHalo({ ky: ipcShape[0], kx: ipcShape[1], weights: new Array<number>(ipcShape[0] * ipcShape[1]).fill(0) }) : 0;
   // Rows from a band's edge where its corrected samples and flags are those of a whole run.
   const exactFrom = Math.max(saturationRows, ipcRows);
-  // Band heights: about 8 MiB of samples (all integrations), at least 16 rows (16 MiB bands took
-  // ~60 MB more memory on a full frame, for no measurable time).
-  const bandCount = Math.ceil(ny / Math.min(ny, Math.max(16, Math.floor(2 ** 23 / (planes * nx * 5)))));
+  // Band heights: about 4 MiB of samples (all integrations), at least 16 rows. On a 10-group
+  // full frame, 8 MiB bands peaked ~25 MB higher with one worker and ~35 MB with two, ~0.25 s
+  // faster (16 MiB ones ~60 MB higher again).
+  const bandCount = Math.ceil(ny / Math.min(ny, Math.max(16, Math.floor(2 ** 22 / (planes * nx * 5)))));
   const bandRows = Math.ceil(ny / bandCount);
   // jump's neighbour flags come from one row further.
   const halo = exactFrom + (jumpRuns ? 1 : 0);
