@@ -87,7 +87,7 @@ export interface BandedRun {
 /**
  * Why an exposure cannot run by bands, or undefined when it can: a near-IR full frame without
  * ZEROFRAME, whose non-skipped steps are those of BANDED_STEPS plus ramp fitting (OLS_C, no
- * fitopt) and gain_scale, and whose GROUPDQ fits in `maxGroupdqBytes`.
+ * fitopt) and gain_scale, and whose GROUPDQ, kept whole when snowballs run, fits in `maxGroupdqBytes`.
  */
 export function bandedObstacle(
   reader: RampReader,
@@ -100,7 +100,6 @@ export function bandedObstacle(
   if (rows !== 2048 || cols !== 2048) return 'not a full frame';
   if (reader.meta.instrument.name?.toUpperCase() === 'MIRI') return 'MIRI';
   if (reader.hasZeroframe || reader.hasRefout) return 'ZEROFRAME or REFOUT';
-  if (nints * ngroups * rows * cols > maxGroupdqBytes) return 'GROUPDQ larger than the banded run keeps';
   const other = order.find((alias) => !skipped(alias) && !BANDED_STEPS.has(alias));
   if (other) return `${other} runs`;
   if (skipped(RAMP_FIT.alias)) return 'ramp_fit skipped';
@@ -109,6 +108,8 @@ export function bandedObstacle(
   if (fit.save_opt === true) return 'save_opt';
   const jump = stepParameters('jump');
   if (!skipped('jump') && jump.find_showers === true) return 'find_showers';
+  // Snowballs read the exposure's GROUPDQ, which the run then keeps whole.
+  if (!skipped('jump') && jump.expand_large_events === true && nints * ngroups * rows * cols > maxGroupdqBytes) return 'GROUPDQ larger than the banded run keeps for snowballs';
   return undefined;
 }
 
