@@ -26,6 +26,7 @@ import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readSync, writeS
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { peakRssMB } from './peak-rss.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -180,7 +181,7 @@ async function child(mode, shapeText, repeat, showers, sigclipGroups, snowballs)
       mode,
       seconds: round(best.seconds),
       cpu_seconds: round(best.cpu_seconds),
-      peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
+      peak_rss_mb: Math.round(peakRssMB()),
     }),
   );
 }

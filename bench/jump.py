@@ -13,7 +13,6 @@ this process (MB), versions.
 import argparse
 import json
 import os
-import resource
 import time
 
 import numpy as np
@@ -21,6 +20,8 @@ import stcal
 from stcal.jump.jump import detect_jumps_data
 from stcal.jump.jump_class import JumpData
 from stdatamodels.jwst.datamodels import dqflags
+
+from peak_rss import peak_rss_mb
 
 TGROUP = 10.737
 
@@ -71,7 +72,7 @@ def main():
         best_cpu = dc if best_cpu is None else min(best_cpu, dc)
     gdq.astype(np.uint8).tofile(os.path.join(args.dir, "stcal.groupdq.u8"))
     pdq.astype("<u4").tofile(os.path.join(args.dir, "stcal.pixeldq.u32"))
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_mb = peak_rss_mb()
     print(json.dumps({"impl": "stcal", "stcal": stcal.__version__, "numpy": np.__version__, "shape": list(shape),
                       "seconds": round(best, 3), "cpu_seconds": round(best_cpu, 3), "peak_rss_mb": round(peak_mb)}))
 

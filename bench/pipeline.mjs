@@ -20,6 +20,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } 
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { peakRssMB } from './peak-rss.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -88,8 +89,7 @@ async function child(manifestPath, workers, banded) {
     await pool?.destroy();
   }
   const used = process.cpuUsage(cpu);
-  const rusage = process.resourceUsage();
-  console.log(JSON.stringify({ impl: `ours-${workers}w${banded ? '-banded' : ''}`, seconds: (performance.now() - wall) / 1000, cpu: (used.user + used.system) / 1e6, peakMB: rusage.maxRSS / 1024 }));
+  console.log(JSON.stringify({ impl: `ours-${workers}w${banded ? '-banded' : ''}`, seconds: (performance.now() - wall) / 1000, cpu: (used.user + used.system) / 1e6, peakMB: peakRssMB() }));
 }
 
 function run(command, args) {
@@ -130,10 +130,10 @@ async function main() {
     }
     const jwst = rows.find((r) => r.impl === 'jwst');
     console.log(`\n${c.name}: uncal ${uncalMB.toFixed(1)} MB`);
-    console.log('  impl        wall s    cpu s   peak MB  peak/uncal  jwst/ours');
+    console.log('  impl            wall s    cpu s   peak MB  peak/uncal  jwst/ours');
     for (const r of rows) {
       const ratio = jwst && r !== jwst ? (jwst.seconds / r.seconds).toFixed(1) + 'x' : '';
-      console.log(`  ${r.impl.padEnd(10)} ${r.seconds.toFixed(2).padStart(7)} ${r.cpu.toFixed(2).padStart(8)} ${r.peakMB.toFixed(0).padStart(9)} ${(r.peakMB / uncalMB).toFixed(2).padStart(11)}  ${ratio.padStart(9)}`);
+      console.log(`  ${r.impl.padEnd(14)} ${r.seconds.toFixed(2).padStart(7)} ${r.cpu.toFixed(2).padStart(8)} ${r.peakMB.toFixed(0).padStart(9)} ${(r.peakMB / uncalMB).toFixed(2).padStart(11)}  ${ratio.padStart(9)}`);
     }
     report.push({ case: c, uncalMB, rows });
   }

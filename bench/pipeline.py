@@ -10,9 +10,10 @@ process (MB), versions.
 
 import json
 import os
-import resource
 import sys
 import time
+
+from peak_rss import peak_rss_mb
 
 
 def main():
@@ -33,7 +34,7 @@ def main():
     wall, cpu = time.perf_counter(), time.process_time()
     Detector1Pipeline.call(uncal, output_dir=output_dir, save_results=True)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = peak_rss_mb()
     print(json.dumps({"impl": "jwst", "seconds": wall, "cpu": cpu, "peakMB": peak, "jwst": jwst.__version__, "stcal": stcal.__version__}))
 
 

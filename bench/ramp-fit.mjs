@@ -24,6 +24,7 @@ import { createInterface } from 'node:readline';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { peakRssMB } from './peak-rss.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -126,7 +127,7 @@ async function child(mode, shapeText, repeat, algorithm) {
       shape: dims,
       seconds: round(best.seconds),
       cpu_seconds: round(best.cpu_seconds),
-      peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
+      peak_rss_mb: Math.round(peakRssMB()),
     }),
   );
 }
@@ -153,7 +154,7 @@ async function serveChild(shapeText, algorithm) {
     if (!best || result.seconds < best.seconds) best = result;
     console.log(JSON.stringify(result));
   }
-  console.log(JSON.stringify({ impl: 'ours', algorithm, mode: 'inthread', shape: dims, ...best, peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024) }));
+  console.log(JSON.stringify({ impl: 'ours', algorithm, mode: 'inthread', shape: dims, ...best, peak_rss_mb: Math.round(peakRssMB()) }));
 }
 
 /** A child process answering one JSON line per request line (the `--serve` modes). */
@@ -257,7 +258,7 @@ async function steadyChild(shapeText, repeat) {
         seconds: round(median(list.map((x) => x.seconds))),
         best_seconds: round(Math.min(...list.map((x) => x.seconds))),
         cpu_seconds: round(median(list.map((x) => x.cpu_seconds))),
-        peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
+        peak_rss_mb: Math.round(peakRssMB()),
       }),
     );
   }

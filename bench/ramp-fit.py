@@ -14,7 +14,6 @@ groups JUMP_DET, gain 2, readnoise 10; see ``uniform``).
 
 import argparse
 import json
-import resource
 import sys
 import time
 
@@ -23,6 +22,8 @@ import stcal
 from stcal.ramp_fitting import ramp_fit
 from stdatamodels.jwst import datamodels
 from stdatamodels.jwst.datamodels import dqflags
+
+from peak_rss import peak_rss_mb
 
 
 def uniform(keys):
@@ -92,7 +93,7 @@ def main():
         best_cpu = dc if best_cpu is None else min(best_cpu, dc)
         if args.serve:
             print(json.dumps({"seconds": round(dt, 3), "cpu_seconds": round(dc, 3)}), flush=True)
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_mb = peak_rss_mb()
     print(json.dumps({"impl": "stcal", "algorithm": args.algorithm, "stcal": stcal.__version__, "numpy": np.__version__,
                       "shape": [nints, ngroups, rows, cols], "seconds": round(best, 3), "cpu_seconds": round(best_cpu, 3), "peak_rss_mb": round(peak_mb)}))
 
