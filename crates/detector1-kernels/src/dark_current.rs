@@ -70,10 +70,15 @@ pub fn apply(
         *pixel |= bits;
     }
     let stack = Stack { frames, params, n };
-    let mut wide = vec![0f64; n];
-    let mut acc64 = vec![0f64; n];
-    let mut acc32 = vec![0f32; n];
-    let mut narrow = vec![0f32; n];
+    // Scratch planes only for the paths that use them: zeroing four planes per call cost more
+    // than the subtraction itself when the dark comes a plane at a time.
+    let averaged = !params.direct;
+    let scratch64 = |used: bool| if used { vec![0f64; n] } else { Vec::new() };
+    let scratch32 = |used: bool| if used { vec![0f32; n] } else { Vec::new() };
+    let mut wide = scratch64(widened || (averaged && nframes == 1));
+    let mut acc64 = scratch64(averaged && nframes > 1 && widened);
+    let mut acc32 = scratch32(averaged && nframes > 1 && !widened);
+    let mut narrow = scratch32(averaged);
     for d in 0..params.dark_ints {
         // Integrations mapped to no dark (stcal's zero averaged dark) keep their data.
         let users: Vec<usize> = (0..shape.nints).filter(|&i| params.int_map[i] == Some(d)).collect();
@@ -85,8 +90,6 @@ pub fn apply(
             if params.direct {
                 if widened {
                     stack.wide(d, g, &mut wide);
-                } else {
-                    stack.narrow(d, g, &mut narrow);
                 }
             } else {
                 let start = g * (nframes + params.groupgap);
@@ -117,6 +120,8 @@ pub fn apply(
                 let plane = &mut data[(i * shape.ngroups + g) * n..][..n];
                 if subtract64 {
                     plane.iter_mut().zip(&wide).for_each(|(x, &v)| *x = (*x as f64 - v) as f32);
+                } else if params.direct {
+                    plane.iter_mut().zip(stack.real(d, g)).for_each(|(x, &v)| *x -= if v.is_nan() { 0.0 } else { v });
                 } else {
                     plane.iter_mut().zip(&narrow).for_each(|(x, &v)| *x -= v);
                 }
