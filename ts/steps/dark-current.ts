@@ -107,7 +107,9 @@ export async function darkCurrentStep(
     { ...rampTileShape(ramp.shape), planes: used.length * planes },
     {
       signal: context.signal,
-      params: { planes, darkInts: used.length, virtualPlanes: darkPlanes + extra, direct, nframes, groupgap, intMap: source.map((d) => used.indexOf(d)) },
+      // Only extrapolated planes are virtual: with a dark longer than the science needs, stcal
+      // averages (and subtracts) in float32; the kernel's float64 path is for extrapolated darks.
+      params: { planes, darkInts: used.length, virtualPlanes: planes + extra, direct, nframes, groupgap, intMap: source.map((d) => used.indexOf(d)) },
     },
   );
   releaseUnlessKept(context, { frames });
