@@ -269,27 +269,31 @@ export async function runBanded(run: BandedRun): Promise<{ rate: ImageModel; rat
         }
       }
       for (const side of sides) await correctRegion([b, ny - b, side.c0, side.c0 + b], side, side.buffers);
-      // The exposure's PIXELDQ and each group's samples on the border, where refpix reads them.
-      // Recycled: the bands that follow reuse its memory (with an ordinary buffer let go, a full
-      // frame peaked ~17 MB higher).
-      const border = allocShared(Float32Array, plane, { zeroed: false });
-      const paste = <T extends Float32Array | Uint32Array>(target: T, k: number, pick: (model: RampModel) => T, perPlane: boolean) => {
+      // refpix samples each group and the exposure's PIXELDQ on the border only: straight from
+      // the corrected regions (pasted into whole planes, two idle 16 MB buffers stayed recycled
+      // through the bands that follow).
+      /** The corrected region holding science pixel `index`, and the pixel's place in it. */
+      const locate = (index: number) => {
+        const r = Math.floor(index / nx);
+        const c = index - r * nx;
         for (const { region: [t, bottom, c0, c1], model } of corrected) {
-          const width = c1 - c0;
-          const source = pick(model);
-          const offset = perPlane ? k * (bottom - t) * width : 0;
-          for (let r = t; r < bottom; r++) target.set(source.subarray(offset + (r - t) * width, offset + (r - t + 1) * width), r * nx + c0);
+          if (r >= t && r < bottom && c >= c0 && c < c1) return { model, at: (r - t) * (c1 - c0) + c - c0, plane: (bottom - t) * (c1 - c0) };
         }
+        throw new RangeError(`refpix: pixel (${r}, ${c}) is not on the reference border`);
       };
-      // PIXELDQ on the border, where refpix reads it (only while it gathers its statistics).
-      const borderPixeldq = allocShared(Uint32Array, plane, { zeroed: false });
-      paste(borderPixeldq, 0, (model) => model.pixeldq, false);
-      refpixBand = refpixFullFrameBands({ meta, shape: reader.shape, pixeldq: borderPixeldq }, stepOptions(run.stepParameters('refpix')), (k) => {
-        paste(border, k, (model) => model.data, true);
-        return border;
-      }, context);
-      releaseShared(border);
-      releaseShared(borderPixeldq);
+      refpixBand = refpixFullFrameBands(
+        { meta, shape: reader.shape },
+        stepOptions(run.stepParameters('refpix')),
+        (k) => (index) => {
+          const { model, at, plane: regionPlane } = locate(index);
+          return model.data[k * regionPlane + at];
+        },
+        (index) => {
+          const { model, at } = locate(index);
+          return model.pixeldq[at];
+        },
+        context,
+      );
       for (const { model, buffers } of corrected) {
         releaseShared(model.pixeldq);
         releaseBandBuffers(buffers);

@@ -85,19 +85,19 @@ interface Geometry {
   detColOf(y: number, x: number): number;
 }
 
-function geometry(ramp: Pick<RampModel, 'meta' | 'shape' | 'pixeldq'>, subarray: boolean): Geometry {
-  const [, , rows, cols] = ramp.shape;
-  const { fastaxis, slowaxis } = ramp.meta.subarray;
+function geometry({ meta, shape }: Pick<RampModel, 'meta' | 'shape'>, pixeldqAt: Sample, subarray: boolean): Geometry {
+  const [, , rows, cols] = shape;
+  const { fastaxis, slowaxis } = meta.subarray;
   if (!fastaxis || !slowaxis) throw new RefpixStepError('refpix: FASTAXIS/SLOWAXIS are needed to reach the detector frame');
-  const rowstart = subarray ? (ramp.meta.subarray.ystart ?? 1) - 1 : 0;
-  const colstart = subarray ? (ramp.meta.subarray.xstart ?? 1) - 1 : 0;
+  const rowstart = subarray ? (meta.subarray.ystart ?? 1) - 1 : 0;
+  const colstart = subarray ? (meta.subarray.xstart ?? 1) - 1 : 0;
   const flip = (v: number, sign: number) => (sign < 0 ? N - 1 - v : v);
   // jwst science_detector_frame_transform, inverted: detector (r, c) -> DMS full frame (Y, X).
   // Two functions rather than a pair: `index` runs for every pixel of the detector.
   const swapped = Math.abs(fastaxis) !== 1;
   const dmsY = (r: number, c: number) => (swapped ? flip(c, fastaxis) : flip(r, slowaxis));
   const dmsX = (r: number, c: number) => (swapped ? flip(r, slowaxis) : flip(c, fastaxis));
-  const edgeless = subarray && edgelessSubarrays.includes(ramp.meta.subarray.name?.toUpperCase() ?? '');
+  const edgeless = subarray && edgelessSubarrays.includes(meta.subarray.name?.toUpperCase() ?? '');
   const index = (r: number, c: number) => {
     const y = dmsY(r, c) - rowstart;
     const x = dmsX(r, c) - colstart;
@@ -105,7 +105,7 @@ function geometry(ramp: Pick<RampModel, 'meta' | 'shape' | 'pixeldq'>, subarray:
   };
   const scienceDq = (i: number) => {
     const x = i % cols;
-    return (ramp.pixeldq[i] | (edgeless && (x < 4 || x >= cols - 4) ? REF : 0)) >>> 0;
+    return (pixeldqAt(i) | (edgeless && (x < 4 || x >= cols - 4) ? REF : 0)) >>> 0;
   };
   const dq = (r: number, c: number) => {
     const i = index(r, c);
@@ -132,6 +132,9 @@ function average(a: RefSignal | undefined, b: RefSignal | undefined): RefSignal 
 }
 
 /** Statistics of one run (the science ramp, or the ZEROFRAME as a 1-group ramp). */
+/** A science plane's value at an index into it (a plane need not be whole: see `refpixFullFrameBands`). */
+type Sample = (index: number) => number;
+
 interface Plan {
   classes: number;
   /** Whether the kernel takes each pixel's detector row (side reference pixels are used). */
@@ -143,7 +146,7 @@ interface Plan {
    */
   rowsOf(row0: number, rows: number): PlanRows;
   /** Per-group statistics: signals by class, side signal by detector row. */
-  group(plane: Float32Array, wide: boolean): { signals: (RefSignal | undefined)[]; side?: Float64Array };
+  group(plane: Sample, wide: boolean): { signals: (RefSignal | undefined)[]; side?: Float64Array };
 }
 
 interface PlanRows {
@@ -210,9 +213,9 @@ function fourAmpPlan(geo: Geometry, o: Required<RefpixOptions>): Plan {
   const bottom = strip(0, 4, 0, N);
   const left = strip(0, N, 0, 4);
   const right = strip(0, N, N - 4, 4);
-  const values = (s: { index: Int32Array }, plane: Float32Array) => {
+  const values = (s: { index: Int32Array }, plane: Sample) => {
     const v = new Float64Array(s.index.length);
-    for (let j = 0; j < v.length; j++) if (s.index[j] >= 0) v[j] = plane[s.index[j]];
+    for (let j = 0; j < v.length; j++) if (s.index[j] >= 0) v[j] = plane(s.index[j]);
     return v;
   };
   /** Clipped mean of the good pixels of a strip in columns `c0 + k*step` (k < count). */
@@ -288,7 +291,7 @@ function oneAmpPlan(geo: Geometry, o: Required<RefpixOptions>): Plan | undefined
     group(plane, wide) {
       const means = sets.map((set) => {
         const values = new Float32Array(set.length);
-        for (let k = 0; k < set.length; k++) values[k] = plane[set[k]];
+        for (let k = 0; k < set.length; k++) values[k] = plane(set[k]);
         return refpixClippedMean(values, wide, o.siglimit);
       });
       return { signals: o.oddEvenColumns ? means : [means[0], means[0]] };
@@ -297,7 +300,7 @@ function oneAmpPlan(geo: Geometry, o: Required<RefpixOptions>): Plan | undefined
 }
 
 /** The kernel's per-group signals of a plan over `groups` planes (`planeOf(k)` the k-th, science frame); `firstWide` as in `run`. */
-function planParams(plan: Plan, planeOf: (k: number) => Float32Array, groups: number, o: Required<RefpixOptions>, firstWide: boolean, context: StepContext): RefpixParams {
+function planParams(plan: Plan, planeOf: (k: number) => Sample, groups: number, o: Required<RefpixOptions>, firstWide: boolean, context: StepContext): RefpixParams {
   const params: RefpixParams = {
     classes: plan.classes,
     wide: new Uint8Array(groups),
@@ -326,7 +329,17 @@ function planParams(plan: Plan, planeOf: (k: number) => Float32Array, groups: nu
 /** Runs a plan over `data` `(nints, ngroups, rows, cols)`; `firstWide`: jwst's buffer is already float64 (ZEROFRAME after a side correction). */
 async function run(plan: Plan, data: Float32Array, nints: number, ngroups: number, geo: Geometry, o: Required<RefpixOptions>, firstWide: boolean, context: StepContext) {
   const planeLen = geo.rows * geo.cols;
-  const params = planParams(plan, (g) => data.subarray(g * planeLen, (g + 1) * planeLen), nints * ngroups, o, firstWide, context);
+  const params = planParams(
+    plan,
+    (g) => {
+      const plane = data.subarray(g * planeLen, (g + 1) * planeLen);
+      return (i) => plane[i];
+    },
+    nints * ngroups,
+    o,
+    firstWide,
+    context,
+  );
   const rows = plan.rowsOf(0, geo.rows);
   try {
     await runTiled(context.pool, 'refpix', { data, ...rows }, { nints, ngroups, rows: geo.rows, cols: geo.cols }, {
@@ -343,15 +356,16 @@ export const REFPIX_BORDER = 4;
 
 /**
  * refpix on a near-IR full frame (not IRS2) whose ramp is corrected by row bands: the statistics
- * come from `planeOf(k)` (the k-th group of the exposure, of which only the outer
- * `REFPIX_BORDER` rows and columns are read) and `pixeldq` (the exposure's, read on that border
- * too), as they are when refpix is reached; `apply` then corrects any band of rows in place, as
- * `refpixStep` corrects the whole ramp.
+ * come from `planeOf(k)` (the k-th group of the exposure, sampled only on the outer
+ * `REFPIX_BORDER` rows and columns) and `pixeldqAt` (the exposure's PIXELDQ, sampled on that
+ * border too), as they are when refpix is reached; `apply` then corrects any band of rows in
+ * place, as `refpixStep` corrects the whole ramp. Indices are into the science plane.
  */
 export function refpixFullFrameBands(
-  ramp: Pick<RampModel, 'meta' | 'shape' | 'pixeldq'>,
+  ramp: Pick<RampModel, 'meta' | 'shape'>,
   options: RefpixOptions,
-  planeOf: (k: number) => Float32Array,
+  planeOf: (k: number) => (index: number) => number,
+  pixeldqAt: (index: number) => number,
   context: StepContext,
 ): (band: Float32Array, row0: number, rows: number, bandContext: StepContext) => Promise<void> {
   const o: Required<RefpixOptions> = { ...refpixDefaults, ...options };
@@ -361,7 +375,7 @@ export function refpixFullFrameBands(
   }
   if (o.refpixAlgorithm === 'sirs') throw new StepNotImplementedError("refpix: refpix_algorithm='sirs' is not implemented");
   if (!Number.isSafeInteger(o.sideSmoothingLength)) throw new RefpixStepError(`refpix: side_smoothing_length must be an integer, got ${o.sideSmoothingLength}`);
-  const plan = fourAmpPlan(geometry(ramp, false), o);
+  const plan = fourAmpPlan(geometry(ramp, pixeldqAt, false), o);
   const params = planParams(plan, planeOf, nints * ngroups, o, false, context);
   return async (band, row0, bandRows, bandContext) => {
     const rows = plan.rowsOf(row0, bandRows);
@@ -402,7 +416,7 @@ export async function refpixStep(ramp: RampModel, options: RefpixOptions = {}, c
       return setStatus('SKIPPED');
     }
   }
-  const geo = geometry(ramp, subarray);
+  const geo = geometry(ramp, (i) => ramp.pixeldq[i], subarray);
   const fourAmp = !subarray || ramp.meta.exposure.noutputs === 4;
   const plan = fourAmp ? fourAmpPlan(geo, o) : oneAmpPlan(geo, o);
   if (!plan) {
