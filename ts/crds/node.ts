@@ -1,10 +1,17 @@
 /** Node: a CRDS cache on disk (CRDS_PATH layout), with CRDS_CONTEXT and the CRDS_ALLOW_* switches from the environment. */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { openCrdsCacheWith, type CrdsCache, type CrdsCacheOptions } from './cache.js';
+import { CrdsCacheError, openCrdsCacheWith, type CrdsCache, type CrdsCacheOptions } from './cache.js';
 
 export async function openCrdsCache(root: string, options: CrdsCacheOptions = {}): Promise<CrdsCache> {
   const base = resolve(root);
+  // A mistyped CRDS_PATH would otherwise surface as a missing context or reference.
+  const found = await stat(base).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return undefined;
+    throw error;
+  });
+  if (!found) throw new CrdsCacheError(`CRDS cache ${base}: no such directory`);
+  if (!found.isDirectory()) throw new CrdsCacheError(`CRDS cache ${base}: not a directory`);
   return openCrdsCacheWith(
     {
       async readText(relativePath) {

@@ -174,6 +174,13 @@ describe('hand-written rmaps', () => {
     await expect(handCache({ context: 'jwst_0009.pmap' })).rejects.toThrow(/not in the cache/);
     await expect(handCache({ context: 'jwst-build' })).rejects.toThrow(/cannot be resolved offline/);
   });
+
+  it('names a CRDS_PATH that is missing or not a directory', async () => {
+    const here = fileURLToPath(import.meta.url);
+    const missing = join(dirname(here), 'no-such-crds-cache');
+    await expect(openCrdsCache(missing)).rejects.toThrow(`CRDS cache ${missing}: no such directory`);
+    await expect(openCrdsCache(here)).rejects.toThrow(`CRDS cache ${here}: not a directory`);
+  });
 });
 
 const goldenRoot = goldenCrdsRoot();
