@@ -131,10 +131,10 @@ function average(a: RefSignal | undefined, b: RefSignal | undefined): RefSignal 
   return { value: 0.5 * (a.value + b.value), wide: true };
 }
 
-/** Statistics of one run (the science ramp, or the ZEROFRAME as a 1-group ramp). */
 /** A science plane's value at an index into it (a plane need not be whole: see `refpixFullFrameBands`). */
 type Sample = (index: number) => number;
 
+/** Statistics of one run (the science ramp, or the ZEROFRAME as a 1-group ramp). */
 interface Plan {
   classes: number;
   /** Whether the kernel takes each pixel's detector row (side reference pixels are used). */
