@@ -907,6 +907,14 @@ export interface FitRampsParallelOptions extends FitRampsOptions {
    * worker. Any other memory the fit reads must not be given.
    */
   productMemory?: Float32Array;
+  /**
+   * Called for row bands that cover the products once each, as soon as the band's rows of every
+   * product array are final (with the whole product arrays): a caller can write them while other
+   * bands are fitted. Bands come in any order; the fit resolves once every call has, and fails
+   * with the first call that rejects. Only the shared-memory OLS_C path fits band by band; the
+   * others give one band of every row when done.
+   */
+  onBand?: (band: { row0: number; rows: number }, products: { rate: RateArrays; rateints: RateArrays }) => Promise<void>;
 }
 
 /**
@@ -923,7 +931,7 @@ export async function fitRampsParallel(
 ): Promise<RampFitResult | null> {
   if (!pool) {
     options.signal?.throwIfAborted();
-    return fitRamps(input, shape, options);
+    return wholeBand(fitRamps(input, shape, options), shape, options);
   }
   const plan = planRampFit(input, shape);
   if ('noProducts' in plan) return null;
@@ -973,7 +981,13 @@ export async function fitRampsParallel(
   }
   await Promise.all(inFlight);
   if (failure) throw failure.error;
-  return merger.finish();
+  return wholeBand(merger.finish(), shape, options);
+}
+
+/** `onBand` for a fit made whole: one band of every row. */
+async function wholeBand(result: RampFitResult | null, shape: TileShape, options: FitRampsParallelOptions): Promise<RampFitResult | null> {
+  if (result && options.onBand) await options.onBand({ row0: 0, rows: shape.rows }, result);
+  return result;
 }
 
 const INPUT_KEYS = ['data', 'groupdq', 'pixeldq', 'gain', 'readnoise', 'zeroframe', 'averageDarkCurrent'] as const;
@@ -1129,6 +1143,7 @@ async function fitBands(
     rateintsErr: target.rateints.err,
   });
   const inFlight = new Set<Promise<void>>();
+  const bandsWritten: Promise<void>[] = [];
   let failure: { error: unknown } | undefined;
   for (let row0 = 0; row0 < shape.rows && !failure; row0 += height) {
     signal?.throwIfAborted();
@@ -1174,12 +1189,19 @@ async function fitBands(
     };
     const job = pool
       .run(task, signal)
-      .then(() => {
+      .then(async () => {
         if (bandOut) {
           for (const key of OUTPUT_KEYS) {
             pasteRows(rate[key], bandOut.rate[key], 1, shape, band);
             pasteRows(rateints[key], bandOut.rateints[key], nints, shape, band);
           }
+        }
+        // Not part of the job: a band waiting to be written must not hold back the next band's fit.
+        if (options.onBand) {
+          const written = options.onBand(band, { rate, rateints }).catch((error: unknown) => {
+            failure ??= { error };
+          });
+          bandsWritten.push(written);
         }
       })
       .catch((error: unknown) => {
@@ -1193,6 +1215,7 @@ async function fitBands(
     if (inFlight.size >= 2 * pool.size) await Promise.race(inFlight);
   }
   await Promise.all(inFlight);
+  await Promise.all(bandsWritten);
   if (failure) throw failure.error;
   return { rate, rateints };
 }

@@ -19,11 +19,11 @@ import type { Header } from '../io/fits/index.js';
 import { createRampModel, type CubeModel, type ImageModel, type RampFitOutputModel, type RampModel } from '../datamodels/models.js';
 import type { Meta } from '../datamodels/meta.js';
 import type { RampReader } from '../datamodels/fits-models.js';
-import { BandMerger, rampFitTile, taskResult, type RampFitPool, type RampFitResult } from '../kernels/ramp-fit.js';
+import { BandMerger, rampFitTile, taskResult, type RampFitPool, type RampFitResult, type RateArrays } from '../kernels/ramp-fit.js';
 import { pasteBand, planRowBands } from '../pool/plan.js';
 import { allocShared, releaseShared, sharedCopy, sharedMemoryAvailable, type TileShape } from '../kernels/arrays.js';
 import { readReferenceFloat, scienceGeometry } from '../reffiles/index.js';
-import { gainScaleStep } from '../steps/gain-scale.js';
+import { gainScaleFactor, gainScaleStep } from '../steps/gain-scale.js';
 import { runTiled } from '../pool/pool.js';
 import { afterJumpFlagging, allDoNotUsePlanes, jumpKeywords, nanMedianF32, jumpLargeEvents, jumpStep, type JumpCarry } from '../steps/jump.js';
 import { rampFitPlanner, rampFitProducts, rampFitStep } from '../steps/ramp-fit.js';
@@ -46,6 +46,7 @@ import { persistenceArrayEntry, type PersistenceState } from '../steps/persisten
 import { decodePersistenceArrayFile, updatePersistenceArrayFile } from '../datamodels/persistence-array.js';
 import { bandArray, bandOutputs, releaseBandBuffers, type BandBuffers } from './band-buffers.js';
 import { BandedFallback, bandedObstacle, runBanded } from './banded.js';
+import { ProductStream } from './product-stream.js';
 import { planeRows, RATEINTS_KEYS, type ProductRowsWriter, type RateintsRows, type RateintsStore, type SpillShape, type SpillStore } from './spill.js';
 
 /** Parameters by jwst name (resolveDetector1Parameters gives them all; missing ones take the steps' defaults): `{ pipeline: { save_calibrated_ramp }, steps: { jump: { rejection_threshold } } }`. */
@@ -100,6 +101,8 @@ export interface Detector1Io {
   /**
    * A writer of `_rate` or `_rateints` that takes row bands in any order (the skeleton is the
    * final model with zero-length arrays); the product counts as saved once `commit` resolves.
+   * Banded runs write through it, and so do whole runs of one slice as ramp fitting finishes
+   * each band (ProductStream).
    */
   productWriter?(suffix: 'rate' | 'rateints', skeleton: ImageModel | CubeModel): Promise<ProductRowsWriter>;
 }
@@ -132,8 +135,8 @@ export interface Detector1Options {
   /**
    * A near-IR full frame goes from the uncal to the products by row bands (ts/pipeline/banded.ts)
    * when its steps allow it and `io.productWriter` is given: the ramp never sits whole in memory
-   * (peak RSS on a 2048x2048x10 NIRCam exposure about 10% lower), at the price of correcting it
-   * twice (about 30% slower). Same products. Default false.
+   * (peak RSS on a 2048x2048x10 NIRCam exposure with 2 workers ~230 MB rather than ~530 MB), at
+   * the price of many more, smaller tasks (about 30-40% slower). Same products. Default false.
    */
   banded?: boolean;
   onProgress?: (progress: Detector1Progress) => void;
@@ -152,9 +155,9 @@ export interface Detector1Result {
   references: [string, string][];
   /** Why ramp fitting produced nothing, when it did not. */
   noProducts?: string;
-  /** `_rateints` went to `io.saveRateints` (then `rateints` is null). */
+  /** `_rateints` is written already, through `io.saveRateints` or `io.productWriter` (`rateints`, if not null, is what it holds). */
   rateintsSaved?: boolean;
-  /** `_rate` went to `io.productWriter` (then `rate` is null). */
+  /** `_rate` is written already, through `io.productWriter` (`rate`, if not null, is what it holds). */
   rateSaved?: boolean;
 }
 
@@ -550,6 +553,7 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
     for (const reftype of stepDefinition(alias)!.reftypes.filter((t) => !raw.includes(t))) chosen = chosen.then(() => reference(reftype, alias)).catch(() => {});
   }
   let rateintsStore: RateintsStore | undefined;
+  let productStream: ProductStream | undefined;
   try {
     // Pass A: the corrections, integration slice by slice. With several slices the steps keep
     // the reference planes they read until the pass ends.
@@ -635,8 +639,15 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
     const gainFactor = gainFile.primary.header.getNumber('GAINFACT');
     const fitParameters = stepOptions(stepParameters(RAMP_FIT.alias));
 
-    // Products of one step saved whole (ramp_fit's, gain_scale's) keep rateints in memory.
-    const streamRateints = slices.length > 1 && io.rateintsStore && io.saveRateints && !savesStep(RAMP_FIT.alias) && !savesStep(GAIN_SCALE.alias);
+    // The products are written as the fit finishes their bands, unless gain_scale is to scale
+    // them or a step's own product (ramp_fit's, gain_scale's) is saved: those keep them whole.
+    const stepProductSaved = savesStep(RAMP_FIT.alias) || savesStep(GAIN_SCALE.alias);
+    if (io.productWriter && !stepProductSaved) {
+      const skeletons = await productSkeletons(gainFactor);
+      if (skeletons) productStream = new ProductStream(skeletons, (suffix, skeleton) => io.productWriter!(suffix, skeleton));
+    }
+    // Otherwise several slices keep _rateints in a store band by band, then write it integration by integration.
+    const streamRateints = !productStream && slices.length > 1 && io.rateintsStore && io.saveRateints && !stepProductSaved;
     if (streamRateints) rateintsStore = await io.rateintsStore!({ nints, rows: ny, cols: nx });
     const fitted = await timed(RAMP_FIT.alias, async () => {
       if (slices.length === 1) {
@@ -645,10 +656,11 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
         // Nothing reads the corrected ramp after the fit (the _ramp product is written): the
         // products take its memory instead of as much again, freshly touched.
         const productMemory = whole.data;
-        return rampFitStep(whole, { ...fitParameters, gain, readnoise, gainFactor, pool: options.rampFitPool, signal: context.signal, log: context.log, sharedOutputs, productMemory });
+        const onBand = productStream && ((band: { row0: number; rows: number }, products: { rate: RateArrays; rateints: RateArrays }) => productStream!.writeBand(band, products, 'frame'));
+        return rampFitStep(whole, { ...fitParameters, gain, readnoise, gainFactor, pool: options.rampFitPool, signal: context.signal, log: context.log, sharedOutputs, productMemory, onBand });
       }
       const planes = { pixeldq: exposurePixeldq, gain, readnoise, averageDarkCurrent: avdrkcur };
-      return fitByRowBands(corrected(), meta, planes, gainFactor, fitParameters, spill, rampHeader, options.rampFitPool, context.signal, bandRows, rateintsStore);
+      return fitByRowBands(corrected(), meta, planes, gainFactor, fitParameters, spill, rampHeader, options.rampFitPool, context.signal, bandRows, rateintsStore, productStream);
     });
     await releaseReferencePlanes();
     statuses.set(RAMP_FIT.alias, fitted.rate ? 'COMPLETE' : 'SKIPPED');
@@ -683,7 +695,14 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
         await save('gain_scaleints', rateints);
       }
     }
-    if (!rateintsStore) return finish(rate, rateints);
+    if (!rateintsStore) {
+      const result = finish(rate, rateints);
+      if (!productStream) return result;
+      if (await productStream.commit(rate, rateints)) return { ...result, rateints: slices.length === 1 ? rateints : null, rateSaved: true, rateintsSaved: true };
+      // Written band by band from the fit of several slices, _rateints is nowhere whole to write again.
+      if (slices.length > 1) throw new Detector1Error('pipeline: the products do not match the files laid out for them before the fit (a bug: please report it)');
+      return result;
+    }
     recordNames(rateints.meta);
     const store = rateintsStore;
     if (rateintsFactor !== undefined) {
@@ -703,6 +722,29 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
     await releaseReferencePlanes();
     await spill?.close();
     await rateintsStore?.close();
+    await productStream?.abort();
+  }
+
+  /**
+   * `_rate` and `_rateints` as the fit and gain_scale will make them, but for their arrays (see
+   * ProductStream); undefined when gain_scale has a factor to scale them by after the fit.
+   */
+  async function productSkeletons(gainFactor: number | undefined): Promise<{ rate: ImageModel; rateints: CubeModel } | undefined> {
+    // rampFitStep's metadata, and products but for their arrays.
+    const fitMeta = structuredClone(meta);
+    if (gainFactor !== undefined) fitMeta.exposure.gainFactor = gainFactor;
+    const none = () => ({ slope: new Float32Array(0), dq: new Uint32Array(0), varPoisson: new Float32Array(0), varRnoise: new Float32Array(0), err: new Float32Array(0) });
+    const products = rampFitProducts({ shape: corrected(), ...headers, ...tables }, { rate: none(), rateints: none() }, fitMeta, { rateStreamed: true, rateintsStreamed: true });
+    const rate = products.rate!;
+    const rateints = products.rateints!;
+    if (skipped(GAIN_SCALE.alias)) {
+      rate.meta.calStep[GAIN_SCALE.statusKeyword] = rateints.meta.calStep[GAIN_SCALE.statusKeyword] = 'SKIPPED';
+    } else {
+      const gainScaleFile = await reference('gain', GAIN_SCALE.alias);
+      if (gainScaleFactor(rate, gainScaleFile) !== undefined || gainScaleFactor(rateints, gainScaleFile) !== undefined) return undefined;
+    }
+    for (const model of [rate, rateints]) recordNames(model.meta);
+    return { rate, rateints };
   }
 
   function finish(rate: ImageModel | null, rateints: CubeModel | null, noProducts?: string): Detector1Result {
@@ -795,6 +837,7 @@ async function fitByRowBands(
   signal: AbortSignal | undefined,
   bandRows: number,
   rateintsStore?: RateintsStore,
+  productStream?: ProductStream,
 ) {
   const [nints, ngroups, rows, cols] = shape;
   const planner = rampFitPlanner(meta, parameters, { ngroups, rows, cols });
@@ -808,7 +851,7 @@ async function fitByRowBands(
   // each cut into one piece per worker.
   const inFlightLimit = pool ? 2 * pool.size : 1;
   const tile: TileShape = { nints, ngroups, rows, cols };
-  const merger = new BandMerger(tile, { rateints: !rateintsStore });
+  const merger = new BandMerger(tile, { rateints: !rateintsStore && !productStream });
   /** A band's rates; its rateints rows go to the store when there is one. */
   const add = async (band: { row0: number; rows: number }, result: RampFitResult) => {
     if (rateintsStore) {
@@ -822,6 +865,7 @@ async function fitByRowBands(
         await rateintsStore.putRows(i, band.row0, rows);
       }
     }
+    await productStream?.writeBand(band, result, 'band');
     merger.add(band, result);
   };
   const inFlight = new Set<Promise<void>>();
@@ -880,5 +924,5 @@ async function fitByRowBands(
   if (failure) throw failure.error;
   const inputMeta = structuredClone(meta);
   if (gainFactor !== undefined) inputMeta.exposure.gainFactor = gainFactor;
-  return rampFitProducts({ shape, ...header }, merger.finish(), inputMeta, { rateintsStreamed: rateintsStore !== undefined });
+  return rampFitProducts({ shape, ...header }, merger.finish(), inputMeta, { rateintsStreamed: rateintsStore !== undefined || productStream !== undefined });
 }

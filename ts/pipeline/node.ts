@@ -164,8 +164,8 @@ export async function runDetector1File(inputPath: string, options: Detector1File
 
   try {
     const result = await runDetector1(reader, { ...options, io });
-    if (result.rate) await io.save('rate', result.rate);
-    if (result.rateints) await io.save('rateints', result.rateints);
+    if (result.rate && !result.rateSaved) await io.save('rate', result.rate);
+    if (result.rateints && !result.rateintsSaved) await io.save('rateints', result.rateints);
     return { ...result, written, referencePaths };
   } finally {
     await reader.file.close();

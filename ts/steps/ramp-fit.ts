@@ -27,6 +27,7 @@ import {
   planRampFit,
   resolveAlgorithm,
   type FitOptArrays,
+  type FitRampsParallelOptions,
   type NoProductsReason,
   type RampFitInput,
   type RampFitPool,
@@ -103,6 +104,8 @@ export interface RampFitStepOptions {
   sharedOutputs?: boolean;
   /** With `sharedOutputs`: memory the products may reuse (FitRampsParallelOptions.productMemory). */
   productMemory?: Float32Array;
+  /** Each band of the products once final, during the fit (FitRampsParallelOptions.onBand). */
+  onBand?: FitRampsParallelOptions['onBand'];
   signal?: AbortSignal;
   /** Receives the step's messages (StepContext's `log`). */
   log?: StepContext['log'];
@@ -222,6 +225,7 @@ export async function rampFitStep(model: RampModel, options: RampFitStepOptions)
       signal: options.signal,
       sharedOutputs: options.sharedOutputs,
       productMemory: options.productMemory,
+      onBand: options.onBand,
     });
   } finally {
     await owned?.destroy();

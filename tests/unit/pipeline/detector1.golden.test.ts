@@ -4,17 +4,19 @@
  * at once give the same files' arrays.
  */
 import { execSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readModelFile } from '../../../ts/datamodels/node.js';
+import { readModelFile, writeModel } from '../../../ts/datamodels/node.js';
 import { readFits, writeFitsFile } from '../../../ts/io/fits/node.js';
 import type * as LoaderApi from '../../../ts/kernels/load-node.js';
 import type * as PoolApi from '../../../ts/pool/node.js';
 import type { KernelPool } from '../../../ts/pool/pool.js';
 import type * as PipelineApi from '../../../ts/pipeline/node.js';
+import type * as StreamApi from '../../../ts/pipeline/product-stream.js';
+import type * as WriterApi from '../../../ts/pipeline/banded-writer-node.js';
 import { compareProducts, formatReport, goldenCases, goldenCrdsRoot, goldenProduct, goldenReferences } from '../../golden/compare.js';
 
 const crds = goldenCrdsRoot();
@@ -159,5 +161,59 @@ describe.skipIf(!crds)('Detector1 pipeline with large events', () => {
       const report = await compareProducts(products[0].written[suffix], products[1].written[suffix]);
       expect(report.arrays.every((a) => a.identical), `${suffix}: ${formatReport(report)}`).toBe(true);
     }
+  });
+});
+
+describe.skipIf(!crds)('Detector1 pipeline writing its products as the fit goes', () => {
+  /** The file's bytes with the primary header's DATE and CHECKSUM cards blanked (the write time). */
+  const withoutWriteTime = (path: string) => {
+    const bytes = readFileSync(path);
+    for (let card = 0; card * 80 < bytes.length; card++) {
+      const key = bytes.subarray(card * 80, card * 80 + 8).toString('latin1');
+      if (key === 'DATE    ' || key === 'CHECKSUM') bytes.fill(32, card * 80, card * 80 + 80);
+      if (key === 'END     ') break;
+    }
+    return bytes;
+  };
+
+  it('a run of one slice writes _rate and _rateints band by band: the files writeModel makes of its products, but for the write time', async () => {
+    const caseName = 'nrc_sub64p_medium8_zeroframe';
+    const references = goldenReferences(caseName, 'rate');
+    if (Object.values(references).some((path) => !existsSync(path))) return; // reported above
+    const outputDir = join(out, `${caseName}-streamed`);
+    const result = await runDetector1File(goldenProduct(caseName, 'group_scale').input, {
+      outputDir,
+      selectReference: async (reftype) => references[reftype] && { path: references[reftype], recorded: `crds://${basename(references[reftype])}` },
+      context: { pool },
+      rampFitPool: pool,
+      integrationsPerSlice: 1000,
+    });
+    expect(result.rateSaved && result.rateintsSaved).toBe(true);
+    const written = Object.fromEntries(result.written);
+    const whole = join(out, `${caseName}-streamed-whole`);
+    mkdirSync(whole);
+    for (const [suffix, model] of [['rate', result.rate!], ['rateints', result.rateints!]] as const) {
+      const path = join(whole, basename(written[suffix]));
+      await writeModel(path, model);
+      expect(withoutWriteTime(written[suffix]).equals(withoutWriteTime(path)), suffix).toBe(true);
+    }
+    expect(readdirSync(outputDir).sort()).toEqual([basename(written.rate), basename(written.rateints)].sort());
+
+    // Final products that are not what the skeletons laid out: nothing is committed, nothing is left.
+    const { ProductStream } = (await import(join(root, 'dist/pipeline/product-stream.js'))) as typeof StreamApi;
+    const { BandedProductWriter } = (await import(join(root, 'dist/pipeline/banded-writer-node.js'))) as typeof WriterApi;
+    const stale = join(out, `${caseName}-stale`);
+    mkdirSync(stale);
+    const empty = { data: new Float32Array(0), dq: new Uint32Array(0), err: new Float32Array(0), varPoisson: new Float32Array(0), varRnoise: new Float32Array(0) };
+    const stream = new ProductStream({ rate: { ...result.rate!, ...empty }, rateints: { ...result.rateints!, ...empty } }, async (suffix, skeleton) => {
+      const writer = await BandedProductWriter.create(join(stale, `${suffix}.fits`), skeleton);
+      return { writeRows: (i, row0, rows) => writer.writeRows(i, row0, rows), replacePrimaryHeader: (final) => writer.replacePrimaryHeader(final), commit: () => writer.commit(), abort: () => writer.abort() };
+    });
+    const arrays = (model: typeof result.rate) => ({ slope: model!.data, dq: model!.dq, err: model!.err, varPoisson: model!.varPoisson, varRnoise: model!.varRnoise });
+    await stream.writeBand({ row0: 0, rows: result.rate!.shape[0] }, { rate: arrays(result.rate), rateints: arrays(result.rateints as never) }, 'frame');
+    const changed = structuredClone(result.rate!.meta);
+    changed.exposure.gainFactor = 2;
+    expect(await stream.commit({ ...result.rate!, meta: changed }, result.rateints!)).toBe(false);
+    expect(readdirSync(stale)).toEqual([]);
   });
 });

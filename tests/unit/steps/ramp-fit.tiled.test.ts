@@ -183,6 +183,51 @@ describe('rampFit in the Node pool equals in-thread, bit for bit', () => {
     }
   });
 
+  it('gives every band of the products once, final when given (onBand), on every path; a failing onBand fails the fit', async () => {
+    const plane = shape.rows * shape.cols;
+    const workers = await pool(2);
+    const ramp = () => {
+      const data = new Float32Array(new SharedArrayBuffer(input.data.byteLength));
+      data.set(input.data);
+      const groupdq = new Uint8Array(new SharedArrayBuffer(input.groupdq.byteLength));
+      groupdq.set(input.groupdq);
+      return { ...input, saveOpt: false, data, groupdq };
+    };
+    const shared = ramp();
+    const paths: [string, KernelPool | undefined, RampFitInput, Parameters<typeof kernels.fitRampsParallel>[3]][] = [
+      ['in this thread', undefined, input, {}],
+      ['fitopt bands merged', workers, input, { maxBandRows: 3 }],
+      ['slots, plain outputs', workers, { ...input, saveOpt: false }, { maxBandRows: 3 }],
+      ['shared outputs in the ramp', workers, shared, { maxBandRows: 3, sharedOutputs: true, productMemory: shared.data }],
+    ];
+    for (const [label, workerPool, source, options] of paths) {
+      const times = new Uint8Array(shape.rows);
+      // The bands' rows copied as they are given: they must be the products' final values.
+      const copies = { rate: {} as Record<string, Float32Array | Uint32Array>, rateints: {} as Record<string, Float32Array | Uint32Array> };
+      const result = await kernels.fitRampsParallel(workerPool, source, shape, {
+        ...options,
+        onBand: async (band, products) => {
+          for (let r = band.row0; r < band.row0 + band.rows; r++) times[r]++;
+          for (const [kind, planes] of [['rate', 1], ['rateints', shape.nints]] as const) {
+            for (const [key, array] of Object.entries(products[kind])) {
+              copies[kind][key] ??= new (array.constructor as new (n: number) => Float32Array | Uint32Array)(array.length);
+              for (let p = 0; p < planes; p++) {
+                const start = p * plane + band.row0 * shape.cols;
+                copies[kind][key].set(array.subarray(start, start + band.rows * shape.cols), start);
+              }
+            }
+          }
+          await new Promise((resolve) => setTimeout(resolve, 1));
+        },
+      });
+      expect([...times].every((n) => n === 1), `${label}: rows given ${[...times].join(',')} times`).toBe(true);
+      const products = (r: RampFitResult | null) => Object.fromEntries(Object.entries(bytes(r)).filter(([key]) => !key.startsWith('fitopt')));
+      expect(bytes({ rate: copies.rate, rateints: copies.rateints } as unknown as RampFitResult), label).toEqual(products(result));
+    }
+    const failing = kernels.fitRampsParallel(workers, ramp(), shape, { maxBandRows: 3, sharedOutputs: true, onBand: async () => { throw new Error('disk full'); } });
+    await expect(failing).rejects.toThrow('disk full');
+  });
+
   it('reports a wrong-shape band without fitopt (shared outputs) as KernelShapeError from the worker', async () => {
     const bad = { ...input, saveOpt: false, gain: new Float32Array(5) };
     await expect(kernels.fitRampsParallel(await pool(2), bad, shape)).rejects.toBeInstanceOf(kernels.KernelShapeError);

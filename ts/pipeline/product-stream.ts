@@ -1,0 +1,111 @@
+/**
+ * `_rate` and `_rateints` written band by band as ramp fitting finishes each band (a whole run),
+ * so that writing them overlaps the fit instead of following it. The files are laid out from
+ * skeletons, the products but for their arrays, made before the fit as the fit makes the
+ * products; at the end they must agree with the final products, else the caller writes those whole.
+ */
+import { modelHdus } from '../datamodels/fits-models.js';
+import type { CubeModel, ImageModel } from '../datamodels/models.js';
+import { encodeHdu } from '../io/fits/writer.js';
+import type { RateArrays } from '../kernels/ramp-fit.js';
+import type { ProductRowsWriter, RateintsRows } from './spill.js';
+
+type Suffix = 'rate' | 'rateints';
+type Product = ImageModel | CubeModel;
+
+export class ProductStream {
+  /** Both writers, opened on the first band (a fit without products opens none). */
+  private writers?: Promise<ProductRowsWriter[]>;
+  private committed = false;
+
+  constructor(
+    private readonly skeletons: { rate: ImageModel; rateints: CubeModel },
+    private readonly open: (suffix: Suffix, skeleton: Product) => Promise<ProductRowsWriter>,
+  ) {}
+
+  /**
+   * Rows `[row0, row0 + rows)` of every array of the products, final: `products` are whole
+   * (`frame`: FitRampsParallelOptions.onBand) or hold these rows only (`band`), integration after
+   * integration.
+   */
+  async writeBand(band: { row0: number; rows: number }, products: { rate: RateArrays; rateints: RateArrays }, holding: 'frame' | 'band'): Promise<void> {
+    const [rateWriter, rateintsWriter] = await (this.writers ??= this.openBoth());
+    const [nints, rows, cols] = this.skeletons.rateints.shape;
+    const length = band.rows * cols;
+    const [plane, first] = holding === 'frame' ? [rows * cols, band.row0 * cols] : [length, 0];
+    const rowsOf = (arrays: RateArrays, integration: number): RateintsRows => {
+      const start = integration * plane + first;
+      const part = <T extends Float32Array | Uint32Array>(array: T) => array.subarray(start, start + length) as T;
+      return { data: part(arrays.slope), err: part(arrays.err), dq: part(arrays.dq), varPoisson: part(arrays.varPoisson), varRnoise: part(arrays.varRnoise) };
+    };
+    await rateWriter.writeRows(0, band.row0, rowsOf(products.rate, 0));
+    for (let i = 0; i < nints; i++) await rateintsWriter.writeRows(i, band.row0, rowsOf(products.rateints, i));
+  }
+
+  /**
+   * Completes both files when the final products make the files the skeletons laid out (but for
+   * the pixels written since): true. Otherwise both are discarded, and false says to write the
+   * products whole.
+   */
+  async commit(rate: ImageModel, rateints: CubeModel): Promise<boolean> {
+    if (!this.writers) return false;
+    const writers = await this.writers;
+    if (!sameFileBesidesPixels(this.skeletons.rate, rate) || !sameFileBesidesPixels(this.skeletons.rateints, rateints)) {
+      await this.abort();
+      return false;
+    }
+    for (const writer of writers) await writer.commit();
+    this.committed = true;
+    return true;
+  }
+
+  /** Discards whatever was written (nothing once committed). */
+  async abort(): Promise<void> {
+    if (this.committed) return;
+    const writers = await this.writers?.catch(() => []);
+    for (const writer of writers ?? []) await writer.abort();
+  }
+
+  private async openBoth(): Promise<ProductRowsWriter[]> {
+    const rate = await this.open('rate', this.skeletons.rate);
+    try {
+      return [rate, await this.open('rateints', this.skeletons.rateints)];
+    } catch (error) {
+      await rate.abort();
+      throw error;
+    }
+  }
+}
+
+/** Whether two products give the same HDUs (headers, shapes, tables) but for image pixels. */
+function sameFileBesidesPixels(a: Product, b: Product): boolean {
+  const options = { fileName: 'product.fits', date: new Date(0) };
+  const [first, second] = [modelHdus(a, options), modelHdus(b, options)];
+  if (first.length !== second.length) return false;
+  return first.every((hdu, index) => {
+    const other = second[index];
+    if (hdu.kind !== other.kind) return false;
+    if (hdu.kind === 'image' && other.kind === 'image') {
+      // (a skeleton's arrays are empty: its images must give their shapes)
+      const shape = (image: typeof hdu) => (image.shape ?? (image.data ? [image.data.length] : [])).join();
+      return sameBytes([hdu.header.toBytes()], [other.header.toBytes()]) && shape(hdu) === shape(other);
+    }
+    return sameBytes(encodeHdu(hdu, index, false, 'product'), encodeHdu(other, index, false, 'product'));
+  });
+}
+
+function sameBytes(a: Uint8Array[], b: Uint8Array[]): boolean {
+  const [x, y] = [concat(a), concat(b)];
+  return x.length === y.length && x.every((byte, i) => byte === y[i]);
+}
+
+function concat(chunks: Uint8Array[]): Uint8Array {
+  if (chunks.length === 1) return chunks[0];
+  const out = new Uint8Array(chunks.reduce((n, chunk) => n + chunk.length, 0));
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return out;
+}
