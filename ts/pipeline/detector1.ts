@@ -841,9 +841,14 @@ async function fitByRowBands(
 ) {
   const [nints, ngroups, rows, cols] = shape;
   const planner = rampFitPlanner(meta, parameters, { ngroups, rows, cols });
-  // One buffer for every integration's GROUPDQ (the planner keeps no array).
-  const groupdq = new Uint8Array(ngroups * rows * cols);
-  for (let i = 0; i < nints; i++) planner.add(await spill.getGroupdq(i, groupdq), 1);
+  // One buffer for every integration's GROUPDQ (the planner keeps no array), recycled: the bands
+  // below take its memory rather than as much again.
+  const groupdq = allocShared(Uint8Array, ngroups * rows * cols, { zeroed: false });
+  try {
+    for (let i = 0; i < nints; i++) planner.add(await spill.getGroupdq(i, groupdq), 1);
+  } finally {
+    releaseShared(groupdq);
+  }
   const plan = planner.plan();
   if ('noProducts' in plan) return { rate: null, rateints: null, noProducts: plan.noProducts };
 
