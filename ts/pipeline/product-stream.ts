@@ -94,18 +94,7 @@ function sameFileBesidesPixels(a: Product, b: Product): boolean {
   });
 }
 
+/** The same chunks (encodeHdu cuts the same HDU the same way). */
 function sameBytes(a: Uint8Array[], b: Uint8Array[]): boolean {
-  const [x, y] = [concat(a), concat(b)];
-  return x.length === y.length && x.every((byte, i) => byte === y[i]);
-}
-
-function concat(chunks: Uint8Array[]): Uint8Array {
-  if (chunks.length === 1) return chunks[0];
-  const out = new Uint8Array(chunks.reduce((n, chunk) => n + chunk.length, 0));
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return out;
+  return a.length === b.length && a.every((chunk, k) => chunk.length === b[k].length && chunk.every((byte, i) => byte === b[k][i]));
 }
