@@ -911,8 +911,8 @@ export interface FitRampsParallelOptions extends FitRampsOptions {
    * Called for row bands that cover the products once each, as soon as the band's rows of every
    * product array are final (with the whole product arrays): a caller can write them while other
    * bands are fitted. Bands come in any order; the fit resolves once every call has, and fails
-   * with the first call that rejects. Only the shared-memory OLS_C path fits band by band; the
-   * others give one band of every row when done.
+   * with the first call that rejects. OLS_C without fitopt on shared memory (through slots) gives
+   * each band as it is fitted; the other paths give one band of every row when done.
    */
   onBand?: (band: { row0: number; rows: number }, products: { rate: RateArrays; rateints: RateArrays }) => Promise<void>;
 }

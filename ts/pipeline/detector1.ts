@@ -101,8 +101,8 @@ export interface Detector1Io {
   /**
    * A writer of `_rate` or `_rateints` that takes row bands in any order (the skeleton is the
    * final model with zero-length arrays); the product counts as saved once `commit` resolves.
-   * Banded runs write through it, and so do whole runs of one slice as ramp fitting finishes
-   * each band (ProductStream).
+   * Banded runs write through it, and so do whole runs as ramp fitting finishes each band
+   * (ProductStream).
    */
   productWriter?(suffix: 'rate' | 'rateints', skeleton: ImageModel | CubeModel): Promise<ProductRowsWriter>;
 }
