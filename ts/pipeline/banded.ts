@@ -32,8 +32,8 @@ import { planRowBands } from '../pool/plan.js';
 import { runTiled } from '../pool/pool.js';
 import { afterJumpFlagging, allDoNotUsePlanes, jumpDetectionMode, jumpLargeEvents, jumpStep, nanMedianF32, type JumpCarry } from '../steps/jump.js';
 import { REFPIX_BORDER, refpixFullFrameBands } from '../steps/refpix.js';
-import { gainScaleFactor } from '../steps/gain-scale.js';
-import { rampFitPlanner, rampFitProducts } from '../steps/ramp-fit.js';
+import { rampFitPlanner } from '../steps/ramp-fit.js';
+import { productSkeletons } from './product-stream.js';
 import { pixel } from '../dq/index.js';
 import { referenceName, warn, type StepContext } from '../steps/step.js';
 import { readReferenceFloat, scienceGeometry } from '../reffiles/index.js';
@@ -410,32 +410,17 @@ export async function runBanded(run: BandedRun): Promise<{ rate: ImageModel; rat
     type Fit = Awaited<ReturnType<typeof prepareFit>>;
 
     /** `_rate` and `_rateints` but for their arrays, as `meta` says now, and gain_scale's factor. */
-    const productSkeletons = async (fit: Fit, log: StepContext) => {
-      const inputMeta = structuredClone(meta);
-      if (fit.gainFactor !== undefined) inputMeta.exposure.gainFactor = fit.gainFactor;
-      const none = () => ({ slope: new Float32Array(0), dq: new Uint32Array(0), varPoisson: new Float32Array(0), varRnoise: new Float32Array(0), err: new Float32Array(0) });
-      const products = rampFitProducts({ shape: [nints, ngroups, ny, nx], ...run.model }, { rate: none(), rateints: none() }, inputMeta, { rateStreamed: true, rateintsStreamed: true });
-      const rate = products.rate!;
-      const rateints = products.rateints!;
-      let factor: number | undefined;
-      if (run.skipped(GAIN_SCALE.alias)) {
-        rate.meta.calStep[GAIN_SCALE.statusKeyword] = rateints.meta.calStep[GAIN_SCALE.statusKeyword] = 'SKIPPED';
-        statuses.set(GAIN_SCALE.alias, 'SKIPPED');
-      } else {
-        const gainScaleFile = await run.reference('gain', GAIN_SCALE.alias);
-        factor = gainScaleFactor(rate, gainScaleFile, log);
-        gainScaleFactor(rateints, gainScaleFile, quiet);
-        statuses.set(GAIN_SCALE.alias, factor === undefined ? 'SKIPPED' : 'COMPLETE');
-      }
-      run.recordNames(rate.meta);
-      run.recordNames(rateints.meta);
-      return { rate, rateints, factor };
+    const skeletonsOf = async (fit: Fit, log: StepContext) => {
+      const gainScale = run.skipped(GAIN_SCALE.alias) ? undefined : () => run.reference('gain', GAIN_SCALE.alias);
+      const skeletons = await productSkeletons({ shape: [nints, ngroups, ny, nx], ...run.model }, meta, fit.gainFactor, gainScale, log, run.recordNames);
+      statuses.set(GAIN_SCALE.alias, skeletons.factor === undefined ? 'SKIPPED' : 'COMPLETE');
+      return skeletons;
     };
 
     // The products' writers, and the fitting slots: one per worker, each a band piece's outputs.
-    let products: (Awaited<ReturnType<typeof productSkeletons>> & { writers: ProductRowsWriter[] }) | undefined;
+    let products: (Awaited<ReturnType<typeof skeletonsOf>> & { writers: ProductRowsWriter[] }) | undefined;
     const openProducts = async (fit: Fit) => {
-      const skeletons = await productSkeletons(fit, context);
+      const skeletons = await skeletonsOf(fit, context);
       products = { ...skeletons, writers: [] };
       products.writers.push(await run.productWriter('rate', skeletons.rate));
       products.writers.push(await run.productWriter('rateints', skeletons.rateints));
@@ -639,7 +624,7 @@ export async function runBanded(run: BandedRun): Promise<{ rate: ImageModel; rat
         if (JSON.stringify(plan.params) !== JSON.stringify(untrimmed)) throw new BandedFallback('ramp_fit: the exposure trims groups');
         Object.assign(meta.exposure, ratesBefore);
         if (jumpStatus === 'COMPLETE') recordEventRates(doNotUse.reduce((a, c) => a + c, 0), 0);
-        const final = await productSkeletons(fit!, quiet);
+        const final = await skeletonsOf(fit!, quiet);
         const [rateWriter, rateintsWriter] = products!.writers;
         if (!(await rateWriter.replacePrimaryHeader(final.rate)) || !(await rateintsWriter.replacePrimaryHeader(final.rateints))) {
           throw new BandedFallback("the products' primary headers would change size with the exposure's cosmic-ray rates");

@@ -23,7 +23,7 @@ import { BandMerger, rampFitTile, taskResult, type RampFitPool, type RampFitResu
 import { pasteBand, planRowBands } from '../pool/plan.js';
 import { allocShared, releaseShared, sharedCopy, sharedMemoryAvailable, type TileShape } from '../kernels/arrays.js';
 import { readReferenceFloat, scienceGeometry } from '../reffiles/index.js';
-import { gainScaleFactor, gainScaleStep } from '../steps/gain-scale.js';
+import { gainScaleStep } from '../steps/gain-scale.js';
 import { runTiled } from '../pool/pool.js';
 import { afterJumpFlagging, allDoNotUsePlanes, jumpKeywords, nanMedianF32, jumpLargeEvents, jumpStep, type JumpCarry } from '../steps/jump.js';
 import { rampFitPlanner, rampFitProducts, rampFitStep } from '../steps/ramp-fit.js';
@@ -46,7 +46,7 @@ import { persistenceArrayEntry, type PersistenceState } from '../steps/persisten
 import { decodePersistenceArrayFile, updatePersistenceArrayFile } from '../datamodels/persistence-array.js';
 import { bandArray, bandOutputs, releaseBandBuffers, type BandBuffers } from './band-buffers.js';
 import { BandedFallback, bandedObstacle, runBanded } from './banded.js';
-import { ProductStream } from './product-stream.js';
+import { productSkeletons, ProductStream } from './product-stream.js';
 import { planeRows, RATEINTS_KEYS, type ProductRowsWriter, type RateintsRows, type RateintsStore, type SpillShape, type SpillStore } from './spill.js';
 
 /** Parameters by jwst name (resolveDetector1Parameters gives them all; missing ones take the steps' defaults): `{ pipeline: { save_calibrated_ramp }, steps: { jump: { rejection_threshold } } }`. */
@@ -643,8 +643,9 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
     // them or a step's own product (ramp_fit's, gain_scale's) is saved: those keep them whole.
     const stepProductSaved = savesStep(RAMP_FIT.alias) || savesStep(GAIN_SCALE.alias);
     if (io.productWriter && !stepProductSaved) {
-      const skeletons = await productSkeletons(gainFactor);
-      if (skeletons) productStream = new ProductStream(skeletons, (suffix, skeleton) => io.productWriter!(suffix, skeleton));
+      const gainScale = skipped(GAIN_SCALE.alias) ? undefined : () => reference('gain', GAIN_SCALE.alias);
+      const skeletons = await productSkeletons({ shape: corrected(), ...headers, ...tables }, meta, gainFactor, gainScale, {}, recordNames);
+      if (skeletons.factor === undefined) productStream = new ProductStream(skeletons, (suffix, skeleton) => io.productWriter!(suffix, skeleton));
     }
     // Otherwise several slices keep _rateints in a store band by band, then write it integration by integration.
     const streamRateints = !productStream && slices.length > 1 && io.rateintsStore && io.saveRateints && !stepProductSaved;
@@ -723,28 +724,6 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
     await spill?.close();
     await rateintsStore?.close();
     await productStream?.abort();
-  }
-
-  /**
-   * `_rate` and `_rateints` as the fit and gain_scale will make them, but for their arrays (see
-   * ProductStream); undefined when gain_scale has a factor to scale them by after the fit.
-   */
-  async function productSkeletons(gainFactor: number | undefined): Promise<{ rate: ImageModel; rateints: CubeModel } | undefined> {
-    // rampFitStep's metadata, and products but for their arrays.
-    const fitMeta = structuredClone(meta);
-    if (gainFactor !== undefined) fitMeta.exposure.gainFactor = gainFactor;
-    const none = () => ({ slope: new Float32Array(0), dq: new Uint32Array(0), varPoisson: new Float32Array(0), varRnoise: new Float32Array(0), err: new Float32Array(0) });
-    const products = rampFitProducts({ shape: corrected(), ...headers, ...tables }, { rate: none(), rateints: none() }, fitMeta, { rateStreamed: true, rateintsStreamed: true });
-    const rate = products.rate!;
-    const rateints = products.rateints!;
-    if (skipped(GAIN_SCALE.alias)) {
-      rate.meta.calStep[GAIN_SCALE.statusKeyword] = rateints.meta.calStep[GAIN_SCALE.statusKeyword] = 'SKIPPED';
-    } else {
-      const gainScaleFile = await reference('gain', GAIN_SCALE.alias);
-      if (gainScaleFactor(rate, gainScaleFile) !== undefined || gainScaleFactor(rateints, gainScaleFile) !== undefined) return undefined;
-    }
-    for (const model of [rate, rateints]) recordNames(model.meta);
-    return { rate, rateints };
   }
 
   function finish(rate: ImageModel | null, rateints: CubeModel | null, noProducts?: string): Detector1Result {

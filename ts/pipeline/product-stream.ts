@@ -5,9 +5,14 @@
  * products; at the end they must agree with the final products, else the caller writes those whole.
  */
 import { modelHdus } from '../datamodels/fits-models.js';
-import type { CubeModel, ImageModel } from '../datamodels/models.js';
+import type { Meta } from '../datamodels/meta.js';
+import type { CubeModel, ImageModel, RampModel } from '../datamodels/models.js';
+import type { FitsFile } from '../io/fits/index.js';
 import { encodeHdu } from '../io/fits/writer.js';
 import type { RateArrays } from '../kernels/ramp-fit.js';
+import { gainScaleFactor, gainScaleKeywords } from '../steps/gain-scale.js';
+import { rampFitProducts } from '../steps/ramp-fit.js';
+import type { StepContext } from '../steps/step.js';
 import type { ProductRowsWriter, RateintsRows } from './spill.js';
 
 type Suffix = 'rate' | 'rateints';
@@ -75,6 +80,41 @@ export class ProductStream {
       throw error;
     }
   }
+}
+
+/**
+ * `_rate` and `_rateints` as ramp fitting and gain_scale make them, but for their arrays (empty):
+ * what their files are laid out from before the fit. `gainFactor` is GAINFACT of ramp fitting's
+ * GAIN; `gainScale` gives gain_scale's reference, absent when the step is skipped; `log` takes
+ * gain_scale's message for `_rate`; `recordNames` rewrites `R_*` as the pipeline records them.
+ * `factor` is what gain_scale will scale the products by (undefined: skipped).
+ */
+export async function productSkeletons(
+  ramp: Pick<RampModel, 'shape' | 'primary' | 'sciHeader' | 'intTimes'>,
+  meta: Meta,
+  gainFactor: number | undefined,
+  gainScale: (() => Promise<FitsFile | undefined>) | undefined,
+  log: StepContext,
+  recordNames: (meta: Meta) => void,
+): Promise<{ rate: ImageModel; rateints: CubeModel; factor: number | undefined }> {
+  // The metadata ramp fitting gives its products.
+  const fitMeta = structuredClone(meta);
+  if (gainFactor !== undefined) fitMeta.exposure.gainFactor = gainFactor;
+  const none = () => ({ slope: new Float32Array(0), dq: new Uint32Array(0), varPoisson: new Float32Array(0), varRnoise: new Float32Array(0), err: new Float32Array(0) });
+  const products = rampFitProducts(ramp, { rate: none(), rateints: none() }, fitMeta, { rateStreamed: true, rateintsStreamed: true });
+  const rate = products.rate!;
+  const rateints = products.rateints!;
+  let factor: number | undefined;
+  if (!gainScale) {
+    rate.meta.calStep[gainScaleKeywords.status] = rateints.meta.calStep[gainScaleKeywords.status] = 'SKIPPED';
+  } else {
+    const file = await gainScale();
+    factor = gainScaleFactor(rate, file, log);
+    gainScaleFactor(rateints, file);
+  }
+  recordNames(rate.meta);
+  recordNames(rateints.meta);
+  return { rate, rateints, factor };
 }
 
 /** Whether two products give the same HDUs (headers, shapes, tables) but for image pixels. */
