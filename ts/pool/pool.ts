@@ -25,6 +25,11 @@ export interface TileTask {
   band?: RowBand;
   halo?: number;
   haloRows?: { above?: TileArrays; below?: TileArrays };
+  /**
+   * With `band`: the worker runs the kernel on pieces of the band of at most this many rows,
+   * one after the other (each with its halo rows), as if each were a band of its own.
+   */
+  pieceRows?: number;
   /** With `band`: arrays that are not shared, already cut to the band and its halo rows. */
   bandArrays?: TileArrays;
 }
@@ -75,6 +80,16 @@ export const bandByteBudget = 256 * 2 ** 20;
  */
 export const poolBandByteBudget = 4 * 2 ** 20;
 
+/**
+ * Tasks per worker and kernel call on shared memory: each task's band is worked on in pieces of
+ * the byte budget by its worker, so a call costs a few messages rather than one per 4 MiB (a
+ * task costs ~0.6 ms of CPU in messages, array handles and promises: NIRCam full-frame superbias
+ * on 2 workers, 48 bands of 4 MiB: 39-42 ms wall and 72-76 ms CPU; 4 bands in pieces of 4 MiB:
+ * 26-28 and 46-50). Two per worker, so a worker slowed down (this thread shares the cores) holds
+ * the others back by half a share at most.
+ */
+export const SHARED_TASKS_PER_WORKER = 2;
+
 function rowsWithinBudget(specs: Record<string, { layout: Layout }>, arrays: TileArrays, shape: TileShape, budget: number): number {
   let bytesPerRow = 0;
   for (const [key, spec] of Object.entries(specs)) {
@@ -85,9 +100,10 @@ function rowsWithinBudget(specs: Record<string, { layout: Layout }>, arrays: Til
 }
 
 /**
- * Runs `kernel` over the whole arrays, in place. With a pool the rows are cut into bands (at
- * least one per worker, each within the pool's byte budget) that run in parallel: on shared
- * memory the workers cut their bands themselves (see `runShared`); elsewhere (browser pages that
+ * Runs `kernel` over the whole arrays, in place. With a pool the rows are cut into bands that run
+ * in parallel: on shared memory a few per worker, which the workers cut themselves and work on
+ * in pieces within the pool's byte budget (see `runShared`); elsewhere (at least one per worker,
+ * each within the budget) (browser pages that
  * are not cross-origin isolated) this thread cuts them, transfers them and pastes the outputs
  * back by row offset. Without a pool the bands run one after the other in this thread (a single
  * band, uncopied, when everything fits the budget). All give identical results.
@@ -178,7 +194,13 @@ export async function runTiled(
   }
   // Kernels whose arguments are all typed arrays (not rampFit's records of them).
   if (sharedMemoryAvailable() && Object.values(arrays).every((array) => array === undefined || ArrayBuffer.isView(array))) {
-    await runShared(pool, kernel, arrays, shape, bands, halo, options, windowed, cutRows);
+    // Fewer, taller bands, each worked on in pieces of `maxRows` (see SHARED_TASKS_PER_WORKER),
+    // unless this thread cuts arrays for each band (not shared, or of a window): taller bands
+    // would hold more of them at once.
+    const cutPerBand = window !== undefined || Object.entries(arrays).some(([key, array]) => array !== undefined && !specs[key].output && !isShared(array));
+    const taskRows = cutPerBand ? maxRows : Math.max(maxRows, Math.ceil(shape.rows / (pool.size * SHARED_TASKS_PER_WORKER)));
+    const tasks = cutPerBand ? bands : planRowBands(shape.rows, { minBands: pool.size, maxRows: taskRows });
+    await runShared(pool, kernel, arrays, shape, tasks, halo, { ...options, pieceRows: maxRows }, windowed, cutRows);
     return;
   }
   // At most two bands per worker in flight, so band copies never hold a second copy of the cube.
@@ -242,7 +264,8 @@ function checkedWindow(kernel: string, window: RowWindow | undefined, shape: Til
 
 /**
  * The pool path on shared memory: the workers read their bands straight from the shared arrays
- * and write their rows of the outputs back in place, so this thread copies none of them. Arrays
+ * and write their rows of the outputs back in place, so this thread copies none of them; each
+ * band is worked on in pieces of `options.pieceRows` rows. Arrays
  * that are not shared are cut per band here (inputs such as references) or, for outputs, copied
  * once to recycled shared buffers. A band's rows are written only by its own worker; the halo
  * rows it reads from its neighbours come from a snapshot taken here before any band runs, so
@@ -255,7 +278,7 @@ async function runShared(
   shape: TileShape,
   bands: RowBand[],
   halo: number,
-  options: TiledOptions,
+  options: TiledOptions & { pieceRows: number },
   windowed: ReadonlySet<string>,
   cutRows: (key: string, rows: RowBand, into?: ArrayBufferLike) => KernelArray,
 ): Promise<void> {
@@ -317,7 +340,7 @@ async function runShared(
     const bandArrays = cut(cutHere, withHalo(band, halo, shape.rows));
     takeHalos(b);
     const job = pool
-      .run({ kernel, arrays: shared, shape, params: options.params, band, halo, haloRows: haloRows[b], bandArrays }, options.signal)
+      .run({ kernel, arrays: shared, shape, params: options.params, band, halo, haloRows: haloRows[b], bandArrays, pieceRows: options.pieceRows }, options.signal)
       .then(
         (value) => void (settled[b] = { status: 'fulfilled', value }),
         (reason: unknown) => void (settled[b] = { status: 'rejected', reason }),

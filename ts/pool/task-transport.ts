@@ -7,7 +7,7 @@ import { KernelError, KernelParameterError, KernelShapeError, KernelTypeError } 
 import { instantiateKernels } from '../kernels/module.js';
 import { runStagedBand } from '../kernels/stage.js';
 import { executeTile, tileKernel, type TileArrays } from '../kernels/registry.js';
-import { cutBand, pasteBand, withHalo, type RowBand } from './plan.js';
+import { cutBand, pasteBand, planRowBands, withHalo, type RowBand } from './plan.js';
 import type { TileTask } from './pool.js';
 
 export interface SerializedError {
@@ -55,12 +55,36 @@ export function runTaskHere(
 }
 
 /**
+ * A band of whole arrays (shared ones in a worker), in pieces of `task.pieceRows` rows one after
+ * the other, each as `runSharedPiece` runs a band. A piece's halo rows above it belong to the
+ * piece before, which has written them by then: they come from a copy taken before the first
+ * piece runs (those above the band, from the caller's snapshot, as the band's would).
+ */
+export function runSharedBand(task: TileTask, band: RowBand): void {
+  const halo = task.halo ?? 0;
+  const pieceRows = task.pieceRows ?? band.rows;
+  // (Pieces shorter than the halo would need rows of pieces before the one above them; arrays
+  // the caller cut are cut to the band, in bands that the caller keeps within the budget.)
+  if (band.rows <= pieceRows || pieceRows < halo || task.bandArrays) return runSharedPiece(task, band);
+  const specs = tileKernel(task.kernel).arrays;
+  const pieces = planRowBands(band.rows, { maxRows: pieceRows }).map((piece) => ({ row0: band.row0 + piece.row0, rows: piece.rows }));
+  const written = Object.keys(task.arrays).filter((key) => specs[key].output && task.arrays[key] !== undefined);
+  const above = pieces.map((piece, p) =>
+    p === 0 ? task.haloRows?.above : halo === 0 ? undefined : Object.fromEntries(written.map((key) => [key, cutBand(task.arrays[key]!, specs[key].layout, task.shape, { row0: piece.row0 - halo, rows: halo })])),
+  );
+  for (const [p, piece] of pieces.entries()) {
+    const haloRows = { above: above[p], below: p === pieces.length - 1 ? task.haloRows?.below : undefined };
+    runSharedPiece({ ...task, haloRows }, piece);
+  }
+}
+
+/**
  * A band of whole arrays (shared ones in a worker): its rows copied out with the halo rows the
  * caller snapshotted (and the band of the arrays the caller cut already), the kernel run on
  * them, and the band's rows of the outputs copied back into the whole arrays. Kernels with a
  * staged form get their rows copied straight into wasm memory and back.
  */
-export function runSharedBand(task: TileTask, band: RowBand): void {
+function runSharedPiece(task: TileTask, band: RowBand): void {
   const { arrays: specs, staged } = tileKernel(task.kernel);
   const grown = withHalo(band, task.halo ?? 0, task.shape.rows);
   const grownShape = { ...task.shape, rows: grown.rows };
