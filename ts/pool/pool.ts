@@ -30,6 +30,8 @@ export interface TileTask {
    * one after the other (each with its halo rows), as if each were a band of its own.
    */
   pieceRows?: number;
+  /** With `band`: the arrays this names hold only the window's rows (see TiledOptions.window). */
+  window?: RowWindow;
   /** With `band`: arrays that are not shared, already cut to the band and its halo rows. */
   bandArrays?: TileArrays;
 }
@@ -102,10 +104,9 @@ function rowsWithinBudget(specs: Record<string, { layout: Layout }>, arrays: Til
 /**
  * Runs `kernel` over the whole arrays, in place. With a pool the rows are cut into bands that run
  * in parallel: on shared memory a few per worker, which the workers cut themselves and work on
- * in pieces within the pool's byte budget (see `runShared`); elsewhere (at least one per worker,
- * each within the budget) (browser pages that
- * are not cross-origin isolated) this thread cuts them, transfers them and pastes the outputs
- * back by row offset. Without a pool the bands run one after the other in this thread (a single
+ * in pieces within the pool's byte budget (see `runShared`); elsewhere (browser pages that are
+ * not cross-origin isolated) bands within the budget, at least one per worker, which this
+ * thread cuts, transfers and pastes the outputs of back by row offset. Without a pool the bands run one after the other in this thread (a single
  * band, uncopied, when everything fits the budget). All give identical results.
  */
 export async function runTiled(
@@ -195,11 +196,12 @@ export async function runTiled(
   // Kernels whose arguments are all typed arrays (not rampFit's records of them).
   if (sharedMemoryAvailable() && Object.values(arrays).every((array) => array === undefined || ArrayBuffer.isView(array))) {
     // Fewer, taller bands, each worked on in pieces of `maxRows` (see SHARED_TASKS_PER_WORKER),
-    // unless this thread cuts arrays for each band (not shared, or of a window): taller bands
-    // would hold more of them at once.
-    const cutPerBand = window !== undefined || Object.entries(arrays).some(([key, array]) => array !== undefined && !specs[key].output && !isShared(array));
-    const taskRows = cutPerBand ? maxRows : Math.max(maxRows, Math.ceil(shape.rows / (pool.size * SHARED_TASKS_PER_WORKER)));
-    const tasks = cutPerBand ? bands : planRowBands(shape.rows, { minBands: pool.size, maxRows: taskRows });
+    // unless this thread cuts inputs that are not shared for each band: taller bands would hold
+    // more of them at once.
+    const cutPerBand = Object.entries(arrays).some(([key, array]) => array !== undefined && !specs[key].output && !isShared(array));
+    const rows = window?.rows ?? shape.rows;
+    const taskRows = Math.max(maxRows, Math.ceil(rows / (pool.size * SHARED_TASKS_PER_WORKER)));
+    const tasks = cutPerBand ? bands : planRowBands(rows, { minBands: pool.size, maxRows: taskRows }).map((band) => ({ ...band, row0: band.row0 + (window?.row0 ?? 0) }));
     await runShared(pool, kernel, arrays, shape, tasks, halo, { ...options, pieceRows: maxRows }, windowed, cutRows);
     return;
   }
@@ -287,9 +289,8 @@ async function runShared(
   const cutHere: string[] = [];
   for (const [key, array] of Object.entries(arrays)) {
     if (array === undefined) continue;
-    // Windowed arrays are cut here: the workers cut shared arrays by the full shape's rows.
-    if (windowed.has(key)) cutHere.push(key);
-    else if (isShared(array)) shared[key] = array;
+    // (The workers cut shared windowed arrays by the window's rows.)
+    if (isShared(array)) shared[key] = array;
     else if (specs[key].output) shared[key] = sharedCopy(array);
     else cutHere.push(key);
   }
@@ -340,7 +341,7 @@ async function runShared(
     const bandArrays = cut(cutHere, withHalo(band, halo, shape.rows));
     takeHalos(b);
     const job = pool
-      .run({ kernel, arrays: shared, shape, params: options.params, band, halo, haloRows: haloRows[b], bandArrays, pieceRows: options.pieceRows }, options.signal)
+      .run({ kernel, arrays: shared, shape, params: options.params, band, halo, haloRows: haloRows[b], bandArrays, pieceRows: options.pieceRows, window: options.window }, options.signal)
       .then(
         (value) => void (settled[b] = { status: 'fulfilled', value }),
         (reason: unknown) => void (settled[b] = { status: 'rejected', reason }),

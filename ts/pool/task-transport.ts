@@ -90,10 +90,13 @@ function runSharedPiece(task: TileTask, band: RowBand): void {
   const grownShape = { ...task.shape, rows: grown.rows };
   const above = band.row0 - grown.row0;
   const below = grown.row0 + grown.rows - (band.row0 + band.rows);
+  /** The rows `key` holds: the window's, for the arrays that hold only those. */
+  const rowsOf = (key: string) => (task.window?.arrays.includes(key) ? task.window : { row0: 0, rows: task.shape.rows });
   /** The band and its halo rows of `array` (`key`) into `into`. */
   const fill = (key: string, array: KernelArray, into?: KernelArray | ArrayBufferLike) => {
     const { layout } = specs[key];
-    const cut = cutBand(array, layout, task.shape, grown, into as never);
+    const held = rowsOf(key);
+    const cut = cutBand(array, layout, { ...task.shape, rows: held.rows }, { row0: grown.row0 - held.row0, rows: grown.rows }, into as never);
     const snapshotAbove = task.haloRows?.above?.[key];
     const snapshotBelow = task.haloRows?.below?.[key];
     if (snapshotAbove) pasteBand(cut, snapshotAbove, layout, grownShape, { row0: 0, rows: above });
@@ -127,7 +130,8 @@ function runSharedPiece(task: TileTask, band: RowBand): void {
     // One plane's rows are contiguous: a view instead of a copy, unless halo rows of an output
     // must come from the snapshot (its neighbours may have written them already).
     if (planeCount(layout, grownShape) === 1 && (!output || (above === 0 && below === 0))) {
-      bandArrays[key] = array.subarray(grown.row0 * task.shape.cols, (grown.row0 + grown.rows) * task.shape.cols);
+      const row0 = grown.row0 - rowsOf(key).row0;
+      bandArrays[key] = array.subarray(row0 * task.shape.cols, (row0 + grown.rows) * task.shape.cols);
       if (grown.rows === band.rows) inPlace.add(key);
       continue;
     }

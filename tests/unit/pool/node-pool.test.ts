@@ -79,8 +79,8 @@ describe('createNodePool', () => {
   });
 
   it('gives the same bits window by window, with the reference planes cut to each window', async () => {
-    // Windows of 7 rows (the last of 2), each run with only its rows of bias and biasDq; the
-    // ramp arrays plain or shared (the workers then cut them by the full shape's rows).
+    // Windows of 7 rows (the last of 2), each run with only its rows of bias and biasDq; all
+    // arrays plain or shared (the workers then cut them, the window's by the window's rows).
     const run = async (workers: KernelPool | undefined, shared: boolean) => {
       const arrays = copyOf(input);
       if (shared) {
@@ -92,7 +92,13 @@ describe('createNodePool', () => {
         }
       }
       for (const band of pools.planRowBands(unevenTile.rows, { maxRows: 7 })) {
-        const rows = (array: KernelArray) => array.slice(band.row0 * unevenTile.cols, (band.row0 + band.rows) * unevenTile.cols);
+        const rows = (array: KernelArray) => {
+          const cut = array.slice(band.row0 * unevenTile.cols, (band.row0 + band.rows) * unevenTile.cols);
+          if (!shared) return cut;
+          const copy = kernels.allocShared(cut.constructor as never, cut.length) as typeof cut;
+          copy.set(cut as never);
+          return copy;
+        };
         await pools.runTiled(workers, 'superbias', { ...arrays, bias: rows(input.bias), biasDq: rows(input.biasDq) }, unevenTile, {
           maxBandRows: 3,
           window: { ...band, arrays: ['bias', 'biasDq'] },
@@ -104,6 +110,46 @@ describe('createNodePool', () => {
     for (const size of [1, 2, 3]) {
       const workers = await pool(size);
       for (const shared of [false, true]) expect(await run(workers, shared), `${size} workers, shared ${shared}`).toEqual(inThread);
+    }
+  });
+
+  it('gives the same bits window by window for stacked planes (linearity coefficients), shared or not', async () => {
+    // Windows from row 0 too: a window's stack is cut by the window's rows, not the tile's.
+    const shape = { nints: 1, ngroups: 3, rows: 19, cols: 5, planes: 3 };
+    const plane = shape.rows * shape.cols;
+    const ramp = () => ({
+      data: Float32Array.from({ length: shape.ngroups * plane }, (_, i) => ((i * 37) % 101) * 9.5),
+      pixeldq: new Uint32Array(plane),
+      groupdq: new Uint8Array(shape.ngroups * plane),
+    });
+    const coeffs = Float32Array.from({ length: shape.planes * plane }, (_, i) => [0.5, 1.01, 2e-6][Math.floor(i / plane)] * (1 + (i % plane) / 1000));
+    const linDq = new Uint32Array(plane);
+    const whole = ramp();
+    await pools.runTiled(undefined, 'linearity', { ...whole, coeffs, linDq }, shape, { params: { nframes: 1 } });
+    for (const size of [1, 2]) {
+      const workers = await pool(size);
+      for (const shared of [false, true]) {
+        const arrays = ramp();
+        for (const key of ['data', 'pixeldq', 'groupdq'] as const) {
+          const copy = kernels.allocShared(arrays[key].constructor as never, arrays[key].length) as never as typeof arrays.data;
+          copy.set(arrays[key] as never);
+          Object.assign(arrays, { [key]: copy });
+        }
+        for (const window of pools.planRowBands(shape.rows, { maxRows: 8 })) {
+          const rows = <T extends Float32Array | Uint32Array>(array: T, planes: number): T => {
+            const cut = Array.from({ length: planes }, (_, p) => [...array.subarray(p * plane + window.row0 * shape.cols, p * plane + (window.row0 + window.rows) * shape.cols)]).flat();
+            const out = shared ? (kernels.allocShared(array.constructor as never, cut.length) as never as T) : (new (array.constructor as new (n: number) => T)(cut.length));
+            out.set(cut);
+            return out;
+          };
+          await pools.runTiled(workers, 'linearity', { ...arrays, coeffs: rows(coeffs, 3), linDq: rows(linDq, 1) }, shape, {
+            maxBandRows: 2,
+            params: { nframes: 1 },
+            window: { ...window, arrays: ['coeffs', 'linDq'] },
+          });
+        }
+        expect([...arrays.data], `${size} workers, shared ${shared}`).toEqual([...whole.data]);
+      }
     }
   });
 
