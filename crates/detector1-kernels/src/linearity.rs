@@ -1,6 +1,8 @@
 //! `linearity`: classical polynomial non-linearity correction (spec/steps/linearity.md,
 //! stcal `linearity/linearity.py`).
 
+use std::borrow::Cow;
+
 use crate::dq;
 use crate::error::{expect_len, KernelError};
 use crate::tile::RampShape;
@@ -121,27 +123,37 @@ fn horner_plane(plane: &mut [f32], coeffs: &[f32], apply: impl Fn(usize) -> bool
 }
 
 /// stcal `prepare_coefficients` for one tile: identity polynomial where unusable; flags pixeldq.
-fn prepared(argument: &'static str, coeffs: Coeffs, lin_dq: &[u32], pixeldq: &mut [u32], n: usize) -> Result<Vec<f32>, KernelError> {
+/// The coefficients as given when every pixel's are usable (no copy), else a patched copy.
+fn prepared<'c>(argument: &'static str, coeffs: Coeffs<'c>, lin_dq: &[u32], pixeldq: &mut [u32], n: usize) -> Result<Cow<'c, [f32]>, KernelError> {
     if coeffs.ncoeffs < 2 {
         return Err(KernelError::InvalidParameter { argument, reason: format!("{} coefficients; at least 2 needed", coeffs.ncoeffs) });
     }
     expect_len(argument, coeffs.values.len(), coeffs.ncoeffs * n)?;
-    let mut c = coeffs.values.to_vec();
-    for p in 0..n {
-        pixeldq[p] |= lin_dq[p];
-        let has_nan = (0..coeffs.ncoeffs).any(|j| c[j * n + p].is_nan());
-        let flagged = lin_dq[p] & dq::NO_LIN_CORR != 0;
-        // The flag check runs first, so a flagged pixel's NaN never reaches the NaN check.
-        if flagged || has_nan || c[n + p] == 0.0 {
-            for j in 0..coeffs.ncoeffs {
-                c[j * n + p] = if j == 1 { 1.0 } else { 0.0 };
-            }
-            if !flagged {
-                pixeldq[p] |= dq::NO_LIN_CORR;
-            }
+    // Which pixels get the identity, one plane at a time (loops that vectorise): flagged
+    // NO_LIN_CORR, a NaN coefficient, or a zero linear term.
+    let mut unusable: Vec<u8> = lin_dq.iter().map(|&f| (f & dq::NO_LIN_CORR != 0) as u8).collect();
+    for (j, plane) in coeffs.values.chunks_exact(n).enumerate() {
+        for (u, &c) in unusable.iter_mut().zip(plane) {
+            *u |= (c.is_nan() || (j == 1 && c == 0.0)) as u8;
         }
     }
-    Ok(c)
+    for (q, &f) in pixeldq.iter_mut().zip(lin_dq) {
+        *q |= f;
+    }
+    if !unusable.contains(&1) {
+        return Ok(Cow::Borrowed(coeffs.values));
+    }
+    let mut c = coeffs.values.to_vec();
+    for (p, _) in unusable.iter().enumerate().filter(|&(_, &u)| u != 0) {
+        for j in 0..coeffs.ncoeffs {
+            c[j * n + p] = if j == 1 { 1.0 } else { 0.0 };
+        }
+        // The flag check runs first in stcal, so a flagged pixel's NaN never adds the flag.
+        if lin_dq[p] & dq::NO_LIN_CORR == 0 {
+            pixeldq[p] |= dq::NO_LIN_CORR;
+        }
+    }
+    Ok(Cow::Owned(c))
 }
 
 /// Horner order exactly as stcal `apply_polynomial`, in float32.
