@@ -90,7 +90,7 @@ export const poolBandByteBudget = 4 * 2 ** 20;
  * 26-28 and 46-50). Two per worker, so a worker slowed down (this thread shares the cores) holds
  * the others back by half a share at most.
  */
-export const SHARED_TASKS_PER_WORKER = 2;
+const SHARED_TASKS_PER_WORKER = 2;
 
 function rowsWithinBudget(specs: Record<string, { layout: Layout }>, arrays: TileArrays, shape: TileShape, budget: number): number {
   let bytesPerRow = 0;
@@ -103,11 +103,12 @@ function rowsWithinBudget(specs: Record<string, { layout: Layout }>, arrays: Til
 
 /**
  * Runs `kernel` over the whole arrays, in place. With a pool the rows are cut into bands that run
- * in parallel: on shared memory a few per worker, which the workers cut themselves and work on
- * in pieces within the pool's byte budget (see `runShared`); elsewhere (browser pages that are
- * not cross-origin isolated) bands within the budget, at least one per worker, which this
- * thread cuts, transfers and pastes the outputs of back by row offset. Without a pool the bands run one after the other in this thread (a single
- * band, uncopied, when everything fits the budget). All give identical results.
+ * in parallel. On shared memory there are a few per worker, which the workers cut themselves and
+ * work on in pieces within the pool's byte budget (see `runShared`). Elsewhere (browser pages
+ * that are not cross-origin isolated) the bands are within the budget, at least one per worker,
+ * and this thread cuts and transfers them and pastes their outputs back by row offset. Without a
+ * pool the bands run one after the other in this thread (a single band, uncopied, when
+ * everything fits the budget). All give identical results.
  */
 export async function runTiled(
   pool: KernelPool | undefined,
@@ -266,12 +267,12 @@ function checkedWindow(kernel: string, window: RowWindow | undefined, shape: Til
 
 /**
  * The pool path on shared memory: the workers read their bands straight from the shared arrays
- * and write their rows of the outputs back in place, so this thread copies none of them; each
- * band is worked on in pieces of `options.pieceRows` rows. Arrays
- * that are not shared are cut per band here (inputs such as references) or, for outputs, copied
- * once to recycled shared buffers. A band's rows are written only by its own worker; the halo
- * rows it reads from its neighbours come from a snapshot taken here before any band runs, so
- * every band sees the input as an untiled run does, whatever the order.
+ * (in pieces of `options.pieceRows` rows) and write their rows of the outputs back in place, so
+ * this thread copies none of them. Arrays that are not shared are cut per band here (inputs such
+ * as references) or, for outputs, copied once to recycled shared buffers. A band's rows are
+ * written only by its own worker; the halo rows it reads from its neighbours come from a
+ * snapshot taken here before any band runs, so every band sees the input as an untiled run
+ * does, whatever the order.
  */
 async function runShared(
   pool: KernelPool,
