@@ -38,6 +38,7 @@ class BrowserKernelPool implements KernelPool {
   readonly #idle: PoolWorker[] = [];
   readonly #queue: Job[] = [];
   #destroyed = false;
+  #warmedUp = false;
 
   constructor(
     readonly size: number,
@@ -95,7 +96,9 @@ class BrowserKernelPool implements KernelPool {
       this.#fail(poolWorker, event.message);
     });
     worker.addEventListener('messageerror', () => this.#fail(poolWorker, 'a message could not be decoded'));
-    const init: BrowserWorkerMessage = { module: this.#module };
+    // The pool's first worker warms the kernels up for all (the compiled code stays with the module).
+    const init: BrowserWorkerMessage = { module: this.#module, warmUp: !this.#warmedUp };
+    this.#warmedUp = true;
     worker.postMessage(init);
     this.#workers.add(poolWorker);
     return poolWorker;

@@ -57,28 +57,28 @@ export async function createNodePool(options: NodePoolOptions = {}): Promise<Ker
   // Module::IsGraphAsync must be used on an instantiated module", 1 run in 20 of a CLI failing at
   // once): destroy() waits until the workers started here have answered a first, empty task.
   let booted: Promise<unknown> = Promise.resolve();
+  /** Runs `task` on a worker (the default export, or `name`), failing it when Piscina strands it. */
+  const dispatch = async (task: TileTask | null, options: { name?: string; transferList?: ArrayBuffer[] }, signal?: AbortSignal): Promise<unknown> => {
+    // Piscina would start new workers after destroy().
+    if (destroyed) throw destroyedError();
+    const stranded = new AbortController();
+    pending.add(stranded);
+    try {
+      return await piscina.run(task, { ...options, signal: signal ? AbortSignal.any([signal, stranded.signal]) : stranded.signal });
+    } catch (error) {
+      // Piscina wraps aborts in its own AbortError: give the reason, as `signal.throwIfAborted()` does.
+      if (signal?.aborted) throw signal.reason;
+      if (destroyed) throw destroyedError();
+      failIfStranded(error);
+      throw stranded.signal.aborted ? stranded.signal.reason : error;
+    } finally {
+      pending.delete(stranded);
+    }
+  };
   const pool: KernelPool = {
     size,
     async run(task: TileTask, signal?: AbortSignal): Promise<Record<string, KernelArray>> {
-      // Piscina would start new workers after destroy().
-      if (destroyed) throw destroyedError();
-      const stranded = new AbortController();
-      pending.add(stranded);
-      let outcome: TaskOutcome;
-      try {
-        outcome = await piscina.run(task, {
-          transferList: transferablesOf(task.arrays),
-          signal: signal ? AbortSignal.any([signal, stranded.signal]) : stranded.signal,
-        });
-      } catch (error) {
-        // Piscina wraps aborts in its own AbortError: give the reason, as `signal.throwIfAborted()` does.
-        if (signal?.aborted) throw signal.reason;
-        if (destroyed) throw destroyedError();
-        failIfStranded(error);
-        throw stranded.signal.aborted ? stranded.signal.reason : error;
-      } finally {
-        pending.delete(stranded);
-      }
+      const outcome = (await dispatch(task, { transferList: transferablesOf(task.arrays) }, signal)) as TaskOutcome;
       // Runs pending when destroy() was called fail, also those that ran while it waited for the boot.
       if (destroyed) throw destroyedError();
       return outputsOf(outcome, task);
@@ -90,6 +90,7 @@ export async function createNodePool(options: NodePoolOptions = {}): Promise<Ker
     },
   };
   const ping = (): TileTask => ({ kernel: 'groupScale', arrays: { data: new Float32Array(1) }, shape: { nints: 1, ngroups: 1, rows: 1, cols: 1 }, params: { scale: 1 } });
-  booted = Promise.allSettled(Array.from({ length: minThreads }, () => pool.run(ping())));
+  // One worker warms the kernels up (for every thread: see warm-up.ts) while the others answer a ping.
+  booted = Promise.allSettled([dispatch(null, { name: 'warmUp' }), ...Array.from({ length: minThreads - 1 }, () => pool.run(ping()))]);
   return pool;
 }
