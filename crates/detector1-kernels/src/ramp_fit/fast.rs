@@ -341,16 +341,46 @@ pub(crate) fn fit_clean_quad(
     rateints: &mut Products,
 ) {
     // Common window lengths get their own copy with the group loops unrolled (values stay in
-    // registers); the others share one.
+    // registers); the others share one. Each copy is a function of its own: V8 compiles a wasm
+    // function's optimised code whole, and with the copies inlined here that took 60-160 ms for
+    // the one an exposure uses (as long again as the fit itself on a full frame's worker).
     macro_rules! dispatch {
         ($($n:literal)*) => {
             match c.ngroups {
-                $($n => fit_quad_n($n, cube, pixels, refs, c, weights, rate, rateints),)*
-                n => fit_quad_n(n, cube, pixels, refs, c, weights, rate, rateints),
+                $($n => fit_quad_fixed::<$n>(cube, pixels, refs, c, weights, rate, rateints),)*
+                n => fit_quad_any(n, cube, pixels, refs, c, weights, rate, rateints),
             }
         };
     }
     dispatch!(3 4 5 6 7 8 9 10 11 12 13 14 15 16);
+}
+
+#[inline(never)]
+fn fit_quad_fixed<const NG: usize>(
+    cube: &CubeView<'_>,
+    px: [usize; 4],
+    refs: [&PixelRefs; 4],
+    c: &Consts,
+    weights: &PairWeights,
+    rate: &mut Products,
+    rateints: &mut Products,
+) {
+    fit_quad_n(NG, cube, px, refs, c, weights, rate, rateints);
+}
+
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+fn fit_quad_any(
+    ng: usize,
+    cube: &CubeView<'_>,
+    px: [usize; 4],
+    refs: [&PixelRefs; 4],
+    c: &Consts,
+    weights: &PairWeights,
+    rate: &mut Products,
+    rateints: &mut Products,
+) {
+    fit_quad_n(ng, cube, px, refs, c, weights, rate, rateints);
 }
 
 #[inline(always)]
