@@ -64,22 +64,8 @@ pub fn apply(
         }
         None => None,
     };
-    let ngroups = shape.ngroups;
     if let Some(inv) = &inv {
-        let nc = coeffs.ncoeffs;
-        let mut c = vec![0f32; nc];
-        let mut ci = vec![0f32; inv.len() / n];
-        for p in 0..n {
-            for (j, v) in c.iter_mut().enumerate() {
-                *v = lin[j * n + p];
-            }
-            for (j, v) in ci.iter_mut().enumerate() {
-                *v = inv[j * n + p];
-            }
-            for i in 0..shape.nints {
-                read_level(data, groupdq, i * ngroups * n + p, n, ngroups, nframes, &c, &ci);
-            }
-        }
+        read_level_pixels(data, groupdq, &lin, inv, nframes, shape);
     } else {
         for (plane, flags) in data.chunks_exact_mut(n).zip(groupdq.chunks_exact(n)) {
             horner_plane(plane, &lin, |p| flags[p] & SATURATED == 0);
@@ -96,8 +82,30 @@ pub fn apply(
 /// coefficient plane is read contiguously, so the loops vectorise.
 const HORNER_BLOCK: usize = 64;
 
+/// The read-level correction of every pixel (`apply` with inverse coefficients).
+#[inline(never)]
+fn read_level_pixels(data: &mut [f32], groupdq: &[u8], lin: &[f32], inv: &[f32], nframes: usize, shape: RampShape) {
+    let (n, ngroups) = (shape.plane_len(), shape.ngroups);
+    let mut c = vec![0f32; lin.len() / n];
+    let mut ci = vec![0f32; inv.len() / n];
+    for p in 0..n {
+        for (j, v) in c.iter_mut().enumerate() {
+            *v = lin[j * n + p];
+        }
+        for (j, v) in ci.iter_mut().enumerate() {
+            *v = inv[j * n + p];
+        }
+        for i in 0..shape.nints {
+            read_level(data, groupdq, i * ngroups * n + p, n, ngroups, nframes, &c, &ci);
+        }
+    }
+}
+
 /// `poly32` for every pixel `p` of one plane with its coefficients `coeffs[j * n + p]` (the same
 /// float32 operations in the same order, pixel by pixel, so the same results), where `apply(p)`.
+/// Kept out of `apply`, as is the read-level path: V8 compiles a wasm function's optimised code
+/// whole, and with both inlined `apply` took 30-65 ms to compile per run.
+#[inline(never)]
 fn horner_plane(plane: &mut [f32], coeffs: &[f32], apply: impl Fn(usize) -> bool) {
     let n = plane.len();
     let last = coeffs.len() / n - 1;
