@@ -65,6 +65,7 @@ check-wasm:
 
 build: node_modules/.installed
 	rm -rf dist && npx tsc -p tsconfig.json
+	node scripts/bundle-node.mjs
 
 # jwst, stcal and stdatamodels from PyPI, pinned: the oracles our results are compared with.
 $(VENV)/.installed: tests/python/requirements.txt

@@ -12,9 +12,12 @@ import { outputsOf, transferablesOf, type TaskOutcome } from './task-transport.j
 
 export type NodePoolOptions = PoolOptions;
 
-/** Piscina runs workers from a JS file: the compiled one next to this module. */
+/**
+ * Piscina runs workers from a JS file: the compiled one next to this module, named from the
+ * pool directory so that the CLI's bundle (a chunk in dist/cli/, scripts/bundle-node.mjs) finds it too.
+ */
 async function locateWorkerFile(): Promise<string> {
-  const file = fileURLToPath(new URL('./node-worker.js', import.meta.url));
+  const file = fileURLToPath(new URL('../pool/node-worker.js', import.meta.url));
   try {
     await access(file);
   } catch {
