@@ -342,35 +342,23 @@ pub(crate) fn fit_clean_quad(
 ) {
     // Common window lengths get their own copy with the group loops unrolled (values stay in
     // registers); the others share one. Each copy is a function of its own: V8 compiles a wasm
-    // function's optimised code whole, and with the copies inlined here that took 60-160 ms for
-    // the one an exposure uses (as long again as the fit itself on a full frame's worker).
+    // function's optimised code whole, and with the copies inlined here that took 48-155 ms per
+    // run for the one an exposure uses.
     macro_rules! dispatch {
         ($($n:literal)*) => {
             match c.ngroups {
-                $($n => fit_quad_fixed::<$n>(cube, pixels, refs, c, weights, rate, rateints),)*
-                n => fit_quad_any(n, cube, pixels, refs, c, weights, rate, rateints),
+                $($n => fit_quad_copy::<$n>($n, cube, pixels, refs, c, weights, rate, rateints),)*
+                n => fit_quad_copy::<0>(n, cube, pixels, refs, c, weights, rate, rateints),
             }
         };
     }
     dispatch!(3 4 5 6 7 8 9 10 11 12 13 14 15 16);
 }
 
-#[inline(never)]
-fn fit_quad_fixed<const NG: usize>(
-    cube: &CubeView<'_>,
-    px: [usize; 4],
-    refs: [&PixelRefs; 4],
-    c: &Consts,
-    weights: &PairWeights,
-    rate: &mut Products,
-    rateints: &mut Products,
-) {
-    fit_quad_n(NG, cube, px, refs, c, weights, rate, rateints);
-}
-
+/// One copy of the fit: `NG` groups, or `ng` when `NG` is 0 (the copy that shares its loops).
 #[inline(never)]
 #[allow(clippy::too_many_arguments)]
-fn fit_quad_any(
+fn fit_quad_copy<const NG: usize>(
     ng: usize,
     cube: &CubeView<'_>,
     px: [usize; 4],
@@ -380,7 +368,7 @@ fn fit_quad_any(
     rate: &mut Products,
     rateints: &mut Products,
 ) {
-    fit_quad_n(ng, cube, px, refs, c, weights, rate, rateints);
+    fit_quad_n(if NG == 0 { ng } else { NG }, cube, px, refs, c, weights, rate, rateints);
 }
 
 #[inline(always)]
