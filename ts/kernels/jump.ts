@@ -61,6 +61,21 @@ function checkParams(kernel: string, params: JumpParams): void {
 }
 
 /** Rows of context above and below each band (the Rust `jump::halo_rows`): neighbour flagging reaches 1 row. */
+/** The kernel's parameters at jwst JumpStep's defaults (no flagging after jumps), but for `mode`. */
+export const JUMP_STEP_DEFAULTS: Omit<JumpParams, 'mode'> = {
+  rejectionThreshold: 4,
+  threeGroupRejectionThreshold: 6,
+  fourGroupRejectionThreshold: 5,
+  flag4Neighbors: true,
+  minJumpToFlagNeighbors: 10,
+  maxJumpToFlagNeighbors: 1000,
+  nframes: 1,
+  afterJumpFlagE1: 0,
+  afterJumpFlagN1: 0,
+  afterJumpFlagE2: 0,
+  afterJumpFlagN2: 0,
+};
+
 export function jumpHalo(params: JumpParams): number {
   return params.flag4Neighbors && params.mode !== 'skip' ? 1 : 0;
 }

@@ -17,7 +17,7 @@
  */
 import { saturationHalo } from '../kernels/saturation.js';
 import { ipcHalo } from '../kernels/ipc.js';
-import { jumpHalo, type JumpParams } from '../kernels/jump.js';
+import { jumpHalo, JUMP_STEP_DEFAULTS, type JumpParams } from '../kernels/jump.js';
 import { fitRamps } from '../kernels/ramp-fit.js';
 import { refpixSideSignal } from '../kernels/refpix.js';
 import { fitsPixelEncoder } from '../kernels/fits-words.js';
@@ -117,20 +117,7 @@ export async function warmUpKernels(): Promise<WarmUpSummary> {
 
   const gain = filled(2);
   const readnoise = filled(7);
-  const jump: JumpParams = {
-    mode: 'singlePass',
-    rejectionThreshold: 4,
-    threeGroupRejectionThreshold: 6,
-    fourGroupRejectionThreshold: 5,
-    flag4Neighbors: true,
-    minJumpToFlagNeighbors: 10,
-    maxJumpToFlagNeighbors: 1000,
-    nframes: 1,
-    afterJumpFlagE1: 0,
-    afterJumpFlagN1: 0,
-    afterJumpFlagE2: 0,
-    afterJumpFlagN2: 0,
-  };
+  const jump: JumpParams = { mode: 'singlePass', ...JUMP_STEP_DEFAULTS };
   await runTiled(undefined, 'jump', { data, groupdq, pixeldq, gain, readnoise, crs: new Uint32Array(plane) }, shape, { ...banded, params: jump, halo: jumpHalo(jump) });
 
   const fitted = fitRamps({ data, groupdq, pixeldq, gain, readnoise, frameTime: 10.737, groupTime: 10.737, nframes: 1, groupgap: 0 }, shape, { maxBandRows: BAND_ROWS });

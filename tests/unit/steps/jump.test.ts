@@ -14,7 +14,7 @@ import { createRampModel, emptyMeta, type RampModel } from '../../../ts/datamode
 import { openFits, readRamp } from '../../../ts/datamodels/node.js';
 import { pixel } from '../../../ts/dq/index.js';
 import { loadKernels } from '../../../ts/kernels/load-node.js';
-import { jump, jumpHalo, type JumpArrays, type JumpParams } from '../../../ts/kernels/jump.js';
+import { jump, jumpHalo, JUMP_STEP_DEFAULTS, type JumpArrays, type JumpParams } from '../../../ts/kernels/jump.js';
 import { KernelParameterError, KernelShapeError, KernelTypeError } from '../../../ts/kernels/errors.js';
 import type { KernelArray, TileShape } from '../../../ts/kernels/arrays.js';
 import type { KernelPool } from '../../../ts/pool/index.js';
@@ -33,20 +33,7 @@ beforeAll(async () => {
   await loadKernels();
 });
 
-const defaults: JumpParams = {
-  mode: 'iterative',
-  rejectionThreshold: 4,
-  threeGroupRejectionThreshold: 6,
-  fourGroupRejectionThreshold: 5,
-  flag4Neighbors: true,
-  minJumpToFlagNeighbors: 10,
-  maxJumpToFlagNeighbors: 1000,
-  nframes: 1,
-  afterJumpFlagE1: 0,
-  afterJumpFlagN1: 0,
-  afterJumpFlagE2: 0,
-  afterJumpFlagN2: 0,
-};
+const defaults: JumpParams = { mode: 'iterative', ...JUMP_STEP_DEFAULTS };
 
 /** Spec §10: 3×3 image, background 10 e/group, gain 1, readnoise 10; `centre` is pixel 4's ramp. */
 function grid(centre: number[]): { arrays: JumpArrays; shape: TileShape } {
