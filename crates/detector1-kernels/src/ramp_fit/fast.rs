@@ -368,21 +368,7 @@ fn fit_quad_copy<const NG: usize>(
     rate: &mut Products,
     rateints: &mut Products,
 ) {
-    fit_quad_n(if NG == 0 { ng } else { NG }, cube, px, refs, c, weights, rate, rateints);
-}
-
-#[inline(always)]
-#[allow(clippy::too_many_arguments)]
-fn fit_quad_n(
-    ng: usize,
-    cube: &CubeView<'_>,
-    px: [usize; 4],
-    refs: [&PixelRefs; 4],
-    c: &Consts,
-    weights: &PairWeights,
-    rate: &mut Products,
-    rateints: &mut Products,
-) {
+    let ng = if NG == 0 { ng } else { NG };
     let nints = cube.nints;
     let at = |off: usize, l: usize| cube.data[off + px[l]] as f64;
     let load = |off: usize| V4(V2::new(at(off, 0), at(off, 1)), V2::new(at(off, 2), at(off, 3)));
