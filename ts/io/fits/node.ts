@@ -1,7 +1,7 @@
 // Node-only helpers: file sources and atomic file writes. Everything else in this module runs in browsers too.
 import { Buffer } from 'node:buffer';
 import { randomBytes } from 'node:crypto';
-import { open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { lstat, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { FitsError } from './errors.js';
 import { FitsFile } from './reader.js';
@@ -68,9 +68,9 @@ async function writeFully(handle: FileHandle, bytes: Uint8Array, position: numbe
 }
 
 /**
- * A FitsSink writing to a temporary file beside `path`, renamed over it by commit(): readers never
- * see a partial file. abort() removes the temporary file. (Not fsync'ed: atomic against crashes of
- * the process, not against power loss.)
+ * A FitsSink writing to a temporary file beside `path`, renamed to it by commit() (see
+ * `renameReplacing`): readers never see a partial file. abort() removes the temporary file. (Not
+ * fsync'ed: atomic against crashes of the process, not against power loss.)
  */
 export class AtomicFileSink implements FitsSink {
   /** Written to the file when write() resolves: the writer may reuse the bytes. */
@@ -85,7 +85,7 @@ export class AtomicFileSink implements FitsSink {
   ) {}
 
   static async create(path: string): Promise<AtomicFileSink> {
-    const tempPath = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+    const tempPath = hiddenSibling(path, 'tmp');
     return new AtomicFileSink(path, tempPath, await open(tempPath, 'wx'));
   }
 
@@ -107,7 +107,7 @@ export class AtomicFileSink implements FitsSink {
   async commit(): Promise<void> {
     try {
       await this.closeHandle();
-      await rename(this.tempPath, this.path);
+      await renameReplacing(this.tempPath, this.path);
     } catch (error) {
       await rm(this.tempPath, { force: true });
       throw error;
@@ -121,6 +121,36 @@ export class AtomicFileSink implements FitsSink {
       await rm(this.tempPath, { force: true });
     }
   }
+}
+
+/** A new hidden name beside `path`, e.g. `.out.fits.0a1b2c3d4e5f.tmp`. */
+function hiddenSibling(path: string, suffix: string): string {
+  return join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.${suffix}`);
+}
+
+/**
+ * Renames `from` to `to`. A regular file at `to` is renamed aside first and removed after: renaming
+ * over an existing file makes ext4 (auto_da_alloc, on by default) write the new file's data out
+ * before rename returns, 50-75 ms per 84 MB NIRCam product here while the process waits. `to` is
+ * absent between the two renames (microseconds) and never holds a partial file; the old file is
+ * put back if the second rename fails.
+ */
+async function renameReplacing(from: string, to: string): Promise<void> {
+  let aside: string | undefined = hiddenSibling(to, 'old');
+  try {
+    if ((await lstat(to)).isFile()) await rename(to, aside);
+    else aside = undefined;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    aside = undefined;
+  }
+  try {
+    await rename(from, to);
+  } catch (error) {
+    if (aside) await rename(aside, to).catch(() => {});
+    throw error;
+  }
+  if (aside) await rm(aside, { force: true });
 }
 
 /** Writes the chunks to a temporary file in the same directory, then renames it to `path`. */

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -49,6 +49,29 @@ describe('writeFileAtomic', () => {
     })());
     expect(await readFile(target, 'utf8')).toBe('new');
     expect(await readdir(dir)).toEqual(['out.fits']);
+  });
+});
+
+describe('AtomicFileSink.commit over an existing path', () => {
+  it('puts the old file back when the new one cannot be renamed into place', async () => {
+    const target = path.join(dir, 'out.fits');
+    await writeFile(target, 'previous version');
+    const sink = await AtomicFileSink.create(target);
+    await sink.write(new TextEncoder().encode('new'));
+    // The temporary file vanishes (e.g. removed by a cleaner): the rename into place fails.
+    await rm(sink.tempPath);
+    await expect(sink.commit()).rejects.toMatchObject({ code: 'ENOENT' });
+    expect(await readFile(target, 'utf8')).toBe('previous version');
+    expect(await readdir(dir)).toEqual(['out.fits']);
+  });
+
+  it('fails on a directory at the path and leaves the directory where it is', async () => {
+    const target = path.join(dir, 'out.fits');
+    await mkdir(target);
+    await writeFile(path.join(target, 'inside'), 'kept');
+    await expect(writeFileAtomic(target, [new Uint8Array([1])])).rejects.toThrow();
+    expect(await readdir(dir)).toEqual(['out.fits']);
+    expect(await readFile(path.join(target, 'inside'), 'utf8')).toBe('kept');
   });
 });
 
