@@ -120,6 +120,12 @@ export class Stage {
      * views of wasm memory made before this call may be detached (the memory may grow).
      */
     slot(kind: string, slot: number, len: number): number;
+    /**
+     * Reverses the bytes of every element of slot `slot` ("f32" or "u32"), in place: a band
+     * filled with a FITS file's big-endian words is put in host order by the thread that runs
+     * the kernel, on data the fill has just brought into cache. Never grows the memory.
+     */
+    swap_words(kind: string, slot: number): void;
 }
 
 /**
@@ -580,6 +586,7 @@ export interface InitOutput {
     readonly showerNoise: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number, o: number, p: any, q: number, r: number, s: any) => [number, number];
     readonly stage_new: () => number;
     readonly stage_slot: (a: number, b: number, c: number, d: number, e: number) => [number, number, number];
+    readonly stage_swap_words: (a: number, b: number, c: number, d: number) => [number, number];
     readonly translateDqStaged: (a: number, b: number, c: number, d: number, e: number) => [number, number];
     readonly tsoApertureSums: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number, o: number, p: number, q: number, r: number, s: number) => [number, number, number, number];
     readonly __wbindgen_externrefs: WebAssembly.Table;

@@ -485,6 +485,22 @@ export class Stage {
         }
         return ret[0] >>> 0;
     }
+    /**
+     * Reverses the bytes of every element of slot `slot` ("f32" or "u32"), in place: a band
+     * filled with a FITS file's big-endian words is put in host order by the thread that runs
+     * the kernel, on data the fill has just brought into cache. Never grows the memory.
+     * @param {string} kind
+     * @param {number} slot
+     */
+    swap_words(kind, slot) {
+        const val2 = +slot;
+        const ptr0 = passStringToWasm0(kind, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+        const len0 = WASM_VECTOR_LEN;
+        const ret = wasm.stage_swap_words(this.__wbg_ptr, ptr0, len0, val2);
+        if (ret[1]) {
+            throw takeFromExternrefTable0(ret[0]);
+        }
+    }
 }
 if (Symbol.dispose) Stage.prototype[Symbol.dispose] = Stage.prototype.free;
 

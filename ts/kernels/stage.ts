@@ -31,7 +31,8 @@ let stage: Stage | undefined;
  * Runs `staged` on a band of `shape`: `fill(key, view)` writes each present array's band into
  * its slot (the slots of absent arrays are emptied; write-only outputs are not filled), the
  * kernel runs, and `drain(key, view)` reads each output back. Views are of wasm memory, valid
- * only inside the callbacks.
+ * only inside the callbacks. The words of the arrays named in `bigEndian` are filled in file
+ * order and put in host order in their slots.
  */
 export function runStagedBand(
   kernel: string,
@@ -43,19 +44,24 @@ export function runStagedBand(
   present: (key: string) => boolean,
   fill: (key: string, view: KernelArray) => void,
   drain: (key: string, view: KernelArray) => void,
+  bigEndian: readonly string[] = [],
 ): void {
   stage ??= callWasm(kernel, () => new Stage());
-  const placed: { key: string; kind: StageKind; address: number; length: number }[] = [];
+  const placed: { key: string; kind: StageKind; slot: number; address: number; length: number }[] = [];
   for (const [kind, keys] of Object.entries(staged.slots) as [StageKind, readonly string[]][]) {
     keys.forEach((key, slot) => {
       const length = present(key) ? planeCount(specs[key].layout, shape) * shape.rows * shape.cols : 0;
       const address = callWasm(kernel, () => stage!.slot(kind, slot, length));
-      if (length > 0) placed.push({ key, kind, address, length });
+      if (length > 0) placed.push({ key, kind, slot, address, length });
     });
   }
-  // Made after the last call that may grow the memory, used before the next one.
+  // Made after the last call that may grow the memory, used before the next one (swap_words never grows it).
   const view = ({ kind, address, length }: (typeof placed)[number]) => new viewTypes[kind](kernelMemory().buffer, address, length);
-  for (const slot of placed) if (!specs[slot.key].writeOnly) fill(slot.key, view(slot));
+  for (const slot of placed) {
+    if (specs[slot.key].writeOnly) continue;
+    fill(slot.key, view(slot));
+    if (bigEndian.includes(slot.key)) callWasm(kernel, () => stage!.swap_words(slot.kind, slot.slot));
+  }
   staged.run(stage, shape, params, core);
   for (const slot of placed) if (specs[slot.key].output) drain(slot.key, view(slot));
 }

@@ -6,6 +6,7 @@
 import { checkArray, checkShape, planeCount, type KernelArray, type Layout, type TileShape } from '../kernels/arrays.js';
 import { allocShared, isShared, releaseShared, sharedCopy, sharedMemoryAvailable } from '../kernels/arrays.js';
 import { executeTile, tileKernel, type TileArrays, type TileKernelName } from '../kernels/registry.js';
+import { decodeInPlace } from '../io/fits/pixels.js';
 import { cutBand, pasteBand, planRowBands, withHalo, type RowBand } from './plan.js';
 import { runSharedBand } from './task-transport.js';
 
@@ -34,6 +35,8 @@ export interface TileTask {
   window?: RowWindow;
   /** With `band`: arrays that are not shared, already cut to the band and its halo rows. */
   bandArrays?: TileArrays;
+  /** With `band`: 32-bit arrays in file order (big-endian), put in host order in wasm memory (see TiledOptions.bigEndian). */
+  bigEndian?: readonly string[];
 }
 
 export interface KernelPool {
@@ -59,6 +62,15 @@ export interface TiledOptions {
    * Kernels without a halo only.
    */
   window?: RowWindow;
+  /**
+   * Input arrays (float32 or uint32) that hold their words as a FITS file stores them
+   * (big-endian), e.g. reference planes read straight from the file into shared memory. With a
+   * pool on shared memory and a kernel with a staged form, each worker puts its band's words in
+   * host order as it fills wasm memory, so the thread that read them does no pass over them;
+   * otherwise they are put in host order here first, in copies. The caller's arrays are left as
+   * they are either way.
+   */
+  bigEndian?: readonly string[];
 }
 
 export interface RowWindow {
@@ -129,6 +141,15 @@ export async function runTiled(
       checkArray(kernel, key, arrays[key], spec.type, spec.layout, windowed.has(key) ? windowShape! : shape);
     }
   }
+  const swappedByWorkers = pool !== undefined && sharedMemoryAvailable() && tileKernel(kernel).staged !== undefined && Object.values(arrays).every((array) => array === undefined || ArrayBuffer.isView(array));
+  const bigEndian = (options.bigEndian ?? []).filter((key) => arrays[key] !== undefined);
+  for (const key of bigEndian) {
+    if (specs[key]?.output !== false || !(arrays[key] instanceof Float32Array || arrays[key] instanceof Uint32Array)) {
+      throw new RangeError(`${kernel}: big-endian array "${key}" must be a float32 or uint32 input of the kernel`);
+    }
+  }
+  const inFileOrder = bigEndian.filter((key) => swappedByWorkers && isShared(arrays[key]!));
+  if (inFileOrder.length < bigEndian.length) arrays = inHostOrder(arrays, bigEndian.filter((key) => !inFileOrder.includes(key)));
   const maxRows = options.maxBandRows ?? rowsWithinBudget(specs, arrays, shape, pool ? poolBandByteBudget : bandByteBudget);
   const bands = planRowBands(window?.rows ?? shape.rows, { minBands: pool?.size ?? 1, maxRows }).map((band) => ({ ...band, row0: band.row0 + (window?.row0 ?? 0) }));
   /** Rows `rows` of an array: of the window for the windowed ones. */
@@ -203,7 +224,7 @@ export async function runTiled(
     const rows = window?.rows ?? shape.rows;
     const taskRows = Math.max(maxRows, Math.ceil(rows / (pool.size * SHARED_TASKS_PER_WORKER)));
     const tasks = cutPerBand ? bands : planRowBands(rows, { minBands: pool.size, maxRows: taskRows }).map((band) => ({ ...band, row0: band.row0 + (window?.row0 ?? 0) }));
-    await runShared(pool, kernel, arrays, shape, tasks, halo, { ...options, pieceRows: maxRows }, windowed, cutRows);
+    await runShared(pool, kernel, arrays, shape, tasks, halo, { ...options, pieceRows: maxRows, bigEndian: inFileOrder }, windowed, cutRows);
     return;
   }
   // At most two bands per worker in flight, so band copies never hold a second copy of the cube.
@@ -227,6 +248,17 @@ export async function runTiled(
   }
   await Promise.all(inFlight);
   if (failed) throw failure;
+}
+
+/** `arrays` with the ones named by `keys` (float32 or uint32, big-endian) as host-order copies. */
+function inHostOrder(arrays: TileArrays, keys: readonly string[]): TileArrays {
+  const copies: TileArrays = { ...arrays };
+  for (const key of keys) {
+    const copy = arrays[key]!.slice();
+    decodeInPlace(new Uint8Array(copy.buffer, copy.byteOffset, copy.byteLength), copy instanceof Float32Array ? -32 : 32, 'signed');
+    copies[key] = copy;
+  }
+  return copies;
 }
 
 /**
@@ -342,7 +374,10 @@ async function runShared(
     const bandArrays = cut(cutHere, withHalo(band, halo, shape.rows));
     takeHalos(b);
     const job = pool
-      .run({ kernel, arrays: shared, shape, params: options.params, band, halo, haloRows: haloRows[b], bandArrays, pieceRows: options.pieceRows, window: options.window }, options.signal)
+      .run(
+        { kernel, arrays: shared, shape, params: options.params, band, halo, haloRows: haloRows[b], bandArrays, pieceRows: options.pieceRows, window: options.window, bigEndian: options.bigEndian },
+        options.signal,
+      )
       .then(
         (value) => void (settled[b] = { status: 'fulfilled', value }),
         (reason: unknown) => void (settled[b] = { status: 'rejected', reason }),

@@ -118,9 +118,11 @@ function runSharedPiece(task: TileTask, band: RowBand): void {
         else fill(key, task.arrays[key]!, view);
       },
       (key, view) => pasteBand(task.arrays[key]!, view, specs[key].layout, task.shape, band, grown),
+      task.bigEndian,
     );
     return;
   }
+  if (task.bigEndian?.length) throw new RangeError(`${task.kernel}: big-endian arrays need the kernel's staged form`);
   const bandArrays: TileArrays = { ...task.bandArrays };
   /** Arrays the kernel got as views of the shared array itself: their outputs are in place already. */
   const inPlace = new Set<string>();

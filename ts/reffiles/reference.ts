@@ -45,6 +45,11 @@ export interface ReferenceReadOptions {
   shared?: boolean;
   /** Only these rows `[first, end)` of the science plane (of every plane of a cube). */
   rows?: [number, number];
+  /**
+   * readReferenceFloat: plain float32 pixels may keep the file's byte order (ReadImageOptions.fileOrder),
+   * for arrays that only kernels read (TiledOptions.bigEndian); `fileOrder` in the result says whether they did.
+   */
+  fileOrder?: boolean;
 }
 
 type PlaneReader<T> = (index: number[], rows: [number, number] | undefined, into: T) => Promise<void>;
@@ -147,12 +152,16 @@ export async function readReferenceFloat(
   extname: string,
   context: ReferenceContext,
   options: ReferenceReadOptions = {},
-): Promise<{ data: Float32Array; shape: number[] }> {
+): Promise<{ data: Float32Array; shape: number[]; fileOrder: boolean }> {
   const hdu = file.find(extname);
   if (!hdu) throw new ReferenceFileError(file.source.name, `no ${extname} extension`);
-  return readWindow(file, hdu, context, Float32Array, options, async (index, rows, into) => {
-    await file.readImage(hdu, { as: 'float32', index, rows, into });
+  // Every block of one extension is stored alike, so all of them keep the file's order or none.
+  const orders = new Set<boolean>();
+  const read = await readWindow(file, hdu, context, Float32Array, options, async (index, rows, into) => {
+    orders.add((await file.readImage(hdu, { as: 'float32', index, rows, into, fileOrder: options.fileOrder })).fileOrder === true);
   });
+  if (orders.size > 1) throw new Error(`${file.source.name}: ${extname} read in two byte orders`);
+  return { ...read, fileOrder: orders.has(true) };
 }
 
 /**

@@ -131,19 +131,22 @@ async function subtractPlaneByPlane(ramp: RampModel, reference: FitsFile, sci: H
   const refContext = darkReferenceContext(ramp, context);
   const darkDq = await readDarkDq(reference, fitter(reference, ramp, [ny, nx], (m) => warn(context, m)), [ny, nx], refContext);
   // Shared: the workers read the plane in place; recycled: no fresh memory for it. Two, so that
-  // the next plane is read while the workers subtract this one.
+  // the next plane is read while the workers subtract this one (batches of planes were no faster
+  // and peaked higher).
   const frames = [allocShared(Float32Array, plane, { zeroed: false }), allocShared(Float32Array, plane, { zeroed: false })];
   const params = { planes: 1, darkInts: 1, virtualPlanes: 1, direct: true, nframes: ramp.meta.exposure.nframes ?? 1, groupgap: ramp.meta.exposure.groupgap ?? 0, intMap: [0] };
   const count = Math.min(planes, ngroups);
+  // Planes stored as plain float32 stay in file order: the workers reverse their bytes as they
+  // take them, where this thread would spend longer on that than the workers on the subtraction.
   const read = async (g: number) => {
     const frame = frames[g & 1];
-    await readDarkPlane(reference, sci, rank === 4 ? [darkInt, g] : [g], [ny, nx], refContext, frame);
-    return frame;
+    const fileOrder = await readDarkPlane(reference, sci, rank === 4 ? [darkInt, g] : [g], [ny, nx], refContext, frame, true);
+    return { frame, bigEndian: fileOrder ? ['frames'] : [] };
   };
-  let next: Promise<Float32Array> | undefined = read(0);
+  let next: ReturnType<typeof read> | undefined = read(0);
   try {
     for (let g = 0; g < count; g++) {
-      const frame = await next!;
+      const { frame, bigEndian } = await next!;
       next = g + 1 < count ? read(g + 1) : undefined;
       for (let i = 0; i < nints; i++) {
         const group = ramp.data.subarray((i * ngroups + g) * plane, (i * ngroups + g + 1) * plane);
@@ -152,6 +155,7 @@ async function subtractPlaneByPlane(ramp: RampModel, reference: FitsFile, sci: H
         await runTiled(context.pool, 'darkCurrent', { data: group, frames: frame, ...flags }, { nints: 1, ngroups: 1, rows: ny, cols: nx, planes: 1 }, {
           signal: context.signal,
           params,
+          bigEndian,
         });
       }
     }
@@ -165,15 +169,17 @@ async function subtractPlaneByPlane(ramp: RampModel, reference: FitsFile, sci: H
 
 /**
  * One dark plane (`index` fixes the leading axes) into `into`: as it is when it has the
- * science's shape (jwst's rule, see `fitter`), else the science window's rows of it.
+ * science's shape (jwst's rule, see `fitter`), else the science window's rows of it. With
+ * `fileOrder`, a plane may be left with the file's byte order (see ReadImageOptions.fileOrder):
+ * true when it was.
  */
-async function readDarkPlane(reference: FitsFile, sci: Hdu, index: number[], [ny, nx]: number[], refContext: ReferenceContext, into: Float32Array): Promise<void> {
+async function readDarkPlane(reference: FitsFile, sci: Hdu, index: number[], [ny, nx]: number[], refContext: ReferenceContext, into: Float32Array, fileOrder = false): Promise<boolean> {
   const rank = sci.shape.length;
   if (sci.shape[rank - 2] === ny && sci.shape[rank - 1] === nx) {
-    await reference.readImage(sci, { index, as: 'float32', into });
-    return;
+    return (await reference.readImage(sci, { index, as: 'float32', into, fileOrder })).fileOrder === true;
   }
   await readReferencePlaneInto(reference, sci, index, refContext, into);
+  return false;
 }
 
 /** Where the dark's planes are cut for this ramp. */

@@ -25,7 +25,8 @@ export async function linearityStep(ramp: RampModel, reference: FitsFile | undef
   const [, , ny, nx] = ramp.shape;
   /** The coefficient stacks and DQ of science rows `rows` (default all), in recycled shared memory. */
   const readTables = async (rows?: [number, number]): Promise<Tables> => {
-    const options = { shared: true, rows };
+    // Coefficients stored as plain float32 keep the file's byte order: the workers reverse it.
+    const options = { shared: true, rows, fileOrder: true };
     const plane = (rows ? rows[1] - rows[0] : ny) * nx;
     const coeffs = await readReferenceFloat(reference, 'COEFFS', refContext, options);
     // jwst: read-level path with INV_COEFFS only for frame-averaged groups (and no read_times,
@@ -33,8 +34,10 @@ export async function linearityStep(ramp: RampModel, reference: FitsFile | undef
     const inverse = reference.find('INV_COEFFS') && nframes > 1 ? await readReferenceFloat(reference, 'INV_COEFFS', refContext, options) : undefined;
     const ncoeffs = Math.max(coeffs.data.length, inverse?.data.length ?? 0) / plane;
     return {
+      // (Padding planes are zeros, the same in either byte order.)
       coeffs: padHighOrder(coeffs.data, ncoeffs, plane),
       invCoeffs: inverse && padHighOrder(inverse.data, ncoeffs, plane),
+      bigEndian: [...(coeffs.fileOrder ? ['coeffs'] : []), ...(inverse?.fileOrder ? ['invCoeffs'] : [])],
       linDq: reference.find('DQ') ? (await readReferenceDq(reference, refContext, 'DQ', options)).data : new Uint32Array(plane),
       ncoeffs,
     };
@@ -60,7 +63,7 @@ export async function linearityStep(ramp: RampModel, reference: FitsFile | undef
         linDq: tables.linDq,
       },
       { ...rampTileShape(ramp.shape), planes: tables.ncoeffs },
-      { signal: context.signal, params: { nframes }, window },
+      { signal: context.signal, params: { nframes }, window, bigEndian: tables.bigEndian },
     );
   if (context.sliceCache) {
     // Integration slices share the whole tables (read once for the exposure).
@@ -91,6 +94,8 @@ function padHighOrder(stack: Float32Array, ncoeffs: number, plane: number): Floa
 
 interface Tables {
   coeffs: Float32Array;
+  /** The tables left in the file's byte order. */
+  bigEndian: string[];
   invCoeffs: Float32Array | undefined;
   linDq: Uint32Array;
   ncoeffs: number;

@@ -54,12 +54,14 @@ export async function saturationStep(
   }
   const warnFn = (message: string) => warn(context, message);
   const refContext = { science: scienceGeometry(ramp.meta, ramp.shape, 'science data', warnFn), instrument: ramp.meta.instrument.name, warn: warnFn };
-  const thresh = await readReferenceFloat(reference, 'SCI', refContext, { shared: true });
+  // Left in the file's byte order when stored as plain float32 (the workers reverse it), but for
+  // IRS2, whose thresholds are read on this thread.
+  const thresh = await readReferenceFloat(reference, 'SCI', refContext, { shared: true, fileOrder: !irs2Rows });
   const satDq = reference.find('DQ') ? (await readReferenceDq(reference, refContext, 'DQ', { shared: true })).data : new Uint32Array(thresh.data.length);
   // jwst uses the superbias data as is (NaN stays NaN here, unlike in the superbias step).
   const bias = options.superbias && (await readReferenceFloat(options.superbias, 'SCI', refContext, { shared: true })).data;
   try {
-    await flagSaturation(ramp, irs2Rows, thresh.data, satDq, bias, params, context);
+    await flagSaturation(ramp, irs2Rows, thresh.data, satDq, bias, params, context, thresh.fileOrder ? ['thresh'] : []);
   } finally {
     for (const array of [thresh.data, satDq, bias]) if (array) releaseShared(array);
   }
@@ -75,6 +77,7 @@ async function flagSaturation(
   bias: Float32Array | undefined,
   params: SaturationParams,
   context: StepContext,
+  bigEndian: string[],
 ): Promise<void> {
   if (irs2Rows) {
     saturationIrs2(ramp, irs2Rows, thresh, satDq, bias, { nPixGrowSat: params.nPixGrowSat, readPatternNframes: params.useReadpatt ? params.nframes : undefined }, context);
@@ -93,6 +96,6 @@ async function flagSaturation(
       bias,
     },
     rampTileShape(ramp.shape),
-    { signal: context.signal, params, halo: saturationHalo(params) },
+    { signal: context.signal, params, halo: saturationHalo(params), bigEndian },
   );
 }

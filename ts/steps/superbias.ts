@@ -19,7 +19,8 @@ export async function superbiasStep(ramp: RampModel, reference: FitsFile | undef
   }
   const warnFn = (message: string) => warn(context, message);
   const refContext = { science: scienceGeometry(ramp.meta, ramp.shape, 'science data', warnFn), instrument: ramp.meta.instrument.name, warn: warnFn };
-  const bias = await readReferenceFloat(reference, 'SCI', refContext, { shared: true });
+  // Left in the file's byte order when stored as plain float32: the workers reverse it.
+  const bias = await readReferenceFloat(reference, 'SCI', refContext, { shared: true, fileOrder: true });
   const biasDq = reference.find('DQ') ? (await readReferenceDq(reference, refContext, 'DQ', { shared: true })).data : new Uint32Array(bias.data.length);
   try {
     await runTiled(
@@ -27,7 +28,7 @@ export async function superbiasStep(ramp: RampModel, reference: FitsFile | undef
       'superbias',
       { data: ramp.data, zeroframe: ramp.zeroframe, pixeldq: ramp.pixeldq, bias: bias.data, biasDq },
       rampTileShape(ramp.shape),
-      { signal: context.signal },
+      { signal: context.signal, bigEndian: bias.fileOrder ? ['bias'] : [] },
     );
   } finally {
     releaseShared(bias.data);

@@ -29,6 +29,21 @@ pub fn encode(words: &[u32], bytes: &mut [u8], flip: u32) -> Result<u32, KernelE
     Ok(fold(lanes.iter().map(|&lane| fold(lane) as u64).sum()))
 }
 
+/// Reverses the bytes of every word in place: 32-bit words as a FITS file stores them
+/// (big-endian) into host order on a little-endian host, and back.
+pub fn swap_words(words: &mut [u32]) {
+    for word in words {
+        *word = word.swap_bytes();
+    }
+}
+
+/// `swap_words` on float32 pixels (their bits).
+pub fn swap_float_words(pixels: &mut [f32]) {
+    for pixel in pixels {
+        *pixel = f32::from_bits(pixel.to_bits().swap_bytes());
+    }
+}
+
 /// End-around carries until the sum fits 32 bits.
 fn fold(mut sum: u64) -> u32 {
     while sum >> 32 != 0 {
@@ -69,6 +84,22 @@ mod tests {
         // Ones'-complement: a sum of all-ones words stays all ones (never wraps to 0).
         let mut bytes = vec![0u8; 8];
         assert_eq!(encode(&[u32::MAX, u32::MAX], &mut bytes, 0).unwrap(), u32::MAX);
+    }
+
+    #[test]
+    fn swapped_words_are_the_file_words_read_big_endian() {
+        let file: Vec<u8> = (0..4 * 37).map(|i| (i * 7 + 3) as u8).collect();
+        let mut words: Vec<u32> = file.chunks_exact(4).map(|b| u32::from_ne_bytes([b[0], b[1], b[2], b[3]])).collect();
+        swap_words(&mut words);
+        for (w, b) in words.iter().zip(file.chunks_exact(4)) {
+            assert_eq!(*w, u32::from_be_bytes([b[0], b[1], b[2], b[3]]));
+        }
+        let values = [1.5f32, -0.0, f32::NAN, f32::INFINITY, 3.0e-39, -7.25e11];
+        let mut pixels: Vec<f32> = values.iter().map(|v| f32::from_ne_bytes(v.to_be_bytes())).collect();
+        swap_float_words(&mut pixels);
+        for (p, v) in pixels.iter().zip(values) {
+            assert_eq!(p.to_bits(), v.to_bits());
+        }
     }
 
     #[test]

@@ -1422,6 +1422,18 @@ impl Stage {
             _ => Err(to_js(KernelError::InvalidParameter { argument: "kind", reason: format!("must be f32, u8, u16 or u32, got {kind}") })),
         }
     }
+
+    /// Reverses the bytes of every element of slot `slot` ("f32" or "u32"), in place: a band
+    /// filled with a FITS file's big-endian words is put in host order by the thread that runs
+    /// the kernel, on data the fill has just brought into cache. Never grows the memory.
+    pub fn swap_words(&mut self, kind: &str, slot: usize) -> Result<(), JsError> {
+        match kind {
+            "f32" => self.f32s.get_mut(slot).map(|s| detector1_kernels::fits_words::swap_float_words(s)),
+            "u32" => self.u32s.get_mut(slot).map(|s| detector1_kernels::fits_words::swap_words(s)),
+            _ => return Err(to_js(KernelError::InvalidParameter { argument: "kind", reason: format!("must be f32 or u32, got {kind}") })),
+        };
+        Ok(())
+    }
 }
 
 /// `applyJump` (or `applyJumpShowerNoise` when the f32 slots 3 and 4 are not empty) on a staged

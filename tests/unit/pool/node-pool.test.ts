@@ -13,7 +13,7 @@ import type * as LoaderApi from '../../../ts/kernels/load-node.js';
 import type { KernelArray } from '../../../ts/kernels/arrays.js';
 import type { KernelPool, TileTask } from '../../../ts/pool/index.js';
 import type * as PoolApi from '../../../ts/pool/node.js';
-import { copyOf, outputBytes, superbiasTile, unevenTile } from './superbias-tile.js';
+import { bytesOf, copyOf, outputBytes, superbiasTile, unevenTile } from './superbias-tile.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -162,6 +162,48 @@ describe('createNodePool', () => {
     await expect(window(0, 37, ['data'])).rejects.toThrow('window array "data" is an output');
     // A windowed array of the full height is the wrong size for a shorter window.
     await expect(window(0, 5, ['bias'])).rejects.toBeInstanceOf(kernels.KernelShapeError);
+  });
+
+  it('gives the same bits with a reference plane in file byte order (bigEndian), on every path', async () => {
+    // Some host values whose reversed bytes read as NaNs (signalling and quiet): a copy through
+    // a float register would change them.
+    const hostBias = input.bias.slice();
+    hostBias.set(new Float32Array(new Uint32Array([0x0100807f, 0x0000c07f, 0x0300a0ff]).buffer), 5);
+    const reversed = (array: Float32Array, shared: boolean) => {
+      const out = shared ? (kernels.allocShared(Float32Array, array.length) as Float32Array) : new Float32Array(array.length);
+      const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
+      array.forEach((value, i) => view.setFloat32(4 * i, value, false));
+      return out;
+    };
+    const expected = copyOf({ ...input, bias: hostBias });
+    await pools.runTiled(undefined, 'superbias', { ...expected }, unevenTile);
+    const run = async (workers: KernelPool | undefined, shared: boolean, maxBandRows?: number) => {
+      const arrays = copyOf(input);
+      for (const key of shared ? (['data', 'zeroframe', 'pixeldq'] as const) : []) {
+        const copy = kernels.allocShared(arrays[key]!.constructor as never, arrays[key]!.length) as never as Float32Array;
+        copy.set(arrays[key] as never);
+        Object.assign(arrays, { [key]: copy });
+      }
+      const bias = reversed(hostBias, shared);
+      const before = bytesOf(bias);
+      await pools.runTiled(workers, 'superbias', { ...arrays, bias }, unevenTile, { bigEndian: ['bias'], maxBandRows });
+      // The caller's plane stays in file order.
+      expect(bytesOf(bias)).toEqual(before);
+      return outputBytes(arrays);
+    };
+    expect(await run(undefined, false), 'in this thread').toEqual(outputBytes(expected));
+    expect(await run(undefined, false, 4), 'in this thread, bands').toEqual(outputBytes(expected));
+    for (const size of [1, 2]) {
+      const workers = await pool(size);
+      for (const shared of [false, true]) {
+        for (const maxBandRows of [undefined, 3]) {
+          expect(await run(workers, shared, maxBandRows), `${size} workers, shared ${shared}, maxBandRows ${maxBandRows}`).toEqual(outputBytes(expected));
+        }
+      }
+    }
+    await expect(pools.runTiled(undefined, 'superbias', { ...copyOf(input) }, unevenTile, { bigEndian: ['data'] })).rejects.toThrow(
+      'superbias: big-endian array "data" must be a float32 or uint32 input of the kernel',
+    );
   });
 
   it('gives the same bits without the optional ZEROFRAME', async () => {

@@ -18,7 +18,7 @@ export interface Scaling {
 
 export const VALID_BITPIX = [8, 16, 32, 64, -32, -64] as const;
 
-const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+export const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 const UINT16_ZERO = 32768;
 const UINT32_ZERO = 2147483648;
 const UINT64_ZERO = 2 ** 63;

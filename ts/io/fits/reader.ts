@@ -4,6 +4,7 @@ import {
   bytesPerPixel,
   convertToFloat,
   decodeInPlace,
+  HOST_LITTLE_ENDIAN,
   inPlaceLayout,
   nativeFloatIs64,
   VALID_BITPIX,
@@ -54,6 +55,13 @@ export interface ReadImageOptions {
    * spares the page faults of fresh memory, which cost as much as the conversion itself.
    */
   into?: Float32Array | Float64Array;
+  /**
+   * With `as: 'float32'` and `into`: float32 pixels stored unscaled may be left with their bytes
+   * as the file has them (big-endian), read straight into `into` without a pass over them on this
+   * thread; the result says whether they were (`fileOrder`). For consumers that reverse the bytes
+   * themselves, e.g. a kernel's workers (TiledOptions.bigEndian).
+   */
+  fileOrder?: boolean;
   /**
    * Rows `[start, end)` of the next-to-last axis only, once `index` has fixed every axis before
    * it: a subarray's cut-out of a full-frame reference reads only the rows it needs.
@@ -132,7 +140,7 @@ export class FitsFile {
     return hdu;
   }
 
-  async readImage(hdu: Hdu, options: ReadImageOptions = {}): Promise<{ data: ImageArray; shape: number[] }> {
+  async readImage(hdu: Hdu, options: ReadImageOptions = {}): Promise<{ data: ImageArray; shape: number[]; fileOrder?: true }> {
     const label = hduLabel(hdu.index, hdu.extname);
     if (hdu.kind !== 'primary' && hdu.kind !== 'image') {
       throw new FitsError(this.name, `${label} is a ${hdu.kind === 'bintable' ? 'BINTABLE' : 'TABLE'}, not an image`);
@@ -162,6 +170,12 @@ export class FitsFile {
       return { data: raw, shape };
     }
     const target = options.into && checkedTarget(options.into, as, count);
+    if (options.fileOrder && target instanceof Float32Array && hdu.bitpix === -32 && scaling.bzero === 0 && scaling.bscale === 1 && HOST_LITTLE_ENDIAN) {
+      const bytes = new Uint8Array(target.buffer, target.byteOffset, target.byteLength);
+      if (this.source.readInto) await this.source.readInto(start, bytes);
+      else bytes.set(await this.source.read(start, bytes.length));
+      return { data: target, shape, fileOrder: true };
+    }
 
     // Float data already of the requested type decodes in place too (unless it must go into a given array).
     const inPlace = as === 'native' || (!target && ((as === 'float32' && hdu.bitpix === -32) || (as === 'float64' && hdu.bitpix === -64)));

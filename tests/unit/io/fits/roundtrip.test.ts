@@ -91,6 +91,24 @@ describe('image round trips', () => {
     await expect(file.readImage(file.primary, { as: 'float32', into: buffer })).rejects.toThrow('holds 100 pixels, the block has 120');
   });
 
+  it('leaves plain float32 pixels in file order when asked (fileOrder), and converts the others', async () => {
+    const values = new Float32Array([1.5, -2.25, Number.NaN, 3e-39, -0, 65504]);
+    const chunks = encodeFits([{ kind: 'image', header: new Header(), data: values }]);
+    const bytes = concat(chunks);
+    const file = await openBytes(chunks);
+    const target = new Float32Array(values.length);
+    const block = await file.readImage(file.primary, { as: 'float32', into: target, fileOrder: true });
+    expect(block.fileOrder).toBe(true);
+    expect(block.data.buffer).toBe(target.buffer);
+    // The target holds the file's data bytes as they are (big-endian).
+    const dataStart = file.primary.dataOffset;
+    expect(new Uint8Array(target.buffer)).toEqual(bytes.subarray(dataStart, dataStart + 4 * values.length));
+    // Without into, or stored as integers: converted to host order as usual.
+    expect((await file.readImage(file.primary, { as: 'float32', fileOrder: true })).fileOrder).toBeUndefined();
+    const integers = await openBytes(encodeFits([{ kind: 'image', header: new Header(), data: CASES[3].data, shape: SHAPE }]));
+    expect((await integers.readImage(integers.primary, { as: 'float32', into: new Float32Array(COUNT), fileOrder: true })).fileOrder).toBeUndefined();
+  });
+
   it('writes an empty primary with NAXIS = 0 and EXTEND', async () => {
     const file = await openBytes(encodeFits([primaryHdu()]));
     expect(file.hdus).toHaveLength(1);
