@@ -179,6 +179,15 @@ export function releaseSharedBuffer(buffer: SharedArrayBuffer): void {
   recycledBytes += buffer.byteLength;
 }
 
+/**
+ * `target[i] |= source[i]` for every element. A function of its own, so that V8 optimises this
+ * small loop rather than the (large) function that runs it.
+ */
+export function orInto(target: Uint32Array, source: Uint32Array): void {
+  const n = Math.min(target.length, source.length);
+  for (let i = 0; i < n; i++) target[i] |= source[i];
+}
+
 /** A copy of `array` made with `allocShared`. */
 export function sharedCopy<T extends KernelArray>(array: T): T {
   const copy = allocShared(array.constructor as unknown as ArrayType<T>, array.length, { zeroed: false });

@@ -21,7 +21,7 @@ import type { Meta } from '../datamodels/meta.js';
 import type { RampReader } from '../datamodels/fits-models.js';
 import { BandMerger, rampFitTile, taskResult, type RampFitPool, type RampFitResult, type RateArrays } from '../kernels/ramp-fit.js';
 import { pasteBand, planRowBands } from '../pool/plan.js';
-import { allocShared, releaseShared, sharedCopy, sharedMemoryAvailable, type TileShape } from '../kernels/arrays.js';
+import { allocShared, orInto, releaseShared, sharedCopy, sharedMemoryAvailable, type TileShape } from '../kernels/arrays.js';
 import { readReferenceFloat, scienceGeometry } from '../reffiles/index.js';
 import { gainScaleStep } from '../steps/gain-scale.js';
 import { runTiled } from '../pool/pool.js';
@@ -563,7 +563,7 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
       await runSteps(beforeJump, ramp, start, { ...context, integrationOffset: start, exposureIntegrations: nints, sliceCache });
       if (!spill) await openSpill(ramp.shape[2]);
       else if (ramp.shape[2] !== ny) throw new Error(`pipeline: integration ${start} left the corrections with ${ramp.shape[2]} rows, the first with ${ny}`);
-      for (let p = 0; p < plane; p++) exposurePixeldq[p] |= ramp.pixeldq[p];
+      orInto(exposurePixeldq, ramp.pixeldq);
       avdrkcur ??= ramp.avdrkcur;
       doNotUse.push(...allDoNotUsePlanes(ramp.groupdq, end - start, ngroups, plane));
       await spillSlice(start, end, ramp);
@@ -584,7 +584,7 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
         for (const [start, end] of slices) {
           const ramp = sliceModel(start, end, await readSlice(start, end, (i) => spill.get(i)), sharedCopy(exposurePixeldq));
           await runSteps(afterJump, ramp, start, { ...context, integrationOffset: start, exposureIntegrations: nints });
-          for (let p = 0; p < plane; p++) pixeldq[p] |= ramp.pixeldq[p];
+          orInto(pixeldq, ramp.pixeldq);
           await spillSlice(start, end, ramp);
           releaseShared(ramp.pixeldq);
         }

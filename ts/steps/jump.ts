@@ -155,6 +155,20 @@ export interface JumpExposure {
   gainMedian?: number;
 }
 
+/**
+ * The detection's flags in all (`total`) and the pixels with any: a function of its own, so
+ * that V8 optimises this loop rather than the whole of `jumpStep`.
+ */
+function countCrs(crs: Uint32Array): { total: number; pixels: number } {
+  let total = 0;
+  let pixels = 0;
+  for (let p = 0; p < crs.length; p++) {
+    total += crs[p];
+    if (crs[p] !== 0) pixels++;
+  }
+  return { total, pixels };
+}
+
 /** Per integration, the number of (int, group) planes whose every pixel has DO_NOT_USE. */
 export function allDoNotUsePlanes(groupdq: Uint8Array, nints: number, ngroups: number, npix: number): number[] {
   const counts: number[] = [];
@@ -314,12 +328,9 @@ export async function jumpStep(
   );
   let primaryCrs = -99;
   if (mode !== 'skip') {
-    primaryCrs = 0;
-    let pixelsWithCrs = 0;
-    for (let p = 0; p < npix; p++) {
-      primaryCrs += crs[p]!;
-      if (crs[p] !== 0) pixelsWithCrs++;
-    }
+    const counted = countCrs(crs);
+    primaryCrs = counted.total;
+    const pixelsWithCrs = counted.pixels;
     // The groups the detection flags (not its neighbours, nor the large events logged apart):
     // a count of the flags themselves would read all of GROUPDQ again on this thread.
     info(context, `jump: ${primaryCrs} primary CRs in ${pixelsWithCrs} pixel${pixelsWithCrs === 1 ? '' : 's'}`);
