@@ -31,13 +31,25 @@ interface StreamedImage {
   dataSum: number;
 }
 
+/** Bytes of a band's arrays up to which they are encoded side by side and written at once. */
+const TOGETHER_BYTES = 2 ** 20;
+
+/** States of a row of an integration in `written`. */
+const UNWRITTEN = 0;
+const WRITING = 2;
+const WRITTEN = 1;
+
 export class BandedProductWriter implements ProductRowsWriter {
   /** Per integration and row: whether the row (of every array) is in the file. */
   private readonly written: Uint8Array;
-  /** The encoding buffer, reused by every band (grown to the tallest band). */
+  /** The encoding buffer of large bands, one array at a time (grown to the tallest band). */
   private buffer = new Uint8Array(0);
-  /** The band writes in turn: they share the buffer. Never rejects (each caller gets its own failure). */
+  /** Buffers of small bands whose writes have ended, for the next ones. */
+  private readonly spare: Uint8Array[] = [];
+  /** The bands start in turn (large ones share the buffer). Never rejects (each caller gets its own failure). */
   private queue: Promise<void> = Promise.resolve();
+  /** Every band's writes under way, settled or not (never rejects). */
+  private readonly writing = new Set<Promise<void>>();
   private closed = false;
 
   private constructor(
@@ -99,14 +111,26 @@ export class BandedProductWriter implements ProductRowsWriter {
 
   /**
    * Rows `row0 ..< row0 + n` of every array of integration `integration` (0 for `_rate`), each
-   * array `n * cols` long. Bands come in any order, also concurrently (they are written in
-   * turn); the arrays are read until the returned promise settles. A row is written once.
+   * array `n * cols` long. Bands come in any order, also concurrently (they are encoded in turn;
+   * small bands' writes overlap); the arrays are read until the returned promise settles. A row
+   * is written once.
    */
   async writeRows(integration: number, row0: number, rows: RateintsRows): Promise<void> {
     if (this.closed) throw new FitsError(this.path, 'rows written after commit or abort');
     const n = this.checkBand(integration, row0, rows);
-    const writing = this.queue.then(() => this.writeBand(integration, row0, n, rows));
-    this.queue = writing.catch(() => {});
+    const started = this.queue.then(() => this.startBand(integration, row0, n, rows));
+    // The next band is encoded once this one's writes are under way.
+    this.queue = started.then(
+      () => {},
+      () => {},
+    );
+    const writing = started.then(({ writes }) => writes);
+    const settled = writing.then(
+      () => {},
+      () => {},
+    );
+    this.writing.add(settled);
+    void settled.then(() => this.writing.delete(settled));
     return writing;
   }
 
@@ -130,29 +154,77 @@ export class BandedProductWriter implements ProductRowsWriter {
     return n;
   }
 
-  private async writeBand(integration: number, row0: number, n: number, rows: RateintsRows): Promise<void> {
+  /**
+   * Claims the band's rows and encodes them; resolves once the encoding is done (and, for large
+   * bands, their writes), to the promise of the writes (in an object: an async function would
+   * wait for it). The rows count as written, and their sums as added, when every write has
+   * succeeded; a failed band may be written again.
+   */
+  private async startBand(integration: number, row0: number, n: number, rows: RateintsRows): Promise<{ writes: Promise<void> }> {
     const flags = this.written.subarray(integration * this.rows + row0, integration * this.rows + row0 + n);
-    if (flags.includes(1)) {
+    if (flags.some((flag) => flag !== UNWRITTEN)) {
       throw new RangeError(`${this.path}: rows ${row0}..<${row0 + n} of integration ${integration} overlap rows already written`);
     }
+    flags.fill(WRITING);
     const byteLength = n * this.cols * PIXEL_BYTES;
-    if (this.buffer.length < byteLength) this.buffer = new Uint8Array(byteLength);
-    const bytes = this.buffer.subarray(0, byteLength);
+    // Small bands: every array's rows encoded side by side into a buffer of their own and written
+    // at once, while the next band is encoded (one write after another cost a thread pool round
+    // trip each: a 10-integration NIRCam SUB640 fit writes 55 bands of 4 rows per band it fits).
+    // Large ones: one array at a time through the writer's buffer.
+    const together = this.images.length * byteLength <= TOGETHER_BYTES;
+    const buffer = together ? this.spareBuffer(this.images.length * byteLength) : this.growBuffer(byteLength);
     // Each band starts on a 4-byte word of its HDU's data, so the bands' sums add up in any order.
-    // They count once the whole band is written (a failed band may be written again).
     const sums: number[] = [];
-    for (const image of this.images) {
-      const pixels = rows[image.key];
+    const encoded = (k: number): Uint8Array => {
+      const bytes = buffer.subarray(together ? k * byteLength : 0, (together ? k + 1 : 1) * byteLength);
+      const pixels = rows[this.images[k].key];
       let sum = this.encoder?.encode(pixels, bytes);
       if (sum === undefined) {
         encodePixels(pixels, bytes);
         sum = onesComplementSum(bytes);
       }
       sums.push(sum);
-      await this.sink.writeAt(image.dataOffset + (integration * this.rows + row0) * this.cols * PIXEL_BYTES, bytes);
+      return bytes;
+    };
+    const offset = (k: number) => this.images[k].dataOffset + (integration * this.rows + row0) * this.cols * PIXEL_BYTES;
+    const done = () => {
+      for (const [k, image] of this.images.entries()) image.dataSum = addSums(image.dataSum, sums[k]);
+      flags.fill(WRITTEN);
+    };
+    try {
+      if (!together) {
+        for (let k = 0; k < this.images.length; k++) await this.sink.writeAt(offset(k), encoded(k));
+        done();
+        return { writes: Promise.resolve() };
+      }
+      const parts = this.images.map((_, k) => encoded(k));
+      const writes = Promise.allSettled(parts.map((bytes, k) => this.sink.writeAt(offset(k), bytes))).then((results) => {
+        this.spare.push(buffer);
+        const failed = results.find((result) => result.status === 'rejected');
+        if (failed) {
+          flags.fill(UNWRITTEN);
+          throw failed.reason;
+        }
+        done();
+      });
+      return { writes };
+    } catch (error) {
+      flags.fill(UNWRITTEN);
+      throw error;
     }
-    for (const [k, image] of this.images.entries()) image.dataSum = addSums(image.dataSum, sums[k]);
-    flags.fill(1);
+  }
+
+  /** The writer's buffer, at least `length` bytes. */
+  private growBuffer(length: number): Uint8Array {
+    if (this.buffer.length < length) this.buffer = new Uint8Array(length);
+    return this.buffer;
+  }
+
+  /** A buffer of exactly `length` bytes of one no band under way uses (given back to `spare` when its writes end). */
+  private spareBuffer(length: number): Uint8Array {
+    const at = this.spare.findIndex((buffer) => buffer.buffer.byteLength >= length);
+    const buffer = at >= 0 ? this.spare.splice(at, 1)[0] : new Uint8Array(length);
+    return new Uint8Array(buffer.buffer, 0, length);
   }
 
   /**
@@ -177,7 +249,7 @@ export class BandedProductWriter implements ProductRowsWriter {
    * every row is written; otherwise throws naming the missing rows and stays open (write them, or abort).
    */
   async commit(): Promise<void> {
-    await this.queue;
+    await this.settled();
     if (this.closed) throw new FitsError(this.path, 'commit after commit or abort');
     const missing = this.missingRows();
     if (missing) throw new FitsError(this.path, `cannot commit: ${missing} never written`);
@@ -194,8 +266,14 @@ export class BandedProductWriter implements ProductRowsWriter {
   /** Removes the temporary file (after the band writes under way); nothing once committed. */
   async abort(): Promise<void> {
     this.closed = true;
-    await this.queue;
+    await this.settled();
     await this.sink.abort();
+  }
+
+  /** Once every band started so far has settled. */
+  private async settled(): Promise<void> {
+    await this.queue;
+    await Promise.all(this.writing);
   }
 
   /** The row ranges not written yet, e.g. `integration 1 rows 4..<7`, or undefined when none. */
@@ -203,11 +281,11 @@ export class BandedProductWriter implements ProductRowsWriter {
     const ranges: string[] = [];
     for (let i = 0; i < this.nints; i++) {
       const flags = this.written.subarray(i * this.rows, (i + 1) * this.rows);
-      for (let start = flags.indexOf(0); start >= 0; ) {
-        const end = flags.indexOf(1, start);
+      for (let start = flags.indexOf(UNWRITTEN); start >= 0; ) {
+        const end = flags.indexOf(WRITTEN, start);
         const stop = end < 0 ? this.rows : end;
         ranges.push(`${this.nints > 1 ? `integration ${i} ` : ''}rows ${start}..<${stop}`);
-        start = end < 0 ? -1 : flags.indexOf(0, end);
+        start = end < 0 ? -1 : flags.indexOf(UNWRITTEN, end);
       }
     }
     if (ranges.length === 0) return undefined;

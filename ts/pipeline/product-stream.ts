@@ -43,8 +43,11 @@ export class ProductStream {
       const part = <T extends Float32Array | Uint32Array>(array: T) => array.subarray(start, start + length) as T;
       return { data: part(arrays.slope), err: part(arrays.err), dq: part(arrays.dq), varPoisson: part(arrays.varPoisson), varRnoise: part(arrays.varRnoise) };
     };
-    await rateWriter.writeRows(0, band.row0, rowsOf(products.rate, 0));
-    for (let i = 0; i < nints; i++) await rateintsWriter.writeRows(i, band.row0, rowsOf(products.rateints, i));
+    // All at once: the writers encode them in turn, and small bands' writes overlap.
+    const writes = [rateWriter.writeRows(0, band.row0, rowsOf(products.rate, 0))];
+    for (let i = 0; i < nints; i++) writes.push(rateintsWriter.writeRows(i, band.row0, rowsOf(products.rateints, i)));
+    const failed = (await Promise.allSettled(writes)).find((result) => result.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 
   /**

@@ -181,6 +181,10 @@ describe('BandedProductWriter', () => {
         await expect(writer.writeRows(0, 0, { ...band, dq: band.dq.subarray(6) })).rejects.toThrow(/dq has 12 values, data 18/);
         await writer.writeRows(0, 2, band);
         await expect(writer.writeRows(0, 4, bandOf(model, 0, 4, 6))).rejects.toThrow(`${path}: rows 4..<6 of integration 0 overlap rows already written`);
+        // Rows still being written count too: of two bands given at once, the second overlaps.
+        const [first, second] = await Promise.allSettled([writer.writeRows(1, 0, bandOf(model, 1, 0, 3)), writer.writeRows(1, 2, bandOf(model, 1, 2, 4))]);
+        expect(first.status).toBe('fulfilled');
+        expect(second.status === 'rejected' && String(second.reason)).toContain(`${path}: rows 2..<4 of integration 1 overlap rows already written`);
       } finally {
         await writer.abort();
       }
