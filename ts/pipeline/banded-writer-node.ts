@@ -32,7 +32,7 @@ interface StreamedImage {
 }
 
 /** Bytes of a band's arrays up to which they are encoded side by side and written at once. */
-const TOGETHER_BYTES = 2 ** 20;
+const TOGETHER_BYTES = 2 ** 18;
 
 /** States of a row of an integration in `written`. */
 const UNWRITTEN = 0;
