@@ -445,7 +445,10 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
         const own = planeRows(band.groupdq, nints * ngroups, bandShape, row0 - top, row1 - top, bandArray(Uint8Array, nints * ngroups * (row1 - row0) * nx, lanes[lane], 'ownGroupdq'));
         written = { row0, row1, own };
         const perInt = ngroups * (row1 - row0) * nx;
-        for (let i = 0; i < nints; i++) await spill.putGroupdqRows(i, row0, row1, own.subarray(i * perInt, (i + 1) * perInt));
+        // Every integration's at once: one after another cost a thread pool round trip each.
+        const putting = Array.from({ length: nints }, (_, i) => spill.putGroupdqRows(i, row0, row1, own.subarray(i * perInt, (i + 1) * perInt)));
+        const failed = (await Promise.allSettled(putting)).find((result) => result.status === 'rejected');
+        if (failed) throw failed.reason;
         for (let p = row0 * nx; p < row1 * nx; p++) pixeldq[p] |= band.pixeldq[p - top * nx];
         if (result.primaryCrs !== undefined && result.primaryCrs >= 0 && result.crs) {
           detected = true;
