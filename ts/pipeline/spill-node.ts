@@ -11,12 +11,16 @@ import { RATEINTS_KEYS, type RateintsRows, type RateintsStore, type SpillShape, 
 
 const align4 = (n: number) => (n + 3) & ~3;
 
+/** Bands `put` writes at a time. */
+const PUT_IN_FLIGHT = 4;
+
 export class FileSpill implements SpillStore {
   readonly keepsArrays = false;
   private readonly bandRows: number;
   /** Byte offset of each band inside a record, and the record's size (the last entry). */
   private readonly offsets: number[] = [0];
-  private scratch: Uint8Array | undefined;
+  /** The buffers `put` assembles bands in, a few written at a time. */
+  private readonly scratch: Uint8Array[] = [];
   private readScratch: ArrayBuffer | undefined;
   private reading = false;
 
@@ -77,23 +81,39 @@ export class FileSpill implements SpillStore {
       throw new RangeError(`spill: integration ${integration} has ${value.data.length} samples, expected ${samples}`);
     }
     const zeroframe = this.hasZeroframe ? (value.zeroframe ?? new Float32Array(rows * cols)) : undefined;
-    // Band by band through one reused buffer: no record-sized copy per integration.
-    this.scratch ??= new Uint8Array(this.bandBytes(this.bandRows));
-    for (let b = 0; b + 1 < this.offsets.length; b++) {
-      const band = this.band(b);
-      const row0 = b * this.bandRows;
-      const length = band.rows * cols;
-      const bytes = this.scratch.subarray(0, this.offsets[b + 1] - this.offsets[b]);
-      const sci = new Float32Array(bytes.buffer, 0, ngroups * length);
-      const dq = bytes.subarray(band.dq, band.dq + ngroups * length);
-      for (let g = 0; g < ngroups; g++) {
-        const start = (g * rows + row0) * cols;
-        sci.set(value.data.subarray(start, start + length), g * length);
-        dq.set(value.groupdq.subarray(start, start + length), g * length);
+    // Band by band through a few reused buffers (no record-sized copy per integration), up to
+    // PUT_IN_FLIGHT bands written at a time: one write after another cost a thread pool round
+    // trip each (40 bands per integration of a 10-integration NIRCam SUB640 exposure).
+    while (this.scratch.length < PUT_IN_FLIGHT) this.scratch.push(new Uint8Array(this.bandBytes(this.bandRows)));
+    const writing: Promise<void>[] = [];
+    try {
+      for (let b = 0; b + 1 < this.offsets.length; b++) {
+        if (b >= PUT_IN_FLIGHT) await writing[b - PUT_IN_FLIGHT];
+        writing.push(this.putBand(integration, b, value, zeroframe, this.scratch[b % PUT_IN_FLIGHT]));
       }
-      if (zeroframe) new Float32Array(bytes.buffer, band.zeroframe, length).set(zeroframe.subarray(row0 * cols, row0 * cols + length));
-      await this.write(bytes, this.record(integration) + band.offset);
+    } finally {
+      // A write still under way reads its buffer: every one must end before the buffers are reused.
+      const failed = (await Promise.allSettled(writing)).find((result) => result.status === 'rejected');
+      if (failed) throw failed.reason;
     }
+  }
+
+  /** Band `b` of an integration assembled in `scratch` and written. */
+  private async putBand(integration: number, b: number, value: SpilledIntegration, zeroframe: Float32Array | undefined, scratch: Uint8Array): Promise<void> {
+    const { ngroups, rows, cols } = this.shape;
+    const band = this.band(b);
+    const row0 = b * this.bandRows;
+    const length = band.rows * cols;
+    const bytes = scratch.subarray(0, this.offsets[b + 1] - this.offsets[b]);
+    const sci = new Float32Array(bytes.buffer, 0, ngroups * length);
+    const dq = bytes.subarray(band.dq, band.dq + ngroups * length);
+    for (let g = 0; g < ngroups; g++) {
+      const start = (g * rows + row0) * cols;
+      sci.set(value.data.subarray(start, start + length), g * length);
+      dq.set(value.groupdq.subarray(start, start + length), g * length);
+    }
+    if (zeroframe) new Float32Array(bytes.buffer, band.zeroframe, length).set(zeroframe.subarray(row0 * cols, row0 * cols + length));
+    await this.write(bytes, this.record(integration) + band.offset);
   }
 
   async get(integration: number): Promise<SpilledIntegration> {
