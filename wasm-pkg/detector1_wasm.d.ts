@@ -126,6 +126,11 @@ export class Stage {
      * the kernel, on data the fill has just brought into cache. Never grows the memory.
      */
     swap_words(kind: string, slot: number): void;
+    /**
+     * `dq::translate_in_place` on u32 slot `slot`: a band of a reference's DQ words filled as
+     * the file stores them becomes standard flags in the thread that runs the kernel.
+     */
+    translate_dq(slot: number, swapped: boolean, flip: number, bit_flags: Uint32Array | number[]): void;
 }
 
 /**
@@ -587,6 +592,7 @@ export interface InitOutput {
     readonly stage_new: () => number;
     readonly stage_slot: (a: number, b: number, c: number, d: number, e: number) => [number, number, number];
     readonly stage_swap_words: (a: number, b: number, c: number, d: number) => [number, number];
+    readonly stage_translate_dq: (a: number, b: number, c: number, d: number, e: number, f: number) => [number, number];
     readonly translateDqStaged: (a: number, b: number, c: number, d: number, e: number) => [number, number];
     readonly tsoApertureSums: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number, o: number, p: number, q: number, r: number, s: number) => [number, number, number, number];
     readonly __wbindgen_externrefs: WebAssembly.Table;

@@ -501,6 +501,25 @@ export class Stage {
             throw takeFromExternrefTable0(ret[0]);
         }
     }
+    /**
+     * `dq::translate_in_place` on u32 slot `slot`: a band of a reference's DQ words filled as
+     * the file stores them becomes standard flags in the thread that runs the kernel.
+     * @param {number} slot
+     * @param {boolean} swapped
+     * @param {number} flip
+     * @param {Uint32Array | number[]} bit_flags
+     */
+    translate_dq(slot, swapped, flip, bit_flags) {
+        const val2 = +slot;
+        const val3 = +swapped;
+        const val4 = +flip;
+        const ptr0 = passArray32ToWasm0(bit_flags, wasm.__wbindgen_malloc);
+        const len0 = WASM_VECTOR_LEN;
+        const ret = wasm.stage_translate_dq(this.__wbg_ptr, val2, val3, val4, ptr0, len0);
+        if (ret[1]) {
+            throw takeFromExternrefTable0(ret[0]);
+        }
+    }
 }
 if (Symbol.dispose) Stage.prototype[Symbol.dispose] = Stage.prototype.free;
 

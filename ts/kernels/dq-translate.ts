@@ -8,6 +8,15 @@ import { callWasm } from './errors.js';
 import { FILE_WORDS_SWAPPED } from './arrays.js';
 import { kernelMemory } from './module.js';
 
+/**
+ * A reference's DQ words as its file stores them (big-endian 32-bit words, BZERO 2^31 when
+ * `unsigned`), and `bitFlags` (dqBitFlags) that translate them to standard flags.
+ */
+export interface StoredDq {
+  unsigned: boolean;
+  bitFlags: Uint32Array;
+}
+
 /** Buffers of their own in wasm memory, of a chunk: the thread's wasm memory never shrinks. */
 let stage: Stage | undefined;
 const CHUNK_WORDS = 1 << 18;

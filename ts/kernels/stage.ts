@@ -6,7 +6,8 @@
  * took ~2 s of its ~10 s in one thread).
  */
 import { Stage } from '../../wasm-pkg/detector1_wasm.js';
-import { planeCount, type KernelArray, type Layout, type TileShape } from './arrays.js';
+import { FILE_WORDS_SWAPPED, planeCount, type KernelArray, type Layout, type TileShape } from './arrays.js';
+import type { StoredDq } from './dq-translate.js';
 import { callWasm } from './errors.js';
 import { kernelMemory } from './module.js';
 
@@ -32,7 +33,8 @@ let stage: Stage | undefined;
  * its slot (the slots of absent arrays are emptied; write-only outputs are not filled), the
  * kernel runs, and `drain(key, view)` reads each output back. Views are of wasm memory, valid
  * only inside the callbacks. The words of the arrays named in `bigEndian` are filled in file
- * order and put in host order in their slots.
+ * order and put in host order in their slots; those of `storedDq` are filled as their file
+ * stores them and translated to standard flags.
  */
 export function runStagedBand(
   kernel: string,
@@ -45,6 +47,7 @@ export function runStagedBand(
   fill: (key: string, view: KernelArray) => void,
   drain: (key: string, view: KernelArray) => void,
   bigEndian: readonly string[] = [],
+  storedDq: Readonly<Record<string, StoredDq>> = {},
 ): void {
   stage ??= callWasm(kernel, () => new Stage());
   const placed: { key: string; kind: StageKind; slot: number; address: number; length: number }[] = [];
@@ -61,6 +64,9 @@ export function runStagedBand(
     if (specs[slot.key].writeOnly) continue;
     fill(slot.key, view(slot));
     if (bigEndian.includes(slot.key)) callWasm(kernel, () => stage!.swap_words(slot.kind, slot.slot));
+    const dq = storedDq[slot.key];
+    if (dq && slot.kind === 'u32') callWasm(kernel, () => stage!.translate_dq(slot.slot, FILE_WORDS_SWAPPED, dq.unsigned ? 0x80000000 : 0, dq.bitFlags));
+    else if (dq) throw new RangeError(`${kernel}: stored DQ array "${slot.key}" is not in a u32 slot`);
   }
   staged.run(stage, shape, params, core);
   for (const slot of placed) if (specs[slot.key].output) drain(slot.key, view(slot));

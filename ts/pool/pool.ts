@@ -7,6 +7,9 @@ import { checkArray, checkShape, planeCount, type KernelArray, type Layout, type
 import { allocShared, isShared, releaseShared, sharedCopy, sharedMemoryAvailable } from '../kernels/arrays.js';
 import { executeTile, tileKernel, type TileArrays, type TileKernelName } from '../kernels/registry.js';
 import { decodeInPlace } from '../io/fits/pixels.js';
+import { translateStoredDq, type StoredDq } from '../kernels/dq-translate.js';
+import { kernelsLoaded } from '../kernels/module.js';
+import { translateDqBits } from '../dq/index.js';
 import { cutBand, pasteBand, planRowBands, withHalo, type RowBand } from './plan.js';
 import { runSharedBand } from './task-transport.js';
 
@@ -37,6 +40,8 @@ export interface TileTask {
   bandArrays?: TileArrays;
   /** With `band`: 32-bit arrays in file order (big-endian), put in host order in wasm memory (see TiledOptions.bigEndian). */
   bigEndian?: readonly string[];
+  /** With `band`: reference DQ arrays as their file stores them, translated in wasm memory (see TiledOptions.storedDq). */
+  storedDq?: Readonly<Record<string, StoredDq>>;
 }
 
 export interface KernelPool {
@@ -71,6 +76,13 @@ export interface TiledOptions {
    * they are either way.
    */
   bigEndian?: readonly string[];
+  /**
+   * Input arrays (uint32) that hold a reference's DQ words as its file stores them
+   * (readReferenceDq's `fileOrder`), with the translation to standard flags. As with
+   * `bigEndian`, each worker translates its band as it fills wasm memory where it can; otherwise
+   * copies are translated here first. The caller's arrays are left as they are.
+   */
+  storedDq?: Readonly<Record<string, StoredDq>>;
 }
 
 export interface RowWindow {
@@ -150,6 +162,12 @@ export async function runTiled(
   }
   const inFileOrder = bigEndian.filter((key) => swappedByWorkers && isShared(arrays[key]!));
   if (inFileOrder.length < bigEndian.length) arrays = inHostOrder(arrays, bigEndian.filter((key) => !inFileOrder.includes(key)));
+  const storedDq = Object.entries(options.storedDq ?? {}).filter(([key]) => arrays[key] !== undefined);
+  for (const [key] of storedDq) {
+    if (specs[key]?.output !== false || !(arrays[key] instanceof Uint32Array)) throw new RangeError(`${kernel}: stored DQ array "${key}" must be a uint32 input of the kernel`);
+  }
+  const dqByWorkers = storedDq.filter(([key]) => swappedByWorkers && isShared(arrays[key]!));
+  if (dqByWorkers.length < storedDq.length) arrays = translatedHere(arrays, storedDq.filter((entry) => !dqByWorkers.includes(entry)));
   const maxRows = options.maxBandRows ?? rowsWithinBudget(specs, arrays, shape, pool ? poolBandByteBudget : bandByteBudget);
   const bands = planRowBands(window?.rows ?? shape.rows, { minBands: pool?.size ?? 1, maxRows }).map((band) => ({ ...band, row0: band.row0 + (window?.row0 ?? 0) }));
   /** Rows `rows` of an array: of the window for the windowed ones. */
@@ -224,7 +242,7 @@ export async function runTiled(
     const rows = window?.rows ?? shape.rows;
     const taskRows = Math.max(maxRows, Math.ceil(rows / (pool.size * SHARED_TASKS_PER_WORKER)));
     const tasks = cutPerBand ? bands : planRowBands(rows, { minBands: pool.size, maxRows: taskRows }).map((band) => ({ ...band, row0: band.row0 + (window?.row0 ?? 0) }));
-    await runShared(pool, kernel, arrays, shape, tasks, halo, { ...options, pieceRows: maxRows, bigEndian: inFileOrder }, windowed, cutRows);
+    await runShared(pool, kernel, arrays, shape, tasks, halo, { ...options, pieceRows: maxRows, bigEndian: inFileOrder, storedDq: Object.fromEntries(dqByWorkers) }, windowed, cutRows);
     return;
   }
   // At most two bands per worker in flight, so band copies never hold a second copy of the cube.
@@ -251,6 +269,20 @@ export async function runTiled(
 }
 
 /** `arrays` with the ones named by `keys` (float32 or uint32, big-endian) as host-order copies. */
+/** Copies of stored DQ arrays translated to standard flags. */
+function translatedHere(arrays: TileArrays, entries: readonly (readonly [string, StoredDq])[]): TileArrays {
+  const copies: TileArrays = { ...arrays };
+  for (const [key, { unsigned, bitFlags }] of entries) {
+    const stored = arrays[key] as Uint32Array;
+    const bytes = new Uint8Array(stored.buffer, stored.byteOffset, stored.byteLength);
+    const copy = new Uint32Array(stored.length);
+    if (kernelsLoaded()) translateStoredDq(bytes, unsigned, bitFlags, copy);
+    else translateDqBits(decodeInPlace(bytes.slice(), 32, unsigned ? 'unsigned' : 'signed') as Uint32Array | Int32Array, bitFlags, copy);
+    copies[key] = copy;
+  }
+  return copies;
+}
+
 function inHostOrder(arrays: TileArrays, keys: readonly string[]): TileArrays {
   const copies: TileArrays = { ...arrays };
   for (const key of keys) {
@@ -375,7 +407,7 @@ async function runShared(
     takeHalos(b);
     const job = pool
       .run(
-        { kernel, arrays: shared, shape, params: options.params, band, halo, haloRows: haloRows[b], bandArrays, pieceRows: options.pieceRows, window: options.window, bigEndian: options.bigEndian },
+        { kernel, arrays: shared, shape, params: options.params, band, halo, haloRows: haloRows[b], bandArrays, pieceRows: options.pieceRows, window: options.window, bigEndian: options.bigEndian, storedDq: options.storedDq },
         options.signal,
       )
       .then(

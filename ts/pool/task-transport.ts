@@ -119,10 +119,12 @@ function runSharedPiece(task: TileTask, band: RowBand): void {
       },
       (key, view) => pasteBand(task.arrays[key]!, view, specs[key].layout, task.shape, band, grown),
       task.bigEndian,
+      task.storedDq,
     );
     return;
   }
   if (task.bigEndian?.length) throw new RangeError(`${task.kernel}: big-endian arrays need the kernel's staged form`);
+  if (Object.keys(task.storedDq ?? {}).length) throw new RangeError(`${task.kernel}: stored DQ arrays need the kernel's staged form`);
   const bandArrays: TileArrays = { ...task.bandArrays };
   /** Arrays the kernel got as views of the shared array itself: their outputs are in place already. */
   const inPlace = new Set<string>();

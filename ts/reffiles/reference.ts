@@ -4,10 +4,10 @@
  */
 import { FitsError, type FitsFile, type Hdu } from '../io/fits/index.js';
 import { dqBitFlags, translateDqBits, type DqDefinition } from '../dq/index.js';
-import { translateStoredDq } from '../kernels/dq-translate.js';
+import { translateStoredDq, type StoredDq } from '../kernels/dq-translate.js';
 import { kernelsLoaded } from '../kernels/module.js';
 import { geometryOf, ReferenceFileError, scienceWindow, type SubarrayGeometry } from './subarray.js';
-import { allocShared, releaseShared } from '../kernels/arrays.js';
+import { allocShared, FILE_WORDS_SWAPPED, releaseShared } from '../kernels/arrays.js';
 
 export interface ReferenceContext {
   /** Geometry of the science data the reference is for. */
@@ -48,6 +48,7 @@ export interface ReferenceReadOptions {
   /**
    * readReferenceFloat: plain float32 pixels may keep the file's byte order (ReadImageOptions.fileOrder),
    * for arrays that only kernels read (TiledOptions.bigEndian); `fileOrder` in the result says whether they did.
+   * readReferenceDq: 32-bit DQ words may stay as the file stores them (see there).
    */
   fileOrder?: boolean;
 }
@@ -167,13 +168,18 @@ export async function readReferenceFloat(
 /**
  * The DQ extension translated to standard flags (stdatamodels `dynamicdq`) and cut to the
  * science subarray. Unknown DQ_DEF names are reported through `warn` (once each) and ignored.
+ *
+ * With `fileOrder`, 32-bit words (BZERO 0 or 2^31, unscaled) on a little-endian host are left
+ * as the file stores them, and `stored` says how to translate them (TiledOptions.storedDq), for
+ * arrays that only kernels read: the workers translate their bands, where this thread would
+ * make a pass over the whole array. Without `stored` in the result, the words are translated.
  */
 export async function readReferenceDq(
   file: FitsFile,
   context: ReferenceContext,
   extname = 'DQ',
   options: ReferenceReadOptions = {},
-): Promise<{ data: Uint32Array; shape: number[] }> {
+): Promise<{ data: Uint32Array; shape: number[]; stored?: StoredDq }> {
   const hdu = file.find(extname);
   if (!hdu) throw new ReferenceFileError(file.source.name, `no ${extname} extension`);
   const definitions = await readDqDefinitions(file);
@@ -184,6 +190,15 @@ export async function readReferenceDq(
     context.warn?.(`${file.source.name}: DQ_DEF name "${name}" is not a standard flag; ignored`);
   };
   const bitFlags = dqBitFlags(definitions, onUnknown);
+  const bzero = hdu.header.getNumber('BZERO') ?? 0;
+  if (options.fileOrder && FILE_WORDS_SWAPPED && hdu.bitpix === 32 && (hdu.header.getNumber('BSCALE') ?? 1) === 1 && (bzero === 0 || bzero === 2 ** 31)) {
+    const read = await readWindow(file, hdu, context, Uint32Array, options, async (index, rows, into) => {
+      const bytes = new Uint8Array(into.buffer, into.byteOffset, into.byteLength);
+      if (bytes.byteOffset % 8 === 0) await file.readImage(hdu, { index, rows, as: 'stored', rawInto: bytes });
+      else bytes.set((await file.readImage(hdu, { index, rows, as: 'stored' })).data as Uint8Array);
+    });
+    return { ...read, stored: { unsigned: bzero !== 0, bitFlags } };
+  }
   return readWindow(file, hdu, context, Uint32Array, options, (index, rows, into) => readDqBlockInto(file, hdu, index, rows, bitFlags, into));
 }
 

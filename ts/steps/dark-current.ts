@@ -9,7 +9,8 @@ import type { FitsFile, Hdu } from '../io/fits/index.js';
 import type { RampModel } from '../datamodels/models.js';
 import { dqBitFlags } from '../dq/index.js';
 import { cutToScience, geometryOf, readDqBlockInto, readDqDefinitions, readReferenceDq, readReferencePlaneInto, ReferenceFileError, scienceGeometry, type ReferenceContext } from '../reffiles/index.js';
-import { allocShared, releaseShared } from '../kernels/arrays.js';
+import { allocShared, FILE_WORDS_SWAPPED, releaseShared } from '../kernels/arrays.js';
+import type { StoredDq } from '../kernels/dq-translate.js';
 import { runTiled } from '../pool/pool.js';
 import { info, rampTileShape, referenceName, releaseUnlessKept, reusedAcrossSlices, warn, type StepContext, type StepStatus } from './step.js';
 
@@ -98,7 +99,7 @@ export async function darkCurrentStep(
         await readDarkPlane(reference, sci, rank === 4 ? [d, k] : [k], [ny, nx], refContext, frames.subarray((slot * planes + k) * ny * nx, (slot * planes + k + 1) * ny * nx));
       }
     }
-    return { frames, darkDq: await readDarkDq(reference, fit, [ny, nx], refContext) };
+    return { frames, darkDq: (await readDarkDq(reference, fit, [ny, nx], refContext)).data };
   });
   await runTiled(
     context.pool,
@@ -129,7 +130,7 @@ async function subtractPlaneByPlane(ramp: RampModel, reference: FitsFile, sci: H
   const plane = ny * nx;
   const rank = sci.shape.length;
   const refContext = darkReferenceContext(ramp, context);
-  const darkDq = await readDarkDq(reference, fitter(reference, ramp, [ny, nx], (m) => warn(context, m)), [ny, nx], refContext);
+  const { data: darkDq, stored } = await readDarkDq(reference, fitter(reference, ramp, [ny, nx], (m) => warn(context, m)), [ny, nx], refContext, true);
   // Shared: the workers read the plane in place; recycled: no fresh memory for it. Two, so that
   // the next plane is read while the workers subtract this one (batches of planes were no faster
   // and peaked higher).
@@ -156,6 +157,7 @@ async function subtractPlaneByPlane(ramp: RampModel, reference: FitsFile, sci: H
           signal: context.signal,
           params,
           bigEndian,
+          storedDq: stored && { darkDq: stored },
         });
       }
     }
@@ -201,22 +203,34 @@ function fitter(reference: FitsFile, ramp: RampModel, [ny, nx]: number[], warnFn
   };
 }
 
+/**
+ * The dark's DQ as standard flags for the science frame; with `fileOrder`, a 2-D DQ of 32-bit
+ * words may stay as the file stores it, `stored` then saying how to translate it (the workers
+ * do: TiledOptions.storedDq).
+ */
 async function readDarkDq(
   reference: FitsFile,
   fit: <T extends Float32Array | Uint32Array>(data: T, shape: number[]) => T,
   [ny, nx]: number[],
   refContext: ReferenceContext,
-): Promise<Uint32Array> {
+  fileOrder = false,
+): Promise<{ data: Uint32Array; stored?: StoredDq }> {
   const hdu: Hdu | undefined = reference.find('DQ');
-  if (!hdu) return new Uint32Array(ny * nx);
+  if (!hdu) return { data: new Uint32Array(ny * nx) };
   const file = reference.source.name;
   const rank = hdu.shape.length;
   if (rank !== 2 && rank !== 4) throw new ReferenceFileError(file, `DQ is (${hdu.shape.join(', ')}), not 2-D nor MIRI's 4-D`);
   // A larger 2-D DQ: only the science window's rows (the cut `fit` would make).
   // Shared (recycled): a pipeline by row bands reads one per band, and the plane-by-plane path gives it back.
-  if (rank === 2 && !(hdu.shape[0] === ny && hdu.shape[1] === nx)) return (await readReferenceDq(reference, refContext, 'DQ', { shared: true })).data;
+  if (rank === 2 && !(hdu.shape[0] === ny && hdu.shape[1] === nx)) return readReferenceDq(reference, refContext, 'DQ', { shared: true, fileOrder });
   const warnFn = refContext.warn ?? (() => {});
   const bitFlags = dqBitFlags(await readDqDefinitions(reference), (name) => warnFn(`${file}: DQ_DEF name "${name}" is not a standard flag; ignored`));
+  const bzero = hdu.header.getNumber('BZERO') ?? 0;
+  if (fileOrder && rank === 2 && FILE_WORDS_SWAPPED && hdu.bitpix === 32 && (hdu.header.getNumber('BSCALE') ?? 1) === 1 && (bzero === 0 || bzero === 2 ** 31)) {
+    const data = allocShared(Uint32Array, ny * nx, { zeroed: false });
+    await reference.readImage(hdu, { as: 'stored', rawInto: new Uint8Array(data.buffer, 0, data.byteLength) });
+    return { data, stored: { unsigned: bzero !== 0, bitFlags } };
+  }
   const planeShape = hdu.shape.slice(-2);
   let merged: Uint32Array | undefined;
   // MIRI: stcal ORs dq[i, 0] of every dark integration (a few planes, read one at a time).
@@ -227,7 +241,7 @@ async function readDarkDq(
     if (merged) plane.forEach((bits, p) => (merged![p] |= bits));
     else merged = plane;
   }
-  return merged ?? new Uint32Array(ny * nx);
+  return { data: merged ?? new Uint32Array(ny * nx) };
 }
 
 /**

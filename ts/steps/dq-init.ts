@@ -20,10 +20,12 @@ export async function dqInitStep(ramp: RampModel, mask: FitsFile | undefined, co
   }
   const warnFn = (message: string) => warn(context, message);
   const science = scienceGeometry(ramp.meta, ramp.shape, 'science data', warnFn);
-  const { data } = await readReferenceDq(mask, { science, instrument: ramp.meta.instrument.name, warn: warnFn }, 'DQ', { shared: true });
+  // Left as the file stores it when it can be: the workers translate it.
+  const { data, stored } = await readReferenceDq(mask, { science, instrument: ramp.meta.instrument.name, warn: warnFn }, 'DQ', { shared: true, fileOrder: true });
   try {
     await runTiled(context.pool, 'dqInit', { pixeldq: ramp.pixeldq, groupdq: ramp.groupdq, mask: data }, rampTileShape(ramp.shape), {
       signal: context.signal,
+      storedDq: stored && { mask: stored },
     });
   } finally {
     releaseShared(data);

@@ -5,6 +5,7 @@
 import type { FitsFile } from '../io/fits/index.js';
 import type { RampModel } from '../datamodels/models.js';
 import { readReferenceDq, readReferenceFloat, scienceGeometry, ReferenceFileError } from '../reffiles/index.js';
+import type { StoredDq } from '../kernels/dq-translate.js';
 import { runTiled, type RowWindow } from '../pool/pool.js';
 import { planRowBands } from '../pool/plan.js';
 import { allocShared, releaseShared } from '../kernels/arrays.js';
@@ -33,12 +34,15 @@ export async function linearityStep(ramp: RampModel, reference: FitsFile | undef
     // which our RampModel never carries).
     const inverse = reference.find('INV_COEFFS') && nframes > 1 ? await readReferenceFloat(reference, 'INV_COEFFS', refContext, options) : undefined;
     const ncoeffs = Math.max(coeffs.data.length, inverse?.data.length ?? 0) / plane;
+    // DQ words as the file stores them, when they can be: the workers translate them.
+    const dq = reference.find('DQ') ? await readReferenceDq(reference, refContext, 'DQ', options) : undefined;
     return {
       // (Padding planes are zeros, the same in either byte order.)
       coeffs: padHighOrder(coeffs.data, ncoeffs, plane),
       invCoeffs: inverse && padHighOrder(inverse.data, ncoeffs, plane),
       bigEndian: [...(coeffs.fileOrder ? ['coeffs'] : []), ...(inverse?.fileOrder ? ['invCoeffs'] : [])],
-      linDq: reference.find('DQ') ? (await readReferenceDq(reference, refContext, 'DQ', options)).data : new Uint32Array(plane),
+      linDq: dq?.data ?? new Uint32Array(plane),
+      storedDq: dq?.stored && { linDq: dq.stored },
       ncoeffs,
     };
   };
@@ -63,7 +67,7 @@ export async function linearityStep(ramp: RampModel, reference: FitsFile | undef
         linDq: tables.linDq,
       },
       { ...rampTileShape(ramp.shape), planes: tables.ncoeffs },
-      { signal: context.signal, params: { nframes }, window, bigEndian: tables.bigEndian },
+      { signal: context.signal, params: { nframes }, window, bigEndian: tables.bigEndian, storedDq: tables.storedDq },
     );
   if (context.sliceCache) {
     // Integration slices share the whole tables (read once for the exposure).
@@ -98,6 +102,8 @@ interface Tables {
   bigEndian: string[];
   invCoeffs: Float32Array | undefined;
   linDq: Uint32Array;
+  /** linDq as the file stores it (readReferenceDq's `stored`). */
+  storedDq: { linDq: StoredDq } | undefined;
   ncoeffs: number;
 }
 

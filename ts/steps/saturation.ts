@@ -10,6 +10,7 @@ import type { RampModel } from '../datamodels/models.js';
 import { readReferenceDq, readReferenceFloat, scienceGeometry } from '../reffiles/index.js';
 import { runTiled } from '../pool/pool.js';
 import { releaseShared } from '../kernels/arrays.js';
+import type { StoredDq } from '../kernels/dq-translate.js';
 import { saturationHalo, type SaturationParams } from '../kernels/saturation.js';
 import { rampTileShape, referenceName, warn, type StepContext, type StepStatus } from './step.js';
 import { isIrs2 } from './ipc.js';
@@ -57,11 +58,13 @@ export async function saturationStep(
   // Left in the file's byte order when stored as plain float32 (the workers reverse it), but for
   // IRS2, whose thresholds are read on this thread.
   const thresh = await readReferenceFloat(reference, 'SCI', refContext, { shared: true, fileOrder: !irs2Rows });
-  const satDq = reference.find('DQ') ? (await readReferenceDq(reference, refContext, 'DQ', { shared: true })).data : new Uint32Array(thresh.data.length);
+  // (IRS2 reads the DQ on this thread: translated here.)
+  const dq = reference.find('DQ') ? await readReferenceDq(reference, refContext, 'DQ', { shared: true, fileOrder: !irs2Rows }) : undefined;
+  const satDq = dq?.data ?? new Uint32Array(thresh.data.length);
   // jwst uses the superbias data as is (NaN stays NaN here, unlike in the superbias step).
   const bias = options.superbias && (await readReferenceFloat(options.superbias, 'SCI', refContext, { shared: true })).data;
   try {
-    await flagSaturation(ramp, irs2Rows, thresh.data, satDq, bias, params, context, thresh.fileOrder ? ['thresh'] : []);
+    await flagSaturation(ramp, irs2Rows, thresh.data, satDq, bias, params, context, thresh.fileOrder ? ['thresh'] : [], dq?.stored);
   } finally {
     for (const array of [thresh.data, satDq, bias]) if (array) releaseShared(array);
   }
@@ -78,6 +81,7 @@ async function flagSaturation(
   params: SaturationParams,
   context: StepContext,
   bigEndian: string[],
+  storedDq: StoredDq | undefined,
 ): Promise<void> {
   if (irs2Rows) {
     saturationIrs2(ramp, irs2Rows, thresh, satDq, bias, { nPixGrowSat: params.nPixGrowSat, readPatternNframes: params.useReadpatt ? params.nframes : undefined }, context);
@@ -96,6 +100,6 @@ async function flagSaturation(
       bias,
     },
     rampTileShape(ramp.shape),
-    { signal: context.signal, params, halo: saturationHalo(params), bigEndian },
+    { signal: context.signal, params, halo: saturationHalo(params), bigEndian, storedDq: storedDq && { satDq: storedDq } },
   );
 }

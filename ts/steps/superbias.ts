@@ -21,14 +21,15 @@ export async function superbiasStep(ramp: RampModel, reference: FitsFile | undef
   const refContext = { science: scienceGeometry(ramp.meta, ramp.shape, 'science data', warnFn), instrument: ramp.meta.instrument.name, warn: warnFn };
   // Left in the file's byte order when stored as plain float32: the workers reverse it.
   const bias = await readReferenceFloat(reference, 'SCI', refContext, { shared: true, fileOrder: true });
-  const biasDq = reference.find('DQ') ? (await readReferenceDq(reference, refContext, 'DQ', { shared: true })).data : new Uint32Array(bias.data.length);
+  const dq = reference.find('DQ') ? await readReferenceDq(reference, refContext, 'DQ', { shared: true, fileOrder: true }) : undefined;
+  const biasDq = dq?.data ?? new Uint32Array(bias.data.length);
   try {
     await runTiled(
       context.pool,
       'superbias',
       { data: ramp.data, zeroframe: ramp.zeroframe, pixeldq: ramp.pixeldq, bias: bias.data, biasDq },
       rampTileShape(ramp.shape),
-      { signal: context.signal, bigEndian: bias.fileOrder ? ['bias'] : [] },
+      { signal: context.signal, bigEndian: bias.fileOrder ? ['bias'] : [], storedDq: dq?.stored && { biasDq: dq.stored } },
     );
   } finally {
     releaseShared(bias.data);

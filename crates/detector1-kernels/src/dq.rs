@@ -93,27 +93,59 @@ pub const GROUP_FLAG_NAMES: [&str; 8] = [
 /// every set bit `b` gives `bit_flags[b]` (the standard flags DQ_DEF maps it to), OR-ed.
 pub fn translate(stored: &[u32], out: &mut [u32], swapped: bool, flip: u32, bit_flags: &[u32]) -> Result<(), KernelError> {
     expect_len("out", out.len(), stored.len())?;
-    expect_len("bit_flags", bit_flags.len(), 32)?;
-    let word = |w: u32| (if swapped { w.swap_bytes() } else { w }) ^ flip;
+    let t = Translation::new(swapped, flip, bit_flags)?;
     let pairs = out.iter_mut().zip(stored);
-    // Tables whose every defined bit is its own standard flag (ours, and CRDS's as a rule) mask.
-    if bit_flags.iter().enumerate().all(|(bit, &flags)| flags == 0 || flags == 1 << bit) {
-        let mask = bit_flags.iter().fold(0, |a, &b| a | b);
-        pairs.for_each(|(o, &w)| *o = word(w) & mask);
-        return Ok(());
+    match t.mask {
+        Some(mask) => pairs.for_each(|(o, &w)| *o = t.load(w) & mask),
+        None => pairs.for_each(|(o, &w)| *o = t.lookup(t.load(w))),
     }
-    // Else one table per byte of the word: four lookups OR-ed.
-    let mut tables = [[0u32; 256]; 4];
-    for (k, table) in tables.iter_mut().enumerate() {
-        for (byte, entry) in table.iter_mut().enumerate() {
-            *entry = (0..8).filter(|bit| byte & (1 << bit) != 0).fold(0, |a, bit| a | bit_flags[8 * k + bit]);
-        }
-    }
-    pairs.for_each(|(o, &w)| {
-        let v = word(w);
-        *o = tables[0][(v & 0xff) as usize] | tables[1][((v >> 8) & 0xff) as usize] | tables[2][((v >> 16) & 0xff) as usize] | tables[3][(v >> 24) as usize];
-    });
     Ok(())
+}
+
+/// [`translate`] in place: `words` as the file stores them become standard flags.
+pub fn translate_in_place(words: &mut [u32], swapped: bool, flip: u32, bit_flags: &[u32]) -> Result<(), KernelError> {
+    let t = Translation::new(swapped, flip, bit_flags)?;
+    match t.mask {
+        Some(mask) => words.iter_mut().for_each(|w| *w = t.load(*w) & mask),
+        None => words.iter_mut().for_each(|w| *w = t.lookup(t.load(*w))),
+    }
+    Ok(())
+}
+
+struct Translation {
+    swapped: bool,
+    flip: u32,
+    /// Tables whose every defined bit is its own standard flag (ours, and CRDS's as a rule) mask.
+    mask: Option<u32>,
+    /// Else one table per byte of the word: four lookups OR-ed.
+    tables: Box<[[u32; 256]; 4]>,
+}
+
+impl Translation {
+    fn new(swapped: bool, flip: u32, bit_flags: &[u32]) -> Result<Self, KernelError> {
+        expect_len("bit_flags", bit_flags.len(), 32)?;
+        let mut tables = Box::new([[0u32; 256]; 4]);
+        let mask = bit_flags.iter().enumerate().all(|(bit, &flags)| flags == 0 || flags == 1 << bit).then(|| bit_flags.iter().fold(0, |a, &b| a | b));
+        if mask.is_none() {
+            for (k, table) in tables.iter_mut().enumerate() {
+                for (byte, entry) in table.iter_mut().enumerate() {
+                    *entry = (0..8).filter(|bit| byte & (1 << bit) != 0).fold(0, |a, bit| a | bit_flags[8 * k + bit]);
+                }
+            }
+        }
+        Ok(Translation { swapped, flip, mask, tables })
+    }
+
+    /// The word as stored, in host order with the sign flip undone.
+    #[inline(always)]
+    fn load(&self, w: u32) -> u32 {
+        (if self.swapped { w.swap_bytes() } else { w }) ^ self.flip
+    }
+
+    #[inline(always)]
+    fn lookup(&self, v: u32) -> u32 {
+        self.tables[0][(v & 0xff) as usize] | self.tables[1][((v >> 8) & 0xff) as usize] | self.tables[2][((v >> 16) & 0xff) as usize] | self.tables[3][(v >> 24) as usize]
+    }
 }
 
 #[cfg(test)]
@@ -154,13 +186,17 @@ mod tests {
                     let stored: Vec<u32> = words.iter().map(|&w| if swapped { (w ^ flip).swap_bytes() } else { w ^ flip }).collect();
                     let mut out = vec![0u32; words.len()];
                     translate(&stored, &mut out, swapped, flip, bit_flags).unwrap();
-                    for (&w, &got) in words.iter().zip(&out) {
+                    let mut in_place = stored.clone();
+                    translate_in_place(&mut in_place, swapped, flip, bit_flags).unwrap();
+                    for ((&w, &got), &got_in_place) in words.iter().zip(&out).zip(&in_place) {
                         let want = (0..32).filter(|b| w & (1 << b) != 0).fold(0, |a, b| a | bit_flags[b]);
                         assert_eq!(got, want, "word {w:#x} swapped {swapped} flip {flip:#x}");
+                        assert_eq!(got_in_place, want, "in place: word {w:#x} swapped {swapped} flip {flip:#x}");
                     }
                 }
             }
         }
         assert_eq!(translate(&[1], &mut [0; 1], false, 0, &[0; 31]).unwrap_err().code(), "shape_mismatch");
+        assert_eq!(translate_in_place(&mut [1], false, 0, &[0; 31]).unwrap_err().code(), "shape_mismatch");
     }
 }

@@ -1434,6 +1434,15 @@ impl Stage {
         };
         Ok(())
     }
+
+    /// `dq::translate_in_place` on u32 slot `slot`: a band of a reference's DQ words filled as
+    /// the file stores them becomes standard flags in the thread that runs the kernel.
+    pub fn translate_dq(&mut self, slot: usize, swapped: bool, flip: u32, bit_flags: &[u32]) -> Result<(), JsError> {
+        match self.u32s.get_mut(slot) {
+            Some(words) => detector1_kernels::dq::translate_in_place(words, swapped, flip, bit_flags).map_err(to_js),
+            None => Ok(()),
+        }
+    }
 }
 
 /// `applyJump` (or `applyJumpShowerNoise` when the f32 slots 3 and 4 are not empty) on a staged

@@ -206,6 +206,54 @@ describe('createNodePool', () => {
     );
   });
 
+  it('gives the same flags with a reference DQ as its file stores it (storedDq), on every path', async () => {
+    // One table that masks (each defined bit its own flag), one that moves bits elsewhere.
+    const masking = Uint32Array.from({ length: 32 }, (_, bit) => (bit % 3 === 0 ? 0 : 2 ** bit));
+    const moving = Uint32Array.from({ length: 32 }, (_, bit) => (bit % 5 === 0 ? 0 : (2 ** ((bit * 7) % 32) | 1) >>> 0));
+    const storedWords = (words: Uint32Array, unsigned: boolean, shared: boolean) => {
+      const out = shared ? (kernels.allocShared(Uint32Array, words.length) as Uint32Array) : new Uint32Array(words.length);
+      const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
+      words.forEach((word, i) => view.setUint32(4 * i, (word ^ (unsigned ? 0x80000000 : 0)) >>> 0, false));
+      return out;
+    };
+    const translate = (words: Uint32Array, bitFlags: Uint32Array) =>
+      words.map((word) => bitFlags.reduce((flags, value, bit) => ((word >>> bit) & 1 ? (flags | value) >>> 0 : flags), 0));
+    for (const bitFlags of [masking, moving]) {
+      for (const unsigned of [false, true]) {
+        const expected = copyOf({ ...input, biasDq: translate(input.biasDq, bitFlags) });
+        await pools.runTiled(undefined, 'superbias', { ...expected }, unevenTile);
+        const run = async (workers: KernelPool | undefined, shared: boolean, maxBandRows?: number) => {
+          const arrays = copyOf(input);
+          for (const key of shared ? (['data', 'zeroframe', 'pixeldq', 'bias'] as const) : []) {
+            const copy = kernels.allocShared(arrays[key]!.constructor as never, arrays[key]!.length) as never as Float32Array;
+            copy.set(arrays[key] as never);
+            Object.assign(arrays, { [key]: copy });
+          }
+          const biasDq = storedWords(input.biasDq, unsigned, shared);
+          const before = bytesOf(biasDq);
+          await pools.runTiled(workers, 'superbias', { ...arrays, biasDq }, unevenTile, { storedDq: { biasDq: { unsigned, bitFlags } }, maxBandRows });
+          // The caller's array stays as the file stores it.
+          expect(bytesOf(biasDq)).toEqual(before);
+          return outputBytes(arrays);
+        };
+        const label = `${bitFlags === masking ? 'masking' : 'moving'} table, unsigned ${unsigned}`;
+        expect(await run(undefined, false), `${label}, in this thread`).toEqual(outputBytes(expected));
+        expect(await run(undefined, false, 4), `${label}, in this thread, bands`).toEqual(outputBytes(expected));
+        for (const size of [1, 2]) {
+          const workers = await pool(size);
+          for (const shared of [false, true]) {
+            for (const maxBandRows of [undefined, 3]) {
+              expect(await run(workers, shared, maxBandRows), `${label}, ${size} workers, shared ${shared}, maxBandRows ${maxBandRows}`).toEqual(outputBytes(expected));
+            }
+          }
+        }
+      }
+    }
+    await expect(pools.runTiled(undefined, 'superbias', { ...copyOf(input) }, unevenTile, { storedDq: { pixeldq: { unsigned: false, bitFlags: masking } } })).rejects.toThrow(
+      'superbias: stored DQ array "pixeldq" must be a uint32 input of the kernel',
+    );
+  });
+
   it('gives the same bits without the optional ZEROFRAME', async () => {
     const noZeroframe = superbiasTile(unevenTile, 2, false);
     const expected = copyOf(noZeroframe);

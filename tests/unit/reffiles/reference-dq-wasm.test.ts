@@ -3,6 +3,7 @@ import { Header } from '../../../ts/io/fits/index.js';
 import { readReferenceDq } from '../../../ts/reffiles/index.js';
 import { dqBitFlags, pixel, translateDq } from '../../../ts/dq/index.js';
 import { kernelsLoaded } from '../../../ts/kernels/module.js';
+import { translateStoredDq } from '../../../ts/kernels/dq-translate.js';
 import { loadKernels } from '../../../ts/kernels/load-node.js';
 import { fitsInMemory } from '../../helpers/fits.js';
 
@@ -53,6 +54,12 @@ describe('reference DQ translated in wasm', () => {
       const wasm = (await readReferenceDq(await reference(names), { science, instrument: 'NIRCAM' })).data;
       expect(Buffer.compare(Buffer.from(js[k].buffer), Buffer.from(expected.buffer)), `JS, table ${k}`).toBe(0);
       expect(Buffer.compare(Buffer.from(wasm.buffer, wasm.byteOffset, wasm.byteLength), Buffer.from(expected.buffer)), `wasm, table ${k}`).toBe(0);
+      // Left as the file stores them (uint32 with BZERO 2^31), then translated as a worker would.
+      const stored = await readReferenceDq(await reference(names), { science, instrument: 'NIRCAM' }, 'DQ', { fileOrder: true });
+      expect(stored.stored?.unsigned, `stored, table ${k}`).toBe(true);
+      const later = new Uint32Array(stored.data.length);
+      translateStoredDq(new Uint8Array(stored.data.buffer, stored.data.byteOffset, stored.data.byteLength), true, stored.stored!.bitFlags, later);
+      expect(Buffer.compare(Buffer.from(later.buffer), Buffer.from(expected.buffer)), `stored, table ${k}`).toBe(0);
     }
   });
 });

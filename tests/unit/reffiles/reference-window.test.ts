@@ -49,8 +49,18 @@ describe('reference reads cut to the science window', () => {
         expect([...data]).toEqual([...expected.data]);
         expect(isShared(data)).toBe(shared);
         const mask = await readReferenceDq(file, context, 'DQ', { shared });
-        expect([...mask.data]).toEqual([...cutToScience(translated, [6, 8], refGeometry, science, 'ref.fits').data]);
-        if (shared) [data, mask.data].forEach(releaseShared);
+        const cut = cutToScience(translated, [6, 8], refGeometry, science, 'ref.fits').data;
+        expect([...mask.data]).toEqual([...cut]);
+        expect(mask.stored).toBeUndefined();
+        // As the file stores them: the same window of big-endian words, and how to translate them.
+        const stored = await readReferenceDq(file, context, 'DQ', { shared, fileOrder: true });
+        expect(stored.stored).toEqual({ unsigned: false, bitFlags: expect.any(Uint32Array) });
+        const words = new DataView(stored.data.buffer, stored.data.byteOffset, stored.data.byteLength);
+        const fileWords = cutToScience(Uint32Array.from(dq), [6, 8], refGeometry, science, 'ref.fits').data;
+        expect(Array.from(stored.data, (_, i) => words.getUint32(4 * i, false))).toEqual([...fileWords]);
+        expect(Array.from(fileWords, (word) => stored.stored!.bitFlags.reduce((a, flag, bit) => ((word >>> bit) & 1 ? (a | flag) >>> 0 : a), 0))).toEqual([...cut]);
+        expect(isShared(stored.data)).toBe(shared);
+        if (shared) [data, mask.data, stored.data].forEach(releaseShared);
       }
       const plane = new Float32Array(science.xsize * science.ysize).fill(NaN);
       await readReferencePlaneInto(file, file.get('COEFFS'), [2], context, plane);
