@@ -133,6 +133,17 @@ function average(a: RefSignal | undefined, b: RefSignal | undefined): RefSignal 
 
 /** A science plane's value at an index into it (a plane need not be whole: see `refpixFullFrameBands`). */
 type Sample = (index: number) => number;
+/** A whole science plane, or its values by index. */
+type PlaneValues = Float32Array | Sample;
+
+/** `plane`'s values at `indices` (0 where an index is negative): a typed loop for whole planes. */
+function gather(plane: PlaneValues, indices: Int32Array, into: Float64Array | Float32Array): void {
+  if (plane instanceof Float32Array) {
+    for (let j = 0; j < indices.length; j++) if (indices[j] >= 0) into[j] = plane[indices[j]];
+  } else {
+    for (let j = 0; j < indices.length; j++) if (indices[j] >= 0) into[j] = plane(indices[j]);
+  }
+}
 
 /** Statistics of one run (the science ramp, or the ZEROFRAME as a 1-group ramp). */
 interface Plan {
@@ -146,7 +157,7 @@ interface Plan {
    */
   rowsOf(row0: number, rows: number): PlanRows;
   /** Per-group statistics: signals by class, side signal by detector row. */
-  group(plane: Sample, wide: boolean): { signals: (RefSignal | undefined)[]; side?: Float64Array };
+  group(plane: PlaneValues, wide: boolean): { signals: (RefSignal | undefined)[]; side?: Float64Array };
 }
 
 interface PlanRows {
@@ -165,7 +176,8 @@ function releaseRows(rows: PlanRows): void {
  * detector-row pattern and the row's class.
  */
 function patternRows(cols: number, swapped: boolean, sides: boolean, pattern: (x: number) => number, rowValue: (y: number) => { cls: number; detRow: number }) {
-  const patternRow = Array.from({ length: cols }, (_, x) => pattern(x));
+  // Typed, so that every row's copy of the pattern is a block copy.
+  const patternRow = swapped ? Uint16Array.from({ length: cols }, (_, x) => pattern(x)) : Uint8Array.from({ length: cols }, (_, x) => pattern(x));
   return (row0: number, rows: number): PlanRows => {
     const cls = allocShared(Uint8Array, rows * cols, { zeroed: false });
     const detRow = sides ? allocShared(Uint16Array, rows * cols, { zeroed: false }) : undefined;
@@ -213,9 +225,9 @@ function fourAmpPlan(geo: Geometry, o: Required<RefpixOptions>): Plan {
   const bottom = strip(0, 4, 0, N);
   const left = strip(0, N, 0, 4);
   const right = strip(0, N, N - 4, 4);
-  const values = (s: { index: Int32Array }, plane: Sample) => {
+  const values = (s: { index: Int32Array }, plane: PlaneValues) => {
     const v = new Float64Array(s.index.length);
-    for (let j = 0; j < v.length; j++) if (s.index[j] >= 0) v[j] = plane(s.index[j]);
+    gather(plane, s.index, v);
     return v;
   };
   /** Clipped mean of the good pixels of a strip in columns `c0 + k*step` (k < count). */
@@ -291,7 +303,7 @@ function oneAmpPlan(geo: Geometry, o: Required<RefpixOptions>): Plan | undefined
     group(plane, wide) {
       const means = sets.map((set) => {
         const values = new Float32Array(set.length);
-        for (let k = 0; k < set.length; k++) values[k] = plane(set[k]);
+        gather(plane, set, values);
         return refpixClippedMean(values, wide, o.siglimit);
       });
       return { signals: o.oddEvenColumns ? means : [means[0], means[0]] };
@@ -300,7 +312,7 @@ function oneAmpPlan(geo: Geometry, o: Required<RefpixOptions>): Plan | undefined
 }
 
 /** The kernel's per-group signals of a plan over `groups` planes (`planeOf(k)` the k-th, science frame); `firstWide` as in `run`. */
-function planParams(plan: Plan, planeOf: (k: number) => Sample, groups: number, o: Required<RefpixOptions>, firstWide: boolean, context: StepContext): RefpixParams {
+function planParams(plan: Plan, planeOf: (k: number) => PlaneValues, groups: number, o: Required<RefpixOptions>, firstWide: boolean, context: StepContext): RefpixParams {
   const params: RefpixParams = {
     classes: plan.classes,
     wide: new Uint8Array(groups),
@@ -331,10 +343,7 @@ async function run(plan: Plan, data: Float32Array, nints: number, ngroups: numbe
   const planeLen = geo.rows * geo.cols;
   const params = planParams(
     plan,
-    (g) => {
-      const plane = data.subarray(g * planeLen, (g + 1) * planeLen);
-      return (i) => plane[i];
-    },
+    (g) => data.subarray(g * planeLen, (g + 1) * planeLen),
     nints * ngroups,
     o,
     firstWide,

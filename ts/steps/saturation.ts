@@ -56,17 +56,18 @@ export async function saturationStep(
   const warnFn = (message: string) => warn(context, message);
   const refContext = { science: scienceGeometry(ramp.meta, ramp.shape, 'science data', warnFn), instrument: ramp.meta.instrument.name, warn: warnFn };
   // Left in the file's byte order when stored as plain float32 (the workers reverse it), but for
-  // IRS2, whose thresholds are read on this thread.
+  // IRS2, whose thresholds (and bias) are read on this thread.
   const thresh = await readReferenceFloat(reference, 'SCI', refContext, { shared: true, fileOrder: !irs2Rows });
   // (IRS2 reads the DQ on this thread: translated here.)
   const dq = reference.find('DQ') ? await readReferenceDq(reference, refContext, 'DQ', { shared: true, fileOrder: !irs2Rows }) : undefined;
   const satDq = dq?.data ?? new Uint32Array(thresh.data.length);
   // jwst uses the superbias data as is (NaN stays NaN here, unlike in the superbias step).
-  const bias = options.superbias && (await readReferenceFloat(options.superbias, 'SCI', refContext, { shared: true })).data;
+  const bias = options.superbias && (await readReferenceFloat(options.superbias, 'SCI', refContext, { shared: true, fileOrder: !irs2Rows }));
+  const bigEndian = [...(thresh.fileOrder ? ['thresh'] : []), ...(bias?.fileOrder ? ['bias'] : [])];
   try {
-    await flagSaturation(ramp, irs2Rows, thresh.data, satDq, bias, params, context, thresh.fileOrder ? ['thresh'] : [], dq?.stored);
+    await flagSaturation(ramp, irs2Rows, thresh.data, satDq, bias?.data, params, context, bigEndian, dq?.stored);
   } finally {
-    for (const array of [thresh.data, satDq, bias]) if (array) releaseShared(array);
+    for (const array of [thresh.data, satDq, bias?.data]) if (array) releaseShared(array);
   }
   ramp.meta.refFiles[saturationKeywords.reference] = referenceName(reference);
   return (ramp.meta.calStep[saturationKeywords.status] = 'COMPLETE');
