@@ -339,6 +339,7 @@ pub fn correct(data: &mut [f32], class: &[u8], det_row: &[u16], c: &Corrections,
         return Err(KernelError::InvalidParameter { argument: "class", reason: format!("class {k} is beyond {} classes", c.classes) });
     }
     let side_rows = if side { c.side_rows } else { 0 };
+    let layout = RowLayout::new(class, if side { det_row } else { &[] }, shape.cols);
     let mut side_terms = vec![0.0f64; side_rows];
     for (g, plane) in data.chunks_exact_mut(shape.plane_len()).enumerate() {
         let side_g = if side { &c.side[g * side_rows..][..side_rows] } else { &[][..] };
@@ -358,37 +359,97 @@ pub fn correct(data: &mut [f32], class: &[u8], det_row: &[u16], c: &Corrections,
             }
         }
         let present = || kinds.iter().filter(|&&kind| kind != 0);
+        let p = PlaneRefs { class, det_row, side_terms: &side_terms, layout: &layout };
         if wide {
-            correct_plane(plane, class, det_row, &side_terms, |x, k| x as f64 - table[k]);
+            correct_plane(plane, &p, |k| table[k], |x, t| x as f64 - t);
         } else if present().all(|&kind| kind == 1) {
             let narrow = table.map(|v| v as f32);
-            correct_plane(plane, class, det_row, &side_terms, |x, k| (x - narrow[k]) as f64);
+            correct_plane(plane, &p, |k| narrow[k], |x, t| (x - t) as f64);
         } else if present().all(|&kind| kind == 2) {
-            correct_plane(plane, class, det_row, &side_terms, |x, k| (x as f64 - table[k]) as f32 as f64);
+            correct_plane(plane, &p, |k| table[k], |x, t| (x as f64 - t) as f32 as f64);
         } else {
             let signals: Vec<Option<Signal>> = kinds.iter().zip(values).map(|(&kind, &value)| (kind != 0).then_some(Signal { value, wide: kind == 2 })).collect();
-            correct_plane(plane, class, det_row, &side_terms, |x, k| match signals.get(k) {
-                Some(Some(s)) => subtract(x as f64, *s, false),
-                _ => x as f64,
-            });
+            correct_plane(
+                plane,
+                &p,
+                |k| signals.get(k).copied().flatten(),
+                |x, s| match s {
+                    Some(s) => subtract(x as f64, s, false),
+                    None => x as f64,
+                },
+            );
         }
     }
     Ok(())
 }
 
-/// One group plane: `signal(x, class)` is the pixel after its class signal, in float64; the side
-/// term of its detector row (none when `side_terms` is empty) follows.
+/// Which rows of the class and detector-row maps repeat a pattern: their pixels take a row of
+/// per-column signals and one side term (the maps of a full frame are built so: the class
+/// depends on the column and the detector row on the row, or the other way round).
+struct RowLayout {
+    cols: usize,
+    /// Rows whose classes are those of the first row.
+    same_classes: Vec<bool>,
+    /// Rows of one detector row (with a side correction): that row.
+    one_det_row: Vec<Option<u16>>,
+}
+
+impl RowLayout {
+    fn new(class: &[u8], det_row: &[u16], cols: usize) -> Self {
+        let first = &class[..cols];
+        RowLayout {
+            cols,
+            same_classes: class.chunks_exact(cols).map(|row| row == first).collect(),
+            one_det_row: det_row.chunks_exact(cols).map(|row| row.iter().all(|&r| r == row[0]).then_some(row[0])).collect(),
+        }
+    }
+}
+
+/// The per-pixel inputs of one group plane's correction.
+struct PlaneRefs<'a> {
+    class: &'a [u8],
+    det_row: &'a [u16],
+    /// Per detector row; empty without a side correction.
+    side_terms: &'a [f64],
+    layout: &'a RowLayout,
+}
+
+/// One group plane: the pixel after its class signal is `apply(x, lookup(class))`, in float64;
+/// the side term of its detector row (none when `side_terms` is empty) follows. Rows that repeat
+/// the first row's classes with one detector row run on a row of looked-up signals, in loops
+/// without lookups (the same operations, pixel for pixel).
 #[inline(always)]
-fn correct_plane(plane: &mut [f32], class: &[u8], det_row: &[u16], side_terms: &[f64], signal: impl Fn(f32, usize) -> f64) {
+fn correct_plane<T: Copy>(plane: &mut [f32], p: &PlaneRefs, lookup: impl Fn(usize) -> T, apply: impl Fn(f32, T) -> f64) {
     // wasm leaves NaN payloads/signs to the engine: one canonical NaN keeps bands byte-equal.
     let store = |v: f64| if v.is_nan() { f32::NAN } else { v as f32 };
-    if side_terms.is_empty() {
-        for (x, &k) in plane.iter_mut().zip(class) {
-            *x = store(signal(*x, k as usize));
+    let cols = p.layout.cols;
+    let side = !p.side_terms.is_empty();
+    let pattern: Vec<T> = p.class[..cols].iter().map(|&k| lookup(k as usize)).collect();
+    for (y, row) in plane.chunks_exact_mut(cols).enumerate() {
+        let (class, det_row) = (&p.class[y * cols..][..cols], if side { &p.det_row[y * cols..][..cols] } else { &[][..] });
+        if p.layout.same_classes[y] {
+            if !side {
+                for (x, &t) in row.iter_mut().zip(&pattern) {
+                    *x = store(apply(*x, t));
+                }
+                continue;
+            }
+            if let Some(r) = p.layout.one_det_row[y] {
+                let term = p.side_terms[r as usize];
+                for (x, &t) in row.iter_mut().zip(&pattern) {
+                    *x = store(apply(*x, t) - term);
+                }
+                continue;
+            }
         }
-    } else {
-        for ((x, &k), &r) in plane.iter_mut().zip(class).zip(det_row) {
-            *x = store(signal(*x, k as usize) - side_terms[r as usize]);
+        if !side {
+            for (x, &k) in row.iter_mut().zip(class) {
+                *x = store(apply(*x, lookup(k as usize)));
+            }
+        } else {
+            for ((x, &k), &r) in row.iter_mut().zip(class).zip(det_row) {
+                *x = store(apply(*x, lookup(k as usize)) - p.side_terms[r as usize]);
+            }
         }
     }
 }
@@ -575,14 +636,23 @@ mod tests {
                 _ => (next() % 100_000) as f32 * 0.0371 - 900.0,
             })
             .collect();
-        let class: Vec<u8> = (0..rows * cols).map(|_| if next() % 7 == 0 { 255 } else { (next() % classes as u32) as u8 }).collect();
-        let det_row: Vec<u16> = (0..rows * cols).map(|p| (p / cols) as u16 + (next() % 2) as u16).collect();
+        let random_class: Vec<u8> = (0..rows * cols).map(|_| if next() % 7 == 0 { 255 } else { (next() % classes as u32) as u8 }).collect();
+        let random_det_row: Vec<u16> = (0..rows * cols).map(|p| (p / cols) as u16 + (next() % 2) as u16).collect();
+        // As a full frame's maps are built (the first row's classes in every row, one detector
+        // row per row), but for row 3's classes and row 4's detector rows.
+        let patterned_class: Vec<u8> = (0..rows * cols).map(|p| if p / cols == 3 { random_class[p] } else { random_class[p % cols] }).collect();
+        let patterned_det_row: Vec<u16> = (0..rows * cols).map(|p| if p / cols == 4 { random_det_row[p] } else { (rows - 1 - p / cols) as u16 }).collect();
         // Groups: float64 buffer; float32 buffer with float32, float64 and mixed signals.
         let wide: Vec<u8> = (0..groups).map(|g| (g % 4 == 0) as u8).collect();
         let kinds: Vec<u8> = (0..groups * classes).map(|i| match (i / classes) % 4 { 1 => [0, 1][(next() % 2) as usize], 2 => [0, 2][(next() % 2) as usize], _ => (next() % 3) as u8 }).collect();
         let values: Vec<f64> = (0..groups * classes).map(|_| (next() % 10_000) as f64 * 0.01234567891 - 50.0).collect();
         let side_values: Vec<f64> = (0..groups * (rows + 1)).map(|_| (next() % 1000) as f64 * 0.001234567 - 0.5).collect();
-        for with_side in [false, true] {
+        for (with_side, class, det_row) in [
+            (false, &random_class, &random_det_row),
+            (true, &random_class, &random_det_row),
+            (false, &patterned_class, &patterned_det_row),
+            (true, &patterned_class, &patterned_det_row),
+        ] {
             let c = Corrections {
                 classes,
                 wide: &wide,
@@ -593,7 +663,7 @@ mod tests {
                 side_gain: 1.0 / 3.0,
             };
             let mut fast = data.clone();
-            correct(&mut fast, &class, &det_row, &c, shape).unwrap();
+            correct(&mut fast, class, det_row, &c, shape).unwrap();
             let plane = rows * cols;
             for (i, (&x, &got)) in data.iter().zip(&fast).enumerate() {
                 let (g, p) = (i / plane, i % plane);
@@ -606,7 +676,7 @@ mod tests {
                     v -= c.side_gain * side_values[g * (rows + 1) + det_row[p] as usize];
                 }
                 let want = if v.is_nan() { f32::NAN } else { v as f32 };
-                assert_eq!(got.to_bits(), want.to_bits(), "group {g} pixel {p} side {with_side}");
+                assert_eq!(got.to_bits(), want.to_bits(), "group {g} pixel {p} side {with_side} patterned {}", class == &patterned_class);
             }
         }
     }
