@@ -133,6 +133,41 @@ function kernelRef(name: string, data: Float32Array, shape: number[]) {
 }
 
 describe('ipc step', () => {
+  it('equals the float32 convolution rule pixel for pixel: NaN, reference pixels, widths of whole and part quads', () => {
+    const next = random(5);
+    for (const [rows, cols] of [[9, 16], [7, 13], [5, 3]]) {
+      const plane = rows * cols;
+      const shape = { nints: 1, ngroups: 2, rows, cols };
+      // NaNs with a payload: arithmetic carries it, the kernel writes its one canonical NaN.
+      const payloadNaN = new Float32Array(new Uint32Array([0xffc00123]).buffer)[0];
+      const data = Float32Array.from({ length: 2 * plane }, () => (next() < 0.05 ? payloadNaN : Math.fround(next() * 5000 - 100)));
+      // Reference pixels scattered (not only a border), so every lane of a quad meets both kinds.
+      const science = Uint8Array.from({ length: plane }, () => (next() < 0.3 ? 0 : 1));
+      const weights = Array.from({ length: 9 }, () => Math.fround(next() - 0.5));
+      const expected = Float32Array.from(data);
+      for (let g = 0; g < 2; g++) {
+        const at = (y: number, x: number) => (y < 0 || y >= rows || x < 0 || x >= cols || !science[y * cols + x] ? 0 : data[g * plane + y * cols + x]);
+        for (let y = 0; y < rows; y++) {
+          for (let x = 0; x < cols; x++) {
+            if (!science[y * cols + x]) continue;
+            // Off-centre terms row-major, the centre last; each product and sum rounded to float32.
+            let sum = 0;
+            const term = (j: number, i: number) => (sum = Math.fround(sum + Math.fround(weights[j * 3 + i] * at(y + 1 - j, x + 1 - i))));
+            for (let j = 0; j < 3; j++) for (let i = 0; i < 3; i++) if (j !== 1 || i !== 1) term(j, i);
+            term(1, 1);
+            expected[g * plane + y * cols + x] = Number.isNaN(sum) ? NaN : sum;
+          }
+        }
+      }
+      const out = Float32Array.from(data);
+      ipc({ data: out, science }, shape, { ky: 3, kx: 3, weights });
+      // Bit for bit: NaN sums as the canonical NaN, reference pixels as they were (payload NaNs too).
+      const bits = (a: Float32Array) => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
+      expect(bits(out), `${rows} x ${cols}`).toEqual(bits(expected));
+      expect(out.some(Number.isNaN) && expected.some((v, i) => !science[i % plane] && v === data[i])).toBe(true);
+    }
+  });
+
   it('applies the spec example inside the science region and keeps the reference border', async () => {
     const model = ramp();
     model.data.fill(0, 0, 49);
