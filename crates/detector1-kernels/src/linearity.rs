@@ -122,10 +122,9 @@ fn horner_plane(plane: &mut [f32], coeffs: &[f32], apply: impl Fn(usize) -> bool
                 *r = (*r + c) * x;
             }
         }
+        // A select rather than a branch per pixel: the loop vectorises.
         for (q, ((x, &r), &c)) in x.iter_mut().zip(r.iter()).zip(term(0)).enumerate() {
-            if apply(start + q) {
-                *x = r + c;
-            }
+            *x = if apply(start + q) { r + c } else { *x };
         }
     }
 }
