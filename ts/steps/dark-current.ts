@@ -118,42 +118,66 @@ export async function darkCurrentStep(
 }
 
 /**
+ * Dark bytes a kernel call takes: small planes go several a call. One call a plane made a MIRI TSO
+ * exposure's 512 x 512 dark 45 calls a slice, 2250 over its 50 one-integration slices (each call
+ * costs ~0.5 ms of messages and promises).
+ */
+const DARK_BATCH_BYTES = 4 * 2 ** 20;
+
+/**
  * The common case (the dark's readout is the science's, one dark integration for the slice):
- * each dark plane is read into one reused buffer and subtracted from its group of every
- * integration, so the dark cube never sits in memory (memory touched for the first time is slow,
- * and a NIRCam full-frame dark is 168 MB for 10 groups). Integration slices read the planes again
- * rather than keep the cube across slices (a 10-integration NIRCam SUB640 exposure peaked 10-15 MB
- * higher with it kept, ~5 % faster). The same subtraction as the whole-cube path.
+ * each batch of dark planes (one plane when planes are large, see DARK_BATCH_BYTES) is read into
+ * a reused buffer and subtracted from its groups of every integration, so the dark cube never
+ * sits in memory (memory touched for the first time is slow, and a NIRCam full-frame dark is
+ * 168 MB for 10 groups). Integration slices read the planes again rather than keep the cube
+ * across slices (a 10-integration NIRCam SUB640 exposure peaked 10-15 MB higher with it kept,
+ * ~5 % faster). The same subtraction as the whole-cube path.
  */
 async function subtractPlaneByPlane(ramp: RampModel, reference: FitsFile, sci: Hdu, darkInt: number, planes: number, context: StepContext): Promise<void> {
   const [nints, ngroups, ny, nx] = ramp.shape;
   const plane = ny * nx;
   const rank = sci.shape.length;
   const refContext = darkReferenceContext(ramp, context);
-  const { data: darkDq, stored } = await readDarkDq(reference, fitter(reference, ramp, [ny, nx], (m) => warn(context, m)), [ny, nx], refContext, true);
-  // Shared: the workers read the plane in place; recycled: no fresh memory for it. Two, so that
-  // the next plane is read while the workers subtract this one (batches of planes were no faster
-  // and peaked higher).
-  const frames = [allocShared(Float32Array, plane, { zeroed: false }), allocShared(Float32Array, plane, { zeroed: false })];
-  const params = { planes: 1, darkInts: 1, virtualPlanes: 1, direct: true, nframes: ramp.meta.exposure.nframes ?? 1, groupgap: ramp.meta.exposure.groupgap ?? 0, intMap: [0] };
+  // The DQ plane (translated or not, ~1 plane) is kept across integration slices: a MIRI dark's
+  // is merged from every dark integration's.
+  const dq = await reusedAcrossSlices(context, 'dark_current.dq', [reference.source.name, ramp.meta.subarray, ny, nx], async () => {
+    const { data, stored } = await readDarkDq(reference, fitter(reference, ramp, [ny, nx], (m) => warn(context, m)), [ny, nx], refContext, true);
+    return { darkDq: data, stored };
+  });
+  const { darkDq, stored } = dq;
   const count = Math.min(planes, ngroups);
+  const batch = Math.max(1, Math.min(count, Math.floor(DARK_BATCH_BYTES / (4 * plane))));
+  // Shared: the workers read the planes in place; recycled: no fresh memory for them. Two, so
+  // that the next batch is read while the workers subtract this one (batches of large planes
+  // were no faster and peaked higher).
+  const frames = [allocShared(Float32Array, batch * plane, { zeroed: false }), allocShared(Float32Array, batch * plane, { zeroed: false })];
+  const exposure = { nframes: ramp.meta.exposure.nframes ?? 1, groupgap: ramp.meta.exposure.groupgap ?? 0 };
   // Planes stored as plain float32 stay in file order: the workers reverse their bytes as they
   // take them, where this thread would spend longer on that than the workers on the subtraction.
-  const read = async (g: number) => {
-    const frame = frames[g & 1];
-    const fileOrder = await readDarkPlane(reference, sci, rank === 4 ? [darkInt, g] : [g], [ny, nx], refContext, frame, true);
-    return { frame, bigEndian: fileOrder ? ['frames'] : [] };
+  const read = async (b: number) => {
+    const first = b * batch;
+    const k = Math.min(batch, count - first);
+    const frame = frames[b & 1].subarray(0, k * plane);
+    const orders = new Set<boolean>();
+    for (let j = 0; j < k; j++) {
+      const index = rank === 4 ? [darkInt, first + j] : [first + j];
+      orders.add(await readDarkPlane(reference, sci, index, [ny, nx], refContext, frame.subarray(j * plane, (j + 1) * plane), true));
+    }
+    if (orders.size > 1) throw new ReferenceFileError(reference.source.name, 'SCI planes read in two byte orders');
+    return { first, k, frame, bigEndian: orders.has(true) ? ['frames'] : [] };
   };
+  const batches = Math.ceil(count / batch);
   let next: ReturnType<typeof read> | undefined = read(0);
   try {
-    for (let g = 0; g < count; g++) {
-      const { frame, bigEndian } = await next!;
-      next = g + 1 < count ? read(g + 1) : undefined;
+    for (let b = 0; b < batches; b++) {
+      const { first, k, frame, bigEndian } = await next!;
+      next = b + 1 < batches ? read(b + 1) : undefined;
+      const params = { planes: k, darkInts: 1, virtualPlanes: k, direct: true, ...exposure, intMap: [0] };
       for (let i = 0; i < nints; i++) {
-        const group = ramp.data.subarray((i * ngroups + g) * plane, (i * ngroups + g + 1) * plane);
-        // The dark DQ goes into PIXELDQ with the first plane (an OR: once is enough).
-        const flags = g === 0 && i === 0 ? { pixeldq: ramp.pixeldq, darkDq } : {};
-        await runTiled(context.pool, 'darkCurrent', { data: group, frames: frame, ...flags }, { nints: 1, ngroups: 1, rows: ny, cols: nx, planes: 1 }, {
+        const groups = ramp.data.subarray((i * ngroups + first) * plane, (i * ngroups + first + k) * plane);
+        // The dark DQ goes into PIXELDQ with the first batch (an OR: once is enough).
+        const flags = b === 0 && i === 0 ? { pixeldq: ramp.pixeldq, darkDq } : {};
+        await runTiled(context.pool, 'darkCurrent', { data: groups, frames: frame, ...flags }, { nints: 1, ngroups: k, rows: ny, cols: nx, planes: k }, {
           signal: context.signal,
           params,
           bigEndian,
@@ -165,7 +189,7 @@ async function subtractPlaneByPlane(ramp: RampModel, reference: FitsFile, sci: H
     // A read still in flight writes into a frame: it must end before the frame is reused.
     await next?.catch(() => {});
     for (const frame of frames) releaseShared(frame);
-    releaseShared(darkDq);
+    releaseUnlessKept(context, dq);
   }
 }
 

@@ -125,6 +125,28 @@ describe('dark_current step', () => {
     expect(model.meta.refFiles.DARK).toBe('dark.fits');
   });
 
+  it('subtracts large planes in batches, the last one short, from every integration', async () => {
+    // 60000 x 3 planes (720 KB): 4 MiB batches of 5 planes, then 2.
+    const [rows, ngroups, nints] = [60000, 7, 2];
+    const plane = rows * 3;
+    const meta = emptyMeta();
+    Object.assign(meta.instrument, { name: 'NIRCAM' });
+    Object.assign(meta.subarray, { xstart: 1, ystart: 1, xsize: 3, ysize: rows });
+    Object.assign(meta.exposure, { nframes: 1, groupgap: 0, ngroups });
+    const data = Float32Array.from({ length: nints * ngroups * plane }, (_, i) => 100 + (i % 7) * 0.25);
+    const model = createRampModel({ meta, shape: [nints, ngroups, rows, 3], data: data.slice(), pixeldq: new Uint32Array(plane), groupdq: new Uint8Array(nints * ngroups * plane) });
+    const { file, planeReads } = await dark('tall.fits', ngroups, { rows });
+    expect(await darkCurrentStep(model, file)).toBe('COMPLETE');
+    // Frame g holds g + 1 everywhere but pixel 0 of frame 0 (NaN: nothing subtracted).
+    const expected = data.map((v, i) => {
+      const g = Math.floor(i / plane) % ngroups;
+      return g === 0 && i % plane === 0 ? v : Math.fround(v - (g + 1));
+    });
+    expect(Buffer.compare(Buffer.from(model.data.buffer), Buffer.from(expected.buffer))).toBe(0);
+    expect(planeReads).toEqual(Array.from({ length: ngroups }, (_, k) => [k]));
+    expect([model.pixeldq[0], model.pixeldq[1], model.pixeldq[2]]).toEqual([0, 1 << 23, 0]);
+  });
+
   it('extrapolates a short dark', async () => {
     const model = ramp({ ngroups: 4, nframes: 1, groupgap: 0 });
     const { file } = await dark('short.fits', 2);
