@@ -83,26 +83,37 @@ pub fn apply(data: &mut [f32], science: &[u8], kernel: Kernel, shape: RampShape)
 
 /// `out = v` where `science` is not 0, else 0.
 fn science_only(out: &mut [f32], values: &[f32], science: &[u8]) {
-    #[cfg(target_arch = "wasm32")]
     let done = simd::science_only(out, values, science);
-    #[cfg(not(target_arch = "wasm32"))]
-    let done = 0;
-    for ((t, &v), &s) in out[done..].iter_mut().zip(&values[done..]).zip(&science[done..]) {
-        *t = if s != 0 { v } else { 0.0 };
-    }
+    along_row(out, values, science, done, |t, v, science| *t = if science { v } else { 0.0 });
 }
 
 /// `row = sums` where `science` is not 0 (the others keep their values). wasm leaves NaN
 /// payloads and signs to the engine: one canonical NaN keeps bands byte-equal.
 fn write_science(row: &mut [f32], sums: &[f32], science: &[u8]) {
-    #[cfg(target_arch = "wasm32")]
     let done = simd::write_science(row, sums, science);
-    #[cfg(not(target_arch = "wasm32"))]
-    let done = 0;
-    for ((v, &o), &s) in row[done..].iter_mut().zip(&sums[done..]).zip(&science[done..]) {
-        if s != 0 {
+    along_row(row, sums, science, done, |v, o, science| {
+        if science {
             *v = if o.is_nan() { f32::NAN } else { o };
         }
+    });
+}
+
+/// `update(target, source, is science)` for the pixels from `done` on.
+fn along_row(target: &mut [f32], source: &[f32], science: &[u8], done: usize, update: impl Fn(&mut f32, f32, bool)) {
+    for ((t, &v), &s) in target[done..].iter_mut().zip(&source[done..]).zip(&science[done..]) {
+        update(t, v, s != 0);
+    }
+}
+
+/// Elsewhere the row loops do every pixel.
+#[cfg(not(target_arch = "wasm32"))]
+mod simd {
+    pub fn science_only(_: &mut [f32], _: &[f32], _: &[u8]) -> usize {
+        0
+    }
+
+    pub fn write_science(_: &mut [f32], _: &[f32], _: &[u8]) -> usize {
+        0
     }
 }
 
@@ -122,28 +133,27 @@ mod simd {
     }
 
     pub fn science_only(out: &mut [f32], values: &[f32], science: &[u8]) -> usize {
-        let quads = out.len().min(values.len()).min(science.len()) / 4;
-        for q in 0..quads {
-            let at = 4 * q;
-            // SAFETY: pixels at..at + 4 are within `out` and `values` (quads fit all three).
-            unsafe {
-                let v = values.as_ptr().add(at).cast::<v128>().read_unaligned();
-                out.as_mut_ptr().add(at).cast::<v128>().write_unaligned(v128_bitselect(v, f32x4_splat(0.0), science_mask(science, at)));
-            }
-        }
-        4 * quads
+        by_quads(out, values, science, |v, _, science| v128_bitselect(v, f32x4_splat(0.0), science))
     }
 
     pub fn write_science(row: &mut [f32], sums: &[f32], science: &[u8]) -> usize {
-        let quads = row.len().min(sums.len()).min(science.len()) / 4;
+        by_quads(row, sums, science, |o, kept, science| {
+            let canonical = v128_bitselect(f32x4_splat(f32::NAN), o, f32x4_ne(o, o));
+            v128_bitselect(canonical, kept, science)
+        })
+    }
+
+    /// `target = f(source, target, science mask)` four pixels at a time; how many it did.
+    #[inline(always)]
+    fn by_quads(target: &mut [f32], source: &[f32], science: &[u8], f: impl Fn(v128, v128, v128) -> v128) -> usize {
+        let quads = target.len().min(source.len()).min(science.len()) / 4;
         for q in 0..quads {
             let at = 4 * q;
-            // SAFETY: pixels at..at + 4 are within `row` and `sums` (quads fit all three).
+            // SAFETY: pixels at..at + 4 are within `target` and `source` (quads fit all three);
+            // unaligned reads and writes are allowed.
             unsafe {
-                let o = sums.as_ptr().add(at).cast::<v128>().read_unaligned();
-                let canonical = v128_bitselect(f32x4_splat(f32::NAN), o, f32x4_ne(o, o));
-                let target = row.as_mut_ptr().add(at).cast::<v128>();
-                target.write_unaligned(v128_bitselect(canonical, target.read_unaligned(), science_mask(science, at)));
+                let into = target.as_mut_ptr().add(at).cast::<v128>();
+                into.write_unaligned(f(source.as_ptr().add(at).cast::<v128>().read_unaligned(), into.read_unaligned(), science_mask(science, at)));
             }
         }
         4 * quads
