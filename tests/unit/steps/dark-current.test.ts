@@ -126,7 +126,7 @@ describe('dark_current step', () => {
   });
 
   it('subtracts large planes in batches, the last one short, from every integration', async () => {
-    // 60000 x 3 planes (720 KB): 4 MiB batches of 5 planes, then 2.
+    // 60000 x 3 planes (720 KB): 2 MiB batches of 2 planes, the last of 1.
     const [rows, ngroups, nints] = [60000, 7, 2];
     const plane = rows * 3;
     const meta = emptyMeta();
