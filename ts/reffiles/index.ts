@@ -7,5 +7,5 @@ export {
   scienceGeometry,
   type SubarrayGeometry,
 } from './subarray.js';
-export { readDqBlockInto, readDqDefinitions, readReferenceDq, readReferenceFloat, readReferencePlaneInto, type ReferenceContext, type ReferenceReadOptions } from './reference.js';
+export { dqWords, readDqBlockInto, readDqDefinitions, readReferenceDq, readReferenceFloat, readReferencePlaneInto, type ReferenceContext, type ReferenceReadOptions } from './reference.js';
 export { readIrs2Reference, type Irs2Reference } from './irs2.js';

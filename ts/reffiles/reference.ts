@@ -190,16 +190,26 @@ export async function readReferenceDq(
     context.warn?.(`${file.source.name}: DQ_DEF name "${name}" is not a standard flag; ignored`);
   };
   const bitFlags = dqBitFlags(definitions, onUnknown);
-  const bzero = hdu.header.getNumber('BZERO') ?? 0;
-  if (options.fileOrder && FILE_WORDS_SWAPPED && hdu.bitpix === 32 && (hdu.header.getNumber('BSCALE') ?? 1) === 1 && (bzero === 0 || bzero === 2 ** 31)) {
+  const words = dqWords(hdu);
+  if (options.fileOrder && FILE_WORDS_SWAPPED && words) {
     const read = await readWindow(file, hdu, context, Uint32Array, options, async (index, rows, into) => {
       const bytes = new Uint8Array(into.buffer, into.byteOffset, into.byteLength);
       if (bytes.byteOffset % 8 === 0) await file.readImage(hdu, { index, rows, as: 'stored', rawInto: bytes });
       else bytes.set((await file.readImage(hdu, { index, rows, as: 'stored' })).data as Uint8Array);
     });
-    return { ...read, stored: { unsigned: bzero !== 0, bitFlags } };
+    return { ...read, stored: { unsigned: words.unsigned, bitFlags } };
   }
   return readWindow(file, hdu, context, Uint32Array, options, (index, rows, into) => readDqBlockInto(file, hdu, index, rows, bitFlags, into));
+}
+
+/**
+ * Whether a DQ extension holds plain 32-bit words (BSCALE 1, BZERO 0, or 2^31 for unsigned),
+ * which go from their stored bytes to flags in one pass; undefined for any other storage.
+ */
+export function dqWords(hdu: Hdu): { unsigned: boolean } | undefined {
+  const bzero = hdu.header.getNumber('BZERO') ?? 0;
+  if (hdu.bitpix !== 32 || (hdu.header.getNumber('BSCALE') ?? 1) !== 1 || (bzero !== 0 && bzero !== 2 ** 31)) return undefined;
+  return { unsigned: bzero !== 0 };
 }
 
 /**
@@ -210,10 +220,10 @@ export async function readReferenceDq(
 export async function readDqBlockInto(file: FitsFile, hdu: Hdu, index: number[], rows: [number, number] | undefined, bitFlags: Uint32Array, into: Uint32Array): Promise<void> {
   const raw = allocShared(Uint8Array, into.length * (Math.abs(hdu.bitpix) / 8), { zeroed: false });
   try {
-    const bzero = hdu.header.getNumber('BZERO') ?? 0;
-    if (hdu.bitpix === 32 && (hdu.header.getNumber('BSCALE') ?? 1) === 1 && (bzero === 0 || bzero === 2 ** 31) && kernelsLoaded()) {
+    const words = dqWords(hdu);
+    if (words && kernelsLoaded()) {
       const { data } = await file.readImage(hdu, { index, rows, as: 'stored', rawInto: raw });
-      translateStoredDq(data as Uint8Array, bzero !== 0, bitFlags, into);
+      translateStoredDq(data as Uint8Array, words.unsigned, bitFlags, into);
       return;
     }
     const { data } = await file.readImage(hdu, { index, rows, rawInto: raw });

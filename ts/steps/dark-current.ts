@@ -8,7 +8,7 @@
 import type { FitsFile, Hdu } from '../io/fits/index.js';
 import type { RampModel } from '../datamodels/models.js';
 import { dqBitFlags } from '../dq/index.js';
-import { cutToScience, geometryOf, readDqBlockInto, readDqDefinitions, readReferenceDq, readReferencePlaneInto, ReferenceFileError, scienceGeometry, type ReferenceContext } from '../reffiles/index.js';
+import { cutToScience, dqWords, geometryOf, readDqBlockInto, readDqDefinitions, readReferenceDq, readReferencePlaneInto, ReferenceFileError, scienceGeometry, type ReferenceContext } from '../reffiles/index.js';
 import { allocShared, FILE_WORDS_SWAPPED, releaseShared } from '../kernels/arrays.js';
 import type { StoredDq } from '../kernels/dq-translate.js';
 import { runTiled } from '../pool/pool.js';
@@ -250,11 +250,11 @@ async function readDarkDq(
   if (rank === 2 && !(hdu.shape[0] === ny && hdu.shape[1] === nx)) return readReferenceDq(reference, refContext, 'DQ', { shared: true, fileOrder });
   const warnFn = refContext.warn ?? (() => {});
   const bitFlags = dqBitFlags(await readDqDefinitions(reference), (name) => warnFn(`${file}: DQ_DEF name "${name}" is not a standard flag; ignored`));
-  const bzero = hdu.header.getNumber('BZERO') ?? 0;
-  if (fileOrder && rank === 2 && FILE_WORDS_SWAPPED && hdu.bitpix === 32 && (hdu.header.getNumber('BSCALE') ?? 1) === 1 && (bzero === 0 || bzero === 2 ** 31)) {
+  const words = dqWords(hdu);
+  if (fileOrder && rank === 2 && FILE_WORDS_SWAPPED && words) {
     const data = allocShared(Uint32Array, ny * nx, { zeroed: false });
     await reference.readImage(hdu, { as: 'stored', rawInto: new Uint8Array(data.buffer, 0, data.byteLength) });
-    return { data, stored: { unsigned: bzero !== 0, bitFlags } };
+    return { data, stored: { unsigned: words.unsigned, bitFlags } };
   }
   const planeShape = hdu.shape.slice(-2);
   let merged: Uint32Array | undefined;
