@@ -121,6 +121,11 @@ export class Stage {
      */
     slot(kind: string, slot: number, len: number): number;
     /**
+     * Exchanges slots `a` and `b` of element type `kind` (their buffers, not their contents):
+     * a chain of kernels keeps a band's arrays in the slots where each kernel expects them.
+     */
+    swap_slots(kind: string, a: number, b: number): void;
+    /**
      * Reverses the bytes of every element of slot `slot` ("f32" or "u32"), in place: a band
      * filled with a FITS file's big-endian words is put in host order by the thread that runs
      * the kernel, on data the fill has just brought into cache. Never grows the memory.
@@ -591,6 +596,7 @@ export interface InitOutput {
     readonly showerNoise: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number, o: number, p: any, q: number, r: number, s: any) => [number, number];
     readonly stage_new: () => number;
     readonly stage_slot: (a: number, b: number, c: number, d: number, e: number) => [number, number, number];
+    readonly stage_swap_slots: (a: number, b: number, c: number, d: number, e: number) => [number, number];
     readonly stage_swap_words: (a: number, b: number, c: number, d: number) => [number, number];
     readonly stage_translate_dq: (a: number, b: number, c: number, d: number, e: number, f: number) => [number, number];
     readonly translateDqStaged: (a: number, b: number, c: number, d: number, e: number) => [number, number];

@@ -486,6 +486,23 @@ export class Stage {
         return ret[0] >>> 0;
     }
     /**
+     * Exchanges slots `a` and `b` of element type `kind` (their buffers, not their contents):
+     * a chain of kernels keeps a band's arrays in the slots where each kernel expects them.
+     * @param {string} kind
+     * @param {number} a
+     * @param {number} b
+     */
+    swap_slots(kind, a, b) {
+        const val2 = +a;
+        const val3 = +b;
+        const ptr0 = passStringToWasm0(kind, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+        const len0 = WASM_VECTOR_LEN;
+        const ret = wasm.stage_swap_slots(this.__wbg_ptr, ptr0, len0, val2, val3);
+        if (ret[1]) {
+            throw takeFromExternrefTable0(ret[0]);
+        }
+    }
+    /**
      * Reverses the bytes of every element of slot `slot` ("f32" or "u32"), in place: a band
      * filled with a FITS file's big-endian words is put in host order by the thread that runs
      * the kernel, on data the fill has just brought into cache. Never grows the memory.

@@ -92,6 +92,7 @@ export const showerClippedNoise: (a: number, b: number, c: number, d: number, e:
 export const showerNoise: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number, o: number, p: any, q: number, r: number, s: any) => [number, number];
 export const stage_new: () => number;
 export const stage_slot: (a: number, b: number, c: number, d: number, e: number) => [number, number, number];
+export const stage_swap_slots: (a: number, b: number, c: number, d: number, e: number) => [number, number];
 export const stage_swap_words: (a: number, b: number, c: number, d: number) => [number, number];
 export const stage_translate_dq: (a: number, b: number, c: number, d: number, e: number, f: number) => [number, number];
 export const translateDqStaged: (a: number, b: number, c: number, d: number, e: number) => [number, number];

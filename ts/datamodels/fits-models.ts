@@ -2,7 +2,7 @@
  * Data models to and from FITS (spec/datamodels.md): which HDU holds which array, with which
  * dtype, and which headers they get. Works on any `ByteSource`, so it runs in browsers too.
  */
-import { FitsError, Header, type FitsFile, type Hdu, type ImageArray, type WritableHdu, type FitsTable } from '../io/fits/index.js';
+import { FitsError, Header, type FileRows, type FitsFile, type Hdu, type ImageArray, type WritableHdu, type FitsTable } from '../io/fits/index.js';
 import { asdfExposureReadTimes, asdfHdu } from './asdf.js';
 import { readMeta, writeMeta } from './meta.js';
 import {
@@ -41,6 +41,20 @@ export class RampReader {
     const shape = sci.shape as RampModel['shape'];
     const primary = file.primary.header;
     return new RampReader(file, shape, primary, sci.header, readMeta(primary, file.source.name));
+  }
+
+  /**
+   * The SCI extension as a worker reads its rows from the file itself (ts/pool/chain-band.ts):
+   * 16-bit integers stored as the uncal stores them, no GROUPDQ extension to read alongside.
+   * Undefined for any other storage, or a source that is not a file on disk.
+   */
+  sciFileRows(): FileRows | undefined {
+    const sci = this.file.get('SCI');
+    const stored = storedInt16(sci);
+    const path = this.file.source.path;
+    if (!stored || path === undefined || this.file.find('GROUPDQ')) return undefined;
+    const [nints, ngroups, rows, cols] = this.shape;
+    return { path, offset: sci.dataOffset, planes: nints * ngroups, rows, cols, kind: 'int16', unsigned: stored.unsigned };
   }
 
   /**

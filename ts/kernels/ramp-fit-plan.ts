@@ -141,6 +141,17 @@ export class RampFitPlanner {
     }
   }
 
+  /**
+   * For near-IR exposures, what `add` takes from some pixels' GROUPDQ: per (integration, group)
+   * of `nints` integrations, 1 when one of the pixels is not SATURATED there.
+   */
+  addUnsaturated(unsaturated: Uint8Array, nints: number): void {
+    if (this.#miri) throw new RangeError('ramp fit plan: MIRI decisions need the flags themselves (add)');
+    const ngroups = this.#ngroups;
+    if (unsaturated.length !== nints * ngroups) throw new RangeError(`ramp fit plan: ${unsaturated.length} group summaries for ${nints} x ${ngroups} groups`);
+    for (let i = 0; i < nints; i++) if (unsaturated[i * ngroups]) this.#allSaturated[0] = false;
+  }
+
   /** No further pixel can change the decisions (which then need no more of GROUPDQ). */
   get decided(): boolean {
     const groups = this.#miri ? this.#ngroups : 1;

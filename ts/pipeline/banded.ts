@@ -30,8 +30,8 @@ import { ipcHalo } from '../kernels/ipc.js';
 import { allocShared, releaseShared, sharedMemoryAvailable, type TileShape } from '../kernels/arrays.js';
 import { planRowBands } from '../pool/plan.js';
 import { runTiled } from '../pool/pool.js';
-import { afterJumpFlagging, allDoNotUsePlanes, jumpDetectionMode, jumpLargeEvents, jumpStep, nanMedianF32, type JumpCarry } from '../steps/jump.js';
-import { REFPIX_BORDER, refpixFullFrameBands } from '../steps/refpix.js';
+import { afterJumpFlagging, allDoNotUsePlanes, jumpDetectionMode, jumpKernelParams, jumpLargeEvents, jumpStep, nanMedianF32, type JumpCarry } from '../steps/jump.js';
+import { REFPIX_BORDER, refpixFullFrameBands, type RefpixBands } from '../steps/refpix.js';
 import { rampFitPlanner } from '../steps/ramp-fit.js';
 import { productSkeletons } from './product-stream.js';
 import { pixel } from '../dq/index.js';
@@ -40,6 +40,17 @@ import { readReferenceFloat, scienceGeometry } from '../reffiles/index.js';
 import { GAIN_SCALE, RAMP_FIT, RAMP_STEPS, stepOptions, type StepParameters, type StepReferences } from './ramp-steps.js';
 import { bandArray, bandOutputs, releaseBandBuffers, type BandBuffers } from './band-buffers.js';
 import { planeRows, type ProductRowsWriter, type RateintsRows } from './spill.js';
+import { planChain } from './chain.js';
+import type { ChainPlan } from '../pool/chain-band.js';
+
+/**
+ * Samples (float32, all integrations) of one chain band: ~50 rows of a 10-group full frame, and
+ * ~20 MB of wasm memory per worker. A NIRCam full frame (10 groups, 2 workers) peaked at 250-255
+ * MB with these, 310-315 MB with 8 MiB bands, which were ~0.1 s faster (halo rows, 2-3 either
+ * side, are corrected twice).
+ */
+const CHAIN_BAND_BYTES = 4 * 2 ** 20;
+const CHAIN_MIN_ROWS = 16;
 
 /** Pass 1 assumed what the whole frame contradicts: the exposure must be run whole. */
 export class BandedFallback extends Error {
@@ -164,12 +175,12 @@ export async function runBanded(run: BandedRun): Promise<{ rate: ImageModel; rat
   // Two bands at a time, each in a lane of its own buffers: while the workers correct one, this
   // thread reads the other's samples and references.
   const lanes: Lane[] = Array.from({ length: 2 }, () => ({ buffers: { shared }, scratch: new Uint8Array(new ArrayBuffer((bandRows + 2 * halo) * nx * 4)) }));
-  /** Runs `work` on every band of `bandRows` rows, one per free lane. */
-  const overBands = async (work: (row0: number, row1: number, lane: Lane) => Promise<void>) => {
+  /** Runs `work` on every band of `bandRows` rows from row `from`, one per free lane. */
+  const overBands = async (work: (row0: number, row1: number, lane: Lane) => Promise<void>, from = 0) => {
     const free = [...lanes];
     const running = new Set<Promise<void>>();
     let failure: { error: unknown } | undefined;
-    for (let row0 = 0; row0 < ny && !failure; row0 += bandRows) {
+    for (let row0 = from; row0 < ny && !failure; row0 += bandRows) {
       context.signal?.throwIfAborted();
       const lane = free.pop()!;
       const job: Promise<void> = work(row0, Math.min(ny, row0 + bandRows), lane)
@@ -228,7 +239,7 @@ export async function runBanded(run: BandedRun): Promise<{ rate: ImageModel; rat
   const quiet: StepContext = { ...context, log: undefined };
 
   // 0. refpix's statistics from the outer rows and columns, corrected as far as refpix.
-  let refpixBand: ((band: Float32Array, row0: number, rows: number, bandContext: StepContext) => Promise<void>) | undefined;
+  let refpixBand: RefpixBands | undefined;
   // The exposure's PIXELDQ, kept by the run with snowballs (every row written by its step 1).
   let exposurePixeldq: Uint32Array | undefined;
   try {
@@ -515,6 +526,72 @@ export async function runBanded(run: BandedRun): Promise<{ rate: ImageModel; rat
       for (const outcome of settled) if (outcome.status === 'rejected') throw outcome.reason;
     };
 
+    /** The chain's plan for the bands after the first, or undefined (the reason logged) when they go step by step. */
+    const chainPlan = async (fit: Fit) => {
+      if (!context.pool?.runChain || !shared) return undefined;
+      const jumpParams =
+        jumpRuns && jumpStatus === 'COMPLETE'
+          ? jumpKernelParams(jumpOptions, jumpDetectionMode(assumedDoNotUse, nints, ngroups, jumpOptions), meta.exposure.nframes!, meta.exposure.groupTime!, () => gainMedian!)
+          : undefined;
+      const planned = await planChain({
+        reader,
+        meta,
+        corrections,
+        statuses,
+        stepParameters: run.stepParameters,
+        references,
+        refpix: refpixBand,
+        jump: jumpParams && gainFile && readnoiseFile ? { gain: gainFile, readnoise: readnoiseFile, params: jumpParams } : undefined,
+        fit: { gain: fit.gain, readnoise: fit.readnoise, params: fit.planner.untrimmedPlan().params },
+        pixeldq: run.initialPixeldq,
+        context,
+      });
+      context.log?.('info', 'obstacle' in planned ? `pipeline: bands step by step (${planned.obstacle})` : 'pipeline: each band after the first in one worker task (the chain)');
+      return 'obstacle' in planned ? undefined : planned;
+    };
+    /** Rows `[from, ny)` by the chain, a few bands in flight per worker, each written as it is fitted. */
+    const runChain = async (plan: ChainPlan, from: number, fit: Fit) => {
+      const chainRows = Math.max(CHAIN_MIN_ROWS, Math.floor(CHAIN_BAND_BYTES / (planes * nx * 4)));
+      const chainPool = context.pool!;
+      const outputSlots = Array.from({ length: 2 * chainPool.size }, (): BandBuffers => ({ shared }));
+      const running = new Set<Promise<void>>();
+      let failure: { error: unknown } | undefined;
+      try {
+        for (let row0 = from; row0 < ny && !failure; row0 += chainRows) {
+          context.signal?.throwIfAborted();
+          const row1 = Math.min(ny, row0 + chainRows);
+          const slot = outputSlots.pop()!;
+          const outputs = bandOutputs(slot, nints, (row1 - row0) * nx);
+          const region: [number, number] = [Math.max(0, row0 - halo), Math.min(ny, row1 + halo)];
+          const job: Promise<void> = chainPool
+            .runChain!({ plan, region, own: [row0, row1], outputs }, context.signal)
+            .then(async (result) => {
+              for (let k = 0; k < planes; k++) if (result.usable[k]) allDoNotUse[k] = false;
+              if (!fit.planner.decided) fit.planner.addUnsaturated(result.unsaturated, nints);
+              if (plan.jump && plan.jump.params.mode !== 'skip') {
+                detected = true;
+                primaryCrs += result.crs;
+              }
+              await write(row0, row1 - row0, taskResult(outputs));
+            })
+            .catch((error: unknown) => {
+              failure ??= { error };
+            })
+            .finally(() => {
+              running.delete(job);
+              outputSlots.push(slot);
+            });
+          running.add(job);
+          if (outputSlots.length === 0) await Promise.race(running);
+        }
+        await Promise.all(running);
+        if (failure) throw failure.error;
+      } finally {
+        await Promise.allSettled(running);
+        for (const slot of outputSlots) releaseBandBuffers(slot);
+      }
+    };
+
     try {
       if (snowballs) {
         // 1. Pass 1 keeps the exposure's flags.
@@ -590,7 +667,7 @@ export async function runBanded(run: BandedRun): Promise<{ rate: ImageModel; rat
         productsOpen.catch(() => {});
         // The bands' own rows of GROUPDQ for the plan, while it can still change.
         let ownFlags = new Uint8Array(0);
-        await overBands(async (row0, row1, lane) => {
+        const bandWork = async (row0: number, row1: number, lane: Lane) => {
           const work = correctAndJump(row0, row1, lane, async (band, t, b) => {
             if (row0 === 0) {
               fit = await prepareFit();
@@ -611,7 +688,18 @@ export async function runBanded(run: BandedRun): Promise<{ rate: ImageModel; rat
           });
           if (row0 === 0) work.catch(openFailed);
           await work;
-        });
+        };
+        // The first band step by step: the steps set their keywords and say what they say.
+        // Then the others by the chain, where it can take them.
+        await bandWork(0, Math.min(ny, bandRows), lanes[0]);
+        const chain = await chainPlan(fit!);
+        if (chain) {
+          try {
+            await run.timed('chain', () => runChain(chain.plan, bandRows, fit!));
+          } finally {
+            chain.release();
+          }
+        } else await overBands(bandWork, bandRows);
         const doNotUse = checkDetectionMode();
         const plan = fit!.planner.plan();
         if ('noProducts' in plan) {

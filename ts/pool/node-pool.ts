@@ -8,7 +8,8 @@ import { loadKernels } from '../kernels/load-node.js';
 import type { NodeWorkerData } from './node-worker.js';
 import { resolvePoolOptions, type PoolOptions } from './pool-options.js';
 import type { KernelPool, TileTask } from './pool.js';
-import { outputsOf, transferablesOf, type TaskOutcome } from './task-transport.js';
+import { outputsOf, rebuildError, transferablesOf, type TaskOutcome } from './task-transport.js';
+import type { ChainResult, ChainTask } from './chain-band.js';
 
 export type NodePoolOptions = PoolOptions;
 
@@ -61,7 +62,7 @@ export async function createNodePool(options: NodePoolOptions = {}): Promise<Ker
   // once): destroy() waits until the workers started here have answered a first, empty task.
   let booted: Promise<unknown> = Promise.resolve();
   /** Runs `task` on a worker (the default export, or `name`), failing it when Piscina strands it. */
-  const dispatch = async (task: TileTask | null, options: { name?: string; transferList?: ArrayBuffer[] }, signal?: AbortSignal): Promise<unknown> => {
+  const dispatch = async (task: TileTask | ChainTask | null, options: { name?: string; transferList?: ArrayBuffer[] }, signal?: AbortSignal): Promise<unknown> => {
     // Piscina would start new workers after destroy().
     if (destroyed) throw destroyedError();
     const stranded = new AbortController();
@@ -85,6 +86,12 @@ export async function createNodePool(options: NodePoolOptions = {}): Promise<Ker
       // Runs pending when destroy() was called fail, also those that ran while it waited for the boot.
       if (destroyed) throw destroyedError();
       return outputsOf(outcome, task);
+    },
+    async runChain(task: ChainTask, signal?: AbortSignal): Promise<ChainResult> {
+      const outcome = (await dispatch(task, { name: 'runChain' }, signal)) as { result: ChainResult } | { error: Parameters<typeof rebuildError>[0] };
+      if (destroyed) throw destroyedError();
+      if ('error' in outcome) throw rebuildError(outcome.error);
+      return outcome.result;
     },
     async destroy() {
       destroyed = true;

@@ -2,11 +2,13 @@
  * Piscina worker entry (runs as dist/pool/node-worker.js). It instantiates the module the main
  * thread compiled and never reads the .wasm file, so the code is compiled once per process.
  */
+import { closeSync, openSync, readSync } from 'node:fs';
 import { workerData } from 'node:worker_threads';
 import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { instantiateKernels } from '../kernels/module.js';
 import type { TileTask } from './pool.js';
-import { runTaskHere } from './task-transport.js';
+import { runTaskHere, serializeError } from './task-transport.js';
+import { runChainBand, type ChainResult, type ChainTask } from './chain-band.js';
 import { warmUpKernels } from './warm-up.js';
 
 export interface NodeWorkerData {
@@ -25,4 +27,26 @@ export default function runTileTask(task: TileTask): ReturnType<typeof move> {
 export async function warmUp(): Promise<void> {
   instantiateKernels(module);
   await warmUpKernels();
+}
+
+/** A chain task (`name: 'runChain'`, see chain-band.ts): the band's files read with positioned reads. */
+export function runChain(task: ChainTask): { result: ChainResult } | { error: ReturnType<typeof serializeError> } {
+  const descriptors = new Map<string, number>();
+  try {
+    instantiateKernels(module);
+    const result = runChainBand(task, (path, offset, into) => {
+      let fd = descriptors.get(path);
+      if (fd === undefined) descriptors.set(path, (fd = openSync(path, 'r')));
+      for (let done = 0; done < into.length; ) {
+        const read = readSync(fd, into, done, into.length - done, offset + done);
+        if (read === 0) throw new RangeError(`${path}: the file ends at byte ${offset + done}, before the ${into.length} bytes read at ${offset} (was it truncated meanwhile?)`);
+        done += read;
+      }
+    });
+    return { result };
+  } catch (error) {
+    return { error: serializeError(error) };
+  } finally {
+    for (const fd of descriptors.values()) closeSync(fd);
+  }
 }

@@ -12,6 +12,7 @@ import { kernelsLoaded } from '../kernels/module.js';
 import { translateDqBits } from '../dq/index.js';
 import { cutBand, pasteBand, planRowBands, withHalo, type RowBand } from './plan.js';
 import { runSharedBand } from './task-transport.js';
+import type { ChainResult, ChainTask } from './chain-band.js';
 
 /** One band of one kernel call, as sent to a worker. */
 export interface TileTask {
@@ -49,6 +50,11 @@ export interface KernelPool {
   readonly size: number;
   /** Runs one task in a worker; resolves to the kernel's output arrays. Rejects with the kernel's typed error. */
   run(task: TileTask, signal?: AbortSignal): Promise<Record<string, KernelArray>>;
+  /**
+   * Runs one band of a pipeline's chain in a worker (chain-band.ts), for pools whose workers
+   * can read files by path (Node's); absent elsewhere.
+   */
+  runChain?(task: ChainTask, signal?: AbortSignal): Promise<ChainResult>;
   /** Terminates every worker. Pending tasks reject. */
   destroy(): Promise<void>;
 }

@@ -7,5 +7,5 @@ export {
   scienceGeometry,
   type SubarrayGeometry,
 } from './subarray.js';
-export { dqWords, readDqBlockInto, readDqDefinitions, readReferenceDq, readReferenceFloat, readReferencePlaneInto, type ReferenceContext, type ReferenceReadOptions } from './reference.js';
+export { dqWords, fileRowsOf, readDqBlockInto, readDqDefinitions, readReferenceDq, readReferenceFloat, readReferencePlaneInto, type ReferenceContext, type ReferenceReadOptions } from './reference.js';
 export { readIrs2Reference, type Irs2Reference } from './irs2.js';

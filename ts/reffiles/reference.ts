@@ -2,7 +2,7 @@
  * Reading reference files the way jwst's reference models load them: arrays by EXTNAME, DQ
  * translated through DQ_DEF to standard flags, and everything cut to the science subarray.
  */
-import { FitsError, type FitsFile, type Hdu } from '../io/fits/index.js';
+import { FitsError, type FileRows, type FitsFile, type Hdu } from '../io/fits/index.js';
 import { dqBitFlags, translateDqBits, type DqDefinition } from '../dq/index.js';
 import { translateStoredDq, type StoredDq } from '../kernels/dq-translate.js';
 import { kernelsLoaded } from '../kernels/module.js';
@@ -200,6 +200,30 @@ export async function readReferenceDq(
     return { ...read, stored: { unsigned: words.unsigned, bitFlags } };
   }
   return readWindow(file, hdu, context, Uint32Array, options, (index, rows, into) => readDqBlockInto(file, hdu, index, rows, bitFlags, into));
+}
+
+/**
+ * An extension as a worker reads its rows from the file itself (ts/pool/chain-band.ts): plain
+ * float32 pixels (`float32`) or 32-bit DQ words (`dq`, with the translation to standard flags),
+ * covering the science frame pixel for pixel. Undefined for any other storage or geometry, for a
+ * source that is not a file on disk, and on a big-endian host.
+ */
+export async function fileRowsOf(file: FitsFile, extname: string, kind: 'float32' | 'dq', context: ReferenceContext): Promise<FileRows | undefined> {
+  const hdu = file.find(extname);
+  const path = file.source.path;
+  if (!hdu || hdu.kind !== 'image' || path === undefined || !FILE_WORDS_SWAPPED || hdu.shape.length < 2) return undefined;
+  const [rows, cols] = hdu.shape.slice(-2);
+  if (rows !== context.science.ysize || cols !== context.science.xsize || windowOf(file, hdu, context)) return undefined;
+  const planes = hdu.shape.slice(0, -2).reduce((a, b) => a * b, 1);
+  const rowsOf = { path, offset: hdu.dataOffset, planes, rows, cols };
+  if (kind === 'float32') {
+    const plain = hdu.bitpix === -32 && (hdu.header.getNumber('BSCALE') ?? 1) === 1 && (hdu.header.getNumber('BZERO') ?? 0) === 0;
+    return plain ? { ...rowsOf, kind } : undefined;
+  }
+  const words = dqWords(hdu);
+  if (!words) return undefined;
+  // (Unknown DQ_DEF names were reported by the step's own read.)
+  return { ...rowsOf, kind, unsigned: words.unsigned, bitFlags: dqBitFlags(await readDqDefinitions(file), () => {}) };
 }
 
 /**

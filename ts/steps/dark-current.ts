@@ -7,6 +7,7 @@
  */
 import type { FitsFile, Hdu } from '../io/fits/index.js';
 import type { RampModel } from '../datamodels/models.js';
+import type { Meta } from '../datamodels/meta.js';
 import { dqBitFlags } from '../dq/index.js';
 import { cutToScience, dqWords, geometryOf, readDqBlockInto, readDqDefinitions, readReferenceDq, readReferencePlaneInto, ReferenceFileError, scienceGeometry, type ReferenceContext } from '../reffiles/index.js';
 import { allocShared, FILE_WORDS_SWAPPED, releaseShared } from '../kernels/arrays.js';
@@ -35,55 +36,21 @@ export async function darkCurrentStep(
     return skip();
   }
   const file = reference.source.name;
-  const [nints, ngroups, ny, nx] = ramp.shape;
-  const sci = reference.find('SCI');
-  if (!sci) throw new ReferenceFileError(file, 'no SCI extension');
-  const rank = sci.shape.length;
-  if (rank !== 3 && rank !== 4) {
-    throw new ReferenceFileError(file, `SCI is (${sci.shape.join(', ')}), not (ngroups, ny, nx) nor MIRI's (nints, ngroups, ny, nx)`);
-  }
-  const header = reference.primary.header;
-  const darkInt = (key: string) => {
-    const value = header.getInt(key);
-    if (value === undefined) throw new ReferenceFileError(file, `no integer ${key} keyword (jwst needs it to match the readout)`);
-    return value;
-  };
-  const darkNframes = darkInt('NFRAMES');
-  const darkGroupgap = darkInt('GROUPGAP');
+  const [, , ny, nx] = ramp.shape;
+  const readout = darkReadout(ramp.meta, ramp.shape, reference, context.integrationOffset ?? 0, context.exposureIntegrations);
+  const { sci, rank, darkNframes, darkGroupgap, extra, direct, planes, source, used } = readout;
   ramp.meta.refFiles[darkCurrentKeywords.reference] = referenceName(reference);
   await setAverageDarkCurrent(ramp, reference, options, (m) => warn(context, m));
 
   const nframes = ramp.meta.exposure.nframes ?? 1;
   const groupgap = ramp.meta.exposure.groupgap ?? 0;
-  const darkPlanes = sci.shape[rank - 3];
-  const darkInts = rank === 4 ? sci.shape[0] : 1;
-  const sciFrames = ngroups * nframes + (ngroups - 1) * groupgap;
-  const darkFrames = darkPlanes * darkNframes + (darkPlanes - 1) * darkGroupgap;
-  const extra = sciFrames > darkFrames ? Math.ceil((sciFrames - darkFrames + darkGroupgap) / (darkNframes + darkGroupgap)) : 0;
   if (extra > 0) warn(context, `dark_current: ${file} has too few groups; extrapolating ${extra} more from its last two`);
-  if (darkNframes > nframes || darkGroupgap > groupgap) {
+  if (readout.exceeds) {
     warn(context, `dark_current: the dark's NFRAMES/GROUPGAP (${darkNframes}/${darkGroupgap}) exceed the science's (${nframes}/${groupgap}); step skipped`);
     return skip();
   }
-  const direct = nframes === darkNframes && groupgap === darkGroupgap;
-  const planes = extra > 0 ? darkPlanes : Math.min(darkPlanes, direct ? ngroups : sciFrames);
   if (extra > 0 && planes < 2) throw new ReferenceFileError(file, 'a 1-group dark cannot be extrapolated');
   if (!direct) info(context, `dark_current: averaging ${nframes} dark frames per group with gap ${groupgap}`);
-
-  // stcal: science integration i uses dark integration i while the dark has one and the exposure
-  // starts at integration 1, else the last; an averaged dark exists only for the first
-  // min(dark, science) integrations (the others are zeros: no subtraction).
-  // A slice of the exposure (context.integrationOffset) maps its integrations by their number
-  // in the exposure.
-  const intStart = ramp.meta.exposure.integrationStart ?? 1;
-  const offset = context.integrationOffset ?? 0;
-  const prepared = direct ? darkInts : Math.min(darkInts, context.exposureIntegrations ?? nints);
-  const source = Array.from({ length: nints }, (_, local) => {
-    const i = offset + local;
-    const d = i < darkInts && intStart === 1 ? i : darkInts - 1;
-    return d < prepared ? d : -1;
-  });
-  const used = [...new Set(source.filter((d) => d >= 0))].sort((a, b) => a - b);
 
   if (direct && extra === 0 && used.length === 1 && source.every((d) => d === used[0])) {
     await subtractPlaneByPlane(ramp, reference, sci, used[0], planes, context);
@@ -115,6 +82,82 @@ export async function darkCurrentStep(
   );
   releaseUnlessKept(context, { frames });
   return (ramp.meta.calStep[darkCurrentKeywords.status] = 'COMPLETE');
+}
+
+/** How a ramp's readout takes the planes of a dark (`darkReadout`). */
+export interface DarkReadout {
+  sci: Hdu;
+  rank: number;
+  darkNframes: number;
+  darkGroupgap: number;
+  /** The dark's NFRAMES or GROUPGAP exceed the science's: the step is skipped. */
+  exceeds: boolean;
+  /** The dark's readout is the science's: its planes are subtracted as they are. */
+  direct: boolean;
+  /** Planes extrapolated past the dark's last (too few groups). */
+  extra: number;
+  /** Dark planes read (from each dark integration used). */
+  planes: number;
+  /** Per integration of the ramp: the dark integration it takes, -1 for none. */
+  source: number[];
+  /** The dark integrations some integration takes, in order. */
+  used: number[];
+}
+
+/**
+ * The dark planes a ramp of `shape` takes from `reference` (its integrations from
+ * `integrationOffset` in an exposure of `exposureIntegrations`).
+ */
+export function darkReadout(meta: Meta, shape: readonly number[], reference: FitsFile, integrationOffset = 0, exposureIntegrations?: number): DarkReadout {
+  const file = reference.source.name;
+  const [nints, ngroups] = shape;
+  const sci = reference.find('SCI');
+  if (!sci) throw new ReferenceFileError(file, 'no SCI extension');
+  const rank = sci.shape.length;
+  if (rank !== 3 && rank !== 4) {
+    throw new ReferenceFileError(file, `SCI is (${sci.shape.join(', ')}), not (ngroups, ny, nx) nor MIRI's (nints, ngroups, ny, nx)`);
+  }
+  const header = reference.primary.header;
+  const darkInt = (key: string) => {
+    const value = header.getInt(key);
+    if (value === undefined) throw new ReferenceFileError(file, `no integer ${key} keyword (jwst needs it to match the readout)`);
+    return value;
+  };
+  const darkNframes = darkInt('NFRAMES');
+  const darkGroupgap = darkInt('GROUPGAP');
+  const nframes = meta.exposure.nframes ?? 1;
+  const groupgap = meta.exposure.groupgap ?? 0;
+  const darkPlanes = sci.shape[rank - 3];
+  const darkInts = rank === 4 ? sci.shape[0] : 1;
+  const sciFrames = ngroups * nframes + (ngroups - 1) * groupgap;
+  const darkFrames = darkPlanes * darkNframes + (darkPlanes - 1) * darkGroupgap;
+  const extra = sciFrames > darkFrames ? Math.ceil((sciFrames - darkFrames + darkGroupgap) / (darkNframes + darkGroupgap)) : 0;
+  const direct = nframes === darkNframes && groupgap === darkGroupgap;
+  const planes = extra > 0 ? darkPlanes : Math.min(darkPlanes, direct ? ngroups : sciFrames);
+  // stcal: science integration i uses dark integration i while the dark has one and the exposure
+  // starts at integration 1, else the last; an averaged dark exists only for the first
+  // min(dark, science) integrations (the others are zeros: no subtraction).
+  // A slice of the exposure (integrationOffset) maps its integrations by their number in the exposure.
+  const intStart = meta.exposure.integrationStart ?? 1;
+  const prepared = direct ? darkInts : Math.min(darkInts, exposureIntegrations ?? nints);
+  const source = Array.from({ length: nints }, (_, local) => {
+    const i = integrationOffset + local;
+    const d = i < darkInts && intStart === 1 ? i : darkInts - 1;
+    return d < prepared ? d : -1;
+  });
+  const used = [...new Set(source.filter((d) => d >= 0))].sort((a, b) => a - b);
+  return { sci, rank, darkNframes, darkGroupgap, exceeds: darkNframes > nframes || darkGroupgap > groupgap, direct, extra, planes, source, used };
+}
+
+/**
+ * The average dark current ramp fitting takes when it is one value for every pixel (jwst
+ * `set_average_dark_current`: the parameter, else the reference's AVDRKCUR keyword, absent 0);
+ * undefined when the reference has an AVDRKCUR image, which may hold one per pixel.
+ */
+export function uniformAverageDarkCurrent(reference: FitsFile, options: DarkCurrentOptions): number | undefined {
+  if (options.averageDarkCurrent !== undefined) return options.averageDarkCurrent;
+  if (reference.find('AVDRKCUR')) return undefined;
+  return reference.primary.header.getNumber('AVDRKCUR') ?? 0;
 }
 
 /**

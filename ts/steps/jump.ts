@@ -243,6 +243,38 @@ function chooseMode(perInt: number[], nints: number, ngroups: number, o: JumpSte
 }
 
 /**
+ * The two-point kernel's parameters in detection mode `mode`; `gainMedian` (the whole frame's
+ * GAIN median) is asked for only when after-jump flagging is on.
+ */
+export function jumpKernelParams(
+  options: Partial<JumpStepOptions>,
+  mode: ReturnType<typeof chooseMode>,
+  nframes: number,
+  groupTime: number,
+  gainMedian: () => number,
+): JumpParams {
+  const o: JumpStepOptions = { ...jumpDefaults, ...options };
+  // jwst: `int(time // group_time)`; the e thresholds are float32 in stcal.
+  const n1 = Math.max(0, pythonFloorDiv(o.afterJumpFlagTime1, groupTime));
+  const n2 = Math.max(0, pythonFloorDiv(o.afterJumpFlagTime2, groupTime));
+  const median = n1 > 0 || n2 > 0 ? gainMedian() : NaN;
+  return {
+    mode: mode === 'sigmaClip' ? 'sigmaClipped' : mode,
+    rejectionThreshold: o.rejectionThreshold,
+    threeGroupRejectionThreshold: o.threeGroupRejectionThreshold,
+    fourGroupRejectionThreshold: o.fourGroupRejectionThreshold,
+    flag4Neighbors: o.flag4Neighbors,
+    minJumpToFlagNeighbors: o.minJumpToFlagNeighbors,
+    maxJumpToFlagNeighbors: o.maxJumpToFlagNeighbors,
+    nframes,
+    afterJumpFlagE1: Math.fround(o.afterJumpFlagDn1 * median),
+    afterJumpFlagN1: n1,
+    afterJumpFlagE2: Math.fround(o.afterJumpFlagDn2 * median),
+    afterJumpFlagN2: n2,
+  };
+}
+
+/**
  * `exposure`: given when the ramp is a band of rows of the exposure (see `JumpExposure`); the
  * snowball and shower searches need whole frames and are refused then (run `jumpLargeEvents`
  * on whole frames after the bands). `carry`: the previous slice's `result.carry` when
@@ -290,24 +322,7 @@ export async function jumpStep(
   if (mode === 'skip') info(context, 'jump: fewer than the minimum number of usable groups; no detection');
   info(context, `jump: CR rejection threshold = ${o.rejectionThreshold} sigma (${mode})`);
 
-  // jwst: `int(time // group_time)`; the e thresholds are float32 in stcal.
-  const n1 = Math.max(0, pythonFloorDiv(o.afterJumpFlagTime1, groupTime));
-  const n2 = Math.max(0, pythonFloorDiv(o.afterJumpFlagTime2, groupTime));
-  const gainMedian = n1 > 0 || n2 > 0 ? (exposure?.gainMedian ?? nanMedianF32(gain)) : NaN;
-  const params: JumpParams = {
-    mode: mode === 'sigmaClip' ? 'sigmaClipped' : mode,
-    rejectionThreshold: o.rejectionThreshold,
-    threeGroupRejectionThreshold: o.threeGroupRejectionThreshold,
-    fourGroupRejectionThreshold: o.fourGroupRejectionThreshold,
-    flag4Neighbors: o.flag4Neighbors,
-    minJumpToFlagNeighbors: o.minJumpToFlagNeighbors,
-    maxJumpToFlagNeighbors: o.maxJumpToFlagNeighbors,
-    nframes,
-    afterJumpFlagE1: Math.fround(o.afterJumpFlagDn1 * gainMedian),
-    afterJumpFlagN1: n1,
-    afterJumpFlagE2: Math.fround(o.afterJumpFlagDn2 * gainMedian),
-    afterJumpFlagN2: n2,
-  };
+  const params = jumpKernelParams(o, mode, nframes, groupTime, () => exposure?.gainMedian ?? nanMedianF32(gain));
   // In shared memory for the pool's workers to write in place (else it goes there and back by copies).
   const crs = context.pool && sharedMemoryAvailable() ? new Uint32Array(new SharedArrayBuffer(4 * npix)) : new Uint32Array(npix);
   // The showers' unclipped noise model is made by the two-point bands while they hold the ramp

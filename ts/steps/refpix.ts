@@ -376,7 +376,7 @@ export function refpixFullFrameBands(
   planeOf: (k: number) => (index: number) => number,
   pixeldqAt: (index: number) => number,
   context: StepContext,
-): (band: Float32Array, row0: number, rows: number, bandContext: StepContext) => Promise<void> {
+): RefpixBands {
   const o: Required<RefpixOptions> = { ...refpixDefaults, ...options };
   const [nints, ngroups, rows, cols] = ramp.shape;
   if (rows !== N || cols !== N || isIrs2(ramp.shape) || ramp.meta.instrument.name?.toUpperCase() === 'MIRI') {
@@ -386,7 +386,7 @@ export function refpixFullFrameBands(
   if (!Number.isSafeInteger(o.sideSmoothingLength)) throw new RefpixStepError(`refpix: side_smoothing_length must be an integer, got ${o.sideSmoothingLength}`);
   const plan = fourAmpPlan(geometry(ramp, pixeldqAt, false), o);
   const params = planParams(plan, planeOf, nints * ngroups, o, false, context);
-  return async (band, row0, bandRows, bandContext) => {
+  const correct = async (band: Float32Array, row0: number, bandRows: number, bandContext: StepContext) => {
     const rows = plan.rowsOf(row0, bandRows);
     try {
       await runTiled(bandContext.pool, 'refpix', { data: band, ...rows }, { nints, ngroups, rows: bandRows, cols }, {
@@ -397,6 +397,18 @@ export function refpixFullFrameBands(
       releaseRows(rows);
     }
   };
+  return Object.assign(correct, { params, rowsOf: plan.rowsOf });
+}
+
+/**
+ * refpix on the bands of a full frame (`refpixFullFrameBands`): corrects a band of rows starting
+ * at `row0`; `params` and `rowsOf` (the class and detector-row maps of some rows, in shared
+ * memory: `releaseShared` them) are what its kernel takes.
+ */
+export interface RefpixBands {
+  (band: Float32Array, row0: number, rows: number, bandContext: StepContext): Promise<void>;
+  params: RefpixParams;
+  rowsOf(row0: number, rows: number): PlanRows;
 }
 
 /** `irs2Reference`: the REFPIX reference (or how to select it), read only for NIRSpec IRS2 data. */

@@ -1423,6 +1423,25 @@ impl Stage {
         }
     }
 
+    /// Exchanges slots `a` and `b` of element type `kind` (their buffers, not their contents):
+    /// a chain of kernels keeps a band's arrays in the slots where each kernel expects them.
+    pub fn swap_slots(&mut self, kind: &str, a: usize, b: usize) -> Result<(), JsError> {
+        fn swap<T>(slots: &mut Vec<Vec<T>>, a: usize, b: usize) {
+            if slots.len() <= a.max(b) {
+                slots.resize_with(a.max(b) + 1, Vec::new);
+            }
+            slots.swap(a, b);
+        }
+        match kind {
+            "f32" => swap(&mut self.f32s, a, b),
+            "u8" => swap(&mut self.u8s, a, b),
+            "u16" => swap(&mut self.u16s, a, b),
+            "u32" => swap(&mut self.u32s, a, b),
+            _ => return Err(to_js(KernelError::InvalidParameter { argument: "kind", reason: format!("must be f32, u8, u16 or u32, got {kind}") })),
+        }
+        Ok(())
+    }
+
     /// Reverses the bytes of every element of slot `slot` ("f32" or "u32"), in place: a band
     /// filled with a FITS file's big-endian words is put in host order by the thread that runs
     /// the kernel, on data the fill has just brought into cache. Never grows the memory.

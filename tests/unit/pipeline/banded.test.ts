@@ -46,6 +46,7 @@ afterAll(async () => {
 });
 
 const RATE_ARRAYS = ['SCI', 'ERR', 'DQ', 'VAR_POISSON', 'VAR_RNOISE'];
+const CHAIN_TAKEN = 'pipeline: each band after the first in one worker task (the chain)';
 
 /** A simulated NIRCam exposure (a full frame unless said) and a mini CRDS cache for it. */
 async function simulate(name: string, ngroups: number, nints: number, subarray = 'FULL') {
@@ -106,6 +107,8 @@ describe('Detector1 by row bands on a NIRCam full frame', () => {
     const banded = await run(uncal, cache, join(work, 'two-banded'), true, parameters);
     const whole = await run(uncal, cache, join(work, 'two-whole'), false, parameters);
     expect(banded.result.rateSaved && banded.result.rate === null).toBe(true);
+    // The bands after the first went through the chain (ts/pool/chain-band.ts).
+    expect(banded.logs).toContain(CHAIN_TAKEN);
     await expectSameProducts(banded.written, whole.written);
   }, 300_000);
 

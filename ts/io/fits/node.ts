@@ -32,6 +32,7 @@ export async function openFileSource(path: string): Promise<ByteSource> {
   };
   return {
     name: path,
+    path,
     size,
     async read(offset, length) {
       // Not zero-filled and never pooled, so the array is the caller's alone and element-aligned.

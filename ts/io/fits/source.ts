@@ -7,6 +7,8 @@ import { FitsError } from './errors.js';
  */
 export interface ByteSource {
   readonly name: string;
+  /** The file on disk these bytes are read from, for readers in other threads; absent for other sources. */
+  readonly path?: string;
   readonly size: number;
   read(offset: number, length: number): Promise<Uint8Array>;
   readInto?(offset: number, target: Uint8Array): Promise<void>;

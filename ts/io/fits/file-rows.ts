@@ -1,0 +1,17 @@
+/**
+ * Rows of an image extension as its file stores them, `planes` planes of `rows` x `cols`, for a
+ * thread that reads them from the file itself: plain float32 (BSCALE 1, BZERO 0), 32-bit DQ words
+ * (BZERO 2^31 when `unsigned`) translated through `bitFlags` (dqBitFlags), or 16-bit integers
+ * (BZERO 32768 when `unsigned`).
+ */
+export interface FileRows {
+  path: string;
+  /** Byte offset of the extension's data in the file. */
+  offset: number;
+  planes: number;
+  rows: number;
+  cols: number;
+  kind: 'float32' | 'dq' | 'int16';
+  unsigned?: boolean;
+  bitFlags?: Uint32Array;
+}

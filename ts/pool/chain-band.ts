@@ -1,0 +1,234 @@
+/**
+ * One band of a near-IR full frame through Detector1 in one worker task (the pipeline's chain,
+ * ts/pipeline/chain.ts): the band's uncal rows and the rows of every reference it needs are read
+ * from their files straight into wasm memory, where the corrections, jump's two-point pass and
+ * the ramp fit take the band one after the other. Only the fit's rows leave the worker.
+ *
+ * Every kernel is the one a whole run calls on a band of rows, with the same parameters, so the
+ * products are a whole run's (tests/unit/pipeline/banded.test.ts compares them).
+ */
+import { decodeInt16Staged, Stage } from '../../wasm-pkg/detector1_wasm.js';
+import { FILE_WORDS_SWAPPED, type KernelArray, type TileShape } from '../kernels/arrays.js';
+import { callWasm } from '../kernels/errors.js';
+import { kernelMemory } from '../kernels/module.js';
+import { dqInitStaged } from '../kernels/dq-init.js';
+import { saturationStaged, type SaturationParams } from '../kernels/saturation.js';
+import { ipcStaged, type IpcParams } from '../kernels/ipc.js';
+import { superbiasStaged } from '../kernels/superbias.js';
+import { refpixStaged, type RefpixParams } from '../kernels/refpix.js';
+import { linearityStaged, type LinearityParams } from '../kernels/linearity.js';
+import { darkCurrentStaged, type DarkCurrentParams } from '../kernels/dark-current.js';
+import { jumpStaged, type JumpParams } from '../kernels/jump.js';
+import type { FileRows } from '../io/fits/file-rows.js';
+import { rampFitTask, TASK_OUTPUTS, type RampFitTaskArrays, type RampFitTileParams } from '../kernels/ramp-fit.js';
+
+/** The corrections in jwst's order, each with what its kernel takes. */
+export type ChainStep =
+  | { step: 'dq_init'; mask: FileRows }
+  | { step: 'saturation'; thresh: FileRows; satDq?: FileRows; bias?: FileRows; params: SaturationParams }
+  | { step: 'ipc'; params: IpcParams; science: Uint8Array }
+  | { step: 'superbias'; bias: FileRows; biasDq?: FileRows }
+  | { step: 'refpix'; params: RefpixParams; cls: Uint8Array; detRow?: Uint16Array }
+  | { step: 'linearity'; coeffs: FileRows; linDq?: FileRows; params: LinearityParams }
+  | { step: 'dark_current'; frames: FileRows; darkDq?: FileRows; params: DarkCurrentParams };
+
+/** What every band of an exposure shares (its arrays are shared, so each task clones handles). */
+export interface ChainPlan {
+  /** The exposure: `rows` x `cols` frames. */
+  shape: TileShape;
+  uncal: FileRows;
+  /** The exposure's PIXELDQ as read (absent: zeros). */
+  pixeldq?: Uint32Array;
+  steps: ChainStep[];
+  jump?: { gain: FileRows; readnoise: FileRows; params: JumpParams };
+  fit: { gain: FileRows; readnoise: FileRows; params: RampFitTileParams; averageDarkCurrent?: number };
+}
+
+export interface ChainTask {
+  plan: ChainPlan;
+  /** Rows `[t, b)` read and corrected; rows `[row0, row1)` within them are fitted. */
+  region: [number, number];
+  own: [number, number];
+  /** The fit's rate and rateints arrays of the own rows (shared). */
+  outputs: Record<keyof typeof TASK_OUTPUTS, KernelArray>;
+}
+
+export interface ChainResult {
+  /** Per (integration, group) after the corrections: 1 when some own pixel lacks DO_NOT_USE. */
+  usable: Uint8Array;
+  /** The same for SATURATED. */
+  unsaturated: Uint8Array;
+  /** jump's primary cosmic rays in the own rows (0 without jump). */
+  crs: number;
+}
+
+/** Reads `into.length` bytes of `path` at `offset`. */
+export type ReadFileBytes = (path: string, offset: number, into: Uint8Array) => void;
+
+const DO_NOT_USE = 1;
+const SATURATED = 2;
+
+/** One stage per thread, reused from band to band (its buffers keep their largest size). */
+let stage: Stage | undefined;
+/** The fit's inputs gathered out of wasm memory (the fit itself may grow that memory). */
+const gathered: { f32: Float32Array; u8: Uint8Array } = { f32: new Float32Array(0), u8: new Uint8Array(0) };
+
+type SlotKind = 'f32' | 'u8' | 'u16' | 'u32';
+const viewTypes = { f32: Float32Array, u8: Uint8Array, u16: Uint16Array, u32: Uint32Array } as const;
+
+export function runChainBand(task: ChainTask, read: ReadFileBytes): ChainResult {
+  const { plan } = task;
+  const [t, b] = task.region;
+  const [row0, row1] = task.own;
+  const { nints, ngroups, cols } = plan.shape;
+  const rows = b - t;
+  const plane = rows * cols;
+  const planes = nints * ngroups;
+  const shape: TileShape = { nints, ngroups, rows, cols };
+  const s = (stage ??= callWasm('chain', () => new Stage()));
+  /** Slot `slot` of `kind` sized to `length` elements, as a view valid until the next wasm call. */
+  const slot = (kind: SlotKind, index: number, length: number) => {
+    const address = callWasm('chain', () => s.slot(kind, index, length));
+    return new viewTypes[kind](kernelMemory().buffer, address, length);
+  };
+  const empty = (kind: SlotKind, ...indices: number[]) => indices.forEach((index) => slot(kind, index, 0));
+  /** Planes `[0, count)` of `source`, the region's rows, into a slot, in host order (DQ translated). */
+  const fill = (kind: 'f32' | 'u32' | 'u16', index: number, source: FileRows, count = source.planes) => {
+    const bytesPer = source.kind === 'int16' ? 2 : 4;
+    const view = slot(kind, index, count * plane);
+    const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+    const rowBytes = source.cols * bytesPer;
+    for (let k = 0; k < count; k++) {
+      read(source.path, source.offset + (k * source.rows + t) * rowBytes, bytes.subarray(k * plane * bytesPer, (k + 1) * plane * bytesPer));
+    }
+    if (source.kind === 'float32') callWasm('chain', () => s.swap_words('f32', index));
+    else if (source.kind === 'dq') callWasm('chain', () => s.translate_dq(index, FILE_WORDS_SWAPPED, source.unsigned ? 0x80000000 : 0, source.bitFlags!));
+  };
+  /** A reference DQ's rows into u32 slot 1, zeros without one. */
+  const fillDq = (source: FileRows | undefined) => {
+    if (source) fill('u32', 1, source);
+    else slot('u32', 1, plane).fill(0);
+  };
+  /** Rows of a whole-frame array into a slot. */
+  const copyRows = <T extends Uint8Array | Uint16Array | Uint32Array>(kind: SlotKind, index: number, whole: T) => {
+    (slot(kind, index, plane) as T).set(whole.subarray(t * cols, b * cols) as never);
+  };
+
+  // The ramp (f32 0), GROUPDQ (u8 0) and PIXELDQ (u32 0) stay in their slots throughout.
+  fill('u16', 0, plan.uncal);
+  slot('f32', 0, planes * plane);
+  callWasm('chain', () => decodeInt16Staged(s, plan.uncal.unsigned === true, FILE_WORDS_SWAPPED));
+  slot('u8', 0, planes * plane).fill(0);
+  if (plan.pixeldq) copyRows('u32', 0, plan.pixeldq);
+  else slot('u32', 0, plane).fill(0);
+
+  for (const step of plan.steps) {
+    switch (step.step) {
+      case 'dq_init':
+        fill('u32', 1, step.mask);
+        dqInitStaged(s, shape);
+        break;
+      case 'saturation':
+        empty('f32', 1);
+        fill('f32', 2, step.thresh);
+        if (step.bias) fill('f32', 3, step.bias);
+        else empty('f32', 3);
+        fillDq(step.satDq);
+        saturationStaged(s, shape, step.params);
+        break;
+      case 'ipc':
+        // The science mask takes GROUPDQ's slot for the call.
+        callWasm('chain', () => s.swap_slots('u8', 0, 1));
+        copyRows('u8', 0, step.science);
+        empty('f32', 1);
+        ipcStaged(s, { ...shape, planes: step.params.ky * step.params.kx }, step.params);
+        callWasm('chain', () => s.swap_slots('u8', 0, 1));
+        break;
+      case 'superbias':
+        empty('f32', 1);
+        fill('f32', 2, step.bias);
+        fillDq(step.biasDq);
+        superbiasStaged(s, shape);
+        break;
+      case 'refpix':
+        callWasm('chain', () => s.swap_slots('u8', 0, 1));
+        copyRows('u8', 0, step.cls);
+        if (step.detRow) copyRows('u16', 0, step.detRow);
+        else empty('u16', 0);
+        refpixStaged(s, shape, step.params);
+        callWasm('chain', () => s.swap_slots('u8', 0, 1));
+        break;
+      case 'linearity':
+        empty('f32', 1, 3);
+        fill('f32', 2, step.coeffs);
+        fillDq(step.linDq);
+        linearityStaged(s, { ...shape, planes: step.coeffs.planes }, step.params);
+        break;
+      case 'dark_current':
+        fill('f32', 1, step.frames, step.params.planes);
+        if (step.darkDq) fill('u32', 1, step.darkDq);
+        else empty('u32', 1);
+        darkCurrentStaged(s, { ...shape, planes: step.params.planes }, step.params);
+        break;
+    }
+  }
+
+  // What the whole frame decides from (jump's mode, ramp fitting's plan), for the own rows.
+  const usable = new Uint8Array(planes);
+  const unsaturated = new Uint8Array(planes);
+  {
+    const groupdq = slot('u8', 0, planes * plane);
+    const [from, to] = [(row0 - t) * cols, (row1 - t) * cols];
+    for (let k = 0; k < planes; k++) {
+      const flags = groupdq.subarray(k * plane + from, k * plane + to);
+      let all = DO_NOT_USE | SATURATED;
+      for (let p = 0; p < flags.length && all !== 0; p++) all &= flags[p];
+      usable[k] = all & DO_NOT_USE ? 0 : 1;
+      unsaturated[k] = all & SATURATED ? 0 : 1;
+    }
+  }
+
+  let crs = 0;
+  const sameRows = (a: FileRows, b2: FileRows) => a.path === b2.path && a.offset === b2.offset;
+  if (plan.jump) {
+    fill('f32', 1, plan.jump.gain);
+    fill('f32', 2, plan.jump.readnoise);
+    empty('f32', 3, 4);
+    slot('u32', 1, plane);
+    jumpStaged(s, shape, plan.jump.params, { row0: row0 - t, rows: row1 - row0 });
+    const flagged = slot('u32', 1, plane).subarray((row0 - t) * cols, (row1 - t) * cols);
+    for (let p = 0; p < flagged.length; p++) crs += flagged[p];
+  }
+  // The fit's GAIN and READNOISE: jump's when they are the same rows.
+  if (!plan.jump || !sameRows(plan.jump.gain, plan.fit.gain)) fill('f32', 1, plan.fit.gain);
+  if (!plan.jump || !sameRows(plan.jump.readnoise, plan.fit.readnoise)) fill('f32', 2, plan.fit.readnoise);
+
+  // The own rows gathered out of wasm memory, then fitted into the shared outputs.
+  const own = row1 - row0;
+  const ownPlane = own * cols;
+  const floats = planes * ownPlane + 3 * ownPlane;
+  if (gathered.f32.length < floats) gathered.f32 = new Float32Array(floats);
+  if (gathered.u8.length < planes * ownPlane) gathered.u8 = new Uint8Array(planes * ownPlane);
+  const data = gathered.f32.subarray(0, planes * ownPlane);
+  const groupdq = gathered.u8.subarray(0, planes * ownPlane);
+  const from = (row0 - t) * cols;
+  const samples = slot('f32', 0, planes * plane) as Float32Array;
+  const flags = slot('u8', 0, planes * plane) as Uint8Array;
+  for (let k = 0; k < planes; k++) {
+    data.set(samples.subarray(k * plane + from, k * plane + from + ownPlane), k * ownPlane);
+    groupdq.set(flags.subarray(k * plane + from, k * plane + from + ownPlane), k * ownPlane);
+  }
+  const rest = gathered.f32.subarray(planes * ownPlane);
+  const gain = rest.subarray(0, ownPlane);
+  const readnoise = rest.subarray(ownPlane, 2 * ownPlane);
+  gain.set((slot('f32', 1, plane) as Float32Array).subarray(from, from + ownPlane));
+  readnoise.set((slot('f32', 2, plane) as Float32Array).subarray(from, from + ownPlane));
+  const pixeldq = (slot('u32', 0, plane) as Uint32Array).slice(from, from + ownPlane);
+  const averageDarkCurrent = plan.fit.averageDarkCurrent === undefined ? undefined : rest.subarray(2 * ownPlane, 3 * ownPlane).fill(plan.fit.averageDarkCurrent);
+  const fitShape: TileShape = { nints, ngroups, rows: own, cols };
+  rampFitTask({ data, groupdq, pixeldq, gain, readnoise, averageDarkCurrent, ...task.outputs } as RampFitTaskArrays, fitShape, {
+    ...plan.fit.params,
+    outputRows: { row0: 0, rows: own, exposureRow0: 0, exposureRows: own },
+  });
+  return { usable, unsaturated, crs };
+}
