@@ -454,6 +454,13 @@ export function previewNanCount(values: Float32Array | number[]): number;
 export function previewRender(values: Float32Array | number[], rows: number, cols: number, vmin: number, vmax: number, stretch: string, asinh_a: number, nan_color: Uint8Array | number[], channels: number): Uint8Array;
 
 /**
+ * `rampFitTile` of rows `own_row0..own_row0 + own_rows` of a staged band of `rows` rows, read
+ * where they lie (no copy). Slots: f32 `[data, gain, readnoise, averageDarkCurrent]` (the last
+ * may be empty), u8 `[groupdq]`, u32 `[pixeldq]`, all of the band.
+ */
+export function rampFitStaged(stage: Stage, own_row0: number, own_rows: number, nints: number, ngroups: number, rows: number, cols: number, times: Float32Array | number[], ints: Uint32Array | number[], flags: number): RampFitTileOutput;
+
+/**
  * Ramp fitting (OLS_C) of one tile. `zeroframe` and `dark` may be empty (absent).
  * `times` = [frame_time, group_time] (float32 seconds); `ints` = [nframes, groupgap,
  * drop_frames1, first_group, last_group, group_start, group_stop]; `flags` = bit 0
@@ -568,6 +575,7 @@ export interface InitOutput {
     readonly previewLimits: (a: number, b: number, c: number, d: number, e: number, f: number, g: number) => [number, number, number, number];
     readonly previewNanCount: (a: number, b: number) => number;
     readonly previewRender: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number) => [number, number, number, number];
+    readonly rampFitStaged: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number) => [number, number, number];
     readonly rampFitTile: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number, o: number, p: number, q: number, r: number, s: number, t: number, u: number, v: number, w: number) => [number, number, number];
     readonly rampfitinputs_darkPtr: (a: number) => number;
     readonly rampfitinputs_dataPtr: (a: number) => number;

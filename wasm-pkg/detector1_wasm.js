@@ -2592,6 +2592,49 @@ export function previewRender(values, rows, cols, vmin, vmax, stretch, asinh_a, 
 }
 
 /**
+ * `rampFitTile` of rows `own_row0..own_row0 + own_rows` of a staged band of `rows` rows, read
+ * where they lie (no copy). Slots: f32 `[data, gain, readnoise, averageDarkCurrent]` (the last
+ * may be empty), u8 `[groupdq]`, u32 `[pixeldq]`, all of the band.
+ * @param {Stage} stage
+ * @param {number} own_row0
+ * @param {number} own_rows
+ * @param {number} nints
+ * @param {number} ngroups
+ * @param {number} rows
+ * @param {number} cols
+ * @param {Float32Array | number[]} times
+ * @param {Uint32Array | number[]} ints
+ * @param {number} flags
+ * @returns {RampFitTileOutput}
+ */
+export function rampFitStaged(stage, own_row0, own_rows, nints, ngroups, rows, cols, times, ints, flags) {
+    _assertClass(stage, Stage);
+    const val3 = +own_row0;
+    const val4 = +own_rows;
+    const val5 = +nints;
+    const val6 = +ngroups;
+    const val7 = +rows;
+    const val8 = +cols;
+    const val9 = +flags;
+    let ptr0, len0, ptr1, len1;
+    try {
+        ptr0 = passArrayF32ToWasm0(times, wasm.__wbindgen_malloc);
+        len0 = WASM_VECTOR_LEN;
+        ptr1 = passArray32ToWasm0(ints, wasm.__wbindgen_malloc);
+        len1 = WASM_VECTOR_LEN;
+    } catch (e) {
+        if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 4, 4); }
+        if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
+        throw e;
+    }
+    const ret = wasm.rampFitStaged(stage.__wbg_ptr, val3, val4, val5, val6, val7, val8, ptr0, len0, ptr1, len1, val9);
+    if (ret[2]) {
+        throw takeFromExternrefTable0(ret[1]);
+    }
+    return RampFitTileOutput.__wrap(ret[0]);
+}
+
+/**
  * Ramp fitting (OLS_C) of one tile. `zeroframe` and `dark` may be empty (absent).
  * `times` = [frame_time, group_time] (float32 seconds); `ints` = [nframes, groupgap,
  * drop_frames1, first_group, last_group, group_start, group_stop]; `flags` = bit 0

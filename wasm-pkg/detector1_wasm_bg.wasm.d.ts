@@ -64,6 +64,7 @@ export const previewBlockAverage: (a: number, b: number, c: number, d: number, e
 export const previewLimits: (a: number, b: number, c: number, d: number, e: number, f: number, g: number) => [number, number, number, number];
 export const previewNanCount: (a: number, b: number) => number;
 export const previewRender: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number) => [number, number, number, number];
+export const rampFitStaged: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number) => [number, number, number];
 export const rampFitTile: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number, o: number, p: number, q: number, r: number, s: number, t: number, u: number, v: number, w: number) => [number, number, number];
 export const rampfitinputs_darkPtr: (a: number) => number;
 export const rampfitinputs_dataPtr: (a: number) => number;

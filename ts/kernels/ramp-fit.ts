@@ -15,7 +15,9 @@ import {
   rampFitTile as wasmRampFitTile,
   RampFitInputs as WasmRampFitInputs,
   RampFitStream as WasmRampFitStream,
+  rampFitStaged,
   type RampFitTileOutput,
+  type Stage,
 } from '../../wasm-pkg/detector1_wasm.js';
 import { allocShared, checkArray, checkShape, isShared, isSharedBuffer, releaseShared, sharedCopy, type KernelArray, type KernelArrayConstructor, type Layout, type TileShape } from './arrays.js';
 import { callWasm, fromWasmError, KernelParameterError } from './errors.js';
@@ -562,6 +564,44 @@ function fitBandsInPlace(input: RampFitInput, shape: TileShape, params: RampFitT
 }
 
 /** Rate and rateints arrays of `rows` rows, of which a fit fills the rows from `row0` on. */
+/** The rate and rateints of `out`, `length` pixels of each plane, into the target's planes (of `targetPlane` pixels) at pixel `to`. */
+function takeRows(out: RampFitTileOutput, nints: number, length: number, target: RowsTarget, targetPlane: number, to: number): void {
+  const memory = kernelMemory();
+  const take = <T extends KernelArray>(View: new (b: ArrayBuffer, o: number, n: number) => T, ptr: number, dst: T, planes: number) => {
+    const src = new View(memory.buffer, ptr, planes * length);
+    for (let k = 0; k < planes; k++) dst.set(src.subarray(k * length, (k + 1) * length) as never, k * targetPlane + to);
+  };
+  for (const [prefix, arrays, planes] of [['rate', target.rate, 1], ['rateints', target.rateints, nints]] as const) {
+    take(Float32Array, out.f32Ptr(`${prefix}.slope`), arrays.slope, planes);
+    take(Uint32Array, out.dqPtr(`${prefix}.dq`), arrays.dq, planes);
+    take(Float32Array, out.f32Ptr(`${prefix}.var_poisson`), arrays.varPoisson, planes);
+    take(Float32Array, out.f32Ptr(`${prefix}.var_rnoise`), arrays.varRnoise, planes);
+    take(Float32Array, out.f32Ptr(`${prefix}.err`), arrays.err, planes);
+  }
+}
+
+/**
+ * Fits rows `core` of a band staged in wasm memory (`stage`, slots as `rampFitStaged` names
+ * them; `shape` is the band's) where they lie, into `outputs` (the rows' rate and rateints).
+ */
+export function fitStagedRows(stage: Stage, shape: TileShape, core: { row0: number; rows: number }, params: RampFitTileParams, outputs: Pick<RampFitTaskArrays, keyof typeof TASK_OUTPUTS>): void {
+  if (params.likely || params.saveOpt) throw new KernelParameterError('invalid_parameter', `${KERNEL}: a staged fit is OLS_C without fitopt`);
+  const { nints, ngroups, cols } = shape;
+  const out = callWasm(KERNEL, () => rampFitStaged(stage, core.row0, core.rows, nints, ngroups, shape.rows, cols, ...encodeParams(params)));
+  try {
+    const o = outputs;
+    const target: RowsTarget = {
+      rate: { slope: o.rateSlope, dq: o.rateDq, varPoisson: o.rateVarPoisson, varRnoise: o.rateVarRnoise, err: o.rateErr },
+      rateints: { slope: o.rateintsSlope, dq: o.rateintsDq, varPoisson: o.rateintsVarPoisson, varRnoise: o.rateintsVarRnoise, err: o.rateintsErr },
+      rows: core.rows,
+      row0: 0,
+    };
+    takeRows(out, nints, core.rows * cols, target, core.rows * cols, 0);
+  } finally {
+    out.free();
+  }
+}
+
 interface RowsTarget {
   rate: RateArrays;
   rateints: RateArrays;
@@ -610,17 +650,7 @@ function fitRowsInPlace(
       if (input.averageDarkCurrent) fill(Float32Array, inputs.darkPtr, input.averageDarkCurrent, 1);
       const out = callWasm(KERNEL, () => inputs.fit(nints, ngroups, bandRows, cols, ...encoded));
       try {
-        const take = <T extends KernelArray>(View: new (b: ArrayBuffer, o: number, n: number) => T, ptr: number, dst: T, planes: number) => {
-          const src = new View(memory.buffer, ptr, planes * bandLen);
-          for (let k = 0; k < planes; k++) dst.set(src.subarray(k * bandLen, (k + 1) * bandLen) as never, k * targetPlane + to);
-        };
-        for (const [prefix, arrays, planes] of [['rate', target.rate, 1], ['rateints', target.rateints, nints]] as const) {
-          take(Float32Array, out.f32Ptr(`${prefix}.slope`), arrays.slope, planes);
-          take(Uint32Array, out.dqPtr(`${prefix}.dq`), arrays.dq, planes);
-          take(Float32Array, out.f32Ptr(`${prefix}.var_poisson`), arrays.varPoisson, planes);
-          take(Float32Array, out.f32Ptr(`${prefix}.var_rnoise`), arrays.varRnoise, planes);
-          take(Float32Array, out.f32Ptr(`${prefix}.err`), arrays.err, planes);
-        }
+        takeRows(out, nints, bandLen, target, targetPlane, to);
       } finally {
         out.free();
       }

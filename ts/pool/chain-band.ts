@@ -8,7 +8,7 @@
  * products are a whole run's (tests/unit/pipeline/banded.test.ts compares them).
  */
 import { decodeInt16Staged, Stage } from '../../wasm-pkg/detector1_wasm.js';
-import { FILE_WORDS_SWAPPED, type KernelArray, type TileShape } from '../kernels/arrays.js';
+import { FILE_WORDS_SWAPPED, type TileShape } from '../kernels/arrays.js';
 import { callWasm } from '../kernels/errors.js';
 import { kernelMemory } from '../kernels/module.js';
 import { dqInitStaged } from '../kernels/dq-init.js';
@@ -20,7 +20,7 @@ import { linearityStaged, type LinearityParams } from '../kernels/linearity.js';
 import { darkCurrentStaged, type DarkCurrentParams } from '../kernels/dark-current.js';
 import { jumpStaged, type JumpParams } from '../kernels/jump.js';
 import type { FileRows } from '../io/fits/file-rows.js';
-import { rampFitTask, TASK_OUTPUTS, type RampFitTaskArrays, type RampFitTileParams } from '../kernels/ramp-fit.js';
+import { fitStagedRows, type RampFitTaskArrays, type RampFitTileParams, type TASK_OUTPUTS } from '../kernels/ramp-fit.js';
 
 /** The corrections in jwst's order, each with what its kernel takes. */
 export type ChainStep =
@@ -50,7 +50,7 @@ export interface ChainTask {
   region: [number, number];
   own: [number, number];
   /** The fit's rate and rateints arrays of the own rows (shared). */
-  outputs: Record<keyof typeof TASK_OUTPUTS, KernelArray>;
+  outputs: Pick<RampFitTaskArrays, keyof typeof TASK_OUTPUTS>;
 }
 
 export interface ChainResult {
@@ -70,8 +70,6 @@ const SATURATED = 2;
 
 /** One stage per thread, reused from band to band (its buffers keep their largest size). */
 let stage: Stage | undefined;
-/** The fit's inputs gathered out of wasm memory (the fit itself may grow that memory). */
-const gathered: { f32: Float32Array; u8: Uint8Array } = { f32: new Float32Array(0), u8: new Uint8Array(0) };
 
 type SlotKind = 'f32' | 'u8' | 'u16' | 'u32';
 const viewTypes = { f32: Float32Array, u8: Uint8Array, u16: Uint16Array, u32: Uint32Array } as const;
@@ -203,32 +201,9 @@ export function runChainBand(task: ChainTask, read: ReadFileBytes): ChainResult 
   if (!plan.jump || !sameRows(plan.jump.gain, plan.fit.gain)) fill('f32', 1, plan.fit.gain);
   if (!plan.jump || !sameRows(plan.jump.readnoise, plan.fit.readnoise)) fill('f32', 2, plan.fit.readnoise);
 
-  // The own rows gathered out of wasm memory, then fitted into the shared outputs.
-  const own = row1 - row0;
-  const ownPlane = own * cols;
-  const floats = planes * ownPlane + 3 * ownPlane;
-  if (gathered.f32.length < floats) gathered.f32 = new Float32Array(floats);
-  if (gathered.u8.length < planes * ownPlane) gathered.u8 = new Uint8Array(planes * ownPlane);
-  const data = gathered.f32.subarray(0, planes * ownPlane);
-  const groupdq = gathered.u8.subarray(0, planes * ownPlane);
-  const from = (row0 - t) * cols;
-  const samples = slot('f32', 0, planes * plane) as Float32Array;
-  const flags = slot('u8', 0, planes * plane) as Uint8Array;
-  for (let k = 0; k < planes; k++) {
-    data.set(samples.subarray(k * plane + from, k * plane + from + ownPlane), k * ownPlane);
-    groupdq.set(flags.subarray(k * plane + from, k * plane + from + ownPlane), k * ownPlane);
-  }
-  const rest = gathered.f32.subarray(planes * ownPlane);
-  const gain = rest.subarray(0, ownPlane);
-  const readnoise = rest.subarray(ownPlane, 2 * ownPlane);
-  gain.set((slot('f32', 1, plane) as Float32Array).subarray(from, from + ownPlane));
-  readnoise.set((slot('f32', 2, plane) as Float32Array).subarray(from, from + ownPlane));
-  const pixeldq = (slot('u32', 0, plane) as Uint32Array).slice(from, from + ownPlane);
-  const averageDarkCurrent = plan.fit.averageDarkCurrent === undefined ? undefined : rest.subarray(2 * ownPlane, 3 * ownPlane).fill(plan.fit.averageDarkCurrent);
-  const fitShape: TileShape = { nints, ngroups, rows: own, cols };
-  rampFitTask({ data, groupdq, pixeldq, gain, readnoise, averageDarkCurrent, ...task.outputs } as RampFitTaskArrays, fitShape, {
-    ...plan.fit.params,
-    outputRows: { row0: 0, rows: own, exposureRow0: 0, exposureRows: own },
-  });
+  // The own rows fitted where they lie, into the shared outputs.
+  if (plan.fit.averageDarkCurrent === undefined) empty('f32', 3);
+  else slot('f32', 3, plane).fill(plan.fit.averageDarkCurrent);
+  fitStagedRows(s, shape, { row0: row0 - t, rows: row1 - row0 }, plan.fit.params, task.outputs);
   return { usable, unsaturated, crs };
 }

@@ -184,9 +184,7 @@ fn running_median<T: Real>(strip: &[T], dq: &[u32], rows: usize, width: usize, s
             good(source(i - 1)).for_each(|v| window.remove(v));
             good(source(i + smoothing_length - 1)).for_each(|v| window.insert(v));
         }
-        medians.push(if window.is_empty() {
-            f64::NAN
-        } else if window.nans > 0 {
+        medians.push(if window.is_empty() || window.nans > 0 {
             f64::NAN
         } else if window.zeros > 0 {
             gathered.clear();
@@ -216,7 +214,7 @@ impl<T: Real> SortedWindow<T> {
     }
 
     fn insert(&mut self, v: T) {
-        if v != v {
+        if v.partial_cmp(&v).is_none() {
             self.nans += 1;
             return;
         }
@@ -229,7 +227,7 @@ impl<T: Real> SortedWindow<T> {
 
     /// Takes out a value equal to `v` (one that was inserted).
     fn remove(&mut self, v: T) {
-        if v != v {
+        if v.partial_cmp(&v).is_none() {
             self.nans -= 1;
             return;
         }

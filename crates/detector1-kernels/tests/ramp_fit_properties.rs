@@ -4,7 +4,7 @@
 //! input is reported as a typed error.
 
 use detector1_kernels::dq::{CHARGELOSS, DO_NOT_USE, JUMP_DET, PERSISTENCE, SATURATED};
-use detector1_kernels::ramp_fit::{fit, FitOpt, Inputs, Output, Params, Products, RampFitStream};
+use detector1_kernels::ramp_fit::{fit, fit_rows, CubeLayout, FitOpt, Inputs, Output, Params, Products, RampFitStream};
 use detector1_kernels::{KernelError, RampShape};
 
 /// splitmix64: small, seeded, reproducible.
@@ -398,6 +398,35 @@ fn tile_height_does_not_matter() {
             }
         }
     }
+}
+
+/// `fit_rows` on rows of a band, read where they lie in its cube, equals `fit` on a copy of
+/// those rows; long ramps (the kernel's band of pixels) included.
+#[test]
+fn rows_of_a_band_equal_their_copy() {
+    for shape in [RampShape::new(2, 8, 11, 5), RampShape::new(1, 200, 6, 3)] {
+        let tile = Tile::random(43, shape);
+        let cols = shape.cols;
+        for params in params_variants(shape.ngroups) {
+            for (row0, rows) in [(0usize, shape.rows), (2, 3), (shape.rows - 1, 1)] {
+                let own = tile.band(row0, rows);
+                let copied = fit(&own.inputs(), own.shape, &params).unwrap();
+                // The band's cube, the tile's own plane arrays.
+                let inputs = Inputs { data: &tile.data, groupdq: &tile.groupdq, ..own.inputs() };
+                let layout = CubeLayout { first: row0 * cols, stride: shape.plane_len() };
+                let read = fit_rows(&inputs, own.shape, &params, layout).unwrap();
+                assert_products_identical(&read.rate, &copied.rate, "rate");
+                assert_products_identical(&read.rateints, &copied.rateints, "rateints");
+            }
+        }
+    }
+    // A cube too short for its layout is a typed error.
+    let shape = RampShape::new(1, 4, 3, 2);
+    let tile = Tile::random(44, shape);
+    let own = tile.band(1, 2);
+    let inputs = Inputs { data: &tile.data[..tile.data.len() - 1], groupdq: &tile.groupdq, ..own.inputs() };
+    let error = fit_rows(&inputs, own.shape, &Params::new(10.6, 21.2, 1, 0, 4), CubeLayout { first: 2, stride: 6 }).unwrap_err();
+    assert!(matches!(error, KernelError::ShapeMismatch { argument: "data", .. }), "{error:?}");
 }
 
 /// The integration-by-integration stream equals the whole-tile fit bit for bit.

@@ -1496,6 +1496,54 @@ pub fn apply_jump_staged(
     }
 }
 
+/// `rampFitTile` of rows `own_row0..own_row0 + own_rows` of a staged band of `rows` rows, read
+/// where they lie (no copy). Slots: f32 `[data, gain, readnoise, averageDarkCurrent]` (the last
+/// may be empty), u8 `[groupdq]`, u32 `[pixeldq]`, all of the band.
+#[wasm_bindgen(js_name = rampFitStaged)]
+#[allow(clippy::too_many_arguments)]
+pub fn ramp_fit_staged(
+    stage: &mut Stage,
+    own_row0: usize,
+    own_rows: usize,
+    nints: usize,
+    ngroups: usize,
+    rows: usize,
+    cols: usize,
+    times: &[f32],
+    ints: &[u32],
+    flags: u32,
+) -> Result<RampFitTileOutput, JsError> {
+    let params = ramp_fit_params(times, ints, flags)?;
+    if own_rows == 0 || own_row0 + own_rows > rows {
+        return Err(to_js(KernelError::InvalidParameter { argument: "own_rows", reason: format!("rows {own_row0}..{} are not within the band's {rows}", own_row0 + own_rows) }));
+    }
+    let [data, gain, readnoise, dark] = slots_of(&mut stage.f32s);
+    let [groupdq] = slots_of(&mut stage.u8s);
+    let [pixeldq] = slots_of(&mut stage.u32s);
+    let plane = rows * cols;
+    let own = own_row0 * cols..(own_row0 + own_rows) * cols;
+    for (argument, len) in [("gain", gain.len()), ("readnoise", readnoise.len()), ("pixeldq", pixeldq.len())] {
+        if len != plane {
+            return Err(to_js(KernelError::ShapeMismatch { argument, expected: plane, actual: len }));
+        }
+    }
+    if !dark.is_empty() && dark.len() != plane {
+        return Err(to_js(KernelError::ShapeMismatch { argument: "average_dark_current", expected: plane, actual: dark.len() }));
+    }
+    let inputs = ramp_fit::Inputs {
+        data,
+        groupdq,
+        pixeldq: &pixeldq[own.clone()],
+        gain: &gain[own.clone()],
+        readnoise: &readnoise[own.clone()],
+        zeroframe: None,
+        average_dark_current: (!dark.is_empty()).then(|| &dark[own.clone()]),
+    };
+    let layout = ramp_fit::CubeLayout { first: own.start, stride: plane };
+    let inner = ramp_fit::fit_rows(&inputs, RampShape::new(nints, ngroups, own_rows, cols), &params, layout).map_err(to_js)?;
+    Ok(RampFitTileOutput { inner })
+}
+
 /// FITS 16-bit pixels into float32 values (BZERO 0, or 32768 when `unsigned`); `stored` holds
 /// the file's big-endian words as a little-endian machine loads them when `swapped`.
 #[wasm_bindgen(js_name = decodeInt16)]

@@ -203,10 +203,27 @@ pub struct Output {
     pub chisq: Option<Vec<f32>>,
 }
 
-fn validate_inputs(inputs: &Inputs<'_>, shape: &RampShape, params: &Params) -> Result<(), KernelError> {
+/// Where the `(integration, group)` planes of a tile lie in `Inputs::data` and `groupdq`: plane
+/// `k` at `first + k * stride`. A tile's own cube is dense (`stride` = its plane); rows of a
+/// larger band of `stride` pixels per plane start at `first`.
+#[derive(Debug, Clone, Copy)]
+pub struct CubeLayout {
+    pub first: usize,
+    pub stride: usize,
+}
+
+fn validate_inputs(inputs: &Inputs<'_>, shape: &RampShape, params: &Params, layout: CubeLayout) -> Result<(), KernelError> {
     shape.validate()?;
-    shape.expect_cube("data", inputs.data.len())?;
-    shape.expect_cube("groupdq", inputs.groupdq.len())?;
+    let plane = shape.plane_len();
+    if layout.stride < plane {
+        return Err(KernelError::InvalidParameter { argument: "stride", reason: format!("{} is less than the tile's {plane} pixels", layout.stride) });
+    }
+    let needed = layout.first + (shape.nints * shape.ngroups - 1) * layout.stride + plane;
+    for (argument, len) in [("data", inputs.data.len()), ("groupdq", inputs.groupdq.len())] {
+        if len < needed {
+            return Err(KernelError::ShapeMismatch { argument, expected: needed, actual: len });
+        }
+    }
     shape.expect_plane("pixeldq", inputs.pixeldq.len())?;
     shape.expect_plane("gain", inputs.gain.len())?;
     shape.expect_plane("readnoise", inputs.readnoise.len())?;
@@ -249,7 +266,25 @@ struct OptCollector {
 /// Returns rate `(rows, cols)`, rateints `(nints, rows, cols)` and, with `params.save_opt`,
 /// the fitopt arrays sized by this tile's own segment and cosmic-ray maxima.
 pub fn fit(inputs: &Inputs<'_>, shape: RampShape, params: &Params) -> Result<Output, KernelError> {
-    validate_inputs(inputs, &shape, params)?;
+    validate_exact(inputs, &shape)?;
+    fit_laid_out(inputs, shape, params, CubeLayout { first: 0, stride: shape.plane_len() })
+}
+
+/// [`fit`] of rows of a larger band: `inputs.data` and `groupdq` hold the band, whose planes of
+/// `layout.stride` pixels hold the tile's at `layout.first` (the other inputs are the tile's).
+pub fn fit_rows(inputs: &Inputs<'_>, shape: RampShape, params: &Params, layout: CubeLayout) -> Result<Output, KernelError> {
+    fit_laid_out(inputs, shape, params, layout)
+}
+
+/// The dense cube's lengths, named as the caller passed them.
+fn validate_exact(inputs: &Inputs<'_>, shape: &RampShape) -> Result<(), KernelError> {
+    shape.validate()?;
+    shape.expect_cube("data", inputs.data.len())?;
+    shape.expect_cube("groupdq", inputs.groupdq.len())
+}
+
+fn fit_laid_out(inputs: &Inputs<'_>, shape: RampShape, params: &Params, layout: CubeLayout) -> Result<Output, KernelError> {
+    validate_inputs(inputs, &shape, params, layout)?;
     let c = params.consts();
     let (nints, ng, plane) = (shape.nints, c.ngroups, shape.plane_len());
     let rn_scale = params.rn_scale();
@@ -293,7 +328,7 @@ pub fn fit(inputs: &Inputs<'_>, shape: RampShape, params: &Params) -> Result<Out
     });
     // Offset of (integration, window group) planes in the input cube.
     let plane_offsets: Vec<usize> = (0..nints)
-        .flat_map(|i| (params.group_start..params.group_stop).map(move |g| (i * shape.ngroups + g) * plane))
+        .flat_map(|i| (params.group_start..params.group_stop).map(move |g| layout.first + (i * shape.ngroups + g) * layout.stride))
         .collect();
     let dnu_group: Vec<u8> = (params.group_start..params.group_stop)
         .map(|g| if g < params.first_group || g > params.last_group { crate::dq::DO_NOT_USE as u8 } else { 0 })
