@@ -3,7 +3,7 @@
  * The whole Detector1 pipeline, ours against jwst's Detector1Pipeline, side by side (not a test).
  *
  *   make build
- *   node bench/pipeline.mjs [--case full|sub640|miri-tso|all] [--no-jwst] [--workers 1,2] [--banded]
+ *   node bench/pipeline.mjs [--case full|sub640|miri-tso|all] [--no-jwst] [--workers 1,2] [--banded] [--whole]
  *
  * Cases (simulated once into target/bench/<case>/ with a mini CRDS cache; not in git):
  *   full:   NIRCam FULL 2048x2048, RAPID, 10 groups, 1 integration (uncal 84 MB);
@@ -11,7 +11,9 @@
  *   miri-tso: MIRI BRIGHTSKY 512x512 FAST, 45 groups, 50 integrations (not in `all`: jwst needs
  *   minutes and many GB on it).
  * Each configuration runs in its own child process so peak RSS is its own: ours with 1 and 2
- * workers (with --banded also by row bands, as `detector1 run --banded`), and jwst
+ * workers as `detector1 run` runs (a full frame by row bands through the chain), with --banded
+ * also `detector1 run --banded` (by row bands even step by step), with --whole also
+ * `detector1 run --no-banded` (integration by integration), and jwst
  * (bench/pipeline.py in .venv) on the same files, both choosing references from the same cache.
  * Reported: wall and CPU seconds, peak RSS (MB), uncal size, ratios. One JSON document at the end.
  */
@@ -58,7 +60,7 @@ async function prepare(c) {
 }
 
 /** Child: our pipeline once, one JSON line. */
-async function child(manifestPath, workers, banded) {
+async function child(manifestPath, workers, mode) {
   const info = JSON.parse(readFileSync(manifestPath, 'utf8'));
   const { loadKernels } = await import(join(root, 'dist/kernels/load-node.js'));
   const { createNodePool } = await import(join(root, 'dist/pool/node.js'));
@@ -83,13 +85,13 @@ async function child(manifestPath, workers, banded) {
       rampFitPool: pool,
       // As the CLI runs it (one exposure per process).
       sharedProducts: true,
-      banded,
+      banded: mode === 'banded' ? true : mode === 'whole' ? false : undefined,
     });
   } finally {
     await pool?.destroy();
   }
   const used = process.cpuUsage(cpu);
-  console.log(JSON.stringify({ impl: `ours-${workers}w${banded ? '-banded' : ''}`, seconds: (performance.now() - wall) / 1000, cpu: (used.user + used.system) / 1e6, peakMB: peakRssMB() }));
+  console.log(JSON.stringify({ impl: `ours-${workers}w${mode === 'auto' ? '' : `-${mode}`}`, seconds: (performance.now() - wall) / 1000, cpu: (used.user + used.system) / 1e6, peakMB: peakRssMB() }));
 }
 
 function run(command, args) {
@@ -108,9 +110,11 @@ async function main() {
       child: { type: 'string' },
       'child-workers': { type: 'string' },
       banded: { type: 'boolean', default: false },
+      whole: { type: 'boolean', default: false },
+      'child-mode': { type: 'string', default: 'auto' },
     },
   });
-  if (values.child) return child(values.child, Number(values['child-workers']), values.banded);
+  if (values.child) return child(values.child, Number(values['child-workers']), values['child-mode']);
   const cases = values.case === 'all' ? [...CASES.full, ...CASES.sub640] : CASES[values.case];
   if (!cases) throw new Error(`--case must be full, sub640, miri-tso or all (all = full and sub640)`);
   const python = join(root, '.venv', 'bin', 'python');
@@ -123,7 +127,8 @@ async function main() {
     for (const w of values.workers.split(',').map(Number)) {
       const args = [fileURLToPath(import.meta.url), '--child', manifest, '--child-workers', String(w)];
       rows.push(run(process.execPath, args));
-      if (values.banded) rows.push(run(process.execPath, [...args, '--banded']));
+      if (values.banded) rows.push(run(process.execPath, [...args, '--child-mode', 'banded']));
+      if (values.whole) rows.push(run(process.execPath, [...args, '--child-mode', 'whole']));
     }
     if (!values['no-jwst'] && existsSync(python)) {
       rows.push(run(python, [join(root, 'bench', 'pipeline.py'), info.uncal, info.crds, info.context, join(root, 'target', 'bench', c.name, 'jwst')]));

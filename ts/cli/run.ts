@@ -33,7 +33,7 @@ export class RunUsageError extends Error {}
 
 /** Our own options; everything else is strun's and goes to parseCommandLine. */
 const OWN_VALUES = new Set(['config', 'crds-path', 'crds-context', 'output-dir', 'threads']);
-const OWN_FLAGS = new Set(['quiet', 'json', 'explain-refs', 'banded']);
+const OWN_FLAGS = new Set(['quiet', 'json', 'explain-refs', 'banded', 'no-banded']);
 
 interface OwnOptions {
   config?: string;
@@ -44,11 +44,12 @@ interface OwnOptions {
   quiet: boolean;
   json: boolean;
   explainRefs: boolean;
-  banded: boolean;
+  /** undefined: as the pipeline decides (see Detector1Options.banded). */
+  banded?: boolean;
 }
 
 function splitArguments(args: readonly string[]): { own: OwnOptions; rest: string[] } {
-  const own: OwnOptions = { quiet: false, json: false, explainRefs: false, banded: false };
+  const own: OwnOptions = { quiet: false, json: false, explainRefs: false };
   const rest: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const match = /^--([a-z-]+)(?:=(.*))?$/s.exec(args[i]);
@@ -56,7 +57,10 @@ function splitArguments(args: readonly string[]): { own: OwnOptions; rest: strin
       if (match[2] !== undefined) throw new RunUsageError(`--${match[1]} takes no value`);
       if (match[1] === 'quiet') own.quiet = true;
       else if (match[1] === 'json') own.json = true;
-      else if (match[1] === 'banded') own.banded = true;
+      else if (match[1] === 'banded' || match[1] === 'no-banded') {
+        if (own.banded !== undefined) throw new RunUsageError('--banded and --no-banded exclude each other');
+        own.banded = match[1] === 'banded';
+      }
       else own.explainRefs = true;
       continue;
     }
@@ -200,6 +204,8 @@ function summary(input: string, result: Detector1FileResult, seconds: number, co
     seconds,
     crdsContext: context,
     steps: result.statuses.map(([step, status]) => ({ step, status, ms: result.timings.find(([name]) => name === step)?.[1] ?? null })),
+    // Timed work that is no step's alone (e.g. the chain, which runs the steps of many bands at once).
+    phases: result.timings.filter(([name]) => !result.statuses.some(([step]) => step === name)).map(([name, ms]) => ({ name, ms })),
     references: explained.map((s) => ({ reftype: s.reftype, status: s.status, file: s.file ?? null })),
     products: Object.fromEntries(result.written),
     noProducts: result.noProducts ?? null,

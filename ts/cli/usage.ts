@@ -1,12 +1,13 @@
 /** The usage text of each command, apart from their code so that `detector1` loads only the command it runs. */
 export const runUsage = `  detector1 run <uncal.fits> [--config PARS.asdf|.yaml|.json|.cfg] [--crds-path DIR]
                  [--crds-context NAME] [--output-dir DIR] [--threads N] [--explain-refs]
-                 [--quiet] [--json] [--disable-crds-steppars] [--banded]
+                 [--quiet] [--json] [--disable-crds-steppars] [--banded | --no-banded]
                  [--<param>=V] [--steps.<step>.<param>=V]
                                          the Detector1 pipeline (strun calwebb_detector1): references
                                          from the CRDS cache (CRDS_PATH), writes _rate/_rateints;
-                                         --banded: near-IR full frames by row bands (less memory,
-                                         slower)
+                                         near-IR full frames go by row bands, one worker task a
+                                         band, where they can; --banded: by row bands wherever the
+                                         steps allow (less memory); --no-banded: never
   detector1 step <step> <input.fits> [--<param>=V] [run's cache/output/thread options]
                                          one step alone (strun <step>), writes <root>_<step>.fits`;
 

@@ -152,6 +152,56 @@ export class RampReader {
     }
   }
 
+  /**
+   * Columns `[c0, c0 + width)` of rows `[row0, row1)` of every group into each target's `data`
+   * and `groupdq`, `(nints * ngroups, row1 - row0, width)` each: what `readRows` gives of those
+   * pixels, but only they are decoded (full rows are read a chunk at a time through `scratch`).
+   * False, with nothing read, unless SCI holds 16-bit integers (`readRows` then).
+   */
+  async readColumns(row0: number, row1: number, targets: { c0: number; width: number; data: Float32Array; groupdq: Uint8Array }[], scratch: Uint8Array): Promise<boolean> {
+    const [nints, ngroups, ny, nx] = this.shape;
+    const sci = this.file.get('SCI');
+    const stored16 = storedInt16(sci);
+    if (!stored16) return false;
+    if (!Number.isInteger(row0) || !Number.isInteger(row1) || row0 < 0 || row1 <= row0 || row1 > ny) {
+      throw new RangeError(`${this.file.source.name}: rows [${row0}, ${row1}) are outside the frame's ${ny} rows`);
+    }
+    const groupdqHdu = this.file.find('GROUPDQ');
+    const height = row1 - row0;
+    const chunk = Math.max(1, Math.min(height, Math.floor(scratch.length / (2 * nx))));
+    for (const { c0, width, data, groupdq } of targets) {
+      if (c0 < 0 || c0 + width > nx || data.length !== nints * ngroups * height * width || groupdq.length !== data.length) {
+        throw new RangeError(`${this.file.source.name}: columns [${c0}, ${c0 + width}) of rows [${row0}, ${row1}) do not fit their arrays`);
+      }
+    }
+    for (let k = 0; k < nints * ngroups; k++) {
+      const index = [Math.floor(k / ngroups), k % ngroups];
+      for (let r0 = row0; r0 < row1; r0 += chunk) {
+        const r1 = Math.min(row1, r0 + chunk);
+        const { data: raw } = await this.file.readImage(sci, { index, rows: [r0, r1], as: 'stored', rawInto: scratch });
+        const bytes = raw as Uint8Array;
+        for (const { c0, width, data } of targets) {
+          for (let r = r0; r < r1; r++) {
+            const to = (k * height + r - row0) * width;
+            for (let c = 0; c < width; c++) {
+              const at = 2 * ((r - r0) * nx + c0 + c);
+              const word = (bytes[at] << 8) | bytes[at + 1];
+              // BZERO 32768 flips the sign bit of the stored int16.
+              data[to + c] = stored16.unsigned ? word ^ 0x8000 : word - ((word & 0x8000) << 1);
+            }
+          }
+        }
+        if (!groupdqHdu) continue;
+        const { data: flags } = await this.file.readImage(groupdqHdu, { index, rows: [r0, r1], rawInto: scratch });
+        for (const { c0, width, groupdq } of targets) {
+          for (let r = r0; r < r1; r++) groupdq.set((flags as Uint8Array).subarray((r - r0) * nx + c0, (r - r0) * nx + c0 + width), (k * height + r - row0) * width);
+        }
+      }
+    }
+    if (!groupdqHdu) for (const { groupdq } of targets) groupdq.fill(0);
+    return true;
+  }
+
   /** Group by group: the stored bytes of group g + 1 are read while the workers decode group g. */
   private async readGroupsOnPool(sci: Hdu, i: number, unsigned: boolean, data: Float32Array, pool: KernelPool): Promise<void> {
     const [, ngroups, ny, nx] = this.shape;

@@ -41,7 +41,7 @@ import { GAIN_SCALE, RAMP_FIT, RAMP_STEPS, stepOptions, type StepParameters, typ
 import { bandArray, bandOutputs, releaseBandBuffers, type BandBuffers } from './band-buffers.js';
 import { planeRows, type ProductRowsWriter, type RateintsRows } from './spill.js';
 import { planChain } from './chain.js';
-import type { ChainPlan } from '../pool/chain-band.js';
+import type { ChainPlan, ChainTask } from '../pool/chain-band.js';
 
 /**
  * Samples (float32, all integrations) of one chain band: ~50 rows of a 10-group full frame, and
@@ -51,6 +51,18 @@ import type { ChainPlan } from '../pool/chain-band.js';
  */
 const CHAIN_BAND_BYTES = 4 * 2 ** 20;
 const CHAIN_MIN_ROWS = 16;
+/** Chain bands in flight per worker (each holds its fit's outputs until written). */
+const CHAIN_SLOTS_PER_WORKER = 3;
+
+/** The reference a step needs to end COMPLETE (jwst skips it without). */
+const STEP_REFERENCE: Readonly<Record<string, string>> = { dq_init: 'mask', saturation: 'saturation', ipc: 'ipc', superbias: 'superbias', linearity: 'linearity', dark_current: 'dark' };
+
+/** The status a step is expected to end with on a band: group_scale skips itself on the frames a chain takes. */
+function expectedStatus(alias: string, references: StepReferences | undefined): string {
+  if (alias === 'group_scale') return 'SKIPPED';
+  const reftype = STEP_REFERENCE[alias];
+  return reftype === undefined || references?.get(reftype) ? 'COMPLETE' : 'SKIPPED';
+}
 
 /** Pass 1 assumed what the whole frame contradicts: the exposure must be run whole. */
 export class BandedFallback extends Error {
@@ -89,6 +101,8 @@ export interface BandedRun {
   statuses: Map<string, string>;
   context: StepContext;
   rampFitPool?: RampFitPool;
+  /** Run by integrations instead (BandedFallback) when the bands after the first cannot go through the chain. */
+  requireChain?: boolean;
   productWriter(suffix: 'rate' | 'rateints', skeleton: ImageModel | CubeModel): Promise<ProductRowsWriter>;
   onProgress?(step: string): void;
   /** The pipeline's error for a run that cannot go on (Detector1Error). */
@@ -253,10 +267,13 @@ export async function runBanded(run: BandedRun): Promise<{ rate: ImageModel; rat
         await correct(model, region[0], before, quiet);
         corrected.push({ region, model, buffers });
       };
-      for (const rows of [[0, b], [ny - b, ny]]) {
-        const buffers: BandBuffers = { shared };
-        await correctRegion([rows[0], rows[1], 0, nx], await readRegion(rows[0], rows[1], buffers, lanes[0]), buffers);
-      }
+      // Regions at once: one's reference reads go on while the workers correct another.
+      await settledAll(
+        [[0, b], [ny - b, ny]].map(async ([top, bottom], r) => {
+          const buffers: BandBuffers = { shared };
+          await correctRegion([top, bottom, 0, nx], await readRegion(top, bottom, buffers, lanes[r]), buffers);
+        }),
+      );
       // The side columns, each a region as tall as the frame (fewer step runs than by chunks of
       // rows), copied out of full-width reads of every chunk of rows.
       const height = ny - 2 * b;
@@ -265,7 +282,10 @@ export async function runBanded(run: BandedRun): Promise<{ rate: ImageModel; rat
         const length = height * b;
         return { c0, buffers, data: bandArray(Float32Array, planes * length, buffers, 'data'), groupdq: bandArray(Uint8Array, planes * length, buffers, 'groupdq') };
       });
-      for (let r0 = b; r0 < ny - b; r0 += bandRows) {
+      // Only the side pixels decoded, where the uncal's samples are 16-bit integers.
+      const columns = sides.map(({ c0, data, groupdq }) => ({ c0, width: b, data, groupdq }));
+      const read = await reader.readColumns(b, ny - b, columns, lanes[0].scratch);
+      for (let r0 = b; r0 < ny - b && !read; r0 += bandRows) {
         const r1 = Math.min(ny - b, r0 + bandRows);
         const rows = await readRegion(r0, r1, lanes[0].buffers, lanes[0]);
         for (const side of sides) {
@@ -279,7 +299,7 @@ export async function runBanded(run: BandedRun): Promise<{ rate: ImageModel; rat
           }
         }
       }
-      for (const side of sides) await correctRegion([b, ny - b, side.c0, side.c0 + b], side, side.buffers);
+      await settledAll(sides.map((side) => correctRegion([b, ny - b, side.c0, side.c0 + b], side, side.buffers)));
       // refpix samples each group and the exposure's PIXELDQ on the border only: straight from
       // the corrected regions (pasted into whole planes, two idle 16 MB buffers stayed recycled
       // through the bands that follow).
@@ -526,34 +546,51 @@ export async function runBanded(run: BandedRun): Promise<{ rate: ImageModel; rat
       for (const outcome of settled) if (outcome.status === 'rejected') throw outcome.reason;
     };
 
-    /** The chain's plan for the bands after the first, or undefined (the reason logged) when they go step by step. */
-    const chainPlan = async (fit: Fit) => {
-      if (!context.pool?.runChain || !shared) return undefined;
+    /**
+     * The chain's plan for the bands after the first, made before the first band runs, with the
+     * statuses its steps are expected to end with (`expected`: checked once it has run), or
+     * undefined (the reason logged) when the bands go step by step.
+     */
+    const chainPlan = async (expected: Map<string, string>) => {
+      const planned = await tryChain(expected);
+      if ('obstacle' in planned && run.requireChain) throw new BandedFallback(`not by the chain (${planned.obstacle})`);
+      context.log?.('info', 'obstacle' in planned ? `pipeline: bands step by step (${planned.obstacle})` : 'pipeline: each band after the first in one worker task (the chain)');
+      return 'obstacle' in planned ? undefined : planned;
+    };
+    const tryChain = async (expected: Map<string, string>) => {
+      if (!context.pool?.runChain || !shared) return { obstacle: 'no worker pool that reads files' };
+      const fitFiles = await run.referencesOf(RAMP_FIT.reftypes, RAMP_FIT.alias);
+      const [gain, readnoise] = [fitFiles.get('gain'), fitFiles.get('readnoise')];
+      if (!gain || !readnoise) return { obstacle: 'ramp_fit lacks GAIN or READNOISE' };
+      const untrimmed = rampFitPlanner(meta, { ...stepOptions(run.stepParameters(RAMP_FIT.alias)), saveOpt: false }, { ngroups, rows: ny, cols: nx }).untrimmedPlan().params;
       const jumpParams =
-        jumpRuns && jumpStatus === 'COMPLETE'
+        expected.get('jump') === 'COMPLETE'
           ? jumpKernelParams(jumpOptions, jumpDetectionMode(assumedDoNotUse, nints, ngroups, jumpOptions), meta.exposure.nframes!, meta.exposure.groupTime!, () => gainMedian!)
           : undefined;
-      const planned = await planChain({
+      return planChain({
         reader,
         meta,
         corrections,
-        statuses,
+        statuses: expected,
         stepParameters: run.stepParameters,
         references,
         refpix: refpixBand,
         jump: jumpParams && gainFile && readnoiseFile ? { gain: gainFile, readnoise: readnoiseFile, params: jumpParams } : undefined,
-        fit: { gain: fit.gain, readnoise: fit.readnoise, params: fit.planner.untrimmedPlan().params },
+        fit: { gain, readnoise, params: untrimmed },
         pixeldq: run.initialPixeldq,
         context,
       });
-      context.log?.('info', 'obstacle' in planned ? `pipeline: bands step by step (${planned.obstacle})` : 'pipeline: each band after the first in one worker task (the chain)');
-      return 'obstacle' in planned ? undefined : planned;
     };
-    /** Rows `[from, ny)` by the chain, a few bands in flight per worker, each written as it is fitted. */
-    const runChain = async (plan: ChainPlan, from: number, fit: Fit) => {
+    /**
+     * Rows `[from, ny)` by the chain, a few bands in flight per worker, each written once the
+     * products are `open`. Gives the bands' summary of unsaturated groups for the fit's plan.
+     */
+    const runChain = async (plan: ChainPlan, from: number, open: Promise<void>) => {
       const chainRows = Math.max(CHAIN_MIN_ROWS, Math.floor(CHAIN_BAND_BYTES / (planes * nx * 4)));
       const chainPool = context.pool!;
-      const outputSlots = Array.from({ length: 2 * chainPool.size }, (): BandBuffers => ({ shared }));
+      const unsaturated = new Uint8Array(planes);
+      // Bands fitted before the products open wait in their slots meanwhile.
+      const outputSlots = Array.from({ length: CHAIN_SLOTS_PER_WORKER * chainPool.size }, (): BandBuffers => ({ shared }));
       const running = new Set<Promise<void>>();
       let failure: { error: unknown } | undefined;
       try {
@@ -564,14 +601,17 @@ export async function runBanded(run: BandedRun): Promise<{ rate: ImageModel; rat
           const outputs = bandOutputs(slot, nints, (row1 - row0) * nx);
           const region: [number, number] = [Math.max(0, row0 - halo), Math.min(ny, row1 + halo)];
           const job: Promise<void> = chainPool
-            .runChain!({ plan, region, own: [row0, row1], outputs }, context.signal)
+            .runChain!({ plan, region, own: [row0, row1], outputs: outputs as ChainTask['outputs'] }, context.signal)
             .then(async (result) => {
-              for (let k = 0; k < planes; k++) if (result.usable[k]) allDoNotUse[k] = false;
-              if (!fit.planner.decided) fit.planner.addUnsaturated(result.unsaturated, nints);
+              for (let k = 0; k < planes; k++) {
+                if (result.usable[k]) allDoNotUse[k] = false;
+                unsaturated[k] |= result.unsaturated[k];
+              }
               if (plan.jump && plan.jump.params.mode !== 'skip') {
                 detected = true;
                 primaryCrs += result.crs;
               }
+              await open;
               await write(row0, row1 - row0, taskResult(outputs));
             })
             .catch((error: unknown) => {
@@ -586,6 +626,7 @@ export async function runBanded(run: BandedRun): Promise<{ rate: ImageModel; rat
         }
         await Promise.all(running);
         if (failure) throw failure.error;
+        return unsaturated;
       } finally {
         await Promise.allSettled(running);
         for (const slot of outputSlots) releaseBandBuffers(slot);
@@ -691,15 +732,29 @@ export async function runBanded(run: BandedRun): Promise<{ rate: ImageModel; rat
         };
         // The first band step by step: the steps set their keywords and say what they say.
         // Then the others by the chain, where it can take them.
-        await bandWork(0, Math.min(ny, bandRows), lanes[0]);
-        const chain = await chainPlan(fit!);
+        // The first band's steps are expected to end COMPLETE where they have their reference.
+        const expected = new Map<string, string>(corrections.map((alias) => [alias, expectedStatus(alias, references.get(alias))]));
+        expected.set('jump', jumpRuns && ngroups > 2 ? 'COMPLETE' : 'SKIPPED');
+        const chain = await chainPlan(expected);
         if (chain) {
+          const chained = run.timed('chain', () => runChain(chain.plan, bandRows, productsOpen));
+          chained.catch(() => {});
           try {
-            await run.timed('chain', () => runChain(chain.plan, bandRows, fit!));
+            await bandWork(0, Math.min(ny, bandRows), lanes[0]);
+            for (const [alias, status] of expected) {
+              const ended = alias === 'jump' ? (jumpStatus ?? 'SKIPPED') : statuses.get(alias);
+              if (ended !== status) throw new BandedFallback(`${alias} ended ${ended}; the chain expected ${status}`);
+            }
+            const unsaturated = await chained;
+            if (!fit!.planner.decided) fit!.planner.addUnsaturated(unsaturated, nints);
           } finally {
+            await chained.catch(() => {});
             chain.release();
           }
-        } else await overBands(bandWork, bandRows);
+        } else {
+          await bandWork(0, Math.min(ny, bandRows), lanes[0]);
+          await overBands(bandWork, bandRows);
+        }
         const doNotUse = checkDetectionMode();
         const plan = fit!.planner.plan();
         if ('noProducts' in plan) {
@@ -732,6 +787,11 @@ export async function runBanded(run: BandedRun): Promise<{ rate: ImageModel; rat
     for (const lane of lanes) releaseBandBuffers(lane.buffers);
     if (exposurePixeldq) releaseShared(exposurePixeldq);
   }
+}
+
+/** Waits for every job, then throws the first failure (none is left running on buffers about to be let go). */
+async function settledAll(jobs: Promise<unknown>[]): Promise<void> {
+  for (const outcome of await Promise.allSettled(jobs)) if (outcome.status === 'rejected') throw outcome.reason;
 }
 
 /** A step's parameters as its options (camelCase). */

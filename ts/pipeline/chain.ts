@@ -14,7 +14,7 @@ import type { FileRows, FitsFile } from '../io/fits/index.js';
 import type { Meta } from '../datamodels/meta.js';
 import type { RampReader } from '../datamodels/fits-models.js';
 import { fileRowsOf, scienceGeometry } from '../reffiles/index.js';
-import { releaseShared, sharedCopy, type KernelArray } from '../kernels/arrays.js';
+import { isShared, releaseShared, sharedCopy, type KernelArray } from '../kernels/arrays.js';
 import type { JumpParams } from '../kernels/jump.js';
 import type { RampFitTileParams } from '../kernels/ramp-fit.js';
 import { ipcScienceMask } from '../steps/ipc.js';
@@ -178,7 +178,8 @@ async function planWith(inputs: ChainInputs, hold: <T extends KernelArray>(array
     if (typeof jumpRows === 'string') return { obstacle: `jump: ${jumpRows}` };
     jump = { gain: jumpRows.gain!, readnoise: jumpRows.readnoise!, params: inputs.jump.params };
   }
-  const pixeldq = inputs.pixeldq.some((bits) => bits !== 0) ? hold(sharedCopy(inputs.pixeldq)) : undefined;
+  // (Zeros without a PIXELDQ extension: the workers fill their own.)
+  const pixeldq = !reader.file.find('PIXELDQ') ? undefined : isShared(inputs.pixeldq) ? inputs.pixeldq : hold(sharedCopy(inputs.pixeldq));
   return {
     plan: {
       shape: { nints, ngroups, rows: ny, cols: nx },

@@ -55,6 +55,47 @@ describe('RampReader.readIntegration on a worker pool', () => {
     }
   });
 
+  it('readColumns gives what readRows gives of its columns, for every stored value, with and without GROUPDQ', async () => {
+    const { fits, models } = await load();
+    const shape = [2, 3, 64, 1024];
+    const [nints, ngroups, , nx] = shape;
+    const count = shape.reduce((a, b) => a * b, 1);
+    const uint16 = Uint16Array.from({ length: count }, (_, i) => (i * 40503 + (i >> 16) * 7) & 0xffff);
+    const flags = Uint8Array.from({ length: count }, (_, i) => (i * 31) & 0xff);
+    for (const data of [uint16, new Int16Array(uint16.buffer)]) {
+      for (const withGroupdq of [false, true]) {
+        const encoded = fits.encodeFits([
+          { kind: 'image', header: new fits.Header().set('NINTS', nints).set('NGROUPS', ngroups) },
+          { kind: 'image', header: new fits.Header().set('EXTNAME', 'SCI'), data, shape },
+          ...(withGroupdq ? [{ kind: 'image' as const, header: new fits.Header().set('EXTNAME', 'GROUPDQ'), data: flags, shape }] : []),
+        ]);
+        const reader = models.RampReader.open(await fits.FitsFile.open(fits.bytesSource(Buffer.concat(encoded), 'uncal.fits')));
+        const [row0, row1] = [3, 61];
+        const height = row1 - row0;
+        const planes = nints * ngroups;
+        const whole = { data: new Float32Array(planes * height * nx), groupdq: new Uint8Array(planes * height * nx).fill(7) };
+        await reader.readRows(row0, row1, whole, new Uint8Array(4 * height * nx));
+        const targets = [[0, 4], [517, 3], [nx - 4, 4]].map(([c0, width]) => ({ c0, width, data: new Float32Array(planes * height * width), groupdq: new Uint8Array(planes * height * width).fill(7) }));
+        // A scratch of 5 rows: the columns are read in chunks, the last one short.
+        expect(await reader.readColumns(row0, row1, targets, new Uint8Array(2 * 5 * nx))).toBe(true);
+        for (const { c0, width, data: got, groupdq } of targets) {
+          const expected = new Float32Array(got.length);
+          const expectedDq = new Uint8Array(got.length);
+          for (let k = 0; k < planes; k++) {
+            for (let r = 0; r < height; r++) {
+              const from = (k * height + r) * nx + c0;
+              expected.set(whole.data.subarray(from, from + width), (k * height + r) * width);
+              expectedDq.set(whole.groupdq.subarray(from, from + width), (k * height + r) * width);
+            }
+          }
+          const label = `${data.constructor.name}, GROUPDQ ${withGroupdq}, columns from ${c0}`;
+          expect(Buffer.compare(bytesOf(got), bytesOf(expected)), label).toBe(0);
+          expect(Buffer.compare(Buffer.from(groupdq), Buffer.from(expectedDq)), label).toBe(0);
+        }
+      }
+    }
+  });
+
   it('the decodeInt16 kernel refuses arrays of the wrong type or length, naming the argument', async () => {
     const { decodeInt16 } = await import('../../../ts/kernels/decode-int16.js');
     const { KernelShapeError, KernelTypeError } = await import('../../../ts/kernels/errors.js');

@@ -61,7 +61,7 @@ async function simulate(name: string, ngroups: number, nints: number, subarray =
   return { uncal: simulated.uncal, cache: await crds.openCrdsCache(cache.root, { context: cache.context }) };
 }
 
-async function run(input: string, cache: Awaited<ReturnType<typeof simulate>>['cache'], outputDir: string, banded: boolean, parameters = {}, workers: KernelPool | undefined = pool) {
+async function run(input: string, cache: Awaited<ReturnType<typeof simulate>>['cache'], outputDir: string, banded: boolean | undefined, parameters = {}, workers: KernelPool | undefined = pool) {
   const logs: string[] = [];
   const result = await pipeline.runDetector1File(input, {
     outputDir,
@@ -101,15 +101,26 @@ describe('Detector1 by row bands on a NIRCam full frame', () => {
     await expectSameProducts(banded.written, whole.written);
   }, 300_000);
 
-  it('equals the run by integrations with two integrations and after-jump flagging', async () => {
+  it('by default, on a worker pool, equals the run by integrations, with two integrations and after-jump flagging', async () => {
     const { uncal, cache } = await simulate('nrca1_two', 4, 2);
     const parameters = { steps: { jump: { after_jump_flag_dn1: 1000, after_jump_flag_time1: 30 } } };
-    const banded = await run(uncal, cache, join(work, 'two-banded'), true, parameters);
+    const banded = await run(uncal, cache, join(work, 'two-banded'), undefined, parameters);
     const whole = await run(uncal, cache, join(work, 'two-whole'), false, parameters);
     expect(banded.result.rateSaved && banded.result.rate === null).toBe(true);
     // The bands after the first went through the chain (ts/pool/chain-band.ts).
     expect(banded.logs).toContain(CHAIN_TAKEN);
     await expectSameProducts(banded.written, whole.written);
+  }, 300_000);
+
+  it('by default, runs by integrations when the chain cannot take the bands (jump by sigma clipping)', async () => {
+    const { uncal, cache } = await simulate('nrca1_clip', 4, 2);
+    const parameters = { steps: { jump: { minimum_sigclip_groups: 2 } } };
+    const auto = await run(uncal, cache, join(work, 'clip-auto'), undefined, parameters);
+    const whole = await run(uncal, cache, join(work, 'clip-whole'), false, parameters);
+    expect(auto.logs).toContain('pipeline: not by the chain (jump: sigma clipping); running the exposure integration by integration');
+    expect(auto.logs).not.toContain(CHAIN_TAKEN);
+    expect([...auto.result.statuses]).toEqual([...whole.result.statuses]);
+    await expectSameProducts(auto.written, whole.written);
   }, 300_000);
 
   it('equals the run by integrations in this thread alone (no worker pool), its two bands in flight sharing one fitting slot', async () => {
