@@ -177,27 +177,31 @@ pub fn apply(
     Ok(())
 }
 
-/// Clipped square dilation of a 0/1 byte mask, by separable row and column passes.
+/// Clipped square dilation of a 0/1 byte mask, by separable row and column passes over the rows
+/// that hold a set pixel (in most groups of most bands none does).
 struct Grower {
     rows: usize,
     cols: usize,
     n: usize,
+    /// The row pass of the set rows (other rows are not kept up to date).
     across: Vec<u8>,
+    set_rows: Vec<usize>,
 }
 
 impl Grower {
     fn new(rows: usize, cols: usize, n: usize) -> Self {
-        Grower { rows, cols, n, across: vec![0; rows * cols] }
+        Grower { rows, cols, n, across: vec![0; rows * cols], set_rows: Vec::with_capacity(rows) }
     }
 
     /// ORs `bit` into `flags` wherever a set pixel of `mask` lies within N rows and columns.
     fn or_grown(&mut self, mask: &[u8], flags: &mut [u8], bit: u8) {
         let (rows, cols, n) = (self.rows, self.cols, self.n);
-        let across = &mut self.across;
-        across.copy_from_slice(mask);
-        for r in 0..rows {
+        self.set_rows.clear();
+        self.set_rows.extend((0..rows).filter(|&r| mask[r * cols..][..cols].iter().any(|&m| m != 0)));
+        for &r in &self.set_rows {
             let row = &mask[r * cols..][..cols];
-            let out = &mut across[r * cols..][..cols];
+            let out = &mut self.across[r * cols..][..cols];
+            out.copy_from_slice(row);
             for d in 1..=n.min(cols - 1) {
                 for (o, &m) in out[d..].iter_mut().zip(&row[..cols - d]) {
                     *o |= m;
@@ -207,13 +211,11 @@ impl Grower {
                 }
             }
         }
-        for r in 0..rows {
-            let lo = r.saturating_sub(n);
-            let hi = (r + n).min(rows - 1);
-            let out = &mut flags[r * cols..][..cols];
-            for src in lo..=hi {
-                let row = &across[src * cols..][..cols];
-                for (f, &m) in out.iter_mut().zip(row) {
+        // A row's flags take the row pass of every set row within N rows (OR: in any order).
+        for &src in &self.set_rows {
+            let row = &self.across[src * cols..][..cols];
+            for r in src.saturating_sub(n)..=(src + n).min(rows - 1) {
+                for (f, &m) in flags[r * cols..][..cols].iter_mut().zip(row) {
                     *f |= m * bit;
                 }
             }
@@ -260,6 +262,34 @@ mod tests {
             }
         }
         plane
+    }
+
+    /// The grower equals a direct square dilation on sparse random masks (rows without a set
+    /// pixel, neighbouring set rows, edges), for several N, with bits already in the flags kept.
+    #[test]
+    fn grower_equals_direct_dilation() {
+        let mut state = 12345u64;
+        let mut next = || {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (state >> 33) as u32
+        };
+        for (rows, cols) in [(1, 1), (1, 9), (7, 1), (9, 13), (16, 5)] {
+            for n in [1usize, 2, 3] {
+                for density in [0u32, 3, 20] {
+                    let mask: Vec<u8> = (0..rows * cols).map(|_| (next() % 100 < density) as u8).collect();
+                    let before: Vec<u8> = (0..rows * cols).map(|_| (next() % 4 == 0) as u8 * 0x40).collect();
+                    let mut flags = before.clone();
+                    Grower::new(rows, cols, n).or_grown(&mask, &mut flags, SAT);
+                    for r in 0..rows {
+                        for c in 0..cols {
+                            let near = (r.saturating_sub(n)..=(r + n).min(rows - 1))
+                                .any(|y| (c.saturating_sub(n)..=(c + n).min(cols - 1)).any(|x| mask[y * cols + x] != 0));
+                            assert_eq!(flags[r * cols + c], before[r * cols + c] | near as u8 * SAT, "{rows}x{cols} N={n} at ({r}, {c})");
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /// CASE (spec §6 example 1): threshold 1000, N=1, centre [200, 600, 1000, 1400] -> groups 2 and
