@@ -41,7 +41,8 @@ import { GAIN_SCALE, RAMP_FIT, RAMP_STEPS, stepOptions, type StepParameters, typ
 import { bandArray, bandOutputs, releaseBandBuffers, type BandBuffers } from './band-buffers.js';
 import { planeRows, type ProductRowsWriter, type RateintsRows } from './spill.js';
 import { planChain } from './chain.js';
-import type { ChainPlan, ChainTask } from '../pool/chain-band.js';
+import { borderPixels, type ChainPlan, type ChainTask } from '../pool/chain-band.js';
+import type { KernelPool } from '../pool/pool.js';
 
 /**
  * Samples (float32, all integrations) of one chain band: ~50 rows of a 10-group full frame, and
@@ -156,6 +157,17 @@ export async function runBanded(run: BandedRun): Promise<{ rate: ImageModel; rat
   const references = new Map<string, StepReferences>();
   for (const alias of corrections) references.set(alias, await run.referencesOf(RAMP_STEPS[alias].reftypes, alias));
 
+  // The first band's steps are expected to end COMPLETE where they have their reference (the chain's plan assumes it).
+  const expected = new Map<string, string>(corrections.map((alias) => [alias, expectedStatus(alias, references.get(alias))]));
+  expected.set('jump', jumpRuns && ngroups > 2 ? 'COMPLETE' : 'SKIPPED');
+  /** What the chain's plan takes of ramp fitting, or why it cannot. */
+  const chainFit = async () => {
+    const fitFiles = await run.referencesOf(RAMP_FIT.reftypes, RAMP_FIT.alias);
+    const [gain, readnoise] = [fitFiles.get('gain'), fitFiles.get('readnoise')];
+    if (!gain || !readnoise) return 'ramp_fit lacks GAIN or READNOISE';
+    const untrimmed = rampFitPlanner(meta, { ...stepOptions(run.stepParameters(RAMP_FIT.alias)), saveOpt: false }, { ngroups, rows: ny, cols: nx }).untrimmedPlan().params;
+    return { gain, readnoise, params: untrimmed };
+  };
   const saturation = stepParameters(run, 'saturation');
   const saturationRows = corrections.includes('saturation')
     ? saturationHalo({ nPixGrowSat: (saturation.nPixGrowSat as number | undefined) ?? 1, useReadpatt: (saturation.useReadpatt as boolean | undefined) ?? true, nframes: meta.exposure.nframes })
@@ -257,9 +269,24 @@ export async function runBanded(run: BandedRun): Promise<{ rate: ImageModel; rat
   // The exposure's PIXELDQ, kept by the run with snowballs (every row written by its step 1).
   let exposurePixeldq: Uint32Array | undefined;
   try {
-    if (corrections.includes('refpix')) {
+    const before = corrections.includes('refpix') ? corrections.slice(0, corrections.indexOf('refpix')) : [];
+    // The border through the chain's workers where they can take it (its steps' part of the plan).
+    const borderPlan = corrections.includes('refpix') && context.pool?.runBorder && shared ? await chainFit().then((fit) => (typeof fit === 'string' ? { obstacle: fit } : planChain({ reader, meta, corrections: before, statuses: expected, stepParameters: run.stepParameters, references, fit, pixeldq: run.initialPixeldq, context }))) : undefined;
+    if (borderPlan && 'obstacle' in borderPlan && run.requireChain) throw new BandedFallback(`not by the chain (${borderPlan.obstacle})`);
+    if (borderPlan && 'plan' in borderPlan) {
       run.onProgress?.('refpix');
-      const before = corrections.slice(0, corrections.indexOf('refpix'));
+      try {
+        const border = await run.timed('refpix border', () => correctBorder(borderPlan.plan, context.pool!, context.signal));
+        try {
+          refpixBand = refpixFullFrameBands({ meta, shape: reader.shape }, stepOptions(run.stepParameters('refpix')), border.planeOf, border.pixeldqAt, context);
+        } finally {
+          border.release();
+        }
+      } finally {
+        borderPlan.release();
+      }
+    } else if (corrections.includes('refpix')) {
+      run.onProgress?.('refpix');
       const b = REFPIX_BORDER;
       const corrected: { region: [number, number, number, number]; model: RampModel; buffers: BandBuffers }[] = [];
       const correctRegion = async (region: [number, number, number, number], arrays: { data: Float32Array; groupdq: Uint8Array }, buffers: BandBuffers) => {
@@ -559,10 +586,8 @@ export async function runBanded(run: BandedRun): Promise<{ rate: ImageModel; rat
     };
     const tryChain = async (expected: Map<string, string>) => {
       if (!context.pool?.runChain || !shared) return { obstacle: 'no worker pool that reads files' };
-      const fitFiles = await run.referencesOf(RAMP_FIT.reftypes, RAMP_FIT.alias);
-      const [gain, readnoise] = [fitFiles.get('gain'), fitFiles.get('readnoise')];
-      if (!gain || !readnoise) return { obstacle: 'ramp_fit lacks GAIN or READNOISE' };
-      const untrimmed = rampFitPlanner(meta, { ...stepOptions(run.stepParameters(RAMP_FIT.alias)), saveOpt: false }, { ngroups, rows: ny, cols: nx }).untrimmedPlan().params;
+      const fit = await chainFit();
+      if (typeof fit === 'string') return { obstacle: fit };
       const jumpParams =
         expected.get('jump') === 'COMPLETE'
           ? jumpKernelParams(jumpOptions, jumpDetectionMode(assumedDoNotUse, nints, ngroups, jumpOptions), meta.exposure.nframes!, meta.exposure.groupTime!, () => gainMedian!)
@@ -576,7 +601,7 @@ export async function runBanded(run: BandedRun): Promise<{ rate: ImageModel; rat
         references,
         refpix: refpixBand,
         jump: jumpParams && gainFile && readnoiseFile ? { gain: gainFile, readnoise: readnoiseFile, params: jumpParams } : undefined,
-        fit: { gain, readnoise, params: untrimmed },
+        fit,
         pixeldq: run.initialPixeldq,
         context,
       });
@@ -732,9 +757,6 @@ export async function runBanded(run: BandedRun): Promise<{ rate: ImageModel; rat
         };
         // The first band step by step: the steps set their keywords and say what they say.
         // Then the others by the chain, where it can take them.
-        // The first band's steps are expected to end COMPLETE where they have their reference.
-        const expected = new Map<string, string>(corrections.map((alias) => [alias, expectedStatus(alias, references.get(alias))]));
-        expected.set('jump', jumpRuns && ngroups > 2 ? 'COMPLETE' : 'SKIPPED');
         const chain = await chainPlan(expected);
         if (chain) {
           const chained = run.timed('chain', () => runChain(chain.plan, bandRows, productsOpen));
@@ -787,6 +809,48 @@ export async function runBanded(run: BandedRun): Promise<{ rate: ImageModel; rat
     for (const lane of lanes) releaseBandBuffers(lane.buffers);
     if (exposurePixeldq) releaseShared(exposurePixeldq);
   }
+}
+
+/**
+ * refpix's border (REFPIX_BORDER rows and columns) corrected by the plan's steps (those before
+ * refpix) in the workers, a part of the rows each: what refpix's statistics read, by science
+ * pixel index. `release` gives the border's shared arrays back.
+ */
+async function correctBorder(plan: ChainPlan, pool: KernelPool, signal?: AbortSignal) {
+  const { nints, ngroups, rows: ny, cols: nx } = plan.shape;
+  const width = REFPIX_BORDER;
+  const planes = nints * ngroups;
+  const parts = planRowBands(ny, { minBands: pool.size, maxRows: Math.ceil(ny / pool.size) }).map(({ row0, rows }) => {
+    const pixels = borderPixels(row0, row0 + rows, ny, nx, width);
+    return { rows: [row0, row0 + rows] as [number, number], pixels, data: allocShared(Float32Array, planes * pixels, { zeroed: false }), pixeldq: allocShared(Uint32Array, pixels, { zeroed: false }) };
+  });
+  const release = () => parts.forEach((part) => (releaseShared(part.data), releaseShared(part.pixeldq)));
+  try {
+    await settledAll(parts.map((part) => pool.runBorder!({ plan, rows: part.rows, width, data: part.data, pixeldq: part.pixeldq }, signal)));
+  } catch (error) {
+    release();
+    throw error;
+  }
+  /** The part holding science pixel `index`, and the pixel's place in it. */
+  const locate = (index: number) => {
+    const r = Math.floor(index / nx);
+    const c = index - r * nx;
+    const part = parts.find(({ rows: [r0, r1] }) => r >= r0 && r < r1);
+    const inRow = r < width || r >= ny - width ? c : c < width ? c : c >= nx - width ? width + c - (nx - width) : -1;
+    if (!part || inRow < 0) throw new RangeError(`refpix: pixel (${r}, ${c}) is not on the reference border`);
+    return { part, at: borderPixels(part.rows[0], r, ny, nx, width) + inRow };
+  };
+  return {
+    planeOf: (k: number) => (index: number) => {
+      const { part, at } = locate(index);
+      return part.data[k * part.pixels + at];
+    },
+    pixeldqAt: (index: number) => {
+      const { part, at } = locate(index);
+      return part.pixeldq[at];
+    },
+    release,
+  };
 }
 
 /** Waits for every job, then throws the first failure (none is left running on buffers about to be let go). */

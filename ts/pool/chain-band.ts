@@ -74,42 +74,44 @@ let stage: Stage | undefined;
 type SlotKind = 'f32' | 'u8' | 'u16' | 'u32';
 const viewTypes = { f32: Float32Array, u8: Uint8Array, u16: Uint16Array, u32: Uint32Array } as const;
 
-export function runChainBand(task: ChainTask, read: ReadFileBytes): ChainResult {
-  const { plan } = task;
-  const [t, b] = task.region;
-  const [row0, row1] = task.own;
-  const { nints, ngroups, cols } = plan.shape;
-  const rows = b - t;
-  const plane = rows * cols;
-  const planes = nints * ngroups;
-  const shape: TileShape = { nints, ngroups, rows, cols };
-  const s = (stage ??= callWasm('chain', () => new Stage()));
+/** Slot helpers of `stage` for the pixels of `selection`. */
+function slots(s: Stage, selection: Selection) {
+  const plane = selection.rows * selection.cols;
   /** Slot `slot` of `kind` sized to `length` elements, as a view valid until the next wasm call. */
   const slot = (kind: SlotKind, index: number, length: number) => {
     const address = callWasm('chain', () => s.slot(kind, index, length));
     return new viewTypes[kind](kernelMemory().buffer, address, length);
   };
   const empty = (kind: SlotKind, ...indices: number[]) => indices.forEach((index) => slot(kind, index, 0));
-  /** Planes `[0, count)` of `source`, the region's rows, into a slot, in host order (DQ translated). */
+  /** Planes `[0, count)` of `source`, the selection's pixels, into a slot, in host order (DQ translated). */
   const fill = (kind: 'f32' | 'u32' | 'u16', index: number, source: FileRows, count = source.planes) => {
     const bytesPer = source.kind === 'int16' ? 2 : 4;
     const view = slot(kind, index, count * plane);
     const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
-    const rowBytes = source.cols * bytesPer;
-    for (let k = 0; k < count; k++) {
-      read(source.path, source.offset + (k * source.rows + t) * rowBytes, bytes.subarray(k * plane * bytesPer, (k + 1) * plane * bytesPer));
-    }
+    for (let k = 0; k < count; k++) selection.readPlane(source, k, bytes.subarray(k * plane * bytesPer, (k + 1) * plane * bytesPer), bytesPer);
     if (source.kind === 'float32') callWasm('chain', () => s.swap_words('f32', index));
     else if (source.kind === 'dq') callWasm('chain', () => s.translate_dq(index, FILE_WORDS_SWAPPED, source.unsigned ? 0x80000000 : 0, source.bitFlags!));
   };
-  /** A reference DQ's rows into u32 slot 1, zeros without one. */
+  /** The selection's pixels of an array of the frame into a slot. */
+  const copy = <T extends Uint8Array | Uint16Array | Uint32Array>(kind: SlotKind, index: number, whole: T) => selection.copyOf(whole, slot(kind, index, plane) as T);
+  return { slot, empty, fill, copy };
+}
+
+/**
+ * The selection's uncal pixels decoded into f32 slot 0, GROUPDQ (u8 0) and PIXELDQ (u32 0) made,
+ * and the plan's corrections run on them where they lie, in this thread's stage.
+ */
+function correct(plan: ChainPlan, selection: Selection): Stage {
+  const { nints, ngroups } = plan.shape;
+  const plane = selection.rows * selection.cols;
+  const planes = nints * ngroups;
+  const shape: TileShape = { nints, ngroups, rows: selection.rows, cols: selection.cols };
+  const s = (stage ??= callWasm('chain', () => new Stage()));
+  const { slot, empty, fill, copy } = slots(s, selection);
+  /** A reference DQ into u32 slot 1, zeros without one. */
   const fillDq = (source: FileRows | undefined) => {
     if (source) fill('u32', 1, source);
     else slot('u32', 1, plane).fill(0);
-  };
-  /** Rows of a whole-frame array into a slot. */
-  const copyRows = <T extends Uint8Array | Uint16Array | Uint32Array>(kind: SlotKind, index: number, whole: T) => {
-    (slot(kind, index, plane) as T).set(whole.subarray(t * cols, b * cols) as never);
   };
 
   // The ramp (f32 0), GROUPDQ (u8 0) and PIXELDQ (u32 0) stay in their slots throughout.
@@ -117,7 +119,7 @@ export function runChainBand(task: ChainTask, read: ReadFileBytes): ChainResult 
   slot('f32', 0, planes * plane);
   callWasm('chain', () => decodeInt16Staged(s, plan.uncal.unsigned === true, FILE_WORDS_SWAPPED));
   slot('u8', 0, planes * plane).fill(0);
-  if (plan.pixeldq) copyRows('u32', 0, plan.pixeldq);
+  if (plan.pixeldq) copy('u32', 0, plan.pixeldq);
   else slot('u32', 0, plane).fill(0);
 
   for (const step of plan.steps) {
@@ -137,7 +139,7 @@ export function runChainBand(task: ChainTask, read: ReadFileBytes): ChainResult 
       case 'ipc':
         // The science mask takes GROUPDQ's slot for the call.
         callWasm('chain', () => s.swap_slots('u8', 0, 1));
-        copyRows('u8', 0, step.science);
+        copy('u8', 0, step.science);
         empty('f32', 1);
         ipcStaged(s, { ...shape, planes: step.params.ky * step.params.kx }, step.params);
         callWasm('chain', () => s.swap_slots('u8', 0, 1));
@@ -150,8 +152,8 @@ export function runChainBand(task: ChainTask, read: ReadFileBytes): ChainResult 
         break;
       case 'refpix':
         callWasm('chain', () => s.swap_slots('u8', 0, 1));
-        copyRows('u8', 0, step.cls);
-        if (step.detRow) copyRows('u16', 0, step.detRow);
+        copy('u8', 0, step.cls);
+        if (step.detRow) copy('u16', 0, step.detRow);
         else empty('u16', 0);
         refpixStaged(s, shape, step.params);
         callWasm('chain', () => s.swap_slots('u8', 0, 1));
@@ -170,6 +172,111 @@ export function runChainBand(task: ChainTask, read: ReadFileBytes): ChainResult 
         break;
     }
   }
+
+  return s;
+}
+
+/**
+ * The pixels of each plane a task holds, as a frame of `rows` x `cols` for the kernels: a band
+ * of whole rows, or the border of some rows laid out as one row (refpix's border, whose
+ * corrections before refpix act on each pixel alone but for flags refpix does not read).
+ */
+interface Selection {
+  rows: number;
+  cols: number;
+  /** Plane `k` of `source` (its stored bytes, `bytesPer` a pixel) into `into`, the selection's pixels in order. */
+  readPlane(source: FileRows, k: number, into: Uint8Array, bytesPer: number): void;
+  /** The selection's pixels of an array of the frame. */
+  copyOf<T extends Uint8Array | Uint16Array | Uint32Array>(whole: T, into: T): void;
+}
+
+/** Rows `[t, b)` of a frame `cols` wide. */
+function bandSelection(t: number, b: number, cols: number, read: ReadFileBytes): Selection {
+  return {
+    rows: b - t,
+    cols,
+    readPlane: (source, k, into, bytesPer) => read(source.path, source.offset + (k * source.rows + t) * source.cols * bytesPer, into),
+    copyOf: (whole, into) => into.set(whole.subarray(t * cols, b * cols) as never),
+  };
+}
+
+/** Rows of whole-row reads a border selection takes at a time. */
+const BORDER_CHUNK_ROWS = 64;
+
+/** The border pixels of rows `[r0, r1)` (in `borderPixels` order) of a `ny` x `nx` frame, the border `width` wide. */
+function borderSelection(r0: number, r1: number, ny: number, nx: number, width: number, read: ReadFileBytes): Selection {
+  const runs = (r: number): [number, number][] => (r < width || r >= ny - width ? [[0, nx]] : [[0, width], [nx - width, nx]]);
+  let scratch = new Uint8Array(0);
+  return {
+    rows: 1,
+    cols: borderPixels(r0, r1, ny, nx, width),
+    readPlane(source, k, into, bytesPer) {
+      const rowBytes = nx * bytesPer;
+      if (scratch.length < BORDER_CHUNK_ROWS * rowBytes) scratch = new Uint8Array(BORDER_CHUNK_ROWS * rowBytes);
+      let at = 0;
+      for (let c0 = r0; c0 < r1; c0 += BORDER_CHUNK_ROWS) {
+        const c1 = Math.min(r1, c0 + BORDER_CHUNK_ROWS);
+        read(source.path, source.offset + (k * source.rows + c0) * rowBytes, scratch.subarray(0, (c1 - c0) * rowBytes));
+        for (let r = c0; r < c1; r++) {
+          for (const [x0, x1] of runs(r)) {
+            const from = (r - c0) * rowBytes + x0 * bytesPer;
+            into.set(scratch.subarray(from, from + (x1 - x0) * bytesPer), at);
+            at += (x1 - x0) * bytesPer;
+          }
+        }
+      }
+    },
+    copyOf(whole, into) {
+      let at = 0;
+      for (let r = r0; r < r1; r++) {
+        for (const [x0, x1] of runs(r)) {
+          into.set(whole.subarray(r * nx + x0, r * nx + x1) as never, at);
+          at += x1 - x0;
+        }
+      }
+    },
+  };
+}
+
+/**
+ * Border pixels of rows `[r0, r1)` of a `ny` x `nx` frame: whole rows in the top and bottom
+ * `width` rows, `width` columns either side in the others; row by row, left to right.
+ */
+export function borderPixels(r0: number, r1: number, ny: number, nx: number, width: number): number {
+  const whole = Math.max(0, Math.min(r1, width) - r0) + Math.max(0, r1 - Math.max(r0, ny - width));
+  return whole * nx + (r1 - r0 - whole) * 2 * width;
+}
+
+/** A task of refpix's border: the border pixels of rows `[r0, r1)` through the plan's steps (those before refpix). */
+export interface BorderTask {
+  plan: ChainPlan;
+  rows: [number, number];
+  width: number;
+  /** Their values `(nints * ngroups, pixels)` and PIXELDQ, written by the task (shared). */
+  data: Float32Array;
+  pixeldq: Uint32Array;
+}
+
+export function runBorderBand(task: BorderTask, read: ReadFileBytes): void {
+  const { nints, ngroups, rows: ny, cols: nx } = task.plan.shape;
+  const selection = borderSelection(task.rows[0], task.rows[1], ny, nx, task.width, read);
+  const s = correct(task.plan, selection);
+  const { slot } = slots(s, selection);
+  task.data.set(slot('f32', 0, nints * ngroups * selection.cols));
+  task.pixeldq.set(slot('u32', 0, selection.cols));
+}
+
+export function runChainBand(task: ChainTask, read: ReadFileBytes): ChainResult {
+  const { plan } = task;
+  const [t, b] = task.region;
+  const [row0, row1] = task.own;
+  const { nints, ngroups, cols } = plan.shape;
+  const plane = (b - t) * cols;
+  const planes = nints * ngroups;
+  const shape: TileShape = { nints, ngroups, rows: b - t, cols };
+  const selection = bandSelection(t, b, cols, read);
+  const s = correct(plan, selection);
+  const { slot, empty, fill } = slots(s, selection);
 
   // What the whole frame decides from (jump's mode, ramp fitting's plan), for the own rows.
   const usable = new Uint8Array(planes);

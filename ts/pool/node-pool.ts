@@ -8,8 +8,8 @@ import { loadKernels } from '../kernels/load-node.js';
 import type { NodeWorkerData } from './node-worker.js';
 import { resolvePoolOptions, type PoolOptions } from './pool-options.js';
 import type { KernelPool, TileTask } from './pool.js';
-import { outputsOf, rebuildError, transferablesOf, type TaskOutcome } from './task-transport.js';
-import type { ChainResult, ChainTask } from './chain-band.js';
+import { outputsOf, rebuildError, transferablesOf, type SerializedError, type TaskOutcome } from './task-transport.js';
+import type { BorderTask, ChainResult, ChainTask } from './chain-band.js';
 
 export type NodePoolOptions = PoolOptions;
 
@@ -62,7 +62,7 @@ export async function createNodePool(options: NodePoolOptions = {}): Promise<Ker
   // once): destroy() waits until the workers started here have answered a first, empty task.
   let booted: Promise<unknown> = Promise.resolve();
   /** Runs `task` on a worker (the default export, or `name`), failing it when Piscina strands it. */
-  const dispatch = async (task: TileTask | ChainTask | null, options: { name?: string; transferList?: ArrayBuffer[] }, signal?: AbortSignal): Promise<unknown> => {
+  const dispatch = async (task: TileTask | ChainTask | BorderTask | null, options: { name?: string; transferList?: ArrayBuffer[] }, signal?: AbortSignal): Promise<unknown> => {
     // Piscina would start new workers after destroy().
     if (destroyed) throw destroyedError();
     const stranded = new AbortController();
@@ -79,6 +79,13 @@ export async function createNodePool(options: NodePoolOptions = {}): Promise<Ker
       pending.delete(stranded);
     }
   };
+  /** A named task's result, or its error rebuilt. */
+  const resultOf = <T>(outcome: unknown): T => {
+    if (destroyed) throw destroyedError();
+    const reply = outcome as { result: T } | { error: SerializedError };
+    if ('error' in reply) throw rebuildError(reply.error);
+    return reply.result;
+  };
   const pool: KernelPool = {
     size,
     async run(task: TileTask, signal?: AbortSignal): Promise<Record<string, KernelArray>> {
@@ -88,10 +95,10 @@ export async function createNodePool(options: NodePoolOptions = {}): Promise<Ker
       return outputsOf(outcome, task);
     },
     async runChain(task: ChainTask, signal?: AbortSignal): Promise<ChainResult> {
-      const outcome = (await dispatch(task, { name: 'runChain' }, signal)) as { result: ChainResult } | { error: Parameters<typeof rebuildError>[0] };
-      if (destroyed) throw destroyedError();
-      if ('error' in outcome) throw rebuildError(outcome.error);
-      return outcome.result;
+      return resultOf<ChainResult>(await dispatch(task, { name: 'runChain' }, signal));
+    },
+    async runBorder(task: BorderTask, signal?: AbortSignal): Promise<void> {
+      resultOf<true>(await dispatch(task, { name: 'runBorder' }, signal));
     },
     async destroy() {
       destroyed = true;

@@ -7,8 +7,8 @@ import { workerData } from 'node:worker_threads';
 import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { instantiateKernels } from '../kernels/module.js';
 import type { TileTask } from './pool.js';
-import { runTaskHere, serializeError } from './task-transport.js';
-import { runChainBand, type ChainResult, type ChainTask } from './chain-band.js';
+import { runTaskHere, serializeError, type SerializedError } from './task-transport.js';
+import { runBorderBand, runChainBand, type BorderTask, type ChainResult, type ChainTask } from './chain-band.js';
 import { warmUpKernels } from './warm-up.js';
 
 export interface NodeWorkerData {
@@ -29,24 +29,40 @@ export async function warmUp(): Promise<void> {
   await warmUpKernels();
 }
 
-/** A chain task (`name: 'runChain'`, see chain-band.ts): the band's files read with positioned reads. */
-export function runChain(task: ChainTask): { result: ChainResult } | { error: ReturnType<typeof serializeError> } {
+/** Positioned reads of whole files, each opened once for the task. */
+function fileReader() {
   const descriptors = new Map<string, number>();
+  const read = (path: string, offset: number, into: Uint8Array) => {
+    let fd = descriptors.get(path);
+    if (fd === undefined) descriptors.set(path, (fd = openSync(path, 'r')));
+    for (let done = 0; done < into.length; ) {
+      const count = readSync(fd, into, done, into.length - done, offset + done);
+      if (count === 0) throw new RangeError(`${path}: the file ends at byte ${offset + done}, before the ${into.length} bytes read at ${offset} (was it truncated meanwhile?)`);
+      done += count;
+    }
+  };
+  return { read, close: () => descriptors.forEach((fd) => closeSync(fd)) };
+}
+
+/** Runs `work` with a file reader, its failure as data (see task-transport.ts). */
+function withFiles<T>(work: (read: ReturnType<typeof fileReader>['read']) => T): { result: T } | { error: SerializedError } {
+  const files = fileReader();
   try {
     instantiateKernels(module);
-    const result = runChainBand(task, (path, offset, into) => {
-      let fd = descriptors.get(path);
-      if (fd === undefined) descriptors.set(path, (fd = openSync(path, 'r')));
-      for (let done = 0; done < into.length; ) {
-        const read = readSync(fd, into, done, into.length - done, offset + done);
-        if (read === 0) throw new RangeError(`${path}: the file ends at byte ${offset + done}, before the ${into.length} bytes read at ${offset} (was it truncated meanwhile?)`);
-        done += read;
-      }
-    });
-    return { result };
+    return { result: work(files.read) };
   } catch (error) {
     return { error: serializeError(error) };
   } finally {
-    for (const fd of descriptors.values()) closeSync(fd);
+    files.close();
   }
+}
+
+/** A chain task (`name: 'runChain'`, see chain-band.ts): the band's files read with positioned reads. */
+export function runChain(task: ChainTask): { result: ChainResult } | { error: SerializedError } {
+  return withFiles((read) => runChainBand(task, read));
+}
+
+/** A task of refpix's border (`name: 'runBorder'`, see chain-band.ts). */
+export function runBorder(task: BorderTask): { result: true } | { error: SerializedError } {
+  return withFiles((read) => (runBorderBand(task, read), true as const));
 }
