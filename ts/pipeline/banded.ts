@@ -155,7 +155,10 @@ export async function runBanded(run: BandedRun): Promise<{ rate: ImageModel; rat
   const corrections = run.order.slice(0, jumpIndex).filter((alias) => !run.skipped(alias));
   const jumpRuns = !run.skipped('jump');
   const references = new Map<string, StepReferences>();
-  for (const alias of corrections) references.set(alias, await run.referencesOf(RAMP_STEPS[alias].reftypes, alias));
+  // Opened at once; each reference type is chosen by the first step in order that asks for it,
+  // as when they are opened one after the other (run.referencesOf decides before it awaits).
+  const opened = await Promise.all(corrections.map((alias) => run.referencesOf(RAMP_STEPS[alias].reftypes, alias)));
+  corrections.forEach((alias, i) => references.set(alias, opened[i]));
 
   // The first band's steps are expected to end COMPLETE where they have their reference (the chain's plan assumes it).
   const expected = new Map<string, string>(corrections.map((alias) => [alias, expectedStatus(alias, references.get(alias))]));
@@ -831,14 +834,20 @@ async function correctBorder(plan: ChainPlan, pool: KernelPool, signal?: AbortSi
     release();
     throw error;
   }
+  // Per row: its part, and where the row's border pixels start in it (the statistics look up
+  // every border pixel of every group).
+  const partOf = new Array<(typeof parts)[number]>(ny);
+  const rowStart = new Int32Array(ny);
+  for (const part of parts) {
+    for (let r = part.rows[0]; r < part.rows[1]; r++) [partOf[r], rowStart[r]] = [part, borderPixels(part.rows[0], r, ny, nx, width)];
+  }
   /** The part holding science pixel `index`, and the pixel's place in it. */
   const locate = (index: number) => {
     const r = Math.floor(index / nx);
     const c = index - r * nx;
-    const part = parts.find(({ rows: [r0, r1] }) => r >= r0 && r < r1);
     const inRow = r < width || r >= ny - width ? c : c < width ? c : c >= nx - width ? width + c - (nx - width) : -1;
-    if (!part || inRow < 0) throw new RangeError(`refpix: pixel (${r}, ${c}) is not on the reference border`);
-    return { part, at: borderPixels(part.rows[0], r, ny, nx, width) + inRow };
+    if (r >= ny || inRow < 0) throw new RangeError(`refpix: pixel (${r}, ${c}) is not on the reference border`);
+    return { part: partOf[r], at: rowStart[r] + inRow };
   };
   return {
     planeOf: (k: number) => (index: number) => {

@@ -16,8 +16,22 @@ export interface ReferenceContext {
   warn?: (message: string) => void;
 }
 
+/** DQ_DEF tables read, by file: the steps of every band and the chain's plans ask again. */
+const dqDefinitions = new WeakMap<FitsFile, Promise<readonly DqDefinition[] | undefined>>();
+
 /** The DQ_DEF table of a reference file, or undefined when it has none. */
-export async function readDqDefinitions(file: FitsFile): Promise<DqDefinition[] | undefined> {
+export function readDqDefinitions(file: FitsFile): Promise<readonly DqDefinition[] | undefined> {
+  let read = dqDefinitions.get(file);
+  if (!read) {
+    read = readDqTable(file);
+    dqDefinitions.set(file, read);
+    // A failed read is not kept (the next caller gets the error afresh).
+    read.catch(() => dqDefinitions.delete(file));
+  }
+  return read;
+}
+
+async function readDqTable(file: FitsFile): Promise<readonly DqDefinition[] | undefined> {
   const hdu = file.find('DQ_DEF');
   if (!hdu) return undefined;
   const table = await file.readTable(hdu);
