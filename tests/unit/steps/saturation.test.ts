@@ -191,6 +191,43 @@ function saturationReference(name: string, thresh: Float32Array, dq?: Uint8Array
   return fitsInMemory(name, hdus);
 }
 
+describe('saturation kernel, forward pass', () => {
+  it('flags from the first sample at or above the threshold, and the A/D floor, on planes wider than its blocks of 16', async () => {
+    const { saturation } = await import('../../../ts/kernels/saturation.js');
+    const shape = { nints: 2, ngroups: 5, rows: 7, cols: 37 };
+    const plane = shape.rows * shape.cols;
+    const rng = random(29);
+    const thresh = Float32Array.from({ length: plane }, (_, p) => (p % 11 === 0 ? NaN : 900 + 10 * (p % 7)));
+    // Samples on, just under and just over their threshold, at and below 0 (-0 too), NaN.
+    const special = (t: number) => [t, Math.fround(t - 0.001), t + 1, 0, -0, -5, NaN, 2 * t];
+    const data = new Float32Array(shape.nints * shape.ngroups * plane);
+    for (let k = 0; k < data.length; k++) {
+      const t = thresh[k % plane];
+      const options = special(Number.isNaN(t) ? 950 : t);
+      data[k] = rng() < 0.6 ? options[Math.floor(rng() * options.length)] : 500 * rng();
+    }
+    const groupdq = Uint8Array.from({ length: data.length }, () => (rng() < 0.05 ? pixel.JUMP_DET : 0));
+    const expected = groupdq.slice();
+    for (let i = 0; i < shape.nints; i++) {
+      for (let p = 0; p < plane; p++) {
+        let reached = false;
+        for (let g = 0; g < shape.ngroups; g++) {
+          const k = (i * shape.ngroups + g) * plane + p;
+          const v = data[k];
+          // A NaN threshold is never reached.
+          reached ||= v >= thresh[p];
+          if (reached) expected[k] |= pixel.SATURATED;
+          if (v <= 0) expected[k] |= pixel.AD_FLOOR | pixel.DO_NOT_USE;
+        }
+      }
+    }
+    const arrays = { data, groupdq, pixeldq: new Uint32Array(plane), thresh, satDq: new Uint32Array(plane) };
+    saturation(arrays, shape, { nPixGrowSat: 0, useReadpatt: false });
+    expect(Array.from(arrays.groupdq)).toEqual(Array.from(expected));
+    expect(data.some((v, k) => v === thresh[k % plane])).toBe(true);
+  });
+});
+
 describe('saturation step', () => {
   it('skips with a warning and N/A when the SATURATION reference is missing', async () => {
     const model = ramp();
