@@ -205,27 +205,7 @@ export async function runBanded(run: BandedRun): Promise<{ rate: ImageModel; rat
   // thread reads the other's samples and references.
   const lanes: Lane[] = Array.from({ length: 2 }, () => ({ buffers: { shared }, scratch: new Uint8Array(new ArrayBuffer((bandRows + 2 * halo) * nx * 4)) }));
   /** Runs `work` on every band of `bandRows` rows from row `from`, one per free lane. */
-  const overBands = async (work: (row0: number, row1: number, lane: Lane) => Promise<void>, from = 0) => {
-    const free = [...lanes];
-    const running = new Set<Promise<void>>();
-    let failure: { error: unknown } | undefined;
-    for (let row0 = from; row0 < ny && !failure; row0 += bandRows) {
-      context.signal?.throwIfAborted();
-      const lane = free.pop()!;
-      const job: Promise<void> = work(row0, Math.min(ny, row0 + bandRows), lane)
-        .catch((error: unknown) => {
-          failure ??= { error };
-        })
-        .finally(() => {
-          running.delete(job);
-          free.push(lane);
-        });
-      running.add(job);
-      if (free.length === 0) await Promise.race(running);
-    }
-    await Promise.all(running);
-    if (failure) throw failure.error;
-  };
+  const overBands = (work: (row0: number, row1: number, lane: Lane) => Promise<void>, from = 0) => bandsInSlots(from, ny, bandRows, lanes, work, context.signal);
 
   /** The samples and flags of rows `[t, b)` as read, in `buffers`. */
   const readRegion = async (t: number, b: number, buffers: BandBuffers, lane: Lane) => {
@@ -619,44 +599,31 @@ export async function runBanded(run: BandedRun): Promise<{ rate: ImageModel; rat
       const unsaturated = new Uint8Array(planes);
       // Bands fitted before the products open wait in their slots meanwhile.
       const outputSlots = Array.from({ length: CHAIN_SLOTS_PER_WORKER * chainPool.size }, (): BandBuffers => ({ shared }));
-      const running = new Set<Promise<void>>();
-      let failure: { error: unknown } | undefined;
       try {
-        for (let row0 = from; row0 < ny && !failure; row0 += chainRows) {
-          context.signal?.throwIfAborted();
-          const row1 = Math.min(ny, row0 + chainRows);
-          const slot = outputSlots.pop()!;
-          const outputs = bandOutputs(slot, nints, (row1 - row0) * nx);
-          const region: [number, number] = [Math.max(0, row0 - halo), Math.min(ny, row1 + halo)];
-          const job: Promise<void> = chainPool
-            .runChain!({ plan, region, own: [row0, row1], outputs: outputs as ChainTask['outputs'] }, context.signal)
-            .then(async (result) => {
-              for (let k = 0; k < planes; k++) {
-                if (result.usable[k]) allDoNotUse[k] = false;
-                unsaturated[k] |= result.unsaturated[k];
-              }
-              if (plan.jump && plan.jump.params.mode !== 'skip') {
-                detected = true;
-                primaryCrs += result.crs;
-              }
-              await open;
-              await write(row0, row1 - row0, taskResult(outputs));
-            })
-            .catch((error: unknown) => {
-              failure ??= { error };
-            })
-            .finally(() => {
-              running.delete(job);
-              outputSlots.push(slot);
-            });
-          running.add(job);
-          if (outputSlots.length === 0) await Promise.race(running);
-        }
-        await Promise.all(running);
-        if (failure) throw failure.error;
+        await bandsInSlots(
+          from,
+          ny,
+          chainRows,
+          outputSlots,
+          async (row0, row1, slot) => {
+            const outputs = bandOutputs(slot, nints, (row1 - row0) * nx);
+            const region: [number, number] = [Math.max(0, row0 - halo), Math.min(ny, row1 + halo)];
+            const result = await chainPool.runChain!({ plan, region, own: [row0, row1], outputs: outputs as ChainTask['outputs'] }, context.signal);
+            for (let k = 0; k < planes; k++) {
+              if (result.usable[k]) allDoNotUse[k] = false;
+              unsaturated[k] |= result.unsaturated[k];
+            }
+            if (plan.jump && plan.jump.params.mode !== 'skip') {
+              detected = true;
+              primaryCrs += result.crs;
+            }
+            await open;
+            await write(row0, row1 - row0, taskResult(outputs));
+          },
+          context.signal,
+        );
         return unsaturated;
       } finally {
-        await Promise.allSettled(running);
         for (const slot of outputSlots) releaseBandBuffers(slot);
       }
     };
@@ -860,6 +827,36 @@ async function correctBorder(plan: ChainPlan, pool: KernelPool, signal?: AbortSi
     },
     release,
   };
+}
+
+/**
+ * Runs `work` on every band of `height` rows of `[from, rows)`, each in a slot of its own (as
+ * many bands at once as there are slots); the first failure is thrown once the others have
+ * ended (none is left running on buffers about to be let go).
+ */
+async function bandsInSlots<S>(from: number, rows: number, height: number, slots: readonly S[], work: (row0: number, row1: number, slot: S) => Promise<void>, signal?: AbortSignal): Promise<void> {
+  const free = [...slots];
+  const running = new Set<Promise<void>>();
+  let failure: { error: unknown } | undefined;
+  for (let row0 = from; row0 < rows && !failure; row0 += height) {
+    if (signal?.aborted) {
+      failure = { error: signal.reason };
+      break;
+    }
+    const slot = free.pop()!;
+    const job: Promise<void> = work(row0, Math.min(rows, row0 + height), slot)
+      .catch((error: unknown) => {
+        failure ??= { error };
+      })
+      .finally(() => {
+        running.delete(job);
+        free.push(slot);
+      });
+    running.add(job);
+    if (free.length === 0) await Promise.race(running);
+  }
+  await Promise.all(running);
+  if (failure) throw failure.error;
 }
 
 /** Waits for every job, then throws the first failure (none is left running on buffers about to be let go). */
