@@ -97,8 +97,11 @@ function disableCrdsSteppars(command: ReturnType<typeof parseCommandLine>): bool
 
 function referenceSelector(cache: CrdsCache, header: ReturnType<typeof crdsHeaderFromMeta>, explained: ReferenceSelection[]) {
   return async (reftype: string) => {
+    // Listed in the order asked for (a run may look several up at once).
+    const at = explained.length;
+    explained.length = at + 1;
     const selection = await cache.selectReference(reftype, header);
-    explained.push(selection);
+    explained[at] = selection;
     if (selection.status === 'N/A') return undefined;
     // jwst stops when CRDS finds no match (CrdsLookupError); N/A only skips the step.
     if (selection.status === 'not-found') throw new Error(`CRDS found no ${reftype} reference: ${selection.reason ?? selection.explanation}`);

@@ -165,6 +165,8 @@ export async function runBanded(run: BandedRun): Promise<{ rate: ImageModel; rat
   expected.set('jump', jumpRuns && ngroups > 2 ? 'COMPLETE' : 'SKIPPED');
   /** What the chain's plan takes of ramp fitting, or why it cannot. */
   const chainFit = async () => {
+    // jump asks for GAIN and READNOISE first, as in a whole run (its overrides win).
+    if (jumpRuns) await run.referencesOf(RAMP_STEPS.jump.reftypes, 'jump');
     const fitFiles = await run.referencesOf(RAMP_FIT.reftypes, RAMP_FIT.alias);
     const [gain, readnoise] = [fitFiles.get('gain'), fitFiles.get('readnoise')];
     if (!gain || !readnoise) return 'ramp_fit lacks GAIN or READNOISE';

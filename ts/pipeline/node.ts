@@ -103,10 +103,13 @@ export async function runDetector1File(inputPath: string, options: Detector1File
   const recorded = new Map<string, string>();
   const io: Detector1Io = {
     async reference(reftype, override) {
+      // Listed in the order they are asked for (the steps may open theirs at once).
+      const entry: [string, string | undefined] = [reftype, undefined];
+      referencePaths.push(entry);
       const selected = await chooseReference(override, () => options.selectReference(reftype, reader.meta));
       const path = typeof selected === 'object' ? selected.path : selected;
       if (typeof selected === 'object') recorded.set(reftype, selected.recorded);
-      referencePaths.push([reftype, path]);
+      entry[1] = path;
       if (!path) return undefined;
       // Each slice reads the planes it needs again: cheaper in memory than keeping them, and
       // cheap in time (page cache, ~2% of a 10-integration SUB640 run).
@@ -115,10 +118,12 @@ export async function runDetector1File(inputPath: string, options: Detector1File
       return file;
     },
     async referenceBytes(reftype, override) {
+      const entry: [string, string | undefined] = [reftype, undefined];
+      referencePaths.push(entry);
       const selected = await chooseReference(override, () => options.selectReference(reftype, reader.meta));
       const path = typeof selected === 'object' ? selected.path : selected;
       if (typeof selected === 'object') recorded.set(reftype, selected.recorded);
-      referencePaths.push([reftype, path]);
+      entry[1] = path;
       return path === undefined ? undefined : { name: basename(path), bytes: new Uint8Array(await readFile(path)) };
     },
     recordedName: (reftype) => recorded.get(reftype),
