@@ -256,7 +256,7 @@ export async function runBanded(run: BandedRun): Promise<{ rate: ImageModel; rat
   try {
     const before = corrections.includes('refpix') ? corrections.slice(0, corrections.indexOf('refpix')) : [];
     // The border through the chain's workers where they can take it (its steps' part of the plan).
-    const borderPlan = corrections.includes('refpix') && context.pool?.runBorder && shared ? await chainFit().then((fit) => (typeof fit === 'string' ? { obstacle: fit } : planChain({ reader, meta, corrections: before, statuses: expected, stepParameters: run.stepParameters, references, fit, pixeldq: run.initialPixeldq, context }))) : undefined;
+    const borderPlan = corrections.includes('refpix') && context.pool?.runBorder && shared ? await chainFit().then((fit) => (typeof fit === 'string' ? { obstacle: fit } : planChain({ reader, meta, corrections: before, statuses: expected, stepParameters: run.stepParameters, references, fit, pixeldq: run.initialPixeldq }))) : undefined;
     if (borderPlan && 'obstacle' in borderPlan && run.requireChain) throw new BandedFallback(`not by the chain (${borderPlan.obstacle})`);
     if (borderPlan && 'plan' in borderPlan) {
       run.onProgress?.('refpix');
@@ -588,7 +588,6 @@ export async function runBanded(run: BandedRun): Promise<{ rate: ImageModel; rat
         jump: jumpParams && gainFile && readnoiseFile ? { gain: gainFile, readnoise: readnoiseFile, params: jumpParams } : undefined,
         fit,
         pixeldq: run.initialPixeldq,
-        context,
       });
     };
     /**

@@ -20,7 +20,6 @@ import type { RampFitTileParams } from '../kernels/ramp-fit.js';
 import { ipcScienceMask } from '../steps/ipc.js';
 import type { RefpixBands } from '../steps/refpix.js';
 import { darkReadout, uniformAverageDarkCurrent } from '../steps/dark-current.js';
-import type { StepContext } from '../steps/step.js';
 import type { ChainPlan, ChainStep } from '../pool/chain-band.js';
 import { stepOptions, type StepParameters, type StepReferences } from './ramp-steps.js';
 
@@ -37,7 +36,6 @@ export interface ChainInputs {
   jump?: { gain: FitsFile; readnoise: FitsFile; params: JumpParams };
   fit: { gain: FitsFile; readnoise: FitsFile; params: RampFitTileParams };
   pixeldq: Uint32Array;
-  context: StepContext;
 }
 
 /** The plan (`release` gives back its shared arrays once every band is done), or why the bands cannot go by the chain. */

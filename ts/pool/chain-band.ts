@@ -20,6 +20,7 @@ import { linearityStaged, type LinearityParams } from '../kernels/linearity.js';
 import { darkCurrentStaged, type DarkCurrentParams } from '../kernels/dark-current.js';
 import { jumpStaged, type JumpParams } from '../kernels/jump.js';
 import type { FileRows } from '../io/fits/file-rows.js';
+import { group } from '../dq/index.js';
 import { fitStagedRows, type RampFitTaskArrays, type RampFitTileParams, type TASK_OUTPUTS } from '../kernels/ramp-fit.js';
 
 /** The corrections in jwst's order, each with what its kernel takes. */
@@ -64,9 +65,6 @@ export interface ChainResult {
 
 /** Reads `into.length` bytes of `path` at `offset`. */
 export type ReadFileBytes = (path: string, offset: number, into: Uint8Array) => void;
-
-const DO_NOT_USE = 1;
-const SATURATED = 2;
 
 /** One stage per thread, reused from band to band (its buffers keep their largest size). */
 let stage: Stage | undefined;
@@ -286,15 +284,15 @@ export function runChainBand(task: ChainTask, read: ReadFileBytes): ChainResult 
     const [from, to] = [(row0 - t) * cols, (row1 - t) * cols];
     for (let k = 0; k < planes; k++) {
       const flags = groupdq.subarray(k * plane + from, k * plane + to);
-      let all = DO_NOT_USE | SATURATED;
+      let all = group.DO_NOT_USE | group.SATURATED;
       for (let p = 0; p < flags.length && all !== 0; p++) all &= flags[p];
-      usable[k] = all & DO_NOT_USE ? 0 : 1;
-      unsaturated[k] = all & SATURATED ? 0 : 1;
+      usable[k] = all & group.DO_NOT_USE ? 0 : 1;
+      unsaturated[k] = all & group.SATURATED ? 0 : 1;
     }
   }
 
   let crs = 0;
-  const sameRows = (a: FileRows, b2: FileRows) => a.path === b2.path && a.offset === b2.offset;
+  const sameRows = (x: FileRows, y: FileRows) => x.path === y.path && x.offset === y.offset;
   if (plan.jump) {
     fill('f32', 1, plan.jump.gain);
     fill('f32', 2, plan.jump.readnoise);
