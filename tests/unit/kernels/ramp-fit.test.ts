@@ -249,6 +249,66 @@ describe('ramp_fit exposure-wide decisions', () => {
   });
 });
 
+describe('ramp_fit of rows of a staged band (the chain)', () => {
+  it('equals the fit of those rows alone, and names what is wrong', async () => {
+    const { Stage } = await import('../../../wasm-pkg/detector1_wasm.js');
+    const { kernelMemory } = await import('../../../ts/kernels/module.js');
+    const { fitStagedRows, TASK_OUTPUTS } = await import('../../../ts/kernels/ramp-fit.js');
+    const band = { nints: 2, ngroups: 5, rows: 9, cols: 6 };
+    const plane = band.rows * band.cols;
+    const cube = band.nints * band.ngroups * plane;
+    let state = 7;
+    const next = () => ((state = (state * 1103515245 + 12345) >>> 0) / 2 ** 32);
+    const data = Float32Array.from({ length: cube }, (_, k) => 1000 + 40 * Math.floor(k / plane) + 30 * next() + (next() < 0.03 ? 5000 : 0));
+    const groupdq = Uint8Array.from({ length: cube }, () => (next() < 0.05 ? JUMP : next() < 0.03 ? SAT : 0));
+    const pixeldq = Uint32Array.from({ length: plane }, () => (next() < 0.05 ? DNU : 0));
+    const gain = Float32Array.from({ length: plane }, () => 1.5 + next());
+    const readnoise = Float32Array.from({ length: plane }, () => 8 + 4 * next());
+    const [row0, rows] = [3, 4];
+    const own = rows * band.cols;
+    // The rows alone, fitted as any tile.
+    const cut = <T extends Float32Array | Uint8Array | Uint32Array>(a: T, planes: number) => {
+      const out = new (a.constructor as new (n: number) => T)(planes * own);
+      for (let k = 0; k < planes; k++) out.set(a.subarray(k * plane + row0 * band.cols, k * plane + (row0 + rows) * band.cols) as never, k * own);
+      return out;
+    };
+    const shape = { ...band, rows };
+    const input: RampFitInput = { data: cut(data, band.nints * band.ngroups), groupdq: cut(groupdq, band.nints * band.ngroups), pixeldq: cut(pixeldq, 1), gain: cut(gain, 1), readnoise: cut(readnoise, 1), frameTime: 10, groupTime: 10, nframes: 1, groupgap: 0 };
+    const alone = fitRamps(input, shape)!;
+    const plan = planRampFit(input, shape);
+    if ('noProducts' in plan) throw new Error('no products');
+    // The band staged as the chain leaves it: f32 [data, gain, readnoise, dark], u8 [groupdq], u32 [pixeldq].
+    const stage = new Stage();
+    const put = <T extends Float32Array | Uint8Array | Uint32Array>(kind: 'f32' | 'u8' | 'u32', slot: number, values: T) => {
+      const address = stage.slot(kind, slot, values.length);
+      const View = values.constructor as new (b: ArrayBufferLike, o: number, n: number) => T;
+      new View(kernelMemory().buffer, address, values.length).set(values as never);
+    };
+    put('f32', 0, data);
+    put('f32', 1, gain);
+    put('f32', 2, readnoise);
+    stage.slot('f32', 3, 0);
+    put('u8', 0, groupdq);
+    put('u32', 0, pixeldq);
+    const outputs = Object.fromEntries(Object.entries(TASK_OUTPUTS).map(([key, [type, layout]]) => [key, new type((layout === 'plane' ? 1 : band.nints) * own)]));
+    fitStagedRows(stage, band, { row0, rows }, plan.params, outputs as never);
+    const o = outputs as Record<string, Float32Array | Uint32Array>;
+    expect(Array.from(o.rateSlope)).toEqual(Array.from(alone.rate.slope));
+    expect(Array.from(o.rateDq)).toEqual(Array.from(alone.rate.dq));
+    expect(Array.from(o.rateErr)).toEqual(Array.from(alone.rate.err));
+    expect(Array.from(o.rateintsSlope)).toEqual(Array.from(alone.rateints.slope));
+    expect(Array.from(o.rateintsVarPoisson)).toEqual(Array.from(alone.rateints.varPoisson));
+    expect(alone.rate.slope.some(Number.isFinite)).toBe(true);
+    // Rows outside the band, and a plane of the wrong length, are named.
+    expect(() => fitStagedRows(stage, band, { row0: 7, rows: 4 }, plan.params, outputs as never)).toThrow(KernelParameterError);
+    expect(() => fitStagedRows(stage, band, { row0: 7, rows: 4 }, plan.params, outputs as never)).toThrow(/own_rows/);
+    stage.slot('f32', 1, plane - 1);
+    expect(() => fitStagedRows(stage, band, { row0, rows }, plan.params, outputs as never)).toThrow(KernelShapeError);
+    expect(() => fitStagedRows(stage, band, { row0, rows }, plan.params, outputs as never)).toThrow(/gain/);
+    stage.free();
+  });
+});
+
 describe('ramp_fit bad input', () => {
   const shape = { nints: 1, ngroups: 3, rows: 2, cols: 2 };
   const good = (): RampFitInput => ({
