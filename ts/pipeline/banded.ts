@@ -46,9 +46,9 @@ import type { KernelPool } from '../pool/pool.js';
 
 /**
  * Samples (float32, all integrations) of one chain band: ~50 rows of a 10-group full frame, and
- * ~20 MB of wasm memory per worker. A NIRCam full frame (10 groups, 2 workers) peaked at 250-255
- * MB with these, 310-315 MB with 8 MiB bands, which were ~0.1 s faster (halo rows, 2-3 either
- * side, are corrected twice).
+ * ~20 MB of wasm memory per worker. A NIRCam full frame (10 groups, 2 workers) ran 1.04-1.06 s
+ * at 234-236 MB with these, 1.05-1.08 s at 302-303 MB with 8 MiB bands and 1.10-1.21 s at
+ * 206-211 MB with 2 MiB ones, whose halo rows (2-3 either side, corrected twice) weigh more.
  */
 const CHAIN_BAND_BYTES = 4 * 2 ** 20;
 const CHAIN_MIN_ROWS = 16;
