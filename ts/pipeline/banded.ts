@@ -31,7 +31,7 @@ import { allocShared, releaseShared, sharedMemoryAvailable, type TileShape } fro
 import { planRowBands } from '../pool/plan.js';
 import { runTiled } from '../pool/pool.js';
 import { afterJumpFlagging, allDoNotUsePlanes, jumpDetectionMode, jumpKernelParams, jumpLargeEvents, jumpStep, nanMedianF32, type JumpCarry } from '../steps/jump.js';
-import { REFPIX_BORDER, refpixFullFrameBands, type RefpixBands } from '../steps/refpix.js';
+import { REFPIX_BORDER, refpixFullFrameBands, type RefpixBands, type RefpixBorder } from '../steps/refpix.js';
 import { rampFitPlanner } from '../steps/ramp-fit.js';
 import { productSkeletons } from './product-stream.js';
 import { pixel } from '../dq/index.js';
@@ -41,7 +41,7 @@ import { GAIN_SCALE, RAMP_FIT, RAMP_STEPS, stepOptions, type StepParameters, typ
 import { bandArray, bandOutputs, releaseBandBuffers, type BandBuffers } from './band-buffers.js';
 import { planeRows, type ProductRowsWriter, type RateintsRows } from './spill.js';
 import { planChain } from './chain.js';
-import { borderPixels, type ChainPlan, type ChainTask } from '../pool/chain-band.js';
+import { borderPixels, borderPosition, type ChainPlan, type ChainTask } from '../pool/chain-band.js';
 import type { KernelPool } from '../pool/pool.js';
 
 /**
@@ -263,7 +263,7 @@ export async function runBanded(run: BandedRun): Promise<{ rate: ImageModel; rat
       try {
         const border = await run.timed('refpix border', () => correctBorder(borderPlan.plan, context.pool!, context.signal));
         try {
-          refpixBand = refpixFullFrameBands({ meta, shape: reader.shape }, stepOptions(run.stepParameters('refpix')), border.planeOf, border.pixeldqAt, context);
+          refpixBand = refpixFullFrameBands({ meta, shape: reader.shape }, stepOptions(run.stepParameters('refpix')), border, context);
         } finally {
           border.release();
         }
@@ -312,9 +312,8 @@ export async function runBanded(run: BandedRun): Promise<{ rate: ImageModel; rat
         }
       }
       await settledAll(sides.map((side) => correctRegion([b, ny - b, side.c0, side.c0 + b], side, side.buffers)));
-      // refpix samples each group and the exposure's PIXELDQ on the border only: straight from
-      // the corrected regions (pasted into whole planes, two idle 16 MB buffers stayed recycled
-      // through the bands that follow).
+      // refpix samples each group and the exposure's PIXELDQ on the border only: gathered from
+      // the corrected regions.
       /** The corrected region holding science pixel `index`, and the pixel's place in it. */
       const locate = (index: number) => {
         const r = Math.floor(index / nx);
@@ -324,19 +323,19 @@ export async function runBanded(run: BandedRun): Promise<{ rate: ImageModel; rat
         }
         throw new RangeError(`refpix: pixel (${r}, ${c}) is not on the reference border`);
       };
-      refpixBand = refpixFullFrameBands(
-        { meta, shape: reader.shape },
-        stepOptions(run.stepParameters('refpix')),
-        (k) => (index) => {
+      const border = borderArrays(planes, ny, nx);
+      try {
+        for (let index = 0; index < plane; index++) {
+          const position = border.positionOf(index);
+          if (position < 0) continue;
           const { model, at, plane: regionPlane } = locate(index);
-          return model.data[k * regionPlane + at];
-        },
-        (index) => {
-          const { model, at } = locate(index);
-          return model.pixeldq[at];
-        },
-        context,
-      );
+          border.pixeldq[position] = model.pixeldq[at];
+          for (let k = 0; k < planes; k++) border.data[k * border.pixeldq.length + position] = model.data[k * regionPlane + at];
+        }
+        refpixBand = refpixFullFrameBands({ meta, shape: reader.shape }, stepOptions(run.stepParameters('refpix')), border, context);
+      } finally {
+        border.release();
+      }
       for (const { model, buffers } of corrected) {
         releaseShared(model.pixeldq);
         releaseBandBuffers(buffers);
@@ -784,49 +783,34 @@ export async function runBanded(run: BandedRun): Promise<{ rate: ImageModel; rat
 
 /**
  * refpix's border (REFPIX_BORDER rows and columns) corrected by the plan's steps (those before
- * refpix) in the workers, a part of the rows each: what refpix's statistics read, by science
- * pixel index. `release` gives the border's shared arrays back.
+ * refpix) in the workers, a part of the rows each: what refpix's statistics read. `release`
+ * gives the border's shared arrays back.
  */
-async function correctBorder(plan: ChainPlan, pool: KernelPool, signal?: AbortSignal) {
+async function correctBorder(plan: ChainPlan, pool: KernelPool, signal?: AbortSignal): Promise<RefpixBorder & { release(): void }> {
   const { nints, ngroups, rows: ny, cols: nx } = plan.shape;
-  const width = REFPIX_BORDER;
-  const planes = nints * ngroups;
-  const parts = planRowBands(ny, { minBands: pool.size, maxRows: Math.ceil(ny / pool.size) }).map(({ row0, rows }) => {
-    const pixels = borderPixels(row0, row0 + rows, ny, nx, width);
-    return { rows: [row0, row0 + rows] as [number, number], pixels, data: allocShared(Float32Array, planes * pixels, { zeroed: false }), pixeldq: allocShared(Uint32Array, pixels, { zeroed: false }) };
-  });
-  const release = () => parts.forEach((part) => (releaseShared(part.data), releaseShared(part.pixeldq)));
+  const border = borderArrays(nints * ngroups, ny, nx);
   try {
-    await settledAll(parts.map((part) => pool.runBorder!({ plan, rows: part.rows, width, data: part.data, pixeldq: part.pixeldq }, signal)));
+    const parts = planRowBands(ny, { minBands: pool.size, maxRows: Math.ceil(ny / pool.size) });
+    await settledAll(parts.map(({ row0, rows }) => pool.runBorder!({ plan, rows: [row0, row0 + rows], width: REFPIX_BORDER, data: border.data, pixeldq: border.pixeldq }, signal)));
   } catch (error) {
-    release();
+    border.release();
     throw error;
   }
-  // Per row: its part, and where the row's border pixels start in it (the statistics look up
-  // every border pixel of every group).
-  const partOf = new Array<(typeof parts)[number]>(ny);
-  const rowStart = new Int32Array(ny);
-  for (const part of parts) {
-    for (let r = part.rows[0]; r < part.rows[1]; r++) [partOf[r], rowStart[r]] = [part, borderPixels(part.rows[0], r, ny, nx, width)];
-  }
-  /** The part holding science pixel `index`, and the pixel's place in it. */
-  const locate = (index: number) => {
-    const r = Math.floor(index / nx);
-    const c = index - r * nx;
-    const inRow = r < width || r >= ny - width ? c : c < width ? c : c >= nx - width ? width + c - (nx - width) : -1;
-    if (r >= ny || inRow < 0) throw new RangeError(`refpix: pixel (${r}, ${c}) is not on the reference border`);
-    return { part: partOf[r], at: rowStart[r] + inRow };
-  };
+  return border;
+}
+
+/** refpix's border of a `ny` x `nx` exposure of `planes` groups, in shared arrays to be filled (`borderPixels` order). */
+function borderArrays(planes: number, ny: number, nx: number): RefpixBorder & { data: Float32Array; release(): void } {
+  const width = REFPIX_BORDER;
+  const pixels = borderPixels(0, ny, ny, nx, width);
+  const data = allocShared(Float32Array, planes * pixels, { zeroed: false });
+  const pixeldq = allocShared(Uint32Array, pixels, { zeroed: false });
   return {
-    planeOf: (k: number) => (index: number) => {
-      const { part, at } = locate(index);
-      return part.data[k * part.pixels + at];
-    },
-    pixeldqAt: (index: number) => {
-      const { part, at } = locate(index);
-      return part.pixeldq[at];
-    },
-    release,
+    data,
+    pixeldq,
+    planeOf: (k) => data.subarray(k * pixels, (k + 1) * pixels),
+    positionOf: (index) => borderPosition(index, ny, nx, width),
+    release: () => (releaseShared(data), releaseShared(pixeldq)),
   };
 }
 

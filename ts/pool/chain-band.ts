@@ -211,17 +211,28 @@ function borderSelection(r0: number, r1: number, ny: number, nx: number, width: 
     readPlane(source, k, into, bytesPer) {
       const rowBytes = nx * bytesPer;
       if (scratch.length < BORDER_CHUNK_ROWS * rowBytes) scratch = new Uint8Array(BORDER_CHUNK_ROWS * rowBytes);
+      const planeAt = source.offset + k * source.rows * rowBytes;
+      // The side rows' ends are copied word by word (the slots hold whole words).
+      const Words = bytesPer === 2 ? Uint16Array : Uint32Array;
+      const from = new Words(scratch.buffer as ArrayBuffer);
+      const to = new Words(into.buffer as ArrayBuffer, into.byteOffset, into.length / bytesPer);
       let at = 0;
-      for (let c0 = r0; c0 < r1; c0 += BORDER_CHUNK_ROWS) {
-        const c1 = Math.min(r1, c0 + BORDER_CHUNK_ROWS);
-        read(source.path, source.offset + (k * source.rows + c0) * rowBytes, scratch.subarray(0, (c1 - c0) * rowBytes));
-        for (let r = c0; r < c1; r++) {
-          for (const [x0, x1] of runs(r)) {
-            const from = (r - c0) * rowBytes + x0 * bytesPer;
-            into.set(scratch.subarray(from, from + (x1 - x0) * bytesPer), at);
-            at += (x1 - x0) * bytesPer;
-          }
+      for (let r = r0; r < r1; ) {
+        if (r < width || r >= ny - width) {
+          // A whole row, read in place.
+          read(source.path, planeAt + r * rowBytes, into.subarray(at * bytesPer, (at + nx) * bytesPer));
+          at += nx;
+          r++;
+          continue;
         }
+        const end = Math.min(r1, ny - width, r + BORDER_CHUNK_ROWS);
+        read(source.path, planeAt + r * rowBytes, scratch.subarray(0, (end - r) * rowBytes));
+        for (let row = 0; row < (end - r) * nx; row += nx) {
+          for (let c = 0; c < width; c++) to[at + c] = from[row + c];
+          for (let c = 0; c < width; c++) to[at + width + c] = from[row + nx - width + c];
+          at += 2 * width;
+        }
+        r = end;
       }
     },
     copyOf(whole, into) {
@@ -245,12 +256,24 @@ export function borderPixels(r0: number, r1: number, ny: number, nx: number, wid
   return whole * nx + (r1 - r0 - whole) * 2 * width;
 }
 
+/** Where science pixel `index` of a `ny` x `nx` frame lies among the border's pixels (`borderPixels` order), or -1 off the border. */
+export function borderPosition(index: number, ny: number, nx: number, width: number): number {
+  const r = Math.floor(index / nx);
+  const c = index - r * nx;
+  const before = borderPixels(0, r, ny, nx, width);
+  if (r < width || r >= ny - width) return before + c;
+  return c < width ? before + c : c >= nx - width ? before + width + c - (nx - width) : -1;
+}
+
 /** A task of refpix's border: the border pixels of rows `[r0, r1)` through the plan's steps (those before refpix). */
 export interface BorderTask {
   plan: ChainPlan;
   rows: [number, number];
   width: number;
-  /** Their values `(nints * ngroups, pixels)` and PIXELDQ, written by the task (shared). */
+  /**
+   * The whole border's values `(nints * ngroups, pixels)` and PIXELDQ `(pixels)` in
+   * `borderPixels` order (shared): the task writes its rows' part.
+   */
   data: Float32Array;
   pixeldq: Uint32Array;
 }
@@ -260,8 +283,12 @@ export function runBorderBand(task: BorderTask, read: ReadFileBytes): void {
   const selection = borderSelection(task.rows[0], task.rows[1], ny, nx, task.width, read);
   const s = correct(task.plan, selection);
   const { slot } = slots(s, selection);
-  task.data.set(slot('f32', 0, nints * ngroups * selection.cols));
-  task.pixeldq.set(slot('u32', 0, selection.cols));
+  const [count, start] = [selection.cols, borderPixels(0, task.rows[0], ny, nx, task.width)];
+  const pixels = task.pixeldq.length;
+  const planes = nints * ngroups;
+  const data = slot('f32', 0, planes * count);
+  for (let k = 0; k < planes; k++) task.data.set(data.subarray(k * count, (k + 1) * count), k * pixels + start);
+  task.pixeldq.set(slot('u32', 0, count), start);
 }
 
 export function runChainBand(task: ChainTask, read: ReadFileBytes): ChainResult {

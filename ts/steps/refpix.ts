@@ -85,7 +85,7 @@ interface Geometry {
   detColOf(y: number, x: number): number;
 }
 
-function geometry({ meta, shape }: Pick<RampModel, 'meta' | 'shape'>, pixeldqAt: Sample, subarray: boolean): Geometry {
+function geometry({ meta, shape }: Pick<RampModel, 'meta' | 'shape'>, pixeldqAt: (index: number) => number, subarray: boolean): Geometry {
   const [, , rows, cols] = shape;
   const { fastaxis, slowaxis } = meta.subarray;
   if (!fastaxis || !slowaxis) throw new RefpixStepError('refpix: FASTAXIS/SLOWAXIS are needed to reach the detector frame');
@@ -131,18 +131,9 @@ function average(a: RefSignal | undefined, b: RefSignal | undefined): RefSignal 
   return { value: 0.5 * (a.value + b.value), wide: true };
 }
 
-/** A science plane's value at an index into it (a plane need not be whole: see `refpixFullFrameBands`). */
-type Sample = (index: number) => number;
-/** A whole science plane, or its values by index. */
-type PlaneValues = Float32Array | Sample;
-
-/** `plane`'s values at `indices` (0 where an index is negative): a typed loop for whole planes. */
-function gather(plane: PlaneValues, indices: Int32Array, into: Float64Array | Float32Array): void {
-  if (plane instanceof Float32Array) {
-    for (let j = 0; j < indices.length; j++) if (indices[j] >= 0) into[j] = plane[indices[j]];
-  } else {
-    for (let j = 0; j < indices.length; j++) if (indices[j] >= 0) into[j] = plane(indices[j]);
-  }
+/** `plane`'s values at `positions` (0 where a position is negative). */
+function gather(plane: Float32Array, positions: Int32Array, into: Float64Array | Float32Array): void {
+  for (let j = 0; j < positions.length; j++) if (positions[j] >= 0) into[j] = plane[positions[j]];
 }
 
 /** Statistics of one run (the science ramp, or the ZEROFRAME as a 1-group ramp). */
@@ -157,7 +148,7 @@ interface Plan {
    */
   rowsOf(row0: number, rows: number): PlanRows;
   /** Per-group statistics: signals by class, side signal by detector row. */
-  group(plane: PlaneValues, wide: boolean): { signals: (RefSignal | undefined)[]; side?: Float64Array };
+  group(plane: Float32Array, wide: boolean): { signals: (RefSignal | undefined)[]; side?: Float64Array };
 }
 
 interface PlanRows {
@@ -196,8 +187,11 @@ function patternRows(cols: number, swapped: boolean, sides: boolean, pattern: (x
   };
 }
 
-/** Full frame and 4-output subarrays (jwst `do_fullframe_corrections`). */
-function fourAmpPlan(geo: Geometry, o: Required<RefpixOptions>): Plan {
+/**
+ * Full frame and 4-output subarrays (jwst `do_fullframe_corrections`): of whole science planes,
+ * or of a full frame's `border` (`refpixFullFrameBands`).
+ */
+function fourAmpPlan(geo: Geometry, o: Required<RefpixOptions>, border?: Pick<RefpixBorder, 'positionOf' | 'pixeldq'>): Plan {
   // Each science pixel's amplifier and column parity (class) and detector row, row by row:
   // one of them is the same along a science row, the other the same pattern in every row.
   const { cols } = geo;
@@ -209,37 +203,51 @@ function fourAmpPlan(geo: Geometry, o: Required<RefpixOptions>): Plan {
     (x) => (geo.swapped ? geo.detRowOf(0, x) : classOf(geo.detColOf(0, x))),
     (y) => ({ cls: classOf(geo.detColOf(y, 0)), detRow: geo.detRowOf(y, 0) }),
   );
-  /** A strip of the detector frame: rows r0.., cols c0.. (row-major), its pixel indices and DQ. */
+  /** A strip of the detector frame: rows r0.., cols c0.. (row-major), its pixels' positions in the planes and DQ. */
   const strip = (r0: number, nr: number, c0: number, nc: number) => {
-    const index = new Int32Array(nr * nc);
+    const at = new Int32Array(nr * nc);
     const dq = new Uint32Array(nr * nc);
     for (let r = 0; r < nr; r++) {
       for (let c = 0; c < nc; c++) {
-        index[r * nc + c] = geo.index(r0 + r, c0 + c);
-        dq[r * nc + c] = geo.dq(r0 + r, c0 + c);
+        if (border) {
+          // (A full frame: every detector pixel is a science pixel, its DQ the border's.)
+          const position = border.positionOf(geo.index(r0 + r, c0 + c));
+          at[r * nc + c] = position;
+          dq[r * nc + c] = border.pixeldq[position];
+        } else {
+          at[r * nc + c] = geo.index(r0 + r, c0 + c);
+          dq[r * nc + c] = geo.dq(r0 + r, c0 + c);
+        }
       }
     }
-    return { index, dq, nc };
+    return { at, dq, nc, picks: new Map<string, Int32Array>() };
   };
   const top = strip(N - 4, 4, 0, N);
   const bottom = strip(0, 4, 0, N);
   const left = strip(0, N, 0, 4);
   const right = strip(0, N, N - 4, 4);
-  const values = (s: { index: Int32Array }, plane: PlaneValues) => {
-    const v = new Float64Array(s.index.length);
-    gather(plane, s.index, v);
+  const values = (s: { at: Int32Array }, plane: Float32Array) => {
+    const v = new Float64Array(s.at.length);
+    gather(plane, s.at, v);
     return v;
   };
-  /** Clipped mean of the good pixels of a strip in columns `c0 + k*step` (k < count). */
+  /** Clipped mean of the good pixels of a strip in columns `c0 + k*step` (k < count), in strip order. */
   const mean = (s: ReturnType<typeof strip>, v: Float64Array, c0: number, step: number, count: number, wide: boolean) => {
-    const picked: number[] = [];
-    for (let r = 0; r < s.index.length / s.nc; r++) {
-      for (let k = 0; k < count; k++) {
-        const j = r * s.nc + c0 + k * step;
-        if (!(s.dq[j] & DNU)) picked.push(v[j]);
+    const key = `${c0} ${step} ${count}`;
+    let picks = s.picks.get(key);
+    if (!picks) {
+      const good: number[] = [];
+      for (let r = 0; r < s.at.length / s.nc; r++) {
+        for (let k = 0; k < count; k++) {
+          const j = r * s.nc + c0 + k * step;
+          if (!(s.dq[j] & DNU)) good.push(j);
+        }
       }
+      s.picks.set(key, (picks = Int32Array.from(good)));
     }
-    return refpixClippedMean(Float32Array.from(picked), wide, o.siglimit);
+    const picked = new Float32Array(picks.length);
+    for (let j = 0; j < picks.length; j++) picked[j] = v[picks[j]];
+    return refpixClippedMean(picked, wide, o.siglimit);
   };
   return {
     classes: 8,
@@ -312,7 +320,7 @@ function oneAmpPlan(geo: Geometry, o: Required<RefpixOptions>): Plan | undefined
 }
 
 /** The kernel's per-group signals of a plan over `groups` planes (`planeOf(k)` the k-th, science frame); `firstWide` as in `run`. */
-function planParams(plan: Plan, planeOf: (k: number) => PlaneValues, groups: number, o: Required<RefpixOptions>, firstWide: boolean, context: StepContext): RefpixParams {
+function planParams(plan: Plan, planeOf: (k: number) => Float32Array, groups: number, o: Required<RefpixOptions>, firstWide: boolean, context: StepContext): RefpixParams {
   const params: RefpixParams = {
     classes: plan.classes,
     wide: new Uint8Array(groups),
@@ -364,19 +372,22 @@ async function run(plan: Plan, data: Float32Array, nints: number, ngroups: numbe
 export const REFPIX_BORDER = 4;
 
 /**
- * refpix on a near-IR full frame (not IRS2) whose ramp is corrected by row bands: the statistics
- * come from `planeOf(k)` (the k-th group of the exposure, sampled only on the outer
- * `REFPIX_BORDER` rows and columns) and `pixeldqAt` (the exposure's PIXELDQ, sampled on that
- * border too), as they are when refpix is reached; `apply` then corrects any band of rows in
- * place, as `refpixStep` corrects the whole ramp. Indices are into the science plane.
+ * The exposure's reference border as refpix reaches it: its groups' samples and PIXELDQ on the
+ * outer `REFPIX_BORDER` rows and columns only, science pixel `i` at `positionOf(i)`.
  */
-export function refpixFullFrameBands(
-  ramp: Pick<RampModel, 'meta' | 'shape'>,
-  options: RefpixOptions,
-  planeOf: (k: number) => (index: number) => number,
-  pixeldqAt: (index: number) => number,
-  context: StepContext,
-): RefpixBands {
+export interface RefpixBorder {
+  /** The k-th group of the exposure. */
+  planeOf(k: number): Float32Array;
+  pixeldq: Uint32Array;
+  positionOf(index: number): number;
+}
+
+/**
+ * refpix on a near-IR full frame (not IRS2) whose ramp is corrected by row bands: the statistics
+ * come from `border`; the result then corrects any band of rows in place, as `refpixStep`
+ * corrects the whole ramp.
+ */
+export function refpixFullFrameBands(ramp: Pick<RampModel, 'meta' | 'shape'>, options: RefpixOptions, border: RefpixBorder, context: StepContext): RefpixBands {
   const o: Required<RefpixOptions> = { ...refpixDefaults, ...options };
   const [nints, ngroups, rows, cols] = ramp.shape;
   if (rows !== N || cols !== N || isIrs2(ramp.shape) || ramp.meta.instrument.name?.toUpperCase() === 'MIRI') {
@@ -384,8 +395,8 @@ export function refpixFullFrameBands(
   }
   if (o.refpixAlgorithm === 'sirs') throw new StepNotImplementedError("refpix: refpix_algorithm='sirs' is not implemented");
   if (!Number.isSafeInteger(o.sideSmoothingLength)) throw new RefpixStepError(`refpix: side_smoothing_length must be an integer, got ${o.sideSmoothingLength}`);
-  const plan = fourAmpPlan(geometry(ramp, pixeldqAt, false), o);
-  const params = planParams(plan, planeOf, nints * ngroups, o, false, context);
+  const plan = fourAmpPlan(geometry(ramp, (i) => border.pixeldq[border.positionOf(i)], false), o, border);
+  const params = planParams(plan, border.planeOf, nints * ngroups, o, false, context);
   const correct = async (band: Float32Array, row0: number, bandRows: number, bandContext: StepContext) => {
     const rows = plan.rowsOf(row0, bandRows);
     try {
