@@ -40,7 +40,7 @@ import { readReferenceFloat, scienceGeometry } from '../reffiles/index.js';
 import { GAIN_SCALE, RAMP_FIT, RAMP_STEPS, stepOptions, type StepParameters, type StepReferences } from './ramp-steps.js';
 import { bandArray, bandOutputs, releaseBandBuffers, type BandBuffers } from './band-buffers.js';
 import { planeRows, type ProductRowsWriter, type RateintsRows } from './spill.js';
-import { planChain } from './chain.js';
+import { planChain, recordChainSteps } from './chain.js';
 import { borderPixels, borderPosition, type ChainPlan, type ChainTask } from '../pool/chain-band.js';
 import type { KernelPool } from '../pool/pool.js';
 
@@ -99,6 +99,8 @@ export interface BandedRun {
   /** Rewrites `R_*` as the io records reference names. */
   recordNames(meta: Meta): void;
   timed<T>(alias: string, run: () => Promise<T>): Promise<T>;
+  /** Adds time spent elsewhere (a worker's) to a step's. */
+  addTime(alias: string, ms: number): void;
   statuses: Map<string, string>;
   context: StepContext;
   rampFitPool?: RampFitPool;
@@ -160,7 +162,7 @@ export async function runBanded(run: BandedRun): Promise<{ rate: ImageModel; rat
   const opened = await Promise.all(corrections.map((alias) => run.referencesOf(RAMP_STEPS[alias].reftypes, alias)));
   corrections.forEach((alias, i) => references.set(alias, opened[i]));
 
-  // The first band's steps are expected to end COMPLETE where they have their reference (the chain's plan assumes it).
+  // The steps are expected to end COMPLETE where they have their reference (the chain's plan assumes it).
   const expected = new Map<string, string>(corrections.map((alias) => [alias, expectedStatus(alias, references.get(alias))]));
   expected.set('jump', jumpRuns && ngroups > 2 ? 'COMPLETE' : 'SKIPPED');
   /** What the chain's plan takes of ramp fitting, or why it cannot. */
@@ -558,20 +560,21 @@ export async function runBanded(run: BandedRun): Promise<{ rate: ImageModel; rat
     };
 
     /**
-     * The chain's plan for the bands after the first, made before the first band runs, with the
-     * statuses its steps are expected to end with (`expected`: checked once it has run), or
-     * undefined (the reason logged) when the bands go step by step.
+     * The chain's plan for the bands, with the statuses its steps are expected to end with
+     * (`expected`, which planChain checks), or undefined (the reason logged) when the bands go
+     * step by step.
      */
     const chainPlan = async (expected: Map<string, string>) => {
       const planned = await tryChain(expected);
       if ('obstacle' in planned && run.requireChain) throw new BandedFallback(`not by the chain (${planned.obstacle})`);
-      context.log?.('info', 'obstacle' in planned ? `pipeline: bands step by step (${planned.obstacle})` : 'pipeline: each band after the first in one worker task (the chain)');
+      context.log?.('info', 'obstacle' in planned ? `pipeline: bands step by step (${planned.obstacle})` : 'pipeline: each band in one worker task (the chain)');
       return 'obstacle' in planned ? undefined : planned;
     };
     const tryChain = async (expected: Map<string, string>) => {
       if (!context.pool?.runChain || !shared) return { obstacle: 'no worker pool that reads files' };
       const fit = await chainFit();
       if (typeof fit === 'string') return { obstacle: fit };
+      if (expected.get('jump') === 'COMPLETE' && !(gainFile && readnoiseFile)) return { obstacle: 'jump lacks GAIN or READNOISE' };
       const jumpParams =
         expected.get('jump') === 'COMPLETE'
           ? jumpKernelParams(jumpOptions, jumpDetectionMode(assumedDoNotUse, nints, ngroups, jumpOptions), meta.exposure.nframes!, meta.exposure.groupTime!, () => gainMedian!)
@@ -609,6 +612,7 @@ export async function runBanded(run: BandedRun): Promise<{ rate: ImageModel; rat
             const outputs = bandOutputs(slot, nints, (row1 - row0) * nx);
             const region: [number, number] = [Math.max(0, row0 - halo), Math.min(ny, row1 + halo)];
             const result = await chainPool.runChain!({ plan, region, own: [row0, row1], outputs: outputs as ChainTask['outputs'] }, context.signal);
+            for (const [alias, ms] of Object.entries(result.ms)) run.addTime(alias, ms);
             for (let k = 0; k < planes; k++) {
               if (result.usable[k]) allDoNotUse[k] = false;
               unsaturated[k] |= result.unsaturated[k];
@@ -689,8 +693,8 @@ export async function runBanded(run: BandedRun): Promise<{ rate: ImageModel; rat
       } else {
         // 1. One pass: each band fitted where jump flagged it, with the plan every near-IR
         // exposure gets unless all its first groups are saturated (checked at the end, as is
-        // jump's detection mode). The products are laid out after the first band, whose steps
-        // set their keywords; PRIMECRS and EXTNCRS, known at the end, are rewritten then.
+        // jump's detection mode). The products are laid out once the steps have set their
+        // keywords; PRIMECRS and EXTNCRS, known at the end, are rewritten then.
         const ratesBefore = { primaryCosmicRays: meta.exposure.primaryCosmicRays, extendedEmissionEvents: meta.exposure.extendedEmissionEvents };
         let fit: Fit | undefined;
         let untrimmed: RampFitTileParams | undefined;
@@ -703,17 +707,20 @@ export async function runBanded(run: BandedRun): Promise<{ rate: ImageModel; rat
         productsOpen.catch(() => {});
         // The bands' own rows of GROUPDQ for the plan, while it can still change.
         let ownFlags = new Uint8Array(0);
+        /** The products laid out, once the steps before ramp fitting have set their keywords. */
+        const open = async () => {
+          fit = await prepareFit();
+          untrimmed = fit.planner.untrimmedPlan().params;
+          if (jumpStatus === 'COMPLETE') meta.exposure.primaryCosmicRays = meta.exposure.extendedEmissionEvents = 0;
+          // Its status where a whole run sets it, before gain_scale's; SKIPPED if there are no products.
+          statuses.set(RAMP_FIT.alias, 'COMPLETE');
+          await openProducts(fit);
+          opened();
+        };
         const bandWork = async (row0: number, row1: number, lane: Lane) => {
           const work = correctAndJump(row0, row1, lane, async (band, t, b) => {
-            if (row0 === 0) {
-              fit = await prepareFit();
-              untrimmed = fit.planner.untrimmedPlan().params;
-              if (jumpStatus === 'COMPLETE') meta.exposure.primaryCosmicRays = meta.exposure.extendedEmissionEvents = 0;
-              // Its status where a whole run sets it, before gain_scale's; SKIPPED if there are no products.
-              statuses.set(RAMP_FIT.alias, 'COMPLETE');
-              await openProducts(fit);
-              opened();
-            } else await productsOpen;
+            if (row0 === 0) await open();
+            else await productsOpen;
             if (!fit!.planner.decided) {
               const length = planes * (row1 - row0) * nx;
               if (ownFlags.length < length) ownFlags = new Uint8Array(length);
@@ -725,20 +732,33 @@ export async function runBanded(run: BandedRun): Promise<{ rate: ImageModel; rat
           if (row0 === 0) work.catch(openFailed);
           await work;
         };
-        // The first band step by step: the steps set their keywords and say what they say.
-        // Then the others by the chain, where it can take them.
+        // Every band by the chain where it can take them: the steps' keywords and messages are
+        // recorded as they would set and say them (no band runs step by step). Else the first
+        // band step by step, where the steps set their keywords and say what they say, then the others.
         const chain = await chainPlan(expected);
         if (chain) {
-          const chained = run.timed('chain', () => runChain(chain.plan, bandRows, productsOpen));
+          const chained = run.timed('chain', () => runChain(chain.plan, 0, productsOpen));
           chained.catch(() => {});
           try {
-            await bandWork(0, Math.min(ny, bandRows), lanes[0]);
-            for (const [alias, status] of expected) {
-              const ended = alias === 'jump' ? (jumpStatus ?? 'SKIPPED') : statuses.get(alias);
-              if (ended !== status) throw new BandedFallback(`${alias} ended ${ended}; the chain expected ${status}`);
-            }
+            run.onProgress?.(corrections[0] ?? 'jump');
+            for (const alias of corrections) statuses.set(alias, expected.get(alias)!);
+            if (jumpRuns) jumpStatus = expected.get('jump');
+            recordChainSteps({
+              meta,
+              order: run.order.slice(0, jumpIndex),
+              markSkipped: (alias) => markSkipped(meta, alias),
+              corrections,
+              statuses: expected,
+              references,
+              jump: !jumpRuns ? undefined : jumpStatus === 'SKIPPED' ? 'few groups' : { gain: gainFile!, readnoise: readnoiseFile!, options: jumpOptions, mode: jumpDetectionMode(assumedDoNotUse, nints, ngroups, jumpOptions) },
+              context,
+            });
+            await open();
             const unsaturated = await chained;
             if (!fit!.planner.decided) fit!.planner.addUnsaturated(unsaturated, nints);
+          } catch (error) {
+            openFailed(error);
+            throw error;
           } finally {
             await chained.catch(() => {});
             chain.release();

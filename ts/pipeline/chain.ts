@@ -6,9 +6,10 @@
  * kernel call per step, each with its copies of the band into wasm memory and back, and this
  * thread's reads of every reference's rows.
  *
- * `planChain` makes what every band shares from the references and parameters the steps took on
- * the exposure's first band (which runs step by step, so that the steps set their keywords and
- * say what they say once), or says why a step would take a path the chain does not have.
+ * `planChain` makes what every band shares from the references and parameters, with the
+ * statuses the steps would end with, or says why a step would take a path (or end with a
+ * status) the chain does not have; `recordChainSteps` then records and says on the exposure what
+ * the steps would.
  */
 import type { FileRows, FitsFile } from '../io/fits/index.js';
 import type { Meta } from '../datamodels/meta.js';
@@ -17,9 +18,16 @@ import { fileRowsOf, scienceGeometry } from '../reffiles/index.js';
 import { isShared, releaseShared, sharedCopy, type KernelArray } from '../kernels/arrays.js';
 import type { JumpParams } from '../kernels/jump.js';
 import type { RampFitTileParams } from '../kernels/ramp-fit.js';
-import { ipcScienceMask } from '../steps/ipc.js';
-import type { RefpixBands } from '../steps/refpix.js';
-import { darkReadout, uniformAverageDarkCurrent } from '../steps/dark-current.js';
+import { ipcKeywords, ipcScienceMask } from '../steps/ipc.js';
+import { refpixKeywords, type RefpixBands } from '../steps/refpix.js';
+import { darkCurrentKeywords, darkReadout, uniformAverageDarkCurrent } from '../steps/dark-current.js';
+import { dqInitKeywords } from '../steps/dq-init.js';
+import { groupScaleKeywords, groupScaleSkip } from '../steps/group-scale.js';
+import { jumpKeywords, logJumpMode, skipForFewGroups, type jumpDetectionMode, type JumpStepOptions } from '../steps/jump.js';
+import { linearityKeywords } from '../steps/linearity.js';
+import { saturationKeywords } from '../steps/saturation.js';
+import { superbiasKeywords } from '../steps/superbias.js';
+import { referenceName, skipWithoutReference, type StepContext } from '../steps/step.js';
 import type { ChainPlan, ChainStep } from '../pool/chain-band.js';
 import { stepOptions, type StepParameters, type StepReferences } from './ramp-steps.js';
 
@@ -28,7 +36,7 @@ export interface ChainInputs {
   meta: Meta;
   /** The steps before jump, in jwst's order. */
   corrections: readonly string[];
-  /** Each step's status after the first band. */
+  /** Each step's status as it would end on the exposure (checked here where it could differ). */
   statuses: ReadonlyMap<string, string>;
   stepParameters(alias: string): StepParameters;
   references: ReadonlyMap<string, StepReferences>;
@@ -68,6 +76,8 @@ async function planWith(inputs: ChainInputs, hold: <T extends KernelArray>(array
   const steps: ChainStep[] = [];
   let averageDarkCurrent: number | undefined;
   for (const alias of inputs.corrections) {
+    // (The plan's statuses are assumed; what would make a step end otherwise is an obstacle.)
+    if (alias === 'group_scale' && !groupScaleSkip(meta.exposure)) return { obstacle: 'group_scale rescales the groups' };
     const status = statuses.get(alias);
     // (A dark_current that skips itself has set the average dark current already.)
     if (status === 'SKIPPED' && !(alias === 'dark_current' && references.get(alias)?.get('dark'))) continue;
@@ -87,6 +97,7 @@ async function planWith(inputs: ChainInputs, hold: <T extends KernelArray>(array
         if (file) sources.satDq = await optional(file, 'DQ');
         if (superbias) sources.bias = await rows(superbias, 'SCI', 'float32');
         const params = { nPixGrowSat: (options.nPixGrowSat as number | undefined) ?? 1, useReadpatt: (options.useReadpatt as boolean | undefined) ?? true, nframes: meta.exposure.nframes };
+        if (params.useReadpatt && params.nframes === undefined) return { obstacle: 'saturation: use_readpatt without NFRAMES' };
         const found = resolved(sources);
         if (typeof found === 'string') return { obstacle: `saturation: ${found}` };
         steps.push({ step: 'saturation', thresh: found.thresh!, satDq: found.satDq, bias: found.bias, params });
@@ -134,6 +145,7 @@ async function planWith(inputs: ChainInputs, hold: <T extends KernelArray>(array
         const file = refs?.get('dark');
         if (!file) return { obstacle: 'dark_current: no DARK reference' };
         const readout = darkReadout(meta, reader.shape, file, 0, nints);
+        if (readout.exceeds) return { obstacle: "dark_current: the dark's NFRAMES or GROUPGAP exceed the science's" };
         // One dark integration for every integration, its planes as stored: the whole run's
         // plane-by-plane subtraction.
         if (!readout.direct || readout.extra > 0 || readout.used.length !== 1 || readout.used[0] !== 0 || readout.rank !== 3 || readout.source.some((d) => d !== 0)) {
@@ -171,6 +183,7 @@ async function planWith(inputs: ChainInputs, hold: <T extends KernelArray>(array
   if (typeof fitRows === 'string') return { obstacle: `ramp_fit: ${fitRows}` };
   let jump: ChainPlan['jump'];
   if (inputs.jump) {
+    if (!((meta.exposure.nframes ?? 0) >= 1) || !((meta.exposure.groupTime ?? 0) > 0)) return { obstacle: 'jump: no NFRAMES or TGROUP' };
     if (inputs.jump.params.mode === 'sigmaClipped') return { obstacle: 'jump: sigma clipping' };
     const jumpRows = resolved({ gain: await rows(inputs.jump.gain, 'SCI', 'float32'), readnoise: await rows(inputs.jump.readnoise, 'SCI', 'float32') });
     if (typeof jumpRows === 'string') return { obstacle: `jump: ${jumpRows}` };
@@ -188,6 +201,64 @@ async function planWith(inputs: ChainInputs, hold: <T extends KernelArray>(array
       fit: { gain: fitRows.gain!, readnoise: fitRows.readnoise!, params: inputs.fit.params, averageDarkCurrent },
     },
   };
+}
+
+/** Each correction's reference type and keywords, for `recordChainSteps`. */
+const RECORDED: Readonly<Record<string, { reftype: string; keywords: { status: string; reference: string } }>> = {
+  dq_init: { reftype: 'mask', keywords: dqInitKeywords },
+  saturation: { reftype: 'saturation', keywords: saturationKeywords },
+  ipc: { reftype: 'ipc', keywords: ipcKeywords },
+  superbias: { reftype: 'superbias', keywords: superbiasKeywords },
+  linearity: { reftype: 'linearity', keywords: linearityKeywords },
+  dark_current: { reftype: 'dark', keywords: darkCurrentKeywords },
+};
+
+/**
+ * What the steps up to jump record on the exposure and say, when the chain takes every band and
+ * none runs step by step: each one's status as the plan took it (`statuses`, which `planChain`
+ * has checked), the references it records and its messages, as the steps set and say them
+ * (tests/unit/pipeline/banded.test.ts compares the products' keywords with a whole run's).
+ */
+export function recordChainSteps(
+  inputs: Pick<ChainInputs, 'meta' | 'corrections' | 'statuses' | 'references'> & {
+    /** The steps before jump in jwst's order; those not among the corrections are skipped by parameter (`markSkipped` records them). */
+    order: readonly string[];
+    markSkipped(alias: string): void;
+    /** jump's references, parameters and mode where it runs; 'few groups' where it skips itself. */
+    jump?: { gain: FitsFile; readnoise: FitsFile; options: Partial<JumpStepOptions>; mode: ReturnType<typeof jumpDetectionMode> } | 'few groups';
+    context: StepContext;
+  },
+): void {
+  const { meta, statuses, references, context } = inputs;
+  for (const alias of inputs.order) {
+    if (!inputs.corrections.includes(alias)) {
+      inputs.markSkipped(alias);
+    } else if (alias === 'group_scale') {
+      const skip = groupScaleSkip(meta.exposure)!;
+      skip.log(context, skip.message);
+      meta.calStep[groupScaleKeywords.status] = 'SKIPPED';
+    } else if (alias === 'refpix') {
+      meta.calStep[refpixKeywords.status] = 'COMPLETE';
+    } else {
+      const { reftype, keywords } = RECORDED[alias];
+      const refs = references.get(alias);
+      // saturation records its superbias (or N/A) first, as jwst looks both up.
+      if (alias === 'saturation') meta.refFiles[saturationKeywords.superbias] = refs?.get('superbias') ? referenceName(refs.get('superbias')!) : 'N/A';
+      const file = refs?.get(reftype);
+      if (statuses.get(alias) === 'SKIPPED') skipWithoutReference(meta, context, alias, reftype, keywords);
+      else {
+        meta.refFiles[keywords.reference] = referenceName(file!);
+        meta.calStep[keywords.status] = 'COMPLETE';
+      }
+    }
+  }
+  if (inputs.jump === 'few groups') skipForFewGroups(meta, context);
+  else if (inputs.jump) {
+    logJumpMode(context, inputs.jump.options, inputs.jump.mode);
+    meta.refFiles[jumpKeywords.gain] = referenceName(inputs.jump.gain);
+    meta.refFiles[jumpKeywords.readnoise] = referenceName(inputs.jump.readnoise);
+    meta.calStep[jumpKeywords.status] = 'COMPLETE';
+  }
 }
 
 /** The sources, or the first reason one of them cannot be read by a worker. */

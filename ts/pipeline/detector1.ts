@@ -532,6 +532,7 @@ export async function runDetector1(reader: RampReader, options: Detector1Options
         releaseReferencePlanes,
         recordNames,
         timed,
+        addTime: (alias, ms) => timings.set(alias, (timings.get(alias) ?? 0) + ms),
         statuses,
         context,
         rampFitPool: options.rampFitPool,

@@ -61,6 +61,8 @@ export interface ChainResult {
   unsaturated: Uint8Array;
   /** jump's primary cosmic rays in the own rows (0 without jump). */
   crs: number;
+  /** Milliseconds of each step (jwst's alias) on the band, its reference reads included. */
+  ms: Record<string, number>;
 }
 
 /** Reads `into.length` bytes of `path` at `offset`. */
@@ -97,9 +99,10 @@ function slots(s: Stage, selection: Selection) {
 
 /**
  * The selection's uncal pixels decoded into f32 slot 0, GROUPDQ (u8 0) and PIXELDQ (u32 0) made,
- * and the plan's corrections run on them where they lie, in this thread's stage.
+ * and the plan's corrections run on them where they lie, in this thread's stage; each one's
+ * milliseconds added to `ms`.
  */
-function correct(plan: ChainPlan, selection: Selection): Stage {
+function correct(plan: ChainPlan, selection: Selection, ms: Record<string, number> = {}): Stage {
   const { nints, ngroups } = plan.shape;
   const plane = selection.rows * selection.cols;
   const planes = nints * ngroups;
@@ -121,6 +124,7 @@ function correct(plan: ChainPlan, selection: Selection): Stage {
   else slot('u32', 0, plane).fill(0);
 
   for (const step of plan.steps) {
+    const start = performance.now();
     switch (step.step) {
       case 'dq_init':
         fill('u32', 1, step.mask);
@@ -169,6 +173,7 @@ function correct(plan: ChainPlan, selection: Selection): Stage {
         darkCurrentStaged(s, { ...shape, planes: step.params.planes }, step.params);
         break;
     }
+    ms[step.step] = (ms[step.step] ?? 0) + performance.now() - start;
   }
 
   return s;
@@ -300,7 +305,8 @@ export function runChainBand(task: ChainTask, read: ReadFileBytes): ChainResult 
   const planes = nints * ngroups;
   const shape: TileShape = { nints, ngroups, rows: b - t, cols };
   const selection = bandSelection(t, b, cols, read);
-  const s = correct(plan, selection);
+  const ms: Record<string, number> = {};
+  const s = correct(plan, selection, ms);
   const { slot, empty, fill } = slots(s, selection);
 
   // What the whole frame decides from (jump's mode, ramp fitting's plan), for the own rows.
@@ -319,6 +325,7 @@ export function runChainBand(task: ChainTask, read: ReadFileBytes): ChainResult 
   }
 
   let crs = 0;
+  let start = performance.now();
   const sameRows = (x: FileRows, y: FileRows) => x.path === y.path && x.offset === y.offset;
   if (plan.jump) {
     fill('f32', 1, plan.jump.gain);
@@ -328,6 +335,8 @@ export function runChainBand(task: ChainTask, read: ReadFileBytes): ChainResult 
     jumpStaged(s, shape, plan.jump.params, { row0: row0 - t, rows: row1 - row0 });
     const flagged = slot('u32', 1, plane).subarray((row0 - t) * cols, (row1 - t) * cols);
     for (let p = 0; p < flagged.length; p++) crs += flagged[p];
+    ms.jump = performance.now() - start;
+    start = performance.now();
   }
   // The fit's GAIN and READNOISE: jump's when they are the same rows.
   if (!plan.jump || !sameRows(plan.jump.gain, plan.fit.gain)) fill('f32', 1, plan.fit.gain);
@@ -337,5 +346,6 @@ export function runChainBand(task: ChainTask, read: ReadFileBytes): ChainResult 
   if (plan.fit.averageDarkCurrent === undefined) empty('f32', 3);
   else slot('f32', 3, plane).fill(plan.fit.averageDarkCurrent);
   fitStagedRows(s, shape, { row0: row0 - t, rows: row1 - row0 }, plan.fit.params, task.outputs);
-  return { usable, unsaturated, crs };
+  ms.ramp_fit = performance.now() - start;
+  return { usable, unsaturated, crs, ms };
 }

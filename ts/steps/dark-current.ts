@@ -13,7 +13,7 @@ import { cutToScience, dqWords, geometryOf, readDqBlockInto, readDqDefinitions, 
 import { allocShared, FILE_WORDS_SWAPPED, releaseShared } from '../kernels/arrays.js';
 import type { StoredDq } from '../kernels/dq-translate.js';
 import { runTiled } from '../pool/pool.js';
-import { info, rampTileShape, referenceName, releaseUnlessKept, reusedAcrossSlices, warn, type StepContext, type StepStatus } from './step.js';
+import { info, rampTileShape, referenceName, releaseUnlessKept, reusedAcrossSlices, skipWithoutReference, warn, type StepContext, type StepStatus } from './step.js';
 
 /** FITS keyword suffixes this step records: `S_DARK`, `R_DARK`. */
 export const darkCurrentKeywords = { status: 'DARK', reference: 'DARK' } as const;
@@ -30,11 +30,7 @@ export async function darkCurrentStep(
   options: DarkCurrentOptions = {},
 ): Promise<StepStatus> {
   const skip = (): StepStatus => (ramp.meta.calStep[darkCurrentKeywords.status] = 'SKIPPED');
-  if (!reference) {
-    warn(context, 'dark_current: no DARK reference; step skipped');
-    ramp.meta.refFiles[darkCurrentKeywords.reference] = 'N/A';
-    return skip();
-  }
+  if (!reference) return skipWithoutReference(ramp.meta, context, 'dark_current', 'dark', darkCurrentKeywords);
   const file = reference.source.name;
   const [, , ny, nx] = ramp.shape;
   const readout = darkReadout(ramp.meta, ramp.shape, reference, context.integrationOffset ?? 0, context.exposureIntegrations);

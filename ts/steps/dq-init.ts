@@ -7,17 +7,13 @@ import type { RampModel } from '../datamodels/models.js';
 import { readReferenceDq, scienceGeometry } from '../reffiles/index.js';
 import { runTiled } from '../pool/pool.js';
 import { releaseShared } from '../kernels/arrays.js';
-import { rampTileShape, referenceName, warn, type StepContext, type StepStatus } from './step.js';
+import { rampTileShape, referenceName, skipWithoutReference, warn, type StepContext, type StepStatus } from './step.js';
 
 /** FITS keyword suffixes this step records: `S_DQINIT`, `R_MASK`. */
 export const dqInitKeywords = { status: 'DQINIT', reference: 'MASK' } as const;
 
 export async function dqInitStep(ramp: RampModel, mask: FitsFile | undefined, context: StepContext = {}): Promise<StepStatus> {
-  if (!mask) {
-    warn(context, 'dq_init: no MASK reference; step skipped');
-    ramp.meta.refFiles[dqInitKeywords.reference] = 'N/A';
-    return (ramp.meta.calStep[dqInitKeywords.status] = 'SKIPPED');
-  }
+  if (!mask) return skipWithoutReference(ramp.meta, context, 'dq_init', 'mask', dqInitKeywords);
   const warnFn = (message: string) => warn(context, message);
   const science = scienceGeometry(ramp.meta, ramp.shape, 'science data', warnFn);
   // Left as the file stores it when it can be: the workers translate it.

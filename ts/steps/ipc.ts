@@ -9,7 +9,7 @@ import type { RampModel } from '../datamodels/models.js';
 import { ReferenceFileError, scienceGeometry } from '../reffiles/index.js';
 import { runTiled } from '../pool/pool.js';
 import { ipcHalo, type IpcParams } from '../kernels/ipc.js';
-import { referenceName, warn, type StepContext, type StepStatus } from './step.js';
+import { referenceName, skipWithoutReference, warn, type StepContext, type StepStatus } from './step.js';
 import { gatherRows, irs2NormalRows, scatterRows } from './x-irs2.js';
 
 export const ipcKeywords = { status: 'IPC', reference: 'IPC' } as const;
@@ -44,11 +44,7 @@ export function ipcScienceMask(meta: RampModel['meta'], rows: number, cols: numb
 }
 
 export async function ipcStep(ramp: RampModel, reference: FitsFile | undefined, context: StepContext = {}): Promise<StepStatus> {
-  if (!reference) {
-    warn(context, 'ipc: no IPC reference; step skipped');
-    ramp.meta.refFiles[ipcKeywords.reference] = 'N/A';
-    return (ramp.meta.calStep[ipcKeywords.status] = 'SKIPPED');
-  }
+  if (!reference) return skipWithoutReference(ramp.meta, context, 'ipc', 'ipc', ipcKeywords);
   const irs2Rows = isIrs2(ramp.shape) ? irs2NormalRows(ramp) : undefined;
   const name = reference.source.name;
   const hdu = reference.find('SCI');

@@ -246,6 +246,18 @@ function chooseMode(perInt: number[], nints: number, ngroups: number, o: JumpSte
  * The two-point kernel's parameters in detection mode `mode`; `gainMedian` (the whole frame's
  * GAIN median) is asked for only when after-jump flagging is on.
  */
+/** jump on 2 groups or fewer, as jwst says and records it. */
+export function skipForFewGroups(meta: RampModel['meta'], context: StepContext): StepStatus {
+  warn(context, 'jump: cannot apply jump detection when NGROUPS<=2; step skipped');
+  return (meta.calStep[jumpKeywords.status] = 'SKIPPED');
+}
+
+/** What jump says of its detection mode (after sigma clipping's own message). */
+export function logJumpMode(context: StepContext, options: Partial<JumpStepOptions>, mode: ReturnType<typeof chooseMode>): void {
+  if (mode === 'skip') info(context, 'jump: fewer than the minimum number of usable groups; no detection');
+  info(context, `jump: CR rejection threshold = ${options.rejectionThreshold ?? jumpDefaults.rejectionThreshold} sigma (${mode})`);
+}
+
 export function jumpKernelParams(
   options: Partial<JumpStepOptions>,
   mode: ReturnType<typeof chooseMode>,
@@ -292,8 +304,7 @@ export async function jumpStep(
   const o: JumpStepOptions = { ...jumpDefaults, ...options };
   const [nints, ngroups, rows, cols] = ramp.shape;
   if (ngroups <= 2) {
-    warn(context, 'jump: cannot apply jump detection when NGROUPS<=2; step skipped');
-    return { status: (ramp.meta.calStep[jumpKeywords.status] = 'SKIPPED') };
+    return { status: skipForFewGroups(ramp.meta, context) };
   }
   if (!references) throw new JumpStepError('jump: GAIN and READNOISE references are required');
   const { nframes, groupTime } = ramp.meta.exposure;
@@ -319,8 +330,7 @@ export async function jumpStep(
     });
     resetJumpOnlyPlanes(ramp.groupdq, nints * ngroups, npix);
   }
-  if (mode === 'skip') info(context, 'jump: fewer than the minimum number of usable groups; no detection');
-  info(context, `jump: CR rejection threshold = ${o.rejectionThreshold} sigma (${mode})`);
+  logJumpMode(context, o, mode);
 
   const params = jumpKernelParams(o, mode, nframes, groupTime, () => exposure?.gainMedian ?? nanMedianF32(gain));
   // In shared memory for the pool's workers to write in place (else it goes there and back by copies).

@@ -9,17 +9,13 @@ import type { StoredDq } from '../kernels/dq-translate.js';
 import { runTiled, type RowWindow } from '../pool/pool.js';
 import { planRowBands } from '../pool/plan.js';
 import { allocShared, releaseShared } from '../kernels/arrays.js';
-import { info, rampTileShape, referenceName, releaseUnlessKept, reusedAcrossSlices, warn, type StepContext, type StepStatus } from './step.js';
+import { info, rampTileShape, referenceName, releaseUnlessKept, reusedAcrossSlices, skipWithoutReference, warn, type StepContext, type StepStatus } from './step.js';
 
 /** FITS keyword suffixes this step records: `S_LINEAR`, `R_LINEAR`. */
 export const linearityKeywords = { status: 'LINEAR', reference: 'LINEAR' } as const;
 
 export async function linearityStep(ramp: RampModel, reference: FitsFile | undefined, context: StepContext = {}): Promise<StepStatus> {
-  if (!reference) {
-    warn(context, 'linearity: no LINEARITY reference; step skipped');
-    ramp.meta.refFiles[linearityKeywords.reference] = 'N/A';
-    return (ramp.meta.calStep[linearityKeywords.status] = 'SKIPPED');
-  }
+  if (!reference) return skipWithoutReference(ramp.meta, context, 'linearity', 'linearity', linearityKeywords);
   const warnFn = (message: string) => warn(context, message);
   const refContext = { science: scienceGeometry(ramp.meta, ramp.shape, 'science data', warnFn), instrument: ramp.meta.instrument.name, warn: warnFn };
   const nframes = ramp.meta.exposure.nframes ?? 1;

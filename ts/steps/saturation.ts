@@ -12,7 +12,7 @@ import { runTiled } from '../pool/pool.js';
 import { releaseShared } from '../kernels/arrays.js';
 import type { StoredDq } from '../kernels/dq-translate.js';
 import { saturationHalo, type SaturationParams } from '../kernels/saturation.js';
-import { rampTileShape, referenceName, warn, type StepContext, type StepStatus } from './step.js';
+import { rampTileShape, referenceName, skipWithoutReference, warn, type StepContext, type StepStatus } from './step.js';
 import { isIrs2 } from './ipc.js';
 import { saturationIrs2 } from './saturation-irs2.js';
 import { irs2NormalRows } from './x-irs2.js';
@@ -41,11 +41,7 @@ export async function saturationStep(
 ): Promise<StepStatus> {
   // jwst looks both references up before deciding to skip, and records both.
   ramp.meta.refFiles[saturationKeywords.superbias] = options.superbias ? referenceName(options.superbias) : 'N/A';
-  if (!reference) {
-    warn(context, 'saturation: no SATURATION reference; step skipped');
-    ramp.meta.refFiles[saturationKeywords.reference] = 'N/A';
-    return (ramp.meta.calStep[saturationKeywords.status] = 'SKIPPED');
-  }
+  if (!reference) return skipWithoutReference(ramp.meta, context, 'saturation', 'saturation', saturationKeywords);
   // jwst takes another path (x_irs2) for the 3200-row interleaved NIRSpec IRS2 layout.
   const irs2Rows = isIrs2(ramp.shape) ? irs2NormalRows(ramp) : undefined;
   const useReadpatt = options.useReadpatt ?? true;

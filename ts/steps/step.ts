@@ -85,6 +85,13 @@ export function warn(context: StepContext, message: string): void {
   context.log?.('warning', message);
 }
 
+/** A step skipped for want of its reference, as jwst says and records it (`R_*` = N/A). */
+export function skipWithoutReference(meta: RampModel['meta'], context: StepContext, alias: string, reftype: string, keywords: { status: string; reference: string }): StepStatus {
+  warn(context, `${alias}: no ${reftype.toUpperCase()} reference; step skipped`);
+  meta.refFiles[keywords.reference] = 'N/A';
+  return (meta.calStep[keywords.status] = 'SKIPPED');
+}
+
 export function info(context: StepContext, message: string): void {
   context.log?.('info', message);
 }

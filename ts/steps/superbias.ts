@@ -7,16 +7,12 @@ import type { RampModel } from '../datamodels/models.js';
 import { readReferenceDq, readReferenceFloat, scienceGeometry } from '../reffiles/index.js';
 import { runTiled } from '../pool/pool.js';
 import { releaseShared } from '../kernels/arrays.js';
-import { rampTileShape, referenceName, warn, type StepContext, type StepStatus } from './step.js';
+import { rampTileShape, referenceName, skipWithoutReference, warn, type StepContext, type StepStatus } from './step.js';
 
 export const superbiasKeywords = { status: 'SUPERB', reference: 'SUPERB' } as const;
 
 export async function superbiasStep(ramp: RampModel, reference: FitsFile | undefined, context: StepContext = {}): Promise<StepStatus> {
-  if (!reference) {
-    warn(context, 'superbias: no SUPERBIAS reference; step skipped');
-    ramp.meta.refFiles[superbiasKeywords.reference] = 'N/A';
-    return (ramp.meta.calStep[superbiasKeywords.status] = 'SKIPPED');
-  }
+  if (!reference) return skipWithoutReference(ramp.meta, context, 'superbias', 'superbias', superbiasKeywords);
   const warnFn = (message: string) => warn(context, message);
   const refContext = { science: scienceGeometry(ramp.meta, ramp.shape, 'science data', warnFn), instrument: ramp.meta.instrument.name, warn: warnFn };
   // Left in the file's byte order when stored as plain float32: the workers reverse it.

@@ -46,7 +46,7 @@ afterAll(async () => {
 });
 
 const RATE_ARRAYS = ['SCI', 'ERR', 'DQ', 'VAR_POISSON', 'VAR_RNOISE'];
-const CHAIN_TAKEN = 'pipeline: each band after the first in one worker task (the chain)';
+const CHAIN_TAKEN = 'pipeline: each band in one worker task (the chain)';
 
 /** A simulated NIRCam exposure (a full frame unless said) and a mini CRDS cache for it. */
 async function simulate(name: string, ngroups: number, nints: number, subarray = 'FULL') {
@@ -110,6 +110,21 @@ describe('Detector1 by row bands on a NIRCam full frame', () => {
     // The bands after the first went through the chain (ts/pool/chain-band.ts).
     expect(banded.logs).toContain(CHAIN_TAKEN);
     await expectSameProducts(banded.written, whole.written);
+  }, 300_000);
+
+  it('by the chain, records and says what the steps do: one without its reference, one skipped, the others as they run', async () => {
+    const { uncal, cache } = await simulate('nrca1_na', 4, 1);
+    const parameters = { steps: { ipc: { override_ipc: 'N/A' }, superbias: { skip: true } } };
+    const chained = await run(uncal, cache, join(work, 'na-chain'), undefined, parameters);
+    const whole = await run(uncal, cache, join(work, 'na-whole'), false, parameters);
+    expect(chained.logs).toContain(CHAIN_TAKEN);
+    expect([...chained.result.statuses]).toEqual([...whole.result.statuses]);
+    expect(new Map(chained.result.statuses).get('ipc')).toBe('SKIPPED');
+    await expectSameProducts(chained.written, whole.written);
+    // The steps' own messages (jump's count of its band or exposure aside).
+    const said = (logs: string[]) => logs.filter((m) => /^(group_scale|dq_init|saturation|ipc|superbias|refpix|linearity|dark_current|jump): /.test(m) && !/primary CRs/.test(m));
+    expect(said(chained.logs)).toContain('ipc: no IPC reference; step skipped');
+    expect(said(chained.logs)).toEqual(said(whole.logs));
   }, 300_000);
 
   it('by default, runs by integrations when the chain cannot take the bands (jump by sigma clipping)', async () => {
