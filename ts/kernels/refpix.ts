@@ -25,6 +25,25 @@ export interface RefpixParams {
   sideGain: number;
 }
 
+/**
+ * A full frame's class and detector-row maps (RefpixArrays' `cls` and `detRow`) compactly: each
+ * is either one row repeated in every row (`row`, per column) or one value per row (`perRow`).
+ */
+export interface RefpixMaps {
+  cls: { row: Uint8Array } | { perRow: Uint8Array };
+  /** Absent without a side correction. */
+  detRow?: { row: Uint16Array } | { perRow: Uint16Array };
+}
+
+/** Rows `[row0, row0 + rows)` of one of RefpixMaps' maps, for a frame `cols` wide, into `into`. */
+export function mapRows<T extends Uint8Array | Uint16Array>(map: { row: T } | { perRow: T }, row0: number, rows: number, cols: number, into: T): T {
+  for (let y = 0; y < rows; y++) {
+    if ('row' in map) into.set(map.row, y * cols);
+    else into.fill(map.perRow[row0 + y], y * cols, (y + 1) * cols);
+  }
+  return into;
+}
+
 /** A signal as numpy holds it: `wide` = float64 scalar, else float32. */
 export interface RefSignal {
   value: number;

@@ -18,7 +18,7 @@ import { fileRowsOf, scienceGeometry } from '../reffiles/index.js';
 import { isShared, releaseShared, sharedCopy, type KernelArray } from '../kernels/arrays.js';
 import type { JumpParams } from '../kernels/jump.js';
 import type { RampFitTileParams } from '../kernels/ramp-fit.js';
-import { ipcKeywords, ipcScienceMask } from '../steps/ipc.js';
+import { ipcKeywords, ipcReferenceBorder } from '../steps/ipc.js';
 import { refpixKeywords, type RefpixBands } from '../steps/refpix.js';
 import { darkCurrentKeywords, darkReadout, uniformAverageDarkCurrent } from '../steps/dark-current.js';
 import { dqInitKeywords } from '../steps/dq-init.js';
@@ -108,7 +108,7 @@ async function planWith(inputs: ChainInputs, hold: <T extends KernelArray>(array
         const hdu = file?.find('SCI');
         if (!file || !hdu || hdu.shape.length !== 2) return { obstacle: 'ipc: not a 2-D kernel' };
         const weights = Array.from((await file.readImage(hdu, { as: 'float32' })).data as Float32Array);
-        steps.push({ step: 'ipc', params: { ky: hdu.shape[0], kx: hdu.shape[1], weights }, science: hold(sharedCopy(ipcScienceMask(meta, ny, nx))) });
+        steps.push({ step: 'ipc', params: { ky: hdu.shape[0], kx: hdu.shape[1], weights }, referenceBorder: ipcReferenceBorder(meta, ny, nx) });
         continue;
       }
       case 'superbias': {
@@ -119,12 +119,9 @@ async function planWith(inputs: ChainInputs, hold: <T extends KernelArray>(array
       }
       case 'refpix': {
         if (!inputs.refpix) return { obstacle: 'refpix: no statistics' };
-        const { cls, detRow } = inputs.refpix.rowsOf(0, ny);
         const params = inputs.refpix.params;
-        hold(cls);
-        if (detRow) hold(detRow);
         const shared = { ...params, wide: hold(sharedCopy(params.wide)), values: hold(sharedCopy(params.values)), kinds: hold(sharedCopy(params.kinds)), side: params.side && hold(sharedCopy(params.side)) };
-        steps.push({ step: 'refpix', params: shared, cls, detRow });
+        steps.push({ step: 'refpix', params: shared, maps: inputs.refpix.maps });
         continue;
       }
       case 'linearity': {

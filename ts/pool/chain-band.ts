@@ -15,7 +15,7 @@ import { dqInitStaged } from '../kernels/dq-init.js';
 import { saturationStaged, type SaturationParams } from '../kernels/saturation.js';
 import { ipcStaged, type IpcParams } from '../kernels/ipc.js';
 import { superbiasStaged } from '../kernels/superbias.js';
-import { refpixStaged, type RefpixParams } from '../kernels/refpix.js';
+import { mapRows, refpixStaged, type RefpixMaps, type RefpixParams } from '../kernels/refpix.js';
 import { linearityStaged, type LinearityParams } from '../kernels/linearity.js';
 import { darkCurrentStaged, type DarkCurrentParams } from '../kernels/dark-current.js';
 import { jumpStaged, type JumpParams } from '../kernels/jump.js';
@@ -27,9 +27,9 @@ import { fitStagedRows, type RampFitTaskArrays, type RampFitTileParams, type TAS
 export type ChainStep =
   | { step: 'dq_init'; mask: FileRows }
   | { step: 'saturation'; thresh: FileRows; satDq?: FileRows; bias?: FileRows; params: SaturationParams }
-  | { step: 'ipc'; params: IpcParams; science: Uint8Array }
+  | { step: 'ipc'; params: IpcParams; referenceBorder: { bottom: number; top: number; left: number; right: number } }
   | { step: 'superbias'; bias: FileRows; biasDq?: FileRows }
-  | { step: 'refpix'; params: RefpixParams; cls: Uint8Array; detRow?: Uint16Array }
+  | { step: 'refpix'; params: RefpixParams; maps: RefpixMaps }
   | { step: 'linearity'; coeffs: FileRows; linDq?: FileRows; params: LinearityParams }
   | { step: 'dark_current'; frames: FileRows; darkDq?: FileRows; params: DarkCurrentParams };
 
@@ -74,8 +74,8 @@ let stage: Stage | undefined;
 type SlotKind = 'f32' | 'u8' | 'u16' | 'u32';
 const viewTypes = { f32: Float32Array, u8: Uint8Array, u16: Uint16Array, u32: Uint32Array } as const;
 
-/** Slot helpers of `stage` for the pixels of `selection`. */
-function slots(s: Stage, selection: Selection) {
+/** Slot helpers of `stage` for the pixels of `selection`, of a frame `frameCols` wide. */
+function slots(s: Stage, selection: Selection, frameCols: number) {
   const plane = selection.rows * selection.cols;
   /** Slot `slot` of `kind` sized to `length` elements, as a view valid until the next wasm call. */
   const slot = (kind: SlotKind, index: number, length: number) => {
@@ -93,7 +93,10 @@ function slots(s: Stage, selection: Selection) {
     else if (source.kind === 'dq') callWasm('chain', () => s.translate_dq(index, FILE_WORDS_SWAPPED, source.unsigned ? 0x80000000 : 0, source.bitFlags!));
   };
   /** The selection's pixels of an array of the frame into a slot. */
-  const copy = <T extends Uint8Array | Uint16Array | Uint32Array>(kind: SlotKind, index: number, whole: T) => selection.copyOf(whole, slot(kind, index, plane) as T);
+  const copy = <T extends Uint8Array | Uint16Array | Uint32Array>(kind: SlotKind, index: number, whole: T) => {
+    const into = slot(kind, index, plane) as T;
+    for (const { r, x0, x1, at } of selection.runs) into.set(whole.subarray(r * frameCols + x0, r * frameCols + x1) as never, at);
+  };
   return { slot, empty, fill, copy };
 }
 
@@ -108,7 +111,16 @@ function correct(plan: ChainPlan, selection: Selection, ms: Record<string, numbe
   const planes = nints * ngroups;
   const shape: TileShape = { nints, ngroups, rows: selection.rows, cols: selection.cols };
   const s = (stage ??= callWasm('chain', () => new Stage()));
-  const { slot, empty, fill, copy } = slots(s, selection);
+  const { slot, empty, fill, copy } = slots(s, selection, plan.shape.cols);
+  /** IPC's science mask of the selection: 1 but on the frame's reference border. */
+  const science = (into: Uint8Array, border: Extract<ChainStep, { step: 'ipc' }>['referenceBorder']) => {
+    const { rows: ny, cols: nx } = plan.shape;
+    const [x0, x1] = [border.left, Math.max(border.left, nx - border.right)];
+    into.fill(0);
+    for (const run of selection.runs) {
+      if (run.r >= border.bottom && run.r < ny - border.top) into.fill(1, run.at + Math.max(0, x0 - run.x0), run.at + Math.max(0, Math.min(run.x1, x1) - run.x0));
+    }
+  };
   /** A reference DQ into u32 slot 1, zeros without one. */
   const fillDq = (source: FileRows | undefined) => {
     if (source) fill('u32', 1, source);
@@ -141,7 +153,7 @@ function correct(plan: ChainPlan, selection: Selection, ms: Record<string, numbe
       case 'ipc':
         // The science mask takes GROUPDQ's slot for the call.
         callWasm('chain', () => s.swap_slots('u8', 0, 1));
-        copy('u8', 0, step.science);
+        science(slot('u8', 0, plane) as Uint8Array, step.referenceBorder);
         empty('f32', 1);
         ipcStaged(s, { ...shape, planes: step.params.ky * step.params.kx }, step.params);
         callWasm('chain', () => s.swap_slots('u8', 0, 1));
@@ -154,8 +166,9 @@ function correct(plan: ChainPlan, selection: Selection, ms: Record<string, numbe
         break;
       case 'refpix':
         callWasm('chain', () => s.swap_slots('u8', 0, 1));
-        copy('u8', 0, step.cls);
-        if (step.detRow) copy('u16', 0, step.detRow);
+        // (A band of whole rows: refpix comes after the border's steps.)
+        mapRows(step.maps.cls, selection.runs[0].r, selection.rows, selection.cols, slot('u8', 0, plane) as Uint8Array);
+        if (step.maps.detRow) mapRows(step.maps.detRow, selection.runs[0].r, selection.rows, selection.cols, slot('u16', 0, plane) as Uint16Array);
         else empty('u16', 0);
         refpixStaged(s, shape, step.params);
         callWasm('chain', () => s.swap_slots('u8', 0, 1));
@@ -189,8 +202,8 @@ interface Selection {
   cols: number;
   /** Plane `k` of `source` (its stored bytes, `bytesPer` a pixel) into `into`, the selection's pixels in order. */
   readPlane(source: FileRows, k: number, into: Uint8Array, bytesPer: number): void;
-  /** The selection's pixels of an array of the frame. */
-  copyOf<T extends Uint8Array | Uint16Array | Uint32Array>(whole: T, into: T): void;
+  /** The selection's pixels as runs `[x0, x1)` of frame rows `r`, the first at `at` in the selection. */
+  runs: { r: number; x0: number; x1: number; at: number }[];
 }
 
 /** Rows `[t, b)` of a frame `cols` wide. */
@@ -199,7 +212,7 @@ function bandSelection(t: number, b: number, cols: number, read: ReadFileBytes):
     rows: b - t,
     cols,
     readPlane: (source, k, into, bytesPer) => read(source.path, source.offset + (k * source.rows + t) * source.cols * bytesPer, into),
-    copyOf: (whole, into) => into.set(whole.subarray(t * cols, b * cols) as never),
+    runs: Array.from({ length: b - t }, (_, i) => ({ r: t + i, x0: 0, x1: cols, at: i * cols })),
   };
 }
 
@@ -208,7 +221,7 @@ const BORDER_CHUNK_ROWS = 64;
 
 /** The border pixels of rows `[r0, r1)` (in `borderPixels` order) of a `ny` x `nx` frame, the border `width` wide. */
 function borderSelection(r0: number, r1: number, ny: number, nx: number, width: number, read: ReadFileBytes): Selection {
-  const runs = (r: number): [number, number][] => (r < width || r >= ny - width ? [[0, nx]] : [[0, width], [nx - width, nx]]);
+  const rowRuns = (r: number): [number, number][] => (r < width || r >= ny - width ? [[0, nx]] : [[0, width], [nx - width, nx]]);
   let scratch = new Uint8Array(0);
   return {
     rows: 1,
@@ -240,15 +253,17 @@ function borderSelection(r0: number, r1: number, ny: number, nx: number, width: 
         r = end;
       }
     },
-    copyOf(whole, into) {
+    runs: (() => {
+      const runs: Selection['runs'] = [];
       let at = 0;
       for (let r = r0; r < r1; r++) {
-        for (const [x0, x1] of runs(r)) {
-          into.set(whole.subarray(r * nx + x0, r * nx + x1) as never, at);
+        for (const [x0, x1] of rowRuns(r)) {
+          runs.push({ r, x0, x1, at });
           at += x1 - x0;
         }
       }
-    },
+      return runs;
+    })(),
   };
 }
 
@@ -287,7 +302,7 @@ export function runBorderBand(task: BorderTask, read: ReadFileBytes): void {
   const { nints, ngroups, rows: ny, cols: nx } = task.plan.shape;
   const selection = borderSelection(task.rows[0], task.rows[1], ny, nx, task.width, read);
   const s = correct(task.plan, selection);
-  const { slot } = slots(s, selection);
+  const { slot } = slots(s, selection, task.plan.shape.cols);
   const [count, start] = [selection.cols, borderPixels(0, task.rows[0], ny, nx, task.width)];
   const pixels = task.pixeldq.length;
   const planes = nints * ngroups;
@@ -307,7 +322,7 @@ export function runChainBand(task: ChainTask, read: ReadFileBytes): ChainResult 
   const selection = bandSelection(t, b, cols, read);
   const ms: Record<string, number> = {};
   const s = correct(plan, selection, ms);
-  const { slot, empty, fill } = slots(s, selection);
+  const { slot, empty, fill } = slots(s, selection, plan.shape.cols);
 
   // What the whole frame decides from (jump's mode, ramp fitting's plan), for the own rows.
   const usable = new Uint8Array(planes);

@@ -29,6 +29,14 @@ export function isIrs2(shape: readonly number[]): boolean {
  * `get_num_ref_pixels` derives from the subarray keywords.
  */
 export function ipcScienceMask(meta: RampModel['meta'], rows: number, cols: number): Uint8Array {
+  const { bottom, top, left, right } = ipcReferenceBorder(meta, rows, cols);
+  const mask = new Uint8Array(rows * cols);
+  for (let y = bottom; y < rows - top; y++) mask.fill(1, y * cols + left, Math.max(y * cols + left, (y + 1) * cols - right));
+  return mask;
+}
+
+/** The reference rows and columns on each side of a `(rows, cols)` science array (`ipcScienceMask`). */
+export function ipcReferenceBorder(meta: RampModel['meta'], rows: number, cols: number): { bottom: number; top: number; left: number; right: number } {
   const xs = (meta.subarray.xstart ?? 1) - 1;
   const ys = (meta.subarray.ystart ?? 1) - 1;
   const xsize = meta.subarray.xsize ?? cols;
@@ -38,9 +46,7 @@ export function ipcScienceMask(meta: RampModel['meta'], rows: number, cols: numb
   const top = miri ? 0 : Math.max(0, ys + ysize - 2044);
   const left = Math.max(0, 4 - xs);
   const right = Math.max(0, xs + xsize - (miri ? 1028 : 2044));
-  const mask = new Uint8Array(rows * cols);
-  for (let y = bottom; y < rows - top; y++) mask.fill(1, y * cols + left, Math.max(y * cols + left, (y + 1) * cols - right));
-  return mask;
+  return { bottom, top, left, right };
 }
 
 export async function ipcStep(ramp: RampModel, reference: FitsFile | undefined, context: StepContext = {}): Promise<StepStatus> {

@@ -11,7 +11,7 @@ import type { RampModel } from '../datamodels/models.js';
 import { pixel } from '../dq/index.js';
 import { runTiled } from '../pool/pool.js';
 import { allocShared, releaseShared } from '../kernels/arrays.js';
-import { refpixClippedMean, refpixSideSignal, type RefpixParams, type RefSignal } from '../kernels/refpix.js';
+import { mapRows, refpixClippedMean, refpixSideSignal, type RefpixMaps, type RefpixParams, type RefSignal } from '../kernels/refpix.js';
 import { isIrs2, StepNotImplementedError } from './ipc.js';
 import { info, warn, type StepContext, type StepStatus } from './step.js';
 import { refpixMiriFullFrame } from './refpix-miri.js';
@@ -147,6 +147,8 @@ interface Plan {
    * `releaseRows`.
    */
   rowsOf(row0: number, rows: number): PlanRows;
+  /** The same maps of the whole frame, compactly. */
+  maps: RefpixMaps;
   /** Per-group statistics: signals by class, side signal by detector row. */
   group(plane: Float32Array, wide: boolean): { signals: (RefSignal | undefined)[]; side?: Float64Array };
 }
@@ -162,28 +164,28 @@ function releaseRows(rows: PlanRows): void {
 }
 
 /**
- * `rowsOf` of a plan whose arrays are, in every row, either `pattern` (the same in every row) or
- * one value (`rowValue(y)`): the class pattern and the row's detector row, or, axes swapped, the
- * detector-row pattern and the row's class.
+ * `maps` and `rowsOf` of a plan of `rows` x `cols` whose arrays are, in every row, either
+ * `pattern` (the same in every row) or one value (`rowValue(y)`): the class pattern and the row's
+ * detector row, or, axes swapped, the detector-row pattern and the row's class.
  */
-function patternRows(cols: number, swapped: boolean, sides: boolean, pattern: (x: number) => number, rowValue: (y: number) => { cls: number; detRow: number }) {
-  // Typed, so that every row's copy of the pattern is a block copy.
-  const patternRow = swapped ? Uint16Array.from({ length: cols }, (_, x) => pattern(x)) : Uint8Array.from({ length: cols }, (_, x) => pattern(x));
-  return (row0: number, rows: number): PlanRows => {
-    const cls = allocShared(Uint8Array, rows * cols, { zeroed: false });
-    const detRow = sides ? allocShared(Uint16Array, rows * cols, { zeroed: false }) : undefined;
-    for (let y = 0; y < rows; y++) {
-      const [start, end] = [y * cols, (y + 1) * cols];
-      const value = rowValue(row0 + y);
-      if (swapped) {
-        detRow?.set(patternRow, start);
-        cls.fill(value.cls, start, end);
-      } else {
-        cls.set(patternRow, start);
-        detRow?.fill(value.detRow, start, end);
-      }
-    }
-    return { cls, detRow };
+function patternRows(
+  rows: number,
+  cols: number,
+  swapped: boolean,
+  sides: boolean,
+  pattern: (x: number) => number,
+  rowValue: (y: number) => { cls: number; detRow: number },
+): Pick<Plan, 'maps' | 'rowsOf'> {
+  const values = Array.from({ length: rows }, (_, y) => rowValue(y));
+  const maps: RefpixMaps = swapped
+    ? { cls: { perRow: Uint8Array.from(values, (v) => v.cls) }, detRow: sides ? { row: Uint16Array.from({ length: cols }, (_, x) => pattern(x)) } : undefined }
+    : { cls: { row: Uint8Array.from({ length: cols }, (_, x) => pattern(x)) }, detRow: sides ? { perRow: Uint16Array.from(values, (v) => v.detRow) } : undefined };
+  return {
+    maps,
+    rowsOf: (row0, count) => ({
+      cls: mapRows(maps.cls, row0, count, cols, allocShared(Uint8Array, count * cols, { zeroed: false })),
+      detRow: maps.detRow && mapRows(maps.detRow, row0, count, cols, allocShared(Uint16Array, count * cols, { zeroed: false })),
+    }),
   };
 }
 
@@ -196,7 +198,8 @@ function fourAmpPlan(geo: Geometry, o: Required<RefpixOptions>, border?: Pick<Re
   // one of them is the same along a science row, the other the same pattern in every row.
   const { cols } = geo;
   const classOf = (c: number) => (c >> 9) * 2 + (c & 1);
-  const rowsOf = patternRows(
+  const { rowsOf, maps } = patternRows(
+    geo.rows,
     cols,
     geo.swapped,
     o.useSideRefPixels,
@@ -253,6 +256,7 @@ function fourAmpPlan(geo: Geometry, o: Required<RefpixOptions>, border?: Pick<Re
     classes: 8,
     sides: o.useSideRefPixels,
     rowsOf,
+    maps,
     group(plane, wide) {
       const [t, b] = [values(top, plane), values(bottom, plane)];
       const signals: (RefSignal | undefined)[] = new Array(8).fill(undefined);
@@ -290,7 +294,7 @@ function fourAmpPlan(geo: Geometry, o: Required<RefpixOptions>, border?: Pick<Re
 function oneAmpPlan(geo: Geometry, o: Required<RefpixOptions>): Plan | undefined {
   const { rows, cols } = geo;
   // Column parity: the same pattern in every row, or (axes swapped) the same along a row.
-  const rowsOf = patternRows(cols, geo.swapped, false, (x) => geo.detColOf(0, x) & 1, (y) => ({ cls: geo.detColOf(y, 0) & 1, detRow: 0 }));
+  const { rowsOf, maps } = patternRows(rows, cols, geo.swapped, false, (x) => geo.detColOf(0, x) & 1, (y) => ({ cls: geo.detColOf(y, 0) & 1, detRow: 0 }));
   const picked: { det: number; i: number; parity: number }[] = [];
   for (let i = 0; i < rows * cols; i++) {
     const dq = geo.scienceDq(i);
@@ -308,6 +312,7 @@ function oneAmpPlan(geo: Geometry, o: Required<RefpixOptions>): Plan | undefined
     classes: 2,
     sides: false,
     rowsOf,
+    maps,
     group(plane, wide) {
       const means = sets.map((set) => {
         const values = new Float32Array(set.length);
@@ -408,18 +413,18 @@ export function refpixFullFrameBands(ramp: Pick<RampModel, 'meta' | 'shape'>, op
       releaseRows(rows);
     }
   };
-  return Object.assign(correct, { params, rowsOf: plan.rowsOf });
+  return Object.assign(correct, { params, maps: plan.maps });
 }
 
 /**
  * refpix on the bands of a full frame (`refpixFullFrameBands`): corrects a band of rows starting
- * at `row0`; `params` and `rowsOf` (the class and detector-row maps of some rows, in shared
- * memory: `releaseShared` them) are what its kernel takes.
+ * at `row0`; `params` and `maps` (the frame's class and detector-row maps) are what its kernel
+ * takes.
  */
 export interface RefpixBands {
   (band: Float32Array, row0: number, rows: number, bandContext: StepContext): Promise<void>;
   params: RefpixParams;
-  rowsOf(row0: number, rows: number): PlanRows;
+  maps: RefpixMaps;
 }
 
 /** `irs2Reference`: the REFPIX reference (or how to select it), read only for NIRSpec IRS2 data. */

@@ -130,8 +130,9 @@ export class Header {
     if (endCard < 0) {
       throw new FitsError(fileName, `header has no END card within its ${bytes.length} bytes`);
     }
+    const text = asciiText(bytes, endCard * CARD_LENGTH);
     const images: string[] = [];
-    for (let i = 0; i < endCard; i++) images.push(cardText(bytes, i * CARD_LENGTH));
+    for (let i = 0; i < endCard; i++) images.push(text.slice(i * CARD_LENGTH, (i + 1) * CARD_LENGTH));
     const byteLength = Math.ceil(((endCard + 1) * CARD_LENGTH) / BLOCK_SIZE) * BLOCK_SIZE;
     return { header: new Header(parseCards(images)), byteLength };
   }
@@ -158,8 +159,11 @@ export function findEndCard(bytes: Uint8Array, fromCard = 0): number {
   return -1;
 }
 
-function cardText(bytes: Uint8Array, offset: number): string {
-  return String.fromCharCode(...bytes.subarray(offset, offset + CARD_LENGTH));
+/** The first `length` bytes as one character each (a header's cards, decoded at once rather than card by card). */
+function asciiText(bytes: Uint8Array, length: number): string {
+  const parts: string[] = [];
+  for (let at = 0; at < length; at += BLOCK_SIZE) parts.push(String.fromCharCode.apply(null, bytes.subarray(at, Math.min(length, at + BLOCK_SIZE)) as unknown as number[]));
+  return parts.join('');
 }
 
 function parseCards(images: string[]): Card[] {
