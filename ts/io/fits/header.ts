@@ -141,7 +141,8 @@ export class Header {
   toBytes(): Uint8Array {
     const text = this.cards.map(formatCard).join('') + 'END'.padEnd(CARD_LENGTH);
     const bytes = new Uint8Array(Math.ceil(text.length / BLOCK_SIZE) * BLOCK_SIZE).fill(0x20);
-    for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+    // The cards are printable ASCII (formatCard checks): one byte a character.
+    asciiEncoder.encodeInto(text, bytes);
     return bytes;
   }
 }
@@ -158,6 +159,8 @@ export function findEndCard(bytes: Uint8Array, fromCard = 0): number {
   }
   return -1;
 }
+
+const asciiEncoder = new TextEncoder();
 
 /** The first `length` bytes as one character each (a header's cards, decoded at once rather than card by card). */
 function asciiText(bytes: Uint8Array, length: number): string {
