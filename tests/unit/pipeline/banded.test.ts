@@ -48,11 +48,11 @@ afterAll(async () => {
 const RATE_ARRAYS = ['SCI', 'ERR', 'DQ', 'VAR_POISSON', 'VAR_RNOISE'];
 const CHAIN_TAKEN = 'pipeline: each band in one worker task (the chain)';
 
-/** A simulated NIRCam exposure (a full frame unless said) and a mini CRDS cache for it. */
-async function simulate(name: string, ngroups: number, nints: number, subarray = 'FULL') {
+/** A simulated NIRCam exposure (a full frame unless said; or another `mode`) and a mini CRDS cache for it. */
+async function simulate(name: string, ngroups: number, nints: number, subarray = 'FULL', mode = { instrument: 'nircam', detector: 'NRCA1', readpatt: 'RAPID' }) {
   const dir = join(work, name);
   const request = {
-    instrument: 'nircam', detector: 'NRCA1', subarray, readpatt: 'RAPID', ngroups, nints, seed: 11,
+    ...mode, subarray, ngroups, nints, seed: 11,
     scene: { background: 30, stars: 60, galaxies: 5, starFlux: [1000, 300000] as [number, number], saturateAtGroups: [0, 2] as [number, number] },
     events: { cosmicRaysPerIntegration: 3000, snowballs: 4 },
   };
@@ -110,6 +110,15 @@ describe('Detector1 by row bands on a NIRCam full frame', () => {
     // The bands after the first went through the chain (ts/pool/chain-band.ts).
     expect(banded.logs).toContain(CHAIN_TAKEN);
     await expectSameProducts(banded.written, whole.written);
+  }, 300_000);
+
+  it('by default, equals the run by integrations on a NIRSpec full frame (axes swapped: side columns along the science rows)', async () => {
+    const { uncal, cache } = await simulate('nrs1_full', 5, 1, 'FULL', { instrument: 'nirspec', detector: 'NRS1', readpatt: 'NRSRAPID' });
+    const chained = await run(uncal, cache, join(work, 'nrs-chain'), undefined);
+    const whole = await run(uncal, cache, join(work, 'nrs-whole'), false);
+    expect(chained.logs).toContain(CHAIN_TAKEN);
+    expect([...chained.result.statuses]).toEqual([...whole.result.statuses]);
+    await expectSameProducts(chained.written, whole.written);
   }, 300_000);
 
   it('by the chain, records and says what the steps do: one without its reference, one skipped, the others as they run', async () => {
