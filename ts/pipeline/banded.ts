@@ -327,12 +327,15 @@ export async function runBanded(run: BandedRun): Promise<{ rate: ImageModel; rat
       };
       const border = borderArrays(planes, ny, nx);
       try {
-        for (let index = 0; index < plane; index++) {
-          const position = border.positionOf(index);
-          if (position < 0) continue;
-          const { model, at, plane: regionPlane } = locate(index);
-          border.pixeldq[position] = model.pixeldq[at];
-          for (let k = 0; k < planes; k++) border.data[k * border.pixeldq.length + position] = model.data[k * regionPlane + at];
+        const sideColumns = [...Array.from({ length: b }, (_, c) => c), ...Array.from({ length: b }, (_, c) => nx - b + c)];
+        const allColumns = Array.from({ length: nx }, (_, c) => c);
+        for (let r = 0; r < ny; r++) {
+          for (const c of r < b || r >= ny - b ? allColumns : sideColumns) {
+            const position = border.positionOf(r * nx + c);
+            const { model, at, plane: regionPlane } = locate(r * nx + c);
+            border.pixeldq[position] = model.pixeldq[at];
+            for (let k = 0; k < planes; k++) border.data[k * border.pixeldq.length + position] = model.data[k * regionPlane + at];
+          }
         }
         refpixBand = refpixFullFrameBands({ meta, shape: reader.shape }, stepOptions(run.stepParameters('refpix')), border, context);
       } finally {
