@@ -27,6 +27,19 @@ function checkParams(kernel: string, params: IpcParams): void {
 }
 
 /** Rows of context above and below each band (the Rust `ipc::halo_rows`). */
+/** The reference rows and columns on each side of a science array, which IPC leaves alone. */
+export interface IpcReferenceBorder {
+  bottom: number;
+  top: number;
+  left: number;
+  right: number;
+}
+
+/** The science columns `[x0, x1)` of row `r` of a `rows` x `cols` array, or undefined in a reference row. */
+export function ipcScienceColumns(border: IpcReferenceBorder, rows: number, cols: number, r: number): [number, number] | undefined {
+  return r >= border.bottom && r < rows - border.top ? [border.left, Math.max(border.left, cols - border.right)] : undefined;
+}
+
 export function ipcHalo(params: IpcParams): number {
   checkParams('ipc', params);
   return Math.floor(params.ky / 2);

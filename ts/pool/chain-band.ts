@@ -13,7 +13,7 @@ import { callWasm } from '../kernels/errors.js';
 import { kernelMemory } from '../kernels/module.js';
 import { dqInitStaged } from '../kernels/dq-init.js';
 import { saturationStaged, type SaturationParams } from '../kernels/saturation.js';
-import { ipcStaged, type IpcParams } from '../kernels/ipc.js';
+import { ipcScienceColumns, ipcStaged, type IpcParams, type IpcReferenceBorder } from '../kernels/ipc.js';
 import { superbiasStaged } from '../kernels/superbias.js';
 import { mapRows, refpixStaged, type RefpixMaps, type RefpixParams } from '../kernels/refpix.js';
 import { linearityStaged, type LinearityParams } from '../kernels/linearity.js';
@@ -27,7 +27,7 @@ import { fitStagedRows, type RampFitTaskArrays, type RampFitTileParams, type TAS
 export type ChainStep =
   | { step: 'dq_init'; mask: FileRows }
   | { step: 'saturation'; thresh: FileRows; satDq?: FileRows; bias?: FileRows; params: SaturationParams }
-  | { step: 'ipc'; params: IpcParams; referenceBorder: { bottom: number; top: number; left: number; right: number } }
+  | { step: 'ipc'; params: IpcParams; referenceBorder: IpcReferenceBorder }
   | { step: 'superbias'; bias: FileRows; biasDq?: FileRows }
   | { step: 'refpix'; params: RefpixParams; maps: RefpixMaps }
   | { step: 'linearity'; coeffs: FileRows; linDq?: FileRows; params: LinearityParams }
@@ -113,12 +113,11 @@ function correct(plan: ChainPlan, selection: Selection, ms: Record<string, numbe
   const s = (stage ??= callWasm('chain', () => new Stage()));
   const { slot, empty, fill, copy } = slots(s, selection, plan.shape.cols);
   /** IPC's science mask of the selection: 1 but on the frame's reference border. */
-  const science = (into: Uint8Array, border: Extract<ChainStep, { step: 'ipc' }>['referenceBorder']) => {
-    const { rows: ny, cols: nx } = plan.shape;
-    const [x0, x1] = [border.left, Math.max(border.left, nx - border.right)];
+  const science = (into: Uint8Array, border: IpcReferenceBorder) => {
     into.fill(0);
     for (const run of selection.runs) {
-      if (run.r >= border.bottom && run.r < ny - border.top) into.fill(1, run.at + Math.max(0, x0 - run.x0), run.at + Math.max(0, Math.min(run.x1, x1) - run.x0));
+      const columns = ipcScienceColumns(border, plan.shape.rows, plan.shape.cols, run.r);
+      if (columns) into.fill(1, run.at + Math.max(0, columns[0] - run.x0), run.at + Math.max(0, Math.min(run.x1, columns[1]) - run.x0));
     }
   };
   /** A reference DQ into u32 slot 1, zeros without one. */

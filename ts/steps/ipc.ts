@@ -8,7 +8,7 @@ import type { FitsFile } from '../io/fits/index.js';
 import type { RampModel } from '../datamodels/models.js';
 import { ReferenceFileError, scienceGeometry } from '../reffiles/index.js';
 import { runTiled } from '../pool/pool.js';
-import { ipcHalo, type IpcParams } from '../kernels/ipc.js';
+import { ipcHalo, ipcScienceColumns, type IpcParams, type IpcReferenceBorder } from '../kernels/ipc.js';
 import { referenceName, skipWithoutReference, warn, type StepContext, type StepStatus } from './step.js';
 import { gatherRows, irs2NormalRows, scatterRows } from './x-irs2.js';
 
@@ -29,14 +29,17 @@ export function isIrs2(shape: readonly number[]): boolean {
  * `get_num_ref_pixels` derives from the subarray keywords.
  */
 export function ipcScienceMask(meta: RampModel['meta'], rows: number, cols: number): Uint8Array {
-  const { bottom, top, left, right } = ipcReferenceBorder(meta, rows, cols);
+  const border = ipcReferenceBorder(meta, rows, cols);
   const mask = new Uint8Array(rows * cols);
-  for (let y = bottom; y < rows - top; y++) mask.fill(1, y * cols + left, Math.max(y * cols + left, (y + 1) * cols - right));
+  for (let y = 0; y < rows; y++) {
+    const science = ipcScienceColumns(border, rows, cols, y);
+    if (science) mask.fill(1, y * cols + science[0], y * cols + science[1]);
+  }
   return mask;
 }
 
 /** The reference rows and columns on each side of a `(rows, cols)` science array (`ipcScienceMask`). */
-export function ipcReferenceBorder(meta: RampModel['meta'], rows: number, cols: number): { bottom: number; top: number; left: number; right: number } {
+export function ipcReferenceBorder(meta: RampModel['meta'], rows: number, cols: number): IpcReferenceBorder {
   const xs = (meta.subarray.xstart ?? 1) - 1;
   const ys = (meta.subarray.ystart ?? 1) - 1;
   const xsize = meta.subarray.xsize ?? cols;
