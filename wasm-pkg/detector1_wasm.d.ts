@@ -476,6 +476,13 @@ export function rampFitTile(data: Float32Array | number[], groupdq: Uint8Array |
 export function refpixClippedMean(values: Float32Array | number[], wide: boolean, siglimit: number): Float64Array;
 
 /**
+ * One group's full-frame statistics (`refpix::four_amp_group`) of an `n` x `n` detector:
+ * `[value; 8]` and `[kind; 8]` by class (kind 0 none, 1 float32, 2 float64), then, with side
+ * reference pixels, the `n` side values by detector row.
+ */
+export function refpixFourAmpGroup(plane: Float32Array | number[], at: Int32Array | number[], dq: Uint32Array | number[], n: number, odd_even_columns: boolean, use_side_ref_pixels: boolean, siglimit: number, side_smoothing_length: number, wide: boolean): Float64Array;
+
+/**
  * Side reference signal per detector row from the left/right strips `(rows, width)`.
  */
 export function refpixSideSignal(left: Float64Array | number[], left_dq: Uint32Array | number[], right: Float64Array | number[], right_dq: Uint32Array | number[], rows: number, width: number, smoothing_length: number, wide: boolean): Float64Array;
@@ -598,6 +605,7 @@ export interface InitOutput {
     readonly rampfittileoutput_takeDq: (a: number, b: number, c: number) => [number, number, number, number];
     readonly rampfittileoutput_takeF32: (a: number, b: number, c: number) => [number, number, number, number];
     readonly refpixClippedMean: (a: number, b: number, c: number, d: number) => [number, number];
+    readonly refpixFourAmpGroup: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number) => [number, number, number, number];
     readonly refpixSideSignal: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number) => [number, number, number, number];
     readonly rscdBackoffRounds: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number) => [number, number, number];
     readonly showerClippedNoise: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: any, n: number, o: number, p: any) => [number, number];

@@ -2721,6 +2721,51 @@ export function refpixClippedMean(values, wide, siglimit) {
 }
 
 /**
+ * One group's full-frame statistics (`refpix::four_amp_group`) of an `n` x `n` detector:
+ * `[value; 8]` and `[kind; 8]` by class (kind 0 none, 1 float32, 2 float64), then, with side
+ * reference pixels, the `n` side values by detector row.
+ * @param {Float32Array | number[]} plane
+ * @param {Int32Array | number[]} at
+ * @param {Uint32Array | number[]} dq
+ * @param {number} n
+ * @param {boolean} odd_even_columns
+ * @param {boolean} use_side_ref_pixels
+ * @param {number} siglimit
+ * @param {number} side_smoothing_length
+ * @param {boolean} wide
+ * @returns {Float64Array}
+ */
+export function refpixFourAmpGroup(plane, at, dq, n, odd_even_columns, use_side_ref_pixels, siglimit, side_smoothing_length, wide) {
+    const val4 = +n;
+    const val5 = +odd_even_columns;
+    const val6 = +use_side_ref_pixels;
+    const val7 = +siglimit;
+    const val8 = +side_smoothing_length;
+    const val9 = +wide;
+    let ptr0, len0, ptr1, len1, ptr2, len2;
+    try {
+        ptr0 = passArrayF32ToWasm0(plane, wasm.__wbindgen_malloc);
+        len0 = WASM_VECTOR_LEN;
+        ptr1 = passArray32ToWasm0(at, wasm.__wbindgen_malloc);
+        len1 = WASM_VECTOR_LEN;
+        ptr2 = passArray32ToWasm0(dq, wasm.__wbindgen_malloc);
+        len2 = WASM_VECTOR_LEN;
+    } catch (e) {
+        if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 4, 4); }
+        if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 4, 4); }
+        if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
+        throw e;
+    }
+    const ret = wasm.refpixFourAmpGroup(ptr0, len0, ptr1, len1, ptr2, len2, val4, val5, val6, val7, val8, val9);
+    if (ret[3]) {
+        throw takeFromExternrefTable0(ret[2]);
+    }
+    var v10 = getArrayF64FromWasm0(ret[0], ret[1]).slice();
+    wasm.__wbindgen_free(ret[0], ret[1] * 8, 8);
+    return v10;
+}
+
+/**
  * Side reference signal per detector row from the left/right strips `(rows, width)`.
  * @param {Float64Array | number[]} left
  * @param {Uint32Array | number[]} left_dq

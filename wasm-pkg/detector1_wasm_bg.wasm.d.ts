@@ -87,6 +87,7 @@ export const rampfittileoutput_maxSeg: (a: number) => number;
 export const rampfittileoutput_takeDq: (a: number, b: number, c: number) => [number, number, number, number];
 export const rampfittileoutput_takeF32: (a: number, b: number, c: number) => [number, number, number, number];
 export const refpixClippedMean: (a: number, b: number, c: number, d: number) => [number, number];
+export const refpixFourAmpGroup: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number) => [number, number, number, number];
 export const refpixSideSignal: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number) => [number, number, number, number];
 export const rscdBackoffRounds: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number) => [number, number, number];
 export const showerClippedNoise: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: any, n: number, o: number, p: any) => [number, number];

@@ -1,4 +1,4 @@
-import { applyRefpix, applyRefpixStaged, refpixClippedMean as wasmClippedMean, refpixSideSignal as wasmSideSignal, type Stage } from '../../wasm-pkg/detector1_wasm.js';
+import { applyRefpix, applyRefpixStaged, refpixClippedMean as wasmClippedMean, refpixFourAmpGroup as wasmFourAmpGroup, refpixSideSignal as wasmSideSignal, type Stage } from '../../wasm-pkg/detector1_wasm.js';
 import { checkArray, checkShape, type TileShape } from './arrays.js';
 import { callWasm, KernelParameterError } from './errors.js';
 
@@ -68,6 +68,36 @@ export function refpixSideSignal(
   wide: boolean,
 ): Float64Array {
   return callWasm('refpix', () => wasmSideSignal(left, leftDq, right, rightDq, rows, width, smoothingLength, wide));
+}
+
+/** A full frame's reference strips for `refpixFourAmpGroup` (see there). */
+export interface FourAmpStrips {
+  /** The detector's rows and columns (2048). */
+  n: number;
+  /** Top rows, bottom rows, left columns, right columns (each 4n, row-major): indices in the group plane, negative for none. */
+  at: Int32Array;
+  /** Their PIXELDQ. */
+  dq: Uint32Array;
+}
+
+export interface FourAmpOptions {
+  oddEvenColumns: boolean;
+  useSideRefPixels: boolean;
+  siglimit: number;
+  sideSmoothingLength: number;
+}
+
+/**
+ * One group's statistics of a full frame (jwst `do_fullframe_corrections`): the signal of each
+ * class (amplifier * 2 + detector-column parity) from the top/bottom rows, and with side
+ * reference pixels the side signal of each detector row. `wide`: jwst's group buffer is float64.
+ */
+export function refpixFourAmpGroup(plane: Float32Array, strips: FourAmpStrips, o: FourAmpOptions, wide: boolean): { signals: (RefSignal | undefined)[]; side?: Float64Array } {
+  const out = callWasm('refpix', () =>
+    wasmFourAmpGroup(plane, strips.at, strips.dq, strips.n, o.oddEvenColumns, o.useSideRefPixels, o.siglimit, o.sideSmoothingLength, wide),
+  );
+  const signals = Array.from({ length: 8 }, (_, k) => (out[8 + k] === 0 ? undefined : { value: out[k], wide: out[8 + k] === 2 }));
+  return { signals, side: o.useSideRefPixels ? out.subarray(16) : undefined };
 }
 
 /** Per-pixel reference-pixel correction (spec/steps/refpix.md), in place. */

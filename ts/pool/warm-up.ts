@@ -19,7 +19,7 @@ import { saturationHalo } from '../kernels/saturation.js';
 import { ipcHalo } from '../kernels/ipc.js';
 import { jumpHalo, JUMP_STEP_DEFAULTS, type JumpParams } from '../kernels/jump.js';
 import { fitRamps } from '../kernels/ramp-fit.js';
-import { refpixSideSignal } from '../kernels/refpix.js';
+import { refpixFourAmpGroup } from '../kernels/refpix.js';
 import { fitsPixelEncoder } from '../kernels/fits-words.js';
 import { group } from '../dq/index.js';
 import { runTiled } from './pool.js';
@@ -29,6 +29,8 @@ const ROWS = 32;
 const COLS = 64;
 /** Half the rows: two bands, so that runTiled takes its staged path (one band would be run in place). */
 const BAND_ROWS = ROWS / 2;
+/** A near-IR detector's rows and columns. */
+const DETECTOR = 2048;
 
 /** A deterministic ramp: rising sky, some pixels saturating, some with a jump. */
 function syntheticRamp(): Float32Array {
@@ -94,8 +96,11 @@ export async function warmUpKernels(): Promise<WarmUpSummary> {
   const cls = new Uint8Array(plane).map((_, p) => Math.floor((p % COLS) / (COLS / 4)) * 2 + (p & 1));
   const detRow = new Uint16Array(plane).map((_, p) => Math.floor(p / COLS));
   await runTiled(undefined, 'refpix', { data, cls, detRow }, shape, { ...banded, params: refpix });
-  const strip = new Float64Array(ROWS * 4).map((_, i) => 10 + (i % 9));
-  refpixSideSignal(strip, new Uint32Array(ROWS * 4), strip, new Uint32Array(ROWS * 4), ROWS, 4, 11, false);
+  // A full frame's statistics, at full size: they run on the main thread between the border
+  // and the bands, while the workers wait.
+  const strips = { n: DETECTOR, at: Int32Array.from({ length: 16 * DETECTOR }, (_, i) => i), dq: new Uint32Array(16 * DETECTOR) };
+  const border = new Float32Array(16 * DETECTOR).map((_, i) => 1000 + ((i * 7919) % 97) * 0.5);
+  refpixFourAmpGroup(border, strips, { oddEvenColumns: true, useSideRefPixels: true, siglimit: 3, sideSmoothingLength: 11 }, true);
 
   const coefficients = [0, 1, 2e-6, -1e-10, 1e-15];
   const coeffs = new Float32Array(coefficients.length * plane);

@@ -11,7 +11,7 @@ import type { RampModel } from '../datamodels/models.js';
 import { pixel } from '../dq/index.js';
 import { runTiled } from '../pool/pool.js';
 import { allocShared, releaseShared } from '../kernels/arrays.js';
-import { mapRows, refpixClippedMean, refpixSideSignal, type RefpixMaps, type RefpixParams, type RefSignal } from '../kernels/refpix.js';
+import { mapRows, refpixClippedMean, refpixFourAmpGroup, type RefpixMaps, type RefpixParams, type RefSignal } from '../kernels/refpix.js';
 import { isIrs2, StepNotImplementedError } from './ipc.js';
 import { info, warn, type StepContext, type StepStatus } from './step.js';
 import { refpixMiriFullFrame } from './refpix-miri.js';
@@ -119,18 +119,6 @@ function geometry({ meta, shape }: Pick<RampModel, 'meta' | 'shape'>, pixeldqAt:
   return { rows, cols, index, dq, scienceDq, swapped, detRowOf, detColOf };
 }
 
-/** numpy `x - s` on a float32 (`wide` false) or float64 group buffer. */
-function subtract(x: number, s: RefSignal, wide: boolean): number {
-  if (wide) return x - s.value;
-  return s.wide ? Math.fround(x - s.value) : Math.fround(x - Math.fround(s.value));
-}
-
-function average(a: RefSignal | undefined, b: RefSignal | undefined): RefSignal | undefined {
-  if (!a || !b) return a ?? b;
-  if (!a.wide && !b.wide) return { value: Math.fround(0.5 * Math.fround(a.value + b.value)), wide: false };
-  return { value: 0.5 * (a.value + b.value), wide: true };
-}
-
 /** `plane`'s values at `positions` (0 where a position is negative). */
 function gather(plane: Float32Array, positions: Int32Array, into: Float64Array | Float32Array): void {
   for (let j = 0; j < positions.length; j++) if (positions[j] >= 0) into[j] = plane[positions[j]];
@@ -206,87 +194,37 @@ function fourAmpPlan(geo: Geometry, o: Required<RefpixOptions>, border?: Pick<Re
     (x) => (geo.swapped ? geo.detRowOf(0, x) : classOf(geo.detColOf(0, x))),
     (y) => ({ cls: classOf(geo.detColOf(y, 0)), detRow: geo.detRowOf(y, 0) }),
   );
-  /** A strip of the detector frame: rows r0.., cols c0.. (row-major), its pixels' positions in the planes and DQ. */
-  const strip = (r0: number, nr: number, c0: number, nc: number) => {
-    const at = new Int32Array(nr * nc);
-    const dq = new Uint32Array(nr * nc);
-    for (let r = 0; r < nr; r++) {
-      for (let c = 0; c < nc; c++) {
+  // The top rows, bottom rows, left and right columns of the detector frame (row-major each):
+  // their pixels' positions in the planes and their DQ.
+  const at = new Int32Array(16 * N);
+  const dq = new Uint32Array(16 * N);
+  const strips: [number, number, number, number][] = [
+    [N - 4, 4, 0, N],
+    [0, 4, 0, N],
+    [0, N, 0, 4],
+    [0, N, N - 4, 4],
+  ];
+  let j = 0;
+  for (const [r0, nr, c0, nc] of strips) {
+    for (let r = r0; r < r0 + nr; r++) {
+      for (let c = c0; c < c0 + nc; c++, j++) {
         if (border) {
           // (A full frame: every detector pixel is a science pixel, its DQ the border's.)
-          const position = border.positionOf(geo.index(r0 + r, c0 + c));
-          at[r * nc + c] = position;
-          dq[r * nc + c] = border.pixeldq[position];
+          at[j] = border.positionOf(geo.index(r, c));
+          dq[j] = border.pixeldq[at[j]];
         } else {
-          at[r * nc + c] = geo.index(r0 + r, c0 + c);
-          dq[r * nc + c] = geo.dq(r0 + r, c0 + c);
+          at[j] = geo.index(r, c);
+          dq[j] = geo.dq(r, c);
         }
       }
     }
-    return { at, dq, nc, picks: new Map<string, Int32Array>() };
-  };
-  const top = strip(N - 4, 4, 0, N);
-  const bottom = strip(0, 4, 0, N);
-  const left = strip(0, N, 0, 4);
-  const right = strip(0, N, N - 4, 4);
-  const values = (s: { at: Int32Array }, plane: Float32Array) => {
-    const v = new Float64Array(s.at.length);
-    gather(plane, s.at, v);
-    return v;
-  };
-  /** Clipped mean of the good pixels of a strip in columns `c0 + k*step` (k < count), in strip order. */
-  const mean = (s: ReturnType<typeof strip>, v: Float64Array, c0: number, step: number, count: number, wide: boolean) => {
-    const key = `${c0} ${step} ${count}`;
-    let picks = s.picks.get(key);
-    if (!picks) {
-      const good: number[] = [];
-      for (let r = 0; r < s.at.length / s.nc; r++) {
-        for (let k = 0; k < count; k++) {
-          const j = r * s.nc + c0 + k * step;
-          if (!(s.dq[j] & DNU)) good.push(j);
-        }
-      }
-      s.picks.set(key, (picks = Int32Array.from(good)));
-    }
-    const picked = new Float32Array(picks.length);
-    for (let j = 0; j < picks.length; j++) picked[j] = v[picks[j]];
-    return refpixClippedMean(picked, wide, o.siglimit);
-  };
+  }
   return {
     classes: 8,
     sides: o.useSideRefPixels,
     rowsOf,
     maps,
-    group(plane, wide) {
-      const [t, b] = [values(top, plane), values(bottom, plane)];
-      const signals: (RefSignal | undefined)[] = new Array(8).fill(undefined);
-      for (let amp = 0; amp < 4; amp++) {
-        const c0 = amp * 512;
-        if (o.oddEvenColumns) {
-          const odd = average(mean(top, t, c0, 2, 256, wide), mean(bottom, b, c0, 2, 256, wide));
-          const even = average(mean(top, t, c0 + 1, 2, 256, wide), mean(bottom, b, c0 + 1, 2, 256, wide));
-          if (odd && even) [signals[amp * 2], signals[amp * 2 + 1]] = [odd, even];
-        } else {
-          const one = average(mean(top, t, c0, 1, 512, wide), mean(bottom, b, c0, 1, 512, wide));
-          [signals[amp * 2], signals[amp * 2 + 1]] = [one, one];
-        }
-      }
-      if (!o.useSideRefPixels) return { signals };
-      // The side strips as the top/bottom correction left them (amplifier A left, D right).
-      const sides = [
-        [left, 0, 0],
-        [right, N - 4, 3],
-      ] as const;
-      const [l, r] = sides.map(([s, c0, amp]) => {
-        const v = values(s, plane);
-        for (let j = 0; j < v.length; j++) {
-          const signal = signals[amp * 2 + ((c0 + (j % 4)) & 1)];
-          if (signal) v[j] = subtract(v[j], signal, wide);
-        }
-        return v;
-      });
-      return { signals, side: refpixSideSignal(l, left.dq, r, right.dq, N, 4, o.sideSmoothingLength, wide) };
-    },
+    group: (plane, wide) => refpixFourAmpGroup(plane, { n: N, at, dq }, o, wide),
   };
 }
 

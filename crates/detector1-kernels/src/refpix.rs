@@ -321,6 +321,103 @@ pub fn side_signal(
         .collect())
 }
 
+/// Width of a full frame's reference border (rows at the top and bottom, columns at each side).
+pub const BORDER: usize = 4;
+
+/// The statistics of one group of a full frame (jwst `do_fullframe_corrections`, one group):
+/// the top/bottom signal of each amplifier (and column parity) and, with side reference
+/// pixels, the side signal of each detector row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FourAmpGroup {
+    /// By class (amplifier x 2 + column parity, in detector columns): `None` where jwst has none.
+    pub signals: [Option<Signal>; 8],
+    /// Per detector row, with side reference pixels.
+    pub side: Option<Vec<f64>>,
+}
+
+/// How [`four_amp_group`] treats a group (the step's parameters).
+#[derive(Debug, Clone, Copy)]
+pub struct FourAmpOptions {
+    pub odd_even_columns: bool,
+    pub use_side_ref_pixels: bool,
+    pub siglimit: f64,
+    pub side_smoothing_length: usize,
+}
+
+/// [`FourAmpGroup`] of one group `plane` of an `n` x `n` detector (`n` = 2048 on the instruments).
+///
+/// `at` and `dq` hold four strips of the detector frame, each `4n` long and row-major: the top
+/// rows (`n - 4..n`, all columns), the bottom rows (`0..4`), the left columns (all rows, `0..4`)
+/// and the right ones (`n - 4..n`). `at` gives each strip pixel's index in `plane` (negative: a
+/// pixel the plane lacks, read as 0), `dq` its PIXELDQ (DO_NOT_USE pixels are left out).
+/// `wide`: jwst's group buffer is float64 (after a side correction), else float32.
+pub fn four_amp_group(plane: &[f32], at: &[i32], dq: &[u32], n: usize, o: &FourAmpOptions, wide: bool) -> Result<FourAmpGroup, KernelError> {
+    let strip = BORDER * n;
+    expect_len("at", at.len(), 4 * strip)?;
+    expect_len("dq", dq.len(), 4 * strip)?;
+    if n % 512 != 0 {
+        return Err(KernelError::InvalidParameter { argument: "n", reason: format!("{n} columns do not make four 512-column amplifiers") });
+    }
+    if let Some(&i) = at.iter().find(|&&i| i >= 0 && i as usize >= plane.len()) {
+        return Err(KernelError::InvalidParameter { argument: "at", reason: format!("index {i} is beyond the plane's {} pixels", plane.len()) });
+    }
+    let value = |j: usize| if at[j] < 0 { 0.0 } else { plane[at[j] as usize] };
+    let strip_of = |k: usize| k * strip..(k + 1) * strip;
+    let (top, bottom, left, right) = (strip_of(0), strip_of(1), strip_of(2), strip_of(3));
+    // Clipped mean of a top/bottom strip's good pixels in columns c0 + k·step (k < count), row by row.
+    let mut picked: Vec<f32> = Vec::with_capacity(strip);
+    let mut mean = |rows: &std::ops::Range<usize>, c0: usize, step: usize, count: usize| {
+        picked.clear();
+        for r in 0..BORDER {
+            for k in 0..count {
+                let j = rows.start + r * n + c0 + k * step;
+                if dq[j] & crate::dq::DO_NOT_USE == 0 {
+                    picked.push(value(j));
+                }
+            }
+        }
+        if wide {
+            clipped_mean(&picked.iter().map(|&v| v as f64).collect::<Vec<_>>(), o.siglimit)
+        } else {
+            clipped_mean(&picked, o.siglimit)
+        }
+    };
+    let amp_cols = n / 4;
+    let mut signals = [None; 8];
+    for amp in 0..4 {
+        let c0 = amp * amp_cols;
+        if o.odd_even_columns {
+            let odd = average(mean(&top, c0, 2, amp_cols / 2), mean(&bottom, c0, 2, amp_cols / 2));
+            let even = average(mean(&top, c0 + 1, 2, amp_cols / 2), mean(&bottom, c0 + 1, 2, amp_cols / 2));
+            if odd.is_some() && even.is_some() {
+                (signals[amp * 2], signals[amp * 2 + 1]) = (odd, even);
+            }
+        } else {
+            let one = average(mean(&top, c0, 1, amp_cols), mean(&bottom, c0, 1, amp_cols));
+            (signals[amp * 2], signals[amp * 2 + 1]) = (one, one);
+        }
+    }
+    if !o.use_side_ref_pixels {
+        return Ok(FourAmpGroup { signals, side: None });
+    }
+    // The side strips as the top/bottom correction leaves them (amplifier A left, D right).
+    let corrected = |range: std::ops::Range<usize>, c0: usize, amp: usize| -> Vec<f64> {
+        range
+            .enumerate()
+            .map(|(j, p)| {
+                let v = value(p) as f64;
+                match signals[amp * 2 + ((c0 + j % BORDER) & 1)] {
+                    Some(s) => subtract(v, s, wide),
+                    None => v,
+                }
+            })
+            .collect()
+    };
+    let (l, r) = (corrected(left.clone(), 0, 0), corrected(right.clone(), n - BORDER, 3));
+    let side = side_signal(&l, &dq[left], &r, &dq[right], n, BORDER, o.side_smoothing_length, wide)?;
+    Ok(FourAmpGroup { signals, side: Some(side) })
+}
+
 /// Applies `signal` to reference values as the group buffer would (for the side strips).
 pub fn subtract_signal(values: &mut [f64], signal: Option<Signal>, wide: bool) {
     if let Some(s) = signal {
@@ -708,5 +805,108 @@ mod tests {
                 assert_eq!(got.to_bits(), want.to_bits(), "group {g} pixel {p} side {with_side} patterned {}", class == &patterned_class);
             }
         }
+    }
+
+    /// One group's statistics of a 512-column frame (four 128-column amplifiers): each class's
+    /// top/bottom signal over its own columns without DO_NOT_USE pixels, the side strips corrected
+    /// by their classes' signals before their running medians, a missing pixel read as 0.
+    #[test]
+    fn four_amp_group_picks_each_class_and_corrects_the_sides() {
+        let n = 512;
+        let strip = BORDER * n;
+        let o = FourAmpOptions { odd_even_columns: true, use_side_ref_pixels: true, siglimit: 3.0, side_smoothing_length: 11 };
+        // The plane holds the strips themselves (top, bottom, left, right).
+        let at: Vec<i32> = (0..4 * strip as i32).collect();
+        let mut dq = vec![0u32; 4 * strip];
+        let class_value = |c: usize, top: bool| 100.0 + 10.0 * (c / 128) as f32 + (c % 2) as f32 + if top { 0.0 } else { 4.0 };
+        let mut plane = vec![0f32; 4 * strip];
+        for r in 0..BORDER {
+            for c in 0..n {
+                plane[r * n + c] = class_value(c, true);
+                plane[strip + r * n + c] = class_value(c, false);
+            }
+        }
+        // Amplifier 1's even columns vary in the top rows (a float32 clipped mean); a flagged outlier is left out.
+        for r in 0..BORDER {
+            for c in (128..256).step_by(2) {
+                plane[r * n + c] = 110.0 + ((r * 7 + c) % 5) as f32;
+            }
+        }
+        // Flagged samples are left out: one that would be clipped anyway, one that would not.
+        plane[n + 130] = 1e6;
+        dq[n + 130] = crate::dq::DO_NOT_USE;
+        plane[n + 2] = 100.5;
+        dq[n + 2] = crate::dq::DO_NOT_USE;
+        // The sides: their class's signal plus the row; a flagged sample is left out.
+        for r in 0..n {
+            for c in 0..BORDER {
+                plane[2 * strip + r * BORDER + c] = 102.0 + (c % 2) as f32 + r as f32;
+                plane[3 * strip + r * BORDER + c] = 132.0 + (c % 2) as f32 + r as f32;
+            }
+        }
+        // The left strip's odd columns are flagged (its even columns take the even signal alone).
+        for r in 0..n {
+            plane[2 * strip + r * BORDER + 1] = -5e5;
+            plane[2 * strip + r * BORDER + 3] = -5e5;
+            dq[2 * strip + r * BORDER + 1] = crate::dq::DO_NOT_USE;
+            dq[2 * strip + r * BORDER + 3] = crate::dq::DO_NOT_USE;
+        }
+
+        let group = four_amp_group(&plane, &at, &dq, n, &o, false).unwrap();
+        let varying: Vec<f32> = (0..BORDER).flat_map(|r| (128..256).step_by(2).map(move |c| (r, c))).filter(|&(r, c)| (r, c) != (1, 130)).map(|(r, c)| plane[r * n + c]).collect();
+        let top_even_1 = clipped_mean(&varying, 3.0).unwrap();
+        assert!(!top_even_1.wide);
+        for class in 0..8 {
+            let (amp, parity) = (class / 2, class % 2);
+            let top = Signal { value: class_value(amp * 128 + parity, true) as f64, wide: true };
+            let bottom = Signal { value: class_value(amp * 128 + parity, false) as f64, wide: true };
+            let want = average(Some(if class == 2 { top_even_1 } else { top }), Some(bottom));
+            assert_eq!(group.signals[class], want, "class {class}");
+        }
+        // Amplifier A's signals are 102/103 and D's 132/133 (top and bottom averaged): the
+        // corrected sides hold the row number. Each row's side signal is the mean of the two
+        // strips' medians over 11 rows mirrored at the ends (the edge row not repeated).
+        let side = group.side.unwrap();
+        let naive_median = |first: usize, r: usize| -> f64 {
+            let mut w: Vec<f32> = Vec::new();
+            for k in r as isize - 5..=r as isize + 5 {
+                let row = if k < 0 { (-k) as usize } else if k as usize >= n { 2 * (n - 1) - k as usize } else { k as usize };
+                for c in 0..BORDER {
+                    let j = first + row * BORDER + c;
+                    if dq[j] & crate::dq::DO_NOT_USE == 0 {
+                        w.push(row as f32);
+                    }
+                }
+            }
+            w.sort_by(|a, b| a.partial_cmp(b).unwrap());
+            let m = w.len();
+            (if m % 2 == 1 { w[m / 2] } else { (w[m / 2 - 1] + w[m / 2]) / 2.0 }) as f64
+        };
+        for (r, &s) in side.iter().enumerate() {
+            assert_eq!(s, 0.5 * (naive_median(2 * strip, r) + naive_median(3 * strip, r)), "row {r}");
+        }
+        assert_eq!(side[100], 100.0);
+
+        // Without odd/even columns one signal per amplifier; a missing pixel reads 0 (no clipping here).
+        let mut gap = at.clone();
+        gap[5] = -1;
+        let o = FourAmpOptions { odd_even_columns: false, use_side_ref_pixels: false, siglimit: 1e9, ..o };
+        let one = four_amp_group(&plane, &gap, &dq, n, &o, true).unwrap();
+        assert!(one.side.is_none());
+        for amp in 0..4 {
+            assert_eq!(one.signals[amp * 2], one.signals[amp * 2 + 1]);
+        }
+        let top0: Vec<f64> = (0..BORDER).flat_map(|r| (0..128).map(move |c| (r, c))).filter(|&(r, c)| (r, c) != (1, 2)).map(|(r, c)| if r * n + c == 5 { 0.0 } else { plane[r * n + c] as f64 }).collect();
+        let bottom0: Vec<f64> = (0..BORDER).flat_map(|r| (0..128).map(move |c| (r, c))).map(|(r, c)| plane[strip + r * n + c] as f64).collect();
+        assert_eq!(one.signals[0], average(clipped_mean(&top0, 1e9), clipped_mean(&bottom0, 1e9)));
+        // A class with no good pixel leaves its amplifier's both parities without a signal.
+        let mut odd_flagged = dq.clone();
+        for r in 0..2 * BORDER {
+            (3 * 128 + 1..n).step_by(2).for_each(|c| odd_flagged[r * n + c] = crate::dq::DO_NOT_USE);
+        }
+        let parities = four_amp_group(&plane, &at, &odd_flagged, n, &FourAmpOptions { odd_even_columns: true, ..o }, true).unwrap();
+        assert_eq!((parities.signals[6], parities.signals[7]), (None, None));
+        assert!(parities.signals[5].is_some());
+        assert!(four_amp_group(&plane, &at[1..], &dq, n, &o, false).is_err());
     }
 }

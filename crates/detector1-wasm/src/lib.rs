@@ -519,6 +519,30 @@ pub fn refpix_side_signal(
     refpix::side_signal(left, left_dq, right, right_dq, rows, width, smoothing_length, wide).map_err(to_js)
 }
 
+/// One group's full-frame statistics (`refpix::four_amp_group`) of an `n` x `n` detector:
+/// `[value; 8]` and `[kind; 8]` by class (kind 0 none, 1 float32, 2 float64), then, with side
+/// reference pixels, the `n` side values by detector row.
+#[wasm_bindgen(js_name = refpixFourAmpGroup)]
+#[allow(clippy::too_many_arguments)]
+pub fn refpix_four_amp_group(
+    plane: &[f32],
+    at: &[i32],
+    dq: &[u32],
+    n: usize,
+    odd_even_columns: bool,
+    use_side_ref_pixels: bool,
+    siglimit: f64,
+    side_smoothing_length: usize,
+    wide: bool,
+) -> Result<Vec<f64>, JsError> {
+    let o = refpix::FourAmpOptions { odd_even_columns, use_side_ref_pixels, siglimit, side_smoothing_length };
+    let group = refpix::four_amp_group(plane, at, dq, n, &o, wide).map_err(to_js)?;
+    let mut out: Vec<f64> = group.signals.iter().map(|s| s.map_or(0.0, |s| s.value)).collect();
+    out.extend(group.signals.iter().map(|s| s.map_or(0.0, |s| if s.wide { 2.0 } else { 1.0 })));
+    out.extend(group.side.unwrap_or_default());
+    Ok(out)
+}
+
 /// Per-pixel refpix correction of one band; see `refpix::Corrections`. `det_row` and `side`
 /// are empty without a side correction.
 #[wasm_bindgen(js_name = applyRefpix)]
