@@ -24,25 +24,32 @@ export class Irs2Corrector {
      * @param {Float32Array} out
      */
     correctGroup(plane, offset, flip, preserve_refpix, out) {
-        const val4 = +flip;
-        const val5 = +preserve_refpix;
-        let ptr0, len0, ptr1, len1, ptr2, len2;
         try {
-            ptr0 = passArrayF32ToWasm0(plane, wasm.__wbindgen_malloc);
-            len0 = WASM_VECTOR_LEN;
-            ptr1 = passArrayF64ToWasm0(offset, wasm.__wbindgen_malloc);
-            len1 = WASM_VECTOR_LEN;
-            ptr2 = passArrayF32ToWasm0(out, wasm.__wbindgen_malloc);
-            len2 = WASM_VECTOR_LEN;
-        } catch (e) {
-            if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 4, 4); }
-            if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 8, 8); }
-            if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
-            throw e;
-        }
-        const ret = wasm.irs2corrector_correctGroup(this.__wbg_ptr, ptr0, len0, ptr1, len1, val4, val5, ptr2, len2, out);
-        if (ret[1]) {
-            throw takeFromExternrefTable0(ret[0]);
+            const retptr = wasm.__wbindgen_add_to_stack_pointer(-16) >>> 0;
+            const val4 = +flip;
+            const val5 = +preserve_refpix;
+            let ptr0, len0, ptr1, len1, ptr2, len2;
+            try {
+                ptr0 = passArrayF32ToWasm0(plane, wasm.__wbindgen_malloc);
+                len0 = WASM_VECTOR_LEN;
+                ptr1 = passArrayF64ToWasm0(offset, wasm.__wbindgen_malloc);
+                len1 = WASM_VECTOR_LEN;
+                ptr2 = passArrayF32ToWasm0(out, wasm.__wbindgen_malloc);
+                len2 = WASM_VECTOR_LEN;
+            } catch (e) {
+                if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 4, 4); }
+                if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 8, 8); }
+                if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
+                throw e;
+            }
+            wasm.irs2corrector_correctGroup(retptr, this.__wbg_ptr, ptr0, len0, ptr1, len1, val4, val5, ptr2, len2, out);
+            var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+            var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+            if (r1) {
+                throw takeFromExternrefTable0(r0);
+            }
+        } finally {
+            wasm.__wbindgen_add_to_stack_pointer(16);
         }
     }
     /**
@@ -56,29 +63,37 @@ export class Irs2Corrector {
      * @param {number} nx
      */
     constructor(alpha, beta, scipix_n, refpix_r, pad, ny, nx) {
-        const val3 = +scipix_n;
-        const val4 = +refpix_r;
-        const val5 = +pad;
-        const val6 = +ny;
-        const val7 = +nx;
-        let ptr0, len0, ptr1, len1;
         try {
-            ptr0 = passArrayF32ToWasm0(alpha, wasm.__wbindgen_malloc);
-            len0 = WASM_VECTOR_LEN;
-            ptr1 = passArrayF32ToWasm0(beta, wasm.__wbindgen_malloc);
-            len1 = WASM_VECTOR_LEN;
-        } catch (e) {
-            if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 4, 4); }
-            if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
-            throw e;
+            const retptr = wasm.__wbindgen_add_to_stack_pointer(-16) >>> 0;
+            const val3 = +scipix_n;
+            const val4 = +refpix_r;
+            const val5 = +pad;
+            const val6 = +ny;
+            const val7 = +nx;
+            let ptr0, len0, ptr1, len1;
+            try {
+                ptr0 = passArrayF32ToWasm0(alpha, wasm.__wbindgen_malloc);
+                len0 = WASM_VECTOR_LEN;
+                ptr1 = passArrayF32ToWasm0(beta, wasm.__wbindgen_malloc);
+                len1 = WASM_VECTOR_LEN;
+            } catch (e) {
+                if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 4, 4); }
+                if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
+                throw e;
+            }
+            wasm.irs2corrector_new(retptr, ptr0, len0, ptr1, len1, val3, val4, val5, val6, val7);
+            var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+            var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+            var r2 = getDataViewMemory0().getInt32(retptr + 4 * 2, true);
+            if (r2) {
+                throw takeFromExternrefTable0(r1);
+            }
+            this.__wbg_ptr = r0;
+            Irs2CorrectorFinalization.register(this, this.__wbg_ptr, this);
+            return this;
+        } finally {
+            wasm.__wbindgen_add_to_stack_pointer(16);
         }
-        const ret = wasm.irs2corrector_new(ptr0, len0, ptr1, len1, val3, val4, val5, val6, val7);
-        if (ret[2]) {
-            throw takeFromExternrefTable0(ret[1]);
-        }
-        this.__wbg_ptr = ret[0];
-        Irs2CorrectorFinalization.register(this, this.__wbg_ptr, this);
-        return this;
     }
 }
 if (Symbol.dispose) Irs2Corrector.prototype[Symbol.dispose] = Irs2Corrector.prototype.free;
@@ -125,27 +140,35 @@ export class RampFitInputs {
      * @returns {RampFitTileOutput}
      */
     fit(nints, ngroups, rows, cols, times, ints, flags) {
-        const val3 = +nints;
-        const val4 = +ngroups;
-        const val5 = +rows;
-        const val6 = +cols;
-        const val7 = +flags;
-        let ptr0, len0, ptr1, len1;
         try {
-            ptr0 = passArrayF32ToWasm0(times, wasm.__wbindgen_malloc);
-            len0 = WASM_VECTOR_LEN;
-            ptr1 = passArray32ToWasm0(ints, wasm.__wbindgen_malloc);
-            len1 = WASM_VECTOR_LEN;
-        } catch (e) {
-            if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 4, 4); }
-            if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
-            throw e;
+            const retptr = wasm.__wbindgen_add_to_stack_pointer(-16) >>> 0;
+            const val3 = +nints;
+            const val4 = +ngroups;
+            const val5 = +rows;
+            const val6 = +cols;
+            const val7 = +flags;
+            let ptr0, len0, ptr1, len1;
+            try {
+                ptr0 = passArrayF32ToWasm0(times, wasm.__wbindgen_malloc);
+                len0 = WASM_VECTOR_LEN;
+                ptr1 = passArray32ToWasm0(ints, wasm.__wbindgen_malloc);
+                len1 = WASM_VECTOR_LEN;
+            } catch (e) {
+                if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 4, 4); }
+                if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
+                throw e;
+            }
+            wasm.rampfitinputs_fit(retptr, this.__wbg_ptr, val3, val4, val5, val6, ptr0, len0, ptr1, len1, val7);
+            var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+            var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+            var r2 = getDataViewMemory0().getInt32(retptr + 4 * 2, true);
+            if (r2) {
+                throw takeFromExternrefTable0(r1);
+            }
+            return RampFitTileOutput.__wrap(r0);
+        } finally {
+            wasm.__wbindgen_add_to_stack_pointer(16);
         }
-        const ret = wasm.rampfitinputs_fit(this.__wbg_ptr, val3, val4, val5, val6, ptr0, len0, ptr1, len1, val7);
-        if (ret[2]) {
-            throw takeFromExternrefTable0(ret[1]);
-        }
-        return RampFitTileOutput.__wrap(ret[0]);
     }
     /**
      * @returns {number}
@@ -226,24 +249,31 @@ export class RampFitStream {
      * @param {Float32Array | number[]} zeroframe
      */
     addMedian(integration, data, groupdq, zeroframe) {
-        const val4 = +integration;
-        let ptr0, len0, ptr1, len1, ptr2, len2;
         try {
-            ptr0 = passArrayF32ToWasm0(data, wasm.__wbindgen_malloc);
-            len0 = WASM_VECTOR_LEN;
-            ptr1 = passArray8ToWasm0(groupdq, wasm.__wbindgen_malloc);
-            len1 = WASM_VECTOR_LEN;
-            ptr2 = passArrayF32ToWasm0(zeroframe, wasm.__wbindgen_malloc);
-            len2 = WASM_VECTOR_LEN;
-        } catch (e) {
-            if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 4, 4); }
-            if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
-            if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
-            throw e;
-        }
-        const ret = wasm.rampfitstream_addMedian(this.__wbg_ptr, val4, ptr0, len0, ptr1, len1, ptr2, len2);
-        if (ret[1]) {
-            throw takeFromExternrefTable0(ret[0]);
+            const retptr = wasm.__wbindgen_add_to_stack_pointer(-16) >>> 0;
+            const val4 = +integration;
+            let ptr0, len0, ptr1, len1, ptr2, len2;
+            try {
+                ptr0 = passArrayF32ToWasm0(data, wasm.__wbindgen_malloc);
+                len0 = WASM_VECTOR_LEN;
+                ptr1 = passArray8ToWasm0(groupdq, wasm.__wbindgen_malloc);
+                len1 = WASM_VECTOR_LEN;
+                ptr2 = passArrayF32ToWasm0(zeroframe, wasm.__wbindgen_malloc);
+                len2 = WASM_VECTOR_LEN;
+            } catch (e) {
+                if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 4, 4); }
+                if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
+                if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
+                throw e;
+            }
+            wasm.rampfitstream_addMedian(retptr, this.__wbg_ptr, val4, ptr0, len0, ptr1, len1, ptr2, len2);
+            var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+            var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+            if (r1) {
+                throw takeFromExternrefTable0(r0);
+            }
+        } finally {
+            wasm.__wbindgen_add_to_stack_pointer(16);
         }
     }
     /**
@@ -251,11 +281,19 @@ export class RampFitStream {
      * @returns {RampFitTileOutput}
      */
     finish() {
-        const ret = wasm.rampfitstream_finish(this.__wbg_ptr);
-        if (ret[2]) {
-            throw takeFromExternrefTable0(ret[1]);
+        try {
+            const retptr = wasm.__wbindgen_add_to_stack_pointer(-16) >>> 0;
+            wasm.rampfitstream_finish(retptr, this.__wbg_ptr);
+            var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+            var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+            var r2 = getDataViewMemory0().getInt32(retptr + 4 * 2, true);
+            if (r2) {
+                throw takeFromExternrefTable0(r1);
+            }
+            return RampFitTileOutput.__wrap(r0);
+        } finally {
+            wasm.__wbindgen_add_to_stack_pointer(16);
         }
-        return RampFitTileOutput.__wrap(ret[0]);
     }
     /**
      * Pass 2 for integration `integration`; its rateints planes are taken from the result
@@ -267,26 +305,34 @@ export class RampFitStream {
      * @returns {RampFitTileOutput}
      */
     fitIntegration(integration, data, groupdq, zeroframe) {
-        const val4 = +integration;
-        let ptr0, len0, ptr1, len1, ptr2, len2;
         try {
-            ptr0 = passArrayF32ToWasm0(data, wasm.__wbindgen_malloc);
-            len0 = WASM_VECTOR_LEN;
-            ptr1 = passArray8ToWasm0(groupdq, wasm.__wbindgen_malloc);
-            len1 = WASM_VECTOR_LEN;
-            ptr2 = passArrayF32ToWasm0(zeroframe, wasm.__wbindgen_malloc);
-            len2 = WASM_VECTOR_LEN;
-        } catch (e) {
-            if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 4, 4); }
-            if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
-            if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
-            throw e;
+            const retptr = wasm.__wbindgen_add_to_stack_pointer(-16) >>> 0;
+            const val4 = +integration;
+            let ptr0, len0, ptr1, len1, ptr2, len2;
+            try {
+                ptr0 = passArrayF32ToWasm0(data, wasm.__wbindgen_malloc);
+                len0 = WASM_VECTOR_LEN;
+                ptr1 = passArray8ToWasm0(groupdq, wasm.__wbindgen_malloc);
+                len1 = WASM_VECTOR_LEN;
+                ptr2 = passArrayF32ToWasm0(zeroframe, wasm.__wbindgen_malloc);
+                len2 = WASM_VECTOR_LEN;
+            } catch (e) {
+                if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 4, 4); }
+                if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
+                if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
+                throw e;
+            }
+            wasm.rampfitstream_fitIntegration(retptr, this.__wbg_ptr, val4, ptr0, len0, ptr1, len1, ptr2, len2);
+            var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+            var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+            var r2 = getDataViewMemory0().getInt32(retptr + 4 * 2, true);
+            if (r2) {
+                throw takeFromExternrefTable0(r1);
+            }
+            return RampFitTileOutput.__wrap(r0);
+        } finally {
+            wasm.__wbindgen_add_to_stack_pointer(16);
         }
-        const ret = wasm.rampfitstream_fitIntegration(this.__wbg_ptr, val4, ptr0, len0, ptr1, len1, ptr2, len2);
-        if (ret[2]) {
-            throw takeFromExternrefTable0(ret[1]);
-        }
-        return RampFitTileOutput.__wrap(ret[0]);
     }
     /**
      * @param {Uint32Array | number[]} pixeldq
@@ -302,41 +348,49 @@ export class RampFitStream {
      * @param {number} flags
      */
     constructor(pixeldq, gain, readnoise, dark, nints, ngroups, rows, cols, times, ints, flags) {
-        const val7 = +nints;
-        const val8 = +ngroups;
-        const val9 = +rows;
-        const val10 = +cols;
-        const val11 = +flags;
-        let ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, ptr4, len4, ptr5, len5;
         try {
-            ptr0 = passArray32ToWasm0(pixeldq, wasm.__wbindgen_malloc);
-            len0 = WASM_VECTOR_LEN;
-            ptr1 = passArrayF32ToWasm0(gain, wasm.__wbindgen_malloc);
-            len1 = WASM_VECTOR_LEN;
-            ptr2 = passArrayF32ToWasm0(readnoise, wasm.__wbindgen_malloc);
-            len2 = WASM_VECTOR_LEN;
-            ptr3 = passArrayF32ToWasm0(dark, wasm.__wbindgen_malloc);
-            len3 = WASM_VECTOR_LEN;
-            ptr4 = passArrayF32ToWasm0(times, wasm.__wbindgen_malloc);
-            len4 = WASM_VECTOR_LEN;
-            ptr5 = passArray32ToWasm0(ints, wasm.__wbindgen_malloc);
-            len5 = WASM_VECTOR_LEN;
-        } catch (e) {
-            if (ptr5) { wasm.__wbindgen_free(ptr5, len5 * 4, 4); }
-            if (ptr4) { wasm.__wbindgen_free(ptr4, len4 * 4, 4); }
-            if (ptr3) { wasm.__wbindgen_free(ptr3, len3 * 4, 4); }
-            if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 4, 4); }
-            if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 4, 4); }
-            if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
-            throw e;
+            const retptr = wasm.__wbindgen_add_to_stack_pointer(-16) >>> 0;
+            const val7 = +nints;
+            const val8 = +ngroups;
+            const val9 = +rows;
+            const val10 = +cols;
+            const val11 = +flags;
+            let ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, ptr4, len4, ptr5, len5;
+            try {
+                ptr0 = passArray32ToWasm0(pixeldq, wasm.__wbindgen_malloc);
+                len0 = WASM_VECTOR_LEN;
+                ptr1 = passArrayF32ToWasm0(gain, wasm.__wbindgen_malloc);
+                len1 = WASM_VECTOR_LEN;
+                ptr2 = passArrayF32ToWasm0(readnoise, wasm.__wbindgen_malloc);
+                len2 = WASM_VECTOR_LEN;
+                ptr3 = passArrayF32ToWasm0(dark, wasm.__wbindgen_malloc);
+                len3 = WASM_VECTOR_LEN;
+                ptr4 = passArrayF32ToWasm0(times, wasm.__wbindgen_malloc);
+                len4 = WASM_VECTOR_LEN;
+                ptr5 = passArray32ToWasm0(ints, wasm.__wbindgen_malloc);
+                len5 = WASM_VECTOR_LEN;
+            } catch (e) {
+                if (ptr5) { wasm.__wbindgen_free(ptr5, len5 * 4, 4); }
+                if (ptr4) { wasm.__wbindgen_free(ptr4, len4 * 4, 4); }
+                if (ptr3) { wasm.__wbindgen_free(ptr3, len3 * 4, 4); }
+                if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 4, 4); }
+                if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 4, 4); }
+                if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
+                throw e;
+            }
+            wasm.rampfitstream_new(retptr, ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, val7, val8, val9, val10, ptr4, len4, ptr5, len5, val11);
+            var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+            var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+            var r2 = getDataViewMemory0().getInt32(retptr + 4 * 2, true);
+            if (r2) {
+                throw takeFromExternrefTable0(r1);
+            }
+            this.__wbg_ptr = r0;
+            RampFitStreamFinalization.register(this, this.__wbg_ptr, this);
+            return this;
+        } finally {
+            wasm.__wbindgen_add_to_stack_pointer(16);
         }
-        const ret = wasm.rampfitstream_new(ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, val7, val8, val9, val10, ptr4, len4, ptr5, len5, val11);
-        if (ret[2]) {
-            throw takeFromExternrefTable0(ret[1]);
-        }
-        this.__wbg_ptr = ret[0];
-        RampFitStreamFinalization.register(this, this.__wbg_ptr, this);
-        return this;
     }
 }
 if (Symbol.dispose) RampFitStream.prototype[Symbol.dispose] = RampFitStream.prototype.free;
@@ -367,13 +421,21 @@ export class RampFitTileOutput {
      * @returns {number}
      */
     dqPtr(name) {
-        const ptr0 = passStringToWasm0(name, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
-        const len0 = WASM_VECTOR_LEN;
-        const ret = wasm.rampfittileoutput_dqPtr(this.__wbg_ptr, ptr0, len0);
-        if (ret[2]) {
-            throw takeFromExternrefTable0(ret[1]);
+        try {
+            const retptr = wasm.__wbindgen_add_to_stack_pointer(-16) >>> 0;
+            const ptr0 = passStringToWasm0(name, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+            const len0 = WASM_VECTOR_LEN;
+            wasm.rampfittileoutput_dqPtr(retptr, this.__wbg_ptr, ptr0, len0);
+            var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+            var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+            var r2 = getDataViewMemory0().getInt32(retptr + 4 * 2, true);
+            if (r2) {
+                throw takeFromExternrefTable0(r1);
+            }
+            return r0 >>> 0;
+        } finally {
+            wasm.__wbindgen_add_to_stack_pointer(16);
         }
-        return ret[0] >>> 0;
     }
     /**
      * Address in wasm memory of a rate/rateints float32 array (`rate.slope`, `rateints.err`,
@@ -382,13 +444,21 @@ export class RampFitTileOutput {
      * @returns {number}
      */
     f32Ptr(name) {
-        const ptr0 = passStringToWasm0(name, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
-        const len0 = WASM_VECTOR_LEN;
-        const ret = wasm.rampfittileoutput_f32Ptr(this.__wbg_ptr, ptr0, len0);
-        if (ret[2]) {
-            throw takeFromExternrefTable0(ret[1]);
+        try {
+            const retptr = wasm.__wbindgen_add_to_stack_pointer(-16) >>> 0;
+            const ptr0 = passStringToWasm0(name, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+            const len0 = WASM_VECTOR_LEN;
+            wasm.rampfittileoutput_f32Ptr(retptr, this.__wbg_ptr, ptr0, len0);
+            var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+            var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+            var r2 = getDataViewMemory0().getInt32(retptr + 4 * 2, true);
+            if (r2) {
+                throw takeFromExternrefTable0(r1);
+            }
+            return r0 >>> 0;
+        } finally {
+            wasm.__wbindgen_add_to_stack_pointer(16);
         }
-        return ret[0] >>> 0;
     }
     /**
      * Cosmic rays per integration in fitopt `crmag` of this tile (0 without save_opt).
@@ -412,15 +482,24 @@ export class RampFitTileOutput {
      * @returns {Uint32Array}
      */
     takeDq(name) {
-        const ptr0 = passStringToWasm0(name, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
-        const len0 = WASM_VECTOR_LEN;
-        const ret = wasm.rampfittileoutput_takeDq(this.__wbg_ptr, ptr0, len0);
-        if (ret[3]) {
-            throw takeFromExternrefTable0(ret[2]);
+        try {
+            const retptr = wasm.__wbindgen_add_to_stack_pointer(-16) >>> 0;
+            const ptr0 = passStringToWasm0(name, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+            const len0 = WASM_VECTOR_LEN;
+            wasm.rampfittileoutput_takeDq(retptr, this.__wbg_ptr, ptr0, len0);
+            var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+            var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+            var r2 = getDataViewMemory0().getInt32(retptr + 4 * 2, true);
+            var r3 = getDataViewMemory0().getInt32(retptr + 4 * 3, true);
+            if (r3) {
+                throw takeFromExternrefTable0(r2);
+            }
+            var v2 = getArrayU32FromWasm0(r0, r1).slice();
+            wasm.__wbindgen_free(r0, r1 * 4, 4);
+            return v2;
+        } finally {
+            wasm.__wbindgen_add_to_stack_pointer(16);
         }
-        var v2 = getArrayU32FromWasm0(ret[0], ret[1]).slice();
-        wasm.__wbindgen_free(ret[0], ret[1] * 4, 4);
-        return v2;
     }
     /**
      * Moves a float32 array out: `rate.slope|var_poisson|var_rnoise|err`,
@@ -429,15 +508,24 @@ export class RampFitTileOutput {
      * @returns {Float32Array}
      */
     takeF32(name) {
-        const ptr0 = passStringToWasm0(name, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
-        const len0 = WASM_VECTOR_LEN;
-        const ret = wasm.rampfittileoutput_takeF32(this.__wbg_ptr, ptr0, len0);
-        if (ret[3]) {
-            throw takeFromExternrefTable0(ret[2]);
+        try {
+            const retptr = wasm.__wbindgen_add_to_stack_pointer(-16) >>> 0;
+            const ptr0 = passStringToWasm0(name, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+            const len0 = WASM_VECTOR_LEN;
+            wasm.rampfittileoutput_takeF32(retptr, this.__wbg_ptr, ptr0, len0);
+            var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+            var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+            var r2 = getDataViewMemory0().getInt32(retptr + 4 * 2, true);
+            var r3 = getDataViewMemory0().getInt32(retptr + 4 * 3, true);
+            if (r3) {
+                throw takeFromExternrefTable0(r2);
+            }
+            var v2 = getArrayF32FromWasm0(r0, r1).slice();
+            wasm.__wbindgen_free(r0, r1 * 4, 4);
+            return v2;
+        } finally {
+            wasm.__wbindgen_add_to_stack_pointer(16);
         }
-        var v2 = getArrayF32FromWasm0(ret[0], ret[1]).slice();
-        wasm.__wbindgen_free(ret[0], ret[1] * 4, 4);
-        return v2;
     }
 }
 if (Symbol.dispose) RampFitTileOutput.prototype[Symbol.dispose] = RampFitTileOutput.prototype.free;
@@ -475,15 +563,23 @@ export class Stage {
      * @returns {number}
      */
     slot(kind, slot, len) {
-        const val2 = +slot;
-        const val3 = +len;
-        const ptr0 = passStringToWasm0(kind, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
-        const len0 = WASM_VECTOR_LEN;
-        const ret = wasm.stage_slot(this.__wbg_ptr, ptr0, len0, val2, val3);
-        if (ret[2]) {
-            throw takeFromExternrefTable0(ret[1]);
+        try {
+            const retptr = wasm.__wbindgen_add_to_stack_pointer(-16) >>> 0;
+            const val2 = +slot;
+            const val3 = +len;
+            const ptr0 = passStringToWasm0(kind, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+            const len0 = WASM_VECTOR_LEN;
+            wasm.stage_slot(retptr, this.__wbg_ptr, ptr0, len0, val2, val3);
+            var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+            var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+            var r2 = getDataViewMemory0().getInt32(retptr + 4 * 2, true);
+            if (r2) {
+                throw takeFromExternrefTable0(r1);
+            }
+            return r0 >>> 0;
+        } finally {
+            wasm.__wbindgen_add_to_stack_pointer(16);
         }
-        return ret[0] >>> 0;
     }
     /**
      * Exchanges slots `a` and `b` of element type `kind` (their buffers, not their contents):
@@ -493,13 +589,20 @@ export class Stage {
      * @param {number} b
      */
     swap_slots(kind, a, b) {
-        const val2 = +a;
-        const val3 = +b;
-        const ptr0 = passStringToWasm0(kind, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
-        const len0 = WASM_VECTOR_LEN;
-        const ret = wasm.stage_swap_slots(this.__wbg_ptr, ptr0, len0, val2, val3);
-        if (ret[1]) {
-            throw takeFromExternrefTable0(ret[0]);
+        try {
+            const retptr = wasm.__wbindgen_add_to_stack_pointer(-16) >>> 0;
+            const val2 = +a;
+            const val3 = +b;
+            const ptr0 = passStringToWasm0(kind, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+            const len0 = WASM_VECTOR_LEN;
+            wasm.stage_swap_slots(retptr, this.__wbg_ptr, ptr0, len0, val2, val3);
+            var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+            var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+            if (r1) {
+                throw takeFromExternrefTable0(r0);
+            }
+        } finally {
+            wasm.__wbindgen_add_to_stack_pointer(16);
         }
     }
     /**
@@ -510,12 +613,19 @@ export class Stage {
      * @param {number} slot
      */
     swap_words(kind, slot) {
-        const val2 = +slot;
-        const ptr0 = passStringToWasm0(kind, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
-        const len0 = WASM_VECTOR_LEN;
-        const ret = wasm.stage_swap_words(this.__wbg_ptr, ptr0, len0, val2);
-        if (ret[1]) {
-            throw takeFromExternrefTable0(ret[0]);
+        try {
+            const retptr = wasm.__wbindgen_add_to_stack_pointer(-16) >>> 0;
+            const val2 = +slot;
+            const ptr0 = passStringToWasm0(kind, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+            const len0 = WASM_VECTOR_LEN;
+            wasm.stage_swap_words(retptr, this.__wbg_ptr, ptr0, len0, val2);
+            var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+            var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+            if (r1) {
+                throw takeFromExternrefTable0(r0);
+            }
+        } finally {
+            wasm.__wbindgen_add_to_stack_pointer(16);
         }
     }
     /**
@@ -527,14 +637,21 @@ export class Stage {
      * @param {Uint32Array | number[]} bit_flags
      */
     translate_dq(slot, swapped, flip, bit_flags) {
-        const val2 = +slot;
-        const val3 = +swapped;
-        const val4 = +flip;
-        const ptr0 = passArray32ToWasm0(bit_flags, wasm.__wbindgen_malloc);
-        const len0 = WASM_VECTOR_LEN;
-        const ret = wasm.stage_translate_dq(this.__wbg_ptr, val2, val3, val4, ptr0, len0);
-        if (ret[1]) {
-            throw takeFromExternrefTable0(ret[0]);
+        try {
+            const retptr = wasm.__wbindgen_add_to_stack_pointer(-16) >>> 0;
+            const val2 = +slot;
+            const val3 = +swapped;
+            const val4 = +flip;
+            const ptr0 = passArray32ToWasm0(bit_flags, wasm.__wbindgen_malloc);
+            const len0 = WASM_VECTOR_LEN;
+            wasm.stage_translate_dq(retptr, this.__wbg_ptr, val2, val3, val4, ptr0, len0);
+            var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+            var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+            if (r1) {
+                throw takeFromExternrefTable0(r0);
+            }
+        } finally {
+            wasm.__wbindgen_add_to_stack_pointer(16);
         }
     }
 }
@@ -551,25 +668,32 @@ if (Symbol.dispose) Stage.prototype[Symbol.dispose] = Stage.prototype.free;
  * @param {number} cols
  */
 export function applyChargeMigration(data, groupdq, signal_threshold, nints, ngroups, rows, cols) {
-    const val3 = +signal_threshold;
-    const val4 = +nints;
-    const val5 = +ngroups;
-    const val6 = +rows;
-    const val7 = +cols;
-    let ptr0, len0, ptr1, len1;
     try {
-        ptr0 = passArrayF32ToWasm0(data, wasm.__wbindgen_malloc);
-        len0 = WASM_VECTOR_LEN;
-        ptr1 = passArray8ToWasm0(groupdq, wasm.__wbindgen_malloc);
-        len1 = WASM_VECTOR_LEN;
-    } catch (e) {
-        if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
-        if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
-        throw e;
-    }
-    const ret = wasm.applyChargeMigration(ptr0, len0, ptr1, len1, groupdq, val3, val4, val5, val6, val7);
-    if (ret[1]) {
-        throw takeFromExternrefTable0(ret[0]);
+        const retptr = wasm.__wbindgen_add_to_stack_pointer(-16) >>> 0;
+        const val3 = +signal_threshold;
+        const val4 = +nints;
+        const val5 = +ngroups;
+        const val6 = +rows;
+        const val7 = +cols;
+        let ptr0, len0, ptr1, len1;
+        try {
+            ptr0 = passArrayF32ToWasm0(data, wasm.__wbindgen_malloc);
+            len0 = WASM_VECTOR_LEN;
+            ptr1 = passArray8ToWasm0(groupdq, wasm.__wbindgen_malloc);
+            len1 = WASM_VECTOR_LEN;
+        } catch (e) {
+            if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
+            if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
+            throw e;
+        }
+        wasm.applyChargeMigration(retptr, ptr0, len0, ptr1, len1, groupdq, val3, val4, val5, val6, val7);
+        var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+        var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+        if (r1) {
+            throw takeFromExternrefTable0(r0);
+        }
+    } finally {
+        wasm.__wbindgen_add_to_stack_pointer(16);
     }
 }
 
@@ -588,36 +712,43 @@ export function applyChargeMigration(data, groupdq, signal_threshold, nints, ngr
  * @param {number} cols
  */
 export function applyDarkCurrent(data, pixeldq, frames, dark_dq, layout, int_map, nints, ngroups, rows, cols) {
-    const val7 = +nints;
-    const val8 = +ngroups;
-    const val9 = +rows;
-    const val10 = +cols;
-    let ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, ptr4, len4, ptr5, len5;
     try {
-        ptr0 = passArrayF32ToWasm0(data, wasm.__wbindgen_malloc);
-        len0 = WASM_VECTOR_LEN;
-        ptr1 = passArray32ToWasm0(pixeldq, wasm.__wbindgen_malloc);
-        len1 = WASM_VECTOR_LEN;
-        ptr2 = passArrayF32ToWasm0(frames, wasm.__wbindgen_malloc);
-        len2 = WASM_VECTOR_LEN;
-        ptr3 = passArray32ToWasm0(dark_dq, wasm.__wbindgen_malloc);
-        len3 = WASM_VECTOR_LEN;
-        ptr4 = passArray32ToWasm0(layout, wasm.__wbindgen_malloc);
-        len4 = WASM_VECTOR_LEN;
-        ptr5 = passArray32ToWasm0(int_map, wasm.__wbindgen_malloc);
-        len5 = WASM_VECTOR_LEN;
-    } catch (e) {
-        if (ptr5) { wasm.__wbindgen_free(ptr5, len5 * 4, 4); }
-        if (ptr4) { wasm.__wbindgen_free(ptr4, len4 * 4, 4); }
-        if (ptr3) { wasm.__wbindgen_free(ptr3, len3 * 4, 4); }
-        if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 4, 4); }
-        if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 4, 4); }
-        if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
-        throw e;
-    }
-    const ret = wasm.applyDarkCurrent(ptr0, len0, data, ptr1, len1, pixeldq, ptr2, len2, ptr3, len3, ptr4, len4, ptr5, len5, val7, val8, val9, val10);
-    if (ret[1]) {
-        throw takeFromExternrefTable0(ret[0]);
+        const retptr = wasm.__wbindgen_add_to_stack_pointer(-16) >>> 0;
+        const val7 = +nints;
+        const val8 = +ngroups;
+        const val9 = +rows;
+        const val10 = +cols;
+        let ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, ptr4, len4, ptr5, len5;
+        try {
+            ptr0 = passArrayF32ToWasm0(data, wasm.__wbindgen_malloc);
+            len0 = WASM_VECTOR_LEN;
+            ptr1 = passArray32ToWasm0(pixeldq, wasm.__wbindgen_malloc);
+            len1 = WASM_VECTOR_LEN;
+            ptr2 = passArrayF32ToWasm0(frames, wasm.__wbindgen_malloc);
+            len2 = WASM_VECTOR_LEN;
+            ptr3 = passArray32ToWasm0(dark_dq, wasm.__wbindgen_malloc);
+            len3 = WASM_VECTOR_LEN;
+            ptr4 = passArray32ToWasm0(layout, wasm.__wbindgen_malloc);
+            len4 = WASM_VECTOR_LEN;
+            ptr5 = passArray32ToWasm0(int_map, wasm.__wbindgen_malloc);
+            len5 = WASM_VECTOR_LEN;
+        } catch (e) {
+            if (ptr5) { wasm.__wbindgen_free(ptr5, len5 * 4, 4); }
+            if (ptr4) { wasm.__wbindgen_free(ptr4, len4 * 4, 4); }
+            if (ptr3) { wasm.__wbindgen_free(ptr3, len3 * 4, 4); }
+            if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 4, 4); }
+            if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 4, 4); }
+            if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
+            throw e;
+        }
+        wasm.applyDarkCurrent(retptr, ptr0, len0, data, ptr1, len1, pixeldq, ptr2, len2, ptr3, len3, ptr4, len4, ptr5, len5, val7, val8, val9, val10);
+        var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+        var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+        if (r1) {
+            throw takeFromExternrefTable0(r0);
+        }
+    } finally {
+        wasm.__wbindgen_add_to_stack_pointer(16);
     }
 }
 
@@ -632,25 +763,32 @@ export function applyDarkCurrent(data, pixeldq, frames, dark_dq, layout, int_map
  * @param {number} cols
  */
 export function applyDarkCurrentStaged(stage, layout, int_map, nints, ngroups, rows, cols) {
-    _assertClass(stage, Stage);
-    const val3 = +nints;
-    const val4 = +ngroups;
-    const val5 = +rows;
-    const val6 = +cols;
-    let ptr0, len0, ptr1, len1;
     try {
-        ptr0 = passArray32ToWasm0(layout, wasm.__wbindgen_malloc);
-        len0 = WASM_VECTOR_LEN;
-        ptr1 = passArray32ToWasm0(int_map, wasm.__wbindgen_malloc);
-        len1 = WASM_VECTOR_LEN;
-    } catch (e) {
-        if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 4, 4); }
-        if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
-        throw e;
-    }
-    const ret = wasm.applyDarkCurrentStaged(stage.__wbg_ptr, ptr0, len0, ptr1, len1, val3, val4, val5, val6);
-    if (ret[1]) {
-        throw takeFromExternrefTable0(ret[0]);
+        const retptr = wasm.__wbindgen_add_to_stack_pointer(-16) >>> 0;
+        _assertClass(stage, Stage);
+        const val3 = +nints;
+        const val4 = +ngroups;
+        const val5 = +rows;
+        const val6 = +cols;
+        let ptr0, len0, ptr1, len1;
+        try {
+            ptr0 = passArray32ToWasm0(layout, wasm.__wbindgen_malloc);
+            len0 = WASM_VECTOR_LEN;
+            ptr1 = passArray32ToWasm0(int_map, wasm.__wbindgen_malloc);
+            len1 = WASM_VECTOR_LEN;
+        } catch (e) {
+            if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 4, 4); }
+            if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
+            throw e;
+        }
+        wasm.applyDarkCurrentStaged(retptr, stage.__wbg_ptr, ptr0, len0, ptr1, len1, val3, val4, val5, val6);
+        var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+        var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+        if (r1) {
+            throw takeFromExternrefTable0(r0);
+        }
+    } finally {
+        wasm.__wbindgen_add_to_stack_pointer(16);
     }
 }
 
@@ -665,27 +803,34 @@ export function applyDarkCurrentStaged(stage, layout, int_map, nints, ngroups, r
  * @param {number} cols
  */
 export function applyDqInit(pixeldq, groupdq, mask, nints, ngroups, rows, cols) {
-    const val4 = +nints;
-    const val5 = +ngroups;
-    const val6 = +rows;
-    const val7 = +cols;
-    let ptr0, len0, ptr1, len1, ptr2, len2;
     try {
-        ptr0 = passArray32ToWasm0(pixeldq, wasm.__wbindgen_malloc);
-        len0 = WASM_VECTOR_LEN;
-        ptr1 = passArray8ToWasm0(groupdq, wasm.__wbindgen_malloc);
-        len1 = WASM_VECTOR_LEN;
-        ptr2 = passArray32ToWasm0(mask, wasm.__wbindgen_malloc);
-        len2 = WASM_VECTOR_LEN;
-    } catch (e) {
-        if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 4, 4); }
-        if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
-        if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
-        throw e;
-    }
-    const ret = wasm.applyDqInit(ptr0, len0, pixeldq, ptr1, len1, groupdq, ptr2, len2, val4, val5, val6, val7);
-    if (ret[1]) {
-        throw takeFromExternrefTable0(ret[0]);
+        const retptr = wasm.__wbindgen_add_to_stack_pointer(-16) >>> 0;
+        const val4 = +nints;
+        const val5 = +ngroups;
+        const val6 = +rows;
+        const val7 = +cols;
+        let ptr0, len0, ptr1, len1, ptr2, len2;
+        try {
+            ptr0 = passArray32ToWasm0(pixeldq, wasm.__wbindgen_malloc);
+            len0 = WASM_VECTOR_LEN;
+            ptr1 = passArray8ToWasm0(groupdq, wasm.__wbindgen_malloc);
+            len1 = WASM_VECTOR_LEN;
+            ptr2 = passArray32ToWasm0(mask, wasm.__wbindgen_malloc);
+            len2 = WASM_VECTOR_LEN;
+        } catch (e) {
+            if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 4, 4); }
+            if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
+            if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
+            throw e;
+        }
+        wasm.applyDqInit(retptr, ptr0, len0, pixeldq, ptr1, len1, groupdq, ptr2, len2, val4, val5, val6, val7);
+        var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+        var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+        if (r1) {
+            throw takeFromExternrefTable0(r0);
+        }
+    } finally {
+        wasm.__wbindgen_add_to_stack_pointer(16);
     }
 }
 
@@ -698,10 +843,17 @@ export function applyDqInit(pixeldq, groupdq, mask, nints, ngroups, rows, cols) 
  * @param {number} cols
  */
 export function applyDqInitStaged(stage, nints, ngroups, rows, cols) {
-    _assertClass(stage, Stage);
-    const ret = wasm.applyDqInitStaged(stage.__wbg_ptr, nints, ngroups, rows, cols);
-    if (ret[1]) {
-        throw takeFromExternrefTable0(ret[0]);
+    try {
+        const retptr = wasm.__wbindgen_add_to_stack_pointer(-16) >>> 0;
+        _assertClass(stage, Stage);
+        wasm.applyDqInitStaged(retptr, stage.__wbg_ptr, nints, ngroups, rows, cols);
+        var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+        var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+        if (r1) {
+            throw takeFromExternrefTable0(r0);
+        }
+    } finally {
+        wasm.__wbindgen_add_to_stack_pointer(16);
     }
 }
 
@@ -723,38 +875,45 @@ export function applyDqInitStaged(stage, nints, ngroups, rows, cols) {
  * @param {number} cols
  */
 export function applyEmicorr(data, row, wave, nsamples, rowclocks, frameclocks, period, ny, offsets, amplitudes, nints, ngroups, rows, cols) {
-    const val6 = +nsamples;
-    const val7 = +rowclocks;
-    const val8 = +frameclocks;
-    const val9 = +period;
-    const val10 = +ny;
-    const val11 = +nints;
-    const val12 = +ngroups;
-    const val13 = +rows;
-    const val14 = +cols;
-    let ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, ptr4, len4;
     try {
-        ptr0 = passArrayF32ToWasm0(data, wasm.__wbindgen_malloc);
-        len0 = WASM_VECTOR_LEN;
-        ptr1 = passArray16ToWasm0(row, wasm.__wbindgen_malloc);
-        len1 = WASM_VECTOR_LEN;
-        ptr2 = passArrayF64ToWasm0(wave, wasm.__wbindgen_malloc);
-        len2 = WASM_VECTOR_LEN;
-        ptr3 = passArrayF64ToWasm0(offsets, wasm.__wbindgen_malloc);
-        len3 = WASM_VECTOR_LEN;
-        ptr4 = passArrayF64ToWasm0(amplitudes, wasm.__wbindgen_malloc);
-        len4 = WASM_VECTOR_LEN;
-    } catch (e) {
-        if (ptr4) { wasm.__wbindgen_free(ptr4, len4 * 8, 8); }
-        if (ptr3) { wasm.__wbindgen_free(ptr3, len3 * 8, 8); }
-        if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 8, 8); }
-        if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 2, 2); }
-        if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
-        throw e;
-    }
-    const ret = wasm.applyEmicorr(ptr0, len0, data, ptr1, len1, ptr2, len2, val6, val7, val8, val9, val10, ptr3, len3, ptr4, len4, val11, val12, val13, val14);
-    if (ret[1]) {
-        throw takeFromExternrefTable0(ret[0]);
+        const retptr = wasm.__wbindgen_add_to_stack_pointer(-16) >>> 0;
+        const val6 = +nsamples;
+        const val7 = +rowclocks;
+        const val8 = +frameclocks;
+        const val9 = +period;
+        const val10 = +ny;
+        const val11 = +nints;
+        const val12 = +ngroups;
+        const val13 = +rows;
+        const val14 = +cols;
+        let ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, ptr4, len4;
+        try {
+            ptr0 = passArrayF32ToWasm0(data, wasm.__wbindgen_malloc);
+            len0 = WASM_VECTOR_LEN;
+            ptr1 = passArray16ToWasm0(row, wasm.__wbindgen_malloc);
+            len1 = WASM_VECTOR_LEN;
+            ptr2 = passArrayF64ToWasm0(wave, wasm.__wbindgen_malloc);
+            len2 = WASM_VECTOR_LEN;
+            ptr3 = passArrayF64ToWasm0(offsets, wasm.__wbindgen_malloc);
+            len3 = WASM_VECTOR_LEN;
+            ptr4 = passArrayF64ToWasm0(amplitudes, wasm.__wbindgen_malloc);
+            len4 = WASM_VECTOR_LEN;
+        } catch (e) {
+            if (ptr4) { wasm.__wbindgen_free(ptr4, len4 * 8, 8); }
+            if (ptr3) { wasm.__wbindgen_free(ptr3, len3 * 8, 8); }
+            if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 8, 8); }
+            if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 2, 2); }
+            if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
+            throw e;
+        }
+        wasm.applyEmicorr(retptr, ptr0, len0, data, ptr1, len1, ptr2, len2, val6, val7, val8, val9, val10, ptr3, len3, ptr4, len4, val11, val12, val13, val14);
+        var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+        var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+        if (r1) {
+            throw takeFromExternrefTable0(r0);
+        }
+    } finally {
+        wasm.__wbindgen_add_to_stack_pointer(16);
     }
 }
 
@@ -769,25 +928,32 @@ export function applyEmicorr(data, row, wave, nsamples, rowclocks, frameclocks, 
  * @param {number} cols
  */
 export function applyFirstframe(groupdq, pixeldq, bright_use_group1, nints, ngroups, rows, cols) {
-    const val3 = +bright_use_group1;
-    const val4 = +nints;
-    const val5 = +ngroups;
-    const val6 = +rows;
-    const val7 = +cols;
-    let ptr0, len0, ptr1, len1;
     try {
-        ptr0 = passArray8ToWasm0(groupdq, wasm.__wbindgen_malloc);
-        len0 = WASM_VECTOR_LEN;
-        ptr1 = passArray32ToWasm0(pixeldq, wasm.__wbindgen_malloc);
-        len1 = WASM_VECTOR_LEN;
-    } catch (e) {
-        if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 4, 4); }
-        if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 1, 1); }
-        throw e;
-    }
-    const ret = wasm.applyFirstframe(ptr0, len0, groupdq, ptr1, len1, pixeldq, val3, val4, val5, val6, val7);
-    if (ret[1]) {
-        throw takeFromExternrefTable0(ret[0]);
+        const retptr = wasm.__wbindgen_add_to_stack_pointer(-16) >>> 0;
+        const val3 = +bright_use_group1;
+        const val4 = +nints;
+        const val5 = +ngroups;
+        const val6 = +rows;
+        const val7 = +cols;
+        let ptr0, len0, ptr1, len1;
+        try {
+            ptr0 = passArray8ToWasm0(groupdq, wasm.__wbindgen_malloc);
+            len0 = WASM_VECTOR_LEN;
+            ptr1 = passArray32ToWasm0(pixeldq, wasm.__wbindgen_malloc);
+            len1 = WASM_VECTOR_LEN;
+        } catch (e) {
+            if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 4, 4); }
+            if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 1, 1); }
+            throw e;
+        }
+        wasm.applyFirstframe(retptr, ptr0, len0, groupdq, ptr1, len1, pixeldq, val3, val4, val5, val6, val7);
+        var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+        var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+        if (r1) {
+            throw takeFromExternrefTable0(r0);
+        }
+    } finally {
+        wasm.__wbindgen_add_to_stack_pointer(16);
     }
 }
 
@@ -803,31 +969,38 @@ export function applyFirstframe(groupdq, pixeldq, bright_use_group1, nints, ngro
  * @param {number} cols
  */
 export function applyGainScale(data, err, var_poisson, var_rnoise, factor, factor_sq, nints, rows, cols) {
-    const val5 = +factor;
-    const val6 = +factor_sq;
-    const val7 = +nints;
-    const val8 = +rows;
-    const val9 = +cols;
-    let ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3;
     try {
-        ptr0 = passArrayF32ToWasm0(data, wasm.__wbindgen_malloc);
-        len0 = WASM_VECTOR_LEN;
-        ptr1 = passArrayF32ToWasm0(err, wasm.__wbindgen_malloc);
-        len1 = WASM_VECTOR_LEN;
-        ptr2 = passArrayF32ToWasm0(var_poisson, wasm.__wbindgen_malloc);
-        len2 = WASM_VECTOR_LEN;
-        ptr3 = passArrayF32ToWasm0(var_rnoise, wasm.__wbindgen_malloc);
-        len3 = WASM_VECTOR_LEN;
-    } catch (e) {
-        if (ptr3) { wasm.__wbindgen_free(ptr3, len3 * 4, 4); }
-        if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 4, 4); }
-        if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 4, 4); }
-        if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
-        throw e;
-    }
-    const ret = wasm.applyGainScale(ptr0, len0, data, ptr1, len1, err, ptr2, len2, var_poisson, ptr3, len3, var_rnoise, val5, val6, val7, val8, val9);
-    if (ret[1]) {
-        throw takeFromExternrefTable0(ret[0]);
+        const retptr = wasm.__wbindgen_add_to_stack_pointer(-16) >>> 0;
+        const val5 = +factor;
+        const val6 = +factor_sq;
+        const val7 = +nints;
+        const val8 = +rows;
+        const val9 = +cols;
+        let ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3;
+        try {
+            ptr0 = passArrayF32ToWasm0(data, wasm.__wbindgen_malloc);
+            len0 = WASM_VECTOR_LEN;
+            ptr1 = passArrayF32ToWasm0(err, wasm.__wbindgen_malloc);
+            len1 = WASM_VECTOR_LEN;
+            ptr2 = passArrayF32ToWasm0(var_poisson, wasm.__wbindgen_malloc);
+            len2 = WASM_VECTOR_LEN;
+            ptr3 = passArrayF32ToWasm0(var_rnoise, wasm.__wbindgen_malloc);
+            len3 = WASM_VECTOR_LEN;
+        } catch (e) {
+            if (ptr3) { wasm.__wbindgen_free(ptr3, len3 * 4, 4); }
+            if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 4, 4); }
+            if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 4, 4); }
+            if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
+            throw e;
+        }
+        wasm.applyGainScale(retptr, ptr0, len0, data, ptr1, len1, err, ptr2, len2, var_poisson, ptr3, len3, var_rnoise, val5, val6, val7, val8, val9);
+        var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+        var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+        if (r1) {
+            throw takeFromExternrefTable0(r0);
+        }
+    } finally {
+        wasm.__wbindgen_add_to_stack_pointer(16);
     }
 }
 
@@ -840,16 +1013,23 @@ export function applyGainScale(data, err, var_poisson, var_rnoise, factor, facto
  * @param {number} cols
  */
 export function applyGroupScale(data, scale, nints, ngroups, rows, cols) {
-    const val2 = +scale;
-    const val3 = +nints;
-    const val4 = +ngroups;
-    const val5 = +rows;
-    const val6 = +cols;
-    var ptr0 = passArrayF32ToWasm0(data, wasm.__wbindgen_malloc);
-    var len0 = WASM_VECTOR_LEN;
-    const ret = wasm.applyGroupScale(ptr0, len0, data, val2, val3, val4, val5, val6);
-    if (ret[1]) {
-        throw takeFromExternrefTable0(ret[0]);
+    try {
+        const retptr = wasm.__wbindgen_add_to_stack_pointer(-16) >>> 0;
+        const val2 = +scale;
+        const val3 = +nints;
+        const val4 = +ngroups;
+        const val5 = +rows;
+        const val6 = +cols;
+        var ptr0 = passArrayF32ToWasm0(data, wasm.__wbindgen_malloc);
+        var len0 = WASM_VECTOR_LEN;
+        wasm.applyGroupScale(retptr, ptr0, len0, data, val2, val3, val4, val5, val6);
+        var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+        var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+        if (r1) {
+            throw takeFromExternrefTable0(r0);
+        }
+    } finally {
+        wasm.__wbindgen_add_to_stack_pointer(16);
     }
 }
 
@@ -868,30 +1048,37 @@ export function applyGroupScale(data, scale, nints, ngroups, rows, cols) {
  * @param {number} cols
  */
 export function applyIpc(data, science, weights, ky, kx, per_pixel, nints, ngroups, rows, cols) {
-    const val4 = +ky;
-    const val5 = +kx;
-    const val6 = +per_pixel;
-    const val7 = +nints;
-    const val8 = +ngroups;
-    const val9 = +rows;
-    const val10 = +cols;
-    let ptr0, len0, ptr1, len1, ptr2, len2;
     try {
-        ptr0 = passArrayF32ToWasm0(data, wasm.__wbindgen_malloc);
-        len0 = WASM_VECTOR_LEN;
-        ptr1 = passArray8ToWasm0(science, wasm.__wbindgen_malloc);
-        len1 = WASM_VECTOR_LEN;
-        ptr2 = passArrayF32ToWasm0(weights, wasm.__wbindgen_malloc);
-        len2 = WASM_VECTOR_LEN;
-    } catch (e) {
-        if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 4, 4); }
-        if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
-        if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
-        throw e;
-    }
-    const ret = wasm.applyIpc(ptr0, len0, data, ptr1, len1, ptr2, len2, val4, val5, val6, val7, val8, val9, val10);
-    if (ret[1]) {
-        throw takeFromExternrefTable0(ret[0]);
+        const retptr = wasm.__wbindgen_add_to_stack_pointer(-16) >>> 0;
+        const val4 = +ky;
+        const val5 = +kx;
+        const val6 = +per_pixel;
+        const val7 = +nints;
+        const val8 = +ngroups;
+        const val9 = +rows;
+        const val10 = +cols;
+        let ptr0, len0, ptr1, len1, ptr2, len2;
+        try {
+            ptr0 = passArrayF32ToWasm0(data, wasm.__wbindgen_malloc);
+            len0 = WASM_VECTOR_LEN;
+            ptr1 = passArray8ToWasm0(science, wasm.__wbindgen_malloc);
+            len1 = WASM_VECTOR_LEN;
+            ptr2 = passArrayF32ToWasm0(weights, wasm.__wbindgen_malloc);
+            len2 = WASM_VECTOR_LEN;
+        } catch (e) {
+            if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 4, 4); }
+            if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
+            if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
+            throw e;
+        }
+        wasm.applyIpc(retptr, ptr0, len0, data, ptr1, len1, ptr2, len2, val4, val5, val6, val7, val8, val9, val10);
+        var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+        var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+        if (r1) {
+            throw takeFromExternrefTable0(r0);
+        }
+    } finally {
+        wasm.__wbindgen_add_to_stack_pointer(16);
     }
 }
 
@@ -908,18 +1095,25 @@ export function applyIpc(data, science, weights, ky, kx, per_pixel, nints, ngrou
  * @param {number} cols
  */
 export function applyIpcStaged(stage, weights, ky, kx, nints, ngroups, rows, cols) {
-    _assertClass(stage, Stage);
-    const val2 = +ky;
-    const val3 = +kx;
-    const val4 = +nints;
-    const val5 = +ngroups;
-    const val6 = +rows;
-    const val7 = +cols;
-    const ptr0 = passArrayF32ToWasm0(weights, wasm.__wbindgen_malloc);
-    const len0 = WASM_VECTOR_LEN;
-    const ret = wasm.applyIpcStaged(stage.__wbg_ptr, ptr0, len0, val2, val3, val4, val5, val6, val7);
-    if (ret[1]) {
-        throw takeFromExternrefTable0(ret[0]);
+    try {
+        const retptr = wasm.__wbindgen_add_to_stack_pointer(-16) >>> 0;
+        _assertClass(stage, Stage);
+        const val2 = +ky;
+        const val3 = +kx;
+        const val4 = +nints;
+        const val5 = +ngroups;
+        const val6 = +rows;
+        const val7 = +cols;
+        const ptr0 = passArrayF32ToWasm0(weights, wasm.__wbindgen_malloc);
+        const len0 = WASM_VECTOR_LEN;
+        wasm.applyIpcStaged(retptr, stage.__wbg_ptr, ptr0, len0, val2, val3, val4, val5, val6, val7);
+        var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+        var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+        if (r1) {
+            throw takeFromExternrefTable0(r0);
+        }
+    } finally {
+        wasm.__wbindgen_add_to_stack_pointer(16);
     }
 }
 
@@ -944,45 +1138,52 @@ export function applyIpcStaged(stage, weights, ky, kx, nints, ngroups, rows, col
  * @param {Float64Array | number[]} after_jump
  */
 export function applyJump(data, groupdq, pixeldq, gain, readnoise, crs, nints, ngroups, rows, cols, mode, thresholds, flag_4_neighbors, nframes, after_jump) {
-    const val9 = +nints;
-    const val10 = +ngroups;
-    const val11 = +rows;
-    const val12 = +cols;
-    const val13 = +mode;
-    const val14 = +flag_4_neighbors;
-    const val15 = +nframes;
-    let ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, ptr4, len4, ptr5, len5, ptr6, len6, ptr7, len7;
     try {
-        ptr0 = passArrayF32ToWasm0(data, wasm.__wbindgen_malloc);
-        len0 = WASM_VECTOR_LEN;
-        ptr1 = passArray8ToWasm0(groupdq, wasm.__wbindgen_malloc);
-        len1 = WASM_VECTOR_LEN;
-        ptr2 = passArray32ToWasm0(pixeldq, wasm.__wbindgen_malloc);
-        len2 = WASM_VECTOR_LEN;
-        ptr3 = passArrayF32ToWasm0(gain, wasm.__wbindgen_malloc);
-        len3 = WASM_VECTOR_LEN;
-        ptr4 = passArrayF32ToWasm0(readnoise, wasm.__wbindgen_malloc);
-        len4 = WASM_VECTOR_LEN;
-        ptr5 = passArray32ToWasm0(crs, wasm.__wbindgen_malloc);
-        len5 = WASM_VECTOR_LEN;
-        ptr6 = passArrayF64ToWasm0(thresholds, wasm.__wbindgen_malloc);
-        len6 = WASM_VECTOR_LEN;
-        ptr7 = passArrayF64ToWasm0(after_jump, wasm.__wbindgen_malloc);
-        len7 = WASM_VECTOR_LEN;
-    } catch (e) {
-        if (ptr7) { wasm.__wbindgen_free(ptr7, len7 * 8, 8); }
-        if (ptr6) { wasm.__wbindgen_free(ptr6, len6 * 8, 8); }
-        if (ptr5) { wasm.__wbindgen_free(ptr5, len5 * 4, 4); }
-        if (ptr4) { wasm.__wbindgen_free(ptr4, len4 * 4, 4); }
-        if (ptr3) { wasm.__wbindgen_free(ptr3, len3 * 4, 4); }
-        if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 4, 4); }
-        if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
-        if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
-        throw e;
-    }
-    const ret = wasm.applyJump(ptr0, len0, ptr1, len1, groupdq, ptr2, len2, pixeldq, ptr3, len3, ptr4, len4, ptr5, len5, crs, val9, val10, val11, val12, val13, ptr6, len6, val14, val15, ptr7, len7);
-    if (ret[1]) {
-        throw takeFromExternrefTable0(ret[0]);
+        const retptr = wasm.__wbindgen_add_to_stack_pointer(-16) >>> 0;
+        const val9 = +nints;
+        const val10 = +ngroups;
+        const val11 = +rows;
+        const val12 = +cols;
+        const val13 = +mode;
+        const val14 = +flag_4_neighbors;
+        const val15 = +nframes;
+        let ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, ptr4, len4, ptr5, len5, ptr6, len6, ptr7, len7;
+        try {
+            ptr0 = passArrayF32ToWasm0(data, wasm.__wbindgen_malloc);
+            len0 = WASM_VECTOR_LEN;
+            ptr1 = passArray8ToWasm0(groupdq, wasm.__wbindgen_malloc);
+            len1 = WASM_VECTOR_LEN;
+            ptr2 = passArray32ToWasm0(pixeldq, wasm.__wbindgen_malloc);
+            len2 = WASM_VECTOR_LEN;
+            ptr3 = passArrayF32ToWasm0(gain, wasm.__wbindgen_malloc);
+            len3 = WASM_VECTOR_LEN;
+            ptr4 = passArrayF32ToWasm0(readnoise, wasm.__wbindgen_malloc);
+            len4 = WASM_VECTOR_LEN;
+            ptr5 = passArray32ToWasm0(crs, wasm.__wbindgen_malloc);
+            len5 = WASM_VECTOR_LEN;
+            ptr6 = passArrayF64ToWasm0(thresholds, wasm.__wbindgen_malloc);
+            len6 = WASM_VECTOR_LEN;
+            ptr7 = passArrayF64ToWasm0(after_jump, wasm.__wbindgen_malloc);
+            len7 = WASM_VECTOR_LEN;
+        } catch (e) {
+            if (ptr7) { wasm.__wbindgen_free(ptr7, len7 * 8, 8); }
+            if (ptr6) { wasm.__wbindgen_free(ptr6, len6 * 8, 8); }
+            if (ptr5) { wasm.__wbindgen_free(ptr5, len5 * 4, 4); }
+            if (ptr4) { wasm.__wbindgen_free(ptr4, len4 * 4, 4); }
+            if (ptr3) { wasm.__wbindgen_free(ptr3, len3 * 4, 4); }
+            if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 4, 4); }
+            if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
+            if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
+            throw e;
+        }
+        wasm.applyJump(retptr, ptr0, len0, ptr1, len1, groupdq, ptr2, len2, pixeldq, ptr3, len3, ptr4, len4, ptr5, len5, crs, val9, val10, val11, val12, val13, ptr6, len6, val14, val15, ptr7, len7);
+        var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+        var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+        if (r1) {
+            throw takeFromExternrefTable0(r0);
+        }
+    } finally {
+        wasm.__wbindgen_add_to_stack_pointer(16);
     }
 }
 
@@ -1008,51 +1209,58 @@ export function applyJump(data, groupdq, pixeldq, gain, readnoise, crs, nints, n
  * @param {Float32Array} sigma
  */
 export function applyJumpShowerNoise(data, groupdq, pixeldq, gain, readnoise, crs, nints, ngroups, rows, cols, mode, thresholds, flag_4_neighbors, nframes, after_jump, median, sigma) {
-    const val11 = +nints;
-    const val12 = +ngroups;
-    const val13 = +rows;
-    const val14 = +cols;
-    const val15 = +mode;
-    const val16 = +flag_4_neighbors;
-    const val17 = +nframes;
-    let ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, ptr4, len4, ptr5, len5, ptr6, len6, ptr7, len7, ptr8, len8, ptr9, len9;
     try {
-        ptr0 = passArrayF32ToWasm0(data, wasm.__wbindgen_malloc);
-        len0 = WASM_VECTOR_LEN;
-        ptr1 = passArray8ToWasm0(groupdq, wasm.__wbindgen_malloc);
-        len1 = WASM_VECTOR_LEN;
-        ptr2 = passArray32ToWasm0(pixeldq, wasm.__wbindgen_malloc);
-        len2 = WASM_VECTOR_LEN;
-        ptr3 = passArrayF32ToWasm0(gain, wasm.__wbindgen_malloc);
-        len3 = WASM_VECTOR_LEN;
-        ptr4 = passArrayF32ToWasm0(readnoise, wasm.__wbindgen_malloc);
-        len4 = WASM_VECTOR_LEN;
-        ptr5 = passArray32ToWasm0(crs, wasm.__wbindgen_malloc);
-        len5 = WASM_VECTOR_LEN;
-        ptr6 = passArrayF64ToWasm0(thresholds, wasm.__wbindgen_malloc);
-        len6 = WASM_VECTOR_LEN;
-        ptr7 = passArrayF64ToWasm0(after_jump, wasm.__wbindgen_malloc);
-        len7 = WASM_VECTOR_LEN;
-        ptr8 = passArrayF32ToWasm0(median, wasm.__wbindgen_malloc);
-        len8 = WASM_VECTOR_LEN;
-        ptr9 = passArrayF32ToWasm0(sigma, wasm.__wbindgen_malloc);
-        len9 = WASM_VECTOR_LEN;
-    } catch (e) {
-        if (ptr9) { wasm.__wbindgen_free(ptr9, len9 * 4, 4); }
-        if (ptr8) { wasm.__wbindgen_free(ptr8, len8 * 4, 4); }
-        if (ptr7) { wasm.__wbindgen_free(ptr7, len7 * 8, 8); }
-        if (ptr6) { wasm.__wbindgen_free(ptr6, len6 * 8, 8); }
-        if (ptr5) { wasm.__wbindgen_free(ptr5, len5 * 4, 4); }
-        if (ptr4) { wasm.__wbindgen_free(ptr4, len4 * 4, 4); }
-        if (ptr3) { wasm.__wbindgen_free(ptr3, len3 * 4, 4); }
-        if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 4, 4); }
-        if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
-        if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
-        throw e;
-    }
-    const ret = wasm.applyJumpShowerNoise(ptr0, len0, ptr1, len1, groupdq, ptr2, len2, pixeldq, ptr3, len3, ptr4, len4, ptr5, len5, crs, val11, val12, val13, val14, val15, ptr6, len6, val16, val17, ptr7, len7, ptr8, len8, median, ptr9, len9, sigma);
-    if (ret[1]) {
-        throw takeFromExternrefTable0(ret[0]);
+        const retptr = wasm.__wbindgen_add_to_stack_pointer(-16) >>> 0;
+        const val11 = +nints;
+        const val12 = +ngroups;
+        const val13 = +rows;
+        const val14 = +cols;
+        const val15 = +mode;
+        const val16 = +flag_4_neighbors;
+        const val17 = +nframes;
+        let ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, ptr4, len4, ptr5, len5, ptr6, len6, ptr7, len7, ptr8, len8, ptr9, len9;
+        try {
+            ptr0 = passArrayF32ToWasm0(data, wasm.__wbindgen_malloc);
+            len0 = WASM_VECTOR_LEN;
+            ptr1 = passArray8ToWasm0(groupdq, wasm.__wbindgen_malloc);
+            len1 = WASM_VECTOR_LEN;
+            ptr2 = passArray32ToWasm0(pixeldq, wasm.__wbindgen_malloc);
+            len2 = WASM_VECTOR_LEN;
+            ptr3 = passArrayF32ToWasm0(gain, wasm.__wbindgen_malloc);
+            len3 = WASM_VECTOR_LEN;
+            ptr4 = passArrayF32ToWasm0(readnoise, wasm.__wbindgen_malloc);
+            len4 = WASM_VECTOR_LEN;
+            ptr5 = passArray32ToWasm0(crs, wasm.__wbindgen_malloc);
+            len5 = WASM_VECTOR_LEN;
+            ptr6 = passArrayF64ToWasm0(thresholds, wasm.__wbindgen_malloc);
+            len6 = WASM_VECTOR_LEN;
+            ptr7 = passArrayF64ToWasm0(after_jump, wasm.__wbindgen_malloc);
+            len7 = WASM_VECTOR_LEN;
+            ptr8 = passArrayF32ToWasm0(median, wasm.__wbindgen_malloc);
+            len8 = WASM_VECTOR_LEN;
+            ptr9 = passArrayF32ToWasm0(sigma, wasm.__wbindgen_malloc);
+            len9 = WASM_VECTOR_LEN;
+        } catch (e) {
+            if (ptr9) { wasm.__wbindgen_free(ptr9, len9 * 4, 4); }
+            if (ptr8) { wasm.__wbindgen_free(ptr8, len8 * 4, 4); }
+            if (ptr7) { wasm.__wbindgen_free(ptr7, len7 * 8, 8); }
+            if (ptr6) { wasm.__wbindgen_free(ptr6, len6 * 8, 8); }
+            if (ptr5) { wasm.__wbindgen_free(ptr5, len5 * 4, 4); }
+            if (ptr4) { wasm.__wbindgen_free(ptr4, len4 * 4, 4); }
+            if (ptr3) { wasm.__wbindgen_free(ptr3, len3 * 4, 4); }
+            if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 4, 4); }
+            if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
+            if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
+            throw e;
+        }
+        wasm.applyJumpShowerNoise(retptr, ptr0, len0, ptr1, len1, groupdq, ptr2, len2, pixeldq, ptr3, len3, ptr4, len4, ptr5, len5, crs, val11, val12, val13, val14, val15, ptr6, len6, val16, val17, ptr7, len7, ptr8, len8, median, ptr9, len9, sigma);
+        var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+        var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+        if (r1) {
+            throw takeFromExternrefTable0(r0);
+        }
+    } finally {
+        wasm.__wbindgen_add_to_stack_pointer(16);
     }
 }
 
@@ -1069,29 +1277,36 @@ export function applyJumpShowerNoise(data, groupdq, pixeldq, gain, readnoise, cr
  * @param {boolean} only_use_ints
  */
 export function applyJumpSigmaClip(data, groupdq, gain, nints, ngroups, rows, cols, rejection_threshold, only_use_ints) {
-    const val4 = +nints;
-    const val5 = +ngroups;
-    const val6 = +rows;
-    const val7 = +cols;
-    const val8 = +rejection_threshold;
-    const val9 = +only_use_ints;
-    let ptr0, len0, ptr1, len1, ptr2, len2;
     try {
-        ptr0 = passArrayF32ToWasm0(data, wasm.__wbindgen_malloc);
-        len0 = WASM_VECTOR_LEN;
-        ptr1 = passArray8ToWasm0(groupdq, wasm.__wbindgen_malloc);
-        len1 = WASM_VECTOR_LEN;
-        ptr2 = passArrayF32ToWasm0(gain, wasm.__wbindgen_malloc);
-        len2 = WASM_VECTOR_LEN;
-    } catch (e) {
-        if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 4, 4); }
-        if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
-        if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
-        throw e;
-    }
-    const ret = wasm.applyJumpSigmaClip(ptr0, len0, ptr1, len1, groupdq, ptr2, len2, val4, val5, val6, val7, val8, val9);
-    if (ret[1]) {
-        throw takeFromExternrefTable0(ret[0]);
+        const retptr = wasm.__wbindgen_add_to_stack_pointer(-16) >>> 0;
+        const val4 = +nints;
+        const val5 = +ngroups;
+        const val6 = +rows;
+        const val7 = +cols;
+        const val8 = +rejection_threshold;
+        const val9 = +only_use_ints;
+        let ptr0, len0, ptr1, len1, ptr2, len2;
+        try {
+            ptr0 = passArrayF32ToWasm0(data, wasm.__wbindgen_malloc);
+            len0 = WASM_VECTOR_LEN;
+            ptr1 = passArray8ToWasm0(groupdq, wasm.__wbindgen_malloc);
+            len1 = WASM_VECTOR_LEN;
+            ptr2 = passArrayF32ToWasm0(gain, wasm.__wbindgen_malloc);
+            len2 = WASM_VECTOR_LEN;
+        } catch (e) {
+            if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 4, 4); }
+            if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
+            if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
+            throw e;
+        }
+        wasm.applyJumpSigmaClip(retptr, ptr0, len0, ptr1, len1, groupdq, ptr2, len2, val4, val5, val6, val7, val8, val9);
+        var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+        var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+        if (r1) {
+            throw takeFromExternrefTable0(r0);
+        }
+    } finally {
+        wasm.__wbindgen_add_to_stack_pointer(16);
     }
 }
 
@@ -1114,30 +1329,37 @@ export function applyJumpSigmaClip(data, groupdq, gain, nints, ngroups, rows, co
  * @param {Float64Array | number[]} after_jump
  */
 export function applyJumpStaged(stage, core_row0, core_rows, nints, ngroups, rows, cols, mode, thresholds, flag_4_neighbors, nframes, after_jump) {
-    _assertClass(stage, Stage);
-    const val3 = +core_row0;
-    const val4 = +core_rows;
-    const val5 = +nints;
-    const val6 = +ngroups;
-    const val7 = +rows;
-    const val8 = +cols;
-    const val9 = +mode;
-    const val10 = +flag_4_neighbors;
-    const val11 = +nframes;
-    let ptr0, len0, ptr1, len1;
     try {
-        ptr0 = passArrayF64ToWasm0(thresholds, wasm.__wbindgen_malloc);
-        len0 = WASM_VECTOR_LEN;
-        ptr1 = passArrayF64ToWasm0(after_jump, wasm.__wbindgen_malloc);
-        len1 = WASM_VECTOR_LEN;
-    } catch (e) {
-        if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 8, 8); }
-        if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 8, 8); }
-        throw e;
-    }
-    const ret = wasm.applyJumpStaged(stage.__wbg_ptr, val3, val4, val5, val6, val7, val8, val9, ptr0, len0, val10, val11, ptr1, len1);
-    if (ret[1]) {
-        throw takeFromExternrefTable0(ret[0]);
+        const retptr = wasm.__wbindgen_add_to_stack_pointer(-16) >>> 0;
+        _assertClass(stage, Stage);
+        const val3 = +core_row0;
+        const val4 = +core_rows;
+        const val5 = +nints;
+        const val6 = +ngroups;
+        const val7 = +rows;
+        const val8 = +cols;
+        const val9 = +mode;
+        const val10 = +flag_4_neighbors;
+        const val11 = +nframes;
+        let ptr0, len0, ptr1, len1;
+        try {
+            ptr0 = passArrayF64ToWasm0(thresholds, wasm.__wbindgen_malloc);
+            len0 = WASM_VECTOR_LEN;
+            ptr1 = passArrayF64ToWasm0(after_jump, wasm.__wbindgen_malloc);
+            len1 = WASM_VECTOR_LEN;
+        } catch (e) {
+            if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 8, 8); }
+            if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 8, 8); }
+            throw e;
+        }
+        wasm.applyJumpStaged(retptr, stage.__wbg_ptr, val3, val4, val5, val6, val7, val8, val9, ptr0, len0, val10, val11, ptr1, len1);
+        var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+        var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+        if (r1) {
+            throw takeFromExternrefTable0(r0);
+        }
+    } finally {
+        wasm.__wbindgen_add_to_stack_pointer(16);
     }
 }
 
@@ -1150,15 +1372,22 @@ export function applyJumpStaged(stage, core_row0, core_rows, nints, ngroups, row
  * @param {number} cols
  */
 export function applyLastframe(groupdq, nints, ngroups, rows, cols) {
-    const val2 = +nints;
-    const val3 = +ngroups;
-    const val4 = +rows;
-    const val5 = +cols;
-    var ptr0 = passArray8ToWasm0(groupdq, wasm.__wbindgen_malloc);
-    var len0 = WASM_VECTOR_LEN;
-    const ret = wasm.applyLastframe(ptr0, len0, groupdq, val2, val3, val4, val5);
-    if (ret[1]) {
-        throw takeFromExternrefTable0(ret[0]);
+    try {
+        const retptr = wasm.__wbindgen_add_to_stack_pointer(-16) >>> 0;
+        const val2 = +nints;
+        const val3 = +ngroups;
+        const val4 = +rows;
+        const val5 = +cols;
+        var ptr0 = passArray8ToWasm0(groupdq, wasm.__wbindgen_malloc);
+        var len0 = WASM_VECTOR_LEN;
+        wasm.applyLastframe(retptr, ptr0, len0, groupdq, val2, val3, val4, val5);
+        var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+        var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+        if (r1) {
+            throw takeFromExternrefTable0(r0);
+        }
+    } finally {
+        wasm.__wbindgen_add_to_stack_pointer(16);
     }
 }
 
@@ -1179,41 +1408,48 @@ export function applyLastframe(groupdq, nints, ngroups, rows, cols) {
  * @param {number} cols
  */
 export function applyLinearity(data, zeroframe, pixeldq, groupdq, coeffs, inv_coeffs, lin_dq, ncoeffs, nframes, nints, ngroups, rows, cols) {
-    const val8 = +ncoeffs;
-    const val9 = +nframes;
-    const val10 = +nints;
-    const val11 = +ngroups;
-    const val12 = +rows;
-    const val13 = +cols;
-    let ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, ptr4, len4, ptr5, len5, ptr6, len6;
     try {
-        ptr0 = passArrayF32ToWasm0(data, wasm.__wbindgen_malloc);
-        len0 = WASM_VECTOR_LEN;
-        ptr1 = passArrayF32ToWasm0(zeroframe, wasm.__wbindgen_malloc);
-        len1 = WASM_VECTOR_LEN;
-        ptr2 = passArray32ToWasm0(pixeldq, wasm.__wbindgen_malloc);
-        len2 = WASM_VECTOR_LEN;
-        ptr3 = passArray8ToWasm0(groupdq, wasm.__wbindgen_malloc);
-        len3 = WASM_VECTOR_LEN;
-        ptr4 = passArrayF32ToWasm0(coeffs, wasm.__wbindgen_malloc);
-        len4 = WASM_VECTOR_LEN;
-        ptr5 = passArrayF32ToWasm0(inv_coeffs, wasm.__wbindgen_malloc);
-        len5 = WASM_VECTOR_LEN;
-        ptr6 = passArray32ToWasm0(lin_dq, wasm.__wbindgen_malloc);
-        len6 = WASM_VECTOR_LEN;
-    } catch (e) {
-        if (ptr6) { wasm.__wbindgen_free(ptr6, len6 * 4, 4); }
-        if (ptr5) { wasm.__wbindgen_free(ptr5, len5 * 4, 4); }
-        if (ptr4) { wasm.__wbindgen_free(ptr4, len4 * 4, 4); }
-        if (ptr3) { wasm.__wbindgen_free(ptr3, len3 * 1, 1); }
-        if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 4, 4); }
-        if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 4, 4); }
-        if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
-        throw e;
-    }
-    const ret = wasm.applyLinearity(ptr0, len0, data, ptr1, len1, zeroframe, ptr2, len2, pixeldq, ptr3, len3, ptr4, len4, ptr5, len5, ptr6, len6, val8, val9, val10, val11, val12, val13);
-    if (ret[1]) {
-        throw takeFromExternrefTable0(ret[0]);
+        const retptr = wasm.__wbindgen_add_to_stack_pointer(-16) >>> 0;
+        const val8 = +ncoeffs;
+        const val9 = +nframes;
+        const val10 = +nints;
+        const val11 = +ngroups;
+        const val12 = +rows;
+        const val13 = +cols;
+        let ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, ptr4, len4, ptr5, len5, ptr6, len6;
+        try {
+            ptr0 = passArrayF32ToWasm0(data, wasm.__wbindgen_malloc);
+            len0 = WASM_VECTOR_LEN;
+            ptr1 = passArrayF32ToWasm0(zeroframe, wasm.__wbindgen_malloc);
+            len1 = WASM_VECTOR_LEN;
+            ptr2 = passArray32ToWasm0(pixeldq, wasm.__wbindgen_malloc);
+            len2 = WASM_VECTOR_LEN;
+            ptr3 = passArray8ToWasm0(groupdq, wasm.__wbindgen_malloc);
+            len3 = WASM_VECTOR_LEN;
+            ptr4 = passArrayF32ToWasm0(coeffs, wasm.__wbindgen_malloc);
+            len4 = WASM_VECTOR_LEN;
+            ptr5 = passArrayF32ToWasm0(inv_coeffs, wasm.__wbindgen_malloc);
+            len5 = WASM_VECTOR_LEN;
+            ptr6 = passArray32ToWasm0(lin_dq, wasm.__wbindgen_malloc);
+            len6 = WASM_VECTOR_LEN;
+        } catch (e) {
+            if (ptr6) { wasm.__wbindgen_free(ptr6, len6 * 4, 4); }
+            if (ptr5) { wasm.__wbindgen_free(ptr5, len5 * 4, 4); }
+            if (ptr4) { wasm.__wbindgen_free(ptr4, len4 * 4, 4); }
+            if (ptr3) { wasm.__wbindgen_free(ptr3, len3 * 1, 1); }
+            if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 4, 4); }
+            if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 4, 4); }
+            if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
+            throw e;
+        }
+        wasm.applyLinearity(retptr, ptr0, len0, data, ptr1, len1, zeroframe, ptr2, len2, pixeldq, ptr3, len3, ptr4, len4, ptr5, len5, ptr6, len6, val8, val9, val10, val11, val12, val13);
+        var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+        var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+        if (r1) {
+            throw takeFromExternrefTable0(r0);
+        }
+    } finally {
+        wasm.__wbindgen_add_to_stack_pointer(16);
     }
 }
 
@@ -1229,10 +1465,17 @@ export function applyLinearity(data, zeroframe, pixeldq, groupdq, coeffs, inv_co
  * @param {number} cols
  */
 export function applyLinearityStaged(stage, ncoeffs, nframes, nints, ngroups, rows, cols) {
-    _assertClass(stage, Stage);
-    const ret = wasm.applyLinearityStaged(stage.__wbg_ptr, ncoeffs, nframes, nints, ngroups, rows, cols);
-    if (ret[1]) {
-        throw takeFromExternrefTable0(ret[0]);
+    try {
+        const retptr = wasm.__wbindgen_add_to_stack_pointer(-16) >>> 0;
+        _assertClass(stage, Stage);
+        wasm.applyLinearityStaged(retptr, stage.__wbg_ptr, ncoeffs, nframes, nints, ngroups, rows, cols);
+        var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+        var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+        if (r1) {
+            throw takeFromExternrefTable0(r0);
+        }
+    } finally {
+        wasm.__wbindgen_add_to_stack_pointer(16);
     }
 }
 
@@ -1252,33 +1495,40 @@ export function applyLinearityStaged(stage, ncoeffs, nframes, nints, ngroups, ro
  * @param {number} cols
  */
 export function applyPersistence(data, groupdq, window, times, persistence_time, dn_threshold, do_not_use, nints, ngroups, rows, cols) {
-    const val5 = +persistence_time;
-    const val6 = +dn_threshold;
-    const val7 = +do_not_use;
-    const val8 = +nints;
-    const val9 = +ngroups;
-    const val10 = +rows;
-    const val11 = +cols;
-    let ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3;
     try {
-        ptr0 = passArrayF32ToWasm0(data, wasm.__wbindgen_malloc);
-        len0 = WASM_VECTOR_LEN;
-        ptr1 = passArray8ToWasm0(groupdq, wasm.__wbindgen_malloc);
-        len1 = WASM_VECTOR_LEN;
-        ptr2 = passArrayF64ToWasm0(window, wasm.__wbindgen_malloc);
-        len2 = WASM_VECTOR_LEN;
-        ptr3 = passArrayF64ToWasm0(times, wasm.__wbindgen_malloc);
-        len3 = WASM_VECTOR_LEN;
-    } catch (e) {
-        if (ptr3) { wasm.__wbindgen_free(ptr3, len3 * 8, 8); }
-        if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 8, 8); }
-        if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
-        if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
-        throw e;
-    }
-    const ret = wasm.applyPersistence(ptr0, len0, ptr1, len1, groupdq, ptr2, len2, window, ptr3, len3, val5, val6, val7, val8, val9, val10, val11);
-    if (ret[1]) {
-        throw takeFromExternrefTable0(ret[0]);
+        const retptr = wasm.__wbindgen_add_to_stack_pointer(-16) >>> 0;
+        const val5 = +persistence_time;
+        const val6 = +dn_threshold;
+        const val7 = +do_not_use;
+        const val8 = +nints;
+        const val9 = +ngroups;
+        const val10 = +rows;
+        const val11 = +cols;
+        let ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3;
+        try {
+            ptr0 = passArrayF32ToWasm0(data, wasm.__wbindgen_malloc);
+            len0 = WASM_VECTOR_LEN;
+            ptr1 = passArray8ToWasm0(groupdq, wasm.__wbindgen_malloc);
+            len1 = WASM_VECTOR_LEN;
+            ptr2 = passArrayF64ToWasm0(window, wasm.__wbindgen_malloc);
+            len2 = WASM_VECTOR_LEN;
+            ptr3 = passArrayF64ToWasm0(times, wasm.__wbindgen_malloc);
+            len3 = WASM_VECTOR_LEN;
+        } catch (e) {
+            if (ptr3) { wasm.__wbindgen_free(ptr3, len3 * 8, 8); }
+            if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 8, 8); }
+            if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
+            if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
+            throw e;
+        }
+        wasm.applyPersistence(retptr, ptr0, len0, ptr1, len1, groupdq, ptr2, len2, window, ptr3, len3, val5, val6, val7, val8, val9, val10, val11);
+        var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+        var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+        if (r1) {
+            throw takeFromExternrefTable0(r0);
+        }
+    } finally {
+        wasm.__wbindgen_add_to_stack_pointer(16);
     }
 }
 
@@ -1301,42 +1551,49 @@ export function applyPersistence(data, groupdq, window, times, persistence_time,
  * @param {number} cols
  */
 export function applyRefpix(data, _class, det_row, classes, wide, values, kinds, side, side_rows, side_gain, nints, ngroups, rows, cols) {
-    const val8 = +classes;
-    const val9 = +side_rows;
-    const val10 = +side_gain;
-    const val11 = +nints;
-    const val12 = +ngroups;
-    const val13 = +rows;
-    const val14 = +cols;
-    let ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, ptr4, len4, ptr5, len5, ptr6, len6;
     try {
-        ptr0 = passArrayF32ToWasm0(data, wasm.__wbindgen_malloc);
-        len0 = WASM_VECTOR_LEN;
-        ptr1 = passArray8ToWasm0(_class, wasm.__wbindgen_malloc);
-        len1 = WASM_VECTOR_LEN;
-        ptr2 = passArray16ToWasm0(det_row, wasm.__wbindgen_malloc);
-        len2 = WASM_VECTOR_LEN;
-        ptr3 = passArray8ToWasm0(wide, wasm.__wbindgen_malloc);
-        len3 = WASM_VECTOR_LEN;
-        ptr4 = passArrayF64ToWasm0(values, wasm.__wbindgen_malloc);
-        len4 = WASM_VECTOR_LEN;
-        ptr5 = passArray8ToWasm0(kinds, wasm.__wbindgen_malloc);
-        len5 = WASM_VECTOR_LEN;
-        ptr6 = passArrayF64ToWasm0(side, wasm.__wbindgen_malloc);
-        len6 = WASM_VECTOR_LEN;
-    } catch (e) {
-        if (ptr6) { wasm.__wbindgen_free(ptr6, len6 * 8, 8); }
-        if (ptr5) { wasm.__wbindgen_free(ptr5, len5 * 1, 1); }
-        if (ptr4) { wasm.__wbindgen_free(ptr4, len4 * 8, 8); }
-        if (ptr3) { wasm.__wbindgen_free(ptr3, len3 * 1, 1); }
-        if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 2, 2); }
-        if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
-        if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
-        throw e;
-    }
-    const ret = wasm.applyRefpix(ptr0, len0, data, ptr1, len1, ptr2, len2, val8, ptr3, len3, ptr4, len4, ptr5, len5, ptr6, len6, val9, val10, val11, val12, val13, val14);
-    if (ret[1]) {
-        throw takeFromExternrefTable0(ret[0]);
+        const retptr = wasm.__wbindgen_add_to_stack_pointer(-16) >>> 0;
+        const val8 = +classes;
+        const val9 = +side_rows;
+        const val10 = +side_gain;
+        const val11 = +nints;
+        const val12 = +ngroups;
+        const val13 = +rows;
+        const val14 = +cols;
+        let ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, ptr4, len4, ptr5, len5, ptr6, len6;
+        try {
+            ptr0 = passArrayF32ToWasm0(data, wasm.__wbindgen_malloc);
+            len0 = WASM_VECTOR_LEN;
+            ptr1 = passArray8ToWasm0(_class, wasm.__wbindgen_malloc);
+            len1 = WASM_VECTOR_LEN;
+            ptr2 = passArray16ToWasm0(det_row, wasm.__wbindgen_malloc);
+            len2 = WASM_VECTOR_LEN;
+            ptr3 = passArray8ToWasm0(wide, wasm.__wbindgen_malloc);
+            len3 = WASM_VECTOR_LEN;
+            ptr4 = passArrayF64ToWasm0(values, wasm.__wbindgen_malloc);
+            len4 = WASM_VECTOR_LEN;
+            ptr5 = passArray8ToWasm0(kinds, wasm.__wbindgen_malloc);
+            len5 = WASM_VECTOR_LEN;
+            ptr6 = passArrayF64ToWasm0(side, wasm.__wbindgen_malloc);
+            len6 = WASM_VECTOR_LEN;
+        } catch (e) {
+            if (ptr6) { wasm.__wbindgen_free(ptr6, len6 * 8, 8); }
+            if (ptr5) { wasm.__wbindgen_free(ptr5, len5 * 1, 1); }
+            if (ptr4) { wasm.__wbindgen_free(ptr4, len4 * 8, 8); }
+            if (ptr3) { wasm.__wbindgen_free(ptr3, len3 * 1, 1); }
+            if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 2, 2); }
+            if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
+            if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
+            throw e;
+        }
+        wasm.applyRefpix(retptr, ptr0, len0, data, ptr1, len1, ptr2, len2, val8, ptr3, len3, ptr4, len4, ptr5, len5, ptr6, len6, val9, val10, val11, val12, val13, val14);
+        var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+        var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+        if (r1) {
+            throw takeFromExternrefTable0(r0);
+        }
+    } finally {
+        wasm.__wbindgen_add_to_stack_pointer(16);
     }
 }
 
@@ -1353,31 +1610,38 @@ export function applyRefpix(data, _class, det_row, classes, wide, values, kinds,
  * @param {number} cols
  */
 export function applyRefpixMiri(data, _class, classes, values, kinds, nints, ngroups, rows, cols) {
-    const val5 = +classes;
-    const val6 = +nints;
-    const val7 = +ngroups;
-    const val8 = +rows;
-    const val9 = +cols;
-    let ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3;
     try {
-        ptr0 = passArrayF32ToWasm0(data, wasm.__wbindgen_malloc);
-        len0 = WASM_VECTOR_LEN;
-        ptr1 = passArray8ToWasm0(_class, wasm.__wbindgen_malloc);
-        len1 = WASM_VECTOR_LEN;
-        ptr2 = passArrayF64ToWasm0(values, wasm.__wbindgen_malloc);
-        len2 = WASM_VECTOR_LEN;
-        ptr3 = passArray8ToWasm0(kinds, wasm.__wbindgen_malloc);
-        len3 = WASM_VECTOR_LEN;
-    } catch (e) {
-        if (ptr3) { wasm.__wbindgen_free(ptr3, len3 * 1, 1); }
-        if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 8, 8); }
-        if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
-        if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
-        throw e;
-    }
-    const ret = wasm.applyRefpixMiri(ptr0, len0, data, ptr1, len1, val5, ptr2, len2, ptr3, len3, val6, val7, val8, val9);
-    if (ret[1]) {
-        throw takeFromExternrefTable0(ret[0]);
+        const retptr = wasm.__wbindgen_add_to_stack_pointer(-16) >>> 0;
+        const val5 = +classes;
+        const val6 = +nints;
+        const val7 = +ngroups;
+        const val8 = +rows;
+        const val9 = +cols;
+        let ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3;
+        try {
+            ptr0 = passArrayF32ToWasm0(data, wasm.__wbindgen_malloc);
+            len0 = WASM_VECTOR_LEN;
+            ptr1 = passArray8ToWasm0(_class, wasm.__wbindgen_malloc);
+            len1 = WASM_VECTOR_LEN;
+            ptr2 = passArrayF64ToWasm0(values, wasm.__wbindgen_malloc);
+            len2 = WASM_VECTOR_LEN;
+            ptr3 = passArray8ToWasm0(kinds, wasm.__wbindgen_malloc);
+            len3 = WASM_VECTOR_LEN;
+        } catch (e) {
+            if (ptr3) { wasm.__wbindgen_free(ptr3, len3 * 1, 1); }
+            if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 8, 8); }
+            if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
+            if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
+            throw e;
+        }
+        wasm.applyRefpixMiri(retptr, ptr0, len0, data, ptr1, len1, val5, ptr2, len2, ptr3, len3, val6, val7, val8, val9);
+        var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+        var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+        if (r1) {
+            throw takeFromExternrefTable0(r0);
+        }
+    } finally {
+        wasm.__wbindgen_add_to_stack_pointer(16);
     }
 }
 
@@ -1397,34 +1661,41 @@ export function applyRefpixMiri(data, _class, classes, values, kinds, nints, ngr
  * @param {number} cols
  */
 export function applyRefpixStaged(stage, classes, wide, values, kinds, side, side_rows, side_gain, nints, ngroups, rows, cols) {
-    _assertClass(stage, Stage);
-    const val5 = +classes;
-    const val6 = +side_rows;
-    const val7 = +side_gain;
-    const val8 = +nints;
-    const val9 = +ngroups;
-    const val10 = +rows;
-    const val11 = +cols;
-    let ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3;
     try {
-        ptr0 = passArray8ToWasm0(wide, wasm.__wbindgen_malloc);
-        len0 = WASM_VECTOR_LEN;
-        ptr1 = passArrayF64ToWasm0(values, wasm.__wbindgen_malloc);
-        len1 = WASM_VECTOR_LEN;
-        ptr2 = passArray8ToWasm0(kinds, wasm.__wbindgen_malloc);
-        len2 = WASM_VECTOR_LEN;
-        ptr3 = passArrayF64ToWasm0(side, wasm.__wbindgen_malloc);
-        len3 = WASM_VECTOR_LEN;
-    } catch (e) {
-        if (ptr3) { wasm.__wbindgen_free(ptr3, len3 * 8, 8); }
-        if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 1, 1); }
-        if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 8, 8); }
-        if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 1, 1); }
-        throw e;
-    }
-    const ret = wasm.applyRefpixStaged(stage.__wbg_ptr, val5, ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, val6, val7, val8, val9, val10, val11);
-    if (ret[1]) {
-        throw takeFromExternrefTable0(ret[0]);
+        const retptr = wasm.__wbindgen_add_to_stack_pointer(-16) >>> 0;
+        _assertClass(stage, Stage);
+        const val5 = +classes;
+        const val6 = +side_rows;
+        const val7 = +side_gain;
+        const val8 = +nints;
+        const val9 = +ngroups;
+        const val10 = +rows;
+        const val11 = +cols;
+        let ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3;
+        try {
+            ptr0 = passArray8ToWasm0(wide, wasm.__wbindgen_malloc);
+            len0 = WASM_VECTOR_LEN;
+            ptr1 = passArrayF64ToWasm0(values, wasm.__wbindgen_malloc);
+            len1 = WASM_VECTOR_LEN;
+            ptr2 = passArray8ToWasm0(kinds, wasm.__wbindgen_malloc);
+            len2 = WASM_VECTOR_LEN;
+            ptr3 = passArrayF64ToWasm0(side, wasm.__wbindgen_malloc);
+            len3 = WASM_VECTOR_LEN;
+        } catch (e) {
+            if (ptr3) { wasm.__wbindgen_free(ptr3, len3 * 8, 8); }
+            if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 1, 1); }
+            if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 8, 8); }
+            if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 1, 1); }
+            throw e;
+        }
+        wasm.applyRefpixStaged(retptr, stage.__wbg_ptr, val5, ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, val6, val7, val8, val9, val10, val11);
+        var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+        var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+        if (r1) {
+            throw takeFromExternrefTable0(r0);
+        }
+    } finally {
+        wasm.__wbindgen_add_to_stack_pointer(16);
     }
 }
 
@@ -1443,34 +1714,41 @@ export function applyRefpixStaged(stage, classes, wide, values, kinds, side, sid
  * @param {number} cols
  */
 export function applyReset(data, pixeldq, reset, reset_dq, planes, int_map, nints, ngroups, rows, cols) {
-    const val6 = +planes;
-    const val7 = +nints;
-    const val8 = +ngroups;
-    const val9 = +rows;
-    const val10 = +cols;
-    let ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, ptr4, len4;
     try {
-        ptr0 = passArrayF32ToWasm0(data, wasm.__wbindgen_malloc);
-        len0 = WASM_VECTOR_LEN;
-        ptr1 = passArray32ToWasm0(pixeldq, wasm.__wbindgen_malloc);
-        len1 = WASM_VECTOR_LEN;
-        ptr2 = passArrayF32ToWasm0(reset, wasm.__wbindgen_malloc);
-        len2 = WASM_VECTOR_LEN;
-        ptr3 = passArray32ToWasm0(reset_dq, wasm.__wbindgen_malloc);
-        len3 = WASM_VECTOR_LEN;
-        ptr4 = passArray32ToWasm0(int_map, wasm.__wbindgen_malloc);
-        len4 = WASM_VECTOR_LEN;
-    } catch (e) {
-        if (ptr4) { wasm.__wbindgen_free(ptr4, len4 * 4, 4); }
-        if (ptr3) { wasm.__wbindgen_free(ptr3, len3 * 4, 4); }
-        if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 4, 4); }
-        if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 4, 4); }
-        if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
-        throw e;
-    }
-    const ret = wasm.applyReset(ptr0, len0, data, ptr1, len1, pixeldq, ptr2, len2, ptr3, len3, val6, ptr4, len4, val7, val8, val9, val10);
-    if (ret[1]) {
-        throw takeFromExternrefTable0(ret[0]);
+        const retptr = wasm.__wbindgen_add_to_stack_pointer(-16) >>> 0;
+        const val6 = +planes;
+        const val7 = +nints;
+        const val8 = +ngroups;
+        const val9 = +rows;
+        const val10 = +cols;
+        let ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, ptr4, len4;
+        try {
+            ptr0 = passArrayF32ToWasm0(data, wasm.__wbindgen_malloc);
+            len0 = WASM_VECTOR_LEN;
+            ptr1 = passArray32ToWasm0(pixeldq, wasm.__wbindgen_malloc);
+            len1 = WASM_VECTOR_LEN;
+            ptr2 = passArrayF32ToWasm0(reset, wasm.__wbindgen_malloc);
+            len2 = WASM_VECTOR_LEN;
+            ptr3 = passArray32ToWasm0(reset_dq, wasm.__wbindgen_malloc);
+            len3 = WASM_VECTOR_LEN;
+            ptr4 = passArray32ToWasm0(int_map, wasm.__wbindgen_malloc);
+            len4 = WASM_VECTOR_LEN;
+        } catch (e) {
+            if (ptr4) { wasm.__wbindgen_free(ptr4, len4 * 4, 4); }
+            if (ptr3) { wasm.__wbindgen_free(ptr3, len3 * 4, 4); }
+            if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 4, 4); }
+            if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 4, 4); }
+            if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
+            throw e;
+        }
+        wasm.applyReset(retptr, ptr0, len0, data, ptr1, len1, pixeldq, ptr2, len2, ptr3, len3, val6, ptr4, len4, val7, val8, val9, val10);
+        var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+        var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+        if (r1) {
+            throw takeFromExternrefTable0(r0);
+        }
+    } finally {
+        wasm.__wbindgen_add_to_stack_pointer(16);
     }
 }
 
@@ -1488,33 +1766,40 @@ export function applyReset(data, pixeldq, reset, reset_dq, planes, int_map, nint
  * @param {number} cols
  */
 export function applyRscd(groupdq, pixeldq, summary, ranges, range_of, nints, ngroups, rows, cols) {
-    const val6 = +nints;
-    const val7 = +ngroups;
-    const val8 = +rows;
-    const val9 = +cols;
-    let ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, ptr4, len4;
     try {
-        ptr0 = passArray8ToWasm0(groupdq, wasm.__wbindgen_malloc);
-        len0 = WASM_VECTOR_LEN;
-        ptr1 = passArray32ToWasm0(pixeldq, wasm.__wbindgen_malloc);
-        len1 = WASM_VECTOR_LEN;
-        ptr2 = passArray8ToWasm0(summary, wasm.__wbindgen_malloc);
-        len2 = WASM_VECTOR_LEN;
-        ptr3 = passArray32ToWasm0(ranges, wasm.__wbindgen_malloc);
-        len3 = WASM_VECTOR_LEN;
-        ptr4 = passArray8ToWasm0(range_of, wasm.__wbindgen_malloc);
-        len4 = WASM_VECTOR_LEN;
-    } catch (e) {
-        if (ptr4) { wasm.__wbindgen_free(ptr4, len4 * 1, 1); }
-        if (ptr3) { wasm.__wbindgen_free(ptr3, len3 * 4, 4); }
-        if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 1, 1); }
-        if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 4, 4); }
-        if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 1, 1); }
-        throw e;
-    }
-    const ret = wasm.applyRscd(ptr0, len0, groupdq, ptr1, len1, pixeldq, ptr2, len2, summary, ptr3, len3, ptr4, len4, val6, val7, val8, val9);
-    if (ret[1]) {
-        throw takeFromExternrefTable0(ret[0]);
+        const retptr = wasm.__wbindgen_add_to_stack_pointer(-16) >>> 0;
+        const val6 = +nints;
+        const val7 = +ngroups;
+        const val8 = +rows;
+        const val9 = +cols;
+        let ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, ptr4, len4;
+        try {
+            ptr0 = passArray8ToWasm0(groupdq, wasm.__wbindgen_malloc);
+            len0 = WASM_VECTOR_LEN;
+            ptr1 = passArray32ToWasm0(pixeldq, wasm.__wbindgen_malloc);
+            len1 = WASM_VECTOR_LEN;
+            ptr2 = passArray8ToWasm0(summary, wasm.__wbindgen_malloc);
+            len2 = WASM_VECTOR_LEN;
+            ptr3 = passArray32ToWasm0(ranges, wasm.__wbindgen_malloc);
+            len3 = WASM_VECTOR_LEN;
+            ptr4 = passArray8ToWasm0(range_of, wasm.__wbindgen_malloc);
+            len4 = WASM_VECTOR_LEN;
+        } catch (e) {
+            if (ptr4) { wasm.__wbindgen_free(ptr4, len4 * 1, 1); }
+            if (ptr3) { wasm.__wbindgen_free(ptr3, len3 * 4, 4); }
+            if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 1, 1); }
+            if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 4, 4); }
+            if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 1, 1); }
+            throw e;
+        }
+        wasm.applyRscd(retptr, ptr0, len0, groupdq, ptr1, len1, pixeldq, ptr2, len2, summary, ptr3, len3, ptr4, len4, val6, val7, val8, val9);
+        var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+        var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+        if (r1) {
+            throw takeFromExternrefTable0(r0);
+        }
+    } finally {
+        wasm.__wbindgen_add_to_stack_pointer(16);
     }
 }
 
@@ -1536,41 +1821,48 @@ export function applyRscd(groupdq, pixeldq, summary, ranges, range_of, nints, ng
  * @param {number} nframes
  */
 export function applySaturation(data, groupdq, pixeldq, zeroframe, thresh, sat_dq, bias, nints, ngroups, rows, cols, n_pix_grow_sat, nframes) {
-    const val8 = +nints;
-    const val9 = +ngroups;
-    const val10 = +rows;
-    const val11 = +cols;
-    const val12 = +n_pix_grow_sat;
-    const val13 = +nframes;
-    let ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, ptr4, len4, ptr5, len5, ptr6, len6;
     try {
-        ptr0 = passArrayF32ToWasm0(data, wasm.__wbindgen_malloc);
-        len0 = WASM_VECTOR_LEN;
-        ptr1 = passArray8ToWasm0(groupdq, wasm.__wbindgen_malloc);
-        len1 = WASM_VECTOR_LEN;
-        ptr2 = passArray32ToWasm0(pixeldq, wasm.__wbindgen_malloc);
-        len2 = WASM_VECTOR_LEN;
-        ptr3 = passArrayF32ToWasm0(zeroframe, wasm.__wbindgen_malloc);
-        len3 = WASM_VECTOR_LEN;
-        ptr4 = passArrayF32ToWasm0(thresh, wasm.__wbindgen_malloc);
-        len4 = WASM_VECTOR_LEN;
-        ptr5 = passArray32ToWasm0(sat_dq, wasm.__wbindgen_malloc);
-        len5 = WASM_VECTOR_LEN;
-        ptr6 = passArrayF32ToWasm0(bias, wasm.__wbindgen_malloc);
-        len6 = WASM_VECTOR_LEN;
-    } catch (e) {
-        if (ptr6) { wasm.__wbindgen_free(ptr6, len6 * 4, 4); }
-        if (ptr5) { wasm.__wbindgen_free(ptr5, len5 * 4, 4); }
-        if (ptr4) { wasm.__wbindgen_free(ptr4, len4 * 4, 4); }
-        if (ptr3) { wasm.__wbindgen_free(ptr3, len3 * 4, 4); }
-        if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 4, 4); }
-        if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
-        if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
-        throw e;
-    }
-    const ret = wasm.applySaturation(ptr0, len0, ptr1, len1, groupdq, ptr2, len2, pixeldq, ptr3, len3, zeroframe, ptr4, len4, ptr5, len5, ptr6, len6, val8, val9, val10, val11, val12, val13);
-    if (ret[1]) {
-        throw takeFromExternrefTable0(ret[0]);
+        const retptr = wasm.__wbindgen_add_to_stack_pointer(-16) >>> 0;
+        const val8 = +nints;
+        const val9 = +ngroups;
+        const val10 = +rows;
+        const val11 = +cols;
+        const val12 = +n_pix_grow_sat;
+        const val13 = +nframes;
+        let ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, ptr4, len4, ptr5, len5, ptr6, len6;
+        try {
+            ptr0 = passArrayF32ToWasm0(data, wasm.__wbindgen_malloc);
+            len0 = WASM_VECTOR_LEN;
+            ptr1 = passArray8ToWasm0(groupdq, wasm.__wbindgen_malloc);
+            len1 = WASM_VECTOR_LEN;
+            ptr2 = passArray32ToWasm0(pixeldq, wasm.__wbindgen_malloc);
+            len2 = WASM_VECTOR_LEN;
+            ptr3 = passArrayF32ToWasm0(zeroframe, wasm.__wbindgen_malloc);
+            len3 = WASM_VECTOR_LEN;
+            ptr4 = passArrayF32ToWasm0(thresh, wasm.__wbindgen_malloc);
+            len4 = WASM_VECTOR_LEN;
+            ptr5 = passArray32ToWasm0(sat_dq, wasm.__wbindgen_malloc);
+            len5 = WASM_VECTOR_LEN;
+            ptr6 = passArrayF32ToWasm0(bias, wasm.__wbindgen_malloc);
+            len6 = WASM_VECTOR_LEN;
+        } catch (e) {
+            if (ptr6) { wasm.__wbindgen_free(ptr6, len6 * 4, 4); }
+            if (ptr5) { wasm.__wbindgen_free(ptr5, len5 * 4, 4); }
+            if (ptr4) { wasm.__wbindgen_free(ptr4, len4 * 4, 4); }
+            if (ptr3) { wasm.__wbindgen_free(ptr3, len3 * 4, 4); }
+            if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 4, 4); }
+            if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
+            if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
+            throw e;
+        }
+        wasm.applySaturation(retptr, ptr0, len0, ptr1, len1, groupdq, ptr2, len2, pixeldq, ptr3, len3, zeroframe, ptr4, len4, ptr5, len5, ptr6, len6, val8, val9, val10, val11, val12, val13);
+        var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+        var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+        if (r1) {
+            throw takeFromExternrefTable0(r0);
+        }
+    } finally {
+        wasm.__wbindgen_add_to_stack_pointer(16);
     }
 }
 
@@ -1586,10 +1878,17 @@ export function applySaturation(data, groupdq, pixeldq, zeroframe, thresh, sat_d
  * @param {number} nframes
  */
 export function applySaturationStaged(stage, nints, ngroups, rows, cols, n_pix_grow_sat, nframes) {
-    _assertClass(stage, Stage);
-    const ret = wasm.applySaturationStaged(stage.__wbg_ptr, nints, ngroups, rows, cols, n_pix_grow_sat, nframes);
-    if (ret[1]) {
-        throw takeFromExternrefTable0(ret[0]);
+    try {
+        const retptr = wasm.__wbindgen_add_to_stack_pointer(-16) >>> 0;
+        _assertClass(stage, Stage);
+        wasm.applySaturationStaged(retptr, stage.__wbg_ptr, nints, ngroups, rows, cols, n_pix_grow_sat, nframes);
+        var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+        var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+        if (r1) {
+            throw takeFromExternrefTable0(r0);
+        }
+    } finally {
+        wasm.__wbindgen_add_to_stack_pointer(16);
     }
 }
 
@@ -1606,33 +1905,40 @@ export function applySaturationStaged(stage, nints, ngroups, rows, cols, n_pix_g
  * @param {number} cols
  */
 export function applySuperbias(data, zeroframe, pixeldq, bias, bias_dq, nints, ngroups, rows, cols) {
-    const val6 = +nints;
-    const val7 = +ngroups;
-    const val8 = +rows;
-    const val9 = +cols;
-    let ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, ptr4, len4;
     try {
-        ptr0 = passArrayF32ToWasm0(data, wasm.__wbindgen_malloc);
-        len0 = WASM_VECTOR_LEN;
-        ptr1 = passArrayF32ToWasm0(zeroframe, wasm.__wbindgen_malloc);
-        len1 = WASM_VECTOR_LEN;
-        ptr2 = passArray32ToWasm0(pixeldq, wasm.__wbindgen_malloc);
-        len2 = WASM_VECTOR_LEN;
-        ptr3 = passArrayF32ToWasm0(bias, wasm.__wbindgen_malloc);
-        len3 = WASM_VECTOR_LEN;
-        ptr4 = passArray32ToWasm0(bias_dq, wasm.__wbindgen_malloc);
-        len4 = WASM_VECTOR_LEN;
-    } catch (e) {
-        if (ptr4) { wasm.__wbindgen_free(ptr4, len4 * 4, 4); }
-        if (ptr3) { wasm.__wbindgen_free(ptr3, len3 * 4, 4); }
-        if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 4, 4); }
-        if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 4, 4); }
-        if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
-        throw e;
-    }
-    const ret = wasm.applySuperbias(ptr0, len0, data, ptr1, len1, zeroframe, ptr2, len2, pixeldq, ptr3, len3, ptr4, len4, val6, val7, val8, val9);
-    if (ret[1]) {
-        throw takeFromExternrefTable0(ret[0]);
+        const retptr = wasm.__wbindgen_add_to_stack_pointer(-16) >>> 0;
+        const val6 = +nints;
+        const val7 = +ngroups;
+        const val8 = +rows;
+        const val9 = +cols;
+        let ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, ptr4, len4;
+        try {
+            ptr0 = passArrayF32ToWasm0(data, wasm.__wbindgen_malloc);
+            len0 = WASM_VECTOR_LEN;
+            ptr1 = passArrayF32ToWasm0(zeroframe, wasm.__wbindgen_malloc);
+            len1 = WASM_VECTOR_LEN;
+            ptr2 = passArray32ToWasm0(pixeldq, wasm.__wbindgen_malloc);
+            len2 = WASM_VECTOR_LEN;
+            ptr3 = passArrayF32ToWasm0(bias, wasm.__wbindgen_malloc);
+            len3 = WASM_VECTOR_LEN;
+            ptr4 = passArray32ToWasm0(bias_dq, wasm.__wbindgen_malloc);
+            len4 = WASM_VECTOR_LEN;
+        } catch (e) {
+            if (ptr4) { wasm.__wbindgen_free(ptr4, len4 * 4, 4); }
+            if (ptr3) { wasm.__wbindgen_free(ptr3, len3 * 4, 4); }
+            if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 4, 4); }
+            if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 4, 4); }
+            if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
+            throw e;
+        }
+        wasm.applySuperbias(retptr, ptr0, len0, data, ptr1, len1, zeroframe, ptr2, len2, pixeldq, ptr3, len3, ptr4, len4, val6, val7, val8, val9);
+        var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+        var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+        if (r1) {
+            throw takeFromExternrefTable0(r0);
+        }
+    } finally {
+        wasm.__wbindgen_add_to_stack_pointer(16);
     }
 }
 
@@ -1645,10 +1951,17 @@ export function applySuperbias(data, zeroframe, pixeldq, bias, bias_dq, nints, n
  * @param {number} cols
  */
 export function applySuperbiasStaged(stage, nints, ngroups, rows, cols) {
-    _assertClass(stage, Stage);
-    const ret = wasm.applySuperbiasStaged(stage.__wbg_ptr, nints, ngroups, rows, cols);
-    if (ret[1]) {
-        throw takeFromExternrefTable0(ret[0]);
+    try {
+        const retptr = wasm.__wbindgen_add_to_stack_pointer(-16) >>> 0;
+        _assertClass(stage, Stage);
+        wasm.applySuperbiasStaged(retptr, stage.__wbg_ptr, nints, ngroups, rows, cols);
+        var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+        var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+        if (r1) {
+            throw takeFromExternrefTable0(r0);
+        }
+    } finally {
+        wasm.__wbindgen_add_to_stack_pointer(16);
     }
 }
 
@@ -1664,19 +1977,28 @@ export function applySuperbiasStaged(stage, nints, ngroups, rows, cols) {
  * @returns {Float64Array}
  */
 export function cleanFlickerAutoStatistics(rate, rows, cols, array_axis, niriss) {
-    const val2 = +rows;
-    const val3 = +cols;
-    const val4 = +array_axis;
-    const val5 = +niriss;
-    const ptr0 = passArrayF32ToWasm0(rate, wasm.__wbindgen_malloc);
-    const len0 = WASM_VECTOR_LEN;
-    const ret = wasm.cleanFlickerAutoStatistics(ptr0, len0, val2, val3, val4, val5);
-    if (ret[3]) {
-        throw takeFromExternrefTable0(ret[2]);
+    try {
+        const retptr = wasm.__wbindgen_add_to_stack_pointer(-16) >>> 0;
+        const val2 = +rows;
+        const val3 = +cols;
+        const val4 = +array_axis;
+        const val5 = +niriss;
+        const ptr0 = passArrayF32ToWasm0(rate, wasm.__wbindgen_malloc);
+        const len0 = WASM_VECTOR_LEN;
+        wasm.cleanFlickerAutoStatistics(retptr, ptr0, len0, val2, val3, val4, val5);
+        var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+        var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+        var r2 = getDataViewMemory0().getInt32(retptr + 4 * 2, true);
+        var r3 = getDataViewMemory0().getInt32(retptr + 4 * 3, true);
+        if (r3) {
+            throw takeFromExternrefTable0(r2);
+        }
+        var v6 = getArrayF64FromWasm0(r0, r1).slice();
+        wasm.__wbindgen_free(r0, r1 * 8, 8);
+        return v6;
+    } finally {
+        wasm.__wbindgen_add_to_stack_pointer(16);
     }
-    var v6 = getArrayF64FromWasm0(ret[0], ret[1]).slice();
-    wasm.__wbindgen_free(ret[0], ret[1] * 8, 8);
-    return v6;
 }
 
 /**
@@ -1687,13 +2009,20 @@ export function cleanFlickerAutoStatistics(rate, rows, cols, array_axis, niriss)
  * @param {number} cols
  */
 export function cleanFlickerFillFlat(flat, rows, cols) {
-    const val2 = +rows;
-    const val3 = +cols;
-    var ptr0 = passArrayF32ToWasm0(flat, wasm.__wbindgen_malloc);
-    var len0 = WASM_VECTOR_LEN;
-    const ret = wasm.cleanFlickerFillFlat(ptr0, len0, flat, val2, val3);
-    if (ret[1]) {
-        throw takeFromExternrefTable0(ret[0]);
+    try {
+        const retptr = wasm.__wbindgen_add_to_stack_pointer(-16) >>> 0;
+        const val2 = +rows;
+        const val3 = +cols;
+        var ptr0 = passArrayF32ToWasm0(flat, wasm.__wbindgen_malloc);
+        var len0 = WASM_VECTOR_LEN;
+        wasm.cleanFlickerFillFlat(retptr, ptr0, len0, flat, val2, val3);
+        var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+        var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+        if (r1) {
+            throw takeFromExternrefTable0(r0);
+        }
+    } finally {
+        wasm.__wbindgen_add_to_stack_pointer(16);
     }
 }
 
@@ -1703,15 +2032,24 @@ export function cleanFlickerFillFlat(flat, rows, cols) {
  * @returns {Float64Array}
  */
 export function cleanFlickerFluxNorms(fluxes) {
-    const ptr0 = passArrayF64ToWasm0(fluxes, wasm.__wbindgen_malloc);
-    const len0 = WASM_VECTOR_LEN;
-    const ret = wasm.cleanFlickerFluxNorms(ptr0, len0);
-    if (ret[3]) {
-        throw takeFromExternrefTable0(ret[2]);
+    try {
+        const retptr = wasm.__wbindgen_add_to_stack_pointer(-16) >>> 0;
+        const ptr0 = passArrayF64ToWasm0(fluxes, wasm.__wbindgen_malloc);
+        const len0 = WASM_VECTOR_LEN;
+        wasm.cleanFlickerFluxNorms(retptr, ptr0, len0);
+        var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+        var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+        var r2 = getDataViewMemory0().getInt32(retptr + 4 * 2, true);
+        var r3 = getDataViewMemory0().getInt32(retptr + 4 * 3, true);
+        if (r3) {
+            throw takeFromExternrefTable0(r2);
+        }
+        var v2 = getArrayF64FromWasm0(r0, r1).slice();
+        wasm.__wbindgen_free(r0, r1 * 8, 8);
+        return v2;
+    } finally {
+        wasm.__wbindgen_add_to_stack_pointer(16);
     }
-    var v2 = getArrayF64FromWasm0(ret[0], ret[1]).slice();
-    wasm.__wbindgen_free(ret[0], ret[1] * 8, 8);
-    return v2;
 }
 
 /**
@@ -1741,45 +2079,54 @@ export function cleanFlickerFluxNorms(fluxes) {
  * @returns {Int32Array}
  */
 export function cleanFlickerIntegration(data, groupdq, scene_mask, flat, background_out, background, box_rows, box_cols, n_sigma, array_axis, by_channel, fft, nrs2, allslits, ngroups, rows, cols) {
-    const val6 = +background;
-    const val7 = +box_rows;
-    const val8 = +box_cols;
-    const val9 = +n_sigma;
-    const val10 = +array_axis;
-    const val11 = +by_channel;
-    const val12 = +fft;
-    const val13 = +nrs2;
-    const val14 = +allslits;
-    const val15 = +ngroups;
-    const val16 = +rows;
-    const val17 = +cols;
-    let ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, ptr4, len4;
     try {
-        ptr0 = passArrayF32ToWasm0(data, wasm.__wbindgen_malloc);
-        len0 = WASM_VECTOR_LEN;
-        ptr1 = passArray8ToWasm0(groupdq, wasm.__wbindgen_malloc);
-        len1 = WASM_VECTOR_LEN;
-        ptr2 = passArray8ToWasm0(scene_mask, wasm.__wbindgen_malloc);
-        len2 = WASM_VECTOR_LEN;
-        ptr3 = passArrayF32ToWasm0(flat, wasm.__wbindgen_malloc);
-        len3 = WASM_VECTOR_LEN;
-        ptr4 = passArrayF32ToWasm0(background_out, wasm.__wbindgen_malloc);
-        len4 = WASM_VECTOR_LEN;
-    } catch (e) {
-        if (ptr4) { wasm.__wbindgen_free(ptr4, len4 * 4, 4); }
-        if (ptr3) { wasm.__wbindgen_free(ptr3, len3 * 4, 4); }
-        if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 1, 1); }
-        if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
-        if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
-        throw e;
+        const retptr = wasm.__wbindgen_add_to_stack_pointer(-16) >>> 0;
+        const val6 = +background;
+        const val7 = +box_rows;
+        const val8 = +box_cols;
+        const val9 = +n_sigma;
+        const val10 = +array_axis;
+        const val11 = +by_channel;
+        const val12 = +fft;
+        const val13 = +nrs2;
+        const val14 = +allslits;
+        const val15 = +ngroups;
+        const val16 = +rows;
+        const val17 = +cols;
+        let ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, ptr4, len4;
+        try {
+            ptr0 = passArrayF32ToWasm0(data, wasm.__wbindgen_malloc);
+            len0 = WASM_VECTOR_LEN;
+            ptr1 = passArray8ToWasm0(groupdq, wasm.__wbindgen_malloc);
+            len1 = WASM_VECTOR_LEN;
+            ptr2 = passArray8ToWasm0(scene_mask, wasm.__wbindgen_malloc);
+            len2 = WASM_VECTOR_LEN;
+            ptr3 = passArrayF32ToWasm0(flat, wasm.__wbindgen_malloc);
+            len3 = WASM_VECTOR_LEN;
+            ptr4 = passArrayF32ToWasm0(background_out, wasm.__wbindgen_malloc);
+            len4 = WASM_VECTOR_LEN;
+        } catch (e) {
+            if (ptr4) { wasm.__wbindgen_free(ptr4, len4 * 4, 4); }
+            if (ptr3) { wasm.__wbindgen_free(ptr3, len3 * 4, 4); }
+            if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 1, 1); }
+            if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
+            if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
+            throw e;
+        }
+        wasm.cleanFlickerIntegration(retptr, ptr0, len0, data, ptr1, len1, ptr2, len2, ptr3, len3, ptr4, len4, background_out, val6, val7, val8, val9, val10, val11, val12, val13, val14, val15, val16, val17);
+        var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+        var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+        var r2 = getDataViewMemory0().getInt32(retptr + 4 * 2, true);
+        var r3 = getDataViewMemory0().getInt32(retptr + 4 * 3, true);
+        if (r3) {
+            throw takeFromExternrefTable0(r2);
+        }
+        var v18 = getArrayI32FromWasm0(r0, r1).slice();
+        wasm.__wbindgen_free(r0, r1 * 4, 4);
+        return v18;
+    } finally {
+        wasm.__wbindgen_add_to_stack_pointer(16);
     }
-    const ret = wasm.cleanFlickerIntegration(ptr0, len0, data, ptr1, len1, ptr2, len2, ptr3, len3, ptr4, len4, background_out, val6, val7, val8, val9, val10, val11, val12, val13, val14, val15, val16, val17);
-    if (ret[3]) {
-        throw takeFromExternrefTable0(ret[2]);
-    }
-    var v18 = getArrayI32FromWasm0(ret[0], ret[1]).slice();
-    wasm.__wbindgen_free(ret[0], ret[1] * 4, 4);
-    return v18;
 }
 
 /**
@@ -1804,43 +2151,52 @@ export function cleanFlickerIntegration(data, groupdq, scene_mask, flat, backgro
  * @returns {Int32Array}
  */
 export function cleanFlickerIntegrationMedianImage(data, median_ramp, scale, wide, scene_mask, flat, background_out, array_axis, by_channel, fft, nrs2, allslits, ngroups, rows, cols) {
-    const val6 = +scale;
-    const val7 = +wide;
-    const val8 = +array_axis;
-    const val9 = +by_channel;
-    const val10 = +fft;
-    const val11 = +nrs2;
-    const val12 = +allslits;
-    const val13 = +ngroups;
-    const val14 = +rows;
-    const val15 = +cols;
-    let ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, ptr4, len4;
     try {
-        ptr0 = passArrayF32ToWasm0(data, wasm.__wbindgen_malloc);
-        len0 = WASM_VECTOR_LEN;
-        ptr1 = passArrayF32ToWasm0(median_ramp, wasm.__wbindgen_malloc);
-        len1 = WASM_VECTOR_LEN;
-        ptr2 = passArray8ToWasm0(scene_mask, wasm.__wbindgen_malloc);
-        len2 = WASM_VECTOR_LEN;
-        ptr3 = passArrayF32ToWasm0(flat, wasm.__wbindgen_malloc);
-        len3 = WASM_VECTOR_LEN;
-        ptr4 = passArrayF32ToWasm0(background_out, wasm.__wbindgen_malloc);
-        len4 = WASM_VECTOR_LEN;
-    } catch (e) {
-        if (ptr4) { wasm.__wbindgen_free(ptr4, len4 * 4, 4); }
-        if (ptr3) { wasm.__wbindgen_free(ptr3, len3 * 4, 4); }
-        if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 1, 1); }
-        if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 4, 4); }
-        if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
-        throw e;
+        const retptr = wasm.__wbindgen_add_to_stack_pointer(-16) >>> 0;
+        const val6 = +scale;
+        const val7 = +wide;
+        const val8 = +array_axis;
+        const val9 = +by_channel;
+        const val10 = +fft;
+        const val11 = +nrs2;
+        const val12 = +allslits;
+        const val13 = +ngroups;
+        const val14 = +rows;
+        const val15 = +cols;
+        let ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, ptr4, len4;
+        try {
+            ptr0 = passArrayF32ToWasm0(data, wasm.__wbindgen_malloc);
+            len0 = WASM_VECTOR_LEN;
+            ptr1 = passArrayF32ToWasm0(median_ramp, wasm.__wbindgen_malloc);
+            len1 = WASM_VECTOR_LEN;
+            ptr2 = passArray8ToWasm0(scene_mask, wasm.__wbindgen_malloc);
+            len2 = WASM_VECTOR_LEN;
+            ptr3 = passArrayF32ToWasm0(flat, wasm.__wbindgen_malloc);
+            len3 = WASM_VECTOR_LEN;
+            ptr4 = passArrayF32ToWasm0(background_out, wasm.__wbindgen_malloc);
+            len4 = WASM_VECTOR_LEN;
+        } catch (e) {
+            if (ptr4) { wasm.__wbindgen_free(ptr4, len4 * 4, 4); }
+            if (ptr3) { wasm.__wbindgen_free(ptr3, len3 * 4, 4); }
+            if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 1, 1); }
+            if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 4, 4); }
+            if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
+            throw e;
+        }
+        wasm.cleanFlickerIntegrationMedianImage(retptr, ptr0, len0, data, ptr1, len1, val6, val7, ptr2, len2, ptr3, len3, ptr4, len4, background_out, val8, val9, val10, val11, val12, val13, val14, val15);
+        var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+        var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+        var r2 = getDataViewMemory0().getInt32(retptr + 4 * 2, true);
+        var r3 = getDataViewMemory0().getInt32(retptr + 4 * 3, true);
+        if (r3) {
+            throw takeFromExternrefTable0(r2);
+        }
+        var v16 = getArrayI32FromWasm0(r0, r1).slice();
+        wasm.__wbindgen_free(r0, r1 * 4, 4);
+        return v16;
+    } finally {
+        wasm.__wbindgen_add_to_stack_pointer(16);
     }
-    const ret = wasm.cleanFlickerIntegrationMedianImage(ptr0, len0, data, ptr1, len1, val6, val7, ptr2, len2, ptr3, len3, ptr4, len4, background_out, val8, val9, val10, val11, val12, val13, val14, val15);
-    if (ret[3]) {
-        throw takeFromExternrefTable0(ret[2]);
-    }
-    var v16 = getArrayI32FromWasm0(ret[0], ret[1]).slice();
-    wasm.__wbindgen_free(ret[0], ret[1] * 4, 4);
-    return v16;
 }
 
 /**
@@ -1852,18 +2208,27 @@ export function cleanFlickerIntegrationMedianImage(data, median_ramp, scale, wid
  * @returns {Float32Array}
  */
 export function cleanFlickerMedianRamp(data, nints, ngroups, plane) {
-    const val2 = +nints;
-    const val3 = +ngroups;
-    const val4 = +plane;
-    const ptr0 = passArrayF32ToWasm0(data, wasm.__wbindgen_malloc);
-    const len0 = WASM_VECTOR_LEN;
-    const ret = wasm.cleanFlickerMedianRamp(ptr0, len0, val2, val3, val4);
-    if (ret[3]) {
-        throw takeFromExternrefTable0(ret[2]);
+    try {
+        const retptr = wasm.__wbindgen_add_to_stack_pointer(-16) >>> 0;
+        const val2 = +nints;
+        const val3 = +ngroups;
+        const val4 = +plane;
+        const ptr0 = passArrayF32ToWasm0(data, wasm.__wbindgen_malloc);
+        const len0 = WASM_VECTOR_LEN;
+        wasm.cleanFlickerMedianRamp(retptr, ptr0, len0, val2, val3, val4);
+        var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+        var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+        var r2 = getDataViewMemory0().getInt32(retptr + 4 * 2, true);
+        var r3 = getDataViewMemory0().getInt32(retptr + 4 * 3, true);
+        if (r3) {
+            throw takeFromExternrefTable0(r2);
+        }
+        var v5 = getArrayF32FromWasm0(r0, r1).slice();
+        wasm.__wbindgen_free(r0, r1 * 4, 4);
+        return v5;
+    } finally {
+        wasm.__wbindgen_add_to_stack_pointer(16);
     }
-    var v5 = getArrayF32FromWasm0(ret[0], ret[1]).slice();
-    wasm.__wbindgen_free(ret[0], ret[1] * 4, 4);
-    return v5;
 }
 
 /**
@@ -1874,17 +2239,26 @@ export function cleanFlickerMedianRamp(data, nints, ngroups, plane) {
  * @returns {Float32Array}
  */
 export function cleanFlickerRateNorms(rateints, nints, plane) {
-    const val2 = +nints;
-    const val3 = +plane;
-    const ptr0 = passArrayF32ToWasm0(rateints, wasm.__wbindgen_malloc);
-    const len0 = WASM_VECTOR_LEN;
-    const ret = wasm.cleanFlickerRateNorms(ptr0, len0, val2, val3);
-    if (ret[3]) {
-        throw takeFromExternrefTable0(ret[2]);
+    try {
+        const retptr = wasm.__wbindgen_add_to_stack_pointer(-16) >>> 0;
+        const val2 = +nints;
+        const val3 = +plane;
+        const ptr0 = passArrayF32ToWasm0(rateints, wasm.__wbindgen_malloc);
+        const len0 = WASM_VECTOR_LEN;
+        wasm.cleanFlickerRateNorms(retptr, ptr0, len0, val2, val3);
+        var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+        var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+        var r2 = getDataViewMemory0().getInt32(retptr + 4 * 2, true);
+        var r3 = getDataViewMemory0().getInt32(retptr + 4 * 3, true);
+        if (r3) {
+            throw takeFromExternrefTable0(r2);
+        }
+        var v4 = getArrayF32FromWasm0(r0, r1).slice();
+        wasm.__wbindgen_free(r0, r1 * 4, 4);
+        return v4;
+    } finally {
+        wasm.__wbindgen_add_to_stack_pointer(16);
     }
-    var v4 = getArrayF32FromWasm0(ret[0], ret[1]).slice();
-    wasm.__wbindgen_free(ret[0], ret[1] * 4, 4);
-    return v4;
 }
 
 /**
@@ -1899,25 +2273,32 @@ export function cleanFlickerRateNorms(rateints, nints, plane) {
  * @param {boolean} fit_histogram
  */
 export function cleanFlickerSceneMask(rate, mask, nplanes, rows, cols, n_sigma, fit_histogram) {
-    const val3 = +nplanes;
-    const val4 = +rows;
-    const val5 = +cols;
-    const val6 = +n_sigma;
-    const val7 = +fit_histogram;
-    let ptr0, len0, ptr1, len1;
     try {
-        ptr0 = passArrayF32ToWasm0(rate, wasm.__wbindgen_malloc);
-        len0 = WASM_VECTOR_LEN;
-        ptr1 = passArray8ToWasm0(mask, wasm.__wbindgen_malloc);
-        len1 = WASM_VECTOR_LEN;
-    } catch (e) {
-        if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
-        if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
-        throw e;
-    }
-    const ret = wasm.cleanFlickerSceneMask(ptr0, len0, ptr1, len1, mask, val3, val4, val5, val6, val7);
-    if (ret[1]) {
-        throw takeFromExternrefTable0(ret[0]);
+        const retptr = wasm.__wbindgen_add_to_stack_pointer(-16) >>> 0;
+        const val3 = +nplanes;
+        const val4 = +rows;
+        const val5 = +cols;
+        const val6 = +n_sigma;
+        const val7 = +fit_histogram;
+        let ptr0, len0, ptr1, len1;
+        try {
+            ptr0 = passArrayF32ToWasm0(rate, wasm.__wbindgen_malloc);
+            len0 = WASM_VECTOR_LEN;
+            ptr1 = passArray8ToWasm0(mask, wasm.__wbindgen_malloc);
+            len1 = WASM_VECTOR_LEN;
+        } catch (e) {
+            if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
+            if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
+            throw e;
+        }
+        wasm.cleanFlickerSceneMask(retptr, ptr0, len0, ptr1, len1, mask, val3, val4, val5, val6, val7);
+        var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+        var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+        if (r1) {
+            throw takeFromExternrefTable0(r0);
+        }
+    } finally {
+        wasm.__wbindgen_add_to_stack_pointer(16);
     }
 }
 
@@ -1930,22 +2311,29 @@ export function cleanFlickerSceneMask(rate, mask, nplanes, rows, cols, n_sigma, 
  * @param {boolean} swapped
  */
 export function decodeInt16(stored, out, unsigned, swapped) {
-    const val3 = +unsigned;
-    const val4 = +swapped;
-    let ptr0, len0, ptr1, len1;
     try {
-        ptr0 = passArray16ToWasm0(stored, wasm.__wbindgen_malloc);
-        len0 = WASM_VECTOR_LEN;
-        ptr1 = passArrayF32ToWasm0(out, wasm.__wbindgen_malloc);
-        len1 = WASM_VECTOR_LEN;
-    } catch (e) {
-        if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 4, 4); }
-        if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 2, 2); }
-        throw e;
-    }
-    const ret = wasm.decodeInt16(ptr0, len0, ptr1, len1, out, val3, val4);
-    if (ret[1]) {
-        throw takeFromExternrefTable0(ret[0]);
+        const retptr = wasm.__wbindgen_add_to_stack_pointer(-16) >>> 0;
+        const val3 = +unsigned;
+        const val4 = +swapped;
+        let ptr0, len0, ptr1, len1;
+        try {
+            ptr0 = passArray16ToWasm0(stored, wasm.__wbindgen_malloc);
+            len0 = WASM_VECTOR_LEN;
+            ptr1 = passArrayF32ToWasm0(out, wasm.__wbindgen_malloc);
+            len1 = WASM_VECTOR_LEN;
+        } catch (e) {
+            if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 4, 4); }
+            if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 2, 2); }
+            throw e;
+        }
+        wasm.decodeInt16(retptr, ptr0, len0, ptr1, len1, out, val3, val4);
+        var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+        var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+        if (r1) {
+            throw takeFromExternrefTable0(r0);
+        }
+    } finally {
+        wasm.__wbindgen_add_to_stack_pointer(16);
     }
 }
 
@@ -1956,10 +2344,17 @@ export function decodeInt16(stored, out, unsigned, swapped) {
  * @param {boolean} swapped
  */
 export function decodeInt16Staged(stage, unsigned, swapped) {
-    _assertClass(stage, Stage);
-    const ret = wasm.decodeInt16Staged(stage.__wbg_ptr, unsigned, swapped);
-    if (ret[1]) {
-        throw takeFromExternrefTable0(ret[0]);
+    try {
+        const retptr = wasm.__wbindgen_add_to_stack_pointer(-16) >>> 0;
+        _assertClass(stage, Stage);
+        wasm.decodeInt16Staged(retptr, stage.__wbg_ptr, unsigned, swapped);
+        var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+        var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+        if (r1) {
+            throw takeFromExternrefTable0(r0);
+        }
+    } finally {
+        wasm.__wbindgen_add_to_stack_pointer(16);
     }
 }
 
@@ -1979,32 +2374,41 @@ export function decodeInt16Staged(stage, unsigned, swapped) {
  * @returns {Float64Array}
  */
 export function emicorrBin(data, pixeldq, nsamples, rowclocks, period, nbins, nints, ngroups, rows, cols) {
-    const val3 = +nsamples;
-    const val4 = +rowclocks;
-    const val5 = +period;
-    const val6 = +nbins;
-    const val7 = +nints;
-    const val8 = +ngroups;
-    const val9 = +rows;
-    const val10 = +cols;
-    let ptr0, len0, ptr1, len1;
     try {
-        ptr0 = passArrayF32ToWasm0(data, wasm.__wbindgen_malloc);
-        len0 = WASM_VECTOR_LEN;
-        ptr1 = passArray32ToWasm0(pixeldq, wasm.__wbindgen_malloc);
-        len1 = WASM_VECTOR_LEN;
-    } catch (e) {
-        if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 4, 4); }
-        if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
-        throw e;
+        const retptr = wasm.__wbindgen_add_to_stack_pointer(-16) >>> 0;
+        const val3 = +nsamples;
+        const val4 = +rowclocks;
+        const val5 = +period;
+        const val6 = +nbins;
+        const val7 = +nints;
+        const val8 = +ngroups;
+        const val9 = +rows;
+        const val10 = +cols;
+        let ptr0, len0, ptr1, len1;
+        try {
+            ptr0 = passArrayF32ToWasm0(data, wasm.__wbindgen_malloc);
+            len0 = WASM_VECTOR_LEN;
+            ptr1 = passArray32ToWasm0(pixeldq, wasm.__wbindgen_malloc);
+            len1 = WASM_VECTOR_LEN;
+        } catch (e) {
+            if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 4, 4); }
+            if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
+            throw e;
+        }
+        wasm.emicorrBin(retptr, ptr0, len0, ptr1, len1, val3, val4, val5, val6, val7, val8, val9, val10);
+        var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+        var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+        var r2 = getDataViewMemory0().getInt32(retptr + 4 * 2, true);
+        var r3 = getDataViewMemory0().getInt32(retptr + 4 * 3, true);
+        if (r3) {
+            throw takeFromExternrefTable0(r2);
+        }
+        var v11 = getArrayF64FromWasm0(r0, r1).slice();
+        wasm.__wbindgen_free(r0, r1 * 8, 8);
+        return v11;
+    } finally {
+        wasm.__wbindgen_add_to_stack_pointer(16);
     }
-    const ret = wasm.emicorrBin(ptr0, len0, ptr1, len1, val3, val4, val5, val6, val7, val8, val9, val10);
-    if (ret[3]) {
-        throw takeFromExternrefTable0(ret[2]);
-    }
-    var v11 = getArrayF64FromWasm0(ret[0], ret[1]).slice();
-    wasm.__wbindgen_free(ret[0], ret[1] * 8, 8);
-    return v11;
 }
 
 /**
@@ -2024,36 +2428,45 @@ export function emicorrBin(data, pixeldq, nsamples, rowclocks, period, nbins, ni
  * @returns {Float64Array}
  */
 export function emicorrFit(y, n, wave, nints, nbins, ngroups, nsamples, rowclocks, frameclocks, period, ny, separately) {
-    const val4 = +nints;
-    const val5 = +nbins;
-    const val6 = +ngroups;
-    const val7 = +nsamples;
-    const val8 = +rowclocks;
-    const val9 = +frameclocks;
-    const val10 = +period;
-    const val11 = +ny;
-    const val12 = +separately;
-    let ptr0, len0, ptr1, len1, ptr2, len2;
     try {
-        ptr0 = passArrayF64ToWasm0(y, wasm.__wbindgen_malloc);
-        len0 = WASM_VECTOR_LEN;
-        ptr1 = passArrayF64ToWasm0(n, wasm.__wbindgen_malloc);
-        len1 = WASM_VECTOR_LEN;
-        ptr2 = passArrayF64ToWasm0(wave, wasm.__wbindgen_malloc);
-        len2 = WASM_VECTOR_LEN;
-    } catch (e) {
-        if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 8, 8); }
-        if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 8, 8); }
-        if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 8, 8); }
-        throw e;
+        const retptr = wasm.__wbindgen_add_to_stack_pointer(-16) >>> 0;
+        const val4 = +nints;
+        const val5 = +nbins;
+        const val6 = +ngroups;
+        const val7 = +nsamples;
+        const val8 = +rowclocks;
+        const val9 = +frameclocks;
+        const val10 = +period;
+        const val11 = +ny;
+        const val12 = +separately;
+        let ptr0, len0, ptr1, len1, ptr2, len2;
+        try {
+            ptr0 = passArrayF64ToWasm0(y, wasm.__wbindgen_malloc);
+            len0 = WASM_VECTOR_LEN;
+            ptr1 = passArrayF64ToWasm0(n, wasm.__wbindgen_malloc);
+            len1 = WASM_VECTOR_LEN;
+            ptr2 = passArrayF64ToWasm0(wave, wasm.__wbindgen_malloc);
+            len2 = WASM_VECTOR_LEN;
+        } catch (e) {
+            if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 8, 8); }
+            if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 8, 8); }
+            if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 8, 8); }
+            throw e;
+        }
+        wasm.emicorrFit(retptr, ptr0, len0, ptr1, len1, ptr2, len2, val4, val5, val6, val7, val8, val9, val10, val11, val12);
+        var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+        var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+        var r2 = getDataViewMemory0().getInt32(retptr + 4 * 2, true);
+        var r3 = getDataViewMemory0().getInt32(retptr + 4 * 3, true);
+        if (r3) {
+            throw takeFromExternrefTable0(r2);
+        }
+        var v13 = getArrayF64FromWasm0(r0, r1).slice();
+        wasm.__wbindgen_free(r0, r1 * 8, 8);
+        return v13;
+    } finally {
+        wasm.__wbindgen_add_to_stack_pointer(16);
     }
-    const ret = wasm.emicorrFit(ptr0, len0, ptr1, len1, ptr2, len2, val4, val5, val6, val7, val8, val9, val10, val11, val12);
-    if (ret[3]) {
-        throw takeFromExternrefTable0(ret[2]);
-    }
-    var v13 = getArrayF64FromWasm0(ret[0], ret[1]).slice();
-    wasm.__wbindgen_free(ret[0], ret[1] * 8, 8);
-    return v13;
 }
 
 /**
@@ -2071,31 +2484,40 @@ export function emicorrFit(y, n, wave, nints, nbins, ngroups, nsamples, rowclock
  * @returns {Float64Array}
  */
 export function emicorrSequential(data, params, reference, nints, ngroups, rows, cols) {
-    const val4 = +nints;
-    const val5 = +ngroups;
-    const val6 = +rows;
-    const val7 = +cols;
-    let ptr0, len0, ptr1, len1, ptr2, len2;
     try {
-        ptr0 = passArrayF32ToWasm0(data, wasm.__wbindgen_malloc);
-        len0 = WASM_VECTOR_LEN;
-        ptr1 = passArrayF64ToWasm0(params, wasm.__wbindgen_malloc);
-        len1 = WASM_VECTOR_LEN;
-        ptr2 = passArrayF32ToWasm0(reference, wasm.__wbindgen_malloc);
-        len2 = WASM_VECTOR_LEN;
-    } catch (e) {
-        if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 4, 4); }
-        if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 8, 8); }
-        if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
-        throw e;
+        const retptr = wasm.__wbindgen_add_to_stack_pointer(-16) >>> 0;
+        const val4 = +nints;
+        const val5 = +ngroups;
+        const val6 = +rows;
+        const val7 = +cols;
+        let ptr0, len0, ptr1, len1, ptr2, len2;
+        try {
+            ptr0 = passArrayF32ToWasm0(data, wasm.__wbindgen_malloc);
+            len0 = WASM_VECTOR_LEN;
+            ptr1 = passArrayF64ToWasm0(params, wasm.__wbindgen_malloc);
+            len1 = WASM_VECTOR_LEN;
+            ptr2 = passArrayF32ToWasm0(reference, wasm.__wbindgen_malloc);
+            len2 = WASM_VECTOR_LEN;
+        } catch (e) {
+            if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 4, 4); }
+            if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 8, 8); }
+            if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
+            throw e;
+        }
+        wasm.emicorrSequential(retptr, ptr0, len0, data, ptr1, len1, ptr2, len2, val4, val5, val6, val7);
+        var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+        var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+        var r2 = getDataViewMemory0().getInt32(retptr + 4 * 2, true);
+        var r3 = getDataViewMemory0().getInt32(retptr + 4 * 3, true);
+        if (r3) {
+            throw takeFromExternrefTable0(r2);
+        }
+        var v8 = getArrayF64FromWasm0(r0, r1).slice();
+        wasm.__wbindgen_free(r0, r1 * 8, 8);
+        return v8;
+    } finally {
+        wasm.__wbindgen_add_to_stack_pointer(16);
     }
-    const ret = wasm.emicorrSequential(ptr0, len0, data, ptr1, len1, ptr2, len2, val4, val5, val6, val7);
-    if (ret[3]) {
-        throw takeFromExternrefTable0(ret[2]);
-    }
-    var v8 = getArrayF64FromWasm0(ret[0], ret[1]).slice();
-    wasm.__wbindgen_free(ret[0], ret[1] * 8, 8);
-    return v8;
 }
 
 /**
@@ -2106,12 +2528,20 @@ export function emicorrSequential(data, params, reference, nints, ngroups, rows,
  * @returns {number}
  */
 export function encodeFitsWordsStaged(stage, flip) {
-    _assertClass(stage, Stage);
-    const ret = wasm.encodeFitsWordsStaged(stage.__wbg_ptr, flip);
-    if (ret[2]) {
-        throw takeFromExternrefTable0(ret[1]);
+    try {
+        const retptr = wasm.__wbindgen_add_to_stack_pointer(-16) >>> 0;
+        _assertClass(stage, Stage);
+        wasm.encodeFitsWordsStaged(retptr, stage.__wbg_ptr, flip);
+        var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+        var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+        var r2 = getDataViewMemory0().getInt32(retptr + 4 * 2, true);
+        if (r2) {
+            throw takeFromExternrefTable0(r1);
+        }
+        return r0 >>> 0;
+    } finally {
+        wasm.__wbindgen_add_to_stack_pointer(16);
     }
-    return ret[0] >>> 0;
 }
 
 /**
@@ -2134,43 +2564,51 @@ export function encodeFitsWordsStaged(stage, flip) {
  * @returns {number}
  */
 export function flagShowersWithNoise(data, groupdq, pixeldq, gain, median, sigma, nints, ngroups, rows, cols, values, groups_masked_after, nframes) {
-    const val8 = +nints;
-    const val9 = +ngroups;
-    const val10 = +rows;
-    const val11 = +cols;
-    const val12 = +groups_masked_after;
-    const val13 = +nframes;
-    let ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, ptr4, len4, ptr5, len5, ptr6, len6;
     try {
-        ptr0 = passArrayF32ToWasm0(data, wasm.__wbindgen_malloc);
-        len0 = WASM_VECTOR_LEN;
-        ptr1 = passArray8ToWasm0(groupdq, wasm.__wbindgen_malloc);
-        len1 = WASM_VECTOR_LEN;
-        ptr2 = passArray32ToWasm0(pixeldq, wasm.__wbindgen_malloc);
-        len2 = WASM_VECTOR_LEN;
-        ptr3 = passArrayF32ToWasm0(gain, wasm.__wbindgen_malloc);
-        len3 = WASM_VECTOR_LEN;
-        ptr4 = passArrayF32ToWasm0(median, wasm.__wbindgen_malloc);
-        len4 = WASM_VECTOR_LEN;
-        ptr5 = passArrayF32ToWasm0(sigma, wasm.__wbindgen_malloc);
-        len5 = WASM_VECTOR_LEN;
-        ptr6 = passArrayF64ToWasm0(values, wasm.__wbindgen_malloc);
-        len6 = WASM_VECTOR_LEN;
-    } catch (e) {
-        if (ptr6) { wasm.__wbindgen_free(ptr6, len6 * 8, 8); }
-        if (ptr5) { wasm.__wbindgen_free(ptr5, len5 * 4, 4); }
-        if (ptr4) { wasm.__wbindgen_free(ptr4, len4 * 4, 4); }
-        if (ptr3) { wasm.__wbindgen_free(ptr3, len3 * 4, 4); }
-        if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 4, 4); }
-        if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
-        if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
-        throw e;
+        const retptr = wasm.__wbindgen_add_to_stack_pointer(-16) >>> 0;
+        const val8 = +nints;
+        const val9 = +ngroups;
+        const val10 = +rows;
+        const val11 = +cols;
+        const val12 = +groups_masked_after;
+        const val13 = +nframes;
+        let ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, ptr4, len4, ptr5, len5, ptr6, len6;
+        try {
+            ptr0 = passArrayF32ToWasm0(data, wasm.__wbindgen_malloc);
+            len0 = WASM_VECTOR_LEN;
+            ptr1 = passArray8ToWasm0(groupdq, wasm.__wbindgen_malloc);
+            len1 = WASM_VECTOR_LEN;
+            ptr2 = passArray32ToWasm0(pixeldq, wasm.__wbindgen_malloc);
+            len2 = WASM_VECTOR_LEN;
+            ptr3 = passArrayF32ToWasm0(gain, wasm.__wbindgen_malloc);
+            len3 = WASM_VECTOR_LEN;
+            ptr4 = passArrayF32ToWasm0(median, wasm.__wbindgen_malloc);
+            len4 = WASM_VECTOR_LEN;
+            ptr5 = passArrayF32ToWasm0(sigma, wasm.__wbindgen_malloc);
+            len5 = WASM_VECTOR_LEN;
+            ptr6 = passArrayF64ToWasm0(values, wasm.__wbindgen_malloc);
+            len6 = WASM_VECTOR_LEN;
+        } catch (e) {
+            if (ptr6) { wasm.__wbindgen_free(ptr6, len6 * 8, 8); }
+            if (ptr5) { wasm.__wbindgen_free(ptr5, len5 * 4, 4); }
+            if (ptr4) { wasm.__wbindgen_free(ptr4, len4 * 4, 4); }
+            if (ptr3) { wasm.__wbindgen_free(ptr3, len3 * 4, 4); }
+            if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 4, 4); }
+            if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
+            if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
+            throw e;
+        }
+        wasm.flagShowersWithNoise(retptr, ptr0, len0, ptr1, len1, groupdq, ptr2, len2, ptr3, len3, ptr4, len4, ptr5, len5, val8, val9, val10, val11, ptr6, len6, val12, val13);
+        var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+        var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+        var r2 = getDataViewMemory0().getInt32(retptr + 4 * 2, true);
+        if (r2) {
+            throw takeFromExternrefTable0(r1);
+        }
+        return r0 >>> 0;
+    } finally {
+        wasm.__wbindgen_add_to_stack_pointer(16);
     }
-    const ret = wasm.flagShowersWithNoise(ptr0, len0, ptr1, len1, groupdq, ptr2, len2, ptr3, len3, ptr4, len4, ptr5, len5, val8, val9, val10, val11, ptr6, len6, val12, val13);
-    if (ret[2]) {
-        throw takeFromExternrefTable0(ret[1]);
-    }
-    return ret[0] >>> 0;
 }
 
 /**
@@ -2191,34 +2629,42 @@ export function flagShowersWithNoise(data, groupdq, pixeldq, gain, median, sigma
  * @returns {number}
  */
 export function flagSnowballs(groupdq, cores_before, cores_after, nints, ngroups, rows, cols, values, sat_required, persist_groups) {
-    const val5 = +nints;
-    const val6 = +ngroups;
-    const val7 = +rows;
-    const val8 = +cols;
-    const val9 = +sat_required;
-    const val10 = +persist_groups;
-    let ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3;
     try {
-        ptr0 = passArray8ToWasm0(groupdq, wasm.__wbindgen_malloc);
-        len0 = WASM_VECTOR_LEN;
-        ptr1 = passArray8ToWasm0(cores_before, wasm.__wbindgen_malloc);
-        len1 = WASM_VECTOR_LEN;
-        ptr2 = passArray8ToWasm0(cores_after, wasm.__wbindgen_malloc);
-        len2 = WASM_VECTOR_LEN;
-        ptr3 = passArrayF64ToWasm0(values, wasm.__wbindgen_malloc);
-        len3 = WASM_VECTOR_LEN;
-    } catch (e) {
-        if (ptr3) { wasm.__wbindgen_free(ptr3, len3 * 8, 8); }
-        if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 1, 1); }
-        if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
-        if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 1, 1); }
-        throw e;
+        const retptr = wasm.__wbindgen_add_to_stack_pointer(-16) >>> 0;
+        const val5 = +nints;
+        const val6 = +ngroups;
+        const val7 = +rows;
+        const val8 = +cols;
+        const val9 = +sat_required;
+        const val10 = +persist_groups;
+        let ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3;
+        try {
+            ptr0 = passArray8ToWasm0(groupdq, wasm.__wbindgen_malloc);
+            len0 = WASM_VECTOR_LEN;
+            ptr1 = passArray8ToWasm0(cores_before, wasm.__wbindgen_malloc);
+            len1 = WASM_VECTOR_LEN;
+            ptr2 = passArray8ToWasm0(cores_after, wasm.__wbindgen_malloc);
+            len2 = WASM_VECTOR_LEN;
+            ptr3 = passArrayF64ToWasm0(values, wasm.__wbindgen_malloc);
+            len3 = WASM_VECTOR_LEN;
+        } catch (e) {
+            if (ptr3) { wasm.__wbindgen_free(ptr3, len3 * 8, 8); }
+            if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 1, 1); }
+            if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
+            if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 1, 1); }
+            throw e;
+        }
+        wasm.flagSnowballs(retptr, ptr0, len0, groupdq, ptr1, len1, ptr2, len2, cores_after, val5, val6, val7, val8, ptr3, len3, val9, val10);
+        var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+        var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+        var r2 = getDataViewMemory0().getInt32(retptr + 4 * 2, true);
+        if (r2) {
+            throw takeFromExternrefTable0(r1);
+        }
+        return r0 >>> 0;
+    } finally {
+        wasm.__wbindgen_add_to_stack_pointer(16);
     }
-    const ret = wasm.flagSnowballs(ptr0, len0, groupdq, ptr1, len1, ptr2, len2, cores_after, val5, val6, val7, val8, ptr3, len3, val9, val10);
-    if (ret[2]) {
-        throw takeFromExternrefTable0(ret[1]);
-    }
-    return ret[0] >>> 0;
 }
 
 /**
@@ -2226,10 +2672,17 @@ export function flagSnowballs(groupdq, cores_before, cores_after, nints, ngroups
  * @returns {string[]}
  */
 export function groupFlagNames() {
-    const ret = wasm.groupFlagNames();
-    var v1 = getArrayJsValueFromWasm0(ret[0], ret[1]);
-    wasm.__wbindgen_free(ret[0], ret[1] * 4, 4);
-    return v1;
+    try {
+        const retptr = wasm.__wbindgen_add_to_stack_pointer(-16) >>> 0;
+        wasm.groupFlagNames(retptr);
+        var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+        var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+        var v1 = getArrayJsValueFromWasm0(r0, r1);
+        wasm.__wbindgen_free(r0, r1 * 4, 4);
+        return v1;
+    } finally {
+        wasm.__wbindgen_add_to_stack_pointer(16);
+    }
 }
 
 /**
@@ -2246,30 +2699,39 @@ export function groupFlagNames() {
  * @returns {Uint8Array}
  */
 export function irs2FlagIntermittentPairs(cube, ngroups, rows, cols, scipix_n, refpix_r, initial_bad, n_sigma) {
-    const val3 = +ngroups;
-    const val4 = +rows;
-    const val5 = +cols;
-    const val6 = +scipix_n;
-    const val7 = +refpix_r;
-    const val8 = +n_sigma;
-    let ptr0, len0, ptr1, len1;
     try {
-        ptr0 = passArrayF32ToWasm0(cube, wasm.__wbindgen_malloc);
-        len0 = WASM_VECTOR_LEN;
-        ptr1 = passArray8ToWasm0(initial_bad, wasm.__wbindgen_malloc);
-        len1 = WASM_VECTOR_LEN;
-    } catch (e) {
-        if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
-        if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
-        throw e;
+        const retptr = wasm.__wbindgen_add_to_stack_pointer(-16) >>> 0;
+        const val3 = +ngroups;
+        const val4 = +rows;
+        const val5 = +cols;
+        const val6 = +scipix_n;
+        const val7 = +refpix_r;
+        const val8 = +n_sigma;
+        let ptr0, len0, ptr1, len1;
+        try {
+            ptr0 = passArrayF32ToWasm0(cube, wasm.__wbindgen_malloc);
+            len0 = WASM_VECTOR_LEN;
+            ptr1 = passArray8ToWasm0(initial_bad, wasm.__wbindgen_malloc);
+            len1 = WASM_VECTOR_LEN;
+        } catch (e) {
+            if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
+            if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
+            throw e;
+        }
+        wasm.irs2FlagIntermittentPairs(retptr, ptr0, len0, val3, val4, val5, val6, val7, ptr1, len1, val8);
+        var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+        var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+        var r2 = getDataViewMemory0().getInt32(retptr + 4 * 2, true);
+        var r3 = getDataViewMemory0().getInt32(retptr + 4 * 3, true);
+        if (r3) {
+            throw takeFromExternrefTable0(r2);
+        }
+        var v9 = getArrayU8FromWasm0(r0, r1).slice();
+        wasm.__wbindgen_free(r0, r1 * 1, 1);
+        return v9;
+    } finally {
+        wasm.__wbindgen_add_to_stack_pointer(16);
     }
-    const ret = wasm.irs2FlagIntermittentPairs(ptr0, len0, val3, val4, val5, val6, val7, ptr1, len1, val8);
-    if (ret[3]) {
-        throw takeFromExternrefTable0(ret[2]);
-    }
-    var v9 = getArrayU8FromWasm0(ret[0], ret[1]).slice();
-    wasm.__wbindgen_free(ret[0], ret[1] * 1, 1);
-    return v9;
 }
 
 /**
@@ -2286,32 +2748,41 @@ export function irs2FlagIntermittentPairs(cube, ngroups, rows, cols, scipix_n, r
  * @returns {Uint8Array}
  */
 export function irs2SaturationFlags(data, ngroups, rows, cols, thresh, bias, n_pix_grow_sat, nframes) {
-    const val4 = +ngroups;
-    const val5 = +rows;
-    const val6 = +cols;
-    const val7 = +n_pix_grow_sat;
-    const val8 = +nframes;
-    let ptr0, len0, ptr1, len1, ptr2, len2;
     try {
-        ptr0 = passArrayF32ToWasm0(data, wasm.__wbindgen_malloc);
-        len0 = WASM_VECTOR_LEN;
-        ptr1 = passArrayF32ToWasm0(thresh, wasm.__wbindgen_malloc);
-        len1 = WASM_VECTOR_LEN;
-        ptr2 = passArrayF32ToWasm0(bias, wasm.__wbindgen_malloc);
-        len2 = WASM_VECTOR_LEN;
-    } catch (e) {
-        if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 4, 4); }
-        if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 4, 4); }
-        if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
-        throw e;
+        const retptr = wasm.__wbindgen_add_to_stack_pointer(-16) >>> 0;
+        const val4 = +ngroups;
+        const val5 = +rows;
+        const val6 = +cols;
+        const val7 = +n_pix_grow_sat;
+        const val8 = +nframes;
+        let ptr0, len0, ptr1, len1, ptr2, len2;
+        try {
+            ptr0 = passArrayF32ToWasm0(data, wasm.__wbindgen_malloc);
+            len0 = WASM_VECTOR_LEN;
+            ptr1 = passArrayF32ToWasm0(thresh, wasm.__wbindgen_malloc);
+            len1 = WASM_VECTOR_LEN;
+            ptr2 = passArrayF32ToWasm0(bias, wasm.__wbindgen_malloc);
+            len2 = WASM_VECTOR_LEN;
+        } catch (e) {
+            if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 4, 4); }
+            if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 4, 4); }
+            if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
+            throw e;
+        }
+        wasm.irs2SaturationFlags(retptr, ptr0, len0, val4, val5, val6, ptr1, len1, ptr2, len2, val7, val8);
+        var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+        var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+        var r2 = getDataViewMemory0().getInt32(retptr + 4 * 2, true);
+        var r3 = getDataViewMemory0().getInt32(retptr + 4 * 3, true);
+        if (r3) {
+            throw takeFromExternrefTable0(r2);
+        }
+        var v9 = getArrayU8FromWasm0(r0, r1).slice();
+        wasm.__wbindgen_free(r0, r1 * 1, 1);
+        return v9;
+    } finally {
+        wasm.__wbindgen_add_to_stack_pointer(16);
     }
-    const ret = wasm.irs2SaturationFlags(ptr0, len0, val4, val5, val6, ptr1, len1, ptr2, len2, val7, val8);
-    if (ret[3]) {
-        throw takeFromExternrefTable0(ret[2]);
-    }
-    var v9 = getArrayU8FromWasm0(ret[0], ret[1]).slice();
-    wasm.__wbindgen_free(ret[0], ret[1] * 1, 1);
-    return v9;
 }
 
 /**
@@ -2329,28 +2800,35 @@ export function irs2SaturationFlags(data, ngroups, rows, cols, thresh, bias, n_p
  * @param {boolean} slow_reversed
  */
 export function irs2SubtractGroupMeans(plane, pixeldq, nx, ny, scipix_n, refpix_r, odd_even_columns, siglimit, fast_reversed, slow_reversed) {
-    const val3 = +nx;
-    const val4 = +ny;
-    const val5 = +scipix_n;
-    const val6 = +refpix_r;
-    const val7 = +odd_even_columns;
-    const val8 = +siglimit;
-    const val9 = +fast_reversed;
-    const val10 = +slow_reversed;
-    let ptr0, len0, ptr1, len1;
     try {
-        ptr0 = passArrayF32ToWasm0(plane, wasm.__wbindgen_malloc);
-        len0 = WASM_VECTOR_LEN;
-        ptr1 = passArray32ToWasm0(pixeldq, wasm.__wbindgen_malloc);
-        len1 = WASM_VECTOR_LEN;
-    } catch (e) {
-        if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 4, 4); }
-        if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
-        throw e;
-    }
-    const ret = wasm.irs2SubtractGroupMeans(ptr0, len0, plane, ptr1, len1, val3, val4, val5, val6, val7, val8, val9, val10);
-    if (ret[1]) {
-        throw takeFromExternrefTable0(ret[0]);
+        const retptr = wasm.__wbindgen_add_to_stack_pointer(-16) >>> 0;
+        const val3 = +nx;
+        const val4 = +ny;
+        const val5 = +scipix_n;
+        const val6 = +refpix_r;
+        const val7 = +odd_even_columns;
+        const val8 = +siglimit;
+        const val9 = +fast_reversed;
+        const val10 = +slow_reversed;
+        let ptr0, len0, ptr1, len1;
+        try {
+            ptr0 = passArrayF32ToWasm0(plane, wasm.__wbindgen_malloc);
+            len0 = WASM_VECTOR_LEN;
+            ptr1 = passArray32ToWasm0(pixeldq, wasm.__wbindgen_malloc);
+            len1 = WASM_VECTOR_LEN;
+        } catch (e) {
+            if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 4, 4); }
+            if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
+            throw e;
+        }
+        wasm.irs2SubtractGroupMeans(retptr, ptr0, len0, plane, ptr1, len1, val3, val4, val5, val6, val7, val8, val9, val10);
+        var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+        var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+        if (r1) {
+            throw takeFromExternrefTable0(r0);
+        }
+    } finally {
+        wasm.__wbindgen_add_to_stack_pointer(16);
     }
 }
 
@@ -2376,50 +2854,58 @@ export function irs2SubtractGroupMeans(plane, pixeldq, nx, ny, scipix_n, refpix_
  * @returns {RampFitTileOutput}
  */
 export function likelyFitTile(data, groupdq, pixeldq, gain, readnoise, zeroframe, dark, nints, ngroups, rows, cols, read_times, reads_per_group, ints) {
-    const val11 = +nints;
-    const val12 = +ngroups;
-    const val13 = +rows;
-    const val14 = +cols;
-    let ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, ptr4, len4, ptr5, len5, ptr6, len6, ptr7, len7, ptr8, len8, ptr9, len9;
     try {
-        ptr0 = passArrayF32ToWasm0(data, wasm.__wbindgen_malloc);
-        len0 = WASM_VECTOR_LEN;
-        ptr1 = passArray8ToWasm0(groupdq, wasm.__wbindgen_malloc);
-        len1 = WASM_VECTOR_LEN;
-        ptr2 = passArray32ToWasm0(pixeldq, wasm.__wbindgen_malloc);
-        len2 = WASM_VECTOR_LEN;
-        ptr3 = passArrayF32ToWasm0(gain, wasm.__wbindgen_malloc);
-        len3 = WASM_VECTOR_LEN;
-        ptr4 = passArrayF32ToWasm0(readnoise, wasm.__wbindgen_malloc);
-        len4 = WASM_VECTOR_LEN;
-        ptr5 = passArrayF32ToWasm0(zeroframe, wasm.__wbindgen_malloc);
-        len5 = WASM_VECTOR_LEN;
-        ptr6 = passArrayF32ToWasm0(dark, wasm.__wbindgen_malloc);
-        len6 = WASM_VECTOR_LEN;
-        ptr7 = passArrayF64ToWasm0(read_times, wasm.__wbindgen_malloc);
-        len7 = WASM_VECTOR_LEN;
-        ptr8 = passArray32ToWasm0(reads_per_group, wasm.__wbindgen_malloc);
-        len8 = WASM_VECTOR_LEN;
-        ptr9 = passArray32ToWasm0(ints, wasm.__wbindgen_malloc);
-        len9 = WASM_VECTOR_LEN;
-    } catch (e) {
-        if (ptr9) { wasm.__wbindgen_free(ptr9, len9 * 4, 4); }
-        if (ptr8) { wasm.__wbindgen_free(ptr8, len8 * 4, 4); }
-        if (ptr7) { wasm.__wbindgen_free(ptr7, len7 * 8, 8); }
-        if (ptr6) { wasm.__wbindgen_free(ptr6, len6 * 4, 4); }
-        if (ptr5) { wasm.__wbindgen_free(ptr5, len5 * 4, 4); }
-        if (ptr4) { wasm.__wbindgen_free(ptr4, len4 * 4, 4); }
-        if (ptr3) { wasm.__wbindgen_free(ptr3, len3 * 4, 4); }
-        if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 4, 4); }
-        if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
-        if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
-        throw e;
+        const retptr = wasm.__wbindgen_add_to_stack_pointer(-16) >>> 0;
+        const val11 = +nints;
+        const val12 = +ngroups;
+        const val13 = +rows;
+        const val14 = +cols;
+        let ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, ptr4, len4, ptr5, len5, ptr6, len6, ptr7, len7, ptr8, len8, ptr9, len9;
+        try {
+            ptr0 = passArrayF32ToWasm0(data, wasm.__wbindgen_malloc);
+            len0 = WASM_VECTOR_LEN;
+            ptr1 = passArray8ToWasm0(groupdq, wasm.__wbindgen_malloc);
+            len1 = WASM_VECTOR_LEN;
+            ptr2 = passArray32ToWasm0(pixeldq, wasm.__wbindgen_malloc);
+            len2 = WASM_VECTOR_LEN;
+            ptr3 = passArrayF32ToWasm0(gain, wasm.__wbindgen_malloc);
+            len3 = WASM_VECTOR_LEN;
+            ptr4 = passArrayF32ToWasm0(readnoise, wasm.__wbindgen_malloc);
+            len4 = WASM_VECTOR_LEN;
+            ptr5 = passArrayF32ToWasm0(zeroframe, wasm.__wbindgen_malloc);
+            len5 = WASM_VECTOR_LEN;
+            ptr6 = passArrayF32ToWasm0(dark, wasm.__wbindgen_malloc);
+            len6 = WASM_VECTOR_LEN;
+            ptr7 = passArrayF64ToWasm0(read_times, wasm.__wbindgen_malloc);
+            len7 = WASM_VECTOR_LEN;
+            ptr8 = passArray32ToWasm0(reads_per_group, wasm.__wbindgen_malloc);
+            len8 = WASM_VECTOR_LEN;
+            ptr9 = passArray32ToWasm0(ints, wasm.__wbindgen_malloc);
+            len9 = WASM_VECTOR_LEN;
+        } catch (e) {
+            if (ptr9) { wasm.__wbindgen_free(ptr9, len9 * 4, 4); }
+            if (ptr8) { wasm.__wbindgen_free(ptr8, len8 * 4, 4); }
+            if (ptr7) { wasm.__wbindgen_free(ptr7, len7 * 8, 8); }
+            if (ptr6) { wasm.__wbindgen_free(ptr6, len6 * 4, 4); }
+            if (ptr5) { wasm.__wbindgen_free(ptr5, len5 * 4, 4); }
+            if (ptr4) { wasm.__wbindgen_free(ptr4, len4 * 4, 4); }
+            if (ptr3) { wasm.__wbindgen_free(ptr3, len3 * 4, 4); }
+            if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 4, 4); }
+            if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
+            if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
+            throw e;
+        }
+        wasm.likelyFitTile(retptr, ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, ptr4, len4, ptr5, len5, ptr6, len6, val11, val12, val13, val14, ptr7, len7, ptr8, len8, ptr9, len9);
+        var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+        var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+        var r2 = getDataViewMemory0().getInt32(retptr + 4 * 2, true);
+        if (r2) {
+            throw takeFromExternrefTable0(r1);
+        }
+        return RampFitTileOutput.__wrap(r0);
+    } finally {
+        wasm.__wbindgen_add_to_stack_pointer(16);
     }
-    const ret = wasm.likelyFitTile(ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, ptr4, len4, ptr5, len5, ptr6, len6, val11, val12, val13, val14, ptr7, len7, ptr8, len8, ptr9, len9);
-    if (ret[2]) {
-        throw takeFromExternrefTable0(ret[1]);
-    }
-    return RampFitTileOutput.__wrap(ret[0]);
 }
 
 /**
@@ -2432,28 +2918,35 @@ export function likelyFitTile(data, groupdq, pixeldq, gain, readnoise, zeroframe
  * @param {Uint8Array | number[]} edge
  */
 export function pictureFrameIntegration(data, ngroups, plane, reference, centre, edge) {
-    const val5 = +ngroups;
-    const val6 = +plane;
-    let ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3;
     try {
-        ptr0 = passArrayF32ToWasm0(data, wasm.__wbindgen_malloc);
-        len0 = WASM_VECTOR_LEN;
-        ptr1 = passArrayF32ToWasm0(reference, wasm.__wbindgen_malloc);
-        len1 = WASM_VECTOR_LEN;
-        ptr2 = passArray8ToWasm0(centre, wasm.__wbindgen_malloc);
-        len2 = WASM_VECTOR_LEN;
-        ptr3 = passArray8ToWasm0(edge, wasm.__wbindgen_malloc);
-        len3 = WASM_VECTOR_LEN;
-    } catch (e) {
-        if (ptr3) { wasm.__wbindgen_free(ptr3, len3 * 1, 1); }
-        if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 1, 1); }
-        if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 4, 4); }
-        if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
-        throw e;
-    }
-    const ret = wasm.pictureFrameIntegration(ptr0, len0, data, val5, val6, ptr1, len1, ptr2, len2, ptr3, len3);
-    if (ret[1]) {
-        throw takeFromExternrefTable0(ret[0]);
+        const retptr = wasm.__wbindgen_add_to_stack_pointer(-16) >>> 0;
+        const val5 = +ngroups;
+        const val6 = +plane;
+        let ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3;
+        try {
+            ptr0 = passArrayF32ToWasm0(data, wasm.__wbindgen_malloc);
+            len0 = WASM_VECTOR_LEN;
+            ptr1 = passArrayF32ToWasm0(reference, wasm.__wbindgen_malloc);
+            len1 = WASM_VECTOR_LEN;
+            ptr2 = passArray8ToWasm0(centre, wasm.__wbindgen_malloc);
+            len2 = WASM_VECTOR_LEN;
+            ptr3 = passArray8ToWasm0(edge, wasm.__wbindgen_malloc);
+            len3 = WASM_VECTOR_LEN;
+        } catch (e) {
+            if (ptr3) { wasm.__wbindgen_free(ptr3, len3 * 1, 1); }
+            if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 1, 1); }
+            if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 4, 4); }
+            if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
+            throw e;
+        }
+        wasm.pictureFrameIntegration(retptr, ptr0, len0, data, val5, val6, ptr1, len1, ptr2, len2, ptr3, len3);
+        var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+        var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+        if (r1) {
+            throw takeFromExternrefTable0(r0);
+        }
+    } finally {
+        wasm.__wbindgen_add_to_stack_pointer(16);
     }
 }
 
@@ -2461,10 +2954,17 @@ export function pictureFrameIntegration(data, ngroups, plane, reference, centre,
  * @returns {string[]}
  */
 export function pixelFlagNames() {
-    const ret = wasm.pixelFlagNames();
-    var v1 = getArrayJsValueFromWasm0(ret[0], ret[1]);
-    wasm.__wbindgen_free(ret[0], ret[1] * 4, 4);
-    return v1;
+    try {
+        const retptr = wasm.__wbindgen_add_to_stack_pointer(-16) >>> 0;
+        wasm.pixelFlagNames(retptr);
+        var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+        var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+        var v1 = getArrayJsValueFromWasm0(r0, r1);
+        wasm.__wbindgen_free(r0, r1 * 4, 4);
+        return v1;
+    } finally {
+        wasm.__wbindgen_add_to_stack_pointer(16);
+    }
 }
 
 /**
@@ -2472,10 +2972,17 @@ export function pixelFlagNames() {
  * @returns {Uint32Array}
  */
 export function pixelFlagValues() {
-    const ret = wasm.pixelFlagValues();
-    var v1 = getArrayU32FromWasm0(ret[0], ret[1]).slice();
-    wasm.__wbindgen_free(ret[0], ret[1] * 4, 4);
-    return v1;
+    try {
+        const retptr = wasm.__wbindgen_add_to_stack_pointer(-16) >>> 0;
+        wasm.pixelFlagValues(retptr);
+        var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+        var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+        var v1 = getArrayU32FromWasm0(r0, r1).slice();
+        wasm.__wbindgen_free(r0, r1 * 4, 4);
+        return v1;
+    } finally {
+        wasm.__wbindgen_add_to_stack_pointer(16);
+    }
 }
 
 /**
@@ -2487,18 +2994,27 @@ export function pixelFlagValues() {
  * @returns {Float32Array}
  */
 export function previewBlockAverage(values, rows, cols, factor) {
-    const val2 = +rows;
-    const val3 = +cols;
-    const val4 = +factor;
-    const ptr0 = passArrayF32ToWasm0(values, wasm.__wbindgen_malloc);
-    const len0 = WASM_VECTOR_LEN;
-    const ret = wasm.previewBlockAverage(ptr0, len0, val2, val3, val4);
-    if (ret[3]) {
-        throw takeFromExternrefTable0(ret[2]);
+    try {
+        const retptr = wasm.__wbindgen_add_to_stack_pointer(-16) >>> 0;
+        const val2 = +rows;
+        const val3 = +cols;
+        const val4 = +factor;
+        const ptr0 = passArrayF32ToWasm0(values, wasm.__wbindgen_malloc);
+        const len0 = WASM_VECTOR_LEN;
+        wasm.previewBlockAverage(retptr, ptr0, len0, val2, val3, val4);
+        var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+        var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+        var r2 = getDataViewMemory0().getInt32(retptr + 4 * 2, true);
+        var r3 = getDataViewMemory0().getInt32(retptr + 4 * 3, true);
+        if (r3) {
+            throw takeFromExternrefTable0(r2);
+        }
+        var v5 = getArrayF32FromWasm0(r0, r1).slice();
+        wasm.__wbindgen_free(r0, r1 * 4, 4);
+        return v5;
+    } finally {
+        wasm.__wbindgen_add_to_stack_pointer(16);
     }
-    var v5 = getArrayF32FromWasm0(ret[0], ret[1]).slice();
-    wasm.__wbindgen_free(ret[0], ret[1] * 4, 4);
-    return v5;
 }
 
 /**
@@ -2512,28 +3028,37 @@ export function previewBlockAverage(values, rows, cols, factor) {
  * @returns {Float64Array}
  */
 export function previewLimits(values, interval, zscale, percentile) {
-    const val4 = +percentile;
-    let ptr0, len0, ptr1, len1, ptr2, len2;
     try {
-        ptr0 = passArrayF32ToWasm0(values, wasm.__wbindgen_malloc);
-        len0 = WASM_VECTOR_LEN;
-        ptr1 = passStringToWasm0(interval, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
-        len1 = WASM_VECTOR_LEN;
-        ptr2 = passArrayF64ToWasm0(zscale, wasm.__wbindgen_malloc);
-        len2 = WASM_VECTOR_LEN;
-    } catch (e) {
-        if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 8, 8); }
-        if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
-        if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
-        throw e;
+        const retptr = wasm.__wbindgen_add_to_stack_pointer(-16) >>> 0;
+        const val4 = +percentile;
+        let ptr0, len0, ptr1, len1, ptr2, len2;
+        try {
+            ptr0 = passArrayF32ToWasm0(values, wasm.__wbindgen_malloc);
+            len0 = WASM_VECTOR_LEN;
+            ptr1 = passStringToWasm0(interval, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+            len1 = WASM_VECTOR_LEN;
+            ptr2 = passArrayF64ToWasm0(zscale, wasm.__wbindgen_malloc);
+            len2 = WASM_VECTOR_LEN;
+        } catch (e) {
+            if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 8, 8); }
+            if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
+            if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
+            throw e;
+        }
+        wasm.previewLimits(retptr, ptr0, len0, ptr1, len1, ptr2, len2, val4);
+        var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+        var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+        var r2 = getDataViewMemory0().getInt32(retptr + 4 * 2, true);
+        var r3 = getDataViewMemory0().getInt32(retptr + 4 * 3, true);
+        if (r3) {
+            throw takeFromExternrefTable0(r2);
+        }
+        var v5 = getArrayF64FromWasm0(r0, r1).slice();
+        wasm.__wbindgen_free(r0, r1 * 8, 8);
+        return v5;
+    } finally {
+        wasm.__wbindgen_add_to_stack_pointer(16);
     }
-    const ret = wasm.previewLimits(ptr0, len0, ptr1, len1, ptr2, len2, val4);
-    if (ret[3]) {
-        throw takeFromExternrefTable0(ret[2]);
-    }
-    var v5 = getArrayF64FromWasm0(ret[0], ret[1]).slice();
-    wasm.__wbindgen_free(ret[0], ret[1] * 8, 8);
-    return v5;
 }
 
 /**
@@ -2562,33 +3087,42 @@ export function previewNanCount(values) {
  * @returns {Uint8Array}
  */
 export function previewRender(values, rows, cols, vmin, vmax, stretch, asinh_a, nan_color, channels) {
-    const val4 = +rows;
-    const val5 = +cols;
-    const val6 = +vmin;
-    const val7 = +vmax;
-    const val8 = +asinh_a;
-    const val9 = +channels;
-    let ptr0, len0, ptr1, len1, ptr2, len2;
     try {
-        ptr0 = passArrayF32ToWasm0(values, wasm.__wbindgen_malloc);
-        len0 = WASM_VECTOR_LEN;
-        ptr1 = passStringToWasm0(stretch, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
-        len1 = WASM_VECTOR_LEN;
-        ptr2 = passArray8ToWasm0(nan_color, wasm.__wbindgen_malloc);
-        len2 = WASM_VECTOR_LEN;
-    } catch (e) {
-        if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 1, 1); }
-        if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
-        if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
-        throw e;
+        const retptr = wasm.__wbindgen_add_to_stack_pointer(-16) >>> 0;
+        const val4 = +rows;
+        const val5 = +cols;
+        const val6 = +vmin;
+        const val7 = +vmax;
+        const val8 = +asinh_a;
+        const val9 = +channels;
+        let ptr0, len0, ptr1, len1, ptr2, len2;
+        try {
+            ptr0 = passArrayF32ToWasm0(values, wasm.__wbindgen_malloc);
+            len0 = WASM_VECTOR_LEN;
+            ptr1 = passStringToWasm0(stretch, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+            len1 = WASM_VECTOR_LEN;
+            ptr2 = passArray8ToWasm0(nan_color, wasm.__wbindgen_malloc);
+            len2 = WASM_VECTOR_LEN;
+        } catch (e) {
+            if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 1, 1); }
+            if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
+            if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
+            throw e;
+        }
+        wasm.previewRender(retptr, ptr0, len0, val4, val5, val6, val7, ptr1, len1, val8, ptr2, len2, val9);
+        var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+        var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+        var r2 = getDataViewMemory0().getInt32(retptr + 4 * 2, true);
+        var r3 = getDataViewMemory0().getInt32(retptr + 4 * 3, true);
+        if (r3) {
+            throw takeFromExternrefTable0(r2);
+        }
+        var v10 = getArrayU8FromWasm0(r0, r1).slice();
+        wasm.__wbindgen_free(r0, r1 * 1, 1);
+        return v10;
+    } finally {
+        wasm.__wbindgen_add_to_stack_pointer(16);
     }
-    const ret = wasm.previewRender(ptr0, len0, val4, val5, val6, val7, ptr1, len1, val8, ptr2, len2, val9);
-    if (ret[3]) {
-        throw takeFromExternrefTable0(ret[2]);
-    }
-    var v10 = getArrayU8FromWasm0(ret[0], ret[1]).slice();
-    wasm.__wbindgen_free(ret[0], ret[1] * 1, 1);
-    return v10;
 }
 
 /**
@@ -2608,30 +3142,38 @@ export function previewRender(values, rows, cols, vmin, vmax, stretch, asinh_a, 
  * @returns {RampFitTileOutput}
  */
 export function rampFitStaged(stage, own_row0, own_rows, nints, ngroups, rows, cols, times, ints, flags) {
-    _assertClass(stage, Stage);
-    const val3 = +own_row0;
-    const val4 = +own_rows;
-    const val5 = +nints;
-    const val6 = +ngroups;
-    const val7 = +rows;
-    const val8 = +cols;
-    const val9 = +flags;
-    let ptr0, len0, ptr1, len1;
     try {
-        ptr0 = passArrayF32ToWasm0(times, wasm.__wbindgen_malloc);
-        len0 = WASM_VECTOR_LEN;
-        ptr1 = passArray32ToWasm0(ints, wasm.__wbindgen_malloc);
-        len1 = WASM_VECTOR_LEN;
-    } catch (e) {
-        if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 4, 4); }
-        if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
-        throw e;
+        const retptr = wasm.__wbindgen_add_to_stack_pointer(-16) >>> 0;
+        _assertClass(stage, Stage);
+        const val3 = +own_row0;
+        const val4 = +own_rows;
+        const val5 = +nints;
+        const val6 = +ngroups;
+        const val7 = +rows;
+        const val8 = +cols;
+        const val9 = +flags;
+        let ptr0, len0, ptr1, len1;
+        try {
+            ptr0 = passArrayF32ToWasm0(times, wasm.__wbindgen_malloc);
+            len0 = WASM_VECTOR_LEN;
+            ptr1 = passArray32ToWasm0(ints, wasm.__wbindgen_malloc);
+            len1 = WASM_VECTOR_LEN;
+        } catch (e) {
+            if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 4, 4); }
+            if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
+            throw e;
+        }
+        wasm.rampFitStaged(retptr, stage.__wbg_ptr, val3, val4, val5, val6, val7, val8, ptr0, len0, ptr1, len1, val9);
+        var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+        var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+        var r2 = getDataViewMemory0().getInt32(retptr + 4 * 2, true);
+        if (r2) {
+            throw takeFromExternrefTable0(r1);
+        }
+        return RampFitTileOutput.__wrap(r0);
+    } finally {
+        wasm.__wbindgen_add_to_stack_pointer(16);
     }
-    const ret = wasm.rampFitStaged(stage.__wbg_ptr, val3, val4, val5, val6, val7, val8, ptr0, len0, ptr1, len1, val9);
-    if (ret[2]) {
-        throw takeFromExternrefTable0(ret[1]);
-    }
-    return RampFitTileOutput.__wrap(ret[0]);
 }
 
 /**
@@ -2657,48 +3199,56 @@ export function rampFitStaged(stage, own_row0, own_rows, nints, ngroups, rows, c
  * @returns {RampFitTileOutput}
  */
 export function rampFitTile(data, groupdq, pixeldq, gain, readnoise, zeroframe, dark, nints, ngroups, rows, cols, times, ints, flags) {
-    const val10 = +nints;
-    const val11 = +ngroups;
-    const val12 = +rows;
-    const val13 = +cols;
-    const val14 = +flags;
-    let ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, ptr4, len4, ptr5, len5, ptr6, len6, ptr7, len7, ptr8, len8;
     try {
-        ptr0 = passArrayF32ToWasm0(data, wasm.__wbindgen_malloc);
-        len0 = WASM_VECTOR_LEN;
-        ptr1 = passArray8ToWasm0(groupdq, wasm.__wbindgen_malloc);
-        len1 = WASM_VECTOR_LEN;
-        ptr2 = passArray32ToWasm0(pixeldq, wasm.__wbindgen_malloc);
-        len2 = WASM_VECTOR_LEN;
-        ptr3 = passArrayF32ToWasm0(gain, wasm.__wbindgen_malloc);
-        len3 = WASM_VECTOR_LEN;
-        ptr4 = passArrayF32ToWasm0(readnoise, wasm.__wbindgen_malloc);
-        len4 = WASM_VECTOR_LEN;
-        ptr5 = passArrayF32ToWasm0(zeroframe, wasm.__wbindgen_malloc);
-        len5 = WASM_VECTOR_LEN;
-        ptr6 = passArrayF32ToWasm0(dark, wasm.__wbindgen_malloc);
-        len6 = WASM_VECTOR_LEN;
-        ptr7 = passArrayF32ToWasm0(times, wasm.__wbindgen_malloc);
-        len7 = WASM_VECTOR_LEN;
-        ptr8 = passArray32ToWasm0(ints, wasm.__wbindgen_malloc);
-        len8 = WASM_VECTOR_LEN;
-    } catch (e) {
-        if (ptr8) { wasm.__wbindgen_free(ptr8, len8 * 4, 4); }
-        if (ptr7) { wasm.__wbindgen_free(ptr7, len7 * 4, 4); }
-        if (ptr6) { wasm.__wbindgen_free(ptr6, len6 * 4, 4); }
-        if (ptr5) { wasm.__wbindgen_free(ptr5, len5 * 4, 4); }
-        if (ptr4) { wasm.__wbindgen_free(ptr4, len4 * 4, 4); }
-        if (ptr3) { wasm.__wbindgen_free(ptr3, len3 * 4, 4); }
-        if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 4, 4); }
-        if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
-        if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
-        throw e;
+        const retptr = wasm.__wbindgen_add_to_stack_pointer(-16) >>> 0;
+        const val10 = +nints;
+        const val11 = +ngroups;
+        const val12 = +rows;
+        const val13 = +cols;
+        const val14 = +flags;
+        let ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, ptr4, len4, ptr5, len5, ptr6, len6, ptr7, len7, ptr8, len8;
+        try {
+            ptr0 = passArrayF32ToWasm0(data, wasm.__wbindgen_malloc);
+            len0 = WASM_VECTOR_LEN;
+            ptr1 = passArray8ToWasm0(groupdq, wasm.__wbindgen_malloc);
+            len1 = WASM_VECTOR_LEN;
+            ptr2 = passArray32ToWasm0(pixeldq, wasm.__wbindgen_malloc);
+            len2 = WASM_VECTOR_LEN;
+            ptr3 = passArrayF32ToWasm0(gain, wasm.__wbindgen_malloc);
+            len3 = WASM_VECTOR_LEN;
+            ptr4 = passArrayF32ToWasm0(readnoise, wasm.__wbindgen_malloc);
+            len4 = WASM_VECTOR_LEN;
+            ptr5 = passArrayF32ToWasm0(zeroframe, wasm.__wbindgen_malloc);
+            len5 = WASM_VECTOR_LEN;
+            ptr6 = passArrayF32ToWasm0(dark, wasm.__wbindgen_malloc);
+            len6 = WASM_VECTOR_LEN;
+            ptr7 = passArrayF32ToWasm0(times, wasm.__wbindgen_malloc);
+            len7 = WASM_VECTOR_LEN;
+            ptr8 = passArray32ToWasm0(ints, wasm.__wbindgen_malloc);
+            len8 = WASM_VECTOR_LEN;
+        } catch (e) {
+            if (ptr8) { wasm.__wbindgen_free(ptr8, len8 * 4, 4); }
+            if (ptr7) { wasm.__wbindgen_free(ptr7, len7 * 4, 4); }
+            if (ptr6) { wasm.__wbindgen_free(ptr6, len6 * 4, 4); }
+            if (ptr5) { wasm.__wbindgen_free(ptr5, len5 * 4, 4); }
+            if (ptr4) { wasm.__wbindgen_free(ptr4, len4 * 4, 4); }
+            if (ptr3) { wasm.__wbindgen_free(ptr3, len3 * 4, 4); }
+            if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 4, 4); }
+            if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
+            if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
+            throw e;
+        }
+        wasm.rampFitTile(retptr, ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, ptr4, len4, ptr5, len5, ptr6, len6, val10, val11, val12, val13, ptr7, len7, ptr8, len8, val14);
+        var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+        var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+        var r2 = getDataViewMemory0().getInt32(retptr + 4 * 2, true);
+        if (r2) {
+            throw takeFromExternrefTable0(r1);
+        }
+        return RampFitTileOutput.__wrap(r0);
+    } finally {
+        wasm.__wbindgen_add_to_stack_pointer(16);
     }
-    const ret = wasm.rampFitTile(ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, ptr4, len4, ptr5, len5, ptr6, len6, val10, val11, val12, val13, ptr7, len7, ptr8, len8, val14);
-    if (ret[2]) {
-        throw takeFromExternrefTable0(ret[1]);
-    }
-    return RampFitTileOutput.__wrap(ret[0]);
 }
 
 /**
@@ -2710,14 +3260,21 @@ export function rampFitTile(data, groupdq, pixeldq, gain, readnoise, zeroframe, 
  * @returns {Float64Array}
  */
 export function refpixClippedMean(values, wide, siglimit) {
-    const val2 = +wide;
-    const val3 = +siglimit;
-    const ptr0 = passArrayF32ToWasm0(values, wasm.__wbindgen_malloc);
-    const len0 = WASM_VECTOR_LEN;
-    const ret = wasm.refpixClippedMean(ptr0, len0, val2, val3);
-    var v4 = getArrayF64FromWasm0(ret[0], ret[1]).slice();
-    wasm.__wbindgen_free(ret[0], ret[1] * 8, 8);
-    return v4;
+    try {
+        const retptr = wasm.__wbindgen_add_to_stack_pointer(-16) >>> 0;
+        const val2 = +wide;
+        const val3 = +siglimit;
+        const ptr0 = passArrayF32ToWasm0(values, wasm.__wbindgen_malloc);
+        const len0 = WASM_VECTOR_LEN;
+        wasm.refpixClippedMean(retptr, ptr0, len0, val2, val3);
+        var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+        var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+        var v4 = getArrayF64FromWasm0(r0, r1).slice();
+        wasm.__wbindgen_free(r0, r1 * 8, 8);
+        return v4;
+    } finally {
+        wasm.__wbindgen_add_to_stack_pointer(16);
+    }
 }
 
 /**
@@ -2736,33 +3293,42 @@ export function refpixClippedMean(values, wide, siglimit) {
  * @returns {Float64Array}
  */
 export function refpixFourAmpGroup(plane, at, dq, n, odd_even_columns, use_side_ref_pixels, siglimit, side_smoothing_length, wide) {
-    const val4 = +n;
-    const val5 = +odd_even_columns;
-    const val6 = +use_side_ref_pixels;
-    const val7 = +siglimit;
-    const val8 = +side_smoothing_length;
-    const val9 = +wide;
-    let ptr0, len0, ptr1, len1, ptr2, len2;
     try {
-        ptr0 = passArrayF32ToWasm0(plane, wasm.__wbindgen_malloc);
-        len0 = WASM_VECTOR_LEN;
-        ptr1 = passArray32ToWasm0(at, wasm.__wbindgen_malloc);
-        len1 = WASM_VECTOR_LEN;
-        ptr2 = passArray32ToWasm0(dq, wasm.__wbindgen_malloc);
-        len2 = WASM_VECTOR_LEN;
-    } catch (e) {
-        if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 4, 4); }
-        if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 4, 4); }
-        if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
-        throw e;
+        const retptr = wasm.__wbindgen_add_to_stack_pointer(-16) >>> 0;
+        const val4 = +n;
+        const val5 = +odd_even_columns;
+        const val6 = +use_side_ref_pixels;
+        const val7 = +siglimit;
+        const val8 = +side_smoothing_length;
+        const val9 = +wide;
+        let ptr0, len0, ptr1, len1, ptr2, len2;
+        try {
+            ptr0 = passArrayF32ToWasm0(plane, wasm.__wbindgen_malloc);
+            len0 = WASM_VECTOR_LEN;
+            ptr1 = passArray32ToWasm0(at, wasm.__wbindgen_malloc);
+            len1 = WASM_VECTOR_LEN;
+            ptr2 = passArray32ToWasm0(dq, wasm.__wbindgen_malloc);
+            len2 = WASM_VECTOR_LEN;
+        } catch (e) {
+            if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 4, 4); }
+            if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 4, 4); }
+            if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
+            throw e;
+        }
+        wasm.refpixFourAmpGroup(retptr, ptr0, len0, ptr1, len1, ptr2, len2, val4, val5, val6, val7, val8, val9);
+        var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+        var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+        var r2 = getDataViewMemory0().getInt32(retptr + 4 * 2, true);
+        var r3 = getDataViewMemory0().getInt32(retptr + 4 * 3, true);
+        if (r3) {
+            throw takeFromExternrefTable0(r2);
+        }
+        var v10 = getArrayF64FromWasm0(r0, r1).slice();
+        wasm.__wbindgen_free(r0, r1 * 8, 8);
+        return v10;
+    } finally {
+        wasm.__wbindgen_add_to_stack_pointer(16);
     }
-    const ret = wasm.refpixFourAmpGroup(ptr0, len0, ptr1, len1, ptr2, len2, val4, val5, val6, val7, val8, val9);
-    if (ret[3]) {
-        throw takeFromExternrefTable0(ret[2]);
-    }
-    var v10 = getArrayF64FromWasm0(ret[0], ret[1]).slice();
-    wasm.__wbindgen_free(ret[0], ret[1] * 8, 8);
-    return v10;
 }
 
 /**
@@ -2778,34 +3344,43 @@ export function refpixFourAmpGroup(plane, at, dq, n, odd_even_columns, use_side_
  * @returns {Float64Array}
  */
 export function refpixSideSignal(left, left_dq, right, right_dq, rows, width, smoothing_length, wide) {
-    const val5 = +rows;
-    const val6 = +width;
-    const val7 = +smoothing_length;
-    const val8 = +wide;
-    let ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3;
     try {
-        ptr0 = passArrayF64ToWasm0(left, wasm.__wbindgen_malloc);
-        len0 = WASM_VECTOR_LEN;
-        ptr1 = passArray32ToWasm0(left_dq, wasm.__wbindgen_malloc);
-        len1 = WASM_VECTOR_LEN;
-        ptr2 = passArrayF64ToWasm0(right, wasm.__wbindgen_malloc);
-        len2 = WASM_VECTOR_LEN;
-        ptr3 = passArray32ToWasm0(right_dq, wasm.__wbindgen_malloc);
-        len3 = WASM_VECTOR_LEN;
-    } catch (e) {
-        if (ptr3) { wasm.__wbindgen_free(ptr3, len3 * 4, 4); }
-        if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 8, 8); }
-        if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 4, 4); }
-        if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 8, 8); }
-        throw e;
+        const retptr = wasm.__wbindgen_add_to_stack_pointer(-16) >>> 0;
+        const val5 = +rows;
+        const val6 = +width;
+        const val7 = +smoothing_length;
+        const val8 = +wide;
+        let ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3;
+        try {
+            ptr0 = passArrayF64ToWasm0(left, wasm.__wbindgen_malloc);
+            len0 = WASM_VECTOR_LEN;
+            ptr1 = passArray32ToWasm0(left_dq, wasm.__wbindgen_malloc);
+            len1 = WASM_VECTOR_LEN;
+            ptr2 = passArrayF64ToWasm0(right, wasm.__wbindgen_malloc);
+            len2 = WASM_VECTOR_LEN;
+            ptr3 = passArray32ToWasm0(right_dq, wasm.__wbindgen_malloc);
+            len3 = WASM_VECTOR_LEN;
+        } catch (e) {
+            if (ptr3) { wasm.__wbindgen_free(ptr3, len3 * 4, 4); }
+            if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 8, 8); }
+            if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 4, 4); }
+            if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 8, 8); }
+            throw e;
+        }
+        wasm.refpixSideSignal(retptr, ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, val5, val6, val7, val8);
+        var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+        var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+        var r2 = getDataViewMemory0().getInt32(retptr + 4 * 2, true);
+        var r3 = getDataViewMemory0().getInt32(retptr + 4 * 3, true);
+        if (r3) {
+            throw takeFromExternrefTable0(r2);
+        }
+        var v9 = getArrayF64FromWasm0(r0, r1).slice();
+        wasm.__wbindgen_free(r0, r1 * 8, 8);
+        return v9;
+    } finally {
+        wasm.__wbindgen_add_to_stack_pointer(16);
     }
-    const ret = wasm.refpixSideSignal(ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, val5, val6, val7, val8);
-    if (ret[3]) {
-        throw takeFromExternrefTable0(ret[2]);
-    }
-    var v9 = getArrayF64FromWasm0(ret[0], ret[1]).slice();
-    wasm.__wbindgen_free(ret[0], ret[1] * 8, 8);
-    return v9;
 }
 
 /**
@@ -2821,20 +3396,28 @@ export function refpixSideSignal(left, left_dq, right, right_dq, rows, width, sm
  * @returns {number}
  */
 export function rscdBackoffRounds(groupdq, first_int, end_int, skip, nints, ngroups, rows, cols) {
-    const val2 = +first_int;
-    const val3 = +end_int;
-    const val4 = +skip;
-    const val5 = +nints;
-    const val6 = +ngroups;
-    const val7 = +rows;
-    const val8 = +cols;
-    const ptr0 = passArray8ToWasm0(groupdq, wasm.__wbindgen_malloc);
-    const len0 = WASM_VECTOR_LEN;
-    const ret = wasm.rscdBackoffRounds(ptr0, len0, val2, val3, val4, val5, val6, val7, val8);
-    if (ret[2]) {
-        throw takeFromExternrefTable0(ret[1]);
+    try {
+        const retptr = wasm.__wbindgen_add_to_stack_pointer(-16) >>> 0;
+        const val2 = +first_int;
+        const val3 = +end_int;
+        const val4 = +skip;
+        const val5 = +nints;
+        const val6 = +ngroups;
+        const val7 = +rows;
+        const val8 = +cols;
+        const ptr0 = passArray8ToWasm0(groupdq, wasm.__wbindgen_malloc);
+        const len0 = WASM_VECTOR_LEN;
+        wasm.rscdBackoffRounds(retptr, ptr0, len0, val2, val3, val4, val5, val6, val7, val8);
+        var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+        var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+        var r2 = getDataViewMemory0().getInt32(retptr + 4 * 2, true);
+        if (r2) {
+            throw takeFromExternrefTable0(r1);
+        }
+        return r0 >>> 0;
+    } finally {
+        wasm.__wbindgen_add_to_stack_pointer(16);
     }
-    return ret[0] >>> 0;
 }
 
 /**
@@ -2851,33 +3434,40 @@ export function rscdBackoffRounds(groupdq, first_int, end_int, skip, nints, ngro
  * @param {Float32Array} sigma
  */
 export function showerClippedNoise(data, groupdq, gain, nints, ngroups, rows, cols, median, sigma) {
-    const val6 = +nints;
-    const val7 = +ngroups;
-    const val8 = +rows;
-    const val9 = +cols;
-    let ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, ptr4, len4;
     try {
-        ptr0 = passArrayF32ToWasm0(data, wasm.__wbindgen_malloc);
-        len0 = WASM_VECTOR_LEN;
-        ptr1 = passArray8ToWasm0(groupdq, wasm.__wbindgen_malloc);
-        len1 = WASM_VECTOR_LEN;
-        ptr2 = passArrayF32ToWasm0(gain, wasm.__wbindgen_malloc);
-        len2 = WASM_VECTOR_LEN;
-        ptr3 = passArrayF32ToWasm0(median, wasm.__wbindgen_malloc);
-        len3 = WASM_VECTOR_LEN;
-        ptr4 = passArrayF32ToWasm0(sigma, wasm.__wbindgen_malloc);
-        len4 = WASM_VECTOR_LEN;
-    } catch (e) {
-        if (ptr4) { wasm.__wbindgen_free(ptr4, len4 * 4, 4); }
-        if (ptr3) { wasm.__wbindgen_free(ptr3, len3 * 4, 4); }
-        if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 4, 4); }
-        if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
-        if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
-        throw e;
-    }
-    const ret = wasm.showerClippedNoise(ptr0, len0, ptr1, len1, ptr2, len2, val6, val7, val8, val9, ptr3, len3, median, ptr4, len4, sigma);
-    if (ret[1]) {
-        throw takeFromExternrefTable0(ret[0]);
+        const retptr = wasm.__wbindgen_add_to_stack_pointer(-16) >>> 0;
+        const val6 = +nints;
+        const val7 = +ngroups;
+        const val8 = +rows;
+        const val9 = +cols;
+        let ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, ptr4, len4;
+        try {
+            ptr0 = passArrayF32ToWasm0(data, wasm.__wbindgen_malloc);
+            len0 = WASM_VECTOR_LEN;
+            ptr1 = passArray8ToWasm0(groupdq, wasm.__wbindgen_malloc);
+            len1 = WASM_VECTOR_LEN;
+            ptr2 = passArrayF32ToWasm0(gain, wasm.__wbindgen_malloc);
+            len2 = WASM_VECTOR_LEN;
+            ptr3 = passArrayF32ToWasm0(median, wasm.__wbindgen_malloc);
+            len3 = WASM_VECTOR_LEN;
+            ptr4 = passArrayF32ToWasm0(sigma, wasm.__wbindgen_malloc);
+            len4 = WASM_VECTOR_LEN;
+        } catch (e) {
+            if (ptr4) { wasm.__wbindgen_free(ptr4, len4 * 4, 4); }
+            if (ptr3) { wasm.__wbindgen_free(ptr3, len3 * 4, 4); }
+            if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 4, 4); }
+            if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
+            if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
+            throw e;
+        }
+        wasm.showerClippedNoise(retptr, ptr0, len0, ptr1, len1, ptr2, len2, val6, val7, val8, val9, ptr3, len3, median, ptr4, len4, sigma);
+        var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+        var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+        if (r1) {
+            throw takeFromExternrefTable0(r0);
+        }
+    } finally {
+        wasm.__wbindgen_add_to_stack_pointer(16);
     }
 }
 
@@ -2896,37 +3486,44 @@ export function showerClippedNoise(data, groupdq, gain, nints, ngroups, rows, co
  * @param {Float32Array} sigma
  */
 export function showerNoise(data, groupdq, gain, readnoise, nints, ngroups, rows, cols, nframes, median, sigma) {
-    const val7 = +nints;
-    const val8 = +ngroups;
-    const val9 = +rows;
-    const val10 = +cols;
-    const val11 = +nframes;
-    let ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, ptr4, len4, ptr5, len5;
     try {
-        ptr0 = passArrayF32ToWasm0(data, wasm.__wbindgen_malloc);
-        len0 = WASM_VECTOR_LEN;
-        ptr1 = passArray8ToWasm0(groupdq, wasm.__wbindgen_malloc);
-        len1 = WASM_VECTOR_LEN;
-        ptr2 = passArrayF32ToWasm0(gain, wasm.__wbindgen_malloc);
-        len2 = WASM_VECTOR_LEN;
-        ptr3 = passArrayF32ToWasm0(readnoise, wasm.__wbindgen_malloc);
-        len3 = WASM_VECTOR_LEN;
-        ptr4 = passArrayF32ToWasm0(median, wasm.__wbindgen_malloc);
-        len4 = WASM_VECTOR_LEN;
-        ptr5 = passArrayF32ToWasm0(sigma, wasm.__wbindgen_malloc);
-        len5 = WASM_VECTOR_LEN;
-    } catch (e) {
-        if (ptr5) { wasm.__wbindgen_free(ptr5, len5 * 4, 4); }
-        if (ptr4) { wasm.__wbindgen_free(ptr4, len4 * 4, 4); }
-        if (ptr3) { wasm.__wbindgen_free(ptr3, len3 * 4, 4); }
-        if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 4, 4); }
-        if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
-        if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
-        throw e;
-    }
-    const ret = wasm.showerNoise(ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, val7, val8, val9, val10, val11, ptr4, len4, median, ptr5, len5, sigma);
-    if (ret[1]) {
-        throw takeFromExternrefTable0(ret[0]);
+        const retptr = wasm.__wbindgen_add_to_stack_pointer(-16) >>> 0;
+        const val7 = +nints;
+        const val8 = +ngroups;
+        const val9 = +rows;
+        const val10 = +cols;
+        const val11 = +nframes;
+        let ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, ptr4, len4, ptr5, len5;
+        try {
+            ptr0 = passArrayF32ToWasm0(data, wasm.__wbindgen_malloc);
+            len0 = WASM_VECTOR_LEN;
+            ptr1 = passArray8ToWasm0(groupdq, wasm.__wbindgen_malloc);
+            len1 = WASM_VECTOR_LEN;
+            ptr2 = passArrayF32ToWasm0(gain, wasm.__wbindgen_malloc);
+            len2 = WASM_VECTOR_LEN;
+            ptr3 = passArrayF32ToWasm0(readnoise, wasm.__wbindgen_malloc);
+            len3 = WASM_VECTOR_LEN;
+            ptr4 = passArrayF32ToWasm0(median, wasm.__wbindgen_malloc);
+            len4 = WASM_VECTOR_LEN;
+            ptr5 = passArrayF32ToWasm0(sigma, wasm.__wbindgen_malloc);
+            len5 = WASM_VECTOR_LEN;
+        } catch (e) {
+            if (ptr5) { wasm.__wbindgen_free(ptr5, len5 * 4, 4); }
+            if (ptr4) { wasm.__wbindgen_free(ptr4, len4 * 4, 4); }
+            if (ptr3) { wasm.__wbindgen_free(ptr3, len3 * 4, 4); }
+            if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 4, 4); }
+            if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
+            if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
+            throw e;
+        }
+        wasm.showerNoise(retptr, ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, val7, val8, val9, val10, val11, ptr4, len4, median, ptr5, len5, sigma);
+        var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+        var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+        if (r1) {
+            throw takeFromExternrefTable0(r0);
+        }
+    } finally {
+        wasm.__wbindgen_add_to_stack_pointer(16);
     }
 }
 
@@ -2938,14 +3535,21 @@ export function showerNoise(data, groupdq, gain, readnoise, nints, ngroups, rows
  * @param {Uint32Array | number[]} bit_flags
  */
 export function translateDqStaged(stage, swapped, flip, bit_flags) {
-    _assertClass(stage, Stage);
-    const val2 = +swapped;
-    const val3 = +flip;
-    const ptr0 = passArray32ToWasm0(bit_flags, wasm.__wbindgen_malloc);
-    const len0 = WASM_VECTOR_LEN;
-    const ret = wasm.translateDqStaged(stage.__wbg_ptr, val2, val3, ptr0, len0);
-    if (ret[1]) {
-        throw takeFromExternrefTable0(ret[0]);
+    try {
+        const retptr = wasm.__wbindgen_add_to_stack_pointer(-16) >>> 0;
+        _assertClass(stage, Stage);
+        const val2 = +swapped;
+        const val3 = +flip;
+        const ptr0 = passArray32ToWasm0(bit_flags, wasm.__wbindgen_malloc);
+        const len0 = WASM_VECTOR_LEN;
+        wasm.translateDqStaged(retptr, stage.__wbg_ptr, val2, val3, ptr0, len0);
+        var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+        var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+        if (r1) {
+            throw takeFromExternrefTable0(r0);
+        }
+    } finally {
+        wasm.__wbindgen_add_to_stack_pointer(16);
     }
 }
 
@@ -2972,40 +3576,49 @@ export function translateDqStaged(stage, swapped, flip, bit_flags) {
  * @returns {Float64Array}
  */
 export function tsoApertureSums(data, dq, gain, nints, rows, cols, integration_time, xcenter, ycenter, radius, radius_inner, centroid_source, search_box_width, fit_box_width, moving_centroid, sum_all) {
-    const val4 = +nints;
-    const val5 = +rows;
-    const val6 = +cols;
-    const val7 = +integration_time;
-    const val8 = +xcenter;
-    const val9 = +ycenter;
-    const val10 = +radius;
-    const val11 = +radius_inner;
-    const val12 = +centroid_source;
-    const val13 = +search_box_width;
-    const val14 = +fit_box_width;
-    const val15 = +moving_centroid;
-    const val16 = +sum_all;
-    let ptr0, len0, ptr1, len1, ptr2, len2;
     try {
-        ptr0 = passArrayF32ToWasm0(data, wasm.__wbindgen_malloc);
-        len0 = WASM_VECTOR_LEN;
-        ptr1 = passArray32ToWasm0(dq, wasm.__wbindgen_malloc);
-        len1 = WASM_VECTOR_LEN;
-        ptr2 = passArrayF32ToWasm0(gain, wasm.__wbindgen_malloc);
-        len2 = WASM_VECTOR_LEN;
-    } catch (e) {
-        if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 4, 4); }
-        if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 4, 4); }
-        if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
-        throw e;
+        const retptr = wasm.__wbindgen_add_to_stack_pointer(-16) >>> 0;
+        const val4 = +nints;
+        const val5 = +rows;
+        const val6 = +cols;
+        const val7 = +integration_time;
+        const val8 = +xcenter;
+        const val9 = +ycenter;
+        const val10 = +radius;
+        const val11 = +radius_inner;
+        const val12 = +centroid_source;
+        const val13 = +search_box_width;
+        const val14 = +fit_box_width;
+        const val15 = +moving_centroid;
+        const val16 = +sum_all;
+        let ptr0, len0, ptr1, len1, ptr2, len2;
+        try {
+            ptr0 = passArrayF32ToWasm0(data, wasm.__wbindgen_malloc);
+            len0 = WASM_VECTOR_LEN;
+            ptr1 = passArray32ToWasm0(dq, wasm.__wbindgen_malloc);
+            len1 = WASM_VECTOR_LEN;
+            ptr2 = passArrayF32ToWasm0(gain, wasm.__wbindgen_malloc);
+            len2 = WASM_VECTOR_LEN;
+        } catch (e) {
+            if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 4, 4); }
+            if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 4, 4); }
+            if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
+            throw e;
+        }
+        wasm.tsoApertureSums(retptr, ptr0, len0, ptr1, len1, ptr2, len2, val4, val5, val6, val7, val8, val9, val10, val11, val12, val13, val14, val15, val16);
+        var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+        var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+        var r2 = getDataViewMemory0().getInt32(retptr + 4 * 2, true);
+        var r3 = getDataViewMemory0().getInt32(retptr + 4 * 3, true);
+        if (r3) {
+            throw takeFromExternrefTable0(r2);
+        }
+        var v17 = getArrayF64FromWasm0(r0, r1).slice();
+        wasm.__wbindgen_free(r0, r1 * 8, 8);
+        return v17;
+    } finally {
+        wasm.__wbindgen_add_to_stack_pointer(16);
     }
-    const ret = wasm.tsoApertureSums(ptr0, len0, ptr1, len1, ptr2, len2, val4, val5, val6, val7, val8, val9, val10, val11, val12, val13, val14, val15, val16);
-    if (ret[3]) {
-        throw takeFromExternrefTable0(ret[2]);
-    }
-    var v17 = getArrayF64FromWasm0(ret[0], ret[1]).slice();
-    wasm.__wbindgen_free(ret[0], ret[1] * 8, 8);
-    return v17;
 }
 function __wbg_get_imports() {
     const import0 = {
