@@ -1404,24 +1404,47 @@ pub fn irs2_subtract_group_means(
 #[wasm_bindgen]
 #[derive(Default)]
 pub struct Stage {
-    f32s: Vec<Vec<f32>>,
-    u8s: Vec<Vec<u8>>,
-    u16s: Vec<Vec<u16>>,
-    u32s: Vec<Vec<u32>>,
+    f32s: Vec<Slot<f32>>,
+    u8s: Vec<Slot<u8>>,
+    u16s: Vec<Slot<u16>>,
+    u32s: Vec<Slot<u32>>,
 }
 
-fn sized<T: Clone + Default>(slots: &mut Vec<Vec<T>>, slot: usize, len: usize) -> usize {
-    if slots.len() <= slot {
-        slots.resize_with(slot + 1, Vec::new);
+/// One slot's buffer: its first `len` elements are the slot. The buffer keeps the largest size
+/// it has had, its elements initialised once: sizing a slot again from band to band (emptied
+/// between two steps, then filled again) neither writes its elements nor copies them.
+#[derive(Default)]
+struct Slot<T> {
+    buf: Vec<T>,
+    len: usize,
+}
+
+impl<T: Copy + Default> Slot<T> {
+    fn as_mut_slice(&mut self) -> &mut [T] {
+        &mut self.buf[..self.len]
     }
-    slots[slot].resize(len, T::default());
-    slots[slot].as_mut_ptr() as usize
+}
+
+fn sized<T: Copy + Default>(slots: &mut Vec<Slot<T>>, slot: usize, len: usize) -> usize {
+    if slots.len() <= slot {
+        slots.resize_with(slot + 1, Slot::default);
+    }
+    let s = &mut slots[slot];
+    if s.buf.len() < len {
+        if s.buf.capacity() < len {
+            // The contents are unspecified: the old buffer goes first rather than being copied.
+            s.buf = Vec::new();
+        }
+        s.buf.resize(len, T::default());
+    }
+    s.len = len;
+    s.buf.as_mut_ptr() as usize
 }
 
 /// The first `N` slots, each borrowed on its own (missing ones are empty).
-fn slots_of<T, const N: usize>(slots: &mut Vec<Vec<T>>) -> [&mut [T]; N] {
+fn slots_of<T: Copy + Default, const N: usize>(slots: &mut Vec<Slot<T>>) -> [&mut [T]; N] {
     if slots.len() < N {
-        slots.resize_with(N, Vec::new);
+        slots.resize_with(N, Slot::default);
     }
     let mut each = slots.iter_mut();
     std::array::from_fn(|_| each.next().expect("N slots").as_mut_slice())
@@ -1450,9 +1473,9 @@ impl Stage {
     /// Exchanges slots `a` and `b` of element type `kind` (their buffers, not their contents):
     /// a chain of kernels keeps a band's arrays in the slots where each kernel expects them.
     pub fn swap_slots(&mut self, kind: &str, a: usize, b: usize) -> Result<(), JsError> {
-        fn swap<T>(slots: &mut Vec<Vec<T>>, a: usize, b: usize) {
+        fn swap<T: Copy + Default>(slots: &mut Vec<Slot<T>>, a: usize, b: usize) {
             if slots.len() <= a.max(b) {
-                slots.resize_with(a.max(b) + 1, Vec::new);
+                slots.resize_with(a.max(b) + 1, Slot::default);
             }
             slots.swap(a, b);
         }
@@ -1471,8 +1494,8 @@ impl Stage {
     /// the kernel, on data the fill has just brought into cache. Never grows the memory.
     pub fn swap_words(&mut self, kind: &str, slot: usize) -> Result<(), JsError> {
         match kind {
-            "f32" => self.f32s.get_mut(slot).map(|s| detector1_kernels::fits_words::swap_float_words(s)),
-            "u32" => self.u32s.get_mut(slot).map(|s| detector1_kernels::fits_words::swap_words(s)),
+            "f32" => self.f32s.get_mut(slot).map(|s| detector1_kernels::fits_words::swap_float_words(s.as_mut_slice())),
+            "u32" => self.u32s.get_mut(slot).map(|s| detector1_kernels::fits_words::swap_words(s.as_mut_slice())),
             _ => return Err(to_js(KernelError::InvalidParameter { argument: "kind", reason: format!("must be f32 or u32, got {kind}") })),
         };
         Ok(())
@@ -1482,7 +1505,7 @@ impl Stage {
     /// the file stores them becomes standard flags in the thread that runs the kernel.
     pub fn translate_dq(&mut self, slot: usize, swapped: bool, flip: u32, bit_flags: &[u32]) -> Result<(), JsError> {
         match self.u32s.get_mut(slot) {
-            Some(words) => detector1_kernels::dq::translate_in_place(words, swapped, flip, bit_flags).map_err(to_js),
+            Some(words) => detector1_kernels::dq::translate_in_place(words.as_mut_slice(), swapped, flip, bit_flags).map_err(to_js),
             None => Ok(()),
         }
     }
