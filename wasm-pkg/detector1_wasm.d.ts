@@ -81,6 +81,12 @@ export class RampFitTileOutput {
      */
     dqPtr(name: string): number;
     /**
+     * Turns every rate and rateints array into the FITS file's big-endian words, in place
+     * (DQ stored as int32 with BZERO 2^31), and returns their ones'-complement sums: rate's
+     * `[slope, dq, var_poisson, var_rnoise, err]`, then the same of each integration of rateints.
+     */
+    encodeFits(): Uint32Array;
+    /**
      * Address in wasm memory of a rate/rateints float32 array (`rate.slope`, `rateints.err`,
      * ...), to copy it out through a view without an intermediate array.
      */
@@ -599,6 +605,7 @@ export interface InitOutput {
     readonly rampfitstream_fitIntegration: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number) => void;
     readonly rampfitstream_new: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number, o: number, p: number, q: number, r: number) => void;
     readonly rampfittileoutput_dqPtr: (a: number, b: number, c: number, d: number) => void;
+    readonly rampfittileoutput_encodeFits: (a: number, b: number) => void;
     readonly rampfittileoutput_f32Ptr: (a: number, b: number, c: number, d: number) => void;
     readonly rampfittileoutput_maxCr: (a: number) => number;
     readonly rampfittileoutput_maxSeg: (a: number) => number;

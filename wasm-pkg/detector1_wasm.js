@@ -438,6 +438,25 @@ export class RampFitTileOutput {
         }
     }
     /**
+     * Turns every rate and rateints array into the FITS file's big-endian words, in place
+     * (DQ stored as int32 with BZERO 2^31), and returns their ones'-complement sums: rate's
+     * `[slope, dq, var_poisson, var_rnoise, err]`, then the same of each integration of rateints.
+     * @returns {Uint32Array}
+     */
+    encodeFits() {
+        try {
+            const retptr = wasm.__wbindgen_add_to_stack_pointer(-16) >>> 0;
+            wasm.rampfittileoutput_encodeFits(retptr, this.__wbg_ptr);
+            var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+            var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+            var v1 = getArrayU32FromWasm0(r0, r1).slice();
+            wasm.__wbindgen_free(r0, r1 * 4, 4);
+            return v1;
+        } finally {
+            wasm.__wbindgen_add_to_stack_pointer(16);
+        }
+    }
+    /**
      * Address in wasm memory of a rate/rateints float32 array (`rate.slope`, `rateints.err`,
      * ...), to copy it out through a view without an intermediate array.
      * @param {string} name

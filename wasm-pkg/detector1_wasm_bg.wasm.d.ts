@@ -81,6 +81,7 @@ export const rampfitstream_finish: (a: number, b: number) => void;
 export const rampfitstream_fitIntegration: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number) => void;
 export const rampfitstream_new: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number, o: number, p: number, q: number, r: number) => void;
 export const rampfittileoutput_dqPtr: (a: number, b: number, c: number, d: number) => void;
+export const rampfittileoutput_encodeFits: (a: number, b: number) => void;
 export const rampfittileoutput_f32Ptr: (a: number, b: number, c: number, d: number) => void;
 export const rampfittileoutput_maxCr: (a: number) => number;
 export const rampfittileoutput_maxSeg: (a: number) => number;

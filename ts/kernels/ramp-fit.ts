@@ -567,24 +567,37 @@ function fitBandsInPlace(input: RampFitInput, shape: TileShape, params: RampFitT
 /** The rate and rateints of `out`, `length` pixels of each plane, into the target's planes (of `targetPlane` pixels) at pixel `to`. */
 function takeRows(out: RampFitTileOutput, nints: number, length: number, target: RowsTarget, targetPlane: number, to: number): void {
   const memory = kernelMemory();
-  const take = <T extends KernelArray>(View: new (b: ArrayBuffer, o: number, n: number) => T, ptr: number, dst: T, planes: number) => {
-    const src = new View(memory.buffer, ptr, planes * length);
-    for (let k = 0; k < planes; k++) dst.set(src.subarray(k * length, (k + 1) * length) as never, k * targetPlane + to);
+  // Word by word (the outputs may hold the file's big-endian words: see encodeFits).
+  const take = (ptr: number, dst: Float32Array | Uint32Array, planes: number) => {
+    const src = new Uint32Array(memory.buffer, ptr, planes * length);
+    const words = new Uint32Array(dst.buffer, dst.byteOffset, dst.length);
+    for (let k = 0; k < planes; k++) words.set(src.subarray(k * length, (k + 1) * length), k * targetPlane + to);
   };
   for (const [prefix, arrays, planes] of [['rate', target.rate, 1], ['rateints', target.rateints, nints]] as const) {
-    take(Float32Array, out.f32Ptr(`${prefix}.slope`), arrays.slope, planes);
-    take(Uint32Array, out.dqPtr(`${prefix}.dq`), arrays.dq, planes);
-    take(Float32Array, out.f32Ptr(`${prefix}.var_poisson`), arrays.varPoisson, planes);
-    take(Float32Array, out.f32Ptr(`${prefix}.var_rnoise`), arrays.varRnoise, planes);
-    take(Float32Array, out.f32Ptr(`${prefix}.err`), arrays.err, planes);
+    take(out.f32Ptr(`${prefix}.slope`), arrays.slope, planes);
+    take(out.dqPtr(`${prefix}.dq`), arrays.dq, planes);
+    take(out.f32Ptr(`${prefix}.var_poisson`), arrays.varPoisson, planes);
+    take(out.f32Ptr(`${prefix}.var_rnoise`), arrays.varRnoise, planes);
+    take(out.f32Ptr(`${prefix}.err`), arrays.err, planes);
   }
 }
 
 /**
+ * The ones'-complement sums of a band's rate and rateints arrays written as their file's words
+ * (`RateintsRows` keys): `_rate`'s, then each integration's of `_rateints`.
+ */
+export type EncodedSums = Record<RateintsKey, number>[];
+type RateintsKey = 'data' | 'err' | 'dq' | 'varPoisson' | 'varRnoise';
+
+/**
  * Fits rows `core` of a band staged in wasm memory (`stage`, slots as `rampFitStaged` names
  * them; `shape` is the band's) where they lie, into `outputs` (the rows' rate and rateints).
+ * `encoded`: the outputs get the products' file words (big-endian, DQ with BZERO 2^31) rather
+ * than values, and their sums are returned.
  */
-export function fitStagedRows(stage: Stage, shape: TileShape, core: { row0: number; rows: number }, params: RampFitTileParams, outputs: Pick<RampFitTaskArrays, keyof typeof TASK_OUTPUTS>): void {
+export function fitStagedRows(stage: Stage, shape: TileShape, core: { row0: number; rows: number }, params: RampFitTileParams, outputs: Pick<RampFitTaskArrays, keyof typeof TASK_OUTPUTS>, encoded: true): EncodedSums;
+export function fitStagedRows(stage: Stage, shape: TileShape, core: { row0: number; rows: number }, params: RampFitTileParams, outputs: Pick<RampFitTaskArrays, keyof typeof TASK_OUTPUTS>, encoded?: false): undefined;
+export function fitStagedRows(stage: Stage, shape: TileShape, core: { row0: number; rows: number }, params: RampFitTileParams, outputs: Pick<RampFitTaskArrays, keyof typeof TASK_OUTPUTS>, encoded = false): EncodedSums | undefined {
   if (params.likely || params.saveOpt) throw new KernelParameterError('invalid_parameter', `${KERNEL}: a staged fit is OLS_C without fitopt`);
   const { nints, ngroups, cols } = shape;
   const out = callWasm(KERNEL, () => rampFitStaged(stage, core.row0, core.rows, nints, ngroups, shape.rows, cols, ...encodeParams(params)));
@@ -596,7 +609,16 @@ export function fitStagedRows(stage: Stage, shape: TileShape, core: { row0: numb
       rows: core.rows,
       row0: 0,
     };
+    let sums: EncodedSums | undefined;
+    if (encoded) {
+      const words = callWasm(KERNEL, () => out.encodeFits());
+      sums = Array.from({ length: 1 + nints }, (_, i) => {
+        const [data, dq, varPoisson, varRnoise, err] = words.subarray(5 * i, 5 * i + 5);
+        return { data, dq, varPoisson, varRnoise, err };
+      });
+    }
     takeRows(out, nints, core.rows * cols, target, core.rows * cols, 0);
+    return sums;
   } finally {
     out.free();
   }

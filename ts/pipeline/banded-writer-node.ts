@@ -113,12 +113,13 @@ export class BandedProductWriter implements ProductRowsWriter {
    * Rows `row0 ..< row0 + n` of every array of integration `integration` (0 for `_rate`), each
    * array `n * cols` long. Bands come in any order, also concurrently (they are encoded in turn;
    * small bands' writes overlap); the arrays are read until the returned promise settles. A row
-   * is written once.
+   * is written once. With `sums`, the arrays hold the file's words already (big-endian, DQ with
+   * BZERO 2^31) and these are their ones'-complement sums: they are written as they are.
    */
-  async writeRows(integration: number, row0: number, rows: RateintsRows): Promise<void> {
+  async writeRows(integration: number, row0: number, rows: RateintsRows, sums?: Record<keyof RateintsRows, number>): Promise<void> {
     if (this.closed) throw new FitsError(this.path, 'rows written after commit or abort');
     const n = this.checkBand(integration, row0, rows);
-    const started = this.queue.then(() => this.startBand(integration, row0, n, rows));
+    const started = this.queue.then(() => this.startBand(integration, row0, n, rows, sums));
     // The next band is encoded once this one's writes are under way.
     this.queue = started.then(
       () => {},
@@ -160,7 +161,7 @@ export class BandedProductWriter implements ProductRowsWriter {
    * wait for it). The rows count as written, and their sums as added, when every write has
    * succeeded; a failed band may be written again.
    */
-  private async startBand(integration: number, row0: number, n: number, rows: RateintsRows): Promise<{ writes: Promise<void> }> {
+  private async startBand(integration: number, row0: number, n: number, rows: RateintsRows, given?: Record<keyof RateintsRows, number>): Promise<{ writes: Promise<void> }> {
     const flags = this.written.subarray(integration * this.rows + row0, integration * this.rows + row0 + n);
     if (flags.some((flag) => flag !== UNWRITTEN)) {
       throw new RangeError(`${this.path}: rows ${row0}..<${row0 + n} of integration ${integration} overlap rows already written`);
@@ -170,14 +171,19 @@ export class BandedProductWriter implements ProductRowsWriter {
     // Small bands: every array's rows encoded side by side into a buffer of their own and written
     // at once, while the next band is encoded (one write after another cost a thread pool round
     // trip each: a 10-integration NIRCam SUB640 fit writes 55 bands of 4 rows per band it fits).
-    // Large ones: one array at a time through the writer's buffer.
-    const together = this.images.length * byteLength <= TOGETHER_BYTES;
-    const buffer = together ? this.spareBuffer(this.images.length * byteLength) : this.growBuffer(byteLength);
+    // Large ones: one array at a time through the writer's buffer. Rows given encoded are
+    // written from their own arrays, side by side.
+    const together = given !== undefined || this.images.length * byteLength <= TOGETHER_BYTES;
+    const buffer = given ? undefined : together ? this.spareBuffer(this.images.length * byteLength) : this.growBuffer(byteLength);
     // Each band starts on a 4-byte word of its HDU's data, so the bands' sums add up in any order.
     const sums: number[] = [];
     const encoded = (k: number): Uint8Array => {
-      const bytes = buffer.subarray(together ? k * byteLength : 0, (together ? k + 1 : 1) * byteLength);
       const pixels = rows[this.images[k].key];
+      if (given) {
+        sums.push(given[this.images[k].key]);
+        return new Uint8Array(pixels.buffer, pixels.byteOffset, pixels.byteLength);
+      }
+      const bytes = buffer!.subarray(together ? k * byteLength : 0, (together ? k + 1 : 1) * byteLength);
       let sum = this.encoder?.encode(pixels, bytes);
       if (sum === undefined) {
         encodePixels(pixels, bytes);
@@ -199,7 +205,7 @@ export class BandedProductWriter implements ProductRowsWriter {
       }
       const parts = this.images.map((_, k) => encoded(k));
       const writes = Promise.allSettled(parts.map((bytes, k) => this.sink.writeAt(offset(k), bytes))).then((results) => {
-        this.spare.push(buffer);
+        if (buffer) this.spare.push(buffer);
         const failed = results.find((result) => result.status === 'rejected');
         if (failed) {
           flags.fill(UNWRITTEN);

@@ -24,7 +24,8 @@ import type { FitsFile } from '../io/fits/index.js';
 import { createRampModel, type CubeModel, type ImageModel, type RampModel } from '../datamodels/models.js';
 import type { Meta } from '../datamodels/meta.js';
 import type { RampReader } from '../datamodels/fits-models.js';
-import { rampFitTile, taskResult, type RampFitPool, type RampFitResult, type RampFitTileParams } from '../kernels/ramp-fit.js';
+import { rampFitTile, taskResult, type EncodedSums, type RampFitPool, type RampFitResult, type RampFitTileParams } from '../kernels/ramp-fit.js';
+import { decodeInPlace } from '../io/fits/pixels.js';
 import { saturationHalo } from '../kernels/saturation.js';
 import { ipcHalo } from '../kernels/ipc.js';
 import { allocShared, releaseShared, sharedMemoryAvailable, type TileShape } from '../kernels/arrays.js';
@@ -486,22 +487,37 @@ export async function runBanded(run: BandedRun): Promise<{ rate: ImageModel; rat
       waiting.shift()?.();
     };
     /** A piece's fit, gain-scaled, into the products. */
-    const write = async (row0: number, rows: number, result: RampFitResult) => {
+    /**
+     * A band's fit into the products. `encoded`: its arrays hold the files' words (the chain's
+     * workers encode them) with these sums; they are decoded here where a writer cannot take
+     * them so, or where gain_scale scales them.
+     */
+    const bytesOf = (array: Float32Array | Uint32Array) => new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
+    const write = async (row0: number, rows: number, result: RampFitResult, encoded?: EncodedSums) => {
       const { writers, factor } = products!;
       const length = rows * nx;
       const outputs = [
-        { writer: writers[0], count: 1, arrays: result.rate },
-        { writer: writers[1], count: nints, arrays: result.rateints },
+        { writer: writers[0], count: 1, arrays: result.rate, sums: encoded?.slice(0, 1) },
+        { writer: writers[1], count: nints, arrays: result.rateints, sums: encoded?.slice(1) },
       ];
-      for (const { writer, count, arrays } of outputs) {
+      for (const { writer, count, arrays, sums } of outputs) {
+        const bands = Array.from({ length: count }, (_, i) => {
+          const part = <T extends Float32Array | Uint32Array>(array: T) => array.subarray(i * length, (i + 1) * length) as T;
+          const band: RateintsRows = { data: part(arrays.slope), err: part(arrays.err), dq: part(arrays.dq), varPoisson: part(arrays.varPoisson), varRnoise: part(arrays.varRnoise) };
+          return band;
+        });
+        if (sums && factor === undefined && writer.writeEncodedRows) {
+          for (let i = 0; i < count; i++) await writer.writeEncodedRows(i, row0, bands[i], sums[i]);
+          continue;
+        }
+        if (sums) {
+          for (const array of [arrays.slope, arrays.err, arrays.varPoisson, arrays.varRnoise]) decodeInPlace(bytesOf(array), -32, 'signed');
+          decodeInPlace(bytesOf(arrays.dq), 32, 'unsigned');
+        }
         if (factor !== undefined) {
           await runTiled(undefined, 'gainScale', { data: arrays.slope, err: arrays.err, varPoisson: arrays.varPoisson, varRnoise: arrays.varRnoise }, { nints: count, ngroups: 1, rows, cols: nx }, { params: { factor } });
         }
-        for (let i = 0; i < count; i++) {
-          const part = <T extends Float32Array | Uint32Array>(array: T) => array.subarray(i * length, (i + 1) * length) as T;
-          const band: RateintsRows = { data: part(arrays.slope), err: part(arrays.err), dq: part(arrays.dq), varPoisson: part(arrays.varPoisson), varRnoise: part(arrays.varRnoise) };
-          await writer.writeRows(i, row0, band);
-        }
+        for (let i = 0; i < count; i++) await writer.writeRows(i, row0, bands[i]);
       }
     };
     /**
@@ -625,7 +641,7 @@ export async function runBanded(run: BandedRun): Promise<{ rate: ImageModel; rat
               primaryCrs += result.crs;
             }
             await open;
-            await write(row0, row1 - row0, taskResult(outputs));
+            await write(row0, row1 - row0, taskResult(outputs), result.sums);
           },
           context.signal,
         );

@@ -157,6 +157,7 @@ export async function runDetector1File(inputPath: string, options: Detector1File
       const writer = await BandedProductWriter.create(path, skeleton);
       return {
         writeRows: (integration, row0, rows) => writer.writeRows(integration, row0, rows),
+        writeEncodedRows: (integration, row0, rows, sums) => writer.writeRows(integration, row0, rows, sums),
         replacePrimaryHeader: (final) => writer.replacePrimaryHeader(final),
         async commit() {
           await writer.commit();

@@ -130,6 +130,12 @@ export interface ProductRowsWriter {
    */
   writeRows(integration: number, row0: number, rows: RateintsRows): Promise<void>;
   /**
+   * `writeRows` of rows that hold the file's words already (big-endian, DQ with BZERO 2^31),
+   * with their ones'-complement sums: written as they are. Optional: without it such rows are
+   * decoded and given to `writeRows`.
+   */
+  writeEncodedRows?(integration: number, row0: number, rows: RateintsRows, sums: Record<keyof RateintsRows, number>): Promise<void>;
+  /**
    * Rewrites the product's primary header from `final` (its skeleton with keywords known only
    * once the rows are written); false, with nothing written, when it would change size.
    */

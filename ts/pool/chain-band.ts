@@ -21,7 +21,7 @@ import { darkCurrentStaged, type DarkCurrentParams } from '../kernels/dark-curre
 import { jumpStaged, type JumpParams } from '../kernels/jump.js';
 import type { FileRows } from '../io/fits/file-rows.js';
 import { group } from '../dq/index.js';
-import { fitStagedRows, type RampFitTaskArrays, type RampFitTileParams, type TASK_OUTPUTS } from '../kernels/ramp-fit.js';
+import { fitStagedRows, type EncodedSums, type RampFitTaskArrays, type RampFitTileParams, type TASK_OUTPUTS } from '../kernels/ramp-fit.js';
 
 /** The corrections in jwst's order, each with what its kernel takes. */
 export type ChainStep =
@@ -50,7 +50,10 @@ export interface ChainTask {
   /** Rows `[t, b)` read and corrected; rows `[row0, row1)` within them are fitted. */
   region: [number, number];
   own: [number, number];
-  /** The fit's rate and rateints arrays of the own rows (shared). */
+  /**
+   * The fit's rate and rateints arrays of the own rows (shared), given back as the products'
+   * file words (big-endian, DQ with BZERO 2^31): this thread writes them as they are.
+   */
   outputs: Pick<RampFitTaskArrays, keyof typeof TASK_OUTPUTS>;
 }
 
@@ -61,6 +64,8 @@ export interface ChainResult {
   unsaturated: Uint8Array;
   /** jump's primary cosmic rays in the own rows (0 without jump). */
   crs: number;
+  /** The outputs' ones'-complement sums (`_rate`'s, then each integration's of `_rateints`). */
+  sums: EncodedSums;
   /** Milliseconds of each step (jwst's alias) on the band, its reference reads included. */
   ms: Record<string, number>;
 }
@@ -359,7 +364,7 @@ export function runChainBand(task: ChainTask, read: ReadFileBytes): ChainResult 
   // The own rows fitted where they lie, into the shared outputs.
   if (plan.fit.averageDarkCurrent === undefined) empty('f32', 3);
   else slot('f32', 3, plane).fill(plan.fit.averageDarkCurrent);
-  fitStagedRows(s, shape, { row0: row0 - t, rows: row1 - row0 }, plan.fit.params, task.outputs);
+  const sums = fitStagedRows(s, shape, { row0: row0 - t, rows: row1 - row0 }, plan.fit.params, task.outputs, true);
   ms.ramp_fit = performance.now() - start;
-  return { usable, unsaturated, crs, ms };
+  return { usable, unsaturated, crs, ms, sums };
 }

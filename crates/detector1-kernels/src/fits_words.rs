@@ -22,6 +22,27 @@ pub fn encode(words: &[u32], bytes: &mut [u8], flip: u32) -> Result<u32, KernelE
     Ok(fold(lanes.iter().map(|&lane| fold(lane) as u64).sum()))
 }
 
+/// [`encode`] in place: each word of `words`, XOR `flip`, becomes its big-endian bytes where it
+/// lies (the file's words, ready to be written as they are); returns their ones'-complement sum.
+pub fn encode_in_place(words: &mut [u32], flip: u32) -> u32 {
+    #[cfg(target_arch = "wasm32")]
+    let (done, mut lanes) = simd::encode_quads_in_place(words, flip);
+    #[cfg(not(target_arch = "wasm32"))]
+    let (done, mut lanes) = (0, [0u64; 4]);
+    for (k, word) in words[done..].iter_mut().enumerate() {
+        let value = *word ^ flip;
+        lanes[k % 4] += value as u64;
+        *word = u32::from_ne_bytes(value.to_be_bytes());
+    }
+    fold(lanes.iter().map(|&lane| fold(lane) as u64).sum())
+}
+
+/// [`encode_in_place`] on float32 pixels (their bits, NaN payloads included).
+pub fn encode_floats_in_place(pixels: &mut [f32]) -> u32 {
+    // SAFETY: f32 and u32 have the same size and alignment, and every bit pattern is valid for both.
+    encode_in_place(unsafe { core::slice::from_raw_parts_mut(pixels.as_mut_ptr().cast::<u32>(), pixels.len()) }, 0)
+}
+
 /// Reverses the bytes of every word in place: 32-bit words as a FITS file stores them
 /// (big-endian) into host order on a little-endian host, and back.
 pub fn swap_words(words: &mut [u32]) {
@@ -62,6 +83,23 @@ mod simd {
             low = i64x2_add(low, u64x2_extend_low_u32x4(value));
             high = i64x2_add(high, u64x2_extend_high_u32x4(value));
             unsafe { bytes.as_mut_ptr().add(16 * q).cast::<v128>().write_unaligned(reversed(value)) };
+        }
+        let lanes = [u64x2_extract_lane::<0>(low), u64x2_extract_lane::<1>(low), u64x2_extract_lane::<0>(high), u64x2_extract_lane::<1>(high)];
+        (4 * quads, lanes)
+    }
+
+    /// `encode_quads` writing each quad back where it lies.
+    pub fn encode_quads_in_place(words: &mut [u32], flip: u32) -> (usize, [u64; 4]) {
+        let quads = words.len() / 4;
+        let flip = u32x4_splat(flip);
+        let (mut low, mut high) = (u64x2_splat(0), u64x2_splat(0));
+        for quad in words.chunks_exact_mut(4) {
+            let at = quad.as_mut_ptr().cast::<v128>();
+            // SAFETY: the quad's 16 bytes are its own; unaligned reads and writes are allowed.
+            let value = v128_xor(unsafe { at.read_unaligned() }, flip);
+            low = i64x2_add(low, u64x2_extend_low_u32x4(value));
+            high = i64x2_add(high, u64x2_extend_high_u32x4(value));
+            unsafe { at.write_unaligned(reversed(value)) };
         }
         let lanes = [u64x2_extract_lane::<0>(low), u64x2_extract_lane::<1>(low), u64x2_extract_lane::<0>(high), u64x2_extract_lane::<1>(high)];
         (4 * quads, lanes)
@@ -142,5 +180,23 @@ mod tests {
     fn mismatched_lengths_are_an_error() {
         let err = encode(&[1, 2], &mut [0u8; 7], 0).unwrap_err();
         assert_eq!(err, KernelError::ShapeMismatch { argument: "bytes", expected: 8, actual: 7 });
+    }
+
+    /// In place, the same bytes and sum as `encode` (odd lengths take the scalar tail).
+    #[test]
+    fn in_place_matches_encode() {
+        let mut state = 11u32;
+        for n in [0usize, 1, 3, 4, 7, 64, 1001] {
+            for flip in [0, 0x8000_0000] {
+                let words: Vec<u32> = (0..n).map(|_| (state = state.wrapping_mul(1664525).wrapping_add(1013904223), state).1).collect();
+                let mut bytes = vec![0u8; 4 * n];
+                let sum = encode(&words, &mut bytes, flip).unwrap();
+                let mut in_place = words.clone();
+                assert_eq!(encode_in_place(&mut in_place, flip), sum, "n {n} flip {flip:x}");
+                let written: Vec<u8> = in_place.iter().flat_map(|w| w.to_ne_bytes()).collect();
+                assert_eq!(written, bytes, "n {n} flip {flip:x}");
+                assert_eq!(sum_of_bytes(&written), sum);
+            }
+        }
     }
 }

@@ -1088,6 +1088,29 @@ impl RampFitTileOutput {
         Ok(array.as_ptr() as usize)
     }
 
+    /// Turns every rate and rateints array into the FITS file's big-endian words, in place
+    /// (DQ stored as int32 with BZERO 2^31), and returns their ones'-complement sums: rate's
+    /// `[slope, dq, var_poisson, var_rnoise, err]`, then the same of each integration of rateints.
+    #[wasm_bindgen(js_name = encodeFits)]
+    pub fn encode_fits(&mut self) -> Vec<u32> {
+        use detector1_kernels::fits_words::{encode_floats_in_place, encode_in_place};
+        let o = &mut self.inner;
+        let len = o.rate.slope.len();
+        let mut sums = Vec::new();
+        let mut encode = |p: &mut ramp_fit::Products, range: std::ops::Range<usize>| {
+            sums.push(encode_floats_in_place(&mut p.slope[range.clone()]));
+            sums.push(encode_in_place(&mut p.dq[range.clone()], 0x8000_0000));
+            sums.push(encode_floats_in_place(&mut p.var_poisson[range.clone()]));
+            sums.push(encode_floats_in_place(&mut p.var_rnoise[range.clone()]));
+            sums.push(encode_floats_in_place(&mut p.err[range]));
+        };
+        encode(&mut o.rate, 0..len);
+        for i in 0..o.rateints.slope.len().checked_div(len).unwrap_or(0) {
+            encode(&mut o.rateints, i * len..(i + 1) * len);
+        }
+        sums
+    }
+
     /// Address in wasm memory of `rate.dq` or `rateints.dq` (see `f32Ptr`).
     #[wasm_bindgen(js_name = dqPtr)]
     pub fn dq_ptr(&self, name: &str) -> Result<usize, JsError> {

@@ -299,6 +299,27 @@ describe('ramp_fit of rows of a staged band (the chain)', () => {
     expect(Array.from(o.rateintsSlope)).toEqual(Array.from(alone.rateints.slope));
     expect(Array.from(o.rateintsVarPoisson)).toEqual(Array.from(alone.rateints.varPoisson));
     expect(alone.rate.slope.some(Number.isFinite)).toBe(true);
+    // Encoded as the chain gives them to the products: the file's words (big-endian, DQ with
+    // BZERO 2^31) and their sums, per product and integration. Three rows: 18 pixels, not whole quads.
+    const { encodePixels } = await import('../../../ts/io/fits/pixels.js');
+    const { onesComplementSum } = await import('../../../ts/io/fits/index.js');
+    const fresh = (n: number) => Object.fromEntries(Object.entries(TASK_OUTPUTS).map(([key, [type, layout]]) => [key, new type((layout === 'plane' ? 1 : band.nints) * n)])) as Record<string, Float32Array | Uint32Array>;
+    const odd = { row0, rows: 3 };
+    const [values, words] = [fresh(3 * band.cols), fresh(3 * band.cols)];
+    fitStagedRows(stage, band, odd, plan.params, values as never);
+    const sums = fitStagedRows(stage, band, odd, plan.params, words as never, true);
+    expect(sums).toHaveLength(1 + band.nints);
+    const keys = { data: 'Slope', dq: 'Dq', varPoisson: 'VarPoisson', varRnoise: 'VarRnoise', err: 'Err' } as const;
+    for (const [i, prefix] of [[0, 'rate'], ...Array.from({ length: band.nints }, (_, i) => [i, 'rateints'] as const)] as const) {
+      const n = 3 * band.cols;
+      for (const [key, suffix] of Object.entries(keys) as [keyof typeof keys, string][]) {
+        const file = new Uint8Array(4 * n);
+        encodePixels(values[prefix + suffix].subarray(i * n, (i + 1) * n), file);
+        const got = words[prefix + suffix].subarray(i * n, (i + 1) * n);
+        expect(new Uint8Array(got.buffer, got.byteOffset, got.byteLength), `${prefix}.${key} ${i}`).toEqual(file);
+        expect(sums[prefix === 'rate' ? 0 : 1 + i][key], `${prefix}.${key} ${i}`).toBe(onesComplementSum(file));
+      }
+    }
     // Rows outside the band, and a plane of the wrong length, are named.
     expect(() => fitStagedRows(stage, band, { row0: 7, rows: 4 }, plan.params, outputs as never)).toThrow(KernelParameterError);
     expect(() => fitStagedRows(stage, band, { row0: 7, rows: 4 }, plan.params, outputs as never)).toThrow(/own_rows/);

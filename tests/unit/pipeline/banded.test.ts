@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readModelFile } from '../../../ts/datamodels/node.js';
+import { readFits, writeFitsFile } from '../../../ts/io/fits/node.js';
 import type * as LoaderApi from '../../../ts/kernels/load-node.js';
 import type * as PoolApi from '../../../ts/pool/node.js';
 import type { KernelPool } from '../../../ts/pool/pool.js';
@@ -61,11 +62,13 @@ async function simulate(name: string, ngroups: number, nints: number, subarray =
   return { uncal: simulated.uncal, cache: await crds.openCrdsCache(cache.root, { context: cache.context }) };
 }
 
-async function run(input: string, cache: Awaited<ReturnType<typeof simulate>>['cache'], outputDir: string, banded: boolean | undefined, parameters = {}, workers: KernelPool | undefined = pool) {
+/** `chosen`: files that replace the cache's choice, by reference type. */
+async function run(input: string, cache: Awaited<ReturnType<typeof simulate>>['cache'], outputDir: string, banded: boolean | undefined, parameters = {}, workers: KernelPool | undefined = pool, chosen: Record<string, string> = {}) {
   const logs: string[] = [];
   const result = await pipeline.runDetector1File(input, {
     outputDir,
     selectReference: async (reftype, meta) => {
+      if (chosen[reftype]) return chosen[reftype];
       const selection = await cache.selectReference(reftype, crdsIndex.crdsHeaderFromMeta(meta));
       return selection.status === 'found' && selection.path ? { path: selection.path, recorded: `crds://${selection.file}` } : undefined;
     },
@@ -118,6 +121,21 @@ describe('Detector1 by row bands on a NIRCam full frame', () => {
     const whole = await run(uncal, cache, join(work, 'nrs-whole'), false);
     expect(chained.logs).toContain(CHAIN_TAKEN);
     expect([...chained.result.statuses]).toEqual([...whole.result.statuses]);
+    await expectSameProducts(chained.written, whole.written);
+  }, 300_000);
+
+  it('by the chain with a GAINFACT (its rows scaled by gain_scale here: the workers\' encoded rows decoded first), equals the run by integrations', async () => {
+    const { uncal, cache } = await simulate('nrca1_gainfact', 4, 1);
+    const selected = await cache.selectReference('gain', crdsIndex.crdsHeaderFromMeta((await datamodels.readModelFile(uncal)).meta));
+    const gain = await readFits(selected.path!);
+    const withFactor = join(work, 'gain_gainfact.fits');
+    const hdus = await Promise.all(gain.hdus.map(async (hdu, i) => ({ kind: 'raw' as const, header: i === 0 ? hdu.header.clone().set('GAINFACT', 1.7) : hdu.header, data: await gain.readRawData(hdu) })));
+    await gain.close();
+    await writeFitsFile(withFactor, hdus);
+    const chained = await run(uncal, cache, join(work, 'gainfact-chain'), undefined, {}, pool, { gain: withFactor });
+    const whole = await run(uncal, cache, join(work, 'gainfact-whole'), false, {}, pool, { gain: withFactor });
+    expect(chained.logs).toContain(CHAIN_TAKEN);
+    expect([...chained.result.statuses]).toContainEqual(['gain_scale', 'COMPLETE']);
     await expectSameProducts(chained.written, whole.written);
   }, 300_000);
 
