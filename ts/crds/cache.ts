@@ -20,6 +20,8 @@ export interface CrdsCacheReader {
   readText(relativePath: string): Promise<string | undefined>;
   /** How a reference's relative path is shown and returned (Node: an absolute path). */
   resolve(relativePath: string): string;
+  /** The hex SHA-1 of UTF-8 text, where the platform has a native one (Node); else the portable one is used. */
+  sha1Hex?(text: string): string;
 }
 
 export interface CrdsCacheOptions {
@@ -70,12 +72,12 @@ interface ContextMapping {
 const CRDS_TRUE = new Set(['True', 'true', 'TRUE', 'T', 't', '1']);
 
 /** Parses a mapping and checks its sha1sum as crds does (unless CRDS_IGNORE_MAPPING_CHECKSUM). */
-function checkedMapping(name: string, text: string, env: Record<string, string | undefined>): ParsedMapping {
+function checkedMapping(name: string, text: string, env: Record<string, string | undefined>, hash?: (text: string) => string): ParsedMapping {
   const mapping = parseMapping(text, name);
   if (CRDS_TRUE.has(env.CRDS_IGNORE_MAPPING_CHECKSUM ?? '')) return mapping;
   const declared = mapping.header.get('sha1sum');
   if (declared === undefined) throw new CrdsCacheError(`sha1sum is missing in '${name}'`);
-  if (mappingChecksum(text) !== pyStr(declared).toLowerCase()) throw new CrdsCacheError(`sha1sum mismatch in '${name}'`);
+  if (mappingChecksum(text, hash) !== pyStr(declared).toLowerCase()) throw new CrdsCacheError(`sha1sum mismatch in '${name}'`);
   return mapping;
 }
 
@@ -125,7 +127,7 @@ export class CrdsCache {
   private imap(name: string): Promise<ContextMapping> {
     let loaded = this.imaps.get(name);
     if (!loaded) {
-      loaded = this.readMapping(name).then((text) => contextMapping(name, checkedMapping(name, text, this.env)));
+      loaded = this.readMapping(name).then((text) => contextMapping(name, checkedMapping(name, text, this.env, this.reader.sha1Hex)));
       this.imaps.set(name, loaded);
     }
     return loaded;
@@ -134,7 +136,7 @@ export class CrdsCache {
   private rmap(name: string): Promise<ReferenceMapping> {
     let loaded = this.rmaps.get(name);
     if (!loaded) {
-      loaded = this.readMapping(name).then((text) => new ReferenceMapping(name, checkedMapping(name, text, this.env)));
+      loaded = this.readMapping(name).then((text) => new ReferenceMapping(name, checkedMapping(name, text, this.env, this.reader.sha1Hex)));
       this.rmaps.set(name, loaded);
     }
     return loaded;
@@ -297,7 +299,7 @@ export async function openCrdsCacheWith(reader: CrdsCacheReader, options: CrdsCa
   }
   const text = await reader.readText(`mappings/jwst/${context}`);
   if (text === undefined) throw new CrdsCacheError(`context ${context} is not in the cache (mappings/jwst/${context})`);
-  return new CrdsCache(reader, context, source, contextMapping(context, checkedMapping(context, text, env)), config, env);
+  return new CrdsCache(reader, context, source, contextMapping(context, checkedMapping(context, text, env, reader.sha1Hex)), config, env);
 }
 
 /** The best reference of one type (see `CrdsCache.selectReference`). */

@@ -1,4 +1,5 @@
 /** Node: a CRDS cache on disk (CRDS_PATH layout), with CRDS_CONTEXT and the CRDS_ALLOW_* switches from the environment. */
+import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { CrdsCacheError, openCrdsCacheWith, type CrdsCache, type CrdsCacheOptions } from './cache.js';
@@ -23,6 +24,7 @@ export async function openCrdsCache(root: string, options: CrdsCacheOptions = {}
         }
       },
       resolve: (relativePath) => join(base, relativePath),
+      sha1Hex: (text) => createHash('sha1').update(text, 'utf8').digest('hex'),
     },
     { ...options, env: options.env ?? process.env },
   );

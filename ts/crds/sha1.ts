@@ -66,9 +66,12 @@ export function sha1Hex(text: string): string {
 /** Python `str.splitlines(keepends=True)` boundaries. */
 const LINE_END = /(?<=\r\n|\n|\r(?!\n)|[\v\f\x1c\x1d\x1e\x85\u2028\u2029])/;
 
-/** The checksum crds computes for a mapping: over every line that does not mention `sha1sum`. */
-export function mappingChecksum(text: string): string {
-  return sha1Hex(
+/**
+ * The checksum crds computes for a mapping: over every line that does not mention `sha1sum`.
+ * `hash`: a SHA-1 of UTF-8 text to use instead of this module's (e.g. a native one).
+ */
+export function mappingChecksum(text: string, hash: (text: string) => string = sha1Hex): string {
+  return hash(
     text
       .split(LINE_END)
       .filter((line) => !line.includes('sha1sum'))

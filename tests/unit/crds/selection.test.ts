@@ -134,7 +134,7 @@ describe('hand-written rmaps', () => {
   });
 
   it('checks the sha1sum of each mapping as crds does, unless CRDS_IGNORE_MAPPING_CHECKSUM', async () => {
-    const edited = (env: Record<string, string>, edit: (text: string) => string) =>
+    const edited = (env: Record<string, string>, edit: (text: string) => string, sha1Hex?: (text: string) => string) =>
       openCrdsCacheWith(
         {
           readText: async (path) => {
@@ -142,6 +142,7 @@ describe('hand-written rmaps', () => {
             return text !== undefined && path.endsWith('jwst_nircam_gain_0001.rmap') ? edit(text) : text;
           },
           resolve: (path) => join(HAND_CACHE, path),
+          sha1Hex,
         },
         { env },
       );
@@ -149,6 +150,11 @@ describe('hand-written rmaps', () => {
     const tampered = await edited({}, changed);
     expect((await tampered.selectReference('gain', header())).reason).toBe("sha1sum mismatch in 'jwst_nircam_gain_0001.rmap'");
     expect((await tampered.selectReference('dark', header())).status).toBe('found'); // other rmaps are unaffected
+    // A reader's own SHA-1 (Node's, as openCrdsCache gives) checks the same; a wrong one fails the context itself.
+    const native = await edited({}, changed, (text) => createHash('sha1').update(text, 'utf8').digest('hex'));
+    expect((await native.selectReference('gain', header())).reason).toBe("sha1sum mismatch in 'jwst_nircam_gain_0001.rmap'");
+    expect((await native.selectReference('dark', header())).status).toBe('found');
+    await expect(edited({}, (text) => text, () => '0'.repeat(40))).rejects.toThrow(/sha1sum mismatch/);
     const unsigned = await edited({}, (text) => text.replace(/^ {4}'sha1sum'.*\n/m, ''));
     expect((await unsigned.selectReference('gain', header())).reason).toBe("sha1sum is missing in 'jwst_nircam_gain_0001.rmap'");
     const ignored = await edited({ CRDS_IGNORE_MAPPING_CHECKSUM: 'true' }, changed);
