@@ -234,25 +234,27 @@ function borderSelection(r0: number, r1: number, ny: number, nx: number, width: 
       const rowBytes = nx * bytesPer;
       if (scratch.length < BORDER_CHUNK_ROWS * rowBytes) scratch = new Uint8Array(BORDER_CHUNK_ROWS * rowBytes);
       const planeAt = source.offset + k * source.rows * rowBytes;
-      // The side rows' ends are copied word by word (the slots hold whole words).
-      const Words = bytesPer === 2 ? Uint16Array : Uint32Array;
-      const from = new Words(scratch.buffer as ArrayBuffer);
-      const to = new Words(into.buffer as ArrayBuffer, into.byteOffset, into.length / bytesPer);
+      // The side rows' ends are copied 16 bits at a time whatever the pixels' width: one
+      // typed-array kind keeps this loop's optimised code (two kinds made V8 recompile it).
+      const halves = bytesPer / 2;
+      const [rowHalves, side] = [nx * halves, width * halves];
+      const from = new Uint16Array(scratch.buffer as ArrayBuffer);
+      const to = new Uint16Array(into.buffer as ArrayBuffer, into.byteOffset, into.length / 2);
       let at = 0;
       for (let r = r0; r < r1; ) {
         if (r < width || r >= ny - width) {
           // A whole row, read in place.
-          read(source.path, planeAt + r * rowBytes, into.subarray(at * bytesPer, (at + nx) * bytesPer));
-          at += nx;
+          read(source.path, planeAt + r * rowBytes, into.subarray(2 * at, 2 * (at + rowHalves)));
+          at += rowHalves;
           r++;
           continue;
         }
         const end = Math.min(r1, ny - width, r + BORDER_CHUNK_ROWS);
         read(source.path, planeAt + r * rowBytes, scratch.subarray(0, (end - r) * rowBytes));
-        for (let row = 0; row < (end - r) * nx; row += nx) {
-          for (let c = 0; c < width; c++) to[at + c] = from[row + c];
-          for (let c = 0; c < width; c++) to[at + width + c] = from[row + nx - width + c];
-          at += 2 * width;
+        for (let row = 0; row < (end - r) * rowHalves; row += rowHalves) {
+          for (let c = 0; c < side; c++) to[at + c] = from[row + c];
+          for (let c = 0; c < side; c++) to[at + side + c] = from[row + rowHalves - side + c];
+          at += 2 * side;
         }
         r = end;
       }
@@ -315,6 +317,30 @@ export function runBorderBand(task: BorderTask, read: ReadFileBytes): void {
   task.pixeldq.set(slot('u32', 0, count), start);
 }
 
+/**
+ * Per plane of `groupdq` (`planes` of `plane` pixels), over its pixels `[from, to)`: 1 in
+ * `usable` where some pixel lacks DO_NOT_USE, in `unsaturated` where some lacks SATURATED.
+ * (The loops live here, not in runChainBand: V8 compiled that on stack at its loops and then
+ * dropped the code at every band's first access after them, which the loops never reached.)
+ */
+function groupSummary(groupdq: Uint8Array, planes: number, plane: number, from: number, to: number) {
+  const usable = new Uint8Array(planes);
+  const unsaturated = new Uint8Array(planes);
+  for (let k = 0; k < planes; k++) {
+    let all = group.DO_NOT_USE | group.SATURATED;
+    for (let p = k * plane + from; p < k * plane + to && all !== 0; p++) all &= groupdq[p];
+    usable[k] = all & group.DO_NOT_USE ? 0 : 1;
+    unsaturated[k] = all & group.SATURATED ? 0 : 1;
+  }
+  return { usable, unsaturated };
+}
+
+function sum(values: Uint32Array): number {
+  let total = 0;
+  for (let p = 0; p < values.length; p++) total += values[p];
+  return total;
+}
+
 export function runChainBand(task: ChainTask, read: ReadFileBytes): ChainResult {
   const { plan } = task;
   const [t, b] = task.region;
@@ -329,19 +355,7 @@ export function runChainBand(task: ChainTask, read: ReadFileBytes): ChainResult 
   const { slot, empty, fill } = slots(s, selection, plan.shape.cols);
 
   // What the whole frame decides from (jump's mode, ramp fitting's plan), for the own rows.
-  const usable = new Uint8Array(planes);
-  const unsaturated = new Uint8Array(planes);
-  {
-    const groupdq = slot('u8', 0, planes * plane);
-    const [from, to] = [(row0 - t) * cols, (row1 - t) * cols];
-    for (let k = 0; k < planes; k++) {
-      const flags = groupdq.subarray(k * plane + from, k * plane + to);
-      let all = group.DO_NOT_USE | group.SATURATED;
-      for (let p = 0; p < flags.length && all !== 0; p++) all &= flags[p];
-      usable[k] = all & group.DO_NOT_USE ? 0 : 1;
-      unsaturated[k] = all & group.SATURATED ? 0 : 1;
-    }
-  }
+  const { usable, unsaturated } = groupSummary(slot('u8', 0, planes * plane) as Uint8Array, planes, plane, (row0 - t) * cols, (row1 - t) * cols);
 
   let crs = 0;
   let start = performance.now();
@@ -352,8 +366,7 @@ export function runChainBand(task: ChainTask, read: ReadFileBytes): ChainResult 
     empty('f32', 3, 4);
     slot('u32', 1, plane);
     jumpStaged(s, shape, plan.jump.params, { row0: row0 - t, rows: row1 - row0 });
-    const flagged = slot('u32', 1, plane).subarray((row0 - t) * cols, (row1 - t) * cols);
-    for (let p = 0; p < flagged.length; p++) crs += flagged[p];
+    crs = sum((slot('u32', 1, plane) as Uint32Array).subarray((row0 - t) * cols, (row1 - t) * cols));
     ms.jump = performance.now() - start;
     start = performance.now();
   }
