@@ -2,7 +2,7 @@
  * Data models to and from FITS (spec/datamodels.md): which HDU holds which array, with which
  * dtype, and which headers they get. Works on any `ByteSource`, so it runs in browsers too.
  */
-import { FitsError, Header, type FileRows, type FitsFile, type Hdu, type ImageArray, type WritableHdu, type FitsTable } from '../io/fits/index.js';
+import { FitsError, fileRows, Header, type FileRows, type FitsFile, type Hdu, type ImageArray, type WritableHdu, type FitsTable } from '../io/fits/index.js';
 import { asdfExposureReadTimes, asdfHdu } from './asdf.js';
 import { readMeta, writeMeta } from './meta.js';
 import {
@@ -54,7 +54,7 @@ export class RampReader {
     const path = this.file.source.path;
     if (!stored || path === undefined || this.file.find('GROUPDQ')) return undefined;
     const [nints, ngroups, rows, cols] = this.shape;
-    return { path, offset: sci.dataOffset, planes: nints * ngroups, rows, cols, kind: 'int16', unsigned: stored.unsigned };
+    return fileRows({ path, offset: sci.dataOffset, planes: nints * ngroups, rows, cols }, 'int16', stored.unsigned);
   }
 
   /**

@@ -29,40 +29,42 @@ export async function warmUp(): Promise<void> {
   await warmUpKernels();
 }
 
-/** Positioned reads of whole files, each opened once for the task. */
-function fileReader() {
-  const descriptors = new Map<string, number>();
-  const read = (path: string, offset: number, into: Uint8Array) => {
-    let fd = descriptors.get(path);
-    if (fd === undefined) descriptors.set(path, (fd = openSync(path, 'r')));
-    for (let done = 0; done < into.length; ) {
-      const count = readSync(fd, into, done, into.length - done, offset + done);
-      if (count === 0) throw new RangeError(`${path}: the file ends at byte ${offset + done}, before the ${into.length} bytes read at ${offset} (was it truncated meanwhile?)`);
-      done += count;
-    }
-  };
-  return { read, close: () => descriptors.forEach((fd) => closeSync(fd)) };
+/** The files a task reads, each opened once for the task (closed when it ends). */
+const descriptors = new Map<string, number>();
+
+/**
+ * Positioned reads for the tasks. One function for every task: a new closure per task made V8
+ * deoptimise the reads' callers ("wrong call target").
+ */
+function read(path: string, offset: number, into: Uint8Array): void {
+  let fd = descriptors.get(path);
+  if (fd === undefined) descriptors.set(path, (fd = openSync(path, 'r')));
+  for (let done = 0; done < into.length; ) {
+    const count = readSync(fd, into, done, into.length - done, offset + done);
+    if (count === 0) throw new RangeError(`${path}: the file ends at byte ${offset + done}, before the ${into.length} bytes read at ${offset} (was it truncated meanwhile?)`);
+    done += count;
+  }
 }
 
-/** Runs `work` with a file reader, its failure as data (see task-transport.ts). */
-function withFiles<T>(work: (read: ReturnType<typeof fileReader>['read']) => T): { result: T } | { error: SerializedError } {
-  const files = fileReader();
+/** Runs `work` with the reads, its failure as data (see task-transport.ts). */
+function withFiles<T>(work: (reader: typeof read) => T): { result: T } | { error: SerializedError } {
   try {
     instantiateKernels(module);
-    return { result: work(files.read) };
+    return { result: work(read) };
   } catch (error) {
     return { error: serializeError(error) };
   } finally {
-    files.close();
+    descriptors.forEach((fd) => closeSync(fd));
+    descriptors.clear();
   }
 }
 
 /** A chain task (`name: 'runChain'`, see chain-band.ts): the band's files read with positioned reads. */
 export function runChain(task: ChainTask): { result: ChainResult } | { error: SerializedError } {
-  return withFiles((read) => runChainBand(task, read));
+  return withFiles((reader) => runChainBand(task, reader));
 }
 
 /** A task of refpix's border (`name: 'runBorder'`, see chain-band.ts). */
 export function runBorder(task: BorderTask): { result: true } | { error: SerializedError } {
-  return withFiles((read) => (runBorderBand(task, read), true as const));
+  return withFiles((reader) => (runBorderBand(task, reader), true as const));
 }

@@ -2,7 +2,7 @@
  * Reading reference files the way jwst's reference models load them: arrays by EXTNAME, DQ
  * translated through DQ_DEF to standard flags, and everything cut to the science subarray.
  */
-import { FitsError, type FileRows, type FitsFile, type Hdu } from '../io/fits/index.js';
+import { FitsError, fileRows, type FileRows, type FitsFile, type Hdu } from '../io/fits/index.js';
 import { dqBitFlags, translateDqBits, type DqDefinition } from '../dq/index.js';
 import { translateStoredDq, type StoredDq } from '../kernels/dq-translate.js';
 import { kernelsLoaded } from '../kernels/module.js';
@@ -232,12 +232,12 @@ export async function fileRowsOf(file: FitsFile, extname: string, kind: 'float32
   const rowsOf = { path, offset: hdu.dataOffset, planes, rows, cols };
   if (kind === 'float32') {
     const plain = hdu.bitpix === -32 && (hdu.header.getNumber('BSCALE') ?? 1) === 1 && (hdu.header.getNumber('BZERO') ?? 0) === 0;
-    return plain ? { ...rowsOf, kind } : undefined;
+    return plain ? fileRows(rowsOf, kind) : undefined;
   }
   const words = dqWords(hdu);
   if (!words) return undefined;
   // (Unknown DQ_DEF names were reported by the step's own read.)
-  return { ...rowsOf, kind, unsigned: words.unsigned, bitFlags: dqBitFlags(await readDqDefinitions(file), () => {}) };
+  return fileRows(rowsOf, kind, words.unsigned, dqBitFlags(await readDqDefinitions(file), () => {}));
 }
 
 /**

@@ -15,3 +15,12 @@ export interface FileRows {
   unsigned?: boolean;
   bitFlags?: Uint32Array;
 }
+
+/**
+ * A FileRows with every field, always in this order: the workers' reads then see one shape of
+ * object (V8 recompiled them for each shape it met).
+ */
+export function fileRows(extension: Pick<FileRows, 'path' | 'offset' | 'planes' | 'rows' | 'cols'>, kind: FileRows['kind'], unsigned = false, bitFlags?: Uint32Array): FileRows {
+  const { path, offset, planes, rows, cols } = extension;
+  return { path, offset, planes, rows, cols, kind, unsigned, bitFlags };
+}

@@ -1,6 +1,6 @@
 // Browser-safe entry point: everything except node.ts.
 export { FitsError } from './errors.js';
-export type { FileRows } from './file-rows.js';
+export { fileRows, type FileRows } from './file-rows.js';
 export { blobSource, bytesSource, type ByteSource } from './source.js';
 export { Header, type Card, type CardValue } from './header.js';
 export { FitsFile, type Hdu, type HduKind, type ImageArray, type ReadAs, type ReadImageOptions } from './reader.js';
