@@ -486,9 +486,8 @@ export async function runBanded(run: BandedRun): Promise<{ rate: ImageModel; rat
       slots.push(slot);
       waiting.shift()?.();
     };
-    /** A piece's fit, gain-scaled, into the products. */
     /**
-     * A band's fit into the products. `encoded`: its arrays hold the files' words (the chain's
+     * A band's fit, gain-scaled, into the products. `encoded`: its arrays hold the files' words (the chain's
      * workers encode them) with these sums; they are decoded here where a writer cannot take
      * them so, or where gain_scale scales them.
      */
