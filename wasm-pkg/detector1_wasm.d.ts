@@ -489,11 +489,6 @@ export function refpixClippedMean(values: Float32Array | number[], wide: boolean
 export function refpixFourAmpGroup(plane: Float32Array | number[], at: Int32Array | number[], dq: Uint32Array | number[], n: number, odd_even_columns: boolean, use_side_ref_pixels: boolean, siglimit: number, side_smoothing_length: number, wide: boolean): Float64Array;
 
 /**
- * Side reference signal per detector row from the left/right strips `(rows, width)`.
- */
-export function refpixSideSignal(left: Float64Array | number[], left_dq: Uint32Array | number[], right: Float64Array | number[], right_dq: Uint32Array | number[], rows: number, width: number, smoothing_length: number, wide: boolean): Float64Array;
-
-/**
  * Rounds of jwst's RSCD back-off loop over integrations `first_int..end_int` (whole range).
  */
 export function rscdBackoffRounds(groupdq: Uint8Array | number[], first_int: number, end_int: number, skip: number, nints: number, ngroups: number, rows: number, cols: number): number;
@@ -613,7 +608,6 @@ export interface InitOutput {
     readonly rampfittileoutput_takeF32: (a: number, b: number, c: number, d: number) => void;
     readonly refpixClippedMean: (a: number, b: number, c: number, d: number, e: number) => void;
     readonly refpixFourAmpGroup: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number) => void;
-    readonly refpixSideSignal: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number) => void;
     readonly rscdBackoffRounds: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number) => void;
     readonly showerClippedNoise: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: any, o: number, p: number, q: any) => void;
     readonly showerNoise: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number, o: number, p: number, q: any, r: number, s: number, t: any) => void;

@@ -3351,58 +3351,6 @@ export function refpixFourAmpGroup(plane, at, dq, n, odd_even_columns, use_side_
 }
 
 /**
- * Side reference signal per detector row from the left/right strips `(rows, width)`.
- * @param {Float64Array | number[]} left
- * @param {Uint32Array | number[]} left_dq
- * @param {Float64Array | number[]} right
- * @param {Uint32Array | number[]} right_dq
- * @param {number} rows
- * @param {number} width
- * @param {number} smoothing_length
- * @param {boolean} wide
- * @returns {Float64Array}
- */
-export function refpixSideSignal(left, left_dq, right, right_dq, rows, width, smoothing_length, wide) {
-    try {
-        const retptr = wasm.__wbindgen_add_to_stack_pointer(-16) >>> 0;
-        const val5 = +rows;
-        const val6 = +width;
-        const val7 = +smoothing_length;
-        const val8 = +wide;
-        let ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3;
-        try {
-            ptr0 = passArrayF64ToWasm0(left, wasm.__wbindgen_malloc);
-            len0 = WASM_VECTOR_LEN;
-            ptr1 = passArray32ToWasm0(left_dq, wasm.__wbindgen_malloc);
-            len1 = WASM_VECTOR_LEN;
-            ptr2 = passArrayF64ToWasm0(right, wasm.__wbindgen_malloc);
-            len2 = WASM_VECTOR_LEN;
-            ptr3 = passArray32ToWasm0(right_dq, wasm.__wbindgen_malloc);
-            len3 = WASM_VECTOR_LEN;
-        } catch (e) {
-            if (ptr3) { wasm.__wbindgen_free(ptr3, len3 * 4, 4); }
-            if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 8, 8); }
-            if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 4, 4); }
-            if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 8, 8); }
-            throw e;
-        }
-        wasm.refpixSideSignal(retptr, ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, val5, val6, val7, val8);
-        var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
-        var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
-        var r2 = getDataViewMemory0().getInt32(retptr + 4 * 2, true);
-        var r3 = getDataViewMemory0().getInt32(retptr + 4 * 3, true);
-        if (r3) {
-            throw takeFromExternrefTable0(r2);
-        }
-        var v9 = getArrayF64FromWasm0(r0, r1).slice();
-        wasm.__wbindgen_free(r0, r1 * 8, 8);
-        return v9;
-    } finally {
-        wasm.__wbindgen_add_to_stack_pointer(16);
-    }
-}
-
-/**
  * Rounds of jwst's RSCD back-off loop over integrations `first_int..end_int` (whole range).
  * @param {Uint8Array | number[]} groupdq
  * @param {number} first_int

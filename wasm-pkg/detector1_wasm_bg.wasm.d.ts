@@ -89,7 +89,6 @@ export const rampfittileoutput_takeDq: (a: number, b: number, c: number, d: numb
 export const rampfittileoutput_takeF32: (a: number, b: number, c: number, d: number) => void;
 export const refpixClippedMean: (a: number, b: number, c: number, d: number, e: number) => void;
 export const refpixFourAmpGroup: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number) => void;
-export const refpixSideSignal: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number) => void;
 export const rscdBackoffRounds: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number) => void;
 export const showerClippedNoise: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: any, o: number, p: number, q: any) => void;
 export const showerNoise: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number, o: number, p: number, q: any, r: number, s: number, t: any) => void;

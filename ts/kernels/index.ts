@@ -9,7 +9,7 @@ export { groupScale, type GroupScaleArrays, type GroupScaleParams } from './grou
 export { gainScale, type GainScaleArrays, type GainScaleParams } from './gain-scale.js';
 export { saturation, saturationHalo, type SaturationArrays, type SaturationParams } from './saturation.js';
 export { ipc, ipcHalo, type IpcArrays, type IpcParams } from './ipc.js';
-export { refpix, refpixClippedMean, refpixSideSignal, type RefpixArrays, type RefpixParams, type RefSignal } from './refpix.js';
+export { refpix, refpixClippedMean, refpixFourAmpGroup, type RefpixArrays, type RefpixParams, type RefSignal } from './refpix.js';
 export { jump, jumpHalo, type JumpArrays, type JumpParams, type JumpMode } from './jump.js';
 export { tileKernels, executeTile, type TileKernelName, type TileArrays } from './registry.js';
 export { kernelModule, kernelWasmUrl, instantiateKernels } from './module.js';

@@ -26,7 +26,6 @@ function checkParams(kernel: string, params: IpcParams): void {
   }
 }
 
-/** Rows of context above and below each band (the Rust `ipc::halo_rows`). */
 /** The reference rows and columns on each side of a science array, which IPC leaves alone. */
 export interface IpcReferenceBorder {
   bottom: number;
@@ -40,6 +39,7 @@ export function ipcScienceColumns(border: IpcReferenceBorder, rows: number, cols
   return r >= border.bottom && r < rows - border.top ? [border.left, Math.max(border.left, cols - border.right)] : undefined;
 }
 
+/** Rows of context above and below each band (the Rust `ipc::halo_rows`). */
 export function ipcHalo(params: IpcParams): number {
   checkParams('ipc', params);
   return Math.floor(params.ky / 2);

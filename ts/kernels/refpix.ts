@@ -1,4 +1,4 @@
-import { applyRefpix, applyRefpixStaged, refpixClippedMean as wasmClippedMean, refpixFourAmpGroup as wasmFourAmpGroup, refpixSideSignal as wasmSideSignal, type Stage } from '../../wasm-pkg/detector1_wasm.js';
+import { applyRefpix, applyRefpixStaged, refpixClippedMean as wasmClippedMean, refpixFourAmpGroup as wasmFourAmpGroup, type Stage } from '../../wasm-pkg/detector1_wasm.js';
 import { checkArray, checkShape, type TileShape } from './arrays.js';
 import { callWasm, KernelParameterError } from './errors.js';
 
@@ -54,20 +54,6 @@ export interface RefSignal {
 export function refpixClippedMean(values: Float32Array, wide: boolean, siglimit: number): RefSignal | undefined {
   const out = wasmClippedMean(values, wide, siglimit);
   return out.length === 0 ? undefined : { value: out[0], wide: out[1] !== 0 };
-}
-
-/** Side signal per detector row from the corrected left/right strips `(rows, width)`. */
-export function refpixSideSignal(
-  left: Float64Array,
-  leftDq: Uint32Array,
-  right: Float64Array,
-  rightDq: Uint32Array,
-  rows: number,
-  width: number,
-  smoothingLength: number,
-  wide: boolean,
-): Float64Array {
-  return callWasm('refpix', () => wasmSideSignal(left, leftDq, right, rightDq, rows, width, smoothingLength, wide));
 }
 
 /** A full frame's reference strips for `refpixFourAmpGroup` (see there). */

@@ -418,15 +418,6 @@ pub fn four_amp_group(plane: &[f32], at: &[i32], dq: &[u32], n: usize, o: &FourA
     Ok(FourAmpGroup { signals, side: Some(side) })
 }
 
-/// Applies `signal` to reference values as the group buffer would (for the side strips).
-pub fn subtract_signal(values: &mut [f64], signal: Option<Signal>, wide: bool) {
-    if let Some(s) = signal {
-        for v in values {
-            *v = subtract(*v, s, wide);
-        }
-    }
-}
-
 /// Per-group corrections for [`correct`]; `g` indexes the `(nints·ngroups)` groups.
 pub struct Corrections<'a> {
     /// Number of pixel classes (e.g. amplifier × column parity).

@@ -503,22 +503,6 @@ pub fn refpix_clipped_mean(values: &[f32], wide: bool, siglimit: f64) -> Vec<f64
     signal.map_or_else(Vec::new, |s| vec![s.value, if s.wide { 1.0 } else { 0.0 }])
 }
 
-/// Side reference signal per detector row from the left/right strips `(rows, width)`.
-#[wasm_bindgen(js_name = refpixSideSignal)]
-#[allow(clippy::too_many_arguments)]
-pub fn refpix_side_signal(
-    left: &[f64],
-    left_dq: &[u32],
-    right: &[f64],
-    right_dq: &[u32],
-    rows: usize,
-    width: usize,
-    smoothing_length: usize,
-    wide: bool,
-) -> Result<Vec<f64>, JsError> {
-    refpix::side_signal(left, left_dq, right, right_dq, rows, width, smoothing_length, wide).map_err(to_js)
-}
-
 /// One group's full-frame statistics (`refpix::four_amp_group`) of an `n` x `n` detector:
 /// `[value; 8]` and `[kind; 8]` by class (kind 0 none, 1 float32, 2 float64), then, with side
 /// reference pixels, the `n` side values by detector row.
