@@ -215,20 +215,28 @@ function bandSelection(t: number, b: number, cols: number, read: ReadFileBytes):
   return {
     rows: b - t,
     cols,
-    readPlane: (source, k, into, bytesPer) => read(source.path, source.offset + (k * source.rows + t) * source.cols * bytesPer, into),
+    readPlane(source, k, into, bytesPer) {
+      const fileRowBytes = source.cols * bytesPer;
+      const at = source.offset + (k * source.rows + source.y0 + t) * fileRowBytes + source.x0 * bytesPer;
+      // Whole rows of the file: one read.
+      if (source.cols === cols) return read(source.path, at, into);
+      // A window of a wider reference: row by row.
+      const rowBytes = cols * bytesPer;
+      for (let r = 0; r < b - t; r++) read(source.path, at + r * fileRowBytes, into.subarray(r * rowBytes, (r + 1) * rowBytes));
+    },
     runs: Array.from({ length: b - t }, (_, i) => ({ r: t + i, x0: 0, x1: cols, at: i * cols })),
   };
 }
 
 /**
- * The first and last `side` halves of each of `rows` rows of `rowHalves` halves in `from`, one
- * row's after the other, into `to` from `at`; gives the next `at`. (A function of its own: V8
- * compiles this small loop, not the whole read, when it gets hot.)
+ * The first and last `side` halves of the `width` halves from `start` of each of `rows` rows of
+ * `rowHalves` halves in `from`, one row's after the other, into `to` from `at`; gives the next
+ * `at`. (A function of its own: V8 compiles this small loop, not the whole read, when it gets hot.)
  */
-function copyRowEnds(from: Uint16Array, rows: number, rowHalves: number, side: number, to: Uint16Array, at: number): number {
-  for (let row = 0; row < rows * rowHalves; row += rowHalves) {
+function copyRowEnds(from: Uint16Array, rows: number, rowHalves: number, start: number, width: number, side: number, to: Uint16Array, at: number): number {
+  for (let row = start; row < rows * rowHalves; row += rowHalves) {
     for (let c = 0; c < side; c++) to[at + c] = from[row + c];
-    for (let c = 0; c < side; c++) to[at + side + c] = from[row + rowHalves - side + c];
+    for (let c = 0; c < side; c++) to[at + side + c] = from[row + width - side + c];
     at += 2 * side;
   }
   return at;
@@ -245,27 +253,28 @@ function borderSelection(r0: number, r1: number, ny: number, nx: number, width: 
     rows: 1,
     cols: borderPixels(r0, r1, ny, nx, width),
     readPlane(source, k, into, bytesPer) {
-      const rowBytes = nx * bytesPer;
-      if (scratch.length < BORDER_CHUNK_ROWS * rowBytes) scratch = new Uint8Array(BORDER_CHUNK_ROWS * rowBytes);
-      const planeAt = source.offset + k * source.rows * rowBytes;
+      // The file's rows hold the frame's from column x0 (a window of a wider reference).
+      const fileRowBytes = source.cols * bytesPer;
+      if (scratch.length < BORDER_CHUNK_ROWS * fileRowBytes) scratch = new Uint8Array(BORDER_CHUNK_ROWS * fileRowBytes);
+      const planeAt = source.offset + (k * source.rows + source.y0) * fileRowBytes;
       // The side rows' ends are copied 16 bits at a time whatever the pixels' width: one
       // typed-array kind keeps this loop's optimised code (two kinds made V8 recompile it).
       const halves = bytesPer / 2;
-      const [rowHalves, side] = [nx * halves, width * halves];
+      const [fileRowHalves, start, rowHalves, side] = [source.cols * halves, source.x0 * halves, nx * halves, width * halves];
       const from = new Uint16Array(scratch.buffer as ArrayBuffer);
       const to = new Uint16Array(into.buffer as ArrayBuffer, into.byteOffset, into.length / 2);
       let at = 0;
       for (let r = r0; r < r1; ) {
         if (r < width || r >= ny - width) {
           // A whole row, read in place.
-          read(source.path, planeAt + r * rowBytes, into.subarray(2 * at, 2 * (at + rowHalves)));
+          read(source.path, planeAt + r * fileRowBytes + 2 * start, into.subarray(2 * at, 2 * (at + rowHalves)));
           at += rowHalves;
           r++;
           continue;
         }
         const end = Math.min(r1, ny - width, r + BORDER_CHUNK_ROWS);
-        read(source.path, planeAt + r * rowBytes, scratch.subarray(0, (end - r) * rowBytes));
-        at = copyRowEnds(from, end - r, rowHalves, side, to, at);
+        read(source.path, planeAt + r * fileRowBytes, scratch.subarray(0, (end - r) * fileRowBytes));
+        at = copyRowEnds(from, end - r, fileRowHalves, start, rowHalves, side, to, at);
         r = end;
       }
     },

@@ -219,25 +219,33 @@ export async function readReferenceDq(
 /**
  * An extension as a worker reads its rows from the file itself (ts/pool/chain-band.ts): plain
  * float32 pixels (`float32`) or 32-bit DQ words (`dq`, with the translation to standard flags),
- * covering the science frame pixel for pixel. Undefined for any other storage or geometry, for a
- * source that is not a file on disk, and on a big-endian host.
+ * covering the science frame pixel for pixel, or a larger frame (the window the science's is in).
+ * Undefined for any other storage or geometry, for a source that is not a file on disk, and on a
+ * big-endian host.
  */
 export async function fileRowsOf(file: FitsFile, extname: string, kind: 'float32' | 'dq', context: ReferenceContext): Promise<FileRows | undefined> {
   const hdu = file.find(extname);
   const path = file.source.path;
   if (!hdu || hdu.kind !== 'image' || path === undefined || !FILE_WORDS_SWAPPED || hdu.shape.length < 2) return undefined;
   const [rows, cols] = hdu.shape.slice(-2);
-  if (rows !== context.science.ysize || cols !== context.science.xsize || windowOf(file, hdu, context)) return undefined;
+  let window: { x0: number; y0: number } | undefined;
+  try {
+    window = windowOf(file, hdu, context) ?? (rows === context.science.ysize && cols === context.science.xsize ? { x0: 0, y0: 0 } : undefined);
+  } catch {
+    // (A science frame outside the reference: the step's own read says so.)
+    return undefined;
+  }
+  if (!window) return undefined;
   const planes = hdu.shape.slice(0, -2).reduce((a, b) => a * b, 1);
   const rowsOf = { path, offset: hdu.dataOffset, planes, rows, cols };
   if (kind === 'float32') {
     const plain = hdu.bitpix === -32 && (hdu.header.getNumber('BSCALE') ?? 1) === 1 && (hdu.header.getNumber('BZERO') ?? 0) === 0;
-    return plain ? fileRows(rowsOf, kind) : undefined;
+    return plain ? fileRows(rowsOf, kind, false, undefined, window) : undefined;
   }
   const words = dqWords(hdu);
   if (!words) return undefined;
   // (Unknown DQ_DEF names were reported by the step's own read.)
-  return fileRows(rowsOf, kind, words.unsigned, dqBitFlags(await readDqDefinitions(file), () => {}));
+  return fileRows(rowsOf, kind, words.unsigned, dqBitFlags(await readDqDefinitions(file), () => {}), window);
 }
 
 /**
