@@ -5,9 +5,10 @@ export const runUsage = `  detector1 run <uncal.fits> [--config PARS.asdf|.yaml|
                  [--<param>=V] [--steps.<step>.<param>=V]
                                          the Detector1 pipeline (strun calwebb_detector1): references
                                          from the CRDS cache (CRDS_PATH), writes _rate/_rateints;
-                                         near-IR full frames go by row bands, one worker task a
-                                         band, where they can; --banded: by row bands wherever the
-                                         steps allow (less memory); --no-banded: never
+                                         near-IR exposures without ZEROFRAME go by row bands, one
+                                         worker task a band, where they can; --banded: by row
+                                         bands wherever the steps allow (less memory); --no-banded:
+                                         never
   detector1 step <step> <input.fits> [--<param>=V] [run's cache/output/thread options]
                                          one step alone (strun <step>), writes <root>_<step>.fits`;
 

@@ -1,8 +1,9 @@
 /**
- * Detector1 on a near-IR full frame by row bands, from the uncal to the products: the ramp never
- * sits whole in memory.
+ * Detector1 on a near-IR full frame or subarray by row bands, from the uncal to the products: the
+ * ramp never sits whole in memory.
  *
- *   0. refpix's statistics: the steps before refpix on the frame's outer 4 rows and columns;
+ *   0. refpix's statistics: the steps before refpix on the frame's outer 4 rows and columns (a
+ *      subarray's reference pixels are among its own);
  *   1. every band (all integrations) read from the uncal, corrected up to jump with a halo of
  *      rows for saturation growth and jump's neighbours, through jump's two-point pass, and fitted
  *      at once; its rows go straight into `_rate` and `_rateints`.
@@ -27,12 +28,13 @@ import type { RampReader } from '../datamodels/fits-models.js';
 import { rampFitTile, taskResult, type EncodedSums, type RampFitPool, type RampFitResult, type RampFitTileParams } from '../kernels/ramp-fit.js';
 import { decodeInPlace } from '../io/fits/pixels.js';
 import { saturationHalo } from '../kernels/saturation.js';
-import { ipcHalo } from '../kernels/ipc.js';
+import { ipcHalo, ipcScienceColumns } from '../kernels/ipc.js';
 import { allocShared, releaseShared, sharedMemoryAvailable, type TileShape } from '../kernels/arrays.js';
 import { planRowBands } from '../pool/plan.js';
 import { runTiled } from '../pool/pool.js';
 import { afterJumpFlagging, allDoNotUsePlanes, jumpDetectionMode, jumpKernelParams, jumpLargeEvents, jumpStep, nanMedianF32, type JumpCarry } from '../steps/jump.js';
-import { REFPIX_BORDER, refpixFullFrameBands, type RefpixBands, type RefpixBorder } from '../steps/refpix.js';
+import { REFPIX_BORDER, refpixBands, refpixSubarrayFits, type RefpixBands, type RefpixBorder } from '../steps/refpix.js';
+import { ipcReferenceBorder, isIrs2 } from '../steps/ipc.js';
 import { rampFitPlanner } from '../steps/ramp-fit.js';
 import { productSkeletons } from './product-stream.js';
 import { pixel } from '../dq/index.js';
@@ -70,6 +72,9 @@ function expectedStatus(alias: string, references: StepReferences | undefined): 
 export class BandedFallback extends Error {
   override name = 'BandedFallback';
 }
+
+/** Rows a band has at least (one of a full frame's ~4 MiB bands has more with up to ~20 groups). */
+const BAND_MIN_ROWS = 16;
 
 /** Steps a banded run can take (others must be skipped): per-pixel ones, saturation's growth, a 2-D IPC kernel, refpix's statistics, jump. */
 const BANDED_STEPS = new Set(['group_scale', 'dq_init', 'saturation', 'ipc', 'superbias', 'refpix', 'linearity', 'dark_current', 'jump']);
@@ -114,9 +119,11 @@ export interface BandedRun {
 }
 
 /**
- * Why an exposure cannot run by bands, or undefined when it can: a near-IR full frame without
- * ZEROFRAME, whose non-skipped steps are those of BANDED_STEPS plus ramp fitting (OLS_C, no
- * fitopt) and gain_scale, and whose GROUPDQ, kept whole when snowballs run, fits in `maxGroupdqBytes`.
+ * Why an exposure cannot run by bands, or undefined when it can: a near-IR full frame or
+ * subarray (within the detector; not IRS2) without ZEROFRAME, whose non-skipped steps are those
+ * of BANDED_STEPS plus ramp fitting (OLS_C, no fitopt) and gain_scale, whose bands of every
+ * integration are not much larger than its integrations, and whose GROUPDQ, kept whole when
+ * snowballs run, fits in `maxGroupdqBytes`.
  */
 export function bandedObstacle(
   reader: RampReader,
@@ -126,9 +133,15 @@ export function bandedObstacle(
   maxGroupdqBytes = 2 ** 28,
 ): string | undefined {
   const [nints, ngroups, rows, cols] = reader.shape;
-  if (rows !== 2048 || cols !== 2048) return 'not a full frame';
   if (reader.meta.instrument.name?.toUpperCase() === 'MIRI') return 'MIRI';
+  if (isIrs2(reader.shape)) return 'IRS2';
+  if ((rows < 2048 || cols < 2048) && !refpixSubarrayFits(reader.meta)) return 'a subarray off the detector';
+  if (rows <= 2 * REFPIX_BORDER || cols <= 2 * REFPIX_BORDER) return 'a subarray within the reference border';
   if (reader.hasZeroframe || reader.hasRefout) return 'ZEROFRAME or REFOUT';
+  // A band holds every integration: where many integrations make the thinnest one larger than
+  // two integrations (and 64 MiB), integration by integration keeps less in memory.
+  const thinnest = Math.min(rows, BAND_MIN_ROWS + 8) * cols * nints * ngroups * 4;
+  if (thinnest > Math.max(2 ** 26, 2 * ngroups * rows * cols * 4)) return 'bands of every integration larger than two integrations';
   const other = order.find((alias) => !skipped(alias) && !BANDED_STEPS.has(alias));
   if (other) return `${other} runs`;
   if (skipped(RAMP_FIT.alias)) return 'ramp_fit skipped';
@@ -191,7 +204,7 @@ export async function runBanded(run: BandedRun): Promise<{ rate: ImageModel; rat
   // Band heights: about 4 MiB of samples (all integrations), at least 16 rows. On a 10-group
   // full frame, 8 MiB bands peaked ~25 MB higher with one worker and ~35 MB with two, ~0.25 s
   // faster (16 MiB ones ~60 MB higher again).
-  const bandCount = Math.ceil(ny / Math.min(ny, Math.max(16, Math.floor(2 ** 22 / (planes * nx * 5)))));
+  const bandCount = Math.ceil(ny / Math.min(ny, Math.max(BAND_MIN_ROWS, Math.floor(2 ** 22 / (planes * nx * 5)))));
   const bandRows = Math.ceil(ny / bandCount);
   // jump's neighbour flags come from one row further.
   const halo = exactFrom + (jumpRuns ? 1 : 0);
@@ -254,6 +267,24 @@ export async function runBanded(run: BandedRun): Promise<{ rate: ImageModel; rat
 
   // 0. refpix's statistics from the outer rows and columns, corrected as far as refpix.
   let refpixBand: RefpixBands | undefined;
+  /**
+   * refpix's statistics from the corrected border. The border's steps take each pixel alone but
+   * IPC, which leaves the detector's reference pixels as they are: a subarray's flagged pixel
+   * that IPC corrects (a NIRSpec edge column) is not on the border as a whole run sees it.
+   */
+  const refpixStatistics = (border: RefpixBorder) => {
+    const bands = refpixBands({ meta, shape: reader.shape }, stepOptions(run.stepParameters('refpix')), border, context);
+    if (!bands) throw new BandedFallback('refpix: no valid reference pixels');
+    if (bands.flaggedPixels && expected.get('ipc') === 'COMPLETE') {
+      const ipcBorder = ipcReferenceBorder(meta, ny, nx);
+      for (const i of bands.flaggedPixels) {
+        const [y, x] = [Math.floor(i / nx), i % nx];
+        const columns = ipcScienceColumns(ipcBorder, ny, nx, y);
+        if (columns && x >= columns[0] && x < columns[1]) throw new BandedFallback('refpix: a reference pixel that ipc corrects');
+      }
+    }
+    return bands;
+  };
   // The exposure's PIXELDQ, kept by the run with snowballs (every row written by its step 1).
   let exposurePixeldq: Uint32Array | undefined;
   try {
@@ -266,7 +297,7 @@ export async function runBanded(run: BandedRun): Promise<{ rate: ImageModel; rat
       try {
         const border = await run.timed('refpix border', () => correctBorder(borderPlan.plan, context.pool!, context.signal));
         try {
-          refpixBand = refpixFullFrameBands({ meta, shape: reader.shape }, stepOptions(run.stepParameters('refpix')), border, context);
+          refpixBand = refpixStatistics(border);
         } finally {
           border.release();
         }
@@ -338,7 +369,7 @@ export async function runBanded(run: BandedRun): Promise<{ rate: ImageModel; rat
             for (let k = 0; k < planes; k++) border.data[k * border.pixeldq.length + position] = model.data[k * regionPlane + at];
           }
         }
-        refpixBand = refpixFullFrameBands({ meta, shape: reader.shape }, stepOptions(run.stepParameters('refpix')), border, context);
+        refpixBand = refpixStatistics(border);
       } finally {
         border.release();
       }
@@ -493,6 +524,11 @@ export async function runBanded(run: BandedRun): Promise<{ rate: ImageModel; rat
      */
     const bytesOf = (array: Float32Array | Uint32Array) => new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
     const write = async (row0: number, rows: number, result: RampFitResult, encoded?: EncodedSums) => {
+      // A 1-output subarray's refpix took the flagged pixels of the border only: rate's DQ has
+      // every pixel's flags.
+      if (refpixBand?.flaggedPixels && referencePixelOffBorder(result.rate.dq, encoded !== undefined, row0, rows, ny, nx)) {
+        throw new BandedFallback('refpix: a reference pixel off the border');
+      }
       const { writers, factor } = products!;
       const length = rows * nx;
       const outputs = [
@@ -880,6 +916,22 @@ async function bandsInSlots<S>(from: number, rows: number, height: number, slots
   }
   await Promise.all(running);
   if (failure) throw failure.error;
+}
+
+/**
+ * Whether rows `[row0, row0 + rows)` of a `ny` x `nx` frame's DQ (as the file's big-endian words
+ * of uint32 with BZERO where `encoded`) flag REFERENCE_PIXEL off the outer REFPIX_BORDER rows and columns.
+ */
+function referencePixelOffBorder(dq: Uint32Array, encoded: boolean, row0: number, rows: number, ny: number, nx: number): boolean {
+  const width = REFPIX_BORDER;
+  for (let r = Math.max(row0, width); r < Math.min(row0 + rows, ny - width); r++) {
+    const end = (r - row0 + 1) * nx - width;
+    for (let i = (r - row0) * nx + width; i < end; i++) {
+      // Encoded, the flag is the first byte's top bit, flipped by BZERO.
+      if (encoded ? (dq[i] & 0x80) === 0 : (dq[i] & pixel.REFERENCE_PIXEL) !== 0) return true;
+    }
+  }
+  return false;
 }
 
 /** Waits for every job, then throws the first failure (none is left running on buffers about to be let go). */

@@ -133,8 +133,9 @@ export interface Detector1Options {
   /** Integrations per slice (default 1; forced to NINTS when a whole-exposure product is saved). */
   integrationsPerSlice?: number;
   /**
-   * A near-IR full frame goes from the uncal to the products by row bands (ts/pipeline/banded.ts)
-   * when its steps allow it and `io.productWriter` is given: the ramp never sits whole in memory.
+   * A near-IR full frame or subarray (without ZEROFRAME) goes from the uncal to the products by
+   * row bands (ts/pipeline/banded.ts) when its steps allow it and `io.productWriter` is given: the
+   * ramp never sits whole in memory.
    * Same products. By default (undefined) it does so where every band after the first can go
    * through the chain (one worker task per band, reading its rows from the files: Node worker
    * pools), which is also faster: a 2048x2048x10 NIRCam exposure with 2 workers took 1.09-1.33 s

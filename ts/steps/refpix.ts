@@ -179,9 +179,9 @@ function patternRows(
 
 /**
  * Full frame and 4-output subarrays (jwst `do_fullframe_corrections`): of whole science planes,
- * or of a full frame's `border` (`refpixFullFrameBands`).
+ * or of a `border` (`refpixBands`).
  */
-function fourAmpPlan(geo: Geometry, o: Required<RefpixOptions>, border?: Pick<RefpixBorder, 'positionOf' | 'pixeldq'>): Plan {
+function fourAmpPlan(geo: Geometry, o: Required<RefpixOptions>, border?: Pick<RefpixBorder, 'positionOf'>): Plan {
   // Each science pixel's amplifier and column parity (class) and detector row, row by row:
   // one of them is the same along a science row, the other the same pattern in every row.
   const { cols } = geo;
@@ -208,14 +208,10 @@ function fourAmpPlan(geo: Geometry, o: Required<RefpixOptions>, border?: Pick<Re
   for (const [r0, nr, c0, nc] of strips) {
     for (let r = r0; r < r0 + nr; r++) {
       for (let c = c0; c < c0 + nc; c++, j++) {
-        if (border) {
-          // (A full frame: every detector pixel is a science pixel, its DQ the border's.)
-          at[j] = border.positionOf(geo.index(r, c));
-          dq[j] = border.pixeldq[at[j]];
-        } else {
-          at[j] = geo.index(r, c);
-          dq[j] = geo.dq(r, c);
-        }
+        // (The detector's edge pixels that the science array holds are on its border.)
+        const i = geo.index(r, c);
+        at[j] = border && i >= 0 ? border.positionOf(i) : i;
+        dq[j] = geo.dq(r, c);
       }
     }
   }
@@ -228,29 +224,36 @@ function fourAmpPlan(geo: Geometry, o: Required<RefpixOptions>, border?: Pick<Re
   };
 }
 
-/** 1-output subarrays (jwst `do_subarray_corrections`); undefined when there are no reference pixels. */
-function oneAmpPlan(geo: Geometry, o: Required<RefpixOptions>): Plan | undefined {
+/**
+ * 1-output subarrays (jwst `do_subarray_corrections`): of whole science planes, or of a `border`
+ * (`refpixBands`), where only the border's flagged pixels are taken. Undefined when there are no
+ * reference pixels.
+ */
+function oneAmpPlan(geo: Geometry, o: Required<RefpixOptions>, border?: Pick<RefpixBorder, 'positionOf'>): (Plan & { picked: Int32Array }) | undefined {
   const { rows, cols } = geo;
   // Column parity: the same pattern in every row, or (axes swapped) the same along a row.
   const { rowsOf, maps } = patternRows(rows, cols, geo.swapped, false, (x) => geo.detColOf(0, x) & 1, (y) => ({ cls: geo.detColOf(y, 0) & 1, detRow: 0 }));
-  const picked: { det: number; i: number; parity: number }[] = [];
-  for (let i = 0; i < rows * cols; i++) {
+  const picked: { det: number; i: number; at: number; parity: number }[] = [];
+  const pick = (i: number) => {
     const dq = geo.scienceDq(i);
-    if (!(dq & REF) || dq & DNU) continue;
+    if (!(dq & REF) || dq & DNU) return;
     const [y, x] = [Math.floor(i / cols), i % cols];
     const [r, c] = [geo.detRowOf(y, x), geo.detColOf(y, x)];
-    picked.push({ det: r * N + c, i, parity: c & 1 });
-  }
+    picked.push({ det: r * N + c, i, at: border ? border.positionOf(i) : i, parity: c & 1 });
+  };
+  if (border) forEachBorderIndex(rows, cols, REFPIX_BORDER, pick);
+  else for (let i = 0; i < rows * cols; i++) pick(i);
   if (picked.length === 0) return undefined;
   // In detector-frame order, as jwst gathers them: the clipped mean's sums depend on the order.
   picked.sort((a, b) => a.det - b.det);
-  const indices = (set: typeof picked) => Int32Array.from(set, (p) => p.i);
-  const sets = o.oddEvenColumns ? [indices(picked.filter((p) => p.parity === 0)), indices(picked.filter((p) => p.parity === 1))] : [indices(picked)];
+  const positions = (set: typeof picked) => Int32Array.from(set, (p) => p.at);
+  const sets = o.oddEvenColumns ? [positions(picked.filter((p) => p.parity === 0)), positions(picked.filter((p) => p.parity === 1))] : [positions(picked)];
   return {
     classes: 2,
     sides: false,
     rowsOf,
     maps,
+    picked: Int32Array.from(picked, (p) => p.i),
     group(plane, wide) {
       const means = sets.map((set) => {
         const values = new Float32Array(set.length);
@@ -311,8 +314,23 @@ async function run(plan: Plan, data: Float32Array, nints: number, ngroups: numbe
   }
 }
 
-/** The reference pixels of a near-IR full frame: its outer 4 rows and columns (every orientation). */
+/**
+ * The reference pixels of a near-IR full frame: its outer 4 rows and columns (every orientation).
+ * A subarray's reference pixels are those of these that it holds, so on its own outer 4 rows and
+ * columns (or, NIRSpec's SUB512/SUB512S/SUB32, its first and last 4 columns).
+ */
 export const REFPIX_BORDER = 4;
+
+/** Calls `visit` with the science index of every pixel on the outer `width` rows and columns of a `rows` x `cols` plane. */
+function forEachBorderIndex(rows: number, cols: number, width: number, visit: (index: number) => void): void {
+  for (let y = 0; y < rows; y++) {
+    const whole = y < width || y >= rows - width;
+    for (let x = 0; x < cols; x++) {
+      if (!whole && x === width) x = Math.max(x, cols - width);
+      visit(y * cols + x);
+    }
+  }
+}
 
 /**
  * The exposure's reference border as refpix reaches it: its groups' samples and PIXELDQ on the
@@ -326,19 +344,25 @@ export interface RefpixBorder {
 }
 
 /**
- * refpix on a near-IR full frame (not IRS2) whose ramp is corrected by row bands: the statistics
- * come from `border`; the result then corrects any band of rows in place, as `refpixStep`
- * corrects the whole ramp.
+ * refpix on a near-IR exposure (not IRS2, not MIRI) whose ramp is corrected by row bands: the
+ * statistics come from `border`; the result then corrects any band of rows in place, as
+ * `refpixStep` corrects the whole ramp. Undefined where a subarray has no valid reference pixels
+ * (refpix then changes nothing).
  */
-export function refpixFullFrameBands(ramp: Pick<RampModel, 'meta' | 'shape'>, options: RefpixOptions, border: RefpixBorder, context: StepContext): RefpixBands {
+export function refpixBands(ramp: Pick<RampModel, 'meta' | 'shape'>, options: RefpixOptions, border: RefpixBorder, context: StepContext): RefpixBands | undefined {
   const o: Required<RefpixOptions> = { ...refpixDefaults, ...options };
   const [nints, ngroups, rows, cols] = ramp.shape;
-  if (rows !== N || cols !== N || isIrs2(ramp.shape) || ramp.meta.instrument.name?.toUpperCase() === 'MIRI') {
-    throw new RefpixStepError(`refpix: banded correction is for near-IR full frames, not [${ramp.shape.join(', ')}]`);
+  if (isIrs2(ramp.shape) || ramp.meta.instrument.name?.toUpperCase() === 'MIRI') {
+    throw new RefpixStepError(`refpix: banded correction is for near-IR exposures but IRS2, not [${ramp.shape.join(', ')}] of ${ramp.meta.instrument.name}`);
   }
-  if (o.refpixAlgorithm === 'sirs') throw new StepNotImplementedError("refpix: refpix_algorithm='sirs' is not implemented");
+  const subarray = cols < N || rows < N;
+  if (o.refpixAlgorithm === 'sirs' && !subarray) throw new StepNotImplementedError("refpix: refpix_algorithm='sirs' is not implemented");
   if (!Number.isSafeInteger(o.sideSmoothingLength)) throw new RefpixStepError(`refpix: side_smoothing_length must be an integer, got ${o.sideSmoothingLength}`);
-  const plan = fourAmpPlan(geometry(ramp, (i) => border.pixeldq[border.positionOf(i)], false), o, border);
+  if (subarray && !refpixSubarrayFits(ramp.meta)) throw new RefpixStepError("refpix: the subarray doesn't fit in the full-sized array");
+  const geo = geometry(ramp, (i) => border.pixeldq[border.positionOf(i)], subarray);
+  const oneAmp = subarray && ramp.meta.exposure.noutputs !== 4 ? oneAmpPlan(geo, o, border) : undefined;
+  const plan = subarray && ramp.meta.exposure.noutputs !== 4 ? oneAmp : fourAmpPlan(geo, o, border);
+  if (!plan) return undefined;
   const params = planParams(plan, border.planeOf, nints * ngroups, o, false, context);
   const correct = async (band: Float32Array, row0: number, bandRows: number, bandContext: StepContext) => {
     const rows = plan.rowsOf(row0, bandRows);
@@ -351,18 +375,29 @@ export function refpixFullFrameBands(ramp: Pick<RampModel, 'meta' | 'shape'>, op
       releaseRows(rows);
     }
   };
-  return Object.assign(correct, { params, maps: plan.maps });
+  return Object.assign(correct, { params, maps: plan.maps, flaggedPixels: oneAmp?.picked });
+}
+
+/** Whether a subarray lies within the detector (else jwst skips refpix). */
+export function refpixSubarrayFits(meta: RampModel['meta']): boolean {
+  const { xstart, ystart, xsize, ysize } = meta.subarray;
+  return xstart !== undefined && ystart !== undefined && xsize !== undefined && ysize !== undefined && xstart >= 1 && ystart >= 1 && xstart - 1 + xsize <= N && ystart - 1 + ysize <= N;
 }
 
 /**
- * refpix on the bands of a full frame (`refpixFullFrameBands`): corrects a band of rows starting
- * at `row0`; `params` and `maps` (the frame's class and detector-row maps) are what its kernel
- * takes.
+ * refpix on the bands of an exposure (`refpixBands`): corrects a band of rows starting at `row0`;
+ * `params` and `maps` (the frame's class and detector-row maps) are what its kernel takes.
  */
 export interface RefpixBands {
   (band: Float32Array, row0: number, rows: number, bandContext: StepContext): Promise<void>;
   params: RefpixParams;
   maps: RefpixMaps;
+  /**
+   * A 1-output subarray's statistics take the pixels flagged REFERENCE_PIXEL (and not
+   * DO_NOT_USE) on the border: their science indices. Flagged pixels off the border, which a
+   * whole run would take too, are the caller's to rule out.
+   */
+  flaggedPixels?: Int32Array;
 }
 
 /** `irs2Reference`: the REFPIX reference (or how to select it), read only for NIRSpec IRS2 data. */

@@ -1,8 +1,9 @@
 /**
- * The banded run of a near-IR full frame (ts/pipeline/banded.ts, `banded: true`) gives the
- * products of the run by integrations, array for array and keyword for keyword: snowballs,
- * several integrations, after-jump flagging (the whole frame's GAIN median), and the fallback
- * when fully flagged groups change jump's detection mode.
+ * The banded run of a near-IR full frame or subarray (ts/pipeline/banded.ts, `banded: true`)
+ * gives the products of the run by integrations, array for array and keyword for keyword:
+ * snowballs, several integrations, after-jump flagging (the whole frame's GAIN median), 1- and
+ * 4-output subarrays, and the fallbacks (fully flagged groups that change jump's detection mode, a
+ * reference pixel refpix's border lacks).
  */
 import { execSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -20,7 +21,10 @@ import type * as SimApi from '../../../ts/sim/node.js';
 import type * as CrdsApi from '../../../ts/crds/node.js';
 import type * as CrdsIndexApi from '../../../ts/crds/index.js';
 import type * as DatamodelsApi from '../../../ts/datamodels/node.js';
+import type { ImageModel } from '../../../ts/datamodels/models.js';
 import { compareProducts, formatReport } from '../../golden/compare.js';
+import { bandedObstacle } from '../../../ts/pipeline/banded.js';
+import type { RampReader } from '../../../ts/datamodels/fits-models.js';
 
 // Worker threads run compiled JavaScript: the pipeline, pool and kernels come from dist/.
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -174,12 +178,12 @@ describe('Detector1 by row bands on a NIRCam full frame', () => {
     await expectSameProducts(banded.written, whole.written);
   }, 300_000);
 
-  it('says why a subarray does not go by row bands, and runs it by integrations', async () => {
-    const { uncal, cache } = await simulate('nrca1_sub160', 4, 1, 'SUB160');
-    const banded = await run(uncal, cache, join(work, 'sub160-banded'), true);
-    const whole = await run(uncal, cache, join(work, 'sub160-whole'), false);
+  it('says why a subarray with ZEROFRAME does not go by row bands, and runs it by integrations', async () => {
+    const { uncal, cache } = await simulate('nrca1_sub160_zero', 4, 1, 'SUB160', { instrument: 'nircam', detector: 'NRCA1', readpatt: 'BRIGHT2' });
+    const banded = await run(uncal, cache, join(work, 'sub160-zero-banded'), true);
+    const whole = await run(uncal, cache, join(work, 'sub160-zero-whole'), false);
     expect(banded.result.rate).not.toBeNull();
-    expect(banded.logs).toContain('pipeline: not by row bands (not a full frame); running the exposure integration by integration');
+    expect(banded.logs).toContain('pipeline: not by row bands (ZEROFRAME or REFOUT); running the exposure integration by integration');
     await expectSameProducts(banded.written, whole.written);
   }, 300_000);
 
@@ -222,4 +226,97 @@ describe('Detector1 by row bands on a NIRCam full frame', () => {
     expect(banded.result.statuses).toEqual(whole.result.statuses);
     await expectSameProducts(banded.written, whole.written);
   }, 300_000);
+});
+
+describe('Detector1 by row bands on near-IR subarrays', () => {
+  it('by default, equals the run by integrations on a 1-output subarray (refpix from its flagged border pixels), with two integrations', async () => {
+    const { uncal, cache } = await simulate('nrca1_sub160', 4, 2, 'SUB160');
+    const chained = await run(uncal, cache, join(work, 'sub160-chain'), undefined);
+    const whole = await run(uncal, cache, join(work, 'sub160-whole'), false);
+    expect(chained.logs).toContain(CHAIN_TAKEN);
+    expect(chained.result.rateSaved && chained.result.rate === null).toBe(true);
+    expect([...chained.result.statuses]).toEqual([...whole.result.statuses]);
+    await expectSameProducts(chained.written, whole.written);
+  }, 300_000);
+
+  it('equals the run by integrations on a 1-output subarray step by step, with snowballs', async () => {
+    const { uncal, cache } = await simulate('nrca1_sub160_snow', 5, 1, 'SUB160');
+    const parameters = { steps: { jump: { expand_large_events: true } } };
+    const banded = await run(uncal, cache, join(work, 'sub160-snow-banded'), true, parameters);
+    const whole = await run(uncal, cache, join(work, 'sub160-snow-whole'), false, parameters);
+    expect(banded.result.rateSaved && banded.result.rate === null).toBe(true);
+    expect(banded.logs).not.toContain(CHAIN_TAKEN);
+    await expectSameProducts(banded.written, whole.written);
+  }, 300_000);
+
+  it('by default, equals the run by integrations on a 4-output subarray (per-amplifier statistics, side pixels)', async () => {
+    const { uncal, cache } = await simulate('nrca1_grism64', 6, 2, 'SUBGRISM64');
+    const chained = await run(uncal, cache, join(work, 'grism64-chain'), undefined);
+    const whole = await run(uncal, cache, join(work, 'grism64-whole'), false);
+    expect(chained.logs).toContain(CHAIN_TAKEN);
+    expect([...chained.result.statuses]).toEqual([...whole.result.statuses]);
+    await expectSameProducts(chained.written, whole.written);
+  }, 300_000);
+
+  it('on a NIRSpec subarray whose edge columns are its reference pixels (axes swapped), equals the run by integrations by the chain without ipc, and runs by integrations with it', async () => {
+    const { uncal, cache } = await simulate('nrs1_sub512', 5, 2, 'SUB512', { instrument: 'nirspec', detector: 'NRS1', readpatt: 'NRSRAPID' });
+    const withoutIpc = { steps: { ipc: { skip: true } } };
+    const chained = await run(uncal, cache, join(work, 'sub512-chain'), undefined, withoutIpc);
+    const whole = await run(uncal, cache, join(work, 'sub512-whole'), false, withoutIpc);
+    expect(chained.logs).toContain(CHAIN_TAKEN);
+    expect([...chained.result.statuses]).toEqual([...whole.result.statuses]);
+    await expectSameProducts(chained.written, whole.written);
+    // IPC corrects those columns, which the border's steps take pixel by pixel.
+    const withIpc = await run(uncal, cache, join(work, 'sub512-ipc-auto'), undefined);
+    const wholeWithIpc = await run(uncal, cache, join(work, 'sub512-ipc-whole'), false);
+    expect(withIpc.logs).toContain('pipeline: refpix: a reference pixel that ipc corrects; running the exposure integration by integration');
+    expect(new Map(withIpc.result.statuses).get('ipc')).toBe('COMPLETE');
+    await expectSameProducts(withIpc.written, wholeWithIpc.written);
+  }, 300_000);
+
+  it('runs by integrations, with the same products, when the mask flags a reference pixel off the border (a whole run takes it)', async () => {
+    const { uncal, cache } = await simulate('nrca1_sub160_ref', 4, 1, 'SUB160');
+    const meta = (await datamodels.readModelFile(uncal)).meta;
+    const mask = await readFits((await cache.selectReference('mask', crdsIndex.crdsHeaderFromMeta(meta))).path!);
+    const dq = mask.find('DQ')!;
+    const [rows, cols] = dq.shape;
+    // Science pixel (80, 80), in the mask's frame (larger than the subarray: SUBSTRT1/2 place it).
+    const start = (key: string) => mask.primary.header.getNumber(key) ?? 1;
+    const [y, x] = [meta.subarray.ystart! - start('SUBSTRT2') + 80, meta.subarray.xstart! - start('SUBSTRT1') + 80];
+    expect(y < rows && x < cols).toBe(true);
+    const hdus = await Promise.all(
+      mask.hdus.map(async (hdu) => {
+        const data = await mask.readRawData(hdu);
+        if (hdu === dq) {
+          // REFERENCE_PIXEL is bit 31: the top bit of the big-endian word, flipped by a BZERO of 2^31.
+          const at = (y * cols + x) * 4;
+          if (hdu.header.getNumber('BZERO') === 2 ** 31) data[at] &= 0x7f;
+          else data[at] |= 0x80;
+        }
+        return { kind: 'raw' as const, header: hdu.header, data };
+      }),
+    );
+    await mask.close();
+    const flagged = join(work, 'mask_interior_ref.fits');
+    await writeFitsFile(flagged, hdus);
+    const auto = await run(uncal, cache, join(work, 'sub160-ref-auto'), undefined, {}, pool, { mask: flagged });
+    const whole = await run(uncal, cache, join(work, 'sub160-ref-whole'), false, {}, pool, { mask: flagged });
+    const rate = (await readModelFile(whole.written.rate)) as ImageModel;
+    expect(rate.dq[80 * 160 + 80] & 2 ** 31).not.toBe(0);
+    expect(auto.logs).toContain('pipeline: refpix: a reference pixel off the border; running the exposure integration by integration');
+    await expectSameProducts(auto.written, whole.written);
+  }, 300_000);
+
+  it('says when a subarray does not go by row bands: off the detector, or so many integrations that a band of them outgrows two integrations', () => {
+    const reader = (shape: [number, number, number, number], subarray: Record<string, number>) =>
+      ({ shape, meta: { instrument: { name: 'NIRCAM' }, subarray, exposure: {} }, hasZeroframe: false, hasRefout: false }) as unknown as RampReader;
+    const obstacle = (r: RampReader) => bandedObstacle(r, ['dq_init', 'saturation', 'jump'], () => false, () => ({}));
+    const sub64 = { xstart: 1, ystart: 1, xsize: 64, ysize: 64 };
+    expect(obstacle(reader([100, 10, 64, 64], sub64))).toBeUndefined();
+    // 24 rows x 64 x 40000 planes x 4 bytes: 246 MB against 2 x 164 kB.
+    expect(obstacle(reader([4000, 10, 64, 64], sub64))).toBe('bands of every integration larger than two integrations');
+    // A full frame's bands of 100 integrations stay below two of them.
+    expect(obstacle(reader([100, 10, 2048, 2048], { xstart: 1, ystart: 1, xsize: 2048, ysize: 2048 }))).toBeUndefined();
+    expect(obstacle(reader([1, 10, 64, 64], { ...sub64, xstart: 2000 }))).toBe('a subarray off the detector');
+  });
 });

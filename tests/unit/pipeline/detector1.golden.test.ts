@@ -84,6 +84,34 @@ describe.skipIf(!crds)('Detector1 pipeline vs jwst Detector1Pipeline (golden tru
   }
 });
 
+describe.skipIf(!crds)('Detector1 pipeline by row bands vs jwst Detector1Pipeline (golden truth)', () => {
+  // A RAPID NIRCam subarray (no ZEROFRAME) goes through the chain; the others say why not.
+  const chained = new Set(['nrc_sub64p_rapid']);
+  for (const caseName of goldenCases()) {
+    it(`${caseName}, as \`detector1 run\` runs it (by row bands where it can): _rate, _rateints and keywords equal jwst's`, async () => {
+      const references = goldenReferences(caseName, 'rate');
+      if (Object.values(references).some((path) => !existsSync(path))) return; // reported above
+      const logs: string[] = [];
+      const result = await runDetector1File(goldenProduct(caseName, 'group_scale').input, {
+        outputDir: join(out, `${caseName}-bands`),
+        selectReference: async (reftype) => references[reftype] && { path: references[reftype], recorded: `crds://${basename(references[reftype])}` },
+        context: { pool, log: (_level, message) => logs.push(message) },
+        rampFitPool: pool,
+      });
+      expect(logs.includes('pipeline: each band in one worker task (the chain)'), logs.filter((m) => m.startsWith('pipeline')).join('; ')).toBe(chained.has(caseName));
+      const written = Object.fromEntries(result.written);
+      for (const suffix of ['rate', 'rateints']) {
+        const truth = goldenProduct(caseName, suffix);
+        const report = await compareProducts(written[suffix], truth.file, { extensions: RATE_ARRAYS });
+        expect(report.arrays.every((a) => a.identical), `${suffix}: ${formatReport(report)}`).toBe(true);
+        const cards = (await readModelFile(written[suffix])).primary.cards.filter((c) => /^[SR]_/.test(c.key));
+        const ours = Object.fromEntries(cards.map((c) => [c.key, c.key.startsWith('R_') ? String(c.value).split('/').pop() : c.value]));
+        expect(ours, suffix).toEqual(truth.entry.keywords);
+      }
+    });
+  }
+});
+
 describe.skipIf(!crds)('Detector1 pipeline with large events', () => {
   for (const caseName of goldenCases()) {
     it(`${caseName}: with snowballs and showers on, _ramp equals jwst's JumpStep(expand_large_events, find_showers)`, async () => {
