@@ -267,13 +267,15 @@ export async function runBanded(run: BandedRun): Promise<{ rate: ImageModel; rat
 
   // 0. refpix's statistics from the outer rows and columns, corrected as far as refpix.
   let refpixBand: RefpixBands | undefined;
+  /** refpix's plan from the geometry, made while the border is being corrected. */
+  const refpixPlan = () => refpixBands({ meta, shape: reader.shape }, stepOptions(run.stepParameters('refpix')), (index) => borderPosition(index, ny, nx, REFPIX_BORDER));
   /**
    * refpix's statistics from the corrected border. The border's steps take each pixel alone but
    * IPC, which leaves the detector's reference pixels as they are: a subarray's flagged pixel
    * that IPC corrects (a NIRSpec edge column) is not on the border as a whole run sees it.
    */
-  const refpixStatistics = (border: RefpixBorder) => {
-    const bands = refpixBands({ meta, shape: reader.shape }, stepOptions(run.stepParameters('refpix')), border, context);
+  const refpixStatistics = (plan: ReturnType<typeof refpixPlan>, border: RefpixBorder) => {
+    const bands = plan.statistics(border, context);
     if (!bands) throw new BandedFallback('refpix: no valid reference pixels');
     if (bands.flaggedPixels && expected.get('ipc') === 'COMPLETE') {
       const ipcBorder = ipcReferenceBorder(meta, ny, nx);
@@ -295,9 +297,19 @@ export async function runBanded(run: BandedRun): Promise<{ rate: ImageModel; rat
     if (borderPlan && 'plan' in borderPlan) {
       run.onProgress?.('refpix');
       try {
-        const border = await run.timed('refpix border', () => correctBorder(borderPlan.plan, context.pool!, context.signal));
+        const corrected = run.timed('refpix border', () => correctBorder(borderPlan.plan, context.pool!, context.signal));
+        // Awaited below; handled here so that a failure is not unhandled meanwhile.
+        corrected.catch(() => {});
+        let plan: ReturnType<typeof refpixPlan>;
         try {
-          refpixBand = refpixStatistics(border);
+          plan = refpixPlan();
+        } catch (error) {
+          (await corrected.catch(() => undefined))?.release();
+          throw error;
+        }
+        const border = await corrected;
+        try {
+          refpixBand = refpixStatistics(plan, border);
         } finally {
           border.release();
         }
@@ -369,7 +381,7 @@ export async function runBanded(run: BandedRun): Promise<{ rate: ImageModel; rat
             for (let k = 0; k < planes; k++) border.data[k * border.pixeldq.length + position] = model.data[k * regionPlane + at];
           }
         }
-        refpixBand = refpixStatistics(border);
+        refpixBand = refpixStatistics(refpixPlan(), border);
       } finally {
         border.release();
       }

@@ -181,7 +181,7 @@ function patternRows(
  * Full frame and 4-output subarrays (jwst `do_fullframe_corrections`): of whole science planes,
  * or of a `border` (`refpixBands`).
  */
-function fourAmpPlan(geo: Geometry, o: Required<RefpixOptions>, border?: Pick<RefpixBorder, 'positionOf'>): Plan {
+function fourAmpPlan(geo: Geometry, o: Required<RefpixOptions>, positionOf?: RefpixBorder['positionOf']): Plan {
   // Each science pixel's amplifier and column parity (class) and detector row, row by row:
   // one of them is the same along a science row, the other the same pattern in every row.
   const { cols } = geo;
@@ -195,9 +195,12 @@ function fourAmpPlan(geo: Geometry, o: Required<RefpixOptions>, border?: Pick<Re
     (y) => ({ cls: classOf(geo.detColOf(y, 0)), detRow: geo.detRowOf(y, 0) }),
   );
   // The top rows, bottom rows, left and right columns of the detector frame (row-major each):
-  // their pixels' positions in the planes and their DQ.
+  // their pixels' positions in the planes and their DQ; the science pixels' DQ read with the
+  // first group's statistics (a border's is known once it is corrected: the rest is made before).
   const at = new Int32Array(16 * N);
   const dq = new Uint32Array(16 * N);
+  const science = new Int32Array(16 * N);
+  let dqRead = false;
   const strips: [number, number, number, number][] = [
     [N - 4, 4, 0, N],
     [0, 4, 0, N],
@@ -209,9 +212,9 @@ function fourAmpPlan(geo: Geometry, o: Required<RefpixOptions>, border?: Pick<Re
     for (let r = r0; r < r0 + nr; r++) {
       for (let c = c0; c < c0 + nc; c++, j++) {
         // (The detector's edge pixels that the science array holds are on its border.)
-        const i = geo.index(r, c);
-        at[j] = border && i >= 0 ? border.positionOf(i) : i;
-        dq[j] = geo.dq(r, c);
+        const i = (science[j] = geo.index(r, c));
+        at[j] = positionOf && i >= 0 ? positionOf(i) : i;
+        if (i < 0) dq[j] = geo.dq(r, c);
       }
     }
   }
@@ -220,7 +223,13 @@ function fourAmpPlan(geo: Geometry, o: Required<RefpixOptions>, border?: Pick<Re
     sides: o.useSideRefPixels,
     rowsOf,
     maps,
-    group: (plane, wide) => refpixFourAmpGroup(plane, { n: N, at, dq }, o, wide),
+    group(plane, wide) {
+      if (!dqRead) {
+        for (let k = 0; k < science.length; k++) if (science[k] >= 0) dq[k] = geo.scienceDq(science[k]);
+        dqRead = true;
+      }
+      return refpixFourAmpGroup(plane, { n: N, at, dq }, o, wide);
+    },
   };
 }
 
@@ -229,7 +238,7 @@ function fourAmpPlan(geo: Geometry, o: Required<RefpixOptions>, border?: Pick<Re
  * (`refpixBands`), where only the border's flagged pixels are taken. Undefined when there are no
  * reference pixels.
  */
-function oneAmpPlan(geo: Geometry, o: Required<RefpixOptions>, border?: Pick<RefpixBorder, 'positionOf'>): (Plan & { picked: Int32Array }) | undefined {
+function oneAmpPlan(geo: Geometry, o: Required<RefpixOptions>, positionOf?: RefpixBorder['positionOf']): (Plan & { picked: Int32Array }) | undefined {
   const { rows, cols } = geo;
   // Column parity: the same pattern in every row, or (axes swapped) the same along a row.
   const { rowsOf, maps } = patternRows(rows, cols, geo.swapped, false, (x) => geo.detColOf(0, x) & 1, (y) => ({ cls: geo.detColOf(y, 0) & 1, detRow: 0 }));
@@ -239,9 +248,9 @@ function oneAmpPlan(geo: Geometry, o: Required<RefpixOptions>, border?: Pick<Ref
     if (!(dq & REF) || dq & DNU) return;
     const [y, x] = [Math.floor(i / cols), i % cols];
     const [r, c] = [geo.detRowOf(y, x), geo.detColOf(y, x)];
-    picked.push({ det: r * N + c, i, at: border ? border.positionOf(i) : i, parity: c & 1 });
+    picked.push({ det: r * N + c, i, at: positionOf ? positionOf(i) : i, parity: c & 1 });
   };
-  if (border) forEachBorderIndex(rows, cols, REFPIX_BORDER, pick);
+  if (positionOf) forEachBorderIndex(rows, cols, REFPIX_BORDER, pick);
   else for (let i = 0; i < rows * cols; i++) pick(i);
   if (picked.length === 0) return undefined;
   // In detector-frame order, as jwst gathers them: the clipped mean's sums depend on the order.
@@ -344,12 +353,18 @@ export interface RefpixBorder {
 }
 
 /**
- * refpix on a near-IR exposure (not IRS2, not MIRI) whose ramp is corrected by row bands: the
- * statistics come from `border`; the result then corrects any band of rows in place, as
- * `refpixStep` corrects the whole ramp. Undefined where a subarray has no valid reference pixels
- * (refpix then changes nothing).
+ * refpix on a near-IR exposure (not IRS2, not MIRI) whose ramp is corrected by row bands, its
+ * statistics from the border (`positionOf` places a science pixel on it). What the geometry
+ * alone decides is made at once (while the border is being corrected); `statistics` then takes
+ * the corrected border and gives what corrects any band of rows in place, as `refpixStep`
+ * corrects the whole ramp: undefined where a subarray has no valid reference pixels (refpix then
+ * changes nothing).
  */
-export function refpixBands(ramp: Pick<RampModel, 'meta' | 'shape'>, options: RefpixOptions, border: RefpixBorder, context: StepContext): RefpixBands | undefined {
+export function refpixBands(
+  ramp: Pick<RampModel, 'meta' | 'shape'>,
+  options: RefpixOptions,
+  positionOf: RefpixBorder['positionOf'],
+): { statistics(border: RefpixBorder, context: StepContext): RefpixBands | undefined } {
   const o: Required<RefpixOptions> = { ...refpixDefaults, ...options };
   const [nints, ngroups, rows, cols] = ramp.shape;
   if (isIrs2(ramp.shape) || ramp.meta.instrument.name?.toUpperCase() === 'MIRI') {
@@ -359,23 +374,32 @@ export function refpixBands(ramp: Pick<RampModel, 'meta' | 'shape'>, options: Re
   if (o.refpixAlgorithm === 'sirs' && !subarray) throw new StepNotImplementedError("refpix: refpix_algorithm='sirs' is not implemented");
   if (!Number.isSafeInteger(o.sideSmoothingLength)) throw new RefpixStepError(`refpix: side_smoothing_length must be an integer, got ${o.sideSmoothingLength}`);
   if (subarray && !refpixSubarrayFits(ramp.meta)) throw new RefpixStepError("refpix: the subarray doesn't fit in the full-sized array");
-  const geo = geometry(ramp, (i) => border.pixeldq[border.positionOf(i)], subarray);
-  const oneAmp = subarray && ramp.meta.exposure.noutputs !== 4 ? oneAmpPlan(geo, o, border) : undefined;
-  const plan = subarray && ramp.meta.exposure.noutputs !== 4 ? oneAmp : fourAmpPlan(geo, o, border);
-  if (!plan) return undefined;
-  const params = planParams(plan, border.planeOf, nints * ngroups, o, false, context);
-  const correct = async (band: Float32Array, row0: number, bandRows: number, bandContext: StepContext) => {
-    const rows = plan.rowsOf(row0, bandRows);
-    try {
-      await runTiled(bandContext.pool, 'refpix', { data: band, ...rows }, { nints, ngroups, rows: bandRows, cols }, {
-        params,
-        signal: bandContext.signal,
-      });
-    } finally {
-      releaseRows(rows);
-    }
+  let borderDq: Uint32Array | undefined;
+  const geo = geometry(ramp, (i) => borderDq![positionOf(i)], subarray);
+  // A 1-output plan picks pixels by their flags: made with the border.
+  const oneOutput = subarray && ramp.meta.exposure.noutputs !== 4;
+  const fourAmp = oneOutput ? undefined : fourAmpPlan(geo, o, positionOf);
+  return {
+    statistics(border, context) {
+      borderDq = border.pixeldq;
+      const oneAmp = oneOutput ? oneAmpPlan(geo, o, positionOf) : undefined;
+      const plan = oneAmp ?? fourAmp;
+      if (!plan) return undefined;
+      const params = planParams(plan, border.planeOf, nints * ngroups, o, false, context);
+      const correct = async (band: Float32Array, row0: number, bandRows: number, bandContext: StepContext) => {
+        const rows = plan.rowsOf(row0, bandRows);
+        try {
+          await runTiled(bandContext.pool, 'refpix', { data: band, ...rows }, { nints, ngroups, rows: bandRows, cols }, {
+            params,
+            signal: bandContext.signal,
+          });
+        } finally {
+          releaseRows(rows);
+        }
+      };
+      return Object.assign(correct, { params, maps: plan.maps, flaggedPixels: oneAmp?.picked });
+    },
   };
-  return Object.assign(correct, { params, maps: plan.maps, flaggedPixels: oneAmp?.picked });
 }
 
 /** Whether a subarray lies within the detector (else jwst skips refpix). */
