@@ -258,6 +258,24 @@ describe('Detector1 by row bands on near-IR subarrays', () => {
     await expectSameProducts(chained.written, whole.written);
   }, 300_000);
 
+  it("fails as the run by integrations does when refpix's signals cannot be computed", async () => {
+    const { uncal, cache } = await simulate('nrca1_grism64_bad', 4, 1, 'SUBGRISM64');
+    const parameters = { steps: { refpix: { side_smoothing_length: 5001 } } };
+    const failure = async (banded: boolean | undefined) => {
+      try {
+        await run(uncal, cache, join(work, `grism64-bad-${banded}`), banded, parameters);
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return 'no error';
+    };
+    const whole = await failure(false);
+    expect(whole).toMatch(/side_smoothing_length/);
+    expect(await failure(undefined)).toBe(whole);
+    // Nothing half-written is left behind.
+    expect(readdirSync(join(work, 'grism64-bad-undefined')).filter((f) => f.endsWith('.fits'))).toEqual([]);
+  }, 300_000);
+
   it('on a NIRSpec subarray whose edge columns are its reference pixels (axes swapped), equals the run by integrations by the chain without ipc, and runs by integrations with it', async () => {
     const { uncal, cache } = await simulate('nrs1_sub512', 5, 2, 'SUB512', { instrument: 'nirspec', detector: 'NRS1', readpatt: 'NRSRAPID' });
     const withoutIpc = { steps: { ipc: { skip: true } } };
