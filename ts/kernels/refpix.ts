@@ -79,11 +79,25 @@ export interface FourAmpOptions {
  * reference pixels the side signal of each detector row. `wide`: jwst's group buffer is float64.
  */
 export function refpixFourAmpGroup(plane: Float32Array, strips: FourAmpStrips, o: FourAmpOptions, wide: boolean): { signals: (RefSignal | undefined)[]; side?: Float64Array } {
-  const out = callWasm('refpix', () =>
-    wasmFourAmpGroup(plane, strips.at, strips.dq, strips.n, o.oddEvenColumns, o.useSideRefPixels, o.siglimit, o.sideSmoothingLength, wide),
-  );
-  const signals = Array.from({ length: 8 }, (_, k) => (out[8 + k] === 0 ? undefined : { value: out[k], wide: out[8 + k] === 2 }));
-  return { signals, side: o.useSideRefPixels ? out.subarray(16) : undefined };
+  return fourAmpGroupOf(refpixFourAmpGroupWords(plane, strips, o, wide), o);
+}
+
+/**
+ * `refpixFourAmpGroup`'s result as the kernel gives it: the 8 classes' values, their kinds (0
+ * none, 1 float32, 2 float64), then with side reference pixels the side signal of each detector
+ * row (`fourAmpGroupWords` words at most).
+ */
+export function refpixFourAmpGroupWords(plane: Float32Array, strips: FourAmpStrips, o: FourAmpOptions, wide: boolean): Float64Array {
+  return callWasm('refpix', () => wasmFourAmpGroup(plane, strips.at, strips.dq, strips.n, o.oddEvenColumns, o.useSideRefPixels, o.siglimit, o.sideSmoothingLength, wide));
+}
+
+/** The words of `refpixFourAmpGroupWords` for a detector of `n` rows. */
+export const fourAmpGroupWords = (n: number): number => 16 + n;
+
+/** `refpixFourAmpGroupWords`'s words read. */
+export function fourAmpGroupOf(words: Float64Array, o: Pick<FourAmpOptions, 'useSideRefPixels'>): { signals: (RefSignal | undefined)[]; side?: Float64Array } {
+  const signals = Array.from({ length: 8 }, (_, k) => (words[8 + k] === 0 ? undefined : { value: words[k], wide: words[8 + k] === 2 }));
+  return { signals, side: o.useSideRefPixels ? words.subarray(16) : undefined };
 }
 
 /** Per-pixel reference-pixel correction (spec/steps/refpix.md), in place. */

@@ -274,8 +274,8 @@ export async function runBanded(run: BandedRun): Promise<{ rate: ImageModel; rat
    * IPC, which leaves the detector's reference pixels as they are: a subarray's flagged pixel
    * that IPC corrects (a NIRSpec edge column) is not on the border as a whole run sees it.
    */
-  const refpixStatistics = (plan: ReturnType<typeof refpixPlan>, border: RefpixBorder) => {
-    const bands = plan.statistics(border, context);
+  const refpixStatistics = async (plan: ReturnType<typeof refpixPlan>, border: RefpixBorder) => {
+    const bands = await plan.statistics(border, context);
     if (!bands) throw new BandedFallback('refpix: no valid reference pixels');
     if (bands.flaggedPixels && expected.get('ipc') === 'COMPLETE') {
       const ipcBorder = ipcReferenceBorder(meta, ny, nx);
@@ -309,7 +309,7 @@ export async function runBanded(run: BandedRun): Promise<{ rate: ImageModel; rat
         }
         const border = await corrected;
         try {
-          refpixBand = refpixStatistics(plan, border);
+          refpixBand = await refpixStatistics(plan, border);
         } finally {
           border.release();
         }
@@ -381,7 +381,7 @@ export async function runBanded(run: BandedRun): Promise<{ rate: ImageModel; rat
             for (let k = 0; k < planes; k++) border.data[k * border.pixeldq.length + position] = model.data[k * regionPlane + at];
           }
         }
-        refpixBand = refpixStatistics(refpixPlan(), border);
+        refpixBand = await refpixStatistics(refpixPlan(), border);
       } finally {
         border.release();
       }

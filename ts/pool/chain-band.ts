@@ -15,7 +15,7 @@ import { dqInitStaged } from '../kernels/dq-init.js';
 import { saturationStaged, type SaturationParams } from '../kernels/saturation.js';
 import { ipcScienceColumns, ipcStaged, type IpcParams, type IpcReferenceBorder } from '../kernels/ipc.js';
 import { superbiasStaged } from '../kernels/superbias.js';
-import { mapRows, refpixStaged, type RefpixMaps, type RefpixParams } from '../kernels/refpix.js';
+import { mapRows, refpixFourAmpGroupWords, refpixStaged, type FourAmpOptions, type FourAmpStrips, type RefpixMaps, type RefpixParams } from '../kernels/refpix.js';
 import { linearityStaged, type LinearityParams } from '../kernels/linearity.js';
 import { darkCurrentStaged, type DarkCurrentParams } from '../kernels/dark-current.js';
 import { jumpStaged, type JumpParams } from '../kernels/jump.js';
@@ -308,6 +308,31 @@ export function borderPosition(index: number, ny: number, nx: number, width: num
   const before = borderPixels(0, r, ny, nx, width);
   if (r < width || r >= ny - width) return before + c;
   return c < width ? before + c : c >= nx - width ? before + width + c - (nx - width) : -1;
+}
+
+/**
+ * A task of refpix's statistics (`refpixFourAmpGroupWords`) on groups `[g0, g1)` of the
+ * corrected border: a full frame's or 4-output subarray's groups, shared between the workers.
+ */
+export interface RefpixGroupsTask {
+  /** The border's groups (shared), `pixels` each. */
+  data: Float32Array;
+  pixels: number;
+  strips: FourAmpStrips;
+  options: FourAmpOptions;
+  groups: [number, number];
+  /** Per group: 1 where jwst's group buffer is float64. */
+  wide: Uint8Array;
+  /** Per group, `words` words (shared): the task writes its groups'. */
+  out: Float64Array;
+  words: number;
+}
+
+export function runRefpixGroups(task: RefpixGroupsTask): void {
+  const { data, pixels, words } = task;
+  for (let g = task.groups[0]; g < task.groups[1]; g++) {
+    task.out.set(refpixFourAmpGroupWords(data.subarray(g * pixels, (g + 1) * pixels), task.strips, task.options, task.wide[g] === 1), g * words);
+  }
 }
 
 /** A task of refpix's border: the border pixels of rows `[r0, r1)` through the plan's steps (those before refpix). */

@@ -9,7 +9,7 @@ import type { NodeWorkerData } from './node-worker.js';
 import { resolvePoolOptions, type PoolOptions } from './pool-options.js';
 import type { KernelPool, TileTask } from './pool.js';
 import { outputsOf, rebuildError, transferablesOf, type SerializedError, type TaskOutcome } from './task-transport.js';
-import type { BorderTask, ChainResult, ChainTask } from './chain-band.js';
+import type { BorderTask, ChainResult, ChainTask, RefpixGroupsTask } from './chain-band.js';
 
 export type NodePoolOptions = PoolOptions;
 
@@ -62,7 +62,7 @@ export async function createNodePool(options: NodePoolOptions = {}): Promise<Ker
   // once): destroy() waits until the workers started here have answered a first, empty task.
   let booted: Promise<unknown> = Promise.resolve();
   /** Runs `task` on a worker (the default export, or `name`), failing it when Piscina strands it. */
-  const dispatch = async (task: TileTask | ChainTask | BorderTask | null, options: { name?: string; transferList?: ArrayBuffer[] }, signal?: AbortSignal): Promise<unknown> => {
+  const dispatch = async (task: TileTask | ChainTask | BorderTask | RefpixGroupsTask | null, options: { name?: string; transferList?: ArrayBuffer[] }, signal?: AbortSignal): Promise<unknown> => {
     // Piscina would start new workers after destroy().
     if (destroyed) throw destroyedError();
     const stranded = new AbortController();
@@ -99,6 +99,9 @@ export async function createNodePool(options: NodePoolOptions = {}): Promise<Ker
     },
     async runBorder(task: BorderTask, signal?: AbortSignal): Promise<void> {
       resultOf<true>(await dispatch(task, { name: 'runBorder' }, signal));
+    },
+    async runRefpixGroups(task: RefpixGroupsTask, signal?: AbortSignal): Promise<void> {
+      resultOf<true>(await dispatch(task, { name: 'runRefpixGroups' }, signal));
     },
     async destroy() {
       destroyed = true;

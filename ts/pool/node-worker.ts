@@ -8,7 +8,7 @@ import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { instantiateKernels } from '../kernels/module.js';
 import type { TileTask } from './pool.js';
 import { runTaskHere, serializeError, type SerializedError } from './task-transport.js';
-import { runBorderBand, runChainBand, type BorderTask, type ChainResult, type ChainTask } from './chain-band.js';
+import { runBorderBand, runChainBand, runRefpixGroups as runRefpixGroupsHere, type BorderTask, type ChainResult, type ChainTask, type RefpixGroupsTask } from './chain-band.js';
 import { warmUpKernels } from './warm-up.js';
 
 export interface NodeWorkerData {
@@ -67,4 +67,9 @@ export function runChain(task: ChainTask): { result: ChainResult } | { error: Se
 /** A task of refpix's border (`name: 'runBorder'`, see chain-band.ts). */
 export function runBorder(task: BorderTask): { result: true } | { error: SerializedError } {
   return withFiles((reader) => (runBorderBand(task, reader), true as const));
+}
+
+/** A task of refpix's statistics (`name: 'runRefpixGroups'`, see chain-band.ts). */
+export function runRefpixGroups(task: RefpixGroupsTask): { result: true } | { error: SerializedError } {
+  return withFiles(() => (runRefpixGroupsHere(task), true as const));
 }

@@ -12,7 +12,7 @@ import { kernelsLoaded } from '../kernels/module.js';
 import { translateDqBits } from '../dq/index.js';
 import { cutBand, pasteBand, planRowBands, withHalo, type RowBand } from './plan.js';
 import { runSharedBand } from './task-transport.js';
-import type { BorderTask, ChainResult, ChainTask } from './chain-band.js';
+import type { BorderTask, ChainResult, ChainTask, RefpixGroupsTask } from './chain-band.js';
 
 /** One band of one kernel call, as sent to a worker. */
 export interface TileTask {
@@ -57,6 +57,8 @@ export interface KernelPool {
   runChain?(task: ChainTask, signal?: AbortSignal): Promise<ChainResult>;
   /** Corrects part of refpix's border in a worker (chain-band.ts), where `runChain` is. */
   runBorder?(task: BorderTask, signal?: AbortSignal): Promise<void>;
+  /** Computes some groups of refpix's statistics in a worker (chain-band.ts), where `runChain` is. */
+  runRefpixGroups?(task: RefpixGroupsTask, signal?: AbortSignal): Promise<void>;
   /** Terminates every worker. Pending tasks reject. */
   destroy(): Promise<void>;
 }

@@ -10,8 +10,10 @@
 import type { RampModel } from '../datamodels/models.js';
 import { pixel } from '../dq/index.js';
 import { runTiled } from '../pool/pool.js';
-import { allocShared, releaseShared } from '../kernels/arrays.js';
-import { mapRows, refpixClippedMean, refpixFourAmpGroup, type RefpixMaps, type RefpixParams, type RefSignal } from '../kernels/refpix.js';
+import { allocShared, isShared, releaseShared } from '../kernels/arrays.js';
+import { fourAmpGroupOf, fourAmpGroupWords, mapRows, refpixClippedMean, refpixFourAmpGroup, type FourAmpStrips, type RefpixMaps, type RefpixParams, type RefSignal } from '../kernels/refpix.js';
+import { planRowBands } from '../pool/plan.js';
+import type { KernelPool } from '../pool/pool.js';
 import { isIrs2, StepNotImplementedError } from './ipc.js';
 import { info, warn, type StepContext, type StepStatus } from './step.js';
 import { refpixMiriFullFrame } from './refpix-miri.js';
@@ -139,6 +141,8 @@ interface Plan {
   maps: RefpixMaps;
   /** Per-group statistics: signals by class, side signal by detector row. */
   group(plane: Float32Array, wide: boolean): { signals: (RefSignal | undefined)[]; side?: Float64Array };
+  /** A 4-output plan's strips, as `refpixFourAmpGroupWords` takes them (workers compute groups with them). */
+  strips?(): FourAmpStrips;
 }
 
 interface PlanRows {
@@ -201,14 +205,14 @@ function fourAmpPlan(geo: Geometry, o: Required<RefpixOptions>, positionOf?: Ref
   const dq = new Uint32Array(16 * N);
   const science = new Int32Array(16 * N);
   let dqRead = false;
-  const strips: [number, number, number, number][] = [
+  const detectorStrips: [number, number, number, number][] = [
     [N - 4, 4, 0, N],
     [0, 4, 0, N],
     [0, N, 0, 4],
     [0, N, N - 4, 4],
   ];
   let j = 0;
-  for (const [r0, nr, c0, nc] of strips) {
+  for (const [r0, nr, c0, nc] of detectorStrips) {
     for (let r = r0; r < r0 + nr; r++) {
       for (let c = c0; c < c0 + nc; c++, j++) {
         // (The detector's edge pixels that the science array holds are on its border.)
@@ -218,18 +222,20 @@ function fourAmpPlan(geo: Geometry, o: Required<RefpixOptions>, positionOf?: Ref
       }
     }
   }
+  const strips = () => {
+    if (!dqRead) {
+      for (let k = 0; k < science.length; k++) if (science[k] >= 0) dq[k] = geo.scienceDq(science[k]);
+      dqRead = true;
+    }
+    return { n: N, at, dq };
+  };
   return {
     classes: 8,
     sides: o.useSideRefPixels,
     rowsOf,
     maps,
-    group(plane, wide) {
-      if (!dqRead) {
-        for (let k = 0; k < science.length; k++) if (science[k] >= 0) dq[k] = geo.scienceDq(science[k]);
-        dqRead = true;
-      }
-      return refpixFourAmpGroup(plane, { n: N, at, dq }, o, wide);
-    },
+    group: (plane, wide) => refpixFourAmpGroup(plane, strips(), o, wide),
+    strips,
   };
 }
 
@@ -275,7 +281,15 @@ function oneAmpPlan(geo: Geometry, o: Required<RefpixOptions>, positionOf?: Refp
 }
 
 /** The kernel's per-group signals of a plan over `groups` planes (`planeOf(k)` the k-th, science frame); `firstWide` as in `run`. */
-function planParams(plan: Plan, planeOf: (k: number) => Float32Array, groups: number, o: Required<RefpixOptions>, firstWide: boolean, context: StepContext): RefpixParams {
+function planParams(
+  plan: Plan,
+  planeOf: (k: number) => Float32Array,
+  groups: number,
+  o: Required<RefpixOptions>,
+  firstWide: boolean,
+  context: StepContext,
+  groupOf: (g: number, wide: boolean) => ReturnType<Plan['group']> = (g, wide) => plan.group(planeOf(g), wide),
+): RefpixParams {
   const params: RefpixParams = {
     classes: plan.classes,
     wide: new Uint8Array(groups),
@@ -288,9 +302,9 @@ function planParams(plan: Plan, planeOf: (k: number) => Float32Array, groups: nu
   for (let g = 0; g < groups; g++) {
     context.signal?.throwIfAborted();
     // jwst's group buffer turns float64 once a side correction has run.
-    const wide = plan.sides && (firstWide || g > 0);
+    const wide = groupWide(plan, firstWide, g);
     params.wide[g] = wide ? 1 : 0;
-    const { signals, side } = plan.group(planeOf(g), wide);
+    const { signals, side } = groupOf(g, wide);
     signals.forEach((s, k) => {
       if (!s) return;
       params.values[g * plan.classes + k] = s.value;
@@ -299,6 +313,29 @@ function planParams(plan: Plan, planeOf: (k: number) => Float32Array, groups: nu
     if (side) params.side!.set(side, g * N);
   }
   return params;
+}
+
+/** Whether jwst's group buffer is float64 for group `g`: from the first side correction on. */
+const groupWide = (plan: Plan, firstWide: boolean, g: number) => plan.sides && (firstWide || g > 0);
+
+/**
+ * `planParams` of a 4-output plan with the groups' statistics computed by the pool's workers, a
+ * share each, from the border's groups `data` (shared, `pixels` each).
+ */
+async function planParamsInWorkers(plan: Plan & { strips(): FourAmpStrips }, data: Float32Array, pixels: number, groups: number, o: Required<RefpixOptions>, context: StepContext & { pool: KernelPool & Required<Pick<KernelPool, 'runRefpixGroups'>> }): Promise<RefpixParams> {
+  const words = fourAmpGroupWords(N);
+  const out = allocShared(Float64Array, groups * words);
+  try {
+    const wide = Uint8Array.from({ length: groups }, (_, g) => (groupWide(plan, false, g) ? 1 : 0));
+    const task = { data, pixels, strips: plan.strips(), options: o, wide, out, words };
+    const shares = planRowBands(groups, { minBands: context.pool.size, maxRows: Math.ceil(groups / context.pool.size) });
+    // Every share ended before `out` is let go.
+    const outcomes = await Promise.allSettled(shares.map(({ row0, rows }) => context.pool.runRefpixGroups({ ...task, groups: [row0, row0 + rows] }, context.signal)));
+    for (const outcome of outcomes) if (outcome.status === 'rejected') throw outcome.reason;
+    return planParams(plan, () => data, groups, o, false, context, (g) => fourAmpGroupOf(out.slice(g * words, (g + 1) * words), o));
+  } finally {
+    releaseShared(out);
+  }
 }
 
 /** Runs a plan over `data` `(nints, ngroups, rows, cols)`; `firstWide`: jwst's buffer is already float64 (ZEROFRAME after a side correction). */
@@ -348,6 +385,8 @@ function forEachBorderIndex(rows: number, cols: number, width: number, visit: (i
 export interface RefpixBorder {
   /** The k-th group of the exposure. */
   planeOf(k: number): Float32Array;
+  /** Every group, `pixeldq.length` pixels each, where they lie in one array (shared: the statistics can run in workers). */
+  data?: Float32Array;
   pixeldq: Uint32Array;
   positionOf(index: number): number;
 }
@@ -364,7 +403,7 @@ export function refpixBands(
   ramp: Pick<RampModel, 'meta' | 'shape'>,
   options: RefpixOptions,
   positionOf: RefpixBorder['positionOf'],
-): { statistics(border: RefpixBorder, context: StepContext): RefpixBands | undefined } {
+): { statistics(border: RefpixBorder, context: StepContext): Promise<RefpixBands | undefined> } {
   const o: Required<RefpixOptions> = { ...refpixDefaults, ...options };
   const [nints, ngroups, rows, cols] = ramp.shape;
   if (isIrs2(ramp.shape) || ramp.meta.instrument.name?.toUpperCase() === 'MIRI') {
@@ -380,12 +419,18 @@ export function refpixBands(
   const oneOutput = subarray && ramp.meta.exposure.noutputs !== 4;
   const fourAmp = oneOutput ? undefined : fourAmpPlan(geo, o, positionOf);
   return {
-    statistics(border, context) {
+    async statistics(border, context) {
       borderDq = border.pixeldq;
       const oneAmp = oneOutput ? oneAmpPlan(geo, o, positionOf) : undefined;
       const plan = oneAmp ?? fourAmp;
       if (!plan) return undefined;
-      const params = planParams(plan, border.planeOf, nints * ngroups, o, false, context);
+      const groups = nints * ngroups;
+      // A 4-output plan's groups in the workers where they can reach the border's samples.
+      const pool = context.pool;
+      const params =
+        plan.strips && pool?.runRefpixGroups && border.data && isShared(border.data)
+          ? await planParamsInWorkers(plan as Plan & { strips(): FourAmpStrips }, border.data, border.pixeldq.length, groups, o, { ...context, pool: pool as KernelPool & Required<Pick<KernelPool, 'runRefpixGroups'>> })
+          : planParams(plan, border.planeOf, groups, o, false, context);
       const correct = async (band: Float32Array, row0: number, bandRows: number, bandContext: StepContext) => {
         const rows = plan.rowsOf(row0, bandRows);
         try {
