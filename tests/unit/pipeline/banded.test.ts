@@ -95,6 +95,20 @@ async function expectSameProducts(ours: Record<string, string>, whole: Record<st
   }
 }
 
+/**
+ * A simulated exposure (as `simulate` takes it) run by default, which must go by the chain, and
+ * by integrations: the same statuses and products.
+ */
+async function expectChainedAsWhole(name: string, ngroups: number, nints: number, subarray?: string, mode?: Parameters<typeof simulate>[4], parameters = {}) {
+  const { uncal, cache } = await simulate(name, ngroups, nints, subarray, mode);
+  const chained = await run(uncal, cache, join(work, `${name}-chain`), undefined, parameters);
+  const whole = await run(uncal, cache, join(work, `${name}-whole`), false, parameters);
+  expect(chained.logs).toContain(CHAIN_TAKEN);
+  expect([...chained.result.statuses]).toEqual([...whole.result.statuses]);
+  await expectSameProducts(chained.written, whole.written);
+  return { uncal, cache, chained };
+}
+
 describe('Detector1 by row bands on a NIRCam full frame', () => {
   it('equals the run by integrations, with snowballs', async () => {
     const { uncal, cache } = await simulate('nrca1_one', 4, 1);
@@ -120,12 +134,7 @@ describe('Detector1 by row bands on a NIRCam full frame', () => {
   }, 300_000);
 
   it('by default, equals the run by integrations on a NIRSpec full frame (axes swapped: side columns along the science rows)', async () => {
-    const { uncal, cache } = await simulate('nrs1_full', 5, 1, 'FULL', { instrument: 'nirspec', detector: 'NRS1', readpatt: 'NRSRAPID' });
-    const chained = await run(uncal, cache, join(work, 'nrs-chain'), undefined);
-    const whole = await run(uncal, cache, join(work, 'nrs-whole'), false);
-    expect(chained.logs).toContain(CHAIN_TAKEN);
-    expect([...chained.result.statuses]).toEqual([...whole.result.statuses]);
-    await expectSameProducts(chained.written, whole.written);
+    await expectChainedAsWhole('nrs1_full', 5, 1, 'FULL', { instrument: 'nirspec', detector: 'NRS1', readpatt: 'NRSRAPID' });
   }, 300_000);
 
   it('by the chain with a GAINFACT (its rows scaled by gain_scale here: the workers\' encoded rows decoded first), equals the run by integrations', async () => {
@@ -230,13 +239,8 @@ describe('Detector1 by row bands on a NIRCam full frame', () => {
 
 describe('Detector1 by row bands on near-IR subarrays', () => {
   it('by default, equals the run by integrations on a 1-output subarray (refpix from its flagged border pixels), with two integrations', async () => {
-    const { uncal, cache } = await simulate('nrca1_sub160', 4, 2, 'SUB160');
-    const chained = await run(uncal, cache, join(work, 'sub160-chain'), undefined);
-    const whole = await run(uncal, cache, join(work, 'sub160-whole'), false);
-    expect(chained.logs).toContain(CHAIN_TAKEN);
+    const { chained } = await expectChainedAsWhole('nrca1_sub160', 4, 2, 'SUB160');
     expect(chained.result.rateSaved && chained.result.rate === null).toBe(true);
-    expect([...chained.result.statuses]).toEqual([...whole.result.statuses]);
-    await expectSameProducts(chained.written, whole.written);
   }, 300_000);
 
   it('equals the run by integrations on a 1-output subarray step by step, with snowballs', async () => {
@@ -250,12 +254,7 @@ describe('Detector1 by row bands on near-IR subarrays', () => {
   }, 300_000);
 
   it('by default, equals the run by integrations on a 4-output subarray (per-amplifier statistics, side pixels)', async () => {
-    const { uncal, cache } = await simulate('nrca1_grism64', 6, 2, 'SUBGRISM64');
-    const chained = await run(uncal, cache, join(work, 'grism64-chain'), undefined);
-    const whole = await run(uncal, cache, join(work, 'grism64-whole'), false);
-    expect(chained.logs).toContain(CHAIN_TAKEN);
-    expect([...chained.result.statuses]).toEqual([...whole.result.statuses]);
-    await expectSameProducts(chained.written, whole.written);
+    await expectChainedAsWhole('nrca1_grism64', 6, 2, 'SUBGRISM64');
   }, 300_000);
 
   it("fails as the run by integrations does when refpix's signals cannot be computed", async () => {
@@ -277,13 +276,8 @@ describe('Detector1 by row bands on near-IR subarrays', () => {
   }, 300_000);
 
   it('on a NIRSpec subarray whose edge columns are its reference pixels (axes swapped), equals the run by integrations by the chain without ipc, and runs by integrations with it', async () => {
-    const { uncal, cache } = await simulate('nrs1_sub512', 5, 2, 'SUB512', { instrument: 'nirspec', detector: 'NRS1', readpatt: 'NRSRAPID' });
     const withoutIpc = { steps: { ipc: { skip: true } } };
-    const chained = await run(uncal, cache, join(work, 'sub512-chain'), undefined, withoutIpc);
-    const whole = await run(uncal, cache, join(work, 'sub512-whole'), false, withoutIpc);
-    expect(chained.logs).toContain(CHAIN_TAKEN);
-    expect([...chained.result.statuses]).toEqual([...whole.result.statuses]);
-    await expectSameProducts(chained.written, whole.written);
+    const { uncal, cache } = await expectChainedAsWhole('nrs1_sub512', 5, 2, 'SUB512', { instrument: 'nirspec', detector: 'NRS1', readpatt: 'NRSRAPID' }, withoutIpc);
     // IPC corrects those columns, which the border's steps take pixel by pixel.
     const withIpc = await run(uncal, cache, join(work, 'sub512-ipc-auto'), undefined);
     const wholeWithIpc = await run(uncal, cache, join(work, 'sub512-ipc-whole'), false);
