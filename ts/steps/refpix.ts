@@ -280,16 +280,8 @@ function oneAmpPlan(geo: Geometry, o: Required<RefpixOptions>, positionOf?: Refp
   };
 }
 
-/** The kernel's per-group signals of a plan over `groups` planes (`planeOf(k)` the k-th, science frame); `firstWide` as in `run`. */
-function planParams(
-  plan: Plan,
-  planeOf: (k: number) => Float32Array,
-  groups: number,
-  o: Required<RefpixOptions>,
-  firstWide: boolean,
-  context: StepContext,
-  groupOf: (g: number, wide: boolean) => ReturnType<Plan['group']> = (g, wide) => plan.group(planeOf(g), wide),
-): RefpixParams {
+/** The kernel's per-group signals of a plan over `groups` planes, group `g`'s statistics from `groupOf`; `firstWide` as in `run`. */
+function planParams(plan: Plan, groups: number, o: Required<RefpixOptions>, firstWide: boolean, context: StepContext, groupOf: (g: number, wide: boolean) => ReturnType<Plan['group']>): RefpixParams {
   const params: RefpixParams = {
     classes: plan.classes,
     wide: new Uint8Array(groups),
@@ -332,7 +324,7 @@ async function planParamsInWorkers(plan: Plan & { strips(): FourAmpStrips }, dat
     // Every share ended before `out` is let go.
     const outcomes = await Promise.allSettled(shares.map(({ row0, rows }) => context.pool.runRefpixGroups({ ...task, groups: [row0, row0 + rows] }, context.signal)));
     for (const outcome of outcomes) if (outcome.status === 'rejected') throw outcome.reason;
-    return planParams(plan, () => data, groups, o, false, context, (g) => fourAmpGroupOf(out.slice(g * words, (g + 1) * words), o));
+    return planParams(plan, groups, o, false, context, (g) => fourAmpGroupOf(out.slice(g * words, (g + 1) * words), o));
   } finally {
     releaseShared(out);
   }
@@ -341,14 +333,7 @@ async function planParamsInWorkers(plan: Plan & { strips(): FourAmpStrips }, dat
 /** Runs a plan over `data` `(nints, ngroups, rows, cols)`; `firstWide`: jwst's buffer is already float64 (ZEROFRAME after a side correction). */
 async function run(plan: Plan, data: Float32Array, nints: number, ngroups: number, geo: Geometry, o: Required<RefpixOptions>, firstWide: boolean, context: StepContext) {
   const planeLen = geo.rows * geo.cols;
-  const params = planParams(
-    plan,
-    (g) => data.subarray(g * planeLen, (g + 1) * planeLen),
-    nints * ngroups,
-    o,
-    firstWide,
-    context,
-  );
+  const params = planParams(plan, nints * ngroups, o, firstWide, context, (g, wide) => plan.group(data.subarray(g * planeLen, (g + 1) * planeLen), wide));
   const rows = plan.rowsOf(0, geo.rows);
   try {
     await runTiled(context.pool, 'refpix', { data, ...rows }, { nints, ngroups, rows: geo.rows, cols: geo.cols }, {
@@ -407,7 +392,7 @@ export function refpixBands(
   const o: Required<RefpixOptions> = { ...refpixDefaults, ...options };
   const [nints, ngroups, rows, cols] = ramp.shape;
   if (isIrs2(ramp.shape) || ramp.meta.instrument.name?.toUpperCase() === 'MIRI') {
-    throw new RefpixStepError(`refpix: banded correction is for near-IR exposures but IRS2, not [${ramp.shape.join(', ')}] of ${ramp.meta.instrument.name}`);
+    throw new RefpixStepError(`refpix: banded correction is for near-IR exposures other than IRS2, not [${ramp.shape.join(', ')}] of ${ramp.meta.instrument.name}`);
   }
   const subarray = cols < N || rows < N;
   if (o.refpixAlgorithm === 'sirs' && !subarray) throw new StepNotImplementedError("refpix: refpix_algorithm='sirs' is not implemented");
@@ -430,7 +415,7 @@ export function refpixBands(
       const params =
         plan.strips && pool?.runRefpixGroups && border.data && isShared(border.data)
           ? await planParamsInWorkers(plan as Plan & { strips(): FourAmpStrips }, border.data, border.pixeldq.length, groups, o, { ...context, pool: pool as KernelPool & Required<Pick<KernelPool, 'runRefpixGroups'>> })
-          : planParams(plan, border.planeOf, groups, o, false, context);
+          : planParams(plan, groups, o, false, context, (g, wide) => plan.group(border.planeOf(g), wide));
       const correct = async (band: Float32Array, row0: number, bandRows: number, bandContext: StepContext) => {
         const rows = plan.rowsOf(row0, bandRows);
         try {
@@ -490,7 +475,7 @@ export async function refpixStep(ramp: RampModel, options: RefpixOptions = {}, c
   if (subarray) {
     const { xstart, ystart, xsize, ysize } = ramp.meta.subarray;
     if (xstart === undefined || ystart === undefined || xsize === undefined || ysize === undefined) throw new RefpixStepError('refpix: subarray metadata not found');
-    if (xstart < 1 || ystart < 1 || xstart - 1 + xsize > N || ystart - 1 + ysize > N) {
+    if (!refpixSubarrayFits(ramp.meta)) {
       warn(context, "refpix: subarray doesn't fit in full-sized array; step skipped");
       return setStatus('SKIPPED');
     }
