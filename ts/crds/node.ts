@@ -1,6 +1,7 @@
 /** Node: a CRDS cache on disk (CRDS_PATH layout), with CRDS_CONTEXT and the CRDS_ALLOW_* switches from the environment. */
 import { createHash } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { CrdsCacheError, openCrdsCacheWith, type CrdsCache, type CrdsCacheOptions } from './cache.js';
 
@@ -15,9 +16,11 @@ export async function openCrdsCache(root: string, options: CrdsCacheOptions = {}
   if (!found.isDirectory()) throw new CrdsCacheError(`CRDS cache ${base}: not a directory`);
   return openCrdsCacheWith(
     {
+      // Synchronous: mappings are small, and an asynchronous read waits on the thread pool and
+      // this thread's event loop (see SYNC_READ_BYTES in io/fits/node.ts) several times a file.
       async readText(relativePath) {
         try {
-          return await readFile(join(base, relativePath), 'utf8');
+          return readFileSync(join(base, relativePath), 'utf8');
         } catch (error) {
           if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
           throw error;
