@@ -52,33 +52,55 @@ pub fn apply(data: &mut [f32], science: &[u8], kernel: Kernel, shape: RampShape)
         .filter(|&(j, i)| (j, i) != (bb, lb))
         .chain(std::iter::once((bb, lb)))
         .collect();
+    // Each term in order: its source offset in `temp` from the output row's start, its plane of a
+    // per-pixel kernel, and its weight in a 2-D one.
+    let terms: Vec<(usize, usize, f32)> = order
+        .iter()
+        .map(|&(j, i)| {
+            // Output (y, x) reads temp[y + dy, x + dx]; the centre term reads the pixel itself.
+            let (dy, dx) = if (j, i) == (bb, lb) { (bb, lb) } else { (ky - 1 - j, kx - 1 - i) };
+            (dy * tnx + dx, j * kx + i, kernel.weights[j * kx + i])
+        })
+        .collect();
     for plane in data.chunks_exact_mut(n) {
         for y in 0..rows {
             science_only(&mut temp[(bb + y) * tnx + lb..][..cols], &plane[y * cols..][..cols], &science[y * cols..][..cols]);
         }
         for y in 0..rows {
-            acc.fill(0.0);
-            for &(j, i) in &order {
-                // Output (y, x) reads temp[y + dy, x + dx]; the centre term reads the pixel itself.
-                let (dy, dx) = if (j, i) == (bb, lb) { (bb, lb) } else { (ky - 1 - j, kx - 1 - i) };
-                let p = j * kx + i;
-                let src = &temp[(y + dy) * tnx + dx..][..cols];
-                if kernel.per_pixel {
+            let row = &temp[y * tnx..];
+            if kernel.per_pixel {
+                acc.fill(0.0);
+                for &(offset, p, _) in &terms {
                     let w = &kernel.weights[p * n + y * cols..][..cols];
-                    for ((o, &t), &k) in acc.iter_mut().zip(src).zip(w) {
-                        *o += k * t;
-                    }
-                } else {
-                    let k = kernel.weights[p];
-                    for (o, &t) in acc.iter_mut().zip(src) {
+                    for ((o, &t), &k) in acc.iter_mut().zip(&row[offset..][..cols]).zip(w) {
                         *o += k * t;
                     }
                 }
+            } else {
+                sum_terms(&mut acc, row, &terms);
             }
             write_science(&mut plane[y * cols..][..cols], &acc, &science[y * cols..][..cols]);
         }
     }
     Ok(())
+}
+
+/// `acc[x] = 0 + w0·row[o0 + x] + w1·row[o1 + x] + ...` over `terms` (offset, _, weight) in
+/// order, each product rounded and added in turn as the row-by-row sums did: the same float32
+/// operations, one pass over the output row.
+fn sum_terms(acc: &mut [f32], row: &[f32], terms: &[(usize, usize, f32)]) {
+    let cols = acc.len();
+    for &(offset, _, _) in terms {
+        assert!(offset + cols <= row.len());
+    }
+    let done = simd::sum_terms(acc, row, terms);
+    for (x, o) in acc.iter_mut().enumerate().skip(done) {
+        let mut sum = 0f32;
+        for &(offset, _, w) in terms {
+            sum += w * row[offset + x];
+        }
+        *o = sum;
+    }
 }
 
 /// `out = v` where `science` is not 0, else 0.
@@ -115,13 +137,17 @@ mod simd {
     pub fn write_science(_: &mut [f32], _: &[f32], _: &[u8]) -> usize {
         0
     }
+
+    pub fn sum_terms(_: &mut [f32], _: &[f32], _: &[(usize, usize, f32)]) -> usize {
+        0
+    }
 }
 
 /// The two row loops four pixels at a time (V8 compiled them as a test and a branch per pixel).
 /// Each returns how many leading pixels it did (the whole quads).
 #[cfg(target_arch = "wasm32")]
 mod simd {
-    use core::arch::wasm32::{f32x4_ne, f32x4_splat, i32x4_ne, u16x8_extend_low_u8x16, u32x4_extend_low_u16x8, u32x4_splat, v128, v128_bitselect, v128_load32_zero};
+    use core::arch::wasm32::{f32x4_add, f32x4_mul, f32x4_ne, f32x4_splat, i32x4_ne, u16x8_extend_low_u8x16, u32x4_extend_low_u16x8, u32x4_splat, v128, v128_bitselect, v128_load32_zero};
 
     /// All ones in the lanes of the four pixels from `science[at]` that are science (not 0).
     #[inline(always)]
@@ -141,6 +167,24 @@ mod simd {
             let canonical = v128_bitselect(f32x4_splat(f32::NAN), o, f32x4_ne(o, o));
             v128_bitselect(canonical, kept, science)
         })
+    }
+
+    /// [`super::sum_terms`] four pixels at a time; how many it did. The caller checked that
+    /// every term's offset plus `acc.len()` is within `row`.
+    pub fn sum_terms(acc: &mut [f32], row: &[f32], terms: &[(usize, usize, f32)]) -> usize {
+        let quads = acc.len() / 4;
+        for q in 0..quads {
+            let at = 4 * q;
+            let mut sum = f32x4_splat(0.0);
+            for &(offset, _, w) in terms {
+                // SAFETY: offset + at + 4 <= offset + acc.len() <= row.len() (checked by the caller).
+                let t = unsafe { row.as_ptr().add(offset + at).cast::<v128>().read_unaligned() };
+                sum = f32x4_add(sum, f32x4_mul(f32x4_splat(w), t));
+            }
+            // SAFETY: at + 4 <= acc.len().
+            unsafe { acc.as_mut_ptr().add(at).cast::<v128>().write_unaligned(sum) };
+        }
+        4 * quads
     }
 
     /// `target = f(source, target, science mask)` four pixels at a time; how many it did.
