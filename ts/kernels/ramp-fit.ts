@@ -587,7 +587,22 @@ function takeRows(out: RampFitTileOutput, nints: number, length: number, target:
  * (`RateintsRows` keys): `_rate`'s, then each integration's of `_rateints`.
  */
 export type EncodedSums = Record<RateintsKey, number>[];
-type RateintsKey = 'data' | 'err' | 'dq' | 'varPoisson' | 'varRnoise';
+export type RateintsKey = 'data' | 'err' | 'dq' | 'varPoisson' | 'varRnoise';
+
+/**
+ * Takes one array of a band's encoded outputs: `words` (a view of wasm memory, valid only during
+ * the call) are the file's words of array `key` of `product`'s integration `integration` (0 for `_rate`).
+ */
+export type PlaceEncodedRows = (product: 'rate' | 'rateints', key: RateintsKey, integration: number, words: Uint8Array) => void;
+
+/** The wasm output's arrays by key (`RateintsKey`: the products' arrays). */
+const OUTPUT_ARRAYS: [RateintsKey, string, 'f32' | 'dq'][] = [
+  ['data', 'slope', 'f32'],
+  ['dq', 'dq', 'dq'],
+  ['varPoisson', 'var_poisson', 'f32'],
+  ['varRnoise', 'var_rnoise', 'f32'],
+  ['err', 'err', 'f32'],
+];
 
 /**
  * Fits rows `core` of a band staged in wasm memory (`stage`, slots as `rampFitStaged` names
@@ -598,10 +613,7 @@ type RateintsKey = 'data' | 'err' | 'dq' | 'varPoisson' | 'varRnoise';
 export function fitStagedRows(stage: Stage, shape: TileShape, core: { row0: number; rows: number }, params: RampFitTileParams, outputs: Pick<RampFitTaskArrays, keyof typeof TASK_OUTPUTS>, encoded: true): EncodedSums;
 export function fitStagedRows(stage: Stage, shape: TileShape, core: { row0: number; rows: number }, params: RampFitTileParams, outputs: Pick<RampFitTaskArrays, keyof typeof TASK_OUTPUTS>, encoded?: false): undefined;
 export function fitStagedRows(stage: Stage, shape: TileShape, core: { row0: number; rows: number }, params: RampFitTileParams, outputs: Pick<RampFitTaskArrays, keyof typeof TASK_OUTPUTS>, encoded = false): EncodedSums | undefined {
-  if (params.likely || params.saveOpt) throw new KernelParameterError('invalid_parameter', `${KERNEL}: a staged fit is OLS_C without fitopt`);
-  const { nints, ngroups, cols } = shape;
-  const out = callWasm(KERNEL, () => rampFitStaged(stage, core.row0, core.rows, nints, ngroups, shape.rows, cols, ...encodeParams(params)));
-  try {
+  return fitStaged(stage, shape, core, params, encoded, (out) => {
     const o = outputs;
     const target: RowsTarget = {
       rate: { slope: o.rateSlope, dq: o.rateDq, varPoisson: o.rateVarPoisson, varRnoise: o.rateVarRnoise, err: o.rateErr },
@@ -609,6 +621,34 @@ export function fitStagedRows(stage: Stage, shape: TileShape, core: { row0: numb
       rows: core.rows,
       row0: 0,
     };
+    takeRows(out, shape.nints, core.rows * shape.cols, target, core.rows * shape.cols, 0);
+  });
+}
+
+/**
+ * `fitStagedRows` encoded, each output array given to `place` where it lies in wasm memory
+ * (no copy): a worker writes them into the products' files itself.
+ */
+export function fitStagedRowsTo(stage: Stage, shape: TileShape, core: { row0: number; rows: number }, params: RampFitTileParams, place: PlaceEncodedRows): EncodedSums {
+  const sums = fitStaged(stage, shape, core, params, true, (out) => {
+    const memory = kernelMemory();
+    const bytes = core.rows * shape.cols * 4;
+    for (const [product, planes] of [['rate', 1], ['rateints', shape.nints]] as const) {
+      for (const [key, name, kind] of OUTPUT_ARRAYS) {
+        const ptr = kind === 'dq' ? out.dqPtr(`${product}.${name}`) : out.f32Ptr(`${product}.${name}`);
+        for (let i = 0; i < planes; i++) place(product, key, i, new Uint8Array(memory.buffer, ptr + i * bytes, bytes));
+      }
+    }
+  });
+  return sums!;
+}
+
+/** The staged fit, its outputs given to `take` before they are freed; their sums when `encoded`. */
+function fitStaged(stage: Stage, shape: TileShape, core: { row0: number; rows: number }, params: RampFitTileParams, encoded: boolean, take: (out: RampFitTileOutput) => void): EncodedSums | undefined {
+  if (params.likely || params.saveOpt) throw new KernelParameterError('invalid_parameter', `${KERNEL}: a staged fit is OLS_C without fitopt`);
+  const { nints, ngroups, cols } = shape;
+  const out = callWasm(KERNEL, () => rampFitStaged(stage, core.row0, core.rows, nints, ngroups, shape.rows, cols, ...encodeParams(params)));
+  try {
     let sums: EncodedSums | undefined;
     if (encoded) {
       const words = callWasm(KERNEL, () => out.encodeFits());
@@ -617,7 +657,7 @@ export function fitStagedRows(stage: Stage, shape: TileShape, core: { row0: numb
         return { data, dq, varPoisson, varRnoise, err };
       });
     }
-    takeRows(out, nints, core.rows * cols, target, core.rows * cols, 0);
+    take(out);
     return sums;
   } finally {
     out.free();

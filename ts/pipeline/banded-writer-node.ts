@@ -11,7 +11,8 @@ import { AtomicFileSink } from '../io/fits/node.js';
 import { modelHdus } from '../datamodels/fits-models.js';
 import type { CubeModel, ImageModel } from '../datamodels/models.js';
 import { fitsPixelEncoder } from '../kernels/fits-words.js';
-import type { ProductRowsWriter, RateintsRows } from './spill.js';
+import type { ProductFile } from '../pool/chain-band.js';
+import { RATEINTS_KEYS, type ProductRowsWriter, type RateintsRows } from './spill.js';
 
 /** The image extensions of `_rate`/`_rateints` and the arrays that fill them. */
 export const RATE_EXTENSIONS: Record<string, keyof RateintsRows> = { SCI: 'data', ERR: 'err', DQ: 'dq', VAR_POISSON: 'varPoisson', VAR_RNOISE: 'varRnoise' };
@@ -231,6 +232,33 @@ export class BandedProductWriter implements ProductRowsWriter {
     const at = this.spare.findIndex((buffer) => buffer.buffer.byteLength >= length);
     const buffer = at >= 0 ? this.spare.splice(at, 1)[0] : new Uint8Array(length);
     return new Uint8Array(buffer.buffer, 0, length);
+  }
+
+  /**
+   * The temporary file and its arrays' data offsets, for another thread to write encoded rows
+   * into (then counted by `recordWrittenRows`); undefined unless the product has every array.
+   */
+  fileTarget(): ProductFile | undefined {
+    if (this.closed || !RATEINTS_KEYS.every((key) => this.images.some((image) => image.key === key))) return undefined;
+    const offsets = Object.fromEntries(this.images.map(({ key, dataOffset }) => [key, dataOffset])) as ProductFile['offsets'];
+    return { path: this.sink.tempPath, rows: this.rows, cols: this.cols, offsets };
+  }
+
+  /**
+   * Counts rows `row0 ..< row0 + n` of integration `integration` as written: another thread has
+   * written them into `fileTarget()`'s file as the file's words, whose ones'-complement sums are `sums`.
+   */
+  recordWrittenRows(integration: number, row0: number, n: number, sums: Record<keyof RateintsRows, number>): void {
+    if (this.closed) throw new FitsError(this.path, 'rows recorded after commit or abort');
+    if (!Number.isInteger(integration) || integration < 0 || integration >= this.nints || !Number.isInteger(row0) || !Number.isInteger(n) || n < 1 || row0 < 0 || row0 + n > this.rows) {
+      throw new RangeError(`${this.path}: rows ${row0}..<${row0 + n} of integration ${integration} are outside the product's ${this.nints} x ${this.rows} rows`);
+    }
+    const flags = this.written.subarray(integration * this.rows + row0, integration * this.rows + row0 + n);
+    if (flags.some((flag) => flag !== UNWRITTEN)) {
+      throw new RangeError(`${this.path}: rows ${row0}..<${row0 + n} of integration ${integration} overlap rows already written`);
+    }
+    for (const image of this.images) image.dataSum = addSums(image.dataSum, sums[image.key]);
+    flags.fill(WRITTEN);
   }
 
   /**

@@ -510,11 +510,24 @@ export async function runBanded(run: BandedRun): Promise<{ rate: ImageModel; rat
 
     // The products' writers, and the fitting slots: one per worker, each a band piece's outputs.
     let products: (Awaited<ReturnType<typeof skeletonsOf>> & { writers: ProductRowsWriter[] }) | undefined;
+    /** The products' files, once open, where the chain's workers write their bands themselves. */
+    let productFiles: ChainTask['files'];
     const openProducts = async (fit: Fit) => {
       const skeletons = await skeletonsOf(fit, context);
       products = { ...skeletons, writers: [] };
-      products.writers.push(await run.productWriter('rate', skeletons.rate));
-      products.writers.push(await run.productWriter('rateints', skeletons.rateints));
+      const writers = products.writers;
+      writers.push(await run.productWriter('rate', skeletons.rate));
+      writers.push(await run.productWriter('rateints', skeletons.rateints));
+      // Not where this thread needs the rows: to scale them (gain_scale), or to look for
+      // reference pixels in rate's DQ.
+      const [rate, rateints] = writers.map((writer) => (writer.recordWrittenRows ? writer.fileTarget?.() : undefined));
+      productFiles = skeletons.factor === undefined && !refpixBand?.flaggedPixels && rate && rateints ? { rate, rateints } : undefined;
+    };
+    /** Counts rows a chain worker wrote into the products' files, with their sums. */
+    const recordWritten = (row0: number, rows: number, sums: EncodedSums) => {
+      const [rate, rateints] = products!.writers;
+      rate.recordWrittenRows!(0, row0, rows, sums[0]);
+      for (let i = 0; i < nints; i++) rateints.recordWrittenRows!(i, row0, rows, sums[1 + i]);
     };
     const pool = run.rampFitPool;
     const slots = Array.from({ length: pool?.size ?? 1 }, (): BandBuffers => ({ shared }));
@@ -660,7 +673,7 @@ export async function runBanded(run: BandedRun): Promise<{ rate: ImageModel; rat
     };
     /**
      * Rows `[from, ny)` by the chain, a few bands in flight per worker, each written once the
-     * products are `open`. Gives the bands' summary of unsaturated groups for the fit's plan.
+     * products are `open` (by the worker itself once they are). Gives the bands' summary of unsaturated groups for the fit's plan.
      */
     const runChain = async (plan: ChainPlan, from: number, open: Promise<void>) => {
       const chainRows = Math.max(CHAIN_MIN_ROWS, Math.floor(CHAIN_BAND_BYTES / (planes * nx * 4)));
@@ -675,9 +688,13 @@ export async function runBanded(run: BandedRun): Promise<{ rate: ImageModel; rat
           chainRows,
           outputSlots,
           async (row0, row1, slot) => {
-            const outputs = bandOutputs(slot, nints, (row1 - row0) * nx);
+            // Once the products are open the worker writes the band into them; before, into the
+            // slot. Only each worker's first band goes before (the products open meanwhile).
+            if ((row0 - from) / chainRows >= chainPool.size) await open;
+            const files = productFiles;
+            const outputs = files ? undefined : bandOutputs(slot, nints, (row1 - row0) * nx);
             const region: [number, number] = [Math.max(0, row0 - halo), Math.min(ny, row1 + halo)];
-            const result = await chainPool.runChain!({ plan, region, own: [row0, row1], outputs: outputs as ChainTask['outputs'] }, context.signal);
+            const result = await chainPool.runChain!({ plan, region, own: [row0, row1], outputs: outputs as ChainTask['outputs'], files }, context.signal);
             for (const [alias, ms] of Object.entries(result.ms)) run.addTime(alias, ms);
             for (let k = 0; k < planes; k++) {
               if (result.usable[k]) allDoNotUse[k] = false;
@@ -687,8 +704,11 @@ export async function runBanded(run: BandedRun): Promise<{ rate: ImageModel; rat
               detected = true;
               primaryCrs += result.crs;
             }
-            await open;
-            await write(row0, row1 - row0, taskResult(outputs), result.sums);
+            if (files) recordWritten(row0, row1 - row0, result.sums);
+            else {
+              await open;
+              await write(row0, row1 - row0, taskResult(outputs!), result.sums);
+            }
           },
           context.signal,
         );

@@ -158,6 +158,8 @@ export async function runDetector1File(inputPath: string, options: Detector1File
       return {
         writeRows: (integration, row0, rows) => writer.writeRows(integration, row0, rows),
         writeEncodedRows: (integration, row0, rows, sums) => writer.writeRows(integration, row0, rows, sums),
+        fileTarget: () => writer.fileTarget(),
+        recordWrittenRows: (integration, row0, n, sums) => writer.recordWrittenRows(integration, row0, n, sums),
         replacePrimaryHeader: (final) => writer.replacePrimaryHeader(final),
         async commit() {
           await writer.commit();

@@ -5,6 +5,7 @@
  * Jump reads and writes row bands of every integration (its statistics span integrations).
  */
 import type { CubeModel, ImageModel } from '../datamodels/models.js';
+import type { ProductFile } from '../pool/chain-band.js';
 
 export interface SpilledIntegration {
   /** `(ngroups, rows, cols)` */
@@ -135,6 +136,12 @@ export interface ProductRowsWriter {
    * decoded and given to `writeRows`.
    */
   writeEncodedRows?(integration: number, row0: number, rows: RateintsRows, sums: Record<keyof RateintsRows, number>): Promise<void>;
+  /**
+   * The product's file, for another thread to write encoded rows into, then counted by
+   * `recordWrittenRows`. Optional (and undefined when it cannot be): rows are then given to this writer.
+   */
+  fileTarget?(): ProductFile | undefined;
+  recordWrittenRows?(integration: number, row0: number, n: number, sums: Record<keyof RateintsRows, number>): void;
   /**
    * Rewrites the product's primary header from `final` (its skeleton with keywords known only
    * once the rows are written); false, with nothing written, when it would change size.

@@ -21,7 +21,7 @@ import { darkCurrentStaged, type DarkCurrentParams } from '../kernels/dark-curre
 import { jumpStaged, type JumpParams } from '../kernels/jump.js';
 import type { FileRows } from '../io/fits/file-rows.js';
 import { group } from '../dq/index.js';
-import { fitStagedRows, type EncodedSums, type RampFitTaskArrays, type RampFitTileParams, type TASK_OUTPUTS } from '../kernels/ramp-fit.js';
+import { fitStagedRows, fitStagedRowsTo, type EncodedSums, type RampFitTaskArrays, type RampFitTileParams, type RateintsKey, type TASK_OUTPUTS } from '../kernels/ramp-fit.js';
 
 /** The corrections in jwst's order, each with what its kernel takes. */
 export type ChainStep =
@@ -51,11 +51,24 @@ export interface ChainTask {
   region: [number, number];
   own: [number, number];
   /**
-   * The fit's rate and rateints arrays of the own rows (shared), given back as the products'
-   * file words (big-endian, DQ with BZERO 2^31): this thread writes them as they are.
+   * Where the fit's rate and rateints of the own rows go, as the products' file words
+   * (big-endian, DQ with BZERO 2^31): the shared `outputs`, which the caller writes as they
+   * are, or the products' `files`, which this thread writes them into.
    */
-  outputs: Pick<RampFitTaskArrays, keyof typeof TASK_OUTPUTS>;
+  outputs?: Pick<RampFitTaskArrays, keyof typeof TASK_OUTPUTS>;
+  files?: { rate: ProductFile; rateints: ProductFile };
 }
+
+/** A product's file that bands are written into: its arrays' data offsets and image shape (integrations of rows x cols). */
+export interface ProductFile {
+  path: string;
+  rows: number;
+  cols: number;
+  offsets: Record<RateintsKey, number>;
+}
+
+/** Writes `bytes` into the file at `path` at `offset`. */
+export type WriteFileBytes = (path: string, offset: number, bytes: Uint8Array) => void;
 
 export interface ChainResult {
   /** Per (integration, group) after the corrections: 1 when some own pixel lacks DO_NOT_USE. */
@@ -385,7 +398,7 @@ function sum(values: Uint32Array): number {
   return total;
 }
 
-export function runChainBand(task: ChainTask, read: ReadFileBytes): ChainResult {
+export function runChainBand(task: ChainTask, read: ReadFileBytes, write?: WriteFileBytes): ChainResult {
   const { plan } = task;
   const [t, b] = task.region;
   const [row0, row1] = task.own;
@@ -418,10 +431,19 @@ export function runChainBand(task: ChainTask, read: ReadFileBytes): ChainResult 
   if (!plan.jump || !sameRows(plan.jump.gain, plan.fit.gain)) fill('f32', 1, plan.fit.gain);
   if (!plan.jump || !sameRows(plan.jump.readnoise, plan.fit.readnoise)) fill('f32', 2, plan.fit.readnoise);
 
-  // The own rows fitted where they lie, into the shared outputs.
+  // The own rows fitted where they lie, into the shared outputs or the products' files.
   if (plan.fit.averageDarkCurrent === undefined) empty('f32', 3);
   else slot('f32', 3, plane).fill(plan.fit.averageDarkCurrent);
-  const sums = fitStagedRows(s, shape, { row0: row0 - t, rows: row1 - row0 }, plan.fit.params, task.outputs, true);
+  const core = { row0: row0 - t, rows: row1 - row0 };
+  const { files, outputs } = task;
+  let sums: EncodedSums;
+  if (files && write) {
+    sums = fitStagedRowsTo(s, shape, core, plan.fit.params, (product, key, integration, words) => {
+      const file = files[product];
+      write(file.path, file.offsets[key] + (integration * file.rows + row0) * file.cols * 4, words);
+    });
+  } else if (outputs) sums = fitStagedRows(s, shape, core, plan.fit.params, outputs, true);
+  else throw new RangeError('a chain band needs outputs, or files and a thread that writes them');
   ms.ramp_fit = performance.now() - start;
   return { usable, unsaturated, crs, ms, sums };
 }

@@ -2,7 +2,7 @@
  * Piscina worker entry (runs as dist/pool/node-worker.js). It instantiates the module the main
  * thread compiled and never reads the .wasm file, so the code is compiled once per process.
  */
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import { workerData } from 'node:worker_threads';
 import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { instantiateKernels } from '../kernels/module.js';
@@ -29,8 +29,9 @@ export async function warmUp(): Promise<void> {
   await warmUpKernels();
 }
 
-/** The files a task reads, each opened once for the task (closed when it ends). */
+/** The files a task reads, and those it writes, each opened once for the task (closed when it ends). */
 const descriptors = new Map<string, number>();
+const writable = new Map<string, number>();
 
 /**
  * Positioned reads for the tasks. One function for every task: a new closure per task made V8
@@ -46,22 +47,31 @@ function read(path: string, offset: number, into: Uint8Array): void {
   }
 }
 
-/** Runs `work` with the reads, its failure as data (see task-transport.ts). */
-function withFiles<T>(work: (reader: typeof read) => T): { result: T } | { error: SerializedError } {
+/** Positioned writes into existing files (the products' temporary files), as `read`. */
+function write(path: string, offset: number, bytes: Uint8Array): void {
+  let fd = writable.get(path);
+  if (fd === undefined) writable.set(path, (fd = openSync(path, 'r+')));
+  for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done, bytes.length - done, offset + done);
+}
+
+/** Runs `work` with the reads and writes, its failure as data (see task-transport.ts). */
+function withFiles<T>(work: (reader: typeof read, writer: typeof write) => T): { result: T } | { error: SerializedError } {
   try {
     instantiateKernels(module);
-    return { result: work(read) };
+    return { result: work(read, write) };
   } catch (error) {
     return { error: serializeError(error) };
   } finally {
-    descriptors.forEach((fd) => closeSync(fd));
-    descriptors.clear();
+    for (const open of [descriptors, writable]) {
+      open.forEach((fd) => closeSync(fd));
+      open.clear();
+    }
   }
 }
 
-/** A chain task (`name: 'runChain'`, see chain-band.ts): the band's files read with positioned reads. */
+/** A chain task (`name: 'runChain'`, see chain-band.ts): the band's files read, and its products written, with positioned reads and writes. */
 export function runChain(task: ChainTask): { result: ChainResult } | { error: SerializedError } {
-  return withFiles((reader) => runChainBand(task, reader));
+  return withFiles((reader, writer) => runChainBand(task, reader, writer));
 }
 
 /** A task of refpix's border (`name: 'runBorder'`, see chain-band.ts). */
