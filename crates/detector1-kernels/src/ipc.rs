@@ -172,14 +172,41 @@ mod simd {
     /// [`super::sum_terms`] four pixels at a time; how many it did. The caller checked that
     /// every term's offset plus `acc.len()` is within `row`.
     pub fn sum_terms(acc: &mut [f32], row: &[f32], terms: &[(usize, usize, f32)]) -> usize {
+        // A 3x3 kernel (NIRCam's, NIRSpec's): its weights held in registers, its terms unrolled.
+        match <&[(usize, usize, f32); 9]>::try_from(terms) {
+            Ok(nine) => sum_fixed(acc, row, nine),
+            Err(_) => sum_any(acc, row, terms),
+        }
+    }
+
+    #[inline(always)]
+    fn sum_fixed<const N: usize>(acc: &mut [f32], row: &[f32], terms: &[(usize, usize, f32); N]) -> usize {
+        let offsets = terms.map(|(offset, _, _)| offset);
+        let weights = terms.map(|(_, _, w)| f32x4_splat(w));
+        let quads = acc.len() / 4;
+        for q in 0..quads {
+            let at = 4 * q;
+            let mut sum = f32x4_splat(0.0);
+            for t in 0..N {
+                // SAFETY: offset + at + 4 <= offset + acc.len() <= row.len() (checked by the caller).
+                let v = unsafe { row.as_ptr().add(offsets[t] + at).cast::<v128>().read_unaligned() };
+                sum = f32x4_add(sum, f32x4_mul(weights[t], v));
+            }
+            // SAFETY: at + 4 <= acc.len().
+            unsafe { acc.as_mut_ptr().add(at).cast::<v128>().write_unaligned(sum) };
+        }
+        4 * quads
+    }
+
+    fn sum_any(acc: &mut [f32], row: &[f32], terms: &[(usize, usize, f32)]) -> usize {
         let quads = acc.len() / 4;
         for q in 0..quads {
             let at = 4 * q;
             let mut sum = f32x4_splat(0.0);
             for &(offset, _, w) in terms {
-                // SAFETY: offset + at + 4 <= offset + acc.len() <= row.len() (checked by the caller).
-                let t = unsafe { row.as_ptr().add(offset + at).cast::<v128>().read_unaligned() };
-                sum = f32x4_add(sum, f32x4_mul(f32x4_splat(w), t));
+                // SAFETY: as in sum_fixed.
+                let v = unsafe { row.as_ptr().add(offset + at).cast::<v128>().read_unaligned() };
+                sum = f32x4_add(sum, f32x4_mul(f32x4_splat(w), v));
             }
             // SAFETY: at + 4 <= acc.len().
             unsafe { acc.as_mut_ptr().add(at).cast::<v128>().write_unaligned(sum) };
