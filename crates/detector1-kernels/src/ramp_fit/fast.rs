@@ -39,7 +39,7 @@ pub(crate) fn refs_clean(px: &PixelRefs) -> bool {
 mod lanes {
     use core::arch::wasm32::{
         f64x2, f64x2_add, f64x2_div, f64x2_eq, f64x2_extract_lane, f64x2_ge, f64x2_gt, f64x2_le, f64x2_lt, f64x2_mul, f64x2_pmax,
-        f64x2_pmin, f64x2_splat, f64x2_sqrt, f64x2_sub, v128, v128_bitselect,
+        f64x2_pmin, f64x2_promote_low_f32x4, f64x2_splat, f64x2_sqrt, f64x2_sub, i64x2_shuffle, v128, v128_bitselect, v128_load,
     };
 
     /// Two float64 lanes (one per pixel).
@@ -53,6 +53,14 @@ mod lanes {
         #[inline(always)]
         pub fn new(a: f64, b: f64) -> Self {
             V2(f64x2(a, b))
+        }
+        /// `values[at..at + 4]` widened: the first two, then the last two.
+        #[inline(always)]
+        pub fn widen_four(values: &[f32], at: usize) -> (Self, Self) {
+            assert!(at + 4 <= values.len());
+            // SAFETY: the four values are within `values` (asserted); v128_load may be unaligned.
+            let v = unsafe { v128_load(values.as_ptr().add(at).cast::<v128>()) };
+            (V2(f64x2_promote_low_f32x4(v)), V2(f64x2_promote_low_f32x4(i64x2_shuffle::<1, 1>(v, v))))
         }
         #[inline(always)]
         pub fn splat(x: f64) -> Self {
@@ -130,6 +138,10 @@ mod lanes {
     impl V2 {
         pub fn new(a: f64, b: f64) -> Self {
             V2([a, b])
+        }
+        pub fn widen_four(values: &[f32], at: usize) -> (Self, Self) {
+            let v = &values[at..at + 4];
+            (V2([v[0] as f64, v[1] as f64]), V2([v[2] as f64, v[3] as f64]))
         }
         pub fn splat(x: f64) -> Self {
             V2([x, x])
@@ -371,7 +383,16 @@ fn fit_quad_copy<const NG: usize>(
     let ng = if NG == 0 { ng } else { NG };
     let nints = cube.nints;
     let at = |off: usize, l: usize| cube.data[off + px[l]] as f64;
-    let load = |off: usize| V4(V2::new(at(off, 0), at(off, 1)), V2::new(at(off, 2), at(off, 3)));
+    // Neighbouring pixels (most quads) in one load a group.
+    let contiguous = px[1] == px[0] + 1 && px[2] == px[0] + 2 && px[3] == px[0] + 3;
+    let load = |off: usize| {
+        if contiguous {
+            let (a, b) = V2::widen_four(cube.data, off + px[0]);
+            V4(a, b)
+        } else {
+            V4(V2::new(at(off, 0), at(off, 1)), V2::new(at(off, 2), at(off, 3)))
+        }
+    };
     let per_lane = |f: fn(&PixelRefs) -> f64| V4(V2::new(f(refs[0]), f(refs[1])), V2::new(f(refs[2]), f(refs[3])));
     let mut ys = [V4::splat(0.0); MAX_FAST_GROUPS];
     let tgroup = V4::splat(c.tgroup);
