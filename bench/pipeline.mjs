@@ -3,7 +3,7 @@
  * The whole Detector1 pipeline, ours against jwst's Detector1Pipeline, side by side (not a test).
  *
  *   make build
- *   node bench/pipeline.mjs [--case full|sub640|miri-tso|all] [--no-jwst] [--workers 1,2] [--banded] [--whole]
+ *   node bench/pipeline.mjs [--case full|sub640|miri-tso|all] [--no-jwst] [--workers 1,2] [--banded] [--whole] [--repeat N]
  *
  * Cases (simulated once into target/bench/<case>/ with a mini CRDS cache; not in git):
  *   full:   NIRCam FULL 2048x2048, RAPID, 10 groups, 1 integration (uncal 84 MB);
@@ -16,6 +16,8 @@
  * `detector1 run --no-banded` (integration by integration), and jwst
  * (bench/pipeline.py in .venv) on the same files, both choosing references from the same cache.
  * Reported: wall and CPU seconds, peak RSS (MB), uncal size, ratios. One JSON document at the end.
+ * `--repeat N` runs N rounds of every configuration in turn and reports the medians (and each
+ * side's best), since this machine's speed drifts from minute to minute.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -112,8 +114,11 @@ async function main() {
       banded: { type: 'boolean', default: false },
       whole: { type: 'boolean', default: false },
       'child-mode': { type: 'string', default: 'auto' },
+      repeat: { type: 'string', default: '1' },
     },
   });
+  const repeat = Number(values.repeat);
+  if (!Number.isInteger(repeat) || repeat < 1) throw new Error(`--repeat must be a positive integer, got ${values.repeat}`);
   if (values.child) return child(values.child, Number(values['child-workers']), values['child-mode']);
   const cases = values.case === 'all' ? [...CASES.full, ...CASES.sub640] : CASES[values.case];
   if (!cases) throw new Error(`--case must be full, sub640, miri-tso or all (all = full and sub640)`);
@@ -123,22 +128,37 @@ async function main() {
     const info = await prepare(c);
     const manifest = join(root, 'target', 'bench', c.name, 'bench.json');
     const uncalMB = statSync(info.uncal).size / 2 ** 20;
-    const rows = [];
-    for (const w of values.workers.split(',').map(Number)) {
-      const args = [fileURLToPath(import.meta.url), '--child', manifest, '--child-workers', String(w)];
-      rows.push(run(process.execPath, args));
-      if (values.banded) rows.push(run(process.execPath, [...args, '--child-mode', 'banded']));
-      if (values.whole) rows.push(run(process.execPath, [...args, '--child-mode', 'whole']));
+    // With --repeat, rounds of every configuration in turn: this machine's speed drifts within
+    // minutes, so each side sees the same phases; the table gives the medians (and the best).
+    const runs = [];
+    for (let round = 0; round < repeat; round++) {
+      for (const w of values.workers.split(',').map(Number)) {
+        const args = [fileURLToPath(import.meta.url), '--child', manifest, '--child-workers', String(w)];
+        runs.push(run(process.execPath, args));
+        if (values.banded) runs.push(run(process.execPath, [...args, '--child-mode', 'banded']));
+        if (values.whole) runs.push(run(process.execPath, [...args, '--child-mode', 'whole']));
+      }
+      if (!values['no-jwst'] && existsSync(python)) {
+        runs.push(run(python, [join(root, 'bench', 'pipeline.py'), info.uncal, info.crds, info.context, join(root, 'target', 'bench', c.name, 'jwst')]));
+      }
     }
-    if (!values['no-jwst'] && existsSync(python)) {
-      rows.push(run(python, [join(root, 'bench', 'pipeline.py'), info.uncal, info.crds, info.context, join(root, 'target', 'bench', c.name, 'jwst')]));
-    }
+    const median = (values) => {
+      const sorted = [...values].sort((a, b) => a - b);
+      const mid = sorted.length >> 1;
+      return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+    };
+    const rows = [...new Set(runs.map((r) => r.impl))].map((impl) => {
+      const mine = runs.filter((r) => r.impl === impl);
+      const seconds = mine.map((r) => r.seconds);
+      return { ...mine[0], seconds: median(seconds), best: Math.min(...seconds), cpu: median(mine.map((r) => r.cpu)), peakMB: median(mine.map((r) => r.peakMB)), runs: mine };
+    });
     const jwst = rows.find((r) => r.impl === 'jwst');
-    console.log(`\n${c.name}: uncal ${uncalMB.toFixed(1)} MB`);
+    console.log(`\n${c.name}: uncal ${uncalMB.toFixed(1)} MB${repeat > 1 ? `, medians of ${repeat} rounds (best wall and its ratio to jwst's best in brackets)` : ''}`);
     console.log('  impl            wall s    cpu s   peak MB  peak/uncal  jwst/ours');
     for (const r of rows) {
       const ratio = jwst && r !== jwst ? (jwst.seconds / r.seconds).toFixed(1) + 'x' : '';
-      console.log(`  ${r.impl.padEnd(14)} ${r.seconds.toFixed(2).padStart(7)} ${r.cpu.toFixed(2).padStart(8)} ${r.peakMB.toFixed(0).padStart(9)} ${(r.peakMB / uncalMB).toFixed(2).padStart(11)}  ${ratio.padStart(9)}`);
+      const best = repeat > 1 ? ` [${r.best.toFixed(2)}${jwst && r !== jwst ? `, ${(jwst.best / r.best).toFixed(1)}x` : ''}]` : '';
+      console.log(`  ${r.impl.padEnd(14)} ${r.seconds.toFixed(2).padStart(7)} ${r.cpu.toFixed(2).padStart(8)} ${r.peakMB.toFixed(0).padStart(9)} ${(r.peakMB / uncalMB).toFixed(2).padStart(11)}  ${ratio.padStart(9)}${best}`);
     }
     report.push({ case: c, uncalMB, rows });
   }
