@@ -2,6 +2,7 @@
  * BandedProductWriter: `_rate`/`_rateints` written by row bands in any order are the very bytes
  * writeModel writes for the whole model, with valid checksums; incomplete products never appear.
  */
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +12,7 @@ import { createCubeModel, createImageModel, type CubeModel, type ImageModel } fr
 import { emptyMeta } from '../../../ts/datamodels/meta.js';
 import { readModelFile, writeModel } from '../../../ts/datamodels/node.js';
 import { BandedProductWriter } from '../../../ts/pipeline/banded-writer-node.js';
+import { encodePixels } from '../../../ts/io/fits/pixels.js';
 import { RATEINTS_KEYS, type RateintsRows } from '../../../ts/pipeline/spill.js';
 import { loadKernels } from '../../../ts/kernels/load-node.js';
 import { kernelsLoaded } from '../../../ts/kernels/module.js';
@@ -188,6 +190,42 @@ describe('BandedProductWriter', () => {
       } finally {
         await writer.abort();
       }
+    });
+
+    it('rows another thread wrote into its file as file words, then counted with their sums, give writeModel\'s file; bad ranges are refused', async () => {
+      const model = filledModel([3, 10, 6], 9);
+      const [rows, cols] = model.shape.slice(-2);
+      const name = 'jw_rateints.fits';
+      await mkdir(join(directory, 'whole'));
+      await writeModel(join(directory, 'whole', name), model, DATE);
+      const path = join(directory, name);
+      const writer = await BandedProductWriter.create(path, skeletonOf(model), DATE);
+      const target = writer.fileTarget()!;
+      expect(target.path).not.toBe(path);
+      const fd = openSync(target.path, 'r+');
+      try {
+        for (const [i, row0, row1] of shuffledBands(model, 10)) {
+          const band = bandOf(model, i, row0, row1);
+          const sums = {} as Record<keyof RateintsRows, number>;
+          for (const key of RATEINTS_KEYS) {
+            const words = new Uint8Array(band[key].length * 4);
+            encodePixels(band[key], words);
+            sums[key] = onesComplementSum(words);
+            writeSync(fd, words, 0, words.length, target.offsets[key] + (i * rows + row0) * cols * 4);
+          }
+          writer.recordWrittenRows(i, row0, row1 - row0, sums);
+        }
+      } finally {
+        closeSync(fd);
+      }
+      const zeros = { data: 0, err: 0, dq: 0, varPoisson: 0, varRnoise: 0 };
+      expect(() => writer.recordWrittenRows(3, 0, 1, zeros)).toThrow(`${path}: rows 0..<1 of integration 3 are outside the product's 3 x 10 rows`);
+      expect(() => writer.recordWrittenRows(0, 8, 3, zeros)).toThrow(RangeError);
+      expect(() => writer.recordWrittenRows(1, 4, 2, zeros)).toThrow(`${path}: rows 4..<6 of integration 1 overlap rows already written`);
+      await writer.commit();
+      expect(Buffer.compare(await readFile(path), await readFile(join(directory, 'whole', name)))).toBe(0);
+      expect(writer.fileTarget()).toBeUndefined();
+      expect(() => writer.recordWrittenRows(0, 0, 1, zeros)).toThrow('rows recorded after commit or abort');
     });
 
     it('commit with rows missing throws naming them, and the product never appears', async () => {
