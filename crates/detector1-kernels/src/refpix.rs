@@ -128,7 +128,9 @@ fn subtract(x: f64, s: Signal, wide: bool) -> f64 {
     }
 }
 
-/// Median of a window as numpy computes it in `T`; NaN if any value is NaN.
+/// Median of a window as numpy computes it in `T`; NaN if any value is NaN. Not inlined: its
+/// sorts are large code that the running median rarely needs (a window with a zero).
+#[inline(never)]
 fn median<T: Real>(w: &mut [T]) -> f64 {
     if w.iter().any(|v| v.to_f64().is_nan()) {
         return f64::NAN;
@@ -161,6 +163,9 @@ fn median<T: Real>(w: &mut [T]) -> f64 {
 /// by selection, ~1.5 ms taking values out and putting them in one at a time). A window holding
 /// a zero takes `median` on its values in jwst's order instead, where which of +0 and -0 is the
 /// median depends on that order.
+///
+/// Not inlined: of its float32 and float64 copies a run uses one, which alone V8 then optimises.
+#[inline(never)]
 fn running_median<T: Real>(strip: &[T], dq: &[u32], rows: usize, width: usize, smoothing_length: usize) -> Vec<f64> {
     let buf = (smoothing_length | 1) / 2;
     let source = |k: usize| -> usize {
@@ -230,8 +235,15 @@ impl<T: Real> SortedWindow<T> {
                 }
                 true
             });
-            // (NaN-free now.)
-            values.sort_unstable_by(|a, b| a.partial_cmp(b).unwrap());
+            // NaN-free now, and a row of a side strip (a few values): an insertion sort, far
+            // smaller code than the library's sort for V8 to compile.
+            for i in 1..values.len() {
+                let mut j = i;
+                while j > 0 && values[j] < values[j - 1] {
+                    values.swap(j, j - 1);
+                    j -= 1;
+                }
+            }
         };
         count(leaving, -1);
         count(coming, 1);
@@ -536,6 +548,8 @@ struct PlaneRefs<'a> {
 /// the first row's classes with one detector row run on a row of looked-up signals, in loops
 /// without lookups (the same operations, pixel for pixel).
 #[inline(always)]
+// Not inlined: `correct` has four of these and a run uses one, which alone V8 then optimises.
+#[inline(never)]
 fn correct_plane<T: Copy>(plane: &mut [f32], p: &PlaneRefs, lookup: impl Fn(usize) -> T, apply: impl Fn(f32, T) -> f64) {
     // wasm leaves NaN payloads/signs to the engine: one canonical NaN keeps bands byte-equal.
     let store = |v: f64| if v.is_nan() { f32::NAN } else { v as f32 };
