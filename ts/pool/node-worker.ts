@@ -4,7 +4,7 @@
  */
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, sep } from 'node:path';
 import { workerData } from 'node:worker_threads';
 import { instantiateKernels } from '../kernels/module.js';
 import type { TileTask } from './pool.js';
@@ -21,11 +21,14 @@ const { module } = workerData as NodeWorkerData;
 /**
  * What Piscina's `move` does, from the two modules of Piscina that its worker runtime (which
  * runs this file) has loaded already. Importing 'piscina' here loaded its whole main-thread side
- * into every worker: 10-25 ms more of each worker's boot, which a run waits for.
+ * into every worker: 10-25 ms more of each worker's boot, which a run waits for. They are taken
+ * from the module cache where that runtime left them (resolving the package took ~4 ms).
  */
 const piscinaModule = (file: string) => {
   const require = createRequire(import.meta.url);
-  return require(join(dirname(require.resolve('piscina')), file));
+  const suffix = `${sep}piscina${sep}dist${sep}${file}`;
+  const loaded = Object.keys(require.cache).find((path) => path.endsWith(suffix));
+  return require(loaded ?? join(dirname(require.resolve('piscina')), file));
 };
 const { markMovable } = piscinaModule('common.js') as { markMovable(value: object): void };
 const { kTransferable, kValue } = piscinaModule('symbols.js') as { kTransferable: symbol; kValue: symbol };
