@@ -24,6 +24,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } 
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { loadOurPipeline } from './our-pipeline.mjs';
 import { peakRssMB } from './peak-rss.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -63,34 +64,15 @@ async function prepare(c) {
 
 /** Child: our pipeline once, one JSON line. */
 async function child(manifestPath, workers, mode) {
-  const info = JSON.parse(readFileSync(manifestPath, 'utf8'));
-  const { loadKernels } = await import(join(root, 'dist/kernels/load-node.js'));
-  const { createNodePool } = await import(join(root, 'dist/pool/node.js'));
-  const { runDetector1File } = await import(join(root, 'dist/pipeline/node.js'));
-  const { openCrdsCache } = await import(join(root, 'dist/crds/node.js'));
-  const { crdsHeaderFromMeta } = await import(join(root, 'dist/crds/index.js'));
+  const ours = await loadOurPipeline(manifestPath, workers, mode);
   const out = join(dirname(manifestPath), `ours-${workers}`);
   const wall = performance.now();
   const cpu = process.cpuUsage();
-  await loadKernels();
-  const cache = await openCrdsCache(info.crds, { context: info.context });
-  // As the CLI starts it: every worker at once.
-  const pool = workers > 0 ? await createNodePool({ size: workers, startAll: true }) : undefined;
+  const started = await ours.start();
   try {
-    await runDetector1File(info.uncal, {
-      outputDir: out,
-      selectReference: async (reftype, meta) => {
-        const selection = await cache.selectReference(reftype, crdsHeaderFromMeta(meta));
-        return selection.status === 'found' ? { path: selection.path, recorded: `crds://${selection.file}` } : undefined;
-      },
-      context: { pool },
-      rampFitPool: pool,
-      // As the CLI runs it (one exposure per process).
-      sharedProducts: true,
-      banded: mode === 'banded' ? true : mode === 'whole' ? false : undefined,
-    });
+    await started.run(out);
   } finally {
-    await pool?.destroy();
+    await started.stop();
   }
   const used = process.cpuUsage(cpu);
   console.log(JSON.stringify({ impl: `ours-${workers}w${mode === 'auto' ? '' : `-${mode}`}`, seconds: (performance.now() - wall) / 1000, cpu: (used.user + used.system) / 1e6, peakMB: peakRssMB() }));
