@@ -565,6 +565,20 @@ function fitBandsInPlace(input: RampFitInput, shape: TileShape, params: RampFitT
 
 /** Rate and rateints arrays of `rows` rows, of which a fit fills the rows from `row0` on. */
 /** The rate and rateints of `out`, `length` pixels of each plane, into the target's planes (of `targetPlane` pixels) at pixel `to`. */
+/** A product's five arrays in the wasm output: their `RateArrays` key, the products' key (`RateintsKey`) and name there. */
+const OUTPUT_ARRAYS = [
+  { array: 'slope', key: 'data', wasm: 'slope' },
+  { array: 'dq', key: 'dq', wasm: 'dq' },
+  { array: 'varPoisson', key: 'varPoisson', wasm: 'var_poisson' },
+  { array: 'varRnoise', key: 'varRnoise', wasm: 'var_rnoise' },
+  { array: 'err', key: 'err', wasm: 'err' },
+] as const satisfies readonly { array: keyof RateArrays; key: RateintsKey; wasm: string }[];
+
+/** Where array `a` of `product` lies in wasm memory. */
+function outputPtr(out: RampFitTileOutput, product: 'rate' | 'rateints', a: (typeof OUTPUT_ARRAYS)[number]): number {
+  return a.array === 'dq' ? out.dqPtr(`${product}.${a.wasm}`) : out.f32Ptr(`${product}.${a.wasm}`);
+}
+
 function takeRows(out: RampFitTileOutput, nints: number, length: number, target: RowsTarget, targetPlane: number, to: number): void {
   const memory = kernelMemory();
   // Word by word (the outputs may hold the file's big-endian words: see encodeFits).
@@ -574,11 +588,7 @@ function takeRows(out: RampFitTileOutput, nints: number, length: number, target:
     for (let k = 0; k < planes; k++) words.set(src.subarray(k * length, (k + 1) * length), k * targetPlane + to);
   };
   for (const [prefix, arrays, planes] of [['rate', target.rate, 1], ['rateints', target.rateints, nints]] as const) {
-    take(out.f32Ptr(`${prefix}.slope`), arrays.slope, planes);
-    take(out.dqPtr(`${prefix}.dq`), arrays.dq, planes);
-    take(out.f32Ptr(`${prefix}.var_poisson`), arrays.varPoisson, planes);
-    take(out.f32Ptr(`${prefix}.var_rnoise`), arrays.varRnoise, planes);
-    take(out.f32Ptr(`${prefix}.err`), arrays.err, planes);
+    for (const a of OUTPUT_ARRAYS) take(outputPtr(out, prefix, a), arrays[a.array], planes);
   }
 }
 
@@ -595,14 +605,6 @@ export type RateintsKey = 'data' | 'err' | 'dq' | 'varPoisson' | 'varRnoise';
  */
 export type PlaceEncodedRows = (product: 'rate' | 'rateints', key: RateintsKey, integration: number, words: Uint8Array) => void;
 
-/** The wasm output's arrays by key (`RateintsKey`: the products' arrays). */
-const OUTPUT_ARRAYS: [RateintsKey, string, 'f32' | 'dq'][] = [
-  ['data', 'slope', 'f32'],
-  ['dq', 'dq', 'dq'],
-  ['varPoisson', 'var_poisson', 'f32'],
-  ['varRnoise', 'var_rnoise', 'f32'],
-  ['err', 'err', 'f32'],
-];
 
 /**
  * Fits rows `core` of a band staged in wasm memory (`stage`, slots as `rampFitStaged` names
@@ -634,9 +636,9 @@ export function fitStagedRowsTo(stage: Stage, shape: TileShape, core: { row0: nu
     const memory = kernelMemory();
     const bytes = core.rows * shape.cols * 4;
     for (const [product, planes] of [['rate', 1], ['rateints', shape.nints]] as const) {
-      for (const [key, name, kind] of OUTPUT_ARRAYS) {
-        const ptr = kind === 'dq' ? out.dqPtr(`${product}.${name}`) : out.f32Ptr(`${product}.${name}`);
-        for (let i = 0; i < planes; i++) place(product, key, i, new Uint8Array(memory.buffer, ptr + i * bytes, bytes));
+      for (const a of OUTPUT_ARRAYS) {
+        const ptr = outputPtr(out, product, a);
+        for (let i = 0; i < planes; i++) place(product, a.key, i, new Uint8Array(memory.buffer, ptr + i * bytes, bytes));
       }
     }
   });

@@ -24,8 +24,8 @@ const { module } = workerData as NodeWorkerData;
  * into every worker: 10-25 ms more of each worker's boot, which a run waits for. They are taken
  * from the module cache where that runtime left them (resolving the package took ~4 ms).
  */
+const require = createRequire(import.meta.url);
 const piscinaModule = (file: string) => {
-  const require = createRequire(import.meta.url);
   const suffix = `${sep}piscina${sep}dist${sep}${file}`;
   const loaded = Object.keys(require.cache).find((path) => path.endsWith(suffix));
   return require(loaded ?? join(dirname(require.resolve('piscina')), file));
