@@ -547,7 +547,6 @@ struct PlaneRefs<'a> {
 /// the side term of its detector row (none when `side_terms` is empty) follows. Rows that repeat
 /// the first row's classes with one detector row run on a row of looked-up signals, in loops
 /// without lookups (the same operations, pixel for pixel).
-#[inline(always)]
 // Not inlined: `correct` has four of these and a run uses one, which alone V8 then optimises.
 #[inline(never)]
 fn correct_plane<T: Copy>(plane: &mut [f32], p: &PlaneRefs, lookup: impl Fn(usize) -> T, apply: impl Fn(f32, T) -> f64) {
