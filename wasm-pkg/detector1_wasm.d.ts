@@ -127,6 +127,10 @@ export class Stage {
      */
     slot(kind: string, slot: number, len: number): number;
     /**
+     * The sum of u32 slot `slot`'s elements `from..to` (jump's cosmic rays of a band's own rows).
+     */
+    sum_u32(slot: number, from: number, to: number): number;
+    /**
      * Exchanges slots `a` and `b` of element type `kind` (their buffers, not their contents):
      * a chain of kernels keeps a band's arrays in the slots where each kernel expects them.
      */
@@ -613,6 +617,7 @@ export interface InitOutput {
     readonly showerNoise: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number, o: number, p: number, q: any, r: number, s: number, t: any) => void;
     readonly stage_new: () => number;
     readonly stage_slot: (a: number, b: number, c: number, d: number, e: number, f: number) => void;
+    readonly stage_sum_u32: (a: number, b: number, c: number, d: number, e: number) => void;
     readonly stage_swap_slots: (a: number, b: number, c: number, d: number, e: number, f: number) => void;
     readonly stage_swap_words: (a: number, b: number, c: number, d: number, e: number) => void;
     readonly stage_translate_dq: (a: number, b: number, c: number, d: number, e: number, f: number, g: number) => void;

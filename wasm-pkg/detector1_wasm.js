@@ -601,6 +601,28 @@ export class Stage {
         }
     }
     /**
+     * The sum of u32 slot `slot`'s elements `from..to` (jump's cosmic rays of a band's own rows).
+     * @param {number} slot
+     * @param {number} from
+     * @param {number} to
+     * @returns {number}
+     */
+    sum_u32(slot, from, to) {
+        try {
+            const retptr = wasm.__wbindgen_add_to_stack_pointer(-16) >>> 0;
+            wasm.stage_sum_u32(retptr, this.__wbg_ptr, slot, from, to);
+            var r0 = getDataViewMemory0().getFloat64(retptr + 8 * 0, true);
+            var r2 = getDataViewMemory0().getInt32(retptr + 4 * 2, true);
+            var r3 = getDataViewMemory0().getInt32(retptr + 4 * 3, true);
+            if (r3) {
+                throw takeFromExternrefTable0(r2);
+            }
+            return r0;
+        } finally {
+            wasm.__wbindgen_add_to_stack_pointer(16);
+        }
+    }
+    /**
      * Exchanges slots `a` and `b` of element type `kind` (their buffers, not their contents):
      * a chain of kernels keeps a band's arrays in the slots where each kernel expects them.
      * @param {string} kind

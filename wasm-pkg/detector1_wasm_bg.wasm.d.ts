@@ -94,6 +94,7 @@ export const showerClippedNoise: (a: number, b: number, c: number, d: number, e:
 export const showerNoise: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number, o: number, p: number, q: any, r: number, s: number, t: any) => void;
 export const stage_new: () => number;
 export const stage_slot: (a: number, b: number, c: number, d: number, e: number, f: number) => void;
+export const stage_sum_u32: (a: number, b: number, c: number, d: number, e: number) => void;
 export const stage_swap_slots: (a: number, b: number, c: number, d: number, e: number, f: number) => void;
 export const stage_swap_words: (a: number, b: number, c: number, d: number, e: number) => void;
 export const stage_translate_dq: (a: number, b: number, c: number, d: number, e: number, f: number, g: number) => void;

@@ -392,12 +392,6 @@ function groupSummary(groupdq: Uint8Array, planes: number, plane: number, from: 
   return { usable, unsaturated };
 }
 
-function sum(values: Uint32Array): number {
-  let total = 0;
-  for (let p = 0; p < values.length; p++) total += values[p];
-  return total;
-}
-
 export function runChainBand(task: ChainTask, read: ReadFileBytes, write?: WriteFileBytes): ChainResult {
   const { plan } = task;
   const [t, b] = task.region;
@@ -423,7 +417,7 @@ export function runChainBand(task: ChainTask, read: ReadFileBytes, write?: Write
     empty('f32', 3, 4);
     slot('u32', 1, plane);
     jumpStaged(s, shape, plan.jump.params, { row0: row0 - t, rows: row1 - row0 });
-    crs = sum((slot('u32', 1, plane) as Uint32Array).subarray((row0 - t) * cols, (row1 - t) * cols));
+    crs = callWasm('chain', () => s.sum_u32(1, (row0 - t) * cols, (row1 - t) * cols));
     ms.jump = performance.now() - start;
     start = performance.now();
   }

@@ -1508,6 +1508,15 @@ impl Stage {
         Ok(())
     }
 
+    /// The sum of u32 slot `slot`'s elements `from..to` (jump's cosmic rays of a band's own rows).
+    pub fn sum_u32(&self, slot: usize, from: usize, to: usize) -> Result<f64, JsError> {
+        let words = self.u32s.get(slot).map_or(&[][..], |s| &s.buf[..s.len]);
+        match words.get(from..to) {
+            Some(part) => Ok(part.iter().map(|&w| w as u64).sum::<u64>() as f64),
+            None => Err(to_js(KernelError::InvalidParameter { argument: "to", reason: format!("elements {from}..{to} are not within the slot's {}", words.len()) })),
+        }
+    }
+
     /// `dq::translate_in_place` on u32 slot `slot`: a band of a reference's DQ words filled as
     /// the file stores them becomes standard flags in the thread that runs the kernel.
     pub fn translate_dq(&mut self, slot: usize, swapped: bool, flip: u32, bit_flags: &[u32]) -> Result<(), JsError> {
