@@ -86,6 +86,9 @@ export interface ChainResult {
 /** Reads `into.length` bytes of `path` at `offset`. */
 export type ReadFileBytes = (path: string, offset: number, into: Uint8Array) => void;
 
+/** Whether two FileRows are the same rows of the same file. */
+const sameRows = (x: FileRows, y: FileRows) => x.path === y.path && x.offset === y.offset && x.y0 === y.y0 && x.x0 === y.x0 && x.planes === y.planes && x.kind === y.kind;
+
 /** One stage per thread, reused from band to band (its buffers keep their largest size). */
 let stage: Stage | undefined;
 
@@ -152,6 +155,8 @@ function correct(plan: ChainPlan, selection: Selection, ms: Record<string, numbe
   if (plan.pixeldq) copy('u32', 0, plan.pixeldq);
   else slot('u32', 0, plane).fill(0);
 
+  /** Superbias's rows as saturation left them in f32 slot 3 (ipc keeps slots 2 and 3), for superbias to take. */
+  let staged: FileRows | undefined;
   for (const step of plan.steps) {
     const start = performance.now();
     switch (step.step) {
@@ -166,6 +171,7 @@ function correct(plan: ChainPlan, selection: Selection, ms: Record<string, numbe
         else empty('f32', 3);
         fillDq(step.satDq);
         saturationStaged(s, shape, step.params);
+        staged = step.bias;
         break;
       case 'ipc':
         // The science mask takes GROUPDQ's slot for the call.
@@ -177,7 +183,8 @@ function correct(plan: ChainPlan, selection: Selection, ms: Record<string, numbe
         break;
       case 'superbias':
         empty('f32', 1);
-        fill('f32', 2, step.bias);
+        if (staged && sameRows(staged, step.bias)) callWasm('chain', () => s.swap_slots('f32', 2, 3));
+        else fill('f32', 2, step.bias);
         fillDq(step.biasDq);
         superbiasStaged(s, shape);
         break;
@@ -203,6 +210,7 @@ function correct(plan: ChainPlan, selection: Selection, ms: Record<string, numbe
         darkCurrentStaged(s, { ...shape, planes: step.params.planes }, step.params);
         break;
     }
+    if (step.step !== 'saturation' && step.step !== 'ipc') staged = undefined;
     ms[step.step] = (ms[step.step] ?? 0) + performance.now() - start;
   }
 
@@ -410,7 +418,6 @@ export function runChainBand(task: ChainTask, read: ReadFileBytes, write?: Write
 
   let crs = 0;
   let start = performance.now();
-  const sameRows = (x: FileRows, y: FileRows) => x.path === y.path && x.offset === y.offset;
   if (plan.jump) {
     fill('f32', 1, plan.jump.gain);
     fill('f32', 2, plan.jump.readnoise);
