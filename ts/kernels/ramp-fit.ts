@@ -563,8 +563,6 @@ function fitBandsInPlace(input: RampFitInput, shape: TileShape, params: RampFitT
   return { rate, rateints };
 }
 
-/** Rate and rateints arrays of `rows` rows, of which a fit fills the rows from `row0` on. */
-/** The rate and rateints of `out`, `length` pixels of each plane, into the target's planes (of `targetPlane` pixels) at pixel `to`. */
 /** A product's five arrays in the wasm output: their `RateArrays` key, the products' key (`RateintsKey`) and name there. */
 const OUTPUT_ARRAYS = [
   { array: 'slope', key: 'data', wasm: 'slope' },
@@ -579,6 +577,7 @@ function outputPtr(out: RampFitTileOutput, product: 'rate' | 'rateints', a: (typ
   return a.array === 'dq' ? out.dqPtr(`${product}.${a.wasm}`) : out.f32Ptr(`${product}.${a.wasm}`);
 }
 
+/** The rate and rateints of `out`, `length` pixels of each plane, into the target's planes (of `targetPlane` pixels) at pixel `to`. */
 function takeRows(out: RampFitTileOutput, nints: number, length: number, target: RowsTarget, targetPlane: number, to: number): void {
   const memory = kernelMemory();
   // Word by word (the outputs may hold the file's big-endian words: see encodeFits).
@@ -604,7 +603,6 @@ export type RateintsKey = 'data' | 'err' | 'dq' | 'varPoisson' | 'varRnoise';
  * the call) are the file's words of array `key` of `product`'s integration `integration` (0 for `_rate`).
  */
 export type PlaceEncodedRows = (product: 'rate' | 'rateints', key: RateintsKey, integration: number, words: Uint8Array) => void;
-
 
 /**
  * Fits rows `core` of a band staged in wasm memory (`stage`, slots as `rampFitStaged` names
